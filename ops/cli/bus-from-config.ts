@@ -1,0 +1,23 @@
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Bus } from '../../pipeline/bus/bus.js';
+import { EmbeddedBus } from '../../pipeline/bus/embedded/index.js';
+import { KafkaBus } from '../../pipeline/bus/kafka/index.js';
+import type { TidemarkConfig } from '../config/index.js';
+
+/** The bus the configuration asks for: Kafka when `bus.type` is kafka, else the embedded log under `dataDir/bus`. */
+export async function busFromConfig(cfg: TidemarkConfig, dataDir: string, log: Logger): Promise<Bus> {
+  if (cfg.bus.type === 'kafka' && cfg.bus.kafka !== undefined) {
+    return new KafkaBus({ brokers: cfg.bus.kafka.brokers, clientId: cfg.bus.kafka.client_id, logger: log });
+  }
+  return EmbeddedBus.open({ dataDir: join(dataDir, 'bus'), config: cfg.bus.embedded, logger: log });
+}
+
+/** Creates the pipeline's topics (samples with the configured partition count; the rest with one). */
+export async function ensurePipelineTopics(bus: Bus, cfg: TidemarkConfig): Promise<void> {
+  const t = cfg.bus.topics;
+  await bus.ensureTopic(t.samples, cfg.bus.partitions);
+  await bus.ensureTopic(t.aggregates, cfg.bus.partitions);
+  await bus.ensureTopic(t.alerts, 1);
+  await bus.ensureTopic(t.deadletter, 1);
+}

@@ -1,0 +1,78 @@
+import { parseArgs } from 'node:util';
+
+/** Flags every role takes. */
+export interface CommonFlags {
+  readonly config?: string;
+  readonly listen: string;
+  readonly data: string;
+  readonly kafka?: string;
+  readonly redis?: string;
+  readonly nats?: string;
+  readonly logLevel: string;
+}
+
+export const COMMON_FLAG_HELP = `Common flags:
+  --config FILE        tidemark.yml (a superset of prometheus.yml); embedded defaults when absent
+  --listen HOST:PORT   HTTP listener for the API, /metrics, /-/healthy, /-/ready, /-/reload (default 0.0.0.0:9090)
+  --data DIR           local data directory (default ./data)
+  --kafka BROKERS      comma-separated Kafka brokers: use Kafka instead of the embedded bus
+  --redis URL          Redis for shared state (redis://host:port)
+  --nats URL           NATS server(s), comma-separated
+  --log.level LEVEL    trace, debug, info, warn, error (default info)`;
+
+const COMMON_OPTIONS = {
+  config: { type: 'string' },
+  listen: { type: 'string', default: '0.0.0.0:9090' },
+  data: { type: 'string', default: './data' },
+  kafka: { type: 'string' },
+  redis: { type: 'string' },
+  nats: { type: 'string' },
+  'log.level': { type: 'string', default: 'info' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type ExtraOptions = Parameters<typeof parseArgs>[0] extends infer C ? (C extends { options?: infer O } ? O : never) : never;
+
+export class UsageError extends Error {
+  readonly code = 'usage';
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export interface ParsedFlags {
+  readonly common: CommonFlags;
+  readonly extra: Readonly<Record<string, string | boolean | string[] | undefined>>;
+  readonly positionals: string[];
+  readonly help: boolean;
+}
+
+/** Parses a role's arguments: the common flags plus the role's own. Throws UsageError. */
+export function parseFlags(args: string[], extra: ExtraOptions = {}): ParsedFlags {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: { ...COMMON_OPTIONS, ...extra }, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const v = parsed.values as Record<string, string | boolean | string[] | undefined>;
+  const level = String(v['log.level']);
+  if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(level)) {
+    throw new UsageError(`--log.level: unknown level ${JSON.stringify(level)}`);
+  }
+  return {
+    common: {
+      config: v.config as string | undefined,
+      listen: v.listen as string,
+      data: v.data as string,
+      kafka: v.kafka as string | undefined,
+      redis: v.redis as string | undefined,
+      nats: v.nats as string | undefined,
+      logLevel: level,
+    },
+    extra: v,
+    positionals: parsed.positionals,
+    help: v.help === true,
+  };
+}

@@ -1,0 +1,143 @@
+#!/usr/bin/env node
+/**
+ * `tidemark <role>`: the only composition root. Each role is built in its own file; this one
+ * dispatches, turns errors into exit codes (0 ok, 1 failure, 2 invalid configuration or usage)
+ * and is the only place that calls process.exit.
+ */
+import { pino } from 'pino';
+import { TIDEMARK_VERSION } from '../server/version.js';
+import { checkConfigFiles } from './check.js';
+import { configFromFlags } from './config-from-flags.js';
+import { busFromConfig } from './bus-from-config.js';
+import { COMMON_FLAG_HELP, UsageError, parseFlags } from './flags.js';
+import { runRoleUntilSignalled, type RoleDefinition } from './run-role.js';
+import { parseStartPosition, tailTopic } from './tail.js';
+import { upRole } from './up.js';
+import { ConfigError, formatProblem } from '../config/index.js';
+
+const ROLES: Readonly<Record<string, string>> = {
+  up: 'everything in one process on the embedded defaults',
+  ingest: 'connectors: scrape loops and the push endpoints',
+  store: 'TSDB shard worker for its assigned partitions',
+  query: 'Prometheus HTTP API over every shard',
+  rules: 'streaming rule evaluation',
+  notify: 'Alertmanager-compatible notifier',
+  replay: 'replay topics from an offset or time (backfill, rebuild)',
+  import: 'import historical files with their timestamps',
+  tail: 'print decoded records of a topic',
+  check: 'validate files: check config|rules|metrics|alertmanager',
+  'promql-test': 'run PromQL test files',
+};
+
+/** Long-running roles available in this build. */
+const RUNNABLE: Readonly<Record<string, RoleDefinition>> = { up: upRole };
+
+function usage(): string {
+  const width = Math.max(...Object.keys(ROLES).map((r) => r.length));
+  return [
+    `tidemark ${TIDEMARK_VERSION}: a Prometheus-compatible monitoring pipeline on a message bus`,
+    '',
+    'Usage: tidemark <role> [flags]',
+    '',
+    'Roles:',
+    ...Object.entries(ROLES).map(([r, d]) => `  ${r.padEnd(width)}  ${d}`),
+    '',
+    COMMON_FLAG_HELP,
+  ].join('\n');
+}
+
+const out = (line: string) => process.stdout.write(line + '\n');
+const err = (line: string) => process.stderr.write(line + '\n');
+
+async function main(argv: string[]): Promise<number> {
+  const [role, ...args] = argv;
+  if (role === undefined || role === '--help' || role === '-h' || role === 'help') {
+    out(usage());
+    return role === undefined ? 2 : 0;
+  }
+  if (role === '--version' || role === 'version') {
+    out(`tidemark ${TIDEMARK_VERSION} (node ${process.version})`);
+    return 0;
+  }
+  if (!(role in ROLES)) {
+    err(`tidemark: unknown role ${JSON.stringify(role)}\n\n${usage()}`);
+    return 2;
+  }
+  switch (role) {
+    case 'check':
+      return runCheck(args);
+    case 'tail':
+      return runTail(args);
+  }
+  const def = RUNNABLE[role];
+  if (def === undefined) {
+    err(`tidemark ${role}: this role is not available in this build yet (${ROLES[role]}); run \`tidemark up\` for what exists`);
+    return 1;
+  }
+  const flags = parseFlags(args);
+  if (flags.help) {
+    out(`Usage: tidemark ${role} [flags]\n\n${COMMON_FLAG_HELP}`);
+    return 0;
+  }
+  return runRoleUntilSignalled(def, flags.common);
+}
+
+async function runCheck(args: string[]): Promise<number> {
+  const [what, ...rest] = args;
+  const flags = parseFlags(rest, { openmetrics: { type: 'boolean' } });
+  switch (what) {
+    case 'config':
+      if (flags.positionals.length === 0) throw new UsageError('check config: name at least one file');
+      return checkConfigFiles(flags.positionals, { out, err });
+    default:
+      err(`tidemark check: ${what === undefined ? 'missing' : `unknown or not yet available`} check ${what ?? ''} (available: config)`);
+      return what === undefined ? 2 : 1;
+  }
+}
+
+async function runTail(args: string[]): Promise<number> {
+  const flags = parseFlags(args, {
+    topic: { type: 'string', default: 'tidemark.samples' },
+    from: { type: 'string', default: 'latest' },
+    limit: { type: 'string' },
+  });
+  if (flags.help) {
+    out(`Usage: tidemark tail --topic T [--from earliest|latest|OFFSET|@TIME] [--limit N]\n\n${COMMON_FLAG_HELP}`);
+    return 0;
+  }
+  const cfg = await configFromFlags(flags.common);
+  const log = pino({ level: flags.common.logLevel }, pino.destination(2));
+  const bus = await busFromConfig(cfg, flags.common.data, log);
+  const ac = new AbortController();
+  process.once('SIGINT', () => ac.abort());
+  process.once('SIGTERM', () => ac.abort());
+  try {
+    const limit = flags.extra.limit === undefined ? undefined : Number(flags.extra.limit);
+    if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new UsageError('--limit: expected a positive integer');
+    await tailTopic(
+      bus,
+      { topic: String(flags.extra.topic), from: parseStartPosition(String(flags.extra.from)), limit, signal: ac.signal },
+      out,
+    );
+  } finally {
+    await bus.close();
+  }
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    if (e instanceof UsageError || e instanceof RangeError) {
+      err(`tidemark: ${e.message}`);
+      process.exit(2);
+    }
+    if (e instanceof ConfigError) {
+      err(`tidemark: invalid configuration ${e.file}:`);
+      for (const p of e.problems) err(`  ${formatProblem(p)}`);
+      process.exit(2);
+    }
+    err(`tidemark: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,139 @@
+import { pino, type Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { ConfigError, formatProblem, loadConfig, type TidemarkConfig } from '../config/index.js';
+import { HttpRouter } from '../server/http-router.js';
+import { HttpServer, parseListenAddress, type ListenAddress } from '../server/http-server.js';
+import { createMetricsRegistry } from '../server/metrics-registry.js';
+import type { Service } from '../server/service.js';
+import { applyFlagOverrides, configFromFlags } from './config-from-flags.js';
+import type { CommonFlags } from './flags.js';
+
+/** What a role's composition gets to build its services from. */
+export interface RoleContext {
+  readonly role: string;
+  readonly config: TidemarkConfig;
+  readonly flags: CommonFlags;
+  readonly log: Logger;
+  readonly metrics: Registry;
+  readonly router: HttpRouter;
+}
+
+export interface RoleDefinition {
+  readonly name: string;
+  /** Builds the role's services in start order; they are stopped in reverse. */
+  build(ctx: RoleContext): Promise<Service[]>;
+}
+
+/** A running role: what tests and `tidemark up` hold on to. */
+export interface RunningRole {
+  readonly address: ListenAddress;
+  readonly services: readonly Service[];
+  reload(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The process shell every role shares: configuration, logger, HTTP listener with `/metrics`,
+ * `/-/healthy`, `/-/ready` and `/-/reload`, service lifecycle, SIGHUP reload. Throws ConfigError
+ * before anything starts when the configuration is invalid.
+ */
+export async function startRole(def: RoleDefinition, flags: CommonFlags): Promise<RunningRole> {
+  const config = await configFromFlags(flags);
+  const log = pino({ level: flags.logLevel, base: { role: def.name } });
+  const metrics = createMetricsRegistry(def.name);
+  const router = new HttpRouter();
+  const ctx: RoleContext = { role: def.name, config, flags, log, metrics, router };
+  const services = await def.build(ctx);
+
+  const reload = async (): Promise<void> => {
+    const next =
+      flags.config !== undefined ? applyFlagOverrides(await loadConfig(flags.config), flags) : config;
+    for (const s of services) await s.applyConfig?.(next);
+    log.info({ file: flags.config ?? '(embedded defaults)' }, 'configuration reloaded');
+  };
+
+  router
+    .add(['GET', 'HEAD'], '/-/healthy', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('Tidemark is Healthy.\n');
+    })
+    .add(['GET', 'HEAD'], '/-/ready', (_req, res) => {
+      const notReady = services.filter((s) => !s.ready()).map((s) => s.name);
+      if (notReady.length === 0) res.writeHead(200).end('Tidemark is Ready.\n');
+      else res.writeHead(503).end(`Service Unavailable: not ready: ${notReady.join(', ')}\n`);
+    })
+    .add(['PUT', 'POST'], '/-/reload', async (_req, res) => {
+      try {
+        await reload();
+        res.writeHead(200).end();
+      } catch (err) {
+        log.error({ err }, 'configuration reload failed; keeping the previous one');
+        res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end(`failed to reload config: ${describe(err)}\n`);
+      }
+    })
+    .add('GET', '/metrics', async (_req, res) => {
+      res.writeHead(200, { 'content-type': metrics.contentType }).end(await metrics.metrics());
+    });
+
+  const started: Service[] = [];
+  const http = new HttpServer(router, log);
+  const stop = once(async () => {
+    await http.close();
+    for (const s of [...started].reverse()) {
+      try {
+        await s.stop();
+      } catch (err) {
+        log.error({ err, service: s.name }, 'service failed to stop cleanly');
+      }
+    }
+    log.info('stopped');
+  });
+  try {
+    for (const s of services) {
+      await s.start();
+      started.push(s);
+    }
+    const address = await http.listen(parseListenAddress(flags.listen));
+    log.info({ address: `${address.host}:${address.port}`, services: services.map((s) => s.name) }, `${def.name} started`);
+    return { address, services, reload, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** Runs a role until SIGTERM/SIGINT; SIGHUP reloads. Resolves with the exit code. */
+export async function runRoleUntilSignalled(def: RoleDefinition, flags: CommonFlags): Promise<number> {
+  let running: RunningRole;
+  try {
+    running = await startRole(def, flags);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`tidemark ${def.name}: invalid configuration ${err.file}:\n`);
+      for (const p of err.problems) process.stderr.write(`  ${formatProblem(p)}\n`);
+      return 2;
+    }
+    process.stderr.write(`tidemark ${def.name}: cannot start: ${describe(err)}\n`);
+    return 1;
+  }
+  const onHup = () => {
+    running.reload().catch((err: unknown) => process.stderr.write(`reload failed: ${describe(err)}\n`));
+  };
+  process.on('SIGHUP', onHup);
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  process.off('SIGHUP', onHup);
+  await running.stop();
+  return 0;
+}
+
+function describe(err: unknown): string {
+  if (err instanceof ConfigError) return err.problems.map(formatProblem).join('; ');
+  return err instanceof Error ? err.message : String(err);
+}
+
+function once(fn: () => Promise<void>): () => Promise<void> {
+  let p: Promise<void> | undefined;
+  return () => (p ??= fn());
+}

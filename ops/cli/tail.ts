@@ -1,0 +1,83 @@
+import type { Bus, BusRecord, StartPosition } from '../../pipeline/bus/bus.js';
+import { RecordDecodeError, decodeDeadLetter, decodeSampleBatch, formatLabels } from '../../schemas/index.js';
+
+/** Renders one bus record as text lines a person can read: one line per sample, or per dead letter. */
+export function renderRecord(record: BusRecord): string[] {
+  const head = `# ${record.topic}/${record.partition}@${record.offset} ${new Date(record.timestampMs).toISOString()}`;
+  try {
+    const batch = decodeSampleBatch(record.value);
+    const lines = [`${head} sample batch: ${batch.series.length} series${batch.source ? ` from ${batch.source}` : ''}`];
+    for (const s of batch.series) {
+      const name = formatLabels(s.labels);
+      const stale = new Set(s.stale);
+      for (let i = 0; i < s.timestamps.length; i++) {
+        lines.push(`${name} ${stale.has(i) ? 'stale' : formatValue(s.values[i])} ${s.timestamps[i]}`);
+      }
+    }
+    return lines;
+  } catch (err) {
+    if (!(err instanceof RecordDecodeError) || !/unknown writer schema/.test(err.message)) {
+      return [`${head} undecodable (${(err as Error).message}): ${record.value.length} bytes`];
+    }
+  }
+  try {
+    const d = decodeDeadLetter(record.value);
+    return [
+      `${head} dead letter from ${d.topic}/${d.partition}@${d.offset} (group ${d.group}): ${d.reason}; ${d.originalValue.length} bytes`,
+    ];
+  } catch (err) {
+    return [`${head} undecodable (${(err as Error).message}): ${record.value.length} bytes`];
+  }
+}
+
+function formatValue(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '-Inf';
+  return String(v);
+}
+
+export interface TailOptions {
+  readonly topic: string;
+  readonly from: StartPosition;
+  /** Stop after this many records (for scripts and tests); undefined follows forever. */
+  readonly limit?: number;
+  readonly signal: AbortSignal;
+}
+
+/** Prints records of a topic until the signal aborts or `limit` records were printed. */
+export async function tailTopic(bus: Bus, opts: TailOptions, out: (line: string) => void): Promise<number> {
+  let printed = 0;
+  const group = `tidemark-tail-${process.pid}-${Date.now()}`;
+  let done!: () => void;
+  const finished = new Promise<void>((resolve) => (done = resolve));
+  // A fresh group placed first, so no record before the start position is ever handed over.
+  if (opts.from !== 'earliest') await bus.resetGroup(group, opts.topic, opts.from);
+  const consumer = await bus.consume(
+    { group, topic: opts.topic, fromBeginning: true },
+    async (batch) => {
+      for (const r of batch.records) {
+        if (opts.limit !== undefined && printed >= opts.limit) break;
+        for (const line of renderRecord(r)) out(line);
+        printed++;
+      }
+      if (opts.limit !== undefined && printed >= opts.limit) done();
+    },
+  );
+  opts.signal.addEventListener('abort', () => done(), { once: true });
+  if (opts.signal.aborted) done();
+  await finished;
+  await consumer.stop();
+  return printed;
+}
+
+/** Parses `--from`: earliest, latest, an offset, or an RFC 3339 time / unix milliseconds prefixed with `@`. */
+export function parseStartPosition(text: string): StartPosition {
+  if (text === 'earliest' || text === 'latest') return text;
+  if (/^\d+$/.test(text)) return { offset: Number(text) };
+  if (text.startsWith('@')) {
+    const t = /^\d+$/.test(text.slice(1)) ? Number(text.slice(1)) : Date.parse(text.slice(1));
+    if (Number.isFinite(t)) return { timestampMs: t };
+  }
+  throw new RangeError(`--from: expected earliest, latest, an offset or @TIME, got ${JSON.stringify(text)}`);
+}

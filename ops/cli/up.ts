@@ -1,0 +1,14 @@
+import type { RoleDefinition } from './run-role.js';
+import { BusService } from './bus-service.js';
+
+/**
+ * `tidemark up`: every role in one process on the embedded bus (or Kafka with --kafka), for a
+ * laptop with zero services. Each role's services are added here as the roles exist.
+ */
+export const upRole: RoleDefinition = {
+  name: 'up',
+  async build(ctx) {
+    const bus = new BusService(ctx.config, ctx.flags.data, ctx.log);
+    return [bus];
+  },
+};

@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from './errors.js';
+import { defaultConfig, parseConfig } from './load-config.js';
+
+function problemsOf(text: string) {
+  try {
+    parseConfig(text, 'tidemark.yml');
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).problems;
+  }
+  throw new Error('expected the configuration to be rejected');
+}
+
+describe('tidemark.yml', () => {
+  it('runs on embedded defaults when empty', () => {
+    const cfg = defaultConfig();
+    expect(cfg.bus.type).toBe('embedded');
+    expect(cfg.bus.topics.samples).toBe('tidemark.samples');
+    expect(cfg.global.scrape_interval).toBe(60_000);
+    expect(parseConfig('', 'x.yml').bus.partitions).toBe(8);
+  });
+
+  it('loads a plain prometheus.yml unchanged', () => {
+    const cfg = parseConfig(
+      `global:
+  scrape_interval: 15s
+  evaluation_interval: 30s
+  external_labels: { cluster: eu-1 }
+rule_files: [rules/*.yml]
+alerting:
+  alertmanagers:
+    - static_configs: [{ targets: ['localhost:9093'] }]
+scrape_configs:
+  - job_name: node
+    static_configs: [{ targets: ['localhost:9100'] }]
+remote_write:
+  - url: http://example/api/v1/write
+`,
+      'prometheus.yml',
+    );
+    expect(cfg.global.scrape_interval).toBe(15_000);
+    expect(cfg.global.external_labels).toEqual({ cluster: 'eu-1' });
+    expect(cfg.scrape_configs[0].job_name).toBe('node');
+    expect(cfg.rule_files).toEqual(['rules/*.yml']);
+  });
+
+  it('names the YAML path and line of a bad value', () => {
+    const problems = problemsOf(`global:
+  scrape_interval: 15s
+  evaluation_interval: 3 days
+bus:
+  partitions: 8
+  embedded:
+    segment_bytes: many
+`);
+    expect(problems.map((p) => [p.path, p.line])).toEqual([
+      ['global.evaluation_interval', 3],
+      ['bus.embedded.segment_bytes', 7],
+    ]);
+    expect(problems[0].message).toMatch(/not a valid duration/);
+  });
+
+  it('rejects unknown keys at their own line', () => {
+    const problems = problemsOf(`bus:
+  type: kafka
+  kafka: { brokers: ['k1:9092'] }
+  partitons: 8
+`);
+    expect(problems.map((p) => [p.path, p.line])).toEqual([['bus.partitons', 4]]);
+  });
+
+  it('requires brokers when the bus is kafka', () => {
+    const problems = problemsOf('bus:\n  type: kafka\n');
+    expect(problems[0].path).toBe('bus.kafka');
+    expect(problems[0].message).toMatch(/brokers/);
+  });
+
+  it('reports YAML syntax errors with their line', () => {
+    const problems = problemsOf('global:\n  scrape_interval: [15s\n');
+    expect(problems[0].message).toMatch(/YAML syntax/);
+    expect(problems[0].line).toBeGreaterThanOrEqual(2);
+  });
+
+  it('rejects two scrape configs with the same job name', () => {
+    const problems = problemsOf('scrape_configs:\n  - job_name: a\n  - job_name: a\n');
+    expect(problems[0].path).toBe('scrape_configs[1].job_name');
+    expect(problems[0].line).toBe(3);
+  });
+});

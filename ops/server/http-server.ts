@@ -1,0 +1,74 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { HttpRouter } from './http-router.js';
+
+export interface ListenAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** Parses `--listen HOST:PORT` (`:9090` and `[::1]:9090` too). */
+export function parseListenAddress(text: string): ListenAddress {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(text);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new RangeError(`--listen: expected HOST:PORT, got ${JSON.stringify(text)}`);
+  }
+  return { host: m[1] ?? (m[2] === '' ? '0.0.0.0' : m[2]), port };
+}
+
+/** The role's HTTP listener: routes requests and answers errors as Prometheus does (JSON for APIs). */
+export class HttpServer {
+  private server: Server | undefined;
+
+  constructor(
+    private readonly router: HttpRouter,
+    private readonly log: Logger,
+  ) {}
+
+  async listen(addr: ListenAddress): Promise<ListenAddress> {
+    const server = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const route = this.router.resolve(req.method ?? 'GET', url.pathname);
+      if (route === undefined) {
+        res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('404 page not found\n');
+        return;
+      }
+      if (route === 'method') {
+        res.writeHead(405, { 'content-type': 'text/plain; charset=utf-8' }).end('405 method not allowed\n');
+        return;
+      }
+      Promise.resolve()
+        .then(() => route(req, res, url))
+        .catch((err: unknown) => {
+          this.log.error({ err, method: req.method, path: url.pathname }, 'HTTP handler failed');
+          if (!res.headersSent) {
+            res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+          }
+          res.end(`internal error: ${err instanceof Error ? err.message : String(err)}\n`);
+        });
+    });
+    server.keepAliveTimeout = 65_000;
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(addr.port, addr.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const a = server.address() as AddressInfo;
+    return { host: a.address, port: a.port };
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (server === undefined) return;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    });
+  }
+}

@@ -1,0 +1,24 @@
+// Prints "N passed, N failed" from vitest's JSON report. A test file that could not even load
+// (import or setup error) counts as one failure, so a broken file can never look green.
+import { readFileSync } from 'node:fs';
+
+const file = process.argv[2];
+let report;
+try {
+  report = JSON.parse(readFileSync(file, 'utf8'));
+} catch (err) {
+  console.log(`no test report (${err.message})`);
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+const passed = report.numPassedTests ?? 0;
+let failed = report.numFailedTests ?? 0;
+for (const suite of report.testResults ?? []) {
+  if (suite.status === 'failed' && (suite.assertionResults ?? []).every((a) => a.status !== 'failed')) {
+    console.log(`test file failed outside its tests: ${suite.name}: ${(suite.message ?? '').split('\n')[0]}`);
+    failed += 1;
+  }
+}
+const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+console.log(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`);
+process.exit(failed > 0 || passed === 0 ? 1 : 0);

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Starts Tidemark on the embedded defaults (all roles, embedded bus, data in ./data) after
+# installing what it needs. Extra arguments go to `tidemark up`, e.g. --listen 127.0.0.1:9090.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash ops/install-deps.sh
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+npm run -s build
+exec node dist/ops/cli/main.js up "$@"

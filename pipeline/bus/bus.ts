@@ -1,0 +1,129 @@
+/**
+ * The bus moves bytes between components: partitioned, append-only topics with consumer groups.
+ * Two adapters implement it with the same semantics (`kafka/` on kafkajs, `embedded/` on local
+ * log files); `bus.contract.ts` is the suite both must pass. The bus knows nothing of samples.
+ *
+ * Offsets are per partition, start at 0 (or at the retention start) and grow by one per record.
+ * A committed offset is the offset of the next record the group will read (Kafka's convention).
+ */
+
+export interface ProduceRecord {
+  /** Explicit partition: producers place records themselves (see schemas/partition.ts). */
+  readonly partition: number;
+  readonly value: Buffer;
+  readonly key?: Buffer | null;
+  /** Record timestamp in ms; defaults to the time of produce. */
+  readonly timestampMs?: number;
+  readonly headers?: Readonly<Record<string, Buffer>>;
+}
+
+export interface ProducedRecord {
+  readonly partition: number;
+  readonly offset: number;
+}
+
+export interface BusRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly timestampMs: number;
+  readonly key: Buffer | null;
+  readonly value: Buffer;
+  readonly headers: Readonly<Record<string, Buffer>>;
+}
+
+export interface PartitionOffsets {
+  readonly partition: number;
+  /** First offset still retained. */
+  readonly low: number;
+  /** Offset the next produced record will get (the high watermark). */
+  readonly high: number;
+}
+
+export interface PartitionOffset {
+  readonly partition: number;
+  readonly offset: number;
+}
+
+export interface PartitionLag {
+  readonly partition: number;
+  /** Committed offset of the group, or -1 when it has none. */
+  readonly committed: number;
+  readonly high: number;
+  /** high - committed (high - low when nothing is committed). */
+  readonly lag: number;
+}
+
+/** Where a consumer starts or a seek goes. */
+export type StartPosition =
+  | 'earliest'
+  | 'latest'
+  | { readonly offset: number }
+  | { readonly timestampMs: number };
+
+/**
+ * Records of one partition handed to a handler, in offset order. The handler calls
+ * `commit(offset)` only once everything before `offset` is durable on its side; the default is
+ * one past the last record of the batch. Committing is optional (a reader that keeps its own
+ * offsets, like a TSDB shard, may commit less often) and never goes backwards.
+ */
+export interface ConsumedBatch {
+  readonly topic: string;
+  readonly partition: number;
+  readonly records: readonly BusRecord[];
+  /** The partition's high watermark when the batch was fetched. */
+  readonly highWatermark: number;
+  commit(offset?: number): Promise<void>;
+}
+
+export type BatchHandler = (batch: ConsumedBatch) => Promise<void>;
+
+export interface ConsumeOptions {
+  readonly group: string;
+  readonly topic: string;
+  /** Where to start on partitions the group has no committed offset for. Default 'earliest'. */
+  readonly fromBeginning?: boolean;
+  /**
+   * Called when partitions are assigned to this member (before their first batch) and revoked
+   * from it (after their last batch finished). A shard worker opens and closes shards here; it may
+   * call `consumer.seek` from `onAssigned` to start where its durable state ends.
+   */
+  readonly onAssigned?: (partitions: number[]) => Promise<void> | void;
+  readonly onRevoked?: (partitions: number[]) => Promise<void> | void;
+}
+
+export interface Consumer {
+  /** Resolves once the member has joined its group and holds an assignment (possibly empty). */
+  readonly ready: Promise<void>;
+  /** Partitions currently assigned to this member. */
+  assignment(): number[];
+  pause(partitions: readonly number[]): void;
+  resume(partitions: readonly number[]): void;
+  seek(partition: number, to: StartPosition): Promise<void>;
+  /** Lag per assigned partition (committed offsets against high watermarks). */
+  lag(): Promise<PartitionLag[]>;
+  /** Stops fetching, waits for the handler in flight, leaves the group. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface Bus {
+  /** Creates the topic with `partitions` partitions if it does not exist; returns the actual count. */
+  ensureTopic(topic: string, partitions: number): Promise<number>;
+  partitionCount(topic: string): Promise<number>;
+  /** Resolves only after every record is acknowledged (Kafka: by all in-sync replicas; embedded: written and fsynced). */
+  produce(topic: string, records: readonly ProduceRecord[]): Promise<ProducedRecord[]>;
+  consume(opts: ConsumeOptions, handler: BatchHandler): Promise<Consumer>;
+  offsets(topic: string): Promise<PartitionOffsets[]>;
+  /** Per partition, the first offset whose record timestamp is >= timestampMs (high when none). */
+  offsetsForTimestamp(topic: string, timestampMs: number): Promise<PartitionOffset[]>;
+  /** The group's committed offsets (-1 where it has none). */
+  committedOffsets(group: string, topic: string): Promise<PartitionOffset[]>;
+  /**
+   * Moves a group's committed offsets (the group must have no running member on this bus
+   * instance that would overwrite them).
+   */
+  resetGroup(group: string, topic: string, to: StartPosition): Promise<void>;
+  lag(group: string, topic: string): Promise<PartitionLag[]>;
+  /** Stops every consumer and releases connections and files. Idempotent. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,57 @@
+import type { Labels } from '../../schemas/labels.js';
+
+export type MatchType = '=' | '!=' | '=~' | '!~';
+
+/**
+ * A label matcher as PromQL writes it. Regular expressions are fully anchored (`^(?:re)$`), as in
+ * Prometheus; a matcher on a label a series lacks compares against the empty string.
+ */
+export interface LabelMatcher {
+  readonly type: MatchType;
+  readonly name: string;
+  readonly value: string;
+}
+
+/**
+ * One series with its samples in the selected time range, column-wise and in ascending timestamp
+ * order (no duplicate timestamps). `stale[i]` is 1 where sample i is a staleness marker; then
+ * `values[i]` is meaningless. `stale` may be null when the series has no markers in range.
+ */
+export interface Series {
+  readonly labels: Labels;
+  readonly timestamps: ArrayLike<number>;
+  readonly values: ArrayLike<number>;
+  readonly stale: ArrayLike<number> | null;
+}
+
+export interface SelectHints {
+  /** Inclusive range in milliseconds the caller needs; an implementation may return more. */
+  readonly start: number;
+  readonly end: number;
+  /** Only labels are needed (series/labels APIs): samples may be left empty. */
+  readonly labelsOnly?: boolean;
+}
+
+/** A set of series plus warnings (for example, a fan-out that could not reach every shard). */
+export interface SeriesSet {
+  readonly series: Series[];
+  readonly warnings: string[];
+}
+
+/**
+ * Read access to series over one time range [mint, maxt] (milliseconds, inclusive). Implemented by
+ * the TSDB head, its blocks, their merge, the fan-out over shards, and the rule evaluator's window
+ * store; the PromQL engine reads only through it. Series are returned sorted by their labels'
+ * canonical form. A querier is cheap to create, used by one query, and closed after it.
+ */
+export interface Querier {
+  select(matchers: readonly LabelMatcher[], hints: SelectHints): Promise<SeriesSet>;
+  labelNames(matchers: readonly LabelMatcher[]): Promise<string[]>;
+  labelValues(name: string, matchers: readonly LabelMatcher[]): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+/** Hands out queriers; `mint`/`maxt` bound what the querier will be asked for. */
+export interface Queryable {
+  querier(mint: number, maxt: number): Querier;
+}

@@ -1,0 +1,62 @@
+/**
+ * Labels of one series, `__name__` included. Keys are label names, values label values.
+ * Objects are treated as immutable once built: code that changes labels builds a new object.
+ * The canonical form (names sorted) is what series identity, hashing and partitioning use.
+ */
+export type Labels = Readonly<Record<string, string>>;
+
+export const METRIC_NAME = '__name__';
+
+const LABEL_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+const METRIC_NAME_RE = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+
+export function isValidLabelName(name: string): boolean {
+  return LABEL_NAME_RE.test(name);
+}
+
+export function isValidMetricName(name: string): boolean {
+  return METRIC_NAME_RE.test(name);
+}
+
+/** Label names in canonical (byte-wise ascending) order. */
+export function sortedLabelNames(labels: Labels): string[] {
+  return Object.keys(labels).sort(compareStrings);
+}
+
+/** Byte-wise string comparison, as Prometheus sorts labels (not locale-aware). */
+export function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * The canonical identity of a label set inside one process (map keys): each label in sorted name
+ * order as `name SEP value SEP`, SEP being a lone surrogate (U+D800). Text decoded from UTF-8
+ * (HTTP bodies, protobuf, Avro) can never contain a lone surrogate, so no two label sets share a
+ * key. The byte form that is hashed across processes is `canonicalBytes` in series-hash.ts.
+ */
+export function canonicalLabels(labels: Labels): string {
+  const names = sortedLabelNames(labels);
+  let out = '';
+  for (const n of names) out += n + SEP + labels[n] + SEP;
+  return out;
+}
+
+const SEP = '\ud800';
+
+/** Prometheus' text rendering: `name{a="1", b="2"}` (used in logs, errors and `tidemark tail`). */
+export function formatLabels(labels: Labels): string {
+  const name = labels[METRIC_NAME] ?? '';
+  const parts: string[] = [];
+  for (const n of sortedLabelNames(labels)) {
+    if (n === METRIC_NAME) continue;
+    parts.push(`${n}=${JSON.stringify(labels[n])}`);
+  }
+  return parts.length === 0 && name !== '' ? name : `${name}{${parts.join(', ')}}`;
+}
+
+export function labelsEqual(a: Labels, b: Labels): boolean {
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) if (a[k] !== b[k]) return false;
+  return true;
+}

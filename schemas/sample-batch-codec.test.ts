@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { decodeSampleBatch, encodeSampleBatch, encodeSampleBatchV1 } from './sample-batch-codec.js';
+import { RecordDecodeError } from './errors.js';
+import type { SampleBatch } from './sample.js';
+
+const batch: SampleBatch = {
+  series: [
+    { labels: { __name__: 'up', job: 'node', instance: 'a:9100' }, timestamps: [1000, 16000], values: [1, 0], stale: [] },
+    {
+      labels: { __name__: 'node_load1', instance: 'a:9100', job: 'node' },
+      timestamps: [1000, 16000, 31000],
+      values: [0.5, Number.POSITIVE_INFINITY, Number.NaN],
+      stale: [2],
+    },
+    { labels: { __name__: 'empty' }, timestamps: [], values: [], stale: [] },
+  ],
+};
+
+describe('sample batch codec', () => {
+  it('round-trips labels, timestamps, values and staleness markers', () => {
+    const decoded = decodeSampleBatch(encodeSampleBatch(batch, 'scrape/node'));
+    expect(decoded.source).toBe('scrape/node');
+    expect(decoded.series.map((s) => s.labels)).toEqual(batch.series.map((s) => s.labels));
+    expect(decoded.series[0].timestamps).toEqual([1000, 16000]);
+    expect(decoded.series[1].values.slice(0, 2)).toEqual([0.5, Number.POSITIVE_INFINITY]);
+    expect(decoded.series[1].stale).toEqual([2]);
+    expect(decoded.series[2].timestamps).toEqual([]);
+  });
+
+  it('writes Avro single-object encoding: marker c3 01 and an 8-byte fingerprint', () => {
+    const bytes = encodeSampleBatch(batch);
+    expect(bytes[0]).toBe(0xc3);
+    expect(bytes[1]).toBe(0x01);
+    expect(bytes.subarray(2, 10).toString('hex')).not.toBe(encodeSampleBatchV1(batch).subarray(2, 10).toString('hex'));
+  });
+
+  it('reads a v1 writer with the v2 reader, giving the added field its default', () => {
+    const decoded = decodeSampleBatch(encodeSampleBatchV1(batch));
+    expect(decoded.source).toBe('');
+    expect(decoded.series[1].labels).toEqual(batch.series[1].labels);
+    expect(decoded.series[1].stale).toEqual([2]);
+  });
+
+  it('keeps timestamps exact up to the largest safe millisecond values, negative ones too', () => {
+    const extreme: SampleBatch = {
+      series: [{ labels: { a: 'b' }, timestamps: [-5, 0, 2 ** 52, 1], values: [1, 2, 3, 4], stale: [] }],
+    };
+    expect(decodeSampleBatch(encodeSampleBatch(extreme)).series[0].timestamps).toEqual([-5, 0, 2 ** 52, 1]);
+  });
+
+  it('uses wider symbol references when a batch has more than 256 distinct strings', () => {
+    const wide: SampleBatch = {
+      series: Array.from({ length: 700 }, (_, i) => ({ labels: { id: `s${i}` }, timestamps: [i], values: [i], stale: [] })),
+    };
+    const decoded = decodeSampleBatch(encodeSampleBatch(wide));
+    expect(decoded.series[699].labels).toEqual({ id: 's699' });
+    expect(decoded.series[300].values).toEqual([300]);
+  });
+
+  it('rejects bytes without the single-object marker with a decode error', () => {
+    expect(() => decodeSampleBatch(Buffer.from('hello world'))).toThrow(RecordDecodeError);
+    expect(() => decodeSampleBatch(Buffer.alloc(0))).toThrow(/marker/);
+  });
+
+  it('rejects an unknown writer fingerprint naming it', () => {
+    const bytes = Buffer.from(encodeSampleBatch(batch));
+    bytes[5] ^= 0xff;
+    expect(() => decodeSampleBatch(bytes)).toThrow(/unknown writer schema fingerprint/);
+  });
+
+  it('never throws anything but a decode error on corrupted or truncated records', () => {
+    const good = encodeSampleBatch(batch, 'x');
+    fc.assert(
+      fc.property(fc.nat(good.length - 1), fc.integer({ min: 0, max: 255 }), fc.nat(good.length), (pos, byte, cut) => {
+        const bad = Buffer.from(good);
+        bad[pos] = byte;
+        for (const candidate of [bad, bad.subarray(0, cut)]) {
+          try {
+            decodeSampleBatch(candidate);
+          } catch (err) {
+            expect(err).toBeInstanceOf(RecordDecodeError);
+          }
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('round-trips arbitrary batches', () => {
+    const labelsArb = fc.dictionary(fc.stringMatching(/^[a-z_][a-z0-9_]{0,8}$/), fc.string(), { maxKeys: 6 });
+    const seriesArb = fc
+      .array(fc.tuple(fc.integer({ min: -(2 ** 40), max: 2 ** 45 }), fc.double()), { maxLength: 5 })
+      .chain((samples) =>
+        fc.record({
+          labels: labelsArb,
+          timestamps: fc.constant(samples.map((s) => s[0])),
+          values: fc.constant(samples.map((s) => s[1])),
+          stale: fc.constant<number[]>(samples.length > 0 ? [samples.length - 1] : []),
+        }),
+      );
+    fc.assert(
+      fc.property(fc.array(seriesArb, { maxLength: 20 }), (series) => {
+        const decoded = decodeSampleBatch(encodeSampleBatch({ series }));
+        expect(decoded.series.length).toBe(series.length);
+        decoded.series.forEach((s, i) => {
+          expect(s.labels).toEqual(series[i].labels);
+          expect(s.timestamps).toEqual(series[i].timestamps);
+          expect(s.values).toEqual(series[i].values);
+          expect(s.stale).toEqual(series[i].stale);
+        });
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -1,0 +1,30 @@
+import type { Labels } from './labels.js';
+
+/**
+ * One series and its samples in a batch, column-wise: `timestamps[i]` (int64 milliseconds since
+ * the epoch, held exactly in a JS number up to 2^53) goes with `values[i]` (float64).
+ * A staleness marker is explicit: `stale` lists the indices of samples that are markers (their
+ * `values` entry is NaN but must not be relied upon: NaN payloads do not survive JS numbers).
+ */
+export interface SeriesSamples {
+  readonly labels: Labels;
+  readonly timestamps: number[];
+  readonly values: number[];
+  readonly stale: number[];
+}
+
+/** What a record on the samples topic carries: many series of one partition. */
+export interface SampleBatch {
+  readonly series: SeriesSamples[];
+}
+
+/** Prometheus' staleness-marker NaN bit pattern (0x7ff0000000000002), for formats that carry it. */
+export const STALE_NAN_BITS_HI = 0x7ff00000;
+export const STALE_NAN_BITS_LO = 0x00000002;
+
+/** True when the float64 at `offset` in `view` is Prometheus' staleness marker. */
+export function isStaleNaNAt(view: DataView, offset: number, littleEndian: boolean): boolean {
+  const hi = view.getUint32(littleEndian ? offset + 4 : offset, littleEndian);
+  const lo = view.getUint32(littleEndian ? offset : offset + 4, littleEndian);
+  return hi === STALE_NAN_BITS_HI && lo === STALE_NAN_BITS_LO;
+}
