@@ -1,0 +1,1 @@
+export { BusSampleSink, type BusSampleSinkSettings } from './bus-sample-sink.js';

@@ -1,0 +1,137 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EmbeddedBus } from '../../pipeline/bus/embedded/index.js';
+import { KafkaBus } from '../../pipeline/bus/kafka/index.js';
+import { encodeSampleBatch } from '../../schemas/index.js';
+import { createKafkaTopic, kafkaBrokers, mockKafkaBusSettings, testNamespace } from '../harness/index.js';
+import { runCli, startCli } from './cli-process.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'tidemark-cli-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('tidemark command', () => {
+  it('lists the roles with --help and exits 2 without a role', async () => {
+    const help = await runCli(['--help']);
+    expect(help.code).toBe(0);
+    for (const role of ['up', 'ingest', 'store', 'query', 'rules', 'notify', 'replay', 'import', 'tail', 'check', 'promql-test']) {
+      expect(help.stdout).toContain(`  ${role} `);
+    }
+    expect((await runCli([])).code).toBe(2);
+  });
+
+  it('rejects an unknown role with status 2', async () => {
+    const r = await runCli(['frobnicate']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('unknown role "frobnicate"');
+  });
+
+  it('rejects an unknown flag with status 2 naming it', async () => {
+    const r = await runCli(['up', '--no-such-flag']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--no-such-flag');
+  });
+});
+
+describe('tidemark check config', () => {
+  it('accepts a valid file and exits 0', async () => {
+    const file = join(dir, 'good.yml');
+    await writeFile(file, 'global:\n  scrape_interval: 15s\nscrape_configs:\n  - job_name: node\n');
+    const r = await runCli(['check', 'config', file]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('SUCCESS');
+  });
+
+  it('exits 2 naming the YAML path and line of every problem', async () => {
+    const file = join(dir, 'bad.yml');
+    await writeFile(file, 'global:\n  scrape_interval: 15s\nbus:\n  partitons: 8\n  type: kafka\n');
+    const r = await runCli(['check', 'config', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('bus.partitons (line 4, column 3): unknown field');
+    expect(r.stderr).toMatch(/bus\.kafka \(line \d+.*brokers/);
+  });
+});
+
+describe('a long-running role', () => {
+  it('refuses to start on an invalid configuration file with status 2', async () => {
+    const file = join(dir, 'invalid.yml');
+    await writeFile(file, 'global:\n  evaluation_interval: soon\n');
+    const r = await runCli(['up', '--config', file, '--data', join(dir, 'data-invalid'), '--listen', '127.0.0.1:0']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('global.evaluation_interval (line 2, column 24)');
+  });
+
+  it('says that a role not in this build does not exist yet, with status 1', async () => {
+    const r = await runCli(['notify']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/not available in this build yet/);
+  });
+
+  it('serves health, readiness, metrics and reload, and exits 0 on SIGTERM', async () => {
+    const file = join(dir, 'up.yml');
+    await writeFile(file, 'global:\n  scrape_interval: 15s\n');
+    const up = await startCli(['up', '--config', file, '--data', join(dir, 'data-up')]);
+    try {
+      expect((await fetch(`${up.url}/-/healthy`)).status).toBe(200);
+      expect((await fetch(`${up.url}/-/ready`)).status).toBe(200);
+      const metrics = await (await fetch(`${up.url}/metrics`)).text();
+      expect(metrics).toMatch(/tidemark_build_info\{version="[^"]+",role="up"/);
+      expect(metrics).toContain('process_cpu_seconds_total');
+      expect((await fetch(`${up.url}/-/reload`, { method: 'POST' })).status).toBe(200);
+
+      await writeFile(file, 'global:\n  scrape_interval: never\n');
+      const bad = await fetch(`${up.url}/-/reload`, { method: 'POST' });
+      expect(bad.status).toBe(500);
+      expect(await bad.text()).toContain('global.scrape_interval');
+      expect((await fetch(`${up.url}/-/healthy`)).status).toBe(200);
+    } finally {
+      expect(await up.stop('SIGTERM')).toBe(0);
+    }
+    expect(up.output()).toContain('"msg":"stopped"');
+  });
+});
+
+describe('tidemark tail', () => {
+  const batch = {
+    series: [
+      { labels: { __name__: 'up', job: 'node' }, timestamps: [1000], values: [1], stale: [] },
+      { labels: { __name__: 'node_load1', job: 'node' }, timestamps: [1000, 2000], values: [0.5, 0], stale: [1] },
+    ],
+  };
+
+  it('prints the samples of an embedded-bus topic as text lines', async () => {
+    const data = join(dir, 'data-tail');
+    const bus = await EmbeddedBus.open({ dataDir: join(data, 'bus') });
+    await bus.ensureTopic('tidemark.samples', 2);
+    await bus.produce('tidemark.samples', [{ partition: 1, value: encodeSampleBatch(batch, 'test') }]);
+    await bus.produce('tidemark.samples', [{ partition: 0, value: Buffer.from('not avro') }]);
+    await bus.close();
+    const r = await runCli(['tail', '--data', data, '--topic', 'tidemark.samples', '--from', 'earliest', '--limit', '2']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toContain('up{job="node"} 1 1000');
+    expect(lines).toContain('node_load1{job="node"} 0.5 1000');
+    expect(lines).toContain('node_load1{job="node"} stale 2000');
+    expect(r.stdout).toMatch(/# tidemark\.samples\/1@0 .* sample batch: 2 series from test/);
+    expect(r.stdout).toMatch(/# tidemark\.samples\/0@0 .* undecodable \(not Avro single-object encoding/);
+  });
+
+  it('prints records from a Kafka topic', async () => {
+    const ns = testNamespace('cli-tail');
+    const topic = ns.topic('samples');
+    await createKafkaTopic(topic, 2);
+    const bus = new KafkaBus(mockKafkaBusSettings(kafkaBrokers()));
+    await bus.produce(topic, [{ partition: 0, value: encodeSampleBatch(batch, 'kafka') }]);
+    await bus.close();
+    const r = await runCli(['tail', '--kafka', kafkaBrokers().join(','), '--topic', topic, '--from', 'earliest', '--limit', '1', '--log.level', 'error']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('up{job="node"} 1 1000');
+  });
+});
