@@ -1,0 +1,7 @@
+export { checkAlertmanagerConfig, type AlertmanagerConfigCheck, type AlertmanagerConfigSummary } from './check.js';
+export { loadAlertmanagerConfigFile, parseAlertmanagerConfig, type AlertmanagerConfigResult } from './load.js';
+export type { AlertmanagerConfig, GlobalConfig } from './resolve.js';
+export type { RouteConfig } from './route-config.js';
+export type { InhibitRuleConfig } from './inhibit-config.js';
+export type { HttpConfig } from './http-config.js';
+export { SENDABLE_INTEGRATIONS, type EmailConfigInput, type IntegrationKey, type ReceiverInput, type SlackConfigInput, type WebhookConfigInput } from './receivers.js';
