@@ -1,0 +1,16 @@
+import { randomBytes } from 'node:crypto';
+
+/** meta.json of a block (see FORMAT.md). Block time range is half-open: [minTime, maxTime). */
+export interface BlockMeta {
+  readonly ulid: string;
+  readonly minTime: number;
+  readonly maxTime: number;
+  readonly version: 1;
+  readonly stats: { readonly numSeries: number; readonly numChunks: number; readonly numSamples: number };
+  readonly compaction: { readonly level: number; readonly sources: readonly string[]; readonly parents: readonly string[] };
+}
+
+/** A time-sortable, unique block id (26 characters, like a ULID). */
+export function newBlockId(now = Date.now()): string {
+  return now.toString(32).toUpperCase().padStart(10, '0') + randomBytes(10).toString('hex').slice(0, 16).toUpperCase();
+}

@@ -1,0 +1,136 @@
+import { SAMPLES_PER_CHUNK, XorChunk, XorIterator } from './xor-chunk.js';
+
+/**
+ * Growable column arrays of samples, used to gather one series' samples from chunks of several
+ * sources (head, out-of-order chunks, blocks) before handing them out as a `Series`.
+ */
+export class SampleBuffer {
+  t: Float64Array;
+  v: Float64Array;
+  s: Uint8Array;
+  length = 0;
+  staleCount = 0;
+  /** Set when a push went backwards in time: `sortDedupe()` must run before reading. */
+  unsorted = false;
+
+  constructor(capacity = 128) {
+    this.t = new Float64Array(capacity);
+    this.v = new Float64Array(capacity);
+    this.s = new Uint8Array(capacity);
+  }
+
+  private grow(): void {
+    const cap = this.t.length * 2;
+    const t = new Float64Array(cap);
+    const v = new Float64Array(cap);
+    const s = new Uint8Array(cap);
+    t.set(this.t);
+    v.set(this.v);
+    s.set(this.s);
+    this.t = t;
+    this.v = v;
+    this.s = s;
+  }
+
+  push(t: number, v: number, stale: boolean): void {
+    const n = this.length;
+    if (n === this.t.length) this.grow();
+    if (n > 0 && t <= this.t[n - 1]) this.unsorted = true;
+    this.t[n] = t;
+    this.v[n] = v;
+    this.s[n] = stale ? 1 : 0;
+    if (stale) this.staleCount++;
+    this.length = n + 1;
+  }
+
+  /** Decodes the samples of a chunk that fall in [mint, maxt]. */
+  pushChunk(bytes: Uint8Array, mint: number, maxt: number): void {
+    const it = new XorIterator(bytes);
+    while (it.next()) {
+      const t = it.t;
+      if (t < mint) continue;
+      if (t > maxt) break;
+      this.push(t, it.v, it.stale);
+    }
+  }
+
+  /** Sorts by timestamp (stable: the first pushed of equal timestamps wins) and drops duplicates. */
+  sortDedupe(): void {
+    if (!this.unsorted) return;
+    const n = this.length;
+    const idx = new Uint32Array(n);
+    for (let i = 0; i < n; i++) idx[i] = i;
+    const t = this.t;
+    const order = Array.from(idx).sort((a, b) => t[a] - t[b] || a - b);
+    const nt = new Float64Array(Math.max(n, 1));
+    const nv = new Float64Array(Math.max(n, 1));
+    const ns = new Uint8Array(Math.max(n, 1));
+    let k = 0;
+    let stale = 0;
+    for (const i of order) {
+      if (k > 0 && nt[k - 1] === t[i]) continue;
+      nt[k] = t[i];
+      nv[k] = this.v[i];
+      ns[k] = this.s[i];
+      stale += ns[k];
+      k++;
+    }
+    this.t = nt;
+    this.v = nv;
+    this.s = ns;
+    this.length = k;
+    this.staleCount = stale;
+    this.unsorted = false;
+  }
+
+  /** Exact-length copies of the columns (stale is null when there is no marker). */
+  columns(): { timestamps: Float64Array; values: Float64Array; stale: Uint8Array | null } {
+    this.sortDedupe();
+    const n = this.length;
+    return {
+      timestamps: this.t.slice(0, n),
+      values: this.v.slice(0, n),
+      stale: this.staleCount > 0 ? this.s.slice(0, n) : null,
+    };
+  }
+
+  /** Removes samples at index >= `from` whose timestamp lies in one of the [mint, maxt] pairs. */
+  dropFrom(from: number, intervals: readonly number[]): void {
+    let k = from;
+    let stale = 0;
+    for (let i = 0; i < from; i++) stale += this.s[i];
+    for (let i = from; i < this.length; i++) {
+      const t = this.t[i];
+      let deleted = false;
+      for (let j = 0; j < intervals.length; j += 2) {
+        if (t >= intervals[j] && t <= intervals[j + 1]) {
+          deleted = true;
+          break;
+        }
+      }
+      if (deleted) continue;
+      this.t[k] = t;
+      this.v[k] = this.v[i];
+      this.s[k] = this.s[i];
+      stale += this.s[i];
+      k++;
+    }
+    this.length = k;
+    this.staleCount = stale;
+  }
+
+  /** Encodes the (sorted) samples into chunks of SAMPLES_PER_CHUNK. */
+  encodeChunks(): XorChunk[] {
+    this.sortDedupe();
+    const out: XorChunk[] = [];
+    const stale = this.staleCount > 0 ? this.s : null;
+    for (let i = 0; i < this.length; i += SAMPLES_PER_CHUNK) out.push(XorChunk.encode(this.t, this.v, stale, i, Math.min(this.length, i + SAMPLES_PER_CHUNK)));
+    return out;
+  }
+
+  clear(): void {
+    this.length = 0;
+    this.staleCount = 0;
+    this.unsorted = false;
+  }
+}

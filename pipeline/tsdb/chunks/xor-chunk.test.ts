@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { XorAppender, XorChunk, XorIterator } from './xor-chunk.js';
+
+interface Sample {
+  t: number;
+  v: number;
+  stale: boolean;
+}
+
+function roundTrip(samples: Sample[]): Sample[] {
+  const a = new XorAppender(8);
+  for (const s of samples) a.append(s.t, s.v, s.stale);
+  const it = new XorIterator(a.bytes());
+  const out: Sample[] = [];
+  while (it.next()) out.push({ t: it.t, v: it.v, stale: it.stale });
+  return out;
+}
+
+function expectSame(out: Sample[], inp: Sample[]): void {
+  expect(out.length).toBe(inp.length);
+  for (let i = 0; i < inp.length; i++) {
+    expect(out[i].t).toBe(inp[i].t);
+    expect(out[i].stale).toBe(inp[i].stale);
+    if (!inp[i].stale) expect(Object.is(out[i].v, inp[i].v) || (Number.isNaN(out[i].v) && Number.isNaN(inp[i].v))).toBe(true);
+  }
+}
+
+const sampleArb = fc.record({
+  gap: fc.oneof(fc.integer({ min: 1, max: 30_000 }), fc.integer({ min: 1, max: 2 ** 40 })),
+  v: fc.oneof(fc.double(), fc.constantFrom(0, -0, 1, NaN, Infinity, -Infinity, Number.MAX_VALUE, Number.MIN_VALUE)),
+  stale: fc.boolean(),
+});
+
+describe('XOR chunk', () => {
+  it('round-trips random timestamps, values and staleness markers exactly', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -(2 ** 45), max: 2 ** 45 }), fc.array(sampleArb, { minLength: 1, maxLength: 150 }), (start, raw) => {
+        let t = start;
+        const samples = raw.map((s) => ({ t: (t += s.gap), v: s.v, stale: s.stale }));
+        expectSame(roundTrip(samples), samples);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('keeps NaN, +Inf, -Inf and -0 distinct from the staleness marker', () => {
+    const samples: Sample[] = [
+      { t: 1000, v: NaN, stale: false },
+      { t: 2000, v: 0, stale: true },
+      { t: 3000, v: Infinity, stale: false },
+      { t: 4000, v: -Infinity, stale: false },
+      { t: 5000, v: -0, stale: false },
+      { t: 6000, v: NaN, stale: true },
+    ];
+    const out = roundTrip(samples);
+    expectSame(out, samples);
+    expect(out[0].stale).toBe(false);
+    expect(Number.isNaN(out[1].v)).toBe(true);
+    expect(Object.is(out[4].v, -0)).toBe(true);
+  });
+
+  it('writes the staleness marker as the exact bit pattern 0x7ff0000000000002', () => {
+    const a = new XorAppender();
+    a.append(0, 0, true);
+    const bytes = a.bytes();
+    // header (2 bytes) + zigzag varint of 0 (1 byte) + raw 64-bit value
+    expect(Array.from(bytes.subarray(3, 11))).toEqual([0x7f, 0xf0, 0, 0, 0, 0, 0, 2]);
+  });
+
+  it('packs a regular scrape of equal values into about two bits per sample', () => {
+    const a = new XorAppender();
+    for (let i = 0; i < 120; i++) a.append(1_700_000_000_000 + i * 15_000, 42, false);
+    const bytes = a.bytes();
+    // 19 bytes for the header and first two samples, then 2 bits per sample
+    expect(bytes.length).toBeLessThanOrEqual(19 + Math.ceil((118 * 2) / 8));
+    const out = roundTrip(Array.from({ length: 120 }, (_, i) => ({ t: 1_700_000_000_000 + i * 15_000, v: 42, stale: false })));
+    expect(out.every((s) => s.v === 42)).toBe(true);
+  });
+
+  it('survives gaps larger than 32 bits of milliseconds in both directions of the delta', () => {
+    const samples: Sample[] = [
+      { t: 0, v: 1, stale: false },
+      { t: 10, v: 2, stale: false },
+      { t: 10 + 2 ** 42, v: 3, stale: false },
+      { t: 11 + 2 ** 42, v: 4, stale: false },
+      { t: 2 ** 52, v: 5, stale: false },
+    ];
+    expectSame(roundTrip(samples), samples);
+  });
+
+  it('encodes from column arrays and reports the sample count and range', () => {
+    const ts = [10, 20, 30];
+    const c = XorChunk.encode(ts, [1, 2, 3], [0, 1, 0]);
+    expect(c.numSamples).toBe(3);
+    expect([c.minT, c.maxT]).toEqual([10, 30]);
+    const it = c.iterator();
+    const stale: boolean[] = [];
+    while (it.next()) stale.push(it.stale);
+    expect(stale).toEqual([false, true, false]);
+  });
+});

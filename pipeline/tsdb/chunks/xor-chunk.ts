@@ -1,0 +1,277 @@
+import { BitReader, BitWriter } from './bstream.js';
+import { bitsHi, bitsLo, isStaleBits, joinFloat, splitFloat, STALE_HI, STALE_LO } from './float-bits.js';
+
+/**
+ * The Gorilla chunk encoding as Prometheus' `chunkenc.XORChunk`: a 2-byte big-endian sample count,
+ * then the first timestamp (zigzag varint) and raw 64-bit value, the second timestamp as a varint
+ * delta, then delta-of-delta timestamps in 1/16/20/24/68-bit buckets and XOR-ed values with
+ * reused leading/trailing zero windows. Staleness markers are the exact NaN 0x7ff0000000000002.
+ */
+export const SAMPLES_PER_CHUNK = 120;
+export const ENCODING_XOR = 1;
+
+const TWO32 = 4294967296;
+
+export class XorAppender {
+  readonly w: BitWriter;
+  count = 0;
+  minT = 0;
+  maxT = 0;
+  private tDelta = 0;
+  lastHi = 0;
+  lastLo = 0;
+  private leading = 0xff;
+  private trailing = 0;
+
+  constructor(initialBytes = 64) {
+    this.w = new BitWriter(initialBytes);
+    this.w.bitLength = 16;
+  }
+
+  /** Appends a sample; timestamps must be integers and strictly increasing (the caller checks). */
+  append(t: number, v: number, stale: boolean): void {
+    let hi: number;
+    let lo: number;
+    if (stale) {
+      hi = STALE_HI;
+      lo = STALE_LO;
+    } else {
+      splitFloat(v);
+      hi = bitsHi();
+      lo = bitsLo();
+    }
+    const w = this.w;
+    const n = this.count;
+    if (n === 0) {
+      writeVarint(w, t);
+      w.writeBits(hi, 32);
+      w.writeBits(lo, 32);
+      this.minT = t;
+    } else if (n === 1) {
+      const d = t - this.maxT;
+      writeUvarint(w, d);
+      this.tDelta = d;
+      this.writeValue(hi, lo);
+    } else {
+      const d = t - this.maxT;
+      const dod = d - this.tDelta;
+      if (dod === 0) {
+        w.writeBit(0);
+      } else if (dod >= -8191 && dod <= 8192) {
+        w.writeBits(0b10, 2);
+        w.writeBits(dod & 0x3fff, 14);
+      } else if (dod >= -65535 && dod <= 65536) {
+        w.writeBits(0b110, 3);
+        w.writeBits(dod & 0x1ffff, 17);
+      } else if (dod >= -524287 && dod <= 524288) {
+        w.writeBits(0b1110, 4);
+        w.writeBits(dod & 0xfffff, 20);
+      } else {
+        w.writeBits(0b1111, 4);
+        const dh = Math.floor(dod / TWO32);
+        w.writeBits(dh >>> 0, 32);
+        w.writeBits((dod - dh * TWO32) >>> 0, 32);
+      }
+      this.tDelta = d;
+      this.writeValue(hi, lo);
+    }
+    this.maxT = t;
+    this.lastHi = hi;
+    this.lastLo = lo;
+    this.count = n + 1;
+    w.bytes[0] = (n + 1) >>> 8;
+    w.bytes[1] = (n + 1) & 0xff;
+  }
+
+  private writeValue(hi: number, lo: number): void {
+    const w = this.w;
+    const xh = (hi ^ this.lastHi) >>> 0;
+    const xl = (lo ^ this.lastLo) >>> 0;
+    if (xh === 0 && xl === 0) {
+      w.writeBit(0);
+      return;
+    }
+    w.writeBit(1);
+    let leading = xh !== 0 ? Math.clz32(xh) : 32 + Math.clz32(xl);
+    const trailing = xl !== 0 ? ctz32(xl) : 32 + ctz32(xh);
+    if (leading >= 32) leading = 31; // 5 bits hold at most 31
+    if (this.leading !== 0xff && leading >= this.leading && trailing >= this.trailing) {
+      w.writeBit(0);
+      writeShifted(w, xh, xl, this.trailing, 64 - this.leading - this.trailing);
+      return;
+    }
+    this.leading = leading;
+    this.trailing = trailing;
+    w.writeBit(1);
+    w.writeBits(leading, 5);
+    const sig = 64 - leading - trailing;
+    w.writeBits(sig & 63, 6); // 64 is written as 0
+    writeShifted(w, xh, xl, trailing, sig);
+  }
+
+  /** The encoded chunk, trimmed (a copy: the appender can go on). */
+  bytes(): Uint8Array {
+    return this.w.finish();
+  }
+}
+
+/** Reads a chunk sample by sample: `next()` then `t`, `v`, `stale`. */
+export class XorIterator {
+  private readonly r: BitReader;
+  readonly total: number;
+  private read = 0;
+  t = 0;
+  v = 0;
+  stale = false;
+  private hi = 0;
+  private lo = 0;
+  private tDelta = 0;
+  private leading = 0;
+  private trailing = 0;
+
+  constructor(bytes: Uint8Array) {
+    this.total = bytes.length >= 2 ? (bytes[0] << 8) | bytes[1] : 0;
+    this.r = new BitReader(bytes, 16);
+  }
+
+  next(): boolean {
+    const n = this.read;
+    if (n >= this.total) return false;
+    const r = this.r;
+    if (n === 0) {
+      this.t = readVarint(r);
+      this.hi = r.readBits(32);
+      this.lo = r.readBits(32);
+    } else if (n === 1) {
+      this.tDelta = readUvarint(r);
+      this.t += this.tDelta;
+      this.readValue();
+    } else {
+      let dod = 0;
+      if (r.readBit() === 0) dod = 0;
+      else if (r.readBit() === 0) dod = signExtend(r.readBits(14), 14);
+      else if (r.readBit() === 0) dod = signExtend(r.readBits(17), 17);
+      else if (r.readBit() === 0) dod = signExtend(r.readBits(20), 20);
+      else {
+        const dh = r.readBits(32) | 0;
+        dod = dh * TWO32 + r.readBits(32);
+      }
+      this.tDelta += dod;
+      this.t += this.tDelta;
+      this.readValue();
+    }
+    this.read = n + 1;
+    this.stale = isStaleBits(this.hi, this.lo);
+    this.v = joinFloat(this.hi, this.lo);
+    return true;
+  }
+
+  private readValue(): void {
+    const r = this.r;
+    if (r.readBit() === 0) return;
+    if (r.readBit() === 1) {
+      this.leading = r.readBits(5);
+      let sig = r.readBits(6);
+      if (sig === 0) sig = 64;
+      this.trailing = 64 - this.leading - sig;
+    }
+    const sig = 64 - this.leading - this.trailing;
+    let xh = 0;
+    let xl: number;
+    if (sig > 32) {
+      xh = r.readBits(sig - 32);
+      xl = r.readBits(32);
+    } else {
+      xl = r.readBits(sig);
+    }
+    const s = this.trailing;
+    if (s >= 32) {
+      xh = (xl << (s - 32)) >>> 0;
+      xl = 0;
+    } else if (s > 0) {
+      xh = ((xh << s) | (xl >>> (32 - s))) >>> 0;
+      xl = (xl << s) >>> 0;
+    }
+    this.hi = (this.hi ^ xh) >>> 0;
+    this.lo = (this.lo ^ xl) >>> 0;
+  }
+}
+
+/** An immutable encoded chunk with its time range. */
+export class XorChunk {
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly minT: number,
+    readonly maxT: number,
+  ) {}
+
+  get numSamples(): number {
+    return chunkSampleCount(this.bytes);
+  }
+
+  iterator(): XorIterator {
+    return new XorIterator(this.bytes);
+  }
+
+  /** Encodes samples (ascending, distinct timestamps) into one chunk. */
+  static encode(ts: ArrayLike<number>, vs: ArrayLike<number>, stale: ArrayLike<number> | null, from = 0, to = ts.length): XorChunk {
+    const a = new XorAppender(Math.max(16, (to - from) * 2));
+    for (let i = from; i < to; i++) a.append(ts[i], vs[i], stale !== null && stale[i] === 1);
+    return new XorChunk(a.bytes(), a.minT, a.maxT);
+  }
+}
+
+export function chunkSampleCount(bytes: Uint8Array): number {
+  return bytes.length >= 2 ? (bytes[0] << 8) | bytes[1] : 0;
+}
+
+function ctz32(x: number): number {
+  return 31 - Math.clz32(x & -x);
+}
+
+function signExtend(bits: number, n: number): number {
+  return bits > 1 << (n - 1) ? bits - (1 << n) : bits;
+}
+
+function writeShifted(w: BitWriter, hi: number, lo: number, shift: number, n: number): void {
+  let h = hi;
+  let l = lo;
+  if (shift >= 32) {
+    l = h >>> (shift - 32);
+    h = 0;
+  } else if (shift > 0) {
+    l = ((l >>> shift) | (h << (32 - shift))) >>> 0;
+    h = h >>> shift;
+  }
+  w.writeBits64(h, l, n);
+}
+
+function writeUvarint(w: BitWriter, x: number): void {
+  let v = x;
+  while (v >= 0x80) {
+    w.writeBits((v % 0x80) | 0x80, 8);
+    v = Math.floor(v / 0x80);
+  }
+  w.writeBits(v, 8);
+}
+
+function writeVarint(w: BitWriter, x: number): void {
+  writeUvarint(w, x >= 0 ? x * 2 : -x * 2 - 1);
+}
+
+function readUvarint(r: BitReader): number {
+  let out = 0;
+  let mul = 1;
+  for (let i = 0; i < 10; i++) {
+    const b = r.readBits(8);
+    out += (b & 0x7f) * mul;
+    if (b < 0x80) return out;
+    mul *= 0x80;
+  }
+  throw new RangeError('varint too long');
+}
+
+function readVarint(r: BitReader): number {
+  const z = readUvarint(r);
+  return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+}

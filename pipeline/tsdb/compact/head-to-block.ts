@@ -1,0 +1,37 @@
+import { SampleBuffer } from '../chunks/index.js';
+import { writeBlock, type BlockMeta, type BlockSeriesInput, type ChunkData } from '../block/index.js';
+import type { Head } from '../head/index.js';
+
+/**
+ * Writes the head's samples in [mint, maxt) as a block. In-order chunks never straddle a chunk
+ * range, so they are copied as they are; a series with out-of-order samples in range is merged
+ * and re-encoded.
+ */
+export function persistHeadRange(head: Head, blocksDir: string, mint: number, maxt: number): BlockMeta {
+  const input: BlockSeriesInput[] = [];
+  const buf = new SampleBuffer(256);
+  head.forEachSeries((s) => {
+    let chunks: ChunkData[] = [];
+    let merge = false;
+    for (let i = 0; i < s.chunks.length; i++) {
+      const minT = s.times[2 * i];
+      const maxT = s.times[2 * i + 1];
+      if (maxT < mint || minT >= maxt) continue;
+      if (minT >= mint && maxT < maxt) chunks.push({ bytes: s.chunks[i], minT, maxT });
+      else merge = true;
+    }
+    const app = s.app;
+    if (app !== null && app.count > 0 && !(app.maxT < mint || app.minT >= maxt)) {
+      if (app.minT >= mint && app.maxT < maxt) chunks.push({ bytes: app.bytes(), minT: app.minT, maxT: app.maxT });
+      else merge = true;
+    }
+    if (s.hasOutOfOrder) merge = true;
+    if (merge) {
+      buf.clear();
+      s.collect(buf, mint, maxt - 1);
+      chunks = buf.encodeChunks();
+    }
+    if (chunks.length > 0) input.push({ labels: s.labels, chunks });
+  });
+  return writeBlock(blocksDir, input, { minTime: mint, maxTime: maxt });
+}

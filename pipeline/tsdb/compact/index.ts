@@ -1,0 +1,2 @@
+export { compactBlocks, planCompaction } from './compactor.js';
+export { persistHeadRange } from './head-to-block.js';

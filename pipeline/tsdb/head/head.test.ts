@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import { DuplicateSampleError, InvalidSampleError, TooOldSampleError } from '../errors.js';
+import { Head } from './head.js';
+
+const up = { __name__: 'up', job: 'node' };
+
+async function samples(head: Head, labels = up) {
+  const set = await head.querier(-Infinity, Infinity).select(
+    Object.entries(labels).map(([name, value]) => ({ name, type: '=' as const, value })),
+    { start: -Infinity, end: Infinity },
+  );
+  return set.series.length === 0 ? [] : Array.from(set.series[0].timestamps);
+}
+
+describe('head', () => {
+  it('finds the same series for label sets that differ only in key order', () => {
+    const head = new Head();
+    const a = head.ref({ job: 'node', __name__: 'up' });
+    expect(head.ref({ __name__: 'up', job: 'node' })).toBe(a);
+    expect(head.ref({ __name__: 'up', job: 'node', extra: '' })).toBe(a);
+    expect(head.numSeries).toBe(1);
+  });
+
+  it('ignores a duplicate sample with the same value and counts it', async () => {
+    const head = new Head();
+    head.append(up, 1000, 1);
+    head.append(up, 1000, 1);
+    head.append(up, 2000, NaN);
+    head.append(up, 2000, NaN);
+    expect(head.stats.duplicatesIgnored).toBe(2);
+    expect(await samples(head)).toEqual([1000, 2000]);
+  });
+
+  it('rejects a different value at a stored timestamp with a counted DuplicateSampleError', () => {
+    const head = new Head();
+    head.append(up, 1000, 1);
+    expect(() => head.append(up, 1000, 2)).toThrow(DuplicateSampleError);
+    expect(() => head.append(up, 1000, 1, true)).toThrow(DuplicateSampleError);
+    expect(head.stats.duplicateErrors).toBe(2);
+  });
+
+  it('rejects out-of-order samples when the window is zero, naming the reason', () => {
+    const head = new Head();
+    head.append(up, 2000, 1);
+    try {
+      head.append(up, 1000, 1);
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(TooOldSampleError);
+      expect((err as TooOldSampleError).reason).toBe('out_of_order');
+      expect((err as TooOldSampleError).labels).toEqual(up);
+    }
+    expect(head.stats.tooOldOutOfOrder).toBe(1);
+  });
+
+  it('accepts out-of-order samples within the window and returns them merged in order', async () => {
+    const head = new Head({ outOfOrderWindowMs: 60_000 });
+    for (let t = 0; t <= 600_000; t += 30_000) head.append(up, t, t);
+    for (let t = 555_000; t < 600_000; t += 30_000) head.append(up, t, -t);
+    head.append(up, 555_000, -555_000); // duplicate of an out-of-order sample
+    expect(() => head.append(up, 555_000, 1)).toThrow(DuplicateSampleError);
+    expect(() => head.append(up, 510_000, 1)).toThrow(TooOldSampleError);
+    expect(() => head.append(up, 570_000, 5)).toThrow(DuplicateSampleError); // in-order sample exists
+    head.append(up, 570_000, 570_000);
+    expect(head.stats.outOfOrderAppended).toBe(2);
+    expect(head.stats.tooOldOutOfOrder).toBe(1);
+    const ts = await samples(head);
+    expect(ts.slice(-4)).toEqual([555_000, 570_000, 585_000, 600_000]);
+  });
+
+  it('keeps more than a chunk of out-of-order samples by encoding them into chunks', async () => {
+    const head = new Head({ outOfOrderWindowMs: 3600_000 });
+    head.append(up, 3600_000, 0);
+    for (let i = 0; i < 300; i++) head.append(up, 1000 + i * 1000, i);
+    const ts = await samples(head);
+    expect(ts.length).toBe(301);
+    expect(ts[0]).toBe(1000);
+    expect(ts[300]).toBe(3600_000);
+  });
+
+  it('cuts chunks at 120 samples and at chunk-range boundaries', () => {
+    const head = new Head({ chunkRangeMs: 3600_000 });
+    for (let i = 0; i < 300; i++) head.append(up, i * 15_000, i);
+    const s = head.series(head.ref(up))!;
+    // 240 samples per hour: 120 + 120 in hour 0, then 60 in hour 1 (open)
+    expect(s.chunks.length).toBe(2);
+    expect(s.times[3]).toBeLessThan(3600_000);
+    expect(s.app!.minT).toBe(3600_000);
+  });
+
+  it('rejects samples older than persisted data after truncation and forgets empty series', async () => {
+    const head = new Head({ chunkRangeMs: 3600_000 });
+    head.append({ a: 'old' }, 1000, 1);
+    for (let i = 0; i < 300; i++) head.append(up, i * 15_000, i);
+    head.truncate(3600_000);
+    expect(head.numSeries).toBe(1);
+    expect(() => head.append(up, 3599_000, 1)).toThrow(TooOldSampleError);
+    expect(head.stats.tooOldOutOfBounds).toBe(1);
+    expect((await samples(head))[0]).toBe(3600_000);
+    expect(await head.querier(-Infinity, Infinity).labelValues('a', [])).toEqual([]);
+  });
+
+  it('deletes a time range of matching series', async () => {
+    const head = new Head();
+    for (let i = 0; i < 10; i++) head.append(up, i * 1000, i);
+    head.append({ __name__: 'other' }, 5000, 1);
+    head.deleteSeries([{ name: '__name__', type: '=', value: 'up' }], 2000, 5000);
+    expect(await samples(head)).toEqual([0, 1000, 6000, 7000, 8000, 9000]);
+    expect(await samples(head, { __name__: 'other' } as typeof up)).toEqual([5000]);
+  });
+
+  it('refuses non-integer timestamps and empty label sets with InvalidSampleError', () => {
+    const head = new Head();
+    expect(() => head.append(up, 1.5, 1)).toThrow(InvalidSampleError);
+    expect(() => head.append({ a: '' }, 1, 1)).toThrow(InvalidSampleError);
+    expect(() => head.appendRef(999, 1, 1)).toThrow(InvalidSampleError);
+    expect(head.stats.invalid).toBe(3);
+  });
+
+  it('reports accepted samples and new series to the sample log in order', () => {
+    const head = new Head();
+    const events: string[] = [];
+    head.log = {
+      series: (ref, l) => events.push(`s${ref}:${l.job}`),
+      sample: (ref, t, v, stale) => events.push(`${ref}@${t}=${v}${stale ? 'S' : ''}`),
+      deletion: () => events.push('del'),
+    };
+    head.append(up, 1, 2);
+    head.append(up, 1, 2);
+    head.append(up, 2, 0, true);
+    expect(events).toEqual(['s1:node', '1@1=2', '1@2=0S']);
+  });
+});

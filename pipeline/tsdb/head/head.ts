@@ -1,0 +1,285 @@
+import type { Labels } from '../../../schemas/labels.js';
+import { DuplicateSampleError, InvalidSampleError, TooOldSampleError } from '../errors.js';
+import { MemPostings, SymbolTable, postingsForMatchers } from '../index/index.js';
+import type { LabelMatcher, Querier, Queryable } from '../querier.js';
+import { HeadQuerier } from './head-querier.js';
+import { MemSeries, type StoredSample } from './mem-series.js';
+import type { SampleLog } from './sample-log.js';
+
+export interface HeadOptions {
+  /** Chunks never straddle multiples of this range (the block range); default 2 h. */
+  readonly chunkRangeMs?: number;
+  /** Samples up to this much older than the newest sample in the head are accepted; default 0. */
+  readonly outOfOrderWindowMs?: number;
+}
+
+/** Counters the head keeps (the store role exports them to /metrics). */
+export interface HeadStats {
+  samplesAppended: number;
+  outOfOrderAppended: number;
+  duplicatesIgnored: number;
+  duplicateErrors: number;
+  tooOldOutOfOrder: number;
+  tooOldOutOfBounds: number;
+  invalid: number;
+  seriesCreated: number;
+  seriesRemoved: number;
+}
+
+const DAY = 24 * 3600_000;
+
+/**
+ * The in-memory part of the TSDB: series keyed by a hash of their canonical labels, a postings
+ * index over interned label strings, and compressed chunks per series. Single-threaded: appends
+ * and reads run on the event loop, so a querier sees a consistent state at the time it reads.
+ */
+export class Head implements Queryable {
+  readonly chunkRange: number;
+  readonly oooWindow: number;
+  readonly postings = new MemPostings();
+  readonly symbols = new SymbolTable();
+  readonly stats: HeadStats = {
+    samplesAppended: 0,
+    outOfOrderAppended: 0,
+    duplicatesIgnored: 0,
+    duplicateErrors: 0,
+    tooOldOutOfOrder: 0,
+    tooOldOutOfBounds: 0,
+    invalid: 0,
+    seriesCreated: 0,
+    seriesRemoved: 0,
+  };
+  /** Samples older than this are in blocks already and are refused (`out_of_bounds`). */
+  minValidTime = -Infinity;
+  /** Newest timestamp ever appended; the out-of-order window is relative to it. */
+  maxT = -Infinity;
+  log: SampleLog | null = null;
+
+  private readonly byRef: (MemSeries | undefined)[] = [];
+  private readonly byHash = new Map<number, MemSeries | MemSeries[]>();
+  private nextRef = 1;
+  private count = 0;
+  private readonly scratch: StoredSample = { found: false, v: 0, stale: false };
+
+  constructor(options: HeadOptions = {}) {
+    this.chunkRange = options.chunkRangeMs ?? 2 * 3600_000;
+    this.oooWindow = options.outOfOrderWindowMs ?? 0;
+    if (!(this.chunkRange > 0 && this.chunkRange <= 365 * DAY)) throw new RangeError(`chunkRangeMs must be in (0, 1y], got ${this.chunkRange}`);
+    if (!(this.oooWindow >= 0)) throw new RangeError(`outOfOrderWindowMs must be >= 0, got ${this.oooWindow}`);
+  }
+
+  get numSeries(): number {
+    return this.count;
+  }
+
+  /** The ref of the series with these labels, created if new. Empty-valued labels are dropped. */
+  ref(labels: Labels): number {
+    const h = hashString(canonicalKey(labels));
+    const found = this.findByHash(h, labels);
+    if (found !== undefined) return found.ref;
+    return this.create(this.nextRef, labels, h).ref;
+  }
+
+  /** Creates a series with a known ref (write-ahead-log replay). */
+  createWithRef(ref: number, labels: Labels): MemSeries {
+    const existing = this.byRef[ref];
+    if (existing !== undefined) return existing;
+    return this.create(ref, labels, hashString(canonicalKey(labels)));
+  }
+
+  private findByHash(h: number, labels: Labels): MemSeries | undefined {
+    const e = this.byHash.get(h);
+    if (e === undefined) return undefined;
+    if (!Array.isArray(e)) return sameLabels(e.labels, labels) ? e : undefined;
+    return e.find((s) => sameLabels(s.labels, labels));
+  }
+
+  private create(ref: number, raw: Labels, h: number): MemSeries {
+    const names = Object.keys(raw).sort();
+    const labels: Record<string, string> = {};
+    let n = 0;
+    for (const name of names) {
+      const value = raw[name];
+      if (typeof value !== 'string') {
+        this.stats.invalid++;
+        throw new InvalidSampleError(`label ${name} has a non-string value`, raw);
+      }
+      if (value === '') continue;
+      labels[this.symbols.intern(name)] = this.symbols.intern(value);
+      n++;
+    }
+    if (n === 0) {
+      this.stats.invalid++;
+      throw new InvalidSampleError('a series needs at least one non-empty label', raw);
+    }
+    const s = new MemSeries(ref, labels, h);
+    this.byRef[ref] = s;
+    const e = this.byHash.get(h);
+    if (e === undefined) this.byHash.set(h, s);
+    else if (Array.isArray(e)) e.push(s);
+    else this.byHash.set(h, [e, s]);
+    this.postings.add(ref, labels);
+    if (ref >= this.nextRef) this.nextRef = ref + 1;
+    this.count++;
+    this.stats.seriesCreated++;
+    this.log?.series(ref, labels);
+    return s;
+  }
+
+  series(ref: number): MemSeries | undefined {
+    return this.byRef[ref];
+  }
+
+  /** Appends by labels (looks the series up by hash; creates it if new). */
+  append(labels: Labels, t: number, v: number, stale = false): void {
+    this.appendRef(this.ref(labels), t, v, stale);
+  }
+
+  /**
+   * Appends by series ref (the fast path). A sample equal to the stored one at the same timestamp
+   * is ignored (idempotent replays); another value there throws DuplicateSampleError; samples
+   * older than the out-of-order window or than persisted blocks throw TooOldSampleError.
+   */
+  appendRef(ref: number, t: number, v: number, stale = false): void {
+    const s = this.byRef[ref];
+    if (s === undefined || !Number.isSafeInteger(t)) {
+      this.stats.invalid++;
+      throw new InvalidSampleError(s === undefined ? `unknown series ref ${ref}` : `timestamp ${t} is not an integer number of milliseconds`, s?.labels);
+    }
+    if (t < this.minValidTime) {
+      this.stats.tooOldOutOfBounds++;
+      throw new TooOldSampleError(s.labels, t, this.minValidTime, 'out_of_bounds');
+    }
+    if (t > s.maxT) {
+      s.appendInOrder(t, v, stale, this.chunkRange);
+      if (t > this.maxT) this.maxT = t;
+      this.stats.samplesAppended++;
+      this.log?.sample(ref, t, v, stale);
+      return;
+    }
+    if (t === s.maxT) {
+      if (s.sameAsLast(v, stale)) {
+        this.stats.duplicatesIgnored++;
+        return;
+      }
+      this.stats.duplicateErrors++;
+      throw new DuplicateSampleError(s.labels, t);
+    }
+    const minOoo = this.maxT - this.oooWindow;
+    if (this.oooWindow === 0 || t < minOoo) {
+      this.stats.tooOldOutOfOrder++;
+      throw new TooOldSampleError(s.labels, t, this.oooWindow === 0 ? s.maxT + 1 : minOoo, 'out_of_order');
+    }
+    const got = s.lookup(t, this.scratch);
+    if (got.found) {
+      if (got.stale === stale && (stale || got.v === v || (got.v !== got.v && v !== v))) {
+        this.stats.duplicatesIgnored++;
+        return;
+      }
+      this.stats.duplicateErrors++;
+      throw new DuplicateSampleError(s.labels, t);
+    }
+    s.insertOutOfOrder(t, v, stale);
+    this.stats.samplesAppended++;
+    this.stats.outOfOrderAppended++;
+    this.log?.sample(ref, t, v, stale);
+  }
+
+  /** Series matching all matchers, by ascending ref. */
+  select(matchers: readonly LabelMatcher[]): MemSeries[] {
+    const refs = postingsForMatchers(this.postings, matchers);
+    const out: MemSeries[] = [];
+    for (const r of refs) {
+      const s = this.byRef[r];
+      if (s !== undefined) out.push(s);
+    }
+    return out;
+  }
+
+  forEachSeries(fn: (s: MemSeries) => void): void {
+    for (const s of this.byRef) if (s !== undefined) fn(s);
+  }
+
+  /** Oldest sample timestamp held in memory (Infinity when empty). */
+  minTime(): number {
+    let min = Infinity;
+    for (const s of this.byRef) if (s !== undefined && s.minT < min) min = s.minT;
+    return min;
+  }
+
+  /** Removes samples of matching series in [mint, maxt] (the head part of delete_series). */
+  deleteSeries(matchers: readonly LabelMatcher[], mint: number, maxt: number): number {
+    let touched = 0;
+    for (const s of this.select(matchers)) {
+      if (s.maxT < mint && !s.hasOutOfOrder) continue;
+      s.rewrite((t) => t >= mint && t <= maxt, this.chunkRange);
+      touched++;
+    }
+    this.log?.deletion(matchers, mint, maxt);
+    return touched;
+  }
+
+  /**
+   * Forgets data before `boundary` (persisted in a block) and refuses samples older than it from
+   * now on. Series left without samples are removed from the index.
+   */
+  truncate(boundary: number): void {
+    if (boundary > this.minValidTime) this.minValidTime = boundary;
+    let removed = 0;
+    for (const s of this.byRef) {
+      if (s === undefined) continue;
+      s.truncate(boundary);
+      if (s.empty) {
+        this.byRef[s.ref] = undefined;
+        const e = this.byHash.get(s.hash)!;
+        if (Array.isArray(e)) {
+          const rest = e.filter((x) => x !== s);
+          this.byHash.set(s.hash, rest.length === 1 ? rest[0] : rest);
+        } else this.byHash.delete(s.hash);
+        removed++;
+      }
+    }
+    if (removed > 0) {
+      this.postings.retain((r) => this.byRef[r] !== undefined);
+      this.count -= removed;
+      this.stats.seriesRemoved += removed;
+    }
+  }
+
+  querier(mint: number, maxt: number): Querier {
+    return new HeadQuerier(this, mint, maxt);
+  }
+}
+
+/** FNV-1a over UTF-16 code units: a cheap 32-bit key for the series map (collisions are chained). */
+export function hashString(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** The canonical form without empty-valued labels (a label with an empty value does not exist). */
+function canonicalKey(labels: Labels): string {
+  const names = Object.keys(labels).sort();
+  let out = '';
+  for (const n of names) {
+    const v = labels[n];
+    if (v !== '') out += n + '\xff' + v + '\xff';
+  }
+  return out;
+}
+
+/** Label equality ignoring empty values (which the head drops). */
+function sameLabels(stored: Labels, given: Labels): boolean {
+  let n = 0;
+  for (const k in given) {
+    const v = given[k];
+    if (v === '') continue;
+    if (stored[k] !== v) return false;
+    n++;
+  }
+  return n === Object.keys(stored).length;
+}

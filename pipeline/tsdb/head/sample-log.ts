@@ -1,0 +1,12 @@
+import type { Labels } from '../../../schemas/labels.js';
+import type { LabelMatcher } from '../querier.js';
+
+/**
+ * Where the head reports what it accepted, in order, so a write-ahead log can make it durable.
+ * Only accepted samples are reported (rejected and ignored duplicates are not).
+ */
+export interface SampleLog {
+  series(ref: number, labels: Labels): void;
+  sample(ref: number, t: number, v: number, stale: boolean): void;
+  deletion(matchers: readonly LabelMatcher[], mint: number, maxt: number): void;
+}

@@ -1,0 +1,16 @@
+export type { LabelMatcher, MatchType, Querier, Queryable, SelectHints, Series, SeriesSet } from './querier.js';
+export { Tsdb, type TsdbOptions, type TsdbStats } from './tsdb.js';
+export { Head, type HeadOptions, type HeadStats } from './head/index.js';
+export { Block, type BlockMeta } from './block/index.js';
+export { MergeQuerier } from './merge-querier.js';
+export { XorChunk, XorAppender, XorIterator, SAMPLES_PER_CHUNK } from './chunks/index.js';
+export {
+  TsdbError,
+  TooOldSampleError,
+  DuplicateSampleError,
+  InvalidSampleError,
+  InvalidMatcherError,
+  CorruptionError,
+  TsdbClosedError,
+  type TooOldReason,
+} from './errors.js';

@@ -1,0 +1,1 @@
+export { blocksBeyondRetention, type RetainedBlock, type RetentionPolicy } from './retention.js';

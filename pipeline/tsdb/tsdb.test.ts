@@ -1,0 +1,182 @@
+import { appendFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { TooOldSampleError, TsdbClosedError } from './errors.js';
+import type { LabelMatcher } from './querier.js';
+import { Tsdb } from './tsdb.js';
+
+const H = 3600_000;
+const dirs: string[] = [];
+function tmp(): string {
+  const d = mkdtempSync(join(tmpdir(), 'tsdb-'));
+  dirs.push(d);
+  return d;
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+const byName = (v: string): LabelMatcher[] => [{ name: '__name__', type: '=', value: v }];
+
+async function read(db: Tsdb, name: string, start = -Infinity, end = Infinity) {
+  const q = db.querier(start, end);
+  const set = await q.select(byName(name), { start, end });
+  await q.close();
+  return set.series.map((s) => ({ labels: s.labels, t: Array.from(s.timestamps), v: Array.from(s.values), stale: s.stale ? Array.from(s.stale) : null }));
+}
+
+/** 4 series every 15 s over `hours` hours. */
+function fill(db: Tsdb, fromH: number, hours: number): number {
+  let n = 0;
+  for (let t = fromH * H; t < (fromH + hours) * H; t += 15_000) {
+    for (let i = 0; i < 4; i++) {
+      db.append({ __name__: 'm', i: String(i) }, t, t / 1000 + i);
+      n++;
+    }
+  }
+  return n;
+}
+
+describe('Tsdb', () => {
+  it('keeps flushed samples across a reopen without close, including staleness markers', async () => {
+    const dir = tmp();
+    const db = await Tsdb.open(dir);
+    db.append({ __name__: 'up' }, 1000, 1);
+    db.append({ __name__: 'up' }, 2000, 0, true);
+    await db.flush();
+    // simulate a crash: a second instance opens the directory without the first closing
+    const again = await Tsdb.open(dir);
+    expect(await read(again, 'up')).toEqual([{ labels: { __name__: 'up' }, t: [1000, 2000], v: [1, NaN], stale: [0, 1] }]);
+    await again.close();
+    await db.close();
+  });
+
+  it('cuts the head into 2 h blocks once it spans 3 h and still returns every sample', async () => {
+    const dir = tmp();
+    const db = await Tsdb.open(dir);
+    const n = fill(db, 0, 7);
+    await db.flush();
+    // the head keeps up to 1.5 block ranges: data from 4 h on stays in memory
+    expect(db.listBlocks().map((b) => [b.minTime, b.maxTime])).toEqual([[0, 2 * H], [2 * H, 4 * H]]);
+    expect(db.head.minValidTime).toBe(4 * H);
+    const got = await read(db, 'm');
+    expect(got.reduce((s, x) => s + x.t.length, 0)).toBe(n);
+    expect(() => db.append({ __name__: 'm', i: '0' }, 3 * H, 1)).toThrow(TooOldSampleError);
+    await db.close();
+    const again = await Tsdb.open(dir);
+    expect((await read(again, 'm')).reduce((s, x) => s + x.t.length, 0)).toBe(n);
+    expect(again.replayErrors).toBe(0);
+    await again.close();
+  });
+
+  it('deletes write-ahead-log segments whose samples are all in blocks', async () => {
+    const dir = tmp();
+    const db = await Tsdb.open(dir);
+    for (let h = 0; h < 12; h++) {
+      fill(db, h, 1);
+      await db.flush();
+    }
+    const segs = readdirSync(join(dir, 'wal'));
+    expect(segs.length).toBeLessThanOrEqual(3);
+    await db.close();
+  });
+
+  it('tolerates a torn record at the end of the write-ahead log', async () => {
+    const dir = tmp();
+    const db = await Tsdb.open(dir);
+    db.append({ __name__: 'up' }, 1000, 1);
+    await db.flush();
+    await db.close();
+    const wal = join(dir, 'wal');
+    appendFileSync(join(wal, readdirSync(wal).sort().pop()!), Buffer.from([2, 0, 0, 0, 50, 1, 2]));
+    const again = await Tsdb.open(dir);
+    expect((await read(again, 'up'))[0].t).toEqual([1000]);
+    again.append({ __name__: 'up' }, 2000, 1);
+    await again.flush();
+    const third = await Tsdb.open(dir);
+    expect((await read(third, 'up'))[0].t).toEqual([1000, 2000]);
+    await third.close();
+    await again.close();
+  });
+
+  it('compacts adjacent 2 h blocks into a 6 h block with the same samples', async () => {
+    const dir = tmp();
+    const db = await Tsdb.open(dir);
+    const n = fill(db, 0, 8);
+    await db.flush();
+    const before = await read(db, 'm', 0, 6 * H - 1);
+    expect(await db.compact()).toBe(1);
+    expect(db.listBlocks().map((b) => [b.minTime, b.maxTime, b.meta.compaction.level])).toEqual([[0, 6 * H, 2]]);
+    expect(await read(db, 'm', 0, 6 * H - 1)).toEqual(before);
+    expect((await read(db, 'm')).reduce((s, x) => s + x.t.length, 0)).toBe(n);
+    await db.close();
+  });
+
+  it('applies retention by time and by size, oldest blocks first', async () => {
+    const dir = tmp();
+    const db = await Tsdb.open(dir, { retentionMs: 4 * H, compactionRanges: [2 * H] });
+    fill(db, 0, 9);
+    await db.flush();
+    expect(db.listBlocks().length).toBe(3);
+    await db.compact();
+    // newest block ends at 6 h: blocks ending at or before 2 h are beyond 4 h of retention
+    expect(db.listBlocks().map((b) => b.minTime)).toEqual([2 * H, 4 * H]);
+    expect(db.stats().blocksDeletedByRetention).toBe(1);
+    await db.close();
+
+    const dir2 = tmp();
+    const db2 = await Tsdb.open(dir2, { retentionMs: 0, compactionRanges: [2 * H] });
+    fill(db2, 0, 9);
+    await db2.flush();
+    const sizes = db2.listBlocks().map((b) => b.sizeBytes());
+    const sized = await Tsdb.open(dir2, { retentionMs: 0, retentionBytes: sizes[2] + sizes[1] + 1, compactionRanges: [2 * H] });
+    await sized.compact();
+    expect(sized.listBlocks().map((b) => b.minTime)).toEqual([2 * H, 4 * H]);
+    await sized.close();
+    await db2.close();
+  });
+
+  it('deletes series in blocks and head, durably, and drops the data on compaction', async () => {
+    const dir = tmp();
+    const db = await Tsdb.open(dir);
+    fill(db, 0, 8);
+    await db.flush();
+    await db.deleteSeries([{ name: 'i', type: '=', value: '1' }], H, 7 * H);
+    const check = async (d: Tsdb) => {
+      const s1 = (await read(d, 'm')).find((s) => s.labels.i === '1')!;
+      expect(s1.t.some((t) => t >= H && t <= 7 * H)).toBe(false);
+      expect(s1.t.length).toBe(240 + 240 - 1);
+    };
+    await check(db);
+    const again = await Tsdb.open(dir);
+    await check(again);
+    await again.compact();
+    expect(again.listBlocks().every((b) => b.tombstones.length === 0 || b.minTime >= 6 * H)).toBe(true);
+    await check(again);
+    await again.close();
+    await db.close();
+  });
+
+  it('writes a snapshot that opens as a database with the same data', async () => {
+    const dir = tmp();
+    const db = await Tsdb.open(dir);
+    const n = fill(db, 0, 5);
+    await db.flush();
+    const snap = join(tmp(), 'snap');
+    const ids = await db.snapshot(snap);
+    expect(ids.length).toBe(2); // one block and the head
+    db.append({ __name__: 'm', i: '0' }, 6 * H, 1);
+    const copy = await Tsdb.open(snap);
+    expect((await read(copy, 'm')).reduce((s, x) => s + x.t.length, 0)).toBe(n);
+    await copy.close();
+    await db.close();
+  });
+
+  it('refuses appends after close with TsdbClosedError and closes idempotently', async () => {
+    const db = await Tsdb.open(tmp());
+    await db.close();
+    await db.close();
+    expect(() => db.append({ __name__: 'up' }, 1, 1)).toThrow(TsdbClosedError);
+  });
+});

@@ -1,0 +1,278 @@
+import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Labels } from '../../schemas/labels.js';
+import { Block, fsyncDir } from './block/index.js';
+import { compactBlocks, persistHeadRange, planCompaction } from './compact/index.js';
+import { TsdbClosedError } from './errors.js';
+import { Head, type HeadStats } from './head/index.js';
+import { MergeQuerier } from './merge-querier.js';
+import type { LabelMatcher, Querier, Queryable } from './querier.js';
+import { blocksBeyondRetention } from './retention/index.js';
+import { Wal } from './wal/index.js';
+
+const HOUR = 3600_000;
+
+export interface TsdbOptions {
+  /** Range of blocks cut from the head; default 2 h. */
+  readonly blockRangeMs?: number;
+  /** Accept samples up to this much older than the newest one; default 0 (in order only). */
+  readonly outOfOrderWindowMs?: number;
+  /** Delete blocks older than this behind the newest; default 15 days, 0 = keep forever. */
+  readonly retentionMs?: number;
+  /** Keep at most this many bytes of blocks; default 0 = unbounded. */
+  readonly retentionBytes?: number;
+  /** Block ranges compaction builds; default [r, 3r, 9r, 27r] capped at a tenth of retention. */
+  readonly compactionRanges?: readonly number[];
+}
+
+export interface TsdbStats extends HeadStats {
+  headSeries: number;
+  blocks: number;
+  blockBytes: number;
+  walPendingBytes: number;
+  compactions: number;
+  blocksDeletedByRetention: number;
+}
+
+/**
+ * A TSDB on one directory: `<dir>/<block id>/` immutable blocks and `<dir>/wal/` the head's
+ * write-ahead log. Single-threaded; callers run `flush()` (durability) and `compact()`
+ * (compaction + retention) when they choose: nothing runs on timers.
+ *
+ * Durability point: `flush()`. When it resolves, every sample accepted by `append` before the
+ * call is on disk (WAL fdatasync'd, or in a block) and survives a crash; `open` replays it.
+ */
+export class Tsdb implements Queryable {
+  readonly head: Head;
+  private blocks: Block[] = [];
+  private readonly wal: Wal;
+  private closed = false;
+  private readonly ranges: number[];
+  private compactions = 0;
+  private retentionDeleted = 0;
+
+  private constructor(
+    readonly dir: string,
+    private readonly options: TsdbOptions,
+  ) {
+    const r = options.blockRangeMs ?? 2 * HOUR;
+    this.head = new Head({ chunkRangeMs: r, outOfOrderWindowMs: options.outOfOrderWindowMs ?? 0 });
+    const retention = options.retentionMs ?? 15 * 24 * HOUR;
+    this.ranges = [...(options.compactionRanges ?? [r, 3 * r, 9 * r, 27 * r].filter((x, i) => i === 0 || retention === 0 || x <= retention / 10))];
+    this.blocks = loadBlocks(dir);
+    for (const b of this.blocks) if (b.maxTime > this.head.minValidTime) this.head.minValidTime = b.maxTime;
+    let replayErrors = 0;
+    this.wal = Wal.open(join(dir, 'wal'), {
+      series: (ref, labels) => this.head.createWithRef(ref, labels),
+      sample: (ref, t, v, stale) => {
+        if (t < this.head.minValidTime) return; // already in a block
+        try {
+          this.head.appendRef(ref, t, v, stale);
+        } catch {
+          replayErrors++;
+        }
+      },
+      deletion: (matchers, mint, maxt) => this.head.deleteSeries(matchers, mint, maxt),
+    });
+    this.replayErrors = replayErrors;
+    this.head.log = this.wal;
+  }
+
+  /** Samples the write-ahead log held that the head refused on replay (should be 0). */
+  readonly replayErrors: number;
+
+  static async open(dir: string, options: TsdbOptions = {}): Promise<Tsdb> {
+    mkdirSync(dir, { recursive: true });
+    return new Tsdb(dir, options);
+  }
+
+  private check(): void {
+    if (this.closed) throw new TsdbClosedError(this.dir);
+  }
+
+  /** The series ref for labels (stable until the series leaves the head). */
+  ref(labels: Labels): number {
+    this.check();
+    return this.head.ref(labels);
+  }
+
+  append(labels: Labels, t: number, v: number, stale = false): void {
+    this.check();
+    this.head.append(labels, t, v, stale);
+  }
+
+  appendRef(ref: number, t: number, v: number, stale = false): void {
+    this.check();
+    this.head.appendRef(ref, t, v, stale);
+  }
+
+  /**
+   * Makes every accepted sample durable (WAL append + fdatasync), then persists the oldest block
+   * range of the head when the head spans more than 1.5 block ranges.
+   */
+  async flush(): Promise<void> {
+    this.check();
+    this.wal.flush();
+    this.cutHead(false);
+  }
+
+  private cutHead(all: boolean): void {
+    const r = this.head.chunkRange;
+    for (;;) {
+      const min = this.head.minTime();
+      if (!Number.isFinite(min)) return;
+      const mint = Math.floor(min / r) * r;
+      if (!all && this.head.maxT - mint < 1.5 * r) return;
+      if (all && mint > this.head.maxT) return;
+      const meta = persistHeadRange(this.head, this.dir, mint, mint + r);
+      if (meta.stats.numSeries > 0) this.blocks.push(Block.open(join(this.dir, meta.ulid)));
+      else rmSync(join(this.dir, meta.ulid), { recursive: true, force: true });
+      this.head.truncate(mint + r);
+      const live: { ref: number; labels: Labels }[] = [];
+      this.head.forEachSeries((s) => live.push({ ref: s.ref, labels: s.labels }));
+      this.wal.roll(live, mint + r);
+    }
+  }
+
+  /** Compacts adjacent blocks into longer ranges and applies retention; returns blocks written. */
+  async compact(): Promise<number> {
+    this.check();
+    let written = 0;
+    for (;;) {
+      const group = planCompaction(this.blocks, this.ranges);
+      if (group === null) break;
+      const meta = compactBlocks(this.dir, group);
+      const merged = Block.open(join(this.dir, meta.ulid));
+      this.blocks = [...this.blocks.filter((b) => !group.includes(b)), merged];
+      for (const b of group) this.removeBlock(b);
+      written++;
+      this.compactions++;
+    }
+    for (const b of blocksBeyondRetention(this.blocks, { retentionMs: this.options.retentionMs ?? 15 * 24 * HOUR, retentionBytes: this.options.retentionBytes ?? 0 })) {
+      this.blocks = this.blocks.filter((x) => x !== b);
+      this.removeBlock(b);
+      this.retentionDeleted++;
+    }
+    return written;
+  }
+
+  /** Rewrites blocks that carry tombstones so deleted samples leave the disk. */
+  async cleanTombstones(): Promise<number> {
+    this.check();
+    let n = 0;
+    for (const b of this.blocks.filter((x) => x.tombstones.length > 0)) {
+      const meta = compactBlocks(this.dir, [b]);
+      this.blocks = [...this.blocks.filter((x) => x !== b), Block.open(join(this.dir, meta.ulid))];
+      this.removeBlock(b);
+      n++;
+    }
+    return n;
+  }
+
+  private removeBlock(b: Block): void {
+    b.release();
+    rmSync(b.dir, { recursive: true, force: true });
+  }
+
+  /**
+   * delete_series: samples of matching series in [start, end] disappear from reads at once; blocks
+   * get durable tombstones (data removed on compaction), the head drops them and logs the deletion.
+   */
+  async deleteSeries(matchers: readonly LabelMatcher[], start: number, end: number): Promise<void> {
+    this.check();
+    const mint = Math.max(start, Number.MIN_SAFE_INTEGER);
+    const maxt = Math.min(end, Number.MAX_SAFE_INTEGER);
+    for (const b of this.blocks) {
+      if (b.maxTime <= mint || b.minTime > maxt) continue;
+      if (b.select(matchers).length > 0) b.addTombstone({ matchers: [...matchers], mint, maxt });
+    }
+    this.head.deleteSeries(matchers, mint, maxt);
+    this.wal.flush();
+  }
+
+  /**
+   * Writes a consistent copy into `dir` (which must not exist or be empty): blocks are hard-linked
+   * (copied across devices), the head is written as one more block. Everything happens in one
+   * synchronous step, so no append interleaves.
+   */
+  async snapshot(dir: string): Promise<string[]> {
+    this.check();
+    mkdirSync(dir, { recursive: true });
+    const ids: string[] = [];
+    for (const b of this.blocks) {
+      const dst = join(dir, b.id);
+      mkdirSync(dst);
+      for (const f of readdirSync(b.dir)) {
+        if (f === 'tombstones.json') copyFileSync(join(b.dir, f), join(dst, f));
+        else {
+          try {
+            linkSync(join(b.dir, f), join(dst, f));
+          } catch {
+            copyFileSync(join(b.dir, f), join(dst, f));
+          }
+        }
+      }
+      fsyncDir(dst);
+      ids.push(b.id);
+    }
+    const min = this.head.minTime();
+    if (Number.isFinite(min)) {
+      const meta = persistHeadRange(this.head, dir, min, this.head.maxT + 1);
+      ids.push(meta.ulid);
+    }
+    fsyncDir(dir);
+    return ids;
+  }
+
+  querier(mint: number, maxt: number): Querier {
+    this.check();
+    const qs: Querier[] = [];
+    for (const b of [...this.blocks].sort((a, c) => a.minTime - c.minTime)) {
+      if (b.maxTime > mint && b.minTime <= maxt) qs.push(b.querier(mint, maxt));
+    }
+    qs.push(this.head.querier(mint, maxt));
+    return new MergeQuerier(qs);
+  }
+
+  /** Blocks, oldest first. */
+  listBlocks(): readonly Block[] {
+    return [...this.blocks].sort((a, b) => a.minTime - b.minTime);
+  }
+
+  stats(): TsdbStats {
+    return {
+      ...this.head.stats,
+      headSeries: this.head.numSeries,
+      blocks: this.blocks.length,
+      blockBytes: this.blocks.reduce((n, b) => n + b.sizeBytes(), 0),
+      walPendingBytes: this.wal.pendingBytes,
+      compactions: this.compactions,
+      blocksDeletedByRetention: this.retentionDeleted,
+    };
+  }
+
+  /** Flushes and closes. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.wal.close();
+    for (const b of this.blocks) b.release();
+    this.closed = true;
+  }
+}
+
+/** Opens the blocks in `dir`, removing unfinished `.tmp` blocks and parents of compacted blocks. */
+function loadBlocks(dir: string): Block[] {
+  const blocks: Block[] = [];
+  for (const f of readdirSync(dir)) {
+    const p = join(dir, f);
+    if (f.endsWith('.tmp')) {
+      rmSync(p, { recursive: true, force: true });
+      continue;
+    }
+    if (f === 'wal' || !statSync(p).isDirectory() || !existsSync(join(p, 'meta.json'))) continue;
+    blocks.push(Block.open(p));
+  }
+  const parents = new Set(blocks.flatMap((b) => b.meta.compaction.parents));
+  for (const b of blocks.filter((x) => parents.has(x.id))) rmSync(b.dir, { recursive: true, force: true });
+  return blocks.filter((b) => !parents.has(b.id));
+}

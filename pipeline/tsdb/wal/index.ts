@@ -1,0 +1,1 @@
+export { Wal, type WalReplayHandler } from './wal.js';

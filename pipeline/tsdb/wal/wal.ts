@@ -1,0 +1,236 @@
+import { closeSync, existsSync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
+import type { Labels } from '../../../schemas/labels.js';
+import { ByteReader, ByteWriter, fsyncDir } from '../block/index.js';
+import { CorruptionError } from '../errors.js';
+import type { SampleLog } from '../head/index.js';
+import type { LabelMatcher } from '../querier.js';
+
+const REC_SERIES = 1;
+const REC_SAMPLES = 2;
+const REC_DELETION = 3;
+const HEADER = 9; // type u8, payload length u32, crc32 u32
+
+/** What replay hands back, in the order it was logged. */
+export interface WalReplayHandler {
+  series(ref: number, labels: Labels): void;
+  sample(ref: number, t: number, v: number, stale: boolean): void;
+  deletion(matchers: readonly LabelMatcher[], mint: number, maxt: number): void;
+}
+
+/**
+ * The write-ahead log of the head (see FORMAT.md). Accepted samples are buffered in memory as
+ * records; `flush()` appends them to the current segment and fdatasyncs: that is the durability
+ * point. Segments are numbered files; a new one starts (with a dump of all live series, so every
+ * suffix of segments is self-contained) each time the head is persisted to a block, and old
+ * segments are deleted once all their samples are in blocks.
+ */
+export class Wal implements SampleLog {
+  private readonly pending = new ByteWriter(1 << 16);
+  private samplesStart = -1;
+  private prevT = 0;
+  private pendingMaxT = -Infinity;
+  private fd = -1;
+  private segment = 0;
+  /** Newest sample timestamp per segment number. */
+  private readonly segMaxT = new Map<number, number>();
+
+  private constructor(readonly dir: string) {}
+
+  /** Opens the log directory, replays every segment into `handler`, and starts a new segment. */
+  static open(dir: string, handler: WalReplayHandler): Wal {
+    mkdirSync(dir, { recursive: true });
+    const wal = new Wal(dir);
+    const segs = listSegments(dir);
+    segs.forEach((n, i) => wal.segMaxT.set(n, replaySegment(join(dir, segName(n)), handler, i === segs.length - 1)));
+    wal.segment = segs.length > 0 ? segs[segs.length - 1] : 0;
+    return wal;
+  }
+
+  get currentSegment(): number {
+    return this.segment;
+  }
+
+  series(ref: number, labels: Labels): void {
+    this.endSamples();
+    const w = this.pending;
+    const start = this.beginRecord(REC_SERIES);
+    w.uvarint(ref);
+    const names = Object.keys(labels);
+    w.uvarint(names.length);
+    for (const n of names) {
+      w.str(n);
+      w.str(labels[n]);
+    }
+    this.endRecord(start);
+  }
+
+  sample(ref: number, t: number, v: number, stale: boolean): void {
+    const w = this.pending;
+    if (this.samplesStart < 0) {
+      this.samplesStart = this.beginRecord(REC_SAMPLES);
+      this.prevT = 0;
+    }
+    w.uvarint(ref);
+    w.varint(t - this.prevT);
+    this.prevT = t;
+    if (stale) w.byte(1);
+    else {
+      w.byte(0);
+      w.f64(v);
+    }
+    if (t > this.pendingMaxT) this.pendingMaxT = t;
+  }
+
+  deletion(matchers: readonly LabelMatcher[], mint: number, maxt: number): void {
+    this.endSamples();
+    const start = this.beginRecord(REC_DELETION);
+    this.pending.str(JSON.stringify({ matchers, mint, maxt }));
+    this.endRecord(start);
+  }
+
+  private beginRecord(type: number): number {
+    const w = this.pending;
+    const start = w.length;
+    w.byte(type);
+    w.u32(0);
+    w.u32(0);
+    return start;
+  }
+
+  private endRecord(start: number): void {
+    const w = this.pending;
+    const len = w.length - start - HEADER;
+    w.buf.writeUInt32BE(len, start + 1);
+    w.buf.writeUInt32BE(crc32(w.buf.subarray(start + HEADER, w.length)), start + 5);
+  }
+
+  private endSamples(): void {
+    if (this.samplesStart < 0) return;
+    this.endRecord(this.samplesStart);
+    this.samplesStart = -1;
+  }
+
+  /** Bytes waiting for `flush()`. */
+  get pendingBytes(): number {
+    return this.pending.length;
+  }
+
+  /** Writes buffered records to the current segment and syncs it. Returns bytes written. */
+  flush(): number {
+    this.endSamples();
+    const n = this.pending.length;
+    if (n === 0) return 0;
+    if (this.fd < 0) this.openSegment(this.segment === 0 ? 1 : this.segment);
+    const data = this.pending.result();
+    let off = 0;
+    while (off < n) off += writeSync(this.fd, data, off, n - off);
+    fdatasyncSync(this.fd);
+    const prev = this.segMaxT.get(this.segment) ?? -Infinity;
+    this.segMaxT.set(this.segment, Math.max(prev, this.pendingMaxT));
+    this.pending.length = 0;
+    this.pendingMaxT = -Infinity;
+    return n;
+  }
+
+  private openSegment(n: number): void {
+    if (this.fd >= 0) closeSync(this.fd);
+    this.segment = n;
+    this.fd = openSync(join(this.dir, segName(n)), 'a');
+    if (!this.segMaxT.has(n)) this.segMaxT.set(n, -Infinity);
+    fsyncDir(this.dir);
+  }
+
+  /**
+   * Starts a new segment that begins with every live series (flushing what is pending into the
+   * old one first), then deletes the oldest segments whose samples are all before `boundary`.
+   */
+  roll(live: Iterable<{ ref: number; labels: Labels }>, boundary: number): void {
+    this.flush();
+    this.openSegment(this.segment + 1);
+    for (const s of live) this.series(s.ref, s.labels);
+    this.flush();
+    for (const n of [...this.segMaxT.keys()].sort((a, b) => a - b)) {
+      if (n === this.segment || this.segMaxT.get(n)! >= boundary) break;
+      rmSync(join(this.dir, segName(n)), { force: true });
+      this.segMaxT.delete(n);
+    }
+  }
+
+  close(): void {
+    this.flush();
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+  }
+}
+
+function segName(n: number): string {
+  return String(n).padStart(8, '0');
+}
+
+function listSegments(dir: string): number[] {
+  return readdirSync(dir)
+    .filter((f) => /^\d{8}$/.test(f))
+    .map(Number)
+    .sort((a, b) => a - b);
+}
+
+/**
+ * Replays one segment; returns its newest sample timestamp. A torn record at the end of the last
+ * segment (a crash during write) is cut off; anywhere else it is corruption.
+ */
+function replaySegment(path: string, h: WalReplayHandler, last: boolean): number {
+  const buf = existsSync(path) ? readFileSync(path) : Buffer.alloc(0);
+  let pos = 0;
+  let maxT = -Infinity;
+  while (pos < buf.length) {
+    const bad = (reason: string): never => {
+      throw new CorruptionError(path, pos, reason);
+    };
+    if (pos + HEADER > buf.length) {
+      if (last) break;
+      bad('truncated record header');
+    }
+    const type = buf[pos];
+    const len = buf.readUInt32BE(pos + 1);
+    const crc = buf.readUInt32BE(pos + 5);
+    const end = pos + HEADER + len;
+    if (end > buf.length || crc32(buf.subarray(pos + HEADER, end)) !== crc) {
+      if (last) break;
+      bad('record checksum mismatch');
+    }
+    const r = new ByteReader(buf, path, pos + HEADER, end);
+    if (type === REC_SERIES) {
+      const ref = r.uvarint();
+      const n = r.uvarint();
+      const labels: Record<string, string> = {};
+      for (let i = 0; i < n; i++) labels[r.str()] = r.str();
+      h.series(ref, labels);
+    } else if (type === REC_SAMPLES) {
+      let t = 0;
+      while (r.pos < end) {
+        const ref = r.uvarint();
+        t += r.varint();
+        const stale = r.byte() === 1;
+        const v = stale ? NaN : r.f64();
+        if (t > maxT) maxT = t;
+        h.sample(ref, t, v, stale);
+      }
+    } else if (type === REC_DELETION) {
+      const d = JSON.parse(r.str()) as { matchers: LabelMatcher[]; mint: number; maxt: number };
+      h.deletion(d.matchers, d.mint, d.maxt);
+    } else bad(`unknown record type ${type}`);
+    pos = end;
+  }
+  if (pos < buf.length) {
+    const fd = openSync(path, 'r+');
+    try {
+      ftruncateSync(fd, pos);
+      fdatasyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return maxT;
+}
