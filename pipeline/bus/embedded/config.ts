@@ -1,0 +1,46 @@
+import { z } from 'zod';
+
+/**
+ * The embedded bus section of `tidemark.yml`. Retention is per partition, as in Kafka: whole
+ * sealed segments are dropped once every record in them is older than `retention_ms`, or while the
+ * partition is larger than `retention_bytes`. -1 means no limit.
+ */
+export const embeddedBusConfigSchema = z
+  .object({
+    segment_bytes: z.number().int().min(1024).default(64 * 1024 * 1024)
+      .describe('Size at which a partition rolls to a new segment file.'),
+    retention_ms: z.number().int().min(-1).default(7 * 24 * 3600 * 1000)
+      .describe('Age after which a sealed segment is deleted (by its newest record timestamp); -1 keeps forever.'),
+    retention_bytes: z.number().int().min(-1).default(-1)
+      .describe('Per-partition size above which the oldest sealed segments are deleted; -1 for no limit.'),
+    retention_check_interval_ms: z.number().int().min(100).default(60_000)
+      .describe('How often retention is enforced.'),
+    max_record_bytes: z.number().int().min(1024).max(1024 * 1024 * 1024).default(64 * 1024 * 1024)
+      .describe('Largest record (key, headers and value) accepted.'),
+    fetch_max_bytes: z.number().int().min(1024).default(8 * 1024 * 1024)
+      .describe('About how many bytes of one partition a consumer hands its handler per batch.'),
+    commit_sync_interval_ms: z.number().int().min(0).default(1000)
+      .describe('Committed offsets are fsynced at most this often (they always survive a process kill; 0 syncs every commit).'),
+    index_interval_bytes: z.number().int().min(256).default(64 * 1024)
+      .describe('Bytes of log between sparse index entries.'),
+  })
+  .strict();
+
+export type EmbeddedBusConfig = z.infer<typeof embeddedBusConfigSchema>;
+
+/** Minimal structured logger (pino's `Logger` satisfies it). */
+export interface BusLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/** What code (not YAML) injects. */
+export interface EmbeddedBusSettings {
+  readonly dataDir: string;
+  readonly config?: Partial<EmbeddedBusConfig>;
+  /** Defaults to pino on stderr. */
+  readonly logger?: BusLogger;
+  /** Clock for default record timestamps and retention; defaults to Date.now. */
+  readonly now?: () => number;
+}

@@ -1,0 +1,220 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import type {
+  BatchHandler,
+  Bus,
+  ConsumeOptions,
+  Consumer,
+  PartitionLag,
+  PartitionOffset,
+  PartitionOffsets,
+  ProducedRecord,
+  ProduceRecord,
+  StartPosition,
+} from '../bus.js';
+import { embeddedBusConfigSchema, type BusLogger, type EmbeddedBusConfig, type EmbeddedBusSettings } from './config.js';
+import { DataDirLock } from './data-dir-lock.js';
+import { EmbeddedConsumer, lagOf } from './embedded-consumer.js';
+import { BusClosedError, GroupActiveError, InvalidArgumentError, PartitionOutOfRangeError } from './errors.js';
+import { GroupCoordinator } from './group-coordinator.js';
+import { OffsetStore } from './offset-store.js';
+import type { PartitionLog } from './partition-log.js';
+import { FRAME_PREFIX_BYTES } from './record-frame.js';
+import { assertTopicName, TopicStore } from './topic-store.js';
+
+/**
+ * The bus in one process on local disk: `tidemark up` needs nothing else. Layout under `dataDir`:
+ * `topics/<topic>/<partition>/<base offset>.log|.index`, `groups/<group>.json`, `LOCK`.
+ * See README.md in this folder for the record format and the crash-safety argument.
+ */
+export class EmbeddedBus implements Bus {
+  private readonly consumers = new Set<EmbeddedConsumer>();
+  private readonly coordinator = new GroupCoordinator();
+  private retentionTimer: NodeJS.Timeout | undefined;
+  private closing: Promise<void> | undefined;
+
+  private constructor(
+    readonly config: EmbeddedBusConfig,
+    private readonly topics: TopicStore,
+    private readonly offsetStore: OffsetStore,
+    private readonly lock: DataDirLock,
+    private readonly logger: BusLogger,
+  ) {}
+
+  /** Opens (creating if needed) the data directory, recovering every partition's tail. */
+  static async open(settings: EmbeddedBusSettings): Promise<EmbeddedBus> {
+    const config = embeddedBusConfigSchema.parse(settings.config ?? {});
+    const logger = settings.logger ?? pino({ name: 'embedded-bus' }, pino.destination(2));
+    await mkdir(settings.dataDir, { recursive: true });
+    const lock = await DataDirLock.acquire(settings.dataDir);
+    try {
+      const topics = new TopicStore(join(settings.dataDir, 'topics'), {
+        segmentBytes: config.segment_bytes,
+        indexIntervalBytes: config.index_interval_bytes,
+        maxRecordBytes: config.max_record_bytes + 64 * 1024,
+        now: settings.now ?? Date.now,
+        log: (level, msg, fields) => logger[level](fields, msg),
+      });
+      await topics.openAll();
+      const offsets = new OffsetStore(join(settings.dataDir, 'groups'), config.commit_sync_interval_ms, (file, err) =>
+        logger.error({ file, err }, 'embedded bus: committed offsets file is damaged; the group starts from its reset position'),
+      );
+      await offsets.init();
+      const bus = new EmbeddedBus(config, topics, offsets, lock, logger);
+      bus.retentionTimer = setInterval(() => void bus.enforceRetention(), config.retention_check_interval_ms);
+      bus.retentionTimer.unref();
+      return bus;
+    } catch (err) {
+      await lock.release();
+      throw err;
+    }
+  }
+
+  async ensureTopic(topic: string, partitions: number): Promise<number> {
+    this.assertOpen('ensureTopic');
+    assertTopicName(topic);
+    if (!Number.isInteger(partitions) || partitions < 1 || partitions > 100_000) {
+      throw new InvalidArgumentError(`partition count ${partitions} must be an integer from 1 to 100000`, { topic });
+    }
+    return (await this.topics.ensure(topic, partitions)).length;
+  }
+
+  async partitionCount(topic: string): Promise<number> {
+    return this.topics.get(topic).length;
+  }
+
+  async produce(topic: string, records: readonly ProduceRecord[]): Promise<ProducedRecord[]> {
+    this.assertOpen('produce');
+    const logs = this.topics.get(topic);
+    const byPartition = new Map<number, ProduceRecord[]>();
+    for (const r of records) {
+      this.validate(topic, logs.length, r);
+      let list = byPartition.get(r.partition);
+      if (!list) byPartition.set(r.partition, (list = []));
+      list.push(r);
+    }
+    const firsts = new Map<number, number>();
+    await Promise.all(
+      [...byPartition].map(async ([p, list]) => {
+        firsts.set(p, await logs[p].append(list));
+      }),
+    );
+    const next = new Map(firsts);
+    return records.map((r) => {
+      const offset = next.get(r.partition)!;
+      next.set(r.partition, offset + 1);
+      return { partition: r.partition, offset };
+    });
+  }
+
+  private validate(topic: string, partitions: number, r: ProduceRecord): void {
+    if (!Number.isInteger(r.partition) || r.partition < 0 || r.partition >= partitions) {
+      throw new PartitionOutOfRangeError(topic, r.partition, partitions);
+    }
+    const where = { topic, partition: r.partition };
+    if (!Buffer.isBuffer(r.value)) throw new InvalidArgumentError('record value must be a Buffer', where);
+    if (r.key != null && !Buffer.isBuffer(r.key)) throw new InvalidArgumentError('record key must be a Buffer or null', where);
+    if (r.timestampMs !== undefined && !Number.isSafeInteger(r.timestampMs)) {
+      throw new InvalidArgumentError(`record timestamp ${r.timestampMs} is not an integer`, where);
+    }
+    let size = FRAME_PREFIX_BYTES + 64 + r.value.length + (r.key?.length ?? 0);
+    if (r.headers) {
+      const names = Object.keys(r.headers);
+      if (names.length > 0xffff) throw new InvalidArgumentError(`record has ${names.length} headers (max 65535)`, where);
+      for (const n of names) {
+        const v = r.headers[n];
+        if (!Buffer.isBuffer(v)) throw new InvalidArgumentError(`header "${n}" must be a Buffer`, where);
+        const nl = Buffer.byteLength(n);
+        if (nl > 0xffff) throw new InvalidArgumentError('header name longer than 65535 bytes', where);
+        size += 6 + nl + v.length;
+      }
+    }
+    if (size > this.config.max_record_bytes) {
+      throw new InvalidArgumentError(`record of ${size} bytes exceeds max_record_bytes (${this.config.max_record_bytes})`, where);
+    }
+  }
+
+  async consume(opts: ConsumeOptions, handler: BatchHandler): Promise<Consumer> {
+    this.assertOpen('consume');
+    if (typeof opts.group !== 'string' || opts.group.length === 0) {
+      throw new InvalidArgumentError('consumer group must be a non-empty string', { topic: opts.topic });
+    }
+    const logs = this.topics.get(opts.topic);
+    const consumer = new EmbeddedConsumer(opts, handler, {
+      logs,
+      offsets: this.offsetStore,
+      coordinator: this.coordinator,
+      logger: this.logger,
+      fetchMaxBytes: this.config.fetch_max_bytes,
+      onStopped: (c) => this.consumers.delete(c),
+    });
+    this.consumers.add(consumer);
+    consumer.start();
+    return consumer;
+  }
+
+  async offsets(topic: string): Promise<PartitionOffsets[]> {
+    return this.topics.get(topic).map((l) => ({ partition: l.partition, low: l.low, high: l.high }));
+  }
+
+  async offsetsForTimestamp(topic: string, timestampMs: number): Promise<PartitionOffset[]> {
+    const logs = this.topics.get(topic);
+    return Promise.all(logs.map(async (l) => ({ partition: l.partition, offset: await l.resolve({ timestampMs }) })));
+  }
+
+  async committedOffsets(group: string, topic: string): Promise<PartitionOffset[]> {
+    const logs = this.topics.get(topic);
+    const committed = await this.offsetStore.get(group, topic);
+    return logs.map((l) => ({ partition: l.partition, offset: committed.get(l.partition) ?? -1 }));
+  }
+
+  async resetGroup(group: string, topic: string, to: StartPosition): Promise<void> {
+    this.assertOpen('resetGroup');
+    const logs = this.topics.get(topic);
+    if (this.coordinator.hasMembers(group, topic)) throw new GroupActiveError(group, topic);
+    const offsets = new Map<number, number>();
+    for (const l of logs) offsets.set(l.partition, await l.resolve(to));
+    await this.offsetStore.commit(group, topic, offsets, true);
+  }
+
+  async lag(group: string, topic: string): Promise<PartitionLag[]> {
+    const logs = this.topics.get(topic);
+    const committed = await this.offsetStore.get(group, topic);
+    return logs.map((l) => lagOf(l.partition, committed.get(l.partition), l));
+  }
+
+  /** Applies retention to every partition now (it also runs on a timer). */
+  async enforceRetention(): Promise<number> {
+    if (this.closing) return 0;
+    let deleted = 0;
+    for (const log of this.topics.all().flat()) {
+      try {
+        deleted += await log.enforceRetention(this.config.retention_ms, this.config.retention_bytes);
+      } catch (err) {
+        this.logger.error({ topic: log.topic, partition: log.partition, err }, 'embedded bus: retention failed');
+      }
+    }
+    return deleted;
+  }
+
+  /** The partition logs of a topic, for tests and tools that inspect the files. */
+  partitionLogs(topic: string): readonly PartitionLog[] {
+    return this.topics.get(topic);
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      clearInterval(this.retentionTimer);
+      await Promise.all([...this.consumers].map((c) => c.stop()));
+      await this.topics.close();
+      await this.offsetStore.flush();
+      await this.lock.release();
+    })();
+    return this.closing;
+  }
+
+  private assertOpen(what: string): void {
+    if (this.closing) throw new BusClosedError(what);
+  }
+}

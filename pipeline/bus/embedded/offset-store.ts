@@ -1,0 +1,130 @@
+import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+
+type TopicOffsets = Map<number, number>;
+
+interface GroupState {
+  readonly topics: Map<string, TopicOffsets>;
+  /** The write that will pick up changes made now (shared by every commit until it starts). */
+  queued?: Promise<void>;
+  running: Promise<void>;
+}
+
+/**
+ * Committed offsets of consumer groups, one JSON file per group under `<dataDir>/groups/`,
+ * replaced atomically (write a temp file, rename). Commits that arrive while a write is running
+ * share the next write, so many partitions committing at once cost one file write.
+ *
+ * A commit resolves once the file is renamed into place, which survives `kill -9` (the page cache
+ * outlives the process). The temp file is fsynced at most every `syncIntervalMs`: an fsync per
+ * commit cut end-to-end throughput by two thirds, and after a power loss an older commit only
+ * means redelivery, which consumers handle anyway (at-least-once).
+ */
+export class OffsetStore {
+  private readonly groups = new Map<string, GroupState>();
+  private lastSync = 0;
+
+  constructor(
+    private readonly dir: string,
+    private readonly syncIntervalMs = 1000,
+    private readonly onDamaged: (file: string, err: unknown) => void = () => undefined,
+  ) {}
+
+  async init(): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+  }
+
+  /** Committed offsets of one group and topic (missing partitions have none). */
+  async get(group: string, topic: string): Promise<ReadonlyMap<number, number>> {
+    const g = await this.load(group);
+    return g.topics.get(topic) ?? new Map();
+  }
+
+  /**
+   * Records `offset` for the partition and resolves once it is on disk. Unless `force`, an
+   * offset below the current one is ignored: commits never go backwards.
+   */
+  async commit(group: string, topic: string, offsets: ReadonlyMap<number, number>, force = false): Promise<void> {
+    const g = await this.load(group);
+    let t = g.topics.get(topic);
+    if (!t) g.topics.set(topic, (t = new Map()));
+    let changed = false;
+    for (const [partition, offset] of offsets) {
+      const cur = t.get(partition);
+      if (cur === undefined || offset > cur || (force && offset !== cur)) {
+        t.set(partition, offset);
+        changed = true;
+      }
+    }
+    if (!changed) return g.queued ?? g.running;
+    return this.schedule(group, g);
+  }
+
+  private schedule(group: string, g: GroupState): Promise<void> {
+    if (g.queued) return g.queued;
+    const next: Promise<void> = g.running.catch(() => undefined).then(() => {
+      g.queued = undefined;
+      return this.write(group, g);
+    });
+    g.queued = next;
+    g.running = next;
+    return next;
+  }
+
+  private async write(group: string, g: GroupState): Promise<void> {
+    const body: Record<string, Record<string, number>> = {};
+    for (const [topic, offsets] of g.topics) body[topic] = Object.fromEntries(offsets);
+    const file = this.file(group);
+    const tmp = `${file}.tmp`;
+    const fh = await open(tmp, 'w');
+    try {
+      await fh.writeFile(JSON.stringify({ group, topics: body }));
+      const now = Date.now();
+      if (now - this.lastSync >= this.syncIntervalMs) {
+        this.lastSync = now;
+        await fh.sync();
+      }
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, file);
+  }
+
+  private async load(group: string): Promise<GroupState> {
+    let g = this.groups.get(group);
+    if (g) return g;
+    const topics = new Map<string, TopicOffsets>();
+    let text: string | undefined;
+    try {
+      text = await readFile(this.file(group), 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    if (text !== undefined) {
+      try {
+        const parsed = JSON.parse(text) as { topics?: Record<string, Record<string, number>> };
+        for (const [topic, offsets] of Object.entries(parsed.topics ?? {})) {
+          topics.set(topic, new Map(Object.entries(offsets).map(([p, o]) => [Number(p), o])));
+        }
+      } catch (err) {
+        // Only a power loss between write and sync leaves this; the group starts over (redelivery).
+        this.onDamaged(this.file(group), err);
+      }
+    }
+    // Another caller may have loaded it while we awaited.
+    g = this.groups.get(group);
+    if (g) return g;
+    g = { topics, running: Promise.resolve() };
+    this.groups.set(group, g);
+    return g;
+  }
+
+  private file(group: string): string {
+    return join(this.dir, `${encodeURIComponent(group)}.json`);
+  }
+
+  /** Waits for writes in flight. */
+  async flush(): Promise<void> {
+    await Promise.all([...this.groups.values()].map((g) => g.running.catch(() => undefined)));
+  }
+}

@@ -1,0 +1,175 @@
+import { mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { PartitionLog, type PartitionLogOptions } from './partition-log.js';
+
+const dirs: string[] = [];
+afterEach(async () => {
+  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+});
+
+async function tempDir(): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), 'tidemark-plog-'));
+  dirs.push(d);
+  return d;
+}
+
+function options(over: Partial<PartitionLogOptions> = {}, logs: string[] = []): PartitionLogOptions {
+  return {
+    segmentBytes: 1 << 20,
+    indexIntervalBytes: 128,
+    maxRecordBytes: 1 << 20,
+    now: () => 1_000_000,
+    log: (level, msg, fields) => logs.push(`${level} ${msg} ${JSON.stringify(fields)}`),
+    ...over,
+  };
+}
+
+const value = (i: number) => Buffer.from(`record-${i}-${'x'.repeat((i * 37) % 90)}`);
+
+async function fill(log: PartitionLog, n: number, from = 0, ts?: (i: number) => number): Promise<void> {
+  for (let i = from; i < from + n; i++) await log.append([{ partition: 0, value: value(i), timestampMs: ts?.(i) }]);
+}
+
+async function readAll(log: PartitionLog): Promise<string[]> {
+  const out: string[] = [];
+  let at = log.low;
+  while (at < log.high) {
+    const { records, next } = await log.read(at, 4096);
+    out.push(...records.map((r) => `${r.offset}:${r.value.toString()}`));
+    at = next;
+  }
+  return out;
+}
+
+const expected = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => `${from + k}:${value(from + k).toString()}`);
+
+async function segmentFiles(dir: string): Promise<string[]> {
+  return (await readdir(dir)).filter((n) => n.endsWith('.log')).sort();
+}
+
+describe('PartitionLog recovery', () => {
+  it('keeps every complete record when random bytes are chopped off the end, and appends after them', async () => {
+    for (let trial = 0; trial < 12; trial++) {
+      const dir = await tempDir();
+      const log = await PartitionLog.open(dir, 't', 0, options());
+      await fill(log, 20);
+      const file = join(dir, (await segmentFiles(dir))[0]);
+      await log.close();
+      const full = (await stat(file)).size;
+      const cut = 1 + Math.floor(Math.random() * Math.min(full - 1, 400));
+      await truncate(file, full - cut);
+      const logs: string[] = [];
+      const reopened = await PartitionLog.open(dir, 't', 0, options({}, logs));
+      const kept = reopened.high;
+      expect(kept).toBeLessThan(20);
+      expect(await readAll(reopened)).toEqual(expected(0, kept));
+      // A cut inside a record is repaired (and logged); a cut on a record boundary needs nothing.
+      const repaired = (await stat(file)).size;
+      expect(repaired).toBeLessThanOrEqual(full - cut);
+      expect(logs.some((l) => l.includes('truncating torn'))).toBe(repaired < full - cut);
+      await fill(reopened, 3, kept);
+      await reopened.close();
+      const logs2: string[] = [];
+      const again = await PartitionLog.open(dir, 't', 0, options({}, logs2));
+      expect(await readAll(again)).toEqual(expected(0, kept + 3));
+      expect(logs2).toEqual([]);
+      await again.close();
+    }
+  });
+
+  it('drops only the last record when one of its bytes is flipped, and logs the truncation', async () => {
+    const dir = await tempDir();
+    const log = await PartitionLog.open(dir, 't', 0, options());
+    await fill(log, 10);
+    await log.close();
+    const file = join(dir, (await segmentFiles(dir))[0]);
+    const bytes = await readFile(file);
+    bytes[bytes.length - 3] ^= 0xff;
+    await writeFile(file, bytes);
+    const logs: string[] = [];
+    const reopened = await PartitionLog.open(dir, 't', 0, options({}, logs));
+    expect(reopened.high).toBe(9);
+    expect(await readAll(reopened)).toEqual(expected(0, 9));
+    expect(logs.filter((l) => l.startsWith('warn embedded bus: truncating torn'))).toHaveLength(1);
+    expect(logs[0]).toContain('checksum mismatch');
+    await reopened.close();
+  });
+
+  it('rolls segments, reopens sealed ones from their index, and rebuilds a missing or damaged index', async () => {
+    const dir = await tempDir();
+    const log = await PartitionLog.open(dir, 't', 0, options({ segmentBytes: 600 }));
+    await fill(log, 60);
+    expect(log.segmentCount).toBeGreaterThan(3);
+    await log.close();
+    const indexes = (await readdir(dir)).filter((n) => n.endsWith('.index')).sort();
+    expect(indexes.length).toBe((await segmentFiles(dir)).length - 1);
+    await rm(join(dir, indexes[0]));
+    await writeFile(join(dir, indexes[1]), Buffer.from('garbage!'));
+    const logs: string[] = [];
+    const reopened = await PartitionLog.open(dir, 't', 0, options({ segmentBytes: 600 }, logs));
+    expect(logs).toEqual([]);
+    expect(await readAll(reopened)).toEqual(expected(0, 60));
+    for (let i = 0; i < 60; i += 7) {
+      const { records } = await reopened.read(i, 1);
+      expect(records[0].offset).toBe(i);
+      expect(records[0].value.toString()).toBe(value(i).toString());
+    }
+    await reopened.close();
+  });
+
+  it('finds the first offset at or after a timestamp across segments, with timestamps out of order', async () => {
+    const dir = await tempDir();
+    const log = await PartitionLog.open(dir, 't', 0, options({ segmentBytes: 500 }));
+    // 1000, 1010, ..., with a late-arriving older record every 10th
+    const ts = (i: number) => (i % 10 === 9 ? 1000 + (i - 20) * 10 : 1000 + i * 10);
+    await fill(log, 50, 0, ts);
+    for (const t of [0, 1000, 1005, 1250, 1490, 1500]) {
+      let want = 50;
+      for (let i = 0; i < 50; i++) if (ts(i) >= t) { want = i; break; }
+      expect(await log.offsetForTimestamp(t)).toBe(want);
+    }
+    await log.close();
+  });
+
+  it('retention deletes whole old segments by size and by age and moves the low watermark', async () => {
+    const dir = await tempDir();
+    let now = 1_000_000;
+    const log = await PartitionLog.open(dir, 't', 0, options({ segmentBytes: 500, now: () => now }));
+    await fill(log, 40, 0, (i) => 1_000_000 + i * 1000);
+    const segments = log.segmentCount;
+    expect(await log.enforceRetention(-1, -1)).toBe(0);
+    const deleted = await log.enforceRetention(-1, 1500);
+    expect(deleted).toBeGreaterThan(0);
+    expect(log.segmentCount).toBe(segments - deleted);
+    expect(log.sizeBytes).toBeLessThanOrEqual(1500 + 600);
+    expect(log.low).toBeGreaterThan(0);
+    expect(await readAll(log)).toEqual(expected(log.low, 40));
+    // Everything older than 10 s at now = 1,050,000: records up to 1,039,000 are expired, so all go.
+    now = 1_050_000;
+    await log.enforceRetention(10_000, -1);
+    expect(log.low).toBe(40);
+    expect(log.high).toBe(40);
+    expect(await segmentFiles(dir)).toEqual(['00000000000000000040.log']);
+    await fill(log, 2, 40);
+    expect(await readAll(log)).toEqual(expected(40, 42));
+    await log.close();
+  });
+
+  it('gives concurrent appends distinct consecutive offsets and wakes a waiter once they are synced', async () => {
+    const dir = await tempDir();
+    const log = await PartitionLog.open(dir, 't', 0, options());
+    const waiter = log.waitFor(0);
+    let woke = false;
+    void waiter.promise.then(() => (woke = true));
+    const firsts = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => log.append([{ partition: 0, value: value(i) }, { partition: 0, value: value(i) }])),
+    );
+    expect([...firsts].sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i * 2));
+    expect(log.high).toBe(100);
+    await Promise.resolve();
+    expect(woke).toBe(true);
+    await log.close();
+  });
+});

@@ -1,0 +1,285 @@
+import { mkdir, readdir, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BusRecord, ProduceRecord, StartPosition } from '../bus.js';
+import { InvalidArgumentError, LogWriteError } from './errors.js';
+import { encodeFrame } from './record-frame.js';
+import { Segment, type SegmentOptions, type WrittenFrame } from './segment.js';
+import { syncDir } from './sync-dir.js';
+
+export interface PartitionLogOptions extends SegmentOptions {
+  readonly segmentBytes: number;
+  readonly now: () => number;
+}
+
+interface PendingAppend {
+  readonly records: readonly ProduceRecord[];
+  readonly resolve: (firstOffset: number) => void;
+  readonly reject: (err: unknown) => void;
+}
+
+interface DataWaiter {
+  readonly offset: number;
+  readonly resolve: () => void;
+}
+
+/**
+ * One partition: a directory of segment files. Appends are group-committed: every produce call
+ * that arrives while a write+fsync runs joins the next one, so one fsync acknowledges many calls.
+ * `high` only moves once the bytes are synced, so readers never see a record that a crash could
+ * take back (as Kafka's high watermark trails the log end until replicas have it).
+ */
+export class PartitionLog {
+  private readonly segments: Segment[];
+  private queue: PendingAppend[] = [];
+  private flushing: Promise<void> | undefined;
+  private lock: Promise<unknown> = Promise.resolve();
+  private readonly waiters = new Set<DataWaiter>();
+  private closed = false;
+
+  private constructor(
+    readonly topic: string,
+    readonly partition: number,
+    readonly dir: string,
+    segments: Segment[],
+    private readonly opts: PartitionLogOptions,
+  ) {
+    this.segments = segments;
+  }
+
+  /** Opens (recovering a torn tail) or creates the partition directory. */
+  static async open(dir: string, topic: string, partition: number, opts: PartitionLogOptions): Promise<PartitionLog> {
+    await mkdir(dir, { recursive: true });
+    const names = await readdir(dir);
+    for (const n of names) if (n.endsWith('.tmp')) await unlink(join(dir, n)).catch(() => undefined);
+    const bases = names
+      .filter((n) => /^\d{20}\.log$/.test(n))
+      .map((n) => Number(n.slice(0, 20)))
+      .sort((a, b) => a - b);
+    const segments: Segment[] = [];
+    for (let i = 0; i < bases.length; i++) {
+      segments.push(await Segment.open(dir, bases[i], i < bases.length - 1, opts));
+    }
+    if (segments.length === 0) {
+      segments.push(await Segment.create(dir, 0, opts));
+      await syncDir(dir);
+    }
+    return new PartitionLog(topic, partition, dir, segments, opts);
+  }
+
+  private get active(): Segment {
+    return this.segments[this.segments.length - 1];
+  }
+
+  /** First retained offset. */
+  get low(): number {
+    return this.segments[0].baseOffset;
+  }
+
+  /** Offset the next acknowledged record gets; everything below is synced. */
+  get high(): number {
+    return this.active.nextOffset;
+  }
+
+  get sizeBytes(): number {
+    return this.segments.reduce((n, s) => n + s.size, 0);
+  }
+
+  get segmentCount(): number {
+    return this.segments.length;
+  }
+
+  /** Appends records (validated by the caller) and resolves with the first one's offset once synced. */
+  append(records: readonly ProduceRecord[]): Promise<number> {
+    if (this.closed) return Promise.reject(new LogWriteError(this.topic, this.partition, this.active.file, 'closed'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ records, resolve, reject });
+      // Let every produce call of this tick join the first write.
+      this.flushing ??= new Promise((r) => setImmediate(r)).then(() => this.flushLoop());
+    });
+  }
+
+  private async flushLoop(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue;
+        this.queue = [];
+        await this.exclusive(() => this.writeBatch(batch)).catch((err: unknown) => {
+          for (const item of batch) item.reject(err);
+        });
+      }
+    } finally {
+      this.flushing = undefined;
+    }
+  }
+
+  private async writeBatch(batch: PendingAppend[]): Promise<void> {
+    const seg = this.active;
+    const now = this.opts.now();
+    let offset = seg.nextOffset;
+    const buffers: Buffer[] = [];
+    const frames: WrittenFrame[] = [];
+    const firsts: number[] = [];
+    for (const item of batch) {
+      firsts.push(offset);
+      for (const r of item.records) {
+        const timestampMs = r.timestampMs ?? now;
+        const buf = encodeFrame({ offset, timestampMs, key: r.key ?? null, headers: r.headers, value: r.value });
+        buffers.push(buf);
+        frames.push({ offset, timestampMs, length: buf.length });
+        offset++;
+      }
+    }
+    try {
+      await seg.append(buffers, frames);
+    } catch (err) {
+      const e = new LogWriteError(this.topic, this.partition, seg.file, err);
+      this.opts.log('error', e.message, { topic: this.topic, partition: this.partition });
+      for (const item of batch) item.reject(e);
+      return;
+    }
+    batch.forEach((item, i) => item.resolve(firsts[i]));
+    this.notify();
+    if (seg.size >= this.opts.segmentBytes) {
+      // A failed roll is not fatal: writing goes on into the current segment and rolls later.
+      await this.roll().catch((err: unknown) =>
+        this.opts.log('error', 'embedded bus: rolling segment failed', { file: seg.file, error: String(err) }),
+      );
+    }
+  }
+
+  /** Seals the active segment and starts a new one at the high watermark. */
+  private async roll(): Promise<void> {
+    const seg = this.active;
+    await seg.writeIndex();
+    const next = await Segment.create(this.dir, seg.nextOffset, this.opts);
+    await syncDir(this.dir);
+    this.segments.push(next);
+  }
+
+  private notify(): void {
+    const high = this.high;
+    for (const w of this.waiters) {
+      if (w.offset < high) {
+        this.waiters.delete(w);
+        w.resolve();
+      }
+    }
+  }
+
+  /** Resolves once a record at `offset` is readable (or at once if it is); `cancel` forgets it. */
+  waitFor(offset: number): { promise: Promise<void>; cancel: () => void } {
+    if (offset < this.high || this.closed) return { promise: Promise.resolve(), cancel: () => undefined };
+    let waiter!: DataWaiter;
+    const promise = new Promise<void>((resolve) => {
+      waiter = { offset, resolve };
+    });
+    this.waiters.add(waiter);
+    return { promise, cancel: () => this.waiters.delete(waiter) };
+  }
+
+  /**
+   * Reads records from `from` on (about `maxBytes` of them, at least one if any exists) and the
+   * offset to continue at. Offsets missing from the log (dropped by recovery) are skipped.
+   */
+  async read(from: number, maxBytes: number): Promise<{ records: BusRecord[]; next: number }> {
+    let i = this.segmentIndexFor(from);
+    let at = Math.max(from, this.low);
+    while (i < this.segments.length) {
+      const seg = this.segments[i];
+      if (at < seg.nextOffset) {
+        const records = await seg.read(at, maxBytes, this.topic, this.partition);
+        if (records.length > 0) return { records, next: records[records.length - 1].offset + 1 };
+      }
+      i++;
+      if (i < this.segments.length) at = Math.max(at, this.segments[i].baseOffset);
+      else at = Math.max(at, this.high);
+    }
+    return { records: [], next: at };
+  }
+
+  private segmentIndexFor(offset: number): number {
+    let lo = 0;
+    let hi = this.segments.length - 1;
+    let found = 0;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.segments[mid].baseOffset <= offset) {
+        found = mid;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return found;
+  }
+
+  /** The offset a start position or seek target means on this partition. */
+  async resolve(to: StartPosition): Promise<number> {
+    if (to === 'earliest') return this.low;
+    if (to === 'latest') return this.high;
+    if ('offset' in to) {
+      if (!Number.isSafeInteger(to.offset) || to.offset < 0) {
+        throw new InvalidArgumentError(`offset ${to.offset} is not a non-negative integer`, {
+          topic: this.topic,
+          partition: this.partition,
+        });
+      }
+      return to.offset;
+    }
+    if (!Number.isFinite(to.timestampMs)) {
+      throw new InvalidArgumentError(`timestamp ${to.timestampMs} is not a number`, { topic: this.topic, partition: this.partition });
+    }
+    return this.offsetForTimestamp(to.timestampMs);
+  }
+
+  /** First offset whose record timestamp is >= `timestampMs`, or `high` when there is none. */
+  async offsetForTimestamp(timestampMs: number): Promise<number> {
+    for (const seg of [...this.segments]) {
+      const found = await seg.offsetForTimestamp(timestampMs, this.topic, this.partition);
+      if (found !== undefined) return found;
+    }
+    return this.high;
+  }
+
+  /**
+   * Deletes the oldest sealed segments that are wholly older than `retentionMs` or that push the
+   * partition over `retentionBytes` (-1 disables either). An active segment whose records have all
+   * expired is rolled first so it can go too. Returns how many segments were deleted.
+   */
+  async enforceRetention(retentionMs: number, retentionBytes: number): Promise<number> {
+    return this.exclusive(async () => {
+      const cutoff = this.opts.now() - retentionMs;
+      if (retentionMs >= 0 && this.active.recordCount > 0 && this.active.maxTimestamp < cutoff) await this.roll();
+      let total = this.sizeBytes;
+      let deleted = 0;
+      while (this.segments.length > 1) {
+        const s = this.segments[0];
+        const expired = s.recordCount === 0 || (retentionMs >= 0 && s.maxTimestamp < cutoff);
+        const oversize = retentionBytes >= 0 && total > retentionBytes;
+        if (!expired && !oversize) break;
+        this.segments.shift();
+        total -= s.size;
+        deleted++;
+        await s.delete();
+      }
+      return deleted;
+    });
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(fn, fn);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Finishes queued writes, wakes waiters, closes files. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    while (this.flushing) await this.flushing;
+    await this.lock;
+    for (const w of this.waiters) w.resolve();
+    this.waiters.clear();
+    for (const s of this.segments) await s.close();
+  }
+}

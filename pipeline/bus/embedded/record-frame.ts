@@ -1,0 +1,156 @@
+import type { BusRecord } from '../bus.js';
+import { crc32 } from './crc32.js';
+
+/**
+ * On-disk framing of one record (little-endian):
+ *
+ *   u32 bodyLength | u32 crc32(body) | body
+ *   body = u8 version(1) | u64 offset | i64 timestampMs | i32 keyLength (-1 = null) | key
+ *        | u16 headerCount | (u16 nameLength | name utf-8 | u32 valueLength | value)*
+ *        | u32 valueLength | value
+ *
+ * The length and checksum let recovery tell a complete record from a torn or corrupt one.
+ */
+export const FRAME_PREFIX_BYTES = 8;
+const VERSION = 1;
+const MIN_BODY_BYTES = 1 + 8 + 8 + 4 + 2 + 4;
+const TWO_32 = 0x1_0000_0000;
+
+export interface FrameInput {
+  readonly offset: number;
+  readonly timestampMs: number;
+  readonly key: Buffer | null;
+  readonly headers: Readonly<Record<string, Buffer>> | undefined;
+  readonly value: Buffer;
+}
+
+/** Encodes one record into a single buffer ready to append. */
+export function encodeFrame(r: FrameInput): Buffer {
+  let headerBytes = 2;
+  const names: Buffer[] = [];
+  const values: Buffer[] = [];
+  if (r.headers) {
+    for (const name of Object.keys(r.headers)) {
+      const n = Buffer.from(name, 'utf8');
+      const v = r.headers[name];
+      names.push(n);
+      values.push(v);
+      headerBytes += 2 + n.length + 4 + v.length;
+    }
+  }
+  const keyBytes = r.key ? r.key.length : 0;
+  const bodyLength = 1 + 8 + 8 + 4 + keyBytes + headerBytes + 4 + r.value.length;
+  const buf = Buffer.allocUnsafe(FRAME_PREFIX_BYTES + bodyLength);
+  let p = FRAME_PREFIX_BYTES;
+  buf[p++] = VERSION;
+  p = writeInt64(buf, p, r.offset);
+  p = writeInt64(buf, p, r.timestampMs);
+  if (r.key) {
+    buf.writeInt32LE(r.key.length, p);
+    p += 4;
+    p += r.key.copy(buf, p);
+  } else {
+    buf.writeInt32LE(-1, p);
+    p += 4;
+  }
+  buf.writeUInt16LE(names.length, p);
+  p += 2;
+  for (let i = 0; i < names.length; i++) {
+    buf.writeUInt16LE(names[i].length, p);
+    p += 2;
+    p += names[i].copy(buf, p);
+    buf.writeUInt32LE(values[i].length, p);
+    p += 4;
+    p += values[i].copy(buf, p);
+  }
+  buf.writeUInt32LE(r.value.length, p);
+  p += 4;
+  r.value.copy(buf, p);
+  buf.writeUInt32LE(bodyLength, 0);
+  buf.writeUInt32LE(crc32(buf.subarray(FRAME_PREFIX_BYTES)), 4);
+  return buf;
+}
+
+/** Result of checking the frame at a position: its total length, or why it is not a frame. */
+export type FrameCheck =
+  | { readonly ok: true; readonly length: number }
+  | { readonly ok: false; readonly incomplete: boolean; readonly reason: string };
+
+/**
+ * Checks the frame starting at `pos` of `buf`. `incomplete` means the bytes end inside the frame
+ * (read more, or a torn tail); otherwise the bytes are not a valid frame.
+ */
+export function checkFrame(buf: Buffer, pos: number, maxBodyBytes: number, verifyCrc: boolean): FrameCheck {
+  if (buf.length - pos < FRAME_PREFIX_BYTES) return { ok: false, incomplete: true, reason: 'truncated frame prefix' };
+  const bodyLength = buf.readUInt32LE(pos);
+  if (bodyLength < MIN_BODY_BYTES || bodyLength > maxBodyBytes) {
+    return { ok: false, incomplete: false, reason: `implausible frame length ${bodyLength}` };
+  }
+  const end = pos + FRAME_PREFIX_BYTES + bodyLength;
+  if (end > buf.length) return { ok: false, incomplete: true, reason: `truncated frame (needs ${bodyLength} body bytes)` };
+  if (buf[pos + FRAME_PREFIX_BYTES] !== VERSION) {
+    return { ok: false, incomplete: false, reason: `unknown frame version ${buf[pos + FRAME_PREFIX_BYTES]}` };
+  }
+  if (verifyCrc) {
+    const expected = buf.readUInt32LE(pos + 4);
+    const actual = crc32(buf.subarray(pos + FRAME_PREFIX_BYTES, end));
+    if (expected !== actual) return { ok: false, incomplete: false, reason: 'checksum mismatch' };
+  }
+  return { ok: true, length: FRAME_PREFIX_BYTES + bodyLength };
+}
+
+/** Offset of the (already checked) frame at `pos`. */
+export function frameOffset(buf: Buffer, pos: number): number {
+  return readInt64(buf, pos + FRAME_PREFIX_BYTES + 1);
+}
+
+/** Timestamp of the (already checked) frame at `pos`. */
+export function frameTimestamp(buf: Buffer, pos: number): number {
+  return readInt64(buf, pos + FRAME_PREFIX_BYTES + 9);
+}
+
+/**
+ * Decodes the (already checked) frame at `pos`. Key, header values and value are views into
+ * `buf`, not copies: the caller hands out a fresh buffer per read.
+ */
+export function decodeFrame(buf: Buffer, pos: number, topic: string, partition: number): BusRecord {
+  let p = pos + FRAME_PREFIX_BYTES + 1;
+  const offset = readInt64(buf, p);
+  const timestampMs = readInt64(buf, p + 8);
+  p += 16;
+  const keyLength = buf.readInt32LE(p);
+  p += 4;
+  let key: Buffer | null = null;
+  if (keyLength >= 0) {
+    key = buf.subarray(p, p + keyLength);
+    p += keyLength;
+  }
+  const headerCount = buf.readUInt16LE(p);
+  p += 2;
+  const headers: Record<string, Buffer> = {};
+  for (let i = 0; i < headerCount; i++) {
+    const nl = buf.readUInt16LE(p);
+    p += 2;
+    const name = buf.toString('utf8', p, p + nl);
+    p += nl;
+    const vl = buf.readUInt32LE(p);
+    p += 4;
+    headers[name] = buf.subarray(p, p + vl);
+    p += vl;
+  }
+  const valueLength = buf.readUInt32LE(p);
+  p += 4;
+  const value = buf.subarray(p, p + valueLength);
+  return { topic, partition, offset, timestampMs, key, value, headers };
+}
+
+function writeInt64(buf: Buffer, p: number, v: number): number {
+  const hi = Math.floor(v / TWO_32);
+  buf.writeUInt32LE(v - hi * TWO_32, p);
+  buf.writeInt32LE(hi, p + 4);
+  return p + 8;
+}
+
+function readInt64(buf: Buffer, p: number): number {
+  return buf.readInt32LE(p + 4) * TWO_32 + buf.readUInt32LE(p);
+}

@@ -1,0 +1,280 @@
+import { open, readFile, rename, truncate, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BusRecord } from '../bus.js';
+import { CorruptLogError } from './errors.js';
+import { checkFrame, decodeFrame, frameOffset, frameTimestamp } from './record-frame.js';
+import { SegmentIndex } from './segment-index.js';
+
+/** Limits and hooks a segment needs from its partition. */
+export interface SegmentOptions {
+  readonly indexIntervalBytes: number;
+  readonly maxRecordBytes: number;
+  readonly log: (level: 'warn' | 'error', msg: string, fields: Record<string, unknown>) => void;
+}
+
+/** Per-record facts the writer hands over after a successful write, to update the index. */
+export interface WrittenFrame {
+  readonly offset: number;
+  readonly timestampMs: number;
+  readonly length: number;
+}
+
+const SCAN_CHUNK = 4 << 20;
+
+export function segmentFileName(baseOffset: number): string {
+  return `${String(baseOffset).padStart(20, '0')}.log`;
+}
+
+/**
+ * One log file of a partition: records with consecutive offsets from `baseOffset`. Only the bytes
+ * below `size` are complete and synced; readers never look past it. The last segment of a
+ * partition is the active one the writer appends to; the others are sealed and immutable.
+ */
+export class Segment {
+  /** Synced, readable bytes. */
+  size = 0;
+  /** Offset after the last record below `size`. */
+  nextOffset: number;
+  maxTimestamp = -Infinity;
+  readonly index: SegmentIndex;
+  private refs = 0;
+  private deleted = false;
+
+  private constructor(
+    readonly dir: string,
+    readonly baseOffset: number,
+    private readonly fh: FileHandle,
+    private readonly opts: SegmentOptions,
+  ) {
+    this.nextOffset = baseOffset;
+    this.index = new SegmentIndex(opts.indexIntervalBytes);
+  }
+
+  get file(): string {
+    return join(this.dir, segmentFileName(this.baseOffset));
+  }
+
+  get indexFile(): string {
+    return join(this.dir, segmentFileName(this.baseOffset).replace(/\.log$/, '.index'));
+  }
+
+  get recordCount(): number {
+    return this.nextOffset - this.baseOffset;
+  }
+
+  /** Creates an empty segment file (the caller syncs the directory). */
+  static async create(dir: string, baseOffset: number, opts: SegmentOptions): Promise<Segment> {
+    const fh = await open(join(dir, segmentFileName(baseOffset)), 'w+');
+    return new Segment(dir, baseOffset, fh, opts);
+  }
+
+  /**
+   * Opens an existing segment. A sealed one with a matching index file is trusted as written;
+   * otherwise every frame is checked and anything after the last good one is cut off (a torn tail
+   * after a crash, or damage), which is logged, never fatal.
+   */
+  static async open(dir: string, baseOffset: number, sealed: boolean, opts: SegmentOptions): Promise<Segment> {
+    const fh = await open(join(dir, segmentFileName(baseOffset)), sealed ? 'r' : 'r+');
+    const seg = new Segment(dir, baseOffset, fh, opts);
+    const fileSize = (await fh.stat()).size;
+    if (sealed && (await seg.loadIndex(fileSize))) return seg;
+    const { goodBytes, reason } = await seg.scan(fileSize);
+    if (goodBytes < fileSize) {
+      opts.log('warn', 'embedded bus: truncating torn or corrupt log tail', {
+        file: seg.file,
+        position: goodBytes,
+        droppedBytes: fileSize - goodBytes,
+        reason,
+      });
+      if (sealed) {
+        await fh.close();
+        await truncate(seg.file, goodBytes);
+        return Segment.open(dir, baseOffset, sealed, opts);
+      }
+      await fh.truncate(goodBytes);
+      await fh.sync();
+    }
+    if (sealed) await seg.writeIndex();
+    return seg;
+  }
+
+  private async loadIndex(fileSize: number): Promise<boolean> {
+    let buf: Buffer;
+    try {
+      buf = await readFile(this.indexFile);
+    } catch {
+      return false;
+    }
+    const parsed = SegmentIndex.deserialize(buf, this.opts.indexIntervalBytes, fileSize);
+    if (!parsed) return false;
+    this.index.offsets = parsed.index.offsets;
+    this.index.positions = parsed.index.positions;
+    this.index.maxBefore = parsed.index.maxBefore;
+    this.size = fileSize;
+    this.nextOffset = parsed.nextOffset;
+    this.maxTimestamp = parsed.maxTimestamp;
+    return true;
+  }
+
+  /** Walks and verifies every frame, building the index; returns where the valid data ends. */
+  private async scan(fileSize: number): Promise<{ goodBytes: number; reason: string }> {
+    let pos = 0;
+    while (pos < fileSize) {
+      const want = Math.min(SCAN_CHUNK, fileSize - pos);
+      const buf = Buffer.allocUnsafe(want);
+      const { bytesRead } = await this.fh.read(buf, 0, want, pos);
+      const chunk = buf.subarray(0, bytesRead);
+      let p = 0;
+      while (p < chunk.length) {
+        const check = checkFrame(chunk, p, this.opts.maxRecordBytes, true);
+        if (check.ok) {
+          const bad = this.accept(chunk, p, pos + p, check.length);
+          if (bad) return { goodBytes: pos + p, reason: bad };
+          p += check.length;
+          continue;
+        }
+        const atEof = pos + chunk.length >= fileSize;
+        if (!check.incomplete || atEof) return { goodBytes: pos + p, reason: check.reason };
+        if (p > 0) break; // the frame continues in the next chunk
+        // A single frame longer than the chunk: read it whole.
+        const len = chunk.readUInt32LE(0) + 8;
+        if (pos + len > fileSize) return { goodBytes: pos, reason: check.reason };
+        const big = Buffer.allocUnsafe(len);
+        await this.fh.read(big, 0, len, pos);
+        const c2 = checkFrame(big, 0, this.opts.maxRecordBytes, true);
+        if (!c2.ok) return { goodBytes: pos, reason: c2.reason };
+        const bad = this.accept(big, 0, pos, len);
+        if (bad) return { goodBytes: pos, reason: bad };
+        p = len;
+        break;
+      }
+      pos += p;
+    }
+    return { goodBytes: pos, reason: '' };
+  }
+
+  /** Indexes a verified frame found by `scan`; returns why it does not belong here, if so. */
+  private accept(buf: Buffer, p: number, position: number, length: number): string | undefined {
+    const off = frameOffset(buf, p);
+    if (off !== this.nextOffset) return `offset ${off} where ${this.nextOffset} was expected`;
+    this.observe(off, position, frameTimestamp(buf, p), length);
+    return undefined;
+  }
+
+  private observe(offset: number, position: number, timestampMs: number, length: number): void {
+    this.index.observe(offset, position, this.maxTimestamp);
+    if (timestampMs > this.maxTimestamp) this.maxTimestamp = timestampMs;
+    this.nextOffset = offset + 1;
+    this.size = position + length;
+  }
+
+  /** Appends encoded frames at the end and syncs them; on failure cuts the file back. */
+  async append(buffers: Buffer[], frames: readonly WrittenFrame[]): Promise<void> {
+    const start = this.size;
+    try {
+      let pos = start;
+      // writev takes at most IOV_MAX (1024) buffers at once.
+      for (let i = 0; i < buffers.length; i += 1024) {
+        const part = buffers.slice(i, i + 1024);
+        const { bytesWritten } = await this.fh.writev(part, pos);
+        const want = part.reduce((n, b) => n + b.length, 0);
+        if (bytesWritten !== want) throw new Error(`short write (${bytesWritten} of ${want} bytes)`);
+        pos += want;
+      }
+      await this.fh.datasync();
+    } catch (err) {
+      await this.fh.truncate(start).catch(() => undefined);
+      throw err;
+    }
+    let pos = start;
+    for (const f of frames) {
+      this.observe(f.offset, pos, f.timestampMs, f.length);
+      pos += f.length;
+    }
+  }
+
+  /**
+   * Reads records from `fromOffset` (>= baseOffset, < nextOffset), up to about `maxBytes` (at
+   * least one record). Checksums are verified.
+   */
+  async read(fromOffset: number, maxBytes: number, topic: string, partition: number): Promise<BusRecord[]> {
+    const entry = this.index.floorByOffset(fromOffset);
+    let pos = this.index.positions.length > 0 ? this.index.positions[entry] : 0;
+    const end = this.size;
+    const out: BusRecord[] = [];
+    let bytes = 0;
+    this.refs++;
+    try {
+      while (pos < end && bytes < maxBytes) {
+        const want = Math.min(end - pos, Math.max(maxBytes - bytes, 64 << 10) + this.opts.indexIntervalBytes);
+        const buf = Buffer.allocUnsafe(want);
+        const { bytesRead } = await this.fh.read(buf, 0, want, pos);
+        const chunk = buf.subarray(0, bytesRead);
+        let p = 0;
+        while (p < chunk.length && bytes < maxBytes) {
+          const check = checkFrame(chunk, p, this.opts.maxRecordBytes, true);
+          if (!check.ok) {
+            if (!check.incomplete) throw new CorruptLogError(this.file, pos + p, check.reason);
+            if (p === 0) {
+              // One frame longer than the buffer: read exactly it.
+              const len = chunk.readUInt32LE(0) + 8;
+              const big = Buffer.allocUnsafe(len);
+              await this.fh.read(big, 0, len, pos);
+              const c2 = checkFrame(big, 0, this.opts.maxRecordBytes, true);
+              if (!c2.ok) throw new CorruptLogError(this.file, pos, c2.reason);
+              if (frameOffset(big, 0) >= fromOffset) {
+                out.push(decodeFrame(big, 0, topic, partition));
+                bytes += len;
+              }
+              p = len;
+            }
+            break;
+          }
+          if (frameOffset(chunk, p) >= fromOffset) {
+            out.push(decodeFrame(chunk, p, topic, partition));
+            bytes += check.length;
+          }
+          p += check.length;
+        }
+        pos += p;
+      }
+    } finally {
+      this.refs--;
+      if (this.deleted && this.refs === 0) await this.fh.close().catch(() => undefined);
+    }
+    return out;
+  }
+
+  /** First offset in this segment whose timestamp is >= `timestampMs`, or undefined. */
+  async offsetForTimestamp(timestampMs: number, topic: string, partition: number): Promise<number | undefined> {
+    if (this.maxTimestamp < timestampMs) return undefined;
+    const entry = this.index.floorByTimestamp(timestampMs);
+    let from = this.index.offsets.length > 0 ? this.index.offsets[entry] : this.baseOffset;
+    while (from < this.nextOffset) {
+      const records = await this.read(from, 1 << 20, topic, partition);
+      if (records.length === 0) return undefined;
+      for (const r of records) if (r.timestampMs >= timestampMs) return r.offset;
+      from = records[records.length - 1].offset + 1;
+    }
+    return undefined;
+  }
+
+  /** Persists the index of a sealed segment (temp file + rename; a lost one is rebuilt). */
+  async writeIndex(): Promise<void> {
+    const tmp = `${this.indexFile}.tmp`;
+    await writeFile(tmp, this.index.serialize(this.size, this.nextOffset, this.maxTimestamp));
+    await rename(tmp, this.indexFile);
+  }
+
+  async close(): Promise<void> {
+    if (this.refs === 0) await this.fh.close().catch(() => undefined);
+  }
+
+  /** Removes the files; the handle closes once in-flight reads finish. */
+  async delete(): Promise<void> {
+    this.deleted = true;
+    await unlink(this.file).catch(() => undefined);
+    await unlink(this.indexFile).catch(() => undefined);
+    if (this.refs === 0) await this.fh.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,41 @@
+import type { Kafka, PartitionAssigner, RetryOptions } from 'kafkajs';
+import type { Level, Logger } from 'pino';
+
+/**
+ * What code injects into the Kafka adapter (user YAML maps onto `brokers`, `clientId`, `logLevel`
+ * and the numeric knobs). The kafkajs hooks exist so tests can run against librdkafka's mock
+ * cluster (test/harness/kafkajs-mock-workarounds.ts); production leaves them unset.
+ */
+export interface KafkaBusSettings {
+  readonly brokers: readonly string[];
+  /** Default 'tidemark'. */
+  readonly clientId?: string;
+  /** pino level for kafkajs' own logs; default 'warn'. */
+  readonly logLevel?: Level | 'silent';
+  /** Parent logger; the adapter logs through a child `{ component: 'kafka-bus' }`. */
+  readonly logger?: Logger;
+  /** Consumer group timing (kafkajs defaults: 30000 / 3000 / 60000 ms). */
+  readonly consumerTiming?: {
+    readonly sessionTimeout?: number;
+    readonly heartbeatInterval?: number;
+    readonly rebalanceTimeout?: number;
+  };
+  /** Group assignment strategies; default kafkajs round-robin. */
+  readonly partitionAssigners?: PartitionAssigner[];
+  /** Called once on the kafkajs client right after it is built, before any connection. */
+  readonly patchKafka?: (kafka: Kafka) => void;
+  /** Replication factor for topics `ensureTopic` creates; default the broker's (-1). */
+  readonly replicationFactor?: number;
+  /** Handler calls in parallel across partitions of one consumer (never within one); default 1. */
+  readonly partitionsConsumedConcurrently?: number;
+  /** Fetch size per partition; default 4 MiB. */
+  readonly maxBytesPerPartition?: number;
+  /** Longest a fetch waits on the broker for new data (ms); default 500. */
+  readonly maxWaitTimeMs?: number;
+  /** Broker ack wait for produce requests (ms); default 30000. */
+  readonly produceTimeoutMs?: number;
+  readonly connectionTimeoutMs?: number;
+  readonly requestTimeoutMs?: number;
+  /** kafkajs retry policy for every client. */
+  readonly retry?: RetryOptions;
+}

@@ -1,0 +1,332 @@
+import kafkajs from 'kafkajs';
+import type { Admin, Consumer as KafkajsConsumer, Kafka as KafkaClient, Producer } from 'kafkajs';
+import { pino, type Logger } from 'pino';
+import type {
+  BatchHandler,
+  Bus,
+  ConsumeOptions,
+  Consumer,
+  PartitionLag,
+  PartitionOffset,
+  PartitionOffsets,
+  ProducedRecord,
+  ProduceRecord,
+  StartPosition,
+} from '../bus.js';
+import { KafkaBusError, kafkaBusError } from './errors.js';
+import type { KafkaBusSettings } from './kafka-bus-settings.js';
+import { KafkaConsumer } from './kafka-consumer.js';
+import { computeLag } from './partition-lag.js';
+import { kafkajsLevel, pinoLogCreator } from './pino-log-creator.js';
+import { ProduceCoalescer } from './produce-coalescer.js';
+import { resetGroupByJoining } from './reset-group-by-joining.js';
+import { mapTimestampLookup, resolveStartOffset, validateStartPosition } from './start-position.js';
+
+const { Kafka, Partitioners } = kafkajs;
+const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
+
+/**
+ * The bus on Kafka (kafkajs 2.2.4). Produces wait for all in-sync replicas (acks=-1) and carry an
+ * explicit partition; the produce calls of one event-loop turn share one request. Consumers are
+ * group members that commit only what their handler says is durable (see KafkaConsumer).
+ */
+export class KafkaBus implements Bus {
+  private readonly kafka: KafkaClient;
+  private readonly logger: Logger;
+  private readonly coalescer: ProduceCoalescer;
+  private readonly consumers = new Set<KafkaConsumer>();
+  private readonly partitionCounts = new Map<string, number>();
+  private producerP: Promise<Producer> | undefined;
+  private adminP: Promise<Admin> | undefined;
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly settings: KafkaBusSettings) {
+    this.logger = settings.logger
+      ? settings.logger.child({ component: 'kafka-bus' })
+      : pino({ name: 'kafka-bus', level: settings.logLevel ?? 'warn' });
+    this.kafka = new Kafka({
+      clientId: settings.clientId ?? 'tidemark',
+      brokers: [...settings.brokers],
+      logLevel: kafkajsLevel(this.logger.level),
+      logCreator: pinoLogCreator(this.logger),
+      connectionTimeout: settings.connectionTimeoutMs,
+      requestTimeout: settings.requestTimeoutMs,
+      retry: settings.retry,
+    });
+    settings.patchKafka?.(this.kafka);
+    this.coalescer = new ProduceCoalescer(
+      async (topicMessages) => {
+        const producer = await this.producer();
+        return producer.sendBatch({
+          topicMessages,
+          acks: -1,
+          timeout: this.settings.produceTimeoutMs ?? 30_000,
+        });
+      },
+      (err, topics) =>
+        kafkaBusError(err, 'produce failed', {
+          code: 'produce_failed',
+          topic: topics.length === 1 ? topics[0] : topics.join(','),
+        }),
+    );
+  }
+
+  async ensureTopic(topic: string, partitions: number): Promise<number> {
+    this.checkOpen();
+    checkTopic(topic);
+    if (!Number.isSafeInteger(partitions) || partitions < 1) {
+      throw new KafkaBusError(`invalid partition count ${partitions}`, {
+        code: 'invalid_argument', topic, retryable: false,
+      });
+    }
+    const admin = await this.admin();
+    try {
+      // listTopics never auto-creates (a metadata request naming the topic might).
+      if (!(await admin.listTopics()).includes(topic)) {
+        await admin.createTopics({
+          topics: [{ topic, numPartitions: partitions, replicationFactor: this.settings.replicationFactor ?? -1 }],
+          waitForLeaders: true,
+        });
+      }
+    } catch (err) {
+      throw kafkaBusError(err, 'could not create topic', { code: 'topic_failed', topic });
+    }
+    return this.partitionCount(topic);
+  }
+
+  async partitionCount(topic: string): Promise<number> {
+    this.checkOpen();
+    const admin = await this.admin();
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+      const n = topics[0]?.partitions.length ?? 0;
+      this.partitionCounts.set(topic, n);
+      return n;
+    } catch (err) {
+      throw kafkaBusError(err, 'could not read topic metadata', { code: 'topic_failed', topic });
+    }
+  }
+
+  async produce(topic: string, records: readonly ProduceRecord[]): Promise<ProducedRecord[]> {
+    this.checkOpen();
+    if (records.length === 0) return [];
+    let count = this.partitionCounts.get(topic) ?? (await this.partitionCount(topic));
+    for (const r of records) {
+      if (!Number.isInteger(r.partition) || r.partition < 0 || r.partition >= count) {
+        // The topic may have grown since we cached its size.
+        count = await this.partitionCount(topic);
+        if (!Number.isInteger(r.partition) || r.partition < 0 || r.partition >= count) {
+          throw new KafkaBusError(`partition ${r.partition} does not exist (topic has ${count})`, {
+            code: 'invalid_argument', topic, partition: r.partition, retryable: false,
+          });
+        }
+      }
+    }
+    return this.coalescer.produce(topic, records);
+  }
+
+  async consume(opts: ConsumeOptions, handler: BatchHandler): Promise<Consumer> {
+    this.checkOpen();
+    checkTopic(opts.topic);
+    const kc = this.groupMember(opts.group);
+    const consumer = new KafkaConsumer(kc, opts, handler, {
+      logger: this.logger,
+      resolvePosition: (topic, partition, to) => this.resolvePosition(topic, partition, to),
+      groupLag: (group, topic) => this.lag(group, topic),
+      committedOffsets: (group, topic) => this.committedOffsets(group, topic),
+      offsets: (topic) => this.offsets(topic),
+      onStopped: (c) => this.consumers.delete(c),
+    });
+    this.consumers.add(consumer);
+    try {
+      await consumer.start(this.settings.partitionsConsumedConcurrently ?? 1);
+    } catch (err) {
+      await consumer.stop().catch(() => undefined);
+      throw kafkaBusError(err, 'could not start consumer', {
+        code: 'consume_failed', topic: opts.topic, group: opts.group,
+      });
+    }
+    return consumer;
+  }
+
+  async offsets(topic: string): Promise<PartitionOffsets[]> {
+    this.checkOpen();
+    const admin = await this.admin();
+    try {
+      const res = await admin.fetchTopicOffsets(topic);
+      return res
+        .map((p) => ({ partition: p.partition, low: Number(p.low), high: Number(p.high) }))
+        .sort((a, b) => a.partition - b.partition);
+    } catch (err) {
+      throw kafkaBusError(err, 'could not list offsets', { code: 'offsets_failed', topic });
+    }
+  }
+
+  async offsetsForTimestamp(topic: string, timestampMs: number): Promise<PartitionOffset[]> {
+    this.checkOpen();
+    validateStartPosition({ timestampMs }, { topic });
+    const admin = await this.admin();
+    try {
+      const [lookup, bounds] = await Promise.all([
+        admin.fetchTopicOffsetsByTimestamp(topic, timestampMs),
+        this.offsets(topic),
+      ]);
+      return mapTimestampLookup(lookup, bounds);
+    } catch (err) {
+      throw kafkaBusError(err, `could not look up offsets for time ${timestampMs}`, {
+        code: 'offsets_failed', topic,
+      });
+    }
+  }
+
+  async committedOffsets(group: string, topic: string): Promise<PartitionOffset[]> {
+    this.checkOpen();
+    const admin = await this.admin();
+    try {
+      const res = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+      const parts = res.find((t) => t.topic === topic)?.partitions ?? [];
+      return parts
+        .map((p) => ({ partition: p.partition, offset: Number(p.offset) }))
+        .sort((a, b) => a.partition - b.partition);
+    } catch (err) {
+      throw kafkaBusError(err, 'could not fetch committed offsets', {
+        code: 'offsets_failed', topic, group,
+      });
+    }
+  }
+
+  async resetGroup(group: string, topic: string, to: StartPosition): Promise<void> {
+    this.checkOpen();
+    validateStartPosition(to, { topic });
+    const targets = await this.resolveAll(topic, to);
+    const admin = await this.admin();
+    try {
+      await admin.setOffsets({
+        groupId: group,
+        topic,
+        partitions: targets.map((t) => ({ partition: t.partition, offset: String(t.offset) })),
+      });
+      return;
+    } catch (err) {
+      if (!isUnsupportedApi(err)) {
+        throw kafkaBusError(err, 'could not reset group offsets', { code: 'group_failed', topic, group });
+      }
+      // Brokers without DescribeGroups (librdkafka's mock): commit as a short-lived member.
+      this.logger.info({ group, topic }, 'setOffsets unsupported; resetting by joining the group');
+    }
+    await resetGroupByJoining(() => this.groupMember(group), group, topic, targets);
+  }
+
+  async lag(group: string, topic: string): Promise<PartitionLag[]> {
+    const [offsets, committed] = await Promise.all([
+      this.offsets(topic),
+      this.committedOffsets(group, topic),
+    ]);
+    return computeLag(offsets, committed);
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.allSettled([...this.consumers].map((c) => c.stop()));
+      const clients: Array<Promise<{ disconnect(): Promise<void> }> | undefined> = [this.producerP, this.adminP];
+      await Promise.allSettled(clients.map(async (p) => (p ? (await p).disconnect() : undefined)));
+    })();
+    return this.closing;
+  }
+
+  private async resolvePosition(topic: string, partition: number, to: StartPosition): Promise<number> {
+    validateStartPosition(to, { topic, partition });
+    const all = await this.resolveAll(topic, to);
+    const hit = all.find((p) => p.partition === partition);
+    if (!hit) {
+      throw new KafkaBusError('no such partition', {
+        code: 'invalid_argument', topic, partition, retryable: false,
+      });
+    }
+    return hit.offset;
+  }
+
+  private async resolveAll(topic: string, to: StartPosition): Promise<PartitionOffset[]> {
+    if (typeof to === 'object' && 'timestampMs' in to) {
+      return this.offsetsForTimestamp(topic, to.timestampMs);
+    }
+    const bounds = await this.offsets(topic);
+    return bounds.map((b) => ({ partition: b.partition, offset: resolveStartOffset(to, b) }));
+  }
+
+  /** A kafkajs consumer for `group` with the adapter's timing, assigners and fetch limits. */
+  private groupMember(group: string): KafkajsConsumer {
+    const timing = this.settings.consumerTiming ?? {};
+    return this.kafka.consumer({
+      groupId: group,
+      sessionTimeout: timing.sessionTimeout,
+      heartbeatInterval: timing.heartbeatInterval,
+      rebalanceTimeout: timing.rebalanceTimeout,
+      partitionAssigners: this.settings.partitionAssigners,
+      maxBytesPerPartition: this.settings.maxBytesPerPartition ?? 4 * 1024 * 1024,
+      // kafkajs' 5 s long poll would delay every stop() by as much, and a stopping member sends
+      // no heartbeats meanwhile (a short session then expires).
+      maxWaitTimeInMs: this.settings.maxWaitTimeMs ?? 500,
+      allowAutoTopicCreation: false,
+      retry: this.settings.retry,
+    });
+  }
+
+  private checkOpen(): void {
+    if (this.closing) {
+      throw new KafkaBusError('the Kafka bus is closed', { code: 'closed', retryable: false });
+    }
+  }
+
+  private producer(): Promise<Producer> {
+    this.producerP ??= (async () => {
+      const p = this.kafka.producer({
+        allowAutoTopicCreation: false,
+        retry: this.settings.retry,
+        // Every record names its partition; the partitioner is never consulted.
+        createPartitioner: Partitioners.DefaultPartitioner,
+      });
+      try {
+        await p.connect();
+      } catch (err) {
+        throw kafkaBusError(err, 'could not connect the producer', { code: 'connect_failed' });
+      }
+      return p;
+    })();
+    this.producerP.catch(() => (this.producerP = undefined));
+    return this.producerP;
+  }
+
+  private admin(): Promise<Admin> {
+    this.adminP ??= (async () => {
+      const a = this.kafka.admin({ retry: this.settings.retry });
+      try {
+        await a.connect();
+      } catch (err) {
+        throw kafkaBusError(err, 'could not connect the admin client', { code: 'connect_failed' });
+      }
+      return a;
+    })();
+    this.adminP.catch(() => (this.adminP = undefined));
+    return this.adminP;
+  }
+}
+
+function checkTopic(topic: string): void {
+  if (!TOPIC_NAME.test(topic) || topic === '.' || topic === '..') {
+    throw new KafkaBusError(`invalid topic name ${JSON.stringify(topic)}`, {
+      code: 'invalid_argument', topic, retryable: false,
+    });
+  }
+}
+
+/** The broker lacks an API the call needs (e.g. DescribeGroups on librdkafka's mock). */
+function isUnsupportedApi(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 8; depth++) {
+    if (e.name === 'KafkaJSServerDoesNotSupportApiKey' || /does not support API/i.test(e.message)) {
+      return true;
+    }
+    e = (e as { originalError?: unknown }).originalError ?? e.cause;
+  }
+  return false;
+}

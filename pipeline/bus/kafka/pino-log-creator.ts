@@ -1,0 +1,36 @@
+import kafkajs from 'kafkajs';
+import type { logCreator } from 'kafkajs';
+import type { Logger } from 'pino';
+
+const { logLevel } = kafkajs;
+
+/** kafkajs' log level matching a pino level, so kafkajs does not even format what pino drops. */
+export function kafkajsLevel(level: string): number {
+  switch (level) {
+    case 'trace':
+    case 'debug':
+      return logLevel.DEBUG;
+    case 'info':
+      return logLevel.INFO;
+    case 'warn':
+      return logLevel.WARN;
+    case 'error':
+    case 'fatal':
+      return logLevel.ERROR;
+    default:
+      return logLevel.NOTHING;
+  }
+}
+
+/** Routes kafkajs logs into pino, keeping kafkajs' structured fields. */
+export function pinoLogCreator(logger: Logger): logCreator {
+  return () =>
+    ({ namespace, level, log }) => {
+      const { message, timestamp: _ts, ...fields } = log;
+      const obj = { namespace, ...fields };
+      if (level === logLevel.ERROR) logger.error(obj, message);
+      else if (level === logLevel.WARN) logger.warn(obj, message);
+      else if (level === logLevel.INFO) logger.info(obj, message);
+      else logger.debug(obj, message);
+    };
+}

@@ -1,0 +1,182 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { BusRecord } from '../../../pipeline/bus/bus.js';
+import {
+  BusClosedError,
+  DataDirLockedError,
+  EmbeddedBus,
+  GroupActiveError,
+  InvalidArgumentError,
+  InvalidTopicNameError,
+  NotAssignedError,
+  PartitionOutOfRangeError,
+  UnknownTopicError,
+  type EmbeddedBusSettings,
+} from '../../../pipeline/bus/embedded/index.js';
+
+const dirs: string[] = [];
+const buses: EmbeddedBus[] = [];
+afterEach(async () => {
+  await Promise.all(buses.splice(0).map((b) => b.close()));
+  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+});
+
+const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+async function openBus(over: Partial<EmbeddedBusSettings> = {}, dir?: string): Promise<{ bus: EmbeddedBus; dir: string }> {
+  if (!dir) {
+    dir = await mkdtemp(join(tmpdir(), 'tidemark-embedded-'));
+    dirs.push(dir);
+  }
+  const bus = await EmbeddedBus.open({ dataDir: dir, logger: quiet, ...over });
+  buses.push(bus);
+  return { bus, dir };
+}
+
+async function until(cond: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('EmbeddedBus', () => {
+  it('keeps topics, records and committed offsets across close and reopen', async () => {
+    const { bus, dir } = await openBus();
+    expect(await bus.ensureTopic('t', 3)).toBe(3);
+    await bus.produce('t', [0, 1, 2, 0].map((p, i) => ({ partition: p, value: Buffer.from(`v${i}`), key: Buffer.from('k') })));
+    const got: BusRecord[] = [];
+    const c = await bus.consume({ group: 'g', topic: 't' }, async (b) => {
+      got.push(...b.records);
+      if (b.partition === 0) await b.commit(1);
+      else await b.commit();
+    });
+    await c.ready;
+    await until(() => got.length === 4);
+    await bus.close();
+    await bus.close();
+
+    const { bus: again } = await openBus({}, dir);
+    expect(await again.ensureTopic('t', 8)).toBe(3);
+    expect(await again.offsets('t')).toEqual([
+      { partition: 0, low: 0, high: 2 },
+      { partition: 1, low: 0, high: 1 },
+      { partition: 2, low: 0, high: 1 },
+    ]);
+    expect(await again.committedOffsets('g', 't')).toEqual([
+      { partition: 0, offset: 1 },
+      { partition: 1, offset: 1 },
+      { partition: 2, offset: 1 },
+    ]);
+    const redelivered: BusRecord[] = [];
+    await (await again.consume({ group: 'g', topic: 't' }, async (b) => void redelivered.push(...b.records))).ready;
+    await until(() => redelivered.length === 1);
+    expect(redelivered.map((r) => [r.partition, r.offset, r.value.toString(), r.key?.toString()])).toEqual([[0, 1, 'v3', 'k']]);
+  });
+
+  it('rejects bad input with named errors and keeps working', async () => {
+    const { bus } = await openBus({ config: { max_record_bytes: 2048 } });
+    await bus.ensureTopic('t', 1);
+    await expect(bus.ensureTopic('../escape', 1)).rejects.toBeInstanceOf(InvalidTopicNameError);
+    await expect(bus.ensureTopic('ok', 0)).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(bus.produce('missing', [])).rejects.toBeInstanceOf(UnknownTopicError);
+    await expect(bus.partitionCount('missing')).rejects.toBeInstanceOf(UnknownTopicError);
+    await expect(bus.produce('t', [{ partition: 1, value: Buffer.from('x') }])).rejects.toBeInstanceOf(PartitionOutOfRangeError);
+    await expect(bus.produce('t', [{ partition: 0, value: 'x' as unknown as Buffer }])).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(bus.produce('t', [{ partition: 0, value: Buffer.alloc(4096) }])).rejects.toThrow(/max_record_bytes/);
+    await expect(bus.produce('t', [{ partition: 0, value: Buffer.from('x'), timestampMs: 1.5 }])).rejects.toBeInstanceOf(InvalidArgumentError);
+    // Nothing of a rejected call was written.
+    expect(await bus.produce('t', [{ partition: 0, value: Buffer.from('ok') }])).toEqual([{ partition: 0, offset: 0 }]);
+  });
+
+  it('refuses a second bus on the same data directory, and takes over a lock left by a dead process', async () => {
+    const { bus, dir } = await openBus();
+    await expect(EmbeddedBus.open({ dataDir: dir, logger: quiet })).rejects.toBeInstanceOf(DataDirLockedError);
+    await bus.close();
+    await writeFile(join(dir, 'LOCK'), '999999999');
+    const { bus: again } = await openBus({}, dir);
+    await again.ensureTopic('t', 1);
+    expect(await again.partitionCount('t')).toBe(1);
+  });
+
+  it('rejects calls after close with BusClosedError, and close stops running consumers', async () => {
+    const { bus } = await openBus();
+    await bus.ensureTopic('t', 1);
+    const c = await bus.consume({ group: 'g', topic: 't' }, async () => undefined);
+    await c.ready;
+    expect(c.assignment()).toEqual([0]);
+    await bus.close();
+    expect(c.assignment()).toEqual([]);
+    await expect(bus.produce('t', [{ partition: 0, value: Buffer.from('x') }])).rejects.toBeInstanceOf(BusClosedError);
+  });
+
+  it('refuses resetGroup while a member runs and seek on a partition the member does not hold', async () => {
+    const { bus } = await openBus();
+    await bus.ensureTopic('t', 2);
+    const a = await bus.consume({ group: 'g', topic: 't' }, async () => undefined);
+    const b = await bus.consume({ group: 'g', topic: 't' }, async () => undefined);
+    await Promise.all([a.ready, b.ready]);
+    expect([a.assignment(), b.assignment()]).toEqual([[0], [1]]);
+    await expect(a.seek(1, 'earliest')).rejects.toBeInstanceOf(NotAssignedError);
+    await expect(bus.resetGroup('g', 't', 'earliest')).rejects.toBeInstanceOf(GroupActiveError);
+    await Promise.all([a.stop(), b.stop()]);
+    await bus.resetGroup('g', 't', 'latest');
+    expect(await bus.committedOffsets('g', 't')).toEqual([
+      { partition: 0, offset: 0 },
+      { partition: 1, offset: 0 },
+    ]);
+  });
+
+  it('redelivers a batch whose handler threw', async () => {
+    const { bus } = await openBus();
+    await bus.ensureTopic('t', 1);
+    await bus.produce('t', [{ partition: 0, value: Buffer.from('a') }]);
+    const seen: number[] = [];
+    const c = await bus.consume({ group: 'g', topic: 't' }, async (b) => {
+      seen.push(b.records[0].offset);
+      if (seen.length === 1) throw new Error('not yet');
+      await b.commit();
+    });
+    await c.ready;
+    await until(() => seen.length === 2);
+    expect(seen).toEqual([0, 0]);
+  });
+
+  it('moves a consumer behind the low watermark to it when retention deleted its records', async () => {
+    const { bus } = await openBus({ config: { segment_bytes: 1024, retention_bytes: 2048 } });
+    await bus.ensureTopic('t', 1);
+    for (let i = 0; i < 40; i++) await bus.produce('t', [{ partition: 0, value: Buffer.alloc(200, i) }]);
+    expect(await bus.enforceRetention()).toBeGreaterThan(0);
+    const [{ low, high }] = await bus.offsets('t');
+    expect(low).toBeGreaterThan(0);
+    const got: number[] = [];
+    await (await bus.consume({ group: 'g', topic: 't' }, async (b) => void got.push(...b.records.map((r) => r.offset)))).ready;
+    await until(() => got.length === high - low);
+    expect(got[0]).toBe(low);
+    expect(await bus.lag('other', 't')).toEqual([{ partition: 0, committed: -1, high, lag: high - low }]);
+  });
+
+  it('acknowledges many concurrent produce calls with distinct offsets and large values intact', async () => {
+    const { bus } = await openBus({ config: { segment_bytes: 1 << 20 } });
+    await bus.ensureTopic('t', 2);
+    const big = (i: number) => Buffer.alloc(100_000 + i, i % 251);
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => bus.produce('t', [{ partition: i % 2, value: big(i), key: Buffer.from(String(i)) }])),
+    );
+    for (const p of [0, 1]) {
+      const offs = results.flat().filter((r) => r.partition === p).map((r) => r.offset).sort((a, b) => a - b);
+      expect(offs).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    }
+    const got: BusRecord[] = [];
+    await (await bus.consume({ group: 'g', topic: 't' }, async (b) => void got.push(...b.records))).ready;
+    await until(() => got.length === 40);
+    for (const r of got) {
+      const i = Number(r.key!.toString());
+      expect(r.value.equals(big(i))).toBe(true);
+      expect(results[i][0]).toEqual({ partition: r.partition, offset: r.offset });
+    }
+  });
+});
