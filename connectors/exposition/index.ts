@@ -1,0 +1,24 @@
+export { ExpositionParseError, type ExpositionFormat } from './errors.js';
+export type { Entry, Exemplar, MetricType, Parser } from './parser.js';
+export { PromTextParser } from './prom-text.js';
+export { OpenMetricsParser } from './openmetrics.js';
+export {
+  createParser,
+  decodeUtf8,
+  parseExposition,
+  type ExpositionFamily,
+  type ExpositionSample,
+  type ParsedExposition,
+  type ParseExpositionOptions,
+} from './parse-exposition.js';
+export {
+  escapeLabelValue,
+  formatValue,
+  OPENMETRICS_CONTENT_TYPE,
+  PROMETHEUS_TEXT_CONTENT_TYPE,
+  writeText,
+  type WritableFamily,
+  type WritableSample,
+  type WriteTextOptions,
+} from './write-text.js';
+export { checkMetrics, lintFamilies, type CheckMetricsOptions, type CheckMetricsResult, type LintProblem } from './check-metrics.js';
