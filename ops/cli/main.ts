@@ -6,7 +6,8 @@
  */
 import { pino } from 'pino';
 import { TIDEMARK_VERSION } from '../server/version.js';
-import { checkConfigFiles } from './check.js';
+import { checkAlertmanagerFiles, checkConfigFiles, checkMetricsText, checkRuleFiles } from './check.js';
+import { runPromqlTestFiles } from '../../pipeline/promql/index.js';
 import { configFromFlags } from './config-from-flags.js';
 import { busFromConfig } from './bus-from-config.js';
 import { COMMON_FLAG_HELP, UsageError, parseFlags } from './flags.js';
@@ -68,6 +69,8 @@ async function main(argv: string[]): Promise<number> {
       return runCheck(args);
     case 'tail':
       return runTail(args);
+    case 'promql-test':
+      return runPromqlTest(args);
   }
   const def = RUNNABLE[role];
   if (def === undefined) {
@@ -87,11 +90,17 @@ async function runCheck(args: string[]): Promise<number> {
   const flags = parseFlags(rest, { openmetrics: { type: 'boolean' } });
   switch (what) {
     case 'config':
-      if (flags.positionals.length === 0) throw new UsageError('check config: name at least one file');
-      return checkConfigFiles(flags.positionals, { out, err });
+    case 'rules':
+    case 'alertmanager': {
+      if (flags.positionals.length === 0) throw new UsageError(`check ${what}: name at least one file`);
+      const check = { config: checkConfigFiles, rules: checkRuleFiles, alertmanager: checkAlertmanagerFiles }[what];
+      return check(flags.positionals, { out, err });
+    }
+    case 'metrics':
+      return checkMetricsText(await readStdin(), flags.extra.openmetrics === true, { out, err });
     default:
-      err(`tidemark check: ${what === undefined ? 'missing' : `unknown or not yet available`} check ${what ?? ''} (available: config)`);
-      return what === undefined ? 2 : 1;
+      err(`tidemark check: ${what === undefined ? 'missing' : 'unknown'} check ${what ?? ''} (available: config, rules, alertmanager, metrics)`);
+      return 2;
   }
 }
 
@@ -141,3 +150,19 @@ main(process.argv.slice(2)).then(
     process.exit(1);
   },
 );
+
+async function runPromqlTest(args: string[]): Promise<number> {
+  const flags = parseFlags(args);
+  if (flags.help || flags.positionals.length === 0) {
+    out('Usage: tidemark promql-test FILE...   (Prometheus PromQL test files)');
+    return flags.help ? 0 : 2;
+  }
+  const sum = await runPromqlTestFiles(flags.positionals, out);
+  return sum.failed === 0 ? 0 : 1;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}

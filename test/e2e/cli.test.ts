@@ -135,3 +135,65 @@ describe('tidemark tail', () => {
     expect(r.stdout).toContain('up{job="node"} 1 1000');
   });
 });
+
+describe('tidemark check (rules, alertmanager, metrics)', () => {
+  it('validates rule files like promtool, naming the broken expression', async () => {
+    const good = join(dir, 'rules.yml');
+    await writeFile(
+      good,
+      'groups:\n  - name: g\n    rules:\n      - record: job:up:sum\n        expr: sum by (job) (up)\n      - alert: Down\n        expr: up == 0\n        for: 5m\n',
+    );
+    const ok = await runCli(['check', 'rules', good]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('SUCCESS: 2 rules found');
+
+    const bad = join(dir, 'bad-rules.yml');
+    await writeFile(bad, 'groups:\n  - name: g\n    rules:\n      - record: x\n        expr: sum by (job (up)\n');
+    const r = await runCli(['check', 'rules', bad]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('FAILED');
+    expect(r.stderr).toMatch(/parse error/);
+  });
+
+  it('validates alertmanager.yml like amtool check-config', async () => {
+    const good = join(dir, 'am.yml');
+    await writeFile(good, 'route:\n  receiver: hook\nreceivers:\n  - name: hook\n    webhook_configs: [{ url: "http://127.0.0.1:1/" }]\n');
+    const ok = await runCli(['check', 'alertmanager', good]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('SUCCESS');
+
+    const bad = join(dir, 'am-bad.yml');
+    await writeFile(bad, 'route:\n  receiver: nope\nreceivers:\n  - name: hook\n');
+    const r = await runCli(['check', 'alertmanager', bad]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('undefined receiver "nope"');
+  });
+
+  it('checks an exposition on standard input with promtool exit codes', async () => {
+    const clean = '# HELP up Whether up.\n# TYPE up gauge\nup 1\n';
+    expect((await runCli(['check', 'metrics'], { stdin: clean })).code).toBe(0);
+    const lint = await runCli(['check', 'metrics'], { stdin: '# TYPE http_requests counter\nhttp_requests 1\n' });
+    expect(lint.code).toBe(3);
+    expect(lint.stderr).toContain('http_requests');
+    const broken = await runCli(['check', 'metrics'], { stdin: 'up 1\nup{a="b" 2\n' });
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toMatch(/line 2, column \d+/);
+    const om = await runCli(['check', 'metrics', '--openmetrics'], { stdin: '# TYPE up gauge\nup 1\n' });
+    expect(om.code).toBe(1);
+    expect(om.stderr).toMatch(/EOF/i);
+  });
+});
+
+describe('tidemark promql-test', () => {
+  it('runs a PromQL test file and reports each case and a total', async () => {
+    const file = join(dir, 'sample.test');
+    await writeFile(
+      file,
+      'load 1m\n  m{job="a"} 0+1x10\n  m{job="b"} 0+2x10\n\neval instant at 10m sum(m)\n  {} 30\n\neval instant at 10m m{job="b"}\n  m{job="b"} 99\n',
+    );
+    const r = await runCli(['promql-test', file]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/1 passed/);
+    expect(r.stdout).toMatch(/1 failed/);
+  });
+});

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryQueryable } from '../promqltest/memory-storage.js';
+import { PromqlTimeoutError, PromqlTooManySamplesError } from '../errors.js';
+import { Engine } from './engine.js';
+
+function store(): MemoryQueryable {
+  const s = new MemoryQueryable();
+  for (let i = 0; i <= 20; i++) {
+    s.append({ __name__: 'req_total', job: 'a' }, i * 15_000, i * 10);
+    s.append({ __name__: 'req_total', job: 'b' }, i * 15_000, i * 20);
+  }
+  s.append({ __name__: 'gone', job: 'a' }, 0, 1);
+  s.append({ __name__: 'gone', job: 'a' }, 15_000, NaN, true);
+  return s;
+}
+
+describe('Engine', () => {
+  it('answers an instant rate with the metric name dropped', async () => {
+    const r = await new Engine().instantQuery(store(), 'rate(req_total{job="a"}[1m])', 300_000);
+    expect(r.value).toEqual({ resultType: 'vector', result: [{ metric: { job: 'a' }, t: 300_000, v: 10 / 15 }] });
+  });
+
+  it('answers a range query as a label-sorted matrix with one point per step', async () => {
+    const r = await new Engine().rangeQuery(store(), 'sum by (job) (req_total)', 0, 60_000, 30_000);
+    expect(r.value.resultType).toBe('matrix');
+    if (r.value.resultType !== 'matrix') return;
+    expect(r.value.result.map((s) => s.metric)).toEqual([{ job: 'a' }, { job: 'b' }]);
+    expect(r.value.result[1]).toMatchObject({ timestamps: [0, 30_000, 60_000], values: [0, 40, 80] });
+  });
+
+  it('ends a series at its staleness marker instead of looking back', async () => {
+    const e = new Engine();
+    expect((await e.instantQuery(store(), 'gone', 10_000)).value).toMatchObject({ result: [{ v: 1 }] });
+    expect((await e.instantQuery(store(), 'gone', 20_000)).value).toMatchObject({ result: [] });
+  });
+
+  it('honours a configured lookback delta', async () => {
+    const e = new Engine({ lookbackDelta: 60_000 });
+    expect((await e.instantQuery(store(), 'req_total', 300_000 + 60_000)).value).toMatchObject({ result: [] });
+    expect((await e.instantQuery(store(), 'req_total', 300_000 + 59_000)).value).toMatchObject({ result: [{}, {}] });
+  });
+
+  it('reports a possible non-counter as an info annotation with its position', async () => {
+    const s = store();
+    s.append({ __name__: 'temp' }, 0, 1);
+    s.append({ __name__: 'temp' }, 15_000, 2);
+    const r = await new Engine().instantQuery(s, 'rate(temp[1m])', 30_000);
+    expect(r.infos).toEqual(['PromQL info: metric might not be a counter, name does not end in _total/_sum/_count/_bucket: "temp" (1:6)']);
+  });
+
+  it('fails with a Prometheus-style error when the sample limit is exceeded', async () => {
+    await expect(new Engine({ maxSamples: 10 }).instantQuery(store(), 'req_total[10m]', 300_000)).rejects.toBeInstanceOf(PromqlTooManySamplesError);
+  });
+
+  it('stops when its AbortSignal fires', async () => {
+    const ac = new AbortController();
+    ac.abort(new Error('client went away'));
+    await expect(new Engine().rangeQuery(store(), 'req_total', 0, 300_000, 15_000, { signal: ac.signal })).rejects.toBeInstanceOf(PromqlTimeoutError);
+  });
+
+  it('rejects a range vector as the result of a range query', async () => {
+    await expect(new Engine().rangeQuery(store(), 'req_total[1m]', 0, 60_000, 15_000)).rejects.toThrow('invalid expression type "range vector" for range query, must be Scalar or instant Vector');
+  });
+});

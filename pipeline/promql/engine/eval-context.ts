@@ -1,0 +1,84 @@
+import type { Querier } from '../../tsdb/querier.js';
+import type { Labels } from '../../../schemas/labels.js';
+import { lineColumn, PromqlTimeoutError, PromqlTooManySamplesError, type PositionRange } from '../errors.js';
+import type { Call, Expr, SubqueryExpr, VectorSelector } from '../parser/ast.js';
+import type { Value, Vector } from './types.js';
+
+/** A selected series, its samples column-wise; `rts`/`rvs` exclude staleness markers (for ranges). */
+export interface SelectedSeries {
+  readonly labels: Labels;
+  readonly ts: ArrayLike<number>;
+  readonly vs: ArrayLike<number>;
+  readonly stale: ArrayLike<number> | null;
+  readonly rts: ArrayLike<number>;
+  readonly rvs: ArrayLike<number>;
+}
+
+export interface EngineOptions {
+  /** How far back an instant selector looks for a sample (ms). Prometheus's default: 5m. */
+  readonly lookbackDelta?: number;
+  /** Step of a subquery written without one (`[1h:]`), ms. */
+  readonly defaultSubqueryStep?: number;
+  /** Most samples a query may hold at once. */
+  readonly maxSamples?: number;
+  /** Query timeout in ms (in addition to any AbortSignal). */
+  readonly timeoutMs?: number;
+}
+
+/** Per-query state shared by the evaluator, operators and functions. */
+export class EvalContext {
+  readonly selections = new Map<VectorSelector, SelectedSeries[]>();
+  /** Info series per info() call. */
+  readonly infoSeries = new Map<Call, SelectedSeries[]>();
+  readonly subqueryCache = new Map<SubqueryExpr, Map<number, Vector>>();
+  readonly invariantCache = new Map<Expr, unknown>();
+  /** Per-node caches that live for one query (grouping keys, matching signatures, cursors). */
+  readonly nodeCache = new Map<object, unknown>();
+  readonly warnings = new Set<string>();
+  readonly infos = new Set<string>();
+  /** Samples held by the current step (checked against maxSamples). */
+  currentSamples = 0;
+  private readonly deadline: number;
+  /** The evaluator, injected by the engine (operators and functions recurse through it). */
+  eval: (e: Expr, t: number) => Value = () => {
+    throw new Error('evaluator not attached');
+  };
+
+  constructor(
+    readonly query: string,
+    readonly querier: Querier,
+    readonly start: number,
+    readonly end: number,
+    readonly interval: number,
+    readonly lookback: number,
+    readonly defaultSubqueryStep: number,
+    readonly maxSamples: number,
+    timeoutMs: number,
+    readonly signal: AbortSignal | undefined,
+  ) {
+    this.deadline = Date.now() + timeoutMs;
+  }
+
+  warn(msg: string, pos: PositionRange): void {
+    this.warnings.add(`PromQL warning: ${msg}${this.where(pos)}`);
+  }
+
+  info(msg: string, pos: PositionRange): void {
+    this.infos.add(`PromQL info: ${msg}${this.where(pos)}`);
+  }
+
+  private where(pos: PositionRange): string {
+    const { line, column } = lineColumn(this.query, pos.start);
+    return ` (${line}:${column})`;
+  }
+
+  addSamples(n: number): void {
+    this.currentSamples += n;
+    if (this.currentSamples > this.maxSamples) throw new PromqlTooManySamplesError(this.maxSamples);
+  }
+
+  checkAbort(where: string): void {
+    if (this.signal?.aborted) throw new PromqlTimeoutError(where, { cause: this.signal.reason });
+    if (Date.now() > this.deadline) throw new PromqlTimeoutError(where);
+  }
+}

@@ -1,0 +1,200 @@
+import type { Expr, MatrixSelector, SubqueryExpr, VectorSelector } from '../parser/ast.js';
+import { evalAggregate } from './aggregate.js';
+import { evalBinary } from './binary.js';
+import { atTime, durationMs } from './durations.js';
+import type { EvalContext } from './eval-context.js';
+import { evalCall } from './functions/index.js';
+import { labelsKey } from './label-keys.js';
+import { upperBound } from './search.js';
+import type { Sample, Value, Vector, Window } from './types.js';
+
+/** Evaluates `e` at one timestamp `t` (ms). Inputs are never mutated; results may share arrays. */
+export function evaluate(e: Expr, t: number, ctx: EvalContext): Value {
+  switch (e.type) {
+    case 'number': return { kind: 'scalar', v: e.value };
+    case 'string': return { kind: 'string', v: e.value };
+    case 'paren': return evaluate(e.expr, t, ctx);
+    case 'unary': {
+      const v = evaluate(e.expr, t, ctx);
+      if (e.op === '+') return v;
+      if (v.kind === 'scalar') return { kind: 'scalar', v: -v.v };
+      if (v.kind !== 'vector') return v;
+      const out: Vector = new Array(v.v.length);
+      for (let i = 0; i < v.v.length; i++) {
+        const s = v.v[i];
+        out[i] = { metric: s.metric, f: -s.f, t: s.t, dropName: true };
+      }
+      return { kind: 'vector', v: out };
+    }
+    case 'vector_selector': {
+      if (e.at) return cachedInvariant(e, ctx, () => selectInstant(e, t, ctx));
+      return selectInstant(e, t, ctx);
+    }
+    case 'matrix_selector': {
+      if (e.vector.at) return cachedInvariant(e, ctx, () => selectRange(e, t, ctx));
+      return selectRange(e, t, ctx);
+    }
+    case 'subquery': {
+      if (e.at) return cachedInvariant(e, ctx, () => evalSubquery(e, t, ctx));
+      return evalSubquery(e, t, ctx);
+    }
+    case 'call': return evalCall(e, t, ctx);
+    case 'aggregate': return evalAggregate(e, t, ctx);
+    case 'binary': return evalBinary(e, t, ctx);
+  }
+}
+
+function cachedInvariant(e: Expr, ctx: EvalContext, f: () => Value): Value {
+  let v = ctx.invariantCache.get(e) as Value | undefined;
+  if (v === undefined) {
+    v = f();
+    ctx.invariantCache.set(e, v);
+  }
+  return v;
+}
+
+interface InstantCursors {
+  lastRef: number;
+  /** Per series: index of the first sample after the previous reference time. */
+  readonly next: Int32Array;
+}
+
+/** Instant selection; like ranges, per-series cursors move forward with the steps. */
+function selectInstant(e: VectorSelector, t: number, ctx: EvalContext): Value {
+  const series = ctx.selections.get(e) ?? [];
+  const ref = (atTime(e.at, ctx) ?? t) - durationMs(e.offset, ctx);
+  const mint = ref - ctx.lookback;
+  let cur = ctx.nodeCache.get(e) as InstantCursors | undefined;
+  if (!cur) {
+    cur = { lastRef: Infinity, next: new Int32Array(series.length) };
+    ctx.nodeCache.set(e, cur);
+  }
+  const forward = ref >= cur.lastRef;
+  cur.lastRef = ref;
+  const nexts = cur.next;
+  const out: Vector = [];
+  for (let i = 0; i < series.length; i++) {
+    const s = series[i];
+    const tsArr = s.ts;
+    let nx: number;
+    if (forward) {
+      nx = nexts[i];
+      while (nx < tsArr.length && tsArr[nx] <= ref) nx++;
+    } else {
+      nx = upperBound(tsArr, ref);
+    }
+    nexts[i] = nx;
+    const idx = nx - 1;
+    if (idx < 0) continue;
+    const ts = tsArr[idx];
+    if (ts <= mint) continue;
+    if (s.stale !== null && s.stale[idx] === 1) continue;
+    out.push({ metric: s.labels, f: s.vs[idx], t: ts, dropName: false });
+  }
+  ctx.addSamples(out.length);
+  return { kind: 'vector', v: out };
+}
+
+interface RangeCursors {
+  lastMint: number;
+  readonly lo: Int32Array;
+  readonly hi: Int32Array;
+}
+
+/**
+ * Range windows. Steps of a range query move forward, so per-series cursors advance linearly
+ * instead of binary-searching every step; a backwards move (inside subqueries) re-searches.
+ */
+function selectRange(e: MatrixSelector, t: number, ctx: EvalContext): Value {
+  const vs = e.vector;
+  const series = ctx.selections.get(vs) ?? [];
+  const ref = (atTime(vs.at, ctx) ?? t) - durationMs(vs.offset, ctx);
+  const range = durationMs(e.range, ctx);
+  const mint = ref - range;
+  let cur = ctx.nodeCache.get(e) as RangeCursors | undefined;
+  if (!cur) {
+    cur = { lastMint: Infinity, lo: new Int32Array(series.length), hi: new Int32Array(series.length) };
+    ctx.nodeCache.set(e, cur);
+  }
+  const forward = mint >= cur.lastMint;
+  cur.lastMint = mint;
+  const out: Window[] = [];
+  let n = 0;
+  const los = cur.lo;
+  const his = cur.hi;
+  for (let i = 0; i < series.length; i++) {
+    const s = series[i];
+    const rts = s.rts;
+    let lo: number;
+    let hi: number;
+    if (forward) {
+      lo = los[i];
+      while (lo < rts.length && rts[lo] <= mint) lo++;
+      hi = his[i] > lo ? his[i] : lo;
+      while (hi < rts.length && rts[hi] <= ref) hi++;
+    } else {
+      lo = upperBound(rts, mint);
+      hi = upperBound(rts, ref, lo);
+    }
+    los[i] = lo;
+    his[i] = hi;
+    if (hi === lo && e.modifier === null) continue;
+    out.push({ metric: s.labels, ts: rts, vs: s.rvs, lo, hi, dropName: false });
+    n += hi - lo;
+  }
+  ctx.addSamples(n);
+  return { kind: 'matrix', v: out, range, refTime: ref };
+}
+
+function subqueryStep(e: SubqueryExpr, ctx: EvalContext): number {
+  const s = e.step ? durationMs(e.step, ctx) : ctx.defaultSubqueryStep;
+  return s > 0 ? s : ctx.defaultSubqueryStep;
+}
+
+/** First inner evaluation time of a subquery window ending at `ref` (Prometheus's alignment). */
+export function subqueryTimes(e: SubqueryExpr, ref: number, ctx: EvalContext): { first: number; step: number; range: number } {
+  const step = subqueryStep(e, ctx);
+  const range = durationMs(e.range, ctx);
+  const lower = ref - range;
+  let first = Math.floor(lower / step) * step;
+  // Windows are left-open: a point exactly at the lower bound is outside.
+  if (first <= lower) first += step;
+  return { first, step, range };
+}
+
+function evalSubquery(e: SubqueryExpr, t: number, ctx: EvalContext): Value {
+  const ref = (atTime(e.at, ctx) ?? t) - durationMs(e.offset, ctx);
+  const { first, step, range } = subqueryTimes(e, ref, ctx);
+  let cache = ctx.subqueryCache.get(e);
+  if (!cache) {
+    cache = new Map();
+    ctx.subqueryCache.set(e, cache);
+  }
+  const bySeries = new Map<string, { metric: Sample['metric']; ts: number[]; vs: number[]; dropName: boolean }>();
+  let n = 0;
+  for (let it = first; it <= ref; it += step) {
+    let vec = cache.get(it);
+    if (vec === undefined) {
+      const saved = ctx.currentSamples;
+      const v = evaluate(e.expr, it, ctx);
+      ctx.currentSamples = saved;
+      vec = v.kind === 'vector' ? v.v : v.kind === 'scalar' ? [{ metric: {}, f: v.v, t: it, dropName: false }] : [];
+      cache.set(it, vec);
+    }
+    for (const s of vec) {
+      const k = labelsKey(s.metric);
+      let row = bySeries.get(k);
+      if (!row) {
+        row = { metric: s.metric, ts: [], vs: [], dropName: s.dropName };
+        bySeries.set(k, row);
+      }
+      row.ts.push(it);
+      row.vs.push(s.f);
+      n++;
+    }
+  }
+  ctx.addSamples(n);
+  const out: Window[] = [];
+  for (const r of bySeries.values()) out.push({ metric: r.metric, ts: r.ts, vs: r.vs, lo: 0, hi: r.ts.length, dropName: r.dropName });
+  return { kind: 'matrix', v: out, range, refTime: ref };
+}

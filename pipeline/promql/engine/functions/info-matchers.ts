@@ -1,0 +1,15 @@
+import type { LabelMatcher } from '../../../tsdb/querier.js';
+import type { Call } from '../../parser/ast.js';
+
+/** The `__name__` matchers choosing info metrics for an info() call (default: target_info). */
+export function infoNameMatchers(call: Call): LabelMatcher[] {
+  const sel = call.args[1];
+  const named = sel && sel.type === 'vector_selector' ? sel.matchers.filter((m) => m.name === '__name__') : [];
+  return named.length > 0 ? named : [{ type: '=', name: '__name__', value: 'target_info' }];
+}
+
+/** The data-label matchers of an info() call (everything but `__name__`). */
+export function infoDataMatchers(call: Call): LabelMatcher[] {
+  const sel = call.args[1];
+  return sel && sel.type === 'vector_selector' ? sel.matchers.filter((m) => m.name !== '__name__') : [];
+}

@@ -1,0 +1,4 @@
+export { runPromqlTestFiles, runEval, EXPERIMENTAL_FILES, type PromqlTestSummary, type CaseResult, type CaseStatus } from './run-files.js';
+export { MemoryQueryable } from './memory-storage.js';
+export { parseTestFile, type Command, type EvalCommand } from './test-file.js';
+export { TestFileError } from './errors.js';

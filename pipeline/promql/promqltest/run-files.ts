@@ -1,0 +1,266 @@
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import type { Labels } from '../../../schemas/labels.js';
+import type { LabelMatcher } from '../../tsdb/querier.js';
+import { Engine } from '../engine/engine.js';
+import { compileAnchored } from '../go-regexp.js';
+import type { Expr } from '../parser/ast.js';
+import { parseExpr } from '../parser/parser.js';
+import { children, walk } from '../parser/walk.js';
+import type { QueryResult } from '../engine/types.js';
+import { compareResult } from './compare.js';
+import { MemoryQueryable } from './memory-storage.js';
+import { parseTestFile, type AnnotationExpectation, type EvalCommand, type LoadCommand } from './test-file.js';
+
+/** Files testing features behind feature flags upstream (FORMAT.md §7). */
+export const EXPERIMENTAL_FILES = new Set([
+  'duration_expression.test', 'extended_vectors.test', 'fill-modifier.test', 'info.test',
+  'start_timestamps.test', 'type_and_unit.test',
+]);
+
+export type CaseStatus = 'pass' | 'fail' | 'native-histogram';
+
+export interface CaseResult {
+  readonly file: string;
+  readonly line: number;
+  readonly expr: string;
+  readonly status: CaseStatus;
+  readonly experimental: boolean;
+  readonly reason?: string;
+}
+
+export interface PromqlTestSummary {
+  /** Float cases of stable (non-experimental) files. */
+  passed: number;
+  failed: number;
+  /** Cases that touch native histograms (not supported yet): counted, not run. */
+  nativeHistogram: number;
+  /** Float cases in experimental-feature files, and how they fared. */
+  experimental: number;
+  experimentalPassed: number;
+  experimentalFailed: number;
+  readonly cases: CaseResult[];
+}
+
+const TIME_DEPENDENT = /\b(start|end|range|step)\s*\(/;
+
+function checkAnnotations(kind: string, exp: AnnotationExpectation, got: string[]): string | null {
+  if (exp.none && got.length > 0) return `expected no ${kind} annotations, got ${JSON.stringify(got)}`;
+  const any = exp.any || exp.msgs.length > 0 || exp.regexes.length > 0;
+  if (!any) return null;
+  if (got.length === 0) return `expected ${kind} annotations, got none`;
+  if (exp.any) return null;
+  for (const m of exp.msgs) if (!got.includes(m)) return `expected ${kind} ${JSON.stringify(m)}, got ${JSON.stringify(got)}`;
+  for (const r of exp.regexes) if (!got.some((g) => new RegExp(r).test(g))) return `expected ${kind} matching /${r}/, got ${JSON.stringify(got)}`;
+  for (const g of got) {
+    if (!exp.msgs.includes(g) && !exp.regexes.some((r) => new RegExp(r).test(g))) return `unexpected ${kind} ${JSON.stringify(g)}`;
+  }
+  return null;
+}
+
+async function run(engine: Engine, store: MemoryQueryable, cmd: EvalCommand): Promise<QueryResult> {
+  return cmd.instant
+    ? engine.instantQuery(store, cmd.expr, cmd.start)
+    : engine.rangeQuery(store, cmd.expr, cmd.start, cmd.end, cmd.step);
+}
+
+/** Functions whose result depends on the evaluation time itself (no @-invariance check). */
+const AT_UNSAFE = new Set([
+  'time', 'timestamp', 'minute', 'hour', 'day_of_month', 'day_of_week', 'day_of_year', 'days_in_month',
+  'month', 'year', 'predict_linear', 'start', 'end', 'range', 'step',
+]);
+
+/**
+ * FORMAT.md §6.4.1: pins every top-level selector and subquery to `@ t`; null when the
+ * expression uses time-dependent functions (or nothing needed pinning).
+ */
+function pinToEvalTime(text: string, t: number): Expr | null {
+  const expr = parseExpr(text);
+  let unsafe = false;
+  walk(expr, (e) => {
+    if (e.type === 'call' && AT_UNSAFE.has(e.func)) unsafe = true;
+  });
+  if (unsafe) return null;
+  let changed = false;
+  const visit = (e: Expr): void => {
+    if (e.type === 'vector_selector' || e.type === 'subquery') {
+      if (e.at === null) {
+        e.at = { kind: 'time', ms: t };
+        changed = true;
+      }
+      return;
+    }
+    if (e.type === 'matrix_selector') return visit(e.vector);
+    for (const c of children(e)) visit(c);
+  };
+  visit(expr);
+  return changed ? expr : null;
+}
+
+function atCheckTimes(t: number): number[] {
+  return t === 0 ? [-1000, 0, 1000] : [-10 * t, 0, t / 5, t, 10 * t];
+}
+
+/** Runs one eval; returns null when it passes, else why it failed. */
+export async function runEval(engine: Engine, store: MemoryQueryable, cmd: EvalCommand): Promise<string | null> {
+  let res: QueryResult;
+  try {
+    res = await run(engine, store, cmd);
+  } catch (err) {
+    const msg = (err as Error).message;
+    if (!cmd.fail) return `unexpected error: ${msg}`;
+    if (cmd.failMsg !== null && msg !== cmd.failMsg) return `expected error ${JSON.stringify(cmd.failMsg)}, got ${JSON.stringify(msg)}`;
+    if (cmd.failRegex !== null && !new RegExp(cmd.failRegex).test(msg)) return `expected error matching /${cmd.failRegex}/, got ${JSON.stringify(msg)}`;
+    const pinned = cmd.instant ? pinToEvalTime(cmd.expr, cmd.start) : null;
+    if (pinned) {
+      // FORMAT.md §6.4.3: every @-pinned variant must fail as well.
+      for (const at of atCheckTimes(cmd.start)) {
+        try {
+          await engine.instantQuery(store, { text: cmd.expr, expr: pinned }, at);
+          return `@-modifier variant at ${at}ms succeeded; expected it to fail`;
+        } catch {
+          // expected
+        }
+      }
+    }
+    return null;
+  }
+  if (cmd.fail) return 'expected the query to fail, it succeeded';
+  const annos = checkAnnotations('warn', cmd.warn, res.warnings) ?? checkAnnotations('info', cmd.info, res.infos);
+  if (annos) return annos;
+  const cmp = compareResult(cmd, res.value, null);
+  if (cmp) return cmp;
+  if (cmd.instant && !cmd.ordered && cmd.rangeVector === null && cmd.expectString === null && !TIME_DEPENDENT.test(cmd.expr)) {
+    // Range-mode cross-check (FORMAT.md §6.4): the same query as a range query around t.
+    const t = cmd.start;
+    let rr: QueryResult;
+    try {
+      rr = await engine.rangeQuery(store, cmd.expr, t - 60_000, t + 60_000, 60_000);
+    } catch (err) {
+      return `range-mode cross-check failed: ${(err as Error).message}`;
+    }
+    const c = compareResult(cmd, rr.value, t);
+    if (c) return `range-mode cross-check: ${c}`;
+  }
+  if (cmd.instant) {
+    const pinned = pinToEvalTime(cmd.expr, cmd.start);
+    if (pinned) {
+      for (const at of atCheckTimes(cmd.start)) {
+        let r: QueryResult;
+        try {
+          r = await engine.instantQuery(store, { text: cmd.expr, expr: pinned }, at);
+        } catch (err) {
+          return `@-modifier invariance check at ${at}ms failed: ${(err as Error).message}`;
+        }
+        const c = compareResult(cmd, r.value, null);
+        if (c) return `@-modifier invariance check at ${at}ms: ${c}`;
+      }
+    }
+  }
+  return null;
+}
+
+function applyLoad(store: MemoryQueryable, cmd: LoadCommand, hist: HistogramIndex): void {
+  for (const s of cmd.series) store.deleteSeries(s.labels);
+  for (const s of cmd.series) {
+    let hasHist = false;
+    s.values.forEach((v, i) => {
+      const t = i * cmd.interval;
+      if (v === null) return;
+      if (v === 'histogram') {
+        hasHist = true;
+        return;
+      }
+      if (v === 'stale') store.append(s.labels, t, NaN, true);
+      else store.append(s.labels, t, v);
+    });
+    const name = s.labels.__name__;
+    if (hasHist) hist.series.push(s.labels);
+    if (cmd.nhcb && name && name.endsWith('_bucket')) hist.names.add(name.slice(0, -'_bucket'.length));
+  }
+}
+
+function matches(m: LabelMatcher, l: Labels): boolean {
+  const v = l[m.name] ?? '';
+  switch (m.type) {
+    case '=': return v === m.value;
+    case '!=': return v !== m.value;
+    case '=~': return compileAnchored(m.value).test(v);
+    case '!~': return !compileAnchored(m.value).test(v);
+  }
+}
+
+/** FORMAT.md §7's rule, made exact: the output has histograms or a selector reaches a histogram series. */
+function touchesHistograms(cmd: EvalCommand, hist: HistogramIndex): boolean {
+  if (cmd.histogramOutput) return true;
+  let expr: Expr;
+  try {
+    expr = parseExpr(cmd.expr);
+  } catch {
+    // Unparsable here (e.g. a histogram-only operator): fall back to the names it mentions.
+    const names = new Set(hist.series.map((l) => l.__name__));
+    for (const m of cmd.expr.matchAll(/[a-zA-Z_:][a-zA-Z0-9_:]*/g)) if (names.has(m[0]) || hist.names.has(m[0])) return true;
+    return false;
+  }
+  let found = false;
+  walk(expr, (e) => {
+    if (found || e.type !== 'vector_selector') return;
+    if (e.name !== null && hist.names.has(e.name)) found = true;
+    else if (hist.series.some((l) => e.matchers.every((m) => matches(m, l)))) found = true;
+  });
+  return found;
+}
+
+interface HistogramIndex {
+  readonly names: Set<string>;
+  readonly series: Labels[];
+}
+
+/** Runs promqltest files, printing each case's result and a total through `out`. */
+export async function runPromqlTestFiles(paths: string[], out: (line: string) => void, engine = new Engine()): Promise<PromqlTestSummary> {
+  const sum: PromqlTestSummary = { passed: 0, failed: 0, nativeHistogram: 0, experimental: 0, experimentalPassed: 0, experimentalFailed: 0, cases: [] };
+  for (const path of paths) {
+    const file = basename(path);
+    const experimental = EXPERIMENTAL_FILES.has(file);
+    const cmds = parseTestFile(file, await readFile(path, 'utf8'));
+    const store = new MemoryQueryable();
+    const hist: HistogramIndex = { names: new Set(), series: [] };
+    for (const cmd of cmds) {
+      if (cmd.kind === 'clear') {
+        store.clear();
+        hist.names.clear();
+        hist.series.length = 0;
+        continue;
+      }
+      if (cmd.kind === 'load') {
+        applyLoad(store, cmd, hist);
+        continue;
+      }
+      const base = { file, line: cmd.line, expr: cmd.expr, experimental };
+      if (touchesHistograms(cmd, hist)) {
+        sum.nativeHistogram++;
+        sum.cases.push({ ...base, status: 'native-histogram' });
+        out(`NATIVE-HISTOGRAM ${file}:${cmd.line} ${cmd.expr} (native histograms not supported; not run)`);
+        continue;
+      }
+      let reason: string | null;
+      try {
+        reason = await runEval(engine, store, cmd);
+      } catch (err) {
+        reason = `runner error: ${(err as Error).message}`;
+      }
+      const tag = experimental ? ' [experimental]' : '';
+      if (reason === null) {
+        if (experimental) { sum.experimental++; sum.experimentalPassed++; } else sum.passed++;
+        sum.cases.push({ ...base, status: 'pass' });
+        out(`PASS ${file}:${cmd.line} ${cmd.expr}${tag}`);
+      } else {
+        if (experimental) { sum.experimental++; sum.experimentalFailed++; } else sum.failed++;
+        sum.cases.push({ ...base, status: 'fail', reason });
+        out(`FAIL ${file}:${cmd.line} ${cmd.expr}${tag}: ${reason}`);
+      }
+    }
+  }
+  out(`total: ${sum.passed} passed, ${sum.failed} failed; native-histogram cases: ${sum.nativeHistogram} (not run); experimental-feature cases: ${sum.experimental} (${sum.experimentalPassed} passed, ${sum.experimentalFailed} failed)`);
+  return sum;
+}
