@@ -4,11 +4,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ExpositionParseError, type ExpositionFormat } from './errors.js';
 import { createParser, parseExposition } from './parse-exposition.js';
+import { conformancePath } from '../../test/conformance/conformance-dir.js';
 
 // Property: whatever the input, a parser either finishes or throws ExpositionParseError: never
 // another exception and never a hang (the run is bounded because every property finishes).
 
-const ROOT = new URL('../../../shared/conformance/exposition/', import.meta.url).pathname;
+const ROOT = conformancePath('exposition') + '/';
 const FORMATS: ExpositionFormat[] = ['prometheus', 'openmetrics'];
 
 function seeds(): string[] {

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { checkAlertmanagerConfig, loadAlertmanagerConfigFile, parseAlertmanagerConfig } from '../../pipeline/alert/notify/index.js';
+import { conformancePath } from './conformance-dir.js';
 
-const DIR = '/work/shared/conformance/alertmanager';
+const DIR = conformancePath('alertmanager');
 const TESTDATA = join(DIR, 'config-testdata');
 
 interface Row { file: string; valid: boolean; exact?: string; contains?: string; note: string }

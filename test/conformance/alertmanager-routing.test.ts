@@ -5,8 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 
 import { buildRouteTree, formatDuration, parseAlertmanagerConfig, parseDuration, type Route } from '../../pipeline/alert/notify/index.js';
+import { conformancePath } from './conformance-dir.js';
 
-const DIR = '/work/shared/conformance/alertmanager';
+const DIR = conformancePath('alertmanager');
 
 interface Expected {
   receiver: string;

@@ -2,9 +2,10 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ExpositionParseError, parseExposition, type ParsedExposition } from '../../connectors/exposition/index.js';
+import { conformancePath } from './conformance-dir.js';
 
 // Runs every case of shared/conformance/exposition (see its FORMAT.md) against our parsers.
-const ROOT = new URL('../../../shared/conformance/exposition/', import.meta.url).pathname;
+const ROOT = conformancePath('exposition') + '/';
 
 interface OmCase {
   readonly name: string;

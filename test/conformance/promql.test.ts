@@ -2,9 +2,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseTestFile, runPromqlTestFiles, type CaseResult } from '../../pipeline/promql/promqltest/index.js';
+import { conformancePath } from './conformance-dir.js';
 
 // Prometheus's own PromQL test files (FORMAT.md); every float eval case is its own test.
-const DIR = new URL('../../../shared/conformance/promql/', import.meta.url).pathname;
+const DIR = conformancePath('promql') + '/';
 const FILES = readdirSync(DIR).filter((f) => f.endsWith('.test')).sort();
 
 for (const file of FILES) {

@@ -4,6 +4,7 @@ import { parser } from '@prometheus-io/lezer-promql';
 import { describe, expect, it } from 'vitest';
 import { checkRules } from './check-rules.js';
 import { loadRuleFile, parseRuleFile } from './rule-file.js';
+import { conformancePath } from '../../../test/conformance/conformance-dir.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const td = (f: string): string => join(here, 'testdata', f);
@@ -96,7 +97,7 @@ describe('rule files', () => {
   });
 
   it('loads the alert-generator compliance rule file', async () => {
-    const file = '/work/shared/conformance/alertmanager/alert-generator/rules.yaml';
+    const file = conformancePath('alertmanager', 'alert-generator', 'rules.yaml');
     const res = await loadRuleFile(file, lezerParse);
     expect(res.errors.map((e) => e.message)).toEqual([]);
     expect(res.groups.map((g) => g.name)).toEqual(['NewAlerts_OrderCheck', 'PendingAndFiringAndResolved', 'PendingAndResolved_AlwaysInactive', 'ZeroFor_SmallFor']);
