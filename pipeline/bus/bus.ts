@@ -76,6 +76,11 @@ export interface ConsumedBatch {
   commit(offset?: number): Promise<void>;
 }
 
+/**
+ * Called with each fetched batch. Never called twice at once for one partition (batches of a
+ * partition arrive in order, each after the previous handler call resolved); adapters may call it
+ * concurrently for different partitions. A handler that throws gets the batch again later.
+ */
 export type BatchHandler = (batch: ConsumedBatch) => Promise<void>;
 
 export interface ConsumeOptions {
