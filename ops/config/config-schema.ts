@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DurationError, parseDuration } from '../../schemas/duration.js';
 import { embeddedBusConfigSchema } from '../../pipeline/bus/embedded/config.js';
+import { checkScrapeConfig, scrapeConfigSchema } from '../../connectors/scrape/index.js';
 
 /** A Prometheus duration string in YAML, milliseconds in the parsed config. */
 export const duration = z.string().transform((text, ctx) => {
@@ -103,7 +104,7 @@ const alertingSchema = z
 export const tidemarkConfigSchema = z
   .object({
     global: globalSchema.prefault({}),
-    scrape_configs: z.array(z.looseObject({ job_name: z.string().min(1) })).default([]),
+    scrape_configs: z.array(scrapeConfigSchema).default([]),
     scrape_config_files: z.array(z.string()).default([]),
     rule_files: z.array(z.string()).default([]),
     alerting: alertingSchema.prefault({}),
@@ -128,6 +129,9 @@ export const tidemarkConfigSchema = z
         ctx.addIssue({ code: 'custom', path: ['scrape_configs', i, 'job_name'], message: `found multiple scrape configs with job name "${sc.job_name}"` });
       }
       seen.add(sc.job_name);
+      for (const issue of checkScrapeConfig(sc, cfg.global)) {
+        ctx.addIssue({ code: 'custom', path: ['scrape_configs', i, ...issue.path], message: issue.message });
+      }
     });
   });
 

@@ -1,0 +1,69 @@
+import { z } from 'zod';
+
+const SIZE_RE = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|KiB|MiB|GiB)?$/;
+const SIZE_UNITS: Record<string, number> = {
+  B: 1,
+  KB: 1e3,
+  MB: 1e6,
+  GB: 1e9,
+  KiB: 1024,
+  MiB: 1024 ** 2,
+  GiB: 1024 ** 3,
+};
+
+/** A byte size in YAML: a number of bytes or `16MiB`, `10MB` (as Prometheus' body_size_limit). */
+export const byteSize = z.union([
+  z.number().int().min(0),
+  z.string().transform((text, ctx) => {
+    const m = SIZE_RE.exec(text.trim());
+    if (m === null) {
+      ctx.addIssue({ code: 'custom', message: `not a byte size: ${JSON.stringify(text)} (e.g. 16MiB, 10MB, 65536)` });
+      return z.NEVER;
+    }
+    return Math.floor(Number(m[1]) * SIZE_UNITS[m[2] ?? 'B']);
+  }),
+]);
+
+/** Credentials a push endpoint accepts; with neither set, the endpoint is open. */
+export const edgeAuthConfigSchema = z
+  .object({
+    basic_auth: z
+      .object({ username: z.string().min(1), password: z.string() })
+      .strict()
+      .optional()
+      .describe('Accept HTTP basic auth with this username and password.'),
+    bearer_token: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Accept `Authorization: Bearer <token>` (and `Token <token>`, as InfluxDB clients send).'),
+  })
+  .strict();
+
+/** Bounds every push connector enforces before anything reaches the bus. 0 means unlimited. */
+export const edgeLimitsConfigSchema = z
+  .object({
+    body_size_limit: byteSize.default(32 * 1024 ** 2).describe('Largest request body as sent (compressed), bytes.'),
+    decompressed_body_size_limit: byteSize
+      .default(256 * 1024 ** 2)
+      .describe('Largest body after snappy/gzip decompression, bytes.'),
+    series_limit: z.number().int().min(0).default(100_000).describe('Most series in one request.'),
+    label_limit: z.number().int().min(0).default(64).describe('Most labels on one series, __name__ included.'),
+    label_name_length_limit: z.number().int().min(0).default(1024).describe('Longest label name, characters.'),
+    label_value_length_limit: z.number().int().min(0).default(4096).describe('Longest label value, characters.'),
+    max_in_flight_requests: z
+      .number()
+      .int()
+      .min(0)
+      .default(64)
+      .describe('Requests handled at once; more are answered 429 with Retry-After.'),
+    retry_after: z.number().int().min(1).default(5).describe('Seconds sent in Retry-After on 429/503.'),
+  })
+  .strict();
+
+export type EdgeAuthConfig = z.infer<typeof edgeAuthConfigSchema>;
+export type EdgeLimitsConfig = z.infer<typeof edgeLimitsConfigSchema>;
+
+export function defaultEdgeLimits(): EdgeLimitsConfig {
+  return edgeLimitsConfigSchema.parse({});
+}

@@ -1,0 +1,47 @@
+import type { Labels } from '../../../schemas/labels.js';
+import type { AppendOptions, Appender, SampleSink } from '../../sample-sink.js';
+
+export interface RecordedSample {
+  readonly labels: Labels;
+  readonly t: number;
+  readonly v: number;
+  readonly stale: boolean;
+}
+
+/**
+ * A SampleSink for tests that enforces the Appender contract (single use, no append after
+ * commit or rollback) and keeps only what was committed. `failNext` makes the next commit reject
+ * as a bus that is down would.
+ */
+export class RecordingSink implements SampleSink {
+  readonly committed: RecordedSample[] = [];
+  commits = 0;
+  failNext: Error | undefined;
+
+  appender(): Appender {
+    const pending: RecordedSample[] = [];
+    let state: 'open' | 'done' = 'open';
+    const guard = (what: string) => {
+      if (state !== 'open') throw new Error(`${what} on a finished appender`);
+    };
+    return {
+      append: (labels: Labels, t: number, v: number, opts?: AppendOptions) => {
+        guard('append');
+        pending.push({ labels, t, v, stale: opts?.stale === true });
+      },
+      commit: async () => {
+        guard('commit');
+        state = 'done';
+        const err = this.failNext;
+        this.failNext = undefined;
+        if (err !== undefined) throw err;
+        this.commits++;
+        this.committed.push(...pending);
+      },
+      rollback: () => {
+        guard('rollback');
+        state = 'done';
+      },
+    };
+  }
+}

@@ -1,0 +1,67 @@
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { redisUrl, testNamespace } from '../../test/harness/index.js';
+import { MemoryHaElector, RedisHaElector, type HaElector } from './ha-elector.js';
+
+function suite(name: string, make: (now: () => number) => HaElector) {
+  describe(name, () => {
+    it('elects the first replica, drops the other, and fails over after the timeout', async () => {
+      let t = 1_000_000;
+      const e = make(() => t);
+      expect(await e.accept('eu', 'a')).toBe(true);
+      expect(await e.accept('eu', 'b')).toBe(false);
+      expect(await e.accept('us', 'b')).toBe(true);
+      t += 2_000; // leader a keeps writing: renewed
+      expect(await e.accept('eu', 'a')).toBe(true);
+      t += 2_000;
+      expect(await e.accept('eu', 'b')).toBe(false);
+      expect(e.elected('eu')).toBe('a');
+      t += 12_000; // a silent for longer than the failover timeout (10 s)
+      await waitForRedisExpiry(e);
+      expect(await e.accept('eu', 'b')).toBe(true);
+      expect(await e.accept('eu', 'a')).toBe(false);
+    });
+  });
+}
+
+// Redis expires keys on its own clock: the Redis suite uses a short real timeout instead.
+async function waitForRedisExpiry(e: HaElector): Promise<void> {
+  if (e instanceof RedisHaElector) await new Promise((r) => setTimeout(r, 400));
+}
+
+suite('MemoryHaElector', (now) => new MemoryHaElector({ failoverTimeoutMs: 10_000, updateTimeoutMs: 1_000, now }));
+
+const clients: Redis[] = [];
+afterAll(() => clients.forEach((c) => c.disconnect()));
+
+describe('RedisHaElector', () => {
+  it('elects across two ingest processes, renews by writes, fails over once the leader is silent', async () => {
+    const ns = testNamespace('ha');
+    const mk = () => {
+      const c = new Redis(redisUrl());
+      clients.push(c);
+      return new RedisHaElector(c, ns.redisPrefix, { failoverTimeoutMs: 300, updateTimeoutMs: 50 });
+    };
+    const p1 = mk();
+    const p2 = mk();
+    expect(await p1.accept('eu', 'a')).toBe(true);
+    expect(await p2.accept('eu', 'b')).toBe(false);
+    for (let i = 0; i < 6; i++) {
+      await new Promise((r) => setTimeout(r, 100)); // 600 ms in all, longer than the timeout: renewals keep a
+      expect(await p1.accept('eu', 'a')).toBe(true);
+      expect(await p2.accept('eu', 'b')).toBe(false);
+    }
+    await new Promise((r) => setTimeout(r, 450));
+    expect(await p2.accept('eu', 'b')).toBe(true);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(await p1.accept('eu', 'a')).toBe(false);
+  });
+
+  it('reports a store that cannot be reached as a retryable error', async () => {
+    const c = new Redis('redis://127.0.0.1:1', { maxRetriesPerRequest: 0, retryStrategy: () => null, lazyConnect: true });
+    c.on('error', () => {}); // the refused connection is the point of this test
+    clients.push(c);
+    const e = new RedisHaElector(c, 'x:', { failoverTimeoutMs: 300, updateTimeoutMs: 50 });
+    await expect(e.accept('eu', 'a')).rejects.toMatchObject({ name: 'HaElectionError', retryable: true });
+  });
+});

@@ -1,0 +1,220 @@
+import { gzipSync } from 'node:zlib';
+import { Registry } from 'prom-client';
+import SnappyJS from 'snappyjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LagBackpressure } from '../http-edge/index.js';
+import { RecordingSink } from '../http-edge/testdata/recording-sink.js';
+import { serveRoutes } from '../http-edge/testdata/serve-routes.js';
+import { createRemoteWriteConnector } from './factory.js';
+import { encodeWriteRequest, pbLabels, snappyWriteRequest, type PbWriteRequest } from './testdata/prompb.js';
+
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  while (closers.length > 0) await closers.pop()?.();
+});
+
+async function receiver(config: Record<string, unknown> = {}, backpressure?: LagBackpressure) {
+  const sink = new RecordingSink();
+  const registry = new Registry();
+  const conn = createRemoteWriteConnector({ sink, registry, backpressure }, config);
+  await conn.start();
+  const srv = await serveRoutes(conn.routes);
+  closers.push(async () => {
+    await srv.close();
+    await conn.stop();
+  });
+  const post = (body: Buffer, headers: Record<string, string> = {}) =>
+    fetch(`${srv.url}/api/v1/write`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', ...headers },
+      body,
+    });
+  const metric = async (name: string, labels: Record<string, string> = {}) => {
+    const m = await registry.getSingleMetric(name)?.get();
+    return m?.values.filter((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x)).reduce((a, v) => a + v.value, 0) ?? 0;
+  };
+  return { sink, post, metric, url: srv.url };
+}
+
+const one = (labels: Record<string, string>, value = 1, timestamp = 1_700_000_000_000) => ({
+  labels: pbLabels(labels),
+  samples: [{ value, timestamp }],
+});
+
+describe('remote_write receiver', () => {
+  it('stores every sample of a valid request and answers 204 after the commit', async () => {
+    const r = await receiver();
+    const req: PbWriteRequest = { timeseries: [one({ __name__: 'up', job: 'a' }, 1), one({ __name__: 'up', job: 'b' }, 0)] };
+    const res = await r.post(snappyWriteRequest(req));
+    expect(res.status).toBe(204);
+    expect(r.sink.commits).toBe(1);
+    expect(r.sink.committed.map((s) => [s.labels.job, s.v, s.t])).toEqual([
+      ['a', 1, 1_700_000_000_000],
+      ['b', 0, 1_700_000_000_000],
+    ]);
+    expect(await r.metric('tidemark_connector_received_samples_total', { connector: 'remote_write' })).toBe(2);
+    expect(await r.metric('tidemark_connector_accepted_samples_total', { connector: 'remote_write' })).toBe(2);
+  });
+
+  it('accepts a body without Content-Encoding as snappy, as 1.0 clients send it', async () => {
+    const r = await receiver();
+    const res = await r.post(snappyWriteRequest({ timeseries: [one({ __name__: 'up' })] }), { 'content-encoding': '' });
+    expect(res.status).toBe(204);
+    expect(r.sink.committed).toHaveLength(1);
+  });
+
+  it.each([
+    [{ 'content-type': 'application/json' }, /Content-Type/],
+    [{ 'content-type': 'image/png' }, /Content-Type/],
+    [{ 'content-encoding': 'gzip' }, /Content-Encoding "gzip"/],
+    [{ 'content-encoding': 'deflate' }, /Content-Encoding "deflate"/],
+    [{ 'content-type': 'application/x-protobuf;proto=io.prometheus.write.v2.Request' }, /io.prometheus.write.v2.Request/],
+  ])('answers 415 for unsupported media %o', async (headers, message) => {
+    const r = await receiver();
+    const res = await r.post(snappyWriteRequest({ timeseries: [one({ __name__: 'up' })] }), headers);
+    expect(res.status).toBe(415);
+    expect(await res.text()).toMatch(message);
+    expect(r.sink.committed).toHaveLength(0);
+  });
+
+  it('answers 400 naming the byte offset for a corrupt protobuf body', async () => {
+    const r = await receiver();
+    const pb = encodeWriteRequest({ timeseries: [one({ __name__: 'up' })] });
+    const res = await r.post(Buffer.from(SnappyJS.compress(pb.subarray(0, pb.length - 4))));
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(/cannot decode WriteRequest: .*\(at byte \d+\)/);
+  });
+
+  it('answers 400 for a corrupted snappy header', async () => {
+    const r = await receiver();
+    const res = await r.post(Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1, 2]));
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(/snappy/);
+  });
+
+  it('stores the valid series of a request, rejects the one without a name with 400 naming it', async () => {
+    const r = await receiver();
+    const req = { timeseries: [one({ __name__: 'a' }), one({ job: 'nameless' }), one({ __name__: 'c' }), one({ __name__: 'd' })] };
+    const res = await r.post(snappyWriteRequest(req));
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(/1 of 4 series rejected .*series 1: series has no metric name/);
+    expect(r.sink.committed.map((s) => s.labels.__name__)).toEqual(['a', 'c', 'd']);
+    expect(await r.metric('tidemark_connector_rejected_samples_total', { reason: 'invalid_labels' })).toBe(1);
+  });
+
+  it('carries a staleness marker through as a stale sample', async () => {
+    const r = await receiver();
+    const pb = encodeWriteRequest({ timeseries: [{ labels: pbLabels({ __name__: 'x' }), samples: [{ value: 42.125, timestamp: 5 }] }] });
+    const at = pb.indexOf(Buffer.from(new Float64Array([42.125]).buffer));
+    pb.writeUInt32LE(2, at);
+    pb.writeUInt32LE(0x7ff00000, at + 4);
+    expect((await r.post(Buffer.from(SnappyJS.compress(pb)))).status).toBe(204);
+    expect(r.sink.committed[0]).toMatchObject({ t: 5, stale: true });
+  });
+
+  it('answers 413 when the body or its decompressed form exceeds the limit', async () => {
+    const r = await receiver({ limits: { body_size_limit: 200, decompressed_body_size_limit: 1000 } });
+    const big = { timeseries: Array.from({ length: 100 }, (_, i) => one({ __name__: 'm', i: String(i) })) };
+    const tooBig = await r.post(Buffer.concat([snappyWriteRequest(big), Buffer.alloc(300)]));
+    expect(tooBig.status).toBe(413);
+    const pb = encodeWriteRequest({ timeseries: Array.from({ length: 40 }, () => one({ __name__: 'same_name_again_and_again' })) });
+    expect(pb.length).toBeGreaterThan(1000);
+    const compressed = Buffer.from(SnappyJS.compress(pb));
+    expect(compressed.length).toBeLessThan(200);
+    const bomb = await r.post(compressed);
+    expect(bomb.status).toBe(413);
+    expect(await bomb.text()).toMatch(/decompressed body exceeds the limit of 1000 bytes/);
+  });
+
+  it('answers 400 when a request has more series, or a series more labels, than allowed', async () => {
+    const r = await receiver({ limits: { series_limit: 2, label_limit: 3, label_value_length_limit: 10 } });
+    const many = await r.post(snappyWriteRequest({ timeseries: [one({ __name__: 'a' }), one({ __name__: 'b' }), one({ __name__: 'c' })] }));
+    expect(many.status).toBe(400);
+    expect(await many.text()).toMatch(/3 series, more than the limit of 2/);
+    const wide = await r.post(snappyWriteRequest({ timeseries: [one({ __name__: 'a', b: '1', c: '2', d: '3' })] }));
+    expect(wide.status).toBe(400);
+    expect(await wide.text()).toMatch(/series 0: series has 4 labels, more than the limit of 3/);
+    const long = await r.post(snappyWriteRequest({ timeseries: [one({ __name__: 'a', path: '/a/very/long/path' })] }));
+    expect(await long.text()).toMatch(/value of label "path" is 17 characters long/);
+    expect(r.sink.committed).toHaveLength(0);
+  });
+
+  it('requires the configured credentials, basic or bearer', async () => {
+    const r = await receiver({ auth: { basic_auth: { username: 'prom', password: 's3cret' }, bearer_token: 'tok' } });
+    const body = snappyWriteRequest({ timeseries: [one({ __name__: 'up' })] });
+    const none = await r.post(body);
+    expect(none.status).toBe(401);
+    expect(none.headers.get('www-authenticate')).toMatch(/Basic/);
+    const wrong = await r.post(body, { authorization: `Basic ${Buffer.from('prom:nope').toString('base64')}` });
+    expect(wrong.status).toBe(401);
+    expect((await r.post(body, { authorization: `Basic ${Buffer.from('prom:s3cret').toString('base64')}` })).status).toBe(204);
+    expect((await r.post(body, { authorization: 'Bearer tok' })).status).toBe(204);
+    expect((await r.post(body, { authorization: 'Bearer other' })).status).toBe(401);
+    expect(r.sink.committed).toHaveLength(2);
+  });
+
+  it('answers 503 with Retry-After when the bus does not acknowledge, and counts the samples rejected', async () => {
+    const r = await receiver({ limits: { retry_after: 7 } });
+    r.sink.failNext = Object.assign(new Error('broker down'), { retryable: true });
+    const res = await r.post(snappyWriteRequest({ timeseries: [one({ __name__: 'up' }), one({ __name__: 'down' })] }));
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('7');
+    expect(await res.text()).toMatch(/broker down/);
+    expect(await r.metric('tidemark_connector_rejected_samples_total', { reason: 'sink_unavailable' })).toBe(2);
+  });
+
+  it('answers 429 while consumers lag beyond the bound and 503 while the lag cannot be read', async () => {
+    let lag: number | Error = 5_000;
+    const bp = new LagBackpressure({
+      readLag: async () => {
+        if (lag instanceof Error) throw lag;
+        return lag;
+      },
+      maxLag: 1_000,
+      retryAfterSeconds: 3,
+    });
+    const r = await receiver({}, bp);
+    const body = snappyWriteRequest({ timeseries: [one({ __name__: 'up' })] });
+    await bp.poll();
+    const shed = await r.post(body);
+    expect(shed.status).toBe(429);
+    expect(shed.headers.get('retry-after')).toBe('3');
+    lag = new Error('connection refused');
+    await bp.poll();
+    expect((await r.post(body)).status).toBe(503);
+    lag = 10;
+    await bp.poll();
+    expect((await r.post(body)).status).toBe(204);
+  });
+
+  it('answers 405 to a GET', async () => {
+    const r = await receiver();
+    const res = await fetch(`${r.url}/api/v1/write`);
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('POST');
+  });
+
+  it('keeps one HA replica per cluster, drops the other with 204, removes the replica label', async () => {
+    const r = await receiver({ ha: { enabled: true, failover_timeout: '30s', update_timeout: '1s' } });
+    const from = (replica: string, v: number) =>
+      r.post(snappyWriteRequest({ timeseries: [one({ __name__: 'up', cluster: 'eu', __replica__: replica, job: 'x' }, v)] }));
+    expect((await from('a', 1)).status).toBe(204);
+    expect((await from('b', 2)).status).toBe(204);
+    expect((await from('a', 3)).status).toBe(204);
+    expect(r.sink.committed.map((s) => s.v)).toEqual([1, 3]);
+    expect(r.sink.committed[0].labels).toEqual({ __name__: 'up', cluster: 'eu', job: 'x' });
+    expect(await r.metric('tidemark_connector_rejected_samples_total', { reason: 'ha_replica_not_elected' })).toBe(1);
+  });
+
+  it('passes series without the HA labels through untouched', async () => {
+    const r = await receiver({ ha: { enabled: true } });
+    await r.post(snappyWriteRequest({ timeseries: [one({ __name__: 'up', __replica__: 'a' })] }));
+    expect(r.sink.committed[0].labels).toEqual({ __name__: 'up', __replica__: 'a' });
+  });
+
+  it('refuses a gzip body even when it holds a valid request', async () => {
+    const r = await receiver();
+    const res = await r.post(gzipSync(encodeWriteRequest({ timeseries: [one({ __name__: 'up' })] })), { 'content-encoding': 'gzip' });
+    expect(res.status).toBe(415);
+  });
+});

@@ -1,0 +1,158 @@
+import { formatLabels, type Labels } from '../../schemas/labels.js';
+import {
+  contentEncoding,
+  decodeBody,
+  InvalidPushError,
+  LimitExceededError,
+  UnsupportedMediaTypeError,
+  type PushAnswer,
+  type PushEdge,
+  type PushRequest,
+} from '../http-edge/index.js';
+import type { SampleSink } from '../sample-sink.js';
+import type { HaConfig } from './config.js';
+import type { HaElector } from './ha-elector.js';
+import type { DecodedSeries, WriteRequestReader } from './write-request-reader.js';
+
+export interface RemoteWriteHandlerDeps {
+  readonly edge: PushEdge;
+  readonly sink: SampleSink;
+  readonly reader: WriteRequestReader;
+  readonly ha?: { readonly config: HaConfig; readonly elector: HaElector };
+}
+
+/**
+ * `POST /api/v1/write`, remote_write 1.0: snappy-compressed `prometheus.WriteRequest`.
+ * Valid series are appended and committed; the answer is 204 only once the bus acknowledged
+ * them. Series that break the label rules or limits are dropped and the request answered 400
+ * naming the first of them (a partial write, which the spec allows); samples of an HA replica
+ * that is not elected are dropped and answered 204, as Cortex and Mimir do.
+ */
+export class RemoteWriteHandler {
+  private readonly stripped = new WeakMap<Labels, Labels>();
+
+  constructor(private readonly deps: RemoteWriteHandlerDeps) {}
+
+  async handle({ req, body, tally }: PushRequest): Promise<PushAnswer> {
+    checkContentType(req.headers['content-type']);
+    // A sender without Content-Encoding is an old 1.0 client: the body is still snappy.
+    const encoding = contentEncoding(req.headers['content-encoding']) || 'snappy';
+    const { edge, sink, reader } = this.deps;
+    const raw = await decodeBody(body, encoding, ['snappy'], edge.limits.decompressed_body_size_limit);
+    const decoded = reader.read(raw);
+    tally.receive(decoded.samples);
+    edge.seriesLimits.checkSeriesCount(decoded.series.length);
+
+    const dropReplicas = await this.haVerdicts(decoded.series);
+    const app = sink.appender();
+    let appended = 0;
+    let firstProblem: { index: number; series: DecodedSeries; message: string; reason: string } | undefined;
+    let badSeries = 0;
+    const ha = this.deps.ha?.config;
+    for (let i = 0; i < decoded.series.length; i++) {
+      const s = decoded.series[i];
+      const n = s.timestamps.length;
+      if (n === 0) continue;
+      let problem: { message: string; reason: string } | undefined;
+      if (s.invalid !== undefined) problem = { message: s.invalid.message, reason: 'invalid_labels' };
+      else {
+        try {
+          edge.seriesLimits.checkLabels(s.labels, `series ${i}`);
+        } catch (err) {
+          if (!(err instanceof LimitExceededError)) throw err;
+          problem = { message: err.message, reason: err.reason };
+        }
+      }
+      if (problem !== undefined) {
+        badSeries++;
+        tally.reject(n, problem.reason);
+        firstProblem ??= { index: i, series: s, ...problem };
+        continue;
+      }
+      let labels: Labels = s.labels;
+      if (ha !== undefined) {
+        const cluster = labels[ha.cluster_label];
+        const replica = labels[ha.replica_label];
+        if (cluster !== undefined && replica !== undefined) {
+          if (dropReplicas?.has(`${cluster}\u0000${replica}`) === true) {
+            tally.reject(n, 'ha_replica_not_elected');
+            continue;
+          }
+          labels = this.withoutReplica(labels, ha.replica_label);
+        }
+      }
+      const { timestamps, values, stale } = s;
+      if (stale.length === 0) {
+        for (let j = 0; j < n; j++) app.append(labels, timestamps[j], values[j]);
+      } else {
+        let k = 0;
+        for (let j = 0; j < n; j++) {
+          const isStale = stale[k] === j;
+          if (isStale) k++;
+          app.append(labels, timestamps[j], values[j], isStale ? { stale: true } : undefined);
+        }
+      }
+      appended += n;
+    }
+    await edge.commit(app);
+    tally.accept(appended);
+    if (firstProblem !== undefined) {
+      const { index, series, message } = firstProblem;
+      const what = series.labels.__name__ !== undefined ? ` ${formatLabels(series.labels)}` : '';
+      throw new InvalidPushError(
+        `${badSeries} of ${decoded.series.length} series rejected (the others were stored); first: series ${index}${what}: ${message}`,
+        'already_counted',
+        { series: index },
+      );
+    }
+    return { status: 204 };
+  }
+
+  /** Elects per (cluster, replica) pair in the request; returns the pairs whose samples are dropped. */
+  private async haVerdicts(series: readonly DecodedSeries[]): Promise<Set<string> | undefined> {
+    const ha = this.deps.ha;
+    if (ha === undefined || !ha.config.enabled) return undefined;
+    const { cluster_label: cl, replica_label: rl } = ha.config;
+    const pairs = new Map<string, [string, string]>();
+    let last: Labels | undefined;
+    for (const s of series) {
+      if (s.labels === last) continue;
+      last = s.labels;
+      const c = s.labels[cl];
+      const r = s.labels[rl];
+      if (c !== undefined && r !== undefined) {
+        const k = `${c}\u0000${r}`;
+        if (!pairs.has(k)) pairs.set(k, [c, r]);
+      }
+    }
+    const dropped = new Set<string>();
+    for (const [k, [c, r]] of pairs) if (!(await ha.elector.accept(c, r))) dropped.add(k);
+    return dropped;
+  }
+
+  private withoutReplica(labels: Labels, replicaLabel: string): Labels {
+    let out = this.stripped.get(labels);
+    if (out === undefined) {
+      const copy: Record<string, string> = {};
+      for (const k in labels) if (k !== replicaLabel) copy[k] = labels[k];
+      out = Object.freeze(copy);
+      if (Object.isFrozen(labels)) this.stripped.set(labels, out); // only cached (shared) label sets repeat
+    }
+    return out;
+  }
+}
+
+function checkContentType(header: string | undefined): void {
+  if (header === undefined || header === '') return; // 1.0 senders may omit it
+  const [type, ...params] = header.split(';').map((p) => p.trim());
+  if (type.toLowerCase() !== 'application/x-protobuf') {
+    throw new UnsupportedMediaTypeError(`unsupported Content-Type "${header}"; expected application/x-protobuf`);
+  }
+  for (const p of params) {
+    const [k, v] = p.split('=').map((x) => x.trim());
+    if (k.toLowerCase() === 'proto' && v !== 'prometheus.WriteRequest') {
+      // remote_write 2.0 (io.prometheus.write.v2.Request): 415 tells the sender to fall back to 1.0.
+      throw new UnsupportedMediaTypeError(`unsupported remote write protobuf message "${v}"; this receiver speaks prometheus.WriteRequest (1.0)`);
+    }
+  }
+}

@@ -1,0 +1,148 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { WriteRequestDecodeError } from './errors.js';
+import { encodeWriteRequest, pbLabels, withStaleNaN } from './testdata/prompb.js';
+import { WriteRequestReader } from './write-request-reader.js';
+
+describe('WriteRequestReader', () => {
+  it('decodes labels, samples and timestamps exactly as protobufjs encoded them', () => {
+    const buf = encodeWriteRequest({
+      timeseries: [
+        {
+          labels: pbLabels({ __name__: 'up', job: 'node', instance: 'h:9100' }),
+          samples: [
+            { value: 1, timestamp: 1_700_000_000_000 },
+            { value: -2.5e300, timestamp: 1_700_000_015_000 },
+            { value: Number.POSITIVE_INFINITY, timestamp: 2 ** 53 - 1 },
+            { value: Number.NEGATIVE_INFINITY, timestamp: -1_000 },
+            { value: Number.NaN, timestamp: 0 },
+          ],
+        },
+        { labels: pbLabels({ __name__: 'temp_celsius', room: 'café ☕' }), samples: [{ value: 21.5, timestamp: 5 }] },
+      ],
+    });
+    const out = new WriteRequestReader().read(buf);
+    expect(out.samples).toBe(6);
+    expect(out.series).toHaveLength(2);
+    const [a, b] = out.series;
+    expect(a.labels).toEqual({ __name__: 'up', job: 'node', instance: 'h:9100' });
+    expect(a.timestamps).toEqual([1_700_000_000_000, 1_700_000_015_000, 2 ** 53 - 1, -1_000, 0]);
+    expect(a.values.slice(0, 4)).toEqual([1, -2.5e300, Infinity, -Infinity]);
+    expect(Number.isNaN(a.values[4])).toBe(true);
+    expect(a.stale).toEqual([]);
+    expect(a.invalid).toBeUndefined();
+    expect(b.labels).toEqual({ __name__: 'temp_celsius', room: 'café ☕' });
+  });
+
+  it('marks a sample carrying the staleness NaN bit pattern as stale, and an ordinary NaN as not', () => {
+    const buf = withStaleNaN(
+      encodeWriteRequest({
+        timeseries: [
+          {
+            labels: pbLabels({ __name__: 'x' }),
+            samples: [
+              { value: 7.25, timestamp: 1 },
+              { value: 123.456, timestamp: 2 },
+              { value: Number.NaN, timestamp: 3 },
+            ],
+          },
+        ],
+      }),
+      123.456,
+    );
+    const [s] = new WriteRequestReader().read(buf).series;
+    expect(s.stale).toEqual([1]);
+    expect(s.values[0]).toBe(7.25);
+  });
+
+  it('counts exemplars, histograms and metadata and ignores them', () => {
+    const buf = encodeWriteRequest({
+      timeseries: [
+        {
+          labels: pbLabels({ __name__: 'req_total' }),
+          samples: [{ value: 3, timestamp: 10 }],
+          exemplars: [{ labels: pbLabels({ trace_id: 'abc' }), value: 1, timestamp: 9 }],
+          histograms: [{ countInt: 4, sum: 2, schema: 1, timestamp: 10 }],
+        },
+      ],
+      metadata: [{ type: 1, metricFamilyName: 'req_total', help: 'Requests.', unit: '' }],
+    });
+    const out = new WriteRequestReader().read(buf);
+    expect(out).toMatchObject({ samples: 1, exemplars: 1, histograms: 1, metadata: 1 });
+    expect(out.series[0].labels).toEqual({ __name__: 'req_total' });
+  });
+
+  it.each([
+    [{ labels: [{ name: 'job', value: 'a' }, { name: '__name__', value: 'up' }] }, /not sorted: "__name__" after "job"/],
+    [{ labels: [{ name: '__name__', value: 'up' }, { name: 'a', value: '1' }, { name: 'a', value: '2' }] }, /duplicate label name "a"/],
+    [{ labels: [{ name: '', value: 'x' }, { name: '__name__', value: 'up' }] }, /empty label name/],
+    [{ labels: pbLabels({ __name__: 'up', 'bad-name': 'x' }) }, /invalid label name "bad-name"/],
+    [{ labels: pbLabels({ __name__: 'my.metric' }) }, /invalid metric name "my.metric"/],
+    [{ labels: pbLabels({ job: 'x' }) }, /no metric name/],
+    [{ labels: [] }, /no labels/],
+  ])('reports series %# as invalid with what is wrong', (ts, message) => {
+    const out = new WriteRequestReader().read(encodeWriteRequest({ timeseries: [{ ...ts, samples: [{ value: 1, timestamp: 1 }] }] }));
+    expect(out.series[0].invalid?.message).toMatch(message);
+  });
+
+  it('accepts dotted and spaced names under the utf8 scheme', () => {
+    const buf = encodeWriteRequest({
+      timeseries: [{ labels: pbLabels({ __name__: 'my.metric', 'label with space': 'v' }), samples: [{ value: 1, timestamp: 1 }] }],
+    });
+    expect(new WriteRequestReader('utf8').read(buf).series[0].invalid).toBeUndefined();
+    expect(new WriteRequestReader('legacy').read(buf).series[0].invalid).toBeDefined();
+  });
+
+  it('drops a label with an empty value, as Prometheus treats it as absent', () => {
+    const buf = encodeWriteRequest({
+      timeseries: [{ labels: pbLabels({ __name__: 'up', empty: '', job: 'j' }), samples: [{ value: 1, timestamp: 1 }] }],
+    });
+    expect(new WriteRequestReader().read(buf).series[0].labels).toEqual({ __name__: 'up', job: 'j' });
+  });
+
+  it('decodes the right labels when many series compete for a tiny cache', () => {
+    const reader = new WriteRequestReader('legacy', 2);
+    for (let round = 0; round < 3; round++) {
+      const series = Array.from({ length: 50 }, (_, i) => ({
+        labels: pbLabels({ __name__: 'm', i: String(i), round: String(round % 2) }),
+        samples: [{ value: i, timestamp: round }],
+      }));
+      const out = reader.read(encodeWriteRequest({ timeseries: series }));
+      out.series.forEach((s, i) => expect(s.labels).toEqual({ __name__: 'm', i: String(i), round: String(round % 2) }));
+    }
+  });
+
+  it('throws WriteRequestDecodeError with the offset for a truncated request', () => {
+    const buf = encodeWriteRequest({ timeseries: [{ labels: pbLabels({ __name__: 'up' }), samples: [{ value: 1, timestamp: 1 }] }] });
+    expect(() => new WriteRequestReader().read(buf.subarray(0, buf.length - 3))).toThrow(WriteRequestDecodeError);
+    expect(() => new WriteRequestReader().read(buf.subarray(0, buf.length - 3))).toThrow(/at byte \d+/);
+  });
+
+  it('never throws anything but its decode error on arbitrary bytes (fuzz)', () => {
+    const valid = encodeWriteRequest({
+      timeseries: [{ labels: pbLabels({ __name__: 'up', job: 'x' }), samples: [{ value: 1, timestamp: 1700000000000 }] }],
+    });
+    const reader = new WriteRequestReader();
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 200 }),
+          // mutations of a valid request reach deeper into the reader than random bytes
+          fc.tuple(fc.nat(valid.length - 1), fc.integer({ min: 0, max: 255 }), fc.nat(valid.length)).map(([at, byte, cut]) => {
+            const b = Buffer.from(valid);
+            b[at] = byte;
+            return b.subarray(0, cut);
+          }),
+        ),
+        (bytes) => {
+          try {
+            reader.read(Buffer.from(bytes));
+          } catch (err) {
+            if (!(err instanceof WriteRequestDecodeError)) throw err;
+          }
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+});

@@ -1,0 +1,320 @@
+import { compareStrings, isValidMetricName } from '../../schemas/labels.js';
+import { STALE_NAN_BITS_HI, STALE_NAN_BITS_LO } from '../../schemas/sample.js';
+import { WriteRequestDecodeError } from './errors.js';
+import { SeriesLabelsCache } from './series-labels-cache.js';
+import { LABEL_NAME_LEGACY_VALID, LABEL_UTF8_VALID, LabelCache } from './label-cache.js';
+
+/** How label and metric names are validated: Prometheus' classic rules, or any UTF-8 (Prometheus 3). */
+export type NameValidationScheme = 'legacy' | 'utf8';
+
+/** One TimeSeries of a WriteRequest, column-wise (the shape of schemas/sample.ts SeriesSamples). */
+export interface DecodedSeries {
+  labels: Record<string, string>;
+  timestamps: number[];
+  values: number[];
+  /** Indices of samples that carried the staleness NaN (0x7ff0000000000002). */
+  stale: number[];
+  /** Why the series' labels break the rules (what and which label); undefined when they are fine. */
+  invalid: { message: string; label?: string } | undefined;
+}
+
+export interface DecodedWriteRequest {
+  readonly series: DecodedSeries[];
+  readonly samples: number;
+  /** Accepted and ignored (Tidemark stores float samples only). */
+  readonly exemplars: number;
+  readonly histograms: number;
+  readonly metadata: number;
+}
+
+// Wire types of the protobuf encoding.
+const VARINT = 0;
+const FIXED64 = 1;
+const LEN = 2;
+const FIXED32 = 5;
+
+/**
+ * A hand-written reader for `prometheus.WriteRequest` (prompb/remote.proto, types.proto): it
+ * walks the bytes once and builds each series' labels object and sample columns directly, with
+ * no intermediate message objects (protobufjs decodes the same request ~5x slower). Label strings
+ * are interned, since a request repeats the same names and values many times.
+ *
+ * Field numbers: WriteRequest{1: timeseries, 3: metadata}; TimeSeries{1: labels, 2: samples,
+ * 3: exemplars, 4: histograms}; Label{1: name, 2: value}; Sample{1: value double, 2: timestamp
+ * int64}. Unknown fields are skipped as protobuf requires. Malformed bytes throw
+ * WriteRequestDecodeError with the byte offset; label rule violations are reported per series.
+ */
+export class WriteRequestReader {
+  private buf: Buffer = Buffer.alloc(0);
+  private pos = 0;
+  private readonly labels = new LabelCache();
+  private readonly seriesCache: SeriesLabelsCache;
+
+  constructor(
+    private readonly scheme: NameValidationScheme = 'legacy',
+    seriesCacheSlots?: number,
+  ) {
+    this.seriesCache = new SeriesLabelsCache(seriesCacheSlots);
+  }
+
+  read(buf: Buffer): DecodedWriteRequest {
+    this.buf = buf;
+    this.pos = 0;
+    const series: DecodedSeries[] = [];
+    let samples = 0;
+    let exemplars = 0;
+    let histograms = 0;
+    let metadata = 0;
+    const end = buf.length;
+    while (this.pos < end) {
+      const tag = this.varint32();
+      const field = tag >>> 3;
+      const wire = tag & 7;
+      if (field === 1 && wire === LEN) {
+        const len = this.varint32();
+        const stop = this.bounded(len, end, 'timeseries');
+        const s: DecodedSeries = { labels: {}, timestamps: [], values: [], stale: [], invalid: undefined };
+        const counts = this.timeSeries(s, stop);
+        exemplars += counts.exemplars;
+        histograms += counts.histograms;
+        samples += s.timestamps.length;
+        series.push(s);
+        this.pos = stop;
+      } else {
+        if (field === 3 && wire === LEN) metadata++;
+        this.skip(wire, end);
+      }
+    }
+    return { series, samples, exemplars, histograms, metadata };
+  }
+
+  private timeSeries(s: DecodedSeries, end: number): { exemplars: number; histograms: number } {
+    let exemplars = 0;
+    let histograms = 0;
+    let prevName = '';
+    let seenLabel = false;
+    // Senders put the labels first: look the whole label block up in the series cache.
+    const labelsStart = this.pos;
+    const labelsEnd = this.labelBlockEnd(end);
+    let cached = false;
+    if (labelsEnd > labelsStart) {
+      const hit = this.seriesCache.get(this.buf, labelsStart, labelsEnd);
+      if (hit !== undefined) {
+        s.labels = hit;
+        s.invalid = this.seriesCache.invalidOfLast();
+        this.pos = labelsEnd;
+        cached = true;
+        seenLabel = true;
+      }
+    }
+    let extended = false;
+    while (this.pos < end) {
+      const tag = this.varint32();
+      const field = tag >>> 3;
+      const wire = tag & 7;
+      if (wire !== LEN) {
+        this.skip(wire, end);
+        continue;
+      }
+      const len = this.varint32();
+      const stop = this.bounded(len, end, 'timeseries field');
+      if (field === 1) {
+        if (cached) {
+          // A label after the samples: leave the shared object alone and check everything again.
+          if (!extended) {
+            s.labels = { ...s.labels };
+            prevName = '';
+            for (const n of Object.keys(s.labels).sort(compareStrings)) prevName = n;
+          }
+          extended = true;
+        }
+        this.label(s, stop, prevName, seenLabel);
+        seenLabel = true;
+        prevName = this.lastName;
+      } else if (field === 2) {
+        this.sample(s, stop);
+      } else if (field === 3) {
+        exemplars++;
+      } else if (field === 4) {
+        histograms++;
+      }
+      this.pos = stop;
+    }
+    if (!cached || extended) {
+      if (s.invalid === undefined) {
+        const name = s.labels.__name__;
+        if (name === undefined) {
+          s.invalid = { message: seenLabel ? 'series has no metric name (__name__)' : 'series has no labels', label: '__name__' };
+        } else if (this.scheme === 'legacy' && !isValidMetricName(name)) {
+          s.invalid = { message: `invalid metric name ${JSON.stringify(name)}`, label: '__name__' };
+        }
+      }
+      if (!cached && labelsEnd > labelsStart) this.seriesCache.store(this.buf, labelsStart, labelsEnd, s.labels, s.invalid);
+    }
+    return { exemplars, histograms };
+  }
+
+  /** End of the run of Label fields (tag 0x0a) starting at the current position; the position is unchanged. */
+  private labelBlockEnd(end: number): number {
+    const buf = this.buf;
+    let p = this.pos;
+    while (p < end && buf[p] === 0x0a) {
+      let len = 0;
+      let shift = 0;
+      let b: number;
+      p++;
+      do {
+        b = buf[p++];
+        len |= (b & 0x7f) << shift;
+        shift += 7;
+      } while (b >= 0x80 && shift < 35);
+      if (b >= 0x80 || b === undefined || len < 0 || p + len > end) return this.pos; // let the slow path report it
+      p += len;
+    }
+    return p;
+  }
+
+  private lastName = '';
+
+  private label(s: DecodedSeries, stop: number, prevName: string, seenLabel: boolean): void {
+    const cache = this.labels;
+    const slot = cache.lookup(this.buf, this.pos, stop);
+    const name = slot >= 0 ? cache.names[slot] : cache.name;
+    const value = slot >= 0 ? cache.values[slot] : cache.value;
+    if (s.invalid === undefined) {
+      const problem = this.checkLabel(name, prevName, seenLabel, slot >= 0 ? cache.flags[slot] : cache.flagsUncached);
+      if (problem !== undefined) s.invalid = problem;
+    }
+    this.lastName = name;
+    if (value !== '') s.labels[name] = value; // an empty value is the same as no label
+  }
+
+  private checkLabel(
+    name: string,
+    prevName: string,
+    seenOne: boolean,
+    flags: number,
+  ): { message: string; label?: string } | undefined {
+    if ((flags & LABEL_UTF8_VALID) === 0) return { message: `label "${name}" is not valid UTF-8`, label: name };
+    if (name === '') return { message: 'empty label name' };
+    if (seenOne) {
+      const c = compareStrings(prevName, name);
+      if (c === 0) return { message: `duplicate label name "${name}"`, label: name };
+      if (c > 0) return { message: `labels not sorted: "${name}" after "${prevName}"`, label: name };
+    }
+    if (this.scheme === 'legacy' && (flags & LABEL_NAME_LEGACY_VALID) === 0) {
+      return { message: `invalid label name ${JSON.stringify(name)}`, label: name };
+    }
+    return undefined;
+  }
+
+  private sample(s: DecodedSeries, end: number): void {
+    const buf = this.buf;
+    let value = 0;
+    let ts = 0;
+    let stale = false;
+    while (this.pos < end) {
+      const tag = buf[this.pos++];
+      if (tag === 0x09) {
+        // field 1, fixed64: the double, checked for the staleness bit pattern before it becomes
+        // a JS number (NaN payloads are not preserved by arithmetic or by every engine path).
+        if (this.pos + 8 > end) throw new WriteRequestDecodeError('sample value truncated', this.pos);
+        value = buf.readDoubleLE(this.pos);
+        if (value !== value) {
+          stale = buf.readUInt32LE(this.pos + 4) === STALE_NAN_BITS_HI && buf.readUInt32LE(this.pos) === STALE_NAN_BITS_LO;
+        }
+        this.pos += 8;
+      } else if (tag === 0x10) {
+        ts = this.int64();
+      } else {
+        this.pos--;
+        const t = this.varint32();
+        this.skip(t & 7, end);
+      }
+    }
+    if (this.pos > end) throw new WriteRequestDecodeError('sample truncated', end);
+    if (stale) s.stale.push(s.timestamps.length);
+    s.timestamps.push(ts);
+    s.values.push(value);
+  }
+
+  private bounded(len: number, end: number, what: string): number {
+    const stop = this.pos + len;
+    if (stop > end) throw new WriteRequestDecodeError(`${what} of ${len} bytes runs past its enclosing message`, this.pos);
+    return stop;
+  }
+
+  private varint32(): number {
+    const buf = this.buf;
+    let b = buf[this.pos++];
+    if (b < 0x80) return b;
+    let r = b & 0x7f;
+    b = buf[this.pos++];
+    r |= (b & 0x7f) << 7;
+    if (b < 0x80) return r;
+    b = buf[this.pos++];
+    r |= (b & 0x7f) << 14;
+    if (b < 0x80) return r;
+    b = buf[this.pos++];
+    r |= (b & 0x7f) << 21;
+    if (b < 0x80) return r;
+    b = buf[this.pos++];
+    r += (b & 0x0f) * 2 ** 28;
+    if (b < 0x80) return r;
+    // Lengths and tags never need more than 32 bits; a longer varint is corrupt input.
+    for (let i = 0; i < 5; i++) if (buf[this.pos++] < 0x80) return r;
+    throw new WriteRequestDecodeError(b === undefined ? 'truncated varint' : 'varint too long', this.pos);
+  }
+
+  /** A two's complement int64 varint as a JS number (exact up to 2^53). */
+  private int64(): number {
+    const buf = this.buf;
+    let lo = 0;
+    let b = 0;
+    for (let shift = 0; shift < 28; shift += 7) {
+      b = buf[this.pos++];
+      lo |= (b & 0x7f) << shift;
+      if (b < 0x80) return lo;
+    }
+    b = buf[this.pos++];
+    lo = (lo | ((b & 0x0f) << 28)) >>> 0;
+    let hi = (b & 0x7f) >> 4;
+    if (b < 0x80) return hi * 4294967296 + lo;
+    for (let shift = 3; shift < 32; shift += 7) {
+      b = buf[this.pos++];
+      if (b === undefined) throw new WriteRequestDecodeError('truncated varint', this.pos);
+      hi |= (b & 0x7f) << shift;
+      if (b < 0x80) break;
+    }
+    if (b >= 0x80) throw new WriteRequestDecodeError('varint too long', this.pos);
+    if (hi & 0x80000000) {
+      // negative: -(~x + 1)
+      const nlo = (~lo >>> 0) + 1;
+      const nhi = ~hi >>> 0;
+      return -(nhi * 4294967296 + nlo);
+    }
+    return hi * 4294967296 + lo;
+  }
+
+  private skip(wire: number, end: number): void {
+    switch (wire) {
+      case VARINT:
+        while (this.buf[this.pos++] >= 0x80) if (this.pos >= end) break;
+        break;
+      case FIXED64:
+        this.pos += 8;
+        break;
+      case LEN: {
+        const len = this.varint32();
+        this.pos = this.bounded(len, end, 'field');
+        break;
+      }
+      case FIXED32:
+        this.pos += 4;
+        break;
+      default:
+        throw new WriteRequestDecodeError(`unsupported wire type ${wire}`, this.pos);
+    }
+    if (this.pos > end) throw new WriteRequestDecodeError('field runs past its enclosing message', end);
+  }
+}

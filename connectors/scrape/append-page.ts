@@ -1,0 +1,129 @@
+import { createParser, ExpositionParseError, type ExpositionFormat, type Parser } from '../exposition/index.js';
+import { canonicalLabels, type Labels } from '../../schemas/labels.js';
+import type { Appender } from '../sample-sink.js';
+import { ScrapeError } from './errors.js';
+import { relabel, type RelabelRule } from './relabel.js';
+import { labelLimitViolation, mutateSampleLabels, type LabelLimits } from './sample-labels.js';
+import type { ScrapeCache, SeriesState } from './scrape-cache.js';
+
+/** How one target's samples are labeled and bounded (from its scrape config). */
+export interface PageSettings {
+  readonly targetLabels: ReadonlyArray<readonly [string, string]>;
+  readonly honorLabels: boolean;
+  readonly honorTimestamps: boolean;
+  readonly trackTimestampsStaleness: boolean;
+  readonly metricRelabel: readonly RelabelRule[];
+  readonly limits: LabelLimits;
+  /** 0 = no limit. */
+  readonly sampleLimit: number;
+}
+
+export interface PageResult {
+  /** Samples in the page (scrape_samples_scraped). */
+  total: number;
+  /** Samples left after metric relabeling (scrape_samples_post_metric_relabeling). */
+  added: number;
+  /** Series not in the previous scrape (scrape_series_added). */
+  seriesAdded: number;
+  /** Why the page was rejected; the appender then holds a partial page to roll back. */
+  error?: ScrapeError;
+}
+
+/** The exposition format of a response, by Content-Type (Prometheus' textparse.New). */
+export function formatOf(contentType: string): ExpositionFormat {
+  return contentType.toLowerCase().trimStart().startsWith('application/openmetrics-text') ? 'openmetrics' : 'prometheus';
+}
+
+function isBlank(c: number): boolean {
+  return c === 32 || c === 9;
+}
+
+/**
+ * Parses a page and appends its samples at `defaultT`: target labels, honor_labels,
+ * honor_timestamps, metric relabeling, label limits and the sample limit, as Prometheus'
+ * scrapeLoop.append. Series are cached by their raw text, so a series seen before costs a
+ * map lookup instead of building and relabeling its labels. Staleness bookkeeping is left
+ * to the caller (`cache.endSuccess/endFailure`).
+ */
+export function appendPage(
+  text: string,
+  format: ExpositionFormat,
+  defaultT: number,
+  app: Appender,
+  cache: ScrapeCache,
+  s: PageSettings,
+  url: string,
+): PageResult {
+  const res: PageResult = { total: 0, added: 0, seriesAdded: 0 };
+  const p: Parser = createParser(text, format, { strict: false });
+  const om = format === 'openmetrics';
+  let appended = 0;
+  let limitHit = false;
+  // Line cursor, kept in step with p.line(), to cut each series' raw text out of the page.
+  let line = 0;
+  let lineEnd = -1;
+  let lineStart = 0;
+  try {
+    for (let e = p.next(); e !== undefined; e = p.next()) {
+      if (e !== 'series') continue;
+      res.total++;
+      const target = p.line();
+      while (line < target) {
+        lineStart = lineEnd + 1;
+        lineEnd = text.indexOf('\n', lineStart);
+        if (lineEnd < 0) lineEnd = text.length;
+        line++;
+      }
+      const ts = p.timestamp();
+      let raw: string;
+      if (om && p.exemplar() !== undefined) {
+        raw = `\u0000${canonicalLabels(p.labels())}`;
+      } else {
+        let i = lineEnd;
+        for (let tokens = ts === undefined ? 1 : 2; tokens > 0; tokens--) {
+          while (i > lineStart && isBlank(text.charCodeAt(i - 1))) i--;
+          while (i > lineStart && !isBlank(text.charCodeAt(i - 1))) i--;
+        }
+        raw = text.slice(lineStart, i);
+      }
+      let state: SeriesState | null | undefined = cache.lookup(raw);
+      const isNew = state === undefined;
+      if (state === undefined) {
+        let lset: Labels | undefined = mutateSampleLabels(p.labels(), s.targetLabels, s.honorLabels);
+        if (s.metricRelabel.length > 0) lset = relabel(lset, s.metricRelabel);
+        if (lset === undefined) {
+          cache.remember(raw, null, '');
+          continue;
+        }
+        if ((lset.__name__ ?? '') === '') {
+          res.error = new ScrapeError('name_missing', 'missing metric name (__name__ label)', url);
+          return res;
+        }
+        const violation = labelLimitViolation(lset, s.limits);
+        if (violation !== undefined) {
+          res.error = new ScrapeError('label_limit', violation, url);
+          return res;
+        }
+        state = cache.remember(raw, lset, canonicalLabels(lset));
+      }
+      if (state === null) continue;
+      res.added++;
+      const explicit = s.honorTimestamps && ts !== undefined;
+      const t = explicit ? ts : defaultT;
+      if (limitHit) continue;
+      if (!cache.markAppended(state, t, !explicit || s.trackTimestampsStaleness)) continue;
+      if (s.sampleLimit > 0 && ++appended > s.sampleLimit) {
+        limitHit = true;
+        continue;
+      }
+      app.append(state.labels, t, p.value());
+      if (isNew) res.seriesAdded++;
+    }
+  } catch (err) {
+    if (!(err instanceof ExpositionParseError)) throw err;
+    res.error = new ScrapeError('parse', err.message, url, { cause: err });
+    return res;
+  }
+  if (limitHit) res.error = new ScrapeError('sample_limit', 'sample limit exceeded', url);
+  return res;
+}

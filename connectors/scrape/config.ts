@@ -1,0 +1,196 @@
+import { z } from 'zod';
+import { DurationError, parseDuration } from '../../schemas/duration.js';
+import { checkHttpClientConfig, httpClientFields, type HttpClientConfig } from './http-client-config.js';
+import { relabelConfigSchema, type RelabelConfig } from './relabel-config.js';
+
+/** A Prometheus duration string in YAML, milliseconds in the parsed config. */
+const duration = z.string().transform((text, ctx) => {
+  try {
+    return parseDuration(text);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: err instanceof DurationError ? err.message : String(err) });
+    return z.NEVER;
+  }
+});
+
+const BASE2_UNITS: Record<string, number> = { B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3, TB: 1024 ** 4, PB: 1024 ** 5, EB: 1024 ** 6 };
+
+/**
+ * Bytes of a Prometheus `units.Base2Bytes` string (`10MB` = 10 MiB, `512KiB`, `1GB512MB`), or a
+ * plain number of bytes. 0 means no limit. Throws an Error with Prometheus-like wording.
+ */
+export function parseBase2Bytes(input: string | number): number {
+  if (typeof input === 'number') return input;
+  const re = /(\d+(?:\.\d+)?)([KMGTPE]?)(i?)B/gy;
+  let total = 0;
+  let pos = 0;
+  const s = input.trim();
+  if (s === '0' || s === '') return 0;
+  for (let m = re.exec(s); m !== null; m = re.exec(s)) {
+    total += Number(m[1]) * BASE2_UNITS[`${m[2]}B`];
+    pos = re.lastIndex;
+  }
+  if (pos !== s.length || pos === 0) throw new Error(`units: invalid Base2Bytes ${JSON.stringify(input)}`);
+  return Math.floor(total);
+}
+
+const byteSize = z.union([z.number().int().min(0), z.string()]).transform((v, ctx) => {
+  try {
+    return parseBase2Bytes(v);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});
+
+const LABEL_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+const labelSet = z.record(z.string().regex(LABEL_NAME_RE, 'not a valid label name'), z.string());
+
+export const staticConfigSchema = z
+  .object({
+    targets: z
+      .array(z.string().refine((t) => !t.includes('/'), { error: (i) => `${JSON.stringify(i.input)} is not a valid hostname` }))
+      .default([]),
+    labels: labelSet.default({}),
+  })
+  .strict();
+
+// Prometheus' patFileSDName: a glob only in the last path element, JSON or YAML by extension.
+const FILE_SD_NAME_RE = /^[^*]*(\*[^/]*)?\.(json|yml|yaml|JSON|YML|YAML)$/;
+
+export const fileSdConfigSchema = z
+  .object({
+    files: z
+      .array(z.string().refine((f) => FILE_SD_NAME_RE.test(f), { error: (i) => `path name ${JSON.stringify(i.input)} is not valid for file discovery` }))
+      .min(1, 'file service discovery config must contain at least one path name'),
+    refresh_interval: duration.default(5 * 60_000),
+  })
+  .strict();
+
+export const httpSdConfigSchema = z
+  .object({
+    url: z.string().regex(/^https?:\/\/[^/]/, 'URL scheme must be \'http\' or \'https\''),
+    refresh_interval: duration.default(60_000),
+    ...httpClientFields,
+  })
+  .strict()
+  .superRefine((c, ctx) => checkHttpClientConfig(c, ctx));
+
+const limit = z.number().int().min(0).optional();
+
+/**
+ * One entry of `scrape_configs`, exactly as in prometheus.yml. `scrape_interval`,
+ * `scrape_timeout` and the limits stay undefined when not written: they inherit from `global`
+ * in `resolveScrapeConfig` (Prometheus' ScrapeConfig.Validate). Durations are milliseconds.
+ */
+export const scrapeConfigSchema = z
+  .object({
+    job_name: z.string().min(1, 'job_name is empty'),
+    honor_labels: z.boolean().default(false),
+    honor_timestamps: z.boolean().default(true),
+    track_timestamps_staleness: z.boolean().default(false),
+    params: z.record(z.string(), z.array(z.string())).default({}),
+    scrape_interval: duration.optional(),
+    scrape_timeout: duration.optional(),
+    metrics_path: z.string().default('/metrics'),
+    scheme: z.enum(['http', 'https']).default('http'),
+    body_size_limit: byteSize.optional(),
+    sample_limit: limit,
+    target_limit: limit,
+    label_limit: limit,
+    label_name_length_limit: limit,
+    label_value_length_limit: limit,
+    static_configs: z.array(staticConfigSchema).default([]),
+    file_sd_configs: z.array(fileSdConfigSchema).default([]),
+    http_sd_configs: z.array(httpSdConfigSchema).default([]),
+    relabel_configs: z.array(relabelConfigSchema).default([]),
+    metric_relabel_configs: z.array(relabelConfigSchema).default([]),
+    ...httpClientFields,
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    checkHttpClientConfig(c, ctx);
+    if (c.scrape_interval === 0) ctx.addIssue({ code: 'custom', path: ['scrape_interval'], message: 'scrape interval cannot be 0' });
+    if (c.scrape_interval !== undefined && c.scrape_timeout !== undefined && c.scrape_timeout > c.scrape_interval) {
+      ctx.addIssue({ code: 'custom', path: ['scrape_timeout'], message: `scrape timeout greater than scrape interval for scrape config with job name ${JSON.stringify(c.job_name)}` });
+    }
+  });
+
+export type ScrapeConfig = z.output<typeof scrapeConfigSchema>;
+export type ScrapeConfigInput = z.input<typeof scrapeConfigSchema>;
+export type StaticConfig = z.output<typeof staticConfigSchema>;
+export type FileSdConfig = z.output<typeof fileSdConfigSchema>;
+export type HttpSdConfig = z.output<typeof httpSdConfigSchema>;
+export type { HttpClientConfig, RelabelConfig };
+
+/** What a scrape config inherits from `global` (the root schema's parsed `global` satisfies it). */
+export interface ScrapeGlobalConfig {
+  /** Milliseconds (default 1m). */
+  readonly scrape_interval?: number;
+  /** Milliseconds (default 10s). */
+  readonly scrape_timeout?: number;
+  readonly body_size_limit?: string | number;
+  readonly sample_limit?: number;
+  readonly target_limit?: number;
+  readonly label_limit?: number;
+  readonly label_name_length_limit?: number;
+  readonly label_value_length_limit?: number;
+}
+
+/** A scrape config with everything inherited filled in: what the scrape manager runs on. */
+export interface ResolvedScrapeConfig extends Omit<ScrapeConfig, 'scrape_interval' | 'scrape_timeout' | 'body_size_limit' | 'sample_limit' | 'target_limit' | 'label_limit' | 'label_name_length_limit' | 'label_value_length_limit'> {
+  readonly scrape_interval: number;
+  readonly scrape_timeout: number;
+  /** 0 = no limit, for every limit below. */
+  readonly body_size_limit: number;
+  readonly sample_limit: number;
+  readonly target_limit: number;
+  readonly label_limit: number;
+  readonly label_name_length_limit: number;
+  readonly label_value_length_limit: number;
+}
+
+export interface ScrapeConfigIssue {
+  /** Path inside the scrape config, e.g. ['scrape_timeout']. */
+  readonly path: PropertyKey[];
+  readonly message: string;
+}
+
+/** The checks that need `global`: an explicit timeout longer than the inherited interval. */
+export function checkScrapeConfig(sc: ScrapeConfig, global: ScrapeGlobalConfig = {}): ScrapeConfigIssue[] {
+  const interval = sc.scrape_interval ?? global.scrape_interval ?? 60_000;
+  if (sc.scrape_timeout !== undefined && sc.scrape_timeout > interval) {
+    return [{ path: ['scrape_timeout'], message: `scrape timeout greater than scrape interval for scrape config with job name ${JSON.stringify(sc.job_name)}` }];
+  }
+  return [];
+}
+
+/**
+ * Fills in what Prometheus inherits: the interval from global; the timeout from global, capped at
+ * the interval when inherited; limits from global when the job has none. Throws on what
+ * `checkScrapeConfig` reports.
+ */
+export function resolveScrapeConfig(sc: ScrapeConfig, global: ScrapeGlobalConfig = {}): ResolvedScrapeConfig {
+  const issues = checkScrapeConfig(sc, global);
+  if (issues.length > 0) throw new Error(issues[0].message);
+  const interval = sc.scrape_interval ?? global.scrape_interval ?? 60_000;
+  const globalTimeout = global.scrape_timeout ?? 10_000;
+  const timeout = sc.scrape_timeout ?? (globalTimeout > interval ? interval : globalTimeout);
+  return {
+    ...sc,
+    scrape_interval: interval,
+    scrape_timeout: timeout,
+    body_size_limit: sc.body_size_limit ?? (global.body_size_limit === undefined ? 0 : parseBase2Bytes(global.body_size_limit)),
+    sample_limit: sc.sample_limit ?? global.sample_limit ?? 0,
+    target_limit: sc.target_limit ?? global.target_limit ?? 0,
+    label_limit: sc.label_limit ?? global.label_limit ?? 0,
+    label_name_length_limit: sc.label_name_length_limit ?? global.label_name_length_limit ?? 0,
+    label_value_length_limit: sc.label_value_length_limit ?? global.label_value_length_limit ?? 0,
+  };
+}
+
+/** `scrape_configs` plus `global`, as the scrape manager's `applyConfig` takes them. */
+export interface ScrapeManagerConfig {
+  readonly global?: ScrapeGlobalConfig;
+  readonly scrape_configs: readonly ScrapeConfig[];
+}

@@ -1,0 +1,168 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Registry } from 'prom-client';
+import SnappyJS from 'snappyjs';
+import { PushEdge, SampleTally } from '../../connectors/http-edge/index.js';
+import { BusSampleSink } from '../../connectors/publish/index.js';
+import { RemoteWriteHandler, WriteRequestReader } from '../../connectors/remote-write/index.js';
+import { encodeWriteRequest, pbLabels, WriteRequestType } from '../../connectors/remote-write/testdata/prompb.js';
+import type { Bus, ProduceRecord, ProducedRecord } from '../../pipeline/bus/bus.js';
+import { freePort } from '../harness/services.js';
+import type { Benchmark, BenchResult } from './bench-result.js';
+
+const SERIES_PER_REQUEST = 2_000;
+const SHARDS = 10; // 20,000 distinct series, each sent once per "scrape interval"
+const ROUNDS = 6;
+const MODES = ['idle', 'user', 'system', 'iowait', 'irq', 'softirq', 'steal', 'nice'];
+
+/** Requests shaped like a Prometheus remote_write queue: 2,000 node_exporter-like series each, re-sent every interval. */
+function requests(): Buffer[] {
+  const out: Buffer[] = [];
+  const t0 = Date.now() - ROUNDS * 15_000;
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let shard = 0; shard < SHARDS; shard++) {
+      const timeseries = [];
+      for (let i = 0; i < SERIES_PER_REQUEST; i++) {
+        const n = shard * SERIES_PER_REQUEST + i;
+        timeseries.push({
+          labels: pbLabels({
+            __name__: 'node_cpu_seconds_total',
+            job: 'node',
+            instance: `host-${Math.floor(n / 64)}:9100`,
+            cpu: String(Math.floor(n / 8) % 8),
+            mode: MODES[n % 8],
+            cluster: 'eu-1',
+          }),
+          samples: [{ value: n * 0.25 + round * 15, timestamp: t0 + round * 15_000 }],
+        });
+      }
+      out.push(Buffer.from(SnappyJS.compress(encodeWriteRequest({ timeseries }))));
+    }
+  }
+  return out;
+}
+
+/** A bus that acknowledges at once: isolates the receiver's own CPU (decode, validate, group, Avro-encode). */
+class AckingBus {
+  records = 0;
+  async produce(_topic: string, records: readonly ProduceRecord[]): Promise<ProducedRecord[]> {
+    this.records += records.length;
+    return records.map((r) => ({ partition: r.partition, offset: 0 }));
+  }
+}
+
+function cpuSeconds(since: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(since);
+  return (d.user + d.system) / 1e6;
+}
+
+async function tidemark(bodies: Buffer[], passes: number): Promise<number> {
+  const registry = new Registry();
+  const edge = new PushEdge({ connector: 'remote_write', registry });
+  const sink = new BusSampleSink({ bus: new AckingBus() as unknown as Bus, topic: 'samples', partitions: 8, source: 'bench' });
+  const handler = new RemoteWriteHandler({ edge, sink, reader: new WriteRequestReader() });
+  const req = { headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' } } as unknown as IncomingMessage;
+  const url = new URL('http://localhost/api/v1/write');
+  const run = async () => {
+    for (const body of bodies) await handler.handle({ req, url, body, tally: new SampleTally(edge.metrics) });
+  };
+  await run(); // warm-up: JIT and the label caches, as on a receiver that has been running
+  const start = process.cpuUsage();
+  for (let p = 0; p < passes; p++) await run();
+  return (bodies.length * passes * SERIES_PER_REQUEST) / cpuSeconds(start);
+}
+
+function decodeOnly(bodies: Buffer[], decode: (raw: Buffer) => unknown): number {
+  for (const b of bodies) decode(Buffer.from(SnappyJS.uncompress(b)));
+  const start = process.cpuUsage();
+  for (const b of bodies) decode(Buffer.from(SnappyJS.uncompress(b)));
+  return (bodies.length * SERIES_PER_REQUEST) / cpuSeconds(start);
+}
+
+async function procCpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in USER_HZ (100 on Linux)
+}
+
+async function victoriaMetrics(bodies: Buffer[], passes: number): Promise<number | string> {
+  const dir = await mkdtemp(join(tmpdir(), 'tidemark-bench-vm-'));
+  const port = await freePort();
+  const child = spawn('/usr/bin/victoria-metrics', [`-httpListenAddr=127.0.0.1:${port}`, `-storageDataPath=${dir}`, '-loggerLevel=ERROR'], {
+    stdio: 'ignore',
+  });
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    for (let i = 0; ; i++) {
+      if (i > 100) return 'VictoriaMetrics did not start';
+      try {
+        if ((await fetch(`${base}/health`)).ok) break;
+      } catch {
+        /* not listening yet */
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const post = (body: Buffer) =>
+      fetch(`${base}/api/v1/write`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' },
+        body,
+      }).then(async (r) => {
+        if (r.status !== 204) throw new Error(`VictoriaMetrics answered ${r.status}: ${await r.text()}`);
+      });
+    for (const b of bodies) await post(b); // warm-up: registers the series, as the Tidemark warm-up does
+    const pid = child.pid as number;
+    const before = await procCpuSeconds(pid);
+    for (let p = 0; p < passes; p++) for (const b of bodies) await post(b);
+    // VictoriaMetrics ingests asynchronously: let it finish the pending rows before reading its CPU.
+    await new Promise((r) => setTimeout(r, 1_500));
+    const cpu = (await procCpuSeconds(pid)) - before;
+    return (bodies.length * passes * SERIES_PER_REQUEST) / cpu;
+  } finally {
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export const remoteWriteBenchmark: Benchmark = {
+  area: 'remote-write',
+  async run() {
+    const bodies = requests();
+    const shape = `${bodies.length} requests x ${SERIES_PER_REQUEST} series x 1 sample`;
+    const rows: BenchResult[] = [];
+    const passes = 3;
+    rows.push({
+      name: `remote_write receive (snappy, decode, validate, BusSampleSink encode; bus acks at once), ${shape}`,
+      subject: 'tidemark',
+      value: await tidemark(bodies, passes),
+      unit: 'samples/CPU-s',
+      goal: '>= VictoriaMetrics',
+    });
+    const vm = await victoriaMetrics(bodies, passes);
+    rows.push({
+      name: `remote_write /api/v1/write (its whole ingest, storage included), ${shape}`,
+      subject: 'victoria-metrics',
+      value: typeof vm === 'number' ? vm : Number.NaN,
+      unit: 'samples/CPU-s',
+      note: typeof vm === 'number' ? '/proc/<pid>/stat utime+stime' : vm,
+    });
+    const reader = new WriteRequestReader();
+    rows.push({
+      name: `remote_write snappy + WriteRequest decode only, ${shape}`,
+      subject: 'tidemark (hand-written reader)',
+      value: decodeOnly(bodies, (raw) => reader.read(raw)),
+      unit: 'samples/CPU-s',
+    });
+    rows.push({
+      name: `remote_write snappy + WriteRequest decode only, ${shape}`,
+      subject: 'protobufjs 8.8.1',
+      value: decodeOnly(bodies, (raw) => WriteRequestType.decode(raw)),
+      unit: 'samples/CPU-s',
+    });
+    return rows;
+  },
+};
