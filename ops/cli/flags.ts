@@ -9,6 +9,8 @@ export interface CommonFlags {
   readonly redis?: string;
   readonly nats?: string;
   readonly logLevel: string;
+  /** ingest: this replica's share of the scrape targets, `i/n`. */
+  readonly shard?: string;
 }
 
 export const COMMON_FLAG_HELP = `Common flags:
@@ -18,7 +20,8 @@ export const COMMON_FLAG_HELP = `Common flags:
   --kafka BROKERS      comma-separated Kafka brokers: use Kafka instead of the embedded bus
   --redis URL          Redis for shared state (redis://host:port)
   --nats URL           NATS server(s), comma-separated
-  --log.level LEVEL    trace, debug, info, warn, error (default info)`;
+  --log.level LEVEL    trace, debug, info, warn, error (default info)
+  --shard I/N          ingest: scrape only this replica's share of the targets (0-based I of N replicas)`;
 
 const COMMON_OPTIONS = {
   config: { type: 'string' },
@@ -28,6 +31,7 @@ const COMMON_OPTIONS = {
   redis: { type: 'string' },
   nats: { type: 'string' },
   'log.level': { type: 'string', default: 'info' },
+  shard: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -70,6 +74,7 @@ export function parseFlags(args: string[], extra: ExtraOptions = {}): ParsedFlag
       redis: v.redis as string | undefined,
       nats: v.nats as string | undefined,
       logLevel: level,
+      shard: v.shard as string | undefined,
     },
     extra: v,
     positionals: parsed.positionals,

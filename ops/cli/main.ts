@@ -14,6 +14,7 @@ import { COMMON_FLAG_HELP, UsageError, parseFlags } from './flags.js';
 import { runRoleUntilSignalled, type RoleDefinition } from './run-role.js';
 import { parseStartPosition, tailTopic } from './tail.js';
 import { upRole } from './up.js';
+import { ingestRole } from './ingest.js';
 import { ConfigError, formatProblem } from '../config/index.js';
 
 const ROLES: Readonly<Record<string, string>> = {
@@ -31,7 +32,7 @@ const ROLES: Readonly<Record<string, string>> = {
 };
 
 /** Long-running roles available in this build. */
-const RUNNABLE: Readonly<Record<string, RoleDefinition>> = { up: upRole };
+const RUNNABLE: Readonly<Record<string, RoleDefinition>> = { up: upRole, ingest: ingestRole };
 
 function usage(): string {
   const width = Math.max(...Object.keys(ROLES).map((r) => r.length));

@@ -1,5 +1,6 @@
 import type { RoleDefinition } from './run-role.js';
 import { BusService } from './bus-service.js';
+import { ingestServices } from './ingest.js';
 
 /**
  * `tidemark up`: every role in one process on the embedded bus (or Kafka with --kafka), for a
@@ -9,6 +10,6 @@ export const upRole: RoleDefinition = {
   name: 'up',
   async build(ctx) {
     const bus = new BusService(ctx.config, ctx.flags.data, ctx.log);
-    return [bus];
+    return [bus, ...ingestServices(ctx, bus)];
   },
 };

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { DurationError, parseDuration } from '../../schemas/duration.js';
 import { embeddedBusConfigSchema } from '../../pipeline/bus/embedded/config.js';
 import { checkScrapeConfig, scrapeConfigSchema } from '../../connectors/scrape/index.js';
+import { remoteWriteConfigSchema } from '../../connectors/remote-write/index.js';
+import { influxConfigSchema } from '../../connectors/influx/index.js';
 
 /** A Prometheus duration string in YAML, milliseconds in the parsed config. */
 export const duration = z.string().transform((text, ctx) => {
@@ -94,6 +96,14 @@ const alertingSchema = z
     }
   });
 
+/** Tidemark's push endpoints (the `ingest` role and `up`). */
+const ingestSchema = z
+  .object({
+    remote_write: remoteWriteConfigSchema.prefault({}),
+    influx: influxConfigSchema.prefault({}),
+  })
+  .strict();
+
 /**
  * `tidemark.yml`: a superset of `prometheus.yml`. `global`, `scrape_configs`, `rule_files` and
  * `alerting` mean what they mean there (each component validates its own section further when it
@@ -115,6 +125,7 @@ export const tidemarkConfigSchema = z
     otlp: z.unknown().optional(),
     runtime: z.unknown().optional(),
     bus: busSchema.prefault({}),
+    ingest: ingestSchema.prefault({}),
     redis: z.object({ url: z.string().regex(/^rediss?:\/\//, 'expected redis://host:port') }).strict().optional(),
     nats: z
       .object({ servers: z.array(z.string()).min(1) })

@@ -5,6 +5,7 @@ import type { EvalContext } from './eval-context.js';
 import { kahanSumInc } from './kahan.js';
 import { labelsKey } from './label-keys.js';
 import { limitRatioKeeps } from './limit-ratio.js';
+import { checkCounterName, WINDOW_FUNCTIONS } from './functions/rate.js';
 import { formatFloatF, quantile } from './quantile.js';
 import type { Sample, Value, Vector } from './types.js';
 
@@ -30,13 +31,17 @@ interface GroupingCache {
   readonly byKey: Map<string, GroupInfo>;
 }
 
-/** The group of a series, cached per query and node (series label objects repeat every step). */
-function groupingOf(e: AggregateExpr, l: Labels, ctx: EvalContext): GroupInfo {
+function groupingCache(e: AggregateExpr, ctx: EvalContext): GroupingCache {
   let gc = ctx.nodeCache.get(e) as GroupingCache | undefined;
   if (!gc) {
     gc = { bySeries: new Map(), byKey: new Map() };
     ctx.nodeCache.set(e, gc);
   }
+  return gc;
+}
+
+/** The group of a series, cached per query and node (series label objects repeat every step). */
+function groupingOf(e: AggregateExpr, l: Labels, gc: GroupingCache): GroupInfo {
   let g = gc.bySeries.get(l);
   if (g === undefined) {
     const o: Record<string, string> = {};
@@ -66,6 +71,8 @@ export function evalAggregate(e: AggregateExpr, t: number, ctx: EvalContext): Va
     if (p.kind === 'scalar') param = p.v;
     else if (p.kind === 'string') label = p.v;
   }
+  const fused = fusedRangeAggregate(e, t, ctx);
+  if (fused) return fused;
   const inV = ctx.eval(e.expr, t);
   const input: Vector = inV.kind === 'vector' ? inV.v : [];
   const op = e.op;
@@ -93,9 +100,10 @@ export function evalAggregate(e: AggregateExpr, t: number, ctx: EvalContext): Va
     return { kind: 'vector', v: countValues(e, input, label, t, ctx) };
   }
   const groups = new Map<GroupInfo, Group>();
+  const gc = groupingCache(e, ctx);
   for (let i = 0; i < input.length; i++) {
     const s = input[i];
-    const g = groupingOf(e, s.metric, ctx);
+    const g = groupingOf(e, s.metric, gc);
     let grp = groups.get(g);
     const f = s.f;
     if (grp === undefined) {
@@ -144,6 +152,69 @@ export function evalAggregate(e: AggregateExpr, t: number, ctx: EvalContext): Va
   return { kind: 'vector', v: out };
 }
 
+const FUSABLE = new Set(['sum', 'avg', 'count', 'group', 'min', 'max']);
+
+/**
+ * `sum by (...) (rate(x[5m]))` and kin: the per-window values go straight into the groups,
+ * without materializing one sample per series per step (the hot path of dashboards).
+ */
+function fusedRangeAggregate(e: AggregateExpr, t: number, ctx: EvalContext): Value | null {
+  if (!FUSABLE.has(e.op) || (!e.without && e.grouping.includes('__name__'))) return null;
+  let inner = e.expr;
+  while (inner.type === 'paren') inner = inner.expr;
+  if (inner.type !== 'call' || inner.args.length !== 1) return null;
+  const wf = WINDOW_FUNCTIONS[inner.func];
+  const arg = inner.args[0];
+  if (!wf || arg.type !== 'matrix_selector' || arg.modifier !== null) return null;
+  const m = ctx.eval(arg, t);
+  if (m.kind !== 'matrix') return null;
+  const start = m.refTime - m.range;
+  const end = m.refTime;
+  const gc = groupingCache(e, ctx);
+  const groups = new Map<GroupInfo, Group>();
+  const op = e.op;
+  let lastChecked: string | undefined = '\0';
+  for (const w of m.v) {
+    if (w.hi - w.lo < wf.min) continue;
+    if (wf.counter && w.metric.__name__ !== lastChecked) {
+      lastChecked = w.metric.__name__;
+      checkCounterName(w, inner, ctx);
+    }
+    const f = wf.f(w, start, end);
+    const g = groupingOf(e, w.metric, gc);
+    const grp = groups.get(g);
+    if (grp === undefined) {
+      groups.set(g, { labels: g.labels, count: 1, value: op === 'group' ? 1 : f, c: 0, mean: f, incremental: false, values: null, heap: null });
+      continue;
+    }
+    grp.count++;
+    switch (op) {
+      case 'sum':
+        kahanSumInc(f, grp.value, grp.c, tmp);
+        grp.value = tmp.s;
+        grp.c = tmp.c;
+        break;
+      case 'avg': avgInc(grp, f); break;
+      case 'max': if (grp.value < f || Number.isNaN(grp.value)) grp.value = f; break;
+      case 'min': if (grp.value > f || Number.isNaN(grp.value)) grp.value = f; break;
+      default: break;
+    }
+  }
+  const out: Vector = [];
+  for (const g of groups.values()) {
+    let v: number;
+    switch (op) {
+      case 'sum': v = g.value + g.c; break;
+      case 'avg': v = g.incremental ? g.mean + g.c : (g.value + g.c) / g.count; break;
+      case 'count': v = g.count; break;
+      case 'group': v = 1; break;
+      default: v = g.value;
+    }
+    out.push({ metric: g.labels, f: v, t, dropName: false });
+  }
+  return { kind: 'vector', v: out };
+}
+
 function avgInc(g: Group, f: number): void {
   if (!g.incremental) {
     kahanSumInc(f, g.value, g.c, tmp);
@@ -168,8 +239,9 @@ function avgInc(g: Group, f: number): void {
 
 function countValues(e: AggregateExpr, input: Vector, label: string, t: number, ctx: EvalContext): Vector {
   const groups = new Map<string, { labels: Labels; n: number }>();
+  const gc = groupingCache(e, ctx);
   for (const s of input) {
-    const base = groupingOf(e, s.metric, ctx).labels;
+    const base = groupingOf(e, s.metric, gc).labels;
     const labels = { ...base, [label]: formatFloatF(s.f) };
     const k = labelsKey(labels);
     const g = groups.get(k);
@@ -208,8 +280,9 @@ const bottomLess = (a: Sample, b: Sample) => (Number.isNaN(a.f) && !Number.isNaN
 function kAggregate(e: AggregateExpr, input: Vector, k: number, ctx: EvalContext): Vector {
   const groups = new Map<GroupInfo, Sample[]>();
   const less = e.op === 'topk' ? topLess : bottomLess;
+  const gc = groupingCache(e, ctx);
   for (const s of input) {
-    const key = groupingOf(e, s.metric, ctx);
+    const key = groupingOf(e, s.metric, gc);
     let h = groups.get(key);
     if (!h) {
       h = [];

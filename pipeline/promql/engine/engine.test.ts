@@ -62,3 +62,31 @@ describe('Engine', () => {
     await expect(new Engine().rangeQuery(store(), 'req_total[1m]', 0, 60_000, 15_000)).rejects.toThrow('invalid expression type "range vector" for range query, must be Scalar or instant Vector');
   });
 });
+
+describe('fused range aggregation', () => {
+  it('gives the same answers as aggregating materialized samples', async () => {
+    const s = new MemoryQueryable();
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let h = 0; h < 12; h++) {
+      for (const mode of ['a', 'b', 'c']) {
+        let v = rnd() * 100;
+        for (let i = 0; i < 80; i++) {
+          v = rnd() < 0.05 ? rnd() * 10 : v + rnd() * 5;
+          if (rnd() < 0.1) continue;
+          s.append({ __name__: 'c_total', host: `h${h}`, mode }, i * 15_000, v);
+        }
+      }
+    }
+    const e = new Engine();
+    for (const op of ['sum', 'avg', 'count', 'min', 'max', 'group']) {
+      for (const fn of ['rate', 'increase', 'delta']) {
+        for (const grouping of ['by (mode)', 'without (host)', '']) {
+          const fused = await e.rangeQuery(s, `${op} ${grouping} (${fn}(c_total[2m]))`, 0, 1_200_000, 30_000);
+          const plain = await e.rangeQuery(s, `${op} ${grouping} (${fn}(c_total[2m]) * 1)`, 0, 1_200_000, 30_000);
+          expect(fused.value, `${op} ${grouping} ${fn}`).toEqual(plain.value);
+        }
+      }
+    }
+  });
+});

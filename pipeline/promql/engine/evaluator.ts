@@ -27,6 +27,7 @@ export function evaluate(e: Expr, t: number, ctx: EvalContext): Value {
       return { kind: 'vector', v: out };
     }
     case 'vector_selector': {
+      if (e.smoothed) return selectSmoothed(e, t, ctx);
       if (e.at) return cachedInvariant(e, ctx, () => selectInstant(e, t, ctx));
       return selectInstant(e, t, ctx);
     }
@@ -95,10 +96,40 @@ function selectInstant(e: VectorSelector, t: number, ctx: EvalContext): Value {
   return { kind: 'vector', v: out };
 }
 
+/** `smoothed` instant selection: linear interpolation between the samples around the time. */
+function selectSmoothed(e: VectorSelector, t: number, ctx: EvalContext): Value {
+  const series = ctx.selections.get(e) ?? [];
+  const ref = (atTime(e.at, ctx) ?? t) - durationMs(e.offset, ctx);
+  const out: Vector = [];
+  for (const s of series) {
+    const rts = s.rts;
+    const idx = upperBound(rts, ref) - 1;
+    if (idx < 0 || rts[idx] <= ref - ctx.lookback) continue;
+    let v = s.rvs[idx];
+    if (rts[idx] !== ref && idx + 1 < rts.length && rts[idx + 1] <= ref + ctx.lookback) {
+      const t0 = rts[idx];
+      const t1 = rts[idx + 1];
+      v = v + ((s.rvs[idx + 1] - v) * (ref - t0)) / (t1 - t0);
+    }
+    out.push({ metric: s.labels, f: v, t: ref, dropName: false });
+  }
+  ctx.addSamples(out.length);
+  return { kind: 'vector', v: out };
+}
+
+interface PooledWindow {
+  metric: Window['metric'];
+  ts: ArrayLike<number>;
+  vs: ArrayLike<number>;
+  lo: number;
+  hi: number;
+  dropName: boolean;
+}
+
 interface RangeCursors {
   lastMint: number;
-  readonly lo: Int32Array;
-  readonly hi: Int32Array;
+  /** One window object per series, re-aimed every step (consumers never keep windows). */
+  readonly windows: PooledWindow[];
 }
 
 /**
@@ -113,37 +144,40 @@ function selectRange(e: MatrixSelector, t: number, ctx: EvalContext): Value {
   const mint = ref - range;
   let cur = ctx.nodeCache.get(e) as RangeCursors | undefined;
   if (!cur) {
-    cur = { lastMint: Infinity, lo: new Int32Array(series.length), hi: new Int32Array(series.length) };
+    cur = {
+      lastMint: Infinity,
+      windows: series.map((s) => ({ metric: s.labels, ts: s.rts, vs: s.rvs, lo: 0, hi: 0, dropName: false })),
+    };
     ctx.nodeCache.set(e, cur);
   }
   const forward = mint >= cur.lastMint;
   cur.lastMint = mint;
   const out: Window[] = [];
   let n = 0;
-  const los = cur.lo;
-  const his = cur.hi;
-  for (let i = 0; i < series.length; i++) {
-    const s = series[i];
-    const rts = s.rts;
+  const pool = cur.windows;
+  const keepEmpty = e.modifier !== null;
+  for (let i = 0; i < pool.length; i++) {
+    const w = pool[i];
+    const rts = w.ts;
     let lo: number;
     let hi: number;
     if (forward) {
-      lo = los[i];
+      lo = w.lo;
       while (lo < rts.length && rts[lo] <= mint) lo++;
-      hi = his[i] > lo ? his[i] : lo;
+      hi = w.hi > lo ? w.hi : lo;
       while (hi < rts.length && rts[hi] <= ref) hi++;
     } else {
       lo = upperBound(rts, mint);
       hi = upperBound(rts, ref, lo);
     }
-    los[i] = lo;
-    his[i] = hi;
-    if (hi === lo && e.modifier === null) continue;
-    out.push({ metric: s.labels, ts: rts, vs: s.rvs, lo, hi, dropName: false });
+    w.lo = lo;
+    w.hi = hi;
+    if (hi === lo && !keepEmpty) continue;
+    out.push(w);
     n += hi - lo;
   }
   ctx.addSamples(n);
-  return { kind: 'matrix', v: out, range, refTime: ref };
+  return { kind: 'matrix', v: out, range, refTime: ref, modifier: e.modifier };
 }
 
 function subqueryStep(e: SubqueryExpr, ctx: EvalContext): number {

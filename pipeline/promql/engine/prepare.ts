@@ -31,12 +31,14 @@ export function selectorRanges(e: Expr, mint: number, maxt: number, scope: Durat
     case 'number': case 'string': return;
     case 'vector_selector': {
       const [lo, hi] = ref(e.at, e.offset);
-      add(e, lo - scope.lookback, hi);
+      add(e, lo - scope.lookback, e.smoothed ? hi + scope.lookback : hi);
       return;
     }
     case 'matrix_selector': {
       const [lo, hi] = ref(e.vector.at, e.vector.offset);
-      add(e.vector, lo - durationMs(e.range, scope), hi);
+      // Extended ranges also read the samples around the window (within the lookback delta).
+      const ext = e.modifier === null ? 0 : scope.lookback;
+      add(e.vector, lo - durationMs(e.range, scope) - ext, hi + ext);
       return;
     }
     case 'subquery': {

@@ -28,7 +28,14 @@ export type Value =
   | { readonly kind: 'scalar'; readonly v: number }
   | { readonly kind: 'string'; readonly v: string }
   | { readonly kind: 'vector'; readonly v: Vector }
-  | { readonly kind: 'matrix'; readonly v: Window[]; readonly range: number; readonly refTime: number };
+  | {
+    readonly kind: 'matrix';
+    readonly v: Window[];
+    readonly range: number;
+    readonly refTime: number;
+    /** Extended range selector modifier; windows then may use the samples around them. */
+    readonly modifier?: 'anchored' | 'smoothed' | null;
+  };
 
 /** A series of a query result matrix. */
 export interface ResultSeries {

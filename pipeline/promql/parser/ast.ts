@@ -53,6 +53,8 @@ export interface VectorSelector extends Base {
   readonly matchers: LabelMatcher[];
   offset: DurationExpr | null;
   at: AtModifier | null;
+  /** Experimental `smoothed` instant selector: the value is interpolated at the evaluation time. */
+  smoothed?: boolean;
 }
 
 export interface MatrixSelector extends Base {

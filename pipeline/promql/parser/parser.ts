@@ -242,6 +242,10 @@ class Parser {
           e = { ...e, modifier: m.text.toLowerCase() as 'anchored' | 'smoothed', pos: { start: e.pos.start, end: m.end } };
           continue;
         }
+        if (e.type === 'vector_selector' && !e.smoothed && m.text.toLowerCase() === 'smoothed') {
+          e.smoothed = true;
+          continue;
+        }
         this.fail(m, `unexpected ${this.describe(m)}`);
       }
       return e;

@@ -82,9 +82,7 @@ export function parseTestFile(file: string, text: string): Command[] {
       continue;
     }
     while (i < lines.length && lines[i] !== '') body.push(lines[i++]);
-    if (false) {
-      // unreachable
-    } else if (word.startsWith('load')) {
+    if (word.startsWith('load')) {
       const parts = l.split(/\s+/);
       const interval = dur(parts[1] ?? '');
       if (interval === null) err(start, `invalid load interval "${parts[1]}"`);

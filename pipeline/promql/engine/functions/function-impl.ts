@@ -21,9 +21,9 @@ export function argString(v: Value): string {
   return v.kind === 'string' ? v.v : '';
 }
 
-export function argMatrix(v: Value): { windows: Window[]; range: number; refTime: number } {
-  if (v.kind !== 'matrix') return { windows: [], range: 0, refTime: 0 };
-  return { windows: v.v, range: v.range, refTime: v.refTime };
+export function argMatrix(v: Value): { windows: Window[]; range: number; refTime: number; modifier: 'anchored' | 'smoothed' | null } {
+  if (v.kind !== 'matrix') return { windows: [], range: 0, refTime: 0, modifier: null };
+  return { windows: v.v, range: v.range, refTime: v.refTime, modifier: v.modifier ?? null };
 }
 
 /** Applies `f` to every window with at least `min` points; results drop the metric name. */

@@ -12,6 +12,7 @@ import { RATE_FUNCTIONS } from './rate.js';
 import { SORT_FUNCTIONS } from './sort.js';
 import { TIME_FUNCTIONS } from './time.js';
 import { INFO_FUNCTIONS } from './info.js';
+import { checkModifier } from './extended-range.js';
 
 export const FUNCTION_IMPLS: ReadonlyMap<string, FunctionImpl> = new Map(Object.entries({
   ...ABSENT_FUNCTIONS, ...HISTOGRAM_FUNCTIONS, ...LABEL_FUNCTIONS, ...MATH_FUNCTIONS,
@@ -31,5 +32,11 @@ export function evalCall(e: Call, t: number, ctx: EvalContext): Value {
     // Only a bare selector reports its samples' own timestamps; anything else is "now".
     args[0] = { kind: 'vector', v: args[0].v.map((s) => ({ ...s, t })) };
   }
+  for (const a of args) {
+    if (a.kind === 'matrix' && a.modifier && !['rate', 'increase', 'delta', 'changes', 'resets'].includes(e.func)) {
+      checkModifier(e.func, a.modifier);
+    }
+  }
+  if ((e.func === 'changes' || e.func === 'resets') && args[0].kind === 'matrix' && args[0].modifier) checkModifier(e.func, args[0].modifier);
   return impl(args, e, t, ctx);
 }

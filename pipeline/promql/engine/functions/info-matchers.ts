@@ -5,7 +5,10 @@ import type { Call } from '../../parser/ast.js';
 export function infoNameMatchers(call: Call): LabelMatcher[] {
   const sel = call.args[1];
   const named = sel && sel.type === 'vector_selector' ? sel.matchers.filter((m) => m.name === '__name__') : [];
-  return named.length > 0 ? named : [{ type: '=', name: '__name__', value: 'target_info' }];
+  if (named.length === 0) return [{ type: '=', name: '__name__', value: 'target_info' }];
+  // Only negative name matchers: they narrow the info metrics (`*_info`), not all series.
+  if (!named.some((m) => m.type === '=' || m.type === '=~')) return [{ type: '=~', name: '__name__', value: '.+_info' }, ...named];
+  return named;
 }
 
 /** The data-label matchers of an info() call (everything but `__name__`). */

@@ -1,7 +1,8 @@
 import { PromqlEvalError } from '../../errors.js';
 import { kahanSum, kahanSumInc } from '../kahan.js';
 import { quantile } from '../quantile.js';
-import type { Vector, Window } from '../types.js';
+import type { Value, Vector, Window } from '../types.js';
+import { anchoredValues } from './extended-range.js';
 import { argMatrix, argScalar, overWindows, vec, type FunctionImpl } from './function-impl.js';
 
 const acc = { s: 0, c: 0 };
@@ -76,6 +77,18 @@ function tsOfExtreme(w: Window, max: boolean): number {
   return ts / 1000;
 }
 
+/** changes/resets over an `anchored` range (null for plain ranges). */
+function anchoredCount(v: Value, t: number, lookback: number, f: (vs: number[]) => number): Value | null {
+  const { windows, range, refTime, modifier } = argMatrix(v);
+  if (modifier !== 'anchored') return null;
+  const out: Vector = [];
+  for (const w of windows) {
+    const vals = anchoredValues(w, refTime - range, lookback);
+    if (vals !== null) out.push({ metric: w.metric, f: f(vals), t, dropName: true });
+  }
+  return vec(out);
+}
+
 /** Range functions that keep the metric name (they return a sample of the series itself). */
 function keepName(f: (w: Window) => number): FunctionImpl {
   return (args, _call, t) => {
@@ -114,7 +127,11 @@ export const OVER_TIME_FUNCTIONS: Record<string, FunctionImpl> = {
     const median = quantile(0.5, vs);
     return quantile(0.5, vs.map((v) => Math.abs(v - median)));
   }),
-  changes: (a, _c, t) => overWindows(a[0], t, 1, (w) => {
+  changes: (a, _c, t, ctx) => anchoredCount(a[0], t, ctx.lookback, (vs) => {
+    let n = 0;
+    for (let i = 1; i < vs.length; i++) if (vs[i] !== vs[i - 1] && !(Number.isNaN(vs[i]) && Number.isNaN(vs[i - 1]))) n++;
+    return n;
+  }) ?? overWindows(a[0], t, 1, (w) => {
     let n = 0;
     let prev = w.vs[w.lo];
     for (let i = w.lo + 1; i < w.hi; i++) {
@@ -124,7 +141,11 @@ export const OVER_TIME_FUNCTIONS: Record<string, FunctionImpl> = {
     }
     return n;
   }),
-  resets: (a, _c, t) => overWindows(a[0], t, 1, (w) => {
+  resets: (a, _c, t, ctx) => anchoredCount(a[0], t, ctx.lookback, (vs) => {
+    let n = 0;
+    for (let i = 1; i < vs.length; i++) if (vs[i] < vs[i - 1]) n++;
+    return n;
+  }) ?? overWindows(a[0], t, 1, (w) => {
     let n = 0;
     let prev = w.vs[w.lo];
     for (let i = w.lo + 1; i < w.hi; i++) {

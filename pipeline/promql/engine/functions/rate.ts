@@ -1,6 +1,7 @@
 import type { Call } from '../../parser/ast.js';
 import type { EvalContext } from '../eval-context.js';
 import { kahanSumInc } from '../kahan.js';
+import { anchoredValues, checkModifier, counterIncrease, smoothedValues } from './extended-range.js';
 import type { Vector, Window } from '../types.js';
 import { argMatrix, argScalar, vec, type FunctionImpl } from './function-impl.js';
 
@@ -15,53 +16,81 @@ function checkCounterName(w: Window, call: Call, ctx: EvalContext): void {
 /** rate/increase/delta with Prometheus's extrapolation to the window boundaries. */
 function extrapolated(isCounter: boolean, isRate: boolean): FunctionImpl {
   return (args, call, t, ctx) => {
-    const { windows, range, refTime } = argMatrix(args[0]);
+    const { windows, range, refTime, modifier } = argMatrix(args[0]);
     const rangeStart = refTime - range;
     const rangeEnd = refTime;
     const out: Vector = [];
+    if (modifier !== null) {
+      checkModifier(call.func, modifier);
+      for (const w of windows) {
+        const vals = modifier === 'anchored' ? anchoredValues(w, rangeStart, ctx.lookback) : smoothedValues(w, rangeStart, rangeEnd, ctx.lookback, isCounter);
+        if (vals === null) continue;
+        let v = isCounter ? counterIncrease(vals) : vals[vals.length - 1] - vals[0];
+        if (isRate) v /= range / 1000;
+        out.push({ metric: w.metric, f: v, t, dropName: true });
+      }
+      return vec(out);
+    }
     // Series of one selector usually share a name: check each name once per step.
     let lastChecked: string | undefined = '\0';
     for (const w of windows) {
-      const n = w.hi - w.lo;
-      if (n < 2) continue;
+      if (w.hi - w.lo < 2) continue;
       if (isCounter && w.metric.__name__ !== lastChecked) {
         lastChecked = w.metric.__name__;
         checkCounterName(w, call, ctx);
       }
-      const ts = w.ts;
-      const vs = w.vs;
-      const firstT = ts[w.lo];
-      const lastT = ts[w.hi - 1];
-      let result = vs[w.hi - 1] - vs[w.lo];
-      if (isCounter) {
-        let prev = vs[w.lo];
-        for (let i = w.lo + 1; i < w.hi; i++) {
-          const cur = vs[i];
-          if (cur < prev) result += prev;
-          prev = cur;
-        }
-      }
-      let durationToStart = (firstT - rangeStart) / 1000;
-      let durationToEnd = (rangeEnd - lastT) / 1000;
-      const sampledInterval = (lastT - firstT) / 1000;
-      const avg = sampledInterval / (n - 1);
-      const threshold = avg * 1.1;
-      let extrapolateTo = sampledInterval;
-      if (durationToStart >= threshold) durationToStart = avg / 2;
-      if (isCounter && result > 0 && vs[w.lo] >= 0) {
-        const durationToZero = sampledInterval * (vs[w.lo] / result);
-        if (durationToZero < durationToStart) durationToStart = durationToZero;
-      }
-      extrapolateTo += durationToStart;
-      if (durationToEnd >= threshold) durationToEnd = avg / 2;
-      extrapolateTo += durationToEnd;
-      let factor = extrapolateTo / sampledInterval;
-      if (isRate) factor /= range / 1000;
-      out.push({ metric: w.metric, f: result * factor, t, dropName: true });
+      out.push({ metric: w.metric, f: extrapolatedRate(w, rangeStart, rangeEnd, isCounter, isRate), t, dropName: true });
     }
     return vec(out);
   };
 }
+
+/** One window's rate/increase/delta (at least two samples). */
+export function extrapolatedRate(w: Window, rangeStart: number, rangeEnd: number, isCounter: boolean, isRate: boolean): number {
+  const n = w.hi - w.lo;
+  const ts = w.ts;
+  const vs = w.vs;
+  const firstT = ts[w.lo];
+  const lastT = ts[w.hi - 1];
+  let result = vs[w.hi - 1] - vs[w.lo];
+  if (isCounter) {
+    let prev = vs[w.lo];
+    for (let i = w.lo + 1; i < w.hi; i++) {
+      const cur = vs[i];
+      if (cur < prev) result += prev;
+      prev = cur;
+    }
+  }
+  let durationToStart = (firstT - rangeStart) / 1000;
+  let durationToEnd = (rangeEnd - lastT) / 1000;
+  const sampledInterval = (lastT - firstT) / 1000;
+  const avg = sampledInterval / (n - 1);
+  const threshold = avg * 1.1;
+  let extrapolateTo = sampledInterval;
+  if (durationToStart >= threshold) durationToStart = avg / 2;
+  if (isCounter && result > 0 && vs[w.lo] >= 0) {
+    const durationToZero = sampledInterval * (vs[w.lo] / result);
+    if (durationToZero < durationToStart) durationToStart = durationToZero;
+  }
+  extrapolateTo += durationToStart;
+  if (durationToEnd >= threshold) durationToEnd = avg / 2;
+  extrapolateTo += durationToEnd;
+  let factor = extrapolateTo / sampledInterval;
+  if (isRate) factor /= (rangeEnd - rangeStart) / 1000;
+  return result * factor;
+}
+
+/**
+ * Per-window forms of range functions a fused aggregation can call without building samples:
+ * minimum samples, the value, and whether the name check for counters applies.
+ */
+export const WINDOW_FUNCTIONS: Record<string, { min: number; counter: boolean; f: (w: Window, start: number, end: number) => number }> = {
+  rate: { min: 2, counter: true, f: (w, s, e) => extrapolatedRate(w, s, e, true, true) },
+  increase: { min: 2, counter: true, f: (w, s, e) => extrapolatedRate(w, s, e, true, false) },
+  delta: { min: 2, counter: false, f: (w, s, e) => extrapolatedRate(w, s, e, false, false) },
+};
+
+export { checkCounterName };
 
 function instant(isRate: boolean): FunctionImpl {
   return (args, _call, t) => {
