@@ -1,7 +1,7 @@
 import type { Registry } from 'prom-client';
 import { PushEdge, type Backpressure, type PushConnector } from '../http-edge/index.js';
 import type { SampleSink } from '../sample-sink.js';
-import { defaultInfluxConfig, influxConfigSchema, type InfluxConfig } from './config.js';
+import { defaultInfluxConfig, type InfluxConfig } from './config.js';
 import { InfluxHandler } from './handler.js';
 
 export interface InfluxSettings {
@@ -16,9 +16,8 @@ export const influxFactory = {
   create: createInfluxConnector,
 };
 
-/** InfluxDB line protocol at `/write` (1.x) and `/api/v2/write` (2.x). */
-export function createInfluxConnector(settings: InfluxSettings, input: InfluxConfig | unknown): PushConnector {
-  const config = influxConfigSchema.parse(input);
+/** InfluxDB line protocol at `/write` (1.x) and `/api/v2/write` (2.x); `config` is already validated. */
+export function createInfluxConnector(settings: InfluxSettings, config: InfluxConfig): PushConnector {
   const edge = new PushEdge({
     connector: 'influx',
     registry: settings.registry,

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { RecordingSink } from '../http-edge/testdata/recording-sink.js';
 import { serveRoutes } from '../http-edge/testdata/serve-routes.js';
 import { createInfluxConnector } from './factory.js';
+import { influxConfigSchema } from './config.js';
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -13,7 +14,7 @@ afterEach(async () => {
 async function receiver(config: Record<string, unknown> = {}) {
   const sink = new RecordingSink();
   const registry = new Registry();
-  const conn = createInfluxConnector({ sink, registry }, config);
+  const conn = createInfluxConnector({ sink, registry }, influxConfigSchema.parse(config));
   const srv = await serveRoutes(conn.routes);
   closers.push(() => srv.close());
   const post = (path: string, body: string | Buffer, headers: Record<string, string> = {}) =>

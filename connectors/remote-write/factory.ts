@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { PushEdge, type Backpressure, type PushConnector } from '../http-edge/index.js';
 import type { SampleSink } from '../sample-sink.js';
-import { defaultRemoteWriteConfig, remoteWriteConfigSchema, type RemoteWriteConfig } from './config.js';
+import { defaultRemoteWriteConfig, type RemoteWriteConfig } from './config.js';
 import { MemoryHaElector, RedisHaElector, type HaElector } from './ha-elector.js';
 import { RemoteWriteHandler } from './handler.js';
 import { WriteRequestReader } from './write-request-reader.js';
@@ -21,9 +21,11 @@ export const remoteWriteFactory = {
   create: createRemoteWriteConnector,
 };
 
-/** The remote_write receiver: one route, its edge (auth, limits, metrics) and its HA elector. */
-export function createRemoteWriteConnector(settings: RemoteWriteSettings, input: RemoteWriteConfig | unknown): PushConnector {
-  const config = remoteWriteConfigSchema.parse(input);
+/**
+ * The remote_write receiver: one route, its edge (auth, limits, metrics) and its HA elector.
+ * `config` is already validated (`remoteWriteConfigSchema.parse`, done once at the edge).
+ */
+export function createRemoteWriteConnector(settings: RemoteWriteSettings, config: RemoteWriteConfig): PushConnector {
   const edge = new PushEdge({
     connector: 'remote_write',
     registry: settings.registry,

@@ -7,6 +7,7 @@ import { RecordingSink } from '../http-edge/testdata/recording-sink.js';
 import { serveRoutes } from '../http-edge/testdata/serve-routes.js';
 import { createRemoteWriteConnector } from './factory.js';
 import { encodeWriteRequest, pbLabels, snappyWriteRequest, type PbWriteRequest } from './testdata/prompb.js';
+import { remoteWriteConfigSchema } from './config.js';
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -16,7 +17,7 @@ afterEach(async () => {
 async function receiver(config: Record<string, unknown> = {}, backpressure?: LagBackpressure) {
   const sink = new RecordingSink();
   const registry = new Registry();
-  const conn = createRemoteWriteConnector({ sink, registry, backpressure }, config);
+  const conn = createRemoteWriteConnector({ sink, registry, backpressure }, remoteWriteConfigSchema.parse(config));
   await conn.start();
   const srv = await serveRoutes(conn.routes);
   closers.push(async () => {

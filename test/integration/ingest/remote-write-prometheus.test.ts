@@ -13,6 +13,7 @@ import { decodeSampleBatch } from '../../../schemas/index.js';
 import type { SeriesSamples } from '../../../schemas/sample.js';
 import { redisUrl, testNamespace } from '../../harness/index.js';
 import { startPrometheus, type PrometheusProcess } from './prometheus-process.js';
+import { remoteWriteConfigSchema } from '../../../connectors/remote-write/index.js';
 
 const EXPOSITION = '# TYPE tidemark_probe gauge\ntidemark_probe{kind="a"} 42\ntidemark_probe{kind="b"} 7.5\n';
 
@@ -52,7 +53,7 @@ afterAll(async () => {
 /** A receiver on a plain node:http server, also serving a static exposition at /metrics. */
 async function startReceiver(config: Record<string, unknown>, redis?: Redis) {
   const sink = new BusSampleSink({ bus, topic: 'samples', partitions: 2, source: 'remote_write' });
-  const conn = createRemoteWriteConnector({ sink, registry: new Registry(), redis }, config);
+  const conn = createRemoteWriteConnector({ sink, registry: new Registry(), redis }, remoteWriteConfigSchema.parse(config));
   await conn.start();
   const srv = await serveRoutes([
     ...conn.routes,
