@@ -60,7 +60,7 @@ async function runCase(c: Case): Promise<{ seconds: number; bytes: number }> {
 }
 
 export const embeddedBusBenchmark: Benchmark = {
-  area: 'embedded bus',
+  area: 'embedded-bus',
   async run(): Promise<BenchResult[]> {
     const rows: BenchResult[] = [];
     const cases: [string, Case][] = [

@@ -8,8 +8,24 @@ import { cpus } from 'node:os';
 import { renderTable, type Benchmark, type BenchResult } from './bench-result.js';
 import { avroCodecBenchmark } from './avro-codec.js';
 import { busThroughputBenchmark } from './bus-throughput.js';
+import { embeddedBusBenchmark } from './embedded-bus.js';
+import { expositionBenchmark } from './exposition.js';
+import { promqlBenchmark } from './promql.js';
+import { remoteWriteBenchmark } from './remote-write.js';
+import { scrapeBenchmark } from './scrape.js';
+import { tsdbBenchmark } from './tsdb.js';
 
-const BENCHMARKS: readonly Benchmark[] = [avroCodecBenchmark, busThroughputBenchmark];
+/** In issue order: foundation, ingest, storage, query, alerting. */
+const BENCHMARKS: readonly Benchmark[] = [
+  avroCodecBenchmark,
+  busThroughputBenchmark,
+  embeddedBusBenchmark,
+  expositionBenchmark,
+  scrapeBenchmark,
+  remoteWriteBenchmark,
+  tsdbBenchmark,
+  promqlBenchmark,
+];
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
