@@ -1,5 +1,5 @@
 import type { Bus } from '../../pipeline/bus/bus.js';
-import { canonicalLabels, type Labels } from '../../schemas/labels.js';
+import type { Labels } from '../../schemas/labels.js';
 import { encodeSampleBatch } from '../../schemas/sample-batch-codec.js';
 import { SeriesPartitioner } from '../../schemas/series-partitioner.js';
 import type { AppendOptions, Appender, SampleSink } from '../sample-sink.js';
@@ -29,32 +29,49 @@ interface PendingSeries {
  */
 export class BusSampleSink implements SampleSink {
   private readonly partitioner: SeriesPartitioner;
+  /**
+   * Partition by labels object: connectors hand over the same object for a series scrape after
+   * scrape, so hashing (the costly part) happens once per series, not once per sample.
+   */
+  private readonly partitionByObject = new WeakMap<Labels, number>();
 
   constructor(private readonly settings: BusSampleSinkSettings) {
     this.partitioner = new SeriesPartitioner(settings.partitions);
   }
 
   appender(): Appender {
-    return new BusAppender(this.settings, this.partitioner);
+    return new BusAppender(this.settings, (labels) => {
+      let p = this.partitionByObject.get(labels);
+      if (p === undefined) {
+        p = this.partitioner.partitionOf(labels);
+        this.partitionByObject.set(labels, p);
+      }
+      return p;
+    });
   }
 }
 
 class BusAppender implements Appender {
-  private readonly series = new Map<string, PendingSeries>();
+  /** Series of this unit of work by labels object (the same series under two objects is fine: a batch may name a series twice). */
+  private readonly series = new Map<Labels, PendingSeries>();
+  private readonly byPartition = new Map<number, PendingSeries[]>();
   private state: 'open' | 'committed' | 'rolled back' = 'open';
 
   constructor(
     private readonly settings: BusSampleSinkSettings,
-    private readonly partitioner: SeriesPartitioner,
+    private readonly partitionOf: (labels: Labels) => number,
   ) {}
 
   append(labels: Labels, timestampMs: number, value: number, opts?: AppendOptions): void {
     if (this.state !== 'open') throw new Error(`append after the appender was ${this.state}`);
-    const key = canonicalLabels(labels);
-    let s = this.series.get(key);
+    let s = this.series.get(labels);
     if (s === undefined) {
       s = { labels, timestamps: [], values: [], stale: [] };
-      this.series.set(key, s);
+      this.series.set(labels, s);
+      const p = this.partitionOf(labels);
+      let list = this.byPartition.get(p);
+      if (list === undefined) this.byPartition.set(p, (list = []));
+      list.push(s);
     }
     if (opts?.stale === true) s.stale.push(s.timestamps.length);
     s.timestamps.push(timestampMs);
@@ -65,16 +82,9 @@ class BusAppender implements Appender {
     if (this.state !== 'open') throw new Error(`commit after the appender was ${this.state}`);
     this.state = 'committed';
     if (this.series.size === 0) return;
-    const byPartition = new Map<number, PendingSeries[]>();
-    for (const [key, s] of this.series) {
-      const p = this.partitioner.partitionOf(s.labels, key);
-      let list = byPartition.get(p);
-      if (list === undefined) byPartition.set(p, (list = []));
-      list.push(s);
-    }
     const max = this.settings.maxSeriesPerRecord ?? 5_000;
     const records = [];
-    for (const [partition, list] of byPartition) {
+    for (const [partition, list] of this.byPartition) {
       for (let i = 0; i < list.length; i += max) {
         records.push({ partition, value: encodeSampleBatch({ series: list.slice(i, i + max) }, this.settings.source) });
       }
@@ -86,5 +96,6 @@ class BusAppender implements Appender {
     if (this.state !== 'open') throw new Error(`rollback after the appender was ${this.state}`);
     this.state = 'rolled back';
     this.series.clear();
+    this.byPartition.clear();
   }
 }
