@@ -42,9 +42,12 @@ describe('BusSampleSink', () => {
     const sink = new BusSampleSink({ bus, topic: 'samples', partitions: 4, source: 'test' });
     const app = sink.appender();
     for (let i = 0; i < 50; i++) {
-      app.append({ __name__: 'm', i: String(i) }, 1000, i);
-      app.append({ __name__: 'm', i: String(i) }, 2000, i + 1);
+      const labels = { __name__: 'm', i: String(i) };
+      app.append(labels, 1000, i);
+      app.append(labels, 2000, i + 1);
     }
+    // The same series under another labels object lands on the same partition too.
+    app.append({ i: '7', __name__: 'm' }, 3000, 99);
     app.append({ __name__: 'gone' }, 3000, 0, { stale: true });
     await app.commit();
 
@@ -55,11 +58,14 @@ describe('BusSampleSink', () => {
       expect(batch.source).toBe('test');
       for (const s of batch.series) {
         expect(partitioner.partitionOf(s.labels)).toBe(partition);
-        seen.set(s.labels.i ?? s.labels.__name__, { ts: [...s.timestamps], stale: s.stale });
+        const key = s.labels.i ?? s.labels.__name__;
+        const prev = seen.get(key);
+        seen.set(key, { ts: [...(prev?.ts ?? []), ...s.timestamps], stale: [...(prev?.stale ?? []), ...s.stale] });
       }
     }
     expect(seen.size).toBe(51);
-    expect(seen.get('7')?.ts).toEqual([1000, 2000]);
+    expect(seen.get('7')?.ts).toEqual([1000, 2000, 3000]);
+    expect(seen.get('8')?.ts).toEqual([1000, 2000]);
     expect(seen.get('gone')?.stale).toEqual([0]);
   });
 
