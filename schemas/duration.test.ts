@@ -22,5 +22,18 @@ describe('parseDuration', () => {
     expect(formatDuration(5_400_000)).toBe('1h30m');
     expect(formatDuration(0)).toBe('0s');
     expect(formatDuration(90_061_001)).toBe('1d1h1m1s1ms');
+    expect(formatDuration(4 * 3_600_000)).toBe('4h');
+  });
+
+  it('uses weeks and years only when they divide the duration exactly, as model.Duration does', () => {
+    expect(formatDuration(14 * 86_400_000)).toBe('2w');
+    expect(formatDuration(365 * 86_400_000)).toBe('1y');
+    expect(formatDuration(90 * 86_400_000)).toBe('90d');
+  });
+
+  it('names the problem the way model.ParseDuration does', () => {
+    expect(() => parseDuration('')).toThrow('empty duration string');
+    expect(() => parseDuration('30m1h')).toThrow('not a valid duration string: "30m1h"');
+    expect(parseDuration('1y')).toBe(365 * 86_400_000);
   });
 });

@@ -17,6 +17,8 @@ export function applyFlagOverrides(cfg: TidemarkConfig, flags: CommonFlags): Tid
     };
   }
   if (flags.redis !== undefined) out = { ...out, redis: { url: flags.redis } };
-  if (flags.nats !== undefined) out = { ...out, nats: { servers: flags.nats.split(',') } };
+  if (flags.nats !== undefined) {
+    out = { ...out, nats: { inputs: [], dead_letter_subject: 'tidemark.deadletter', ...out.nats, servers: flags.nats.split(',') } };
+  }
   return out;
 }

@@ -1,11 +1,13 @@
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { hostname } from 'node:os';
-import type { PushConnector } from '../../connectors/http-edge/index.js';
 import { createInfluxConnector } from '../../connectors/influx/index.js';
+import { createNatsConnector, createNatsOutputSink } from '../../connectors/nats/index.js';
+import { createPushgatewayConnector } from '../../connectors/pushgateway/index.js';
 import { createRemoteWriteConnector } from '../../connectors/remote-write/index.js';
 import { ScrapeManager, createTargetsApi, parseShard } from '../../connectors/scrape/index.js';
-import type { SampleSink } from '../../connectors/sample-sink.js';
+import type { Appender, SampleSink } from '../../connectors/sample-sink.js';
 import type { TidemarkConfig } from '../config/index.js';
+import type { HttpHandler } from '../server/http-router.js';
 import type { Service } from '../server/service.js';
 import { BusService } from './bus-service.js';
 import { DeferredBusSink } from './deferred-bus-sink.js';
@@ -16,12 +18,12 @@ class ScrapeService implements Service {
   readonly name = 'scrape';
   readonly manager: ScrapeManager;
 
-  constructor(ctx: RoleContext, sink: SampleSink, shard: string | undefined) {
+  constructor(ctx: RoleContext, sink: SampleSink) {
     this.manager = new ScrapeManager({
       sink,
-      shard: shard === undefined ? undefined : parseShard(shard),
+      shard: ctx.flags.shard === undefined ? undefined : parseShard(ctx.flags.shard),
       baseDir: ctx.flags.config === undefined ? process.cwd() : dirname(ctx.flags.config),
-      onError: (err, target) => ctx.log.warn({ err, target: target?.labels }, 'scrape could not hand samples to the bus'),
+      onError: (err, target) => ctx.log.warn({ err, target: target?.labels }, 'scrape could not hand samples on'),
     });
     this.manager.applyConfig({ global: ctx.config.global, scrape_configs: ctx.config.scrape_configs });
   }
@@ -43,16 +45,19 @@ class ScrapeService implements Service {
   }
 }
 
-/** A push connector (remote_write, Influx, ...) as a role service. */
-class PushConnectorService implements Service {
+interface Connector {
+  readonly routes: ReadonlyArray<{ readonly methods: string[]; readonly path: string; readonly handler: HttpHandler }>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** A connector (remote_write, Influx, Pushgateway, NATS bridge) as a role service. */
+class ConnectorService implements Service {
   private running = false;
   constructor(
     readonly name: string,
-    private readonly connector: PushConnector,
+    readonly connector: Connector,
   ) {}
-  get routes(): PushConnector['routes'] {
-    return this.connector.routes;
-  }
   async start(): Promise<void> {
     await this.connector.start();
     this.running = true;
@@ -67,27 +72,81 @@ class PushConnectorService implements Service {
 }
 
 /**
- * The connectors of `tidemark ingest` (also part of `tidemark up`): scrape loops, remote_write
- * and Influx receivers, all handing samples to the bus. Routes are mounted on the role's router.
+ * Edge mode (`nats.output` set): samples go to NATS JetStream instead of the bus, for a
+ * `tidemark ingest` inside a cluster that may only open outbound connections.
  */
-export function ingestServices(ctx: RoleContext, bus: BusService, shard?: string): Service[] {
-  const sink = new DeferredBusSink(bus, ctx.config, `ingest/${hostname()}`);
-  const scrape = new ScrapeService(ctx, sink, shard);
-  for (const r of createTargetsApi(scrape.manager).routes) ctx.router.add(r.methods, r.path, r.handler);
-  const push = [
-    new PushConnectorService('remote_write', createRemoteWriteConnector({ sink, registry: ctx.metrics }, ctx.config.ingest.remote_write)),
-    new PushConnectorService('influx', createInfluxConnector({ sink, registry: ctx.metrics }, ctx.config.ingest.influx)),
-  ];
-  for (const p of push) {
-    for (const r of p.routes) ctx.router.add(r.methods, r.path, r.handler);
+class NatsOutputService implements Service, SampleSink {
+  readonly name = 'nats-output';
+  private out: Awaited<ReturnType<typeof createNatsOutputSink>> | undefined;
+  constructor(private readonly ctx: RoleContext) {}
+  async start(): Promise<void> {
+    const nats = this.ctx.config.nats;
+    if (nats === undefined) throw new Error('nats.output needs the nats section');
+    this.out = await createNatsOutputSink({ registry: this.ctx.metrics, source: `ingest/${hostname()}` }, nats);
   }
-  return [scrape, ...push];
+  appender(): Appender {
+    if (this.out === undefined) throw new Error('NATS output used before it started');
+    return this.out.sink.appender();
+  }
+  ready(): boolean {
+    return this.out !== undefined;
+  }
+  async stop(): Promise<void> {
+    const out = this.out;
+    this.out = undefined;
+    await out?.close();
+  }
+}
+
+/**
+ * The connectors of `tidemark ingest` (also part of `tidemark up`), handing samples to `sink`:
+ * scrape loops, remote_write, Influx, the Pushgateway API and the NATS bridge. Their HTTP routes
+ * are mounted on the role's router; the role's own `/metrics` keeps its path (with no
+ * `route_prefix`, the Pushgateway's exposition view is `/api/v1/metrics` only).
+ */
+export function ingestServices(ctx: RoleContext, sink: SampleSink): Service[] {
+  const cfg = ctx.config;
+  const scrape = new ScrapeService(ctx, sink);
+  const connectors = [
+    new ConnectorService('remote_write', createRemoteWriteConnector({ sink, registry: ctx.metrics }, cfg.ingest.remote_write)),
+    new ConnectorService('influx', createInfluxConnector({ sink, registry: ctx.metrics }, cfg.ingest.influx)),
+    new ConnectorService(
+      'pushgateway',
+      createPushgatewayConnector(
+        {
+          sink,
+          registry: ctx.metrics,
+          dataDir: join(ctx.flags.data, 'pushgateway'),
+          defaultIntervalMs: cfg.global.scrape_interval,
+          logger: ctx.log,
+        },
+        cfg.ingest.pushgateway,
+      ),
+    ),
+  ];
+  if (cfg.nats !== undefined && cfg.nats.inputs.length > 0) {
+    connectors.push(
+      new ConnectorService('nats', createNatsConnector({ sink, registry: ctx.metrics, defaultServers: cfg.nats.servers, logger: ctx.log }, cfg.nats)),
+    );
+  }
+  for (const r of createTargetsApi(scrape.manager).routes) ctx.router.add(r.methods, r.path, r.handler);
+  for (const c of connectors) {
+    for (const r of c.connector.routes) {
+      if (r.path === '/metrics' && r.methods.includes('GET')) continue;
+      ctx.router.add(r.methods, r.path, r.handler);
+    }
+  }
+  return [scrape, ...connectors];
 }
 
 export const ingestRole: RoleDefinition = {
   name: 'ingest',
   async build(ctx) {
+    if (ctx.config.nats?.output !== undefined) {
+      const out = new NatsOutputService(ctx);
+      return [out, ...ingestServices(ctx, out)];
+    }
     const bus = new BusService(ctx.config, ctx.flags.data, ctx.log);
-    return [bus, ...ingestServices(ctx, bus, ctx.flags.shard)];
+    return [bus, ...ingestServices(ctx, new DeferredBusSink(bus, ctx.config, `ingest/${hostname()}`))];
   },
 };

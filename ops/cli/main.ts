@@ -110,9 +110,10 @@ async function runTail(args: string[]): Promise<number> {
     topic: { type: 'string', default: 'tidemark.samples' },
     from: { type: 'string', default: 'latest' },
     limit: { type: 'string' },
+    'to-end': { type: 'boolean' },
   });
   if (flags.help) {
-    out(`Usage: tidemark tail --topic T [--from earliest|latest|OFFSET|@TIME] [--limit N]\n\n${COMMON_FLAG_HELP}`);
+    out(`Usage: tidemark tail --topic T [--from earliest|latest|OFFSET|@TIME] [--limit N] [--to-end]\n\n${COMMON_FLAG_HELP}`);
     return 0;
   }
   const cfg = await configFromFlags(flags.common);
@@ -126,7 +127,13 @@ async function runTail(args: string[]): Promise<number> {
     if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new UsageError('--limit: expected a positive integer');
     await tailTopic(
       bus,
-      { topic: String(flags.extra.topic), from: parseStartPosition(String(flags.extra.from)), limit, signal: ac.signal },
+      {
+        topic: String(flags.extra.topic),
+        from: parseStartPosition(String(flags.extra.from)),
+        limit,
+        untilEnd: flags.extra['to-end'] === true,
+        signal: ac.signal,
+      },
       out,
     );
   } finally {

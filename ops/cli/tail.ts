@@ -42,6 +42,8 @@ export interface TailOptions {
   readonly from: StartPosition;
   /** Stop after this many records (for scripts and tests); undefined follows forever. */
   readonly limit?: number;
+  /** Stop once every partition is read up to the end it had when tail started. */
+  readonly untilEnd?: boolean;
   readonly signal: AbortSignal;
 }
 
@@ -53,19 +55,27 @@ export async function tailTopic(bus: Bus, opts: TailOptions, out: (line: string)
   const finished = new Promise<void>((resolve) => (done = resolve));
   // A fresh group placed first, so no record before the start position is ever handed over.
   if (opts.from !== 'earliest') await bus.resetGroup(group, opts.topic, opts.from);
+  const remaining = new Map<number, number>();
+  if (opts.untilEnd === true) {
+    for (const o of await bus.offsets(opts.topic)) if (o.high > o.low) remaining.set(o.partition, o.high);
+  }
+  const reachedEnd = () => opts.untilEnd === true && remaining.size === 0;
   const consumer = await bus.consume(
     { group, topic: opts.topic, fromBeginning: true },
     async (batch) => {
       for (const r of batch.records) {
         if (opts.limit !== undefined && printed >= opts.limit) break;
+        const end = remaining.get(r.partition);
+        if (opts.untilEnd === true && (end === undefined || r.offset >= end)) continue;
         for (const line of renderRecord(r)) out(line);
         printed++;
+        if (end !== undefined && r.offset + 1 >= end) remaining.delete(r.partition);
       }
-      if (opts.limit !== undefined && printed >= opts.limit) done();
+      if ((opts.limit !== undefined && printed >= opts.limit) || reachedEnd()) done();
     },
   );
   opts.signal.addEventListener('abort', () => done(), { once: true });
-  if (opts.signal.aborted) done();
+  if (opts.signal.aborted || reachedEnd()) done();
   await finished;
   await consumer.stop();
   return printed;

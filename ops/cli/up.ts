@@ -1,6 +1,7 @@
 import type { RoleDefinition } from './run-role.js';
 import { BusService } from './bus-service.js';
 import { ingestServices } from './ingest.js';
+import { DeferredBusSink } from './deferred-bus-sink.js';
 
 /**
  * `tidemark up`: every role in one process on the embedded bus (or Kafka with --kafka), for a
@@ -10,6 +11,7 @@ export const upRole: RoleDefinition = {
   name: 'up',
   async build(ctx) {
     const bus = new BusService(ctx.config, ctx.flags.data, ctx.log);
-    return [bus, ...ingestServices(ctx, bus)];
+    const sink = new DeferredBusSink(bus, ctx.config, 'up');
+    return [bus, ...ingestServices(ctx, sink)];
   },
 };

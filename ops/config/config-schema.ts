@@ -4,6 +4,8 @@ import { embeddedBusConfigSchema } from '../../pipeline/bus/embedded/config.js';
 import { checkScrapeConfig, scrapeConfigSchema } from '../../connectors/scrape/index.js';
 import { remoteWriteConfigSchema } from '../../connectors/remote-write/index.js';
 import { influxConfigSchema } from '../../connectors/influx/index.js';
+import { pushgatewayConfigSchema } from '../../connectors/pushgateway/index.js';
+import { natsConfigSchema } from '../../connectors/nats/index.js';
 
 /** A Prometheus duration string in YAML, milliseconds in the parsed config. */
 export const duration = z.string().transform((text, ctx) => {
@@ -101,6 +103,7 @@ const ingestSchema = z
   .object({
     remote_write: remoteWriteConfigSchema.prefault({}),
     influx: influxConfigSchema.prefault({}),
+    pushgateway: pushgatewayConfigSchema.prefault({}),
   })
   .strict();
 
@@ -127,10 +130,8 @@ export const tidemarkConfigSchema = z
     bus: busSchema.prefault({}),
     ingest: ingestSchema.prefault({}),
     redis: z.object({ url: z.string().regex(/^rediss?:\/\//, 'expected redis://host:port') }).strict().optional(),
-    nats: z
-      .object({ servers: z.array(z.string()).min(1) })
-      .strict()
-      .optional(),
+    /** NATS: servers, subjects bridged into the bus, and the edge output mode. */
+    nats: natsConfigSchema.optional(),
   })
   .strict()
   .superRefine((cfg, ctx) => {

@@ -24,7 +24,7 @@ describe('tidemark up as an ingest endpoint', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('scrapes targets and accepts Influx pushes onto the embedded bus, readable with tail', async () => {
+  it('scrapes targets and accepts Influx and Pushgateway pushes onto the embedded bus, readable with tail', async () => {
     const cfg = join(dir, 'tidemark.yml');
     await writeFile(
       cfg,
@@ -38,6 +38,11 @@ describe('tidemark up as an ingest endpoint', () => {
         body: 'weather,city=oslo temperature=-3.5 1700000000000\n',
       });
       expect(push.status).toBe(204);
+      const pg = await fetch(`${up.url}/metrics/job/flink/instance/tm-1`, {
+        method: 'PUT',
+        body: '# TYPE flink_taskmanager_Status_JVM_CPU_Load gauge\nflink_taskmanager_Status_JVM_CPU_Load{tm_id="abc"} 0.25\n',
+      });
+      expect(pg.status).toBe(200);
       const targets = await waitFor(async () => {
         const body = (await (await fetch(`${up.url}/api/v1/targets`)).json()) as {
           data: { activeTargets: Array<{ health: string; labels: Record<string, string> }> };
@@ -49,11 +54,12 @@ describe('tidemark up as an ingest endpoint', () => {
     } finally {
       expect(await up.stop('SIGTERM')).toBe(0);
     }
-    const tail = await runCli(['tail', '--data', data, '--topic', 'tidemark.samples', '--from', 'earliest', '--limit', '3']);
+    const tail = await runCli(['tail', '--data', data, '--topic', 'tidemark.samples', '--from', 'earliest', '--to-end']);
     expect(tail.code).toBe(0);
     expect(tail.stdout).toContain('weather_temperature{city="oslo", db="edge"} -3.5 1700000000000');
     expect(tail.stdout).toMatch(/demo_requests_total\{instance="[^"]+", job="demo", path="\/"\} 42 \d+/);
     expect(tail.stdout).toMatch(/up\{instance="[^"]+", job="demo"\} 1 \d+/);
+    expect(tail.stdout).toMatch(/flink_taskmanager_Status_JVM_CPU_Load\{instance="tm-1", job="flink", tm_id="abc"\} 0\.25 \d+/);
   });
 });
 

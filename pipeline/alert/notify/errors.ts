@@ -64,19 +64,6 @@ export class RegexCompileError extends Error {
   }
 }
 
-/** A Prometheus duration string (`1h30m`) that does not parse. */
-export class DurationParseError extends Error {
-  readonly code = 'duration_invalid';
-  readonly retryable = false;
-  readonly input: string;
-
-  constructor(message: string, input: string) {
-    super(message);
-    this.name = 'DurationParseError';
-    this.input = input;
-  }
-}
-
 /** A time interval definition (times, weekdays, days_of_month, months, years, location) that is invalid. */
 export class TimeIntervalError extends Error {
   readonly code = 'time_interval_invalid';
@@ -87,5 +74,19 @@ export class TimeIntervalError extends Error {
     super(message);
     this.name = 'TimeIntervalError';
     this.field = field;
+  }
+}
+
+/** A request the v2 API refuses: the HTTP status and Alertmanager's message (sent as a JSON string). */
+export class NotifyApiError extends Error {
+  readonly code = 'notify_api_error';
+  readonly status: number;
+  readonly retryable: boolean;
+
+  constructor(status: number, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'NotifyApiError';
+    this.status = status;
+    this.retryable = status >= 500;
   }
 }

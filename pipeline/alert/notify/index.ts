@@ -1,6 +1,6 @@
 export * from './config/index.js';
-export { AlertmanagerConfigError, DurationParseError, MatcherParseError, RegexCompileError, TimeIntervalError, formatYamlPath } from './errors.js';
-export { formatDuration, parseDuration } from './duration.js';
+export { AlertmanagerConfigError, MatcherParseError, RegexCompileError, TimeIntervalError, formatYamlPath } from './errors.js';
+export { DurationError, formatDuration, parseDuration } from '../../../schemas/duration.js';
 export { formatLabelSet, goQuote } from './go-quote.js';
 export { compileAnchoredGoRegex } from './go-regex.js';
 export { Matcher, formatMatchers, matchesAll, sortMatchers, type MatchType } from './matchers.js';
@@ -15,5 +15,18 @@ export {
 } from './silence.js';
 export { anyIntervalContains, intervalContains, parseTimeInterval, type TimeInterval, type TimeIntervalSpec } from './time-intervals.js';
 export { nextLogEntry, notificationReason, type DedupInput, type NotificationLogEntry, type NotificationReason } from './dedup.js';
-export type { GroupState, NotifyStateStore } from './notify-state-store.js';
+export type {
+  ClaimedGroup, DeliveryFailure, GroupInsert, GroupMeta, GroupState, NotifyStateStore, PendingNotification, ResolvedSnapshot,
+} from './notify-state-store.js';
 export { MemoryStateStore } from './memory-state-store.js';
+export { compareAlerts, isResolvedAt, mergeAlerts, putOver, type Alert } from './alert.js';
+export { ManualClock, systemClock, type Clock } from './clock.js';
+export { DEFAULT_RETRY, deliverWithRetry, type DeliveryOutcome, type RetryPolicy } from './deliver.js';
+export { Dispatcher, loadTemplateFiles, type DispatcherSettings } from './dispatcher.js';
+export type { NotifyLogger } from './group-flush.js';
+export { NotifyMetrics } from './metrics.js';
+export { buildNotifierPlan, type NotifierPlan } from './notifier-plan.js';
+export { RedisStateStore, type RedisStateStoreSettings } from './redis-state-store.js';
+export { createNotifier, type Notifier, type NotifierSettings } from './notifier.js';
+export { notifyApiRoutes, parsePostableAlerts, type ApiRoute, type GettableAlert } from './api/index.js';
+export { NotifyApiError } from './errors.js';

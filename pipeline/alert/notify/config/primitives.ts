@@ -1,7 +1,6 @@
 import { z } from 'zod';
 
-import { parseDuration } from '../duration.js';
-import { DurationParseError } from '../errors.js';
+import { DurationError, parseDuration } from '../../../../schemas/duration.js';
 
 // Field types as Alertmanager's Go structs decode them from yaml.v2. A YAML null on an optional
 // field is the Go zero value, so it reads as "absent".
@@ -30,7 +29,7 @@ export const duration = z.string().transform((s, ctx) => {
   try {
     return parseDuration(s);
   } catch (err) {
-    ctx.addIssue({ code: 'custom', message: err instanceof DurationParseError ? err.message : String(err) });
+    ctx.addIssue({ code: 'custom', message: err instanceof DurationError ? err.message : String(err) });
     return z.NEVER;
   }
 });

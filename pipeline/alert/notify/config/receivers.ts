@@ -6,6 +6,7 @@ import {
   pushoverConfigSchema, rocketchatConfigSchema, snsConfigSchema, telegramConfigSchema, victoropsConfigSchema, webexConfigSchema, wechatConfigSchema,
 } from './receivers-other.js';
 import { opt, str } from './primitives.js';
+import { dingtalkConfigSchema, feishuConfigSchema, wecomConfigSchema } from './receivers-chat.js';
 
 /** Every integration list a receiver can hold, keyed by its YAML name. */
 export const INTEGRATION_SCHEMAS = {
@@ -27,12 +28,15 @@ export const INTEGRATION_SCHEMAS = {
   jira_configs: jiraConfigSchema,
   rocketchat_configs: rocketchatConfigSchema,
   mattermost_configs: mattermostConfigSchema,
+  dingtalk_configs: dingtalkConfigSchema,
+  wecom_configs: wecomConfigSchema,
+  feishu_configs: feishuConfigSchema,
 } as const;
 
 export type IntegrationKey = keyof typeof INTEGRATION_SCHEMAS;
 
 /** Integrations Tidemark delivers itself; the others load and validate but fail at send time. */
-export const SENDABLE_INTEGRATIONS: ReadonlySet<IntegrationKey> = new Set<IntegrationKey>(['webhook_configs', 'email_configs', 'slack_configs']);
+export const SENDABLE_INTEGRATIONS: ReadonlySet<IntegrationKey> = new Set<IntegrationKey>(['webhook_configs', 'email_configs', 'slack_configs', 'wechat_configs', 'dingtalk_configs', 'wecom_configs', 'feishu_configs']);
 
 // A `- {}` or `-` list entry is a config with every field defaulted, as yaml.v2 decodes it.
 const entries = <T extends z.ZodType>(s: T) => opt(z.array(z.preprocess((v) => (v === null ? {} : v), s)));
@@ -58,6 +62,10 @@ export const receiverSchema = z
     jira_configs: entries(jiraConfigSchema),
     rocketchat_configs: entries(rocketchatConfigSchema),
     mattermost_configs: entries(mattermostConfigSchema),
+    // Tidemark extensions (no Alertmanager equivalent).
+    dingtalk_configs: entries(dingtalkConfigSchema),
+    wecom_configs: entries(wecomConfigSchema),
+    feishu_configs: entries(feishuConfigSchema),
   })
   .superRefine((r, ctx) => {
     if (r.name === undefined || r.name === '') ctx.addIssue({ code: 'custom', message: 'missing name in receiver' });
@@ -67,3 +75,4 @@ export type ReceiverInput = z.infer<typeof receiverSchema>;
 export type WebhookConfigInput = z.infer<typeof webhookConfigSchema>;
 export type EmailConfigInput = z.infer<typeof emailConfigSchema>;
 export type SlackConfigInput = z.infer<typeof slackConfigSchema>;
+export type { DingtalkConfigInput, FeishuConfigInput, WecomConfigInput } from './receivers-chat.js';

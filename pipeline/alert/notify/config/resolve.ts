@@ -209,6 +209,7 @@ export function resolveConfig(file: AlertmanagerFile, original: string, baseDir:
       }
       c.send_resolved ??= true;
     });
+    for (const list of [rcv.dingtalk_configs, rcv.wecom_configs, rcv.feishu_configs]) list?.forEach((c) => { http(c); c.send_resolved ??= true; });
     names.add(rcv.name!);
     receivers.push(rcv);
   });

@@ -1,0 +1,38 @@
+import { Counter, Gauge, Registry } from 'prom-client';
+
+/**
+ * The notifier's metric set: alerts received (by status) and invalid, notifications sent and
+ * failed per integration (`failed` counts notifications given up after all retries, `attempts`
+ * every request), groups flushed, and errors by type and stage.
+ */
+export class NotifyMetrics {
+  readonly alertsReceived: Counter<'status'>;
+  readonly alertsInvalid: Counter<string>;
+  readonly notifications: Counter<'integration'>;
+  readonly notificationsFailed: Counter<'integration' | 'reason'>;
+  readonly requests: Counter<'integration'>;
+  readonly requestsFailed: Counter<'integration'>;
+  readonly flushes: Counter<string>;
+  readonly errors: Counter<'type' | 'stage'>;
+  readonly groups: Gauge<string>;
+
+  constructor(registry: Registry = new Registry()) {
+    this.alertsReceived = counter(registry, 'tidemark_notify_alerts_received_total', 'Alerts received through the API, by status.', ['status']);
+    this.alertsInvalid = counter(registry, 'tidemark_notify_alerts_invalid_total', 'Alerts rejected by validation.', []);
+    this.notifications = counter(registry, 'tidemark_notify_notifications_total', 'Notifications delivered, by integration.', ['integration']);
+    this.notificationsFailed = counter(registry, 'tidemark_notify_notifications_failed_total', 'Notifications given up after all retries (recorded in the failure log), by integration.', ['integration', 'reason']);
+    this.requests = counter(registry, 'tidemark_notify_notification_requests_total', 'Delivery attempts, by integration.', ['integration']);
+    this.requestsFailed = counter(registry, 'tidemark_notify_notification_requests_failed_total', 'Failed delivery attempts, by integration.', ['integration']);
+    this.flushes = counter(registry, 'tidemark_notify_group_flushes_total', 'Aggregation group flushes.', []);
+    this.errors = counter(registry, 'tidemark_notify_errors_total', 'Errors by type and stage.', ['type', 'stage']);
+    const existing = registry.getSingleMetric('tidemark_notify_aggregation_groups');
+    this.groups = (existing as Gauge<string> | undefined) ?? new Gauge({ name: 'tidemark_notify_aggregation_groups', help: 'Aggregation groups claimed by this replica in the last tick.', registers: [registry] });
+  }
+}
+
+// Several notifiers (tests, `tidemark up`) may share one registry: reuse a metric already there.
+function counter<L extends string>(registry: Registry, name: string, help: string, labelNames: L[]): Counter<L> {
+  const existing = registry.getSingleMetric(name);
+  if (existing !== undefined) return existing as Counter<L>;
+  return new Counter({ name, help, labelNames, registers: [registry] });
+}

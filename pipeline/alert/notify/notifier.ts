@@ -1,0 +1,81 @@
+import type { Registry } from 'prom-client';
+
+import { alertmanagerRenderer, type TemplateRenderer } from '../receivers/index.js';
+import { notifyApiRoutes, type ApiRoute } from './api/index.js';
+import { systemClock, type Clock } from './clock.js';
+import type { AlertmanagerConfig } from './config/index.js';
+import type { RetryPolicy } from './deliver.js';
+import { Dispatcher, loadTemplateFiles } from './dispatcher.js';
+import type { NotifyLogger } from './group-flush.js';
+import { MemoryStateStore } from './memory-state-store.js';
+import { NotifyMetrics } from './metrics.js';
+import type { NotifyStateStore } from './notify-state-store.js';
+import { RedisStateStore } from './redis-state-store.js';
+
+export interface NotifierSettings {
+  readonly config: AlertmanagerConfig;
+  /** Shared state in Redis (`redis://…`); in memory when absent (`tidemark up`). */
+  readonly redisUrl?: string;
+  readonly redisPrefix?: string;
+  /** Or any store (tests). */
+  readonly store?: NotifyStateStore;
+  readonly externalURL?: string;
+  readonly replicaId?: string;
+  readonly registry?: Registry;
+  readonly logger?: NotifyLogger;
+  readonly clock?: Clock;
+  readonly leaseMs?: number;
+  readonly pollMs?: number;
+  /** Groups this replica flushes at once. */
+  readonly maxInFlight?: number;
+  readonly retry?: RetryPolicy;
+  readonly version?: string;
+}
+
+/** The `tidemark notify` role's parts, for the role's HTTP server and lifecycle. */
+export interface Notifier {
+  readonly routes: ApiRoute[];
+  readonly dispatcher: Dispatcher;
+  readonly store: NotifyStateStore;
+  start(): Promise<void>;
+  /** Swap the configuration (SIGHUP, POST /-/reload); groups of removed routes are re-routed at their next flush. */
+  applyConfig(config: AlertmanagerConfig): void;
+  /** Idempotent; safe without start; lets flushes in progress finish. */
+  stop(): Promise<void>;
+  ready(): boolean;
+}
+
+/** Build the notifier: store (Redis or memory), dispatcher and the Alertmanager v2 API routes. */
+export function createNotifier(s: NotifierSettings): Notifier {
+  const clock = s.clock ?? systemClock;
+  const store = s.store ?? (s.redisUrl !== undefined ? new RedisStateStore({ redis: s.redisUrl, prefix: s.redisPrefix }) : new MemoryStateStore(() => clock.now()));
+  const metrics = new NotifyMetrics(s.registry);
+  const templates = (c: AlertmanagerConfig): TemplateRenderer => alertmanagerRenderer(loadTemplateFiles(c));
+  const dispatcher = new Dispatcher(s.config, {
+    store, clock, metrics, templates: templates(s.config), replicaId: s.replicaId, externalURL: s.externalURL,
+    leaseMs: s.leaseMs, pollMs: s.pollMs, maxInFlight: s.maxInFlight, retry: s.retry, logger: s.logger,
+  });
+  const routes = notifyApiRoutes({ dispatcher, store, clock, metrics, startedAt: clock.now(), version: s.version ?? '0.1.0' });
+  let started = false;
+  let stopped = false;
+  return {
+    routes,
+    dispatcher,
+    store,
+    async start() {
+      if (started || stopped) return;
+      started = true;
+      dispatcher.start();
+    },
+    applyConfig(config) {
+      dispatcher.applyConfig(config, templates(config));
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await dispatcher.stop();
+      await store.close();
+    },
+    ready: () => started && !stopped,
+  };
+}

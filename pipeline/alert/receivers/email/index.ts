@@ -1,0 +1,1 @@
+export { EMAIL_DEFAULTS, EmailReceiver } from './email-receiver.js';

@@ -1,0 +1,138 @@
+import { readFileSync } from 'node:fs';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+
+import type { HttpConfig } from '../notify/config/index.js';
+import { ReceiverError } from './errors.js';
+import type { SendResult } from './receiver.js';
+
+export interface PostOptions {
+  readonly integration: string;
+  readonly httpConfig?: HttpConfig;
+  readonly timeoutMs?: number;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Decide from a 2xx body whether the API reported an error (chat APIs answer 200 with an errcode). */
+  readonly checkBody?: (body: string) => { readonly message: string; readonly retryable: boolean } | undefined;
+}
+
+function readSecret(value: string | undefined, file: string | undefined): string | undefined {
+  if (value !== undefined && value !== '') return value;
+  if (file !== undefined && file !== '') return readFileSync(file, 'utf8').trim();
+  return undefined;
+}
+
+/** The Authorization header http_config asks for: basic_auth, authorization, or bearer_token. */
+export function authorizationHeader(c: HttpConfig | undefined): string | undefined {
+  if (c === undefined) return undefined;
+  if (c.basic_auth !== undefined) {
+    const user = readSecret(c.basic_auth.username, c.basic_auth.username_file) ?? '';
+    const pass = readSecret(c.basic_auth.password, c.basic_auth.password_file) ?? '';
+    return `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
+  }
+  if (c.authorization !== undefined) {
+    const cred = readSecret(c.authorization.credentials, c.authorization.credentials_file) ?? '';
+    return `${c.authorization.type ?? 'Bearer'} ${cred}`;
+  }
+  const bearer = readSecret(c.bearer_token, c.bearer_token_file);
+  return bearer !== undefined ? `Bearer ${bearer}` : undefined;
+}
+
+const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 256 });
+const httpsAgents = new Map<string, HttpsAgent>();
+
+function agentFor(u: URL, c: HttpConfig | undefined): HttpAgent | HttpsAgent {
+  if (u.protocol !== 'https:') return httpAgent;
+  const tls = c?.tls_config;
+  const key = JSON.stringify(tls ?? {});
+  let a = httpsAgents.get(key);
+  if (a === undefined) {
+    a = new HttpsAgent({
+      keepAlive: true,
+      maxSockets: 256,
+      rejectUnauthorized: tls?.insecure_skip_verify !== true,
+      ...(tls?.server_name ? { servername: tls.server_name } : {}),
+      ...(tls?.ca_file ? { ca: readFileSync(tls.ca_file) } : tls?.ca ? { ca: tls.ca } : {}),
+      ...(tls?.cert_file ? { cert: readFileSync(tls.cert_file) } : tls?.cert ? { cert: tls.cert } : {}),
+      ...(tls?.key_file ? { key: readFileSync(tls.key_file) } : tls?.key ? { key: tls.key } : {}),
+    });
+    httpsAgents.set(key, a);
+  }
+  return a;
+}
+
+interface RawResponse { readonly status: number; readonly location?: string; readonly body: string }
+
+function once(u: URL, body: Buffer, headers: Record<string, string>, agent: HttpAgent | HttpsAgent, signal: AbortSignal, timeoutMs: number): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const req = (u.protocol === 'https:' ? httpsRequest : httpRequest)(u, { method: 'POST', headers: { ...headers, 'content-length': String(body.length) }, agent, signal, timeout: timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        // Keep only the start of a large answer: it is for error messages.
+        if (size < 64 * 1024) chunks.push(c);
+        size += c.length;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, location: res.headers.location, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(Object.assign(new Error('request timed out'), { name: 'TimeoutError' })));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/**
+ * POST a JSON body once (node:http with keep-alive; TLS options from http_config). 2xx is
+ * success; 5xx, 429, network errors and timeouts are retryable; other statuses are permanent (as
+ * Alertmanager's notify.Retrier classifies them, plus 429). Redirects are followed unless
+ * follow_redirects is false.
+ */
+export async function postJson(url: string, body: unknown, o: PostOptions, signal: AbortSignal): Promise<SendResult> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'Tidemark-Alertmanager', ...o.headers };
+  for (const [name, h] of Object.entries(o.httpConfig?.http_headers ?? {})) {
+    const v = h.values?.[0] ?? h.secrets?.[0];
+    if (v !== undefined) headers[name] = v;
+  }
+  const auth = authorizationHeader(o.httpConfig);
+  if (auth !== undefined) headers.authorization = auth;
+  const timeoutMs = o.timeoutMs !== undefined && o.timeoutMs > 0 ? o.timeoutMs : 30_000;
+  const payload = Buffer.from(JSON.stringify(body));
+  let res: RawResponse;
+  try {
+    let u = new URL(url);
+    for (let hops = 0; ; hops++) {
+      res = await once(u, payload, headers, agentFor(u, o.httpConfig), signal, timeoutMs);
+      const redirect = [301, 302, 307, 308].includes(res.status) && res.location !== undefined && o.httpConfig?.follow_redirects !== false && hops < 10;
+      if (!redirect) break;
+      u = new URL(res.location!, u);
+    }
+  } catch (err) {
+    const e = err as Error;
+    return { ok: false, retryable: true, error: new ReceiverError(`${o.integration}: ${e.message}`, { code: 'request_failed', retryable: true, integration: o.integration, cause: err }) };
+  }
+  const text = res.body;
+  if (res.status >= 200 && res.status < 300) {
+    const problem = o.checkBody?.(text);
+    if (problem === undefined) return { ok: true };
+    const { retryable } = problem;
+    return { ok: false, retryable, error: new ReceiverError(`${o.integration}: ${problem.message}`, { code: 'api_error', retryable, integration: o.integration, status: res.status }) };
+  }
+  const retryable = res.status >= 500 || res.status === 429;
+  const snippet = text.length > 200 ? `${text.slice(0, 200)}…` : text;
+  return {
+    ok: false,
+    retryable,
+    error: new ReceiverError(`${o.integration}: unexpected status code ${res.status}${snippet !== '' ? `: ${snippet}` : ''}`, { code: 'bad_status', retryable, integration: o.integration, status: res.status }),
+  };
+}
+
+/** A target given as `url` (a template) or `url_file`. */
+export function targetUrl(url: string | undefined, urlFile: string | undefined, render: (s: string) => string): string {
+  if (url !== undefined && url !== '') return render(url);
+  return readFileSync(urlFile!, 'utf8').trim();
+}
+
+/** A value given inline or as a `_file`. */
+export function secretValue(value: string | undefined, file: string | undefined): string | undefined {
+  return readSecret(value, file);
+}

@@ -1,0 +1,11 @@
+export type { Notification, NotificationAlert, NotificationInput } from './notification.js';
+export { buildNotification } from './notification.js';
+export type { Receiver, SendResult } from './receiver.js';
+export { ReceiverConfigError, ReceiverError } from './errors.js';
+export { alertmanagerRenderer, goTimeJson, quoteMeta, type TemplateRenderer } from './template-renderer.js';
+export { authorizationHeader, postJson } from './http-post.js';
+export { WebhookReceiver, webhookPayload } from './webhook/index.js';
+export { buildIntegrations, type Integration, type IntegrationDeps } from './integrations.js';
+export { UnsupportedReceiver } from './unsupported-receiver.js';
+export { EMAIL_DEFAULTS, EmailReceiver } from './email/index.js';
+export { CHAT_MARKDOWN, CHAT_TEXT, CHAT_TITLE, DingtalkReceiver, dingtalkSign, FeishuReceiver, feishuSign, SLACK_DEFAULTS, SlackReceiver, WECHAT_DEFAULTS, WechatReceiver, WecomReceiver } from './chat/index.js';

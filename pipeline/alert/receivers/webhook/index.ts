@@ -1,0 +1,1 @@
+export { WebhookReceiver, webhookPayload } from './webhook-receiver.js';

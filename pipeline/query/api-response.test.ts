@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { formatTimestamp, formatValue, labelsJson, queryDataJson } from './api-response.js';
+
+describe('Prometheus number formatting', () => {
+  it.each([
+    [1, '1'],
+    [0.1, '0.1'],
+    [-2.5, '-2.5'],
+    [-0, '-0'],
+    [1e21, '1000000000000000000000'],
+    [1.5e-7, '0.00000015'],
+    [-1.234e22, '-12340000000000000000000'],
+    [NaN, 'NaN'],
+    [Infinity, '+Inf'],
+    [-Infinity, '-Inf'],
+  ])('writes the value %d as %s (Go FormatFloat f, -1)', (v, text) => {
+    expect(formatValue(v)).toBe(text);
+  });
+
+  it('writes millisecond timestamps as seconds with up to three decimals', () => {
+    expect(formatTimestamp(1_700_000_000_000)).toBe('1700000000');
+    expect(formatTimestamp(1_700_000_000_500)).toBe('1700000000.500');
+    expect(formatTimestamp(1_700_000_000_007)).toBe('1700000000.007');
+    expect(formatTimestamp(-1500)).toBe('-1.500');
+  });
+
+  it('writes labels sorted by name and results in the API shapes', () => {
+    expect(labelsJson({ b: '2', __name__: 'x', a: '"q"' })).toBe('{"__name__":"x","a":"\\"q\\"","b":"2"}');
+    const matrix = queryDataJson({ resultType: 'matrix', result: [{ metric: { a: '1' }, timestamps: [1000, 2500], values: [1, NaN] }] });
+    expect(JSON.parse(matrix)).toEqual({ resultType: 'matrix', result: [{ metric: { a: '1' }, values: [[1, '1'], [2.5, 'NaN']] }] });
+    expect(JSON.parse(queryDataJson({ resultType: 'string', result: { t: 1000, v: 'hi' } }))).toEqual({ resultType: 'string', result: [1, 'hi'] });
+  });
+});

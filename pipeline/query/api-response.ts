@@ -1,0 +1,135 @@
+import type { ServerResponse } from 'node:http';
+import { compareStrings, type Labels } from '../../schemas/labels.js';
+import { PromqlEvalError, PromqlParseError, PromqlTimeoutError, PromqlTooManySamplesError, type QueryValue } from '../promql/index.js';
+import { InvalidMatcherError } from '../tsdb/index.js';
+import { InvalidParamError, QueryApiError } from './errors.js';
+
+/**
+ * A sample value as Prometheus writes it: Go's `strconv.FormatFloat(v, 'f', -1, 64)` (shortest
+ * round-tripping digits, never in exponent form), `NaN`, `+Inf`, `-Inf`.
+ */
+export function formatValue(v: number): string {
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '-Inf';
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === 0) return Object.is(v, -0) ? '-0' : '0';
+  const s = String(v);
+  return s.includes('e') ? expandExponent(s) : s;
+}
+
+function expandExponent(s: string): string {
+  const neg = s.startsWith('-');
+  const [mant, expText] = (neg ? s.slice(1) : s).split('e');
+  const exp = Number(expText);
+  const dot = mant.indexOf('.');
+  const digits = dot < 0 ? mant : mant.slice(0, dot) + mant.slice(dot + 1);
+  const point = (dot < 0 ? mant.length : dot) + exp; // position of the decimal point in `digits`
+  let out: string;
+  if (point <= 0) out = '0.' + '0'.repeat(-point) + digits;
+  else if (point >= digits.length) out = digits + '0'.repeat(point - digits.length);
+  else out = digits.slice(0, point) + '.' + digits.slice(point);
+  return neg ? '-' + out : out;
+}
+
+/** A millisecond timestamp as Prometheus writes it: seconds with up to three decimals. */
+export function formatTimestamp(ms: number): string {
+  const neg = ms < 0;
+  const a = Math.abs(Math.round(ms));
+  const secs = Math.floor(a / 1000);
+  const frac = a % 1000;
+  const s = frac === 0 ? String(secs) : `${secs}.${String(frac).padStart(3, '0')}`;
+  return neg ? '-' + s : s;
+}
+
+/** Labels as a JSON object with names in Prometheus' (sorted) order. */
+export function labelsJson(labels: Labels): string {
+  const names = Object.keys(labels).sort(compareStrings);
+  let out = '{';
+  for (let i = 0; i < names.length; i++) {
+    if (i > 0) out += ',';
+    out += JSON.stringify(names[i]) + ':' + JSON.stringify(labels[names[i]]);
+  }
+  return out + '}';
+}
+
+/** The `data` of a query answer, built as text (large matrices stringify faster this way). */
+export function queryDataJson(value: QueryValue): string {
+  switch (value.resultType) {
+    case 'scalar':
+      return `{"resultType":"scalar","result":[${formatTimestamp(value.result.t)},"${formatValue(value.result.v)}"]}`;
+    case 'string':
+      return `{"resultType":"string","result":[${formatTimestamp(value.result.t)},${JSON.stringify(value.result.v)}]}`;
+    case 'vector': {
+      const parts = value.result.map((s) => `{"metric":${labelsJson(s.metric)},"value":[${formatTimestamp(s.t)},"${formatValue(s.v)}"]}`);
+      return `{"resultType":"vector","result":[${parts.join(',')}]}`;
+    }
+    case 'matrix': {
+      const parts = value.result.map((s) => {
+        const pts: string[] = new Array<string>(s.timestamps.length);
+        for (let i = 0; i < s.timestamps.length; i++) pts[i] = `[${formatTimestamp(s.timestamps[i])},"${formatValue(s.values[i])}"]`;
+        return `{"metric":${labelsJson(s.metric)},"values":[${pts.join(',')}]}`;
+      });
+      return `{"resultType":"matrix","result":[${parts.join(',')}]}`;
+    }
+  }
+}
+
+export interface Annotations {
+  readonly warnings?: readonly string[];
+  readonly infos?: readonly string[];
+}
+
+/** `{"status":"success","data":...}` with `data` already JSON text. */
+export function writeSuccessJson(res: ServerResponse, dataJson: string, notes: Annotations = {}, extra = ''): void {
+  let body = `{"status":"success","data":${dataJson}`;
+  if (notes.warnings !== undefined && notes.warnings.length > 0) body += `,"warnings":${JSON.stringify(notes.warnings)}`;
+  if (notes.infos !== undefined && notes.infos.length > 0) body += `,"infos":${JSON.stringify(notes.infos)}`;
+  body += extra + '}';
+  send(res, 200, body);
+}
+
+export function writeSuccess(res: ServerResponse, data: unknown, notes: Annotations = {}): void {
+  writeSuccessJson(res, JSON.stringify(data), notes);
+}
+
+export function writeError(res: ServerResponse, err: QueryApiError, data?: unknown): void {
+  const body: Record<string, unknown> = { status: 'error', errorType: err.errorType, error: err.message };
+  if (data !== undefined) body.data = data;
+  send(res, err.status, JSON.stringify(body));
+}
+
+function send(res: ServerResponse, status: number, body: string): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
+}
+
+/** Where a query error ended up: `canceled` when the client went away, else `timeout`. */
+export interface AbortCause {
+  canceled(): boolean;
+}
+
+/** Maps any error of a request to Prometheus' error type and status. */
+export function toApiError(err: unknown, abort?: AbortCause): QueryApiError {
+  if (err instanceof QueryApiError) return err;
+  if (err instanceof PromqlParseError) return new InvalidParamError('query', err.message, err);
+  if (err instanceof PromqlTimeoutError) {
+    return abort?.canceled() === true
+      ? new QueryApiError('canceled', err.message.replace('timed out', 'was canceled'), { cause: err })
+      : new QueryApiError('timeout', err.message, { cause: err });
+  }
+  if (err instanceof PromqlTooManySamplesError) return new QueryApiError('execution', err.message, { cause: err });
+  if (err instanceof PromqlEvalError) {
+    // Range-query type errors are refused before evaluation in Prometheus, as bad input.
+    if (err.message.startsWith('invalid expression type')) return new InvalidParamError('query', err.message, err);
+    return new QueryApiError('execution', err.message, { cause: err });
+  }
+  if (err instanceof InvalidMatcherError) return new QueryApiError('bad_data', err.message, { cause: err });
+  const e = err as { retryable?: unknown; message?: unknown };
+  if (e !== null && typeof e === 'object' && e.retryable === true) {
+    return new QueryApiError('unavailable', String(e.message), { cause: err });
+  }
+  return new QueryApiError('internal', err instanceof Error ? err.message : String(err), { cause: err });
+}

@@ -1,0 +1,28 @@
+import { z } from 'zod';
+
+/**
+ * The `query` section of `tidemark.yml`: limits of the Prometheus HTTP API and how the fan-out
+ * merges shards. Durations are milliseconds.
+ */
+export const queryConfigSchema = z
+  .object({
+    timeout_ms: z.number().int().min(1).default(120_000)
+      .describe('Longest a query may run; a smaller `timeout` request parameter shortens it (Prometheus --query.timeout).'),
+    max_samples: z.number().int().min(1).default(50_000_000)
+      .describe('Most samples a query may hold in memory at once (Prometheus --query.max-samples).'),
+    max_series: z.number().int().min(0).default(0)
+      .describe('Most series one query may select from storage; 0 = unbounded.'),
+    lookback_delta_ms: z.number().int().min(1).default(5 * 60_000)
+      .describe('How far back an instant selector looks for a sample (Prometheus --query.lookback-delta).'),
+    max_points_per_series: z.number().int().min(1).default(11_000)
+      .describe('Most steps a range query may have (Prometheus fixes 11,000).'),
+    replica_labels: z.array(z.string().min(1)).default(['__replica__'])
+      .describe('Labels that tell HA replicas apart: series differing only in them are merged into one, the label dropped.'),
+    partial_response: z.boolean().default(true)
+      .describe('Answer with a warning when some shards cannot be read; false fails the query instead.'),
+    shard_timeout_ms: z.number().int().min(1).default(30_000)
+      .describe('Timeout of one read from a remote store shard.'),
+  })
+  .strict();
+
+export type QueryConfig = z.infer<typeof queryConfigSchema>;

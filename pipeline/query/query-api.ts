@@ -1,0 +1,161 @@
+import type { ServerResponse } from 'node:http';
+import { Engine, parseExpr, type QueryResult, type QueryValue } from '../promql/index.js';
+import { parseDurationParam, parseLimitParam, parseTimeParam, requestParams } from './api-params.js';
+import { queryDataJson, toApiError, writeError, writeSuccess, writeSuccessJson } from './api-response.js';
+import { jsonHandler, type ApiContext, type QueryRoute } from './api-settings.js';
+import { InvalidParamError, QueryApiError } from './errors.js';
+import { formatExpr } from './expr-printer.js';
+import { CountingQueryable, QueryStats } from './query-stats.js';
+
+/**
+ * `/api/v1/query`, `/api/v1/query_range`, `/api/v1/query_exemplars`, `/api/v1/format_query`
+ * and `/api/v1/parse_query`, with Prometheus' parameters, answers and errors.
+ */
+export function queryRoutes(ctx: ApiContext): QueryRoute[] {
+  const engines = new Map<number, Engine>();
+  const engineFor = (timeoutMs: number): Engine => {
+    let e = engines.get(timeoutMs);
+    if (e === undefined) {
+      e = new Engine({ lookbackDelta: ctx.config.lookback_delta_ms, maxSamples: ctx.config.max_samples, timeoutMs });
+      if (engines.size < 64) engines.set(timeoutMs, e);
+    }
+    return e;
+  };
+  const timeoutOf = (params: URLSearchParams): number => {
+    const t = parseDurationParam(params, 'timeout');
+    return t === undefined || t <= 0 ? ctx.config.timeout_ms : Math.min(t, ctx.config.timeout_ms);
+  };
+
+  const run = async (res: ServerResponse, params: URLSearchParams, exec: (engine: Engine, q: CountingQueryable, signal: AbortSignal) => Promise<QueryResult>): Promise<void> => {
+    const timeoutMs = timeoutOf(params);
+    const limit = parseLimitParam(params);
+    const stats = new QueryStats();
+    const queryable = new CountingQueryable(ctx.settings.queryable, stats, ctx.config.max_series);
+    // A client that goes away cancels its query; the engine sees it at its next check.
+    const ac = new AbortController();
+    let canceled = false;
+    const onClose = (): void => {
+      if (!res.writableFinished) {
+        canceled = true;
+        ac.abort(new Error('client closed the connection'));
+      }
+    };
+    res.once('close', onClose);
+    const t0 = performance.now();
+    let result: QueryResult;
+    try {
+      result = await exec(engineFor(timeoutMs), queryable, ac.signal);
+    } catch (err) {
+      writeError(res, toApiError(err, { canceled: () => canceled }));
+      return;
+    } finally {
+      res.off('close', onClose);
+    }
+    const totalMs = performance.now() - t0;
+    const warnings = [...result.warnings];
+    const value = limit > 0 ? truncate(result.value, limit, warnings) : result.value;
+    let extra = '';
+    if ((params.get('stats') ?? '') !== '') extra = `,"stats":${JSON.stringify(statsJson(stats, totalMs, value))}`;
+    writeSuccessJson(res, queryDataJson(value), { warnings, infos: result.infos }, extra);
+  };
+
+  return [
+    {
+      methods: ['GET', 'POST'],
+      path: '/api/v1/query',
+      handler: jsonHandler(async (req, res, url) => {
+        const params = await requestParams(req, url);
+        const time = parseTimeParam(params, 'time', ctx.now());
+        const query = params.get('query') ?? '';
+        await run(res, params, (engine, q, signal) => engine.instantQuery(q, query, time, { signal }));
+      }),
+    },
+    {
+      methods: ['GET', 'POST'],
+      path: '/api/v1/query_range',
+      handler: jsonHandler(async (req, res, url) => {
+        const params = await requestParams(req, url);
+        const start = parseTimeParam(params, 'start');
+        const end = parseTimeParam(params, 'end');
+        if (end < start) throw new QueryApiError('bad_data', 'end timestamp must not be before start time');
+        const step = parseDurationParam(params, 'step');
+        if (step === undefined) throw new InvalidParamError('step', 'cannot parse "" to a valid duration');
+        if (step <= 0) throw new QueryApiError('bad_data', 'zero or negative query resolution step widths are not accepted. Try a positive integer');
+        // Prometheus divides durations as integers: (end - start) / step > 11000.
+        if (Math.floor((end - start) / step) > ctx.config.max_points_per_series) {
+          throw new QueryApiError('bad_data', `exceeded maximum resolution of ${ctx.config.max_points_per_series.toLocaleString('en-US')} points per timeseries. Try decreasing the query resolution (?step=XX)`);
+        }
+        const query = params.get('query') ?? '';
+        await run(res, params, (engine, q, signal) => engine.rangeQuery(q, query, start, end, step, { signal }));
+      }),
+    },
+    {
+      methods: ['GET', 'POST'],
+      path: '/api/v1/query_exemplars',
+      handler: jsonHandler(async (req, res, url) => {
+        const params = await requestParams(req, url);
+        const start = parseTimeParam(params, 'start', Number.MIN_SAFE_INTEGER);
+        const end = parseTimeParam(params, 'end', Number.MAX_SAFE_INTEGER);
+        if (end < start) throw new QueryApiError('bad_data', 'end timestamp must not be before start time');
+        parseQueryParam(params);
+        writeSuccess(res, []); // no exemplar storage: an empty answer, as Prometheus gives without exemplars
+      }),
+    },
+    {
+      methods: ['GET', 'POST'],
+      path: '/api/v1/format_query',
+      handler: jsonHandler(async (req, res, url) => {
+        const params = await requestParams(req, url);
+        writeSuccess(res, formatExpr(parseQueryParam(params)));
+      }),
+    },
+  ];
+}
+
+function parseQueryParam(params: URLSearchParams): ReturnType<typeof parseExpr> {
+  try {
+    return parseExpr(params.get('query') ?? '');
+  } catch (err) {
+    throw toApiError(err);
+  }
+}
+
+function truncate(value: QueryValue, limit: number, warnings: string[]): QueryValue {
+  if (value.resultType === 'vector' && value.result.length > limit) {
+    warnings.push('results truncated due to limit');
+    return { resultType: 'vector', result: value.result.slice(0, limit) };
+  }
+  if (value.resultType === 'matrix' && value.result.length > limit) {
+    warnings.push('results truncated due to limit');
+    return { resultType: 'matrix', result: value.result.slice(0, limit) };
+  }
+  return value;
+}
+
+function resultPoints(value: QueryValue): number {
+  switch (value.resultType) {
+    case 'scalar': case 'string': return 1;
+    case 'vector': return value.result.length;
+    case 'matrix': return value.result.reduce((n, s) => n + s.timestamps.length, 0);
+  }
+}
+
+/** Prometheus' `stats` object (times in seconds). */
+function statsJson(stats: QueryStats, totalMs: number, value: QueryValue): unknown {
+  const evalMs = Math.max(0, totalMs - stats.selectMs);
+  return {
+    timings: {
+      evalTotalTime: totalMs / 1000,
+      resultSortTime: 0,
+      queryPreparationTime: stats.selectMs / 1000,
+      innerEvalTime: evalMs / 1000,
+      execQueueTime: 0,
+      execTotalTime: totalMs / 1000,
+    },
+    samples: {
+      totalQueryableSamples: stats.samples,
+      peakSamples: stats.samples + resultPoints(value),
+    },
+    series: { totalQueryableSeries: stats.series },
+  };
+}

@@ -1,0 +1,60 @@
+import type { LabelMatcher, Querier, Queryable, SelectHints, SeriesSet } from '../tsdb/index.js';
+import { TooManySeriesError } from './errors.js';
+
+/**
+ * What one query read from storage. The engine loads every selection before evaluating, so the
+ * samples selected are held at once: they are the peak together with the result.
+ */
+export class QueryStats {
+  series = 0;
+  samples = 0;
+  selectMs = 0;
+}
+
+/**
+ * Wraps the storage a query reads: counts the series and samples it selects (for `stats`) and
+ * fails the query once it selects more than `maxSeries` series (0 = unbounded).
+ */
+export class CountingQueryable implements Queryable {
+  constructor(
+    private readonly inner: Queryable,
+    readonly stats: QueryStats,
+    private readonly maxSeries: number,
+  ) {}
+
+  querier(mint: number): Querier {
+    // The engine asks up to the query's end, but a negative offset or `@` reads later samples:
+    // leave the upper bound open and let each select's hints bound the read.
+    return new CountingQuerier(this.inner.querier(mint, Number.MAX_SAFE_INTEGER), this.stats, this.maxSeries);
+  }
+}
+
+class CountingQuerier implements Querier {
+  constructor(
+    private readonly inner: Querier,
+    private readonly stats: QueryStats,
+    private readonly maxSeries: number,
+  ) {}
+
+  async select(matchers: readonly LabelMatcher[], hints: SelectHints): Promise<SeriesSet> {
+    const t0 = performance.now();
+    const set = await this.inner.select(matchers, hints);
+    this.stats.selectMs += performance.now() - t0;
+    this.stats.series += set.series.length;
+    if (this.maxSeries > 0 && this.stats.series > this.maxSeries) throw new TooManySeriesError(this.maxSeries);
+    for (const s of set.series) this.stats.samples += s.timestamps.length;
+    return set;
+  }
+
+  labelNames(matchers: readonly LabelMatcher[]): Promise<string[]> {
+    return this.inner.labelNames(matchers);
+  }
+
+  labelValues(name: string, matchers: readonly LabelMatcher[]): Promise<string[]> {
+    return this.inner.labelValues(name, matchers);
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}

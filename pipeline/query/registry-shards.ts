@@ -1,0 +1,49 @@
+import { RemoteStoreQueryable, type RemoteStoreOptions, type ShardRegistry } from '../ingest/index.js';
+import type { Queryable } from '../tsdb/index.js';
+import type { QueryConfig } from './config.js';
+import { FanoutQueryable, type FanoutShard, type ShardLister } from './fanout-querier.js';
+
+export interface RegistryShardsSettings {
+  readonly registry: Pick<ShardRegistry, 'list'>;
+  /** The store running in this process (`tidemark up`), read directly rather than over HTTP. */
+  readonly local?: { readonly storeId: string; readonly queryable: Queryable };
+  readonly remote?: RemoteStoreOptions;
+}
+
+/**
+ * Lists the shards of a ShardRegistry at query time: the local store (if any) directly, every
+ * other store through its HTTP read endpoints. Remote queryables are kept per address.
+ */
+export function registryShards(settings: RegistryShardsSettings): ShardLister {
+  const remotes = new Map<string, Queryable>();
+  return async () => {
+    const entries = await settings.registry.list();
+    const shards: FanoutShard[] = [];
+    for (const e of entries) {
+      const name = `${e.storeId} (${e.address})`;
+      if (settings.local !== undefined && e.storeId === settings.local.storeId) {
+        shards.push({ name, queryable: settings.local.queryable, partitions: e.partitions });
+        continue;
+      }
+      let q = remotes.get(e.address);
+      if (q === undefined) {
+        q = new RemoteStoreQueryable(e.address, settings.remote);
+        remotes.set(e.address, q);
+      }
+      shards.push({ name, queryable: q, partitions: e.partitions });
+    }
+    return shards;
+  };
+}
+
+/**
+ * The fan-out the `tidemark query` role (and `tidemark up`) reads through, configured from the
+ * `query` section: every shard in the registry, replica labels, partial responses, shard timeout.
+ */
+export function registryQueryable(settings: Omit<RegistryShardsSettings, 'remote'> & { readonly config: QueryConfig; readonly partitionCount?: number }): FanoutQueryable {
+  return new FanoutQueryable(registryShards({ ...settings, remote: { timeoutMs: settings.config.shard_timeout_ms } }), {
+    replicaLabels: settings.config.replica_labels,
+    partialResponse: settings.config.partial_response,
+    partitionCount: settings.partitionCount,
+  });
+}

@@ -1,0 +1,143 @@
+import protobuf from 'protobufjs';
+import SnappyJS from 'snappyjs';
+import { compareStrings, type Labels } from '../../schemas/labels.js';
+import type { LabelMatcher, MatchType } from '../tsdb/index.js';
+import { readBody } from './api-params.js';
+import type { ApiContext, QueryRoute } from './api-settings.js';
+import { QueryApiError } from './errors.js';
+import { toApiError } from './api-response.js';
+
+/** The remote-read messages of prompb (remote.proto + types.proto), gogoproto options dropped. */
+const root = protobuf.Root.fromJSON({
+  nested: {
+    prometheus: {
+      nested: {
+        ReadRequest: {
+          fields: {
+            queries: { rule: 'repeated', type: 'Query', id: 1 },
+            acceptedResponseTypes: { rule: 'repeated', type: 'ResponseType', id: 2 },
+          },
+          nested: { ResponseType: { values: { SAMPLES: 0, STREAMED_XOR_CHUNKS: 1 } } },
+        },
+        ResponseType: { values: { SAMPLES: 0, STREAMED_XOR_CHUNKS: 1 } },
+        ReadResponse: { fields: { results: { rule: 'repeated', type: 'QueryResult', id: 1 } } },
+        Query: {
+          fields: {
+            startTimestampMs: { type: 'int64', id: 1 },
+            endTimestampMs: { type: 'int64', id: 2 },
+            matchers: { rule: 'repeated', type: 'LabelMatcher', id: 3 },
+            hints: { type: 'ReadHints', id: 4 },
+          },
+        },
+        QueryResult: { fields: { timeseries: { rule: 'repeated', type: 'TimeSeries', id: 1 } } },
+        LabelMatcher: {
+          fields: { type: { type: 'Type', id: 1 }, name: { type: 'string', id: 2 }, value: { type: 'string', id: 3 } },
+          nested: { Type: { values: { EQ: 0, NEQ: 1, RE: 2, NRE: 3 } } },
+        },
+        ReadHints: {
+          fields: {
+            stepMs: { type: 'int64', id: 1 },
+            func: { type: 'string', id: 2 },
+            startMs: { type: 'int64', id: 3 },
+            endMs: { type: 'int64', id: 4 },
+            grouping: { rule: 'repeated', type: 'string', id: 5 },
+            by: { type: 'bool', id: 6 },
+            rangeMs: { type: 'int64', id: 7 },
+          },
+        },
+        TimeSeries: {
+          fields: {
+            labels: { rule: 'repeated', type: 'Label', id: 1 },
+            samples: { rule: 'repeated', type: 'Sample', id: 2 },
+          },
+        },
+        Label: { fields: { name: { type: 'string', id: 1 }, value: { type: 'string', id: 2 } } },
+        Sample: { fields: { value: { type: 'double', id: 1 }, timestamp: { type: 'int64', id: 2 } } },
+      },
+    },
+  },
+});
+
+export const ReadRequestType = root.lookupType('prometheus.ReadRequest');
+export const ReadResponseType = root.lookupType('prometheus.ReadResponse');
+
+const MATCH: readonly MatchType[] = ['=', '!=', '=~', '!~'];
+const MAX_REQUEST_BYTES = 32 << 20;
+
+interface DecodedQuery {
+  startTimestampMs?: number;
+  endTimestampMs?: number;
+  matchers?: { type?: number; name?: string; value?: string }[];
+}
+
+/**
+ * Remote read (`POST /api/v1/read`): a snappy-compressed protobuf `ReadRequest` in, a
+ * `ReadResponse` with raw samples out (response type SAMPLES; streamed chunks are not offered).
+ * Staleness markers are left out: a JavaScript number cannot carry their NaN payload reliably.
+ */
+export function remoteReadRoutes(ctx: ApiContext): QueryRoute[] {
+  return [
+    {
+      methods: ['POST'],
+      path: '/api/v1/read',
+      handler: async (req, res) => {
+        try {
+          const body = await readBody(req, MAX_REQUEST_BYTES);
+          let request: { queries?: DecodedQuery[]; acceptedResponseTypes?: number[] };
+          try {
+            request = ReadRequestType.toObject(ReadRequestType.decode(SnappyJS.uncompress(body)), { longs: Number, enums: Number, defaults: true }) as typeof request;
+          } catch (err) {
+            throw new QueryApiError('bad_data', `cannot decode remote read request: ${(err as Error).message}`, { cause: err });
+          }
+          const accepted = request.acceptedResponseTypes ?? [];
+          if (accepted.length > 0 && !accepted.includes(0)) {
+            throw new QueryApiError('bad_data', `server does not support any of the requested response types: ${accepted.join(', ')}`);
+          }
+          const results = [];
+          for (const q of request.queries ?? []) results.push({ timeseries: await readQuery(ctx, q) });
+          const bytes = SnappyJS.compress(ReadResponseType.encode({ results }).finish());
+          res.writeHead(200, {
+            'content-type': 'application/x-protobuf',
+            'content-encoding': 'snappy',
+            'content-length': bytes.length,
+          }).end(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+        } catch (err) {
+          // Prometheus answers remote-read errors as plain text with the status.
+          const e = toApiError(err);
+          if (!res.headersSent) res.writeHead(e.status, { 'content-type': 'text/plain; charset=utf-8' }).end(e.message + '\n');
+          else res.end();
+        }
+      },
+    },
+  ];
+}
+
+async function readQuery(ctx: ApiContext, q: DecodedQuery): Promise<unknown[]> {
+  const start = q.startTimestampMs ?? 0;
+  const end = q.endTimestampMs ?? 0;
+  const matchers: LabelMatcher[] = (q.matchers ?? []).map((m) => {
+    const type = MATCH[m.type ?? 0];
+    if (type === undefined) throw new QueryApiError('bad_data', `unknown label matcher type ${m.type}`);
+    return { type, name: m.name ?? '', value: m.value ?? '' };
+  });
+  const querier = ctx.settings.queryable.querier(start, end);
+  try {
+    const set = await querier.select(matchers, { start, end });
+    const ext = ctx.settings.externalLabels ?? {};
+    return set.series.map((s) => {
+      const labels: Labels = { ...ext, ...s.labels };
+      const samples: { value: number; timestamp: number }[] = [];
+      for (let i = 0; i < s.timestamps.length; i++) {
+        const t = s.timestamps[i];
+        if (t < start || t > end || (s.stale !== null && s.stale[i] === 1)) continue;
+        samples.push({ value: s.values[i], timestamp: t });
+      }
+      return {
+        labels: Object.keys(labels).sort(compareStrings).map((name) => ({ name, value: labels[name] })),
+        samples,
+      };
+    });
+  } finally {
+    await querier.close();
+  }
+}

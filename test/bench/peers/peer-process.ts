@@ -1,0 +1,110 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A free TCP port on 127.0.0.1 (picked by the OS, then released). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Bytes of all regular files under `dir`. */
+export function dirBytes(dir: string): number {
+  let n = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) n += dirBytes(p);
+    else if (e.isFile()) n += statSync(p).size;
+  }
+  return n;
+}
+
+/** VmRSS of a process in bytes, from /proc/<pid>/status. */
+export function rssBytes(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m === null ? Number.NaN : Number(m[1]) * 1024;
+}
+
+/** A peer binary started for a benchmark: its output kept for error messages, stopped with SIGTERM. */
+export class PeerProcess {
+  readonly child: ChildProcess;
+  private output = '';
+  private exited = false;
+
+  constructor(
+    readonly name: string,
+    bin: string,
+    args: readonly string[],
+    readonly dir: string,
+  ) {
+    this.child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const keep = (b: Buffer): void => {
+      this.output = (this.output + b.toString()).slice(-4000);
+    };
+    this.child.stdout?.on('data', keep);
+    this.child.stderr?.on('data', keep);
+    this.child.once('exit', () => {
+      this.exited = true;
+    });
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  get log(): string {
+    return this.output;
+  }
+
+  /** Polls `url` until it answers 2xx (or fails after `timeoutMs`). */
+  async waitReady(url: string, timeoutMs = 30_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while (Date.now() < until) {
+      if (this.exited) throw new Error(`${this.name} exited during startup: ${this.output}`);
+      try {
+        const res = await fetch(url);
+        if (res.ok) return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`${this.name} not ready after ${timeoutMs} ms: ${this.output}`);
+  }
+
+  /** Stops the process (SIGTERM, then SIGKILL after 10 s) and removes its directory. */
+  async stop(): Promise<void> {
+    if (!this.exited) {
+      const gone = new Promise<void>((r) => this.child.once('exit', () => r()));
+      this.child.kill('SIGTERM');
+      const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
+      await gone;
+      clearTimeout(timer);
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Runs a command to completion; rejects with its output on a non-zero exit. */
+export async function run(bin: string, args: readonly string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out = (out + b.toString()).slice(-8000)));
+    child.stderr.on('data', (b: Buffer) => (out = (out + b.toString()).slice(-8000)));
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${bin} exited with ${code}: ${out}`))));
+  });
+}

@@ -1,0 +1,139 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { prometheusApi } from '../../pipeline/query/index.js';
+import { Tsdb } from '../../pipeline/tsdb/index.js';
+import { serveRoutes } from '../integration/query/serve-routes.js';
+import type { Benchmark, BenchResult } from './bench-result.js';
+import { dirBytes, VictoriaMetricsPeer } from './peers/index.js';
+import { promtoolCreateBlocks, startPrometheus } from './peers/prometheus-peer.js';
+import { PROMQL_BENCH_QUERIES } from './promql.js';
+import {
+  allSeries, prometheusTextBodies, QUERY_BENCH_RANGE, QUERY_BENCH_SERIES, QUERY_BENCH_START, QUERY_BENCH_STEP,
+  SAMPLES_PER_SERIES, sampleTimes, writeOpenMetrics,
+} from './query-dataset.js';
+
+/**
+ * Query latency through the Prometheus HTTP API, same data, same run: Tidemark (its API over a
+ * Tsdb holding the data in blocks), Prometheus (promtool blocks) and VictoriaMetrics (imported
+ * as text, rollup cache off). Each query: one warm-up, then QUERY_BENCH_RUNS runs (default 5),
+ * median reported. Env QUERY_BENCH_PEERS="prom,vm" ("" for Tidemark alone).
+ */
+const RUNS = Number(process.env.QUERY_BENCH_RUNS ?? 5);
+const PEERS = (process.env.QUERY_BENCH_PEERS ?? 'prom,vm').split(',').filter(Boolean);
+
+interface Target {
+  readonly subject: string;
+  readonly url: string;
+  /** Extra query parameters (VictoriaMetrics: nocache). */
+  readonly extra?: Record<string, string>;
+}
+
+function log(msg: string): void {
+  process.stderr.write(`  query: ${msg}\n`);
+}
+
+async function loadTsdb(dir: string): Promise<Tsdb> {
+  const db = await Tsdb.open(dir, { retentionMs: 0 });
+  for (const [labels, values] of allSeries()) {
+    const ref = db.ref(labels);
+    for (let i = 0; i < values.length; i++) db.appendRef(ref, sampleTimes[i], values[i]);
+  }
+  await db.flush();
+  await db.compact();
+  return db;
+}
+
+/** Runs `query` on a target; returns the milliseconds until the whole body arrived, and the series count. */
+async function timeQuery(t: Target, query: string): Promise<{ ms: number; series: number }> {
+  const params = new URLSearchParams({
+    query,
+    start: String(QUERY_BENCH_START / 1000),
+    end: String((QUERY_BENCH_START + QUERY_BENCH_RANGE) / 1000),
+    step: String(QUERY_BENCH_STEP / 1000),
+    ...t.extra,
+  });
+  const t0 = performance.now();
+  const res = await fetch(`${t.url}/api/v1/query_range`, { method: 'POST', body: params, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  const text = await res.text();
+  const ms = performance.now() - t0;
+  const body = JSON.parse(text) as { status: string; error?: string; data?: { result: unknown[] } };
+  if (body.status !== 'success') throw new Error(`${t.subject}: ${query}: ${body.error}`);
+  return { ms, series: body.data!.result.length };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1];
+}
+
+export const queryBenchmark: Benchmark = {
+  area: 'query',
+  async run(): Promise<BenchResult[]> {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-query-'));
+    const stops: (() => Promise<void>)[] = [];
+    try {
+      const targets: Target[] = [];
+      let t0 = performance.now();
+      const db = await loadTsdb(join(dir, 'tidemark'));
+      stops.push(() => db.close());
+      log(`tidemark: ${QUERY_BENCH_SERIES} series x ${SAMPLES_PER_SERIES} samples loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s, ${db.stats().blocks} blocks`);
+      const server = await serveRoutes(prometheusApi({ queryable: db }).routes);
+      stops.push(() => server.close());
+      targets.push({ subject: 'tidemark', url: server.url });
+
+      if (PEERS.includes('prom')) {
+        t0 = performance.now();
+        const file = join(dir, 'data.om');
+        writeOpenMetrics(file);
+        await promtoolCreateBlocks(file, join(dir, 'prometheus'), '24h');
+        rmSync(file);
+        const prom = await startPrometheus(join(dir, 'prometheus'));
+        stops.push(() => prom.stop());
+        targets.push({ subject: 'prometheus', url: prom.url });
+        log(`prometheus: blocks written and server ready in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      }
+      if (PEERS.includes('vm')) {
+        t0 = performance.now();
+        const vm = await VictoriaMetricsPeer.start();
+        stops.push(() => vm.stop());
+        for (const body of prometheusTextBodies()) await vm.importPrometheus(body);
+        await vm.compact();
+        targets.push({ subject: 'victoria-metrics', url: vm.url, extra: { nocache: '1' } });
+        log(`victoria-metrics: imported, flushed and merged in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      }
+
+      const rows: BenchResult[] = [];
+      for (const q of PROMQL_BENCH_QUERIES) {
+        const seriesBy: string[] = [];
+        for (const t of targets) {
+          (globalThis as { gc?: () => void }).gc?.();
+          const first = await timeQuery(t, q.query); // warm-up: caches, JIT
+          const times: number[] = [];
+          for (let i = 0; i < RUNS; i++) times.push((await timeQuery(t, q.query)).ms);
+          seriesBy.push(`${t.subject} ${first.series}`);
+          rows.push({
+            name: `query_range 6h @ 60s over HTTP: ${q.name}`,
+            subject: t.subject,
+            value: median(times),
+            unit: 'ms',
+            goal: t.subject !== 'tidemark' ? undefined : q.query.startsWith('sum by (mode)') ? '< prometheus (863 ms measured by the issue), then < victoria-metrics (118 ms)' : '< prometheus, then < victoria-metrics',
+            note: `median of ${RUNS}; ${first.series} result series`,
+          });
+        }
+        log(`${q.name}: ${seriesBy.join(', ')} series`);
+      }
+      rows.push({
+        name: 'query bench data set',
+        subject: 'all',
+        value: QUERY_BENCH_SERIES * SAMPLES_PER_SERIES,
+        unit: 'samples',
+        note: `${QUERY_BENCH_SERIES} series x ${SAMPLES_PER_SERIES} (15 s, 6 h 10 m); tidemark tsdb ${(dirBytes(join(dir, 'tidemark')) / 1e6).toFixed(0)} MB`,
+      });
+      return rows;
+    } finally {
+      for (const stop of stops.reverse()) await stop().catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+};
