@@ -15,6 +15,7 @@ import { runRoleUntilSignalled, type RoleDefinition } from './run-role.js';
 import { parseStartPosition, tailTopic } from './tail.js';
 import { upRole } from './up.js';
 import { ingestRole } from './ingest.js';
+import { notifyRole } from './notify.js';
 import { ConfigError, formatProblem } from '../config/index.js';
 
 const ROLES: Readonly<Record<string, string>> = {
@@ -32,7 +33,7 @@ const ROLES: Readonly<Record<string, string>> = {
 };
 
 /** Long-running roles available in this build. */
-const RUNNABLE: Readonly<Record<string, RoleDefinition>> = { up: upRole, ingest: ingestRole };
+const RUNNABLE: Readonly<Record<string, RoleDefinition>> = { up: upRole, ingest: ingestRole, notify: notifyRole };
 
 function usage(): string {
   const width = Math.max(...Object.keys(ROLES).map((r) => r.length));

@@ -2,6 +2,7 @@ import type { RoleDefinition } from './run-role.js';
 import { BusService } from './bus-service.js';
 import { ingestServices } from './ingest.js';
 import { DeferredBusSink } from './deferred-bus-sink.js';
+import { NotifyService } from './notify.js';
 
 /**
  * `tidemark up`: every role in one process on the embedded bus (or Kafka with --kafka), for a
@@ -12,6 +13,6 @@ export const upRole: RoleDefinition = {
   async build(ctx) {
     const bus = new BusService(ctx.config, ctx.flags.data, ctx.log);
     const sink = new DeferredBusSink(bus, ctx.config, 'up');
-    return [bus, ...ingestServices(ctx, sink)];
+    return [bus, ...ingestServices(ctx, sink), await NotifyService.create(ctx)];
   },
 };

@@ -68,7 +68,7 @@ describe('a long-running role', () => {
   });
 
   it('says that a role not in this build does not exist yet, with status 1', async () => {
-    const r = await runCli(['notify']);
+    const r = await runCli(['replay']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/not available in this build yet/);
   });

@@ -1,0 +1,53 @@
+import { hostname } from 'node:os';
+import { createNotifier, type Notifier } from '../../pipeline/alert/notify/index.js';
+import type { TidemarkConfig } from '../config/index.js';
+import type { Service } from '../server/service.js';
+import { TIDEMARK_VERSION } from '../server/version.js';
+import { alertmanagerConfigOf } from './alertmanager-config.js';
+import type { RoleContext, RoleDefinition } from './run-role.js';
+
+/** The Alertmanager-compatible notifier: v2 API, routing, grouping, dedup (Redis with --redis). */
+export class NotifyService implements Service {
+  readonly name = 'notify';
+
+  private constructor(
+    readonly notifier: Notifier,
+    private readonly configFile: string | undefined,
+  ) {}
+
+  static async create(ctx: RoleContext): Promise<NotifyService> {
+    const notifier = createNotifier({
+      config: await alertmanagerConfigOf(ctx.config, ctx.flags.config),
+      redisUrl: ctx.config.redis?.url,
+      replicaId: `${hostname()}-${process.pid}`,
+      registry: ctx.metrics,
+      logger: ctx.log,
+      version: TIDEMARK_VERSION,
+    });
+    for (const r of notifier.routes) ctx.router.add(r.methods, r.path, r.handler);
+    return new NotifyService(notifier, ctx.flags.config);
+  }
+
+  start(): Promise<void> {
+    return this.notifier.start();
+  }
+
+  ready(): boolean {
+    return this.notifier.ready();
+  }
+
+  async applyConfig(cfg: TidemarkConfig): Promise<void> {
+    this.notifier.applyConfig(await alertmanagerConfigOf(cfg, this.configFile));
+  }
+
+  stop(): Promise<void> {
+    return this.notifier.stop();
+  }
+}
+
+export const notifyRole: RoleDefinition = {
+  name: 'notify',
+  async build(ctx) {
+    return [await NotifyService.create(ctx)];
+  },
+};
