@@ -1,0 +1,34 @@
+import { z } from 'zod';
+
+/**
+ * The `store` section of `tidemark.yml`: how a store worker turns its partitions of the samples
+ * topic into TSDB shards. Durations are milliseconds.
+ */
+export const storeConfigSchema = z
+  .object({
+    data_dir: z.string().min(1).default('data/store')
+      .describe('Directory holding one sub-directory per shard (`shards/<topic>-<partition>/`) and snapshots.'),
+    group: z.string().min(1).default('store')
+      .describe('Consumer group of the store workers on the samples topic.'),
+    flush_interval_ms: z.number().int().min(10).default(1000)
+      .describe('How often each shard is made durable (WAL fdatasync) and its offset committed.'),
+    flush_samples: z.number().int().min(1).default(500_000)
+      .describe('A shard is also flushed once this many samples were appended since its last flush.'),
+    compact_interval_ms: z.number().int().min(0).default(5 * 60_000)
+      .describe('How often blocks are compacted and retention applied per shard; 0 disables it.'),
+    max_heap_bytes: z.number().int().min(0).default(0)
+      .describe('Partitions are paused while the V8 heap in use exceeds this; 0 disables the bound.'),
+    memory_check_interval_ms: z.number().int().min(10).default(500)
+      .describe('How often the heap is compared with `max_heap_bytes`.'),
+    out_of_order_window_ms: z.number().int().min(0).default(0)
+      .describe('Samples up to this much older than the newest one of a shard are accepted.'),
+    block_range_ms: z.number().int().min(60_000).default(2 * 3600_000)
+      .describe('Range of the blocks cut from the head.'),
+    retention_ms: z.number().int().min(0).default(15 * 24 * 3600_000)
+      .describe('Blocks older than this behind the newest sample are deleted; 0 keeps forever.'),
+    retention_bytes: z.number().int().min(0).default(0)
+      .describe('Per shard, the oldest blocks are deleted while blocks exceed this size; 0 = unbounded.'),
+  })
+  .strict();
+
+export type StoreConfig = z.infer<typeof storeConfigSchema>;

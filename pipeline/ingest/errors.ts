@@ -1,0 +1,56 @@
+/** Base of the store role's errors: a stable `code`, whether retrying can help, and the cause. */
+export class StoreError extends Error {
+  readonly code: string;
+  readonly retryable: boolean;
+
+  constructor(code: string, message: string, options: { cause?: unknown; retryable?: boolean } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.retryable = options.retryable ?? false;
+  }
+}
+
+/** A shard's offset file that cannot be read or does not decode. */
+export class ShardOffsetFileError extends StoreError {
+  constructor(
+    readonly file: string,
+    reason: string,
+    cause?: unknown,
+  ) {
+    super('shard_offset_file', `shard offset file ${file}: ${reason}`, { cause });
+  }
+}
+
+/** A batch arrived for a partition whose shard is not open here (its opening failed). */
+export class ShardNotOpenError extends StoreError {
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+  ) {
+    super('shard_not_open', `no open shard for ${topic} partition ${partition}`, { retryable: true });
+  }
+}
+
+/** A read or admin request with a bad parameter (answered 400, naming the parameter). */
+export class StoreRequestError extends StoreError {
+  constructor(
+    readonly parameter: string,
+    message: string,
+    cause?: unknown,
+  ) {
+    super('bad_data', `invalid parameter "${parameter}": ${message}`, { cause });
+  }
+}
+
+/** A remote store answered with an error or could not be reached. */
+export class RemoteStoreError extends StoreError {
+  constructor(
+    readonly address: string,
+    readonly status: number,
+    message: string,
+    cause?: unknown,
+  ) {
+    super('remote_store', `store ${address}: ${message}`, { cause, retryable: status === 0 || status >= 500 || status === 429 });
+  }
+}

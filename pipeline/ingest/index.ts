@@ -1,0 +1,12 @@
+export { StoreWorker, type StoreWorkerSettings, type StoreLogger } from './store-worker.js';
+export { storeConfigSchema, type StoreConfig } from './config.js';
+export { Shard, type ShardSettings } from './shard.js';
+export { ShardsQueryable } from './shards-queryable.js';
+export { StoreMetrics } from './metrics.js';
+export { storeHttpApi, parseTime, type StoreHttpTarget, type StoreRoute, type StoreHttpHandler } from './store-http-api.js';
+export { RemoteStoreQuerier, RemoteStoreQueryable, type RemoteStoreOptions } from './remote-store-querier.js';
+export { encodeSeriesSet, decodeSeriesSet, type WireSeries, type WireSeriesSet } from './series-wire.js';
+export { InProcessShardRegistry, type ShardRegistry, type ShardRegistryEntry } from './shard-registry.js';
+export { RedisShardRegistry, type RedisShardRegistrySettings } from './redis-shard-registry.js';
+export { readShardOffsets, writeDurableOffset, OFFSET_FILE, type ShardOffsets } from './shard-offset-file.js';
+export { StoreError, ShardOffsetFileError, ShardNotOpenError, StoreRequestError, RemoteStoreError } from './errors.js';

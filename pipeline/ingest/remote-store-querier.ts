@@ -1,0 +1,95 @@
+import type { LabelMatcher, Querier, Queryable, SelectHints, SeriesSet } from '../tsdb/index.js';
+import { RemoteStoreError } from './errors.js';
+import { decodeSeriesSet } from './series-wire.js';
+
+export interface RemoteStoreOptions {
+  /** Per-request timeout; default 30 s. */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Reads one remote store's shards through its `/api/v1/store/*` endpoints (store-http-api.ts).
+ * `address` is the store's base URL, e.g. `http://10.0.0.5:9464`. Failures throw
+ * RemoteStoreError (retryable when the store was unreachable or answered 5xx); the fan-out above
+ * decides whether that becomes a warning or a failed query.
+ */
+export class RemoteStoreQuerier implements Querier {
+  private readonly base: string;
+
+  constructor(
+    readonly address: string,
+    private readonly mint: number,
+    private readonly maxt: number,
+    private readonly options: RemoteStoreOptions = {},
+  ) {
+    this.base = address.replace(/\/+$/, '');
+  }
+
+  async select(matchers: readonly LabelMatcher[], hints: SelectHints): Promise<SeriesSet> {
+    const data = await this.post('select', {
+      matchers,
+      start: Math.max(hints.start, this.mint),
+      end: Math.min(hints.end, this.maxt),
+      labelsOnly: hints.labelsOnly === true,
+    });
+    try {
+      return decodeSeriesSet(data);
+    } catch (err) {
+      throw new RemoteStoreError(this.address, 200, `malformed select answer: ${(err as Error).message}`, err);
+    }
+  }
+
+  async labelNames(matchers: readonly LabelMatcher[]): Promise<string[]> {
+    return strings(this.address, await this.post('label_names', { matchers, start: this.mint, end: this.maxt }));
+  }
+
+  async labelValues(name: string, matchers: readonly LabelMatcher[]): Promise<string[]> {
+    return strings(this.address, await this.post('label_values', { name, matchers, start: this.mint, end: this.maxt }));
+  }
+
+  async close(): Promise<void> {}
+
+  private async post(what: string, body: unknown): Promise<unknown> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.base}/api/v1/store/${what}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
+      });
+    } catch (err) {
+      throw new RemoteStoreError(this.address, 0, `${what} request failed: ${(err as Error).message}`, err);
+    }
+    const text = await res.text();
+    let doc: { status?: string; data?: unknown; error?: string };
+    try {
+      doc = JSON.parse(text) as typeof doc;
+    } catch (err) {
+      throw new RemoteStoreError(this.address, res.status, `${what} answered ${res.status} with non-JSON: ${text.slice(0, 200)}`, err);
+    }
+    if (!res.ok || doc.status !== 'success') {
+      throw new RemoteStoreError(this.address, res.status, `${what} answered ${res.status}: ${doc.error ?? text.slice(0, 200)}`);
+    }
+    return doc.data;
+  }
+}
+
+function strings(address: string, data: unknown): string[] {
+  if (!Array.isArray(data) || !data.every((x) => typeof x === 'string')) {
+    throw new RemoteStoreError(address, 200, 'expected an array of strings');
+  }
+  return data;
+}
+
+/** Queriers over one remote store. */
+export class RemoteStoreQueryable implements Queryable {
+  constructor(
+    readonly address: string,
+    private readonly options: RemoteStoreOptions = {},
+  ) {}
+
+  querier(mint: number, maxt: number): Querier {
+    return new RemoteStoreQuerier(this.address, mint, maxt, this.options);
+  }
+}

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import type { SeriesSet } from '../tsdb/index.js';
+import { decodeSeriesSet, encodeSeriesSet } from './series-wire.js';
+
+describe('series wire encoding', () => {
+  it('round-trips timestamps, special float values and staleness markers exactly', () => {
+    const set: SeriesSet = {
+      series: [
+        { labels: { __name__: 'a', x: '1' }, timestamps: [1, 2, 3, 2 ** 52], values: [0.1, Infinity, -Infinity, -0], stale: null },
+        { labels: { __name__: 'b' }, timestamps: [10, 20], values: [Number.NaN, 5e-324], stale: [1, 0] },
+      ],
+      warnings: ['shard 3 unreachable'],
+    };
+    const back = decodeSeriesSet(JSON.parse(JSON.stringify(encodeSeriesSet(set))));
+    expect(back.warnings).toEqual(['shard 3 unreachable']);
+    expect(back.series.map((s) => ({ labels: s.labels, t: Array.from(s.timestamps), v: Array.from(s.values), stale: s.stale && Array.from(s.stale) }))).toEqual([
+      { labels: { __name__: 'a', x: '1' }, t: [1, 2, 3, 2 ** 52], v: [0.1, Infinity, -Infinity, -0], stale: null },
+      { labels: { __name__: 'b' }, t: [10, 20], v: [Number.NaN, 5e-324], stale: [1, 0] },
+    ]);
+  });
+
+  it('rejects an answer whose columns disagree in length', () => {
+    const wire = { series: [{ labels: {}, t: Buffer.alloc(16).toString('base64'), v: Buffer.alloc(8).toString('base64'), s: [] }], warnings: [] };
+    expect(() => decodeSeriesSet(wire)).toThrow(/2 timestamps but 1 values/);
+    expect(() => decodeSeriesSet({ nope: 1 })).toThrow(/no series array/);
+  });
+});

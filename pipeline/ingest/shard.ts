@@ -1,0 +1,220 @@
+import { mkdirSync } from 'node:fs';
+import type { Counter } from 'prom-client';
+import type { StartPosition } from '../bus/bus.js';
+import type { SampleBatch } from '../../schemas/sample.js';
+import { DuplicateSampleError, InvalidSampleError, TooOldSampleError, Tsdb, type TsdbOptions } from '../tsdb/index.js';
+import type { StoreMetrics } from './metrics.js';
+import { readShardOffsets, writeDurableOffset, writeFlushIntent } from './shard-offset-file.js';
+
+export interface ShardSettings {
+  readonly topic: string;
+  readonly partition: number;
+  /** The shard's own directory: the TSDB plus the offset files. */
+  readonly dir: string;
+  readonly tsdb: TsdbOptions;
+  readonly metrics: StoreMetrics;
+}
+
+type CommitFn = (offset: number) => Promise<void>;
+
+/**
+ * One partition of the samples topic as a TSDB on local disk. The shard is a function of its
+ * partition's records up to `durableOffset`: that offset is written (atomically) only after the
+ * TSDB flush covering every record before it resolved, and the bus is committed only up to it.
+ * Single-threaded like the TSDB: appends run synchronously; flushes are serialized.
+ */
+export class Shard {
+  /** Next offset to append; -1 until the first record when the shard starts from 'earliest'. */
+  appendedOffset: number;
+  durableOffset: number | null;
+  /** Records before this may already be stored (see ShardOffsets.horizon). */
+  private readonly horizon: number;
+  /** Samples appended since the last flush started. */
+  unflushed = 0;
+  highWatermark = 0;
+  /** Offset a gap was last re-sought to (a second gap at the same place is accepted as real). */
+  gapSeekedAt = -1;
+  private commitFn: CommitFn | null = null;
+  private committed = -1;
+  private flushing: Promise<void> = Promise.resolve();
+  private closed = false;
+  private rateMark = { t: performance.now(), appended: 0 };
+  private appendedTotal = 0;
+  private readonly c: {
+    received: ReturnType<Counter<'partition'>['labels']>;
+    appended: ReturnType<Counter<'partition'>['labels']>;
+    replayed: ReturnType<Counter<'partition'>['labels']>;
+    records: ReturnType<Counter<'partition'>['labels']>;
+  };
+
+  private constructor(
+    readonly settings: ShardSettings,
+    readonly tsdb: Tsdb,
+  ) {
+    const offsets = readShardOffsets(settings.dir);
+    this.durableOffset = offsets.durable;
+    this.appendedOffset = offsets.durable ?? -1;
+    this.horizon = offsets.horizon;
+    const p = String(settings.partition);
+    const m = settings.metrics;
+    this.c = {
+      received: m.samplesReceived.labels(p),
+      appended: m.samplesAppended.labels(p),
+      replayed: m.samplesReplayed.labels(p),
+      records: m.recordsReceived.labels(p),
+    };
+  }
+
+  static async open(settings: ShardSettings): Promise<Shard> {
+    mkdirSync(settings.dir, { recursive: true });
+    const tsdb = await Tsdb.open(settings.dir, settings.tsdb);
+    try {
+      return new Shard(settings, tsdb);
+    } catch (err) {
+      await tsdb.close();
+      throw err;
+    }
+  }
+
+  get partition(): number {
+    return this.settings.partition;
+  }
+
+  /** Where consumption must start: right after the durable state, or the start of retention. */
+  startPosition(): StartPosition {
+    return this.durableOffset === null ? 'earliest' : { offset: this.durableOffset };
+  }
+
+  /** Remembers how to commit on the bus (any batch's commit accepts offsets up to its end). */
+  noteBatch(highWatermark: number, commit: CommitFn): void {
+    this.highWatermark = highWatermark;
+    this.commitFn = commit;
+  }
+
+  /**
+   * Appends one decoded record. Samples the TSDB already holds (same timestamp, same value) are
+   * ignored; refusals are counted by reason, or as replayed when the record is one a crash may
+   * have left in the write-ahead log beyond the durable offset.
+   */
+  append(offset: number, batch: SampleBatch): void {
+    const replay = offset < this.horizon;
+    const tsdb = this.tsdb;
+    // The head's counters tell stored samples from ignored duplicates (append returns nothing).
+    const stats = tsdb.head.stats;
+    const appended0 = stats.samplesAppended;
+    const ignored0 = stats.duplicatesIgnored;
+    let received = 0;
+    let replayedErrors = 0;
+    for (const s of batch.series) {
+      const ts = s.timestamps;
+      const vs = s.values;
+      const n = ts.length;
+      received += n;
+      let ref: number;
+      try {
+        ref = tsdb.ref(s.labels);
+      } catch (err) {
+        this.reject(err, n);
+        continue;
+      }
+      const st = s.stale;
+      let si = 0;
+      let nextStale = st.length > 0 ? st[0] : -1;
+      for (let i = 0; i < n; i++) {
+        let stale = false;
+        if (i === nextStale) {
+          stale = true;
+          nextStale = ++si < st.length ? st[si] : -1;
+        }
+        try {
+          tsdb.appendRef(ref, ts[i], vs[i], stale);
+        } catch (err) {
+          if (replay && err instanceof TooOldSampleError) replayedErrors++;
+          else this.reject(err, 1);
+        }
+      }
+    }
+    const appended = stats.samplesAppended - appended0;
+    this.appendedTotal += appended;
+    this.unflushed += appended;
+    this.c.records.inc();
+    this.c.received.inc(received);
+    if (appended > 0) this.c.appended.inc(appended);
+    const replayed = stats.duplicatesIgnored - ignored0 + replayedErrors;
+    if (replayed > 0) this.c.replayed.inc(replayed);
+  }
+
+  private reject(err: unknown, n: number): void {
+    let reason: string;
+    if (err instanceof TooOldSampleError) reason = err.reason;
+    else if (err instanceof DuplicateSampleError) reason = 'duplicate_sample';
+    else if (err instanceof InvalidSampleError) reason = 'invalid';
+    else throw err;
+    this.settings.metrics.samplesRejected.inc({ partition: String(this.partition), reason }, n);
+  }
+
+  /** Makes everything appended durable, writes the offset file, then commits on the bus. Serialized. */
+  flush(): Promise<void> {
+    const run = this.flushing.then(() => this.doFlush());
+    this.flushing = run.catch(() => undefined);
+    return run;
+  }
+
+  private async doFlush(): Promise<void> {
+    if (this.closed) return;
+    // Captured before the flush: everything appended up to here is covered by it.
+    const offset = this.appendedOffset;
+    if (offset < 0) return;
+    const m = this.settings.metrics;
+    if (offset !== this.durableOffset || this.unflushed > 0) {
+      const end = m.flushSeconds.startTimer();
+      if (offset !== this.durableOffset) writeFlushIntent(this.settings.dir, offset);
+      this.unflushed = 0;
+      await this.tsdb.flush();
+      if (offset !== this.durableOffset) writeDurableOffset(this.settings.dir, offset);
+      this.durableOffset = offset;
+      end();
+      m.flushes.inc({ partition: String(this.partition) });
+    }
+    if (this.commitFn !== null && offset > this.committed) {
+      try {
+        await this.commitFn(offset);
+        this.committed = offset;
+      } catch (err) {
+        // The shard's own offset is what counts; a lost commit only delays the group's lag figure.
+        m.errors.inc({ type: err instanceof Error ? err.name : 'unknown', stage: 'commit' });
+      }
+    }
+  }
+
+  /** Writes the shard's gauges (ingest rate: since the previous call). */
+  updateGauges(): void {
+    const m = this.settings.metrics;
+    const l = { partition: String(this.partition) };
+    const stats = this.tsdb.stats();
+    const now = performance.now();
+    const secs = (now - this.rateMark.t) / 1000;
+    if (secs > 0) m.ingestRate.set(l, (this.appendedTotal - this.rateMark.appended) / secs);
+    this.rateMark = { t: now, appended: this.appendedTotal };
+    m.lag.set(l, Math.max(0, this.highWatermark - Math.max(0, this.appendedOffset)));
+    m.durableOffset.set(l, this.durableOffset ?? 0);
+    m.headSeries.set(l, stats.headSeries);
+    const min = this.tsdb.head.minTime();
+    m.headSpanSeconds.set(l, Number.isFinite(min) ? (this.tsdb.head.maxT - min) / 1000 : 0);
+    m.walPendingBytes.set(l, stats.walPendingBytes);
+    m.blockBytes.set(l, stats.blockBytes);
+    m.blocks.set(l, stats.blocks);
+  }
+
+  /** Flushes (durable offset, commit) and closes the TSDB. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    try {
+      await this.flush();
+    } finally {
+      this.closed = true;
+      await this.flushing;
+      await this.tsdb.close();
+    }
+  }
+}

@@ -1,0 +1,199 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parseExpr } from '../promql/index.js';
+import { InvalidMatcherError, type LabelMatcher, type Queryable } from '../tsdb/index.js';
+import { StoreRequestError } from './errors.js';
+import { encodeSeriesSet } from './series-wire.js';
+
+export type StoreHttpHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
+
+export interface StoreRoute {
+  readonly methods: string[];
+  readonly path: string;
+  readonly handler: StoreHttpHandler;
+}
+
+/** What the read and admin endpoints need from a store (StoreWorker is one). */
+export interface StoreHttpTarget extends Queryable {
+  deleteSeries(matchers: readonly LabelMatcher[], start: number, end: number): Promise<void>;
+  /** Returns the snapshot's name. */
+  snapshot(): Promise<string>;
+}
+
+const MAX_BODY = 1 << 20;
+const MATCH_TYPES = new Set(['=', '!=', '=~', '!~']);
+
+/**
+ * The store's HTTP surface, as routes for the role's router to mount:
+ * - `POST /api/v1/store/select` `{matchers, start, end, labelsOnly?}` → series (series-wire.ts);
+ * - `POST /api/v1/store/label_names` `{matchers, start, end}` → names;
+ * - `POST /api/v1/store/label_values` `{name, matchers, start, end}` → values;
+ * - `POST|PUT /api/v1/admin/tsdb/delete_series` (`match[]`, `start`, `end`, query or form) → 204;
+ * - `POST|PUT /api/v1/admin/tsdb/snapshot` → `{"status":"success","data":{"name":...}}`.
+ * Answers use Prometheus' envelope; bad input is a 400 `bad_data` naming the parameter.
+ */
+export function storeHttpApi(target: StoreHttpTarget): { routes: StoreRoute[] } {
+  const read = (fn: (body: ReadRequest) => Promise<unknown>): StoreHttpHandler => (req, res) =>
+    answer(res, async () => fn(parseReadRequest(await readJson(req))));
+  return {
+    routes: [
+      {
+        methods: ['POST'],
+        path: '/api/v1/store/select',
+        handler: read(async (r) => {
+          const q = target.querier(r.start, r.end);
+          try {
+            return encodeSeriesSet(await q.select(r.matchers, { start: r.start, end: r.end, labelsOnly: r.labelsOnly }));
+          } finally {
+            await q.close();
+          }
+        }),
+      },
+      {
+        methods: ['POST'],
+        path: '/api/v1/store/label_names',
+        handler: read(async (r) => withQuerier(target, r, (q) => q.labelNames(r.matchers))),
+      },
+      {
+        methods: ['POST'],
+        path: '/api/v1/store/label_values',
+        handler: read(async (r) => {
+          if (r.name === undefined) throw new StoreRequestError('name', 'a label name is required');
+          const name = r.name;
+          return withQuerier(target, r, (q) => q.labelValues(name, r.matchers));
+        }),
+      },
+      {
+        methods: ['POST', 'PUT'],
+        path: '/api/v1/admin/tsdb/delete_series',
+        handler: async (req, res, url) => {
+          await answer(res, async () => {
+            const params = await formParams(req, url);
+            const match = params.getAll('match[]');
+            if (match.length === 0) throw new StoreRequestError('match[]', 'no match[] parameter provided');
+            const start = parseTime(params.get('start'), 'start', Number.MIN_SAFE_INTEGER);
+            const end = parseTime(params.get('end'), 'end', Number.MAX_SAFE_INTEGER);
+            for (const m of match) await target.deleteSeries(parseSelector(m), start, end);
+            return NO_CONTENT;
+          });
+        },
+      },
+      {
+        methods: ['POST', 'PUT'],
+        path: '/api/v1/admin/tsdb/snapshot',
+        handler: async (_req, res) => answer(res, async () => ({ name: await target.snapshot() })),
+      },
+    ],
+  };
+}
+
+interface ReadRequest {
+  readonly matchers: LabelMatcher[];
+  readonly start: number;
+  readonly end: number;
+  readonly labelsOnly: boolean;
+  readonly name?: string;
+}
+
+async function withQuerier<T>(target: Queryable, r: ReadRequest, fn: (q: ReturnType<Queryable['querier']>) => Promise<T>): Promise<T> {
+  const q = target.querier(r.start, r.end);
+  try {
+    return await fn(q);
+  } finally {
+    await q.close();
+  }
+}
+
+const NO_CONTENT = Symbol('no content');
+
+async function answer(res: ServerResponse, fn: () => Promise<unknown>): Promise<void> {
+  let status = 200;
+  let body: unknown;
+  try {
+    const data = await fn();
+    if (data === NO_CONTENT) {
+      res.writeHead(204).end();
+      return;
+    }
+    body = { status: 'success', data };
+  } catch (err) {
+    const bad = err instanceof StoreRequestError || err instanceof InvalidMatcherError;
+    status = bad ? 400 : 500;
+    body = { status: 'error', errorType: bad ? 'bad_data' : 'internal', error: err instanceof Error ? err.message : String(err) };
+  }
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY) throw new StoreRequestError('body', `request body larger than ${MAX_BODY} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const text = await readBody(req);
+  try {
+    return JSON.parse(text === '' ? '{}' : text);
+  } catch (err) {
+    throw new StoreRequestError('body', 'not valid JSON', err);
+  }
+}
+
+function parseReadRequest(body: unknown): ReadRequest {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new StoreRequestError('body', 'expected a JSON object');
+  const b = body as Record<string, unknown>;
+  const matchers = b.matchers ?? [];
+  if (!Array.isArray(matchers)) throw new StoreRequestError('matchers', 'expected an array');
+  matchers.forEach((m: unknown, i) => {
+    const x = m as Partial<LabelMatcher> | null;
+    if (x === null || typeof x !== 'object' || !MATCH_TYPES.has(x.type as string) || typeof x.name !== 'string' || typeof x.value !== 'string') {
+      throw new StoreRequestError(`matchers[${i}]`, 'expected {type: "=" | "!=" | "=~" | "!~", name, value}');
+    }
+  });
+  const num = (k: string, dflt: number): number => {
+    const v = b[k];
+    if (v === undefined || v === null) return dflt;
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new StoreRequestError(k, 'expected a number of milliseconds');
+    return v;
+  };
+  const start = num('start', Number.MIN_SAFE_INTEGER);
+  const end = num('end', Number.MAX_SAFE_INTEGER);
+  if (end < start) throw new StoreRequestError('end', 'end is before start');
+  if (b.name !== undefined && typeof b.name !== 'string') throw new StoreRequestError('name', 'expected a string');
+  return { matchers: matchers as LabelMatcher[], start, end, labelsOnly: b.labelsOnly === true, name: b.name as string | undefined };
+}
+
+/** Query parameters plus, for a form body, its fields (Prometheus accepts both). */
+async function formParams(req: IncomingMessage, url: URL): Promise<URLSearchParams> {
+  const params = new URLSearchParams(url.searchParams);
+  if ((req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
+    for (const [k, v] of new URLSearchParams(await readBody(req))) params.append(k, v);
+  }
+  return params;
+}
+
+/** A Prometheus API time: unix seconds (fractions allowed) or RFC 3339; returns milliseconds. */
+export function parseTime(text: string | null, param: string, dflt: number): number {
+  if (text === null || text === '') return dflt;
+  const secs = Number(text);
+  if (Number.isFinite(secs)) return Math.round(secs * 1000);
+  const ms = Date.parse(text);
+  if (/^\d{4}-\d\d-\d\dT/.test(text) && Number.isFinite(ms)) return ms;
+  throw new StoreRequestError(param, `cannot parse ${JSON.stringify(text)} to a valid timestamp`);
+}
+
+function parseSelector(text: string): LabelMatcher[] {
+  let expr;
+  try {
+    expr = parseExpr(text);
+  } catch (err) {
+    throw new StoreRequestError('match[]', err instanceof Error ? err.message : String(err), err);
+  }
+  if (expr.type !== 'vector_selector') throw new StoreRequestError('match[]', `${JSON.stringify(text)} is not a series selector`);
+  return expr.matchers;
+}

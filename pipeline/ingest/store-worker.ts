@@ -1,0 +1,328 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { Registry } from 'prom-client';
+import type { BatchHandler, Bus, ConsumedBatch, Consumer } from '../bus/bus.js';
+import { withDeadLetter } from '../bus/dead-letter.js';
+import { decodeSampleBatch, type DecodedSampleBatch } from '../../schemas/index.js';
+import type { LabelMatcher, Querier, Queryable, Tsdb } from '../tsdb/index.js';
+import { storeConfigSchema, type StoreConfig } from './config.js';
+import { ShardNotOpenError } from './errors.js';
+import { MemoryGuard } from './memory-guard.js';
+import { StoreMetrics } from './metrics.js';
+import { Shard } from './shard.js';
+import { ShardsQueryable } from './shards-queryable.js';
+
+/** Minimal structured logger (pino's `Logger` satisfies it). */
+export interface StoreLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/** What code injects into a store worker. */
+export interface StoreWorkerSettings {
+  readonly bus: Bus;
+  /** The samples topic. */
+  readonly topic: string;
+  readonly deadLetterTopic: string;
+  /** User configuration (the `store` section); defaults fill what is missing. */
+  readonly config?: Partial<StoreConfig>;
+  readonly registry?: Registry;
+  readonly logger?: StoreLogger;
+  /** Told whenever the set of open shards changes (the shard registry announcement). */
+  readonly onShardsChanged?: (partitions: number[]) => void;
+}
+
+const silent: StoreLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/**
+ * The `tidemark store` role: a member of the store consumer group on the samples topic. Each
+ * owned partition is a shard (`<data_dir>/shards/<topic>-<partition>/`). On assignment the shard
+ * opens and the partition is sought to the shard's durable offset (or the start of retention);
+ * records are appended as they come; every `flush_interval_ms` (or `flush_samples`) each shard is
+ * flushed, its offset file written, and only then the bus committed. Undecodable records go to
+ * the dead-letter topic. Reads go through `querier()` over all open shards.
+ */
+export class StoreWorker implements Queryable {
+  readonly name = 'store';
+  readonly config: StoreConfig;
+  readonly metrics: StoreMetrics;
+  private readonly shards = new Map<number, Shard>();
+  /** Partitions assigned whose shard failed to open; retried on every tick. */
+  private readonly failed = new Set<number>();
+  private consumer: Consumer | null = null;
+  private consumerReady: Promise<Consumer>;
+  private resolveConsumer!: (c: Consumer) => void;
+  private joined = false;
+  private started: Promise<void> | null = null;
+  private stopping: Promise<void> | null = null;
+  private tickTimer: NodeJS.Timeout | null = null;
+  private compactTimer: NodeJS.Timeout | null = null;
+  private compacting: Promise<void> = Promise.resolve();
+  private readonly memory: MemoryGuard;
+  private readonly log: StoreLogger;
+  private readonly handler: BatchHandler;
+  private readonly queryable = new ShardsQueryable(() => this.openTsdbs());
+
+  constructor(private readonly settings: StoreWorkerSettings) {
+    this.config = storeConfigSchema.parse(settings.config ?? {});
+    this.metrics = new StoreMetrics(settings.registry ?? new Registry());
+    this.log = settings.logger ?? silent;
+    this.consumerReady = new Promise((r) => (this.resolveConsumer = r));
+    this.memory = new MemoryGuard(this.config.max_heap_bytes, this.config.memory_check_interval_ms, (pressed, heapUsed) =>
+      this.onMemoryPressure(pressed, heapUsed),
+    );
+    const decodedHandler = withDeadLetter<DecodedSampleBatch>(
+      {
+        bus: settings.bus,
+        deadLetterTopic: settings.deadLetterTopic,
+        group: this.config.group,
+        decode: decodeSampleBatch,
+        onDeadLetter: (record, reason) => {
+          this.metrics.deadLetters.inc({ partition: String(record.partition) });
+          this.log.warn({ topic: record.topic, partition: record.partition, offset: record.offset, reason }, 'undecodable record sent to the dead-letter topic');
+        },
+      },
+      async (batch, decoded) => this.appendDecoded(batch, decoded),
+    );
+    this.handler = (batch) => this.onBatch(batch, decodedHandler);
+  }
+
+  /** Joins the group and starts the flush, compaction and memory timers. */
+  start(): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    this.started ??= this.doStart();
+    return this.started;
+  }
+
+  private async doStart(): Promise<void> {
+    const c = await this.settings.bus.consume(
+      {
+        group: this.config.group,
+        topic: this.settings.topic,
+        fromBeginning: true,
+        onAssigned: (ps) => this.onAssigned(ps),
+        onRevoked: (ps) => this.onRevoked(ps),
+      },
+      this.handler,
+    );
+    this.consumer = c;
+    this.resolveConsumer(c);
+    void c.ready.then(
+      () => (this.joined = true),
+      (err: unknown) => this.log.error({ err }, 'store consumer failed to join its group'),
+    );
+    this.tickTimer = setInterval(() => void this.tick(), this.config.flush_interval_ms);
+    this.tickTimer.unref();
+    if (this.config.compact_interval_ms > 0) {
+      this.compactTimer = setInterval(() => void this.compactAll(), this.config.compact_interval_ms);
+      this.compactTimer.unref();
+    }
+    this.memory.start();
+  }
+
+  /** True once the consumer joined its group and every assigned shard is open. */
+  ready(): boolean {
+    if (!this.joined || this.stopping || this.consumer === null) return false;
+    return this.failed.size === 0 && this.consumer.assignment().every((p) => this.shards.has(p));
+  }
+
+  /** Partitions whose shards are open here. */
+  partitions(): number[] {
+    return [...this.shards.keys()].sort((a, b) => a - b);
+  }
+
+  shard(partition: number): Shard | undefined {
+    return this.shards.get(partition);
+  }
+
+  querier(mint: number, maxt: number): Querier {
+    return this.queryable.querier(mint, maxt);
+  }
+
+  private *openTsdbs(): Iterable<Tsdb> {
+    for (const s of this.shards.values()) yield s.tsdb;
+  }
+
+  private shardDir(partition: number): string {
+    return join(this.config.data_dir, 'shards', `${this.settings.topic}-${partition}`);
+  }
+
+  private async onAssigned(partitions: number[]): Promise<void> {
+    const consumer = await this.consumerReady;
+    for (const p of partitions) await this.openShard(consumer, p);
+    this.shardsChanged();
+  }
+
+  private async openShard(consumer: Consumer, partition: number): Promise<void> {
+    if (this.shards.has(partition)) return;
+    try {
+      const shard = await Shard.open({
+        topic: this.settings.topic,
+        partition,
+        dir: this.shardDir(partition),
+        metrics: this.metrics,
+        tsdb: {
+          blockRangeMs: this.config.block_range_ms,
+          outOfOrderWindowMs: this.config.out_of_order_window_ms,
+          retentionMs: this.config.retention_ms,
+          retentionBytes: this.config.retention_bytes,
+        },
+      });
+      this.shards.set(partition, shard);
+      if (this.memory.underPressure) consumer.pause([partition]);
+      await consumer.seek(partition, shard.startPosition());
+      if (this.failed.delete(partition) && !this.memory.underPressure) consumer.resume([partition]);
+      this.log.info({ partition, durableOffset: shard.durableOffset }, 'shard opened');
+    } catch (err) {
+      const shard = this.shards.get(partition);
+      this.shards.delete(partition);
+      await shard?.close().catch(() => undefined);
+      if (!this.failed.has(partition)) consumer.pause([partition]);
+      this.failed.add(partition);
+      this.metrics.errors.inc({ type: err instanceof Error ? err.name : 'unknown', stage: 'open_shard' });
+      this.log.error({ err, partition }, 'could not open shard; partition paused, retrying');
+    }
+  }
+
+  private async onRevoked(partitions: number[]): Promise<void> {
+    for (const p of partitions) {
+      this.failed.delete(p);
+      const shard = this.shards.get(p);
+      if (shard === undefined) continue;
+      this.shards.delete(p);
+      try {
+        await shard.close();
+      } catch (err) {
+        this.metrics.errors.inc({ type: err instanceof Error ? err.name : 'unknown', stage: 'close_shard' });
+        this.log.error({ err, partition: p }, 'closing shard failed');
+      }
+      this.metrics.forget(p);
+    }
+    this.shardsChanged();
+  }
+
+  private shardsChanged(): void {
+    this.metrics.shards.set(this.shards.size);
+    this.settings.onShardsChanged?.(this.partitions());
+  }
+
+  private async onBatch(batch: ConsumedBatch, decodedHandler: BatchHandler): Promise<void> {
+    const shard = this.shards.get(batch.partition);
+    if (shard === undefined) throw new ShardNotOpenError(batch.topic, batch.partition);
+    shard.noteBatch(batch.highWatermark, (o) => batch.commit(o));
+    const expected = shard.appendedOffset;
+    const first = batch.records[0]?.offset ?? expected;
+    if (expected >= 0 && first > expected && shard.gapSeekedAt !== expected) {
+      // A batch past the shard's position (a fetch started before our seek): go back once.
+      shard.gapSeekedAt = expected;
+      this.log.warn({ partition: batch.partition, expected, got: first }, 'offset gap; seeking back to the shard position');
+      await this.consumer?.seek(batch.partition, { offset: expected });
+      return;
+    }
+    // Records this process appended already (redelivered after a rebalance) are skipped.
+    const records = first >= expected ? batch.records : batch.records.filter((r) => r.offset >= expected);
+    if (records.length === 0) return;
+    await decodedHandler(records === batch.records ? batch : { ...batch, records });
+  }
+
+  private async appendDecoded(batch: ConsumedBatch, decoded: readonly { record: { offset: number }; value: DecodedSampleBatch }[]): Promise<void> {
+    const shard = this.shards.get(batch.partition);
+    if (shard === undefined) throw new ShardNotOpenError(batch.topic, batch.partition);
+    for (const d of decoded) shard.append(d.record.offset, d.value);
+    // Dead-lettered records are handled too: the position moves past the whole batch.
+    shard.appendedOffset = batch.records[batch.records.length - 1].offset + 1;
+    if (shard.unflushed >= this.config.flush_samples) await this.flushShard(shard);
+  }
+
+  private async flushShard(shard: Shard): Promise<void> {
+    try {
+      await shard.flush();
+    } catch (err) {
+      this.metrics.errors.inc({ type: err instanceof Error ? err.name : 'unknown', stage: 'flush' });
+      this.log.error({ err, partition: shard.partition }, 'shard flush failed');
+    }
+  }
+
+  /** Flushes every shard now: durable, offset files written, bus committed. */
+  async flushAll(): Promise<void> {
+    await Promise.all([...this.shards.values()].map((s) => this.flushShard(s)));
+  }
+
+  /** Sets the per-partition gauges from the shards' state (done on every flush tick). */
+  updateGauges(): void {
+    for (const s of this.shards.values()) s.updateGauges();
+  }
+
+  private async tick(): Promise<void> {
+    await this.flushAll();
+    this.updateGauges();
+    if (this.failed.size > 0 && this.consumer !== null) {
+      for (const p of [...this.failed]) await this.openShard(this.consumer, p);
+      if (this.failed.size === 0) this.shardsChanged();
+    }
+  }
+
+  /** Compacts blocks and applies retention on every shard, one at a time. */
+  compactAll(): Promise<void> {
+    this.compacting = this.compacting.then(async () => {
+      for (const s of [...this.shards.values()]) {
+        if (this.shards.get(s.partition) !== s) continue;
+        try {
+          await s.tsdb.compact();
+        } catch (err) {
+          this.metrics.errors.inc({ type: err instanceof Error ? err.name : 'unknown', stage: 'compact' });
+          this.log.error({ err, partition: s.partition }, 'compaction failed');
+        }
+      }
+    });
+    return this.compacting;
+  }
+
+  private onMemoryPressure(pressed: boolean, heapUsed: number): void {
+    const held = this.consumer?.assignment() ?? [];
+    this.metrics.pausedForMemory.set(pressed ? 1 : 0);
+    if (pressed) {
+      this.log.warn({ heapUsed, bound: this.config.max_heap_bytes, partitions: held }, 'heap above bound: pausing partitions');
+      this.consumer?.pause(held);
+      void this.flushAll();
+    } else {
+      this.log.info({ heapUsed }, 'heap back under bound: resuming partitions');
+      this.consumer?.resume(held.filter((p) => !this.failed.has(p)));
+    }
+  }
+
+  /** delete_series over every shard. */
+  async deleteSeries(matchers: readonly LabelMatcher[], start: number, end: number): Promise<void> {
+    for (const s of this.shards.values()) await s.tsdb.deleteSeries(matchers, start, end);
+  }
+
+  /**
+   * A consistent copy of every shard under `<data_dir>/snapshots/<name>/<topic>-<partition>/`;
+   * returns the name (Prometheus' format: UTC time and random hex).
+   */
+  async snapshot(): Promise<string> {
+    const d = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+    const name = `${d}-${randomBytes(8).toString('hex')}`;
+    const root = join(this.config.data_dir, 'snapshots', name);
+    for (const s of this.shards.values()) await s.tsdb.snapshot(join(root, `${this.settings.topic}-${s.partition}`));
+    return name;
+  }
+
+  /** Leaves the group: every shard is flushed, its offset written and committed, then closed. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<void> {
+    if (this.tickTimer !== null) clearInterval(this.tickTimer);
+    if (this.compactTimer !== null) clearInterval(this.compactTimer);
+    this.memory.stop();
+    await this.started?.catch(() => undefined);
+    // The consumer's stop waits for the batch in flight and calls onRevoked (flush, commit, close).
+    await this.consumer?.stop();
+    await this.compacting;
+    await this.onRevoked([...this.shards.keys()]);
+  }
+}

@@ -1,0 +1,155 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Registry } from 'prom-client';
+import { BusSampleSink } from '../../connectors/publish/index.js';
+import type { Bus } from '../../pipeline/bus/bus.js';
+import { KafkaBus } from '../../pipeline/bus/kafka/index.js';
+import { StoreWorker } from '../../pipeline/ingest/index.js';
+import { Tsdb } from '../../pipeline/tsdb/index.js';
+import { mockKafkaBusSettings } from '../harness/kafkajs-mock-workarounds.js';
+import { startKafkaMock } from '../harness/services.js';
+import type { Benchmark, BenchResult } from './bench-result.js';
+import { NodeExporterDataset } from './node-exporter-dataset.js';
+
+const PARTITIONS = 8;
+const SERIES = 20_000;
+const STEPS = 50; // 1M samples; about 1.5 MB per partition, under the mock's 5 MiB retention
+const child = join(import.meta.dirname, '..', 'integration', 'store', 'store-crash-child.ts');
+
+/** Produces STEPS scrapes of the data set (one appender per scrape, as a scrape loop does). */
+async function produceDataset(bus: Bus, topic: string, firstStep = 0): Promise<number> {
+  const ds = new NodeExporterDataset(SERIES);
+  const values = new Float64Array(SERIES);
+  const sink = new BusSampleSink({ bus, topic, partitions: PARTITIONS, source: 'bench', maxSeriesPerRecord: 5_000 });
+  let n = 0;
+  for (let step = 0; step < firstStep + STEPS; step++) {
+    ds.step(values);
+    if (step < firstStep) continue;
+    const app = sink.appender();
+    const t = ds.startMs + step * ds.intervalMs;
+    for (let i = 0; i < SERIES; i++) app.append(ds.series[i].labels, t, values[i]);
+    await app.commit();
+    n += SERIES;
+  }
+  return n;
+}
+
+async function durable(bus: Bus, group: string, topic: string): Promise<boolean> {
+  const [committed, offsets] = await Promise.all([bus.committedOffsets(group, topic), bus.offsets(topic)]);
+  return offsets.every((o) => (committed.find((c) => c.partition === o.partition)?.offset ?? -1) >= o.high);
+}
+
+async function until(pred: () => Promise<boolean> | boolean): Promise<void> {
+  while (!(await pred())) await new Promise((r) => setTimeout(r, 20));
+}
+
+function spawnStore(args: object): { proc: ChildProcess; ready: Promise<number> } {
+  const start = performance.now();
+  const proc = spawn(process.execPath, ['--import', 'tsx', child, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const ready = new Promise<number>((resolve, reject) => {
+    proc.stdout!.on('data', (d: Buffer) => {
+      if (d.toString().includes('ready')) resolve((performance.now() - start) / 1000);
+    });
+    proc.on('exit', (code) => reject(new Error(`store child exited with ${code}`)));
+  });
+  ready.catch(() => undefined);
+  return { proc, ready };
+}
+
+async function kill(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const gone = new Promise((r) => proc.once('exit', r));
+  proc.kill('SIGKILL');
+  await gone;
+}
+
+export const storeBenchmark: Benchmark = {
+  area: 'store',
+  async run() {
+    const rows: BenchResult[] = [];
+    const dir = await mkdtemp(join(tmpdir(), 'tidemark-bench-store-'));
+    const mock = await startKafkaMock({ initialTopics: { 'bench.samples': PARTITIONS, 'bench.replay': PARTITIONS, 'bench.dlq': 1 } });
+    const bus = new KafkaBus(mockKafkaBusSettings(mock.brokers, { partitionsConsumedConcurrently: PARTITIONS }));
+    const shape = `${SERIES / 1000}k node_exporter series x ${STEPS} scrapes, ${PARTITIONS} partitions`;
+    try {
+      // 1. Producer and store running together: first produce until every sample is durable.
+      const worker = new StoreWorker({ bus, topic: 'bench.samples', deadLetterTopic: 'bench.dlq', registry: new Registry(), config: { data_dir: join(dir, 'live'), group: 'live' } });
+      await worker.start();
+      await until(() => worker.ready());
+      const t0 = performance.now();
+      const total = await produceDataset(bus, 'bench.samples');
+      const produced = performance.now();
+      await until(() => durable(bus, 'live', 'bench.samples'));
+      const secs = (performance.now() - t0) / 1000;
+      const cpu = process.cpuUsage();
+      await worker.stop();
+      rows.push({
+        name: `store end to end: produce (BusSampleSink) -> Kafka adapter -> StoreWorker -> durable, ${shape}`,
+        subject: 'tidemark (3-broker librdkafka mock, one process)',
+        value: total / secs,
+        unit: 'samples/s',
+        goal: '>= VictoriaMetrics remote_write per CPU-second',
+        note: `producing alone took ${((produced - t0) / 1000).toFixed(1)} s of ${secs.toFixed(1)} s; process CPU so far ${((cpu.user + cpu.system) / 1e6).toFixed(0)} s`,
+      });
+
+      // 2. The store alone: the data is on the bus, a fresh worker reads it from the start.
+      await produceDataset(bus, 'bench.replay');
+      const fresh = new StoreWorker({ bus, topic: 'bench.replay', deadLetterTopic: 'bench.dlq', registry: new Registry(), config: { data_dir: join(dir, 'fresh'), group: 'fresh' } });
+      await fresh.start();
+      await until(() => fresh.ready());
+      const c0 = process.cpuUsage();
+      const t1 = performance.now();
+      await until(() => durable(bus, 'fresh', 'bench.replay'));
+      const storeSecs = (performance.now() - t1) / 1000;
+      const c1 = process.cpuUsage(c0);
+      await fresh.stop();
+      rows.push({
+        name: `store ingest from the Kafka adapter (fetch, decode, append, WAL fsync, commit), ${shape}`,
+        subject: 'tidemark (3-broker librdkafka mock)',
+        value: total / storeSecs,
+        unit: 'samples/s',
+        note: `${(total / ((c1.user + c1.system) / 1e6)).toFixed(0)} samples per CPU-second of the store process (the mock runs apart)`,
+      });
+
+      // 3. Recovery: a store process ingests the data set, is SIGKILLed, and restarts.
+      const args = { mode: 'kafka', dataDir: join(dir, 'crash'), topic: 'bench.replay', deadLetterTopic: 'bench.dlq', group: 'crash', partitions: PARTITIONS, brokers: mock.brokers, config: { block_range_ms: 4 * 3600_000, flush_interval_ms: 1000 } };
+      const first = spawnStore(args);
+      await first.ready;
+      await until(() => durable(bus, 'crash', 'bench.replay'));
+      await kill(first.proc);
+      // The write-ahead-log replay a restart performs, timed alone.
+      const shardsDir = join(dir, 'crash', 'store', 'shards');
+      const r0 = performance.now();
+      let replayed = 0;
+      for (const d of await readdir(shardsDir)) {
+        const tsdb = await Tsdb.open(join(shardsDir, d), { blockRangeMs: 4 * 3600_000 });
+        replayed += tsdb.stats().samplesAppended;
+        await tsdb.close();
+      }
+      const replaySecs = (performance.now() - r0) / 1000;
+      rows.push({
+        name: `store recovery: shard open (WAL replay) after SIGKILL, ${(replayed / 1e6).toFixed(2)}M samples in ${PARTITIONS} shards`,
+        subject: 'tidemark',
+        value: replaySecs / (replayed / 1e6),
+        unit: 's per 1M samples replayed',
+      });
+      const second = spawnStore(args);
+      const readySecs = await second.ready;
+      await kill(second.proc);
+      rows.push({
+        name: 'store recovery: restart to ready after SIGKILL (process start, group rejoin, shards opened)',
+        subject: 'tidemark (3-broker librdkafka mock)',
+        value: readySecs / (replayed / 1e6),
+        unit: 's per 1M samples replayed',
+        note: `${readySecs.toFixed(1)} s for ${(replayed / 1e6).toFixed(2)}M samples; includes node+tsx start-up and the mock's rebalance wait for the killed member (sessionTimeout 4 s)`,
+      });
+    } finally {
+      await bus.close();
+      await mock.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+    return rows;
+  },
+};

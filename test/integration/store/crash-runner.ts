@@ -1,0 +1,54 @@
+// Spawns store-crash-child.ts and SIGKILLs it at a random moment (shared by the crash suites).
+import { spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { CrashChildArgs } from './store-crash-child.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const child = join(here, 'store-crash-child.ts');
+
+export interface CrashRun {
+  /** Whether the child reported "ready" before it was killed. */
+  readonly wasReady: boolean;
+  /** Steps the child reported acknowledged ("ack <n>"). */
+  readonly acked: number[];
+}
+
+/**
+ * Runs the child and kills it with SIGKILL: `afterReadyMs` after it reported ready, or, when
+ * `sinceSpawnMs` is given, that long after the spawn whatever it is doing (joining, opening
+ * shards, replaying). Resolves once the process is gone.
+ */
+export function runAndKill(args: CrashChildArgs, when: { afterReadyMs: number } | { sinceSpawnMs: number }): Promise<CrashRun> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, ['--import', 'tsx', child, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const acked: number[] = [];
+    let wasReady = false;
+    let buf = '';
+    let stderr = '';
+    let timer: NodeJS.Timeout | null = null;
+    const kill = (ms: number) => {
+      timer ??= setTimeout(() => proc.kill('SIGKILL'), ms);
+    };
+    if ('sinceSpawnMs' in when) kill(when.sinceSpawnMs);
+    proc.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+    proc.stdout.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const lines = buf.split('\n');
+      buf = lines.pop()!;
+      for (const line of lines) {
+        if (line === 'ready') {
+          wasReady = true;
+          if ('afterReadyMs' in when) kill(when.afterReadyMs);
+        }
+        const m = /^ack (\d+)$/.exec(line);
+        if (m) acked.push(Number(m[1]));
+      }
+    });
+    proc.on('exit', (code, signal) => {
+      if (timer !== null) clearTimeout(timer);
+      if (signal === 'SIGKILL') resolve({ wasReady, acked });
+      else reject(new Error(`store crash child exited with ${code ?? signal} before it was killed: ${stderr}`));
+    });
+  });
+}

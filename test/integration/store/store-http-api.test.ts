@@ -1,0 +1,122 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EmbeddedBus } from '../../../pipeline/bus/embedded/index.js';
+import { RemoteStoreError, RemoteStoreQueryable, StoreWorker, storeHttpApi } from '../../../pipeline/ingest/index.js';
+import { canonicalLabels } from '../../../schemas/index.js';
+import { allDurable, newSink, produceSteps, readBack, T0, STEP_MS, waitUntil, type Dataset } from './store-test-data.js';
+
+const TOPIC = 'samples';
+
+describe('store read and admin endpoints', () => {
+  let dir: string;
+  let bus: EmbeddedBus;
+  let worker: StoreWorker;
+  let server: Server;
+  let base: string;
+  const expected: Dataset = new Map();
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tidemark-store-http-'));
+    bus = await EmbeddedBus.open({ dataDir: join(dir, 'bus'), logger: { info() {}, warn() {}, error() {} } });
+    await bus.ensureTopic(TOPIC, 2);
+    await bus.ensureTopic('dlq', 1);
+    worker = new StoreWorker({ bus, topic: TOPIC, deadLetterTopic: 'dlq', config: { data_dir: join(dir, 'store'), flush_interval_ms: 50 } });
+    await worker.start();
+    await waitUntil(() => worker.ready(), 'ready');
+    const sink = newSink(bus, TOPIC, 2);
+    await produceSteps(sink, 'm', 10, 0, 20, expected);
+    await produceSteps(sink, 'other', 3, 0, 5);
+    await waitUntil(() => allDurable(bus, TOPIC, [worker]), 'durable');
+
+    const { routes } = storeHttpApi(worker);
+    server = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const route = routes.find((r) => r.path === url.pathname && r.methods.includes(req.method ?? ''));
+      if (route === undefined) res.writeHead(404).end();
+      else void route.handler(req, res, url);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    await new Promise((r) => server?.close(r));
+    await worker?.stop();
+    await bus?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('serves through RemoteStoreQuerier exactly the series the worker holds', async () => {
+    const remote = new RemoteStoreQueryable(base);
+    expect(await readBack(remote, 'm')).toEqual(expected);
+    const q = remote.querier(T0, T0 + 4 * STEP_MS);
+    const set = await q.select([{ type: '=~', name: 'series', value: '1|2' }, { type: '=', name: '__name__', value: 'm' }], { start: T0, end: T0 + 4 * STEP_MS });
+    expect(set.series.map((s) => s.labels.series)).toEqual(['1', '2']);
+    expect(set.series.map((s) => Array.from(s.timestamps))).toEqual([0, 1].map(() => [0, 1, 2, 3, 4].map((n) => T0 + n * STEP_MS)));
+    const labelsOnly = await q.select([{ type: '=', name: '__name__', value: 'other' }], { start: T0, end: T0 + 4 * STEP_MS, labelsOnly: true });
+    expect(labelsOnly.series.map((s) => s.labels.series)).toEqual(['0', '1', '2']);
+  });
+
+  it('answers label names and label values under matchers', async () => {
+    const q = new RemoteStoreQueryable(base).querier(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+    expect(await q.labelNames([])).toEqual(['__name__', 'job', 'series', 'zone']);
+    expect(await q.labelValues('__name__', [])).toEqual(['m', 'other']);
+    expect(await q.labelValues('series', [{ type: '=', name: '__name__', value: 'other' }])).toEqual(['0', '1', '2']);
+  });
+
+  it('rejects a bad matcher with 400 bad_data, surfaced as a non-retryable RemoteStoreError', async () => {
+    const q = new RemoteStoreQueryable(base).querier(0, 1);
+    const err = await q.select([{ type: '=~', name: 'x', value: '(' }], { start: 0, end: 1 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RemoteStoreError);
+    expect((err as RemoteStoreError).status).toBe(400);
+    expect((err as RemoteStoreError).retryable).toBe(false);
+    const res = await fetch(`${base}/api/v1/store/select`, { method: 'POST', body: '{"matchers":[{"type":"~"}]}' });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ status: 'error', errorType: 'bad_data', error: expect.stringContaining('invalid parameter "matchers[0]"') });
+  });
+
+  it('reports an unreachable store as a retryable RemoteStoreError', async () => {
+    const q = new RemoteStoreQueryable('http://127.0.0.1:1').querier(0, 1);
+    const err = await q.labelNames([]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RemoteStoreError);
+    expect((err as RemoteStoreError).retryable).toBe(true);
+  });
+
+  it('writes a snapshot of every shard and answers with its name as Prometheus does', async () => {
+    const res = await fetch(`${base}/api/v1/admin/tsdb/snapshot`, { method: 'POST' });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { status: string; data: { name: string } };
+    expect(body.status).toBe('success');
+    expect(body.data.name).toMatch(/^\d{8}T\d{6}Z-[0-9a-f]{16}$/);
+    const snap = join(dir, 'store', 'snapshots', body.data.name);
+    expect(readdirSync(snap).sort()).toEqual([`${TOPIC}-0`, `${TOPIC}-1`]);
+    for (const shard of readdirSync(snap)) {
+      const blocks = readdirSync(join(snap, shard));
+      expect(blocks.length).toBeGreaterThan(0);
+      expect(existsSync(join(snap, shard, blocks[0], 'meta.json'))).toBe(true);
+    }
+  });
+
+  it('deletes the series a form-encoded match[] selects in the time range, answering 204', async () => {
+    const form = new URLSearchParams();
+    form.append('match[]', 'm{series=~"3|4"}');
+    form.append('start', String((T0 + 5 * STEP_MS) / 1000));
+    form.append('end', String((T0 + 9 * STEP_MS) / 1000));
+    const res = await fetch(`${base}/api/v1/admin/tsdb/delete_series`, { method: 'POST', body: form });
+    expect(res.status).toBe(204);
+    const after = await readBack(worker, 'm');
+    for (const [key, d] of expected) {
+      const hit = key.includes(canonicalLabels({ series: '3' })) || key.includes(canonicalLabels({ series: '4' }));
+      const kept = hit ? d.t.filter((t) => t < T0 + 5 * STEP_MS || t > T0 + 9 * STEP_MS) : d.t;
+      expect(after.get(key)!.t).toEqual(kept);
+    }
+    const none = await fetch(`${base}/api/v1/admin/tsdb/delete_series`, { method: 'POST' });
+    expect(none.status).toBe(400);
+    expect(await none.json()).toMatchObject({ errorType: 'bad_data', error: expect.stringContaining('match[]') });
+  });
+});

@@ -1,0 +1,115 @@
+// Deterministic sample data for the store suites, what a store must read back, and polling.
+import type { Bus } from '../../../pipeline/bus/bus.js';
+import type { StoreWorker } from '../../../pipeline/ingest/index.js';
+import type { Queryable } from '../../../pipeline/tsdb/index.js';
+import { BusSampleSink } from '../../../connectors/publish/index.js';
+import { canonicalLabels, type Labels } from '../../../schemas/index.js';
+
+export const T0 = 1_700_000_000_000;
+export const STEP_MS = 15_000;
+
+/** Stored form of one series, comparable with toEqual. */
+export interface SeriesData {
+  t: number[];
+  v: number[];
+  stale: number[];
+}
+
+export type Dataset = Map<string, SeriesData>;
+
+export function seriesLabels(metric: string, k: number): Labels {
+  return { __name__: metric, job: 'store-test', series: String(k), zone: `z${k % 3}` };
+}
+
+/** The value of series k at step n; every 11th step of every 5th series is a staleness marker. */
+export function sampleAt(k: number, n: number): { v: number; stale: boolean } {
+  return { v: k * 1000 + n * 0.5 + (n % 3 === 0 ? 1e-3 : 0), stale: k % 5 === 0 && n % 11 === 10 };
+}
+
+/** Produces steps [from, to) of `series` series, one appender (one produce) per step. */
+export async function produceSteps(sink: BusSampleSink, metric: string, series: number, from: number, to: number, expected?: Dataset): Promise<void> {
+  for (let n = from; n < to; n++) {
+    const app = sink.appender();
+    for (let k = 0; k < series; k++) {
+      const { v, stale } = sampleAt(k, n);
+      const labels = seriesLabels(metric, k);
+      app.append(labels, T0 + n * STEP_MS, v, { stale });
+      if (expected) addExpected(expected, labels, T0 + n * STEP_MS, v, stale);
+    }
+    await app.commit();
+  }
+}
+
+export function addExpected(ds: Dataset, labels: Labels, t: number, v: number, stale: boolean): void {
+  const key = canonicalLabels(labels);
+  let s = ds.get(key);
+  if (s === undefined) ds.set(key, (s = { t: [], v: [], stale: [] }));
+  if (stale) s.stale.push(s.t.length);
+  s.t.push(t);
+  s.v.push(stale ? Number.NaN : v);
+}
+
+/** Everything a Queryable holds for `metric`, in the comparable form (stale values as NaN). */
+export async function readBack(q: Queryable, metric: string): Promise<Dataset> {
+  const querier = q.querier(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+  try {
+    const set = await querier.select([{ type: '=', name: '__name__', value: metric }], {
+      start: Number.MIN_SAFE_INTEGER,
+      end: Number.MAX_SAFE_INTEGER,
+    });
+    const out: Dataset = new Map();
+    for (const s of set.series) {
+      const d: SeriesData = { t: [], v: [], stale: [] };
+      for (let i = 0; i < s.timestamps.length; i++) {
+        const stale = s.stale !== null && s.stale[i] === 1;
+        if (stale) d.stale.push(i);
+        d.t.push(s.timestamps[i]);
+        d.v.push(stale ? Number.NaN : s.values[i]);
+      }
+      out.set(canonicalLabels(s.labels), d);
+    }
+    return out;
+  } finally {
+    await querier.close();
+  }
+}
+
+/** Polls `pred` every 20 ms until it holds (the test's own timeout bounds the wait). */
+export async function waitUntil(pred: () => boolean | Promise<boolean>, what: string | (() => string | Promise<string>) = 'condition', timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await pred())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${typeof what === 'string' ? what : await what()}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** True once the workers' shards together are durable up to every partition's high watermark. */
+export async function allDurable(bus: Bus, topic: string, workers: readonly StoreWorker[]): Promise<boolean> {
+  const offsets = await bus.offsets(topic);
+  return offsets.every((o) => {
+    const shard = workers.map((w) => w.shard(o.partition)).find((s) => s !== undefined);
+    return shard !== undefined && (shard.durableOffset ?? 0) >= o.high;
+  });
+}
+
+export function newSink(bus: Bus, topic: string, partitions: number): BusSampleSink {
+  return new BusSampleSink({ bus, topic, partitions, source: 'store-test' });
+}
+
+/** Where each partition stands, for failure messages: `p<n> durable/high`. */
+export async function durability(bus: Bus, topic: string, workers: readonly StoreWorker[]): Promise<string> {
+  const offsets = await bus.offsets(topic);
+  return offsets
+    .map((o) => {
+      const shard = workers.map((w) => w.shard(o.partition)).find((s) => s !== undefined);
+      return `p${o.partition} ${shard === undefined ? 'no shard' : `appended ${shard.appendedOffset} durable ${shard.durableOffset}`} low ${o.low} high ${o.high}`;
+    })
+    .join('; ');
+}
+
+/** A logger that shows a worker's errors in the test output. */
+export const errorsToStderr = {
+  info: () => undefined,
+  warn: (o: object, m: string) => void process.stderr.write(`WARN ${m} ${JSON.stringify(o)}\n`),
+  error: (o: object, m: string) => void process.stderr.write(`ERROR ${m} ${String((o as { err?: unknown }).err)}\n`),
+};

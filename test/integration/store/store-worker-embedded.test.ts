@@ -1,0 +1,179 @@
+import { existsSync, rmSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Registry } from 'prom-client';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { EmbeddedBus } from '../../../pipeline/bus/embedded/index.js';
+import { OFFSET_FILE, StoreWorker } from '../../../pipeline/ingest/index.js';
+import { decodeDeadLetter } from '../../../schemas/index.js';
+import { RecordCollector } from '../../harness/index.js';
+import { allDurable, newSink, produceSteps, readBack, waitUntil, type Dataset } from './store-test-data.js';
+
+const TOPIC = 'samples';
+const DLQ = 'deadletter';
+const PARTITIONS = 3;
+
+describe('StoreWorker on the embedded bus', () => {
+  let dir: string;
+  let bus: EmbeddedBus;
+  const workers: StoreWorker[] = [];
+
+  const startWorker = async (registry = new Registry()): Promise<StoreWorker> => {
+    const w = new StoreWorker({
+      bus,
+      topic: TOPIC,
+      deadLetterTopic: DLQ,
+      registry,
+      config: { data_dir: join(dir, 'store'), flush_interval_ms: 50 },
+    });
+    workers.push(w);
+    await w.start();
+    await waitUntil(() => w.ready(), 'worker ready');
+    return w;
+  };
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tidemark-store-'));
+    bus = await EmbeddedBus.open({ dataDir: join(dir, 'bus'), logger: { info() {}, warn() {}, error() {} } });
+    await bus.ensureTopic(TOPIC, PARTITIONS);
+    await bus.ensureTopic(DLQ, 1);
+  });
+
+  afterEach(async () => {
+    for (const w of workers.splice(0)) await w.stop();
+    await bus.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('stores exactly what producers put on the bus, readable through its Queryable', async () => {
+    const expected: Dataset = new Map();
+    const sink = newSink(bus, TOPIC, PARTITIONS);
+    await produceSteps(sink, 'm', 20, 0, 30, expected);
+    const w = await startWorker();
+    await produceSteps(sink, 'm', 20, 30, 60, expected);
+    await waitUntil(() => allDurable(bus, TOPIC, [w]), 'durable');
+    expect(w.partitions()).toEqual([0, 1, 2]);
+    expect(await readBack(w, 'm')).toEqual(expected);
+    // Committed offsets follow the durable ones.
+    const committed = await bus.committedOffsets('store', TOPIC);
+    const offsets = await bus.offsets(TOPIC);
+    expect(committed.map((c) => c.offset)).toEqual(offsets.map((o) => o.high));
+  });
+
+  it('stores a record delivered twice once, counting the repeats as replayed', async () => {
+    const registry = new Registry();
+    const w = await startWorker(registry);
+    const expected: Dataset = new Map();
+    const sink = newSink(bus, TOPIC, PARTITIONS);
+    for (let n = 0; n < 5; n++) {
+      await produceSteps(sink, 'm', 10, n, n + 1, expected);
+      // A producer retry: the very same samples again, as new records.
+      await produceSteps(sink, 'm', 10, n, n + 1);
+    }
+    await waitUntil(() => allDurable(bus, TOPIC, [w]), 'durable');
+    expect(await readBack(w, 'm')).toEqual(expected);
+    const replayed = (await registry.getSingleMetric('tidemark_store_samples_replayed_total')!.get()).values;
+    expect(replayed.reduce((n, v) => n + v.value, 0)).toBe(50);
+    const rejected = (await registry.getSingleMetric('tidemark_store_samples_rejected_total')!.get()).values;
+    expect(rejected).toEqual([]);
+  });
+
+  it('resumes after a restart from the durable offset without reading stored records again', async () => {
+    const expected: Dataset = new Map();
+    const sink = newSink(bus, TOPIC, PARTITIONS);
+    const first = await startWorker();
+    await produceSteps(sink, 'm', 12, 0, 20, expected);
+    await waitUntil(() => allDurable(bus, TOPIC, [first]), 'durable');
+    await first.stop();
+    for (let p = 0; p < PARTITIONS; p++) expect(existsSync(join(dir, 'store', 'shards', `${TOPIC}-${p}`, OFFSET_FILE))).toBe(true);
+
+    await produceSteps(sink, 'm', 12, 20, 25, expected);
+    const registry = new Registry();
+    const second = await startWorker(registry);
+    await waitUntil(() => allDurable(bus, TOPIC, [second]), 'durable');
+    expect(await readBack(second, 'm')).toEqual(expected);
+    const received = (await registry.getSingleMetric('tidemark_store_samples_received_total')!.get()).values;
+    expect(received.reduce((n, v) => n + v.value, 0)).toBe(12 * 5);
+  });
+
+  it('rebuilds a shard whose directory was lost by replaying its partition from the start', async () => {
+    const expected: Dataset = new Map();
+    const sink = newSink(bus, TOPIC, PARTITIONS);
+    const first = await startWorker();
+    await produceSteps(sink, 'm', 12, 0, 20, expected);
+    await waitUntil(() => allDurable(bus, TOPIC, [first]), 'durable');
+    await first.stop();
+    rmSync(join(dir, 'store', 'shards', `${TOPIC}-1`), { recursive: true });
+
+    const second = await startWorker();
+    await waitUntil(() => allDurable(bus, TOPIC, [second]), 'durable');
+    expect(await readBack(second, 'm')).toEqual(expected);
+  });
+
+  it('sends an undecodable record to the dead-letter topic and goes on with the next ones', async () => {
+    const registry = new Registry();
+    const w = await startWorker(registry);
+    const expected: Dataset = new Map();
+    const sink = newSink(bus, TOPIC, PARTITIONS);
+    await produceSteps(sink, 'm', 6, 0, 3, expected);
+    const [garbage] = await bus.produce(TOPIC, [{ partition: 1, value: Buffer.from('not an avro sample batch') }]);
+    await produceSteps(sink, 'm', 6, 3, 6, expected);
+    await waitUntil(() => allDurable(bus, TOPIC, [w]), 'durable');
+    expect(await readBack(w, 'm')).toEqual(expected);
+
+    const dlq = new RecordCollector();
+    const c = await bus.consume({ group: 'dlq-reader', topic: DLQ }, dlq.handler);
+    await dlq.waitFor((rs) => rs.length >= 1);
+    await c.stop();
+    expect(dlq.records).toHaveLength(1);
+    const letter = decodeDeadLetter(dlq.records[0].value);
+    expect(letter).toMatchObject({ topic: TOPIC, partition: 1, offset: garbage.offset, group: 'store' });
+    expect(letter.originalValue.toString()).toBe('not an avro sample batch');
+    const dead = (await registry.getSingleMetric('tidemark_store_dead_letters_total')!.get()).values;
+    expect(dead).toEqual([expect.objectContaining({ labels: { partition: '1' }, value: 1 })]);
+  });
+
+  it('exports lag, series count and ingest figures per partition in its registry', async () => {
+    const registry = new Registry();
+    const w = await startWorker(registry);
+    await produceSteps(newSink(bus, TOPIC, PARTITIONS), 'm', 30, 0, 4);
+    await waitUntil(() => allDurable(bus, TOPIC, [w]), 'durable');
+    w.updateGauges();
+    const series = (await registry.getSingleMetric('tidemark_store_head_series')!.get()).values;
+    expect(series.reduce((n, x) => n + x.value, 0)).toBe(30);
+    const text = await registry.metrics();
+    for (const p of ['0', '1', '2']) {
+      expect(text).toContain(`tidemark_store_partition_lag{partition="${p}"} 0`);
+      expect(text).toMatch(new RegExp(`tidemark_store_samples_appended_total\\{partition="${p}"\\} \\d+`));
+    }
+    expect(text).toContain('tidemark_store_shards 3');
+    expect(text).toContain('tidemark_store_ingest_samples_per_second');
+  });
+
+  it('pauses its partitions while the heap is above the configured bound', async () => {
+    const registry = new Registry();
+    const w = new StoreWorker({
+      bus,
+      topic: TOPIC,
+      deadLetterTopic: DLQ,
+      registry,
+      config: { data_dir: join(dir, 'store'), max_heap_bytes: 1, memory_check_interval_ms: 10 },
+    });
+    workers.push(w);
+    await w.start();
+    await waitUntil(async () => (await registry.getSingleMetric('tidemark_store_paused_for_memory')!.get()).values[0]?.value === 1, 'paused');
+    await waitUntil(() => w.ready(), 'worker ready');
+    await produceSteps(newSink(bus, TOPIC, PARTITIONS), 'm', 5, 0, 2);
+    // Everything produced while paused stays unread: the flush tick finds nothing appended.
+    await w.flushAll();
+    expect(w.partitions().map((p) => w.shard(p)!.appendedOffset)).toEqual([-1, -1, -1]);
+  });
+
+  it('stops idempotently and without having started', async () => {
+    const w = new StoreWorker({ bus, topic: TOPIC, deadLetterTopic: DLQ, config: { data_dir: join(dir, 'store') } });
+    await w.stop();
+    await w.stop();
+    expect(w.ready()).toBe(false);
+  });
+});
