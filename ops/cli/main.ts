@@ -16,6 +16,8 @@ import { parseStartPosition, tailTopic } from './tail.js';
 import { upRole } from './up.js';
 import { ingestRole } from './ingest.js';
 import { notifyRole } from './notify.js';
+import { storeRole } from './store.js';
+import { queryRole } from './query.js';
 import { ConfigError, formatProblem } from '../config/index.js';
 
 const ROLES: Readonly<Record<string, string>> = {
@@ -33,7 +35,13 @@ const ROLES: Readonly<Record<string, string>> = {
 };
 
 /** Long-running roles available in this build. */
-const RUNNABLE: Readonly<Record<string, RoleDefinition>> = { up: upRole, ingest: ingestRole, notify: notifyRole };
+const RUNNABLE: Readonly<Record<string, RoleDefinition>> = {
+  up: upRole,
+  ingest: ingestRole,
+  store: storeRole,
+  query: queryRole,
+  notify: notifyRole,
+};
 
 function usage(): string {
   const width = Math.max(...Object.keys(ROLES).map((r) => r.length));

@@ -16,6 +16,8 @@ export interface RoleContext {
   readonly log: Logger;
   readonly metrics: Registry;
   readonly router: HttpRouter;
+  /** Where the role's HTTP listener ended up (after start; `--listen :0` picks a port). */
+  readonly address: () => ListenAddress | undefined;
 }
 
 export interface RoleDefinition {
@@ -42,7 +44,8 @@ export async function startRole(def: RoleDefinition, flags: CommonFlags): Promis
   const log = pino({ level: flags.logLevel, base: { role: def.name } });
   const metrics = createMetricsRegistry(def.name);
   const router = new HttpRouter();
-  const ctx: RoleContext = { role: def.name, config, flags, log, metrics, router };
+  let listening: ListenAddress | undefined;
+  const ctx: RoleContext = { role: def.name, config, flags, log, metrics, router, address: () => listening };
   const services = await def.build(ctx);
 
   const reload = async (): Promise<void> => {
@@ -93,6 +96,7 @@ export async function startRole(def: RoleDefinition, flags: CommonFlags): Promis
       started.push(s);
     }
     const address = await http.listen(parseListenAddress(flags.listen));
+    listening = address;
     log.info({ address: `${address.host}:${address.port}`, services: services.map((s) => s.name) }, `${def.name} started`);
     return { address, services, reload, stop };
   } catch (err) {

@@ -3,16 +3,22 @@ import { BusService } from './bus-service.js';
 import { ingestServices } from './ingest.js';
 import { DeferredBusSink } from './deferred-bus-sink.js';
 import { NotifyService } from './notify.js';
+import { InProcessShardRegistry } from '../../pipeline/ingest/index.js';
+import { StoreService } from './store.js';
+import { mountQueryApi } from './query.js';
 
 /**
  * `tidemark up`: every role in one process on the embedded bus (or Kafka with --kafka), for a
- * laptop with zero services. Each role's services are added here as the roles exist.
+ * laptop with zero services: the store over all partitions, the query API reading it directly,
+ * the connectors and the notifier.
  */
 export const upRole: RoleDefinition = {
   name: 'up',
   async build(ctx) {
     const bus = new BusService(ctx.config, ctx.flags.data, ctx.log);
     const sink = new DeferredBusSink(bus, ctx.config, 'up');
-    return [bus, ...ingestServices(ctx, sink), await NotifyService.create(ctx)];
+    const store = new StoreService(ctx, bus, new InProcessShardRegistry());
+    mountQueryApi(ctx, { querier: (mint, maxt) => store.running.querier(mint, maxt) });
+    return [bus, store, ...ingestServices(ctx, sink), await NotifyService.create(ctx)];
   },
 };

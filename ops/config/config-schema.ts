@@ -6,6 +6,8 @@ import { remoteWriteConfigSchema } from '../../connectors/remote-write/index.js'
 import { influxConfigSchema } from '../../connectors/influx/index.js';
 import { pushgatewayConfigSchema } from '../../connectors/pushgateway/index.js';
 import { natsConfigSchema } from '../../connectors/nats/index.js';
+import { storeConfigSchema } from '../../pipeline/ingest/index.js';
+import { queryConfigSchema } from '../../pipeline/query/index.js';
 
 /** A Prometheus duration string in YAML, milliseconds in the parsed config. */
 export const duration = z.string().transform((text, ctx) => {
@@ -129,6 +131,8 @@ export const tidemarkConfigSchema = z
     runtime: z.unknown().optional(),
     bus: busSchema.prefault({}),
     ingest: ingestSchema.prefault({}),
+    store: storeConfigSchema.prefault({}),
+    query: queryConfigSchema.prefault({}),
     redis: z.object({ url: z.string().regex(/^rediss?:\/\//, 'expected redis://host:port') }).strict().optional(),
     /** NATS: servers, subjects bridged into the bus, and the edge output mode. */
     nats: natsConfigSchema.optional(),

@@ -6,8 +6,8 @@ import { z } from 'zod';
  */
 export const storeConfigSchema = z
   .object({
-    data_dir: z.string().min(1).default('data/store')
-      .describe('Directory holding one sub-directory per shard (`shards/<topic>-<partition>/`) and snapshots.'),
+    data_dir: z.string().min(1).default('store')
+      .describe('Directory holding one sub-directory per shard (`shards/<topic>-<partition>/`) and snapshots; a relative path is under --data.'),
     group: z.string().min(1).default('store')
       .describe('Consumer group of the store workers on the samples topic.'),
     flush_interval_ms: z.number().int().min(10).default(1000)

@@ -5,7 +5,8 @@ export interface BlockMeta {
   readonly ulid: string;
   readonly minTime: number;
   readonly maxTime: number;
-  readonly version: 1;
+  /** 1: XOR chunks only; 2: chunks of either encoding (FORMAT.md). Readers take both. */
+  readonly version: 1 | 2;
   readonly stats: { readonly numSeries: number; readonly numChunks: number; readonly numSamples: number };
   readonly compaction: { readonly level: number; readonly sources: readonly string[]; readonly parents: readonly string[] };
 }

@@ -1,6 +1,6 @@
 import { SampleBuffer } from '../chunks/index.js';
 import type { LabelMatcher, Querier, SelectHints, Series, SeriesSet } from '../querier.js';
-import { labelsOnlySeries, sortSeries, sortedUnique } from '../series-order.js';
+import { labelsOnlySeries, sortedUnique } from '../series-order.js';
 import type { Block } from './block.js';
 
 /** Reads one block over [mint, maxt]. Series ids follow canonical label order already. */
@@ -16,15 +16,36 @@ export class BlockQuerier implements Querier {
     const maxt = Math.min(this.maxt, hints.end);
     const out: Series[] = [];
     if (mint > maxt || this.block.maxTime <= mint || this.block.minTime > maxt) return { series: out, warnings: [] };
-    const buf = new SampleBuffer(256);
-    for (const id of this.block.select(matchers)) {
-      const s = this.block.series[id];
-      buf.clear();
-      this.block.collect(id, buf, mint, maxt);
-      if (buf.length === 0) continue;
-      out.push(hints.labelsOnly ? labelsOnlySeries(s.labels) : { labels: s.labels, ...buf.columns() });
+    const ids = this.block.select(matchers);
+    if (hints.labelsOnly) {
+      const buf = new SampleBuffer(256);
+      for (const id of ids) {
+        buf.clear();
+        this.block.collect(id, buf, mint, maxt);
+        if (buf.length > 0) out.push(labelsOnlySeries(this.block.series[id].labels));
+      }
+      return { series: out, warnings: [] };
     }
-    return { series: sortSeries(out), warnings: [] };
+    // One allocation for every series' columns, sized by the overlapping chunks' sample counts;
+    // each series decodes straight into its window and gets views of it (no copies).
+    const bounds = new Int32Array(ids.length);
+    let total = 0;
+    for (let k = 0; k < ids.length; k++) total += bounds[k] = this.block.sampleBound(ids[k], mint, maxt);
+    const allT = new Float64Array(total);
+    const allV = new Float64Array(total);
+    const buf = new SampleBuffer(0);
+    let off = 0;
+    // Ids ascend in canonical label order (the index is written sorted), so no sort is needed.
+    for (let k = 0; k < ids.length; k++) {
+      const n = bounds[k];
+      if (n === 0) continue;
+      buf.attach(allT.subarray(off, off + n), allV.subarray(off, off + n));
+      off += n;
+      this.block.collect(ids[k], buf, mint, maxt);
+      if (buf.length === 0) continue;
+      out.push({ labels: this.block.series[ids[k]].labels, ...buf.detach() });
+    }
+    return { series: out, warnings: [] };
   }
 
   async labelNames(matchers: readonly LabelMatcher[]): Promise<string[]> {

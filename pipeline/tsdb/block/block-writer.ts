@@ -2,16 +2,18 @@ import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSyn
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { canonicalLabels, type Labels } from '../../../schemas/labels.js';
-import { ENCODING_XOR, chunkSampleCount } from '../chunks/index.js';
+import { ENCODING_XOR, encodedSampleCount } from '../chunks/index.js';
 import { ByteWriter } from './encoding.js';
 import { newBlockId, type BlockMeta } from './block-meta.js';
 import type { Tombstone } from './tombstones.js';
 
 export const INDEX_MAGIC = 0x544d4931; // "TMI1"
 export const CHUNKS_MAGIC = 0x544d4331; // "TMC1"
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
 
 export interface ChunkData {
+  /** Chunk encoding id (FORMAT.md); XOR when absent. */
+  readonly encoding?: number;
   readonly bytes: Uint8Array;
   readonly minT: number;
   readonly maxT: number;
@@ -65,11 +67,11 @@ export function writeBlock(parentDir: string, input: readonly BlockSeriesInput[]
       r.push(cw.length);
       cw.uvarint(c.bytes.length);
       const start = cw.length;
-      cw.byte(ENCODING_XOR);
+      cw.byte(c.encoding ?? ENCODING_XOR);
       cw.bytes(c.bytes);
       cw.u32(cw.crcFrom(start));
       numChunks++;
-      numSamples += chunkSampleCount(c.bytes);
+      numSamples += encodedSampleCount(c.bytes);
     }
     refs.push(r);
   }
@@ -144,7 +146,7 @@ export function writeBlock(parentDir: string, input: readonly BlockSeriesInput[]
     ulid: id,
     minTime: options.minTime,
     maxTime: options.maxTime,
-    version: 1,
+    version: FORMAT_VERSION,
     stats: { numSeries: series.length, numChunks, numSamples },
     compaction: { level: options.level ?? 1, sources: options.sources ?? [id], parents: options.parents ?? [] },
   };

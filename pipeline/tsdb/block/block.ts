@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { Labels } from '../../../schemas/labels.js';
-import { ENCODING_XOR, SampleBuffer } from '../chunks/index.js';
+import { isKnownEncoding, SampleBuffer } from '../chunks/index.js';
 import { CorruptionError } from '../errors.js';
 import { MemPostings, postingsForMatchers, type Postings, type PostingsSource } from '../index/index.js';
 import type { LabelMatcher, Querier, Queryable } from '../querier.js';
@@ -43,7 +43,7 @@ export class Block implements Queryable, PostingsSource {
     } catch (err) {
       throw new CorruptionError(metaPath, 0, 'unreadable meta.json', err);
     }
-    if (meta.version !== 1) throw new CorruptionError(metaPath, 0, `unsupported block version ${String(meta.version)}`);
+    if (meta.version !== 1 && meta.version !== 2) throw new CorruptionError(metaPath, 0, `unsupported block version ${String(meta.version)}`);
     const b = new Block(dir, meta);
     b.loadIndex();
     return b;
@@ -129,45 +129,98 @@ export class Block implements Queryable, PostingsSource {
     this.series.forEach((s, id) => this.postings.add(id, s.labels));
   }
 
+  /**
+   * The chunks file, read whole on first use and verified once (every record's checksum and
+   * encoding), so reads afterwards are plain offsets into it.
+   */
   private chunks(): Buffer {
     if (this.chunkBuf === null) {
       const file = join(this.dir, 'chunks');
       const buf = readFileSync(file);
       if (buf.length < 8 || buf.readUInt32BE(0) !== CHUNKS_MAGIC) throw new CorruptionError(file, 0, 'bad chunks magic');
+      const version = buf[4];
+      if (version !== 1 && version !== 2) throw new CorruptionError(file, 4, `unsupported chunks file version ${version}`);
+      const r = new ByteReader(buf, file, 8);
+      while (r.pos < buf.length) {
+        const ref = r.pos;
+        const len = r.uvarint();
+        const start = r.pos;
+        const encoding = r.byte();
+        if (!isKnownEncoding(encoding) || (version === 1 && encoding !== 1)) throw new CorruptionError(file, start, `unknown chunk encoding ${encoding}`);
+        if (start + 1 + len + 4 > buf.length) throw new CorruptionError(file, ref, 'truncated chunk');
+        r.pos = start + 1 + len;
+        if (r.u32() !== crc32(buf.subarray(start, start + 1 + len))) throw new CorruptionError(file, ref, 'chunk checksum mismatch');
+      }
       this.chunkBuf = buf;
     }
     return this.chunkBuf;
   }
 
-  /** The encoded chunk at `ref`, checksum verified. */
+  /** Position of the chunk bytes at `ref` (after its length and encoding byte). */
+  private chunkStart(buf: Buffer, ref: number): number {
+    let p = ref;
+    while (buf[p] >= 0x80) p++;
+    return p + 2;
+  }
+
+  private chunkLength(buf: Buffer, ref: number): number {
+    let out = 0;
+    let mul = 1;
+    for (let p = ref; ; p++) {
+      const b = buf[p];
+      out += (b & 0x7f) * mul;
+      if (b < 0x80) return out;
+      mul *= 0x80;
+    }
+  }
+
+  /** The encoded chunk at `ref` (verified when the file was loaded). */
   chunk(ref: number): Uint8Array {
+    return this.chunkData(ref, 0, 0).bytes;
+  }
+
+  /** The chunk at `ref` with its encoding and the given time range. */
+  chunkData(ref: number, minT: number, maxT: number): ChunkData {
     const buf = this.chunks();
-    const r = new ByteReader(buf, join(this.dir, 'chunks'), ref);
-    const len = r.uvarint();
-    const start = r.pos;
-    if (r.byte() !== ENCODING_XOR) throw new CorruptionError(r.file, start, 'unknown chunk encoding');
-    const bytes = buf.subarray(r.pos, r.pos + len);
-    r.pos += len;
-    const want = crc32(buf.subarray(start, r.pos));
-    if (r.u32() !== want) throw new CorruptionError(r.file, ref, 'chunk checksum mismatch');
-    return bytes;
+    if (ref < 8 || ref >= buf.length) throw new CorruptionError(join(this.dir, 'chunks'), ref, 'chunk reference out of range');
+    const start = this.chunkStart(buf, ref);
+    return { encoding: buf[start - 1], bytes: buf.subarray(start, start + this.chunkLength(buf, ref)), minT, maxT };
   }
 
   /** Chunks of series `id` (bytes point into the chunks buffer). */
   seriesChunks(id: number): ChunkData[] {
     const m = this.series[id].chunkMeta;
     const out: ChunkData[] = [];
-    for (let i = 0; i < m.length; i += 3) out.push({ minT: m[i], maxT: m[i + 1], bytes: this.chunk(m[i + 2]) });
+    for (let i = 0; i < m.length; i += 3) out.push(this.chunkData(m[i + 2], m[i], m[i + 1]));
     return out;
+  }
+
+  /** Upper bound of the samples series `id` holds in [mint, maxt] (whole overlapping chunks). */
+  sampleBound(id: number, mint: number, maxt: number): number {
+    const buf = this.chunks();
+    const m = this.series[id].chunkMeta;
+    let n = 0;
+    for (let i = 0; i < m.length; i += 3) {
+      if (m[i + 1] < mint || m[i] > maxt) continue;
+      const ref = m[i + 2];
+      if (ref < 8 || ref >= buf.length) throw new CorruptionError(join(this.dir, 'chunks'), ref, 'chunk reference out of range');
+      const start = this.chunkStart(buf, ref);
+      n += (buf[start] << 8) | buf[start + 1];
+    }
+    return n;
   }
 
   /** Samples of series `id` in [mint, maxt] with tombstones applied. */
   collect(id: number, buf: SampleBuffer, mint: number, maxt: number): void {
+    const data = this.chunks();
     const m = this.series[id].chunkMeta;
     const start = buf.length;
     for (let i = 0; i < m.length; i += 3) {
       if (m[i + 1] < mint || m[i] > maxt) continue;
-      buf.pushChunk(this.chunk(m[i + 2]), mint, maxt);
+      const ref = m[i + 2];
+      if (ref < 8 || ref >= data.length) throw new CorruptionError(join(this.dir, 'chunks'), ref, 'chunk reference out of range');
+      const at = this.chunkStart(data, ref);
+      buf.pushEncoded(data[at - 1], data.subarray(at, at + this.chunkLength(data, ref)), mint, maxt);
     }
     if (this.tombstones.length > 0) {
       const del = deletedIntervals(this.tombstones, this.series[id].labels);

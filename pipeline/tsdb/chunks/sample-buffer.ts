@@ -1,10 +1,12 @@
-import { SAMPLES_PER_CHUNK, XorChunk, XorIterator } from './xor-chunk.js';
+import { decodeInto, encodeBest, encodedSampleCount, type EncodedChunk } from './chunk-codec.js';
+import type { SampleTarget } from './sample-target.js';
+import { ENCODING_XOR, SAMPLES_PER_CHUNK, XorChunk } from './xor-chunk.js';
 
 /**
  * Growable column arrays of samples, used to gather one series' samples from chunks of several
  * sources (head, out-of-order chunks, blocks) before handing them out as a `Series`.
  */
-export class SampleBuffer {
+export class SampleBuffer implements SampleTarget {
   t: Float64Array;
   v: Float64Array;
   s: Uint8Array;
@@ -20,13 +22,20 @@ export class SampleBuffer {
   }
 
   private grow(): void {
-    const cap = this.t.length * 2;
+    this.reserve(Math.max(16, this.t.length));
+  }
+
+  /** Makes room for `extra` more samples (exactly: no doubling beyond what is asked). */
+  reserve(extra: number): void {
+    const need = this.length + extra;
+    if (need <= this.t.length) return;
+    const cap = Math.max(need, this.t.length * 2);
     const t = new Float64Array(cap);
     const v = new Float64Array(cap);
     const s = new Uint8Array(cap);
-    t.set(this.t);
-    v.set(this.v);
-    s.set(this.s);
+    t.set(this.t.subarray(0, this.length));
+    v.set(this.v.subarray(0, this.length));
+    s.set(this.s.subarray(0, this.length));
     this.t = t;
     this.v = v;
     this.s = s;
@@ -43,15 +52,63 @@ export class SampleBuffer {
     this.length = n + 1;
   }
 
-  /** Decodes the samples of a chunk that fall in [mint, maxt]. */
+  /** Decodes the samples of an XOR chunk that fall in [mint, maxt]. */
   pushChunk(bytes: Uint8Array, mint: number, maxt: number): void {
-    const it = new XorIterator(bytes);
-    while (it.next()) {
-      const t = it.t;
-      if (t < mint) continue;
-      if (t > maxt) break;
-      this.push(t, it.v, it.stale);
+    this.pushEncoded(ENCODING_XOR, bytes, mint, maxt);
+  }
+
+  /** Decodes the samples of a chunk of any encoding that fall in [mint, maxt]. */
+  pushEncoded(encoding: number, bytes: Uint8Array, mint: number, maxt: number): void {
+    const n = encodedSampleCount(bytes);
+    if (this.length + n > this.t.length) this.reserve(n);
+    decodeInto(encoding, bytes, this, mint, maxt);
+  }
+
+  /**
+   * Hands out the samples without copying the time and value columns: the buffer gives them away
+   * and starts over with fresh arrays of `nextCapacity`. Call after `sortDedupe()` if unsorted.
+   */
+  take(nextCapacity: number): { timestamps: Float64Array; values: Float64Array; stale: Uint8Array | null } {
+    this.sortDedupe();
+    const n = this.length;
+    const out = {
+      timestamps: n === this.t.length ? this.t : this.t.subarray(0, n),
+      values: n === this.v.length ? this.v : this.v.subarray(0, n),
+      stale: this.staleCount > 0 ? this.s.slice(0, n) : null,
+    };
+    this.t = new Float64Array(nextCapacity);
+    this.v = new Float64Array(nextCapacity);
+    if (this.s.length < nextCapacity) this.s = new Uint8Array(nextCapacity);
+    this.clear();
+    return out;
+  }
+
+  /**
+   * Starts over writing into the given column views (for example windows of one allocation
+   * shared by every series of a select); `detach()` then hands out what was written.
+   */
+  attach(t: Float64Array, v: Float64Array): void {
+    this.clear();
+    this.t = t;
+    this.v = v;
+    if (this.s.length < t.length) this.s = new Uint8Array(Math.max(t.length, this.s.length * 2));
+  }
+
+  /** The written samples as views of the current columns (sorted and deduplicated first). */
+  detach(): { timestamps: Float64Array; values: Float64Array; stale: Uint8Array | null } {
+    this.sortDedupe();
+    const n = this.length;
+    return { timestamps: this.t.subarray(0, n), values: this.v.subarray(0, n), stale: this.staleCount > 0 ? this.s.slice(0, n) : null };
+  }
+
+  /** Starts over with room for exactly `capacity` samples (new time/value arrays if too small). */
+  resetFor(capacity: number): void {
+    this.clear();
+    if (this.t.length < capacity) {
+      this.t = new Float64Array(capacity);
+      this.v = new Float64Array(capacity);
     }
+    if (this.s.length < capacity) this.s = new Uint8Array(capacity);
   }
 
   /** Sorts by timestamp (stable: the first pushed of equal timestamps wins) and drops duplicates. */
@@ -119,12 +176,21 @@ export class SampleBuffer {
     this.staleCount = stale;
   }
 
-  /** Encodes the (sorted) samples into chunks of SAMPLES_PER_CHUNK. */
+  /** Encodes the (sorted) samples into XOR chunks of SAMPLES_PER_CHUNK. */
   encodeChunks(): XorChunk[] {
     this.sortDedupe();
     const out: XorChunk[] = [];
     const stale = this.staleCount > 0 ? this.s : null;
     for (let i = 0; i < this.length; i += SAMPLES_PER_CHUNK) out.push(XorChunk.encode(this.t, this.v, stale, i, Math.min(this.length, i + SAMPLES_PER_CHUNK)));
+    return out;
+  }
+
+  /** Encodes the (sorted) samples into chunks of up to `perChunk` samples, each in its smaller encoding. */
+  encodeBestChunks(perChunk = SAMPLES_PER_CHUNK): EncodedChunk[] {
+    this.sortDedupe();
+    const out: EncodedChunk[] = [];
+    const stale = this.staleCount > 0 ? this.s : null;
+    for (let i = 0; i < this.length; i += perChunk) out.push(encodeBest(this.t, this.v, stale, i, Math.min(this.length, i + perChunk)));
     return out;
   }
 

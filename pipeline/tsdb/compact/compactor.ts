@@ -1,6 +1,9 @@
 import { canonicalLabels, type Labels } from '../../../schemas/labels.js';
 import { SampleBuffer } from '../chunks/index.js';
-import { deletedIntervals, writeBlock, type Block, type BlockMeta, type BlockSeriesInput } from '../block/index.js';
+import { writeBlock, type Block, type BlockMeta, type BlockSeriesInput } from '../block/index.js';
+
+/** Samples per chunk in compacted blocks (6 h at 15 s fit in about one chunk). */
+export const COMPACTED_SAMPLES_PER_CHUNK = 2048;
 
 /**
  * Merges blocks into one (adjacent ranges, or one block alone to drop its tombstones). Samples at
@@ -21,15 +24,12 @@ export function compactBlocks(blocksDir: string, blocks: readonly Block[]): Bloc
   }
   const input: BlockSeriesInput[] = [];
   const buf = new SampleBuffer(1024);
+  // Every series is decoded and re-encoded into long chunks: the per-chunk headers and the first
+  // raw values amortise over more samples, and each chunk takes the smaller encoding.
   for (const { labels, refs } of bySeries.values()) {
-    const [b0, id0] = refs[0];
-    if (refs.length === 1 && (b0.tombstones.length === 0 || deletedIntervals(b0.tombstones, labels) === null)) {
-      input.push({ labels, chunks: b0.seriesChunks(id0) });
-      continue;
-    }
     buf.clear();
     for (const [b, id] of refs) b.collect(id, buf, -Infinity, Infinity);
-    const chunks = buf.encodeChunks();
+    const chunks = buf.encodeBestChunks(COMPACTED_SAMPLES_PER_CHUNK);
     if (chunks.length > 0) input.push({ labels, chunks });
   }
   const sources = [...new Set(sorted.flatMap((b) => b.meta.compaction.sources))];

@@ -13,23 +13,23 @@ export function persistHeadRange(head: Head, blocksDir: string, mint: number, ma
   head.forEachSeries((s) => {
     let chunks: ChunkData[] = [];
     let merge = false;
-    for (let i = 0; i < s.chunks.length; i++) {
-      const minT = s.times[2 * i];
-      const maxT = s.times[2 * i + 1];
+    for (let i = 0; i < s.chunkCount; i++) {
+      const minT = s.chunkMinT(i);
+      const maxT = s.chunkMaxT(i);
       if (maxT < mint || minT >= maxt) continue;
-      if (minT >= mint && maxT < maxt) chunks.push({ bytes: s.chunks[i], minT, maxT });
+      if (minT >= mint && maxT < maxt) chunks.push({ encoding: s.chunkEncoding(i), bytes: s.chunkBytes(i), minT, maxT });
       else merge = true;
     }
     const app = s.app;
     if (app !== null && app.count > 0 && !(app.maxT < mint || app.minT >= maxt)) {
-      if (app.minT >= mint && app.maxT < maxt) chunks.push({ bytes: app.bytes(), minT: app.minT, maxT: app.maxT });
+      if (app.minT >= mint && app.maxT < maxt) chunks.push(s.openChunkBest()!);
       else merge = true;
     }
     if (s.hasOutOfOrder) merge = true;
     if (merge) {
       buf.clear();
       s.collect(buf, mint, maxt - 1);
-      chunks = buf.encodeChunks();
+      chunks = buf.encodeBestChunks();
     }
     if (chunks.length > 0) input.push({ labels: s.labels, chunks });
   });

@@ -1,2 +1,2 @@
-export { compactBlocks, planCompaction } from './compactor.js';
+export { compactBlocks, planCompaction, COMPACTED_SAMPLES_PER_CHUNK } from './compactor.js';
 export { persistHeadRange } from './head-to-block.js';

@@ -15,16 +15,31 @@ export class HeadQuerier implements Querier {
     const mint = Math.max(this.mint, hints.start);
     const maxt = Math.min(this.maxt, hints.end);
     const out: Series[] = [];
-    const buf = new SampleBuffer(256);
-    for (const s of this.head.select(matchers)) {
-      if (hints.labelsOnly) {
-        if (s.minT <= maxt && (s.maxT >= mint || s.hasOutOfOrder)) out.push(labelsOnlySeries(s.labels));
-        continue;
-      }
-      buf.clear();
-      s.collect(buf, mint, maxt);
+    const selected = this.head.select(matchers);
+    if (hints.labelsOnly) {
+      for (const s of selected) if (s.minT <= maxt && (s.maxT >= mint || s.hasOutOfOrder)) out.push(labelsOnlySeries(s.labels));
+      return { series: sortSeries(out), warnings: [] };
+    }
+    // One allocation for every series' columns, sized by the overlapping chunks' sample counts;
+    // each series decodes straight into its window and gets views of it (no copies).
+    const bounds = new Int32Array(selected.length);
+    let total = 0;
+    for (let k = 0; k < selected.length; k++) {
+      const s = selected[k];
+      if (s.minT <= maxt) total += bounds[k] = s.sampleBound(mint, maxt);
+    }
+    const allT = new Float64Array(total);
+    const allV = new Float64Array(total);
+    const buf = new SampleBuffer(0);
+    let off = 0;
+    for (let k = 0; k < selected.length; k++) {
+      const n = bounds[k];
+      if (n === 0) continue;
+      buf.attach(allT.subarray(off, off + n), allV.subarray(off, off + n));
+      off += n;
+      selected[k].collect(buf, mint, maxt);
       if (buf.length === 0) continue;
-      out.push({ labels: s.labels, ...buf.columns() });
+      out.push({ labels: selected[k].labels, ...buf.detach() });
     }
     return { series: sortSeries(out), warnings: [] };
   }

@@ -2,6 +2,7 @@ import type { Labels } from '../../../schemas/labels.js';
 import { DuplicateSampleError, InvalidSampleError, TooOldSampleError } from '../errors.js';
 import { MemPostings, SymbolTable, postingsForMatchers } from '../index/index.js';
 import type { LabelMatcher, Querier, Queryable } from '../querier.js';
+import { ChunkArena } from './chunk-arena.js';
 import { HeadQuerier } from './head-querier.js';
 import { MemSeries, type StoredSample } from './mem-series.js';
 import type { SampleLog } from './sample-log.js';
@@ -38,6 +39,8 @@ export class Head implements Queryable {
   readonly oooWindow: number;
   readonly postings = new MemPostings();
   readonly symbols = new SymbolTable();
+  /** Slabs holding the closed chunks of every series. */
+  readonly arena = new ChunkArena();
   readonly stats: HeadStats = {
     samplesAppended: 0,
     outOfOrderAppended: 0,
@@ -112,7 +115,7 @@ export class Head implements Queryable {
       this.stats.invalid++;
       throw new InvalidSampleError('a series needs at least one non-empty label', raw);
     }
-    const s = new MemSeries(ref, labels, h);
+    const s = new MemSeries(ref, labels, h, this.arena);
     this.byRef[ref] = s;
     const e = this.byHash.get(h);
     if (e === undefined) this.byHash.set(h, s);
@@ -239,6 +242,7 @@ export class Head implements Queryable {
         removed++;
       }
     }
+    if (this.arena.hasSparseSlabs()) for (const s of this.byRef) s?.relocateSparse();
     if (removed > 0) {
       this.postings.retain((r) => this.byRef[r] !== undefined);
       this.count -= removed;

@@ -1,5 +1,6 @@
 import type { Labels } from '../../../schemas/labels.js';
-import { SampleBuffer, SAMPLES_PER_CHUNK, XorAppender, XorChunk, XorIterator, isStaleBits, joinFloat, sameValue } from '../chunks/index.js';
+import { ENCODING_XOR, SampleBuffer, SAMPLES_PER_CHUNK, XorAppender, XorChunk, encodeBest, encodedSampleCount, isStaleBits, type EncodedChunk, joinFloat, sameValue } from '../chunks/index.js';
+import { ChunkArena } from './chunk-arena.js';
 
 /** Result of looking a timestamp up in a series. */
 export interface StoredSample {
@@ -8,16 +9,21 @@ export interface StoredSample {
   stale: boolean;
 }
 
+/** Closed chunk meta per chunk in `meta`: minT, maxT, arena location, length * 256 + encoding. */
+const M = 4;
+const scratch = new SampleBuffer(SAMPLES_PER_CHUNK);
+const defaultArena = new ChunkArena();
+
 /**
- * One series in the head: closed in-order XOR chunks (trimmed copies), the open chunk's appender,
- * and out-of-order samples (a small sorted buffer, then XOR chunks of their own).
+ * One series in the head: closed in-order chunks (in the head's shared slab arena, each in the
+ * smaller of the XOR and decimal encodings), the open chunk's XOR appender, and out-of-order
+ * samples (a small sorted buffer, then XOR chunks of their own).
  * Chunks are cut at SAMPLES_PER_CHUNK samples and at chunk-range boundaries, so a chunk never
  * straddles a block boundary and can be copied into a block as it is.
  */
 export class MemSeries {
-  chunks: Uint8Array[] = [];
-  /** minT, maxT of each closed chunk, flattened. */
-  times: number[] = [];
+  /** Flattened closed-chunk meta, M numbers per chunk (see above). */
+  private meta: number[] = [];
   app: XorAppender | null = null;
   private chunkEnd = 0;
   /** Last in-order timestamp; -Infinity when the series has none. */
@@ -34,7 +40,58 @@ export class MemSeries {
     readonly ref: number,
     readonly labels: Labels,
     readonly hash: number,
+    private readonly arena: ChunkArena = defaultArena,
   ) {}
+
+  /** Number of closed in-order chunks. */
+  get chunkCount(): number {
+    return this.meta.length / M;
+  }
+
+  chunkMinT(i: number): number {
+    return this.meta[M * i];
+  }
+
+  chunkMaxT(i: number): number {
+    return this.meta[M * i + 1];
+  }
+
+  chunkEncoding(i: number): number {
+    return this.meta[M * i + 3] & 0xff;
+  }
+
+  /** The bytes of closed chunk i (a view into the arena: copy it to keep it). */
+  chunkBytes(i: number): Uint8Array {
+    return this.arena.view(this.meta[M * i + 2], Math.floor(this.meta[M * i + 3] / 256));
+  }
+
+  /** Closed chunks as views (compatibility: allocates; the hot paths use the accessors above). */
+  get chunks(): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    for (let i = 0; i < this.chunkCount; i++) out.push(this.chunkBytes(i));
+    return out;
+  }
+
+  /** minT, maxT of each closed chunk, flattened (compatibility view). */
+  get times(): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < this.chunkCount; i++) out.push(this.meta[M * i], this.meta[M * i + 1]);
+    return out;
+  }
+
+  /** Upper bound of the samples held in [mint, maxt]. */
+  sampleBound(mint: number, maxt: number): number {
+    let n = 0;
+    const m = this.meta;
+    for (let i = 0; i < m.length; i += M) {
+      if (m[i + 1] < mint || m[i] > maxt) continue;
+      n += encodedSampleCount(this.arena.view(m[i + 2], 2));
+    }
+    if (this.app !== null) n += this.app.count;
+    if (this.oooChunks !== null) for (const c of this.oooChunks) n += c.numSamples;
+    if (this.oooT !== null) n += this.oooT.length;
+    return n;
+  }
 
   /** Appends a sample newer than `maxT`. */
   appendInOrder(t: number, v: number, stale: boolean, chunkRange: number): void {
@@ -51,12 +108,25 @@ export class MemSeries {
     if (t < this.minT) this.minT = t;
   }
 
-  private closeOpenChunk(): void {
+  /** The open chunk in the smaller encoding (a copy; null without an open chunk). */
+  openChunkBest(): EncodedChunk | null {
     const app = this.app;
-    if (app === null) return;
-    this.chunks.push(app.bytes());
-    this.times.push(app.minT, app.maxT);
+    if (app === null || app.count === 0) return null;
+    const xor = app.w.bytes.subarray(0, (app.w.bitLength + 7) >>> 3);
+    scratch.clear();
+    scratch.pushEncoded(ENCODING_XOR, xor, -Infinity, Infinity);
+    return encodeBest(scratch.t, scratch.v, scratch.staleCount > 0 ? scratch.s : null, 0, scratch.length, xor);
+  }
+
+  /** Moves the open chunk into the arena, re-encoded as decimal when that is smaller. */
+  private closeOpenChunk(): void {
+    const best = this.openChunkBest();
+    if (best !== null) this.pushClosed(best.encoding, best.bytes, best.minT, best.maxT);
     this.app = null;
+  }
+
+  private pushClosed(encoding: number, bytes: Uint8Array, minT: number, maxT: number): void {
+    this.meta.push(minT, maxT, this.arena.put(bytes), bytes.length * 256 + encoding);
   }
 
   /** Whether (v, stale) equals the last in-order sample (the one at `maxT`). */
@@ -73,23 +143,20 @@ export class MemSeries {
   /** Finds a stored sample at exactly `t` (slow path: decodes the chunks that may hold it). */
   lookup(t: number, out: StoredSample): StoredSample {
     out.found = false;
-    const search = (bytes: Uint8Array): boolean => {
-      const it = new XorIterator(bytes);
-      while (it.next()) {
-        if (it.t === t) {
-          out.found = true;
-          out.v = it.v;
-          out.stale = it.stale;
-          return true;
-        }
-        if (it.t > t) return false;
-      }
-      return false;
+    const search = (encoding: number, bytes: Uint8Array): boolean => {
+      scratch.clear();
+      scratch.pushEncoded(encoding, bytes, t, t);
+      if (scratch.length === 0) return false;
+      out.found = true;
+      out.v = scratch.v[0];
+      out.stale = scratch.s[0] === 1;
+      return true;
     };
-    for (let i = 0; i < this.chunks.length; i++) {
-      if (t >= this.times[2 * i] && t <= this.times[2 * i + 1] && search(this.chunks[i])) return out;
+    const m = this.meta;
+    for (let i = 0; i < m.length; i += M) {
+      if (t >= m[i] && t <= m[i + 1] && search(this.chunkEncoding(i / M), this.chunkBytes(i / M))) return out;
     }
-    if (this.app !== null && t >= this.app.minT && t <= this.app.maxT && search(this.app.w.bytes)) return out;
+    if (this.app !== null && t >= this.app.minT && t <= this.app.maxT && search(ENCODING_XOR, this.app.w.bytes)) return out;
     if (this.oooT !== null) {
       const i = this.oooT.indexOf(t);
       if (i >= 0) {
@@ -100,7 +167,7 @@ export class MemSeries {
       }
     }
     if (this.oooChunks !== null) {
-      for (const c of this.oooChunks) if (t >= c.minT && t <= c.maxT && search(c.bytes)) return out;
+      for (const c of this.oooChunks) if (t >= c.minT && t <= c.maxT && search(ENCODING_XOR, c.bytes)) return out;
     }
     return out;
   }
@@ -127,9 +194,10 @@ export class MemSeries {
 
   /** Pushes the samples in [mint, maxt] into `buf` (which sorts and dedupes if needed). */
   collect(buf: SampleBuffer, mint: number, maxt: number): void {
-    for (let i = 0; i < this.chunks.length; i++) {
-      if (this.times[2 * i + 1] < mint || this.times[2 * i] > maxt) continue;
-      buf.pushChunk(this.chunks[i], mint, maxt);
+    const m = this.meta;
+    for (let i = 0; i < m.length; i += M) {
+      if (m[i + 1] < mint || m[i] > maxt) continue;
+      buf.pushEncoded(m[i + 3] & 0xff, this.arena.view(m[i + 2], Math.floor(m[i + 3] / 256)), mint, maxt);
     }
     if (this.app !== null && this.app.maxT >= mint && this.app.minT <= maxt) buf.pushChunk(this.app.w.bytes, mint, maxt);
     if (this.oooChunks !== null) {
@@ -147,7 +215,7 @@ export class MemSeries {
 
   /** True when the series holds no samples at all. */
   get empty(): boolean {
-    return this.chunks.length === 0 && this.app === null && !this.hasOutOfOrder;
+    return this.meta.length === 0 && this.app === null && !this.hasOutOfOrder;
   }
 
   /** Rewrites the series without the samples `drop` selects (deletion; rare). */
@@ -155,8 +223,7 @@ export class MemSeries {
     const buf = new SampleBuffer();
     this.collect(buf, -Infinity, Infinity);
     buf.sortDedupe();
-    this.chunks = [];
-    this.times = [];
+    this.dropClosed(this.chunkCount);
     this.app = null;
     this.oooT = this.oooV = this.oooS = null;
     this.oooChunks = null;
@@ -172,12 +239,9 @@ export class MemSeries {
    * before it; the open chunk goes too if it ended before the boundary.
    */
   truncate(boundary: number): void {
-    let keep = 0;
-    while (keep < this.chunks.length && this.times[2 * keep + 1] < boundary) keep++;
-    if (keep > 0) {
-      this.chunks = this.chunks.slice(keep);
-      this.times = this.times.slice(2 * keep);
-    }
+    let drop = 0;
+    while (drop < this.chunkCount && this.meta[M * drop + 1] < boundary) drop++;
+    this.dropClosed(drop);
     if (this.app !== null && this.app.maxT < boundary) this.app = null;
     if (this.oooChunks !== null) {
       const rest = this.oooChunks.filter((c) => c.maxT >= boundary);
@@ -195,9 +259,28 @@ export class MemSeries {
       if (ts.length === 0) this.oooT = this.oooV = this.oooS = null;
     }
     this.minT = Infinity;
-    if (this.times.length > 0) this.minT = this.times[0];
+    if (this.meta.length > 0) this.minT = this.meta[0];
     else if (this.app !== null) this.minT = this.app.minT;
     if (this.oooChunks !== null) for (const c of this.oooChunks) this.minT = Math.min(this.minT, c.minT);
     if (this.oooT !== null) this.minT = Math.min(this.minT, this.oooT[0]);
+  }
+
+  /** Frees the first `n` closed chunks. */
+  private dropClosed(n: number): void {
+    if (n === 0) return;
+    for (let i = 0; i < n; i++) this.arena.free(this.meta[M * i + 2], Math.floor(this.meta[M * i + 3] / 256));
+    this.meta.splice(0, M * n);
+  }
+
+  /** Moves closed chunks out of sparse arena slabs (after truncation), so those slabs can go. */
+  relocateSparse(): void {
+    const m = this.meta;
+    for (let i = 0; i < m.length; i += M) {
+      if (!this.arena.isSparse(m[i + 2])) continue;
+      const len = Math.floor(m[i + 3] / 256);
+      const loc = this.arena.put(this.arena.view(m[i + 2], len));
+      this.arena.free(m[i + 2], len);
+      m[i + 2] = loc;
+    }
   }
 }

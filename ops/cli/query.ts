@@ -1,0 +1,40 @@
+import type { Queryable } from '../../pipeline/tsdb/index.js';
+import { prometheusApi, registryQueryable } from '../../pipeline/query/index.js';
+import type { Service } from '../server/service.js';
+import { TIDEMARK_VERSION } from '../server/version.js';
+import type { RoleContext, RoleDefinition } from './run-role.js';
+import { shardRegistryOf } from './store.js';
+
+/** Mounts the Prometheus HTTP API (query, series, labels, metadata, read, federate, status) over `queryable`. */
+export function mountQueryApi(ctx: RoleContext, queryable: Queryable): void {
+  const api = prometheusApi({
+    queryable,
+    config: ctx.config.query,
+    externalLabels: ctx.config.global.external_labels,
+    version: TIDEMARK_VERSION,
+    flags: {
+      'config.file': ctx.flags.config ?? '',
+      'web.listen-address': ctx.flags.listen,
+      'query.lookback-delta': `${ctx.config.query.lookback_delta_ms / 1000}s`,
+      'query.timeout': `${ctx.config.query.timeout_ms / 1000}s`,
+    },
+  });
+  for (const r of api.routes) ctx.router.add(r.methods, r.path, r.handler);
+}
+
+/**
+ * `tidemark query`: the Prometheus HTTP API over every store shard the registry (Redis) lists,
+ * with partial responses (a warning) when a shard cannot be read.
+ */
+export const queryRole: RoleDefinition = {
+  name: 'query',
+  async build(ctx) {
+    if (ctx.config.redis === undefined) {
+      throw new Error('the query role finds store shards in Redis: give --redis or redis.url (tidemark up runs all in one process)');
+    }
+    const shards = shardRegistryOf(ctx);
+    mountQueryApi(ctx, registryQueryable({ registry: shards.registry, config: ctx.config.query, partitionCount: ctx.config.bus.partitions }));
+    const registry: Service = { name: 'shard-registry', start: async () => {}, ready: () => true, stop: () => shards.close() };
+    return [registry];
+  },
+};

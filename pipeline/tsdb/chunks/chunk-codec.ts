@@ -1,0 +1,40 @@
+import { decodeDecimalInto, encodeDecimal, ENCODING_DECIMAL } from './decimal-chunk.js';
+import type { SampleTarget } from './sample-target.js';
+import { ENCODING_XOR, XorChunk } from './xor-chunk.js';
+import { decodeXorInto } from './xor-decode.js';
+
+/** An encoded chunk of either encoding, with its time range. */
+export interface EncodedChunk {
+  readonly encoding: number;
+  readonly bytes: Uint8Array;
+  readonly minT: number;
+  readonly maxT: number;
+}
+
+/** Both encodings start with the sample count as a big-endian u16. */
+export function encodedSampleCount(bytes: Uint8Array): number {
+  return bytes.length >= 2 ? (bytes[0] << 8) | bytes[1] : 0;
+}
+
+export function isKnownEncoding(encoding: number): boolean {
+  return encoding === ENCODING_XOR || encoding === ENCODING_DECIMAL;
+}
+
+/**
+ * Encodes samples [from, to) (ascending, distinct timestamps) in the smaller of the two encodings.
+ * `xor` may pass an XOR encoding of the same samples the caller already has.
+ */
+export function encodeBest(ts: ArrayLike<number>, vs: ArrayLike<number>, stale: ArrayLike<number> | null, from = 0, to = ts.length, xor?: Uint8Array): EncodedChunk {
+  const dec = encodeDecimal(ts, vs, stale, from, to);
+  const minT = ts[from];
+  const maxT = ts[to - 1];
+  const x = xor ?? XorChunk.encode(ts, vs, stale, from, to).bytes;
+  if (dec !== null && dec.length < x.length) return { encoding: ENCODING_DECIMAL, bytes: dec, minT, maxT };
+  return { encoding: ENCODING_XOR, bytes: x, minT, maxT };
+}
+
+/** Decodes a chunk of any encoding into `out` (room for its sample count reserved), keeping [mint, maxt]. */
+export function decodeInto(encoding: number, bytes: Uint8Array, out: SampleTarget, mint: number, maxt: number): void {
+  if (encoding === ENCODING_DECIMAL) decodeDecimalInto(bytes, out, mint, maxt);
+  else decodeXorInto(bytes, out, mint, maxt);
+}

@@ -1,0 +1,91 @@
+import { FastBitReader } from './fast-bit-reader.js';
+import { joinFloat, STALE_HI, STALE_LO } from './float-bits.js';
+import type { SampleTarget } from './sample-target.js';
+
+const TWO32 = 4294967296;
+const reader = new FastBitReader(new Uint8Array(0));
+
+/**
+ * Decodes a whole XOR chunk straight into the target's columns (capacity reserved by the caller
+ * for the header's sample count), keeping the samples in [mint, maxt]. The same bit layout as
+ * `XorIterator`, without a per-sample call chain: this is the select hot path.
+ */
+export function decodeXorInto(bytes: Uint8Array, out: SampleTarget, mint: number, maxt: number): void {
+  const n = bytes.length >= 2 ? (bytes[0] << 8) | bytes[1] : 0;
+  if (n === 0) return;
+  const r = reader;
+  r.reset(bytes, 16);
+  const ot = out.t;
+  const ov = out.v;
+  const os = out.s;
+  let k = out.length;
+  const first = k;
+  let stale = 0;
+  let t = r.varint();
+  let hi = r.read(32);
+  let lo = r.read(32);
+  let tDelta = 0;
+  let leading = 0;
+  let trailing = 0;
+  for (let i = 0; ; ) {
+    if (t >= mint) {
+      if (t > maxt) break;
+      ot[k] = t;
+      if (hi === STALE_HI && lo === STALE_LO) {
+        os[k] = 1;
+        ov[k] = joinFloat(hi, lo);
+        stale++;
+      } else {
+        os[k] = 0;
+        ov[k] = joinFloat(hi, lo);
+      }
+      k++;
+    }
+    if (++i >= n) break;
+    if (i === 1) {
+      tDelta = r.uvarint();
+    } else if (r.bit() !== 0) {
+      let dod: number;
+      if (r.bit() === 0) dod = signExtend(r.read(14), 14);
+      else if (r.bit() === 0) dod = signExtend(r.read(17), 17);
+      else if (r.bit() === 0) dod = signExtend(r.read(20), 20);
+      else dod = (r.read(32) | 0) * TWO32 + r.read(32);
+      tDelta += dod;
+    }
+    t += tDelta;
+    if (r.bit() !== 0) {
+      if (r.bit() !== 0) {
+        leading = r.read(5);
+        let sig = r.read(6);
+        if (sig === 0) sig = 64;
+        trailing = 64 - leading - sig;
+      }
+      const sig = 64 - leading - trailing;
+      let xh = 0;
+      let xl: number;
+      if (sig > 32) {
+        xh = r.read(sig - 32);
+        xl = r.read(32);
+      } else {
+        xl = r.read(sig);
+      }
+      const s = trailing;
+      if (s >= 32) {
+        xh = (xl << (s - 32)) >>> 0;
+        xl = 0;
+      } else if (s > 0) {
+        xh = ((xh << s) | (xl >>> (32 - s))) >>> 0;
+        xl = (xl << s) >>> 0;
+      }
+      hi = (hi ^ xh) >>> 0;
+      lo = (lo ^ xl) >>> 0;
+    }
+  }
+  if (k > first && first > 0 && ot[first] <= ot[first - 1]) out.unsorted = true;
+  out.length = k;
+  out.staleCount += stale;
+}
+
+function signExtend(bits: number, n: number): number {
+  return bits > 1 << (n - 1) ? bits - (1 << n) : bits;
+}
