@@ -14,6 +14,9 @@ import { promqlBenchmark } from './promql.js';
 import { remoteWriteBenchmark } from './remote-write.js';
 import { scrapeBenchmark } from './scrape.js';
 import { tsdbBenchmark } from './tsdb.js';
+import { storeBenchmark } from './store.js';
+import { queryBenchmark } from './query.js';
+import { notifyBenchmark } from './notify.js';
 
 /** In issue order: foundation, ingest, storage, query, alerting. */
 const BENCHMARKS: readonly Benchmark[] = [
@@ -24,7 +27,10 @@ const BENCHMARKS: readonly Benchmark[] = [
   scrapeBenchmark,
   remoteWriteBenchmark,
   tsdbBenchmark,
+  storeBenchmark,
   promqlBenchmark,
+  queryBenchmark,
+  notifyBenchmark,
 ];
 
 async function main(): Promise<void> {
