@@ -23,36 +23,36 @@ const labelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'not a valid labe
 
 const globalSchema = z
   .object({
-    scrape_interval: duration.default(60_000),
-    scrape_timeout: duration.default(10_000),
-    scrape_protocols: z.array(z.string()).optional(),
-    evaluation_interval: duration.default(60_000),
-    rule_query_offset: duration.optional(),
-    external_labels: z.record(labelName, z.string()).default({}),
-    query_log_file: z.string().optional(),
-    body_size_limit: z.union([z.string(), z.number()]).optional(),
-    sample_limit: z.number().int().min(0).optional(),
-    label_limit: z.number().int().min(0).optional(),
-    label_name_length_limit: z.number().int().min(0).optional(),
-    label_value_length_limit: z.number().int().min(0).optional(),
-    target_limit: z.number().int().min(0).optional(),
+    scrape_interval: duration.default(60_000).describe('How often targets are scraped by default (default 1m).'),
+    scrape_timeout: duration.default(10_000).describe('How long a scrape may take by default (default 10s).'),
+    scrape_protocols: z.array(z.string()).optional().describe('Accepted for prometheus.yml compatibility.'),
+    evaluation_interval: duration.default(60_000).describe('How often rule groups are evaluated by default, in event time (default 1m).'),
+    rule_query_offset: duration.optional().describe('Accepted for prometheus.yml compatibility.'),
+    external_labels: z.record(labelName, z.string()).default({}).describe('Labels added to federation, remote read and alerts, as in Prometheus.'),
+    query_log_file: z.string().optional().describe('Accepted for prometheus.yml compatibility.'),
+    body_size_limit: z.union([z.string(), z.number()]).optional().describe('Default scrape body size limit (e.g. 10MB).'),
+    sample_limit: z.number().int().min(0).optional().describe('Default per-scrape sample limit.'),
+    label_limit: z.number().int().min(0).optional().describe('Default per-series label limit.'),
+    label_name_length_limit: z.number().int().min(0).optional().describe('Default label name length limit.'),
+    label_value_length_limit: z.number().int().min(0).optional().describe('Default label value length limit.'),
+    target_limit: z.number().int().min(0).optional().describe('Default per-job target limit.'),
   })
   .strict();
 
 const topicsSchema = z
   .object({
-    samples: z.string().min(1).default('tidemark.samples'),
-    aggregates: z.string().min(1).default('tidemark.aggregates'),
-    alerts: z.string().min(1).default('tidemark.alerts'),
-    deadletter: z.string().min(1).default('tidemark.deadletter'),
+    samples: z.string().min(1).default('tidemark.samples').describe('Raw samples from every connector.'),
+    aggregates: z.string().min(1).default('tidemark.aggregates').describe('Recording-rule output and ALERTS series.'),
+    alerts: z.string().min(1).default('tidemark.alerts').describe('Alert state changes (the alert history).'),
+    deadletter: z.string().min(1).default('tidemark.deadletter').describe('Records a consumer could not decode, with the reason.'),
   })
   .strict();
 
 const kafkaSchema = z
   .object({
-    brokers: z.array(z.string().regex(/^[^:\s]+:\d+$/, 'expected host:port')).min(1),
-    client_id: z.string().default('tidemark'),
-    ssl: z.boolean().default(false),
+    brokers: z.array(z.string().regex(/^[^:\s]+:\d+$/, 'expected host:port')).min(1).describe('Kafka bootstrap brokers, host:port.'),
+    client_id: z.string().default('tidemark').describe('Kafka client id.'),
+    ssl: z.boolean().default(false).describe('Connect with TLS.'),
     sasl: z
       .object({
         mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),
@@ -66,9 +66,9 @@ const kafkaSchema = z
 
 const busSchema = z
   .object({
-    type: z.enum(['embedded', 'kafka']).default('embedded'),
+    type: z.enum(['embedded', 'kafka']).default('embedded').describe('embedded: an in-process log under --data; kafka: bus.kafka.brokers.'),
     /** Partitions of the samples topic: the unit of sharding for store workers. */
-    partitions: z.number().int().min(1).max(4096).default(8),
+    partitions: z.number().int().min(1).max(4096).default(8).describe('Partitions of the samples topic: the unit of store sharding. Fixed once data exists.'),
     topics: topicsSchema.prefault({}),
     kafka: kafkaSchema.optional(),
     embedded: embeddedBusConfigSchema.prefault({}),
@@ -82,12 +82,12 @@ const busSchema = z
 
 const alertingSchema = z
   .object({
-    alertmanagers: z.array(z.unknown()).default([]),
-    alert_relabel_configs: z.array(z.unknown()).default([]),
+    alertmanagers: z.array(z.unknown()).default([]).describe('Accepted for prometheus.yml compatibility (the notifier is built in).'),
+    alert_relabel_configs: z.array(z.unknown()).default([]).describe('Accepted for prometheus.yml compatibility.'),
     /** Tidemark: the notifier's alertmanager.yml, by path ... */
-    alertmanager_config_file: z.string().optional(),
+    alertmanager_config_file: z.string().optional().describe("The notifier's alertmanager.yml, relative to this file."),
     /** ... or inline. */
-    alertmanager_config: z.record(z.string(), z.unknown()).optional(),
+    alertmanager_config: z.record(z.string(), z.unknown()).optional().describe('The notifier configuration inline (alertmanager.yml content).'),
   })
   .strict()
   .superRefine((a, ctx) => {
@@ -120,8 +120,8 @@ export const tidemarkConfigSchema = z
   .object({
     global: globalSchema.prefault({}),
     scrape_configs: z.array(scrapeConfigSchema).default([]),
-    scrape_config_files: z.array(z.string()).default([]),
-    rule_files: z.array(z.string()).default([]),
+    scrape_config_files: z.array(z.string()).default([]).describe('Accepted for prometheus.yml compatibility (not read yet).'),
+    rule_files: z.array(z.string()).default([]).describe('Prometheus rule files (globs), relative to this file.'),
     alerting: alertingSchema.prefault({}),
     remote_write: z.array(z.unknown()).optional(),
     remote_read: z.array(z.unknown()).optional(),
@@ -133,7 +133,10 @@ export const tidemarkConfigSchema = z
     ingest: ingestSchema.prefault({}),
     store: storeConfigSchema.prefault({}),
     query: queryConfigSchema.prefault({}),
-    redis: z.object({ url: z.string().regex(/^rediss?:\/\//, 'expected redis://host:port') }).strict().optional(),
+    redis: z
+      .object({ url: z.string().regex(/^rediss?:\/\//, 'expected redis://host:port').describe('Shared state: notifier, shard registry, HA election.') })
+      .strict()
+      .optional(),
     /** NATS: servers, subjects bridged into the bus, and the edge output mode. */
     nats: natsConfigSchema.optional(),
   })
