@@ -135,7 +135,8 @@ export function decodeFrame(buf: Buffer, pos: number, topic: string, partition: 
     p += nl;
     const vl = buf.readUInt32LE(p);
     p += 4;
-    headers[name] = buf.subarray(p, p + vl);
+    // defineProperty: a header named `__proto__` must stay an own property, not swap the prototype.
+    Object.defineProperty(headers, name, { value: buf.subarray(p, p + vl), enumerable: true, writable: true, configurable: true });
     p += vl;
   }
   const valueLength = buf.readUInt32LE(p);
