@@ -5,7 +5,9 @@ import { sortedUnique } from './series-order.js';
 
 /**
  * Merges queriers over the same series space (blocks and head): series with equal labels are
- * merged by timestamp, and overlapping samples deduplicated (the earlier querier wins).
+ * joined. Parts that follow each other in time (the usual case: blocks, then the head) are
+ * concatenated with block copies; only parts whose time ranges overlap are merged sample by
+ * sample, with overlapping samples deduplicated (the earlier querier wins).
  */
 export class MergeQuerier implements Querier {
   constructor(private readonly queriers: readonly Querier[]) {}
@@ -25,17 +27,44 @@ export class MergeQuerier implements Querier {
       }
     }
     const keys = [...groups.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    const out: Series[] = [];
-    const buf = new SampleBuffer(256);
-    for (const k of keys) {
-      const g = groups.get(k)!;
-      if (g.length === 1 || hints.labelsOnly) {
-        out.push(g[0]);
-        continue;
+    const out: Series[] = new Array(keys.length);
+    if (hints.labelsOnly) {
+      for (let i = 0; i < keys.length; i++) out[i] = groups.get(keys[i])![0];
+      return { series: out, warnings: sortedUnique(warnings) };
+    }
+    // One allocation for every concatenated series' columns; each gets views of its window.
+    let total = 0;
+    for (const [k, g] of groups) {
+      if (g.length === 1) continue;
+      // Parts without samples in range take no part in the join.
+      const parts = g.filter((s) => s.timestamps.length > 0);
+      if (parts.length !== g.length) groups.set(k, parts.length > 0 ? parts : [g[0]]);
+      if (parts.length > 1 && inTimeOrder(parts)) for (const s of parts) total += s.timestamps.length;
+    }
+    const allT = new Float64Array(total);
+    const allV = new Float64Array(total);
+    let off = 0;
+    let buf: SampleBuffer | null = null;
+    for (let i = 0; i < keys.length; i++) {
+      const g = groups.get(keys[i])!;
+      if (g.length === 1) {
+        out[i] = g[0];
+      } else if (inTimeOrder(g)) {
+        const start = off;
+        let anyStale = false;
+        for (const s of g) {
+          allT.set(s.timestamps, off);
+          allV.set(s.values, off);
+          off += s.timestamps.length;
+          if (s.stale !== null) anyStale = true;
+        }
+        out[i] = { labels: g[0].labels, timestamps: allT.subarray(start, off), values: allV.subarray(start, off), stale: anyStale ? concatStale(g, off - start) : null };
+      } else {
+        buf ??= new SampleBuffer(256);
+        buf.clear();
+        for (const s of g) for (let j = 0; j < s.timestamps.length; j++) buf.push(s.timestamps[j], s.values[j], s.stale !== null && s.stale[j] === 1);
+        out[i] = { labels: g[0].labels, ...buf.columns() };
       }
-      buf.clear();
-      for (const s of g) for (let i = 0; i < s.timestamps.length; i++) buf.push(s.timestamps[i], s.values[i], s.stale !== null && s.stale[i] === 1);
-      out.push({ labels: g[0].labels, ...buf.columns() });
     }
     return { series: out, warnings: sortedUnique(warnings) };
   }
@@ -53,4 +82,23 @@ export class MergeQuerier implements Querier {
   async close(): Promise<void> {
     await Promise.all(this.queriers.map((q) => q.close()));
   }
+}
+
+/** True when each part (non-empty) ends before the next begins, so concatenation keeps order. */
+function inTimeOrder(parts: readonly Series[]): boolean {
+  for (let i = 1; i < parts.length; i++) {
+    const prev = parts[i - 1].timestamps;
+    if (prev[prev.length - 1] >= parts[i].timestamps[0]) return false;
+  }
+  return true;
+}
+
+function concatStale(parts: readonly Series[], n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let off = 0;
+  for (const s of parts) {
+    if (s.stale !== null) for (let j = 0; j < s.stale.length; j++) out[off + j] = s.stale[j];
+    off += s.timestamps.length;
+  }
+  return out;
 }

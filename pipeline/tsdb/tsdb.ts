@@ -5,7 +5,7 @@ import { Block, fsyncDir } from './block/index.js';
 import { compactBlocks, persistHeadRange, planCompaction } from './compact/index.js';
 import { TsdbClosedError } from './errors.js';
 import { Head, type HeadStats } from './head/index.js';
-import { MergeQuerier } from './merge-querier.js';
+import { TsdbQuerier } from './tsdb-querier.js';
 import type { LabelMatcher, Querier, Queryable } from './querier.js';
 import { blocksBeyondRetention } from './retention/index.js';
 import { Wal } from './wal/index.js';
@@ -226,12 +226,8 @@ export class Tsdb implements Queryable {
 
   querier(mint: number, maxt: number): Querier {
     this.check();
-    const qs: Querier[] = [];
-    for (const b of [...this.blocks].sort((a, c) => a.minTime - c.minTime)) {
-      if (b.maxTime > mint && b.minTime <= maxt) qs.push(b.querier(mint, maxt));
-    }
-    qs.push(this.head.querier(mint, maxt));
-    return new MergeQuerier(qs);
+    const blocks = [...this.blocks].sort((a, c) => a.minTime - c.minTime).filter((b) => b.maxTime > mint && b.minTime <= maxt);
+    return new TsdbQuerier(blocks, this.head, mint, maxt);
   }
 
   /** Blocks, oldest first. */

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prometheusApi } from '../../pipeline/query/index.js';
@@ -25,6 +25,8 @@ const PEERS = (process.env.QUERY_BENCH_PEERS ?? 'prom,vm').split(',').filter(Boo
 interface Target {
   readonly subject: string;
   readonly url: string;
+  /** The server's process id, for its CPU time; null: this process (Tidemark serves in-process). */
+  readonly pid: number | null;
   /** Extra query parameters (VictoriaMetrics: nocache). */
   readonly extra?: Record<string, string>;
 }
@@ -44,8 +46,48 @@ async function loadTsdb(dir: string): Promise<Tsdb> {
   return db;
 }
 
-/** Runs `query` on a target; returns the milliseconds until the whole body arrived, and the series count. */
-async function timeQuery(t: Target, query: string): Promise<{ ms: number; series: number }> {
+/** The process and its descendants (a peer may run behind a guard process), from /proc. */
+function processTree(pid: number): number[] {
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) {
+    try {
+      for (const tid of readdirSync(`/proc/${out[i]}/task`)) {
+        const kids = readFileSync(`/proc/${out[i]}/task/${tid}/children`, 'utf8').trim();
+        if (kids !== '') out.push(...kids.split(' ').map(Number));
+      }
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
+}
+
+/** User + system CPU milliseconds of a process tree so far (Linux /proc, 10 ms resolution). */
+function cpuMs(pid: number | null): number {
+  if (pid === null) {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  }
+  let ticks = 0;
+  for (const p of processTree(pid)) {
+    try {
+      // Fields after the parenthesised command name: utime is the 14th field, stime the 15th.
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return (ticks * 1000) / 100;
+}
+
+/**
+ * Runs `query` on a target; returns the milliseconds until the whole body arrived, the CPU
+ * milliseconds the server spent meanwhile (the machine is shared, so wall time is noisy), and
+ * the series count.
+ */
+async function timeQuery(t: Target, query: string): Promise<{ ms: number; cpu: number; series: number }> {
   const params = new URLSearchParams({
     query,
     start: String(QUERY_BENCH_START / 1000),
@@ -53,13 +95,15 @@ async function timeQuery(t: Target, query: string): Promise<{ ms: number; series
     step: String(QUERY_BENCH_STEP / 1000),
     ...t.extra,
   });
+  const c0 = cpuMs(t.pid);
   const t0 = performance.now();
   const res = await fetch(`${t.url}/api/v1/query_range`, { method: 'POST', body: params, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
   const text = await res.text();
   const ms = performance.now() - t0;
+  const cpu = cpuMs(t.pid) - c0;
   const body = JSON.parse(text) as { status: string; error?: string; data?: { result: unknown[] } };
   if (body.status !== 'success') throw new Error(`${t.subject}: ${query}: ${body.error}`);
-  return { ms, series: body.data!.result.length };
+  return { ms, cpu, series: body.data!.result.length };
 }
 
 function median(xs: number[]): number {
@@ -80,7 +124,7 @@ export const queryBenchmark: Benchmark = {
       log(`tidemark: ${QUERY_BENCH_SERIES} series x ${SAMPLES_PER_SERIES} samples loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s, ${db.stats().blocks} blocks`);
       const server = await serveRoutes(prometheusApi({ queryable: db }).routes);
       stops.push(() => server.close());
-      targets.push({ subject: 'tidemark', url: server.url });
+      targets.push({ subject: 'tidemark', url: server.url, pid: null });
 
       if (PEERS.includes('prom')) {
         t0 = performance.now();
@@ -90,7 +134,7 @@ export const queryBenchmark: Benchmark = {
         rmSync(file);
         const prom = await startPrometheus(join(dir, 'prometheus'));
         stops.push(() => prom.stop());
-        targets.push({ subject: 'prometheus', url: prom.url });
+        targets.push({ subject: 'prometheus', url: prom.url, pid: prom.process.pid });
         log(`prometheus: blocks written and server ready in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       }
       if (PEERS.includes('vm')) {
@@ -99,7 +143,9 @@ export const queryBenchmark: Benchmark = {
         stops.push(() => vm.stop());
         for (const body of prometheusTextBodies()) await vm.importPrometheus(body);
         await vm.compact();
-        targets.push({ subject: 'victoria-metrics', url: vm.url, extra: { nocache: '1' } });
+        // The peer keeps its process private; its pid is read for the CPU figure only.
+        const vmPid = (vm as unknown as { proc: { pid: number } }).proc.pid;
+        targets.push({ subject: 'victoria-metrics', url: vm.url, pid: vmPid, extra: { nocache: '1' } });
         log(`victoria-metrics: imported, flushed and merged in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       }
 
@@ -110,7 +156,12 @@ export const queryBenchmark: Benchmark = {
           (globalThis as { gc?: () => void }).gc?.();
           const first = await timeQuery(t, q.query); // warm-up: caches, JIT
           const times: number[] = [];
-          for (let i = 0; i < RUNS; i++) times.push((await timeQuery(t, q.query)).ms);
+          const cpus: number[] = [];
+          for (let i = 0; i < RUNS; i++) {
+            const r = await timeQuery(t, q.query);
+            times.push(r.ms);
+            cpus.push(r.cpu);
+          }
           seriesBy.push(`${t.subject} ${first.series}`);
           rows.push({
             name: `query_range 6h @ 60s over HTTP: ${q.name}`,
@@ -118,7 +169,7 @@ export const queryBenchmark: Benchmark = {
             value: median(times),
             unit: 'ms',
             goal: t.subject !== 'tidemark' ? undefined : q.query.startsWith('sum by (mode)') ? '< prometheus (863 ms measured by the issue), then < victoria-metrics (118 ms)' : '< prometheus, then < victoria-metrics',
-            note: `median of ${RUNS}; ${first.series} result series`,
+            note: `median of ${RUNS} (server CPU ${median(cpus).toFixed(0)} ms${t.pid === null ? ', in-process: includes the client' : ''}); ${first.series} result series`,
           });
         }
         log(`${q.name}: ${seriesBy.join(', ')} series`);

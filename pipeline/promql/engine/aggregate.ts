@@ -21,17 +21,17 @@ interface Group {
 }
 
 /** One output group of an aggregation; shared by every input series that falls into it. */
-interface GroupInfo {
+export interface GroupInfo {
   readonly key: string;
   readonly labels: Labels;
 }
 
-interface GroupingCache {
+export interface GroupingCache {
   readonly bySeries: Map<Labels, GroupInfo>;
   readonly byKey: Map<string, GroupInfo>;
 }
 
-function groupingCache(e: AggregateExpr, ctx: EvalContext): GroupingCache {
+export function groupingCache(e: AggregateExpr, ctx: EvalContext): GroupingCache {
   let gc = ctx.nodeCache.get(e) as GroupingCache | undefined;
   if (!gc) {
     gc = { bySeries: new Map(), byKey: new Map() };
@@ -41,7 +41,7 @@ function groupingCache(e: AggregateExpr, ctx: EvalContext): GroupingCache {
 }
 
 /** The group of a series, cached per query and node (series label objects repeat every step). */
-function groupingOf(e: AggregateExpr, l: Labels, gc: GroupingCache): GroupInfo {
+export function groupingOf(e: AggregateExpr, l: Labels, gc: GroupingCache): GroupInfo {
   let g = gc.bySeries.get(l);
   if (g === undefined) {
     const o: Record<string, string> = {};

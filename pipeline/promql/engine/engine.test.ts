@@ -1,4 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { Querier, Queryable } from '../../tsdb/index.js';
+import { Tsdb } from '../../tsdb/index.js';
 import { MemoryQueryable } from '../promqltest/memory-storage.js';
 import { PromqlTimeoutError, PromqlTooManySamplesError } from '../errors.js';
 import { Engine } from './engine.js';
@@ -60,6 +65,44 @@ describe('Engine', () => {
 
   it('rejects a range vector as the result of a range query', async () => {
     await expect(new Engine().rangeQuery(store(), 'req_total[1m]', 0, 60_000, 15_000)).rejects.toThrow('invalid expression type "range vector" for range query, must be Scalar or instant Vector');
+  });
+});
+
+describe('the querier range', () => {
+  /** Records the [mint, maxt] every querier was opened with. */
+  function recording(inner: Queryable): { q: Queryable; ranges: [number, number][] } {
+    const ranges: [number, number][] = [];
+    return { ranges, q: { querier: (mint: number, maxt: number): Querier => (ranges.push([mint, maxt]), inner.querier(mint, maxt)) } };
+  }
+
+  it('covers the selectors ranges shifted by offsets and pinned by @ (FindMinMaxTime)', async () => {
+    const cases: [string, [number, number]][] = [
+      ['req_total', [600_000 - 300_000, 900_000]],
+      ['rate(req_total[10m] offset -5m)', [600_000 - 600_000 + 300_000, 900_000 + 300_000]],
+      ['req_total @ 2000', [2_000_000 - 300_000, 2_000_000]],
+      ['max_over_time(req_total[1h:5m])', [600_000 - 3_600_000 - 300_000 - 300_000, 900_000]],
+    ];
+    for (const [query, want] of cases) {
+      const r = recording(store());
+      await new Engine().rangeQuery(r.q, query, 600_000, 900_000, 60_000);
+      expect(r.ranges, query).toEqual([want]);
+    }
+  });
+
+  it('finds samples after the query end for a negative offset or a later @ on a Tsdb', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'engine-tsdb-'));
+    const db = await Tsdb.open(dir, { retentionMs: 0 });
+    try {
+      for (let i = 0; i <= 40; i++) db.append({ __name__: 'req_total', job: 'a' }, i * 15_000, i);
+      const e = new Engine();
+      expect((await e.instantQuery(db, 'req_total offset -5m', 60_000)).value).toMatchObject({ result: [{ v: 24 }] });
+      expect((await e.instantQuery(db, 'req_total @ 600', 60_000)).value).toMatchObject({ result: [{ v: 40 }] });
+      const r = await e.rangeQuery(db, 'increase(req_total[1m] offset -5m)', 0, 60_000, 60_000);
+      expect(r.value).toMatchObject({ result: [{ timestamps: [0, 60_000], values: [4, 4] }] });
+    } finally {
+      await db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

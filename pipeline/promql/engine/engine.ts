@@ -7,7 +7,9 @@ import { typeOf } from '../parser/type-check.js';
 import { EvalContext, type EngineOptions } from './eval-context.js';
 import { evaluate } from './evaluator.js';
 import { compareLabels, dropMetricName, labelsKey } from './label-keys.js';
-import { loadSelections } from './prepare.js';
+import { loadSelections, queryNeeds } from './prepare.js';
+import { precomputeSteps } from './series-major.js';
+import type { StepMatrix } from './step-matrix.js';
 import type { QueryResult, QueryValue, ResultSeries, Value } from './types.js';
 
 export interface QueryOptions {
@@ -29,13 +31,17 @@ const DEFAULTS = {
   defaultSubqueryStep: 60_000,
   maxSamples: 50_000_000,
   timeoutMs: 120_000,
+  seriesMajor: true,
 };
 
 function isQueryable(q: Querier | Queryable): q is Queryable {
   return typeof (q as Queryable).querier === 'function';
 }
 
-/** The PromQL engine: parses, selects every series once per query, and evaluates step by step. */
+/**
+ * The PromQL engine: parses, selects every series once per query, computes a range query's hot
+ * nodes series-major (series-major.ts), and evaluates the rest step by step.
+ */
 export class Engine {
   private readonly opts: Required<EngineOptions>;
 
@@ -67,6 +73,14 @@ export class Engine {
     }
     const ctx = await this.context(q, query, expr, start, end, step, o);
     try {
+      if (this.opts.seriesMajor) {
+        ctx.stepMatrices = precomputeSteps(expr, ctx);
+        let root = expr;
+        while (root.type === 'paren') root = root.expr;
+        const m = ctx.stepMatrices.get(root);
+        const series = m === undefined ? null : matrixResult(m, ctx, this.opts.maxSamples);
+        if (series !== null) return this.finish(ctx, { resultType: 'matrix', result: series });
+      }
       // Rows are keyed by their final labels (names dropped where due), so series that differ
       // only by a dropped name merge unless they collide at the same step.
       const rows = new Map<string, ResultSeries>();
@@ -93,13 +107,17 @@ export class Engine {
   }
 
   private async context(q: Querier | Queryable, query: string, expr: Expr, start: number, end: number, interval: number, o: QueryOptions): Promise<EvalContext> {
-    const querier = isQueryable(q) ? q.querier(start - 100 * 365 * 86_400_000, end) : q;
+    const needs = queryNeeds(expr, {
+      start, end, interval, lookback: this.opts.lookbackDelta, defaultSubqueryStep: this.opts.defaultSubqueryStep,
+    });
+    // The querier covers what the selectors read: offsets and @ may reach past [start, end].
+    const querier = isQueryable(q) ? q.querier(needs.mint, needs.maxt) : q;
     const ctx = new EvalContext(
       query, querier, start, end, interval, this.opts.lookbackDelta, this.opts.defaultSubqueryStep,
       this.opts.maxSamples, this.opts.timeoutMs, o.signal,
     );
     ctx.eval = (e, t) => evaluate(e, t, ctx);
-    const warnings = await loadSelections(expr, ctx);
+    const warnings = await loadSelections(expr, ctx, needs);
     for (const w of warnings) ctx.warnings.add(w);
     return ctx;
   }
@@ -107,6 +125,46 @@ export class Engine {
   private finish(ctx: EvalContext, value: QueryValue): QueryResult {
     return { value, warnings: [...ctx.warnings], infos: [...ctx.infos] };
   }
+}
+
+/**
+ * The result matrix straight from a root computed series-major, with the step loop's sample
+ * accounting; null when two rows end up with the same labels (the step loop decides then).
+ */
+function matrixResult(m: StepMatrix, ctx: EvalContext, maxSamples: number): ResultSeries[] | null {
+  const steps = ctx.steps;
+  const rows: ResultSeries[] = [];
+  const counts = new Float64Array(steps);
+  const keys = new Set<string>();
+  for (let r = 0; r < m.metrics.length; r++) {
+    const base = r * m.rowStride;
+    let row: ResultSeries | null = null;
+    for (let k = 0; k < steps; k++) {
+      const i = base + k * m.stepStride;
+      if (m.present[i] === 0) continue;
+      if (row === null) {
+        const metric = m.dropName[r] ? dropMetricName(m.metrics[r]) : m.metrics[r];
+        const key = labelsKey(metric);
+        if (keys.has(key)) return null;
+        keys.add(key);
+        row = { metric, timestamps: [], values: [] };
+        rows.push(row);
+      }
+      row.timestamps.push(ctx.start + k * ctx.interval);
+      row.values.push(m.values[i]);
+      counts[k]++;
+    }
+  }
+  let total = 0;
+  for (let k = 0; k < steps; k++) {
+    ctx.checkAbort('query evaluation');
+    ctx.currentSamples = total;
+    ctx.addSamples(m.samples[k]);
+    total += counts[k];
+    if (total > maxSamples) ctx.addSamples(total);
+  }
+  rows.sort((a, b) => compareLabels(a.metric, b.metric));
+  return rows;
 }
 
 function addPoint(rows: Map<string, ResultSeries>, metric: Labels, dropName: boolean, t: number, v: number): void {

@@ -2,6 +2,7 @@ import type { Querier } from '../../tsdb/querier.js';
 import type { Labels } from '../../../schemas/labels.js';
 import { lineColumn, PromqlTimeoutError, PromqlTooManySamplesError, type PositionRange } from '../errors.js';
 import type { Call, Expr, SubqueryExpr, VectorSelector } from '../parser/ast.js';
+import type { StepMatrix } from './step-matrix.js';
 import type { Value, Vector } from './types.js';
 
 /** A selected series, its samples column-wise; `rts`/`rvs` exclude staleness markers (for ranges). */
@@ -23,6 +24,11 @@ export interface EngineOptions {
   readonly maxSamples?: number;
   /** Query timeout in ms (in addition to any AbortSignal). */
   readonly timeoutMs?: number;
+  /**
+   * Evaluate range queries' hot nodes series-major before stepping (default true). Off, every
+   * node runs step by step: the reference the series-major path is tested against.
+   */
+  readonly seriesMajor?: boolean;
 }
 
 /** Per-query state shared by the evaluator, operators and functions. */
@@ -36,6 +42,10 @@ export class EvalContext {
   readonly nodeCache = new Map<object, unknown>();
   readonly warnings = new Set<string>();
   readonly infos = new Set<string>();
+  /** Range queries: nodes computed for every step up front (series-major), or null. */
+  stepMatrices: Map<Expr, StepMatrix> | null = null;
+  /** Range queries: the number of steps (evaluation times start, start + interval, ..., end). */
+  readonly steps: number;
   /** Samples held by the current step (checked against maxSamples). */
   currentSamples = 0;
   private readonly deadline: number;
@@ -57,6 +67,7 @@ export class EvalContext {
     readonly signal: AbortSignal | undefined,
   ) {
     this.deadline = Date.now() + timeoutMs;
+    this.steps = interval > 0 ? Math.floor((end - start) / interval) + 1 : 1;
   }
 
   warn(msg: string, pos: PositionRange): void {

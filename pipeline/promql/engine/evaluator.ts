@@ -6,10 +6,23 @@ import type { EvalContext } from './eval-context.js';
 import { evalCall } from './functions/index.js';
 import { labelsKey } from './label-keys.js';
 import { upperBound } from './search.js';
+import { stepVector } from './step-matrix.js';
 import type { Sample, Value, Vector, Window } from './types.js';
 
 /** Evaluates `e` at one timestamp `t` (ms). Inputs are never mutated; results may share arrays. */
 export function evaluate(e: Expr, t: number, ctx: EvalContext): Value {
+  const pre = ctx.stepMatrices;
+  if (pre !== null) {
+    const m = pre.get(e);
+    if (m !== undefined) {
+      // Computed for every step up front; other times (inside subqueries) evaluate as usual.
+      const k = (t - ctx.start) / ctx.interval;
+      if (k >= 0 && k < ctx.steps && Number.isInteger(k)) {
+        ctx.addSamples(m.samples[k]);
+        return { kind: 'vector', v: stepVector(m, k, t) };
+      }
+    }
+  }
   switch (e.type) {
     case 'number': return { kind: 'scalar', v: e.value };
     case 'string': return { kind: 'string', v: e.value };

@@ -4,7 +4,6 @@ import { walk } from '../parser/walk.js';
 import { infoNameMatchers } from './functions/info-matchers.js';
 import { atTime, durationMs, type DurationScope } from './durations.js';
 import type { EvalContext, SelectedSeries } from './eval-context.js';
-import { subqueryTimes } from './evaluator.js';
 
 interface Need {
   min: number;
@@ -79,20 +78,55 @@ export function toSelected(s: Series): SelectedSeries {
   return { labels: s.labels, ts: s.timestamps, vs: s.values, stale: st, rts, rvs };
 }
 
+/** What one query reads: per selector the range its samples must cover, and [mint, maxt] over all. */
+export interface QueryNeeds {
+  readonly selectors: Map<VectorSelector, Need>;
+  readonly mint: number;
+  readonly maxt: number;
+}
+
+/**
+ * Every selector's time range for a query over [start, end], with offsets, `@` and subqueries
+ * applied, and the querier range covering them all (Prometheus's FindMinMaxTime).
+ */
+export function queryNeeds(root: Expr, scope: DurationScope & { lookback: number; defaultSubqueryStep: number }): QueryNeeds {
+  const selectors = new Map<VectorSelector, Need>();
+  selectorRanges(root, scope.start, scope.end, {
+    ...scope,
+    subqueryStep: (e) => {
+      if (e.type !== 'subquery') return 0;
+      const s = e.step ? durationMs(e.step, scope) : scope.defaultSubqueryStep;
+      return s > 0 ? s : scope.defaultSubqueryStep;
+    },
+  }, selectors);
+  let mint = Infinity;
+  let maxt = -Infinity;
+  for (const n of selectors.values()) {
+    if (n.min < mint) mint = n.min;
+    if (n.max > maxt) maxt = n.max;
+  }
+  let hasInfo = false;
+  walk(root, (e) => {
+    if (e.type === 'call' && e.func === 'info') hasInfo = true;
+  });
+  if (hasInfo) {
+    // info() reads its info series from one lookback delta before its selectors' ranges.
+    mint = Math.min(mint, scope.start - scope.lookback) - scope.lookback;
+    maxt = Math.max(maxt, scope.end);
+  }
+  if (mint > maxt) return { selectors, mint: scope.start, maxt: scope.end };
+  return { selectors, mint, maxt };
+}
+
 /** Selects every selector's series once per query. */
-export async function loadSelections(root: Expr, ctx: EvalContext): Promise<string[]> {
-  const needs = new Map<VectorSelector, Need>();
-  selectorRanges(root, ctx.start, ctx.end, {
-    start: ctx.start, end: ctx.end, interval: ctx.interval, lookback: ctx.lookback,
-    subqueryStep: (e) => (e.type === 'subquery' ? subqueryTimes(e, 0, ctx).step : 0),
-  }, needs);
+export async function loadSelections(root: Expr, ctx: EvalContext, needs: QueryNeeds): Promise<string[]> {
   const warnings: string[] = [];
-  await Promise.all([...needs].map(async ([vs, need]) => {
+  await Promise.all([...needs.selectors].map(async ([vs, need]) => {
     const set = await ctx.querier.select(vs.matchers, { start: need.min, end: need.max });
     warnings.push(...set.warnings);
     ctx.selections.set(vs, set.series.map(toSelected));
   }));
-  await loadInfoSeries(root, ctx, needs, warnings);
+  await loadInfoSeries(root, ctx, needs.selectors, warnings);
   return warnings;
 }
 

@@ -17,6 +17,8 @@ export function formatFloatF(f: number): string {
   if (Number.isNaN(f)) return 'NaN';
   if (f === Infinity) return '+Inf';
   if (f === -Infinity) return '-Inf';
+  // String(-0) is "0"; Go keeps the sign.
+  if (Object.is(f, -0)) return '-0';
   const s = String(f);
   if (!/e/i.test(s)) return s;
   const neg = f < 0;

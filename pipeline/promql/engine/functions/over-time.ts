@@ -101,21 +101,58 @@ function keepName(f: (w: Window) => number): FunctionImpl {
   };
 }
 
+/** Value changes inside a plain window. */
+export function changes(w: Window): number {
+  let n = 0;
+  let prev = w.vs[w.lo];
+  for (let i = w.lo + 1; i < w.hi; i++) {
+    const cur = w.vs[i];
+    if (cur !== prev && !(Number.isNaN(cur) && Number.isNaN(prev))) n++;
+    prev = cur;
+  }
+  return n;
+}
+
+/** Counter resets inside a plain window. */
+export function resets(w: Window): number {
+  let n = 0;
+  let prev = w.vs[w.lo];
+  for (let i = w.lo + 1; i < w.hi; i++) {
+    const cur = w.vs[i];
+    if (cur < prev) n++;
+    prev = cur;
+  }
+  return n;
+}
+
+/**
+ * Range functions of one window (at least one sample) and nothing else, so the series-major
+ * evaluation can slide them along a series; `keepName`: the result keeps the metric name.
+ */
+export const OVER_TIME_WINDOW_FUNCTIONS: Record<string, { keepName: boolean; f: (w: Window) => number }> = {
+  avg_over_time: { keepName: false, f: avg },
+  sum_over_time: { keepName: false, f: (w) => kahanSum(w.vs, w.lo, w.hi) },
+  count_over_time: { keepName: false, f: (w) => w.hi - w.lo },
+  min_over_time: { keepName: false, f: (w) => extreme(w, false) },
+  max_over_time: { keepName: false, f: (w) => extreme(w, true) },
+  last_over_time: { keepName: true, f: (w) => w.vs[w.hi - 1] },
+  first_over_time: { keepName: true, f: (w) => w.vs[w.lo] },
+  ts_of_last_over_time: { keepName: false, f: (w) => w.ts[w.hi - 1] / 1000 },
+  ts_of_first_over_time: { keepName: false, f: (w) => w.ts[w.lo] / 1000 },
+  ts_of_max_over_time: { keepName: false, f: (w) => tsOfExtreme(w, true) },
+  ts_of_min_over_time: { keepName: false, f: (w) => tsOfExtreme(w, false) },
+  present_over_time: { keepName: false, f: () => 1 },
+  stdvar_over_time: { keepName: false, f: variance },
+  stddev_over_time: { keepName: false, f: (w) => Math.sqrt(variance(w)) },
+};
+
+function plain(name: string): FunctionImpl {
+  const { keepName: keep, f } = OVER_TIME_WINDOW_FUNCTIONS[name];
+  return keep ? keepName(f) : (a, _c, t) => overWindows(a[0], t, 1, f);
+}
+
 export const OVER_TIME_FUNCTIONS: Record<string, FunctionImpl> = {
-  avg_over_time: (a, _c, t) => overWindows(a[0], t, 1, avg),
-  sum_over_time: (a, _c, t) => overWindows(a[0], t, 1, (w) => kahanSum(w.vs, w.lo, w.hi)),
-  count_over_time: (a, _c, t) => overWindows(a[0], t, 1, (w) => w.hi - w.lo),
-  min_over_time: (a, _c, t) => overWindows(a[0], t, 1, (w) => extreme(w, false)),
-  max_over_time: (a, _c, t) => overWindows(a[0], t, 1, (w) => extreme(w, true)),
-  last_over_time: keepName((w) => w.vs[w.hi - 1]),
-  first_over_time: keepName((w) => w.vs[w.lo]),
-  ts_of_last_over_time: (a, _c, t) => overWindows(a[0], t, 1, (w) => w.ts[w.hi - 1] / 1000),
-  ts_of_first_over_time: (a, _c, t) => overWindows(a[0], t, 1, (w) => w.ts[w.lo] / 1000),
-  ts_of_max_over_time: (a, _c, t) => overWindows(a[0], t, 1, (w) => tsOfExtreme(w, true)),
-  ts_of_min_over_time: (a, _c, t) => overWindows(a[0], t, 1, (w) => tsOfExtreme(w, false)),
-  present_over_time: (a, _c, t) => overWindows(a[0], t, 1, () => 1),
-  stdvar_over_time: (a, _c, t) => overWindows(a[0], t, 1, variance),
-  stddev_over_time: (a, _c, t) => overWindows(a[0], t, 1, (w) => Math.sqrt(variance(w))),
+  ...Object.fromEntries(Object.keys(OVER_TIME_WINDOW_FUNCTIONS).map((n) => [n, plain(n)])),
   quantile_over_time: (a, call, t, ctx) => {
     const q = argScalar(a[0]);
     if (Number.isNaN(q) || q < 0 || q > 1) ctx.warn(`quantile value should be between 0 and 1, got ${q}`, call.args[0].pos);
@@ -131,30 +168,12 @@ export const OVER_TIME_FUNCTIONS: Record<string, FunctionImpl> = {
     let n = 0;
     for (let i = 1; i < vs.length; i++) if (vs[i] !== vs[i - 1] && !(Number.isNaN(vs[i]) && Number.isNaN(vs[i - 1]))) n++;
     return n;
-  }) ?? overWindows(a[0], t, 1, (w) => {
-    let n = 0;
-    let prev = w.vs[w.lo];
-    for (let i = w.lo + 1; i < w.hi; i++) {
-      const cur = w.vs[i];
-      if (cur !== prev && !(Number.isNaN(cur) && Number.isNaN(prev))) n++;
-      prev = cur;
-    }
-    return n;
-  }),
+  }) ?? overWindows(a[0], t, 1, changes),
   resets: (a, _c, t, ctx) => anchoredCount(a[0], t, ctx.lookback, (vs) => {
     let n = 0;
     for (let i = 1; i < vs.length; i++) if (vs[i] < vs[i - 1]) n++;
     return n;
-  }) ?? overWindows(a[0], t, 1, (w) => {
-    let n = 0;
-    let prev = w.vs[w.lo];
-    for (let i = w.lo + 1; i < w.hi; i++) {
-      const cur = w.vs[i];
-      if (cur < prev) n++;
-      prev = cur;
-    }
-    return n;
-  }),
+  }) ?? overWindows(a[0], t, 1, resets),
   double_exponential_smoothing: (a, _call, t) => {
     const sf = argScalar(a[1]);
     const tf = argScalar(a[2]);

@@ -45,15 +45,18 @@ function extrapolated(isCounter: boolean, isRate: boolean): FunctionImpl {
   };
 }
 
-/** One window's rate/increase/delta (at least two samples). */
-export function extrapolatedRate(w: Window, rangeStart: number, rangeEnd: number, isCounter: boolean, isRate: boolean): number {
+/**
+ * One window's rate/increase/delta (at least two samples). `resetFree`: the caller knows the
+ * window holds no counter reset, so the scan for them (which would add nothing) is skipped.
+ */
+export function extrapolatedRate(w: Window, rangeStart: number, rangeEnd: number, isCounter: boolean, isRate: boolean, resetFree = false): number {
   const n = w.hi - w.lo;
   const ts = w.ts;
   const vs = w.vs;
   const firstT = ts[w.lo];
   const lastT = ts[w.hi - 1];
   let result = vs[w.hi - 1] - vs[w.lo];
-  if (isCounter) {
+  if (isCounter && !resetFree) {
     let prev = vs[w.lo];
     for (let i = w.lo + 1; i < w.hi; i++) {
       const cur = vs[i];
@@ -80,14 +83,27 @@ export function extrapolatedRate(w: Window, rangeStart: number, rangeEnd: number
   return result * factor;
 }
 
+/** irate/idelta of one window (at least two samples, distinct timestamps). */
+function lastTwo(w: Window, isRate: boolean): number {
+  const last = w.vs[w.hi - 1];
+  const prev = w.vs[w.hi - 2];
+  let v = last - prev;
+  if (isRate && last < prev) v = last;
+  if (isRate) v /= (w.ts[w.hi - 1] - w.ts[w.hi - 2]) / 1000;
+  return v;
+}
+
 /**
- * Per-window forms of range functions a fused aggregation can call without building samples:
- * minimum samples, the value, and whether the name check for counters applies.
+ * Per-window forms of range functions that fused and series-major evaluation call without
+ * building samples: minimum samples, the value, and whether the counter name check applies.
+ * `resetFree` (see extrapolatedRate) may be passed by callers that track resets themselves.
  */
-export const WINDOW_FUNCTIONS: Record<string, { min: number; counter: boolean; f: (w: Window, start: number, end: number) => number }> = {
-  rate: { min: 2, counter: true, f: (w, s, e) => extrapolatedRate(w, s, e, true, true) },
-  increase: { min: 2, counter: true, f: (w, s, e) => extrapolatedRate(w, s, e, true, false) },
+export const WINDOW_FUNCTIONS: Record<string, { min: number; counter: boolean; f: (w: Window, start: number, end: number, resetFree?: boolean) => number }> = {
+  rate: { min: 2, counter: true, f: (w, s, e, rf) => extrapolatedRate(w, s, e, true, true, rf) },
+  increase: { min: 2, counter: true, f: (w, s, e, rf) => extrapolatedRate(w, s, e, true, false, rf) },
   delta: { min: 2, counter: false, f: (w, s, e) => extrapolatedRate(w, s, e, false, false) },
+  irate: { min: 2, counter: false, f: (w) => lastTwo(w, true) },
+  idelta: { min: 2, counter: false, f: (w) => lastTwo(w, false) },
 };
 
 export { checkCounterName };

@@ -1,0 +1,188 @@
+import type { Labels } from '../../../schemas/labels.js';
+import type { Call, Expr, VectorSelector } from '../parser/ast.js';
+import { atTime, durationMs } from './durations.js';
+import type { EvalContext } from './eval-context.js';
+import { changes, OVER_TIME_WINDOW_FUNCTIONS, resets } from './functions/over-time.js';
+import { checkCounterName, WINDOW_FUNCTIONS } from './functions/rate.js';
+import type { Window } from './types.js';
+
+/**
+ * The rows (series) of an instant-vector node over every step of a range query, produced one row
+ * at a time: `fill(r, ...)` writes row r's value and presence at each step into the caller's
+ * buffers. Rows come in the order step-by-step evaluation lists them (selection order).
+ */
+export interface RowSource {
+  readonly metrics: readonly Labels[];
+  readonly dropName: readonly boolean[];
+  /** Per step, the samples step-by-step evaluation would count; complete once every row is filled. */
+  readonly samples: Float64Array;
+  fill(r: number, values: Float64Array, present: Uint8Array): void;
+}
+
+interface SeriesWindowFunction {
+  readonly min: number;
+  readonly keepName: boolean;
+  readonly counter: boolean;
+  readonly f: (w: Window, start: number, end: number, resetFree?: boolean) => number;
+}
+
+const SERIES_WINDOW_FUNCTIONS: Record<string, SeriesWindowFunction> = {
+  ...Object.fromEntries(Object.entries(WINDOW_FUNCTIONS).map(([n, w]) => [n, { ...w, keepName: false }])),
+  ...Object.fromEntries(Object.entries(OVER_TIME_WINDOW_FUNCTIONS).map(([n, w]) => [n, { min: 1, keepName: w.keepName, counter: false, f: w.f }])),
+  changes: { min: 1, keepName: false, counter: false, f: changes },
+  resets: { min: 1, keepName: false, counter: false, f: resets },
+};
+
+/** Evaluation time of step k. */
+function stepTime(ctx: EvalContext, k: number): number {
+  return ctx.start + k * ctx.interval;
+}
+
+function unwrap(e: Expr): Expr {
+  while (e.type === 'paren') e = e.expr;
+  return e;
+}
+
+/** A row source for `e` when it is a plain selector or a range function of a plain range; else null. */
+export function rowSource(e: Expr, ctx: EvalContext): RowSource | null {
+  const u = unwrap(e);
+  if (u.type === 'vector_selector') return u.smoothed ? null : selectorRows(u, ctx);
+  if (u.type === 'call') return windowRows(u, ctx);
+  return null;
+}
+
+let resetScratch = new Int32Array(1024);
+
+/**
+ * `f(x[range])` series-major: for each series the window slides across all steps in one pass
+ * (O(samples + steps)), instead of every step visiting every series.
+ */
+export function windowRows(call: Call, ctx: EvalContext): RowSource | null {
+  const fn = SERIES_WINDOW_FUNCTIONS[call.func];
+  if (fn === undefined || call.args.length !== 1) return null;
+  const arg = call.args[0];
+  if (arg.type !== 'matrix_selector' || arg.modifier !== null) return null;
+  const vs = arg.vector;
+  const series = ctx.selections.get(vs) ?? [];
+  const steps = ctx.steps;
+  const at = atTime(vs.at, ctx);
+  const offset = durationMs(vs.offset, ctx);
+  const range = durationMs(arg.range, ctx);
+  const samples = new Float64Array(steps);
+  const metrics = series.map((s) => s.labels);
+  const dropName = series.map(() => !fn.keepName);
+  const w = { metric: metrics[0], ts: [] as ArrayLike<number>, vs: [] as ArrayLike<number>, lo: 0, hi: 0, dropName: false };
+  const checked = new Set<string | undefined>();
+  const extrapolated = call.func === 'rate' || call.func === 'increase' ? call.func : null;
+  return {
+    metrics,
+    dropName,
+    samples,
+    fill(r, values, present) {
+      const s = series[r];
+      const rts = s.rts;
+      const rvs = s.rvs;
+      const n = rts.length;
+      w.metric = s.labels;
+      w.ts = rts;
+      w.vs = rvs;
+      // Counter resets before each index, so a window can tell in O(1) whether it holds one.
+      let pre: Int32Array | null = null;
+      if (fn.counter) {
+        if (resetScratch.length < n) resetScratch = new Int32Array(n * 2);
+        pre = resetScratch;
+        let c = 0;
+        if (n > 0) pre[0] = 0;
+        for (let i = 1; i < n; i++) {
+          if (rvs[i] < rvs[i - 1]) c++;
+          pre[i] = c;
+        }
+      }
+      let lo = 0;
+      let hi = 0;
+      let any = false;
+      for (let k = 0; k < steps; k++) {
+        const ref = (at ?? stepTime(ctx, k)) - offset;
+        const mint = ref - range;
+        while (lo < n && rts[lo] <= mint) lo++;
+        if (hi < lo) hi = lo;
+        while (hi < n && rts[hi] <= ref) hi++;
+        // A window pinned by @ is selected once per query (cached), so counted once.
+        if (at === null || k === 0) samples[k] += hi - lo;
+        if (hi - lo < fn.min) {
+          present[k] = 0;
+          continue;
+        }
+        if (extrapolated !== null && pre !== null && pre[hi - 1] === pre[lo]) {
+          // rate/increase without a reset in the window, inline (the hot path of dashboards).
+          values[k] = extrapolatedNoReset(rts, rvs, lo, hi, mint, ref, extrapolated === 'rate');
+        } else {
+          w.lo = lo;
+          w.hi = hi;
+          values[k] = fn.f(w, mint, ref, pre !== null && pre[hi - 1] === pre[lo]);
+        }
+        present[k] = 1;
+        any = true;
+      }
+      if (any && fn.counter && !checked.has(s.labels.__name__)) {
+        checked.add(s.labels.__name__);
+        checkCounterName(w, call, ctx);
+      }
+    },
+  };
+}
+
+/** extrapolatedRate (functions/rate.ts) of a counter window without resets, same arithmetic. */
+function extrapolatedNoReset(ts: ArrayLike<number>, vs: ArrayLike<number>, lo: number, hi: number, rangeStart: number, rangeEnd: number, isRate: boolean): number {
+  const firstT = ts[lo];
+  const lastT = ts[hi - 1];
+  const first = vs[lo];
+  const result = vs[hi - 1] - first;
+  let durationToStart = (firstT - rangeStart) / 1000;
+  let durationToEnd = (rangeEnd - lastT) / 1000;
+  const sampledInterval = (lastT - firstT) / 1000;
+  const avg = sampledInterval / (hi - lo - 1);
+  const threshold = avg * 1.1;
+  if (durationToStart >= threshold) durationToStart = avg / 2;
+  if (result > 0 && first >= 0) {
+    const durationToZero = sampledInterval * (first / result);
+    if (durationToZero < durationToStart) durationToStart = durationToZero;
+  }
+  if (durationToEnd >= threshold) durationToEnd = avg / 2;
+  let factor = (sampledInterval + durationToStart + durationToEnd) / sampledInterval;
+  if (isRate) factor /= (rangeEnd - rangeStart) / 1000;
+  return result * factor;
+}
+
+/** An instant selector series-major: the latest sample within the lookback delta, per step. */
+function selectorRows(vs: VectorSelector, ctx: EvalContext): RowSource {
+  const series = ctx.selections.get(vs) ?? [];
+  const steps = ctx.steps;
+  const at = atTime(vs.at, ctx);
+  const offset = durationMs(vs.offset, ctx);
+  const samples = new Float64Array(steps);
+  return {
+    metrics: series.map((s) => s.labels),
+    dropName: series.map(() => false),
+    samples,
+    fill(r, values, present) {
+      const s = series[r];
+      const ts = s.ts;
+      const n = ts.length;
+      const stale = s.stale;
+      let nx = 0;
+      for (let k = 0; k < steps; k++) {
+        const ref = (at ?? stepTime(ctx, k)) - offset;
+        while (nx < n && ts[nx] <= ref) nx++;
+        const idx = nx - 1;
+        if (idx < 0 || ts[idx] <= ref - ctx.lookback || (stale !== null && stale[idx] === 1)) {
+          present[k] = 0;
+          continue;
+        }
+        values[k] = s.vs[idx];
+        present[k] = 1;
+        if (at === null || k === 0) samples[k]++;
+      }
+    },
+  };
+}

@@ -1,0 +1,336 @@
+import type { Labels } from '../../../schemas/labels.js';
+import type { AggregateExpr, Expr } from '../parser/ast.js';
+import { groupingCache, groupingOf, type GroupInfo } from './aggregate.js';
+import type { EvalContext } from './eval-context.js';
+import { rowSource, windowRows, type RowSource } from './row-source.js';
+import type { StepMatrix } from './step-matrix.js';
+
+/**
+ * Series-major evaluation of a range query's hot nodes. Before the steps run, every node of a
+ * supported shape (a range function over a plain range selector, an aggregation over such a
+ * function or a plain selector, topk/bottomk over one) is computed for all steps at once: each
+ * series is read in one pass and written into per-step cells, and aggregations accumulate into
+ * per-group, per-step cells; grouping keys are computed once per series. The step-by-step
+ * evaluator then reads those nodes' vectors from the matrices (see evaluator.ts), so results,
+ * their order, annotations and sample counts are the ones step-by-step evaluation gives.
+ */
+export function precomputeSteps(root: Expr, ctx: EvalContext): Map<Expr, StepMatrix> {
+  const out = new Map<Expr, StepMatrix>();
+  visit(root, ctx, out);
+  return out;
+}
+
+/** Most cells (series x steps) materialized for one node; larger nodes run step by step. */
+const MAX_CELLS = 16_000_000;
+
+function visit(e: Expr, ctx: EvalContext, out: Map<Expr, StepMatrix>): void {
+  const m = nodeMatrix(e, ctx);
+  if (m !== null) {
+    out.set(e, m);
+    return;
+  }
+  switch (e.type) {
+    case 'paren': case 'unary': visit(e.expr, ctx, out); return;
+    case 'call':
+      // info()'s second argument is no selection of its own.
+      for (const a of e.func === 'info' ? e.args.slice(0, 1) : e.args) visit(a, ctx, out);
+      return;
+    case 'aggregate':
+      visit(e.expr, ctx, out);
+      if (e.param) visit(e.param, ctx, out);
+      return;
+    case 'binary':
+      visit(e.lhs, ctx, out);
+      visit(e.rhs, ctx, out);
+      return;
+    // Subqueries evaluate their body at their own times; selectors are cheap step by step.
+    default: return;
+  }
+}
+
+function nodeMatrix(e: Expr, ctx: EvalContext): StepMatrix | null {
+  if (e.type === 'call') {
+    const src = windowRows(e, ctx);
+    return src === null ? null : materialize(src, ctx);
+  }
+  if (e.type !== 'aggregate') return null;
+  // Grouping by the name of samples whose name is being dropped stays on the step-by-step path.
+  if (!e.without && e.grouping.includes('__name__')) return null;
+  if (AGGREGATIONS.has(e.op) && e.param === null) {
+    const src = rowSource(e.expr, ctx);
+    return src === null ? null : aggregate(e, src, ctx);
+  }
+  if ((e.op === 'topk' || e.op === 'bottomk') && e.param !== null) {
+    let p = e.param;
+    while (p.type === 'paren') p = p.expr;
+    // Other parameters (NaN, too large, below 1, or computed) take the step-by-step path.
+    if (p.type !== 'number' || !(p.value < 2 ** 63) || Math.trunc(p.value) < 1) return null;
+    const src = rowSource(e.expr, ctx);
+    if (src === null) return null;
+    const input = materialize(src, ctx);
+    return input === null ? null : topk(e, input, Math.trunc(p.value), ctx);
+  }
+  return null;
+}
+
+/** Fills every row of a source into one rows x steps matrix (row-major). */
+function materialize(src: RowSource, ctx: EvalContext): StepMatrix | null {
+  const rows = src.metrics.length;
+  const steps = ctx.steps;
+  if (rows * steps > MAX_CELLS) return null;
+  const values = new Float64Array(rows * steps);
+  const present = new Uint8Array(rows * steps);
+  for (let r = 0; r < rows; r++) {
+    if ((r & 255) === 0) ctx.checkAbort('query evaluation');
+    src.fill(r, values.subarray(r * steps, (r + 1) * steps), present.subarray(r * steps, (r + 1) * steps));
+  }
+  return { metrics: src.metrics, dropName: src.dropName, values, present, rowStride: steps, stepStride: 1, samples: src.samples, order: null };
+}
+
+const AGGREGATIONS = new Set(['sum', 'avg', 'count', 'group', 'min', 'max', 'stddev', 'stdvar']);
+
+/** Per-step state of one output group, as evalAggregate keeps it for one step. */
+interface GroupCells {
+  readonly labels: Labels;
+  readonly count: Float64Array;
+  readonly value: Float64Array;
+  readonly c: Float64Array;
+  readonly mean: Float64Array;
+  readonly incremental: Uint8Array;
+  /** First input row of the group at each step: groups are emitted in first-appearance order. */
+  readonly first: Int32Array;
+}
+
+function aggregate(e: AggregateExpr, src: RowSource, ctx: EvalContext): StepMatrix | null {
+  const steps = ctx.steps;
+  const rows = src.metrics.length;
+  const gc = groupingCache(e, ctx);
+  const index = new Map<GroupInfo, number>();
+  const groups: GroupCells[] = [];
+  const vals = new Float64Array(steps);
+  const pres = new Uint8Array(steps);
+  const op = e.op;
+  for (let r = 0; r < rows; r++) {
+    if ((r & 255) === 0) ctx.checkAbort('query evaluation');
+    const info = groupingOf(e, src.metrics[r], gc);
+    let gi = index.get(info);
+    if (gi === undefined) {
+      if ((groups.length + 1) * steps > MAX_CELLS) return null;
+      gi = groups.length;
+      index.set(info, gi);
+      groups.push({
+        labels: info.labels,
+        count: new Float64Array(steps),
+        value: new Float64Array(steps),
+        c: new Float64Array(steps),
+        mean: new Float64Array(steps),
+        incremental: new Uint8Array(steps),
+        first: new Int32Array(steps),
+      });
+    }
+    src.fill(r, vals, pres);
+    accumulate(op, groups[gi], r, vals, pres, steps);
+  }
+  const g = groups.length;
+  const values = new Float64Array(g * steps);
+  const present = new Uint8Array(g * steps);
+  for (let gi = 0; gi < g; gi++) {
+    const cells = groups[gi];
+    for (let k = 0; k < steps; k++) {
+      const n = cells.count[k];
+      if (n === 0) continue;
+      present[gi * steps + k] = 1;
+      values[gi * steps + k] = finalValue(op, cells, k, n);
+    }
+  }
+  const order = (k: number): number[] => {
+    const ids: number[] = [];
+    for (let gi = 0; gi < g; gi++) if (present[gi * steps + k] === 1) ids.push(gi);
+    if (ids.length > 1) ids.sort((a, b) => groups[a].first[k] - groups[b].first[k]);
+    return ids;
+  };
+  return {
+    metrics: groups.map((x) => x.labels),
+    dropName: groups.map(() => false),
+    values, present, rowStride: steps, stepStride: 1, samples: src.samples, order,
+  };
+}
+
+/** Adds one input row to its group at every step, with evalAggregate's arithmetic. */
+function accumulate(op: string, g: GroupCells, r: number, vals: Float64Array, pres: Uint8Array, steps: number): void {
+  const { count, value, c, mean } = g;
+  for (let k = 0; k < steps; k++) {
+    if (pres[k] === 0) continue;
+    const f = vals[k];
+    const n = count[k];
+    if (n === 0) {
+      count[k] = 1;
+      g.first[k] = r;
+      value[k] = op === 'group' ? 1 : (op === 'stddev' || op === 'stdvar') ? (Number.isFinite(f) ? 0 : NaN) : f;
+      c[k] = 0;
+      mean[k] = f;
+      continue;
+    }
+    count[k] = n + 1;
+    switch (op) {
+      case 'sum': {
+        const sum = value[k];
+        const t = sum + f;
+        if (t === Infinity || t === -Infinity) c[k] = 0;
+        else if (Math.abs(sum) >= Math.abs(f)) c[k] += (sum - t) + f;
+        else c[k] += (f - t) + sum;
+        value[k] = t;
+        break;
+      }
+      case 'avg': avgStep(g, k, f); break;
+      case 'max': if (value[k] < f || Number.isNaN(value[k])) value[k] = f; break;
+      case 'min': if (value[k] > f || Number.isNaN(value[k])) value[k] = f; break;
+      case 'stddev': case 'stdvar': {
+        const delta = f - mean[k];
+        mean[k] += delta / (n + 1);
+        value[k] += delta * (f - mean[k]);
+        break;
+      }
+      default: break;
+    }
+  }
+}
+
+function kahan(inc: number, sum: number, c: number): [number, number] {
+  const t = sum + inc;
+  if (t === Infinity || t === -Infinity) c = 0;
+  else if (Math.abs(sum) >= Math.abs(inc)) c += (sum - t) + inc;
+  else c += (inc - t) + sum;
+  return [t, c];
+}
+
+/** evalAggregate's avgInc on one cell (count already incremented). */
+function avgStep(g: GroupCells, k: number, f: number): void {
+  const count = g.count[k];
+  if (g.incremental[k] === 0) {
+    const [s, c] = kahan(f, g.value[k], g.c[k]);
+    if (s !== Infinity && s !== -Infinity) {
+      g.value[k] = s;
+      g.c[k] = c;
+      return;
+    }
+    g.incremental[k] = 1;
+    g.mean[k] = g.value[k] / (count - 1);
+    g.c[k] /= count - 1;
+  }
+  const mean = g.mean[k];
+  if (mean === Infinity || mean === -Infinity) {
+    if ((f === Infinity || f === -Infinity) && (mean > 0) === (f > 0)) return;
+    if (Number.isFinite(f)) return;
+  }
+  const cur = mean + g.c[k];
+  const [s, c] = kahan(f / count - cur / count, mean, g.c[k]);
+  g.mean[k] = s;
+  g.c[k] = c;
+}
+
+function finalValue(op: string, g: GroupCells, k: number, n: number): number {
+  switch (op) {
+    case 'sum': return g.value[k] + g.c[k];
+    case 'avg': return g.incremental[k] === 1 ? g.mean[k] + g.c[k] : (g.value[k] + g.c[k]) / n;
+    case 'count': return n;
+    case 'group': return 1;
+    case 'stdvar': return g.value[k] / n;
+    case 'stddev': return Math.sqrt(g.value[k] / n);
+    default: return g.value[k];
+  }
+}
+
+/**
+ * topk/bottomk per step over a materialized input, with kAggregate's heap (Go's container/heap)
+ * run on row numbers, so ties and output order match; only the winners are emitted.
+ */
+function topk(e: AggregateExpr, input: StepMatrix, k: number, ctx: EvalContext): StepMatrix {
+  const rows = input.metrics.length;
+  const steps = ctx.steps;
+  const gc = groupingCache(e, ctx);
+  const groupIndex = new Map<GroupInfo, number>();
+  const groupOf = new Int32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const info = groupingOf(e, input.metrics[r], gc);
+    let gi = groupIndex.get(info);
+    if (gi === undefined) groupIndex.set(info, (gi = groupIndex.size));
+    groupOf[r] = gi;
+  }
+  const top = e.op === 'topk';
+  const { values, present, rowStride } = input;
+  const winners: Int32Array[] = new Array(steps);
+  const selected = new Uint8Array(rows * steps);
+  const heaps: number[][] = Array.from({ length: groupIndex.size }, () => []);
+  const seen: number[] = [];
+  for (let s = 0; s < steps; s++) {
+    // less(a, b) of kAggregate on the values of step s.
+    const less = (a: number, b: number): boolean => {
+      const fa = values[a * rowStride + s];
+      const fb = values[b * rowStride + s];
+      return (Number.isNaN(fa) && !Number.isNaN(fb)) || (top ? fa < fb : fa > fb);
+    };
+    seen.length = 0;
+    for (let r = 0; r < rows; r++) {
+      if (present[r * rowStride + s] === 0) continue;
+      const gi = groupOf[r];
+      const h = heaps[gi];
+      if (h.length === 0) seen.push(gi);
+      if (h.length < k) {
+        h.push(r);
+        heapUp(h, h.length - 1, less);
+        continue;
+      }
+      const f = values[r * rowStride + s];
+      const f0 = values[h[0] * rowStride + s];
+      if ((top ? f0 < f : f0 > f) || (Number.isNaN(f0) && !Number.isNaN(f))) {
+        h[0] = r;
+        if (k > 1) heapDown(h, 0, h.length, less);
+      }
+    }
+    const out: number[] = [];
+    for (const gi of seen) {
+      const h = heaps[gi];
+      h.sort((a, b) => (less(a, b) ? 1 : less(b, a) ? -1 : 0));
+      for (const r of h) {
+        out.push(r);
+        selected[r * steps + s] = 1;
+      }
+      h.length = 0;
+    }
+    winners[s] = Int32Array.from(out);
+  }
+  return {
+    metrics: input.metrics,
+    dropName: input.dropName,
+    values,
+    present: selected,
+    rowStride,
+    stepStride: 1,
+    samples: input.samples,
+    order: (s) => winners[s],
+  };
+}
+
+function heapUp(h: number[], j: number, less: (a: number, b: number) => boolean): void {
+  while (j > 0) {
+    const i = ((j - 1) / 2) | 0;
+    if (i === j || !less(h[j], h[i])) break;
+    [h[i], h[j]] = [h[j], h[i]];
+    j = i;
+  }
+}
+
+function heapDown(h: number[], i0: number, n: number, less: (a: number, b: number) => boolean): void {
+  let i = i0;
+  while (true) {
+    const j1 = 2 * i + 1;
+    if (j1 >= n || j1 < 0) break;
+    let j = j1;
+    const j2 = j1 + 1;
+    if (j2 < n && less(h[j2], h[j1])) j = j2;
+    if (!less(h[j], h[i])) break;
+    [h[i], h[j]] = [h[j], h[i]];
+    i = j;
+  }
+}

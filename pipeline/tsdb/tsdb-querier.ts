@@ -1,0 +1,101 @@
+import { canonicalLabels, type Labels } from '../../schemas/labels.js';
+import type { Block } from './block/index.js';
+import { SampleBuffer } from './chunks/index.js';
+import type { Head, MemSeries } from './head/index.js';
+import { MergeQuerier } from './merge-querier.js';
+import type { LabelMatcher, Querier, SelectHints, Series, SeriesSet } from './querier.js';
+
+interface Entry {
+  readonly labels: Labels;
+  /** Block series ids (with their block) and the head series, oldest block first, head last. */
+  readonly blocks: { block: Block; id: number }[];
+  head: MemSeries | null;
+  bound: number;
+}
+
+/**
+ * Reads a Tsdb's blocks and head as one: a series found in several of them is decoded from each
+ * source straight into one column window, oldest block first and the head last, so no samples
+ * are copied afterwards (a MergeQuerier over separate queriers would decode, then copy). Samples
+ * that overlap between sources are sorted and deduplicated, the older source winning. Label-only
+ * reads and label APIs go through a MergeQuerier over the same sources.
+ */
+export class TsdbQuerier implements Querier {
+  private readonly merged: MergeQuerier;
+
+  /** `blocks` sorted by minTime; each overlaps [mint, maxt]. */
+  constructor(
+    private readonly blocks: readonly Block[],
+    private readonly head: Head,
+    private readonly mint: number,
+    private readonly maxt: number,
+  ) {
+    this.merged = new MergeQuerier([...blocks.map((b) => b.querier(mint, maxt)), head.querier(mint, maxt)]);
+  }
+
+  async select(matchers: readonly LabelMatcher[], hints: SelectHints): Promise<SeriesSet> {
+    if (hints.labelsOnly) return this.merged.select(matchers, hints);
+    const mint = Math.max(this.mint, hints.start);
+    const maxt = Math.min(this.maxt, hints.end);
+    if (mint > maxt) return { series: [], warnings: [] };
+    const entries = new Map<string, Entry>();
+    const entry = (labels: Labels): Entry => {
+      const key = canonicalLabels(labels);
+      let e = entries.get(key);
+      if (e === undefined) {
+        e = { labels, blocks: [], head: null, bound: 0 };
+        entries.set(key, e);
+      }
+      return e;
+    };
+    for (const block of this.blocks) {
+      if (block.maxTime <= mint || block.minTime > maxt) continue;
+      for (const id of block.select(matchers)) {
+        const n = block.sampleBound(id, mint, maxt);
+        if (n === 0) continue;
+        const e = entry(block.series[id].labels);
+        e.blocks.push({ block, id });
+        e.bound += n;
+      }
+    }
+    for (const s of this.head.select(matchers)) {
+      if (s.minT > maxt) continue;
+      const n = s.sampleBound(mint, maxt);
+      if (n === 0) continue;
+      const e = entry(s.labels);
+      e.head = s;
+      e.bound += n;
+    }
+    const keys = [...entries.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    let total = 0;
+    for (const e of entries.values()) total += e.bound;
+    // One allocation for every series' columns, sized by the overlapping chunks' sample counts.
+    const allT = new Float64Array(total);
+    const allV = new Float64Array(total);
+    const buf = new SampleBuffer(0);
+    const out: Series[] = [];
+    let off = 0;
+    for (const k of keys) {
+      const e = entries.get(k)!;
+      buf.attach(allT.subarray(off, off + e.bound), allV.subarray(off, off + e.bound));
+      off += e.bound;
+      for (const p of e.blocks) p.block.collect(p.id, buf, mint, maxt);
+      if (e.head !== null) e.head.collect(buf, mint, maxt);
+      if (buf.length === 0) continue;
+      out.push({ labels: e.labels, ...buf.detach() });
+    }
+    return { series: out, warnings: [] };
+  }
+
+  labelNames(matchers: readonly LabelMatcher[]): Promise<string[]> {
+    return this.merged.labelNames(matchers);
+  }
+
+  labelValues(name: string, matchers: readonly LabelMatcher[]): Promise<string[]> {
+    return this.merged.labelValues(name, matchers);
+  }
+
+  close(): Promise<void> {
+    return this.merged.close();
+  }
+}
