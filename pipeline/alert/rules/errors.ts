@@ -35,3 +35,23 @@ export class RuleFileReadError extends Error {
     super(`${file}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
   }
 }
+
+/** A rule evaluation failed (query error, duplicate label sets, limit exceeded); shown as the rule's lastError. */
+export class RuleEvalError extends Error {
+  override readonly name = 'RuleEvalError';
+  readonly code = 'rule_eval_failed';
+  readonly retryable = false;
+  constructor(message: string, readonly context: { readonly query?: string; readonly group?: string; readonly rule?: string } = {}, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+  }
+}
+
+/** The alert-state file could not be read or written. */
+export class AlertStateFileError extends Error {
+  override readonly name = 'AlertStateFileError';
+  readonly code = 'alert_state_file';
+  readonly retryable = true;
+  constructor(readonly file: string, message: string, cause?: unknown) {
+    super(`${file}: ${message}`, cause === undefined ? undefined : { cause });
+  }
+}

@@ -2,3 +2,18 @@ export { RuleFileSchema, RuleGroupSchema, RuleNodeSchema, parsePromDurationMs, t
 export { RuleFileError, RuleFileReadError, type RuleFileErrorContext } from './errors.js';
 export { loadRuleFile, parseRuleFile, type ExprParser, type LoadedGroup, type LoadedRule, type RuleFileResult } from './rule-file.js';
 export { checkRules, type CheckRulesResult } from './check-rules.js';
+export { RuleEvalError, AlertStateFileError } from './errors.js';
+export { RulesEvaluator } from './rules-evaluator.js';
+export type { RulesConfig, RulesEvaluatorSettings, RulesLogger } from './rules-settings.js';
+export { rulesApiRoutes, type RulesApiHandler, type RulesApiRoute, type RulesApiSource } from './rules-api.js';
+export { engineQueryFunc, type InstantQueryEngine, type VectorSample, type WindowQueryFunc } from './query-func.js';
+export { postableAlerts, type NotifyAlert, type NotifyFunc } from './notify-func.js';
+export { alertEventSchema, decodeAlertEvent, encodeAlertEvent, type AlertEvent } from './alert-event.js';
+export { AlertingRule, type ActiveAlert, type AlertState, type AlertTransition, type RuleSample } from './alerting-rule.js';
+export { RecordingRule } from './recording-rule.js';
+export { RuleGroup, type RuleHealth, type RuleStatus } from './rule-group.js';
+export { RuleSet, exprParser } from './rule-set.js';
+export { ruleSelectors, type RuleSelectors } from './rule-selectors.js';
+export { Watermark, type WatermarkSettings } from './watermark.js';
+export { WindowStore, type AppendOutcome } from './window-store.js';
+export { RulesMetrics } from './metrics.js';

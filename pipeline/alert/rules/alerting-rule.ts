@@ -1,0 +1,202 @@
+/**
+ * One alerting rule's state machine, as Prometheus' rules.AlertingRule: each evaluation's result
+ * vector creates pending alerts, which fire once they have been active for `for`, and resolve when
+ * they leave the result (after `keep_firing_for`). Resolved alerts are kept (and resent) for 15
+ * minutes. Labels and annotations are templates over `$labels`, `$value`, `$externalLabels`.
+ */
+import { canonicalLabels, type Labels } from '../../../schemas/index.js';
+import { alertTemplateData, expandAlertTemplate, type QueryFunc } from '../template/index.js';
+import { RuleEvalError } from './errors.js';
+import type { NotifyAlert } from './notify-func.js';
+import type { VectorSample } from './query-func.js';
+import type { LoadedRule } from './rule-file.js';
+
+export type AlertState = 'inactive' | 'pending' | 'firing';
+
+/** An alert as the rule tracks it; times are Unix ms of evaluation instants, 0 when unset. */
+export interface ActiveAlert {
+  labels: Labels;
+  annotations: Labels;
+  state: AlertState;
+  activeAt: number;
+  firedAt: number;
+  resolvedAt: number;
+  lastSentAt: number;
+  keepFiringSince: number;
+  validUntil: number;
+  value: number;
+}
+
+/** One state change of one alert, at evaluation instant `at`. */
+export interface AlertTransition {
+  readonly at: number;
+  readonly from: AlertState;
+  readonly alert: Readonly<ActiveAlert>;
+}
+
+/** An output sample of a rule (ALERTS, ALERTS_FOR_STATE, or a recording rule's series). */
+export interface RuleSample {
+  readonly labels: Labels;
+  readonly t: number;
+  readonly value: number;
+}
+
+export interface AlertingRuleDeps {
+  readonly externalLabels: Labels;
+  readonly externalURL: string;
+  /** Answers `query` in templates (evaluated against the same window). */
+  readonly templateQuery?: QueryFunc;
+}
+
+const RESOLVED_RETENTION_MS = 15 * 60_000;
+
+function withoutEmpty(l: Record<string, string>): Labels {
+  for (const k of Object.keys(l)) if (l[k] === '') delete l[k];
+  return l;
+}
+
+export class AlertingRule {
+  readonly kind = 'alerting';
+  private readonly active = new Map<string, ActiveAlert>();
+
+  constructor(readonly rule: LoadedRule, private readonly deps: AlertingRuleDeps) {}
+
+  get name(): string { return this.rule.name; }
+
+  private async expand(text: string, labels: Labels, value: number, ts: number): Promise<string> {
+    const data = alertTemplateData(labels, this.deps.externalLabels, this.deps.externalURL, value);
+    try {
+      return await expandAlertTemplate(this.rule.name, text, data, ts, { externalURL: this.deps.externalURL, query: this.deps.templateQuery });
+    } catch (err) {
+      return `<error expanding template: ${err instanceof Error ? err.message : String(err)}>`;
+    }
+  }
+
+  /**
+   * Applies one evaluation result at instant `ts`; returns the ALERTS / ALERTS_FOR_STATE samples
+   * (at `ts - queryOffsetMs`) and the state changes. Throws RuleEvalError (state kept as Prometheus
+   * does: duplicate label sets leave it alone, an exceeded limit clears it).
+   */
+  async eval(result: readonly VectorSample[], ts: number, queryOffsetMs: number, limit: number): Promise<{ samples: RuleSample[]; transitions: AlertTransition[] }> {
+    const current = new Map<string, ActiveAlert>();
+    for (const s of result) {
+      const labels: Record<string, string> = { ...s.labels };
+      for (const [k, v] of Object.entries(this.rule.labels)) labels[k] = await this.expand(v, s.labels, s.value, ts);
+      delete labels['__name__'];
+      labels['alertname'] = this.rule.name;
+      const annotations: Record<string, string> = {};
+      for (const [k, v] of Object.entries(this.rule.annotations)) annotations[k] = await this.expand(v, s.labels, s.value, ts);
+      const l = withoutEmpty(labels);
+      const key = canonicalLabels(l);
+      if (current.has(key)) throw new RuleEvalError('vector contains metrics with the same labelset after applying alert labels', { rule: this.rule.name });
+      current.set(key, {
+        labels: l, annotations, state: 'pending', activeAt: ts, firedAt: 0, resolvedAt: 0,
+        lastSentAt: 0, keepFiringSince: 0, validUntil: 0, value: s.value,
+      });
+    }
+    const transitions: AlertTransition[] = [];
+    // New alerts by key -> index of their transition, so `for: 0` reads as one change to firing.
+    const added = new Map<string, number>();
+    for (const [key, a] of current) {
+      const old = this.active.get(key);
+      if (old !== undefined && old.state !== 'inactive') {
+        old.value = a.value;
+        old.annotations = a.annotations;
+        continue;
+      }
+      this.active.set(key, a);
+      added.set(key, transitions.length);
+      transitions.push({ at: ts, from: 'inactive', alert: { ...a } });
+    }
+    const samples: RuleSample[] = [];
+    let numActive = 0;
+    const outT = ts - queryOffsetMs;
+    for (const [key, a] of this.active) {
+      if (!current.has(key)) {
+        let keepFiring = false;
+        if (a.state === 'firing' && this.rule.keepFiringForMs > 0) {
+          if (a.keepFiringSince === 0) a.keepFiringSince = ts;
+          if (ts - a.keepFiringSince < this.rule.keepFiringForMs) keepFiring = true;
+        }
+        if (a.state === 'pending' || (a.resolvedAt !== 0 && ts - a.resolvedAt > RESOLVED_RETENTION_MS)) this.active.delete(key);
+        if (a.state !== 'inactive' && !keepFiring) {
+          const from = a.state;
+          a.state = 'inactive';
+          a.resolvedAt = ts;
+          transitions.push({ at: ts, from, alert: { ...a } });
+        }
+        if (!keepFiring) continue;
+      } else {
+        a.keepFiringSince = 0;
+      }
+      numActive++;
+      if (a.state === 'pending' && ts - a.activeAt >= this.rule.forMs) {
+        a.state = 'firing';
+        a.firedAt = ts;
+        const idx = added.get(key);
+        if (idx !== undefined) transitions[idx] = { at: ts, from: 'inactive', alert: { ...a } };
+        else transitions.push({ at: ts, from: 'pending', alert: { ...a } });
+      }
+      samples.push({ labels: this.seriesLabels(a, 'ALERTS', true), t: outT, value: 1 });
+      samples.push({ labels: this.seriesLabels(a, 'ALERTS_FOR_STATE', false), t: outT, value: Math.floor(a.activeAt / 1000) });
+    }
+    if (limit > 0 && numActive > limit) {
+      this.active.clear();
+      throw new RuleEvalError(`exceeded limit of ${limit} with ${numActive} alerts`, { rule: this.rule.name });
+    }
+    return { samples, transitions };
+  }
+
+  private seriesLabels(a: ActiveAlert, name: string, withState: boolean): Labels {
+    const l: Record<string, string> = { ...this.rule.labels, ...a.labels, __name__: name, alertname: this.rule.name };
+    if (withState) l['alertstate'] = a.state;
+    return withoutEmpty(l);
+  }
+
+  /**
+   * Alerts due to be sent at `ts` (Prometheus' needsSending/sendAlerts): firing ones every
+   * `resendDelayMs`, resolved ones once after resolving and then with the same cadence while kept.
+   */
+  alertsToSend(ts: number, wallNow: number, resendDelayMs: number, intervalMs: number, externalLabels: Labels): NotifyAlert[] {
+    const out: NotifyAlert[] = [];
+    for (const a of this.active.values()) {
+      if (a.state === 'pending') continue;
+      // lastSentAt 0 = never sent (Go's zero time is before every instant).
+      if (a.lastSentAt !== 0 && !(a.resolvedAt > a.lastSentAt) && !(a.lastSentAt + resendDelayMs < ts)) continue;
+      a.lastSentAt = ts;
+      a.validUntil = Math.max(ts, wallNow) + 4 * Math.max(resendDelayMs, intervalMs);
+      const labels: Record<string, string> = { ...externalLabels, ...a.labels };
+      out.push({
+        labels: withoutEmpty(labels), annotations: a.annotations, startsAt: a.firedAt,
+        endsAt: a.state === 'inactive' ? a.resolvedAt : a.validUntil, generatorURL: this.generatorURL(),
+      });
+    }
+    return out;
+  }
+
+  private generatorURL(): string {
+    const base = this.deps.externalURL.replace(/\/$/, '');
+    return `${base}/graph?g0.expr=${encodeURIComponent(this.rule.expr)}&g0.tab=1`;
+  }
+
+  /** Alerts in the rule's state (pending, firing, and resolved ones still kept). */
+  alerts(): readonly ActiveAlert[] {
+    return [...this.active.values()];
+  }
+
+  /** Highest state among the alerts: what /api/v1/rules shows as the rule's state. */
+  state(): AlertState {
+    let s: AlertState = 'inactive';
+    for (const a of this.active.values()) {
+      if (a.state === 'firing') return 'firing';
+      if (a.state === 'pending') s = 'pending';
+    }
+    return s;
+  }
+
+  /** Puts back alerts saved before a restart. */
+  restore(alerts: readonly ActiveAlert[]): void {
+    this.active.clear();
+    for (const a of alerts) this.active.set(canonicalLabels(a.labels), { ...a });
+  }
+}

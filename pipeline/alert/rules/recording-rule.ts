@@ -1,0 +1,30 @@
+/** One recording rule (Prometheus' rules.RecordingRule): the result renamed and relabelled. */
+import { canonicalLabels } from '../../../schemas/index.js';
+import type { RuleSample } from './alerting-rule.js';
+import { RuleEvalError } from './errors.js';
+import type { VectorSample } from './query-func.js';
+import type { LoadedRule } from './rule-file.js';
+
+export class RecordingRule {
+  readonly kind = 'recording';
+
+  constructor(readonly rule: LoadedRule) {}
+
+  get name(): string { return this.rule.name; }
+
+  /** The output series at `t`; throws RuleEvalError on duplicate label sets or an exceeded limit. */
+  eval(result: readonly VectorSample[], t: number, limit: number): RuleSample[] {
+    const out: RuleSample[] = [];
+    const seen = new Set<string>();
+    for (const s of result) {
+      const l: Record<string, string> = { ...s.labels, __name__: this.rule.name, ...this.rule.labels };
+      for (const k of Object.keys(l)) if (l[k] === '') delete l[k];
+      const key = canonicalLabels(l);
+      if (seen.has(key)) throw new RuleEvalError('vector contains metrics with the same labelset after applying rule labels', { rule: this.rule.name });
+      seen.add(key);
+      out.push({ labels: l, t, value: s.value });
+    }
+    if (limit > 0 && out.length > limit) throw new RuleEvalError(`exceeded limit of ${limit} with ${out.length} series`, { rule: this.rule.name });
+    return out;
+  }
+}

@@ -1,0 +1,123 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { EmbeddedBus } from '../../bus/embedded/index.js';
+import { Engine } from '../../promql/index.js';
+import { encodeSampleBatch, type SeriesSamples } from '../../../schemas/index.js';
+import { decodeAlertEvent, type AlertEvent } from './alert-event.js';
+import type { NotifyAlert } from './notify-func.js';
+import { engineQueryFunc } from './query-func.js';
+import { RulesEvaluator } from './rules-evaluator.js';
+import type { RulesEvaluatorSettings } from './rules-settings.js';
+
+const RULES = `
+groups:
+- name: g
+  interval: 10s
+  rules:
+  - record: job:load:max
+    expr: max by (job) (load)
+  - alert: High
+    expr: job:load:max > 5
+    for: 20s
+    labels: {severity: page}
+    annotations: {summary: 'load {{ $value }} on {{ $labels.job }}'}
+`;
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function setup(extra: Partial<RulesEvaluatorSettings> = {}) {
+  const dir = await mkdtemp(join(tmpdir(), 'rules-eval-'));
+  const bus = await EmbeddedBus.open({ dataDir: join(dir, 'bus'), logger: { info() {}, warn() {}, error() {} } });
+  cleanups.push(async () => { await bus.close(); await rm(dir, { recursive: true, force: true }); });
+  await bus.ensureTopic('samples', 2);
+  const file = join(dir, 'rules.yml');
+  await writeFile(file, RULES);
+  const notified: NotifyAlert[] = [];
+  const evaluator = new RulesEvaluator({
+    bus, samplesTopic: 'samples', aggregatesTopic: 'aggregates', alertsTopic: 'alerts', topicPartitions: 2,
+    query: engineQueryFunc(new Engine()), notify: async (a) => { notified.push(...a); },
+    allowedLatenessMs: 0, idleTimeoutMs: 60_000, ...extra,
+  });
+  await evaluator.applyConfig({ ruleFiles: [file], evaluationIntervalMs: 60_000 });
+  return { dir, bus, evaluator, notified, file };
+}
+
+/** Load samples every 5 s for 2 minutes: job a on partition 0, job b on partition 1. */
+function series(job: string, from: number, to: number, value: (t: number) => number): SeriesSamples {
+  const timestamps: number[] = [];
+  const values: number[] = [];
+  for (let t = from; t <= to; t += 5000) { timestamps.push(t); values.push(value(t)); }
+  return { labels: { __name__: 'load', job }, timestamps, values, stale: [] };
+}
+
+const T0 = 1_700_000_000_000;
+const loadA = (t: number) => (t >= T0 + 30_000 && t < T0 + 80_000 ? 9 : 1);
+const loadB = () => 2;
+
+async function events(bus: EmbeddedBus, n: number): Promise<AlertEvent[]> {
+  const got: AlertEvent[] = [];
+  const c = await bus.consume({ group: `read-${Math.random()}`, topic: 'alerts' }, async (b) => { for (const r of b.records) got.push(decodeAlertEvent(r.value)); });
+  for (let i = 0; i < 200 && got.length < n; i++) await new Promise((r) => setTimeout(r, 10));
+  await c.stop();
+  return got.sort((x, y) => x.at - y.at || x.state.localeCompare(y.state));
+}
+
+describe('RulesEvaluator on event time', () => {
+  it('yields the same alert events whether partitions arrive interleaved or one after the other', async () => {
+    const runs: AlertEvent[][] = [];
+    for (const order of ['interleaved', 'sequential'] as const) {
+      const { bus, evaluator } = await setup();
+      await evaluator.start();
+      // Chunks of 20 s per partition; in one run alternating, in the other all of 0 then all of 1.
+      const chunks: Array<{ p: number; s: SeriesSamples }> = [];
+      for (let c = 0; c < 6; c++) {
+        const from = T0 + c * 20_000;
+        chunks.push({ p: 0, s: series('a', from, from + 15_000, loadA) });
+        chunks.push({ p: 1, s: series('b', from, from + 15_000, loadB) });
+      }
+      const ordered = order === 'interleaved' ? chunks : [...chunks.filter((c) => c.p === 0), ...chunks.filter((c) => c.p === 1)];
+      for (const c of ordered) await bus.produce('samples', [{ partition: c.p, value: encodeSampleBatch({ series: [c.s] }) }]);
+      runs.push(await events(bus, 3));
+      await evaluator.stop();
+    }
+    expect(runs[0]!.map((e) => [e.previous, e.state, e.at - T0])).toEqual([
+      ['inactive', 'pending', 30_000], ['pending', 'firing', 50_000], ['firing', 'inactive', 80_000],
+    ]);
+    const withoutFile = (es: AlertEvent[]) => es.map(({ file: _f, ...e }) => e);
+    expect(withoutFile(runs[1]!)).toEqual(withoutFile(runs[0]!));
+    expect(runs[0]![1]!.annotations).toEqual({ summary: 'load 9 on a' });
+    expect(runs[0]![1]!.labels).toEqual({ alertname: 'High', job: 'a', severity: 'page' });
+  });
+
+  it('does not let an idle partition hold the watermark back', async () => {
+    const { bus, evaluator } = await setup({ idleTimeoutMs: 200 });
+    await evaluator.start();
+    // Only partition 0 gets data; partition 1 stays silent and goes idle after 200 ms.
+    await bus.produce('samples', [{ partition: 0, value: encodeSampleBatch({ series: [series('a', T0, T0 + 60_000, loadA)] }) }]);
+    const got = await events(bus, 3);
+    // Pending and firing from the data; resolved once the series went stale (5 m lookback) on the wall clock.
+    expect(got.map((e) => [e.state, e.at - T0])).toEqual([['pending', 30_000], ['firing', 50_000], ['inactive', 360_000]]);
+    expect(evaluator.watermarkMs()).toBeGreaterThanOrEqual(T0 + 60_000);
+    await evaluator.stop();
+  });
+
+  it('holds the watermark at the slowest active partition', async () => {
+    const { bus, evaluator } = await setup();
+    await evaluator.start();
+    await bus.produce('samples', [
+      { partition: 0, value: encodeSampleBatch({ series: [series('a', T0, T0 + 100_000, loadA)] }) },
+      { partition: 1, value: encodeSampleBatch({ series: [series('b', T0, T0 + 20_000, loadB)] }) },
+    ]);
+    const [g] = evaluator.groups();
+    for (let i = 0; i < 200 && g!.lastEvaluation < T0 + 20_000; i++) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(g!.lastEvaluation).toBe(T0 + 20_000);
+    expect(evaluator.watermarkMs()).toBe(T0 + 20_000);
+    await evaluator.stop();
+  });
+});

@@ -1,0 +1,394 @@
+/**
+ * The `tidemark rules` role's engine: consumes the samples topic (and the aggregates topic) in its
+ * own consumer group, keeps what the rules read in a window store, and evaluates every group at
+ * each multiple of its interval once the event-time watermark has passed that instant. Recording
+ * output and ALERTS series go to the aggregates topic, alert state changes to the alerts topic,
+ * alerts to the notifier through a NotifyFunc. Offsets are committed only for records whose samples
+ * the remaining evaluations no longer need, after the alert state is saved, so a restart resumes
+ * exactly: the window is rebuilt from the records after the committed offsets, evaluation continues
+ * after the saved instant with the saved alerts.
+ */
+import { BusSampleSink } from '../../../connectors/publish/index.js';
+import { canonicalLabels, decodeSampleBatch, SeriesPartitioner, type DecodedSampleBatch } from '../../../schemas/index.js';
+import type { BatchHandler, ConsumedBatch, Consumer } from '../../bus/bus.js';
+import { withDeadLetter, type DecodedRecord } from '../../bus/dead-letter.js';
+import type { QueryFunc } from '../template/index.js';
+import { AlertingRule, type AlertTransition } from './alerting-rule.js';
+import { encodeAlertEvent } from './alert-event.js';
+import { readAlertState, writeAlertState } from './alert-state-file.js';
+import { RulesMetrics } from './metrics.js';
+import type { NotifyAlert } from './notify-func.js';
+import type { GroupOutput, RuleGroup } from './rule-group.js';
+import { alignAfter, RuleSet, type RuleSetOptions } from './rule-set.js';
+import type { RulesConfig, RulesEvaluatorSettings, RulesLogger } from './rules-settings.js';
+import { Watermark } from './watermark.js';
+import { WindowStore } from './window-store.js';
+
+const quiet: RulesLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+interface PendingCommit { end: number; maxTs: number }
+interface PartitionProgress { queue: PendingCommit[]; head: number; batch: ConsumedBatch | undefined; committed: number }
+
+export class RulesEvaluator {
+  readonly window = new WindowStore();
+  readonly metrics: RulesMetrics;
+  private readonly watermark: Watermark;
+  private rules = RuleSet.empty();
+  private config: RulesConfig = { ruleFiles: [], evaluationIntervalMs: 60_000 };
+  private readonly now: () => number;
+  private readonly log: RulesLogger;
+  private consumers: Consumer[] = [];
+  private readonly progress = new Map<string, PartitionProgress>();
+  private sink: BusSampleSink | undefined;
+  private alertsPartitioner: SeriesPartitioner | undefined;
+  private chain: Promise<void> = Promise.resolve();
+  private queued: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private minEventSeen = Number.POSITIVE_INFINITY;
+  private scheduledAny = false;
+  private started = false;
+  private isReady = false;
+  private stopped = false;
+  private savedRestore: Awaited<ReturnType<typeof readAlertState>>;
+
+  constructor(private readonly s: RulesEvaluatorSettings) {
+    this.metrics = new RulesMetrics(s.registry);
+    this.now = s.now ?? Date.now;
+    this.log = s.logger ?? quiet;
+    this.watermark = new Watermark({ allowedLatenessMs: s.allowedLatenessMs ?? 1000, idleTimeoutMs: s.idleTimeoutMs ?? 10_000 });
+  }
+
+  /** Groups as loaded, for the API. */
+  groups(): readonly RuleGroup[] {
+    return this.rules.groups.map((g) => g.group);
+  }
+
+  /** The current watermark (event time, ms). */
+  watermarkMs(): number {
+    return this.watermark.current(this.now());
+  }
+
+  private ruleSetOptions(c: RulesConfig): RuleSetOptions {
+    const templateQuery: QueryFunc = (q, t) => this.s.query(this.window, q, t);
+    return {
+      evaluationIntervalMs: c.evaluationIntervalMs, queryOffsetMs: c.queryOffsetMs ?? 0,
+      lookbackDeltaMs: this.s.lookbackDeltaMs ?? 300_000, externalLabels: this.s.externalLabels ?? {},
+      externalURL: this.s.externalURL ?? '', templateQuery,
+    };
+  }
+
+  /** Loads rule files (throws RuleFileError and keeps the old rules when one is invalid). */
+  async applyConfig(c: RulesConfig): Promise<void> {
+    const next = await RuleSet.load(c.ruleFiles, this.ruleSetOptions(c));
+    await this.serialized(async () => {
+      next.inheritFrom(this.rules);
+      this.rules = next;
+      this.config = c;
+      this.window.setSelectors(next.matchers);
+    });
+    if (this.started) void this.evaluateDue();
+  }
+
+  async start(): Promise<void> {
+    if (this.started || this.stopped) return;
+    this.started = true;
+    const bus = this.s.bus;
+    const samplesPartitions = await bus.ensureTopic(this.s.samplesTopic, this.s.topicPartitions ?? 1);
+    const parts = this.s.topicPartitions ?? samplesPartitions;
+    const aggPartitions = await bus.ensureTopic(this.s.aggregatesTopic, parts);
+    const alertPartitions = await bus.ensureTopic(this.s.alertsTopic, parts);
+    this.sink = new BusSampleSink({ bus, topic: this.s.aggregatesTopic, partitions: aggPartitions, source: this.s.source ?? 'rules' });
+    this.alertsPartitioner = new SeriesPartitioner(alertPartitions);
+    if (this.s.stateFile !== undefined) {
+      this.savedRestore = await readAlertState(this.s.stateFile);
+      if (this.savedRestore !== undefined) {
+        const saved = this.savedRestore.groups;
+        await this.serialized(async () => this.rules.restore(saved));
+      }
+    }
+    const group = this.s.group ?? 'rules';
+    const topics = [this.s.samplesTopic, ...(this.s.consumeAggregates === false ? [] : [this.s.aggregatesTopic])];
+    for (const topic of topics) {
+      const eventTime = topic === this.s.samplesTopic;
+      // One group per topic: Kafka members of one group must subscribe to the same topics.
+      const consumer = await bus.consume({
+        group: eventTime ? group : `${group}.aggregates`, topic, fromBeginning: true,
+        onAssigned: (ps) => { if (eventTime) this.watermark.assign(ps, this.now()); },
+        onRevoked: (ps) => { if (eventTime) this.watermark.revoke(ps); for (const p of ps) this.progress.delete(`${topic}/${p}`); },
+      }, this.handler(topic, eventTime));
+      this.consumers.push(consumer);
+    }
+    await Promise.all(this.consumers.map((c) => c.ready));
+    this.isReady = true;
+    this.schedule();
+  }
+
+  ready(): boolean {
+    return this.isReady && !this.stopped;
+  }
+
+  /** Idempotent; safe without start. Evaluates what is due, saves state, commits, leaves the group. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.isReady = false;
+    clearTimeout(this.timer);
+    if (!this.started) return;
+    try {
+      await this.serialized(async () => {
+        await this.saveState();
+        await this.commitReady();
+      });
+    } catch (err) {
+      this.log.error({ err }, 'rules: final save or commit failed');
+    }
+    await Promise.all(this.consumers.map((c) => c.stop()));
+  }
+
+  private handler(topic: string, eventTime: boolean): BatchHandler {
+    const decode = (b: Buffer): DecodedSampleBatch => decodeSampleBatch(b);
+    const onDecoded = async (batch: ConsumedBatch, decoded: readonly DecodedRecord<DecodedSampleBatch>[]): Promise<void> => {
+      if (this.stopped) return;
+      const now = this.now();
+      const wm = this.watermark.current(now);
+      const prog = this.progressOf(topic, batch.partition);
+      let batchMax = Number.NEGATIVE_INFINITY;
+      let received = 0; let stored = 0; let filtered = 0; let tooOld = 0; let late = 0;
+      let ri = 0;
+      for (const record of batch.records) {
+        let recMax = Number.NEGATIVE_INFINITY;
+        const d = decoded[ri]?.record === record ? decoded[ri++]!.value : undefined;
+        if (d !== undefined) {
+          for (const series of d.series) {
+            const key = canonicalLabels(series.labels);
+            const n = series.timestamps.length;
+            received += n;
+            for (let i = 0; i < n; i++) {
+              const t = series.timestamps[i]!;
+              if (t > recMax) recMax = t;
+              if (eventTime && t < this.minEventSeen) this.minEventSeen = t;
+            }
+            if (!this.window.accepts(series.labels, key)) { filtered += n; continue; }
+            const stale = series.stale.length > 0 ? new Set(series.stale) : undefined;
+            for (let i = 0; i < n; i++) {
+              const t = series.timestamps[i]!;
+              if (eventTime && t <= wm) late++;
+              const r = this.window.append(series.labels, t, series.values[i]!, stale?.has(i) ?? false, key);
+              if (r === 'stored') stored++; else tooOld++;
+            }
+          }
+        }
+        if (recMax > batchMax) batchMax = recMax;
+        prog.queue.push({ end: record.offset + 1, maxTs: recMax });
+      }
+      prog.batch = batch;
+      this.metrics.samplesReceived.inc(received);
+      if (stored > 0) this.metrics.samplesStored.inc(stored);
+      if (filtered > 0) this.metrics.samplesDropped.inc({ reason: 'filtered' }, filtered);
+      if (tooOld > 0) this.metrics.samplesDropped.inc({ reason: 'too_old' }, tooOld);
+      if (late > 0) this.metrics.samplesLate.inc(late);
+      if (eventTime) this.watermark.observe(batch.partition, batchMax, now);
+      await this.evaluateDue();
+      await this.serialized(() => this.commitReady());
+    };
+    if (this.s.deadLetterTopic !== undefined) {
+      return withDeadLetter({
+        bus: this.s.bus, deadLetterTopic: this.s.deadLetterTopic, group: this.s.group ?? 'rules', decode,
+        onDeadLetter: (r, reason) => { this.metrics.errors.inc({ type: 'decode', stage: 'consume' }); this.log.warn({ topic: r.topic, partition: r.partition, offset: r.offset, reason }, 'rules: record dead-lettered'); },
+      }, onDecoded);
+    }
+    return async (batch) => {
+      const decoded: DecodedRecord<DecodedSampleBatch>[] = [];
+      for (const record of batch.records) {
+        try {
+          decoded.push({ record, value: decode(record.value) });
+        } catch (err) {
+          this.metrics.errors.inc({ type: 'decode', stage: 'consume' });
+          this.log.warn({ topic: record.topic, partition: record.partition, offset: record.offset, err }, 'rules: undecodable record skipped');
+        }
+      }
+      await onDecoded(batch, decoded);
+    };
+  }
+
+  private progressOf(topic: string, partition: number): PartitionProgress {
+    const k = `${topic}/${partition}`;
+    let p = this.progress.get(k);
+    if (p === undefined) this.progress.set(k, (p = { queue: [], head: 0, batch: undefined, committed: -1 }));
+    return p;
+  }
+
+  /** Runs `fn` after everything queued before it (evaluation, reload, commit never overlap). */
+  private serialized<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn);
+    this.chain = run.then(() => undefined, () => undefined);
+    return run;
+  }
+
+  /** Evaluates every instant the watermark has passed; calls made while one waits share it. */
+  evaluateDue(): Promise<void> {
+    if (this.queued !== undefined) return this.queued;
+    const q = this.serialized(async () => {
+      this.queued = undefined;
+      await this.runDue();
+    });
+    this.queued = q;
+    return q.catch((err: unknown) => {
+      this.metrics.errors.inc({ type: (err as Error).name ?? 'Error', stage: 'evaluate' });
+      this.log.error({ err }, 'rules: evaluation round failed');
+    });
+  }
+
+  private async runDue(): Promise<void> {
+    if (this.stopped) return;
+    const now = this.now();
+    const wm = this.watermark.current(now);
+    if (Number.isFinite(wm)) this.metrics.watermark.set(wm / 1000);
+    const groups = this.rules.groups;
+    if (Number.isFinite(wm)) {
+      // The first groups start at the oldest sample read (a replay evaluates all of history);
+      // groups added later, or after a restart, start at the watermark.
+      const first = !this.scheduledAny && this.savedRestore === undefined && Number.isFinite(this.minEventSeen);
+      for (const g of groups) {
+        if (g.next !== undefined) continue;
+        g.next = alignAfter((first ? this.minEventSeen : wm) - 1, g.group.intervalMs);
+      }
+      if (groups.length > 0) this.scheduledAny = true;
+    }
+    let evaluated = false;
+    for (let n = 1; ; n++) {
+      if (Number.isFinite(wm)) this.skipQuietInstants(wm);
+      // Long catch-ups (replays) must not starve I/O: every evaluation can be all microtasks.
+      if (n % 64 === 0) await new Promise((r) => setImmediate(r));
+      let instant = Number.POSITIVE_INFINITY;
+      for (const g of groups) if (g.next !== undefined && g.next <= wm && g.next < instant) instant = g.next;
+      if (instant === Number.POSITIVE_INFINITY) break;
+      for (const g of groups) {
+        if (g.next !== instant) continue;
+        await this.evalGroup(g.group, instant);
+        g.next = instant + g.group.intervalMs;
+      }
+      evaluated = true;
+      let cutoff = Number.POSITIVE_INFINITY;
+      for (const g of groups) if (g.next !== undefined && g.next < cutoff) cutoff = g.next;
+      if (cutoff !== Number.POSITIVE_INFINITY) this.window.evictBefore(cutoff - this.rules.spanMs);
+    }
+    const st = this.window.stats;
+    this.metrics.windowSeries.set(st.series);
+    this.metrics.windowSamples.set(st.samples);
+    if (evaluated) await this.saveState();
+    this.schedule();
+  }
+
+  /**
+   * With every partition idle the watermark follows the wall clock. Instants past the last data
+   * plus the span rules read see an empty window: evaluating a few of them resolves what ended,
+   * evaluating all of them (after a replay of old data, hours of instants) would only burn CPU.
+   * So a group more than two intervals behind there jumps to the latest instants, as Prometheus
+   * skips missed iterations. A watermark driven by data never exceeds the newest sample, so it
+   * never skips: replays stay deterministic.
+   */
+  private skipQuietInstants(wm: number): void {
+    const quietFrom = this.watermark.maxEvent() + this.rules.spanMs;
+    for (const g of this.rules.groups) {
+      const iv = g.group.intervalMs;
+      if (g.next === undefined || g.next <= quietFrom || wm - g.next <= 2 * iv) continue;
+      g.next = alignAfter(wm - 2 * iv, iv);
+    }
+  }
+
+  private async evalGroup(group: RuleGroup, ts: number): Promise<void> {
+    const { outputs, transitions } = await group.eval(ts, {
+      query: (expr, t) => this.s.query(this.window, expr, t),
+      write: (samples) => { for (const o of samples) this.window.append(o.labels, o.t, o.value, o.stale); },
+    });
+    for (const r of group.rules) {
+      this.metrics.evaluations.inc();
+      if (r.status.health === 'err' && r.status.lastEvaluation === ts) this.metrics.evaluationFailures.inc();
+    }
+    const toSend: NotifyAlert[] = [];
+    const wallNow = this.now();
+    for (const r of group.rules) {
+      if (r.impl instanceof AlertingRule) toSend.push(...r.impl.alertsToSend(ts, wallNow, this.s.resendDelayMs ?? 60_000, group.intervalMs, this.s.externalLabels ?? {}));
+    }
+    await Promise.all([this.notify(toSend), this.publishOutputs(outputs), this.publishEvents(group, transitions)]);
+  }
+
+  private async notify(alerts: NotifyAlert[]): Promise<void> {
+    if (alerts.length === 0 || this.s.notify === undefined) return;
+    try {
+      await this.s.notify(alerts);
+      this.metrics.alertsNotified.inc(alerts.length);
+    } catch (err) {
+      this.metrics.errors.inc({ type: (err as Error).name ?? 'Error', stage: 'notify' });
+      this.log.warn({ err }, 'rules: notifier refused alerts; they are resent at the next resend');
+    }
+  }
+
+  private async publishOutputs(outputs: readonly GroupOutput[]): Promise<void> {
+    if (outputs.length === 0 || this.sink === undefined) return;
+    const app = this.sink.appender();
+    for (const o of outputs) app.append(o.labels, o.t, o.value, o.stale ? { stale: true } : undefined);
+    await app.commit();
+    this.metrics.samplesSent.inc(outputs.length);
+  }
+
+  private async publishEvents(group: RuleGroup, transitions: readonly AlertTransition[]): Promise<void> {
+    if (transitions.length === 0 || this.alertsPartitioner === undefined) return;
+    const partitioner = this.alertsPartitioner;
+    await this.s.bus.produce(this.s.alertsTopic, transitions.map((t) => ({
+      partition: partitioner.partitionOf(t.alert.labels),
+      timestampMs: t.at,
+      value: encodeAlertEvent({
+        group: group.def.name, file: group.def.file, rule: t.alert.labels['alertname'] ?? '', state: t.alert.state, previous: t.from,
+        labels: t.alert.labels, annotations: t.alert.annotations, at: t.at, activeAt: t.alert.activeAt,
+        firedAt: t.alert.firedAt, resolvedAt: t.alert.resolvedAt, value: t.alert.value,
+      }),
+    })));
+    this.metrics.alertEventsSent.inc(transitions.length);
+  }
+
+  private async saveState(): Promise<void> {
+    if (this.s.stateFile === undefined) return;
+    await writeAlertState(this.s.stateFile, { version: 1, groups: this.rules.save() });
+  }
+
+  /** Commits, per partition, past every record whose samples no remaining evaluation reads. */
+  private async commitReady(): Promise<void> {
+    const cutoff = this.window.minTime;
+    for (const p of this.progress.values()) {
+      let end = -1;
+      while (p.head < p.queue.length && p.queue[p.head]!.maxTs < cutoff) end = p.queue[p.head++]!.end;
+      if (p.head > 1024) { p.queue.splice(0, p.head); p.head = 0; }
+      if (end > p.committed && p.batch !== undefined) {
+        try {
+          await p.batch.commit(end);
+          p.committed = end;
+        } catch (err) {
+          this.metrics.errors.inc({ type: (err as Error).name ?? 'Error', stage: 'commit' });
+          this.log.warn({ err }, 'rules: commit failed; retried with the next batch');
+        }
+      }
+    }
+  }
+
+  /** Wakes evaluation when a partition turns idle, or when the wall clock alone moves the watermark. */
+  private schedule(): void {
+    clearTimeout(this.timer);
+    if (this.stopped || !this.started) return;
+    const now = this.now();
+    let at = this.watermark.nextIdleAt(now);
+    const idle = this.s.idleTimeoutMs ?? 10_000;
+    const lateness = this.s.allowedLatenessMs ?? 1000;
+    if (!this.watermark.anyActive(now)) {
+      let next = Number.POSITIVE_INFINITY;
+      for (const g of this.rules.groups) next = Math.min(next, g.next ?? now - idle - lateness + 1);
+      if (next !== Number.POSITIVE_INFINITY) {
+        const wallAt = Math.max(now + 1, next + idle + lateness);
+        at = at === undefined ? wallAt : Math.min(at, wallAt);
+      }
+    }
+    if (at === undefined) return;
+    this.timer = setTimeout(() => { void this.evaluateDue(); }, Math.max(1, at - now));
+  }
+}

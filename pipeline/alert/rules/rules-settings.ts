@@ -1,0 +1,56 @@
+/** What code injects into the rules evaluator (`…Settings`) and what `applyConfig` takes. */
+import type { Registry } from 'prom-client';
+import type { Labels } from '../../../schemas/index.js';
+import type { Bus } from '../../bus/bus.js';
+import type { NotifyFunc } from './notify-func.js';
+import type { WindowQueryFunc } from './query-func.js';
+
+export interface RulesLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface RulesEvaluatorSettings {
+  readonly bus: Bus;
+  readonly samplesTopic: string;
+  readonly aggregatesTopic: string;
+  readonly alertsTopic: string;
+  /** Undecodable records go here; without it they are counted and skipped. */
+  readonly deadLetterTopic?: string;
+  /**
+   * Consumer group of the samples topic; default "rules" (the aggregates topic uses
+   * "<group>.aggregates"). Run one member per group: every member needs every partition.
+   */
+  readonly group?: string;
+  /** Partitions for topics this evaluator creates when missing; default the samples topic's count. */
+  readonly topicPartitions?: number;
+  readonly query: WindowQueryFunc;
+  readonly notify?: NotifyFunc;
+  /** Alert state and evaluation progress survive restarts here; in memory only when absent. */
+  readonly stateFile?: string;
+  readonly externalLabels?: Labels;
+  readonly externalURL?: string;
+  /** Default 1 s. */
+  readonly allowedLatenessMs?: number;
+  /** Processing time after which a silent partition stops holding the watermark; default 10 s. */
+  readonly idleTimeoutMs?: number;
+  /** Default 5 m, as the PromQL engine's. */
+  readonly lookbackDeltaMs?: number;
+  /** Firing alerts are resent this often; default 1 m. */
+  readonly resendDelayMs?: number;
+  /** Also read the aggregates topic (recording output of other writers); default true. */
+  readonly consumeAggregates?: boolean;
+  /** Written into published sample batches; default "rules". */
+  readonly source?: string;
+  readonly registry?: Registry;
+  readonly logger?: RulesLogger;
+  /** Processing clock (idleness, notifier validity); default Date.now. */
+  readonly now?: () => number;
+}
+
+export interface RulesConfig {
+  readonly ruleFiles: readonly string[];
+  readonly evaluationIntervalMs: number;
+  readonly queryOffsetMs?: number;
+}

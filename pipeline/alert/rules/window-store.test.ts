@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { WindowStore } from './window-store.js';
+
+const cpu = (instance: string) => ({ __name__: 'cpu', instance });
+
+describe('WindowStore', () => {
+  it('keeps only series some rule selector matches', () => {
+    const w = new WindowStore();
+    w.setSelectors([[{ type: '=', name: '__name__', value: 'cpu' }, { type: '=~', name: 'instance', value: 'a|b' }]]);
+    expect(w.append(cpu('a'), 1000, 1)).toBe('stored');
+    expect(w.append(cpu('c'), 1000, 1)).toBe('filtered');
+    expect(w.append({ __name__: 'mem', instance: 'a' }, 1000, 1)).toBe('filtered');
+    expect(w.stats).toEqual({ series: 1, samples: 1 });
+  });
+
+  it('evicts samples older than the window start and refuses them afterwards', async () => {
+    const w = new WindowStore();
+    w.setSelectors([[{ type: '=', name: '__name__', value: 'cpu' }]]);
+    for (let t = 0; t <= 10_000; t += 1000) w.append(cpu('a'), t, t);
+    w.append(cpu('b'), 2000, 1);
+    w.evictBefore(5000);
+    expect(w.stats).toEqual({ series: 1, samples: 6 });
+    expect(w.append(cpu('a'), 4000, 1)).toBe('too_old');
+    const set = await w.querier(0, 20_000).select([{ type: '=', name: '__name__', value: 'cpu' }], { start: 0, end: 20_000 });
+    expect(set.series.map((s) => [s.labels['instance'], Array.from(s.timestamps)])).toEqual([['a', [5000, 6000, 7000, 8000, 9000, 10_000]]]);
+  });
+
+  it('sorts out-of-order samples, replaces a repeated timestamp and keeps staleness markers', async () => {
+    const w = new WindowStore();
+    w.setSelectors([[{ type: '=', name: '__name__', value: 'cpu' }]]);
+    w.append(cpu('a'), 3000, 3);
+    w.append(cpu('a'), 1000, 1);
+    w.append(cpu('a'), 2000, 2);
+    w.append(cpu('a'), 2000, 22);
+    w.append(cpu('a'), 4000, Number.NaN, true);
+    const [s] = (await w.querier(0, 5000).select([{ type: '=', name: 'instance', value: 'a' }], { start: 1500, end: 5000 })).series;
+    expect(Array.from(s!.timestamps)).toEqual([2000, 3000, 4000]);
+    expect(Array.from(s!.values).slice(0, 2)).toEqual([22, 3]);
+    expect(Array.from(s!.stale!)).toEqual([0, 0, 1]);
+  });
+
+  it('drops series no longer selected when the rules change', () => {
+    const w = new WindowStore();
+    w.setSelectors([[{ type: '=', name: '__name__', value: 'cpu' }]]);
+    w.append(cpu('a'), 1000, 1);
+    w.setSelectors([[{ type: '=', name: '__name__', value: 'mem' }]]);
+    expect(w.stats.series).toBe(0);
+    expect(w.append(cpu('a'), 2000, 1)).toBe('filtered');
+  });
+});

@@ -1,0 +1,180 @@
+/**
+ * The rule evaluator's storage: a `Queryable` that holds only the series some rule selector can
+ * match, and only the samples evaluation can still read (those at or after `minTime`, which the
+ * evaluator moves forward as event time passes). Staleness markers are kept as samples with
+ * `stale = 1`, as the PromQL engine expects. Appends may arrive out of order; a sample at an
+ * existing timestamp replaces it (a replayed record writes the same value again).
+ */
+import { canonicalLabels, compareStrings, type Labels } from '../../../schemas/index.js';
+import type { LabelMatcher, Querier, Queryable, SelectHints, Series, SeriesSet } from '../../tsdb/index.js';
+import { compileMatchers, type LabelsPredicate } from './label-match.js';
+
+class WindowSeries {
+  readonly ts: number[] = [];
+  readonly vs: number[] = [];
+  readonly st: number[] = [];
+  staleCount = 0;
+  constructor(readonly key: string, readonly labels: Labels) {}
+
+  insert(t: number, v: number, stale: boolean): void {
+    const ts = this.ts;
+    let i = ts.length;
+    if (i === 0 || ts[i - 1]! < t) {
+      ts.push(t); this.vs.push(v); this.st.push(stale ? 1 : 0);
+    } else {
+      let lo = 0;
+      while (lo < i) { const mid = (lo + i) >>> 1; if (ts[mid]! < t) lo = mid + 1; else i = mid; }
+      if (ts[lo] === t) {
+        this.staleCount -= this.st[lo]!;
+        this.vs[lo] = v; this.st[lo] = stale ? 1 : 0;
+      } else {
+        ts.splice(lo, 0, t); this.vs.splice(lo, 0, v); this.st.splice(lo, 0, stale ? 1 : 0);
+      }
+    }
+    if (stale) this.staleCount++;
+  }
+
+  /** Drops samples before `t`; returns how many. */
+  evict(t: number): number {
+    const ts = this.ts;
+    let n = 0;
+    while (n < ts.length && ts[n]! < t) n++;
+    if (n === 0) return 0;
+    for (let i = 0; i < n; i++) this.staleCount -= this.st[i]!;
+    ts.splice(0, n); this.vs.splice(0, n); this.st.splice(0, n);
+    return n;
+  }
+}
+
+export type AppendOutcome = 'stored' | 'filtered' | 'too_old';
+
+/** Cap on remembered "no selector matches this series" decisions, so churn cannot grow it without bound. */
+const MAX_REJECTED = 200_000;
+
+export class WindowStore implements Queryable {
+  private readonly series = new Map<string, WindowSeries>();
+  private readonly byName = new Map<string, Set<WindowSeries>>();
+  private readonly rejected = new Set<string>();
+  private selectors: LabelsPredicate[] = [];
+  private minTimeMs = Number.NEGATIVE_INFINITY;
+  private sampleCount = 0;
+
+  /** Sets which series are kept (any selector matching admits a series); drops series no longer matched. */
+  setSelectors(matchers: readonly (readonly LabelMatcher[])[]): void {
+    this.selectors = matchers.map(compileMatchers);
+    this.rejected.clear();
+    for (const s of [...this.series.values()]) if (!this.matches(s.labels)) this.remove(s);
+  }
+
+  /** Samples before this time are dropped and refused from now on. */
+  get minTime(): number {
+    return this.minTimeMs;
+  }
+
+  /** Whether a series with these labels would be kept. `key` is its canonical form when known. */
+  accepts(labels: Labels, key = canonicalLabels(labels)): boolean {
+    if (this.series.has(key)) return true;
+    if (this.rejected.has(key)) return false;
+    if (this.matches(labels)) return true;
+    if (this.rejected.size >= MAX_REJECTED) this.rejected.clear();
+    this.rejected.add(key);
+    return false;
+  }
+
+  /** Adds one sample (or staleness marker). */
+  append(labels: Labels, t: number, v: number, stale = false, key = canonicalLabels(labels)): AppendOutcome {
+    if (!this.accepts(labels, key)) return 'filtered';
+    if (t < this.minTimeMs) return 'too_old';
+    let s = this.series.get(key);
+    if (s === undefined) {
+      s = new WindowSeries(key, labels);
+      this.series.set(key, s);
+      const name = labels['__name__'] ?? '';
+      let set = this.byName.get(name);
+      if (set === undefined) this.byName.set(name, (set = new Set()));
+      set.add(s);
+    }
+    const before = s.ts.length;
+    s.insert(t, v, stale);
+    this.sampleCount += s.ts.length - before;
+    return 'stored';
+  }
+
+  /** Moves the window start forward to `t` (never backwards), dropping older samples and empty series. */
+  evictBefore(t: number): void {
+    if (t <= this.minTimeMs) return;
+    this.minTimeMs = t;
+    for (const s of [...this.series.values()]) {
+      this.sampleCount -= s.evict(t);
+      if (s.ts.length === 0) this.remove(s);
+    }
+  }
+
+  get stats(): { series: number; samples: number } {
+    return { series: this.series.size, samples: this.sampleCount };
+  }
+
+  querier(_mint: number, _maxt: number): Querier {
+    return new WindowQuerier(this);
+  }
+
+  /** Series matching every matcher (the `__name__` equality, when present, picks the bucket). */
+  candidates(matchers: readonly LabelMatcher[]): WindowSeries[] {
+    const pred = compileMatchers(matchers);
+    const eqName = matchers.find((m) => m.name === '__name__' && m.type === '=');
+    const pool: Iterable<WindowSeries> = eqName ? (this.byName.get(eqName.value) ?? []) : this.series.values();
+    const out: WindowSeries[] = [];
+    for (const s of pool) if (pred(s.labels)) out.push(s);
+    out.sort((a, b) => compareStrings(a.key, b.key));
+    return out;
+  }
+
+  private matches(labels: Labels): boolean {
+    for (const p of this.selectors) if (p(labels)) return true;
+    return false;
+  }
+
+  private remove(s: WindowSeries): void {
+    this.series.delete(s.key);
+    this.sampleCount -= s.ts.length;
+    const set = this.byName.get(s.labels['__name__'] ?? '');
+    set?.delete(s);
+    if (set?.size === 0) this.byName.delete(s.labels['__name__'] ?? '');
+  }
+}
+
+class WindowQuerier implements Querier {
+  constructor(private readonly store: WindowStore) {}
+
+  async select(matchers: readonly LabelMatcher[], hints: SelectHints): Promise<SeriesSet> {
+    const series: Series[] = [];
+    for (const s of this.store.candidates(matchers)) {
+      let lo = 0;
+      while (lo < s.ts.length && s.ts[lo]! < hints.start) lo++;
+      let hi = lo;
+      while (hi < s.ts.length && s.ts[hi]! <= hints.end) hi++;
+      if (hi === lo && !hints.labelsOnly) continue;
+      series.push({
+        labels: s.labels,
+        timestamps: s.ts.slice(lo, hi),
+        values: s.vs.slice(lo, hi),
+        stale: s.staleCount > 0 ? s.st.slice(lo, hi) : null,
+      });
+    }
+    return { series, warnings: [] };
+  }
+
+  async labelNames(matchers: readonly LabelMatcher[]): Promise<string[]> {
+    const names = new Set<string>();
+    for (const s of this.store.candidates(matchers)) for (const n of Object.keys(s.labels)) names.add(n);
+    return [...names].sort(compareStrings);
+  }
+
+  async labelValues(name: string, matchers: readonly LabelMatcher[]): Promise<string[]> {
+    const values = new Set<string>();
+    for (const s of this.store.candidates(matchers)) { const v = s.labels[name]; if (v !== undefined && v !== '') values.add(v); }
+    return [...values].sort(compareStrings);
+  }
+
+  async close(): Promise<void> {}
+}
