@@ -18,6 +18,7 @@ import { ingestRole } from './ingest.js';
 import { notifyRole } from './notify.js';
 import { storeRole } from './store.js';
 import { queryRole } from './query.js';
+import { rulesRole } from './rules.js';
 import { ConfigError, formatProblem } from '../config/index.js';
 
 const ROLES: Readonly<Record<string, string>> = {
@@ -41,6 +42,7 @@ const RUNNABLE: Readonly<Record<string, RoleDefinition>> = {
   store: storeRole,
   query: queryRole,
   notify: notifyRole,
+  rules: rulesRole,
 };
 
 function usage(): string {

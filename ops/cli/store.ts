@@ -8,6 +8,7 @@ import {
   storeHttpApi,
   type ShardRegistry,
 } from '../../pipeline/ingest/index.js';
+import { MergeQuerier, type Querier } from '../../pipeline/tsdb/index.js';
 import type { Service } from '../server/service.js';
 import { BusService } from './bus-service.js';
 import type { RoleContext, RoleDefinition } from './run-role.js';
@@ -27,13 +28,14 @@ export function shardRegistryOf(ctx: RoleContext): { registry: ShardRegistry; cl
 }
 
 /**
- * A store worker as a role service: the shards of the partitions this member of the "store"
- * group owns, announced in the shard registry under the role's HTTP address so query roles can
- * find them.
+ * Store workers as a role service: the shards of the partitions this member owns, of the samples
+ * topic (group `store.group`) and of the aggregates topic (recording-rule output, group
+ * `<store.group>.aggregates`), announced in the shard registry under the role's HTTP address so
+ * query roles can find them. Reads merge both.
  */
 export class StoreService implements Service {
   readonly name = 'store';
-  private worker: StoreWorker | undefined;
+  private workers: StoreWorker[] = [];
   private readonly storeId = `${hostname()}-${process.pid}`;
 
   constructor(
@@ -42,50 +44,66 @@ export class StoreService implements Service {
     readonly registry: ShardRegistry,
   ) {
     for (const r of storeHttpApi({
-      querier: (mint, maxt) => this.running.querier(mint, maxt),
-      deleteSeries: (m, s, e) => this.running.deleteSeries(m, s, e),
-      snapshot: () => this.running.snapshot(),
+      querier: (mint, maxt) => this.querier(mint, maxt),
+      deleteSeries: async (m, s, e) => {
+        for (const w of this.running) await w.deleteSeries(m, s, e);
+      },
+      snapshot: async () => {
+        const names = [];
+        for (const w of this.running) names.push(await w.snapshot());
+        return names[0];
+      },
     }).routes) {
       ctx.router.add(r.methods, r.path, r.handler);
     }
   }
 
-  /** The worker, also the local Queryable of `tidemark up`. */
-  get running(): StoreWorker {
-    if (this.worker === undefined) throw new Error('store used before it started');
-    return this.worker;
+  private get running(): StoreWorker[] {
+    if (this.workers.length === 0) throw new Error('store used before it started');
+    return this.workers;
+  }
+
+  /** Reads over every shard of both topics: the local Queryable of `tidemark up`. */
+  querier(mint: number, maxt: number): Querier {
+    return new MergeQuerier(this.running.map((w) => w.querier(mint, maxt)));
   }
 
   async start(): Promise<void> {
     const cfg = this.ctx.config;
     const dataDir = isAbsolute(cfg.store.data_dir) ? cfg.store.data_dir : join(this.ctx.flags.data, cfg.store.data_dir);
-    this.worker = new StoreWorker({
-      bus: this.bus.bus,
-      topic: cfg.bus.topics.samples,
-      deadLetterTopic: cfg.bus.topics.deadletter,
-      config: { ...cfg.store, data_dir: dataDir },
-      registry: this.ctx.metrics,
-      logger: this.ctx.log.child({ component: 'store' }),
-      onShardsChanged: (partitions) => {
-        const addr = this.ctx.address();
-        const host = addr === undefined || addr.host === '0.0.0.0' || addr.host === '::' ? hostname() : addr.host;
-        const url = `http://${host.includes(':') ? `[${host}]` : host}:${addr?.port ?? 0}`;
-        this.registry.announce(this.storeId, url, partitions).catch((err: unknown) => {
-          this.ctx.log.warn({ err }, 'announcing shards failed; the heartbeat retries');
-        });
-      },
+    const worker = (topic: string, group: string, announce: boolean) =>
+      new StoreWorker({
+        bus: this.bus.bus,
+        topic,
+        deadLetterTopic: cfg.bus.topics.deadletter,
+        config: { ...cfg.store, group, data_dir: dataDir },
+        registry: announce ? this.ctx.metrics : undefined,
+        logger: this.ctx.log.child({ component: 'store', topic }),
+        onShardsChanged: announce ? (partitions) => this.announce(partitions) : undefined,
+      });
+    this.workers = [
+      worker(cfg.bus.topics.samples, cfg.store.group, true),
+      worker(cfg.bus.topics.aggregates, `${cfg.store.group}.aggregates`, false),
+    ];
+    for (const w of this.workers) await w.start();
+  }
+
+  private announce(partitions: number[]): void {
+    const addr = this.ctx.address();
+    const host = addr === undefined || addr.host === '0.0.0.0' || addr.host === '::' ? hostname() : addr.host;
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${addr?.port ?? 0}`;
+    this.registry.announce(this.storeId, url, partitions).catch((err: unknown) => {
+      this.ctx.log.warn({ err }, 'announcing shards failed; the heartbeat retries');
     });
-    await this.worker.start();
   }
 
   ready(): boolean {
-    return this.worker?.ready() ?? false;
+    return this.workers.length > 0 && this.workers.every((w) => w.ready());
   }
 
   async stop(): Promise<void> {
-    const w = this.worker;
-    if (w === undefined) return;
-    await w.stop();
+    if (this.workers.length === 0) return;
+    for (const w of this.workers) await w.stop();
     await this.registry.withdraw(this.storeId).catch(() => undefined);
   }
 }

@@ -6,6 +6,9 @@ import { NotifyService } from './notify.js';
 import { InProcessShardRegistry } from '../../pipeline/ingest/index.js';
 import { StoreService } from './store.js';
 import { mountQueryApi } from './query.js';
+import { RulesService } from './rules.js';
+import { parsePostableAlerts } from '../../pipeline/alert/notify/index.js';
+import { postableAlerts, type NotifyFunc } from '../../pipeline/alert/rules/index.js';
 
 /**
  * `tidemark up`: every role in one process on the embedded bus (or Kafka with --kafka), for a
@@ -18,7 +21,15 @@ export const upRole: RoleDefinition = {
     const bus = new BusService(ctx.config, ctx.flags.data, ctx.log);
     const sink = new DeferredBusSink(bus, ctx.config, 'up');
     const store = new StoreService(ctx, bus, new InProcessShardRegistry());
-    mountQueryApi(ctx, { querier: (mint, maxt) => store.running.querier(mint, maxt) });
-    return [bus, store, ...ingestServices(ctx, sink), await NotifyService.create(ctx)];
+    mountQueryApi(ctx, { querier: (mint, maxt) => store.querier(mint, maxt) });
+    const notify = await NotifyService.create(ctx);
+    // In one process, alerts go straight to the notifier's dispatcher, as POST /api/v2/alerts would.
+    const toNotifier: NotifyFunc = async (alerts) => {
+      const dispatcher = notify.notifier.dispatcher;
+      const { alerts: parsed } = parsePostableAlerts(postableAlerts(alerts), Date.now(), dispatcher.plan.resolveTimeoutMs);
+      await dispatcher.putAlerts(parsed);
+    };
+    const rules = new RulesService(ctx, bus, toNotifier);
+    return [bus, store, ...ingestServices(ctx, sink), notify, rules];
   },
 };

@@ -109,6 +109,18 @@ const ingestSchema = z
   })
   .strict();
 
+/** The streaming rule evaluator (`tidemark rules` and `up`). */
+const rulesSchema = z
+  .object({
+    allowed_lateness_ms: z.number().int().min(0).default(1000)
+      .describe('Event time lags the newest sample of the slowest partition by this much before a group is evaluated.'),
+    idle_timeout_ms: z.number().int().min(1).default(10_000)
+      .describe('A partition with no data for this long (processing time) stops holding evaluation back.'),
+    resend_delay_ms: z.number().int().min(0).default(60_000)
+      .describe('Firing alerts are sent to the notifier again this often (Prometheus --rules.alert.resend-delay).'),
+  })
+  .strict();
+
 /**
  * `tidemark.yml`: a superset of `prometheus.yml`. `global`, `scrape_configs`, `rule_files` and
  * `alerting` mean what they mean there (each component validates its own section further when it
@@ -133,6 +145,7 @@ export const tidemarkConfigSchema = z
     ingest: ingestSchema.prefault({}),
     store: storeConfigSchema.prefault({}),
     query: queryConfigSchema.prefault({}),
+    rules: rulesSchema.prefault({}),
     redis: z
       .object({ url: z.string().regex(/^rediss?:\/\//, 'expected redis://host:port').describe('Shared state: notifier, shard registry, HA election.') })
       .strict()

@@ -1,0 +1,119 @@
+import { join } from 'node:path';
+import {
+  RulesEvaluator,
+  engineQueryFunc,
+  postableAlerts,
+  rulesApiRoutes,
+  type NotifyFunc,
+} from '../../pipeline/alert/rules/index.js';
+import { Engine } from '../../pipeline/promql/index.js';
+import type { TidemarkConfig } from '../config/index.js';
+import { expandRuleFiles } from '../config/rule-file-globs.js';
+import type { Service } from '../server/service.js';
+import { BusService } from './bus-service.js';
+import type { RoleContext, RoleDefinition } from './run-role.js';
+
+/**
+ * Where a separate `tidemark rules` sends alerts: every `alerting.alertmanagers[].static_configs`
+ * target, as Prometheus does (`POST <scheme>://<target><path_prefix>/api/v2/alerts`).
+ */
+export function alertmanagerUrls(cfg: TidemarkConfig): string[] {
+  const urls: string[] = [];
+  for (const am of cfg.alerting.alertmanagers as Array<Record<string, unknown>>) {
+    const scheme = typeof am.scheme === 'string' ? am.scheme : 'http';
+    const prefix = typeof am.path_prefix === 'string' ? am.path_prefix.replace(/\/$/, '') : '';
+    for (const sc of (am.static_configs as Array<{ targets?: string[] }> | undefined) ?? []) {
+      for (const t of sc.targets ?? []) urls.push(`${scheme}://${t}${prefix}/api/v2/alerts`);
+    }
+  }
+  return urls;
+}
+
+/** A NotifyFunc posting to Alertmanager-compatible APIs; it rejects (so alerts are resent) when none accepted them. */
+export function httpNotifyFunc(urls: readonly string[]): NotifyFunc {
+  return async (alerts) => {
+    if (urls.length === 0 || alerts.length === 0) return;
+    const body = JSON.stringify(postableAlerts(alerts));
+    const results = await Promise.allSettled(
+      urls.map(async (u) => {
+        const res = await fetch(u, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        if (!res.ok) throw new Error(`${u}: ${res.status} ${await res.text()}`);
+      }),
+    );
+    if (results.every((r) => r.status === 'rejected')) {
+      throw new Error(`no Alertmanager accepted the alerts: ${results.map((r) => (r as PromiseRejectedResult).reason).join('; ')}`);
+    }
+  };
+}
+
+/** Streaming rule evaluation over the samples topic, with `/api/v1/rules` and `/api/v1/alerts`. */
+export class RulesService implements Service {
+  readonly name = 'rules';
+  private evaluator: RulesEvaluator | undefined;
+
+  constructor(
+    private readonly ctx: RoleContext,
+    private readonly bus: BusService,
+    private readonly notify: NotifyFunc,
+  ) {
+    for (const r of rulesApiRoutes({ groups: () => this.evaluator?.groups() ?? [] }).routes) {
+      ctx.router.add(r.methods, r.path, r.handler);
+    }
+  }
+
+  private get running(): RulesEvaluator {
+    if (this.evaluator === undefined) throw new Error('rules used before they started');
+    return this.evaluator;
+  }
+
+  async start(): Promise<void> {
+    const cfg = this.ctx.config;
+    const evaluator = new RulesEvaluator({
+      bus: this.bus.bus,
+      samplesTopic: cfg.bus.topics.samples,
+      aggregatesTopic: cfg.bus.topics.aggregates,
+      alertsTopic: cfg.bus.topics.alerts,
+      deadLetterTopic: cfg.bus.topics.deadletter,
+      query: engineQueryFunc(new Engine({ lookbackDelta: cfg.query.lookback_delta_ms })),
+      notify: this.notify,
+      stateFile: join(this.ctx.flags.data, 'rules', 'alert-state.json'),
+      externalLabels: cfg.global.external_labels,
+      lookbackDeltaMs: cfg.query.lookback_delta_ms,
+      allowedLatenessMs: cfg.rules.allowed_lateness_ms,
+      idleTimeoutMs: cfg.rules.idle_timeout_ms,
+      resendDelayMs: cfg.rules.resend_delay_ms,
+      registry: this.ctx.metrics,
+      logger: this.ctx.log.child({ component: 'rules' }),
+    });
+    await evaluator.applyConfig(rulesConfigOf(cfg, this.ctx.flags.config));
+    await evaluator.start();
+    this.evaluator = evaluator;
+  }
+
+  ready(): boolean {
+    return this.evaluator?.ready() ?? false;
+  }
+
+  async applyConfig(cfg: TidemarkConfig): Promise<void> {
+    await this.running.applyConfig(rulesConfigOf(cfg, this.ctx.flags.config));
+  }
+
+  async stop(): Promise<void> {
+    await this.evaluator?.stop();
+  }
+}
+
+function rulesConfigOf(cfg: TidemarkConfig, configFile: string | undefined) {
+  return {
+    ruleFiles: expandRuleFiles(cfg.rule_files, configFile),
+    evaluationIntervalMs: cfg.global.evaluation_interval,
+  };
+}
+
+export const rulesRole: RoleDefinition = {
+  name: 'rules',
+  async build(ctx) {
+    const bus = new BusService(ctx.config, ctx.flags.data, ctx.log);
+    return [bus, new RulesService(ctx, bus, httpNotifyFunc(alertmanagerUrls(ctx.config)))];
+  },
+};
