@@ -1,5 +1,6 @@
 import { dirname, join } from 'node:path';
 import { hostname } from 'node:os';
+import { LagBackpressure, type Backpressure } from '../../connectors/http-edge/index.js';
 import { createInfluxConnector } from '../../connectors/influx/index.js';
 import { createNatsConnector, createNatsOutputSink } from '../../connectors/nats/index.js';
 import { createPushgatewayConnector } from '../../connectors/pushgateway/index.js';
@@ -12,6 +13,7 @@ import type { Service } from '../server/service.js';
 import { BusService } from './bus-service.js';
 import { DeferredBusSink } from './deferred-bus-sink.js';
 import type { RoleContext, RoleDefinition } from './run-role.js';
+import { storeLagReader } from './store-lag.js';
 
 /** The scrape loops of `scrape_configs`, reloaded with the configuration. */
 class ScrapeService implements Service {
@@ -104,12 +106,22 @@ class NatsOutputService implements Service, SampleSink {
  * are mounted on the role's router; the role's own `/metrics` keeps its path (with no
  * `route_prefix`, the Pushgateway's exposition view is `/api/v1/metrics` only).
  */
-export function ingestServices(ctx: RoleContext, sink: SampleSink): Service[] {
+export function ingestServices(ctx: RoleContext, sink: SampleSink, bus?: BusService): Service[] {
   const cfg = ctx.config;
   const scrape = new ScrapeService(ctx, sink);
+  const services: Service[] = [scrape];
+  let backpressure: Backpressure | undefined;
+  if (bus !== undefined && cfg.ingest.max_store_lag > 0) {
+    const guard = new LagBackpressure({
+      readLag: storeLagReader(() => bus.bus, cfg.store.group, cfg.bus.topics.samples),
+      maxLag: cfg.ingest.max_store_lag,
+    });
+    backpressure = guard;
+    services.push({ name: 'store-lag', start: async () => guard.start(), ready: () => true, stop: async () => guard.stop() });
+  }
   const connectors = [
-    new ConnectorService('remote_write', createRemoteWriteConnector({ sink, registry: ctx.metrics }, cfg.ingest.remote_write)),
-    new ConnectorService('influx', createInfluxConnector({ sink, registry: ctx.metrics }, cfg.ingest.influx)),
+    new ConnectorService('remote_write', createRemoteWriteConnector({ sink, registry: ctx.metrics, backpressure }, cfg.ingest.remote_write)),
+    new ConnectorService('influx', createInfluxConnector({ sink, registry: ctx.metrics, backpressure }, cfg.ingest.influx)),
     new ConnectorService(
       'pushgateway',
       createPushgatewayConnector(
@@ -119,6 +131,7 @@ export function ingestServices(ctx: RoleContext, sink: SampleSink): Service[] {
           dataDir: join(ctx.flags.data, 'pushgateway'),
           defaultIntervalMs: cfg.global.scrape_interval,
           logger: ctx.log,
+          backpressure,
         },
         cfg.ingest.pushgateway,
       ),
@@ -136,7 +149,7 @@ export function ingestServices(ctx: RoleContext, sink: SampleSink): Service[] {
       ctx.router.add(r.methods, r.path, r.handler);
     }
   }
-  return [scrape, ...connectors];
+  return [...services, ...connectors];
 }
 
 export const ingestRole: RoleDefinition = {
@@ -147,6 +160,6 @@ export const ingestRole: RoleDefinition = {
       return [out, ...ingestServices(ctx, out)];
     }
     const bus = new BusService(ctx.config, ctx.flags.data, ctx.log);
-    return [bus, ...ingestServices(ctx, new DeferredBusSink(bus, ctx.config, `ingest/${hostname()}`))];
+    return [bus, ...ingestServices(ctx, new DeferredBusSink(bus, ctx.config, `ingest/${hostname()}`), bus)];
   },
 };

@@ -106,6 +106,8 @@ const ingestSchema = z
     remote_write: remoteWriteConfigSchema.prefault({}),
     influx: influxConfigSchema.prefault({}),
     pushgateway: pushgatewayConfigSchema.prefault({}),
+    max_store_lag: z.number().int().min(0).default(0)
+      .describe('Pushes are refused with 429 and Retry-After while the store group lags more than this many records behind the samples topic (503 while the lag cannot be read); 0 turns it off.'),
   })
   .strict();
 
