@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   RulesEvaluator,
@@ -68,6 +69,8 @@ export class RulesService implements Service {
 
   async start(): Promise<void> {
     const cfg = this.ctx.config;
+    const stateDir = join(this.ctx.flags.data, 'rules');
+    await mkdir(stateDir, { recursive: true });
     const evaluator = new RulesEvaluator({
       bus: this.bus.bus,
       samplesTopic: cfg.bus.topics.samples,
@@ -76,7 +79,7 @@ export class RulesService implements Service {
       deadLetterTopic: cfg.bus.topics.deadletter,
       query: engineQueryFunc(new Engine({ lookbackDelta: cfg.query.lookback_delta_ms })),
       notify: this.notify,
-      stateFile: join(this.ctx.flags.data, 'rules', 'alert-state.json'),
+      stateFile: join(stateDir, 'alert-state.json'),
       externalLabels: cfg.global.external_labels,
       lookbackDeltaMs: cfg.query.lookback_delta_ms,
       allowedLatenessMs: cfg.rules.allowed_lateness_ms,

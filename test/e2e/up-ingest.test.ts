@@ -54,6 +54,7 @@ describe('tidemark up as an ingest endpoint', () => {
     } finally {
       expect(await up.stop('SIGTERM')).toBe(0);
     }
+    expect(up.output(), 'no error was logged').not.toContain('"level":50');
     const tail = await runCli(['tail', '--data', data, '--topic', 'tidemark.samples', '--from', 'earliest', '--to-end']);
     expect(tail.code).toBe(0);
     expect(tail.stdout).toContain('weather_temperature{city="oslo", db="edge"} -3.5 1700000000000');

@@ -55,6 +55,7 @@ describe('tidemark up as an Alertmanager', () => {
     } finally {
       expect(await up.stop('SIGTERM')).toBe(0);
     }
+    expect(up.output(), 'no error was logged').not.toContain('"level":50');
   });
 
   it('refuses to start when alertmanager.yml is invalid, naming the problem', async () => {

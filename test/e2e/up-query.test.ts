@@ -52,6 +52,7 @@ describe('tidemark up as a Prometheus data source', () => {
     } finally {
       expect(await up.stop('SIGTERM')).toBe(0);
     }
+    expect(up.output(), 'no error was logged').not.toContain('"level":50');
   });
 });
 

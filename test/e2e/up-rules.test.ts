@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -91,6 +91,10 @@ describe('tidemark up evaluating rule files', () => {
     } finally {
       expect(await up.stop('SIGTERM')).toBe(0);
     }
+    // Alert state was saved for the next start, and nothing was logged at error level.
+    const state = JSON.parse(await readFile(join(dir, 'data', 'rules', 'alert-state.json'), 'utf8')) as object;
+    expect(JSON.stringify(state)).toContain('QueueTooDeep');
+    expect(up.output()).not.toContain('"level":50');
   });
 });
 
