@@ -14,7 +14,9 @@ export function formatValue(v: number): string {
   if (Number.isNaN(v)) return 'NaN';
   if (v === 0) return Object.is(v, -0) ? '-0' : '0';
   const s = String(v);
-  return s.includes('e') ? expandExponent(s) : s;
+  // JavaScript writes exponent form only outside [1e-6, 1e21): skip the search inside.
+  const a = v < 0 ? -v : v;
+  return a >= 1e-6 && a < 1e21 ? s : s.includes('e') ? expandExponent(s) : s;
 }
 
 function expandExponent(s: string): string {
@@ -64,12 +66,25 @@ export function queryDataJson(value: QueryValue): string {
       return `{"resultType":"vector","result":[${parts.join(',')}]}`;
     }
     case 'matrix': {
-      const parts = value.result.map((s) => {
-        const pts: string[] = new Array<string>(s.timestamps.length);
-        for (let i = 0; i < s.timestamps.length; i++) pts[i] = `[${formatTimestamp(s.timestamps[i])},"${formatValue(s.values[i])}"]`;
-        return `{"metric":${labelsJson(s.metric)},"values":[${pts.join(',')}]}`;
-      });
-      return `{"resultType":"matrix","result":[${parts.join(',')}]}`;
+      // A range query's series share their step times: each point's `[t,"` prefix is built once.
+      const prefixes = new Map<number, string>();
+      let out = '{"resultType":"matrix","result":[';
+      const result = value.result;
+      for (let si = 0; si < result.length; si++) {
+        const { metric, timestamps, values } = result[si];
+        out += (si === 0 ? '{"metric":' : ',{"metric":') + labelsJson(metric) + ',"values":[';
+        for (let i = 0; i < timestamps.length; i++) {
+          const t = timestamps[i];
+          let prefix = prefixes.get(t);
+          if (prefix === undefined) {
+            prefix = `[${formatTimestamp(t)},"`;
+            prefixes.set(t, prefix);
+          }
+          out += (i === 0 ? prefix : ',' + prefix) + formatValue(values[i]) + '"]';
+        }
+        out += ']}';
+      }
+      return out + ']}';
     }
   }
 }

@@ -64,4 +64,22 @@ describe('TsdbQuerier and MergeQuerier', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('keeps every series intact when their columns span several slabs', async () => {
+    // 3 x 70,000 samples: more than one 131,072-sample slab, and one series larger than half of it.
+    const n = 70_000;
+    const data: ContractSeries[] = [0, 1, 2].map((i) => {
+      const timestamps = Array.from({ length: n }, (_, j) => j * 1000);
+      return { labels: { __name__: 'g', i: String(i) }, timestamps, values: timestamps.map((_, j) => i * 1e6 + j), stale: [] };
+    });
+    const head = headWith(data);
+    const { series } = await new TsdbQuerier([], head, 0, n * 1000).select([{ type: '=', name: '__name__', value: 'g' }], { start: 0, end: n * 1000 });
+    expect(series.map((s) => s.labels.i)).toEqual(['0', '1', '2']);
+    for (const [i, s] of series.entries()) {
+      expect(s.timestamps.length).toBe(n);
+      expect(s.values[0]).toBe(i * 1e6);
+      expect(s.values[n - 1]).toBe(i * 1e6 + n - 1);
+      expect(Array.from(s.values).every((v, j) => v === i * 1e6 + j)).toBe(true);
+    }
+  });
 });

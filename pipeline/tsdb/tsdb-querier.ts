@@ -13,6 +13,24 @@ interface Entry {
   bound: number;
 }
 
+/** Samples per column slab: 8 × 2^17 = 1 MiB, under glibc's largest mmap threshold (32 MiB). */
+const SLAB_SAMPLES = 1 << 17;
+
+/**
+ * Canonical text of a block's or the head's label set, kept per labels object: those objects live
+ * as long as their series, and every select over the same series would otherwise rebuild it.
+ */
+const canonicalKeys = new WeakMap<Labels, string>();
+
+function canonicalKey(labels: Labels): string {
+  let key = canonicalKeys.get(labels);
+  if (key === undefined) {
+    key = canonicalLabels(labels);
+    canonicalKeys.set(labels, key);
+  }
+  return key;
+}
+
 /**
  * Reads a Tsdb's blocks and head as one: a series found in several of them is decoded from each
  * source straight into one column window, oldest block first and the head last, so no samples
@@ -40,7 +58,7 @@ export class TsdbQuerier implements Querier {
     if (mint > maxt) return { series: [], warnings: [] };
     const entries = new Map<string, Entry>();
     const entry = (labels: Labels): Entry => {
-      const key = canonicalLabels(labels);
+      const key = canonicalKey(labels);
       let e = entries.get(key);
       if (e === undefined) {
         e = { labels, blocks: [], head: null, bound: 0 };
@@ -67,17 +85,24 @@ export class TsdbQuerier implements Querier {
       e.bound += n;
     }
     const keys = [...entries.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    let total = 0;
-    for (const e of entries.values()) total += e.bound;
-    // One allocation for every series' columns, sized by the overlapping chunks' sample counts.
-    const allT = new Float64Array(total);
-    const allV = new Float64Array(total);
+    // Series' columns are cut from shared slabs, sized by the overlapping chunks' sample counts.
+    // Slabs stay below malloc's mmap threshold, so the memory of earlier queries is reused
+    // rather than mapped afresh and page-faulted in (a large select spent a fifth of its CPU
+    // time in the kernel that way).
+    let slabT = new Float64Array(0);
+    let slabV = slabT;
+    let off = 0;
     const buf = new SampleBuffer(0);
     const out: Series[] = [];
-    let off = 0;
     for (const k of keys) {
       const e = entries.get(k)!;
-      buf.attach(allT.subarray(off, off + e.bound), allV.subarray(off, off + e.bound));
+      if (off + e.bound > slabT.length) {
+        const size = Math.max(SLAB_SAMPLES, e.bound);
+        slabT = new Float64Array(size);
+        slabV = new Float64Array(size);
+        off = 0;
+      }
+      buf.attach(slabT.subarray(off, off + e.bound), slabV.subarray(off, off + e.bound));
       off += e.bound;
       for (const p of e.blocks) p.block.collect(p.id, buf, mint, maxt);
       if (e.head !== null) e.head.collect(buf, mint, maxt);

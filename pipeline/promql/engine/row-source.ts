@@ -51,8 +51,6 @@ export function rowSource(e: Expr, ctx: EvalContext): RowSource | null {
   return null;
 }
 
-let resetScratch = new Int32Array(1024);
-
 /**
  * `f(x[range])` series-major: for each series the window slides across all steps in one pass
  * (O(samples + steps)), instead of every step visiting every series.
@@ -86,18 +84,11 @@ export function windowRows(call: Call, ctx: EvalContext): RowSource | null {
       w.metric = s.labels;
       w.ts = rts;
       w.vs = rvs;
-      // Counter resets before each index, so a window can tell in O(1) whether it holds one.
-      let pre: Int32Array | null = null;
-      if (fn.counter) {
-        if (resetScratch.length < n) resetScratch = new Int32Array(n * 2);
-        pre = resetScratch;
-        let c = 0;
-        if (n > 0) pre[0] = 0;
-        for (let i = 1; i < n; i++) {
-          if (rvs[i] < rvs[i - 1]) c++;
-          pre[i] = c;
-        }
-      }
+      // Index of the latest counter reset (rvs[j] < rvs[j - 1]) among the samples passed so far:
+      // window [lo, hi) holds a reset iff that index is above lo. Found while the window's end
+      // advances, so the samples are read once.
+      const counter = fn.counter;
+      let lastReset = 0;
       let lo = 0;
       let hi = 0;
       let any = false;
@@ -106,20 +97,28 @@ export function windowRows(call: Call, ctx: EvalContext): RowSource | null {
         const mint = ref - range;
         while (lo < n && rts[lo] <= mint) lo++;
         if (hi < lo) hi = lo;
-        while (hi < n && rts[hi] <= ref) hi++;
+        if (counter) {
+          while (hi < n && rts[hi] <= ref) {
+            if (hi > 0 && rvs[hi] < rvs[hi - 1]) lastReset = hi;
+            hi++;
+          }
+        } else {
+          while (hi < n && rts[hi] <= ref) hi++;
+        }
         // A window pinned by @ is selected once per query (cached), so counted once.
         if (at === null || k === 0) samples[k] += hi - lo;
         if (hi - lo < fn.min) {
           present[k] = 0;
           continue;
         }
-        if (extrapolated !== null && pre !== null && pre[hi - 1] === pre[lo]) {
+        const resetFree = counter && lastReset <= lo;
+        if (extrapolated !== null && resetFree) {
           // rate/increase without a reset in the window, inline (the hot path of dashboards).
           values[k] = extrapolatedNoReset(rts, rvs, lo, hi, mint, ref, extrapolated === 'rate');
         } else {
           w.lo = lo;
           w.hi = hi;
-          values[k] = fn.f(w, mint, ref, pre !== null && pre[hi - 1] === pre[lo]);
+          values[k] = fn.f(w, mint, ref, resetFree);
         }
         present[k] = 1;
         any = true;

@@ -66,9 +66,7 @@ function nodeMatrix(e: Expr, ctx: EvalContext): StepMatrix | null {
     // Other parameters (NaN, too large, below 1, or computed) take the step-by-step path.
     if (p.type !== 'number' || !(p.value < 2 ** 63) || Math.trunc(p.value) < 1) return null;
     const src = rowSource(e.expr, ctx);
-    if (src === null) return null;
-    const input = materialize(src, ctx);
-    return input === null ? null : topk(e, input, Math.trunc(p.value), ctx);
+    return src === null ? null : topk(e, src, Math.trunc(p.value), ctx);
   }
   return null;
 }
@@ -242,95 +240,146 @@ function finalValue(op: string, g: GroupCells, k: number, n: number): number {
 }
 
 /**
- * topk/bottomk per step over a materialized input, with kAggregate's heap (Go's container/heap)
- * run on row numbers, so ties and output order match; only the winners are emitted.
+ * topk/bottomk per step with kAggregate's heap (Go's container/heap) run on row numbers, so ties
+ * and output order match. Rows are read one at a time and offered to every step's heap (each
+ * step's heap sees the rows in ascending order, as step by step); only the winners are kept, so
+ * no rows x steps matrix is built.
  */
-function topk(e: AggregateExpr, input: StepMatrix, k: number, ctx: EvalContext): StepMatrix {
-  const rows = input.metrics.length;
+function topk(e: AggregateExpr, src: RowSource, k: number, ctx: EvalContext): StepMatrix | null {
+  const rows = src.metrics.length;
   const steps = ctx.steps;
+  if (rows * steps > MAX_CELLS) return null;
   const gc = groupingCache(e, ctx);
   const groupIndex = new Map<GroupInfo, number>();
   const groupOf = new Int32Array(rows);
   for (let r = 0; r < rows; r++) {
-    const info = groupingOf(e, input.metrics[r], gc);
+    const info = groupingOf(e, src.metrics[r], gc);
     let gi = groupIndex.get(info);
     if (gi === undefined) groupIndex.set(info, (gi = groupIndex.size));
     groupOf[r] = gi;
   }
+  const groups = groupIndex.size;
   const top = e.op === 'topk';
-  const { values, present, rowStride } = input;
-  const winners: Int32Array[] = new Array(steps);
-  const selected = new Uint8Array(rows * steps);
-  const heaps: number[][] = Array.from({ length: groupIndex.size }, () => []);
-  const seen: number[] = [];
-  for (let s = 0; s < steps; s++) {
-    // less(a, b) of kAggregate on the values of step s.
-    const less = (a: number, b: number): boolean => {
-      const fa = values[a * rowStride + s];
-      const fb = values[b * rowStride + s];
-      return (Number.isNaN(fa) && !Number.isNaN(fb)) || (top ? fa < fb : fa > fb);
-    };
-    seen.length = 0;
-    for (let r = 0; r < rows; r++) {
-      if (present[r * rowStride + s] === 0) continue;
-      const gi = groupOf[r];
-      const h = heaps[gi];
-      if (h.length === 0) seen.push(gi);
-      if (h.length < k) {
-        h.push(r);
-        heapUp(h, h.length - 1, less);
+  // Heap of (step s, group g) at s * groups + g: row numbers and their values at step s.
+  const heapRows: (number[] | undefined)[] = new Array(steps * groups);
+  const heapVals: (number[] | undefined)[] = new Array(steps * groups);
+  // Per step, groups in order of their first row (kAggregate's output order).
+  const seen: number[][] = Array.from({ length: steps }, () => []);
+  const vals = new Float64Array(steps);
+  const pres = new Uint8Array(steps);
+  for (let r = 0; r < rows; r++) {
+    if ((r & 255) === 0) ctx.checkAbort('query evaluation');
+    src.fill(r, vals, pres);
+    const gi = groupOf[r];
+    for (let s = 0; s < steps; s++) {
+      if (pres[s] === 0) continue;
+      const f = vals[s];
+      const hi = s * groups + gi;
+      let hr = heapRows[hi];
+      let hv = heapVals[hi];
+      if (hr === undefined || hv === undefined) {
+        hr = heapRows[hi] = [];
+        hv = heapVals[hi] = [];
+        seen[s].push(gi);
+      }
+      if (hr.length < k) {
+        hr.push(r);
+        hv.push(f);
+        heapUp(hr, hv, hr.length - 1, top);
         continue;
       }
-      const f = values[r * rowStride + s];
-      const f0 = values[h[0] * rowStride + s];
+      const f0 = hv[0];
       if ((top ? f0 < f : f0 > f) || (Number.isNaN(f0) && !Number.isNaN(f))) {
-        h[0] = r;
-        if (k > 1) heapDown(h, 0, h.length, less);
+        hr[0] = r;
+        hv[0] = f;
+        if (k > 1) heapDown(hr, hv, hr.length, top);
       }
     }
-    const out: number[] = [];
-    for (const gi of seen) {
-      const h = heaps[gi];
-      h.sort((a, b) => (less(a, b) ? 1 : less(b, a) ? -1 : 0));
-      for (const r of h) {
-        out.push(r);
-        selected[r * steps + s] = 1;
-      }
-      h.length = 0;
-    }
-    winners[s] = Int32Array.from(out);
   }
-  return {
-    metrics: input.metrics,
-    dropName: input.dropName,
-    values,
-    present: selected,
-    rowStride,
-    stepStride: 1,
-    samples: input.samples,
-    order: (s) => winners[s],
-  };
+  // Winners per step, best first within each group; then the rows that ever won, compacted.
+  const winnerRows: number[][] = new Array(steps);
+  const winnerVals: number[][] = new Array(steps);
+  const won = new Uint8Array(rows);
+  for (let s = 0; s < steps; s++) {
+    const outRows: number[] = [];
+    const outVals: number[] = [];
+    for (const gi of seen[s]) {
+      const hr = heapRows[s * groups + gi]!;
+      const hv = heapVals[s * groups + gi]!;
+      const idx = hr.map((_, i) => i);
+      // Best first; ties keep their heap order (a stable sort), as step-by-step evaluation does.
+      idx.sort((a, b) => (less(hv, a, b, top) ? 1 : less(hv, b, a, top) ? -1 : 0));
+      for (const i of idx) {
+        outRows.push(hr[i]);
+        outVals.push(hv[i]);
+        won[hr[i]] = 1;
+      }
+    }
+    winnerRows[s] = outRows;
+    winnerVals[s] = outVals;
+  }
+  const compact = new Int32Array(rows);
+  const metrics: Labels[] = [];
+  const dropName: boolean[] = [];
+  for (let r = 0; r < rows; r++) {
+    if (won[r] === 0) continue;
+    compact[r] = metrics.length;
+    metrics.push(src.metrics[r]);
+    dropName.push(src.dropName[r]);
+  }
+  const values = new Float64Array(metrics.length * steps);
+  const present = new Uint8Array(metrics.length * steps);
+  const order: Int32Array[] = new Array(steps);
+  for (let s = 0; s < steps; s++) {
+    const wr = winnerRows[s];
+    const o = new Int32Array(wr.length);
+    for (let i = 0; i < wr.length; i++) {
+      const c = compact[wr[i]];
+      o[i] = c;
+      values[c * steps + s] = winnerVals[s][i];
+      present[c * steps + s] = 1;
+    }
+    order[s] = o;
+  }
+  return { metrics, dropName, values, present, rowStride: steps, stepStride: 1, samples: src.samples, order: (s) => order[s] };
 }
 
-function heapUp(h: number[], j: number, less: (a: number, b: number) => boolean): void {
+/** kAggregate's less on heap positions i and j of one step's values. */
+function less(hv: number[], i: number, j: number, top: boolean): boolean {
+  const fa = hv[i];
+  const fb = hv[j];
+  return (Number.isNaN(fa) && !Number.isNaN(fb)) || (top ? fa < fb : fa > fb);
+}
+
+function swap(hr: number[], hv: number[], i: number, j: number): void {
+  const r = hr[i];
+  hr[i] = hr[j];
+  hr[j] = r;
+  const v = hv[i];
+  hv[i] = hv[j];
+  hv[j] = v;
+}
+
+function heapUp(hr: number[], hv: number[], j0: number, top: boolean): void {
+  let j = j0;
   while (j > 0) {
     const i = ((j - 1) / 2) | 0;
-    if (i === j || !less(h[j], h[i])) break;
-    [h[i], h[j]] = [h[j], h[i]];
+    if (i === j || !less(hv, j, i, top)) break;
+    swap(hr, hv, i, j);
     j = i;
   }
 }
 
-function heapDown(h: number[], i0: number, n: number, less: (a: number, b: number) => boolean): void {
-  let i = i0;
+function heapDown(hr: number[], hv: number[], n: number, top: boolean): void {
+  let i = 0;
   while (true) {
     const j1 = 2 * i + 1;
     if (j1 >= n || j1 < 0) break;
     let j = j1;
     const j2 = j1 + 1;
-    if (j2 < n && less(h[j2], h[j1])) j = j2;
-    if (!less(h[j], h[i])) break;
-    [h[i], h[j]] = [h[j], h[i]];
+    if (j2 < n && less(hv, j2, j1, top)) j = j2;
+    if (!less(hv, j, i, top)) break;
+    swap(hr, hv, i, j);
     i = j;
   }
 }

@@ -145,27 +145,24 @@ export function decodeDecimalInto(bytes: Uint8Array, out: SampleTarget, mint: nu
   while (hi > lo && ot[b0 + hi - 1] > maxt) hi--;
 
   const k = r.read(4);
+  const p = POW10[k];
   const unit = 2 ** r.read(6);
   let m = r.varint();
-  ov[b0] = m;
+  ov[b0] = m / p;
   if (n > 1) {
     if (r.bit() === 0) {
-      if (readPacked(r, zc, n - 1)) {
-        if (unit === 1) for (let i = 1; i < n; i++) ov[b0 + i] = m += zc[i - 1];
-        else for (let i = 1; i < n; i++) ov[b0 + i] = m += zc[i - 1] * unit;
-      } else {
-        for (let i = 1; i < n; i++) ov[b0 + i] = m;
+      // Delta mode (counters, gauges): deltas summed and scaled in the same pass.
+      if (!readDeltas(r, ov, b0 + 1, n - 1, m, unit, p)) {
+        const v = m / p;
+        for (let i = 1; i < n; i++) ov[b0 + i] = v;
       }
     } else {
       let d = r.varint();
       ov[b0 + 1] = m += d;
       if (n > 2 && readPacked(r, zc, n - 2)) for (let i = 2; i < n; i++) ov[b0 + i] = m += d += zc[i - 2] * unit;
       else for (let i = 2; i < n; i++) ov[b0 + i] = m += d;
+      if (k !== 0) for (let i = b0 + 1; i < b0 + n; i++) ov[i] = ov[i] / p;
     }
-  }
-  if (k !== 0) {
-    const p = POW10[k];
-    for (let i = b0 + lo; i < b0 + hi; i++) ov[i] = ov[i] / p;
   }
   os.fill(0, b0 + lo, b0 + hi);
   let staleCount = 0;
@@ -212,6 +209,44 @@ function readPacked(r: FastBitReader, dst: Float64Array, count: number): boolean
     } else {
       r.pos = pos;
       for (let i = g; i < end; i++) dst[i] = unzigzag(r.readWide(width));
+      pos = r.pos;
+    }
+  }
+  r.pos = pos;
+  return true;
+}
+
+/**
+ * Delta mode's values: reads `count` zigzag deltas (in `unit`s) and writes the running mantissa,
+ * starting from `m`, divided by `p` (the exact value, as a separate scaling pass would give) into
+ * dst[at...]. Returns false (dst untouched) when every delta is zero.
+ */
+function readDeltas(r: FastBitReader, dst: Float64Array, at: number, count: number, m0: number, unit: number, p: number): boolean {
+  if (r.bit() === 0) return false;
+  const b = r.bytes;
+  let pos = r.pos;
+  let m = m0;
+  for (let g = 0; g < count; g += GROUP) {
+    const width = (peek32(b, pos >>> 3) << (pos & 7)) >>> 26;
+    pos += 6;
+    const end = g + GROUP < count ? g + GROUP : count;
+    if (width === 0) {
+      const v = m / p;
+      for (let i = g; i < end; i++) dst[at + i] = v;
+    } else if (width <= 25) {
+      const drop = 32 - width;
+      for (let i = g; i < end; i++) {
+        const z = ((peek32(b, pos >>> 3) << (pos & 7)) >>> 0) >>> drop;
+        pos += width;
+        m += ((z >>> 1) ^ -(z & 1)) * unit;
+        dst[at + i] = m / p;
+      }
+    } else {
+      r.pos = pos;
+      for (let i = g; i < end; i++) {
+        m += unzigzag(r.readWide(width)) * unit;
+        dst[at + i] = m / p;
+      }
       pos = r.pos;
     }
   }
