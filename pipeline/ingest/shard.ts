@@ -4,6 +4,7 @@ import type { StartPosition } from '../bus/bus.js';
 import type { SampleBatch } from '../../schemas/sample.js';
 import { DuplicateSampleError, InvalidSampleError, TooOldSampleError, Tsdb, type TsdbOptions } from '../tsdb/index.js';
 import type { StoreMetrics } from './metrics.js';
+import { RecordRefHints } from './record-ref-hints.js';
 import { readShardOffsets, writeDurableOffset, writeFlushIntent } from './shard-offset-file.js';
 
 export interface ShardSettings {
@@ -35,6 +36,7 @@ export class Shard {
   /** Offset a gap was last re-sought to (a second gap at the same place is accepted as real). */
   gapSeekedAt = -1;
   private commitFn: CommitFn | null = null;
+  private readonly refHints = new RecordRefHints();
   private committed = -1;
   private flushing: Promise<void> = Promise.resolve();
   private closed = false;
@@ -100,23 +102,38 @@ export class Shard {
     const replay = offset < this.horizon;
     const tsdb = this.tsdb;
     // The head's counters tell stored samples from ignored duplicates (append returns nothing).
-    const stats = tsdb.head.stats;
+    const head = tsdb.head;
+    const stats = head.stats;
     const appended0 = stats.samplesAppended;
     const ignored0 = stats.duplicatesIgnored;
     let received = 0;
     let replayedErrors = 0;
-    for (const s of batch.series) {
+    const series = batch.series;
+    let hints: number[] | null = null;
+    let hinted = 0;
+    for (let k = 0; k < series.length; k++) {
+      const s = series[k];
       const ts = s.timestamps;
       const vs = s.values;
       const n = ts.length;
       received += n;
       let ref: number;
       try {
-        ref = tsdb.ref(s.labels);
+        // The first series goes through the TSDB (which refuses when closed), the others
+        // straight to the head; where this record's layout was seen before, each is tried
+        // against the ref at its position first (verified label by label).
+        if (hints !== null && k < hints.length) ref = head.refHinted(s.labels, hints[k]);
+        else ref = tsdb.ref(s.labels);
       } catch (err) {
+        if (hints !== null) hints[k] = 0;
         this.reject(err, n);
         continue;
       }
+      if (k === 0) {
+        hints = this.refHints.forRecord(ref);
+        hinted = hints.length;
+      }
+      if (hints !== null) hints[k] = ref;
       const st = s.stale;
       let si = 0;
       let nextStale = st.length > 0 ? st[0] : -1;
@@ -127,13 +144,14 @@ export class Shard {
           nextStale = ++si < st.length ? st[si] : -1;
         }
         try {
-          tsdb.appendRef(ref, ts[i], vs[i], stale);
+          head.appendRef(ref, ts[i], vs[i], stale);
         } catch (err) {
           if (replay && err instanceof TooOldSampleError) replayedErrors++;
           else this.reject(err, 1);
         }
       }
     }
+    if (hints !== null && hints.length > hinted) this.refHints.grew(hints.length - hinted);
     const appended = stats.samplesAppended - appended0;
     this.appendedTotal += appended;
     this.unflushed += appended;

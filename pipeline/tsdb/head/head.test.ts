@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DuplicateSampleError, InvalidSampleError, TooOldSampleError } from '../errors.js';
-import { Head } from './head.js';
+import { Head, hashLabels } from './head.js';
 
 const up = { __name__: 'up', job: 'node' };
 
@@ -19,6 +19,59 @@ describe('head', () => {
     expect(head.ref({ __name__: 'up', job: 'node' })).toBe(a);
     expect(head.ref({ __name__: 'up', job: 'node', extra: '' })).toBe(a);
     expect(head.numSeries).toBe(1);
+  });
+
+  it('hashes a label set the same whatever the order of its names and ignoring empty values', () => {
+    const h = hashLabels({ __name__: 'up', instance: 'a:9100', job: 'node' });
+    expect(hashLabels({ job: 'node', __name__: 'up', instance: 'a:9100' })).toBe(h);
+    expect(hashLabels({ __name__: 'up', extra: '', instance: 'a:9100', job: 'node' })).toBe(h);
+    expect(hashLabels({ job: 'node', extra: '', instance: 'a:9100', __name__: 'up' })).toBe(h);
+    expect(hashLabels({ __name__: 'up', instance: 'a:9101', job: 'node' })).not.toBe(h);
+    // Integer-like names enumerate numerically, not in string order.
+    expect(hashLabels({ '10': 'x', '9': 'y' })).toBe(hashLabels({ '9': 'y', '10': 'x' }));
+    expect(Number.isInteger(h) && h >= 0 && h < 2 ** 30).toBe(true);
+  });
+
+  it('keeps apart two series whose label sets hash alike', async () => {
+    const seen = new Map<number, string>();
+    let pair: [string, string] | null = null;
+    for (let i = 0; pair === null && i < 2_000_000; i++) {
+      const v = `v${i}`;
+      const h = hashLabels({ a: v });
+      const other = seen.get(h);
+      if (other !== undefined) pair = [other, v];
+      else seen.set(h, v);
+    }
+    expect(pair).not.toBeNull();
+    const [x, y] = pair!;
+    const head = new Head();
+    const rx = head.ref({ a: x });
+    const ry = head.ref({ a: y });
+    expect(ry).not.toBe(rx);
+    expect(head.ref({ a: x })).toBe(rx);
+    expect(head.ref({ a: y, b: '' })).toBe(ry);
+    head.appendRef(rx, 1000, 1);
+    head.appendRef(ry, 1000, 2);
+    expect(await samples(head, { a: x } as unknown as typeof up)).toEqual([1000]);
+    expect(head.numSeries).toBe(2);
+  });
+
+  it('takes a hinted ref only when that series has exactly the given labels', () => {
+    const head = new Head({ chunkRangeMs: 3600_000 });
+    const a = head.ref({ job: 'a' });
+    const b = head.ref({ job: 'b' });
+    expect(head.refHinted({ job: 'a' }, a)).toBe(a);
+    expect(head.refHinted({ job: 'a', x: '' }, a)).toBe(a);
+    expect(head.refHinted({ job: 'a' }, b)).toBe(a);
+    expect(head.refHinted({ job: 'a', extra: '1' }, a)).not.toBe(a);
+    expect(head.refHinted({ job: 'b' }, 12345)).toBe(b);
+    head.appendRef(a, 1000, 1);
+    head.appendRef(b, 4000_000, 1);
+    head.truncate(3600_000); // series a leaves the head
+    const again = head.refHinted({ job: 'a' }, a);
+    expect(again).not.toBe(a);
+    expect(head.series(again)!.labels).toEqual({ job: 'a' });
+    expect(head.numSeries).toBe(2); // b and the new a (empty series went with the truncation)
   });
 
   it('ignores a duplicate sample with the same value and counts it', async () => {

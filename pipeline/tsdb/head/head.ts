@@ -77,24 +77,35 @@ export class Head implements Queryable {
 
   /** The ref of the series with these labels, created if new. Empty-valued labels are dropped. */
   ref(labels: Labels): number {
-    const h = hashString(canonicalKey(labels));
+    const h = hashLabels(labels);
     const found = this.findByHash(h, labels);
     if (found !== undefined) return found.ref;
     return this.create(this.nextRef, labels, h).ref;
+  }
+
+  /**
+   * `ref(labels)`, trying `hint` (the ref these labels had before) first: when that series still
+   * has exactly these labels, no hashing and no map lookup is needed.
+   */
+  refHinted(labels: Labels, hint: number): number {
+    const s = this.byRef[hint];
+    if (s !== undefined && sameLabels(s, labels)) return hint;
+    return this.ref(labels);
   }
 
   /** Creates a series with a known ref (write-ahead-log replay). */
   createWithRef(ref: number, labels: Labels): MemSeries {
     const existing = this.byRef[ref];
     if (existing !== undefined) return existing;
-    return this.create(ref, labels, hashString(canonicalKey(labels)));
+    return this.create(ref, labels, hashLabels(labels));
   }
 
   private findByHash(h: number, labels: Labels): MemSeries | undefined {
     const e = this.byHash.get(h);
     if (e === undefined) return undefined;
-    if (!Array.isArray(e)) return sameLabels(e.labels, labels) ? e : undefined;
-    return e.find((s) => sameLabels(s.labels, labels));
+    if (!Array.isArray(e)) return sameLabels(e, labels) ? e : undefined;
+    for (const s of e) if (sameLabels(s, labels)) return s;
+    return undefined;
   }
 
   private create(ref: number, raw: Labels, h: number): MemSeries {
@@ -265,19 +276,50 @@ export function hashString(s: string): number {
   return h >>> 0;
 }
 
-/** The canonical form without empty-valued labels (a label with an empty value does not exist). */
-function canonicalKey(labels: Labels): string {
-  const names = Object.keys(labels).sort();
-  let out = '';
-  for (const n of names) {
+const FNV_PRIME = 0x01000193;
+
+/**
+ * The series-map key of a label set: FNV-1a over the non-empty values and the lengths of their
+ * names, in name order. Names are left out of the hash (equality checks them) because they are
+ * the same few strings in every series; hashing every character of them cost a third of the
+ * lookup. Decoded batches hand labels over with names already sorted, so this is one pass
+ * without allocating; unsorted names (or non-string values) go through the sorted name list.
+ */
+export function hashLabels(labels: Labels): number {
+  let h = 0x811c9dc5;
+  let prev = '';
+  let first = true;
+  for (const n in labels) {
     const v = labels[n];
-    if (v !== '') out += n + '\xff' + v + '\xff';
+    if ((!first && !(prev < n)) || typeof v !== 'string') return hashSorted(labels);
+    first = false;
+    prev = n;
+    if (v === '') continue;
+    h = Math.imul(h ^ n.length, FNV_PRIME);
+    for (let i = 0; i < v.length; i++) h = Math.imul(h ^ v.charCodeAt(i), FNV_PRIME);
   }
-  return out;
+  return smallHash(h);
+}
+
+function hashSorted(labels: Labels): number {
+  let h = 0x811c9dc5;
+  for (const n of Object.keys(labels).sort()) {
+    const v = String(labels[n]);
+    if (v === '') continue;
+    h = Math.imul(h ^ n.length, FNV_PRIME);
+    for (let i = 0; i < v.length; i++) h = Math.imul(h ^ v.charCodeAt(i), FNV_PRIME);
+  }
+  return smallHash(h);
+}
+
+/** 30 bits, folded: a small integer, so the series map keys never become heap numbers. */
+function smallHash(h: number): number {
+  return (h ^ (h >>> 30)) & 0x3fffffff;
 }
 
 /** Label equality ignoring empty values (which the head drops). */
-function sameLabels(stored: Labels, given: Labels): boolean {
+function sameLabels(series: MemSeries, given: Labels): boolean {
+  const stored = series.labels;
   let n = 0;
   for (const k in given) {
     const v = given[k];
@@ -285,5 +327,5 @@ function sameLabels(stored: Labels, given: Labels): boolean {
     if (stored[k] !== v) return false;
     n++;
   }
-  return n === Object.keys(stored).length;
+  return n === series.labelCount;
 }

@@ -35,13 +35,17 @@ export class MemSeries {
   oooV: number[] | null = null;
   oooS: number[] | null = null;
   oooChunks: XorChunk[] | null = null;
+  /** Number of labels (the head's series lookup compares it instead of counting keys). */
+  readonly labelCount: number;
 
   constructor(
     readonly ref: number,
     readonly labels: Labels,
     readonly hash: number,
     private readonly arena: ChunkArena = defaultArena,
-  ) {}
+  ) {
+    this.labelCount = Object.keys(labels).length;
+  }
 
   /** Number of closed in-order chunks. */
   get chunkCount(): number {

@@ -72,14 +72,34 @@ export class Wal implements SampleLog {
       this.samplesStart = this.beginRecord(REC_SAMPLES);
       this.prevT = 0;
     }
-    w.uvarint(ref);
-    w.varint(t - this.prevT);
-    this.prevT = t;
-    if (stale) w.byte(1);
-    else {
-      w.byte(0);
-      w.f64(v);
+    // The hot path of every accepted sample: written straight into the buffer (the bytes
+    // ByteWriter's uvarint, varint, byte and f64 would write), one capacity check per sample.
+    if (w.buf.length - w.length < MAX_SAMPLE_BYTES) grow(w);
+    const buf = w.buf;
+    let p = w.length;
+    let x = ref;
+    while (x >= 0x80) {
+      buf[p++] = (x % 0x80) | 0x80;
+      x = Math.floor(x / 0x80);
     }
+    buf[p++] = x;
+    const d = t - this.prevT;
+    x = d >= 0 ? d * 2 : -d * 2 - 1;
+    while (x >= 0x80) {
+      buf[p++] = (x % 0x80) | 0x80;
+      x = Math.floor(x / 0x80);
+    }
+    buf[p++] = x;
+    this.prevT = t;
+    if (stale) buf[p++] = 1;
+    else {
+      buf[p++] = 0;
+      // Big-endian float64 without Buffer.writeDoubleBE's argument checks.
+      f64[0] = v;
+      if (LITTLE_ENDIAN) for (let i = 7; i >= 0; i--) buf[p++] = f64Bytes[i];
+      else for (let i = 0; i < 8; i++) buf[p++] = f64Bytes[i];
+    }
+    w.length = p;
     if (t > this.pendingMaxT) this.pendingMaxT = t;
   }
 
@@ -163,6 +183,20 @@ export class Wal implements SampleLog {
     if (this.fd >= 0) closeSync(this.fd);
     this.fd = -1;
   }
+}
+
+const f64 = new Float64Array(1);
+const f64Bytes = new Uint8Array(f64.buffer);
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** A sample's ref and timestamp-delta varints (10 bytes each at most), stale flag and value. */
+const MAX_SAMPLE_BYTES = 29;
+
+/** Doubles the writer's buffer (as ByteWriter grows; its own method is private). */
+function grow(w: ByteWriter): void {
+  const next = Buffer.allocUnsafe(w.buf.length * 2);
+  w.buf.copy(next, 0, 0, w.length);
+  w.buf = next;
 }
 
 function segName(n: number): string {

@@ -1,0 +1,69 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Registry } from 'prom-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Labels } from '../../schemas/labels.js';
+import type { SeriesSamples } from '../../schemas/sample.js';
+import { StoreMetrics } from './metrics.js';
+import { Shard } from './shard.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+async function openShard(): Promise<{ shard: Shard; metrics: StoreMetrics }> {
+  const dir = mkdtempSync(join(tmpdir(), 'tidemark-shard-'));
+  dirs.push(dir);
+  const metrics = new StoreMetrics(new Registry());
+  const shard = await Shard.open({ topic: 't', partition: 0, dir, tsdb: {}, metrics });
+  return { shard, metrics };
+}
+
+const one = (labels: Labels, t: number, v: number): SeriesSamples => ({ labels, timestamps: [t], values: [v], stale: [] });
+
+/** Every series in the shard as `labels -> [t, v]...`, label sets in canonical JSON. */
+async function stored(shard: Shard): Promise<Record<string, number[][]>> {
+  const set = await shard.tsdb.querier(-Infinity, Infinity).select([{ name: 'job', type: '=', value: 'node' }], { start: -Infinity, end: Infinity });
+  const out: Record<string, number[][]> = {};
+  for (const s of set.series) out[s.labels.i] = Array.from(s.timestamps, (t, k) => [t, s.values[k]]);
+  return out;
+}
+
+describe('shard', () => {
+  it('stores each sample in its own series when records change their series order', async () => {
+    const { shard } = await openShard();
+    const l = (i: string): Labels => ({ i, job: 'node' });
+    shard.append(0, { series: [one(l('a'), 1000, 1), one(l('b'), 1000, 2), one(l('c'), 1000, 3)] });
+    // Same first series, the others swapped: positions no longer match the previous record.
+    shard.append(1, { series: [one(l('a'), 2000, 11), one(l('c'), 2000, 13), one(l('b'), 2000, 12)] });
+    // A new series in the middle and one fewer at the end.
+    shard.append(2, { series: [one(l('a'), 3000, 21), one(l('d'), 3000, 24), one(l('b'), 3000, 22)] });
+    // Labels differing only in an empty-valued label are the same series.
+    shard.append(3, { series: [one(l('a'), 4000, 31), one({ i: 'd', job: 'node', x: '' }, 4000, 34), one(l('c'), 4000, 33)] });
+    expect(await stored(shard)).toEqual({
+      a: [[1000, 1], [2000, 11], [3000, 21], [4000, 31]],
+      b: [[1000, 2], [2000, 12], [3000, 22]],
+      c: [[1000, 3], [2000, 13], [4000, 33]],
+      d: [[3000, 24], [4000, 34]],
+    });
+    expect(shard.tsdb.head.numSeries).toBe(4);
+    await shard.close();
+  });
+
+  it('counts an invalid series as rejected and still stores the series after it at that position', async () => {
+    const { shard, metrics } = await openShard();
+    const l = (i: string): Labels => ({ i, job: 'node' });
+    shard.append(0, { series: [one(l('a'), 1000, 1), one(l('b'), 1000, 2)] });
+    shard.append(1, { series: [one(l('a'), 2000, 11), one({ i: '' }, 2000, 0), one(l('b'), 2000, 12)] });
+    shard.append(2, { series: [one(l('a'), 3000, 21), one(l('b'), 3000, 22)] });
+    expect(await stored(shard)).toEqual({
+      a: [[1000, 1], [2000, 11], [3000, 21]],
+      b: [[1000, 2], [2000, 12], [3000, 22]],
+    });
+    const rejected = await metrics.samplesRejected.get();
+    expect(rejected.values.find((v) => v.labels.reason === 'invalid')?.value).toBe(1);
+    await shard.close();
+  });
+});
