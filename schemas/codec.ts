@@ -26,7 +26,8 @@ interface Writer {
  * older writer lacks take their defaults).
  */
 export class SingleObjectCodec<T> {
-  private readonly header: Buffer;
+  /** Marker and writer fingerprint: what every record of this codec starts with. */
+  readonly header: Buffer;
   private readonly writers = new Map<string, Writer>();
 
   constructor(

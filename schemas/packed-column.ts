@@ -19,7 +19,7 @@ export class ColumnWriter {
     this.buf = Buffer.allocUnsafe(initialBytes);
   }
 
-  private ensure(extra: number): void {
+  ensure(extra: number): void {
     if (this.len + extra <= this.buf.length) return;
     let size = this.buf.length * 2;
     while (size < this.len + extra) size *= 2;
@@ -54,6 +54,88 @@ export class ColumnWriter {
   bytes(): Buffer {
     return this.buf.subarray(0, this.len);
   }
+
+  get length(): number {
+    return this.len;
+  }
+
+  /** Empties the writer, keeping its buffer (writers reused across records). */
+  reset(): void {
+    this.len = 0;
+  }
+
+  /**
+   * An Avro string: zigzag length, then UTF-8. Label strings are nearly always ASCII, written
+   * here without a native call; anything else goes through Buffer#write.
+   */
+  avroString(s: string): void {
+    const n = s.length;
+    this.ensure(3 * n + 10);
+    const b = this.buf;
+    if (n < 64) {
+      // ≤ 63 bytes when ASCII: a one-byte zigzag length (2n < 128).
+      let p = this.len + 1;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        b[p++] = c;
+      }
+      if (i === n) {
+        b[this.len] = n * 2;
+        this.len = p;
+        return;
+      }
+    }
+    const bytes = Buffer.byteLength(s, 'utf8');
+    this.uvarint(bytes * 2);
+    this.len += b.write(s, this.len, bytes, 'utf8');
+  }
+
+  /** An Avro `bytes` value: zigzag length, then the bytes. */
+  avroBytes(src: Uint8Array, start: number, end: number): void {
+    const n = end - start;
+    this.uvarint(n * 2);
+    this.ensure(n);
+    this.buf.set(src.subarray(start, end), this.len);
+    this.len += n;
+  }
+
+  /** Little-endian unsigned integers of `width` bytes each (a reference column). */
+  fixedWidth(src: ArrayLike<number>, n: number, width: 1 | 2 | 4): void {
+    this.ensure(n * width);
+    const b = this.buf;
+    let p = this.len;
+    if (width === 1) for (let i = 0; i < n; i++) b[p++] = src[i];
+    else if (width === 2) {
+      for (let i = 0; i < n; i++) {
+        const v = src[i];
+        b[p++] = v & 0xff;
+        b[p++] = v >>> 8;
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const v = src[i];
+        b[p++] = v & 0xff;
+        b[p++] = (v >>> 8) & 0xff;
+        b[p++] = (v >>> 16) & 0xff;
+        b[p++] = v >>> 24;
+      }
+    }
+    this.len = p;
+  }
+
+  /** Appends bytes as they are (already Avro-encoded fields). */
+  avroBytesRaw(src: Uint8Array): void {
+    this.ensure(src.length);
+    this.buf.set(src, this.len);
+    this.len += src.length;
+  }
+
+  /** Appends another writer's bytes as an Avro `bytes` value. */
+  avroColumn(col: ColumnWriter): void {
+    this.avroBytes(col.buf, 0, col.len);
+  }
 }
 
 /** Decodes a uvarint column whose values fit in 32 bits (counts, symbol references). */
@@ -82,54 +164,6 @@ export function readUint32s(col: Buffer, what: string): Uint32Array {
     }
     out[k++] = v;
   }
-  return out;
-}
-
-/** Decodes a uvarint column of values below 2^53 (timestamps after zigzag). */
-export function readUvarints(col: Buffer, what: string): number[] {
-  let count = 0;
-  for (let i = 0; i < col.length; i++) if (col[i] < 0x80) count++;
-  const out: number[] = new Array(count);
-  let p = 0;
-  let k = 0;
-  const n = col.length;
-  while (p < n) {
-    let b = col[p++];
-    if (b < 0x80) {
-      out[k++] = b;
-      continue;
-    }
-    let v = b & 0x7f;
-    let mul = 128;
-    for (;;) {
-      if (p >= n) throw new RecordDecodeError(`${what}: truncated varint at byte ${p}`);
-      if (mul > 2 ** 49) throw new RecordDecodeError(`${what}: varint longer than 53 bits at byte ${p}`);
-      b = col[p++];
-      v += (b & 0x7f) * mul;
-      if (b < 0x80) break;
-      mul *= 128;
-    }
-    out[k++] = v;
-  }
-  return out;
-}
-
-export function readDeltas(col: Buffer, what: string): number[] {
-  const zz = readUvarints(col, what);
-  let prev = 0;
-  for (let i = 0; i < zz.length; i++) {
-    const z = zz[i];
-    prev += z % 2 === 0 ? z / 2 : -(z + 1) / 2;
-    zz[i] = prev;
-  }
-  return zz;
-}
-
-export function readFloat64s(col: Buffer, what: string): number[] {
-  if (col.length % 8 !== 0) throw new RecordDecodeError(`${what}: ${col.length} bytes is not a whole number of doubles`);
-  const n = col.length / 8;
-  const out: number[] = new Array(n);
-  for (let i = 0; i < n; i++) out[i] = col.readDoubleLE(i * 8);
   return out;
 }
 

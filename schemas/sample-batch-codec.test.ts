@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { decodeSampleBatch, encodeSampleBatch, encodeSampleBatchV1 } from './sample-batch-codec.js';
 import { RecordDecodeError } from './errors.js';
 import type { SampleBatch } from './sample.js';
+import { SingleObjectCodec, loadSchema } from './codec.js';
 
 const batch: SampleBatch = {
   series: [
@@ -112,5 +113,88 @@ describe('sample batch codec', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('sample batch writer', () => {
+  const avscV2 = new SingleObjectCodec<unknown>(loadSchema('sample-batch.v2.avsc'));
+
+  it('writes byte for byte what avsc writes for the v2 schema', () => {
+    const wide: SampleBatch = {
+      series: Array.from({ length: 300 }, (_, i) => ({
+        labels: { __name__: 'm', id: `s${i}`, zone: i % 2 === 0 ? 'europe-west' : 'zürich ☕' },
+        timestamps: [i * 1000, i * 1000 + 15_000],
+        values: [i, -i / 3],
+        stale: i % 50 === 0 ? [1] : [],
+      })),
+    };
+    for (const b of [batch, wide, { series: [] }]) {
+      for (const source of ['', 'scrape/node', 'ö'.repeat(70)]) {
+        const bytes = encodeSampleBatch(b, source);
+        expect(avscV2.encode(avscV2.decode(bytes)).equals(bytes)).toBe(true);
+      }
+    }
+  });
+
+  it('gives the same record for the same series under fresh or reused labels objects', () => {
+    const first = encodeSampleBatch(batch, 'x');
+    const copy: SampleBatch = { series: batch.series.map((s) => ({ ...s, labels: { ...s.labels } })) };
+    expect(encodeSampleBatch(copy, 'x').equals(first)).toBe(true);
+    expect(encodeSampleBatch(batch, 'x').equals(first)).toBe(true);
+  });
+
+  it('reuses the label section only for the very same series list', () => {
+    const [a, b, c] = batch.series;
+    const decode = (series: SampleBatch['series']) => decodeSampleBatch(encodeSampleBatch({ series })).series.map((s) => s.labels);
+    expect(decode([a, b])).toEqual([a.labels, b.labels]);
+    expect(decode([a, c])).toEqual([a.labels, c.labels]);
+    expect(decode([a, c, b])).toEqual([a.labels, c.labels, b.labels]);
+    expect(decode([a])).toEqual([a.labels]);
+    expect(decode([a, c])).toEqual([a.labels, c.labels]);
+    // From the second batch on, a repeated list is encoded from the remembered section.
+    const first = encodeSampleBatch({ series: [a, c] });
+    expect(decode([b, a])).toEqual([b.labels, a.labels]);
+    expect(encodeSampleBatch({ series: [a, c] }).equals(first)).toBe(true);
+    expect(decode([c, b, a])).toEqual([c.labels, b.labels, a.labels]);
+    expect(decode([a, c])).toEqual([a.labels, c.labels]);
+    expect(decode([a, b])).toEqual([a.labels, b.labels]);
+  });
+
+  it('rejects a timestamp column that ends inside a varint', () => {
+    const good = avscV2.decode(encodeSampleBatch(batch)) as { timestamps: Buffer };
+    const bad = avscV2.encode({ ...good, timestamps: Buffer.concat([good.timestamps, Buffer.from([0x80])]) });
+    expect(() => decodeSampleBatch(bad)).toThrow(/timestamps: truncated varint/);
+  });
+
+  it('decodes any label name to an own property, quotes, __proto__ and non-ASCII included', () => {
+    const odd = [
+      { __name__: 'm', ['__proto__']: 'p', 'a"b': 'q' },
+      { __name__: 'm', 'x\\y': '1', 'ü ☕': '2' },
+      { __name__: 'm', 'x\\y': '3', 'ü ☕': '4' },
+    ].map((l) => {
+      const labels: Record<string, string> = {};
+      for (const [k, v] of Object.entries(l)) Object.defineProperty(labels, k, { value: v, enumerable: true, writable: true, configurable: true });
+      return { labels, timestamps: [1], values: [1], stale: [] };
+    });
+    const decoded = decodeSampleBatch(encodeSampleBatch({ series: odd })).series;
+    decoded.forEach((s, i) => {
+      expect(Object.getPrototypeOf(s.labels)).toBe(Object.prototype);
+      expect(Object.entries(s.labels).sort()).toEqual(Object.entries(odd[i].labels).sort());
+    });
+  });
+
+  it('sorts stale indices that a producer listed out of order', () => {
+    const s = { labels: { __name__: 'x' }, timestamps: [1, 2, 3], values: [0, 0, 0], stale: [2, 0] };
+    expect(decodeSampleBatch(encodeSampleBatch({ series: [s] })).series[0].stale).toEqual([0, 2]);
+  });
+});
+
+describe('label names that are also JavaScript property names', () => {
+  it('keeps a label called __proto__ as an ordinary label', () => {
+    const labels = JSON.parse('{"__name__":"m","__proto__":"x","constructor":"y"}') as Record<string, string>;
+    const decoded = decodeSampleBatch(encodeSampleBatch({ series: [{ labels, timestamps: [1], values: [1], stale: [] }] }));
+    expect(Object.keys(decoded.series[0].labels).sort()).toEqual(['__name__', '__proto__', 'constructor']);
+    expect(decoded.series[0].labels.__proto__).toBe('x');
+    expect(Object.getPrototypeOf(decoded.series[0].labels)).toBe(Object.prototype);
   });
 });

@@ -1,15 +1,15 @@
 import { SingleObjectCodec, loadSchema } from './codec.js';
 import { RecordDecodeError } from './errors.js';
+import { labelsBuilder, type LabelsBuilder } from './labels-builder.js';
 import {
   ColumnWriter,
-  readDeltas,
-  readFloat64s,
   readReferences,
   readUint32s,
   referenceWidth,
   writeReferences,
 } from './packed-column.js';
 import type { SampleBatch, SeriesSamples } from './sample.js';
+import { SampleBatchWriter } from './sample-batch-writer.js';
 
 /** The wire shape of sample-batch.v2.avsc (see the schema's docs for each column). */
 interface WireBatch {
@@ -26,6 +26,8 @@ interface WireBatch {
 const v1Schema = loadSchema('sample-batch.v1.avsc');
 /** The current sample batch schema, reading every older version too. */
 const codec = new SingleObjectCodec<WireBatch>(loadSchema('sample-batch.v2.avsc'), [v1Schema]);
+/** The v2 writer shared by every encoder of this process (encoding is synchronous). */
+export const sampleBatchWriter = new SampleBatchWriter(codec.header);
 
 export interface DecodedSampleBatch extends SampleBatch {
   /** Who produced the batch ("" for writers older than v2). */
@@ -38,7 +40,22 @@ export interface DecodedSampleBatch extends SampleBatch {
  * columns decode as a few tight loops instead of one Avro record per series.
  */
 export function encodeSampleBatch(batch: SampleBatch, source = ''): Buffer {
-  return codec.encode(toWire(batch, source));
+  const w = sampleBatchWriter;
+  for (const s of batch.series) {
+    if (s.values.length !== s.timestamps.length) {
+      throw new RangeError(`series ${JSON.stringify(s.labels)}: ${s.timestamps.length} timestamps but ${s.values.length} values`);
+    }
+  }
+  w.begin();
+  for (const s of batch.series) {
+    w.addSeries(w.symbolsOf(s.labels), s.timestamps, s.values, 0, s.timestamps.length);
+    const stale = s.stale;
+    if (stale.length === 0) continue;
+    let sorted = true;
+    for (let k = 1; k < stale.length; k++) if (stale[k - 1] > stale[k]) sorted = false;
+    for (const k of sorted ? stale : [...stale].sort((a, b) => a - b)) w.markStale(k);
+  }
+  return w.finish(source);
 }
 
 function toWire(batch: SampleBatch, source: string): WireBatch {
@@ -99,48 +116,128 @@ export function decodeSampleBatch(bytes: Buffer): DecodedSampleBatch {
   const labelCounts = readUint32s(w.labelCounts, 'labelCounts');
   const labelRefs = readReferences(w.labelRefs, referenceWidth(symbols.length), 'labelRefs');
   const sampleCounts = readUint32s(w.sampleCounts, 'sampleCounts');
-  const timestamps = readDeltas(w.timestamps, 'timestamps');
-  const values = readFloat64s(w.values, 'values');
   const staleIdx = readUint32s(w.stale, 'stale');
   const n = labelCounts.length;
   if (sampleCounts.length !== n) throw new RecordDecodeError(`${n} label counts but ${sampleCounts.length} sample counts`);
-  if (timestamps.length !== values.length) {
-    throw new RecordDecodeError(`${timestamps.length} timestamps but ${values.length} values`);
+  const tsCol = w.timestamps;
+  let total = 0;
+  for (let i = 0; i < tsCol.length; i++) if (tsCol[i] < 0x80) total++;
+  if (w.values.length !== total * 8) {
+    if (w.values.length % 8 !== 0) throw new RecordDecodeError(`values: ${w.values.length} bytes is not a whole number of doubles`);
+    throw new RecordDecodeError(`${total} timestamps but ${w.values.length / 8} values`);
   }
+  const symbolCount = symbols.length;
+  let badRef = -1;
+  for (let r = 0; r < labelRefs.length; r++) if (labelRefs[r] >= symbolCount) badRef = r;
+  const values = new DataView(w.values.buffer, w.values.byteOffset, w.values.length);
   const out: SeriesSamples[] = new Array(n);
+  const ts = new TimestampReader(tsCol);
   let ref = 0;
   let sample = 0;
   let staleCursor = 0;
+  // Consecutive series usually have the same label names: reuse the builder while they do.
+  let build: LabelsBuilder | undefined;
+  let buildRef = -1;
+  let buildCount = -1;
   for (let i = 0; i < n; i++) {
-    const labels: Record<string, string> = {};
-    const refEnd = ref + 2 * labelCounts[i];
+    const count = labelCounts[i];
+    const refEnd = ref + 2 * count;
     if (refEnd > labelRefs.length) throw new RecordDecodeError(`series ${i}: label references run past the end`);
-    for (; ref < refEnd; ref += 2) {
-      const name = symbols[labelRefs[ref]];
-      const value = symbols[labelRefs[ref + 1]];
-      if (name === undefined || value === undefined) {
-        throw new RecordDecodeError(`series ${i}: label symbol reference out of range (${symbols.length} symbols)`);
-      }
-      labels[name] = value;
+    if (badRef >= ref && badRef < refEnd) {
+      throw new RecordDecodeError(`series ${i}: label symbol reference out of range (${symbolCount} symbols)`);
     }
-    const end = sample + sampleCounts[i];
-    if (end > timestamps.length) throw new RecordDecodeError(`series ${i}: samples run past the end`);
-    const stale: number[] = [];
+    if (count !== buildCount || !sameNames(labelRefs, buildRef, ref, count)) {
+      const names = new Array<string>(count);
+      for (let j = 0; j < count; j++) names[j] = symbols[labelRefs[ref + 2 * j]];
+      build = labelsBuilder(names);
+      buildRef = ref;
+      buildCount = count;
+    }
+    let labels: Record<string, string>;
+    if (build !== undefined) labels = build(symbols, labelRefs, ref);
+    else {
+      labels = {};
+      for (let r = ref; r < refEnd; r += 2) {
+        const name = symbols[labelRefs[r]];
+        const value = symbols[labelRefs[r + 1]];
+        // Assigning `__proto__` would set the prototype instead of adding the label.
+        if (name === '__proto__') Object.defineProperty(labels, name, { value, enumerable: true, writable: true, configurable: true });
+        else labels[name] = value;
+      }
+    }
+    ref = refEnd;
+    const m = sampleCounts[i];
+    const end = sample + m;
+    if (end > total) throw new RecordDecodeError(`series ${i}: samples run past the end`);
+    let stale = NO_STALE;
     while (staleCursor < staleIdx.length && staleIdx[staleCursor] < end) {
       const k = staleIdx[staleCursor++];
       if (k < sample) throw new RecordDecodeError(`stale index ${k} out of order`);
+      if (stale === NO_STALE) stale = [];
       stale.push(k - sample);
     }
-    out[i] =
-      sample === 0 && end === timestamps.length
-        ? { labels, timestamps, values, stale }
-        : { labels, timestamps: timestamps.slice(sample, end), values: values.slice(sample, end), stale };
+    let timestamps: number[];
+    let vals: number[];
+    if (m === 1) {
+      timestamps = [ts.next()];
+      vals = [values.getFloat64(sample * 8, true)];
+    } else {
+      timestamps = new Array<number>(m);
+      vals = new Array<number>(m);
+      for (let j = 0; j < m; j++) {
+        timestamps[j] = ts.next();
+        vals[j] = values.getFloat64((sample + j) * 8, true);
+      }
+    }
+    out[i] = { labels, timestamps, values: vals, stale };
     sample = end;
   }
   if (ref !== labelRefs.length) throw new RecordDecodeError(`${labelRefs.length - ref} label references belong to no series`);
-  if (sample !== timestamps.length) throw new RecordDecodeError(`${timestamps.length - sample} samples belong to no series`);
+  if (sample !== total) throw new RecordDecodeError(`${total - sample} samples belong to no series`);
   if (staleCursor !== staleIdx.length) throw new RecordDecodeError(`stale index ${staleIdx[staleCursor]} out of range`);
+  if (ts.offset !== tsCol.length) throw new RecordDecodeError(`timestamps: truncated varint at byte ${tsCol.length}`);
   return { series: out, source: w.source };
+}
+
+/** Shared by every decoded series without staleness markers (readers never write to it). */
+const NO_STALE: number[] = Object.freeze([]) as unknown as number[];
+
+function sameNames(refs: ArrayLike<number>, a: number, b: number, count: number): boolean {
+  for (let j = 0; j < 2 * count; j += 2) if (refs[a + j] !== refs[b + j]) return false;
+  return true;
+}
+
+/** Reads the zigzag delta timestamp column one value at a time. */
+class TimestampReader {
+  private p = 0;
+  private prev = 0;
+
+  constructor(private readonly col: Buffer) {}
+
+  get offset(): number {
+    return this.p;
+  }
+
+  next(): number {
+    const col = this.col;
+    let b = col[this.p++];
+    let z: number;
+    if (b < 0x80) z = b;
+    else {
+      z = b & 0x7f;
+      let mul = 128;
+      for (;;) {
+        if (this.p >= col.length) throw new RecordDecodeError(`timestamps: truncated varint at byte ${this.p}`);
+        if (mul > 2 ** 49) throw new RecordDecodeError(`timestamps: varint longer than 53 bits at byte ${this.p}`);
+        b = col[this.p++];
+        z += (b & 0x7f) * mul;
+        if (b < 0x80) break;
+        mul *= 128;
+      }
+    }
+    this.prev += z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+    return this.prev;
+  }
 }
 
 /** Encodes with the v1 writer schema, as a producer of an older release does (schema-evolution tests). */

@@ -22,3 +22,4 @@ export {
   type WriteTextOptions,
 } from './write-text.js';
 export { checkMetrics, lintFamilies, type CheckMetricsOptions, type CheckMetricsResult, type LintProblem } from './check-metrics.js';
+export { keepStringMethodsFast } from './fast-string-methods.js';

@@ -3,6 +3,7 @@ import { METRIC_NAME, sortedLabelNames } from '../../schemas/labels.js';
 import { type ExpositionFormat, ExpositionParseError } from './errors.js';
 import { OpenMetricsParser } from './openmetrics.js';
 import type { Exemplar, MetricType, Parser } from './parser.js';
+import { keepStringMethodsFast } from './fast-string-methods.js';
 import { PromTextParser } from './prom-text.js';
 
 /** One sample as `parseExposition` returns it. */
@@ -50,6 +51,7 @@ export interface ParseExpositionOptions {
 
 /** A pull parser for `text` in the given format. */
 export function createParser(text: string, format: ExpositionFormat = 'prometheus', options: { strict?: boolean } = {}): Parser {
+  keepStringMethodsFast();
   return format === 'openmetrics' ? new OpenMetricsParser(text, options) : new PromTextParser(text);
 }
 

@@ -56,4 +56,18 @@ export interface Parser {
 
   /** 1-based line of the current entry. */
   line(): number;
+
+  /**
+   * Optional fast path for callers that cache series by their text (a scrape cache). Before
+   * `next()`, names the series text the next sample is expected to start with: `prefix` is the
+   * `seriesText()` of an earlier, successfully parsed sample and `type` its family's type then.
+   * When the next sample's line starts with it and its family still has that type, the parser
+   * reads only the value and timestamp, `matchedExpected()` is true, and `labels()` must not be
+   * called for it (the caller knows them). Otherwise it parses in full, as without a hint.
+   */
+  expectSeries?(prefix: string, type: MetricType): void;
+  /** 'series': whether the sample was read through the `expectSeries` hint. */
+  matchedExpected?(): boolean;
+  /** 'series': the sample line up to where its value starts (leading blanks included). */
+  seriesText?(): string;
 }

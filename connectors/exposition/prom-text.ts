@@ -51,6 +51,12 @@ export class PromTextParser implements Parser {
   private lastName = '';
   private lastFam: TextFamily | undefined;
 
+  // The `expectSeries` hint for the next sample, and whether the current one matched it.
+  private hint: string | undefined;
+  private hintType: MetricType = 'unknown';
+  private matched = false;
+  private valueAt = 0;
+
   private metaName = '';
   private metaText = '';
   private metaType: MetricType = 'unknown';
@@ -110,6 +116,16 @@ export class PromTextParser implements Parser {
   }
   line(): number {
     return this.lineNo;
+  }
+  expectSeries(prefix: string, type: MetricType): void {
+    this.hint = prefix;
+    this.hintType = type;
+  }
+  matchedExpected(): boolean {
+    return this.matched;
+  }
+  seriesText(): string {
+    return this.s.slice(this.lineStart, this.valueAt);
   }
 
   private fail(at: number, msg: string): never {
@@ -243,13 +259,31 @@ export class PromTextParser implements Parser {
     const fam = this.fam;
     if (fam.type === undefined) fam.type = 'unknown';
     this.name = this.lastName;
-    i = nEnd;
-    while (i < le && isBlank(s.charCodeAt(i))) i++;
-    this.lset.reset();
-    if (i < le && s.charCodeAt(i) === 123 /* { */) {
-      i = this.parseLabels(i + 1, le);
-      while (i < le && isBlank(s.charCodeAt(i))) i++;
+    const hint = this.hint;
+    this.hint = undefined;
+    const ls = this.lineStart;
+    // The hinted series text parsed before as name [labels] blanks; the same text parses the same
+    // way under the same family type, as long as no label block follows it.
+    let h = -1;
+    if (hint !== undefined && fam.type === this.hintType && ls + hint.length <= le && s.startsWith(hint, ls)) {
+      h = ls + hint.length;
+      while (h < le && isBlank(s.charCodeAt(h))) h++;
+      if (h < le && s.charCodeAt(h) === 123 /* { */) h = -1;
     }
+    if (h >= 0) {
+      this.matched = true;
+      i = h;
+    } else {
+      this.matched = false;
+      i = nEnd;
+      while (i < le && isBlank(s.charCodeAt(i))) i++;
+      this.lset.reset();
+      if (i < le && s.charCodeAt(i) === 123 /* { */) {
+        i = this.parseLabels(i + 1, le);
+        while (i < le && isBlank(s.charCodeAt(i))) i++;
+      }
+    }
+    this.valueAt = i;
     let vEnd = i;
     while (vEnd < le && !isBlank(s.charCodeAt(vEnd))) vEnd++;
     const v = parseFloatLiteral(s, i, vEnd);

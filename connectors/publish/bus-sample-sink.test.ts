@@ -69,6 +69,68 @@ describe('BusSampleSink', () => {
     expect(seen.get('gone')?.stale).toEqual([0]);
   });
 
+  it('keeps each series\' samples in append order when appends of series interleave', async () => {
+    const sink = new BusSampleSink({ bus, topic: 'samples', partitions: 4, source: 'test' });
+    const app = sink.appender();
+    const series = Array.from({ length: 6 }, (_, i) => ({ __name__: 'm', i: String(i) }));
+    for (let t = 1; t <= 3; t++) for (const labels of series) app.append(labels, t * 1000, t, t === 2 && labels.i === '3' ? { stale: true } : undefined);
+    await app.commit();
+    const got = new Map<string, { ts: number[]; stale: number[]; values: number[] }>();
+    for (const { batch } of await readAll()) {
+      for (const s of batch.series) got.set(s.labels.i, { ts: s.timestamps, stale: s.stale, values: s.values });
+    }
+    expect(got.size).toBe(6);
+    expect(got.get('0')).toEqual({ ts: [1000, 2000, 3000], stale: [], values: [1, 2, 3] });
+    expect(got.get('3')?.ts).toEqual([1000, 2000, 3000]);
+    expect(got.get('3')?.stale).toEqual([1]);
+    expect(got.get('3')?.values[2]).toBe(3);
+  });
+
+  it('splits a partition into records of at most maxSeriesPerRecord series', async () => {
+    const sink = new BusSampleSink({ bus, topic: 'samples', partitions: 4, source: 'test', maxSeriesPerRecord: 3 });
+    const app = sink.appender();
+    for (let i = 0; i < 40; i++) app.append({ __name__: 'm', i: String(i) }, 1000, i);
+    await app.commit();
+    const records = await readAll();
+    expect(records.every(({ batch }) => batch.series.length <= 3)).toBe(true);
+    expect(records.flatMap(({ batch }) => batch.series.map((s) => s.values[0])).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 40 }, (_, i) => i),
+    );
+  });
+
+  it('keeps two open appenders that share labels objects apart', async () => {
+    const sink = new BusSampleSink({ bus, topic: 'samples', partitions: 4, source: 'test' });
+    const shared = { __name__: 'shared' };
+    const a = sink.appender();
+    const b = sink.appender();
+    a.append(shared, 1000, 1);
+    b.append(shared, 1000, 10);
+    a.append(shared, 2000, 2);
+    b.rollback();
+    await a.commit();
+    const series = (await readAll()).flatMap(({ batch }) => batch.series);
+    expect(series.flatMap((s) => s.timestamps)).toEqual([1000, 2000]);
+    expect(series.flatMap((s) => s.values)).toEqual([1, 2]);
+  });
+
+  it('places every sample right when units of work repeat, grow and shrink their series lists', async () => {
+    const sink = new BusSampleSink({ bus, topic: 'samples', partitions: 4, source: 'test' });
+    const series = Array.from({ length: 30 }, (_, i) => ({ __name__: 'm', i: String(i) }));
+    const extra = { __name__: 'm', i: 'extra' };
+    const units = [series, series, [...series.slice(0, 10), extra, ...series.slice(12)], series.slice(0, 20), series];
+    for (let u = 0; u < units.length; u++) {
+      const app = sink.appender();
+      for (const labels of units[u]) app.append(labels, u * 1000, u);
+      await app.commit();
+    }
+    const seen = new Map<string, number[]>();
+    for (const { batch } of await readAll()) for (const s of batch.series) seen.set(s.labels.i, [...(seen.get(s.labels.i) ?? []), ...s.values]);
+    expect(seen.get('0')?.sort()).toEqual([0, 1, 2, 3, 4]);
+    expect(seen.get('11')?.sort()).toEqual([0, 1, 3, 4]);
+    expect(seen.get('25')?.sort()).toEqual([0, 1, 2, 4]);
+    expect(seen.get('extra')).toEqual([2]);
+  });
+
   it('refuses appends after commit and discards everything on rollback', async () => {
     const sink = new BusSampleSink({ bus, topic: 'samples', partitions: 4, source: 'test' });
     const a = sink.appender();

@@ -1,8 +1,10 @@
-import type { Bus } from '../../pipeline/bus/bus.js';
+import type { Bus, ProduceRecord } from '../../pipeline/bus/bus.js';
 import type { Labels } from '../../schemas/labels.js';
-import { encodeSampleBatch } from '../../schemas/sample-batch-codec.js';
+import { sampleBatchWriter } from '../../schemas/sample-batch-codec.js';
+import type { SeriesSymbols } from '../../schemas/sample-batch-writer.js';
 import { SeriesPartitioner } from '../../schemas/series-partitioner.js';
 import type { AppendOptions, Appender, SampleSink } from '../sample-sink.js';
+import { PartitionColumns } from './partition-columns.js';
 
 export interface BusSampleSinkSettings {
   readonly bus: Bus;
@@ -15,12 +17,22 @@ export interface BusSampleSinkSettings {
   readonly maxSeriesPerRecord?: number;
 }
 
-interface PendingSeries {
-  labels: Labels;
-  timestamps: number[];
-  values: number[];
-  stale: number[];
+/**
+ * What the sink remembers of a labels object for its whole life: its partition and its label
+ * strings sorted and interned (schemas/sample-batch-writer.ts). `owner`/`slot` say where the
+ * series sits in the buffers of the appender that last appended it, so repeated appends of one
+ * series in one unit of work need no map.
+ */
+export interface SinkSeries {
+  readonly labels: Labels;
+  readonly symbols: SeriesSymbols;
+  readonly partition: number;
+  owner: number;
+  slot: number;
 }
+
+/** Series entries all remembered sequences may hold together (bounds memory when batches never repeat). */
+const SEQUENCE_BUDGET = 1_000_000;
 
 /**
  * The tail every connector shares: samples are grouped per series, series per partition (by the
@@ -30,72 +42,168 @@ interface PendingSeries {
 export class BusSampleSink implements SampleSink {
   private readonly partitioner: SeriesPartitioner;
   /**
-   * Partition by labels object: connectors hand over the same object for a series scrape after
-   * scrape, so hashing (the costly part) happens once per series, not once per sample.
+   * By labels object: connectors hand over the same object for a series scrape after scrape (and
+   * push after push), so hashing, sorting and interning happen once per series, not per sample.
    */
-  private readonly partitionByObject = new WeakMap<Labels, number>();
+  private readonly byObject = new WeakMap<Labels, SinkSeries>();
+  private appenders = 0;
+  /** By first series: the series, in order, of the last unit of work that began with it (see BusAppender). */
+  private readonly sequences = new Map<SinkSeries, SinkSeries[] | null>();
+  private sequenceEntries = 0;
+  /** Column buffers of finished units of work, reused (a scrape fills the same sizes every time). */
+  private readonly spareColumns: PartitionColumns[] = [];
 
   constructor(private readonly settings: BusSampleSinkSettings) {
     this.partitioner = new SeriesPartitioner(settings.partitions);
   }
 
   appender(): Appender {
-    return new BusAppender(this.settings, (labels) => {
-      let p = this.partitionByObject.get(labels);
-      if (p === undefined) {
-        p = this.partitioner.partitionOf(labels);
-        this.partitionByObject.set(labels, p);
-      }
-      return p;
-    });
+    return new BusAppender(this.settings, this, ++this.appenders);
+  }
+
+  /** @internal */
+  columns(): PartitionColumns {
+    return this.spareColumns.pop() ?? new PartitionColumns();
+  }
+
+  /** @internal */
+  recycle(parts: readonly (PartitionColumns | undefined)[]): void {
+    for (const c of parts) {
+      if (c === undefined || this.spareColumns.length >= 2 * this.settings.partitions) continue;
+      c.reset();
+      this.spareColumns.push(c);
+    }
+  }
+
+  /**
+   * @internal The series sequence of the last unit of work that began with `first`: undefined
+   * when none began with it yet, null when one did but its sequence was not kept (a series list
+   * is kept only from the second time on, so senders whose batches never repeat cost no memory).
+   */
+  sequenceFrom(first: SinkSeries): SinkSeries[] | null | undefined {
+    return this.sequences.get(first);
+  }
+
+  /** @internal */
+  rememberSequence(first: SinkSeries, seq: SinkSeries[] | null): void {
+    const old = this.sequences.get(first);
+    if (old !== undefined) this.sequenceEntries -= old === null ? 1 : old.length;
+    const size = seq === null ? 1 : seq.length;
+    if (this.sequenceEntries + size > SEQUENCE_BUDGET) {
+      this.sequences.clear();
+      this.sequenceEntries = 0;
+    }
+    this.sequences.set(first, seq);
+    this.sequenceEntries += size;
+  }
+
+  /** @internal */
+  seriesOf(labels: Labels): SinkSeries {
+    let s = this.byObject.get(labels);
+    if (s === undefined) {
+      s = {
+        labels,
+        symbols: sampleBatchWriter.symbolsOf(labels),
+        partition: this.partitioner.partitionOf(labels),
+        owner: 0,
+        slot: 0,
+      };
+      this.byObject.set(labels, s);
+    }
+    return s;
   }
 }
 
+/**
+ * A scrape appends the same labels objects in the same order every time (a push from a stable
+ * sender too), so the appender follows the series sequence of the previous unit of work that
+ * began with the same series: a comparison per sample instead of a map lookup, which is the
+ * costliest part of an append. Any mismatch falls back to the map.
+ */
 class BusAppender implements Appender {
-  /** Series of this unit of work by labels object (the same series under two objects is fine: a batch may name a series twice). */
-  private readonly series = new Map<Labels, PendingSeries>();
-  private readonly byPartition = new Map<number, PendingSeries[]>();
+  private readonly parts: (PartitionColumns | undefined)[] = [];
+  private last: SinkSeries | undefined;
+  private first: SinkSeries | undefined;
+  /** The previous sequence from this unit's first series; `k` series of this unit matched it so far. */
+  private guess: SinkSeries[] | undefined;
+  private k = 0;
+  /** This unit's series in append order (one entry per run of appends to one series), when kept. */
+  private seq: SinkSeries[] | undefined;
   private state: 'open' | 'committed' | 'rolled back' = 'open';
+  private empty = true;
 
   constructor(
     private readonly settings: BusSampleSinkSettings,
-    private readonly partitionOf: (labels: Labels) => number,
+    private readonly sink: BusSampleSink,
+    private readonly id: number,
   ) {}
 
   append(labels: Labels, timestampMs: number, value: number, opts?: AppendOptions): void {
     if (this.state !== 'open') throw new Error(`append after the appender was ${this.state}`);
-    let s = this.series.get(labels);
-    if (s === undefined) {
-      s = { labels, timestamps: [], values: [], stale: [] };
-      this.series.set(labels, s);
-      const p = this.partitionOf(labels);
-      let list = this.byPartition.get(p);
-      if (list === undefined) this.byPartition.set(p, (list = []));
-      list.push(s);
+    let s = this.last;
+    if (s === undefined || s.labels !== labels) {
+      const g = this.guess;
+      const k = this.k;
+      if (g !== undefined && k < g.length && g[k].labels === labels) {
+        s = g[k];
+        this.k = k + 1;
+      } else {
+        s = this.sink.seriesOf(labels);
+        if (this.first === undefined) {
+          this.first = s;
+          const known = this.sink.sequenceFrom(s);
+          if (known === null) this.seq = [s];
+          else if (known !== undefined) {
+            this.guess = known;
+            this.k = 1; // the guess starts with `s` itself
+          }
+        } else {
+          if (g !== undefined) {
+            this.seq = g.slice(0, k);
+            this.guess = undefined;
+          }
+          this.seq?.push(s);
+        }
+      }
+      this.last = s;
     }
-    if (opts?.stale === true) s.stale.push(s.timestamps.length);
-    s.timestamps.push(timestampMs);
-    s.values.push(opts?.stale === true ? Number.NaN : value);
+    let part = this.parts[s.partition];
+    if (part === undefined) this.parts[s.partition] = part = this.sink.columns();
+    if (s.owner !== this.id) {
+      // First sample of the series in this unit of work (or another appender took it meanwhile:
+      // the series then appears twice in the batch, which readers accept).
+      s.owner = this.id;
+      s.slot = part.addSeries(s.symbols);
+    }
+    part.append(s.slot, timestampMs, value, opts?.stale === true);
+    this.empty = false;
   }
 
   async commit(): Promise<void> {
     if (this.state !== 'open') throw new Error(`commit after the appender was ${this.state}`);
     this.state = 'committed';
-    if (this.series.size === 0) return;
+    if (this.empty) return;
+    const first = this.first!;
+    if (this.seq !== undefined) this.sink.rememberSequence(first, this.seq);
+    else if (this.guess === undefined) this.sink.rememberSequence(first, null);
+    // A unit that followed the guess to its end leaves it as it is.
+    else if (this.k !== this.guess.length) this.sink.rememberSequence(first, this.guess.slice(0, this.k));
     const max = this.settings.maxSeriesPerRecord ?? 5_000;
-    const records = [];
-    for (const [partition, list] of this.byPartition) {
-      for (let i = 0; i < list.length; i += max) {
-        records.push({ partition, value: encodeSampleBatch({ series: list.slice(i, i + max) }, this.settings.source) });
-      }
+    const records: ProduceRecord[] = [];
+    for (let p = 0; p < this.parts.length; p++) {
+      const part = this.parts[p];
+      if (part === undefined) continue;
+      part.encode(sampleBatchWriter, max, this.settings.source, (value) => records.push({ partition: p, value }));
     }
+    this.sink.recycle(this.parts);
+    this.parts.length = 0;
     await this.settings.bus.produce(this.settings.topic, records);
   }
 
   rollback(): void {
     if (this.state !== 'open') throw new Error(`rollback after the appender was ${this.state}`);
     this.state = 'rolled back';
-    this.series.clear();
-    this.byPartition.clear();
+    this.sink.recycle(this.parts);
+    this.parts.length = 0;
   }
 }

@@ -30,6 +30,8 @@ export interface RemoteWriteHandlerDeps {
  */
 export class RemoteWriteHandler {
   private readonly stripped = new WeakMap<Labels, Labels>();
+  /** Label sets that passed the edge's label limits (fixed for the life of the edge). */
+  private readonly withinLimits = new WeakSet<Labels>();
 
   constructor(private readonly deps: RemoteWriteHandlerDeps) {}
 
@@ -55,9 +57,11 @@ export class RemoteWriteHandler {
       if (n === 0) continue;
       let problem: { message: string; reason: string } | undefined;
       if (s.invalid !== undefined) problem = { message: s.invalid.message, reason: 'invalid_labels' };
-      else {
+      else if (!this.withinLimits.has(s.labels)) {
         try {
           edge.seriesLimits.checkLabels(s.labels, `series ${i}`);
+          // Only shared (cached, frozen) label sets come back; checking them once is enough.
+          if (Object.isFrozen(s.labels)) this.withinLimits.add(s.labels);
         } catch (err) {
           if (!(err instanceof LimitExceededError)) throw err;
           problem = { message: err.message, reason: err.reason };

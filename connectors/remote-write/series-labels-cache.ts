@@ -1,70 +1,99 @@
+const WAYS = 4;
+const EMPTY = 0x7fffffff;
+
 /**
  * Labels objects of whole series keyed by the encoded bytes of their Label fields. A Prometheus
  * server sends the same series again every scrape interval with byte-identical labels, so a hit
  * returns the labels object (and the verdict of its validation) built the first time: one hash
- * and one comparison over the bytes, nothing decoded or allocated. Size it above the number of
- * series a receiver sees per interval (default 131,072 slots, 32 MiB of key bytes). Labels objects are immutable
- * (schemas/labels.ts), so sharing them across requests is safe. Two-way set associative; the
- * byte arena is cleared when full.
+ * and one comparison over the bytes, nothing decoded or allocated, and downstream caches keyed by
+ * the labels object (partition, interned symbols) hit too. Size it above the number of series a
+ * receiver sees per interval (default 131,072 slots, 32 MiB of key bytes). Labels objects are
+ * immutable (schemas/labels.ts), so sharing them across requests is safe.
+ *
+ * Four-way set associative with two candidate sets per key and least-recently-used eviction; a
+ * set's bookkeeping (hash, length, arena offset, last use per way) sits in one 64-byte cache line. Bytes are hashed and compared
+ * four at a time through DataViews (which the JIT turns into plain loads). The byte arena is
+ * cleared when full.
  */
 export class SeriesLabelsCache {
   private readonly labels: (Record<string, string> | undefined)[];
   private readonly invalid: ({ message: string; label?: string } | undefined)[];
-  private readonly hashes: Int32Array;
-  private readonly offsets: Int32Array;
-  private readonly lengths: Int32Array;
-  private readonly arena: Buffer;
-  private readonly victim: Uint8Array;
-  private readonly mask: number;
+  /** Per slot: hash, key length, arena offset (-1 = empty), last use. */
+  private readonly meta: Int32Array;
+  private readonly arena: DataView;
+  private readonly arenaBytes: Uint8Array;
+  private readonly setMask: number;
+  private readonly setShift: number;
+  private victim = -1;
+  private maxAge = -1;
   private arenaUsed = 0;
   private slot = 0;
   private hash = 0;
+  private tick = 0;
 
   constructor(slots = 1 << 17, arenaBytes = 32 << 20) {
-    const n = 1 << Math.ceil(Math.log2(Math.max(2, slots)));
-    this.mask = n - 1;
+    const n = 1 << Math.ceil(Math.log2(Math.max(WAYS, slots)));
+    this.setMask = n / WAYS - 1;
+    this.setShift = n / WAYS > 1 ? 32 - Math.log2(n / WAYS) : 0; // a shift by 32 would be a shift by 0
     this.labels = new Array(n).fill(undefined);
     this.invalid = new Array(n).fill(undefined);
-    this.hashes = new Int32Array(n);
-    this.offsets = new Int32Array(n).fill(-1);
-    this.lengths = new Int32Array(n);
-    this.arena = Buffer.allocUnsafe(arenaBytes); // bytes are read only where offsets say they were written
-    this.victim = new Uint8Array(n >> 1);
+    this.meta = new Int32Array(n * 4);
+    for (let i = 0; i < n; i++) this.meta[i * 4 + 2] = -1;
+    this.arenaBytes = new Uint8Array(arenaBytes);
+    this.arena = new DataView(this.arenaBytes.buffer);
   }
 
-  /** The cached labels for `buf[start, end)`, or undefined (then `store` may follow). */
-  get(buf: Buffer, start: number, end: number): Record<string, string> | undefined {
+  /** The cached labels for bytes `[start, end)` of `view`, or undefined (then `store` may follow). */
+  get(view: DataView, start: number, end: number): Record<string, string> | undefined {
     const len = end - start;
-    let h = len | 0;
-    let i = start;
-    for (; i + 4 <= end; i += 4) {
-      h = Math.imul(h ^ (buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24)), 0x9e3779b1);
-      h ^= h >>> 15;
-    }
-    for (; i < end; i++) h = Math.imul(h ^ buf[i], 0x01000193);
-    // Two-way set associative: a key may live in either slot of its pair.
-    const base = ((h ^ (h >>> 16)) & this.mask) & ~1;
+    const h = hashBytes(view, start, end);
     this.hash = h;
-    if (this.matches(base, h, buf, start, len)) {
-      this.slot = base;
-      return this.labels[base];
-    }
-    if (this.matches(base + 1, h, buf, start, len)) {
-      this.slot = base + 1;
-      return this.labels[base + 1];
-    }
-    // The victim for a following store: an empty slot, else the one not used most recently.
-    this.slot = this.offsets[base] < 0 ? base : this.offsets[base + 1] < 0 ? base + 1 : base + this.victim[base >> 1];
+    const tick = (this.tick = (this.tick + 1) | 0);
+    // Two candidate sets (two-choice hashing): a key lives in either, so a set that happens to
+    // draw more keys than it has ways spills into the key's other set instead of thrashing.
+    const a = (h & this.setMask) * WAYS;
+    const b = (((Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0) >>> this.setShift) & this.setMask) * WAYS;
+    this.victim = -1;
+    this.maxAge = -1;
+    if (this.probe(a, h, len, view, start, tick)) return this.labels[this.slot];
+    if (b !== a && this.probe(b, h, len, view, start, tick)) return this.labels[this.slot];
+    this.slot = this.victim;
     return undefined;
   }
 
-  private matches(slot: number, h: number, buf: Buffer, start: number, len: number): boolean {
-    if (this.hashes[slot] !== h || this.lengths[slot] !== len) return false;
-    const off = this.offsets[slot];
-    if (off < 0) return false;
+  /** Looks for the key in one set; remembers the best victim seen so far (an empty way, else the least recently used). */
+  private probe(base: number, h: number, len: number, view: DataView, start: number, tick: number): boolean {
+    const meta = this.meta;
+    for (let w = 0; w < WAYS; w++) {
+      const slot = base + w;
+      const m = slot * 4;
+      const off = meta[m + 2];
+      if (off < 0) {
+        if (this.maxAge !== EMPTY) {
+          this.victim = slot;
+          this.maxAge = EMPTY;
+        }
+        continue;
+      }
+      if (meta[m] === h && meta[m + 1] === len && this.sameBytes(off, view, start, len)) {
+        meta[m + 3] = tick;
+        this.slot = slot;
+        return true;
+      }
+      const age = (tick - meta[m + 3]) | 0; // wraps correctly while ages stay below 2^31
+      if (age > this.maxAge && this.maxAge !== EMPTY) {
+        this.maxAge = age;
+        this.victim = slot;
+      }
+    }
+    return false;
+  }
+
+  private sameBytes(off: number, view: DataView, start: number, len: number): boolean {
     const arena = this.arena;
-    for (let j = 0; j < len; j++) if (arena[off + j] !== buf[start + j]) return false;
-    this.victim[slot >> 1] = (slot & 1) ^ 1;
+    let j = 0;
+    for (; j + 4 <= len; j += 4) if (arena.getInt32(off + j, true) !== view.getInt32(start + j, true)) return false;
+    for (; j < len; j++) if (arena.getUint8(off + j) !== view.getUint8(start + j)) return false;
     return true;
   }
 
@@ -74,21 +103,56 @@ export class SeriesLabelsCache {
   }
 
   /** Stores labels for the bytes of the last `get` miss. */
-  store(buf: Buffer, start: number, end: number, labels: Record<string, string>, invalid: { message: string; label?: string } | undefined): void {
+  store(
+    bytes: Uint8Array,
+    start: number,
+    end: number,
+    labels: Record<string, string>,
+    invalid: { message: string; label?: string } | undefined,
+  ): void {
     const len = end - start;
-    if (len > this.arena.length / 64) return; // huge label sets are not worth a cache slot
-    if (this.arenaUsed + len > this.arena.length) {
-      this.offsets.fill(-1);
+    const size = this.arenaBytes.length;
+    if (len > size / 64) return; // huge label sets are not worth a cache slot
+    const meta = this.meta;
+    if (this.arenaUsed + len > size) {
+      for (let i = 2; i < meta.length; i += 4) meta[i] = -1;
       this.arenaUsed = 0;
     }
     const slot = this.slot;
-    buf.copy(this.arena, this.arenaUsed, start, end);
-    this.victim[slot >> 1] = (slot & 1) ^ 1;
-    this.offsets[slot] = this.arenaUsed;
+    this.arenaBytes.set(bytes.subarray(start, end), this.arenaUsed);
+    const m = slot * 4;
+    meta[m] = this.hash;
+    meta[m + 1] = len;
+    meta[m + 2] = this.arenaUsed;
+    meta[m + 3] = this.tick;
     this.arenaUsed += len;
-    this.hashes[slot] = this.hash;
-    this.lengths[slot] = len;
     this.labels[slot] = Object.freeze(labels) as Record<string, string>;
     this.invalid[slot] = invalid;
   }
+}
+
+/** MurmurHash3 (x86, 32-bit) of bytes `[start, end)` of `view`: well mixed in every bit, so sets fill evenly. */
+export function hashBytes(view: DataView, start: number, end: number): number {
+  let h = (end - start) | 0;
+  let i = start;
+  for (const stop = end - 3; i < stop; i += 4) {
+    let k = view.getInt32(i, true);
+    k = Math.imul(k, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    h ^= Math.imul(k, 0x1b873593);
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  if (i < end) {
+    let k = 0;
+    for (let s = 0; i < end; i++, s += 8) k |= view.getUint8(i) << s;
+    k = Math.imul(k, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    h ^= Math.imul(k, 0x1b873593);
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
 }

@@ -55,6 +55,44 @@ describe('WriteRequestReader', () => {
     expect(s.values[0]).toBe(7.25);
   });
 
+  it('marks a stale first sample and gives each series its own sample columns', () => {
+    const buf = withStaleNaN(
+      encodeWriteRequest({
+        timeseries: [
+          { labels: pbLabels({ __name__: 'a' }), samples: [{ value: 55.5, timestamp: 1 }] },
+          { labels: pbLabels({ __name__: 'b' }), samples: [{ value: 2, timestamp: 2 }] },
+          { labels: pbLabels({ __name__: 'c' }), samples: [] },
+        ],
+      }),
+      55.5,
+    );
+    const [a, b, c] = new WriteRequestReader().read(buf).series;
+    expect(a.stale).toEqual([0]);
+    expect(b.stale).toEqual([]);
+    expect(b.timestamps).toEqual([2]);
+    expect(a.timestamps).not.toBe(b.timestamps);
+    expect(c.timestamps).toEqual([]);
+    expect(c.labels).toEqual({ __name__: 'c' });
+  });
+
+  it('hands out the same frozen labels object when a series comes again, and copies it when labels follow the samples', () => {
+    const reader = new WriteRequestReader();
+    const req = encodeWriteRequest({ timeseries: [{ labels: pbLabels({ __name__: 'up', job: 'x' }), samples: [{ value: 1, timestamp: 1 }] }] });
+    const first = reader.read(req).series[0].labels;
+    const again = reader.read(Buffer.from(req)).series[0].labels;
+    expect(again).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    // Label fields after the samples: the cached set must not be changed in place.
+    const extra = encodeWriteRequest({ timeseries: [{ labels: pbLabels({ zone: 'b' }) }] });
+    const tail = extra.subarray(extra.indexOf(Buffer.from('zone')) - 4); // the Label field of the second request
+    const series = req.subarray(2); // the TimeSeries body of the first request (tag + 1-byte length stripped)
+    const body = Buffer.concat([series, tail]);
+    const combined = Buffer.concat([Buffer.from([0x0a, body.length]), body]);
+    const out = reader.read(combined).series[0];
+    expect(out.labels).toEqual({ __name__: 'up', job: 'x', zone: 'b' });
+    expect(first).toEqual({ __name__: 'up', job: 'x' });
+  });
+
   it('counts exemplars, histograms and metadata and ignores them', () => {
     const buf = encodeWriteRequest({
       timeseries: [

@@ -27,6 +27,10 @@ export interface DecodedWriteRequest {
   readonly metadata: number;
 }
 
+/** Placeholders a series holds until it gets its own (never written to: frozen). */
+const NONE: number[] = Object.freeze([]) as unknown as number[];
+const NO_LABELS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
 // Wire types of the protobuf encoding.
 const VARINT = 0;
 const FIXED64 = 1;
@@ -46,7 +50,11 @@ const FIXED32 = 5;
  */
 export class WriteRequestReader {
   private buf: Buffer = Buffer.alloc(0);
+  private view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
   private pos = 0;
+  // Per request: counted while walking the series.
+  private exemplars = 0;
+  private histograms = 0;
   private readonly labels = new LabelCache();
   private readonly seriesCache: SeriesLabelsCache;
 
@@ -59,11 +67,12 @@ export class WriteRequestReader {
 
   read(buf: Buffer): DecodedWriteRequest {
     this.buf = buf;
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.length);
     this.pos = 0;
+    this.exemplars = 0;
+    this.histograms = 0;
     const series: DecodedSeries[] = [];
     let samples = 0;
-    let exemplars = 0;
-    let histograms = 0;
     let metadata = 0;
     const end = buf.length;
     while (this.pos < end) {
@@ -73,10 +82,9 @@ export class WriteRequestReader {
       if (field === 1 && wire === LEN) {
         const len = this.varint32();
         const stop = this.bounded(len, end, 'timeseries');
-        const s: DecodedSeries = { labels: {}, timestamps: [], values: [], stale: [], invalid: undefined };
-        const counts = this.timeSeries(s, stop);
-        exemplars += counts.exemplars;
-        histograms += counts.histograms;
+        // Shared empty columns until a sample arrives: most series carry one sample, and most none stale.
+        const s: DecodedSeries = { labels: NO_LABELS, timestamps: NONE, values: NONE, stale: NONE, invalid: undefined };
+        this.timeSeries(s, stop);
         samples += s.timestamps.length;
         series.push(s);
         this.pos = stop;
@@ -85,12 +93,10 @@ export class WriteRequestReader {
         this.skip(wire, end);
       }
     }
-    return { series, samples, exemplars, histograms, metadata };
+    return { series, samples, exemplars: this.exemplars, histograms: this.histograms, metadata };
   }
 
-  private timeSeries(s: DecodedSeries, end: number): { exemplars: number; histograms: number } {
-    let exemplars = 0;
-    let histograms = 0;
+  private timeSeries(s: DecodedSeries, end: number): void {
     let prevName = '';
     let seenLabel = false;
     // Senders put the labels first: look the whole label block up in the series cache.
@@ -98,7 +104,7 @@ export class WriteRequestReader {
     const labelsEnd = this.labelBlockEnd(end);
     let cached = false;
     if (labelsEnd > labelsStart) {
-      const hit = this.seriesCache.get(this.buf, labelsStart, labelsEnd);
+      const hit = this.seriesCache.get(this.view, labelsStart, labelsEnd);
       if (hit !== undefined) {
         s.labels = hit;
         s.invalid = this.seriesCache.invalidOfLast();
@@ -128,18 +134,20 @@ export class WriteRequestReader {
           }
           extended = true;
         }
+        if (s.labels === NO_LABELS) s.labels = {};
         this.label(s, stop, prevName, seenLabel);
         seenLabel = true;
         prevName = this.lastName;
       } else if (field === 2) {
         this.sample(s, stop);
       } else if (field === 3) {
-        exemplars++;
+        this.exemplars++;
       } else if (field === 4) {
-        histograms++;
+        this.histograms++;
       }
       this.pos = stop;
     }
+    if (s.labels === NO_LABELS) s.labels = {};
     if (!cached || extended) {
       if (s.invalid === undefined) {
         const name = s.labels.__name__;
@@ -151,7 +159,6 @@ export class WriteRequestReader {
       }
       if (!cached && labelsEnd > labelsStart) this.seriesCache.store(this.buf, labelsStart, labelsEnd, s.labels, s.invalid);
     }
-    return { exemplars, histograms };
   }
 
   /** End of the run of Label fields (tag 0x0a) starting at the current position; the position is unchanged. */
@@ -233,7 +240,16 @@ export class WriteRequestReader {
       }
     }
     if (this.pos > end) throw new WriteRequestDecodeError('sample truncated', end);
-    if (stale) s.stale.push(s.timestamps.length);
+    if (s.timestamps === NONE) {
+      if (stale) s.stale = [0];
+      s.timestamps = [ts];
+      s.values = [value];
+      return;
+    }
+    if (stale) {
+      if (s.stale === NONE) s.stale = [];
+      s.stale.push(s.timestamps.length);
+    }
     s.timestamps.push(ts);
     s.values.push(value);
   }

@@ -4,7 +4,7 @@ import type { Appender } from '../sample-sink.js';
 import { ScrapeError } from './errors.js';
 import { relabel, type RelabelRule } from './relabel.js';
 import { labelLimitViolation, mutateSampleLabels, type LabelLimits } from './sample-labels.js';
-import type { ScrapeCache, SeriesState } from './scrape-cache.js';
+import type { RawEntry, ScrapeCache, SeriesState } from './scrape-cache.js';
 
 /** How one target's samples are labeled and bounded (from its scrape config). */
 export interface PageSettings {
@@ -57,6 +57,11 @@ export function appendPage(
   const res: PageResult = { total: 0, added: 0, seriesAdded: 0 };
   const p: Parser = createParser(text, format, { strict: false });
   const om = format === 'openmetrics';
+  // The text parser reads a series whose text matches the same position of the previous scrape
+  // without parsing its labels (Prometheus' scrape cache keyed by the series bytes, with the
+  // page order as the first guess).
+  const hinted = p.expectSeries !== undefined && p.seriesText !== undefined;
+  let expected: RawEntry | undefined = hinted ? cache.expected() : undefined;
   let appended = 0;
   let limitHit = false;
   // Line cursor, kept in step with p.line(), to cut each series' raw text out of the page.
@@ -64,35 +69,48 @@ export function appendPage(
   let lineEnd = -1;
   let lineStart = 0;
   try {
-    for (let e = p.next(); e !== undefined; e = p.next()) {
+    for (;;) {
+      if (expected !== undefined) p.expectSeries!(expected.raw, expected.type);
+      const e = p.next();
+      if (e === undefined) break;
       if (e !== 'series') continue;
       res.total++;
-      const target = p.line();
-      while (line < target) {
-        lineStart = lineEnd + 1;
-        lineEnd = text.indexOf('\n', lineStart);
-        if (lineEnd < 0) lineEnd = text.length;
-        line++;
-      }
       const ts = p.timestamp();
-      let raw: string;
-      if (om && p.exemplar() !== undefined) {
-        raw = `\u0000${canonicalLabels(p.labels())}`;
-      } else {
-        let i = lineEnd;
-        for (let tokens = ts === undefined ? 1 : 2; tokens > 0; tokens--) {
-          while (i > lineStart && isBlank(text.charCodeAt(i - 1))) i--;
-          while (i > lineStart && !isBlank(text.charCodeAt(i - 1))) i--;
+      let raw = '';
+      let state: SeriesState | null | undefined;
+      if (hinted) {
+        if (expected !== undefined && p.matchedExpected!()) state = cache.hit(expected);
+        else {
+          raw = p.seriesText!();
+          state = cache.lookup(raw);
         }
-        raw = text.slice(lineStart, i);
+        expected = cache.expected();
+      } else {
+        const target = p.line();
+        while (line < target) {
+          lineStart = lineEnd + 1;
+          lineEnd = text.indexOf('\n', lineStart);
+          if (lineEnd < 0) lineEnd = text.length;
+          line++;
+        }
+        if (om && p.exemplar() !== undefined) {
+          raw = `\u0000${canonicalLabels(p.labels())}`;
+        } else {
+          let i = lineEnd;
+          for (let tokens = ts === undefined ? 1 : 2; tokens > 0; tokens--) {
+            while (i > lineStart && isBlank(text.charCodeAt(i - 1))) i--;
+            while (i > lineStart && !isBlank(text.charCodeAt(i - 1))) i--;
+          }
+          raw = text.slice(lineStart, i);
+        }
+        state = cache.lookup(raw);
       }
-      let state: SeriesState | null | undefined = cache.lookup(raw);
       const isNew = state === undefined;
       if (state === undefined) {
         let lset: Labels | undefined = mutateSampleLabels(p.labels(), s.targetLabels, s.honorLabels);
         if (s.metricRelabel.length > 0) lset = relabel(lset, s.metricRelabel);
         if (lset === undefined) {
-          cache.remember(raw, null, '');
+          cache.remember(raw, null, '', p.familyType());
           continue;
         }
         if ((lset.__name__ ?? '') === '') {
@@ -104,7 +122,7 @@ export function appendPage(
           res.error = new ScrapeError('label_limit', violation, url);
           return res;
         }
-        state = cache.remember(raw, lset, canonicalLabels(lset));
+        state = cache.remember(raw, lset, canonicalLabels(lset), p.familyType());
       }
       if (state === null) continue;
       res.added++;

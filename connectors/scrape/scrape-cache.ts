@@ -1,3 +1,4 @@
+import type { MetricType } from '../exposition/index.js';
 import type { Labels } from '../../schemas/labels.js';
 
 /** One series of a target, after target labels and metric relabeling. */
@@ -12,9 +13,15 @@ export interface SeriesState {
 }
 
 /** A cache entry keyed by the series' raw exposition text; `state` null = dropped by relabeling. */
-interface RawEntry {
+export interface RawEntry {
+  readonly raw: string;
+  /** The type of the series' family when the text was parsed (it decides which labels are checked). */
+  readonly type: MetricType;
   state: SeriesState | null;
   seenIter: number;
+  /** Index in the page order of iteration `posIter`. */
+  pos: number;
+  posIter: number;
 }
 
 /**
@@ -29,12 +36,49 @@ interface RawEntry {
 export class ScrapeCache {
   private readonly raw = new Map<string, RawEntry>();
   private readonly byKey = new Map<string, SeriesState>();
+  /** Entries in page order, of this scrape and of the previous one (pages rarely change order); two arrays reused in turn. */
+  private order: RawEntry[] = [];
+  private orderLen = 0;
+  private prevOrder: RawEntry[] = [];
+  private prevLen = 0;
+  /** Where in `prevOrder` the next series of this scrape probably is. */
+  private cursor = 0;
   private iter = 0;
   private prevIter = -1;
 
   /** Starts a scrape iteration. */
   begin(): void {
     this.iter++;
+    const spare = this.prevOrder;
+    this.prevOrder = this.order;
+    this.prevLen = this.orderLen;
+    // Reuse the older array unless it is much longer than pages now are (it keeps entries alive).
+    this.order = spare.length > 2 * this.prevLen + 1024 ? [] : spare;
+    this.orderLen = 0;
+    this.cursor = 0;
+  }
+
+  /**
+   * The likely entry of the next series: the one after the previous series' place in the
+   * previous scrape (a series added to the page leaves the guess where it was; one removed is
+   * caught up with at the next `lookup` hit).
+   */
+  expected(): RawEntry | undefined {
+    return this.cursor < this.prevLen ? this.prevOrder[this.cursor] : undefined;
+  }
+
+  /** The series text matched `expected()`: the same as `lookup` finding it. */
+  hit(e: RawEntry): SeriesState | null {
+    e.seenIter = this.iter;
+    this.cursor++;
+    this.place(e);
+    return e.state;
+  }
+
+  private place(e: RawEntry): void {
+    e.pos = this.orderLen;
+    e.posIter = this.iter;
+    this.order[this.orderLen++] = e;
   }
 
   get iteration(): number {
@@ -46,11 +90,13 @@ export class ScrapeCache {
     const e = this.raw.get(raw);
     if (e === undefined) return undefined;
     e.seenIter = this.iter;
+    if (e.posIter === this.iter - 1) this.cursor = e.pos + 1;
+    this.place(e);
     return e.state;
   }
 
   /** Remembers raw text → final labels (`key` = canonical form), or null when dropped. */
-  remember(raw: string, labels: Labels | null, key: string): SeriesState | null {
+  remember(raw: string, labels: Labels | null, key: string, type: MetricType = 'unknown'): SeriesState | null {
     let state: SeriesState | null = null;
     if (labels !== null) {
       state = this.byKey.get(key) ?? null;
@@ -59,7 +105,9 @@ export class ScrapeCache {
         this.byKey.set(key, state);
       }
     }
-    this.raw.set(raw, { state, seenIter: this.iter });
+    const e: RawEntry = { raw, type, state, seenIter: this.iter, pos: 0, posIter: -1 };
+    this.raw.set(raw, e);
+    this.place(e);
     return state;
   }
 
@@ -104,6 +152,10 @@ export class ScrapeCache {
   /** Forgets raw text → labels (after a change of label-affecting config); staleness memory stays. */
   invalidateLabels(): void {
     this.raw.clear();
+    this.order = [];
+    this.orderLen = 0;
+    this.prevOrder = [];
+    this.prevLen = 0;
   }
 
   get size(): number {

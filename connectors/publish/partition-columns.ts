@@ -1,0 +1,112 @@
+import type { SampleBatchWriter, SeriesSymbols } from '../../schemas/sample-batch-writer.js';
+
+/**
+ * The samples of one partition in one unit of work, column-wise as they arrive: a series table
+ * (slot → interned labels, sample count) and flat timestamp/value columns. A connector appends a
+ * series' samples one after another (a scrape appends each series once; a push appends a series'
+ * samples in a row), so the columns are usually already grouped by series; when appends of two
+ * series interleave, `encode` regroups them (stably) first.
+ */
+export class PartitionColumns {
+  private series: SeriesSymbols[] = [];
+  private counts: number[] = [];
+  private ts = new Float64Array(64);
+  private vals = new Float64Array(64);
+  private slotOf = new Int32Array(64);
+  private n = 0;
+  /** Indices of staleness markers among the samples, ascending. */
+  private stale: number[] = [];
+  private lastSlot = -1;
+  private interleaved = false;
+
+  /** Empties the columns for another unit of work, keeping the sample buffers. */
+  reset(): void {
+    this.series = [];
+    this.counts = [];
+    this.n = 0;
+    this.stale = [];
+    this.lastSlot = -1;
+    this.interleaved = false;
+  }
+
+  /** A new series slot. */
+  addSeries(symbols: SeriesSymbols): number {
+    this.series.push(symbols);
+    this.counts.push(0);
+    return this.series.length - 1;
+  }
+
+  append(slot: number, t: number, v: number, stale: boolean): void {
+    if (slot !== this.lastSlot) {
+      if (this.counts[slot] > 0) this.interleaved = true;
+      this.lastSlot = slot;
+    }
+    const i = this.n;
+    if (i === this.ts.length) this.grow();
+    this.ts[i] = t;
+    this.slotOf[i] = slot;
+    if (stale) {
+      this.vals[i] = Number.NaN;
+      this.stale.push(i);
+    } else this.vals[i] = v;
+    this.counts[slot]++;
+    this.n = i + 1;
+  }
+
+  /** Encodes the partition as records of at most `maxSeries` series each, handing each to `emit`. */
+  encode(writer: SampleBatchWriter, maxSeries: number, source: string, emit: (record: Buffer) => void): void {
+    if (this.interleaved) this.regroup();
+    const { series, counts, ts, vals, stale } = this;
+    let sample = 0;
+    let k = 0;
+    for (let first = 0; first < series.length; first += maxSeries) {
+      const last = Math.min(series.length, first + maxSeries);
+      writer.begin();
+      for (let i = first; i < last; i++) {
+        const end = sample + counts[i];
+        writer.addSeries(series[i], ts, vals, sample, end);
+        while (k < stale.length && stale[k] < end) writer.markStale(stale[k++] - sample);
+        sample = end;
+      }
+      emit(writer.finish(source));
+    }
+  }
+
+  /** Sorts the samples by series slot, keeping each series' samples in append order. */
+  private regroup(): void {
+    const n = this.n;
+    const counts = this.counts;
+    const start = new Int32Array(counts.length);
+    for (let i = 1; i < counts.length; i++) start[i] = start[i - 1] + counts[i - 1];
+    const ts = new Float64Array(n);
+    const vals = new Float64Array(n);
+    const isStale = new Uint8Array(n);
+    for (const k of this.stale) isStale[k] = 1;
+    const staleAt = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      const j = start[this.slotOf[i]]++;
+      ts[j] = this.ts[i];
+      vals[j] = this.vals[i];
+      staleAt[j] = isStale[i];
+    }
+    const stale: number[] = [];
+    for (let j = 0; j < n; j++) if (staleAt[j] === 1) stale.push(j);
+    this.ts = ts;
+    this.vals = vals;
+    this.stale = stale;
+    this.interleaved = false;
+  }
+
+  private grow(): void {
+    const size = Math.max(64, this.ts.length * 2);
+    const ts = new Float64Array(size);
+    ts.set(this.ts);
+    this.ts = ts;
+    const vals = new Float64Array(size);
+    vals.set(this.vals);
+    this.vals = vals;
+    const slotOf = new Int32Array(size);
+    slotOf.set(this.slotOf);
+    this.slotOf = slotOf;
+  }
+}

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import type { Labels } from '../../schemas/labels.js';
+import type { Appender } from '../sample-sink.js';
+import { appendPage, type PageResult, type PageSettings } from './append-page.js';
+import { ScrapeCache } from './scrape-cache.js';
+
+const settings: PageSettings = {
+  targetLabels: [
+    ['instance', 'h:1'],
+    ['job', 'j'],
+  ],
+  honorLabels: false,
+  honorTimestamps: true,
+  trackTimestampsStaleness: false,
+  metricRelabel: [],
+  limits: { labelLimit: 0, labelNameLengthLimit: 0, labelValueLengthLimit: 0 },
+  sampleLimit: 0,
+};
+
+interface Scraped {
+  result: PageResult;
+  samples: { labels: Labels; t: number; v: number }[];
+}
+
+function scrape(cache: ScrapeCache, text: string): Scraped {
+  const samples: Scraped['samples'] = [];
+  const app: Appender = { append: (labels, t, v) => void samples.push({ labels, t, v }), commit: async () => {}, rollback: () => {} };
+  cache.begin();
+  const result = appendPage(text, 'prometheus', 5000, app, cache, settings, 'http://h:1/metrics');
+  if (result.error === undefined) cache.endSuccess(() => {});
+  else cache.endFailure(() => {});
+  return { result, samples };
+}
+
+/** What a scrape of `text` gives with nothing remembered from earlier pages. */
+const fresh = (text: string) => scrape(new ScrapeCache(), text);
+
+const pages = [
+  '# TYPE a counter\na{x="1"} 1\na{x="2"} 2\nb 3\nc{y="q"} 4 1000\n',
+  // the same series, new values and timestamps
+  '# TYPE a counter\na{x="1"} 10\na{x="2"} 20\nb 30\nc{y="q"} 40 2000\n',
+  // one inserted, one removed, one moved
+  '# TYPE a counter\nb 31\na{x="0"} 5\na{x="1"} 11\nc{y="q"} 41\n',
+  // blanks around the value, a label block after a name seen bare before, labels changed
+  '# TYPE a counter\nb   32\nb {z="new"} 7\nb  {z="new2"} 8\na{x="1"}  12 3000\na{x="1",w="2"} 13\nc{y="r"} 42\n',
+  // the same series under a different family type than when first read
+  '# TYPE a gauge\na{x="1"} 14\nb 33\n',
+];
+
+describe('appendPage with the series cache', () => {
+  it('gives every scrape of a changing page what a scrape without memory gives', () => {
+    const cache = new ScrapeCache();
+    for (const page of [...pages, ...pages.slice().reverse(), ...pages]) {
+      const got = scrape(cache, page);
+      const want = fresh(page);
+      expect(got.result.error).toBeUndefined();
+      expect(got.samples).toEqual(want.samples);
+      expect(got.result.total).toBe(want.result.total);
+      expect(got.result.added).toBe(want.result.added);
+    }
+  });
+
+  it('parses the labels of a series whose text starts like a remembered bare one', () => {
+    for (const next of ['b {z="1"} 2\n', 'b  {z="1"} 2\n', 'b\t{z="1"} 2\n']) {
+      const cache = new ScrapeCache();
+      scrape(cache, 'b 1\n');
+      expect(scrape(cache, next).samples).toEqual(fresh(next).samples);
+      expect(fresh(next).samples[0].labels.z).toBe('1');
+    }
+  });
+
+  it('counts only series missing from the previous page as added', () => {
+    const cache = new ScrapeCache();
+    expect(scrape(cache, pages[0]).result.seriesAdded).toBe(4);
+    expect(scrape(cache, pages[1]).result.seriesAdded).toBe(0);
+    expect(scrape(cache, pages[2]).result.seriesAdded).toBe(1);
+  });
+
+  it('still checks le labels when a family becomes a histogram after its series were cached', () => {
+    const cache = new ScrapeCache();
+    expect(scrape(cache, '# TYPE h untyped\nh{le="abc"} 1\n').result.error).toBeUndefined();
+    const second = scrape(cache, '# TYPE h histogram\nh{le="abc"} 1\n');
+    expect(second.result.error?.message).toMatch(/expected float as value for 'le' label/);
+  });
+
+  it('reads a remembered series text followed by something that is not a value as a parse error', () => {
+    const cache = new ScrapeCache();
+    scrape(cache, 'm{a="1"} 1\n');
+    expect(scrape(cache, 'm{a="1"} x\n').result.error?.message).toMatch(/expected float/);
+    expect(scrape(cache, 'm{a="1"}\n').result.error?.message).toMatch(/expected float/);
+  });
+});
