@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { z } from 'zod';
 
 /** `tls_config` as Prometheus' common config has it (files only; inline PEM as `ca`/`cert`/`key`). */
@@ -94,4 +95,20 @@ export function checkHttpClientConfig(c: HttpClientConfig, ctx: z.RefinementCtx)
   if (c.authorization !== undefined && c.basic_auth !== undefined) {
     ctx.addIssue({ code: 'custom', path: ['authorization'], message: 'at most one of basic_auth, oauth2 & authorization must be configured' });
   }
+}
+
+/**
+ * The config with every secret/certificate file path made absolute against `baseDir` (the config
+ * file's directory), as Prometheus' HTTPClientConfig.SetDirectory does.
+ */
+export function resolveClientFiles<T extends HttpClientConfig>(c: T, baseDir: string): T {
+  const abs = (p: string | undefined) => (p === undefined || p === '' ? p : resolve(baseDir, p));
+  const t = c.tls_config;
+  return {
+    ...c,
+    basic_auth: c.basic_auth && { ...c.basic_auth, username_file: abs(c.basic_auth.username_file), password_file: abs(c.basic_auth.password_file) },
+    authorization: c.authorization && { ...c.authorization, credentials_file: abs(c.authorization.credentials_file) },
+    bearer_token_file: abs(c.bearer_token_file),
+    tls_config: { ...t, ca_file: abs(t.ca_file), cert_file: abs(t.cert_file), key_file: abs(t.key_file) },
+  };
 }

@@ -1,4 +1,5 @@
-import { resolveScrapeConfig, type ScrapeManagerConfig } from './config.js';
+import { resolveScrapeConfig, type ResolvedScrapeConfig, type ScrapeManagerConfig } from './config.js';
+import { resolveClientFiles } from './http-client-config.js';
 import type { Labels } from '../../schemas/labels.js';
 import { ScrapePool, type ScrapePoolSettings } from './scrape-pool.js';
 import type { Target } from './target.js';
@@ -40,7 +41,12 @@ export class ScrapeManager {
 
   /** Validates and applies `scrape_configs` (with `global` inheritance). Throws on an invalid config. */
   applyConfig(cfg: ScrapeManagerConfig): void {
-    const resolved = cfg.scrape_configs.map((sc) => resolveScrapeConfig(sc, cfg.global));
+    const baseDir = this.settings.baseDir ?? process.cwd();
+    // Relative secret and certificate files are relative to the config file, as in Prometheus.
+    const resolved = cfg.scrape_configs.map((sc): ResolvedScrapeConfig => {
+      const r = resolveClientFiles(resolveScrapeConfig(sc, cfg.global), baseDir);
+      return { ...r, http_sd_configs: r.http_sd_configs.map((h) => resolveClientFiles(h, baseDir)) };
+    });
     const names = new Set<string>();
     for (const r of resolved) {
       if (names.has(r.job_name)) throw new Error(`found multiple scrape configs with job name ${JSON.stringify(r.job_name)}`);
@@ -57,7 +63,7 @@ export class ScrapeManager {
         pool.applyConfig(r);
         continue;
       }
-      const p = new ScrapePool(r, { ...this.settings, baseDir: this.settings.baseDir ?? process.cwd() });
+      const p = new ScrapePool(r, { ...this.settings, baseDir });
       this.pools.set(r.job_name, p);
       if (this.started) p.start();
     }
