@@ -17,6 +17,7 @@ import { tsdbBenchmark } from './tsdb.js';
 import { storeBenchmark } from './store.js';
 import { queryBenchmark } from './query.js';
 import { notifyBenchmark } from './notify.js';
+import { alertLatencyBenchmark } from './alert-latency.js';
 
 /** In issue order: foundation, ingest, storage, query, alerting. */
 const BENCHMARKS: readonly Benchmark[] = [
@@ -31,6 +32,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   promqlBenchmark,
   queryBenchmark,
   notifyBenchmark,
+  alertLatencyBenchmark,
 ];
 
 async function main(): Promise<void> {
