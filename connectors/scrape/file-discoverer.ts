@@ -5,25 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import type { FileSdConfig } from './config.js';
 import type { Discoverer, TargetGroup } from './discovery.js';
 import { parseTargetGroups } from './discovery.js';
-
-/** Go's filepath.Match for one path element (`*`, `?`, `[...]`). */
-function globToRegExp(glob: string): RegExp {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i];
-    if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else if (c === '[') {
-      const end = glob.indexOf(']', i + 1);
-      if (end < 0) re += '\\[';
-      else {
-        re += `[${glob.slice(i + 1, end).replace(/^\^/, '^').replace(/\\/g, '\\\\')}]`;
-        i = end;
-      }
-    } else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
-}
+import { globToRegExp } from './path-glob.js';
 
 /**
  * `file_sd_configs`: JSON or YAML files (globs in the last path element), read at start, again

@@ -25,3 +25,4 @@ export { ScrapeManager, parseShard, type DroppedTarget, type ScrapeManagerSettin
 export { createTargetsApi, type TargetsApiOptions, type TargetsHandler } from './targets-api.js';
 export { SCRAPE_ACCEPT_HEADER } from './http-scraper.js';
 export type { TargetGroup, Discoverer } from './discovery.js';
+export { globToRegExp } from './path-glob.js';

@@ -1,24 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
-
-/** A glob's last path segment as a regular expression (`*`, `?` and `[...]`, as Go's filepath.Match). */
-function segmentPattern(glob: string): RegExp {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i];
-    if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else if (c === '[') {
-      const end = glob.indexOf(']', i + 1);
-      if (end < 0) re += '\\[';
-      else {
-        re += `[${glob.slice(i + 1, end).replace(/^\^|^!/, '^').replace(/\\/g, '\\\\')}]`;
-        i = end;
-      }
-    } else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
-}
+import { globToRegExp } from '../../connectors/scrape/index.js';
 
 /**
  * `rule_files` entries as Prometheus reads them: paths relative to the configuration file, with
@@ -41,7 +23,7 @@ export function expandRuleFiles(patterns: readonly string[], configFile: string 
     } catch {
       continue;
     }
-    const re = segmentPattern(name);
+    const re = globToRegExp(name);
     for (const e of entries) if (re.test(e)) out.add(join(dirname(full), e));
   }
   return [...out].sort();
