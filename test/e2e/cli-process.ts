@@ -66,3 +66,14 @@ export function startCli(args: readonly string[], opts: { cwd?: string } = {}): 
     void exited.then((code) => reject(new Error(`tidemark ${args.join(' ')} exited with ${code} before starting:\n${out}`)));
   });
 }
+
+/** Polls `probe` until it returns something other than undefined (no fixed sleeps in assertions). */
+export async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, startCli } from './cli-process.js';
+import { runCli, startCli, waitFor } from './cli-process.js';
 
 describe('tidemark up as an ingest endpoint', () => {
   let dir: string;
@@ -63,13 +63,3 @@ describe('tidemark up as an ingest endpoint', () => {
     expect(tail.stdout).toMatch(/flink_taskmanager_Status_JVM_CPU_Load\{instance="tm-1", job="flink", tm_id="abc"\} 0\.25 \d+/);
   });
 });
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
