@@ -122,12 +122,13 @@ describe('remote_write from a real Prometheus', () => {
     const redis = new Redis(redisUrl());
     closers.push(async () => redis.disconnect());
     const receiver = await startReceiver(
-      { ha: { enabled: true, store: 'redis', redis_url: redisUrl(), key_prefix: ns.redisPrefix, failover_timeout: '3s', update_timeout: '500ms' } },
+      { ha: { enabled: true, store: 'redis', redis_url: redisUrl(), key_prefix: ns.redisPrefix, failover_timeout: '8s', update_timeout: '1s' } },
       redis,
     );
     const r1 = await prometheus(receiver, { cluster: ns.id, __replica__: 'r1' });
     const r2 = await prometheus(receiver, { cluster: ns.id, __replica__: 'r2' });
     const selfUp = () => stored.filter((s) => s.labels.__name__ === 'up' && s.labels.job === 'self' && s.labels.cluster === ns.id);
+    // Failover waits 8 s of leader silence: shorter windows fail over spuriously on a loaded 2-core CI.
     // Each replica scrapes itself: the `instance` of up{job="self"} tells whose samples were kept.
     const instanceOf = (p: PrometheusProcess) => p.url.replace('http://', '');
     await waitFor('samples of the elected replica', () => (selfUp().length > 0 ? true : undefined));
