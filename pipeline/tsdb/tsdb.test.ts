@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -111,6 +111,24 @@ describe('Tsdb', () => {
     expect(await read(db, 'm', 0, 6 * H - 1)).toEqual(before);
     expect((await read(db, 'm')).reduce((s, x) => s + x.t.length, 0)).toBe(n);
     await db.close();
+  });
+
+  it('opens after a crash in the middle of removing a compacted block', async () => {
+    const dir = tmp();
+    const db = await Tsdb.open(dir);
+    fill(db, 0, 8);
+    await db.flush();
+    const parent = db.listBlocks()[0];
+    const before = await read(db, 'm');
+    await db.compact();
+    await db.close();
+    // What a kill during the removal leaves: the renamed directory, half emptied.
+    mkdirSync(join(dir, `${parent.id}.deleted.tmp`));
+    writeFileSync(join(dir, `${parent.id}.deleted.tmp`, 'meta.json'), JSON.stringify(parent.meta));
+    const again = await Tsdb.open(dir);
+    expect(await read(again, 'm')).toEqual(before);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    await again.close();
   });
 
   it('applies retention by time and by size, oldest blocks first', async () => {

@@ -1,7 +1,7 @@
 import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Labels } from '../../schemas/labels.js';
-import { Block, fsyncDir } from './block/index.js';
+import { Block, fsyncDir, removeBlockDir } from './block/index.js';
 import { compactBlocks, persistHeadRange, planCompaction } from './compact/index.js';
 import { TsdbClosedError } from './errors.js';
 import { Head, type HeadStats } from './head/index.js';
@@ -126,7 +126,7 @@ export class Tsdb implements Queryable {
       if (all && mint > this.head.maxT) return;
       const meta = persistHeadRange(this.head, this.dir, mint, mint + r);
       if (meta.stats.numSeries > 0) this.blocks.push(Block.open(join(this.dir, meta.ulid)));
-      else rmSync(join(this.dir, meta.ulid), { recursive: true, force: true });
+      else removeBlockDir(join(this.dir, meta.ulid));
       this.head.truncate(mint + r);
       const live: { ref: number; labels: Labels }[] = [];
       this.head.forEachSeries((s) => live.push({ ref: s.ref, labels: s.labels }));
@@ -171,7 +171,7 @@ export class Tsdb implements Queryable {
 
   private removeBlock(b: Block): void {
     b.release();
-    rmSync(b.dir, { recursive: true, force: true });
+    removeBlockDir(b.dir);
   }
 
   /**
@@ -269,6 +269,9 @@ function loadBlocks(dir: string): Block[] {
     blocks.push(Block.open(p));
   }
   const parents = new Set(blocks.flatMap((b) => b.meta.compaction.parents));
-  for (const b of blocks.filter((x) => parents.has(x.id))) rmSync(b.dir, { recursive: true, force: true });
+  for (const b of blocks.filter((x) => parents.has(x.id))) {
+    b.release();
+    removeBlockDir(b.dir);
+  }
   return blocks.filter((b) => !parents.has(b.id));
 }

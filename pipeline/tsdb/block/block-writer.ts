@@ -1,5 +1,5 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { canonicalLabels, type Labels } from '../../../schemas/labels.js';
 import { ENCODING_XOR, encodedSampleCount } from '../chunks/index.js';
@@ -159,6 +159,23 @@ export function writeBlock(parentDir: string, input: readonly BlockSeriesInput[]
   renameSync(tmp, join(parentDir, id));
   fsyncDir(parentDir);
   return meta;
+}
+
+/**
+ * Removes a block directory so that a crash cannot leave half of it behind under its own name
+ * (a block with meta.json but no index would stop the shard from opening): it is first renamed
+ * to `<id>.deleted.tmp`, which opening a TSDB removes, then deleted.
+ */
+export function removeBlockDir(dir: string): void {
+  const doomed = `${dir}.deleted.tmp`;
+  try {
+    renameSync(dir, doomed);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  fsyncDir(dirname(dir));
+  rmSync(doomed, { recursive: true, force: true });
 }
 
 /** Writes a block's tombstones file atomically (tmp + fsync + rename). */

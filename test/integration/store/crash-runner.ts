@@ -10,9 +10,14 @@ const child = join(here, 'store-crash-child.ts');
 export interface CrashRun {
   /** Whether the child reported "ready" before it was killed. */
   readonly wasReady: boolean;
+  /** Milliseconds from the spawn to "ready" (null when it was killed before). */
+  readonly readyAfterMs: number | null;
   /** Steps the child reported acknowledged ("ack <n>"). */
   readonly acked: number[];
 }
+
+/** A child that has not become ready this long after its spawn is stuck: the run fails with its stderr. */
+const READY_DEADLINE_MS = 120_000;
 
 /**
  * Runs the child and kills it with SIGKILL: `afterReadyMs` after it reported ready, or, when
@@ -21,9 +26,16 @@ export interface CrashRun {
  */
 export function runAndKill(args: CrashChildArgs, when: { afterReadyMs: number } | { sinceSpawnMs: number }): Promise<CrashRun> {
   return new Promise((resolve, reject) => {
+    const spawnedAt = Date.now();
     const proc = spawn(process.execPath, ['--import', 'tsx', child, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] });
     const acked: number[] = [];
     let wasReady = false;
+    let readyAfterMs: number | null = null;
+    let stuck = false;
+    const deadline = setTimeout(() => {
+      stuck = true;
+      proc.kill('SIGKILL');
+    }, READY_DEADLINE_MS);
     let buf = '';
     let stderr = '';
     let timer: NodeJS.Timeout | null = null;
@@ -39,6 +51,8 @@ export function runAndKill(args: CrashChildArgs, when: { afterReadyMs: number } 
       for (const line of lines) {
         if (line === 'ready') {
           wasReady = true;
+          readyAfterMs = Date.now() - spawnedAt;
+          clearTimeout(deadline);
           if ('afterReadyMs' in when) kill(when.afterReadyMs);
         }
         const m = /^ack (\d+)$/.exec(line);
@@ -47,7 +61,9 @@ export function runAndKill(args: CrashChildArgs, when: { afterReadyMs: number } 
     });
     proc.on('exit', (code, signal) => {
       if (timer !== null) clearTimeout(timer);
-      if (signal === 'SIGKILL') resolve({ wasReady, acked });
+      clearTimeout(deadline);
+      if (stuck) reject(new Error(`store crash child not ready ${READY_DEADLINE_MS} ms after its spawn: ${stderr}`));
+      else if (signal === 'SIGKILL') resolve({ wasReady, readyAfterMs, acked });
       else reject(new Error(`store crash child exited with ${code ?? signal} before it was killed: ${stderr}`));
     });
   });

@@ -19,6 +19,9 @@ describe('store worker on the Kafka adapter under kill -9', () => {
   const group = ns.group('store');
   let dir: string;
   let bus: KafkaBus;
+  // The test's producer loop; stopped before the bus closes, even when the test failed.
+  let producing = false;
+  let producer: Promise<void> = Promise.resolve();
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'tidemark-store-crash-kafka-'));
@@ -27,6 +30,8 @@ describe('store worker on the Kafka adapter under kill -9', () => {
     bus = new KafkaBus(mockKafkaBusSettings(kafkaBrokers(), { partitionsConsumedConcurrently: PARTITIONS }));
   });
   afterAll(async () => {
+    producing = false;
+    await producer.catch(() => undefined);
     await bus?.close();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
@@ -34,9 +39,9 @@ describe('store worker on the Kafka adapter under kill -9', () => {
   it('loses and doubles no sample across 20 SIGKILLs during continuous ingest', async () => {
     const expected: Dataset = new Map();
     const sink = newSink(bus, topic, PARTITIONS);
-    let producing = true;
+    producing = true;
     let step = 0;
-    const producer = (async () => {
+    producer = (async () => {
       while (producing) {
         await produceSteps(sink, 'crash', SERIES, step, step + 1, expected);
         step++;
@@ -51,6 +56,7 @@ describe('store worker on the Kafka adapter under kill -9', () => {
       const when = run % 4 === 3 ? { sinceSpawnMs: 500 + Math.random() * 4000 } : { afterReadyMs: Math.random() * 1500 };
       const r = await runAndKill(args, when);
       if (r.wasReady) killedReady++;
+      if (process.env.STORE_CRASH_DEBUG) process.stderr.write(`run ${run}: ready after ${r.readyAfterMs} ms, step ${step}\n`);
     }
     producing = false;
     await producer;
