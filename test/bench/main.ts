@@ -1,9 +1,9 @@
 /**
  * `npm run bench`: runs every benchmark (or those whose area is named in argv), prints one table
- * and, with --write, stores it in test/bench/RESULTS.md. Benchmarks start the services and peer
- * programs they compare against themselves.
+ * and, with --write, stores each area's table in its section of test/bench/RESULTS.md (other
+ * areas' sections stay). Benchmarks start the services and peer programs they compare against.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { renderTable, type Benchmark, type BenchResult } from './bench-result.js';
 import { avroCodecBenchmark } from './avro-codec.js';
@@ -18,6 +18,7 @@ import { storeBenchmark } from './store.js';
 import { queryBenchmark } from './query.js';
 import { notifyBenchmark } from './notify.js';
 import { alertLatencyBenchmark } from './alert-latency.js';
+import { mergeResults, type AreaTable } from './results-file.js';
 
 /** In issue order: foundation, ingest, storage, query, alerting. */
 const BENCHMARKS: readonly Benchmark[] = [
@@ -40,19 +41,26 @@ async function main(): Promise<void> {
   const write = args.includes('--write');
   const only = args.filter((a) => !a.startsWith('--'));
   const rows: BenchResult[] = [];
+  const areas: AreaTable[] = [];
+  const header = `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}.`;
   for (const b of BENCHMARKS) {
     if (only.length > 0 && !only.includes(b.area)) continue;
     process.stderr.write(`running ${b.area} ...\n`);
+    let area: BenchResult[];
     try {
-      rows.push(...(await b.run()));
+      area = await b.run();
     } catch (err) {
-      rows.push({ name: `${b.area}: failed`, subject: '-', value: Number.NaN, unit: '-', note: (err as Error).message });
+      area = [{ name: `${b.area}: failed`, subject: '-', value: Number.NaN, unit: '-', note: (err as Error).message }];
     }
+    rows.push(...area);
+    areas.push({ area: b.area, header, table: renderTable(area) });
   }
-  const table = renderTable(rows);
-  const header = `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}.`;
-  process.stdout.write(`${header}\n\n${table}\n`);
-  if (write) writeFileSync(new URL('./RESULTS.md', import.meta.url), `# Benchmark results\n\n${header}\n\n${table}\n`);
+  process.stdout.write(`${header}\n\n${renderTable(rows)}\n`);
+  if (write) {
+    const file = new URL('./RESULTS.md', import.meta.url);
+    const existing = existsSync(file) ? readFileSync(file, 'utf8') : '';
+    writeFileSync(file, mergeResults(existing, areas, BENCHMARKS.map((b) => b.area)));
+  }
 }
 
 await main();

@@ -1,12 +1,11 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { prometheusApi } from '../../pipeline/query/index.js';
 import { Tsdb } from '../../pipeline/tsdb/index.js';
-import { serveRoutes } from '../integration/query/serve-routes.js';
 import type { Benchmark, BenchResult } from './bench-result.js';
 import { dirBytes, VictoriaMetricsPeer } from './peers/index.js';
 import { promtoolCreateBlocks, startPrometheus } from './peers/prometheus-peer.js';
+import { startTidemarkQueryServer } from './peers/tidemark-query-server-process.js';
 import { PROMQL_BENCH_QUERIES } from './promql.js';
 import {
   allSeries, prometheusTextBodies, QUERY_BENCH_RANGE, QUERY_BENCH_SERIES, QUERY_BENCH_START, QUERY_BENCH_STEP,
@@ -15,7 +14,7 @@ import {
 
 /**
  * Query latency through the Prometheus HTTP API, same data, same run: Tidemark (its API over a
- * Tsdb holding the data in blocks), Prometheus (promtool blocks) and VictoriaMetrics (imported
+ * Tsdb holding the data in blocks, served by a process of its own), Prometheus (promtool blocks) and VictoriaMetrics (imported
  * as text, rollup cache off). Each query: one warm-up, then QUERY_BENCH_RUNS runs (default 5),
  * median reported. Env QUERY_BENCH_PEERS="prom,vm" ("" for Tidemark alone).
  */
@@ -25,8 +24,8 @@ const PEERS = (process.env.QUERY_BENCH_PEERS ?? 'prom,vm').split(',').filter(Boo
 interface Target {
   readonly subject: string;
   readonly url: string;
-  /** The server's process id, for its CPU time; null: this process (Tidemark serves in-process). */
-  readonly pid: number | null;
+  /** The server's process id, for its CPU time. */
+  readonly pid: number;
   /** Extra query parameters (VictoriaMetrics: nocache). */
   readonly extra?: Record<string, string>;
 }
@@ -63,11 +62,7 @@ function processTree(pid: number): number[] {
 }
 
 /** User + system CPU milliseconds of a process tree so far (Linux /proc, 10 ms resolution). */
-function cpuMs(pid: number | null): number {
-  if (pid === null) {
-    const u = process.cpuUsage();
-    return (u.user + u.system) / 1000;
-  }
+function cpuMs(pid: number): number {
   let ticks = 0;
   for (const p of processTree(pid)) {
     try {
@@ -120,11 +115,11 @@ export const queryBenchmark: Benchmark = {
       const targets: Target[] = [];
       let t0 = performance.now();
       const db = await loadTsdb(join(dir, 'tidemark'));
-      stops.push(() => db.close());
       log(`tidemark: ${QUERY_BENCH_SERIES} series x ${SAMPLES_PER_SERIES} samples loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s, ${db.stats().blocks} blocks`);
-      const server = await serveRoutes(prometheusApi({ queryable: db }).routes);
-      stops.push(() => server.close());
-      targets.push({ subject: 'tidemark', url: server.url, pid: null });
+      await db.close();
+      const tidemark = await startTidemarkQueryServer(join(dir, 'tidemark'));
+      stops.push(() => tidemark.process.stop());
+      targets.push({ subject: 'tidemark', url: tidemark.url, pid: tidemark.process.pid });
 
       if (PEERS.includes('prom')) {
         t0 = performance.now();
@@ -169,7 +164,7 @@ export const queryBenchmark: Benchmark = {
             value: median(times),
             unit: 'ms',
             goal: t.subject !== 'tidemark' ? undefined : q.query.startsWith('sum by (mode)') ? '< prometheus (863 ms measured by the issue), then < victoria-metrics (118 ms)' : '< prometheus, then < victoria-metrics',
-            note: `median of ${RUNS} (server CPU ${median(cpus).toFixed(0)} ms${t.pid === null ? ', in-process: includes the client' : ''}); ${first.series} result series`,
+            note: `median of ${RUNS} (server CPU ${median(cpus).toFixed(0)} ms); ${first.series} result series`,
           });
         }
         log(`${q.name}: ${seriesBy.join(', ')} series`);
