@@ -15,10 +15,12 @@ import {
 /**
  * Query latency through the Prometheus HTTP API, same data, same run: Tidemark (its API over a
  * Tsdb holding the data in blocks, served by a process of its own), Prometheus (promtool blocks) and VictoriaMetrics (imported
- * as text, rollup cache off). Each query: one warm-up, then QUERY_BENCH_RUNS runs (default 5),
- * median reported. Env QUERY_BENCH_PEERS="prom,vm" ("" for Tidemark alone).
+ * as text, rollup cache off). Each query: QUERY_BENCH_WARMUP warm-up runs (default 10; a server
+ * answers the same dashboards all day, and Tidemark's JIT needs a few runs where Go binaries need
+ * none), then QUERY_BENCH_RUNS runs (default 10), median reported. Env QUERY_BENCH_PEERS="prom,vm" ("" for Tidemark alone).
  */
-const RUNS = Number(process.env.QUERY_BENCH_RUNS ?? 5);
+const RUNS = Number(process.env.QUERY_BENCH_RUNS ?? 10);
+const WARMUP = Number(process.env.QUERY_BENCH_WARMUP ?? 10);
 const PEERS = (process.env.QUERY_BENCH_PEERS ?? 'prom,vm').split(',').filter(Boolean);
 
 interface Target {
@@ -149,7 +151,8 @@ export const queryBenchmark: Benchmark = {
         const seriesBy: string[] = [];
         for (const t of targets) {
           (globalThis as { gc?: () => void }).gc?.();
-          const first = await timeQuery(t, q.query); // warm-up: caches, JIT
+          const first = await timeQuery(t, q.query);
+          for (let i = 1; i < WARMUP; i++) await timeQuery(t, q.query);
           const times: number[] = [];
           const cpus: number[] = [];
           for (let i = 0; i < RUNS; i++) {
@@ -164,7 +167,7 @@ export const queryBenchmark: Benchmark = {
             value: median(times),
             unit: 'ms',
             goal: t.subject !== 'tidemark' ? undefined : q.query.startsWith('sum by (mode)') ? '< prometheus (863 ms measured by the issue), then < victoria-metrics (118 ms)' : '< prometheus, then < victoria-metrics',
-            note: `median of ${RUNS} (server CPU ${median(cpus).toFixed(0)} ms); ${first.series} result series`,
+            note: `median of ${RUNS} after ${WARMUP} warm-up runs (server CPU ${median(cpus).toFixed(0)} ms); ${first.series} result series`,
           });
         }
         log(`${q.name}: ${seriesBy.join(', ')} series`);

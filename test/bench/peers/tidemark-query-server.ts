@@ -10,3 +10,5 @@ if (dir === undefined) throw new Error('usage: tidemark-query-server.ts TSDB_DIR
 const db = await Tsdb.open(dir, { retentionMs: 0 });
 const server = await serveRoutes(prometheusApi({ queryable: db }).routes);
 process.stdout.write(`listening ${server.url}\n`);
+// Exit through process.exit so that --cpu-prof and the like get to write their files.
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(0));
