@@ -7,3 +7,5 @@ export { encodeDeadLetter, decodeDeadLetter, type DeadLetter } from './dead-lett
 export { canonicalBytes, seriesHash } from './series-hash.js';
 export { partitionForHash } from './partition.js';
 export { SeriesPartitioner } from './series-partitioner.js';
+export { encodeSeriesDeletion, decodeSeriesDeletion, isSeriesDeletion, type SeriesDeletion, type SeriesMatcher } from './series-deletion-codec.js';
+export { decodeSamplesTopicRecord, type SamplesTopicRecord } from './samples-topic-record.js';

@@ -45,8 +45,8 @@ export class StoreService implements Service {
   ) {
     for (const r of storeHttpApi({
       querier: (mint, maxt) => this.querier(mint, maxt),
-      deleteSeries: async (m, s, e) => {
-        for (const w of this.running) await w.deleteSeries(m, s, e);
+      deleteSeries: async (selectors, s, e) => {
+        await Promise.all(this.running.map((w) => w.deleteSeries(selectors, s, e)));
       },
       snapshot: async () => {
         const names = [];

@@ -28,6 +28,8 @@ export const storeConfigSchema = z
       .describe('Blocks older than this behind the newest sample are deleted; 0 keeps forever.'),
     retention_bytes: z.number().int().min(0).default(0)
       .describe('Per shard, the oldest blocks are deleted while blocks exceed this size; 0 = unbounded.'),
+    deletion_wait_ms: z.number().int().min(0).default(30_000)
+      .describe('delete_series answers once the shards of this store applied the deletion it put on the bus; after this long it answers 503 (the deletion is still applied when the shards get to it).'),
   })
   .strict();
 

@@ -32,6 +32,17 @@ export class ShardNotOpenError extends StoreError {
   }
 }
 
+/** delete_series was put on the bus, but shards open here had not applied it in time. */
+export class DeletionNotAppliedError extends StoreError {
+  constructor(
+    readonly topic: string,
+    readonly partitions: readonly number[],
+    waitedMs: number,
+  ) {
+    super('unavailable', `deletion recorded on ${topic} but not yet applied by the shards of partitions ${partitions.join(', ')} after ${waitedMs} ms; it will be applied when they reach it`, { retryable: true });
+  }
+}
+
 /** A read or admin request with a bad parameter (answered 400, naming the parameter). */
 export class StoreRequestError extends StoreError {
   constructor(

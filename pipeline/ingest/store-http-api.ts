@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseExpr } from '../promql/index.js';
 import { InvalidMatcherError, type LabelMatcher, type Queryable } from '../tsdb/index.js';
-import { StoreRequestError } from './errors.js';
+import { DeletionNotAppliedError, StoreRequestError } from './errors.js';
 import { encodeSeriesSet } from './series-wire.js';
 
 export type StoreHttpHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
@@ -14,7 +14,8 @@ export interface StoreRoute {
 
 /** What the read and admin endpoints need from a store (StoreWorker is one). */
 export interface StoreHttpTarget extends Queryable {
-  deleteSeries(matchers: readonly LabelMatcher[], start: number, end: number): Promise<void>;
+  /** Deletes the samples in [start, end] of series matching any selector. */
+  deleteSeries(selectors: readonly (readonly LabelMatcher[])[], start: number, end: number): Promise<void>;
   /** Returns the snapshot's name. */
   snapshot(): Promise<string>;
 }
@@ -72,7 +73,7 @@ export function storeHttpApi(target: StoreHttpTarget): { routes: StoreRoute[] } 
             if (match.length === 0) throw new StoreRequestError('match[]', 'no match[] parameter provided');
             const start = parseTime(params.get('start'), 'start', Number.MIN_SAFE_INTEGER);
             const end = parseTime(params.get('end'), 'end', Number.MAX_SAFE_INTEGER);
-            for (const m of match) await target.deleteSeries(parseSelector(m), start, end);
+            await target.deleteSeries(match.map(parseSelector), start, end);
             return NO_CONTENT;
           });
         },
@@ -117,8 +118,9 @@ async function answer(res: ServerResponse, fn: () => Promise<unknown>): Promise<
     body = { status: 'success', data };
   } catch (err) {
     const bad = err instanceof StoreRequestError || err instanceof InvalidMatcherError;
-    status = bad ? 400 : 500;
-    body = { status: 'error', errorType: bad ? 'bad_data' : 'internal', error: err instanceof Error ? err.message : String(err) };
+    const unavailable = err instanceof DeletionNotAppliedError;
+    status = bad ? 400 : unavailable ? 503 : 500;
+    body = { status: 'error', errorType: bad ? 'bad_data' : unavailable ? 'unavailable' : 'internal', error: err instanceof Error ? err.message : String(err) };
   }
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);

@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import type { BatchHandler, Bus, ConsumedBatch, Consumer } from '../bus/bus.js';
 import { withDeadLetter } from '../bus/dead-letter.js';
-import { decodeSampleBatch, type DecodedSampleBatch } from '../../schemas/index.js';
+import { decodeSamplesTopicRecord, encodeSeriesDeletion, type SamplesTopicRecord } from '../../schemas/index.js';
 import type { LabelMatcher, Querier, Queryable, Tsdb } from '../tsdb/index.js';
 import { storeConfigSchema, type StoreConfig } from './config.js';
-import { ShardNotOpenError } from './errors.js';
+import { DeletionNotAppliedError, ShardNotOpenError } from './errors.js';
 import { MemoryGuard } from './memory-guard.js';
 import { StoreMetrics } from './metrics.js';
 import { Shard } from './shard.js';
@@ -72,12 +72,12 @@ export class StoreWorker implements Queryable {
     this.memory = new MemoryGuard(this.config.max_heap_bytes, this.config.memory_check_interval_ms, (pressed, heapUsed) =>
       this.onMemoryPressure(pressed, heapUsed),
     );
-    const decodedHandler = withDeadLetter<DecodedSampleBatch>(
+    const decodedHandler = withDeadLetter<SamplesTopicRecord>(
       {
         bus: settings.bus,
         deadLetterTopic: settings.deadLetterTopic,
         group: this.config.group,
-        decode: decodeSampleBatch,
+        decode: decodeSamplesTopicRecord,
         onDeadLetter: (record, reason) => {
           this.metrics.deadLetters.inc({ partition: String(record.partition) });
           this.log.warn({ topic: record.topic, partition: record.partition, offset: record.offset, reason }, 'undecodable record sent to the dead-letter topic');
@@ -226,10 +226,19 @@ export class StoreWorker implements Queryable {
     await decodedHandler(records === batch.records ? batch : { ...batch, records });
   }
 
-  private async appendDecoded(batch: ConsumedBatch, decoded: readonly { record: { offset: number }; value: DecodedSampleBatch }[]): Promise<void> {
+  private async appendDecoded(batch: ConsumedBatch, decoded: readonly { record: { offset: number }; value: SamplesTopicRecord }[]): Promise<void> {
     const shard = this.shards.get(batch.partition);
     if (shard === undefined) throw new ShardNotOpenError(batch.topic, batch.partition);
-    for (const d of decoded) shard.append(d.record.offset, d.value);
+    for (const d of decoded) {
+      const v = d.value;
+      if (v.kind === 'samples') {
+        shard.append(d.record.offset, v.batch);
+      } else {
+        // Applied where it stands in the partition: a rebuild from the bus deletes the same samples.
+        for (const selector of v.deletion.selectors) await shard.tsdb.deleteSeries(selector, v.deletion.startMs, v.deletion.endMs);
+        this.log.info({ partition: shard.partition, offset: d.record.offset, selectors: v.deletion.selectors.length }, 'series deletion applied');
+      }
+    }
     // Dead-lettered records are handled too: the position moves past the whole batch.
     shard.appendedOffset = batch.records[batch.records.length - 1].offset + 1;
     if (shard.unflushed >= this.config.flush_samples) await this.flushShard(shard);
@@ -292,9 +301,27 @@ export class StoreWorker implements Queryable {
     }
   }
 
-  /** delete_series over every shard. */
-  async deleteSeries(matchers: readonly LabelMatcher[], start: number, end: number): Promise<void> {
-    for (const s of this.shards.values()) await s.tsdb.deleteSeries(matchers, start, end);
+  /**
+   * delete_series: a deletion record goes to every partition of the topic (so every store, and any
+   * shard rebuilt from the bus later, applies it at the same point of the stream); resolves once
+   * the shards open here have applied it. Throws DeletionNotAppliedError when they have not within
+   * `deletion_wait_ms`: the deletion is on the bus and will still be applied.
+   */
+  async deleteSeries(selectors: readonly (readonly LabelMatcher[])[], start: number, end: number): Promise<void> {
+    const { bus, topic } = this.settings;
+    const value = encodeSeriesDeletion({ selectors, startMs: start, endMs: end, requestedAtMs: Date.now() });
+    const partitions = (await bus.offsets(topic)).map((o) => o.partition);
+    const produced = await bus.produce(topic, partitions.map((partition) => ({ partition, value })));
+    const pending = (): number[] =>
+      produced.filter((r) => {
+        const shard = this.shards.get(r.partition);
+        return shard !== undefined && shard.appendedOffset <= r.offset;
+      }).map((r) => r.partition);
+    const deadline = Date.now() + this.config.deletion_wait_ms;
+    while (pending().length > 0) {
+      if (Date.now() > deadline) throw new DeletionNotAppliedError(topic, pending(), this.config.deletion_wait_ms);
+      await new Promise((r) => setTimeout(r, 10));
+    }
   }
 
   /**

@@ -1,8 +1,4 @@
-import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import SnappyJS from 'snappyjs';
 import { PushEdge, SampleTally } from '../../connectors/http-edge/index.js';
@@ -10,8 +6,8 @@ import { BusSampleSink } from '../../connectors/publish/index.js';
 import { RemoteWriteHandler, WriteRequestReader } from '../../connectors/remote-write/index.js';
 import { encodeWriteRequest, pbLabels, WriteRequestType } from '../../connectors/remote-write/testdata/prompb.js';
 import type { Bus, ProduceRecord, ProducedRecord } from '../../pipeline/bus/bus.js';
-import { freePort } from '../harness/services.js';
 import type { Benchmark, BenchResult } from './bench-result.js';
+import { victoriaMetricsWriteRate } from './peers/index.js';
 
 const SERIES_PER_REQUEST = 2_000;
 const SHARDS = 10; // 20,000 distinct series, each sent once per "scrape interval"
@@ -113,51 +109,6 @@ function decodeOnly(bodies: Buffer[], decode: (raw: Buffer) => unknown): number 
   return (bodies.length * SERIES_PER_REQUEST) / best;
 }
 
-async function procCpuSeconds(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in USER_HZ (100 on Linux)
-}
-
-async function victoriaMetrics(bodies: Buffer[], passes: number): Promise<number | string> {
-  const dir = await mkdtemp(join(tmpdir(), 'tidemark-bench-vm-'));
-  const port = await freePort();
-  const child = spawn('/usr/bin/victoria-metrics', [`-httpListenAddr=127.0.0.1:${port}`, `-storageDataPath=${dir}`, '-loggerLevel=ERROR'], {
-    stdio: 'ignore',
-  });
-  const base = `http://127.0.0.1:${port}`;
-  try {
-    for (let i = 0; ; i++) {
-      if (i > 100) return 'VictoriaMetrics did not start';
-      try {
-        if ((await fetch(`${base}/health`)).ok) break;
-      } catch {
-        /* not listening yet */
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const post = (body: Buffer) =>
-      fetch(`${base}/api/v1/write`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' },
-        body,
-      }).then(async (r) => {
-        if (r.status !== 204) throw new Error(`VictoriaMetrics answered ${r.status}: ${await r.text()}`);
-      });
-    for (const b of bodies) await post(b); // warm-up: registers the series, as the Tidemark warm-up does
-    const pid = child.pid as number;
-    const before = await procCpuSeconds(pid);
-    for (let p = 0; p < passes; p++) for (const b of bodies) await post(b);
-    // VictoriaMetrics ingests asynchronously: let it finish the pending rows before reading its CPU.
-    await new Promise((r) => setTimeout(r, 1_500));
-    const cpu = (await procCpuSeconds(pid)) - before;
-    return (bodies.length * passes * SERIES_PER_REQUEST) / cpu;
-  } finally {
-    child.kill('SIGKILL');
-    await new Promise((r) => child.once('exit', r));
-    await rm(dir, { recursive: true, force: true });
-  }
-}
 
 export const remoteWriteBenchmark: Benchmark = {
   area: 'remote-write',
@@ -184,7 +135,7 @@ export const remoteWriteBenchmark: Benchmark = {
       unit: 'samples/CPU-s',
       note: 'no request repeats an earlier one, so caches of whole batches never hit',
     });
-    const vm = await victoriaMetrics(bodies, passes);
+    const vm = await victoriaMetricsWriteRate(bodies, Array.from({ length: passes }, () => bodies).flat(), bodies.length * passes * SERIES_PER_REQUEST);
     rows.push({
       name: `remote_write /api/v1/write (its whole ingest, storage included), ${shape}`,
       subject: 'victoria-metrics',

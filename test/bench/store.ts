@@ -3,7 +3,9 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
+import SnappyJS from 'snappyjs';
 import { BusSampleSink } from '../../connectors/publish/index.js';
+import { encodeWriteRequest, pbLabels } from '../../connectors/remote-write/testdata/prompb.js';
 import type { Bus } from '../../pipeline/bus/bus.js';
 import { KafkaBus } from '../../pipeline/bus/kafka/index.js';
 import { StoreWorker } from '../../pipeline/ingest/index.js';
@@ -12,6 +14,7 @@ import { mockKafkaBusSettings } from '../harness/kafkajs-mock-workarounds.js';
 import { startKafkaMock } from '../harness/services.js';
 import type { Benchmark, BenchResult } from './bench-result.js';
 import { NodeExporterDataset } from './node-exporter-dataset.js';
+import { victoriaMetricsWriteRate } from './peers/index.js';
 
 const PARTITIONS = 8;
 const SERIES = 20_000;
@@ -34,6 +37,24 @@ async function produceDataset(bus: Bus, topic: string, firstStep = 0): Promise<n
     n += SERIES;
   }
   return n;
+}
+
+/** The data set as remote_write requests of 2,000 series: the first scrape apart (warm-up), then the rest. */
+function remoteWriteBodies(): { warm: Buffer[]; measured: Buffer[] } {
+  const ds = new NodeExporterDataset(SERIES);
+  const values = new Float64Array(SERIES);
+  const warm: Buffer[] = [];
+  const measured: Buffer[] = [];
+  for (let step = 0; step < STEPS; step++) {
+    ds.step(values);
+    const t = ds.startMs + step * ds.intervalMs;
+    for (let from = 0; from < SERIES; from += 2_000) {
+      const timeseries = [];
+      for (let i = from; i < Math.min(SERIES, from + 2_000); i++) timeseries.push({ labels: pbLabels(ds.series[i].labels), samples: [{ value: values[i], timestamp: t }] });
+      (step === 0 ? warm : measured).push(Buffer.from(SnappyJS.compress(encodeWriteRequest({ timeseries }))));
+    }
+  }
+  return { warm, measured };
 }
 
 async function durable(bus: Bus, group: string, topic: string): Promise<boolean> {
@@ -79,19 +100,37 @@ export const storeBenchmark: Benchmark = {
       await worker.start();
       await until(() => worker.ready());
       const t0 = performance.now();
+      const e2eCpu = process.cpuUsage();
       const total = await produceDataset(bus, 'bench.samples');
       const produced = performance.now();
       await until(() => durable(bus, 'live', 'bench.samples'));
       const secs = (performance.now() - t0) / 1000;
-      const cpu = process.cpuUsage();
+      const cpu = process.cpuUsage(e2eCpu);
+      const cpuSecs = (cpu.user + cpu.system) / 1e6;
       await worker.stop();
       rows.push({
         name: `store end to end: produce (BusSampleSink) -> Kafka adapter -> StoreWorker -> durable, ${shape}`,
         subject: 'tidemark (3-broker librdkafka mock, one process)',
         value: total / secs,
         unit: 'samples/s',
+        note: `producing alone took ${((produced - t0) / 1000).toFixed(1)} s of ${secs.toFixed(1)} s`,
+      });
+      rows.push({
+        name: `store end to end as above, per CPU-second of the Tidemark process (producer and store; the mock broker apart), ${shape}`,
+        subject: 'tidemark',
+        value: total / cpuSecs,
+        unit: 'samples/CPU-s',
         goal: '>= VictoriaMetrics remote_write per CPU-second',
-        note: `producing alone took ${((produced - t0) / 1000).toFixed(1)} s of ${secs.toFixed(1)} s; process CPU so far ${((cpu.user + cpu.system) / 1e6).toFixed(0)} s`,
+        note: `${cpuSecs.toFixed(1)} CPU-s for ${(total / 1e6).toFixed(1)}M samples: Avro encode, produce, fetch, decode, append, WAL fsync, commit`,
+      });
+      const { warm, measured } = remoteWriteBodies();
+      const vm = await victoriaMetricsWriteRate(warm, measured, (STEPS - 1) * SERIES);
+      rows.push({
+        name: `remote_write /api/v1/write (its whole ingest, storage included), the same ${shape} in requests of 2000 series`,
+        subject: 'victoria-metrics',
+        value: typeof vm === 'number' ? vm : Number.NaN,
+        unit: 'samples/CPU-s',
+        note: typeof vm === 'number' ? 'first scrape as warm-up; /proc/<pid>/stat utime+stime over the other scrapes' : vm,
       });
 
       // 2. The store alone: the data is on the bus, a fresh worker reads it from the start.

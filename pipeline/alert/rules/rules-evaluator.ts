@@ -9,7 +9,7 @@
  * after the saved instant with the saved alerts.
  */
 import { BusSampleSink } from '../../../connectors/publish/index.js';
-import { canonicalLabels, decodeSampleBatch, SeriesPartitioner, type DecodedSampleBatch } from '../../../schemas/index.js';
+import { canonicalLabels, decodeSampleBatch, isSeriesDeletion, SeriesPartitioner, type DecodedSampleBatch } from '../../../schemas/index.js';
 import type { BatchHandler, ConsumedBatch, Consumer } from '../../bus/bus.js';
 import { withDeadLetter, type DecodedRecord } from '../../bus/dead-letter.js';
 import type { QueryFunc } from '../template/index.js';
@@ -28,6 +28,8 @@ const quiet: RulesLogger = { info: () => undefined, warn: () => undefined, error
 
 interface PendingCommit { end: number; maxTs: number }
 interface PartitionProgress { queue: PendingCommit[]; head: number; batch: ConsumedBatch | undefined; committed: number }
+
+const NO_SAMPLES: DecodedSampleBatch = { series: [], source: '' };
 
 export class RulesEvaluator {
   readonly window = new WindowStore();
@@ -146,7 +148,8 @@ export class RulesEvaluator {
   }
 
   private handler(topic: string, eventTime: boolean): BatchHandler {
-    const decode = (b: Buffer): DecodedSampleBatch => decodeSampleBatch(b);
+    // A deletion record (delete_series) holds no samples; it still moves the partition's progress.
+    const decode = (b: Buffer): DecodedSampleBatch => (isSeriesDeletion(b) ? NO_SAMPLES : decodeSampleBatch(b));
     const onDecoded = async (batch: ConsumedBatch, decoded: readonly DecodedRecord<DecodedSampleBatch>[]): Promise<void> => {
       if (this.stopped) return;
       const now = this.now();

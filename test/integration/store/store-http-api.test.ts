@@ -119,4 +119,20 @@ describe('store read and admin endpoints', () => {
     expect(none.status).toBe(400);
     expect(await none.json()).toMatchObject({ errorType: 'bad_data', error: expect.stringContaining('match[]') });
   });
+
+  it('records the deletion on the bus, so a shard rebuilt from the bus deletes the same samples', async () => {
+    const held = await readBack(worker, 'm');
+    const rebuilt = new StoreWorker({ bus, topic: TOPIC, deadLetterTopic: 'dlq', config: { data_dir: join(dir, 'rebuilt'), group: 'rebuilt', flush_interval_ms: 50 } });
+    try {
+      await rebuilt.start();
+      await waitUntil(() => rebuilt.ready(), 'rebuilt ready');
+      await waitUntil(() => allDurable(bus, TOPIC, [rebuilt]), 'rebuilt durable');
+      expect(await readBack(rebuilt, 'm')).toEqual(held);
+      expect([...held.values()].some((d) => d.t.length < 20)).toBe(true);
+    } finally {
+      await rebuilt.stop();
+    }
+    // Deletion records are part of the samples topic's contract: nothing was dead-lettered.
+    expect((await bus.offsets('dlq'))[0].high).toBe(0);
+  });
 });

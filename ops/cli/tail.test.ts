@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { encodeDeadLetter, encodeSampleBatch, encodeSeriesDeletion } from '../../schemas/index.js';
+import { renderRecord } from './tail.js';
+
+const at = { topic: 'samples', partition: 2, offset: 7, timestampMs: 0, key: null, headers: {} };
+
+describe('tail rendering', () => {
+  it('prints one line per sample, with staleness', () => {
+    const value = encodeSampleBatch({ series: [{ labels: { __name__: 'up', job: 'a' }, timestamps: [1000, 2000], values: [1, Number.NaN], stale: [1] }] }, 'scrape');
+    expect(renderRecord({ ...at, value })).toEqual([
+      '# samples/2@7 1970-01-01T00:00:00.000Z sample batch: 1 series from scrape',
+      'up{job="a"} 1 1000',
+      'up{job="a"} stale 2000',
+    ]);
+  });
+
+  it('prints a deletion with its selectors and range', () => {
+    const value = encodeSeriesDeletion({ selectors: [[{ type: '=', name: '__name__', value: 'up' }], [{ type: '=~', name: 'job', value: 'a.*' }]], startMs: 5, endMs: 9, requestedAtMs: 10 });
+    expect(renderRecord({ ...at, value })).toEqual(['# samples/2@7 1970-01-01T00:00:00.000Z series deletion: {__name__="up"} or {job=~"a.*"} from 5 to 9']);
+  });
+
+  it('prints a dead letter and says what cannot be decoded', () => {
+    const value = encodeDeadLetter({ topic: 'samples', partition: 1, offset: 3, group: 'store', reason: 'bad', deadLetteredAtMs: 0, originalTimestampMs: 0, originalKey: null, originalValue: Buffer.from('xyz') });
+    expect(renderRecord({ ...at, topic: 'dlq', value })[0]).toMatch(/dead letter from samples\/1@3 \(group store\): bad; 3 bytes$/);
+    expect(renderRecord({ ...at, value: Buffer.from('junk') })[0]).toMatch(/undecodable \(not Avro single-object encoding.*\): 4 bytes$/);
+  });
+});
