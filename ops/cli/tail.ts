@@ -1,20 +1,17 @@
 import type { Bus, BusRecord, StartPosition } from '../../pipeline/bus/bus.js';
-import { RecordDecodeError, decodeDeadLetter, decodeSampleBatch, decodeSeriesDeletion, formatLabels, isSeriesDeletion } from '../../schemas/index.js';
+import { RecordDecodeError, decodeDeadLetter, decodeSamplesTopicRecord, formatLabels } from '../../schemas/index.js';
 
 /** Renders one bus record as text lines a person can read: one line per sample, deletion or dead letter. */
 export function renderRecord(record: BusRecord): string[] {
   const head = `# ${record.topic}/${record.partition}@${record.offset} ${new Date(record.timestampMs).toISOString()}`;
-  if (isSeriesDeletion(record.value)) {
-    try {
-      const d = decodeSeriesDeletion(record.value);
-      const selectors = d.selectors.map((s) => `{${s.map((m) => `${m.name}${m.type}${JSON.stringify(m.value)}`).join(',')}}`);
-      return [`${head} series deletion: ${selectors.join(' or ')} from ${d.startMs} to ${d.endMs}`];
-    } catch (err) {
-      return [`${head} undecodable (${(err as Error).message}): ${record.value.length} bytes`];
-    }
-  }
   try {
-    const batch = decodeSampleBatch(record.value);
+    const decoded = decodeSamplesTopicRecord(record.value);
+    if (decoded.kind === 'deletion') {
+      const d = decoded.deletion;
+      const selectors = d.selectors.map((sel) => `{${sel.map((m) => `${m.name}${m.type}${JSON.stringify(m.value)}`).join(',')}}`);
+      return [`${head} series deletion: ${selectors.join(' or ')} from ${d.startMs} to ${d.endMs}`];
+    }
+    const { batch } = decoded;
     const lines = [`${head} sample batch: ${batch.series.length} series${batch.source ? ` from ${batch.source}` : ''}`];
     for (const s of batch.series) {
       const name = formatLabels(s.labels);

@@ -143,7 +143,9 @@ describe('FanoutQuerier over real store shards', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fanout-shard-'));
     const db = await Tsdb.open(dir);
     for (let t = 0; t <= 60_000; t += 15_000) for (const l of series) db.append(l, t, t / 1000);
-    const { routes } = storeHttpApi({ querier: (a, b) => db.querier(a, b), deleteSeries: async () => undefined, snapshot: async () => 'none' });
+    const { routes } = storeHttpApi({ querier: (a, b) => db.querier(a, b), deleteSeries: async (selectors, s, e) => {
+      for (const m of selectors) await db.deleteSeries(m, s, e);
+    }, snapshot: async () => 'none' });
     const server = createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://x');
       const r = routes.find((x) => x.path === url.pathname);

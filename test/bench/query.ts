@@ -1,9 +1,9 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Tsdb } from '../../pipeline/tsdb/index.js';
 import type { Benchmark, BenchResult } from './bench-result.js';
-import { dirBytes, VictoriaMetricsPeer } from './peers/index.js';
+import { cpuMs, dirBytes, VictoriaMetricsPeer } from './peers/index.js';
 import { promtoolCreateBlocks, startPrometheus } from './peers/prometheus-peer.js';
 import { startTidemarkQueryServer } from './peers/tidemark-query-server-process.js';
 import { PROMQL_BENCH_QUERIES } from './promql.js';
@@ -45,38 +45,6 @@ async function loadTsdb(dir: string): Promise<Tsdb> {
   await db.flush();
   await db.compact();
   return db;
-}
-
-/** The process and its descendants (a peer may run behind a guard process), from /proc. */
-function processTree(pid: number): number[] {
-  const out = [pid];
-  for (let i = 0; i < out.length; i++) {
-    try {
-      for (const tid of readdirSync(`/proc/${out[i]}/task`)) {
-        const kids = readFileSync(`/proc/${out[i]}/task/${tid}/children`, 'utf8').trim();
-        if (kids !== '') out.push(...kids.split(' ').map(Number));
-      }
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return out;
-}
-
-/** User + system CPU milliseconds of a process tree so far (Linux /proc, 10 ms resolution). */
-function cpuMs(pid: number): number {
-  let ticks = 0;
-  for (const p of processTree(pid)) {
-    try {
-      // Fields after the parenthesised command name: utime is the 14th field, stime the 15th.
-      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(f[11]) + Number(f[12]);
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return (ticks * 1000) / 100;
 }
 
 /**
@@ -140,9 +108,7 @@ export const queryBenchmark: Benchmark = {
         stops.push(() => vm.stop());
         for (const body of prometheusTextBodies()) await vm.importPrometheus(body);
         await vm.compact();
-        // The peer keeps its process private; its pid is read for the CPU figure only.
-        const vmPid = (vm as unknown as { proc: { pid: number } }).proc.pid;
-        targets.push({ subject: 'victoria-metrics', url: vm.url, pid: vmPid, extra: { nocache: '1' } });
+        targets.push({ subject: 'victoria-metrics', url: vm.url, pid: vm.pid, extra: { nocache: '1' } });
         log(`victoria-metrics: imported, flushed and merged in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       }
 

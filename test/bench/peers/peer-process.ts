@@ -37,6 +37,38 @@ export function rssBytes(pid: number): number {
   return m === null ? Number.NaN : Number(m[1]) * 1024;
 }
 
+/** The process and its descendants (a peer may run behind a guard process), from /proc. */
+function processTree(pid: number): number[] {
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) {
+    try {
+      for (const tid of readdirSync(`/proc/${out[i]}/task`)) {
+        const kids = readFileSync(`/proc/${out[i]}/task/${tid}/children`, 'utf8').trim();
+        if (kids !== '') out.push(...kids.split(' ').map(Number));
+      }
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
+}
+
+/** User + system CPU milliseconds of a process tree so far (Linux /proc, 10 ms resolution). */
+export function cpuMs(pid: number): number {
+  let ticks = 0;
+  for (const p of processTree(pid)) {
+    try {
+      // Fields after the parenthesised command name: utime is the 14th field, stime the 15th.
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return (ticks * 1000) / 100;
+}
+
 /** A peer binary started for a benchmark: its output kept for error messages, stopped with SIGTERM. */
 export class PeerProcess {
   readonly child: ChildProcess;

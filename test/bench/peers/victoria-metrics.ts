@@ -44,6 +44,21 @@ export class VictoriaMetricsPeer {
     }
   }
 
+  /** The server's process id (for its CPU time). */
+  get pid(): number {
+    return this.proc.pid;
+  }
+
+  /** POSTs a snappy-compressed remote_write request to `/api/v1/write`. */
+  async remoteWrite(body: Buffer): Promise<void> {
+    const res = await fetch(`${this.url}/api/v1/write`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' },
+      body,
+    });
+    if (res.status !== 204) throw new Error(`victoria-metrics /api/v1/write: ${res.status} ${await res.text()}`);
+  }
+
   dataBytes(): number {
     return dirBytes(join(this.proc.dir, 'data'));
   }
