@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ExpositionParseError, parseExposition, type ParsedExposition } from '../../connectors/exposition/index.js';
 import { conformancePath } from './conformance-dir.js';
 
-// Runs every case of shared/conformance/exposition (see its FORMAT.md) against our parsers.
+// Runs every case of test/conformance/testdata/exposition (see its FORMAT.md) against our parsers.
 const ROOT = conformancePath('exposition') + '/';
 
 interface OmCase {
