@@ -12,6 +12,19 @@ export default tseslint.config(
     settings: { 'import-x/resolver-next': [createTypeScriptImportResolver({ project: './tsconfig.json' })] },
     rules: {
       'import-x/no-cycle': ['error', { ignoreExternal: true }],
+      // Layers: schemas/ (formats and identities every part shares) <- pipeline/ and connectors/
+      // <- ops/ (the roles that wire them). Connectors know only SampleSink; nothing below ops/
+      // reaches up into it, and pipeline/ and connectors/ do not reach into each other.
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            { target: './schemas', from: ['./connectors', './pipeline', './ops'], message: 'schemas/ is the bottom layer' },
+            { target: './connectors', from: ['./pipeline', './ops'], message: 'a connector only knows SampleSink (schemas/sample-sink.ts)' },
+            { target: './pipeline', from: ['./connectors', './ops'], message: 'what pipeline/ and connectors/ share belongs in schemas/' },
+          ],
+        },
+      ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-explicit-any': 'warn',
     },

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
-import type { Appender } from '../sample-sink.js';
+import type { Appender } from '../../schemas/sample-sink.js';
 import { EdgeAuth, type QueryCredentials } from './auth.js';
 import { defaultEdgeLimits, type EdgeAuthConfig, type EdgeLimitsConfig } from './config.js';
 import { EdgeError, MethodNotAllowedError, OverloadedError, SinkUnavailableError } from './errors.js';

@@ -1,6 +1,6 @@
 import type { Registry } from 'prom-client';
 import { PushEdge, type Backpressure, type PushConnector } from '../http-edge/index.js';
-import type { SampleSink } from '../sample-sink.js';
+import type { SampleSink } from '../../schemas/sample-sink.js';
 import { defaultInfluxConfig, type InfluxConfig } from './config.js';
 import { InfluxHandler } from './handler.js';
 

@@ -7,7 +7,7 @@ import {
   type PushEdge,
   type PushRequest,
 } from '../http-edge/index.js';
-import type { SampleSink } from '../sample-sink.js';
+import type { SampleSink } from '../../schemas/sample-sink.js';
 import type { InfluxConfig } from './config.js';
 import { LineProtocolError } from './errors.js';
 import { parseLine, parsePrecision, timestampToMs } from './line-parser.js';

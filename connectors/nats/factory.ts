@@ -1,6 +1,6 @@
 import { connect, type NatsConnection } from 'nats';
 import type { Registry } from 'prom-client';
-import type { SampleSink } from '../sample-sink.js';
+import type { SampleSink } from '../../schemas/sample-sink.js';
 import { defaultNatsConfig, type NatsConfig } from './config.js';
 import { NatsSetupError } from './errors.js';
 import { NatsBridge } from './nats-bridge.js';

@@ -1,5 +1,5 @@
 import type { MsgHdrs } from 'nats';
-import { ExpositionParseError, parseExposition } from '../exposition/index.js';
+import { ExpositionParseError, parseExposition } from '../../schemas/exposition/index.js';
 import { influxConfigSchema, LineProtocolError, parseLine, PointMapper, timestampToMs, type Precision } from '../influx/index.js';
 import { decodeSampleBatch, METRIC_NAME, type Labels } from '../../schemas/index.js';
 import type { NatsInputConfig } from './config.js';

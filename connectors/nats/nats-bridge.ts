@@ -11,7 +11,7 @@ import {
   type Subscription,
 } from 'nats';
 import type { Registry } from 'prom-client';
-import type { SampleSink } from '../sample-sink.js';
+import type { SampleSink } from '../../schemas/sample-sink.js';
 import type { NatsConfig, NatsInputConfig } from './config.js';
 import { NatsMessageError, NatsSetupError } from './errors.js';
 import { MessageDecoder, type InboundMessage } from './message-decoder.js';

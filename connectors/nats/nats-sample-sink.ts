@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { headers as natsHeaders, StorageType, type NatsConnection } from 'nats';
 import { canonicalLabels, encodeSampleBatch, type Labels } from '../../schemas/index.js';
-import type { AppendOptions, Appender, SampleSink } from '../sample-sink.js';
+import type { AppendOptions, Appender, SampleSink } from '../../schemas/sample-sink.js';
 import type { NatsOutputConfig } from './config.js';
 import { NatsSetupError } from './errors.js';
 import type { NatsMetrics } from './metrics.js';

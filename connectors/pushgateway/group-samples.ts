@@ -1,5 +1,5 @@
 import { canonicalLabels, METRIC_NAME, type Labels } from '../../schemas/labels.js';
-import type { Appender } from '../sample-sink.js';
+import type { Appender } from '../../schemas/sample-sink.js';
 import { expfmtFloat } from './go-float.js';
 import type { LabelRules } from './label-rules.js';
 import { MetricStore, type MetricGroup } from './metric-store.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseExposition } from '../exposition/index.js';
+import { parseExposition } from '../../schemas/exposition/index.js';
 import { InconsistentPushError } from './errors.js';
 import { LabelRules } from './label-rules.js';
 import { MetricStore } from './metric-store.js';

@@ -1,4 +1,4 @@
-import type { ExpositionFamily, ParsedExposition } from '../exposition/index.js';
+import type { ExpositionFamily, ParsedExposition } from '../../schemas/exposition/index.js';
 import { InvalidPushError } from '../http-edge/index.js';
 import { METRIC_NAME, type Labels } from '../../schemas/labels.js';
 

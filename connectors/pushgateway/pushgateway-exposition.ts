@@ -1,4 +1,4 @@
-import { escapeLabelValue } from '../exposition/index.js';
+import { escapeLabelValue } from '../../schemas/exposition/index.js';
 import { expfmtFloat } from './go-float.js';
 import { MetricStore, type MetricGroup } from './metric-store.js';
 import type { PushedFamily, PushedMetric, PushedType } from './pushed-family.js';

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isAbsolute, resolve } from 'node:path';
 import type { Registry } from 'prom-client';
-import { ExpositionParseError, parseExposition, PROMETHEUS_TEXT_CONTENT_TYPE } from '../exposition/index.js';
+import { ExpositionParseError, parseExposition, PROMETHEUS_TEXT_CONTENT_TYPE } from '../../schemas/exposition/index.js';
 import {
   EdgeAuth,
   httpErrorAnswer,
@@ -14,7 +14,7 @@ import {
   type PushAnswer,
   type PushRequest,
 } from '../http-edge/index.js';
-import type { SampleSink } from '../sample-sink.js';
+import type { SampleSink } from '../../schemas/sample-sink.js';
 import { apiEnvelope, apiMetrics } from './api-v1.js';
 import type { PushgatewayConfig } from './config.js';
 import { GroupEmitter } from './group-samples.js';

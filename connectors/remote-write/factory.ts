@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { PushEdge, type Backpressure, type PushConnector } from '../http-edge/index.js';
-import type { SampleSink } from '../sample-sink.js';
+import type { SampleSink } from '../../schemas/sample-sink.js';
 import { defaultRemoteWriteConfig, type RemoteWriteConfig } from './config.js';
 import { MemoryHaElector, RedisHaElector, type HaElector } from './ha-elector.js';
 import { RemoteWriteHandler } from './handler.js';

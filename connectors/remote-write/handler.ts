@@ -9,7 +9,7 @@ import {
   type PushEdge,
   type PushRequest,
 } from '../http-edge/index.js';
-import type { SampleSink } from '../sample-sink.js';
+import type { SampleSink } from '../../schemas/sample-sink.js';
 import type { HaConfig } from './config.js';
 import type { HaElector } from './ha-elector.js';
 import type { DecodedSeries, WriteRequestReader } from './write-request-reader.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Labels } from '../../schemas/labels.js';
-import type { Appender } from '../sample-sink.js';
+import type { Appender } from '../../schemas/sample-sink.js';
 import { appendPage, type PageResult, type PageSettings } from './append-page.js';
 import { ScrapeCache } from './scrape-cache.js';
 

@@ -1,6 +1,6 @@
-import { createParser, ExpositionParseError, type ExpositionFormat, type Parser } from '../exposition/index.js';
+import { createParser, ExpositionParseError, type ExpositionFormat, type Parser } from '../../schemas/exposition/index.js';
 import { canonicalLabels, type Labels } from '../../schemas/labels.js';
-import type { Appender } from '../sample-sink.js';
+import type { Appender } from '../../schemas/sample-sink.js';
 import { ScrapeError } from './errors.js';
 import { relabel, type RelabelRule } from './relabel.js';
 import { labelLimitViolation, mutateSampleLabels, type LabelLimits } from './sample-labels.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { translateGoRegexp } from '../../pipeline/promql/go-regexp.js';
+import { translateGoRegexp } from '../../schemas/go-regexp.js';
 
 /** Every action of Prometheus' relabel package (YAML is case-insensitive, as in Prometheus). */
 export const RELABEL_ACTIONS = [

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { expandTemplate } from '../../pipeline/promql/go-regexp.js';
+import { expandTemplate } from '../../schemas/go-regexp.js';
 import { compareStrings, type Labels } from '../../schemas/labels.js';
 import { compileRelabelRegex, type RelabelAction, type RelabelConfig } from './relabel-config.js';
 

@@ -1,4 +1,4 @@
-import type { MetricType } from '../exposition/index.js';
+import type { MetricType } from '../../schemas/exposition/index.js';
 import type { Labels } from '../../schemas/labels.js';
 
 /** One series of a target, after target labels and metric relabeling. */

@@ -1,7 +1,7 @@
 import { Agent } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import type { Labels } from '../../schemas/labels.js';
-import type { Appender, SampleSink } from '../sample-sink.js';
+import type { Appender, SampleSink } from '../../schemas/sample-sink.js';
 import { resolveScrapeConfig, scrapeConfigSchema, type ScrapeConfigInput } from './config.js';
 import { relabelConfigSchema } from './relabel-config.js';
 import { compileRelabelRules } from './relabel.js';

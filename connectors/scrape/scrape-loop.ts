@@ -1,7 +1,7 @@
 import type { Agent } from 'node:http';
-import { decodeUtf8 } from '../exposition/index.js';
+import { decodeUtf8 } from '../../schemas/exposition/index.js';
 import type { Labels } from '../../schemas/labels.js';
-import type { Appender, SampleSink } from '../sample-sink.js';
+import type { Appender, SampleSink } from '../../schemas/sample-sink.js';
 import { appendPage, formatOf, type PageSettings } from './append-page.js';
 import type { ResolvedScrapeConfig } from './config.js';
 import { ScrapeError } from './errors.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Appender, SampleSink } from '../sample-sink.js';
+import type { Appender, SampleSink } from '../../schemas/sample-sink.js';
 import { scrapeConfigSchema } from './config.js';
 import { ScrapeManager } from './scrape-manager.js';
 import { createTargetsApi } from './targets-api.js';

@@ -1,4 +1,4 @@
-import { checkMetrics } from '../../connectors/exposition/index.js';
+import { checkMetrics } from '../../schemas/exposition/index.js';
 import { checkRules } from '../../pipeline/alert/rules/index.js';
 import { checkAlertmanagerConfig } from '../../pipeline/alert/notify/config/check.js';
 import { parseExpr } from '../../pipeline/promql/index.js';

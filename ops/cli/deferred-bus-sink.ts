@@ -1,5 +1,5 @@
-import { BusSampleSink } from '../../connectors/publish/index.js';
-import type { Appender, SampleSink } from '../../connectors/sample-sink.js';
+import { BusSampleSink } from '../../pipeline/publish/index.js';
+import type { Appender, SampleSink } from '../../schemas/sample-sink.js';
 import type { TidemarkConfig } from '../config/index.js';
 import type { BusService } from './bus-service.js';
 

@@ -6,7 +6,7 @@ import { createNatsConnector, createNatsOutputSink } from '../../connectors/nats
 import { createPushgatewayConnector } from '../../connectors/pushgateway/index.js';
 import { createRemoteWriteConnector } from '../../connectors/remote-write/index.js';
 import { ScrapeManager, createTargetsApi, parseShard } from '../../connectors/scrape/index.js';
-import type { Appender, SampleSink } from '../../connectors/sample-sink.js';
+import type { Appender, SampleSink } from '../../schemas/sample-sink.js';
 import type { TidemarkConfig } from '../config/index.js';
 import type { HttpHandler } from '../server/http-router.js';
 import type { Service } from '../server/service.js';

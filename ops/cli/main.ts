@@ -20,7 +20,7 @@ import { storeRole } from './store.js';
 import { queryRole } from './query.js';
 import { rulesRole } from './rules.js';
 import { ConfigError, formatProblem } from '../config/index.js';
-import { keepStringMethodsFast } from '../../connectors/exposition/index.js';
+import { keepStringMethodsFast } from '../../schemas/exposition/index.js';
 
 // ioredis, loaded by several roles, slows every string method down (see fast-string-methods.ts).
 keepStringMethodsFast();

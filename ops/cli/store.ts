@@ -1,13 +1,8 @@
 import { hostname } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { Redis } from 'ioredis';
-import {
-  InProcessShardRegistry,
-  RedisShardRegistry,
-  StoreWorker,
-  storeHttpApi,
-  type ShardRegistry,
-} from '../../pipeline/ingest/index.js';
+import { StoreWorker, storeHttpApi } from '../../pipeline/store/index.js';
+import { InProcessShardRegistry, RedisShardRegistry, type ShardRegistry } from '../../pipeline/store-protocol/index.js';
 import { MergeQuerier, type Querier } from '../../pipeline/tsdb/index.js';
 import type { Service } from '../server/service.js';
 import { BusService } from './bus-service.js';

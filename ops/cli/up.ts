@@ -3,7 +3,7 @@ import { BusService } from './bus-service.js';
 import { ingestServices } from './ingest.js';
 import { DeferredBusSink } from './deferred-bus-sink.js';
 import { NotifyService } from './notify.js';
-import { InProcessShardRegistry } from '../../pipeline/ingest/index.js';
+import { InProcessShardRegistry } from '../../pipeline/store-protocol/index.js';
 import { StoreService } from './store.js';
 import { mountQueryApi } from './query.js';
 import { RulesService } from './rules.js';

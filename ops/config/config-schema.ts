@@ -6,7 +6,7 @@ import { remoteWriteConfigSchema } from '../../connectors/remote-write/index.js'
 import { influxConfigSchema } from '../../connectors/influx/index.js';
 import { pushgatewayConfigSchema } from '../../connectors/pushgateway/index.js';
 import { natsConfigSchema } from '../../connectors/nats/index.js';
-import { storeConfigSchema } from '../../pipeline/ingest/index.js';
+import { storeConfigSchema } from '../../pipeline/store/index.js';
 import { queryConfigSchema } from '../../pipeline/query/index.js';
 
 /** A Prometheus duration string in YAML, milliseconds in the parsed config. */

@@ -1,4 +1,4 @@
-import { writeText, PROMETHEUS_TEXT_CONTENT_TYPE, type WritableFamily } from '../../connectors/exposition/index.js';
+import { writeText, PROMETHEUS_TEXT_CONTENT_TYPE, type WritableFamily } from '../../schemas/exposition/index.js';
 import { canonicalLabels, compareStrings, type Labels } from '../../schemas/labels.js';
 import { parseSeriesSelector } from './api-params.js';
 import { toApiError } from './api-response.js';

@@ -1,4 +1,4 @@
-import { RemoteStoreQueryable, type RemoteStoreOptions, type ShardRegistry } from '../ingest/index.js';
+import { RemoteStoreQueryable, type RemoteStoreOptions, type ShardRegistry } from '../store-protocol/index.js';
 import type { Queryable } from '../tsdb/index.js';
 import type { QueryConfig } from './config.js';
 import { FanoutQueryable, type FanoutShard, type ShardLister } from './fanout-querier.js';

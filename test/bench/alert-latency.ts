@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BusSampleSink } from '../../connectors/publish/index.js';
+import { BusSampleSink } from '../../pipeline/publish/index.js';
 import { EmbeddedBus } from '../../pipeline/bus/embedded/index.js';
 import { createNotifier, parseAlertmanagerConfig, parsePostableAlerts } from '../../pipeline/alert/notify/index.js';
 import { engineQueryFunc, postableAlerts, RulesEvaluator } from '../../pipeline/alert/rules/index.js';

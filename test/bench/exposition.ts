@@ -1,4 +1,4 @@
-import { createParser, parseExposition, type ExpositionFormat } from '../../connectors/exposition/index.js';
+import { createParser, parseExposition, type ExpositionFormat } from '../../schemas/exposition/index.js';
 import type { Benchmark, BenchResult } from './bench-result.js';
 import { nodeExporterPage } from './node-exporter-page.js';
 

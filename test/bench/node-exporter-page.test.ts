@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseExposition } from '../../connectors/exposition/index.js';
+import { parseExposition } from '../../schemas/exposition/index.js';
 import { pullAll } from './exposition.js';
 import { nodeExporterPage } from './node-exporter-page.js';
 

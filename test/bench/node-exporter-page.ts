@@ -1,5 +1,5 @@
-import { writeText, type WritableFamily, type WritableSample } from '../../connectors/exposition/index.js';
-import type { ExpositionFormat } from '../../connectors/exposition/index.js';
+import { writeText, type WritableFamily, type WritableSample } from '../../schemas/exposition/index.js';
+import type { ExpositionFormat } from '../../schemas/exposition/index.js';
 
 /** A generated exposition page and what it holds. */
 export interface NodeExporterPage {

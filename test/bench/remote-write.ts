@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { Registry } from 'prom-client';
 import SnappyJS from 'snappyjs';
 import { PushEdge, SampleTally } from '../../connectors/http-edge/index.js';
-import { BusSampleSink } from '../../connectors/publish/index.js';
+import { BusSampleSink } from '../../pipeline/publish/index.js';
 import { RemoteWriteHandler, WriteRequestReader } from '../../connectors/remote-write/index.js';
 import { encodeWriteRequest, pbLabels, WriteRequestType } from '../../connectors/remote-write/testdata/prompb.js';
 import type { Bus, ProduceRecord, ProducedRecord } from '../../pipeline/bus/bus.js';

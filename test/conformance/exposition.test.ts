@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ExpositionParseError, parseExposition, type ParsedExposition } from '../../connectors/exposition/index.js';
+import { ExpositionParseError, parseExposition, type ParsedExposition } from '../../schemas/exposition/index.js';
 import { conformancePath } from './conformance-dir.js';
 
 // Runs every case of test/conformance/testdata/exposition (see its FORMAT.md) against our parsers.

@@ -1,5 +1,5 @@
 import type { Labels } from '../../../schemas/labels.js';
-import type { AppendOptions, Appender, SampleSink } from '../../sample-sink.js';
+import type { AppendOptions, Appender, SampleSink } from '../../../schemas/sample-sink.js';
 
 export interface RecordedSample {
   readonly labels: Labels;

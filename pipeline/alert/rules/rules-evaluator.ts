@@ -8,7 +8,7 @@
  * exactly: the window is rebuilt from the records after the committed offsets, evaluation continues
  * after the saved instant with the saved alerts.
  */
-import { BusSampleSink } from '../../../connectors/publish/index.js';
+import { BusSampleSink } from '../../publish/index.js';
 import { canonicalLabels, decodeSampleBatch, isSeriesDeletion, SeriesPartitioner, type DecodedSampleBatch } from '../../../schemas/index.js';
 import type { BatchHandler, ConsumedBatch, Consumer } from '../../bus/bus.js';
 import { withDeadLetter, type DecodedRecord } from '../../bus/dead-letter.js';

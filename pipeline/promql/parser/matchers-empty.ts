@@ -1,5 +1,5 @@
 import type { LabelMatcher } from '../../tsdb/querier.js';
-import { compileAnchored } from '../go-regexp.js';
+import { compileAnchored } from '../../../schemas/go-regexp.js';
 
 /** Whether a matcher accepts the empty string (a label the series lacks). */
 export function matchesEmpty(m: LabelMatcher): boolean {

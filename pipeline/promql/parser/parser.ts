@@ -1,4 +1,4 @@
-import { compileAnchored } from '../go-regexp.js';
+import { compileAnchored } from '../../../schemas/go-regexp.js';
 import type { LabelMatcher, MatchType } from '../../tsdb/querier.js';
 import { PromqlParseError } from '../errors.js';
 import type {

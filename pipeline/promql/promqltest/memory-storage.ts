@@ -1,4 +1,4 @@
-import { compileAnchored } from '../go-regexp.js';
+import { compileAnchored } from '../../../schemas/go-regexp.js';
 import { canonicalLabels, type Labels } from '../../../schemas/labels.js';
 import type { LabelMatcher, Querier, Queryable, SelectHints, SeriesSet, Series } from '../../tsdb/querier.js';
 import { upperBound } from '../engine/search.js';

@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import type { Labels } from '../../../schemas/labels.js';
 import type { LabelMatcher } from '../../tsdb/querier.js';
 import { Engine } from '../engine/engine.js';
-import { compileAnchored } from '../go-regexp.js';
+import { compileAnchored } from '../../../schemas/go-regexp.js';
 import type { Expr } from '../parser/ast.js';
 import { parseExpr } from '../parser/parser.js';
 import { children, walk } from '../parser/walk.js';

@@ -5,7 +5,7 @@ import { connect, headers, type NatsConnection } from 'nats';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNatsConnector, createNatsOutputSink, DEAD_LETTER_REASON_HEADER, DEAD_LETTER_SUBJECT_HEADER, natsConfigSchema, type NatsConfigInput } from '../../../connectors/nats/index.js';
-import { BusSampleSink } from '../../../connectors/publish/index.js';
+import { BusSampleSink } from '../../../pipeline/publish/index.js';
 import { EmbeddedBus } from '../../../pipeline/bus/embedded/index.js';
 import { decodeSampleBatch, type Labels } from '../../../schemas/index.js';
 import { natsUrl, testNamespace } from '../../harness/index.js';

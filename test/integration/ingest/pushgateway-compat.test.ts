@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPushgatewayConnector, encodeBase64Segment, pushgatewayConfigSchema, type PushgatewayConnector } from '../../../connectors/pushgateway/index.js';
-import { BusSampleSink } from '../../../connectors/publish/index.js';
+import { BusSampleSink } from '../../../pipeline/publish/index.js';
 import { EmbeddedBus } from '../../../pipeline/bus/embedded/index.js';
 import { decodeSampleBatch, type Labels } from '../../../schemas/index.js';
 import { freePort } from '../../harness/index.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BusSampleSink } from '../../../connectors/publish/index.js';
+import { BusSampleSink } from '../../../pipeline/publish/index.js';
 import { createRemoteWriteConnector } from '../../../connectors/remote-write/index.js';
 import { serveRoutes } from '../../../connectors/http-edge/testdata/serve-routes.js';
 import type { Consumer } from '../../../pipeline/bus/bus.js';

@@ -5,7 +5,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Appender, SampleSink } from '../../../connectors/sample-sink.js';
+import type { Appender, SampleSink } from '../../../schemas/sample-sink.js';
 import { ScrapeManager, scrapeConfigSchema, type ScrapeConfigInput, type Target } from '../../../connectors/scrape/index.js';
 import type { Labels } from '../../../schemas/labels.js';
 

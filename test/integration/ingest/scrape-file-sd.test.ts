@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BusSampleSink } from '../../../connectors/publish/index.js';
+import { BusSampleSink } from '../../../pipeline/publish/index.js';
 import { ScrapeManager, scrapeConfigSchema } from '../../../connectors/scrape/index.js';
 import { EmbeddedBus } from '../../../pipeline/bus/embedded/index.js';
 import { readBusSamples, type BusSample } from './scrape-peers.js';

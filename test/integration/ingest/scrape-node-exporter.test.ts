@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BusSampleSink } from '../../../connectors/publish/index.js';
+import { BusSampleSink } from '../../../pipeline/publish/index.js';
 import { ScrapeManager, scrapeConfigSchema } from '../../../connectors/scrape/index.js';
 import { EmbeddedBus } from '../../../pipeline/bus/embedded/index.js';
 import { prometheusSeries, waitForPrometheusScrape, readBusSamples, seriesKeys, startNodeExporter, startPrometheus } from './scrape-peers.js';

@@ -2,7 +2,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BusSampleSink } from '../../../connectors/publish/index.js';
+import { BusSampleSink } from '../../../pipeline/publish/index.js';
 import type { Bus } from '../../../pipeline/bus/bus.js';
 import { Engine } from '../../../pipeline/promql/index.js';
 import {

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisShardRegistry } from '../../../pipeline/ingest/index.js';
+import { RedisShardRegistry } from '../../../pipeline/store-protocol/index.js';
 import { redisUrl, testNamespace } from '../../harness/index.js';
 import { waitUntil } from './store-test-data.js';
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Bus } from '../../../pipeline/bus/bus.js';
 import { EmbeddedBus } from '../../../pipeline/bus/embedded/index.js';
 import { KafkaBus } from '../../../pipeline/bus/kafka/index.js';
-import { StoreWorker, type StoreConfig } from '../../../pipeline/ingest/index.js';
+import { StoreWorker, type StoreConfig } from '../../../pipeline/store/index.js';
 import { mockKafkaBusSettings } from '../../harness/kafkajs-mock-workarounds.js';
 import { newSink, produceSteps } from './store-test-data.js';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedBus } from '../../../pipeline/bus/embedded/index.js';
-import { StoreWorker } from '../../../pipeline/ingest/index.js';
+import { StoreWorker } from '../../../pipeline/store/index.js';
 import { decodeSampleBatch } from '../../../schemas/index.js';
 import { runAndKill } from './crash-runner.js';
 import { addExpected, allDurable, durability, errorsToStderr, readBack, waitUntil, type Dataset } from './store-test-data.js';

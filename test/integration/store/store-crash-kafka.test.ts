@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaBus } from '../../../pipeline/bus/kafka/index.js';
-import { StoreWorker } from '../../../pipeline/ingest/index.js';
+import { StoreWorker } from '../../../pipeline/store/index.js';
 import { createKafkaTopic, kafkaBrokers, mockKafkaBusSettings, testNamespace } from '../../harness/index.js';
 import { runAndKill } from './crash-runner.js';
 import { allDurable, durability, errorsToStderr, newSink, produceSteps, readBack, waitUntil, type Dataset } from './store-test-data.js';

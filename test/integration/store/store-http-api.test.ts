@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedBus } from '../../../pipeline/bus/embedded/index.js';
-import { RemoteStoreError, RemoteStoreQueryable, StoreWorker, storeHttpApi } from '../../../pipeline/ingest/index.js';
+import { StoreWorker, storeHttpApi } from '../../../pipeline/store/index.js';
+import { RemoteStoreError, RemoteStoreQueryable } from '../../../pipeline/store-protocol/index.js';
 import { canonicalLabels } from '../../../schemas/index.js';
 import { allDurable, newSink, produceSteps, readBack, T0, STEP_MS, waitUntil, type Dataset } from './store-test-data.js';
 

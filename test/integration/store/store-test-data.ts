@@ -1,8 +1,8 @@
 // Deterministic sample data for the store suites, what a store must read back, and polling.
 import type { Bus } from '../../../pipeline/bus/bus.js';
-import type { StoreWorker } from '../../../pipeline/ingest/index.js';
+import type { StoreWorker } from '../../../pipeline/store/index.js';
 import type { Queryable } from '../../../pipeline/tsdb/index.js';
-import { BusSampleSink } from '../../../connectors/publish/index.js';
+import { BusSampleSink } from '../../../pipeline/publish/index.js';
 import { canonicalLabels, type Labels } from '../../../schemas/index.js';
 
 export const T0 = 1_700_000_000_000;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EmbeddedBus } from '../../../pipeline/bus/embedded/index.js';
-import { OFFSET_FILE, StoreWorker } from '../../../pipeline/ingest/index.js';
+import { OFFSET_FILE, StoreWorker } from '../../../pipeline/store/index.js';
 import { decodeDeadLetter } from '../../../schemas/index.js';
 import { RecordCollector } from '../../harness/index.js';
 import { allDurable, newSink, produceSteps, readBack, waitUntil, type Dataset } from './store-test-data.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaBus } from '../../../pipeline/bus/kafka/index.js';
-import { StoreWorker } from '../../../pipeline/ingest/index.js';
+import { StoreWorker } from '../../../pipeline/store/index.js';
 import { decodeDeadLetter } from '../../../schemas/index.js';
 import { createKafkaTopic, kafkaBrokers, mockKafkaBusSettings, RecordCollector, testNamespace } from '../../harness/index.js';
 import { allDurable, newSink, produceSteps, readBack, waitUntil, type Dataset } from './store-test-data.js';

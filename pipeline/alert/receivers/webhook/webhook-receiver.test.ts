@@ -2,12 +2,13 @@ import { readFileSync } from 'node:fs';
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
+import { conformancePath } from '../../../../test/conformance/conformance-dir.js';
 import { WebhookSink } from '../../../../test/integration/alert/webhook-sink.js';
 import { buildNotification, type Notification } from '../notification.js';
 import { alertmanagerRenderer } from '../template-renderer.js';
 import { WebhookReceiver } from './webhook-receiver.js';
 
-const CONFORMANCE = '/work/shared/conformance/alertmanager/webhook';
+const CONFORMANCE = conformancePath('alertmanager', 'webhook');
 const schema = JSON.parse(readFileSync(`${CONFORMANCE}/webhook-v4.schema.json`, 'utf8'));
 
 /** The JSON Schema subset the webhook schema uses: type, required, properties, enum, const, items, $ref, additionalProperties, minimum, pattern. */

@@ -1,7 +1,7 @@
 import type { Labels } from '../../../../schemas/labels.js';
 import type { LabelMatcher } from '../../../tsdb/querier.js';
 import { PromqlEvalError } from '../../errors.js';
-import { compileAnchored } from '../../go-regexp.js';
+import { compileAnchored } from '../../../../schemas/go-regexp.js';
 import type { Call, Expr } from '../../parser/ast.js';
 import { matchesEmpty } from '../../parser/matchers-empty.js';
 import { atTime, durationMs } from '../durations.js';

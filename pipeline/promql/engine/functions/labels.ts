@@ -3,7 +3,7 @@ import { PromqlEvalError } from '../../errors.js';
 import { labelsKey } from '../label-keys.js';
 import type { Vector } from '../types.js';
 import { argString, argVector, vec, type FunctionImpl } from './function-impl.js';
-import { compileAnchored, expandTemplate } from '../../go-regexp.js';
+import { compileAnchored, expandTemplate } from '../../../../schemas/go-regexp.js';
 
 function setLabel(l: Labels, name: string, value: string): Labels {
   const o: Record<string, string> = { ...l };

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseExpr } from '../promql/index.js';
 import { InvalidMatcherError, type LabelMatcher, type Queryable } from '../tsdb/index.js';
 import { DeletionNotAppliedError, StoreRequestError } from './errors.js';
-import { encodeSeriesSet } from './series-wire.js';
+import { encodeSeriesSet } from '../store-protocol/index.js';
 
 export type StoreHttpHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
 

@@ -1,5 +1,5 @@
-import type { Labels } from '../../schemas/labels.js';
-import { METRIC_NAME, sortedLabelNames } from '../../schemas/labels.js';
+import type { Labels } from '../labels.js';
+import { METRIC_NAME, sortedLabelNames } from '../labels.js';
 import { type ExpositionFormat, ExpositionParseError } from './errors.js';
 import { OpenMetricsParser } from './openmetrics.js';
 import type { Exemplar, MetricType, Parser } from './parser.js';

@@ -1,4 +1,4 @@
-import type { Labels } from '../../schemas/labels.js';
+import type { Labels } from '../labels.js';
 
 /** Metric types as Prometheus' model names them; the text format's `untyped` is `unknown`. */
 export type MetricType = 'counter' | 'gauge' | 'histogram' | 'gaugehistogram' | 'summary' | 'info' | 'stateset' | 'unknown';

@@ -1,5 +1,5 @@
-import type { Labels } from '../../schemas/labels.js';
-import { METRIC_NAME } from '../../schemas/labels.js';
+import type { Labels } from '../labels.js';
+import { METRIC_NAME } from '../labels.js';
 
 /**
  * The label pairs of the current sample, held in reused arrays so parsing a series allocates

@@ -1,4 +1,4 @@
-import type { Labels } from '../schemas/labels.js';
+import type { Labels } from './labels.js';
 
 /** Options of one appended sample. */
 export interface AppendOptions {

@@ -54,14 +54,3 @@ export class StoreRequestError extends StoreError {
   }
 }
 
-/** A remote store answered with an error or could not be reached. */
-export class RemoteStoreError extends StoreError {
-  constructor(
-    readonly address: string,
-    readonly status: number,
-    message: string,
-    cause?: unknown,
-  ) {
-    super('remote_store', `store ${address}: ${message}`, { cause, retryable: status === 0 || status >= 500 || status === 429 });
-  }
-}

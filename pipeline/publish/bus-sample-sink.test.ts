@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EmbeddedBus } from '../../pipeline/bus/embedded/index.js';
+import { EmbeddedBus } from '../bus/embedded/index.js';
 import { decodeSampleBatch } from '../../schemas/sample-batch-codec.js';
 import { SeriesPartitioner } from '../../schemas/series-partitioner.js';
 import { BusSampleSink } from './bus-sample-sink.js';

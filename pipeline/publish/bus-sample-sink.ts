@@ -1,9 +1,9 @@
-import type { Bus, ProduceRecord } from '../../pipeline/bus/bus.js';
+import type { Bus, ProduceRecord } from '../bus/bus.js';
 import type { Labels } from '../../schemas/labels.js';
 import { sampleBatchWriter } from '../../schemas/sample-batch-codec.js';
 import type { SeriesSymbols } from '../../schemas/sample-batch-writer.js';
 import { SeriesPartitioner } from '../../schemas/series-partitioner.js';
-import type { AppendOptions, Appender, SampleSink } from '../sample-sink.js';
+import type { AppendOptions, Appender, SampleSink } from '../../schemas/sample-sink.js';
 import { PartitionColumns } from './partition-columns.js';
 
 export interface BusSampleSinkSettings {

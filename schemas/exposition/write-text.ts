@@ -1,5 +1,5 @@
-import type { Labels } from '../../schemas/labels.js';
-import { METRIC_NAME } from '../../schemas/labels.js';
+import type { Labels } from '../labels.js';
+import { METRIC_NAME } from '../labels.js';
 import type { ExpositionFormat } from './errors.js';
 import type { Exemplar, MetricType } from './parser.js';
 

@@ -1,5 +1,5 @@
-import type { Labels } from '../../schemas/labels.js';
-import { METRIC_NAME } from '../../schemas/labels.js';
+import type { Labels } from '../labels.js';
+import { METRIC_NAME } from '../labels.js';
 import { ExpositionParseError } from './errors.js';
 import { parseFloatLiteral } from './float-literal.js';
 import { LabelSet } from './label-set.js';
