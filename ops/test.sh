@@ -5,10 +5,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 bash ops/install-deps.sh || { echo "installing system packages failed"; echo "0 passed, 1 failed"; exit 1; }
-# `npm install` (not `npm ci`): npm 11 leaves other platforms' optional native bindings out of
-# the lock file, which `npm ci` then rejects as out of sync; install still honours the locked versions.
+# `npm ci`: exactly the locked versions (the lock file lists every platform's optional bindings).
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm install --no-audit --no-fund || { echo "npm install failed"; echo "0 passed, 1 failed"; exit 1; }
+  npm ci --no-audit --no-fund || { echo "npm install failed"; echo "0 passed, 1 failed"; exit 1; }
 fi
 npm run -s build || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
 
