@@ -1,24 +1,27 @@
-import { defaultConfig, loadConfig, type TidemarkConfig } from '../config/index.js';
+import { defaultConfig, loadConfig, type ConfigOverrides, type TidemarkConfig } from '../config/index.js';
 import type { CommonFlags } from './flags.js';
 
-/** Loads `--config` (or the embedded defaults) and lets `--kafka`, `--redis`, `--nats` override it. */
+/**
+ * Loads `--config` (or the embedded defaults) with `--kafka`, `--redis` and `--nats` taking
+ * precedence over the file. The flags complete the file before it is validated: `bus: {type:
+ * kafka}` in the file plus `--kafka k1:9092` is a valid configuration.
+ */
 export async function configFromFlags(flags: CommonFlags): Promise<TidemarkConfig> {
-  const cfg = flags.config !== undefined ? await loadConfig(flags.config) : defaultConfig();
-  return applyFlagOverrides(cfg, flags);
+  const overrides = flagOverrides(flags);
+  return flags.config !== undefined ? loadConfig(flags.config, overrides) : defaultConfig(overrides);
 }
 
-export function applyFlagOverrides(cfg: TidemarkConfig, flags: CommonFlags): TidemarkConfig {
-  let out = cfg;
+/** The configuration values the flags set, in the shape of `tidemark.yml`. */
+export function flagOverrides(flags: CommonFlags): ConfigOverrides {
+  const out: Record<string, unknown> = {};
   if (flags.kafka !== undefined) {
-    const brokers = flags.kafka.split(',').map((b) => b.trim()).filter((b) => b !== '');
-    out = {
-      ...out,
-      bus: { ...out.bus, type: 'kafka', kafka: { client_id: 'tidemark', ssl: false, ...out.bus.kafka, brokers } },
-    };
+    out.bus = { type: 'kafka', kafka: { brokers: commaList(flags.kafka) } };
   }
-  if (flags.redis !== undefined) out = { ...out, redis: { url: flags.redis } };
-  if (flags.nats !== undefined) {
-    out = { ...out, nats: { inputs: [], dead_letter_subject: 'tidemark.deadletter', ...out.nats, servers: flags.nats.split(',') } };
-  }
+  if (flags.redis !== undefined) out.redis = { url: flags.redis };
+  if (flags.nats !== undefined) out.nats = { servers: commaList(flags.nats) };
   return out;
+}
+
+function commaList(text: string): string[] {
+  return text.split(',').map((s) => s.trim()).filter((s) => s !== '');
 }

@@ -5,7 +5,7 @@ import { HttpRouter } from '../server/http-router.js';
 import { HttpServer, parseListenAddress, type ListenAddress } from '../server/http-server.js';
 import { createMetricsRegistry } from '../server/metrics-registry.js';
 import type { Service } from '../server/service.js';
-import { applyFlagOverrides, configFromFlags } from './config-from-flags.js';
+import { configFromFlags, flagOverrides } from './config-from-flags.js';
 import type { CommonFlags } from './flags.js';
 
 /** What a role's composition gets to build its services from. */
@@ -50,7 +50,7 @@ export async function startRole(def: RoleDefinition, flags: CommonFlags): Promis
 
   const reload = async (): Promise<void> => {
     const next =
-      flags.config !== undefined ? applyFlagOverrides(await loadConfig(flags.config), flags) : config;
+      flags.config !== undefined ? await loadConfig(flags.config, flagOverrides(flags)) : config;
     for (const s of services) await s.applyConfig?.(next);
     log.info({ file: flags.config ?? '(embedded defaults)' }, 'configuration reloaded');
   };
