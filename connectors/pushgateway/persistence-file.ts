@@ -1,4 +1,4 @@
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { PersistenceError } from './errors.js';
 import type { MetricGroup } from './metric-store.js';
@@ -59,6 +59,8 @@ export async function writeGroupsFile(file: string, groups: Iterable<MetricGroup
   }
   const tmp = `${file}.in_progress.${process.pid}`;
   try {
+    // The file's directory (e.g. <data>/pushgateway/) does not exist on a fresh data directory.
+    await mkdir(dirname(file), { recursive: true });
     const fh = await open(tmp, 'w');
     try {
       await fh.writeFile(JSON.stringify({ version: VERSION, groups: body }));
