@@ -71,8 +71,10 @@ export function storeHttpApi(target: StoreHttpTarget): { routes: StoreRoute[] } 
             const params = await formParams(req, url);
             const match = params.getAll('match[]');
             if (match.length === 0) throw new StoreRequestError('match[]', 'no match[] parameter provided');
-            const start = parseTime(params.get('start'), 'start', Number.MIN_SAFE_INTEGER);
-            const end = parseTime(params.get('end'), 'end', Number.MAX_SAFE_INTEGER);
+            // The deletion travels as an Avro record, whose longs stop short of 2^53: open ends
+            // and far-off times become the range of a JS Date (±8.64e15 ms), which covers any sample.
+            const start = clampDeletionTime(parseTime(params.get('start'), 'start', -MAX_DATE_MS));
+            const end = clampDeletionTime(parseTime(params.get('end'), 'end', MAX_DATE_MS));
             await target.deleteSeries(match.map(parseSelector), start, end);
             return NO_CONTENT;
           });
@@ -177,6 +179,12 @@ async function formParams(req: IncomingMessage, url: URL): Promise<URLSearchPara
     for (const [k, v] of new URLSearchParams(await readBody(req))) params.append(k, v);
   }
   return params;
+}
+
+const MAX_DATE_MS = 8_640_000_000_000_000;
+
+function clampDeletionTime(ms: number): number {
+  return Math.min(MAX_DATE_MS, Math.max(-MAX_DATE_MS, ms));
 }
 
 /** A Prometheus API time: unix seconds (fractions allowed) or RFC 3339; returns milliseconds. */
