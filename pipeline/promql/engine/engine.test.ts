@@ -6,6 +6,7 @@ import type { Querier, Queryable } from '../../tsdb/index.js';
 import { Tsdb } from '../../tsdb/index.js';
 import { MemoryQueryable } from '../promqltest/memory-storage.js';
 import { PromqlTimeoutError, PromqlTooManySamplesError } from '../errors.js';
+import { MAX_EXPRESSION_DEPTH } from '../parser/parser.js';
 import { Engine } from './engine.js';
 
 function store(): MemoryQueryable {
@@ -20,6 +21,17 @@ function store(): MemoryQueryable {
 }
 
 describe('Engine', () => {
+  it('evaluates the deepest expression the parser accepts without overflowing the stack', async () => {
+    const n = MAX_EXPRESSION_DEPTH - 2;
+    const nested = '('.repeat(n) + 'req_total{job="a"}' + ')'.repeat(n);
+    const chain = Array.from({ length: n }, () => 'req_total{job="a"}').join(' + ');
+    const unary = '-'.repeat(n) + 'req_total{job="a"}';
+    const e = new Engine();
+    expect((await e.instantQuery(store(), nested, 300_000)).value).toMatchObject({ result: [{ v: 200 }] });
+    expect((await e.rangeQuery(store(), chain, 0, 300_000, 60_000)).value).toMatchObject({ result: [{ values: [0, 40 * n, 80 * n, 120 * n, 160 * n, 200 * n] }] });
+    expect((await e.instantQuery(store(), unary, 300_000)).value).toMatchObject({ result: [{ v: n % 2 === 0 ? 200 : -200 }] });
+  });
+
   it('answers an instant rate with the metric name dropped', async () => {
     const r = await new Engine().instantQuery(store(), 'rate(req_total{job="a"}[1m])', 300_000);
     expect(r.value).toEqual({ resultType: 'vector', result: [{ metric: { job: 'a' }, t: 300_000, v: 10 / 15 }] });

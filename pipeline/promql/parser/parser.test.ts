@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PromqlParseError } from '../errors.js';
-import { parseExpr } from './parser.js';
+import { MAX_EXPRESSION_DEPTH, parseExpr } from './parser.js';
 
 describe('parseExpr', () => {
   it('binds * tighter than + and ^ tighter than unary minus', () => {
@@ -57,5 +57,23 @@ describe('parseExpr', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+  it('rejects expressions nested deeper than the limit with a parse error instead of overflowing the stack', () => {
+    const deep = [
+      '('.repeat(20_000) + '1' + ')'.repeat(20_000),
+      Array.from({ length: 50_000 }, () => 'x').join(' + '),
+      '-'.repeat(20_000) + '1',
+      'abs('.repeat(5_000) + 'x' + ')'.repeat(5_000),
+    ];
+    for (const q of deep) {
+      expect(() => parseExpr(q)).toThrow(PromqlParseError);
+      expect(() => parseExpr(q)).toThrow(`nested deeper than ${MAX_EXPRESSION_DEPTH} levels`);
+    }
+  });
+
+  it('parses expressions just inside the nesting limit', () => {
+    const n = MAX_EXPRESSION_DEPTH - 2;
+    expect(parseExpr('('.repeat(n) + '1' + ')'.repeat(n)).type).toBe('paren');
+    expect(parseExpr(Array.from({ length: n }, () => 'x').join(' + ')).type).toBe('binary');
   });
 });

@@ -18,6 +18,13 @@ const PRECEDENCE: Record<string, number> = {
   '+': 4, '-': 4, '*': 5, '/': 5, '%': 5, atan2: 5, '^': 6,
 };
 const COMPARISONS = new Set(['==', '!=', '<=', '<', '>=', '>']);
+
+/**
+ * The deepest expression tree the parser builds. Prometheus has no such limit (Go's stacks grow),
+ * but every pass over the tree here recurses on the JavaScript stack: past this depth a query is
+ * answered 400 rather than overflowing the stack. No real query comes near it.
+ */
+export const MAX_EXPRESSION_DEPTH = 1000;
 const SET_OPS = new Set(['and', 'or', 'unless']);
 
 export function isComparison(op: string): boolean {
@@ -38,6 +45,8 @@ export function parseExpr(query: string): Expr {
 class Parser {
   private readonly toks: Token[];
   private i = 0;
+  /** Depth of the tree being built around the current token (see MAX_EXPRESSION_DEPTH). */
+  private depth = 0;
   constructor(private readonly q: string) {
     this.toks = tokenize(q);
   }
@@ -93,6 +102,20 @@ class Parser {
   }
 
   private parseBinary(minPrec: number): Expr {
+    const outer = this.depth;
+    try {
+      this.enter();
+      return this.parseBinaryChain(minPrec);
+    } finally {
+      this.depth = outer;
+    }
+  }
+
+  private enter(): void {
+    if (++this.depth > MAX_EXPRESSION_DEPTH) this.fail(this.peek(), `expression nested deeper than ${MAX_EXPRESSION_DEPTH} levels`);
+  }
+
+  private parseBinaryChain(minPrec: number): Expr {
     let lhs = this.parseUnary();
     while (true) {
       const t = this.peek();
@@ -107,6 +130,8 @@ class Parser {
         bool = true;
       }
       const matching = this.parseMatching(op);
+      // A chain `a + b + c ...` grows the tree leftwards without recursing here.
+      this.enter();
       const rhs = this.parseBinary(op === '^' ? prec : prec + 1);
       lhs = {
         type: 'binary', op: op as BinaryOp, lhs, rhs, bool, matching,
