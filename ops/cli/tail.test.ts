@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeDeadLetter, encodeSampleBatch, encodeSeriesDeletion } from '../../schemas/index.js';
+import { encodeDeadLetter, encodeProducerWatermark, encodeSampleBatch, encodeSeriesDeletion } from '../../schemas/index.js';
 import { renderRecord } from './tail.js';
 
 const at = { topic: 'samples', partition: 2, offset: 7, timestampMs: 0, key: null, headers: {} };
@@ -17,6 +17,13 @@ describe('tail rendering', () => {
   it('prints a deletion with its selectors and range', () => {
     const value = encodeSeriesDeletion({ selectors: [[{ type: '=', name: '__name__', value: 'up' }], [{ type: '=~', name: 'job', value: 'a.*' }]], startMs: 5, endMs: 9, requestedAtMs: 10 });
     expect(renderRecord({ ...at, value })).toEqual(['# samples/2@7 1970-01-01T00:00:00.000Z series deletion: {__name__="up"} or {job=~"a.*"} from 5 to 9']);
+  });
+
+  it('prints a producer watermark with its producer, promise and idleness', () => {
+    const busy = encodeProducerWatermark({ producer: 'up/1', source: 'up', watermarkMs: 1_000, lagMs: 50, idle: false });
+    const idle = encodeProducerWatermark({ producer: 'up/1', source: 'up', watermarkMs: 2_000, lagMs: 50, idle: true });
+    expect(renderRecord({ ...at, value: busy })).toEqual(['# samples/2@7 1970-01-01T00:00:00.000Z producer watermark: up/1 (up) promises nothing older than 1000']);
+    expect(renderRecord({ ...at, value: idle })).toEqual(['# samples/2@7 1970-01-01T00:00:00.000Z producer watermark: up/1 (up) promises nothing older than 2000, idle (follows its clock - 50 ms)']);
   });
 
   it('prints a dead letter and says what cannot be decoded', () => {

@@ -1,7 +1,7 @@
 import type { Bus, BusRecord, StartPosition } from '../../pipeline/bus/bus.js';
 import { RecordDecodeError, decodeDeadLetter, decodeSamplesTopicRecord, formatLabels } from '../../schemas/index.js';
 
-/** Renders one bus record as text lines a person can read: one line per sample, deletion or dead letter. */
+/** Renders one bus record as text lines a person can read: one line per sample, deletion, producer watermark or dead letter. */
 export function renderRecord(record: BusRecord): string[] {
   const head = `# ${record.topic}/${record.partition}@${record.offset} ${new Date(record.timestampMs).toISOString()}`;
   try {
@@ -10,6 +10,10 @@ export function renderRecord(record: BusRecord): string[] {
       const d = decoded.deletion;
       const selectors = d.selectors.map((sel) => `{${sel.map((m) => `${m.name}${m.type}${JSON.stringify(m.value)}`).join(',')}}`);
       return [`${head} series deletion: ${selectors.join(' or ')} from ${d.startMs} to ${d.endMs}`];
+    }
+    if (decoded.kind === 'watermark') {
+      const w = decoded.watermark;
+      return [`${head} producer watermark: ${w.producer} (${w.source}) promises nothing older than ${w.watermarkMs}${w.idle ? `, idle (follows its clock - ${w.lagMs} ms)` : ''}`];
     }
     const { batch } = decoded;
     const lines = [`${head} sample batch: ${batch.series.length} series${batch.source ? ` from ${batch.source}` : ''}`];

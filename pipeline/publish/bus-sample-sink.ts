@@ -5,6 +5,7 @@ import type { SeriesSymbols } from '../../schemas/sample-batch-writer.js';
 import { SeriesPartitioner } from '../../schemas/series-partitioner.js';
 import type { AppendOptions, Appender, SampleSink } from '../../schemas/sample-sink.js';
 import { PartitionColumns } from './partition-columns.js';
+import { WatermarkPublisher, type OpenWork } from './watermark-publisher.js';
 
 export interface BusSampleSinkSettings {
   readonly bus: Bus;
@@ -15,6 +16,18 @@ export interface BusSampleSinkSettings {
   readonly source: string;
   /** Largest number of series in one record; bigger partitions are split. Default 5,000. */
   readonly maxSeriesPerRecord?: number;
+  /**
+   * Producer watermarks: while the sink writes, every partition is told how far its clock has
+   * gone (watermark-publisher.ts), so event-time consumers need not wait on partitions without
+   * data. Off when absent.
+   */
+  readonly watermarks?: {
+    readonly periodMs: number;
+    readonly lagMs: number;
+    readonly producerId?: string;
+    readonly now?: () => number;
+    readonly onError?: (err: Error) => void;
+  };
 }
 
 /**
@@ -53,12 +66,28 @@ export class BusSampleSink implements SampleSink {
   /** Column buffers of finished units of work, reused (a scrape fills the same sizes every time). */
   private readonly spareColumns: PartitionColumns[] = [];
 
+  /** The producer watermarks of this sink, when on. */
+  readonly watermarks: WatermarkPublisher | undefined;
+  private readonly now: () => number;
+
   constructor(private readonly settings: BusSampleSinkSettings) {
     this.partitioner = new SeriesPartitioner(settings.partitions);
+    const w = settings.watermarks;
+    this.now = w?.now ?? Date.now;
+    this.watermarks = w === undefined ? undefined : new WatermarkPublisher({
+      bus: settings.bus, topic: settings.topic, partitions: settings.partitions, source: settings.source, ...w,
+    });
   }
 
   appender(): Appender {
-    return new BusAppender(this.settings, this, ++this.appenders);
+    const app = new BusAppender(this.settings, this, ++this.appenders, this.watermarks === undefined ? 0 : this.now());
+    this.watermarks?.begin(app);
+    return app;
+  }
+
+  /** Stops the watermark heartbeat, telling consumers this producer is idle. */
+  async close(): Promise<void> {
+    await this.watermarks?.close();
   }
 
   /** @internal */
@@ -120,7 +149,9 @@ export class BusSampleSink implements SampleSink {
  * began with the same series: a comparison per sample instead of a map lookup, which is the
  * costliest part of an append. Any mismatch falls back to the map.
  */
-class BusAppender implements Appender {
+class BusAppender implements Appender, OpenWork {
+  /** Oldest sample appended (what the producer watermark may not pass while this is open). */
+  minTs = Number.POSITIVE_INFINITY;
   private readonly parts: (PartitionColumns | undefined)[] = [];
   private last: SinkSeries | undefined;
   private first: SinkSeries | undefined;
@@ -136,6 +167,7 @@ class BusAppender implements Appender {
     private readonly settings: BusSampleSinkSettings,
     private readonly sink: BusSampleSink,
     private readonly id: number,
+    readonly openedAt: number,
   ) {}
 
   append(labels: Labels, timestampMs: number, value: number, opts?: AppendOptions): void {
@@ -176,13 +208,17 @@ class BusAppender implements Appender {
       s.slot = part.addSeries(s.symbols);
     }
     part.append(s.slot, timestampMs, value, opts?.stale === true);
+    if (timestampMs < this.minTs) this.minTs = timestampMs;
     this.empty = false;
   }
 
   async commit(): Promise<void> {
     if (this.state !== 'open') throw new Error(`commit after the appender was ${this.state}`);
     this.state = 'committed';
-    if (this.empty) return;
+    if (this.empty) {
+      this.sink.watermarks?.end(this);
+      return;
+    }
     const first = this.first!;
     if (this.seq !== undefined) this.sink.rememberSequence(first, this.seq);
     else if (this.guess === undefined) this.sink.rememberSequence(first, null);
@@ -197,12 +233,18 @@ class BusAppender implements Appender {
     }
     this.sink.recycle(this.parts);
     this.parts.length = 0;
-    await this.settings.bus.produce(this.settings.topic, records);
+    try {
+      await this.settings.bus.produce(this.settings.topic, records);
+    } finally {
+      // Only once the records are on the bus may the promise pass them.
+      this.sink.watermarks?.end(this);
+    }
   }
 
   rollback(): void {
     if (this.state !== 'open') throw new Error(`rollback after the appender was ${this.state}`);
     this.state = 'rolled back';
+    this.sink.watermarks?.end(this);
     this.sink.recycle(this.parts);
     this.parts.length = 0;
   }

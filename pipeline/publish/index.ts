@@ -1,1 +1,3 @@
 export { BusSampleSink, type BusSampleSinkSettings } from './bus-sample-sink.js';
+export { WatermarkPublisher, type WatermarkPublisherSettings, type OpenWork } from './watermark-publisher.js';
+export { watermarksConfigSchema, type WatermarksConfig } from './config.js';

@@ -233,11 +233,11 @@ export class StoreWorker implements Queryable {
       const v = d.value;
       if (v.kind === 'samples') {
         shard.append(d.record.offset, v.batch);
-      } else {
+      } else if (v.kind === 'deletion') {
         // Applied where it stands in the partition: a rebuild from the bus deletes the same samples.
         for (const selector of v.deletion.selectors) await shard.tsdb.deleteSeries(selector, v.deletion.startMs, v.deletion.endMs);
         this.log.info({ partition: shard.partition, offset: d.record.offset, selectors: v.deletion.selectors.length }, 'series deletion applied');
-      }
+      } // a producer watermark holds nothing to store
     }
     // Dead-lettered records are handled too: the position moves past the whole batch.
     shard.appendedOffset = batch.records[batch.records.length - 1].offset + 1;

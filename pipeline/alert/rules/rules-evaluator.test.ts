@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EmbeddedBus } from '../../bus/embedded/index.js';
+import { BusSampleSink } from '../../publish/index.js';
 import { Engine } from '../../promql/index.js';
-import { encodeSampleBatch, type SeriesSamples } from '../../../schemas/index.js';
+import { encodeSampleBatch, SeriesPartitioner, type SeriesSamples } from '../../../schemas/index.js';
 import { decodeAlertEvent, type AlertEvent } from './alert-event.js';
 import type { NotifyAlert } from './notify-func.js';
 import { engineQueryFunc } from './query-func.js';
@@ -120,4 +121,28 @@ describe('RulesEvaluator on event time', () => {
     expect(evaluator.watermarkMs()).toBe(T0 + 20_000);
     await evaluator.stop();
   });
+
+  it('evaluates one busy partition as soon as the producer has moved on, without waiting for the idle partition', async () => {
+    // An idle timeout far longer than the test: only the producer's promises can move partition 1.
+    const { bus, evaluator, notified, file } = await setup({ idleTimeoutMs: 600_000 });
+    await writeFile(file, 'groups:\n- name: fast\n  interval: 100ms\n  rules:\n  - alert: Crossed\n    expr: level > 10\n');
+    await evaluator.applyConfig({ ruleFiles: [file], evaluationIntervalMs: 1000 });
+    await evaluator.start();
+    const sink = new BusSampleSink({ bus, topic: 'samples', partitions: 2, source: 'test', watermarks: { periodMs: 20, lagMs: 10 } });
+    cleanups.push(() => sink.close());
+    const labels = { __name__: 'level', instance: 'i0' };
+    const partition = new SeriesPartitioner(2).partitionOf(labels);
+    const sentAt = Date.now();
+    const app = sink.appender();
+    app.append(labels, sentAt, 42);
+    await app.commit();
+    const got = await events(bus, 1);
+    expect(got.map((e) => [e.rule, e.state, e.labels['instance']])).toEqual([['Crossed', 'firing', 'i0']]);
+    // Fired at the first 100 ms instant at or after the sample, although only one partition had data.
+    expect(got[0]!.at).toBe(Math.ceil(sentAt / 100) * 100);
+    expect((await bus.offsets('samples')).find((o) => o.partition === 1 - partition)!.high).toBeGreaterThan(0);
+    expect(notified.map((a) => a.labels['alertname'])).toContain('Crossed');
+    await evaluator.stop();
+  });
 });
+

@@ -8,8 +8,8 @@
  * exactly: the window is rebuilt from the records after the committed offsets, evaluation continues
  * after the saved instant with the saved alerts.
  */
-import { BusSampleSink } from '../../publish/index.js';
-import { canonicalLabels, decodeSampleBatch, isSeriesDeletion, SeriesPartitioner, type DecodedSampleBatch } from '../../../schemas/index.js';
+import { BusSampleSink, WatermarkPublisher } from '../../publish/index.js';
+import { canonicalLabels, decodeSamplesTopicRecord, SeriesPartitioner, type SamplesTopicRecord } from '../../../schemas/index.js';
 import type { BatchHandler, ConsumedBatch, Consumer } from '../../bus/bus.js';
 import { withDeadLetter, type DecodedRecord } from '../../bus/dead-letter.js';
 import type { QueryFunc } from '../template/index.js';
@@ -29,7 +29,6 @@ const quiet: RulesLogger = { info: () => undefined, warn: () => undefined, error
 interface PendingCommit { end: number; maxTs: number }
 interface PartitionProgress { queue: PendingCommit[]; head: number; batch: ConsumedBatch | undefined; committed: number }
 
-const NO_SAMPLES: DecodedSampleBatch = { series: [], source: '' };
 
 export class RulesEvaluator {
   readonly window = new WindowStore();
@@ -42,6 +41,9 @@ export class RulesEvaluator {
   private consumers: Consumer[] = [];
   private readonly progress = new Map<string, PartitionProgress>();
   private sink: BusSampleSink | undefined;
+  /** Promises on the aggregates topic: recording output is never older than the next instant. */
+  private outputWatermarks: WatermarkPublisher | undefined;
+  private lastAnnounceAt = Number.NEGATIVE_INFINITY;
   private alertsPartitioner: SeriesPartitioner | undefined;
   private chain: Promise<void> = Promise.resolve();
   private queued: Promise<void> | undefined;
@@ -100,6 +102,13 @@ export class RulesEvaluator {
     const aggPartitions = await bus.ensureTopic(this.s.aggregatesTopic, parts);
     const alertPartitions = await bus.ensureTopic(this.s.alertsTopic, parts);
     this.sink = new BusSampleSink({ bus, topic: this.s.aggregatesTopic, partitions: aggPartitions, source: this.s.source ?? 'rules' });
+    const pw = this.s.producerWatermarks;
+    if (pw !== undefined) {
+      this.outputWatermarks = new WatermarkPublisher({
+        bus, topic: this.s.aggregatesTopic, partitions: aggPartitions, source: this.s.source ?? 'rules', ...pw, now: this.now,
+        onError: (err) => { this.metrics.errors.inc({ type: err.name, stage: 'publish' }); this.log.warn({ err }, 'rules: output watermark not written'); },
+      });
+    }
     this.alertsPartitioner = new SeriesPartitioner(alertPartitions);
     if (this.s.stateFile !== undefined) {
       this.savedRestore = await readAlertState(this.s.stateFile);
@@ -140,6 +149,7 @@ export class RulesEvaluator {
       await this.serialized(async () => {
         await this.saveState();
         await this.commitReady();
+        await this.outputWatermarks?.close();
       });
     } catch (err) {
       this.log.error({ err }, 'rules: final save or commit failed');
@@ -148,9 +158,8 @@ export class RulesEvaluator {
   }
 
   private handler(topic: string, eventTime: boolean): BatchHandler {
-    // A deletion record (delete_series) holds no samples; it still moves the partition's progress.
-    const decode = (b: Buffer): DecodedSampleBatch => (isSeriesDeletion(b) ? NO_SAMPLES : decodeSampleBatch(b));
-    const onDecoded = async (batch: ConsumedBatch, decoded: readonly DecodedRecord<DecodedSampleBatch>[]): Promise<void> => {
+    const decode = decodeSamplesTopicRecord;
+    const onDecoded = async (batch: ConsumedBatch, decoded: readonly DecodedRecord<SamplesTopicRecord>[]): Promise<void> => {
       if (this.stopped) return;
       const now = this.now();
       const wm = this.watermark.current(now);
@@ -161,8 +170,11 @@ export class RulesEvaluator {
       for (const record of batch.records) {
         let recMax = Number.NEGATIVE_INFINITY;
         const d = decoded[ri]?.record === record ? decoded[ri++]!.value : undefined;
-        if (d !== undefined) {
-          for (const series of d.series) {
+        // A producer's promise moves the partition's clock; a deletion (delete_series) holds no
+        // samples; both still move the partition's progress.
+        if (d?.kind === 'watermark' && eventTime) this.watermark.promise(batch.partition, d.watermark, now);
+        if (d?.kind === 'samples') {
+          for (const series of d.batch.series) {
             const key = canonicalLabels(series.labels);
             const n = series.timestamps.length;
             received += n;
@@ -201,7 +213,7 @@ export class RulesEvaluator {
       }, onDecoded);
     }
     return async (batch) => {
-      const decoded: DecodedRecord<DecodedSampleBatch>[] = [];
+      const decoded: DecodedRecord<SamplesTopicRecord>[] = [];
       for (const record of batch.records) {
         try {
           decoded.push({ record, value: decode(record.value) });
@@ -279,8 +291,22 @@ export class RulesEvaluator {
     const st = this.window.stats;
     this.metrics.windowSeries.set(st.series);
     this.metrics.windowSamples.set(st.samples);
-    if (evaluated) await this.saveState();
+    if (evaluated) {
+      await this.saveState();
+      this.announceOutput(now);
+    }
     this.schedule();
+  }
+
+  /** Tells the aggregates topic that no output older than the next due instant will follow. */
+  private announceOutput(now: number): void {
+    const w = this.outputWatermarks;
+    if (w === undefined || now - this.lastAnnounceAt < (this.s.producerWatermarks?.periodMs ?? 0)) return;
+    let next = Number.POSITIVE_INFINITY;
+    for (const g of this.rules.groups) if (g.next !== undefined && g.next < next) next = g.next;
+    if (next === Number.POSITIVE_INFINITY) return;
+    this.lastAnnounceAt = now;
+    w.announce(next);
   }
 
   /**
@@ -375,22 +401,21 @@ export class RulesEvaluator {
     }
   }
 
-  /** Wakes evaluation when a partition turns idle, or when the wall clock alone moves the watermark. */
+  /**
+   * Wakes evaluation when the watermark reaches the next due instant without a record arriving
+   * (a producer's promise following its clock, a producer or partition stopping, or the wall
+   * clock alone moving it); records arriving wake it themselves.
+   */
   private schedule(): void {
     clearTimeout(this.timer);
     if (this.stopped || !this.started) return;
+    const groups = this.rules.groups;
+    if (groups.length === 0) return;
     const now = this.now();
-    let at = this.watermark.nextIdleAt(now);
-    const idle = this.s.idleTimeoutMs ?? 10_000;
-    const lateness = this.s.allowedLatenessMs ?? 1000;
-    if (!this.watermark.anyActive(now)) {
-      let next = Number.POSITIVE_INFINITY;
-      for (const g of this.rules.groups) next = Math.min(next, g.next ?? now - idle - lateness + 1);
-      if (next !== Number.POSITIVE_INFINITY) {
-        const wallAt = Math.max(now + 1, next + idle + lateness);
-        at = at === undefined ? wallAt : Math.min(at, wallAt);
-      }
-    }
+    let next = Number.POSITIVE_INFINITY;
+    for (const g of groups) if (g.next !== undefined && g.next < next) next = g.next;
+    // Before any group has an instant, wake when the watermark first becomes known.
+    const at = this.watermark.reachesAt(next === Number.POSITIVE_INFINITY ? Number.MIN_SAFE_INTEGER : next, now);
     if (at === undefined) return;
     this.timer = setTimeout(() => { void this.evaluateDue(); }, Math.max(1, at - now));
   }

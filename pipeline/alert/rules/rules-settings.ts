@@ -31,10 +31,15 @@ export interface RulesEvaluatorSettings {
   readonly stateFile?: string;
   readonly externalLabels?: Labels;
   readonly externalURL?: string;
-  /** Default 1 s. */
+  /** For partitions whose producers send no watermarks: how far event time trails their newest sample. Default 1 s. */
   readonly allowedLatenessMs?: number;
-  /** Processing time after which a silent partition stops holding the watermark; default 10 s. */
+  /**
+   * Processing time after which a producer that stopped promising, or a partition without
+   * promising producers and without data, stops holding the watermark; default 10 s.
+   */
   readonly idleTimeoutMs?: number;
+  /** Producer watermarks on the aggregates topic (bus.watermarks); none when absent. */
+  readonly producerWatermarks?: { readonly periodMs: number; readonly lagMs: number };
   /** Default 5 m, as the PromQL engine's. */
   readonly lookbackDeltaMs?: number;
   /** Firing alerts are resent this often; default 1 m. */
