@@ -118,9 +118,27 @@ export class RoleProcess {
     await this.waitPath('/-/ready', timeoutMs);
   }
 
-  async start(timeoutMs?: number): Promise<void> {
-    await this.spawn();
-    await this.waitReady(timeoutMs);
+  /** How often the process was started again because it exited with a failure while starting. */
+  failedStarts = 0;
+
+  /**
+   * Starts the process and waits until it is ready. A role that exits non-zero while starting is
+   * started again, up to `retries` times, as a supervisor (systemd `Restart=on-failure`, a
+   * Kubernetes pod) would; `failedStarts` counts those.
+   */
+  async start(timeoutMs = 60_000, retries = 3): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (let attempt = 0; ; attempt++) {
+      await this.spawn();
+      try {
+        await this.waitReady(Math.max(1000, deadline - Date.now()));
+        return;
+      } catch (err) {
+        const code = this.running ? undefined : this.child?.exitCode;
+        if (code === undefined || code === null || code === 0 || attempt >= retries || Date.now() > deadline) throw err;
+        this.failedStarts++;
+      }
+    }
   }
 
   private async waitPath(path: string, timeoutMs: number): Promise<void> {
