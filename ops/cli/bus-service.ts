@@ -12,7 +12,7 @@ export class BusService implements Service {
   constructor(
     private readonly cfg: TidemarkConfig,
     private readonly dataDir: string,
-    private readonly log: Logger,
+    readonly log: Logger,
   ) {}
 
   /** The open bus; only valid after start(). */

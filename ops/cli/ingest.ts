@@ -160,6 +160,7 @@ export const ingestRole: RoleDefinition = {
       return [out, ...ingestServices(ctx, out)];
     }
     const bus = new BusService(ctx.config, ctx.flags.data, ctx.log);
-    return [bus, ...ingestServices(ctx, new DeferredBusSink(bus, ctx.config, `ingest/${hostname()}`), bus)];
+    const sink = new DeferredBusSink(bus, ctx.config, `ingest/${hostname()}`);
+    return [bus, sink, ...ingestServices(ctx, sink, bus)];
   },
 };

@@ -30,6 +30,6 @@ export const upRole: RoleDefinition = {
       await dispatcher.putAlerts(parsed);
     };
     const rules = new RulesService(ctx, bus, toNotifier);
-    return [bus, store, ...ingestServices(ctx, sink, bus), notify, rules];
+    return [bus, sink, store, ...ingestServices(ctx, sink, bus), notify, rules];
   },
 };

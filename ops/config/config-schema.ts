@@ -8,6 +8,7 @@ import { pushgatewayConfigSchema } from '../../connectors/pushgateway/index.js';
 import { natsConfigSchema } from '../../connectors/nats/index.js';
 import { storeConfigSchema } from '../../pipeline/store/index.js';
 import { queryConfigSchema } from '../../pipeline/query/index.js';
+import { watermarksConfigSchema } from '../../pipeline/publish/index.js';
 
 /** A Prometheus duration string in YAML, milliseconds in the parsed config. */
 export const duration = z.string().transform((text, ctx) => {
@@ -72,6 +73,7 @@ const busSchema = z
     topics: topicsSchema.prefault({}),
     kafka: kafkaSchema.optional(),
     embedded: embeddedBusConfigSchema.prefault({}),
+    watermarks: watermarksConfigSchema.prefault({}),
   })
   .strict()
   .superRefine((bus, ctx) => {
@@ -115,9 +117,9 @@ const ingestSchema = z
 const rulesSchema = z
   .object({
     allowed_lateness_ms: z.number().int().min(0).default(1000)
-      .describe('Event time lags the newest sample of the slowest partition by this much before a group is evaluated.'),
+      .describe('For partitions whose producers send no watermarks (bus.watermarks): event time lags their newest sample by this much before a group is evaluated.'),
     idle_timeout_ms: z.number().int().min(1).default(10_000)
-      .describe('A partition with no data for this long (processing time) stops holding evaluation back.'),
+      .describe('A producer that stopped sending watermarks, or a partition without such producers and without data, stops holding evaluation back after this long (processing time).'),
     resend_delay_ms: z.number().int().min(0).default(60_000)
       .describe('Firing alerts are sent to the notifier again this often (Prometheus --rules.alert.resend-delay).'),
   })

@@ -291,4 +291,34 @@ describe('Dispatcher delivery', () => {
     expect(sink.requests).toHaveLength(20);
     expect(new Set(sink.requests.map((r) => r.body.groupKey)).size).toBe(20);
   });
+
+  it('sends an alert with group_wait 0s at once when it arrives while the loop is between rounds', async () => {
+    // A store whose answer to nextDueAt takes a while to come back (a round trip to Redis); the
+    // test is told once the store has read it, so the alert arrives after the read.
+    let asked: () => void = () => undefined;
+    class SlowStore extends MemoryStateStore {
+      override async nextDueAt(): Promise<number | undefined> {
+        const next = await super.nextDueAt();
+        asked();
+        await new Promise((r) => setTimeout(r, 20));
+        return next;
+      }
+    }
+    const store = new SlowStore(() => Date.now());
+    const cfg = parseAlertmanagerConfig(config().original.replace('group_wait: 30s', 'group_wait: 0s')).config!;
+    // A poll far longer than the test: only the wake-up on new alerts can get the alert sent.
+    const d = new Dispatcher(cfg, { store, pollMs: 600_000 });
+    const between = new Promise<void>((r) => (asked = r));
+    d.start();
+    try {
+      await between;
+      const now = Date.now();
+      const labels = { alertname: 'Between', instance: 'x' };
+      await d.putAlerts([{ fingerprint: alertFingerprint(labels), labels, annotations: {}, startsAt: now, endsAt: now + 5 * M, generatorURL: '', updatedAt: now, timeout: true }]);
+      while (sink.requests.length < 1) await new Promise((r) => setTimeout(r, 5));
+      expect(sent()).toEqual([{ status: 'firing', reason: 'first notification', alerts: ['x:firing'] }]);
+    } finally {
+      await d.stop();
+    }
+  });
 });

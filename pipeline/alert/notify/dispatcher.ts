@@ -60,6 +60,8 @@ export class Dispatcher {
   private stopping = new AbortController();
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
+  /** Set by new alerts; the loop checks it before it sleeps, so a wake-up while it is busy is not lost. */
+  private woken = false;
   private lastGc = 0;
 
   constructor(config: AlertmanagerConfig, private readonly settings: DispatcherSettings) {
@@ -110,6 +112,7 @@ export class Dispatcher {
       }
     }
     await this.store.insertIntoGroups(inserts, now);
+    this.woken = true;
     this.wake?.();
   }
 
@@ -166,11 +169,17 @@ export class Dispatcher {
         const next = await this.store.nextDueAt();
         const now = this.clock.now();
         const wait = next === undefined ? this.pollMs : Math.max(1, Math.min(this.pollMs, next - now));
+        // Alerts routed while this round ran (a group_wait of 0 is due at once): claim them now.
+        if (this.woken) {
+          this.woken = false;
+          continue;
+        }
         await new Promise<void>((resolve) => {
           this.wake = resolve;
           void sleep(wait, signal).then(resolve);
         });
         this.wake = undefined;
+        this.woken = false;
       } catch (err) {
         if (signal.aborted) break;
         this.metrics.errors.inc({ type: (err as Error).name, stage: 'dispatch' });
