@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -9,6 +9,8 @@ import { Wal, type WalReplayHandler } from './wal.js';
 class Recorder implements WalReplayHandler {
   readonly seen: [number, Labels][] = [];
   readonly samples: [number, number, number, boolean][] = [];
+  /** Samples whose ref no series record before them declared (a head would drop them). */
+  readonly undeclared: [number, number][] = [];
 
   series(ref: number, labels: Labels): void {
     this.seen.push([ref, labels]);
@@ -16,6 +18,7 @@ class Recorder implements WalReplayHandler {
 
   sample(ref: number, t: number, v: number, stale: boolean): void {
     this.samples.push([ref, t, v, stale]);
+    if (!this.seen.some(([r]) => r === ref)) this.undeclared.push([ref, t]);
   }
 
   deletion(): void {}
@@ -52,5 +55,43 @@ describe('write-ahead log', () => {
     const valueless = ([ref, t, v, stale]: [number, number, number, boolean]) => [ref, t, stale ? null : v, stale];
     expect(got.samples.map(valueless)).toEqual(written.map(valueless));
     expect(Object.is(got.samples[1][2], -0)).toBe(true);
+  });
+
+  it('keeps every sample replayable when a process dies while starting a new segment', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tidemark-wal-'));
+    dirs.push(dir);
+    const labels = (ref: number): Labels => ({ __name__: 'up', instance: `i${ref}` });
+    const live = [1, 2, 3].map((ref) => ({ ref, labels: labels(ref) }));
+    const appendSteps = (wal: Wal, from: number, to: number): void => {
+      for (let n = from; n < to; n++) for (const { ref } of live) wal.sample(ref, n * 1000, n, false);
+      wal.flush();
+    };
+    let wal = Wal.open(dir, new Recorder());
+    for (const s of live) wal.series(s.ref, s.labels);
+    appendSteps(wal, 0, 10);
+    // Steps 0-4 went into a block; the process dies halfway through the new segment's series dump.
+    function* dumpCutOff(): Iterable<{ ref: number; labels: Labels }> {
+      yield live[0];
+      throw new Error('killed');
+    }
+    expect(() => wal.roll(dumpCutOff(), 5_000)).toThrow('killed');
+    // A kill while the new segment is written leaves it under its temporary name.
+    writeFileSync(join(dir, '00000002.tmp'), 'cut off');
+
+    // The restarted process goes on and persists steps up to 14 to a block, which deletes the
+    // segments holding only older samples.
+    wal = Wal.open(dir, new Recorder());
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    appendSteps(wal, 10, 20);
+    wal.roll(live, 15_000);
+    wal.close();
+
+    const got = new Recorder();
+    Wal.open(dir, got).close();
+    expect(got.undeclared).toEqual([]);
+    const kept = got.samples.filter(([, t]) => t >= 15_000).map(([ref, t]) => [ref, t]);
+    const want: number[][] = [];
+    for (let n = 15; n < 20; n++) for (const { ref } of live) want.push([ref, n * 1000]);
+    expect(kept).toEqual(want);
   });
 });

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { Labels } from '../../../schemas/labels.js';
@@ -24,7 +24,8 @@ export interface WalReplayHandler {
  * records; `flush()` appends them to the current segment and fdatasyncs: that is the durability
  * point. Segments are numbered files; a new one starts (with a dump of all live series, so every
  * suffix of segments is self-contained) each time the head is persisted to a block, and old
- * segments are deleted once all their samples are in blocks.
+ * segments are deleted once all their samples are in blocks. A segment only ever appears under
+ * its name with its dump already in it (see `roll`).
  */
 export class Wal implements SampleLog {
   private readonly pending = new ByteWriter(1 << 16);
@@ -41,6 +42,9 @@ export class Wal implements SampleLog {
   /** Opens the log directory, replays every segment into `handler`, and starts a new segment. */
   static open(dir: string, handler: WalReplayHandler): Wal {
     mkdirSync(dir, { recursive: true });
+    // A segment a crash cut off before its rename (see `roll`): the older segments still hold
+    // everything it would have held.
+    for (const f of readdirSync(dir)) if (f.endsWith('.tmp')) rmSync(join(dir, f), { force: true });
     const wal = new Wal(dir);
     const segs = listSegments(dir);
     segs.forEach((n, i) => wal.segMaxT.set(n, replaySegment(join(dir, segName(n)), handler, i === segs.length - 1)));
@@ -143,9 +147,7 @@ export class Wal implements SampleLog {
     const n = this.pending.length;
     if (n === 0) return 0;
     if (this.fd < 0) this.openSegment(this.segment === 0 ? 1 : this.segment);
-    const data = this.pending.result();
-    let off = 0;
-    while (off < n) off += writeSync(this.fd, data, off, n - off);
+    writeAll(this.fd, this.pending.result());
     fdatasyncSync(this.fd);
     const prev = this.segMaxT.get(this.segment) ?? -Infinity;
     this.segMaxT.set(this.segment, Math.max(prev, this.pendingMaxT));
@@ -165,12 +167,26 @@ export class Wal implements SampleLog {
   /**
    * Starts a new segment that begins with every live series (flushing what is pending into the
    * old one first), then deletes the oldest segments whose samples are all before `boundary`.
+   * The segment is written with its dump as `<name>.tmp`, synced and renamed: were it created
+   * empty and the dump written after, a kill in between would leave a segment whose samples use
+   * refs that only older segments define, and replay would drop those samples once the older
+   * segments are deleted.
    */
   roll(live: Iterable<{ ref: number; labels: Labels }>, boundary: number): void {
     this.flush();
-    this.openSegment(this.segment + 1);
+    const next = this.segment + 1;
     for (const s of live) this.series(s.ref, s.labels);
-    this.flush();
+    const name = join(this.dir, segName(next));
+    const fd = openSync(`${name}.tmp`, 'w');
+    try {
+      writeAll(fd, this.pending.result());
+      fdatasyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(`${name}.tmp`, name);
+    this.pending.length = 0;
+    this.openSegment(next);
     for (const n of [...this.segMaxT.keys()].sort((a, b) => a - b)) {
       if (n === this.segment || this.segMaxT.get(n)! >= boundary) break;
       rmSync(join(this.dir, segName(n)), { force: true });
@@ -191,6 +207,11 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** A sample's ref and timestamp-delta varints (10 bytes each at most), stale flag and value. */
 const MAX_SAMPLE_BYTES = 29;
+
+function writeAll(fd: number, data: Buffer): void {
+  let off = 0;
+  while (off < data.length) off += writeSync(fd, data, off, data.length - off);
+}
 
 /** Doubles the writer's buffer (as ByteWriter grows; its own method is private). */
 function grow(w: ByteWriter): void {
