@@ -13,12 +13,19 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-async function openShard(): Promise<{ shard: Shard; metrics: StoreMetrics }> {
-  const dir = mkdtempSync(join(tmpdir(), 'tidemark-shard-'));
-  dirs.push(dir);
+async function openShard(existing?: string): Promise<{ shard: Shard; metrics: StoreMetrics; dir: string }> {
+  const dir = existing ?? mkdtempSync(join(tmpdir(), 'tidemark-shard-'));
+  if (existing === undefined) dirs.push(dir);
   const metrics = new StoreMetrics(new Registry());
   const shard = await Shard.open({ topic: 't', partition: 0, dir, tsdb: {}, metrics });
-  return { shard, metrics };
+  return { shard, metrics, dir };
+}
+
+/** The shard's rejection counter by reason (reasons never counted are left out). */
+async function rejections(metrics: StoreMetrics): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const v of (await metrics.samplesRejected.get()).values) out[String(v.labels.reason)] = v.value;
+  return out;
 }
 
 const one = (labels: Labels, t: number, v: number): SeriesSamples => ({ labels, timestamps: [t], values: [v], stale: [] });
@@ -65,5 +72,24 @@ describe('shard', () => {
     const rejected = await metrics.samplesRejected.get();
     expect(rejected.values.find((v) => v.labels.reason === 'invalid')?.value).toBe(1);
     await shard.close();
+  });
+
+  it('keeps the first value written at a timestamp and rejects a later different one as a duplicate sample, also after a restart', async () => {
+    const a: Labels = { i: 'a', job: 'node' };
+    const first = await openShard();
+    first.shard.append(0, { series: [one(a, 1000, 1), one(a, 2000, 2)] });
+    // The same sample again is a replay: ignored, not an error.
+    first.shard.append(1, { series: [one(a, 2000, 2)] });
+    // Another value at a stored timestamp: Prometheus' "duplicate sample for timestamp".
+    first.shard.append(2, { series: [one(a, 2000, 20)] });
+    expect(await rejections(first.metrics)).toEqual({ duplicate_sample: 1 });
+    await first.shard.close();
+
+    // The write-ahead log brings the first value back; a different one is still refused.
+    const again = await openShard(first.dir);
+    again.shard.append(3, { series: [one(a, 2000, 200), one(a, 3000, 3)] });
+    expect(await rejections(again.metrics)).toEqual({ duplicate_sample: 1 });
+    expect(await stored(again.shard)).toEqual({ a: [[1000, 1], [2000, 2], [3000, 3]] });
+    await again.shard.close();
   });
 });
