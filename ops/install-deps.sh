@@ -10,6 +10,7 @@ packages=(
   redis-server nats-server         # shared alert state, edge transport
   prometheus prometheus-alertmanager prometheus-pushgateway prometheus-node-exporter
   victoria-metrics                 # peers for side-by-side tests and benchmarks
+  systemd                          # systemd-analyze verifies the units in ops/deploy/systemd
 )
 
 missing=()
