@@ -1,3 +1,4 @@
+import { UsageError, parseFlags } from '../../ops/cli/flags.js';
 import { runCli } from '../e2e/cli-process.js';
 
 /** The long-running roles a deployment file may start. */
@@ -15,12 +16,31 @@ export function roleCommand(argv: readonly string[]): RoleCommand {
   return { role, args };
 }
 
+let listed: Promise<string[]> | undefined;
+/** The roles `tidemark --help` lists (the built CLI, asked once). */
+function cliRoles(): Promise<string[]> {
+  listed ??= runCli(['--help']).then((r) => {
+    const section = r.stdout.split(/^Roles:$/m)[1]?.split(/^\s*$/m)[0] ?? '';
+    return [...section.matchAll(/^ {2}(\S+)\s/gm)].map((m) => m[1]);
+  });
+  return listed;
+}
+
 /**
- * Asks the built CLI whether it accepts ARGS for ROLE: it parses every flag strictly before it
- * looks at --help, so `tidemark ROLE ARGS --help` exits 0 only when the role exists and every flag
- * and its value parse, and 2 naming the first one that does not.
+ * Whether the CLI accepts ARGS for ROLE: the role is one `tidemark --help` lists and runs, and the
+ * arguments pass the parser every role uses (strict: unknown flags and bad values are refused).
  */
 export async function cliVerdict(cmd: RoleCommand): Promise<{ accepted: boolean; reason: string }> {
-  const r = await runCli([cmd.role, ...cmd.args, '--help']);
-  return { accepted: r.code === 0, reason: `exit ${r.code}: ${r.stderr.trim()}` };
+  const roles = await cliRoles();
+  if (!roles.includes(cmd.role) || !(ROLES as readonly string[]).includes(cmd.role)) {
+    return { accepted: false, reason: `not a long-running role: ${cmd.role} (the CLI lists ${roles.join(', ')})` };
+  }
+  try {
+    const parsed = parseFlags([...cmd.args]);
+    if (parsed.positionals.length > 0) return { accepted: false, reason: `stray arguments ${parsed.positionals.join(' ')}` };
+    return { accepted: true, reason: '' };
+  } catch (err) {
+    if (err instanceof UsageError) return { accepted: false, reason: err.message };
+    throw err;
+  }
 }
