@@ -1,3 +1,4 @@
+import { Histogram } from 'prom-client';
 import type { Queryable } from '../../pipeline/tsdb/index.js';
 import { prometheusApi, registryQueryable } from '../../pipeline/query/index.js';
 import type { Service } from '../server/service.js';
@@ -19,7 +20,24 @@ export function mountQueryApi(ctx: RoleContext, queryable: Queryable): void {
       'query.timeout': `${ctx.config.query.timeout_ms / 1000}s`,
     },
   });
-  for (const r of api.routes) ctx.router.add(r.methods, r.path, r.handler);
+  // Latency by handler, as Prometheus' prometheus_http_request_duration_seconds: what dashboards show as query latency.
+  const duration = new Histogram({
+    name: 'tidemark_query_request_duration_seconds',
+    help: 'Time taken to answer a request of the Prometheus HTTP API, by handler (route path).',
+    labelNames: ['handler'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+    registers: [ctx.metrics],
+  });
+  for (const r of api.routes) {
+    ctx.router.add(r.methods, r.path, async (req, res, url) => {
+      const end = duration.startTimer({ handler: r.path });
+      try {
+        await r.handler(req, res, url);
+      } finally {
+        end();
+      }
+    });
+  }
 }
 
 /**
