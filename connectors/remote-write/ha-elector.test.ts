@@ -37,25 +37,31 @@ afterAll(() => clients.forEach((c) => c.disconnect()));
 describe('RedisHaElector', () => {
   it('elects across two ingest processes, renews by writes, fails over once the leader is silent', async () => {
     const ns = testNamespace('ha');
+    // Far longer than a loaded machine stalls between two writes of the leader, which would
+    // otherwise be a real silence and a legitimate failover.
+    const failoverTimeoutMs = 5_000;
     const mk = () => {
       const c = new Redis(redisUrl());
       clients.push(c);
-      return new RedisHaElector(c, ns.redisPrefix, { failoverTimeoutMs: 300, updateTimeoutMs: 50 });
+      return new RedisHaElector(c, ns.redisPrefix, { failoverTimeoutMs, updateTimeoutMs: 50 });
     };
     const p1 = mk();
     const p2 = mk();
     expect(await p1.accept('eu', 'a')).toBe(true);
     expect(await p2.accept('eu', 'b')).toBe(false);
-    for (let i = 0; i < 6; i++) {
-      await new Promise((r) => setTimeout(r, 100)); // 600 ms in all, longer than the timeout: renewals keep a
+    // The leader writes for longer than the timeout: its writes renew the lease.
+    const renewedUntil = Date.now() + failoverTimeoutMs + 1_000;
+    while (Date.now() < renewedUntil) {
+      await new Promise((r) => setTimeout(r, 250));
       expect(await p1.accept('eu', 'a')).toBe(true);
       expect(await p2.accept('eu', 'b')).toBe(false);
     }
-    await new Promise((r) => setTimeout(r, 450));
-    expect(await p2.accept('eu', 'b')).toBe(true);
+    // Then it falls silent: the other replica is elected once the lease runs out.
+    while (!(await p2.accept('eu', 'b'))) await new Promise((r) => setTimeout(r, 100));
+    // Past the leader's cached decision (updateTimeoutMs), it learns it was replaced.
     await new Promise((r) => setTimeout(r, 60));
     expect(await p1.accept('eu', 'a')).toBe(false);
-  });
+  }, 60_000);
 
   it('reports a store that cannot be reached as a retryable error', async () => {
     const c = new Redis('redis://127.0.0.1:1', { maxRetriesPerRequest: 0, retryStrategy: () => null, lazyConnect: true });
