@@ -39,15 +39,17 @@ describe('RedisShardRegistry against a real Redis', () => {
 
   it('keeps a live store listed past its TTL by heartbeats, and drops a dead one after the TTL', async () => {
     const prefix = `${ns.redisPrefix}b:`;
-    const live = new RedisShardRegistry({ redis, keyPrefix: prefix, ttlMs: 1500, heartbeatMs: 100 });
-    const dead = new RedisShardRegistry({ redis, keyPrefix: prefix, ttlMs: 1500, heartbeatMs: 100 });
+    // A TTL far above any stall of a loaded machine between two heartbeats, which would otherwise
+    // expire the live store too.
+    const live = new RedisShardRegistry({ redis, keyPrefix: prefix, ttlMs: 5000, heartbeatMs: 100 });
+    const dead = new RedisShardRegistry({ redis, keyPrefix: prefix, ttlMs: 5000, heartbeatMs: 100 });
     const reader = new RedisShardRegistry({ redis, keyPrefix: prefix });
     try {
       await live.announce('live', 'http://live', [0]);
       await dead.announce('dead', 'http://dead', [1]);
       dead.close(); // the process died: no more heartbeats, no withdraw
       const firstSeen = (await reader.list()).find((e) => e.storeId === 'live')!.updatedAt;
-      await waitUntil(async () => (await reader.list()).every((e) => e.storeId !== 'dead'), 'dead store expired', 10_000);
+      await waitUntil(async () => (await reader.list()).every((e) => e.storeId !== 'dead'), 'dead store expired', 30_000);
       const after = await reader.list();
       expect(after.map((e) => e.storeId)).toEqual(['live']);
       expect(after[0].updatedAt).toBeGreaterThan(firstSeen);
