@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DurationError, parseDuration } from '../../schemas/duration.js';
+import { compileAnchoredRegexp } from '../../schemas/regexp/index.js';
 import { edgeAuthConfigSchema, edgeLimitsConfigSchema } from '../http-edge/index.js';
 
 const duration = z.string().transform((text, ctx) => {
@@ -15,9 +16,9 @@ const labelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'not a valid labe
 
 const regex = z.string().superRefine((r, ctx) => {
   try {
-    new RegExp(`^(?:${r})$`);
+    compileAnchoredRegexp(r, { dotMatchesNewline: true });
   } catch (err) {
-    ctx.addIssue({ code: 'custom', message: `invalid regex: ${(err as Error).message}` });
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
   }
 });
 

@@ -1,4 +1,5 @@
 import type { Labels } from '../../schemas/labels.js';
+import { compileAnchoredRegexp, expandTemplate, type AnchoredRegexp } from '../../schemas/regexp/index.js';
 import type { LabelRuleConfig } from './config.js';
 
 type Target = 'grouping_key' | 'series';
@@ -6,7 +7,7 @@ type Target = 'grouping_key' | 'series';
 interface CompiledRule {
   readonly drop?: ReadonlySet<string>;
   readonly label?: string;
-  readonly regex?: RegExp;
+  readonly regex?: AnchoredRegexp;
   readonly replacement?: string;
 }
 
@@ -23,7 +24,7 @@ export class LabelRules {
       const compiled: CompiledRule =
         r.action === 'drop'
           ? { drop: new Set(r.labels) }
-          : { label: r.label, regex: new RegExp(`^(?:${r.regex})$`), replacement: r.replacement };
+          : { label: r.label, regex: compileAnchoredRegexp(r.regex, { dotMatchesNewline: true }), replacement: r.replacement };
       for (const t of r.apply_to) this.byTarget[t].push(compiled);
     }
   }
@@ -62,9 +63,9 @@ export class LabelRules {
       const name = r.label as string;
       const value = view[name];
       if (value === undefined) continue;
-      const m = (r.regex as RegExp).exec(value);
+      const m = (r.regex as AnchoredRegexp).exec(value);
       if (m === null) continue;
-      const next = (r.replacement as string).replace(/\$(\d+)|\$\{(\d+)\}/g, (_, a, b) => m[Number(a ?? b)] ?? '');
+      const next = expandTemplate(r.replacement as string, m);
       if (next === value) continue;
       if (next === '') delete cur()[name];
       else cur()[name] = next;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { translateGoRegexp } from '../../schemas/go-regexp.js';
+import { compileAnchoredRegexp, type AnchoredRegexp } from '../../schemas/regexp/index.js';
 
 /** Every action of Prometheus' relabel package (YAML is case-insensitive, as in Prometheus). */
 export const RELABEL_ACTIONS = [
@@ -12,11 +12,11 @@ const LABEL_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const RELABEL_TARGET_RE = /^(?:(?:[a-zA-Z_]|\$(?:\{\w+\}|\w+))+\w*)+$/;
 
 /**
- * A Go (RE2) regex as Prometheus anchors relabel regexes: `^(?:re)$`. Throws on a pattern
- * JavaScript cannot compile after translation.
+ * A relabel regex as Prometheus compiles it: RE2, `^(?s:re)$`. Throws RegexpSyntaxError with Go's
+ * message.
  */
-export function compileRelabelRegex(re: string): RegExp {
-  return new RegExp(`^(?:${translateGoRegexp(re)})$`);
+export function compileRelabelRegex(re: string): AnchoredRegexp {
+  return compileAnchoredRegexp(re, { dotMatchesNewline: true });
 }
 
 /**
@@ -53,7 +53,7 @@ export const relabelConfigSchema = z
       try {
         compileRelabelRegex(c.regex);
       } catch (err) {
-        fail(`error parsing regexp: ${(err as Error).message}`, 'regex');
+        fail((err as Error).message, 'regex');
       }
     }
     if (a === 'hashmod' && !c.modulus) fail('relabel configuration for hashmod requires non-zero modulus', 'modulus');

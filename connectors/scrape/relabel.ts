@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { expandTemplate } from '../../schemas/go-regexp.js';
+import { expandTemplate, type AnchoredRegexp } from '../../schemas/regexp/index.js';
 import { compareStrings, type Labels } from '../../schemas/labels.js';
 import { compileRelabelRegex, type RelabelAction, type RelabelConfig } from './relabel-config.js';
 
@@ -8,7 +8,7 @@ export interface RelabelRule {
   readonly action: RelabelAction;
   readonly sourceLabels: readonly string[];
   readonly separator: string;
-  readonly regex: RegExp;
+  readonly regex: AnchoredRegexp;
   /** True when the regex is Prometheus' default `(.*)` (enables the add/delete fast path). */
   readonly defaultRegex: boolean;
   readonly modulus: bigint;

@@ -2,7 +2,7 @@ export * from './config/index.js';
 export { AlertmanagerConfigError, MatcherParseError, RegexCompileError, TimeIntervalError, formatYamlPath } from './errors.js';
 export { DurationError, formatDuration, parseDuration } from '../../../schemas/duration.js';
 export { formatLabelSet, goQuote } from './go-quote.js';
-export { compileAnchoredGoRegex } from './go-regex.js';
+export { compileMatcherRegexp } from './matchers.js';
 export { Matcher, formatMatchers, matchesAll, sortMatchers, type MatchType } from './matchers.js';
 export { parseMatcher, parseMatchers } from './matcher-parse.js';
 export { DEFAULT_ROUTE_OPTS, Route, buildRouteTree, isRouteMutedAt, type RouteOpts } from './route.js';

@@ -1,4 +1,5 @@
-import { compileAnchoredGoRegex } from './go-regex.js';
+import { compileAnchoredRegexp, RegexpSyntaxError, type AnchoredRegexp } from '../../../schemas/regexp/index.js';
+import { RegexCompileError } from './errors.js';
 import { goQuote } from './go-quote.js';
 
 export type MatchType = '=' | '!=' | '=~' | '!~';
@@ -7,22 +8,35 @@ export type MatchType = '=' | '!=' | '=~' | '!~';
 const TYPE_ORDER: Record<MatchType, number> = { '=': 0, '!=': 1, '=~': 2, '!~': 3 };
 const CLASSIC_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
+/**
+ * A regex as Alertmanager compiles matcher, inhibit-rule and receiver-filter regexes: RE2,
+ * `^(?:re)$` (`.` does not match a newline). Throws RegexCompileError with Go's message.
+ */
+export function compileMatcherRegexp(pattern: string): AnchoredRegexp {
+  try {
+    return compileAnchoredRegexp(pattern, { dotMatchesNewline: false });
+  } catch (err) {
+    if (err instanceof RegexpSyntaxError) throw new RegexCompileError(err.message, pattern, { cause: err });
+    throw err;
+  }
+}
+
 /** One label matcher as Alertmanager's `pkg/labels.Matcher`; an absent label has the value `""`. */
 export class Matcher {
   readonly name: string;
   readonly type: MatchType;
   readonly value: string;
-  private readonly re: RegExp | undefined;
+  private readonly re: AnchoredRegexp | undefined;
 
   /**
    * Throws RegexCompileError for an invalid regex value. `compiled` lets legacy `match_re`
    * matchers keep their anchored text (`^(?:re)$`) while matching with the user's regex.
    */
-  constructor(type: MatchType, name: string, value: string, compiled?: RegExp) {
+  constructor(type: MatchType, name: string, value: string, compiled?: AnchoredRegexp) {
     this.type = type;
     this.name = name;
     this.value = value;
-    this.re = type === '=~' || type === '!~' ? (compiled ?? compileAnchoredGoRegex(value)) : undefined;
+    this.re = type === '=~' || type === '!~' ? (compiled ?? compileMatcherRegexp(value)) : undefined;
   }
 
   matches(value: string): boolean {

@@ -1,25 +1,20 @@
 /**
  * Label matchers compiled to predicates, for the window store's admission check and its selects.
- * Regexes are fully anchored and `.` matches newlines, as Prometheus compiles them (`^(?s:re)$`).
+ * Regexes are RE2, fully anchored, `.` matching newlines, as Prometheus compiles them.
  */
 import type { LabelMatcher } from '../../tsdb/index.js';
 import type { Labels } from '../../../schemas/index.js';
+import { compileSelectorRegexp } from '../../../schemas/regexp/index.js';
 
 export type LabelsPredicate = (labels: Labels) => boolean;
-
-function compileRegex(re: string): RegExp {
-  // Go's leading `(?i)` flag has no JS inline equivalent on Node 20: turn it into a flag.
-  const ci = re.startsWith('(?i)');
-  return new RegExp(`^(?:${ci ? re.slice(4) : re})$`, ci ? 'si' : 's');
-}
 
 /** One matcher as a predicate on a label value (a missing label is the empty string). */
 export function compileMatcher(m: LabelMatcher): (value: string) => boolean {
   switch (m.type) {
     case '=': return (v) => v === m.value;
     case '!=': return (v) => v !== m.value;
-    case '=~': { const r = compileRegex(m.value); return (v) => r.test(v); }
-    case '!~': { const r = compileRegex(m.value); return (v) => !r.test(v); }
+    case '=~': { const r = compileSelectorRegexp(m.value); return (v) => r.test(v); }
+    case '!~': { const r = compileSelectorRegexp(m.value); return (v) => !r.test(v); }
   }
 }
 

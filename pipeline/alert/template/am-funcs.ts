@@ -1,6 +1,6 @@
 /** Alertmanager's template functions (alertmanager/template.DefaultFuncs). */
 import { goFunc, type FuncMap } from './go-func.js';
-import { goMatchString, goReplaceAllString } from './go-regexp.js';
+import { GoRegexp } from '../../../schemas/regexp/index.js';
 import { GoDuration, GoTime } from './go-time.js';
 import { humanizeDuration } from './humanize.js';
 import { isGoMap, kindOf, mapGet, mapKeys, toNumber } from './go-value.js';
@@ -64,11 +64,11 @@ export function alertmanagerFuncs(now: () => number = Date.now): FuncMap {
     title: goFunc(['string'], titleCase),
     trimSpace: goFunc(['string'], (s: string) => s.trim()),
     join: goFunc(['string', '[]string'], (sep: string, s: string[] | null) => (s ?? []).join(sep)),
-    match: goFunc(['string', 'string'], goMatchString),
+    match: goFunc(['string', 'string'], (pattern: string, s: string) => GoRegexp.compile(pattern).test(s)),
     safeHtml: goFunc(['string'], (s: string) => new SafeHtml(s)),
     safeUrl: goFunc(['string'], (s: string) => new SafeHtml(s)),
     urlUnescape: goFunc(['string'], queryUnescape),
-    reReplaceAll: goFunc(['string', 'string', 'string'], goReplaceAllString),
+    reReplaceAll: goFunc(['string', 'string', 'string'], (pattern: string, repl: string, s: string) => GoRegexp.compile(pattern).replaceAll(s, repl)),
     stringSlice: goFunc([], (...s: string[]) => s, 'string'),
     date: goFunc(['string', 'time'], (layout: string, t: GoTime) => t.Format(layout)),
     tz: goFunc(['string', 'time'], (name: string, t: GoTime) => {

@@ -6,7 +6,7 @@
  */
 import { TemplateExecError, TemplateParseError } from './errors.js';
 import { goFunc, type FuncMap } from './go-func.js';
-import { goMatchString, goReplaceAllString } from './go-regexp.js';
+import { GoRegexp } from '../../../schemas/regexp/index.js';
 import { GoDuration, GoTime } from './go-time.js';
 import { convertToFloat, floatToTime, humanize, humanize1024, humanizeDuration, humanizePercentage, humanizeTimestamp } from './humanize.js';
 import { GoFloat, StringMap } from './go-value.js';
@@ -79,9 +79,9 @@ export function prometheusFuncs(externalURL: string, resolve: Resolver): FuncMap
     value: goFunc(['any'], (s: unknown) => sample(s).Value),
     strvalue: goFunc(['any'], (s: unknown) => sample(s).Labels['__value__'] ?? ''),
     args: goFunc([], (...a: unknown[]) => Object.fromEntries(a.map((v, i) => [`arg${i}`, v])), 'any'),
-    reReplaceAll: goFunc(['string', 'string', 'string'], goReplaceAllString),
+    reReplaceAll: goFunc(['string', 'string', 'string'], (pattern: string, repl: string, s: string) => GoRegexp.compile(pattern).replaceAll(s, repl)),
     safeHtml: goFunc(['string'], (s: string) => s),
-    match: goFunc(['string', 'string'], goMatchString),
+    match: goFunc(['string', 'string'], (pattern: string, s: string) => GoRegexp.compile(pattern).test(s)),
     title: goFunc(['string'], goStringsTitle),
     toUpper: goFunc(['string'], (s: string) => s.toUpperCase()),
     toLower: goFunc(['string'], (s: string) => s.toLowerCase()),

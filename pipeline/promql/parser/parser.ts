@@ -1,4 +1,4 @@
-import { compileAnchored } from '../../../schemas/go-regexp.js';
+import { compileSelectorRegexp } from '../../../schemas/regexp/index.js';
 import type { LabelMatcher, MatchType } from '../../tsdb/querier.js';
 import { PromqlParseError } from '../errors.js';
 import type {
@@ -497,9 +497,10 @@ class Parser {
           if (v.kind !== 'string') this.fail(v, `unexpected ${this.describe(v)} in label matching, expected string`);
           if (opTok.text === '=~' || opTok.text === '!~') {
             try {
-              compileAnchored(v.str!);
+              compileSelectorRegexp(v.str!);
             } catch (err) {
-              throw new PromqlParseError(this.q, { start: v.start, end: v.end }, `invalid regular expression ${JSON.stringify(v.str)}`, { cause: err });
+              // Prometheus reports Go's regexp error over the whole matcher.
+              throw new PromqlParseError(this.q, { start: l.start, end: v.end }, (err as Error).message, { cause: err });
             }
           }
           matchers.push({ type: opTok.text as MatchType, name: lname, value: v.str! });

@@ -1,4 +1,4 @@
-import { compileAnchored } from '../../../schemas/go-regexp.js';
+import { compileSelectorRegexp } from '../../../schemas/regexp/index.js';
 import { canonicalLabels, type Labels } from '../../../schemas/labels.js';
 import type { LabelMatcher, Querier, Queryable, SelectHints, SeriesSet, Series } from '../../tsdb/querier.js';
 import { upperBound } from '../engine/search.js';
@@ -19,11 +19,11 @@ function matcherFn(m: LabelMatcher): (v: string) => boolean {
     case '=': return (v) => v === m.value;
     case '!=': return (v) => v !== m.value;
     case '=~': {
-      const re = compileAnchored(m.value);
+      const re = compileSelectorRegexp(m.value);
       return (v) => re.test(v);
     }
     case '!~': {
-      const re = compileAnchored(m.value);
+      const re = compileSelectorRegexp(m.value);
       return (v) => !re.test(v);
     }
   }

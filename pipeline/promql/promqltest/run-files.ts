@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import type { Labels } from '../../../schemas/labels.js';
 import type { LabelMatcher } from '../../tsdb/querier.js';
 import { Engine } from '../engine/engine.js';
-import { compileAnchored } from '../../../schemas/go-regexp.js';
+import { compileSelectorRegexp } from '../../../schemas/regexp/index.js';
 import type { Expr } from '../parser/ast.js';
 import { parseExpr } from '../parser/parser.js';
 import { children, walk } from '../parser/walk.js';
@@ -185,8 +185,8 @@ function matches(m: LabelMatcher, l: Labels): boolean {
   switch (m.type) {
     case '=': return v === m.value;
     case '!=': return v !== m.value;
-    case '=~': return compileAnchored(m.value).test(v);
-    case '!~': return !compileAnchored(m.value).test(v);
+    case '=~': return compileSelectorRegexp(m.value).test(v);
+    case '!~': return !compileSelectorRegexp(m.value).test(v);
   }
 }
 

@@ -1,3 +1,4 @@
+import { compileSelectorRegexp, type AnchoredRegexp } from '../../../schemas/regexp/index.js';
 import { InvalidMatcherError } from '../errors.js';
 import type { LabelMatcher } from '../querier.js';
 
@@ -11,28 +12,19 @@ export interface CompiledMatcher {
   readonly matchesEmpty: boolean;
 }
 
-const LITERAL_ALTERNATION = /^[a-zA-Z0-9_:\-. /]+(\|[a-zA-Z0-9_:\-. /]+)*$/;
-
 /**
- * Compiles a matcher. Regular expressions are anchored (`^(?:re)$`) and `.` matches newlines, as
- * in Prometheus; a plain `a|b|c` alternation becomes a set lookup, `.*` a constant.
+ * Compiles a matcher. Regular expressions are RE2, anchored and `.` matches newlines, as in
+ * Prometheus, with its fast paths (a literal alternation is a set lookup, `.*` a constant, ...).
  */
 export function compileMatcher(m: LabelMatcher): CompiledMatcher {
   let positive: (v: string) => boolean;
   if (m.type === '=' || m.type === '!=') {
     const want = m.value;
     positive = (v) => v === want;
-  } else if (m.value === '.*') {
-    positive = () => true;
-  } else if (m.value === '.+') {
-    positive = (v) => v.length > 0;
-  } else if (LITERAL_ALTERNATION.test(m.value) && !m.value.includes('.')) {
-    const set = new Set(m.value.split('|'));
-    positive = (v) => set.has(v);
   } else {
-    let re: RegExp;
+    let re: AnchoredRegexp;
     try {
-      re = new RegExp(`^(?:${m.value})$`, 's');
+      re = compileSelectorRegexp(m.value);
     } catch (err) {
       throw new InvalidMatcherError(m.name, m.value, err);
     }

@@ -1,9 +1,9 @@
 import { isResolvedAt } from '../alert.js';
 import { NotifyApiError } from '../errors.js';
-import { compileAnchoredGoRegex } from '../go-regex.js';
 import { compareLabelSets } from '../alert.js';
 import { parseMatcher } from '../matcher-parse.js';
-import { matchesAll, type Matcher } from '../matchers.js';
+import type { AnchoredRegexp } from '../../../../schemas/regexp/index.js';
+import { compileMatcherRegexp, matchesAll, type Matcher } from '../matchers.js';
 import type { ApiDeps, ApiHandler } from './api-deps.js';
 import { alertView, keepByState, type GettableAlert, type ViewContext } from './alert-view.js';
 import { boolParam, readJson, sendJson } from './http-io.js';
@@ -19,11 +19,11 @@ function filterMatchers(url: URL): Matcher[] {
   });
 }
 
-function receiverRegex(url: URL): RegExp | undefined {
+function receiverRegex(url: URL): AnchoredRegexp | undefined {
   const r = url.searchParams.get('receiver');
   if (r === null || r === '') return undefined;
   try {
-    return compileAnchoredGoRegex(r);
+    return compileMatcherRegexp(r);
   } catch (err) {
     throw new NotifyApiError(400, `failed to parse receiver param: ${(err as Error).message}`, { cause: err });
   }

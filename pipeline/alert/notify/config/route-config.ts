@@ -1,8 +1,7 @@
 import { z } from 'zod';
 
-import { compileAnchoredGoRegex } from '../go-regex.js';
 import { parseMatchers } from '../matcher-parse.js';
-import { Matcher, sortMatchers } from '../matchers.js';
+import { compileMatcherRegexp, Matcher, sortMatchers } from '../matchers.js';
 import { bool, duration, LABEL_NAME_RE, opt, str, stringList, stringMap } from './primitives.js';
 
 /** A route node after validation: matchers parsed (match, match_re and matchers, sorted). */
@@ -33,7 +32,7 @@ export const matchRegexpsSchema = z.record(z.string(), z.unknown()).transform((m
     if (v === null || v === undefined) { ctx.addIssue({ code: 'custom', message: `invalid regexp value for "${k}"`, path: [k] }); continue; }
     if (typeof v !== 'string') { ctx.addIssue({ code: 'custom', message: `invalid regexp value for "${k}": not a string`, path: [k] }); continue; }
     try {
-      out.push(new Matcher('=~', k, `^(?:${v})$`, compileAnchoredGoRegex(v)));
+      out.push(new Matcher('=~', k, `^(?:${v})$`, compileMatcherRegexp(v)));
     } catch (err) {
       ctx.addIssue({ code: 'custom', message: (err as Error).message, path: [k] });
     }

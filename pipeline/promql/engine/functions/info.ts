@@ -1,7 +1,7 @@
 import type { Labels } from '../../../../schemas/labels.js';
 import type { LabelMatcher } from '../../../tsdb/querier.js';
 import { PromqlEvalError } from '../../errors.js';
-import { compileAnchored } from '../../../../schemas/go-regexp.js';
+import { compileSelectorRegexp } from '../../../../schemas/regexp/index.js';
 import type { Call, Expr } from '../../parser/ast.js';
 import { matchesEmpty } from '../../parser/matchers-empty.js';
 import { atTime, durationMs } from '../durations.js';
@@ -17,8 +17,8 @@ function matches(m: LabelMatcher, v: string): boolean {
   switch (m.type) {
     case '=': return v === m.value;
     case '!=': return v !== m.value;
-    case '=~': return compileAnchored(m.value).test(v);
-    case '!~': return !compileAnchored(m.value).test(v);
+    case '=~': return compileSelectorRegexp(m.value).test(v);
+    case '!~': return !compileSelectorRegexp(m.value).test(v);
   }
 }
 

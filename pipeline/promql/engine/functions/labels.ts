@@ -3,7 +3,7 @@ import { PromqlEvalError } from '../../errors.js';
 import { labelsKey } from '../label-keys.js';
 import type { Vector } from '../types.js';
 import { argString, argVector, vec, type FunctionImpl } from './function-impl.js';
-import { compileAnchored, expandTemplate } from '../../../../schemas/go-regexp.js';
+import { compileAnchoredRegexp, expandTemplate, type AnchoredRegexp } from '../../../../schemas/regexp/index.js';
 
 function setLabel(l: Labels, name: string, value: string): Labels {
   const o: Record<string, string> = { ...l };
@@ -41,9 +41,10 @@ const labelReplace: FunctionImpl = (args, call) => {
   const repl = argString(args[2]);
   const src = argString(args[3]);
   const reStr = argString(args[4]);
-  let re: RegExp;
+  let re: AnchoredRegexp;
   try {
-    re = compileAnchored(reStr);
+    // Prometheus compiles `^(?s:re)$`.
+    re = compileAnchoredRegexp(reStr, { dotMatchesNewline: true });
   } catch (err) {
     throw new PromqlEvalError(`invalid regular expression in label_replace(): ${reStr}`, { cause: err });
   }

@@ -1,0 +1,83 @@
+import fc from 'fast-check';
+import { RE2JS } from 're2js';
+import { describe, expect, it } from 'vitest';
+import { compileAnchoredRegexp, compileSelectorRegexp } from './anchored-regexp.js';
+import { RegexpSyntaxError } from './regexp-syntax-error.js';
+
+// Expressions of the shapes the fast paths read, and some they must leave to the engine.
+const atom = fc.constantFrom('a', 'b', 'ab', 'k', 's', 'K', 'é', '\\.', '.', '-', '😀');
+const literal = fc.array(atom, { minLength: 1, maxLength: 3 }).map((a) => a.join(''));
+const any = fc.constantFrom('.*', '.+');
+const alternation = fc.array(literal, { minLength: 1, maxLength: 3 }).map((a) => a.join('|'));
+const piece = fc.oneof(literal, any, alternation.map((a) => `(${a})`), alternation.map((a) => `(?:${a})`), literal.map((l) => `((?i)${l})`));
+const expression = fc.tuple(
+  fc.constantFrom('', '(?i)'),
+  fc.array(fc.array(piece, { maxLength: 3 }).map((p) => p.join('')), { minLength: 1, maxLength: 3 }),
+).map(([flag, seqs]) => flag + seqs.join('|'));
+const value = fc.array(fc.constantFrom('a', 'b', 'A', 'B', 'k', 'K', '\u212a', 's', '\u017f', 'é', '.', '-', '\n', '😀'), { maxLength: 7 }).map((a) => a.join(''));
+
+describe('anchored RE2 regexps', () => {
+  it('answer every value as the RE2 engine does, with or without a fast path', () => {
+    fc.assert(
+      fc.property(expression, fc.array(value, { minLength: 1, maxLength: 20 }), (re, values) => {
+        const selector = compileSelectorRegexp(re);
+        const alertmanager = compileAnchoredRegexp(re, { dotMatchesNewline: false });
+        const withNL = RE2JS.compile(`^(?s:${re})$`);
+        const withoutNL = RE2JS.compile(`^(?:${re})$`);
+        for (const v of values) {
+          expect(selector.test(v), `${re} on ${JSON.stringify(v)}`).toBe(withNL.testExact(v));
+          expect(alertmanager.test(v), `${re} on ${JSON.stringify(v)} without (?s)`).toBe(withoutNL.testExact(v));
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it.each([
+    ['foo'], ['foo|bar|baz'], ['(?i)foo'], ['(?i)foo|bar'], ['.*'], ['.+'], ['foo.*'], ['.*foo'], ['.*foo.*'], ['.+foo.+'],
+    ['foo.*bar'], ['n.*|a.*'], ['((?i)PRO).*'], ['(?i).*tail.*'], ['api-(eu|us)'], ['(foo|bar).*'], [''], ['a|'],
+  ])('answers %s without the engine', (re) => {
+    expect(compileSelectorRegexp(re).optimized).toBe(true);
+  });
+
+  it.each([['a+'], ['[ab]'], ['\\d'], ['(?s)foo'], ['(a.*|b)c'], ['.*a.*b.*'], ['fo{2}']])('leaves %s to the engine', (re) => {
+    expect(compileSelectorRegexp(re).optimized).toBe(false);
+  });
+
+  it('lets the dot match a newline in selectors and relabel regexes, not in Alertmanager matchers', () => {
+    expect(compileSelectorRegexp('a.*').test('a\nb')).toBe(true);
+    expect(compileAnchoredRegexp('a.*', { dotMatchesNewline: true }).test('a\nb')).toBe(true);
+    expect(compileAnchoredRegexp('a.*', { dotMatchesNewline: false }).test('a\nb')).toBe(false);
+  });
+
+  it('parses a selector regex on its own but wraps a relabel regex first, as Prometheus does', () => {
+    expect(() => compileSelectorRegexp('a)|(b')).toThrow(RegexpSyntaxError);
+    // `^(?s:a)|(b)$`: Go searches it, so any value starting with a or ending with b matches.
+    const early = compileAnchoredRegexp('a)|(b', { dotMatchesNewline: true });
+    expect([early.test('ax'), early.test('xb'), early.test('xa')]).toEqual([true, true, false]);
+    expect(early.exec('xb')!.values).toEqual(['b', 'b']);
+    expect(compileAnchoredRegexp('a)(b', { dotMatchesNewline: true }).test('ab')).toBe(true);
+  });
+
+  it('reports the expression as written, with Go\'s message', () => {
+    const err = (() => {
+      try {
+        compileSelectorRegexp('x(?=y)');
+      } catch (e) {
+        return e as RegexpSyntaxError;
+      }
+      throw new Error('compiled');
+    })();
+    expect(err).toBeInstanceOf(RegexpSyntaxError);
+    expect(err.message).toBe('error parsing regexp: invalid or unsupported Perl syntax: `(?=`');
+    expect(err.pattern).toBe('x(?=y)');
+  });
+
+  it('gives the groups of a whole-value match, ungreedy under (?U)', () => {
+    const m = compileAnchoredRegexp('(?P<host>[^:]+):(\\d+)?(x)?', { dotMatchesNewline: true }).exec('db-1:')!;
+    expect(m.values).toEqual(['db-1:', 'db-1', undefined, undefined]);
+    expect(m.names).toEqual({ host: 1 });
+    expect(compileAnchoredRegexp('(?U)(a+)(a*)', { dotMatchesNewline: true }).exec('aaa')!.values).toEqual(['aaa', 'a', 'aa']);
+    expect(compileAnchoredRegexp('a', { dotMatchesNewline: true }).exec('ab')).toBeNull();
+  });
+});

@@ -1,0 +1,76 @@
+import type { RE2JS } from 're2js';
+import { CompileCache, compileRe2 } from './re2-engine.js';
+import { stringMatcherFor, type StringMatcher } from './string-matcher.js';
+import type { Submatches } from './submatches.js';
+
+/**
+ * A regex matched against a whole value, as Prometheus and Alertmanager match label values: RE2
+ * (Go) syntax and semantics, fully anchored, with the common shapes answered without the engine.
+ */
+export class AnchoredRegexp {
+  private constructor(
+    /** The expression as the user wrote it. */
+    readonly pattern: string,
+    private readonly re: RE2JS,
+    /**
+     * Whether `re` carries its own `^…$` (wrapped as Prometheus' relabeling and Alertmanager
+     * wrap): then it is searched for, as Go's MatchString does, which differs from a whole-value
+     * match only for an expression that closes the wrapper early, like `a)|(b`.
+     */
+    private readonly wrapped: boolean,
+    private readonly fast: StringMatcher | null,
+  ) {}
+
+  /** Whether the whole of `value` matches. */
+  test(value: string): boolean {
+    if (this.fast !== null) {
+      const r = this.fast(value);
+      if (r !== undefined) return r;
+    }
+    return this.wrapped ? this.re.test(value) : this.re.testExact(value);
+  }
+
+  /** The groups of a whole-value match (for `$1`/`${name}` expansion), or null. */
+  exec(value: string): Submatches | null {
+    const m = this.re.matcher(value);
+    if (!(this.wrapped ? m.find() : m.matches())) return null;
+    const values: (string | undefined)[] = [];
+    for (let g = 0; g <= this.re.groupCount(); g++) values.push(m.group(g) ?? undefined);
+    return { values, names: this.re.namedGroups() };
+  }
+
+  /** Whether `test` is answered without the RE2 engine for at least some values. */
+  get optimized(): boolean {
+    return this.fast !== null;
+  }
+
+  /** @internal */
+  static create(pattern: string, expr: string, dotMatchesNewline: boolean): AnchoredRegexp {
+    const re = compileRe2(expr, pattern, dotMatchesNewline);
+    return new AnchoredRegexp(pattern, re, expr !== pattern, stringMatcherFor(pattern, dotMatchesNewline));
+  }
+}
+
+const selectorCache = new CompileCache<AnchoredRegexp>(10_000);
+const dotNLCache = new CompileCache<AnchoredRegexp>(10_000);
+const plainCache = new CompileCache<AnchoredRegexp>(10_000);
+
+/**
+ * A PromQL `=~`/`!~` value, as Prometheus' FastRegexMatcher: the expression alone is parsed with
+ * `.` matching newlines (so `a)|(b` is an error, as there) and matched as `^(?s:re)$`.
+ * Throws RegexpSyntaxError with Go's message.
+ */
+export function compileSelectorRegexp(pattern: string): AnchoredRegexp {
+  return selectorCache.get(pattern, () => AnchoredRegexp.create(pattern, pattern, true));
+}
+
+/**
+ * A regex Prometheus compiles as `^(?s:re)$` (relabel configs, `label_replace`), or, with
+ * `dotMatchesNewline: false`, one Alertmanager compiles as `^(?:re)$` (matchers, inhibit rules,
+ * the receiver filter). The text is wrapped before parsing, as there.
+ * Throws RegexpSyntaxError with Go's message.
+ */
+export function compileAnchoredRegexp(pattern: string, opts: { dotMatchesNewline: boolean }): AnchoredRegexp {
+  if (opts.dotMatchesNewline) return dotNLCache.get(pattern, () => AnchoredRegexp.create(pattern, `^(?s:${pattern})$`, true));
+  return plainCache.get(pattern, () => AnchoredRegexp.create(pattern, `^(?:${pattern})$`, false));
+}
