@@ -5,10 +5,11 @@ import { createInfluxConnector } from '../../connectors/influx/index.js';
 import { createNatsConnector, createNatsOutputSink } from '../../connectors/nats/index.js';
 import { createPushgatewayConnector } from '../../connectors/pushgateway/index.js';
 import { createRemoteWriteConnector } from '../../connectors/remote-write/index.js';
-import { ScrapeManager, createTargetsApi, parseShard } from '../../connectors/scrape/index.js';
+import { ScrapeManager, createTargetsApi, parseShard, scrapeConfigSchema, type ScrapeConfig } from '../../connectors/scrape/index.js';
 import type { Appender, SampleSink } from '../../schemas/sample-sink.js';
 import type { TidemarkConfig } from '../config/index.js';
 import type { HttpHandler } from '../server/http-router.js';
+import type { ListenAddress } from '../server/http-server.js';
 import type { Service } from '../server/service.js';
 import { BusService } from './bus-service.js';
 import { DeferredBusSink } from './deferred-bus-sink.js';
@@ -20,17 +21,30 @@ class ScrapeService implements Service {
   readonly name = 'scrape';
   readonly manager: ScrapeManager;
 
-  constructor(ctx: RoleContext, sink: SampleSink) {
+  constructor(
+    private readonly ctx: RoleContext,
+    sink: SampleSink,
+    private readonly scrapeSelf: boolean,
+  ) {
     this.manager = new ScrapeManager({
       sink,
       shard: ctx.flags.shard === undefined ? undefined : parseShard(ctx.flags.shard),
       baseDir: ctx.flags.config === undefined ? process.cwd() : dirname(ctx.flags.config),
       onError: (err, target) => ctx.log.warn({ err, target: target?.labels }, 'scrape could not hand samples on'),
     });
-    this.manager.applyConfig({ global: ctx.config.global, scrape_configs: ctx.config.scrape_configs });
+    this.manager.applyConfig(this.scrapeConfig(ctx.config));
+  }
+
+  /** The file's scrape_configs, plus the process' own /metrics where `scrapeSelf` asks for it. */
+  private scrapeConfig(cfg: TidemarkConfig): Parameters<ScrapeManager['applyConfig']>[0] {
+    const address = this.ctx.address();
+    if (!this.scrapeSelf || address === undefined) return { global: cfg.global, scrape_configs: cfg.scrape_configs };
+    return { global: cfg.global, scrape_configs: [...cfg.scrape_configs, selfScrapeConfig(address)] };
   }
 
   async start(): Promise<void> {
+    // The listener is bound before services start: now the own address is known.
+    this.manager.applyConfig(this.scrapeConfig(this.ctx.config));
     this.manager.start();
   }
 
@@ -39,12 +53,23 @@ class ScrapeService implements Service {
   }
 
   async applyConfig(cfg: TidemarkConfig): Promise<void> {
-    this.manager.applyConfig({ global: cfg.global, scrape_configs: cfg.scrape_configs });
+    this.manager.applyConfig(this.scrapeConfig(cfg));
   }
 
   stop(): Promise<void> {
     return this.manager.stop();
   }
+}
+
+/**
+ * Job `tidemark`: the process scraping its own /metrics, as Prometheus' default configuration
+ * scrapes Prometheus, so `up` and a graph show something in the first minute.
+ */
+function selfScrapeConfig(address: ListenAddress): ScrapeConfig {
+  const host = address.host === '0.0.0.0' || address.host === '::' ? 'localhost' : address.host;
+  const target = `${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+  // 15 s, as the prometheus.yml Prometheus ships: a first point within seconds, not a minute.
+  return scrapeConfigSchema.parse({ job_name: 'tidemark', scrape_interval: '15s', static_configs: [{ targets: [target] }] });
 }
 
 interface Connector {
@@ -104,11 +129,12 @@ class NatsOutputService implements Service, SampleSink {
  * The connectors of `tidemark ingest` (also part of `tidemark up`), handing samples to `sink`:
  * scrape loops, remote_write, Influx, the Pushgateway API and the NATS bridge. Their HTTP routes
  * are mounted on the role's router; the role's own `/metrics` keeps its path (with no
- * `route_prefix`, the Pushgateway's exposition view is `/api/v1/metrics` only).
+ * `route_prefix`, the Pushgateway's exposition view is `/api/v1/metrics` only). With
+ * `scrapeSelf`, the process also scrapes its own /metrics as job `tidemark`.
  */
-export function ingestServices(ctx: RoleContext, sink: SampleSink, bus?: BusService): Service[] {
+export function ingestServices(ctx: RoleContext, sink: SampleSink, bus?: BusService, opts: { scrapeSelf?: boolean } = {}): Service[] {
   const cfg = ctx.config;
-  const scrape = new ScrapeService(ctx, sink);
+  const scrape = new ScrapeService(ctx, sink, opts.scrapeSelf ?? false);
   const services: Service[] = [scrape];
   let backpressure: Backpressure | undefined;
   if (bus !== undefined && cfg.ingest.max_store_lag > 0) {

@@ -13,7 +13,8 @@ import { postableAlerts, type NotifyFunc } from '../../pipeline/alert/rules/inde
 /**
  * `tidemark up`: every role in one process on the embedded bus (or Kafka with --kafka), for a
  * laptop with zero services: the store over all partitions, the query API reading it directly,
- * the connectors and the notifier.
+ * the connectors and the notifier. On the embedded defaults (no --config) it scrapes its own
+ * /metrics as job `tidemark`, as Prometheus scrapes itself by default.
  */
 export const upRole: RoleDefinition = {
   name: 'up',
@@ -30,6 +31,6 @@ export const upRole: RoleDefinition = {
       await dispatcher.putAlerts(parsed);
     };
     const rules = new RulesService(ctx, bus, toNotifier);
-    return [bus, sink, store, ...ingestServices(ctx, sink, bus), notify, rules];
+    return [bus, sink, store, ...ingestServices(ctx, sink, bus, { scrapeSelf: ctx.flags.config === undefined }), notify, rules];
   },
 };
