@@ -18,6 +18,7 @@ import { storeBenchmark } from './store.js';
 import { queryBenchmark } from './query.js';
 import { notifyBenchmark } from './notify.js';
 import { alertLatencyBenchmark } from './alert-latency.js';
+import { regexBenchmark } from './regex.js';
 import { mergeResults, type AreaTable } from './results-file.js';
 
 /** In issue order: foundation, ingest, storage, query, alerting. */
@@ -31,6 +32,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   tsdbBenchmark,
   storeBenchmark,
   promqlBenchmark,
+  regexBenchmark,
   queryBenchmark,
   notifyBenchmark,
   alertLatencyBenchmark,
