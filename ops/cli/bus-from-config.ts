@@ -8,7 +8,17 @@ import type { TidemarkConfig } from '../config/index.js';
 /** The bus the configuration asks for: Kafka when `bus.type` is kafka, else the embedded log under `dataDir/bus`. */
 export async function busFromConfig(cfg: TidemarkConfig, dataDir: string, log: Logger): Promise<Bus> {
   if (cfg.bus.type === 'kafka' && cfg.bus.kafka !== undefined) {
-    return new KafkaBus({ brokers: cfg.bus.kafka.brokers, clientId: cfg.bus.kafka.client_id, logger: log });
+    const k = cfg.bus.kafka;
+    return new KafkaBus({
+      brokers: k.brokers,
+      clientId: k.client_id,
+      logger: log,
+      consumerTiming: {
+        sessionTimeout: k.consumer.session_timeout_ms,
+        heartbeatInterval: k.consumer.heartbeat_interval_ms,
+        rebalanceTimeout: k.consumer.rebalance_timeout_ms,
+      },
+    });
   }
   return EmbeddedBus.open({ dataDir: join(dataDir, 'bus'), config: cfg.bus.embedded, logger: log });
 }

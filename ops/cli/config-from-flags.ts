@@ -2,8 +2,8 @@ import { defaultConfig, loadConfig, type ConfigOverrides, type TidemarkConfig } 
 import type { CommonFlags } from './flags.js';
 
 /**
- * Loads `--config` (or the embedded defaults) with `--kafka`, `--redis` and `--nats` taking
- * precedence over the file. The flags complete the file before it is validated: `bus: {type:
+ * Loads `--config` (or the embedded defaults) with `--kafka`, `--redis`, `--nats` and
+ * `--advertise-address` taking precedence over the file. The flags complete the file before it is validated: `bus: {type:
  * kafka}` in the file plus `--kafka k1:9092` is a valid configuration.
  */
 export async function configFromFlags(flags: CommonFlags): Promise<TidemarkConfig> {
@@ -19,6 +19,7 @@ export function flagOverrides(flags: CommonFlags): ConfigOverrides {
   }
   if (flags.redis !== undefined) out.redis = { url: flags.redis };
   if (flags.nats !== undefined) out.nats = { servers: commaList(flags.nats) };
+  if (flags.advertiseAddress !== undefined) out.store = { advertise_address: flags.advertiseAddress };
   return out;
 }
 

@@ -11,6 +11,8 @@ export interface CommonFlags {
   readonly logLevel: string;
   /** ingest: this replica's share of the scrape targets, `i/n`. */
   readonly shard?: string;
+  /** store: the HOST:PORT query roles reach this store at (`store.advertise_address`). */
+  readonly advertiseAddress?: string;
 }
 
 export const COMMON_FLAG_HELP = `Common flags:
@@ -21,7 +23,10 @@ export const COMMON_FLAG_HELP = `Common flags:
   --redis URL          Redis for shared state (redis://host:port)
   --nats URL           NATS server(s), comma-separated
   --log.level LEVEL    trace, debug, info, warn, error (default info)
-  --shard I/N          ingest: scrape only this replica's share of the targets (0-based I of N replicas)`;
+  --shard I/N          ingest: scrape only this replica's share of the targets (0-based I of N replicas)
+  --advertise-address HOST:PORT
+                       store: the address query roles reach this store at (behind NAT, in containers);
+                       default the --listen address, a wildcard host replaced by the hostname`;
 
 const COMMON_OPTIONS = {
   config: { type: 'string' },
@@ -32,6 +37,7 @@ const COMMON_OPTIONS = {
   nats: { type: 'string' },
   'log.level': { type: 'string', default: 'info' },
   shard: { type: 'string' },
+  'advertise-address': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -75,6 +81,7 @@ export function parseFlags(args: string[], extra: ExtraOptions = {}): ParsedFlag
       nats: v.nats as string | undefined,
       logLevel: level,
       shard: v.shard as string | undefined,
+      advertiseAddress: v['advertise-address'] as string | undefined,
     },
     extra: v,
     positionals: parsed.positionals,

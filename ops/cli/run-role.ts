@@ -16,8 +16,13 @@ export interface RoleContext {
   readonly log: Logger;
   readonly metrics: Registry;
   readonly router: HttpRouter;
-  /** Where the role's HTTP listener ended up (after start; `--listen :0` picks a port). */
+  /** Where the role's HTTP listener is (bound before any service starts; `--listen :0` picks a port). */
   readonly address: () => ListenAddress | undefined;
+  /**
+   * A service that fails for good (e.g. its consumer cannot rejoin its group) reports it here: the
+   * role stops and the process exits non-zero, so a supervisor notices and restarts it.
+   */
+  readonly fail: (reason: Error) => void;
 }
 
 export interface RoleDefinition {
@@ -30,23 +35,48 @@ export interface RoleDefinition {
 export interface RunningRole {
   readonly address: ListenAddress;
   readonly services: readonly Service[];
+  /** Resolves with the reason when a service failed for good (see RoleContext.fail). */
+  readonly failed: Promise<Error>;
   reload(): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** startRole was asked to stop (SIGTERM) before every service had started. */
+export class RoleStartAborted extends Error {
+  override readonly name = 'RoleStartAborted';
 }
 
 /**
  * The process shell every role shares: configuration, logger, HTTP listener with `/metrics`,
  * `/-/healthy`, `/-/ready` and `/-/reload`, service lifecycle, SIGHUP reload. Throws ConfigError
  * before anything starts when the configuration is invalid.
+ *
+ * The listener is bound before the services start, so `/-/healthy` answers at once and a store
+ * knows the address it announces; until every service has started, `/-/ready` and the role's
+ * APIs answer 503.
  */
-export async function startRole(def: RoleDefinition, flags: CommonFlags): Promise<RunningRole> {
+export async function startRole(
+  def: RoleDefinition,
+  flags: CommonFlags,
+  opts: { readonly signal?: AbortSignal } = {},
+): Promise<RunningRole> {
   const config = await configFromFlags(flags);
   const log = pino({ level: flags.logLevel, base: { role: def.name } });
   const metrics = createMetricsRegistry(def.name);
   const router = new HttpRouter();
-  let listening: ListenAddress | undefined;
-  const ctx: RoleContext = { role: def.name, config, flags, log, metrics, router, address: () => listening };
+  const listener: { address?: ListenAddress } = {};
+  let failure: Error | undefined;
+  let reportFailure!: (reason: Error) => void;
+  const failed = new Promise<Error>((resolve) => (reportFailure = resolve));
+  const fail = (reason: Error): void => {
+    if (failure !== undefined) return;
+    failure = reason;
+    log.error({ err: reason }, `${def.name} failed; stopping`);
+    reportFailure(reason);
+  };
+  const ctx: RoleContext = { role: def.name, config, flags, log, metrics, router, address: () => listener.address, fail };
   const services = await def.build(ctx);
+  let allStarted = false;
 
   const reload = async (): Promise<void> => {
     const next =
@@ -60,7 +90,7 @@ export async function startRole(def: RoleDefinition, flags: CommonFlags): Promis
       res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('Tidemark is Healthy.\n');
     })
     .add(['GET', 'HEAD'], '/-/ready', (_req, res) => {
-      const notReady = services.filter((s) => !s.ready()).map((s) => s.name);
+      const notReady = services.filter((s) => !allStarted || !s.ready()).map((s) => s.name);
       if (notReady.length === 0) res.writeHead(200).end('Tidemark is Ready.\n');
       else res.writeHead(503).end(`Service Unavailable: not ready: ${notReady.join(', ')}\n`);
     })
@@ -78,7 +108,10 @@ export async function startRole(def: RoleDefinition, flags: CommonFlags): Promis
     });
 
   const started: Service[] = [];
-  const http = new HttpServer(router, log);
+  // The process endpoints answer from the first moment; the role's APIs once its services run.
+  const http = new HttpServer(router, log, (path) =>
+    allStarted || path.startsWith('/-/') || path === '/metrics' ? undefined : `${def.name} is starting`,
+  );
   const stop = once(async () => {
     await http.close();
     for (const s of [...started].reverse()) {
@@ -90,27 +123,40 @@ export async function startRole(def: RoleDefinition, flags: CommonFlags): Promis
     }
     log.info('stopped');
   });
+  const address = await http.listen(parseListenAddress(flags.listen));
+  listener.address = address;
+  const shown = `${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}`;
+  log.info({ address: shown }, 'listening; starting services');
   try {
     for (const s of services) {
       await s.start();
       started.push(s);
+      if (failure !== undefined) throw failure;
+      if (opts.signal?.aborted) throw new RoleStartAborted(`${def.name} stopped while starting`);
     }
-    const address = await http.listen(parseListenAddress(flags.listen));
-    listening = address;
-    log.info({ address: `${address.host}:${address.port}`, services: services.map((s) => s.name) }, `${def.name} started`);
-    return { address, services, reload, stop };
+    allStarted = true;
+    log.info({ address: shown, services: services.map((s) => s.name) }, `${def.name} started`);
+    return { address, services, failed, reload, stop };
   } catch (err) {
     await stop();
     throw err;
   }
 }
 
-/** Runs a role until SIGTERM/SIGINT; SIGHUP reloads. Resolves with the exit code. */
+/**
+ * Runs a role until SIGTERM/SIGINT (exit 0, also when the signal comes while it starts) or until
+ * one of its services fails for good (exit 1); SIGHUP reloads. Resolves with the exit code.
+ */
 export async function runRoleUntilSignalled(def: RoleDefinition, flags: CommonFlags): Promise<number> {
+  const stopRequested = new AbortController();
+  const onStopSignal = () => stopRequested.abort();
+  process.once('SIGTERM', onStopSignal);
+  process.once('SIGINT', onStopSignal);
   let running: RunningRole;
   try {
-    running = await startRole(def, flags);
+    running = await startRole(def, flags, { signal: stopRequested.signal });
   } catch (err) {
+    if (err instanceof RoleStartAborted) return 0;
     if (err instanceof ConfigError) {
       process.stderr.write(`tidemark ${def.name}: invalid configuration ${err.file}:\n`);
       for (const p of err.problems) process.stderr.write(`  ${formatProblem(p)}\n`);
@@ -123,13 +169,16 @@ export async function runRoleUntilSignalled(def: RoleDefinition, flags: CommonFl
     running.reload().catch((err: unknown) => process.stderr.write(`reload failed: ${describe(err)}\n`));
   };
   process.on('SIGHUP', onHup);
-  await new Promise<void>((resolve) => {
-    process.once('SIGTERM', resolve);
-    process.once('SIGINT', resolve);
+  const stopped = new Promise<undefined>((resolve) => {
+    if (stopRequested.signal.aborted) resolve(undefined);
+    stopRequested.signal.addEventListener('abort', () => resolve(undefined), { once: true });
   });
+  const failure = await Promise.race([stopped, running.failed]);
   process.off('SIGHUP', onHup);
   await running.stop();
-  return 0;
+  if (failure === undefined) return 0;
+  process.stderr.write(`tidemark ${def.name}: failed: ${describe(failure)}\n`);
+  return 1;
 }
 
 function describe(err: unknown): string {

@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { StoreWorker, storeHttpApi } from '../../pipeline/store/index.js';
 import { InProcessShardRegistry, RedisShardRegistry, type ShardRegistry } from '../../pipeline/store-protocol/index.js';
 import { MergeQuerier, type Querier } from '../../pipeline/tsdb/index.js';
+import type { ListenAddress } from '../server/http-server.js';
 import type { Service } from '../server/service.js';
 import { BusService } from './bus-service.js';
 import type { RoleContext, RoleDefinition } from './run-role.js';
@@ -22,6 +23,20 @@ export function shardRegistryOf(ctx: RoleContext): { registry: ShardRegistry; cl
   };
 }
 
+let storesInProcess = 0;
+
+/**
+ * The URL query roles read this store at: `store.advertise_address` (--advertise-address) when
+ * set, else the bound listener with a wildcard host replaced by the hostname.
+ */
+export function advertisedUrl(advertise: string | undefined, bound: ListenAddress | undefined): string {
+  if (advertise !== undefined) return `http://${advertise}`;
+  if (bound === undefined) throw new Error('the store announced its shards before its HTTP listener was bound');
+  const wildcard = bound.host === '0.0.0.0' || bound.host === '::' || bound.host === '';
+  const host = wildcard ? hostname() : bound.host;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${bound.port}`;
+}
+
 /**
  * Store workers as a role service: the shards of the partitions this member owns, of the samples
  * topic (group `store.group`) and of the aggregates topic (recording-rule output, group
@@ -31,7 +46,7 @@ export function shardRegistryOf(ctx: RoleContext): { registry: ShardRegistry; cl
 export class StoreService implements Service {
   readonly name = 'store';
   private workers: StoreWorker[] = [];
-  private readonly storeId = `${hostname()}-${process.pid}`;
+  private readonly storeId = `${hostname()}-${process.pid}-${++storesInProcess}`;
 
   constructor(
     private readonly ctx: RoleContext,
@@ -84,9 +99,7 @@ export class StoreService implements Service {
   }
 
   private announce(partitions: number[]): void {
-    const addr = this.ctx.address();
-    const host = addr === undefined || addr.host === '0.0.0.0' || addr.host === '::' ? hostname() : addr.host;
-    const url = `http://${host.includes(':') ? `[${host}]` : host}:${addr?.port ?? 0}`;
+    const url = advertisedUrl(this.ctx.config.store.advertise_address, this.ctx.address());
     this.registry.announce(this.storeId, url, partitions).catch((err: unknown) => {
       this.ctx.log.warn({ err }, 'announcing shards failed; the heartbeat retries');
     });

@@ -62,6 +62,22 @@ const kafkaSchema = z
       })
       .strict()
       .optional(),
+    consumer: z
+      .object({
+        session_timeout_ms: z.number().int().min(1000).default(30_000)
+          .describe('A group member that sends no heartbeat for this long is removed from its group and its partitions reassigned.'),
+        heartbeat_interval_ms: z.number().int().min(100).default(3000)
+          .describe('How often group members send heartbeats; keep it below a third of session_timeout_ms.'),
+        rebalance_timeout_ms: z.number().int().min(1000).default(60_000)
+          .describe('How long the group coordinator waits for every member to rejoin during a rebalance.'),
+      })
+      .strict()
+      .refine((c) => c.heartbeat_interval_ms < c.session_timeout_ms, {
+        message: 'heartbeat_interval_ms must be lower than session_timeout_ms',
+        path: ['heartbeat_interval_ms'],
+      })
+      .prefault({})
+      .describe('Consumer-group timing of every consumer (store, rules).'),
   })
   .strict();
 

@@ -18,6 +18,12 @@ export function parseListenAddress(text: string): ListenAddress {
   return { host: m[1] ?? (m[2] === '' ? '0.0.0.0' : m[2]), port };
 }
 
+/**
+ * Says why a path cannot be served yet (e.g. the role's services are still starting), or
+ * undefined when it can.
+ */
+export type Unavailable = (pathname: string) => string | undefined;
+
 /** The role's HTTP listener: routes requests and answers errors as Prometheus does (JSON for APIs). */
 export class HttpServer {
   private server: Server | undefined;
@@ -25,6 +31,7 @@ export class HttpServer {
   constructor(
     private readonly router: HttpRouter,
     private readonly log: Logger,
+    private readonly unavailable: Unavailable = () => undefined,
   ) {}
 
   async listen(addr: ListenAddress): Promise<ListenAddress> {
@@ -37,6 +44,11 @@ export class HttpServer {
       }
       if (route === 'method') {
         res.writeHead(405, { 'content-type': 'text/plain; charset=utf-8' }).end('405 method not allowed\n');
+        return;
+      }
+      const why = this.unavailable(url.pathname);
+      if (why !== undefined) {
+        res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '1' }).end(`Service Unavailable: ${why}\n`);
         return;
       }
       Promise.resolve()

@@ -8,6 +8,8 @@ export const storeConfigSchema = z
   .object({
     data_dir: z.string().min(1).default('store')
       .describe('Directory holding one sub-directory per shard (`shards/<topic>-<partition>/`) and snapshots; a relative path is under --data.'),
+    advertise_address: z.string().regex(/^(?:\[[^\]\s]+\]|[^:\s[\]]+):\d{1,5}$/, 'expected HOST:PORT').optional()
+      .describe('Where query roles reach this store (HOST:PORT), announced in the shard registry; set it behind NAT or in containers. Default: the listen address, a wildcard host (0.0.0.0, ::) replaced by the hostname.'),
     group: z.string().min(1).default('store')
       .describe('Consumer group of the store workers on the samples topic.'),
     flush_interval_ms: z.number().int().min(10).default(1000)

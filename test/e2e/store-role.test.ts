@@ -1,0 +1,149 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KafkaBus } from '../../pipeline/bus/kafka/index.js';
+import { RedisShardRegistry, type ShardRegistryEntry } from '../../pipeline/store-protocol/index.js';
+import { encodeSampleBatch, partitionForHash, seriesHash } from '../../schemas/index.js';
+import { queryRole } from '../../ops/cli/query.js';
+import { startRole } from '../../ops/cli/run-role.js';
+import { createKafkaTopic, kafkaBrokers, mockKafkaBusSettings, startRedis, testNamespace, type RedisService } from '../harness/index.js';
+import { waitFor } from './cli-process.js';
+import { listeningUrl, spawnRole } from './role-process.js';
+
+const PARTITIONS = 4;
+const ns = testNamespace('store-role');
+const topics = {
+  samples: ns.topic('samples'),
+  aggregates: ns.topic('aggregates'),
+  alerts: ns.topic('alerts'),
+  deadletter: ns.topic('deadletter'),
+};
+
+let dir: string;
+let config: string;
+let redis: RedisService;
+let client: Redis;
+let registry: RedisShardRegistry;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'tidemark-store-role-'));
+  // The shard registry's keys are fixed (`tidemark:shards:`): a private Redis keeps this file's own.
+  redis = await startRedis();
+  client = new Redis(redis.url);
+  registry = new RedisShardRegistry({ redis: client });
+  await Promise.all([
+    createKafkaTopic(topics.samples, PARTITIONS),
+    createKafkaTopic(topics.aggregates, PARTITIONS),
+    createKafkaTopic(topics.alerts, 1),
+    createKafkaTopic(topics.deadletter, 1),
+  ]);
+  config = join(dir, 'tidemark.yml');
+  // As an operator writes it: the bus type in the file, the brokers on the command line.
+  await writeFile(
+    config,
+    [
+      'bus:',
+      '  type: kafka',
+      `  partitions: ${PARTITIONS}`,
+      `  topics: { samples: ${topics.samples}, aggregates: ${topics.aggregates}, alerts: ${topics.alerts}, deadletter: ${topics.deadletter} }`,
+      // The mock cluster waits session_timeout - 1 s on every rebalance (TEST-SERVICES.md §3).
+      '  kafka: { consumer: { session_timeout_ms: 4000, heartbeat_interval_ms: 500, rebalance_timeout_ms: 10000 } }',
+      'store:',
+      `  group: ${ns.group('store')}`,
+      '  flush_interval_ms: 100',
+      '',
+    ].join('\n'),
+  );
+});
+
+afterAll(async () => {
+  client?.disconnect();
+  await redis?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const storeArgs = (data: string, ...more: string[]) => [
+  'store', '--config', config, '--kafka', kafkaBrokers().join(','), '--redis', redis.url, '--data', join(dir, data), '--log.level', 'info', ...more,
+];
+
+async function registered(): Promise<ShardRegistryEntry[]> {
+  return registry.list();
+}
+
+describe('tidemark store on Kafka and Redis', () => {
+  it('answers /-/healthy at once, is ready once its consumers joined, and registers the address it listens on', async () => {
+    const store = spawnRole(storeArgs('a', '--listen', '127.0.0.1:0'));
+    try {
+      const url = await listeningUrl(store);
+      expect((await fetch(`${url}/-/healthy`)).status).toBe(200);
+      // The consumers join their groups after the listener is up (a first join takes seconds).
+      expect((await fetch(`${url}/-/ready`)).status).toBe(503);
+      expect((await fetch(`${url}/api/v1/store/label_names`, { method: 'POST' })).status).toBe(503);
+
+      await waitFor(async () => ((await fetch(`${url}/-/ready`)).status === 200 ? true : undefined), 60_000);
+      const [entry] = await waitFor(async () => {
+        const e = await registered();
+        return e.length === 1 && e[0].partitions.length === PARTITIONS ? e : undefined;
+      });
+      expect(entry.address).toBe(url);
+      expect(entry.partitions).toEqual([0, 1, 2, 3]);
+      expect((await fetch(`${entry.address}/-/healthy`)).status).toBe(200);
+    } finally {
+      const code = await store.stop();
+      if (code !== 0) console.log(store.output());
+      expect(code).toBe(0);
+    }
+    expect(await registered()).toEqual([]);
+  });
+
+  it('serves its samples to a separate query role that finds it in Redis, also after a restart on another port', async () => {
+    const labels = { __name__: 'store_role_probe', job: 'probe' };
+    const partition = partitionForHash(seriesHash(labels), PARTITIONS);
+    const producer = new KafkaBus(mockKafkaBusSettings(kafkaBrokers()));
+    const nowMs = Date.now();
+    await producer.produce(topics.samples, [
+      { partition, value: encodeSampleBatch({ series: [{ labels, timestamps: [nowMs], values: [42], stale: [] }] }, 'test') },
+    ]);
+    await producer.close();
+
+    const query = await startRole(queryRole, {
+      config, listen: '127.0.0.1:0', data: join(dir, 'query'), kafka: kafkaBrokers().join(','), redis: redis.url, logLevel: 'error',
+    });
+    const queryUrl = `http://${query.address.host}:${query.address.port}`;
+    const valueFromQuery = async (): Promise<string | undefined> => {
+      const res = await fetch(`${queryUrl}/api/v1/query?query=store_role_probe&time=${nowMs / 1000}`);
+      const body = (await res.json()) as { data?: { result: Array<{ value: [number, string] }> } };
+      return body.data?.result[0]?.value[1];
+    };
+    try {
+      for (const data of ['b', 'b']) {
+        const store = spawnRole(storeArgs(data, '--listen', '127.0.0.1:0'));
+        try {
+          const url = await listeningUrl(store);
+          await waitFor(async () => ((await registered()).some((e) => e.address === url && e.partitions.length === PARTITIONS) ? true : undefined), 60_000);
+          expect(await waitFor(valueFromQuery, 30_000)).toBe('42');
+        } finally {
+          expect(await store.stop()).toBe(0);
+        }
+      }
+    } finally {
+      await query.stop();
+    }
+  });
+
+  it('announces the address given by --advertise-address', async () => {
+    const store = spawnRole(storeArgs('c', '--listen', '127.0.0.1:0', '--advertise-address', 'store-7.tidemark.test:9464'));
+    try {
+      await listeningUrl(store);
+      const entries = await waitFor(async () => {
+        const e = await registered();
+        return e.length > 0 ? e : undefined;
+      }, 60_000);
+      expect(entries.map((e) => e.address)).toEqual(['http://store-7.tidemark.test:9464']);
+    } finally {
+      expect(await store.stop()).toBe(0);
+    }
+  });
+});
