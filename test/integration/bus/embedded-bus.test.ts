@@ -36,7 +36,8 @@ async function openBus(over: Partial<EmbeddedBusSettings> = {}, dir?: string): P
 }
 
 async function until(cond: () => boolean): Promise<void> {
-  const deadline = Date.now() + 10_000;
+  // Generous: a loaded 2-core machine can stall for seconds; only a stuck bus takes this long.
+  const deadline = Date.now() + 30_000;
   while (!cond()) {
     if (Date.now() > deadline) throw new Error('timed out');
     await new Promise((r) => setTimeout(r, 10));

@@ -75,7 +75,8 @@ describe('NATS bridge into the bus', () => {
 
   /** Polls the topic until `n` samples arrived (the bridge works asynchronously). */
   async function waitForSamples(topic: string, n: number): Promise<Sample[]> {
-    for (let i = 0; i < 400; i++) {
+    // Up to about 30 s: a loaded 2-core machine can stall for seconds.
+    for (let i = 0; i < 1200; i++) {
       const got = await readAll(topic);
       if (got.length >= n) return got;
       await new Promise((r) => setTimeout(r, 25));

@@ -47,7 +47,8 @@ function metricsHandler(allowed: (auth: string | undefined) => boolean, seen: (s
   };
 }
 
-async function until(cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+// The default bound is generous: a loaded 2-core machine can stall for seconds.
+async function until(cond: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!cond()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
