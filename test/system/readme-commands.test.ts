@@ -60,6 +60,11 @@ const COVERAGE: Coverage[] = [
     file: 'test/system/scenarios.ts',
     evidence: () => ['/api/v1/admin/tsdb/delete_series?match[]=', '&start=', "{ method: 'POST' }"],
   },
+  {
+    readme: /^sudo bash ops\/deploy\/systemd\/install\.sh( --distributed)?$/,
+    file: 'test/deploy/systemd.test.ts',
+    evidence: (c) => ["join(SYSTEMD, 'install.sh')", ...(c.endsWith('--distributed') ? ["'--distributed'"] : [])],
+  },
 ];
 
 /**
@@ -71,6 +76,11 @@ const NOT_RUN_BY_ANY_TEST: Readonly<Record<string, string>> = {
   'npm run typecheck': 'CI runs the build (tsc on tsconfig.build.json), not the typecheck of tests',
   'npm run lint': 'CI does not run ESLint',
   'npm run bench': 'benchmarks are run by hand',
+  'sudo systemctl enable --now tidemark': 'needs systemd as PID 1; test/deploy/systemd.test.ts verifies the units with systemd-analyze',
+  'docker build -f ops/deploy/Dockerfile -t tidemark .': 'no Docker engine on the test machines; test/deploy/dockerfile.test.ts checks the Dockerfile',
+  'docker run -p 9090:9090 -v tidemark-data:/var/lib/tidemark tidemark up': 'no Docker engine on the test machines',
+  'docker compose -f ops/deploy/compose.yaml up -d --build': 'no Docker engine on the test machines; test/deploy/compose.test.ts checks the file',
+  'kubectl apply -k ops/deploy/kubernetes': 'no cluster on the test machines; test/deploy/kubernetes.test.ts validates the manifests',
 };
 
 describe('the README commands', () => {
