@@ -339,7 +339,10 @@ export async function readmeOperatorCommands(d: Deployment): Promise<void> {
     expect(tail.code, tail.stderr).toBe(0);
     const headers = tail.stdout.split('\n').filter((l) => l.startsWith('# tidemark.samples/'));
     expect(headers.length).toBe(10);
-    expect(tail.stdout).toMatch(/^sys_\w+\{.*\} \S+ \d+$/m);
+    // The whole topic as it stood: the pushed samples are there, decoded, one line each.
+    const all = await runCli(['tail', '--topic', 'tidemark.samples', '--from', 'earliest', '--to-end', '--kafka', d.kafka.bootstrap], 60_000);
+    expect(all.code, all.stderr).toBe(0);
+    expect(all.stdout).toMatch(/^sys_flink_records_in\{instance="tm-1", ?job="flink", ?task="map"\} 10 \d+$/m);
   }
 
   for (const r of d.roles.filter((x) => x.running)) {
