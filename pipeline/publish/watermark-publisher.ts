@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { encodeProducerWatermark } from '../../schemas/producer-watermark-codec.js';
 import type { Bus, ProduceRecord } from '../bus/bus.js';
 
@@ -12,7 +12,7 @@ export interface WatermarkPublisherSettings {
   readonly periodMs: number;
   /** How far the promise trails the producer's clock (see `bus.watermarks.lag_ms`). */
   readonly lagMs: number;
-  /** Unique per producer instance; default `<source>/<random UUID>`. */
+  /** Unique per producer instance; default 64 random bits in hex (the source is a field of its own). */
   readonly producerId?: string;
   readonly now?: () => number;
   /** Told when a watermark record could not be produced (the next one retries). */
@@ -53,7 +53,7 @@ export class WatermarkPublisher {
   bytesSent = 0;
 
   constructor(private readonly settings: WatermarkPublisherSettings) {
-    this.producerId = settings.producerId ?? `${settings.source}/${randomUUID()}`;
+    this.producerId = settings.producerId ?? randomBytes(8).toString('hex');
     this.now = settings.now ?? Date.now;
   }
 

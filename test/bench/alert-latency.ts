@@ -1,165 +1,226 @@
 /**
- * Alert latency: from pushing a sample that crosses a threshold to the webhook request arriving,
- * median and max of TRIALS trials, each on its own series (and its own alert group).
- * - Tidemark: BusSampleSink -> embedded bus -> rules evaluator (50 ms interval, event time,
- *   lateness 0) -> notifier (group_wait 0s) -> webhook -> node:http sink. Other series keep
- *   flowing on the samples topic (a 20 ms heartbeat, as scrapes do), which moves the watermark.
- * - Prometheus + Alertmanager at their tightest: scraping a tiny exposition server every 1 s,
- *   evaluation_interval 1 s, alerting to Alertmanager with group_wait 0s and a webhook to the
- *   same kind of sink.
+ * Alert latency, like for like: one threshold-crossing sample sent by remote_write, to the webhook
+ * request arriving; median and max of TRIALS trials, each on its own series (and alert group),
+ * each sent at a random phase against the evaluation ticks, as a real crossing is.
+ * - Tidemark: `tidemark up` in its own process (the built CLI), DEFAULT settings but for the
+ *   evaluation interval: remote_write -> embedded bus (8 partitions) -> rules -> notifier -> webhook.
+ * - Prometheus + Alertmanager at their tightest, in the same run: remote_write receiver, the same
+ *   rule and evaluation interval, alerting to Alertmanager with group_wait 0s, group_interval 1s.
+ * Scenarios: only the trial's series is written (the other partitions are idle), and all
+ * partitions busy (64 more series written every 100 ms); each with 1 s and 100 ms evaluation
+ * intervals. A last row measures what producer watermarks cost on the bus.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BusSampleSink } from '../../pipeline/publish/index.js';
+import SnappyJS from 'snappyjs';
 import { EmbeddedBus } from '../../pipeline/bus/embedded/index.js';
-import { createNotifier, parseAlertmanagerConfig, parsePostableAlerts } from '../../pipeline/alert/notify/index.js';
-import { engineQueryFunc, postableAlerts, RulesEvaluator } from '../../pipeline/alert/rules/index.js';
-import { Engine } from '../../pipeline/promql/index.js';
+import { BusSampleSink } from '../../pipeline/publish/index.js';
 import { startAlertmanager } from '../integration/alert/alertmanager-process.js';
 import { WebhookSink } from '../integration/alert/webhook-sink.js';
 import type { Benchmark, BenchResult } from './bench-result.js';
-import { freePort, PeerProcess, tempDir } from './peers/peer-process.js';
+import { dirBytes, encodeWriteRequest, freePort, PeerProcess, tempDir } from './peers/index.js';
 
-const TRIALS = 20;
-const GOAL = '<= 250 ms median';
+/** Trials per case (BENCH_TRIALS overrides it for a quick look). */
+const TRIALS = Number(process.env.BENCH_TRIALS ?? 20);
+const GOAL = '<= 250 ms median, below prometheus+alertmanager';
+const CLI = new URL('../../dist/ops/cli/main.js', import.meta.url).pathname;
+const BUSY_SERIES = 64;
+
+type Load = 'idle' | 'busy';
+
+const rulesYaml = 'groups:\n- name: bench\n  rules:\n  - alert: PeersAlertTest\n    expr: peers_alert_test > 10\n    for: 0s\n';
 
 const amConfig = (url: string): string => `
 route:
   receiver: sink
   group_by: [alertname, trial]
   group_wait: 0s
-  group_interval: 5m
+  group_interval: 1s
   repeat_interval: 4h
 receivers:
 - name: sink
   webhook_configs: [{url: '${url}'}]
 `;
 
-/** Waits until the sink got a request naming `trial`; returns when (performance.now()). */
-async function arrival(sink: WebhookSink, trial: string, timeoutMs: number): Promise<number> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const hit = sink.requests.find((r) => (r.body?.alerts ?? []).some((a: { labels: Record<string, string> }) => a.labels['trial'] === trial));
-    if (hit) return performance.now() - (Date.now() - hit.at);
-    if (Date.now() > until) throw new Error(`no webhook for trial ${trial} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
-
-function summary(name: string, subject: string, ms: number[], note: string): BenchResult {
-  const s = [...ms].sort((a, b) => a - b);
-  const median = (s[(s.length - 1) >> 1]! + s[s.length >> 1]!) / 2;
-  return { name: `${name}, median of ${s.length}`, subject, value: median, unit: 'ms', goal: subject === 'tidemark' ? GOAL : undefined, note: `max ${s[s.length - 1]!.toFixed(0)} ms; ${note}` };
-}
-
-async function tidemark(): Promise<BenchResult> {
-  const dir = await mkdtemp(join(tmpdir(), 'bench-alert-'));
-  const sink = await WebhookSink.start();
-  const bus = await EmbeddedBus.open({ dataDir: join(dir, 'bus'), logger: { info() {}, warn() {}, error() {} } });
-  const { config, errors } = parseAlertmanagerConfig(amConfig(sink.url));
-  if (config === undefined) throw new Error(`alertmanager config: ${errors.map((e) => e.message).join('; ')}`);
-  const notifier = createNotifier({ config, pollMs: 20 });
-  const rulesFile = join(dir, 'rules.yml');
-  await writeFile(rulesFile, 'groups:\n- name: bench\n  interval: 50ms\n  rules:\n  - alert: BenchHigh\n    expr: bench_value > 10\n');
-  await bus.ensureTopic('samples', 1);
-  const evaluator = new RulesEvaluator({
-    bus, samplesTopic: 'samples', aggregatesTopic: 'aggregates', alertsTopic: 'alerts',
-    query: engineQueryFunc(new Engine()), allowedLatenessMs: 0, idleTimeoutMs: 200,
-    notify: async (alerts) => {
-      const { alerts: parsed } = parsePostableAlerts(postableAlerts(alerts), Date.now(), notifier.dispatcher.plan.resolveTimeoutMs);
-      await notifier.dispatcher.putAlerts(parsed);
-    },
+/** POSTs one remote_write request (protobuf + snappy, as Prometheus sends it). */
+async function remoteWrite(url: string, series: { labels: Record<string, string>; value: number; t: number }[]): Promise<void> {
+  const body = SnappyJS.compress(encodeWriteRequest(series.map((s) => ({ labels: s.labels, values: [s.value], timestamps: [s.t], from: 0, to: 1 }))));
+  const res = await fetch(url, {
+    method: 'POST', body,
+    headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-prometheus-remote-write-version': '0.1.0' },
   });
-  const samples = new BusSampleSink({ bus, topic: 'samples', partitions: 1, source: 'bench' });
-  let beating = true;
-  const heartbeat = (async () => {
-    const labels = { __name__: 'bench_heartbeat' };
-    while (beating) {
-      const app = samples.appender();
-      app.append(labels, Date.now(), 1);
-      await app.commit();
-      await new Promise((r) => setTimeout(r, 20));
+  if (!res.ok) throw new Error(`remote_write to ${url}: ${res.status} ${await res.text()}`);
+}
+
+/** Keeps every partition busy: BUSY_SERIES series written every 100 ms until stopped. */
+function backgroundLoad(url: string): () => Promise<void> {
+  let on = true;
+  const labels = Array.from({ length: BUSY_SERIES }, (_, i) => ({ __name__: 'bench_load', series: String(i) }));
+  const loop = (async () => {
+    for (let n = 0; on; n++) {
+      const t = Date.now();
+      await remoteWrite(url, labels.map((l) => ({ labels: l, value: n, t })));
+      await new Promise((r) => setTimeout(r, 100));
     }
   })();
-  try {
-    await notifier.start();
-    await evaluator.applyConfig({ ruleFiles: [rulesFile], evaluationIntervalMs: 1000 });
-    await evaluator.start();
-    const ms: number[] = [];
-    for (let i = 0; i < TRIALS + 1; i++) {
-      const trial = `t${i}`;
-      const start = performance.now();
-      const app = samples.appender();
-      app.append({ __name__: 'bench_value', trial }, Date.now(), 100);
-      await app.commit();
-      const at = await arrival(sink, trial, 10_000);
-      if (i > 0) ms.push(at - start); // the first trial warms up JIT and connections
+  return async () => {
+    on = false;
+    await loop;
+  };
+}
+
+/** Sends TRIALS + 1 crossings (the first warms up) and returns the latencies of the measured ones. */
+async function trials(writeUrl: string, sink: WebhookSink, prefix: string): Promise<number[]> {
+  const ms: number[] = [];
+  for (let i = 0; i < TRIALS + 1; i++) {
+    // Random phase against the evaluation ticks.
+    await new Promise((r) => setTimeout(r, Math.random() * 1000));
+    const trial = `${prefix}${i}`;
+    const sentAt = Date.now();
+    await remoteWrite(writeUrl, [{ labels: { __name__: 'peers_alert_test', trial }, value: 100, t: sentAt }]);
+    const until = sentAt + 20_000;
+    let hit: number | undefined;
+    while (hit === undefined) {
+      const r = sink.requests.find((q) => (q.body?.alerts ?? []).some((a: { labels: Record<string, string> }) => a.labels['trial'] === trial));
+      if (r !== undefined) hit = r.at;
+      else if (Date.now() > until) throw new Error(`no webhook for trial ${trial} after 20 s`);
+      else await new Promise((r) => setTimeout(r, 2));
     }
-    return summary('alert latency: sample pushed to webhook received', 'tidemark', ms, 'embedded bus, 50 ms evaluation interval, lateness 0, group_wait 0s');
+    if (i > 0) ms.push(hit - sentAt);
+  }
+  return ms;
+}
+
+function summary(subject: string, ms: number[], intervalMs: number, load: Load, note: string): BenchResult {
+  const s = [...ms].sort((a, b) => a - b);
+  const median = (s[(s.length - 1) >> 1]! + s[s.length >> 1]!) / 2;
+  const what = load === 'idle' ? 'one busy series, other partitions idle' : `all partitions busy (${BUSY_SERIES} series every 100 ms)`;
+  return {
+    name: `alert latency, remote_write to webhook, ${intervalMs} ms evaluation interval, ${what}, median of ${s.length}`,
+    subject, value: median, unit: 'ms', goal: subject === 'tidemark' ? GOAL : undefined,
+    note: `max ${s[s.length - 1]!.toFixed(0)} ms; ${note}`,
+  };
+}
+
+const duration = (ms: number): string => (ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`);
+
+async function tidemark(intervalMs: number, load: Load): Promise<BenchResult> {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
+  const sink = await WebhookSink.start();
+  const dir = tempDir('bench-alert-up-');
+  await writeFile(join(dir, 'rules.yml'), rulesYaml);
+  await writeFile(join(dir, 'alertmanager.yml'), amConfig(sink.url));
+  // Defaults everywhere but the evaluation interval.
+  await writeFile(join(dir, 'tidemark.yml'), `global:\n  evaluation_interval: ${duration(intervalMs)}\nrule_files: [rules.yml]\nalerting:\n  alertmanager_config_file: alertmanager.yml\n`);
+  const port = await freePort();
+  const up = new PeerProcess('tidemark up', process.execPath, [
+    CLI, 'up', '--config', join(dir, 'tidemark.yml'), '--data', join(dir, 'data'), '--listen', `127.0.0.1:${port}`, '--log.level', 'warn',
+  ], dir);
+  const url = `http://127.0.0.1:${port}`;
+  let stopLoad: (() => Promise<void>) | undefined;
+  try {
+    await up.waitReady(`${url}/-/ready`, 60_000);
+    if (load === 'busy') stopLoad = backgroundLoad(`${url}/api/v1/write`);
+    const ms = await trials(`${url}/api/v1/write`, sink, `t${intervalMs}${load}`);
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    const late = /^tidemark_rules_late_samples_total (\S+)$/m.exec(metrics)?.[1] ?? '0';
+    return summary('tidemark', ms, intervalMs, load, `tidemark up (built CLI, own process), default settings, 8 partitions; late samples ${late}`);
   } finally {
-    beating = false;
-    await heartbeat;
-    await evaluator.stop();
-    await notifier.stop();
-    await bus.close();
+    await stopLoad?.();
+    await up.stop();
     await sink.close();
-    await rm(dir, { recursive: true, force: true });
   }
 }
 
-async function prometheusAlertmanager(): Promise<BenchResult> {
+async function prometheusAlertmanager(intervalMs: number, load: Load): Promise<BenchResult> {
   const sink = await WebhookSink.start();
   const am = await startAlertmanager(amConfig(sink.url));
-  let trial = '';
-  const exposition: Server = createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-    res.end(trial === '' ? '' : `bench_value{trial="${trial}"} 100\n`);
-  });
-  await new Promise<void>((r) => exposition.listen(0, '127.0.0.1', r));
-  const target = `127.0.0.1:${(exposition.address() as AddressInfo).port}`;
   const dir = tempDir('bench-prom-alert-');
-  await writeFile(join(dir, 'rules.yml'), 'groups:\n- name: bench\n  rules:\n  - alert: BenchHigh\n    expr: bench_value > 10\n');
+  await writeFile(join(dir, 'rules.yml'), rulesYaml);
   await writeFile(join(dir, 'prometheus.yml'), `
-global: {scrape_interval: 1s, evaluation_interval: 1s}
+global: {evaluation_interval: ${duration(intervalMs)}}
 rule_files: [rules.yml]
 alerting:
   alertmanagers: [{static_configs: [{targets: ['${am.url.replace('http://', '')}']}]}]
-scrape_configs:
-- job_name: bench
-  static_configs: [{targets: ['${target}']}]
 `);
   const port = await freePort();
   const prom = new PeerProcess('prometheus', process.env.PROMETHEUS_BIN ?? '/usr/bin/prometheus', [
     `--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`,
-    `--web.listen-address=127.0.0.1:${port}`, '--log.level=error',
+    `--web.listen-address=127.0.0.1:${port}`, '--web.enable-remote-write-receiver', '--log.level=error',
   ], dir);
+  const url = `http://127.0.0.1:${port}`;
+  let stopLoad: (() => Promise<void>) | undefined;
   try {
-    await prom.waitReady(`http://127.0.0.1:${port}/-/ready`, 60_000);
-    const ms: number[] = [];
-    for (let i = 0; i < TRIALS + 1; i++) {
-      trial = `p${i}`;
-      const start = performance.now();
-      const at = await arrival(sink, trial, 15_000);
-      if (i > 0) ms.push(at - start);
-      // Random phase against the scrape and evaluation ticks, as a real threshold crossing has.
-      await new Promise((r) => setTimeout(r, Math.random() * 1000));
+    await prom.waitReady(`${url}/-/ready`, 60_000);
+    // Alerts fired before Prometheus has discovered the Alertmanager wait for the resend (1 m).
+    for (let i = 0; ; i++) {
+      const am = (await (await fetch(`${url}/api/v1/alertmanagers`)).json()) as { data: { activeAlertmanagers: unknown[] } };
+      if (am.data.activeAlertmanagers.length > 0) break;
+      if (i > 600) throw new Error('Prometheus did not discover the Alertmanager');
+      await new Promise((r) => setTimeout(r, 100));
     }
-    return summary('alert latency: sample exposed to webhook received', 'prometheus+alertmanager', ms, 'scrape 1s, evaluation_interval 1s, group_wait 0s');
+    if (load === 'busy') stopLoad = backgroundLoad(`${url}/api/v1/write`);
+    const ms = await trials(`${url}/api/v1/write`, sink, `p${intervalMs}${load}`);
+    return summary('prometheus+alertmanager', ms, intervalMs, load, 'Prometheus 2.42 remote_write receiver + Alertmanager 0.25, group_wait 0s, group_interval 1s');
   } finally {
+    await stopLoad?.();
     await prom.stop();
     await am.stop();
-    exposition.closeAllConnections();
-    await new Promise((r) => exposition.close(r));
     await sink.close();
   }
+}
+
+/**
+ * What producer watermarks cost on the bus: one producer writing 1,000 series every second to 8
+ * partitions of the embedded bus for 10 s, with and without watermarks (default period and lag).
+ */
+async function watermarkCost(): Promise<BenchResult[]> {
+  const SECONDS = 10;
+  const out: BenchResult[] = [];
+  const bytes: number[] = [];
+  for (const on of [false, true]) {
+    const dir = tempDir('bench-wm-');
+    const bus = await EmbeddedBus.open({ dataDir: dir, logger: { info() {}, warn() {}, error() {} } });
+    await bus.ensureTopic('samples', 8);
+    const sink = new BusSampleSink({ bus, topic: 'samples', partitions: 8, source: 'bench', watermarks: on ? { periodMs: 100, lagMs: 50 } : undefined });
+    const labels = Array.from({ length: 1000 }, (_, i) => ({ __name__: 'scraped', i: String(i) }));
+    const before = dirBytes(dir);
+    for (let s = 0; s < SECONDS; s++) {
+      const app = sink.appender();
+      const t = Date.now();
+      for (const l of labels) app.append(l, t, s);
+      await app.commit();
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    await sink.close();
+    const records = (await bus.offsets('samples')).reduce((n, o) => n + o.high, 0);
+    bytes.push(dirBytes(dir) - before);
+    await bus.close();
+    if (on) {
+      const w = sink.watermarks!;
+      out.push({
+        name: 'producer watermarks on the bus: 8 partitions, 1,000 series written every 1 s (period 100 ms, lag 50 ms)',
+        subject: 'tidemark', value: w.recordsSent / SECONDS, unit: 'records/s',
+        note: `${(w.bytesSent / SECONDS).toFixed(0)} B/s of record values; bus directory grew ${(bytes[1]! / 1024).toFixed(0)} KiB with, ${(bytes[0]! / 1024).toFixed(0)} KiB without watermarks in ${SECONDS} s (${records} records)`,
+      });
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return out;
 }
 
 export const alertLatencyBenchmark: Benchmark = {
   area: 'alert-latency',
   async run() {
-    return [await tidemark(), await prometheusAlertmanager()];
+    const rows: BenchResult[] = [];
+    for (const intervalMs of [1000, 100]) {
+      for (const load of ['idle', 'busy'] as const) {
+        rows.push(await tidemark(intervalMs, load));
+        rows.push(await prometheusAlertmanager(intervalMs, load));
+      }
+    }
+    rows.push(...(await watermarkCost()));
+    return rows;
   },
 };
