@@ -67,4 +67,12 @@ describe('LabelRules', () => {
     expect(r.groupingKey({ job: 'x' })).toEqual({ job: 'x' });
     expect(r.series({ __name__: 'm', tm_id: 't', job: 'j' })).toEqual({ __name__: 'm', job: 'j' });
   });
+
+  it('matches RE2 and expands named groups as relabel configs do', () => {
+    const r = new LabelRules([
+      { action: 'replace', label: 'job', regex: '(?i)(?P<name>[[:alpha:]]+)-\\d+', replacement: '${name}', apply_to: ['series'] },
+    ]);
+    expect(r.series({ job: 'Flink-42' })).toEqual({ job: 'Flink' });
+    expect(r.series({ job: 'flink-x' })).toEqual({ job: 'flink-x' });
+  });
 });

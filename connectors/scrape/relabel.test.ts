@@ -51,8 +51,18 @@ describe('relabel (Prometheus relabel_config semantics)', () => {
     expect(run({ a: 'MiXed' }, { source_labels: ['a'], target_label: 'l', action: 'lowercase' })).toEqual({ a: 'MiXed', l: 'mixed' });
     expect(run({ a: 'MiXed' }, { source_labels: ['a'], target_label: 'u', action: 'uppercase' })).toEqual({ a: 'MiXed', u: 'MIXED' });
   });
-  it('translates RE2 syntax such as (?i) case folding', () => {
-    expect(run({ a: 'FOO' }, { source_labels: ['a'], regex: '(?i)foo', action: 'keep' })).toEqual({ a: 'FOO' });
+  it('matches RE2 (Go) syntax and semantics: (?i), POSIX classes, Unicode classes, newlines and astral characters', () => {
+    const keep = (value: string, regex: string) => run({ a: value }, { source_labels: ['a'], regex, action: 'keep' }) !== undefined;
+    expect(keep('FOO', '(?i)foo')).toBe(true);
+    expect(keep('ab', '[[:^digit:]]+')).toBe(true);
+    expect(keep('a1', '[[:^digit:]]+')).toBe(false);
+    expect(keep('héllo', '\\pL+')).toBe(true);
+    expect(keep('a\nb', 'a.b')).toBe(true); // Prometheus compiles ^(?s:re)$
+    expect(keep('😀', '.')).toBe(true);
+    expect(keep('a.b', '\\Qa.b\\E')).toBe(true);
+  });
+  it('captures ungreedily under (?U), as Go', () => {
+    expect(run({ a: 'aaa' }, { source_labels: ['a'], regex: '(?U)(a+)(a*)', target_label: 'b', replacement: '$1|$2' })).toEqual({ a: 'aaa', b: 'a|aa' });
   });
 });
 
@@ -64,5 +74,9 @@ describe('relabel_config validation (Prometheus messages)', () => {
   it('rejects other fields on labeldrop', () => expect(err({ action: 'labeldrop', regex: 'a', source_labels: ['x'] })).toContain("requires only 'regex'"));
   it('rejects a regex on keepequal', () => expect(err({ action: 'keepequal', target_label: 'a', regex: 'x' })).toContain('no other fields'));
   it('rejects a replacement on lowercase', () => expect(err({ action: 'lowercase', target_label: 'a', replacement: 'x' })).toContain("'replacement' can not be set"));
-  it('rejects an invalid regex', () => expect(err({ source_labels: ['a'], target_label: 'b', regex: '(' })).toContain('error parsing regexp'));
+  it('rejects an invalid regex with Go\'s message for the anchored expression', () => {
+    expect(err({ source_labels: ['a'], target_label: 'b', regex: '(' })).toBe('error parsing regexp: missing closing ): `^(?s:()$`');
+    expect(err({ source_labels: ['a'], target_label: 'b', regex: 'x(?=y)' })).toBe('error parsing regexp: invalid or unsupported Perl syntax: `(?=`');
+    expect(err({ source_labels: ['a'], target_label: 'b', regex: '(a)\\1' })).toBe('error parsing regexp: invalid escape sequence: `\\1`');
+  });
 });

@@ -54,12 +54,25 @@ describe('matching', () => {
     expect(matchesAll([new Matcher('=', 'a', 'x')], { a: 'y' })).toBe(false);
   });
 
-  it('translates RE2 syntax: case-insensitive flag, named groups, \\z and escaped punctuation', () => {
+  it('matches RE2 (Go) syntax: case-insensitive flag, named groups, \\z and escaped punctuation', () => {
     expect(new Matcher('=~', 'a', '(?i)ERROR').matches('error')).toBe(true);
     expect(new Matcher('=~', 'a', '(?P<x>ab)c').matches('abc')).toBe(true);
     expect(new Matcher('=~', 'a', 'a\\-b').matches('a-b')).toBe(true);
     expect(new Matcher('=~', 'a', '[[:digit:]]+').matches('123')).toBe(true);
     expect(new Matcher('=~', 'a', '.').matches('🚀')).toBe(true);
+    expect(new Matcher('=~', 'a', '.*((?i)TAIL).*').matches('a-tail-b')).toBe(true);
+    expect(new Matcher('=~', 'a', '[[:^digit:]]+').matches('a1')).toBe(false);
+    expect(new Matcher('=~', 'a', '\\p{Greek}+').matches('αβ')).toBe(true);
+  });
+
+  it('keeps `.` from matching a newline, as Alertmanager compiles ^(?:re)$', () => {
+    expect(new Matcher('=~', 'a', 'a.b').matches('a\nb')).toBe(false);
+    expect(new Matcher('=~', 'a', '(?s)a.b').matches('a\nb')).toBe(true);
+  });
+
+  it('rejects lookarounds and backreferences with Go\'s message', () => {
+    expect(() => new Matcher('=~', 'a', '(?=x)')).toThrow('error parsing regexp: invalid or unsupported Perl syntax: `(?=`');
+    expect(() => parseMatcher('a=~"(x)\\\\1"')).toThrow('invalid escape sequence: `\\1`');
   });
 
   it('sorts by name, value, then type and prints route-key style', () => {

@@ -27,6 +27,11 @@ describe('Prometheus alert templates', () => {
     });
   });
 
+  it('matches and replaces with Go regexp semantics (RE2 syntax, ${name}, empty matches)', async () => {
+    const text = '{{ if match "(?i)^err" "ERROR: x" }}y{{ end }} {{ reReplaceAll "(?P<host>[^:]+):(?P<port>\\\\d+)" "${port}@$host" "db:5432" }} {{ reReplaceAll "a*" "-" "baac" }} {{ reReplaceAll "\\\\pL" "_" "é1ü" }}';
+    expect(await expandAlertTemplate('A', text, data, 0)).toBe('y 5432@db -b-c- _1_');
+  });
+
   it('exposes $labels, $externalLabels, $externalURL and $value', async () => {
     const d = alertTemplateData({ instance: 'host:9100', job: 'node' }, { cluster: 'eu1' }, 'http://x/prom', 0.5);
     const out = await expandAlertTemplate('HighLoad', '{{ $labels.instance }} in {{ $externalLabels.cluster }} at {{ $externalURL }} is {{ $value | humanizePercentage }} ({{ .Labels.job }})', d, 0);

@@ -52,6 +52,12 @@ describe('postings index', () => {
     expect(postingsForMatchers(index(), [m('job', '=~', '.+')])).toEqual([1, 2, 3, 4, 5]);
   });
 
+  it('matches RE2 syntax JavaScript lacks: inline flags, POSIX classes, \\Q…\\E', () => {
+    expect(postingsForMatchers(index(), [m('__name__', '=~', '((?i)HTTP).*')])).toEqual([4, 5]);
+    expect(postingsForMatchers(index(), [m('code', '=~', '[[:digit:]]+')])).toEqual([4, 5]);
+    expect(postingsForMatchers(index(), [m('code', '=~', '\\Q5\\E.*')])).toEqual([5]);
+  });
+
   it('rejects an invalid regular expression with a named error carrying the label', () => {
     expect(() => postingsForMatchers(index(), [m('job', '=~', '(')])).toThrow(InvalidMatcherError);
   });
