@@ -84,8 +84,13 @@ describe('compose.yaml', () => {
 
   it('starts every Tidemark service with a role and flags the CLI accepts', async () => {
     const list = tidemarkServices();
-    const verdicts = await Promise.all(list.map(([, s]) => cliVerdict(roleCommand(s.command!))));
+    // Each command is parsed, and its --config loaded with the flags over it, from the files the container has mounted.
+    const verdicts = await Promise.all(list.map(async ([name, s]) => cliVerdict(roleCommand(s.command!), { root: await containerRoot(name, s) })));
     list.forEach(([name, s], i) => expect(verdicts[i].accepted, `${name}: ${s.command!.join(' ')}\n${verdicts[i].reason}`).toBe(true));
+    // The check can fail on a value the configuration refuses, not only on an unknown flag.
+    const [name, store] = list.find(([, s]) => s.command![0] === 'store')!;
+    const bad = store.command!.map((a) => (a === `${name}:9090` ? `${name}` : a));
+    expect((await cliVerdict(roleCommand(bad), { root: await containerRoot(name, store) })).reason).toMatch(/advertise_address/);
   });
 
   it('gives each store its own volume and advertises it under its service name', () => {

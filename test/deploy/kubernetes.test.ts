@@ -83,6 +83,27 @@ const matches = (selector: Record<string, string>, labels: Record<string, string
   Object.entries(selector).every(([k, v]) => labels[k] === v);
 const roleOf = (w: Workload) => w.spec.template.spec.containers[0].args[0];
 
+/** A pod's ConfigMap volumes written out as its first container sees them, under a temp root. */
+async function podRoot(w: Workload): Promise<string> {
+  const maps = new Map(ofKind<Obj>('ConfigMap').map((m) => [m.metadata.name, m.data ?? {}]));
+  const pod = w.spec.template.spec;
+  const root = join(work, w.metadata.name);
+  for (const m of pod.containers[0].volumeMounts) {
+    const source = pod.volumes?.find((v) => v.name === m.name)?.configMap;
+    if (source === undefined) continue;
+    const data = maps.get(source.name);
+    expect(data, `${w.metadata.name}: ConfigMap ${source.name}`).toBeDefined();
+    const items = source.items ?? Object.keys(data!).map((key) => ({ key, path: key }));
+    for (const item of items) {
+      expect(Object.keys(data!), `${source.name} key ${item.key}`).toContain(item.key);
+      const file = join(root, posix.join(m.mountPath, item.path));
+      await mkdir(dirname(file), { recursive: true });
+      await writeFile(file, data![item.key]);
+    }
+  }
+  return root;
+}
+
 describe('Kubernetes manifests', () => {
   it('list every manifest of the folder in kustomization.yaml', async () => {
     const kustomization = parse(await readFile(join(K8S, 'kustomization.yaml'), 'utf8')) as { resources: string[] };
@@ -130,7 +151,7 @@ describe('Kubernetes manifests', () => {
             return 'pod-0';
           }),
         );
-        const verdict = await cliVerdict(roleCommand(args));
+        const verdict = await cliVerdict(roleCommand(args), { root: await podRoot(w) });
         expect(verdict.accepted, `${w.metadata.name}: ${args.join(' ')}\n${verdict.reason}`).toBe(true);
         const portNames = new Set<string | number>(c.ports.flatMap((p) => [p.containerPort, ...(p.name ? [p.name] : [])]));
         expect(c.livenessProbe?.httpGet?.path, w.metadata.name).toBe('/-/healthy');
@@ -190,23 +211,8 @@ describe('Kubernetes manifests', () => {
     const maps = new Map(ofKind<Obj>('ConfigMap').map((m) => [m.metadata.name, m.data ?? {}]));
     const configs = new Set<string>();
     for (const w of workloads()) {
-      const pod = w.spec.template.spec;
-      const c = pod.containers[0];
-      const root = join(work, w.metadata.name);
-      for (const m of c.volumeMounts) {
-        const source = pod.volumes?.find((v) => v.name === m.name)?.configMap;
-        if (source === undefined) continue;
-        const data = maps.get(source.name);
-        expect(data, `${w.metadata.name}: ConfigMap ${source.name}`).toBeDefined();
-        const items = source.items ?? Object.keys(data!).map((key) => ({ key, path: key }));
-        for (const item of items) {
-          expect(Object.keys(data!), `${source.name} key ${item.key}`).toContain(item.key);
-          const file = join(root, posix.join(m.mountPath, item.path));
-          await mkdir(dirname(file), { recursive: true });
-          await writeFile(file, data![item.key]);
-        }
-      }
-      configs.add(join(root, c.args[c.args.indexOf('--config') + 1]));
+      const c = w.spec.template.spec.containers[0];
+      configs.add(join(await podRoot(w), c.args[c.args.indexOf('--config') + 1]));
     }
     const rulesRoot = join(work, 'tidemark-rules', 'etc/tidemark');
     const [config, rules, am] = await Promise.all([

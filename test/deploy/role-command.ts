@@ -1,4 +1,7 @@
+import { join } from 'node:path';
+import { configFromFlags } from '../../ops/cli/config-from-flags.js';
 import { UsageError, parseFlags } from '../../ops/cli/flags.js';
+import { ConfigError, formatProblem } from '../../ops/config/index.js';
 import { runCli } from '../e2e/cli-process.js';
 
 /** The long-running roles a deployment file may start. */
@@ -29,8 +32,10 @@ function cliRoles(): Promise<string[]> {
 /**
  * Whether the CLI accepts ARGS for ROLE: the role is one `tidemark --help` lists and runs, and the
  * arguments pass the parser every role uses (strict: unknown flags and bad values are refused).
+ * With `root` (where the deployment's files are laid out as the process sees them), the --config
+ * file is also loaded with the flags applied over it, as the role does before it starts.
  */
-export async function cliVerdict(cmd: RoleCommand): Promise<{ accepted: boolean; reason: string }> {
+export async function cliVerdict(cmd: RoleCommand, opts: { root?: string } = {}): Promise<{ accepted: boolean; reason: string }> {
   const roles = await cliRoles();
   if (!roles.includes(cmd.role) || !(ROLES as readonly string[]).includes(cmd.role)) {
     return { accepted: false, reason: `not a long-running role: ${cmd.role} (the CLI lists ${roles.join(', ')})` };
@@ -38,9 +43,14 @@ export async function cliVerdict(cmd: RoleCommand): Promise<{ accepted: boolean;
   try {
     const parsed = parseFlags([...cmd.args]);
     if (parsed.positionals.length > 0) return { accepted: false, reason: `stray arguments ${parsed.positionals.join(' ')}` };
+    if (opts.root !== undefined) {
+      if (parsed.common.config === undefined) return { accepted: false, reason: 'no --config' };
+      await configFromFlags({ ...parsed.common, config: join(opts.root, parsed.common.config) });
+    }
     return { accepted: true, reason: '' };
   } catch (err) {
     if (err instanceof UsageError) return { accepted: false, reason: err.message };
+    if (err instanceof ConfigError) return { accepted: false, reason: err.problems.map(formatProblem).join('; ') };
     throw err;
   }
 }

@@ -138,6 +138,12 @@ describe('install.sh', () => {
       const argv = expandExecStart(values(u.unit, 'Service', 'ExecStart')[0], await envOf(u));
       configs.add(join(dest, argv[argv.indexOf('--config') + 1]));
     }
+    // Each unit's command, its environment file expanded, with its --config as installed and the flags over it.
+    for (const u of units) {
+      const argv = expandExecStart(values(u.unit, 'Service', 'ExecStart')[0], await envOf(u));
+      const verdict = await cliVerdict(roleCommand(argv.slice(1)), { root: dest });
+      expect(verdict.accepted, `${u.name}: ${verdict.reason}`).toBe(true);
+    }
     const [config, rules, am] = await Promise.all([
       runCli(['check', 'config', ...configs]),
       runCli(['check', 'rules', join(dest, 'etc/tidemark/rules/tidemark.yml')]),
