@@ -11,6 +11,12 @@ export function compileRe2(expr: string, pattern: string, dotMatchesNewline: boo
     return RE2JS.compile(expr, dotMatchesNewline ? RE2JS.DOTALL : 0);
   } catch (err) {
     if (!(err instanceof RE2JSException)) throw err;
+    // Go accepts a capture name used twice (RE2/J does not): the later groups lose their name,
+    // and `${name}` then expands the first one.
+    if (err.message.startsWith('error parsing regexp: duplicate capture group name')) {
+      const renamed = withoutDuplicateNames(expr);
+      if (renamed !== expr) return compileRe2(renamed, pattern, dotMatchesNewline);
+    }
     // re2js spells the flag as a `(?s)` prefix, which would show in the message: report the
     // error of the expression as written (the flag never makes a valid expression invalid).
     const plain = dotMatchesNewline ? syntaxErrorOf(expr) : err;
@@ -42,4 +48,53 @@ export class CompileCache<T> {
     this.entries.set(key, value);
     return value;
   }
+}
+
+/**
+ * `expr` with every capture name after its first use dropped (`(?P<n>` becomes `(`), skipping
+ * escapes, `\Q…\E` and character classes.
+ */
+function withoutDuplicateNames(expr: string): string {
+  const seen = new Set<string>();
+  let out = '';
+  let i = 0;
+  while (i < expr.length) {
+    const c = expr[i]!;
+    if (c === '\\') {
+      if (expr[i + 1] === 'Q') {
+        const end = expr.indexOf('\\E', i + 2);
+        const stop = end < 0 ? expr.length : end + 2;
+        out += expr.slice(i, stop);
+        i = stop;
+      } else {
+        out += expr.slice(i, i + 2);
+        i += 2;
+      }
+      continue;
+    }
+    if (c === '[') {
+      let j = i + 1;
+      if (expr[j] === '^') j++;
+      if (expr[j] === ']') j++;
+      while (j < expr.length && expr[j] !== ']') {
+        if (expr[j] === '\\') j += 2;
+        else if (expr.startsWith('[:', j) && expr.indexOf(':]', j + 2) > 0) j = expr.indexOf(':]', j + 2) + 2;
+        else j++;
+      }
+      out += expr.slice(i, j + 1);
+      i = j + 1;
+      continue;
+    }
+    const named = /^\(\?P?<([A-Za-z0-9_]+)>/.exec(expr.slice(i, i + 200));
+    if (named !== null) {
+      const name = named[1]!;
+      out += seen.has(name) ? '(' : named[0];
+      seen.add(name);
+      i += named[0].length;
+      continue;
+    }
+    out += c;
+    i++;
+  }
+  return out;
 }

@@ -63,6 +63,8 @@ const rows: Row[] = [
   { re: '(?U)(a+?)', value: 'aaa', match: true },
   { re: '(?P<n>a)b', value: 'ab', match: true },
   { re: '(?<n>a)b', value: 'ab', match: true, go122: true },
+  { re: '(?P<n>a)|(?P<n>b)', value: 'b', match: true }, // Go allows a name twice
+  { re: '[(?P<n>]+(?P<n>x)', value: 'n>x', match: true },
   { re: '(?:ab)+', value: 'abab', match: true },
   { re: '(?:ab)+', value: 'aba', match: false },
   { re: '.', value: '😀', match: true }, // one rune, two UTF-16 units

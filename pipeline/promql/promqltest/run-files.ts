@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import type { Labels } from '../../../schemas/labels.js';
 import type { LabelMatcher } from '../../tsdb/querier.js';
 import { Engine } from '../engine/engine.js';
-import { compileSelectorRegexp } from '../../../schemas/regexp/index.js';
+import { compileSelectorRegexp, GoRegexp } from '../../../schemas/regexp/index.js';
 import type { Expr } from '../parser/ast.js';
 import { parseExpr } from '../parser/parser.js';
 import { children, walk } from '../parser/walk.js';
@@ -51,9 +51,9 @@ function checkAnnotations(kind: string, exp: AnnotationExpectation, got: string[
   if (got.length === 0) return `expected ${kind} annotations, got none`;
   if (exp.any) return null;
   for (const m of exp.msgs) if (!got.includes(m)) return `expected ${kind} ${JSON.stringify(m)}, got ${JSON.stringify(got)}`;
-  for (const r of exp.regexes) if (!got.some((g) => new RegExp(r).test(g))) return `expected ${kind} matching /${r}/, got ${JSON.stringify(got)}`;
+  for (const r of exp.regexes) if (!got.some((g) => GoRegexp.compile(r).test(g))) return `expected ${kind} matching /${r}/, got ${JSON.stringify(got)}`;
   for (const g of got) {
-    if (!exp.msgs.includes(g) && !exp.regexes.some((r) => new RegExp(r).test(g))) return `unexpected ${kind} ${JSON.stringify(g)}`;
+    if (!exp.msgs.includes(g) && !exp.regexes.some((r) => GoRegexp.compile(r).test(g))) return `unexpected ${kind} ${JSON.stringify(g)}`;
   }
   return null;
 }
@@ -110,7 +110,7 @@ export async function runEval(engine: Engine, store: MemoryQueryable, cmd: EvalC
     const msg = (err as Error).message;
     if (!cmd.fail) return `unexpected error: ${msg}`;
     if (cmd.failMsg !== null && msg !== cmd.failMsg) return `expected error ${JSON.stringify(cmd.failMsg)}, got ${JSON.stringify(msg)}`;
-    if (cmd.failRegex !== null && !new RegExp(cmd.failRegex).test(msg)) return `expected error matching /${cmd.failRegex}/, got ${JSON.stringify(msg)}`;
+    if (cmd.failRegex !== null && !GoRegexp.compile(cmd.failRegex).test(msg)) return `expected error matching /${cmd.failRegex}/, got ${JSON.stringify(msg)}`;
     const pinned = cmd.instant ? pinToEvalTime(cmd.expr, cmd.start) : null;
     if (pinned) {
       // FORMAT.md §6.4.3: every @-pinned variant must fail as well.
