@@ -18,6 +18,7 @@ import { storeBenchmark } from './store.js';
 import { queryBenchmark } from './query.js';
 import { notifyBenchmark } from './notify.js';
 import { alertLatencyBenchmark } from './alert-latency.js';
+import { systemBenchmark, systemKafkaBenchmark } from './system.js';
 import { regexBenchmark } from './regex.js';
 import { mergeResults, type AreaTable } from './results-file.js';
 
@@ -36,6 +37,8 @@ const BENCHMARKS: readonly Benchmark[] = [
   queryBenchmark,
   notifyBenchmark,
   alertLatencyBenchmark,
+  systemBenchmark,
+  systemKafkaBenchmark,
 ];
 
 async function main(): Promise<void> {

@@ -47,8 +47,18 @@ export class PrometheusPeer {
     await res.arrayBuffer();
   }
 
+  /** The server's process id (for its CPU time). */
+  get pid(): number {
+    return this.proc.pid;
+  }
+
   rssBytes(): number {
     return rssBytes(this.proc.pid);
+  }
+
+  /** Bytes of its TSDB directory (WAL, head chunks and blocks). */
+  dataBytes(): number {
+    return dirBytes(join(this.proc.dir, 'data'));
   }
 
   async headSeries(): Promise<number> {

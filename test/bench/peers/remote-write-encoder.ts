@@ -45,33 +45,55 @@ function str(tag: number, s: string): Buffer {
   return o.buf.subarray(0, o.len);
 }
 
-export function encodeWriteRequest(series: readonly RwSeries[]): Buffer {
-  const out = new Out();
-  const sample = Buffer.alloc(20);
-  for (const s of series) {
+/** Encoded label fields by label set: callers that send the same series many times reuse them. */
+const labelFields = new WeakMap<object, Buffer>();
+
+function encodedLabels(labels: Readonly<Record<string, string>>): Buffer {
+  let b = labelFields.get(labels);
+  if (b === undefined) {
     const parts: Buffer[] = [];
-    for (const name of Object.keys(s.labels).sort()) {
-      const body = Buffer.concat([str(1, name), str(2, s.labels[name])]);
+    for (const name of Object.keys(labels).sort()) {
+      const body = Buffer.concat([str(1, name), str(2, labels[name])]);
       parts.push(Buffer.from([(1 << 3) | 2]), varintBuf(body.length), body);
     }
+    b = Buffer.concat(parts);
+    labelFields.set(labels, b);
+  }
+  return b;
+}
+
+/** Scratch space reused by every call (the result is copied out). */
+const out = new Out();
+const samples = new Out();
+
+export function encodeWriteRequest(series: readonly RwSeries[]): Buffer {
+  out.len = 0;
+  for (const s of series) {
+    const labels = encodedLabels(s.labels);
+    samples.len = 0;
     for (let i = s.from; i < s.to; i++) {
-      let n = 0;
-      sample[n++] = (1 << 3) | 1;
-      sample.writeDoubleLE(s.values[i], n);
+      samples.ensure(24);
+      const b = samples.buf;
+      const at = samples.len;
+      let n = at + 2;
+      b[n++] = (1 << 3) | 1;
+      b.writeDoubleLE(s.values[i], n);
       n += 8;
-      sample[n++] = 2 << 3;
+      b[n++] = 2 << 3;
       let t = s.timestamps[i];
       while (t >= 0x80) {
-        sample[n++] = (t % 0x80) | 0x80;
+        b[n++] = (t % 0x80) | 0x80;
         t = Math.floor(t / 0x80);
       }
-      sample[n++] = t;
-      parts.push(Buffer.from([(2 << 3) | 2, n]), Buffer.from(sample.subarray(0, n)));
+      b[n++] = t;
+      b[at] = (2 << 3) | 2;
+      b[at + 1] = n - at - 2;
+      samples.len = n;
     }
-    const ts = Buffer.concat(parts);
     out.varint((1 << 3) | 2);
-    out.varint(ts.length);
-    out.bytes(ts);
+    out.varint(labels.length + samples.len);
+    out.bytes(labels);
+    out.bytes(samples.buf.subarray(0, samples.len));
   }
   return Buffer.from(out.buf.subarray(0, out.len));
 }

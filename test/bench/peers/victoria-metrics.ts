@@ -10,10 +10,11 @@ export class VictoriaMetricsPeer {
     readonly url: string,
   ) {}
 
-  static async start(): Promise<VictoriaMetricsPeer> {
+  /** `flags` are added to the command line (e.g. `-search.disableCache`). */
+  static async start(flags: readonly string[] = []): Promise<VictoriaMetricsPeer> {
     const port = await freePort();
     const dir = tempDir('bench-vm-');
-    const proc = new PeerProcess('victoria-metrics', BIN, [`-httpListenAddr=127.0.0.1:${port}`, `-storageDataPath=${join(dir, 'data')}`, '-retentionPeriod=100y', '-loggerLevel=ERROR'], dir);
+    const proc = new PeerProcess('victoria-metrics', BIN, [`-httpListenAddr=127.0.0.1:${port}`, `-storageDataPath=${join(dir, 'data')}`, '-retentionPeriod=100y', '-loggerLevel=ERROR', ...flags], dir);
     const peer = new VictoriaMetricsPeer(proc, `http://127.0.0.1:${port}`);
     await proc.waitReady(`${peer.url}/health`);
     return peer;
