@@ -117,7 +117,7 @@ describe('systemd units', () => {
 });
 
 describe('install.sh', () => {
-  it('stages the program, the units, their environment files and a valid configuration under DESTDIR', { timeout: 120_000 }, async () => {
+  it('stages the program, the units, their environment files and a valid configuration under DESTDIR', { timeout: 300_000 }, async () => {
     const dest = join(work, 'root');
     await run('bash', [join(SYSTEMD, 'install.sh'), '--distributed'], { env: { ...process.env, DESTDIR: dest } });
 
@@ -126,6 +126,13 @@ describe('install.sh', () => {
     expect((await stat(installedCli)).mode & 0o111).not.toBe(0);
     const version = await run(process.execPath, [installedCli, '--version']);
     expect(version.stdout).toMatch(/^tidemark \d+\.\d+\.\d+/);
+    // The units' Documentation= points at the installed README.
+    for (const u of units) {
+      for (const doc of values(u.unit, 'Unit', 'Documentation')) {
+        expect(doc).toMatch(/^file:\/\//);
+        await expect(stat(join(dest, doc.slice('file://'.length))), doc).resolves.toBeDefined();
+      }
+    }
     // Production dependencies only.
     await expect(stat(join(dest, 'opt/tidemark/node_modules/kafkajs'))).resolves.toBeDefined();
     await expect(stat(join(dest, 'opt/tidemark/node_modules/vitest'))).rejects.toThrow(/ENOENT/);

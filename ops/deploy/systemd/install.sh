@@ -39,7 +39,7 @@ fi
 # The program: build output and production dependencies, replaced as a whole on upgrade.
 install -d -m 0755 "$dest$prefix"
 rm -rf "$dest$prefix/dist" "$dest$prefix/node_modules"
-cp -R "$repo/dist" "$repo/package.json" "$repo/package-lock.json" "$dest$prefix/"
+cp -R "$repo/dist" "$repo/package.json" "$repo/package-lock.json" "$repo/README.md" "$dest$prefix/"
 cp -R "$repo/node_modules" "$dest$prefix/node_modules"
 # Offline: removes what only development needs (compiler, test runner, linters).
 (cd "$dest$prefix" && npm prune --omit=dev --no-audit --no-fund >/dev/null)
