@@ -40,6 +40,14 @@ describe('anchored RE2 regexps', () => {
     expect(compileSelectorRegexp(re).optimized).toBe(true);
   });
 
+  it('lists the values of a literal alternation, which an index can look up', () => {
+    expect(compileSelectorRegexp('foo|bar|').setMatches).toEqual(['foo', 'bar', '']);
+    expect(compileSelectorRegexp('api-(eu|us)').setMatches).toEqual(['api-eu', 'api-us']);
+    expect(compileSelectorRegexp('x\\.y').setMatches).toEqual(['x.y']);
+    expect(compileSelectorRegexp('(?i)foo|bar').setMatches).toBeUndefined();
+    expect(compileSelectorRegexp('foo.*|bar').setMatches).toBeUndefined();
+  });
+
   it.each([['a+'], ['[ab]'], ['\\d'], ['(?s)foo'], ['(a.*|b)c'], ['.*a.*b.*'], ['fo{2}']])('leaves %s to the engine', (re) => {
     expect(compileSelectorRegexp(re).optimized).toBe(false);
   });

@@ -1,6 +1,6 @@
 import type { RE2JS } from 're2js';
 import { CompileCache, compileRe2 } from './re2-engine.js';
-import { stringMatcherFor, type StringMatcher } from './string-matcher.js';
+import { fastPathFor, type FastPath } from './string-matcher.js';
 import type { Submatches } from './submatches.js';
 
 /**
@@ -18,13 +18,13 @@ export class AnchoredRegexp {
      * match only for an expression that closes the wrapper early, like `a)|(b`.
      */
     private readonly wrapped: boolean,
-    private readonly fast: StringMatcher | null,
+    private readonly fast: FastPath | null,
   ) {}
 
   /** Whether the whole of `value` matches. */
   test(value: string): boolean {
     if (this.fast !== null) {
-      const r = this.fast(value);
+      const r = this.fast.test(value);
       if (r !== undefined) return r;
     }
     return this.wrapped ? this.re.test(value) : this.re.testExact(value);
@@ -39,6 +39,14 @@ export class AnchoredRegexp {
     return { values, names: this.re.namedGroups() };
   }
 
+  /**
+   * Every value that matches, when the expression is an alternation of literals (`a|b|c`): an
+   * index can look these up instead of testing each value, as Prometheus' SetMatches.
+   */
+  get setMatches(): readonly string[] | undefined {
+    return this.fast?.literals;
+  }
+
   /** Whether `test` is answered without the RE2 engine for at least some values. */
   get optimized(): boolean {
     return this.fast !== null;
@@ -47,7 +55,7 @@ export class AnchoredRegexp {
   /** @internal */
   static create(pattern: string, expr: string, dotMatchesNewline: boolean): AnchoredRegexp {
     const re = compileRe2(expr, pattern, dotMatchesNewline);
-    return new AnchoredRegexp(pattern, re, expr !== pattern, stringMatcherFor(pattern, dotMatchesNewline));
+    return new AnchoredRegexp(pattern, re, expr !== pattern, fastPathFor(pattern, dotMatchesNewline));
   }
 }
 

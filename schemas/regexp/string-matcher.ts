@@ -9,6 +9,12 @@
  */
 export type StringMatcher = (value: string) => boolean | undefined;
 
+export interface FastPath {
+  readonly test: StringMatcher;
+  /** Every value that matches, when the expression is a case-sensitive literal alternation. */
+  readonly literals?: readonly string[];
+}
+
 type Part =
   | { readonly kind: 'lit'; readonly text: string; readonly fold: boolean }
   | { readonly kind: 'any'; readonly nonEmpty: boolean }
@@ -24,12 +30,15 @@ const META = new Set(['[', ']', '{', '}', '^', '$', '*', '+', '?']);
 class GiveUp extends Error {}
 
 /** A fast path for the fully anchored `pattern`, or null when there is none. */
-export function stringMatcherFor(pattern: string, dotMatchesNewline: boolean): StringMatcher | null {
+export function fastPathFor(pattern: string, dotMatchesNewline: boolean): FastPath | null {
   try {
     const p = new PatternReader(pattern);
-    const seqs = p.alternation();
+    const seqs = flatten(p.alternation());
     if (!p.atEnd()) return null;
-    return alternationMatcher(flatten(seqs), dotMatchesNewline);
+    const literals = literalsOf(seqs);
+    if (literals !== null) return { test: (v) => literals.has(v), literals: [...literals] };
+    const test = alternationMatcher(seqs, dotMatchesNewline);
+    return test === null ? null : { test };
   } catch (err) {
     if (err instanceof GiveUp) return null;
     throw err;
@@ -145,6 +154,17 @@ function joinLiterals(seq: Part[]): Part[] {
     if (p.kind === 'lit' && last?.kind === 'lit' && last.fold === p.fold) out[out.length - 1] = { ...last, text: last.text + p.text };
     else if (p.kind === 'lit' && p.text === '') continue;
     else out.push(p);
+  }
+  return out;
+}
+
+/** The strings a literal-only, case-sensitive alternation matches, or null. */
+function literalsOf(seqs: Part[][]): Set<string> | null {
+  const out = new Set<string>();
+  for (const s of seqs) {
+    if (s.length === 0) out.add('');
+    else if (s.length === 1 && s[0]!.kind === 'lit' && !s[0].fold) out.add(s[0].text);
+    else return null;
   }
   return out;
 }

@@ -10,6 +10,8 @@ export interface CompiledMatcher {
   matches(value: string): boolean;
   /** Whether the empty string matches: then the matcher also selects series without the label. */
   readonly matchesEmpty: boolean;
+  /** For `=~` over an alternation of literals: the only values that can match. */
+  readonly setMatches?: readonly string[];
 }
 
 /**
@@ -18,6 +20,7 @@ export interface CompiledMatcher {
  */
 export function compileMatcher(m: LabelMatcher): CompiledMatcher {
   let positive: (v: string) => boolean;
+  let setMatches: readonly string[] | undefined;
   if (m.type === '=' || m.type === '!=') {
     const want = m.value;
     positive = (v) => v === want;
@@ -29,8 +32,9 @@ export function compileMatcher(m: LabelMatcher): CompiledMatcher {
       throw new InvalidMatcherError(m.name, m.value, err);
     }
     positive = (v) => re.test(v);
+    if (m.type === '=~') setMatches = re.setMatches;
   }
   const negate = m.type === '!=' || m.type === '!~';
   const matches = negate ? (v: string) => !positive(v) : positive;
-  return { name: m.name, type: m.type, value: m.value, matches, matchesEmpty: matches('') };
+  return { name: m.name, type: m.type, value: m.value, matches, matchesEmpty: matches(''), setMatches };
 }

@@ -23,6 +23,11 @@ export function postingsForMatchers(ix: PostingsSource, matchers: readonly Label
       continue;
     }
     const m = compileMatcher(raw);
+    if (m.setMatches !== undefined && !m.matchesEmpty) {
+      // `=~"a|b|c"`: look the values up instead of testing every value of the label.
+      include.push(unionPostings(m.setMatches.map((v) => ix.get(m.name, v))));
+      continue;
+    }
     const lists: Postings[] = [];
     for (const v of ix.labelValues(m.name)) if (m.matches(v) !== m.matchesEmpty) lists.push(ix.get(m.name, v));
     if (m.matchesEmpty) exclude.push(unionPostings(lists));

@@ -52,6 +52,11 @@ describe('postings index', () => {
     expect(postingsForMatchers(index(), [m('job', '=~', '.+')])).toEqual([1, 2, 3, 4, 5]);
   });
 
+  it('looks up the values of a literal alternation, missing ones included', () => {
+    expect(postingsForMatchers(index(), [m('instance', '=~', 'b|a|zz')])).toEqual([1, 2]);
+    expect(postingsForMatchers(index(), [m('job', '=~', 'api'), m('code', '=~', '(2|5)00')])).toEqual([4, 5]);
+  });
+
   it('matches RE2 syntax JavaScript lacks: inline flags, POSIX classes, \\Q…\\E', () => {
     expect(postingsForMatchers(index(), [m('__name__', '=~', '((?i)HTTP).*')])).toEqual([4, 5]);
     expect(postingsForMatchers(index(), [m('code', '=~', '[[:digit:]]+')])).toEqual([4, 5]);
