@@ -18,6 +18,11 @@ export async function busFromConfig(cfg: TidemarkConfig, dataDir: string, log: L
         heartbeatInterval: k.consumer.heartbeat_interval_ms,
         rebalanceTimeout: k.consumer.rebalance_timeout_ms,
       },
+      rejoin: {
+        attempts: k.consumer.rejoin_attempts,
+        initialBackoffMs: k.consumer.rejoin_backoff_ms,
+        maxBackoffMs: k.consumer.rejoin_backoff_max_ms,
+      },
     });
   }
   return EmbeddedBus.open({ dataDir: join(dataDir, 'bus'), config: cfg.bus.embedded, logger: log });

@@ -90,6 +90,7 @@ export class StoreService implements Service {
         registry: announce ? this.ctx.metrics : undefined,
         logger: this.ctx.log.child({ component: 'store', topic }),
         onShardsChanged: announce ? (partitions) => this.announce(partitions) : undefined,
+        onFailed: (err) => this.ctx.fail(err),
       });
     this.workers = [
       worker(cfg.bus.topics.samples, cfg.store.group, true),

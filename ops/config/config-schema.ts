@@ -70,6 +70,12 @@ const kafkaSchema = z
           .describe('How often group members send heartbeats; keep it below a third of session_timeout_ms.'),
         rebalance_timeout_ms: z.number().int().min(1000).default(60_000)
           .describe('How long the group coordinator waits for every member to rejoin during a rebalance.'),
+        rejoin_attempts: z.number().int().min(0).default(10)
+          .describe('A consumer that fails to join its group (or is thrown out of it) rejoins up to this many times in a row; then the role exits with status 1 for its supervisor to restart it.'),
+        rejoin_backoff_ms: z.number().int().min(1).default(1000)
+          .describe('Pause before the first rejoin; it doubles with each failed attempt.'),
+        rejoin_backoff_max_ms: z.number().int().min(1).default(60_000)
+          .describe('Longest pause between rejoin attempts.'),
       })
       .strict()
       .refine((c) => c.heartbeat_interval_ms < c.session_timeout_ms, {
@@ -77,7 +83,7 @@ const kafkaSchema = z
         path: ['heartbeat_interval_ms'],
       })
       .prefault({})
-      .describe('Consumer-group timing of every consumer (store, rules).'),
+      .describe('Consumer-group timing and rejoining of every consumer (store, rules).'),
   })
   .strict();
 

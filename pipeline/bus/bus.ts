@@ -95,6 +95,11 @@ export interface ConsumeOptions {
    */
   readonly onAssigned?: (partitions: number[]) => Promise<void> | void;
   readonly onRevoked?: (partitions: number[]) => Promise<void> | void;
+  /**
+   * Called once if the member fails for good: it could not join or rejoin its group after
+   * retrying (Kafka). It consumes nothing afterwards; the owner should stop and exit non-zero.
+   */
+  readonly onFailed?: (err: Error) => void;
 }
 
 export interface Consumer {

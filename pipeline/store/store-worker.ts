@@ -31,6 +31,8 @@ export interface StoreWorkerSettings {
   readonly logger?: StoreLogger;
   /** Told whenever the set of open shards changes (the shard registry announcement). */
   readonly onShardsChanged?: (partitions: number[]) => void;
+  /** Told when the worker's consumer failed for good (it could not rejoin its group): the worker then holds no shard. */
+  readonly onFailed?: (err: Error) => void;
 }
 
 const silent: StoreLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -54,6 +56,7 @@ export class StoreWorker implements Queryable {
   private consumerReady: Promise<Consumer>;
   private resolveConsumer!: (c: Consumer) => void;
   private joined = false;
+  private consumerFailed = false;
   private started: Promise<void> | null = null;
   private stopping: Promise<void> | null = null;
   private tickTimer: NodeJS.Timeout | null = null;
@@ -103,14 +106,19 @@ export class StoreWorker implements Queryable {
         fromBeginning: true,
         onAssigned: (ps) => this.onAssigned(ps),
         onRevoked: (ps) => this.onRevoked(ps),
+        onFailed: (err) => {
+          this.consumerFailed = true;
+          this.settings.onFailed?.(err);
+        },
       },
       this.handler,
     );
     this.consumer = c;
     this.resolveConsumer(c);
+    // A consumer that never joins either fails for good (onFailed) or was stopped: nothing to log here.
     void c.ready.then(
       () => (this.joined = true),
-      (err: unknown) => this.log.error({ err }, 'store consumer failed to join its group'),
+      () => undefined,
     );
     this.tickTimer = setInterval(() => void this.tick(), this.config.flush_interval_ms);
     this.tickTimer.unref();
@@ -123,7 +131,7 @@ export class StoreWorker implements Queryable {
 
   /** True once the consumer joined its group and every assigned shard is open. */
   ready(): boolean {
-    if (!this.joined || this.stopping || this.consumer === null) return false;
+    if (!this.joined || this.stopping || this.consumerFailed || this.consumer === null) return false;
     return this.failed.size === 0 && this.consumer.assignment().every((p) => this.shards.has(p));
   }
 

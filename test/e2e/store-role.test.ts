@@ -8,7 +8,7 @@ import { RedisShardRegistry, type ShardRegistryEntry } from '../../pipeline/stor
 import { encodeSampleBatch, partitionForHash, seriesHash } from '../../schemas/index.js';
 import { queryRole } from '../../ops/cli/query.js';
 import { startRole } from '../../ops/cli/run-role.js';
-import { createKafkaTopic, kafkaBrokers, mockKafkaBusSettings, startRedis, testNamespace, type RedisService } from '../harness/index.js';
+import { createKafkaTopic, kafkaBrokers, mockKafkaBusSettings, startKafkaMock, startRedis, testNamespace, type RedisService } from '../harness/index.js';
 import { waitFor } from './cli-process.js';
 import { listeningUrl, spawnRole } from './role-process.js';
 
@@ -146,4 +146,31 @@ describe('tidemark store on Kafka and Redis', () => {
       expect(await store.stop()).toBe(0);
     }
   });
+
+  it('exits with status 1 when its consumers cannot rejoin their group, so a supervisor restarts it', async () => {
+    const mock = await startKafkaMock({ initialTopics: { 'tidemark.samples': 2, 'tidemark.aggregates': 2, 'tidemark.alerts': 1, 'tidemark.deadletter': 1 } });
+    const file = join(dir, 'gives-up.yml');
+    await writeFile(
+      file,
+      [
+        'bus:',
+        '  type: kafka',
+        '  partitions: 2',
+        '  kafka:',
+        '    consumer: { session_timeout_ms: 4000, heartbeat_interval_ms: 500, rebalance_timeout_ms: 10000, rejoin_attempts: 1, rejoin_backoff_ms: 100 }',
+        '',
+      ].join('\n'),
+    );
+    const store = spawnRole(['store', '--config', file, '--kafka', mock.bootstrap, '--redis', redis.url, '--data', join(dir, 'd'), '--listen', '127.0.0.1:0']);
+    try {
+      await store.waitForLog(/"msg":"store started"/);
+      await mock.stop();
+      expect(await store.exited).toBe(1);
+      expect(store.output()).toMatch(/tidemark store: failed: consumer (lost its group membership|could not join its group)/);
+      expect(store.output()).toContain('"msg":"consumer could not rejoin its group; giving up"');
+    } finally {
+      await store.stop('SIGKILL');
+      await mock.stop();
+    }
+  }, 180_000);
 });

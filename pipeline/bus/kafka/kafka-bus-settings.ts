@@ -1,5 +1,6 @@
 import type { Kafka, PartitionAssigner, RetryOptions } from 'kafkajs';
 import type { Level, Logger } from 'pino';
+import type { RejoinPolicy } from './kafka-consumer.js';
 
 /**
  * What code injects into the Kafka adapter (user YAML maps onto `brokers`, `clientId`, `logLevel`
@@ -20,6 +21,11 @@ export interface KafkaBusSettings {
     readonly heartbeatInterval?: number;
     readonly rebalanceTimeout?: number;
   };
+  /**
+   * How a consumer that lost its group (failed join or sync, crash) rejoins: attempts before it
+   * gives up and reports `onFailed`, first pause, longest pause. Default 10, 1 s, 60 s.
+   */
+  readonly rejoin?: Partial<RejoinPolicy>;
   /** Group assignment strategies; default kafkajs round-robin. */
   readonly partitionAssigners?: PartitionAssigner[];
   /** Called once on the kafkajs client right after it is built, before any connection. */

@@ -131,6 +131,7 @@ export class KafkaBus implements Bus {
     const kc = this.groupMember(opts.group);
     const consumer = new KafkaConsumer(kc, opts, handler, {
       logger: this.logger,
+      rejoin: { attempts: 10, initialBackoffMs: 1000, maxBackoffMs: 60_000, ...this.settings.rejoin },
       resolvePosition: (topic, partition, to) => this.resolvePosition(topic, partition, to),
       groupLag: (group, topic) => this.lag(group, topic),
       committedOffsets: (group, topic) => this.committedOffsets(group, topic),
@@ -268,7 +269,9 @@ export class KafkaBus implements Bus {
       // no heartbeats meanwhile (a short session then expires).
       maxWaitTimeInMs: this.settings.maxWaitTimeMs ?? 500,
       allowAutoTopicCreation: false,
-      retry: this.settings.retry,
+      // KafkaConsumer rejoins itself, with backoff and a limit (kafkajs would restart a crashed
+      // member only after retriable errors, and then forever).
+      retry: { ...this.settings.retry, restartOnFailure: async () => false },
     });
   }
 

@@ -13,9 +13,21 @@ import type {
 } from '../bus.js';
 import { KafkaBusError, kafkaBusError } from './errors.js';
 
+/**
+ * How a member that lost its group (a failed join or sync, a crash) gets back in: it rejoins after
+ * `initialBackoffMs`, doubling up to `maxBackoffMs`, and gives up after `attempts` consecutive
+ * failures without a successful join.
+ */
+export interface RejoinPolicy {
+  readonly attempts: number;
+  readonly initialBackoffMs: number;
+  readonly maxBackoffMs: number;
+}
+
 /** What a consumer needs from its bus (offset lookups go through the bus' admin client). */
 export interface KafkaConsumerDeps {
   readonly logger: Logger;
+  readonly rejoin: RejoinPolicy;
   resolvePosition(topic: string, partition: number, to: StartPosition): Promise<number>;
   groupLag(group: string, topic: string): Promise<PartitionLag[]>;
   committedOffsets(group: string, topic: string): Promise<PartitionOffset[]>;
@@ -47,6 +59,10 @@ const sorted = (ps: Iterable<number>): number[] => [...ps].sort((a, b) => a - b)
  * paused, revoked or just-seeked partitions are dropped unresolved and fetched again later.
  * Commits go to the broker only when the handler calls `commit`. onAssigned/onRevoked run from
  * the group-join event, serialized, and every batch waits until they have finished.
+ *
+ * kafkajs gives up on a member whose join or sync fails with a protocol error (it "crashes"
+ * without restarting). Such a member hands its partitions back (onRevoked) and rejoins with
+ * backoff (RejoinPolicy); when every attempt failed it reports `onFailed` and stays stopped.
  */
 export class KafkaConsumer implements Consumer {
   readonly ready: Promise<void>;
@@ -62,6 +78,12 @@ export class KafkaConsumer implements Consumer {
   private stopping: Promise<void> | undefined;
   private readonly topic: string;
   private readonly group: string;
+  private concurrency = 1;
+  /** Consecutive failures to (re)join since the last successful join. */
+  private failures = 0;
+  private rejoinTimer: NodeJS.Timeout | undefined;
+  private rejoining: Promise<void> = Promise.resolve();
+  private gaveUp = false;
 
   constructor(
     private readonly kc: KafkajsConsumer,
@@ -79,30 +101,85 @@ export class KafkaConsumer implements Consumer {
     this.ready.catch(() => undefined);
 
     kc.on(kc.events.GROUP_JOIN, (e) => {
+      this.failures = 0;
       const next = sorted(e.payload.memberAssignment[this.topic] ?? []);
       this.transitions = this.transitions.then(() => this.applyAssignment(next));
     });
-    kc.on(kc.events.CRASH, (e) => {
-      const { error, restart } = e.payload;
-      deps.logger.error({ err: error, group: this.group, topic: this.topic, restart }, 'consumer crashed');
-      if (!restart && !this.joined) {
-        this.rejectReady(kafkaBusError(error, 'consumer failed before joining its group', {
-          code: 'consume_failed', topic: this.topic, group: this.group,
-        }));
-      }
+    kc.on(kc.events.CRASH, (e) => this.onLostGroup(e.payload.error));
+  }
+
+  /**
+   * Subscribes and starts fetching; resolves after the first join attempt. `ready` resolves after
+   * the first successful join (a failed attempt is retried in the background).
+   */
+  async start(partitionsConsumedConcurrently: number): Promise<void> {
+    this.concurrency = partitionsConsumedConcurrently;
+    await this.kc.connect();
+    await this.kc.subscribe({ topic: this.topic, fromBeginning: this.opts.fromBeginning ?? true });
+    await this.run();
+  }
+
+  private run(): Promise<void> {
+    return this.kc.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.concurrency,
+      eachBatch: (payload) => this.onBatch(payload),
     });
   }
 
-  /** Subscribes and starts fetching; `ready` resolves after the first group join. */
-  async start(partitionsConsumedConcurrently: number): Promise<void> {
-    await this.kc.connect();
-    await this.kc.subscribe({ topic: this.topic, fromBeginning: this.opts.fromBeginning ?? true });
-    await this.kc.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently,
-      eachBatch: (payload) => this.onBatch(payload),
+  /** kafkajs stopped this member (it disconnected already): hand the partitions back, then rejoin or give up. */
+  private onLostGroup(error: unknown): void {
+    if (this.stopping || this.gaveUp) return;
+    this.failures++;
+    const err = kafkaBusError(error, this.joined ? 'consumer lost its group membership' : 'consumer could not join its group', {
+      code: 'group_failed', topic: this.topic, group: this.group,
     });
+    this.transitions = this.transitions.then(() => this.releaseAll());
+    const { attempts, initialBackoffMs, maxBackoffMs } = this.deps.rejoin;
+    if (this.failures > attempts) {
+      this.gaveUp = true;
+      this.deps.logger.error({ err, group: this.group, topic: this.topic, attempts }, 'consumer could not rejoin its group; giving up');
+      if (!this.joined) this.rejectReady(err);
+      this.opts.onFailed?.(err);
+      return;
+    }
+    const delayMs = Math.min(maxBackoffMs, initialBackoffMs * 2 ** (this.failures - 1));
+    this.deps.logger.warn({ err, group: this.group, topic: this.topic, attempt: this.failures, attempts, delayMs },
+      'consumer left its group; rejoining after a pause');
+    this.rejoinTimer = setTimeout(() => {
+      this.rejoinTimer = undefined;
+      this.rejoining = this.rejoin();
+    }, delayMs);
+  }
+
+  private async rejoin(): Promise<void> {
+    if (this.stopping) return;
+    try {
+      await this.kc.connect();
+      await this.run();
+    } catch (err) {
+      // Could not even reach the cluster: one more failed attempt.
+      await this.kc.disconnect().catch(() => undefined);
+      this.onLostGroup(err);
+    }
+  }
+
+  /** After the member left its group: nothing it held is its own any more. */
+  private async releaseAll(): Promise<void> {
+    await Promise.allSettled([...this.inFlight]);
+    const held = this.assigned;
+    this.assigned = [];
+    for (const p of held) {
+      this.committed.delete(p);
+      this.paused.delete(p);
+    }
+    if (held.length === 0 || !this.opts.onRevoked) return;
+    try {
+      await this.opts.onRevoked(held);
+    } catch (err) {
+      this.deps.logger.error({ err, group: this.group, topic: this.topic, partitions: held }, 'onRevoked failed');
+    }
   }
 
   assignment(): number[] {
@@ -142,7 +219,9 @@ export class KafkaConsumer implements Consumer {
   }
 
   private async doStop(): Promise<void> {
+    clearTimeout(this.rejoinTimer);
     try {
+      await this.rejoining;
       // Stop taking batches, let the ones in flight finish, then hand the partitions back.
       await Promise.allSettled([...this.inFlight]);
       await this.transitions;
