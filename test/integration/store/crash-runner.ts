@@ -59,7 +59,9 @@ export function runAndKill(args: CrashChildArgs, when: { afterReadyMs: number } 
         if (m) acked.push(Number(m[1]));
       }
     });
-    proc.on('exit', (code, signal) => {
+    // 'close', not 'exit': 'exit' can come before the last "ack" lines are read from the pipe,
+    // and a missed acknowledgement would make the next run produce an acknowledged step again.
+    proc.on('close', (code, signal) => {
       if (timer !== null) clearTimeout(timer);
       clearTimeout(deadline);
       if (stuck) reject(new Error(`store crash child not ready ${READY_DEADLINE_MS} ms after its spawn: ${stderr}`));

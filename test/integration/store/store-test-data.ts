@@ -40,13 +40,60 @@ export async function produceSteps(sink: BusSampleSink, metric: string, series: 
   }
 }
 
+/**
+ * Adds a sample (given in the order the store receives them) as a store without an out-of-order
+ * window keeps it: a sample at or before the series' newest kept timestamp is refused, so the
+ * first value written at a timestamp stays (a later equal one is ignored, a different one
+ * rejected as duplicate_sample).
+ */
 export function addExpected(ds: Dataset, labels: Labels, t: number, v: number, stale: boolean): void {
   const key = canonicalLabels(labels);
   let s = ds.get(key);
   if (s === undefined) ds.set(key, (s = { t: [], v: [], stale: [] }));
+  if (s.t.length > 0 && t <= s.t[s.t.length - 1]) return;
   if (stale) s.stale.push(s.t.length);
   s.t.push(t);
   s.v.push(stale ? Number.NaN : v);
+}
+
+/**
+ * How `stored` differs from `expected`, one line per series that differs, in steps (empty when
+ * they are equal): a failure then names the series and the steps lost, doubled or changed.
+ */
+export function differences(stored: Dataset, expected: Dataset): string[] {
+  const out: string[] = [];
+  const steps = (d: SeriesData | undefined): Map<number, string> => {
+    const m = new Map<number, string>();
+    d?.t.forEach((t, i) => {
+      const step = (t - T0) / STEP_MS;
+      const v = d.stale.includes(i) ? 'stale' : String(d.v[i]);
+      m.set(step, m.has(step) ? `${m.get(step)},${v}` : v);
+    });
+    return m;
+  };
+  for (const key of [...new Set([...expected.keys(), ...stored.keys()])].sort()) {
+    const want = steps(expected.get(key));
+    const got = steps(stored.get(key));
+    const lost = [...want.keys()].filter((n) => !got.has(n));
+    const extra = [...got.keys()].filter((n) => !want.has(n));
+    const changed = [...want.keys()].filter((n) => got.has(n) && got.get(n) !== want.get(n)).map((n) => `${n}: ${got.get(n)} for ${want.get(n)}`);
+    const parts = [lost.length > 0 && `lost steps ${ranges(lost)}`, extra.length > 0 && `extra steps ${ranges(extra)}`, changed.length > 0 && `other values at ${changed.join('; ')}`].filter(Boolean);
+    if (parts.length > 0) out.push(`${key.replaceAll('\u{d800}', ' ').trim()}: ${parts.join(', ')}`);
+  }
+  return out;
+}
+
+/** `[1, 2, 3, 7]` as `1-3, 7`. */
+function ranges(ns: number[]): string {
+  const out: string[] = [];
+  const sorted = [...ns].sort((a, b) => a - b);
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
+    out.push(j === i ? `${sorted[i]}` : `${sorted[i]}-${sorted[j]}`);
+    i = j + 1;
+  }
+  return out.join(', ');
 }
 
 /** Everything a Queryable holds for `metric`, in the comparable form (stale values as NaN). */
