@@ -81,16 +81,16 @@ describe('anchored RE2 regexps', () => {
     expect(err.pattern).toBe('x(?=y)');
   });
 
-  it('accepts a capture name used twice, as Go does, naming the first group', () => {
-    const m = compileAnchoredRegexp('(?P<n>a)-(?P<n>b)\\Q(?P<n>\\E', { dotMatchesNewline: true }).exec('a-b(?P<n>')!;
-    expect(m.values).toEqual(['a-b(?P<n>', 'a', 'b']);
-    expect(m.names).toEqual({ n: 1 });
+  it('accepts a capture name used twice, as Go does, knowing every group it names', () => {
+    const m = compileAnchoredRegexp('(?P<n>a)-(x)?(?P<n>b)\\Q(?P<n>\\E[(?P<n>]*', { dotMatchesNewline: true }).exec('a-b(?P<n>')!;
+    expect(m.values).toEqual(['a-b(?P<n>', 'a', undefined, 'b']);
+    expect(m.names).toEqual({ n: [1, 3] });
   });
 
   it('gives the groups of a whole-value match, ungreedy under (?U)', () => {
     const m = compileAnchoredRegexp('(?P<host>[^:]+):(\\d+)?(x)?', { dotMatchesNewline: true }).exec('db-1:')!;
     expect(m.values).toEqual(['db-1:', 'db-1', undefined, undefined]);
-    expect(m.names).toEqual({ host: 1 });
+    expect(m.names).toEqual({ host: [1] });
     expect(compileAnchoredRegexp('(?U)(a+)(a*)', { dotMatchesNewline: true }).exec('aaa')!.values).toEqual(['aaa', 'a', 'aa']);
     expect(compileAnchoredRegexp('a', { dotMatchesNewline: true }).exec('ab')).toBeNull();
   });

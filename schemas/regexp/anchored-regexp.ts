@@ -1,5 +1,4 @@
-import type { RE2JS } from 're2js';
-import { CompileCache, compileRe2 } from './re2-engine.js';
+import { CompileCache, compileRe2, type Re2 } from './re2-engine.js';
 import { fastPathFor, type FastPath } from './string-matcher.js';
 import type { Submatches } from './submatches.js';
 
@@ -11,7 +10,7 @@ export class AnchoredRegexp {
   private constructor(
     /** The expression as the user wrote it. */
     readonly pattern: string,
-    private readonly re: RE2JS,
+    private readonly re2: Re2,
     /**
      * Whether `re` carries its own `^…$` (wrapped as Prometheus' relabeling and Alertmanager
      * wrap): then it is searched for, as Go's MatchString does, which differs from a whole-value
@@ -27,16 +26,18 @@ export class AnchoredRegexp {
       const r = this.fast.test(value);
       if (r !== undefined) return r;
     }
-    return this.wrapped ? this.re.test(value) : this.re.testExact(value);
+    const { re } = this.re2;
+    return this.wrapped ? re.test(value) : re.testExact(value);
   }
 
   /** The groups of a whole-value match (for `$1`/`${name}` expansion), or null. */
   exec(value: string): Submatches | null {
-    const m = this.re.matcher(value);
+    const { re, names } = this.re2;
+    const m = re.matcher(value);
     if (!(this.wrapped ? m.find() : m.matches())) return null;
     const values: (string | undefined)[] = [];
-    for (let g = 0; g <= this.re.groupCount(); g++) values.push(m.group(g) ?? undefined);
-    return { values, names: this.re.namedGroups() };
+    for (let g = 0; g <= re.groupCount(); g++) values.push(m.group(g) ?? undefined);
+    return { values, names };
   }
 
   /**
@@ -54,8 +55,7 @@ export class AnchoredRegexp {
 
   /** @internal */
   static create(pattern: string, expr: string, dotMatchesNewline: boolean): AnchoredRegexp {
-    const re = compileRe2(expr, pattern, dotMatchesNewline);
-    return new AnchoredRegexp(pattern, re, expr !== pattern, fastPathFor(pattern, dotMatchesNewline));
+    return new AnchoredRegexp(pattern, compileRe2(expr, pattern, dotMatchesNewline), expr !== pattern, fastPathFor(pattern, dotMatchesNewline));
   }
 }
 

@@ -22,6 +22,10 @@ describe('Go regexp, unanchored', () => {
     expect(GoRegexp.compile('x*').replaceAll('', 'Y')).toBe('Y');
   });
 
+  it('expands a name used twice to the group of that name that matched, as Go', () => {
+    expect(GoRegexp.compile('(?P<n>a)|(?P<n>b)').replaceAll('ab', '[$n]')).toBe('[a][b]');
+  });
+
   it('rejects what Go rejects, with its message', () => {
     expect(() => GoRegexp.compile('(?=x)')).toThrow(RegexpSyntaxError);
     expect(() => GoRegexp.compile('(?=x)')).toThrow('error parsing regexp: invalid or unsupported Perl syntax: `(?=`');
@@ -29,7 +33,7 @@ describe('Go regexp, unanchored', () => {
 });
 
 describe('Go template expansion', () => {
-  const m = { values: ['ab', 'a', undefined, 'b'], names: { first: 1, last: 3 } };
+  const m = { values: ['ab', 'a', undefined, 'b'], names: { first: [1], last: [3], twice: [2, 3] } };
 
   it.each([
     ['$1-${3}', 'a-b'],
@@ -42,6 +46,7 @@ describe('Go template expansion', () => {
     ['${1', '${1'],
     ['$01', ''], // leading zero: a name, not a number
     ['$0', 'ab'],
+    ['${twice}', 'b'], // the first group of that name that matched, as Go
   ])('expands %s to %s', (template, want) => {
     expect(expandTemplate(template, m)).toBe(want);
   });

@@ -1,5 +1,4 @@
-import type { RE2JS } from 're2js';
-import { CompileCache, compileRe2 } from './re2-engine.js';
+import { CompileCache, compileRe2, type Re2 } from './re2-engine.js';
 import { expandTemplate, type Submatches } from './submatches.js';
 
 /**
@@ -9,7 +8,7 @@ import { expandTemplate, type Submatches } from './submatches.js';
 export class GoRegexp {
   private constructor(
     readonly pattern: string,
-    private readonly re: RE2JS,
+    private readonly re2: Re2,
   ) {}
 
   /** Throws RegexpSyntaxError with Go's message for an expression RE2 rejects. */
@@ -19,7 +18,7 @@ export class GoRegexp {
 
   /** `MatchString`: whether the expression matches anywhere in `s`. */
   test(s: string): boolean {
-    return this.re.test(s);
+    return this.re2.re.test(s);
   }
 
   /**
@@ -28,9 +27,9 @@ export class GoRegexp {
    * the search moves on by at least one character.
    */
   replaceAll(s: string, template: string): string {
-    const m = this.re.matcher(s);
-    const names = this.re.namedGroups();
-    const groups = this.re.groupCount();
+    const { re, names } = this.re2;
+    const m = re.matcher(s);
+    const groups = re.groupCount();
     let out = '';
     let lastEnd = 0;
     let searchPos = 0;

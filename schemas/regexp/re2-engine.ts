@@ -1,21 +1,30 @@
 import { RE2JS, RE2JSException } from 're2js';
 import { RegexpSyntaxError } from './regexp-syntax-error.js';
 
+/** A compiled expression and its capture names, each with every group it names in order. */
+export interface Re2 {
+  readonly re: RE2JS;
+  readonly names: Readonly<Record<string, readonly number[]>>;
+}
+
 /**
  * The one regular expression engine behind every user-written regex: RE2 (re2js, a pure
  * JavaScript port of RE2/J), so syntax, semantics and error messages are Go's `regexp`.
  * `.` matches a code point (astral characters included), as Go's matches a rune.
  */
-export function compileRe2(expr: string, pattern: string, dotMatchesNewline: boolean): RE2JS {
+export function compileRe2(expr: string, pattern: string, dotMatchesNewline: boolean): Re2 {
   try {
-    return RE2JS.compile(expr, dotMatchesNewline ? RE2JS.DOTALL : 0);
+    const re = RE2JS.compile(expr, dotMatchesNewline ? RE2JS.DOTALL : 0);
+    const names: Record<string, number[]> = {};
+    for (const [name, index] of Object.entries(re.namedGroups())) names[name] = [index];
+    return { re, names };
   } catch (err) {
     if (!(err instanceof RE2JSException)) throw err;
-    // Go accepts a capture name used twice (RE2/J does not): the later groups lose their name,
-    // and `${name}` then expands the first one.
+    // Go accepts a capture name used twice (RE2/J does not): compile without the later names
+    // and remember which groups they named.
     if (err.message.startsWith('error parsing regexp: duplicate capture group name')) {
-      const renamed = withoutDuplicateNames(expr);
-      if (renamed !== expr) return compileRe2(renamed, pattern, dotMatchesNewline);
+      const { expr: renamed, names } = withoutDuplicateNames(expr);
+      if (renamed !== expr) return { re: compileRe2(renamed, pattern, dotMatchesNewline).re, names };
     }
     // re2js spells the flag as a `(?s)` prefix, which would show in the message: report the
     // error of the expression as written (the flag never makes a valid expression invalid).
@@ -51,11 +60,12 @@ export class CompileCache<T> {
 }
 
 /**
- * `expr` with every capture name after its first use dropped (`(?P<n>` becomes `(`), skipping
- * escapes, `\Q…\E` and character classes.
+ * `expr` with every capture name after its first use dropped (`(?P<n>` becomes `(`), and the
+ * groups each name names; escapes, `\Q…\E` and character classes are skipped.
  */
-function withoutDuplicateNames(expr: string): string {
-  const seen = new Set<string>();
+function withoutDuplicateNames(expr: string): { expr: string; names: Record<string, number[]> } {
+  const names: Record<string, number[]> = {};
+  let group = 0;
   let out = '';
   let i = 0;
   while (i < expr.length) {
@@ -88,13 +98,15 @@ function withoutDuplicateNames(expr: string): string {
     const named = /^\(\?P?<([A-Za-z0-9_]+)>/.exec(expr.slice(i, i + 200));
     if (named !== null) {
       const name = named[1]!;
-      out += seen.has(name) ? '(' : named[0];
-      seen.add(name);
+      group++;
+      out += names[name] !== undefined ? '(' : named[0];
+      (names[name] ??= []).push(group);
       i += named[0].length;
       continue;
     }
+    if (c === '(' && expr[i + 1] !== '?') group++;
     out += c;
     i++;
   }
-  return out;
+  return { expr: out, names };
 }

@@ -1,8 +1,8 @@
 /** The groups of one match: `values[0]` is the whole match, an unmatched group is undefined. */
 export interface Submatches {
   readonly values: readonly (string | undefined)[];
-  /** Group index by name, for `(?P<name>…)` and `(?<name>…)`. */
-  readonly names: Readonly<Record<string, number>>;
+  /** The groups a name names, for `(?P<name>…)` and `(?<name>…)`; Go allows a name twice. */
+  readonly names: Readonly<Record<string, readonly number[]>>;
 }
 
 const NAME_CHAR = /[\p{L}\p{Nd}_]/u;
@@ -46,6 +46,7 @@ export function expandTemplate(template: string, m: Submatches): string {
 function group(m: Submatches, name: string): string | undefined {
   // Go reads a number only without leading zeros: `$01` names the group "01".
   if (/^(0|[1-9]\d{0,7})$/.test(name)) return m.values[Number(name)];
-  const idx = m.names[name];
-  return idx === undefined ? undefined : m.values[idx];
+  // As Go: the first group of that name that took part in the match.
+  for (const idx of m.names[name] ?? []) if (m.values[idx] !== undefined) return m.values[idx];
+  return undefined;
 }
