@@ -34,7 +34,8 @@ export interface OpenWork {
  * before the first) and never lowered: a sample older than a promise already made is late.
  *
  * While the producer writes, one record per partition goes out every period, at instants that
- * make the promise a multiple of the period (so evaluation instants are reached exactly). Two
+ * make the promise a multiple of the period (so evaluation instants are reached exactly), and
+ * once more when the work that held the last one back has ended. Two
  * periods after the last unit of work ended, one `idle` record says the promise follows the clock
  * from now on and the heartbeat stops; the next unit of work starts it again at once.
  */
@@ -43,6 +44,8 @@ export class WatermarkPublisher {
   private readonly open = new Set<OpenWork>();
   private readonly now: () => number;
   private promised = Number.NEGATIVE_INFINITY;
+  /** Whether the last promise sent was below the clock's (held back by open work). */
+  private held = false;
   private lastWorkAt = Number.NEGATIVE_INFINITY;
   private active = false;
   private closed = false;
@@ -72,6 +75,9 @@ export class WatermarkPublisher {
   end(work: OpenWork): void {
     this.open.delete(work);
     this.lastWorkAt = this.now();
+    // The last heartbeat was held back by open work, and the last of it just ended: catch up now
+    // rather than a period later, when consumers may be waiting for exactly that instant.
+    if (this.held && this.open.size === 0 && this.active && !this.closed) this.send(false);
   }
 
   /**
@@ -106,6 +112,7 @@ export class WatermarkPublisher {
       if (floor < p) p = floor;
     }
     if (p > this.promised) this.promised = p;
+    this.held = this.promised < now - lag;
     return this.promised;
   }
 

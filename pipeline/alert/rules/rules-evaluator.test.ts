@@ -146,5 +146,31 @@ describe('RulesEvaluator on event time', () => {
     expect(notified.map((a) => a.labels['alertname'])).toContain('Crossed');
     await evaluator.stop();
   });
-});
 
+  it('counts a sample older than its producer already promised as late, and alerts on it at a later instant', async () => {
+    const { bus, evaluator, notified, file } = await setup({ idleTimeoutMs: 600_000 });
+    await writeFile(file, 'groups:\n- name: fast\n  interval: 100ms\n  rules:\n  - alert: Crossed\n    expr: level > 10\n');
+    await evaluator.applyConfig({ ruleFiles: [file], evaluationIntervalMs: 1000 });
+    await evaluator.start();
+    const sink = new BusSampleSink({ bus, topic: 'samples', partitions: 2, source: 'test', watermarks: { periodMs: 20, lagMs: 10 } });
+    cleanups.push(() => sink.close());
+    const write = async (instance: string, t: number, v: number) => {
+      const app = sink.appender();
+      app.append({ __name__: 'level', instance }, t, v);
+      await app.commit();
+    };
+    await write('i0', Date.now(), 1);
+    const start = Date.now();
+    while (evaluator.watermarkMs() < start) await new Promise((r) => setTimeout(r, 10));
+    // Two seconds old when written: the producer has promised past it already.
+    const old = Date.now() - 2000;
+    await write('i1', old, 42);
+    while (!notified.some((a) => a.labels['alertname'] === 'Crossed')) await new Promise((r) => setTimeout(r, 10));
+    const crossed = notified.find((a) => a.labels['alertname'] === 'Crossed')!;
+    // Evaluated at an instant after the sample, and after the watermark had passed it.
+    expect(crossed.startsAt).toBeGreaterThan(start);
+    expect(crossed.labels).toMatchObject({ instance: 'i1' });
+    expect((await evaluator.metrics.samplesLate.get()).values[0]!.value).toBe(1);
+    await evaluator.stop();
+  });
+});

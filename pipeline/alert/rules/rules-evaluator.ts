@@ -202,7 +202,11 @@ export class RulesEvaluator {
       if (filtered > 0) this.metrics.samplesDropped.inc({ reason: 'filtered' }, filtered);
       if (tooOld > 0) this.metrics.samplesDropped.inc({ reason: 'too_old' }, tooOld);
       if (late > 0) this.metrics.samplesLate.inc(late);
-      if (eventTime) this.watermark.observe(batch.partition, batchMax, now);
+      if (eventTime) {
+        this.watermark.observe(batch.partition, batchMax, now);
+        const last = batch.records[batch.records.length - 1];
+        if (last !== undefined) this.watermark.readTo(batch.partition, last.offset + 1 >= batch.highWatermark);
+      }
       await this.evaluateDue();
       await this.serialized(() => this.commitReady());
     };

@@ -135,5 +135,15 @@ describe('Watermark with producer promises', () => {
     w.promise(0, promise('b', 10_000), 2);
     expect(w.current(2)).toBe(9_000);
   });
+
+  it('keeps an idle producer at its promise while the partition is still being read (a replay)', () => {
+    const w = new Watermark({ allowedLatenessMs: 0, idleTimeoutMs: 10_000 });
+    w.assign([0], 0);
+    w.promise(0, promise('a', 1_000, true), 100);
+    w.readTo(0, false);
+    expect(w.current(900_000)).toBe(1_000);
+    w.readTo(0, true);
+    expect(w.current(900_000)).toBe(900_000 - 50);
+  });
 });
 

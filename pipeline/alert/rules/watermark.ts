@@ -7,8 +7,8 @@
  * Producers promise (schemas/producer-watermark-codec.ts): a partition that heard from live
  * producers stands at the minimum of their promises, whether it got data or not, so a partition
  * without data advances as soon as its producers have moved on. An idle producer's promise
- * follows the clock (`now − its lag`). A producer not heard from for `idleTimeoutMs` (processing
- * time) has stopped and no longer counts.
+ * follows the clock (`now − its lag`) once the partition is read to its end. A producer not
+ * heard from for `idleTimeoutMs` (processing time) has stopped and no longer counts.
  *
  * Partitions without live producers (writers that send no watermarks) stand at their newest
  * sample minus the allowed lateness, and stop holding the watermark after `idleTimeoutMs`
@@ -18,11 +18,10 @@
  */
 import type { ProducerWatermark } from '../../../schemas/index.js';
 
-
 export interface WatermarkSettings {
-  /** Subtracted from the partitions' minimum: how late a sample may be and still count. */
+  /** For partitions without promising producers: how far the watermark trails their newest sample. */
   readonly allowedLatenessMs: number;
-  /** Processing time without records after which a partition no longer holds the watermark. */
+  /** Processing time after which a silent producer, or a partition without producers or data, no longer holds the watermark. */
   readonly idleTimeoutMs: number;
 }
 
@@ -37,13 +36,19 @@ interface PartitionClock {
   maxEventMs: number;
   /** Processing time of the last data record. */
   lastRecordAt: number;
+  /**
+   * Whether the last batch read reached the end of the partition. While behind (a replay, a
+   * restart's backlog) an idle producer's promise stays where it was: the clock then says
+   * nothing about the records still to be read.
+   */
+  caughtUp: boolean;
   readonly producers: Map<string, ProducerClock>;
 }
 
 /** Idle producers are remembered (they cost nothing but follow the clock) up to this many per partition. */
 const IDLE_PRODUCERS_KEPT = 64;
 
-const newClock = (nowMs: number): PartitionClock => ({ maxEventMs: Number.NEGATIVE_INFINITY, lastRecordAt: nowMs, producers: new Map() });
+const newClock = (nowMs: number): PartitionClock => ({ maxEventMs: Number.NEGATIVE_INFINITY, lastRecordAt: nowMs, caughtUp: true, producers: new Map() });
 
 export class Watermark {
   private readonly parts = new Map<number, PartitionClock>();
@@ -97,6 +102,12 @@ export class Watermark {
         if (p.idle) { c.producers.delete(id); idle--; }
       }
     }
+  }
+
+  /** Whether reading `partition` has reached its end (see PartitionClock.caughtUp). */
+  readTo(partition: number, caughtUp: boolean): void {
+    const c = this.parts.get(partition);
+    if (c !== undefined) c.caughtUp = caughtUp;
   }
 
   /** Live (or idle) producers promising on `partition` at `nowMs`. */
@@ -153,7 +164,7 @@ export class Watermark {
       for (const p of c.producers.values()) {
         if (!p.idle && t - p.lastSeenAt >= idleTimeoutMs) continue;
         live = true;
-        const v = p.idle ? Math.max(p.promiseMs, t - p.lagMs) : p.promiseMs;
+        const v = p.idle && c.caughtUp ? Math.max(p.promiseMs, t - p.lagMs) : p.promiseMs;
         if (v < promised) promised = v;
       }
       if (live) {
