@@ -14,35 +14,55 @@ import type { Service } from '../server/service.js';
 import { BusService } from './bus-service.js';
 import type { RoleContext, RoleDefinition } from './run-role.js';
 
+/** One notifier a separate `tidemark rules` sends alerts to. */
+export interface NotifierTarget {
+  readonly url: string;
+  readonly timeoutMs: number;
+}
+
 /**
  * Where a separate `tidemark rules` sends alerts: every `alerting.alertmanagers[].static_configs`
  * target, as Prometheus does (`POST <scheme>://<target><path_prefix>/api/v2/alerts`).
  */
-export function alertmanagerUrls(cfg: TidemarkConfig): string[] {
-  const urls: string[] = [];
-  for (const am of cfg.alerting.alertmanagers as Array<Record<string, unknown>>) {
-    const scheme = typeof am.scheme === 'string' ? am.scheme : 'http';
-    const prefix = typeof am.path_prefix === 'string' ? am.path_prefix.replace(/\/$/, '') : '';
-    for (const sc of (am.static_configs as Array<{ targets?: string[] }> | undefined) ?? []) {
-      for (const t of sc.targets ?? []) urls.push(`${scheme}://${t}${prefix}/api/v2/alerts`);
+export function alertmanagerTargets(cfg: TidemarkConfig): NotifierTarget[] {
+  const out: NotifierTarget[] = [];
+  for (const am of cfg.alerting.alertmanagers) {
+    const prefix = am.path_prefix.replace(/\/$/, '');
+    for (const sc of am.static_configs) {
+      for (const t of sc.targets) out.push({ url: `${am.scheme}://${t}${prefix}/api/v2/alerts`, timeoutMs: am.timeout });
     }
   }
-  return urls;
+  return out;
 }
 
-/** A NotifyFunc posting to Alertmanager-compatible APIs; it rejects (so alerts are resent) when none accepted them. */
-export function httpNotifyFunc(urls: readonly string[]): NotifyFunc {
+/**
+ * A NotifyFunc posting every batch to every notifier (Prometheus sends to all its Alertmanagers;
+ * notify replicas deduplicate through Redis). It rejects, so the alerts are sent again, only when
+ * no notifier accepted them.
+ */
+export function httpNotifyFunc(targets: readonly NotifierTarget[]): NotifyFunc {
   return async (alerts) => {
-    if (urls.length === 0 || alerts.length === 0) return;
+    if (targets.length === 0 || alerts.length === 0) return;
     const body = JSON.stringify(postableAlerts(alerts));
     const results = await Promise.allSettled(
-      urls.map(async (u) => {
-        const res = await fetch(u, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-        if (!res.ok) throw new Error(`${u}: ${res.status} ${await res.text()}`);
+      targets.map(async ({ url, timeoutMs }) => {
+        let res: Response;
+        try {
+          res = await fetch(url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body,
+            signal: AbortSignal.timeout(timeoutMs),
+          });
+        } catch (err) {
+          const cause = (err as { cause?: { message?: string } }).cause?.message;
+          throw new Error(`${url}: ${(err as Error).message}${cause ? ` (${cause})` : ''}`, { cause: err });
+        }
+        if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
       }),
     );
     if (results.every((r) => r.status === 'rejected')) {
-      throw new Error(`no Alertmanager accepted the alerts: ${results.map((r) => (r as PromiseRejectedResult).reason).join('; ')}`);
+      throw new Error(`no notifier accepted the alerts: ${results.map((r) => ((r as PromiseRejectedResult).reason as Error).message).join('; ')}`);
     }
   };
 }
@@ -118,6 +138,6 @@ export const rulesRole: RoleDefinition = {
   name: 'rules',
   async build(ctx) {
     const bus = new BusService(ctx.config, ctx.flags.data, ctx.log);
-    return [bus, new RulesService(ctx, bus, httpNotifyFunc(alertmanagerUrls(ctx.config)))];
+    return [bus, new RulesService(ctx, bus, httpNotifyFunc(alertmanagerTargets(ctx.config)))];
   },
 };

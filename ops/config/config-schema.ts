@@ -104,9 +104,30 @@ const busSchema = z
     }
   });
 
+/**
+ * One `alerting.alertmanagers` entry of prometheus.yml. Tidemark uses the static targets, scheme,
+ * path prefix and timeout; Prometheus' other keys (auth, TLS, service discovery) are accepted so a
+ * prometheus.yml loads, but not used.
+ */
+const alertmanagerSchema = z.looseObject({
+  static_configs: z
+    .array(z.looseObject({ targets: z.array(z.string().regex(/^[^\s/]+:\d+$/, 'expected host:port')).default([]) }))
+    .default([])
+    .describe('The notifiers, `host:port`: list every `tidemark notify` replica (or Alertmanager).'),
+  scheme: z.enum(['http', 'https']).default('http').describe('Scheme of the notifier URLs.'),
+  path_prefix: z.string().default('').describe('Prefix of the notifier API path (`<prefix>/api/v2/alerts`).'),
+  timeout: duration.default(10_000).describe('How long one send to one notifier may take (default 10s).'),
+  api_version: z.literal('v2').optional().describe('Only the v2 API is spoken.'),
+});
+
+export type AlertmanagerTargetConfig = z.output<typeof alertmanagerSchema>;
+
 const alertingSchema = z
   .object({
-    alertmanagers: z.array(z.unknown()).default([]).describe('Accepted for prometheus.yml compatibility (the notifier is built in).'),
+    alertmanagers: z
+      .array(alertmanagerSchema)
+      .default([])
+      .describe('Where `tidemark rules` sends alerts, as Prometheus does: every alert to every target of every entry (POST <scheme>://<target><path_prefix>/api/v2/alerts). Point it at every `tidemark notify` replica; the replicas share state in Redis and send each notification once. `tidemark up` delivers to its built-in notifier and ignores this.'),
     alert_relabel_configs: z.array(z.unknown()).default([]).describe('Accepted for prometheus.yml compatibility.'),
     /** Tidemark: the notifier's alertmanager.yml, by path ... */
     alertmanager_config_file: z.string().optional().describe("The notifier's alertmanager.yml, relative to this file."),
