@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 
+import { buildRouteTree, parseAlertmanagerConfig } from '../../pipeline/alert/notify/index.js';
 import { parseExpr, PromqlParseError } from '../../pipeline/promql/index.js';
 import { compileSelectorRegexp } from '../../schemas/regexp/index.js';
 
@@ -149,6 +150,32 @@ describe('RE2 in label matchers', () => {
     const res = await run('promtool', ['test', 'rules', file]).catch((err: { stdout: string; stderr: string }) => err);
     expect(`${res.stdout}${res.stderr}`).not.toContain('FAILED');
     expect(res.stdout).toContain('SUCCESS');
+  });
+
+  it('routes alerts by RE2 matchers as Alertmanager does (amtool config routes test)', async () => {
+    // Alertmanager anchors as ^(?:re)$: `.` does not match a newline there.
+    const config = `route:
+  receiver: default
+  routes:
+    - { receiver: tail, matchers: ['route=~"(?i).*tail.*"'] }
+    - { receiver: newline, matchers: ['x=~"a.b"'] }
+    - { receiver: classes, match_re: { g: '\\p{Greek}+|[[:^digit:]]{2}' } }
+    - { receiver: astral, matchers: ['e=~"."'] }
+receivers: [{ name: default }, { name: tail }, { name: newline }, { name: classes }, { name: astral }]
+`;
+    const dir = mkdtempSync(join(tmpdir(), 'tidemark-re2-'));
+    const file = join(dir, 'alertmanager.yml');
+    writeFileSync(file, config);
+    const { config: parsed, errors } = parseAlertmanagerConfig(config, {});
+    expect(errors).toEqual([]);
+    const tree = buildRouteTree(parsed!.route);
+    const alerts = [{ route: '/api/TAIL' }, { route: '/api/head' }, { x: 'a\nb' }, { x: 'a-b' }, { g: 'αβ' }, { g: 'ab' }, { g: 'a1' }, { e: '😀' }];
+    for (const labels of alerts) {
+      const [k, v] = Object.entries(labels)[0]!;
+      const res = await run('amtool', ['config', 'routes', 'test', `--config.file=${file}`, `${k}=${v}`]);
+      const ours = tree.match(labels).map((r) => r.opts.receiver).join(',');
+      expect(ours, JSON.stringify(labels)).toBe(res.stdout.trim());
+    }
   });
 
   it('rejects what Prometheus rejects, with the same message (promtool check rules)', async () => {
