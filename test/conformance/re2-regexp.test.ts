@@ -169,7 +169,7 @@ receivers: [{ name: default }, { name: tail }, { name: newline }, { name: classe
     const { config: parsed, errors } = parseAlertmanagerConfig(config, {});
     expect(errors).toEqual([]);
     const tree = buildRouteTree(parsed!.route);
-    const alerts = [{ route: '/api/TAIL' }, { route: '/api/head' }, { x: 'a\nb' }, { x: 'a-b' }, { g: 'αβ' }, { g: 'ab' }, { g: 'a1' }, { e: '😀' }];
+    const alerts: Record<string, string>[] = [{ route: '/api/TAIL' }, { route: '/api/head' }, { x: 'a\nb' }, { x: 'a-b' }, { g: 'αβ' }, { g: 'ab' }, { g: 'a1' }, { e: '😀' }];
     for (const labels of alerts) {
       const [k, v] = Object.entries(labels)[0]!;
       const res = await run('amtool', ['config', 'routes', 'test', `--config.file=${file}`, `${k}=${v}`]);
