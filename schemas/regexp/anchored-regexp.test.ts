@@ -46,6 +46,8 @@ describe('anchored RE2 regexps', () => {
     expect(compileSelectorRegexp('x\\.y').setMatches).toEqual(['x.y']);
     expect(compileSelectorRegexp('(?i)foo|bar').setMatches).toBeUndefined();
     expect(compileSelectorRegexp('foo.*|bar').setMatches).toBeUndefined();
+    const many = Array.from({ length: 1000 }, (_, i) => `v${i}`);
+    expect(compileSelectorRegexp(many.join('|')).setMatches).toEqual(many);
   });
 
   it.each([['a+'], ['[ab]'], ['\\d'], ['(?s)foo'], ['(a.*|b)c'], ['.*a.*b.*'], ['fo{2}']])('leaves %s to the engine', (re) => {

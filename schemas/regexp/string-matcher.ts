@@ -20,7 +20,7 @@ type Part =
   | { readonly kind: 'any'; readonly nonEmpty: boolean }
   | { readonly kind: 'alt'; readonly seqs: Part[][] };
 
-/** Beyond this many strings a set is not worth building (Prometheus' maxSetMatches). */
+/** Beyond this many strings multiplying out `a(b|c)…` is not worth it (Prometheus' maxSetMatches). */
 const MAX_SET = 256;
 const NON_ASCII = /[^\x00-\x7f]/;
 const ASCII_PUNCT = /^[!-/:-@[-`{-~]$/;
@@ -143,7 +143,6 @@ function flatten(seqs: Part[][]): Part[][] {
     }
     out.push(...variants.map(joinLiterals));
   }
-  if (out.length > MAX_SET) throw new GiveUp();
   return out;
 }
 
@@ -170,14 +169,10 @@ function literalsOf(seqs: Part[][]): Set<string> | null {
 }
 
 function alternationMatcher(seqs: Part[][], dotNL: boolean): StringMatcher | null {
-  const literal = (s: Part[]) => s.length === 0 || (s.length === 1 && s[0]!.kind === 'lit');
-  if (seqs.length > 1 && seqs.every(literal)) {
-    const folds = new Set(seqs.map((s) => (s.length === 0 ? false : (s[0] as { fold: boolean }).fold)));
-    if (folds.size === 1) {
-      const values = new Set(seqs.map((s) => (s.length === 0 ? '' : (s[0] as { text: string }).text)));
-      if (!folds.has(true)) return (v) => values.has(v);
-      return (v) => (NON_ASCII.test(v) ? undefined : values.has(v.toLowerCase()));
-    }
+  // `(?i)a|b|c`: one set of lower-cased values (a case-sensitive one is literalsOf's).
+  if (seqs.length > 1 && seqs.every((s) => s.length === 1 && s[0]!.kind === 'lit' && s[0].fold)) {
+    const values = new Set(seqs.map((s) => (s[0] as { text: string }).text));
+    return (v) => (NON_ASCII.test(v) ? undefined : values.has(v.toLowerCase()));
   }
   const matchers = seqs.map((s) => sequenceMatcher(s, dotNL));
   if (matchers.some((m) => m === null)) return null;
@@ -195,7 +190,8 @@ function alternationMatcher(seqs: Part[][], dotNL: boolean): StringMatcher | nul
 }
 
 function sequenceMatcher(seq: Part[], dotNL: boolean): StringMatcher | null {
-  const shape = seq.map((p) => (p.kind === 'lit' ? 'L' : p.kind === 'any' ? 'A' : '?')).join('');
+  // Groups are gone after flatten: a sequence is literals (L) and `.*`/`.+` (A).
+  const shape = seq.map((p) => (p.kind === 'lit' ? 'L' : 'A')).join('');
   const lit = (i: number) => seq[i] as { text: string; fold: boolean };
   const any = (i: number) => seq[i] as { nonEmpty: boolean };
   const fold = seq.some((p) => p.kind === 'lit' && p.fold);
