@@ -13,6 +13,7 @@ export class StoreMetrics {
   readonly samplesReplayed: Counter<'partition'>;
   readonly deadLetters: Counter<'partition'>;
   readonly errors: Counter<'type' | 'stage'>;
+  readonly commitsRejected: Counter<'partition' | 'reason'>;
   readonly flushes: Counter<'partition'>;
   readonly flushSeconds: Histogram<string>;
   readonly lag: Gauge<'partition'>;
@@ -37,6 +38,8 @@ export class StoreMetrics {
       'Samples of records replayed after a restart that the shard already held (ignored, not errors).', [...p]);
     this.deadLetters = counter(registry, 'tidemark_store_dead_letters_total', 'Undecodable records sent to the dead-letter topic.', [...p]);
     this.errors = counter(registry, 'tidemark_store_errors_total', 'Errors by type and stage.', ['type', 'stage']);
+    this.commitsRejected = counter(registry, 'tidemark_store_commits_rejected_total',
+      'Offset commits the consumer group refused while rebalancing (REBALANCE_IN_PROGRESS, UNKNOWN_MEMBER_ID, ...): expected around rebalances, not errors; the shard stays durable.', ['partition', 'reason']);
     this.flushes = counter(registry, 'tidemark_store_flushes_total', 'Shard flushes (WAL sync, offset file, commit).', [...p]);
     this.flushSeconds = (registry.getSingleMetric('tidemark_store_flush_duration_seconds') as Histogram<string> | undefined) ??
       new Histogram({ name: 'tidemark_store_flush_duration_seconds', help: 'Time a shard flush takes.', buckets: [0.001, 0.005, 0.02, 0.1, 0.5, 2], registers: [registry] });

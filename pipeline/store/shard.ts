@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import type { Counter } from 'prom-client';
 import type { StartPosition } from '../bus/bus.js';
+import { CommitRejectedError } from '../bus/commit-rejected.js';
 import type { SampleBatch } from '../../schemas/sample.js';
 import { DuplicateSampleError, InvalidSampleError, TooOldSampleError, Tsdb, type TsdbOptions } from '../tsdb/index.js';
 import type { StoreMetrics } from './metrics.js';
@@ -200,7 +201,8 @@ export class Shard {
         this.committed = offset;
       } catch (err) {
         // The shard's own offset is what counts; a lost commit only delays the group's lag figure.
-        m.errors.inc({ type: err instanceof Error ? err.name : 'unknown', stage: 'commit' });
+        if (err instanceof CommitRejectedError) m.commitsRejected.inc({ partition: String(this.partition), reason: err.reason });
+        else m.errors.inc({ type: err instanceof Error ? err.name : 'unknown', stage: 'commit' });
       }
     }
   }

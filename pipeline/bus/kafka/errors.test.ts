@@ -1,6 +1,6 @@
 import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { KafkaBusError, isRetryableKafkaError, kafkaBusError } from './errors.js';
+import { KafkaBusError, isRetryableKafkaError, kafkaBusError, rebalanceErrorType } from './errors.js';
 
 const { KafkaJSConnectionError, KafkaJSNonRetriableError, KafkaJSProtocolError, KafkaJSNumberOfRetriesExceeded } =
   kafkajs as unknown as Record<string, new (...a: unknown[]) => Error>;
@@ -32,5 +32,19 @@ describe('kafkaBusError', () => {
     expect(err).toMatchObject({ code: 'produce_failed', topic: 'samples', partition: 3, retryable: true });
     expect(err.cause).toBe(cause);
     expect(kafkaBusError(err, 'other', { code: 'closed' })).toBe(err);
+  });
+});
+
+describe('rebalanceErrorType', () => {
+  it('names the group error of a refused commit, also when kafkajs wrapped it', () => {
+    const refused = new KafkaJSProtocolError({ type: 'REBALANCE_IN_PROGRESS', code: 27, retriable: false, message: 'The group is rebalancing, so a rejoin is needed' });
+    expect(rebalanceErrorType(refused)).toBe('REBALANCE_IN_PROGRESS');
+    const unknownMember = new KafkaJSProtocolError({ type: 'UNKNOWN_MEMBER_ID', code: 25, retriable: false, message: 'x' });
+    expect(rebalanceErrorType(new KafkaJSNumberOfRetriesExceeded(unknownMember, { retryCount: 5, retryTime: 100 }))).toBe('UNKNOWN_MEMBER_ID');
+  });
+
+  it('does not take other failures for a rebalance', () => {
+    expect(rebalanceErrorType(new KafkaJSProtocolError({ type: 'INVALID_REQUEST', code: 42, retriable: false, message: 'x' }))).toBeUndefined();
+    expect(rebalanceErrorType(new KafkaJSConnectionError('connect ECONNREFUSED'))).toBeUndefined();
   });
 });

@@ -81,3 +81,43 @@ export function kafkaBusError(
   if (err instanceof KafkaBusError) return err;
   return new KafkaBusError(message, { ...ctx, retryable: isRetryableKafkaError(err), cause: err });
 }
+
+// What a group answers to members of a generation that is ending: expected around rebalances.
+const REBALANCE_TYPES = new Set([
+  'REBALANCE_IN_PROGRESS',
+  'NOT_COORDINATOR_FOR_GROUP',
+  'NOT_COORDINATOR',
+  'UNKNOWN_MEMBER_ID',
+  'ILLEGAL_GENERATION',
+  'FENCED_INSTANCE_ID',
+  'GROUP_COORDINATOR_NOT_AVAILABLE',
+  'COORDINATOR_LOAD_IN_PROGRESS',
+]);
+
+/** The group-protocol error type (e.g. REBALANCE_IN_PROGRESS) when `err` says the group is rebalancing. */
+export function rebalanceErrorType(err: unknown): string | undefined {
+  for (let e = err, depth = 0; e instanceof Error && depth < 8; depth++) {
+    const type = (e as { type?: unknown }).type;
+    if (typeof type === 'string' && REBALANCE_TYPES.has(type)) return type;
+    const next = (e as { originalError?: unknown }).originalError ?? e.cause;
+    if (next === e) break;
+    e = next;
+  }
+  return undefined;
+}
+
+/** kafkajs log messages that are the expected side of a rebalance (the protocol errors' texts). */
+const REBALANCE_MESSAGES = [
+  'The group is rebalancing',
+  'This is not the correct coordinator for this group',
+  'The coordinator is not aware of this member',
+  'Specified group generation id is not valid',
+  'The coordinator is loading',
+  'The group coordinator is not available',
+];
+
+/** Whether a kafkajs log line (message plus its `error` field) is about a rebalance. */
+export function isRebalanceLog(message: string, error: unknown): boolean {
+  const text = typeof error === 'string' ? `${message} ${error}` : message;
+  return REBALANCE_MESSAGES.some((m) => text.includes(m));
+}

@@ -11,7 +11,8 @@ import type {
   PartitionOffsets,
   StartPosition,
 } from '../bus.js';
-import { KafkaBusError, kafkaBusError } from './errors.js';
+import { CommitRejectedError } from '../commit-rejected.js';
+import { KafkaBusError, kafkaBusError, rebalanceErrorType } from './errors.js';
 
 /**
  * How a member that lost its group (a failed join or sync, a crash) gets back in: it rejoins after
@@ -347,6 +348,8 @@ export class KafkaConsumer implements Consumer {
     try {
       await this.kc.commitOffsets([{ topic: this.topic, partition, offset: String(offset) }]);
     } catch (err) {
+      const rebalance = rebalanceErrorType(err);
+      if (rebalance !== undefined) throw new CommitRejectedError(this.topic, partition, this.group, rebalance, { cause: err });
       throw kafkaBusError(err, `commit of offset ${offset} failed`, {
         code: 'commit_failed', topic: this.topic, partition, group: this.group,
       });

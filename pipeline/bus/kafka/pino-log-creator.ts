@@ -1,6 +1,7 @@
 import kafkajs from 'kafkajs';
 import type { logCreator } from 'kafkajs';
 import type { Logger } from 'pino';
+import { isRebalanceLog } from './errors.js';
 
 const { logLevel } = kafkajs;
 
@@ -22,13 +23,20 @@ export function kafkajsLevel(level: string): number {
   }
 }
 
-/** Routes kafkajs logs into pino, keeping kafkajs' structured fields. */
+/**
+ * Routes kafkajs logs into pino, keeping kafkajs' structured fields. kafkajs logs every refused
+ * request at error level, including the ones every rebalance brings (REBALANCE_IN_PROGRESS,
+ * UNKNOWN_MEMBER_ID, ...): those are routine and go to info. A member kafkajs gives up on
+ * ("Crash") is rejoined by KafkaConsumer, which logs that itself: warn.
+ */
 export function pinoLogCreator(logger: Logger): logCreator {
   return () =>
     ({ namespace, level, log }) => {
       const { message, timestamp: _ts, ...fields } = log;
       const obj = { namespace, ...fields };
-      if (level === logLevel.ERROR) logger.error(obj, message);
+      if (level === logLevel.ERROR && isRebalanceLog(message, fields.error)) logger.info(obj, message);
+      else if (level === logLevel.ERROR && namespace === 'Consumer' && /^(Crash: |Restarting the consumer)/.test(message)) logger.warn(obj, message);
+      else if (level === logLevel.ERROR) logger.error(obj, message);
       else if (level === logLevel.WARN) logger.warn(obj, message);
       else if (level === logLevel.INFO) logger.info(obj, message);
       else logger.debug(obj, message);

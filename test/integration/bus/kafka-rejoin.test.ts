@@ -45,7 +45,8 @@ describe('a Kafka consumer that cannot join its group', () => {
     const group = ns.group('sync-refused');
     await createKafkaTopic(topic, 4);
     const failed: Error[] = [];
-    const a = await bus(kafkaBrokers(), {}).consume({ group, topic, onFailed: (e) => void failed.push(e) }, noop);
+    const leader = capturedLogger();
+    const a = await bus(kafkaBrokers(), { logger: leader.logger }).consume({ group, topic, onFailed: (e) => void failed.push(e) }, noop);
     await a.ready;
 
     // The follower's first two SyncGroups reach the mock after the leader's, which the mock
@@ -66,6 +67,8 @@ describe('a Kafka consumer that cannot join its group', () => {
     expect([...a.assignment(), ...b.assignment()].sort()).toEqual([0, 1, 2, 3]);
     expect(lines.filter((l) => l.msg === 'consumer left its group; rejoining after a pause')).toHaveLength(2);
     expect(failed).toEqual([]);
+    // Three regroups later, the member that stayed has logged nothing at error level.
+    expect(leader.lines.filter((l) => l.level >= 50)).toEqual([]);
     await Promise.all([a.stop(), b.stop()]);
   }, 120_000);
 
