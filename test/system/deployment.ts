@@ -64,12 +64,13 @@ receivers:
 /**
  * The parts of tidemark.yml both shapes share: 1 s scrape and evaluation (Pushgateway groups are
  * re-emitted every scrape interval), a short rules idle timeout so partitions without series do not
- * hold evaluation back, and remote_write HA dedup with a short failover.
+ * hold evaluation back, and remote_write HA dedup with a failover short enough to wait for, long
+ * enough that a loaded 2-core machine's stalls do not fail over by themselves.
  */
 function tidemarkYml(opts: { bus: string; redisUrl?: string; notifyTargets?: string[] }): string {
   const ha = opts.redisUrl !== undefined
-    ? `{ enabled: true, cluster_label: cluster, replica_label: __replica__, store: redis, redis_url: '${opts.redisUrl}', failover_timeout: 4s, update_timeout: 1s }`
-    : '{ enabled: true, cluster_label: cluster, replica_label: __replica__, failover_timeout: 4s, update_timeout: 1s }';
+    ? `{ enabled: true, cluster_label: cluster, replica_label: __replica__, store: redis, redis_url: '${opts.redisUrl}', failover_timeout: 10s, update_timeout: 2s }`
+    : '{ enabled: true, cluster_label: cluster, replica_label: __replica__, failover_timeout: 10s, update_timeout: 2s }';
   const lines = [
     'global: { scrape_interval: 1s, evaluation_interval: 1s }',
     'rule_files: [rules.yml]',
@@ -138,7 +139,16 @@ export async function startDistributed(): Promise<Deployment> {
       Array.from({ length: 7 }, port),
     );
     const configFile = join(dir, 'tidemark.yml');
-    const bus = `bus:\n  type: kafka\n  partitions: ${PARTITIONS}\n  kafka: { brokers: [${brokers.split(',').map((b) => `'${b}'`).join(', ')}] }`;
+    // Consumer-group timing for the mock (shared/TEST-SERVICES.md §3): it waits
+    // session_timeout - 1 s on every rebalance, 29 s with the Kafka clients' default.
+    const bus = [
+      'bus:',
+      '  type: kafka',
+      `  partitions: ${PARTITIONS}`,
+      '  kafka:',
+      `    brokers: [${brokers.split(',').map((b) => `'${b}'`).join(', ')}]`,
+      '    consumer: { session_timeout_ms: 4000, heartbeat_interval_ms: 500, rebalance_timeout_ms: 10000 }',
+    ].join('\n');
     await writeFile(configFile, tidemarkYml({
       bus,
       redisUrl: redis.url,
@@ -165,7 +175,7 @@ export async function startDistributed(): Promise<Deployment> {
     // The first store founds the group; the second joins it (a rebalance) once the first holds
     // every partition, so the two joins do not race each other on the mock.
     await Promise.all([notify1.start(), notify2.start(), store1.start(), ingest.start(), query.start()]);
-    await Promise.all([store2.start(), rules.start()]);
+    await Promise.all([store2.start(180_000), rules.start()]);
 
     const stores = [store1, store2];
     return {
