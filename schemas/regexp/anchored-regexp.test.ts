@@ -14,6 +14,7 @@ const expression = fc.tuple(
   fc.constantFrom('', '(?i)'),
   fc.array(fc.array(piece, { maxLength: 3 }).map((p) => p.join('')), { minLength: 1, maxLength: 3 }),
 ).map(([flag, seqs]) => flag + seqs.join('|'));
+const captured = fc.oneof(expression, expression.map((e) => `(${e})`), fc.tuple(piece, piece).map(([a, b]) => `(${a})-(?P<n>${b})?`));
 const value = fc.array(fc.constantFrom('a', 'b', 'A', 'B', 'k', 'K', '\u212a', 's', '\u017f', 'é', '.', '-', '\n', '😀'), { maxLength: 7 }).map((a) => a.join(''));
 
 describe('anchored RE2 regexps', () => {
@@ -30,6 +31,21 @@ describe('anchored RE2 regexps', () => {
         }
       }),
       { numRuns: 1000 },
+    );
+  });
+
+  it('capture the groups Go captures, with or without a fast path', () => {
+    fc.assert(
+      fc.property(captured, fc.array(value, { minLength: 1, maxLength: 20 }), (re, values) => {
+        const ours = compileAnchoredRegexp(re, { dotMatchesNewline: true });
+        const engine = RE2JS.compile(`^(?s:${re})$`);
+        for (const v of values) {
+          const m = engine.matcher(v);
+          const want = m.find() ? Array.from({ length: engine.groupCount() + 1 }, (_, g) => m.group(g) ?? undefined) : null;
+          expect(ours.exec(v)?.values ?? null, `${re} on ${JSON.stringify(v)}`).toEqual(want);
+        }
+      }),
+      { numRuns: 500 },
     );
   });
 

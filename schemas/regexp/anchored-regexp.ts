@@ -18,7 +18,12 @@ export class AnchoredRegexp {
      */
     private readonly wrapped: boolean,
     private readonly fast: FastPath | null,
-  ) {}
+  ) {
+    this.wholeGroup = /^\((?!\?)[^()]*\)$/.test(pattern) && !/\\[QE]/.test(pattern);
+  }
+
+  /** Whether the expression is one capture group around everything, with no group inside. */
+  private readonly wholeGroup: boolean;
 
   /** Whether the whole of `value` matches. */
   test(value: string): boolean {
@@ -33,12 +38,21 @@ export class AnchoredRegexp {
   /** The groups of a whole-value match (for `$1`/`${name}` expansion), or null. */
   exec(value: string): Submatches | null {
     const { re, names } = this.re2;
+    if (this.fast !== null && this.fast.test(value) === false) return null;
+    // `(.*)`, relabeling's default, and any `(…)` the fast path answers: the group is the value.
+    if (this.wholeGroup && this.fast !== null) return this.test(value) ? { values: [value, value], names } : null;
+    if (this.wrapped) {
+      // The wrapper anchors, so Go's leftmost-first search is what Prometheus runs.
+      const found = re.re2().findSubmatch(value) as (string | null)[] | null;
+      return found === null ? null : { values: found.map((g) => g ?? undefined), names };
+    }
     const m = re.matcher(value);
-    if (!(this.wrapped ? m.find() : m.matches())) return null;
+    if (!m.matches()) return null;
     const values: (string | undefined)[] = [];
     for (let g = 0; g <= re.groupCount(); g++) values.push(m.group(g) ?? undefined);
     return { values, names };
   }
+
 
   /**
    * Every value that matches, when the expression is an alternation of literals (`a|b|c`): an
