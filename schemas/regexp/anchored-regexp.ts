@@ -12,8 +12,8 @@ export class AnchoredRegexp {
     readonly pattern: string,
     private readonly re2: Re2,
     /**
-     * Whether `re` carries its own `^…$` (wrapped as Prometheus' relabeling and Alertmanager
-     * wrap): then it is searched for, as Go's MatchString does, which differs from a whole-value
+     * Whether the compiled text carries its own `^…$` (as Prometheus' relabeling and Alertmanager
+     * wrap it): then it is searched for, as Go's MatchString does, which differs from a whole-value
      * match only for an expression that closes the wrapper early, like `a)|(b`.
      */
     private readonly wrapped: boolean,
@@ -38,9 +38,10 @@ export class AnchoredRegexp {
   /** The groups of a whole-value match (for `$1`/`${name}` expansion), or null. */
   exec(value: string): Submatches | null {
     const { re, names } = this.re2;
-    if (this.fast !== null && this.fast.test(value) === false) return null;
-    // `(.*)`, relabeling's default, and any `(…)` the fast path answers: the group is the value.
-    if (this.wholeGroup && this.fast !== null) return this.test(value) ? { values: [value, value], names } : null;
+    const fast = this.fast?.test(value);
+    if (fast === false) return null;
+    // `(.*)`, relabeling's default, and any `(…)` the fast path reads: the group is the value.
+    if (this.wholeGroup && this.fast !== null) return (fast ?? this.test(value)) ? { values: [value, value], names } : null;
     if (this.wrapped) {
       // The wrapper anchors, so Go's leftmost-first search is what Prometheus runs.
       const found = re.re2().findSubmatch(value) as (string | null)[] | null;
@@ -52,7 +53,6 @@ export class AnchoredRegexp {
     for (let g = 0; g <= re.groupCount(); g++) values.push(m.group(g) ?? undefined);
     return { values, names };
   }
-
 
   /**
    * Every value that matches, when the expression is an alternation of literals (`a|b|c`): an
