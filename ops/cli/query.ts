@@ -1,13 +1,15 @@
-import { Histogram } from 'prom-client';
 import type { Queryable } from '../../pipeline/tsdb/index.js';
-import { prometheusApi, registryQueryable } from '../../pipeline/query/index.js';
+import { QueryMetrics, prometheusApi, registryQueryable } from '../../pipeline/query/index.js';
 import type { Service } from '../server/service.js';
 import { TIDEMARK_VERSION } from '../server/version.js';
 import type { RoleContext, RoleDefinition } from './run-role.js';
 import { shardRegistryOf } from './store.js';
 
-/** Mounts the Prometheus HTTP API (query, series, labels, metadata, read, federate, status) over `queryable`. */
-export function mountQueryApi(ctx: RoleContext, queryable: Queryable): void {
+/**
+ * Mounts the Prometheus HTTP API (query, series, labels, metadata, read, federate, status) over
+ * `queryable`, each endpoint counted and timed in the role's metrics.
+ */
+export function mountQueryApi(ctx: RoleContext, queryable: Queryable, metrics = new QueryMetrics(ctx.metrics)): void {
   const api = prometheusApi({
     queryable,
     config: ctx.config.query,
@@ -20,24 +22,7 @@ export function mountQueryApi(ctx: RoleContext, queryable: Queryable): void {
       'query.timeout': `${ctx.config.query.timeout_ms / 1000}s`,
     },
   });
-  // Latency by handler, as Prometheus' prometheus_http_request_duration_seconds: what dashboards show as query latency.
-  const duration = new Histogram({
-    name: 'tidemark_query_request_duration_seconds',
-    help: 'Time taken to answer a request of the Prometheus HTTP API, by handler (route path).',
-    labelNames: ['handler'],
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
-    registers: [ctx.metrics],
-  });
-  for (const r of api.routes) {
-    ctx.router.add(r.methods, r.path, async (req, res, url) => {
-      const end = duration.startTimer({ handler: r.path });
-      try {
-        await r.handler(req, res, url);
-      } finally {
-        end();
-      }
-    });
-  }
+  for (const r of api.routes.map((route) => metrics.instrument(route))) ctx.router.add(r.methods, r.path, r.handler);
 }
 
 /**
@@ -51,7 +36,9 @@ export const queryRole: RoleDefinition = {
       throw new Error('the query role finds store shards in Redis: give --redis or redis.url (tidemark up runs all in one process)');
     }
     const shards = shardRegistryOf(ctx);
-    mountQueryApi(ctx, registryQueryable({ registry: shards.registry, config: ctx.config.query, partitionCount: ctx.config.bus.partitions }));
+    const metrics = new QueryMetrics(ctx.metrics);
+    const queryable = registryQueryable({ registry: shards.registry, config: ctx.config.query, partitionCount: ctx.config.bus.partitions, observer: metrics });
+    mountQueryApi(ctx, queryable, metrics);
     const registry: Service = { name: 'shard-registry', start: async () => {}, ready: () => true, stop: () => shards.close() };
     return [registry];
   },

@@ -1,6 +1,7 @@
 import { canonicalLabels, compareStrings, type Labels } from '../../schemas/labels.js';
 import type { LabelMatcher, Querier, Queryable, SelectHints, Series, SeriesSet } from '../tsdb/index.js';
 import { ShardsUnavailableError } from './errors.js';
+import type { FanoutObserver } from './metrics.js';
 import { dedupReplicas, stripReplicaLabels } from './replica-dedup.js';
 import { mergeSeriesCopies } from './series-merge.js';
 
@@ -20,6 +21,8 @@ export interface FanoutOptions {
   readonly partialResponse?: boolean;
   /** Partitions of the samples topic; when set, partitions no shard holds are warned about. */
   readonly partitionCount?: number;
+  /** Told about failed store reads and partial answers (the query role's metrics). */
+  readonly observer?: FanoutObserver;
 }
 
 export type ShardLister = () => Promise<readonly FanoutShard[]>;
@@ -79,6 +82,7 @@ export class FanoutQuerier implements Querier {
       if (r.status === 'fulfilled') results.push(r.value);
       else {
         firstError ??= r.reason;
+        this.options.observer?.storeFailed(shards[i].shard.name);
         failures.push(`shard ${shards[i].shard.name} unavailable: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`);
       }
     });
@@ -86,6 +90,7 @@ export class FanoutQuerier implements Querier {
       throw new ShardsUnavailableError(failures, firstError);
     }
     for (const f of failures) this.seenWarnings.add(f);
+    if (failures.length > 0) this.options.observer?.partialRead();
     return { results, warnings: [...this.seenWarnings] };
   }
 

@@ -7,3 +7,4 @@ export { formatExpr, formatDuration } from './expr-printer.js';
 export { formatValue, formatTimestamp } from './api-response.js';
 export { ReadRequestType, ReadResponseType } from './remote-read.js';
 export { QueryApiError, InvalidParamError, TooManySeriesError, ShardsUnavailableError, type ApiErrorType } from './errors.js';
+export { QueryMetrics, type FanoutObserver } from './metrics.js';

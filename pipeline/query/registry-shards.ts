@@ -2,6 +2,7 @@ import { RemoteStoreQueryable, type RemoteStoreOptions, type ShardRegistry } fro
 import type { Queryable } from '../tsdb/index.js';
 import type { QueryConfig } from './config.js';
 import { FanoutQueryable, type FanoutShard, type ShardLister } from './fanout-querier.js';
+import type { FanoutObserver } from './metrics.js';
 
 export interface RegistryShardsSettings {
   readonly registry: Pick<ShardRegistry, 'list'>;
@@ -40,10 +41,13 @@ export function registryShards(settings: RegistryShardsSettings): ShardLister {
  * The fan-out the `tidemark query` role (and `tidemark up`) reads through, configured from the
  * `query` section: every shard in the registry, replica labels, partial responses, shard timeout.
  */
-export function registryQueryable(settings: Omit<RegistryShardsSettings, 'remote'> & { readonly config: QueryConfig; readonly partitionCount?: number }): FanoutQueryable {
+export function registryQueryable(
+  settings: Omit<RegistryShardsSettings, 'remote'> & { readonly config: QueryConfig; readonly partitionCount?: number; readonly observer?: FanoutObserver },
+): FanoutQueryable {
   return new FanoutQueryable(registryShards({ ...settings, remote: { timeoutMs: settings.config.shard_timeout_ms } }), {
     replicaLabels: settings.config.replica_labels,
     partialResponse: settings.config.partial_response,
     partitionCount: settings.partitionCount,
+    observer: settings.observer,
   });
 }

@@ -7,6 +7,7 @@ import { KafkaBus } from '../../pipeline/bus/kafka/index.js';
 import { RedisShardRegistry, type ShardRegistryEntry } from '../../pipeline/store-protocol/index.js';
 import { encodeSampleBatch, partitionForHash, seriesHash } from '../../schemas/index.js';
 import { queryRole } from '../../ops/cli/query.js';
+import { storeRole } from '../../ops/cli/store.js';
 import { startRole } from '../../ops/cli/run-role.js';
 import { createKafkaTopic, kafkaBrokers, mockKafkaBusSettings, startKafkaMock, startRedis, testNamespace, type RedisService } from '../harness/index.js';
 import { waitFor } from './cli-process.js';
@@ -173,4 +174,31 @@ describe('tidemark store on Kafka and Redis', () => {
       await mock.stop();
     }
   }, 180_000);
+
+  it('has the query role count requests by handler and code, failed store reads and partial responses', async () => {
+    const flags = { config, listen: '127.0.0.1:0', kafka: kafkaBrokers().join(','), redis: redis.url, logLevel: 'error' };
+    const store = await startRole(storeRole, { ...flags, data: join(dir, 'metrics-store') });
+    const query = await startRole(queryRole, { ...flags, data: join(dir, 'metrics-query') });
+    // A store that announced itself and died: its reads fail, the others answer (partial response).
+    await registry.announce('dead-store', 'http://127.0.0.1:9', [0]);
+    try {
+      const base = `http://${query.address.host}:${query.address.port}`;
+      await waitFor(async () => ((await registered()).length === 2 ? true : undefined), 30_000);
+      const ok = (await (await fetch(`${base}/api/v1/query?query=up`)).json()) as { status: string; warnings?: string[] };
+      expect(ok.status).toBe('success');
+      expect(ok.warnings?.join('\n')).toMatch(/dead-store/);
+      expect((await fetch(`${base}/api/v1/query?query=up{`)).status).toBe(400);
+
+      const text = await (await fetch(`${base}/metrics`)).text();
+      expect(text).toMatch(/^tidemark_query_requests_total\{handler="\/api\/v1\/query",code="200"\} 1$/m);
+      expect(text).toMatch(/^tidemark_query_requests_total\{handler="\/api\/v1\/query",code="400"\} 1$/m);
+      expect(text).toMatch(/^tidemark_query_request_duration_seconds_count\{handler="\/api\/v1\/query"\} 2$/m);
+      expect(text).toMatch(/^tidemark_query_store_failures_total\{store="dead-store \(http:\/\/127\.0\.0\.1:9\)"\} [1-9]/m);
+      expect(text).toMatch(/^tidemark_query_partial_responses_total 1$/m);
+    } finally {
+      await registry.withdraw('dead-store');
+      await query.stop();
+      await store.stop();
+    }
+  });
 });

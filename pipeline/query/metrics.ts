@@ -1,0 +1,74 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import type { QueryRoute } from './api-settings.js';
+
+/** Told by the fan-out about each read: which stores failed, and whether the answer was partial. */
+export interface FanoutObserver {
+  /** A store could not be read (its name as the registry gives it). */
+  storeFailed(store: string): void;
+  /** A read went on without some stores: the request's answer is partial (it carries warnings). */
+  partialRead(): void;
+}
+
+/**
+ * The query role's metric set: requests and their durations per handler (route path) and status
+ * code, labelled as Prometheus' `prometheus_http_requests_total` and
+ * `prometheus_http_request_duration_seconds`; store reads that failed; partial responses.
+ */
+export class QueryMetrics implements FanoutObserver {
+  private readonly requests: Counter<'handler' | 'code'>;
+  private readonly duration: Histogram<'handler'>;
+  private readonly storeFailures: Counter<'store'>;
+  private readonly partial: Counter<string>;
+  /** Per request: whether a read of it was partial (one request may read several times). */
+  private readonly request = new AsyncLocalStorage<{ partial: boolean }>();
+
+  constructor(registry: Registry) {
+    this.requests = reuse(registry, 'tidemark_query_requests_total', () => new Counter({
+      name: 'tidemark_query_requests_total', help: 'Requests of the Prometheus HTTP API, by handler (route path) and status code.', labelNames: ['handler', 'code'], registers: [registry],
+    }));
+    this.duration = reuse(registry, 'tidemark_query_request_duration_seconds', () => new Histogram({
+      name: 'tidemark_query_request_duration_seconds', help: 'Time taken to answer a request of the Prometheus HTTP API, by handler (route path).', labelNames: ['handler'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120], registers: [registry],
+    }));
+    this.storeFailures = reuse(registry, 'tidemark_query_store_failures_total', () => new Counter({
+      name: 'tidemark_query_store_failures_total', help: 'Reads of a store that failed during fan-out, by store.', labelNames: ['store'], registers: [registry],
+    }));
+    this.partial = reuse(registry, 'tidemark_query_partial_responses_total', () => new Counter({
+      name: 'tidemark_query_partial_responses_total', help: 'Requests answered without some stores (partial responses carrying a warning).', registers: [registry],
+    }));
+  }
+
+  /** The route, counting its requests and timing them under its path (`/api/v1/label/*` for parameterized ones). */
+  instrument(route: QueryRoute): QueryRoute {
+    const handler = route.path;
+    return {
+      ...route,
+      handler: async (req, res, url) => {
+        const end = this.duration.startTimer({ handler });
+        const scope = { partial: false };
+        res.once('close', () => {
+          end();
+          this.requests.inc({ handler, code: String(res.statusCode) });
+          if (scope.partial) this.partial.inc();
+        });
+        await this.request.run(scope, () => route.handler(req, res, url));
+      },
+    };
+  }
+
+  storeFailed(store: string): void {
+    this.storeFailures.inc({ store });
+  }
+
+  partialRead(): void {
+    const scope = this.request.getStore();
+    if (scope !== undefined) scope.partial = true;
+    else this.partial.inc();
+  }
+}
+
+// Several query APIs (tests) may share one registry: reuse a metric already there.
+function reuse<M>(registry: Registry, name: string, create: () => M): M {
+  return (registry.getSingleMetric(name) as M | undefined) ?? create();
+}
