@@ -1,5 +1,5 @@
 import { RE2JS } from 're2js';
-import { compileSelectorRegexp } from '../../schemas/regexp/index.js';
+import { compileAnchoredRegexp, compileSelectorRegexp } from '../../schemas/regexp/index.js';
 import type { Benchmark, BenchResult } from './bench-result.js';
 
 /**
@@ -61,6 +61,15 @@ export const regexBenchmark: Benchmark = {
         const js = c.js;
         rows.push({ name, subject: 'node RegExp (reference)', value: nsPerValue(values, (v) => js.test(v)).ns, unit: 'CPU ns/value' });
       }
+    }
+    // Relabel `replace` needs the groups: the default `(.*)` and a typical host:port split.
+    const hosts = values.map((v, i) => `${v}.example.org:${9000 + (i % 100)}`);
+    for (const re of ['(.*)', '(.+):\\d+']) {
+      const rx = compileAnchoredRegexp(re, { dotMatchesNewline: true });
+      const js = new RegExp(`^(?:${re})$`, 's');
+      const name = `regex component: 100k relabel replace groups of ${re}`;
+      rows.push({ name, subject: 'tidemark', value: nsPerValue(hosts, (v) => rx.exec(v) !== null).ns, unit: 'CPU ns/value' });
+      rows.push({ name, subject: 'node RegExp (reference)', value: nsPerValue(hosts, (v) => js.exec(v) !== null).ns, unit: 'CPU ns/value' });
     }
     return rows;
   },
