@@ -6,6 +6,8 @@ import { TIDEMARK_VERSION } from '../server/version.js';
 import { alertmanagerConfigOf } from './alertmanager-config.js';
 import type { RoleContext, RoleDefinition } from './run-role.js';
 
+let notifiersInProcess = 0;
+
 /** The Alertmanager-compatible notifier: v2 API, routing, grouping, dedup (Redis with --redis). */
 export class NotifyService implements Service {
   readonly name = 'notify';
@@ -19,10 +21,16 @@ export class NotifyService implements Service {
     const notifier = createNotifier({
       config: await alertmanagerConfigOf(ctx.config, ctx.flags.config),
       redisUrl: ctx.config.redis?.url,
-      replicaId: `${hostname()}-${process.pid}`,
+      replicaId: `${hostname()}-${process.pid}-${++notifiersInProcess}`,
       registry: ctx.metrics,
       logger: ctx.log,
       version: TIDEMARK_VERSION,
+      address: () => {
+        const a = ctx.address();
+        if (a === undefined) return undefined;
+        const host = a.host === '0.0.0.0' || a.host === '::' ? hostname() : a.host;
+        return `${host.includes(':') ? `[${host}]` : host}:${a.port}`;
+      },
     });
     for (const r of notifier.routes) ctx.router.add(r.methods, r.path, r.handler);
     return new NotifyService(notifier, ctx.flags.config);

@@ -94,4 +94,18 @@ describe('alerts from tidemark rules to tidemark notify replicas', () => {
     expect(alerts.map((a) => a.labels.alertname).sort()).toEqual(['DiskFull', 'NodeDown']);
     await expect(httpNotifyFunc([targets[0]])([alert])).rejects.toThrow(/no notifier accepted the alerts: .*127\.0\.0\.1:9/);
   });
+
+  it('has every replica report the cluster of replicas sharing Redis, and aggregation groups that agree with its API', async () => {
+    for (const r of replicas) {
+      const status = (await (await fetch(`http://${url(r)}/api/v2/status`)).json()) as { cluster: { status: string; name: string; peers: Array<{ address: string }> } };
+      expect(status.cluster.status).toBe('ready');
+      expect(status.cluster.peers.map((p) => p.address).sort()).toEqual(replicas.map(url).sort());
+    }
+    for (const r of replicas) {
+      const groups = (await (await fetch(`http://${url(r)}/api/v2/alerts/groups`)).json()) as unknown[];
+      const metrics = await (await fetch(`http://${url(r)}/metrics`)).text();
+      expect(groups).toHaveLength(2); // DiskFull and NodeDown (group_by alertname)
+      expect(metrics).toMatch(/^tidemark_notify_aggregation_groups 2$/m);
+    }
+  });
 });

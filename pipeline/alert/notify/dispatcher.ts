@@ -131,7 +131,6 @@ export class Dispatcher {
     if (limit <= 0) return [];
     const now = this.clock.now();
     const claimed = await this.store.claimDueGroups(this.replicaId, now, this.leaseMs, limit);
-    this.metrics.groups.set(claimed.length);
     if (claimed.length === 0) return [];
     const plan = this.planValue;
     const [silences, firing] = await Promise.all([

@@ -16,7 +16,7 @@ export {
 export { anyIntervalContains, intervalContains, parseTimeInterval, type TimeInterval, type TimeIntervalSpec } from './time-intervals.js';
 export { nextLogEntry, notificationReason, type DedupInput, type NotificationLogEntry, type NotificationReason } from './dedup.js';
 export type {
-  ClaimedGroup, DeliveryFailure, GroupInsert, GroupMeta, GroupState, NotifyStateStore, PendingNotification, ResolvedSnapshot,
+  ClaimedGroup, DeliveryFailure, GroupInsert, GroupMeta, GroupState, NotifyPeer, NotifyStateStore, PendingNotification, ResolvedSnapshot,
 } from './notify-state-store.js';
 export { MemoryStateStore } from './memory-state-store.js';
 export { compareAlerts, isResolvedAt, mergeAlerts, putOver, type Alert } from './alert.js';

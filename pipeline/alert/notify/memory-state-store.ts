@@ -203,5 +203,12 @@ export class MemoryStateStore implements NotifyStateStore {
     return this.failures.slice(0, limit);
   }
 
+  async announcePeer(): Promise<void> {}
+
+  /** Held by this process alone: there is no cluster. */
+  async listPeers(): Promise<undefined> {
+    return undefined;
+  }
+
   async close(): Promise<void> {}
 }

@@ -26,7 +26,23 @@ export class NotifyMetrics {
     this.flushes = counter(registry, 'tidemark_notify_group_flushes_total', 'Aggregation group flushes.', []);
     this.errors = counter(registry, 'tidemark_notify_errors_total', 'Errors by type and stage.', ['type', 'stage']);
     const existing = registry.getSingleMetric('tidemark_notify_aggregation_groups');
-    this.groups = (existing as Gauge<string> | undefined) ?? new Gauge({ name: 'tidemark_notify_aggregation_groups', help: 'Aggregation groups claimed by this replica in the last tick.', registers: [registry] });
+    const counted = () => this.groupCount;
+    this.groups = (existing as Gauge<string> | undefined) ?? new Gauge({
+      name: 'tidemark_notify_aggregation_groups',
+      help: 'Aggregation groups with active alerts, as /api/v2/alerts/groups lists them (read from the state every replica shares).',
+      registers: [registry],
+      async collect() {
+        const count = counted();
+        if (count !== undefined) this.set(await count());
+      },
+    });
+  }
+
+  private groupCount: (() => Promise<number>) | undefined;
+
+  /** Where the aggregation-group gauge reads its value at each scrape. */
+  countGroupsWith(count: () => Promise<number>): void {
+    this.groupCount = count;
   }
 }
 

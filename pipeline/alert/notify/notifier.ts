@@ -5,6 +5,7 @@ import { notifyApiRoutes, type ApiRoute } from './api/index.js';
 import { systemClock, type Clock } from './clock.js';
 import type { AlertmanagerConfig } from './config/index.js';
 import type { RetryPolicy } from './deliver.js';
+import { isResolvedAt } from './alert.js';
 import { Dispatcher, loadTemplateFiles } from './dispatcher.js';
 import type { NotifyLogger } from './group-flush.js';
 import { MemoryStateStore } from './memory-state-store.js';
@@ -30,6 +31,10 @@ export interface NotifierSettings {
   readonly maxInFlight?: number;
   readonly retry?: RetryPolicy;
   readonly version?: string;
+  /** This replica's HTTP address (`host:port`), announced to the other replicas as a cluster peer. */
+  readonly address?: () => string | undefined;
+  /** How long a peer announcement lives without a refresh; default 15 s. */
+  readonly peerTtlMs?: number;
 }
 
 /** The `tidemark notify` role's parts, for the role's HTTP server and lifecycle. */
@@ -55,7 +60,17 @@ export function createNotifier(s: NotifierSettings): Notifier {
     store, clock, metrics, templates: templates(s.config), replicaId: s.replicaId, externalURL: s.externalURL,
     leaseMs: s.leaseMs, pollMs: s.pollMs, maxInFlight: s.maxInFlight, retry: s.retry, logger: s.logger,
   });
-  const routes = notifyApiRoutes({ dispatcher, store, clock, metrics, startedAt: clock.now(), version: s.version ?? '0.1.0' });
+  const replicaName = s.replicaId ?? 'tidemark-notify';
+  const routes = notifyApiRoutes({ dispatcher, store, clock, metrics, startedAt: clock.now(), version: s.version ?? '0.1.0', replicaName });
+  metrics.countGroupsWith(() => countActiveGroups(store, clock.now()));
+  const peerTtlMs = s.peerTtlMs ?? 15_000;
+  let peerTimer: NodeJS.Timeout | undefined;
+  const announce = (): void => {
+    store.announcePeer({ name: replicaName, address: s.address?.() ?? '' }, peerTtlMs).catch((err: unknown) => {
+      metrics.errors.inc({ type: err instanceof Error ? err.name : 'unknown', stage: 'announce_peer' });
+      s.logger?.warn({ err }, 'announcing this replica to its peers failed; the next refresh retries');
+    });
+  };
   let started = false;
   let stopped = false;
   return {
@@ -66,6 +81,9 @@ export function createNotifier(s: NotifierSettings): Notifier {
       if (started || stopped) return;
       started = true;
       dispatcher.start();
+      announce();
+      peerTimer = setInterval(announce, Math.max(100, Math.floor(peerTtlMs / 3)));
+      peerTimer.unref();
     },
     applyConfig(config) {
       dispatcher.applyConfig(config, templates(config));
@@ -73,9 +91,17 @@ export function createNotifier(s: NotifierSettings): Notifier {
     async stop() {
       if (stopped) return;
       stopped = true;
+      clearInterval(peerTimer);
       await dispatcher.stop();
       await store.close();
     },
     ready: () => started && !stopped,
   };
+}
+
+/** Groups with at least one active (unresolved) alert: what `/api/v2/alerts/groups` lists. */
+async function countActiveGroups(store: NotifyStateStore, now: number): Promise<number> {
+  const [groups, alerts] = await Promise.all([store.listGroups(), store.getAlerts()]);
+  const active = new Set(alerts.filter((a) => !isResolvedAt(a, now)).map((a) => a.fingerprint));
+  return groups.filter((g) => g.members.some((fp) => active.has(fp))).length;
 }

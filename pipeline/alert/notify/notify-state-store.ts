@@ -120,5 +120,19 @@ export interface NotifyStateStore {
 
   recordFailure(f: DeliveryFailure): Promise<void>;
   listFailures(limit: number): Promise<readonly DeliveryFailure[]>;
+
+  /**
+   * The replicas sharing this state: each announces itself (name, address) for `ttlMs` and
+   * refreshes that before it expires. A store that is not shared answers undefined: no cluster.
+   */
+  announcePeer(peer: NotifyPeer, ttlMs: number): Promise<void>;
+  listPeers(): Promise<readonly NotifyPeer[] | undefined>;
   close(): Promise<void>;
+}
+
+/** A notifier replica sharing the state (the `peers` of `/api/v2/status`). */
+export interface NotifyPeer {
+  readonly name: string;
+  /** Its HTTP address, `host:port`. */
+  readonly address: string;
 }

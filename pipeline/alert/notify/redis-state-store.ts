@@ -3,7 +3,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { isResolvedAt, putOver, type Alert } from './alert.js';
 import type { NotificationLogEntry } from './dedup.js';
 import type {
-  ClaimedGroup, DeliveryFailure, GroupInsert, GroupMeta, GroupState, NotifyStateStore, PendingNotification, ResolvedSnapshot,
+  ClaimedGroup, DeliveryFailure, GroupInsert, GroupMeta, GroupState, NotifyPeer, NotifyStateStore, PendingNotification, ResolvedSnapshot,
 } from './notify-state-store.js';
 import {
   CAS_ALERTS, CLAIM_DUE, DELETE_UNCHANGED_ALERTS, FINISH_FLUSH, INSERT_INTO_GROUPS, PUT_LOG_SCRIPT, RENEW, RESOLVE_PENDING, WRITE_PENDING,
@@ -247,6 +247,24 @@ export class RedisStateStore implements NotifyStateStore {
 
   async listFailures(limit: number): Promise<readonly DeliveryFailure[]> {
     return (await this.redis.lrange(this.k('fail'), 0, limit - 1)).map((v) => JSON.parse(v) as DeliveryFailure);
+  }
+
+  async announcePeer(peer: NotifyPeer, ttlMs: number): Promise<void> {
+    const now = Date.now();
+    await this.redis
+      .multi()
+      .set(this.k(`peer:${peer.name}`), JSON.stringify(peer), 'PX', ttlMs)
+      .zadd(this.k('peers'), now + ttlMs, peer.name)
+      .exec();
+  }
+
+  /** Replicas whose announcement has not expired (the index is trimmed as it goes). */
+  async listPeers(): Promise<readonly NotifyPeer[]> {
+    await this.redis.zremrangebyscore(this.k('peers'), '-inf', String(Date.now() - 1));
+    const names = await this.redis.zrange(this.k('peers'), '0', '-1');
+    if (names.length === 0) return [];
+    const values = await this.redis.mget(names.map((n) => this.k(`peer:${n}`)));
+    return values.flatMap((v) => (v === null ? [] : [JSON.parse(v) as NotifyPeer])).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   /** Close the connection this store opened (a client passed in is left open). */

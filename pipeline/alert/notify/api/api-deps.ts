@@ -22,4 +22,6 @@ export interface ApiDeps {
   readonly metrics: NotifyMetrics;
   readonly startedAt: number;
   readonly version: string;
+  /** This replica's name among its peers. */
+  readonly replicaName: string;
 }

@@ -20,8 +20,10 @@ function guarded(d: ApiDeps, stage: string, h: ApiHandler): ApiHandler {
 
 function getStatus(d: ApiDeps): ApiHandler {
   return async (_req, res) => {
+    // Replicas share their state in Redis rather than gossip: the peers are the replicas announced there.
+    const peers = await d.store.listPeers();
     sendJson(res, 200, {
-      cluster: { status: 'disabled', peers: [] },
+      cluster: peers === undefined ? { status: 'disabled', peers: [] } : { name: d.replicaName, status: 'ready', peers },
       versionInfo: { version: d.version, revision: '', branch: '', buildUser: '', buildDate: '', goVersion: `node ${process.version}` },
       config: { original: d.dispatcher.plan.config.original },
       uptime: formatTime(d.startedAt),
