@@ -6,7 +6,7 @@ import { KafkaBus } from '../../../pipeline/bus/kafka/index.js';
 import { StoreWorker } from '../../../pipeline/store/index.js';
 import { createKafkaTopic, kafkaBrokers, mockKafkaBusSettings, testNamespace } from '../../harness/index.js';
 import { runAndKill } from './crash-runner.js';
-import { allDurable, durability, errorsToStderr, newSink, produceSteps, readBack, waitUntil, type Dataset } from './store-test-data.js';
+import { allDurable, differences, durability, errorsToStderr, newSink, produceSteps, readBack, waitUntil, type Dataset } from './store-test-data.js';
 
 const PARTITIONS = 4;
 const SERIES = 40;
@@ -68,8 +68,11 @@ describe('store worker on the Kafka adapter under kill -9', () => {
       await worker.start();
       await waitUntil(() => worker.ready(), 'ready');
       await waitUntil(() => allDurable(bus, topic, [worker]), () => durability(bus, topic, [worker]));
+      // Every shard's write-ahead log replayed whole: a refused sample is one the shard lost.
+      for (const p of worker.partitions()) expect(worker.shard(p)!.tsdb.replayErrors, `WAL samples refused on replay, partition ${p}`).toBe(0);
       const stored = await readBack(worker, 'crash');
       expect(stored.size).toBe(SERIES);
+      expect(differences(stored, expected), 'stored samples against those produced').toEqual([]);
       expect(stored).toEqual(expected);
       // The shards really were rebuilt across runs: blocks were cut and persisted.
       const blocks = worker.partitions().reduce((n, p) => n + worker.shard(p)!.tsdb.stats().blocks, 0);
