@@ -8,16 +8,20 @@
  *   rule and evaluation interval, alerting to Alertmanager with group_wait 0s, group_interval 1s.
  * Scenarios: only the trial's series is written (the other partitions are idle), and all
  * partitions busy (64 more series written every 100 ms); each with 1 s and 100 ms evaluation
- * intervals. A last row measures what producer watermarks cost on the bus.
+ * intervals. The distributed roles (`tidemark ingest`, `rules`, `notify`, one process each, on the
+ * Kafka-protocol test cluster and Redis) run the idle case. A last row measures what producer
+ * watermarks cost on the bus.
  */
 import { existsSync, rmSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import SnappyJS from 'snappyjs';
 import { EmbeddedBus } from '../../pipeline/bus/embedded/index.js';
 import { BusSampleSink } from '../../pipeline/publish/index.js';
 import { startAlertmanager } from '../integration/alert/alertmanager-process.js';
 import { WebhookSink } from '../integration/alert/webhook-sink.js';
+import { startKafkaMock, startRedis } from '../harness/index.js';
+import { RoleProcess } from '../system/role-process.js';
 import type { Benchmark, BenchResult } from './bench-result.js';
 import { dirBytes, encodeWriteRequest, freePort, PeerProcess, tempDir } from './peers/index.js';
 
@@ -98,7 +102,7 @@ function summary(subject: string, ms: number[], intervalMs: number, load: Load, 
   const what = load === 'idle' ? 'one busy series, other partitions idle' : `all partitions busy (${BUSY_SERIES} series every 100 ms)`;
   return {
     name: `alert latency, remote_write to webhook, ${intervalMs} ms evaluation interval, ${what}, median of ${s.length}`,
-    subject, value: median, unit: 'ms', goal: subject === 'tidemark' ? GOAL : undefined,
+    subject, value: median, unit: 'ms', goal: subject.startsWith('tidemark') ? GOAL : undefined,
     note: `max ${s[s.length - 1]!.toFixed(0)} ms; ${note}`,
   };
 }
@@ -172,6 +176,61 @@ alerting:
 }
 
 /**
+ * The distributed roles on the Kafka-protocol test cluster: ingest -> Kafka -> rules -> HTTP ->
+ * notify (Redis) -> webhook. Defaults but for the evaluation interval and the consumer-group
+ * timing the mock cluster needs (test/harness, shared/TEST-SERVICES.md §3).
+ */
+async function distributed(intervalMs: number): Promise<BenchResult> {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
+  const sink = await WebhookSink.start();
+  const dir = tempDir('bench-alert-dist-');
+  const [kafka, redis] = await Promise.all([
+    startKafkaMock({ initialTopics: { 'tidemark.samples': 8, 'tidemark.aggregates': 8, 'tidemark.alerts': 8, 'tidemark.deadletter': 1 } }),
+    startRedis(),
+  ]);
+  const roles: RoleProcess[] = [];
+  try {
+    const [pIngest, pRules, pNotify] = await Promise.all([freePort(), freePort(), freePort()]);
+    await writeFile(join(dir, 'rules.yml'), rulesYaml);
+    await writeFile(join(dir, 'alertmanager.yml'), amConfig(sink.url));
+    await writeFile(join(dir, 'tidemark.yml'), [
+      `global: { evaluation_interval: ${duration(intervalMs)} }`,
+      'rule_files: [rules.yml]',
+      'alerting:',
+      '  alertmanager_config_file: alertmanager.yml',
+      `  alertmanagers: [{ static_configs: [{ targets: ['127.0.0.1:${pNotify}'] }] }]`,
+      'bus:',
+      '  type: kafka',
+      '  kafka:',
+      `    brokers: [${kafka.bootstrap.split(',').map((b) => `'${b}'`).join(', ')}]`,
+      '    consumer: { session_timeout_ms: 4000, heartbeat_interval_ms: 500, rebalance_timeout_ms: 10000 }',
+      `redis: { url: '${redis.url}' }`,
+    ].join('\n') + '\n');
+    const cfg = ['--config', join(dir, 'tidemark.yml'), '--log.level', 'warn'];
+    const role = async (name: string, port: number, args: string[]): Promise<RoleProcess> => {
+      const cwd = join(dir, name);
+      await mkdir(cwd);
+      const r = new RoleProcess({ name, url: `http://127.0.0.1:${port}`, cwd, args: [...args, ...cfg, '--listen', `127.0.0.1:${port}`] }, dir);
+      roles.push(r);
+      return r;
+    };
+    const notify = await role('notify', pNotify, ['notify', '--redis', redis.url]);
+    const ingest = await role('ingest', pIngest, ['ingest', '--kafka', kafka.bootstrap]);
+    const rules = await role('rules', pRules, ['rules', '--kafka', kafka.bootstrap]);
+    await Promise.all([notify.start(), ingest.start(), rules.start(120_000)]);
+    const ms = await trials(`${ingest.url}/api/v1/write`, sink, `d${intervalMs}`);
+    return summary('tidemark distributed', ms, intervalMs, 'idle', 'tidemark ingest, rules, notify (one process each) on the Kafka-protocol test cluster (librdkafka mock, 8 partitions) and Redis; default settings');
+  } finally {
+    await Promise.all(roles.map((r) => r.kill()));
+    await Promise.all(roles.map((r) => r.closeLog()));
+    await kafka.stop();
+    await redis.stop();
+    await sink.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
  * What producer watermarks cost on the bus: one producer writing 1,000 series every second to 8
  * partitions of the embedded bus for 10 s, with and without watermarks (default period and lag).
  */
@@ -220,6 +279,7 @@ export const alertLatencyBenchmark: Benchmark = {
         rows.push(await prometheusAlertmanager(intervalMs, load));
       }
     }
+    for (const intervalMs of [1000, 100]) rows.push(await distributed(intervalMs));
     rows.push(...(await watermarkCost()));
     return rows;
   },
