@@ -201,4 +201,23 @@ describe('tidemark store on Kafka and Redis', () => {
       await store.stop();
     }
   });
+
+  it('shares the partitions between two store processes of one group, each registered where it listens', async () => {
+    // Separate processes without the test assigner: the mock refuses a follower's SyncGroup
+    // whenever the leader's comes first (TEST-SERVICES.md §3); the follower rejoins until it is in.
+    const stores = [spawnRole(storeArgs('two-0', '--listen', '127.0.0.1:0')), spawnRole(storeArgs('two-1', '--listen', '127.0.0.1:0'))];
+    try {
+      const urls = await Promise.all(stores.map(listeningUrl));
+      const entries = await waitFor(async () => {
+        const e = await registered();
+        const held = e.flatMap((x) => x.partitions).sort();
+        return e.length === 2 && e.every((x) => x.partitions.length > 0) && held.join() === '0,1,2,3' ? e : undefined;
+      }, 120_000);
+      expect(entries.map((e) => e.address).sort()).toEqual([...urls].sort());
+      for (const u of urls) await waitFor(async () => ((await fetch(`${u}/-/ready`)).status === 200 ? true : undefined), 60_000);
+      expect(stores.flatMap((s) => s.output().split('\n')).filter((l) => l.includes('"level":50'))).toEqual([]);
+    } finally {
+      expect(await Promise.all(stores.map((s) => s.stop()))).toEqual([0, 0]);
+    }
+  }, 180_000);
 });

@@ -31,12 +31,14 @@ describe('kafkajs logs in pino', () => {
     expect(lines.map((l) => l.level)).toEqual([30, 30, 30]);
   });
 
-  it('keeps real failures at error, and a member kafkajs gave up on at warn (the consumer rejoins it)', () => {
+  it('keeps real failures at error, and refused group requests and a member kafkajs gave up on at warn (the consumer rejoins)', () => {
     const { log, lines } = capture();
     log('Connection', logLevel.ERROR, 'Connection error: connect ECONNREFUSED 127.0.0.1:9092');
+    log('Connection', logLevel.ERROR, 'Response SyncGroup(key: 14, version: 3)', { error: 'This most likely occurs because of a request being malformed' });
     log('Consumer', logLevel.ERROR, 'Crash: KafkaJSProtocolError: This most likely occurs because of a request being malformed');
     expect(lines.map((l) => [l.level, l.msg])).toEqual([
       [50, 'Connection error: connect ECONNREFUSED 127.0.0.1:9092'],
+      [40, 'Response SyncGroup(key: 14, version: 3)'],
       [40, 'Crash: KafkaJSProtocolError: This most likely occurs because of a request being malformed'],
     ]);
   });
