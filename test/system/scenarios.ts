@@ -138,6 +138,37 @@ async function notificationsSent(r: RoleProcess): Promise<number> {
   return m ? Number(m[1]) : 0;
 }
 
+/** What the rules and notify roles say about alerts, for a failure message. */
+async function alertState(d: Deployment): Promise<string> {
+  const text = async (url: string): Promise<string> => {
+    try {
+      return (await (await fetch(url, { signal: AbortSignal.timeout(5000) })).text()).slice(0, 20_000);
+    } catch (err) {
+      return (err as Error).message;
+    }
+  };
+  const api = new PrometheusApi(d.queryUrl);
+  const lines = [
+    `rules /api/v1/rules: ${await text(`${d.rulesUrl}/api/v1/rules`)}`,
+    `rules /api/v1/alerts: ${await text(`${d.rulesUrl}/api/v1/alerts`)}`,
+    `query sys_queue_backlog: ${JSON.stringify((await api.instant('sys_queue_backlog').catch((e: Error) => e.message)))}`,
+  ];
+  const metrics = await text(`${d.rulesUrl}/metrics`);
+  lines.push(`rules metrics (now ${Date.now() / 1000}): ${metrics.split('\n').filter((l) => l.startsWith('tidemark_rules_')).join('; ')}`);
+  for (const n of d.notifiers) lines.push(`${n.name} /api/v2/alerts: ${await text(`${n.url}/api/v2/alerts`)}`);
+  if (d.kafka !== undefined) {
+    // The producers' latest promises, per producer: the rules watermark is their minimum.
+    const tail = await runCli(['tail', '--topic', 'tidemark.samples', '--from', 'earliest', '--to-end', '--kafka', d.kafka.bootstrap], 60_000);
+    const latest = new Map<string, string>();
+    for (const l of tail.stdout.split('\n')) {
+      const m = /producer watermark: (\S+ \([^)]*\))/.exec(l);
+      if (m) latest.set(m[1], l);
+    }
+    lines.push(`latest producer watermarks:\n${[...latest.values()].join('\n')}`);
+  }
+  return lines.join('\n');
+}
+
 interface WebhookPayload {
   version: string;
   status: string;
@@ -154,7 +185,9 @@ export async function alertFanOut(d: Deployment): Promise<void> {
   const sink = d.sink;
   const before = sink.requests.length;
   expect(await push(d, 'PUT', 'queue/instance/q-1', 'sys_queue_backlog 500\n')).toBe(200);
-  await sink.waitFor(before + 1, 45_000);
+  await sink.waitFor(before + 1, 45_000).catch(async (err: Error) => {
+    throw new Error(`${err.message}; alert state:\n${await alertState(d)}`);
+  });
   const firing = sink.requests[before].body as WebhookPayload;
   expect(firing.version).toBe('4');
   expect(firing.status).toBe('firing');
@@ -284,7 +317,11 @@ export async function storeKilledUnderIngest(d: Deployment): Promise<void> {
  */
 export async function storeRebuiltFromBus(d: Deployment): Promise<void> {
   const api = new PrometheusApi(d.queryUrl);
-  const at = Date.now() - 2000;
+  // A fixed time 2 s in the past (samples up to it are stored), once the steady series reach it.
+  const at = await waitFor('steady samples 2 s old', async () => {
+    const t = Date.now() - 2000;
+    return (await api.vector('count(sys_steady_value)', t)).length > 0 ? t : undefined;
+  });
   const queries = [
     'sys_steady_value[30m]',
     'count_over_time(sys_steady_value[30m])',
