@@ -1,13 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { prometheusApi } from '../../../pipeline/query/index.js';
-import { Tsdb } from '../../../pipeline/tsdb/index.js';
-import { promtoolCreateBlocks, startPrometheus, type PrometheusPeer } from '../../bench/peers/prometheus-peer.js';
-import { serveRoutes, type RoutesServer } from './serve-routes.js';
-import { DATA_START, loadIntoTsdb, sideBySideDataset, toOpenMetrics } from './side-by-side-dataset.js';
+import { DATA_START, sideBySideDataset } from './side-by-side-dataset.js';
 import { compareAnswers } from './compare-answers.js';
+import { startSideBySide, type SideBySide } from './side-by-side-servers.js';
 import { KNOWN_DIFFERENCES, SIDE_BY_SIDE_QUERIES } from './side-by-side-queries.js';
 
 // Evaluation times at 37 s past the minute: never on a sample (7.5 s past each 15 s) nor on a
@@ -16,28 +10,17 @@ const S = DATA_START / 1000;
 const INSTANT_TIMES = [S + 3600 + 37, S + 6300 + 37, S + 7200 + 37 + 60];
 const RANGE = { start: S + 600 + 37, end: S + 7500 + 37, step: 60 };
 
-let dir: string;
-let db: Tsdb;
-let prometheus: PrometheusPeer;
-let tidemark: RoutesServer;
+let servers: SideBySide;
+let prometheus: SideBySide['prometheus'];
+let tidemark: SideBySide['tidemark'];
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'side-by-side-'));
-  const data = sideBySideDataset();
-  const file = join(dir, 'data.om');
-  writeFileSync(file, toOpenMetrics(data));
-  await promtoolCreateBlocks(file, join(dir, 'prometheus'));
-  prometheus = await startPrometheus(join(dir, 'prometheus'));
-  db = await Tsdb.open(join(dir, 'tidemark'), { retentionMs: 0 });
-  loadIntoTsdb(data, db);
-  tidemark = await serveRoutes(prometheusApi({ queryable: db }).routes);
+  servers = await startSideBySide(sideBySideDataset(), 'side-by-side');
+  ({ prometheus, tidemark } = servers);
 }, 60_000);
 
 afterAll(async () => {
-  await tidemark?.close();
-  await prometheus?.stop();
-  await db?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await servers?.close();
 });
 
 async function ask(base: string, path: string, params: Record<string, string | number>): Promise<{ status: number; body: any }> {

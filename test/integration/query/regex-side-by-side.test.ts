@@ -1,13 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { prometheusApi } from '../../../pipeline/query/index.js';
-import { Tsdb } from '../../../pipeline/tsdb/index.js';
-import { promtoolCreateBlocks, startPrometheus, type PrometheusPeer } from '../../bench/peers/prometheus-peer.js';
 import { compareAnswers } from './compare-answers.js';
-import { serveRoutes, type RoutesServer } from './serve-routes.js';
-import { DATA_START, SAMPLES_PER_SERIES, loadIntoTsdb, toOpenMetrics, type DataFamily } from './side-by-side-dataset.js';
+import { startSideBySide, type SideBySide } from './side-by-side-servers.js';
+import { DATA_START, SAMPLES_PER_SERIES, type DataFamily } from './side-by-side-dataset.js';
 
 // Label values RE2 and JavaScript regexes disagree on: case folding, Unicode, astral characters.
 const GROUPS = ['production', 'Prod-eu', 'PRO', 'preprod', 'staging', 'Ωmega', 'kelvin-\u212a', 'emoji-😀', 'tail-end', 'x-Tail', '42'];
@@ -40,28 +34,17 @@ const QUERIES = [
 const S = DATA_START / 1000;
 const TIME = S + 3600 + 37;
 
-let dir: string;
-let db: Tsdb;
-let prometheus: PrometheusPeer;
-let tidemark: RoutesServer;
+let servers: SideBySide;
+let prometheus: SideBySide['prometheus'];
+let tidemark: SideBySide['tidemark'];
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'regex-side-by-side-'));
-  const data = dataset();
-  const file = join(dir, 'data.om');
-  writeFileSync(file, toOpenMetrics(data));
-  await promtoolCreateBlocks(file, join(dir, 'prometheus'));
-  prometheus = await startPrometheus(join(dir, 'prometheus'));
-  db = await Tsdb.open(join(dir, 'tidemark'), { retentionMs: 0 });
-  loadIntoTsdb(data, db);
-  tidemark = await serveRoutes(prometheusApi({ queryable: db }).routes);
+  servers = await startSideBySide(dataset(), 'regex-side-by-side');
+  ({ prometheus, tidemark } = servers);
 }, 60_000);
 
 afterAll(async () => {
-  await tidemark?.close();
-  await prometheus?.stop();
-  await db?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await servers?.close();
 });
 
 interface Answer {
