@@ -33,7 +33,7 @@ export class StoreMetrics {
     this.samplesReceived = counter(registry, 'tidemark_store_samples_received_total', 'Samples decoded from bus records, by partition.', [...p]);
     this.samplesAppended = counter(registry, 'tidemark_store_samples_appended_total', 'Samples stored in the shard, by partition.', [...p]);
     this.samplesRejected = counter(registry, 'tidemark_store_samples_rejected_total',
-      'Samples the TSDB refused, by partition and reason (out_of_order, out_of_bounds, duplicate_sample, invalid).', ['partition', 'reason']);
+      'Samples the TSDB refused, by partition and reason (out_of_order, out_of_bounds, duplicate_sample, invalid; wal_replay: write-ahead log samples a shard could not replay on opening).', ['partition', 'reason']);
     this.samplesReplayed = counter(registry, 'tidemark_store_samples_replayed_total',
       'Samples of records replayed after a restart that the shard already held (ignored, not errors).', [...p]);
     this.deadLetters = counter(registry, 'tidemark_store_dead_letters_total', 'Undecodable records sent to the dead-letter topic.', [...p]);

@@ -5,6 +5,7 @@ import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Labels } from '../../schemas/labels.js';
 import type { SeriesSamples } from '../../schemas/sample.js';
+import { Wal } from '../tsdb/wal/index.js';
 import { StoreMetrics } from './metrics.js';
 import { Shard } from './shard.js';
 
@@ -90,6 +91,20 @@ describe('shard', () => {
     again.shard.append(3, { series: [one(a, 2000, 200), one(a, 3000, 3)] });
     expect(await rejections(again.metrics)).toEqual({ duplicate_sample: 1 });
     expect(await stored(again.shard)).toEqual({ a: [[1000, 1], [2000, 2], [3000, 3]] });
+    await again.shard.close();
+  });
+  it('counts write-ahead log samples it cannot replay on opening as rejected, so a loss shows in its metrics', async () => {
+    const first = await openShard();
+    first.shard.append(0, { series: [one({ i: 'a', job: 'node' }, 1000, 1)] });
+    await first.shard.close();
+    // A sample naming a series the log never defined: what a segment without its series dump held.
+    const wal = Wal.open(join(first.dir, 'wal'), { series: () => undefined, sample: () => undefined, deletion: () => undefined });
+    wal.sample(987_654, 2000, 2, false);
+    wal.close();
+
+    const again = await openShard(first.dir);
+    expect(await rejections(again.metrics)).toEqual({ wal_replay: 1 });
+    expect(await stored(again.shard)).toEqual({ a: [[1000, 1]] });
     await again.shard.close();
   });
 });

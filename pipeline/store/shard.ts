@@ -66,6 +66,9 @@ export class Shard {
       replayed: m.samplesReplayed.labels(p),
       records: m.recordsReceived.labels(p),
     };
+    // The WAL covers records up to the durable offset, which the bus will not deliver again: a
+    // sample it holds that the head refuses is lost, so it must show, not only fail a test.
+    if (tsdb.replayErrors > 0) m.samplesRejected.labels(p, 'wal_replay').inc(tsdb.replayErrors);
   }
 
   static async open(settings: ShardSettings): Promise<Shard> {
