@@ -5,8 +5,12 @@ import { EmbeddedBus } from '../../pipeline/bus/embedded/index.js';
 import { KafkaBus } from '../../pipeline/bus/kafka/index.js';
 import type { TidemarkConfig } from '../config/index.js';
 
-/** The bus the configuration asks for: Kafka when `bus.type` is kafka, else the embedded log under `dataDir/bus`. */
-export async function busFromConfig(cfg: TidemarkConfig, dataDir: string, log: Logger): Promise<Bus> {
+/**
+ * The bus the configuration asks for: Kafka when `bus.type` is kafka, else the embedded log under
+ * `dataDir/bus`. `onConsumerFailed` hears of any consumer that failed for good (Kafka: it could
+ * not rejoin its group).
+ */
+export async function busFromConfig(cfg: TidemarkConfig, dataDir: string, log: Logger, onConsumerFailed?: (err: Error) => void): Promise<Bus> {
   if (cfg.bus.type === 'kafka' && cfg.bus.kafka !== undefined) {
     const k = cfg.bus.kafka;
     return new KafkaBus({
@@ -23,6 +27,7 @@ export async function busFromConfig(cfg: TidemarkConfig, dataDir: string, log: L
         initialBackoffMs: k.consumer.rejoin_backoff_ms,
         maxBackoffMs: k.consumer.rejoin_backoff_max_ms,
       },
+      onConsumerFailed,
     });
   }
   return EmbeddedBus.open({ dataDir: join(dataDir, 'bus'), config: cfg.bus.embedded, logger: log });

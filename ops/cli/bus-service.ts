@@ -4,7 +4,10 @@ import type { TidemarkConfig } from '../config/index.js';
 import type { Service } from '../server/service.js';
 import { busFromConfig, ensurePipelineTopics } from './bus-from-config.js';
 
-/** Owns the role's bus connection: opens it, creates the pipeline's topics, closes it last. */
+/**
+ * Owns the role's bus connection: opens it, creates the pipeline's topics, closes it last. A
+ * consumer of the bus that fails for good fails the role (`onConsumerFailed`, e.g. RoleContext.fail).
+ */
 export class BusService implements Service {
   readonly name = 'bus';
   private current: Bus | undefined;
@@ -13,6 +16,7 @@ export class BusService implements Service {
     private readonly cfg: TidemarkConfig,
     private readonly dataDir: string,
     readonly log: Logger,
+    private readonly onConsumerFailed?: (err: Error) => void,
   ) {}
 
   /** The open bus; only valid after start(). */
@@ -22,7 +26,7 @@ export class BusService implements Service {
   }
 
   async start(): Promise<void> {
-    this.current = await busFromConfig(this.cfg, this.dataDir, this.log.child({ component: 'bus' }));
+    this.current = await busFromConfig(this.cfg, this.dataDir, this.log.child({ component: 'bus' }), this.onConsumerFailed);
     await ensurePipelineTopics(this.current, this.cfg);
   }
 

@@ -185,7 +185,7 @@ export const ingestRole: RoleDefinition = {
       const out = new NatsOutputService(ctx);
       return [out, ...ingestServices(ctx, out)];
     }
-    const bus = new BusService(ctx.config, ctx.flags.data, ctx.log);
+    const bus = new BusService(ctx.config, ctx.flags.data, ctx.log, ctx.fail);
     const sink = new DeferredBusSink(bus, ctx.config, `ingest/${hostname()}`);
     return [bus, sink, ...ingestServices(ctx, sink, bus)];
   },

@@ -137,7 +137,7 @@ function rulesConfigOf(cfg: TidemarkConfig, configFile: string | undefined) {
 export const rulesRole: RoleDefinition = {
   name: 'rules',
   async build(ctx) {
-    const bus = new BusService(ctx.config, ctx.flags.data, ctx.log);
+    const bus = new BusService(ctx.config, ctx.flags.data, ctx.log, ctx.fail);
     return [bus, new RulesService(ctx, bus, httpNotifyFunc(alertmanagerTargets(ctx.config)))];
   },
 };

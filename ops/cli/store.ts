@@ -120,7 +120,7 @@ export class StoreService implements Service {
 export const storeRole: RoleDefinition = {
   name: 'store',
   async build(ctx) {
-    const bus = new BusService(ctx.config, ctx.flags.data, ctx.log);
+    const bus = new BusService(ctx.config, ctx.flags.data, ctx.log, ctx.fail);
     const shards = shardRegistryOf(ctx);
     const store = new StoreService(ctx, bus, shards.registry);
     const registryCloser: Service = { name: 'shard-registry', start: async () => {}, ready: () => true, stop: () => shards.close() };

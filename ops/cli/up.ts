@@ -19,7 +19,7 @@ import { postableAlerts, type NotifyFunc } from '../../pipeline/alert/rules/inde
 export const upRole: RoleDefinition = {
   name: 'up',
   async build(ctx) {
-    const bus = new BusService(ctx.config, ctx.flags.data, ctx.log);
+    const bus = new BusService(ctx.config, ctx.flags.data, ctx.log, ctx.fail);
     const sink = new DeferredBusSink(bus, ctx.config, 'up');
     const store = new StoreService(ctx, bus, new InProcessShardRegistry());
     mountQueryApi(ctx, { querier: (mint, maxt) => store.querier(mint, maxt) });

@@ -26,6 +26,11 @@ export interface KafkaBusSettings {
    * gives up and reports `onFailed`, first pause, longest pause. Default 10, 1 s, 60 s.
    */
   readonly rejoin?: Partial<RejoinPolicy>;
+  /**
+   * Told when any consumer of this bus fails for good (besides its own `onFailed`): a role uses
+   * it to exit, whichever of its parts the consumer belongs to.
+   */
+  readonly onConsumerFailed?: (err: Error) => void;
   /** Group assignment strategies; default kafkajs round-robin. */
   readonly partitionAssigners?: PartitionAssigner[];
   /** Called once on the kafkajs client right after it is built, before any connection. */

@@ -129,7 +129,11 @@ export class KafkaBus implements Bus {
     this.checkOpen();
     checkTopic(opts.topic);
     const kc = this.groupMember(opts.group);
-    const consumer = new KafkaConsumer(kc, opts, handler, {
+    const onFailed = (err: Error): void => {
+      opts.onFailed?.(err);
+      this.settings.onConsumerFailed?.(err);
+    };
+    const consumer = new KafkaConsumer(kc, { ...opts, onFailed }, handler, {
       logger: this.logger,
       rejoin: { attempts: 10, initialBackoffMs: 1000, maxBackoffMs: 60_000, ...this.settings.rejoin },
       resolvePosition: (topic, partition, to) => this.resolvePosition(topic, partition, to),
