@@ -63,6 +63,22 @@ describe('RedisHaElector', () => {
     expect(await p1.accept('eu', 'a')).toBe(false);
   }, 60_000);
 
+  it('keeps the lease of a leader that writes while the other replica of the pair writes to the same ingest', async () => {
+    const c = new Redis(redisUrl());
+    clients.push(c);
+    const failoverTimeoutMs = 1_500;
+    const e = new RedisHaElector(c, testNamespace('ha-pair').redisPrefix, { failoverTimeoutMs, updateTimeoutMs: 50 });
+    expect(await e.accept('eu', 'a')).toBe(true);
+    // Both replicas write all along, the non-elected one first each time its decision is stale.
+    const until = Date.now() + 2 * failoverTimeoutMs;
+    while (Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 100));
+      expect(await e.accept('eu', 'b')).toBe(false);
+      expect(await e.accept('eu', 'a')).toBe(true);
+    }
+    expect(e.elected('eu')).toBe('a');
+  }, 30_000);
+
   it('reports a store that cannot be reached as a retryable error', async () => {
     const c = new Redis('redis://127.0.0.1:1', { maxRetriesPerRequest: 0, retryStrategy: () => null, lazyConnect: true });
     c.on('error', () => {}); // the refused connection is the point of this test

@@ -69,7 +69,14 @@ type ElectingRedis = Redis & { tidemarkHaElect(key: string, replica: string, ttl
  * timeout and that plus the update period.
  */
 export class RedisHaElector implements HaElector {
+  /**
+   * Decisions per cluster and replica: each replica refreshes its own, so the leader's writes
+   * reach Redis (and renew its lease) every update period even while another replica's requests
+   * keep asking too. One decision per cluster let the other replica's refresh stand in for the
+   * leader's, the lease ran out under a leader still writing, and both replicas' data was kept.
+   */
   private readonly cache = new Map<string, { leader: string; checkedAt: number }>();
+  private readonly leaders = new Map<string, string>();
   private readonly now: () => number;
   private readonly redis: ElectingRedis;
   private readonly pending = new Map<string, Promise<string>>();
@@ -88,10 +95,10 @@ export class RedisHaElector implements HaElector {
 
   async accept(cluster: string, replica: string): Promise<boolean> {
     const now = this.now();
-    const c = this.cache.get(cluster);
-    if (c !== undefined && now - c.checkedAt < this.timing.updateTimeoutMs) return c.leader === replica;
-    // Concurrent requests of one cluster share one round trip.
     const key = `${cluster}\u0000${replica}`;
+    const c = this.cache.get(key);
+    if (c !== undefined && now - c.checkedAt < this.timing.updateTimeoutMs) return c.leader === replica;
+    // Concurrent requests of one replica share one round trip.
     let p = this.pending.get(key);
     if (p === undefined) {
       p = this.redis
@@ -105,11 +112,12 @@ export class RedisHaElector implements HaElector {
     } catch (err) {
       throw new HaElectionError(cluster, err);
     }
-    this.cache.set(cluster, { leader, checkedAt: now });
+    this.cache.set(key, { leader, checkedAt: now });
+    this.leaders.set(cluster, leader);
     return leader === replica;
   }
 
   elected(cluster: string): string | undefined {
-    return this.cache.get(cluster)?.leader;
+    return this.leaders.get(cluster);
   }
 }
