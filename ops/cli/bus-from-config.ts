@@ -16,6 +16,8 @@ export async function busFromConfig(cfg: TidemarkConfig, dataDir: string, log: L
     return new KafkaBus({
       brokers: k.brokers,
       clientId: k.client_id,
+      ssl: k.ssl,
+      sasl: k.sasl,
       logger: log,
       consumerTiming: {
         sessionTimeout: k.consumer.session_timeout_ms,

@@ -11,6 +11,14 @@ export interface KafkaBusSettings {
   readonly brokers: readonly string[];
   /** Default 'tidemark'. */
   readonly clientId?: string;
+  /** Connect to the brokers with TLS (system trust store). */
+  readonly ssl?: boolean;
+  /** SASL authentication after connecting. */
+  readonly sasl?: {
+    readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+    readonly username: string;
+    readonly password: string;
+  };
   /** pino level for kafkajs' own logs; default 'warn'. */
   readonly logLevel?: Level | 'silent';
   /** Parent logger; the adapter logs through a child `{ component: 'kafka-bus' }`. */

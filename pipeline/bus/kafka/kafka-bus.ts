@@ -1,5 +1,5 @@
 import kafkajs from 'kafkajs';
-import type { Admin, Consumer as KafkajsConsumer, Kafka as KafkaClient, Producer } from 'kafkajs';
+import type { Admin, Consumer as KafkajsConsumer, Kafka as KafkaClient, Producer, SASLOptions } from 'kafkajs';
 import { pino, type Logger } from 'pino';
 import type {
   BatchHandler,
@@ -47,6 +47,8 @@ export class KafkaBus implements Bus {
     this.kafka = new Kafka({
       clientId: settings.clientId ?? 'tidemark',
       brokers: [...settings.brokers],
+      ssl: settings.ssl,
+      sasl: settings.sasl === undefined ? undefined : (settings.sasl as SASLOptions),
       logLevel: kafkajsLevel(this.logger.level),
       logCreator: pinoLogCreator(this.logger),
       connectionTimeout: settings.connectionTimeoutMs,
