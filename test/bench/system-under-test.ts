@@ -103,43 +103,42 @@ export async function startTidemarkUp(nodeFlags: readonly string[] = []): Promis
   };
 }
 
+/** What the system bench needs of a peer server (VictoriaMetricsPeer, PrometheusPeer). */
+interface PeerServer {
+  readonly url: string;
+  readonly pid: number;
+  rssBytes(): number;
+  dataBytes(): number;
+  stop(): Promise<void>;
+}
+
+/** A peer as a system under test; it compacts in the background, so settling waits 65 s and for a steady directory. */
+function peerSystem(subject: string, peer: PeerServer, params: Readonly<Record<string, string>> | undefined, compaction: string): SystemUnderTest {
+  return {
+    subject,
+    writeUrl: `${peer.url}/api/v1/write`,
+    query: { url: peer.url, pids: [peer.pid], params },
+    cpuMs: () => cpuMs(peer.pid),
+    rssBytes: () => peer.rssBytes(),
+    dataBytes: () => peer.dataBytes(),
+    helpers: [],
+    async settle(ingestedAt) {
+      const waited = await settleAfter(ingestedAt, 65_000, () => peer.dataBytes());
+      return `${compaction}, 65 s and until the directory stopped changing: ${waited.toFixed(0)} s`;
+    },
+    stop: () => peer.stop(),
+  };
+}
+
 /** VictoriaMetrics single-node with its rollup cache off (`-search.disableCache`). */
 export async function startVictoriaMetrics(): Promise<SystemUnderTest> {
   const vm = await VictoriaMetricsPeer.start(['-search.disableCache']);
-  return {
-    subject: 'victoria-metrics',
-    writeUrl: `${vm.url}/api/v1/write`,
-    query: { url: vm.url, pids: [vm.pid], params: { nocache: '1' } },
-    cpuMs: () => cpuMs(vm.pid),
-    rssBytes: () => vm.rssBytes(),
-    dataBytes: () => vm.dataBytes(),
-    helpers: [],
-    async settle(ingestedAt) {
-      const waited = await settleAfter(ingestedAt, 65_000, () => vm.dataBytes());
-      return `its own background merges (no force_merge), 65 s and until the directory stopped changing: ${waited.toFixed(0)} s`;
-    },
-    stop: () => vm.stop(),
-  };
+  return peerSystem('victoria-metrics', vm, { nocache: '1' }, 'its own background merges (no force_merge)');
 }
 
 /** Prometheus with `--web.enable-remote-write-receiver`. */
 export async function startPrometheus(): Promise<SystemUnderTest> {
-  const prom = await PrometheusPeer.start();
-  return {
-    subject: 'prometheus',
-    writeUrl: `${prom.url}/api/v1/write`,
-    query: { url: prom.url, pids: [prom.pid] },
-    cpuMs: () => cpuMs(prom.pid),
-    rssBytes: () => prom.rssBytes(),
-    dataBytes: () => prom.dataBytes(),
-    helpers: [],
-    async settle(ingestedAt) {
-      // Prometheus looks for head and block compactions once a minute.
-      const waited = await settleAfter(ingestedAt, 65_000, () => prom.dataBytes());
-      return `its head/block compaction (checked every minute), 65 s and until the directory stopped changing: ${waited.toFixed(0)} s`;
-    },
-    stop: () => prom.stop(),
-  };
+  return peerSystem('prometheus', await PrometheusPeer.start(), undefined, 'its head/block compaction (checked every minute)');
 }
 
 /**
