@@ -98,15 +98,17 @@ export class PartitionColumns {
   }
 
   private grow(): void {
-    const size = Math.max(64, this.ts.length * 2);
+    // After a regroup the three columns differ in length: size and copy by what is in use.
+    const n = this.n;
+    const size = Math.max(64, n * 2);
     const ts = new Float64Array(size);
-    ts.set(this.ts);
+    ts.set(this.ts.subarray(0, n));
     this.ts = ts;
     const vals = new Float64Array(size);
-    vals.set(this.vals);
+    vals.set(this.vals.subarray(0, n));
     this.vals = vals;
     const slotOf = new Int32Array(size);
-    slotOf.set(this.slotOf);
+    slotOf.set(this.slotOf.subarray(0, n));
     this.slotOf = slotOf;
   }
 }

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { decodeSampleBatch, sampleBatchWriter } from '../../schemas/sample-batch-codec.js';
+import { seriesSymbolsOf } from '../../schemas/sample-batch-writer.js';
+import { PartitionColumns } from './partition-columns.js';
+
+/** Every series the columns encode to, with its sample count, in record order. */
+function encoded(cols: PartitionColumns): Array<[string, number]> {
+  const out: Array<[string, number]> = [];
+  cols.encode(sampleBatchWriter, 5_000, 'test', (record) => {
+    for (const s of decodeSampleBatch(record).series) out.push([s.labels.__name__!, s.timestamps.length]);
+  });
+  cols.reset();
+  return out;
+}
+
+describe('partition columns', () => {
+  it('keep taking samples in later units of work after regrouping a small interleaved one', () => {
+    const cols = new PartitionColumns();
+    const a = seriesSymbolsOf({ __name__: 'a' });
+    const b = seriesSymbolsOf({ __name__: 'b' });
+    // A big unit grows the columns.
+    let sa = cols.addSeries(a);
+    for (let i = 0; i < 1_000; i++) cols.append(sa, i, i, false);
+    expect(encoded(cols)).toEqual([['a', 1_000]]);
+    // A small push that names a series twice (as a remote_write shard with few series does).
+    sa = cols.addSeries(a);
+    let sb = cols.addSeries(b);
+    for (let i = 0; i < 10; i++) cols.append(i % 2 === 0 ? sa : sb, i, i, false);
+    expect(encoded(cols)).toEqual([['a', 5], ['b', 5]]);
+    // The next unit outgrows what the regroup left.
+    sa = cols.addSeries(a);
+    sb = cols.addSeries(b);
+    for (let i = 0; i < 300; i++) cols.append(i < 150 ? sa : sb, i, i, false);
+    expect(encoded(cols)).toEqual([['a', 150], ['b', 150]]);
+  });
+});
