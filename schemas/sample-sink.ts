@@ -22,3 +22,26 @@ export interface Appender {
 export interface SampleSink {
   appender(): Appender;
 }
+
+/**
+ * One unit of work: `fill` appends to a fresh appender, then `commit` (by default the appender's
+ * own) hands it on. When `fill` throws, the appender is rolled back before the error goes on, so
+ * no unit is left open: an open unit holds the producer watermark back, and every event-time
+ * consumer with it.
+ */
+export async function appendUnit<T>(
+  sink: SampleSink,
+  fill: (app: Appender) => T | Promise<T>,
+  commit: (app: Appender) => Promise<void> = (app) => app.commit(),
+): Promise<T> {
+  const app = sink.appender();
+  let result: T;
+  try {
+    result = await fill(app);
+  } catch (err) {
+    app.rollback();
+    throw err;
+  }
+  await commit(app);
+  return result;
+}

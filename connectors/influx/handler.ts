@@ -7,7 +7,7 @@ import {
   type PushEdge,
   type PushRequest,
 } from '../http-edge/index.js';
-import type { SampleSink } from '../../schemas/sample-sink.js';
+import { appendUnit, type SampleSink } from '../../schemas/sample-sink.js';
 import type { InfluxConfig } from './config.js';
 import { LineProtocolError } from './errors.js';
 import { parseLine, parsePrecision, timestampToMs } from './line-parser.js';
@@ -44,51 +44,55 @@ export class InfluxHandler {
     const db = this.v2 ? null : url.searchParams.get('db');
     const text = raw.toString('utf8');
     const now = Date.now();
-    const app = this.sink.appender();
     let appended = 0;
     let lines = 0;
     let dropped = 0;
     let first: LineProtocolError | LimitExceededError | undefined;
     let lineNo = 0;
-    for (let start = 0; start <= text.length; ) {
-      let end = text.indexOf('\n', start);
-      if (end < 0) end = text.length;
-      lineNo++;
-      let line = text.slice(start, end);
-      start = end + 1;
-      if (line.endsWith('\r')) line = line.slice(0, -1);
-      const trimmed = line.trimStart();
-      if (trimmed === '' || trimmed.startsWith('#')) continue;
-      lines++;
-      if (edge.limits.series_limit > 0 && lines > edge.limits.series_limit) {
-        throw new LimitExceededError(`request has more than ${edge.limits.series_limit} lines, the series limit`, 'series_limit', edge.limits.series_limit, lines);
-      }
-      try {
-        const point = parseLine(trimmed, lineNo);
-        let t = now;
-        if (point.timestamp !== undefined) {
-          const ms = timestampToMs(point.timestamp, precision);
-          if (ms === undefined) throw new LineProtocolError(lineNo, line.length - trimmed.length + trimmed.lastIndexOf(point.timestamp) + 1, `timestamp ${point.timestamp} out of range`);
-          t = ms;
+    await appendUnit(
+      this.sink,
+      (app) => {
+        for (let start = 0; start <= text.length; ) {
+          let end = text.indexOf('\n', start);
+          if (end < 0) end = text.length;
+          lineNo++;
+          let line = text.slice(start, end);
+          start = end + 1;
+          if (line.endsWith('\r')) line = line.slice(0, -1);
+          const trimmed = line.trimStart();
+          if (trimmed === '' || trimmed.startsWith('#')) continue;
+          lines++;
+          if (edge.limits.series_limit > 0 && lines > edge.limits.series_limit) {
+            throw new LimitExceededError(`request has more than ${edge.limits.series_limit} lines, the series limit`, 'series_limit', edge.limits.series_limit, lines);
+          }
+          try {
+            const point = parseLine(trimmed, lineNo);
+            let t = now;
+            if (point.timestamp !== undefined) {
+              const ms = timestampToMs(point.timestamp, precision);
+              if (ms === undefined) throw new LineProtocolError(lineNo, line.length - trimmed.length + trimmed.lastIndexOf(point.timestamp) + 1, `timestamp ${point.timestamp} out of range`);
+              t = ms;
+            }
+            const where = `line ${lineNo}`;
+            const series: Array<[Record<string, string>, number]> = [];
+            this.mapper.map(point, db, (labels, v) => {
+              edge.seriesLimits.checkLabels(labels, where);
+              series.push([labels, v]);
+            });
+            tally.receive(series.length);
+            for (const [labels, v] of series) app.append(labels, t, v);
+            appended += series.length;
+          } catch (err) {
+            if (!(err instanceof LineProtocolError || err instanceof LimitExceededError)) throw err;
+            dropped++;
+            tally.receive(1);
+            tally.reject(1, err.reason);
+            first ??= err;
+          }
         }
-        const where = `line ${lineNo}`;
-        const series: Array<[Record<string, string>, number]> = [];
-        this.mapper.map(point, db, (labels, v) => {
-          edge.seriesLimits.checkLabels(labels, where);
-          series.push([labels, v]);
-        });
-        tally.receive(series.length);
-        for (const [labels, v] of series) app.append(labels, t, v);
-        appended += series.length;
-      } catch (err) {
-        if (!(err instanceof LineProtocolError || err instanceof LimitExceededError)) throw err;
-        dropped++;
-        tally.receive(1);
-        tally.reject(1, err.reason);
-        first ??= err;
-      }
-    }
-    await edge.commit(app);
+      },
+      (app) => edge.commit(app),
+    );
     tally.accept(appended);
     if (first !== undefined) {
       throw new InvalidPushError(`partial write: ${first.message}; dropped=${dropped} of ${lines} lines`, 'already_counted', first.location);

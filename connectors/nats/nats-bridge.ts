@@ -11,7 +11,7 @@ import {
   type Subscription,
 } from 'nats';
 import type { Registry } from 'prom-client';
-import type { SampleSink } from '../../schemas/sample-sink.js';
+import { appendUnit, type SampleSink } from '../../schemas/sample-sink.js';
 import type { NatsConfig, NatsInputConfig } from './config.js';
 import { NatsMessageError, NatsSetupError } from './errors.js';
 import { MessageDecoder, type InboundMessage } from './message-decoder.js';
@@ -174,24 +174,24 @@ export class NatsBridge {
   }
 
   private async flush(batch: Pending[], input: NatsInputConfig, decoder: MessageDecoder): Promise<void> {
-    const app = this.settings.sink.appender();
     const good: Pending[] = [];
     let samples = 0;
     this.metrics.messages.inc({ subject: input.subject }, batch.length);
-    for (const p of batch) {
-      let decoded;
-      try {
-        decoded = decoder.decode(p.inbound);
-      } catch (err) {
-        await this.deadLetter(p, input, err);
-        continue;
-      }
-      for (const s of decoded) app.append(s.labels, s.t, s.v, s.stale ? { stale: true } : undefined);
-      samples += decoded.length;
-      good.push(p);
-    }
     try {
-      await app.commit();
+      await appendUnit(this.settings.sink, async (app) => {
+        for (const p of batch) {
+          let decoded;
+          try {
+            decoded = decoder.decode(p.inbound);
+          } catch (err) {
+            await this.deadLetter(p, input, err);
+            continue;
+          }
+          for (const s of decoded) app.append(s.labels, s.t, s.v, s.stale ? { stale: true } : undefined);
+          samples += decoded.length;
+          good.push(p);
+        }
+      });
     } catch (err) {
       // Not stored: JetStream redelivers what is not acked; core messages are lost (at most once).
       this.metrics.errors.inc({ type: (err as Error)?.name ?? 'unknown', stage: 'commit' });

@@ -14,7 +14,7 @@ import {
   type PushAnswer,
   type PushRequest,
 } from '../http-edge/index.js';
-import type { SampleSink } from '../../schemas/sample-sink.js';
+import { appendUnit, type SampleSink } from '../../schemas/sample-sink.js';
 import { apiEnvelope, apiMetrics } from './api-v1.js';
 import type { PushgatewayConfig } from './config.js';
 import { GroupEmitter } from './group-samples.js';
@@ -146,23 +146,23 @@ export class Pushgateway {
 
   private async emitAll(): Promise<void> {
     const t = this.now();
-    const app = this.settings.sink.appender();
     let n = 0;
     let stale = 0;
     const ttl = this.config.group_ttl;
-    for (const g of [...this.store.all()]) {
-      if (ttl > 0 && t - lastActivity(g) >= ttl) {
-        this.store.deleteGroup(g);
-        stale += this.emitter.appendGone(app, g.key, t);
-        this.metrics.expiredGroups.inc();
-        this.scheduleSave();
-        continue;
-      }
-      n += this.emitter.appendGroup(app, g, t);
-    }
-    this.metrics.groups.set(this.store.size);
     try {
-      await app.commit();
+      await appendUnit(this.settings.sink, (app) => {
+        for (const g of [...this.store.all()]) {
+          if (ttl > 0 && t - lastActivity(g) >= ttl) {
+            this.store.deleteGroup(g);
+            stale += this.emitter.appendGone(app, g.key, t);
+            this.metrics.expiredGroups.inc();
+            this.scheduleSave();
+            continue;
+          }
+          n += this.emitter.appendGroup(app, g, t);
+        }
+        this.metrics.groups.set(this.store.size);
+      });
       this.metrics.emittedSamples.inc(n + stale);
       this.metrics.staleMarkers.inc(stale);
     } catch (err) {
@@ -179,9 +179,7 @@ export class Pushgateway {
       const gone = this.store.delete(grouping);
       if (gone !== undefined) {
         this.scheduleSave();
-        const app = this.settings.sink.appender();
-        const n = this.emitter.appendGone(app, gone.key, t);
-        await this.edge.commit(app);
+        const n = await appendUnit(this.settings.sink, (app) => this.emitter.appendGone(app, gone.key, t), (app) => this.edge.commit(app));
         this.metrics.staleMarkers.inc(n);
       }
       this.metrics.groups.set(this.store.size);
@@ -208,9 +206,7 @@ export class Pushgateway {
       this.scheduleSave(); // a failed push changes push_failure_time_seconds
       this.metrics.groups.set(this.store.size);
     }
-    const app = this.settings.sink.appender();
-    const n = this.emitter.appendGroup(app, group, t);
-    await this.edge.commit(app);
+    const n = await appendUnit(this.settings.sink, (app) => this.emitter.appendGroup(app, group, t), (app) => this.edge.commit(app));
     r.tally.accept(parsed.samples.length);
     this.metrics.emittedSamples.inc(n);
     return { status: 200 };
@@ -223,12 +219,17 @@ export class Pushgateway {
 
   private async wipe(res: ServerResponse): Promise<void> {
     const t = this.now();
-    const app = this.settings.sink.appender();
-    let n = 0;
-    for (const g of this.store.wipe()) n += this.emitter.appendGone(app, g.key, t);
-    this.scheduleSave();
-    this.metrics.groups.set(0);
-    await this.edge.commit(app);
+    const n = await appendUnit(
+      this.settings.sink,
+      (app) => {
+        let gone = 0;
+        for (const g of this.store.wipe()) gone += this.emitter.appendGone(app, g.key, t);
+        this.scheduleSave();
+        this.metrics.groups.set(0);
+        return gone;
+      },
+      (app) => this.edge.commit(app),
+    );
     this.metrics.staleMarkers.inc(n);
     res.writeHead(202);
     res.end();

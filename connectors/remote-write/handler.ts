@@ -9,7 +9,7 @@ import {
   type PushEdge,
   type PushRequest,
 } from '../http-edge/index.js';
-import type { SampleSink } from '../../schemas/sample-sink.js';
+import { appendUnit, type SampleSink } from '../../schemas/sample-sink.js';
 import type { HaConfig } from './config.js';
 import type { HaElector } from './ha-elector.js';
 import type { DecodedSeries, WriteRequestReader } from './write-request-reader.js';
@@ -46,59 +46,63 @@ export class RemoteWriteHandler {
     edge.seriesLimits.checkSeriesCount(decoded.series.length);
 
     const dropReplicas = await this.haVerdicts(decoded.series);
-    const app = sink.appender();
     let appended = 0;
     let firstProblem: { index: number; series: DecodedSeries; message: string; reason: string } | undefined;
     let badSeries = 0;
     const ha = this.deps.ha?.config;
-    for (let i = 0; i < decoded.series.length; i++) {
-      const s = decoded.series[i];
-      const n = s.timestamps.length;
-      if (n === 0) continue;
-      let problem: { message: string; reason: string } | undefined;
-      if (s.invalid !== undefined) problem = { message: s.invalid.message, reason: 'invalid_labels' };
-      else if (!this.withinLimits.has(s.labels)) {
-        try {
-          edge.seriesLimits.checkLabels(s.labels, `series ${i}`);
-          // Only shared (cached, frozen) label sets come back; checking them once is enough.
-          if (Object.isFrozen(s.labels)) this.withinLimits.add(s.labels);
-        } catch (err) {
-          if (!(err instanceof LimitExceededError)) throw err;
-          problem = { message: err.message, reason: err.reason };
-        }
-      }
-      if (problem !== undefined) {
-        badSeries++;
-        tally.reject(n, problem.reason);
-        firstProblem ??= { index: i, series: s, ...problem };
-        continue;
-      }
-      let labels: Labels = s.labels;
-      if (ha !== undefined) {
-        const cluster = labels[ha.cluster_label];
-        const replica = labels[ha.replica_label];
-        if (cluster !== undefined && replica !== undefined) {
-          if (dropReplicas?.has(`${cluster}\u0000${replica}`) === true) {
-            tally.reject(n, 'ha_replica_not_elected');
+    await appendUnit(
+      sink,
+      (app) => {
+        for (let i = 0; i < decoded.series.length; i++) {
+          const s = decoded.series[i];
+          const n = s.timestamps.length;
+          if (n === 0) continue;
+          let problem: { message: string; reason: string } | undefined;
+          if (s.invalid !== undefined) problem = { message: s.invalid.message, reason: 'invalid_labels' };
+          else if (!this.withinLimits.has(s.labels)) {
+            try {
+              edge.seriesLimits.checkLabels(s.labels, `series ${i}`);
+              // Only shared (cached, frozen) label sets come back; checking them once is enough.
+              if (Object.isFrozen(s.labels)) this.withinLimits.add(s.labels);
+            } catch (err) {
+              if (!(err instanceof LimitExceededError)) throw err;
+              problem = { message: err.message, reason: err.reason };
+            }
+          }
+          if (problem !== undefined) {
+            badSeries++;
+            tally.reject(n, problem.reason);
+            firstProblem ??= { index: i, series: s, ...problem };
             continue;
           }
-          labels = this.withoutReplica(labels, ha.replica_label);
+          let labels: Labels = s.labels;
+          if (ha !== undefined) {
+            const cluster = labels[ha.cluster_label];
+            const replica = labels[ha.replica_label];
+            if (cluster !== undefined && replica !== undefined) {
+              if (dropReplicas?.has(`${cluster}\u0000${replica}`) === true) {
+                tally.reject(n, 'ha_replica_not_elected');
+                continue;
+              }
+              labels = this.withoutReplica(labels, ha.replica_label);
+            }
+          }
+          const { timestamps, values, stale } = s;
+          if (stale.length === 0) {
+            for (let j = 0; j < n; j++) app.append(labels, timestamps[j], values[j]);
+          } else {
+            let k = 0;
+            for (let j = 0; j < n; j++) {
+              const isStale = stale[k] === j;
+              if (isStale) k++;
+              app.append(labels, timestamps[j], values[j], isStale ? { stale: true } : undefined);
+            }
+          }
+          appended += n;
         }
-      }
-      const { timestamps, values, stale } = s;
-      if (stale.length === 0) {
-        for (let j = 0; j < n; j++) app.append(labels, timestamps[j], values[j]);
-      } else {
-        let k = 0;
-        for (let j = 0; j < n; j++) {
-          const isStale = stale[k] === j;
-          if (isStale) k++;
-          app.append(labels, timestamps[j], values[j], isStale ? { stale: true } : undefined);
-        }
-      }
-      appended += n;
-    }
-    await edge.commit(app);
+      },
+      (app) => edge.commit(app),
+    );
     tally.accept(appended);
     if (firstProblem !== undefined) {
       const { index, series, message } = firstProblem;

@@ -45,5 +45,5 @@ export class DeferredBusSink implements SampleSink, Service {
 export function watermarksOf(cfg: TidemarkConfig, log: { warn(obj: object, msg: string): void }) {
   const w = cfg.bus.watermarks;
   if (!w.enabled) return undefined;
-  return { periodMs: w.period_ms, lagMs: w.lag_ms, onError: (err: Error) => log.warn({ err }, 'producer watermark not written; the next one retries') };
+  return { periodMs: w.period_ms, lagMs: w.lag_ms, maxHoldMs: w.max_hold_ms, onError: (err: Error) => log.warn({ err }, 'producer watermark not written; the next one retries') };
 }

@@ -5,7 +5,7 @@ import type { SeriesSymbols } from '../../schemas/sample-batch-writer.js';
 import { SeriesPartitioner } from '../../schemas/series-partitioner.js';
 import type { AppendOptions, Appender, SampleSink } from '../../schemas/sample-sink.js';
 import { PartitionColumns } from './partition-columns.js';
-import { WatermarkPublisher, type OpenWork } from './watermark-publisher.js';
+import { WatermarkPublisher, type OpenWork, type WatermarkPublisherSettings } from './watermark-publisher.js';
 
 export interface BusSampleSinkSettings {
   readonly bus: Bus;
@@ -21,13 +21,7 @@ export interface BusSampleSinkSettings {
    * gone (watermark-publisher.ts), so event-time consumers need not wait on partitions without
    * data. Off when absent.
    */
-  readonly watermarks?: {
-    readonly periodMs: number;
-    readonly lagMs: number;
-    readonly producerId?: string;
-    readonly now?: () => number;
-    readonly onError?: (err: Error) => void;
-  };
+  readonly watermarks?: Pick<WatermarkPublisherSettings, 'periodMs' | 'lagMs' | 'maxHoldMs' | 'producerId' | 'now' | 'onError'>;
 }
 
 /**
@@ -215,28 +209,26 @@ class BusAppender implements Appender, OpenWork {
   async commit(): Promise<void> {
     if (this.state !== 'open') throw new Error(`commit after the appender was ${this.state}`);
     this.state = 'committed';
-    if (this.empty) {
-      this.sink.watermarks?.end(this);
-      return;
-    }
-    const first = this.first!;
-    if (this.seq !== undefined) this.sink.rememberSequence(first, this.seq);
-    else if (this.guess === undefined) this.sink.rememberSequence(first, null);
-    // A unit that followed the guess to its end leaves it as it is.
-    else if (this.k !== this.guess.length) this.sink.rememberSequence(first, this.guess.slice(0, this.k));
-    const max = this.settings.maxSeriesPerRecord ?? 5_000;
-    const records: ProduceRecord[] = [];
-    for (let p = 0; p < this.parts.length; p++) {
-      const part = this.parts[p];
-      if (part === undefined) continue;
-      part.encode(sampleBatchWriter, max, this.settings.source, (value) => records.push({ partition: p, value }));
-    }
-    this.sink.recycle(this.parts);
-    this.parts.length = 0;
     try {
+      if (this.empty) return;
+      const first = this.first!;
+      if (this.seq !== undefined) this.sink.rememberSequence(first, this.seq);
+      else if (this.guess === undefined) this.sink.rememberSequence(first, null);
+      // A unit that followed the guess to its end leaves it as it is.
+      else if (this.k !== this.guess.length) this.sink.rememberSequence(first, this.guess.slice(0, this.k));
+      const max = this.settings.maxSeriesPerRecord ?? 5_000;
+      const records: ProduceRecord[] = [];
+      for (let p = 0; p < this.parts.length; p++) {
+        const part = this.parts[p];
+        if (part === undefined) continue;
+        part.encode(sampleBatchWriter, max, this.settings.source, (value) => records.push({ partition: p, value }));
+      }
+      this.sink.recycle(this.parts);
+      this.parts.length = 0;
       await this.settings.bus.produce(this.settings.topic, records);
     } finally {
-      // Only once the records are on the bus may the promise pass them.
+      // Only once the records are on the bus may the promise pass them; a unit that failed
+      // (to encode or to produce) ends too, or it would hold the promise back for good.
       this.sink.watermarks?.end(this);
     }
   }

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decodeSamplesTopicRecord, type ProducerWatermark, type SamplesTopicRecord } from '../../schemas/index.js';
 import type { Consumer } from '../bus/bus.js';
 import { EmbeddedBus } from '../bus/embedded/index.js';
+import { appendUnit } from '../../schemas/sample-sink.js';
 import { BusSampleSink } from './bus-sample-sink.js';
 
 const PARTITIONS = 3;
@@ -49,8 +50,8 @@ describe('producer watermarks', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const sinkOf = (periodMs = 10, lagMs = 50) => new BusSampleSink({
-    bus, topic: 'samples', partitions: PARTITIONS, source: 'test', watermarks: { periodMs, lagMs, producerId: 'p1' },
+  const sinkOf = (periodMs = 10, lagMs = 50, maxHoldMs?: number) => new BusSampleSink({
+    bus, topic: 'samples', partitions: PARTITIONS, source: 'test', watermarks: { periodMs, lagMs, maxHoldMs, producerId: 'p1' },
   });
 
   it('reach every partition while the producer writes, even partitions it wrote nothing to', async () => {
@@ -84,6 +85,36 @@ describe('producer watermarks', () => {
     await reader.until(() => reader.watermarks(p).some((w) => w.watermarkMs > old));
     const kinds = reader.parts[p]!.map((r) => (r.kind === 'watermark' ? (r.watermark.watermarkMs > old ? 'past' : 'held') : r.kind));
     expect(kinds.indexOf('samples')).toBeLessThan(kinds.indexOf('past'));
+    await sink.close();
+  });
+
+  it('hold the promise no further behind the clock than the maximum hold, even for a write left open', async () => {
+    const sink = sinkOf(10, 50, 1_000);
+    // A sender catching up with samples a minute old, whose request never finishes.
+    const old = Date.now() - 60_000;
+    const stuck = sink.appender();
+    stuck.append({ __name__: 'catching_up' }, old, 1);
+    await reader.until(() => reader.watermarks(0).length >= 5);
+    const promised = reader.watermarks(0).map((w) => w.watermarkMs);
+    // Held back by the open write (not at the clock) but not to its minute-old sample.
+    expect(Math.max(...promised)).toBeGreaterThan(old + 55_000);
+    stuck.rollback();
+    await sink.close();
+  });
+
+  it('let the promise move on when a unit of work fails while it is filled', async () => {
+    const sink = sinkOf(10, 50);
+    const old = Date.now();
+    await expect(
+      appendUnit(sink, (app) => {
+        app.append({ __name__: 'half_written' }, old - 1, 1);
+        throw new Error('bad request body');
+      }),
+    ).rejects.toThrow('bad request body');
+    // Past the failed unit's sample, or idle (the promise follows the clock): either way not held.
+    await reader.until(() => reader.watermarks(1).some((w) => w.watermarkMs > old || w.idle));
+    // Nothing of the failed unit reached the bus.
+    expect(reader.parts.flat().filter((r) => r.kind === 'samples')).toEqual([]);
     await sink.close();
   });
 

@@ -12,6 +12,8 @@ export interface WatermarkPublisherSettings {
   readonly periodMs: number;
   /** How far the promise trails the producer's clock (see `bus.watermarks.lag_ms`). */
   readonly lagMs: number;
+  /** How far behind the clock open work may hold the promise (see `bus.watermarks.max_hold_ms`); default unbounded. */
+  readonly maxHoldMs?: number;
   /** Unique per producer instance; default 64 random bits in hex (the source is a field of its own). */
   readonly producerId?: string;
   readonly now?: () => number;
@@ -31,7 +33,8 @@ export interface OpenWork {
  * Tells every partition of a topic how far a producer's clock has gone, so event-time consumers
  * (the rules evaluator) move on past partitions that get no data from it. The promise is
  * `now − lag`, held back by every unit of work still open (its oldest sample, or its start − lag
- * before the first) and never lowered: a sample older than a promise already made is late.
+ * before the first; never more than `maxHoldMs` behind the clock) and never lowered: a sample
+ * older than a promise already made is late.
  *
  * While the producer writes, one record per partition goes out every period, at instants that
  * make the promise a multiple of the period (so evaluation instants are reached exactly), and
@@ -106,9 +109,10 @@ export class WatermarkPublisher {
   /** The promise now: the clock minus the lag, held back by open work, never lowered. */
   private promise(now: number): number {
     const lag = this.settings.lagMs;
+    const lowest = now - Math.max(lag, this.settings.maxHoldMs ?? Number.POSITIVE_INFINITY);
     let p = now - lag;
     for (const w of this.open) {
-      const floor = Math.min(w.openedAt - lag, w.minTs);
+      const floor = Math.max(lowest, Math.min(w.openedAt - lag, w.minTs));
       if (floor < p) p = floor;
     }
     if (p > this.promised) this.promised = p;
