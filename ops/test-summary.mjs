@@ -1,5 +1,6 @@
-// Prints "N passed, N failed" from vitest's JSON report. A test file that could not even load
-// (import or setup error) counts as one failure, so a broken file can never look green.
+// Prints "N passed, N failed" from vitest's JSON report, plus the static checks ops/test.sh ran
+// (CHECKS_PASSED / CHECKS_FAILED). A test file that could not even load (import or setup error)
+// counts as one failure, so a broken file can never look green.
 import { readFileSync } from 'node:fs';
 
 const file = process.argv[2];
@@ -11,8 +12,9 @@ try {
   console.log('0 passed, 1 failed');
   process.exit(1);
 }
-const passed = report.numPassedTests ?? 0;
-let failed = report.numFailedTests ?? 0;
+const testsPassed = report.numPassedTests ?? 0;
+const passed = testsPassed + Number(process.env.CHECKS_PASSED ?? 0);
+let failed = (report.numFailedTests ?? 0) + Number(process.env.CHECKS_FAILED ?? 0);
 for (const suite of report.testResults ?? []) {
   if (suite.status === 'failed' && (suite.assertionResults ?? []).every((a) => a.status !== 'failed')) {
     console.log(`test file failed outside its tests: ${suite.name}: ${(suite.message ?? '').split('\n')[0]}`);
@@ -21,4 +23,4 @@ for (const suite of report.testResults ?? []) {
 }
 const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
 console.log(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`);
-process.exit(failed > 0 || passed === 0 ? 1 : 0);
+process.exit(failed > 0 || testsPassed === 0 ? 1 : 0);

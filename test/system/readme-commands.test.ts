@@ -42,6 +42,8 @@ const COVERAGE: Coverage[] = [
   { readme: /^bash ops\/test\.sh$/, file: '.ci/run', evidence: () => ['exec bash ops/test.sh'] },
   { readme: /^npm ci && npm run build$/, file: 'ops/test.sh', evidence: () => ['npm ci', 'npm run -s build'] },
   { readme: /^npx vitest run /, file: 'ops/test.sh', evidence: () => ['npx vitest run'] },
+  { readme: /^npm run typecheck$/, file: 'ops/test.sh', evidence: () => ['for check in "typecheck"', 'npm run -s $check'] },
+  { readme: /^npm run lint$/, file: 'ops/test.sh', evidence: () => ['"lint -- --quiet"', 'npm run -s $check'] },
   {
     readme: /^tidemark (ingest|store|query|notify|rules) /,
     file: 'test/system/deployment.ts',
@@ -73,8 +75,6 @@ const COVERAGE: Coverage[] = [
  */
 const NOT_RUN_BY_ANY_TEST: Readonly<Record<string, string>> = {
   'bash ops/up.sh': 'runs npm ci and rebuilds dist/ in the working tree, which the running suite executes',
-  'npm run typecheck': 'CI runs the build (tsc on tsconfig.build.json), not the typecheck of tests',
-  'npm run lint': 'CI does not run ESLint',
   'npm run bench': 'benchmarks are run by hand',
   'sudo systemctl enable --now tidemark': 'needs systemd as PID 1; test/deploy/systemd.test.ts verifies the units with systemd-analyze',
   'docker build -f ops/deploy/Dockerfile -t tidemark .': 'no Docker engine on the test machines; test/deploy/dockerfile.test.ts checks the Dockerfile',
