@@ -174,8 +174,9 @@ export class RulesEvaluator {
         // samples; both still move the partition's progress.
         if (d?.kind === 'watermark' && eventTime) this.watermark.promise(batch.partition, d.watermark, now);
         if (d?.kind === 'samples') {
+          // Without rules no series is kept: only the event clock needs the timestamps.
+          const selecting = this.window.selecting;
           for (const series of d.batch.series) {
-            const key = canonicalLabels(series.labels);
             const n = series.timestamps.length;
             received += n;
             for (let i = 0; i < n; i++) {
@@ -183,6 +184,8 @@ export class RulesEvaluator {
               if (t > recMax) recMax = t;
               if (eventTime && t < this.minEventSeen) this.minEventSeen = t;
             }
+            if (!selecting) { filtered += n; continue; }
+            const key = canonicalLabels(series.labels);
             if (!this.window.accepts(series.labels, key)) { filtered += n; continue; }
             const stale = series.stale.length > 0 ? new Set(series.stale) : undefined;
             for (let i = 0; i < n; i++) {

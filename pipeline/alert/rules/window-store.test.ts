@@ -13,6 +13,16 @@ describe('WindowStore', () => {
     expect(w.stats).toEqual({ series: 1, samples: 1 });
   });
 
+  it('says it keeps nothing until a rule selects something, and again once no rule does', () => {
+    const w = new WindowStore();
+    expect(w.selecting).toBe(false);
+    expect(w.append(cpu('a'), 1000, 1)).toBe('filtered');
+    w.setSelectors([[{ type: '=', name: '__name__', value: 'cpu' }]]);
+    expect(w.selecting).toBe(true);
+    w.setSelectors([]);
+    expect(w.selecting).toBe(false);
+  });
+
   it('evicts samples older than the window start and refuses them afterwards', async () => {
     const w = new WindowStore();
     w.setSelectors([[{ type: '=', name: '__name__', value: 'cpu' }]]);

@@ -66,6 +66,11 @@ export class WindowStore implements Queryable {
     for (const s of [...this.series.values()]) if (!this.matches(s.labels)) this.remove(s);
   }
 
+  /** Whether any series can be kept at all: without rules nothing is, and a caller may skip the per-series work. */
+  get selecting(): boolean {
+    return this.selectors.length > 0;
+  }
+
   /** Samples before this time are dropped and refused from now on. */
   get minTime(): number {
     return this.minTimeMs;
