@@ -81,11 +81,18 @@ async function startRole(role: string, args: readonly string[], dir: string, nod
   return { proc, url };
 }
 
-/** `tidemark up` on its defaults (embedded bus, every partition, query API), its own process. */
+/**
+ * `tidemark up` on its defaults (embedded bus, every partition, query API), its own process. Like
+ * the Prometheus peer it gets a configuration file without scrape_configs: with none at all it
+ * would scrape itself at wall-clock time, and the bench's hours-old samples would then fall
+ * behind its shards' head window.
+ */
 export async function startTidemarkUp(nodeFlags: readonly string[] = []): Promise<SystemUnderTest> {
   const dir = tempDir('bench-system-tidemark-');
   const data = join(dir, 'data');
-  const { proc, url } = await startRole('up', ['--data', data], dir, nodeFlags);
+  const config = join(dir, 'tidemark.yml');
+  writeFileSync(config, 'global:\n  scrape_interval: 1m\n');
+  const { proc, url } = await startRole('up', ['--config', config, '--data', data], dir, nodeFlags);
   const readyAt = performance.now();
   return {
     subject: 'tidemark up',
