@@ -30,7 +30,9 @@ export function formatNumber(v: number): string {
 
 export function renderTable(rows: readonly BenchResult[]): string {
   const header = ['benchmark', 'subject', 'value', 'unit', 'goal', 'note'];
-  const body = rows.map((r) => [r.name, r.subject, formatNumber(r.value), r.unit, r.goal ?? '', r.note ?? '']);
+  // A `|` inside a cell (a PromQL alternation) would end the cell in Markdown.
+  const cell = (text: string) => text.replaceAll('|', '\\|');
+  const body = rows.map((r) => [r.name, r.subject, formatNumber(r.value), r.unit, r.goal ?? '', r.note ?? ''].map(cell));
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) => '| ' + cells.map((c, i) => c.padEnd(widths[i])).join(' | ') + ' |';
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');

@@ -19,7 +19,7 @@ function labelValues(): string[] {
 
 const LITERALS = Array.from({ length: 50 }, (_, i) => `svc${i * 7919}`).join('|');
 const CASES: ReadonlyArray<{ label: string; re: string; js?: RegExp }> = [
-  { label: 'n.*\\|a.*', re: 'n.*|a.*', js: /^(?:n.*|a.*)$/s },
+  { label: 'n.*|a.*', re: 'n.*|a.*', js: /^(?:n.*|a.*)$/s },
   { label: '(?i)foo.*', re: '(?i)foo.*', js: /^(?:foo.*)$/is },
   { label: '50 literals', re: LITERALS, js: new RegExp(`^(?:${LITERALS})$`, 's') },
   { label: '.*-[0-9a-z]{3} (engine)', re: '.*-[0-9a-z]{3}', js: /^(?:.*-[0-9a-z]{3})$/s },
