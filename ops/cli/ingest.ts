@@ -2,6 +2,7 @@ import { dirname, join } from 'node:path';
 import { hostname } from 'node:os';
 import { LagBackpressure, type Backpressure } from '../../connectors/http-edge/index.js';
 import { createInfluxConnector } from '../../connectors/influx/index.js';
+import { createImportConnector } from '../../connectors/import/index.js';
 import { createNatsConnector, createNatsOutputSink } from '../../connectors/nats/index.js';
 import { createPushgatewayConnector } from '../../connectors/pushgateway/index.js';
 import { createRemoteWriteConnector } from '../../connectors/remote-write/index.js';
@@ -148,6 +149,7 @@ export function ingestServices(ctx: RoleContext, sink: SampleSink, bus?: BusServ
   const connectors = [
     new ConnectorService('remote_write', createRemoteWriteConnector({ sink, registry: ctx.metrics, backpressure }, cfg.ingest.remote_write)),
     new ConnectorService('influx', createInfluxConnector({ sink, registry: ctx.metrics, backpressure }, cfg.ingest.influx)),
+    new ConnectorService('import', createImportConnector({ sink, registry: ctx.metrics, backpressure }, cfg.ingest.import)),
     new ConnectorService(
       'pushgateway',
       createPushgatewayConnector(

@@ -13,6 +13,7 @@ import { busFromConfig } from './bus-from-config.js';
 import { COMMON_FLAG_HELP, UsageError, parseFlags } from './flags.js';
 import { runRoleUntilSignalled, type RoleDefinition } from './run-role.js';
 import { parseStartPosition, tailTopic } from './tail.js';
+import { runImportCommand } from './import.js';
 import { upRole } from './up.js';
 import { ingestRole } from './ingest.js';
 import { notifyRole } from './notify.js';
@@ -87,6 +88,8 @@ async function main(argv: string[]): Promise<number> {
       return runTail(args);
     case 'promql-test':
       return runPromqlTest(args);
+    case 'import':
+      return runImportCommand(args, { out, err });
   }
   const def = RUNNABLE[role];
   if (def === undefined) {

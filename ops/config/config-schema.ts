@@ -4,6 +4,7 @@ import { embeddedBusConfigSchema } from '../../pipeline/bus/embedded/config.js';
 import { checkScrapeConfig, scrapeConfigSchema } from '../../connectors/scrape/index.js';
 import { remoteWriteConfigSchema } from '../../connectors/remote-write/index.js';
 import { influxConfigSchema } from '../../connectors/influx/index.js';
+import { importConfigSchema } from '../../connectors/import/index.js';
 import { pushgatewayConfigSchema } from '../../connectors/pushgateway/index.js';
 import { natsConfigSchema } from '../../connectors/nats/index.js';
 import { storeConfigSchema } from '../../pipeline/store/index.js';
@@ -150,6 +151,7 @@ const ingestSchema = z
   .object({
     remote_write: remoteWriteConfigSchema.prefault({}),
     influx: influxConfigSchema.prefault({}),
+    import: importConfigSchema.prefault({}),
     pushgateway: pushgatewayConfigSchema.prefault({}),
     max_store_lag: z.number().int().min(0).default(0)
       .describe('Pushes are refused with 429 and Retry-After while the store group lags more than this many records behind the samples topic (503 while the lag cannot be read); 0 turns it off.'),

@@ -1,0 +1,142 @@
+import {
+  contentEncoding,
+  decodeBody,
+  InvalidPushError,
+  LimitExceededError,
+  type PushAnswer,
+  type PushEdge,
+  type PushRequest,
+} from '../http-edge/index.js';
+import { isValidLabelName } from '../../schemas/labels.js';
+import { appendUnit, type SampleSink } from '../../schemas/sample-sink.js';
+import type { ImportConfig } from './config.js';
+import { CsvFormatError, csvRows, parseCsvColumns } from './csv-columns.js';
+import { ImportLineError } from './errors.js';
+import { expositionLines } from './exposition-lines.js';
+import type { ImportFormat } from './import-format.js';
+import { vmJsonLines } from './vm-json-lines.js';
+
+/** Which body an endpoint reads. */
+export type ImportEndpoint = 'vm-json' | 'prometheus' | 'csv';
+
+/**
+ * `POST /api/v1/import` (VictoriaMetrics JSON lines), `/api/v1/import/prometheus` (text format,
+ * or OpenMetrics when the Content-Type says so) and `/api/v1/import/csv?format=...`. Query args
+ * as in VictoriaMetrics: `extra_label=name=value` (repeatable) adds a label to every series,
+ * `timestamp` stamps samples that carry none.
+ *
+ * Every good line is stored; bad lines are listed in a 400 answer by line number and reason, so
+ * a sender knows exactly what was not taken and nothing it was told is stored is lost. As for
+ * remote_write, the answer (204, or that 400) comes only after the bus acknowledged the samples.
+ */
+export class ImportHandler {
+  constructor(
+    private readonly edge: PushEdge,
+    private readonly sink: SampleSink,
+    private readonly config: ImportConfig,
+    private readonly endpoint: ImportEndpoint,
+  ) {}
+
+  async handle({ req, url, body, tally }: PushRequest): Promise<PushAnswer> {
+    const edge = this.edge;
+    const extra = extraLabels(url.searchParams.getAll('extra_label'));
+    const defaultTimestamp = parseDefaultTimestamp(url.searchParams.get('timestamp'));
+    const format = this.format(url, req.headers['content-type'], defaultTimestamp);
+    const raw = await decodeBody(body, contentEncoding(req.headers['content-encoding']), ['', 'gzip', 'x-gzip'], edge.limits.decompressed_body_size_limit);
+    const text = raw.toString('utf8');
+    const bad: ImportLineError[] = [];
+    let badCount = 0;
+    let seriesCount = 0;
+    let appended = 0;
+    let lines = 0;
+    const onBad = (err: ImportLineError) => {
+      badCount++;
+      tally.receive(1);
+      tally.reject(1, err.reason);
+      if (bad.length < this.config.max_errors_listed) bad.push(err);
+    };
+    await appendUnit(
+      this.sink,
+      (app) => {
+        lines = format.read(
+          text,
+          (labels, timestamps, values, line) => {
+            seriesCount++;
+            const limit = edge.limits.series_limit;
+            if (limit > 0 && seriesCount > limit) {
+              throw new LimitExceededError(`request has more than ${limit} series, the series limit; send smaller requests`, 'series_limit', limit, seriesCount);
+            }
+            for (const name in extra) labels[name] = extra[name];
+            try {
+              edge.seriesLimits.checkLabels(labels, `line ${line}`);
+            } catch (err) {
+              if (err instanceof LimitExceededError) return onBad(new ImportLineError(line, err.message.replace(/^line \d+: /, ''), err.reason));
+              throw err;
+            }
+            const n = timestamps.length;
+            tally.receive(n);
+            for (let i = 0; i < n; i++) app.append(labels, timestamps[i], values[i]);
+            appended += n;
+          },
+          onBad,
+        );
+      },
+      (app) => edge.commit(app),
+    );
+    tally.accept(appended);
+    if (badCount > 0) {
+      const listed = bad.map((e) => e.message);
+      if (badCount > bad.length) listed.push(`... and ${badCount - bad.length} more bad lines`);
+      throw new InvalidPushError(
+        `partial import: ${badCount} of ${lines} lines rejected; the ${appended} samples of the other lines are stored\n${listed.join('\n')}`,
+        'already_counted',
+        { line: bad[0].line },
+      );
+    }
+    // How many samples were stored, for clients that report it (tidemark import).
+    return { status: 204, headers: { 'x-tidemark-imported-samples': String(appended) } };
+  }
+
+  private format(url: URL, contentType: string | undefined, defaultTimestamp: number): ImportFormat {
+    switch (this.endpoint) {
+      case 'vm-json':
+        return vmJsonLines;
+      case 'prometheus':
+        return expositionLines(/^application\/openmetrics-text\b/i.test(contentType ?? '') ? 'openmetrics' : 'prometheus', defaultTimestamp);
+      case 'csv':
+        try {
+          return csvRows(parseCsvColumns(url.searchParams.get('format')), defaultTimestamp);
+        } catch (err) {
+          if (err instanceof CsvFormatError) throw new InvalidPushError(err.message, 'invalid_request', {}, { cause: err });
+          throw err;
+        }
+    }
+  }
+}
+
+/** `extra_label=name=value` query args. */
+function extraLabels(args: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const arg of args) {
+    const eq = arg.indexOf('=');
+    const name = eq < 0 ? arg : arg.slice(0, eq);
+    if (eq < 0 || !isValidLabelName(name)) throw new InvalidPushError(`extra_label "${arg}": expected name=value with a valid label name`, 'invalid_request');
+    out[name] = arg.slice(eq + 1);
+  }
+  return out;
+}
+
+/**
+ * The `timestamp` query arg: RFC 3339, or a Unix timestamp in seconds (fractions allowed) or, from
+ * 10^11 on (year 5138 in seconds), in milliseconds. Absent: the time of arrival.
+ */
+function parseDefaultTimestamp(arg: string | null): number {
+  if (arg === null || arg === '') return Date.now();
+  if (/^\d+(\.\d+)?$/.test(arg)) {
+    const n = Number(arg);
+    return Math.round(n >= 1e11 ? n : n * 1000);
+  }
+  const ms = Date.parse(arg);
+  if (!/^\d{4}-\d\d-\d\dT/.test(arg) || !Number.isFinite(ms)) throw new InvalidPushError(`invalid timestamp "${arg}": expected RFC 3339 or Unix seconds or milliseconds`, 'invalid_request');
+  return ms;
+}

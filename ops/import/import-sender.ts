@@ -1,0 +1,69 @@
+import type { LineBatch } from './line-batches.js';
+
+/** A line the server refused: where it is in the file and why. */
+export interface BadLine {
+  readonly file: string;
+  readonly line: number;
+  readonly reason: string;
+}
+
+/** What the server made of one batch. */
+export interface BatchResult {
+  readonly samples: number;
+  readonly bad: BadLine[];
+  /** Bad lines the server counted but did not list. */
+  readonly unlisted: number;
+}
+
+/** The server refused a request as a whole, or could not be reached. */
+export class ImportRequestError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ImportRequestError';
+  }
+}
+
+const MAX_RETRIES = 10;
+
+/**
+ * Posts batches to one import endpoint, one at a time, waiting `Retry-After` on 429 and 503 (the
+ * server stored nothing then). A 400 that lists bad lines maps them back to the file.
+ */
+export class ImportSender {
+  constructor(
+    private readonly url: string,
+    private readonly contentType: string,
+    private readonly headers: Readonly<Record<string, string>> = {},
+  ) {}
+
+  async send(file: string, batch: LineBatch): Promise<BatchResult> {
+    for (let attempt = 0; ; attempt++) {
+      let res: Response;
+      try {
+        res = await fetch(this.url, { method: 'POST', body: batch.body, headers: { 'content-type': this.contentType, ...this.headers } });
+      } catch (err) {
+        throw new ImportRequestError(`${this.url}: ${(err as Error).message}${(err as Error).cause ? ` (${String((err as Error).cause)})` : ''}`, { cause: err });
+      }
+      const text = await res.text();
+      if (res.status === 204 || res.status === 200) {
+        return { samples: Number(res.headers.get('x-tidemark-imported-samples') ?? 0), bad: [], unlisted: 0 };
+      }
+      if ((res.status === 429 || res.status === 503) && attempt < MAX_RETRIES) {
+        const wait = Number(res.headers.get('retry-after') ?? 1);
+        await new Promise((r) => setTimeout(r, Math.max(0.1, Number.isFinite(wait) ? wait : 1) * 1000));
+        continue;
+      }
+      const partial = /^partial import: (\d+) of \d+ lines rejected; the (\d+) samples/.exec(text);
+      if (res.status === 400 && partial !== null) {
+        const bad: BadLine[] = [];
+        for (const m of text.matchAll(/^line (\d+): (.*)$/gm)) {
+          const n = Number(m[1]);
+          // A carried metadata line was reported with the batch it came from.
+          if (n > batch.carried) bad.push({ file, line: batch.firstLine + n - batch.carried - 1, reason: m[2] });
+        }
+        return { samples: Number(partial[2]), bad, unlisted: Number(partial[1]) - bad.length };
+      }
+      throw new ImportRequestError(`${file}, lines ${batch.firstLine}-${batch.firstLine + batch.lines - 1}: ${this.url} answered ${res.status}: ${text.trim()}`);
+    }
+  }
+}

@@ -1,0 +1,69 @@
+import type { ImportFileFormat } from './import-format.js';
+
+/** Lines of one file sent in one request. */
+export interface LineBatch {
+  /** The request body. */
+  readonly body: string;
+  /** Lines at the top of the body that repeat metadata of an earlier batch (not lines of the file here). */
+  readonly carried: number;
+  /** The file's line number of the first line after the carried ones. */
+  readonly firstLine: number;
+  /** Lines of the file in this batch. */
+  readonly lines: number;
+}
+
+const METADATA = /^# (HELP|TYPE|UNIT) (\S+)/;
+
+/**
+ * Cuts a file's lines into request bodies of about `maxBytes` or `maxLines`. For the exposition
+ * formats, a batch that starts inside a metric family repeats the family's HELP/TYPE/UNIT lines
+ * first, so each request is a valid exposition on its own; `# EOF` is left to the last batch.
+ */
+export class LineBatcher {
+  private lines: string[] = [];
+  private bytes = 0;
+  private firstLine = 1;
+  private nextLine = 1;
+  private family = '';
+  private familyMeta: string[] = [];
+  private carried: string[] = [];
+
+  constructor(
+    private readonly format: ImportFileFormat,
+    private readonly maxBytes: number,
+    private readonly maxLines: number,
+  ) {}
+
+  /** Adds the next line of the file; returns a batch when one is full. */
+  add(line: string): LineBatch | undefined {
+    if (this.lines.length === 0) {
+      this.firstLine = this.nextLine;
+      this.carried = this.familyMeta.slice();
+    }
+    this.nextLine++;
+    this.lines.push(line);
+    this.bytes += line.length + 1;
+    if (this.format === 'prometheus' || this.format === 'openmetrics') {
+      const m = METADATA.exec(line);
+      if (m !== null) {
+        if (m[2] !== this.family) {
+          this.family = m[2];
+          this.familyMeta = [];
+        }
+        this.familyMeta.push(line);
+      }
+    }
+    return this.bytes >= this.maxBytes || this.lines.length >= this.maxLines ? this.flush() : undefined;
+  }
+
+  /** The lines not yet in a batch, if any. */
+  flush(): LineBatch | undefined {
+    if (this.lines.length === 0) return undefined;
+    const carried = this.carried;
+    const body = (carried.length > 0 ? carried.join('\n') + '\n' : '') + this.lines.join('\n') + '\n';
+    const batch = { body, carried: carried.length, firstLine: this.firstLine, lines: this.lines.length };
+    this.lines = [];
+    this.bytes = 0;
+    return batch;
+  }
+}
