@@ -13,6 +13,10 @@ export interface CommonFlags {
   readonly shard?: string;
   /** store: the HOST:PORT query roles reach this store at (`store.advertise_address`). */
   readonly advertiseAddress?: string;
+  /** `--web.config.file`: TLS and basic auth for the listener (exporter-toolkit format). */
+  readonly webConfigFile?: string;
+  /** `--web.enable-admin-api`: the TSDB admin endpoints (`/api/v1/admin/tsdb/*`) answer. */
+  readonly enableAdminApi?: boolean;
 }
 
 export const COMMON_FLAG_HELP = `Common flags:
@@ -26,7 +30,12 @@ export const COMMON_FLAG_HELP = `Common flags:
   --shard I/N          ingest: scrape only this replica's share of the targets (0-based I of N replicas)
   --advertise-address HOST:PORT
                        store: the address query roles reach this store at (behind NAT, in containers);
-                       default the --listen address, a wildcard host replaced by the hostname`;
+                       default the --listen address, a wildcard host replaced by the hostname
+  --web.config.file FILE
+                       TLS and basic auth for the listener, in Prometheus' web configuration format
+                       (tls_server_config, http_server_config, basic_auth_users); re-read on change
+  --web.enable-admin-api
+                       store, up: serve /api/v1/admin/tsdb/* (delete_series, snapshot); off by default`;
 
 const COMMON_OPTIONS = {
   config: { type: 'string' },
@@ -38,6 +47,8 @@ const COMMON_OPTIONS = {
   'log.level': { type: 'string', default: 'info' },
   shard: { type: 'string' },
   'advertise-address': { type: 'string' },
+  'web.config.file': { type: 'string' },
+  'web.enable-admin-api': { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -82,6 +93,8 @@ export function parseFlags(args: string[], extra: ExtraOptions = {}): ParsedFlag
       logLevel: level,
       shard: v.shard as string | undefined,
       advertiseAddress: v['advertise-address'] as string | undefined,
+      webConfigFile: v['web.config.file'] as string | undefined,
+      enableAdminApi: v['web.enable-admin-api'] === true,
     },
     extra: v,
     positionals: parsed.positionals,

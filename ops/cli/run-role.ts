@@ -5,6 +5,7 @@ import { HttpRouter } from '../server/http-router.js';
 import { HttpServer, parseListenAddress, type ListenAddress } from '../server/http-server.js';
 import { createMetricsRegistry } from '../server/metrics-registry.js';
 import type { Service } from '../server/service.js';
+import { WebSecurity } from '../server/web-security.js';
 import { configFromFlags, flagOverrides } from './config-from-flags.js';
 import type { CommonFlags } from './flags.js';
 
@@ -62,6 +63,7 @@ export async function startRole(
 ): Promise<RunningRole> {
   const config = await configFromFlags(flags);
   const log = pino({ level: flags.logLevel, base: { role: def.name } });
+  const security = flags.webConfigFile === undefined ? undefined : await WebSecurity.load(flags.webConfigFile, log);
   const metrics = createMetricsRegistry(def.name);
   const router = new HttpRouter();
   const listener: { address?: ListenAddress } = {};
@@ -111,6 +113,7 @@ export async function startRole(
   // The process endpoints answer from the first moment; the role's APIs once its services run.
   const http = new HttpServer(router, log, (path) =>
     allStarted || path.startsWith('/-/') || path === '/metrics' ? undefined : `${def.name} is starting`,
+    security,
   );
   const stop = once(async () => {
     await http.close();
@@ -126,7 +129,7 @@ export async function startRole(
   const address = await http.listen(parseListenAddress(flags.listen));
   listener.address = address;
   const shown = `${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}`;
-  log.info({ address: shown }, 'listening; starting services');
+  log.info({ address: shown, scheme: security?.tls === true ? 'https' : 'http' }, 'listening; starting services');
   try {
     for (const s of services) {
       await s.start();

@@ -63,7 +63,7 @@ export class StoreService implements Service {
         for (const w of this.running) names.push(await w.snapshot());
         return names[0];
       },
-    }).routes) {
+    }, { adminApi: ctx.flags.enableAdminApi === true }).routes) {
       ctx.router.add(r.methods, r.path, r.handler);
     }
   }

@@ -14,7 +14,8 @@ import { postableAlerts, type NotifyFunc } from '../../pipeline/alert/rules/inde
  * `tidemark up`: every role in one process on the embedded bus (or Kafka with --kafka), for a
  * laptop with zero services: the store over all partitions, the query API reading it directly,
  * the connectors and the notifier. On the embedded defaults (no --config) it scrapes its own
- * /metrics as job `tidemark`, as Prometheus scrapes itself by default.
+ * /metrics as job `tidemark`, as Prometheus scrapes itself by default (not behind a
+ * --web.config.file, whose TLS and passwords a plain self-scrape would not pass).
  */
 export const upRole: RoleDefinition = {
   name: 'up',
@@ -31,6 +32,6 @@ export const upRole: RoleDefinition = {
       await dispatcher.putAlerts(parsed);
     };
     const rules = new RulesService(ctx, bus, toNotifier);
-    return [bus, sink, store, ...ingestServices(ctx, sink, bus, { scrapeSelf: ctx.flags.config === undefined }), notify, rules];
+    return [bus, sink, store, ...ingestServices(ctx, sink, bus, { scrapeSelf: ctx.flags.config === undefined && ctx.flags.webConfigFile === undefined }), notify, rules];
   },
 };

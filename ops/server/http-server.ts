@@ -1,7 +1,9 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { HttpRouter } from './http-router.js';
+import type { WebSecurity } from './web-security.js';
 
 export interface ListenAddress {
   readonly host: string;
@@ -24,7 +26,11 @@ export function parseListenAddress(text: string): ListenAddress {
  */
 export type Unavailable = (pathname: string) => string | undefined;
 
-/** The role's HTTP listener: routes requests and answers errors as Prometheus does (JSON for APIs). */
+/**
+ * The role's HTTP listener: routes requests and answers errors as Prometheus does (JSON for APIs).
+ * With a `--web.config.file` (WebSecurity) it serves HTTPS and asks every request for basic auth
+ * as that file says.
+ */
 export class HttpServer {
   private server: Server | undefined;
 
@@ -32,35 +38,35 @@ export class HttpServer {
     private readonly router: HttpRouter,
     private readonly log: Logger,
     private readonly unavailable: Unavailable = () => undefined,
+    private readonly security?: WebSecurity,
   ) {}
 
   async listen(addr: ListenAddress): Promise<ListenAddress> {
-    const server = createServer((req, res) => {
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      const route = this.router.resolve(req.method ?? 'GET', url.pathname);
-      if (route === undefined) {
-        res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('404 page not found\n');
+    const security = this.security;
+    const admitted = (req: IncomingMessage, res: ServerResponse): void => {
+      if (security === undefined) {
+        this.handle(req, res);
         return;
       }
-      if (route === 'method') {
-        res.writeHead(405, { 'content-type': 'text/plain; charset=utf-8' }).end('405 method not allowed\n');
-        return;
-      }
-      const why = this.unavailable(url.pathname);
-      if (why !== undefined) {
-        res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '1' }).end(`Service Unavailable: ${why}\n`);
-        return;
-      }
-      Promise.resolve()
-        .then(() => route(req, res, url))
-        .catch((err: unknown) => {
-          this.log.error({ err, method: req.method, path: url.pathname }, 'HTTP handler failed');
-          if (!res.headersSent) {
-            res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
-          }
-          res.end(`internal error: ${err instanceof Error ? err.message : String(err)}\n`);
-        });
-    });
+      security.admit(req, res).then(
+        (ok) => {
+          if (ok) this.handle(req, res);
+        },
+        (err: unknown) => {
+          this.log.error({ err, method: req.method, path: req.url }, 'HTTP authentication failed');
+          if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+          res.end('internal error while authenticating\n');
+        },
+      );
+    };
+    let server: Server;
+    if (security?.tls === true) {
+      const https = createHttpsServer(security.serverOptions(), admitted);
+      security.attach(https);
+      server = https;
+    } else {
+      server = createServer(admitted);
+    }
     server.keepAliveTimeout = 65_000;
     this.server = server;
     await new Promise<void>((resolve, reject) => {
@@ -72,6 +78,33 @@ export class HttpServer {
     });
     const a = server.address() as AddressInfo;
     return { host: a.address, port: a.port };
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const route = this.router.resolve(req.method ?? 'GET', url.pathname);
+    if (route === undefined) {
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('404 page not found\n');
+      return;
+    }
+    if (route === 'method') {
+      res.writeHead(405, { 'content-type': 'text/plain; charset=utf-8' }).end('405 method not allowed\n');
+      return;
+    }
+    const why = this.unavailable(url.pathname);
+    if (why !== undefined) {
+      res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '1' }).end(`Service Unavailable: ${why}\n`);
+      return;
+    }
+    Promise.resolve()
+      .then(() => route(req, res, url))
+      .catch((err: unknown) => {
+        this.log.error({ err, method: req.method, path: url.pathname }, 'HTTP handler failed');
+        if (!res.headersSent) {
+          res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+        }
+        res.end(`internal error: ${err instanceof Error ? err.message : String(err)}\n`);
+      });
   }
 
   async close(): Promise<void> {

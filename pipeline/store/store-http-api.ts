@@ -31,8 +31,12 @@ const MATCH_TYPES = new Set(['=', '!=', '=~', '!~']);
  * - `POST|PUT /api/v1/admin/tsdb/delete_series` (`match[]`, `start`, `end`, query or form) → 204;
  * - `POST|PUT /api/v1/admin/tsdb/snapshot` → `{"status":"success","data":{"name":...}}`.
  * Answers use Prometheus' envelope; bad input is a 400 `bad_data` naming the parameter.
+ *
+ * The admin endpoints only act with `adminApi` (the role's `--web.enable-admin-api`); otherwise
+ * they answer as Prometheus without that flag does: 500 `unavailable`, "admin APIs disabled".
  */
-export function storeHttpApi(target: StoreHttpTarget): { routes: StoreRoute[] } {
+export function storeHttpApi(target: StoreHttpTarget, opts: { readonly adminApi?: boolean } = {}): { routes: StoreRoute[] } {
+  const admin = (handler: StoreHttpHandler): StoreHttpHandler => (opts.adminApi === true ? handler : adminDisabled);
   const read = (fn: (body: ReadRequest) => Promise<unknown>): StoreHttpHandler => (req, res) =>
     answer(res, async () => fn(parseReadRequest(await readJson(req))));
   return {
@@ -66,7 +70,7 @@ export function storeHttpApi(target: StoreHttpTarget): { routes: StoreRoute[] } 
       {
         methods: ['POST', 'PUT'],
         path: '/api/v1/admin/tsdb/delete_series',
-        handler: async (req, res, url) => {
+        handler: admin(async (req, res, url) => {
           await answer(res, async () => {
             const params = await formParams(req, url);
             const match = params.getAll('match[]');
@@ -78,16 +82,22 @@ export function storeHttpApi(target: StoreHttpTarget): { routes: StoreRoute[] } 
             await target.deleteSeries(match.map(parseSelector), start, end);
             return NO_CONTENT;
           });
-        },
+        }),
       },
       {
         methods: ['POST', 'PUT'],
         path: '/api/v1/admin/tsdb/snapshot',
-        handler: async (_req, res) => answer(res, async () => ({ name: await target.snapshot() })),
+        handler: admin(async (_req, res) => answer(res, async () => ({ name: await target.snapshot() }))),
       },
     ],
   };
 }
+
+/** Prometheus 2.x's exact answer (status 500, errorType unavailable) when started without --web.enable-admin-api. */
+const adminDisabled: StoreHttpHandler = async (_req, res) => {
+  const text = JSON.stringify({ status: 'error', errorType: 'unavailable', error: 'admin APIs disabled' });
+  res.writeHead(500, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
+};
 
 interface ReadRequest {
   readonly matchers: LabelMatcher[];

@@ -166,8 +166,8 @@ export async function startDistributed(): Promise<Deployment> {
     // The README's commands, with this machine's addresses.
     const notify1 = await role('notify-1', pNotify1, ['notify', ...cfg, '--redis', redis.url]);
     const notify2 = await role('notify-2', pNotify2, ['notify', ...cfg, '--redis', redis.url]);
-    const store1 = await role('store-1', pStore1, ['store', ...cfg, '--kafka', brokers, '--redis', redis.url, '--data', join(dir, 'store-1', 'data')]);
-    const store2 = await role('store-2', pStore2, ['store', ...cfg, '--kafka', brokers, '--redis', redis.url, '--data', join(dir, 'store-2', 'data')]);
+    const store1 = await role('store-1', pStore1, ['store', ...cfg, '--kafka', brokers, '--redis', redis.url, '--data', join(dir, 'store-1', 'data'), '--web.enable-admin-api']);
+    const store2 = await role('store-2', pStore2, ['store', ...cfg, '--kafka', brokers, '--redis', redis.url, '--data', join(dir, 'store-2', 'data'), '--web.enable-admin-api']);
     const ingest = await role('ingest', pIngest, ['ingest', ...cfg, '--kafka', brokers, '--shard', '0/1']);
     const query = await role('query', pQuery, ['query', ...cfg, '--redis', redis.url]);
     const rules = await role('rules', pRules, ['rules', ...cfg, '--kafka', brokers]);
@@ -210,7 +210,7 @@ export async function startSingle(): Promise<Deployment> {
   await writeFile(configFile, tidemarkYml({ bus: `bus:\n  type: embedded\n  partitions: ${PARTITIONS}` }));
   const dataDir = join(dir, 'data');
   const up = new RoleProcess(
-    { name: 'up', url: `http://127.0.0.1:${p}`, cwd: dir, args: ['up', '--config', configFile, '--listen', `127.0.0.1:${p}`, '--data', dataDir] },
+    { name: 'up', url: `http://127.0.0.1:${p}`, cwd: dir, args: ['up', '--config', configFile, '--listen', `127.0.0.1:${p}`, '--data', dataDir, '--web.enable-admin-api'] },
     logDir,
   );
   const stop = async (): Promise<void> => {

@@ -34,7 +34,7 @@ describe('store read and admin endpoints', () => {
     await produceSteps(sink, 'other', 3, 0, 5);
     await waitUntil(() => allDurable(bus, TOPIC, [worker]), 'durable');
 
-    const { routes } = storeHttpApi(worker);
+    const { routes } = storeHttpApi(worker, { adminApi: true });
     server = createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://localhost');
       const route = routes.find((r) => r.path === url.pathname && r.methods.includes(req.method ?? ''));
