@@ -1,6 +1,8 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import bcrypt from 'bcryptjs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, formatProblem } from '../config/index.js';
 import { loadWebConfig, parseWebConfig } from './web-config.js';
@@ -114,5 +116,17 @@ describe('the web configuration file', () => {
     await expect(loadWebConfig(join(dir, 'absent.yml'))).rejects.toThrow(/absent\.yml: \(document\) \(unknown position\): cannot read file: ENOENT/);
     await writeFile(join(dir, 'web.yml'), `basic_auth_users:\n  bob: ${HASH}\n`);
     expect((await loadWebConfig(join(dir, 'web.yml'))).users.get('bob')).toBe(HASH);
+  });
+});
+
+describe("the README's web.yml example", () => {
+  it('is a valid web configuration whose admin hash is of the password the README gives', async () => {
+    const readme = await readFile(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
+    const block = /```yaml\n# web\.yml\n([\s\S]*?)```/.exec(readme);
+    expect(block, 'README has a ```yaml block starting with "# web.yml"').not.toBeNull();
+    const c = parseWebConfig(block![1], '/etc/tidemark/web.yml');
+    expect(c.tls?.certFile).toBe('/etc/tidemark/server.crt');
+    expect(/the password is (\S+)/.exec(block![1])?.[1]).toBe('change-me');
+    expect(await bcrypt.compare('change-me', c.users.get('admin')!)).toBe(true);
   });
 });

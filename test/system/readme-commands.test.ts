@@ -49,6 +49,13 @@ const COVERAGE: Coverage[] = [
     file: 'test/system/deployment.ts',
     evidence: roleArgs,
   },
+  { readme: /^npx bcrypt change-me 10$/, file: 'test/e2e/web-security.test.ts', evidence: () => ["run('npx', ['bcrypt', 'change-me', '10']"] },
+  { readme: /main\.js up --web\.config\.file /, file: 'test/e2e/web-security.test.ts', evidence: roleArgs },
+  {
+    readme: /^curl --cacert \S+ -u admin:change-me https:\/\/\S+\/api\/v1\/query\?query=\S+$/,
+    file: 'test/e2e/web-security.test.ts',
+    evidence: () => ["curl('--cacert', 'ca.crt', '-u', `admin:${PASSWORD}`", '/api/v1/query?query=', "const PASSWORD = 'change-me'"],
+  },
   { readme: /main\.js up /, file: 'test/system/deployment.ts', evidence: roleArgs },
   { readme: /(main\.js|^tidemark) check config /, file: 'test/system/scenarios.ts', evidence: () => [`['check', 'config', d.configFile]`] },
   {
