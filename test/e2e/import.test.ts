@@ -1,0 +1,225 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { promtoolCreateBlocks } from '../bench/peers/prometheus-peer.js';
+import { VictoriaMetricsPeer } from '../bench/peers/victoria-metrics.js';
+import { runCli, startCli, waitFor, type RunningCli } from './cli-process.js';
+
+const run = promisify(execFile);
+const STEP_MS = 60_000;
+/** Data starts 50 minutes back (whole minutes), so every sample is in one head block of a fresh store. */
+const BASE = Math.floor((Date.now() - 50 * 60_000) / STEP_MS) * STEP_MS;
+
+interface RangeSeries {
+  metric: Record<string, string>;
+  values: [number, string][];
+}
+
+async function queryRange(url: string, query: string, start: number, end: number): Promise<RangeSeries[]> {
+  const q = new URLSearchParams({ query, start: String(start / 1000), end: String(end / 1000), step: String(STEP_MS / 1000) });
+  const res = await fetch(`${url}/api/v1/query_range?${q}`);
+  const body = (await res.json()) as { status: string; data: { result: RangeSeries[] }; error?: string };
+  if (body.status !== 'success') throw new Error(`${url} ${query}: ${body.error}`);
+  const key = (m: Record<string, string>) => JSON.stringify(Object.entries(m).sort());
+  return body.data.result.map((s) => ({ metric: s.metric, values: s.values.map(([t, v]) => [Number(t), String(Number(v))] as [number, string]) })).sort((a, b) => key(a.metric).localeCompare(key(b.metric)));
+}
+
+/** The value of a one-series instant query, undefined while there is none. */
+async function instant(url: string, query: string): Promise<number | undefined> {
+  const res = await fetch(`${url}/api/v1/query?${new URLSearchParams({ query, time: String(Date.now() / 1000) })}`);
+  const body = (await res.json()) as { data: { result: { value: [number, string] }[] } };
+  return body.data.result.length === 0 ? undefined : Number(body.data.result[0].value[1]);
+}
+
+/** Waits until `query` answers `expected` (samples reach the store after the import's 2xx). */
+async function until(url: string, query: string, expected: number): Promise<number | undefined> {
+  try {
+    return await waitFor(async () => ((await instant(url, query)) === expected ? expected : undefined));
+  } catch {
+    return instant(url, query);
+  }
+}
+
+describe('tidemark import', () => {
+  let dir: string;
+  let up: RunningCli;
+  let vm: VictoriaMetricsPeer;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tidemark-import-'));
+    const cfg = join(dir, 'tidemark.yml');
+    // No scrape_configs: nothing written at wall-clock time beside the imported history.
+    await writeFile(cfg, 'global:\n  scrape_interval: 15s\nbus:\n  partitions: 2\n');
+    [up, vm] = await Promise.all([startCli(['up', '--config', cfg, '--data', join(dir, 'data')]), VictoriaMetricsPeer.start()]);
+  }, 60_000);
+
+  afterAll(async () => {
+    await up?.stop();
+    await vm?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("imports VictoriaMetrics' /api/v1/export output so query_range answers what VictoriaMetrics answers", async () => {
+    const lines: string[] = ['# TYPE vmx_requests_total counter'];
+    for (let i = 0; i < 160; i++) {
+      const t = BASE + i * 15_000;
+      for (const job of ['api', 'web']) {
+        for (const inst of ['a', 'b']) {
+          lines.push(`vmx_requests_total{job="${job}",instance="${inst}"} ${i * (job === 'api' ? 3 : 7) + (inst === 'a' ? 0 : 1)} ${t}`);
+          lines.push(`vmx_temperature{job="${job}",instance="${inst}"} ${20 + Math.sin(i / 9) * 5 + (inst === 'a' ? 0.25 : 0.5)} ${t}`);
+        }
+      }
+    }
+    await vm.importPrometheus(lines.join('\n') + '\n');
+    await fetch(`${vm.url}/internal/force_flush`);
+    const exported = await waitFor(async () => {
+      const res = await fetch(`${vm.url}/api/v1/export?${new URLSearchParams({ 'match[]': '{__name__=~"vmx_.*"}' })}`);
+      const text = await res.text();
+      return text.trim().split('\n').length === 8 ? text : undefined;
+    });
+    const file = join(dir, 'vm-export.jsonl');
+    await writeFile(file, exported);
+
+    const r = await runCli(['import', '--url', up.url, file]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^imported 1280 samples from 1 file \(8 lines\)/);
+    expect(await until(up.url, 'count(count_over_time({__name__=~"vmx_.*"}[2h]))', 8)).toBe(8);
+    expect(await until(up.url, 'sum(count_over_time({__name__=~"vmx_.*"}[2h]))', 1280)).toBe(1280);
+
+    const start = BASE + 5 * STEP_MS;
+    const end = BASE + 38 * STEP_MS;
+    for (const q of ['vmx_temperature', 'vmx_requests_total', 'sum by (job) (vmx_requests_total)', 'max_over_time(vmx_temperature[5m])']) {
+      const ours = await queryRange(up.url, q, start, end);
+      expect(ours.length, q).toBeGreaterThan(0);
+      const theirs = await queryRange(vm.url, q, start, end);
+      // MetricsQL keeps the metric name through max_over_time, where PromQL drops it.
+      if (q.startsWith('max_over_time')) for (const s of theirs) delete s.metric.__name__;
+      expect(ours, q).toEqual(theirs);
+    }
+  });
+
+  it('imports the same input twice and stores each sample once', async () => {
+    const file = join(dir, 'twice.prom');
+    const body = Array.from({ length: 30 }, (_, i) => `twice_gauge{k="v"} ${i} ${BASE + i * 15_000}`).join('\n') + '\n';
+    await writeFile(file, body);
+    expect((await runCli(['import', '--url', up.url, file])).code).toBe(0);
+    expect(await until(up.url, 'count_over_time(twice_gauge[2h])', 30)).toBe(30);
+    const again = await runCli(['import', '--url', up.url, file]);
+    expect(again.code).toBe(0);
+    // A marker sent after the second import: once it is stored, so is everything before it.
+    await writeFile(join(dir, 'marker.prom'), `twice_marker 1 ${BASE}\n`);
+    expect((await runCli(['import', '--url', up.url, join(dir, 'marker.prom')])).code).toBe(0);
+    expect(await until(up.url, 'count_over_time(twice_marker[2h])', 1)).toBe(1);
+    expect(await instant(up.url, 'count_over_time(twice_gauge[2h])')).toBe(30);
+    expect(await instant(up.url, 'sum_over_time(twice_gauge[2h])')).toBe((29 * 30) / 2);
+  });
+
+  it('imports an OpenMetrics file with timestamps that promtool create-blocks-from openmetrics also accepts', async () => {
+    const s = (ms: number) => (ms / 1000).toFixed(3);
+    const om = [
+      '# HELP om_jobs Jobs processed.',
+      '# TYPE om_jobs counter',
+      ...Array.from({ length: 20 }, (_, i) => `om_jobs_total{queue="q1"} ${i * 2} ${s(BASE + i * 30_000)}`),
+      '# TYPE om_depth gauge',
+      ...Array.from({ length: 20 }, (_, i) => `om_depth{queue="q1"} ${i % 5} ${s(BASE + i * 30_000 + 500)}`),
+      '# EOF',
+    ].join('\n') + '\n';
+    const file = join(dir, 'history.om');
+    await writeFile(file, om);
+    await promtoolCreateBlocks(file, join(dir, 'promtool-blocks'));
+
+    const r = await runCli(['import', '--url', up.url, '--batch-lines', '7', file]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^imported 40 samples /);
+    expect(await until(up.url, 'count_over_time(om_jobs_total[2h])', 20)).toBe(20);
+    expect(await until(up.url, 'count_over_time(om_depth[2h])', 20)).toBe(20);
+    const at = (q: string, ms: number) => queryRange(up.url, q, ms, ms);
+    expect((await at('om_jobs_total', BASE + 19 * 30_000))[0].values).toEqual([[(BASE + 19 * 30_000) / 1000, '38']]);
+    // The half second of the timestamps is kept: at BASE the depth sample (BASE + 0.5 s) is not yet there.
+    expect(await at('om_depth', BASE)).toEqual([]);
+  });
+
+  it('imports CSV with the column mapping VictoriaMetrics uses', async () => {
+    const file = join(dir, 'quotes.csv');
+    const t0 = BASE / 1000;
+    await writeFile(file, `${t0},1.5,GOOG\n${t0 + 60},1.75,GOOG\n${t0},10,MSFT\n`);
+    const r = await runCli(['import', '--url', up.url, '--format', 'csv', '--csv-format', '2:metric:ask,3:label:ticker,1:time:unix_s', file]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^imported 3 samples /);
+    expect(await until(up.url, 'sum(count_over_time(ask[2h]))', 3)).toBe(3);
+    expect(await queryRange(up.url, 'ask', BASE + STEP_MS, BASE + STEP_MS)).toEqual([
+      { metric: { __name__: 'ask', ticker: 'GOOG' }, values: [[(BASE + STEP_MS) / 1000, '1.75']] },
+      { metric: { __name__: 'ask', ticker: 'MSFT' }, values: [[(BASE + STEP_MS) / 1000, '10']] },
+    ]);
+  });
+
+  it('stops at the first bad line naming file, line and reason, and with --skip-bad lists every bad line at the end', async () => {
+    const file = join(dir, 'bad.prom');
+    await writeFile(file, [`bad_a 1 ${BASE}`, 'bad_b{ 2', `bad_c 3 ${BASE}`, `bad_d x ${BASE}`, `bad_e 5 ${BASE}`].join('\n') + '\n');
+    const stopped = await runCli(['import', '--url', up.url, '--batch-lines', '2', file]);
+    expect(stopped.code).toBe(1);
+    expect(stopped.stderr).toMatch(new RegExp(`^${file}:2: column \\d+: .+$`, 'm'));
+    expect(stopped.stderr).toMatch(/import stopped at the first bad line/);
+    // bad_c and the lines after it were never sent.
+    await writeFile(join(dir, 'marker2.prom'), `bad_marker 1 ${BASE}\n`);
+    expect((await runCli(['import', '--url', up.url, join(dir, 'marker2.prom')])).code).toBe(0);
+    expect(await until(up.url, 'count_over_time(bad_marker[2h])', 1)).toBe(1);
+    expect(await instant(up.url, 'count_over_time(bad_a[2h])')).toBe(1);
+    expect(await instant(up.url, 'count_over_time(bad_c[2h])')).toBeUndefined();
+
+    const skipped = await runCli(['import', '--url', up.url, '--batch-lines', '2', '--skip-bad', file]);
+    expect(skipped.code).toBe(0);
+    expect(skipped.stderr).toMatch(new RegExp(`^${file}:2: `, 'm'));
+    expect(skipped.stderr).toMatch(new RegExp(`^${file}:4: column \\d+: .*"x"`, 'm'));
+    expect(skipped.stdout).toMatch(/^imported 3 samples .*; skipped 2 bad lines$/m);
+    expect(await until(up.url, 'count_over_time(bad_e[2h])', 1)).toBe(1);
+  });
+
+  it('reads standard input and gzip files, and prints progress on standard error', async () => {
+    const text = Array.from({ length: 400 }, (_, i) => `piped{n="${i % 4}"} ${i} ${BASE + Math.floor(i / 4) * 15_000}`).join('\n') + '\n';
+    const r = await runCli(['import', '--url', up.url, '--rate', '250', '--progress', '1', '--batch-lines', '50', '-'], { stdin: text });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^imported 400 samples from 1 file/);
+    expect(r.stderr).toMatch(/^import: \d+ samples, \d+ lines, 0 bad lines, [\d.]+ (k |M )?samples\/s$/m);
+    expect(await until(up.url, 'sum(count_over_time(piped[2h]))', 400)).toBe(400);
+
+    const gz = join(dir, 'export.jsonl.gz');
+    await writeFile(gz, gzipSync(`{"metric":{"__name__":"zipped","a":"1"},"values":[1,2,3],"timestamps":[${BASE},${BASE + 15_000},${BASE + 30_000}]}\n`));
+    const z = await runCli(['import', '--url', up.url, gz]);
+    expect(z.stdout).toMatch(/^imported 3 samples /);
+    expect(await until(up.url, 'count_over_time(zipped[2h])', 3)).toBe(3);
+  });
+
+  it('takes what vmctl migrates from a Prometheus data directory (vmctl writes to /api/v1/import)', async () => {
+    const file = join(dir, 'for-vmctl.om');
+    const om = ['# TYPE mig_value gauge', ...Array.from({ length: 12 }, (_, i) => `mig_value{src="prom"} ${i} ${(BASE + i * 60_000) / 1000}`), '# EOF'].join('\n') + '\n';
+    await writeFile(file, om);
+    const blocks = join(dir, 'vmctl-blocks');
+    await promtoolCreateBlocks(file, blocks);
+    // vmctl insists on a terminal even without its progress bar: script(1) gives it one.
+    const vmctl = `/usr/bin/vmctl prometheus -s --prom-snapshot ${blocks} --vm-addr ${up.url} --vm-disable-progress-bar`;
+    const { stdout } = await run('/usr/bin/script', ['-qec', vmctl, '/dev/null'], { timeout: 60_000 });
+    expect(stdout).toMatch(/import requests: 1;/);
+    expect(stdout).toMatch(/import requests retries: 0;/);
+    expect(await until(up.url, 'count_over_time(mig_value[2h])', 12)).toBe(12);
+    expect(await until(up.url, 'sum_over_time(mig_value[2h])', 66)).toBe(66);
+  });
+
+  it('refuses an unreadable or zstd input with the reason and exit status 1', async () => {
+    const zst = join(dir, 'x.zst');
+    await writeFile(zst, Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0, 0, 0, 0]));
+    const r = await runCli(['import', '--url', up.url, zst]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/zstd-compressed.*zstd -dc/);
+    const missing = await runCli(['import', '--url', up.url, join(dir, 'nope.prom')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/nope\.prom: ENOENT/);
+    expect((await runCli(['import', join(dir, 'nope.prom')])).code).toBe(2);
+    expect(await readFile(zst)).toHaveLength(8);
+  });
+});
