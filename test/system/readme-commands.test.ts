@@ -57,6 +57,13 @@ const COVERAGE: Coverage[] = [
     evidence: () => ["curl('--cacert', 'ca.crt', '-u', `admin:${PASSWORD}`", '/api/v1/query?query=', "const PASSWORD = 'change-me'"],
   },
   { readme: /main\.js up /, file: 'test/system/deployment.ts', evidence: roleArgs },
+  { readme: /(^|\| )tidemark import /, file: 'test/e2e/import.test.ts', evidence: roleArgs },
+  {
+    readme: /^curl -s \S+\/api\/v1\/export -d 'match\[\]=\S+' > export\.jsonl$/,
+    file: 'test/e2e/import.test.ts',
+    evidence: () => ['/api/v1/export?', "'match[]'"],
+  },
+  { readme: /^vmctl prometheus -s --prom-snapshot \S+ --vm-addr \S+$/, file: 'test/e2e/import.test.ts', evidence: () => ['vmctl prometheus -s --prom-snapshot ${blocks} --vm-addr ${up.url}'] },
   { readme: /(main\.js|^tidemark) check config /, file: 'test/system/scenarios.ts', evidence: () => [`['check', 'config', d.configFile]`] },
   {
     readme: /main\.js tail /,
