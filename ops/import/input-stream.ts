@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import * as zlib from 'node:zlib';
 
 const GZIP_MAGIC = [0x1f, 0x8b];
@@ -20,54 +20,52 @@ type ZstdZlib = { createZstdDecompress?: () => NodeJS.ReadWriteStream };
  * zstd magic number, whatever its name. zstd needs a Node with zlib zstd support (22.15 and later).
  */
 export async function openInput(path: string, stdin: Readable = process.stdin): Promise<Readable> {
-  const raw = path === '-' ? stdin : createReadStream(path);
-  const head = await peek(raw, 4, path);
-  if (startsWith(head, GZIP_MAGIC)) return raw.pipe(zlib.createGunzip());
+  const { head, stream } = await peek(path === '-' ? stdin : createReadStream(path), 4, path);
+  if (startsWith(head, GZIP_MAGIC)) return stream.pipe(zlib.createGunzip());
   if (startsWith(head, ZSTD_MAGIC)) {
     const create = (zlib as ZstdZlib).createZstdDecompress;
     if (create === undefined) {
+      stream.destroy();
       throw new InputError(`${path}: zstd-compressed, which this Node ${process.version} cannot decompress; pipe it in: zstd -dc ${path} | tidemark import ... -`);
     }
-    return raw.pipe(create()) as unknown as Readable;
+    return stream.pipe(create()) as unknown as Readable;
   }
-  return raw;
+  return stream;
 }
 
 function startsWith(buf: Buffer, magic: readonly number[]): boolean {
   return buf.length >= magic.length && magic.every((b, i) => buf[i] === b);
 }
 
-/** Reads the first `n` bytes (fewer at the end of the input) and puts them back. */
-async function peek(stream: Readable, n: number, path: string): Promise<Buffer> {
+/** Reads at least the first `n` bytes (fewer at the end of the input); `stream` gives every byte, those included. */
+async function peek(raw: Readable, n: number, path: string): Promise<{ head: Buffer; stream: Readable }> {
+  const it = raw[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
   const chunks: Buffer[] = [];
   let size = 0;
-  await new Promise<void>((resolve, reject) => {
-    const onReadable = () => {
-      let chunk: Buffer | null;
-      while (size < n && (chunk = stream.read() as Buffer | null) !== null) {
-        chunks.push(chunk);
-        size += chunk.length;
+  let done = false;
+  try {
+    while (size < n) {
+      const r = await it.next();
+      if (r.done === true) {
+        done = true;
+        break;
       }
-      if (size >= n) done();
-    };
-    const onError = (err: Error) => {
-      cleanup();
-      reject(new InputError(`${path}: ${err.message}`, { cause: err }));
-    };
-    const done = () => {
-      cleanup();
-      resolve();
-    };
-    const cleanup = () => {
-      stream.off('readable', onReadable);
-      stream.off('end', done);
-      stream.off('error', onError);
-    };
-    stream.on('readable', onReadable);
-    stream.once('end', done);
-    stream.once('error', onError);
-  });
+      const chunk = Buffer.from(r.value);
+      chunks.push(chunk);
+      size += chunk.length;
+    }
+  } catch (err) {
+    throw new InputError(`${path}: ${(err as Error).message}`, { cause: err });
+  }
   const head = Buffer.concat(chunks);
-  if (head.length > 0) stream.unshift(head);
-  return head.subarray(0, n);
+  async function* all(): AsyncGenerator<Buffer> {
+    if (head.length > 0) yield head;
+    if (done) return;
+    for (;;) {
+      const r = await it.next();
+      if (r.done === true) return;
+      yield Buffer.from(r.value);
+    }
+  }
+  return { head, stream: Readable.from(all(), { objectMode: false }) };
 }
