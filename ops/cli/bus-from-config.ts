@@ -29,6 +29,7 @@ export async function busFromConfig(cfg: TidemarkConfig, dataDir: string, log: L
         initialBackoffMs: k.consumer.rejoin_backoff_ms,
         maxBackoffMs: k.consumer.rejoin_backoff_max_ms,
       },
+      maxWaitTimeMs: k.consumer.max_wait_ms,
       onConsumerFailed,
     });
   }

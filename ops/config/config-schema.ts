@@ -77,6 +77,8 @@ const kafkaSchema = z
           .describe('Pause before the first rejoin; it doubles with each failed attempt.'),
         rejoin_backoff_max_ms: z.number().int().min(1).default(60_000)
           .describe('Longest pause between rejoin attempts.'),
+        max_wait_ms: z.number().int().min(0).default(100)
+          .describe('Longest a fetch waits at the broker when no data is ready. Kafka answers as soon as data arrives; brokers that hold an empty fetch to the end (librdkafka\'s mock cluster) add up to this much to every hop, which an alert crosses twice. Lower means more empty fetches while idle.'),
       })
       .strict()
       .refine((c) => c.heartbeat_interval_ms < c.session_timeout_ms, {
@@ -165,6 +167,8 @@ const rulesSchema = z
       .describe('For partitions whose producers send no watermarks (bus.watermarks): event time lags their newest sample by this much before a group is evaluated.'),
     idle_timeout_ms: z.number().int().min(1).default(10_000)
       .describe('A producer that stopped sending watermarks, or a partition without such producers and without data, stops holding evaluation back after this long (processing time).'),
+    arrival_resolution_ms: z.number().int().min(0).default(100)
+      .describe('Alerting rules are also evaluated when a sample they read arrives, at its timestamp rounded up to this many milliseconds, so an alert fires as soon as the watermark passes the crossing sample instead of at the next interval instant (recording rules and the ALERTS series stay on the interval). Costs up to 1000/this evaluations per second of each alerting group with busy input; 0 evaluates at interval instants only.'),
     resend_delay_ms: z.number().int().min(0).default(60_000)
       .describe('Firing alerts are sent to the notifier again this often (Prometheus --rules.alert.resend-delay).'),
   })

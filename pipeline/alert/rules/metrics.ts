@@ -15,6 +15,7 @@ export class RulesMetrics {
   readonly alertsNotified: Counter<string>;
   readonly evaluations: Counter<string>;
   readonly evaluationFailures: Counter<string>;
+  readonly arrivalEvaluations: Counter<string>;
   readonly errors: Counter<'type' | 'stage'>;
   readonly watermark: Gauge<string>;
   readonly windowSeries: Gauge<string>;
@@ -30,6 +31,7 @@ export class RulesMetrics {
     this.alertsNotified = counter(registry, 'tidemark_rules_alerts_notified_total', 'Alerts handed to the notifier.', []);
     this.evaluations = counter(registry, 'tidemark_rules_evaluations_total', 'Rule evaluations.', []);
     this.evaluationFailures = counter(registry, 'tidemark_rules_evaluation_failures_total', 'Rule evaluations that failed.', []);
+    this.arrivalEvaluations = counter(registry, 'tidemark_rules_arrival_evaluations_total', 'Group evaluations at arrival instants (alerting rules only, between interval instants).', []);
     this.errors = counter(registry, 'tidemark_rules_errors_total', 'Errors by type and stage.', ['type', 'stage']);
     this.watermark = gauge(registry, 'tidemark_rules_watermark_seconds', 'Event-time watermark: instants up to here are complete.');
     this.windowSeries = gauge(registry, 'tidemark_rules_window_series', 'Series held by the window store.');

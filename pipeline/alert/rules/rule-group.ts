@@ -55,12 +55,17 @@ export class RuleGroup {
     return `${this.def.file}\u0000${this.def.name}`;
   }
 
-  async eval(ts: number, deps: GroupEvalDeps): Promise<{ outputs: GroupOutput[]; transitions: AlertTransition[] }> {
+  /**
+   * `alertsOnly` is an evaluation at an arrival instant: only the alerting rules run, for their
+   * state changes; the group's series (recording output, ALERTS) stay on the interval grid.
+   */
+  async eval(ts: number, deps: GroupEvalDeps, alertsOnly = false): Promise<{ outputs: GroupOutput[]; transitions: AlertTransition[] }> {
     const started = performance.now();
     const outputs: GroupOutput[] = [];
     const transitions: AlertTransition[] = [];
     const t = ts - this.queryOffsetMs;
     for (const r of this.rules) {
+      if (alertsOnly && !(r.impl instanceof AlertingRule)) continue;
       const ruleStart = performance.now();
       try {
         const result = await deps.query(r.impl.rule.expr, t);
@@ -72,15 +77,7 @@ export class RuleGroup {
         } else {
           samples = r.impl.eval(result, t, this.def.limit);
         }
-        const now = new Map<string, Labels>();
-        const out: GroupOutput[] = samples.map((s) => {
-          now.set(canonicalLabels(s.labels), s.labels);
-          return { ...s, stale: false };
-        });
-        for (const [k, labels] of r.previous) if (!now.has(k)) out.push({ labels, t, value: Number.NaN, stale: true });
-        r.previous = now;
-        deps.write(out);
-        outputs.push(...out);
+        if (!alertsOnly) outputs.push(...this.output(r, samples, t, deps));
         r.status.health = 'ok';
         r.status.lastError = '';
       } catch (err) {
@@ -93,5 +90,18 @@ export class RuleGroup {
     this.lastEvaluation = ts;
     this.evaluationTimeMs = performance.now() - started;
     return { outputs, transitions };
+  }
+
+  /** A rule's samples plus staleness markers for the series it wrote last time and not now. */
+  private output(r: GroupRule, samples: readonly RuleSample[], t: number, deps: GroupEvalDeps): GroupOutput[] {
+    const now = new Map<string, Labels>();
+    const out: GroupOutput[] = samples.map((s) => {
+      now.set(canonicalLabels(s.labels), s.labels);
+      return { ...s, stale: false };
+    });
+    for (const [k, labels] of r.previous) if (!now.has(k)) out.push({ labels, t, value: Number.NaN, stale: true });
+    r.previous = now;
+    deps.write(out);
+    return out;
   }
 }

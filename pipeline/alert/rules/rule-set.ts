@@ -13,6 +13,8 @@ import { RuleGroup } from './rule-group.js';
 import { loadRuleFile, type ExprParser, type LoadedGroup } from './rule-file.js';
 import { ruleSelectors } from './rule-selectors.js';
 import type { SavedGroup } from './alert-state-file.js';
+import { ArrivalInstants } from './arrival-instants.js';
+import { compileMatchers, type LabelsPredicate } from './label-match.js';
 
 export const exprParser: ExprParser = (expr) => {
   try {
@@ -37,6 +39,12 @@ export interface ScheduledGroup {
   readonly group: RuleGroup;
   /** Undefined until the first watermark (or restored state) says where to start. */
   next: number | undefined;
+  /** Series a sample of which makes the group's alerting rules due at that sample's instant. */
+  readonly arrivalSelectors: readonly LabelsPredicate[];
+  /** Instants between interval instants at which samples arrived for the alerting rules. */
+  readonly arrivals: ArrivalInstants;
+  /** The last instant evaluated (interval or arrival); no arrival at or before it is queued. */
+  evaluatedTo: number;
 }
 
 export class RuleSet {
@@ -57,9 +65,11 @@ export class RuleSet {
     let span = o.lookbackDeltaMs;
     const groups = loaded.map((g) => {
       const offset = g.queryOffsetMs ?? o.queryOffsetMs;
+      const arrivalSelectors: LabelsPredicate[] = [];
       for (const r of g.rules) {
         const sel = ruleSelectors(parseExpr(r.expr), o.lookbackDeltaMs);
         matchers.push(...sel.matchers);
+        if (r.kind === 'alerting') arrivalSelectors.push(...sel.matchers.map(compileMatchers));
         span = Math.max(span, sel.spanMs + offset);
         // Templates may query anything; their selectors are kept too when they are literal.
         for (const text of [...Object.values(r.labels), ...Object.values(r.annotations)]) {
@@ -75,7 +85,7 @@ export class RuleSet {
       const group = new RuleGroup(g, g.intervalMs ?? o.evaluationIntervalMs, offset, (r) => new AlertingRule(r, {
         externalLabels: o.externalLabels, externalURL: o.externalURL, templateQuery: o.templateQuery,
       }));
-      return { group, next: undefined };
+      return { group, next: undefined, arrivalSelectors, arrivals: new ArrivalInstants(), evaluatedTo: Number.NEGATIVE_INFINITY };
     });
     return new RuleSet(groups, matchers, span);
   }
@@ -101,6 +111,8 @@ export class RuleSet {
       const prev = byKey.get(g.group.key);
       if (prev === undefined) continue;
       if (prev.next !== undefined) g.next = alignAfter(prev.next - prev.group.intervalMs, g.group.intervalMs);
+      g.evaluatedTo = prev.evaluatedTo;
+      if (g.arrivalSelectors.length > 0) for (const t of prev.arrivals.values()) g.arrivals.add(t);
       const rules = new Map(prev.group.rules.map((r, i) => [ruleKey(r.impl.name, i), r]));
       g.group.rules.forEach((r, i) => {
         const p = rules.get(ruleKey(r.impl.name, i));
@@ -115,7 +127,10 @@ export class RuleSet {
     for (const g of this.groups) {
       const s = saved[g.group.key];
       if (s === undefined) continue;
-      if (s.lastEvaluation > 0) g.next = alignAfter(s.lastEvaluation, g.group.intervalMs);
+      if (s.lastEvaluation > 0) {
+        g.next = alignAfter(s.lastEvaluation, g.group.intervalMs);
+        g.evaluatedTo = s.lastEvaluation;
+      }
       g.group.rules.forEach((r, i) => {
         const alerts = s.rules[ruleKey(r.impl.name, i)];
         if (alerts !== undefined && r.impl instanceof AlertingRule) r.impl.restore(alerts);
@@ -131,7 +146,8 @@ export class RuleSet {
       g.group.rules.forEach((r, i) => {
         if (r.impl instanceof AlertingRule) rules[ruleKey(r.impl.name, i)] = r.impl.alerts();
       });
-      out[g.group.key] = { lastEvaluation: g.next === undefined ? 0 : g.next - g.group.intervalMs, rules };
+      const last = g.next === undefined ? 0 : Math.max(g.next - g.group.intervalMs, g.evaluatedTo);
+      out[g.group.key] = { lastEvaluation: last, rules };
     }
     return out;
   }

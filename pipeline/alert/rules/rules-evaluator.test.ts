@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { EmbeddedBus } from '../../bus/embedded/index.js';
 import { BusSampleSink } from '../../publish/index.js';
 import { Engine } from '../../promql/index.js';
-import { encodeSampleBatch, SeriesPartitioner, type SeriesSamples } from '../../../schemas/index.js';
+import { decodeSamplesTopicRecord, encodeSampleBatch, SeriesPartitioner, type SeriesSamples } from '../../../schemas/index.js';
 import { decodeAlertEvent, type AlertEvent } from './alert-event.js';
 import type { NotifyAlert } from './notify-func.js';
 import { engineQueryFunc } from './query-func.js';
@@ -171,6 +171,96 @@ describe('RulesEvaluator on event time', () => {
     expect(crossed.startsAt).toBeGreaterThan(start);
     expect(crossed.labels).toMatchObject({ instance: 'i1' });
     expect((await evaluator.metrics.samplesLate.get()).values[0]!.value).toBe(1);
+    await evaluator.stop();
+  });
+});
+
+describe('RulesEvaluator at arrival instants', () => {
+  const ARRIVAL_RULES = `
+groups:
+- name: slow
+  interval: 1m
+  rules:
+  - record: level:max
+    expr: max(level)
+  - alert: Crossed
+    expr: level > 10
+`;
+
+  // Only partition 0 gets data; partition 1 stops holding the watermark after 200 ms.
+  /** Samples of `level` at the given offsets from T0 (ms), in the given record sizes. */
+  async function produceLevels(bus: EmbeddedBus, points: Array<[number, number]>, perRecord: number): Promise<void> {
+    for (let i = 0; i < points.length; i += perRecord) {
+      const chunk = points.slice(i, i + perRecord);
+      const s: SeriesSamples = { labels: { __name__: 'level', instance: 'i0' }, timestamps: chunk.map(([t]) => T0 + t), values: chunk.map(([, v]) => v), stale: [] };
+      await bus.produce('samples', [{ partition: 0, value: encodeSampleBatch({ series: [s] }) }]);
+    }
+  }
+
+  // T0 is 20 s past a whole minute: the 1 m group's interval instants are T0 + 40 s, T0 + 100 s, ...
+  const LEVELS: Array<[number, number]> = [[0, 1], [10_000, 1], [20_040, 42], [30_000, 42], [35_000, 3], [50_000, 3], [130_000, 3]];
+
+  it('fires an alert at the crossing sample rounded up to the resolution, not at the next interval instant', async () => {
+    const { bus, evaluator, notified, file } = await setup({ idleTimeoutMs: 200 });
+    await writeFile(file, ARRIVAL_RULES);
+    await evaluator.applyConfig({ ruleFiles: [file], evaluationIntervalMs: 60_000 });
+    await evaluator.start();
+    await produceLevels(bus, LEVELS, 2);
+    const got = await events(bus, 2);
+    // Fired at 20.1 s (sample at 20.04 s, 100 ms resolution) and resolved at 35 s: the interval
+    // instants alone (40 s, 100 s) would have seen neither.
+    expect(got.map((e) => [e.previous, e.state, e.at - T0])).toEqual([['inactive', 'firing', 20_100], ['firing', 'inactive', 35_000]]);
+    expect(notified[0]!.startsAt).toBe(T0 + 20_100);
+    expect((await evaluator.metrics.arrivalEvaluations.get()).values[0]!.value).toBeGreaterThan(0);
+    await evaluator.stop();
+  });
+
+  it('writes recording output and ALERTS only at interval instants', async () => {
+    const { bus, evaluator, file } = await setup({ idleTimeoutMs: 200 });
+    await writeFile(file, ARRIVAL_RULES);
+    await evaluator.applyConfig({ ruleFiles: [file], evaluationIntervalMs: 60_000 });
+    await evaluator.start();
+    await produceLevels(bus, LEVELS, 3);
+    await events(bus, 2);
+    const [g] = evaluator.groups();
+    while (g!.rules[0]!.status.lastEvaluation < T0 + 100_000) await new Promise((r) => setTimeout(r, 10));
+    const written = new Set<number>();
+    const c = await bus.consume({ group: `agg-${Math.random()}`, topic: 'aggregates', fromBeginning: true }, async (b) => {
+      for (const r of b.records) {
+        const d = decodeSamplesTopicRecord(r.value);
+        if (d.kind === 'samples') for (const s of d.batch.series) for (const t of s.timestamps) written.add(t);
+      }
+    });
+    while (!written.has(T0 + 100_000)) await new Promise((r) => setTimeout(r, 10));
+    await c.stop();
+    expect(written.has(T0 + 40_000)).toBe(true);
+    expect([...written].filter((t) => t % 60_000 !== 0)).toEqual([]);
+    await evaluator.stop();
+  });
+
+  it('yields the same alert events however the samples are split into records', async () => {
+    const runs: AlertEvent[][] = [];
+    for (const perRecord of [1, 7]) {
+      const { bus, evaluator, file } = await setup({ idleTimeoutMs: 200 });
+      await writeFile(file, ARRIVAL_RULES);
+      await evaluator.applyConfig({ ruleFiles: [file], evaluationIntervalMs: 60_000 });
+      await evaluator.start();
+      await produceLevels(bus, LEVELS, perRecord);
+      runs.push(await events(bus, 2));
+      await evaluator.stop();
+    }
+    const withoutFile = (es: AlertEvent[]) => es.map(({ file: _f, ...e }) => e);
+    expect(withoutFile(runs[1]!)).toEqual(withoutFile(runs[0]!));
+  });
+
+  it('evaluates only at interval instants when the resolution is 0', async () => {
+    const { bus, evaluator, file } = await setup({ arrivalResolutionMs: 0, idleTimeoutMs: 200 });
+    await writeFile(file, ARRIVAL_RULES);
+    await evaluator.applyConfig({ ruleFiles: [file], evaluationIntervalMs: 60_000 });
+    await evaluator.start();
+    await produceLevels(bus, [[0, 1], [20_040, 42], [59_000, 42], [61_000, 1], [130_000, 1]], 1);
+    const got = await events(bus, 2);
+    expect(got.map((e) => [e.state, e.at - T0])).toEqual([['firing', 40_000], ['inactive', 100_000]]);
     await evaluator.stop();
   });
 });

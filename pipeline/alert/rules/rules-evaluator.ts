@@ -9,7 +9,7 @@
  * after the saved instant with the saved alerts.
  */
 import { BusSampleSink, WatermarkPublisher } from '../../publish/index.js';
-import { canonicalLabels, decodeSamplesTopicRecord, SeriesPartitioner, type SamplesTopicRecord } from '../../../schemas/index.js';
+import { canonicalLabels, decodeSamplesTopicRecord, SeriesPartitioner, type Labels, type SamplesTopicRecord } from '../../../schemas/index.js';
 import type { BatchHandler, ConsumedBatch, Consumer } from '../../bus/bus.js';
 import { withDeadLetter, type DecodedRecord } from '../../bus/dead-letter.js';
 import type { QueryFunc } from '../template/index.js';
@@ -19,7 +19,7 @@ import { readAlertState, writeAlertState } from './alert-state-file.js';
 import { RulesMetrics } from './metrics.js';
 import type { NotifyAlert } from './notify-func.js';
 import type { GroupOutput, RuleGroup } from './rule-group.js';
-import { alignAfter, RuleSet, type RuleSetOptions } from './rule-set.js';
+import { alignAfter, RuleSet, type RuleSetOptions, type ScheduledGroup } from './rule-set.js';
 import type { RulesConfig, RulesEvaluatorSettings, RulesLogger } from './rules-settings.js';
 import { Watermark } from './watermark.js';
 import { WindowStore } from './window-store.js';
@@ -27,6 +27,10 @@ import { WindowStore } from './window-store.js';
 const quiet: RulesLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 interface PendingCommit { end: number; maxTs: number }
+
+const NO_GROUPS: readonly ScheduledGroup[] = [];
+/** Cap on remembered "which groups does this series wake" decisions, so churn cannot grow it without bound. */
+const MAX_ARRIVAL_KEYS = 200_000;
 interface PartitionProgress { queue: PendingCommit[]; head: number; batch: ConsumedBatch | undefined; committed: number }
 
 
@@ -54,10 +58,14 @@ export class RulesEvaluator {
   private isReady = false;
   private stopped = false;
   private savedRestore: Awaited<ReturnType<typeof readAlertState>>;
+  private readonly arrivalResolutionMs: number;
+  /** Series key -> groups whose alerting rules read it (for arrival instants). */
+  private arrivalGroups = new Map<string, readonly ScheduledGroup[]>();
 
   constructor(private readonly s: RulesEvaluatorSettings) {
     this.metrics = new RulesMetrics(s.registry);
     this.now = s.now ?? Date.now;
+    this.arrivalResolutionMs = s.arrivalResolutionMs ?? 100;
     this.log = s.logger ?? quiet;
     this.watermark = new Watermark({ allowedLatenessMs: s.allowedLatenessMs ?? 1000, idleTimeoutMs: s.idleTimeoutMs ?? 10_000 });
   }
@@ -87,6 +95,7 @@ export class RulesEvaluator {
     await this.serialized(async () => {
       next.inheritFrom(this.rules);
       this.rules = next;
+      this.arrivalGroups = new Map();
       this.config = c;
       this.window.setSelectors(next.matchers);
     });
@@ -176,6 +185,7 @@ export class RulesEvaluator {
         if (d?.kind === 'samples') {
           // Without rules no series is kept: only the event clock needs the timestamps.
           const selecting = this.window.selecting;
+          const res = eventTime ? this.arrivalResolutionMs : 0;
           for (const series of d.batch.series) {
             const n = series.timestamps.length;
             received += n;
@@ -188,11 +198,17 @@ export class RulesEvaluator {
             const key = canonicalLabels(series.labels);
             if (!this.window.accepts(series.labels, key)) { filtered += n; continue; }
             const stale = series.stale.length > 0 ? new Set(series.stale) : undefined;
+            const waking = res > 0 ? this.arrivalGroupsOf(series.labels, key) : NO_GROUPS;
+            let lastArrival = Number.NaN;
             for (let i = 0; i < n; i++) {
               const t = series.timestamps[i]!;
               if (eventTime && t <= wm) late++;
               const r = this.window.append(series.labels, t, series.values[i]!, stale?.has(i) ?? false, key);
               if (r === 'stored') stored++; else tooOld++;
+              if (waking.length > 0 && r === 'stored') {
+                const a = Math.ceil(t / res) * res;
+                if (a !== lastArrival) { lastArrival = a; for (const g of waking) queueArrival(g, a); }
+              }
             }
           }
         }
@@ -231,6 +247,18 @@ export class RulesEvaluator {
       }
       await onDecoded(batch, decoded);
     };
+  }
+
+  /** The groups whose alerting rules read this series (cached per series). */
+  private arrivalGroupsOf(labels: Labels, key: string): readonly ScheduledGroup[] {
+    let gs = this.arrivalGroups.get(key);
+    if (gs === undefined) {
+      if (this.arrivalGroups.size >= MAX_ARRIVAL_KEYS) this.arrivalGroups.clear();
+      const found = this.rules.groups.filter((g) => g.arrivalSelectors.some((p) => p(labels)));
+      gs = found.length === 0 ? NO_GROUPS : found;
+      this.arrivalGroups.set(key, gs);
+    }
+    return gs;
   }
 
   private progressOf(topic: string, partition: number): PartitionProgress {
@@ -274,6 +302,8 @@ export class RulesEvaluator {
       for (const g of groups) {
         if (g.next !== undefined) continue;
         g.next = alignAfter((first ? this.minEventSeen : wm) - 1, g.group.intervalMs);
+        // Arrivals queued before the group had a start (the first records) count from there.
+        g.arrivals.dropThrough(g.next - g.group.intervalMs);
       }
       if (groups.length > 0) this.scheduledAny = true;
     }
@@ -283,16 +313,27 @@ export class RulesEvaluator {
       // Long catch-ups (replays) must not starve I/O: every evaluation can be all microtasks.
       if (n % 64 === 0) await new Promise((r) => setImmediate(r));
       let instant = Number.POSITIVE_INFINITY;
-      for (const g of groups) if (g.next !== undefined && g.next <= wm && g.next < instant) instant = g.next;
+      for (const g of groups) {
+        const due = nextDue(g);
+        if (due <= wm && due < instant) instant = due;
+      }
       if (instant === Number.POSITIVE_INFINITY) break;
       for (const g of groups) {
-        if (g.next !== instant) continue;
-        await this.evalGroup(g.group, instant);
-        g.next = instant + g.group.intervalMs;
+        if (g.next === instant) {
+          await this.evalGroup(g.group, instant, false);
+          g.next = instant + g.group.intervalMs;
+        } else if (g.arrivals.peek() === instant) {
+          await this.evalGroup(g.group, instant, true);
+          this.metrics.arrivalEvaluations.inc();
+        } else {
+          continue;
+        }
+        g.evaluatedTo = instant;
+        g.arrivals.dropThrough(instant);
       }
       evaluated = true;
       let cutoff = Number.POSITIVE_INFINITY;
-      for (const g of groups) if (g.next !== undefined && g.next < cutoff) cutoff = g.next;
+      for (const g of groups) { const due = nextDue(g); if (due < cutoff) cutoff = due; }
       if (cutoff !== Number.POSITIVE_INFINITY) this.window.evictBefore(cutoff - this.rules.spanMs);
     }
     const st = this.window.stats;
@@ -330,15 +371,18 @@ export class RulesEvaluator {
       const iv = g.group.intervalMs;
       if (g.next === undefined || g.next <= quietFrom || wm - g.next <= 2 * iv) continue;
       g.next = alignAfter(wm - 2 * iv, iv);
+      g.arrivals.dropThrough(g.next - iv);
     }
   }
 
-  private async evalGroup(group: RuleGroup, ts: number): Promise<void> {
+  /** `arrival`: between interval instants, for the alerting rules' state changes only. */
+  private async evalGroup(group: RuleGroup, ts: number, arrival: boolean): Promise<void> {
     const { outputs, transitions } = await group.eval(ts, {
       query: (expr, t) => this.s.query(this.window, expr, t),
       write: (samples) => { for (const o of samples) this.window.append(o.labels, o.t, o.value, o.stale); },
-    });
+    }, arrival);
     for (const r of group.rules) {
+      if (arrival && !(r.impl instanceof AlertingRule)) continue;
       this.metrics.evaluations.inc();
       if (r.status.health === 'err' && r.status.lastEvaluation === ts) this.metrics.evaluationFailures.inc();
     }
@@ -420,10 +464,29 @@ export class RulesEvaluator {
     if (groups.length === 0) return;
     const now = this.now();
     let next = Number.POSITIVE_INFINITY;
-    for (const g of groups) if (g.next !== undefined && g.next < next) next = g.next;
+    for (const g of groups) { const due = nextDue(g); if (due < next) next = due; }
     // Before any group has an instant, wake when the watermark first becomes known.
     const at = this.watermark.reachesAt(next === Number.POSITIVE_INFINITY ? Number.MIN_SAFE_INTEGER : next, now);
     if (at === undefined) return;
     this.timer = setTimeout(() => { void this.evaluateDue(); }, Math.max(1, at - now));
   }
+}
+
+/** The group's next instant, interval or arrival; +Infinity before it is scheduled. */
+function nextDue(g: ScheduledGroup): number {
+  if (g.next === undefined) return Number.POSITIVE_INFINITY;
+  const a = g.arrivals.peek();
+  return a !== undefined && a < g.next ? a : g.next;
+}
+
+/**
+ * Queues arrival instant `a` (event time of a sample, rounded up to the resolution, plus the
+ * group's query offset so the evaluation can see the sample) unless an interval instant covers
+ * it or the group has evaluated past it.
+ */
+function queueArrival(g: ScheduledGroup, a: number): void {
+  const at = a + g.group.queryOffsetMs;
+  if (at <= g.evaluatedTo || at % g.group.intervalMs === 0) return;
+  if (g.next !== undefined && at <= g.next - g.group.intervalMs) return;
+  g.arrivals.add(at);
 }

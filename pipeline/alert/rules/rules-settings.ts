@@ -38,6 +38,12 @@ export interface RulesEvaluatorSettings {
    * promising producers and without data, stops holding the watermark; default 10 s.
    */
   readonly idleTimeoutMs?: number;
+  /**
+   * Alerting rules are also evaluated at the event time of each sample they read, rounded up to
+   * this many milliseconds, so a crossing fires once the watermark passes it rather than at the
+   * next interval instant. 0 evaluates at interval instants only. Default 100.
+   */
+  readonly arrivalResolutionMs?: number;
   /** Producer watermarks on the aggregates topic (bus.watermarks); none when absent. */
   readonly producerWatermarks?: { readonly periodMs: number; readonly lagMs: number };
   /** Default 5 m, as the PromQL engine's. */

@@ -49,7 +49,7 @@ export interface KafkaBusSettings {
   readonly partitionsConsumedConcurrently?: number;
   /** Fetch size per partition; default 4 MiB. */
   readonly maxBytesPerPartition?: number;
-  /** Longest a fetch waits on the broker for new data (ms); default 500. */
+  /** Longest a fetch waits on the broker for new data (ms); default 100. */
   readonly maxWaitTimeMs?: number;
   /** Broker ack wait for produce requests (ms); default 30000. */
   readonly produceTimeoutMs?: number;

@@ -273,7 +273,7 @@ export class KafkaBus implements Bus {
       maxBytesPerPartition: this.settings.maxBytesPerPartition ?? 4 * 1024 * 1024,
       // kafkajs' 5 s long poll would delay every stop() by as much, and a stopping member sends
       // no heartbeats meanwhile (a short session then expires).
-      maxWaitTimeInMs: this.settings.maxWaitTimeMs ?? 500,
+      maxWaitTimeInMs: this.settings.maxWaitTimeMs ?? 100,
       allowAutoTopicCreation: false,
       // KafkaConsumer rejoins itself, with backoff and a limit (kafkajs would restart a crashed
       // member only after retriable errors, and then forever).
