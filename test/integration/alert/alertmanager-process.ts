@@ -18,7 +18,7 @@ export async function startAlertmanager(configText: string): Promise<{ url: stri
     args: [`--web.listen-address=127.0.0.1:${port}`, '--storage.path', join(dir, 'data'), '--config.file', file, '--cluster.listen-address=', `--web.external-url=http://127.0.0.1:${port}`],
     ready: /Listening on/,
     guard: true,
-    readyTimeoutMs: 20_000,
+    readyTimeoutMs: 60_000,
   });
   return {
     url: `http://127.0.0.1:${port}`,

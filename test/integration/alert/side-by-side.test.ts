@@ -16,12 +16,34 @@ function normalize(reqs: readonly SinkRequest[]): string[] {
   })).sort();
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A notification for one group: the receiver's path and the group labels. */
+type GroupNotice = readonly [path: string, groupLabels: Record<string, string>];
+
+/**
+ * Waits until each sink received, from request `since[i]` on, a notification for every group in
+ * `groups`: the end of a phase is what was delivered, not how long it took (a loaded 2-core
+ * machine can delay either side for seconds).
+ */
+async function phaseDelivered(sinks: readonly WebhookSink[], since: readonly number[], groups: readonly GroupNotice[], timeoutMs = 60_000): Promise<void> {
+  const key = (path: string, labels: unknown) => `${path} ${JSON.stringify(Object.entries(labels as Record<string, string>).sort())}`;
+  const missing = () =>
+    sinks.flatMap((sink, i) => {
+      const got = new Set(sink.requests.slice(since[i]).map((r) => key(r.path, r.body.groupLabels)));
+      return groups.filter(([path, labels]) => !got.has(key(path, labels))).map(([path, labels]) => `sink ${i}: ${key(path, labels)}`);
+    });
+  const deadline = Date.now() + timeoutMs;
+  while (missing().length > 0) {
+    if (Date.now() > deadline) throw new Error(`notifications not delivered within ${timeoutMs} ms: ${missing().join('; ')}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 interface Pair {
   readonly amSink: WebhookSink;
   readonly tmSink: WebhookSink;
   post(path: string, body: unknown): Promise<void>;
+  /** Posts alerts, then waits until both sinks got a notification for each of `groups`. */
+  phase(alerts: unknown, groups: readonly GroupNotice[]): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -34,13 +56,19 @@ async function startPair(yml: (sinkUrl: string) => string): Promise<Pair> {
   const notifier = createNotifier({ config: config!, pollMs: 20 });
   await notifier.start();
   const tm = await serveRoutes(notifier.routes);
+  const post = async (path: string, body: unknown): Promise<void> => {
+    const send = (base: string) => fetch(`${base}/api/v2${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const [a, b] = await Promise.all([send(am.url), send(tm.url)]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+  };
   return {
     amSink,
     tmSink,
-    async post(path, body) {
-      const send = (base: string) => fetch(`${base}/api/v2${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      const [a, b] = await Promise.all([send(am.url), send(tm.url)]);
-      expect([a.status, b.status]).toEqual([200, 200]);
+    post,
+    async phase(alerts, groups) {
+      const since = [amSink.requests.length, tmSink.requests.length];
+      await post('/alerts', alerts);
+      await phaseDelivered([amSink, tmSink], since, groups);
     },
     async stop() {
       await tm.close();
@@ -96,16 +124,21 @@ receivers:
     const node = (endsAt?: string) => ({ labels: { alertname: 'NodeDown', severity: 'critical', instance: 'db1' }, startsAt: t0, ...(endsAt ? { endsAt } : {}) });
 
     // Phase 1: new groups wait group_wait; HighLoad{b} is silenced, DiskFull{db1} inhibited by NodeDown{db1}.
-    await pair.post('/alerts', [load('a'), load('b'), disk('db1'), disk('db2'), node()]);
-    await sleep(3000);
+    await pair.phase([load('a'), load('b'), disk('db1'), disk('db2'), node()], [
+      ['/ops', { alertname: 'HighLoad' }],
+      ['/dba', { alertname: 'DiskFull', instance: 'db2' }],
+      ['/pager', { alertname: 'NodeDown' }],
+    ]);
     // Phase 2: one load alert resolves, another fires; NodeDown resolves, releasing DiskFull{db1}.
     const t1 = now();
-    await pair.post('/alerts', [load('a', t1), load('c'), node(t1)]);
-    await sleep(3000);
-    // Phase 3: everything resolves.
+    await pair.phase([load('a', t1), load('c'), node(t1)], [
+      ['/ops', { alertname: 'HighLoad' }],
+      ['/dba', { alertname: 'DiskFull', instance: 'db1' }],
+      ['/pager', { alertname: 'NodeDown' }],
+    ]);
+    // Phase 3: everything resolves (dba does not send resolved notifications).
     const t2 = now();
-    await pair.post('/alerts', [load('b', t2), load('c', t2), disk('db1', t2), disk('db2', t2)]);
-    await sleep(3000);
+    await pair.phase([load('b', t2), load('c', t2), disk('db1', t2), disk('db2', t2)], [['/ops', { alertname: 'HighLoad' }]]);
 
     expect(pair.amSink.requests.length).toBeGreaterThan(5);
     expect(normalize(pair.tmSink.requests)).toEqual(normalize(pair.amSink.requests));
@@ -153,11 +186,18 @@ receivers:
       a({ alertname: 'Dev', env: 'dev' }),
       a({ alertname: 'Other', instance: '5' }),
     ];
-    await pair.post('/alerts', set);
-    await sleep(3000);
+    // Staging and Dev are muted: no notification for them.
+    await pair.phase(set, [
+      ['/svc', { service: 'api' }],
+      ['/svc', { service: 'web' }],
+      ['/all', { alertname: 'Latency', service: 'db', instance: '4' }],
+      ['/all', { alertname: 'Other', instance: '5' }],
+    ]);
     const t1 = new Date().toISOString();
-    await pair.post('/alerts', [set[0]!, a({ alertname: 'Errors', service: 'api', instance: '2' }, t1), a({ alertname: 'Other', instance: '5' }, t1)]);
-    await sleep(3000);
+    await pair.phase([set[0]!, a({ alertname: 'Errors', service: 'api', instance: '2' }, t1), a({ alertname: 'Other', instance: '5' }, t1)], [
+      ['/svc', { service: 'api' }],
+      ['/all', { alertname: 'Other', instance: '5' }],
+    ]);
 
     expect(pair.amSink.requests.length).toBeGreaterThan(3);
     expect(normalize(pair.tmSink.requests)).toEqual(normalize(pair.amSink.requests));

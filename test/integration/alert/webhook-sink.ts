@@ -51,7 +51,7 @@ export class WebhookSink {
   }
 
   /** Resolves once `n` requests were accepted in all. */
-  waitFor(n: number, timeoutMs = 20_000): Promise<void> {
+  waitFor(n: number, timeoutMs = 60_000): Promise<void> {
     if (this.requests.length >= n) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`sink got ${this.requests.length} of ${n} requests`)), timeoutMs);
