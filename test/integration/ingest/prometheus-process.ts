@@ -26,7 +26,7 @@ export async function startPrometheus(configYaml: (selfAddress: string) => strin
     ],
     ready: /Server is ready to receive web requests/,
     guard: true,
-    readyTimeoutMs: 30_000,
+    readyTimeoutMs: 60_000,
   });
   let stopped = false;
   return {

@@ -23,10 +23,11 @@ let consumer: Consumer;
 const stored: SeriesSamples[] = [];
 const closers: (() => Promise<void>)[] = [];
 
-async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 20_000): Promise<T> {
+// The default bound is generous: Prometheus and the receiver share a loaded 2-core machine.
+async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
-    const v = probe();
+    const v = await probe();
     if (v !== undefined) return v;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 200));
@@ -91,6 +92,12 @@ remote_write:
 `;
 }
 
+/** Samples a Prometheus has sent over remote_write so far (its own counter). */
+async function samplesSent(p: PrometheusProcess): Promise<number> {
+  const text = await (await fetch(`${p.url}/metrics`)).text();
+  return text.split('\n').filter((l) => l.startsWith('prometheus_remote_storage_samples_total')).reduce((n, l) => n + Number(l.split(' ').pop()), 0);
+}
+
 async function prometheus(receiver: string, externalLabels: Record<string, string> = {}): Promise<PrometheusProcess> {
   const p = await startPrometheus(promConfig(receiver, externalLabels));
   closers.push(() => p.stop());
@@ -132,7 +139,12 @@ describe('remote_write from a real Prometheus', () => {
     // Each replica scrapes itself: the `instance` of up{job="self"} tells whose samples were kept.
     const instanceOf = (p: PrometheusProcess) => p.url.replace('http://', '');
     await waitFor('samples of the elected replica', () => (selfUp().length > 0 ? true : undefined));
-    await new Promise((r) => setTimeout(r, 3_000)); // both replicas have been writing for a while
+    // Both replicas wrote again after a leader was elected, so the follower's samples had their chance.
+    const sent = await Promise.all([r1, r2].map(samplesSent));
+    await waitFor('writes of both replicas after the election', async () => {
+      const now = await Promise.all([r1, r2].map(samplesSent));
+      return now.every((n, i) => n > sent[i]!) ? true : undefined;
+    });
     const before = selfUp();
     expect(before.every((s) => s.labels.__replica__ === undefined)).toBe(true);
     const instances = new Set(before.map((s) => s.labels.instance));
@@ -147,7 +159,6 @@ describe('remote_write from a real Prometheus', () => {
     await waitFor(
       'samples of the other replica after failover',
       () => (selfUp().some((s) => s.labels.instance === instanceOf(follower)) ? true : undefined),
-      25_000,
     );
     expect(await redis.get(`${ns.redisPrefix}${ns.id}`)).toBe(follower === r1 ? 'r1' : 'r2');
   });
