@@ -24,8 +24,8 @@ describe('scraping a real node_exporter beside a real Prometheus', () => {
     ne = await startNodeExporter();
     yamlText = `
 global:
-  scrape_interval: 1s
-  scrape_timeout: 1s
+  scrape_interval: 5s
+  scrape_timeout: 5s
 scrape_configs:
   - job_name: node
     static_configs:
@@ -64,13 +64,23 @@ scrape_configs:
   it('stores the same series set as Prometheus, synthetic series and job/instance included', async () => {
     const doc = parseYaml(yamlText) as { scrape_configs: unknown[] };
     const manager = new ScrapeManager({ sink: new BusSampleSink({ bus, topic: 'samples', partitions: 4, source: 'scrape-test' }) });
-    manager.applyConfig({ global: { scrape_interval: 1000, scrape_timeout: 1000 }, scrape_configs: doc.scrape_configs.map((c) => scrapeConfigSchema.parse(c)) });
+    // A timeout far above a scrape's usual tens of ms: a loaded 2-core machine stalls for seconds.
+    manager.applyConfig({ global: { scrape_interval: 5000, scrape_timeout: 5000 }, scrape_configs: doc.scrape_configs.map((c) => scrapeConfigSchema.parse(c)) });
     // Prometheus applies discovered targets every 5 s: start Tidemark once Prometheus scrapes.
     await waitForPrometheusScrape(prom.url);
     const t0 = Date.now();
     manager.start();
-    // Both scrape every second; wait until Tidemark's target reports three scrapes' worth of time.
-    await new Promise((r) => setTimeout(r, 4500));
+    // Run until Tidemark scraped successfully twice and Prometheus once since Tidemark started,
+    // so Prometheus' series from [t0 - 1 s, t1] come from a scrape in the same window.
+    const scrapes = new Set<number>();
+    const deadline = Date.now() + 60_000;
+    while (scrapes.size < 2) {
+      if (Date.now() > deadline) throw new Error(`Tidemark scraped successfully ${scrapes.size} times in 60 s: ${JSON.stringify(manager.activeTargets()[0])}`);
+      const target = manager.activeTargets()[0];
+      if (target?.health === 'up') scrapes.add(target.lastScrape);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await waitForPrometheusScrape(prom.url, t0);
     await manager.stop();
     const t1 = Date.now();
 

@@ -37,7 +37,7 @@ export async function startPrometheus(configYaml: string): Promise<{ url: string
     args: [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`],
     ready: /Server is ready to receive web requests/,
     guard: true,
-    readyTimeoutMs: 30_000,
+    readyTimeoutMs: 60_000,
   });
   return {
     url: `http://127.0.0.1:${port}`,
@@ -104,13 +104,17 @@ export function seriesKeys(sets: Iterable<Labels>): Set<string> {
   return out;
 }
 
-/** Resolves once Prometheus reports a finished scrape of some target. */
-export async function waitForPrometheusScrape(url: string, timeoutMs = 20_000): Promise<void> {
+/**
+ * Resolves once Prometheus reports a successful scrape of some target that started at or after
+ * `sinceMs` (any finished scrape when omitted). The bound is generous: a loaded 2-core machine.
+ */
+export async function waitForPrometheusScrape(url: string, sinceMs?: number, timeoutMs = 60_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
-    const body = (await (await fetch(`${url}/api/v1/targets?state=active`)).json()) as { data: { activeTargets: Array<{ health: string }> } };
-    if (body.data.activeTargets.some((t) => t.health !== 'unknown')) return;
+    const body = (await (await fetch(`${url}/api/v1/targets?state=active`)).json()) as { data: { activeTargets: Array<{ health: string; lastScrape: string }> } };
+    const done = body.data.activeTargets.some((t) => (sinceMs === undefined ? t.health !== 'unknown' : t.health === 'up' && Date.parse(t.lastScrape) >= sinceMs));
+    if (done) return;
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error('Prometheus did not scrape in time');
+  throw new Error(`Prometheus did not scrape within ${timeoutMs} ms`);
 }
