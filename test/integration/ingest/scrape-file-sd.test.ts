@@ -20,7 +20,8 @@ async function pageServer(initial: string): Promise<{ address: string; server: S
   return { address: `127.0.0.1:${addr.port}`, server, set: (t) => (page = t) };
 }
 
-async function until(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+// The default bound is generous: a loaded 2-core machine can stall for seconds.
+async function until(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await cond())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
@@ -45,7 +46,9 @@ describe('file_sd targets and staleness on an embedded bus', () => {
     await writeFile(join(dir, 'targets.json'), JSON.stringify([{ targets: [a.address], labels: { group: 'one' } }]));
     manager = new ScrapeManager({ sink: new BusSampleSink({ bus, topic: 'samples', partitions: 2, source: 'file-sd-test' }), baseDir: dir });
     manager.applyConfig({
-      global: { scrape_interval: 500, scrape_timeout: 500 },
+      // A scrape that timed out would mark the page's series stale: the timeout is far above a
+      // loopback scrape's few ms, as a loaded 2-core machine can stall for seconds.
+      global: { scrape_interval: 3000, scrape_timeout: 3000 },
       // refresh_interval is long: picking up the new target must come from watching the file.
       scrape_configs: [scrapeConfigSchema.parse({ job_name: 'files', file_sd_configs: [{ files: ['*.json'], refresh_interval: '10m' }] })],
     });
@@ -65,6 +68,8 @@ describe('file_sd targets and staleness on an embedded bus', () => {
     expect(manager.activeTargets()[0].discoveredLabels.__meta_filepath).toBe(join(dir, 'targets.json'));
     await writeFile(join(dir, 'targets.json'), JSON.stringify([{ targets: [a.address, b.address], labels: { group: 'one' } }]));
     await until(() => manager.activeTargets().some((t) => t.labels.instance === b.address && t.health === 'up'), 'added target scraped');
+    // The target reports its scrape before the bus acknowledged the samples.
+    await until(async () => (await samples()).some((s) => s.labels.__name__ === 'b_metric'), 'b_metric on the bus');
     const got = await samples();
     const bm = got.find((s) => s.labels.__name__ === 'b_metric');
     expect(bm?.labels).toEqual({ __name__: 'b_metric', instance: b.address, job: 'files', group: 'one' });
