@@ -66,11 +66,12 @@ describe('RedisHaElector', () => {
   it('keeps the lease of a leader that writes while the other replica of the pair writes to the same ingest', async () => {
     const c = new Redis(redisUrl());
     clients.push(c);
-    const failoverTimeoutMs = 1_500;
+    // Far longer than a loaded machine stalls between two writes of the leader (as above).
+    const failoverTimeoutMs = 5_000;
     const e = new RedisHaElector(c, testNamespace('ha-pair').redisPrefix, { failoverTimeoutMs, updateTimeoutMs: 50 });
     expect(await e.accept('eu', 'a')).toBe(true);
     // Both replicas write all along, the non-elected one first each time its decision is stale.
-    const until = Date.now() + 2 * failoverTimeoutMs;
+    const until = Date.now() + failoverTimeoutMs + 1_000;
     while (Date.now() < until) {
       await new Promise((r) => setTimeout(r, 100));
       expect(await e.accept('eu', 'b')).toBe(false);
