@@ -71,7 +71,7 @@ export function spawnService(opts: SpawnServiceOptions): Promise<StartedService>
   };
 
   return new Promise<StartedService>((resolve, reject) => {
-    const timeoutMs = opts.readyTimeoutMs ?? 15_000;
+    const timeoutMs = opts.readyTimeoutMs ?? 60_000;
     const fail = (why: string): void => {
       clearTimeout(timer);
       child.stdin?.end();
