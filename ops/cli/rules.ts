@@ -105,6 +105,7 @@ export class RulesService implements Service {
       allowedLatenessMs: cfg.rules.allowed_lateness_ms,
       idleTimeoutMs: cfg.rules.idle_timeout_ms,
       arrivalResolutionMs: cfg.rules.arrival_resolution_ms,
+      lateSamples: cfg.rules.late_samples,
       producerWatermarks: cfg.bus.watermarks.enabled ? { periodMs: cfg.bus.watermarks.period_ms, lagMs: cfg.bus.watermarks.lag_ms } : undefined,
       resendDelayMs: cfg.rules.resend_delay_ms,
       registry: this.ctx.metrics,

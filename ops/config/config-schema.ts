@@ -169,6 +169,8 @@ const rulesSchema = z
       .describe('A producer that stopped sending watermarks, or a partition without such producers and without data, stops holding evaluation back after this long (processing time).'),
     arrival_resolution_ms: z.number().int().min(0).default(100)
       .describe('Alerting rules are also evaluated when a sample they read arrives, at its timestamp rounded up to this many milliseconds, so an alert fires as soon as the watermark passes the crossing sample instead of at the next interval instant (recording rules and the ALERTS series stay on the interval). Costs up to 1000/this evaluations per second of each alerting group with busy input; 0 evaluates at interval instants only.'),
+    late_samples: z.enum(['keep', 'drop']).default('keep')
+      .describe('A sample older than the watermark when it reaches the rules (its instant was already evaluated) is counted in tidemark_rules_late_samples_total and then kept: later evaluations read it, and alerting rules that read it are evaluated again at the next arrival step; or dropped: the rules ignore it (stores keep it either way).'),
     resend_delay_ms: z.number().int().min(0).default(60_000)
       .describe('Firing alerts are sent to the notifier again this often (Prometheus --rules.alert.resend-delay).'),
   })

@@ -24,7 +24,7 @@ export class RulesMetrics {
   constructor(registry: Registry = new Registry()) {
     this.samplesReceived = counter(registry, 'tidemark_rules_samples_received_total', 'Samples read from the samples and aggregates topics.', []);
     this.samplesStored = counter(registry, 'tidemark_rules_samples_stored_total', 'Samples kept in the window store.', []);
-    this.samplesDropped = counter(registry, 'tidemark_rules_samples_dropped_total', 'Samples not kept: no rule selects the series (filtered) or older than the window (too_old).', ['reason']);
+    this.samplesDropped = counter(registry, 'tidemark_rules_samples_dropped_total', 'Samples not kept: no rule selects the series (filtered), older than the window (too_old), or late with rules.late_samples: drop (late).', ['reason']);
     this.samplesLate = counter(registry, 'tidemark_rules_late_samples_total', 'Samples older than the watermark when they arrived (kept if still inside the window).', []);
     this.samplesSent = counter(registry, 'tidemark_rules_samples_sent_total', 'Recording-rule, ALERTS and ALERTS_FOR_STATE samples published to the aggregates topic.', []);
     this.alertEventsSent = counter(registry, 'tidemark_rules_alert_events_sent_total', 'Alert state changes published to the alerts topic.', []);

@@ -264,3 +264,47 @@ groups:
     await evaluator.stop();
   });
 });
+
+describe('RulesEvaluator and late samples', () => {
+  async function lateCrossing(lateSamples: 'keep' | 'drop') {
+    const { bus, evaluator, notified, file } = await setup({ idleTimeoutMs: 600_000, lateSamples });
+    await writeFile(file, 'groups:\n- name: slow\n  interval: 1h\n  rules:\n  - alert: Crossed\n    expr: level > 10\n');
+    await evaluator.applyConfig({ ruleFiles: [file], evaluationIntervalMs: 60_000 });
+    await evaluator.start();
+    const sink = new BusSampleSink({ bus, topic: 'samples', partitions: 2, source: 'test', watermarks: { periodMs: 20, lagMs: 10 } });
+    cleanups.push(() => sink.close());
+    const write = async (instance: string, t: number, v: number) => {
+      const app = sink.appender();
+      app.append({ __name__: 'level', instance }, t, v);
+      await app.commit();
+    };
+    await write('i0', Date.now(), 1);
+    const [g] = evaluator.groups();
+    while (g!.lastEvaluation === 0) await new Promise((r) => setTimeout(r, 10));
+    // Two seconds old when written: evaluations past it were already made.
+    const writtenAt = Date.now();
+    await write('i1', writtenAt - 2000, 42);
+    return { evaluator, notified, writtenAt };
+  }
+
+  it('evaluates an alerting rule again at the next arrival step when a late sample crosses its threshold', async () => {
+    const { evaluator, notified, writtenAt } = await lateCrossing('keep');
+    while (!notified.some((a) => a.labels['instance'] === 'i1')) await new Promise((r) => setTimeout(r, 10));
+    const crossed = notified.find((a) => a.labels['instance'] === 'i1')!;
+    // At a step after the sample, not at the group's next interval instant (a whole hour).
+    expect(crossed.startsAt).toBeGreaterThan(writtenAt - 2000);
+    expect(crossed.startsAt % 3_600_000).not.toBe(0);
+    expect((await evaluator.metrics.samplesLate.get()).values[0]!.value).toBe(1);
+    await evaluator.stop();
+  });
+
+  it('ignores a late sample with late_samples: drop, and counts it', async () => {
+    const { evaluator, notified } = await lateCrossing('drop');
+    while ((await evaluator.metrics.samplesDropped.get()).values.find((v) => v.labels['reason'] === 'late') === undefined) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(evaluator.window.stats.series).toBe(1);
+    expect(notified.filter((a) => a.labels['instance'] === 'i1')).toEqual([]);
+    await evaluator.stop();
+  });
+});

@@ -59,6 +59,7 @@ export class RulesEvaluator {
   private stopped = false;
   private savedRestore: Awaited<ReturnType<typeof readAlertState>>;
   private readonly arrivalResolutionMs: number;
+  private readonly dropLate: boolean;
   /** Series key -> groups whose alerting rules read it (for arrival instants). */
   private arrivalGroups = new Map<string, readonly ScheduledGroup[]>();
 
@@ -66,6 +67,7 @@ export class RulesEvaluator {
     this.metrics = new RulesMetrics(s.registry);
     this.now = s.now ?? Date.now;
     this.arrivalResolutionMs = s.arrivalResolutionMs ?? 100;
+    this.dropLate = s.lateSamples === 'drop';
     this.log = s.logger ?? quiet;
     this.watermark = new Watermark({ allowedLatenessMs: s.allowedLatenessMs ?? 1000, idleTimeoutMs: s.idleTimeoutMs ?? 10_000 });
   }
@@ -174,7 +176,7 @@ export class RulesEvaluator {
       const wm = this.watermark.current(now);
       const prog = this.progressOf(topic, batch.partition);
       let batchMax = Number.NEGATIVE_INFINITY;
-      let received = 0; let stored = 0; let filtered = 0; let tooOld = 0; let late = 0;
+      let received = 0; let stored = 0; let filtered = 0; let tooOld = 0; let late = 0; let lateDropped = 0;
       let ri = 0;
       for (const record of batch.records) {
         let recMax = Number.NEGATIVE_INFINITY;
@@ -202,12 +204,15 @@ export class RulesEvaluator {
             let lastArrival = Number.NaN;
             for (let i = 0; i < n; i++) {
               const t = series.timestamps[i]!;
-              if (eventTime && t <= wm) late++;
+              if (eventTime && t <= wm) {
+                late++;
+                if (this.dropLate) { lateDropped++; continue; }
+              }
               const r = this.window.append(series.labels, t, series.values[i]!, stale?.has(i) ?? false, key);
               if (r === 'stored') stored++; else tooOld++;
               if (waking.length > 0 && r === 'stored') {
                 const a = Math.ceil(t / res) * res;
-                if (a !== lastArrival) { lastArrival = a; for (const g of waking) queueArrival(g, a); }
+                if (a !== lastArrival) { lastArrival = a; for (const g of waking) queueArrival(g, a, res); }
               }
             }
           }
@@ -221,6 +226,7 @@ export class RulesEvaluator {
       if (filtered > 0) this.metrics.samplesDropped.inc({ reason: 'filtered' }, filtered);
       if (tooOld > 0) this.metrics.samplesDropped.inc({ reason: 'too_old' }, tooOld);
       if (late > 0) this.metrics.samplesLate.inc(late);
+      if (lateDropped > 0) this.metrics.samplesDropped.inc({ reason: 'late' }, lateDropped);
       if (eventTime) {
         this.watermark.observe(batch.partition, batchMax, now);
         const last = batch.records[batch.records.length - 1];
@@ -333,7 +339,11 @@ export class RulesEvaluator {
       }
       evaluated = true;
       let cutoff = Number.POSITIVE_INFINITY;
-      for (const g of groups) { const due = nextDue(g); if (due < cutoff) cutoff = due; }
+      for (const g of groups) {
+        // A late sample can still wake alerting rules just after what they evaluated.
+        const earliest = g.arrivalSelectors.length > 0 && this.arrivalResolutionMs > 0 ? Math.min(nextDue(g), g.evaluatedTo) : nextDue(g);
+        if (earliest < cutoff) cutoff = earliest;
+      }
       if (cutoff !== Number.POSITIVE_INFINITY) this.window.evictBefore(cutoff - this.rules.spanMs);
     }
     const st = this.window.stats;
@@ -480,13 +490,14 @@ function nextDue(g: ScheduledGroup): number {
 }
 
 /**
- * Queues arrival instant `a` (event time of a sample, rounded up to the resolution, plus the
+ * Queues arrival instant `a` (event time of a sample, rounded up to the resolution `res`, plus the
  * group's query offset so the evaluation can see the sample) unless an interval instant covers
- * it or the group has evaluated past it.
+ * it. A late sample (the group has evaluated past it) is evaluated at the next step instead.
  */
-function queueArrival(g: ScheduledGroup, a: number): void {
-  const at = a + g.group.queryOffsetMs;
-  if (at <= g.evaluatedTo || at % g.group.intervalMs === 0) return;
+function queueArrival(g: ScheduledGroup, a: number, res: number): void {
+  let at = a + g.group.queryOffsetMs;
+  if (at <= g.evaluatedTo) at = (Math.floor(g.evaluatedTo / res) + 1) * res;
+  if (at % g.group.intervalMs === 0) return;
   if (g.next !== undefined && at <= g.next - g.group.intervalMs) return;
   g.arrivals.add(at);
 }

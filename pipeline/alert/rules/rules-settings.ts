@@ -44,6 +44,12 @@ export interface RulesEvaluatorSettings {
    * next interval instant. 0 evaluates at interval instants only. Default 100.
    */
   readonly arrivalResolutionMs?: number;
+  /**
+   * Samples older than the watermark when they arrive: `keep` (default) holds them in the window
+   * for the evaluations still to come (alerting rules that read them are evaluated at the next
+   * arrival step); `drop` ignores them. Either way they are counted.
+   */
+  readonly lateSamples?: 'keep' | 'drop';
   /** Producer watermarks on the aggregates topic (bus.watermarks); none when absent. */
   readonly producerWatermarks?: { readonly periodMs: number; readonly lagMs: number };
   /** Default 5 m, as the PromQL engine's. */
