@@ -20,6 +20,7 @@ import { notifyBenchmark } from './notify.js';
 import { alertLatencyBenchmark } from './alert-latency.js';
 import { systemBenchmark, systemKafkaBenchmark } from './system.js';
 import { regexBenchmark } from './regex.js';
+import { webSecurityBenchmark } from './web-security.js';
 import { mergeResults, type AreaTable } from './results-file.js';
 
 /** In issue order: foundation, ingest, storage, query, alerting. */
@@ -30,6 +31,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   expositionBenchmark,
   scrapeBenchmark,
   remoteWriteBenchmark,
+  webSecurityBenchmark,
   tsdbBenchmark,
   storeBenchmark,
   promqlBenchmark,
