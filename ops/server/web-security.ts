@@ -13,7 +13,8 @@ const TLS13_SUITES = 'TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AE
 /**
  * The listener's `--web.config.file` in force: TLS, response headers and basic auth. The file
  * and the certificate, key and CA files it names are checked for changes (stat) on every new
- * connection, so rotated certificates, new users or headers take effect without a restart, as
+ * connection (HTTPS; every request on plain HTTP, where no handshake marks a new client), so
+ * rotated certificates, new users or headers take effect without a restart, as
  * exporter-toolkit re-reads the file per request. A change that does not validate, or a
  * certificate that does not match its key (e.g. caught mid-rotation), is logged and the previous
  * configuration stays; switching between HTTP and HTTPS needs a restart.
