@@ -7,6 +7,15 @@ export type Labels = Readonly<Record<string, string>>;
 
 export const METRIC_NAME = '__name__';
 
+/**
+ * Sets one label on a plain object. A label may be called `__proto__` (Prometheus allows it);
+ * plain assignment would set the object's prototype instead and drop the label.
+ */
+export function setLabel(labels: Record<string, string>, name: string, value: string): void {
+  if (name === '__proto__') Object.defineProperty(labels, name, { value, enumerable: true, writable: true, configurable: true });
+  else labels[name] = value;
+}
+
 const LABEL_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const METRIC_NAME_RE = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 

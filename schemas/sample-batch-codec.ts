@@ -1,6 +1,7 @@
 import { SingleObjectCodec, loadSchema } from './codec.js';
 import { RecordDecodeError } from './errors.js';
 import { labelsBuilder, type LabelsBuilder } from './labels-builder.js';
+import { setLabel } from './labels.js';
 import {
   ColumnWriter,
   readReferences,
@@ -160,9 +161,7 @@ export function decodeSampleBatch(bytes: Buffer): DecodedSampleBatch {
       for (let r = ref; r < refEnd; r += 2) {
         const name = symbols[labelRefs[r]];
         const value = symbols[labelRefs[r + 1]];
-        // Assigning `__proto__` would set the prototype instead of adding the label.
-        if (name === '__proto__') Object.defineProperty(labels, name, { value, enumerable: true, writable: true, configurable: true });
-        else labels[name] = value;
+        setLabel(labels, name, value);
       }
     }
     ref = refEnd;

@@ -58,6 +58,15 @@ describe('influx line protocol receiver', () => {
     expect(r.sink.committed.map((s) => s.labels.__name__)).toEqual(['a_v', 'c_v']);
   });
 
+  it('keeps a tag named __proto__ as a label, so two series do not merge', async () => {
+    const r = await receiver();
+    const res = await r.post('/write', 'm,__proto__=a v=1 1\nm,__proto__=b v=2 1', {});
+    expect(res.status).toBe(204);
+    expect(r.sink.committed.map((s) => Object.entries(s.labels))).toEqual([
+      [['__proto__', 'a'], ['__name__', 'm_v']], [['__proto__', 'b'], ['__name__', 'm_v']],
+    ]);
+  });
+
   it('replaces characters Prometheus names cannot hold', async () => {
     const r = await receiver();
     await r.post('/write', 'disk.io,dev-name=sda f\\=g=1 1');

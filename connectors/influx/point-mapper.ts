@@ -1,3 +1,4 @@
+import { setLabel } from '../../schemas/index.js';
 import type { InfluxConfig } from './config.js';
 import type { LinePoint } from './line-parser.js';
 
@@ -17,7 +18,7 @@ export class PointMapper {
   map(point: LinePoint, db: string | null, emit: (labels: Record<string, string>, value: number) => void): void {
     const { measurement_field_separator: sep, skip_single_field: single, skip_measurement: noMeasurement, db_label: dbLabel } = this.config;
     const base: Record<string, string> = {};
-    for (const [k, v] of point.tags) base[this.labelName(k)] = v;
+    for (const [k, v] of point.tags) setLabel(base, this.labelName(k), v);
     if (db !== null && db !== '' && base[dbLabel] === undefined) base[dbLabel] = db;
     const onlyOne = single && point.fields.length === 1;
     for (const [field, value] of point.fields) {

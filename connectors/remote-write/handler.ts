@@ -1,4 +1,4 @@
-import { formatLabels, type Labels } from '../../schemas/labels.js';
+import { formatLabels, setLabel, type Labels } from '../../schemas/labels.js';
 import {
   contentEncoding,
   decodeBody,
@@ -142,7 +142,7 @@ export class RemoteWriteHandler {
     let out = this.stripped.get(labels);
     if (out === undefined) {
       const copy: Record<string, string> = {};
-      for (const k in labels) if (k !== replicaLabel) copy[k] = labels[k];
+      for (const k in labels) if (k !== replicaLabel) setLabel(copy, k, labels[k]!);
       out = Object.freeze(copy);
       if (Object.isFrozen(labels)) this.stripped.set(labels, out); // only cached (shared) label sets repeat
     }

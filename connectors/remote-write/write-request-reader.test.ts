@@ -131,6 +131,18 @@ describe('WriteRequestReader', () => {
     expect(new WriteRequestReader('legacy').read(buf).series[0].invalid).toBeDefined();
   });
 
+  it('keeps a label named __proto__ as an ordinary label, so two series do not merge', () => {
+    const buf = encodeWriteRequest({
+      timeseries: [
+        { labels: pbLabels({ __name__: 'm', ['__proto__']: 'a' }), samples: [{ value: 1, timestamp: 1 }] },
+        { labels: pbLabels({ __name__: 'm', ['__proto__']: 'b' }), samples: [{ value: 2, timestamp: 1 }] },
+      ],
+    });
+    const out = new WriteRequestReader().read(buf);
+    expect(out.series.map((s) => Object.entries(s.labels))).toEqual([[['__name__', 'm'], ['__proto__', 'a']], [['__name__', 'm'], ['__proto__', 'b']]]);
+    expect(Object.getPrototypeOf(out.series[0]!.labels)).toBe(Object.prototype);
+  });
+
   it('drops a label with an empty value, as Prometheus treats it as absent', () => {
     const buf = encodeWriteRequest({
       timeseries: [{ labels: pbLabels({ __name__: 'up', empty: '', job: 'j' }), samples: [{ value: 1, timestamp: 1 }] }],

@@ -1,4 +1,4 @@
-import { compareStrings, isValidMetricName } from '../../schemas/labels.js';
+import { compareStrings, isValidMetricName, setLabel } from '../../schemas/labels.js';
 import { STALE_NAN_BITS_HI, STALE_NAN_BITS_LO } from '../../schemas/sample.js';
 import { WriteRequestDecodeError } from './errors.js';
 import { SeriesLabelsCache } from './series-labels-cache.js';
@@ -193,7 +193,7 @@ export class WriteRequestReader {
       if (problem !== undefined) s.invalid = problem;
     }
     this.lastName = name;
-    if (value !== '') s.labels[name] = value; // an empty value is the same as no label
+    if (value !== '') setLabel(s.labels, name, value); // an empty value is the same as no label
   }
 
   private checkLabel(
