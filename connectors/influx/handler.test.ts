@@ -67,6 +67,15 @@ describe('influx line protocol receiver', () => {
     ]);
   });
 
+  it('refuses a line that is not valid UTF-8, naming it, and stores the others', async () => {
+    const r = await receiver();
+    const body = Buffer.concat([Buffer.from('good v=1 1\nbad,host=a'), Buffer.from([0xff, 0xfe]), Buffer.from(' v=2 1\nalso_good v=3 1\n')]);
+    const res = await r.post('/write', body);
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(/line 2.*invalid UTF-8/);
+    expect(r.sink.committed.map((s) => s.labels['__name__'])).toEqual(['good_v', 'also_good_v']);
+  });
+
   it('replaces characters Prometheus names cannot hold', async () => {
     const r = await receiver();
     await r.post('/write', 'disk.io,dev-name=sda f\\=g=1 1');

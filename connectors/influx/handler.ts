@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import {
   contentEncoding,
   decodeBody,
@@ -43,6 +44,8 @@ export class InfluxHandler {
     // InfluxDB 1.x maps `db` to a label in VictoriaMetrics; v2's bucket is not mapped (as VictoriaMetrics).
     const db = this.v2 ? null : url.searchParams.get('db');
     const text = raw.toString('utf8');
+    // Labels must be valid UTF-8 (remote_write refuses them too); such lines are bad lines.
+    const badUtf8 = isUtf8(raw) ? undefined : linesWithInvalidUtf8(raw);
     const now = Date.now();
     let appended = 0;
     let lines = 0;
@@ -66,6 +69,7 @@ export class InfluxHandler {
             throw new LimitExceededError(`request has more than ${edge.limits.series_limit} lines, the series limit`, 'series_limit', edge.limits.series_limit, lines);
           }
           try {
+            if (badUtf8?.has(lineNo) === true) throw new LineProtocolError(lineNo, line.indexOf('\uFFFD') + 1, 'invalid UTF-8');
             const point = parseLine(trimmed, lineNo);
             let t = now;
             if (point.timestamp !== undefined) {
@@ -99,4 +103,18 @@ export class InfluxHandler {
     }
     return { status: 204 };
   }
+}
+
+/** 1-based numbers of the lines (split at \n bytes) that are not valid UTF-8. */
+function linesWithInvalidUtf8(raw: Buffer): Set<number> {
+  const bad = new Set<number>();
+  let lineNo = 0;
+  for (let start = 0; start <= raw.length; ) {
+    let end = raw.indexOf(0x0a, start);
+    if (end < 0) end = raw.length;
+    lineNo++;
+    if (!isUtf8(raw.subarray(start, end))) bad.add(lineNo);
+    start = end + 1;
+  }
+  return bad;
 }
