@@ -67,13 +67,16 @@ export function startCli(args: readonly string[], opts: { cwd?: string } = {}): 
   });
 }
 
-/** Polls `probe` until it returns something other than undefined (no fixed sleeps in assertions). */
-export async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+/**
+ * Polls `probe` until it returns something other than undefined (no fixed sleeps in assertions).
+ * The default bound is generous: the roles share a loaded 2-core machine with the rest of the suite.
+ */
+export async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
     if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
