@@ -63,6 +63,15 @@ export function formatLabels(labels: Labels): string {
   return parts.length === 0 && name !== '' ? name : `${name}{${parts.join(', ')}}`;
 }
 
+/**
+ * `formatLabels` cut to at most `max` characters, saying how much was left out: for error
+ * messages, which must not echo a hostile series of megabytes back to the client or the log.
+ */
+export function formatLabelsShort(labels: Labels, max = 512): string {
+  const text = formatLabels(labels);
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length - max} more characters)`;
+}
+
 export function labelsEqual(a: Labels, b: Labels): boolean {
   const ka = Object.keys(a);
   if (ka.length !== Object.keys(b).length) return false;

@@ -28,7 +28,7 @@ export class SeriesLimits {
           'label_name_length_limit',
           maxName,
           name.length,
-          { series: where, label: name },
+          { series: where, label: name.slice(0, 64) },
         );
       }
       const v = labels[name];

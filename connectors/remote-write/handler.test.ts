@@ -103,6 +103,18 @@ describe('remote_write receiver', () => {
     expect(await r.metric('tidemark_connector_rejected_samples_total', { reason: 'invalid_labels' })).toBe(1);
   });
 
+  it('names a rejected series in the 400 body cut short, not echoed whole', async () => {
+    const r = await receiver({ limits: { label_value_length_limit: 0 } });
+    const huge = 'x'.repeat(1_000_000);
+    const req = { timeseries: [one({ __name__: 'ok' }), one({ __name__: 'bad name', big: huge })] };
+    const res = await r.post(snappyWriteRequest(req));
+    const text = await res.text();
+    expect(res.status).toBe(400);
+    expect(text).toMatch(/series 1 bad name\{big="x+… \(\d+ more characters\)/);
+    expect(text.length).toBeLessThan(2000);
+    expect(r.sink.committed.map((s) => s.labels.__name__)).toEqual(['ok']);
+  });
+
   it('carries a staleness marker through as a stale sample', async () => {
     const r = await receiver();
     const pb = encodeWriteRequest({ timeseries: [{ labels: pbLabels({ __name__: 'x' }), samples: [{ value: 42.125, timestamp: 5 }] }] });

@@ -1,4 +1,4 @@
-import { formatLabels, setLabel, type Labels } from '../../schemas/labels.js';
+import { formatLabelsShort, setLabel, type Labels } from '../../schemas/labels.js';
 import {
   contentEncoding,
   decodeBody,
@@ -106,7 +106,7 @@ export class RemoteWriteHandler {
     tally.accept(appended);
     if (firstProblem !== undefined) {
       const { index, series, message } = firstProblem;
-      const what = series.labels.__name__ !== undefined ? ` ${formatLabels(series.labels)}` : '';
+      const what = series.labels.__name__ !== undefined ? ` ${formatLabelsShort(series.labels)}` : '';
       throw new InvalidPushError(
         `${badSeries} of ${decoded.series.length} series rejected (the others were stored); first: series ${index}${what}: ${message}`,
         'already_counted',
