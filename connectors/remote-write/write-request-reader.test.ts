@@ -162,6 +162,12 @@ describe('WriteRequestReader', () => {
     }
   });
 
+  it('refuses zero bytes, which protobuf cannot read as any message, instead of reading an empty request', () => {
+    expect(() => new WriteRequestReader().read(Buffer.alloc(1024))).toThrow(/invalid field number 0 \(at byte 1\)/);
+    const valid = encodeWriteRequest({ timeseries: [{ labels: pbLabels({ __name__: 'up' }), samples: [{ value: 1, timestamp: 1 }] }] });
+    expect(() => new WriteRequestReader().read(Buffer.concat([valid, Buffer.alloc(8)]))).toThrow(WriteRequestDecodeError);
+  });
+
   it('throws WriteRequestDecodeError with the offset for a truncated request', () => {
     const buf = encodeWriteRequest({ timeseries: [{ labels: pbLabels({ __name__: 'up' }), samples: [{ value: 1, timestamp: 1 }] }] });
     expect(() => new WriteRequestReader().read(buf.subarray(0, buf.length - 3))).toThrow(WriteRequestDecodeError);

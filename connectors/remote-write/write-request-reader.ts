@@ -90,7 +90,7 @@ export class WriteRequestReader {
         this.pos = stop;
       } else {
         if (field === 3 && wire === LEN) metadata++;
-        this.skip(wire, end);
+        this.skip(tag, end);
       }
     }
     return { series, samples, exemplars: this.exemplars, histograms: this.histograms, metadata };
@@ -119,7 +119,7 @@ export class WriteRequestReader {
       const field = tag >>> 3;
       const wire = tag & 7;
       if (wire !== LEN) {
-        this.skip(wire, end);
+        this.skip(tag, end);
         continue;
       }
       const len = this.varint32();
@@ -144,6 +144,8 @@ export class WriteRequestReader {
         this.exemplars++;
       } else if (field === 4) {
         this.histograms++;
+      } else if (field === 0) {
+        throw new WriteRequestDecodeError('invalid field number 0', this.pos);
       }
       this.pos = stop;
     }
@@ -235,8 +237,7 @@ export class WriteRequestReader {
         ts = this.int64();
       } else {
         this.pos--;
-        const t = this.varint32();
-        this.skip(t & 7, end);
+        this.skip(this.varint32(), end);
       }
     }
     if (this.pos > end) throw new WriteRequestDecodeError('sample truncated', end);
@@ -312,7 +313,10 @@ export class WriteRequestReader {
     return hi * 4294967296 + lo;
   }
 
-  private skip(wire: number, end: number): void {
+  /** Skips the value of an unknown field; field number 0 is never valid (all zero bytes are not a message). */
+  private skip(tag: number, end: number): void {
+    if (tag >>> 3 === 0) throw new WriteRequestDecodeError('invalid field number 0', this.pos);
+    const wire = tag & 7;
     switch (wire) {
       case VARINT:
         while (this.buf[this.pos++] >= 0x80) if (this.pos >= end) break;
