@@ -43,10 +43,11 @@ export const edgeAuthConfigSchema = z
 /** Bounds every push connector enforces before anything reaches the bus. 0 means unlimited. */
 export const edgeLimitsConfigSchema = z
   .object({
-    body_size_limit: byteSize.default(32 * 1024 ** 2).describe('Largest request body as sent (compressed), bytes.'),
+    // prefault: the default is an input (a size as written), so the reference can show it.
+    body_size_limit: byteSize.prefault('32MiB').describe('Largest request body as sent (compressed): bytes, or a size such as 32MiB.'),
     decompressed_body_size_limit: byteSize
-      .default(256 * 1024 ** 2)
-      .describe('Largest body after snappy/gzip decompression, bytes.'),
+      .prefault('256MiB')
+      .describe('Largest body after snappy/gzip decompression: bytes, or a size such as 256MiB.'),
     series_limit: z.number().int().min(0).default(100_000).describe('Most series in one request.'),
     label_limit: z.number().int().min(0).default(64).describe('Most labels on one series, __name__ included.'),
     label_name_length_limit: z.number().int().min(0).default(1024).describe('Longest label name, characters.'),
