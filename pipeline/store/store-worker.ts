@@ -52,6 +52,8 @@ export class StoreWorker implements Queryable {
   private readonly shards = new Map<number, Shard>();
   /** Partitions assigned whose shard failed to open; retried on every tick. */
   private readonly failed = new Set<number>();
+  /** Partitions whose last flush failed; the worker is not ready until they flush again. */
+  private readonly flushFailing = new Set<number>();
   private consumer: Consumer | null = null;
   private consumerReady: Promise<Consumer>;
   private resolveConsumer!: (c: Consumer) => void;
@@ -129,10 +131,14 @@ export class StoreWorker implements Queryable {
     this.memory.start();
   }
 
-  /** True once the consumer joined its group and every assigned shard is open. */
+  /**
+   * True once the consumer joined its group and every assigned shard is open, and while no shard's
+   * last flush failed (a full or read-only disk: the bus still holds the samples, but nothing
+   * becomes durable here until it is fixed).
+   */
   ready(): boolean {
     if (!this.joined || this.stopping || this.consumerFailed || this.consumer === null) return false;
-    return this.failed.size === 0 && this.consumer.assignment().every((p) => this.shards.has(p));
+    return this.failed.size === 0 && this.flushFailing.size === 0 && this.consumer.assignment().every((p) => this.shards.has(p));
   }
 
   /** Partitions whose shards are open here. */
@@ -196,6 +202,7 @@ export class StoreWorker implements Queryable {
   private async onRevoked(partitions: number[]): Promise<void> {
     for (const p of partitions) {
       this.failed.delete(p);
+      this.flushFailing.delete(p);
       const shard = this.shards.get(p);
       if (shard === undefined) continue;
       this.shards.delete(p);
@@ -255,7 +262,9 @@ export class StoreWorker implements Queryable {
   private async flushShard(shard: Shard): Promise<void> {
     try {
       await shard.flush();
+      this.flushFailing.delete(shard.partition);
     } catch (err) {
+      this.flushFailing.add(shard.partition);
       this.metrics.errors.inc({ type: err instanceof Error ? err.name : 'unknown', stage: 'flush' });
       this.log.error({ err, partition: shard.partition }, 'shard flush failed');
     }

@@ -1,4 +1,4 @@
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, renameSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -168,6 +168,25 @@ describe('StoreWorker on the embedded bus', () => {
     // Everything produced while paused stays unread: the flush tick finds nothing appended.
     await w.flushAll();
     expect(w.partitions().map((p) => w.shard(p)!.appendedOffset)).toEqual([-1, -1, -1]);
+  });
+
+  it('reports not ready while a shard cannot flush, and ready again once it can, losing nothing', async () => {
+    const expected: Dataset = new Map();
+    const sink = newSink(bus, TOPIC, PARTITIONS);
+    const w = await startWorker();
+    await produceSteps(sink, 'm', 20, 0, 10, expected);
+    await waitUntil(() => allDurable(bus, TOPIC, [w]), 'durable');
+    // The shard's directory vanishes from under it (as a disk going read-only would fail it).
+    const shardDir = join(dir, 'store', 'shards', `${TOPIC}-0`);
+    renameSync(shardDir, `${shardDir}.aside`);
+    await produceSteps(sink, 'm', 20, 10, 20, expected);
+    await waitUntil(() => !w.ready(), 'not ready while flushes fail');
+    const errors = await w.metrics.errors.get();
+    expect(errors.values.some((v) => v.labels['stage'] === 'flush' && v.value > 0)).toBe(true);
+    renameSync(`${shardDir}.aside`, shardDir);
+    await waitUntil(() => w.ready(), 'ready once a flush succeeds');
+    await waitUntil(() => allDurable(bus, TOPIC, [w]), 'durable again');
+    expect(await readBack(w, 'm')).toEqual(expected);
   });
 
   it('stops idempotently and without having started', async () => {
