@@ -24,7 +24,7 @@ import { EmbeddedBus } from '../../../pipeline/bus/embedded/index.js';
 import { StoreWorker } from '../../../pipeline/store/index.js';
 import { decodeSampleBatch } from '../../../schemas/index.js';
 import { runAndKill } from './crash-runner.js';
-import { addExpected, allDurable, differences, durability, errorsToStderr, readBack, waitUntil, type Dataset } from './store-test-data.js';
+import { addExpected, allDurable, differences, durability, errorsToStderr, readBack, waitUntil, waitWhileProgressing, type Dataset } from './store-test-data.js';
 
 const PARTITIONS = 3;
 const SERIES = 12;
@@ -83,7 +83,7 @@ describe('store worker on the embedded bus under kill -9', () => {
 
       await worker.start();
       await waitUntil(() => worker.ready(), 'ready');
-      await waitUntil(() => allDurable(bus, TOPIC, [worker]), () => durability(bus, TOPIC, [worker]));
+      await waitWhileProgressing(() => allDurable(bus, TOPIC, [worker]), () => durability(bus, TOPIC, [worker]));
       // Every shard's write-ahead log replayed whole: a refused sample is one the shard lost.
       for (const p of worker.partitions()) expect(worker.shard(p)!.tsdb.replayErrors, `WAL samples refused on replay, partition ${p}`).toBe(0);
       const stored = await readBack(worker, 'crash');

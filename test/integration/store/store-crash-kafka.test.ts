@@ -1,3 +1,18 @@
+// Crash safety of the store on the Kafka adapter (mock cluster): a child StoreWorker is SIGKILLed
+// 20 times while this process produces continuously; a last, clean worker must then hold exactly
+// what was produced.
+//
+// It stalled in 3 of 8 runs under load average 20-29. Runs with timestamps and the final worker's
+// shard positions every 5 s (4 runs beside a busy loop; 2 of them side by side with each other and
+// other suites, load average 12-13) show no stall: both of those failed exactly as before ("timed
+// out waiting for p0 appended 4332 durable 4332 ... high 6585") while every partition was still
+// advancing, at 5-25 offsets/s each against ~145/s on a quiet machine. Cause: the final catch-up is
+// slow by nature on the mock (it returns one producer batch per partition per fetch, and every
+// step is its own batch, so ~6,000 fetch rounds remain after the kills, CPU-bound), and the wait
+// for it had a fixed 120 s bound. Fixed in the test: the wait fails only when the shards' positions
+// stand still for 60 s (waitWhileProgressing), and the test's timeout is 20 minutes.
+// After the fix: 4 runs (two pairs side by side, beside a busy loop, load average 8-12) passed in
+// 178-231 s; their catch-ups took 56-95 s, so none needed more than the old bound.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +21,7 @@ import { KafkaBus } from '../../../pipeline/bus/kafka/index.js';
 import { StoreWorker } from '../../../pipeline/store/index.js';
 import { createKafkaTopic, kafkaBrokers, mockKafkaBusSettings, testNamespace } from '../../harness/index.js';
 import { runAndKill } from './crash-runner.js';
-import { allDurable, differences, durability, errorsToStderr, newSink, produceSteps, readBack, waitUntil, type Dataset } from './store-test-data.js';
+import { allDurable, differences, durability, errorsToStderr, newSink, produceSteps, readBack, waitUntil, waitWhileProgressing, type Dataset } from './store-test-data.js';
 
 const PARTITIONS = 4;
 const SERIES = 40;
@@ -67,7 +82,8 @@ describe('store worker on the Kafka adapter under kill -9', () => {
     try {
       await worker.start();
       await waitUntil(() => worker.ready(), 'ready');
-      await waitUntil(() => allDurable(bus, topic, [worker]), () => durability(bus, topic, [worker]));
+      // Catching up takes minutes on a loaded machine: fail on no progress, not on slowness.
+      await waitWhileProgressing(() => allDurable(bus, topic, [worker]), () => durability(bus, topic, [worker]));
       // Every shard's write-ahead log replayed whole: a refused sample is one the shard lost.
       for (const p of worker.partitions()) expect(worker.shard(p)!.tsdb.replayErrors, `WAL samples refused on replay, partition ${p}`).toBe(0);
       const stored = await readBack(worker, 'crash');
@@ -80,5 +96,5 @@ describe('store worker on the Kafka adapter under kill -9', () => {
     } finally {
       await worker.stop();
     }
-  }, 600_000);
+  }, 1_200_000);
 });

@@ -130,6 +130,26 @@ export async function waitUntil(pred: () => boolean | Promise<boolean>, what: st
   }
 }
 
+/**
+ * Polls `pred` until it holds, for as long as `progress` keeps changing: it fails only when
+ * `progress` stood still for `stallMs` (a consumer that stopped), never because a loaded machine
+ * is slow; the test's own timeout bounds the whole wait. `progress` also names the state on failure.
+ */
+export async function waitWhileProgressing(pred: () => boolean | Promise<boolean>, progress: () => string | Promise<string>, stallMs = 60_000): Promise<void> {
+  let last = await progress();
+  let movedAt = Date.now();
+  while (!(await pred())) {
+    await new Promise((r) => setTimeout(r, 100));
+    const now = await progress();
+    if (now !== last) {
+      last = now;
+      movedAt = Date.now();
+    } else if (Date.now() - movedAt > stallMs) {
+      throw new Error(`no progress for ${stallMs} ms: ${now}`);
+    }
+  }
+}
+
 /** True once the workers' shards together are durable up to every partition's high watermark. */
 export async function allDurable(bus: Bus, topic: string, workers: readonly StoreWorker[]): Promise<boolean> {
   const offsets = await bus.offsets(topic);
