@@ -52,6 +52,8 @@ export const edgeLimitsConfigSchema = z
     label_limit: z.number().int().min(0).default(64).describe('Most labels on one series, __name__ included.'),
     label_name_length_limit: z.number().int().min(0).default(1024).describe('Longest label name, characters.'),
     label_value_length_limit: z.number().int().min(0).default(4096).describe('Longest label value, characters.'),
+    max_future_ms: z.number().int().min(0).default(600_000)
+      .describe('Samples more than this far ahead of the receiving clock are refused with 400 naming them (the others of the request are stored): a far-future timestamp would otherwise move its shard\'s head and make later samples too old to store (as Mimir\'s creation_grace_period).'),
     max_in_flight_requests: z
       .number()
       .int()

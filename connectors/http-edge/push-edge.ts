@@ -71,6 +71,11 @@ export class PushEdge {
   private readonly auth: EdgeAuth;
   private inFlight = 0;
 
+  /** The newest timestamp (ms) a sample received `now` may carry (max_future_ms; unbounded at 0). */
+  newestAllowed(now = Date.now()): number {
+    return this.limits.max_future_ms > 0 ? now + this.limits.max_future_ms : Number.POSITIVE_INFINITY;
+  }
+
   constructor(private readonly settings: PushEdgeSettings) {
     this.metrics = new EdgeMetrics(settings.registry, settings.connector);
     this.limits = settings.limits ?? defaultEdgeLimits();

@@ -6,7 +6,8 @@ export class LineProtocolError extends InvalidPushError {
     readonly line: number,
     readonly column: number,
     readonly detail: string,
+    reason = 'invalid_line',
   ) {
-    super(`unable to parse line ${line}, column ${column}: ${detail}`, 'invalid_line', { line, column });
+    super(`unable to parse line ${line}, column ${column}: ${detail}`, reason, { line, column });
   }
 }

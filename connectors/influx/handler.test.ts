@@ -76,6 +76,14 @@ describe('influx line protocol receiver', () => {
     expect(r.sink.committed.map((s) => s.labels['__name__'])).toEqual(['good_v', 'also_good_v']);
   });
 
+  it('refuses a line whose timestamp is too far in the future, naming it, and stores the others', async () => {
+    const r = await receiver();
+    const res = await r.post('/write', `now v=1\nfar v=2 99999999999999999999\nalso v=3 ${Date.now() * 1e6}`);
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(/line 2, column 9: timestamp 99999999999999999999 is more than 600000 ms ahead/);
+    expect(r.sink.committed.map((s) => s.labels['__name__'])).toEqual(['now_v', 'also_v']);
+  });
+
   it('replaces characters Prometheus names cannot hold', async () => {
     const r = await receiver();
     await r.post('/write', 'disk.io,dev-name=sda f\\=g=1 1');

@@ -47,6 +47,7 @@ export class InfluxHandler {
     // Labels must be valid UTF-8 (remote_write refuses them too); such lines are bad lines.
     const badUtf8 = isUtf8(raw) ? undefined : linesWithInvalidUtf8(raw);
     const now = Date.now();
+    const newest = edge.newestAllowed(now);
     let appended = 0;
     let lines = 0;
     let dropped = 0;
@@ -76,6 +77,10 @@ export class InfluxHandler {
               const ms = timestampToMs(point.timestamp, precision);
               if (ms === undefined) throw new LineProtocolError(lineNo, line.length - trimmed.length + trimmed.lastIndexOf(point.timestamp) + 1, `timestamp ${point.timestamp} out of range`);
               t = ms;
+              if (t > newest) {
+                const column = line.length - trimmed.length + trimmed.lastIndexOf(point.timestamp) + 1;
+                throw new LineProtocolError(lineNo, column, `timestamp ${point.timestamp} is more than ${edge.limits.max_future_ms} ms ahead of the receiving clock (limits.max_future_ms)`, 'too_far_in_future');
+              }
             }
             const where = `line ${lineNo}`;
             const series: Array<[Record<string, string>, number]> = [];

@@ -115,6 +115,31 @@ describe('remote_write receiver', () => {
     expect(r.sink.committed.map((s) => s.labels.__name__)).toEqual(['ok']);
   });
 
+  it('refuses samples too far in the future with 400 naming them, and stores the rest of the request', async () => {
+    const r = await receiver();
+    const now = Date.now();
+    const year3000 = Date.UTC(3000, 0, 1);
+    const req = {
+      timeseries: [
+        one({ __name__: 'ok' }, 1, now),
+        { labels: pbLabels({ __name__: 'mixed' }), samples: [{ value: 1, timestamp: now - 1000 }, { value: 2, timestamp: year3000 }] },
+        one({ __name__: 'soon' }, 3, now + 60_000),
+      ],
+    };
+    const res = await r.post(snappyWriteRequest(req));
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(/series 1 mixed: 1 of its 2 samples more than 600000 ms ahead .*3000-01-01T00:00:00.000Z/);
+    expect(r.sink.committed.map((s) => [s.labels.__name__, s.v])).toEqual([['ok', 1], ['mixed', 1], ['soon', 3]]);
+    expect(await r.metric('tidemark_connector_rejected_samples_total', { reason: 'too_far_in_future' })).toBe(1);
+  });
+
+  it('accepts any future timestamp with max_future_ms: 0', async () => {
+    const r = await receiver({ limits: { max_future_ms: 0 } });
+    const res = await r.post(snappyWriteRequest({ timeseries: [one({ __name__: 'far' }, 1, Date.UTC(3000, 0, 1))] }));
+    expect(res.status).toBe(204);
+    expect(r.sink.committed).toHaveLength(1);
+  });
+
   it('carries a staleness marker through as a stale sample', async () => {
     const r = await receiver();
     const pb = encodeWriteRequest({ timeseries: [{ labels: pbLabels({ __name__: 'x' }), samples: [{ value: 42.125, timestamp: 5 }] }] });

@@ -50,6 +50,7 @@ export class RemoteWriteHandler {
     let firstProblem: { index: number; series: DecodedSeries; message: string; reason: string } | undefined;
     let badSeries = 0;
     const ha = this.deps.ha?.config;
+    const newest = edge.newestAllowed();
     await appendUnit(
       sink,
       (app) => {
@@ -88,17 +89,29 @@ export class RemoteWriteHandler {
             }
           }
           const { timestamps, values, stale } = s;
-          if (stale.length === 0) {
+          let future = 0;
+          for (let j = 0; j < n; j++) if (timestamps[j] > newest) future++;
+          if (future > 0) {
+            badSeries++;
+            tally.reject(future, 'too_far_in_future');
+            const first = timestamps.find((t) => t > newest)!;
+            firstProblem ??= {
+              index: i, series: s, reason: 'too_far_in_future',
+              message: `${future} of its ${n} samples more than ${edge.limits.max_future_ms} ms ahead of the receiving clock (first at ${isoTime(first)}; limits.max_future_ms)`,
+            };
+          }
+          if (stale.length === 0 && future === 0) {
             for (let j = 0; j < n; j++) app.append(labels, timestamps[j], values[j]);
           } else {
             let k = 0;
             for (let j = 0; j < n; j++) {
               const isStale = stale[k] === j;
               if (isStale) k++;
+              if (timestamps[j] > newest) continue;
               app.append(labels, timestamps[j], values[j], isStale ? { stale: true } : undefined);
             }
           }
-          appended += n;
+          appended += n - future;
         }
       },
       (app) => edge.commit(app),
@@ -163,4 +176,10 @@ function checkContentType(header: string | undefined): void {
       throw new UnsupportedMediaTypeError(`unsupported remote write protobuf message "${v}"; this receiver speaks prometheus.WriteRequest (1.0)`);
     }
   }
+}
+
+/** A sample time for messages: ISO 8601 when representable, else the raw milliseconds. */
+function isoTime(ms: number): string {
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? `${ms} ms` : d.toISOString();
 }
