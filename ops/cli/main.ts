@@ -14,6 +14,7 @@ import { COMMON_FLAG_HELP, UsageError, parseFlags } from './flags.js';
 import { runRoleUntilSignalled, type RoleDefinition } from './run-role.js';
 import { parseStartPosition, tailTopic } from './tail.js';
 import { runImportCommand } from './import.js';
+import { runReplayCommand } from './replay.js';
 import { upRole } from './up.js';
 import { ingestRole } from './ingest.js';
 import { notifyRole } from './notify.js';
@@ -90,6 +91,8 @@ async function main(argv: string[]): Promise<number> {
       return runPromqlTest(args);
     case 'import':
       return runImportCommand(args, { out, err });
+    case 'replay':
+      return runReplayCommand(args, { out, err });
   }
   const def = RUNNABLE[role];
   if (def === undefined) {

@@ -67,10 +67,10 @@ describe('a long-running role', () => {
     expect(r.stderr).toContain('global.evaluation_interval (line 2, column 24)');
   });
 
-  it('says that a role not in this build does not exist yet, with status 1', async () => {
+  it('tidemark replay without rule files or a consumer group says what it needs, with status 2', async () => {
     const r = await runCli(['replay']);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/not available in this build yet/);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--rules FILE');
   });
 
   it('serves health, readiness, metrics and reload, and exits 0 on SIGTERM', async () => {

@@ -11,7 +11,7 @@ export { postableAlerts, type NotifyAlert, type NotifyFunc } from './notify-func
 export { alertEventSchema, decodeAlertEvent, encodeAlertEvent, type AlertEvent } from './alert-event.js';
 export { AlertingRule, type ActiveAlert, type AlertState, type AlertTransition, type RuleSample } from './alerting-rule.js';
 export { RecordingRule } from './recording-rule.js';
-export { RuleGroup, type RuleHealth, type RuleStatus } from './rule-group.js';
+export { RuleGroup, type GroupOutput, type RuleHealth, type RuleStatus } from './rule-group.js';
 export { RuleSet, exprParser } from './rule-set.js';
 export { ruleSelectors, type RuleSelectors } from './rule-selectors.js';
 export { Watermark, type WatermarkSettings } from './watermark.js';

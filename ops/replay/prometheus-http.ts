@@ -1,0 +1,104 @@
+/**
+ * The two ends of a running Tidemark (or any Prometheus-compatible server) that a replay uses:
+ * range and instant queries through the HTTP API, and remote_write for what it computes.
+ */
+import type { Labels } from '../../schemas/index.js';
+import type { RangeSeries } from '../../pipeline/alert/replay/index.js';
+import { encodeWriteRequest, type WriteSample } from './write-request.js';
+
+export class PrometheusHttpError extends Error {
+  constructor(message: string, readonly context: { url: string; status?: number; query?: string }) {
+    super(`${message} (${context.url}${context.status === undefined ? '' : `, HTTP ${context.status}`}${context.query === undefined ? '' : `, query ${JSON.stringify(context.query)}`})`);
+    this.name = 'PrometheusHttpError';
+  }
+}
+
+interface ApiAnswer<T> {
+  status: 'success' | 'error';
+  data?: T;
+  error?: string;
+}
+
+export interface PrometheusHttpOptions {
+  readonly bearerToken?: string;
+  /** Samples per remote_write request. */
+  readonly writeBatchSamples?: number;
+}
+
+export class PrometheusHttp {
+  private readonly base: string;
+  private readonly headers: Record<string, string>;
+
+  constructor(url: string, private readonly opts: PrometheusHttpOptions = {}) {
+    this.base = url.replace(/\/+$/, '');
+    this.headers = opts.bearerToken === undefined ? {} : { authorization: `Bearer ${opts.bearerToken}` };
+  }
+
+  private async api<T>(path: string, params: Record<string, string>, query: string): Promise<T> {
+    const url = `${this.base}${path}`;
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method: 'POST',
+        headers: { ...this.headers, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(params).toString(),
+      });
+    } catch (err) {
+      throw new PrometheusHttpError(`cannot reach the query API: ${(err as Error).message}`, { url, query });
+    }
+    const text = await res.text();
+    let body: ApiAnswer<T>;
+    try {
+      body = JSON.parse(text) as ApiAnswer<T>;
+    } catch {
+      throw new PrometheusHttpError(`not a Prometheus API answer: ${text.slice(0, 200)}`, { url, status: res.status, query });
+    }
+    if (body.status !== 'success' || body.data === undefined) throw new PrometheusHttpError(body.error ?? 'query failed', { url, status: res.status, query });
+    return body.data;
+  }
+
+  /** `/api/v1/query_range`; a scalar answer comes back as one series without labels. */
+  async queryRange(expr: string, startMs: number, endMs: number, stepMs: number): Promise<RangeSeries[]> {
+    const data = await this.api<{ resultType: string; result: unknown }>('/api/v1/query_range', {
+      query: expr, start: String(startMs / 1000), end: String(endMs / 1000), step: String(stepMs / 1000),
+    }, expr);
+    if (data.resultType !== 'matrix') throw new PrometheusHttpError(`range query answered ${data.resultType}, not matrix`, { url: this.base, query: expr });
+    return (data.result as { metric: Labels; values: [number, string][] }[]).map((s) => ({
+      labels: s.metric,
+      points: s.values.map(([t, v]) => ({ t: Math.round(t * 1000), v: Number(v) })),
+    }));
+  }
+
+  /** `/api/v1/query` at `timeMs`: vector samples (a scalar as one sample without labels). */
+  async instantQuery(expr: string, timeMs: number): Promise<{ labels: Labels; value: number }[]> {
+    const data = await this.api<{ resultType: string; result: unknown }>('/api/v1/query', { query: expr, time: String(timeMs / 1000) }, expr);
+    if (data.resultType === 'scalar') return [{ labels: {}, value: Number((data.result as [number, string])[1]) }];
+    if (data.resultType !== 'vector') throw new PrometheusHttpError(`instant query answered ${data.resultType}`, { url: this.base, query: expr });
+    return (data.result as { metric: Labels; value: [number, string] }[]).map((s) => ({ labels: s.metric, value: Number(s.value[1]) }));
+  }
+
+  /** POSTs samples to `/api/v1/write` in batches; any non-2xx answer is an error. */
+  async remoteWrite(samples: readonly WriteSample[]): Promise<void> {
+    const batch = this.opts.writeBatchSamples ?? 10_000;
+    const url = `${this.base}/api/v1/write`;
+    for (let i = 0; i < samples.length; i += batch) {
+      const body = encodeWriteRequest(samples.slice(i, i + batch));
+      let res: Response;
+      try {
+        res = await fetch(url, {
+          method: 'POST',
+          headers: {
+            ...this.headers,
+            'content-type': 'application/x-protobuf',
+            'content-encoding': 'snappy',
+            'x-prometheus-remote-write-version': '0.1.0',
+          },
+          body,
+        });
+      } catch (err) {
+        throw new PrometheusHttpError(`cannot reach the remote_write endpoint: ${(err as Error).message}`, { url });
+      }
+      if (!res.ok) throw new PrometheusHttpError(`remote_write refused: ${(await res.text()).slice(0, 300)}`, { url, status: res.status });
+    }
+  }
+}
