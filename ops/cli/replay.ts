@@ -1,8 +1,13 @@
 import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import type { StartPosition } from '../../pipeline/bus/bus.js';
+import { GroupHasMembersError, planGroupReset, resetGroupOffsets, TopicNotFoundError, type GroupOffsetMove } from '../replay/group-offset-reset.js';
+import { busFromConfig } from './bus-from-config.js';
+import { configFromFlags } from './config-from-flags.js';
 import { parsePromDurationMs, RuleFileError } from '../../pipeline/alert/rules/index.js';
 import { PrometheusHttpError } from '../replay/prometheus-http.js';
 import { ReplaySettleError, runRuleReplay } from '../replay/rule-replay-run.js';
-import { UsageError } from './flags.js';
+import { COMMON_FLAG_HELP, parseFlags, UsageError } from './flags.js';
 
 export const REPLAY_USAGE = `Usage:
   tidemark replay --rules FILE... --from T --to T --url http://HOST:PORT [--dry-run] [flags]
@@ -18,7 +23,15 @@ export const REPLAY_USAGE = `Usage:
                                  next rule runs (default 1m)
   --dry-run                      print what would be written; write nothing
   --progress SECONDS             progress line on standard error every SECONDS (default 10)
-  --bearer-token TOKEN           sent as Authorization: Bearer`;
+  --bearer-token TOKEN           sent as Authorization: Bearer
+
+  tidemark replay --group G --topic T --to-time T|--to-offset N [--dry-run] [--kafka BROKERS | --config FILE] [--data DIR]
+      Moves consumer group G's committed offsets on topic T, per partition, to the first record
+      at or after time T (or to offset N, the same on every partition): its members read from
+      there when they next start. Refused while the group has running members. On the embedded
+      bus, --data names the directory of a stopped \`tidemark up\`.
+
+  --dry-run                      print where each partition would go; move nothing`;
 
 /** RFC 3339 or Unix seconds (fractions allowed), as Unix ms. */
 export function parseReplayTime(flag: string, text: string | undefined): number {
@@ -45,6 +58,7 @@ function positive(flag: string, text: string | undefined, dflt: number): number 
 
 /** `tidemark replay`: 0 done, 1 failed (unreachable server, refused write, failed rules), 2 usage. */
 export async function runReplayCommand(args: string[], io: { out: (l: string) => void; err: (l: string) => void }): Promise<number> {
+  if (args.some((a) => a === '--group' || a.startsWith('--group='))) return runGroupReplay(args, io);
   let parsed;
   try {
     parsed = parseArgs({
@@ -75,7 +89,7 @@ export async function runReplayCommand(args: string[], io: { out: (l: string) =>
   }
   // `--rules a.yml b.yml`: the files after the first arrive as positionals.
   const ruleFiles = [...(v.rules ?? []), ...parsed.positionals];
-  if (ruleFiles.length === 0) throw new UsageError(`replay: name rule files with --rules FILE...\n\n${REPLAY_USAGE}`);
+  if (ruleFiles.length === 0) throw new UsageError(`replay: name rule files with --rules FILE..., or a consumer group with --group G\n\n${REPLAY_USAGE}`);
   if (v.url === undefined) throw new UsageError('replay: --url is required (where tidemark listens: its query API and /api/v1/write)');
   if (!/^https?:\/\//.test(v.url)) throw new UsageError(`replay: --url must start with http:// or https://, got ${JSON.stringify(v.url)}`);
   const fromMs = parseReplayTime('from', v.from);
@@ -129,4 +143,65 @@ function formatLabels(l: Readonly<Record<string, string>>): string {
   const name = l['__name__'] ?? '';
   const rest = Object.entries(l).filter(([k]) => k !== '__name__').sort(([a], [b]) => a.localeCompare(b));
   return `${name}{${rest.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}}`;
+}
+
+/** `tidemark replay --group`: 0 moved (or planned), 1 refused or failed, 2 usage. */
+async function runGroupReplay(args: string[], io: { out: (l: string) => void; err: (l: string) => void }): Promise<number> {
+  const flags = parseFlags(args, {
+    group: { type: 'string' },
+    topic: { type: 'string' },
+    'to-time': { type: 'string' },
+    'to-offset': { type: 'string' },
+    'dry-run': { type: 'boolean' },
+  });
+  if (flags.help) {
+    io.out(`${REPLAY_USAGE}\n\n${COMMON_FLAG_HELP}`);
+    return 0;
+  }
+  const x = flags.extra;
+  const group = x.group === undefined ? '' : String(x.group);
+  const topic = x.topic === undefined ? '' : String(x.topic);
+  if (group === '') throw new UsageError('replay: --group needs a consumer group name');
+  if (topic === '') throw new UsageError('replay: --group needs --topic (e.g. tidemark.samples)');
+  if ((x['to-time'] === undefined) === (x['to-offset'] === undefined)) throw new UsageError('replay: give one of --to-time T or --to-offset N');
+  let to: StartPosition;
+  if (x['to-time'] !== undefined) to = { timestampMs: parseReplayTime('to-time', String(x['to-time'])) };
+  else {
+    const n = Number(x['to-offset']);
+    if (!(Number.isSafeInteger(n) && n >= 0)) throw new UsageError(`replay: --to-offset: expected a non-negative integer, got ${JSON.stringify(x['to-offset'])}`);
+    to = { offset: n };
+  }
+  const cfg = await configFromFlags(flags.common);
+  const log = pino({ level: flags.common.logLevel === 'info' ? 'warn' : flags.common.logLevel }, pino.destination(2));
+  let bus;
+  try {
+    bus = await busFromConfig(cfg, flags.common.data, log);
+  } catch (err) {
+    // The embedded bus of a running tidemark is locked: that is the group's running member.
+    const e = err instanceof Error ? err : new Error(String(err));
+    if (e.name === 'DataDirLockedError') {
+      io.err(`tidemark replay: ${new GroupHasMembersError(group, topic, e).message}`);
+      return 1;
+    }
+    throw err;
+  }
+  try {
+    const dry = x['dry-run'] === true;
+    const moves = dry ? await planGroupReset(bus, group, topic, to) : await resetGroupOffsets(bus, group, topic, to);
+    io.out(`${dry ? 'dry run: would move' : 'moved'} group ${group} on ${topic}:`);
+    for (const m of moves) io.out(`  partition ${m.partition}: ${formatOffset(m.from)} -> ${m.to}`);
+    return 0;
+  } catch (err) {
+    if (err instanceof GroupHasMembersError || err instanceof TopicNotFoundError) {
+      io.err(`tidemark replay: ${err.message}`);
+      return 1;
+    }
+    throw err;
+  } finally {
+    await bus.close();
+  }
+}
+
+function formatOffset(o: GroupOffsetMove['from']): string {
+  return o < 0 ? '(none)' : String(o);
 }
