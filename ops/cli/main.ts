@@ -34,7 +34,7 @@ const ROLES: Readonly<Record<string, string>> = {
   query: 'Prometheus HTTP API over every shard',
   rules: 'streaming rule evaluation',
   notify: 'Alertmanager-compatible notifier',
-  replay: 'replay topics from an offset or time (backfill, rebuild)',
+  replay: 'rules over history (--rules), or a consumer group rewound on the bus (--group)',
   import: 'import historical files with their timestamps',
   tail: 'print decoded records of a topic',
   check: 'validate files: check config|rules|metrics|alertmanager',

@@ -108,6 +108,9 @@ describe('tidemark replay --group on the embedded bus of tidemark up', () => {
     } finally {
       expect(await up.stop()).toBe(0);
     }
+    const dry = await runCli(['replay', '--group', 'store', '--topic', 'tidemark.samples', '--to-time', new Date(between).toISOString(), '--data', data, '--config', cfg, '--dry-run']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain('dry run: would move group store on tidemark.samples:');
     const r = await runCli(['replay', '--group', 'store', '--topic', 'tidemark.samples', '--to-time', new Date(between).toISOString(), '--data', data, '--config', cfg]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('moved group store on tidemark.samples:');
@@ -120,6 +123,8 @@ describe('tidemark replay --group on the embedded bus of tidemark up', () => {
       // Some partition moved back: the records after `between` are read again.
       expect(committed.some((c, i) => c.offset < high[i]!.high)).toBe(true);
       for (const c of committed) expect(r.stdout).toContain(`partition ${c.partition}: `);
+      // The dry run planned exactly what was then done.
+      expect(dry.stdout.split('\n').slice(1)).toEqual(r.stdout.split('\n').slice(1));
     } finally {
       await bus.close();
     }

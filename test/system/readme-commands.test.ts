@@ -58,6 +58,8 @@ const COVERAGE: Coverage[] = [
   },
   { readme: /main\.js up /, file: 'test/system/deployment.ts', evidence: roleArgs },
   { readme: /(^|\| )tidemark import /, file: 'test/e2e/import.test.ts', evidence: roleArgs },
+  { readme: /^tidemark replay --rules /, file: 'test/e2e/replay-rules.test.ts', evidence: roleArgs },
+  { readme: /^tidemark replay --group /, file: 'test/e2e/replay-group.test.ts', evidence: roleArgs },
   {
     readme: /^curl -s \S+\/api\/v1\/export -d 'match\[\]=\S+' > export\.jsonl$/,
     file: 'test/e2e/import.test.ts',
