@@ -155,6 +155,17 @@ describe('import endpoints', () => {
     expect(r.sink.committed).toEqual([]);
   });
 
+  it('hold a request to series_limit distinct series, counting a run of one series once, and refuse it whole beyond', async () => {
+    const r = await receiver({ limits: { series_limit: 2 } });
+    const run = Array.from({ length: 50 }, (_, i) => `a{k="1"} ${i} ${1000 + i}`).join('\n');
+    expect((await r.post('/api/v1/import/prometheus', `${run}\nb 1 1000\n`)).status).toBe(204);
+    expect(r.sink.committed).toHaveLength(51);
+    const res = await r.post('/api/v1/import/prometheus', 'a 1 2000\nb 1 2000\nc 1 2000\n');
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(/more than 2 series/);
+    expect(r.sink.committed).toHaveLength(51);
+  });
+
   it('answer /health with OK, as VictoriaMetrics does for vmctl', async () => {
     const r = await receiver();
     const res = await fetch(`${r.url}/health`);

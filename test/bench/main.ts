@@ -12,6 +12,7 @@ import { embeddedBusBenchmark } from './embedded-bus.js';
 import { expositionBenchmark } from './exposition.js';
 import { promqlBenchmark } from './promql.js';
 import { remoteWriteBenchmark } from './remote-write.js';
+import { importBenchmark } from './import.js';
 import { scrapeBenchmark } from './scrape.js';
 import { tsdbBenchmark } from './tsdb.js';
 import { storeBenchmark } from './store.js';
@@ -31,6 +32,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   expositionBenchmark,
   scrapeBenchmark,
   remoteWriteBenchmark,
+  importBenchmark,
   webSecurityBenchmark,
   tsdbBenchmark,
   storeBenchmark,
