@@ -69,6 +69,15 @@ describe('Engine', () => {
     await expect(new Engine({ maxSamples: 10 }).instantQuery(store(), 'req_total[10m]', 300_000)).rejects.toBeInstanceOf(PromqlTooManySamplesError);
   });
 
+  it('holds the sample limit inside a subquery of millions of steps, not only after it', async () => {
+    // 86.4 M inner steps: counted only at the end they would exhaust memory first.
+    await expect(new Engine({ maxSamples: 100_000 }).instantQuery(store(), 'max_over_time(vector(1)[1d:1ms])', 300_000)).rejects.toBeInstanceOf(PromqlTooManySamplesError);
+  });
+
+  it('holds the deadline inside a subquery of millions of steps', async () => {
+    await expect(new Engine({ timeoutMs: 200 }).instantQuery(store(), 'max_over_time(vector(1)[1d:1ms])', 300_000)).rejects.toBeInstanceOf(PromqlTimeoutError);
+  });
+
   it('stops when its AbortSignal fires', async () => {
     const ac = new AbortController();
     ac.abort(new Error('client went away'));

@@ -88,6 +88,11 @@ export class EvalContext {
     if (this.currentSamples > this.maxSamples) throw new PromqlTooManySamplesError(this.maxSamples);
   }
 
+  /** Throws when `pending` samples about to be added would exceed the limit (they are not added). */
+  checkSamplesWith(pending: number): void {
+    if (this.currentSamples + pending > this.maxSamples) throw new PromqlTooManySamplesError(this.maxSamples);
+  }
+
   checkAbort(where: string): void {
     if (this.signal?.aborted) throw new PromqlTimeoutError(where, { cause: this.signal.reason });
     if (Date.now() > this.deadline) throw new PromqlTimeoutError(where);

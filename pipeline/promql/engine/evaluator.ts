@@ -219,7 +219,14 @@ function evalSubquery(e: SubqueryExpr, t: number, ctx: EvalContext): Value {
   }
   const bySeries = new Map<string, { metric: Sample['metric']; ts: number[]; vs: number[]; dropName: boolean }>();
   let n = 0;
+  let steps = 0;
   for (let it = first; it <= ref; it += step) {
+    // A subquery can have millions of steps (`[1d:1ms]`): the deadline and the sample limit hold
+    // inside it, not only once it is done.
+    if ((++steps & 1023) === 0) {
+      ctx.checkAbort('subquery evaluation');
+      ctx.checkSamplesWith(n);
+    }
     let vec = cache.get(it);
     if (vec === undefined) {
       const saved = ctx.currentSamples;
