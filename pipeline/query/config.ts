@@ -8,6 +8,8 @@ export const queryConfigSchema = z
   .object({
     timeout_ms: z.number().int().min(1).default(120_000)
       .describe('Longest a query may run; a smaller `timeout` request parameter shortens it (Prometheus --query.timeout).'),
+    max_concurrency: z.number().int().min(1).default(20)
+      .describe('Queries evaluated at once; more wait in arrival order, the wait counting against their timeout (Prometheus --query.max-concurrency).'),
     max_samples: z.number().int().min(1).default(50_000_000)
       .describe('Most samples a query may hold in memory at once (Prometheus --query.max-samples).'),
     max_series: z.number().int().min(0).default(0)

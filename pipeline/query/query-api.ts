@@ -5,6 +5,7 @@ import { queryDataJson, toApiError, writeError, writeSuccess, writeSuccessJson }
 import { jsonHandler, type ApiContext, type QueryRoute } from './api-settings.js';
 import { InvalidParamError, QueryApiError } from './errors.js';
 import { formatExpr } from './expr-printer.js';
+import { QueryGate } from './query-gate.js';
 import { CountingQueryable, QueryStats } from './query-stats.js';
 
 /**
@@ -13,6 +14,7 @@ import { CountingQueryable, QueryStats } from './query-stats.js';
  */
 export function queryRoutes(ctx: ApiContext): QueryRoute[] {
   const engines = new Map<number, Engine>();
+  const gate = new QueryGate(ctx.config.max_concurrency);
   const engineFor = (timeoutMs: number): Engine => {
     let e = engines.get(timeoutMs);
     if (e === undefined) {
@@ -42,9 +44,14 @@ export function queryRoutes(ctx: ApiContext): QueryRoute[] {
     };
     res.once('close', onClose);
     const t0 = performance.now();
+    const deadline = Date.now() + timeoutMs;
     let result: QueryResult;
     try {
-      result = await exec(engineFor(timeoutMs), queryable, ac.signal);
+      result = await gate.run(deadline, ac.signal, () => {
+        // Time spent waiting for a slot counts against the query's timeout.
+        const left = deadline - Date.now();
+        return exec(left >= timeoutMs ? engineFor(timeoutMs) : engineFor(Math.max(1, left)), queryable, ac.signal);
+      });
     } catch (err) {
       writeError(res, toApiError(err, { canceled: () => canceled }));
       return;
