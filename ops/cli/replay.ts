@@ -123,7 +123,8 @@ export async function runReplayCommand(args: string[], io: { out: (l: string) =>
     const rate = r.evaluations / Math.max(r.seconds, 1e-3);
     io.out(
       `replayed ${r.evaluations} rule evaluations in ${r.seconds.toFixed(1)} s (${rate.toFixed(0)}/s): ${r.rangeQueries} range queries read ${r.samplesRead} samples, ` +
-        `${r.dryRun === undefined ? 'wrote' : 'would write'} ${r.samplesWritten} samples` + (r.errors > 0 ? `; ${r.errors} evaluations failed` : ''),
+        `${r.dryRun === undefined ? 'wrote' : 'would write'} ${r.samplesWritten} samples` + (r.errors > 0 ? `; ${r.errors} evaluations failed` : '') +
+        ` (${(r.queryMs / 1000).toFixed(1)} s in range queries, ${(r.writeMs / 1000).toFixed(1)} s writing)`,
     );
     return r.errors > 0 ? 1 : 0;
   } catch (err) {

@@ -4,7 +4,7 @@
  * snappy block compressed as the protocol sends it. Staleness markers are Prometheus' StaleNaN.
  */
 import SnappyJS from 'snappyjs';
-import { STALE_NAN_BITS_HI, STALE_NAN_BITS_LO, type Labels } from '../../schemas/index.js';
+import { canonicalLabels, STALE_NAN_BITS_HI, STALE_NAN_BITS_LO, type Labels } from '../../schemas/index.js';
 
 export interface WriteSample {
   readonly labels: Labels;
@@ -14,8 +14,12 @@ export interface WriteSample {
 }
 
 class ProtoWriter {
-  private buf = Buffer.allocUnsafe(1 << 16);
+  private buf: Buffer;
   len = 0;
+
+  constructor(size = 64) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
 
   private ensure(n: number): void {
     if (this.len + n <= this.buf.length) return;
@@ -54,6 +58,11 @@ class ProtoWriter {
     this.len += 8;
   }
 
+  /** The bytes written so far, without copying (valid until the next write). */
+  view(): Buffer {
+    return this.buf.subarray(0, this.len);
+  }
+
   result(): Buffer {
     return Buffer.from(this.buf.subarray(0, this.len));
   }
@@ -63,12 +72,12 @@ class ProtoWriter {
 export function encodeWriteRequest(samples: readonly WriteSample[]): Buffer {
   const bySeries = new Map<string, { labels: Labels; samples: WriteSample[] }>();
   for (const s of samples) {
-    const key = JSON.stringify(Object.entries(s.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    const key = canonicalLabels(s.labels);
     let e = bySeries.get(key);
     if (e === undefined) bySeries.set(key, (e = { labels: s.labels, samples: [] }));
     e.samples.push(s);
   }
-  const out = new ProtoWriter();
+  const out = new ProtoWriter(1 << 16);
   for (const { labels, samples: ss } of bySeries.values()) {
     const ts = new ProtoWriter();
     for (const name of Object.keys(labels).sort()) {
@@ -78,12 +87,13 @@ export function encodeWriteRequest(samples: readonly WriteSample[]): Buffer {
       ts.bytes(1, l.result());
     }
     ss.sort((a, b) => a.t - b.t);
+    const sm = new ProtoWriter();
     for (const s of ss) {
-      const sm = new ProtoWriter();
+      sm.len = 0;
       sm.double(1, s.value, s.stale);
       sm.varint(2 << 3);
       sm.varint(s.t);
-      ts.bytes(2, sm.result());
+      ts.bytes(2, sm.view());
     }
     out.bytes(1, ts.result());
   }

@@ -19,6 +19,7 @@ import { storeBenchmark } from './store.js';
 import { queryBenchmark } from './query.js';
 import { notifyBenchmark } from './notify.js';
 import { alertLatencyBenchmark } from './alert-latency.js';
+import { replayBenchmark } from './replay.js';
 import { systemBenchmark, systemKafkaBenchmark } from './system.js';
 import { regexBenchmark } from './regex.js';
 import { webSecurityBenchmark } from './web-security.js';
@@ -41,6 +42,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   queryBenchmark,
   notifyBenchmark,
   alertLatencyBenchmark,
+  replayBenchmark,
   systemBenchmark,
   systemKafkaBenchmark,
 ];

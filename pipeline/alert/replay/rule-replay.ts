@@ -68,6 +68,9 @@ export interface RuleReplaySummary {
   readonly samplesWritten: number;
   readonly errors: number;
   readonly rangeQueries: number;
+  /** Time spent waiting for range query answers, and for the sink's writes (settling included). */
+  readonly queryMs: number;
+  readonly writeMs: number;
 }
 
 /** The multiples of `intervalMs` in [fromMs, toMs]. */
@@ -97,6 +100,8 @@ export async function replayRules(groups: readonly LoadedGroup[], query: RangeQu
   let samplesWritten = 0;
   let errors = 0;
   let rangeQueries = 0;
+  let queryMs = 0;
+  let writeMs = 0;
   for (const g of groups) {
     const interval = groupInterval(g, o);
     const offset = g.queryOffsetMs ?? o.queryOffsetMs;
@@ -114,12 +119,14 @@ export async function replayRules(groups: readonly LoadedGroup[], query: RangeQu
         const start = chunk[0]! - offset;
         const end = chunk[chunk.length - 1]! - offset;
         let byTime: Map<number, VectorSample[]> | Error;
+        const asked = performance.now();
         try {
           byTime = byInstant(await query(rule.expr, start, end, interval));
           rangeQueries++;
         } catch (err) {
           byTime = err instanceof Error ? err : new Error(String(err));
         }
+        queryMs += performance.now() - asked;
         if (byTime instanceof Map) for (const v of byTime.values()) samplesRead += v.length;
         const out: GroupOutput[] = [];
         for (const ts of chunk) {
@@ -144,16 +151,20 @@ export async function replayRules(groups: readonly LoadedGroup[], query: RangeQu
           }
           done++;
         }
+        const writing = performance.now();
         if (out.length > 0) await sink.write(out);
+        writeMs += performance.now() - writing;
         o.onProgress?.({ done, total });
       }
       samplesWritten += written;
       if (written > 0 && o.settle !== undefined) {
+        const settling = performance.now();
         await o.settle({ group: g.name, rule, samples: written, firstMs, lastMs });
+        writeMs += performance.now() - settling;
       }
     }
   }
-  return { evaluations: done, samplesRead, samplesWritten, errors, rangeQueries };
+  return { evaluations: done, samplesRead, samplesWritten, errors, rangeQueries, queryMs, writeMs };
 }
 
 /** A range answer turned into the instant vectors it holds, by timestamp. */
