@@ -41,9 +41,8 @@ export class RemoteWriteHandler {
     const encoding = contentEncoding(req.headers['content-encoding']) || 'snappy';
     const { edge, sink, reader } = this.deps;
     const raw = await decodeBody(body, encoding, ['snappy'], edge.limits.decompressed_body_size_limit);
-    const decoded = reader.read(raw);
+    const decoded = reader.read(raw, edge.limits.series_limit);
     tally.receive(decoded.samples);
-    edge.seriesLimits.checkSeriesCount(decoded.series.length);
 
     const dropReplicas = await this.haVerdicts(decoded.series);
     let appended = 0;

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { LimitExceededError } from '../http-edge/index.js';
 import { WriteRequestDecodeError } from './errors.js';
 import { encodeWriteRequest, pbLabels, withStaleNaN } from './testdata/prompb.js';
 import { WriteRequestReader } from './write-request-reader.js';
@@ -166,6 +167,17 @@ describe('WriteRequestReader', () => {
     expect(() => new WriteRequestReader().read(Buffer.alloc(1024))).toThrow(/invalid field number 0 \(at byte 1\)/);
     const valid = encodeWriteRequest({ timeseries: [{ labels: pbLabels({ __name__: 'up' }), samples: [{ value: 1, timestamp: 1 }] }] });
     expect(() => new WriteRequestReader().read(Buffer.concat([valid, Buffer.alloc(8)]))).toThrow(WriteRequestDecodeError);
+  });
+
+  it('stops at the first series beyond the limit instead of decoding the whole request', () => {
+    const one = encodeWriteRequest({ timeseries: [{ labels: pbLabels({ __name__: 'up' }), samples: [{ value: 1, timestamp: 1 }] }] });
+    // 200,000 copies of one series: what a small snappy body can expand to.
+    const many = Buffer.concat(new Array<Buffer>(200_000).fill(one));
+    let err: unknown;
+    try { new WriteRequestReader().read(many, 10); } catch (e) { err = e; }
+    expect(err).toBeInstanceOf(LimitExceededError);
+    expect((err as LimitExceededError).actual).toBe(11);
+    expect(new WriteRequestReader().read(many, 0).series).toHaveLength(200_000);
   });
 
   it('throws WriteRequestDecodeError with the offset for a truncated request', () => {

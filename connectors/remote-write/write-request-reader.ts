@@ -1,5 +1,6 @@
 import { compareStrings, isValidMetricName, setLabel } from '../../schemas/labels.js';
 import { STALE_NAN_BITS_HI, STALE_NAN_BITS_LO } from '../../schemas/sample.js';
+import { LimitExceededError } from '../http-edge/index.js';
 import { WriteRequestDecodeError } from './errors.js';
 import { SeriesLabelsCache } from './series-labels-cache.js';
 import { LABEL_NAME_LEGACY_VALID, LABEL_UTF8_VALID, LabelCache } from './label-cache.js';
@@ -65,7 +66,12 @@ export class WriteRequestReader {
     this.seriesCache = new SeriesLabelsCache(seriesCacheSlots);
   }
 
-  read(buf: Buffer): DecodedWriteRequest {
+  /**
+   * `maxSeries` (0 = unbounded) stops decoding as soon as the request holds more series: a small
+   * compressed body can expand to millions of them, and decoding them all first would block the
+   * process for seconds and hold gigabytes.
+   */
+  read(buf: Buffer, maxSeries = 0): DecodedWriteRequest {
     this.buf = buf;
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.length);
     this.pos = 0;
@@ -84,6 +90,9 @@ export class WriteRequestReader {
         const stop = this.bounded(len, end, 'timeseries');
         // Shared empty columns until a sample arrives: most series carry one sample, and most none stale.
         const s: DecodedSeries = { labels: NO_LABELS, timestamps: NONE, values: NONE, stale: NONE, invalid: undefined };
+        if (maxSeries > 0 && series.length >= maxSeries) {
+          throw new LimitExceededError(`request has more than ${maxSeries} series, the limit`, 'series_limit', maxSeries, series.length + 1);
+        }
         this.timeSeries(s, stop);
         samples += s.timestamps.length;
         series.push(s);
