@@ -3,6 +3,7 @@ import type { Deployment } from './deployment.js';
 import {
   alertFanOut,
   flinkPushgateway,
+  importHistory,
   prometheusHaPairs,
   readmeOperatorCommands,
   storeKilledUnderIngest,
@@ -38,6 +39,9 @@ export function describeScenarios(title: string, start: () => Promise<Deployment
     it(names.alerts, () => withRoleLogs(d, alertFanOut), 120_000);
 
     it(names.commands, () => withRoleLogs(d, readmeOperatorCommands), 60_000);
+
+    it('imports history with tidemark import through the ingest endpoint and reads it back through the query API, once', () =>
+      withRoleLogs(d, importHistory), 60_000);
 
     it(names.killed, () => withRoleLogs(d, storeKilledUnderIngest), 420_000);
 

@@ -3,7 +3,8 @@
  * shapes (separate role processes; one `tidemark up`). Only public interfaces: HTTP, signals, files.
  */
 import { spawn } from 'node:child_process';
-import { rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { expect } from 'vitest';
 import { startPrometheus, type PrometheusProcess } from '../integration/ingest/prometheus-process.js';
 import type { Deployment } from './deployment.js';
@@ -400,4 +401,35 @@ export async function readmeOperatorCommands(d: Deployment): Promise<void> {
   const del = await fetch(`${store.url}/api/v1/admin/tsdb/delete_series?match[]=${encodeURIComponent(selector)}&start=${new Date(Date.now() - 3_600_000).toISOString()}`, { method: 'POST' });
   expect(del.status, await del.text()).toBe(204);
   await waitFor('deleted series gone from every shard', async () => ((await api.rawSamples(selector, '30m')).length === 0 ? true : undefined));
+}
+
+/**
+ * History brought in with `tidemark import` through the ingest role (VictoriaMetrics' JSON lines,
+ * the last half hour at 15 s) is read back through the query role exactly, sample by sample, and
+ * a second import of the same file stores nothing twice.
+ */
+export async function importHistory(d: Deployment): Promise<void> {
+  const base = Math.floor((Date.now() - 30 * 60_000) / 15_000) * 15_000;
+  const series = ['a', 'b', 'c'].map((host) => ({
+    metric: { __name__: 'sys_history_value', host },
+    values: Array.from({ length: 100 }, (_, i) => i * (host === 'b' ? 2 : 1)),
+    timestamps: Array.from({ length: 100 }, (_, i) => base + i * 15_000),
+  }));
+  const file = join(d.dir, 'history.jsonl');
+  await writeFile(file, series.map((s) => JSON.stringify(s)).join('\n') + '\n');
+  for (let pass = 0; pass < 2; pass++) {
+    const r = await runCli(['import', '--url', d.ingestUrl, file]);
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(r.stdout).toMatch(/^imported 300 samples from 1 file \(3 lines\)/);
+  }
+  const api = new PrometheusApi(d.queryUrl);
+  const at = base + 100 * 15_000;
+  const raw = await waitFor('imported history readable', async () => {
+    const got = await api.rawSamples('sys_history_value', '40m', at);
+    return got.length === 3 && got.every((s) => s.values.length === 100) ? got : undefined;
+  });
+  for (const s of series) {
+    const found = raw.find((r) => r.metric.host === s.metric.host)!;
+    expect(found.values).toEqual(s.timestamps.map((t, i) => [t / 1000, String(s.values[i])]));
+  }
 }
