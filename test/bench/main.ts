@@ -23,6 +23,7 @@ import { replayBenchmark } from './replay.js';
 import { systemBenchmark, systemKafkaBenchmark } from './system.js';
 import { regexBenchmark } from './regex.js';
 import { webSecurityBenchmark } from './web-security.js';
+import { hostileLoadBenchmark } from './hostile-load.js';
 import { mergeResults, type AreaTable } from './results-file.js';
 
 /** In issue order: foundation, ingest, storage, query, alerting. */
@@ -35,6 +36,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   remoteWriteBenchmark,
   importBenchmark,
   webSecurityBenchmark,
+  hostileLoadBenchmark,
   tsdbBenchmark,
   storeBenchmark,
   promqlBenchmark,
