@@ -114,6 +114,9 @@ describe('tidemark replay --group on the embedded bus of tidemark up', () => {
     const r = await runCli(['replay', '--group', 'store', '--topic', 'tidemark.samples', '--to-time', new Date(between).toISOString(), '--data', data, '--config', cfg]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('moved group store on tidemark.samples:');
+    const missing = await runCli(['replay', '--group', 'store', '--topic', 'tidemark.nope', '--to-offset', '0', '--data', data, '--config', cfg]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('topic "tidemark.nope" does not exist on this bus');
     const bus = await EmbeddedBus.open({ dataDir: join(data, 'bus'), logger: pino({ level: 'silent' }) });
     try {
       const committed = await bus.committedOffsets('store', 'tidemark.samples');
