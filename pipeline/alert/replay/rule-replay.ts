@@ -109,7 +109,7 @@ export async function replayRules(groups: readonly LoadedGroup[], query: RangeQu
     for (const rule of g.rules) {
       // A group of this one rule: RuleGroup keeps its series (staleness) and alert state across instants.
       const single = new RuleGroup({ ...g, rules: [rule] }, interval, offset, (r) => new AlertingRule(r, {
-        externalLabels: o.externalLabels, externalURL: o.externalURL, templateQuery: o.templateQuery,
+        externalLabels: o.externalLabels, externalURL: o.externalURL, templateQuery: o.templateQuery, skipAnnotations: true,
       }));
       let written = 0;
       let firstMs = Number.POSITIVE_INFINITY;

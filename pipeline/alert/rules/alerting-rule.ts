@@ -46,6 +46,8 @@ export interface AlertingRuleDeps {
   readonly externalURL: string;
   /** Answers `query` in templates (evaluated against the same window). */
   readonly templateQuery?: QueryFunc;
+  /** Annotations only go to notifications: a replay, which sends none, leaves them unexpanded. */
+  readonly skipAnnotations?: boolean;
 }
 
 const RESOLVED_RETENTION_MS = 15 * 60_000;
@@ -64,6 +66,8 @@ export class AlertingRule {
   get name(): string { return this.rule.name; }
 
   private async expand(text: string, labels: Labels, value: number, ts: number): Promise<string> {
+    // Text without an action expands to itself: no template to build.
+    if (!text.includes('{{')) return text;
     const data = alertTemplateData(labels, this.deps.externalLabels, this.deps.externalURL, value);
     try {
       return await expandAlertTemplate(this.rule.name, text, data, ts, { externalURL: this.deps.externalURL, query: this.deps.templateQuery });
@@ -85,7 +89,7 @@ export class AlertingRule {
       delete labels['__name__'];
       labels['alertname'] = this.rule.name;
       const annotations: Record<string, string> = {};
-      for (const [k, v] of Object.entries(this.rule.annotations)) annotations[k] = await this.expand(v, s.labels, s.value, ts);
+      if (this.deps.skipAnnotations !== true) for (const [k, v] of Object.entries(this.rule.annotations)) annotations[k] = await this.expand(v, s.labels, s.value, ts);
       const l = withoutEmpty(labels);
       const key = canonicalLabels(l);
       if (current.has(key)) throw new RuleEvalError('vector contains metrics with the same labelset after applying alert labels', { rule: this.rule.name });
