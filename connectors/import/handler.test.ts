@@ -39,6 +39,16 @@ describe('import endpoints', () => {
     ]);
   });
 
+  it('refuse samples too far in the future, naming their line, and store the rest', async () => {
+    const r = await receiver();
+    const year3000 = Date.UTC(3000, 0, 1);
+    const body = `{"metric":{"__name__":"up","job":"a"},"values":[1,2],"timestamps":[1700000000000,${year3000}]}\n`;
+    const res = await r.post('/api/v1/import', body);
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(/line 1: 1 of its 2 samples more than 600000 ms ahead/);
+    expect(r.stored()).toEqual([[{ __name__: 'up', job: 'a' }, 1_700_000_000_000, 1]]);
+  });
+
   it('read the non-finite values VictoriaMetrics writes unquoted', async () => {
     const r = await receiver();
     const res = await r.post('/api/v1/import', '{"metric":{"__name__":"x"},"values":[NaN,Inf,-Inf,2],"timestamps":[1,2,3,4]}');

@@ -44,6 +44,7 @@ export class ImportHandler {
     const format = this.format(url, req.headers['content-type'], defaultTimestamp);
     const raw = await decodeBody(body, contentEncoding(req.headers['content-encoding']), ['', 'gzip', 'x-gzip'], edge.limits.decompressed_body_size_limit);
     const text = raw.toString('utf8');
+    const newest = edge.newestAllowed();
     const bad: ImportLineError[] = [];
     let badCount = 0;
     let seriesCount = 0;
@@ -85,8 +86,18 @@ export class ImportHandler {
             }
             const n = timestamps.length;
             tally.receive(n);
-            for (let i = 0; i < n; i++) app.append(labels, timestamps[i], values[i]);
-            appended += n;
+            let future = 0;
+            for (let i = 0; i < n; i++) if (timestamps[i] > newest) future++;
+            if (future > 0) {
+              badCount++;
+              tally.reject(future, 'too_far_in_future');
+              const detail = `${future} of its ${n} samples more than ${edge.limits.max_future_ms} ms ahead of the receiving clock (limits.max_future_ms)`;
+              if (bad.length < this.config.max_errors_listed) bad.push(new ImportLineError(line, detail, 'too_far_in_future'));
+              for (let i = 0; i < n; i++) if (timestamps[i] <= newest) app.append(labels, timestamps[i], values[i]);
+            } else {
+              for (let i = 0; i < n; i++) app.append(labels, timestamps[i], values[i]);
+            }
+            appended += n - future;
           },
           onBad,
         );
