@@ -7,6 +7,8 @@ import {
   rulesApiRoutes,
   type NotifyFunc,
 } from '../../pipeline/alert/rules/index.js';
+import type { HttpConfig } from '../../pipeline/alert/notify/config/index.js';
+import { postJson } from '../../pipeline/alert/receivers/index.js';
 import { Engine } from '../../pipeline/promql/index.js';
 import type { TidemarkConfig } from '../config/index.js';
 import { expandRuleFiles } from '../config/rule-file-globs.js';
@@ -18,6 +20,8 @@ import type { RoleContext, RoleDefinition } from './run-role.js';
 export interface NotifierTarget {
   readonly url: string;
   readonly timeoutMs: number;
+  /** Auth, TLS and headers of its `alertmanagers` entry. */
+  readonly httpConfig?: HttpConfig;
 }
 
 /**
@@ -29,7 +33,7 @@ export function alertmanagerTargets(cfg: TidemarkConfig): NotifierTarget[] {
   for (const am of cfg.alerting.alertmanagers) {
     const prefix = am.path_prefix.replace(/\/$/, '');
     for (const sc of am.static_configs) {
-      for (const t of sc.targets) out.push({ url: `${am.scheme}://${t}${prefix}/api/v2/alerts`, timeoutMs: am.timeout });
+      for (const t of sc.targets) out.push({ url: `${am.scheme}://${t}${prefix}/api/v2/alerts`, timeoutMs: am.timeout, httpConfig: am.http_config });
     }
   }
   return out;
@@ -43,22 +47,11 @@ export function alertmanagerTargets(cfg: TidemarkConfig): NotifierTarget[] {
 export function httpNotifyFunc(targets: readonly NotifierTarget[]): NotifyFunc {
   return async (alerts) => {
     if (targets.length === 0 || alerts.length === 0) return;
-    const body = JSON.stringify(postableAlerts(alerts));
+    const body = postableAlerts(alerts);
     const results = await Promise.allSettled(
-      targets.map(async ({ url, timeoutMs }) => {
-        let res: Response;
-        try {
-          res = await fetch(url, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body,
-            signal: AbortSignal.timeout(timeoutMs),
-          });
-        } catch (err) {
-          const cause = (err as { cause?: { message?: string } }).cause?.message;
-          throw new Error(`${url}: ${(err as Error).message}${cause ? ` (${cause})` : ''}`, { cause: err });
-        }
-        if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
+      targets.map(async ({ url, timeoutMs, httpConfig }) => {
+        const r = await postJson(url, body, { integration: url, httpConfig, timeoutMs, headers: { 'user-agent': 'Tidemark' } }, AbortSignal.timeout(timeoutMs));
+        if (!r.ok) throw r.error;
       }),
     );
     if (results.every((r) => r.status === 'rejected')) {

@@ -10,6 +10,7 @@ import { natsConfigSchema } from '../../connectors/nats/index.js';
 import { storeConfigSchema } from '../../pipeline/store/index.js';
 import { queryConfigSchema } from '../../pipeline/query/index.js';
 import { watermarksConfigSchema } from '../../pipeline/publish/index.js';
+import { httpConfigSchema } from '../../pipeline/alert/notify/config/index.js';
 
 /** A Prometheus duration string in YAML, milliseconds in the parsed config. */
 export const duration = z.string().transform((text, ctx) => {
@@ -107,10 +108,17 @@ const busSchema = z
     }
   });
 
+/** The HTTP client keys of an `alertmanagers` entry (prometheus/common HTTPClientConfig). */
+const HTTP_CLIENT_KEYS = [
+  'basic_auth', 'authorization', 'oauth2', 'bearer_token', 'bearer_token_file', 'tls_config', 'follow_redirects',
+  'enable_http2', 'http_headers', 'proxy_url', 'no_proxy', 'proxy_from_environment', 'proxy_connect_header',
+] as const;
+
 /**
  * One `alerting.alertmanagers` entry of prometheus.yml. Tidemark uses the static targets, scheme,
- * path prefix and timeout; Prometheus' other keys (auth, TLS, service discovery) are accepted so a
- * prometheus.yml loads, but not used.
+ * path prefix, timeout, and the HTTP client's auth (`basic_auth`, `authorization`, `bearer_token`),
+ * `tls_config`, `http_headers` and `follow_redirects`, validated as Prometheus does; service
+ * discovery, `oauth2` and proxies are accepted so a prometheus.yml loads, but not used.
  */
 const alertmanagerSchema = z.looseObject({
   static_configs: z
@@ -121,6 +129,15 @@ const alertmanagerSchema = z.looseObject({
   path_prefix: z.string().default('').describe('Prefix of the notifier API path (`<prefix>/api/v2/alerts`).'),
   timeout: duration.default(10_000).describe('How long one send to one notifier may take (default 10s).'),
   api_version: z.literal('v2').optional().describe('Only the v2 API is spoken.'),
+}).transform((am, ctx) => {
+  const client: Record<string, unknown> = {};
+  for (const k of HTTP_CLIENT_KEYS) if (am[k] !== undefined) client[k] = am[k];
+  const parsed = httpConfigSchema.safeParse(client);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+    return z.NEVER;
+  }
+  return { ...am, http_config: parsed.data };
 });
 
 export type AlertmanagerTargetConfig = z.output<typeof alertmanagerSchema>;
@@ -130,7 +147,7 @@ const alertingSchema = z
     alertmanagers: z
       .array(alertmanagerSchema)
       .default([])
-      .describe('Where `tidemark rules` sends alerts, as Prometheus does: every alert to every target of every entry (POST <scheme>://<target><path_prefix>/api/v2/alerts). Point it at every `tidemark notify` replica; the replicas share state in Redis and send each notification once. `tidemark up` delivers to its built-in notifier and ignores this.'),
+      .describe('Where `tidemark rules` sends alerts, as Prometheus does: every alert to every target of every entry (POST <scheme>://<target><path_prefix>/api/v2/alerts), with the entry\'s basic_auth, authorization, bearer_token, tls_config, http_headers and follow_redirects. Point it at every `tidemark notify` replica; the replicas share state in Redis and send each notification once. `tidemark up` delivers to its built-in notifier and ignores this.'),
     alert_relabel_configs: z.array(z.unknown()).default([]).describe('Accepted for prometheus.yml compatibility.'),
     /** Tidemark: the notifier's alertmanager.yml, by path ... */
     alertmanager_config_file: z.string().optional().describe("The notifier's alertmanager.yml, relative to this file."),

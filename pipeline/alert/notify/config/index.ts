@@ -3,5 +3,5 @@ export { loadAlertmanagerConfigFile, parseAlertmanagerConfig, type AlertmanagerC
 export type { AlertmanagerConfig, GlobalConfig } from './resolve.js';
 export type { RouteConfig } from './route-config.js';
 export type { InhibitRuleConfig } from './inhibit-config.js';
-export type { HttpConfig } from './http-config.js';
+export { httpConfigSchema, type HttpConfig } from './http-config.js';
 export { SENDABLE_INTEGRATIONS, type DingtalkConfigInput, type FeishuConfigInput, type WecomConfigInput, type EmailConfigInput, type IntegrationKey, type ReceiverInput, type SlackConfigInput, type WebhookConfigInput } from './receivers.js';
