@@ -17,6 +17,10 @@ export interface CommonFlags {
   readonly webConfigFile?: string;
   /** `--web.enable-admin-api`: the TSDB admin endpoints (`/api/v1/admin/tsdb/*`) answer. */
   readonly enableAdminApi?: boolean;
+  /** `--rebuild`: store, up: shards to move aside and rebuild from the bus (`all` or partitions). */
+  readonly rebuild?: string;
+  /** `--rebuild-force`: rebuild even where the log no longer reaches a shard's first record. */
+  readonly rebuildForce?: boolean;
 }
 
 export const COMMON_FLAG_HELP = `Common flags:
@@ -35,7 +39,11 @@ export const COMMON_FLAG_HELP = `Common flags:
                        TLS and basic auth for the listener, in Prometheus' web configuration format
                        (tls_server_config, http_server_config, basic_auth_users); re-read on change
   --web.enable-admin-api
-                       store, up: serve /api/v1/admin/tsdb/* (delete_series, snapshot); off by default`;
+                       store, up: serve /api/v1/admin/tsdb/* (delete_series, snapshot); off by default
+  --rebuild all|P,P... store, up: move these partitions' shard directories aside (to
+                       <dir>.before-rebuild-<time>) and rebuild them from the bus; refused when the
+                       log no longer reaches a shard's first record
+  --rebuild-force      rebuild anyway, losing what only the old shard held`;
 
 const COMMON_OPTIONS = {
   config: { type: 'string' },
@@ -49,6 +57,8 @@ const COMMON_OPTIONS = {
   'advertise-address': { type: 'string' },
   'web.config.file': { type: 'string' },
   'web.enable-admin-api': { type: 'boolean', default: false },
+  rebuild: { type: 'string' },
+  'rebuild-force': { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -95,6 +105,8 @@ export function parseFlags(args: string[], extra: ExtraOptions = {}): ParsedFlag
       advertiseAddress: v['advertise-address'] as string | undefined,
       webConfigFile: v['web.config.file'] as string | undefined,
       enableAdminApi: v['web.enable-admin-api'] === true,
+      rebuild: v.rebuild as string | undefined,
+      rebuildForce: v['rebuild-force'] === true,
     },
     extra: v,
     positionals: parsed.positionals,

@@ -104,6 +104,9 @@ async function main(argv: string[]): Promise<number> {
     out(`Usage: tidemark ${role} [flags]\n\n${COMMON_FLAG_HELP}`);
     return 0;
   }
+  if ((flags.common.rebuild !== undefined || flags.common.rebuildForce === true) && role !== 'store' && role !== 'up') {
+    throw new UsageError(`--rebuild: only store and up hold shards, not ${role}`);
+  }
   return runRoleUntilSignalled(def, flags.common);
 }
 

@@ -7,6 +7,7 @@ import { MergeQuerier, type Querier } from '../../pipeline/tsdb/index.js';
 import type { ListenAddress } from '../server/http-server.js';
 import type { Service } from '../server/service.js';
 import { BusService } from './bus-service.js';
+import { moveShardsAside, parseRebuildSpec } from './shard-rebuild.js';
 import type { RoleContext, RoleDefinition } from './run-role.js';
 
 /** The shard registry a role uses: Redis (shared, with TTLs) with --redis / `redis.url`, else in-process. */
@@ -81,6 +82,15 @@ export class StoreService implements Service {
   async start(): Promise<void> {
     const cfg = this.ctx.config;
     const dataDir = isAbsolute(cfg.store.data_dir) ? cfg.store.data_dir : join(this.ctx.flags.data, cfg.store.data_dir);
+    const { rebuild, rebuildForce } = this.ctx.flags;
+    if (rebuild !== undefined) {
+      const moved = await moveShardsAside({
+        bus: this.bus.bus, dataDir, topics: [cfg.bus.topics.samples, cfg.bus.topics.aggregates],
+        spec: parseRebuildSpec(rebuild), force: rebuildForce === true, stamp: new Date().toISOString().replace(/[:.]/g, '-'),
+      });
+      for (const m of moved) this.ctx.log.info({ topic: m.topic, partition: m.partition, movedTo: m.to }, 'shard moved aside; rebuilding it from the bus');
+      if (moved.length === 0) this.ctx.log.info({ rebuild }, 'no shard directory to move aside; the shards build from the bus as they start');
+    }
     const worker = (topic: string, group: string, announce: boolean) =>
       new StoreWorker({
         bus: this.bus.bus,

@@ -1,4 +1,4 @@
-export { StoreWorker, type StoreWorkerSettings, type StoreLogger } from './store-worker.js';
+export { StoreWorker, shardDirectory, type StoreWorkerSettings, type StoreLogger } from './store-worker.js';
 export { storeConfigSchema, type StoreConfig } from './config.js';
 export { Shard, type ShardSettings } from './shard.js';
 export { ShardsQueryable } from './shards-queryable.js';

@@ -159,7 +159,7 @@ export class StoreWorker implements Queryable {
   }
 
   private shardDir(partition: number): string {
-    return join(this.config.data_dir, 'shards', `${this.settings.topic}-${partition}`);
+    return shardDirectory(this.config.data_dir, this.settings.topic, partition);
   }
 
   private async onAssigned(partitions: number[]): Promise<void> {
@@ -369,4 +369,9 @@ export class StoreWorker implements Queryable {
     await this.compacting;
     await this.onRevoked([...this.shards.keys()]);
   }
+}
+
+/** Where the shard of `topic`'s `partition` keeps its files under a store's data directory. */
+export function shardDirectory(dataDir: string, topic: string, partition: number): string {
+  return join(dataDir, 'shards', `${topic}-${partition}`);
 }

@@ -56,6 +56,7 @@ const COVERAGE: Coverage[] = [
     file: 'test/e2e/web-security.test.ts',
     evidence: () => ["curl('--cacert', 'ca.crt', '-u', `admin:${PASSWORD}`", '/api/v1/query?query=', "const PASSWORD = 'change-me'"],
   },
+  { readme: /main\.js up --rebuild /, file: 'test/e2e/up-rebuild.test.ts', evidence: roleArgs },
   { readme: /main\.js up /, file: 'test/system/deployment.ts', evidence: roleArgs },
   { readme: /(^|\| )tidemark import /, file: 'test/e2e/import.test.ts', evidence: roleArgs },
   { readme: /^tidemark replay --rules /, file: 'test/e2e/replay-rules.test.ts', evidence: roleArgs },
