@@ -15,6 +15,7 @@ export function mountQueryApi(ctx: RoleContext, queryable: Queryable, metrics = 
     config: ctx.config.query,
     externalLabels: ctx.config.global.external_labels,
     version: TIDEMARK_VERSION,
+    configStatus: () => ctx.configStatus,
     flags: {
       'config.file': ctx.flags.config ?? '',
       'web.listen-address': ctx.flags.listen,

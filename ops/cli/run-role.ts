@@ -1,5 +1,5 @@
 import { pino, type Logger } from 'pino';
-import type { Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 import { ConfigError, formatProblem, loadConfig, type TidemarkConfig } from '../config/index.js';
 import { HttpRouter } from '../server/http-router.js';
 import { HttpServer, parseListenAddress, type ListenAddress } from '../server/http-server.js';
@@ -24,6 +24,15 @@ export interface RoleContext {
    * role stops and the process exits non-zero, so a supervisor notices and restarts it.
    */
   readonly fail: (reason: Error) => void;
+  /** Whether the last configuration (re)load succeeded and when the one in use was loaded. */
+  readonly configStatus: ConfigStatus;
+}
+
+/** Prometheus' reloadConfigSuccess / lastConfigTime, kept by the role's reload. */
+export interface ConfigStatus {
+  readonly lastReloadSuccessful: boolean;
+  /** Unix ms of the last successful (re)load. */
+  readonly lastSuccessMs: number;
 }
 
 export interface RoleDefinition {
@@ -76,14 +85,25 @@ export async function startRole(
     log.error({ err: reason }, `${def.name} failed; stopping`);
     reportFailure(reason);
   };
-  const ctx: RoleContext = { role: def.name, config, flags, log, metrics, router, address: () => listener.address, fail };
+  const configStatus = { lastReloadSuccessful: true, lastSuccessMs: Date.now() };
+  const reloadGauges = configReloadGauges(metrics, configStatus);
+  const ctx: RoleContext = { role: def.name, config, flags, log, metrics, router, address: () => listener.address, fail, configStatus };
   const services = await def.build(ctx);
   let allStarted = false;
 
   const reload = async (): Promise<void> => {
-    const next =
-      flags.config !== undefined ? await loadConfig(flags.config, flagOverrides(flags)) : config;
-    for (const s of services) await s.applyConfig?.(next);
+    try {
+      const next =
+        flags.config !== undefined ? await loadConfig(flags.config, flagOverrides(flags)) : config;
+      for (const s of services) await s.applyConfig?.(next);
+    } catch (err) {
+      configStatus.lastReloadSuccessful = false;
+      reloadGauges.update();
+      throw err;
+    }
+    configStatus.lastReloadSuccessful = true;
+    configStatus.lastSuccessMs = Date.now();
+    reloadGauges.update();
     log.info({ file: flags.config ?? '(embedded defaults)' }, 'configuration reloaded');
   };
 
@@ -192,4 +212,16 @@ function describe(err: unknown): string {
 function once(fn: () => Promise<void>): () => Promise<void> {
   let p: Promise<void> | undefined;
   return () => (p ??= fn());
+}
+
+/** `tidemark_config_last_reload_successful` and its timestamp, as Prometheus exports them. */
+function configReloadGauges(registry: Registry, status: ConfigStatus): { update(): void } {
+  const ok = new Gauge({ name: 'tidemark_config_last_reload_successful', help: 'Whether the last configuration reload attempt was successful.', registers: [registry] });
+  const at = new Gauge({ name: 'tidemark_config_last_reload_success_timestamp_seconds', help: 'Timestamp of the last successful configuration reload.', registers: [registry] });
+  const update = (): void => {
+    ok.set(status.lastReloadSuccessful ? 1 : 0);
+    at.set(status.lastSuccessMs / 1000);
+  };
+  update();
+  return { update };
 }

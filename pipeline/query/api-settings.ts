@@ -38,6 +38,8 @@ export interface QueryApiSettings {
   readonly metadata?: () => Promise<Readonly<Record<string, readonly MetricMetadata[]>>>;
   /** Retention as text for `/api/v1/status/runtimeinfo`. */
   readonly storageRetention?: string;
+  /** The role's configuration state for `runtimeinfo`; a successful load at start when absent. */
+  readonly configStatus?: () => { readonly lastReloadSuccessful: boolean; readonly lastSuccessMs: number };
 }
 
 /** Settings resolved once per API instance. */

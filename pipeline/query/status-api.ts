@@ -24,11 +24,12 @@ export function statusRoutes(ctx: ApiContext): QueryRoute[] {
       methods: ['GET'],
       path: '/api/v1/status/runtimeinfo',
       handler: jsonHandler(async (_req, res) => {
+        const config = s.configStatus?.() ?? { lastReloadSuccessful: true, lastSuccessMs: ctx.startTime };
         writeSuccess(res, {
           startTime: new Date(ctx.startTime).toISOString(),
           CWD: process.cwd(),
-          reloadConfigSuccess: true,
-          lastConfigTime: new Date(ctx.startTime).toISOString(),
+          reloadConfigSuccess: config.lastReloadSuccessful,
+          lastConfigTime: new Date(config.lastSuccessMs).toISOString(),
           corruptionCount: 0,
           goroutineCount: 0,
           GOMAXPROCS: 1,
