@@ -122,7 +122,13 @@ export class StoreWorker implements Queryable {
       () => (this.joined = true),
       () => undefined,
     );
-    this.tickTimer = setInterval(() => void this.tick(), this.config.flush_interval_ms);
+    this.tickTimer = setInterval(() => {
+      // A timer's failure must not end the process: it is counted and logged, and the next tick retries.
+      this.tick().catch((err: unknown) => {
+        this.metrics.errors.inc({ type: err instanceof Error ? err.name : 'unknown', stage: 'tick' });
+        this.log.error({ err }, 'store tick failed; retried at the next one');
+      });
+    }, this.config.flush_interval_ms);
     this.tickTimer.unref();
     if (this.config.compact_interval_ms > 0) {
       this.compactTimer = setInterval(() => void this.compactAll(), this.config.compact_interval_ms);

@@ -189,12 +189,26 @@ export class KafkaConsumer implements Consumer {
 
   pause(partitions: readonly number[]): void {
     for (const p of partitions) this.paused.add(p);
-    if (!this.stopping) this.kc.pause([{ topic: this.topic, partitions: [...partitions] }]);
+    this.whileRunning(() => this.kc.pause([{ topic: this.topic, partitions: [...partitions] }]));
   }
 
   resume(partitions: readonly number[]): void {
     for (const p of partitions) this.paused.delete(p);
-    if (!this.stopping) this.kc.resume([{ topic: this.topic, partitions: [...partitions] }]);
+    this.whileRunning(() => this.kc.resume([{ topic: this.topic, partitions: [...partitions] }]));
+  }
+
+  /**
+   * Applies a pause or resume to kafkajs. Between losing the group and rejoining it kafkajs has no
+   * running group and throws; the `paused` set is what counts, re-applied at the next assignment.
+   */
+  private whileRunning(apply: () => void): void {
+    if (this.stopping) return;
+    try {
+      apply();
+    } catch (err) {
+      if ((err as Error).name === 'KafkaJSNonRetriableError' && /not initialized/.test((err as Error).message)) return;
+      throw err;
+    }
   }
 
   async seek(partition: number, to: StartPosition): Promise<void> {
