@@ -20,6 +20,7 @@ import { queryBenchmark } from './query.js';
 import { notifyBenchmark } from './notify.js';
 import { alertLatencyBenchmark } from './alert-latency.js';
 import { replayBenchmark } from './replay.js';
+import { rebuildBenchmark } from './rebuild.js';
 import { systemBenchmark, systemKafkaBenchmark } from './system.js';
 import { regexBenchmark } from './regex.js';
 import { webSecurityBenchmark } from './web-security.js';
@@ -45,6 +46,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   notifyBenchmark,
   alertLatencyBenchmark,
   replayBenchmark,
+  rebuildBenchmark,
   systemBenchmark,
   systemKafkaBenchmark,
 ];
