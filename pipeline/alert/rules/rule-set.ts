@@ -55,6 +55,11 @@ export class RuleSet {
     readonly spanMs: number,
   ) {}
 
+  /** Whether any group has alerting rules, which arriving samples can wake. */
+  get wakesOnArrival(): boolean {
+    return this.groups.some((g) => g.arrivalSelectors.length > 0);
+  }
+
   static empty(): RuleSet {
     return new RuleSet([], [], 0);
   }

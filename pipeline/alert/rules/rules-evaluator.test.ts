@@ -57,6 +57,17 @@ function series(job: string, from: number, to: number, value: (t: number) => num
 }
 
 const T0 = 1_700_000_000_000;
+
+/** Writes one `level` sample through a producer that sends watermarks (period 20 ms, lag 10 ms). */
+function levelWriter(bus: EmbeddedBus): (instance: string, t: number, v: number) => Promise<void> {
+  const sink = new BusSampleSink({ bus, topic: 'samples', partitions: 2, source: 'test', watermarks: { periodMs: 20, lagMs: 10 } });
+  cleanups.push(() => sink.close());
+  return async (instance, t, v) => {
+    const app = sink.appender();
+    app.append({ __name__: 'level', instance }, t, v);
+    await app.commit();
+  };
+}
 const loadA = (t: number) => (t >= T0 + 30_000 && t < T0 + 80_000 ? 9 : 1);
 const loadB = () => 2;
 
@@ -152,13 +163,7 @@ describe('RulesEvaluator on event time', () => {
     await writeFile(file, 'groups:\n- name: fast\n  interval: 100ms\n  rules:\n  - alert: Crossed\n    expr: level > 10\n');
     await evaluator.applyConfig({ ruleFiles: [file], evaluationIntervalMs: 1000 });
     await evaluator.start();
-    const sink = new BusSampleSink({ bus, topic: 'samples', partitions: 2, source: 'test', watermarks: { periodMs: 20, lagMs: 10 } });
-    cleanups.push(() => sink.close());
-    const write = async (instance: string, t: number, v: number) => {
-      const app = sink.appender();
-      app.append({ __name__: 'level', instance }, t, v);
-      await app.commit();
-    };
+    const write = levelWriter(bus);
     await write('i0', Date.now(), 1);
     const start = Date.now();
     while (evaluator.watermarkMs() < start) await new Promise((r) => setTimeout(r, 10));
@@ -271,13 +276,7 @@ describe('RulesEvaluator and late samples', () => {
     await writeFile(file, 'groups:\n- name: slow\n  interval: 1h\n  rules:\n  - alert: Crossed\n    expr: level > 10\n');
     await evaluator.applyConfig({ ruleFiles: [file], evaluationIntervalMs: 60_000 });
     await evaluator.start();
-    const sink = new BusSampleSink({ bus, topic: 'samples', partitions: 2, source: 'test', watermarks: { periodMs: 20, lagMs: 10 } });
-    cleanups.push(() => sink.close());
-    const write = async (instance: string, t: number, v: number) => {
-      const app = sink.appender();
-      app.append({ __name__: 'level', instance }, t, v);
-      await app.commit();
-    };
+    const write = levelWriter(bus);
     await write('i0', Date.now(), 1);
     const [g] = evaluator.groups();
     while (g!.lastEvaluation === 0) await new Promise((r) => setTimeout(r, 10));

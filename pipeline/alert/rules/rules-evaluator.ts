@@ -187,7 +187,8 @@ export class RulesEvaluator {
         if (d?.kind === 'samples') {
           // Without rules no series is kept: only the event clock needs the timestamps.
           const selecting = this.window.selecting;
-          const res = eventTime ? this.arrivalResolutionMs : 0;
+          // Only alerting rules wake on arrival: with none, no series needs the group lookup.
+          const res = eventTime && this.rules.wakesOnArrival ? this.arrivalResolutionMs : 0;
           for (const series of d.batch.series) {
             const n = series.timestamps.length;
             received += n;
