@@ -11,6 +11,7 @@ packages=(
   prometheus prometheus-alertmanager prometheus-pushgateway prometheus-node-exporter
   victoria-metrics                 # peers for side-by-side tests and benchmarks
   systemd                          # systemd-analyze verifies the units in ops/deploy/systemd
+  chromium                         # the web UI's browser tests (driven by playwright-core)
 )
 
 missing=()
