@@ -10,6 +10,7 @@ export class RulesMetrics {
   readonly samplesStored: Counter<string>;
   readonly samplesDropped: Counter<'reason'>;
   readonly samplesLate: Counter<string>;
+  readonly recordsPassedOver: Counter<string>;
   readonly samplesSent: Counter<string>;
   readonly alertEventsSent: Counter<string>;
   readonly alertsNotified: Counter<string>;
@@ -26,6 +27,7 @@ export class RulesMetrics {
     this.samplesStored = counter(registry, 'tidemark_rules_samples_stored_total', 'Samples kept in the window store.', []);
     this.samplesDropped = counter(registry, 'tidemark_rules_samples_dropped_total', 'Samples not kept: no rule selects the series (filtered), older than the window (too_old), or late with rules.late_samples: drop (late).', ['reason']);
     this.samplesLate = counter(registry, 'tidemark_rules_late_samples_total', 'Samples older than the watermark when they arrived (kept if still inside the window).', []);
+    this.recordsPassedOver = counter(registry, 'tidemark_rules_records_passed_over_total', 'Records committed without being decoded because no rule group was loaded.', []);
     this.samplesSent = counter(registry, 'tidemark_rules_samples_sent_total', 'Recording-rule, ALERTS and ALERTS_FOR_STATE samples published to the aggregates topic.', []);
     this.alertEventsSent = counter(registry, 'tidemark_rules_alert_events_sent_total', 'Alert state changes published to the alerts topic.', []);
     this.alertsNotified = counter(registry, 'tidemark_rules_alerts_notified_total', 'Alerts handed to the notifier.', []);

@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EmbeddedBus } from '../../bus/embedded/index.js';
 import { BusSampleSink } from '../../publish/index.js';
@@ -70,6 +71,8 @@ function levelWriter(bus: EmbeddedBus): (instance: string, t: number, v: number)
 }
 const loadA = (t: number) => (t >= T0 + 30_000 && t < T0 + 80_000 ? 9 : 1);
 const loadB = () => 2;
+/** loadA shifted to start at `from`. */
+const loadA2 = (from: number) => (t: number) => loadA(t - from + T0);
 
 async function events(bus: EmbeddedBus, n: number): Promise<AlertEvent[]> {
   const got: AlertEvent[] = [];
@@ -176,6 +179,38 @@ describe('RulesEvaluator on event time', () => {
     expect(crossed.startsAt).toBeGreaterThan(start);
     expect(crossed.labels).toMatchObject({ instance: 'i1' });
     expect((await evaluator.metrics.samplesLate.get()).values[0]!.value).toBe(1);
+    await evaluator.stop();
+  });
+});
+
+describe('RulesEvaluator without rules', () => {
+  it('commits the samples stream undecoded while no group is loaded, and evaluates what arrives after a reload adds rules', async () => {
+    const registry = new Registry();
+    const { bus, evaluator, file } = await setup({ registry, deadLetterTopic: 'deadletter', group: 'rules' });
+    await evaluator.applyConfig({ ruleFiles: [], evaluationIntervalMs: 60_000 });
+    await evaluator.start();
+    // Malformed and well-formed records alike are passed over: nothing could read them later.
+    await bus.produce('samples', [
+      { partition: 0, value: encodeSampleBatch({ series: [series('a', T0, T0 + 60_000, () => 9)] }) },
+      { partition: 1, value: Buffer.from('not avro') },
+    ]);
+    const committed = async () => (await bus.committedOffsets('rules', 'samples')).map((o) => o.offset);
+    while ((await committed()).join() !== '1,1') await new Promise((r) => setTimeout(r, 10));
+    const value = async (name: string) => (await registry.getSingleMetric(name)!.get()).values.reduce((a, v) => a + v.value, 0);
+    expect(await value('tidemark_rules_records_passed_over_total')).toBe(2);
+    expect(await value('tidemark_rules_samples_received_total')).toBe(0);
+    expect((await bus.offsets('deadletter').catch(() => [])).reduce((a, o) => a + o.high, 0)).toBe(0);
+
+    await evaluator.applyConfig({ ruleFiles: [file], evaluationIntervalMs: 60_000 });
+    const later = T0 + 600_000;
+    await bus.produce('samples', [
+      { partition: 0, value: encodeSampleBatch({ series: [series('a', later, later + 120_000, loadA2(later))] }) },
+      { partition: 1, value: encodeSampleBatch({ series: [series('b', later, later + 120_000, loadB)] }) },
+    ]);
+    const got = await events(bus, 3);
+    expect(got.map((e) => [e.state, e.at - later])).toEqual([['pending', 30_000], ['firing', 50_000], ['inactive', 80_000]]);
+    expect(await value('tidemark_rules_records_passed_over_total')).toBe(2);
+    expect(await value('tidemark_rules_samples_received_total')).toBeGreaterThan(0);
     await evaluator.stop();
   });
 });

@@ -236,24 +236,45 @@ export class RulesEvaluator {
       await this.evaluateDue();
       await this.serialized(() => this.commitReady());
     };
-    if (this.s.deadLetterTopic !== undefined) {
-      return withDeadLetter({
+    const decoding: BatchHandler = this.s.deadLetterTopic !== undefined
+      ? withDeadLetter({
         bus: this.s.bus, deadLetterTopic: this.s.deadLetterTopic, group: this.s.group ?? 'rules', decode,
         onDeadLetter: (r, reason) => { this.metrics.errors.inc({ type: 'decode', stage: 'consume' }); this.log.warn({ topic: r.topic, partition: r.partition, offset: r.offset, reason }, 'rules: record dead-lettered'); },
-      }, onDecoded);
-    }
-    return async (batch) => {
-      const decoded: DecodedRecord<SamplesTopicRecord>[] = [];
-      for (const record of batch.records) {
-        try {
-          decoded.push({ record, value: decode(record.value) });
-        } catch (err) {
-          this.metrics.errors.inc({ type: 'decode', stage: 'consume' });
-          this.log.warn({ topic: record.topic, partition: record.partition, offset: record.offset, err }, 'rules: undecodable record skipped');
+      }, onDecoded)
+      : async (batch) => {
+        const decoded: DecodedRecord<SamplesTopicRecord>[] = [];
+        for (const record of batch.records) {
+          try {
+            decoded.push({ record, value: decode(record.value) });
+          } catch (err) {
+            this.metrics.errors.inc({ type: 'decode', stage: 'consume' });
+            this.log.warn({ topic: record.topic, partition: record.partition, offset: record.offset, err }, 'rules: undecodable record skipped');
+          }
         }
-      }
-      await onDecoded(batch, decoded);
-    };
+        await onDecoded(batch, decoded);
+      };
+    return async (batch) => (this.rules.groups.length === 0 ? this.passOver(topic, batch) : decoding(batch));
+  }
+
+  /**
+   * Without rules nothing read now could be evaluated later (rules loaded by a reload start from
+   * the records after it, as Prometheus starts new rules at the next evaluation): the records are
+   * committed undecoded, which spares decoding the whole samples stream (the stores
+   * dead-letter what is malformed).
+   */
+  private async passOver(topic: string, batch: ConsumedBatch): Promise<void> {
+    if (this.stopped) return;
+    const last = batch.records[batch.records.length - 1];
+    if (last === undefined) return;
+    this.metrics.recordsPassedOver.inc(batch.records.length);
+    const prog = this.progressOf(topic, batch.partition);
+    prog.batch = batch;
+    await this.serialized(async () => {
+      // What was queued under earlier rules is not needed either.
+      prog.queue.length = 0;
+      prog.head = 0;
+      await this.commitTo(prog, last.offset + 1);
+    });
   }
 
   /** The groups whose alerting rules read this series (cached per series). */
@@ -451,15 +472,18 @@ export class RulesEvaluator {
       let end = -1;
       while (p.head < p.queue.length && p.queue[p.head]!.maxTs < cutoff) end = p.queue[p.head++]!.end;
       if (p.head > 1024) { p.queue.splice(0, p.head); p.head = 0; }
-      if (end > p.committed && p.batch !== undefined) {
-        try {
-          await p.batch.commit(end);
-          p.committed = end;
-        } catch (err) {
-          this.metrics.errors.inc({ type: (err as Error).name ?? 'Error', stage: 'commit' });
-          this.log.warn({ err }, 'rules: commit failed; retried with the next batch');
-        }
-      }
+      await this.commitTo(p, end);
+    }
+  }
+
+  private async commitTo(p: PartitionProgress, end: number): Promise<void> {
+    if (end <= p.committed || p.batch === undefined) return;
+    try {
+      await p.batch.commit(end);
+      p.committed = end;
+    } catch (err) {
+      this.metrics.errors.inc({ type: (err as Error).name ?? 'Error', stage: 'commit' });
+      this.log.warn({ err }, 'rules: commit failed; retried with the next batch');
     }
   }
 
