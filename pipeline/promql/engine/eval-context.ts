@@ -1,7 +1,7 @@
-import type { Querier } from '../../tsdb/querier.js';
 import type { Labels } from '../../../schemas/labels.js';
 import { lineColumn, PromqlTimeoutError, PromqlTooManySamplesError, type PositionRange } from '../errors.js';
 import type { Call, Expr, SubqueryExpr, VectorSelector } from '../parser/ast.js';
+import type { Evaluator } from './engine.js';
 import type { StepMatrix } from './step-matrix.js';
 import type { Value, Vector } from './types.js';
 
@@ -29,6 +29,17 @@ export interface EngineOptions {
    * node runs step by step: the reference the series-major path is tested against.
    */
   readonly seriesMajor?: boolean;
+  /** Where selected queries are computed; on the calling thread when absent. */
+  readonly evaluator?: Evaluator;
+}
+
+/**
+ * What evaluation reads to learn that its query was canceled: an AbortSignal on the thread that
+ * started the query, or a flag in shared memory in an evaluation worker.
+ */
+export interface AbortProbe {
+  readonly aborted: boolean;
+  readonly reason?: unknown;
 }
 
 /** Per-query state shared by the evaluator, operators and functions. */
@@ -48,7 +59,6 @@ export class EvalContext {
   readonly steps: number;
   /** Samples held by the current step (checked against maxSamples). */
   currentSamples = 0;
-  private readonly deadline: number;
   /** The evaluator, injected by the engine (operators and functions recurse through it). */
   eval: (e: Expr, t: number) => Value = () => {
     throw new Error('evaluator not attached');
@@ -56,17 +66,16 @@ export class EvalContext {
 
   constructor(
     readonly query: string,
-    readonly querier: Querier,
     readonly start: number,
     readonly end: number,
     readonly interval: number,
     readonly lookback: number,
     readonly defaultSubqueryStep: number,
     readonly maxSamples: number,
-    timeoutMs: number,
-    readonly signal: AbortSignal | undefined,
+    /** Wall-clock time (ms since the epoch) past which the query times out. */
+    private readonly deadline: number,
+    readonly signal: AbortProbe | undefined,
   ) {
-    this.deadline = Date.now() + timeoutMs;
     this.steps = interval > 0 ? Math.floor((end - start) / interval) + 1 : 1;
   }
 

@@ -1,9 +1,9 @@
-import type { Series } from '../../tsdb/querier.js';
+import type { Querier, Series } from '../../tsdb/querier.js';
 import type { Call, Expr, VectorSelector } from '../parser/ast.js';
 import { walk } from '../parser/walk.js';
 import { infoNameMatchers } from './functions/info-matchers.js';
 import { atTime, durationMs, type DurationScope } from './durations.js';
-import type { EvalContext, SelectedSeries } from './eval-context.js';
+import type { SelectedSeries } from './eval-context.js';
 
 interface Need {
   min: number;
@@ -118,27 +118,36 @@ export function queryNeeds(root: Expr, scope: DurationScope & { lookback: number
   return { selectors, mint, maxt };
 }
 
-/** Selects every selector's series once per query. */
-export async function loadSelections(root: Expr, ctx: EvalContext, needs: QueryNeeds): Promise<string[]> {
+/** Every selector's series (and every info() call's info series), selected once per query. */
+export interface Selections {
+  readonly selections: Map<VectorSelector, SelectedSeries[]>;
+  readonly infoSeries: Map<Call, SelectedSeries[]>;
+  readonly warnings: string[];
+}
+
+/** Selects every selector's series once per query; `start`/`lookback` bound info() reads. */
+export async function loadSelections(root: Expr, querier: Querier, needs: QueryNeeds, start: number, end: number, lookback: number): Promise<Selections> {
   const warnings: string[] = [];
+  const selections = new Map<VectorSelector, SelectedSeries[]>();
   await Promise.all([...needs.selectors].map(async ([vs, need]) => {
-    const set = await ctx.querier.select(vs.matchers, { start: need.min, end: need.max });
+    const set = await querier.select(vs.matchers, { start: need.min, end: need.max });
     warnings.push(...set.warnings);
-    ctx.selections.set(vs, set.series.map(toSelected));
+    selections.set(vs, set.series.map(toSelected));
   }));
-  await loadInfoSeries(root, ctx, needs.selectors, warnings);
-  return warnings;
+  const infoSeries = await loadInfoSeries(root, querier, needs.selectors, start, end, lookback, warnings);
+  return { selections, infoSeries, warnings };
 }
 
 /** Selects the info series (`target_info` by default) every info() call joins against. */
-async function loadInfoSeries(root: Expr, ctx: EvalContext, needs: Map<VectorSelector, Need>, warnings: string[]): Promise<void> {
+async function loadInfoSeries(root: Expr, querier: Querier, needs: Map<VectorSelector, Need>, start: number, end: number, lookback: number, warnings: string[]): Promise<Map<Call, SelectedSeries[]>> {
+  const out = new Map<Call, SelectedSeries[]>();
   const calls: Call[] = [];
   walk(root, (e) => {
     if (e.type === 'call' && e.func === 'info') calls.push(e);
   });
   for (const call of calls) {
-    let min = ctx.start - ctx.lookback;
-    let max = ctx.end;
+    let min = start - lookback;
+    let max = end;
     walk(call.args[0], (e) => {
       const need = e.type === 'vector_selector' ? needs.get(e) : undefined;
       if (need) {
@@ -146,8 +155,9 @@ async function loadInfoSeries(root: Expr, ctx: EvalContext, needs: Map<VectorSel
         max = Math.max(max, need.max);
       }
     });
-    const set = await ctx.querier.select(infoNameMatchers(call), { start: min - ctx.lookback, end: max });
+    const set = await querier.select(infoNameMatchers(call), { start: min - lookback, end: max });
     warnings.push(...set.warnings);
-    ctx.infoSeries.set(call, set.series.map(toSelected));
+    out.set(call, set.series.map(toSelected));
   }
+  return out;
 }
