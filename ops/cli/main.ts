@@ -7,7 +7,7 @@
 import { pino } from 'pino';
 import { TIDEMARK_VERSION } from '../server/version.js';
 import { checkAlertmanagerFiles, checkConfigFiles, checkMetricsText, checkRuleFiles } from './check.js';
-import { runPromqlTestFiles } from '../../pipeline/promql/index.js';
+import { runPromqlTest } from './promql-test.js';
 import { configFromFlags } from './config-from-flags.js';
 import { busFromConfig } from './bus-from-config.js';
 import { COMMON_FLAG_HELP, UsageError, parseFlags } from './flags.js';
@@ -88,7 +88,7 @@ async function main(argv: string[]): Promise<number> {
     case 'tail':
       return runTail(args);
     case 'promql-test':
-      return runPromqlTest(args);
+      return runPromqlTest(args, out);
     case 'import':
       return runImportCommand(args, { out, err });
     case 'replay':
@@ -182,16 +182,6 @@ main(process.argv.slice(2)).then(
     process.exit(1);
   },
 );
-
-async function runPromqlTest(args: string[]): Promise<number> {
-  const flags = parseFlags(args);
-  if (flags.help || flags.positionals.length === 0) {
-    out('Usage: tidemark promql-test FILE...   (Prometheus PromQL test files)');
-    return flags.help ? 0 : 2;
-  }
-  const sum = await runPromqlTestFiles(flags.positionals, out);
-  return sum.failed === 0 ? 0 : 1;
-}
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];

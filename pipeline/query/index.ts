@@ -8,3 +8,5 @@ export { formatValue, formatTimestamp } from './api-response.js';
 export { ReadRequestType, ReadResponseType } from './remote-read.js';
 export { QueryApiError, InvalidParamError, TooManySeriesError, ShardsUnavailableError, type ApiErrorType } from './errors.js';
 export { QueryMetrics, type FanoutObserver } from './metrics.js';
+export { queryEngineOptions } from './query-engine.js';
+export { tsdbTestStorage, type TsdbTestStorageOptions } from './tsdb-test-storage.js';

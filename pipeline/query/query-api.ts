@@ -5,6 +5,7 @@ import { queryDataJson, toApiError, writeError, writeSuccess, writeSuccessJson }
 import { jsonHandler, type ApiContext, type QueryRoute } from './api-settings.js';
 import { InvalidParamError, QueryApiError } from './errors.js';
 import { formatExpr } from './expr-printer.js';
+import { queryEngineOptions } from './query-engine.js';
 import { QueryGate } from './query-gate.js';
 import { CountingQueryable, QueryStats } from './query-stats.js';
 
@@ -18,7 +19,7 @@ export function queryRoutes(ctx: ApiContext): QueryRoute[] {
   const engineFor = (timeoutMs: number): Engine => {
     let e = engines.get(timeoutMs);
     if (e === undefined) {
-      e = new Engine({ lookbackDelta: ctx.config.lookback_delta_ms, maxSamples: ctx.config.max_samples, timeoutMs });
+      e = new Engine(queryEngineOptions(ctx.config, timeoutMs));
       if (engines.size < 64) engines.set(timeoutMs, e);
     }
     return e;

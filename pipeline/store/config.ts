@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { TsdbOptions } from '../tsdb/index.js';
+import { downsamplingSchema, tierOptions } from './downsampling-config.js';
 
 /**
  * The `store` section of `tidemark.yml`: how a store worker turns its partitions of the samples
@@ -30,9 +32,21 @@ export const storeConfigSchema = z
       .describe('Blocks older than this behind the newest sample are deleted; 0 keeps forever.'),
     retention_bytes: z.number().int().min(0).default(0)
       .describe('Per shard, the oldest blocks are deleted while blocks exceed this size; 0 = unbounded.'),
+    downsampling: downsamplingSchema,
     deletion_wait_ms: z.number().int().min(0).default(30_000)
       .describe('delete_series answers once the shards of this store applied the deletion it put on the bus; after this long it answers 503 (the deletion is still applied when the shards get to it).'),
   })
   .strict();
 
 export type StoreConfig = z.infer<typeof storeConfigSchema>;
+
+/** The options every shard's TSDB is opened with under this configuration. */
+export function shardTsdbOptions(config: StoreConfig): TsdbOptions {
+  return {
+    blockRangeMs: config.block_range_ms,
+    outOfOrderWindowMs: config.out_of_order_window_ms,
+    retentionMs: config.retention_ms,
+    retentionBytes: config.retention_bytes,
+    downsampling: tierOptions(config.downsampling),
+  };
+}

@@ -1,5 +1,5 @@
 export { StoreWorker, shardDirectory, type StoreWorkerSettings, type StoreLogger } from './store-worker.js';
-export { storeConfigSchema, type StoreConfig } from './config.js';
+export { storeConfigSchema, shardTsdbOptions, type StoreConfig } from './config.js';
 export { Shard, type ShardSettings } from './shard.js';
 export { ShardsQueryable } from './shards-queryable.js';
 export { StoreMetrics } from './metrics.js';

@@ -5,7 +5,7 @@ import type { BatchHandler, Bus, ConsumedBatch, Consumer } from '../bus/bus.js';
 import { withDeadLetter } from '../bus/dead-letter.js';
 import { decodeSamplesTopicRecord, encodeSeriesDeletion, type SamplesTopicRecord } from '../../schemas/index.js';
 import type { LabelMatcher, Querier, Queryable, Tsdb } from '../tsdb/index.js';
-import { storeConfigSchema, type StoreConfig } from './config.js';
+import { shardTsdbOptions, storeConfigSchema, type StoreConfig } from './config.js';
 import { DeletionNotAppliedError, ShardNotOpenError } from './errors.js';
 import { MemoryGuard } from './memory-guard.js';
 import { StoreMetrics } from './metrics.js';
@@ -182,12 +182,7 @@ export class StoreWorker implements Queryable {
         partition,
         dir: this.shardDir(partition),
         metrics: this.metrics,
-        tsdb: {
-          blockRangeMs: this.config.block_range_ms,
-          outOfOrderWindowMs: this.config.out_of_order_window_ms,
-          retentionMs: this.config.retention_ms,
-          retentionBytes: this.config.retention_bytes,
-        },
+        tsdb: shardTsdbOptions(this.config),
       });
       this.shards.set(partition, shard);
       if (this.memory.underPressure) consumer.pause([partition]);

@@ -1,13 +1,17 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseTestFile, runPromqlTestFiles } from '../../pipeline/promql/promqltest/index.js';
+import { Engine } from '../../pipeline/promql/index.js';
+import { memoryTestStorage, parseTestFile, runPromqlTestFiles, type PromqlTestOptions, type PromqlTestSummary } from '../../pipeline/promql/promqltest/index.js';
+import { queryConfigSchema, queryEngineOptions, tsdbTestStorage } from '../../pipeline/query/index.js';
 import { conformancePath } from './conformance-dir.js';
 
-// Prometheus's own PromQL test files (FORMAT.md). Every float eval case is its own test and must
-// pass. Native-histogram cases are not supported yet, and neither is one experimental feature:
-// the runner reports those separately (as `tidemark promql-test` prints them), and each file's
-// first test checks that every case is accounted for, so none can silently disappear.
+// Prometheus's own PromQL test files (FORMAT.md), run twice: on the production read path (each
+// file loaded into TSDB shards, read through the query API's querier with its engine settings,
+// as `tidemark promql-test` does) and on the runner's in-memory storage. Every float eval case is
+// its own test on each and must pass. Native-histogram cases are not supported yet, and neither
+// is one experimental feature: the runner reports those separately, and each file's first test
+// checks that every case is accounted for, so none can silently disappear.
 const DIR = conformancePath('promql') + '/';
 const FILES = readdirSync(DIR).filter((f) => f.endsWith('.test')).sort();
 
@@ -16,34 +20,43 @@ const UNSUPPORTED_EXPERIMENTAL: Readonly<Record<string, string>> = {
   'start_timestamps.test': 'start timestamps (`@st` samples) would need the Querier to carry them',
 };
 
+const query = queryConfigSchema.parse({});
+const STORAGES: Readonly<Record<string, { readonly where: string; readonly options: PromqlTestOptions }>> = {
+  tsdb: { where: 'on TSDB shards through the query API read path', options: { storage: tsdbTestStorage({ query }), engine: new Engine(queryEngineOptions(query)) } },
+  memory: { where: 'on the in-memory test storage', options: { storage: memoryTestStorage } },
+};
+
 for (const file of FILES) {
   const evals = parseTestFile(file, readFileSync(join(DIR, file), 'utf8')).filter((c) => c.kind === 'eval');
-  const summary = await runPromqlTestFiles([join(DIR, file)], () => {});
   const unsupported = UNSUPPORTED_EXPERIMENTAL[file];
+  for (const [name, { where, options }] of Object.entries(STORAGES)) {
+    const summary: PromqlTestSummary = await runPromqlTestFiles([join(DIR, file)], () => {}, options);
 
-  describe(`promql conformance: ${file}`, () => {
-    it('accounts for every eval case: run, or reported as native-histogram or unsupported', () => {
-      expect(summary.cases.map((c) => c.line).sort((a, b) => a - b)).toEqual(evals.map((c) => c.line).sort((a, b) => a - b));
-      const native = summary.cases.filter((c) => c.status === 'native-histogram').length;
-      expect(summary.nativeHistogram).toBe(native);
-      const floats = summary.cases.length - native;
-      expect(summary.passed + summary.failed + summary.experimental).toBe(floats);
+    describe(`promql conformance (${name} storage): ${file}`, () => {
+      it('stores every load and accounts for every eval case: run, or reported as native-histogram or unsupported', () => {
+        expect(summary.loadErrors).toEqual([]);
+        expect(summary.cases.map((c) => c.line).sort((a, b) => a - b)).toEqual(evals.map((c) => c.line).sort((a, b) => a - b));
+        const native = summary.cases.filter((c) => c.status === 'native-histogram').length;
+        expect(summary.nativeHistogram).toBe(native);
+        const floats = summary.cases.length - native;
+        expect(summary.passed + summary.failed + summary.experimental).toBe(floats);
+      });
+
+      if (unsupported !== undefined) {
+        it(`reports its float cases as an unsupported experimental feature: ${unsupported}`, () => {
+          expect(summary.cases.every((c) => c.experimental)).toBe(true);
+          expect(summary.experimentalPassed + summary.experimentalFailed).toBe(summary.experimental);
+        });
+        return;
+      }
+
+      for (const c of summary.cases) {
+        if (c.status === 'native-histogram') continue;
+        it(`evaluates ${c.expr} as Prometheus does ${where} (line ${c.line})`, () => {
+          expect(c.reason ?? null).toBeNull();
+          expect(c.status).toBe('pass');
+        });
+      }
     });
-
-    if (unsupported !== undefined) {
-      it(`reports its float cases as an unsupported experimental feature: ${unsupported}`, () => {
-        expect(summary.cases.every((c) => c.experimental)).toBe(true);
-        expect(summary.experimentalPassed + summary.experimentalFailed).toBe(summary.experimental);
-      });
-      return;
-    }
-
-    for (const c of summary.cases) {
-      if (c.status === 'native-histogram') continue;
-      it(`evaluates ${c.expr} as Prometheus does (line ${c.line})`, () => {
-        expect(c.reason ?? null).toBeNull();
-        expect(c.status).toBe('pass');
-      });
-    }
-  });
+  }
 }

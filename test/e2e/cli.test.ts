@@ -193,7 +193,15 @@ describe('tidemark promql-test', () => {
     );
     const r = await runCli(['promql-test', file]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/1 passed/);
-    expect(r.stdout).toMatch(/1 failed/);
+    expect(r.stdout).toMatch(/total \(tsdb storage\): 1 passed, 1 failed/);
+    const m = await runCli(['promql-test', '--storage', 'memory', file]);
+    expect(m.code).toBe(1);
+    expect(m.stdout).toMatch(/total \(memory storage\): 1 passed, 1 failed/);
+  });
+
+  it('rejects an unknown --storage with status 2', async () => {
+    const r = await runCli(['promql-test', '--storage', 'disk', join(dir, 'sample.test')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--storage: expected tsdb or memory');
   });
 });

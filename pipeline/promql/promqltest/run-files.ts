@@ -1,16 +1,19 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { Labels } from '../../../schemas/labels.js';
+import { canonicalLabels, type Labels } from '../../../schemas/labels.js';
 import type { LabelMatcher } from '../../tsdb/querier.js';
 import { Engine } from '../engine/engine.js';
+import { formatMetric } from '../engine/format-metric.js';
 import { compileSelectorRegexp, GoRegexp } from '../../../schemas/regexp/index.js';
 import type { Expr } from '../parser/ast.js';
 import { parseExpr } from '../parser/parser.js';
 import { children, walk } from '../parser/walk.js';
+import type { Queryable } from '../../tsdb/querier.js';
 import type { QueryResult } from '../engine/types.js';
 import { compareResult } from './compare.js';
-import { MemoryQueryable } from './memory-storage.js';
-import { parseTestFile, type AnnotationExpectation, type EvalCommand, type LoadCommand } from './test-file.js';
+import { memoryTestStorage, type TestStorage, type TestStorageFactory } from './test-storage.js';
+import { TestFileError } from './errors.js';
+import { parseTestFile, type AnnotationExpectation, type Command, type EvalCommand, type LoadCommand } from './test-file.js';
 
 /** Files testing features behind feature flags upstream (FORMAT.md §7). */
 export const EXPERIMENTAL_FILES = new Set([
@@ -39,6 +42,8 @@ export interface PromqlTestSummary {
   experimental: number;
   experimentalPassed: number;
   experimentalFailed: number;
+  /** `load` commands the storage refused (file:line and why). */
+  readonly loadErrors: string[];
   readonly cases: CaseResult[];
 }
 
@@ -58,7 +63,7 @@ function checkAnnotations(kind: string, exp: AnnotationExpectation, got: string[
   return null;
 }
 
-async function run(engine: Engine, store: MemoryQueryable, cmd: EvalCommand): Promise<QueryResult> {
+async function run(engine: Engine, store: Queryable, cmd: EvalCommand): Promise<QueryResult> {
   return cmd.instant
     ? engine.instantQuery(store, cmd.expr, cmd.start)
     : engine.rangeQuery(store, cmd.expr, cmd.start, cmd.end, cmd.step);
@@ -102,7 +107,7 @@ function atCheckTimes(t: number): number[] {
 }
 
 /** Runs one eval; returns null when it passes, else why it failed. */
-export async function runEval(engine: Engine, store: MemoryQueryable, cmd: EvalCommand): Promise<string | null> {
+export async function runEval(engine: Engine, store: Queryable, cmd: EvalCommand): Promise<string | null> {
   let res: QueryResult;
   try {
     res = await run(engine, store, cmd);
@@ -160,9 +165,19 @@ export async function runEval(engine: Engine, store: MemoryQueryable, cmd: EvalC
   return null;
 }
 
-function applyLoad(store: MemoryQueryable, cmd: LoadCommand, hist: HistogramIndex): void {
-  for (const s of cmd.series) store.deleteSeries(s.labels);
+/**
+ * Appends a `load` command's samples: series in the order the file lists them (a series listed
+ * twice in one block keeps its last line, FORMAT.md §3.1), each series' samples ascending.
+ * Successive loads add to what is stored.
+ */
+async function applyLoad(file: string, store: TestStorage, cmd: LoadCommand, hist: HistogramIndex): Promise<void> {
+  const lines = new Map<string, LoadCommand['series'][number]>();
   for (const s of cmd.series) {
+    const key = canonicalLabels(s.labels);
+    lines.delete(key);
+    lines.set(key, s);
+  }
+  for (const s of lines.values()) {
     let hasHist = false;
     s.values.forEach((v, i) => {
       const t = i * cmd.interval;
@@ -171,13 +186,18 @@ function applyLoad(store: MemoryQueryable, cmd: LoadCommand, hist: HistogramInde
         hasHist = true;
         return;
       }
-      if (v === 'stale') store.append(s.labels, t, NaN, true);
-      else store.append(s.labels, t, v);
+      try {
+        if (v === 'stale') store.append(s.labels, t, NaN, true);
+        else store.append(s.labels, t, v, false);
+      } catch (err) {
+        throw new TestFileError(file, cmd.line, `load: the ${store.name} storage refused ${formatMetric(s.labels)} at ${t}ms: ${(err as Error).message}`, { cause: err });
+      }
     });
     const name = s.labels.__name__;
     if (hasHist) hist.series.push(s.labels);
     if (cmd.nhcb && name && name.endsWith('_bucket')) hist.names.add(name.slice(0, -'_bucket'.length));
   }
+  await store.loaded();
 }
 
 function matches(m: LabelMatcher, l: Labels): boolean {
@@ -216,51 +236,79 @@ interface HistogramIndex {
   readonly series: Labels[];
 }
 
+export interface PromqlTestOptions {
+  /** Where each file is loaded (a fresh storage per file); default the in-memory one. */
+  readonly storage?: TestStorageFactory;
+  /** The engine evaluating every case; default `new Engine()`. */
+  readonly engine?: Engine;
+}
+
 /** Runs promqltest files, printing each case's result and a total through `out`. */
-export async function runPromqlTestFiles(paths: string[], out: (line: string) => void, engine = new Engine()): Promise<PromqlTestSummary> {
-  const sum: PromqlTestSummary = { passed: 0, failed: 0, nativeHistogram: 0, experimental: 0, experimentalPassed: 0, experimentalFailed: 0, cases: [] };
+export async function runPromqlTestFiles(paths: string[], out: (line: string) => void, options: PromqlTestOptions = {}): Promise<PromqlTestSummary> {
+  const engine = options.engine ?? new Engine();
+  const openStorage = options.storage ?? memoryTestStorage;
+  const sum: PromqlTestSummary = { passed: 0, failed: 0, nativeHistogram: 0, experimental: 0, experimentalPassed: 0, experimentalFailed: 0, loadErrors: [], cases: [] };
+  let storageName = '';
   for (const path of paths) {
     const file = basename(path);
     const experimental = EXPERIMENTAL_FILES.has(file);
     const cmds = parseTestFile(file, await readFile(path, 'utf8'));
-    const store = new MemoryQueryable();
-    const hist: HistogramIndex = { names: new Set(), series: [] };
-    for (const cmd of cmds) {
-      if (cmd.kind === 'clear') {
-        store.clear();
-        hist.names.clear();
-        hist.series.length = 0;
-        continue;
-      }
-      if (cmd.kind === 'load') {
-        applyLoad(store, cmd, hist);
-        continue;
-      }
-      const base = { file, line: cmd.line, expr: cmd.expr, experimental };
-      if (touchesHistograms(cmd, hist)) {
-        sum.nativeHistogram++;
-        sum.cases.push({ ...base, status: 'native-histogram' });
-        out(`NATIVE-HISTOGRAM ${file}:${cmd.line} ${cmd.expr} (native histograms not supported; not run)`);
-        continue;
-      }
-      let reason: string | null;
-      try {
-        reason = await runEval(engine, store, cmd);
-      } catch (err) {
-        reason = `runner error: ${(err as Error).message}`;
-      }
-      const tag = experimental ? ' [experimental]' : '';
-      if (reason === null) {
-        if (experimental) { sum.experimental++; sum.experimentalPassed++; } else sum.passed++;
-        sum.cases.push({ ...base, status: 'pass' });
-        out(`PASS ${file}:${cmd.line} ${cmd.expr}${tag}`);
-      } else {
-        if (experimental) { sum.experimental++; sum.experimentalFailed++; } else sum.failed++;
-        sum.cases.push({ ...base, status: 'fail', reason });
-        out(`FAIL ${file}:${cmd.line} ${cmd.expr}${tag}: ${reason}`);
-      }
+    const store = await openStorage();
+    storageName = store.name;
+    try {
+      await runCommands(file, experimental, cmds, store, engine, sum, out);
+    } finally {
+      await store.close();
     }
   }
-  out(`total: ${sum.passed} passed, ${sum.failed} failed; native-histogram cases: ${sum.nativeHistogram} (not run); experimental-feature cases: ${sum.experimental} (${sum.experimentalPassed} passed, ${sum.experimentalFailed} failed)`);
+  const loads = sum.loadErrors.length > 0 ? `; load errors: ${sum.loadErrors.length}` : '';
+  out(`total${storageName === '' ? '' : ` (${storageName} storage)`}: ${sum.passed} passed, ${sum.failed} failed; native-histogram cases: ${sum.nativeHistogram} (not run); experimental-feature cases: ${sum.experimental} (${sum.experimentalPassed} passed, ${sum.experimentalFailed} failed)${loads}`);
   return sum;
+}
+
+async function runCommands(file: string, experimental: boolean, cmds: Command[], store: TestStorage, engine: Engine, sum: PromqlTestSummary, out: (line: string) => void): Promise<void> {
+  const hist: HistogramIndex = { names: new Set(), series: [] };
+  for (const cmd of cmds) {
+    if (cmd.kind === 'clear') {
+      await store.clear();
+      hist.names.clear();
+      hist.series.length = 0;
+      continue;
+    }
+    if (cmd.kind === 'load') {
+      try {
+        await applyLoad(file, store, cmd, hist);
+      } catch (err) {
+        // The cases after it run on what was loaded, and fail or pass as they may; the load
+        // itself is reported, as upstream fails a file whose load fails.
+        const msg = (err as Error).message;
+        sum.loadErrors.push(msg);
+        out(`LOAD-ERROR ${msg}`);
+      }
+      continue;
+    }
+    const base = { file, line: cmd.line, expr: cmd.expr, experimental };
+    if (touchesHistograms(cmd, hist)) {
+      sum.nativeHistogram++;
+      sum.cases.push({ ...base, status: 'native-histogram' });
+      out(`NATIVE-HISTOGRAM ${file}:${cmd.line} ${cmd.expr} (native histograms not supported; not run)`);
+      continue;
+    }
+    let reason: string | null;
+    try {
+      reason = await runEval(engine, store.queryable, cmd);
+    } catch (err) {
+      reason = `runner error: ${(err as Error).message}`;
+    }
+    const tag = experimental ? ' [experimental]' : '';
+    if (reason === null) {
+      if (experimental) { sum.experimental++; sum.experimentalPassed++; } else sum.passed++;
+      sum.cases.push({ ...base, status: 'pass' });
+      out(`PASS ${file}:${cmd.line} ${cmd.expr}${tag}`);
+    } else {
+      if (experimental) { sum.experimental++; sum.experimentalFailed++; } else sum.failed++;
+      sum.cases.push({ ...base, status: 'fail', reason });
+      out(`FAIL ${file}:${cmd.line} ${cmd.expr}${tag}: ${reason}`);
+    }
+  }
 }
