@@ -1,25 +1,64 @@
 import { parseArgs } from 'node:util';
+import { parseExpr, PromqlParseError } from '../../pipeline/promql/index.js';
+import type { LabelMatcher } from '../../pipeline/tsdb/index.js';
+import { parsePromDurationMs } from '../../pipeline/alert/rules/index.js';
 import { IMPORT_FORMATS, type ImportFileFormat } from '../import/import-format.js';
-import { formatRate, runImport, type ImportSummary } from '../import/import-run.js';
+import { formatRate, JsonProgressLog, TerminalProgressBar, type ProgressReporter } from '../import/import-progress.js';
+import { runImport, type ImportSummary, type RemoteReadInput } from '../import/import-run.js';
 import { ImportRequestError } from '../import/import-sender.js';
+import { ImportState, ImportStateError } from '../import/import-state.js';
 import { InputError } from '../import/input-stream.js';
+import { RemoteReadError } from '../import/remote-read-source.js';
 import { UsageError } from './flags.js';
 
+/** Where an import records how far it got when --state does not say. */
+export const DEFAULT_IMPORT_STATE = '.tidemark-import.state';
+
 export const IMPORT_USAGE = `Usage: tidemark import --url http://HOST:PORT [flags] FILE...|-
+       tidemark import --url http://HOST:PORT --remote-read URL --match SELECTOR --from T [--to T] [flags]
 
 Sends files with their own timestamps to the import endpoints of \`tidemark up\` or
 \`tidemark ingest\` (/api/v1/import, /api/v1/import/prometheus, /api/v1/import/csv).
 gzip and zstd files are recognised by their first bytes; \`-\` reads standard input.
+With --remote-read, reads the series SELECTOR selects from a remote-read endpoint (Prometheus'
+/api/v1/read) instead, one time chunk per request.
+
+An interrupted import (Ctrl-C, SIGTERM) stops after the request in flight; the same command run
+again carries on where it stopped (the state file says where; it is removed once all is sent).
 
   --url URL             where tidemark (up or ingest) listens
   --format F            auto (default), vm-json, prometheus, openmetrics, csv
   --csv-format SPEC     CSV column mapping, e.g. 2:metric:ask,3:label:ticker,1:time:unix_s
+  --remote-read URL     read from this remote-read endpoint, e.g. http://prometheus:9090/api/v1/read
+  --match SELECTOR      the series to read, e.g. '{job="node"}' (with --remote-read)
+  --from T, --to T      the time range to read, RFC 3339 or Unix seconds (--to: now)
+  --chunk DURATION      time range per remote-read request (default 2h)
+  --state FILE          where the import records how far it got (default ${DEFAULT_IMPORT_STATE})
   --skip-bad            carry on past bad lines, list them at the end (default: stop at the first)
   --rate N              at most N samples per second on average (default: no bound)
   --batch-lines N       lines per request (default 5000)
   --batch-bytes N       bytes per request (default 4194304)
-  --progress SECONDS    progress line on standard error every SECONDS (default 10)
+  --progress SECONDS    when standard error is not a terminal: a JSON progress line every SECONDS
+                        (default 10); on a terminal a progress bar is drawn instead
   --bearer-token TOKEN  sent as Authorization: Bearer, for endpoints that ask for one`;
+
+function parseTime(flag: string, text: string): number {
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  const ms = /^\d{4}-\d{2}-\d{2}T/.test(text) ? Date.parse(text) : Number.NaN;
+  if (Number.isNaN(ms)) throw new UsageError(`import: --${flag}: expected RFC 3339 or Unix seconds, got ${JSON.stringify(text)}`);
+  return ms;
+}
+
+function parseSelector(text: string): LabelMatcher[] {
+  let expr;
+  try {
+    expr = parseExpr(text);
+  } catch (err) {
+    throw new UsageError(`import: --match: ${err instanceof PromqlParseError ? err.message : String(err)}`);
+  }
+  if (expr.type !== 'vector_selector') throw new UsageError(`import: --match: expected a series selector such as '{job="node"}', got ${JSON.stringify(text)}`);
+  return expr.matchers;
+}
 
 const positiveInt = (name: string, text: string | undefined, dflt: number): number => {
   if (text === undefined) return dflt;
@@ -28,7 +67,7 @@ const positiveInt = (name: string, text: string | undefined, dflt: number): numb
   return n;
 };
 
-/** `tidemark import`: exit 0 when everything (but skipped lines) was stored, 1 otherwise, 2 on usage. */
+/** `tidemark import`: exit 0 when everything (but skipped lines) was stored, 1 otherwise, 2 on usage; 130/143 when interrupted. */
 export async function runImportCommand(args: string[], io: { out: (l: string) => void; err: (l: string) => void }): Promise<number> {
   let parsed;
   try {
@@ -40,6 +79,12 @@ export async function runImportCommand(args: string[], io: { out: (l: string) =>
         url: { type: 'string' },
         format: { type: 'string', default: 'auto' },
         'csv-format': { type: 'string' },
+        'remote-read': { type: 'string' },
+        match: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        chunk: { type: 'string' },
+        state: { type: 'string' },
         'skip-bad': { type: 'boolean', default: false },
         rate: { type: 'string' },
         'batch-lines': { type: 'string' },
@@ -59,32 +104,65 @@ export async function runImportCommand(args: string[], io: { out: (l: string) =>
   }
   if (v.url === undefined) throw new UsageError('import: --url is required (where tidemark up or ingest listens)');
   if (!/^https?:\/\//.test(v.url)) throw new UsageError(`import: --url must start with http:// or https://, got ${JSON.stringify(v.url)}`);
-  if (parsed.positionals.length === 0) throw new UsageError('import: name at least one file, or - for standard input');
   const format = v.format as ImportFileFormat | 'auto';
   if (!IMPORT_FORMATS.includes(format)) throw new UsageError(`import: --format must be one of ${IMPORT_FORMATS.join(', ')}`);
   if (format === 'csv' && v['csv-format'] === undefined) throw new UsageError('import: --format csv needs --csv-format SPEC');
   if (v['csv-format'] !== undefined && format !== 'auto' && format !== 'csv') throw new UsageError('import: --csv-format goes with --format csv');
+  const remoteRead = remoteReadInput(v, parsed.positionals);
+  if (remoteRead === undefined && parsed.positionals.length === 0) throw new UsageError('import: name at least one file, or - for standard input (or read from --remote-read URL)');
+  const headers: Record<string, string> = v['bearer-token'] === undefined ? {} : { authorization: `Bearer ${v['bearer-token']}` };
+  const files = parsed.positionals;
+  const progressMs = positiveInt('progress', v.progress, 10) * 1000;
+  const tty = process.stderr.isTTY === true;
+  const reporter: ProgressReporter = tty ? new TerminalProgressBar((t) => process.stderr.write(t)) : new JsonProgressLog(io.err, progressMs);
+
+  const stop = new AbortController();
+  let signalled: NodeJS.Signals | undefined;
+  const onSignal = (sig: NodeJS.Signals) => {
+    // A second signal ends at once, as a user pressing Ctrl-C twice expects.
+    if (signalled !== undefined) process.exit(sig === 'SIGINT' ? 130 : 143);
+    signalled = sig;
+    io.err(`tidemark import: ${sig}: stopping after the request in flight; run the same command again to carry on`);
+    stop.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
   let summary: ImportSummary;
   try {
-    summary = await runImport(
-    {
+    const statePath = v.state ?? DEFAULT_IMPORT_STATE;
+    // What makes two runs the same import: where to, from where, and how the input is read.
+    const state = await ImportState.load(statePath, {
       url: v.url,
-      files: parsed.positionals,
+      files: remoteRead === undefined ? files : [],
+      remoteRead: remoteRead === undefined ? undefined : { url: remoteRead.url, selector: remoteRead.selector, from: remoteRead.fromMs, to: remoteRead.toMs, chunk: remoteRead.chunkMs },
+      format,
+      csvFormat: v['csv-format'],
+    });
+    if (state.resumed) io.err(`tidemark import: carrying on where the run recorded in ${statePath} stopped`);
+    summary = await runImport({
+      url: v.url,
+      files,
+      remoteRead,
       format: v['csv-format'] !== undefined ? 'csv' : format,
       csvFormat: v['csv-format'],
       skipBad: v['skip-bad'] === true,
       rate: v.rate === undefined ? 0 : positiveInt('rate', v.rate, 0),
       batchLines: positiveInt('batch-lines', v['batch-lines'], 5000),
       batchBytes: positiveInt('batch-bytes', v['batch-bytes'], 4 << 20),
-      progressIntervalMs: positiveInt('progress', v.progress, 10) * 1000,
-      headers: v['bearer-token'] === undefined ? {} : { authorization: `Bearer ${v['bearer-token']}` },
-    },
-    io.err,
-  );
+      headers,
+      state,
+      stop: stop.signal,
+      reporter,
+      reportEveryMs: tty ? 200 : Math.min(progressMs, 1000),
+    });
   } catch (err) {
-    if (!(err instanceof InputError || err instanceof ImportRequestError)) throw err;
+    if (!(err instanceof InputError || err instanceof ImportRequestError || err instanceof RemoteReadError || err instanceof ImportStateError)) throw err;
     io.err(`tidemark import: ${err.message}`);
     return 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
   const rate = summary.samples / Math.max(summary.seconds, 1e-3);
   if (summary.stoppedAt !== undefined) {
@@ -99,9 +177,40 @@ export async function runImportCommand(args: string[], io: { out: (l: string) =>
     for (const b of summary.bad) io.err(`${b.file}:${b.line}: ${b.reason}`);
     if (summary.badCount > summary.bad.length) io.err(`... and ${summary.badCount - summary.bad.length} more bad lines`);
   }
+  const what =
+    remoteRead === undefined
+      ? `${summary.files} ${summary.files === 1 ? 'file' : 'files'} (${summary.lines} lines)`
+      : `${remoteRead.url} (${summary.files} ${summary.files === 1 ? 'chunk' : 'chunks'}, ${summary.lines} series)`;
   io.out(
-    `imported ${summary.samples} samples from ${summary.files} ${summary.files === 1 ? 'file' : 'files'} (${summary.lines} lines) in ${summary.seconds.toFixed(1)} s, ${formatRate(rate)} samples/s` +
-      (summary.badCount > 0 ? `; skipped ${summary.badCount} bad lines` : ''),
+    `${summary.interrupted ? 'interrupted after importing' : 'imported'} ${summary.samples} samples from ${what} in ${summary.seconds.toFixed(1)} s, ${formatRate(rate)} samples/s` +
+      (summary.badCount > 0 ? `; skipped ${summary.badCount} bad lines` : '') +
+      (summary.interrupted ? `; run the same command again to carry on (${v.state ?? DEFAULT_IMPORT_STATE})` : ''),
   );
+  if (summary.interrupted) return signalled === 'SIGTERM' ? 143 : 130;
   return 0;
+}
+
+function remoteReadInput(
+  v: { 'remote-read'?: string; match?: string; from?: string; to?: string; chunk?: string; 'bearer-token'?: string },
+  positionals: readonly string[],
+): RemoteReadInput | undefined {
+  if (v['remote-read'] === undefined) {
+    for (const f of ['match', 'from', 'to', 'chunk'] as const) if (v[f] !== undefined) throw new UsageError(`import: --${f} goes with --remote-read URL`);
+    return undefined;
+  }
+  const url = v['remote-read'];
+  if (!/^https?:\/\//.test(url)) throw new UsageError(`import: --remote-read must start with http:// or https://, got ${JSON.stringify(url)}`);
+  if (positionals.length > 0) throw new UsageError('import: --remote-read reads no files; leave out ' + positionals.join(' '));
+  if (v.match === undefined) throw new UsageError("import: --remote-read needs --match SELECTOR, e.g. '{job=\"node\"}'");
+  if (v.from === undefined) throw new UsageError('import: --remote-read needs --from T (RFC 3339 or Unix seconds)');
+  const fromMs = parseTime('from', v.from);
+  const toMs = v.to === undefined ? Date.now() : parseTime('to', v.to);
+  if (toMs < fromMs) throw new UsageError('import: --to is before --from');
+  let chunkMs = 2 * 3600_000;
+  if (v.chunk !== undefined) {
+    const ms = parsePromDurationMs(v.chunk);
+    if (ms === undefined || ms <= 0) throw new UsageError(`import: --chunk: expected a duration such as 2h or 30m, got ${JSON.stringify(v.chunk)}`);
+    chunkMs = ms;
+  }
+  return { url, selector: v.match, matchers: parseSelector(v.match), fromMs, toMs, chunkMs };
 }

@@ -1,14 +1,32 @@
+import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
+import type { LabelMatcher } from '../../pipeline/tsdb/index.js';
 import { detectFormat, endpointOf, type ImportFileFormat } from './import-format.js';
+import type { ImportProgress, ProgressReporter } from './import-progress.js';
 import { ImportSender, type BadLine, type BatchResult } from './import-sender.js';
+import type { ImportState } from './import-state.js';
 import { openInput } from './input-stream.js';
 import { LineBatcher, type LineBatch } from './line-batches.js';
+import { RemoteReadSource, timeChunks, vmJsonLine } from './remote-read-source.js';
+
+/** A remote-read endpoint (Prometheus' `/api/v1/read`) as the source, read chunk after chunk. */
+export interface RemoteReadInput {
+  readonly url: string;
+  /** The selector as given, for messages and the state file. */
+  readonly selector: string;
+  readonly matchers: readonly LabelMatcher[];
+  readonly fromMs: number;
+  readonly toMs: number;
+  readonly chunkMs: number;
+  readonly headers?: Readonly<Record<string, string>>;
+}
 
 export interface ImportRunOptions {
   /** `http://host:port` of `tidemark up` or `tidemark ingest` (or VictoriaMetrics). */
   readonly url: string;
   readonly files: readonly string[];
+  readonly remoteRead?: RemoteReadInput;
   readonly format: ImportFileFormat | 'auto';
   readonly csvFormat?: string;
   /** Carry on past bad lines, count them and list them at the end. */
@@ -17,125 +35,254 @@ export interface ImportRunOptions {
   readonly rate: number;
   readonly batchBytes: number;
   readonly batchLines: number;
-  readonly progressIntervalMs: number;
   readonly stdin?: Readable;
   readonly headers?: Readonly<Record<string, string>>;
+  /** Where the run records how far it got, and where an earlier run stopped. */
+  readonly state?: ImportState;
+  /** Once aborted, the run stops after the request in flight, with the state saved. */
+  readonly stop?: AbortSignal;
+  readonly reporter?: ProgressReporter;
+  /** How often the reporter hears of progress between batches. */
+  readonly reportEveryMs?: number;
 }
 
 export interface ImportSummary {
   readonly samples: number;
   readonly lines: number;
+  /** Files, or time chunks of a remote read. */
   readonly files: number;
   readonly seconds: number;
   readonly bad: BadLine[];
   readonly badCount: number;
   /** The bad line the import stopped at (without skipBad). */
   readonly stoppedAt?: BadLine;
+  /** Stopped on request before the end; the state file says where. */
+  readonly interrupted: boolean;
+  /** Continued where an earlier run stopped. */
+  readonly resumed: boolean;
 }
 
 /** Lines read before a file's format is decided when no line tells (it is then the Prometheus text format). */
 const DETECTION_LINES = 1000;
 
 /**
- * Reads each file line by line, detects its format, and sends it in batches, one request at a
- * time so that samples of a series reach the store in file order (the TSDB refuses a sample older
- * than its series' newest unless an out-of-order window is set). The next batch is read while the
- * previous one is in flight.
+ * Sends the inputs in batches, one request at a time so that samples of a series reach the store
+ * in input order (the TSDB refuses a sample older than its series' newest unless an out-of-order
+ * window is set). The next batch is read while the previous one is in flight. After every batch
+ * the server took, the state (if any) records how far the input got.
  */
-export async function runImport(opts: ImportRunOptions, progress: (line: string) => void): Promise<ImportSummary> {
-  const started = Date.now();
-  let samples = 0;
-  let lines = 0;
-  let badCount = 0;
-  const bad: BadLine[] = [];
-  let stoppedAt: BadLine | undefined;
-  let lastSamples = 0;
-  let lastAt = started;
-  const timer = setInterval(() => {
-    const now = Date.now();
-    const rate = ((samples - lastSamples) * 1000) / Math.max(1, now - lastAt);
-    progress(`import: ${samples} samples, ${lines} lines, ${badCount} bad lines, ${formatRate(rate)} samples/s`);
-    lastSamples = samples;
-    lastAt = now;
-  }, opts.progressIntervalMs);
-  timer.unref();
-  const summary = (files: number): ImportSummary => ({ samples, lines, files, seconds: (Date.now() - started) / 1000, bad, badCount, stoppedAt });
-  try {
-    let files = 0;
-    for (const file of opts.files) {
-      files++;
-      const input = await openInput(file, opts.stdin);
-      const name = file === '-' ? '<stdin>' : file;
-      let sender: ImportSender | undefined;
-      let batcher: LineBatcher | undefined;
-      let inFlight: Promise<BatchResult> | undefined;
-      const pending: string[] = [];
-      const settle = async (): Promise<boolean> => {
-        if (inFlight === undefined) return true;
-        const r = await inFlight;
-        inFlight = undefined;
-        samples += r.samples;
-        badCount += r.bad.length + r.unlisted;
-        if (r.bad.length > 0 || r.unlisted > 0) {
-          if (!opts.skipBad) {
-            stoppedAt = r.bad.length > 0 ? r.bad.reduce((a, b) => (b.line < a.line ? b : a)) : { file: name, line: 0, reason: 'bad lines' };
-            return false;
-          }
-          bad.push(...r.bad);
-        }
-        if (opts.rate > 0) {
-          const ahead = (samples / opts.rate) * 1000 - (Date.now() - started);
-          if (ahead > 0) await new Promise((r2) => setTimeout(r2, ahead));
-        }
-        return true;
-      };
-      const submit = async (batch: LineBatch | undefined): Promise<boolean> => {
-        if (batch === undefined) return true;
-        if (!(await settle())) return false;
-        inFlight = sender!.send(name, batch);
-        // Keep the rejection handled until settle() awaits it.
-        inFlight.catch(() => undefined);
-        return true;
-      };
-      const start = (format: ImportFileFormat) => {
-        const ep = endpointOf(format, opts.csvFormat);
-        sender = new ImportSender(opts.url.replace(/\/+$/, '') + ep.path, ep.contentType, opts.headers);
-        batcher = new LineBatcher(format, opts.batchBytes, opts.batchLines);
-      };
-      if (opts.format !== 'auto') start(opts.format);
-      const rl = createInterface({ input, crlfDelay: Infinity });
-      let ok = true;
+export async function runImport(opts: ImportRunOptions): Promise<ImportSummary> {
+  return new ImportRun(opts).run();
+}
+
+class ImportRun {
+  private readonly started = Date.now();
+  private samples = 0;
+  private lines = 0;
+  private badCount = 0;
+  private readonly bad: BadLine[] = [];
+  private stoppedAt: BadLine | undefined;
+  private interrupted = false;
+  private inputs = 0;
+  private done = 0;
+  private total: number | undefined = 0;
+  private unit: ImportProgress['unit'] = 'bytes';
+
+  constructor(private readonly opts: ImportRunOptions) {}
+
+  async run(): Promise<ImportSummary> {
+    const reporter = this.opts.reporter;
+    const timer = reporter === undefined ? undefined : setInterval(() => reporter.update(this.progress()), this.opts.reportEveryMs ?? 1000);
+    timer?.unref();
+    try {
+      if (this.opts.remoteRead !== undefined) await this.remoteRead(this.opts.remoteRead);
+      else await this.allFiles();
+    } finally {
+      clearInterval(timer);
+    }
+    reporter?.finish(this.progress());
+    const complete = !this.interrupted && this.stoppedAt === undefined;
+    if (complete) await this.opts.state?.remove();
+    return {
+      samples: this.samples,
+      lines: this.lines,
+      files: this.inputs,
+      seconds: (Date.now() - this.started) / 1000,
+      bad: this.bad,
+      badCount: this.badCount,
+      stoppedAt: this.stoppedAt,
+      interrupted: this.interrupted,
+      resumed: this.opts.state?.resumed ?? false,
+    };
+  }
+
+  private progress(): ImportProgress {
+    return { samples: this.samples, lines: this.lines, badLines: this.badCount, done: this.done, total: this.total, unit: this.unit };
+  }
+
+  private stopRequested(): boolean {
+    if (this.opts.stop?.aborted !== true) return false;
+    this.interrupted = true;
+    return true;
+  }
+
+  /** Counts what the server made of a batch; false when the import must stop at a bad line. */
+  private async account(r: BatchResult, name: string): Promise<boolean> {
+    this.samples += r.samples;
+    this.badCount += r.bad.length + r.unlisted;
+    if (r.bad.length > 0 || r.unlisted > 0) {
+      if (!this.opts.skipBad) {
+        this.stoppedAt = r.bad.length > 0 ? r.bad.reduce((a, b) => (b.line < a.line ? b : a)) : { file: name, line: 0, reason: 'bad lines' };
+        return false;
+      }
+      this.bad.push(...r.bad);
+    }
+    if (this.opts.rate > 0) {
+      const ahead = (this.samples / this.opts.rate) * 1000 - (Date.now() - this.started);
+      if (ahead > 0) await new Promise((r2) => setTimeout(r2, ahead));
+    }
+    return true;
+  }
+
+  private async allFiles(): Promise<void> {
+    const state = this.opts.state;
+    this.unit = 'bytes';
+    for (const file of this.opts.files) {
+      if (file === '-' || this.total === undefined) this.total = undefined;
+      else this.total += (await stat(file).catch(() => ({ size: 0 }))).size;
+    }
+    for (const file of this.opts.files) {
+      this.inputs++;
+      const position = state?.position(file) ?? {};
+      if (position.done === true) {
+        if (file !== '-') this.done += (await stat(file)).size;
+        continue;
+      }
+      if (!(await this.file(file, position.lines ?? 0))) return;
+    }
+  }
+
+  /** One file from line `resumeAfter` + 1 on; false when the import stops there. */
+  private async file(file: string, resumeAfter: number): Promise<boolean> {
+    const opts = this.opts;
+    const input = await openInput(file, opts.stdin, (n) => (this.done += n));
+    const name = file === '-' ? '<stdin>' : file;
+    let sender: ImportSender | undefined;
+    let batcher: LineBatcher | undefined;
+    let inFlight: Promise<BatchResult> | undefined;
+    let inFlightBatch: LineBatch | undefined;
+    let lineNo = 0;
+    const pending: string[] = [];
+    const settle = async (): Promise<boolean> => {
+      if (inFlight === undefined) return true;
+      const r = await inFlight;
+      const batch = inFlightBatch!;
+      inFlight = undefined;
+      if (!(await this.account(r, name))) return false;
+      await opts.state?.save(file, { lines: batch.firstLine + batch.lines - 1 });
+      return !this.stopRequested();
+    };
+    const submit = async (batch: LineBatch | undefined): Promise<boolean> => {
+      if (batch === undefined) return true;
+      if (!(await settle())) return false;
+      inFlight = sender!.send(name, batch);
+      inFlightBatch = batch;
+      // Keep the rejection handled until settle() awaits it.
+      inFlight.catch(() => undefined);
+      return true;
+    };
+    /** Lines an earlier run stored are passed over, the rest batched. */
+    const feed = (line: string): Promise<boolean> => {
+      lineNo++;
+      if (lineNo <= resumeAfter) {
+        batcher!.skip(line);
+        return Promise.resolve(true);
+      }
+      return submit(batcher!.add(line));
+    };
+    const start = (format: ImportFileFormat) => {
+      const ep = endpointOf(format, opts.csvFormat);
+      sender = new ImportSender(opts.url.replace(/\/+$/, '') + ep.path, ep.contentType, opts.headers);
+      batcher = new LineBatcher(format, opts.batchBytes, opts.batchLines);
+    };
+    if (opts.format !== 'auto') start(opts.format);
+    const rl = createInterface({ input, crlfDelay: Infinity });
+    let ok = !this.stopRequested();
+    if (ok) {
       for await (const line of rl) {
-        lines++;
+        this.lines++;
         if (batcher === undefined) {
           pending.push(line);
           const format = detectFormat(pending, opts.csvFormat) ?? (pending.length >= DETECTION_LINES ? 'prometheus' : undefined);
           if (format === undefined) continue;
           start(format);
-          for (const p of pending.splice(0)) if (!(ok = await submit(batcher!.add(p)))) break;
-        } else if (!(ok = await submit(batcher.add(line)))) break;
+          for (const p of pending.splice(0)) if (!(ok = await feed(p))) break;
+        } else ok = await feed(line);
         if (!ok) break;
       }
-      if (ok && batcher === undefined && pending.length > 0) {
-        start(detectFormat(pending, opts.csvFormat) ?? 'prometheus');
-        for (const p of pending.splice(0)) if (!(ok = await submit(batcher!.add(p)))) break;
-      }
-      if (ok) ok = await submit(batcher?.flush());
-      if (ok) ok = await settle();
-      rl.close();
-      if (!ok) {
-        input.destroy();
-        return summary(files);
-      }
     }
-    return summary(files);
-  } finally {
-    clearInterval(timer);
+    if (ok && batcher === undefined && pending.length > 0) {
+      start(detectFormat(pending, opts.csvFormat) ?? 'prometheus');
+      for (const p of pending.splice(0)) if (!(ok = await feed(p))) break;
+    }
+    if (ok) ok = await submit(batcher?.flush());
+    if (ok) ok = await settle();
+    rl.close();
+    if (!ok) {
+      input.destroy();
+      return false;
+    }
+    await opts.state?.save(file, { lines: lineNo, done: true });
+    return true;
   }
-}
 
-export function formatRate(perSecond: number): string {
-  if (perSecond >= 1e6) return `${(perSecond / 1e6).toFixed(2)} M`;
-  if (perSecond >= 1e3) return `${(perSecond / 1e3).toFixed(1)} k`;
-  return perSecond.toFixed(0);
+  /**
+   * Reads [from, to] chunk after chunk, each chunk's series as JSON lines to `/api/v1/import`;
+   * a chunk's answer lists its series in label order, so a resumed run finds where it stopped
+   * by counting series.
+   */
+  private async remoteRead(rr: RemoteReadInput): Promise<void> {
+    const opts = this.opts;
+    const chunks = timeChunks(rr.fromMs, rr.toMs, rr.chunkMs);
+    const key = `${rr.url} ${rr.selector}`;
+    const position = opts.state?.position(key) ?? {};
+    this.unit = 'chunks';
+    this.total = chunks.length;
+    this.done = position.chunks ?? 0;
+    const source = new RemoteReadSource(rr.url, rr.matchers, rr.headers);
+    const sender = new ImportSender(opts.url.replace(/\/+$/, '') + '/api/v1/import', 'application/json', opts.headers);
+    let resumeSeries = position.series ?? 0;
+    // The next chunk is read while the current one is sent.
+    let next = this.done < chunks.length && !this.stopRequested() ? source.read(chunks[this.done]) : undefined;
+    next?.catch(() => undefined);
+    for (let i = this.done; i < chunks.length; i++) {
+      const chunk = chunks[i];
+      const series = await next!;
+      next = i + 1 < chunks.length ? source.read(chunks[i + 1]) : undefined;
+      next?.catch(() => undefined);
+      this.inputs++;
+      const name = `${rr.url} ${new Date(chunk.start).toISOString()}`;
+      const batcher = new LineBatcher('vm-json', opts.batchBytes, opts.batchLines);
+      const send = async (batch: LineBatch | undefined): Promise<boolean> => {
+        if (batch === undefined) return true;
+        const r = await sender.send(name, batch);
+        if (!(await this.account(r, name))) return false;
+        await opts.state?.save(key, { chunks: i, series: batch.firstLine + batch.lines - 1 });
+        return !this.stopRequested();
+      };
+      let ok = true;
+      for (let s = 0; s < series.length && ok; s++) {
+        const line = vmJsonLine(series[s]);
+        this.lines++;
+        if (s < resumeSeries) batcher.skip(line);
+        else ok = await send(batcher.add(line));
+      }
+      if (ok) ok = await send(batcher.flush());
+      if (!ok) return;
+      resumeSeries = 0;
+      this.done = i + 1;
+      await opts.state?.save(key, { chunks: i + 1, series: 0 });
+      if (this.stopRequested()) return;
+    }
+  }
 }

@@ -19,8 +19,8 @@ type ZstdZlib = { createZstdDecompress?: () => NodeJS.ReadWriteStream };
  * Opens a file (`-` for standard input) and decompresses it when its first bytes are the gzip or
  * zstd magic number, whatever its name. zstd needs a Node with zlib zstd support (22.15 and later).
  */
-export async function openInput(path: string, stdin: Readable = process.stdin): Promise<Readable> {
-  const { head, stream } = await peek(path === '-' ? stdin : createReadStream(path), 4, path);
+export async function openInput(path: string, stdin: Readable = process.stdin, onRead: (bytes: number) => void = () => undefined): Promise<Readable> {
+  const { head, stream } = await peek(path === '-' ? stdin : createReadStream(path), 4, path, onRead);
   if (startsWith(head, GZIP_MAGIC)) return stream.pipe(zlib.createGunzip());
   if (startsWith(head, ZSTD_MAGIC)) {
     const create = (zlib as ZstdZlib).createZstdDecompress;
@@ -37,8 +37,11 @@ function startsWith(buf: Buffer, magic: readonly number[]): boolean {
   return buf.length >= magic.length && magic.every((b, i) => buf[i] === b);
 }
 
-/** Reads at least the first `n` bytes (fewer at the end of the input); `stream` gives every byte, those included. */
-async function peek(raw: Readable, n: number, path: string): Promise<{ head: Buffer; stream: Readable }> {
+/**
+ * Reads at least the first `n` bytes (fewer at the end of the input); `stream` gives every byte,
+ * those included. `onRead` hears of each piece of the input as read (before decompression).
+ */
+async function peek(raw: Readable, n: number, path: string, onRead: (bytes: number) => void): Promise<{ head: Buffer; stream: Readable }> {
   const it = raw[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
   const chunks: Buffer[] = [];
   let size = 0;
@@ -51,6 +54,7 @@ async function peek(raw: Readable, n: number, path: string): Promise<{ head: Buf
         break;
       }
       const chunk = Buffer.from(r.value);
+      onRead(chunk.length);
       chunks.push(chunk);
       size += chunk.length;
     }
@@ -64,7 +68,9 @@ async function peek(raw: Readable, n: number, path: string): Promise<{ head: Buf
     for (;;) {
       const r = await it.next();
       if (r.done === true) return;
-      yield Buffer.from(r.value);
+      const chunk = Buffer.from(r.value);
+      onRead(chunk.length);
+      yield chunk;
     }
   }
   return { head, stream: Readable.from(all(), { objectMode: false }) };

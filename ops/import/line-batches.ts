@@ -34,6 +34,15 @@ export class LineBatcher {
     private readonly maxLines: number,
   ) {}
 
+  /**
+   * Passes over a line an earlier run already sent (a resumed import): it is numbered and its
+   * metadata kept for the batches after it, but it is not sent again.
+   */
+  skip(line: string): void {
+    this.nextLine++;
+    this.trackMetadata(line);
+  }
+
   /** Adds the next line of the file; returns a batch when one is full. */
   add(line: string): LineBatch | undefined {
     if (this.lines.length === 0) {
@@ -43,17 +52,21 @@ export class LineBatcher {
     this.nextLine++;
     this.lines.push(line);
     this.bytes += line.length + 1;
-    if (this.format === 'prometheus' || this.format === 'openmetrics') {
-      const m = METADATA.exec(line);
-      if (m !== null) {
-        if (m[2] !== this.family) {
-          this.family = m[2];
-          this.familyMeta = [];
-        }
-        this.familyMeta.push(line);
-      }
-    }
+    this.trackMetadata(line);
     return this.bytes >= this.maxBytes || this.lines.length >= this.maxLines ? this.flush() : undefined;
+  }
+
+  private trackMetadata(line: string): void {
+    if (this.format !== 'prometheus' && this.format !== 'openmetrics') return;
+    // Only a comment can be metadata: the cheap test spares the regex on sample lines.
+    if (line.charCodeAt(0) !== 35) return;
+    const m = METADATA.exec(line);
+    if (m === null) return;
+    if (m[2] !== this.family) {
+      this.family = m[2];
+      this.familyMeta = [];
+    }
+    this.familyMeta.push(line);
   }
 
   /** The lines not yet in a batch, if any. */

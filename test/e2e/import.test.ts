@@ -46,6 +46,8 @@ async function until(url: string, query: string, expected: number): Promise<numb
 
 describe('tidemark import', () => {
   let dir: string;
+  /** The CLI run in the test's directory, where an interrupted import leaves its state file. */
+  const inDir = (args: readonly string[], opts: { stdin?: string } = {}) => runCli(args, { cwd: dir, ...opts });
   let up: RunningCli;
   let vm: VictoriaMetricsPeer;
 
@@ -84,7 +86,7 @@ describe('tidemark import', () => {
     const file = join(dir, 'vm-export.jsonl');
     await writeFile(file, exported);
 
-    const r = await runCli(['import', '--url', up.url, file]);
+    const r = await inDir(['import', '--url', up.url, file]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^imported 1280 samples from 1 file \(8 lines\)/);
@@ -107,13 +109,13 @@ describe('tidemark import', () => {
     const file = join(dir, 'twice.prom');
     const body = Array.from({ length: 30 }, (_, i) => `twice_gauge{k="v"} ${i} ${BASE + i * 15_000}`).join('\n') + '\n';
     await writeFile(file, body);
-    expect((await runCli(['import', '--url', up.url, file])).code).toBe(0);
+    expect((await inDir(['import', '--url', up.url, file])).code).toBe(0);
     expect(await until(up.url, 'count_over_time(twice_gauge[2h])', 30)).toBe(30);
-    const again = await runCli(['import', '--url', up.url, file]);
+    const again = await inDir(['import', '--url', up.url, file]);
     expect(again.code).toBe(0);
     // A marker sent after the second import: once it is stored, so is everything before it.
     await writeFile(join(dir, 'marker.prom'), `twice_marker 1 ${BASE}\n`);
-    expect((await runCli(['import', '--url', up.url, join(dir, 'marker.prom')])).code).toBe(0);
+    expect((await inDir(['import', '--url', up.url, join(dir, 'marker.prom')])).code).toBe(0);
     expect(await until(up.url, 'count_over_time(twice_marker[2h])', 1)).toBe(1);
     expect(await instant(up.url, 'count_over_time(twice_gauge[2h])')).toBe(30);
     expect(await instant(up.url, 'sum_over_time(twice_gauge[2h])')).toBe((29 * 30) / 2);
@@ -133,7 +135,7 @@ describe('tidemark import', () => {
     await writeFile(file, om);
     await promtoolCreateBlocks(file, join(dir, 'promtool-blocks'));
 
-    const r = await runCli(['import', '--url', up.url, '--batch-lines', '7', file]);
+    const r = await inDir(['import', '--url', up.url, '--batch-lines', '7', file]);
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/^imported 40 samples /);
     expect(await until(up.url, 'count_over_time(om_jobs_total[2h])', 20)).toBe(20);
@@ -148,7 +150,7 @@ describe('tidemark import', () => {
     const file = join(dir, 'quotes.csv');
     const t0 = BASE / 1000;
     await writeFile(file, `${t0},1.5,GOOG\n${t0 + 60},1.75,GOOG\n${t0},10,MSFT\n`);
-    const r = await runCli(['import', '--url', up.url, '--format', 'csv', '--csv-format', '2:metric:ask,3:label:ticker,1:time:unix_s', file]);
+    const r = await inDir(['import', '--url', up.url, '--format', 'csv', '--csv-format', '2:metric:ask,3:label:ticker,1:time:unix_s', file]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^imported 3 samples /);
     expect(await until(up.url, 'sum(count_over_time(ask[2h]))', 3)).toBe(3);
@@ -161,18 +163,18 @@ describe('tidemark import', () => {
   it('stops at the first bad line naming file, line and reason, and with --skip-bad lists every bad line at the end', async () => {
     const file = join(dir, 'bad.prom');
     await writeFile(file, [`bad_a 1 ${BASE}`, 'bad_b{ 2', `bad_c 3 ${BASE}`, `bad_d x ${BASE}`, `bad_e 5 ${BASE}`].join('\n') + '\n');
-    const stopped = await runCli(['import', '--url', up.url, '--batch-lines', '2', file]);
+    const stopped = await inDir(['import', '--url', up.url, '--batch-lines', '2', file]);
     expect(stopped.code).toBe(1);
     expect(stopped.stderr).toMatch(new RegExp(`^${file}:2: column \\d+: .+$`, 'm'));
     expect(stopped.stderr).toMatch(/import stopped at the first bad line/);
     // bad_c and the lines after it were never sent.
     await writeFile(join(dir, 'marker2.prom'), `bad_marker 1 ${BASE}\n`);
-    expect((await runCli(['import', '--url', up.url, join(dir, 'marker2.prom')])).code).toBe(0);
+    expect((await inDir(['import', '--url', up.url, join(dir, 'marker2.prom')])).code).toBe(0);
     expect(await until(up.url, 'count_over_time(bad_marker[2h])', 1)).toBe(1);
     expect(await instant(up.url, 'count_over_time(bad_a[2h])')).toBe(1);
     expect(await instant(up.url, 'count_over_time(bad_c[2h])')).toBeUndefined();
 
-    const skipped = await runCli(['import', '--url', up.url, '--batch-lines', '2', '--skip-bad', file]);
+    const skipped = await inDir(['import', '--url', up.url, '--batch-lines', '2', '--skip-bad', file]);
     expect(skipped.code).toBe(0);
     expect(skipped.stderr).toMatch(new RegExp(`^${file}:2: `, 'm'));
     expect(skipped.stderr).toMatch(new RegExp(`^${file}:4: column \\d+: .*"x"`, 'm'));
@@ -182,15 +184,18 @@ describe('tidemark import', () => {
 
   it('reads standard input and gzip files, and prints progress on standard error', async () => {
     const text = Array.from({ length: 400 }, (_, i) => `piped{n="${i % 4}"} ${i} ${BASE + Math.floor(i / 4) * 15_000}`).join('\n') + '\n';
-    const r = await runCli(['import', '--url', up.url, '--rate', '250', '--progress', '1', '--batch-lines', '50', '-'], { stdin: text });
+    const r = await inDir(['import', '--url', up.url, '--rate', '250', '--progress', '1', '--batch-lines', '50', '-'], { stdin: text });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^imported 400 samples from 1 file/);
-    expect(r.stderr).toMatch(/^import: \d+ samples, \d+ lines, 0 bad lines, [\d.]+ (k |M )?samples\/s$/m);
+    // Not a terminal: progress as JSON lines, the last one when the import is done.
+    const progress = r.stderr.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(progress.filter((p) => p.msg === 'import progress').length).toBeGreaterThan(0);
+    expect(progress.at(-1)).toMatchObject({ msg: 'import finished', samples: 400, lines: 400, bad_lines: 0, total: null, unit: 'bytes' });
     expect(await until(up.url, 'sum(count_over_time(piped[2h]))', 400)).toBe(400);
 
     const gz = join(dir, 'export.jsonl.gz');
     await writeFile(gz, gzipSync(`{"metric":{"__name__":"zipped","a":"1"},"values":[1,2,3],"timestamps":[${BASE},${BASE + 15_000},${BASE + 30_000}]}\n`));
-    const z = await runCli(['import', '--url', up.url, gz]);
+    const z = await inDir(['import', '--url', up.url, gz]);
     expect(z.stdout).toMatch(/^imported 3 samples /);
     expect(await until(up.url, 'count_over_time(zipped[2h])', 3)).toBe(3);
   });
@@ -215,13 +220,13 @@ describe('tidemark import', () => {
   it('refuses an unreadable or zstd input with the reason and exit status 1', async () => {
     const zst = join(dir, 'x.zst');
     await writeFile(zst, Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0, 0, 0, 0]));
-    const r = await runCli(['import', '--url', up.url, zst]);
+    const r = await inDir(['import', '--url', up.url, zst]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/zstd-compressed.*zstd -dc/);
-    const missing = await runCli(['import', '--url', up.url, join(dir, 'nope.prom')]);
+    const missing = await inDir(['import', '--url', up.url, join(dir, 'nope.prom')]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/nope\.prom: ENOENT/);
-    expect((await runCli(['import', join(dir, 'nope.prom')])).code).toBe(2);
+    expect((await inDir(['import', join(dir, 'nope.prom')])).code).toBe(2);
     expect(await readFile(zst)).toHaveLength(8);
   });
 });

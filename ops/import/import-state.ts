@@ -1,0 +1,80 @@
+import { createHash } from 'node:crypto';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+
+/** How far an import got in one input: lines of a file, or chunks and series of a remote read. */
+export interface InputPosition {
+  /** Lines of the file stored (all of them when `done`). */
+  readonly lines?: number;
+  /** Remote read: chunks completely stored, and series of the next chunk stored. */
+  readonly chunks?: number;
+  readonly series?: number;
+  readonly done?: boolean;
+}
+
+interface StateFile {
+  /** The arguments that define the import; a run with other arguments starts afresh. */
+  readonly key: string;
+  readonly inputs: Record<string, InputPosition>;
+}
+
+export class ImportStateError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ImportStateError';
+  }
+}
+
+/**
+ * Where a `tidemark import` run got to, saved after every batch the server stored, so that the
+ * same command run again after an interruption carries on from there instead of sending the same
+ * samples again. Written to a temporary file and renamed, so a crash leaves the old or the new state.
+ */
+export class ImportState {
+  private constructor(
+    readonly path: string,
+    private readonly key: string,
+    private readonly inputs: Record<string, InputPosition>,
+    /** The run continues an earlier one. */
+    readonly resumed: boolean,
+  ) {}
+
+  /** Loads the state of an earlier run with the same `identity`; a fresh state otherwise. */
+  static async load(path: string, identity: unknown): Promise<ImportState> {
+    const key = createHash('sha256').update(JSON.stringify(identity)).digest('hex');
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new ImportState(path, key, {}, false);
+      throw new ImportStateError(`state file ${path}: ${(err as Error).message}`, { cause: err });
+    }
+    let saved: StateFile;
+    try {
+      saved = JSON.parse(text) as StateFile;
+    } catch (err) {
+      throw new ImportStateError(`state file ${path} is not JSON (${(err as Error).message}); delete it to start afresh`, { cause: err });
+    }
+    if (saved.key !== key || typeof saved.inputs !== 'object' || saved.inputs === null) return new ImportState(path, key, {}, false);
+    return new ImportState(path, key, saved.inputs, Object.keys(saved.inputs).length > 0);
+  }
+
+  position(input: string): InputPosition {
+    return this.inputs[input] ?? {};
+  }
+
+  async save(input: string, position: InputPosition): Promise<void> {
+    this.inputs[input] = position;
+    const tmp = `${this.path}.tmp`;
+    try {
+      await writeFile(tmp, JSON.stringify({ key: this.key, inputs: this.inputs } satisfies StateFile) + '\n');
+      await rename(tmp, this.path);
+    } catch (err) {
+      throw new ImportStateError(`state file ${this.path}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /** The import is complete: nothing to resume. */
+  async remove(): Promise<void> {
+    await rm(this.path, { force: true });
+  }
+}

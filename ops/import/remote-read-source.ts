@@ -1,0 +1,87 @@
+import SnappyJS from 'snappyjs';
+import type { LabelMatcher } from '../../pipeline/tsdb/index.js';
+import { ReadRequestType } from '../../pipeline/query/index.js';
+import { decodeReadResponse, type ReadSeries } from './remote-read-response.js';
+
+/** A time range of the source read in one request; both ends included, as remote read has them. */
+export interface TimeChunk {
+  readonly start: number;
+  readonly end: number;
+}
+
+/** The remote-read endpoint refused or could not be reached. */
+export class RemoteReadError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'RemoteReadError';
+  }
+}
+
+/**
+ * [from, to] cut into chunks of `chunkMs` aligned to `from`: one request per chunk bounds what the
+ * source holds in memory for one answer (Prometheus decodes a whole SAMPLES answer at once).
+ */
+export function timeChunks(fromMs: number, toMs: number, chunkMs: number): TimeChunk[] {
+  const out: TimeChunk[] = [];
+  for (let start = fromMs; start <= toMs; start += chunkMs) out.push({ start, end: Math.min(start + chunkMs - 1, toMs) });
+  return out;
+}
+
+const MATCH_TYPE: Readonly<Record<LabelMatcher['type'], number>> = { '=': 0, '!=': 1, '=~': 2, '!~': 3 };
+
+/** Reads one chunk of the series that `matchers` select from a remote-read endpoint (`.../api/v1/read`). */
+export class RemoteReadSource {
+  constructor(
+    private readonly url: string,
+    private readonly matchers: readonly LabelMatcher[],
+    private readonly headers: Readonly<Record<string, string>> = {},
+  ) {}
+
+  async read(chunk: TimeChunk): Promise<ReadSeries[]> {
+    const request = ReadRequestType.encode({
+      queries: [
+        {
+          startTimestampMs: chunk.start,
+          endTimestampMs: chunk.end,
+          matchers: this.matchers.map((m) => ({ type: MATCH_TYPE[m.type], name: m.name, value: m.value })),
+        },
+      ],
+      acceptedResponseTypes: [0],
+    }).finish();
+    const where = `${this.url} [${new Date(chunk.start).toISOString()}, ${new Date(chunk.end).toISOString()}]`;
+    let res: Response;
+    try {
+      res = await fetch(this.url, {
+        method: 'POST',
+        body: new Uint8Array(SnappyJS.compress(request)),
+        headers: {
+          'content-type': 'application/x-protobuf',
+          'content-encoding': 'snappy',
+          'x-prometheus-remote-read-version': '0.1.0',
+          ...this.headers,
+        },
+      });
+    } catch (err) {
+      const e = err as Error;
+      throw new RemoteReadError(`${where}: ${e.message}${e.cause ? ` (${String(e.cause)})` : ''}`, { cause: err });
+    }
+    const body = Buffer.from(await res.arrayBuffer());
+    if (!res.ok) throw new RemoteReadError(`${where}: answered ${res.status}: ${body.toString('utf8').trim()}`);
+    try {
+      return decodeReadResponse(Buffer.from(SnappyJS.uncompress(body)));
+    } catch (err) {
+      throw new RemoteReadError(`${where}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+}
+
+/** Non-finite values as VictoriaMetrics writes them in its JSON lines (JSON has no NaN). */
+function jsonValue(v: number): string {
+  if (Number.isFinite(v)) return String(v);
+  return Number.isNaN(v) ? 'NaN' : v > 0 ? 'Inf' : '-Inf';
+}
+
+/** One series as a line of VictoriaMetrics' `/api/v1/export` format, which `/api/v1/import` reads. */
+export function vmJsonLine(s: ReadSeries): string {
+  return `{"metric":${JSON.stringify(s.labels)},"values":[${s.values.map(jsonValue).join(',')}],"timestamps":[${s.timestamps.join(',')}]}`;
+}

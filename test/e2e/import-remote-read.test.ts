@@ -1,0 +1,106 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { promtoolCreateBlocks, startPrometheus, type PrometheusPeer } from '../bench/peers/prometheus-peer.js';
+import { VictoriaMetricsPeer } from '../bench/peers/victoria-metrics.js';
+import { runCli, startCli, type RunningCli } from './cli-process.js';
+import { instant, queryRange, until } from './query-answers.js';
+
+const run = promisify(execFile);
+const STEP_MS = 60_000;
+const POINTS = 200;
+/** 200 minutes of history ending 20 minutes ago: several 1 h chunks, and promtool cuts it into two or three blocks. */
+const BASE = Math.floor((Date.now() - (POINTS + 20) * STEP_MS) / STEP_MS) * STEP_MS;
+const END = BASE + (POINTS - 1) * STEP_MS;
+const SERIES = 8;
+
+/** An OpenMetrics history of counters and gauges, for promtool to turn into Prometheus blocks. */
+function history(): string {
+  const out = ['# TYPE rr_requests counter'];
+  const gauges = ['# TYPE rr_temperature gauge'];
+  for (const job of ['api', 'web']) {
+    for (const inst of ['a', 'b']) {
+      for (let i = 0; i < POINTS; i++) out.push(`rr_requests_total{job="${job}",instance="${inst}"} ${i * (job === 'api' ? 3 : 7) + (inst === 'a' ? 0 : 1)} ${(BASE + i * STEP_MS) / 1000}`);
+      for (let i = 0; i < POINTS; i++) gauges.push(`rr_temperature{job="${job}",instance="${inst}"} ${(20 + Math.sin(i / 9) * 5 + (inst === 'a' ? 0.25 : 0.5)).toFixed(4)} ${(BASE + i * STEP_MS) / 1000}`);
+    }
+  }
+  return [...out, ...gauges, '# EOF'].join('\n') + '\n';
+}
+
+describe('tidemark import --remote-read', () => {
+  let dir: string;
+  let up: RunningCli;
+  let prom: PrometheusPeer;
+  let vm: VictoriaMetricsPeer;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tidemark-import-rr-'));
+    const om = join(dir, 'history.om');
+    await writeFile(om, history());
+    const blocks = join(dir, 'blocks');
+    await promtoolCreateBlocks(om, blocks);
+    // Prometheus gets its own copy: vmctl reads the blocks while Prometheus holds its data directory.
+    await cp(blocks, join(dir, 'prometheus'), { recursive: true });
+    const cfg = join(dir, 'tidemark.yml');
+    await writeFile(cfg, 'global:\n  scrape_interval: 15s\nbus:\n  partitions: 2\n');
+    [up, prom, vm] = await Promise.all([
+      startCli(['up', '--config', cfg, '--data', join(dir, 'data')]),
+      startPrometheus(join(dir, 'prometheus')),
+      VictoriaMetricsPeer.start(['-search.disableCache']),
+    ]);
+    // vmctl reads the same blocks into VictoriaMetrics (this vmctl has no remote-read mode).
+    const vmctl = `/usr/bin/vmctl prometheus -s --prom-snapshot ${blocks} --vm-addr ${vm.url} --vm-disable-progress-bar`;
+    await run('/usr/bin/script', ['-qec', vmctl, '/dev/null'], { timeout: 60_000 });
+    await fetch(`${vm.url}/internal/force_flush`);
+  }, 120_000);
+
+  afterAll(async () => {
+    await up?.stop();
+    await prom?.stop();
+    await vm?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('reads a Prometheus chunk by chunk and answers range queries as that Prometheus and VictoriaMetrics do', async () => {
+    const r = await runCli(
+      ['import', '--url', up.url, '--remote-read', `${prom.url}/api/v1/read`, '--match', '{__name__=~"rr_.*"}', '--from', String(BASE / 1000), '--to', String(END / 1000), '--chunk', '1h', '--state', join(dir, 'rr.state')],
+      { cwd: dir },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    // 200 minutes in 1 h chunks: four requests to Prometheus.
+    expect(r.stdout).toMatch(new RegExp(`^imported ${SERIES * POINTS} samples from ${prom.url}/api/v1/read \\(4 chunks, \\d+ series\\)`));
+    expect(await until(up.url, 'sum(count_over_time({__name__=~"rr_.*"}[4h]))', SERIES * POINTS, END)).toBe(SERIES * POINTS);
+
+    // Half a step off the samples: Prometheus 2.42 closes range windows on the left, PromQL 3 (and Tidemark) leaves them open.
+    const start = BASE + 3 * STEP_MS + STEP_MS / 2;
+    for (const q of ['rr_temperature', 'rr_requests_total', 'sum by (job) (rate(rr_requests_total[5m]))', 'max_over_time(rr_temperature[10m])']) {
+      const ours = await queryRange(up.url, q, start, END, STEP_MS);
+      expect(ours.length, q).toBeGreaterThan(0);
+      expect(ours, `${q} (Prometheus)`).toEqual(await queryRange(prom.url, q, start, END, STEP_MS));
+      if (q.startsWith('sum by')) continue; // MetricsQL's rate() extrapolates differently from PromQL's.
+      const theirs = await queryRange(vm.url, q, start, END, STEP_MS);
+      // MetricsQL keeps the metric name through max_over_time, where PromQL drops it.
+      if (q.startsWith('max_over_time')) for (const s of theirs) delete s.metric.__name__;
+      expect(ours, `${q} (VictoriaMetrics)`).toEqual(theirs);
+    }
+    // The default chunk is 2 h: two requests. The state file of the first run was removed once it completed.
+    const again = await runCli(['import', '--url', up.url, '--remote-read', `${prom.url}/api/v1/read`, '--match', 'rr_temperature{job="api"}', '--from', String(BASE / 1000), '--to', String(END / 1000)], { cwd: dir });
+    expect(existsSync(join(dir, 'rr.state'))).toBe(false);
+    expect(again.stderr).not.toMatch(/carrying on/);
+    expect(again.stdout).toMatch(new RegExp(`^imported ${2 * POINTS} samples .*\\(2 chunks, 4 series\\)`));
+    expect(await instant(up.url, 'sum(count_over_time(rr_temperature[4h]))', END)).toBe(4 * POINTS);
+  }, 180_000);
+
+  it('refuses a selector that is not one, and names the remote-read endpoint that fails', async () => {
+    const bad = await runCli(['import', '--url', up.url, '--remote-read', `${prom.url}/api/v1/read`, '--match', 'sum(x)', '--from', '0']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--match: expected a series selector/);
+    const down = await runCli(['import', '--url', up.url, '--remote-read', `${prom.url}/no/such/path`, '--match', 'up', '--from', String(BASE / 1000), '--to', String(END / 1000), '--state', join(dir, 'down.state')]);
+    expect(down.code).toBe(1);
+    expect(down.stderr).toMatch(new RegExp(`tidemark import: ${prom.url}/no/such/path \\[.*\\]: answered 404`));
+  });
+});
