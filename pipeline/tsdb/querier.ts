@@ -30,6 +30,18 @@ export interface SelectHints {
   readonly end: number;
   /** Only labels are needed (series/labels APIs): samples may be left empty. */
   readonly labelsOnly?: boolean;
+  /**
+   * Read window aggregates instead of raw samples (downsample/rollup-windows.ts): one column of
+   * the windows of this resolution that end in [start, end], from a downsampled tier where one
+   * covers them and computed from the raw samples elsewhere.
+   */
+  readonly rollup?: RollupHint;
+}
+
+/** Which windows and which of their aggregates a rollup select returns. */
+export interface RollupHint {
+  readonly resolutionMs: number;
+  readonly column: 'counter' | 'sum' | 'count' | 'min' | 'max';
 }
 
 /** A set of series plus warnings (for example, a fan-out that could not reach every shard). */

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Labels } from '../../schemas/labels.js';
 import { Block, fsyncDir, removeBlockDir } from './block/index.js';
 import { compactBlocks, persistHeadRange, planCompaction } from './compact/index.js';
+import { RollupQuerier, Tier, type TierOptions } from './downsample/index.js';
 import { TsdbClosedError } from './errors.js';
 import { Head, type HeadStats } from './head/index.js';
 import { TsdbQuerier } from './tsdb-querier.js';
@@ -23,6 +24,8 @@ export interface TsdbOptions {
   readonly retentionBytes?: number;
   /** Block ranges compaction builds; default [r, 3r, 9r, 27r] capped at a tenth of retention. */
   readonly compactionRanges?: readonly number[];
+  /** Downsampled tiers built from the blocks as they age (downsample/), finest first. */
+  readonly downsampling?: readonly TierOptions[];
 }
 
 export interface TsdbStats extends HeadStats {
@@ -50,6 +53,7 @@ export class Tsdb implements Queryable {
   private readonly ranges: number[];
   private compactions = 0;
   private retentionDeleted = 0;
+  private readonly tiers: Tier[];
 
   private constructor(
     readonly dir: string,
@@ -60,6 +64,7 @@ export class Tsdb implements Queryable {
     const retention = options.retentionMs ?? 15 * 24 * HOUR;
     this.ranges = [...(options.compactionRanges ?? [r, 3 * r, 9 * r, 27 * r].filter((x, i) => i === 0 || retention === 0 || x <= retention / 10))];
     this.blocks = loadBlocks(dir);
+    this.tiers = [...(options.downsampling ?? [])].sort((a, b) => a.resolutionMs - b.resolutionMs).map((t) => Tier.open(dir, t));
     for (const b of this.blocks) if (b.maxTime > this.head.minValidTime) this.head.minValidTime = b.maxTime;
     let replayErrors = 0;
     this.wal = Wal.open(join(dir, 'wal'), {
@@ -153,7 +158,32 @@ export class Tsdb implements Queryable {
       this.removeBlock(b);
       this.retentionDeleted++;
     }
+    this.downsample();
     return written;
+  }
+
+  /** Builds the downsampled days that are due and applies each tier's retention. */
+  private downsample(): number {
+    if (this.blocks.length === 0) return 0;
+    const newest = Math.max(...this.blocks.map((b) => b.maxTime));
+    let n = 0;
+    for (const t of this.tiers) {
+      n += t.build(this.blocks);
+      t.applyRetention(newest);
+    }
+    return n;
+  }
+
+  /** Deletes every downsampled block and builds the tiers again from the blocks; returns days written. */
+  async rebuildDownsampled(): Promise<number> {
+    this.check();
+    for (const t of this.tiers) t.clear();
+    return this.downsample();
+  }
+
+  /** The downsampled tiers, finest first. */
+  listTiers(): readonly Tier[] {
+    return this.tiers;
   }
 
   /** Rewrites blocks that carry tombstones so deleted samples leave the disk. */
@@ -186,6 +216,7 @@ export class Tsdb implements Queryable {
       if (b.maxTime <= mint || b.minTime > maxt) continue;
       if (b.select(matchers).length > 0) b.addTombstone({ matchers: [...matchers], mint, maxt });
     }
+    for (const t of this.tiers) t.addTombstone({ matchers: [...matchers], mint, maxt });
     this.head.deleteSeries(matchers, mint, maxt);
     this.wal.flush();
   }
@@ -227,7 +258,8 @@ export class Tsdb implements Queryable {
   querier(mint: number, maxt: number): Querier {
     this.check();
     const blocks = [...this.blocks].sort((a, c) => a.minTime - c.minTime).filter((b) => b.maxTime > mint && b.minTime <= maxt);
-    return new TsdbQuerier(blocks, this.head, mint, maxt);
+    const raw = new TsdbQuerier(blocks, this.head, mint, maxt);
+    return new RollupQuerier(raw, this.tiers);
   }
 
   /** Blocks, oldest first. */
@@ -252,6 +284,7 @@ export class Tsdb implements Queryable {
     if (this.closed) return;
     this.wal.close();
     for (const b of this.blocks) b.release();
+    for (const t of this.tiers) t.release();
     this.closed = true;
   }
 }

@@ -9,6 +9,8 @@ export interface BlockMeta {
   readonly version: 1 | 2;
   readonly stats: { readonly numSeries: number; readonly numChunks: number; readonly numSamples: number };
   readonly compaction: { readonly level: number; readonly sources: readonly string[]; readonly parents: readonly string[] };
+  /** Present on downsampled blocks: their window width in ms (chunks are rollup chunks). */
+  readonly downsample?: { readonly resolution: number };
 }
 
 /** A time-sortable, unique block id (26 characters, like a ULID). */

@@ -32,6 +32,8 @@ export interface WriteBlockOptions {
   readonly sources?: readonly string[];
   readonly parents?: readonly string[];
   readonly tombstones?: readonly Tombstone[];
+  /** Window width of a downsampled block (its chunks are rollup chunks). */
+  readonly downsampleResolution?: number;
 }
 
 /**
@@ -149,6 +151,7 @@ export function writeBlock(parentDir: string, input: readonly BlockSeriesInput[]
     version: FORMAT_VERSION,
     stats: { numSeries: series.length, numChunks, numSamples },
     compaction: { level: options.level ?? 1, sources: options.sources ?? [id], parents: options.parents ?? [] },
+    ...(options.downsampleResolution === undefined ? {} : { downsample: { resolution: options.downsampleResolution } }),
   };
 
   writeDurable(join(tmp, 'chunks'), cw.result());

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { Labels } from '../../../schemas/labels.js';
-import { isKnownEncoding, SampleBuffer } from '../chunks/index.js';
+import { ENCODING_ROLLUP, isKnownEncoding, SampleBuffer } from '../chunks/index.js';
 import { CorruptionError } from '../errors.js';
 import { MemPostings, postingsForMatchers, type Postings, type PostingsSource } from '../index/index.js';
 import type { LabelMatcher, Querier, Queryable } from '../querier.js';
@@ -146,7 +146,8 @@ export class Block implements Queryable, PostingsSource {
         const len = r.uvarint();
         const start = r.pos;
         const encoding = r.byte();
-        if (!isKnownEncoding(encoding) || (version === 1 && encoding !== 1)) throw new CorruptionError(file, start, `unknown chunk encoding ${encoding}`);
+        const known = isKnownEncoding(encoding) || (encoding === ENCODING_ROLLUP && this.meta.downsample !== undefined);
+        if (!known || (version === 1 && encoding !== 1)) throw new CorruptionError(file, start, `unknown chunk encoding ${encoding}`);
         if (start + 1 + len + 4 > buf.length) throw new CorruptionError(file, ref, 'truncated chunk');
         r.pos = start + 1 + len;
         if (r.u32() !== crc32(buf.subarray(start, start + 1 + len))) throw new CorruptionError(file, ref, 'chunk checksum mismatch');

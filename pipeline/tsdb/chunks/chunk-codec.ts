@@ -16,6 +16,9 @@ export function encodedSampleCount(bytes: Uint8Array): number {
   return bytes.length >= 2 ? (bytes[0] << 8) | bytes[1] : 0;
 }
 
+/** Rollup chunks (downsampled blocks only); their layout is in downsample/rollup-chunk.ts. */
+export const ENCODING_ROLLUP = 3;
+
 export function isKnownEncoding(encoding: number): boolean {
   return encoding === ENCODING_XOR || encoding === ENCODING_DECIMAL;
 }

@@ -4,5 +4,5 @@ export { STALE_HI, STALE_LO, isStaleBits, joinFloat, sameValue } from './float-b
 export { SampleBuffer } from './sample-buffer.js';
 export { ENCODING_DECIMAL, encodeDecimal, decodeDecimalInto } from './decimal-chunk.js';
 export { decodeXorInto } from './xor-decode.js';
-export { decodeInto, encodeBest, encodedSampleCount, isKnownEncoding, type EncodedChunk } from './chunk-codec.js';
+export { decodeInto, encodeBest, encodedSampleCount, isKnownEncoding, ENCODING_ROLLUP, type EncodedChunk } from './chunk-codec.js';
 export type { SampleTarget } from './sample-target.js';
