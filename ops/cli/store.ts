@@ -4,8 +4,10 @@ import { Redis } from 'ioredis';
 import { StoreWorker, storeHttpApi } from '../../pipeline/store/index.js';
 import { InProcessShardRegistry, RedisShardRegistry, type ShardRegistry } from '../../pipeline/store-protocol/index.js';
 import { MergeQuerier, type Querier } from '../../pipeline/tsdb/index.js';
+import type { Labels } from '../../schemas/index.js';
 import type { ListenAddress } from '../server/http-server.js';
 import type { Service } from '../server/service.js';
+import { AggregationService } from './aggregation.js';
 import { BusService } from './bus-service.js';
 import { moveShardsAside, parseRebuildSpec } from './shard-rebuild.js';
 import type { RoleContext, RoleDefinition } from './run-role.js';
@@ -53,6 +55,8 @@ export class StoreService implements Service {
     private readonly ctx: RoleContext,
     private readonly bus: BusService,
     readonly registry: ShardRegistry,
+    /** Series of the samples topic not to store (aggregation `drop_input`). */
+    private readonly dropInput?: () => ((labels: Labels) => boolean) | undefined,
   ) {
     for (const r of storeHttpApi({
       querier: (mint, maxt) => this.querier(mint, maxt),
@@ -100,6 +104,7 @@ export class StoreService implements Service {
         registry: announce ? this.ctx.metrics : undefined,
         logger: this.ctx.log.child({ component: 'store', topic }),
         onShardsChanged: announce ? (partitions) => this.announce(partitions) : undefined,
+        dropInput: topic === cfg.bus.topics.samples ? this.dropInput : undefined,
         onFailed: (err) => this.ctx.fail(err),
       });
     this.workers = [
@@ -132,8 +137,9 @@ export const storeRole: RoleDefinition = {
   async build(ctx) {
     const bus = new BusService(ctx.config, ctx.flags.data, ctx.log, ctx.fail);
     const shards = shardRegistryOf(ctx);
-    const store = new StoreService(ctx, bus, shards.registry);
+    const aggregation = new AggregationService(ctx, bus);
+    const store = new StoreService(ctx, bus, shards.registry, aggregation.dropInput);
     const registryCloser: Service = { name: 'shard-registry', start: async () => {}, ready: () => true, stop: () => shards.close() };
-    return [registryCloser, bus, store];
+    return [registryCloser, bus, store, aggregation];
   },
 };

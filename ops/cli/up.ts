@@ -5,6 +5,7 @@ import { DeferredBusSink } from './deferred-bus-sink.js';
 import { NotifyService } from './notify.js';
 import { InProcessShardRegistry } from '../../pipeline/store-protocol/index.js';
 import { StoreService } from './store.js';
+import { AggregationService } from './aggregation.js';
 import { mountQueryApi } from './query.js';
 import { RulesService } from './rules.js';
 import { parsePostableAlerts } from '../../pipeline/alert/notify/index.js';
@@ -22,7 +23,8 @@ export const upRole: RoleDefinition = {
   async build(ctx) {
     const bus = new BusService(ctx.config, ctx.flags.data, ctx.log, ctx.fail);
     const sink = new DeferredBusSink(bus, ctx.config, 'up');
-    const store = new StoreService(ctx, bus, new InProcessShardRegistry());
+    const aggregation = new AggregationService(ctx, bus);
+    const store = new StoreService(ctx, bus, new InProcessShardRegistry(), aggregation.dropInput);
     mountQueryApi(ctx, { querier: (mint, maxt) => store.querier(mint, maxt) });
     const notify = await NotifyService.create(ctx);
     // In one process, alerts go straight to the notifier's dispatcher, as POST /api/v2/alerts would.
@@ -32,6 +34,6 @@ export const upRole: RoleDefinition = {
       await dispatcher.putAlerts(parsed);
     };
     const rules = new RulesService(ctx, bus, toNotifier);
-    return [bus, sink, store, ...ingestServices(ctx, sink, bus, { scrapeSelf: ctx.flags.config === undefined && ctx.flags.webConfigFile === undefined }), notify, rules];
+    return [bus, sink, store, aggregation, ...ingestServices(ctx, sink, bus, { scrapeSelf: ctx.flags.config === undefined && ctx.flags.webConfigFile === undefined }), notify, rules];
   },
 };

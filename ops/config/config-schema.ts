@@ -11,6 +11,7 @@ import { storeConfigSchema } from '../../pipeline/store/index.js';
 import { queryConfigSchema } from '../../pipeline/query/index.js';
 import { watermarksConfigSchema } from '../../pipeline/publish/index.js';
 import { httpConfigSchema } from '../../pipeline/alert/notify/config/index.js';
+import { aggregatesConfigSchema, aggregationConfigSchema } from '../../pipeline/aggregate/index.js';
 
 /** A Prometheus duration string in YAML, milliseconds in the parsed config. */
 export const duration = z.string().transform((text, ctx) => {
@@ -218,6 +219,8 @@ export const tidemarkConfigSchema = z
     store: storeConfigSchema.prefault({}),
     query: queryConfigSchema.prefault({}),
     rules: rulesSchema.prefault({}),
+    aggregates: aggregatesConfigSchema,
+    aggregation: aggregationConfigSchema.prefault({}).describe('How the store runs the `aggregates` rules.'),
     redis: z
       .object({ url: z.string().regex(/^rediss?:\/\//, 'expected redis://host:port').describe('Shared state: notifier, shard registry, HA election.') })
       .strict()

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import type { BatchHandler, Bus, ConsumedBatch, Consumer } from '../bus/bus.js';
 import { withDeadLetter } from '../bus/dead-letter.js';
-import { decodeSamplesTopicRecord, encodeSeriesDeletion, type SamplesTopicRecord } from '../../schemas/index.js';
+import { decodeSamplesTopicRecord, encodeSeriesDeletion, type Labels, type SamplesTopicRecord } from '../../schemas/index.js';
 import type { LabelMatcher, Querier, Queryable, Tsdb } from '../tsdb/index.js';
 import { shardTsdbOptions, storeConfigSchema, type StoreConfig } from './config.js';
 import { DeletionNotAppliedError, ShardNotOpenError } from './errors.js';
@@ -33,6 +33,8 @@ export interface StoreWorkerSettings {
   readonly onShardsChanged?: (partitions: number[]) => void;
   /** Told when the worker's consumer failed for good (it could not rejoin its group): the worker then holds no shard. */
   readonly onFailed?: (err: Error) => void;
+  /** Series not to store (aggregation rules with `drop_input`); asked per record, so a reload applies at once. */
+  readonly dropInput?: () => ((labels: Labels) => boolean) | undefined;
 }
 
 const silent: StoreLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -248,7 +250,8 @@ export class StoreWorker implements Queryable {
     for (const d of decoded) {
       const v = d.value;
       if (v.kind === 'samples') {
-        shard.append(d.record.offset, v.batch);
+        const drop = this.settings.dropInput?.();
+        shard.append(d.record.offset, drop === undefined ? v.batch : { series: v.batch.series.filter((x) => !drop(x.labels)) });
       } else if (v.kind === 'deletion') {
         // Applied where it stands in the partition: a rebuild from the bus deletes the same samples.
         for (const selector of v.deletion.selectors) await shard.tsdb.deleteSeries(selector, v.deletion.startMs, v.deletion.endMs);

@@ -1,0 +1,419 @@
+/**
+ * The streaming aggregator: a consumer (its own group) of the samples topic that runs the
+ * `aggregates` rules on event time. Each partition's records are applied in log order to
+ * per-partition state; a window closes once the watermark over every input partition (producer
+ * promises, see pipeline/alert/rules/watermark.ts) is `allowed_lateness` past its end; the
+ * partitions' partial states are then merged in partition order and the outputs published to
+ * the aggregates topic, stamped with the window's end. Samples for a closed window are late:
+ * counted and dropped.
+ *
+ * Exactly once: after the outputs of the closed windows are acknowledged, the state of every rule
+ * is checkpointed together with the offsets it covers; on start the checkpoint is restored and
+ * each partition read from its offset. Outputs sent again after a crash are the same samples
+ * (the merge does not depend on arrival order), which the stores keep once.
+ *
+ * Every window needs every partition: one aggregator must hold all partitions of the samples
+ * topic (as one `tidemark rules` member does); while it holds fewer, windows stay open.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Registry } from 'prom-client';
+import { canonicalLabels, decodeSamplesTopicRecord, type Labels, type SamplesTopicRecord } from '../../schemas/index.js';
+import type { Bus, ConsumedBatch, Consumer } from '../bus/bus.js';
+import { Watermark } from '../alert/rules/watermark.js';
+import { BusSampleSink } from '../publish/index.js';
+import { readCheckpoint, restoreRuleState, serializeCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.js';
+import { compileRule, type CompiledRule } from './compiled-rule.js';
+import { aggregationConfigSchema, type AggregationConfig, type AggregationRuleConfig } from './config.js';
+import { AggregationMetrics } from './metrics.js';
+import { RuleState } from './rule-state.js';
+import type { OutputSample } from './window-accumulator.js';
+
+export interface AggregatorLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface AggregatorSettings {
+  readonly bus: Bus;
+  readonly samplesTopic: string;
+  readonly aggregatesTopic: string;
+  /** Consumer group on the samples topic. */
+  readonly group: string;
+  /** Where the checkpoint lives (its directory is created). */
+  readonly checkpointFile: string;
+  readonly config?: Partial<AggregationConfig>;
+  readonly rules: readonly AggregationRuleConfig[];
+  readonly registry?: Registry;
+  readonly logger?: AggregatorLogger;
+  readonly now?: () => number;
+}
+
+/** What `/api/v1/status/aggregates` shows. */
+export interface AggregatorStatus {
+  readonly rules: {
+    readonly name: string;
+    readonly match: string | readonly string[];
+    readonly interval: string;
+    readonly outputs: readonly string[];
+    readonly inputSeries: number;
+    readonly outputSeries: number;
+    readonly samples: number;
+    readonly lateSamples: number;
+    readonly outOfOrderSamples: number;
+    readonly outputSamples: number;
+    /** End of the newest closed window (ms), or null. */
+    readonly closedThroughMs: number | null;
+  }[];
+  readonly watermarkMs: number | null;
+  readonly partitions: number[];
+  readonly partitionsMissing: number;
+  readonly lagRecords: number;
+  readonly lastCheckpoint: { readonly atMs: number; readonly bytes: number; readonly offsets: Record<string, number> } | null;
+}
+
+const quiet: AggregatorLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+/** Bound on remembered series -> rules decisions (series churn must not grow it for ever). */
+const MAX_MATCH_CACHE = 1_000_000;
+const NO_RULES: readonly number[] = [];
+
+export class Aggregator {
+  readonly metrics: AggregationMetrics;
+  private config: AggregationConfig;
+  private states: RuleState[] = [];
+  private readonly matchCache = new Map<string, readonly number[]>();
+  /** Per partition: the next offset whose record is not yet applied. */
+  private readonly offsets = new Map<number, number>();
+  private readonly lastBatch = new Map<number, ConsumedBatch>();
+  private readonly highWatermarks = new Map<number, number>();
+  private readonly watermark: Watermark;
+  private readonly now: () => number;
+  private readonly log: AggregatorLogger;
+  private restored: Checkpoint | undefined;
+  private consumer: Consumer | undefined;
+  private consumerReady: Promise<Consumer>;
+  private resolveConsumer!: (c: Consumer) => void;
+  private sink: BusSampleSink | undefined;
+  private partitionCount = 0;
+  private chain: Promise<void> = Promise.resolve();
+  private closeQueued: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private lastCheckpoint: AggregatorStatus['lastCheckpoint'] = null;
+  /** Outputs of closed windows the bus has not acknowledged yet: sent first next time; no checkpoint meanwhile. */
+  private unsent: { labels: Labels; ts: number; value: number }[] = [];
+  private dirty = false;
+  private started = false;
+  private stopped = false;
+  private isReady = false;
+
+  constructor(private readonly s: AggregatorSettings) {
+    this.config = aggregationConfigSchema.parse(s.config ?? {});
+    this.metrics = new AggregationMetrics(s.registry ?? new Registry());
+    this.now = s.now ?? Date.now;
+    this.log = s.logger ?? quiet;
+    this.watermark = new Watermark({ allowedLatenessMs: 0, idleTimeoutMs: this.config.idle_timeout_ms });
+    this.consumerReady = new Promise((r) => (this.resolveConsumer = r));
+    this.states = s.rules.map((r, i) => new RuleState(compileRule(r, i)));
+  }
+
+  /** The rules in force (compiled). */
+  rules(): readonly CompiledRule[] {
+    return this.states.map((s) => s.rule);
+  }
+
+  /**
+   * Replaces the rules (a reload). A rule whose text is unchanged keeps its state; a new or
+   * changed one starts with the records read from now on.
+   */
+  async applyRules(rules: readonly AggregationRuleConfig[], config?: Partial<AggregationConfig>): Promise<void> {
+    const compiled = rules.map((r, i) => compileRule(r, i));
+    await this.serialized(async () => {
+      const old = new Map(this.states.map((s) => [s.rule.id, s]));
+      this.states = compiled.map((r) => {
+        const prev = old.get(r.id);
+        if (prev === undefined) return new RuleState(r);
+        const carried = new RuleState(r);
+        carried.closedThrough = prev.closedThrough;
+        for (const [p, ps] of prev.partitions) carried.partitions.set(p, ps);
+        for (const [k, t] of prev.totals) carried.totals.set(k, t);
+        Object.assign(carried.counters, prev.counters);
+        const reported = reportedCounts.get(prev);
+        if (reported !== undefined) reportedCounts.set(carried, reported);
+        return carried;
+      });
+      if (config !== undefined) {
+        this.config = aggregationConfigSchema.parse(config);
+        this.watermark.configure({ allowedLatenessMs: 0, idleTimeoutMs: this.config.idle_timeout_ms });
+      }
+      this.matchCache.clear();
+      this.dirty = true;
+    });
+  }
+
+  async start(): Promise<void> {
+    if (this.started || this.stopped) return;
+    this.started = true;
+    const { bus } = this.s;
+    mkdirSync(dirname(this.s.checkpointFile), { recursive: true });
+    this.restored = readCheckpoint(this.s.checkpointFile);
+    if (this.restored !== undefined) {
+      const saved = this.restored;
+      this.states = this.states.map((st) => restoreRuleState(st.rule, saved.rules.get(st.rule.id)));
+      for (const [p, o] of saved.offsets) this.offsets.set(p, o);
+      this.lastCheckpoint = { atMs: saved.savedAtMs, bytes: 0, offsets: Object.fromEntries(saved.offsets) };
+      this.log.info({ offsets: Object.fromEntries(saved.offsets), rules: saved.rules.size }, 'aggregation checkpoint restored');
+    }
+    this.partitionCount = await bus.ensureTopic(this.s.samplesTopic, 1);
+    const aggPartitions = await bus.ensureTopic(this.s.aggregatesTopic, this.partitionCount);
+    this.sink = new BusSampleSink({ bus, topic: this.s.aggregatesTopic, partitions: aggPartitions, source: 'aggregation' });
+    const consumer = await bus.consume(
+      {
+        group: this.s.group, topic: this.s.samplesTopic, fromBeginning: true,
+        onAssigned: async (ps) => {
+          const c = await this.consumerReady;
+          this.watermark.assign(ps, this.now());
+          for (const p of ps) await c.seek(p, this.offsets.has(p) ? { offset: this.offsets.get(p)! } : 'earliest');
+        },
+        onRevoked: (ps) => {
+          this.watermark.revoke(ps);
+          for (const p of ps) this.lastBatch.delete(p);
+        },
+      },
+      (batch) => this.onBatch(batch),
+    );
+    this.consumer = consumer;
+    this.resolveConsumer(consumer);
+    const tickMs = Math.min(1000, this.config.checkpoint_interval_ms);
+    let sinceCheckpoint = 0;
+    this.timer = setInterval(() => {
+      sinceCheckpoint += tickMs;
+      void this.closeDue();
+      if (sinceCheckpoint >= this.config.checkpoint_interval_ms) {
+        sinceCheckpoint = 0;
+        void this.serialized(() => this.checkpoint()).catch(() => undefined);
+      }
+    }, tickMs);
+    this.timer.unref();
+    await consumer.ready;
+    this.isReady = true;
+  }
+
+  ready(): boolean {
+    return this.isReady && !this.stopped;
+  }
+
+  private onBatch(batch: ConsumedBatch): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    const p = batch.partition;
+    const from = this.offsets.get(p) ?? -1;
+    const now = this.now();
+    let maxTs = Number.NEGATIVE_INFINITY;
+    let applied = false;
+    for (const r of batch.records) {
+      if (r.offset < from) continue; // applied before (redelivered, or before the checkpoint)
+      let rec: SamplesTopicRecord;
+      try {
+        rec = decodeSamplesTopicRecord(r.value);
+      } catch {
+        // The store dead-letters it; here it only moves the position.
+        this.metrics.errors.inc({ type: 'decode', stage: 'consume' });
+        this.offsets.set(p, r.offset + 1);
+        continue;
+      }
+      if (rec.kind === 'watermark') this.watermark.promise(p, rec.watermark, now);
+      else if (rec.kind === 'samples') {
+        const t = this.applySamples(p, rec);
+        if (t > maxTs) maxTs = t;
+      }
+      this.offsets.set(p, r.offset + 1);
+      applied = true;
+    }
+    this.highWatermarks.set(p, batch.highWatermark);
+    this.lastBatch.set(p, batch);
+    if (Number.isFinite(maxTs)) this.watermark.observe(p, maxTs, now);
+    const last = batch.records[batch.records.length - 1];
+    if (last !== undefined) this.watermark.readTo(p, last.offset + 1 >= batch.highWatermark);
+    if (applied) this.dirty = true;
+    return this.closeDue();
+  }
+
+  /** Applies one record's samples to every rule that matches them; returns the newest timestamp. */
+  private applySamples(p: number, rec: Extract<SamplesTopicRecord, { kind: 'samples' }>): number {
+    let maxTs = Number.NEGATIVE_INFINITY;
+    const states = this.states;
+    for (const series of rec.batch.series) {
+      const ts = series.timestamps;
+      const n = ts.length;
+      if (n > 0 && ts[n - 1]! > maxTs) maxTs = ts[n - 1]!;
+      if (states.length === 0) continue;
+      const key = canonicalLabels(series.labels);
+      let idx = this.matchCache.get(key);
+      if (idx === undefined) {
+        const found: number[] = [];
+        for (let i = 0; i < states.length; i++) if (states[i]!.rule.matches(series.labels)) found.push(i);
+        idx = found.length === 0 ? NO_RULES : found;
+        if (this.matchCache.size >= MAX_MATCH_CACHE) this.matchCache.clear();
+        this.matchCache.set(key, idx);
+      }
+      if (idx.length === 0) continue;
+      const vs = series.values;
+      const stale = series.stale;
+      for (const i of idx) {
+        const st = states[i]!;
+        const ps = st.partition(p);
+        const e = ps.entry(key, series.labels);
+        const closed = st.closedThrough;
+        let si = 0;
+        let nextStale = stale.length > 0 ? stale[0]! : -1;
+        let ok = 0;
+        for (let j = 0; j < n; j++) {
+          if (j === nextStale) {
+            nextStale = ++si < stale.length ? stale[si]! : -1;
+            ps.stale(e, ts[j]!);
+            continue;
+          }
+          const o = ps.sample(e, ts[j]!, vs[j]!, closed);
+          if (o === 'applied') ok++;
+          else if (o === 'late') st.counters.late++;
+          else st.counters.outOfOrder++;
+        }
+        st.counters.samples += ok;
+      }
+    }
+    return maxTs;
+  }
+
+  /** Closes every window the watermark has passed, publishes the outputs, then checkpoints. */
+  closeDue(): Promise<void> {
+    if (this.closeQueued !== undefined) return this.closeQueued;
+    const q = this.serialized(async () => {
+      this.closeQueued = undefined;
+      await this.closeNow();
+    });
+    this.closeQueued = q;
+    return q.catch((err: unknown) => {
+      this.metrics.errors.inc({ type: err instanceof Error ? err.name : 'unknown', stage: 'close' });
+      this.log.error({ err }, 'aggregation: closing windows failed; retried at the next batch or tick');
+    });
+  }
+
+  private async closeNow(): Promise<void> {
+    if (this.stopped || this.sink === undefined) return;
+    const assigned = this.consumer?.assignment().length ?? 0;
+    const missing = Math.max(0, this.partitionCount - assigned);
+    this.metrics.partitionsMissing.set(missing);
+    if (missing > 0) return;
+    const wm = this.watermark.current(this.now());
+    if (!Number.isFinite(wm)) return;
+    this.metrics.watermark.set(wm / 1000);
+    const through = wm - this.config.allowed_lateness_ms;
+    const pending = this.unsent;
+    for (const st of this.states) {
+      let w: number | undefined;
+      while ((w = st.nextClosable(through)) !== undefined) {
+        const out: OutputSample[] = [];
+        st.close(w, out);
+        for (const o of out) pending.push({ labels: o.labels, ts: w, value: o.value });
+        this.metrics.windowsClosed.inc({ rule: st.rule.name });
+        if (out.length > 0) this.metrics.outputSamples.inc({ rule: st.rule.name }, out.length);
+        this.dirty = true;
+      }
+    }
+    if (pending.length === 0) return;
+    const appender = this.sink.appender();
+    for (const o of pending) appender.append(o.labels, o.ts, o.value);
+    await appender.commit();
+    this.unsent = [];
+    await this.checkpoint();
+  }
+
+  /** Writes the checkpoint (state and offsets of one instant), then commits the bus up to it. */
+  private async checkpoint(): Promise<void> {
+    this.updateGauges();
+    if (!this.dirty || this.unsent.length > 0) return;
+    const nowMs = this.now();
+    const text = serializeCheckpoint(this.states, this.offsets, nowMs);
+    const offsets = new Map(this.offsets);
+    this.dirty = false;
+    try {
+      writeCheckpoint(this.s.checkpointFile, text);
+    } catch (err) {
+      this.dirty = true;
+      this.metrics.errors.inc({ type: err instanceof Error ? err.name : 'unknown', stage: 'checkpoint' });
+      throw err;
+    }
+    this.metrics.checkpoints.inc();
+    this.metrics.checkpointBytes.set(text.length);
+    this.metrics.lastCheckpoint.set(nowMs / 1000);
+    this.lastCheckpoint = { atMs: nowMs, bytes: text.length, offsets: Object.fromEntries(offsets) };
+    for (const [p, o] of offsets) {
+      const b = this.lastBatch.get(p);
+      // Committed only for the lag figure: the checkpoint is what a restart reads from.
+      if (b !== undefined) await b.commit(o).catch(() => undefined);
+    }
+  }
+
+  private updateGauges(): void {
+    let lag = 0;
+    for (const [p, h] of this.highWatermarks) lag += Math.max(0, h - (this.offsets.get(p) ?? 0));
+    this.metrics.lag.set(lag);
+    for (const st of this.states) {
+      const l = { rule: st.rule.name };
+      this.metrics.inputSeries.set(l, st.inputSeries());
+      this.metrics.outputSeries.set(l, st.outputSeries);
+      const c = st.counters;
+      const reported = reportedCounts.get(st) ?? { samples: 0, late: 0, outOfOrder: 0 };
+      if (c.samples > reported.samples) this.metrics.samples.inc(l, c.samples - reported.samples);
+      if (c.late > reported.late) this.metrics.lateSamples.inc(l, c.late - reported.late);
+      if (c.outOfOrder > reported.outOfOrder) this.metrics.outOfOrderSamples.inc(l, c.outOfOrder - reported.outOfOrder);
+      reportedCounts.set(st, { samples: c.samples, late: c.late, outOfOrder: c.outOfOrder });
+    }
+  }
+
+  status(): AggregatorStatus {
+    this.updateGauges();
+    const wm = this.watermark.current(this.now());
+    let lag = 0;
+    for (const [p, h] of this.highWatermarks) lag += Math.max(0, h - (this.offsets.get(p) ?? 0));
+    const assigned = this.consumer?.assignment() ?? [];
+    return {
+      rules: this.states.map((st) => ({
+        name: st.rule.name, match: st.rule.config.match, interval: st.rule.config.interval, outputs: st.rule.config.outputs,
+        inputSeries: st.inputSeries(), outputSeries: st.outputSeries, samples: st.counters.samples, lateSamples: st.counters.late,
+        outOfOrderSamples: st.counters.outOfOrder, outputSamples: st.counters.outputSamples,
+        closedThroughMs: Number.isFinite(st.closedThrough) ? st.closedThrough : null,
+      })),
+      watermarkMs: Number.isFinite(wm) ? wm : null,
+      partitions: [...assigned].sort((a, b) => a - b),
+      partitionsMissing: Math.max(0, this.partitionCount - assigned.length),
+      lagRecords: lag,
+      lastCheckpoint: this.lastCheckpoint,
+    };
+  }
+
+  private serialized<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn);
+    this.chain = run.then(() => undefined, () => undefined);
+    return run;
+  }
+
+  /** Closes what is due, checkpoints, leaves the group. Idempotent; safe without start. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    clearInterval(this.timer);
+    if (!this.started) { this.stopped = true; return; }
+    try {
+      await this.closeDue();
+      await this.serialized(() => this.checkpoint());
+    } catch (err) {
+      this.log.error({ err }, 'aggregation: final checkpoint failed');
+    }
+    this.stopped = true;
+    this.isReady = false;
+    await this.consumer?.stop();
+  }
+}
+
+/** Counts already added to the Prometheus counters, per rule state (the state keeps plain numbers). */
+const reportedCounts = new WeakMap<RuleState, { samples: number; late: number; outOfOrder: number }>();

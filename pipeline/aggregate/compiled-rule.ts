@@ -1,0 +1,49 @@
+/** An aggregation rule ready to run: matchers compiled, durations in ms, outputs parsed. */
+import { parseDuration } from '../../schemas/duration.js';
+import type { Labels } from '../../schemas/index.js';
+import { compileMatchers, type LabelsPredicate } from '../alert/rules/label-match.js';
+import type { AggregationRuleConfig } from './config.js';
+import { selectorMatchers } from './config.js';
+import { COUNTER_OUTPUTS, parseOutput, type OutputSpec } from './output-kind.js';
+import { outputNameInfix, type Grouping } from './output-name.js';
+
+export interface CompiledRule {
+  /** Identity across reloads: the rule's own text (a changed rule is a new rule with new state). */
+  readonly id: string;
+  readonly name: string;
+  readonly config: AggregationRuleConfig;
+  readonly matches: LabelsPredicate;
+  readonly intervalMs: number;
+  readonly stalenessMs: number;
+  /** 0: no deduplication. */
+  readonly dedupMs: number;
+  readonly grouping: Grouping;
+  readonly infix: string;
+  readonly outputs: readonly OutputSpec[];
+  /** Some output reads counters (increases between consecutive samples). */
+  readonly counter: boolean;
+  readonly runningTotal: boolean;
+  readonly needs: { readonly values: boolean; readonly buckets: boolean };
+}
+
+export function compileRule(config: AggregationRuleConfig, index: number): CompiledRule {
+  const selectors = (Array.isArray(config.match) ? config.match : [config.match]).map((m) => compileMatchers(selectorMatchers(m)));
+  const intervalMs = parseDuration(config.interval);
+  const outputs = config.outputs.map(parseOutput);
+  const grouping: Grouping = { by: config.by, without: config.without };
+  return {
+    id: JSON.stringify(config),
+    name: config.name ?? `${index}:${Array.isArray(config.match) ? config.match.join(',') : config.match}`,
+    config,
+    matches: selectors.length === 1 ? selectors[0]! : (l: Labels) => selectors.some((p) => p(l)),
+    intervalMs,
+    stalenessMs: config.staleness_interval === undefined ? 2 * intervalMs : parseDuration(config.staleness_interval),
+    dedupMs: config.dedup_interval === undefined ? 0 : parseDuration(config.dedup_interval),
+    grouping,
+    infix: outputNameInfix(config.interval, grouping),
+    outputs,
+    counter: outputs.some((o) => COUNTER_OUTPUTS.has(o.kind)),
+    runningTotal: outputs.some((o) => o.kind === 'total' || o.kind === 'total_prometheus'),
+    needs: { values: outputs.some((o) => o.kind === 'quantiles'), buckets: outputs.some((o) => o.kind === 'histogram_bucket') },
+  };
+}

@@ -1,0 +1,5 @@
+export { Aggregator, type AggregatorSettings, type AggregatorStatus } from './aggregator.js';
+export { aggregatesConfigSchema, aggregationConfigSchema, aggregationRuleSchema, type AggregationConfig, type AggregationRuleConfig } from './config.js';
+export { aggregatesStatusRoute } from './status-api.js';
+export { outputNameInfix, groupLabels, outputLabels } from './output-name.js';
+export { dropInputPredicate, type DropInputPredicate } from './drop-input.js';

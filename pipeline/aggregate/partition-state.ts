@@ -1,0 +1,169 @@
+/**
+ * One rule's state over one input partition: what it remembers of each input series (its last
+ * sample, for counters and ordering; its pending sample under deduplication) and the partial
+ * accumulators of the windows still open. A partition's records are applied in log order, so
+ * this state is a function of the partition's records up to an offset: what a checkpoint saves.
+ */
+import { canonicalLabels, type Labels } from '../../schemas/index.js';
+import type { CompiledRule } from './compiled-rule.js';
+import { groupLabels } from './output-name.js';
+import { addSample, newAccumulator, type WindowAccumulator } from './window-accumulator.js';
+
+export interface SeriesEntry {
+  readonly outKey: string;
+  readonly group: Labels;
+  /** Newest timestamp seen (applied or pending); older samples are out of order. */
+  seenTs: number;
+  /** Last applied sample: the counter baseline while `hasLast`. */
+  lastTs: number;
+  lastV: number;
+  hasLast: boolean;
+  /** Window of the series' latest applied sample, and its increase and span there (for rates). */
+  win: number;
+  winInc: number;
+  winFrom: number;
+  winTo: number;
+  winFolded: boolean;
+  /** Deduplication: the newest sample of the current dedup interval, applied when the interval ends. */
+  pendingBucket: number;
+  pendingTs: number;
+  pendingV: number;
+}
+
+export type SampleOutcome = 'applied' | 'out_of_order' | 'late';
+
+export class PartitionState {
+  readonly series = new Map<string, SeriesEntry>();
+  readonly windows = new Map<number, Map<string, WindowAccumulator>>();
+
+  constructor(private readonly rule: CompiledRule) {}
+
+  entry(key: string, labels: Labels): SeriesEntry {
+    let e = this.series.get(key);
+    if (e === undefined) {
+      const group = groupLabels(labels, this.rule.grouping);
+      e = {
+        outKey: canonicalLabels(group), group, seenTs: Number.NEGATIVE_INFINITY, lastTs: Number.NEGATIVE_INFINITY, lastV: 0, hasLast: false,
+        win: 0, winInc: 0, winFrom: 0, winTo: 0, winFolded: true, pendingBucket: 0, pendingTs: 0, pendingV: 0,
+      };
+      this.series.set(key, e);
+    }
+    return e;
+  }
+
+  /** One sample of a series; `closedThrough` is the end of the newest closed window. */
+  sample(e: SeriesEntry, ts: number, v: number, closedThrough: number): SampleOutcome {
+    if (ts <= e.seenTs) return 'out_of_order';
+    const I = this.rule.intervalMs;
+    if (Math.ceil(ts / I) * I <= closedThrough) return 'late';
+    e.seenTs = ts;
+    const d = this.rule.dedupMs;
+    if (d > 0) {
+      const bucket = Math.ceil(ts / d) * d;
+      if (e.pendingBucket !== 0 && e.pendingBucket !== bucket) this.apply(e, e.pendingTs, e.pendingV);
+      e.pendingBucket = bucket;
+      e.pendingTs = ts;
+      e.pendingV = v;
+      return 'applied';
+    }
+    this.apply(e, ts, v);
+    return 'applied';
+  }
+
+  /** A staleness marker: the series ended; its next sample starts a new counter. */
+  stale(e: SeriesEntry, ts: number): void {
+    if (ts <= e.seenTs) return;
+    this.flushPending(e);
+    e.seenTs = ts;
+    e.hasLast = false;
+  }
+
+  private flushPending(e: SeriesEntry): void {
+    if (e.pendingBucket === 0) return;
+    this.apply(e, e.pendingTs, e.pendingV);
+    e.pendingBucket = 0;
+  }
+
+  private acc(w: number, e: SeriesEntry): WindowAccumulator {
+    let m = this.windows.get(w);
+    if (m === undefined) this.windows.set(w, (m = new Map()));
+    let a = m.get(e.outKey);
+    if (a === undefined) m.set(e.outKey, (a = newAccumulator(e.group, this.rule.needs)));
+    return a;
+  }
+
+  private apply(e: SeriesEntry, ts: number, v: number): void {
+    const I = this.rule.intervalMs;
+    const w = Math.ceil(ts / I) * I;
+    const a = this.acc(w, e);
+    if (e.win !== w) {
+      this.foldRate(e);
+      e.win = w;
+      e.winFolded = false;
+      e.winInc = 0;
+      e.winFrom = e.hasLast ? e.lastTs : ts;
+      a.series++;
+    }
+    e.winTo = ts;
+    addSample(a, ts, v);
+    if (this.rule.counter) {
+      if (e.hasLast) {
+        const inc = v >= e.lastV ? v - e.lastV : v;
+        a.inc += inc;
+        e.winInc += inc;
+      }
+      a.alive = true;
+    }
+    e.lastTs = ts;
+    e.lastV = v;
+    e.hasLast = true;
+  }
+
+  /** The series' average rate over its latest window goes into that window (once). */
+  private foldRate(e: SeriesEntry): void {
+    if (e.winFolded) return;
+    e.winFolded = true;
+    const a = this.windows.get(e.win)?.get(e.outKey);
+    if (a !== undefined && e.winTo > e.winFrom) {
+      a.rateSum += e.winInc / ((e.winTo - e.winFrom) / 1000);
+      a.rateN++;
+    }
+  }
+
+  /**
+   * Closes window `w` (every earlier one is closed): pending deduplicated samples up to it are
+   * applied, rates folded, live counters keep their output alive, stale series are forgotten.
+   * Returns the window's accumulators.
+   */
+  close(w: number): Map<string, WindowAccumulator> | undefined {
+    const staleBefore = w - this.rule.stalenessMs;
+    for (const [key, e] of this.series) {
+      if (e.pendingBucket !== 0 && e.pendingBucket <= w) this.flushPending(e);
+      if (e.win === w) this.foldRate(e);
+      if (e.seenTs < staleBefore && e.pendingBucket === 0) {
+        this.series.delete(key);
+        continue;
+      }
+      if (this.rule.counter && e.hasLast && e.win < w) this.acc(w, e).alive = true;
+    }
+    const m = this.windows.get(w);
+    this.windows.delete(w);
+    return m;
+  }
+
+  /** The oldest open window, or undefined. */
+  oldestWindow(): number | undefined {
+    let min: number | undefined;
+    for (const w of this.windows.keys()) if (min === undefined || w < min) min = w;
+    if (this.rule.dedupMs > 0) {
+      // A pending deduplicated sample opens its window when it is applied.
+      const I = this.rule.intervalMs;
+      for (const e of this.series.values()) {
+        if (e.pendingBucket === 0) continue;
+        const w = Math.ceil(e.pendingTs / I) * I;
+        if (min === undefined || w < min) min = w;
+      }
+    }
+    return min;
+  }
+}

@@ -1,0 +1,166 @@
+import { describe, expect, it } from 'vitest';
+import { canonicalLabels, type Labels } from '../../schemas/index.js';
+import { readCheckpoint, restoreRuleState, serializeCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { compileRule } from './compiled-rule.js';
+import { aggregationRuleSchema, type AggregationRuleConfig } from './config.js';
+import { RuleState } from './rule-state.js';
+import type { OutputSample } from './window-accumulator.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+type In = { p: number; labels: Labels; t: number; v: number; stale?: boolean };
+
+function rule(r: Partial<AggregationRuleConfig> & { outputs: string[] }): RuleState {
+  return new RuleState(compileRule(aggregationRuleSchema.parse({ match: 'x', interval: '1m', ...r }), 0));
+}
+
+function feed(st: RuleState, input: readonly In[]): void {
+  for (const s of input) {
+    const ps = st.partition(s.p);
+    const e = ps.entry(canonicalLabels(s.labels), s.labels);
+    if (s.stale) ps.stale(e, s.t);
+    else {
+      const o = ps.sample(e, s.t, s.v, st.closedThrough);
+      if (o === 'late') st.counters.late++;
+    }
+  }
+}
+
+/** Closes every window up to `through`; output samples as `name{labels} @t` -> value. */
+function closeThrough(st: RuleState, through: number): Map<string, number> {
+  const res = new Map<string, number>();
+  let w: number | undefined;
+  while ((w = st.nextClosable(through)) !== undefined) {
+    const out: OutputSample[] = [];
+    st.close(w, out);
+    for (const o of out) {
+      const { __name__, ...rest } = o.labels;
+      const l = Object.entries(rest).sort().map(([k, v]) => `${k}="${v}"`).join(',');
+      res.set(`${__name__}{${l}}@${w / 1000}`, o.value);
+    }
+  }
+  return res;
+}
+
+const a = { __name__: 'x', job: 'j', instance: 'a' };
+const b = { __name__: 'x', job: 'j', instance: 'b' };
+
+describe('aggregation rule state', () => {
+  it('computes increase, total and rates across a counter reset, starting from each series\' first sample', () => {
+    const st = rule({ by: ['job'], outputs: ['total', 'increase', 'rate_sum', 'rate_avg'] });
+    // a: 0 10 20 | reset to 5, 15 ; b: 100 ... 130 in the first window, nothing in the second
+    feed(st, [
+      { p: 0, labels: a, t: 10_000, v: 0 }, { p: 0, labels: a, t: 30_000, v: 10 }, { p: 0, labels: a, t: 60_000, v: 20 },
+      { p: 0, labels: a, t: 70_000, v: 5 }, { p: 0, labels: a, t: 120_000, v: 15 },
+      { p: 1, labels: b, t: 20_000, v: 100 }, { p: 1, labels: b, t: 50_000, v: 130 },
+    ]);
+    const out = closeThrough(st, 120_000);
+    expect(out.get('x:1m_by_job_increase{job="j"}@60')).toBe(20 + 30);
+    expect(out.get('x:1m_by_job_total{job="j"}@60')).toBe(50);
+    // a: 20 over 50 s; b: 30 over 30 s
+    expect(out.get('x:1m_by_job_rate_sum{job="j"}@60')).toBeCloseTo(20 / 50 + 1, 12);
+    expect(out.get('x:1m_by_job_rate_avg{job="j"}@60')).toBeCloseTo((20 / 50 + 1) / 2, 12);
+    // second window: reset counts the new value (5), then +10
+    expect(out.get('x:1m_by_job_increase{job="j"}@120')).toBe(15);
+    expect(out.get('x:1m_by_job_total{job="j"}@120')).toBe(65);
+    expect(out.get('x:1m_by_job_rate_sum{job="j"}@120')).toBeCloseTo(15 / 60, 12);
+  });
+
+  it('computes sample statistics per window, named as vmagent names them', () => {
+    const st = rule({ without: ['instance'], outputs: ['count_samples', 'count_series', 'sum_samples', 'last', 'min', 'max', 'avg', 'stddev', 'stdvar', 'quantiles(0.5, 1)', 'histogram_bucket'] });
+    feed(st, [
+      { p: 0, labels: a, t: 10_000, v: 1 }, { p: 0, labels: a, t: 40_000, v: 3 },
+      { p: 1, labels: b, t: 20_000, v: 8 }, { p: 1, labels: b, t: 30_000, v: 4 },
+    ]);
+    const out = closeThrough(st, 60_000);
+    const n = (o: string) => out.get(`x:1m_without_instance_${o}{job="j"}@60`);
+    expect(n('count_samples')).toBe(4);
+    expect(n('count_series')).toBe(2);
+    expect(n('sum_samples')).toBe(16);
+    expect(n('last')).toBe(3);
+    expect(n('min')).toBe(1);
+    expect(n('max')).toBe(8);
+    expect(n('avg')).toBe(4);
+    expect(n('stdvar')).toBeCloseTo(((1 - 4) ** 2 + (3 - 4) ** 2 + (8 - 4) ** 2 + 0) / 4, 12);
+    expect(n('stddev')).toBeCloseTo(Math.sqrt(6.5), 12);
+    expect(out.get('x:1m_without_instance_quantiles{job="j",quantile="0.5"}@60')).toBe(3.5);
+    expect(out.get('x:1m_without_instance_quantiles{job="j",quantile="1"}@60')).toBe(8);
+    expect(out.get('x:1m_without_instance_histogram_bucket{job="j",vmrange="8.799e-01...1.000e+00"}@60')).toBe(1);
+    expect(out.get('x:1m_without_instance_histogram_bucket{job="j",vmrange="7.743e+00...8.799e+00"}@60')).toBe(1);
+  });
+
+  it('gives the same result whichever partition is read first', () => {
+    const input: In[] = [];
+    for (let i = 0; i < 30; i++) {
+      input.push({ p: 0, labels: a, t: 1000 + i * 2000, v: 0.1 * i * i });
+      input.push({ p: 1, labels: b, t: 1000 + i * 2000, v: 1 / (i + 3) });
+    }
+    const specs = { by: ['job'], outputs: ['sum_samples', 'avg', 'stdvar', 'increase'] };
+    const st1 = rule(specs);
+    feed(st1, input);
+    const st2 = rule(specs);
+    feed(st2, [...input.filter((s) => s.p === 1), ...input.filter((s) => s.p === 0)]);
+    expect(closeThrough(st2, 60_000)).toEqual(closeThrough(st1, 60_000));
+  });
+
+  it('starts a counter again after a staleness marker and forgets series past the staleness interval', () => {
+    const st = rule({ by: ['job'], outputs: ['total', 'increase'], staleness_interval: '1m' });
+    feed(st, [
+      { p: 0, labels: a, t: 10_000, v: 10 }, { p: 0, labels: a, t: 20_000, v: 12 }, { p: 0, labels: a, t: 30_000, v: 0, stale: true },
+      { p: 0, labels: a, t: 50_000, v: 100 }, { p: 0, labels: a, t: 60_000, v: 101 },
+    ]);
+    let out = closeThrough(st, 60_000);
+    expect(out.get('x:1m_by_job_increase{job="j"}@60')).toBe(2 + 1);
+    out = closeThrough(st, 120_000);
+    // No sample in (60, 120] but the counter is alive: total goes on, increase is 0.
+    expect(out.get('x:1m_by_job_total{job="j"}@120')).toBe(3);
+    expect(out.get('x:1m_by_job_increase{job="j"}@120')).toBe(0);
+    out = closeThrough(st, 240_000);
+    expect([...out.keys()]).toEqual([]);
+    expect(st.inputSeries()).toBe(0);
+  });
+
+  it('aggregates only the last sample of each series in each dedup interval', () => {
+    const st = rule({ by: ['job'], outputs: ['count_samples', 'sum_samples'], dedup_interval: '30s' });
+    feed(st, [
+      { p: 0, labels: a, t: 5_000, v: 1 }, { p: 0, labels: a, t: 25_000, v: 2 }, { p: 0, labels: a, t: 35_000, v: 4 }, { p: 0, labels: a, t: 59_000, v: 8 },
+      { p: 0, labels: a, t: 61_000, v: 100 },
+    ]);
+    const out = closeThrough(st, 60_000);
+    expect(out.get('x:1m_by_job_count_samples{job="j"}@60')).toBe(2);
+    expect(out.get('x:1m_by_job_sum_samples{job="j"}@60')).toBe(10);
+  });
+
+  it('drops samples of a closed window as late', () => {
+    const st = rule({ by: ['job'], outputs: ['count_samples'] });
+    feed(st, [{ p: 0, labels: a, t: 10_000, v: 1 }]);
+    closeThrough(st, 60_000);
+    feed(st, [{ p: 1, labels: b, t: 50_000, v: 1 }, { p: 1, labels: b, t: 70_000, v: 1 }]);
+    expect(st.counters.late).toBe(1);
+    expect(closeThrough(st, 120_000).get('x:1m_by_job_count_samples{job="j"}@120')).toBe(1);
+  });
+
+  it('continues from a checkpoint exactly as without one', () => {
+    const input: In[] = [];
+    for (let i = 0; i < 40; i++) {
+      input.push({ p: i % 2, labels: i % 2 === 0 ? a : b, t: 1000 + i * 3000, v: i % 7 === 6 ? 1 : i * 1.5 });
+    }
+    const specs = { by: ['job'], outputs: ['total', 'increase', 'rate_sum', 'quantiles(0.9)', 'stddev'] };
+    const straight = rule(specs);
+    feed(straight, input);
+    const expected = new Map([...closeThrough(straight, 60_000), ...closeThrough(straight, 180_000)]);
+
+    const first = rule(specs);
+    feed(first, input.slice(0, 25));
+    const got = closeThrough(first, 60_000);
+    const file = join(mkdtempSync(join(tmpdir(), 'agg-ckpt-')), 'checkpoint.json');
+    writeCheckpoint(file, serializeCheckpoint([first], new Map([[0, 13], [1, 12]]), 1));
+    const saved = readCheckpoint(file)!;
+    expect(saved.offsets.get(0)).toBe(13);
+    const resumed = restoreRuleState(first.rule, saved.rules.get(first.rule.id));
+    feed(resumed, input.slice(25));
+    for (const [k, v] of closeThrough(resumed, 180_000)) got.set(k, v);
+    expect(got).toEqual(expected);
+  });
+});

@@ -1,0 +1,108 @@
+/**
+ * One rule's state over all the partitions this aggregator reads: a PartitionState per
+ * partition, the end of the newest closed window, and the running `total` of each output series.
+ * Closing a window merges the partitions' partial accumulators in partition order (a `by` that
+ * spans partitions is exact, and the result does not depend on arrival order) and yields the
+ * window's output samples, stamped with the window's end.
+ */
+import type { Labels } from '../../schemas/index.js';
+import type { CompiledRule } from './compiled-rule.js';
+import { outputLabels } from './output-name.js';
+import { PartitionState } from './partition-state.js';
+import { mergeInto, newAccumulator, windowOutputs, type OutputSample, type WindowAccumulator } from './window-accumulator.js';
+
+export interface RunningTotal {
+  readonly labels: Labels;
+  value: number;
+}
+
+export interface RuleCounters {
+  samples: number;
+  late: number;
+  outOfOrder: number;
+  outputSamples: number;
+}
+
+export class RuleState {
+  readonly partitions = new Map<number, PartitionState>();
+  /** End of the newest closed window (-Infinity before the first). */
+  closedThrough = Number.NEGATIVE_INFINITY;
+  readonly totals = new Map<string, RunningTotal>();
+  /** Output series of the last closed window. */
+  outputSeries = 0;
+  readonly counters: RuleCounters = { samples: 0, late: 0, outOfOrder: 0, outputSamples: 0 };
+
+  constructor(readonly rule: CompiledRule) {}
+
+  partition(p: number): PartitionState {
+    let s = this.partitions.get(p);
+    if (s === undefined) this.partitions.set(p, (s = new PartitionState(this.rule)));
+    return s;
+  }
+
+  inputSeries(): number {
+    let n = 0;
+    for (const s of this.partitions.values()) n += s.series.size;
+    return n;
+  }
+
+  /**
+   * The next window to close if its end is at or before `through`: the oldest with data, or
+   * (while some input series is remembered) the empty one after the last closed, so `total` and
+   * `increase` go on through gaps. Undefined when none is due.
+   */
+  nextClosable(through: number): number | undefined {
+    const I = this.rule.intervalMs;
+    const last = Math.floor(through / I) * I;
+    if (last <= this.closedThrough) return undefined;
+    let tracked = false;
+    let oldest: number | undefined;
+    for (const s of this.partitions.values()) {
+      if (s.series.size > 0) tracked = true;
+      const o = s.oldestWindow();
+      if (o !== undefined && (oldest === undefined || o < oldest)) oldest = o;
+    }
+    let next: number | undefined;
+    if (tracked && Number.isFinite(this.closedThrough)) next = this.closedThrough + I;
+    if (oldest !== undefined && (next === undefined || oldest < next)) next = oldest;
+    if (next === undefined || next > last) {
+      // Nothing open up to `through`: later samples at or before it are late all the same.
+      if (!tracked || next === undefined) this.closedThrough = Math.max(this.closedThrough, oldest === undefined ? last : Math.min(last, oldest - I));
+      return undefined;
+    }
+    return next;
+  }
+
+  /** Closes window `w` and appends its output samples to `out`. */
+  close(w: number, out: OutputSample[]): void {
+    const merged = new Map<string, WindowAccumulator>();
+    for (const p of [...this.partitions.keys()].sort((a, b) => a - b)) {
+      const accs = this.partitions.get(p)!.close(w);
+      if (accs === undefined) continue;
+      for (const [k, a] of accs) {
+        let m = merged.get(k);
+        if (m === undefined) merged.set(k, (m = newAccumulator(a.labels, this.rule.needs)));
+        mergeInto(m, a);
+      }
+    }
+    this.closedThrough = w;
+    const before = out.length;
+    for (const spec of this.rule.outputs) {
+      if (spec.kind === 'total' || spec.kind === 'total_prometheus') continue;
+      for (const a of merged.values()) windowOutputs(a, spec, this.rule.infix, out);
+    }
+    if (this.rule.runningTotal) {
+      for (const k of this.totals.keys()) if (!merged.has(k)) this.totals.delete(k);
+      for (const [k, a] of merged) {
+        let t = this.totals.get(k);
+        if (t === undefined) this.totals.set(k, (t = { labels: a.labels, value: 0 }));
+        t.value += a.inc;
+        for (const spec of this.rule.outputs) {
+          if (spec.kind === 'total' || spec.kind === 'total_prometheus') out.push({ labels: outputLabels(t.labels, this.rule.infix, spec.suffix), value: t.value });
+        }
+      }
+    }
+    this.outputSeries = out.length - before;
+    this.counters.outputSamples += this.outputSeries;
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * What one window holds for one output series: mergeable partial state. A partition's
+ * accumulators are merged in partition order when the window closes, so the result does not
+ * depend on how partitions interleaved (float sums are order-sensitive).
+ */
+import type { Labels } from '../../schemas/index.js';
+import { outputLabels } from './output-name.js';
+import type { OutputSpec } from './output-kind.js';
+import { vmrangeOf } from './vmrange.js';
+
+export interface WindowAccumulator {
+  /** The group's labels (input metric name included). */
+  readonly labels: Labels;
+  samples: number;
+  sum: number;
+  min: number;
+  max: number;
+  lastTs: number;
+  lastV: number;
+  /** Welford mean and sum of squared deviations (stddev, stdvar). */
+  mean: number;
+  m2: number;
+  /** Sum of counter increases (resets handled as increase() does). */
+  inc: number;
+  /** Sum and count of per-series average rates. */
+  rateSum: number;
+  rateN: number;
+  /** Distinct input series with a sample in the window. */
+  series: number;
+  /** Whether a counter input of this output is alive (`total` goes on without samples). */
+  alive: boolean;
+  values: number[] | null;
+  buckets: Record<string, number> | null;
+}
+
+export interface AccumulatorNeeds {
+  readonly values: boolean;
+  readonly buckets: boolean;
+}
+
+export function newAccumulator(labels: Labels, needs: AccumulatorNeeds): WindowAccumulator {
+  return {
+    labels, samples: 0, sum: 0, min: Number.POSITIVE_INFINITY, max: Number.NEGATIVE_INFINITY,
+    lastTs: Number.NEGATIVE_INFINITY, lastV: 0, mean: 0, m2: 0, inc: 0, rateSum: 0, rateN: 0, series: 0, alive: false,
+    values: needs.values ? [] : null, buckets: needs.buckets ? {} : null,
+  };
+}
+
+/** Adds one sample value. */
+export function addSample(a: WindowAccumulator, ts: number, v: number): void {
+  const n = ++a.samples;
+  a.sum += v;
+  if (v < a.min) a.min = v;
+  if (v > a.max) a.max = v;
+  if (ts >= a.lastTs) { a.lastTs = ts; a.lastV = v; }
+  const d = v - a.mean;
+  a.mean += d / n;
+  a.m2 += d * (v - a.mean);
+  if (a.values !== null) a.values.push(v);
+  if (a.buckets !== null) {
+    const r = vmrangeOf(v);
+    if (r !== undefined) a.buckets[r] = (a.buckets[r] ?? 0) + 1;
+  }
+}
+
+/** Folds `b` into `a` (a's partitions come before b's). */
+export function mergeInto(a: WindowAccumulator, b: WindowAccumulator): void {
+  if (b.samples > 0) {
+    const n = a.samples + b.samples;
+    const d = b.mean - a.mean;
+    a.mean += (d * b.samples) / n;
+    a.m2 += b.m2 + (d * d * a.samples * b.samples) / n;
+    a.samples = n;
+    a.sum += b.sum;
+    if (b.min < a.min) a.min = b.min;
+    if (b.max > a.max) a.max = b.max;
+    if (b.lastTs >= a.lastTs) { a.lastTs = b.lastTs; a.lastV = b.lastV; }
+  }
+  a.inc += b.inc;
+  a.rateSum += b.rateSum;
+  a.rateN += b.rateN;
+  a.series += b.series;
+  a.alive ||= b.alive;
+  if (a.values !== null && b.values !== null) for (const v of b.values) a.values.push(v);
+  if (a.buckets !== null && b.buckets !== null) for (const [k, c] of Object.entries(b.buckets)) a.buckets[k] = (a.buckets[k] ?? 0) + c;
+}
+
+/** PromQL's quantile(): linear interpolation between the closest ranks. */
+export function quantileOf(phi: number, sorted: readonly number[]): number {
+  const n = sorted.length;
+  if (n === 0) return Number.NaN;
+  if (phi < 0) return Number.NEGATIVE_INFINITY;
+  if (phi > 1) return Number.POSITIVE_INFINITY;
+  const rank = phi * (n - 1);
+  const lo = Math.max(0, Math.floor(rank));
+  const hi = Math.min(n - 1, lo + 1);
+  const w = rank - Math.floor(rank);
+  return sorted[lo]! * (1 - w) + sorted[hi]! * w;
+}
+
+export interface OutputSample {
+  readonly labels: Labels;
+  readonly value: number;
+}
+
+/**
+ * The window's output samples of one output spec (not `total`, which runs across windows: see
+ * rule-state.ts). Outputs with nothing to say for the window (no samples, no rate) are absent.
+ */
+export function windowOutputs(a: WindowAccumulator, spec: OutputSpec, infix: string, out: OutputSample[]): void {
+  const name = (extra?: Record<string, string>) => outputLabels(a.labels, infix, spec.suffix, extra);
+  const has = a.samples > 0;
+  switch (spec.kind) {
+    case 'total': case 'total_prometheus': return;
+    case 'increase': case 'increase_prometheus': if (has || a.alive) out.push({ labels: name(), value: a.inc }); return;
+    case 'rate_sum': if (a.rateN > 0) out.push({ labels: name(), value: a.rateSum }); return;
+    case 'rate_avg': if (a.rateN > 0) out.push({ labels: name(), value: a.rateSum / a.rateN }); return;
+    case 'count_samples': if (has) out.push({ labels: name(), value: a.samples }); return;
+    case 'count_series': if (has) out.push({ labels: name(), value: a.series }); return;
+    case 'sum_samples': if (has) out.push({ labels: name(), value: a.sum }); return;
+    case 'last': if (has) out.push({ labels: name(), value: a.lastV }); return;
+    case 'min': if (has) out.push({ labels: name(), value: a.min }); return;
+    case 'max': if (has) out.push({ labels: name(), value: a.max }); return;
+    case 'avg': if (has) out.push({ labels: name(), value: a.sum / a.samples }); return;
+    case 'stdvar': if (has) out.push({ labels: name(), value: a.m2 / a.samples }); return;
+    case 'stddev': if (has) out.push({ labels: name(), value: Math.sqrt(a.m2 / a.samples) }); return;
+    case 'quantiles': {
+      if (!has || a.values === null) return;
+      const sorted = [...a.values].sort((x, y) => x - y);
+      for (const q of spec.quantiles) out.push({ labels: name({ quantile: q.text }), value: quantileOf(q.phi, sorted) });
+      return;
+    }
+    case 'histogram_bucket': {
+      if (a.buckets === null) return;
+      for (const [vmrange, c] of Object.entries(a.buckets)) out.push({ labels: name({ vmrange }), value: c });
+      return;
+    }
+  }
+}
