@@ -1,13 +1,13 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { promtoolCreateBlocks, startPrometheus, type PrometheusPeer } from '../bench/peers/prometheus-peer.js';
 import { VictoriaMetricsPeer } from '../bench/peers/victoria-metrics.js';
-import { runCli, startCli, type RunningCli } from './cli-process.js';
+import { CLI, runCli, startCli, waitFor, type RunningCli } from './cli-process.js';
 import { instant, queryRange, until } from './query-answers.js';
 
 const run = promisify(execFile);
@@ -64,6 +64,41 @@ describe('tidemark import --remote-read', () => {
     await vm?.stop();
     await rm(dir, { recursive: true, force: true });
   });
+
+  it('carries on after an interruption from the chunk and series where it stopped, sending no sample twice', async () => {
+    // A store of its own: the other tests import the whole range, and a store refuses samples older than its head window.
+    const cfg = join(dir, 'tidemark.yml');
+    const fresh = await startCli(['up', '--config', cfg, '--data', join(dir, 'data-resume')]);
+    try {
+      await resumed(fresh);
+    } finally {
+      await fresh.stop();
+    }
+  }, 120_000);
+
+  async function resumed(up: RunningCli): Promise<void> {
+    const state = join(dir, 'interrupted.state');
+    // 10 minute chunks, slowed down by --rate: the signal lands in the middle of the 20 chunks.
+    const args = ['import', '--url', up.url, '--remote-read', `${prom.url}/api/v1/read`, '--match', 'rr_requests_total', '--from', String(BASE / 1000), '--to', String(END / 1000), '--chunk', '10m', '--rate', '300', '--state', state];
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+    await waitFor(async () => (existsSync(state) ? true : undefined), 30_000);
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    const before = Number(/^interrupted after importing (\d+) samples/.exec(stdout)?.[1]);
+    expect(before).toBeGreaterThan(0);
+    expect(before).toBeLessThan(4 * POINTS);
+    const saved = JSON.parse(await readFile(state, 'utf8')) as { inputs: Record<string, { chunks: number; series: number }> };
+    expect(Object.values(saved.inputs)[0].chunks).toBeLessThan(20);
+
+    const again = await runCli(args, { cwd: dir, timeoutMs: 60_000 });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/carrying on/);
+    expect(before + Number(/^imported (\d+) samples/.exec(again.stdout)?.[1])).toBe(4 * POINTS);
+    expect(await until(up.url, 'sum(count_over_time(rr_requests_total[4h]))', 4 * POINTS, END)).toBe(4 * POINTS);
+  }
 
   it('reads a Prometheus chunk by chunk and answers range queries as that Prometheus and VictoriaMetrics do', async () => {
     const r = await runCli(
