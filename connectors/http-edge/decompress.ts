@@ -2,6 +2,7 @@ import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import SnappyJS from 'snappyjs';
 import { InvalidPushError, PayloadTooLargeError, UnsupportedMediaTypeError } from './errors.js';
+import { SNAPPY_SLICE_BYTES, snappyUncompressInSlices } from './snappy-slices.js';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -18,6 +19,21 @@ export function snappyUncompress(body: Buffer, limitBytes: number): Buffer {
   try {
     const out = SnappyJS.uncompress(body);
     return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+  } catch (err) {
+    throw new InvalidPushError(`snappy: corrupt input: ${(err as Error).message}`, 'decompress', {}, { cause: err });
+  }
+}
+
+/**
+ * snappyUncompress for a body of any size: one that expands past a few megabytes is decoded in
+ * slices that yield to the event loop (the same limits and errors), small ones in one go.
+ */
+export async function snappyUncompressLarge(body: Buffer, limitBytes: number): Promise<Buffer> {
+  const length = snappyDecodedLength(body);
+  if (length <= SNAPPY_SLICE_BYTES) return snappyUncompress(body, limitBytes);
+  if (limitBytes > 0 && length > limitBytes) throw new PayloadTooLargeError(limitBytes, 'decompressed body');
+  try {
+    return await snappyUncompressInSlices(body, length);
   } catch (err) {
     throw new InvalidPushError(`snappy: corrupt input: ${(err as Error).message}`, 'decompress', {}, { cause: err });
   }
@@ -66,7 +82,7 @@ export async function decodeBody(
       `unsupported Content-Encoding "${encoding}"; accepted: ${accepted.map((a) => a || 'identity').join(', ')}`,
     );
   }
-  if (encoding === 'snappy') return snappyUncompress(body, limitBytes);
+  if (encoding === 'snappy') return snappyUncompressLarge(body, limitBytes);
   if (encoding === 'gzip' || encoding === 'x-gzip') return gunzipLimited(body, limitBytes);
   if (limitBytes > 0 && body.length > limitBytes) throw new PayloadTooLargeError(limitBytes, 'decompressed body');
   return body;

@@ -57,6 +57,25 @@ describe('remote_write receiver', () => {
     expect(await r.metric('tidemark_connector_accepted_samples_total', { connector: 'remote_write' })).toBe(2);
   });
 
+  it('stores every series of a body that expands to megabytes (decoded in slices)', async () => {
+    const r = await receiver();
+    const timeseries = Array.from({ length: 60_000 }, (_, i) => one({ __name__: 'big_body', job: 'j', instance: `host-${i}.example.org:9100`, pad: 'p'.repeat(40) }, i));
+    const body = snappyWriteRequest({ timeseries });
+    const res = await r.post(body);
+    expect(res.status).toBe(204);
+    expect(r.sink.committed).toHaveLength(60_000);
+    expect(r.sink.committed[59_999]).toMatchObject({ v: 59_999, labels: { instance: 'host-59999.example.org:9100' } });
+  });
+
+  it('answers 400 naming the series limit for a large body with too many series', async () => {
+    const r = await receiver({ limits: { series_limit: 1000 } });
+    const timeseries = Array.from({ length: 60_000 }, (_, i) => one({ __name__: 'big_body', instance: `host-${i}.example.org:9100`, pad: 'p'.repeat(40) }, i));
+    const res = await r.post(snappyWriteRequest({ timeseries }));
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(/more than 1000 series/);
+    expect(r.sink.committed).toHaveLength(0);
+  });
+
   it('accepts a body without Content-Encoding as snappy, as 1.0 clients send it', async () => {
     const r = await receiver();
     const res = await r.post(snappyWriteRequest({ timeseries: [one({ __name__: 'up' })] }), { 'content-encoding': '' });

@@ -41,7 +41,7 @@ export class RemoteWriteHandler {
     const encoding = contentEncoding(req.headers['content-encoding']) || 'snappy';
     const { edge, sink, reader } = this.deps;
     const raw = await decodeBody(body, encoding, ['snappy'], edge.limits.decompressed_body_size_limit);
-    const decoded = reader.read(raw, edge.limits.series_limit);
+    const decoded = await reader.readInSlices(raw, edge.limits.series_limit);
     tally.receive(decoded.samples);
 
     const dropReplicas = await this.haVerdicts(decoded.series);

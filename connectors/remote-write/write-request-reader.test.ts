@@ -213,4 +213,33 @@ describe('WriteRequestReader', () => {
       { numRuns: 3000 },
     );
   });
+  it('decodes in slices what it decodes in one go, with other reads interleaved between the slices', async () => {
+    const big = encodeWriteRequest({
+      timeseries: Array.from({ length: 400 }, (_, i) => ({
+        labels: pbLabels({ __name__: 'sliced', instance: `i${i % 50}`, n: String(i) }),
+        samples: [{ value: i, timestamp: 1_700_000_000_000 + i }, { value: -i, timestamp: 1_700_000_000_001 + i }],
+      })),
+    });
+    const small = encodeWriteRequest({ timeseries: [{ labels: pbLabels({ __name__: 'other' }), samples: [{ value: 7, timestamp: 5 }] }] });
+    const reader = new WriteRequestReader();
+    const whole = new WriteRequestReader().read(big);
+    let between = 0;
+    const timer = setInterval(() => {
+      // A read on the same reader while the sliced one is parked.
+      expect(reader.read(small).series[0].values).toEqual([7]);
+      between++;
+    }, 0);
+    const sliced = await Promise.all([reader.readInSlices(big, 0, 512), reader.readInSlices(big, 0, 1024)]);
+    clearInterval(timer);
+    expect(sliced[0]).toEqual(whole);
+    expect(sliced[1]).toEqual(whole);
+    expect(between).toBeGreaterThan(0);
+  });
+
+  it('stops a sliced read at the series limit with the limit error', async () => {
+    const buf = encodeWriteRequest({
+      timeseries: Array.from({ length: 300 }, (_, i) => ({ labels: pbLabels({ __name__: 'x', n: String(i) }), samples: [{ value: 1, timestamp: 1 }] })),
+    });
+    await expect(new WriteRequestReader().readInSlices(buf, 100, 256)).rejects.toThrow(new LimitExceededError('request has more than 100 series, the limit', 'series_limit', 100, 101));
+  });
 });

@@ -1,3 +1,4 @@
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { compareStrings, isValidMetricName, setLabel } from '../../schemas/labels.js';
 import { STALE_NAN_BITS_HI, STALE_NAN_BITS_LO } from '../../schemas/sample.js';
 import { LimitExceededError } from '../http-edge/index.js';
@@ -26,6 +27,16 @@ export interface DecodedWriteRequest {
   readonly exemplars: number;
   readonly histograms: number;
   readonly metadata: number;
+}
+
+/** Bytes of a WriteRequest decoded between two yields to the event loop (a few ms of work). */
+export const READ_SLICE_BYTES = 4 * 2 ** 20;
+
+/** What a read has gathered so far. */
+interface ReadState {
+  readonly series: DecodedSeries[];
+  samples: number;
+  metadata: number;
 }
 
 /** Placeholders a series holds until it gets its own (never written to: frozen). */
@@ -72,37 +83,69 @@ export class WriteRequestReader {
    * process for seconds and hold gigabytes.
    */
   read(buf: Buffer, maxSeries = 0): DecodedWriteRequest {
+    const acc = this.begin(buf);
+    const end = buf.length;
+    while (this.pos < end) this.field(acc, end, maxSeries);
+    return this.finish(acc);
+  }
+
+  /**
+   * `read` for a body of any size: a large one is decoded in slices of `sliceBytes` with a yield
+   * to the event loop between them, so decoding it does not stall the process. Other reads may
+   * run during a yield: the reader's position is saved and restored around it.
+   */
+  async readInSlices(buf: Buffer, maxSeries = 0, sliceBytes = READ_SLICE_BYTES): Promise<DecodedWriteRequest> {
+    if (buf.length <= sliceBytes) return this.read(buf, maxSeries);
+    const acc = this.begin(buf);
+    const end = buf.length;
+    let nextYield = sliceBytes;
+    while (this.pos < end) {
+      if (this.pos >= nextYield) {
+        const { view, pos, exemplars, histograms } = this;
+        await yieldToLoop();
+        Object.assign(this, { buf, view, pos, exemplars, histograms });
+        nextYield = pos + sliceBytes;
+      }
+      this.field(acc, end, maxSeries);
+    }
+    return this.finish(acc);
+  }
+
+  private begin(buf: Buffer): ReadState {
     this.buf = buf;
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.length);
     this.pos = 0;
     this.exemplars = 0;
     this.histograms = 0;
-    const series: DecodedSeries[] = [];
-    let samples = 0;
-    let metadata = 0;
-    const end = buf.length;
-    while (this.pos < end) {
-      const tag = this.varint32();
-      const field = tag >>> 3;
-      const wire = tag & 7;
-      if (field === 1 && wire === LEN) {
-        const len = this.varint32();
-        const stop = this.bounded(len, end, 'timeseries');
-        // Shared empty columns until a sample arrives: most series carry one sample, and most none stale.
-        const s: DecodedSeries = { labels: NO_LABELS, timestamps: NONE, values: NONE, stale: NONE, invalid: undefined };
-        if (maxSeries > 0 && series.length >= maxSeries) {
-          throw new LimitExceededError(`request has more than ${maxSeries} series, the limit`, 'series_limit', maxSeries, series.length + 1);
-        }
-        this.timeSeries(s, stop);
-        samples += s.timestamps.length;
-        series.push(s);
-        this.pos = stop;
-      } else {
-        if (field === 3 && wire === LEN) metadata++;
-        this.skip(tag, end);
+    return { series: [], samples: 0, metadata: 0 };
+  }
+
+  private finish(acc: ReadState): DecodedWriteRequest {
+    return { series: acc.series, samples: acc.samples, exemplars: this.exemplars, histograms: this.histograms, metadata: acc.metadata };
+  }
+
+  /** Decodes one top-level field of the WriteRequest at the current position. */
+  private field(acc: ReadState, end: number, maxSeries: number): void {
+    const series = acc.series;
+    const tag = this.varint32();
+    const field = tag >>> 3;
+    const wire = tag & 7;
+    if (field === 1 && wire === LEN) {
+      const len = this.varint32();
+      const stop = this.bounded(len, end, 'timeseries');
+      // Shared empty columns until a sample arrives: most series carry one sample, and most none stale.
+      const s: DecodedSeries = { labels: NO_LABELS, timestamps: NONE, values: NONE, stale: NONE, invalid: undefined };
+      if (maxSeries > 0 && series.length >= maxSeries) {
+        throw new LimitExceededError(`request has more than ${maxSeries} series, the limit`, 'series_limit', maxSeries, series.length + 1);
       }
+      this.timeSeries(s, stop);
+      acc.samples += s.timestamps.length;
+      series.push(s);
+      this.pos = stop;
+    } else {
+      if (field === 3 && wire === LEN) acc.metadata++;
+      this.skip(tag, end);
     }
-    return { series, samples, exemplars: this.exemplars, histograms: this.histograms, metadata };
   }
 
   private timeSeries(s: DecodedSeries, end: number): void {

@@ -1,0 +1,84 @@
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+
+/** Output bytes decoded between two yields to the event loop (a few ms of work). */
+export const SNAPPY_SLICE_BYTES = 4 * 2 ** 20;
+
+/** A snappy block that does not decode; the message says what and where. */
+export class SnappyCorruptError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SnappyCorruptError';
+  }
+}
+
+/**
+ * Decodes a snappy block (format_description.txt of google/snappy) whose header declares
+ * `length` bytes, yielding to the event loop after every `sliceBytes` of output, so a body that
+ * expands to hundreds of megabytes does not stall the process that receives it.
+ */
+export async function snappyUncompressInSlices(body: Uint8Array, length: number, sliceBytes = SNAPPY_SLICE_BYTES): Promise<Buffer> {
+  const out = Buffer.allocUnsafe(length);
+  let ip = headerLength(body);
+  let op = 0;
+  const end = body.length;
+  let nextYield = sliceBytes;
+  while (ip < end) {
+    if (op >= nextYield) {
+      await yieldToLoop();
+      nextYield = op + sliceBytes;
+    }
+    const tag = body[ip++];
+    const kind = tag & 3;
+    if (kind === 0) {
+      let len = tag >>> 2;
+      if (len >= 60) {
+        const extra = len - 59;
+        if (ip + extra > end) throw new SnappyCorruptError(`literal length truncated at byte ${ip}`);
+        len = 0;
+        for (let i = 0; i < extra; i++) len += body[ip + i] * 2 ** (8 * i);
+        ip += extra;
+      }
+      len += 1;
+      if (ip + len > end) throw new SnappyCorruptError(`literal of ${len} bytes runs past the input at byte ${ip}`);
+      if (op + len > length) throw new SnappyCorruptError(`output exceeds the ${length} bytes the header declares`);
+      out.set(body.subarray(ip, ip + len), op);
+      ip += len;
+      op += len;
+      continue;
+    }
+    let len: number;
+    let offset: number;
+    if (kind === 1) {
+      if (ip >= end) throw new SnappyCorruptError(`copy truncated at byte ${ip}`);
+      len = 4 + ((tag >>> 2) & 7);
+      offset = ((tag >>> 5) << 8) | body[ip++];
+    } else if (kind === 2) {
+      if (ip + 2 > end) throw new SnappyCorruptError(`copy truncated at byte ${ip}`);
+      len = 1 + (tag >>> 2);
+      offset = body[ip] | (body[ip + 1] << 8);
+      ip += 2;
+    } else {
+      if (ip + 4 > end) throw new SnappyCorruptError(`copy truncated at byte ${ip}`);
+      len = 1 + (tag >>> 2);
+      offset = (body[ip] | (body[ip + 1] << 8) | (body[ip + 2] << 16)) + body[ip + 3] * 2 ** 24;
+      ip += 4;
+    }
+    if (offset === 0 || offset > op) throw new SnappyCorruptError(`copy offset ${offset} out of range at output byte ${op}`);
+    if (op + len > length) throw new SnappyCorruptError(`output exceeds the ${length} bytes the header declares`);
+    if (offset >= len) {
+      out.copyWithin(op, op - offset, op - offset + len);
+      op += len;
+    } else {
+      // Overlapping copy: a run that repeats its last `offset` bytes.
+      for (let i = 0; i < len; i++, op++) out[op] = out[op - offset];
+    }
+  }
+  if (op !== length) throw new SnappyCorruptError(`decoded ${op} bytes, the header declares ${length}`);
+  return out;
+}
+
+function headerLength(body: Uint8Array): number {
+  let i = 0;
+  while (i < body.length && i < 5 && body[i] >= 0x80) i++;
+  return i + 1;
+}
