@@ -6,6 +6,7 @@ import { kahanSumInc } from './kahan.js';
 import { labelsKey } from './label-keys.js';
 import { limitRatioKeeps } from './limit-ratio.js';
 import { checkCounterName, WINDOW_FUNCTIONS } from './functions/rate.js';
+import { formatGoG } from './go-format.js';
 import { formatFloatF, quantile } from './quantile.js';
 import type { Sample, Value, Vector } from './types.js';
 
@@ -87,13 +88,13 @@ export function evalAggregate(e: AggregateExpr, t: number, ctx: EvalContext): Va
     if (Number.isNaN(param)) throw new PromqlEvalError('Ratio value is NaN');
     let r = param;
     if (r < -1 || r > 1) {
-      ctx.warn(`ratio value should be between -1 and 1, got ${formatFloatF(r)}, capping to ${r < 0 ? -1 : 1}`, e.param!.pos);
+      ctx.warn(`ratio value should be between -1 and 1, got ${formatGoG(r)}, capping to ${r < 0 ? -1 : 1}`, e.param!.pos);
       r = r < 0 ? -1 : 1;
     }
     return { kind: 'vector', v: input.filter((s) => limitRatioKeeps(r, s.metric)) };
   }
   if (op === 'quantile' && (Number.isNaN(param) || param < 0 || param > 1)) {
-    ctx.warn(`quantile value should be between 0 and 1, got ${formatFloatF(param)}`, e.param!.pos);
+    ctx.warn(`quantile value should be between 0 and 1, got ${formatGoG(param)}`, e.param!.pos);
   }
   if (op === 'count_values') {
     if (!isValidLabelName(label)) throw new PromqlEvalError(`invalid label name ${JSON.stringify(label)}`);

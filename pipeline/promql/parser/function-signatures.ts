@@ -32,7 +32,7 @@ const LIST: FunctionSignature[] = [
   sig('histogram_avg', [V], V), sig('histogram_count', [V], V), sig('histogram_sum', [V], V),
   sig('histogram_stddev', [V], V), sig('histogram_stdvar', [V], V),
   sig('histogram_fraction', [S, S, V], V), sig('histogram_quantile', [S, V], V),
-  sig('histogram_quantiles', [V, STR, S], V, -1, true),
+  sig('histogram_quantiles', [V, STR, ...new Array<ValueType>(10).fill(S)], V, 9, true),
   sig('double_exponential_smoothing', [M, S, S], V, 0, true), sig('hour', [V], V, 1),
   sig('idelta', [M], V), sig('increase', [M], V), sig('info', [V, V], V, 1, true),
   sig('irate', [M], V), sig('label_replace', [V, STR, STR, STR, STR], V),

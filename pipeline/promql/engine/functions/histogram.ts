@@ -1,7 +1,10 @@
 import type { Labels } from '../../../../schemas/labels.js';
 import { labelsKey } from '../label-keys.js';
+import type { Call, Expr } from '../../parser/ast.js';
+import type { EvalContext } from '../eval-context.js';
+import { formatGoG, formatOpenMetricsFloat, goQuote } from '../go-format.js';
 import type { Vector } from '../types.js';
-import { argScalar, argVector, vec, type FunctionImpl } from './function-impl.js';
+import { argScalar, argString, argVector, vec, type FunctionImpl } from './function-impl.js';
 
 interface Bucket {
   upper: number;
@@ -75,15 +78,84 @@ function parseLe(s: string | undefined): number | null {
   return Number(t);
 }
 
-const histogramQuantile: FunctionImpl = (args, call, t, ctx) => {
-  const q = argScalar(args[0]);
-  if (Number.isNaN(q) || q < 0 || q > 1) ctx.warn(`quantile value should be between 0 and 1, got ${q}`, call.args[0].pos);
-  const groups = new Map<string, { metric: Labels; buckets: Bucket[]; name: string }>();
-  for (const s of argVector(args[1])) {
+/**
+ * Prometheus's BucketFraction: the estimated share of observations in [lower, upper] of one
+ * classic histogram (cumulative buckets, interpolated linearly within a bucket; the lowest
+ * bucket starts at 0 when its bound is positive, else at -Inf).
+ */
+export function bucketFraction(lower: number, upper: number, input: Bucket[]): number {
+  if (input.length === 0) return NaN;
+  const sorted = input.slice().sort((a, b) => a.upper - b.upper);
+  if (sorted[sorted.length - 1].upper !== Infinity) return NaN;
+  const buckets: Bucket[] = [];
+  for (const b of sorted) {
+    const last = buckets[buckets.length - 1];
+    if (last && last.upper === b.upper) last.count += b.count;
+    else buckets.push({ upper: b.upper, count: b.count });
+  }
+  const count = buckets[buckets.length - 1].count;
+  if (count === 0 || Number.isNaN(lower) || Number.isNaN(upper)) return NaN;
+  if (lower >= upper) return 0;
+  let rank = 0;
+  let lowerRank = 0;
+  let upperRank = 0;
+  let lowerSet = false;
+  let upperSet = false;
+  let lowerBound = buckets[0].upper <= 0 ? -Infinity : 0;
+  for (let i = 0; i < buckets.length; i++) {
+    const b = buckets[i];
+    if (i > 0) lowerBound = buckets[i - 1].upper;
+    const upperBound = b.upper;
+    // Counts are cumulative: the bucket holds b.count - rank observations.
+    const interpolate = (v: number): number => (lowerBound === -Infinity ? b.count : rank + ((b.count - rank) * (v - lowerBound)) / (upperBound - lowerBound));
+    if (!lowerSet && lowerBound >= lower) {
+      lowerRank = rank;
+      lowerSet = true;
+    }
+    if (!upperSet && lowerBound >= upper) {
+      upperRank = rank;
+      upperSet = true;
+    }
+    if (lowerSet && upperSet) break;
+    if (!lowerSet && lowerBound < lower && upperBound > lower) {
+      lowerRank = interpolate(lower);
+      lowerSet = true;
+    }
+    if (!upperSet && lowerBound < upper && upperBound > upper) {
+      upperRank = interpolate(upper);
+      upperSet = true;
+    }
+    if (lowerSet && upperSet) break;
+    rank = b.count;
+  }
+  if (!lowerSet || lowerRank > count) lowerRank = count;
+  if (!upperSet || upperRank > count) upperRank = count;
+  return (upperRank - lowerRank) / count;
+}
+
+interface ClassicHistogram {
+  /** The bucket series' labels without `le` (the name stays until the end: delayed removal). */
+  readonly metric: Labels;
+  readonly name: string;
+  readonly buckets: Bucket[];
+}
+
+/** Prometheus's `maybeAddMetricName`: the suffix only when there is a name. */
+function forMetricName(name: string): string {
+  return name === '' ? '' : ` for metric name ${goQuote(name)}`;
+}
+
+/**
+ * Groups classic-histogram bucket samples by their labels other than `le`; a bucket whose `le`
+ * is missing or unparsable is skipped with Prometheus's warning.
+ */
+function classicHistograms(input: Vector, call: Call, argIndex: number, ctx: EvalContext): ClassicHistogram[] {
+  const groups = new Map<string, ClassicHistogram>();
+  for (const s of input) {
     const upper = parseLe(s.metric.le);
     const name = s.metric.__name__ ?? '';
     if (upper === null) {
-      ctx.warn(`bucket label "le" is missing or has a malformed value of ${JSON.stringify(s.metric.le ?? '')} for metric name ${JSON.stringify(name)}`, call.args[1].pos);
+      ctx.warn(`bucket label "le" is missing or has a malformed value of ${goQuote(s.metric.le ?? '')}${forMetricName(name)}`, call.args[argIndex].pos);
       continue;
     }
     const rest: Record<string, string> = {};
@@ -91,20 +163,66 @@ const histogramQuantile: FunctionImpl = (args, call, t, ctx) => {
     const key = labelsKey(rest);
     let g = groups.get(key);
     if (!g) {
-      const metric: Record<string, string> = { ...rest };
-      delete metric.__name__;
-      g = { metric, buckets: [], name };
+      g = { metric: rest, buckets: [], name };
       groups.set(key, g);
     }
     g.buckets.push({ upper, count: s.f });
   }
+  return [...groups.values()];
+}
+
+function forcedMonotonicityInfo(ctx: EvalContext, name: string, pos: Call['pos']): void {
+  ctx.info(`input to histogram_quantile needed to be fixed for monotonicity (see https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile)${forMetricName(name)}`, pos);
+}
+
+function checkQuantile(q: number, arg: Expr, ctx: EvalContext): void {
+  if (Number.isNaN(q) || q < 0 || q > 1) ctx.warn(`quantile value should be between 0 and 1, got ${formatGoG(q)}`, arg.pos);
+}
+
+const histogramQuantile: FunctionImpl = (args, call, t, ctx) => {
+  const q = argScalar(args[0]);
+  checkQuantile(q, call.args[0], ctx);
   const out: Vector = [];
-  for (const g of groups.values()) {
+  for (const g of classicHistograms(argVector(args[1]), call, 1, ctx)) {
     const [v, forced] = bucketQuantile(q, g.buckets);
-    if (forced) {
-      ctx.info(`input to histogram_quantile needed to be fixed for monotonicity (see https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile) for metric name ${JSON.stringify(g.name)}`, call.args[1].pos);
+    if (forced) forcedMonotonicityInfo(ctx, g.name, call.args[1].pos);
+    out.push({ metric: g.metric, f: v, t, dropName: true });
+  }
+  return vec(out);
+};
+
+/** histogram_fraction(lower, upper, v): on classic histograms, Prometheus 3's BucketFraction. */
+const histogramFraction: FunctionImpl = (args, call, t, ctx) => {
+  const lower = argScalar(args[0]);
+  const upper = argScalar(args[1]);
+  const out: Vector = [];
+  for (const g of classicHistograms(argVector(args[2]), call, 2, ctx)) {
+    out.push({ metric: g.metric, f: bucketFraction(lower, upper, g.buckets), t, dropName: true });
+  }
+  return vec(out);
+};
+
+/**
+ * histogram_quantiles(v, "label", q0, q1, ...) (experimental upstream): one series per histogram
+ * and quantile, the quantile written into `label` as OpenMetrics formats floats.
+ */
+const histogramQuantiles: FunctionImpl = (args, call, t, ctx) => {
+  const label = argString(args[1]);
+  const qs: number[] = [];
+  for (let i = 2; i < args.length; i++) {
+    const q = argScalar(args[i]);
+    checkQuantile(q, call.args[i], ctx);
+    qs.push(q);
+  }
+  const histograms = classicHistograms(argVector(args[0]), call, 0, ctx);
+  const out: Vector = [];
+  for (const q of qs) {
+    const qs = formatOpenMetricsFloat(q);
+    for (const g of histograms) {
+      const [v, forced] = bucketQuantile(q, g.buckets);
+      if (forced) forcedMonotonicityInfo(ctx, g.name, call.args[0].pos);
+      out.push({ metric: { ...g.metric, [label]: qs }, f: v, t, dropName: true });
     }
-    out.push({ metric: g.metric, f: v, t, dropName: false });
   }
   return vec(out);
 };
@@ -114,11 +232,11 @@ const nativeOnly: FunctionImpl = () => vec([]);
 
 export const HISTOGRAM_FUNCTIONS: Record<string, FunctionImpl> = {
   histogram_quantile: histogramQuantile,
-  histogram_fraction: nativeOnly,
+  histogram_fraction: histogramFraction,
   histogram_count: nativeOnly,
   histogram_sum: nativeOnly,
   histogram_avg: nativeOnly,
   histogram_stddev: nativeOnly,
   histogram_stdvar: nativeOnly,
-  histogram_quantiles: nativeOnly,
+  histogram_quantiles: histogramQuantiles,
 };

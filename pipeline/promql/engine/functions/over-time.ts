@@ -1,5 +1,6 @@
 import { PromqlEvalError } from '../../errors.js';
 import { kahanSum, kahanSumInc } from '../kahan.js';
+import { formatGoG } from '../go-format.js';
 import { quantile } from '../quantile.js';
 import type { Value, Vector, Window } from '../types.js';
 import { anchoredValues } from './extended-range.js';
@@ -155,7 +156,7 @@ export const OVER_TIME_FUNCTIONS: Record<string, FunctionImpl> = {
   ...Object.fromEntries(Object.keys(OVER_TIME_WINDOW_FUNCTIONS).map((n) => [n, plain(n)])),
   quantile_over_time: (a, call, t, ctx) => {
     const q = argScalar(a[0]);
-    if (Number.isNaN(q) || q < 0 || q > 1) ctx.warn(`quantile value should be between 0 and 1, got ${q}`, call.args[0].pos);
+    if (Number.isNaN(q) || q < 0 || q > 1) ctx.warn(`quantile value should be between 0 and 1, got ${formatGoG(q)}`, call.args[0].pos);
     return overWindows(a[1], t, 1, (w) => quantile(q, values(w)));
   },
   mad_over_time: (a, _c, t) => overWindows(a[0], t, 1, (w) => {

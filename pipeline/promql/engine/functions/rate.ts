@@ -1,5 +1,6 @@
 import type { Call } from '../../parser/ast.js';
 import type { EvalContext } from '../eval-context.js';
+import { goQuote } from '../go-format.js';
 import { kahanSumInc } from '../kahan.js';
 import { anchoredValues, checkModifier, counterIncrease, smoothedValues } from './extended-range.js';
 import type { Vector, Window } from '../types.js';
@@ -9,7 +10,7 @@ function checkCounterName(w: Window, call: Call, ctx: EvalContext): void {
   const name = w.metric.__name__;
   if (name === undefined) return;
   if (!name.endsWith('_total') && !name.endsWith('_sum') && !name.endsWith('_count') && !name.endsWith('_bucket')) {
-    ctx.info(`metric might not be a counter, name does not end in _total/_sum/_count/_bucket: ${JSON.stringify(name)}`, call.args[0].pos);
+    ctx.info(`metric might not be a counter, name does not end in _total/_sum/_count/_bucket: ${goQuote(name)}`, call.args[0].pos);
   }
 }
 
