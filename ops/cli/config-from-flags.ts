@@ -1,4 +1,4 @@
-import { defaultConfig, loadConfig, type ConfigOverrides, type TidemarkConfig } from '../config/index.js';
+import { defaultConfig, loadConfigWithText, shownConfigYaml, type ConfigOverrides, type TidemarkConfig } from '../config/index.js';
 import type { CommonFlags } from './flags.js';
 
 /**
@@ -7,8 +7,15 @@ import type { CommonFlags } from './flags.js';
  * kafka}` in the file plus `--kafka k1:9092` is a valid configuration.
  */
 export async function configFromFlags(flags: CommonFlags): Promise<TidemarkConfig> {
+  return (await shownConfigFromFlags(flags)).config;
+}
+
+/** configFromFlags, with the configuration as `/api/v1/status/config` shows it (secrets hidden). */
+export async function shownConfigFromFlags(flags: CommonFlags): Promise<{ config: TidemarkConfig; yaml: string }> {
   const overrides = flagOverrides(flags);
-  return flags.config !== undefined ? loadConfig(flags.config, overrides) : defaultConfig(overrides);
+  if (flags.config === undefined) return { config: defaultConfig(overrides), yaml: shownConfigYaml('', overrides) };
+  const { config, text } = await loadConfigWithText(flags.config, overrides);
+  return { config, yaml: shownConfigYaml(text, overrides) };
 }
 
 /** The configuration values the flags set, in the shape of `tidemark.yml`. */

@@ -13,6 +13,7 @@ import type { HttpHandler } from '../server/http-router.js';
 import type { ListenAddress } from '../server/http-server.js';
 import type { Service } from '../server/service.js';
 import { BusService } from './bus-service.js';
+import { mountBusStatus } from './bus-status-api.js';
 import { DeferredBusSink } from './deferred-bus-sink.js';
 import type { RoleContext, RoleDefinition } from './run-role.js';
 import { storeLagReader } from './store-lag.js';
@@ -188,6 +189,7 @@ export const ingestRole: RoleDefinition = {
       return [out, ...ingestServices(ctx, out)];
     }
     const bus = new BusService(ctx.config, ctx.flags.data, ctx.log, ctx.fail);
+    mountBusStatus(ctx, bus);
     const sink = new DeferredBusSink(bus, ctx.config, `ingest/${hostname()}`);
     return [bus, sink, ...ingestServices(ctx, sink, bus)];
   },

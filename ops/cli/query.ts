@@ -1,5 +1,5 @@
 import type { Queryable } from '../../pipeline/tsdb/index.js';
-import { QueryMetrics, prometheusApi, registryQueryable } from '../../pipeline/query/index.js';
+import { QueryMetrics, prometheusApi, registryLabelStats, registryQueryable, type LabelStatsSource } from '../../pipeline/query/index.js';
 import type { Service } from '../server/service.js';
 import { TIDEMARK_VERSION } from '../server/version.js';
 import type { RoleContext, RoleDefinition } from './run-role.js';
@@ -9,9 +9,10 @@ import { shardRegistryOf } from './store.js';
  * Mounts the Prometheus HTTP API (query, series, labels, metadata, read, federate, status) over
  * `queryable`, each endpoint counted and timed in the role's metrics.
  */
-export function mountQueryApi(ctx: RoleContext, queryable: Queryable, metrics = new QueryMetrics(ctx.metrics)): void {
+export function mountQueryApi(ctx: RoleContext, queryable: Queryable, metrics = new QueryMetrics(ctx.metrics), labelStats?: LabelStatsSource): void {
   const api = prometheusApi({
     queryable,
+    labelStats,
     config: ctx.config.query,
     externalLabels: ctx.config.global.external_labels,
     version: TIDEMARK_VERSION,
@@ -39,7 +40,7 @@ export const queryRole: RoleDefinition = {
     const shards = shardRegistryOf(ctx);
     const metrics = new QueryMetrics(ctx.metrics);
     const queryable = registryQueryable({ registry: shards.registry, config: ctx.config.query, partitionCount: ctx.config.bus.partitions, observer: metrics });
-    mountQueryApi(ctx, queryable, metrics);
+    mountQueryApi(ctx, queryable, metrics, registryLabelStats({ registry: shards.registry, config: ctx.config.query }));
     const registry: Service = { name: 'shard-registry', start: async () => {}, ready: () => true, stop: () => shards.close() };
     return [registry];
   },

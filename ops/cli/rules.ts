@@ -14,6 +14,7 @@ import type { TidemarkConfig } from '../config/index.js';
 import { expandRuleFiles } from '../config/rule-file-globs.js';
 import type { Service } from '../server/service.js';
 import { BusService } from './bus-service.js';
+import { mountBusStatus } from './bus-status-api.js';
 import type { RoleContext, RoleDefinition } from './run-role.js';
 
 /** One notifier a separate `tidemark rules` sends alerts to. */
@@ -133,6 +134,7 @@ export const rulesRole: RoleDefinition = {
   name: 'rules',
   async build(ctx) {
     const bus = new BusService(ctx.config, ctx.flags.data, ctx.log, ctx.fail);
+    mountBusStatus(ctx, bus);
     return [bus, new RulesService(ctx, bus, httpNotifyFunc(alertmanagerTargets(ctx.config)))];
   },
 };

@@ -1,12 +1,12 @@
 import { pino, type Logger } from 'pino';
 import { Gauge, type Registry } from 'prom-client';
-import { ConfigError, formatProblem, loadConfig, type TidemarkConfig } from '../config/index.js';
+import { ConfigError, formatProblem, type TidemarkConfig } from '../config/index.js';
 import { HttpRouter } from '../server/http-router.js';
 import { HttpServer, parseListenAddress, type ListenAddress } from '../server/http-server.js';
 import { createMetricsRegistry } from '../server/metrics-registry.js';
 import type { Service } from '../server/service.js';
 import { WebSecurity } from '../server/web-security.js';
-import { configFromFlags, flagOverrides } from './config-from-flags.js';
+import { shownConfigFromFlags } from './config-from-flags.js';
 import type { CommonFlags } from './flags.js';
 
 /** What a role's composition gets to build its services from. */
@@ -70,7 +70,10 @@ export async function startRole(
   flags: CommonFlags,
   opts: { readonly signal?: AbortSignal } = {},
 ): Promise<RunningRole> {
-  const config = await configFromFlags(flags);
+  const loaded = await shownConfigFromFlags(flags);
+  const config = loaded.config;
+  // The configuration in force as /api/v1/status/config shows it; replaced on a successful reload.
+  let shownYaml = loaded.yaml;
   const log = pino({ level: flags.logLevel, base: { role: def.name } });
   const security = flags.webConfigFile === undefined ? undefined : await WebSecurity.load(flags.webConfigFile, log);
   const metrics = createMetricsRegistry(def.name);
@@ -93,9 +96,9 @@ export async function startRole(
 
   const reload = async (): Promise<void> => {
     try {
-      const next =
-        flags.config !== undefined ? await loadConfig(flags.config, flagOverrides(flags)) : config;
-      for (const s of services) await s.applyConfig?.(next);
+      const next = flags.config !== undefined ? await shownConfigFromFlags(flags) : { config, yaml: shownYaml };
+      for (const s of services) await s.applyConfig?.(next.config);
+      shownYaml = next.yaml;
     } catch (err) {
       configStatus.lastReloadSuccessful = false;
       reloadGauges.update();
@@ -124,6 +127,10 @@ export async function startRole(
         log.error({ err }, 'configuration reload failed; keeping the previous one');
         res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end(`failed to reload config: ${describe(err)}\n`);
       }
+    })
+    .add('GET', '/api/v1/status/config', (_req, res) => {
+      const body = JSON.stringify({ status: 'success', data: { yaml: shownYaml } });
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
     })
     .add('GET', '/metrics', async (_req, res) => {
       res.writeHead(200, { 'content-type': metrics.contentType }).end(await metrics.metrics());

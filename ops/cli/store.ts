@@ -3,13 +3,14 @@ import { isAbsolute, join } from 'node:path';
 import { Redis } from 'ioredis';
 import { StoreWorker, storeHttpApi } from '../../pipeline/store/index.js';
 import { InProcessShardRegistry, RedisShardRegistry, type ShardRegistry } from '../../pipeline/store-protocol/index.js';
-import { MergeQuerier, type Querier } from '../../pipeline/tsdb/index.js';
+import { MergeQuerier, emptyLabelStats, labelStatsOf, mergeLabelStats, type LabelStats, type LabelStatsRequest, type Querier } from '../../pipeline/tsdb/index.js';
 import type { Labels } from '../../schemas/index.js';
 import type { ListenAddress } from '../server/http-server.js';
 import type { Service } from '../server/service.js';
 import { AggregationService } from './aggregation.js';
 import { BusService } from './bus-service.js';
-import { moveShardsAside, parseRebuildSpec } from './shard-rebuild.js';
+import { mountBusStatus } from './bus-status-api.js';
+import { moveShardsAside, parseRebuildSpec, registerRebuildProgress, type ShardMove } from './shard-rebuild.js';
 import type { RoleContext, RoleDefinition } from './run-role.js';
 
 /** The shard registry a role uses: Redis (shared, with TTLs) with --redis / `redis.url`, else in-process. */
@@ -68,6 +69,7 @@ export class StoreService implements Service {
         for (const w of this.running) names.push(await w.snapshot());
         return names[0];
       },
+      labelStats: (req) => this.labelStats(req),
     }, { adminApi: ctx.flags.enableAdminApi === true }).routes) {
       ctx.router.add(r.methods, r.path, r.handler);
     }
@@ -83,12 +85,25 @@ export class StoreService implements Service {
     return new MergeQuerier(this.running.map((w) => w.querier(mint, maxt)));
   }
 
+  /** The label statistics of every shard of both topics, added up (`/api/v1/status/tsdb`). */
+  async labelStats(req: LabelStatsRequest): Promise<LabelStats> {
+    const total = emptyLabelStats();
+    for (const w of this.running) {
+      for (const p of w.partitions()) {
+        const shard = w.shard(p);
+        if (shard !== undefined) mergeLabelStats(total, await labelStatsOf(shard.tsdb, req));
+      }
+    }
+    return total;
+  }
+
   async start(): Promise<void> {
     const cfg = this.ctx.config;
     const dataDir = isAbsolute(cfg.store.data_dir) ? cfg.store.data_dir : join(this.ctx.flags.data, cfg.store.data_dir);
     const { rebuild, rebuildForce } = this.ctx.flags;
+    let moved: ShardMove[] = [];
     if (rebuild !== undefined) {
-      const moved = await moveShardsAside({
+      moved = await moveShardsAside({
         bus: this.bus.bus, dataDir, topics: [cfg.bus.topics.samples, cfg.bus.topics.aggregates],
         spec: parseRebuildSpec(rebuild), force: rebuildForce === true, stamp: new Date().toISOString().replace(/[:.]/g, '-'),
       });
@@ -111,6 +126,8 @@ export class StoreService implements Service {
       worker(cfg.bus.topics.samples, cfg.store.group, true),
       worker(cfg.bus.topics.aggregates, `${cfg.store.group}.aggregates`, false),
     ];
+    const byTopic = new Map([[cfg.bus.topics.samples, this.workers[0]], [cfg.bus.topics.aggregates, this.workers[1]]]);
+    registerRebuildProgress(this.ctx.metrics, moved, (topic, partition) => byTopic.get(topic)?.shard(partition)?.appendedOffset);
     for (const w of this.workers) await w.start();
   }
 
@@ -136,6 +153,7 @@ export const storeRole: RoleDefinition = {
   name: 'store',
   async build(ctx) {
     const bus = new BusService(ctx.config, ctx.flags.data, ctx.log, ctx.fail);
+    mountBusStatus(ctx, bus);
     const shards = shardRegistryOf(ctx);
     const aggregation = new AggregationService(ctx, bus);
     const store = new StoreService(ctx, bus, shards.registry, aggregation.dropInput);

@@ -1,5 +1,6 @@
 import type { RoleDefinition } from './run-role.js';
 import { BusService } from './bus-service.js';
+import { mountBusStatus } from './bus-status-api.js';
 import { ingestServices } from './ingest.js';
 import { DeferredBusSink } from './deferred-bus-sink.js';
 import { NotifyService } from './notify.js';
@@ -22,10 +23,11 @@ export const upRole: RoleDefinition = {
   name: 'up',
   async build(ctx) {
     const bus = new BusService(ctx.config, ctx.flags.data, ctx.log, ctx.fail);
+    mountBusStatus(ctx, bus);
     const sink = new DeferredBusSink(bus, ctx.config, 'up');
     const aggregation = new AggregationService(ctx, bus);
     const store = new StoreService(ctx, bus, new InProcessShardRegistry(), aggregation.dropInput);
-    mountQueryApi(ctx, { querier: (mint, maxt) => store.querier(mint, maxt) });
+    mountQueryApi(ctx, { querier: (mint, maxt) => store.querier(mint, maxt) }, undefined, async (req) => ({ stats: await store.labelStats(req), warnings: [] }));
     const notify = await NotifyService.create(ctx);
     // In one process, alerts go straight to the notifier's dispatcher, as POST /api/v2/alerts would.
     const toNotifier: NotifyFunc = async (alerts) => {

@@ -47,13 +47,18 @@ export function parseConfig(text: string, file: string, overrides: ConfigOverrid
 }
 
 export async function loadConfig(file: string, overrides: ConfigOverrides = {}): Promise<TidemarkConfig> {
+  return (await loadConfigWithText(file, overrides)).config;
+}
+
+/** loadConfig, also returning the text it validated (what `/api/v1/status/config` shows). */
+export async function loadConfigWithText(file: string, overrides: ConfigOverrides = {}): Promise<{ config: TidemarkConfig; text: string }> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
     throw new ConfigError(file, [{ path: '', message: `cannot read file: ${(err as Error).message}` }]);
   }
-  return parseConfig(text, file, overrides);
+  return { config: parseConfig(text, file, overrides), text };
 }
 
 /** The configuration roles run on when no file is given: every default, plus the overrides. */

@@ -54,6 +54,24 @@ export interface PartitionLag {
   readonly lag: number;
 }
 
+/** A consumer group as the bus describes it (for status pages; nothing depends on it). */
+export interface GroupListing {
+  readonly group: string;
+  /** Topics the group consumes or has committed offsets on. */
+  readonly topics: readonly string[];
+  /**
+   * Running members and the partitions each holds, per topic; null when the bus cannot tell
+   * (brokers without DescribeGroups).
+   */
+  readonly members: readonly GroupMemberListing[] | null;
+}
+
+export interface GroupMemberListing {
+  readonly id: string;
+  readonly topic: string;
+  readonly partitions: readonly number[];
+}
+
 /** Where a consumer starts or a seek goes. */
 export type StartPosition =
   | 'earliest'
@@ -134,6 +152,13 @@ export interface Bus {
    */
   resetGroup(group: string, topic: string, to: StartPosition): Promise<void>;
   lag(group: string, topic: string): Promise<PartitionLag[]>;
+  /** Every topic, sorted by name. */
+  listTopics(): Promise<string[]>;
+  /**
+   * Every consumer group the bus knows, sorted by name. Kafka brokers without ListGroups
+   * (librdkafka's mock) make it throw; callers fall back to the groups they know of.
+   */
+  listGroups(): Promise<GroupListing[]>;
   /** Stops every consumer and releases connections and files. Idempotent. */
   close(): Promise<void>;
 }

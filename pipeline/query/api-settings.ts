@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Labels } from '../../schemas/labels.js';
-import type { Queryable } from '../tsdb/index.js';
+import type { LabelStats, LabelStatsRequest, Queryable } from '../tsdb/index.js';
 import { queryConfigSchema, type QueryConfig } from './config.js';
 import { toApiError, writeError } from './api-response.js';
 
@@ -12,6 +12,9 @@ export interface QueryRoute {
   readonly path: string;
   readonly handler: QueryHttpHandler;
 }
+
+/** Label statistics of whatever the API reads, with warnings for parts that could not be read. */
+export type LabelStatsSource = (req: LabelStatsRequest) => Promise<{ readonly stats: LabelStats; readonly warnings: readonly string[] }>;
 
 /** Metadata of one metric as `/api/v1/metadata` lists it. */
 export interface MetricMetadata {
@@ -40,6 +43,8 @@ export interface QueryApiSettings {
   readonly storageRetention?: string;
   /** The role's configuration state for `runtimeinfo`; a successful load at start when absent. */
   readonly configStatus?: () => { readonly lastReloadSuccessful: boolean; readonly lastSuccessMs: number };
+  /** Label statistics for `/api/v1/status/tsdb`; the endpoint is absent without it. */
+  readonly labelStats?: LabelStatsSource;
 }
 
 /** Settings resolved once per API instance. */

@@ -1,12 +1,13 @@
 export { prometheusApi } from './prometheus-api.js';
-export type { QueryApiSettings, QueryRoute, QueryHttpHandler, MetricMetadata } from './api-settings.js';
+export type { QueryApiSettings, QueryRoute, QueryHttpHandler, MetricMetadata, LabelStatsSource } from './api-settings.js';
 export { queryConfigSchema, type QueryConfig } from './config.js';
 export { FanoutQuerier, FanoutQueryable, type FanoutShard, type FanoutOptions, type ShardLister } from './fanout-querier.js';
-export { registryQueryable, registryShards, type RegistryShardsSettings } from './registry-shards.js';
+export { registryQueryable, registryShards, registryLabelStats, type RegistryShardsSettings } from './registry-shards.js';
 export { formatExpr, formatDuration } from './expr-printer.js';
 export { formatValue, formatTimestamp } from './api-response.js';
 export { ReadRequestType, ReadResponseType } from './remote-read.js';
 export { QueryApiError, InvalidParamError, TooManySeriesError, ShardsUnavailableError, type ApiErrorType } from './errors.js';
 export { QueryMetrics, type FanoutObserver } from './metrics.js';
+export { fanoutLabelStats, tsdbStatusJson, type LabelStatsPart, type NamedCount } from './tsdb-status-api.js';
 export { queryEngineOptions } from './query-engine.js';
 export { tsdbTestStorage, type TsdbTestStorageOptions } from './tsdb-test-storage.js';

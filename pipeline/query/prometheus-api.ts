@@ -4,6 +4,7 @@ import { queryRoutes } from './query-api.js';
 import { remoteReadRoutes } from './remote-read.js';
 import { seriesRoutes } from './series-api.js';
 import { statusRoutes } from './status-api.js';
+import { tsdbStatusRoutes } from './tsdb-status-api.js';
 
 /**
  * The Prometheus HTTP API of the `tidemark query` role (and `tidemark up`), as routes for the
@@ -13,6 +14,6 @@ import { statusRoutes } from './status-api.js';
 export function prometheusApi(settings: QueryApiSettings): { routes: QueryRoute[] } {
   const ctx = apiContext(settings);
   return {
-    routes: [...queryRoutes(ctx), ...seriesRoutes(ctx), ...statusRoutes(ctx), ...remoteReadRoutes(ctx), ...federateRoutes(ctx)],
+    routes: [...queryRoutes(ctx), ...seriesRoutes(ctx), ...statusRoutes(ctx), ...tsdbStatusRoutes(ctx), ...remoteReadRoutes(ctx), ...federateRoutes(ctx)],
   };
 }

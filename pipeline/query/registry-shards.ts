@@ -1,8 +1,10 @@
 import { RemoteStoreQueryable, type RemoteStoreOptions, type ShardRegistry } from '../store-protocol/index.js';
-import type { Queryable } from '../tsdb/index.js';
+import type { LabelStats, LabelStatsRequest, Queryable } from '../tsdb/index.js';
+import type { LabelStatsSource } from './api-settings.js';
 import type { QueryConfig } from './config.js';
 import { FanoutQueryable, type FanoutShard, type ShardLister } from './fanout-querier.js';
 import type { FanoutObserver } from './metrics.js';
+import { fanoutLabelStats, type LabelStatsPart } from './tsdb-status-api.js';
 
 export interface RegistryShardsSettings {
   readonly registry: Pick<ShardRegistry, 'list'>;
@@ -50,4 +52,36 @@ export function registryQueryable(
     partitionCount: settings.partitionCount,
     observer: settings.observer,
   });
+}
+
+/**
+ * `/api/v1/status/tsdb` of the query role: every store in the registry reports the label
+ * statistics of its shards (`POST /api/v1/store/tsdb_status`) and they are added up; a store that
+ * cannot be read is a warning, as for queries.
+ */
+export function registryLabelStats(settings: {
+  readonly registry: Pick<ShardRegistry, 'list'>;
+  readonly config: QueryConfig;
+  readonly local?: { readonly storeId: string; labelStats(req: LabelStatsRequest): Promise<LabelStats> };
+}): LabelStatsSource {
+  const remotes = new Map<string, RemoteStoreQueryable>();
+  return async (req) => {
+    const parts: LabelStatsPart[] = [];
+    for (const e of await settings.registry.list()) {
+      const name = `${e.storeId} (${e.address})`;
+      if (settings.local !== undefined && e.storeId === settings.local.storeId) {
+        const local = settings.local;
+        parts.push({ name, labelStats: (r) => local.labelStats(r) });
+        continue;
+      }
+      let q = remotes.get(e.address);
+      if (q === undefined) {
+        q = new RemoteStoreQueryable(e.address, { timeoutMs: settings.config.shard_timeout_ms });
+        remotes.set(e.address, q);
+      }
+      const remote = q;
+      parts.push({ name, labelStats: (r) => remote.labelStats(r) });
+    }
+    return fanoutLabelStats(parts, req, settings.config.partial_response);
+  };
 }

@@ -5,3 +5,4 @@ export { encodeSeriesSet, decodeSeriesSet, type WireSeries, type WireSeriesSet }
 export { InProcessShardRegistry, type ShardRegistry, type ShardRegistryEntry } from './shard-registry.js';
 export { RedisShardRegistry, type RedisShardRegistrySettings } from './redis-shard-registry.js';
 export { RemoteStoreError } from './errors.js';
+export { encodeLabelStats, decodeLabelStats, encodeLabelStatsRequest, type WireLabelStats, type WireLabelStatsRequest } from './label-stats-wire.js';

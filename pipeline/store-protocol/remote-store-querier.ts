@@ -1,5 +1,6 @@
-import type { LabelMatcher, Querier, Queryable, SelectHints, SeriesSet } from '../tsdb/index.js';
+import type { LabelMatcher, LabelStats, LabelStatsRequest, Querier, Queryable, SelectHints, SeriesSet } from '../tsdb/index.js';
 import { RemoteStoreError } from './errors.js';
+import { decodeLabelStats, encodeLabelStatsRequest } from './label-stats-wire.js';
 import { decodeSeriesSet } from './series-wire.js';
 
 export interface RemoteStoreOptions {
@@ -14,16 +15,12 @@ export interface RemoteStoreOptions {
  * decides whether that becomes a warning or a failed query.
  */
 export class RemoteStoreQuerier implements Querier {
-  private readonly base: string;
-
   constructor(
     readonly address: string,
     private readonly mint: number,
     private readonly maxt: number,
     private readonly options: RemoteStoreOptions = {},
-  ) {
-    this.base = address.replace(/\/+$/, '');
-  }
+  ) {}
 
   async select(matchers: readonly LabelMatcher[], hints: SelectHints): Promise<SeriesSet> {
     const data = await this.post('select', {
@@ -31,6 +28,7 @@ export class RemoteStoreQuerier implements Querier {
       start: Math.max(hints.start, this.mint),
       end: Math.min(hints.end, this.maxt),
       labelsOnly: hints.labelsOnly === true,
+      ...(hints.rollup === undefined ? {} : { rollup: hints.rollup }),
     });
     try {
       return decodeSeriesSet(data);
@@ -49,30 +47,34 @@ export class RemoteStoreQuerier implements Querier {
 
   async close(): Promise<void> {}
 
-  private async post(what: string, body: unknown): Promise<unknown> {
-    let res: Response;
-    try {
-      res = await fetch(`${this.base}/api/v1/store/${what}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
-      });
-    } catch (err) {
-      throw new RemoteStoreError(this.address, 0, `${what} request failed: ${(err as Error).message}`, err);
-    }
-    const text = await res.text();
-    let doc: { status?: string; data?: unknown; error?: string };
-    try {
-      doc = JSON.parse(text) as typeof doc;
-    } catch (err) {
-      throw new RemoteStoreError(this.address, res.status, `${what} answered ${res.status} with non-JSON: ${text.slice(0, 200)}`, err);
-    }
-    if (!res.ok || doc.status !== 'success') {
-      throw new RemoteStoreError(this.address, res.status, `${what} answered ${res.status}: ${doc.error ?? text.slice(0, 200)}`);
-    }
-    return doc.data;
+  private post(what: string, body: unknown): Promise<unknown> {
+    return postToStore(this.address, what, body, this.options);
   }
+}
+
+async function postToStore(address: string, what: string, body: unknown, options: RemoteStoreOptions): Promise<unknown> {
+  let res: Response;
+  try {
+    res = await fetch(`${address.replace(/\/+$/, '')}/api/v1/store/${what}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
+    });
+  } catch (err) {
+    throw new RemoteStoreError(address, 0, `${what} request failed: ${(err as Error).message}`, err);
+  }
+  const text = await res.text();
+  let doc: { status?: string; data?: unknown; error?: string };
+  try {
+    doc = JSON.parse(text) as typeof doc;
+  } catch (err) {
+    throw new RemoteStoreError(address, res.status, `${what} answered ${res.status} with non-JSON: ${text.slice(0, 200)}`, err);
+  }
+  if (!res.ok || doc.status !== 'success') {
+    throw new RemoteStoreError(address, res.status, `${what} answered ${res.status}: ${doc.error ?? text.slice(0, 200)}`);
+  }
+  return doc.data;
 }
 
 function strings(address: string, data: unknown): string[] {
@@ -91,5 +93,15 @@ export class RemoteStoreQueryable implements Queryable {
 
   querier(mint: number, maxt: number): Querier {
     return new RemoteStoreQuerier(this.address, mint, maxt, this.options);
+  }
+
+  /** The store's label statistics (`POST /api/v1/store/tsdb_status`). */
+  async labelStats(req: LabelStatsRequest): Promise<LabelStats> {
+    const data = await postToStore(this.address, 'tsdb_status', encodeLabelStatsRequest(req), this.options);
+    try {
+      return decodeLabelStats(data);
+    } catch (err) {
+      throw new RemoteStoreError(this.address, 200, `malformed tsdb_status answer: ${(err as Error).message}`, err);
+    }
   }
 }

@@ -1,8 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseExpr } from '../promql/index.js';
-import { InvalidMatcherError, type LabelMatcher, type Queryable } from '../tsdb/index.js';
+import { InvalidMatcherError, type LabelMatcher, type LabelStats, type LabelStatsRequest, type Queryable } from '../tsdb/index.js';
 import { DeletionNotAppliedError, StoreRequestError } from './errors.js';
-import { encodeSeriesSet } from '../store-protocol/index.js';
+import { parseRollupHint } from './rollup-request.js';
+import type { RollupHint } from '../tsdb/querier.js';
+import { encodeLabelStats, encodeSeriesSet } from '../store-protocol/index.js';
 
 export type StoreHttpHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
 
@@ -18,6 +20,8 @@ export interface StoreHttpTarget extends Queryable {
   deleteSeries(selectors: readonly (readonly LabelMatcher[])[], start: number, end: number): Promise<void>;
   /** Returns the snapshot's name. */
   snapshot(): Promise<string>;
+  /** The label statistics of every shard held here, added up (`/api/v1/status/tsdb` of the query role). */
+  labelStats?(req: LabelStatsRequest): Promise<LabelStats>;
 }
 
 const MAX_BODY = 1 << 20;
@@ -25,9 +29,10 @@ const MATCH_TYPES = new Set(['=', '!=', '=~', '!~']);
 
 /**
  * The store's HTTP surface, as routes for the role's router to mount:
- * - `POST /api/v1/store/select` `{matchers, start, end, labelsOnly?}` → series (series-wire.ts);
+ * - `POST /api/v1/store/select` `{matchers, start, end, labelsOnly?, rollup?}` → series (series-wire.ts);
  * - `POST /api/v1/store/label_names` `{matchers, start, end}` → names;
  * - `POST /api/v1/store/label_values` `{name, matchers, start, end}` → values;
+ * - `POST /api/v1/store/tsdb_status` `{selectors?, start?, end?}` → label statistics (label-stats-wire.ts);
  * - `POST|PUT /api/v1/admin/tsdb/delete_series` (`match[]`, `start`, `end`, query or form) → 204;
  * - `POST|PUT /api/v1/admin/tsdb/snapshot` → `{"status":"success","data":{"name":...}}`.
  * Answers use Prometheus' envelope; bad input is a 400 `bad_data` naming the parameter.
@@ -47,7 +52,7 @@ export function storeHttpApi(target: StoreHttpTarget, opts: { readonly adminApi?
         handler: read(async (r) => {
           const q = target.querier(r.start, r.end);
           try {
-            return encodeSeriesSet(await q.select(r.matchers, { start: r.start, end: r.end, labelsOnly: r.labelsOnly }));
+            return encodeSeriesSet(await q.select(r.matchers, { start: r.start, end: r.end, labelsOnly: r.labelsOnly, ...(r.rollup === undefined ? {} : { rollup: r.rollup }) }));
           } finally {
             await q.close();
           }
@@ -65,6 +70,14 @@ export function storeHttpApi(target: StoreHttpTarget, opts: { readonly adminApi?
           if (r.name === undefined) throw new StoreRequestError('name', 'a label name is required');
           const name = r.name;
           return withQuerier(target, r, (q) => q.labelValues(name, r.matchers));
+        }),
+      },
+      {
+        methods: ['POST'],
+        path: '/api/v1/store/tsdb_status',
+        handler: (req, res) => answer(res, async () => {
+          if (target.labelStats === undefined) throw new Error('this store does not report label statistics');
+          return encodeLabelStats(await target.labelStats(parseLabelStatsRequest(await readJson(req))));
         }),
       },
       {
@@ -105,6 +118,8 @@ interface ReadRequest {
   readonly end: number;
   readonly labelsOnly: boolean;
   readonly name?: string;
+  /** Select window aggregates instead of samples (tsdb/downsample). */
+  readonly rollup?: RollupHint;
 }
 
 async function withQuerier<T>(target: Queryable, r: ReadRequest, fn: (q: ReturnType<Queryable['querier']>) => Promise<T>): Promise<T> {
@@ -179,7 +194,24 @@ function parseReadRequest(body: unknown): ReadRequest {
   const end = num('end', Number.MAX_SAFE_INTEGER);
   if (end < start) throw new StoreRequestError('end', 'end is before start');
   if (b.name !== undefined && typeof b.name !== 'string') throw new StoreRequestError('name', 'expected a string');
-  return { matchers: matchers as LabelMatcher[], start, end, labelsOnly: b.labelsOnly === true, name: b.name as string | undefined };
+  return { matchers: matchers as LabelMatcher[], start, end, labelsOnly: b.labelsOnly === true, name: b.name as string | undefined, rollup: parseRollupHint(b.rollup) };
+}
+
+function parseLabelStatsRequest(body: unknown): LabelStatsRequest {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new StoreRequestError('body', 'expected a JSON object');
+  const b = body as Record<string, unknown>;
+  const selectors = b.selectors ?? [];
+  if (!Array.isArray(selectors)) throw new StoreRequestError('selectors', 'expected an array of matcher lists');
+  const lists = selectors.map((m: unknown, i) => {
+    try {
+      return parseReadRequest({ matchers: m }).matchers;
+    } catch (err) {
+      throw new StoreRequestError(`selectors[${i}]`, err instanceof Error ? err.message : String(err), err);
+    }
+  });
+  if (b.start === undefined && b.end === undefined) return { selectors: lists };
+  const { start, end } = parseReadRequest({ start: b.start, end: b.end });
+  return { selectors: lists, range: { start, end } };
 }
 
 /** Query parameters plus, for a form body, its fields (Prometheus accepts both). */

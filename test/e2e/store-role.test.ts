@@ -203,6 +203,53 @@ describe('tidemark store on Kafka and Redis', () => {
     }
   });
 
+  it('has the query role add up /api/v1/status/tsdb over the stores in the registry, and a store report its Kafka topics and groups', async () => {
+    const producer = new KafkaBus(mockKafkaBusSettings(kafkaBrokers()));
+    const nowMs = Date.now();
+    const series = ['a', 'b', 'c', 'd', 'e'].map((host) => ({ __name__: 'status_tsdb_probe', host }));
+    await producer.produce(topics.samples, series.map((labels) => ({
+      partition: partitionForHash(seriesHash(labels), PARTITIONS),
+      value: encodeSampleBatch({ series: [{ labels, timestamps: [nowMs], values: [1], stale: [] }] }, 'test'),
+    })));
+    await producer.close();
+    const flags = { config, listen: '127.0.0.1:0', kafka: kafkaBrokers().join(','), redis: redis.url, logLevel: 'error' };
+    const store = await startRole(storeRole, { ...flags, data: join(dir, 'status-store') });
+    const query = await startRole(queryRole, { ...flags, data: join(dir, 'status-query') });
+    await registry.announce('dead-store', 'http://127.0.0.1:9', [0]);
+    try {
+      const base = `http://${query.address.host}:${query.address.port}`;
+      const match = encodeURIComponent('{__name__="status_tsdb_probe"}');
+      const status = await waitFor(async () => {
+        const b = (await (await fetch(`${base}/api/v1/status/tsdb?match[]=${match}&focusLabel=host`)).json()) as {
+          status: string; warnings?: string[]; data: { totalSeries: number; headStats: { numSeries: number }; seriesCountByFocusLabelValue: { name: string; value: number }[] };
+        };
+        return b.data?.totalSeries === series.length ? b : undefined;
+      }, 60_000);
+      expect(status.status).toBe('success');
+      expect(status.warnings?.join('\n')).toMatch(/dead-store/);
+      expect(status.data.seriesCountByFocusLabelValue.map((e) => e.name).sort()).toEqual(['a', 'b', 'c', 'd', 'e']);
+      expect(status.data.headStats.numSeries).toBeGreaterThanOrEqual(series.length);
+
+      // The mock brokers cannot list groups: the store reports its configuration's groups, and says so.
+      const storeBase = `http://${store.address.host}:${store.address.port}`;
+      const bus = (await (await fetch(`${storeBase}/api/v1/status/bus`)).json()) as {
+        warnings: string[];
+        data: { type: string; topics: { name: string; partitions: unknown[] }[]; groups: { group: string; topic: string; members: number | null; partitions: { committed: number; high: number; lag: number }[] }[] };
+      };
+      expect(bus.data.type).toBe('kafka');
+      expect(bus.warnings.join('\n')).toMatch(/consumer groups could not be listed/);
+      expect(bus.data.topics.find((t) => t.name === topics.samples)?.partitions).toHaveLength(PARTITIONS);
+      const group = bus.data.groups.find((g) => g.group === ns.group('store') && g.topic === topics.samples);
+      expect(group?.members).toBeNull();
+      expect(group?.partitions).toHaveLength(PARTITIONS);
+      for (const p of (group?.partitions ?? []).filter((x) => x.committed >= 0)) expect(p.lag).toBe(p.high - p.committed);
+    } finally {
+      await registry.withdraw('dead-store');
+      await query.stop();
+      await store.stop();
+    }
+  });
+
   it('shares the partitions between two store processes of one group, each registered where it listens', async () => {
     // Separate processes without the test assigner: the mock refuses a follower's SyncGroup
     // whenever the leader's comes first (TEST-SERVICES.md §3); the follower rejoins until it is in.

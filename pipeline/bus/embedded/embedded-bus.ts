@@ -6,6 +6,7 @@ import type {
   Bus,
   ConsumeOptions,
   Consumer,
+  GroupListing,
   PartitionLag,
   PartitionOffset,
   PartitionOffsets,
@@ -182,6 +183,28 @@ export class EmbeddedBus implements Bus {
     const logs = this.topics.get(topic);
     const committed = await this.offsetStore.get(group, topic);
     return logs.map((l) => lagOf(l.partition, committed.get(l.partition), l));
+  }
+
+  async listTopics(): Promise<string[]> {
+    return this.topics.all().map((logs) => logs[0]?.topic).filter((t): t is string => t !== undefined).sort();
+  }
+
+  async listGroups(): Promise<GroupListing[]> {
+    const byGroup = new Map<string, { topics: Set<string>; members: { id: string; topic: string; partitions: number[] }[] }>();
+    const entry = (group: string) => {
+      let e = byGroup.get(group);
+      if (e === undefined) byGroup.set(group, (e = { topics: new Set(), members: [] }));
+      return e;
+    };
+    for (const g of await this.offsetStore.listGroups()) for (const t of g.topics) entry(g.group).topics.add(t);
+    for (const g of this.coordinator.describe()) {
+      const e = entry(g.group);
+      e.topics.add(g.topic);
+      g.members.forEach((partitions, i) => e.members.push({ id: `${g.group}-${g.topic}-${i + 1}`, topic: g.topic, partitions }));
+    }
+    return [...byGroup]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([group, e]) => ({ group, topics: [...e.topics].sort(), members: e.members }));
   }
 
   /** Applies retention to every partition now (it also runs on a timer). */

@@ -43,6 +43,14 @@ export class GroupCoordinator {
     return done;
   }
 
+  /** Every group with members: its topic and what each member holds, in join order. */
+  describe(): { group: string; topic: string; members: number[][] }[] {
+    return [...this.groups].map(([key, g]) => {
+      const [group, topic] = key.split('\u0000');
+      return { group, topic, members: g.members.map((m) => m.assignment()) };
+    });
+  }
+
   hasMembers(group: string, topic: string): boolean {
     return (this.groups.get(groupKey(group, topic))?.members.length ?? 0) > 0;
   }

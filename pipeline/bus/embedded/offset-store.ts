@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 
 type TopicOffsets = Map<number, number>;
@@ -38,6 +38,15 @@ export class OffsetStore {
   async get(group: string, topic: string): Promise<ReadonlyMap<number, number>> {
     const g = await this.load(group);
     return g.topics.get(topic) ?? new Map();
+  }
+
+  /** Every group with a committed-offsets file (or commits made since start), and its topics. */
+  async listGroups(): Promise<{ group: string; topics: string[] }[]> {
+    const names = new Set(this.groups.keys());
+    for (const f of await readdir(this.dir)) if (f.endsWith('.json')) names.add(decodeURIComponent(f.slice(0, -'.json'.length)));
+    const out: { group: string; topics: string[] }[] = [];
+    for (const group of names) out.push({ group, topics: [...(await this.load(group)).topics.keys()].sort() });
+    return out;
   }
 
   /**

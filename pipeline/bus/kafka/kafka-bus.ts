@@ -6,6 +6,8 @@ import type {
   Bus,
   ConsumeOptions,
   Consumer,
+  GroupListing,
+  GroupMemberListing,
   PartitionLag,
   PartitionOffset,
   PartitionOffsets,
@@ -22,7 +24,7 @@ import { ProduceCoalescer } from './produce-coalescer.js';
 import { resetGroupByJoining } from './reset-group-by-joining.js';
 import { mapTimestampLookup, resolveStartOffset, validateStartPosition } from './start-position.js';
 
-const { Kafka, Partitioners } = kafkajs;
+const { AssignerProtocol, Kafka, Partitioners } = kafkajs;
 const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
 
 /**
@@ -230,6 +232,55 @@ export class KafkaBus implements Bus {
       this.committedOffsets(group, topic),
     ]);
     return computeLag(offsets, committed);
+  }
+
+  async listTopics(): Promise<string[]> {
+    this.checkOpen();
+    const admin = await this.admin();
+    try {
+      return (await admin.listTopics()).sort();
+    } catch (err) {
+      throw kafkaBusError(err, 'could not list topics', { code: 'topic_failed' });
+    }
+  }
+
+  async listGroups(): Promise<GroupListing[]> {
+    this.checkOpen();
+    const admin = await this.admin();
+    let ids: string[];
+    try {
+      ids = (await admin.listGroups()).groups.filter((g) => g.protocolType === 'consumer' || g.protocolType === '').map((g) => g.groupId).sort();
+    } catch (err) {
+      throw kafkaBusError(err, 'could not list consumer groups', { code: 'group_failed' });
+    }
+    if (ids.length === 0) return [];
+    let described: Awaited<ReturnType<Admin['describeGroups']>>['groups'] = [];
+    try {
+      described = (await admin.describeGroups(ids)).groups;
+    } catch (err) {
+      if (!isUnsupportedApi(err)) throw kafkaBusError(err, 'could not describe consumer groups', { code: 'group_failed' });
+    }
+    return Promise.all(
+      ids.map(async (group) => {
+        const d = described.find((g) => g.groupId === group);
+        const members: GroupMemberListing[] = [];
+        for (const m of d?.members ?? []) {
+          const decoded = m.memberAssignment.length === 0 ? null : AssignerProtocol.MemberAssignment.decode(m.memberAssignment);
+          for (const [topic, partitions] of Object.entries(decoded?.assignment ?? {})) {
+            members.push({ id: m.memberId, topic, partitions: [...partitions].sort((a, b) => a - b) });
+          }
+        }
+        const topics = new Set(members.map((m) => m.topic));
+        try {
+          for (const t of await admin.fetchOffsets({ groupId: group })) {
+            if (t.partitions.some((p) => Number(p.offset) >= 0)) topics.add(t.topic);
+          }
+        } catch (err) {
+          throw kafkaBusError(err, 'could not fetch committed offsets', { code: 'offsets_failed', group });
+        }
+        return { group, topics: [...topics].sort(), members: d === undefined ? null : members };
+      }),
+    );
   }
 
   close(): Promise<void> {

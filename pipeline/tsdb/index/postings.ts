@@ -51,6 +51,11 @@ export class MemPostings {
   labelValues(name: string): Iterable<string> {
     return this.byName.get(name)?.keys() ?? [];
   }
+
+  /** Calls `fn` with every label pair and the number of series that carry it. */
+  forEachPair(fn: (name: string, value: string, series: number) => void): void {
+    for (const [name, values] of this.byName) for (const [value, list] of values) fn(name, value, list.length);
+  }
 }
 
 const EMPTY: Postings = [];
