@@ -1,7 +1,10 @@
-import type { EngineOptions } from '../promql/index.js';
+import { sharedEvalPool, type EngineOptions } from '../promql/index.js';
 import type { QueryConfig } from './config.js';
 
-/** The engine settings the query API evaluates with under `config` (one engine per timeout). */
+/**
+ * The engine settings the query API evaluates with under `config` (one engine per timeout):
+ * queries are evaluated in the process' pool of `workers` worker threads.
+ */
 export function queryEngineOptions(config: QueryConfig, timeoutMs: number = config.timeout_ms): EngineOptions {
-  return { lookbackDelta: config.lookback_delta_ms, maxSamples: config.max_samples, timeoutMs };
+  return { lookbackDelta: config.lookback_delta_ms, maxSamples: config.max_samples, timeoutMs, evaluator: sharedEvalPool(config.workers) };
 }

@@ -1,0 +1,107 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { Engine } from '../engine/engine.js';
+import { PromqlEvalError, PromqlTimeoutError, PromqlTooManySamplesError } from '../errors.js';
+import { MAX_EXPRESSION_DEPTH } from '../parser/parser.js';
+import { MemoryQueryable } from '../promqltest/memory-storage.js';
+import { EvalPool } from './eval-pool.js';
+
+function store(): MemoryQueryable {
+  const s = new MemoryQueryable();
+  for (let i = 0; i <= 40; i++) {
+    s.append({ __name__: 'req_total', job: 'a' }, i * 15_000, i * 10);
+    s.append({ __name__: 'req_total', job: 'b' }, i * 15_000, i * 20);
+    s.append({ __name__: 'target_info', job: 'a', team: 'blue' }, i * 15_000, 1);
+  }
+  s.append({ __name__: 'gone', job: 'a' }, 0, 1);
+  s.append({ __name__: 'gone', job: 'a' }, 15_000, NaN, true);
+  s.append({ __name__: 'gone', job: 'a' }, 30_000, 3);
+  return s;
+}
+
+describe('EvalPool', () => {
+  const pool = new EvalPool(2);
+  afterAll(() => pool.close());
+  const inPlace = new Engine();
+  const pooled = new Engine({ evaluator: pool });
+
+  it.each([
+    ['rate(req_total[1m])'],
+    ['sum by (job) (rate(req_total[2m])) / scalar(count(req_total))'],
+    ['count_over_time(gone[1m])'],
+    ['gone'],
+    ['info(req_total, {team=~".+"})'],
+    ['max_over_time(req_total[2m:15s])'],
+    ['topk(1, req_total) or vector(7)'],
+  ])('answers %s as evaluation in place does, instant and range', async (q) => {
+    const data = store();
+    expect(await pooled.instantQuery(data, q, 300_000)).toEqual(await inPlace.instantQuery(data, q, 300_000));
+    expect(await pooled.rangeQuery(data, q, 0, 600_000, 30_000)).toEqual(await inPlace.rangeQuery(data, q, 0, 600_000, 30_000));
+  });
+
+  it('answers scalar, string and range-vector instant queries', async () => {
+    const data = store();
+    for (const q of ['1 + 2', '"text"', 'req_total[1m]']) {
+      expect(await pooled.instantQuery(data, q, 300_000)).toEqual(await inPlace.instantQuery(data, q, 300_000));
+    }
+  });
+
+  it('evaluates the deepest expression the parser accepts', async () => {
+    const n = MAX_EXPRESSION_DEPTH - 2;
+    const nested = '('.repeat(n) + 'req_total{job="a"}' + ')'.repeat(n);
+    expect((await pooled.instantQuery(store(), nested, 300_000)).value).toMatchObject({ result: [{ v: 200 }] });
+  });
+
+  it('fails with the error class and message evaluation in place throws', async () => {
+    const data = store();
+    const dup = 'label_replace(req_total, "job", "x", "", "")';
+    await expect(pooled.instantQuery(data, dup, 300_000)).rejects.toThrow(PromqlEvalError);
+    await expect(pooled.instantQuery(data, dup, 300_000)).rejects.toThrow('vector cannot contain metrics with the same labelset');
+    const small = new Engine({ evaluator: pool, maxSamples: 5 });
+    const err = await small.rangeQuery(data, 'req_total', 0, 600_000, 15_000).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PromqlTooManySamplesError);
+    expect((err as PromqlTooManySamplesError).limit).toBe(5);
+    const slow = new Engine({ evaluator: pool, timeoutMs: 50 });
+    const timeout = await slow.instantQuery(data, 'max_over_time(vector(1)[1d:1ms])', 300_000).catch((e: unknown) => e);
+    expect(timeout).toBeInstanceOf(PromqlTimeoutError);
+    expect((timeout as Error).message).toBe('query timed out in subquery evaluation');
+  });
+
+  it('stops a running query when its signal aborts, with the reason as the cause', async () => {
+    const ac = new AbortController();
+    const reason = new Error('client closed the connection');
+    const running = pooled.instantQuery(store(), 'max_over_time(vector(1)[1d:1ms])', 300_000, { signal: ac.signal }).catch((e: unknown) => e);
+    setTimeout(() => ac.abort(reason), 20);
+    const err = await running;
+    expect(err).toBeInstanceOf(PromqlTimeoutError);
+    expect((err as Error).cause).toBe(reason);
+  });
+
+  it('answers a cheap query while a long one computes, then goes on with both workers', async () => {
+    const data = store();
+    const long = new Engine({ evaluator: pool, timeoutMs: 3_000 });
+    const order: string[] = [];
+    const hostile = long.instantQuery(data, 'max_over_time(vector(1)[1d:1ms])', 300_000)
+      .catch(() => undefined).then(() => order.push('long'));
+    const cheap = pooled.instantQuery(data, 'sum(req_total)', 300_000).then((r) => {
+      order.push('cheap');
+      return r;
+    });
+    expect((await cheap).value).toMatchObject({ result: [{ v: 600 }] });
+    await hostile;
+    expect(order).toEqual(['cheap', 'long']);
+    expect((await pooled.instantQuery(data, 'sum(req_total)', 300_000)).value).toMatchObject({ result: [{ v: 600 }] });
+  });
+
+  it('queues queries beyond its workers and answers each', async () => {
+    const data = store();
+    const answers = await Promise.all(Array.from({ length: 9 }, (_, i) => pooled.instantQuery(data, `sum(req_total) + ${i}`, 300_000)));
+    expect(answers.map((a) => (a.value as { result: { v: number }[] }).result[0].v)).toEqual([600, 601, 602, 603, 604, 605, 606, 607, 608]);
+  });
+
+  it('fails queries after it is closed', async () => {
+    const p = new EvalPool(1);
+    await new Engine({ evaluator: p }).instantQuery(store(), '1', 0);
+    await p.close();
+    await expect(new Engine({ evaluator: p }).instantQuery(store(), '1', 0)).rejects.toThrow('the query evaluation pool is closed');
+  });
+});

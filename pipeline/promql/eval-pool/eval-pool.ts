@@ -1,0 +1,167 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { Evaluator } from '../engine/engine.js';
+import type { EvalJob } from '../engine/eval-job.js';
+import type { QueryResult } from '../engine/types.js';
+import { PromqlTimeoutError } from '../errors.js';
+import type { JobMessage, ReplyMessage } from './eval-worker.js';
+import { errorFromWire, packJob, unpackResult } from './job-wire.js';
+
+interface Task {
+  readonly id: number;
+  readonly message: JobMessage;
+  readonly transfer: ArrayBuffer[];
+  readonly flag: Int32Array;
+  readonly signal: AbortSignal | undefined;
+  readonly resolve: (r: QueryResult) => void;
+  readonly reject: (e: Error) => void;
+  onAbort?: () => void;
+}
+
+interface Slot {
+  readonly worker: Worker;
+  task: Task | null;
+}
+
+/** The pool size when none is configured: one worker per core. */
+export function defaultEvalWorkers(): number {
+  return availableParallelism();
+}
+
+/**
+ * Evaluates selected queries (EvalJob) in a pool of worker threads, so a query that computes for
+ * seconds leaves the event loop of the process that serves it free (health checks, other
+ * requests), and queries run in parallel across cores. Workers start on first use and are
+ * replaced when one dies; jobs wait in arrival order while every worker is busy. Cancellation
+ * (timeout, a client gone) sets a flag in shared memory that the evaluator checks where it
+ * always has, so answers, errors and their messages are those of evaluating in place.
+ */
+export class EvalPool implements Evaluator {
+  private readonly slots: Slot[] = [];
+  private readonly queue: Task[] = [];
+  private nextId = 1;
+  private closed = false;
+
+  constructor(readonly size: number = defaultEvalWorkers()) {
+    if (!Number.isInteger(size) || size < 1) throw new RangeError(`an evaluation pool needs at least one worker, got ${size}`);
+  }
+
+  evaluate(job: EvalJob, signal?: AbortSignal): Promise<QueryResult> {
+    if (this.closed) return Promise.reject(new Error('the query evaluation pool is closed'));
+    if (signal?.aborted === true) return Promise.reject(new PromqlTimeoutError('query evaluation', { cause: signal.reason }));
+    const { wire, transfer } = packJob(job);
+    const abort = new SharedArrayBuffer(4);
+    const id = this.nextId++;
+    return new Promise<QueryResult>((resolve, reject) => {
+      const task: Task = { id, message: { id, wire, abort }, transfer, flag: new Int32Array(abort), signal, resolve, reject };
+      if (signal !== undefined) {
+        task.onAbort = () => {
+          Atomics.store(task.flag, 0, 1);
+          const queued = this.queue.indexOf(task);
+          if (queued >= 0) {
+            this.queue.splice(queued, 1);
+            this.settle(task);
+            reject(new PromqlTimeoutError('query evaluation', { cause: signal.reason }));
+          }
+        };
+        signal.addEventListener('abort', task.onAbort, { once: true });
+      }
+      this.queue.push(task);
+      this.dispatch();
+    });
+  }
+
+  /** Stops every worker; queued and running queries fail. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const gone = new Error('the query evaluation pool is closed');
+    for (const t of this.queue.splice(0)) {
+      this.settle(t);
+      t.reject(gone);
+    }
+    await Promise.all(this.slots.splice(0).map(async (s) => {
+      if (s.task !== null) {
+        this.settle(s.task);
+        s.task.reject(gone);
+        s.task = null;
+      }
+      await s.worker.terminate();
+    }));
+  }
+
+  private dispatch(): void {
+    while (this.queue.length > 0) {
+      let slot = this.slots.find((s) => s.task === null);
+      if (slot === undefined && this.slots.length < this.size) slot = this.spawn();
+      if (slot === undefined) return;
+      const task = this.queue.shift()!;
+      slot.task = task;
+      // A busy worker keeps the process alive (a script awaiting a query); an idle one does not.
+      slot.worker.ref();
+      slot.worker.postMessage(task.message, task.transfer);
+    }
+  }
+
+  private spawn(): Slot {
+    const worker = startWorker();
+    const slot: Slot = { worker, task: null };
+    worker.on('message', (m: ReplyMessage) => {
+      const task = slot.task;
+      if (task === null || task.id !== m.id) return;
+      slot.task = null;
+      worker.unref();
+      this.settle(task);
+      if ('ok' in m) task.resolve(unpackResult(m.ok));
+      else task.reject(errorFromWire(m.err, Atomics.load(task.flag, 0) !== 0 ? task.signal?.reason : undefined));
+      this.dispatch();
+    });
+    // A worker that dies (out of memory, a crash) fails its query only; another takes its place.
+    const fail = (err: Error): void => {
+      const i = this.slots.indexOf(slot);
+      if (i >= 0) this.slots.splice(i, 1);
+      const task = slot.task;
+      slot.task = null;
+      if (task !== null) {
+        this.settle(task);
+        task.reject(new Error(`query evaluation worker failed: ${err.message}`, { cause: err }));
+      }
+      if (!this.closed) this.dispatch();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`exited with code ${code}`)));
+    this.slots.push(slot);
+    return slot;
+  }
+
+  private settle(task: Task): void {
+    if (task.onAbort !== undefined) task.signal?.removeEventListener('abort', task.onAbort);
+  }
+}
+
+const shared = new Map<number, EvalPool>();
+
+/**
+ * The process' pool of `workers` workers (0 = one per core), made on first use: workers are a
+ * resource of the process (its cores), so every engine of it with that setting shares them.
+ */
+export function sharedEvalPool(workers: number): EvalPool {
+  const size = workers > 0 ? workers : defaultEvalWorkers();
+  let pool = shared.get(size);
+  if (pool === undefined) {
+    pool = new EvalPool(size);
+    shared.set(size, pool);
+  }
+  return pool;
+}
+
+/**
+ * Starts eval-worker: the compiled .js beside this file, or, when running from TypeScript sources
+ * (tests, benchmarks under tsx), the .ts through tsx's loader registered inside the worker.
+ */
+function startWorker(): Worker {
+  const self = import.meta.url;
+  if (!self.endsWith('.ts')) return new Worker(new URL('./eval-worker.js', self));
+  const entry = new URL('./eval-worker.ts', self).href;
+  const boot = `import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(boot, { eval: true });
+}

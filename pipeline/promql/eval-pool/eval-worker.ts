@@ -1,0 +1,39 @@
+/**
+ * An evaluation worker thread: evaluates each job it is sent and posts back the result or the
+ * error. Cancellation arrives through shared memory, since a busy worker reads no messages.
+ */
+import { parentPort } from 'node:worker_threads';
+import type { AbortProbe } from '../engine/eval-context.js';
+import { evaluateJob } from '../engine/eval-job.js';
+import { errorToWire, packResult, unpackJob, type WireError, type WireJob, type WireResult } from './job-wire.js';
+
+/** What the pool posts: a job, its id and the flag the pool sets (to 1) to cancel it. */
+export interface JobMessage {
+  readonly id: number;
+  readonly wire: WireJob;
+  readonly abort: SharedArrayBuffer;
+}
+
+export type ReplyMessage =
+  | { readonly id: number; readonly ok: WireResult }
+  | { readonly id: number; readonly err: WireError };
+
+function abortProbe(buf: SharedArrayBuffer): AbortProbe {
+  const flag = new Int32Array(buf);
+  return { get aborted() { return Atomics.load(flag, 0) !== 0; } };
+}
+
+if (parentPort === null) throw new Error('eval-worker.ts runs as a worker thread of an evaluation pool');
+const port = parentPort;
+port.on('message', (m: JobMessage) => {
+  let reply: ReplyMessage;
+  let transfer: ArrayBuffer[] = [];
+  try {
+    const packed = packResult(evaluateJob(unpackJob(m.wire), abortProbe(m.abort)));
+    reply = { id: m.id, ok: packed.wire };
+    transfer = packed.transfer;
+  } catch (err) {
+    reply = { id: m.id, err: errorToWire(err) };
+  }
+  port.postMessage(reply, transfer);
+});

@@ -1,0 +1,1 @@
+export { EvalPool, defaultEvalWorkers, sharedEvalPool } from './eval-pool.js';

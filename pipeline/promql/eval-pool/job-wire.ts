@@ -1,0 +1,165 @@
+import type { Labels } from '../../../schemas/labels.js';
+import { PromqlEvalError, PromqlTimeoutError, PromqlTooManySamplesError } from '../errors.js';
+import type { SelectedSeries } from '../engine/eval-context.js';
+import type { EvalJob } from '../engine/eval-job.js';
+import type { QueryResult } from '../engine/types.js';
+
+/**
+ * How an EvalJob crosses to an evaluation worker: every selected sample packed into a few
+ * contiguous typed arrays that are transferred (moved, not copied), the rest (the parsed query,
+ * labels) structured-cloned in the same message, which keeps each selection keyed by the very
+ * selector node of the cloned tree.
+ */
+export interface WireJob {
+  readonly job: Omit<EvalJob, 'selections' | 'infoSeries'>;
+  readonly selections: Map<object, WireSeries[]>;
+  readonly infoSeries: Map<object, WireSeries[]>;
+  readonly ts: Float64Array;
+  readonly vs: Float64Array;
+  readonly stale: Uint8Array;
+}
+
+/** One series: `n` points at `at` of the packed arrays; its range points (no markers) at `rat`, or at `at` when it has none. */
+interface WireSeries {
+  readonly labels: Labels;
+  readonly at: number;
+  readonly n: number;
+  readonly hasStale: boolean;
+  readonly rat: number;
+  readonly rn: number;
+}
+
+function packedLength(series: Iterable<SelectedSeries[]>): number {
+  let n = 0;
+  for (const list of series) {
+    for (const s of list) n += s.ts.length + (s.stale === null ? 0 : s.rts.length);
+  }
+  return n;
+}
+
+/** Packs a job for postMessage; the returned buffers go in the transfer list. */
+export function packJob(job: EvalJob): { wire: WireJob; transfer: ArrayBuffer[] } {
+  const { selections, infoSeries, ...rest } = job;
+  const total = packedLength(selections.values()) + packedLength(infoSeries.values());
+  const ts = new Float64Array(total);
+  const vs = new Float64Array(total);
+  const stale = new Uint8Array(total);
+  let at = 0;
+  const put = (src: ArrayLike<number>, dst: Float64Array | Uint8Array, off: number): void => {
+    if (ArrayBuffer.isView(src)) dst.set(src as unknown as Float64Array, off);
+    else for (let i = 0; i < src.length; i++) dst[off + i] = src[i];
+  };
+  const pack = (list: SelectedSeries[]): WireSeries[] => list.map((s) => {
+    const n = s.ts.length;
+    const start = at;
+    put(s.ts, ts, start);
+    put(s.vs, vs, start);
+    if (s.stale !== null) put(s.stale, stale, start);
+    at += n;
+    if (s.stale === null) return { labels: s.labels, at: start, n, hasStale: false, rat: start, rn: n };
+    const rat = at;
+    put(s.rts, ts, rat);
+    put(s.rvs, vs, rat);
+    at += s.rts.length;
+    return { labels: s.labels, at: start, n, hasStale: true, rat, rn: s.rts.length };
+  });
+  const packMap = <K extends object>(m: Map<K, SelectedSeries[]>): Map<object, WireSeries[]> => {
+    const out = new Map<object, WireSeries[]>();
+    for (const [k, list] of m) out.set(k, pack(list));
+    return out;
+  };
+  const wire: WireJob = { job: rest, selections: packMap(selections), infoSeries: packMap(infoSeries), ts, vs, stale };
+  return { wire, transfer: [ts.buffer, vs.buffer, stale.buffer] };
+}
+
+/** The job again, its series as views into the transferred arrays. */
+export function unpackJob(w: WireJob): EvalJob {
+  const view = (s: WireSeries): SelectedSeries => {
+    const ts = w.ts.subarray(s.at, s.at + s.n);
+    const vs = w.vs.subarray(s.at, s.at + s.n);
+    if (!s.hasStale) return { labels: s.labels, ts, vs, stale: null, rts: ts, rvs: vs };
+    return {
+      labels: s.labels, ts, vs, stale: w.stale.subarray(s.at, s.at + s.n),
+      rts: w.ts.subarray(s.rat, s.rat + s.rn), rvs: w.vs.subarray(s.rat, s.rat + s.rn),
+    };
+  };
+  const unpackMap = <K>(m: Map<object, WireSeries[]>): Map<K, SelectedSeries[]> => {
+    const out = new Map<K, SelectedSeries[]>();
+    for (const [k, list] of m) out.set(k as K, list.map(view));
+    return out;
+  };
+  return { ...w.job, selections: unpackMap(w.selections), infoSeries: unpackMap(w.infoSeries) } as EvalJob;
+}
+
+/** An evaluation error as it crosses threads: its class by name and what rebuilds it. */
+export interface WireError {
+  readonly kind: 'eval' | 'timeout' | 'too_many_samples' | 'other';
+  readonly message: string;
+  readonly name: string;
+  readonly where?: string;
+  readonly limit?: number;
+  readonly stack?: string;
+}
+
+export function errorToWire(err: unknown): WireError {
+  if (err instanceof PromqlTimeoutError) return { kind: 'timeout', message: err.message, name: err.name, where: err.where };
+  if (err instanceof PromqlTooManySamplesError) return { kind: 'too_many_samples', message: err.message, name: err.name, limit: err.limit };
+  if (err instanceof PromqlEvalError) return { kind: 'eval', message: err.message, name: err.name };
+  const e = err instanceof Error ? err : new Error(String(err));
+  return { kind: 'other', message: e.message, name: e.name, stack: e.stack };
+}
+
+/** The error the engine would have thrown on the calling thread; `abortReason` becomes a cancellation's cause. */
+export function errorFromWire(w: WireError, abortReason: unknown): Error {
+  switch (w.kind) {
+    case 'timeout': return new PromqlTimeoutError(w.where ?? 'query evaluation', abortReason === undefined ? undefined : { cause: abortReason });
+    case 'too_many_samples': return new PromqlTooManySamplesError(w.limit ?? 0);
+    case 'eval': return new PromqlEvalError(w.message);
+    case 'other': {
+      const e = new Error(`query evaluation failed: ${w.message}`);
+      e.name = w.name;
+      if (w.stack !== undefined) e.stack = w.stack;
+      return e;
+    }
+  }
+}
+
+/** A matrix result's points packed for transfer (number arrays clone slowly); other results clone as they are. */
+export interface WireResult {
+  readonly result: QueryResult;
+  readonly points?: { readonly ts: Float64Array; readonly vs: Float64Array; readonly lengths: Uint32Array };
+}
+
+export function packResult(r: QueryResult): { wire: WireResult; transfer: ArrayBuffer[] } {
+  if (r.value.resultType !== 'matrix') return { wire: { result: r }, transfer: [] };
+  const rows = r.value.result;
+  let total = 0;
+  for (const s of rows) total += s.timestamps.length;
+  const ts = new Float64Array(total);
+  const vs = new Float64Array(total);
+  const lengths = new Uint32Array(rows.length);
+  let at = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const s = rows[i];
+    ts.set(s.timestamps, at);
+    vs.set(s.values, at);
+    at += s.timestamps.length;
+    lengths[i] = s.timestamps.length;
+  }
+  const stripped: QueryResult = { ...r, value: { resultType: 'matrix', result: rows.map((s) => ({ metric: s.metric, timestamps: [], values: [] })) } };
+  return { wire: { result: stripped, points: { ts, vs, lengths } }, transfer: [ts.buffer, vs.buffer, lengths.buffer] };
+}
+
+export function unpackResult(w: WireResult): QueryResult {
+  const p = w.points;
+  if (p === undefined || w.result.value.resultType !== 'matrix') return w.result;
+  let at = 0;
+  const result = w.result.value.result.map((s, i) => {
+    const n = p.lengths[i];
+    const timestamps = Array.from(p.ts.subarray(at, at + n));
+    const values = Array.from(p.vs.subarray(at, at + n));
+    at += n;
+    return { metric: s.metric, timestamps, values };
+  });
+  return { ...w.result, value: { resultType: 'matrix', result } };
+}
