@@ -38,6 +38,8 @@ describe('moving shards aside for a rebuild', () => {
     await bus.produce('samples', [{ partition: 1, value: Buffer.from('x') }]);
     const moved = await moveShardsAside({ bus, dataDir: store, topics: ['samples'], spec: [1], force: false, stamp: 't1' });
     expect(moved.map((m) => m.partition)).toEqual([1]);
+    // One record in the partition's log: what the rebuild replays.
+    expect(moved[0].records).toBe(1);
     expect(existsSync(shardDirectory(store, 'samples', 1))).toBe(false);
     expect(readdirSync(join(store, 'shards')).sort()).toEqual(['samples-0', 'samples-1.before-rebuild-t1']);
   });

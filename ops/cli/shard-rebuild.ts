@@ -7,6 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
+import { Gauge, type Registry } from 'prom-client';
 import type { Bus } from '../../pipeline/bus/bus.js';
 import { shardDirectory } from '../../pipeline/store/index.js';
 import { UsageError } from './flags.js';
@@ -35,6 +36,8 @@ export interface ShardMove {
   readonly partition: number;
   readonly from: string;
   readonly to: string;
+  /** The partition's high watermark when the shard was moved: what the rebuild replays up to. */
+  readonly records: number;
 }
 
 /**
@@ -64,7 +67,7 @@ export async function moveShardsAside(o: {
         refusals.push(`${topic}-${partition}: the bus keeps this partition only from offset ${log.low}, so records 0 to ${log.low - 1} exist only in the shard`);
         continue;
       }
-      moves.push({ topic, partition, from: dir, to: `${dir}.before-rebuild-${o.stamp}` });
+      moves.push({ topic, partition, from: dir, to: `${dir}.before-rebuild-${o.stamp}`, records: log.high });
     }
   }
   if (refusals.length > 0) {
@@ -72,4 +75,41 @@ export async function moveShardsAside(o: {
   }
   for (const m of moves) await rename(m.from, m.to);
   return moves;
+}
+
+/**
+ * Rebuild progress per shard on `/metrics`, read at each scrape: records replayed of those the
+ * partition held when the rebuild started, and the ratio (1 once the shard has caught up to that
+ * point). `position` gives a shard's next offset to append, undefined until it opens.
+ */
+export function registerRebuildProgress(registry: Registry, moves: readonly ShardMove[], position: (topic: string, partition: number) => number | undefined): void {
+  if (moves.length === 0) return;
+  const replayed = (m: ShardMove) => Math.min(m.records, Math.max(0, position(m.topic, m.partition) ?? 0));
+  new Gauge({
+    name: 'tidemark_store_rebuild_target_records',
+    help: 'Records a rebuilt shard replays: its partition\'s high watermark when the rebuild started.',
+    labelNames: ['topic', 'partition'],
+    registers: [registry],
+    collect() {
+      for (const m of moves) this.set({ topic: m.topic, partition: String(m.partition) }, m.records);
+    },
+  });
+  new Gauge({
+    name: 'tidemark_store_rebuild_replayed_records',
+    help: 'Records of the rebuild target a rebuilt shard has appended so far.',
+    labelNames: ['topic', 'partition'],
+    registers: [registry],
+    collect() {
+      for (const m of moves) this.set({ topic: m.topic, partition: String(m.partition) }, replayed(m));
+    },
+  });
+  new Gauge({
+    name: 'tidemark_store_rebuild_progress_ratio',
+    help: 'Share of the rebuild target a rebuilt shard has appended (1 when it has caught up).',
+    labelNames: ['topic', 'partition'],
+    registers: [registry],
+    collect() {
+      for (const m of moves) this.set({ topic: m.topic, partition: String(m.partition) }, m.records === 0 ? 1 : replayed(m) / m.records);
+    },
+  });
 }

@@ -36,6 +36,14 @@ describe('tidemark up --rebuild', () => {
     try {
       expect(await waitFor(async () => ((await count(rebuilt.url)) === 50 ? 50 : undefined))).toBe(50);
       expect(rebuilt.output()).toContain('shard moved aside; rebuilding it from the bus');
+      // Progress per rebuilt shard on /metrics: every record the partition held when it was moved is replayed.
+      const metrics = await (await fetch(`${rebuilt.url}/metrics`)).text();
+      const gauge = (name: string, partition: number) => Number(new RegExp(`^${name}\\{topic="tidemark\\.samples",partition="${partition}"\\} (\\S+)$`, 'm').exec(metrics)?.[1]);
+      for (const p of [0, 1]) {
+        expect(gauge('tidemark_store_rebuild_target_records', p)).toBeGreaterThan(0);
+        expect(gauge('tidemark_store_rebuild_replayed_records', p)).toBe(gauge('tidemark_store_rebuild_target_records', p));
+        expect(gauge('tidemark_store_rebuild_progress_ratio', p)).toBe(1);
+      }
     } finally {
       expect(await rebuilt.stop('SIGTERM')).toBe(0);
     }
