@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { Engine, parseExpr, type QueryResult, type QueryValue } from '../promql/index.js';
 import { parseDurationParam, parseLimitParam, parseTimeParam, requestParams } from './api-params.js';
+import { capAnnotations } from './annotations.js';
 import { queryDataJson, toApiError, writeError, writeSuccess, writeSuccessJson } from './api-response.js';
 import { jsonHandler, type ApiContext, type QueryRoute } from './api-settings.js';
 import { InvalidParamError, QueryApiError } from './errors.js';
@@ -64,7 +65,7 @@ export function queryRoutes(ctx: ApiContext): QueryRoute[] {
     const value = limit > 0 ? truncate(result.value, limit, warnings) : result.value;
     let extra = '';
     if ((params.get('stats') ?? '') !== '') extra = `,"stats":${JSON.stringify(statsJson(stats, totalMs, value))}`;
-    writeSuccessJson(res, queryDataJson(value), { warnings, infos: result.infos }, extra);
+    writeSuccessJson(res, queryDataJson(value), { warnings: capAnnotations(warnings, 'warning'), infos: capAnnotations(result.infos, 'info') }, extra);
   };
 
   return [
