@@ -3,6 +3,7 @@ import { PushEdge, type Backpressure, type HttpHandler, type PushConnector } fro
 import type { SampleSink } from '../../schemas/sample-sink.js';
 import { defaultImportConfig, type ImportConfig } from './config.js';
 import { ImportHandler, type ImportEndpoint } from './handler.js';
+import { ImportMetrics } from './import-metrics.js';
 
 export interface ImportSettings {
   readonly sink: SampleSink;
@@ -34,8 +35,9 @@ export function createImportConnector(settings: ImportSettings, config: ImportCo
     limits: config.limits,
     backpressure: settings.backpressure,
   });
+  const metrics = new ImportMetrics(settings.registry);
   const route = (path: string, endpoint: ImportEndpoint) => {
-    const handler = new ImportHandler(edge, settings.sink, config, endpoint);
+    const handler = new ImportHandler(edge, settings.sink, config, endpoint, metrics);
     return { methods: ['POST'], path, handler: edge.handler(['POST'], (p) => handler.handle(p)) };
   };
   return {

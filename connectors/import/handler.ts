@@ -14,6 +14,7 @@ import { CsvFormatError, csvRows, parseCsvColumns } from './csv-columns.js';
 import { ImportLineError } from './errors.js';
 import { expositionLines } from './exposition-lines.js';
 import type { ImportFormat } from './import-format.js';
+import type { ImportMetrics } from './import-metrics.js';
 import { vmJsonLines } from './vm-json-lines.js';
 
 /** Which body an endpoint reads. */
@@ -35,9 +36,22 @@ export class ImportHandler {
     private readonly sink: SampleSink,
     private readonly config: ImportConfig,
     private readonly endpoint: ImportEndpoint,
+    private readonly metrics?: ImportMetrics,
   ) {}
 
-  async handle({ req, url, body, tally }: PushRequest): Promise<PushAnswer> {
+  async handle(request: PushRequest): Promise<PushAnswer> {
+    const counts = { samples: 0, lines: 0, badLines: 0 };
+    try {
+      const answer = await this.store(request, counts);
+      this.metrics?.answered(this.endpoint, 'stored', counts);
+      return answer;
+    } catch (err) {
+      this.metrics?.answered(this.endpoint, counts.badLines > 0 && err instanceof InvalidPushError ? 'partial' : 'refused', counts);
+      throw err;
+    }
+  }
+
+  private async store({ req, url, body, tally }: PushRequest, counts: { samples: number; lines: number; badLines: number }): Promise<PushAnswer> {
     const edge = this.edge;
     const extra = extraLabels(url.searchParams.getAll('extra_label'));
     const defaultTimestamp = parseDefaultTimestamp(url.searchParams.get('timestamp'));
@@ -105,6 +119,9 @@ export class ImportHandler {
       (app) => edge.commit(app),
     );
     tally.accept(appended);
+    counts.samples = appended;
+    counts.lines = lines;
+    counts.badLines = badCount;
     if (badCount > 0) {
       const listed = bad.map((e) => e.message);
       if (badCount > bad.length) listed.push(`... and ${badCount - bad.length} more bad lines`);

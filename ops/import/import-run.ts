@@ -165,7 +165,16 @@ class ImportRun {
   /** One file from line `resumeAfter` + 1 on; false when the import stops there. */
   private async file(file: string, resumeAfter: number): Promise<boolean> {
     const opts = this.opts;
-    const input = await openInput(file, opts.stdin, (n) => (this.done += n));
+    // Progress counts what the server took, in bytes of the file as stored (compressed or not):
+    // characters of the stored lines, scaled by the bytes read per character read so far.
+    const doneBefore = this.done;
+    let rawRead = 0;
+    let charsRead = 0;
+    let charsStored = 0;
+    const advance = () => {
+      if (charsRead > 0) this.done = doneBefore + Math.min(rawRead, (charsStored * rawRead) / charsRead);
+    };
+    const input = await openInput(file, opts.stdin, (n) => (rawRead += n));
     const name = file === '-' ? '<stdin>' : file;
     let sender: ImportSender | undefined;
     let batcher: LineBatcher | undefined;
@@ -179,6 +188,8 @@ class ImportRun {
       const batch = inFlightBatch!;
       inFlight = undefined;
       if (!(await this.account(r, name))) return false;
+      charsStored += batch.chars;
+      advance();
       await opts.state?.save(file, { lines: batch.firstLine + batch.lines - 1 });
       return !this.stopRequested();
     };
@@ -194,7 +205,9 @@ class ImportRun {
     /** Lines an earlier run stored are passed over, the rest batched. */
     const feed = (line: string): Promise<boolean> => {
       lineNo++;
+      charsRead += line.length + 1;
       if (lineNo <= resumeAfter) {
+        charsStored += line.length + 1;
         batcher!.skip(line);
         return Promise.resolve(true);
       }
@@ -232,6 +245,7 @@ class ImportRun {
       input.destroy();
       return false;
     }
+    this.done = doneBefore + rawRead;
     await opts.state?.save(file, { lines: lineNo, done: true });
     return true;
   }

@@ -6,8 +6,8 @@ describe('LineBatcher', () => {
     const b = new LineBatcher('vm-json', 1 << 20, 2);
     const out = ['{"a":1}', '{"b":2}', '{"c":3}'].map((l) => b.add(l));
     expect(out[0]).toBeUndefined();
-    expect(out[1]).toEqual({ body: '{"a":1}\n{"b":2}\n', carried: 0, firstLine: 1, lines: 2 });
-    expect(b.flush()).toEqual({ body: '{"c":3}\n', carried: 0, firstLine: 3, lines: 1 });
+    expect(out[1]).toEqual({ body: '{"a":1}\n{"b":2}\n', carried: 0, firstLine: 1, lines: 2, chars: 16 });
+    expect(b.flush()).toEqual({ body: '{"c":3}\n', carried: 0, firstLine: 3, lines: 1, chars: 8 });
     expect(b.flush()).toBeUndefined();
   });
 
@@ -23,9 +23,9 @@ describe('LineBatcher', () => {
     const batches = lines.map((l) => b.add(l)).filter((x) => x !== undefined);
     batches.push(b.flush()!);
     expect(batches).toEqual([
-      { body: '# HELP a_seconds A.\n# TYPE a_seconds gauge\na_seconds 1 1\n', carried: 0, firstLine: 1, lines: 3 },
-      { body: '# HELP a_seconds A.\n# TYPE a_seconds gauge\na_seconds 2 2\n# TYPE b counter\nb_total 1 1\n', carried: 2, firstLine: 4, lines: 3 },
-      { body: '# TYPE b counter\nb_total 2 2\n', carried: 1, firstLine: 7, lines: 1 },
+      { body: '# HELP a_seconds A.\n# TYPE a_seconds gauge\na_seconds 1 1\n', carried: 0, firstLine: 1, lines: 3, chars: 57 },
+      { body: '# HELP a_seconds A.\n# TYPE a_seconds gauge\na_seconds 2 2\n# TYPE b counter\nb_total 1 1\n', carried: 2, firstLine: 4, lines: 3, chars: 43 },
+      { body: '# TYPE b counter\nb_total 2 2\n', carried: 1, firstLine: 7, lines: 1, chars: 12 },
     ]);
   });
 });

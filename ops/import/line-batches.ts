@@ -10,6 +10,8 @@ export interface LineBatch {
   readonly firstLine: number;
   /** Lines of the file in this batch. */
   readonly lines: number;
+  /** Characters of the file's lines in this batch, newlines included (the carried ones not). */
+  readonly chars: number;
 }
 
 const METADATA = /^# (HELP|TYPE|UNIT) (\S+)/;
@@ -74,7 +76,7 @@ export class LineBatcher {
     if (this.lines.length === 0) return undefined;
     const carried = this.carried;
     const body = (carried.length > 0 ? carried.join('\n') + '\n' : '') + this.lines.join('\n') + '\n';
-    const batch = { body, carried: carried.length, firstLine: this.firstLine, lines: this.lines.length };
+    const batch = { body, carried: carried.length, firstLine: this.firstLine, lines: this.lines.length, chars: this.bytes };
     this.lines = [];
     this.bytes = 0;
     return batch;

@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { promtoolCreateBlocks } from '../bench/peers/prometheus-peer.js';
 import { VictoriaMetricsPeer } from '../bench/peers/victoria-metrics.js';
-import { runCli, startCli, waitFor, type RunningCli } from './cli-process.js';
+import { CLI, runCli, startCli, waitFor, type RunningCli } from './cli-process.js';
 
 const run = promisify(execFile);
 const STEP_MS = 60_000;
@@ -215,6 +215,43 @@ describe('tidemark import', () => {
     expect(stdout).toMatch(/import requests retries: 0;/);
     expect(await until(up.url, 'count_over_time(mig_value[2h])', 12)).toBe(12);
     expect(await until(up.url, 'sum_over_time(mig_value[2h])', 66)).toBe(66);
+  });
+
+  it("counts what it stored, the requests and the bad lines in tidemark_import_* on the server's /metrics", async () => {
+    const metric = async (name: string, labels: string) => {
+      const text = await (await fetch(`${up.url}/metrics`)).text();
+      return Number(new RegExp(`^${name}\\{${labels}\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+    };
+    const ep = 'endpoint="prometheus"';
+    const [samples0, bad0, partial0, stored0] = await Promise.all([
+      metric('tidemark_import_samples_total', ep),
+      metric('tidemark_import_bad_lines_total', ep),
+      metric('tidemark_import_requests_total', `${ep},outcome="partial"`),
+      metric('tidemark_import_requests_total', `${ep},outcome="stored"`),
+    ]);
+    const file = join(dir, 'counted.prom');
+    await writeFile(file, [...Array.from({ length: 9 }, (_, i) => `counted ${i} ${BASE + i * 1000}`), 'counted{ 1'].join('\n') + '\n');
+    const r = await inDir(['import', '--url', up.url, '--batch-lines', '5', '--skip-bad', file]);
+    expect(r.stdout).toMatch(/^imported 9 samples .*skipped 1 bad lines/);
+    expect(await metric('tidemark_import_samples_total', ep)).toBe(samples0 + 9);
+    expect(await metric('tidemark_import_bad_lines_total', ep)).toBe(bad0 + 1);
+    expect(await metric('tidemark_import_requests_total', `${ep},outcome="stored"`)).toBe(stored0 + 1);
+    expect(await metric('tidemark_import_requests_total', `${ep},outcome="partial"`)).toBe(partial0 + 1);
+    expect(await metric('tidemark_import_last_request_timestamp_seconds', ep)).toBeGreaterThan(BASE / 1000);
+  });
+
+  it('draws a progress bar with done/total, rate and time left when standard error is a terminal', async () => {
+    const file = join(dir, 'bar.prom');
+    await writeFile(file, Array.from({ length: 600 }, (_, i) => `bar_value{n="${i % 3}"} ${i} ${BASE + Math.floor(i / 3) * 15_000}`).join('\n') + '\n');
+    // script(1) gives the import a terminal, as a user at a shell has.
+    const cmd = `${process.execPath} ${CLI} import --url ${up.url} --rate 400 --batch-lines 50 ${file}`;
+    const { stdout } = await run('/usr/bin/script', ['-qec', cmd, '/dev/null'], { cwd: dir, timeout: 60_000 });
+    const frames = stdout.split('\r\x1b[K').slice(1);
+    expect(frames.length).toBeGreaterThan(1);
+    expect(frames[0]).toMatch(/^\[[#.]{30}\] +\d+%  [\d.]+ (B|kB)\/[\d.]+ kB  \d+ samples  [\d.]+ (k )?samples\/s/);
+    expect(frames.some((f) => / \d+:\d\d left/.test(f))).toBe(true);
+    expect(frames.at(-1)).toMatch(/^\[#{30}\] 100%  .* 600 samples /);
+    expect(stdout).toMatch(/imported 600 samples from 1 file/);
   });
 
   it('refuses an unreadable or zstd input with the reason and exit status 1', async () => {
