@@ -15,6 +15,7 @@ import type { Service } from '../server/service.js';
 import { BusService } from './bus-service.js';
 import { mountBusStatus } from './bus-status-api.js';
 import { DeferredBusSink } from './deferred-bus-sink.js';
+import { mountWebUi } from '../server/web-ui.js';
 import type { RoleContext, RoleDefinition } from './run-role.js';
 import { storeLagReader } from './store-lag.js';
 
@@ -184,6 +185,7 @@ export function ingestServices(ctx: RoleContext, sink: SampleSink, bus?: BusServ
 export const ingestRole: RoleDefinition = {
   name: 'ingest',
   async build(ctx) {
+    mountWebUi(ctx.router, { apps: ['pushgateway'] });
     if (ctx.config.nats?.output !== undefined) {
       const out = new NatsOutputService(ctx);
       return [out, ...ingestServices(ctx, out)];

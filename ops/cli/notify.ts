@@ -3,6 +3,7 @@ import { createNotifier, type Notifier } from '../../pipeline/alert/notify/index
 import type { TidemarkConfig } from '../config/index.js';
 import type { Service } from '../server/service.js';
 import { TIDEMARK_VERSION } from '../server/version.js';
+import { mountWebUi } from '../server/web-ui.js';
 import { alertmanagerConfigOf } from './alertmanager-config.js';
 import type { RoleContext, RoleDefinition } from './run-role.js';
 
@@ -56,6 +57,8 @@ export class NotifyService implements Service {
 export const notifyRole: RoleDefinition = {
   name: 'notify',
   async build(ctx) {
-    return [await NotifyService.create(ctx)];
+    const service = await NotifyService.create(ctx);
+    mountWebUi(ctx.router, { apps: ['alertmanager'] });
+    return [service];
   },
 };

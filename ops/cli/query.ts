@@ -2,6 +2,7 @@ import type { Queryable } from '../../pipeline/tsdb/index.js';
 import { QueryMetrics, prometheusApi, registryLabelStats, registryQueryable, type LabelStatsSource } from '../../pipeline/query/index.js';
 import type { Service } from '../server/service.js';
 import { TIDEMARK_VERSION } from '../server/version.js';
+import { mountWebUi } from '../server/web-ui.js';
 import type { RoleContext, RoleDefinition } from './run-role.js';
 import { shardRegistryOf } from './store.js';
 
@@ -41,6 +42,7 @@ export const queryRole: RoleDefinition = {
     const metrics = new QueryMetrics(ctx.metrics);
     const queryable = registryQueryable({ registry: shards.registry, config: ctx.config.query, partitionCount: ctx.config.bus.partitions, observer: metrics });
     mountQueryApi(ctx, queryable, metrics, registryLabelStats({ registry: shards.registry, config: ctx.config.query }));
+    mountWebUi(ctx.router, { apps: ['prometheus'] });
     const registry: Service = { name: 'shard-registry', start: async () => {}, ready: () => true, stop: () => shards.close() };
     return [registry];
   },

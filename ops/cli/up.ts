@@ -8,6 +8,8 @@ import { InProcessShardRegistry } from '../../pipeline/store-protocol/index.js';
 import { StoreService } from './store.js';
 import { AggregationService } from './aggregation.js';
 import { mountQueryApi } from './query.js';
+import { mountWebUi } from '../server/web-ui.js';
+import { ALL_APPS } from '../web-ui/pages.js';
 import { RulesService } from './rules.js';
 import { parsePostableAlerts } from '../../pipeline/alert/notify/index.js';
 import { postableAlerts, type NotifyFunc } from '../../pipeline/alert/rules/index.js';
@@ -28,6 +30,7 @@ export const upRole: RoleDefinition = {
     const aggregation = new AggregationService(ctx, bus);
     const store = new StoreService(ctx, bus, new InProcessShardRegistry(), aggregation.dropInput);
     mountQueryApi(ctx, { querier: (mint, maxt) => store.querier(mint, maxt) }, undefined, async (req) => ({ stats: await store.labelStats(req), warnings: [] }));
+    mountWebUi(ctx.router, { apps: ALL_APPS });
     const notify = await NotifyService.create(ctx);
     // In one process, alerts go straight to the notifier's dispatcher, as POST /api/v2/alerts would.
     const toNotifier: NotifyFunc = async (alerts) => {

@@ -1,0 +1,78 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PAGES_META, PAGES_PLACEHOLDER, pagesOf } from '../web-ui/pages.js';
+import { HttpRouter } from './http-router.js';
+import { HttpServer } from './http-server.js';
+import { mountWebUi, type WebUiOptions } from './web-ui.js';
+
+describe('mountWebUi', () => {
+  let dir: string;
+  const servers: HttpServer[] = [];
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tidemark-web-ui-'));
+    await mkdir(join(dir, 'assets'));
+    await writeFile(join(dir, 'index.html'), `<meta name="${PAGES_META}" content="${PAGES_PLACEHOLDER}"><script src="/assets/app-ABC123.js"></script>`);
+    await writeFile(join(dir, 'assets', 'app-ABC123.js'), 'console.log("app")');
+    await writeFile(join(dir, 'assets', 'app-ABC123.css'), 'body{}');
+  });
+  afterAll(async () => {
+    for (const s of servers) await s.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function serve(opts: WebUiOptions): Promise<string> {
+    const router = new HttpRouter();
+    mountWebUi(router, opts);
+    const server = new HttpServer(router, pino({ level: 'silent' }));
+    servers.push(server);
+    const a = await server.listen({ host: '127.0.0.1', port: 0 });
+    return `http://127.0.0.1:${a.port}`;
+  }
+
+  it('redirects / to the first page of the role, keeping the query string', async () => {
+    const url = await serve({ apps: ['prometheus'], dir });
+    const res = await fetch(`${url}/?g0.expr=up`, { redirect: 'manual' });
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe('/query?g0.expr=up');
+  });
+
+  it('answers every path of a served page with the index naming the pages the role serves, never cached', async () => {
+    const url = await serve({ apps: ['prometheus'], dir });
+    for (const path of ['/graph', '/query', '/targets', '/status']) {
+      const res = await fetch(`${url}${path}?g0.expr=up`);
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(res.headers.get('cache-control')).toBe('no-cache');
+      const ids = pagesOf(['prometheus']).map((p) => p.id).join(',');
+      expect(await res.text()).toContain(`content="${ids}"`);
+    }
+    expect((await fetch(`${url}/no-such-page`)).status).toBe(404);
+  });
+
+  it('serves the bundle files with their content type, cached for good since their names carry a hash', async () => {
+    const url = await serve({ apps: ['prometheus'], dir });
+    const js = await fetch(`${url}/assets/app-ABC123.js`);
+    expect(js.status).toBe(200);
+    expect(js.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(js.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(await js.text()).toBe('console.log("app")');
+    expect((await fetch(`${url}/assets/app-ABC123.css`)).headers.get('content-type')).toBe('text/css; charset=utf-8');
+  });
+
+  it('serves nothing outside the bundle directory and no file it does not have', async () => {
+    const url = await serve({ apps: ['prometheus'], dir });
+    for (const path of ['/assets/..%2Findex.html', '/assets/%2E%2E/index.html', '/assets/app-NOPE.js', '/assets/index.html', '/assets/']) {
+      expect((await fetch(`${url}${path}`)).status, path).toBe(404);
+    }
+  });
+
+  it('answers 503 with how to build the UI when the bundle is missing', async () => {
+    const url = await serve({ apps: ['prometheus'], dir: join(dir, 'not-built') });
+    const res = await fetch(`${url}/query`);
+    expect(res.status).toBe(503);
+    expect(await res.text()).toContain('npm run build');
+  });
+});
