@@ -7,8 +7,8 @@
  * the aggregates topic, stamped with the window's end. Samples for a closed window are late:
  * counted and dropped.
  *
- * Exactly once: after the outputs of the closed windows are acknowledged, the state of every rule
- * is checkpointed together with the offsets it covers; on start the checkpoint is restored and
+ * Exactly once: every `checkpoint_interval_ms`, once the outputs of the closed windows are
+ * acknowledged, the state of every rule is checkpointed together with the offsets it covers; on start the checkpoint is restored and
  * each partition read from its offset. Outputs sent again after a crash are the same samples
  * (the merge does not depend on arrival order), which the stores keep once.
  *
@@ -26,6 +26,7 @@ import { readCheckpoint, restoreRuleState, serializeCheckpoint, writeCheckpoint,
 import { compileRule, type CompiledRule } from './compiled-rule.js';
 import { aggregationConfigSchema, type AggregationConfig, type AggregationRuleConfig } from './config.js';
 import { AggregationMetrics } from './metrics.js';
+import { RecordHints, slotUsable, type RuleTarget, type SeriesSlot } from './record-hints.js';
 import { RuleState } from './rule-state.js';
 import type { OutputSample } from './window-accumulator.js';
 
@@ -83,6 +84,7 @@ export class Aggregator {
   private config: AggregationConfig;
   private states: RuleState[] = [];
   private readonly matchCache = new Map<string, readonly number[]>();
+  private readonly hints = new RecordHints();
   /** Per partition: the next offset whose record is not yet applied. */
   private readonly offsets = new Map<number, number>();
   private readonly lastBatch = new Map<number, ConsumedBatch>();
@@ -147,6 +149,7 @@ export class Aggregator {
         this.watermark.configure({ allowedLatenessMs: 0, idleTimeoutMs: this.config.idle_timeout_ms });
       }
       this.matchCache.clear();
+      this.hints.clear();
       this.dirty = true;
     });
   }
@@ -160,6 +163,7 @@ export class Aggregator {
     if (this.restored !== undefined) {
       const saved = this.restored;
       this.states = this.states.map((st) => restoreRuleState(st.rule, saved.rules.get(st.rule.id)));
+      this.hints.clear();
       for (const [p, o] of saved.offsets) this.offsets.set(p, o);
       this.lastCheckpoint = { atMs: saved.savedAtMs, bytes: 0, offsets: Object.fromEntries(saved.offsets) };
       this.log.info({ offsets: Object.fromEntries(saved.offsets), rules: saved.rules.size }, 'aggregation checkpoint restored');
@@ -203,6 +207,11 @@ export class Aggregator {
     return this.isReady && !this.stopped;
   }
 
+  /** Per partition, the next offset not yet applied. */
+  positions(): ReadonlyMap<number, number> {
+    return this.offsets;
+  }
+
   private onBatch(batch: ConsumedBatch): Promise<void> {
     if (this.stopped) return Promise.resolve();
     const p = batch.partition;
@@ -241,28 +250,28 @@ export class Aggregator {
   /** Applies one record's samples to every rule that matches them; returns the newest timestamp. */
   private applySamples(p: number, rec: Extract<SamplesTopicRecord, { kind: 'samples' }>): number {
     let maxTs = Number.NEGATIVE_INFINITY;
-    const states = this.states;
-    for (const series of rec.batch.series) {
+    const all = rec.batch.series;
+    if (all.length === 0) return maxTs;
+    const layout = this.states.length === 0 ? undefined : this.hints.layout(p, canonicalLabels(all[0]!.labels));
+    let added = 0;
+    for (let k = 0; k < all.length; k++) {
+      const series = all[k]!;
       const ts = series.timestamps;
       const n = ts.length;
       if (n > 0 && ts[n - 1]! > maxTs) maxTs = ts[n - 1]!;
-      if (states.length === 0) continue;
-      const key = canonicalLabels(series.labels);
-      let idx = this.matchCache.get(key);
-      if (idx === undefined) {
-        const found: number[] = [];
-        for (let i = 0; i < states.length; i++) if (states[i]!.rule.matches(series.labels)) found.push(i);
-        idx = found.length === 0 ? NO_RULES : found;
-        if (this.matchCache.size >= MAX_MATCH_CACHE) this.matchCache.clear();
-        this.matchCache.set(key, idx);
+      if (layout === undefined) continue;
+      let slot = layout[k];
+      if (!slotUsable(slot, series.labels)) {
+        if (k >= layout.length) added += k + 1 - layout.length;
+        layout[k] = slot = this.resolve(p, series.labels);
       }
-      if (idx.length === 0) continue;
+      if (slot.targets.length === 0) continue;
       const vs = series.values;
       const stale = series.stale;
-      for (const i of idx) {
-        const st = states[i]!;
-        const ps = st.partition(p);
-        const e = ps.entry(key, series.labels);
+      for (const t of slot.targets) {
+        const st = t.state;
+        const ps = t.partition;
+        const e = t.entry;
         const closed = st.closedThrough;
         let si = 0;
         let nextStale = stale.length > 0 ? stale[0]! : -1;
@@ -281,10 +290,35 @@ export class Aggregator {
         st.counters.samples += ok;
       }
     }
+    if (added > 0) this.hints.grew(added);
     return maxTs;
   }
 
-  /** Closes every window the watermark has passed, publishes the outputs, then checkpoints. */
+  /** Which rules a series feeds on `partition`, and its entry in each. */
+  private resolve(p: number, labels: Labels): SeriesSlot {
+    const key = canonicalLabels(labels);
+    let idx = this.matchCache.get(key);
+    if (idx === undefined) {
+      const found: number[] = [];
+      for (let i = 0; i < this.states.length; i++) if (this.states[i]!.rule.matches(labels)) found.push(i);
+      idx = found.length === 0 ? NO_RULES : found;
+      if (this.matchCache.size >= MAX_MATCH_CACHE) this.matchCache.clear();
+      this.matchCache.set(key, idx);
+    }
+    const targets: RuleTarget[] = [];
+    for (const i of idx) {
+      const state = this.states[i]!;
+      const partition = state.partition(p);
+      targets.push({ state, partition, entry: partition.entry(key, labels) });
+    }
+    return { labels, targets };
+  }
+
+  /**
+   * Closes every window the watermark has passed and publishes the outputs. The next checkpoint
+   * (every `checkpoint_interval_ms`) covers them; until then a crash only replays them: the same
+   * outputs again, which the stores keep once.
+   */
   closeDue(): Promise<void> {
     if (this.closeQueued !== undefined) return this.closeQueued;
     const q = this.serialized(async () => {
@@ -325,7 +359,6 @@ export class Aggregator {
     for (const o of pending) appender.append(o.labels, o.ts, o.value);
     await appender.commit();
     this.unsent = [];
-    await this.checkpoint();
   }
 
   /** Writes the checkpoint (state and offsets of one instant), then commits the bus up to it. */

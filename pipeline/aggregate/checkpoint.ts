@@ -49,7 +49,9 @@ export interface Checkpoint {
 }
 
 // JSON has no Infinity or NaN; accumulators hold them (an empty window's min and max).
-const replacer = (_k: string, v: unknown): unknown => (typeof v === 'number' && !Number.isFinite(v) ? { $n: String(v) } : v);
+// Entries cache their current accumulator (accRef, accWin): not state, left out.
+const replacer = (k: string, v: unknown): unknown =>
+  k === 'accRef' || k === 'accWin' ? undefined : typeof v === 'number' && !Number.isFinite(v) ? { $n: String(v) } : v;
 const reviver = (_k: string, v: unknown): unknown =>
   v !== null && typeof v === 'object' && '$n' in v && Object.keys(v).length === 1 ? Number((v as { $n: string }).$n) : v;
 

@@ -95,7 +95,7 @@ export const aggregationConfigSchema = z
     idle_timeout_ms: z.number().int().min(1).default(10_000)
       .describe('A producer that stopped sending watermarks, or a partition without such producers and without data, stops holding windows open after this long (processing time).'),
     checkpoint_interval_ms: z.number().int().min(10).default(5000)
-      .describe('Aggregation state is also checkpointed (with the input offsets it covers) this often; it always is after a window closes.'),
+      .describe('Aggregation state is checkpointed (with the input offsets it covers) this often; a restart replays the input since the last checkpoint.'),
     group: z.string().min(1).optional().describe('Consumer group of the aggregator on the samples topic (default `<store.group>.aggregate`).'),
   })
   .strict();

@@ -28,6 +28,11 @@ export interface SeriesEntry {
   pendingBucket: number;
   pendingTs: number;
   pendingV: number;
+  /** Set when the series was forgotten (stale): holders of this entry must look the series up again. */
+  forgotten?: boolean;
+  /** The accumulator of window `accWin` this series feeds (a cache: not checkpointed). */
+  accRef?: WindowAccumulator;
+  accWin?: number;
 }
 
 export type SampleOutcome = 'applied' | 'out_of_order' | 'late';
@@ -85,10 +90,13 @@ export class PartitionState {
   }
 
   private acc(w: number, e: SeriesEntry): WindowAccumulator {
+    if (e.accWin === w && e.accRef !== undefined) return e.accRef;
     let m = this.windows.get(w);
     if (m === undefined) this.windows.set(w, (m = new Map()));
     let a = m.get(e.outKey);
     if (a === undefined) m.set(e.outKey, (a = newAccumulator(e.group, this.rule.needs)));
+    e.accRef = a;
+    e.accWin = w;
     return a;
   }
 
@@ -142,6 +150,7 @@ export class PartitionState {
       if (e.win === w) this.foldRate(e);
       if (e.seenTs < staleBefore && e.pendingBucket === 0) {
         this.series.delete(key);
+        e.forgotten = true;
         continue;
       }
       if (this.rule.counter && e.hasLast && e.win < w) this.acc(w, e).alive = true;

@@ -16,6 +16,7 @@ import { importBenchmark } from './import.js';
 import { scrapeBenchmark } from './scrape.js';
 import { tsdbBenchmark } from './tsdb.js';
 import { storeBenchmark } from './store.js';
+import { aggregationBenchmark } from './aggregation.js';
 import { queryBenchmark } from './query.js';
 import { notifyBenchmark } from './notify.js';
 import { alertLatencyBenchmark } from './alert-latency.js';
@@ -40,6 +41,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   hostileLoadBenchmark,
   tsdbBenchmark,
   storeBenchmark,
+  aggregationBenchmark,
   promqlBenchmark,
   regexBenchmark,
   queryBenchmark,

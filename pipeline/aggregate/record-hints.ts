@@ -1,0 +1,71 @@
+/**
+ * Producers send a partition's series in the same order scrape after scrape, so the aggregator
+ * remembers, per record layout (keyed by its first series), which rule entries the series at each
+ * position feed. A position is reused only while its labels are equal to the remembered ones and
+ * none of its entries was forgotten (staleness); otherwise it is resolved again. This spares
+ * building each series' canonical key and the map lookups behind it on every record.
+ */
+import type { Labels } from '../../schemas/index.js';
+import type { PartitionState, SeriesEntry } from './partition-state.js';
+import type { RuleState } from './rule-state.js';
+
+export interface RuleTarget {
+  readonly state: RuleState;
+  readonly partition: PartitionState;
+  readonly entry: SeriesEntry;
+}
+
+export interface SeriesSlot {
+  readonly labels: Labels;
+  readonly targets: readonly RuleTarget[];
+}
+
+/** Bounds: record layouts remembered per partition, and positions over all of them. */
+const MAX_LAYOUTS = 1024;
+const MAX_SLOTS = 4_000_000;
+
+export function sameLabels(a: Labels, b: Labels): boolean {
+  if (a === b) return true;
+  let n = 0;
+  for (const k in a) {
+    if (a[k] !== b[k]) return false;
+    n++;
+  }
+  for (const _ in b) n--;
+  return n === 0;
+}
+
+export function slotUsable(slot: SeriesSlot | undefined, labels: Labels): slot is SeriesSlot {
+  if (slot === undefined || !sameLabels(slot.labels, labels)) return false;
+  for (const t of slot.targets) if (t.entry.forgotten === true) return false;
+  return true;
+}
+
+export class RecordHints {
+  private readonly layouts = new Map<number, Map<string, (SeriesSlot | undefined)[]>>();
+  private slots = 0;
+
+  /** The remembered positions of a record layout of `partition` (filled in by the caller). */
+  layout(partition: number, firstKey: string): (SeriesSlot | undefined)[] {
+    let m = this.layouts.get(partition);
+    if (m === undefined) this.layouts.set(partition, (m = new Map()));
+    let l = m.get(firstKey);
+    if (l === undefined) {
+      if (m.size >= MAX_LAYOUTS || this.slots >= MAX_SLOTS) this.clear();
+      m = this.layouts.get(partition) ?? new Map<string, (SeriesSlot | undefined)[]>();
+      this.layouts.set(partition, m);
+      m.set(firstKey, (l = []));
+    }
+    return l;
+  }
+
+  /** Counts positions added to a layout (for the bound). */
+  grew(n: number): void {
+    this.slots += n;
+  }
+
+  clear(): void {
+    this.layouts.clear();
+    this.slots = 0;
+  }
+}

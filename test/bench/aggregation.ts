@@ -1,0 +1,129 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Registry } from 'prom-client';
+import { Aggregator, aggregatesConfigSchema } from '../../pipeline/aggregate/index.js';
+import type { Bus } from '../../pipeline/bus/bus.js';
+import { EmbeddedBus } from '../../pipeline/bus/embedded/index.js';
+import { BusSampleSink } from '../../pipeline/publish/index.js';
+import { StoreWorker } from '../../pipeline/store/index.js';
+import type { Benchmark, BenchResult } from './bench-result.js';
+import { NodeExporterDataset } from './node-exporter-dataset.js';
+
+const PARTITIONS = 4;
+const SERIES = 20_000;
+const STEPS = 40; // 800k samples, 10 minutes of 15 s scrapes
+
+/** Ten rules over the node_exporter data set, every output kind among them. */
+export const BENCH_RULES = aggregatesConfigSchema.parse([
+  { match: 'node_cpu_seconds_total', interval: '1m', by: ['mode'], outputs: ['total', 'rate_sum'] },
+  { match: 'node_cpu_seconds_total', interval: '1m', without: ['cpu'], outputs: ['increase', 'rate_avg'] },
+  { match: '{__name__=~"node_network_.+_bytes_total"}', interval: '1m', by: ['device'], outputs: ['total', 'increase'] },
+  { match: '{__name__=~"node_network_.+_packets_total"}', interval: '1m', without: ['instance'], outputs: ['rate_sum'] },
+  { match: '{__name__=~"node_memory_.+"}', interval: '1m', without: ['instance'], outputs: ['min', 'max', 'avg'] },
+  { match: 'node_filesystem_avail_bytes', interval: '1m', by: ['mountpoint'], outputs: ['sum_samples', 'count_series', 'last'] },
+  { match: 'http_request_duration_seconds_bucket', interval: '1m', without: ['instance'], outputs: ['total'] },
+  { match: 'node_load1', interval: '1m', by: ['job'], outputs: ['quantiles(0.5, 0.9, 0.99)', 'stddev'] },
+  { match: 'node_hwmon_temp_celsius', interval: '1m', by: ['job'], outputs: ['histogram_bucket', 'stdvar'] },
+  { match: '{job="node"}', interval: '5m', by: ['job'], outputs: ['count_samples', 'count_series'] },
+]);
+
+async function produce(bus: Bus, topic: string): Promise<number> {
+  const ds = new NodeExporterDataset(SERIES);
+  const values = new Float64Array(SERIES);
+  const sink = new BusSampleSink({ bus, topic, partitions: PARTITIONS, source: 'bench', maxSeriesPerRecord: 5_000 });
+  let n = 0;
+  for (let step = 0; step < STEPS; step++) {
+    ds.step(values);
+    const app = sink.appender();
+    const t = ds.startMs + step * ds.intervalMs;
+    for (let i = 0; i < SERIES; i++) app.append(ds.series[i].labels, t, values[i]);
+    await app.commit();
+    n += SERIES;
+  }
+  return n;
+}
+
+async function until(pred: () => Promise<boolean> | boolean): Promise<void> {
+  while (!(await pred())) await new Promise((r) => setTimeout(r, 20));
+}
+
+async function durable(bus: Bus, group: string, topic: string): Promise<boolean> {
+  const [committed, offsets] = await Promise.all([bus.committedOffsets(group, topic), bus.offsets(topic)]);
+  return offsets.every((o) => (committed.find((c) => c.partition === o.partition)?.offset ?? -1) >= o.high);
+}
+
+async function readAll(bus: Bus, topic: string, agg: Aggregator): Promise<boolean> {
+  const offsets = await bus.offsets(topic);
+  return offsets.every((o) => (agg.positions().get(o.partition) ?? -1) >= o.high);
+}
+
+const cpuSeconds = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1e6;
+
+export const aggregationBenchmark: Benchmark = {
+  area: 'aggregation',
+  async run() {
+    const rows: BenchResult[] = [];
+    const dir = await mkdtemp(join(tmpdir(), 'tidemark-bench-aggregation-'));
+    const bus = await EmbeddedBus.open({ dataDir: join(dir, 'bus'), logger: { info() {}, warn() {}, error() {} } });
+    const shape = `${SERIES / 1000}k node_exporter series x ${STEPS} scrapes, ${PARTITIONS} partitions, 10 rules`;
+    const store = (topic: string, group: string) => new StoreWorker({ bus, topic, deadLetterTopic: 'dlq', registry: new Registry(), config: { data_dir: join(dir, group), group } });
+    const aggregator = (topic: string, group: string) => new Aggregator({
+      bus, samplesTopic: topic, aggregatesTopic: `${topic}.aggregates`, group, checkpointFile: join(dir, group, 'checkpoint.json'),
+      rules: BENCH_RULES, registry: new Registry(), config: { idle_timeout_ms: 3_600_000 },
+    });
+    try {
+      await bus.ensureTopic('dlq', 1);
+      for (const t of ['alone', 'both', 'agg']) await bus.ensureTopic(t, PARTITIONS);
+      let total = 0;
+      for (const t of ['alone', 'both', 'agg']) total = await produce(bus, t);
+
+      // The store alone, reading the data set from the bus until durable.
+      const s1 = store('alone', 'store-alone');
+      let c0 = process.cpuUsage();
+      await s1.start();
+      await until(() => durable(bus, 'store-alone', 'alone'));
+      const storeCpu = cpuSeconds(process.cpuUsage(c0));
+      await s1.stop();
+
+      // The store and the aggregator together in one process, as in `tidemark store`.
+      const s2 = store('both', 'store-both');
+      const a2 = aggregator('both', 'agg-both');
+      c0 = process.cpuUsage();
+      await Promise.all([s2.start(), a2.start()]);
+      await until(async () => (await durable(bus, 'store-both', 'both')) && (await readAll(bus, 'both', a2)));
+      const bothCpu = cpuSeconds(process.cpuUsage(c0));
+      const outputs = a2.status().rules.reduce((n, r) => n + r.outputSamples, 0);
+      await Promise.all([s2.stop(), a2.stop()]);
+
+      // The aggregator alone.
+      const a3 = aggregator('agg', 'agg-alone');
+      c0 = process.cpuUsage();
+      await a3.start();
+      await until(() => readAll(bus, 'agg', a3));
+      const aggCpu = cpuSeconds(process.cpuUsage(c0));
+      const aggregated = a3.status().rules.reduce((n, r) => n + r.samples, 0);
+      await a3.stop();
+
+      rows.push({
+        name: `aggregation alone: decode, match, window state, close, publish, checkpoint, ${shape}`,
+        subject: 'tidemark (embedded bus)',
+        value: total / aggCpu,
+        unit: 'input samples/CPU-s',
+        note: `${aggCpu.toFixed(2)} CPU-s for ${(total / 1e6).toFixed(2)}M samples (${(aggregated / 1e6).toFixed(2)}M rule inputs)`,
+      });
+      rows.push({
+        name: `store CPU with aggregation beside it vs the store alone, ${shape}`,
+        subject: 'tidemark (embedded bus)',
+        value: ((bothCpu - storeCpu) / storeCpu) * 100,
+        unit: '% extra CPU',
+        goal: '<= 20 %',
+        note: `store alone ${storeCpu.toFixed(2)} CPU-s, with aggregation ${bothCpu.toFixed(2)} CPU-s; ${outputs} output samples`,
+      });
+    } finally {
+      await bus.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+    return rows;
+  },
+};
