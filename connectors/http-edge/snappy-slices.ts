@@ -1,7 +1,7 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 
-/** Output bytes decoded between two yields to the event loop (a few ms of work). */
-export const SNAPPY_SLICE_BYTES = 4 * 2 ** 20;
+/** Output bytes decoded between two yields to the event loop (about a millisecond of work). */
+export const SNAPPY_SLICE_BYTES = 2 ** 20;
 
 /** A snappy block that does not decode; the message says what and where. */
 export class SnappyCorruptError extends Error {
@@ -17,15 +17,34 @@ export class SnappyCorruptError extends Error {
  * expands to hundreds of megabytes does not stall the process that receives it.
  */
 export async function snappyUncompressInSlices(body: Uint8Array, length: number, sliceBytes = SNAPPY_SLICE_BYTES): Promise<Buffer> {
-  const out = Buffer.allocUnsafe(length);
-  let ip = headerLength(body);
-  let op = 0;
+  const state: DecodeState = { body, out: Buffer.allocUnsafe(length), ip: headerLength(body), op: 0 };
+  while (!decodeSlice(state, state.op + sliceBytes)) await yieldToLoop();
+  if (state.op !== length) throw new SnappyCorruptError(`decoded ${state.op} bytes, the header declares ${length}`);
+  return state.out;
+}
+
+interface DecodeState {
+  readonly body: Uint8Array;
+  readonly out: Buffer;
+  ip: number;
+  op: number;
+}
+
+/**
+ * Decodes elements until the output reaches `stopAt` bytes or the input ends (returns true then).
+ * Synchronous, with its cursors in locals: in the async caller they would live in its heap context.
+ */
+function decodeSlice(st: DecodeState, stopAt: number): boolean {
+  const { body, out } = st;
   const end = body.length;
-  let nextYield = sliceBytes;
+  const length = out.length;
+  let ip = st.ip;
+  let op = st.op;
   while (ip < end) {
-    if (op >= nextYield) {
-      await yieldToLoop();
-      nextYield = op + sliceBytes;
+    if (op >= stopAt) {
+      st.ip = ip;
+      st.op = op;
+      return false;
     }
     const tag = body[ip++];
     const kind = tag & 3;
@@ -41,7 +60,8 @@ export async function snappyUncompressInSlices(body: Uint8Array, length: number,
       len += 1;
       if (ip + len > end) throw new SnappyCorruptError(`literal of ${len} bytes runs past the input at byte ${ip}`);
       if (op + len > length) throw new SnappyCorruptError(`output exceeds the ${length} bytes the header declares`);
-      out.set(body.subarray(ip, ip + len), op);
+      if (len < 32) for (let i = 0; i < len; i++) out[op + i] = body[ip + i];
+      else out.set(body.subarray(ip, ip + len), op);
       ip += len;
       op += len;
       continue;
@@ -65,16 +85,12 @@ export async function snappyUncompressInSlices(body: Uint8Array, length: number,
     }
     if (offset === 0 || offset > op) throw new SnappyCorruptError(`copy offset ${offset} out of range at output byte ${op}`);
     if (op + len > length) throw new SnappyCorruptError(`output exceeds the ${length} bytes the header declares`);
-    if (offset >= len) {
-      out.copyWithin(op, op - offset, op - offset + len);
-      op += len;
-    } else {
-      // Overlapping copy: a run that repeats its last `offset` bytes.
-      for (let i = 0; i < len; i++, op++) out[op] = out[op - offset];
-    }
+    // Byte by byte: copies are at most 64 bytes, and may overlap (a run repeating its last `offset` bytes).
+    for (let i = 0; i < len; i++, op++) out[op] = out[op - offset];
   }
-  if (op !== length) throw new SnappyCorruptError(`decoded ${op} bytes, the header declares ${length}`);
-  return out;
+  st.ip = ip;
+  st.op = op;
+  return true;
 }
 
 function headerLength(body: Uint8Array): number {

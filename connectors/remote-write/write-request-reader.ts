@@ -29,8 +29,8 @@ export interface DecodedWriteRequest {
   readonly metadata: number;
 }
 
-/** Bytes of a WriteRequest decoded between two yields to the event loop (a few ms of work). */
-export const READ_SLICE_BYTES = 4 * 2 ** 20;
+/** Bytes of a WriteRequest decoded between two yields to the event loop (a millisecond or two of work). */
+export const READ_SLICE_BYTES = 2 ** 20;
 
 /** What a read has gathered so far. */
 interface ReadState {

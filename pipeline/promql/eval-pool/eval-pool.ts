@@ -5,7 +5,7 @@ import type { EvalJob } from '../engine/eval-job.js';
 import type { QueryResult } from '../engine/types.js';
 import { PromqlTimeoutError } from '../errors.js';
 import type { JobMessage, ReplyMessage } from './eval-worker.js';
-import { errorFromWire, packJob, unpackResult } from './job-wire.js';
+import { BufferRecycler, errorFromWire, packJob, unpackResult } from './job-wire.js';
 
 interface Task {
   readonly id: number;
@@ -39,6 +39,7 @@ export function defaultEvalWorkers(): number {
 export class EvalPool implements Evaluator {
   private readonly slots: Slot[] = [];
   private readonly queue: Task[] = [];
+  private readonly buffers = new BufferRecycler();
   private nextId = 1;
   private closed = false;
 
@@ -49,7 +50,7 @@ export class EvalPool implements Evaluator {
   evaluate(job: EvalJob, signal?: AbortSignal): Promise<QueryResult> {
     if (this.closed) return Promise.reject(new Error('the query evaluation pool is closed'));
     if (signal?.aborted === true) return Promise.reject(new PromqlTimeoutError('query evaluation', { cause: signal.reason }));
-    const { wire, transfer } = packJob(job);
+    const { wire, transfer } = packJob(job, this.buffers);
     const abort = new SharedArrayBuffer(4);
     const id = this.nextId++;
     return new Promise<QueryResult>((resolve, reject) => {
@@ -107,6 +108,7 @@ export class EvalPool implements Evaluator {
     const slot: Slot = { worker, task: null };
     worker.on('message', (m: ReplyMessage) => {
       const task = slot.task;
+      this.buffers.give(m.buffers);
       if (task === null || task.id !== m.id) return;
       slot.task = null;
       worker.unref();

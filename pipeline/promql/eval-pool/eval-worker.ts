@@ -15,8 +15,8 @@ export interface JobMessage {
 }
 
 export type ReplyMessage =
-  | { readonly id: number; readonly ok: WireResult }
-  | { readonly id: number; readonly err: WireError };
+  | { readonly id: number; readonly ok: WireResult; readonly buffers: ArrayBuffer[] }
+  | { readonly id: number; readonly err: WireError; readonly buffers: ArrayBuffer[] };
 
 function abortProbe(buf: SharedArrayBuffer): AbortProbe {
   const flag = new Int32Array(buf);
@@ -27,13 +27,15 @@ if (parentPort === null) throw new Error('eval-worker.ts runs as a worker thread
 const port = parentPort;
 port.on('message', (m: JobMessage) => {
   let reply: ReplyMessage;
-  let transfer: ArrayBuffer[] = [];
+  // The job's sample buffers go back for the pool to reuse: the result holds none of them.
+  const buffers = [m.wire.ts.buffer, m.wire.vs.buffer, m.wire.stale.buffer] as ArrayBuffer[];
+  let transfer: ArrayBuffer[] = buffers;
   try {
     const packed = packResult(evaluateJob(unpackJob(m.wire), abortProbe(m.abort)));
-    reply = { id: m.id, ok: packed.wire };
-    transfer = packed.transfer;
+    reply = { id: m.id, ok: packed.wire, buffers };
+    transfer = [...packed.transfer, ...buffers];
   } catch (err) {
-    reply = { id: m.id, err: errorToWire(err) };
+    reply = { id: m.id, err: errorToWire(err), buffers };
   }
   port.postMessage(reply, transfer);
 });

@@ -37,13 +37,49 @@ function packedLength(series: Iterable<SelectedSeries[]>): number {
   return n;
 }
 
+/**
+ * Buffers that carried jobs, sent back by the workers once a job is done: the next job's samples
+ * are copied into memory already mapped, where fresh hundred-megabyte buffers cost more in page
+ * faults than the copy itself. Bounded: at most `maxBytes` are kept.
+ */
+export class BufferRecycler {
+  private readonly free: ArrayBuffer[] = [];
+  private held = 0;
+
+  constructor(private readonly maxBytes = 512 * 2 ** 20) {}
+
+  /** A buffer of at least `bytes` bytes, its contents undefined. */
+  take(bytes: number): ArrayBuffer {
+    let best = -1;
+    for (let i = 0; i < this.free.length; i++) {
+      const b = this.free[i];
+      if (b.byteLength >= bytes && (best < 0 || b.byteLength < this.free[best].byteLength)) best = i;
+    }
+    if (best >= 0) {
+      const [b] = this.free.splice(best, 1);
+      this.held -= b.byteLength;
+      return b;
+    }
+    // Uninitialized: every element a series refers to is written (zeroing first costs a pass).
+    return Buffer.allocUnsafeSlow(Math.max(bytes, 64 * 1024)).buffer as ArrayBuffer;
+  }
+
+  give(buffers: readonly ArrayBuffer[]): void {
+    for (const b of buffers) {
+      if (b.byteLength === 0 || this.held + b.byteLength > this.maxBytes) continue;
+      this.free.push(b);
+      this.held += b.byteLength;
+    }
+  }
+}
+
 /** Packs a job for postMessage; the returned buffers go in the transfer list. */
-export function packJob(job: EvalJob): { wire: WireJob; transfer: ArrayBuffer[] } {
+export function packJob(job: EvalJob, buffers: BufferRecycler = new BufferRecycler(0)): { wire: WireJob; transfer: ArrayBuffer[] } {
   const { selections, infoSeries, ...rest } = job;
   const total = packedLength(selections.values()) + packedLength(infoSeries.values());
-  const ts = new Float64Array(total);
-  const vs = new Float64Array(total);
-  const stale = new Uint8Array(total);
+  const ts = new Float64Array(buffers.take(total * 8), 0, total);
+  const vs = new Float64Array(buffers.take(total * 8), 0, total);
+  const stale = new Uint8Array(buffers.take(total), 0, total);
   let at = 0;
   const put = (src: ArrayLike<number>, dst: Float64Array | Uint8Array, off: number): void => {
     if (ArrayBuffer.isView(src)) dst.set(src as unknown as Float64Array, off);
