@@ -19,6 +19,11 @@ interface Group {
   incremental: boolean;
   values: number[] | null;
   heap: Sample[] | null;
+  /**
+   * The group's metric name goes at the end when any of its inputs' would (delayed removal:
+   * `sum by (__name__) (rate(x[5m]))` answers without a name).
+   */
+  dropName: boolean;
 }
 
 /** One output group of an aggregation; shared by every input series that falls into it. */
@@ -108,7 +113,7 @@ export function evalAggregate(e: AggregateExpr, t: number, ctx: EvalContext): Va
     let grp = groups.get(g);
     const f = s.f;
     if (grp === undefined) {
-      grp = { labels: g.labels, count: 1, value: f, c: 0, mean: f, incremental: false, values: null, heap: null };
+      grp = { labels: g.labels, count: 1, value: f, c: 0, mean: f, incremental: false, values: null, heap: null, dropName: s.dropName };
       if (op === 'stddev' || op === 'stdvar') grp.value = Number.isFinite(f) ? 0 : NaN;
       if (op === 'quantile') grp.values = [f];
       if (op === 'group') grp.value = 1;
@@ -116,6 +121,7 @@ export function evalAggregate(e: AggregateExpr, t: number, ctx: EvalContext): Va
       continue;
     }
     grp.count++;
+    if (s.dropName) grp.dropName = true;
     switch (op) {
       case 'sum':
         kahanSumInc(f, grp.value, grp.c, tmp);
@@ -148,7 +154,7 @@ export function evalAggregate(e: AggregateExpr, t: number, ctx: EvalContext): Va
       case 'quantile': v = quantile(param, g.values!); break;
       default: v = g.value;
     }
-    out.push({ metric: g.labels, f: v, t, dropName: false });
+    out.push({ metric: g.labels, f: v, t, dropName: g.dropName });
   }
   return { kind: 'vector', v: out };
 }
@@ -185,7 +191,8 @@ function fusedRangeAggregate(e: AggregateExpr, t: number, ctx: EvalContext): Val
     const g = groupingOf(e, w.metric, gc);
     const grp = groups.get(g);
     if (grp === undefined) {
-      groups.set(g, { labels: g.labels, count: 1, value: op === 'group' ? 1 : f, c: 0, mean: f, incremental: false, values: null, heap: null });
+      // Never grouped by __name__ (see above): the name is not in the labels to drop.
+      groups.set(g, { labels: g.labels, count: 1, value: op === 'group' ? 1 : f, c: 0, mean: f, incremental: false, values: null, heap: null, dropName: false });
       continue;
     }
     grp.count++;
@@ -239,17 +246,19 @@ function avgInc(g: Group, f: number): void {
 }
 
 function countValues(e: AggregateExpr, input: Vector, label: string, t: number, ctx: EvalContext): Vector {
-  const groups = new Map<string, { labels: Labels; n: number }>();
+  const groups = new Map<string, { labels: Labels; n: number; dropName: boolean }>();
   const gc = groupingCache(e, ctx);
   for (const s of input) {
     const base = groupingOf(e, s.metric, gc).labels;
     const labels = { ...base, [label]: formatFloatF(s.f) };
     const k = labelsKey(labels);
     const g = groups.get(k);
-    if (g) g.n++;
-    else groups.set(k, { labels, n: 1 });
+    if (g) {
+      g.n++;
+      if (s.dropName) g.dropName = true;
+    } else groups.set(k, { labels, n: 1, dropName: s.dropName });
   }
-  return [...groups.values()].map((g) => ({ metric: g.labels, f: g.n, t, dropName: false }));
+  return [...groups.values()].map((g) => ({ metric: g.labels, f: g.n, t, dropName: g.dropName }));
 }
 
 /** Go's container/heap over `less`, so ties resolve as in Prometheus. */

@@ -97,6 +97,8 @@ interface GroupCells {
   readonly incremental: Uint8Array;
   /** First input row of the group at each step: groups are emitted in first-appearance order. */
   readonly first: Int32Array;
+  /** Any input row drops its name, so the group does (as evalAggregate decides per step). */
+  dropName: boolean;
 }
 
 function aggregate(e: AggregateExpr, src: RowSource, ctx: EvalContext): StepMatrix | null {
@@ -124,8 +126,10 @@ function aggregate(e: AggregateExpr, src: RowSource, ctx: EvalContext): StepMatr
         mean: new Float64Array(steps),
         incremental: new Uint8Array(steps),
         first: new Int32Array(steps),
+        dropName: false,
       });
     }
+    if (src.dropName[r]) groups[gi].dropName = true;
     src.fill(r, vals, pres);
     accumulate(op, groups[gi], r, vals, pres, steps);
   }
@@ -149,7 +153,7 @@ function aggregate(e: AggregateExpr, src: RowSource, ctx: EvalContext): StepMatr
   };
   return {
     metrics: groups.map((x) => x.labels),
-    dropName: groups.map(() => false),
+    dropName: groups.map((x) => x.dropName),
     values, present, rowStride: steps, stepStride: 1, samples: src.samples, order,
   };
 }

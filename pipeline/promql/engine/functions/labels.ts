@@ -73,7 +73,8 @@ const labelJoin: FunctionImpl = (args, call) => {
   const out: Vector = [];
   for (const s of argVector(args[0])) {
     const metric = cached(call, s.metric, () => setLabel(s.metric, dst, srcs.map((n) => s.metric[n] ?? '').join(sep)));
-    out.push({ metric, f: s.f, t: s.t, dropName: s.dropName });
+    // Writing the metric name keeps it (delayed name removal), as in label_replace.
+    out.push({ metric, f: s.f, t: s.t, dropName: dst === '__name__' ? false : s.dropName });
   }
   checkUnique(out);
   return vec(out);
