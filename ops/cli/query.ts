@@ -5,6 +5,7 @@ import { TIDEMARK_VERSION } from '../server/version.js';
 import { mountWebUi } from '../server/web-ui.js';
 import type { RoleContext, RoleDefinition } from './run-role.js';
 import { shardRegistryOf } from './store.js';
+import { withStoreTiers } from '../../pipeline/query/source-resolution.js';
 
 /**
  * Mounts the Prometheus HTTP API (query, series, labels, metadata, read, federate, status) over
@@ -14,7 +15,7 @@ export function mountQueryApi(ctx: RoleContext, queryable: Queryable, metrics = 
   const api = prometheusApi({
     queryable,
     labelStats,
-    config: ctx.config.query,
+    config: withStoreTiers(ctx.config.query, ctx.config.store.downsampling),
     externalLabels: ctx.config.global.external_labels,
     version: TIDEMARK_VERSION,
     configStatus: () => ctx.configStatus,

@@ -69,6 +69,11 @@ export class StoreService implements Service {
         for (const w of this.running) names.push(await w.snapshot());
         return names[0];
       },
+      rebuildDownsampled: async () => {
+        let days = 0;
+        for (const w of this.running) days += await w.rebuildDownsampled();
+        return days;
+      },
       labelStats: (req) => this.labelStats(req),
     }, { adminApi: ctx.flags.enableAdminApi === true }).routes) {
       ctx.router.add(r.methods, r.path, r.handler);

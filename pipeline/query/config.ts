@@ -1,4 +1,20 @@
 import { z } from 'zod';
+import { DurationError, parseDuration } from '../../schemas/duration.js';
+
+// A duration string in YAML; milliseconds once parsed (the query API parses its config again).
+const resolution = z.union([
+  z.number().int().min(1),
+  z.string().transform((text, ctx) => {
+    try {
+      const ms = parseDuration(text);
+      if (ms > 0) return ms;
+      ctx.addIssue({ code: 'custom', message: 'must be a positive duration' });
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: err instanceof DurationError ? err.message : String(err) });
+    }
+    return z.NEVER;
+  }),
+]);
 
 /**
  * The `query` section of `tidemark.yml`: limits of the Prometheus HTTP API and how the fan-out
@@ -26,6 +42,10 @@ export const queryConfigSchema = z
       .describe('Timeout of one read from a remote store shard.'),
     workers: z.number().int().min(0).default(0)
       .describe('Worker threads that evaluate queries once their series are selected, so a long query leaves the process answering (health, other requests) and queries run in parallel; 0 = one per core. Read at start.'),
+    downsampled_resolutions: z.array(resolution).optional()
+      .describe('Resolutions of the downsampled tiers the stores keep (e.g. [5m, 1h]); default: those of store.downsampling.'),
+    max_source_resolution: z.string().regex(/^(raw|auto|(\d+[smhdwy])+)$/, 'expected raw, auto or a duration such as 5m or 1h').default('auto')
+      .describe('Coarsest tier a query reads when its request has no max_source_resolution: raw, auto (the coarsest that answers its range functions exactly for its step) or a resolution.'),
   })
   .strict();
 

@@ -9,6 +9,7 @@ import { formatExpr } from './expr-printer.js';
 import { queryEngineOptions } from './query-engine.js';
 import { QueryGate } from './query-gate.js';
 import { CountingQueryable, QueryStats } from './query-stats.js';
+import { downsampledQuery, parseMaxSourceResolution, resolutionText, SOURCE_RESOLUTION_HEADER } from './source-resolution.js';
 
 /**
  * `/api/v1/query`, `/api/v1/query_range`, `/api/v1/query_exemplars`, `/api/v1/format_query`
@@ -30,7 +31,8 @@ export function queryRoutes(ctx: ApiContext): QueryRoute[] {
     return t === undefined || t <= 0 ? ctx.config.timeout_ms : Math.min(t, ctx.config.timeout_ms);
   };
 
-  const run = async (res: ServerResponse, params: URLSearchParams, exec: (engine: Engine, q: CountingQueryable, signal: AbortSignal) => Promise<QueryResult>): Promise<void> => {
+  // `resolution`: the downsampled tier the query reads (0 = raw), named in a response header.
+  const run = async (res: ServerResponse, params: URLSearchParams, exec: (engine: Engine, q: CountingQueryable, signal: AbortSignal) => Promise<QueryResult>, resolution = 0): Promise<void> => {
     const timeoutMs = timeoutOf(params);
     const limit = parseLimitParam(params);
     const stats = new QueryStats();
@@ -64,7 +66,8 @@ export function queryRoutes(ctx: ApiContext): QueryRoute[] {
     const warnings = [...result.warnings];
     const value = limit > 0 ? truncate(result.value, limit, warnings) : result.value;
     let extra = '';
-    if ((params.get('stats') ?? '') !== '') extra = `,"stats":${JSON.stringify(statsJson(stats, totalMs, value))}`;
+    if ((params.get('stats') ?? '') !== '') extra = `,"stats":${JSON.stringify({ ...statsJson(stats, totalMs, value), sourceResolution: resolutionText(resolution) })}`;
+    res.setHeader(SOURCE_RESOLUTION_HEADER, resolutionText(resolution));
     writeSuccessJson(res, queryDataJson(value), { warnings: capAnnotations(warnings, 'warning'), infos: capAnnotations(result.infos, 'info') }, extra);
   };
 
@@ -76,7 +79,8 @@ export function queryRoutes(ctx: ApiContext): QueryRoute[] {
         const params = await requestParams(req, url);
         const time = parseTimeParam(params, 'time', ctx.now());
         const query = params.get('query') ?? '';
-        await run(res, params, (engine, q, signal) => engine.instantQuery(q, query, time, { signal }));
+        const ds = downsampledQuery(query, { start: time, end: time, interval: 0 }, ctx.config, parseMaxSourceResolution(params, ctx.config));
+        await run(res, params, (engine, q, signal) => engine.instantQuery(ds.queryable(q), ds.query, time, { signal }), ds.resolution);
       }),
     },
     {
@@ -95,7 +99,8 @@ export function queryRoutes(ctx: ApiContext): QueryRoute[] {
           throw new QueryApiError('bad_data', `exceeded maximum resolution of ${ctx.config.max_points_per_series.toLocaleString('en-US')} points per timeseries. Try decreasing the query resolution (?step=XX)`);
         }
         const query = params.get('query') ?? '';
-        await run(res, params, (engine, q, signal) => engine.rangeQuery(q, query, start, end, step, { signal }));
+        const ds = downsampledQuery(query, { start, end, interval: step }, ctx.config, parseMaxSourceResolution(params, ctx.config));
+        await run(res, params, (engine, q, signal) => engine.rangeQuery(ds.queryable(q), ds.query, start, end, step, { signal }), ds.resolution);
       }),
     },
     {
@@ -150,7 +155,7 @@ function resultPoints(value: QueryValue): number {
 }
 
 /** Prometheus' `stats` object (times in seconds). */
-function statsJson(stats: QueryStats, totalMs: number, value: QueryValue): unknown {
+function statsJson(stats: QueryStats, totalMs: number, value: QueryValue): Record<string, unknown> {
   const evalMs = Math.max(0, totalMs - stats.selectMs);
   return {
     timings: {

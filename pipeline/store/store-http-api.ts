@@ -20,6 +20,8 @@ export interface StoreHttpTarget extends Queryable {
   deleteSeries(selectors: readonly (readonly LabelMatcher[])[], start: number, end: number): Promise<void>;
   /** Returns the snapshot's name. */
   snapshot(): Promise<string>;
+  /** Builds every shard's downsampled tiers again from its blocks; returns the days written. */
+  rebuildDownsampled?(): Promise<number>;
   /** The label statistics of every shard held here, added up (`/api/v1/status/tsdb` of the query role). */
   labelStats?(req: LabelStatsRequest): Promise<LabelStats>;
 }
@@ -33,6 +35,7 @@ const MATCH_TYPES = new Set(['=', '!=', '=~', '!~']);
  * - `POST /api/v1/store/label_names` `{matchers, start, end}` → names;
  * - `POST /api/v1/store/label_values` `{name, matchers, start, end}` → values;
  * - `POST /api/v1/store/tsdb_status` `{selectors?, start?, end?}` → label statistics (label-stats-wire.ts);
+ * - `POST|PUT /api/v1/admin/tsdb/rebuild_downsampled` → `{days}`: every shard's downsampled tiers built again from its blocks;
  * - `POST|PUT /api/v1/admin/tsdb/delete_series` (`match[]`, `start`, `end`, query or form) → 204;
  * - `POST|PUT /api/v1/admin/tsdb/snapshot` → `{"status":"success","data":{"name":...}}`.
  * Answers use Prometheus' envelope; bad input is a 400 `bad_data` naming the parameter.
@@ -101,6 +104,14 @@ export function storeHttpApi(target: StoreHttpTarget, opts: { readonly adminApi?
         methods: ['POST', 'PUT'],
         path: '/api/v1/admin/tsdb/snapshot',
         handler: admin(async (_req, res) => answer(res, async () => ({ name: await target.snapshot() }))),
+      },
+      {
+        methods: ['POST', 'PUT'],
+        path: '/api/v1/admin/tsdb/rebuild_downsampled',
+        handler: admin(async (_req, res) => answer(res, async () => {
+          if (target.rebuildDownsampled === undefined) throw new StoreRequestError('path', 'this store keeps no downsampled tiers');
+          return { days: await target.rebuildDownsampled() };
+        })),
       },
     ],
   };

@@ -293,6 +293,16 @@ export class StoreWorker implements Queryable {
     }
   }
 
+  /** Deletes and builds again every shard's downsampled tiers, after any compaction under way; returns days written. */
+  async rebuildDownsampled(): Promise<number> {
+    let days = 0;
+    this.compacting = this.compacting.then(async () => {
+      for (const s of [...this.shards.values()]) days += await s.tsdb.rebuildDownsampled();
+    });
+    await this.compacting;
+    return days;
+  }
+
   /** Compacts blocks and applies retention on every shard, one at a time. */
   compactAll(): Promise<void> {
     this.compacting = this.compacting.then(async () => {

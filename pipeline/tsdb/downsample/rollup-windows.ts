@@ -28,9 +28,10 @@ export const ROLLUP_FIELDS = ['count', 'sum', 'min', 'max', 'firstT', 'firstV', 
 export type RollupField = (typeof ROLLUP_FIELDS)[number];
 
 /**
- * What a rollup select returns per series: `counter` is a synthetic reset-free counter with a
- * sample at every window's first and last sample time (rate and increase over whole windows equal
- * those over the raw samples); the others one sample per window at its end.
+ * What a rollup select returns per series: `counter` is each window's first and last raw sample
+ * (plus two between them where the counter reset inside the window), so that PromQL's rate and
+ * increase over whole windows see the raw first and last values and the raw increase; the others
+ * one sample per window at its end.
  */
 export type RollupColumn = RollupHint['column'];
 export const ROLLUP_COLUMNS: readonly RollupColumn[] = ['counter', 'sum', 'count', 'min', 'max'];
@@ -88,10 +89,7 @@ export function copyWindow(src: RollupWindows, i: number, out: RollupWindows): v
   out.ends.push(src.ends[i]);
 }
 
-/**
- * One series for a rollup select: see RollupColumn. Windows ending outside [lo, hi] are left out,
- * and so is the counter's stitching across them, so a query sees what its range holds.
- */
+/** One series for a rollup select (see RollupColumn): the windows ending in [lo, hi]. */
 export function columnSeries(w: RollupWindows, column: RollupColumn, lo: number, hi: number): { timestamps: Float64Array; values: Float64Array } {
   let from = 0;
   while (from < w.ends.length && w.ends[from] < lo) from++;
@@ -110,21 +108,23 @@ export function columnSeries(w: RollupWindows, column: RollupColumn, lo: number,
   }
   const ts: number[] = [];
   const vs: number[] = [];
-  let c = 0;
   for (let i = from; i < to; i++) {
-    if (i === from) c = w.firstV[i];
-    else {
-      const prev = w.lastV[i - 1];
-      const v = w.firstV[i];
-      c += v < prev ? v : v - prev;
-    }
+    const first = w.firstV[i];
+    const last = w.lastV[i];
+    const inc = w.increase[i];
     ts.push(w.firstT[i]);
-    vs.push(c);
-    if (w.count[i] > 1) {
-      c += w.increase[i];
-      ts.push(w.lastT[i]);
-      vs.push(c);
+    vs.push(first);
+    if (w.count[i] < 2) continue;
+    // A reset inside the window: two samples between first and last make PromQL's reset
+    // handling add up to the window's increase (first -> first + inc - last adds inc - last, the
+    // drop to 0 is a reset adding 0, and 0 -> last adds last).
+    const reset = Math.abs(inc - (last - first)) > 1e-12 * Math.max(Math.abs(first), Math.abs(last), 1);
+    if (reset && w.lastT[i] - w.firstT[i] > 2) {
+      ts.push(w.lastT[i] - 2, w.lastT[i] - 1);
+      vs.push(first + inc - last, 0);
     }
+    ts.push(w.lastT[i]);
+    vs.push(last);
   }
   return { timestamps: Float64Array.from(ts), values: Float64Array.from(vs) };
 }

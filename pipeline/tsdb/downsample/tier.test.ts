@@ -1,0 +1,58 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Tsdb } from '../tsdb.js';
+
+const H = 3600_000;
+const D = 24 * H;
+
+describe('downsampling tiers of a Tsdb', () => {
+  let dir = '';
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  async function filled(options: ConstructorParameters<typeof Object>[0] = {}): Promise<Tsdb> {
+    dir = mkdtempSync(join(tmpdir(), 'tier-'));
+    const db = await Tsdb.open(dir, { outOfOrderWindowMs: 10 * D, downsampling: [{ resolutionMs: H, afterMs: 6 * H, retentionMs: 0 }], ...(options as object) });
+    for (let t = 0; t < 3 * D; t += 60_000) {
+      db.append({ __name__: 'a' }, t, t / 1000);
+      if (t % (2 * H) === 0) await db.flush();
+    }
+    await db.flush();
+    await db.compact();
+    return db;
+  }
+
+  const windows = async (db: Tsdb, name: string, column: 'count' | 'sum' = 'count'): Promise<number[]> => {
+    const q = db.querier(0, 3 * D);
+    const set = await q.select([{ type: '=', name: '__name__', value: name }], { start: 0, end: 2 * D, rollup: { resolutionMs: H, column } });
+    return set.series.length === 0 ? [] : Array.from(set.series[0].values);
+  };
+
+  it('rolls up the days that ended `after` before the newest block, and no later one', async () => {
+    const db = await filled();
+    expect(db.listTiers()[0].listBlocks().map((b) => [b.minTime, b.maxTime])).toEqual([[0, D], [D, 2 * D]]);
+    expect(await windows(db, 'a')).toEqual([1, ...Array(48).fill(60)]);
+    await db.close();
+  });
+
+  it('keeps a built day when its raw blocks only compact again', async () => {
+    const db = await filled();
+    const ids = db.listTiers()[0].listBlocks().map((b) => b.id);
+    await db.compact();
+    expect(db.listTiers()[0].listBlocks().map((b) => b.id)).toEqual(ids);
+    await db.close();
+  });
+
+  it('deletes tier blocks past the tier retention and keeps deletions out of the windows', async () => {
+    const db = await filled({ downsampling: [{ resolutionMs: H, afterMs: 6 * H, retentionMs: 1.5 * D }] });
+    // The newest block ends before 3 days; a day ending at 1 day is past a 1.5-day retention.
+    expect(db.listTiers()[0].listBlocks().map((b) => b.minTime)).toEqual([D]);
+    await db.deleteSeries([{ type: '=', name: '__name__', value: 'a' }], D + 30 * 60_000, D + 30 * 60_000);
+    const counts = await windows(db, 'a');
+    // Day 0 now comes from the raw blocks (rolled up on read), day 1 from the tier, where the
+    // window that held the deleted sample is gone whole.
+    expect(counts).toEqual([1, ...Array(47).fill(60)]);
+    await db.close();
+  });
+});

@@ -1,0 +1,153 @@
+import { readdirSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCli, waitFor, type RunningCli } from './cli-process.js';
+
+const M = 60_000;
+const H = 3600_000;
+const D = 24 * H;
+const DAYS = 30;
+const STEP = M;
+
+/**
+ * 32 days of node_exporter-like history at 1 m: CPU seconds counters of two CPUs with a reboot
+ * (every counter back near zero) on day 11, and two memory gauges, as `/api/v1/import` lines cut
+ * into 2 h pieces in time order (the store takes samples in order per series until they are in a
+ * block, so history arrives oldest first).
+ */
+function history(end: number): string[] {
+  const start = end - (DAYS + 2) * D;
+  const series: { metric: Record<string, string>; next: (t: number, prev: number) => number; v: number }[] = [];
+  let seed = 11;
+  const rnd = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const reboot = start + 11 * D + 7 * H;
+  for (const cpu of ['0', '1']) {
+    for (const [mode, share] of [['idle', 0.8], ['user', 0.12], ['system', 0.06], ['iowait', 0.02]] as const) {
+      series.push({ metric: { __name__: 'node_cpu_seconds_total', instance: 'host:9100', cpu, mode }, v: 1e5 * share, next: (t, prev) => (t === reboot ? 0.3 * rnd() : prev + 60 * share * (0.5 + rnd())) });
+    }
+  }
+  for (const [name, base] of [['node_memory_MemAvailable_bytes', 6e9], ['node_load1', 1]] as const) {
+    series.push({ metric: { __name__: name, instance: 'host:9100' }, v: base, next: (_, prev) => Math.max(0, Math.round((prev + (rnd() - 0.5) * base * 0.02) * 1000) / 1000) });
+  }
+  const lines: string[] = [];
+  for (let a = start; a < end; a += 2 * H) {
+    for (const s of series) {
+      const timestamps: number[] = [];
+      const values: number[] = [];
+      for (let t = a; t < a + 2 * H && t < end; t += STEP) {
+        s.v = s.next(t, s.v);
+        timestamps.push(t);
+        values.push(Math.round(s.v * 100) / 100);
+      }
+      lines.push(JSON.stringify({ metric: s.metric, values, timestamps }));
+    }
+  }
+  return lines;
+}
+
+interface Matrix {
+  status: string;
+  data: { result: { metric: Record<string, string>; values: [number, string][] }[] };
+}
+
+/** 30 days of history imported into `tidemark up`; downsampled answers against raw ones. */
+describe('tidemark up with downsampled tiers', () => {
+  let dir: string;
+  let up: RunningCli;
+  // Whole days, so 1 h windows tile every range; the newest two days stay raw-only ("after: 2d").
+  const end = Math.floor(Date.now() / D) * D;
+  const qStart = end - DAYS * D + D;
+  const qEnd = end - H;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tidemark-downsampling-'));
+    const cfg = join(dir, 'tidemark.yml');
+    await writeFile(cfg, [
+      'bus:', '  partitions: 2',
+      'store:', '  compact_interval_ms: 1000', '  retention_ms: 0',
+      '  downsampling:', '    - {resolution: 5m, after: 2d, retention: 90d}', '    - {resolution: 1h, after: 2d, retention: 1y}',
+      '',
+    ].join('\n'));
+    up = await startCli(['up', '--config', cfg, '--data', join(dir, 'data'), '--web.enable-admin-api']);
+    const lines = history(end);
+    for (let i = 0; i < lines.length; i += 400) {
+      const r = await fetch(`${up.url}/api/v1/import`, { method: 'POST', body: lines.slice(i, i + 400).join('\n') });
+      expect(r.status, await r.text()).toBe(204);
+    }
+    const total = lines.reduce((n, l) => n + (JSON.parse(l) as { values: number[] }).values.length, 0);
+    const stored = async (): Promise<number | undefined> => {
+      const q = new URLSearchParams({ query: 'sum(count_over_time({instance="host:9100"}[40d]))', time: String(end / 1000), max_source_resolution: 'raw' });
+      const body = (await (await fetch(`${up.url}/api/v1/query?${q}`)).json()) as { data: { result: { value: [number, string] }[] } };
+      const n = Number(body.data.result[0]?.value[1] ?? 0);
+      return n === total ? n : undefined;
+    };
+    expect(await waitFor(stored, 120_000)).toBe(total);
+  }, 300_000);
+
+  afterAll(async () => {
+    expect(await up.stop('SIGTERM')).toBe(0);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const range = async (query: string, maxSourceResolution: string): Promise<{ header: string | null; points: Map<string, number> }> => {
+    const q = new URLSearchParams({ query, start: String(qStart / 1000), end: String(qEnd / 1000), step: '3600', max_source_resolution: maxSourceResolution });
+    const res = await fetch(`${up.url}/api/v1/query_range?${q}`);
+    const body = (await res.json()) as Matrix;
+    expect(body.status).toBe('success');
+    const points = new Map<string, number>();
+    for (const s of body.data.result) for (const [t, v] of s.values) points.set(`${JSON.stringify(s.metric)}@${t}`, Number(v));
+    return { header: res.headers.get('x-tidemark-source-resolution'), points };
+  };
+
+  it('rebuilds the tiers from the blocks on the admin endpoint, a block per day and tier', async () => {
+    const res = await fetch(`${up.url}/api/v1/admin/tsdb/rebuild_downsampled`, { method: 'POST' });
+    const body = (await res.json()) as { data: { days: number } };
+    expect(res.status).toBe(200);
+    // Both partitions hold series; each rolls up at least the 29 days ending 2 days before the newest data.
+    expect(body.data.days).toBeGreaterThanOrEqual(2 * 2 * 29);
+    const shards = join(dir, 'data', 'store', 'shards');
+    const dirs = readdirSync(shards).filter((d) => d.startsWith('tidemark.samples-'));
+    const oneHour = dirs.map((d) => readdirSync(join(shards, d, 'downsample', '1h')).filter((f) => !f.endsWith('.tmp')).length);
+    expect(oneHour.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(2 * 29);
+  });
+
+  // Tolerance: 1e-9 relative. Every range here holds whole windows of continuous data (the
+  // series start before the first range), so the window aggregates reproduce the raw answers up
+  // to floating-point rounding, counter resets included.
+  for (const query of [
+    'rate(node_cpu_seconds_total[1h])',
+    'increase(node_cpu_seconds_total[1h])',
+    'sum by (mode) (rate(node_cpu_seconds_total[1h]))',
+    'avg_over_time(node_memory_MemAvailable_bytes[1h])',
+    'max_over_time(node_load1[1h])',
+  ]) {
+    it(`answers ${query} over 30 days at 1 h steps from the 1 h tier within 1e-9 of the raw answer`, async () => {
+      const raw = await range(query, 'raw');
+      const tier = await range(query, '1h');
+      expect(raw.header).toBe('raw');
+      expect(tier.header).toBe('1h');
+      expect(raw.points.size).toBeGreaterThanOrEqual(29 * 24);
+      expect([...tier.points.keys()].sort()).toEqual([...raw.points.keys()].sort());
+      for (const [k, v] of raw.points) {
+        const w = tier.points.get(k)!;
+        expect(Math.abs(w - v), `${k}: ${w} from the tier, ${v} raw`).toBeLessThanOrEqual(Math.abs(v) * 1e-9);
+      }
+    });
+  }
+
+  it('chooses the 1 h tier on auto for a 1 h step, 5 m for a 5 m step, and raw for an unaligned start', async () => {
+    expect((await range('rate(node_cpu_seconds_total[1h])', 'auto')).header).toBe('1h');
+    const q = (start: number, step: string) => new URLSearchParams({ query: 'max_over_time(node_load1[15m])', start: String(start / 1000), end: String((start + 6 * H) / 1000), step });
+    expect((await fetch(`${up.url}/api/v1/query_range?${q(qStart, '300')}`)).headers.get('x-tidemark-source-resolution')).toBe('5m');
+    expect((await fetch(`${up.url}/api/v1/query_range?${q(qStart + 7_000, '300')}`)).headers.get('x-tidemark-source-resolution')).toBe('raw');
+  });
+
+  it('refuses a max_source_resolution that is neither raw, auto nor a duration', async () => {
+    const q = new URLSearchParams({ query: 'up', max_source_resolution: 'coarse' });
+    const res = await fetch(`${up.url}/api/v1/query?${q}`);
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: string }).error).toContain('max_source_resolution');
+  });
+});
