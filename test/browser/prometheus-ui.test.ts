@@ -17,6 +17,38 @@ interface RangeAnswer {
 }
 
 const HOSTS = ['a', 'b', 'c'];
+
+// A target that refuses connections (port 9, discard) and rules over the written samples: at the
+// last step ui_demo_value is 10, 20 and 30, so UiDemoHigh fires for b and c and UiDemoVeryHigh
+// waits (pending) for c.
+const CONFIG = `global:
+  scrape_interval: 1s
+  evaluation_interval: 1m
+rule_files: ['rules.yml']
+scrape_configs:
+  - job_name: unreachable
+    static_configs: [{ targets: ['127.0.0.1:9'], labels: { team: ui } }]
+bus:
+  partitions: 2
+store:
+  flush_interval_ms: 100
+rules:
+  allowed_lateness_ms: 0
+  idle_timeout_ms: 500
+`;
+const RULES = `groups:
+  - name: ui
+    rules:
+      - record: host:ui_demo_value:double
+        expr: ui_demo_value * 2
+      - alert: UiDemoHigh
+        expr: ui_demo_value > 15
+        labels: { severity: page }
+        annotations: { summary: 'ui_demo_value of {{ $labels.host }} is {{ $value }}' }
+      - alert: UiDemoVeryHigh
+        expr: ui_demo_value > 25
+        for: 1h
+`;
 const MINUTE = 60_000;
 
 describe("tidemark up's web UI in chromium (Prometheus pages)", () => {
@@ -28,7 +60,8 @@ describe("tidemark up's web UI in chromium (Prometheus pages)", () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'tidemark-web-ui-'));
-    await writeFile(join(dir, 'tidemark.yml'), 'bus:\n  partitions: 2\nstore:\n  flush_interval_ms: 100\n');
+    await writeFile(join(dir, 'tidemark.yml'), CONFIG);
+    await writeFile(join(dir, 'rules.yml'), RULES);
     up = await startCli(['up', '--config', join(dir, 'tidemark.yml'), '--data', join(dir, 'data')]);
     t0 = Math.floor(Date.now() / MINUTE) * MINUTE - 10 * MINUTE;
     const lines: string[] = [];
@@ -124,6 +157,74 @@ describe("tidemark up's web UI in chromium (Prometheus pages)", () => {
     await page.keyboard.type('ui_dem');
     const options = page.locator('.cm-tooltip-autocomplete li');
     await expect.poll(() => options.allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining('ui_demo_value')]));
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+  it('shows target health with the last scrape error, and the labels before relabeling on demand', async () => {
+    const { page, errors } = await openPage(browser);
+    await page.goto(`${up.url}/targets`);
+    const row = page.locator('[data-pool=unreachable] tr.target');
+    await expect.poll(() => row.getAttribute('data-health')).toBe('down');
+    expect(await row.locator('.error-cell').textContent()).not.toBe('');
+    expect(await row.textContent()).toContain('team="ui"');
+    expect(await row.textContent()).not.toContain('__address__');
+    await row.getByRole('button', { name: /labels before relabeling/ }).click();
+    expect(await row.locator('.before-relabeling').textContent()).toContain('__address__="127.0.0.1:9"');
+    await screenshot(page, 'targets');
+
+    await page.goto(`${up.url}/service-discovery`);
+    await expect.poll(() => page.locator('[data-testid=service-discovery]').textContent()).toContain('__address__="127.0.0.1:9"');
+    expect(await page.locator('[data-testid=service-discovery]').textContent()).toContain('instance="127.0.0.1:9"');
+    await screenshot(page, 'service-discovery');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('lists rule health and the alerts that fire and wait, with their labels and annotations', async () => {
+    await waitFor(async () => {
+      const body = (await (await fetch(`${up.url}/api/v1/alerts`)).json()) as { data: { alerts: unknown[] } };
+      return body.data.alerts.length === 3 ? true : undefined;
+    });
+    const { page, errors } = await openPage(browser);
+    await page.goto(`${up.url}/rules`);
+    const rules = page.locator('[data-testid=rules] tr.rule');
+    await expect.poll(() => rules.count()).toBe(3);
+    expect(await rules.evaluateAll((trs: Array<{ dataset: Record<string, string> }>) => trs.map((t) => t.dataset.health))).toEqual(['ok', 'ok', 'ok']);
+    expect(await page.locator('[data-testid=rules]').textContent()).toContain('host:ui_demo_value:double');
+    await screenshot(page, 'rules');
+
+    await page.goto(`${up.url}/alerts`);
+    const high = page.locator('.alert-rule', { hasText: 'UiDemoHigh' });
+    await expect.poll(() => high.getAttribute('data-state')).toBe('firing');
+    const firing = high.locator('tr.alert');
+    expect(await firing.count()).toBe(2);
+    expect(await firing.nth(0).textContent()).toContain('host="b"');
+    expect(await firing.nth(0).textContent()).toContain('ui_demo_value of b is 20');
+    expect(await firing.nth(1).textContent()).toContain('host="c"');
+    const veryHigh = page.locator('.alert-rule', { hasText: 'UiDemoVeryHigh' });
+    expect(await veryHigh.getAttribute('data-state')).toBe('pending');
+    expect(await veryHigh.locator('tr.alert').count()).toBe(1);
+    expect(await page.locator('[data-testid=active-alerts]').textContent()).toContain('2 firing, 1 pending');
+    await screenshot(page, 'alerts');
+
+    // Firing only: the pending rule is filtered out, and the filter is in the URL.
+    await page.locator('[data-testid=show-pending]').uncheck();
+    await expect.poll(() => veryHigh.count()).toBe(0);
+    expect(new URL(page.url()).searchParams.getAll('state')).toEqual(['firing', 'inactive']);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('shows the configuration, the runtime and build information', async () => {
+    const { page, errors } = await openPage(browser);
+    await page.goto(`${up.url}/config`);
+    await expect.poll(() => page.locator('[data-testid=config]').textContent()).toContain('job_name: unreachable');
+    await screenshot(page, 'config');
+    await page.goto(`${up.url}/status`);
+    await expect.poll(() => page.locator('[data-testid=runtime-info]').textContent()).toContain('Working directory');
+    const build = (await (await fetch(`${up.url}/api/v1/status/buildinfo`)).json()) as { data: { version: string } };
+    expect(await page.locator('[data-testid=build-info]').textContent()).toContain(build.data.version);
+    await screenshot(page, 'status');
     expect(errors).toEqual([]);
     await page.close();
   });
