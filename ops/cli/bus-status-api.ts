@@ -11,6 +11,7 @@ export function configuredGroups(cfg: TidemarkConfig): KnownGroup[] {
     { group: `${cfg.store.group}.aggregates`, topic: aggregates },
     { group: 'rules', topic: samples },
     { group: 'rules.aggregates', topic: aggregates },
+    { group: cfg.aggregation.group ?? `${cfg.store.group}.aggregate`, topic: samples },
   ];
 }
 

@@ -185,7 +185,7 @@ export function ingestServices(ctx: RoleContext, sink: SampleSink, bus?: BusServ
 export const ingestRole: RoleDefinition = {
   name: 'ingest',
   async build(ctx) {
-    mountWebUi(ctx.router, { apps: ['pushgateway'] });
+    mountWebUi(ctx.router, { apps: ['pushgateway', 'bus'] });
     if (ctx.config.nats?.output !== undefined) {
       const out = new NatsOutputService(ctx);
       return [out, ...ingestServices(ctx, out)];

@@ -13,6 +13,7 @@ import { Engine } from '../../pipeline/promql/index.js';
 import type { TidemarkConfig } from '../config/index.js';
 import { expandRuleFiles } from '../config/rule-file-globs.js';
 import type { Service } from '../server/service.js';
+import { mountWebUi } from '../server/web-ui.js';
 import { BusService } from './bus-service.js';
 import { mountBusStatus } from './bus-status-api.js';
 import type { RoleContext, RoleDefinition } from './run-role.js';
@@ -135,6 +136,7 @@ export const rulesRole: RoleDefinition = {
   async build(ctx) {
     const bus = new BusService(ctx.config, ctx.flags.data, ctx.log, ctx.fail);
     mountBusStatus(ctx, bus);
+    mountWebUi(ctx.router, { apps: ['bus'] });
     return [bus, new RulesService(ctx, bus, httpNotifyFunc(alertmanagerTargets(ctx.config)))];
   },
 };

@@ -8,6 +8,7 @@ import type { Labels } from '../../schemas/index.js';
 import type { ListenAddress } from '../server/http-server.js';
 import type { Service } from '../server/service.js';
 import { AggregationService } from './aggregation.js';
+import { mountWebUi } from '../server/web-ui.js';
 import { BusService } from './bus-service.js';
 import { mountBusStatus } from './bus-status-api.js';
 import { moveShardsAside, parseRebuildSpec, registerRebuildProgress, type ShardMove } from './shard-rebuild.js';
@@ -159,6 +160,7 @@ export const storeRole: RoleDefinition = {
   async build(ctx) {
     const bus = new BusService(ctx.config, ctx.flags.data, ctx.log, ctx.fail);
     mountBusStatus(ctx, bus);
+    mountWebUi(ctx.router, { apps: ['bus'] });
     const shards = shardRegistryOf(ctx);
     const aggregation = new AggregationService(ctx, bus);
     const store = new StoreService(ctx, bus, shards.registry, aggregation.dropInput);

@@ -29,6 +29,12 @@ export const PAGES: readonly PageSpec[] = [
   { id: 'status', app: 'prometheus', paths: ['/status'], title: 'Runtime & build information', menu: 'Status' },
   { id: 'flags', app: 'prometheus', paths: ['/flags'], title: 'Command-line flags', menu: 'Status' },
   { id: 'config', app: 'prometheus', paths: ['/config'], title: 'Configuration', menu: 'Status' },
+  { id: 'tsdb-status', app: 'prometheus', paths: ['/tsdb-status'], title: 'TSDB status', menu: 'Status' },
+  { id: 'alertmanager-alerts', app: 'alertmanager', paths: ['/alertmanager', '/alertmanager/alerts'], title: 'Alerts', menu: 'Alertmanager' },
+  { id: 'alertmanager-silences', app: 'alertmanager', paths: ['/alertmanager/silences'], title: 'Silences', menu: 'Alertmanager' },
+  { id: 'alertmanager-silence-new', app: 'alertmanager', paths: ['/alertmanager/silences/new'], title: 'New silence', menu: 'Alertmanager' },
+  { id: 'pushgateway', app: 'pushgateway', paths: ['/pushgateway'], title: 'Pushgateway' },
+  { id: 'bus', app: 'bus', paths: ['/bus'], title: 'Bus' },
 ];
 
 /** The pages a role serves, in navigation order. */
