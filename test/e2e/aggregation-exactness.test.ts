@@ -128,13 +128,36 @@ describe('streaming aggregation equals the PromQL that defines it', () => {
   }, 60_000);
 
   it('reports its rules, series and checkpoint on /api/v1/status/aggregates and in /metrics', async () => {
-    const body = (await (await fetch(`${up.url}/api/v1/status/aggregates`)).json()) as {
+    type Status = {
       data: { rules: { name: string; inputSeries: number; lateSamples: number; samples: number; closedThroughMs: number }[]; lastCheckpoint: { offsets: Record<string, number> } | null };
     };
+    // Checkpoints follow every aggregation.checkpoint_interval_ms (5 s by default).
+    const body = await waitFor(async () => {
+      const b = (await (await fetch(`${up.url}/api/v1/status/aggregates`)).json()) as Status;
+      return b.data.lastCheckpoint === null ? undefined : b;
+    }, 30_000);
     expect(body.data.rules.map((r) => r.samples)).toEqual([aggregationDataset(t0).length / 2, aggregationDataset(t0).length / 2]);
     expect(body.data.rules.every((r) => r.lateSamples === 0 && r.closedThroughMs >= last)).toBe(true);
     expect(Object.keys(body.data.lastCheckpoint!.offsets).sort()).toEqual(['0', '1', '2']);
     const metrics = await (await fetch(`${up.url}/metrics`)).text();
     expect(metrics).toMatch(/tidemark_aggregation_output_samples_total\{rule="0:agg_requests_total"\} [1-9]/);
+  }, 60_000);
+
+  it('takes new rules on a reload and refuses an invalid file with the YAML path of the error', async () => {
+    await writeFile(join(dir, 'tidemark.yml'), `${CONFIG}  - match: agg_requests_total
+    interval: 5m
+    outputs: [count_samples]
+`);
+    expect((await fetch(`${up.url}/-/reload`, { method: 'POST' })).status).toBe(200);
+    const names = async () => ((await (await fetch(`${up.url}/api/v1/status/aggregates`)).json()) as { data: { rules: { interval: string }[] } }).data.rules.map((r) => r.interval);
+    expect(await names()).toEqual(['1m', '1m', '5m']);
+    await writeFile(join(dir, 'tidemark.yml'), `${CONFIG}  - match: agg_requests_total
+    interval: 5m
+    outputs: [count_smaples]
+`);
+    const refused = await fetch(`${up.url}/-/reload`, { method: 'POST' });
+    expect(refused.status).toBe(500);
+    expect(await refused.text()).toMatch(/aggregates\[2\]\.outputs\[0\] \(line \d+, column \d+\): unknown output "count_smaples"/);
+    expect(await names()).toEqual(['1m', '1m', '5m']);
   }, 60_000);
 });

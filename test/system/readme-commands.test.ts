@@ -79,6 +79,7 @@ const COVERAGE: Coverage[] = [
     file: 'test/system/scenarios.ts',
     evidence: () => ['/api/v1/admin/tsdb/delete_series?match[]=', '&start=', "{ method: 'POST' }"],
   },
+  { readme: /^curl -s http:\/\/localhost:9090\/api\/v1\/status\/aggregates$/, file: 'test/e2e/aggregation-exactness.test.ts', evidence: () => ['/api/v1/status/aggregates'] },
   {
     readme: /^sudo bash ops\/deploy\/systemd\/install\.sh( --distributed)?$/,
     file: 'test/deploy/systemd.test.ts',
