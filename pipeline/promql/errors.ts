@@ -55,6 +55,7 @@ export class PromqlTooManySamplesError extends Error {
   }
 }
 
+/** `line:column` of a position in a query, 1-based, as Prometheus prints it in errors and annotations. */
 export function lineColumn(text: string, offset: number): { line: number; column: number } {
   let line = 1;
   let lineStart = 0;
@@ -64,5 +65,8 @@ export function lineColumn(text: string, offset: number): { line: number; column
       lineStart = i + 1;
     }
   }
-  return { line, column: offset - lineStart + 1 };
+  // Go counts the column in bytes of UTF-8 (positions are byte offsets into the query).
+  const before = text.slice(lineStart, Math.min(offset, text.length));
+  const extra = Math.max(0, offset - text.length);
+  return { line, column: Buffer.byteLength(before, 'utf8') + extra + 1 };
 }
