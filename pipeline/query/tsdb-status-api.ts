@@ -100,7 +100,8 @@ export function tsdbStatusJson(stats: LabelStats, opts: TsdbStatusOptions): stri
     totalSeries: stats.series,
     totalLabelValuePairs: totalPairs,
     seriesCountByLabelName: top(byName),
-    ...(opts.focusLabel === undefined ? {} : { seriesCountByFocusLabelValue: top(counts(opts.focusLabel)) }),
+    // Always present, empty without focusLabel, as VictoriaMetrics answers.
+    seriesCountByFocusLabelValue: top(counts(opts.focusLabel)),
   };
   const json = JSON.stringify(data);
   return empty ? json.replace('"minTime":0,"maxTime":0', `"minTime":${EMPTY_MIN_TIME},"maxTime":${EMPTY_MAX_TIME}`) : json;

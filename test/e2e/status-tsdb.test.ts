@@ -4,6 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VictoriaMetricsPeer } from '../bench/peers/victoria-metrics.js';
 import { startPrometheus, type PrometheusProcess } from '../integration/ingest/prometheus-process.js';
 import { startCli, waitFor, type RunningCli } from './cli-process.js';
 
@@ -19,6 +20,8 @@ interface TsdbStatus {
   memoryInBytesByLabelName: NamedCount[];
   seriesCountByLabelValuePair: NamedCount[];
   totalSeries?: number;
+  totalLabelValuePairs?: number;
+  seriesCountByLabelName?: NamedCount[];
   seriesCountByFocusLabelValue?: NamedCount[];
 }
 
@@ -136,5 +139,40 @@ describe('/api/v1/status/tsdb beside Prometheus', () => {
     expect(empty.totalSeries).toBe(0);
     expect(empty.seriesCountByMetricName).toEqual([]);
     expect((await status(up.url, '?date=2001-02-30')).code).toBe(400);
+  });
+
+  it('answers the cardinality explorer as VictoriaMetrics does for the same imported series', async () => {
+    const vm = await VictoriaMetricsPeer.start();
+    try {
+      const now = Date.now();
+      const lines: string[] = [];
+      for (let i = 0; i < 24; i++) lines.push(`vm_card_requests{zone="z${i % 5}",pod="p${i}",tier="${i % 2 === 0 ? 'web' : 'api'}"} ${i} ${now}`);
+      for (let i = 0; i < 7; i++) lines.push(`vm_card_errors{zone="z${i % 3}",pod="p${i}"} ${i} ${now}`);
+      lines.push(`vm_card_build_info{version="1.2.3"} 1 ${now}`);
+      const body = lines.join('\n') + '\n';
+      for (const url of [vm.url, up.url]) {
+        const res = await fetch(`${url}/api/v1/import/prometheus`, { method: 'POST', body });
+        expect(res.status).toBe(204);
+      }
+      await fetch(`${vm.url}/internal/force_flush`);
+      const today = new Date(now).toISOString().slice(0, 10);
+      const query = `?topN=4&focusLabel=zone&date=${today}&match[]=${encodeURIComponent('{__name__=~"vm_card_.*"}')}`;
+      const theirs = await waitFor(async () => {
+        const s = await status(vm.url, query);
+        return s.body.data.totalSeries === 32 ? s.body.data : undefined;
+      });
+      const ours = await waitFor(async () => {
+        const s = await status(up.url, query);
+        return s.body.data.totalSeries === 32 ? s.body.data : undefined;
+      });
+      expect(ours.totalLabelValuePairs).toBe(theirs.totalLabelValuePairs);
+      for (const list of ['seriesCountByMetricName', 'seriesCountByLabelName', 'seriesCountByFocusLabelValue', 'seriesCountByLabelValuePair', 'labelValueCountByLabelName'] as const) {
+        expect(theirs[list]?.length, list).toBeGreaterThan(0);
+        expectSameTopList(ours[list] ?? [], theirs[list] ?? [], list);
+      }
+      expect(ours.seriesCountByFocusLabelValue).toEqual(theirs.seriesCountByFocusLabelValue);
+    } finally {
+      await vm.stop();
+    }
   });
 });

@@ -128,7 +128,7 @@ export default function TsdbStatusPage({ params, setParams }: PageProps) {
                 testid="by-metric"
                 onPick={(name) => apply({ ...draft, match: `{__name__="${name}"}` })}
               />
-              {s.seriesCountByFocusLabelValue !== undefined && (
+              {focus !== '' && s.seriesCountByFocusLabelValue !== undefined && (
                 <Top title={`Series count by value of ${focus}`} head="Value" items={s.seriesCountByFocusLabelValue} total={s.totalSeries} testid="by-focus" />
               )}
               <Top
