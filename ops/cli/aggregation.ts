@@ -43,6 +43,7 @@ export class AggregationService implements Service {
       rules: cfg.aggregates,
       registry: this.ctx.metrics,
       logger: this.ctx.log.child({ component: 'aggregation' }),
+      onFailed: (err) => this.ctx.fail(err),
     });
     this.aggregator = aggregator;
     await aggregator.start();

@@ -49,6 +49,8 @@ export interface AggregatorSettings {
   readonly registry?: Registry;
   readonly logger?: AggregatorLogger;
   readonly now?: () => number;
+  /** Told when the consumer failed for good (it could not rejoin its group). */
+  readonly onFailed?: (err: Error) => void;
 }
 
 /** What `/api/v1/status/aggregates` shows. */
@@ -182,6 +184,10 @@ export class Aggregator {
         onRevoked: (ps) => {
           this.watermark.revoke(ps);
           for (const p of ps) this.lastBatch.delete(p);
+        },
+        onFailed: (err) => {
+          this.isReady = false;
+          this.s.onFailed?.(err);
         },
       },
       (batch) => this.onBatch(batch),
