@@ -31,6 +31,7 @@ aggregates:
     interval: 1m
     without: [instance]
     outputs: [sum_samples, min, max, avg, stdvar]
+    drop_input: true
 `;
 
 const INC = '((agg_requests_total - agg_requests_total offset 10s) >= 0 or (agg_requests_total < agg_requests_total offset 10s) + 0)';
@@ -115,6 +116,12 @@ describe('streaming aggregation equals the PromQL that defines it', () => {
     }
     expect(compared).toBe(8 * 2 * MINUTES);
   }, 180_000);
+
+  it('does not store the input of a drop_input rule, and stores the others\'', async () => {
+    const raw = async (q: string) => (await queryRange(up.url, q, first, last)).size;
+    expect(await raw('agg_temperature')).toBe(0);
+    expect(await raw('agg_requests_total')).toBe(7);
+  }, 60_000);
 
   it('keeps a running total equal to the sum of the windows\' increases', async () => {
     const inc = await queryRange(prometheus.url, REFERENCE['agg_requests_total:1m_by_job_increase']!, first, last);
