@@ -44,6 +44,7 @@ export class AggregationService implements Service {
       registry: this.ctx.metrics,
       logger: this.ctx.log.child({ component: 'aggregation' }),
       onFailed: (err) => this.ctx.fail(err),
+      deadLetterTopic: cfg.bus.topics.deadletter,
     });
     this.aggregator = aggregator;
     await aggregator.start();

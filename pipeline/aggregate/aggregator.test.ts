@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EmbeddedBus } from '../bus/embedded/index.js';
-import { decodeSamplesTopicRecord, encodeProducerWatermark, encodeSampleBatch, type SeriesSamples } from '../../schemas/index.js';
+import { decodeDeadLetter, decodeSampleBatch, decodeSamplesTopicRecord, encodeProducerWatermark, encodeSampleBatch, type SeriesSamples } from '../../schemas/index.js';
 import { Aggregator } from './aggregator.js';
 import { aggregatesConfigSchema } from './config.js';
 
@@ -23,9 +23,9 @@ async function setup() {
   const bus = await EmbeddedBus.open({ dataDir: join(dir, 'bus'), logger: { info() {}, warn() {}, error() {} } });
   cleanups.push(async () => { await bus.close(); await rm(dir, { recursive: true, force: true }); });
   await bus.ensureTopic('samples', 2);
-  const make = () => new Aggregator({
+  const make = (late: 'drop' | 'dead_letter' = 'drop') => new Aggregator({
     bus, samplesTopic: 'samples', aggregatesTopic: 'aggregates', group: 'agg', checkpointFile: join(dir, 'agg', 'checkpoint.json'),
-    rules: RULES, config: { idle_timeout_ms: 60_000, checkpoint_interval_ms: 50 },
+    rules: RULES, config: { idle_timeout_ms: 60_000, checkpoint_interval_ms: 50, late_samples: late }, deadLetterTopic: 'dlq',
   });
   return { bus, make };
 }
@@ -111,5 +111,30 @@ describe('Aggregator on the bus', () => {
     const got = await outputs(bus, (g) => g.has('req_total:1m_by_job_total@120'));
     expect(got.get('req_total:1m_by_job_increase@120')).toBe(6);
     expect(got.get('req_total:1m_by_job_total@120')).toBe(5 + 6);
+  });
+
+  it('counts a sample for a closed window as late and, when asked, routes it to the dead-letter topic', async () => {
+    const { bus, make } = await setup();
+    await bus.ensureTopic('dlq', 1);
+    const agg = make('dead_letter');
+    cleanups.push(() => agg.stop());
+    await agg.start();
+    await bus.produce('samples', [
+      { partition: 0, value: encodeSampleBatch({ series: [counter('a', T0 + 10_000, T0 + 60_000, (t) => (t - T0) / 10_000)] }) },
+      { partition: 0, value: promise(T0 + 60_000) },
+      { partition: 1, value: promise(T0 + 60_000) },
+    ]);
+    await outputs(bus, (g) => g.has('req_total:1m_by_job_total@60'));
+    // Window (0, 60 s] is closed: b's samples at 50 and 60 s are late, the one at 70 s is not.
+    await bus.produce('samples', [{ partition: 1, value: encodeSampleBatch({ series: [counter('b', T0 + 50_000, T0 + 70_000, () => 5)] }) }]);
+    const letters: ReturnType<typeof decodeDeadLetter>[] = [];
+    const c = await bus.consume({ group: 'dlq-reader', topic: 'dlq' }, async (b) => { for (const r of b.records) letters.push(decodeDeadLetter(r.value)); });
+    while (letters.length === 0) await new Promise((r) => setTimeout(r, 10));
+    await c.stop();
+    expect(letters[0]!.reason).toBe('late for aggregation rule "0:req_total": its window had closed');
+    expect(letters[0]!.partition).toBe(1);
+    const late = decodeSampleBatch(letters[0]!.originalValue);
+    expect(late.series.map((s) => [s.labels.instance, s.timestamps.map((t) => t - T0)])).toEqual([['b', [50_000, 60_000]]]);
+    expect(agg.status().rules[0]!.lateSamples).toBe(2);
   });
 });

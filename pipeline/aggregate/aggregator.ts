@@ -18,8 +18,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Registry } from 'prom-client';
-import { canonicalLabels, decodeSamplesTopicRecord, type Labels, type SamplesTopicRecord } from '../../schemas/index.js';
-import type { Bus, ConsumedBatch, Consumer } from '../bus/bus.js';
+import { canonicalLabels, decodeSamplesTopicRecord, encodeDeadLetter, encodeSampleBatch, type Labels, type SamplesTopicRecord, type SeriesSamples } from '../../schemas/index.js';
+import type { Bus, BusRecord, ConsumedBatch, Consumer, ProduceRecord } from '../bus/bus.js';
 import { Watermark } from '../alert/rules/watermark.js';
 import { BusSampleSink } from '../publish/index.js';
 import { readCheckpoint, restoreRuleState, serializeCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.js';
@@ -51,7 +51,11 @@ export interface AggregatorSettings {
   readonly now?: () => number;
   /** Told when the consumer failed for good (it could not rejoin its group). */
   readonly onFailed?: (err: Error) => void;
+  /** Where late samples go with `late_samples: dead_letter`. */
+  readonly deadLetterTopic?: string;
 }
+
+interface LateSample { readonly rule: string; readonly labels: Labels; readonly t: number; readonly v: number }
 
 /** What `/api/v1/status/aggregates` shows. */
 export interface AggregatorStatus {
@@ -87,6 +91,8 @@ export class Aggregator {
   private states: RuleState[] = [];
   private readonly matchCache = new Map<string, readonly number[]>();
   private readonly hints = new RecordHints();
+  /** Late samples of the record being applied, when they are routed to the dead-letter topic. */
+  private late: LateSample[] = [];
   /** Per partition: the next offset whose record is not yet applied. */
   private readonly offsets = new Map<number, number>();
   private readonly lastBatch = new Map<number, ConsumedBatch>();
@@ -213,15 +219,29 @@ export class Aggregator {
     return this.isReady && !this.stopped;
   }
 
+  private get routeLateSamples(): boolean {
+    return this.config.late_samples === 'dead_letter' && this.s.deadLetterTopic !== undefined;
+  }
+
   /** Per partition, the next offset not yet applied. */
   positions(): ReadonlyMap<number, number> {
     return this.offsets;
   }
 
-  private onBatch(batch: ConsumedBatch): Promise<void> {
-    if (this.stopped) return Promise.resolve();
+  private async onBatch(batch: ConsumedBatch): Promise<void> {
+    if (this.stopped) return;
     const p = batch.partition;
     const from = this.offsets.get(p) ?? -1;
+    if (this.states.length === 0) {
+      // Without rules nothing is kept: the records are passed over undecoded (a rule loaded by a
+      // reload starts from the records after it).
+      const last = batch.records[batch.records.length - 1];
+      if (last !== undefined && last.offset >= from) { this.offsets.set(p, last.offset + 1); this.dirty = true; }
+      this.highWatermarks.set(p, batch.highWatermark);
+      this.lastBatch.set(p, batch);
+      return;
+    }
+    const routed: ProduceRecord[] = [];
     const now = this.now();
     let maxTs = Number.NEGATIVE_INFINITY;
     let applied = false;
@@ -240,6 +260,7 @@ export class Aggregator {
       else if (rec.kind === 'samples') {
         const t = this.applySamples(p, rec);
         if (t > maxTs) maxTs = t;
+        if (this.late.length > 0) this.routeLate(r, routed);
       }
       this.offsets.set(p, r.offset + 1);
       applied = true;
@@ -250,7 +271,35 @@ export class Aggregator {
     const last = batch.records[batch.records.length - 1];
     if (last !== undefined) this.watermark.readTo(p, last.offset + 1 >= batch.highWatermark);
     if (applied) this.dirty = true;
-    return this.closeDue();
+    // Routed before the position moves on for good (the handler's batch is done after this).
+    if (routed.length > 0 && this.s.deadLetterTopic !== undefined) await this.s.bus.produce(this.s.deadLetterTopic, routed);
+    await this.closeDue();
+  }
+
+  /** Late samples of one record as one dead letter per rule: a sample batch, with the reason. */
+  private routeLate(record: BusRecord, out: ProduceRecord[]): void {
+    const byRule = new Map<string, Map<Labels, SeriesSamples>>();
+    for (const l of this.late) {
+      let m = byRule.get(l.rule);
+      if (m === undefined) byRule.set(l.rule, (m = new Map()));
+      let s = m.get(l.labels);
+      if (s === undefined) m.set(l.labels, (s = { labels: l.labels, timestamps: [], values: [], stale: [] }));
+      s.timestamps.push(l.t);
+      s.values.push(l.v);
+    }
+    this.late = [];
+    const now = this.now();
+    for (const [rule, series] of byRule) {
+      out.push({
+        partition: 0, timestampMs: now,
+        value: encodeDeadLetter({
+          topic: record.topic, partition: record.partition, offset: record.offset, group: this.s.group,
+          reason: `late for aggregation rule ${JSON.stringify(rule)}: its window had closed`,
+          deadLetteredAtMs: now, originalTimestampMs: record.timestampMs, originalKey: null,
+          originalValue: encodeSampleBatch({ series: [...series.values()] }, 'aggregation-late'),
+        }),
+      });
+    }
   }
 
   /** Applies one record's samples to every rule that matches them; returns the newest timestamp. */
@@ -290,8 +339,10 @@ export class Aggregator {
           }
           const o = ps.sample(e, ts[j]!, vs[j]!, closed);
           if (o === 'applied') ok++;
-          else if (o === 'late') st.counters.late++;
-          else st.counters.outOfOrder++;
+          else if (o === 'late') {
+            st.counters.late++;
+            if (this.routeLateSamples) this.late.push({ rule: st.rule.name, labels: series.labels, t: ts[j]!, v: vs[j]! });
+          } else st.counters.outOfOrder++;
         }
         st.counters.samples += ok;
       }

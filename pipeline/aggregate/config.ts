@@ -94,6 +94,8 @@ export const aggregationConfigSchema = z
       .describe('A window closes once the event-time watermark of every input partition is this far past its end.'),
     idle_timeout_ms: z.number().int().min(1).default(10_000)
       .describe('A producer that stopped sending watermarks, or a partition without such producers and without data, stops holding windows open after this long (processing time).'),
+    late_samples: z.enum(['drop', 'dead_letter']).default('drop')
+      .describe('A sample for a window that has closed is counted in tidemark_aggregation_late_samples_total and dropped, or also written to the dead-letter topic (one record per input record and rule: the late samples as a sample batch, with the rule in the reason).'),
     checkpoint_interval_ms: z.number().int().min(10).default(5000)
       .describe('Aggregation state is checkpointed (with the input offsets it covers) this often; a restart replays the input since the last checkpoint.'),
     group: z.string().min(1).optional().describe('Consumer group of the aggregator on the samples topic (default `<store.group>.aggregate`).'),
