@@ -40,6 +40,15 @@ describe('snappyUncompressInSlices', () => {
     expect(ticks).toBeGreaterThan(0);
   });
 
+  it('decodes bodies one after another, each to its own output, whichever fails', async () => {
+    const inputs = [sample(50_000, 1), sample(70_000, 2), sample(30_000, 3)];
+    const compressed = inputs.map((b) => Buffer.from(SnappyJS.compress(b)));
+    const bad = snappyUncompressInSlices(Buffer.from([8, (7 << 2) | 2, 5, 0]), 8, 1000);
+    const outs = await Promise.all(compressed.map((c) => snappyUncompressInSlices(c, snappyDecodedLength(c), 1000)));
+    await expect(bad).rejects.toThrow(SnappyCorruptError);
+    outs.forEach((o, i) => expect(o.equals(inputs[i])).toBe(true));
+  });
+
   it('refuses a copy that reaches before the start of the output', async () => {
     // Header: 8 bytes; a 2-byte-offset copy of 8 bytes at offset 5 with nothing written yet.
     const bad = Buffer.from([8, (7 << 2) | 2, 5, 0]);

@@ -46,7 +46,7 @@ export class BufferRecycler {
   private readonly free: ArrayBuffer[] = [];
   private held = 0;
 
-  constructor(private readonly maxBytes = 512 * 2 ** 20) {}
+  constructor(private readonly maxBytes = 256 * 2 ** 20) {}
 
   /** A buffer of at least `bytes` bytes, its contents undefined. */
   take(bytes: number): ArrayBuffer {
