@@ -2,19 +2,17 @@ import { z } from 'zod';
 import { DurationError, parseDuration } from '../../schemas/duration.js';
 
 // A duration string in YAML; milliseconds once parsed (the query API parses its config again).
-const resolution = z.union([
-  z.number().int().min(1),
-  z.string().transform((text, ctx) => {
-    try {
-      const ms = parseDuration(text);
-      if (ms > 0) return ms;
-      ctx.addIssue({ code: 'custom', message: 'must be a positive duration' });
-    } catch (err) {
-      ctx.addIssue({ code: 'custom', message: err instanceof DurationError ? err.message : String(err) });
-    }
-    return z.NEVER;
-  }),
-]);
+const resolution = z.union([z.number().int().min(1), z.string()]).transform((v, ctx) => {
+  if (typeof v === 'number') return v;
+  try {
+    const ms = parseDuration(v);
+    if (ms > 0) return ms;
+    ctx.addIssue({ code: 'custom', message: 'must be a positive duration' });
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: err instanceof DurationError ? err.message : String(err) });
+  }
+  return z.NEVER;
+});
 
 /**
  * The `query` section of `tidemark.yml`: limits of the Prometheus HTTP API and how the fan-out

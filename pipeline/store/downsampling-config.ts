@@ -4,9 +4,11 @@ import type { TierOptions } from '../tsdb/downsample/index.js';
 
 const DAY = 24 * 3600_000;
 
-const duration = z.string().transform((text, ctx) => {
+// A duration string in YAML; milliseconds once parsed (a parsed config is parsed again by roles).
+const duration = z.union([z.number().int().min(0), z.string()]).transform((v, ctx) => {
+  if (typeof v === 'number') return v;
   try {
-    return parseDuration(text);
+    return parseDuration(v);
   } catch (err) {
     ctx.addIssue({ code: 'custom', message: err instanceof DurationError ? err.message : String(err) });
     return z.NEVER;

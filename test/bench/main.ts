@@ -22,6 +22,7 @@ import { notifyBenchmark } from './notify.js';
 import { alertLatencyBenchmark } from './alert-latency.js';
 import { replayBenchmark } from './replay.js';
 import { rebuildBenchmark } from './rebuild.js';
+import { downsamplingBenchmark } from './downsampling.js';
 import { systemBenchmark, systemKafkaBenchmark } from './system.js';
 import { regexBenchmark } from './regex.js';
 import { webSecurityBenchmark } from './web-security.js';
@@ -45,6 +46,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   promqlBenchmark,
   regexBenchmark,
   queryBenchmark,
+  downsamplingBenchmark,
   notifyBenchmark,
   alertLatencyBenchmark,
   replayBenchmark,

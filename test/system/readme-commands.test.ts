@@ -79,6 +79,12 @@ const COVERAGE: Coverage[] = [
     file: 'test/system/scenarios.ts',
     evidence: () => ['/api/v1/admin/tsdb/delete_series?match[]=', '&start=', "{ method: 'POST' }"],
   },
+  {
+    readme: /^curl -s '\S+\/api\/v1\/query_range\?\S*&max_source_resolution=auto' -D - -o \/dev\/null$/,
+    file: 'test/e2e/up-downsampling.test.ts',
+    evidence: () => ['/api/v1/query_range?', 'max_source_resolution', "'auto'", 'x-tidemark-source-resolution'],
+  },
+  { readme: /^curl -X POST http:\/\/\S+\/api\/v1\/admin\/tsdb\/rebuild_downsampled$/, file: 'test/e2e/up-downsampling.test.ts', evidence: () => ['/api/v1/admin/tsdb/rebuild_downsampled`, { method: \'POST\' }'] },
   { readme: /^curl -s http:\/\/localhost:9090\/api\/v1\/status\/aggregates$/, file: 'test/e2e/aggregation-exactness.test.ts', evidence: () => ['/api/v1/status/aggregates'] },
   {
     readme: /^sudo bash ops\/deploy\/systemd\/install\.sh( --distributed)?$/,

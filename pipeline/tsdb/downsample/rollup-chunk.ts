@@ -1,7 +1,7 @@
 import { ByteReader, ByteWriter } from '../block/encoding.js';
 import { encodeBest, ENCODING_ROLLUP, isKnownEncoding, SampleBuffer } from '../chunks/index.js';
 import { CorruptionError } from '../errors.js';
-import { ROLLUP_FIELDS, type RollupWindows } from './rollup-windows.js';
+import { ROLLUP_FIELDS, type RollupColumn, type RollupField, type RollupWindows } from './rollup-windows.js';
 
 export { ENCODING_ROLLUP };
 
@@ -29,28 +29,55 @@ export function encodeRollupChunk(w: RollupWindows, from: number, to: number): U
   return out.result();
 }
 
-/** Appends the windows of a rollup chunk that end in [mint, maxt] to `out`. */
-export function decodeRollupChunk(bytes: Uint8Array, out: RollupWindows, mint: number, maxt: number, file = 'rollup chunk'): void {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+/** One decode buffer, reused: rollup chunks are decoded one at a time. */
+const scratch = new SampleBuffer(0);
+
+/**
+ * Appends the windows of a rollup chunk that end in [mint, maxt] to `out`. Only the fields in
+ * `fields` are decoded (the others are filled with NaN): a rate reads six of the nine.
+ */
+export function decodeRollupChunk(bytes: Uint8Array, out: RollupWindows, mint: number, maxt: number, file = 'rollup chunk', fields: ReadonlySet<RollupField> = ALL_FIELDS): void {
+  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const r = new ByteReader(buf, file, 2);
   const n = (buf[0] << 8) | buf[1];
-  const sb = new SampleBuffer(n);
   const base = out.ends.length;
   let got = -1;
+  const skipped: RollupField[] = [];
   for (const f of ROLLUP_FIELDS) {
     const len = r.uvarint();
     const encoding = r.byte();
     if (!isKnownEncoding(encoding)) throw new CorruptionError(file, r.pos, `unknown encoding ${encoding} in rollup chunk`);
     if (r.pos + len > buf.length) throw new CorruptionError(file, r.pos, 'truncated rollup chunk');
-    sb.clear();
-    sb.pushEncoded(encoding, buf.subarray(r.pos, r.pos + len), mint, maxt);
+    if (!fields.has(f)) {
+      r.pos += len;
+      skipped.push(f);
+      continue;
+    }
+    scratch.resetFor(n);
+    scratch.pushEncoded(encoding, buf.subarray(r.pos, r.pos + len), mint, maxt);
     r.pos += len;
     if (got === -1) {
-      got = sb.length;
-      for (let i = 0; i < got; i++) out.ends.push(sb.t[i]);
-    } else if (sb.length !== got) throw new CorruptionError(file, r.pos, 'rollup chunk columns differ in length');
+      got = scratch.length;
+      for (let i = 0; i < got; i++) out.ends.push(scratch.t[i]);
+    } else if (scratch.length !== got) throw new CorruptionError(file, r.pos, 'rollup chunk columns differ in length');
     const col = out[f];
-    const relative = f === 'firstT' || f === 'lastT';
-    for (let i = 0; i < got; i++) col.push(relative ? out.ends[base + i] - sb.v[i] : sb.v[i]);
+    if (f === 'firstT' || f === 'lastT') for (let i = 0; i < got; i++) col.push(out.ends[base + i] - scratch.v[i]);
+    else for (let i = 0; i < got; i++) col.push(scratch.v[i]);
   }
+  for (const f of skipped) for (let i = 0; i < got; i++) out[f].push(NaN);
 }
+
+const ALL_FIELDS: ReadonlySet<RollupField> = new Set(ROLLUP_FIELDS);
+
+/** The fields a column of a rollup select is computed from. */
+export function fieldsOf(column: RollupColumn): ReadonlySet<RollupField> {
+  return FIELDS_OF[column];
+}
+
+const FIELDS_OF: Readonly<Record<RollupColumn, ReadonlySet<RollupField>>> = {
+  counter: new Set(['count', 'firstT', 'firstV', 'lastT', 'lastV', 'increase']),
+  sum: new Set(['sum']),
+  count: new Set(['count']),
+  min: new Set(['min']),
+  max: new Set(['max']),
+};

@@ -1,6 +1,7 @@
 import { canonicalLabels, type Labels } from '../../../schemas/labels.js';
 import type { LabelMatcher, Querier, RollupHint, SelectHints, Series, SeriesSet } from '../querier.js';
 import { columnSeries, copyWindow, emptyWindows, rollupSamples, windowEnd, type RollupWindows } from './rollup-windows.js';
+import { fieldsOf } from './rollup-chunk.js';
 import type { Tier } from './tier.js';
 
 /**
@@ -26,7 +27,7 @@ export class RollupQuerier implements Querier {
     const hi = windowEnd(hints.end, r);
     if (lo > hi) return { series: [], warnings: [] };
     const tier = this.tiers.find((t) => t.resolution === r);
-    const fromTier = tier?.read(matchers, lo, hi) ?? { series: new Map(), covered: [] };
+    const fromTier = tier?.read(matchers, lo, hi, fieldsOf(rollup.column)) ?? { series: new Map(), covered: [] };
     const parts = new Map<string, { labels: Labels; windows: RollupWindows[] }>();
     const part = (key: string, labels: Labels): RollupWindows[] => {
       let e = parts.get(key);

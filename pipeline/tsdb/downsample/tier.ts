@@ -5,6 +5,7 @@ import { Block, deletedIntervals, removeBlockDir, writeBlock, type BlockSeriesIn
 import { ENCODING_ROLLUP, SampleBuffer } from '../chunks/index.js';
 import type { LabelMatcher } from '../querier.js';
 import { decodeRollupChunk, encodeRollupChunk } from './rollup-chunk.js';
+import type { RollupField } from './rollup-windows.js';
 import { copyWindow, emptyWindows, rollupSamples, type RollupWindows } from './rollup-windows.js';
 
 const DAY = 24 * 3600_000;
@@ -160,7 +161,7 @@ export class Tier {
    * Windows ending in [lo, hi] of the series matching `matchers`, from the tier blocks, and the
    * window-end intervals those blocks cover ([first, last] pairs, ascending).
    */
-  read(matchers: readonly LabelMatcher[], lo: number, hi: number): { series: Map<string, TierSeries>; covered: [number, number][] } {
+  read(matchers: readonly LabelMatcher[], lo: number, hi: number, fields?: ReadonlySet<RollupField>): { series: Map<string, TierSeries>; covered: [number, number][] } {
     const r = this.options.resolutionMs;
     const series = new Map<string, TierSeries>();
     const covered: [number, number][] = [];
@@ -177,12 +178,12 @@ export class Tier {
         }
         const del = b.tombstones.length > 0 ? deletedIntervals(b.tombstones, s.labels) : null;
         if (del === null) {
-          for (const c of b.seriesChunks(id)) decodeRollupChunk(c.bytes, e.windows, lo, hi, join(b.dir, 'chunks'));
+          for (const c of b.seriesChunks(id)) decodeRollupChunk(c.bytes, e.windows, lo, hi, join(b.dir, 'chunks'), fields);
           continue;
         }
         // A window that held any deleted sample is dropped whole: its aggregates cannot be split.
         const all = emptyWindows();
-        for (const c of b.seriesChunks(id)) decodeRollupChunk(c.bytes, all, lo, hi, join(b.dir, 'chunks'));
+        for (const c of b.seriesChunks(id)) decodeRollupChunk(c.bytes, all, lo, hi, join(b.dir, 'chunks'), fields);
         for (let i = 0; i < all.ends.length; i++) {
           let hit = false;
           for (let k = 0; k < del.length && !hit; k += 2) hit = del[k] <= all.ends[i] && del[k + 1] > all.ends[i] - r;
