@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PAGES_META, PAGES_PLACEHOLDER, pagesOf } from '../web-ui/pages.js';
+import { gzipSync } from 'node:zlib';
+import { PAGES_META, PAGES_PLACEHOLDER, PRELOAD_END, PRELOAD_START, pagesOf } from '../web-ui/pages.js';
 import { HttpRouter } from './http-router.js';
 import { HttpServer } from './http-server.js';
-import { mountWebUi, type WebUiOptions } from './web-ui.js';
+import { mountWebUi, servedIndex, type WebUiOptions } from './web-ui.js';
 
 describe('mountWebUi', () => {
   let dir: string;
@@ -17,6 +18,7 @@ describe('mountWebUi', () => {
     await writeFile(join(dir, 'index.html'), `<meta name="${PAGES_META}" content="${PAGES_PLACEHOLDER}"><script src="/assets/app-ABC123.js"></script>`);
     await writeFile(join(dir, 'assets', 'app-ABC123.js'), 'console.log("app")');
     await writeFile(join(dir, 'assets', 'app-ABC123.css'), 'body{}');
+    await writeFile(join(dir, 'assets', 'app-ABC123.css.gz'), gzipSync('body{}'));
   });
   afterAll(async () => {
     for (const s of servers) await s.close();
@@ -60,6 +62,28 @@ describe('mountWebUi', () => {
     expect(js.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
     expect(await js.text()).toBe('console.log("app")');
     expect((await fetch(`${url}/assets/app-ABC123.css`)).headers.get('content-type')).toBe('text/css; charset=utf-8');
+  });
+
+  it('serves the precompressed copy to a client that takes gzip, the plain file to one that does not', async () => {
+    const url = await serve({ apps: ['prometheus'], dir });
+    const gz = await fetch(`${url}/assets/app-ABC123.css`, { headers: { 'accept-encoding': 'gzip, br' } });
+    expect(gz.headers.get('content-encoding')).toBe('gzip');
+    expect(gz.headers.get('vary')).toBe('accept-encoding');
+    // fetch decodes the body by content-encoding: the text is the stylesheet.
+    expect(await gz.text()).toBe('body{}');
+    const plain = await fetch(`${url}/assets/app-ABC123.css`, { headers: { 'accept-encoding': 'identity' } });
+    expect(plain.headers.get('content-encoding')).toBeNull();
+    expect(await plain.text()).toBe('body{}');
+    // No .gz beside it: the plain file, also to a gzip client.
+    const js = await fetch(`${url}/assets/app-ABC123.js`, { headers: { 'accept-encoding': 'gzip' } });
+    expect(js.headers.get('content-encoding')).toBeNull();
+    expect(await js.text()).toBe('console.log("app")');
+  });
+
+  it('keeps the preloads of the first page only for a role whose home page it is', () => {
+    const html = `<meta content="${PAGES_PLACEHOLDER}">${PRELOAD_START}<link rel="modulepreload" href="/assets/query-X.js">${PRELOAD_END}<body>`;
+    expect(servedIndex(html, 'query,flags', true)).toBe(`<meta content="query,flags">${PRELOAD_START}<link rel="modulepreload" href="/assets/query-X.js">${PRELOAD_END}<body>`);
+    expect(servedIndex(html, 'silences', false)).toBe('<meta content="silences"><body>');
   });
 
   it('serves nothing outside the bundle directory and no file it does not have', async () => {

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PAGES_PLACEHOLDER, pagesOf, type WebUiApp } from '../web-ui/pages.js';
+import { PAGES, PAGES_PLACEHOLDER, PRELOAD_END, PRELOAD_START, pagesOf, type WebUiApp } from '../web-ui/pages.js';
 import type { HttpRouter } from './http-router.js';
 
 /** Where `npm run build` puts the bundled app (dist/web-ui), from this module in dist/ or in the source tree. */
@@ -52,6 +52,7 @@ export function mountWebUi(router: HttpRouter, opts: WebUiOptions): void {
   };
   const missing = (err: unknown): boolean => (err as NodeJS.ErrnoException).code === 'ENOENT';
   const ids = pages.map((p) => p.id).join(',');
+  const keepPreload = pages[0].id === PAGES[0].id;
 
   const index = async (res: ServerResponse): Promise<void> => {
     let html: Buffer;
@@ -67,7 +68,7 @@ export function mountWebUi(router: HttpRouter, opts: WebUiOptions): void {
     // The page set differs per role; the HTML is small and never cached, the assets it names are.
     res
       .writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' })
-      .end(html.toString('utf8').replace(PAGES_PLACEHOLDER, ids));
+      .end(servedIndex(html.toString('utf8'), ids, keepPreload));
   };
 
   router.add(['GET', 'HEAD'], '/', (_req, res, url) => {
@@ -76,7 +77,7 @@ export function mountWebUi(router: HttpRouter, opts: WebUiOptions): void {
   for (const page of pages) {
     for (const path of page.paths) router.add(['GET', 'HEAD'], path, (_req, res) => index(res));
   }
-  router.add(['GET', 'HEAD'], '/assets/*', async (_req, res, url) => {
+  router.add(['GET', 'HEAD'], '/assets/*', async (req, res, url) => {
     const name = url.pathname.slice('/assets/'.length);
     const type = CONTENT_TYPES[extname(name)];
     // Bundle file names only: no directories, so nothing outside the bundle can be named.
@@ -84,9 +85,19 @@ export function mountWebUi(router: HttpRouter, opts: WebUiOptions): void {
       res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('404 page not found\n');
       return;
     }
-    let body: Buffer;
+    const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+    let body: Buffer | undefined;
+    let encoding: string | undefined;
     try {
-      body = await read(join('assets', name));
+      // The bundler writes a .gz beside each script and stylesheet.
+      if (gzip && (name.endsWith('.js') || name.endsWith('.css'))) {
+        body = await read(join('assets', `${name}.gz`)).catch((err: unknown) => {
+          if (missing(err)) return undefined;
+          throw err;
+        });
+        if (body !== undefined) encoding = 'gzip';
+      }
+      body ??= await read(join('assets', name));
     } catch (err) {
       if (!missing(err)) throw err;
       res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('404 page not found\n');
@@ -96,9 +107,20 @@ export function mountWebUi(router: HttpRouter, opts: WebUiOptions): void {
       .writeHead(200, {
         'content-type': type,
         'content-length': body.length,
+        ...(encoding === undefined ? {} : { 'content-encoding': encoding }),
+        vary: 'accept-encoding',
         // The names carry a hash of the content: a new build is a new name.
         'cache-control': 'public, max-age=31536000, immutable',
       })
       .end(body);
   });
+}
+
+/** The index as this role serves it: its pages named, the first page's preloads kept only when that page is the role's home. */
+export function servedIndex(html: string, ids: string, keepPreload: boolean): string {
+  let out = html.replace(PAGES_PLACEHOLDER, ids);
+  const start = out.indexOf(PRELOAD_START);
+  const end = out.indexOf(PRELOAD_END);
+  if (!keepPreload && start >= 0 && end > start) out = out.slice(0, start) + out.slice(end + PRELOAD_END.length);
+  return out;
 }

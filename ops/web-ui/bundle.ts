@@ -1,8 +1,9 @@
 import { build } from 'esbuild';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
 import { basename, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PAGES_META, PAGES_PLACEHOLDER } from './pages.js';
+import { PAGES, PAGES_META, PAGES_PLACEHOLDER, PRELOAD_END, PRELOAD_START } from './pages.js';
 
 /**
  * Bundles the browser app (`app/main.tsx`) into `outDir`: content-hashed, minified ES modules
@@ -36,11 +37,18 @@ export async function bundleWebUi(appDir: string, outDir: string): Promise<{ fil
   if (entry === undefined) throw new Error(`esbuild produced no entry chunk for ${appDir}/main.tsx`);
   const script = `/assets/${basename(entry[0])}`;
   const css = entry[1].cssBundle === undefined ? undefined : `/assets/${basename(entry[1].cssBundle)}`;
-  await writeFile(join(outDir, 'index.html'), indexHtml(script, css));
+  // The first page (the query page on most roles) is fetched with the entry, not after it ran.
+  const first = outputs.find(([, o]) => o.entryPoint?.endsWith(`pages/${PAGES[0].id}.tsx`) === true);
+  const preload = first === undefined ? [] : [first[0], ...first[1].imports.filter((i) => i.kind === 'import-statement').map((i) => i.path)].map((f) => `/assets/${basename(f)}`);
+  await writeFile(join(outDir, 'index.html'), indexHtml(script, css, preload));
+  // Precompressed copies for clients that take gzip (served by ops/server/web-ui.ts).
+  for (const [file] of outputs) {
+    if (/\.(js|css)$/.test(file)) await writeFile(`${file}.gz`, gzipSync(await readFile(file), { level: 9 }));
+  }
   return { files: outputs.map(([f]) => relative(outDir, f)) };
 }
 
-function indexHtml(script: string, css: string | undefined): string {
+function indexHtml(script: string, css: string | undefined, preload: readonly string[]): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -50,6 +58,8 @@ function indexHtml(script: string, css: string | undefined): string {
 <title>Tidemark</title>
 <link rel="icon" href="data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E%3Cpath d='M0 10q4-4 8 0t8 0v6H0z' fill='%23e6522c'/%3E%3C/svg%3E">
 ${css === undefined ? '' : `<link rel="stylesheet" href="${css}">\n`}<script type="module" src="${script}"></script>
+${PRELOAD_START}
+${preload.map((p) => `<link rel="modulepreload" href="${p}">\n`).join('')}${PRELOAD_END}
 </head>
 <body>
 <div id="app"></div>

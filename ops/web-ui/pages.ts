@@ -45,6 +45,13 @@ export function pagesOf(apps: readonly WebUiApp[]): PageSpec[] {
 /** The name of the `<meta>` element through which the server tells the app which pages it serves. */
 export const PAGES_META = 'tidemark-pages';
 
+/**
+ * In the bundle's index.html, around the preloads of the first page's chunks: the server drops
+ * them for a role whose first page is another one.
+ */
+export const PRELOAD_START = '<!--preload-->';
+export const PRELOAD_END = '<!--/preload-->';
+
 /** In the bundle's index.html, replaced by the server with the ids of the pages the role serves. */
 export const PAGES_PLACEHOLDER = '__TIDEMARK_PAGES__';
 

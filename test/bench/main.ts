@@ -27,6 +27,7 @@ import { systemBenchmark, systemKafkaBenchmark } from './system.js';
 import { regexBenchmark } from './regex.js';
 import { webSecurityBenchmark } from './web-security.js';
 import { hostileLoadBenchmark } from './hostile-load.js';
+import { webUiBenchmark } from './web-ui.js';
 import { mergeResults, type AreaTable } from './results-file.js';
 
 /** In issue order: foundation, ingest, storage, query, alerting. */
@@ -53,6 +54,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   rebuildBenchmark,
   systemBenchmark,
   systemKafkaBenchmark,
+  webUiBenchmark,
 ];
 
 async function main(): Promise<void> {
