@@ -27,3 +27,8 @@ export class ReceiverConfigError extends Error {
     this.receiver = receiver;
   }
 }
+
+/** A template or secret-file failure while building a request: permanent, as in Alertmanager. */
+export function buildFailure(integration: string, err: unknown): { ok: false; retryable: false; error: ReceiverError } {
+  return { ok: false, retryable: false, error: new ReceiverError(`${integration}: ${(err as Error).message}`, { code: 'template_failed', retryable: false, integration, cause: err }) };
+}

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { Agent as HttpAgent, request as httpRequest } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, request as nodeHttpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as nodeHttpsRequest } from 'node:https';
 
 import type { HttpConfig } from '../notify/config/index.js';
 import { ReceiverError } from './errors.js';
@@ -13,6 +13,11 @@ export interface PostOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** Decide from a 2xx body whether the API reported an error (chat APIs answer 200 with an errcode). */
   readonly checkBody?: (body: string) => { readonly message: string; readonly retryable: boolean } | undefined;
+  /**
+   * Statuses besides 5xx worth a retry, as each Alertmanager notifier's Retrier lists them
+   * (default [429]; PagerDuty's v1 API uses 403 for rate limiting, several APIs list none).
+   */
+  readonly retryCodes?: readonly number[];
 }
 
 function readSecret(value: string | undefined, file: string | undefined): string | undefined {
@@ -62,14 +67,15 @@ function agentFor(u: URL, c: HttpConfig | undefined): HttpAgent | HttpsAgent {
 
 interface RawResponse { readonly status: number; readonly location?: string; readonly body: string }
 
-function once(u: URL, body: Buffer, headers: Record<string, string>, agent: HttpAgent | HttpsAgent, signal: AbortSignal, timeoutMs: number): Promise<RawResponse> {
+function once(method: string, u: URL, body: Buffer | undefined, headers: Record<string, string>, agent: HttpAgent | HttpsAgent, signal: AbortSignal, timeoutMs: number): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const req = (u.protocol === 'https:' ? httpsRequest : httpRequest)(u, { method: 'POST', headers: { ...headers, 'content-length': String(body.length) }, agent, signal, timeout: timeoutMs }, (res) => {
+    const h = body === undefined ? headers : { ...headers, 'content-length': String(body.length) };
+    const req = (u.protocol === 'https:' ? nodeHttpsRequest : nodeHttpRequest)(u, { method, headers: h, agent, signal, timeout: timeoutMs }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (c: Buffer) => {
-        // Keep only the start of a large answer: it is for error messages.
-        if (size < 64 * 1024) chunks.push(c);
+        // Keep only the start of a large answer: it is for error messages and small API replies.
+        if (size < 1024 * 1024) chunks.push(c);
         size += c.length;
       });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, location: res.headers.location, body: Buffer.concat(chunks).toString('utf8') }));
@@ -81,49 +87,78 @@ function once(u: URL, body: Buffer, headers: Record<string, string>, agent: Http
   });
 }
 
+export interface RequestOptions extends PostOptions {
+  readonly method: string;
+  /** The request body; a JSON value unless `contentType` says otherwise (then a string or Buffer). */
+  readonly body?: unknown;
+  readonly contentType?: string;
+}
+
+/** The outcome of one request, with the answer when there was one (the Jira flow reads it). */
+export type RequestResult = SendResult & { readonly status?: number; readonly body?: string };
+
 /**
- * POST a JSON body once (node:http with keep-alive; TLS options from http_config). 2xx is
- * success; 5xx, 429, network errors and timeouts are retryable; other statuses are permanent (as
- * Alertmanager's notify.Retrier classifies them, plus 429). Redirects are followed unless
- * follow_redirects is false.
+ * One HTTP request (node:http with keep-alive; TLS options, auth and headers from http_config).
+ * 2xx is success; 5xx, `retryCodes`, network errors and timeouts are retryable; other statuses are
+ * permanent (Alertmanager's notify.Retrier). Redirects are followed unless follow_redirects is false.
  */
-export async function postJson(url: string, body: unknown, o: PostOptions, signal: AbortSignal): Promise<SendResult> {
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'Tidemark-Alertmanager', ...o.headers };
+export async function httpRequest(url: string, o: RequestOptions, signal: AbortSignal): Promise<RequestResult> {
+  const headers: Record<string, string> = { 'user-agent': 'Tidemark-Alertmanager' };
+  let payload: Buffer | undefined;
+  if (o.body !== undefined) {
+    headers['content-type'] = o.contentType ?? 'application/json';
+    payload = o.contentType === undefined ? Buffer.from(JSON.stringify(o.body)) : Buffer.isBuffer(o.body) ? o.body : Buffer.from(String(o.body));
+  }
+  Object.assign(headers, o.headers);
   for (const [name, h] of Object.entries(o.httpConfig?.http_headers ?? {})) {
-    const v = h.values?.[0] ?? h.secrets?.[0];
-    if (v !== undefined) headers[name] = v;
+    const v = h.values?.[0] ?? h.secrets?.[0] ?? (h.files?.[0] !== undefined ? readFileSync(h.files[0], 'utf8').trim() : undefined);
+    if (v !== undefined) headers[name.toLowerCase()] = v;
   }
   const auth = authorizationHeader(o.httpConfig);
   if (auth !== undefined) headers.authorization = auth;
   const timeoutMs = o.timeoutMs !== undefined && o.timeoutMs > 0 ? o.timeoutMs : 30_000;
-  const payload = Buffer.from(JSON.stringify(body));
   let res: RawResponse;
   try {
     let u = new URL(url);
+    let method = o.method;
     for (let hops = 0; ; hops++) {
-      res = await once(u, payload, headers, agentFor(u, o.httpConfig), signal, timeoutMs);
-      const redirect = [301, 302, 307, 308].includes(res.status) && res.location !== undefined && o.httpConfig?.follow_redirects !== false && hops < 10;
+      res = await once(method, u, payload, headers, agentFor(u, o.httpConfig), signal, timeoutMs);
+      const redirect = [301, 302, 303, 307, 308].includes(res.status) && res.location !== undefined && o.httpConfig?.follow_redirects !== false && hops < 10;
       if (!redirect) break;
       u = new URL(res.location!, u);
+      if (res.status === 303) method = 'GET';
     }
   } catch (err) {
     const e = err as Error;
-    return { ok: false, retryable: true, error: new ReceiverError(`${o.integration}: ${e.message}`, { code: 'request_failed', retryable: true, integration: o.integration, cause: err }) };
+    return { ok: false, retryable: true, error: new ReceiverError(`${o.integration}: ${redactUrl(e.message, url)}`, { code: 'request_failed', retryable: true, integration: o.integration, cause: err }) };
   }
   const text = res.body;
   if (res.status >= 200 && res.status < 300) {
     const problem = o.checkBody?.(text);
-    if (problem === undefined) return { ok: true };
+    if (problem === undefined) return { ok: true, status: res.status, body: text };
     const { retryable } = problem;
-    return { ok: false, retryable, error: new ReceiverError(`${o.integration}: ${problem.message}`, { code: 'api_error', retryable, integration: o.integration, status: res.status }) };
+    return { ok: false, retryable, status: res.status, body: text, error: new ReceiverError(`${o.integration}: ${problem.message}`, { code: 'api_error', retryable, integration: o.integration, status: res.status }) };
   }
-  const retryable = res.status >= 500 || res.status === 429;
+  const retryable = res.status >= 500 || (o.retryCodes ?? [429]).includes(res.status);
   const snippet = text.length > 200 ? `${text.slice(0, 200)}…` : text;
   return {
     ok: false,
     retryable,
+    status: res.status,
+    body: text,
     error: new ReceiverError(`${o.integration}: unexpected status code ${res.status}${snippet !== '' ? `: ${snippet}` : ''}`, { code: 'bad_status', retryable, integration: o.integration, status: res.status }),
   };
+}
+
+// URLs of several APIs carry secrets (Telegram's bot token, Pushover's token): never in errors.
+function redactUrl(message: string, url: string): string {
+  return message.split(url).join('<redacted>');
+}
+
+/** POST a JSON body once; see httpRequest. */
+export async function postJson(url: string, body: unknown, o: PostOptions, signal: AbortSignal): Promise<SendResult> {
+  const r = await httpRequest(url, { ...o, method: 'POST', body }, signal);
+  return r.ok ? { ok: true } : { ok: false, retryable: r.retryable, error: r.error };
 }
 
 /** A target given as `url` (a template) or `url_file`. */

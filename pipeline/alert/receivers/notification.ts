@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 type LabelSet = Readonly<Record<string, string>>;
 
 /** One alert in a notification, as it was at flush time. Times are Unix ms; firing alerts carry endsAt 0. */
@@ -61,4 +63,13 @@ export function buildNotification(i: NotificationInput): Notification {
     commonLabels: common(i.alerts.map((a) => a.labels)),
     commonAnnotations: common(i.alerts.map((a) => a.annotations)),
   };
+}
+
+/**
+ * notify.Key.Hash: the SHA-256 of the group key in hex. PagerDuty's dedup_key, Opsgenie's alias,
+ * VictorOps' entity_id and Jira's ALERT{...} label are this value, so incidents opened by
+ * Alertmanager and by Tidemark for the same group are the same incident.
+ */
+export function groupKeyHash(n: Pick<Notification, 'groupKey'>): string {
+  return createHash('sha256').update(n.groupKey).digest('hex');
 }

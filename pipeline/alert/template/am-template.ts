@@ -3,7 +3,7 @@
  * files, rendered as text (missingkey=zero) or as HTML (values escaped, `safeHtml` trusted).
  */
 import { alertmanagerFuncs, SafeHtml } from './am-funcs.js';
-import { DEFAULT_TMPL, EMAIL_TMPL } from './default-templates.js';
+import { DEFAULT_TMPL, EMAIL_TMPL, NEWER_TMPL } from './default-templates.js';
 import { Template } from './template.js';
 
 /** html/template's escaping of a printed value in element content. */
@@ -30,6 +30,7 @@ export class AlertmanagerTemplate {
     this.html = Template.create('', { escape: htmlTemplateEscape }).option('missingkey=zero').funcs(funcs);
     for (const t of [this.text, this.html]) {
       t.parse(DEFAULT_TMPL);
+      t.parse(NEWER_TMPL);
       t.parse(EMAIL_TMPL);
       for (const f of files) t.new(f.name).parse(f.text);
     }

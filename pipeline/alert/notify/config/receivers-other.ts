@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { atMostOne, commonFields, isSet, issue } from './receiver-fields.js';
 import { bool, goDuration, int, opt, secretUrl, str, stringMap, url } from './primitives.js';
 
-// Integrations Tidemark validates like Alertmanager but does not send to (see integrations.ts).
+// The other integrations, validated as Alertmanager validates them (senders: ../../receivers/).
 
 const VICTOROPS_RESERVED = ['routing_key', 'message_type', 'state_message', 'entity_display_name', 'monitoring_tool', 'entity_id', 'entity_state'];
 

@@ -35,9 +35,6 @@ export const INTEGRATION_SCHEMAS = {
 
 export type IntegrationKey = keyof typeof INTEGRATION_SCHEMAS;
 
-/** Integrations Tidemark delivers itself; the others load and validate but fail at send time. */
-export const SENDABLE_INTEGRATIONS: ReadonlySet<IntegrationKey> = new Set<IntegrationKey>(['webhook_configs', 'email_configs', 'slack_configs', 'wechat_configs', 'dingtalk_configs', 'wecom_configs', 'feishu_configs']);
-
 // A `- {}` or `-` list entry is a config with every field defaulted, as yaml.v2 decodes it.
 const entries = <T extends z.ZodType>(s: T) => opt(z.array(z.preprocess((v) => (v === null ? {} : v), s)));
 
@@ -76,3 +73,17 @@ export type WebhookConfigInput = z.infer<typeof webhookConfigSchema>;
 export type EmailConfigInput = z.infer<typeof emailConfigSchema>;
 export type SlackConfigInput = z.infer<typeof slackConfigSchema>;
 export type { DingtalkConfigInput, FeishuConfigInput, WecomConfigInput } from './receivers-chat.js';
+export type PagerdutyConfigInput = z.infer<typeof pagerdutyConfigSchema>;
+export type OpsgenieConfigInput = z.infer<typeof opsgenieConfigSchema>;
+export type VictoropsConfigInput = z.infer<typeof victoropsConfigSchema>;
+export type PushoverConfigInput = z.infer<typeof pushoverConfigSchema>;
+export type SnsConfigInput = z.infer<typeof snsConfigSchema>;
+export type TelegramConfigInput = z.infer<typeof telegramConfigSchema>;
+export type WebexConfigInput = z.infer<typeof webexConfigSchema>;
+export type DiscordConfigInput = z.infer<typeof discordConfigSchema>;
+export type MsteamsConfigInput = z.infer<typeof msteamsConfigSchema>;
+export type MsteamsV2ConfigInput = z.infer<typeof msteamsV2ConfigSchema>;
+export type JiraConfigInput = z.infer<typeof jiraConfigSchema>;
+export type RocketchatConfigInput = z.infer<typeof rocketchatConfigSchema>;
+export type MattermostConfigInput = z.infer<typeof mattermostConfigSchema>;
+export type IncidentioConfigInput = z.infer<typeof incidentioConfigSchema>;

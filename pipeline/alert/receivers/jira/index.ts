@@ -1,0 +1,1 @@
+export { JIRA_DEFAULTS, JiraReceiver, promDurationMs } from './jira-receiver.js';
