@@ -16,6 +16,17 @@ export interface Appender {
   append(labels: Labels, timestampMs: number, value: number, opts?: AppendOptions): void;
   commit(): Promise<void>;
   rollback(): void;
+  /**
+   * After `commit()` resolved: where the bus placed the unit's records (partition and offset of
+   * each record). Absent for sinks that do not write to a partitioned bus.
+   */
+  acknowledged?(): readonly AcknowledgedRecord[];
+}
+
+/** A record of a committed unit as the bus acknowledged it. */
+export interface AcknowledgedRecord {
+  readonly partition: number;
+  readonly offset: number;
 }
 
 /** What a connector knows of the pipeline: somewhere to hand samples to. */

@@ -1,6 +1,8 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import type { Appender } from '../../schemas/sample-sink.js';
+import { addAcknowledged, encodeWriteToken, WRITE_TOKEN_HEADER } from '../../schemas/write-token.js';
 import { EdgeAuth, type QueryCredentials } from './auth.js';
 import { defaultEdgeLimits, type EdgeAuthConfig, type EdgeLimitsConfig } from './config.js';
 import { EdgeError, MethodNotAllowedError, OverloadedError, SinkUnavailableError } from './errors.js';
@@ -70,6 +72,12 @@ export class PushEdge {
   readonly seriesLimits: SeriesLimits;
   private readonly auth: EdgeAuth;
   private inFlight = 0;
+  /**
+   * The bus positions of what the request in progress committed: `commit` is called by each
+   * connector's own code without the request, so the request's context carries them to the
+   * answer's write token.
+   */
+  private readonly written = new AsyncLocalStorage<Map<number, number>>();
 
   /** The newest timestamp (ms) a sample received `now` may carry (max_future_ms; unbounded at 0). */
   newestAllowed(now = Date.now()): number {
@@ -103,9 +111,11 @@ export class PushEdge {
         this.metrics.inFlight.inc();
         counted = true;
         const body = await readBody(req, this.limits.body_size_limit);
-        const answer = (await handle({ req, url, body, tally })) ?? {};
+        const written = new Map<number, number>();
+        const answer = (await this.written.run(written, () => handle({ req, url, body, tally }))) ?? {};
         const status = answer.status ?? 204;
-        res.writeHead(status, answer.headers ?? {});
+        const headers = written.size === 0 ? answer.headers ?? {} : { ...answer.headers, [WRITE_TOKEN_HEADER]: encodeWriteToken(written) };
+        res.writeHead(status, headers);
         res.end(answer.body);
         this.metrics.request(status);
       } catch (err) {
@@ -125,11 +135,15 @@ export class PushEdge {
 
   /**
    * Commits an appender; a failure means the bus did not acknowledge, so nothing may be reported
-   * stored: it becomes a 503 the sender retries.
+   * stored: it becomes a 503 the sender retries. Where the bus placed the records goes into the
+   * answer's write token (read-your-writes).
    */
   async commit(appender: Appender): Promise<void> {
     try {
       await appender.commit();
+      const written = this.written.getStore();
+      const acked = appender.acknowledged?.();
+      if (written !== undefined && acked !== undefined) addAcknowledged(written, acked);
     } catch (err) {
       throw new SinkUnavailableError(
         `samples not stored: the bus did not acknowledge them: ${(err as Error)?.message ?? String(err)}`,

@@ -1,5 +1,15 @@
 import type { Queryable } from '../../pipeline/tsdb/index.js';
-import { QueryMetrics, prometheusApi, registryLabelStats, registryQueryable, type LabelStatsSource } from '../../pipeline/query/index.js';
+import {
+  QueryMetrics,
+  ReadConsistency,
+  prometheusApi,
+  registryConsistencyStores,
+  registryLabelStats,
+  registryQueryable,
+  withReadConsistency,
+  type ConsistencyStore,
+  type LabelStatsSource,
+} from '../../pipeline/query/index.js';
 import type { Service } from '../server/service.js';
 import { TIDEMARK_VERSION } from '../server/version.js';
 import { mountWebUi } from '../server/web-ui.js';
@@ -9,9 +19,16 @@ import { withStoreTiers } from '../../pipeline/query/source-resolution.js';
 
 /**
  * Mounts the Prometheus HTTP API (query, series, labels, metadata, read, federate, status) over
- * `queryable`, each endpoint counted and timed in the role's metrics.
+ * `queryable`, each endpoint counted and timed in the role's metrics; reads wait for write tokens
+ * and strong consistency on `stores` (read-consistency.ts).
  */
-export function mountQueryApi(ctx: RoleContext, queryable: Queryable, metrics = new QueryMetrics(ctx.metrics), labelStats?: LabelStatsSource): void {
+export function mountQueryApi(
+  ctx: RoleContext,
+  queryable: Queryable,
+  metrics = new QueryMetrics(ctx.metrics),
+  labelStats?: LabelStatsSource,
+  stores?: () => Promise<readonly ConsistencyStore[]>,
+): void {
   const api = prometheusApi({
     queryable,
     labelStats,
@@ -26,7 +43,10 @@ export function mountQueryApi(ctx: RoleContext, queryable: Queryable, metrics = 
       'query.timeout': `${ctx.config.query.timeout_ms / 1000}s`,
     },
   });
-  for (const r of api.routes.map((route) => metrics.instrument(route))) ctx.router.add(r.methods, r.path, r.handler);
+  const routes = stores === undefined
+    ? api.routes
+    : withReadConsistency(api.routes, new ReadConsistency({ stores, partitionCount: ctx.config.bus.partitions, timeoutMs: ctx.config.query.read_consistency_timeout_ms }));
+  for (const r of routes.map((route) => metrics.instrument(route))) ctx.router.add(r.methods, r.path, r.handler);
 }
 
 /**
@@ -42,7 +62,7 @@ export const queryRole: RoleDefinition = {
     const shards = shardRegistryOf(ctx);
     const metrics = new QueryMetrics(ctx.metrics);
     const queryable = registryQueryable({ registry: shards.registry, config: ctx.config.query, partitionCount: ctx.config.bus.partitions, observer: metrics });
-    mountQueryApi(ctx, queryable, metrics, registryLabelStats({ registry: shards.registry, config: ctx.config.query }));
+    mountQueryApi(ctx, queryable, metrics, registryLabelStats({ registry: shards.registry, config: ctx.config.query }), registryConsistencyStores({ registry: shards.registry, config: ctx.config.query }));
     mountWebUi(ctx.router, { apps: ['prometheus'] });
     const registry: Service = { name: 'shard-registry', start: async () => {}, ready: () => true, stop: () => shards.close() };
     return [registry];

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { Redis } from 'ioredis';
 import { StoreWorker, storeHttpApi } from '../../pipeline/store/index.js';
-import { InProcessShardRegistry, RedisShardRegistry, type ShardRegistry } from '../../pipeline/store-protocol/index.js';
+import { InProcessShardRegistry, RedisShardRegistry, type ShardRegistry, type WaitAppliedAnswer, type WaitAppliedRequest } from '../../pipeline/store-protocol/index.js';
 import { MergeQuerier, emptyLabelStats, labelStatsOf, mergeLabelStats, type LabelStats, type LabelStatsRequest, type Querier } from '../../pipeline/tsdb/index.js';
 import type { Labels } from '../../schemas/index.js';
 import type { ListenAddress } from '../server/http-server.js';
@@ -76,6 +76,10 @@ export class StoreService implements Service {
         return days;
       },
       labelStats: (req) => this.labelStats(req),
+      waitApplied: (req) => this.waitApplied(req),
+      pauseConsumption: (paused) => {
+        for (const w of this.running) w.pauseConsumption(paused);
+      },
     }, { adminApi: ctx.flags.enableAdminApi === true }).routes) {
       ctx.router.add(r.methods, r.path, r.handler);
     }
@@ -89,6 +93,16 @@ export class StoreService implements Service {
   /** Reads over every shard of both topics: the local Queryable of `tidemark up`. */
   querier(mint: number, maxt: number): Querier {
     return new MergeQuerier(this.running.map((w) => w.querier(mint, maxt)));
+  }
+
+  /** Read-your-writes: waits for the shards of the samples topic to apply offsets. */
+  waitApplied(req: WaitAppliedRequest): Promise<WaitAppliedAnswer> {
+    return this.running[0].waitApplied(req);
+  }
+
+  /** Partitions of the samples topic held here. */
+  samplesPartitions(): number[] {
+    return this.workers[0]?.partitions() ?? [];
   }
 
   /** The label statistics of every shard of both topics, added up (`/api/v1/status/tsdb`). */

@@ -29,7 +29,13 @@ export const upRole: RoleDefinition = {
     const sink = new DeferredBusSink(bus, ctx.config, 'up');
     const aggregation = new AggregationService(ctx, bus);
     const store = new StoreService(ctx, bus, new InProcessShardRegistry(), aggregation.dropInput);
-    mountQueryApi(ctx, { querier: (mint, maxt) => store.querier(mint, maxt) }, undefined, async (req) => ({ stats: await store.labelStats(req), warnings: [] }));
+    mountQueryApi(
+      ctx,
+      { querier: (mint, maxt) => store.querier(mint, maxt) },
+      undefined,
+      async (req) => ({ stats: await store.labelStats(req), warnings: [] }),
+      async () => [{ name: 'the store of this process', partitions: store.samplesPartitions(), waiter: store }],
+    );
     mountWebUi(ctx.router, { apps: ALL_APPS });
     const notify = await NotifyService.create(ctx);
     // In one process, alerts go straight to the notifier's dispatcher, as POST /api/v2/alerts would.

@@ -38,6 +38,22 @@ describe('BusSampleSink', () => {
     return out;
   }
 
+  it('tells after commit at which partition offsets the bus acknowledged each record of the unit', async () => {
+    const sink = new BusSampleSink({ bus, topic: 'samples', partitions: 4, source: 'test' });
+    const first = sink.appender();
+    for (let i = 0; i < 20; i++) first.append({ __name__: 'm', i: String(i) }, 1000, i);
+    await first.commit();
+    const second = sink.appender();
+    for (let i = 0; i < 20; i++) second.append({ __name__: 'm', i: String(i) }, 2000, i);
+    await second.commit();
+    const acked = second.acknowledged!();
+    const high = new Map((await bus.offsets('samples')).map((o) => [o.partition, o.high]));
+    expect(acked.length).toBeGreaterThan(1);
+    // The second unit's records are the last of their partitions.
+    for (const r of acked) expect(r.offset).toBe(high.get(r.partition)! - 1);
+    expect(new Set(acked.map((r) => r.partition))).toEqual(new Set(first.acknowledged!().map((r) => r.partition)));
+  });
+
   it('puts every series on the partition its hash names, with all its samples and markers', async () => {
     const sink = new BusSampleSink({ bus, topic: 'samples', partitions: 4, source: 'test' });
     const app = sink.appender();

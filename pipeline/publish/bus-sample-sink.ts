@@ -3,7 +3,7 @@ import type { Labels } from '../../schemas/labels.js';
 import { sampleBatchWriter } from '../../schemas/sample-batch-codec.js';
 import type { SeriesSymbols } from '../../schemas/sample-batch-writer.js';
 import { SeriesPartitioner } from '../../schemas/series-partitioner.js';
-import type { AppendOptions, Appender, SampleSink } from '../../schemas/sample-sink.js';
+import type { AcknowledgedRecord, AppendOptions, Appender, SampleSink } from '../../schemas/sample-sink.js';
 import { PartitionColumns } from './partition-columns.js';
 import { WatermarkPublisher, type OpenWork, type WatermarkPublisherSettings } from './watermark-publisher.js';
 
@@ -156,6 +156,7 @@ class BusAppender implements Appender, OpenWork {
   private seq: SinkSeries[] | undefined;
   private state: 'open' | 'committed' | 'rolled back' = 'open';
   private empty = true;
+  private produced: readonly AcknowledgedRecord[] = [];
 
   constructor(
     private readonly settings: BusSampleSinkSettings,
@@ -225,12 +226,16 @@ class BusAppender implements Appender, OpenWork {
       }
       this.sink.recycle(this.parts);
       this.parts.length = 0;
-      await this.settings.bus.produce(this.settings.topic, records);
+      this.produced = await this.settings.bus.produce(this.settings.topic, records);
     } finally {
       // Only once the records are on the bus may the promise pass them; a unit that failed
       // (to encode or to produce) ends too, or it would hold the promise back for good.
       this.sink.watermarks?.end(this);
     }
+  }
+
+  acknowledged(): readonly AcknowledgedRecord[] {
+    return this.produced;
   }
 
   rollback(): void {

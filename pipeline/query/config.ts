@@ -38,6 +38,8 @@ export const queryConfigSchema = z
       .describe('Answer with a warning when some shards cannot be read; false fails the query instead.'),
     shard_timeout_ms: z.number().int().min(1).default(30_000)
       .describe('Timeout of one read from a remote store shard.'),
+    read_consistency_timeout_ms: z.number().int().min(1).default(10_000)
+      .describe('Longest a read that sends a write token or X-Read-Consistency: strong waits for the stores to apply what it must see; then it fails with 503 naming the partitions behind.'),
     workers: z.number().int().min(0).default(0)
       .describe('Worker threads that evaluate queries once their series are selected, so a long query leaves the process answering (health, other requests) and queries run in parallel; 0 = one per core. Read at start.'),
     downsampled_resolutions: z.array(resolution).optional()

@@ -63,3 +63,14 @@ export class ShardsUnavailableError extends QueryApiError {
     super('unavailable', `no shard could be read: ${failures.join('; ')}`, { cause, code: 'shards_unavailable' });
   }
 }
+
+/** A read that asked to see certain writes (write token, strong consistency) could not within `query.read_consistency_timeout_ms`. */
+export class ReadConsistencyTimeoutError extends QueryApiError {
+  constructor(
+    /** What is behind, one entry per partition: `partition 2 applied up to offset 10 of 12 on store-1 (...)`. */
+    readonly lagging: readonly string[],
+    readonly timeoutMs: number,
+  ) {
+    super('unavailable', `read consistency not reached within ${timeoutMs} ms: ${lagging.join('; ')}`, { code: 'read_consistency_timeout' });
+  }
+}

@@ -1,9 +1,10 @@
-import { RemoteStoreQueryable, type RemoteStoreOptions, type ShardRegistry } from '../store-protocol/index.js';
+import { RemoteStoreQueryable, type AppliedOffsetsWaiter, type RemoteStoreOptions, type ShardRegistry } from '../store-protocol/index.js';
 import type { LabelStats, LabelStatsRequest, Queryable } from '../tsdb/index.js';
 import type { LabelStatsSource } from './api-settings.js';
 import type { QueryConfig } from './config.js';
 import { FanoutQueryable, type FanoutShard, type ShardLister } from './fanout-querier.js';
 import type { FanoutObserver } from './metrics.js';
+import type { ConsistencyStore } from './read-consistency.js';
 import { fanoutLabelStats, type LabelStatsPart } from './tsdb-status-api.js';
 
 export interface RegistryShardsSettings {
@@ -84,4 +85,27 @@ export function registryLabelStats(settings: {
     }
     return fanoutLabelStats(parts, req, settings.config.partial_response);
   };
+}
+
+/**
+ * The stores read-your-writes waits on (read-consistency.ts): every store in the registry with the
+ * partitions it announced; the local one (`tidemark up`) is asked directly.
+ */
+export function registryConsistencyStores(settings: {
+  readonly registry: Pick<ShardRegistry, 'list'>;
+  readonly config: QueryConfig;
+  readonly local?: { readonly storeId: string; readonly waiter: AppliedOffsetsWaiter };
+}): () => Promise<ConsistencyStore[]> {
+  const remotes = new Map<string, RemoteStoreQueryable>();
+  return async () =>
+    (await settings.registry.list()).map((e) => {
+      const name = `${e.storeId} (${e.address})`;
+      if (settings.local !== undefined && e.storeId === settings.local.storeId) return { name, partitions: e.partitions, waiter: settings.local.waiter };
+      let q = remotes.get(e.address);
+      if (q === undefined) {
+        q = new RemoteStoreQueryable(e.address, { timeoutMs: settings.config.shard_timeout_ms });
+        remotes.set(e.address, q);
+      }
+      return { name, partitions: e.partitions, waiter: q };
+    });
 }

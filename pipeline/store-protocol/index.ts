@@ -6,3 +6,11 @@ export { InProcessShardRegistry, type ShardRegistry, type ShardRegistryEntry } f
 export { RedisShardRegistry, type RedisShardRegistrySettings } from './redis-shard-registry.js';
 export { RemoteStoreError } from './errors.js';
 export { encodeLabelStats, decodeLabelStats, encodeLabelStatsRequest, type WireLabelStats, type WireLabelStatsRequest } from './label-stats-wire.js';
+export {
+  parseWaitAppliedAnswer,
+  parseWaitAppliedRequest,
+  type AppliedOffsetsWaiter,
+  type LaggingPartition,
+  type WaitAppliedAnswer,
+  type WaitAppliedRequest,
+} from './applied-offsets-wire.js';

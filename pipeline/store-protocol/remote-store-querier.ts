@@ -1,4 +1,5 @@
 import type { LabelMatcher, LabelStats, LabelStatsRequest, Querier, Queryable, SelectHints, SeriesSet } from '../tsdb/index.js';
+import { parseWaitAppliedAnswer, type AppliedOffsetsWaiter, type WaitAppliedAnswer, type WaitAppliedRequest } from './applied-offsets-wire.js';
 import { RemoteStoreError } from './errors.js';
 import { decodeLabelStats, encodeLabelStatsRequest } from './label-stats-wire.js';
 import { decodeSeriesSet } from './series-wire.js';
@@ -84,8 +85,8 @@ function strings(address: string, data: unknown): string[] {
   return data;
 }
 
-/** Queriers over one remote store. */
-export class RemoteStoreQueryable implements Queryable {
+/** Queriers over one remote store; also waits for it to apply offsets (read-your-writes). */
+export class RemoteStoreQueryable implements Queryable, AppliedOffsetsWaiter {
   constructor(
     readonly address: string,
     private readonly options: RemoteStoreOptions = {},
@@ -93,6 +94,14 @@ export class RemoteStoreQueryable implements Queryable {
 
   querier(mint: number, maxt: number): Querier {
     return new RemoteStoreQuerier(this.address, mint, maxt, this.options);
+  }
+
+  /** Waits for the store's shards to apply offsets (`POST /api/v1/store/wait_applied`); the request outlives the wait by the read timeout. */
+  async waitApplied(req: WaitAppliedRequest): Promise<WaitAppliedAnswer> {
+    const data = await postToStore(this.address, 'wait_applied', req, { timeoutMs: req.timeoutMs + (this.options.timeoutMs ?? 30_000) });
+    const answer = parseWaitAppliedAnswer(data);
+    if (typeof answer === 'string') throw new RemoteStoreError(this.address, 200, `malformed wait_applied answer: ${answer}`);
+    return answer;
   }
 
   /** The store's label statistics (`POST /api/v1/store/tsdb_status`). */

@@ -4,7 +4,7 @@ import { InvalidMatcherError, type LabelMatcher, type LabelStats, type LabelStat
 import { DeletionNotAppliedError, StoreRequestError } from './errors.js';
 import { parseRollupHint } from './rollup-request.js';
 import type { RollupHint } from '../tsdb/querier.js';
-import { encodeLabelStats, encodeSeriesSet } from '../store-protocol/index.js';
+import { encodeLabelStats, encodeSeriesSet, parseWaitAppliedRequest, type WaitAppliedAnswer, type WaitAppliedRequest } from '../store-protocol/index.js';
 
 export type StoreHttpHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
 
@@ -24,6 +24,10 @@ export interface StoreHttpTarget extends Queryable {
   rebuildDownsampled?(): Promise<number>;
   /** The label statistics of every shard held here, added up (`/api/v1/status/tsdb` of the query role). */
   labelStats?(req: LabelStatsRequest): Promise<LabelStats>;
+  /** Waits for the shards to apply offsets of the samples topic (read-your-writes). */
+  waitApplied?(req: WaitAppliedRequest): Promise<WaitAppliedAnswer>;
+  /** Stops (true) or restarts (false) consuming the bus. */
+  pauseConsumption?(paused: boolean): void;
 }
 
 const MAX_BODY = 1 << 20;
@@ -35,6 +39,8 @@ const MATCH_TYPES = new Set(['=', '!=', '=~', '!~']);
  * - `POST /api/v1/store/label_names` `{matchers, start, end}` → names;
  * - `POST /api/v1/store/label_values` `{name, matchers, start, end}` → values;
  * - `POST /api/v1/store/tsdb_status` `{selectors?, start?, end?}` → label statistics (label-stats-wire.ts);
+ * - `POST /api/v1/store/wait_applied` `{partitions, strong, timeoutMs}` → `{lagging}` (applied-offsets-wire.ts);
+ * - `POST|PUT /api/v1/admin/store/pause_consumption` and `.../resume_consumption` → 204;
  * - `POST|PUT /api/v1/admin/tsdb/rebuild_downsampled` → `{days}`: every shard's downsampled tiers built again from its blocks;
  * - `POST|PUT /api/v1/admin/tsdb/delete_series` (`match[]`, `start`, `end`, query or form) → 204;
  * - `POST|PUT /api/v1/admin/tsdb/snapshot` → `{"status":"success","data":{"name":...}}`.
@@ -83,6 +89,25 @@ export function storeHttpApi(target: StoreHttpTarget, opts: { readonly adminApi?
           return encodeLabelStats(await target.labelStats(parseLabelStatsRequest(await readJson(req))));
         }),
       },
+      {
+        methods: ['POST'],
+        path: '/api/v1/store/wait_applied',
+        handler: (req, res) => answer(res, async () => {
+          if (target.waitApplied === undefined) throw new Error('this store does not report applied offsets');
+          const r = parseWaitAppliedRequest(await readJson(req));
+          if (typeof r === 'string') throw new StoreRequestError('body', r);
+          return target.waitApplied(r);
+        }),
+      },
+      ...(['pause', 'resume'] as const).map((what) => ({
+        methods: ['POST', 'PUT'],
+        path: `/api/v1/admin/store/${what}_consumption`,
+        handler: admin(async (_req, res) => answer(res, async () => {
+          if (target.pauseConsumption === undefined) throw new StoreRequestError('path', 'this store cannot pause its consumption');
+          target.pauseConsumption(what === 'pause');
+          return NO_CONTENT;
+        })),
+      })),
       {
         methods: ['POST', 'PUT'],
         path: '/api/v1/admin/tsdb/delete_series',

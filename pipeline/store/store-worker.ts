@@ -7,6 +7,8 @@ import { decodeSamplesTopicRecord, encodeSeriesDeletion, type Labels, type Sampl
 import type { LabelMatcher, Querier, Queryable, Tsdb } from '../tsdb/index.js';
 import { shardTsdbOptions, storeConfigSchema, type StoreConfig } from './config.js';
 import { DeletionNotAppliedError, ShardNotOpenError } from './errors.js';
+import type { AppliedOffsetsWaiter, LaggingPartition, WaitAppliedAnswer, WaitAppliedRequest } from '../store-protocol/index.js';
+import { AppliedOffsetWaits } from './applied-offset-waits.js';
 import { MemoryGuard } from './memory-guard.js';
 import { StoreMetrics } from './metrics.js';
 import { Shard } from './shard.js';
@@ -47,7 +49,7 @@ const silent: StoreLogger = { info: () => undefined, warn: () => undefined, erro
  * flushed, its offset file written, and only then the bus committed. Undecodable records go to
  * the dead-letter topic. Reads go through `querier()` over all open shards.
  */
-export class StoreWorker implements Queryable {
+export class StoreWorker implements Queryable, AppliedOffsetsWaiter {
   readonly name = 'store';
   readonly config: StoreConfig;
   readonly metrics: StoreMetrics;
@@ -70,6 +72,9 @@ export class StoreWorker implements Queryable {
   private readonly log: StoreLogger;
   private readonly handler: BatchHandler;
   private readonly queryable = new ShardsQueryable(() => this.openTsdbs());
+  private readonly appliedWaits = new AppliedOffsetWaits();
+  /** Consumption paused by an operator (`pauseConsumption`): neither memory nor shard recovery resumes it. */
+  private consumptionPaused = false;
 
   constructor(private readonly settings: StoreWorkerSettings) {
     this.config = storeConfigSchema.parse(settings.config ?? {});
@@ -187,9 +192,9 @@ export class StoreWorker implements Queryable {
         tsdb: shardTsdbOptions(this.config),
       });
       this.shards.set(partition, shard);
-      if (this.memory.underPressure) consumer.pause([partition]);
+      if (this.memory.underPressure || this.consumptionPaused) consumer.pause([partition]);
       await consumer.seek(partition, shard.startPosition());
-      if (this.failed.delete(partition) && !this.memory.underPressure) consumer.resume([partition]);
+      if (this.failed.delete(partition) && !this.memory.underPressure && !this.consumptionPaused) consumer.resume([partition]);
       this.log.info({ partition, durableOffset: shard.durableOffset }, 'shard opened');
     } catch (err) {
       const shard = this.shards.get(partition);
@@ -221,6 +226,7 @@ export class StoreWorker implements Queryable {
   }
 
   private shardsChanged(): void {
+    this.appliedWaits.advanced();
     this.metrics.shards.set(this.shards.size);
     this.settings.onShardsChanged?.(this.partitions());
   }
@@ -260,6 +266,7 @@ export class StoreWorker implements Queryable {
     }
     // Dead-lettered records are handled too: the position moves past the whole batch.
     shard.appendedOffset = batch.records[batch.records.length - 1].offset + 1;
+    this.appliedWaits.advanced();
     if (shard.unflushed >= this.config.flush_samples) await this.flushShard(shard);
   }
 
@@ -328,8 +335,49 @@ export class StoreWorker implements Queryable {
       void this.flushAll();
     } else {
       this.log.info({ heapUsed }, 'heap back under bound: resuming partitions');
-      this.consumer?.resume(held.filter((p) => !this.failed.has(p)));
+      if (!this.consumptionPaused) this.consumer?.resume(held.filter((p) => !this.failed.has(p)));
     }
+  }
+
+  /**
+   * Stops (true) or restarts (false) fetching every partition held here, for maintenance: reads
+   * go on over what the shards hold, and the bus keeps what arrives meanwhile.
+   */
+  pauseConsumption(paused: boolean): void {
+    this.consumptionPaused = paused;
+    const held = this.consumer?.assignment() ?? [];
+    this.log.info({ partitions: held }, paused ? 'consumption paused by request' : 'consumption resumed by request');
+    if (paused) this.consumer?.pause(held);
+    else if (!this.memory.underPressure) this.consumer?.resume(held.filter((p) => !this.failed.has(p)));
+  }
+
+  /**
+   * Read-your-writes: resolves once the shards of the requested partitions have applied the
+   * requested offsets (with `strong`, at least the partitions' high watermarks as of now), or at
+   * the timeout with the partitions still behind. A partition without a high-watermark record to
+   * apply (empty, or all of it past retention) needs nothing.
+   */
+  async waitApplied(req: WaitAppliedRequest): Promise<WaitAppliedAnswer> {
+    const deadline = Date.now() + req.timeoutMs;
+    const wanted = new Map<number, number>();
+    for (const p of req.partitions) wanted.set(p.partition, Math.max(wanted.get(p.partition) ?? 0, p.offset));
+    if (req.strong) {
+      for (const o of await this.settings.bus.offsets(this.settings.topic)) {
+        if (wanted.has(o.partition) && o.high > o.low) wanted.set(o.partition, Math.max(wanted.get(o.partition)!, o.high));
+      }
+    }
+    const lagging = (): LaggingPartition[] => {
+      const out: LaggingPartition[] = [];
+      for (const [partition, offset] of wanted) {
+        if (offset === 0) continue;
+        const shard = this.shards.get(partition);
+        if (shard === undefined) out.push({ partition, applied: null, wanted: offset });
+        else if (shard.appendedOffset < offset) out.push({ partition, applied: Math.max(0, shard.appendedOffset), wanted: offset });
+      }
+      return out;
+    };
+    await this.appliedWaits.until(() => lagging().length === 0, deadline);
+    return { lagging: lagging() };
   }
 
   /**

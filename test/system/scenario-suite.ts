@@ -6,6 +6,7 @@ import {
   importHistory,
   prometheusHaPairs,
   readmeOperatorCommands,
+  readYourWrites,
   storeKilledUnderIngest,
   storeRebuiltFromBus,
 } from './scenarios.js';
@@ -42,6 +43,9 @@ export function describeScenarios(title: string, start: () => Promise<Deployment
 
     it('imports history with tidemark import through the ingest endpoint and reads it back through the query API, once', () =>
       withRoleLogs(d, importHistory), 60_000);
+
+    it('answers a read carrying a write token with the write, and a strong read waits for paused stores to resume', () =>
+      withRoleLogs(d, readYourWrites), 120_000);
 
     it(names.killed, () => withRoleLogs(d, storeKilledUnderIngest), 420_000);
 

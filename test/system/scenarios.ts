@@ -5,7 +5,9 @@
 import { spawn } from 'node:child_process';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import SnappyJS from 'snappyjs';
 import { expect } from 'vitest';
+import { encodeWriteRequest } from '../bench/peers/index.js';
 import { startPrometheus, type PrometheusProcess } from '../integration/ingest/prometheus-process.js';
 import type { Deployment } from './deployment.js';
 import { PrometheusApi, valueOf, waitFor, type MatrixSeries, type VectorSample } from './prometheus-api.js';
@@ -431,5 +433,69 @@ export async function importHistory(d: Deployment): Promise<void> {
   for (const s of series) {
     const found = raw.find((r) => r.metric.host === s.metric.host)!;
     expect(found.values).toEqual(s.timestamps.map((t, i) => [t / 1000, String(s.values[i])]));
+  }
+}
+
+/** Pauses (or resumes) consumption on every store process through its admin endpoint. */
+async function storesConsuming(d: Deployment, what: 'pause' | 'resume'): Promise<void> {
+  for (const s of d.stores) {
+    const res = await fetch(`${s.url}/api/v1/admin/store/${what}_consumption`, { method: 'POST' });
+    expect(res.status, `${what} consumption on ${s.name}: ${await res.text()}`).toBe(204);
+  }
+}
+
+const instantQuery = async (d: Deployment, query: string, headers: Record<string, string>): Promise<{ status: number; body: { error?: string; data?: { result: VectorSample[] } } }> => {
+  const res = await fetch(`${d.queryUrl}/api/v1/query?query=${encodeURIComponent(query)}`, { headers });
+  return { status: res.status, body: (await res.json()) as { error?: string; data?: { result: VectorSample[] } } };
+};
+
+/**
+ * Read-your-writes: every write surface answers with a write token; a read sending it back sees
+ * the write at once, without polling. While the stores' consumption is paused, a token read
+ * fails with 503 naming the partition behind, and a strong read waits for consumption to resume
+ * and then sees the write.
+ */
+export async function readYourWrites(d: Deployment): Promise<void> {
+  const TOKEN = 'x-tidemark-write-token';
+  const now = Date.now();
+  const writes: Array<{ metric: string; send: () => Promise<Response> }> = [
+    { metric: 'ryw_influx_value', send: () => fetch(`${d.ingestUrl}/api/v2/write?precision=ms`, { method: 'POST', body: `ryw_influx value=1 ${now}\n` }) },
+    { metric: 'ryw_pushed', send: () => fetch(`${d.ingestUrl}/metrics/job/ryw`, { method: 'PUT', body: 'ryw_pushed 2\n' }) },
+    { metric: 'ryw_imported', send: () => fetch(`${d.ingestUrl}/api/v1/import/prometheus`, { method: 'POST', body: `ryw_imported 3 ${now}\n` }) },
+    {
+      metric: 'ryw_remote_written',
+      send: () => fetch(`${d.ingestUrl}/api/v1/write`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-prometheus-remote-write-version': '0.1.0' },
+        body: SnappyJS.compress(encodeWriteRequest([{ labels: { __name__: 'ryw_remote_written' }, values: [4], timestamps: [now], from: 0, to: 1 }])),
+      }),
+    },
+  ];
+  for (const w of writes) {
+    const res = await w.send();
+    expect(res.status, `${w.metric}: ${await res.text()}`).toBeLessThan(300);
+    const token = res.headers.get(TOKEN);
+    expect(token, `${w.metric} answered without a write token`).toMatch(/^w1\./);
+    const read = await instantQuery(d, w.metric, { [TOKEN]: token! });
+    expect(read.status, JSON.stringify(read.body)).toBe(200);
+    expect(read.body.data?.result.map((s) => s.metric.__name__), `${w.metric} not seen through its token`).toEqual([w.metric]);
+  }
+
+  await storesConsuming(d, 'pause');
+  try {
+    const paused = await fetch(`${d.ingestUrl}/api/v2/write?precision=ms`, { method: 'POST', body: `ryw_paused value=5 ${Date.now()}\n` });
+    expect(paused.status).toBe(204);
+    const stuck = await instantQuery(d, 'ryw_paused_value', { [TOKEN]: paused.headers.get(TOKEN)! });
+    expect(stuck.status).toBe(503);
+    expect(stuck.body.error).toMatch(/^read consistency not reached within \d+ ms: partition \d+ applied up to offset \d+ of \d+ on /);
+
+    await fetch(`${d.ingestUrl}/api/v2/write?precision=ms`, { method: 'POST', body: `ryw_strong value=6 ${Date.now()}\n` });
+    const strong = instantQuery(d, 'ryw_strong_value', { 'x-read-consistency': 'strong' });
+    await storesConsuming(d, 'resume');
+    const seen = await strong;
+    expect(seen.status, JSON.stringify(seen.body)).toBe(200);
+    expect(seen.body.data?.result.map((s) => s.value[1])).toEqual(['6']);
+  } finally {
+    await storesConsuming(d, 'resume');
   }
 }
