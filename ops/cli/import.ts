@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseExpr, PromqlParseError } from '../../pipeline/promql/index.js';
 import type { LabelMatcher } from '../../pipeline/tsdb/index.js';
@@ -8,7 +9,9 @@ import { runImport, type ImportSummary, type RemoteReadInput } from '../import/i
 import { ImportRequestError } from '../import/import-sender.js';
 import { ImportState, ImportStateError } from '../import/import-state.js';
 import { InputError } from '../import/input-stream.js';
+import { BlockFormatError } from '../import/prometheus-blocks.js';
 import { RemoteReadError } from '../import/remote-read-source.js';
+import { ChunkDecodeError } from '../import/xor-chunk.js';
 import { UsageError } from './flags.js';
 
 /** Where an import records how far it got when --state does not say. */
@@ -16,12 +19,14 @@ export const DEFAULT_IMPORT_STATE = '.tidemark-import.state';
 
 export const IMPORT_USAGE = `Usage: tidemark import --url http://HOST:PORT [flags] FILE...|-
        tidemark import --url http://HOST:PORT --remote-read URL --match SELECTOR --from T [--to T] [flags]
+       tidemark import --url http://HOST:PORT --prometheus-blocks DIR [flags]
 
 Sends files with their own timestamps to the import endpoints of \`tidemark up\` or
 \`tidemark ingest\` (/api/v1/import, /api/v1/import/prometheus, /api/v1/import/csv).
 gzip and zstd files are recognised by their first bytes; \`-\` reads standard input.
 With --remote-read, reads the series SELECTOR selects from a remote-read endpoint (Prometheus'
-/api/v1/read) instead, one time chunk per request.
+/api/v1/read) instead, one time chunk per request. With --prometheus-blocks, reads the blocks of
+a Prometheus data directory or snapshot (or one block) from disk, oldest block first.
 
 An interrupted import (Ctrl-C, SIGTERM) stops after the request in flight; the same command run
 again carries on where it stopped (the state file says where; it is removed once all is sent).
@@ -33,6 +38,7 @@ again carries on where it stopped (the state file says where; it is removed once
   --match SELECTOR      the series to read, e.g. '{job="node"}' (with --remote-read)
   --from T, --to T      the time range to read, RFC 3339 or Unix seconds (--to: now)
   --chunk DURATION      time range per remote-read request (default 2h)
+  --prometheus-blocks DIR  read Prometheus TSDB blocks: a data directory, a snapshot, or one block
   --state FILE          where the import records how far it got (default ${DEFAULT_IMPORT_STATE})
   --skip-bad            carry on past bad lines, list them at the end (default: stop at the first)
   --rate N              at most N samples per second on average (default: no bound)
@@ -84,6 +90,7 @@ export async function runImportCommand(args: string[], io: { out: (l: string) =>
         from: { type: 'string' },
         to: { type: 'string' },
         chunk: { type: 'string' },
+        'prometheus-blocks': { type: 'string' },
         state: { type: 'string' },
         'skip-bad': { type: 'boolean', default: false },
         rate: { type: 'string' },
@@ -109,7 +116,9 @@ export async function runImportCommand(args: string[], io: { out: (l: string) =>
   if (format === 'csv' && v['csv-format'] === undefined) throw new UsageError('import: --format csv needs --csv-format SPEC');
   if (v['csv-format'] !== undefined && format !== 'auto' && format !== 'csv') throw new UsageError('import: --csv-format goes with --format csv');
   const remoteRead = remoteReadInput(v, parsed.positionals);
-  if (remoteRead === undefined && parsed.positionals.length === 0) throw new UsageError('import: name at least one file, or - for standard input (or read from --remote-read URL)');
+  const blocks = v['prometheus-blocks'];
+  if (blocks !== undefined && (remoteRead !== undefined || parsed.positionals.length > 0)) throw new UsageError('import: --prometheus-blocks reads one source: leave out --remote-read and files');
+  if (remoteRead === undefined && blocks === undefined && parsed.positionals.length === 0) throw new UsageError('import: name at least one file, or - for standard input (or read from --remote-read URL or --prometheus-blocks DIR)');
   const headers: Record<string, string> = v['bearer-token'] === undefined ? {} : { authorization: `Bearer ${v['bearer-token']}` };
   const files = parsed.positionals;
   const progressMs = positiveInt('progress', v.progress, 10) * 1000;
@@ -135,6 +144,7 @@ export async function runImportCommand(args: string[], io: { out: (l: string) =>
     const state = await ImportState.load(statePath, {
       url: v.url,
       files: remoteRead === undefined ? files : [],
+      blocks: blocks === undefined ? undefined : resolve(blocks),
       remoteRead: remoteRead === undefined ? undefined : { url: remoteRead.url, selector: remoteRead.selector, from: remoteRead.fromMs, to: remoteRead.toMs, chunk: remoteRead.chunkMs },
       format,
       csvFormat: v['csv-format'],
@@ -144,6 +154,7 @@ export async function runImportCommand(args: string[], io: { out: (l: string) =>
       url: v.url,
       files,
       remoteRead,
+      prometheusBlocks: blocks,
       format: v['csv-format'] !== undefined ? 'csv' : format,
       csvFormat: v['csv-format'],
       skipBad: v['skip-bad'] === true,
@@ -157,8 +168,9 @@ export async function runImportCommand(args: string[], io: { out: (l: string) =>
       reportEveryMs: tty ? 200 : Math.min(progressMs, 1000),
     });
   } catch (err) {
-    if (!(err instanceof InputError || err instanceof ImportRequestError || err instanceof RemoteReadError || err instanceof ImportStateError)) throw err;
-    io.err(`tidemark import: ${err.message}`);
+    const known = [InputError, ImportRequestError, RemoteReadError, ImportStateError, BlockFormatError, ChunkDecodeError];
+    if (!known.some((k) => err instanceof k)) throw err;
+    io.err(`tidemark import: ${(err as Error).message}`);
     return 1;
   } finally {
     process.off('SIGINT', onSignal);
@@ -177,10 +189,13 @@ export async function runImportCommand(args: string[], io: { out: (l: string) =>
     for (const b of summary.bad) io.err(`${b.file}:${b.line}: ${b.reason}`);
     if (summary.badCount > summary.bad.length) io.err(`... and ${summary.badCount - summary.bad.length} more bad lines`);
   }
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
   const what =
-    remoteRead === undefined
-      ? `${summary.files} ${summary.files === 1 ? 'file' : 'files'} (${summary.lines} lines)`
-      : `${remoteRead.url} (${summary.files} ${summary.files === 1 ? 'chunk' : 'chunks'}, ${summary.lines} series)`;
+    remoteRead !== undefined
+      ? `${remoteRead.url} (${plural(summary.files, 'chunk')}, ${summary.lines} series)`
+      : blocks !== undefined
+        ? `${blocks} (${plural(summary.files, 'block')}, ${summary.lines} series)`
+        : `${plural(summary.files, 'file')} (${summary.lines} lines)`;
   io.out(
     `${summary.interrupted ? 'interrupted after importing' : 'imported'} ${summary.samples} samples from ${what} in ${summary.seconds.toFixed(1)} s, ${formatRate(rate)} samples/s` +
       (summary.badCount > 0 ? `; skipped ${summary.badCount} bad lines` : '') +

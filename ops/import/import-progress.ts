@@ -3,11 +3,11 @@ export interface ImportProgress {
   readonly samples: number;
   readonly lines: number;
   readonly badLines: number;
-  /** Of `total`, in `unit`: bytes of the input files read, or time chunks of a remote read done. */
+  /** Of `total`, in `unit`: bytes of the input files stored, time chunks of a remote read or Prometheus blocks done. */
   readonly done: number;
   /** Undefined when unknown (standard input). */
   readonly total: number | undefined;
-  readonly unit: 'bytes' | 'chunks';
+  readonly unit: 'bytes' | 'chunks' | 'blocks';
 }
 
 /** Shows an import's progress to whoever runs it. */
@@ -24,7 +24,7 @@ export function formatRate(perSecond: number): string {
 }
 
 function formatAmount(n: number, unit: ImportProgress['unit']): string {
-  if (unit === 'chunks') return String(n);
+  if (unit !== 'bytes') return String(n);
   if (n >= 1e9) return `${(n / 1e9).toFixed(2)} GB`;
   if (n >= 1e6) return `${(n / 1e6).toFixed(1)} MB`;
   if (n >= 1e3) return `${(n / 1e3).toFixed(1)} kB`;
@@ -92,7 +92,7 @@ export class TerminalProgressBar implements ProgressReporter {
     const amount = p.total === undefined ? formatAmount(p.done, p.unit) : `${formatAmount(p.done, p.unit)}/${formatAmount(p.total, p.unit)}`;
     const left = secondsLeft === undefined ? '' : `  ${formatDuration(secondsLeft)} left`;
     const bad = p.badLines > 0 ? `  ${p.badLines} bad lines` : '';
-    this.write(`\r\x1b[K${bar}${amount}${p.unit === 'chunks' ? ' chunks' : ''}  ${p.samples} samples  ${formatRate(samplesPerSecond)} samples/s${left}${bad}`);
+    this.write(`\r\x1b[K${bar}${amount}${p.unit === 'bytes' ? '' : ` ${p.unit}`}  ${p.samples} samples  ${formatRate(samplesPerSecond)} samples/s${left}${bad}`);
     this.drawn = true;
   }
 }

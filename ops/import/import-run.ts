@@ -8,6 +8,8 @@ import { ImportSender, type BadLine, type BatchResult } from './import-sender.js
 import type { ImportState } from './import-state.js';
 import { openInput } from './input-stream.js';
 import { LineBatcher, type LineBatch } from './line-batches.js';
+import { blockSeries, findBlocks } from './prometheus-blocks.js';
+import type { ReadSeries } from './remote-read-response.js';
 import { RemoteReadSource, timeChunks, vmJsonLine } from './remote-read-source.js';
 
 /** A remote-read endpoint (Prometheus' `/api/v1/read`) as the source, read chunk after chunk. */
@@ -27,6 +29,8 @@ export interface ImportRunOptions {
   readonly url: string;
   readonly files: readonly string[];
   readonly remoteRead?: RemoteReadInput;
+  /** A Prometheus data directory, snapshot or block directory as the source. */
+  readonly prometheusBlocks?: string;
   readonly format: ImportFileFormat | 'auto';
   readonly csvFormat?: string;
   /** Carry on past bad lines, count them and list them at the end. */
@@ -96,6 +100,7 @@ class ImportRun {
     timer?.unref();
     try {
       if (this.opts.remoteRead !== undefined) await this.remoteRead(this.opts.remoteRead);
+      else if (this.opts.prometheusBlocks !== undefined) await this.blocks(this.opts.prometheusBlocks);
       else await this.allFiles();
     } finally {
       clearInterval(timer);
@@ -250,48 +255,74 @@ class ImportRun {
     return true;
   }
 
-  /**
-   * Reads [from, to] chunk after chunk, each chunk's series as JSON lines to `/api/v1/import`;
-   * a chunk's answer lists its series in label order, so a resumed run finds where it stopped
-   * by counting series.
-   */
+  /** [from, to] of a remote-read endpoint, chunk after chunk; the next chunk is read while the current one is sent. */
   private async remoteRead(rr: RemoteReadInput): Promise<void> {
-    const opts = this.opts;
-    const chunks = timeChunks(rr.fromMs, rr.toMs, rr.chunkMs);
-    const key = `${rr.url} ${rr.selector}`;
-    const position = opts.state?.position(key) ?? {};
-    this.unit = 'chunks';
-    this.total = chunks.length;
-    this.done = position.chunks ?? 0;
     const source = new RemoteReadSource(rr.url, rr.matchers, rr.headers);
+    const units = timeChunks(rr.fromMs, rr.toMs, rr.chunkMs).map((chunk) => ({ name: `${rr.url} ${new Date(chunk.start).toISOString()}`, read: () => source.read(chunk) }));
+    await this.seriesUnits(`${rr.url} ${rr.selector}`, 'chunks', units, true);
+  }
+
+  /** Prometheus blocks, oldest first, each read series by series from disk. */
+  private async blocks(dir: string): Promise<void> {
+    const units = findBlocks(dir).map((block) => ({ name: block.dir, read: () => Promise.resolve(blockSeries(block)) }));
+    await this.seriesUnits(`blocks ${dir}`, 'blocks', units, false);
+  }
+
+  /**
+   * Sends units of series (time chunks, blocks) as JSON lines to `/api/v1/import`. A unit lists
+   * its series in a fixed order (by labels), so a resumed run finds where it stopped by counting
+   * series: the state holds the units done and the series of the next one stored.
+   */
+  private async seriesUnits(key: string, unit: ImportProgress['unit'], units: readonly SeriesUnit[], prefetch: boolean): Promise<void> {
+    const opts = this.opts;
+    const position = opts.state?.position(key) ?? {};
+    this.unit = unit;
+    this.total = units.length;
+    this.done = position.chunks ?? 0;
     const sender = new ImportSender(opts.url.replace(/\/+$/, '') + '/api/v1/import', 'application/json', opts.headers);
     let resumeSeries = position.series ?? 0;
-    // The next chunk is read while the current one is sent.
-    let next = this.done < chunks.length && !this.stopRequested() ? source.read(chunks[this.done]) : undefined;
-    next?.catch(() => undefined);
-    for (let i = this.done; i < chunks.length; i++) {
-      const chunk = chunks[i];
-      const series = await next!;
-      next = i + 1 < chunks.length ? source.read(chunks[i + 1]) : undefined;
-      next?.catch(() => undefined);
+    const read = (i: number) => {
+      const p = i < units.length && !this.stopRequested() ? units[i].read() : undefined;
+      p?.catch(() => undefined);
+      return p;
+    };
+    let next = read(this.done);
+    for (let i = this.done; i < units.length; i++) {
+      const series = await (next ?? units[i].read());
+      next = prefetch ? read(i + 1) : undefined;
       this.inputs++;
-      const name = `${rr.url} ${new Date(chunk.start).toISOString()}`;
+      const name = units[i].name;
       const batcher = new LineBatcher('vm-json', opts.batchBytes, opts.batchLines);
-      const send = async (batch: LineBatch | undefined): Promise<boolean> => {
-        if (batch === undefined) return true;
-        const r = await sender.send(name, batch);
+      let inFlight: Promise<BatchResult> | undefined;
+      let inFlightBatch: LineBatch | undefined;
+      // One request in flight while the next batch is built.
+      const settle = async (): Promise<boolean> => {
+        if (inFlight === undefined) return true;
+        const r = await inFlight;
+        const batch = inFlightBatch!;
+        inFlight = undefined;
         if (!(await this.account(r, name))) return false;
         await opts.state?.save(key, { chunks: i, series: batch.firstLine + batch.lines - 1 });
         return !this.stopRequested();
       };
+      const submit = async (batch: LineBatch | undefined): Promise<boolean> => {
+        if (batch === undefined) return true;
+        if (!(await settle())) return false;
+        inFlight = sender.send(name, batch);
+        inFlightBatch = batch;
+        inFlight.catch(() => undefined);
+        return true;
+      };
       let ok = true;
-      for (let s = 0; s < series.length && ok; s++) {
-        const line = vmJsonLine(series[s]);
+      let s = 0;
+      for (const one of series) {
+        const line = vmJsonLine(one);
         this.lines++;
-        if (s < resumeSeries) batcher.skip(line);
-        else ok = await send(batcher.add(line));
+        if (s++ < resumeSeries) batcher.skip(line);
+        else if (!(ok = await submit(batcher.add(line)))) break;
       }
-      if (ok) ok = await send(batcher.flush());
+      if (ok) ok = await submit(batcher.flush());
+      if (ok) ok = await settle();
       if (!ok) return;
       resumeSeries = 0;
       this.done = i + 1;
@@ -299,4 +330,9 @@ class ImportRun {
       if (this.stopRequested()) return;
     }
   }
+}
+
+interface SeriesUnit {
+  readonly name: string;
+  read(): Promise<Iterable<ReadSeries>>;
 }

@@ -109,6 +109,8 @@ describe('tidemark import --remote-read', () => {
     // 200 minutes in 1 h chunks: four requests to Prometheus.
     expect(r.stdout).toMatch(new RegExp(`^imported ${SERIES * POINTS} samples from ${prom.url}/api/v1/read \\(4 chunks, \\d+ series\\)`));
     expect(await until(up.url, 'sum(count_over_time({__name__=~"rr_.*"}[4h]))', SERIES * POINTS, END)).toBe(SERIES * POINTS);
+    // What vmctl wrote is searchable a moment after its flush.
+    expect(await until(vm.url, 'count(count_over_time({__name__=~"rr_.*"}[4h]))', SERIES, END)).toBe(SERIES);
 
     // Half a step off the samples: Prometheus 2.42 closes range windows on the left, PromQL 3 (and Tidemark) leaves them open.
     const start = BASE + 3 * STEP_MS + STEP_MS / 2;

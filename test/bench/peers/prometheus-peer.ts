@@ -28,10 +28,12 @@ export async function promtoolCreateBlocks(openMetricsFile: string, dataDir: str
  * made by promtool; peers/prometheus.ts starts one on an empty directory instead) with a minimal configuration and a 100-year retention, so old data stays queryable.
  * Resolves once it logs that it is ready; the process dies with the test runner (stdin guard).
  */
-export async function startPrometheus(dataDir: string): Promise<PrometheusPeer> {
+export async function startPrometheus(dataDir: string, opts: { scrapeSelfEvery?: string; adminApi?: boolean } = {}): Promise<PrometheusPeer> {
   const port = await freePort();
   const config = join(dataDir, '..', 'prometheus-minimal.yml');
-  writeFileSync(config, 'global:\n  scrape_interval: 15s\n');
+  // scrapeSelfEvery: Prometheus scrapes its own /metrics, so it holds data of its own making.
+  const scrape = opts.scrapeSelfEvery === undefined ? '' : `scrape_configs:\n  - job_name: prometheus\n    scrape_interval: ${opts.scrapeSelfEvery}\n    static_configs:\n      - targets: ['127.0.0.1:${port}']\n`;
+  writeFileSync(config, `global:\n  scrape_interval: 15s\n${scrape}`);
   const { process } = await spawnService({
     command: '/usr/bin/prometheus',
     args: [
@@ -39,6 +41,7 @@ export async function startPrometheus(dataDir: string): Promise<PrometheusPeer> 
       '--config.file', config,
       '--web.listen-address', `127.0.0.1:${port}`,
       '--storage.tsdb.retention.time', '100y',
+      ...(opts.adminApi === true ? ['--web.enable-admin-api'] : []),
     ],
     ready: /Server is ready to receive web requests/,
     guard: true,
