@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 /** Debian's chromium (ops/install-deps.sh installs it): nothing is downloaded. */
 export const CHROMIUM = process.env.TIDEMARK_CHROMIUM ?? '/usr/bin/chromium';
@@ -14,11 +14,12 @@ export function launchBrowser(): Promise<Browser> {
 }
 
 /**
- * A page that records what the app threw or logged as an error, so a suite can assert that a
- * page rendered without either.
+ * A page (of the browser, or of a context) that records what the app threw or logged as an
+ * error, so a suite can assert that a page rendered without either.
  */
-export async function openPage(browser: Browser): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+export async function openPage(target: Browser | BrowserContext): Promise<{ page: Page; errors: string[] }> {
+  // A context brings its own options (credentials, viewport); a page of the browser gets a wide viewport.
+  const page = 'newContext' in target ? await target.newPage({ viewport: { width: 1280, height: 900 } }) : await target.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
   page.on('console', (m) => {

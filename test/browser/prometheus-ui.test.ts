@@ -50,6 +50,7 @@ const RULES = `groups:
         for: 1h
 `;
 const MINUTE = 60_000;
+const LATENCY_BUCKETS: ReadonlyArray<readonly [string, number]> = [['0.1', 10], ['0.5', 30], ['1', 40], ['+Inf', 40]];
 
 describe("tidemark up's web UI in chromium (Prometheus pages)", () => {
   let dir: string;
@@ -66,6 +67,10 @@ describe("tidemark up's web UI in chromium (Prometheus pages)", () => {
     t0 = Math.floor(Date.now() / MINUTE) * MINUTE - 10 * MINUTE;
     const lines: string[] = [];
     for (let k = 0; k <= 10; k++) HOSTS.forEach((h, i) => lines.push(`ui_demo,host=${h} value=${k * (i + 1)} ${t0 + k * MINUTE}`));
+    // A classic histogram whose median is 0.3 throughout: 10 of 40 at most 0.1, 30 at most 0.5.
+    for (let k = 0; k <= 10; k++) {
+      for (const [le, n] of LATENCY_BUCKETS) lines.push(`ui_latency,le=${le} bucket=${n} ${t0 + k * MINUTE}`);
+    }
     const res = await fetch(`${up.url}/write?precision=ms`, { method: 'POST', body: lines.join('\n') });
     expect(res.status).toBe(204);
     await waitFor(async () => {
@@ -125,6 +130,45 @@ describe("tidemark up's web UI in chromium (Prometheus pages)", () => {
     }
     await expect.poll(() => page.locator('[data-testid=stats]').textContent()).toMatch(/Result series: 3 · Samples: \d+/);
     await screenshot(page, 'graph');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('draws a second panel of the URL stacked, histogram_quantile as a line, and shows the values under the cursor in the legend', async () => {
+    const { page, errors } = await openPage(browser);
+    const end = t0 + 10 * MINUTE;
+    const endInput = new Date(end).toISOString().replace('T', ' ').replace(/\.\d+Z$/, '');
+    const search = new URLSearchParams({
+      'g0.expr': 'histogram_quantile(0.5, ui_latency_bucket)', 'g0.tab': 'graph', 'g0.range_input': '10m', 'g0.end_input': endInput, 'g0.step_input': '60',
+      'g1.expr': 'ui_demo_value', 'g1.tab': 'graph', 'g1.range_input': '10m', 'g1.end_input': endInput, 'g1.step_input': '60', 'g1.stacked': '1',
+    });
+    await page.goto(`${up.url}/graph?${search}`);
+    const read = (panel: number) =>
+      page.locator(`[data-testid=panel-${panel}] [data-testid=graph]`).evaluate((el: { uplot?: { series: Array<{ label?: string }>; data: Array<ArrayLike<number | null>> } }) =>
+        el.uplot === undefined ? undefined : { labels: el.uplot.series.slice(1).map((x) => x.label ?? ''), data: el.uplot.data.map((c) => Array.from(c)) },
+      );
+    await expect.poll(() => read(0)).toBeDefined();
+    const quantile = (await read(0))!;
+    expect(quantile.labels).toEqual(['{}']);
+    // 0.1 + (0.5 - 0.1) * (20 - 10) / (30 - 10), in floating point as PromQL computes it.
+    expect(quantile.data[1]).toHaveLength(11);
+    for (const v of quantile.data[1]) expect(v).toBeCloseTo(0.3, 12);
+
+    await expect.poll(() => read(1)).toBeDefined();
+    const stacked = (await read(1))!;
+    // Drawn as running sums a, a+b, a+b+c: 1k, 3k, 6k at minute k.
+    expect(stacked.data.slice(1)).toEqual([1, 3, 6].map((f) => Array.from({ length: 11 }, (_, k) => f * k)));
+    expect(await page.locator('[data-testid=panel-1] [data-testid=stacked]').isChecked()).toBe(true);
+
+    // The legend shows each series' own value where the cursor is, not the stacked sum.
+    const over = page.locator('[data-testid=panel-1] .u-over');
+    const box = (await over.boundingBox())!;
+    await over.hover({ position: { x: box.width * 0.7, y: box.height / 2 } });
+    const idx = await page.locator('[data-testid=panel-1] [data-testid=graph]').evaluate((el: { uplot?: { cursor: { idx?: number | null } } }) => el.uplot?.cursor.idx ?? null);
+    expect(idx).not.toBeNull();
+    const legend = await page.locator('[data-testid=panel-1] .u-legend .u-series .u-value').allTextContents();
+    expect(legend.slice(1)).toEqual(HOSTS.map((_, i) => String(idx! * (i + 1))));
+    await screenshot(page, 'graph-panels');
     expect(errors).toEqual([]);
     await page.close();
   });
