@@ -155,6 +155,12 @@ function redactUrl(message: string, url: string): string {
   return message.split(url).join('<redacted>');
 }
 
+/** httpRequest when only the outcome matters (the answer's status and body are dropped). */
+export async function deliver(url: string, o: RequestOptions, signal: AbortSignal): Promise<SendResult> {
+  const r = await httpRequest(url, o, signal);
+  return r.ok ? { ok: true } : { ok: false, retryable: r.retryable, error: r.error };
+}
+
 /** POST a JSON body once; see httpRequest. */
 export async function postJson(url: string, body: unknown, o: PostOptions, signal: AbortSignal): Promise<SendResult> {
   const r = await httpRequest(url, { ...o, method: 'POST', body }, signal);

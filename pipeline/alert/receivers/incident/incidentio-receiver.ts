@@ -1,6 +1,6 @@
 import type { IncidentioConfigInput } from '../../notify/config/index.js';
 import { buildFailure } from '../errors.js';
-import { httpRequest, secretValue, targetUrl } from '../http-post.js';
+import { deliver, secretValue, targetUrl } from '../http-post.js';
 import type { Notification } from '../notification.js';
 import type { Receiver, SendResult } from '../receiver.js';
 import { webhookPayload } from '../webhook/index.js';
@@ -35,6 +35,6 @@ export class IncidentioReceiver implements Receiver {
       return buildFailure('incidentio', err);
     }
     const httpConfig = c.http_config === undefined || headers.authorization === undefined ? c.http_config : { ...c.http_config, authorization: undefined, bearer_token: undefined, bearer_token_file: undefined, basic_auth: undefined };
-    return httpRequest(url, { integration: 'incidentio', method: 'POST', body, headers, httpConfig, timeoutMs: c.timeout, retryCodes: [429] }, signal);
+    return deliver(url, { integration: 'incidentio', method: 'POST', body, headers, httpConfig, timeoutMs: c.timeout, retryCodes: [429] }, signal);
   }
 }

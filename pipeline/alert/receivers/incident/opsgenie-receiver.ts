@@ -93,7 +93,7 @@ export class OpsgenieReceiver implements Receiver {
     }
     for (const r of built.requests) {
       const res = await httpRequest(r.url, { integration: 'opsgenie', method: r.method, body: r.body, httpConfig: this.cfg.http_config, headers: { authorization: `GenieKey ${built.apiKey}` }, retryCodes: [429] }, signal);
-      if (!res.ok) return res;
+      if (!res.ok) return { ok: false, retryable: res.retryable, error: res.error };
     }
     return { ok: true };
   }

@@ -1,6 +1,6 @@
 import type { PagerdutyConfigInput } from '../../notify/config/index.js';
 import { buildFailure } from '../errors.js';
-import { httpRequest, secretValue } from '../http-post.js';
+import { deliver, secretValue } from '../http-post.js';
 import { groupKeyHash, type Notification } from '../notification.js';
 import type { Receiver, SendResult } from '../receiver.js';
 import type { TemplateRenderer } from '../template-renderer.js';
@@ -33,7 +33,8 @@ export class PagerdutyReceiver implements Receiver {
   readonly kind = 'pagerduty';
   readonly sendResolved: boolean;
 
-  constructor(private readonly cfg: PagerdutyConfigInput, private readonly templates: TemplateRenderer) {
+  /** `v1Url` is fixed in Alertmanager (not configurable); tests point it at a local server. */
+  constructor(private readonly cfg: PagerdutyConfigInput, private readonly templates: TemplateRenderer, private readonly v1Url = PAGERDUTY_V1_URL) {
     this.sendResolved = cfg.send_resolved ?? true;
   }
 
@@ -55,7 +56,7 @@ export class PagerdutyReceiver implements Receiver {
       if (this.v1) {
         const serviceKey = t(secretValue(c.service_key, c.service_key_file));
         if (serviceKey === '') throw new Error('service key cannot be empty');
-        url = PAGERDUTY_V1_URL;
+        url = this.v1Url;
         // Field order and the always-present event_action/payload follow Go's struct encoding.
         msg = {
           service_key: serviceKey,
@@ -98,7 +99,7 @@ export class PagerdutyReceiver implements Receiver {
       if (this.v1) msg.details = note;
       else (msg.payload as Record<string, unknown>).custom_details = note;
     }
-    return httpRequest(url, { integration: 'pagerduty', method: 'POST', body: msg, httpConfig: c.http_config, timeoutMs: c.timeout, retryCodes: this.v1 ? [403] : [429] }, signal);
+    return deliver(url, { integration: 'pagerduty', method: 'POST', body: msg, httpConfig: c.http_config, timeoutMs: c.timeout, retryCodes: this.v1 ? [403] : [429] }, signal);
   }
 }
 

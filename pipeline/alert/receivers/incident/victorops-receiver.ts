@@ -1,6 +1,6 @@
 import type { VictoropsConfigInput } from '../../notify/config/index.js';
 import { buildFailure } from '../errors.js';
-import { httpRequest, secretValue } from '../http-post.js';
+import { deliver, secretValue } from '../http-post.js';
 import { groupKeyHash, type Notification } from '../notification.js';
 import type { Receiver, SendResult } from '../receiver.js';
 import type { TemplateRenderer } from '../template-renderer.js';
@@ -52,6 +52,6 @@ export class VictoropsReceiver implements Receiver {
     } catch (err) {
       return buildFailure('victorops', err);
     }
-    return httpRequest(url, { integration: 'victorops', method: 'POST', body: msg, httpConfig: c.http_config, retryCodes: [] }, signal);
+    return deliver(url, { integration: 'victorops', method: 'POST', body: msg, httpConfig: c.http_config, retryCodes: [] }, signal);
   }
 }

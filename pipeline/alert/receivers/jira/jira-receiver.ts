@@ -122,7 +122,7 @@ export class JiraReceiver implements Receiver {
     if (firing === !done) return { ok: true };
     const transitionName = (firing ? this.cfg.reopen_transition : this.cfg.resolve_transition) ?? '';
     const list = await this.request('GET', this.api(`issue/${existing.key}/transitions`), undefined, signal);
-    if (!list.ok) return list;
+    if (!list.ok) return withContext(list, `failed to GET request to "issue/${existing.key}/transitions"`);
     let id: string | undefined;
     try {
       id = (JSON.parse(list.body ?? '') as { transitions?: { id?: string; name?: string }[] }).transitions?.find((tr) => tr.name === transitionName)?.id;
@@ -130,12 +130,13 @@ export class JiraReceiver implements Receiver {
       return buildFailure('jira', new Error(`unreadable transitions answer: ${(err as Error).message}`));
     }
     if (id === undefined) return buildFailure('jira', new Error(`can't find transition ${transitionName} for issue ${existing.key}`));
-    return this.request('POST', this.api(`issue/${existing.key}/transitions`), { transition: { id } }, signal);
+    const moved = await this.request('POST', this.api(`issue/${existing.key}/transitions`), { transition: { id } }, signal);
+    return moved.ok ? { ok: true } : withContext(moved, `failed to POST request to "issue/${existing.key}/transitions"`);
   }
 }
 
 function withContext(r: RequestResult, what: string): SendResult {
-  if (r.ok) return r;
+  if (r.ok) return { ok: true };
   return { ok: false, retryable: r.retryable, error: new ReceiverError(`${what}: ${r.error.message}`, { code: 'bad_status', retryable: r.retryable, integration: 'jira', status: r.status, cause: r.error }) };
 }
 

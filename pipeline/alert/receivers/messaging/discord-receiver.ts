@@ -1,6 +1,6 @@
 import type { DiscordConfigInput } from '../../notify/config/index.js';
 import { buildFailure } from '../errors.js';
-import { httpRequest, targetUrl } from '../http-post.js';
+import { deliver, targetUrl } from '../http-post.js';
 import type { Notification } from '../notification.js';
 import type { Receiver, SendResult } from '../receiver.js';
 import type { TemplateRenderer } from '../template-renderer.js';
@@ -48,6 +48,6 @@ export class DiscordReceiver implements Receiver {
     } catch (err) {
       return buildFailure('discord', err);
     }
-    return httpRequest(url, { integration: 'discord', method: 'POST', body, httpConfig: c.http_config, retryCodes: [] }, signal);
+    return deliver(url, { integration: 'discord', method: 'POST', body, httpConfig: c.http_config, retryCodes: [] }, signal);
   }
 }

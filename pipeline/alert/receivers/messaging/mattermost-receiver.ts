@@ -1,6 +1,6 @@
 import type { MattermostConfigInput } from '../../notify/config/index.js';
 import { buildFailure } from '../errors.js';
-import { httpRequest, targetUrl } from '../http-post.js';
+import { deliver, targetUrl } from '../http-post.js';
 import type { Notification } from '../notification.js';
 import type { Receiver, SendResult } from '../receiver.js';
 import type { TemplateRenderer } from '../template-renderer.js';
@@ -62,6 +62,6 @@ export class MattermostReceiver implements Receiver {
     } catch (err) {
       return buildFailure('mattermost', err);
     }
-    return httpRequest(url, { integration: 'mattermost', method: 'POST', body, httpConfig: c.http_config, retryCodes: [] }, signal);
+    return deliver(url, { integration: 'mattermost', method: 'POST', body, httpConfig: c.http_config, retryCodes: [] }, signal);
   }
 }

@@ -1,6 +1,6 @@
 import type { MsteamsConfigInput, MsteamsV2ConfigInput } from '../../notify/config/index.js';
 import { buildFailure } from '../errors.js';
-import { httpRequest, targetUrl } from '../http-post.js';
+import { deliver, targetUrl } from '../http-post.js';
 import type { Notification } from '../notification.js';
 import type { Receiver, SendResult } from '../receiver.js';
 import type { TemplateRenderer } from '../template-renderer.js';
@@ -43,7 +43,7 @@ export class MsteamsReceiver implements Receiver {
     } catch (err) {
       return buildFailure('msteams', err);
     }
-    return httpRequest(url, { integration: 'msteams', method: 'POST', body, httpConfig: c.http_config, retryCodes: [] }, signal);
+    return deliver(url, { integration: 'msteams', method: 'POST', body, httpConfig: c.http_config, retryCodes: [] }, signal);
   }
 }
 
@@ -87,6 +87,6 @@ export class MsteamsV2Receiver implements Receiver {
     } catch (err) {
       return buildFailure('msteamsv2', err);
     }
-    return httpRequest(url, { integration: 'msteamsv2', method: 'POST', body, httpConfig: c.http_config, retryCodes: [] }, signal);
+    return deliver(url, { integration: 'msteamsv2', method: 'POST', body, httpConfig: c.http_config, retryCodes: [] }, signal);
   }
 }

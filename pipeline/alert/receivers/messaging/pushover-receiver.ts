@@ -1,6 +1,6 @@
 import type { PushoverConfigInput } from '../../notify/config/index.js';
 import { buildFailure } from '../errors.js';
-import { httpRequest, secretValue } from '../http-post.js';
+import { deliver, secretValue } from '../http-post.js';
 import type { Notification } from '../notification.js';
 import type { Receiver, SendResult } from '../receiver.js';
 import type { TemplateRenderer } from '../template-renderer.js';
@@ -73,6 +73,6 @@ export class PushoverReceiver implements Receiver {
     }
     const u = new URL(this.apiUrl);
     u.search = query;
-    return httpRequest(u.toString(), { integration: 'pushover', method: 'POST', body: '', contentType: 'text/plain', httpConfig: this.cfg.http_config, retryCodes: [] }, signal);
+    return deliver(u.toString(), { integration: 'pushover', method: 'POST', body: '', contentType: 'text/plain', httpConfig: this.cfg.http_config, retryCodes: [] }, signal);
   }
 }

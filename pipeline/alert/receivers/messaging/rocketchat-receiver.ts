@@ -1,6 +1,6 @@
 import type { RocketchatConfigInput } from '../../notify/config/index.js';
 import { buildFailure } from '../errors.js';
-import { httpRequest, secretValue } from '../http-post.js';
+import { deliver, secretValue } from '../http-post.js';
 import type { Notification } from '../notification.js';
 import type { Receiver, SendResult } from '../receiver.js';
 import type { TemplateRenderer } from '../template-renderer.js';
@@ -73,6 +73,6 @@ export class RocketchatReceiver implements Receiver {
       return buildFailure('rocketchat', err);
     }
     const url = new URL('api/v1/chat.postMessage', c.api_url!.endsWith('/') ? c.api_url! : `${c.api_url!}/`).toString();
-    return httpRequest(url, { integration: 'rocketchat', method: 'POST', body, headers, httpConfig: c.http_config, checkBody: checkRocketchat, retryCodes: [] }, signal);
+    return deliver(url, { integration: 'rocketchat', method: 'POST', body, headers, httpConfig: c.http_config, checkBody: checkRocketchat, retryCodes: [] }, signal);
   }
 }

@@ -1,6 +1,6 @@
 import type { TelegramConfigInput } from '../../notify/config/index.js';
 import { buildFailure } from '../errors.js';
-import { httpRequest, secretValue } from '../http-post.js';
+import { deliver, secretValue } from '../http-post.js';
 import type { Notification } from '../notification.js';
 import type { Receiver, SendResult } from '../receiver.js';
 import type { TemplateRenderer } from '../template-renderer.js';
@@ -70,7 +70,7 @@ export class TelegramReceiver implements Receiver {
     if (c.disable_notifications === true) params.disable_notification = 'true';
     if (c.message_thread_id !== undefined && c.message_thread_id !== 0) params.message_thread_id = String(c.message_thread_id);
     const base = (c.api_url ?? 'https://api.telegram.org').replace(/\/+$/, '');
-    const r = await httpRequest(`${base}/bot${token}/sendMessage`, { integration: 'telegram', method: 'POST', body: params, httpConfig: c.http_config, checkBody: checkTelegram, retryCodes: [] }, signal);
+    const r = await deliver(`${base}/bot${token}/sendMessage`, { integration: 'telegram', method: 'POST', body: params, httpConfig: c.http_config, checkBody: checkTelegram, retryCodes: [] }, signal);
     // Every failure is retried, as Alertmanager does for Telegram.
     return r.ok ? r : { ...r, retryable: true };
   }

@@ -1,6 +1,6 @@
 import type { WebexConfigInput } from '../../notify/config/index.js';
 import { buildFailure } from '../errors.js';
-import { httpRequest } from '../http-post.js';
+import { deliver } from '../http-post.js';
 import type { Notification } from '../notification.js';
 import type { Receiver, SendResult } from '../receiver.js';
 import type { TemplateRenderer } from '../template-renderer.js';
@@ -28,6 +28,6 @@ export class WebexReceiver implements Receiver {
     } catch (err) {
       return buildFailure('webex', err);
     }
-    return httpRequest(c.api_url!, { integration: 'webex', method: 'POST', body, httpConfig: c.http_config, retryCodes: [] }, signal);
+    return deliver(c.api_url!, { integration: 'webex', method: 'POST', body, httpConfig: c.http_config, retryCodes: [] }, signal);
   }
 }

@@ -117,11 +117,11 @@ export class SnsReceiver implements Receiver {
     delete headers['content-length'];
     delete headers.host;
     const r: RequestResult = await httpRequest(endpoint.toString(), { integration: 'sns', method: 'POST', body, contentType, headers, httpConfig: this.cfg.http_config, retryCodes: [] }, signal);
-    if (r.ok || r.body === undefined) return r;
+    if (r.ok) return { ok: true };
     // AWS puts the reason in an XML error document.
-    const code = xmlValue(r.body, 'Code');
-    const message = xmlValue(r.body, 'Message');
-    if (code === undefined) return r;
+    const code = xmlValue(r.body ?? '', 'Code');
+    const message = xmlValue(r.body ?? '', 'Message');
+    if (code === undefined) return { ok: false, retryable: r.retryable, error: r.error };
     return { ok: false, retryable: r.retryable, error: new ReceiverError(`sns: ${code}: ${message ?? ''} (status ${r.status})`, { code: 'bad_status', retryable: r.retryable, integration: 'sns', status: r.status }) };
   }
 }
