@@ -18,6 +18,7 @@ import { tsdbBenchmark } from './tsdb.js';
 import { storeBenchmark } from './store.js';
 import { aggregationBenchmark } from './aggregation.js';
 import { queryBenchmark } from './query.js';
+import { readConsistencyBenchmark } from './read-consistency.js';
 import { notifyBenchmark } from './notify.js';
 import { alertLatencyBenchmark } from './alert-latency.js';
 import { replayBenchmark } from './replay.js';
@@ -47,6 +48,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   promqlBenchmark,
   regexBenchmark,
   queryBenchmark,
+  readConsistencyBenchmark,
   downsamplingBenchmark,
   notifyBenchmark,
   alertLatencyBenchmark,
