@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { PushEdge, type Backpressure, type PushConnector } from '../http-edge/index.js';
+import type { MetadataSink } from '../../schemas/metadata-sink.js';
 import type { SampleSink } from '../../schemas/sample-sink.js';
 import { defaultRemoteWriteConfig, type RemoteWriteConfig } from './config.js';
 import { MemoryHaElector, RedisHaElector, type HaElector } from './ha-elector.js';
@@ -9,6 +10,8 @@ import { WriteRequestReader } from './write-request-reader.js';
 
 export interface RemoteWriteSettings {
   readonly sink: SampleSink;
+  /** Where metric metadata of write requests goes; none = not kept. */
+  readonly metadata?: MetadataSink;
   readonly registry: Registry;
   /** A Redis client for the HA election (store: redis); made from `ha.redis_url` when absent. */
   readonly redis?: Redis;
@@ -51,6 +54,7 @@ export function createRemoteWriteConnector(settings: RemoteWriteSettings, config
   const handler = new RemoteWriteHandler({
     edge,
     sink: settings.sink,
+    metadata: settings.metadata,
     reader: new WriteRequestReader(config.metric_name_validation_scheme, config.series_cache_size),
     ha: elector === undefined ? undefined : { config: ha, elector },
   });

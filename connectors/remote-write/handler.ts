@@ -9,6 +9,7 @@ import {
   type PushEdge,
   type PushRequest,
 } from '../http-edge/index.js';
+import type { MetadataSink } from '../../schemas/metadata-sink.js';
 import { appendUnit, type SampleSink } from '../../schemas/sample-sink.js';
 import type { HaConfig } from './config.js';
 import type { HaElector } from './ha-elector.js';
@@ -18,6 +19,8 @@ export interface RemoteWriteHandlerDeps {
   readonly edge: PushEdge;
   readonly sink: SampleSink;
   readonly reader: WriteRequestReader;
+  /** Where the request's metric metadata goes; none = not kept. */
+  readonly metadata?: MetadataSink;
   readonly ha?: { readonly config: HaConfig; readonly elector: HaElector };
 }
 
@@ -43,6 +46,9 @@ export class RemoteWriteHandler {
     const raw = await decodeBody(body, encoding, ['snappy'], edge.limits.decompressed_body_size_limit);
     const decoded = await reader.readInSlices(raw, edge.limits.series_limit);
     tally.receive(decoded.samples);
+    if (decoded.metadata.length > 0) {
+      this.deps.metadata?.announce({ source: 'remote_write', target: {}, complete: false, timestampMs: Date.now(), metrics: decoded.metadata });
+    }
 
     const dropReplicas = await this.haVerdicts(decoded.series);
     let appended = 0;

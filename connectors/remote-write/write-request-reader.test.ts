@@ -94,7 +94,7 @@ describe('WriteRequestReader', () => {
     expect(first).toEqual({ __name__: 'up', job: 'x' });
   });
 
-  it('counts exemplars, histograms and metadata and ignores them', () => {
+  it('counts exemplars and histograms, and reads each metadata message with its type named as Prometheus names it', () => {
     const buf = encodeWriteRequest({
       timeseries: [
         {
@@ -104,10 +104,17 @@ describe('WriteRequestReader', () => {
           histograms: [{ countInt: 4, sum: 2, schema: 1, timestamp: 10 }],
         },
       ],
-      metadata: [{ type: 1, metricFamilyName: 'req_total', help: 'Requests.', unit: '' }],
+      metadata: [
+        { type: 1, metricFamilyName: 'req_total', help: 'Requests.', unit: '' },
+        { type: 4, metricFamilyName: 'queue_bytes', help: 'Queue size ☕.', unit: 'bytes' },
+      ],
     });
     const out = new WriteRequestReader().read(buf);
-    expect(out).toMatchObject({ samples: 1, exemplars: 1, histograms: 1, metadata: 1 });
+    expect(out).toMatchObject({ samples: 1, exemplars: 1, histograms: 1 });
+    expect(out.metadata).toEqual([
+      { metric: 'req_total', type: 'counter', help: 'Requests.', unit: '' },
+      { metric: 'queue_bytes', type: 'gaugehistogram', help: 'Queue size ☕.', unit: 'bytes' },
+    ]);
     expect(out.series[0].labels).toEqual({ __name__: 'req_total' });
   });
 

@@ -1,5 +1,6 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { compareStrings, isValidMetricName, setLabel } from '../../schemas/labels.js';
+import type { MetricMetadataEntry } from '../../schemas/metric-metadata-codec.js';
 import { STALE_NAN_BITS_HI, STALE_NAN_BITS_LO } from '../../schemas/sample.js';
 import { LimitExceededError } from '../http-edge/index.js';
 import { WriteRequestDecodeError } from './errors.js';
@@ -26,8 +27,12 @@ export interface DecodedWriteRequest {
   /** Accepted and ignored (Tidemark stores float samples only). */
   readonly exemplars: number;
   readonly histograms: number;
-  readonly metadata: number;
+  /** The request's MetricMetadata messages (Prometheus sends them apart from the series). */
+  readonly metadata: MetricMetadataEntry[];
 }
+
+/** prompb MetricMetadata.MetricType, lowercased as Prometheus' model names the types. */
+const METRIC_TYPES = ['unknown', 'counter', 'gauge', 'histogram', 'gaugehistogram', 'summary', 'info', 'stateset'];
 
 /** Bytes of a WriteRequest decoded between two yields to the event loop (a millisecond or two of work). */
 export const READ_SLICE_BYTES = 2 ** 20;
@@ -36,7 +41,7 @@ export const READ_SLICE_BYTES = 2 ** 20;
 interface ReadState {
   readonly series: DecodedSeries[];
   samples: number;
-  metadata: number;
+  readonly metadata: MetricMetadataEntry[];
 }
 
 /** Placeholders a series holds until it gets its own (never written to: frozen). */
@@ -117,7 +122,7 @@ export class WriteRequestReader {
     this.pos = 0;
     this.exemplars = 0;
     this.histograms = 0;
-    return { series: [], samples: 0, metadata: 0 };
+    return { series: [], samples: 0, metadata: [] };
   }
 
   private finish(acc: ReadState): DecodedWriteRequest {
@@ -142,10 +147,42 @@ export class WriteRequestReader {
       acc.samples += s.timestamps.length;
       series.push(s);
       this.pos = stop;
+    } else if (field === 3 && wire === LEN) {
+      const len = this.varint32();
+      const stop = this.bounded(len, end, 'metadata');
+      const m = this.metricMetadata(stop);
+      if (m.metric !== '') acc.metadata.push(m);
+      this.pos = stop;
     } else {
-      if (field === 3 && wire === LEN) acc.metadata++;
       this.skip(tag, end);
     }
+  }
+
+  /** MetricMetadata{1: type enum, 2: metric_family_name, 4: help, 5: unit}. */
+  private metricMetadata(end: number): MetricMetadataEntry {
+    let type = 'unknown';
+    let metric = '';
+    let help = '';
+    let unit = '';
+    while (this.pos < end) {
+      const tag = this.varint32();
+      const field = tag >>> 3;
+      const wire = tag & 7;
+      if (field === 1 && wire === VARINT) {
+        type = METRIC_TYPES[this.varint32()] ?? 'unknown';
+      } else if ((field === 2 || field === 4 || field === 5) && wire === LEN) {
+        const len = this.varint32();
+        const stop = this.bounded(len, end, 'metadata field');
+        const text = this.buf.toString('utf8', this.pos, stop);
+        this.pos = stop;
+        if (field === 2) metric = text;
+        else if (field === 4) help = text;
+        else unit = text;
+      } else {
+        this.skip(tag, end);
+      }
+    }
+    return { metric, type, help, unit };
   }
 
   private timeSeries(s: DecodedSeries, end: number): void {

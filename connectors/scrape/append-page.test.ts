@@ -90,3 +90,14 @@ describe('appendPage with the series cache', () => {
     expect(scrape(cache, 'm{a="1"}\n').result.error?.message).toMatch(/expected float/);
   });
 });
+
+describe('appendPage metadata', () => {
+  it('keeps TYPE, HELP and UNIT per family, untyped as unknown, including families without samples', () => {
+    const text = '# HELP a Requests "all".\n# TYPE a counter\na 1\n# TYPE u untyped\nu 2\n# HELP lone No samples.\nb 3\n';
+    expect([...fresh(text).result.metadata.values()]).toEqual([
+      { metric: 'a', type: 'counter', help: 'Requests "all".', unit: '' },
+      { metric: 'u', type: 'unknown', help: '', unit: '' },
+      { metric: 'lone', type: 'unknown', help: 'No samples.', unit: '' },
+    ]);
+  });
+});

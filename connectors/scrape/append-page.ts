@@ -1,5 +1,6 @@
 import { createParser, ExpositionParseError, type ExpositionFormat, type Parser } from '../../schemas/exposition/index.js';
 import { canonicalLabels, type Labels } from '../../schemas/labels.js';
+import type { MetricMetadataEntry } from '../../schemas/metric-metadata-codec.js';
 import type { Appender } from '../../schemas/sample-sink.js';
 import { ScrapeError } from './errors.js';
 import { relabel, type RelabelRule } from './relabel.js';
@@ -27,6 +28,8 @@ export interface PageResult {
   seriesAdded: number;
   /** Why the page was rejected; the appender then holds a partial page to roll back. */
   error?: ScrapeError;
+  /** TYPE, HELP and UNIT lines of the page by family, as Prometheus' scrape cache keeps them. */
+  metadata: Map<string, MetricMetadataEntry>;
 }
 
 /** The exposition format of a response, by Content-Type (Prometheus' textparse.New). */
@@ -36,6 +39,15 @@ export function formatOf(contentType: string): ExpositionFormat {
 
 function isBlank(c: number): boolean {
   return c === 32 || c === 9;
+}
+
+/** A HELP, TYPE or UNIT line: metric relabeling does not apply to metadata, as in Prometheus. */
+function noteMetadata(into: Map<string, MetricMetadataEntry>, p: Parser, e: 'help' | 'type' | 'unit'): void {
+  const metric = p.metadataName();
+  const m = into.get(metric) ?? { metric, type: 'unknown', help: '', unit: '' };
+  if (e === 'help') into.set(metric, { ...m, help: p.help() });
+  else if (e === 'type') into.set(metric, { ...m, type: p.type() });
+  else into.set(metric, { ...m, unit: p.unit() });
 }
 
 /**
@@ -54,7 +66,7 @@ export function appendPage(
   s: PageSettings,
   url: string,
 ): PageResult {
-  const res: PageResult = { total: 0, added: 0, seriesAdded: 0 };
+  const res: PageResult = { total: 0, added: 0, seriesAdded: 0, metadata: new Map() };
   const p: Parser = createParser(text, format, { strict: false });
   const om = format === 'openmetrics';
   // The text parser reads a series whose text matches the same position of the previous scrape
@@ -73,7 +85,10 @@ export function appendPage(
       if (expected !== undefined) p.expectSeries!(expected.raw, expected.type);
       const e = p.next();
       if (e === undefined) break;
-      if (e !== 'series') continue;
+      if (e !== 'series') {
+        if (e !== 'comment') noteMetadata(res.metadata, p, e);
+        continue;
+      }
       res.total++;
       const ts = p.timestamp();
       let raw = '';

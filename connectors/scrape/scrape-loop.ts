@@ -1,6 +1,8 @@
 import type { Agent } from 'node:http';
 import { decodeUtf8 } from '../../schemas/exposition/index.js';
-import type { Labels } from '../../schemas/labels.js';
+import { canonicalLabels, type Labels } from '../../schemas/labels.js';
+import type { MetadataSink } from '../../schemas/metadata-sink.js';
+import type { MetricMetadataEntry } from '../../schemas/metric-metadata-codec.js';
 import type { Appender, SampleSink } from '../../schemas/sample-sink.js';
 import { appendPage, formatOf, type PageSettings } from './append-page.js';
 import type { ResolvedScrapeConfig } from './config.js';
@@ -21,7 +23,15 @@ export interface ScrapeLoopSettings {
   readonly fetch?: FetchPage;
   /** Called on an error that is not a scrape failure (the sink refused a commit). */
   readonly onError?: (err: unknown, target?: Target) => void;
+  /** Where each target's metric metadata goes when it changes; none = not kept. */
+  readonly metadata?: MetadataSink;
 }
+
+/**
+ * Unchanged metadata is announced again after this long, so a reader that starts from a bus
+ * whose retention dropped the first announcement still learns it.
+ */
+export const METADATA_REFRESH_MS = 3_600_000;
 
 /** What one scrape did (returned for tests and metrics). */
 export interface ScrapeOutcome {
@@ -47,6 +57,8 @@ export class ScrapeLoop {
   private lastStart = 0;
   private forcedError: Error | undefined;
   private cancelWait: (() => void) | undefined;
+  private metadataText = '';
+  private metadataAt = 0;
 
   constructor(
     readonly target: Target,
@@ -141,8 +153,9 @@ export class ScrapeLoop {
         const format = formatOf(res.contentType);
         const text = decodeUtf8(res.body, format);
         const r = appendPage(text, format, start, app, this.cache, this.page, url);
-        outcome = r;
+        outcome = { total: r.total, added: r.added, seriesAdded: r.seriesAdded };
         error = r.error;
+        if (error === undefined) this.announceMetadata([...r.metadata.values()], start);
       } catch (err) {
         error = err instanceof ScrapeError ? err : new ScrapeError('parse', (err as Error).message, url, { cause: err });
       }
@@ -163,6 +176,22 @@ export class ScrapeLoop {
     return { ...outcome, error };
   }
 
+  /** Hands the page's metadata on when it differs from the last announcement or that grew old. */
+  private announceMetadata(metrics: MetricMetadataEntry[], now: number): void {
+    const sink = this.settings.metadata;
+    if (sink === undefined) return;
+    metrics.sort((a, b) => (a.metric < b.metric ? -1 : a.metric > b.metric ? 1 : 0));
+    const text = JSON.stringify(metrics);
+    if (text === this.metadataText && now - this.metadataAt < METADATA_REFRESH_MS) return;
+    this.metadataText = text;
+    this.metadataAt = now;
+    sink.announce({ source: this.metadataSource(), target: this.target.publicLabels, complete: true, timestampMs: now, metrics });
+  }
+
+  private metadataSource(): string {
+    return `scrape ${canonicalLabels(this.target.publicLabels)} ${this.target.url}`;
+  }
+
   /**
    * Stops scraping. With `staleness` (the target went away), waits as Prometheus does (until
    * the slot after next, plus 10% of the interval, in case the target comes back elsewhere) and
@@ -175,6 +204,10 @@ export class ScrapeLoop {
     clearTimeout(this.timer);
     await this.running;
     if (!staleness || this.lastStart === 0) return;
+    // The target went away: so does its metadata, as from Prometheus' active targets.
+    if (this.metadataText !== '') {
+      this.settings.metadata?.announce({ source: this.metadataSource(), target: this.target.publicLabels, complete: true, timestampMs: this.now(), metrics: [] });
+    }
     const interval = this.cfg.scrape_interval;
     const staleAt = this.lastStart + interval;
     const waitUntil = this.lastStart + 2 * interval + interval / 10;

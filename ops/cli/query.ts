@@ -15,6 +15,9 @@ import { TIDEMARK_VERSION } from '../server/version.js';
 import { mountWebUi } from '../server/web-ui.js';
 import type { RoleContext, RoleDefinition } from './run-role.js';
 import { shardRegistryOf } from './store.js';
+import { BusService } from './bus-service.js';
+import { MetadataService, mountMetadataApi } from './metadata.js';
+import { MetadataCatalog } from '../../pipeline/query/index.js';
 import { withStoreTiers } from '../../pipeline/query/source-resolution.js';
 
 /**
@@ -65,6 +68,14 @@ export const queryRole: RoleDefinition = {
     mountQueryApi(ctx, queryable, metrics, registryLabelStats({ registry: shards.registry, config: ctx.config.query }), registryConsistencyStores({ registry: shards.registry, config: ctx.config.query }));
     mountWebUi(ctx.router, { apps: ['prometheus'] });
     const registry: Service = { name: 'shard-registry', start: async () => {}, ready: () => true, stop: () => shards.close() };
-    return [registry];
+    // Metric metadata comes from the metadata topic, which only a shared bus (Kafka) carries here.
+    if (ctx.config.bus.type !== 'kafka') {
+      mountMetadataApi(ctx, new MetadataCatalog());
+      return [registry];
+    }
+    const bus = new BusService(ctx.config, ctx.flags.data, ctx.log, ctx.fail);
+    const metadata = new MetadataService(ctx, bus, { follow: true });
+    mountMetadataApi(ctx, metadata.catalog);
+    return [registry, bus, metadata];
   },
 };

@@ -8,6 +8,7 @@ import { InProcessShardRegistry } from '../../pipeline/store-protocol/index.js';
 import { StoreService } from './store.js';
 import { AggregationService } from './aggregation.js';
 import { mountQueryApi } from './query.js';
+import { MetadataService, mountMetadataApi } from './metadata.js';
 import { mountWebUi } from '../server/web-ui.js';
 import { ALL_APPS } from '../web-ui/pages.js';
 import { RulesService } from './rules.js';
@@ -36,6 +37,8 @@ export const upRole: RoleDefinition = {
       async (req) => ({ stats: await store.labelStats(req), warnings: [] }),
       async () => [{ name: 'the store of this process', partitions: store.samplesPartitions(), waiter: store }],
     );
+    const metadata = new MetadataService(ctx, bus, { follow: true });
+    mountMetadataApi(ctx, metadata.catalog);
     mountWebUi(ctx.router, { apps: ALL_APPS });
     const notify = await NotifyService.create(ctx);
     // In one process, alerts go straight to the notifier's dispatcher, as POST /api/v2/alerts would.
@@ -45,6 +48,7 @@ export const upRole: RoleDefinition = {
       await dispatcher.putAlerts(parsed);
     };
     const rules = new RulesService(ctx, bus, toNotifier);
-    return [bus, sink, store, aggregation, ...ingestServices(ctx, sink, bus, { scrapeSelf: ctx.flags.config === undefined && ctx.flags.webConfigFile === undefined }), notify, rules];
+    const ingest = ingestServices(ctx, sink, bus, { scrapeSelf: ctx.flags.config === undefined && ctx.flags.webConfigFile === undefined, metadata });
+    return [bus, sink, metadata, store, aggregation, ...ingest, notify, rules];
   },
 };

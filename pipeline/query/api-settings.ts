@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Labels } from '../../schemas/labels.js';
 import type { LabelStats, LabelStatsRequest, Queryable } from '../tsdb/index.js';
+import type { MetadataReader } from './metadata-catalog.js';
 import { queryConfigSchema, type QueryConfig } from './config.js';
 import { toApiError, writeError } from './api-response.js';
 
@@ -16,13 +17,6 @@ export interface QueryRoute {
 /** Label statistics of whatever the API reads, with warnings for parts that could not be read. */
 export type LabelStatsSource = (req: LabelStatsRequest) => Promise<{ readonly stats: LabelStats; readonly warnings: readonly string[] }>;
 
-/** Metadata of one metric as `/api/v1/metadata` lists it. */
-export interface MetricMetadata {
-  readonly type: string;
-  readonly help: string;
-  readonly unit: string;
-}
-
 /** What code injects into the query API. */
 export interface QueryApiSettings {
   /** The storage every query reads (a Tsdb, the fan-out over shards, ...). */
@@ -37,8 +31,8 @@ export interface QueryApiSettings {
   readonly revision?: string;
   /** Command-line flags for `/api/v1/status/flags`. */
   readonly flags?: Readonly<Record<string, string>>;
-  /** Metric metadata source for `/api/v1/metadata`; none = empty answers. */
-  readonly metadata?: () => Promise<Readonly<Record<string, readonly MetricMetadata[]>>>;
+  /** Metric metadata: serves `/api/v1/metadata` and `/api/v1/targets/metadata` (roles mount them with metadataRoutes). */
+  readonly metadata?: MetadataReader;
   /** Retention as text for `/api/v1/status/runtimeinfo`. */
   readonly storageRetention?: string;
   /** The role's configuration state for `runtimeinfo`; a successful load at start when absent. */

@@ -1,5 +1,6 @@
 export { prometheusApi } from './prometheus-api.js';
-export type { QueryApiSettings, QueryRoute, QueryHttpHandler, MetricMetadata, LabelStatsSource } from './api-settings.js';
+export type { QueryApiSettings, QueryRoute, QueryHttpHandler, LabelStatsSource } from './api-settings.js';
+export { MetadataCatalog, type MetadataReader, type MetadataSource } from './metadata-catalog.js';
 export { queryConfigSchema, type QueryConfig } from './config.js';
 export { FanoutQuerier, FanoutQueryable, type FanoutShard, type FanoutOptions, type ShardLister } from './fanout-querier.js';
 export { registryQueryable, registryShards, registryLabelStats, registryConsistencyStores, type RegistryShardsSettings } from './registry-shards.js';
@@ -12,3 +13,5 @@ export { QueryMetrics, type FanoutObserver } from './metrics.js';
 export { fanoutLabelStats, tsdbStatusJson, type LabelStatsPart, type NamedCount } from './tsdb-status-api.js';
 export { queryEngineOptions } from './query-engine.js';
 export { tsdbTestStorage, type TsdbTestStorageOptions } from './tsdb-test-storage.js';
+export { metadataRoutes } from './metadata-api.js';
+export { MetadataFollower, type MetadataFollowerSettings } from './metadata-follower.js';

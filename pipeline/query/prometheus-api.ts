@@ -1,5 +1,6 @@
 import { apiContext, type QueryApiSettings, type QueryRoute } from './api-settings.js';
 import { federateRoutes } from './federate.js';
+import { metadataRoutes } from './metadata-api.js';
 import { queryRoutes } from './query-api.js';
 import { remoteReadRoutes } from './remote-read.js';
 import { seriesRoutes } from './series-api.js';
@@ -14,6 +15,6 @@ import { tsdbStatusRoutes } from './tsdb-status-api.js';
 export function prometheusApi(settings: QueryApiSettings): { routes: QueryRoute[] } {
   const ctx = apiContext(settings);
   return {
-    routes: [...queryRoutes(ctx), ...seriesRoutes(ctx), ...statusRoutes(ctx), ...tsdbStatusRoutes(ctx), ...remoteReadRoutes(ctx), ...federateRoutes(ctx)],
+    routes: [...queryRoutes(ctx), ...seriesRoutes(ctx), ...(settings.metadata === undefined ? [] : metadataRoutes(settings.metadata)), ...statusRoutes(ctx), ...tsdbStatusRoutes(ctx), ...remoteReadRoutes(ctx), ...federateRoutes(ctx)],
   };
 }

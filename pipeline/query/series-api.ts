@@ -8,7 +8,7 @@ import { FanoutQuerier } from './fanout-querier.js';
 
 const TRUNCATED = 'results truncated due to limit';
 
-/** `/api/v1/series`, `/api/v1/labels`, `/api/v1/label/<name>/values`, `/api/v1/metadata`. */
+/** `/api/v1/series`, `/api/v1/labels`, `/api/v1/label/<name>/values`. */
 export function seriesRoutes(ctx: ApiContext): QueryRoute[] {
   const withQuerier = async <T>(params: URLSearchParams, fn: (q: Querier) => Promise<T>): Promise<{ value: T; warnings: string[] }> => {
     const start = parseTimeParam(params, 'start', Number.MIN_SAFE_INTEGER);
@@ -83,23 +83,6 @@ export function seriesRoutes(ctx: ApiContext): QueryRoute[] {
           return [...new Set(lists.flat())].sort(compareStrings);
         });
         writeSuccess(res, limited(value, limit, warnings), { warnings });
-      }),
-    },
-    {
-      methods: ['GET'],
-      path: '/api/v1/metadata',
-      handler: jsonHandler(async (req, res, url) => {
-        const params = await requestParams(req, url);
-        const limit = parseLimitParam(params);
-        const metric = params.get('metric') ?? '';
-        const all = ctx.settings.metadata !== undefined ? await ctx.settings.metadata() : {};
-        const out: Record<string, unknown> = {};
-        for (const name of Object.keys(all).sort(compareStrings)) {
-          if (metric !== '' && name !== metric) continue;
-          if (limit > 0 && Object.keys(out).length >= limit) break;
-          out[name] = all[name];
-        }
-        writeSuccess(res, out);
       }),
     },
   ];
