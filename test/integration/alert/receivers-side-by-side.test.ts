@@ -3,7 +3,9 @@
  * same alertmanager.yml, with every API URL pointing at a local HTTP server (`ApiSink`) that
  * stands in for PagerDuty, Opsgenie, VictorOps, Telegram, Webex, Discord and SNS. Those services
  * cannot be reached from here, and the point is what is sent to them: the same alert posted to both
- * must produce the same requests (method, path, headers that matter, payload).
+ * must produce the same requests (method, path, headers that matter, payload), and a failed
+ * request must be tried again, or given up on, as Alertmanager does (read from each side's
+ * notifications-failed counter, so no timing is assumed).
  *
  * Fields that legitimately differ, and are normalised or compared apart:
  * - the external URL in links (Alertmanager's --web.external-url, Tidemark's empty one);
@@ -31,6 +33,25 @@ import { ApiSink, type ApiRequest } from './api-sink.js';
 
 const TELEGRAM_OK = JSON.stringify({ ok: true, result: { message_id: 7, date: 0, chat: { id: -1001, type: 'group' }, text: 'x' } });
 const SNS_OK = '<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>9f1c2b3a-0000-4000-8000-000000000000</MessageId></PublishResult><ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata></PublishResponse>';
+
+/**
+ * For the `RetryProbe` group, the first request to each service fails with the status here; later
+ * ones succeed. Alertmanager retries 5xx always, 429 for PagerDuty v2 and Opsgenie, and every
+ * Telegram failure; the other answers end the notification.
+ */
+const PROBE_FAILURES: Record<string, number> = { '/pagerduty': 429, '/opsgenie': 400, '/victorops': 429, '/telegram': 400, '/webex': 429, '/discord': 500, '/sns': 403 };
+
+function answering(): (r: ApiRequest) => { status: number; body?: string } {
+  const failed = new Set<string>();
+  return (r) => {
+    const service = Object.keys(PROBE_FAILURES).find((p) => r.url.startsWith(p))!;
+    if (r.body.includes('RetryProbe') && !failed.has(service)) {
+      failed.add(service);
+      return { status: PROBE_FAILURES[service]!, body: service === '/sns' ? '<ErrorResponse><Error><Code>AuthorizationError</Code><Message>no</Message></Error></ErrorResponse>' : '{"ok":false}' };
+    }
+    return answer(r);
+  };
+}
 
 function answer(r: ApiRequest): { status: number; body?: string } {
   if (r.url.startsWith('/telegram')) return { status: 200, body: TELEGRAM_OK };
@@ -171,8 +192,8 @@ describe('notification integrations side by side with Alertmanager 0.25', () => 
     await writeFile(join(dir, 'victorops-key'), 'vo-api-key');
     await writeFile(join(dir, 'webex-token'), 'webex-bot-token');
     [amSink, tmSink] = await Promise.all([ApiSink.start(), ApiSink.start()]);
-    amSink.answer = answer;
-    tmSink.answer = answer;
+    amSink.answer = answering();
+    tmSink.answer = answering();
     am = await startAlertmanager(config(amSink.url, dir));
     await writeFile(join(dir, 'alertmanager.yml'), config(tmSink.url, dir));
     await writeFile(join(dir, 'tidemark.yml'), 'alerting:\n  alertmanager_config_file: alertmanager.yml\n');
@@ -239,4 +260,39 @@ describe('notification integrations side by side with Alertmanager 0.25', () => 
       expect(r.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/sns\/aws4_request, SignedHeaders=content-length;content-type;host;x-amz-date, Signature=/);
     }
   });
+
+  it('retries the failed requests Alertmanager retries and gives up on the others', async () => {
+    const failedOf = async (url: string, metric: string): Promise<Record<string, number>> => {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      const out: Record<string, number> = {};
+      for (const m of text.matchAll(new RegExp(`^${metric}\\{[^}]*integration="([a-z0-9]+)"[^}]*\\} (\\S+)$`, 'gm'))) out[m[1]!] = (out[m[1]!] ?? 0) + Number(m[2]);
+      return out;
+    };
+    const amFailedBefore = await failedOf(am.url, 'alertmanager_notifications_failed_total');
+    const tmFailedBefore = await failedOf(tm.url, 'tidemark_notify_notifications_failed_total');
+    const probe = { labels: { alertname: 'RetryProbe', severity: 'critical', instance: 'db2', team: 'db' }, annotations: { summary: 'probe' }, startsAt };
+    await post([probe]);
+    const probes = (reqs: readonly ApiRequest[], service: string) => reqs.filter((r) => r.url.startsWith(service) && r.body.includes('RetryProbe')).length;
+    // Retried: the second attempt reaches the sink and succeeds.
+    const retried = ['/pagerduty', '/telegram', '/discord'];
+    for (const sink of [amSink, tmSink]) await sink.waitUntil((reqs) => retried.every((s) => probes(reqs, s) >= 2), `${sink === amSink ? 'Alertmanager' : 'Tidemark'} retries`);
+    // Given up: the notification is counted as failed after a single attempt.
+    const givenUp = { opsgenie: '/opsgenie', victorops: '/victorops', webex: '/webex', sns: '/sns' };
+    const waitFailed = async (url: string, metric: string, before: Record<string, number>) => {
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const now = await failedOf(url, metric);
+        if (Object.keys(givenUp).every((i) => (now[i] ?? 0) - (before[i] ?? 0) >= 1)) return now;
+        if (Date.now() > deadline) throw new Error(`${metric}: ${JSON.stringify(now)}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    const amFailed = await waitFailed(am.url, 'alertmanager_notifications_failed_total', amFailedBefore);
+    const tmFailed = await waitFailed(tm.url, 'tidemark_notify_notifications_failed_total', tmFailedBefore);
+    for (const [integration, service] of Object.entries(givenUp)) {
+      expect([integration, probes(amSink.requests, service), probes(tmSink.requests, service)]).toEqual([integration, 1, 1]);
+      expect([integration, amFailed[integration]! - (amFailedBefore[integration] ?? 0), tmFailed[integration]! - (tmFailedBefore[integration] ?? 0)]).toEqual([integration, 1, 1]);
+    }
+    for (const service of retried) expect([service, probes(amSink.requests, service), probes(tmSink.requests, service)]).toEqual([service, 2, 2]);
+  }, 180_000);
 });
