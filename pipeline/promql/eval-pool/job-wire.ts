@@ -90,10 +90,8 @@ export function packJob(job: EvalJob, buffers: BufferRecycler = new BufferRecycl
   const vs = new Float64Array(buffers.take(total * 8), 0, total);
   const stale = new Uint8Array(buffers.take(total), 0, total);
   let at = 0;
-  const put = (src: ArrayLike<number>, dst: Float64Array | Uint8Array, off: number): void => {
-    if (ArrayBuffer.isView(src)) dst.set(src as unknown as Float64Array, off);
-    else for (let i = 0; i < src.length; i++) dst[off + i] = src[i];
-  };
+  // set() copies typed arrays and plain number arrays (the head's) alike in native code.
+  const put = (src: ArrayLike<number>, dst: Float64Array | Uint8Array, off: number): void => dst.set(src, off);
   const pack = (list: SelectedSeries[]): WireSeries[] => list.map((s) => {
     const n = s.ts.length;
     const start = at;
