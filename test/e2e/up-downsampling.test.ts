@@ -101,16 +101,18 @@ describe('tidemark up with downsampled tiers', () => {
     return { header: res.headers.get('x-tidemark-source-resolution'), points };
   };
 
-  it('rebuilds the tiers from the blocks on the admin endpoint, a block per day and tier', async () => {
+  it('rebuilds the tiers from the blocks on the admin endpoint: 5 m blocks of a day, 1 h blocks of ten', async () => {
     const res = await fetch(`${up.url}/api/v1/admin/tsdb/rebuild_downsampled`, { method: 'POST' });
     const body = (await res.json()) as { data: { days: number } };
     expect(res.status).toBe(200);
-    // Both partitions hold series; each rolls up at least the 29 days ending 2 days before the newest data.
-    expect(body.data.days).toBeGreaterThanOrEqual(2 * 2 * 29);
+    // Both partitions hold series; each rolls up at least the 29 days ending 2 days before the
+    // newest data into 5 m blocks (one a day) and two ten-day ranges into 1 h blocks.
+    expect(body.data.days).toBeGreaterThanOrEqual(2 * (29 + 2));
     const shards = join(dir, 'data', 'store', 'shards');
     const dirs = readdirSync(shards).filter((d) => d.startsWith('tidemark.samples-'));
-    const oneHour = dirs.map((d) => readdirSync(join(shards, d, 'downsample', '1h')).filter((f) => !f.endsWith('.tmp')).length);
-    expect(oneHour.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(2 * 29);
+    const blocks = (tier: string): number => dirs.map((d) => readdirSync(join(shards, d, 'downsample', tier)).filter((f) => !f.endsWith('.tmp')).length).reduce((a, b) => a + b, 0);
+    expect(blocks('5m')).toBeGreaterThanOrEqual(2 * 29);
+    expect(blocks('1h')).toBeGreaterThanOrEqual(2 * 2);
   });
 
   // Tolerance: 1e-9 relative. Every range here holds whole windows of continuous data (the

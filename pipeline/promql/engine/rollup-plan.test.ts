@@ -64,12 +64,12 @@ describe('downsampled answers', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('builds a downsampled block per finished day in each tier', () => {
-    for (const tier of db.listTiers()) {
-      const blocks = tier.listBlocks();
-      expect(blocks.map((b) => b.minTime)).toEqual([0, D]);
-      expect(blocks.every((b) => b.meta.downsample?.resolution === tier.resolution)).toBe(true);
-    }
+  it('builds a 5 m block per finished day, and no 1 h block before ten days are finished', () => {
+    const [five, hour] = db.listTiers();
+    expect(five.listBlocks().map((b) => b.minTime)).toEqual([0, D]);
+    expect(five.listBlocks().every((b) => b.meta.downsample?.resolution === 5 * M)).toBe(true);
+    // 1 h windows are then made of 5 m windows (the first two days) and raw samples (the third).
+    expect(hour.listBlocks()).toEqual([]);
   });
 
   const queries = [
@@ -117,9 +117,9 @@ describe('downsampled answers', () => {
 
   it('rebuilds the tiers from the blocks with the same content', async () => {
     const before = await query('rate(node_cpu_seconds_total[1h])', 2 * H, 2 * D, H, H);
-    const ids = db.listTiers()[1].listBlocks().map((b) => b.id);
-    expect(await db.rebuildDownsampled()).toBe(4);
-    expect(db.listTiers()[1].listBlocks().map((b) => b.id)).not.toEqual(ids);
+    const ids = db.listTiers()[0].listBlocks().map((b) => b.id);
+    expect(await db.rebuildDownsampled()).toBe(2);
+    expect(db.listTiers()[0].listBlocks().map((b) => b.id)).not.toEqual(ids);
     const after = await query('rate(node_cpu_seconds_total[1h])', 2 * H, 2 * D, H, H);
     expect(points(after.value)).toEqual(points(before.value));
   });

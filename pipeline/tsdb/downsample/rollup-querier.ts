@@ -1,6 +1,6 @@
 import { canonicalLabels, type Labels } from '../../../schemas/labels.js';
 import type { LabelMatcher, Querier, RollupHint, SelectHints, Series, SeriesSet } from '../querier.js';
-import { columnSeries, copyWindow, emptyWindows, rollupSamples, windowEnd, type RollupWindows } from './rollup-windows.js';
+import { coarsen, columnSeries, copyWindow, emptyWindows, rollupSamples, windowEnd, type RollupWindows } from './rollup-windows.js';
 import { fieldsOf } from './rollup-chunk.js';
 import type { Tier } from './tier.js';
 
@@ -26,8 +26,6 @@ export class RollupQuerier implements Querier {
     const lo = windowEnd(hints.start, r);
     const hi = windowEnd(hints.end, r);
     if (lo > hi) return { series: [], warnings: [] };
-    const tier = this.tiers.find((t) => t.resolution === r);
-    const fromTier = tier?.read(matchers, lo, hi, fieldsOf(rollup.column)) ?? { series: new Map(), covered: [] };
     const parts = new Map<string, { labels: Labels; windows: RollupWindows[] }>();
     const part = (key: string, labels: Labels): RollupWindows[] => {
       let e = parts.get(key);
@@ -37,9 +35,26 @@ export class RollupQuerier implements Querier {
       }
       return e.windows;
     };
-    for (const [key, s] of fromTier.series) part(key, s.labels).push(s.windows);
+    // The tier of this resolution first, then finer tiers (windows coarsened), then raw samples,
+    // each for the window ends the ones before left uncovered.
+    let todo: [number, number][] = [[lo, hi]];
+    const sources = this.tiers.filter((t) => t.resolution <= r && r % t.resolution === 0).sort((a, b) => b.resolution - a.resolution);
+    for (const tier of sources) {
+      const next: [number, number][] = [];
+      for (const [a, b] of todo) {
+        // Windows of r ending in [a, b] are made of the fine windows ending in [a - r + fine, b].
+        const read = tier.read(matchers, a - r + tier.resolution, b, fieldsOf(rollup.column));
+        for (const [key, s] of read.series) part(key, s.labels).push(tier.resolution === r ? s.windows : coarsen(s.windows, r));
+        // A tier block covers fine ends [x, y] = its windows (x - fine, y]; block ranges are multiples
+        // of r (r divides a day), so the windows of r it holds whole end in [x - fine + r, y].
+        const covered = read.covered.map(([x, y]): [number, number] => [x - tier.resolution + r, y]);
+        next.push(...gaps(covered.filter(([x, y]) => x <= y), a, b, r));
+      }
+      todo = next;
+      if (todo.length === 0) break;
+    }
     const warnings: string[] = [];
-    for (const [a, b] of gaps(fromTier.covered, lo, hi, r)) {
+    for (const [a, b] of todo) {
       const set = await this.raw.select(matchers, { start: a - r + 1, end: b });
       warnings.push(...set.warnings);
       for (const s of set.series) {

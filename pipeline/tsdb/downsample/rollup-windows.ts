@@ -128,3 +128,32 @@ export function columnSeries(w: RollupWindows, column: RollupColumn, lo: number,
   }
   return { timestamps: Float64Array.from(ts), values: Float64Array.from(vs) };
 }
+
+/**
+ * The windows of resolution `r` made of finer windows `w` (whose resolution divides `r`): counts
+ * and sums add up, min and max of mins and maxes, first of the first, last of the last, and the
+ * increase of each part plus the increase between consecutive parts (reset-adjusted).
+ */
+export function coarsen(w: RollupWindows, r: number): RollupWindows {
+  const out = emptyWindows();
+  let k = -1;
+  for (let i = 0; i < w.ends.length; i++) {
+    const e = windowEnd(w.ends[i], r);
+    if (k < 0 || out.ends[k] !== e) {
+      copyWindow(w, i, out);
+      k = out.ends.length - 1;
+      out.ends[k] = e;
+      continue;
+    }
+    out.count[k] += w.count[i];
+    out.sum[k] += w.sum[i];
+    if (w.min[i] < out.min[k] || Number.isNaN(out.min[k])) out.min[k] = w.min[i];
+    if (w.max[i] > out.max[k] || Number.isNaN(out.max[k])) out.max[k] = w.max[i];
+    const prev = out.lastV[k];
+    const first = w.firstV[i];
+    out.increase[k] += (first < prev ? first : first - prev) + w.increase[i];
+    out.lastT[k] = w.lastT[i];
+    out.lastV[k] = w.lastV[i];
+  }
+  return out;
+}

@@ -13,7 +13,7 @@ describe('downsampling tiers of a Tsdb', () => {
 
   async function filled(options: ConstructorParameters<typeof Object>[0] = {}): Promise<Tsdb> {
     dir = mkdtempSync(join(tmpdir(), 'tier-'));
-    const db = await Tsdb.open(dir, { outOfOrderWindowMs: 10 * D, downsampling: [{ resolutionMs: H, afterMs: 6 * H, retentionMs: 0 }], ...(options as object) });
+    const db = await Tsdb.open(dir, { outOfOrderWindowMs: 10 * D, downsampling: [{ resolutionMs: H, afterMs: 6 * H, retentionMs: 0, blockRangeMs: D }], ...(options as object) });
     for (let t = 0; t < 3 * D; t += 60_000) {
       db.append({ __name__: 'a' }, t, t / 1000);
       if (t % (2 * H) === 0) await db.flush();
@@ -45,7 +45,7 @@ describe('downsampling tiers of a Tsdb', () => {
   });
 
   it('deletes tier blocks past the tier retention and keeps deletions out of the windows', async () => {
-    const db = await filled({ downsampling: [{ resolutionMs: H, afterMs: 6 * H, retentionMs: 1.5 * D }] });
+    const db = await filled({ downsampling: [{ resolutionMs: H, afterMs: 6 * H, retentionMs: 1.5 * D, blockRangeMs: D }] });
     // The newest block ends before 3 days; a day ending at 1 day is past a 1.5-day retention.
     expect(db.listTiers()[0].listBlocks().map((b) => b.minTime)).toEqual([D]);
     await db.deleteSeries([{ type: '=', name: '__name__', value: 'a' }], D + 30 * 60_000, D + 30 * 60_000);

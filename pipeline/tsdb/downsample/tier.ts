@@ -17,6 +17,13 @@ export interface TierOptions {
   readonly afterMs: number;
   /** Tier blocks ending this long before the newest raw block's end are deleted; 0 = forever. */
   readonly retentionMs: number;
+  /** Time range of one tier block; default 240 windows, at least a day (5m: 1 day, 1h: 10 days). */
+  readonly blockRangeMs?: number;
+}
+
+/** 240 windows per series and block, at least a day: chunk headers amortise, a read decodes few chunks. */
+export function tierBlockRange(options: TierOptions): number {
+  return options.blockRangeMs ?? Math.max(DAY, 240 * options.resolutionMs);
 }
 
 /** Short text of a resolution (`5m`, `1h`): the tier's directory name and how responses name it. */
@@ -35,10 +42,10 @@ export interface TierSeries {
 
 /**
  * One downsampling tier of a TSDB: blocks of rollup chunks in `<dir>/downsample/<resolution>/`,
- * one per UTC day (windows ending in (day start, day end]). A day is built from the raw blocks
- * once it is `after` old; the level-1 block ids it was built from are its `sources`, so a day that
- * later gains raw data (a backfill) is built again, and one whose raw blocks merely compacted or
- * expired is not.
+ * each over one aligned block range (a UTC day for 5 m, ten days for 1 h: tierBlockRange), holding
+ * the windows ending in (range start, range end]. A range is built from the raw blocks once it is
+ * `after` old; the level-1 block ids it was built from are its `sources`, so a range that later
+ * gains raw blocks is built again, and one whose raw blocks merely compacted or expired is not.
  */
 export class Tier {
   private blocks: Block[];
@@ -56,6 +63,7 @@ export class Tier {
     if (options.resolutionMs <= 0 || DAY % options.resolutionMs !== 0) {
       throw new RangeError(`a downsampling resolution must divide a day, ${options.resolutionMs} ms does not`);
     }
+    if (tierBlockRange(options) % options.resolutionMs !== 0) throw new RangeError(`a tier block range must be a multiple of the resolution ${options.resolutionMs} ms`);
     const dir = join(tsdbDir, 'downsample', resolutionName(options.resolutionMs));
     mkdirSync(dir, { recursive: true });
     return new Tier(dir, options);
@@ -74,17 +82,19 @@ export class Tier {
   }
 
   /**
-   * Rolls up every day that is due (or whose raw sources grew) from `raw`, the TSDB's blocks; the
-   * head is never read: a due day ends before the newest block does. Returns days written.
+   * Rolls up every block range that is due (or whose raw sources grew) from `raw`, the TSDB's
+   * blocks; the head is never read: a due range ends before the newest block does. Returns blocks
+   * written.
    */
   build(raw: readonly Block[]): number {
     if (raw.length === 0) return 0;
     const newest = Math.max(...raw.map((b) => b.maxTime));
     const limit = Math.min(newest - this.options.afterMs, newest - 1);
-    const first = Math.floor(Math.min(...raw.map((b) => b.minTime)) / DAY) * DAY;
+    const range = tierBlockRange(this.options);
+    const first = Math.floor(Math.min(...raw.map((b) => b.minTime)) / range) * range;
     let written = 0;
-    for (let a = first; a + DAY <= limit; a += DAY) {
-      const b = a + DAY;
+    for (let a = first; a + range <= limit; a += range) {
+      const b = a + range;
       const parts = raw.filter((x) => x.maxTime > a + 1 && x.minTime <= b);
       if (parts.length === 0) continue;
       const sources = [...new Set(parts.flatMap((x) => x.meta.compaction.sources))].sort();

@@ -21,7 +21,7 @@ describe('downsampled selects through the store HTTP API', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'tidemark-downsampled-select-'));
-    db = await Tsdb.open(join(dir, 'shard'), { downsampling: [{ resolutionMs: H, afterMs: 2 * H, retentionMs: 0 }] });
+    db = await Tsdb.open(join(dir, 'shard'), { downsampling: [{ resolutionMs: H, afterMs: 2 * H, retentionMs: 0, blockRangeMs: D }] });
     let v = 0;
     for (let t = 0; t < 3 * D; t += 30_000) {
       v = t === 30 * H ? 1 : v + 3;
