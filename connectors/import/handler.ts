@@ -64,60 +64,72 @@ export class ImportHandler {
     let seriesCount = 0;
     let appended = 0;
     let lines = 0;
+    // Samples read, handed to the tally in one go: a counter increment per line was 2% of the
+    // server's CPU on a file of one sample per line.
+    let received = 0;
     let prev: Record<string, string> | undefined;
     const onBad = (err: ImportLineError) => {
       badCount++;
-      tally.receive(1);
+      received++;
+      tally.receive(received);
+      received = 0;
       tally.reject(1, err.reason);
       if (bad.length < this.config.max_errors_listed) bad.push(err);
     };
-    await appendUnit(
-      this.sink,
-      (app) => {
-        lines = format.read(
-          text,
-          (labels, timestamps, values, line) => {
-            for (const name in extra) labels[name] = extra[name];
-            // Consecutive lines of one series (exposition and CSV files are mostly series after
-            // series) hand the sink the same object, which it recognises without hashing again.
-            if (prev !== undefined && sameLabels(prev, labels)) {
-              labels = prev;
-            } else {
-              // Runs of one series count once: a file that is series after series is not refused
-              // for having many samples.
-              seriesCount++;
-              const limit = edge.limits.series_limit;
-              if (limit > 0 && seriesCount > limit) {
-                throw new LimitExceededError(`request has more than ${limit} series, the series limit; send smaller requests`, 'series_limit', limit, seriesCount);
+    try {
+      await appendUnit(
+        this.sink,
+        (app) => {
+          lines = format.read(
+            text,
+            (labels, timestamps, values, line) => {
+              for (const name in extra) labels[name] = extra[name];
+              // Consecutive lines of one series (exposition and CSV files are mostly series after
+              // series) hand the sink the same object, which it recognises without hashing again.
+              if (prev !== undefined && sameLabels(prev, labels)) {
+                labels = prev;
+              } else {
+                // Runs of one series count once: a file that is series after series is not refused
+                // for having many samples.
+                seriesCount++;
+                const limit = edge.limits.series_limit;
+                if (limit > 0 && seriesCount > limit) {
+                  throw new LimitExceededError(`request has more than ${limit} series, the series limit; send smaller requests`, 'series_limit', limit, seriesCount);
+                }
+                try {
+                  edge.seriesLimits.checkLabels(labels, `line ${line}`);
+                } catch (err) {
+                  if (err instanceof LimitExceededError) return onBad(new ImportLineError(line, err.message.replace(/^line \d+: /, ''), err.reason));
+                  throw err;
+                }
+                prev = labels;
               }
-              try {
-                edge.seriesLimits.checkLabels(labels, `line ${line}`);
-              } catch (err) {
-                if (err instanceof LimitExceededError) return onBad(new ImportLineError(line, err.message.replace(/^line \d+: /, ''), err.reason));
-                throw err;
+              const n = timestamps.length;
+              received += n;
+              let future = 0;
+              for (let i = 0; i < n; i++) if (timestamps[i] > newest) future++;
+              if (future > 0) {
+                badCount++;
+                tally.receive(received);
+                received = 0;
+                tally.reject(future, 'too_far_in_future');
+                const detail = `${future} of its ${n} samples more than ${edge.limits.max_future_ms} ms ahead of the receiving clock (limits.max_future_ms)`;
+                if (bad.length < this.config.max_errors_listed) bad.push(new ImportLineError(line, detail, 'too_far_in_future'));
+                for (let i = 0; i < n; i++) if (timestamps[i] <= newest) app.append(labels, timestamps[i], values[i]);
+              } else {
+                for (let i = 0; i < n; i++) app.append(labels, timestamps[i], values[i]);
               }
-              prev = labels;
-            }
-            const n = timestamps.length;
-            tally.receive(n);
-            let future = 0;
-            for (let i = 0; i < n; i++) if (timestamps[i] > newest) future++;
-            if (future > 0) {
-              badCount++;
-              tally.reject(future, 'too_far_in_future');
-              const detail = `${future} of its ${n} samples more than ${edge.limits.max_future_ms} ms ahead of the receiving clock (limits.max_future_ms)`;
-              if (bad.length < this.config.max_errors_listed) bad.push(new ImportLineError(line, detail, 'too_far_in_future'));
-              for (let i = 0; i < n; i++) if (timestamps[i] <= newest) app.append(labels, timestamps[i], values[i]);
-            } else {
-              for (let i = 0; i < n; i++) app.append(labels, timestamps[i], values[i]);
-            }
-            appended += n - future;
-          },
-          onBad,
-        );
-      },
-      (app) => edge.commit(app),
-    );
+              appended += n - future;
+            },
+            onBad,
+          );
+        },
+        (app) => edge.commit(app),
+      );
+    } finally {
+      // Also when reading fails: the edge counts what was read and not stored as refused.
+      tally.receive(received);
+    }
     tally.accept(appended);
     counts.samples = appended;
     counts.lines = lines;

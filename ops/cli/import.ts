@@ -42,7 +42,7 @@ again carries on where it stopped (the state file says where; it is removed once
   --state FILE          where the import records how far it got (default ${DEFAULT_IMPORT_STATE})
   --skip-bad            carry on past bad lines, list them at the end (default: stop at the first)
   --rate N              at most N samples per second on average (default: no bound)
-  --batch-lines N       lines per request (default 5000)
+  --batch-lines N       lines per request (default 100000; --batch-bytes usually cuts first)
   --batch-bytes N       bytes per request (default 4194304)
   --progress SECONDS    when standard error is not a terminal: a JSON progress line every SECONDS
                         (default 10); on a terminal a progress bar is drawn instead
@@ -159,7 +159,9 @@ export async function runImportCommand(args: string[], io: { out: (l: string) =>
       csvFormat: v['csv-format'],
       skipBad: v['skip-bad'] === true,
       rate: v.rate === undefined ? 0 : positiveInt('rate', v.rate, 0),
-      batchLines: positiveInt('batch-lines', v['batch-lines'], 5000),
+      // Few large requests: each costs the server a bus append with its fsync (4 MiB bodies
+      // import a 1 M sample file in 6.4 s where 5000-line ones took 11.3 s).
+      batchLines: positiveInt('batch-lines', v['batch-lines'], 100_000),
       batchBytes: positiveInt('batch-bytes', v['batch-bytes'], 4 << 20),
       headers,
       state,

@@ -134,7 +134,7 @@ export class JsonProgressLog implements ProgressReporter {
         samples: p.samples,
         lines: p.lines,
         bad_lines: p.badLines,
-        done: p.done,
+        done: Math.round(p.done),
         total: p.total ?? null,
         unit: p.unit,
         samples_per_second: Math.round(samplesPerSecond),
