@@ -25,8 +25,8 @@ function truncateBytes(s: string, n: number): { text: string; truncated: boolean
 /**
  * sns_configs: the SNS Publish action in the AWS Query protocol (form-encoded body, Version
  * 2010-03-31), signed with Signature Version 4. The endpoint is api_url or
- * https://sns.{region}.amazonaws.com/; credentials come from sigv4 (access key, profile, or the
- * role in role_arn assumed through STS). FIFO topics get the group key's SHA-256 as
+ * AWS_ENDPOINT_URL_SNS / AWS_ENDPOINT_URL or https://sns.{region}.amazonaws.com/; credentials come
+ * from sigv4 (access key, environment, profile, and the role in role_arn assumed through STS). FIFO topics get the group key's SHA-256 as
  * deduplication and group id. Only 5xx and network errors retry.
  */
 export class SnsReceiver implements Receiver {
@@ -34,7 +34,12 @@ export class SnsReceiver implements Receiver {
   readonly sendResolved: boolean;
   private assumed: { creds: AwsCredentials; expires: number } | undefined;
 
-  constructor(private readonly cfg: SnsConfigInput, private readonly templates: TemplateRenderer, private readonly now: () => number = Date.now) {
+  constructor(
+    private readonly cfg: SnsConfigInput,
+    private readonly templates: TemplateRenderer,
+    private readonly now: () => number = Date.now,
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {
     this.sendResolved = cfg.send_resolved ?? true;
   }
 
@@ -74,11 +79,14 @@ export class SnsReceiver implements Receiver {
 
   private async credentials(region: string, signal: AbortSignal): Promise<AwsCredentials> {
     const c = this.cfg.sigv4;
-    const base = baseCredentials(c);
+    const base = baseCredentials(c, this.env);
     if (!c?.role_arn) return base;
     if (this.assumed !== undefined && this.assumed.expires - 60_000 > this.now()) return this.assumed.creds;
-    // STS AssumeRole, itself a signed Query API call.
-    const sts = new URL(`https://${c.use_fips_sts_endpoint === true ? 'sts-fips' : 'sts'}.${region}.amazonaws.com/`);
+    // STS AssumeRole, itself a signed Query API call; AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL move
+    // the endpoint as they do for the AWS SDKs.
+    const override = this.env.AWS_ENDPOINT_URL_STS || this.env.AWS_ENDPOINT_URL;
+    const sts = new URL(override || `https://${c.use_fips_sts_endpoint === true ? 'sts-fips' : 'sts'}.${region}.amazonaws.com/`);
+    if (!sts.pathname.endsWith('/')) sts.pathname += '/';
     const body = Buffer.from(formEncode({ Action: 'AssumeRole', RoleArn: c.role_arn, RoleSessionName: `tidemark-${this.now()}`, Version: '2011-06-15' }));
     const headers = signV4({ method: 'POST', url: sts, headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8', 'content-length': String(body.length) }, body, region, service: 'sts', credentials: base, now: this.now() });
     const r = await httpRequest(sts.toString(), { integration: 'sns', method: 'POST', body, contentType: headers['content-type'], headers, retryCodes: [] }, signal);
@@ -96,9 +104,9 @@ export class SnsReceiver implements Receiver {
     let region: string;
     let endpoint: URL;
     try {
-      region = awsRegion(this.cfg.sigv4);
+      region = awsRegion(this.cfg.sigv4, this.env);
       const api = this.templates.text(this.cfg.api_url ?? '', n);
-      endpoint = new URL(api !== '' ? api : `https://sns.${region}.amazonaws.com/`);
+      endpoint = new URL(api || this.env.AWS_ENDPOINT_URL_SNS || this.env.AWS_ENDPOINT_URL || `https://sns.${region}.amazonaws.com/`);
       // The SDK joins the endpoint's path with the operation path "/".
       if (!endpoint.pathname.endsWith('/')) endpoint.pathname += '/';
       params = this.publishParameters(n);

@@ -107,3 +107,29 @@ describe('SNS', () => {
     expect(await r.send(notification(), signal)).toMatchObject({ ok: false, retryable: true });
   });
 });
+
+describe('SNS with role_arn', () => {
+  it('assumes the role through STS once, signs with the temporary credentials and their session token', async () => {
+    const expiration = new Date(NOW + 3_600_000).toISOString();
+    sink.answer = (r) => (r.url.startsWith('/sts')
+      ? { status: 200, body: `<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>ASIATEMP</AccessKeyId><SecretAccessKey>tempsecret</SecretAccessKey><SessionToken>sess&amp;token</SessionToken><Expiration>${expiration}</Expiration></Credentials></AssumeRoleResult></AssumeRoleResponse>` }
+      : { status: 200, body: '<PublishResponse/>' });
+    const r = new SnsReceiver({ api_url: `${sink.url}/sns`, sigv4: { ...creds, role_arn: 'arn:aws:iam::1:role/notify' }, topic_arn: 'arn:aws:sns:eu-west-1:1:t' }, templates, () => NOW, { AWS_ENDPOINT_URL_STS: `${sink.url}/sts` });
+    expect(await r.send(notification(), signal)).toEqual({ ok: true });
+    expect(await r.send(notification(), signal)).toEqual({ ok: true });
+    expect(sink.requests.map((q) => q.url)).toEqual(['/sts/', '/sns/', '/sns/']);
+    const [sts, sns] = sink.requests;
+    const p = new URLSearchParams(sts!.body);
+    expect([p.get('Action'), p.get('RoleArn'), p.get('Version')]).toEqual(['AssumeRole', 'arn:aws:iam::1:role/notify', '2011-06-15']);
+    expect(sts!.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/20260801\/eu-west-1\/sts\/aws4_request, /);
+    expect(sns!.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=ASIATEMP\/20260801\/eu-west-1\/sns\/aws4_request, SignedHeaders=content-length;content-type;host;x-amz-date;x-amz-security-token, /);
+    expect(sns!.headers['x-amz-security-token']).toBe('sess&token');
+  });
+
+  it('retries when STS refuses, without publishing', async () => {
+    sink.answer = () => ({ status: 403, body: '<ErrorResponse><Error><Code>AccessDenied</Code><Message>no</Message></Error></ErrorResponse>' });
+    const r = new SnsReceiver({ api_url: `${sink.url}/sns`, sigv4: { ...creds, role_arn: 'arn:aws:iam::1:role/notify' }, topic_arn: 't' }, templates, () => NOW, { AWS_ENDPOINT_URL_STS: `${sink.url}/sts` });
+    expect(await r.send(notification(), signal)).toMatchObject({ ok: false, retryable: true });
+    expect(sink.requests.map((q) => q.url)).toEqual(['/sts/']);
+  });
+});
