@@ -77,7 +77,7 @@ export interface AggregatorStatus {
   readonly partitions: number[];
   readonly partitionsMissing: number;
   readonly lagRecords: number;
-  readonly lastCheckpoint: { readonly atMs: number; readonly bytes: number; readonly offsets: Record<string, number> } | null;
+  readonly lastCheckpoint: { readonly atMs: number; readonly bytes: number; readonly durationMs: number; readonly offsets: Record<string, number> } | null;
 }
 
 const quiet: AggregatorLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -170,10 +170,10 @@ export class Aggregator {
     this.restored = readCheckpoint(this.s.checkpointFile);
     if (this.restored !== undefined) {
       const saved = this.restored;
-      this.states = this.states.map((st) => restoreRuleState(st.rule, saved.rules.get(st.rule.id)));
+      this.states = this.states.map((st) => restoreRuleState(st.rule, saved.rules.get(st.rule.id), saved.strings));
       this.hints.clear();
       for (const [p, o] of saved.offsets) this.offsets.set(p, o);
-      this.lastCheckpoint = { atMs: saved.savedAtMs, bytes: 0, offsets: Object.fromEntries(saved.offsets) };
+      this.lastCheckpoint = { atMs: saved.savedAtMs, bytes: 0, durationMs: 0, offsets: Object.fromEntries(saved.offsets) };
       this.log.info({ offsets: Object.fromEntries(saved.offsets), rules: saved.rules.size }, 'aggregation checkpoint restored');
     }
     this.partitionCount = await bus.ensureTopic(this.s.samplesTopic, 1);
@@ -423,6 +423,7 @@ export class Aggregator {
     this.updateGauges();
     if (!this.dirty || this.unsent.length > 0) return;
     const nowMs = this.now();
+    const started = performance.now();
     const text = serializeCheckpoint(this.states, this.offsets, nowMs);
     const offsets = new Map(this.offsets);
     this.dirty = false;
@@ -433,10 +434,12 @@ export class Aggregator {
       this.metrics.errors.inc({ type: err instanceof Error ? err.name : 'unknown', stage: 'checkpoint' });
       throw err;
     }
+    const durationMs = performance.now() - started;
     this.metrics.checkpoints.inc();
     this.metrics.checkpointBytes.set(text.length);
+    this.metrics.checkpointSeconds.set(durationMs / 1000);
     this.metrics.lastCheckpoint.set(nowMs / 1000);
-    this.lastCheckpoint = { atMs: nowMs, bytes: text.length, offsets: Object.fromEntries(offsets) };
+    this.lastCheckpoint = { atMs: nowMs, bytes: text.length, durationMs, offsets: Object.fromEntries(offsets) };
     for (const [p, o] of offsets) {
       const b = this.lastBatch.get(p);
       // Committed only for the lag figure: the checkpoint is what a restart reads from.

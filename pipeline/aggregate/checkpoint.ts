@@ -8,10 +8,10 @@
  */
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Labels } from '../../schemas/index.js';
+import { canonicalLabels, type Labels } from '../../schemas/index.js';
 import type { CompiledRule } from './compiled-rule.js';
 import { PartitionState, type SeriesEntry } from './partition-state.js';
-import { RuleState, type RunningTotal } from './rule-state.js';
+import { RuleState } from './rule-state.js';
 import type { WindowAccumulator } from './window-accumulator.js';
 
 export class CheckpointFileError extends Error {
@@ -21,51 +21,108 @@ export class CheckpointFileError extends Error {
   }
 }
 
+/**
+ * A series entry as a row: the input series' labels (flat name, value pairs as indexes into the
+ * checkpoint's string table), then its numbers. Its key, group and output key are computed again
+ * on restore (as text they were most of a checkpoint's bytes).
+ */
+type Num = number | string;
+type SeriesRow = [number[], Num, Num, Num, 0 | 1, Num, Num, Num, Num, 0 | 1, Num, Num, Num];
+
 interface PartitionDoc {
-  readonly series: [string, SeriesEntry][];
-  readonly windows: [number, [string, WindowAccumulator][]][];
+  readonly series: SeriesRow[];
+  /** Open windows: their accumulators (the output key follows from the labels). */
+  readonly windows: [number, AccumulatorDoc[]][];
 }
 
 interface RuleDoc {
   readonly id: string;
-  readonly closedThrough: number;
-  readonly totals: [string, RunningTotal][];
+  readonly closedThrough: Num;
+  readonly totals: { readonly labels: Labels; readonly value: Num }[];
   readonly partitions: [number, PartitionDoc][];
+}
+
+// canonicalLabels() writes `name SEP value SEP` per label; the separator is read off it here.
+const SEP = canonicalLabels({ a: '' })[1]!;
+
+class StringTable {
+  readonly strings: string[] = [];
+  private readonly index = new Map<string, number>();
+  of(s: string): number {
+    let i = this.index.get(s);
+    if (i === undefined) this.index.set(s, (i = this.strings.push(s) - 1));
+    return i;
+  }
+}
+
+function flatLabels(key: string, table: StringTable): number[] {
+  const parts = key.split(SEP);
+  parts.pop();
+  return parts.map((p) => table.of(p));
+}
+
+function labelsOfFlat(flat: readonly number[], strings: readonly string[]): Labels {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) out[strings[flat[i]!]!] = strings[flat[i + 1]!]!;
+  return out;
+}
+
+// JSON has no Infinity or NaN (an empty window's min and max, a series' start): they are written
+// as strings, which Number() reads back. No JSON.stringify replacer: it would slow the whole text.
+const num = (v: number): Num => (Number.isFinite(v) ? v : String(v));
+
+function seriesRow(key: string, e: SeriesEntry, table: StringTable): SeriesRow {
+  return [flatLabels(key, table), num(e.seenTs), num(e.lastTs), num(e.lastV), e.hasLast ? 1 : 0, num(e.win), num(e.winInc), num(e.winFrom), num(e.winTo), e.winFolded ? 1 : 0, num(e.pendingBucket), num(e.pendingTs), num(e.pendingV)];
+}
+
+type AccumulatorDoc = Record<string, unknown>;
+
+function accumulatorDoc(a: WindowAccumulator): AccumulatorDoc {
+  const out: AccumulatorDoc = {};
+  for (const [k, v] of Object.entries(a)) out[k] = typeof v === 'number' ? num(v) : Array.isArray(v) ? v.map((x: number) => num(x)) : v;
+  return out;
+}
+
+function accumulatorOf(d: AccumulatorDoc): WindowAccumulator {
+  const out: AccumulatorDoc = {};
+  for (const [k, v] of Object.entries(d)) out[k] = typeof v === 'string' ? Number(v) : Array.isArray(v) ? v.map(Number) : v;
+  return out as unknown as WindowAccumulator;
 }
 
 interface CheckpointDoc {
   readonly version: 1;
   readonly savedAtMs: number;
+  /** Label names and values the series rows point into. */
+  readonly strings: string[];
   readonly offsets: Record<string, number>;
   readonly rules: RuleDoc[];
 }
 
 export interface Checkpoint {
   readonly savedAtMs: number;
+  readonly strings: readonly string[];
   /** Partition -> next offset to read. */
   readonly offsets: ReadonlyMap<number, number>;
   /** Rule id -> its state as saved. */
   readonly rules: ReadonlyMap<string, RuleDoc>;
 }
 
-// JSON has no Infinity or NaN; accumulators hold them (an empty window's min and max).
-// Entries cache their current accumulator (accRef, accWin): not state, left out.
-const replacer = (k: string, v: unknown): unknown =>
-  k === 'accRef' || k === 'accWin' ? undefined : typeof v === 'number' && !Number.isFinite(v) ? { $n: String(v) } : v;
-const reviver = (_k: string, v: unknown): unknown =>
-  v !== null && typeof v === 'object' && '$n' in v && Object.keys(v).length === 1 ? Number((v as { $n: string }).$n) : v;
 
 /** The checkpoint's text: synchronous, so state and offsets are taken at one instant. */
 export function serializeCheckpoint(states: Iterable<RuleState>, offsets: ReadonlyMap<number, number>, nowMs: number): string {
   const rules: RuleDoc[] = [];
+  const table = new StringTable();
   for (const s of states) {
     rules.push({
-      id: s.rule.id, closedThrough: s.closedThrough, totals: [...s.totals],
-      partitions: [...s.partitions].map(([p, ps]) => [p, { series: [...ps.series], windows: [...ps.windows].map(([w, m]) => [w, [...m]]) }]),
+      id: s.rule.id, closedThrough: num(s.closedThrough), totals: [...s.totals.values()].map((t) => ({ labels: t.labels, value: num(t.value) })),
+      partitions: [...s.partitions].map(([p, ps]) => [p, {
+        series: [...ps.series].map(([k, e]) => seriesRow(k, e, table)),
+        windows: [...ps.windows].map(([w, m]) => [w, [...m.values()].map(accumulatorDoc)]),
+      }]),
     });
   }
-  const doc: CheckpointDoc = { version: 1, savedAtMs: nowMs, offsets: Object.fromEntries(offsets), rules };
-  return JSON.stringify(doc, replacer);
+  const doc: CheckpointDoc = { version: 1, savedAtMs: nowMs, strings: table.strings, offsets: Object.fromEntries(offsets), rules };
+  return JSON.stringify(doc);
 }
 
 export function writeCheckpoint(file: string, text: string): void {
@@ -97,28 +154,49 @@ export function readCheckpoint(file: string): Checkpoint | undefined {
   }
   let doc: CheckpointDoc;
   try {
-    doc = JSON.parse(text, reviver) as CheckpointDoc;
+    doc = JSON.parse(text) as CheckpointDoc;
   } catch (err) {
     throw new CheckpointFileError(file, 'is not valid JSON', { cause: err });
   }
-  if (doc.version !== 1 || typeof doc.offsets !== 'object' || !Array.isArray(doc.rules)) throw new CheckpointFileError(file, `has unexpected content (version ${String(doc.version)})`);
+  if (doc.version !== 1 || typeof doc.offsets !== 'object' || !Array.isArray(doc.rules) || !Array.isArray(doc.strings)) throw new CheckpointFileError(file, `has unexpected content (version ${String(doc.version)})`);
   return {
     savedAtMs: doc.savedAtMs,
+    strings: doc.strings,
     offsets: new Map(Object.entries(doc.offsets).map(([p, o]) => [Number(p), o])),
     rules: new Map(doc.rules.map((r) => [r.id, r])),
   };
 }
 
 /** A rule's state from its checkpointed form. */
-export function restoreRuleState(rule: CompiledRule, doc: RuleDoc | undefined): RuleState {
+export function restoreRuleState(rule: CompiledRule, doc: RuleDoc | undefined, strings: readonly string[]): RuleState {
   const s = new RuleState(rule);
   if (doc === undefined) return s;
-  s.closedThrough = doc.closedThrough;
-  for (const [k, t] of doc.totals) s.totals.set(k, { labels: t.labels as Labels, value: t.value });
+  s.closedThrough = Number(doc.closedThrough);
+  for (const t of doc.totals) s.totals.set(canonicalLabels(t.labels), { labels: t.labels, value: Number(t.value) });
   for (const [p, pd] of doc.partitions) {
     const ps: PartitionState = s.partition(p);
-    for (const [k, e] of pd.series) ps.series.set(k, e);
-    for (const [w, accs] of pd.windows) ps.windows.set(w, new Map(accs));
+    for (const row of pd.series) {
+      const labels = labelsOfFlat(row[0], strings);
+      const e = ps.entry(canonicalLabels(labels), labels);
+      e.seenTs = Number(row[1]);
+      e.lastTs = Number(row[2]);
+      e.lastV = Number(row[3]);
+      e.hasLast = row[4] === 1;
+      e.win = Number(row[5]);
+      e.winInc = Number(row[6]);
+      e.winFrom = Number(row[7]);
+      e.winTo = Number(row[8]);
+      e.winFolded = row[9] === 1;
+      e.pendingBucket = Number(row[10]);
+      e.pendingTs = Number(row[11]);
+      e.pendingV = Number(row[12]);
+    }
+    for (const [w, accs] of pd.windows) {
+      ps.windows.set(w, new Map(accs.map((d) => {
+        const a = accumulatorOf(d);
+        return [canonicalLabels(a.labels), a];
+      })));
+    }
   }
   return s;
 }

@@ -13,6 +13,7 @@ export class AggregationMetrics {
   readonly lag: Gauge<string>;
   readonly checkpoints: Counter<string>;
   readonly checkpointBytes: Gauge<string>;
+  readonly checkpointSeconds: Gauge<string>;
   readonly lastCheckpoint: Gauge<string>;
   readonly partitionsMissing: Gauge<string>;
   readonly errors: Counter<'type' | 'stage'>;
@@ -29,6 +30,7 @@ export class AggregationMetrics {
     this.lag = gauge(registry, 'tidemark_aggregation_lag_records', 'Records of the samples topic not yet read by the aggregator.', []);
     this.checkpoints = counter(registry, 'tidemark_aggregation_checkpoints_total', 'Checkpoints written.', []);
     this.checkpointBytes = gauge(registry, 'tidemark_aggregation_checkpoint_bytes', 'Size of the last checkpoint.', []);
+    this.checkpointSeconds = gauge(registry, 'tidemark_aggregation_checkpoint_duration_seconds', 'How long the last checkpoint took to serialize and write (the event loop waits meanwhile).', []);
     this.lastCheckpoint = gauge(registry, 'tidemark_aggregation_last_checkpoint_timestamp_seconds', 'When the last checkpoint was written.', []);
     this.partitionsMissing = gauge(registry, 'tidemark_aggregation_partitions_missing', 'Input partitions not assigned to this aggregator (windows stay open until it holds them all).', []);
     this.errors = counter(registry, 'tidemark_aggregation_errors_total', 'Errors by type and stage.', ['type', 'stage']);

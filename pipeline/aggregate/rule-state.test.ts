@@ -158,7 +158,7 @@ describe('aggregation rule state', () => {
     writeCheckpoint(file, serializeCheckpoint([first], new Map([[0, 13], [1, 12]]), 1));
     const saved = readCheckpoint(file)!;
     expect(saved.offsets.get(0)).toBe(13);
-    const resumed = restoreRuleState(first.rule, saved.rules.get(first.rule.id));
+    const resumed = restoreRuleState(first.rule, saved.rules.get(first.rule.id), saved.strings);
     feed(resumed, input.slice(25));
     for (const [k, v] of closeThrough(resumed, 180_000)) got.set(k, v);
     expect(got).toEqual(expected);
