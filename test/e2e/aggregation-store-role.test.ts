@@ -11,7 +11,7 @@ import { listeningUrl, spawnRole } from './role-process.js';
 /** The distributed store role runs the aggregation rules on Kafka, as `tidemark up` does on the embedded bus. */
 const PARTITIONS = 3;
 const ns = testNamespace('aggregation-store');
-const topics = { samples: ns.topic('samples'), aggregates: ns.topic('aggregates'), alerts: ns.topic('alerts'), deadletter: ns.topic('deadletter') };
+const topics = { samples: ns.topic('samples'), aggregates: ns.topic('aggregates'), alerts: ns.topic('alerts'), deadletter: ns.topic('deadletter'), metadata: ns.topic('metadata') };
 const T0 = 1_700_000_040_000; // a whole minute
 
 let dir: string;
@@ -24,13 +24,14 @@ beforeAll(async () => {
     createKafkaTopic(topics.aggregates, PARTITIONS),
     createKafkaTopic(topics.alerts, 1),
     createKafkaTopic(topics.deadletter, 1),
+    createKafkaTopic(topics.metadata, 1),
   ]);
   config = join(dir, 'tidemark.yml');
   await writeFile(config, [
     'bus:',
     '  type: kafka',
     `  partitions: ${PARTITIONS}`,
-    `  topics: { samples: ${topics.samples}, aggregates: ${topics.aggregates}, alerts: ${topics.alerts}, deadletter: ${topics.deadletter} }`,
+    `  topics: { samples: ${topics.samples}, aggregates: ${topics.aggregates}, alerts: ${topics.alerts}, deadletter: ${topics.deadletter}, metadata: ${topics.metadata} }`,
     '  kafka: { consumer: { session_timeout_ms: 4000, heartbeat_interval_ms: 500, rebalance_timeout_ms: 10000 } }',
     'store:',
     `  group: ${ns.group('store')}`,
@@ -98,7 +99,9 @@ describe('tidemark store with aggregates on Kafka', () => {
       expect(status.data.partitionsMissing).toBe(0);
     } finally {
       await bus.close();
-      expect(await store.stop()).toBe(0);
+      const code = await store.stop();
+      if (code !== 0) console.log(store.output());
+      expect(code).toBe(0);
     }
   }, 240_000);
 });
