@@ -37,10 +37,13 @@ export async function bundleWebUi(appDir: string, outDir: string): Promise<{ fil
   if (entry === undefined) throw new Error(`esbuild produced no entry chunk for ${appDir}/main.tsx`);
   const script = `/assets/${basename(entry[0])}`;
   const css = entry[1].cssBundle === undefined ? undefined : `/assets/${basename(entry[1].cssBundle)}`;
-  // The first page (the query page on most roles) is fetched with the entry, not after it ran.
+  // The first page (the query page on most roles) and what it imports, also later (the editor),
+  // are fetched with the entry, not after it ran.
   const first = outputs.find(([, o]) => o.entryPoint?.endsWith(`pages/${PAGES[0].id}.tsx`) === true);
-  const preload = first === undefined ? [] : [first[0], ...first[1].imports.filter((i) => i.kind === 'import-statement').map((i) => i.path)].map((f) => `/assets/${basename(f)}`);
-  await writeFile(join(outDir, 'index.html'), indexHtml(script, css, preload));
+  const preload = first === undefined ? [] : [first[0], ...first[1].imports.filter((i) => i.kind === 'import-statement' || i.kind === 'dynamic-import').map((i) => i.path)].map((f) => `/assets/${basename(f)}`);
+  // The entry's own imports are fetched with it, not once it has been parsed.
+  const entryImports = entry[1].imports.filter((i) => i.kind === 'import-statement').map((i) => `/assets/${basename(i.path)}`);
+  await writeFile(join(outDir, 'index.html'), indexHtml(script, css, entryImports, preload.filter((p) => !entryImports.includes(p))));
   // Precompressed copies for clients that take gzip (served by ops/server/web-ui.ts).
   for (const [file] of outputs) {
     if (/\.(js|css)$/.test(file)) await writeFile(`${file}.gz`, gzipSync(await readFile(file), { level: 9 }));
@@ -48,7 +51,7 @@ export async function bundleWebUi(appDir: string, outDir: string): Promise<{ fil
   return { files: outputs.map(([f]) => relative(outDir, f)) };
 }
 
-function indexHtml(script: string, css: string | undefined, preload: readonly string[]): string {
+function indexHtml(script: string, css: string | undefined, entryImports: readonly string[], preload: readonly string[]): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -58,7 +61,7 @@ function indexHtml(script: string, css: string | undefined, preload: readonly st
 <title>Tidemark</title>
 <link rel="icon" href="data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E%3Cpath d='M0 10q4-4 8 0t8 0v6H0z' fill='%23e6522c'/%3E%3C/svg%3E">
 ${css === undefined ? '' : `<link rel="stylesheet" href="${css}">\n`}<script type="module" src="${script}"></script>
-${PRELOAD_START}
+${entryImports.map((p) => `<link rel="modulepreload" href="${p}">\n`).join('')}${PRELOAD_START}
 ${preload.map((p) => `<link rel="modulepreload" href="${p}">\n`).join('')}${PRELOAD_END}
 </head>
 <body>

@@ -93,6 +93,8 @@ export function Graph({ graph, stacked }: { graph: GraphData; stacked: boolean }
       focus: { alpha: 0.3 },
       legend: { live: true },
       scales: { x: { time: true } },
+      // UTC, as the end and evaluation time inputs.
+      tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
       axes: [{}, { size: 70, values: (_u, splits) => splits.map(formatTick) }],
       series: [
         { label: 'Time', value: (_u, v) => (v === null ? '' : new Date(v * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, '')) },
