@@ -16,6 +16,8 @@ export interface BenchResult {
 export interface Benchmark {
   readonly area: string;
   run(): Promise<BenchResult[]>;
+  /** Prose kept under the area's table in RESULTS.md (where the time goes, what was changed). */
+  readonly notes?: string;
 }
 
 export function formatNumber(v: number): string {

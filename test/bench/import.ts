@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
-import { createWriteStream, rmSync, statSync } from 'node:fs';
+import { cpSync, createWriteStream, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Benchmark, BenchResult } from './bench-result.js';
 import { cpuMs, tempDir, VictoriaMetricsPeer } from './peers/index.js';
-import { promtoolCreateBlocks } from './peers/prometheus-peer.js';
+import { promtoolCreateBlocks, startPrometheus } from './peers/prometheus-peer.js';
 import { startTidemarkUp, TIDEMARK_CLI } from './system-under-test.js';
 
 const execFileAsync = promisify(execFile);
@@ -14,6 +14,28 @@ const STEP_S = 10;
 const SAMPLES = SERIES * POINTS;
 const MODES = ['idle', 'user', 'system', 'iowait', 'irq', 'softirq', 'steal', 'nice'];
 const CASE = `${SAMPLES / 1e6} M OpenMetrics samples (${SERIES} series x ${POINTS})`;
+
+/** Where the time of `tidemark import` into `tidemark up` goes (node --cpu-prof of both processes, this file, 2026-12-05). */
+const IMPORT_NOTES = `Where the time goes (\`node --cpu-prof\` of the import command and of \`tidemark up\`, this file,
+2026-12-05, on the shared machine). Before: 9.7 s for the command; the server was the bottleneck,
+9.2 CPU-s (profiler included) over those 9.7 s, the client 3.6 CPU-s overlapped with it. Server:
+2.5 s in synchronous file I/O (the store's shard flushes: fsync and rename of the offset files,
+WAL fdatasync; the embedded bus's append and fdatasync per produced request), 2 s parsing
+exposition text (parseLabels, parseSample, float literals), 0.3 s in prom-client (a counter
+increment per line from the import handler's sample tally), 0.8 s GC. Client: GC 0.7 s, readline
+and joining lines into bodies, fetch's copy of the body. Fixed: requests of about 4 MiB by default
+(\`--batch-lines 100000\`, the byte bound cuts first) where there were 5000 lines (450 kB): each
+request is one bus append with its fsync and one more record for the stores, so 22 requests do
+what 200 did (11.3 s -> 6.4 s alone); the handler hands its sample count to the tally once per
+request. After: 4.6 s for the command, 5.3 server CPU-s (profiler included), exposition parsing now
+the largest part (1.5 s), then synchronous flush I/O (0.6 s); the client (3.2 CPU-s, a quarter of
+it GC) is now as busy as the server. The table above was measured at a load average of 17-18 on
+the 2 cores (vmctl into VictoriaMetrics took 1.7 s where it took 1.1 s the day before), so its
+wall times are long; the server CPU figures are the steadier ones (3.8 -> 2.7 CPU-s for the file).
+Left: the client's line handling (a Buffer-level batcher would spare the per-line strings), the
+exposition parser (shared with scrape and push), and the store's synchronous fsyncs on its event
+loop. The remote-read and block imports spend their time in the client too (1.5-1.6 server CPU-s
+for 7.6-10.6 s): JSON lines built per series, one request in flight.`;
 
 /**
  * An OpenMetrics file as a backfill would bring: node_cpu-like counters, series after series
@@ -80,7 +102,7 @@ export const importBenchmark: Benchmark = {
     const rows: BenchResult[] = [];
     try {
       const file = join(dir, 'history.om');
-      const { end } = await writeOpenMetrics(file);
+      const { start, end } = await writeOpenMetrics(file);
       const fileNote = `${(statSync(file).size / 1e6).toFixed(0)} MB file`;
 
       {
@@ -88,8 +110,11 @@ export const importBenchmark: Benchmark = {
         try {
           const cpu0 = up.cpuMs();
           const t0 = performance.now();
-          const { stdout } = await execFileAsync(process.execPath, [TIDEMARK_CLI, 'import', '--url', up.query.url, file], { maxBuffer: 16 << 20 });
+          // time(1) reports the command's own CPU: on a shared machine a steadier figure than wall time.
+          const { stdout, stderr } = await execFileAsync('/usr/bin/time', ['-f', 'cpu %U %S', process.execPath, TIDEMARK_CLI, 'import', '--url', up.query.url, '--state', join(dir, 'bench.state'), file], { maxBuffer: 16 << 20 });
           const sent = seconds(t0);
+          const [, user, sys] = /^cpu (\S+) (\S+)$/m.exec(stderr) ?? [];
+          const clientCpu = Number(user) + Number(sys);
           const counted = await untilCounted(up.query.url, end);
           const queryable = seconds(t0);
           const cpu = (up.cpuMs() - cpu0) / 1000;
@@ -98,6 +123,7 @@ export const importBenchmark: Benchmark = {
             { name: `import ${CASE}, command done`, subject: 'tidemark import -> up', value: SAMPLES / sent, unit: 'samples/s', note: `${sent.toFixed(1)} s; ${fileNote}` },
             { name: `import ${CASE}, until queryable`, subject: 'tidemark import -> up', value: SAMPLES / queryable, unit: 'samples/s', note: `${queryable.toFixed(1)} s` },
             { name: `import ${CASE}, server CPU`, subject: 'tidemark import -> up', value: SAMPLES / cpu, unit: 'samples/CPU-s', note: `tidemark up: ${cpu.toFixed(1)} CPU-s (the import command's own CPU not counted)` },
+            { name: `import ${CASE}, import command CPU`, subject: 'tidemark import -> up', value: SAMPLES / clientCpu, unit: 'samples/CPU-s', note: `tidemark import: ${clientCpu.toFixed(1)} CPU-s, process start included` },
           );
         } finally {
           await up.stop();
@@ -150,9 +176,46 @@ export const importBenchmark: Benchmark = {
           await up.stop();
         }
       }
+      // Live sources, into a fresh tidemark up each: the blocks read from disk, and a Prometheus
+      // holding them read through remote read (this vmctl, 1.79.5, has no remote-read mode; its
+      // prometheus mode over the same blocks is the row to compare with).
+      const fromDisk = await timedImport(['--prometheus-blocks', blocks], end);
+      rows.push(
+        { name: `import ${CASE}, until queryable`, subject: 'tidemark import --prometheus-blocks -> up', value: SAMPLES / fromDisk.seconds, unit: 'samples/s', note: `${fromDisk.seconds.toFixed(1)} s; reads promtool's blocks` },
+        { name: `import ${CASE}, server CPU`, subject: 'tidemark import --prometheus-blocks -> up', value: SAMPLES / fromDisk.cpu, unit: 'samples/CPU-s', note: `tidemark up: ${fromDisk.cpu.toFixed(1)} CPU-s` },
+      );
+      cpSync(blocks, join(dir, 'prometheus'), { recursive: true });
+      const prom = await startPrometheus(join(dir, 'prometheus'));
+      try {
+        const range = ['--from', String(Math.floor(start / 1000) - 60), '--to', String(Math.ceil(end / 1000) + 60)];
+        const remote = await timedImport(['--remote-read', `${prom.url}/api/v1/read`, '--match', '{__name__="bench_cpu_seconds_total"}', ...range], end);
+        rows.push(
+          { name: `import ${CASE}, until queryable`, subject: 'tidemark import --remote-read prometheus -> up', value: SAMPLES / remote.seconds, unit: 'samples/s', note: `${remote.seconds.toFixed(1)} s; Prometheus 2.42 over promtool's blocks, 2 h chunks` },
+          { name: `import ${CASE}, server CPU`, subject: 'tidemark import --remote-read prometheus -> up', value: SAMPLES / remote.cpu, unit: 'samples/CPU-s', note: `tidemark up: ${remote.cpu.toFixed(1)} CPU-s` },
+        );
+      } finally {
+        await prom.stop();
+      }
       return rows;
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+
+    /** `tidemark import ARGS` into a fresh tidemark up: seconds until every sample is queryable, and the server's CPU seconds. */
+    async function timedImport(args: readonly string[], atMs: number): Promise<{ seconds: number; cpu: number }> {
+      const up = await startTidemarkUp();
+      try {
+        const cpu0 = up.cpuMs();
+        const t0 = performance.now();
+        const { stdout } = await execFileAsync(process.execPath, [TIDEMARK_CLI, 'import', '--url', up.query.url, '--state', join(dir, 'bench.state'), ...args], { maxBuffer: 16 << 20 });
+        const counted = await untilCounted(up.query.url, atMs);
+        const took = seconds(t0);
+        if (counted !== SAMPLES) throw new Error(`tidemark up counts ${counted} of ${SAMPLES} samples after tidemark import ${args.join(' ')}: ${stdout}`);
+        return { seconds: took, cpu: (up.cpuMs() - cpu0) / 1000 };
+      } finally {
+        await up.stop();
+      }
+    }
   },
+  notes: IMPORT_NOTES,
 };

@@ -76,7 +76,7 @@ async function main(): Promise<void> {
       area = [{ name: `${b.area}: failed`, subject: '-', value: Number.NaN, unit: '-', note: (err as Error).message }];
     }
     rows.push(...area);
-    areas.push({ area: b.area, header, table: renderTable(area) });
+    areas.push({ area: b.area, header, table: renderTable(area) + (b.notes === undefined ? '' : `\n\n${b.notes}`) });
   }
   process.stdout.write(`${header}\n\n${renderTable(rows)}\n`);
   if (write) {
