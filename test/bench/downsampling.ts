@@ -7,7 +7,7 @@
  * sample they summarise.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine, parseExpr, planRollups, RollupSelectsQueryable } from '../../pipeline/promql/index.js';
 import type { Block } from '../../pipeline/tsdb/block/index.js';
@@ -122,7 +122,9 @@ async function run(): Promise<BenchResult[]> {
     // Raw samples each tier summarises: its days, 32 series at one sample per 15 s.
     const covered = (blocks: readonly Block[]): number => blocks.reduce((n, b) => n + ((b.maxTime - b.minTime) / SCRAPE) * 32, 0);
     const subject = 'tidemark';
-    const note = `32 series x ${DAYS} d at 15 s (${(samples / 1e6).toFixed(1)} M samples, loaded in ${loadS.toFixed(0)} s); 30-day range at 1 h steps, median of ${RUNS} after ${WARMUP} warm-up runs`;
+    // The machine may be shared: its load says how far wall time is waiting for a core.
+    const load = `load average ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores`;
+    const note = `${load}; 32 series x ${DAYS} d at 15 s (${(samples / 1e6).toFixed(1)} M samples, loaded in ${loadS.toFixed(0)} s); 30-day range at 1 h steps, median of ${RUNS} after ${WARMUP} warm-up runs`;
     return [
       { name: `downsampling: ${QUERY}, 30 d at 1 h steps, raw`, subject, value: raw.cpuMs, unit: 'CPU ms', note: `${raw.ms.toFixed(0)} ms wall; ${note}` },
       { name: `downsampling: ${QUERY}, 30 d at 1 h steps, 1 h tier`, subject, value: tier.cpuMs, unit: 'CPU ms', note: `${tier.ms.toFixed(1)} ms wall; same ${tier.points} points as raw` },

@@ -34,7 +34,7 @@ const scratch = new SampleBuffer(0);
 
 /**
  * Appends the windows of a rollup chunk that end in [mint, maxt] to `out`. Only the fields in
- * `fields` are decoded (the others are filled with NaN): a rate reads six of the nine.
+ * `fields` are decoded (the others are filled with NaN): a rate reads five of the nine.
  */
 export function decodeRollupChunk(bytes: Uint8Array, out: RollupWindows, mint: number, maxt: number, file = 'rollup chunk', fields: ReadonlySet<RollupField> = ALL_FIELDS): void {
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -75,7 +75,7 @@ export function fieldsOf(column: RollupColumn): ReadonlySet<RollupField> {
 }
 
 const FIELDS_OF: Readonly<Record<RollupColumn, ReadonlySet<RollupField>>> = {
-  counter: new Set(['count', 'firstT', 'firstV', 'lastT', 'lastV', 'increase']),
+  counter: new Set(['firstT', 'firstV', 'lastT', 'lastV', 'increase']),
   sum: new Set(['sum']),
   count: new Set(['count']),
   min: new Set(['min']),

@@ -106,27 +106,31 @@ export function columnSeries(w: RollupWindows, column: RollupColumn, lo: number,
     }
     return { timestamps, values };
   }
-  const ts: number[] = [];
-  const vs: number[] = [];
+  // At most four samples a window: sized once, no growing arrays.
+  const ts = new Float64Array(4 * (to - from));
+  const vs = new Float64Array(4 * (to - from));
+  let n = 0;
   for (let i = from; i < to; i++) {
     const first = w.firstV[i];
     const last = w.lastV[i];
     const inc = w.increase[i];
-    ts.push(w.firstT[i]);
-    vs.push(first);
-    if (w.count[i] < 2) continue;
+    ts[n] = w.firstT[i];
+    vs[n++] = first;
+    if (w.lastT[i] === w.firstT[i]) continue; // one sample (count is not read for the counter)
     // A reset inside the window: two samples between first and last make PromQL's reset
     // handling add up to the window's increase (first -> first + inc - last adds inc - last, the
     // drop to 0 is a reset adding 0, and 0 -> last adds last).
     const reset = Math.abs(inc - (last - first)) > 1e-12 * Math.max(Math.abs(first), Math.abs(last), 1);
     if (reset && w.lastT[i] - w.firstT[i] > 2) {
-      ts.push(w.lastT[i] - 2, w.lastT[i] - 1);
-      vs.push(first + inc - last, 0);
+      ts[n] = w.lastT[i] - 2;
+      vs[n++] = first + inc - last;
+      ts[n] = w.lastT[i] - 1;
+      vs[n++] = 0;
     }
-    ts.push(w.lastT[i]);
-    vs.push(last);
+    ts[n] = w.lastT[i];
+    vs[n++] = last;
   }
-  return { timestamps: Float64Array.from(ts), values: Float64Array.from(vs) };
+  return { timestamps: ts.subarray(0, n), values: vs.subarray(0, n) };
 }
 
 /**
