@@ -194,6 +194,28 @@ describe("tidemark up's web UI in chromium (Prometheus pages)", () => {
     await page.close();
   });
 
+  it('widens the range with +, narrows it with -, and adds a panel, each written into the URL', async () => {
+    const { page, errors } = await openPage(browser);
+    await page.goto(`${up.url}/graph?g0.expr=ui_demo_value&g0.tab=graph&g0.range_input=1h`);
+    await page.locator('[data-testid=graph]').waitFor();
+    const param = (k: string) => new URL(page.url()).searchParams.get(k);
+    await page.getByTitle('Widen the time range').click();
+    await expect.poll(() => param('g0.range_input')).toBe('2h');
+    expect(await page.locator('[data-testid=range]').inputValue()).toBe('2h');
+    await page.getByTitle('Shrink the time range').click();
+    await page.getByTitle('Shrink the time range').click();
+    await expect.poll(() => param('g0.range_input')).toBe('30m');
+    await page.locator('[data-testid=range]').fill('3h');
+    await page.locator('[data-testid=range]').press('Enter');
+    await expect.poll(() => param('g0.range_input')).toBe('3h');
+    await page.locator('[data-testid=add-panel]').click();
+    await expect.poll(() => page.locator('[data-testid=panel-1]').count()).toBe(1);
+    expect(param('g1.expr')).toBe('');
+    expect(param('g0.expr')).toBe('ui_demo_value');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('completes metric names in the expression editor from the server', async () => {
     const { page, errors } = await openPage(browser);
     await page.goto(`${up.url}/query`);
