@@ -102,12 +102,19 @@ describe('tidemark up with downsampled tiers', () => {
   };
 
   it('rebuilds the tiers from the blocks on the admin endpoint: 5 m blocks of a day, 1 h blocks of ten', async () => {
-    const res = await fetch(`${up.url}/api/v1/admin/tsdb/rebuild_downsampled`, { method: 'POST' });
-    const body = (await res.json()) as { data: { days: number } };
-    expect(res.status).toBe(200);
+    const rebuild = async (): Promise<number> => {
+      const res = await fetch(`${up.url}/api/v1/admin/tsdb/rebuild_downsampled`, { method: 'POST' });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { data: { days: number } }).data.days;
+    };
     // Both partitions hold series; each rolls up at least the 29 days ending 2 days before the
-    // newest data into 5 m blocks (one a day) and two ten-day ranges into 1 h blocks.
-    expect(body.data.days).toBeGreaterThanOrEqual(2 * (29 + 2));
+    // newest data into 5 m blocks (one a day) and two ten-day ranges into 1 h blocks, once the
+    // shards have cut their heads into blocks (at their next flush after the import).
+    const want = 2 * (29 + 2);
+    expect(await waitFor(async () => {
+      const n = await rebuild();
+      return n >= want ? n : undefined;
+    })).toBeGreaterThanOrEqual(want);
     const shards = join(dir, 'data', 'store', 'shards');
     const dirs = readdirSync(shards).filter((d) => d.startsWith('tidemark.samples-'));
     const blocks = (tier: string): number => dirs.map((d) => readdirSync(join(shards, d, 'downsample', tier)).filter((f) => !f.endsWith('.tmp')).length).reduce((a, b) => a + b, 0);
