@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { PushEdge, type Backpressure, type PushConnector } from '../http-edge/index.js';
+import type { ExemplarSink } from '../../schemas/exemplar-sink.js';
 import type { MetadataSink } from '../../schemas/metadata-sink.js';
 import type { SampleSink } from '../../schemas/sample-sink.js';
 import { defaultRemoteWriteConfig, type RemoteWriteConfig } from './config.js';
@@ -12,6 +13,8 @@ export interface RemoteWriteSettings {
   readonly sink: SampleSink;
   /** Where metric metadata of write requests goes; none = not kept. */
   readonly metadata?: MetadataSink;
+  /** Where exemplars of write requests go; none = not kept. */
+  readonly exemplars?: ExemplarSink;
   readonly registry: Registry;
   /** A Redis client for the HA election (store: redis); made from `ha.redis_url` when absent. */
   readonly redis?: Redis;
@@ -55,6 +58,7 @@ export function createRemoteWriteConnector(settings: RemoteWriteSettings, config
     edge,
     sink: settings.sink,
     metadata: settings.metadata,
+    exemplars: settings.exemplars,
     reader: new WriteRequestReader(config.metric_name_validation_scheme, config.series_cache_size),
     ha: elector === undefined ? undefined : { config: ha, elector },
   });

@@ -9,6 +9,8 @@ import {
   type PushEdge,
   type PushRequest,
 } from '../http-edge/index.js';
+import type { SeriesExemplar } from '../../schemas/exemplar-codec.js';
+import type { ExemplarSink } from '../../schemas/exemplar-sink.js';
 import type { MetadataSink } from '../../schemas/metadata-sink.js';
 import { appendUnit, type SampleSink } from '../../schemas/sample-sink.js';
 import type { HaConfig } from './config.js';
@@ -21,6 +23,8 @@ export interface RemoteWriteHandlerDeps {
   readonly reader: WriteRequestReader;
   /** Where the request's metric metadata goes; none = not kept. */
   readonly metadata?: MetadataSink;
+  /** Where the exemplars of stored series go; none = not kept. */
+  readonly exemplars?: ExemplarSink;
   readonly ha?: { readonly config: HaConfig; readonly elector: HaElector };
 }
 
@@ -54,6 +58,7 @@ export class RemoteWriteHandler {
     let appended = 0;
     let firstProblem: { index: number; series: DecodedSeries; message: string; reason: string } | undefined;
     let badSeries = 0;
+    const exemplars: SeriesExemplar[] = [];
     const ha = this.deps.ha?.config;
     const newest = edge.newestAllowed();
     await appendUnit(
@@ -117,11 +122,13 @@ export class RemoteWriteHandler {
             }
           }
           appended += n - future;
+          if (s.exemplars !== undefined) for (const e of s.exemplars) exemplars.push({ series: labels, ...e });
         }
       },
       (app) => edge.commit(app),
     );
     tally.accept(appended);
+    if (exemplars.length > 0) this.deps.exemplars?.record(exemplars);
     if (firstProblem !== undefined) {
       const { index, series, message } = firstProblem;
       const what = series.labels.__name__ !== undefined ? ` ${formatLabelsShort(series.labels)}` : '';

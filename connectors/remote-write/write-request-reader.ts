@@ -19,6 +19,15 @@ export interface DecodedSeries {
   stale: number[];
   /** Why the series' labels break the rules (what and which label); undefined when they are fine. */
   invalid: { message: string; label?: string } | undefined;
+  /** The series' exemplars, when it has any. */
+  exemplars?: DecodedExemplar[];
+}
+
+/** Exemplar{1: labels, 2: value, 3: timestamp} of a TimeSeries. */
+export interface DecodedExemplar {
+  readonly labels: Record<string, string>;
+  readonly value: number;
+  readonly timestampMs: number;
 }
 
 export interface DecodedWriteRequest {
@@ -231,6 +240,7 @@ export class WriteRequestReader {
         this.sample(s, stop);
       } else if (field === 3) {
         this.exemplars++;
+        (s.exemplars ??= []).push(this.exemplar(stop));
       } else if (field === 4) {
         this.histograms++;
       } else if (field === 0) {
@@ -304,6 +314,44 @@ export class WriteRequestReader {
       return { message: `invalid label name ${JSON.stringify(name)}`, label: name };
     }
     return undefined;
+  }
+
+  private exemplar(end: number): DecodedExemplar {
+    const labels: Record<string, string> = {};
+    let value = 0;
+    let timestampMs = 0;
+    while (this.pos < end) {
+      const tag = this.varint32();
+      const field = tag >>> 3;
+      const wire = tag & 7;
+      if (field === 1 && wire === LEN) {
+        const stop = this.bounded(this.varint32(), end, 'exemplar label');
+        let name = '';
+        let v = '';
+        while (this.pos < stop) {
+          const t = this.varint32();
+          if ((t & 7) !== LEN) {
+            this.skip(t, stop);
+            continue;
+          }
+          const fieldStop = this.bounded(this.varint32(), stop, 'exemplar label field');
+          const text = this.buf.toString('utf8', this.pos, fieldStop);
+          this.pos = fieldStop;
+          if (t >>> 3 === 1) name = text;
+          else if (t >>> 3 === 2) v = text;
+        }
+        if (name !== '' && v !== '') labels[name] = v;
+      } else if (field === 2 && wire === FIXED64) {
+        if (this.pos + 8 > end) throw new WriteRequestDecodeError('exemplar value truncated', this.pos);
+        value = this.buf.readDoubleLE(this.pos);
+        this.pos += 8;
+      } else if (field === 3 && wire === VARINT) {
+        timestampMs = this.int64();
+      } else {
+        this.skip(tag, end);
+      }
+    }
+    return { labels, value, timestampMs };
   }
 
   private sample(s: DecodedSeries, end: number): void {

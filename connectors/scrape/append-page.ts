@@ -1,5 +1,6 @@
 import { createParser, ExpositionParseError, type ExpositionFormat, type Parser } from '../../schemas/exposition/index.js';
 import { canonicalLabels, type Labels } from '../../schemas/labels.js';
+import type { SeriesExemplar } from '../../schemas/exemplar-codec.js';
 import type { MetricMetadataEntry } from '../../schemas/metric-metadata-codec.js';
 import type { Appender } from '../../schemas/sample-sink.js';
 import { ScrapeError } from './errors.js';
@@ -30,6 +31,8 @@ export interface PageResult {
   error?: ScrapeError;
   /** TYPE, HELP and UNIT lines of the page by family, as Prometheus' scrape cache keeps them. */
   metadata: Map<string, MetricMetadataEntry>;
+  /** Exemplars of the appended samples (OpenMetrics), at the sample's time when they have none. */
+  exemplars: SeriesExemplar[];
 }
 
 /** The exposition format of a response, by Content-Type (Prometheus' textparse.New). */
@@ -66,7 +69,7 @@ export function appendPage(
   s: PageSettings,
   url: string,
 ): PageResult {
-  const res: PageResult = { total: 0, added: 0, seriesAdded: 0, metadata: new Map() };
+  const res: PageResult = { total: 0, added: 0, seriesAdded: 0, metadata: new Map(), exemplars: [] };
   const p: Parser = createParser(text, format, { strict: false });
   const om = format === 'openmetrics';
   // The text parser reads a series whose text matches the same position of the previous scrape
@@ -151,6 +154,10 @@ export function appendPage(
       }
       app.append(state.labels, t, p.value());
       if (isNew) res.seriesAdded++;
+      if (om) {
+        const ex = p.exemplar();
+        if (ex !== undefined) res.exemplars.push({ series: state.labels, labels: ex.labels, value: ex.value, timestampMs: ex.timestamp ?? t });
+      }
     }
   } catch (err) {
     if (!(err instanceof ExpositionParseError)) throw err;

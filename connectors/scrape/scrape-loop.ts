@@ -1,6 +1,8 @@
 import type { Agent } from 'node:http';
 import { decodeUtf8 } from '../../schemas/exposition/index.js';
 import { canonicalLabels, type Labels } from '../../schemas/labels.js';
+import type { ExemplarSink } from '../../schemas/exemplar-sink.js';
+import type { SeriesExemplar } from '../../schemas/exemplar-codec.js';
 import type { MetadataSink } from '../../schemas/metadata-sink.js';
 import type { MetricMetadataEntry } from '../../schemas/metric-metadata-codec.js';
 import type { Appender, SampleSink } from '../../schemas/sample-sink.js';
@@ -25,6 +27,8 @@ export interface ScrapeLoopSettings {
   readonly onError?: (err: unknown, target?: Target) => void;
   /** Where each target's metric metadata goes when it changes; none = not kept. */
   readonly metadata?: MetadataSink;
+  /** Where the exemplars of committed scrapes go; none = not kept. */
+  readonly exemplars?: ExemplarSink;
 }
 
 /**
@@ -145,6 +149,7 @@ export class ScrapeLoop {
     let app: Appender = this.settings.sink.appender();
     let outcome: ScrapeOutcome = { total: 0, added: 0, seriesAdded: 0 };
     let error: Error | undefined = this.forcedError;
+    let exemplars: readonly SeriesExemplar[] = [];
     this.cache.begin();
     if (error === undefined) {
       try {
@@ -155,7 +160,10 @@ export class ScrapeLoop {
         const r = appendPage(text, format, start, app, this.cache, this.page, url);
         outcome = { total: r.total, added: r.added, seriesAdded: r.seriesAdded };
         error = r.error;
-        if (error === undefined) this.announceMetadata([...r.metadata.values()], start);
+        if (error === undefined) {
+          this.announceMetadata([...r.metadata.values()], start);
+          exemplars = r.exemplars;
+        }
       } catch (err) {
         error = err instanceof ScrapeError ? err : new ScrapeError('parse', (err as Error).message, url, { cause: err });
       }
@@ -173,6 +181,7 @@ export class ScrapeLoop {
     const report = this.target.reportLabels;
     for (let i = 0; i < report.length; i++) app.append(report[i], start, values[i]);
     await app.commit();
+    if (exemplars.length > 0) this.settings.exemplars?.record(exemplars);
     return { ...outcome, error };
   }
 
@@ -203,11 +212,11 @@ export class ScrapeLoop {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.running;
-    if (!staleness || this.lastStart === 0) return;
-    // The target went away: so does its metadata, as from Prometheus' active targets.
-    if (this.metadataText !== '') {
-      this.settings.metadata?.announce({ source: this.metadataSource(), target: this.target.publicLabels, complete: true, timestampMs: this.now(), metrics: [] });
-    }
+    if (!staleness) return;
+    // The target went away: so does its metadata, as from Prometheus' active targets. Also when
+    // it was never scraped here: an earlier run may have announced it under the same identity.
+    this.settings.metadata?.announce({ source: this.metadataSource(), target: this.target.publicLabels, complete: true, timestampMs: this.now(), metrics: [] });
+    if (this.lastStart === 0) return;
     const interval = this.cfg.scrape_interval;
     const staleAt = this.lastStart + interval;
     const waitUntil = this.lastStart + 2 * interval + interval / 10;

@@ -7,6 +7,7 @@ import { createNatsConnector, createNatsOutputSink } from '../../connectors/nats
 import { createPushgatewayConnector } from '../../connectors/pushgateway/index.js';
 import { createRemoteWriteConnector } from '../../connectors/remote-write/index.js';
 import { ScrapeManager, createTargetsApi, parseShard, scrapeConfigSchema, type ScrapeConfig } from '../../connectors/scrape/index.js';
+import type { ExemplarSink } from '../../schemas/exemplar-sink.js';
 import type { MetadataSink } from '../../schemas/metadata-sink.js';
 import type { Appender, SampleSink } from '../../schemas/sample-sink.js';
 import type { TidemarkConfig } from '../config/index.js';
@@ -16,7 +17,7 @@ import type { Service } from '../server/service.js';
 import { BusService } from './bus-service.js';
 import { mountBusStatus } from './bus-status-api.js';
 import { DeferredBusSink } from './deferred-bus-sink.js';
-import { MetadataService } from './metadata.js';
+import { SideDataService } from './side-data.js';
 import { mountWebUi } from '../server/web-ui.js';
 import type { RoleContext, RoleDefinition } from './run-role.js';
 import { storeLagReader } from './store-lag.js';
@@ -30,11 +31,12 @@ class ScrapeService implements Service {
     private readonly ctx: RoleContext,
     sink: SampleSink,
     private readonly scrapeSelf: boolean,
-    metadata?: MetadataSink,
+    side: { metadata?: MetadataSink; exemplars?: ExemplarSink } = {},
   ) {
     this.manager = new ScrapeManager({
       sink,
-      metadata,
+      metadata: side.metadata,
+      exemplars: side.exemplars,
       shard: ctx.flags.shard === undefined ? undefined : parseShard(ctx.flags.shard),
       baseDir: ctx.flags.config === undefined ? process.cwd() : dirname(ctx.flags.config),
       onError: (err, target) => ctx.log.warn({ err, target: target?.labels }, 'scrape could not hand samples on'),
@@ -137,12 +139,18 @@ class NatsOutputService implements Service, SampleSink {
  * scrape loops, remote_write, Influx, the Pushgateway API and the NATS bridge. Their HTTP routes
  * are mounted on the role's router; the role's own `/metrics` keeps its path (with no
  * `route_prefix`, the Pushgateway's exposition view is `/api/v1/metrics` only). With
- * `scrapeSelf`, the process also scrapes its own /metrics as job `tidemark`. Metric metadata of
- * scrapes and remote_write requests goes to `opts.metadata` (none: not kept).
+ * `scrapeSelf`, the process also scrapes its own /metrics as job `tidemark`. Metric metadata and
+ * exemplars of scrapes and remote_write requests go to `opts.metadata` and `opts.exemplars`
+ * (none: not kept).
  */
-export function ingestServices(ctx: RoleContext, sink: SampleSink, bus?: BusService, opts: { scrapeSelf?: boolean; metadata?: MetadataSink } = {}): Service[] {
+export function ingestServices(
+  ctx: RoleContext,
+  sink: SampleSink,
+  bus?: BusService,
+  opts: { scrapeSelf?: boolean; metadata?: MetadataSink; exemplars?: ExemplarSink } = {},
+): Service[] {
   const cfg = ctx.config;
-  const scrape = new ScrapeService(ctx, sink, opts.scrapeSelf ?? false, opts.metadata);
+  const scrape = new ScrapeService(ctx, sink, opts.scrapeSelf ?? false, opts);
   const services: Service[] = [scrape];
   let backpressure: Backpressure | undefined;
   if (bus !== undefined && cfg.ingest.max_store_lag > 0) {
@@ -154,7 +162,7 @@ export function ingestServices(ctx: RoleContext, sink: SampleSink, bus?: BusServ
     services.push({ name: 'store-lag', start: async () => guard.start(), ready: () => true, stop: async () => guard.stop() });
   }
   const connectors = [
-    new ConnectorService('remote_write', createRemoteWriteConnector({ sink, metadata: opts.metadata, registry: ctx.metrics, backpressure }, cfg.ingest.remote_write)),
+    new ConnectorService('remote_write', createRemoteWriteConnector({ sink, metadata: opts.metadata, exemplars: opts.exemplars, registry: ctx.metrics, backpressure }, cfg.ingest.remote_write)),
     new ConnectorService('influx', createInfluxConnector({ sink, registry: ctx.metrics, backpressure }, cfg.ingest.influx)),
     new ConnectorService('import', createImportConnector({ sink, registry: ctx.metrics, backpressure }, cfg.ingest.import)),
     new ConnectorService(
@@ -198,7 +206,7 @@ export const ingestRole: RoleDefinition = {
     const bus = new BusService(ctx.config, ctx.flags.data, ctx.log, ctx.fail);
     mountBusStatus(ctx, bus);
     const sink = new DeferredBusSink(bus, ctx.config, `ingest/${hostname()}`);
-    const metadata = new MetadataService(ctx, bus, { follow: false });
-    return [bus, sink, metadata, ...ingestServices(ctx, sink, bus, { metadata })];
+    const side = new SideDataService(ctx, bus, { follow: false });
+    return [bus, sink, side, ...ingestServices(ctx, sink, bus, { metadata: side, exemplars: side })];
   },
 };

@@ -9,6 +9,7 @@ import {
   withReadConsistency,
   type ConsistencyStore,
   type LabelStatsSource,
+  type QueryApiSettings,
 } from '../../pipeline/query/index.js';
 import type { Service } from '../server/service.js';
 import { TIDEMARK_VERSION } from '../server/version.js';
@@ -16,8 +17,8 @@ import { mountWebUi } from '../server/web-ui.js';
 import type { RoleContext, RoleDefinition } from './run-role.js';
 import { shardRegistryOf } from './store.js';
 import { BusService } from './bus-service.js';
-import { MetadataService, mountMetadataApi } from './metadata.js';
-import { MetadataCatalog } from '../../pipeline/query/index.js';
+import { SideDataService } from './side-data.js';
+import { CircularExemplarStorage, MetadataCatalog } from '../../pipeline/query/index.js';
 import { withStoreTiers } from '../../pipeline/query/source-resolution.js';
 
 /**
@@ -31,10 +32,12 @@ export function mountQueryApi(
   metrics = new QueryMetrics(ctx.metrics),
   labelStats?: LabelStatsSource,
   stores?: () => Promise<readonly ConsistencyStore[]>,
+  sideData: Pick<QueryApiSettings, 'metadata' | 'exemplars'> = {},
 ): void {
   const api = prometheusApi({
     queryable,
     labelStats,
+    ...sideData,
     config: withStoreTiers(ctx.config.query, ctx.config.store.downsampling),
     externalLabels: ctx.config.global.external_labels,
     version: TIDEMARK_VERSION,
@@ -65,17 +68,20 @@ export const queryRole: RoleDefinition = {
     const shards = shardRegistryOf(ctx);
     const metrics = new QueryMetrics(ctx.metrics);
     const queryable = registryQueryable({ registry: shards.registry, config: ctx.config.query, partitionCount: ctx.config.bus.partitions, observer: metrics });
-    mountQueryApi(ctx, queryable, metrics, registryLabelStats({ registry: shards.registry, config: ctx.config.query }), registryConsistencyStores({ registry: shards.registry, config: ctx.config.query }));
+    // Metadata and exemplars come from their topics, which only a shared bus (Kafka) carries here.
+    const bus = ctx.config.bus.type === 'kafka' ? new BusService(ctx.config, ctx.flags.data, ctx.log, ctx.fail) : undefined;
+    const side = bus === undefined ? undefined : new SideDataService(ctx, bus, { follow: true });
+    const sideData = side ?? { metadata: new MetadataCatalog(), exemplars: new CircularExemplarStorage(0) };
+    mountQueryApi(
+      ctx,
+      queryable,
+      metrics,
+      registryLabelStats({ registry: shards.registry, config: ctx.config.query }),
+      registryConsistencyStores({ registry: shards.registry, config: ctx.config.query }),
+      { metadata: sideData.metadata, exemplars: sideData.exemplars },
+    );
     mountWebUi(ctx.router, { apps: ['prometheus'] });
     const registry: Service = { name: 'shard-registry', start: async () => {}, ready: () => true, stop: () => shards.close() };
-    // Metric metadata comes from the metadata topic, which only a shared bus (Kafka) carries here.
-    if (ctx.config.bus.type !== 'kafka') {
-      mountMetadataApi(ctx, new MetadataCatalog());
-      return [registry];
-    }
-    const bus = new BusService(ctx.config, ctx.flags.data, ctx.log, ctx.fail);
-    const metadata = new MetadataService(ctx, bus, { follow: true });
-    mountMetadataApi(ctx, metadata.catalog);
-    return [registry, bus, metadata];
+    return bus === undefined || side === undefined ? [registry] : [registry, bus, side];
   },
 };

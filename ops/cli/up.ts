@@ -8,7 +8,7 @@ import { InProcessShardRegistry } from '../../pipeline/store-protocol/index.js';
 import { StoreService } from './store.js';
 import { AggregationService } from './aggregation.js';
 import { mountQueryApi } from './query.js';
-import { MetadataService, mountMetadataApi } from './metadata.js';
+import { SideDataService } from './side-data.js';
 import { mountWebUi } from '../server/web-ui.js';
 import { ALL_APPS } from '../web-ui/pages.js';
 import { RulesService } from './rules.js';
@@ -30,15 +30,15 @@ export const upRole: RoleDefinition = {
     const sink = new DeferredBusSink(bus, ctx.config, 'up');
     const aggregation = new AggregationService(ctx, bus);
     const store = new StoreService(ctx, bus, new InProcessShardRegistry(), aggregation.dropInput);
+    const side = new SideDataService(ctx, bus, { follow: true });
     mountQueryApi(
       ctx,
       { querier: (mint, maxt) => store.querier(mint, maxt) },
       undefined,
       async (req) => ({ stats: await store.labelStats(req), warnings: [] }),
       async () => [{ name: 'the store of this process', partitions: store.samplesPartitions(), waiter: store }],
+      { metadata: side.metadata, exemplars: side.exemplars },
     );
-    const metadata = new MetadataService(ctx, bus, { follow: true });
-    mountMetadataApi(ctx, metadata.catalog);
     mountWebUi(ctx.router, { apps: ALL_APPS });
     const notify = await NotifyService.create(ctx);
     // In one process, alerts go straight to the notifier's dispatcher, as POST /api/v2/alerts would.
@@ -48,7 +48,7 @@ export const upRole: RoleDefinition = {
       await dispatcher.putAlerts(parsed);
     };
     const rules = new RulesService(ctx, bus, toNotifier);
-    const ingest = ingestServices(ctx, sink, bus, { scrapeSelf: ctx.flags.config === undefined && ctx.flags.webConfigFile === undefined, metadata });
-    return [bus, sink, metadata, store, aggregation, ...ingest, notify, rules];
+    const ingest = ingestServices(ctx, sink, bus, { scrapeSelf: ctx.flags.config === undefined && ctx.flags.webConfigFile === undefined, metadata: side, exemplars: side });
+    return [bus, sink, side, store, aggregation, ...ingest, notify, rules];
   },
 };

@@ -50,6 +50,7 @@ const topicsSchema = z
     alerts: z.string().min(1).default('tidemark.alerts').describe('Alert state changes (the alert history).'),
     deadletter: z.string().min(1).default('tidemark.deadletter').describe('Records a consumer could not decode, with the reason.'),
     metadata: z.string().min(1).default('tidemark.metadata').describe('Metric metadata (TYPE, HELP, UNIT) of scrape targets and remote_write senders.'),
+    exemplars: z.string().min(1).default('tidemark.exemplars').describe('Exemplars of OpenMetrics scrapes and remote_write requests.'),
   })
   .strict();
 

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Labels } from '../../schemas/labels.js';
 import type { LabelStats, LabelStatsRequest, Queryable } from '../tsdb/index.js';
+import type { ExemplarReader } from './exemplar-storage.js';
 import type { MetadataReader } from './metadata-catalog.js';
 import { queryConfigSchema, type QueryConfig } from './config.js';
 import { toApiError, writeError } from './api-response.js';
@@ -33,6 +34,8 @@ export interface QueryApiSettings {
   readonly flags?: Readonly<Record<string, string>>;
   /** Metric metadata: serves `/api/v1/metadata` and `/api/v1/targets/metadata` (roles mount them with metadataRoutes). */
   readonly metadata?: MetadataReader;
+  /** Exemplars for `/api/v1/query_exemplars`; none = empty answers. */
+  readonly exemplars?: ExemplarReader;
   /** Retention as text for `/api/v1/status/runtimeinfo`. */
   readonly storageRetention?: string;
   /** The role's configuration state for `runtimeinfo`; a successful load at start when absent. */

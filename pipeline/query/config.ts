@@ -44,6 +44,8 @@ export const queryConfigSchema = z
       .describe('Worker threads that evaluate queries once their series are selected, so a long query leaves the process answering (health, other requests) and queries run in parallel; 0 = one per core. Read at start.'),
     downsampled_resolutions: z.array(resolution).optional()
       .describe('Resolutions of the downsampled tiers the stores keep (e.g. [5m, 1h]); default: those of store.downsampling.'),
+    max_exemplars: z.number().int().min(0).default(100_000)
+      .describe('Exemplars kept in memory for /api/v1/query_exemplars, in one ring over all series, the oldest overwritten first; 0 keeps none (Prometheus storage.exemplars.max_exemplars).'),
     max_source_resolution: z.string().regex(/^(raw|auto|(\d+[smhdwy])+)$/, 'expected raw, auto or a duration such as 5m or 1h').default('auto')
       .describe('Coarsest tier a query reads when its request has no max_source_resolution: raw, auto (the coarsest that answers its range functions exactly for its step) or a resolution.'),
   })

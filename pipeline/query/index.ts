@@ -14,4 +14,5 @@ export { fanoutLabelStats, tsdbStatusJson, type LabelStatsPart, type NamedCount 
 export { queryEngineOptions } from './query-engine.js';
 export { tsdbTestStorage, type TsdbTestStorageOptions } from './tsdb-test-storage.js';
 export { metadataRoutes } from './metadata-api.js';
-export { MetadataFollower, type MetadataFollowerSettings } from './metadata-follower.js';
+export { TopicFollower, type TopicFollowerSettings } from './topic-follower.js';
+export { CircularExemplarStorage, type ExemplarReader, type SeriesExemplars } from './exemplar-storage.js';

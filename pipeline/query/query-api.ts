@@ -2,7 +2,9 @@ import type { ServerResponse } from 'node:http';
 import { Engine, parseExpr, type QueryResult, type QueryValue } from '../promql/index.js';
 import { parseDurationParam, parseLimitParam, parseTimeParam, requestParams } from './api-params.js';
 import { capAnnotations } from './annotations.js';
-import { queryDataJson, toApiError, writeError, writeSuccess, writeSuccessJson } from './api-response.js';
+import { formatValue, queryDataJson, toApiError, writeError, writeSuccess, writeSuccessJson } from './api-response.js';
+import { walk } from '../promql/parser/walk.js';
+import type { LabelMatcher } from '../tsdb/index.js';
 import { jsonHandler, type ApiContext, type QueryRoute } from './api-settings.js';
 import { InvalidParamError, QueryApiError } from './errors.js';
 import { formatExpr } from './expr-printer.js';
@@ -111,8 +113,25 @@ export function queryRoutes(ctx: ApiContext): QueryRoute[] {
         const start = parseTimeParam(params, 'start', Number.MIN_SAFE_INTEGER);
         const end = parseTimeParam(params, 'end', Number.MAX_SAFE_INTEGER);
         if (end < start) throw new QueryApiError('bad_data', 'end timestamp must not be before start time');
-        parseQueryParam(params);
-        writeSuccess(res, []); // no exemplar storage: an empty answer, as Prometheus gives without exemplars
+        const expr = parseQueryParam(params);
+        // Every vector selector of the expression selects series, as Prometheus' ExtractSelectors.
+        const selectors: LabelMatcher[][] = [];
+        walk(expr, (e) => {
+          if (e.type === 'vector_selector') selectors.push(e.matchers);
+        });
+        // No selector, no data: Prometheus answers such a result with 204 and no body.
+        if (selectors.length === 0) {
+          res.writeHead(204).end();
+          return;
+        }
+        const found = ctx.settings.exemplars?.select(start, end, selectors) ?? [];
+        writeSuccess(
+          res,
+          found.map((s) => ({
+            seriesLabels: s.seriesLabels,
+            exemplars: s.exemplars.map((e) => ({ labels: e.labels, value: formatValue(e.value), timestamp: e.timestampMs / 1000 })),
+          })),
+        );
       }),
     },
     {
