@@ -5,6 +5,7 @@
  * marker is recognised by its bit pattern before the double becomes a JavaScript number.
  */
 import { STALE_NAN_BITS_HI, STALE_NAN_BITS_LO } from '../../schemas/index.js';
+import { decodeXorChunk } from './xor-chunk.js';
 
 /** One series of a remote-read answer; staleness markers are left out. */
 export interface ReadSeries {
@@ -141,4 +142,111 @@ function decodeTimeSeries(r: Reader): ReadSeries {
     }
   }
   return { labels, timestamps, values };
+}
+
+/** CRC-32C (Castagnoli), which the frames of a streamed remote-read answer carry. */
+const CRC32C = (() => {
+  const t = new Int32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+    t[n] = c;
+  }
+  return t;
+})();
+
+function crc32c(buf: Buffer, start: number, end: number): number {
+  let c = -1;
+  for (let i = start; i < end; i++) c = CRC32C[(c ^ buf[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ -1) >>> 0;
+}
+
+/**
+ * Decodes a streamed remote-read answer (response type STREAMED_XOR_CHUNKS): frames of a uvarint
+ * size, a big-endian CRC-32C and a `ChunkedReadResponse` (chunked_series = 1; ChunkedSeries:
+ * labels = 1, chunks = 2; Chunk: min_time_ms = 1, max_time_ms = 2, type = 3, data = 4). Whole
+ * chunks come back, so samples outside [start, end] are dropped (the next time range returns the
+ * same chunk); a series split over frames is joined again.
+ */
+export function decodeChunkedReadResponse(buf: Buffer, start: number, end: number): ReadSeries[] {
+  const out: ReadSeries[] = [];
+  let lastKey = '';
+  const top = new Reader(buf);
+  while (top.pos < top.end) {
+    const size = top.varint();
+    const crcAt = top.pos;
+    const msgStart = crcAt + 4;
+    const msgEnd = msgStart + size;
+    if (msgEnd > buf.length) throw new RemoteReadDecodeError(`frame of ${size} bytes at byte ${crcAt} runs past the answer`);
+    if (crc32c(buf, msgStart, msgEnd) !== buf.readUInt32BE(crcAt)) throw new RemoteReadDecodeError(`frame at byte ${crcAt}: checksum mismatch`);
+    const msg = new Reader(buf, msgStart, msgEnd);
+    top.pos = msgEnd;
+    while (msg.pos < msg.end) {
+      const tag = msg.varint();
+      if (tag >>> 3 !== 1 || (tag & 7) !== 2) {
+        msg.skip(tag & 7);
+        continue;
+      }
+      const series = msg.sub();
+      const labels: Record<string, string> = {};
+      const timestamps: number[] = [];
+      const values: number[] = [];
+      while (series.pos < series.end) {
+        const st = series.varint();
+        if (st >>> 3 === 1 && (st & 7) === 2) {
+          const l = series.sub();
+          let name = '';
+          let value = '';
+          while (l.pos < l.end) {
+            const lt = l.varint();
+            if ((lt & 7) !== 2) {
+              l.skip(lt & 7);
+              continue;
+            }
+            const len = l.varint();
+            const text = l.buf.toString('utf8', l.pos, l.pos + len);
+            l.pos += len;
+            if (lt >>> 3 === 1) name = text;
+            else if (lt >>> 3 === 2) value = text;
+          }
+          labels[name] = value;
+        } else if (st >>> 3 === 2 && (st & 7) === 2) {
+          const c = series.sub();
+          let type = 0;
+          let data: Buffer | undefined;
+          while (c.pos < c.end) {
+            const ct = c.varint();
+            if (ct >>> 3 === 3 && (ct & 7) === 0) type = c.varint();
+            else if (ct >>> 3 === 4 && (ct & 7) === 2) {
+              const len = c.varint();
+              data = c.buf.subarray(c.pos, c.pos + len);
+              c.pos += len;
+            } else c.skip(ct & 7);
+          }
+          if (type !== 1) throw new RemoteReadDecodeError(`chunk of type ${type} (native histograms are not imported); only XOR (1) is read`);
+          if (data !== undefined) decodeXorChunk(data, timestamps, values);
+        } else {
+          series.skip(st & 7);
+        }
+      }
+      let keep = 0;
+      for (let i = 0; i < timestamps.length; i++) {
+        if (timestamps[i] < start || timestamps[i] > end) continue;
+        timestamps[keep] = timestamps[i];
+        values[keep++] = values[i];
+      }
+      timestamps.length = keep;
+      values.length = keep;
+      const key = JSON.stringify(labels);
+      const last = out[out.length - 1];
+      if (last !== undefined && key === lastKey) {
+        last.timestamps.push(...timestamps);
+        last.values.push(...values);
+      } else {
+        out.push({ labels, timestamps, values });
+        lastKey = key;
+      }
+    }
+  }
+  return out;
 }

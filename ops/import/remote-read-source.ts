@@ -1,7 +1,7 @@
 import SnappyJS from 'snappyjs';
 import type { LabelMatcher } from '../../pipeline/tsdb/index.js';
 import { ReadRequestType } from '../../pipeline/query/index.js';
-import { decodeReadResponse, type ReadSeries } from './remote-read-response.js';
+import { decodeChunkedReadResponse, decodeReadResponse, type ReadSeries } from './remote-read-response.js';
 
 /** A time range of the source read in one request; both ends included, as remote read has them. */
 export interface TimeChunk {
@@ -29,7 +29,10 @@ export function timeChunks(fromMs: number, toMs: number, chunkMs: number): TimeC
 
 const MATCH_TYPE: Readonly<Record<LabelMatcher['type'], number>> = { '=': 0, '!=': 1, '=~': 2, '!~': 3 };
 
-/** Reads one chunk of the series that `matchers` select from a remote-read endpoint (`.../api/v1/read`). */
+/**
+ * Reads one chunk of the series that `matchers` select from a remote-read endpoint
+ * (`.../api/v1/read`), as streamed XOR chunks when the source offers them, else as samples.
+ */
 export class RemoteReadSource {
   constructor(
     private readonly url: string,
@@ -46,7 +49,9 @@ export class RemoteReadSource {
           matchers: this.matchers.map((m) => ({ type: MATCH_TYPE[m.type], name: m.name, value: m.value })),
         },
       ],
-      acceptedResponseTypes: [0],
+      // Streamed XOR chunks first: the source sends its chunks as stored instead of decoding
+      // them into samples; a source that only has SAMPLES (tidemark query) answers with those.
+      acceptedResponseTypes: [1, 0],
     }).finish();
     const where = `${this.url} [${new Date(chunk.start).toISOString()}, ${new Date(chunk.end).toISOString()}]`;
     let res: Response;
@@ -68,6 +73,7 @@ export class RemoteReadSource {
     const body = Buffer.from(await res.arrayBuffer());
     if (!res.ok) throw new RemoteReadError(`${where}: answered ${res.status}: ${body.toString('utf8').trim()}`);
     try {
+      if (/^application\/x-streamed-protobuf\b/.test(res.headers.get('content-type') ?? '')) return decodeChunkedReadResponse(body, chunk.start, chunk.end);
       return decodeReadResponse(Buffer.from(SnappyJS.uncompress(body)));
     } catch (err) {
       throw new RemoteReadError(`${where}: ${(err as Error).message}`, { cause: err });

@@ -87,7 +87,13 @@ describe('tidemark import --prometheus-blocks', () => {
         expect(ours, `${q} (Prometheus)`).toEqual(await queryRange(prom.url, q, start, END, STEP_MS));
         // MetricsQL differs from PromQL on functions, and on irregular scrapes (the jittered gauge).
         if (q !== 'blk_requests_total') continue;
-        expect(ours, `${q} (VictoriaMetrics)`).toEqual(await queryRange(vm.url, q, start, END, STEP_MS));
+        // Where VictoriaMetrics holds the samples it answers the same (vmctl 1.79.5 sometimes leaves
+        // the newest block's tail out, depending on where the 2 h boundaries fall).
+        const theirs = await queryRange(vm.url, q, start, END, STEP_MS);
+        const held = (t: number) => theirs.every((s) => s.values.some(([at]) => at === t));
+        const shared = (answer: typeof ours) => answer.map((s) => ({ metric: s.metric, values: s.values.filter(([t]) => held(t)) }));
+        expect(shared(theirs)[0].values.length, q).toBeGreaterThan(60);
+        expect(shared(ours), `${q} (VictoriaMetrics)`).toEqual(shared(theirs));
       }
     } finally {
       await prom.stop();
