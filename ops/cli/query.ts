@@ -7,6 +7,8 @@ import {
   registryLabelStats,
   registryQueryable,
   withReadConsistency,
+  withResultCache,
+  ResultCache,
   type ConsistencyStore,
   type LabelStatsSource,
   type QueryApiSettings,
@@ -34,11 +36,12 @@ export function mountQueryApi(
   stores?: () => Promise<readonly ConsistencyStore[]>,
   sideData: Pick<QueryApiSettings, 'metadata' | 'exemplars'> = {},
 ): void {
+  const apiConfig = withStoreTiers(ctx.config.query, ctx.config.store.downsampling);
   const api = prometheusApi({
     queryable,
     labelStats,
     ...sideData,
-    config: withStoreTiers(ctx.config.query, ctx.config.store.downsampling),
+    config: apiConfig,
     externalLabels: ctx.config.global.external_labels,
     version: TIDEMARK_VERSION,
     configStatus: () => ctx.configStatus,
@@ -49,9 +52,22 @@ export function mountQueryApi(
       'query.timeout': `${ctx.config.query.timeout_ms / 1000}s`,
     },
   });
-  const routes = stores === undefined
-    ? api.routes
-    : withReadConsistency(api.routes, new ReadConsistency({ stores, partitionCount: ctx.config.bus.partitions, timeoutMs: ctx.config.query.read_consistency_timeout_ms }));
+  let routes = api.routes;
+  if (stores !== undefined && ctx.config.query.result_cache_max_bytes > 0) {
+    const cache = new ResultCache({
+      stores: async () => (await stores()).flatMap((s) => (s.changes === undefined ? [] : [s.changes])),
+      queryable,
+      config: apiConfig,
+      partitionCount: ctx.config.bus.partitions,
+      samplesTopic: ctx.config.bus.topics.samples,
+      maxBytes: ctx.config.query.result_cache_max_bytes,
+      pieceMs: ctx.config.query.result_cache_piece_ms,
+    });
+    routes = withResultCache(routes, cache, apiConfig);
+  }
+  if (stores !== undefined) {
+    routes = withReadConsistency(routes, new ReadConsistency({ stores, partitionCount: ctx.config.bus.partitions, timeoutMs: ctx.config.query.read_consistency_timeout_ms }));
+  }
   for (const r of routes.map((route) => metrics.instrument(route))) ctx.router.add(r.methods, r.path, r.handler);
 }
 

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { Redis } from 'ioredis';
 import { StoreWorker, storeHttpApi } from '../../pipeline/store/index.js';
-import { InProcessShardRegistry, RedisShardRegistry, type ShardRegistry, type WaitAppliedAnswer, type WaitAppliedRequest } from '../../pipeline/store-protocol/index.js';
+import { InProcessShardRegistry, RedisShardRegistry, type ShardRegistry, type ChangesAnswer, type ChangesRequest, type WaitAppliedAnswer, type WaitAppliedRequest } from '../../pipeline/store-protocol/index.js';
 import { MergeQuerier, emptyLabelStats, labelStatsOf, mergeLabelStats, type LabelStats, type LabelStatsRequest, type Querier } from '../../pipeline/tsdb/index.js';
 import type { Labels } from '../../schemas/index.js';
 import type { ListenAddress } from '../server/http-server.js';
@@ -77,6 +77,7 @@ export class StoreService implements Service {
       },
       labelStats: (req) => this.labelStats(req),
       waitApplied: (req) => this.waitApplied(req),
+      changes: (req) => this.changes(req),
       pauseConsumption: (paused) => {
         for (const w of this.running) w.pauseConsumption(paused);
       },
@@ -98,6 +99,12 @@ export class StoreService implements Service {
   /** Read-your-writes: waits for the shards of the samples topic to apply offsets. */
   waitApplied(req: WaitAppliedRequest): Promise<WaitAppliedAnswer> {
     return this.running[0].waitApplied(req);
+  }
+
+  /** The result cache's validation over both topics' shards. */
+  async changes(req: ChangesRequest): Promise<ChangesAnswer> {
+    const answers = await Promise.all(this.running.map((w) => w.changes(req)));
+    return { applied: answers.flatMap((a) => a.applied), changed: req.checks.map((_, i) => answers.some((a) => a.changed[i])) };
   }
 
   /** Partitions of the samples topic held here. */

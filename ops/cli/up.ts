@@ -36,7 +36,7 @@ export const upRole: RoleDefinition = {
       { querier: (mint, maxt) => store.querier(mint, maxt) },
       undefined,
       async (req) => ({ stats: await store.labelStats(req), warnings: [] }),
-      async () => [{ name: 'the store of this process', partitions: store.samplesPartitions(), waiter: store }],
+      async () => [{ name: 'the store of this process', partitions: store.samplesPartitions(), waiter: store, changes: store }],
       { metadata: side.metadata, exemplars: side.exemplars },
     );
     mountWebUi(ctx.router, { apps: ALL_APPS });

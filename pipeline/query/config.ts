@@ -40,6 +40,10 @@ export const queryConfigSchema = z
       .describe('Timeout of one read from a remote store shard.'),
     read_consistency_timeout_ms: z.number().int().min(1).default(10_000)
       .describe('Longest a read that sends a write token or X-Read-Consistency: strong waits for the stores to apply what it must see; then it fails with 503 naming the partitions behind.'),
+    result_cache_max_bytes: z.number().int().min(0).default(64 * 1024 * 1024)
+      .describe('Memory bound of the query_range result cache (estimated bytes of cached pieces, least recently used evicted first); 0 turns the cache off. Read at start.'),
+    result_cache_piece_ms: z.number().int().min(1).default(3_600_000)
+      .describe('Length of the time pieces a range query is split into for the result cache (rounded down to a multiple of the step). Read at start.'),
     workers: z.number().int().min(0).default(0)
       .describe('Worker threads that evaluate queries once their series are selected, so a long query leaves the process answering (health, other requests) and queries run in parallel; 0 = one per core. Read at start.'),
     downsampled_resolutions: z.array(resolution).optional()

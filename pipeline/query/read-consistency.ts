@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { decodeWriteTokens, WRITE_TOKEN_HEADER, WriteTokenError } from '../../schemas/write-token.js';
-import type { AppliedOffsetsWaiter } from '../store-protocol/index.js';
+import type { AppliedOffsetsWaiter, ChangeSource } from '../store-protocol/index.js';
 import { toApiError, writeError } from './api-response.js';
 import type { QueryRoute } from './api-settings.js';
 import { InvalidParamError, ReadConsistencyTimeoutError } from './errors.js';
@@ -24,6 +24,8 @@ export interface ConsistencyStore {
   readonly name: string;
   readonly partitions: readonly number[];
   readonly waiter: AppliedOffsetsWaiter;
+  /** Its change log, which the result cache asks (result-cache.ts). */
+  readonly changes?: ChangeSource;
 }
 
 export interface ReadConsistencySettings {

@@ -1,4 +1,4 @@
-import { RemoteStoreQueryable, type AppliedOffsetsWaiter, type RemoteStoreOptions, type ShardRegistry } from '../store-protocol/index.js';
+import { RemoteStoreQueryable, type AppliedOffsetsWaiter, type ChangeSource, type RemoteStoreOptions, type ShardRegistry } from '../store-protocol/index.js';
 import type { LabelStats, LabelStatsRequest, Queryable } from '../tsdb/index.js';
 import type { LabelStatsSource } from './api-settings.js';
 import type { QueryConfig } from './config.js';
@@ -94,18 +94,18 @@ export function registryLabelStats(settings: {
 export function registryConsistencyStores(settings: {
   readonly registry: Pick<ShardRegistry, 'list'>;
   readonly config: QueryConfig;
-  readonly local?: { readonly storeId: string; readonly waiter: AppliedOffsetsWaiter };
+  readonly local?: { readonly storeId: string; readonly waiter: AppliedOffsetsWaiter; readonly changes?: ChangeSource };
 }): () => Promise<ConsistencyStore[]> {
   const remotes = new Map<string, RemoteStoreQueryable>();
   return async () =>
     (await settings.registry.list()).map((e) => {
       const name = `${e.storeId} (${e.address})`;
-      if (settings.local !== undefined && e.storeId === settings.local.storeId) return { name, partitions: e.partitions, waiter: settings.local.waiter };
+      if (settings.local !== undefined && e.storeId === settings.local.storeId) return { name, partitions: e.partitions, waiter: settings.local.waiter, changes: settings.local.changes };
       let q = remotes.get(e.address);
       if (q === undefined) {
         q = new RemoteStoreQueryable(e.address, { timeoutMs: settings.config.shard_timeout_ms });
         remotes.set(e.address, q);
       }
-      return { name, partitions: e.partitions, waiter: q };
+      return { name, partitions: e.partitions, waiter: q, changes: q };
     });
 }

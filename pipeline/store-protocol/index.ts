@@ -14,3 +14,12 @@ export {
   type WaitAppliedAnswer,
   type WaitAppliedRequest,
 } from './applied-offsets-wire.js';
+export {
+  parseChangesAnswer,
+  parseChangesRequest,
+  type ChangeCheck,
+  type ChangeSource,
+  type ChangesAnswer,
+  type ChangesRequest,
+  type PartitionPosition,
+} from './changes-wire.js';

@@ -1,5 +1,6 @@
 import type { LabelMatcher, LabelStats, LabelStatsRequest, Querier, Queryable, SelectHints, SeriesSet } from '../tsdb/index.js';
 import { parseWaitAppliedAnswer, type AppliedOffsetsWaiter, type WaitAppliedAnswer, type WaitAppliedRequest } from './applied-offsets-wire.js';
+import { parseChangesAnswer, type ChangeSource, type ChangesAnswer, type ChangesRequest } from './changes-wire.js';
 import { RemoteStoreError } from './errors.js';
 import { decodeLabelStats, encodeLabelStatsRequest } from './label-stats-wire.js';
 import { decodeSeriesSet } from './series-wire.js';
@@ -86,7 +87,7 @@ function strings(address: string, data: unknown): string[] {
 }
 
 /** Queriers over one remote store; also waits for it to apply offsets (read-your-writes). */
-export class RemoteStoreQueryable implements Queryable, AppliedOffsetsWaiter {
+export class RemoteStoreQueryable implements Queryable, AppliedOffsetsWaiter, ChangeSource {
   constructor(
     readonly address: string,
     private readonly options: RemoteStoreOptions = {},
@@ -101,6 +102,13 @@ export class RemoteStoreQueryable implements Queryable, AppliedOffsetsWaiter {
     const data = await postToStore(this.address, 'wait_applied', req, { timeoutMs: req.timeoutMs + (this.options.timeoutMs ?? 30_000) });
     const answer = parseWaitAppliedAnswer(data);
     if (typeof answer === 'string') throw new RemoteStoreError(this.address, 200, `malformed wait_applied answer: ${answer}`);
+    return answer;
+  }
+
+  /** What changed since cached pieces' offsets (`POST /api/v1/store/changes`). */
+  async changes(req: ChangesRequest): Promise<ChangesAnswer> {
+    const answer = parseChangesAnswer(await postToStore(this.address, 'changes', req, this.options));
+    if (typeof answer === 'string') throw new RemoteStoreError(this.address, 200, `malformed changes answer: ${answer}`);
     return answer;
   }
 

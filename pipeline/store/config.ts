@@ -35,6 +35,8 @@ export const storeConfigSchema = z
     downsampling: downsamplingSchema,
     deletion_wait_ms: z.number().int().min(0).default(30_000)
       .describe('delete_series answers once the shards of this store applied the deletion it put on the bus; after this long it answers 503 (the deletion is still applied when the shards get to it).'),
+    change_log_max_names: z.number().int().min(0).default(1_000_000)
+      .describe('Metric-name references the change log keeps per topic (what each applied record touched: names and time range), which the query result cache asks to tell whether a cached piece is still exact; older records are forgotten first, and pieces cached before them are evaluated again.'),
   })
   .strict();
 

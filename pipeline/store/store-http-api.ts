@@ -4,7 +4,16 @@ import { InvalidMatcherError, type LabelMatcher, type LabelStats, type LabelStat
 import { DeletionNotAppliedError, StoreRequestError } from './errors.js';
 import { parseRollupHint } from './rollup-request.js';
 import type { RollupHint } from '../tsdb/querier.js';
-import { encodeLabelStats, encodeSeriesSet, parseWaitAppliedRequest, type WaitAppliedAnswer, type WaitAppliedRequest } from '../store-protocol/index.js';
+import {
+  encodeLabelStats,
+  encodeSeriesSet,
+  parseChangesRequest,
+  parseWaitAppliedRequest,
+  type ChangesAnswer,
+  type ChangesRequest,
+  type WaitAppliedAnswer,
+  type WaitAppliedRequest,
+} from '../store-protocol/index.js';
 
 export type StoreHttpHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
 
@@ -26,6 +35,8 @@ export interface StoreHttpTarget extends Queryable {
   labelStats?(req: LabelStatsRequest): Promise<LabelStats>;
   /** Waits for the shards to apply offsets of the samples topic (read-your-writes). */
   waitApplied?(req: WaitAppliedRequest): Promise<WaitAppliedAnswer>;
+  /** The result cache's validation: what changed since given offsets (changes-wire.ts). */
+  changes?(req: ChangesRequest): Promise<ChangesAnswer>;
   /** Stops (true) or restarts (false) consuming the bus. */
   pauseConsumption?(paused: boolean): void;
 }
@@ -40,6 +51,7 @@ const MATCH_TYPES = new Set(['=', '!=', '=~', '!~']);
  * - `POST /api/v1/store/label_values` `{name, matchers, start, end}` → values;
  * - `POST /api/v1/store/tsdb_status` `{selectors?, start?, end?}` → label statistics (label-stats-wire.ts);
  * - `POST /api/v1/store/wait_applied` `{partitions, strong, timeoutMs}` → `{lagging}` (applied-offsets-wire.ts);
+ * - `POST /api/v1/store/changes` `{checks}` → `{applied, changed}` (changes-wire.ts);
  * - `POST|PUT /api/v1/admin/store/pause_consumption` and `.../resume_consumption` → 204;
  * - `POST|PUT /api/v1/admin/tsdb/rebuild_downsampled` → `{days}`: every shard's downsampled tiers built again from its blocks;
  * - `POST|PUT /api/v1/admin/tsdb/delete_series` (`match[]`, `start`, `end`, query or form) → 204;
@@ -97,6 +109,16 @@ export function storeHttpApi(target: StoreHttpTarget, opts: { readonly adminApi?
           const r = parseWaitAppliedRequest(await readJson(req));
           if (typeof r === 'string') throw new StoreRequestError('body', r);
           return target.waitApplied(r);
+        }),
+      },
+      {
+        methods: ['POST'],
+        path: '/api/v1/store/changes',
+        handler: (req, res) => answer(res, async () => {
+          if (target.changes === undefined) throw new Error('this store keeps no change log');
+          const r = parseChangesRequest(await readJson(req));
+          if (typeof r === 'string') throw new StoreRequestError('body', r);
+          return target.changes(r);
         }),
       },
       ...(['pause', 'resume'] as const).map((what) => ({

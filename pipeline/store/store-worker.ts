@@ -7,8 +7,10 @@ import { decodeSamplesTopicRecord, encodeSeriesDeletion, type Labels, type Sampl
 import type { LabelMatcher, Querier, Queryable, Tsdb } from '../tsdb/index.js';
 import { shardTsdbOptions, storeConfigSchema, type StoreConfig } from './config.js';
 import { DeletionNotAppliedError, ShardNotOpenError } from './errors.js';
-import type { AppliedOffsetsWaiter, LaggingPartition, WaitAppliedAnswer, WaitAppliedRequest } from '../store-protocol/index.js';
+import type { AppliedOffsetsWaiter, ChangeSource, ChangesAnswer, ChangesRequest, LaggingPartition, WaitAppliedAnswer, WaitAppliedRequest } from '../store-protocol/index.js';
+import type { SampleBatch } from '../../schemas/sample.js';
 import { AppliedOffsetWaits } from './applied-offset-waits.js';
+import { ShardChangeLog } from './change-log.js';
 import { MemoryGuard } from './memory-guard.js';
 import { StoreMetrics } from './metrics.js';
 import { Shard } from './shard.js';
@@ -49,7 +51,7 @@ const silent: StoreLogger = { info: () => undefined, warn: () => undefined, erro
  * flushed, its offset file written, and only then the bus committed. Undecodable records go to
  * the dead-letter topic. Reads go through `querier()` over all open shards.
  */
-export class StoreWorker implements Queryable, AppliedOffsetsWaiter {
+export class StoreWorker implements Queryable, AppliedOffsetsWaiter, ChangeSource {
   readonly name = 'store';
   readonly config: StoreConfig;
   readonly metrics: StoreMetrics;
@@ -73,6 +75,8 @@ export class StoreWorker implements Queryable, AppliedOffsetsWaiter {
   private readonly handler: BatchHandler;
   private readonly queryable = new ShardsQueryable(() => this.openTsdbs());
   private readonly appliedWaits = new AppliedOffsetWaits();
+  /** Per open shard, what each applied record touched (the result cache's validation). */
+  private readonly changeLogs = new Map<number, ShardChangeLog>();
   /** Consumption paused by an operator (`pauseConsumption`): neither memory nor shard recovery resumes it. */
   private consumptionPaused = false;
 
@@ -192,6 +196,7 @@ export class StoreWorker implements Queryable, AppliedOffsetsWaiter {
         tsdb: shardTsdbOptions(this.config),
       });
       this.shards.set(partition, shard);
+      this.changeLogs.set(partition, new ShardChangeLog(Math.max(0, shard.appendedOffset), this.config.change_log_max_names));
       if (this.memory.underPressure || this.consumptionPaused) consumer.pause([partition]);
       await consumer.seek(partition, shard.startPosition());
       if (this.failed.delete(partition) && !this.memory.underPressure && !this.consumptionPaused) consumer.resume([partition]);
@@ -214,6 +219,7 @@ export class StoreWorker implements Queryable, AppliedOffsetsWaiter {
       const shard = this.shards.get(p);
       if (shard === undefined) continue;
       this.shards.delete(p);
+      this.changeLogs.delete(p);
       try {
         await shard.close();
       } catch (err) {
@@ -257,10 +263,15 @@ export class StoreWorker implements Queryable, AppliedOffsetsWaiter {
       const v = d.value;
       if (v.kind === 'samples') {
         const drop = this.settings.dropInput?.();
-        shard.append(d.record.offset, drop === undefined ? v.batch : { series: v.batch.series.filter((x) => !drop(x.labels)) });
+        const batch = drop === undefined ? v.batch : { series: v.batch.series.filter((x) => !drop(x.labels)) };
+        shard.append(d.record.offset, batch);
+        this.logBatch(shard.partition, d.record.offset, batch);
       } else if (v.kind === 'deletion') {
         // Applied where it stands in the partition: a rebuild from the bus deletes the same samples.
         for (const selector of v.deletion.selectors) await shard.tsdb.deleteSeries(selector, v.deletion.startMs, v.deletion.endMs);
+        // Selectors that name their metric touch that name only; any other, every name.
+        const names = v.deletion.selectors.map((sel) => sel.find((m) => m.name === '__name__' && m.type === '=')?.value);
+        this.changeLogs.get(shard.partition)?.record(d.record.offset, v.deletion.startMs, v.deletion.endMs, names.every((n) => n !== undefined) ? new Set(names) : null);
         this.log.info({ partition: shard.partition, offset: d.record.offset, selectors: v.deletion.selectors.length }, 'series deletion applied');
       } // a producer watermark holds nothing to store
     }
@@ -310,13 +321,61 @@ export class StoreWorker implements Queryable, AppliedOffsetsWaiter {
     return days;
   }
 
+  private logBatch(partition: number, offset: number, batch: SampleBatch): void {
+    const log = this.changeLogs.get(partition);
+    if (log === undefined) return;
+    let minT = Number.POSITIVE_INFINITY;
+    let maxT = Number.NEGATIVE_INFINITY;
+    const names = new Set<string>();
+    for (const s of batch.series) {
+      const ts = s.timestamps;
+      if (ts.length === 0) continue;
+      names.add(s.labels.__name__ ?? '');
+      for (let i = 0; i < ts.length; i++) {
+        const t = ts[i];
+        if (t < minT) minT = t;
+        if (t > maxT) maxT = t;
+      }
+    }
+    log.record(offset, minT, maxT, names);
+  }
+
+  /**
+   * The result cache's validation: per check, whether on a partition held here a record applied
+   * at or after the check's offsets touched one of its selections (by metric name and time), or
+   * that cannot be told (the change log no longer reaches back, or the shard is behind the
+   * offsets); and the positions of the shards now.
+   */
+  async changes(req: ChangesRequest): Promise<ChangesAnswer> {
+    const topic = this.settings.topic;
+    const applied = [...this.shards.values()].map((s) => ({ topic, partition: s.partition, offset: Math.max(0, s.appendedOffset) }));
+    const changed = req.checks.map((check) =>
+      check.since.some((since) => {
+        if (since.topic !== topic) return false;
+        const shard = this.shards.get(since.partition);
+        const log = this.changeLogs.get(since.partition);
+        if (shard === undefined || log === undefined) return false; // another store answers for it
+        return Math.max(0, shard.appendedOffset) < since.offset || check.selections.some((sel) => log.changedSince(since.offset, sel));
+      }),
+    );
+    return { applied, changed };
+  }
+
   /** Compacts blocks and applies retention on every shard, one at a time. */
   compactAll(): Promise<void> {
     this.compacting = this.compacting.then(async () => {
       for (const s of [...this.shards.values()]) {
         if (this.shards.get(s.partition) !== s) continue;
         try {
+          const before = s.tsdb.listBlocks();
+          const deleted = s.tsdb.stats().blocksDeletedByRetention;
           await s.tsdb.compact();
+          if (s.tsdb.stats().blocksDeletedByRetention > deleted) {
+            // Retention removed data up to the newest block that went (merged ones included, to be safe).
+            const kept = new Set(s.tsdb.listBlocks());
+            const upTo = Math.max(...before.filter((b) => !kept.has(b)).map((b) => b.maxTime));
+            this.changeLogs.get(s.partition)?.record(Math.max(0, s.appendedOffset), Number.MIN_SAFE_INTEGER, upTo, null);
+          }
         } catch (err) {
           this.metrics.errors.inc({ type: err instanceof Error ? err.name : 'unknown', stage: 'compact' });
           this.log.error({ err, partition: s.partition }, 'compaction failed');

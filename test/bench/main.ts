@@ -19,6 +19,7 @@ import { storeBenchmark } from './store.js';
 import { aggregationBenchmark } from './aggregation.js';
 import { queryBenchmark } from './query.js';
 import { readConsistencyBenchmark } from './read-consistency.js';
+import { resultCacheBenchmark } from './result-cache.js';
 import { notifyBenchmark } from './notify.js';
 import { alertLatencyBenchmark } from './alert-latency.js';
 import { replayBenchmark } from './replay.js';
@@ -49,6 +50,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   regexBenchmark,
   queryBenchmark,
   readConsistencyBenchmark,
+  resultCacheBenchmark,
   downsamplingBenchmark,
   notifyBenchmark,
   alertLatencyBenchmark,
