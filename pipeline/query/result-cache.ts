@@ -11,6 +11,8 @@ import { queryDataJson, toApiError, writeError, writeSuccessJson } from './api-r
 import type { QueryRoute } from './api-settings.js';
 import type { QueryConfig } from './config.js';
 import { queryEngineOptions } from './query-engine.js';
+import { QueryGate } from './query-gate.js';
+import { CountingQueryable, QueryStats } from './query-stats.js';
 import { downsampledQuery, parseMaxSourceResolution, resolutionText, SOURCE_RESOLUTION_HEADER } from './source-resolution.js';
 
 /** What one cached piece read, and the store positions it is exact as of. */
@@ -100,7 +102,8 @@ export class ResultCache {
         this.stats.invalidated++;
         this.drop(cached);
       }
-      const recorder = new RecordingQueryable(this.settings.queryable);
+      // Read as the query API reads (max_series, the upper bound left open for negative offsets).
+      const recorder = new RecordingQueryable(new CountingQueryable(this.settings.queryable, new QueryStats(), this.settings.config.max_series));
       const r = await engine.rangeQuery(recorder, query, p.from, p.to, step, { signal });
       const series = r.value.resultType === 'matrix' ? r.value.result : [];
       results.push({ series, warnings: r.warnings, infos: r.infos });
@@ -212,7 +215,7 @@ class RecordingQueryable implements Queryable {
     const q = this.inner.querier(mint, maxt);
     return {
       select: async (matchers: readonly LabelMatcher[], hints: SelectHints): Promise<SeriesSet> => {
-        this.selections.push({ matchers: [...matchers], start: Math.max(hints.start, mint), end: Math.min(hints.end, maxt) });
+        this.selections.push({ matchers: [...matchers], start: Math.max(hints.start, mint), end: hints.end });
         const set = await q.select(matchers, hints);
         if (set.warnings.length > 0) this.warned = true;
         return set;
@@ -241,6 +244,8 @@ function cacheable(params: URLSearchParams, query: string, resolution: number): 
  * is read once).
  */
 export function withResultCache(routes: readonly QueryRoute[], cache: ResultCache, config: QueryConfig): QueryRoute[] {
+  // Queries through the cache wait for a slot as the query API's own do (a gate of the same size).
+  const gate = new QueryGate(config.max_concurrency);
   return routes.map((route) => {
     if (route.path !== '/api/v1/query_range') return route;
     return {
@@ -276,7 +281,8 @@ export function withResultCache(routes: readonly QueryRoute[], cache: ResultCach
         };
         res.once('close', onClose);
         try {
-          const r = await cache.rangeQuery(query!, start!, end!, step!, timeoutMs, ac.signal);
+          const deadline = Date.now() + timeoutMs;
+          const r = await gate.run(deadline, ac.signal, () => cache.rangeQuery(query!, start!, end!, step!, Math.max(1, deadline - Date.now()), ac.signal));
           res.setHeader(SOURCE_RESOLUTION_HEADER, resolutionText(0));
           writeSuccessJson(res, queryDataJson(r.value), { warnings: capAnnotations(r.warnings, 'warning'), infos: capAnnotations(r.infos, 'info') });
         } catch (err) {
