@@ -8,6 +8,7 @@ import { defaultRemoteWriteConfig, type RemoteWriteConfig } from './config.js';
 import { MemoryHaElector, RedisHaElector, type HaElector } from './ha-elector.js';
 import { RemoteWriteHandler } from './handler.js';
 import { WriteRequestReader } from './write-request-reader.js';
+import { WriteV2RequestReader } from './write-v2-request-reader.js';
 
 export interface RemoteWriteSettings {
   readonly sink: SampleSink;
@@ -60,6 +61,7 @@ export function createRemoteWriteConnector(settings: RemoteWriteSettings, config
     metadata: settings.metadata,
     exemplars: settings.exemplars,
     reader: new WriteRequestReader(config.metric_name_validation_scheme, config.series_cache_size),
+    readerV2: new WriteV2RequestReader(config.metric_name_validation_scheme),
     ha: elector === undefined ? undefined : { config: ha, elector },
   });
   let stopped = false;

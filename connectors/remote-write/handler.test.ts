@@ -8,6 +8,7 @@ import { serveRoutes } from '../http-edge/testdata/serve-routes.js';
 import { createRemoteWriteConnector } from './factory.js';
 import { encodeWriteRequest, pbLabels, snappyWriteRequest, type PbWriteRequest } from './testdata/prompb.js';
 import { remoteWriteConfigSchema } from './config.js';
+import { snappyV2Request, V2_CONTENT_TYPE } from './testdata/writev2.js';
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -88,7 +89,7 @@ describe('remote_write receiver', () => {
     [{ 'content-type': 'image/png' }, /Content-Type/],
     [{ 'content-encoding': 'gzip' }, /Content-Encoding "gzip"/],
     [{ 'content-encoding': 'deflate' }, /Content-Encoding "deflate"/],
-    [{ 'content-type': 'application/x-protobuf;proto=io.prometheus.write.v2.Request' }, /io.prometheus.write.v2.Request/],
+    [{ 'content-type': 'application/x-protobuf;proto=io.prometheus.write.v3.Request' }, /io.prometheus.write.v3.Request/],
   ])('answers 415 for unsupported media %o', async (headers, message) => {
     const r = await receiver();
     const res = await r.post(snappyWriteRequest({ timeseries: [one({ __name__: 'up' })] }), headers);
@@ -273,5 +274,74 @@ describe('remote_write receiver', () => {
     const r = await receiver();
     const res = await r.post(gzipSync(encodeWriteRequest({ timeseries: [one({ __name__: 'up' })] })), { 'content-encoding': 'gzip' });
     expect(res.status).toBe(415);
+  });
+});
+
+describe('remote_write 2.0 receiver', () => {
+  const v2 = { 'content-type': V2_CONTENT_TYPE, 'x-prometheus-remote-write-version': '2.0.0' };
+
+  it('stores the samples of a symbolized request and reports what it wrote in the response headers', async () => {
+    const r = await receiver();
+    const res = await r.post(
+      snappyV2Request([
+        {
+          labels: { __name__: 'http_requests_total', job: 'api' },
+          samples: [{ value: 5, timestamp: 1_700_000_000_000, startTimestamp: 1_699_999_000_000 }, { value: 7, timestamp: 1_700_000_015_000 }],
+          exemplars: [{ labels: { trace_id: 'abc' }, value: 1, timestamp: 1_700_000_014_000 }],
+          metadata: { type: 1, help: 'Requests.', unit: '' },
+        },
+        { labels: { __name__: 'up', job: 'api' }, samples: [{ value: 1, timestamp: 1_700_000_000_000 }] },
+      ]),
+      v2,
+    );
+    expect(res.status).toBe(204);
+    expect(res.headers.get('x-prometheus-remote-write-samples-written')).toBe('3');
+    expect(res.headers.get('x-prometheus-remote-write-exemplars-written')).toBe('1');
+    expect(res.headers.get('x-prometheus-remote-write-histograms-written')).toBe('0');
+    expect(r.sink.committed.map((s) => [s.labels.__name__, s.labels.job, s.v, s.t])).toEqual([
+      ['http_requests_total', 'api', 5, 1_700_000_000_000],
+      ['http_requests_total', 'api', 7, 1_700_000_015_000],
+      ['up', 'api', 1, 1_700_000_000_000],
+    ]);
+  });
+
+  it('reports native histograms as not written, since only float samples are stored', async () => {
+    const r = await receiver();
+    const res = await r.post(snappyV2Request([{ labels: { __name__: 'latency' }, histograms: 2 }]), v2);
+    expect(res.status).toBe(204);
+    expect(res.headers.get('x-prometheus-remote-write-histograms-written')).toBe('0');
+    expect(r.sink.committed).toHaveLength(0);
+  });
+
+  it('rejects a series without a metric name with 400 and stores the others (partial write)', async () => {
+    const r = await receiver();
+    const res = await r.post(
+      snappyV2Request([
+        { labels: { job: 'x' }, samples: [{ value: 1, timestamp: 1_700_000_000_000 }] },
+        { labels: { __name__: 'up' }, samples: [{ value: 1, timestamp: 1_700_000_000_000 }] },
+      ]),
+      v2,
+    );
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(/series 0.*no metric name/);
+    expect(r.sink.committed.map((s) => s.labels.__name__)).toEqual(['up']);
+  });
+
+  it('accepts UTF-8 names with the utf8 validation scheme, and refuses them with legacy', async () => {
+    const series = [{ labels: { __name__: 'http.server.duration', 'service name': 'a' }, samples: [{ value: 1, timestamp: 1_700_000_000_000 }] }];
+    const utf8 = await receiver({ metric_name_validation_scheme: 'utf8' });
+    expect((await utf8.post(snappyV2Request(series), v2)).status).toBe(204);
+    expect(utf8.sink.committed[0].labels).toEqual({ __name__: 'http.server.duration', 'service name': 'a' });
+    const legacy = await receiver();
+    expect((await legacy.post(snappyV2Request(series), v2)).status).toBe(400);
+  });
+
+  it('answers 400 for a symbol reference outside the table', async () => {
+    const r = await receiver();
+    // Request{symbols: [""], timeseries: [{labels_refs: [1, 2]}]}
+    const body = Buffer.from(SnappyJS.compress(Buffer.from([0x22, 0x00, 0x2a, 0x04, 0x0a, 0x02, 0x01, 0x02])));
+    const res = await r.post(body, v2);
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(/symbol reference 1 out of range/);
   });
 });

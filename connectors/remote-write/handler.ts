@@ -16,11 +16,14 @@ import { appendUnit, type SampleSink } from '../../schemas/sample-sink.js';
 import type { HaConfig } from './config.js';
 import type { HaElector } from './ha-elector.js';
 import type { DecodedSeries, WriteRequestReader } from './write-request-reader.js';
+import { WriteV2RequestReader } from './write-v2-request-reader.js';
 
 export interface RemoteWriteHandlerDeps {
   readonly edge: PushEdge;
   readonly sink: SampleSink;
   readonly reader: WriteRequestReader;
+  /** Reads remote_write 2.0 (`io.prometheus.write.v2.Request`) bodies; one with legacy names by default. */
+  readonly readerV2?: WriteV2RequestReader;
   /** Where the request's metric metadata goes; none = not kept. */
   readonly metadata?: MetadataSink;
   /** Where the exemplars of stored series go; none = not kept. */
@@ -40,15 +43,19 @@ export class RemoteWriteHandler {
   /** Label sets that passed the edge's label limits (fixed for the life of the edge). */
   private readonly withinLimits = new WeakSet<Labels>();
 
-  constructor(private readonly deps: RemoteWriteHandlerDeps) {}
+  private readonly readerV2: WriteV2RequestReader;
+
+  constructor(private readonly deps: RemoteWriteHandlerDeps) {
+    this.readerV2 = deps.readerV2 ?? new WriteV2RequestReader();
+  }
 
   async handle({ req, body, tally }: PushRequest): Promise<PushAnswer> {
-    checkContentType(req.headers['content-type']);
+    const version = protocolOf(req.headers['content-type']);
     // A sender without Content-Encoding is an old 1.0 client: the body is still snappy.
     const encoding = contentEncoding(req.headers['content-encoding']) || 'snappy';
     const { edge, sink, reader } = this.deps;
     const raw = await decodeBody(body, encoding, ['snappy'], edge.limits.decompressed_body_size_limit);
-    const decoded = await reader.readInSlices(raw, edge.limits.series_limit);
+    const decoded = version === 2 ? this.readerV2.read(raw, edge.limits.series_limit) : await reader.readInSlices(raw, edge.limits.series_limit);
     tally.receive(decoded.samples);
     if (decoded.metadata.length > 0) {
       this.deps.metadata?.announce({ source: 'remote_write', target: {}, complete: false, timestampMs: Date.now(), metrics: decoded.metadata });
@@ -138,7 +145,17 @@ export class RemoteWriteHandler {
         { series: index },
       );
     }
-    return { status: 204 };
+    if (version === 1) return { status: 204 };
+    // remote_write 2.0: what was stored, so the sender can tell a partial write. Native
+    // histograms are not stored (Tidemark keeps float samples), so none is reported written.
+    return {
+      status: 204,
+      headers: {
+        'X-Prometheus-Remote-Write-Samples-Written': String(appended),
+        'X-Prometheus-Remote-Write-Histograms-Written': '0',
+        'X-Prometheus-Remote-Write-Exemplars-Written': String(exemplars.length),
+      },
+    };
   }
 
   /** Elects per (cluster, replica) pair in the request; returns the pairs whose samples are dropped. */
@@ -175,19 +192,23 @@ export class RemoteWriteHandler {
   }
 }
 
-function checkContentType(header: string | undefined): void {
-  if (header === undefined || header === '') return; // 1.0 senders may omit it
+/** The remote_write version a Content-Type names: 1.0 (`prometheus.WriteRequest`, or no `proto`) or 2.0. */
+function protocolOf(header: string | undefined): 1 | 2 {
+  if (header === undefined || header === '') return 1; // 1.0 senders may omit it
   const [type, ...params] = header.split(';').map((p) => p.trim());
   if (type.toLowerCase() !== 'application/x-protobuf') {
     throw new UnsupportedMediaTypeError(`unsupported Content-Type "${header}"; expected application/x-protobuf`);
   }
   for (const p of params) {
     const [k, v] = p.split('=').map((x) => x.trim());
-    if (k.toLowerCase() === 'proto' && v !== 'prometheus.WriteRequest') {
-      // remote_write 2.0 (io.prometheus.write.v2.Request): 415 tells the sender to fall back to 1.0.
-      throw new UnsupportedMediaTypeError(`unsupported remote write protobuf message "${v}"; this receiver speaks prometheus.WriteRequest (1.0)`);
+    if (k.toLowerCase() !== 'proto') continue;
+    if (v === 'io.prometheus.write.v2.Request') return 2;
+    if (v !== 'prometheus.WriteRequest') {
+      // 415 tells a sender to fall back to another message, as the 2.0 spec asks.
+      throw new UnsupportedMediaTypeError(`unsupported remote write protobuf message "${v}"; this receiver speaks prometheus.WriteRequest (1.0) and io.prometheus.write.v2.Request (2.0)`);
     }
   }
+  return 1;
 }
 
 /** A sample time for messages: ISO 8601 when representable, else the raw milliseconds. */
