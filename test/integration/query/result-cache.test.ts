@@ -113,6 +113,22 @@ describe('the query_range result cache', () => {
     expect(cache.stats.invalidated).toBeGreaterThan(0);
   }, 240_000);
 
+  it('takes form POSTs, cached and with nocache=1, as GETs', async () => {
+    const w = { query: 'sum by (k) (rc_a)', from: 3, minutes: 90, step: MIN };
+    const start = T0 + w.from * MIN;
+    const form = (extra: string): Promise<Response> => fetch(`${api.url}/api/v1/query_range`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `query=${encodeURIComponent(w.query)}&start=${start / 1000}&end=${(start + w.minutes * MIN) / 1000}&step=60${extra}`,
+    });
+    const get = await rangeBody(w, true);
+    for (const extra of ['', '&nocache=1']) {
+      const res = await form(extra);
+      expect(`${res.status} ${await res.text()}`).toBe(get);
+    }
+    expect(get).toMatch(/^200 .*"result":\[\{/);
+  });
+
   it('serves a repeated read from cached pieces and evaluates again only a piece a late sample touched', async () => {
     const w = { query: 'sum(rc_b)', from: 0, minutes: 60, step: MIN };
     await rangeBody(w, false);
