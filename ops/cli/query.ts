@@ -9,6 +9,7 @@ import {
   withReadConsistency,
   withResultCache,
   ResultCache,
+  registerResultCacheMetrics,
   type ConsistencyStore,
   type LabelStatsSource,
   type QueryApiSettings,
@@ -64,6 +65,7 @@ export function mountQueryApi(
       pieceMs: ctx.config.query.result_cache_piece_ms,
     });
     routes = withResultCache(routes, cache, apiConfig);
+    registerResultCacheMetrics(ctx.metrics, () => cache.stats);
   }
   if (stores !== undefined) {
     routes = withReadConsistency(routes, new ReadConsistency({ stores, partitionCount: ctx.config.bus.partitions, timeoutMs: ctx.config.query.read_consistency_timeout_ms }));

@@ -5,6 +5,7 @@ export { queryConfigSchema, type QueryConfig } from './config.js';
 export { FanoutQuerier, FanoutQueryable, type FanoutShard, type FanoutOptions, type ShardLister } from './fanout-querier.js';
 export { registryQueryable, registryShards, registryLabelStats, registryConsistencyStores, type RegistryShardsSettings } from './registry-shards.js';
 export { ResultCache, withResultCache, type ResultCacheSettings, type ResultCacheStats } from './result-cache.js';
+export { registerResultCacheMetrics } from './result-cache-metrics.js';
 export { ReadConsistency, withReadConsistency, READ_CONSISTENCY_HEADER, WRITE_TOKEN_PARAM, type ConsistencyStore, type ReadConsistencySettings, type ReadRequirement } from './read-consistency.js';
 export { formatExpr, formatDuration } from './expr-printer.js';
 export { formatValue, formatTimestamp } from './api-response.js';

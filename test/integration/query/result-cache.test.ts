@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedBus } from '../../../pipeline/bus/embedded/index.js';
 import { BusSampleSink } from '../../../pipeline/publish/index.js';
 import { prometheusApi, queryConfigSchema } from '../../../pipeline/query/index.js';
-import { ResultCache, withResultCache } from '../../../pipeline/query/result-cache.js';
+import { registerResultCacheMetrics, ResultCache, withResultCache } from '../../../pipeline/query/index.js';
+import { Registry } from 'prom-client';
 import { StoreWorker } from '../../../pipeline/store/index.js';
 import { waitUntil } from '../store/store-test-data.js';
 import { serveRoutes, type RoutesServer } from './serve-routes.js';
@@ -142,5 +143,11 @@ describe('the query_range result cache', () => {
     // A sample at 25m30s is seen by the steps of [20m, 30m) and, within the 5 min lookback, by the step at 30m: two pieces.
     expect(cache.stats.invalidated - after.invalidated).toBe(2);
     expect(cache.stats.hits - after.hits).toBe(4);
+    const registry = new Registry();
+    registerResultCacheMetrics(registry, () => cache.stats);
+    const text = await registry.metrics();
+    expect(text).toContain(`tidemark_query_result_cache_hits_total ${cache.stats.hits}\n`);
+    expect(text).toContain(`tidemark_query_result_cache_invalidated_total ${cache.stats.invalidated}\n`);
+    expect(text).toContain(`tidemark_query_result_cache_bytes ${cache.stats.bytes}\n`);
   });
 });
