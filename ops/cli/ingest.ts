@@ -2,6 +2,7 @@ import { dirname, join } from 'node:path';
 import { hostname } from 'node:os';
 import { LagBackpressure, type Backpressure } from '../../connectors/http-edge/index.js';
 import { createInfluxConnector } from '../../connectors/influx/index.js';
+import { createOtlpConnector } from '../../connectors/otlp/index.js';
 import { createImportConnector } from '../../connectors/import/index.js';
 import { createNatsConnector, createNatsOutputSink } from '../../connectors/nats/index.js';
 import { createPushgatewayConnector } from '../../connectors/pushgateway/index.js';
@@ -136,7 +137,7 @@ class NatsOutputService implements Service, SampleSink {
 
 /**
  * The connectors of `tidemark ingest` (also part of `tidemark up`), handing samples to `sink`:
- * scrape loops, remote_write, Influx, the Pushgateway API and the NATS bridge. Their HTTP routes
+ * scrape loops, remote_write, Influx, OTLP, the Pushgateway API and the NATS bridge. Their HTTP routes
  * are mounted on the role's router; the role's own `/metrics` keeps its path (with no
  * `route_prefix`, the Pushgateway's exposition view is `/api/v1/metrics` only). With
  * `scrapeSelf`, the process also scrapes its own /metrics as job `tidemark`. Metric metadata and
@@ -164,6 +165,7 @@ export function ingestServices(
   const connectors = [
     new ConnectorService('remote_write', createRemoteWriteConnector({ sink, metadata: opts.metadata, exemplars: opts.exemplars, registry: ctx.metrics, backpressure }, cfg.ingest.remote_write)),
     new ConnectorService('influx', createInfluxConnector({ sink, registry: ctx.metrics, backpressure }, cfg.ingest.influx)),
+    new ConnectorService('otlp', createOtlpConnector({ sink, metadata: opts.metadata, registry: ctx.metrics, backpressure }, cfg.ingest.otlp)),
     new ConnectorService('import', createImportConnector({ sink, registry: ctx.metrics, backpressure }, cfg.ingest.import)),
     new ConnectorService(
       'pushgateway',

@@ -4,6 +4,7 @@ import { embeddedBusConfigSchema } from '../../pipeline/bus/embedded/config.js';
 import { checkScrapeConfig, scrapeConfigSchema } from '../../connectors/scrape/index.js';
 import { remoteWriteConfigSchema } from '../../connectors/remote-write/index.js';
 import { influxConfigSchema } from '../../connectors/influx/index.js';
+import { otlpConfigSchema } from '../../connectors/otlp/index.js';
 import { importConfigSchema } from '../../connectors/import/index.js';
 import { pushgatewayConfigSchema } from '../../connectors/pushgateway/index.js';
 import { natsConfigSchema } from '../../connectors/nats/index.js';
@@ -173,6 +174,7 @@ const ingestSchema = z
   .object({
     remote_write: remoteWriteConfigSchema.prefault({}),
     influx: influxConfigSchema.prefault({}),
+    otlp: otlpConfigSchema.prefault({}),
     import: importConfigSchema.prefault({}),
     pushgateway: pushgatewayConfigSchema.prefault({}),
     max_store_lag: z.number().int().min(0).default(0)
