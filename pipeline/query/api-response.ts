@@ -95,11 +95,11 @@ export interface Annotations {
 }
 
 /** `{"status":"success","data":...}` with `data` already JSON text. */
-export function writeSuccessJson(res: ServerResponse, dataJson: string, notes: Annotations = {}, extra = ''): void {
+export function writeSuccessJson(res: ServerResponse, dataJson: string, notes: Annotations = {}): void {
   let body = `{"status":"success","data":${dataJson}`;
   if (notes.warnings !== undefined && notes.warnings.length > 0) body += `,"warnings":${JSON.stringify(notes.warnings)}`;
   if (notes.infos !== undefined && notes.infos.length > 0) body += `,"infos":${JSON.stringify(notes.infos)}`;
-  body += extra + '}';
+  body += '}';
   send(res, 200, body);
 }
 

@@ -67,10 +67,11 @@ export function queryRoutes(ctx: ApiContext): QueryRoute[] {
     const totalMs = performance.now() - t0;
     const warnings = [...result.warnings];
     const value = limit > 0 ? truncate(result.value, limit, warnings) : result.value;
-    let extra = '';
-    if ((params.get('stats') ?? '') !== '') extra = `,"stats":${JSON.stringify({ ...statsJson(stats, totalMs, value), sourceResolution: resolutionText(resolution) })}`;
+    let data = queryDataJson(value);
+    // Prometheus writes `stats` inside `data`, after the result.
+    if ((params.get('stats') ?? '') !== '') data = `${data.slice(0, -1)},"stats":${JSON.stringify({ ...statsJson(stats, totalMs, value), sourceResolution: resolutionText(resolution) })}}`;
     res.setHeader(SOURCE_RESOLUTION_HEADER, resolutionText(resolution));
-    writeSuccessJson(res, queryDataJson(value), { warnings: capAnnotations(warnings, 'warning'), infos: capAnnotations(result.infos, 'info') }, extra);
+    writeSuccessJson(res, data, { warnings: capAnnotations(warnings, 'warning'), infos: capAnnotations(result.infos, 'info') });
   };
 
   return [

@@ -21,8 +21,6 @@ export class ApiError extends Error {
 export interface ApiAnswer<T> {
   readonly data: T;
   readonly warnings: readonly string[];
-  /** A query's `stats` when asked for; Tidemark writes it beside `data`, Prometheus inside it. */
-  readonly stats?: unknown;
   /** Milliseconds from request to parsed answer. */
   readonly ms: number;
 }
@@ -47,7 +45,7 @@ export async function apiGet<T>(path: string, params?: Params, signal?: AbortSig
   const t0 = performance.now();
   const res = await fetch(path + search(params), { signal, headers: { accept: 'application/json' } });
   const text = await res.text();
-  let body: { status?: string; data?: T; warnings?: string[]; errorType?: string; error?: string; stats?: unknown } | undefined;
+  let body: { status?: string; data?: T; warnings?: string[]; errorType?: string; error?: string } | undefined;
   try {
     body = JSON.parse(text) as typeof body;
   } catch {
@@ -57,7 +55,7 @@ export async function apiGet<T>(path: string, params?: Params, signal?: AbortSig
     const message = body?.error ?? (text.trim() || res.statusText);
     throw new ApiError(path, res.status, body?.errorType, `${path}: ${res.status} ${message}`);
   }
-  return { data: body.data as T, warnings: body.warnings ?? [], stats: body.stats, ms: performance.now() - t0 };
+  return { data: body.data as T, warnings: body.warnings ?? [], ms: performance.now() - t0 };
 }
 
 export type Loaded<T> =

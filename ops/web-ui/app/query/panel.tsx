@@ -5,7 +5,7 @@ import { PromqlEditor } from './editor';
 import { Graph, graphData, type GraphData } from './graph';
 import { autoStepMs, RANGE_STEPS_MS, type PanelParams } from './panel-params';
 import { ResultTable } from './result-table';
-import type { MatrixSeries, QueryData, QueryResult, QueryStats } from './result-types';
+import type { MatrixSeries, QueryData, QueryResult } from './result-types';
 
 type Outcome =
   | { readonly state: 'idle' }
@@ -98,7 +98,7 @@ async function runQuery(panel: PanelParams, signal: AbortSignal): Promise<Outcom
 }
 
 function samplesOf(a: ApiAnswer<QueryData>): number | undefined {
-  return (a.data.stats ?? (a.stats as QueryStats | undefined))?.samples?.totalQueryableSamples;
+  return a.data.stats?.samples?.totalQueryableSamples;
 }
 
 function Stats({ outcome }: { outcome: Outcome }) {
