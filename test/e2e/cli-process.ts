@@ -38,9 +38,9 @@ export interface RunningCli {
 }
 
 /** Starts a long-running role on a random port and resolves once it logged that it started. */
-export function startCli(args: readonly string[], opts: { cwd?: string } = {}): Promise<RunningCli> {
+export function startCli(args: readonly string[], opts: { cwd?: string; cli?: string } = {}): Promise<RunningCli> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args, '--listen', '127.0.0.1:0'], {
+    const child = spawn(process.execPath, [opts.cli ?? CLI, ...args, '--listen', '127.0.0.1:0'], {
       cwd: opts.cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -57,6 +57,10 @@ const COVERAGE: Coverage[] = [
     evidence: () => ["curl('--cacert', 'ca.crt', '-u', `admin:${PASSWORD}`", '/api/v1/query?query=', "const PASSWORD = 'change-me'"],
   },
   { readme: /main\.js up --rebuild /, file: 'test/e2e/up-rebuild.test.ts', evidence: roleArgs },
+  // The suite has built already, so the test packs with --ignore-scripts (the prepack build would rewrite dist/ under running tests).
+  { readme: /^npm pack$/, file: 'test/deploy/npm-package.test.ts', evidence: () => ["'pack', '--ignore-scripts'"] },
+  { readme: /^npm install --prefix \S+ \.\/tidemark-\S+\.tgz$/, file: 'test/deploy/npm-package.test.ts', evidence: () => ["'install', '--prefix'"] },
+  { readme: /node_modules\/\.bin\/tidemark up --data /, file: 'test/deploy/npm-package.test.ts', evidence: () => ["startCli(['up', '--data'", '{ cli: bin }'] },
   { readme: /main\.js up /, file: 'test/system/deployment.ts', evidence: roleArgs },
   { readme: /^tidemark import .*--remote-read /, file: 'test/e2e/import-remote-read.test.ts', evidence: roleArgs },
   { readme: /^tidemark import .*--prometheus-blocks /, file: 'test/e2e/import-prometheus-blocks.test.ts', evidence: roleArgs },
