@@ -56,7 +56,9 @@ describe('tidemark import', () => {
     const cfg = join(dir, 'tidemark.yml');
     // No scrape_configs: nothing written at wall-clock time beside the imported history.
     await writeFile(cfg, 'global:\n  scrape_interval: 15s\nbus:\n  partitions: 2\n');
-    [up, vm] = await Promise.all([startCli(['up', '--config', cfg, '--data', join(dir, 'data')]), VictoriaMetricsPeer.start()]);
+    // One after the other, so that afterAll stops whatever started when the other fails.
+    up = await startCli(['up', '--config', cfg, '--data', join(dir, 'data')]);
+    vm = await VictoriaMetricsPeer.start();
   }, 60_000);
 
   afterAll(async () => {
