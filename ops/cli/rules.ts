@@ -136,7 +136,8 @@ export const rulesRole: RoleDefinition = {
   async build(ctx) {
     const bus = new BusService(ctx.config, ctx.flags.data, ctx.log, ctx.fail);
     mountBusStatus(ctx, bus);
-    mountWebUi(ctx.router, { apps: ['bus'] });
+    // The rules role answers /api/v1/rules, /api/v1/alerts and (as every role) /api/v1/status/config.
+    mountWebUi(ctx.router, { apps: ['prometheus', 'bus'], only: ['alerts', 'rules', 'config', 'bus'] });
     return [bus, new RulesService(ctx, bus, httpNotifyFunc(alertmanagerTargets(ctx.config)))];
   },
 };

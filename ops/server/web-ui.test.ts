@@ -54,6 +54,15 @@ describe('mountWebUi', () => {
     expect((await fetch(`${url}/no-such-page`)).status).toBe(404);
   });
 
+  it('serves only the named pages of a product to a role that answers part of its API, and sends / to the first of them', async () => {
+    const url = await serve({ apps: ['prometheus', 'bus'], only: ['alerts', 'rules', 'bus'], dir });
+    const res = await fetch(`${url}/`, { redirect: 'manual' });
+    expect(res.headers.get('location')).toBe('/alerts');
+    expect(await (await fetch(`${url}/rules`)).text()).toContain('content="alerts,rules,bus"');
+    expect((await fetch(`${url}/query`)).status).toBe(404);
+    expect((await fetch(`${url}/targets`)).status).toBe(404);
+  });
+
   it('serves the bundle files with their content type, cached for good since their names carry a hash', async () => {
     const url = await serve({ apps: ['prometheus'], dir });
     const js = await fetch(`${url}/assets/app-ABC123.js`);

@@ -14,6 +14,8 @@ export function defaultWebUiDir(): string {
 export interface WebUiOptions {
   /** The products whose pages this role serves. */
   readonly apps: readonly WebUiApp[];
+  /** Of those, only the pages with these ids (a role that serves part of a product's API). */
+  readonly only?: readonly string[];
   /** The bundle's directory (defaults to dist/web-ui). */
   readonly dir?: string;
 }
@@ -37,7 +39,8 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
  */
 export function mountWebUi(router: HttpRouter, opts: WebUiOptions): void {
   const dir = opts.dir ?? defaultWebUiDir();
-  const pages = pagesOf(opts.apps);
+  const only = opts.only;
+  const pages = pagesOf(opts.apps).filter((p) => only === undefined || only.includes(p.id));
   if (pages.length === 0) return;
   const files = new Map<string, Promise<Buffer>>();
   const read = (name: string): Promise<Buffer> => {
