@@ -43,6 +43,4 @@ export async function ensurePipelineTopics(bus: Bus, cfg: TidemarkConfig): Promi
   await bus.ensureTopic(t.aggregates, cfg.bus.partitions);
   await bus.ensureTopic(t.alerts, 1);
   await bus.ensureTopic(t.deadletter, 1);
-  await bus.ensureTopic(t.metadata, 1);
-  await bus.ensureTopic(t.exemplars, 1);
 }

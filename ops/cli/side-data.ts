@@ -23,6 +23,9 @@ export class SideDataService implements Service, MetadataSink, ExemplarSink {
   private exemplarSink: BusExemplarSink | undefined;
   private readonly followers: TopicFollower<unknown>[] = [];
   private started = false;
+  /** The side topics could not be made: nothing is written to them. */
+  private disabled = false;
+  private following: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly ctx: RoleContext,
@@ -33,6 +36,7 @@ export class SideDataService implements Service, MetadataSink, ExemplarSink {
   }
 
   announce(snapshot: MetricMetadataSnapshot): void {
+    if (this.disabled) return;
     this.metadataSink ??= new BusMetadataSink({
       bus: this.bus.bus,
       topic: this.ctx.config.bus.topics.metadata,
@@ -42,6 +46,7 @@ export class SideDataService implements Service, MetadataSink, ExemplarSink {
   }
 
   record(exemplars: readonly SeriesExemplar[]): void {
+    if (this.disabled) return;
     this.exemplarSink ??= new BusExemplarSink({
       bus: this.bus.bus,
       topic: this.ctx.config.bus.topics.exemplars,
@@ -51,8 +56,19 @@ export class SideDataService implements Service, MetadataSink, ExemplarSink {
   }
 
   async start(): Promise<void> {
+    // The side topics are not needed to store or query samples: a bus that cannot create them
+    // (a cluster without the rights, say) costs metadata and exemplars, not the role.
+    const topics = this.ctx.config.bus.topics;
+    try {
+      await this.bus.bus.ensureTopic(topics.metadata, 1);
+      await this.bus.bus.ensureTopic(topics.exemplars, 1);
+    } catch (err) {
+      this.ctx.log.error({ err, topics: [topics.metadata, topics.exemplars] }, 'metadata and exemplars topics missing and not created: they are not kept');
+      this.disabled = true;
+      this.started = true;
+      return;
+    }
     if (this.opts.follow) {
-      const topics = this.ctx.config.bus.topics;
       const common = {
         bus: this.bus.bus,
         groupPrefix: `${this.ctx.config.store.group}.side-data`,
@@ -61,7 +77,12 @@ export class SideDataService implements Service, MetadataSink, ExemplarSink {
       const metadata = new TopicFollower({ ...common, topic: topics.metadata, decode: decodeMetricMetadata, apply: (s) => this.metadata.apply(s) });
       const exemplars = new TopicFollower({ ...common, topic: topics.exemplars, decode: decodeExemplarBatch, apply: (b) => void this.exemplars.add(b) });
       this.followers.push(metadata as TopicFollower<unknown>, exemplars as TopicFollower<unknown>);
-      await Promise.all(this.followers.map((f) => f.start()));
+      // Not awaited: the query API is ready without them (joining a Kafka group takes seconds);
+      // until they have read the topics, metadata and exemplars answers are incomplete.
+      this.following = Promise.all(this.followers.map((f) => f.start())).then(
+        () => undefined,
+        (err: unknown) => this.ctx.log.error({ err }, 'metadata and exemplars topics not followed: their APIs answer from what was read'),
+      );
     }
     this.started = true;
   }
@@ -71,6 +92,7 @@ export class SideDataService implements Service, MetadataSink, ExemplarSink {
   }
 
   async stop(): Promise<void> {
+    await this.following;
     await Promise.all(this.followers.map((f) => f.stop()));
     await this.metadataSink?.flushed();
     await this.exemplarSink?.flushed();

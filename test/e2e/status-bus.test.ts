@@ -55,7 +55,7 @@ describe('/api/v1/status/bus of tidemark up (embedded bus)', () => {
     expect(s.status).toBe('success');
     expect(s.warnings).toBeUndefined();
     expect(s.data.type).toBe('embedded');
-    expect(s.data.topics.map((t) => t.name)).toEqual(['tidemark.aggregates', 'tidemark.alerts', 'tidemark.deadletter', 'tidemark.samples']);
+    expect(s.data.topics.map((t) => t.name)).toEqual(['tidemark.aggregates', 'tidemark.alerts', 'tidemark.deadletter', 'tidemark.exemplars', 'tidemark.metadata', 'tidemark.samples']);
     const samples = s.data.topics.find((t) => t.name === 'tidemark.samples')!;
     expect(samples.partitions.map((p) => p.partition)).toEqual([0, 1, 2]);
     expect(samples.records).toBe(samples.partitions.reduce((n, p) => n + p.high - p.low, 0));
