@@ -35,6 +35,7 @@ export const PAGES: readonly PageSpec[] = [
   { id: 'alertmanager-silence-new', app: 'alertmanager', paths: ['/alertmanager/silences/new'], title: 'New silence', menu: 'Alertmanager' },
   { id: 'pushgateway', app: 'pushgateway', paths: ['/pushgateway'], title: 'Pushgateway' },
   { id: 'bus', app: 'bus', paths: ['/bus'], title: 'Bus' },
+  { id: 'backfill', app: 'bus', paths: ['/backfill'], title: 'Backfill' },
 ];
 
 /** The pages a role serves, in navigation order. */

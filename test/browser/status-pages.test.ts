@@ -126,4 +126,24 @@ describe("tidemark up's web UI in chromium (TSDB status, Pushgateway and bus pag
     expect(errors).toEqual([]);
     await page.close();
   });
+
+  it('shows what the import endpoints took, per endpoint, from the role\'s own metrics', async () => {
+    const now = Date.now();
+    const body = Array.from({ length: 6 }, (_, i) => `{"metric":{"__name__":"ui_backfill","n":"${i}"},"values":[1,2],"timestamps":[${now - 60_000},${now - 30_000}]}`).join('\n');
+    expect((await fetch(`${up.url}/api/v1/import`, { method: 'POST', body })).status).toBe(204);
+    const bad = 'ui_backfill_text{a="1"} 1\nnot a metric line\n';
+    expect((await fetch(`${up.url}/api/v1/import/prometheus`, { method: 'POST', body: bad })).status).toBe(400);
+    const { page, errors } = await openPage(browser);
+    await page.goto(`${up.url}/backfill`);
+    const json = page.locator('[data-testid=imports] tr[data-endpoint=vm-json]');
+    await expect.poll(() => json.locator('[data-testid=import-samples]').textContent()).toBe('12');
+    expect(await json.locator('td').nth(1).textContent()).toBe('1');
+    const text = page.locator('[data-testid=imports] tr[data-endpoint=prometheus]');
+    // One request partly stored: its good line stored, its bad line counted.
+    expect(await text.locator('td').evaluateAll((tds) => tds.slice(1, 7).map((td) => td.textContent))).toEqual(['0', '1', '0', '1', '2', '1']);
+    expect(await page.locator('main').textContent()).toContain('No shard rebuild in this process');
+    await screenshot(page, 'backfill');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
 });
