@@ -1,4 +1,5 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { registeredCounter, registeredGauge } from '../../schemas/registered-metrics.js';
 
 /**
  * The metric set every push connector reports, labelled by connector so several connectors share
@@ -17,29 +18,29 @@ export class EdgeMetrics {
     registry: Registry,
     readonly connector: string,
   ) {
-    const received = counter(registry, 'tidemark_connector_received_samples_total', 'Samples received in push requests.', ['connector']);
-    const accepted = counter(
+    const received = registeredCounter(registry, 'tidemark_connector_received_samples_total', 'Samples received in push requests.', ['connector']);
+    const accepted = registeredCounter(
       registry,
       'tidemark_connector_accepted_samples_total',
       'Samples acknowledged by the bus.',
       ['connector'],
     );
-    this.rejectedCounter = counter(
+    this.rejectedCounter = registeredCounter(
       registry,
       'tidemark_connector_rejected_samples_total',
       'Samples not stored, by reason.',
       ['connector', 'reason'],
     );
-    this.requestsCounter = counter(registry, 'tidemark_connector_requests_total', 'Push requests by HTTP status.', [
+    this.requestsCounter = registeredCounter(registry, 'tidemark_connector_requests_total', 'Push requests by HTTP status.', [
       'connector',
       'code',
     ]);
-    this.errorsCounter = counter(registry, 'tidemark_connector_errors_total', 'Errors by type and stage.', [
+    this.errorsCounter = registeredCounter(registry, 'tidemark_connector_errors_total', 'Errors by type and stage.', [
       'connector',
       'type',
       'stage',
     ]);
-    const inFlight = gauge(registry, 'tidemark_connector_in_flight_requests', 'Push requests being handled.', ['connector']);
+    const inFlight = registeredGauge(registry, 'tidemark_connector_in_flight_requests', 'Push requests being handled.', ['connector']);
     this.received = received.labels(connector);
     this.accepted = accepted.labels(connector);
     this.inFlight = inFlight.labels(connector);
@@ -56,17 +57,4 @@ export class EdgeMetrics {
   error(type: string, stage: string): void {
     this.errorsCounter.inc({ connector: this.connector, type, stage });
   }
-}
-
-// Several connectors (and tests) register into one registry: reuse a metric already there.
-function counter<L extends string>(registry: Registry, name: string, help: string, labelNames: L[]): Counter<L> {
-  const existing = registry.getSingleMetric(name);
-  if (existing !== undefined) return existing as Counter<L>;
-  return new Counter({ name, help, labelNames, registers: [registry] });
-}
-
-function gauge<L extends string>(registry: Registry, name: string, help: string, labelNames: L[]): Gauge<L> {
-  const existing = registry.getSingleMetric(name);
-  if (existing !== undefined) return existing as Gauge<L>;
-  return new Gauge({ name, help, labelNames, registers: [registry] });
 }

@@ -1,4 +1,5 @@
 import { Counter, type Registry } from 'prom-client';
+import { registeredCounter } from '../../schemas/registered-metrics.js';
 
 /** The NATS connector's metric set: messages in, samples out, dead letters by reason, errors. */
 export class NatsMetrics {
@@ -9,14 +10,10 @@ export class NatsMetrics {
   readonly errors: Counter<'type' | 'stage'>;
 
   constructor(registry: Registry) {
-    this.messages = counter(registry, 'tidemark_nats_messages_received_total', 'Messages received by the NATS bridge.', ['subject']);
-    this.samples = counter(registry, 'tidemark_nats_samples_accepted_total', 'Samples from NATS acknowledged by the sink.', ['subject']);
-    this.deadLetters = counter(registry, 'tidemark_nats_dead_letters_total', 'Undecodable messages sent to the dead-letter subject.', ['subject', 'reason']);
-    this.published = counter(registry, 'tidemark_nats_published_messages_total', 'Sample batches published to NATS (output mode).', []);
-    this.errors = counter(registry, 'tidemark_nats_errors_total', 'Errors by type and stage.', ['type', 'stage']);
+    this.messages = registeredCounter(registry, 'tidemark_nats_messages_received_total', 'Messages received by the NATS bridge.', ['subject']);
+    this.samples = registeredCounter(registry, 'tidemark_nats_samples_accepted_total', 'Samples from NATS acknowledged by the sink.', ['subject']);
+    this.deadLetters = registeredCounter(registry, 'tidemark_nats_dead_letters_total', 'Undecodable messages sent to the dead-letter subject.', ['subject', 'reason']);
+    this.published = registeredCounter(registry, 'tidemark_nats_published_messages_total', 'Sample batches published to NATS (output mode).', []);
+    this.errors = registeredCounter(registry, 'tidemark_nats_errors_total', 'Errors by type and stage.', ['type', 'stage']);
   }
-}
-
-function counter<L extends string>(registry: Registry, name: string, help: string, labelNames: L[]): Counter<L> {
-  return (registry.getSingleMetric(name) as Counter<L> | undefined) ?? new Counter({ name, help, labelNames, registers: [registry] });
 }

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { registeredCounter, registeredGauge } from '../../schemas/registered-metrics.js';
 
 /**
  * The store role's metric set. Counters are per partition (a handful per worker); gauges are set
@@ -29,30 +30,30 @@ export class StoreMetrics {
 
   constructor(registry: Registry) {
     const p = ['partition'] as const;
-    this.recordsReceived = counter(registry, 'tidemark_store_records_received_total', 'Bus records received, by partition.', [...p]);
-    this.samplesReceived = counter(registry, 'tidemark_store_samples_received_total', 'Samples decoded from bus records, by partition.', [...p]);
-    this.samplesAppended = counter(registry, 'tidemark_store_samples_appended_total', 'Samples stored in the shard, by partition.', [...p]);
-    this.samplesRejected = counter(registry, 'tidemark_store_samples_rejected_total',
+    this.recordsReceived = registeredCounter(registry, 'tidemark_store_records_received_total', 'Bus records received, by partition.', [...p]);
+    this.samplesReceived = registeredCounter(registry, 'tidemark_store_samples_received_total', 'Samples decoded from bus records, by partition.', [...p]);
+    this.samplesAppended = registeredCounter(registry, 'tidemark_store_samples_appended_total', 'Samples stored in the shard, by partition.', [...p]);
+    this.samplesRejected = registeredCounter(registry, 'tidemark_store_samples_rejected_total',
       'Samples the TSDB refused, by partition and reason (out_of_order, out_of_bounds, duplicate_sample, invalid; wal_replay: write-ahead log samples a shard could not replay on opening).', ['partition', 'reason']);
-    this.samplesReplayed = counter(registry, 'tidemark_store_samples_replayed_total',
+    this.samplesReplayed = registeredCounter(registry, 'tidemark_store_samples_replayed_total',
       'Samples of records replayed after a restart that the shard already held (ignored, not errors).', [...p]);
-    this.deadLetters = counter(registry, 'tidemark_store_dead_letters_total', 'Undecodable records sent to the dead-letter topic.', [...p]);
-    this.errors = counter(registry, 'tidemark_store_errors_total', 'Errors by type and stage.', ['type', 'stage']);
-    this.commitsRejected = counter(registry, 'tidemark_store_commits_rejected_total',
+    this.deadLetters = registeredCounter(registry, 'tidemark_store_dead_letters_total', 'Undecodable records sent to the dead-letter topic.', [...p]);
+    this.errors = registeredCounter(registry, 'tidemark_store_errors_total', 'Errors by type and stage.', ['type', 'stage']);
+    this.commitsRejected = registeredCounter(registry, 'tidemark_store_commits_rejected_total',
       'Offset commits the consumer group refused while rebalancing (REBALANCE_IN_PROGRESS, UNKNOWN_MEMBER_ID, ...): expected around rebalances, not errors; the shard stays durable.', ['partition', 'reason']);
-    this.flushes = counter(registry, 'tidemark_store_flushes_total', 'Shard flushes (WAL sync, offset file, commit).', [...p]);
+    this.flushes = registeredCounter(registry, 'tidemark_store_flushes_total', 'Shard flushes (WAL sync, offset file, commit).', [...p]);
     this.flushSeconds = (registry.getSingleMetric('tidemark_store_flush_duration_seconds') as Histogram<string> | undefined) ??
       new Histogram({ name: 'tidemark_store_flush_duration_seconds', help: 'Time a shard flush takes.', buckets: [0.001, 0.005, 0.02, 0.1, 0.5, 2], registers: [registry] });
-    this.lag = gauge(registry, 'tidemark_store_partition_lag', 'Records of the partition not yet appended (high watermark minus position).', [...p]);
-    this.durableOffset = gauge(registry, 'tidemark_store_durable_offset', 'Offset up to which the shard is durable.', [...p]);
-    this.headSeries = gauge(registry, 'tidemark_store_head_series', 'Series in the shard head.', [...p]);
-    this.headSpanSeconds = gauge(registry, 'tidemark_store_head_span_seconds', 'Time span of the samples held in the shard head.', [...p]);
-    this.walPendingBytes = gauge(registry, 'tidemark_store_wal_pending_bytes', 'Write-ahead log bytes waiting for the next flush.', [...p]);
-    this.blockBytes = gauge(registry, 'tidemark_store_block_bytes', 'Bytes of the shard blocks on disk.', [...p]);
-    this.blocks = gauge(registry, 'tidemark_store_blocks', 'Blocks of the shard.', [...p]);
-    this.ingestRate = gauge(registry, 'tidemark_store_ingest_samples_per_second', 'Samples appended per second over the last flush tick.', [...p]);
-    this.pausedForMemory = gauge(registry, 'tidemark_store_paused_for_memory', '1 while partitions are paused because the heap crossed max_heap_bytes.', []);
-    this.shards = gauge(registry, 'tidemark_store_shards', 'Shards open on this worker.', []);
+    this.lag = registeredGauge(registry, 'tidemark_store_partition_lag', 'Records of the partition not yet appended (high watermark minus position).', [...p]);
+    this.durableOffset = registeredGauge(registry, 'tidemark_store_durable_offset', 'Offset up to which the shard is durable.', [...p]);
+    this.headSeries = registeredGauge(registry, 'tidemark_store_head_series', 'Series in the shard head.', [...p]);
+    this.headSpanSeconds = registeredGauge(registry, 'tidemark_store_head_span_seconds', 'Time span of the samples held in the shard head.', [...p]);
+    this.walPendingBytes = registeredGauge(registry, 'tidemark_store_wal_pending_bytes', 'Write-ahead log bytes waiting for the next flush.', [...p]);
+    this.blockBytes = registeredGauge(registry, 'tidemark_store_block_bytes', 'Bytes of the shard blocks on disk.', [...p]);
+    this.blocks = registeredGauge(registry, 'tidemark_store_blocks', 'Blocks of the shard.', [...p]);
+    this.ingestRate = registeredGauge(registry, 'tidemark_store_ingest_samples_per_second', 'Samples appended per second over the last flush tick.', [...p]);
+    this.pausedForMemory = registeredGauge(registry, 'tidemark_store_paused_for_memory', '1 while partitions are paused because the heap crossed max_heap_bytes.', []);
+    this.shards = registeredGauge(registry, 'tidemark_store_shards', 'Shards open on this worker.', []);
   }
 
   /** Drops a partition's gauge series when the partition leaves this worker. */
@@ -62,17 +63,4 @@ export class StoreMetrics {
       g.remove(l);
     }
   }
-}
-
-// Several workers (tests, `tidemark up`) may share one registry: reuse a metric already there.
-function counter<L extends string>(registry: Registry, name: string, help: string, labelNames: L[]): Counter<L> {
-  const existing = registry.getSingleMetric(name);
-  if (existing !== undefined) return existing as Counter<L>;
-  return new Counter({ name, help, labelNames, registers: [registry] });
-}
-
-function gauge<L extends string>(registry: Registry, name: string, help: string, labelNames: L[]): Gauge<L> {
-  const existing = registry.getSingleMetric(name);
-  if (existing !== undefined) return existing as Gauge<L>;
-  return new Gauge({ name, help, labelNames, registers: [registry] });
 }

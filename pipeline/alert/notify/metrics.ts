@@ -1,4 +1,5 @@
 import { Counter, Gauge, Registry } from 'prom-client';
+import { registeredCounter } from '../../../schemas/registered-metrics.js';
 
 /**
  * The notifier's metric set: alerts received (by status) and invalid, notifications sent and
@@ -17,14 +18,14 @@ export class NotifyMetrics {
   readonly groups: Gauge<string>;
 
   constructor(registry: Registry = new Registry()) {
-    this.alertsReceived = counter(registry, 'tidemark_notify_alerts_received_total', 'Alerts received through the API, by status.', ['status']);
-    this.alertsInvalid = counter(registry, 'tidemark_notify_alerts_invalid_total', 'Alerts rejected by validation.', []);
-    this.notifications = counter(registry, 'tidemark_notify_notifications_total', 'Notifications delivered, by integration.', ['integration']);
-    this.notificationsFailed = counter(registry, 'tidemark_notify_notifications_failed_total', 'Notifications given up after all retries (recorded in the failure log), by integration.', ['integration', 'reason']);
-    this.requests = counter(registry, 'tidemark_notify_notification_requests_total', 'Delivery attempts, by integration.', ['integration']);
-    this.requestsFailed = counter(registry, 'tidemark_notify_notification_requests_failed_total', 'Failed delivery attempts, by integration.', ['integration']);
-    this.flushes = counter(registry, 'tidemark_notify_group_flushes_total', 'Aggregation group flushes.', []);
-    this.errors = counter(registry, 'tidemark_notify_errors_total', 'Errors by type and stage.', ['type', 'stage']);
+    this.alertsReceived = registeredCounter(registry, 'tidemark_notify_alerts_received_total', 'Alerts received through the API, by status.', ['status']);
+    this.alertsInvalid = registeredCounter(registry, 'tidemark_notify_alerts_invalid_total', 'Alerts rejected by validation.', []);
+    this.notifications = registeredCounter(registry, 'tidemark_notify_notifications_total', 'Notifications delivered, by integration.', ['integration']);
+    this.notificationsFailed = registeredCounter(registry, 'tidemark_notify_notifications_failed_total', 'Notifications given up after all retries (recorded in the failure log), by integration.', ['integration', 'reason']);
+    this.requests = registeredCounter(registry, 'tidemark_notify_notification_requests_total', 'Delivery attempts, by integration.', ['integration']);
+    this.requestsFailed = registeredCounter(registry, 'tidemark_notify_notification_requests_failed_total', 'Failed delivery attempts, by integration.', ['integration']);
+    this.flushes = registeredCounter(registry, 'tidemark_notify_group_flushes_total', 'Aggregation group flushes.', []);
+    this.errors = registeredCounter(registry, 'tidemark_notify_errors_total', 'Errors by type and stage.', ['type', 'stage']);
     const existing = registry.getSingleMetric('tidemark_notify_aggregation_groups');
     const counted = () => this.groupCount;
     this.groups = (existing as Gauge<string> | undefined) ?? new Gauge({
@@ -44,11 +45,4 @@ export class NotifyMetrics {
   countGroupsWith(count: () => Promise<number>): void {
     this.groupCount = count;
   }
-}
-
-// Several notifiers (tests, `tidemark up`) may share one registry: reuse a metric already there.
-function counter<L extends string>(registry: Registry, name: string, help: string, labelNames: L[]): Counter<L> {
-  const existing = registry.getSingleMetric(name);
-  if (existing !== undefined) return existing as Counter<L>;
-  return new Counter({ name, help, labelNames, registers: [registry] });
 }
