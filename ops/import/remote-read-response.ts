@@ -5,6 +5,7 @@
  * marker is recognised by its bit pattern before the double becomes a JavaScript number.
  */
 import { STALE_NAN_BITS_HI, STALE_NAN_BITS_LO } from '../../schemas/index.js';
+import { setLabel } from '../../schemas/labels.js';
 import { decodeXorChunk } from './xor-chunk.js';
 
 /** One series of a remote-read answer; staleness markers are left out. */
@@ -92,6 +93,25 @@ export function decodeReadResponse(buf: Buffer): ReadSeries[] {
   return out;
 }
 
+/** One prometheus.Label message (name = 1, value = 2) into `labels`. */
+function readLabel(l: Reader, labels: Record<string, string>): void {
+  let name = '';
+  let value = '';
+  while (l.pos < l.end) {
+    const lt = l.varint();
+    if ((lt & 7) !== 2) {
+      l.skip(lt & 7);
+      continue;
+    }
+    const len = l.varint();
+    const text = l.buf.toString('utf8', l.pos, l.pos + len);
+    l.pos += len;
+    if (lt >>> 3 === 1) name = text;
+    else if (lt >>> 3 === 2) value = text;
+  }
+  setLabel(labels, name, value);
+}
+
 function decodeTimeSeries(r: Reader): ReadSeries {
   const labels: Record<string, string> = {};
   const timestamps: number[] = [];
@@ -100,22 +120,7 @@ function decodeTimeSeries(r: Reader): ReadSeries {
     const tag = r.varint();
     const field = tag >>> 3;
     if (field === 1 && (tag & 7) === 2) {
-      const l = r.sub();
-      let name = '';
-      let value = '';
-      while (l.pos < l.end) {
-        const lt = l.varint();
-        if ((lt & 7) !== 2) {
-          l.skip(lt & 7);
-          continue;
-        }
-        const len = l.varint();
-        const s = l.buf.toString('utf8', l.pos, l.pos + len);
-        l.pos += len;
-        if (lt >>> 3 === 1) name = s;
-        else if (lt >>> 3 === 2) value = s;
-      }
-      labels[name] = value;
+      readLabel(r.sub(), labels);
     } else if (field === 2 && (tag & 7) === 2) {
       const s = r.sub();
       let value = 0;
@@ -194,22 +199,7 @@ export function decodeChunkedReadResponse(buf: Buffer, start: number, end: numbe
       while (series.pos < series.end) {
         const st = series.varint();
         if (st >>> 3 === 1 && (st & 7) === 2) {
-          const l = series.sub();
-          let name = '';
-          let value = '';
-          while (l.pos < l.end) {
-            const lt = l.varint();
-            if ((lt & 7) !== 2) {
-              l.skip(lt & 7);
-              continue;
-            }
-            const len = l.varint();
-            const text = l.buf.toString('utf8', l.pos, l.pos + len);
-            l.pos += len;
-            if (lt >>> 3 === 1) name = text;
-            else if (lt >>> 3 === 2) value = text;
-          }
-          labels[name] = value;
+          readLabel(series.sub(), labels);
         } else if (st >>> 3 === 2 && (st & 7) === 2) {
           const c = series.sub();
           let type = 0;
