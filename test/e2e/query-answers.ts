@@ -33,3 +33,11 @@ export async function until(url: string, query: string, expected: number, atMs?:
     return instant(url, query, atMs);
   }
 }
+
+/** The raw samples of a range selector (`x[1h]`) at `atMs`, keyed by their series' labels (sorted). */
+export async function rawSamples(url: string, rangeSelector: string, atMs = Date.now()): Promise<Map<string, [number, string][]>> {
+  const res = await fetch(`${url}/api/v1/query?${new URLSearchParams({ query: rangeSelector, time: String(atMs / 1000) })}`);
+  const body = (await res.json()) as { status: string; error?: string; data: { result: { metric: Record<string, string>; values: [number, string][] }[] } };
+  if (body.status !== 'success') throw new Error(`${url} ${rangeSelector}: ${body.error}`);
+  return new Map(body.data.result.map((s) => [JSON.stringify(Object.entries(s.metric).sort()), s.values.map(([t, v]) => [Number(t), String(Number(v))] as [number, string])]));
+}
