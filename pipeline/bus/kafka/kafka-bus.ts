@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import kafkajs from 'kafkajs';
 import type { Admin, Consumer as KafkajsConsumer, Kafka as KafkaClient, Producer, SASLOptions } from 'kafkajs';
 import { pino, type Logger } from 'pino';
@@ -40,6 +41,7 @@ export class KafkaBus implements Bus {
   private readonly partitionCounts = new Map<string, number>();
   private producerP: Promise<Producer> | undefined;
   private adminP: Promise<Admin> | undefined;
+  private readonly retiredAdmins = new Set<Promise<Admin>>();
   private closing: Promise<void> | undefined;
 
   constructor(private readonly settings: KafkaBusSettings) {
@@ -160,14 +162,23 @@ export class KafkaBus implements Bus {
 
   async offsets(topic: string): Promise<PartitionOffsets[]> {
     this.checkOpen();
-    const admin = await this.admin();
-    try {
-      const res = await admin.fetchTopicOffsets(topic);
-      return res
-        .map((p) => ({ partition: p.partition, low: Number(p.low), high: Number(p.high) }))
-        .sort((a, b) => a.partition - b.partition);
-    } catch (err) {
-      throw kafkaBusError(err, 'could not list offsets', { code: 'offsets_failed', topic });
+    for (let attempt = 0; ; attempt++) {
+      const adminP = this.admin();
+      try {
+        const res = await (await adminP).fetchTopicOffsets(topic);
+        return res
+          .map((p) => ({ partition: p.partition, low: Number(p.low), high: Number(p.high) }))
+          .sort((a, b) => a.partition - b.partition);
+      } catch (err) {
+        // kafkajs 2.2.4 throws a TypeError ("Cannot destructure property 'partitions'") when its
+        // cached metadata of a topic another client has just created lists no partitions yet,
+        // and keeps that metadata for 5 minutes. A new admin client fetches it afresh.
+        if (!(err instanceof TypeError) || attempt >= 4) {
+          throw kafkaBusError(err, 'could not list offsets', { code: 'offsets_failed', topic });
+        }
+        this.retireAdmin(adminP);
+        await delay(100 * 2 ** attempt);
+      }
     }
   }
 
@@ -286,7 +297,7 @@ export class KafkaBus implements Bus {
   close(): Promise<void> {
     this.closing ??= (async () => {
       await Promise.allSettled([...this.consumers].map((c) => c.stop()));
-      const clients: Array<Promise<{ disconnect(): Promise<void> }> | undefined> = [this.producerP, this.adminP];
+      const clients: Array<Promise<{ disconnect(): Promise<void> }> | undefined> = [this.producerP, this.adminP, ...this.retiredAdmins];
       await Promise.allSettled(clients.map(async (p) => (p ? (await p).disconnect() : undefined)));
     })();
     return this.closing;
@@ -355,6 +366,19 @@ export class KafkaBus implements Bus {
     })();
     this.producerP.catch(() => (this.producerP = undefined));
     return this.producerP;
+  }
+
+  /** Later calls get a new admin client; the old one is disconnected once its calls are done. */
+  private retireAdmin(adminP: Promise<Admin>): void {
+    if (this.adminP !== adminP) return;
+    this.adminP = undefined;
+    this.retiredAdmins.add(adminP);
+    setTimeout(() => {
+      this.retiredAdmins.delete(adminP);
+      void adminP.then((a) => a.disconnect()).catch((err: unknown) => {
+        this.logger.warn({ err }, 'could not disconnect a retired admin client');
+      });
+    }, 30_000).unref();
   }
 
   private admin(): Promise<Admin> {
