@@ -1,4 +1,4 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 // Several components of one process (`tidemark up` runs them all) and many tests register into one
 // registry: a metric already registered under the name is the one to use, not a duplicate error.
@@ -15,4 +15,11 @@ export function registeredGauge<L extends string>(registry: Registry, name: stri
   const existing = registry.getSingleMetric(name);
   if (existing !== undefined) return existing as Gauge<L>;
   return new Gauge({ name, help, labelNames, registers: [registry] });
+}
+
+/** The registry's histogram of this name, created with these help, label names and buckets when missing. */
+export function registeredHistogram<L extends string>(registry: Registry, name: string, help: string, labelNames: L[], buckets: number[]): Histogram<L> {
+  const existing = registry.getSingleMetric(name);
+  if (existing !== undefined) return existing as Histogram<L>;
+  return new Histogram({ name, help, labelNames, buckets, registers: [registry] });
 }

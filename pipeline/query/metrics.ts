@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { Counter, Histogram, type Registry } from 'prom-client';
+import type { Counter, Histogram, Registry } from 'prom-client';
+import { registeredCounter, registeredHistogram } from '../../schemas/registered-metrics.js';
 import type { QueryRoute } from './api-settings.js';
 
 /** Told by the fan-out about each read: which stores failed, and whether the answer was partial. */
@@ -24,19 +25,15 @@ export class QueryMetrics implements FanoutObserver {
   private readonly request = new AsyncLocalStorage<{ partial: boolean }>();
 
   constructor(registry: Registry) {
-    this.requests = reuse(registry, 'tidemark_query_requests_total', () => new Counter({
-      name: 'tidemark_query_requests_total', help: 'Requests of the Prometheus HTTP API, by handler (route path) and status code.', labelNames: ['handler', 'code'], registers: [registry],
-    }));
-    this.duration = reuse(registry, 'tidemark_query_request_duration_seconds', () => new Histogram({
-      name: 'tidemark_query_request_duration_seconds', help: 'Time taken to answer a request of the Prometheus HTTP API, by handler (route path).', labelNames: ['handler'],
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120], registers: [registry],
-    }));
-    this.storeFailures = reuse(registry, 'tidemark_query_store_failures_total', () => new Counter({
-      name: 'tidemark_query_store_failures_total', help: 'Reads of a store that failed during fan-out, by store.', labelNames: ['store'], registers: [registry],
-    }));
-    this.partial = reuse(registry, 'tidemark_query_partial_responses_total', () => new Counter({
-      name: 'tidemark_query_partial_responses_total', help: 'Requests answered without some stores (partial responses carrying a warning).', registers: [registry],
-    }));
+    this.requests = registeredCounter(registry, 'tidemark_query_requests_total',
+      'Requests of the Prometheus HTTP API, by handler (route path) and status code.', ['handler', 'code']);
+    this.duration = registeredHistogram(registry, 'tidemark_query_request_duration_seconds',
+      'Time taken to answer a request of the Prometheus HTTP API, by handler (route path).', ['handler'],
+      [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120]);
+    this.storeFailures = registeredCounter(registry, 'tidemark_query_store_failures_total',
+      'Reads of a store that failed during fan-out, by store.', ['store']);
+    this.partial = registeredCounter(registry, 'tidemark_query_partial_responses_total',
+      'Requests answered without some stores (partial responses carrying a warning).');
   }
 
   /** The route, counting its requests and timing them under its path (`/api/v1/label/*` for parameterized ones). */
@@ -66,9 +63,4 @@ export class QueryMetrics implements FanoutObserver {
     if (scope !== undefined) scope.partial = true;
     else this.partial.inc();
   }
-}
-
-// Several query APIs (tests) may share one registry: reuse a metric already there.
-function reuse<M>(registry: Registry, name: string, create: () => M): M {
-  return (registry.getSingleMetric(name) as M | undefined) ?? create();
 }
