@@ -1,5 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import type { Bus } from '../../pipeline/bus/bus.js';
 import { parseExpr, PromqlParseError } from '../../pipeline/promql/index.js';
 import type { LabelMatcher } from '../../pipeline/tsdb/index.js';
 import { parsePromDurationMs } from '../../pipeline/alert/rules/index.js';
@@ -7,6 +9,11 @@ import { IMPORT_FORMATS, type ImportFileFormat } from '../import/import-format.j
 import { formatRate, JsonProgressLog, TerminalProgressBar, type ProgressReporter } from '../import/import-progress.js';
 import { runImport, type ImportSummary, type RemoteReadInput } from '../import/import-run.js';
 import { ImportRequestError } from '../import/import-sender.js';
+import { startBusImportEndpoint, type BusImportEndpoint } from '../import/bus-import-endpoint.js';
+import { createMetricsRegistry } from '../server/metrics-registry.js';
+import { busFromConfig } from './bus-from-config.js';
+import { configFromFlags } from './config-from-flags.js';
+import { watermarksOf } from './deferred-bus-sink.js';
 import { ImportState, ImportStateError } from '../import/import-state.js';
 import { InputError } from '../import/input-stream.js';
 import { BlockFormatError } from '../import/prometheus-blocks.js';
@@ -20,6 +27,8 @@ export const DEFAULT_IMPORT_STATE = '.tidemark-import.state';
 export const IMPORT_USAGE = `Usage: tidemark import --url http://HOST:PORT [flags] FILE...|-
        tidemark import --url http://HOST:PORT --remote-read URL --match SELECTOR --from T [--to T] [flags]
        tidemark import --url http://HOST:PORT --prometheus-blocks DIR [flags]
+       tidemark import --kafka BROKERS [--config FILE] [flags] FILE...|-   (and the other sources)
+       tidemark import --data DIR [--config FILE] [flags] FILE...|-        (a stopped tidemark up's bus)
 
 Sends files with their own timestamps to the import endpoints of \`tidemark up\` or
 \`tidemark ingest\` (/api/v1/import, /api/v1/import/prometheus, /api/v1/import/csv).
@@ -28,10 +37,17 @@ With --remote-read, reads the series SELECTOR selects from a remote-read endpoin
 /api/v1/read) instead, one time chunk per request. With --prometheus-blocks, reads the blocks of
 a Prometheus data directory or snapshot (or one block) from disk, oldest block first.
 
+With --kafka (or --data, the directory of a stopped \`tidemark up\`), the samples go straight to
+the samples topic of that bus, through the same import endpoint code run in this process: the
+same parsing, limits, encoding and partitioning as an ingest role's; no running tidemark needed.
+
 An interrupted import (Ctrl-C, SIGTERM) stops after the request in flight; the same command run
 again carries on where it stopped (the state file says where; it is removed once all is sent).
 
   --url URL             where tidemark (up or ingest) listens
+  --kafka BROKERS       write to the samples topic on these Kafka brokers instead (comma-separated)
+  --data DIR            write to the embedded bus under DIR (a stopped tidemark up's --data) instead
+  --config FILE         tidemark.yml: the bus, its topic names and partitions (with --kafka or --data)
   --format F            auto (default), vm-json, prometheus, openmetrics, csv
   --csv-format SPEC     CSV column mapping, e.g. 2:metric:ask,3:label:ticker,1:time:unix_s
   --remote-read URL     read from this remote-read endpoint, e.g. http://prometheus:9090/api/v1/read
@@ -83,6 +99,9 @@ export async function runImportCommand(args: string[], io: { out: (l: string) =>
       strict: true,
       options: {
         url: { type: 'string' },
+        kafka: { type: 'string' },
+        data: { type: 'string' },
+        config: { type: 'string' },
         format: { type: 'string', default: 'auto' },
         'csv-format': { type: 'string' },
         'remote-read': { type: 'string' },
@@ -109,8 +128,10 @@ export async function runImportCommand(args: string[], io: { out: (l: string) =>
     io.out(IMPORT_USAGE);
     return 0;
   }
-  if (v.url === undefined) throw new UsageError('import: --url is required (where tidemark up or ingest listens)');
-  if (!/^https?:\/\//.test(v.url)) throw new UsageError(`import: --url must start with http:// or https://, got ${JSON.stringify(v.url)}`);
+  const toBus = v.kafka !== undefined || v.data !== undefined || v.config !== undefined;
+  if (toBus && v.url !== undefined) throw new UsageError('import: give --url (a running tidemark) or --kafka / --data (the bus), not both');
+  if (!toBus && v.url === undefined) throw new UsageError('import: --url is required (where tidemark up or ingest listens), or --kafka BROKERS to write to the bus');
+  if (v.url !== undefined && !/^https?:\/\//.test(v.url)) throw new UsageError(`import: --url must start with http:// or https://, got ${JSON.stringify(v.url)}`);
   const format = v.format as ImportFileFormat | 'auto';
   if (!IMPORT_FORMATS.includes(format)) throw new UsageError(`import: --format must be one of ${IMPORT_FORMATS.join(', ')}`);
   if (format === 'csv' && v['csv-format'] === undefined) throw new UsageError('import: --format csv needs --csv-format SPEC');
@@ -138,11 +159,31 @@ export async function runImportCommand(args: string[], io: { out: (l: string) =>
   process.on('SIGTERM', onSignal);
 
   let summary: ImportSummary;
+  let bus: Bus | undefined;
+  let endpoint: BusImportEndpoint | undefined;
   try {
+    let url = v.url ?? '';
+    let target: unknown = v.url;
+    if (toBus) {
+      const cfg = await configFromFlags({ config: v.config, kafka: v.kafka, data: v.data ?? './data', listen: '127.0.0.1:0', logLevel: 'warn' });
+      const log = pino({ level: 'warn' }, pino.destination(2));
+      try {
+        bus = await busFromConfig(cfg, v.data ?? './data', log);
+      } catch (err) {
+        if (err instanceof Error && err.name === 'DataDirLockedError') {
+          io.err(`tidemark import: ${err.message}; stop that tidemark, or import with --url into it while it runs`);
+          return 1;
+        }
+        throw err;
+      }
+      endpoint = await startBusImportEndpoint({ bus, config: cfg, registry: createMetricsRegistry('import'), log, watermarks: watermarksOf(cfg, log) });
+      url = endpoint.url;
+      target = cfg.bus.type === 'kafka' ? { kafka: cfg.bus.kafka?.brokers, topic: cfg.bus.topics.samples } : { data: resolve(v.data ?? './data'), topic: cfg.bus.topics.samples };
+    }
     const statePath = v.state ?? DEFAULT_IMPORT_STATE;
     // What makes two runs the same import: where to, from where, and how the input is read.
     const state = await ImportState.load(statePath, {
-      url: v.url,
+      url: target,
       files: remoteRead === undefined ? files : [],
       blocks: blocks === undefined ? undefined : resolve(blocks),
       remoteRead: remoteRead === undefined ? undefined : { url: remoteRead.url, selector: remoteRead.selector, from: remoteRead.fromMs, to: remoteRead.toMs, chunk: remoteRead.chunkMs },
@@ -151,7 +192,7 @@ export async function runImportCommand(args: string[], io: { out: (l: string) =>
     });
     if (state.resumed) io.err(`tidemark import: carrying on where the run recorded in ${statePath} stopped`);
     summary = await runImport({
-      url: v.url,
+      url,
       files,
       remoteRead,
       prometheusBlocks: blocks,
@@ -177,6 +218,8 @@ export async function runImportCommand(args: string[], io: { out: (l: string) =>
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await endpoint?.close();
+    await bus?.close();
   }
   const rate = summary.samples / Math.max(summary.seconds, 1e-3);
   if (summary.stoppedAt !== undefined) {

@@ -1,0 +1,118 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, startKafkaMock, startRedis, type KafkaMock, type RedisService } from '../harness/index.js';
+import { RoleProcess } from '../system/role-process.js';
+import { runCli, waitFor } from './cli-process.js';
+import { instant, until } from './query-answers.js';
+
+const PARTITIONS = 4;
+const SERIES = 40;
+const POINTS = 100;
+const TOTAL = SERIES * POINTS;
+const BASE = Math.floor((Date.now() - 60 * 60_000) / 60_000) * 60_000;
+
+/** Sums a counter over its series in a Prometheus exposition. */
+async function counterSum(url: string, name: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  let sum = 0;
+  for (const m of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))) sum += Number(m[1]);
+  return sum;
+}
+
+const importedSamples = (stdout: string): number => Number(/imported (\d+) samples/.exec(stdout)?.[1] ?? NaN);
+
+/**
+ * `tidemark import --kafka` into the distributed roles: a Kafka-protocol cluster with no ingest
+ * role, a store and a query role as processes, the samples read back through the query API.
+ */
+describe('tidemark import --kafka', () => {
+  let dir: string;
+  let kafka: KafkaMock;
+  let redis: RedisService;
+  let store: RoleProcess;
+  let query: RoleProcess;
+  let configFile: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tidemark-import-kafka-'));
+    const logDir = join(dir, 'logs');
+    await mkdir(logDir);
+    [kafka, redis] = await Promise.all([
+      startKafkaMock({ initialTopics: { 'tidemark.samples': PARTITIONS, 'tidemark.aggregates': PARTITIONS, 'tidemark.alerts': 1, 'tidemark.deadletter': 1 } }),
+      startRedis(),
+    ]);
+    configFile = join(dir, 'tidemark.yml');
+    await writeFile(
+      configFile,
+      [
+        'bus:',
+        '  type: kafka',
+        `  partitions: ${PARTITIONS}`,
+        `  kafka: { brokers: [${kafka.bootstrap.split(',').map((b) => `'${b}'`).join(', ')}], consumer: { session_timeout_ms: 4000, heartbeat_interval_ms: 500, rebalance_timeout_ms: 10000 } }`,
+        '',
+      ].join('\n'),
+    );
+    const [pStore, pQuery] = await Promise.all([freePort(), freePort()]);
+    const cfg = ['--config', configFile];
+    store = new RoleProcess({ name: 'store', url: `http://127.0.0.1:${pStore}`, args: ['store', ...cfg, '--kafka', kafka.bootstrap, '--redis', redis.url, '--data', join(dir, 'store'), '--listen', `127.0.0.1:${pStore}`] }, logDir);
+    query = new RoleProcess({ name: 'query', url: `http://127.0.0.1:${pQuery}`, args: ['query', ...cfg, '--redis', redis.url, '--listen', `127.0.0.1:${pQuery}`] }, logDir);
+    await Promise.all([store.start(120_000), query.start()]);
+  }, 180_000);
+
+  afterAll(async () => {
+    await Promise.all([store?.kill(), query?.kill()]);
+    await Promise.all([store?.closeLog(), query?.closeLog()]);
+    await kafka?.stop();
+    await redis?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('writes a file to the samples topic that the stores take, and the same file imported twice is stored once', async () => {
+    const file = join(dir, 'history.prom');
+    const lines = ['# TYPE bus_import_value gauge'];
+    for (let s = 0; s < SERIES; s++) for (let i = 0; i < POINTS; i++) lines.push(`bus_import_value{series="${s}"} ${s * 1000 + i} ${BASE + i * 15_000}`);
+    await writeFile(file, lines.join('\n') + '\n');
+    const args = ['import', '--kafka', kafka.bootstrap, '--config', configFile, '--batch-lines', '500', '--rate', '2000', '--progress', '1', file];
+
+    const first = await runCli(args, { cwd: dir, timeoutMs: 60_000 });
+    expect(first.code, first.stderr).toBe(0);
+    expect(importedSamples(first.stdout)).toBe(TOTAL);
+    // Progress as for --url (--rate makes the import last about 2 s): JSON lines on standard error
+    // when it is not a terminal, the last one "import finished".
+    const finished = first.stderr.split('\n').filter((l) => l.includes('"msg":"import finished"'));
+    expect(finished).toHaveLength(1);
+    expect(JSON.parse(finished[0]!)).toMatchObject({ samples: TOTAL, lines: TOTAL + 1, unit: 'bytes' });
+    expect(await until(query.url, 'sum(count_over_time(bus_import_value[2h]))', TOTAL)).toBe(TOTAL);
+    const valueSum = (SERIES * (SERIES - 1) * 1000 * POINTS) / 2 + (SERIES * POINTS * (POINTS - 1)) / 2;
+    expect(await instant(query.url, 'sum(sum_over_time(bus_import_value[2h]))')).toBe(valueSum);
+    // Every series, whichever of the four partitions its hash chose.
+    expect(await instant(query.url, 'count(count_over_time(bus_import_value[2h]))')).toBe(SERIES);
+
+    const second = await runCli(args, { cwd: dir, timeoutMs: 60_000 });
+    expect(second.code, second.stderr).toBe(0);
+    expect(importedSamples(second.stdout)).toBe(TOTAL);
+    // The store has read the second copy off the bus: it received every sample twice ...
+    await waitFor(async () => ((await counterSum(store.url, 'tidemark_store_samples_received_total')) >= 2 * TOTAL ? true : undefined), 60_000);
+    // ... and holds each once.
+    expect(await instant(query.url, 'sum(count_over_time(bus_import_value[2h]))')).toBe(TOTAL);
+    expect(await instant(query.url, 'sum(sum_over_time(bus_import_value[2h]))')).toBe(valueSum);
+  }, 180_000);
+
+  it('stops at a bad line with its file and line number, the good lines of its batch stored', async () => {
+    const file = join(dir, 'bad.prom');
+    await writeFile(file, ['bus_import_bad 1 ' + BASE, 'bus_import_bad{ 2 ' + (BASE + 1000), 'bus_import_bad 3 ' + (BASE + 2000)].join('\n') + '\n');
+    const r = await runCli(['import', '--kafka', kafka.bootstrap, '--config', configFile, file], { cwd: dir, timeoutMs: 60_000 });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${file}:2: `);
+    expect(r.stderr).toMatch(/import stopped at the first bad line/);
+    expect(await until(query.url, 'sum(count_over_time(bus_import_bad[2h]))', 2)).toBe(2);
+  }, 60_000);
+
+  it('refuses --url together with --kafka', async () => {
+    const r = await runCli(['import', '--url', query.url, '--kafka', kafka.bootstrap, join(dir, 'history.prom')], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--url .* or --kafka/);
+  });
+});
