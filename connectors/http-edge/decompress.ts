@@ -1,8 +1,9 @@
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import SnappyJS from 'snappyjs';
 import { InvalidPushError, PayloadTooLargeError, UnsupportedMediaTypeError } from './errors.js';
-import { SNAPPY_SLICE_BYTES, snappyUncompressInSlices } from './snappy-slices.js';
+import { oneLargeDecodeAtATime, SNAPPY_SLICE_BYTES, SnappyStream, snappyUncompressInSlices } from './snappy-slices.js';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -36,6 +37,61 @@ export async function snappyUncompressLarge(body: Buffer, limitBytes: number): P
     return await snappyUncompressInSlices(body, length);
   } catch (err) {
     throw new InvalidPushError(`snappy: corrupt input: ${(err as Error).message}`, 'decompress', {}, { cause: err });
+  }
+}
+
+/**
+ * A request body that is decompressed while it is read: `bytes` has its final `length`, of which
+ * the first `available` are decoded; `more()` decodes another slice (after a yield to the event
+ * loop) and resolves when `available` has grown or reached `length`.
+ */
+export interface GrowingBody {
+  readonly bytes: Buffer;
+  readonly length: number;
+  readonly available: number;
+  more(): Promise<void>;
+}
+
+/**
+ * Hands `read` a snappy body that is decompressed as `read` asks for more, so a reader that stops
+ * early (a series limit passed in the first megabytes of a body that expands to hundreds) never
+ * pays for the rest: neither the time to decompress it nor the memory. The size limit is checked
+ * against the header first. A small body is decoded in one go; large ones one after another
+ * (snappyUncompressInSlices). Corrupt input rejects as InvalidPushError.
+ */
+export async function withSnappyBody<T>(body: Buffer, limitBytes: number, read: (bytes: GrowingBody) => Promise<T>): Promise<T> {
+  const length = snappyDecodedLength(body);
+  if (length <= SNAPPY_SLICE_BYTES) {
+    const bytes = snappyUncompress(body, limitBytes);
+    return read({ bytes, length: bytes.length, available: bytes.length, more: () => Promise.resolve() });
+  }
+  if (limitBytes > 0 && length > limitBytes) throw new PayloadTooLargeError(limitBytes, 'decompressed body');
+  return oneLargeDecodeAtATime(() => read(new SnappyBody(body, length)));
+}
+
+class SnappyBody implements GrowingBody {
+  private readonly stream: SnappyStream;
+
+  constructor(body: Buffer, readonly length: number) {
+    this.stream = new SnappyStream(body, length);
+  }
+
+  get bytes(): Buffer {
+    return this.stream.out;
+  }
+
+  get available(): number {
+    return this.stream.decoded;
+  }
+
+  async more(): Promise<void> {
+    if (this.stream.done) return;
+    if (this.stream.decoded > 0) await yieldToLoop();
+    try {
+      this.stream.step(SNAPPY_SLICE_BYTES);
+    } catch (err) {
+      throw new InvalidPushError(`snappy: corrupt input: ${(err as Error).message}`, 'decompress', {}, { cause: err });
+    }
   }
 }
 

@@ -7,7 +7,15 @@ export {
   type EdgeAuthConfig,
   type EdgeLimitsConfig,
 } from './config.js';
-export { contentEncoding, decodeBody, gunzipLimited, snappyDecodedLength, snappyUncompress } from './decompress.js';
+export {
+  contentEncoding,
+  decodeBody,
+  gunzipLimited,
+  snappyDecodedLength,
+  snappyUncompress,
+  withSnappyBody,
+  type GrowingBody,
+} from './decompress.js';
 export {
   EdgeError,
   InvalidPushError,

@@ -1,7 +1,8 @@
 import SnappyJS from 'snappyjs';
 import { describe, expect, it } from 'vitest';
-import { SnappyCorruptError, snappyUncompressInSlices } from './snappy-slices.js';
-import { snappyDecodedLength } from './decompress.js';
+import { SnappyCorruptError, SnappyStream, snappyUncompressInSlices } from './snappy-slices.js';
+import { snappyDecodedLength, withSnappyBody } from './decompress.js';
+import { InvalidPushError, PayloadTooLargeError } from './errors.js';
 
 function sample(n: number, seed: number): Buffer {
   const out = Buffer.alloc(n);
@@ -64,5 +65,71 @@ describe('snappyUncompressInSlices', () => {
   it('refuses a literal that runs past the end of the input', async () => {
     const bad = Buffer.from([20, (19 << 2) | 0, 0x61, 0x62]);
     await expect(snappyUncompressInSlices(bad, 20)).rejects.toThrow('literal of 20 bytes runs past the input at byte 2');
+  });
+
+  it('decodes front to back a slice per step, the decoded prefix final before the end is reached', () => {
+    const input = sample(300_000, 9);
+    const compressed = Buffer.from(SnappyJS.compress(input));
+    const stream = new SnappyStream(compressed, snappyDecodedLength(compressed));
+    let steps = 0;
+    while (!stream.done) {
+      stream.step(10_000);
+      steps++;
+      expect(stream.out.subarray(0, stream.decoded).equals(input.subarray(0, stream.decoded))).toBe(true);
+    }
+    expect(stream.decoded).toBe(input.length);
+    expect(steps).toBeGreaterThanOrEqual(30);
+  });
+});
+
+describe('withSnappyBody', () => {
+  const big = sample(5_000_000, 4);
+  const compressed = Buffer.from(SnappyJS.compress(big));
+
+  it('hands the reader a large body that grows as it asks for more, to the whole body', async () => {
+    const seen: number[] = [];
+    const out = await withSnappyBody(compressed, 0, async (body) => {
+      while (body.available < body.length) {
+        seen.push(body.available);
+        await body.more();
+      }
+      return body.bytes;
+    });
+    expect(out.equals(big)).toBe(true);
+    expect(seen.length).toBeGreaterThan(3);
+  });
+
+  it('decodes only as much of a large body as the reader asked for', async () => {
+    const decoded = await withSnappyBody(compressed, 0, async (body) => {
+      await body.more();
+      return body.available;
+    });
+    expect(decoded).toBeLessThan(big.length / 2);
+    expect(decoded).toBeGreaterThan(0);
+  });
+
+  it('hands a small body over whole', async () => {
+    const small = Buffer.from('a small body');
+    const got = await withSnappyBody(Buffer.from(SnappyJS.compress(small)), 0, (body) => Promise.resolve([body.available, body.bytes.toString()]));
+    expect(got).toEqual([small.length, 'a small body']);
+  });
+
+  it('refuses a body whose header declares more than the limit before decoding any of it', async () => {
+    let read = false;
+    const attempt = withSnappyBody(compressed, 1_000_000, () => {
+      read = true;
+      return Promise.resolve(0);
+    });
+    await expect(attempt).rejects.toThrow(PayloadTooLargeError);
+    expect(read).toBe(false);
+  });
+
+  it('refuses corrupt input met while growing with a decode error naming snappy', async () => {
+    const truncated = compressed.subarray(0, compressed.length >> 1);
+    const attempt = withSnappyBody(truncated, 0, async (body) => {
+      while (body.available < body.length) await body.more();
+    });
+    await expect(attempt).rejects.toThrow(InvalidPushError);
+    await expect(attempt).rejects.toThrow(/snappy: corrupt input/);
   });
 });

@@ -17,20 +17,63 @@ export class SnappyCorruptError extends Error {
  * expands to hundreds of megabytes does not stall the process that receives it.
  */
 export function snappyUncompressInSlices(body: Uint8Array, length: number, sliceBytes = SNAPPY_SLICE_BYTES): Promise<Buffer> {
-  // One after another: each holds its whole output (up to the decompressed-size limit), so bodies
-  // decoded side by side would hold that many times the memory for no gain in throughput.
-  const run = inTurn.then(() => uncompress(body, length, sliceBytes));
+  return oneLargeDecodeAtATime(async () => {
+    const stream = new SnappyStream(body, length);
+    for (;;) {
+      stream.step(sliceBytes);
+      if (stream.done) return stream.out;
+      await yieldToLoop();
+    }
+  });
+}
+
+/**
+ * Runs large decodes one after another: each holds its whole output (up to the
+ * decompressed-size limit), so bodies decoded side by side would hold that many times the memory
+ * for no gain in throughput.
+ */
+export function oneLargeDecodeAtATime<T>(decode: () => Promise<T>): Promise<T> {
+  const run = inTurn.then(decode);
   inTurn = run.catch(() => undefined);
   return run;
 }
 
 let inTurn: Promise<unknown> = Promise.resolve();
 
-async function uncompress(body: Uint8Array, length: number, sliceBytes: number): Promise<Buffer> {
-  const state: DecodeState = { body, out: Buffer.allocUnsafe(length), ip: headerLength(body), op: 0 };
-  while (!decodeSlice(state, state.op + sliceBytes)) await yieldToLoop();
-  if (state.op !== length) throw new SnappyCorruptError(`decoded ${state.op} bytes, the header declares ${length}`);
-  return state.out;
+/**
+ * A snappy block decoded front to back, a slice per `step`: `out` holds the declared length, of
+ * which the first `decoded` bytes are final, so a reader can work on a body while it is still
+ * being decoded (and stop it early, leaving the rest of `out` untouched and unpaged).
+ */
+export class SnappyStream {
+  readonly out: Buffer;
+  private readonly state: DecodeState;
+  private finished = false;
+
+  constructor(body: Uint8Array, length: number) {
+    this.out = Buffer.allocUnsafe(length);
+    this.state = { body, out: this.out, ip: headerLength(body), op: 0 };
+  }
+
+  /** Bytes of `out` decoded so far. */
+  get decoded(): number {
+    return this.state.op;
+  }
+
+  /** True once the whole input is decoded (to the declared length: anything else throws). */
+  get done(): boolean {
+    return this.finished;
+  }
+
+  /** Decodes about `sliceBytes` more output; throws SnappyCorruptError on corrupt input. */
+  step(sliceBytes: number): void {
+    if (this.finished) return;
+    if (!decodeSlice(this.state, this.state.op + sliceBytes)) return;
+    if (this.state.op !== this.out.length) {
+      throw new SnappyCorruptError(`decoded ${this.state.op} bytes, the header declares ${this.out.length}`);
+    }
+    this.finished = true;
+  }
 }
 
 interface DecodeState {

@@ -77,6 +77,20 @@ describe('remote_write receiver', () => {
     expect(r.sink.committed).toHaveLength(0);
   });
 
+  it('refuses a body past the series limit without decompressing the rest of it (its corrupt tail goes unseen)', async () => {
+    const r = await receiver({ limits: { series_limit: 1000 } });
+    const timeseries = Array.from({ length: 60_000 }, (_, i) => one({ __name__: 'big_body', instance: `host-${i}.example.org:9100`, pad: 'p'.repeat(40) }, i));
+    const body = snappyWriteRequest({ timeseries });
+    const res = await r.post(body.subarray(0, body.length - 1000));
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(/more than 1000 series/);
+    // Without the limit the same body is decoded to its end, where the corruption is found.
+    const unlimited = await receiver({ limits: { series_limit: 0 } });
+    const cut = await unlimited.post(body.subarray(0, body.length - 1000));
+    expect(cut.status).toBe(400);
+    expect(await cut.text()).toMatch(/snappy: corrupt input/);
+  });
+
   it('accepts a body without Content-Encoding as snappy, as 1.0 clients send it', async () => {
     const r = await receiver();
     const res = await r.post(snappyWriteRequest({ timeseries: [one({ __name__: 'up' })] }), { 'content-encoding': '' });

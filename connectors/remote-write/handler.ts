@@ -8,6 +8,7 @@ import {
   type PushAnswer,
   type PushEdge,
   type PushRequest,
+  withSnappyBody,
 } from '../http-edge/index.js';
 import type { SeriesExemplar } from '../../schemas/exemplar-codec.js';
 import type { ExemplarSink } from '../../schemas/exemplar-sink.js';
@@ -54,8 +55,12 @@ export class RemoteWriteHandler {
     // A sender without Content-Encoding is an old 1.0 client: the body is still snappy.
     const encoding = contentEncoding(req.headers['content-encoding']) || 'snappy';
     const { edge, sink, reader } = this.deps;
-    const raw = await decodeBody(body, encoding, ['snappy'], edge.limits.decompressed_body_size_limit);
-    const decoded = version === 2 ? this.readerV2.read(raw, edge.limits.series_limit) : await reader.readInSlices(raw, edge.limits.series_limit);
+    const { decompressed_body_size_limit: sizeLimit, series_limit: seriesLimit } = edge.limits;
+    if (encoding !== 'snappy') throw new UnsupportedMediaTypeError(`unsupported Content-Encoding "${encoding}"; accepted: snappy`);
+    // 1.0 bodies are read while they are decompressed, so the series limit stops both early.
+    const decoded = version === 2
+      ? this.readerV2.read(await decodeBody(body, encoding, ['snappy'], sizeLimit), seriesLimit)
+      : await withSnappyBody(body, sizeLimit, (growing) => reader.readGrowing(growing, seriesLimit));
     tally.receive(decoded.samples);
     if (decoded.metadata.length > 0) {
       this.deps.metadata?.announce({ source: 'remote_write', target: {}, complete: false, timestampMs: Date.now(), metrics: decoded.metadata });

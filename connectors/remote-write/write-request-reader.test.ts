@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LimitExceededError } from '../http-edge/index.js';
+import { LimitExceededError, type GrowingBody } from '../http-edge/index.js';
 import { WriteRequestDecodeError } from './errors.js';
 import { encodeWriteRequest, pbLabels, withStaleNaN } from './testdata/prompb.js';
 import { WriteRequestReader } from './write-request-reader.js';
@@ -249,4 +249,56 @@ describe('WriteRequestReader', () => {
     });
     await expect(new WriteRequestReader().readInSlices(buf, 100, 256)).rejects.toThrow(new LimitExceededError('request has more than 100 series, the limit', 'series_limit', 100, 101));
   });
+
+  it('reads a body while it grows to what it reads from the whole body, whatever the growth steps', async () => {
+    const buf = encodeWriteRequest({
+      timeseries: Array.from({ length: 300 }, (_, i) => ({
+        labels: pbLabels({ __name__: 'growing', n: String(i), pad: 'q'.repeat(i % 40) }),
+        samples: [{ value: i, timestamp: 1_700_000_000_000 + i }],
+      })),
+    });
+    const whole = new WriteRequestReader().read(buf);
+    for (const step of [1, 7, 100, 4096]) expect(await new WriteRequestReader().readGrowing(growing(buf, step), 0, 512)).toEqual(whole);
+  });
+
+  it('stops a growing read at the series limit without asking for the rest of the body', async () => {
+    const buf = encodeWriteRequest({
+      timeseries: Array.from({ length: 3000 }, (_, i) => ({ labels: pbLabels({ __name__: 'x', n: String(i) }), samples: [{ value: 1, timestamp: 1 }] })),
+    });
+    const body = growing(buf, 256);
+    await expect(new WriteRequestReader().readGrowing(body, 100)).rejects.toThrow(new LimitExceededError('request has more than 100 series, the limit', 'series_limit', 100, 101));
+    // 101 series of about 20 bytes each, plus one step of lookahead.
+    expect(body.available).toBeLessThan(buf.length / 10);
+  });
+
+  it('counts the series of a growing body before decoding any, so one over the limit is refused whatever its series hold', async () => {
+    const good = encodeWriteRequest({
+      timeseries: Array.from({ length: 200 }, (_, i) => ({ labels: pbLabels({ __name__: 'x', n: String(i) }), samples: [{ value: 1, timestamp: 1 }] })),
+    });
+    // A first series whose label is a truncated message: decoding it fails, counting it does not.
+    const corruptFirst = Buffer.concat([Buffer.from([0x0a, 3, 0x0a, 9, 0x0a]), good]);
+    await expect(new WriteRequestReader().readGrowing(growing(corruptFirst, 64), 0)).rejects.toThrow(WriteRequestDecodeError);
+    await expect(new WriteRequestReader().readGrowing(growing(corruptFirst, 64), 100)).rejects.toThrow(LimitExceededError);
+  });
+
+  it('refuses a growing body that ends inside a field with the decode error', async () => {
+    const buf = encodeWriteRequest({ timeseries: [{ labels: pbLabels({ __name__: 'cut' }), samples: [{ value: 1, timestamp: 1 }] }] });
+    await expect(new WriteRequestReader().readGrowing(growing(buf.subarray(0, buf.length - 3), 2))).rejects.toThrow(WriteRequestDecodeError);
+  });
 });
+
+/** `buf` made available `step` bytes per `more()`, as a body decompressed while it is read. */
+function growing(buf: Buffer, step: number): GrowingBody {
+  let available = 0;
+  return {
+    bytes: buf,
+    length: buf.length,
+    get available() {
+      return available;
+    },
+    more: async () => {
+      await Promise.resolve();
+      available = Math.min(buf.length, available + step);
+    },
+  };
+}

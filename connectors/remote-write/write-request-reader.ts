@@ -2,7 +2,7 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { compareStrings, isValidMetricName, setLabel } from '../../schemas/labels.js';
 import type { MetricMetadataEntry } from '../../schemas/metric-metadata-codec.js';
 import { STALE_NAN_BITS_HI, STALE_NAN_BITS_LO } from '../../schemas/sample.js';
-import { LimitExceededError } from '../http-edge/index.js';
+import { LimitExceededError, type GrowingBody } from '../http-edge/index.js';
 import { WriteRequestDecodeError } from './errors.js';
 import { SeriesLabelsCache } from './series-labels-cache.js';
 import { LABEL_NAME_LEGACY_VALID, LABEL_UTF8_VALID, LabelCache } from './label-cache.js';
@@ -45,6 +45,9 @@ const METRIC_TYPES = ['unknown', 'counter', 'gauge', 'histogram', 'gaugehistogra
 
 /** Bytes of a WriteRequest decoded between two yields to the event loop (a millisecond or two of work). */
 export const READ_SLICE_BYTES = 2 ** 20;
+
+/** Longest tag, length prefix and fixed-size value of a field: two 10-byte varints. */
+const MAX_FIELD_HEAD = 20;
 
 /** What a read has gathered so far. */
 interface ReadState {
@@ -108,21 +111,98 @@ export class WriteRequestReader {
    * to the event loop between them, so decoding it does not stall the process. Other reads may
    * run during a yield: the reader's position is saved and restored around it.
    */
-  async readInSlices(buf: Buffer, maxSeries = 0, sliceBytes = READ_SLICE_BYTES): Promise<DecodedWriteRequest> {
-    if (buf.length <= sliceBytes) return this.read(buf, maxSeries);
+  readInSlices(buf: Buffer, maxSeries = 0, sliceBytes = READ_SLICE_BYTES): Promise<DecodedWriteRequest> {
+    if (buf.length <= sliceBytes) return Promise.resolve(this.read(buf, maxSeries));
+    return this.readGrowing({ bytes: buf, length: buf.length, available: buf.length, more: () => Promise.resolve() }, maxSeries, sliceBytes);
+  }
+
+  /**
+   * `readInSlices` of a body that is still being decompressed: each top-level field is read once
+   * the bytes it spans are decoded, and the rest is never decoded when the series limit stops the
+   * read early (so a body that expands to millions of series is refused after its first few MB).
+   */
+  async readGrowing(body: GrowingBody, maxSeries = 0, sliceBytes = READ_SLICE_BYTES): Promise<DecodedWriteRequest> {
+    const end = body.length;
+    const buf = body.bytes.subarray(0, end);
+    // Counted before any series is built: refusing a body of millions of series after building
+    // the first `maxSeries` of them would leave that many objects for the garbage collector,
+    // whose pauses then stall the process as long as the decoding did.
+    if (maxSeries > 0) await this.countSeries(body, buf, maxSeries, sliceBytes);
     const acc = this.begin(buf);
-    const end = buf.length;
     let nextYield = sliceBytes;
     while (this.pos < end) {
+      if (body.available < end) {
+        let need = this.fieldEnd(end, body.available);
+        while (need > body.available && body.available < end) {
+          await this.paused(buf, () => body.more());
+          need = this.fieldEnd(end, body.available);
+          nextYield = this.pos + sliceBytes; // more() yielded
+        }
+      }
       if (this.pos >= nextYield) {
-        const { view, pos, exemplars, histograms } = this;
-        await yieldToLoop();
-        Object.assign(this, { buf, view, pos, exemplars, histograms });
-        nextYield = pos + sliceBytes;
+        await this.paused(buf, () => yieldToLoop());
+        nextYield = this.pos + sliceBytes;
       }
       this.field(acc, end, maxSeries);
     }
     return this.finish(acc);
+  }
+
+  /** Walks the top-level fields without decoding them; throws the series limit error past `maxSeries` series. */
+  private async countSeries(body: GrowingBody, buf: Buffer, maxSeries: number, sliceBytes: number): Promise<void> {
+    this.begin(buf);
+    const end = body.length;
+    let series = 0;
+    let nextYield = sliceBytes;
+    while (this.pos < end) {
+      while (body.available < end && this.fieldEnd(end, body.available) > body.available) {
+        await this.paused(buf, () => body.more());
+        nextYield = this.pos + sliceBytes;
+      }
+      if (this.pos >= nextYield) {
+        await this.paused(buf, () => yieldToLoop());
+        nextYield = this.pos + sliceBytes;
+      }
+      const tag = this.varint32();
+      const field = tag >>> 3;
+      if ((field === 1 || field === 3) && (tag & 7) === LEN) {
+        if (field === 1 && ++series > maxSeries) {
+          throw new LimitExceededError(`request has more than ${maxSeries} series, the limit`, 'series_limit', maxSeries, series);
+        }
+        this.pos = this.bounded(this.varint32(), end, field === 1 ? 'timeseries' : 'metadata');
+      } else {
+        this.skip(tag, end);
+      }
+    }
+  }
+
+  /** Awaits `wait` with the reader's state saved: other reads may run meanwhile. */
+  private async paused(buf: Buffer, wait: () => Promise<unknown>): Promise<void> {
+    const { view, pos, exemplars, histograms } = this;
+    try {
+      await wait();
+    } finally {
+      Object.assign(this, { buf, view, pos, exemplars, histograms });
+    }
+  }
+
+  /**
+   * Where the top-level field at the current position ends, as far as the first `available`
+   * bytes tell: its end for a length-delimited field, else enough bytes for any header and
+   * fixed-size value (the position is left where it was).
+   */
+  private fieldEnd(end: number, available: number): number {
+    const header = Math.min(end, this.pos + MAX_FIELD_HEAD);
+    if (available < header) return header;
+    const at = this.pos;
+    try {
+      const tag = this.varint32();
+      if ((tag & 7) !== LEN) return header;
+      const len = this.varint32();
+      return Math.min(end, Math.max(header, this.pos + len));
+    } finally {
+      this.pos = at;
+    }
   }
 
   private begin(buf: Buffer): ReadState {
