@@ -25,7 +25,7 @@ export const storeConfigSchema = z
     memory_check_interval_ms: z.number().int().min(10).default(500)
       .describe('How often the heap is compared with `max_heap_bytes`.'),
     out_of_order_window_ms: z.number().int().min(0).default(0)
-      .describe('Samples up to this much older than the newest one of a shard are accepted.'),
+      .describe('Samples up to this much older than the newest one of a shard are accepted, also where the shard has cut blocks already (Prometheus\' out_of_order_time_window); 0 takes each series in time order only.'),
     block_range_ms: z.number().int().min(60_000).default(2 * 3600_000)
       .describe('Range of the blocks cut from the head.'),
     retention_ms: z.number().int().min(0).default(15 * 24 * 3600_000)

@@ -198,3 +198,105 @@ describe('Tsdb', () => {
     expect(() => db.append({ __name__: 'up' }, 1, 1)).toThrow(TsdbClosedError);
   });
 });
+
+describe('Tsdb out-of-order samples older than its blocks', () => {
+  const m0 = { __name__: 'm', i: '0' };
+  const samplesOf = async (db: Tsdb, start = -Infinity, end = Infinity) => (await read(db, 'm', start, end)).find((s) => s.labels.i === '0')!;
+  const overlaps = (db: Tsdb) => {
+    const bs = db.listBlocks();
+    return bs.some((b, k) => k > 0 && b.minTime < Math.max(...bs.slice(0, k).map((x) => x.maxTime)));
+  };
+
+  it('takes a sample inside a cut block within the window and reads it at once, merged with the block', async () => {
+    const db = await Tsdb.open(tmp(), { outOfOrderWindowMs: 24 * H });
+    fill(db, 0, 7);
+    await db.flush();
+    expect(db.head.minValidTime).toBe(4 * H);
+    db.append(m0, H + 7_500, -1);
+    db.append({ __name__: 'm', i: 'new' }, 3 * H, 5);
+    const s0 = await samplesOf(db, H, H + 15_000);
+    expect(s0.t).toEqual([H, H + 7_500, H + 15_000]);
+    expect(s0.v).toEqual([3600, -1, 3615]);
+    expect((await read(db, 'm')).find((s) => s.labels.i === 'new')!.t).toEqual([3 * H]);
+    // The window is measured from the newest sample (7 h - 15 s): older than 24 h before it is refused.
+    try {
+      db.append(m0, 7 * H - 15_000 - 24 * H - 1, 1);
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(TooOldSampleError);
+      expect((err as TooOldSampleError).reason).toBe('out_of_order');
+    }
+    await db.close();
+  });
+
+  it('keeps the sample across crashes, before and after the block holding it is cut, and stores it once', async () => {
+    const dir = tmp();
+    const db = await Tsdb.open(dir, { outOfOrderWindowMs: 24 * H });
+    const n = fill(db, 0, 7);
+    await db.flush();
+    db.append(m0, H + 7_500, -1);
+    await db.flush();
+    // No out-of-order block yet: the sample waits in the head (and its log) for the next cut.
+    expect(db.listBlocks().length).toBe(2);
+    const crashed = await Tsdb.open(dir, { outOfOrderWindowMs: 24 * H });
+    expect((await samplesOf(crashed, H, H + 15_000)).t).toEqual([H, H + 7_500, H + 15_000]);
+    expect(crashed.replayErrors).toBe(0);
+    await crashed.close();
+
+    const more = fill(db, 7, 2);
+    await db.flush();
+    expect(db.listBlocks().map((b) => [b.minTime, b.maxTime])).toEqual([[0, 2 * H], [0, 2 * H], [2 * H, 4 * H], [4 * H, 6 * H]]);
+    expect(db.head.minTime()).toBeGreaterThanOrEqual(6 * H);
+    const again = await Tsdb.open(dir, { outOfOrderWindowMs: 24 * H });
+    expect((await samplesOf(again, H, H + 15_000)).t).toEqual([H, H + 7_500, H + 15_000]);
+    expect((await read(again, 'm')).reduce((k, x) => k + x.t.length, 0)).toBe(n + more + 1);
+    // The log no longer hands the persisted sample back to the head.
+    expect(again.head.minTime()).toBeGreaterThanOrEqual(6 * H);
+    expect(again.replayErrors).toBe(0);
+    await again.close();
+    await db.close();
+  });
+
+  it('merges overlapping blocks in compaction, keeping the value stored first at a shared timestamp', async () => {
+    const dir = tmp();
+    const db = await Tsdb.open(dir, { outOfOrderWindowMs: 24 * H });
+    const n = fill(db, 0, 7);
+    await db.flush();
+    db.append(m0, H, 999); // the block holds 3600 at this timestamp
+    db.append(m0, H + 1, 1);
+    db.append(m0, 5 * H + 1, 2); // in the head's own range
+    const before = await samplesOf(db, H, H + 15_000);
+    expect(before.t).toEqual([H, H + 1, H + 15_000]);
+    expect(before.v).toEqual([3600, 1, 3615]);
+    const more = fill(db, 7, 2);
+    await db.flush();
+    expect(overlaps(db)).toBe(true);
+    expect(await samplesOf(db, H, H + 15_000)).toEqual(before);
+    await db.compact();
+    expect(overlaps(db)).toBe(false);
+    expect(db.listBlocks().map((b) => [b.minTime, b.maxTime])).toEqual([[0, 6 * H]]);
+    expect(await samplesOf(db, H, H + 15_000)).toEqual(before);
+    expect((await read(db, 'm')).reduce((k, x) => k + x.t.length, 0)).toBe(n + more + 2);
+    await db.close();
+    const again = await Tsdb.open(dir, { outOfOrderWindowMs: 24 * H });
+    expect(await samplesOf(again, H, H + 15_000)).toEqual(before);
+    expect(again.replayErrors).toBe(0);
+    await again.close();
+  });
+
+  it('merges an out-of-order block into the larger block it falls inside', async () => {
+    const db = await Tsdb.open(tmp(), { outOfOrderWindowMs: 48 * H });
+    fill(db, 0, 9);
+    await db.flush();
+    await db.compact();
+    expect(db.listBlocks().map((b) => [b.minTime, b.maxTime])).toEqual([[0, 6 * H]]);
+    db.append(m0, 3 * H + 1, 1);
+    fill(db, 9, 2);
+    await db.flush();
+    expect(db.listBlocks().map((b) => [b.minTime, b.maxTime])).toEqual([[0, 6 * H], [2 * H, 4 * H], [6 * H, 8 * H]]);
+    await db.compact();
+    expect(overlaps(db)).toBe(false);
+    expect((await samplesOf(db, 3 * H, 3 * H + 1)).t).toEqual([3 * H, 3 * H + 1]);
+    await db.close();
+  });
+});

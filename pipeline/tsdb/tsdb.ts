@@ -68,11 +68,13 @@ export class Tsdb implements Queryable {
     for (const b of this.blocks) if (b.maxTime > this.head.minValidTime) this.head.minValidTime = b.maxTime;
     let replayErrors = 0;
     this.wal = Wal.open(join(dir, 'wal'), {
+      persistedBefore: this.head.minValidTime,
       series: (ref, labels) => this.head.createWithRef(ref, labels),
+      // The log skips samples its markers say are in blocks; what is left the head takes back,
+      // out-of-order samples older than the blocks included.
       sample: (ref, t, v, stale) => {
-        if (t < this.head.minValidTime) return; // already in a block
         try {
-          this.head.appendRef(ref, t, v, stale);
+          this.head.restoreRef(ref, t, v, stale);
         } catch {
           replayErrors++;
         }
@@ -80,6 +82,9 @@ export class Tsdb implements Queryable {
       deletion: (matchers, mint, maxt) => this.head.deleteSeries(matchers, mint, maxt),
     });
     this.replayErrors = replayErrors;
+    // The out-of-order window is measured from the newest sample, which after a restart may be in
+    // a block only.
+    if (this.head.minValidTime > this.head.maxT) this.head.maxT = this.head.minValidTime - 1;
     this.head.log = this.wal;
   }
 
@@ -118,24 +123,31 @@ export class Tsdb implements Queryable {
   async flush(): Promise<void> {
     this.check();
     this.wal.flush();
-    this.cutHead(false);
+    this.cutHead();
   }
 
-  private cutHead(all: boolean): void {
+  /**
+   * Persists the head's oldest block range while the in-order part spans 1.5 ranges. Out-of-order samples older than the blocks go out with the next in-order cut, one
+   * block per range they fall in, overlapping the blocks already there (as Prometheus compacts its
+   * out-of-order head when it compacts the head): persisting them on every flush would write a
+   * small block each time.
+   */
+  private cutHead(): void {
     const r = this.head.chunkRange;
     for (;;) {
       const min = this.head.minTime();
       if (!Number.isFinite(min)) return;
       const mint = Math.floor(min / r) * r;
-      if (!all && this.head.maxT - mint < 1.5 * r) return;
-      if (all && mint > this.head.maxT) return;
+      const inOrder = this.head.minTimeFrom(this.head.minValidTime);
+      if (!Number.isFinite(inOrder) || this.head.maxT - Math.floor(inOrder / r) * r < 1.5 * r) return;
       const meta = persistHeadRange(this.head, this.dir, mint, mint + r);
       if (meta.stats.numSeries > 0) this.blocks.push(Block.open(join(this.dir, meta.ulid)));
       else removeBlockDir(join(this.dir, meta.ulid));
       this.head.truncate(mint + r);
       const live: { ref: number; labels: Labels }[] = [];
       this.head.forEachSeries((s) => live.push({ ref: s.ref, labels: s.labels }));
-      this.wal.roll(live, mint + r);
+      // Every sample older than this has left the head, so a block holds it.
+      this.wal.roll(live, Math.min(this.head.minValidTime, this.head.minTime()));
     }
   }
 
@@ -168,7 +180,7 @@ export class Tsdb implements Queryable {
     const newest = Math.max(...this.blocks.map((b) => b.maxTime));
     let n = 0;
     for (const t of this.tiers) {
-      n += t.build(this.blocks);
+      n += t.build(this.listBlocks());
       t.applyRetention(newest);
     }
     return n;
@@ -257,14 +269,18 @@ export class Tsdb implements Queryable {
 
   querier(mint: number, maxt: number): Querier {
     this.check();
-    const blocks = [...this.blocks].sort((a, c) => a.minTime - c.minTime).filter((b) => b.maxTime > mint && b.minTime <= maxt);
+    const blocks = this.listBlocks().filter((b) => b.maxTime > mint && b.minTime <= maxt);
     const raw = new TsdbQuerier(blocks, this.head, mint, maxt);
     return new RollupQuerier(raw, this.tiers);
   }
 
-  /** Blocks, oldest first. */
+  /**
+   * Blocks, oldest first; blocks starting together in the order they were written. Reads and
+   * compaction merge overlapping blocks in this order, and of two samples at one timestamp keep
+   * the first (the value stored first).
+   */
   listBlocks(): readonly Block[] {
-    return [...this.blocks].sort((a, b) => a.minTime - b.minTime);
+    return [...this.blocks].sort(blockOrder);
   }
 
   stats(): TsdbStats {
@@ -287,6 +303,10 @@ export class Tsdb implements Queryable {
     for (const t of this.tiers) t.release();
     this.closed = true;
   }
+}
+
+function blockOrder(a: Block, b: Block): number {
+  return a.minTime - b.minTime || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
 /** Opens the blocks in `dir`, removing unfinished `.tmp` blocks and parents of compacted blocks. */

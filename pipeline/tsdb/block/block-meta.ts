@@ -13,7 +13,15 @@ export interface BlockMeta {
   readonly downsample?: { readonly resolution: number };
 }
 
-/** A time-sortable, unique block id (26 characters, like a ULID). */
+let lastIdTime = 0;
+
+/**
+ * A time-sortable, unique block id (26 characters, like a ULID). Ids made by one process ascend
+ * strictly (the time part moves on by a millisecond when two fall in one), so blocks that overlap
+ * sort in the order they were written.
+ */
 export function newBlockId(now = Date.now()): string {
+  if (now <= lastIdTime) now = lastIdTime + 1;
+  lastIdTime = now;
   return now.toString(32).toUpperCase().padStart(10, '0') + randomBytes(10).toString('hex').slice(0, 16).toUpperCase();
 }

@@ -6,13 +6,14 @@ import { writeBlock, type Block, type BlockMeta, type BlockSeriesInput } from '.
 export const COMPACTED_SAMPLES_PER_CHUNK = 2048;
 
 /**
- * Merges blocks into one (adjacent ranges, or one block alone to drop its tombstones). Samples at
- * equal timestamps are deduplicated (the earlier block wins); tombstones are applied, so the new
+ * Merges blocks into one (adjacent ranges, overlapping ones, or one block alone to drop its
+ * tombstones). Samples at equal timestamps are deduplicated (the block that starts first wins,
+ * then the one written first); tombstones are applied, so the new
  * block has none. The caller deletes the parents afterwards; if it crashes first, opening the
  * database deletes blocks listed as parents of another block.
  */
 export function compactBlocks(blocksDir: string, blocks: readonly Block[]): BlockMeta {
-  const sorted = [...blocks].sort((a, b) => a.minTime - b.minTime);
+  const sorted = [...blocks].sort(byStartThenId);
   const bySeries = new Map<string, { labels: Labels; refs: [Block, number][] }>();
   for (const b of sorted) {
     b.series.forEach((s, id) => {
@@ -43,12 +44,16 @@ export function compactBlocks(blocksDir: string, blocks: readonly Block[]): Bloc
 }
 
 /**
- * Picks the next group of blocks to compact: for each range above the first, blocks falling
- * inside one aligned window of that range, when the window is complete (the newest block ends
- * at or after its end). Returns null when nothing is due.
+ * Picks the next group of blocks to compact: first blocks whose time ranges overlap (out-of-order
+ * samples older than the head was cut into blocks of their own; vertical compaction, as
+ * Prometheus has it, merges them whatever their size and age); then, for each range above the
+ * first, blocks falling inside one aligned window of that range, when the window is complete (the
+ * newest block ends at or after its end). Returns null when nothing is due.
  */
 export function planCompaction(blocks: readonly Block[], ranges: readonly number[]): Block[] | null {
   if (blocks.length < 2) return null;
+  const overlapping = firstOverlappingGroup(blocks);
+  if (overlapping !== null) return overlapping;
   const newest = Math.max(...blocks.map((b) => b.maxTime));
   for (let i = 1; i < ranges.length; i++) {
     const r = ranges[i];
@@ -67,4 +72,26 @@ export function planCompaction(blocks: readonly Block[], ranges: readonly number
     }
   }
   return null;
+}
+
+/** The oldest set of blocks whose ranges overlap one another, directly or through others. */
+function firstOverlappingGroup(blocks: readonly Block[]): Block[] | null {
+  const sorted = [...blocks].sort(byStartThenId);
+  let group = [sorted[0]];
+  let end = sorted[0].maxTime;
+  for (const b of sorted.slice(1)) {
+    if (b.minTime < end) {
+      group.push(b);
+      end = Math.max(end, b.maxTime);
+      continue;
+    }
+    if (group.length >= 2) return group;
+    group = [b];
+    end = b.maxTime;
+  }
+  return group.length >= 2 ? group : null;
+}
+
+function byStartThenId(a: Block, b: Block): number {
+  return a.minTime - b.minTime || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }

@@ -44,6 +44,22 @@ describe('downsampling tiers of a Tsdb', () => {
     await db.close();
   });
 
+  it('rebuilds a built day once out-of-order samples older than the blocks are cut into it', async () => {
+    const db = await filled();
+    const before = db.listTiers()[0].listBlocks().map((b) => b.id);
+    db.append({ __name__: 'a' }, 10 * H + 30_000, -1);
+    // The next in-order cut writes the late sample into a block of its own, inside day 0.
+    for (let t = 3 * D; t < 3 * D + 4 * H; t += 60_000) db.append({ __name__: 'a' }, t, t / 1000);
+    await db.flush();
+    await db.compact();
+    const after = db.listTiers()[0].listBlocks();
+    expect(after.map((b) => [b.minTime, b.maxTime])).toEqual([[0, D], [D, 2 * D]]);
+    expect(after[0].id).not.toBe(before[0]);
+    expect(after[1].id).toBe(before[1]);
+    expect((await windows(db, 'a'))[11]).toBe(61);
+    await db.close();
+  });
+
   it('deletes tier blocks past the tier retention and keeps deletions out of the windows', async () => {
     const db = await filled({ downsampling: [{ resolutionMs: H, afterMs: 6 * H, retentionMs: 1.5 * D, blockRangeMs: D }] });
     // The newest block ends before 3 days; a day ending at 1 day is past a 1.5-day retention.

@@ -153,6 +153,26 @@ describe('head', () => {
     expect(await head.querier(-Infinity, Infinity).labelValues('a', [])).toEqual([]);
   });
 
+  it('takes a sample older than the persisted range when the out-of-order window covers it', async () => {
+    const head = new Head({ chunkRangeMs: 3600_000, outOfOrderWindowMs: 2 * 3600_000 });
+    for (let i = 0; i < 300; i++) head.append(up, i * 15_000, i);
+    head.truncate(3600_000);
+    head.append(up, 1_000, 7);
+    head.append({ a: 'new' }, 2_000, 8);
+    expect(head.stats.tooOldOutOfBounds).toBe(0);
+    expect((await samples(head))[0]).toBe(1_000);
+    // Still a duplicate within the head; the window (2 h behind the newest, 4485 s) still applies.
+    expect(() => head.append(up, 1_000, 9)).toThrow(DuplicateSampleError);
+    try {
+      head.append(up, 4485_000 - 2 * 3600_000 - 1, 1);
+      expect.unreachable();
+    } catch (err) {
+      expect((err as TooOldSampleError).reason).toBe('out_of_order');
+    }
+    expect(head.minTimeFrom(3600_000)).toBe(3600_000);
+    expect(head.minTime()).toBe(1_000);
+  });
+
   it('deletes a time range of matching series', async () => {
     const head = new Head();
     for (let i = 0; i < 10; i++) head.append(up, i * 1000, i);

@@ -161,17 +161,20 @@ export class Head implements Queryable {
       throw new InvalidSampleError(s === undefined ? `unknown series ref ${ref}` : `timestamp ${t} is not an integer number of milliseconds`, s?.labels);
     }
     if (t < this.minValidTime) {
-      this.stats.tooOldOutOfBounds++;
-      throw new TooOldSampleError(s.labels, t, this.minValidTime, 'out_of_bounds');
-    }
-    if (t > s.maxT) {
+      // Older than a block already cut: without an out-of-order window it is refused (as
+      // Prometheus refuses it); within the window it joins the series' out-of-order samples,
+      // and the next cut writes it into a block overlapping the older ones.
+      if (this.oooWindow === 0) {
+        this.stats.tooOldOutOfBounds++;
+        throw new TooOldSampleError(s.labels, t, this.minValidTime, 'out_of_bounds');
+      }
+    } else if (t > s.maxT) {
       s.appendInOrder(t, v, stale, this.chunkRange);
       if (t > this.maxT) this.maxT = t;
       this.stats.samplesAppended++;
       this.log?.sample(ref, t, v, stale);
       return;
-    }
-    if (t === s.maxT) {
+    } else if (t === s.maxT) {
       if (s.sameAsLast(v, stale)) {
         this.stats.duplicatesIgnored++;
         return;
@@ -179,7 +182,9 @@ export class Head implements Queryable {
       this.stats.duplicateErrors++;
       throw new DuplicateSampleError(s.labels, t);
     }
-    const minOoo = this.maxT - this.oooWindow;
+    // The window is relative to the newest sample of the head (a shard), as in Prometheus; an
+    // empty head takes the first sample as its newest.
+    const minOoo = (this.maxT === -Infinity ? t : this.maxT) - this.oooWindow;
     if (this.oooWindow === 0 || t < minOoo) {
       this.stats.tooOldOutOfOrder++;
       throw new TooOldSampleError(s.labels, t, this.oooWindow === 0 ? s.maxT + 1 : minOoo, 'out_of_order');
@@ -194,9 +199,43 @@ export class Head implements Queryable {
       throw new DuplicateSampleError(s.labels, t);
     }
     s.insertOutOfOrder(t, v, stale);
+    if (t > this.maxT) this.maxT = t;
     this.stats.samplesAppended++;
     this.stats.outOfOrderAppended++;
     this.log?.sample(ref, t, v, stale);
+  }
+
+  /**
+   * Puts back a sample the write-ahead log holds (replay): the head accepted it once, so neither
+   * the out-of-order window nor the persisted range applies again (the window may have shrunk
+   * since, and a crash between cutting a block and rolling the log replays samples the block
+   * holds too; reads and compaction merge such duplicates). Equal timestamps keep the first.
+   */
+  restoreRef(ref: number, t: number, v: number, stale: boolean): void {
+    const s = this.byRef[ref];
+    if (s === undefined || !Number.isSafeInteger(t)) throw new InvalidSampleError(s === undefined ? `unknown series ref ${ref}` : `timestamp ${t} is not an integer number of milliseconds`, s?.labels);
+    if (t >= this.minValidTime && t > s.maxT) {
+      s.appendInOrder(t, v, stale, this.chunkRange);
+      if (t > this.maxT) this.maxT = t;
+      return;
+    }
+    if (t === s.maxT || s.lookup(t, this.scratch).found) return;
+    s.insertOutOfOrder(t, v, stale);
+    if (t > this.maxT) this.maxT = t;
+  }
+
+  /**
+   * Oldest timestamp at or after `bound` held in memory, in order or not (Infinity when none): the
+   * start of what the next in-order cut writes, leaving out out-of-order samples below `bound`.
+   */
+  minTimeFrom(bound: number): number {
+    let min = Infinity;
+    for (const s of this.byRef) {
+      if (s === undefined) continue;
+      const m = s.minTimeFrom(bound);
+      if (m < min) min = m;
+    }
+    return min;
   }
 
   /** Series matching all matchers, by ascending ref. */

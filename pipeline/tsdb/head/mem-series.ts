@@ -213,6 +213,27 @@ export class MemSeries {
     }
   }
 
+  /**
+   * Oldest timestamp at or after `bound` (Infinity when none). An out-of-order chunk straddling
+   * `bound` counts from `bound`: a lower bound is all the cut decision needs.
+   */
+  minTimeFrom(bound: number): number {
+    if (this.minT >= bound) return this.minT;
+    let min = Infinity;
+    if (this.meta.length > 0) min = Math.max(this.meta[0], bound);
+    else if (this.app !== null) min = Math.max(this.app.minT, bound);
+    if (this.oooChunks !== null) for (const c of this.oooChunks) if (c.maxT >= bound) min = Math.min(min, Math.max(c.minT, bound));
+    if (this.oooT !== null) {
+      for (const t of this.oooT) {
+        if (t >= bound) {
+          min = Math.min(min, t);
+          break;
+        }
+      }
+    }
+    return min;
+  }
+
   get hasOutOfOrder(): boolean {
     return this.oooT !== null || this.oooChunks !== null;
   }

@@ -94,4 +94,39 @@ describe('write-ahead log', () => {
     for (let n = 15; n < 20; n++) for (const { ref } of live) want.push([ref, n * 1000]);
     expect(kept).toEqual(want);
   });
+  it('skips on replay the samples a later roll marks as in blocks, and keeps older ones logged after it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tidemark-wal-'));
+    dirs.push(dir);
+    const wal = Wal.open(dir, new Recorder());
+    wal.series(1, { __name__: 'm' });
+    wal.sample(1, 1000, 1, false);
+    wal.sample(1, 5000, 5, false);
+    wal.roll([{ ref: 1, labels: { __name__: 'm' } }], 4000);
+    // Older than the marker but logged after it: not in any block yet.
+    wal.sample(1, 2000, 2, false);
+    wal.sample(1, 6000, 6, false);
+    // A lower marker (an out-of-order sample older than the blocks is still in memory) does not
+    // bring back what the earlier one covered.
+    wal.roll([{ ref: 1, labels: { __name__: 'm' } }], 2000);
+    wal.sample(1, 1500, 1.5, false);
+    wal.close();
+    const got = new Recorder();
+    Wal.open(dir, got).close();
+    expect(got.samples.map(([, t]) => t)).toEqual([5000, 2000, 6000, 1500]);
+  });
+
+  it('skips samples older than the given persisted time in segments that carry no marker', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tidemark-wal-'));
+    dirs.push(dir);
+    const wal = Wal.open(dir, new Recorder());
+    wal.series(1, { __name__: 'm' });
+    wal.sample(1, 1000, 1, false);
+    wal.sample(1, 5000, 5, false);
+    wal.close();
+    // What a log written before markers existed looks like: a second segment without one.
+    writeFileSync(join(dir, '00000002'), '');
+    const got = Object.assign(new Recorder(), { persistedBefore: 4000 });
+    Wal.open(dir, got).close();
+    expect(got.samples.map(([, t]) => t)).toEqual([5000]);
+  });
 });

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { Labels } from '../../../schemas/labels.js';
@@ -10,10 +10,17 @@ import type { LabelMatcher } from '../querier.js';
 const REC_SERIES = 1;
 const REC_SAMPLES = 2;
 const REC_DELETION = 3;
+/** First record of a segment `roll` starts: every sample logged before it older than its value is in a block. */
+const REC_PERSISTED = 4;
 const HEADER = 9; // type u8, payload length u32, crc32 u32
 
 /** What replay hands back, in the order it was logged. */
 export interface WalReplayHandler {
+  /**
+   * For segments written before segments carried a persisted marker: samples older than this are
+   * in blocks (the newest block's end). Default -Infinity.
+   */
+  readonly persistedBefore?: number;
   series(ref: number, labels: Labels): void;
   sample(ref: number, t: number, v: number, stale: boolean): void;
   deletion(matchers: readonly LabelMatcher[], mint: number, maxt: number): void;
@@ -47,7 +54,13 @@ export class Wal implements SampleLog {
     for (const f of readdirSync(dir)) if (f.endsWith('.tmp')) rmSync(join(dir, f), { force: true });
     const wal = new Wal(dir);
     const segs = listSegments(dir);
-    segs.forEach((n, i) => wal.segMaxT.set(n, replaySegment(join(dir, segName(n)), handler, i === segs.length - 1)));
+    // A sample is in a block already when a later roll's marker says so: the head only forgets a
+    // sample once a block holds it, so any later marker above it covers it (markers can go down:
+    // out-of-order samples older than the blocks lower them).
+    const markers = segs.map((n) => readMarker(join(dir, segName(n))) ?? handler.persistedBefore ?? -Infinity);
+    const skipBefore = new Array<number>(segs.length).fill(-Infinity);
+    for (let i = segs.length - 2; i >= 0; i--) skipBefore[i] = Math.max(skipBefore[i + 1], markers[i + 1]);
+    segs.forEach((n, i) => wal.segMaxT.set(n, replaySegment(join(dir, segName(n)), handler, i === segs.length - 1, skipBefore[i])));
     wal.segment = segs.length > 0 ? segs[segs.length - 1] : 0;
     return wal;
   }
@@ -175,6 +188,10 @@ export class Wal implements SampleLog {
   roll(live: Iterable<{ ref: number; labels: Labels }>, boundary: number): void {
     this.flush();
     const next = this.segment + 1;
+    const start = this.beginRecord(REC_PERSISTED);
+    this.pending.byte(Number.isFinite(boundary) ? 1 : 0);
+    this.pending.varint(Number.isFinite(boundary) ? boundary : 0);
+    this.endRecord(start);
     for (const s of live) this.series(s.ref, s.labels);
     const name = join(this.dir, segName(next));
     const fd = openSync(`${name}.tmp`, 'w');
@@ -231,11 +248,30 @@ function listSegments(dir: string): number[] {
     .sort((a, b) => a - b);
 }
 
+/** The persisted marker a segment starts with (undefined: none, or not readable as one). */
+function readMarker(path: string): number | undefined {
+  const fd = openSync(path, 'r');
+  let head: Buffer;
+  try {
+    head = Buffer.alloc(HEADER + 11);
+    head = head.subarray(0, readSync(fd, head, 0, head.length, 0));
+  } finally {
+    closeSync(fd);
+  }
+  if (head.length < HEADER || head[0] !== REC_PERSISTED) return undefined;
+  const end = HEADER + head.readUInt32BE(1);
+  if (end > head.length || crc32(head.subarray(HEADER, end)) !== head.readUInt32BE(5)) return undefined;
+  const r = new ByteReader(head, path, HEADER, end);
+  const finite = r.byte() === 1;
+  const value = r.varint();
+  return finite ? value : -Infinity;
+}
+
 /**
  * Replays one segment; returns its newest sample timestamp. A torn record at the end of the last
  * segment (a crash during write) is cut off; anywhere else it is corruption.
  */
-function replaySegment(path: string, h: WalReplayHandler, last: boolean): number {
+function replaySegment(path: string, h: WalReplayHandler, last: boolean, skipBefore: number): number {
   const buf = existsSync(path) ? readFileSync(path) : Buffer.alloc(0);
   let pos = 0;
   let maxT = -Infinity;
@@ -270,11 +306,13 @@ function replaySegment(path: string, h: WalReplayHandler, last: boolean): number
         const stale = r.byte() === 1;
         const v = stale ? NaN : r.f64();
         if (t > maxT) maxT = t;
-        h.sample(ref, t, v, stale);
+        if (t >= skipBefore) h.sample(ref, t, v, stale);
       }
     } else if (type === REC_DELETION) {
       const d = JSON.parse(r.str()) as { matchers: LabelMatcher[]; mint: number; maxt: number };
       h.deletion(d.matchers, d.mint, d.maxt);
+    } else if (type === REC_PERSISTED) {
+      // read before replay (readMarker)
     } else bad(`unknown record type ${type}`);
     pos = end;
   }
