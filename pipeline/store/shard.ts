@@ -73,7 +73,13 @@ export class Shard {
 
   static async open(settings: ShardSettings): Promise<Shard> {
     mkdirSync(settings.dir, { recursive: true });
-    const tsdb = await Tsdb.open(settings.dir, settings.tsdb);
+    const tsdb = await Tsdb.open(settings.dir, {
+      ...settings.tsdb,
+      onDamagedTierBlock: (err) => {
+        settings.metrics.errors.inc({ type: 'CorruptionError', stage: 'downsampled_block' });
+        settings.tsdb.onDamagedTierBlock?.(err);
+      },
+    });
     try {
       return new Shard(settings, tsdb);
     } catch (err) {

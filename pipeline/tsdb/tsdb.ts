@@ -26,6 +26,8 @@ export interface TsdbOptions {
   readonly compactionRanges?: readonly number[];
   /** Downsampled tiers built from the blocks as they age (downsample/), finest first. */
   readonly downsampling?: readonly TierOptions[];
+  /** Hears of each damaged downsampled block, deleted and built again (Tier.open). */
+  readonly onDamagedTierBlock?: (err: Error) => void;
 }
 
 export interface TsdbStats extends HeadStats {
@@ -64,7 +66,7 @@ export class Tsdb implements Queryable {
     const retention = options.retentionMs ?? 15 * 24 * HOUR;
     this.ranges = [...(options.compactionRanges ?? [r, 3 * r, 9 * r, 27 * r].filter((x, i) => i === 0 || retention === 0 || x <= retention / 10))];
     this.blocks = loadBlocks(dir);
-    this.tiers = [...(options.downsampling ?? [])].sort((a, b) => a.resolutionMs - b.resolutionMs).map((t) => Tier.open(dir, t));
+    this.tiers = [...(options.downsampling ?? [])].sort((a, b) => a.resolutionMs - b.resolutionMs).map((t) => Tier.open(dir, t, options.onDamagedTierBlock));
     for (const b of this.blocks) if (b.maxTime > this.head.minValidTime) this.head.minValidTime = b.maxTime;
     let replayErrors = 0;
     this.wal = Wal.open(join(dir, 'wal'), {
@@ -138,7 +140,8 @@ export class Tsdb implements Queryable {
       const min = this.head.minTime();
       if (!Number.isFinite(min)) return;
       const mint = Math.floor(min / r) * r;
-      const inOrder = this.head.minTimeFrom(this.head.minValidTime);
+      // A second pass over the series only while out-of-order samples older than the blocks wait.
+      const inOrder = min >= this.head.minValidTime ? min : this.head.minTimeFrom(this.head.minValidTime);
       if (!Number.isFinite(inOrder) || this.head.maxT - Math.floor(inOrder / r) * r < 1.5 * r) return;
       const meta = persistHeadRange(this.head, this.dir, mint, mint + r);
       if (meta.stats.numSeries > 0) this.blocks.push(Block.open(join(this.dir, meta.ulid)));
@@ -175,22 +178,24 @@ export class Tsdb implements Queryable {
   }
 
   /** Builds the downsampled days that are due and applies each tier's retention. */
-  private downsample(): number {
+  private downsample(again = false): number {
     if (this.blocks.length === 0) return 0;
     const newest = Math.max(...this.blocks.map((b) => b.maxTime));
     let n = 0;
     for (const t of this.tiers) {
-      n += t.build(this.listBlocks());
+      n += t.build(this.listBlocks(), again);
       t.applyRetention(newest);
     }
     return n;
   }
 
-  /** Deletes every downsampled block and builds the tiers again from the blocks; returns days written. */
+  /**
+   * Builds every downsampled block again from the raw blocks it was made from, where they all
+   * remain (Tier.build), and the missing ones; returns blocks written.
+   */
   async rebuildDownsampled(): Promise<number> {
     this.check();
-    for (const t of this.tiers) t.clear();
-    return this.downsample();
+    return this.downsample(true);
   }
 
   /** The downsampled tiers, finest first. */

@@ -1,7 +1,7 @@
 import { ByteReader, ByteWriter } from '../block/encoding.js';
 import { encodeBest, ENCODING_ROLLUP, isKnownEncoding, SampleBuffer } from '../chunks/index.js';
 import { CorruptionError } from '../errors.js';
-import { ROLLUP_FIELDS, type RollupColumn, type RollupField, type RollupWindows } from './rollup-windows.js';
+import { ROLLUP_FIELDS, type RollupWindows } from './rollup-windows.js';
 
 export { ENCODING_ROLLUP };
 
@@ -19,8 +19,8 @@ export function encodeRollupChunk(w: RollupWindows, from: number, to: number): U
   out.byte(n >> 8);
   out.byte(n & 0xff);
   for (const f of ROLLUP_FIELDS) {
-    let col = w[f].slice(from, to);
-    if (f === 'firstT' || f === 'lastT') col = col.map((t, i) => ends[i] - t);
+    const col = w[f].slice(from, to);
+    if (f === 'firstT' || f === 'lastT') for (let i = 0; i < n; i++) col[i] = ends[i] - col[i];
     const c = encodeBest(ends, col, null);
     out.uvarint(c.bytes.length);
     out.byte(c.encoding);
@@ -33,24 +33,23 @@ export function encodeRollupChunk(w: RollupWindows, from: number, to: number): U
 const scratch = new SampleBuffer(0);
 
 /**
- * Appends the windows of a rollup chunk that end in [mint, maxt] to `out`. Only the fields in
- * `fields` are decoded (the others are filled with NaN): a rate reads five of the nine.
+ * Appends the windows of a rollup chunk that end in [mint, maxt] to `out`. Only the fields `out`
+ * keeps are decoded (a rate reads five of the nine); the others are skipped over.
  */
-export function decodeRollupChunk(bytes: Uint8Array, out: RollupWindows, mint: number, maxt: number, file = 'rollup chunk', fields: ReadonlySet<RollupField> = ALL_FIELDS): void {
+export function decodeRollupChunk(bytes: Uint8Array, out: RollupWindows, mint: number, maxt: number, file = 'rollup chunk'): void {
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const r = new ByteReader(buf, file, 2);
   const n = (buf[0] << 8) | buf[1];
-  const base = out.ends.length;
+  out.reserve(n);
+  const base = out.length;
   let got = -1;
-  const skipped: RollupField[] = [];
   for (const f of ROLLUP_FIELDS) {
     const len = r.uvarint();
     const encoding = r.byte();
     if (!isKnownEncoding(encoding)) throw new CorruptionError(file, r.pos, `unknown encoding ${encoding} in rollup chunk`);
     if (r.pos + len > buf.length) throw new CorruptionError(file, r.pos, 'truncated rollup chunk');
-    if (!fields.has(f)) {
+    if (!out.has(f)) {
       r.pos += len;
-      skipped.push(f);
       continue;
     }
     scratch.resetFor(n);
@@ -58,26 +57,15 @@ export function decodeRollupChunk(bytes: Uint8Array, out: RollupWindows, mint: n
     r.pos += len;
     if (got === -1) {
       got = scratch.length;
-      for (let i = 0; i < got; i++) out.ends.push(scratch.t[i]);
+      if (got > n) throw new CorruptionError(file, r.pos, `rollup chunk column holds ${got} windows, its header ${n}`);
+      out.ends.set(scratch.t.subarray(0, got), base);
     } else if (scratch.length !== got) throw new CorruptionError(file, r.pos, 'rollup chunk columns differ in length');
     const col = out[f];
-    if (f === 'firstT' || f === 'lastT') for (let i = 0; i < got; i++) col.push(out.ends[base + i] - scratch.v[i]);
-    else for (let i = 0; i < got; i++) col.push(scratch.v[i]);
+    if (f === 'firstT' || f === 'lastT') {
+      const ends = out.ends;
+      const v = scratch.v;
+      for (let i = 0; i < got; i++) col[base + i] = ends[base + i] - v[i];
+    } else col.set(scratch.v.subarray(0, got), base);
   }
-  for (const f of skipped) for (let i = 0; i < got; i++) out[f].push(NaN);
+  if (got > 0) out.length = base + got;
 }
-
-const ALL_FIELDS: ReadonlySet<RollupField> = new Set(ROLLUP_FIELDS);
-
-/** The fields a column of a rollup select is computed from. */
-export function fieldsOf(column: RollupColumn): ReadonlySet<RollupField> {
-  return FIELDS_OF[column];
-}
-
-const FIELDS_OF: Readonly<Record<RollupColumn, ReadonlySet<RollupField>>> = {
-  counter: new Set(['firstT', 'firstV', 'lastT', 'lastV', 'increase']),
-  sum: new Set(['sum']),
-  count: new Set(['count']),
-  min: new Set(['min']),
-  max: new Set(['max']),
-};

@@ -1,7 +1,6 @@
 import { canonicalLabels, type Labels } from '../../../schemas/labels.js';
 import type { LabelMatcher, Querier, RollupHint, SelectHints, Series, SeriesSet } from '../querier.js';
-import { coarsen, columnSeries, copyWindow, emptyWindows, rollupSamples, windowEnd, type RollupWindows } from './rollup-windows.js';
-import { fieldsOf } from './rollup-chunk.js';
+import { coarsen, columnSeries, emptyWindows, fieldsOf, rollupSamples, windowEnd, type RollupField, type RollupWindows } from './rollup-windows.js';
 import type { Tier } from './tier.js';
 
 /**
@@ -38,12 +37,14 @@ export class RollupQuerier implements Querier {
     // The tier of this resolution first, then finer tiers (windows coarsened), then raw samples,
     // each for the window ends the ones before left uncovered.
     let todo: [number, number][] = [[lo, hi]];
+    const fields = fieldsOf(rollup.column);
     const sources = this.tiers.filter((t) => t.resolution <= r && r % t.resolution === 0).sort((a, b) => b.resolution - a.resolution);
     for (const tier of sources) {
       const next: [number, number][] = [];
       for (const [a, b] of todo) {
         // Windows of r ending in [a, b] are made of the fine windows ending in [a - r + fine, b].
-        const read = tier.read(matchers, a - r + tier.resolution, b, fieldsOf(rollup.column));
+        // The windows of this resolution are the answer's: room for all of them (the rest appended).
+        const read = tier.read(matchers, a - r + tier.resolution, b, fields, tier.resolution === r ? (hi - lo) / r + 1 : undefined);
         for (const [key, s] of read.series) part(key, s.labels).push(tier.resolution === r ? s.windows : coarsen(s.windows, r));
         // A tier block covers fine ends [x, y] = its windows (x - fine, y]; block ranges are multiples
         // of r (r divides a day), so the windows of r it holds whole end in [x - fine + r, y].
@@ -60,14 +61,14 @@ export class RollupQuerier implements Querier {
       for (const s of set.series) {
         const w = emptyWindows();
         rollupSamples(s.timestamps, s.values, s.stale, r, w);
-        if (w.ends.length > 0) part(canonicalLabels(s.labels), s.labels).push(w);
+        if (w.length > 0) part(canonicalLabels(s.labels), s.labels).push(w);
       }
     }
     const keys = [...parts.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     const series: Series[] = [];
     for (const k of keys) {
       const { labels, windows } = parts.get(k)!;
-      const merged = windows.length === 1 ? windows[0] : mergeByEnd(windows);
+      const merged = windows.length === 1 ? windows[0] : mergeByEnd(windows, fields);
       const cols = columnSeries(merged, rollup.column, lo, hi);
       if (cols.timestamps.length > 0) series.push({ labels, ...cols, stale: null });
     }
@@ -100,15 +101,31 @@ export function gaps(covered: readonly [number, number][], lo: number, hi: numbe
   return out;
 }
 
-/** Windows from several sources in end order; where two hold the same window the first wins. */
-function mergeByEnd(parts: readonly RollupWindows[]): RollupWindows {
-  const all: [RollupWindows, number][] = [];
-  for (const w of parts) for (let i = 0; i < w.ends.length; i++) all.push([w, i]);
-  all.sort((a, b) => a[0].ends[a[1]] - b[0].ends[b[1]]);
-  const out = emptyWindows();
-  for (const [w, i] of all) {
-    if (out.ends.length > 0 && out.ends[out.ends.length - 1] === w.ends[i]) continue;
-    copyWindow(w, i, out);
+/**
+ * Windows from several sources in end order, keeping `fields`; where two hold the same window the
+ * first wins. Sources normally hold disjoint runs (each covers the gaps the ones before left), so
+ * they are concatenated in order of their first window; overlapping ones are merged window by window.
+ */
+function mergeByEnd(parts: readonly RollupWindows[], fields: readonly RollupField[]): RollupWindows {
+  const order = parts.filter((w) => w.length > 0).sort((a, b) => a.ends[0] - b.ends[0]);
+  let disjoint = true;
+  for (let i = 1; i < order.length && disjoint; i++) disjoint = order[i].ends[0] > order[i - 1].ends[order[i - 1].length - 1];
+  if (disjoint && order.length > 0) {
+    // Appended to the first run where it keeps just `fields` (a tier read): one copy fewer.
+    const total = order.reduce((n, w) => n + w.length, 0);
+    const out = order[0].fields === fields ? order[0] : emptyWindows(fields, total);
+    out.reserve(total - out.length);
+    for (const w of order) if (w !== out) out.copyWindows(w, 0, w.length);
+    return out;
   }
-  return out;
+  const out = emptyWindows(fields);
+  const at = parts.map(() => 0);
+  for (;;) {
+    let best = -1;
+    for (let p = 0; p < parts.length; p++) if (at[p] < parts[p].length && (best < 0 || parts[p].ends[at[p]] < parts[best].ends[at[best]])) best = p;
+    if (best < 0) return out;
+    const e = parts[best].ends[at[best]];
+    if (out.length === 0 || out.ends[out.length - 1] !== e) out.copyWindow(parts[best], at[best]);
+    at[best]++;
+  }
 }

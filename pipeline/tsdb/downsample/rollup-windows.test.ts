@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeRollupChunk, encodeRollupChunk } from './rollup-chunk.js';
 import { gaps } from './rollup-querier.js';
-import { columnSeries, emptyWindows, rollupSamples } from './rollup-windows.js';
+import { coarsen, columnSeries, emptyWindows, fieldsOf, rollupSamples, ROLLUP_FIELDS } from './rollup-windows.js';
 
 /** PromQL's counter increase without extrapolation: last - first plus the value before each reset. */
 function rawIncrease(vs: readonly number[]): number {
@@ -17,20 +17,20 @@ describe('rollup windows', () => {
   it('put a sample at a window end in the window it ends (ranges are left-open)', () => {
     const w = emptyWindows();
     rollupSamples(ts, vs, null, 10, w);
-    expect(w.ends).toEqual([10, 20, 30]);
-    expect(w.count).toEqual([3, 3, 2]);
-    expect(w.sum).toEqual([21, 205, 5]);
-    expect(w.min).toEqual([5, 2, 1]);
-    expect(w.max).toEqual([9, 103, 4]);
-    expect(w.firstT).toEqual([1, 11, 21]);
-    expect(w.lastV).toEqual([9, 103, 4]);
+    expect(w.toArray('ends')).toEqual([10, 20, 30]);
+    expect(w.toArray('count')).toEqual([3, 3, 2]);
+    expect(w.toArray('sum')).toEqual([21, 205, 5]);
+    expect(w.toArray('min')).toEqual([5, 2, 1]);
+    expect(w.toArray('max')).toEqual([9, 103, 4]);
+    expect(w.toArray('firstT')).toEqual([1, 11, 21]);
+    expect(w.toArray('lastV')).toEqual([9, 103, 4]);
   });
 
   it('skip staleness markers', () => {
     const w = emptyWindows();
     rollupSamples([1, 2, 3], [1, NaN, 3], [0, 1, 0], 10, w);
-    expect(w.count).toEqual([2]);
-    expect(w.sum).toEqual([4]);
+    expect(w.toArray('count')).toEqual([2]);
+    expect(w.toArray('sum')).toEqual([4]);
   });
 
   it('give a counter series whose increase over whole windows is the raw increase, resets inside windows included', () => {
@@ -53,12 +53,27 @@ describe('rollup windows', () => {
     const w = emptyWindows();
     rollupSamples(ts, vs, null, 10, w);
     const back = emptyWindows();
-    decodeRollupChunk(encodeRollupChunk(w, 0, w.ends.length), back, 0, 1000);
-    expect(back).toEqual(w);
+    decodeRollupChunk(encodeRollupChunk(w, 0, w.length), back, 0, 1000);
+    expect(back.length).toBe(w.length);
+    for (const f of ['ends', ...ROLLUP_FIELDS] as const) expect(back.toArray(f), f).toEqual(w.toArray(f));
     const part = emptyWindows();
-    decodeRollupChunk(encodeRollupChunk(w, 0, w.ends.length), part, 15, 25);
-    expect(part.ends).toEqual([20]);
-    expect(part.increase).toEqual([w.increase[1]]);
+    decodeRollupChunk(encodeRollupChunk(w, 0, w.length), part, 15, 25);
+    expect(part.toArray('ends')).toEqual([20]);
+    expect(part.toArray('increase')).toEqual([w.increase[1]]);
+  });
+
+  it('decode only the fields the windows keep, and coarsen those as the full windows would', () => {
+    const w = emptyWindows();
+    rollupSamples(ts, vs, null, 10, w);
+    const counter = emptyWindows(fieldsOf('counter'));
+    decodeRollupChunk(encodeRollupChunk(w, 0, w.length), counter, 0, 1000);
+    expect(counter.has('sum')).toBe(false);
+    expect(counter.sum.length).toBe(0);
+    const full = coarsen(w, 20);
+    const part = coarsen(counter, 20);
+    expect(part.toArray('ends')).toEqual([20, 40]);
+    for (const f of fieldsOf('counter')) expect(part.toArray(f), f).toEqual(full.toArray(f));
+    expect(full.toArray('count')).toEqual([6, 2]);
   });
 });
 

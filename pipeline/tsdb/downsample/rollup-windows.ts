@@ -1,28 +1,5 @@
 import type { RollupHint } from '../querier.js';
 
-/**
- * Window aggregates of one series at one resolution `r`: window k covers the samples with
- * timestamps in (end - r, end] (left-open, as a PromQL range), so a range (t - R, t] with t and R
- * multiples of r is exactly the union of R / r windows. Per window: the sample count, sum, min and
- * max (as Thanos keeps them) and the counter aggregate: the first and last sample (time and value)
- * and the reset-adjusted increase from the first to the last sample, from which `rate` and
- * `increase` over any run of whole windows follow. Staleness markers are not samples here (PromQL
- * ranges skip them).
- */
-export interface RollupWindows {
-  /** Window ends, ascending, multiples of the resolution. */
-  readonly ends: number[];
-  readonly count: number[];
-  readonly sum: number[];
-  readonly min: number[];
-  readonly max: number[];
-  readonly firstT: number[];
-  readonly firstV: number[];
-  readonly lastT: number[];
-  readonly lastV: number[];
-  readonly increase: number[];
-}
-
 /** Column names in their on-disk order (FORMAT.md, rollup chunk). */
 export const ROLLUP_FIELDS = ['count', 'sum', 'min', 'max', 'firstT', 'firstV', 'lastT', 'lastV', 'increase'] as const;
 export type RollupField = (typeof ROLLUP_FIELDS)[number];
@@ -36,8 +13,107 @@ export type RollupField = (typeof ROLLUP_FIELDS)[number];
 export type RollupColumn = RollupHint['column'];
 export const ROLLUP_COLUMNS: readonly RollupColumn[] = ['counter', 'sum', 'count', 'min', 'max'];
 
-export function emptyWindows(): RollupWindows {
-  return { ends: [], count: [], sum: [], min: [], max: [], firstT: [], firstV: [], lastT: [], lastV: [], increase: [] };
+/** The fields each column of a rollup select is computed from. */
+const FIELDS_OF: Readonly<Record<RollupColumn, readonly RollupField[]>> = {
+  counter: ['firstT', 'firstV', 'lastT', 'lastV', 'increase'],
+  sum: ['sum'],
+  count: ['count'],
+  min: ['min'],
+  max: ['max'],
+};
+
+/** The fields a column of a rollup select is computed from. */
+export function fieldsOf(column: RollupColumn): readonly RollupField[] {
+  return FIELDS_OF[column];
+}
+
+const NONE = new Float64Array(0);
+
+/**
+ * Window aggregates of one series at one resolution `r`: window k covers the samples with
+ * timestamps in (end - r, end] (left-open, as a PromQL range), so a range (t - R, t] with t and R
+ * multiples of r is exactly the union of R / r windows. Per window: the sample count, sum, min and
+ * max (as Thanos keeps them) and the counter aggregate: the first and last sample (time and value)
+ * and the reset-adjusted increase from the first to the last sample, from which `rate` and
+ * `increase` over any run of whole windows follow. Staleness markers are not samples here (PromQL
+ * ranges skip them).
+ *
+ * Growable Float64Array columns, the first `length` entries valid: a 30-day read appends tens of
+ * thousands of windows, and typed columns are filled by block copies from the chunk decoder
+ * instead of element pushes (which left most of a read's time to the garbage collector). A read
+ * keeps only the fields its column needs (`fields`); the others stay empty and are never grown.
+ */
+export class RollupWindows {
+  length = 0;
+  /** Window ends, ascending, multiples of the resolution. */
+  ends: Float64Array;
+  count: Float64Array = NONE;
+  sum: Float64Array = NONE;
+  min: Float64Array = NONE;
+  max: Float64Array = NONE;
+  firstT: Float64Array = NONE;
+  firstV: Float64Array = NONE;
+  lastT: Float64Array = NONE;
+  lastV: Float64Array = NONE;
+  increase: Float64Array = NONE;
+
+  constructor(
+    readonly fields: readonly RollupField[] = ROLLUP_FIELDS,
+    capacity = 16,
+  ) {
+    this.ends = this.allocate(capacity);
+  }
+
+  /** Whether the windows keep field `f`. */
+  has(f: RollupField): boolean {
+    return this[f] !== NONE;
+  }
+
+  /** Makes room for `extra` more windows. */
+  reserve(extra: number): void {
+    const need = this.length + extra;
+    if (need <= this.ends.length) return;
+    const n = this.length;
+    const old = [this.ends, ...this.fields.map((f) => this[f])];
+    this.ends = this.allocate(Math.max(need, this.ends.length * 2));
+    this.ends.set(old[0].subarray(0, n));
+    this.fields.forEach((f, i) => this[f].set(old[i + 1].subarray(0, n)));
+  }
+
+  /** The ends and the kept fields as views of one buffer: one allocation instead of ten. */
+  private allocate(capacity: number): Float64Array {
+    const buf = new ArrayBuffer(8 * capacity * (1 + this.fields.length));
+    this.fields.forEach((f, i) => {
+      this[f] = new Float64Array(buf, 8 * capacity * (i + 1), capacity);
+    });
+    return new Float64Array(buf, 0, capacity);
+  }
+
+  /** Appends window `i` of `src`, which keeps at least these windows' fields. */
+  copyWindow(src: RollupWindows, i: number): void {
+    if (this.length === this.ends.length) this.reserve(1);
+    const k = this.length++;
+    this.ends[k] = src.ends[i];
+    for (const f of this.fields) this[f][k] = src[f][i];
+  }
+
+  /** Appends windows [from, to) of `src` (block copies). */
+  copyWindows(src: RollupWindows, from: number, to: number): void {
+    if (to <= from) return;
+    this.reserve(to - from);
+    this.ends.set(src.ends.subarray(from, to), this.length);
+    for (const f of this.fields) this[f].set(src[f].subarray(from, to), this.length);
+    this.length += to - from;
+  }
+
+  /** One field (or the ends) as a plain array, for tests and messages. */
+  toArray(f: RollupField | 'ends'): number[] {
+    return Array.from(this[f].subarray(0, this.length));
+  }
+}
+
+export function emptyWindows(fields: readonly RollupField[] = ROLLUP_FIELDS, capacity = 16): RollupWindows {
+  return new RollupWindows(fields, capacity);
 }
 
 /** The end of the window of resolution `r` holding timestamp `t`. */
@@ -46,10 +122,14 @@ export function windowEnd(t: number, r: number): number {
 }
 
 /**
- * Appends the windows of samples `ts`/`vs` (ascending, distinct) to `out`; markers (`stale[i]` = 1)
- * are skipped. Windows already in `out` must end before the first sample's window.
+ * Appends the windows of samples `ts`/`vs` (ascending, distinct) to `out`, which keeps every
+ * field; markers (`stale[i]` = 1) are skipped. Windows already in `out` must end before the first
+ * sample's window.
  */
 export function rollupSamples(ts: ArrayLike<number>, vs: ArrayLike<number>, stale: ArrayLike<number> | null, r: number, out: RollupWindows): void {
+  if (ts.length === 0) return;
+  // At most one window per sample and per resolution step of the span.
+  out.reserve(Math.min(ts.length, Math.floor((ts[ts.length - 1] - ts[0]) / r) + 2));
   let end = NaN;
   let last = 0;
   for (let i = 0; i < ts.length; i++) {
@@ -59,17 +139,17 @@ export function rollupSamples(ts: ArrayLike<number>, vs: ArrayLike<number>, stal
     const e = windowEnd(t, r);
     if (e !== end) {
       end = e;
-      out.ends.push(e);
-      out.count.push(1);
-      out.sum.push(v);
-      out.min.push(v);
-      out.max.push(v);
-      out.firstT.push(t);
-      out.firstV.push(v);
-      out.lastT.push(t);
-      out.lastV.push(v);
-      out.increase.push(0);
-      last = out.ends.length - 1;
+      last = out.length++;
+      out.ends[last] = e;
+      out.count[last] = 1;
+      out.sum[last] = v;
+      out.min[last] = v;
+      out.max[last] = v;
+      out.firstT[last] = t;
+      out.firstV[last] = v;
+      out.lastT[last] = t;
+      out.lastV[last] = v;
+      out.increase[last] = 0;
       continue;
     }
     out.count[last]++;
@@ -83,81 +163,87 @@ export function rollupSamples(ts: ArrayLike<number>, vs: ArrayLike<number>, stal
   }
 }
 
-/** Window `i` of `src` appended to `out`. */
-export function copyWindow(src: RollupWindows, i: number, out: RollupWindows): void {
-  for (const f of ROLLUP_FIELDS) out[f].push(src[f][i]);
-  out.ends.push(src.ends[i]);
+/** The first index of `ends[0, n)` whose value is >= `x`. */
+function lowerBound(ends: Float64Array, n: number, x: number): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ends[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** One series for a rollup select (see RollupColumn): the windows ending in [lo, hi]. */
 export function columnSeries(w: RollupWindows, column: RollupColumn, lo: number, hi: number): { timestamps: Float64Array; values: Float64Array } {
-  let from = 0;
-  while (from < w.ends.length && w.ends[from] < lo) from++;
-  let to = from;
-  while (to < w.ends.length && w.ends[to] <= hi) to++;
+  const from = lowerBound(w.ends, w.length, lo);
+  const to = Math.max(from, lowerBound(w.ends, w.length, hi + 1));
   if (column !== 'counter') {
-    const n = to - from;
-    const timestamps = new Float64Array(n);
-    const values = new Float64Array(n);
-    const src = w[column];
-    for (let i = 0; i < n; i++) {
-      timestamps[i] = w.ends[from + i];
-      values[i] = src[from + i];
-    }
-    return { timestamps, values };
+    return { timestamps: w.ends.slice(from, to), values: w[column].slice(from, to) };
   }
-  // At most four samples a window: sized once, no growing arrays.
-  const ts = new Float64Array(4 * (to - from));
-  const vs = new Float64Array(4 * (to - from));
+  const { firstT, firstV, lastT, lastV, increase } = w;
+  // A reset inside the window: two samples between first and last make PromQL's reset handling
+  // add up to the window's increase (first -> first + inc - last adds inc - last, the drop to 0 is
+  // a reset adding 0, and 0 -> last adds last).
+  const resets = (i: number): boolean =>
+    lastT[i] - firstT[i] > 2 && Math.abs(increase[i] - (lastV[i] - firstV[i])) > 1e-12 * Math.max(Math.abs(firstV[i]), Math.abs(lastV[i]), 1);
+  // Counted first, so the two columns are allocated once at their size (one buffer).
+  let size = 0;
+  for (let i = from; i < to; i++) size += lastT[i] === firstT[i] ? 1 : resets(i) ? 4 : 2;
+  const buf = new ArrayBuffer(16 * size);
+  const ts = new Float64Array(buf, 0, size);
+  const vs = new Float64Array(buf, 8 * size, size);
   let n = 0;
   for (let i = from; i < to; i++) {
-    const first = w.firstV[i];
-    const last = w.lastV[i];
-    const inc = w.increase[i];
-    ts[n] = w.firstT[i];
+    const first = firstV[i];
+    const last = lastV[i];
+    const inc = increase[i];
+    ts[n] = firstT[i];
     vs[n++] = first;
-    if (w.lastT[i] === w.firstT[i]) continue; // one sample (count is not read for the counter)
-    // A reset inside the window: two samples between first and last make PromQL's reset
-    // handling add up to the window's increase (first -> first + inc - last adds inc - last, the
-    // drop to 0 is a reset adding 0, and 0 -> last adds last).
-    const reset = Math.abs(inc - (last - first)) > 1e-12 * Math.max(Math.abs(first), Math.abs(last), 1);
-    if (reset && w.lastT[i] - w.firstT[i] > 2) {
-      ts[n] = w.lastT[i] - 2;
+    if (lastT[i] === firstT[i]) continue; // one sample (count is not read for the counter)
+    if (resets(i)) {
+      ts[n] = lastT[i] - 2;
       vs[n++] = first + inc - last;
-      ts[n] = w.lastT[i] - 1;
+      ts[n] = lastT[i] - 1;
       vs[n++] = 0;
     }
-    ts[n] = w.lastT[i];
+    ts[n] = lastT[i];
     vs[n++] = last;
   }
-  return { timestamps: ts.subarray(0, n), values: vs.subarray(0, n) };
+  return { timestamps: ts, values: vs };
 }
 
 /**
- * The windows of resolution `r` made of finer windows `w` (whose resolution divides `r`): counts
- * and sums add up, min and max of mins and maxes, first of the first, last of the last, and the
- * increase of each part plus the increase between consecutive parts (reset-adjusted).
+ * The windows of resolution `r` made of finer windows `w` (whose resolution divides `r`), with
+ * the fields `w` keeps: counts and sums add up, min and max of mins and maxes, first of the first,
+ * last of the last, and the increase of each part plus the increase between consecutive parts
+ * (reset-adjusted).
  */
 export function coarsen(w: RollupWindows, r: number): RollupWindows {
-  const out = emptyWindows();
+  const n = w.length;
+  const out = emptyWindows(w.fields, n === 0 ? 1 : Math.min(n, Math.floor((w.ends[n - 1] - w.ends[0]) / r) + 2));
+  const [count, sum, min, max, counter] = [w.has('count'), w.has('sum'), w.has('min'), w.has('max'), w.has('increase')];
   let k = -1;
-  for (let i = 0; i < w.ends.length; i++) {
+  for (let i = 0; i < n; i++) {
     const e = windowEnd(w.ends[i], r);
     if (k < 0 || out.ends[k] !== e) {
-      copyWindow(w, i, out);
-      k = out.ends.length - 1;
+      out.copyWindow(w, i);
+      k = out.length - 1;
       out.ends[k] = e;
       continue;
     }
-    out.count[k] += w.count[i];
-    out.sum[k] += w.sum[i];
-    if (w.min[i] < out.min[k] || Number.isNaN(out.min[k])) out.min[k] = w.min[i];
-    if (w.max[i] > out.max[k] || Number.isNaN(out.max[k])) out.max[k] = w.max[i];
-    const prev = out.lastV[k];
-    const first = w.firstV[i];
-    out.increase[k] += (first < prev ? first : first - prev) + w.increase[i];
-    out.lastT[k] = w.lastT[i];
-    out.lastV[k] = w.lastV[i];
+    if (count) out.count[k] += w.count[i];
+    if (sum) out.sum[k] += w.sum[i];
+    if (min && (w.min[i] < out.min[k] || Number.isNaN(out.min[k]))) out.min[k] = w.min[i];
+    if (max && (w.max[i] > out.max[k] || Number.isNaN(out.max[k]))) out.max[k] = w.max[i];
+    if (counter) {
+      const prev = out.lastV[k];
+      const first = w.firstV[i];
+      out.increase[k] += (first < prev ? first : first - prev) + w.increase[i];
+      out.lastT[k] = w.lastT[i];
+      out.lastV[k] = w.lastV[i];
+    }
   }
   return out;
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -28,6 +28,76 @@ describe('downsampling tiers of a Tsdb', () => {
     const set = await q.select([{ type: '=', name: '__name__', value: name }], { start: 0, end: 2 * D, rollup: { resolutionMs: H, column } });
     return set.series.length === 0 ? [] : Array.from(set.series[0].values);
   };
+
+  const tierBlocks = (db: Tsdb): [number, number][] => db.listTiers()[0].listBlocks().map((b) => [b.minTime, b.maxTime]);
+  const reopen = async (db: Tsdb, onDamaged?: (err: Error) => void): Promise<Tsdb> => {
+    await db.close();
+    return Tsdb.open(dir, { outOfOrderWindowMs: 10 * D, downsampling: [{ resolutionMs: H, afterMs: 6 * H, retentionMs: 0, blockRangeMs: D }], onDamagedTierBlock: onDamaged });
+  };
+  const tierDir = (): string => join(dir, 'downsample', '1h');
+
+  it('builds a deleted tier directory again from the raw blocks at the next compaction, with the same windows', async () => {
+    let db = await filled();
+    const before = await windows(db, 'a', 'sum');
+    const blocks = tierBlocks(db);
+    await db.close();
+    rmSync(join(dir, 'downsample'), { recursive: true });
+    db = await reopen(db);
+    expect(tierBlocks(db)).toEqual([]);
+    await db.compact();
+    expect(tierBlocks(db)).toEqual(blocks);
+    expect(await windows(db, 'a', 'sum')).toEqual(before);
+    await db.close();
+  });
+
+  it('deletes a tier block whose index is damaged when it opens, reports it, and builds it again', async () => {
+    let db = await filled();
+    const before = await windows(db, 'a', 'sum');
+    const [first] = db.listTiers()[0].listBlocks();
+    writeFileSync(join(first.dir, 'index'), 'not an index');
+    const damaged: Error[] = [];
+    db = await reopen(db, (err) => damaged.push(err));
+    expect(damaged.map((e) => e.message)).toEqual([expect.stringContaining(first.id)]);
+    expect(tierBlocks(db)).toEqual([[D, 2 * D]]);
+    expect(await windows(db, 'a', 'sum')).toEqual(before); // day 0 rolled up from raw samples
+    await db.compact();
+    expect(tierBlocks(db)).toEqual([[0, D], [D, 2 * D]]);
+    expect(await windows(db, 'a', 'sum')).toEqual(before);
+    await db.close();
+  });
+
+  it('answers from raw samples where a tier block\'s chunks fail their checksum, deletes the block and builds it again', async () => {
+    let db = await filled();
+    const before = await windows(db, 'a', 'sum');
+    const [, second] = db.listTiers()[0].listBlocks();
+    const damaged: Error[] = [];
+    db = await reopen(db, (err) => damaged.push(err));
+    truncateSync(join(second.dir, 'chunks'), 40);
+    expect(await windows(db, 'a', 'sum')).toEqual(before);
+    expect(damaged.map((e) => e.message)).toEqual([expect.stringContaining(second.id)]);
+    expect(readdirSync(tierDir())).not.toContain(second.id);
+    await db.compact();
+    expect(tierBlocks(db)).toEqual([[0, D], [D, 2 * D]]);
+    await db.close();
+  });
+
+  it('rebuilds on request every tier block whose raw blocks remain, and keeps one whose raw blocks retention deleted', async () => {
+    let db = await filled();
+    const before = await windows(db, 'a', 'sum');
+    const [first, second] = db.listTiers()[0].listBlocks();
+    await db.close();
+    // Raw retention now deletes the blocks of day 0 (they end 1.5 days or more before the newest).
+    db = await Tsdb.open(dir, { outOfOrderWindowMs: 10 * D, retentionMs: 1.5 * D, downsampling: [{ resolutionMs: H, afterMs: 6 * H, retentionMs: 0, blockRangeMs: D }] });
+    await db.compact();
+    expect(Math.min(...db.listBlocks().map((b) => b.minTime))).toBeGreaterThan(0);
+    expect(await db.rebuildDownsampled()).toBe(1);
+    const ids = db.listTiers()[0].listBlocks().map((b) => b.id);
+    expect(ids[0]).toBe(first.id);
+    expect(ids[1]).not.toBe(second.id);
+    // All but the window ending at 0, which no tier block holds and whose raw samples are gone.
+    expect(await windows(db, 'a', 'sum')).toEqual(before.slice(1));
+    await db.close();
+  });
 
   it('rolls up the days that ended `after` before the newest block, and no later one', async () => {
     const db = await filled();

@@ -1,12 +1,12 @@
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { canonicalLabels, type Labels } from '../../../schemas/labels.js';
 import { Block, deletedIntervals, removeBlockDir, writeBlock, type BlockSeriesInput, type Tombstone } from '../block/index.js';
 import { ENCODING_ROLLUP, SampleBuffer } from '../chunks/index.js';
+import { CorruptionError } from '../errors.js';
 import type { LabelMatcher } from '../querier.js';
 import { decodeRollupChunk, encodeRollupChunk } from './rollup-chunk.js';
-import type { RollupField } from './rollup-windows.js';
-import { copyWindow, emptyWindows, rollupSamples, type RollupWindows } from './rollup-windows.js';
+import { emptyWindows, rollupSamples, ROLLUP_FIELDS, type RollupField, type RollupWindows } from './rollup-windows.js';
 
 const DAY = 24 * 3600_000;
 
@@ -51,22 +51,31 @@ export class Tier {
   private blocks: Block[];
   builds = 0;
   deletedByRetention = 0;
+  /** Damaged blocks dropped (on open or on first read); their ranges are built again from raw blocks. */
+  damagedBlocks = 0;
 
   private constructor(
     readonly dir: string,
     readonly options: TierOptions,
+    private readonly onDamaged: (err: Error) => void,
   ) {
-    this.blocks = loadTierBlocks(dir);
+    this.blocks = this.loadBlocks();
   }
 
-  static open(tsdbDir: string, options: TierOptions): Tier {
+  /**
+   * `onDamaged` hears of each tier block that cannot be read (unreadable meta or index on open, a
+   * chunk that fails its checksum on first read): tiers are derived data, so such a block is
+   * deleted instead of failing the TSDB, reads take its windows from finer tiers or raw samples,
+   * and the next build writes it again from the raw blocks that remain.
+   */
+  static open(tsdbDir: string, options: TierOptions, onDamaged: (err: Error) => void = () => undefined): Tier {
     if (options.resolutionMs <= 0 || DAY % options.resolutionMs !== 0) {
       throw new RangeError(`a downsampling resolution must divide a day, ${options.resolutionMs} ms does not`);
     }
     if (tierBlockRange(options) % options.resolutionMs !== 0) throw new RangeError(`a tier block range must be a multiple of the resolution ${options.resolutionMs} ms`);
     const dir = join(tsdbDir, 'downsample', resolutionName(options.resolutionMs));
     mkdirSync(dir, { recursive: true });
-    return new Tier(dir, options);
+    return new Tier(dir, options, onDamaged);
   }
 
   get resolution(): number {
@@ -83,10 +92,13 @@ export class Tier {
 
   /**
    * Rolls up every block range that is due (or whose raw sources grew) from `raw`, the TSDB's
-   * blocks; the head is never read: a due range ends before the newest block does. Returns blocks
-   * written.
+   * blocks; the head is never read: a due range ends before the newest block does. With `again`,
+   * ranges already built are built anew too, as long as every raw block they were built from is
+   * still there (a range whose raw blocks retention has partly deleted keeps its tier block: it
+   * holds windows nothing else does). A new block replaces the old one only once written. Returns
+   * blocks written.
    */
-  build(raw: readonly Block[]): number {
+  build(raw: readonly Block[], again = false): number {
     if (raw.length === 0) return 0;
     const newest = Math.max(...raw.map((b) => b.maxTime));
     const limit = Math.min(newest - this.options.afterMs, newest - 1);
@@ -101,7 +113,10 @@ export class Tier {
       const existing = this.blocks.find((x) => x.minTime === a);
       if (existing !== undefined) {
         const had = new Set(existing.meta.compaction.sources);
-        if (sources.every((s) => had.has(s))) continue;
+        const have = new Set(sources);
+        const grew = !sources.every((s) => had.has(s));
+        const whole = existing.meta.compaction.sources.every((s) => have.has(s));
+        if (!grew && !(again && whole)) continue;
       }
       this.writeDay(parts, a, b, sources);
       if (existing !== undefined) this.remove(existing);
@@ -131,7 +146,7 @@ export class Tier {
       const cols = buf.columns();
       const w = emptyWindows();
       rollupSamples(cols.timestamps, cols.values, cols.stale, r, w);
-      const n = w.ends.length;
+      const n = w.length;
       if (n === 0) continue;
       input.push({ labels, chunks: [{ encoding: ENCODING_ROLLUP, bytes: encodeRollupChunk(w, 0, n), minT: w.ends[0], maxT: w.ends[n - 1] }] });
     }
@@ -156,11 +171,6 @@ export class Tier {
     }
   }
 
-  /** Deletes every tier block (before a rebuild). */
-  clear(): void {
-    for (const b of [...this.blocks]) this.remove(b);
-  }
-
   private remove(b: Block): void {
     this.blocks = this.blocks.filter((x) => x !== b);
     b.release();
@@ -168,69 +178,107 @@ export class Tier {
   }
 
   /**
-   * Windows ending in [lo, hi] of the series matching `matchers`, from the tier blocks, and the
-   * window-end intervals those blocks cover ([first, last] pairs, ascending).
+   * Windows ending in [lo, hi] of the series matching `matchers`, with `fields` of their
+   * aggregates, from the tier blocks, and the window-end intervals those blocks cover ([first,
+   * last] pairs, ascending). `capacity`: windows to make room for per series (a caller that
+   * appends more windows to the ones read says so), default those the blocks can hold.
    */
-  read(matchers: readonly LabelMatcher[], lo: number, hi: number, fields?: ReadonlySet<RollupField>): { series: Map<string, TierSeries>; covered: [number, number][] } {
+  read(matchers: readonly LabelMatcher[], lo: number, hi: number, fields: readonly RollupField[] = ROLLUP_FIELDS, capacity?: number): { series: Map<string, TierSeries>; covered: [number, number][] } {
     const r = this.options.resolutionMs;
     const series = new Map<string, TierSeries>();
     const covered: [number, number][] = [];
-    for (const b of this.listBlocks()) {
-      if (b.maxTime < lo || b.minTime + r > hi) continue;
-      covered.push([Math.max(lo, b.minTime + r), Math.min(hi, b.maxTime)]);
-      for (const id of b.select(matchers)) {
-        const s = b.series[id];
-        const key = canonicalLabels(s.labels);
-        let e = series.get(key);
-        if (e === undefined) {
-          e = { labels: s.labels, windows: emptyWindows() };
-          series.set(key, e);
-        }
-        const del = b.tombstones.length > 0 ? deletedIntervals(b.tombstones, s.labels) : null;
-        if (del === null) {
-          for (const c of b.seriesChunks(id)) decodeRollupChunk(c.bytes, e.windows, lo, hi, join(b.dir, 'chunks'), fields);
-          continue;
-        }
-        // A window that held any deleted sample is dropped whole: its aggregates cannot be split.
-        const all = emptyWindows();
-        for (const c of b.seriesChunks(id)) decodeRollupChunk(c.bytes, all, lo, hi, join(b.dir, 'chunks'), fields);
-        for (let i = 0; i < all.ends.length; i++) {
-          let hit = false;
-          for (let k = 0; k < del.length && !hit; k += 2) hit = del[k] <= all.ends[i] && del[k + 1] > all.ends[i] - r;
-          if (!hit) copyWindow(all, i, e.windows);
-        }
+    const blocks = this.listBlocks().filter((b) => b.maxTime >= lo && b.minTime + r <= hi);
+    // Sized once: a series' chunks are read block after block into one set of columns.
+    const room = capacity ?? Math.max(1, Math.floor((Math.min(hi, blocks.length > 0 ? blocks[blocks.length - 1].maxTime : lo) - lo) / r) + 1);
+    for (const b of blocks) {
+      // Where the block turns out damaged, the windows it added are taken back and it is dropped.
+      const before = new Map<RollupWindows, number>();
+      try {
+        this.readBlock(b, matchers, lo, hi, fields, room, series, before);
+      } catch (err) {
+        if (!isDamage(err)) throw err;
+        for (const [w, n] of before) w.length = n;
+        this.dropDamaged(b.dir, err);
+        this.blocks = this.blocks.filter((x) => x !== b);
+        b.release();
+        continue;
       }
+      covered.push([Math.max(lo, b.minTime + r), Math.min(hi, b.maxTime)]);
     }
     return { series, covered };
+  }
+
+  private readBlock(b: Block, matchers: readonly LabelMatcher[], lo: number, hi: number, fields: readonly RollupField[], room: number, series: Map<string, TierSeries>, before: Map<RollupWindows, number>): void {
+    const r = this.options.resolutionMs;
+    const file = join(b.dir, 'chunks');
+    for (const id of b.select(matchers)) {
+      const s = b.series[id];
+      const key = canonicalLabels(s.labels);
+      let e = series.get(key);
+      if (e === undefined) {
+        e = { labels: s.labels, windows: emptyWindows(fields, room) };
+        series.set(key, e);
+      }
+      if (!before.has(e.windows)) before.set(e.windows, e.windows.length);
+      const del = b.tombstones.length > 0 ? deletedIntervals(b.tombstones, s.labels) : null;
+      if (del === null) {
+        for (const c of b.seriesChunks(id)) decodeRollupChunk(c.bytes, e.windows, lo, hi, file);
+        continue;
+      }
+      // A window that held any deleted sample is dropped whole: its aggregates cannot be split.
+      const all = emptyWindows(fields);
+      for (const c of b.seriesChunks(id)) decodeRollupChunk(c.bytes, all, lo, hi, file);
+      for (let i = 0; i < all.length; i++) {
+        let hit = false;
+        for (let k = 0; k < del.length && !hit; k += 2) hit = del[k] <= all.ends[i] && del[k + 1] > all.ends[i] - r;
+        if (!hit) e.windows.copyWindow(all, i);
+      }
+    }
+  }
+
+  private dropDamaged(dir: string, err: unknown): void {
+    this.damagedBlocks++;
+    this.onDamaged(new Error(`downsampled block ${dir} is damaged and was deleted; it is built again from the raw blocks: ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
+    removeBlockDir(dir);
   }
 
   release(): void {
     for (const b of this.blocks) b.release();
   }
+
+  private loadBlocks(): Block[] {
+    const out: Block[] = [];
+    for (const f of readdirSync(this.dir)) {
+      const p = join(this.dir, f);
+      if (f.endsWith('.tmp')) {
+        rmSync(p, { recursive: true, force: true });
+        continue;
+      }
+      if (!statSync(p).isDirectory()) continue;
+      try {
+        out.push(Block.open(p));
+      } catch (err) {
+        if (!isDamage(err)) throw err;
+        this.dropDamaged(p, err);
+      }
+    }
+    // Two blocks of one range (a crash between writing a rebuilt range and removing the old one):
+    // the newer id wins.
+    out.sort((a, b) => (a.id < b.id ? -1 : 1));
+    const byRange = new Map<number, Block>();
+    for (const b of out) {
+      const old = byRange.get(b.minTime);
+      if (old !== undefined) {
+        old.release();
+        removeBlockDir(old.dir);
+      }
+      byRange.set(b.minTime, b);
+    }
+    return [...byRange.values()];
+  }
 }
 
-function loadTierBlocks(dir: string): Block[] {
-  const out: Block[] = [];
-  for (const f of readdirSync(dir)) {
-    const p = join(dir, f);
-    if (f.endsWith('.tmp')) {
-      rmSync(p, { recursive: true, force: true });
-      continue;
-    }
-    if (!statSync(p).isDirectory() || !existsSync(join(p, 'meta.json'))) continue;
-    out.push(Block.open(p));
-  }
-  // Two blocks of one day (a crash between writing a rebuilt day and removing the old one): the
-  // newer id wins.
-  out.sort((a, b) => (a.id < b.id ? -1 : 1));
-  const byDay = new Map<number, Block>();
-  for (const b of out) {
-    const old = byDay.get(b.minTime);
-    if (old !== undefined) {
-      old.release();
-      removeBlockDir(old.dir);
-    }
-    byDay.set(b.minTime, b);
-  }
-  return [...byDay.values()];
+/** A block's files are damaged or missing (as opposed to a failure of the program reading them). */
+function isDamage(err: unknown): boolean {
+  return err instanceof CorruptionError || (err as NodeJS.ErrnoException | null)?.code === 'ENOENT';
 }
