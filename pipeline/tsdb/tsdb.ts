@@ -140,8 +140,7 @@ export class Tsdb implements Queryable {
       const min = this.head.minTime();
       if (!Number.isFinite(min)) return;
       const mint = Math.floor(min / r) * r;
-      // A second pass over the series only while out-of-order samples older than the blocks wait.
-      const inOrder = min >= this.head.minValidTime ? min : this.head.minTimeFrom(this.head.minValidTime);
+      const inOrder = this.head.minTimeFrom(this.head.minValidTime);
       if (!Number.isFinite(inOrder) || this.head.maxT - Math.floor(inOrder / r) * r < 1.5 * r) return;
       const meta = persistHeadRange(this.head, this.dir, mint, mint + r);
       if (meta.stats.numSeries > 0) this.blocks.push(Block.open(join(this.dir, meta.ulid)));
