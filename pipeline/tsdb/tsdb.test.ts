@@ -284,6 +284,25 @@ describe('Tsdb out-of-order samples older than its blocks', () => {
     await again.close();
   });
 
+  it('cuts out-of-order samples spanning several block ranges of one series into one block per range', async () => {
+    const db = await Tsdb.open(tmp(), { outOfOrderWindowMs: 48 * H });
+    const n = fill(db, 0, 9);
+    await db.flush();
+    // 300 samples a minute apart from 0:30 on: out-of-order chunks of 120 that straddle 2 h and 4 h.
+    const late = Array.from({ length: 300 }, (_, k) => 30 * 60_000 + k * 60_000 + 1);
+    for (const t of late) db.append(m0, t, -t);
+    const more = fill(db, 9, 2);
+    await db.flush();
+    expect(db.listBlocks().filter((b) => b.meta.stats.numSamples <= 300).map((b) => [b.minTime, b.maxTime, b.meta.stats.numSamples])).toEqual([
+      [0, 2 * H, 90],
+      [2 * H, 4 * H, 120],
+      [4 * H, 6 * H, 90],
+    ]);
+    expect(db.head.minTime()).toBeGreaterThanOrEqual(6 * H);
+    expect((await read(db, 'm')).reduce((k, x) => k + x.t.length, 0)).toBe(n + more + late.length);
+    await db.close();
+  });
+
   it('merges an out-of-order block into the larger block it falls inside', async () => {
     const db = await Tsdb.open(tmp(), { outOfOrderWindowMs: 48 * H });
     fill(db, 0, 9);

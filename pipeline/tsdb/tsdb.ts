@@ -136,12 +136,17 @@ export class Tsdb implements Queryable {
    */
   private cutHead(): void {
     const r = this.head.chunkRange;
+    let cut = -Infinity;
     for (;;) {
       const min = this.head.minTime();
       if (!Number.isFinite(min)) return;
       const mint = Math.floor(min / r) * r;
-      const inOrder = this.head.minTimeFrom(this.head.minValidTime);
+      // Truncation removes every sample of a cut range; were one left, this would cut it forever.
+      if (mint === cut) throw new Error(`TSDB ${this.dir}: the head still holds samples from ${mint} after cutting [${mint}, ${mint + r}) into a block`);
+      // A second pass over the series only while out-of-order samples older than the blocks wait.
+      const inOrder = min >= this.head.minValidTime ? min : this.head.minTimeFrom(this.head.minValidTime);
       if (!Number.isFinite(inOrder) || this.head.maxT - Math.floor(inOrder / r) * r < 1.5 * r) return;
+      cut = mint;
       const meta = persistHeadRange(this.head, this.dir, mint, mint + r);
       if (meta.stats.numSeries > 0) this.blocks.push(Block.open(join(this.dir, meta.ulid)));
       else removeBlockDir(join(this.dir, meta.ulid));

@@ -232,7 +232,7 @@ export class Head implements Queryable {
     let min = Infinity;
     for (const s of this.byRef) {
       if (s === undefined) continue;
-      const m = s.minTimeFrom(bound);
+      const m = s.minT >= bound ? s.minT : s.minTimeFrom(bound);
       if (m < min) min = m;
     }
     return min;

@@ -2,6 +2,13 @@ import type { Labels } from '../../../schemas/labels.js';
 import { ENCODING_XOR, SampleBuffer, SAMPLES_PER_CHUNK, XorAppender, XorChunk, encodeBest, encodedSampleCount, isStaleBits, type EncodedChunk, joinFloat, sameValue } from '../chunks/index.js';
 import { ChunkArena } from './chunk-arena.js';
 
+/** The samples of an out-of-order chunk at or after `boundary`, as a chunk of their own. */
+function keepFrom(c: XorChunk, boundary: number): XorChunk {
+  scratch.clear();
+  scratch.pushChunk(c.bytes, boundary, Infinity);
+  return XorChunk.encode(scratch.t, scratch.v, scratch.staleCount > 0 ? scratch.s : null, 0, scratch.length);
+}
+
 /** Result of looking a timestamp up in a series. */
 export interface StoredSample {
   found: boolean;
@@ -269,7 +276,12 @@ export class MemSeries {
     this.dropClosed(drop);
     if (this.app !== null && this.app.maxT < boundary) this.app = null;
     if (this.oooChunks !== null) {
-      const rest = this.oooChunks.filter((c) => c.maxT >= boundary);
+      const rest: XorChunk[] = [];
+      for (const c of this.oooChunks) {
+        if (c.maxT < boundary) continue;
+        if (c.minT >= boundary) rest.push(c);
+        else rest.push(keepFrom(c, boundary)); // out-of-order chunks can straddle the boundary
+      }
       this.oooChunks = rest.length > 0 ? rest : null;
     }
     if (this.oooT !== null) {
