@@ -1,4 +1,4 @@
-import { canonicalLabels } from '../../schemas/labels.js';
+import { canonicalKey } from './canonical-key.js';
 import { SampleBuffer } from './chunks/index.js';
 import type { LabelMatcher, Querier, SelectHints, Series, SeriesSet } from './querier.js';
 import { sortedUnique } from './series-order.js';
@@ -20,7 +20,7 @@ export class MergeQuerier implements Querier {
     for (const set of sets) {
       warnings.push(...set.warnings);
       for (const s of set.series) {
-        const key = canonicalLabels(s.labels);
+        const key = canonicalKey(s.labels);
         const g = groups.get(key);
         if (g === undefined) groups.set(key, [s]);
         else g.push(s);

@@ -1,5 +1,6 @@
-import { canonicalLabels, type Labels } from '../../schemas/labels.js';
+import type { Labels } from '../../schemas/labels.js';
 import type { Block } from './block/index.js';
+import { canonicalKey } from './canonical-key.js';
 import { SampleBuffer } from './chunks/index.js';
 import type { Head, MemSeries } from './head/index.js';
 import { MergeQuerier } from './merge-querier.js';
@@ -15,21 +16,6 @@ interface Entry {
 
 /** Samples per column slab: 8 × 2^17 = 1 MiB, under glibc's largest mmap threshold (32 MiB). */
 const SLAB_SAMPLES = 1 << 17;
-
-/**
- * Canonical text of a block's or the head's label set, kept per labels object: those objects live
- * as long as their series, and every select over the same series would otherwise rebuild it.
- */
-const canonicalKeys = new WeakMap<Labels, string>();
-
-function canonicalKey(labels: Labels): string {
-  let key = canonicalKeys.get(labels);
-  if (key === undefined) {
-    key = canonicalLabels(labels);
-    canonicalKeys.set(labels, key);
-  }
-  return key;
-}
 
 /**
  * Reads a Tsdb's blocks and head as one: a series found in several of them is decoded from each
