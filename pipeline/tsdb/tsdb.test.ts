@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -300,6 +300,47 @@ describe('Tsdb out-of-order samples older than its blocks', () => {
     ]);
     expect(db.head.minTime()).toBeGreaterThanOrEqual(6 * H);
     expect((await read(db, 'm')).reduce((k, x) => k + x.t.length, 0)).toBe(n + more + late.length);
+    await db.close();
+  });
+
+  it('puts logged samples back on replay after the window shrank', async () => {
+    const dir = tmp();
+    const db = await Tsdb.open(dir, { outOfOrderWindowMs: 24 * H });
+    fill(db, 0, 7);
+    await db.flush();
+    db.append(m0, H + 7_500, -1);
+    await db.close();
+    const again = await Tsdb.open(dir);
+    expect((await samplesOf(again, H, H + 15_000)).t).toEqual([H, H + 7_500, H + 15_000]);
+    expect(again.replayErrors).toBe(0);
+    // Without a window, the same append is refused now.
+    expect(() => again.append(m0, H + 8_000, 1)).toThrow(TooOldSampleError);
+    await again.close();
+  });
+
+  it('reads every sample once after a crash between cutting a block and rolling the log, and compacts the copy away', async () => {
+    // The state such a crash leaves: the block on disk, the log without the marker that follows it.
+    const crashed = tmp();
+    const logOnly = await Tsdb.open(crashed);
+    const n = fill(logOnly, 0, 4);
+    await logOnly.close(); // logs everything, cuts nothing
+    const cut = tmp();
+    const withBlock = await Tsdb.open(cut);
+    fill(withBlock, 0, 4);
+    await withBlock.flush();
+    const [block] = withBlock.listBlocks();
+    await withBlock.close();
+    cpSync(block.dir, join(crashed, block.id), { recursive: true });
+
+    const db = await Tsdb.open(crashed);
+    expect(db.replayErrors).toBe(0);
+    expect((await read(db, 'm')).reduce((k, x) => k + x.t.length, 0)).toBe(n);
+    const more = fill(db, 4, 2);
+    await db.flush();
+    await db.compact();
+    expect(db.listBlocks().map((b) => [b.minTime, b.maxTime])).toEqual([[0, 2 * H], [2 * H, 4 * H]]);
+    expect(db.listBlocks()[0].meta.stats.numSamples).toBe(4 * 480);
+    expect((await read(db, 'm')).reduce((k, x) => k + x.t.length, 0)).toBe(n + more);
     await db.close();
   });
 
