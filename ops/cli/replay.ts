@@ -6,7 +6,8 @@ import { busFromConfig } from './bus-from-config.js';
 import { configFromFlags } from './config-from-flags.js';
 import { parsePromDurationMs, RuleFileError } from '../../pipeline/alert/rules/index.js';
 import { PrometheusHttpError } from '../replay/prometheus-http.js';
-import { ReplaySettleError, runRuleReplay } from '../replay/rule-replay-run.js';
+import { ReplayProgressBar, ReplayProgressLog } from '../replay/replay-progress.js';
+import { DRY_RUN_EVENTS_LISTED, ReplayNotifyError, ReplaySettleError, runRuleReplay } from '../replay/rule-replay-run.js';
 import { COMMON_FLAG_HELP, parseFlags, UsageError } from './flags.js';
 
 export const REPLAY_USAGE = `Usage:
@@ -16,13 +17,22 @@ export const REPLAY_USAGE = `Usage:
       Prometheus-compatible server); recorded series and ALERTS / ALERTS_FOR_STATE are written
       back through its remote_write endpoint (/api/v1/write). Alerts are not notified.
       T is RFC 3339 (2026-12-04T10:00:00Z) or Unix seconds.
+      With --kafka (or a --config whose bus is Kafka), the output goes to the samples topic
+      instead, and the alert state changes to the alerts topic, each record with the header
+      tidemark-replayed (the notifiers never see them); reads still go to --url.
 
+  --kafka BROKERS                write to the samples and alerts topics on these brokers
+  --config FILE                  tidemark.yml: the bus, topic names, alerting.alertmanagers
+  --notify                       also send the alerts still firing at --to to every
+                                 alerting.alertmanagers target of --config (off by default)
+  --listen HOST:PORT             serve /metrics (tidemark_replay_*) while the replay runs
   --evaluation-interval D        interval of groups that have none (default 1m)
   --max-points-per-query N       instants per range query (default 1000)
   --settle-timeout D             wait at most D for a rule's output to be readable before the
                                  next rule runs (default 1m)
   --dry-run                      print what would be written; write nothing
-  --progress SECONDS             progress line on standard error every SECONDS (default 10)
+  --progress SECONDS             when standard error is not a terminal: a JSON progress line every
+                                 SECONDS (default 10); on a terminal a progress bar is drawn instead
   --bearer-token TOKEN           sent as Authorization: Bearer
 
   tidemark replay --group G --topic T --to-time T|--to-offset N [--dry-run] [--kafka BROKERS | --config FILE] [--data DIR]
@@ -76,6 +86,10 @@ export async function runReplayCommand(args: string[], io: { out: (l: string) =>
         'settle-timeout': { type: 'string' },
         progress: { type: 'string' },
         'bearer-token': { type: 'string' },
+        kafka: { type: 'string' },
+        config: { type: 'string' },
+        notify: { type: 'boolean', default: false },
+        listen: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -97,18 +111,27 @@ export async function runReplayCommand(args: string[], io: { out: (l: string) =>
   if (toMs < fromMs) throw new UsageError('replay: --to is before --from');
   const maxPoints = positive('max-points-per-query', v['max-points-per-query'], 1000);
   if (!Number.isInteger(maxPoints)) throw new UsageError('replay: --max-points-per-query: expected an integer');
+  const dryRun = v['dry-run'] === true;
+  const progressMs = positive('progress', v.progress, 10) * 1000;
+  const tty = process.stderr.isTTY === true;
+  const wantsOutputs = v.kafka !== undefined || v.config !== undefined || v.notify === true || v.listen !== undefined;
+  const outputs = wantsOutputs
+    ? await (await import('./replay-outputs.js')).openReplayOutputs({ kafka: v.kafka, config: v.config, notify: v.notify === true, listen: v.listen, dryRun })
+    : undefined;
   try {
     const r = await runRuleReplay(
       {
+        ...outputs?.options,
+        reporter: tty ? new ReplayProgressBar((t) => process.stderr.write(t)) : new ReplayProgressLog(io.err, progressMs),
         url: v.url,
         ruleFiles,
         fromMs,
         toMs,
-        dryRun: v['dry-run'] === true,
+        dryRun,
         evaluationIntervalMs: duration('evaluation-interval', v['evaluation-interval'], 60_000),
         maxPointsPerQuery: maxPoints,
         settleTimeoutMs: duration('settle-timeout', v['settle-timeout'], 60_000),
-        progressIntervalMs: positive('progress', v.progress, 10) * 1000,
+        progressIntervalMs: tty ? 200 : Math.min(progressMs, 1000),
         bearerToken: v['bearer-token'],
       },
       io.err,
@@ -119,11 +142,18 @@ export async function runReplayCommand(args: string[], io: { out: (l: string) =>
         io.out(`  ${name}: ${e.series.size} series, ${e.samples} samples`);
         for (const s of e.first) io.out(`    ${formatLabels(s.labels)} ${s.value} @${new Date(s.t).toISOString()}`);
       }
+      if (r.alertEvents > 0) {
+        io.out(`  alert state changes: ${r.alertEvents}`);
+        for (const e of r.dryRun.alertEvents) io.out(`    ${new Date(e.at).toISOString()} ${formatLabels(e.labels)} ${e.from} -> ${e.to} (group ${e.group})`);
+        if (r.alertEvents > DRY_RUN_EVENTS_LISTED) io.out(`    ... and ${r.alertEvents - DRY_RUN_EVENTS_LISTED} more`);
+      }
     }
     const rate = r.evaluations / Math.max(r.seconds, 1e-3);
     io.out(
       `replayed ${r.evaluations} rule evaluations in ${r.seconds.toFixed(1)} s (${rate.toFixed(0)}/s): ${r.rangeQueries} range queries read ${r.samplesRead} samples, ` +
-        `${r.dryRun === undefined ? 'wrote' : 'would write'} ${r.samplesWritten} samples` + (r.errors > 0 ? `; ${r.errors} evaluations failed` : '') +
+        `${r.dryRun === undefined ? 'wrote' : 'would write'} ${r.samplesWritten} samples` +
+        (outputs?.alertsTopic !== undefined ? `, ${r.alertEvents} alert state changes to ${outputs.alertsTopic} (marked replayed)` : '') +
+        (r.errors > 0 ? `; ${r.errors} evaluations failed` : '') +
         ` (${(r.queryMs / 1000).toFixed(1)} s in range queries, ${(r.writeMs / 1000).toFixed(1)} s writing)`,
     );
     return r.errors > 0 ? 1 : 0;
@@ -132,11 +162,13 @@ export async function runReplayCommand(args: string[], io: { out: (l: string) =>
       io.err(`tidemark replay: ${err.message}`);
       return 2;
     }
-    if (err instanceof PrometheusHttpError || err instanceof ReplaySettleError) {
+    if (err instanceof PrometheusHttpError || err instanceof ReplaySettleError || err instanceof ReplayNotifyError) {
       io.err(`tidemark replay: ${err.message}`);
       return 1;
     }
     throw err;
+  } finally {
+    await outputs?.close();
   }
 }
 

@@ -31,7 +31,7 @@ function formatAmount(n: number, unit: ImportProgress['unit']): string {
   return `${n} B`;
 }
 
-function formatDuration(seconds: number): string {
+export function formatDuration(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));
   const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);

@@ -1,12 +1,22 @@
 /**
  * `tidemark replay --rules`: loads rule files, replays them over [from, to] against a running
- * Tidemark's query API and writes the output back through its remote_write endpoint (or, with
- * dry run, tallies what would be written). Progress goes to `progress` every interval.
+ * Tidemark's query API and writes the output back through its remote_write endpoint, or to the
+ * samples topic (with the alert state changes to the alerts topic, marked replayed), or, with dry
+ * run, tallies what would be written. Progress goes to the reporter and the metrics.
  */
-import { exprParser, loadRuleFile, RuleFileError, type LoadedGroup } from '../../pipeline/alert/rules/index.js';
-import { replayEvaluationCount, replayRules, type ReplaySink, type RuleOutputSummary, type RuleReplaySummary } from '../../pipeline/alert/replay/index.js';
+import {
+  exprParser, loadRuleFile, RuleFileError, type AlertState, type AlertTransition, type LoadedGroup, type NotifyFunc,
+} from '../../pipeline/alert/rules/index.js';
+import {
+  replayEvaluationCount, replayRules, type ReplayProgress, type ReplaySink, type RuleOutputSummary, type RuleReplaySummary,
+} from '../../pipeline/alert/replay/index.js';
 import type { Labels } from '../../schemas/index.js';
+import { appendUnit, type SampleSink } from '../../schemas/sample-sink.js';
 import { PrometheusHttp } from './prometheus-http.js';
+import type { ReplayMetrics } from './replay-metrics.js';
+import type { ReplayProgressReporter } from './replay-progress.js';
+import type { ReplayedAlertHistory } from './replayed-alert-history.js';
+import { FiringAtEnd } from './replayed-notifications.js';
 import type { WriteSample } from './write-request.js';
 
 export interface RuleReplayRunOptions {
@@ -21,6 +31,14 @@ export interface RuleReplayRunOptions {
   /** How long to wait for a rule's output to become readable (before the next rule runs, and at the end). */
   readonly settleTimeoutMs: number;
   readonly bearerToken?: string;
+  /** Where the output goes instead of `url`'s remote_write endpoint: the samples topic. */
+  readonly samples?: SampleSink;
+  /** Where the alert state changes go, marked replayed (the alerts topic); nowhere when absent. */
+  readonly alertHistory?: ReplayedAlertHistory;
+  /** Sends the alerts still firing at the end of the range to the notifiers (--notify); never when absent. */
+  readonly notify?: NotifyFunc;
+  readonly reporter?: ReplayProgressReporter;
+  readonly metrics?: ReplayMetrics;
 }
 
 export class ReplaySettleError extends Error {
@@ -33,10 +51,32 @@ export class ReplaySettleError extends Error {
   }
 }
 
-/** What a dry run would write, per metric name. */
+/** No notifier took the alerts --notify sent. */
+export class ReplayNotifyError extends Error {
+  constructor(cause: unknown) {
+    super(`--notify: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'ReplayNotifyError';
+  }
+}
+
+/** One alert state change as a dry run prints it. */
+export interface DryRunAlertEvent {
+  readonly group: string;
+  readonly labels: Labels;
+  readonly from: AlertState;
+  readonly to: AlertState;
+  readonly at: number;
+}
+
+/** What a dry run would write, per metric name, and the alert state changes it computed. */
 export interface DryRunTally {
   readonly byName: Map<string, { series: Set<string>; samples: number; first: WriteSample[] }>;
+  /** The first DRY_RUN_EVENTS_LISTED changes, in the order computed (rule by rule). */
+  readonly alertEvents: DryRunAlertEvent[];
 }
+
+/** Alert state changes a dry run lists (all are counted). */
+export const DRY_RUN_EVENTS_LISTED = 100;
 
 export interface RuleReplayRunResult extends RuleReplaySummary {
   readonly seconds: number;
@@ -80,12 +120,24 @@ function seriesKey(l: Labels): string {
   return JSON.stringify(Object.entries(l).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-export async function runRuleReplay(o: RuleReplayRunOptions, progress: (line: string) => void): Promise<RuleReplayRunResult> {
+export async function runRuleReplay(o: RuleReplayRunOptions, log: (line: string) => void): Promise<RuleReplayRunResult> {
   const groups = await loadRuleGroups(o.ruleFiles);
   const http = new PrometheusHttp(o.url, { bearerToken: o.bearerToken });
-  const tally: DryRunTally = { byName: new Map() };
+  const tally: DryRunTally = { byName: new Map(), alertEvents: [] };
+  const intervalOf = (g: LoadedGroup) => g.intervalMs ?? o.evaluationIntervalMs;
+  const firing = new FiringAtEnd();
+  const events = async (g: LoadedGroup, transitions: readonly AlertTransition[]): Promise<void> => {
+    await o.alertHistory?.write(g, transitions);
+    firing.add(transitions, intervalOf(g));
+  };
   const sink: ReplaySink = o.dryRun
     ? {
+        alertEvents: async (g, transitions) => {
+          for (const t of transitions) {
+            if (tally.alertEvents.length >= DRY_RUN_EVENTS_LISTED) break;
+            tally.alertEvents.push({ group: g.name, labels: t.alert.labels, from: t.from, to: t.alert.state, at: t.at });
+          }
+        },
         write: async (samples) => {
           for (const s of samples) {
             if (s.stale) continue;
@@ -98,20 +150,15 @@ export async function runRuleReplay(o: RuleReplayRunOptions, progress: (line: st
           }
         },
       }
-    : { write: (samples) => http.remoteWrite(samples) };
+    : {
+        write: o.samples === undefined ? (samples) => http.remoteWrite(samples) : (samples) => writeToSink(o.samples!, samples),
+        alertEvents: o.alertHistory === undefined && o.notify === undefined ? undefined : events,
+      };
   const started = Date.now();
   const total = replayEvaluationCount(groups, { ...o });
-  let done = 0;
-  let lastDone = 0;
-  let lastAt = started;
-  const report = (): void => {
-    const now = Date.now();
-    const rate = ((done - lastDone) * 1000) / Math.max(now - lastAt, 1);
-    progress(`replay: ${done}/${total} rule evaluations (${total === 0 ? '100.0' : ((done / total) * 100).toFixed(1)}%), ${rate.toFixed(0)} evaluations/s`);
-    lastDone = done;
-    lastAt = now;
-  };
-  const timer = setInterval(report, o.progressIntervalMs);
+  let progress: ReplayProgress = { done: 0, total, samplesRead: 0, samplesWritten: 0, alertEvents: 0 };
+  o.metrics?.start(total);
+  const timer = setInterval(() => o.reporter?.update(progress), o.progressIntervalMs);
   timer.unref();
   try {
     const summary = await replayRules(groups, (expr, s, e, step) => http.queryRange(expr, s, e, step), sink, {
@@ -123,14 +170,29 @@ export async function runRuleReplay(o: RuleReplayRunOptions, progress: (line: st
       externalLabels: {},
       externalURL: o.url,
       templateQuery: (q, t) => http.instantQuery(q, t),
+      expandAnnotations: o.alertHistory !== undefined || o.notify !== undefined,
       settle: o.dryRun ? undefined : (w) => settle(http, w, o.settleTimeoutMs),
-      onProgress: (p) => (done = p.done),
-      onRuleError: (g, r, at, msg) => progress(`replay: group ${g} rule ${r} at ${new Date(at).toISOString()}: ${msg}`),
+      onProgress: (p) => {
+        progress = p;
+        o.metrics?.progress(p);
+      },
+      onRuleError: (g, r, at, msg) => log(`replay: group ${g} rule ${r} at ${new Date(at).toISOString()}: ${msg}`),
     });
     clearInterval(timer);
-    report();
+    o.reporter?.finish(progress);
+    if (o.notify !== undefined) {
+      const alerts = firing.alerts(Date.now(), o.url);
+      if (alerts.length > 0) await o.notify(alerts).catch((err: unknown) => Promise.reject(new ReplayNotifyError(err)));
+    }
     return { ...summary, seconds: (Date.now() - started) / 1000, dryRun: o.dryRun ? tally : undefined };
   } finally {
     clearInterval(timer);
   }
+}
+
+/** The rules' output as one unit of work on the samples topic, acknowledged before the next chunk. */
+async function writeToSink(sink: SampleSink, samples: Parameters<ReplaySink['write']>[0]): Promise<void> {
+  await appendUnit(sink, (app) => {
+    for (const s of samples) app.append(s.labels, s.t, s.value, s.stale ? { stale: true } : undefined);
+  });
 }

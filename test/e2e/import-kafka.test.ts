@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startKafkaMock, startRedis, type KafkaMock, type RedisService } from '../harness/index.js';
 import { RoleProcess } from '../system/role-process.js';
-import { runCli, waitFor } from './cli-process.js';
+import { runCli, startCli, waitFor } from './cli-process.js';
 import { instant, until } from './query-answers.js';
 
 const PARTITIONS = 4;
@@ -115,4 +115,30 @@ describe('tidemark import --kafka', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--url .* or --kafka/);
   });
+});
+
+describe('tidemark import --data', () => {
+  it("writes to the embedded bus of a stopped tidemark up, which stores the samples when it starts, and refuses while it runs", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tidemark-import-data-'));
+    try {
+      const file = join(dir, 'history.prom');
+      await writeFile(file, Array.from({ length: 200 }, (_, i) => `data_import_value{series="${i % 4}"} ${i} ${BASE + i * 15_000}`).join('\n') + '\n');
+      const data = join(dir, 'data');
+      const first = await runCli(['import', '--data', data, file], { cwd: dir, timeoutMs: 60_000 });
+      expect(first.code, first.stderr).toBe(0);
+      expect(importedSamples(first.stdout)).toBe(200);
+      const up = await startCli(['up', '--data', data]);
+      try {
+        expect(await until(up.url, 'sum(count_over_time(data_import_value[2h]))', 200)).toBe(200);
+        expect(await instant(up.url, 'sum(sum_over_time(data_import_value[2h]))')).toBe((199 * 200) / 2);
+        const locked = await runCli(['import', '--data', data, file], { cwd: dir, timeoutMs: 60_000 });
+        expect(locked.code).toBe(1);
+        expect(locked.stderr).toMatch(/stop that tidemark, or import with --url into it while it runs/);
+      } finally {
+        await up.stop();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

@@ -102,6 +102,43 @@ describe('replayRules', () => {
     expect(progress.at(-1)).toBe(120);
   });
 
+  it('hands the sink the alert state changes the streaming evaluator makes, each as it was at its instant, in time order', async () => {
+    const g = groups()[0]!;
+    const live = loadHead();
+    const group = new RuleGroup(g, g.intervalMs!, 0, (r) => new AlertingRule(r, { ...opts, skipAnnotations: false }));
+    const change = (at: number, from: string, to: string, labels: object, summary: string | undefined) => `${at} ${JSON.stringify(Object.entries(labels).sort())} ${from}->${to} ${summary}`;
+    const expected: string[] = [];
+    for (const ts of replayInstants(FROM, TO, g.intervalMs!)) {
+      const res = await group.eval(ts, {
+        query: async (expr, t) => {
+          const v = (await engine.instantQuery(live, expr, t)).value;
+          if (v.resultType !== 'vector') throw new Error(`not a vector: ${expr}`);
+          return v.result.map((s) => ({ labels: s.metric, value: s.v }));
+        },
+        write: (out) => { for (const s of out) live.append(s.labels, s.t, s.value, s.stale); },
+      });
+      // Read at once: the rule changes the alert objects at later instants.
+      for (const t of res.transitions) expected.push(change(t.at, t.from, t.alert.state, t.alert.labels, t.alert.annotations['summary']));
+    }
+    const head = loadHead();
+    const query: RangeQuery = async (expr, start, end, step) => {
+      const v = (await engine.rangeQuery(head, expr, start, end, step)).value;
+      if (v.resultType !== 'matrix') throw new Error(`not a matrix: ${expr}`);
+      return v.result.map((s) => ({ labels: s.metric, points: s.timestamps.map((t, i) => ({ t, v: s.values[i]! })) }));
+    };
+    const got: string[] = [];
+    const summary = await replayRules([g], query, {
+      write: async (out) => { for (const s of out) head.append(s.labels, s.t, s.value, s.stale); },
+      alertEvents: async (group, ts) => {
+        expect(group.name).toBe('g');
+        for (const t of ts) got.push(change(t.at, t.from, t.alert.state, t.alert.labels, t.alert.annotations['summary']));
+      },
+    }, { ...opts, fromMs: FROM, toMs: TO, maxPointsPerQuery: 7, expandAnnotations: true });
+    expect(new Set(expected.map((e) => e.split(' ')[2]))).toEqual(new Set(['inactive->pending', 'pending->firing', 'firing->inactive', 'pending->inactive']));
+    expect(got).toEqual(expected);
+    expect(summary.alertEvents).toBe(expected.length);
+  });
+
   it('counts a failed range query as failed evaluations of its instants and goes on', async () => {
     const errors: string[] = [];
     const summary = await replayRules(groups(), async (expr) => {

@@ -9,7 +9,7 @@
  * rule's output runs, the caller's `settle` waits until that output is readable.
  */
 import type { Labels } from '../../../schemas/index.js';
-import { AlertingRule, RuleGroup, type GroupOutput, type LoadedGroup, type LoadedRule, type VectorSample } from '../rules/index.js';
+import { AlertingRule, RuleGroup, type AlertTransition, type GroupOutput, type LoadedGroup, type LoadedRule, type VectorSample } from '../rules/index.js';
 import type { QueryFunc } from '../template/index.js';
 
 /** One series of a range query answer: points at multiples of the step. */
@@ -24,6 +24,11 @@ export type RangeQuery = (expr: string, startMs: number, endMs: number, stepMs: 
 /** Where the rules' output goes (remote_write, or a dry-run tally). */
 export interface ReplaySink {
   write(samples: readonly GroupOutput[]): Promise<void>;
+  /**
+   * The alert state changes (pending, firing, resolved) of one rule over a chunk of instants, in
+   * time order; absent when they are not wanted.
+   */
+  alertEvents?(group: LoadedGroup, transitions: readonly AlertTransition[]): Promise<void>;
 }
 
 /** What one rule wrote, for the caller to wait until it is readable. */
@@ -37,8 +42,13 @@ export interface RuleOutputSummary {
 }
 
 export interface ReplayProgress {
+  /** Rule evaluations done, of `total`. */
   readonly done: number;
   readonly total: number;
+  /** Samples read from range query answers, and written (staleness markers not counted), so far. */
+  readonly samplesRead: number;
+  readonly samplesWritten: number;
+  readonly alertEvents: number;
 }
 
 export interface RuleReplayOptions {
@@ -52,6 +62,11 @@ export interface RuleReplayOptions {
   readonly externalLabels: Labels;
   readonly externalURL: string;
   readonly templateQuery?: QueryFunc;
+  /**
+   * Expand alerting rules' annotation templates (they cost a query each when they query); only
+   * worth it when the alert state changes go somewhere (the sink's alertEvents).
+   */
+  readonly expandAnnotations?: boolean;
   /** Called after each rule that wrote something: the next rule may read it; the last one's confirms it was stored. */
   readonly settle?: (written: RuleOutputSummary) => Promise<void>;
   readonly onProgress?: (p: ReplayProgress) => void;
@@ -67,6 +82,8 @@ export interface RuleReplaySummary {
   /** Samples written (staleness markers not counted). */
   readonly samplesWritten: number;
   readonly errors: number;
+  /** Alert state changes handed to the sink's alertEvents. */
+  readonly alertEvents: number;
   readonly rangeQueries: number;
   /** Time spent waiting for range query answers, and for the sink's writes (settling included). */
   readonly queryMs: number;
@@ -99,6 +116,7 @@ export async function replayRules(groups: readonly LoadedGroup[], query: RangeQu
   let samplesRead = 0;
   let samplesWritten = 0;
   let errors = 0;
+  let alertEvents = 0;
   let rangeQueries = 0;
   let queryMs = 0;
   let writeMs = 0;
@@ -109,7 +127,7 @@ export async function replayRules(groups: readonly LoadedGroup[], query: RangeQu
     for (const rule of g.rules) {
       // A group of this one rule: RuleGroup keeps its series (staleness) and alert state across instants.
       const single = new RuleGroup({ ...g, rules: [rule] }, interval, offset, (r) => new AlertingRule(r, {
-        externalLabels: o.externalLabels, externalURL: o.externalURL, templateQuery: o.templateQuery, skipAnnotations: true,
+        externalLabels: o.externalLabels, externalURL: o.externalURL, templateQuery: o.templateQuery, skipAnnotations: o.expandAnnotations !== true,
       }));
       let written = 0;
       let firstMs = Number.POSITIVE_INFINITY;
@@ -129,6 +147,7 @@ export async function replayRules(groups: readonly LoadedGroup[], query: RangeQu
         queryMs += performance.now() - asked;
         if (byTime instanceof Map) for (const v of byTime.values()) samplesRead += v.length;
         const out: GroupOutput[] = [];
+        const transitions: AlertTransition[] = [];
         for (const ts of chunk) {
           const res = await single.eval(ts, {
             query: async (_expr, t) => {
@@ -142,6 +161,8 @@ export async function replayRules(groups: readonly LoadedGroup[], query: RangeQu
             errors++;
             o.onRuleError?.(g.name, rule.name, ts, status.lastError);
           }
+          // The rule keeps changing the alert object: keep it as it was at this instant.
+          for (const tr of res.transitions) transitions.push({ ...tr, alert: { ...tr.alert } });
           for (const s of res.outputs) {
             out.push(s);
             if (s.stale) continue;
@@ -153,8 +174,12 @@ export async function replayRules(groups: readonly LoadedGroup[], query: RangeQu
         }
         const writing = performance.now();
         if (out.length > 0) await sink.write(out);
+        if (transitions.length > 0 && sink.alertEvents !== undefined) {
+          await sink.alertEvents(g, transitions);
+          alertEvents += transitions.length;
+        }
         writeMs += performance.now() - writing;
-        o.onProgress?.({ done, total });
+        o.onProgress?.({ done, total, samplesRead, samplesWritten: samplesWritten + written, alertEvents });
       }
       samplesWritten += written;
       if (written > 0 && o.settle !== undefined) {
@@ -164,7 +189,7 @@ export async function replayRules(groups: readonly LoadedGroup[], query: RangeQu
       }
     }
   }
-  return { evaluations: done, samplesRead, samplesWritten, errors, rangeQueries, queryMs, writeMs };
+  return { evaluations: done, samplesRead, samplesWritten, errors, alertEvents, rangeQueries, queryMs, writeMs };
 }
 
 /** A range answer turned into the instant vectors it holds, by timestamp. */

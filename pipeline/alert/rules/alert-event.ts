@@ -3,11 +3,13 @@
  * single-object encoded (schemas/codec.ts) with the `tidemark.AlertEvent` v1 schema below. The
  * schema lives in code because the build copies only `schemas/*.avsc`; it is also what
  * `alertEventSchema` exports for readers in other languages. Records are placed by the alert's
- * label hash, so one alert's history stays in order on one partition.
+ * label hash, so one alert's history stays in order on one partition. Records that
+ * `tidemark replay --rules` computed over history carry the REPLAYED_HEADER: readers that act
+ * on live alerts skip them.
  */
 import avro from 'avsc';
 import { SingleObjectCodec, type Labels } from '../../../schemas/index.js';
-import type { AlertState } from './alerting-rule.js';
+import type { AlertState, AlertTransition } from './alerting-rule.js';
 
 export const alertEventSchema = {
   type: 'record',
@@ -43,6 +45,21 @@ export interface AlertEvent {
   readonly firedAt: number;
   readonly resolvedAt: number;
   readonly value: number;
+}
+
+/**
+ * Record header marking an alert-history record as replayed (computed over history by
+ * `tidemark replay --rules`, not by the live evaluator); its value names the replay run.
+ */
+export const REPLAYED_HEADER = 'tidemark-replayed';
+
+/** The history record of one state change of an alert of `group`. */
+export function alertEventOf(group: { readonly name: string; readonly file: string }, t: AlertTransition): AlertEvent {
+  const a = t.alert;
+  return {
+    group: group.name, file: group.file, rule: a.labels['alertname'] ?? '', state: a.state, previous: t.from,
+    labels: a.labels, annotations: a.annotations, at: t.at, activeAt: a.activeAt, firedAt: a.firedAt, resolvedAt: a.resolvedAt, value: a.value,
+  };
 }
 
 const codec = new SingleObjectCodec<AlertEvent>(avro.Type.forSchema(alertEventSchema as unknown as avro.Schema));

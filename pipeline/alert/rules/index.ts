@@ -8,7 +8,7 @@ export type { RulesConfig, RulesEvaluatorSettings, RulesLogger } from './rules-s
 export { rulesApiRoutes, type RulesApiHandler, type RulesApiRoute, type RulesApiSource } from './rules-api.js';
 export { engineQueryFunc, type InstantQueryEngine, type VectorSample, type WindowQueryFunc } from './query-func.js';
 export { postableAlerts, type NotifyAlert, type NotifyFunc } from './notify-func.js';
-export { alertEventSchema, decodeAlertEvent, encodeAlertEvent, type AlertEvent } from './alert-event.js';
+export { alertEventOf, alertEventSchema, decodeAlertEvent, encodeAlertEvent, REPLAYED_HEADER, type AlertEvent } from './alert-event.js';
 export { AlertingRule, type ActiveAlert, type AlertState, type AlertTransition, type RuleSample } from './alerting-rule.js';
 export { RecordingRule } from './recording-rule.js';
 export { RuleGroup, type GroupOutput, type RuleHealth, type RuleStatus } from './rule-group.js';

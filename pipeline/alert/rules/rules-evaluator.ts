@@ -14,7 +14,7 @@ import type { BatchHandler, ConsumedBatch, Consumer } from '../../bus/bus.js';
 import { withDeadLetter, type DecodedRecord } from '../../bus/dead-letter.js';
 import type { QueryFunc } from '../template/index.js';
 import { AlertingRule, type AlertTransition } from './alerting-rule.js';
-import { encodeAlertEvent } from './alert-event.js';
+import { alertEventOf, encodeAlertEvent } from './alert-event.js';
 import { readAlertState, writeAlertState } from './alert-state-file.js';
 import { RulesMetrics } from './metrics.js';
 import type { NotifyAlert } from './notify-func.js';
@@ -451,11 +451,7 @@ export class RulesEvaluator {
     await this.s.bus.produce(this.s.alertsTopic, transitions.map((t) => ({
       partition: partitioner.partitionOf(t.alert.labels),
       timestampMs: t.at,
-      value: encodeAlertEvent({
-        group: group.def.name, file: group.def.file, rule: t.alert.labels['alertname'] ?? '', state: t.alert.state, previous: t.from,
-        labels: t.alert.labels, annotations: t.alert.annotations, at: t.at, activeAt: t.alert.activeAt,
-        firedAt: t.alert.firedAt, resolvedAt: t.alert.resolvedAt, value: t.alert.value,
-      }),
+      value: encodeAlertEvent(alertEventOf(group.def, t)),
     })));
     this.metrics.alertEventsSent.inc(transitions.length);
   }
