@@ -64,7 +64,9 @@ const COVERAGE: Coverage[] = [
   { readme: /main\.js up /, file: 'test/system/deployment.ts', evidence: roleArgs },
   { readme: /^tidemark import .*--remote-read /, file: 'test/e2e/import-remote-read.test.ts', evidence: roleArgs },
   { readme: /^tidemark import .*--prometheus-blocks /, file: 'test/e2e/import-prometheus-blocks.test.ts', evidence: roleArgs },
+  { readme: /^tidemark import --kafka /, file: 'test/e2e/import-kafka.test.ts', evidence: roleArgs },
   { readme: /(^|\| )tidemark import /, file: 'test/e2e/import.test.ts', evidence: roleArgs },
+  { readme: /^tidemark replay --rules .* --kafka /, file: 'test/e2e/replay-alert-history.test.ts', evidence: roleArgs },
   { readme: /^tidemark replay --rules /, file: 'test/e2e/replay-rules.test.ts', evidence: roleArgs },
   { readme: /^tidemark replay --group /, file: 'test/e2e/replay-group.test.ts', evidence: roleArgs },
   {
