@@ -1,10 +1,12 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startKafkaMock, startRedis, type KafkaMock, type RedisService } from '../harness/index.js';
 import { RoleProcess } from '../system/role-process.js';
-import { runCli, startCli, waitFor } from './cli-process.js';
+import { CLI, runCli, startCli, waitFor, type CliResult } from './cli-process.js';
 import { instant, until } from './query-answers.js';
 
 const PARTITIONS = 4;
@@ -21,7 +23,20 @@ async function counterSum(url: string, name: string): Promise<number> {
   return sum;
 }
 
-const importedSamples = (stdout: string): number => Number(/imported (\d+) samples/.exec(stdout)?.[1] ?? NaN);
+const importedSamples = (stdout: string): number => Number(/(?:imported|interrupted after importing) (\d+) samples/.exec(stdout)?.[1] ?? NaN);
+
+/** Runs `tidemark ARGS` in `cwd`, sends SIGINT once `ready()` holds, and resolves with what it printed and its exit code. */
+async function interrupted(args: readonly string[], cwd: string, ready: () => boolean): Promise<CliResult> {
+  const child = spawn(process.execPath, [CLI, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+  await waitFor(async () => (ready() ? true : undefined), 30_000);
+  child.kill('SIGINT');
+  return { code: await exited, stdout, stderr };
+}
 
 /**
  * `tidemark import --kafka` into the distributed roles: a Kafka-protocol cluster with no ingest
@@ -99,6 +114,29 @@ describe('tidemark import --kafka', () => {
     expect(await instant(query.url, 'sum(count_over_time(bus_import_value[2h]))')).toBe(TOTAL);
     expect(await instant(query.url, 'sum(sum_over_time(bus_import_value[2h]))')).toBe(valueSum);
   }, 180_000);
+
+  it('stops on SIGINT after the batch in flight, and the same command carries on without sending a sample to the bus twice', async () => {
+    const file = join(dir, 'resume.prom');
+    const points = 300;
+    await writeFile(file, Array.from({ length: 10 * points }, (_, i) => `bus_resume_value{series="${i % 10}"} ${i} ${BASE + Math.floor(i / 10) * 10_000}`).join('\n') + '\n');
+    const state = join(dir, 'resume.state');
+    const before = await counterSum(store.url, 'tidemark_store_samples_received_total');
+    // --rate stretches the import to about 3 s, so the signal lands in the middle.
+    const args = ['import', '--kafka', kafka.bootstrap, '--config', configFile, '--rate', '1000', '--batch-lines', '200', '--state', state, file];
+    const first = await interrupted(args, dir, () => existsSync(state));
+    expect(first.code, first.stderr).toBe(130);
+    const stored = importedSamples(first.stdout);
+    expect(stored).toBeGreaterThan(0);
+    expect(stored).toBeLessThan(10 * points);
+    const second = await runCli(args, { cwd: dir, timeoutMs: 60_000 });
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).toMatch(/carrying on where the run recorded in .*resume\.state stopped/);
+    expect(stored + importedSamples(second.stdout)).toBe(10 * points);
+    expect(existsSync(state)).toBe(false);
+    expect(await until(query.url, 'sum(count_over_time(bus_resume_value[2h]))', 10 * points)).toBe(10 * points);
+    // What reached the bus: every sample exactly once.
+    expect(await counterSum(store.url, 'tidemark_store_samples_received_total')).toBe(before + 10 * points);
+  }, 120_000);
 
   it('stops at a bad line with its file and line number, the good lines of its batch stored', async () => {
     const file = join(dir, 'bad.prom');
