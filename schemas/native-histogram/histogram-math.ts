@@ -1,5 +1,6 @@
 import type { Bucket } from './bucket.js';
 import type { FloatHistogram } from './float-histogram.js';
+import { kahanSumInc } from './kahan-sum.js';
 
 /**
  * PromQL's functions over one native histogram: `histogram_quantile`, `histogram_fraction`,
@@ -198,13 +199,4 @@ export function histogramSum(h: FloatHistogram): number {
 /** sum / count (NaN for an empty histogram). */
 export function histogramAvg(h: FloatHistogram): number {
   return h.sum / h.count;
-}
-
-/** One step of Kahan-Babuška (Neumaier) summation, as PromQL sums floats. */
-function kahanSumInc(inc: number, sum: number, c: number): [number, number] {
-  const t = sum + inc;
-  if (Math.abs(t) === Infinity) return [t, 0];
-  if (Math.abs(sum) >= Math.abs(inc)) c += sum - t + inc;
-  else c += inc - t + sum;
-  return [t, c];
 }

@@ -7,3 +7,4 @@ export { formatGoFloat } from './go-float-format.js';
 export { FloatHistogram, type FloatHistogramFields, type CombineOutcome } from './float-histogram.js';
 export { Histogram, type HistogramFields } from './histogram.js';
 export { histogramQuantile, histogramFraction, histogramStdDev, histogramStdVar, histogramCount, histogramSum, histogramAvg, type HistogramFunctionResult, type NanObservationsNote } from './histogram-math.js';
+export { KahanHistogramSum, kahanSumInc } from './kahan-sum.js';
