@@ -10,10 +10,12 @@ import { formatRate, JsonProgressLog, TerminalProgressBar, type ProgressReporter
 import { runImport, type ImportSummary, type RemoteReadInput } from '../import/import-run.js';
 import { ImportRequestError } from '../import/import-sender.js';
 import { startBusImportEndpoint, type BusImportEndpoint } from '../import/bus-import-endpoint.js';
+import { parseListenAddress, type HttpServer } from '../server/http-server.js';
 import { createMetricsRegistry } from '../server/metrics-registry.js';
 import { busFromConfig } from './bus-from-config.js';
 import { configFromFlags } from './config-from-flags.js';
 import { watermarksOf } from './deferred-bus-sink.js';
+import { serveMetrics } from './metrics-listener.js';
 import { ImportState, ImportStateError } from '../import/import-state.js';
 import { InputError } from '../import/input-stream.js';
 import { BlockFormatError } from '../import/prometheus-blocks.js';
@@ -48,6 +50,7 @@ again carries on where it stopped (the state file says where; it is removed once
   --kafka BROKERS       write to the samples topic on these Kafka brokers instead (comma-separated)
   --data DIR            write to the embedded bus under DIR (a stopped tidemark up's --data) instead
   --config FILE         tidemark.yml: the bus, its topic names and partitions (with --kafka or --data)
+  --listen HOST:PORT    with --kafka or --data: serve /metrics (tidemark_import_*) while importing
   --format F            auto (default), vm-json, prometheus, openmetrics, csv
   --csv-format SPEC     CSV column mapping, e.g. 2:metric:ask,3:label:ticker,1:time:unix_s
   --remote-read URL     read from this remote-read endpoint, e.g. http://prometheus:9090/api/v1/read
@@ -102,6 +105,7 @@ export async function runImportCommand(args: string[], io: { out: (l: string) =>
         kafka: { type: 'string' },
         data: { type: 'string' },
         config: { type: 'string' },
+        listen: { type: 'string' },
         format: { type: 'string', default: 'auto' },
         'csv-format': { type: 'string' },
         'remote-read': { type: 'string' },
@@ -131,6 +135,8 @@ export async function runImportCommand(args: string[], io: { out: (l: string) =>
   const toBus = v.kafka !== undefined || v.data !== undefined || v.config !== undefined;
   if (toBus && v.url !== undefined) throw new UsageError('import: give --url (a running tidemark) or --kafka / --data (the bus), not both');
   if (!toBus && v.url === undefined) throw new UsageError('import: --url is required (where tidemark up or ingest listens), or --kafka BROKERS to write to the bus');
+  if (v.listen !== undefined && !toBus) throw new UsageError('import: --listen goes with --kafka or --data (with --url, the receiving tidemark counts the import in its /metrics)');
+  const listen = v.listen === undefined ? undefined : parseListenAddress(v.listen);
   if (v.url !== undefined && !/^https?:\/\//.test(v.url)) throw new UsageError(`import: --url must start with http:// or https://, got ${JSON.stringify(v.url)}`);
   const format = v.format as ImportFileFormat | 'auto';
   if (!IMPORT_FORMATS.includes(format)) throw new UsageError(`import: --format must be one of ${IMPORT_FORMATS.join(', ')}`);
@@ -161,6 +167,7 @@ export async function runImportCommand(args: string[], io: { out: (l: string) =>
   let summary: ImportSummary;
   let bus: Bus | undefined;
   let endpoint: BusImportEndpoint | undefined;
+  let metricsServer: HttpServer | undefined;
   try {
     let url = v.url ?? '';
     let target: unknown = v.url;
@@ -176,7 +183,9 @@ export async function runImportCommand(args: string[], io: { out: (l: string) =>
         }
         throw err;
       }
-      endpoint = await startBusImportEndpoint({ bus, config: cfg, registry: createMetricsRegistry('import'), log, watermarks: watermarksOf(cfg, log) });
+      const registry = createMetricsRegistry('import');
+      endpoint = await startBusImportEndpoint({ bus, config: cfg, registry, log, watermarks: watermarksOf(cfg, log) });
+      if (listen !== undefined) metricsServer = await serveMetrics(registry, log, listen, 'import');
       url = endpoint.url;
       target = cfg.bus.type === 'kafka' ? { kafka: cfg.bus.kafka?.brokers, topic: cfg.bus.topics.samples } : { data: resolve(v.data ?? './data'), topic: cfg.bus.topics.samples };
     }
@@ -218,6 +227,7 @@ export async function runImportCommand(args: string[], io: { out: (l: string) =>
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await metricsServer?.close();
     await endpoint?.close();
     await bus?.close();
   }

@@ -1,18 +1,17 @@
 import { hostname } from 'node:os';
-import { pino, type Logger } from 'pino';
-import type { Registry } from 'prom-client';
+import { pino } from 'pino';
 import type { Bus } from '../../pipeline/bus/bus.js';
 import { BusSampleSink } from '../../pipeline/publish/index.js';
 import { ReplayMetrics } from '../replay/replay-metrics.js';
 import { ReplayedAlertHistory } from '../replay/replayed-alert-history.js';
 import type { RuleReplayRunOptions } from '../replay/rule-replay-run.js';
-import { HttpRouter } from '../server/http-router.js';
-import { HttpServer, parseListenAddress } from '../server/http-server.js';
+import { parseListenAddress, type HttpServer } from '../server/http-server.js';
 import { createMetricsRegistry } from '../server/metrics-registry.js';
 import { busFromConfig } from './bus-from-config.js';
 import { configFromFlags } from './config-from-flags.js';
 import { watermarksOf } from './deferred-bus-sink.js';
 import { UsageError } from './flags.js';
+import { serveMetrics } from './metrics-listener.js';
 import { alertmanagerTargets, httpNotifyFunc } from './rules.js';
 
 /** The flags of `tidemark replay --rules` that send its output somewhere besides `--url`. */
@@ -63,7 +62,7 @@ export async function openReplayOutputs(f: ReplayOutputFlags): Promise<ReplayOut
     if (listen !== undefined) {
       const registry = createMetricsRegistry('replay');
       metrics = new ReplayMetrics(registry);
-      server = await serveMetrics(registry, log, listen);
+      server = await serveMetrics(registry, log, listen, 'replay');
     }
     if (cfg === undefined || cfg.bus.type !== 'kafka' || f.dryRun) return { options: { notify, metrics }, close };
     bus = await busFromConfig(cfg, './data', log);
@@ -83,19 +82,4 @@ export async function openReplayOutputs(f: ReplayOutputFlags): Promise<ReplayOut
     await close();
     throw err;
   }
-}
-
-/** `--listen`: the replay's /metrics (and /-/healthy) while it runs, as a role serves its own. */
-async function serveMetrics(registry: Registry, log: Logger, at: { host: string; port: number }): Promise<HttpServer> {
-  const router = new HttpRouter()
-    .add('GET', '/metrics', async (_req, res) => {
-      const text = await registry.metrics();
-      res.writeHead(200, { 'content-type': registry.contentType }).end(text);
-    })
-    .add('GET', '/-/healthy', (_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('Tidemark replay is Healthy.\n');
-    });
-  const server = new HttpServer(router, log);
-  await server.listen(at);
-  return server;
 }

@@ -26,14 +26,14 @@ async function counterSum(url: string, name: string): Promise<number> {
 const importedSamples = (stdout: string): number => Number(/(?:imported|interrupted after importing) (\d+) samples/.exec(stdout)?.[1] ?? NaN);
 
 /** Runs `tidemark ARGS` in `cwd`, sends SIGINT once `ready()` holds, and resolves with what it printed and its exit code. */
-async function interrupted(args: readonly string[], cwd: string, ready: () => boolean): Promise<CliResult> {
+async function interrupted(args: readonly string[], cwd: string, ready: () => Promise<boolean>): Promise<CliResult> {
   const child = spawn(process.execPath, [CLI, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
-  await waitFor(async () => (ready() ? true : undefined), 30_000);
+  await waitFor(async () => ((await ready()) ? true : undefined), 30_000);
   child.kill('SIGINT');
   return { code: await exited, stdout, stderr };
 }
@@ -115,7 +115,7 @@ describe('tidemark import --kafka', () => {
     expect(await instant(query.url, 'sum(sum_over_time(bus_import_value[2h]))')).toBe(valueSum);
   }, 180_000);
 
-  it('stops on SIGINT after the batch in flight, and the same command carries on without sending a sample to the bus twice', async () => {
+  it('counts what it imported in tidemark_import_* on --listen, stops on SIGINT after the batch in flight, and the same command carries on without sending a sample to the bus twice', async () => {
     const file = join(dir, 'resume.prom');
     const points = 300;
     await writeFile(file, Array.from({ length: 10 * points }, (_, i) => `bus_resume_value{series="${i % 10}"} ${i} ${BASE + Math.floor(i / 10) * 10_000}`).join('\n') + '\n');
@@ -123,11 +123,20 @@ describe('tidemark import --kafka', () => {
     const before = await counterSum(store.url, 'tidemark_store_samples_received_total');
     // --rate stretches the import to about 3 s, so the signal lands in the middle.
     const args = ['import', '--kafka', kafka.bootstrap, '--config', configFile, '--rate', '1000', '--batch-lines', '200', '--state', state, file];
-    const first = await interrupted(args, dir, () => existsSync(state));
+    const metricsPort = await freePort();
+    let counted = 0;
+    // Interrupted once its /metrics counts a stored batch (the state file then names it too).
+    const first = await interrupted([...args, '--listen', `127.0.0.1:${metricsPort}`], dir, async () => {
+      if (!existsSync(state)) return false;
+      counted = await counterSum(`http://127.0.0.1:${metricsPort}`, 'tidemark_import_samples_total').catch(() => 0);
+      return counted > 0;
+    });
     expect(first.code, first.stderr).toBe(130);
     const stored = importedSamples(first.stdout);
     expect(stored).toBeGreaterThan(0);
     expect(stored).toBeLessThan(10 * points);
+    expect(counted % 200).toBe(0);
+    expect(counted).toBeLessThanOrEqual(stored);
     const second = await runCli(args, { cwd: dir, timeoutMs: 60_000 });
     expect(second.code, second.stderr).toBe(0);
     expect(second.stderr).toMatch(/carrying on where the run recorded in .*resume\.state stopped/);
