@@ -4,7 +4,8 @@ import { Redis } from 'ioredis';
 import { StoreWorker, storeHttpApi } from '../../pipeline/store/index.js';
 import { InProcessShardRegistry, RedisShardRegistry, type ShardRegistry, type ChangesAnswer, type ChangesRequest, type WaitAppliedAnswer, type WaitAppliedRequest } from '../../pipeline/store-protocol/index.js';
 import { MergeQuerier, emptyLabelStats, labelStatsOf, mergeLabelStats, type LabelStats, type LabelStatsRequest, type Querier } from '../../pipeline/tsdb/index.js';
-import type { Labels } from '../../schemas/index.js';
+import type { DecodedRecordFollower } from '../../pipeline/bus/record-follower.js';
+import type { Labels, SamplesTopicRecord } from '../../schemas/index.js';
 import type { ListenAddress } from '../server/http-server.js';
 import type { Service } from '../server/service.js';
 import { AggregationService } from './aggregation.js';
@@ -59,6 +60,8 @@ export class StoreService implements Service {
     readonly registry: ShardRegistry,
     /** Series of the samples topic not to store (aggregation `drop_input`). */
     private readonly dropInput?: () => ((labels: Labels) => boolean) | undefined,
+    /** Takes the samples worker's decoded records (the aggregator of this process). */
+    private readonly follower?: DecodedRecordFollower<SamplesTopicRecord>,
   ) {
     for (const r of storeHttpApi({
       querier: (mint, maxt) => this.querier(mint, maxt),
@@ -107,6 +110,11 @@ export class StoreService implements Service {
     return { applied: answers.flatMap((a) => a.applied), changed: req.checks.map((_, i) => answers.some((a) => a.changed[i])) };
   }
 
+  /** The worker of the samples topic (undefined before start): the aggregator follows it. */
+  samplesWorker(): StoreWorker | undefined {
+    return this.workers[0];
+  }
+
   /** Partitions of the samples topic held here. */
   samplesPartitions(): number[] {
     return this.workers[0]?.partitions() ?? [];
@@ -147,6 +155,7 @@ export class StoreService implements Service {
         logger: this.ctx.log.child({ component: 'store', topic }),
         onShardsChanged: announce ? (partitions) => this.announce(partitions) : undefined,
         dropInput: topic === cfg.bus.topics.samples ? this.dropInput : undefined,
+        follower: topic === cfg.bus.topics.samples ? this.follower : undefined,
         onFailed: (err) => this.ctx.fail(err),
       });
     this.workers = [
@@ -183,9 +192,10 @@ export const storeRole: RoleDefinition = {
     mountBusStatus(ctx, bus);
     mountWebUi(ctx.router, { apps: ['bus'] });
     const shards = shardRegistryOf(ctx);
-    const aggregation = new AggregationService(ctx, bus);
-    const store = new StoreService(ctx, bus, shards.registry, aggregation.dropInput);
+    const aggregation: AggregationService = new AggregationService(ctx, bus, () => store.samplesWorker());
+    const store = new StoreService(ctx, bus, shards.registry, aggregation.dropInput, aggregation.follower);
     const registryCloser: Service = { name: 'shard-registry', start: async () => {}, ready: () => true, stop: () => shards.close() };
-    return [registryCloser, bus, store, aggregation];
+    // The aggregator joins before the store reads, so it takes the store's first records too.
+    return [registryCloser, bus, aggregation, store];
   },
 };

@@ -28,8 +28,8 @@ export const upRole: RoleDefinition = {
     const bus = new BusService(ctx.config, ctx.flags.data, ctx.log, ctx.fail);
     mountBusStatus(ctx, bus);
     const sink = new DeferredBusSink(bus, ctx.config, 'up');
-    const aggregation = new AggregationService(ctx, bus);
-    const store = new StoreService(ctx, bus, new InProcessShardRegistry(), aggregation.dropInput);
+    const aggregation: AggregationService = new AggregationService(ctx, bus, () => store.samplesWorker());
+    const store = new StoreService(ctx, bus, new InProcessShardRegistry(), aggregation.dropInput, aggregation.follower);
     const side = new SideDataService(ctx, bus, { follow: true });
     mountQueryApi(
       ctx,
@@ -49,6 +49,7 @@ export const upRole: RoleDefinition = {
     };
     const rules = new RulesService(ctx, bus, toNotifier);
     const ingest = ingestServices(ctx, sink, bus, { scrapeSelf: ctx.flags.config === undefined && ctx.flags.webConfigFile === undefined, metadata: side, exemplars: side });
-    return [bus, sink, side, store, aggregation, ...ingest, notify, rules];
+    // The aggregator joins before the store reads, so it takes the store's first records too.
+    return [bus, sink, side, aggregation, store, ...ingest, notify, rules];
   },
 };

@@ -14,12 +14,21 @@
  *
  * Every window needs every partition: one aggregator must hold all partitions of the samples
  * topic (as one `tidemark rules` member does); while it holds fewer, windows stay open.
+ *
+ * Beside a store worker of the samples topic (`leader`), the aggregator follows it: it takes the
+ * records the store decodes (`follow`) and its own consumer, on a partition where the store is at
+ * or behind the aggregator's position, waits for the store to hand those records over instead of
+ * decoding them a second time. Where the store is ahead (an older checkpoint) or does not read a
+ * partition, the aggregator reads for itself. Positions decide what is applied, so a record is
+ * applied once whichever reader brought it.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Registry } from 'prom-client';
 import { canonicalLabels, decodeSamplesTopicRecord, encodeDeadLetter, encodeSampleBatch, type Labels, type SamplesTopicRecord, type SeriesSamples } from '../../schemas/index.js';
 import type { Bus, BusRecord, ConsumedBatch, Consumer, ProduceRecord } from '../bus/bus.js';
+import type { DecodedRecord } from '../bus/dead-letter.js';
+import type { DecodedRecordFollower, DecodedRecordLeader } from '../bus/record-follower.js';
 import { Watermark } from '../alert/rules/watermark.js';
 import { BusSampleSink } from '../publish/index.js';
 import { readCheckpoint, restoreRuleState, serializeCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.js';
@@ -53,6 +62,8 @@ export interface AggregatorSettings {
   readonly onFailed?: (err: Error) => void;
   /** Where late samples go with `late_samples: dead_letter`. */
   readonly deadLetterTopic?: string;
+  /** The store worker of the samples topic in this process, whose decoded records the aggregator follows. */
+  readonly leader?: DecodedRecordLeader;
 }
 
 interface LateSample { readonly rule: string; readonly labels: Labels; readonly t: number; readonly v: number }
@@ -84,8 +95,17 @@ const quiet: AggregatorLogger = { info: () => undefined, warn: () => undefined, 
 /** Bound on remembered series -> rules decisions (series churn must not grow it for ever). */
 const MAX_MATCH_CACHE = 1_000_000;
 const NO_RULES: readonly number[] = [];
+/**
+ * How far (in records) the store may be ahead of this aggregator and still wait for it to catch
+ * up before handing its records over: the start-up race between the two consumers. Further
+ * ahead (a checkpoint older than the shard) the store goes on and the aggregator reads for itself.
+ */
+const MAX_STORE_LEAD_RECORDS = 256;
 
-export class Aggregator {
+/** A record's decoded value, or undefined when it could not be decoded. */
+type ValueOf = (record: BusRecord) => SamplesTopicRecord | undefined;
+
+export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
   readonly metrics: AggregationMetrics;
   private config: AggregationConfig;
   private states: RuleState[] = [];
@@ -97,6 +117,12 @@ export class Aggregator {
   private readonly offsets = new Map<number, number>();
   private readonly lastBatch = new Map<number, ConsumedBatch>();
   private readonly highWatermarks = new Map<number, number>();
+  /** Partitions this aggregator's consumer holds (and has sought to its positions): the ones it follows the store on. */
+  private readonly held = new Set<number>();
+  /** Per partition, the first offset of a store batch waiting in `follow` for this aggregator to reach it. */
+  private readonly storeWaitsAt = new Map<number, number>();
+  /** Batches (either reader's) waiting, per partition, for the other reader. */
+  private readonly waiting = new Map<number, (() => void)[]>();
   private readonly watermark: Watermark;
   private readonly now: () => number;
   private readonly log: AggregatorLogger;
@@ -116,6 +142,8 @@ export class Aggregator {
   private started = false;
   private stopped = false;
   private isReady = false;
+  /** Whether this aggregator's consumer has joined its group (the store waits for it to, see `follow`). */
+  private joinState: 'joining' | 'joined' | 'gone' = 'joining';
 
   constructor(private readonly s: AggregatorSettings) {
     this.config = aggregationConfigSchema.parse(s.config ?? {});
@@ -185,14 +213,29 @@ export class Aggregator {
         onAssigned: async (ps) => {
           const c = await this.consumerReady;
           this.watermark.assign(ps, this.now());
-          for (const p of ps) await c.seek(p, this.offsets.has(p) ? { offset: this.offsets.get(p)! } : 'earliest');
+          // Without a checkpointed position a partition is read from its earliest record: that
+          // offset is the position (the store's records are taken from there on).
+          const lows = ps.some((p) => !this.offsets.has(p)) ? await bus.offsets(this.s.samplesTopic) : [];
+          for (const p of ps) {
+            if (!this.offsets.has(p)) this.offsets.set(p, lows.find((o) => o.partition === p)?.low ?? 0);
+            await c.seek(p, { offset: this.offsets.get(p)! });
+            this.held.add(p);
+            this.wake(p);
+          }
         },
         onRevoked: (ps) => {
+          for (const p of ps) {
+            this.held.delete(p);
+            this.wake(p);
+          }
           this.watermark.revoke(ps);
           for (const p of ps) this.lastBatch.delete(p);
         },
         onFailed: (err) => {
           this.isReady = false;
+          this.joinState = 'gone';
+          this.held.clear();
+          this.wakeAll();
           this.s.onFailed?.(err);
         },
       },
@@ -211,7 +254,15 @@ export class Aggregator {
       }
     }, tickMs);
     this.timer.unref();
-    await consumer.ready;
+    try {
+      await consumer.ready;
+      if (this.joinState === 'joining') this.joinState = 'joined';
+    } catch (err) {
+      this.joinState = 'gone';
+      throw err;
+    } finally {
+      this.wakeAll();
+    }
     this.isReady = true;
   }
 
@@ -228,7 +279,120 @@ export class Aggregator {
     return this.offsets;
   }
 
+  /** A batch of the aggregator's own consumer. */
   private async onBatch(batch: ConsumedBatch): Promise<void> {
+    const last = batch.records[batch.records.length - 1];
+    if (last !== undefined && this.states.length > 0) await this.untilLeaderPassed(batch.partition, last.offset);
+    if (this.stopped) return;
+    this.lastBatch.set(batch.partition, batch);
+    let decodedHere = 0;
+    await this.apply(batch, (r) => {
+      decodedHere++;
+      try {
+        return decodeSamplesTopicRecord(r.value);
+      } catch {
+        return undefined;
+      }
+    });
+    if (decodedHere > 0) this.metrics.records.inc({ decoded_by: 'aggregator' }, decodedHere);
+  }
+
+  /**
+   * Records the store worker applied, decoded by it (the leader's side of following). Never
+   * throws: a failure here must not fail the store's batch (it is counted and logged).
+   */
+  async follow(batch: ConsumedBatch, decoded: readonly DecodedRecord<SamplesTopicRecord>[]): Promise<void> {
+    const p = batch.partition;
+    const first = batch.records[0]?.offset;
+    try {
+      if (first === undefined) return;
+      // A store a little ahead of this aggregator waits while our own consumer reads up to its
+      // records (then hands them over); far ahead, it goes on alone and we read for ourselves.
+      for (;;) {
+        if (this.stopped || this.joinState === 'gone') return;
+        if (this.joinState === 'joining') {
+          // Not yet knowing its partitions, the aggregator would miss what the store hands over now.
+          await this.changed(p);
+          continue;
+        }
+        const pos = this.offsets.get(p);
+        if (!this.held.has(p) || pos === undefined || first - pos > MAX_STORE_LEAD_RECORDS) return;
+        if (pos >= first) break;
+        this.storeWaitsAt.set(p, first);
+        try {
+          await this.changed(p);
+        } finally {
+          this.storeWaitsAt.delete(p);
+        }
+      }
+      let j = 0;
+      let taken = 0;
+      await this.apply(batch, (r) => {
+        while (j < decoded.length && decoded[j]!.record.offset < r.offset) j++;
+        const d = decoded[j];
+        if (d === undefined || d.record.offset !== r.offset) return undefined;
+        taken++;
+        return d.value;
+      }, false);
+      if (taken > 0) this.metrics.records.inc({ decoded_by: 'store' }, taken);
+    } catch (err) {
+      this.metrics.errors.inc({ type: err instanceof Error ? err.name : 'unknown', stage: 'follow' });
+      this.log.error({ err, partition: p }, 'aggregation: applying the store\'s records failed; the aggregator reads them itself');
+    } finally {
+      this.wake(p);
+    }
+  }
+
+  /** The store no longer reads these partitions: the aggregator reads them itself. */
+  released(partitions: readonly number[]): void {
+    for (const p of partitions) this.wake(p);
+  }
+
+  /**
+   * Resolves when the aggregator has applied through `end` on `partition`, or when it must read
+   * the records itself: no leader, the leader does not read the partition, or is ahead of us.
+   */
+  private async untilLeaderPassed(p: number, end: number): Promise<void> {
+    const leader = this.s.leader;
+    if (leader === undefined) return;
+    for (;;) {
+      if (this.stopped) return;
+      const pos = this.offsets.get(p) ?? -1;
+      if (pos > end) return;
+      const lead = leader.position(p);
+      // A store waiting in `follow` is at that batch (its own position moves after it).
+      const at = Math.max(lead ?? -1, this.storeWaitsAt.get(p) ?? -1);
+      if (lead === undefined || (at >= 0 && at > pos)) return;
+      await this.changed(p);
+    }
+  }
+
+  /** Resolves at the next change of the partition's position or of who reads it. */
+  private changed(p: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      let w = this.waiting.get(p);
+      if (w === undefined) this.waiting.set(p, (w = []));
+      w.push(resolve);
+    });
+  }
+
+  private wakeAll(): void {
+    for (const p of [...this.waiting.keys()]) this.wake(p);
+  }
+
+  private wake(p: number): void {
+    const w = this.waiting.get(p);
+    if (w === undefined) return;
+    this.waiting.delete(p);
+    for (const resolve of w) resolve();
+  }
+
+  /**
+   * Applies a batch's records from this aggregator's position on (either reader's batch). With
+   * `awaitClose`, resolves once the windows it closed are published (the store's batches do not
+   * wait for that).
+   */
+  private async apply(batch: ConsumedBatch, valueOf: ValueOf, awaitClose = true): Promise<void> {
     if (this.stopped) return;
     const p = batch.partition;
     const from = this.offsets.get(p) ?? -1;
@@ -236,9 +400,8 @@ export class Aggregator {
       // Without rules nothing is kept: the records are passed over undecoded (a rule loaded by a
       // reload starts from the records after it).
       const last = batch.records[batch.records.length - 1];
-      if (last !== undefined && last.offset >= from) { this.offsets.set(p, last.offset + 1); this.dirty = true; }
+      if (last !== undefined && last.offset >= from) { this.offsets.set(p, last.offset + 1); this.dirty = true; this.wake(p); }
       this.highWatermarks.set(p, batch.highWatermark);
-      this.lastBatch.set(p, batch);
       return;
     }
     const routed: ProduceRecord[] = [];
@@ -247,10 +410,8 @@ export class Aggregator {
     let applied = false;
     for (const r of batch.records) {
       if (r.offset < from) continue; // applied before (redelivered, or before the checkpoint)
-      let rec: SamplesTopicRecord;
-      try {
-        rec = decodeSamplesTopicRecord(r.value);
-      } catch {
+      const rec = valueOf(r);
+      if (rec === undefined) {
         // The store dead-letters it; here it only moves the position.
         this.metrics.errors.inc({ type: 'decode', stage: 'consume' });
         this.offsets.set(p, r.offset + 1);
@@ -266,14 +427,15 @@ export class Aggregator {
       applied = true;
     }
     this.highWatermarks.set(p, batch.highWatermark);
-    this.lastBatch.set(p, batch);
     if (Number.isFinite(maxTs)) this.watermark.observe(p, maxTs, now);
     const last = batch.records[batch.records.length - 1];
     if (last !== undefined) this.watermark.readTo(p, last.offset + 1 >= batch.highWatermark);
     if (applied) this.dirty = true;
+    this.wake(p);
     // Routed before the position moves on for good (the handler's batch is done after this).
     if (routed.length > 0 && this.s.deadLetterTopic !== undefined) await this.s.bus.produce(this.s.deadLetterTopic, routed);
-    await this.closeDue();
+    if (awaitClose) await this.closeDue();
+    else void this.closeDue();
   }
 
   /** Late samples of one record as one dead letter per rule: a sample batch, with the reason. */
@@ -442,8 +604,10 @@ export class Aggregator {
     this.lastCheckpoint = { atMs: nowMs, bytes: text.length, durationMs, offsets: Object.fromEntries(offsets) };
     for (const [p, o] of offsets) {
       const b = this.lastBatch.get(p);
-      // Committed only for the lag figure: the checkpoint is what a restart reads from.
-      if (b !== undefined) await b.commit(o).catch(() => undefined);
+      const end = b?.records[b.records.length - 1]?.offset;
+      // Committed only for the lag figure: the checkpoint is what a restart reads from. A batch
+      // commits up to its own end at most (records the store handed over may reach further).
+      if (b !== undefined && end !== undefined) await b.commit(Math.min(o, end + 1)).catch(() => undefined);
     }
   }
 
@@ -495,7 +659,11 @@ export class Aggregator {
   async stop(): Promise<void> {
     if (this.stopped) return;
     clearInterval(this.timer);
-    if (!this.started) { this.stopped = true; return; }
+    if (!this.started) {
+      this.stopped = true;
+      this.wakeAll();
+      return;
+    }
     try {
       await this.closeDue();
       await this.serialized(() => this.checkpoint());
@@ -504,6 +672,7 @@ export class Aggregator {
     }
     this.stopped = true;
     this.isReady = false;
+    this.wakeAll();
     await this.consumer?.stop();
   }
 }

@@ -18,6 +18,7 @@ export class AggregationMetrics {
   readonly lastCheckpoint: Gauge<string>;
   readonly partitionsMissing: Gauge<string>;
   readonly errors: Counter<'type' | 'stage'>;
+  readonly records: Counter<'decoded_by'>;
 
   constructor(registry: Registry = new Registry()) {
     this.samples = registeredCounter(registry, 'tidemark_aggregation_samples_total', 'Input samples a rule aggregated.', ['rule']);
@@ -34,6 +35,7 @@ export class AggregationMetrics {
     this.checkpointSeconds = registeredGauge(registry, 'tidemark_aggregation_checkpoint_duration_seconds', 'How long the last checkpoint took to serialize and write (the event loop waits meanwhile).', []);
     this.lastCheckpoint = registeredGauge(registry, 'tidemark_aggregation_last_checkpoint_timestamp_seconds', 'When the last checkpoint was written.', []);
     this.partitionsMissing = registeredGauge(registry, 'tidemark_aggregation_partitions_missing', 'Input partitions not assigned to this aggregator (windows stay open until it holds them all).', []);
+    this.records = registeredCounter(registry, 'tidemark_aggregation_records_total', 'Samples-topic records applied, by who decoded them: the store worker the aggregator follows, or the aggregator itself.', ['decoded_by']);
     this.errors = registeredCounter(registry, 'tidemark_aggregation_errors_total', 'Errors by type and stage.', ['type', 'stage']);
   }
 }

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import type { BatchHandler, Bus, ConsumedBatch, Consumer } from '../bus/bus.js';
-import { withDeadLetter } from '../bus/dead-letter.js';
+import { withDeadLetter, type DecodedRecord } from '../bus/dead-letter.js';
+import type { DecodedRecordFollower, DecodedRecordLeader } from '../bus/record-follower.js';
 import { decodeSamplesTopicRecord, encodeSeriesDeletion, type Labels, type SamplesTopicRecord } from '../../schemas/index.js';
 import type { LabelMatcher, Querier, Queryable, Tsdb } from '../tsdb/index.js';
 import { shardTsdbOptions, storeConfigSchema, type StoreConfig } from './config.js';
@@ -39,6 +40,8 @@ export interface StoreWorkerSettings {
   readonly onFailed?: (err: Error) => void;
   /** Series not to store (aggregation rules with `drop_input`); asked per record, so a reload applies at once. */
   readonly dropInput?: () => ((labels: Labels) => boolean) | undefined;
+  /** Takes the records this worker decodes (the aggregator of this process), so they are decoded once. */
+  readonly follower?: DecodedRecordFollower<SamplesTopicRecord>;
 }
 
 const silent: StoreLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -51,7 +54,7 @@ const silent: StoreLogger = { info: () => undefined, warn: () => undefined, erro
  * flushed, its offset file written, and only then the bus committed. Undecodable records go to
  * the dead-letter topic. Reads go through `querier()` over all open shards.
  */
-export class StoreWorker implements Queryable, AppliedOffsetsWaiter, ChangeSource {
+export class StoreWorker implements Queryable, AppliedOffsetsWaiter, ChangeSource, DecodedRecordLeader {
   readonly name = 'store';
   readonly config: StoreConfig;
   readonly metrics: StoreMetrics;
@@ -121,6 +124,7 @@ export class StoreWorker implements Queryable, AppliedOffsetsWaiter, ChangeSourc
         onRevoked: (ps) => this.onRevoked(ps),
         onFailed: (err) => {
           this.consumerFailed = true;
+          this.settings.follower?.released([...this.shards.keys()]);
           this.settings.onFailed?.(err);
         },
       },
@@ -167,6 +171,12 @@ export class StoreWorker implements Queryable, AppliedOffsetsWaiter, ChangeSourc
     return this.shards.get(partition);
   }
 
+  /** The next offset of `partition` this worker will apply (-1: from the earliest), undefined when it does not read it. */
+  position(partition: number): number | undefined {
+    if (this.stopping !== null || this.consumerFailed || this.failed.has(partition)) return undefined;
+    return this.shards.get(partition)?.appendedOffset;
+  }
+
   querier(mint: number, maxt: number): Querier {
     return this.queryable.querier(mint, maxt);
   }
@@ -207,12 +217,14 @@ export class StoreWorker implements Queryable, AppliedOffsetsWaiter, ChangeSourc
       await shard?.close().catch(() => undefined);
       if (!this.failed.has(partition)) consumer.pause([partition]);
       this.failed.add(partition);
+      this.settings.follower?.released([partition]);
       this.metrics.errors.inc({ type: err instanceof Error ? err.name : 'unknown', stage: 'open_shard' });
       this.log.error({ err, partition }, 'could not open shard; partition paused, retrying');
     }
   }
 
   private async onRevoked(partitions: number[]): Promise<void> {
+    this.settings.follower?.released(partitions);
     for (const p of partitions) {
       this.failed.delete(p);
       this.flushFailing.delete(p);
@@ -256,7 +268,7 @@ export class StoreWorker implements Queryable, AppliedOffsetsWaiter, ChangeSourc
     await decodedHandler(records === batch.records ? batch : { ...batch, records });
   }
 
-  private async appendDecoded(batch: ConsumedBatch, decoded: readonly { record: { offset: number }; value: SamplesTopicRecord }[]): Promise<void> {
+  private async appendDecoded(batch: ConsumedBatch, decoded: readonly DecodedRecord<SamplesTopicRecord>[]): Promise<void> {
     const shard = this.shards.get(batch.partition);
     if (shard === undefined) throw new ShardNotOpenError(batch.topic, batch.partition);
     for (const d of decoded) {
@@ -275,6 +287,7 @@ export class StoreWorker implements Queryable, AppliedOffsetsWaiter, ChangeSourc
         this.log.info({ partition: shard.partition, offset: d.record.offset, selectors: v.deletion.selectors.length }, 'series deletion applied');
       } // a producer watermark holds nothing to store
     }
+    await this.settings.follower?.follow(batch, decoded);
     // Dead-lettered records are handled too: the position moves past the whole batch.
     shard.appendedOffset = batch.records[batch.records.length - 1].offset + 1;
     this.appliedWaits.advanced();
@@ -481,6 +494,7 @@ export class StoreWorker implements Queryable, AppliedOffsetsWaiter, ChangeSourc
   }
 
   private async doStop(): Promise<void> {
+    this.settings.follower?.released([...this.shards.keys()]);
     if (this.tickTimer !== null) clearInterval(this.tickTimer);
     if (this.compactTimer !== null) clearInterval(this.compactTimer);
     this.memory.stop();

@@ -152,6 +152,7 @@ describe('streaming aggregation equals the PromQL that defines it', () => {
     expect(Object.keys(body.data.lastCheckpoint!.offsets).sort()).toEqual(['0', '1', '2']);
     const metrics = await (await fetch(`${up.url}/metrics`)).text();
     expect(metrics).toMatch(/tidemark_aggregation_output_samples_total\{rule="0:agg_requests_total"\} [1-9]/);
+    expect(metrics).toMatch(/tidemark_aggregation_records_total\{decoded_by="store"\} [1-9]/);
   }, 60_000);
 
   it('takes new rules on a reload and refuses an invalid file with the YAML path of the error', async () => {

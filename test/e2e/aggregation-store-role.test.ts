@@ -97,6 +97,9 @@ describe('tidemark store with aggregates on Kafka', () => {
       const status = (await (await fetch(`${url}/api/v1/status/aggregates`)).json()) as { data: { partitions: number[]; partitionsMissing: number } };
       expect(status.data.partitions).toEqual([0, 1, 2]);
       expect(status.data.partitionsMissing).toBe(0);
+      // The aggregator took the records the store decoded instead of decoding them again.
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      expect(metrics).toMatch(/tidemark_aggregation_records_total\{decoded_by="store"\} [1-9]/);
     } finally {
       await bus.close();
       const code = await store.stop();
