@@ -41,9 +41,9 @@ export async function snappyUncompressLarge(body: Buffer, limitBytes: number): P
 }
 
 /**
- * A request body that is decompressed while it is read: `bytes` has its final `length`, of which
- * the first `available` are decoded; `more()` decodes another slice (after a yield to the event
- * loop) and resolves when `available` has grown or reached `length`.
+ * A request body that is decompressed while it is read: the first `available` of its `length`
+ * bytes are decoded, in `bytes`; `more()` decodes another slice (after a yield to the event loop).
+ * `bytes` may be replaced by a longer buffer as the body grows: read it again after `more()`.
  */
 export interface GrowingBody {
   readonly bytes: Buffer;

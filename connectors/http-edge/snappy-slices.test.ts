@@ -82,6 +82,19 @@ describe('snappyUncompressInSlices', () => {
   });
 });
 
+describe('SnappyStream output', () => {
+  it('grows as decoding goes instead of taking the declared length at once, and ends at exactly that length', () => {
+    const input = Buffer.alloc(40_000_000, 0x62);
+    const compressed = Buffer.from(SnappyJS.compress(input));
+    const stream = new SnappyStream(compressed, snappyDecodedLength(compressed));
+    stream.step(1 << 20);
+    expect(stream.out.length).toBeLessThan(input.length / 4);
+    while (!stream.done) stream.step(1 << 20);
+    expect(stream.out.length).toBe(input.length);
+    expect(stream.out.equals(input)).toBe(true);
+  });
+});
+
 describe('withSnappyBody', () => {
   const big = sample(5_000_000, 4);
   const compressed = Buffer.from(SnappyJS.compress(big));

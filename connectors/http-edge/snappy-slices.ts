@@ -40,19 +40,28 @@ export function oneLargeDecodeAtATime<T>(decode: () => Promise<T>): Promise<T> {
 
 let inTurn: Promise<unknown> = Promise.resolve();
 
+/** Output allocated when a stream starts; it doubles as decoding reaches its end. */
+const FIRST_OUTPUT_BYTES = 4 * SNAPPY_SLICE_BYTES;
+
 /**
- * A snappy block decoded front to back, a slice per `step`: `out` holds the declared length, of
- * which the first `decoded` bytes are final, so a reader can work on a body while it is still
- * being decoded (and stop it early, leaving the rest of `out` untouched and unpaged).
+ * A snappy block decoded front to back, a slice per `step`: the first `decoded` bytes of `out`
+ * are final, so a reader can work on a body while it is still being decoded and stop it early.
+ * `out` grows (doubling, up to the declared length) as decoding goes, rather than being
+ * allocated at the declared length up front: a body that is refused after its first megabytes
+ * then never allocates the hundreds it declares, whose external memory would make V8 collect
+ * garbage across the whole heap.
  */
 export class SnappyStream {
-  readonly out: Buffer;
   private readonly state: DecodeState;
   private finished = false;
 
   constructor(body: Uint8Array, length: number) {
-    this.out = Buffer.allocUnsafe(length);
-    this.state = { body, out: this.out, ip: headerLength(body), op: 0 };
+    this.state = { body, out: Buffer.allocUnsafe(Math.min(length, FIRST_OUTPUT_BYTES)), length, ip: headerLength(body), op: 0 };
+  }
+
+  /** The output so far: `decoded` bytes of it are final; the whole body once `done`. Replaced as it grows. */
+  get out(): Buffer {
+    return this.state.out;
   }
 
   /** Bytes of `out` decoded so far. */
@@ -69,8 +78,8 @@ export class SnappyStream {
   step(sliceBytes: number): void {
     if (this.finished) return;
     if (!decodeSlice(this.state, this.state.op + sliceBytes)) return;
-    if (this.state.op !== this.out.length) {
-      throw new SnappyCorruptError(`decoded ${this.state.op} bytes, the header declares ${this.out.length}`);
+    if (this.state.op !== this.state.length) {
+      throw new SnappyCorruptError(`decoded ${this.state.op} bytes, the header declares ${this.state.length}`);
     }
     this.finished = true;
   }
@@ -78,9 +87,20 @@ export class SnappyStream {
 
 interface DecodeState {
   readonly body: Uint8Array;
-  readonly out: Buffer;
+  /** Output buffer, `length` bytes at most. */
+  out: Buffer;
+  /** The decoded length the header declares. */
+  readonly length: number;
   ip: number;
   op: number;
+}
+
+/** Replaces the output with one of at least `need` bytes (doubling, at most the declared length), keeping what is decoded. */
+function grow(st: DecodeState, need: number): Buffer {
+  const out = Buffer.allocUnsafe(Math.min(st.length, Math.max(need, 2 * st.out.length)));
+  out.set(st.out.subarray(0, st.op));
+  st.out = out;
+  return out;
 }
 
 /**
@@ -88,9 +108,9 @@ interface DecodeState {
  * Synchronous, with its cursors in locals: in the async caller they would live in its heap context.
  */
 function decodeSlice(st: DecodeState, stopAt: number): boolean {
-  const { body, out } = st;
+  const { body, length } = st;
+  let out = st.out;
   const end = body.length;
-  const length = out.length;
   let ip = st.ip;
   let op = st.op;
   while (ip < end) {
@@ -113,6 +133,10 @@ function decodeSlice(st: DecodeState, stopAt: number): boolean {
       len += 1;
       if (ip + len > end) throw new SnappyCorruptError(`literal of ${len} bytes runs past the input at byte ${ip}`);
       if (op + len > length) throw new SnappyCorruptError(`output exceeds the ${length} bytes the header declares`);
+      if (op + len > out.length) {
+        st.op = op;
+        out = grow(st, op + len);
+      }
       if (len < 32) for (let i = 0; i < len; i++) out[op + i] = body[ip + i];
       else out.set(body.subarray(ip, ip + len), op);
       ip += len;
@@ -138,6 +162,10 @@ function decodeSlice(st: DecodeState, stopAt: number): boolean {
     }
     if (offset === 0 || offset > op) throw new SnappyCorruptError(`copy offset ${offset} out of range at output byte ${op}`);
     if (op + len > length) throw new SnappyCorruptError(`output exceeds the ${length} bytes the header declares`);
+    if (op + len > out.length) {
+      st.op = op;
+      out = grow(st, op + len);
+    }
     // Byte by byte: copies are at most 64 bytes, and may overlap (a run repeating its last `offset` bytes).
     for (let i = 0; i < len; i++, op++) out[op] = out[op - offset];
   }

@@ -250,7 +250,7 @@ describe('WriteRequestReader', () => {
     await expect(new WriteRequestReader().readInSlices(buf, 100, 256)).rejects.toThrow(new LimitExceededError('request has more than 100 series, the limit', 'series_limit', 100, 101));
   });
 
-  it('reads a body while it grows to what it reads from the whole body, whatever the growth steps', async () => {
+  it('reads a body while it grows to what it reads from the whole body, whatever the growth steps and wherever its bytes move', async () => {
     const buf = encodeWriteRequest({
       timeseries: Array.from({ length: 300 }, (_, i) => ({
         labels: pbLabels({ __name__: 'growing', n: String(i), pad: 'q'.repeat(i % 40) }),
@@ -258,7 +258,10 @@ describe('WriteRequestReader', () => {
       })),
     });
     const whole = new WriteRequestReader().read(buf);
-    for (const step of [1, 7, 100, 4096]) expect(await new WriteRequestReader().readGrowing(growing(buf, step), 0, 512)).toEqual(whole);
+    for (const step of [1, 7, 100, 4096]) {
+      expect(await new WriteRequestReader().readGrowing(growing(buf, step), 0, 512)).toEqual(whole);
+      expect(await new WriteRequestReader().readGrowing(growing(buf, step, true), 1000, 512)).toEqual(whole);
+    }
   });
 
   it('stops a growing read at the series limit without asking for the rest of the body', async () => {
@@ -287,11 +290,17 @@ describe('WriteRequestReader', () => {
   });
 });
 
-/** `buf` made available `step` bytes per `more()`, as a body decompressed while it is read. */
-function growing(buf: Buffer, step: number): GrowingBody {
+/**
+ * `buf` made available `step` bytes per `more()`, as a body decompressed while it is read; with
+ * `moving`, each step hands out a new buffer holding only what is available, as a growing output.
+ */
+function growing(buf: Buffer, step: number, moving = false): GrowingBody {
   let available = 0;
+  let bytes = moving ? Buffer.alloc(0) : buf;
   return {
-    bytes: buf,
+    get bytes() {
+      return bytes;
+    },
     length: buf.length,
     get available() {
       return available;
@@ -299,6 +308,7 @@ function growing(buf: Buffer, step: number): GrowingBody {
     more: async () => {
       await Promise.resolve();
       available = Math.min(buf.length, available + step);
+      if (moving) bytes = Buffer.from(buf.subarray(0, available));
     },
   };
 }

@@ -123,24 +123,23 @@ export class WriteRequestReader {
    */
   async readGrowing(body: GrowingBody, maxSeries = 0, sliceBytes = READ_SLICE_BYTES): Promise<DecodedWriteRequest> {
     const end = body.length;
-    const buf = body.bytes.subarray(0, end);
     // Counted before any series is built: refusing a body of millions of series after building
     // the first `maxSeries` of them would leave that many objects for the garbage collector,
     // whose pauses then stall the process as long as the decoding did.
-    if (maxSeries > 0) await this.countSeries(body, buf, maxSeries, sliceBytes);
-    const acc = this.begin(buf);
+    if (maxSeries > 0) await this.countSeries(body, maxSeries, sliceBytes);
+    const acc = this.begin(body.bytes);
     let nextYield = sliceBytes;
     while (this.pos < end) {
       if (body.available < end) {
         let need = this.fieldEnd(end, body.available);
         while (need > body.available && body.available < end) {
-          await this.paused(buf, () => body.more());
+          await this.paused(body, () => body.more());
           need = this.fieldEnd(end, body.available);
           nextYield = this.pos + sliceBytes; // more() yielded
         }
       }
       if (this.pos >= nextYield) {
-        await this.paused(buf, () => yieldToLoop());
+        await this.paused(body, () => yieldToLoop());
         nextYield = this.pos + sliceBytes;
       }
       this.field(acc, end, maxSeries);
@@ -149,18 +148,18 @@ export class WriteRequestReader {
   }
 
   /** Walks the top-level fields without decoding them; throws the series limit error past `maxSeries` series. */
-  private async countSeries(body: GrowingBody, buf: Buffer, maxSeries: number, sliceBytes: number): Promise<void> {
-    this.begin(buf);
+  private async countSeries(body: GrowingBody, maxSeries: number, sliceBytes: number): Promise<void> {
+    this.begin(body.bytes);
     const end = body.length;
     let series = 0;
     let nextYield = sliceBytes;
     while (this.pos < end) {
       while (body.available < end && this.fieldEnd(end, body.available) > body.available) {
-        await this.paused(buf, () => body.more());
+        await this.paused(body, () => body.more());
         nextYield = this.pos + sliceBytes;
       }
       if (this.pos >= nextYield) {
-        await this.paused(buf, () => yieldToLoop());
+        await this.paused(body, () => yieldToLoop());
         nextYield = this.pos + sliceBytes;
       }
       const tag = this.varint32();
@@ -176,13 +175,17 @@ export class WriteRequestReader {
     }
   }
 
-  /** Awaits `wait` with the reader's state saved: other reads may run meanwhile. */
-  private async paused(buf: Buffer, wait: () => Promise<unknown>): Promise<void> {
-    const { view, pos, exemplars, histograms } = this;
+  /**
+   * Awaits `wait` with the reader's state saved: other reads may run meanwhile. The body's bytes
+   * are taken again afterwards, as a growing body may have moved to a longer buffer.
+   */
+  private async paused(body: GrowingBody, wait: () => Promise<unknown>): Promise<void> {
+    const { pos, exemplars, histograms } = this;
     try {
       await wait();
     } finally {
-      Object.assign(this, { buf, view, pos, exemplars, histograms });
+      const buf = body.bytes;
+      Object.assign(this, { buf, view: new DataView(buf.buffer, buf.byteOffset, buf.length), pos, exemplars, histograms });
     }
   }
 
