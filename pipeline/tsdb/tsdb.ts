@@ -186,10 +186,11 @@ export class Tsdb implements Queryable {
     if (this.blocks.length === 0) return 0;
     const newest = Math.max(...this.blocks.map((b) => b.maxTime));
     let n = 0;
-    for (const t of this.tiers) {
-      n += t.build(this.listBlocks(), again);
+    // Finest first: a coarser tier's newest, not yet whole range is made from the finer one's blocks.
+    this.tiers.forEach((t, i) => {
+      n += t.build(this.listBlocks(), again, this.tiers[i - 1]);
       t.applyRetention(newest);
-    }
+    });
     return n;
   }
 

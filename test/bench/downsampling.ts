@@ -114,7 +114,7 @@ async function run(): Promise<BenchResult[]> {
     const [five, hour] = db.listTiers();
     const rawBlocks = db.listBlocks();
     const rawBytesRead = chunkBytes(rawBlocks, start - H, end);
-    // The newest day has no 1 h block yet (ten-day ranges): its 1 h windows come from the 5 m tier.
+    // Where the 1 h blocks end short of the range, its 1 h windows come from the 5 m tier.
     const hourEnd = Math.max(...hour.listBlocks().map((b) => b.maxTime));
     const tierBytesRead = chunkBytes(hour.listBlocks(), start - H, end) + chunkBytes(five.listBlocks(), hourEnd, end);
     const rawDisk = rawBlocks.reduce((n, b) => n + b.sizeBytes(), 0);
@@ -130,10 +130,10 @@ async function run(): Promise<BenchResult[]> {
       { name: `downsampling: ${QUERY}, 30 d at 1 h steps, 1 h tier`, subject, value: tier.cpuMs, unit: 'CPU ms', note: `${tier.ms.toFixed(1)} ms wall; same ${tier.points} points as raw` },
       { name: 'downsampling: speed-up, 1 h tier over raw (CPU time)', subject, value: raw.cpuMs / tier.cpuMs, unit: 'x', goal: '>= 20x', note: `wall time: ${(raw.ms / tier.ms).toFixed(1)}x` },
       { name: 'downsampling: chunk bytes read, raw', subject, value: rawBytesRead, unit: 'bytes' },
-      { name: 'downsampling: chunk bytes read, 1 h tier', subject, value: tierBytesRead, unit: 'bytes', note: `${(rawBytesRead / tierBytesRead).toFixed(0)}x fewer; the 1 h blocks (ten days each) and, for the newest day, the 5 m tier` },
+      { name: 'downsampling: chunk bytes read, 1 h tier', subject, value: tierBytesRead, unit: 'bytes', note: `${(rawBytesRead / tierBytesRead).toFixed(0)}x fewer; the 1 h blocks (ten days each; the newest, not whole yet, made from the 5 m tier up to its last due day)` },
       { name: 'downsampling: disk, raw blocks', subject, value: rawDisk / rawInBlocks, unit: 'bytes/sample', note: `${(rawDisk / 2 ** 20).toFixed(1)} MiB` },
       { name: 'downsampling: disk, 5 m tier', subject, value: five.sizeBytes() / covered(five.listBlocks()), unit: 'bytes/raw sample', note: `${(five.sizeBytes() / 2 ** 20).toFixed(2)} MiB, ${five.listBlocks().length} blocks of a day; ${(five.sizeBytes() / (covered(five.listBlocks()) / 20)).toFixed(1)} bytes/window` },
-      { name: 'downsampling: disk, 1 h tier', subject, value: hour.sizeBytes() / covered(hour.listBlocks()), unit: 'bytes/raw sample', note: `${(hour.sizeBytes() / 2 ** 20).toFixed(2)} MiB, ${hour.listBlocks().length} blocks of ten days; ${(hour.sizeBytes() / (covered(hour.listBlocks()) / 240)).toFixed(1)} bytes/window` },
+      { name: 'downsampling: disk, 1 h tier', subject, value: hour.sizeBytes() / covered(hour.listBlocks()), unit: 'bytes/raw sample', note: `${(hour.sizeBytes() / 2 ** 20).toFixed(2)} MiB, ${hour.listBlocks().length} blocks (ten days each, the newest shorter); ${(hour.sizeBytes() / (covered(hour.listBlocks()) / 240)).toFixed(1)} bytes/window` },
     ];
   } finally {
     await db.close();

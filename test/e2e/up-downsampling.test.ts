@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,10 +56,41 @@ interface Matrix {
 describe('tidemark up with downsampled tiers', () => {
   let dir: string;
   let up: RunningCli;
+  let args: string[];
   // Whole days, so 1 h windows tile every range; the newest two days stay raw-only ("after: 2d").
   const end = Math.floor(Date.now() / D) * D;
   const qStart = end - DAYS * D + D;
   const qEnd = end - H;
+  let total = 0;
+  /** Samples the raw blocks and heads hold, when that is every imported one. */
+  const stored = async (): Promise<number | undefined> => {
+    const q = new URLSearchParams({ query: 'sum(count_over_time({instance="host:9100"}[40d]))', time: String(end / 1000), max_source_resolution: 'raw' });
+    const body = (await (await fetch(`${up.url}/api/v1/query?${q}`)).json()) as { data: { result: { value: [number, string] }[] } };
+    const n = Number(body.data.result[0]?.value[1] ?? 0);
+    return n === total ? n : undefined;
+  };
+  const shardDirs = (): string[] => {
+    const shards = join(dir, 'data', 'store', 'shards');
+    return readdirSync(shards).filter((d) => /^tidemark\.samples-\d+$/.test(d)).map((d) => join(shards, d));
+  };
+  /** Each shard's tier blocks by the range they cover (block ids change when a block is written again). */
+  const tierRanges = (): string[] =>
+    shardDirs().flatMap((shard) =>
+      ['5m', '1h'].flatMap((tier) => {
+        const tierDir = join(shard, 'downsample', tier);
+        let names: string[] = [];
+        try {
+          names = readdirSync(tierDir).filter((f) => !f.endsWith('.tmp'));
+        } catch {
+          return []; // deleted: no blocks
+        }
+        return names.map((b) => {
+          const meta = JSON.parse(readFileSync(join(tierDir, b, 'meta.json'), 'utf8')) as { minTime: number; maxTime: number };
+          return `${shard.slice(-10)} ${tier} ${meta.minTime}-${meta.maxTime}`;
+        });
+      }),
+    ).sort();
+  const blockDirs = (shard: string, tier: string): string[] => readdirSync(join(shard, 'downsample', tier)).filter((f) => !f.endsWith('.tmp')).sort().map((b) => join(shard, 'downsample', tier, b));
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'tidemark-downsampling-'));
@@ -70,19 +101,14 @@ describe('tidemark up with downsampled tiers', () => {
       '  downsampling:', '    - {resolution: 5m, after: 2d, retention: 90d}', '    - {resolution: 1h, after: 2d, retention: 1y}',
       '',
     ].join('\n'));
-    up = await startCli(['up', '--config', cfg, '--data', join(dir, 'data'), '--web.enable-admin-api']);
+    args = ['up', '--config', cfg, '--data', join(dir, 'data'), '--web.enable-admin-api'];
+    up = await startCli(args);
     const lines = history(end);
     for (let i = 0; i < lines.length; i += 400) {
       const r = await fetch(`${up.url}/api/v1/import`, { method: 'POST', body: lines.slice(i, i + 400).join('\n') });
       expect(r.status, await r.text()).toBe(204);
     }
-    const total = lines.reduce((n, l) => n + (JSON.parse(l) as { values: number[] }).values.length, 0);
-    const stored = async (): Promise<number | undefined> => {
-      const q = new URLSearchParams({ query: 'sum(count_over_time({instance="host:9100"}[40d]))', time: String(end / 1000), max_source_resolution: 'raw' });
-      const body = (await (await fetch(`${up.url}/api/v1/query?${q}`)).json()) as { data: { result: { value: [number, string] }[] } };
-      const n = Number(body.data.result[0]?.value[1] ?? 0);
-      return n === total ? n : undefined;
-    };
+    total = lines.reduce((n, l) => n + (JSON.parse(l) as { values: number[] }).values.length, 0);
     expect(await waitFor(stored, 120_000)).toBe(total);
   }, 300_000);
 
@@ -91,8 +117,8 @@ describe('tidemark up with downsampled tiers', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const range = async (query: string, maxSourceResolution: string): Promise<{ header: string | null; points: Map<string, number> }> => {
-    const q = new URLSearchParams({ query, start: String(qStart / 1000), end: String(qEnd / 1000), step: '3600', max_source_resolution: maxSourceResolution });
+  const range = async (query: string, maxSourceResolution: string, step = '3600'): Promise<{ header: string | null; points: Map<string, number> }> => {
+    const q = new URLSearchParams({ query, start: String(qStart / 1000), end: String(qEnd / 1000), step, max_source_resolution: maxSourceResolution });
     const res = await fetch(`${up.url}/api/v1/query_range?${q}`);
     const body = (await res.json()) as Matrix;
     expect(body.status).toBe('success');
@@ -152,6 +178,56 @@ describe('tidemark up with downsampled tiers', () => {
     expect((await fetch(`${up.url}/api/v1/query_range?${q(qStart, '300')}`)).headers.get('x-tidemark-source-resolution')).toBe('5m');
     expect((await fetch(`${up.url}/api/v1/query_range?${q(qStart + 7_000, '300')}`)).headers.get('x-tidemark-source-resolution')).toBe('raw');
   });
+
+  // Answers read from the tiers: two from the 1 h tier, one at 5 m steps from the 5 m tier (over
+  // every series, so it reads every shard's blocks).
+  const tierAnswers = async (): Promise<{ header: string | null; points: Map<string, number> }[]> => [
+    await range('sum by (mode) (rate(node_cpu_seconds_total[1h]))', '1h'),
+    await range('max_over_time(node_load1[1h])', '1h'),
+    await range('sum(sum_over_time({instance="host:9100"}[5m]))', '5m', '300'),
+  ];
+  const sameTiers = async (ranges: string[]): Promise<void> => {
+    expect(await waitFor(async () => (tierRanges().join('\n') === ranges.join('\n') ? true : undefined), 120_000), `tier blocks:\n${tierRanges().join('\n')}`).toBe(true);
+  };
+
+  it('builds deleted and damaged tier blocks again from the raw blocks after a restart, and answers from them as before', async () => {
+    const before = await tierAnswers();
+    expect(before.map((a) => a.header)).toEqual(['1h', '1h', '5m']);
+    const ranges = tierRanges();
+    expect(ranges.length).toBeGreaterThanOrEqual(2 * (29 + 2));
+    expect(await up.stop('SIGTERM')).toBe(0);
+
+    // One shard loses its tiers; the other gets a 1 h block with a broken index (found on open)
+    // and a 5 m block with truncated chunks (found when a read first touches them).
+    const [first, second] = shardDirs();
+    rmSync(join(first, 'downsample'), { recursive: true });
+    const brokenIndex = blockDirs(second, '1h')[0];
+    writeFileSync(join(brokenIndex, 'index'), 'damaged');
+    const truncated = blockDirs(second, '5m').find((b) => (JSON.parse(readFileSync(join(b, 'meta.json'), 'utf8')) as { minTime: number }).minTime === qStart + 5 * D)!;
+    truncateSync(join(truncated, 'chunks'), 64);
+
+    up = await startCli(args);
+    await sameTiers(ranges);
+    expect(up.output()).toContain(brokenIndex);
+    // The read that finds the truncated chunks answers from raw samples for that day.
+    const fiveMinutes = await range('sum(sum_over_time({instance="host:9100"}[5m]))', '5m', '300');
+    expect(fiveMinutes.points).toEqual(before[2].points);
+    expect(up.output()).toContain(truncated);
+    expect(up.output()).toContain('damaged downsampled block deleted');
+    await sameTiers(ranges);
+    expect(await tierAnswers()).toEqual(before);
+  }, 300_000);
+
+  it('builds the same tier blocks again when the store is rebuilt from the bus (--rebuild all), and answers from them as before', async () => {
+    const before = await tierAnswers();
+    const ranges = tierRanges();
+    expect(await up.stop('SIGTERM')).toBe(0);
+    up = await startCli([...args, '--rebuild', 'all']);
+    expect(await waitFor(stored, 240_000)).toBe(total);
+    expect(up.output()).toContain('shard moved aside; rebuilding it from the bus');
+    await sameTiers(ranges);
+    expect(await tierAnswers()).toEqual(before);
+  }, 400_000);
 
   it('refuses a max_source_resolution that is neither raw, auto nor a duration', async () => {
     const q = new URLSearchParams({ query: 'up', max_source_resolution: 'coarse' });

@@ -99,6 +99,39 @@ describe('downsampling tiers of a Tsdb', () => {
     await db.close();
   });
 
+  it('builds a coarse range that is not whole yet from the finer tier up to its last due day, extends it day by day, and holds what a build from scratch does', async () => {
+    const db = await filled({ downsampling: [{ resolutionMs: 5 * 60_000, afterMs: 6 * H, retentionMs: 0 }, { resolutionMs: H, afterMs: 6 * H, retentionMs: 0, blockRangeMs: 6 * D }] });
+    const [five, hour] = db.listTiers();
+    const ranges = (): [number, number][] => hour.listBlocks().map((b) => [b.minTime, b.maxTime]);
+    expect(ranges()).toEqual([[0, 2 * D]]);
+    const read = async (): Promise<number[][]> => {
+      const q = db.querier(0, 5 * D);
+      const out: number[][] = [];
+      for (const column of ['sum', 'count', 'max', 'counter'] as const) {
+        const set = await q.select([{ type: '=', name: '__name__', value: 'a' }], { start: H, end: 4 * D, rollup: { resolutionMs: H, column } });
+        out.push(Array.from(set.series[0].values));
+      }
+      return out;
+    };
+    for (let t = 3 * D; t < 4 * D + 8 * H; t += 60_000) {
+      db.append({ __name__: 'a' }, t, t / 1000);
+      if (t % (2 * H) === 0) await db.flush();
+    }
+    await db.flush();
+    const coarsened = await read(); // days 2 and 3 from 5 m windows, coarsened as they are read
+    await db.compact();
+    expect(ranges()).toEqual([[0, 4 * D]]);
+    expect(hour.listBlocks()[0].meta.compaction.sources).toEqual(five.listBlocks().map((b) => b.id).sort());
+    const extended = await read();
+    expect(extended).toEqual(coarsened);
+    expect(extended[1]).toEqual(Array(96).fill(60));
+    const id = hour.listBlocks()[0].id;
+    await db.rebuildDownsampled();
+    expect(hour.listBlocks()[0].id).not.toBe(id);
+    expect(await read()).toEqual(extended);
+    await db.close();
+  });
+
   it('rolls up the days that ended `after` before the newest block, and no later one', async () => {
     const db = await filled();
     expect(db.listTiers()[0].listBlocks().map((b) => [b.minTime, b.maxTime])).toEqual([[0, D], [D, 2 * D]]);
