@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
+import { LagBackpressure } from '../../connectors/http-edge/index.js';
 import type { Bus } from '../../pipeline/bus/bus.js';
 import { parseExpr, PromqlParseError } from '../../pipeline/promql/index.js';
 import type { LabelMatcher } from '../../pipeline/tsdb/index.js';
@@ -16,6 +17,7 @@ import { busFromConfig } from './bus-from-config.js';
 import { configFromFlags } from './config-from-flags.js';
 import { watermarksOf } from './deferred-bus-sink.js';
 import { serveMetrics } from './metrics-listener.js';
+import { storeLagReader } from './store-lag.js';
 import { ImportState, ImportStateError } from '../import/import-state.js';
 import { InputError } from '../import/input-stream.js';
 import { BlockFormatError } from '../import/prometheus-blocks.js';
@@ -168,6 +170,7 @@ export async function runImportCommand(args: string[], io: { out: (l: string) =>
   let bus: Bus | undefined;
   let endpoint: BusImportEndpoint | undefined;
   let metricsServer: HttpServer | undefined;
+  let lagGuard: LagBackpressure | undefined;
   try {
     let url = v.url ?? '';
     let target: unknown = v.url;
@@ -184,7 +187,13 @@ export async function runImportCommand(args: string[], io: { out: (l: string) =>
         throw err;
       }
       const registry = createMetricsRegistry('import');
-      endpoint = await startBusImportEndpoint({ bus, config: cfg, registry, log, watermarks: watermarksOf(cfg, log) });
+      if (cfg.ingest.max_store_lag > 0) {
+        const b = bus;
+        lagGuard = new LagBackpressure({ readLag: storeLagReader(() => b, cfg.store.group, cfg.bus.topics.samples), maxLag: cfg.ingest.max_store_lag });
+        await lagGuard.poll();
+        lagGuard.start();
+      }
+      endpoint = await startBusImportEndpoint({ bus, config: cfg, registry, log, watermarks: watermarksOf(cfg, log), backpressure: lagGuard });
       if (listen !== undefined) metricsServer = await serveMetrics(registry, log, listen, 'import');
       url = endpoint.url;
       target = cfg.bus.type === 'kafka' ? { kafka: cfg.bus.kafka?.brokers, topic: cfg.bus.topics.samples } : { data: resolve(v.data ?? './data'), topic: cfg.bus.topics.samples };
@@ -218,6 +227,7 @@ export async function runImportCommand(args: string[], io: { out: (l: string) =>
       stop: stop.signal,
       reporter,
       reportEveryMs: tty ? 200 : Math.min(progressMs, 1000),
+      onRetry: (n) => io.err(`tidemark import: ${toBus ? 'the import endpoint' : n.url} answered ${n.status}: ${n.reason}; sending the batch again in ${n.waitSeconds} s`),
     });
   } catch (err) {
     const known = [InputError, ImportRequestError, RemoteReadError, ImportStateError, BlockFormatError, ChunkDecodeError];
@@ -227,6 +237,7 @@ export async function runImportCommand(args: string[], io: { out: (l: string) =>
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    lagGuard?.stop();
     await metricsServer?.close();
     await endpoint?.close();
     await bus?.close();

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { Backpressure } from '../../connectors/http-edge/index.js';
 import { createImportConnector } from '../../connectors/import/index.js';
 import type { Bus } from '../../pipeline/bus/bus.js';
 import { BusSampleSink, type BusSampleSinkSettings } from '../../pipeline/publish/index.js';
@@ -31,6 +32,8 @@ export async function startBusImportEndpoint(opts: {
   log: Logger;
   /** The producer watermarks of `bus.watermarks`, as the ingest role's sink has them. */
   watermarks: BusSampleSinkSettings['watermarks'];
+  /** `ingest.max_store_lag`, as the ingest role's endpoints have it: 429 while the stores lag. */
+  backpressure?: Backpressure;
 }): Promise<BusImportEndpoint> {
   const { bus, config } = opts;
   const topic = config.bus.topics.samples;
@@ -43,7 +46,7 @@ export async function startBusImportEndpoint(opts: {
     source: `import/${hostname()}`,
     watermarks: opts.watermarks,
   });
-  const connector = createImportConnector({ sink, registry: opts.registry }, config.ingest.import);
+  const connector = createImportConnector({ sink, registry: opts.registry, backpressure: opts.backpressure }, config.ingest.import);
   const router = new HttpRouter();
   for (const r of connector.routes) router.add(r.methods, r.path, r.handler);
   const server = new HttpServer(router, opts.log);

@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import type { LabelMatcher } from '../../pipeline/tsdb/index.js';
 import { detectFormat, endpointOf, type ImportFileFormat } from './import-format.js';
 import type { ImportProgress, ProgressReporter } from './import-progress.js';
-import { ImportSender, type BadLine, type BatchResult } from './import-sender.js';
+import { ImportSender, type BadLine, type BatchResult, type RetryNotice } from './import-sender.js';
 import type { ImportState } from './import-state.js';
 import { openInput } from './input-stream.js';
 import { LineBatcher, type LineBatch } from './line-batches.js';
@@ -48,6 +48,8 @@ export interface ImportRunOptions {
   readonly reporter?: ProgressReporter;
   /** How often the reporter hears of progress between batches. */
   readonly reportEveryMs?: number;
+  /** The server asked to wait before a batch is sent again (429 while its stores lag, 503). */
+  readonly onRetry?: (notice: RetryNotice) => void;
 }
 
 export interface ImportSummary {
@@ -220,7 +222,7 @@ class ImportRun {
     };
     const start = (format: ImportFileFormat) => {
       const ep = endpointOf(format, opts.csvFormat);
-      sender = new ImportSender(opts.url.replace(/\/+$/, '') + ep.path, ep.contentType, opts.headers);
+      sender = new ImportSender(opts.url.replace(/\/+$/, '') + ep.path, ep.contentType, opts.headers, opts.onRetry);
       batcher = new LineBatcher(format, opts.batchBytes, opts.batchLines);
     };
     if (opts.format !== 'auto') start(opts.format);
@@ -279,7 +281,7 @@ class ImportRun {
     this.unit = unit;
     this.total = units.length;
     this.done = position.chunks ?? 0;
-    const sender = new ImportSender(opts.url.replace(/\/+$/, '') + '/api/v1/import', 'application/json', opts.headers);
+    const sender = new ImportSender(opts.url.replace(/\/+$/, '') + '/api/v1/import', 'application/json', opts.headers, opts.onRetry);
     let resumeSeries = position.series ?? 0;
     const read = (i: number) => {
       const p = i < units.length && !this.stopRequested() ? units[i].read() : undefined;

@@ -25,6 +25,14 @@ export class ImportRequestError extends Error {
 
 const MAX_RETRIES = 10;
 
+/** The server asked the import to wait (429, 503): it stored nothing of the batch, which is sent again. */
+export interface RetryNotice {
+  readonly url: string;
+  readonly status: number;
+  readonly reason: string;
+  readonly waitSeconds: number;
+}
+
 /**
  * Posts batches to one import endpoint, one at a time, waiting `Retry-After` on 429 and 503 (the
  * server stored nothing then). A 400 that lists bad lines maps them back to the file.
@@ -34,6 +42,7 @@ export class ImportSender {
     private readonly url: string,
     private readonly contentType: string,
     private readonly headers: Readonly<Record<string, string>> = {},
+    private readonly onRetry?: (notice: RetryNotice) => void,
   ) {}
 
   async send(file: string, batch: LineBatch): Promise<BatchResult> {
@@ -49,8 +58,10 @@ export class ImportSender {
         return { samples: Number(res.headers.get('x-tidemark-imported-samples') ?? 0), bad: [], unlisted: 0 };
       }
       if ((res.status === 429 || res.status === 503) && attempt < MAX_RETRIES) {
-        const wait = Number(res.headers.get('retry-after') ?? 1);
-        await new Promise((r) => setTimeout(r, Math.max(0.1, Number.isFinite(wait) ? wait : 1) * 1000));
+        const asked = Number(res.headers.get('retry-after') ?? 1);
+        const wait = Math.max(0.1, Number.isFinite(asked) ? asked : 1);
+        this.onRetry?.({ url: this.url, status: res.status, reason: text.trim(), waitSeconds: wait });
+        await new Promise((r) => setTimeout(r, wait * 1000));
         continue;
       }
       const partial = /^partial import: (\d+) of \d+ lines rejected; the (\d+) samples/.exec(text);

@@ -189,3 +189,57 @@ describe('tidemark import --data', () => {
     }
   }, 120_000);
 });
+
+describe('tidemark import --kafka with ingest.max_store_lag', () => {
+  it('waits while the store group lags more than the bound, as the push endpoints answer 429, and carries on once a store catches up', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tidemark-import-lag-'));
+    const logDir = join(dir, 'logs');
+    await mkdir(logDir);
+    const [kafka, redis] = await Promise.all([
+      startKafkaMock({ initialTopics: { 'tidemark.samples': PARTITIONS, 'tidemark.aggregates': PARTITIONS, 'tidemark.alerts': 1, 'tidemark.deadletter': 1 } }),
+      startRedis(),
+    ]);
+    const port = await freePort();
+    const configFile = join(dir, 'tidemark.yml');
+    const store = new RoleProcess({
+      name: 'store',
+      url: `http://127.0.0.1:${port}`,
+      args: ['store', '--config', configFile, '--kafka', kafka.bootstrap, '--redis', redis.url, '--data', join(dir, 'store'), '--listen', `127.0.0.1:${port}`],
+    }, logDir);
+    try {
+      await writeFile(configFile, [
+        'bus:',
+        '  type: kafka',
+        `  partitions: ${PARTITIONS}`,
+        `  kafka: { brokers: [${kafka.bootstrap.split(',').map((b) => `'${b}'`).join(', ')}], consumer: { session_timeout_ms: 4000, heartbeat_interval_ms: 500, rebalance_timeout_ms: 10000 } }`,
+        'ingest: { max_store_lag: 5 }',
+        '',
+      ].join('\n'));
+      const file = (name: string, n: number) => {
+        const path = join(dir, `${name}.prom`);
+        return writeFile(path, Array.from({ length: n }, (_, i) => `${name}{series="${i % 8}"} ${i} ${BASE + Math.floor(i / 8) * 15_000}`).join('\n') + '\n').then(() => path);
+      };
+      // No store yet: the first import is taken (nothing lags), and leaves the group 8+ records behind.
+      const first = await runCli(['import', '--kafka', kafka.bootstrap, '--config', configFile, '--batch-lines', '100', await file('lag_first', 800)], { cwd: dir, timeoutMs: 60_000 });
+      expect(first.code, first.stderr).toBe(0);
+      const second = spawn(process.execPath, [CLI, 'import', '--kafka', kafka.bootstrap, '--config', configFile, await file('lag_second', 80)], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      let stdout = '';
+      second.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      second.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      const exited = new Promise<number | null>((r) => second.on('close', (code) => r(code)));
+      await waitFor(async () => (/answered 429: consumers lag \d+ records behind, more than the bound of 5/.test(stderr) ? true : undefined), 30_000);
+      expect(stdout).toBe('');
+      // A store consumes the backlog; the import's next attempt is taken.
+      await store.start(120_000);
+      expect(await exited, stderr).toBe(0);
+      expect(importedSamples(stdout)).toBe(80);
+    } finally {
+      await store.kill();
+      await store.closeLog();
+      await kafka.stop();
+      await redis.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
+});
