@@ -50,6 +50,8 @@ export class PartitionState {
       e = {
         outKey: canonicalLabels(group), group, seenTs: Number.NEGATIVE_INFINITY, lastTs: Number.NEGATIVE_INFINITY, lastV: 0, hasLast: false,
         win: 0, winInc: 0, winFrom: 0, winTo: 0, winFolded: true, pendingBucket: 0, pendingTs: 0, pendingV: 0,
+        // Every field set from the start: one object shape for all entries keeps the per-sample path monomorphic.
+        forgotten: false, accRef: undefined, accWin: 0,
       };
       this.series.set(key, e);
     }
