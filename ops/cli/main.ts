@@ -4,28 +4,23 @@
  * dispatches, turns errors into exit codes (0 ok, 1 failure, 2 invalid configuration or usage)
  * and is the only place that calls process.exit.
  */
-import { pino } from 'pino';
 import { TIDEMARK_VERSION } from '../server/version.js';
-import { checkAlertmanagerFiles, checkConfigFiles, checkMetricsText, checkRuleFiles } from './check.js';
-import { runPromqlTest } from './promql-test.js';
-import { configFromFlags } from './config-from-flags.js';
-import { busFromConfig } from './bus-from-config.js';
 import { COMMON_FLAG_HELP, UsageError, parseFlags } from './flags.js';
-import { runRoleUntilSignalled, type RoleDefinition } from './run-role.js';
-import { parseStartPosition, tailTopic } from './tail.js';
-import { runImportCommand } from './import.js';
-import { runReplayCommand } from './replay.js';
-import { upRole } from './up.js';
-import { ingestRole } from './ingest.js';
-import { notifyRole } from './notify.js';
-import { storeRole } from './store.js';
-import { queryRole } from './query.js';
-import { rulesRole } from './rules.js';
-import { ConfigError, formatProblem } from '../config/index.js';
+import type { RoleDefinition } from './run-role.js';
+import { ConfigError, formatProblem } from '../config/errors.js';
 import { keepStringMethodsFast } from '../../schemas/exposition/index.js';
 
-// ioredis, loaded by several roles, slows every string method down (see fast-string-methods.ts).
-keepStringMethodsFast();
+/**
+ * Each role's code is loaded when that role runs: loading every role (the configuration schema,
+ * the bus clients, the TSDB, the web UI) took 0.8 CPU-s, which one-shot commands such as
+ * `tidemark replay` and `tidemark import` paid on every run.
+ */
+async function loaded<T>(module: Promise<T>): Promise<T> {
+  const m = await module;
+  // ioredis, loaded by several roles, slows every string method down (see fast-string-methods.ts).
+  keepStringMethodsFast();
+  return m;
+}
 
 const ROLES: Readonly<Record<string, string>> = {
   up: 'everything in one process on the embedded defaults',
@@ -42,13 +37,13 @@ const ROLES: Readonly<Record<string, string>> = {
 };
 
 /** Long-running roles available in this build. */
-const RUNNABLE: Readonly<Record<string, RoleDefinition>> = {
-  up: upRole,
-  ingest: ingestRole,
-  store: storeRole,
-  query: queryRole,
-  notify: notifyRole,
-  rules: rulesRole,
+const RUNNABLE: Readonly<Record<string, () => Promise<RoleDefinition>>> = {
+  up: async () => (await loaded(import('./up.js'))).upRole,
+  ingest: async () => (await loaded(import('./ingest.js'))).ingestRole,
+  store: async () => (await loaded(import('./store.js'))).storeRole,
+  query: async () => (await loaded(import('./query.js'))).queryRole,
+  notify: async () => (await loaded(import('./notify.js'))).notifyRole,
+  rules: async () => (await loaded(import('./rules.js'))).rulesRole,
 };
 
 function usage(): string {
@@ -88,14 +83,14 @@ async function main(argv: string[]): Promise<number> {
     case 'tail':
       return runTail(args);
     case 'promql-test':
-      return runPromqlTest(args, out);
+      return (await loaded(import('./promql-test.js'))).runPromqlTest(args, out);
     case 'import':
-      return runImportCommand(args, { out, err });
+      return (await loaded(import('./import.js'))).runImportCommand(args, { out, err });
     case 'replay':
-      return runReplayCommand(args, { out, err });
+      return (await loaded(import('./replay.js'))).runReplayCommand(args, { out, err });
   }
-  const def = RUNNABLE[role];
-  if (def === undefined) {
+  const load = RUNNABLE[role];
+  if (load === undefined) {
     err(`tidemark ${role}: this role is not available in this build yet (${ROLES[role]}); run \`tidemark up\` for what exists`);
     return 1;
   }
@@ -107,12 +102,14 @@ async function main(argv: string[]): Promise<number> {
   if ((flags.common.rebuild !== undefined || flags.common.rebuildForce === true) && role !== 'store' && role !== 'up') {
     throw new UsageError(`--rebuild: only store and up hold shards, not ${role}`);
   }
-  return runRoleUntilSignalled(def, flags.common);
+  const { runRoleUntilSignalled } = await loaded(import('./run-role.js'));
+  return runRoleUntilSignalled(await load(), flags.common);
 }
 
 async function runCheck(args: string[]): Promise<number> {
   const [what, ...rest] = args;
   const flags = parseFlags(rest, { openmetrics: { type: 'boolean' } });
+  const { checkAlertmanagerFiles, checkConfigFiles, checkMetricsText, checkRuleFiles } = await loaded(import('./check.js'));
   switch (what) {
     case 'config':
     case 'rules':
@@ -140,6 +137,9 @@ async function runTail(args: string[]): Promise<number> {
     out(`Usage: tidemark tail --topic T [--from earliest|latest|OFFSET|@TIME] [--limit N] [--to-end]\n\n${COMMON_FLAG_HELP}`);
     return 0;
   }
+  const [{ pino }, { configFromFlags }, { busFromConfig }, { parseStartPosition, tailTopic }] = await loaded(Promise.all([
+    import('pino'), import('./config-from-flags.js'), import('./bus-from-config.js'), import('./tail.js'),
+  ]));
   const cfg = await configFromFlags(flags.common);
   const log = pino({ level: flags.common.logLevel }, pino.destination(2));
   const bus = await busFromConfig(cfg, flags.common.data, log);

@@ -1,9 +1,6 @@
 import { parseArgs } from 'node:util';
-import { pino } from 'pino';
 import type { StartPosition } from '../../pipeline/bus/bus.js';
-import { GroupHasMembersError, planGroupReset, resetGroupOffsets, TopicNotFoundError, type GroupOffsetMove } from '../replay/group-offset-reset.js';
-import { busFromConfig } from './bus-from-config.js';
-import { configFromFlags } from './config-from-flags.js';
+import type { GroupOffsetMove } from '../replay/group-offset-reset.js';
 import { parsePromDurationMs, RuleFileError } from '../../pipeline/alert/rules/index.js';
 import { PrometheusHttpError } from '../replay/prometheus-http.js';
 import { ReplayProgressBar, ReplayProgressLog } from '../replay/replay-progress.js';
@@ -204,6 +201,11 @@ async function runGroupReplay(args: string[], io: { out: (l: string) => void; er
     if (!(Number.isSafeInteger(n) && n >= 0)) throw new UsageError(`replay: --to-offset: expected a non-negative integer, got ${JSON.stringify(x['to-offset'])}`);
     to = { offset: n };
   }
+  // Loaded here, not with the module: the configuration schema and the bus clients cost a rule
+  // replay, which needs neither, half a CPU-second at start.
+  const [{ pino }, { configFromFlags }, { busFromConfig }, { GroupHasMembersError, planGroupReset, resetGroupOffsets, TopicNotFoundError }] = await Promise.all([
+    import('pino'), import('./config-from-flags.js'), import('./bus-from-config.js'), import('../replay/group-offset-reset.js'),
+  ]);
   const cfg = await configFromFlags(flags.common);
   const log = pino({ level: flags.common.logLevel === 'info' ? 'warn' : flags.common.logLevel }, pino.destination(2));
   let bus;
