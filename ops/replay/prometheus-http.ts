@@ -3,6 +3,7 @@
  * range and instant queries through the HTTP API, and remote_write for what it computes.
  */
 import type { Labels } from '../../schemas/index.js';
+import { decodeWriteTokens, encodeWriteToken, WRITE_TOKEN_HEADER } from '../../schemas/write-token.js';
 import type { RangeSeries } from '../../pipeline/alert/replay/index.js';
 import { encodeWriteRequest, type WriteSample } from './write-request.js';
 
@@ -28,19 +29,21 @@ export interface PrometheusHttpOptions {
 export class PrometheusHttp {
   private readonly base: string;
   private readonly headers: Record<string, string>;
+  /** Where a Tidemark acknowledged the writes so far (its write tokens merged); empty for other servers. */
+  private readonly written = new Map<number, number>();
 
   constructor(url: string, private readonly opts: PrometheusHttpOptions = {}) {
     this.base = url.replace(/\/+$/, '');
     this.headers = opts.bearerToken === undefined ? {} : { authorization: `Bearer ${opts.bearerToken}` };
   }
 
-  private async api<T>(path: string, params: Record<string, string>, query: string): Promise<T> {
+  private async api<T>(path: string, params: Record<string, string>, query: string, extraHeaders: Record<string, string> = {}): Promise<T> {
     const url = `${this.base}${path}`;
     let res: Response;
     try {
       res = await fetch(url, {
         method: 'POST',
-        headers: { ...this.headers, 'content-type': 'application/x-www-form-urlencoded' },
+        headers: { ...this.headers, ...extraHeaders, 'content-type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams(params).toString(),
       });
     } catch (err) {
@@ -69,9 +72,15 @@ export class PrometheusHttp {
     }));
   }
 
-  /** `/api/v1/query` at `timeMs`: vector samples (a scalar as one sample without labels). */
-  async instantQuery(expr: string, timeMs: number): Promise<{ labels: Labels; value: number }[]> {
-    const data = await this.api<{ resultType: string; result: unknown }>('/api/v1/query', { query: expr, time: String(timeMs / 1000) }, expr);
+  /**
+   * `/api/v1/query` at `timeMs`: vector samples (a scalar as one sample without labels). With
+   * `afterWrites`, a Tidemark answers only once its stores hold every write acknowledged so far
+   * (read-your-writes); other servers ignore the header.
+   */
+  async instantQuery(expr: string, timeMs: number, afterWrites = false): Promise<{ labels: Labels; value: number }[]> {
+    const token = afterWrites ? this.writeToken() : undefined;
+    const headers: Record<string, string> = token === undefined ? {} : { [WRITE_TOKEN_HEADER]: token };
+    const data = await this.api<{ resultType: string; result: unknown }>('/api/v1/query', { query: expr, time: String(timeMs / 1000) }, expr, headers);
     if (data.resultType === 'scalar') return [{ labels: {}, value: Number((data.result as [number, string])[1]) }];
     if (data.resultType !== 'vector') throw new PrometheusHttpError(`instant query answered ${data.resultType}`, { url: this.base, query: expr });
     return (data.result as { metric: Labels; value: [number, string] }[]).map((s) => ({ labels: s.metric, value: Number(s.value[1]) }));
@@ -99,6 +108,19 @@ export class PrometheusHttp {
         throw new PrometheusHttpError(`cannot reach the remote_write endpoint: ${(err as Error).message}`, { url });
       }
       if (!res.ok) throw new PrometheusHttpError(`remote_write refused: ${(await res.text()).slice(0, 300)}`, { url, status: res.status });
+      const token = res.headers.get(WRITE_TOKEN_HEADER);
+      if (token !== null) {
+        try {
+          for (const [p, o] of decodeWriteTokens(token)) this.written.set(p, Math.max(this.written.get(p) ?? 0, o));
+        } catch (err) {
+          throw new PrometheusHttpError(`remote_write answered a write token this client cannot read: ${(err as Error).message}`, { url, status: res.status });
+        }
+      }
     }
+  }
+
+  /** The writes acknowledged so far as one write token; undefined when the server gave none. */
+  writeToken(): string | undefined {
+    return this.written.size === 0 ? undefined : encodeWriteToken(this.written);
   }
 }

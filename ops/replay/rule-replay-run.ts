@@ -12,7 +12,9 @@ import {
 } from '../../pipeline/alert/replay/index.js';
 import type { Labels } from '../../schemas/index.js';
 import { appendUnit, type SampleSink } from '../../schemas/sample-sink.js';
-import { PrometheusHttp } from './prometheus-http.js';
+import { PrometheusHttp, PrometheusHttpError } from './prometheus-http.js';
+import { outputsReadLater } from './output-readers.js';
+import { ReplayWrites } from './replay-writes.js';
 import type { ReplayMetrics } from './replay-metrics.js';
 import type { ReplayProgressReporter } from './replay-progress.js';
 import type { ReplayedAlertHistory } from './replayed-alert-history.js';
@@ -102,13 +104,24 @@ function selectorFor(w: RuleOutputSummary): string {
     : `{__name__=~"ALERTS|ALERTS_FOR_STATE",alertname=${JSON.stringify(w.rule.name)}}`;
 }
 
-/** Waits until the store answers at least as many samples of the rule's output as were written. */
+/**
+ * Waits until the store answers at least as many samples of the rule's output as were written.
+ * A Tidemark holds the count back until its stores applied the writes (the write token), so one
+ * query usually does; other servers are asked again every 200 ms.
+ */
 async function settle(http: PrometheusHttp, w: RuleOutputSummary, timeoutMs: number): Promise<void> {
   const q = `sum(count_over_time(${selectorFor(w)}[${w.lastMs - w.firstMs + 1}ms]))`;
   const deadline = Date.now() + timeoutMs;
   let seen = 0;
   for (;;) {
-    const r = await http.instantQuery(q, w.lastMs);
+    let r;
+    try {
+      r = await http.instantQuery(q, w.lastMs, true);
+    } catch (err) {
+      // The server's own wait for its stores timed out: keep asking until ours does.
+      if (err instanceof PrometheusHttpError && err.context.status === 503 && /read consistency/.test(err.message) && Date.now() <= deadline) continue;
+      throw err;
+    }
     seen = r.length === 0 ? 0 : r[0]!.value;
     if (seen >= w.samples) return;
     if (Date.now() > deadline) throw new ReplaySettleError(w.rule.name, w.samples, seen, timeoutMs);
@@ -161,7 +174,9 @@ export async function runRuleReplay(o: RuleReplayRunOptions, log: (line: string)
   const timer = setInterval(() => o.reporter?.update(progress), o.progressIntervalMs);
   timer.unref();
   try {
-    const summary = await replayRules(groups, (expr, s, e, step) => http.queryRange(expr, s, e, step), sink, {
+    // Output is written in the background and confirmed readable before a rule that may read it, the rest at the end.
+    const writes = o.dryRun ? undefined : new ReplayWrites(sink, outputsReadLater(groups), (w) => settle(http, w, o.settleTimeoutMs));
+    const summary = await replayRules(groups, (expr, s, e, step) => http.queryRange(expr, s, e, step), writes?.sink ?? sink, {
       fromMs: o.fromMs,
       toMs: o.toMs,
       maxPointsPerQuery: o.maxPointsPerQuery,
@@ -171,20 +186,23 @@ export async function runRuleReplay(o: RuleReplayRunOptions, log: (line: string)
       externalURL: o.url,
       templateQuery: (q, t) => http.instantQuery(q, t),
       expandAnnotations: o.alertHistory !== undefined || o.notify !== undefined,
-      settle: o.dryRun ? undefined : (w) => settle(http, w, o.settleTimeoutMs),
+      settle: writes?.settle,
       onProgress: (p) => {
         progress = p;
         o.metrics?.progress(p);
       },
       onRuleError: (g, r, at, msg) => log(`replay: group ${g} rule ${r} at ${new Date(at).toISOString()}: ${msg}`),
     });
+    const finishing = performance.now();
+    await writes?.finish();
+    const writeMs = summary.writeMs + performance.now() - finishing;
     clearInterval(timer);
     o.reporter?.finish(progress);
     if (o.notify !== undefined) {
       const alerts = firing.alerts(Date.now(), o.url);
       if (alerts.length > 0) await o.notify(alerts).catch((err: unknown) => Promise.reject(new ReplayNotifyError(err)));
     }
-    return { ...summary, seconds: (Date.now() - started) / 1000, dryRun: o.dryRun ? tally : undefined };
+    return { ...summary, writeMs, seconds: (Date.now() - started) / 1000, dryRun: o.dryRun ? tally : undefined };
   } finally {
     clearInterval(timer);
   }

@@ -41,6 +41,11 @@ class ProtoWriter {
   bytes(tag: number, b: Uint8Array): void {
     this.varint((tag << 3) | 2);
     this.varint(b.length);
+    this.raw(b);
+  }
+
+  /** Bytes already encoded, as they are. */
+  raw(b: Uint8Array): void {
     this.ensure(b.length);
     this.buf.set(b, this.len);
     this.len += b.length;
@@ -68,34 +73,64 @@ class ProtoWriter {
   }
 }
 
+/** A series' `labels` fields, encoded once per label object (a replay's rules hand the same object on at every instant). */
+interface EncodedSeries {
+  readonly key: string;
+  readonly labels: Buffer;
+}
+
+const encodedSeries = new WeakMap<Labels, EncodedSeries>();
+
+function seriesOf(labels: Labels): EncodedSeries {
+  let e = encodedSeries.get(labels);
+  if (e !== undefined) return e;
+  const w = new ProtoWriter(256);
+  const l = new ProtoWriter();
+  for (const name of Object.keys(labels).sort()) {
+    l.len = 0;
+    l.bytes(1, Buffer.from(name));
+    l.bytes(2, Buffer.from(labels[name]!));
+    w.bytes(1, l.view());
+  }
+  e = { key: canonicalLabels(labels), labels: w.result() };
+  encodedSeries.set(labels, e);
+  return e;
+}
+
+function varintSize(x: number): number {
+  let n = 1;
+  for (let v = x; v >= 0x80; v = Math.floor(v / 0x80)) n++;
+  return n;
+}
+
 /** Samples grouped into one TimeSeries per label set, labels sorted by name. */
 export function encodeWriteRequest(samples: readonly WriteSample[]): Buffer {
-  const bySeries = new Map<string, { labels: Labels; samples: WriteSample[] }>();
+  const bySeries = new Map<string, { labels: Buffer; samples: WriteSample[] }>();
   for (const s of samples) {
-    const key = canonicalLabels(s.labels);
-    let e = bySeries.get(key);
-    if (e === undefined) bySeries.set(key, (e = { labels: s.labels, samples: [] }));
+    const series = seriesOf(s.labels);
+    let e = bySeries.get(series.key);
+    if (e === undefined) bySeries.set(series.key, (e = { labels: series.labels, samples: [] }));
     e.samples.push(s);
   }
   const out = new ProtoWriter(1 << 16);
   for (const { labels, samples: ss } of bySeries.values()) {
-    const ts = new ProtoWriter();
-    for (const name of Object.keys(labels).sort()) {
-      const l = new ProtoWriter();
-      l.bytes(1, Buffer.from(name));
-      l.bytes(2, Buffer.from(labels[name]!));
-      ts.bytes(1, l.result());
-    }
     ss.sort((a, b) => a.t - b.t);
-    const sm = new ProtoWriter();
+    // Sample: value (tag 1, 8 bytes) and timestamp (tag 2, varint), each behind a one-byte tag.
+    let size = labels.length;
     for (const s of ss) {
-      sm.len = 0;
-      sm.double(1, s.value, s.stale);
-      sm.varint(2 << 3);
-      sm.varint(s.t);
-      ts.bytes(2, sm.view());
+      const sample = 10 + varintSize(s.t);
+      size += 1 + varintSize(sample) + sample;
     }
-    out.bytes(1, ts.result());
+    out.varint((1 << 3) | 2);
+    out.varint(size);
+    out.raw(labels);
+    for (const s of ss) {
+      out.varint((2 << 3) | 2);
+      out.varint(10 + varintSize(s.t));
+      out.double(1, s.value, s.stale);
+      out.varint(2 << 3);
+      out.varint(s.t);
+    }
   }
-  return Buffer.from(SnappyJS.compress(out.result()));
+  return Buffer.from(SnappyJS.compress(out.view()));
 }

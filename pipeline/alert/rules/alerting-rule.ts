@@ -7,6 +7,7 @@
 import { canonicalLabels, type Labels } from '../../../schemas/index.js';
 import { alertTemplateData, expandAlertTemplate, type QueryFunc } from '../template/index.js';
 import { RuleEvalError } from './errors.js';
+import { labelKey } from './label-key.js';
 import type { NotifyAlert } from './notify-func.js';
 import type { VectorSample } from './query-func.js';
 import type { LoadedRule } from './rule-file.js';
@@ -60,8 +61,16 @@ function withoutEmpty(l: Record<string, string>): Labels {
 export class AlertingRule {
   readonly kind = 'alerting';
   private readonly active = new Map<string, ActiveAlert>();
+  /** Rule labels without templates: an input series' alert labels are then the same at every evaluation. */
+  private readonly staticLabels: boolean;
+  /** Alert labels per input label object, when `staticLabels`. */
+  private readonly alertLabels = new WeakMap<Labels, Labels>();
+  /** ALERTS and ALERTS_FOR_STATE labels of an alert, rebuilt when its state changes. */
+  private readonly outputLabels = new WeakMap<ActiveAlert, { state: AlertState; alerts: Labels; forState: Labels }>();
 
-  constructor(readonly rule: LoadedRule, private readonly deps: AlertingRuleDeps) {}
+  constructor(readonly rule: LoadedRule, private readonly deps: AlertingRuleDeps) {
+    this.staticLabels = Object.values(rule.labels).every((v) => !v.includes('{{'));
+  }
 
   get name(): string { return this.rule.name; }
 
@@ -84,14 +93,18 @@ export class AlertingRule {
   async eval(result: readonly VectorSample[], ts: number, queryOffsetMs: number, limit: number): Promise<{ samples: RuleSample[]; transitions: AlertTransition[] }> {
     const current = new Map<string, ActiveAlert>();
     for (const s of result) {
-      const labels: Record<string, string> = { ...s.labels };
-      for (const [k, v] of Object.entries(this.rule.labels)) labels[k] = await this.expand(v, s.labels, s.value, ts);
-      delete labels['__name__'];
-      labels['alertname'] = this.rule.name;
+      let l = this.staticLabels ? this.alertLabels.get(s.labels) : undefined;
+      if (l === undefined) {
+        const labels: Record<string, string> = { ...s.labels };
+        for (const [k, v] of Object.entries(this.rule.labels)) labels[k] = await this.expand(v, s.labels, s.value, ts);
+        delete labels['__name__'];
+        labels['alertname'] = this.rule.name;
+        l = withoutEmpty(labels);
+        if (this.staticLabels) this.alertLabels.set(s.labels, l);
+      }
       const annotations: Record<string, string> = {};
       if (this.deps.skipAnnotations !== true) for (const [k, v] of Object.entries(this.rule.annotations)) annotations[k] = await this.expand(v, s.labels, s.value, ts);
-      const l = withoutEmpty(labels);
-      const key = canonicalLabels(l);
+      const key = labelKey(l);
       if (current.has(key)) throw new RuleEvalError('vector contains metrics with the same labelset after applying alert labels', { rule: this.rule.name });
       current.set(key, {
         labels: l, annotations, state: 'pending', activeAt: ts, firedAt: 0, resolvedAt: 0,
@@ -141,8 +154,13 @@ export class AlertingRule {
         if (idx !== undefined) transitions[idx] = { at: ts, from: 'inactive', alert: { ...a } };
         else transitions.push({ at: ts, from: 'pending', alert: { ...a } });
       }
-      samples.push({ labels: this.seriesLabels(a, 'ALERTS', true), t: outT, value: 1 });
-      samples.push({ labels: this.seriesLabels(a, 'ALERTS_FOR_STATE', false), t: outT, value: Math.floor(a.activeAt / 1000) });
+      let out = this.outputLabels.get(a);
+      if (out === undefined || out.state !== a.state) {
+        out = { state: a.state, alerts: this.seriesLabels(a, 'ALERTS', true), forState: this.seriesLabels(a, 'ALERTS_FOR_STATE', false) };
+        this.outputLabels.set(a, out);
+      }
+      samples.push({ labels: out.alerts, t: outT, value: 1 });
+      samples.push({ labels: out.forState, t: outT, value: Math.floor(a.activeAt / 1000) });
     }
     if (limit > 0 && numActive > limit) {
       this.active.clear();

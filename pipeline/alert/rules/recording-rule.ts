@@ -1,12 +1,16 @@
 /** One recording rule (Prometheus' rules.RecordingRule): the result renamed and relabelled. */
-import { canonicalLabels } from '../../../schemas/index.js';
+import type { Labels } from '../../../schemas/index.js';
 import type { RuleSample } from './alerting-rule.js';
 import { RuleEvalError } from './errors.js';
+import { labelKey } from './label-key.js';
 import type { VectorSample } from './query-func.js';
 import type { LoadedRule } from './rule-file.js';
 
 export class RecordingRule {
   readonly kind = 'recording';
+
+  /** Output labels per input label object (the same input series gives the same output object). */
+  private readonly renamed = new WeakMap<Labels, Labels>();
 
   constructor(readonly rule: LoadedRule) {}
 
@@ -17,14 +21,20 @@ export class RecordingRule {
     const out: RuleSample[] = [];
     const seen = new Set<string>();
     for (const s of result) {
-      const l: Record<string, string> = { ...s.labels, __name__: this.rule.name, ...this.rule.labels };
-      for (const k of Object.keys(l)) if (l[k] === '') delete l[k];
-      const key = canonicalLabels(l);
+      let l = this.renamed.get(s.labels);
+      if (l === undefined) this.renamed.set(s.labels, (l = this.rename(s.labels)));
+      const key = labelKey(l);
       if (seen.has(key)) throw new RuleEvalError('vector contains metrics with the same labelset after applying rule labels', { rule: this.rule.name });
       seen.add(key);
       out.push({ labels: l, t, value: s.value });
     }
     if (limit > 0 && out.length > limit) throw new RuleEvalError(`exceeded limit of ${limit} with ${out.length} series`, { rule: this.rule.name });
     return out;
+  }
+
+  private rename(labels: Labels): Labels {
+    const l: Record<string, string> = { ...labels, __name__: this.rule.name, ...this.rule.labels };
+    for (const k of Object.keys(l)) if (l[k] === '') delete l[k];
+    return l;
   }
 }

@@ -3,8 +3,9 @@
  * the output of the ones before it (written into the window at once), series that a rule returned
  * last time and not now get a staleness marker, and each rule records its health.
  */
-import { canonicalLabels, type Labels } from '../../../schemas/index.js';
+import type { Labels } from '../../../schemas/index.js';
 import { AlertingRule, type AlertTransition, type RuleSample } from './alerting-rule.js';
+import { labelKey } from './label-key.js';
 import type { VectorSample } from './query-func.js';
 import { RecordingRule } from './recording-rule.js';
 import type { LoadedGroup } from './rule-file.js';
@@ -96,7 +97,7 @@ export class RuleGroup {
   private output(r: GroupRule, samples: readonly RuleSample[], t: number, deps: GroupEvalDeps): GroupOutput[] {
     const now = new Map<string, Labels>();
     const out: GroupOutput[] = samples.map((s) => {
-      now.set(canonicalLabels(s.labels), s.labels);
+      now.set(labelKey(s.labels), s.labels);
       return { ...s, stale: false };
     });
     for (const [k, labels] of r.previous) if (!now.has(k)) out.push({ labels, t, value: Number.NaN, stale: true });

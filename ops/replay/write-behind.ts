@@ -1,0 +1,49 @@
+/**
+ * A replay's writes sent in the background, one after the other in the order given, so the next
+ * range query and evaluation go on while the server takes the last chunk's output. Order is kept
+ * because a store takes a series' samples in time order only (older ones fall outside its
+ * out-of-order window): a write starts once the one before it was acknowledged.
+ *
+ * At most `maxQueued` writes wait or run at once; `write` waits for room, so a server slower than
+ * the evaluation holds the replay back instead of letting the queue grow. The first failed write
+ * is thrown by the next `write` or `drain`, and nothing queued after it is sent.
+ */
+export class WriteBehind<T> {
+  private readonly pending: Promise<void>[] = [];
+  private last: Promise<void> = Promise.resolve();
+  private failure: { readonly error: unknown } | undefined;
+
+  constructor(
+    private readonly send: (item: T) => Promise<void>,
+    private readonly maxQueued = 2,
+  ) {
+    if (!(maxQueued >= 1)) throw new RangeError(`write-behind queue needs room for at least 1 write, got ${maxQueued}`);
+  }
+
+  /** Queues `item`; resolves once it is queued (not written). */
+  async write(item: T): Promise<void> {
+    this.throwIfFailed();
+    while (this.pending.length >= this.maxQueued) await this.pending[0];
+    this.throwIfFailed();
+    const done: Promise<void> = this.last
+      .then(() => (this.failure === undefined ? this.send(item) : undefined))
+      .catch((error: unknown) => {
+        this.failure ??= { error };
+      })
+      .finally(() => {
+        this.pending.splice(this.pending.indexOf(done), 1);
+      });
+    this.pending.push(done);
+    this.last = done;
+  }
+
+  /** Resolves once every queued write is acknowledged; throws the first failure. */
+  async drain(): Promise<void> {
+    while (this.pending.length > 0) await this.pending[this.pending.length - 1];
+    this.throwIfFailed();
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure !== undefined) throw this.failure.error;
+  }
+}
