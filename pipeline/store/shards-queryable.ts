@@ -1,4 +1,4 @@
-import { MergeQuerier, readTurns, TurnTakingQuerier, type Querier, type Queryable, type Tsdb } from '../tsdb/index.js';
+import { MergeQuerier, loopTurns, TurnTakingQuerier, type Querier, type Queryable, type Tsdb } from '../tsdb/index.js';
 
 /**
  * Reads over every shard a worker holds. A series lives on exactly one partition (the partition is
@@ -10,6 +10,6 @@ export class ShardsQueryable implements Queryable {
   constructor(private readonly shards: () => Iterable<Tsdb>) {}
 
   querier(mint: number, maxt: number): Querier {
-    return new MergeQuerier([...this.shards()].map((t) => new TurnTakingQuerier(() => t.querier(mint, maxt), readTurns)));
+    return new MergeQuerier([...this.shards()].map((t) => new TurnTakingQuerier(() => t.querier(mint, maxt), loopTurns)));
   }
 }

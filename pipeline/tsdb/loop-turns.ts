@@ -37,5 +37,5 @@ export class LoopTurns {
   };
 }
 
-/** The turns every read of the process' stores shares. */
-export const readTurns = new LoopTurns();
+/** The turns the process' long synchronous pieces share: store reads, and handing what they selected to the evaluation pool. */
+export const loopTurns = new LoopTurns();

@@ -3,6 +3,7 @@ import { Engine } from '../engine/engine.js';
 import { PromqlEvalError, PromqlTimeoutError, PromqlTooManySamplesError } from '../errors.js';
 import { MAX_EXPRESSION_DEPTH } from '../parser/parser.js';
 import { MemoryQueryable } from '../promqltest/memory-storage.js';
+import { LoopTurns } from '../../tsdb/index.js';
 import { EvalPool } from './eval-pool.js';
 
 function store(): MemoryQueryable {
@@ -96,6 +97,29 @@ describe('EvalPool', () => {
     const data = store();
     const answers = await Promise.all(Array.from({ length: 9 }, (_, i) => pooled.instantQuery(data, `sum(req_total) + ${i}`, 300_000)));
     expect(answers.map((a) => (a.value as { result: { v: number }[] }).result[0].v)).toEqual([600, 601, 602, 603, 604, 605, 606, 607, 608]);
+  });
+
+  it('hands each query to its workers in a turn of the event loop, after the pieces that asked for one before it', async () => {
+    class CountingTurns extends LoopTurns {
+      taken = 0;
+      override take(): Promise<void> {
+        this.taken++;
+        return super.take();
+      }
+    }
+    const turns = new CountingTurns();
+    const p = new EvalPool(1, turns);
+    const order: string[] = [];
+    const earlier = turns.take().then(() => order.push('earlier piece'));
+    const answer = new Engine({ evaluator: p }).instantQuery(store(), 'sum(req_total)', 300_000).then((r) => {
+      order.push('query');
+      return r;
+    });
+    expect(((await answer).value as { result: { v: number }[] }).result[0].v).toBe(600);
+    await earlier;
+    expect(order).toEqual(['earlier piece', 'query']);
+    expect(turns.taken).toBe(2);
+    await p.close();
   });
 
   it('fails queries after it is closed', async () => {

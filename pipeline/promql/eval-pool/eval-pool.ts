@@ -4,6 +4,7 @@ import type { Evaluator } from '../engine/engine.js';
 import type { EvalJob } from '../engine/eval-job.js';
 import type { QueryResult } from '../engine/types.js';
 import { PromqlTimeoutError } from '../errors.js';
+import { loopTurns, type LoopTurns } from '../../tsdb/index.js';
 import type { JobMessage, ReplyMessage } from './eval-worker.js';
 import { BufferRecycler, errorFromWire, packJob, unpackResult } from './job-wire.js';
 
@@ -43,13 +44,19 @@ export class EvalPool implements Evaluator {
   private nextId = 1;
   private closed = false;
 
-  constructor(readonly size: number = defaultEvalWorkers()) {
+  constructor(
+    readonly size: number = defaultEvalWorkers(),
+    private readonly turns: LoopTurns = loopTurns,
+  ) {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`an evaluation pool needs at least one worker, got ${size}`);
   }
 
-  evaluate(job: EvalJob, signal?: AbortSignal): Promise<QueryResult> {
-    if (this.closed) return Promise.reject(new Error('the query evaluation pool is closed'));
-    if (signal?.aborted === true) return Promise.reject(new PromqlTimeoutError('query evaluation', { cause: signal.reason }));
+  async evaluate(job: EvalJob, signal?: AbortSignal): Promise<QueryResult> {
+    // Packing copies every selected sample: a piece of work of its own among the stores' reads,
+    // rather than one more in the turn that selected the query's last shard.
+    await this.turns.take();
+    if (this.closed) throw new Error('the query evaluation pool is closed');
+    if (signal?.aborted === true) throw new PromqlTimeoutError('query evaluation', { cause: signal.reason });
     const { wire, transfer } = packJob(job, this.buffers);
     const abort = new SharedArrayBuffer(4);
     const id = this.nextId++;
