@@ -64,12 +64,13 @@ describe('downsampled answers', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('builds a 5 m block per finished day, and no 1 h block before ten days are finished', () => {
+  it('builds a 5 m block per finished day, and the 1 h block of the unfinished ten days from them', () => {
     const [five, hour] = db.listTiers();
     expect(five.listBlocks().map((b) => b.minTime)).toEqual([0, D]);
     expect(five.listBlocks().every((b) => b.meta.downsample?.resolution === 5 * M)).toBe(true);
-    // 1 h windows are then made of 5 m windows (the first two days) and raw samples (the third).
-    expect(hour.listBlocks()).toEqual([]);
+    // 1 h windows are then read from that block (the first two days) and raw samples (the third).
+    expect(hour.listBlocks().map((b) => [b.minTime, b.maxTime])).toEqual([[0, 2 * D]]);
+    expect(hour.listBlocks()[0].meta.compaction.sources).toEqual(five.listBlocks().map((b) => b.id).sort());
   });
 
   const queries = [
@@ -118,7 +119,7 @@ describe('downsampled answers', () => {
   it('rebuilds the tiers from the blocks with the same content', async () => {
     const before = await query('rate(node_cpu_seconds_total[1h])', 2 * H, 2 * D, H, H);
     const ids = db.listTiers()[0].listBlocks().map((b) => b.id);
-    expect(await db.rebuildDownsampled()).toBe(2);
+    expect(await db.rebuildDownsampled()).toBe(3); // two 5 m days and the 1 h block made of them
     expect(db.listTiers()[0].listBlocks().map((b) => b.id)).not.toEqual(ids);
     const after = await query('rate(node_cpu_seconds_total[1h])', 2 * H, 2 * D, H, H);
     expect(points(after.value)).toEqual(points(before.value));

@@ -175,6 +175,9 @@ function lowerBound(ends: Float64Array, n: number, x: number): number {
   return lo;
 }
 
+/** Samples each window gives the counter column (columnSeries), reused from call to call. */
+let kinds = new Uint8Array(0);
+
 /** One series for a rollup select (see RollupColumn): the windows ending in [lo, hi]. */
 export function columnSeries(w: RollupWindows, column: RollupColumn, lo: number, hi: number): { timestamps: Float64Array; values: Float64Array } {
   const from = lowerBound(w.ends, w.length, lo);
@@ -183,33 +186,40 @@ export function columnSeries(w: RollupWindows, column: RollupColumn, lo: number,
     return { timestamps: w.ends.slice(from, to), values: w[column].slice(from, to) };
   }
   const { firstT, firstV, lastT, lastV, increase } = w;
-  // A reset inside the window: two samples between first and last make PromQL's reset handling
-  // add up to the window's increase (first -> first + inc - last adds inc - last, the drop to 0 is
-  // a reset adding 0, and 0 -> last adds last).
-  const resets = (i: number): boolean =>
-    lastT[i] - firstT[i] > 2 && Math.abs(increase[i] - (lastV[i] - firstV[i])) > 1e-12 * Math.max(Math.abs(firstV[i]), Math.abs(lastV[i]), 1);
-  // Counted first, so the two columns are allocated once at their size (one buffer).
+  // Samples per window (1, 2, or 4 where the counter reset inside it: two samples between first
+  // and last make PromQL's reset handling add up to the window's increase; first -> first + inc -
+  // last adds inc - last, the drop to 0 is a reset adding 0, and 0 -> last adds last), counted
+  // first so that both columns are allocated once at their size, in one buffer.
+  if (kinds.length < to - from) kinds = new Uint8Array(2 * (to - from));
   let size = 0;
-  for (let i = from; i < to; i++) size += lastT[i] === firstT[i] ? 1 : resets(i) ? 4 : 2;
+  for (let i = from; i < to; i++) {
+    let k = 2;
+    if (lastT[i] === firstT[i]) k = 1;
+    else if (lastT[i] - firstT[i] > 2) {
+      const first = firstV[i];
+      const last = lastV[i];
+      if (Math.abs(increase[i] - (last - first)) > 1e-12 * Math.max(Math.abs(first), Math.abs(last), 1)) k = 4;
+    }
+    kinds[i - from] = k;
+    size += k;
+  }
   const buf = new ArrayBuffer(16 * size);
   const ts = new Float64Array(buf, 0, size);
   const vs = new Float64Array(buf, 8 * size, size);
   let n = 0;
   for (let i = from; i < to; i++) {
-    const first = firstV[i];
-    const last = lastV[i];
-    const inc = increase[i];
+    const k = kinds[i - from];
     ts[n] = firstT[i];
-    vs[n++] = first;
-    if (lastT[i] === firstT[i]) continue; // one sample (count is not read for the counter)
-    if (resets(i)) {
+    vs[n++] = firstV[i];
+    if (k === 1) continue;
+    if (k === 4) {
       ts[n] = lastT[i] - 2;
-      vs[n++] = first + inc - last;
+      vs[n++] = firstV[i] + increase[i] - lastV[i];
       ts[n] = lastT[i] - 1;
       vs[n++] = 0;
     }
     ts[n] = lastT[i];
-    vs[n++] = last;
+    vs[n++] = lastV[i];
   }
   return { timestamps: ts, values: vs };
 }
