@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { encodeAlertEvent, REPLAYED_HEADER } from '../../pipeline/alert/rules/index.js';
 import { encodeDeadLetter, encodeProducerWatermark, encodeSampleBatch, encodeSeriesDeletion } from '../../schemas/index.js';
 import { renderRecord } from './tail.js';
 
@@ -24,6 +25,16 @@ describe('tail rendering', () => {
     const idle = encodeProducerWatermark({ producer: 'up/1', source: 'up', watermarkMs: 2_000, lagMs: 50, idle: true });
     expect(renderRecord({ ...at, value: busy })).toEqual(['# samples/2@7 1970-01-01T00:00:00.000Z producer watermark: up/1 (up) promises nothing older than 1000']);
     expect(renderRecord({ ...at, value: idle })).toEqual(['# samples/2@7 1970-01-01T00:00:00.000Z producer watermark: up/1 (up) promises nothing older than 2000, idle (follows its clock - 50 ms)']);
+  });
+
+  it('prints an alert state change, and the replay run of one a replay wrote', () => {
+    const value = encodeAlertEvent({
+      group: 'g', file: 'r.yml', rule: 'High', state: 'firing', previous: 'pending', labels: { alertname: 'High', job: 'a' }, annotations: {},
+      at: 120_000, activeAt: 0, firedAt: 120_000, resolvedAt: 0, value: 9,
+    });
+    const live = '# alerts/2@7 1970-01-01T00:00:00.000Z alert state change: {alertname="High", job="a"} pending -> firing at 1970-01-01T00:02:00.000Z (group g, value 9)';
+    expect(renderRecord({ ...at, topic: 'alerts', value })).toEqual([live]);
+    expect(renderRecord({ ...at, topic: 'alerts', value, headers: { [REPLAYED_HEADER]: Buffer.from('host/1/2026-12-05T00:00:00.000Z') } })).toEqual([`${live}, replayed by host/1/2026-12-05T00:00:00.000Z`]);
   });
 
   it('prints a dead letter and says what cannot be decoded', () => {

@@ -1,7 +1,8 @@
+import { decodeAlertEvent, REPLAYED_HEADER } from '../../pipeline/alert/rules/index.js';
 import type { Bus, BusRecord, StartPosition } from '../../pipeline/bus/bus.js';
 import { RecordDecodeError, decodeDeadLetter, decodeSamplesTopicRecord, formatLabels } from '../../schemas/index.js';
 
-/** Renders one bus record as text lines a person can read: one line per sample, deletion, producer watermark or dead letter. */
+/** Renders one bus record as text lines a person can read: one line per sample, deletion, producer watermark, alert state change or dead letter. */
 export function renderRecord(record: BusRecord): string[] {
   const head = `# ${record.topic}/${record.partition}@${record.offset} ${new Date(record.timestampMs).toISOString()}`;
   try {
@@ -29,6 +30,16 @@ export function renderRecord(record: BusRecord): string[] {
     if (!(err instanceof RecordDecodeError) || !/unknown writer schema/.test(err.message)) {
       return [`${head} undecodable (${(err as Error).message}): ${record.value.length} bytes`];
     }
+  }
+  try {
+    const e = decodeAlertEvent(record.value);
+    const replayed = record.headers[REPLAYED_HEADER];
+    return [
+      `${head} alert state change: ${formatLabels(e.labels)} ${e.previous} -> ${e.state} at ${new Date(e.at).toISOString()} ` +
+        `(group ${e.group}, value ${formatValue(e.value)})${replayed === undefined ? '' : `, replayed by ${replayed.toString()}`}`,
+    ];
+  } catch {
+    // Not an alert event: a dead letter, or undecodable.
   }
   try {
     const d = decodeDeadLetter(record.value);

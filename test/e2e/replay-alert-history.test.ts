@@ -148,6 +148,12 @@ describe('tidemark replay --rules on the distributed roles', () => {
     expect(summary(events)).toEqual(EXPECTED);
     expect(events.map((e) => e.rule)).toEqual(['RhQuiet', 'RhQuiet', 'RhQuiet']);
     expect(events[1]).toMatchObject({ group: 'replayed', labels: { alertname: 'RhQuiet', instance: 'a', severity: 'page' }, annotations: { summary: 'load of a is 20' } });
+    // As a person reads the history.
+    const tail = await runCli(['tail', '--topic', 'tidemark.alerts', '--from', 'earliest', '--limit', '3', '--kafka', kafka.bootstrap], { cwd: dir, timeoutMs: 60_000 });
+    expect(tail.code, tail.stderr).toBe(0);
+    const changes = tail.stdout.split('\n').filter((l) => l.includes('alert state change'));
+    expect(changes).toHaveLength(3);
+    expect(changes[1]).toContain(`alert state change: {alertname="RhQuiet", instance="a", severity="page"} pending -> firing at ${new Date(BASE + 22 * MIN).toISOString()} (group replayed, value 20), replayed by `);
     // The recorded ALERTS series went to the samples topic and the store: firing from minute 22 to 39.
     expect(await instant(query.url, 'sum(count_over_time(ALERTS{alertname="RhQuiet",alertstate="firing"}[2h]))', TO)).toBe(18);
   }, 120_000);

@@ -67,6 +67,7 @@ const COVERAGE: Coverage[] = [
   { readme: /^tidemark import --kafka /, file: 'test/e2e/import-kafka.test.ts', evidence: roleArgs },
   { readme: /(^|\| )tidemark import /, file: 'test/e2e/import.test.ts', evidence: roleArgs },
   { readme: /^tidemark replay --rules .* --kafka /, file: 'test/e2e/replay-alert-history.test.ts', evidence: roleArgs },
+  { readme: /^tidemark tail --topic tidemark\.alerts /, file: 'test/e2e/replay-alert-history.test.ts', evidence: roleArgs },
   { readme: /^tidemark replay --rules /, file: 'test/e2e/replay-rules.test.ts', evidence: roleArgs },
   { readme: /^tidemark replay --group /, file: 'test/e2e/replay-group.test.ts', evidence: roleArgs },
   {
