@@ -105,9 +105,11 @@ export class PartitionState {
   private apply(e: SeriesEntry, ts: number, v: number): void {
     const I = this.rule.intervalMs;
     const w = Math.ceil(ts / I) * I;
+    const opens = e.win !== w;
+    // Folded before acc() moves the series' cached accumulator on to window w.
+    if (opens) this.foldRate(e);
     const a = this.acc(w, e);
-    if (e.win !== w) {
-      this.foldRate(e);
+    if (opens) {
       e.win = w;
       e.winFolded = false;
       e.winInc = 0;
@@ -133,7 +135,8 @@ export class PartitionState {
   private foldRate(e: SeriesEntry): void {
     if (e.winFolded) return;
     e.winFolded = true;
-    const a = this.windows.get(e.win)?.get(e.outKey);
+    // The cached accumulator when it is this window's (a closed window's is never folded into again: closing folds first).
+    const a = e.accWin === e.win && e.accRef !== undefined ? e.accRef : this.windows.get(e.win)?.get(e.outKey);
     if (a !== undefined && e.winTo > e.winFrom) {
       a.rateSum += e.winInc / ((e.winTo - e.winFrom) / 1000);
       a.rateN++;
