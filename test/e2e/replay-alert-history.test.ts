@@ -177,6 +177,24 @@ describe('tidemark replay --rules on the distributed roles', () => {
     expect(records.every((rec) => rec.headers[REPLAYED_HEADER] !== undefined)).toBe(true);
   }, 120_000);
 
+  it('with --notify exits 1 naming the notifier that did not take the alerts, and 2 when --config names none', async () => {
+    const closed = await freePort();
+    const unreachable = join(dir, 'unreachable.yml');
+    await writeFile(unreachable, `alerting:\n  alertmanagers: [{ static_configs: [{ targets: ['127.0.0.1:${closed}'] }] }]\n`);
+    const to = String((BASE + 30 * MIN) / 1000);
+    await writeFile(join(dir, 'unsent.yml'), rules('RhUnsent'));
+    const failed = await runCli(
+      ['replay', '--rules', join(dir, 'unsent.yml'), '--from', String(FROM / 1000), '--to', to, '--url', query.url, '--kafka', kafka.bootstrap, '--config', unreachable, '--notify'],
+      { cwd: dir, timeoutMs: 120_000 },
+    );
+    expect(failed.code, failed.stderr).toBe(1);
+    expect(failed.stderr).toContain('tidemark replay: --notify: no notifier accepted the alerts');
+    expect(failed.stderr).toContain(`127.0.0.1:${closed}/api/v2/alerts`);
+    const none = await runCli(['replay', '--rules', join(dir, 'dry.yml'), '--from', String(FROM / 1000), '--to', to, '--url', query.url, '--notify'], { cwd: dir });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/--notify sends to the alerting\.alertmanagers targets of --config FILE/);
+  }, 120_000);
+
   it('counts its progress in tidemark_replay_* metrics on the --listen address', async () => {
     const port = await freePort();
     const outputs = await openReplayOutputs({ notify: false, listen: `127.0.0.1:${port}`, dryRun: true });
