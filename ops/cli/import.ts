@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { pino } from 'pino';
-import { LagBackpressure } from '../../connectors/http-edge/index.js';
+import type { LagBackpressure } from '../../connectors/http-edge/index.js';
 import type { Bus } from '../../pipeline/bus/bus.js';
 import { parseExpr, PromqlParseError } from '../../pipeline/promql/index.js';
 import type { LabelMatcher } from '../../pipeline/tsdb/index.js';
@@ -10,14 +9,9 @@ import { IMPORT_FORMATS, type ImportFileFormat } from '../import/import-format.j
 import { formatRate, JsonProgressLog, TerminalProgressBar, type ProgressReporter } from '../import/import-progress.js';
 import { runImport, type ImportSummary, type RemoteReadInput } from '../import/import-run.js';
 import { ImportRequestError } from '../import/import-sender.js';
-import { startBusImportEndpoint, type BusImportEndpoint } from '../import/bus-import-endpoint.js';
+import type { BusImportEndpoint } from '../import/bus-import-endpoint.js';
 import { parseListenAddress, type HttpServer } from '../server/http-server.js';
-import { createMetricsRegistry } from '../server/metrics-registry.js';
-import { busFromConfig } from './bus-from-config.js';
-import { configFromFlags } from './config-from-flags.js';
-import { watermarksOf } from './deferred-bus-sink.js';
-import { serveMetrics } from './metrics-listener.js';
-import { storeLagReader } from './store-lag.js';
+import { keepStringMethodsFast } from '../../schemas/exposition/index.js';
 import { ImportState, ImportStateError } from '../import/import-state.js';
 import { InputError } from '../import/input-stream.js';
 import { BlockFormatError } from '../import/prometheus-blocks.js';
@@ -175,6 +169,14 @@ export async function runImportCommand(args: string[], io: { out: (l: string) =>
     let url = v.url ?? '';
     let target: unknown = v.url;
     if (toBus) {
+      // Loaded here, not with the module: the configuration schema, the bus clients and the
+      // endpoint cost an import with --url, which needs none of them, 0.4 CPU-s at start.
+      const [{ pino }, { LagBackpressure }, { startBusImportEndpoint }, { createMetricsRegistry }, { busFromConfig }, { configFromFlags }, { watermarksOf }, { serveMetrics }, { storeLagReader }] = await Promise.all([
+        import('pino'), import('../../connectors/http-edge/index.js'), import('../import/bus-import-endpoint.js'), import('../server/metrics-registry.js'),
+        import('./bus-from-config.js'), import('./config-from-flags.js'), import('./deferred-bus-sink.js'), import('./metrics-listener.js'), import('./store-lag.js'),
+      ]);
+      // The endpoint parses exposition text in this process: after ioredis (loaded with the above), see fast-string-methods.ts.
+      keepStringMethodsFast();
       const cfg = await configFromFlags({ config: v.config, kafka: v.kafka, data: v.data ?? './data', listen: '127.0.0.1:0', logLevel: 'warn' });
       const log = pino({ level: 'warn' }, pino.destination(2));
       try {
