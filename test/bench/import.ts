@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import type { Benchmark, BenchResult } from './bench-result.js';
 import { cpuMs, tempDir, VictoriaMetricsPeer } from './peers/index.js';
 import { promtoolCreateBlocks, startPrometheus } from './peers/prometheus-peer.js';
-import { startTidemarkUp, TIDEMARK_CLI } from './system-under-test.js';
+import { startTidemarkOnKafka, startTidemarkUp, TIDEMARK_CLI } from './system-under-test.js';
 
 const execFileAsync = promisify(execFile);
 const SERIES = 2_000;
@@ -33,6 +33,10 @@ it GC) is now as busy as the server. The table above was measured at a quiet mom
 average about 1.5): 2.8 s until queryable, 355k samples/s, where the run of 2026-12-04 took 8.5 s (117.5k/s) at a load average of about 4;
 vmctl into VictoriaMetrics took 1.1 s then, 1.0 s now. vmctl 1.79.5 reads a few samples fewer than
 the blocks hold (999,637 of 1,000,000 here): its rows count what it says it sent.
+\`tidemark import --kafka\` (rows "-> store+query on Kafka", 2026-12-05, load average about 9): the
+command does the ingest role's work too (parsing, encoding, producing) on its one event loop, so
+it spends 4.3 CPU-s where the \`--url\` command and the ingest role spent 1.8 + about 0.9 in two
+processes, and the import is slower end to end (8.0 s against 5.8 s through the ingest role).
 Left: the client's line handling (a Buffer-level batcher would spare the per-line strings), the
 exposition parser (shared with scrape and push), and the store's synchronous fsyncs on its event
 loop. The remote-read and block imports spend their time in the client too (1.3 server CPU-s
@@ -134,6 +138,34 @@ export const importBenchmark: Benchmark = {
           );
         } finally {
           await up.stop();
+        }
+      }
+
+      // The distributed roles on the Kafka-protocol test cluster, fresh for each: through the ingest
+      // role's endpoint (--url), and straight to the samples topic (--kafka, the endpoint code in the
+      // command's process); both held back while the store lags (ingest.max_store_lag), as the
+      // mock keeps only about 5 MiB per partition.
+      for (const via of ['url', 'kafka'] as const) {
+        const sut = await startTidemarkOnKafka(16, 20_000);
+        try {
+          const target = via === 'url' ? ['--url', sut.writeUrl.replace(/\/api\/v1\/write$/, '')] : ['--config', sut.configFile!];
+          const subject = via === 'url' ? 'tidemark import -> ingest+store+query on Kafka' : 'tidemark import --kafka -> store+query on Kafka';
+          const cpu0 = sut.cpuMs();
+          const t0 = performance.now();
+          const { stdout, stderr } = await execFileAsync('/usr/bin/time', ['-f', 'cpu %U %S', process.execPath, TIDEMARK_CLI, 'import', ...target, '--state', join(dir, `bench-${via}.state`), file], { maxBuffer: 16 << 20 });
+          const [, user, sys] = /^cpu (\S+) (\S+)$/m.exec(stderr) ?? [];
+          const clientCpu = Number(user) + Number(sys);
+          const counted = await untilCounted(sut.query.url, end);
+          const queryable = seconds(t0);
+          const cpu = (sut.cpuMs() - cpu0) / 1000;
+          if (counted !== SAMPLES) throw new Error(`${subject}: ${counted} of ${SAMPLES} samples queryable after import: ${stdout}`);
+          rows.push(
+            { name: `import ${CASE}, until queryable`, subject, value: SAMPLES / queryable, unit: 'samples/s', note: `${queryable.toFixed(1)} s; 16 partitions` },
+            { name: `import ${CASE}, server CPU`, subject, value: SAMPLES / cpu, unit: 'samples/CPU-s', note: `ingest, store, query: ${cpu.toFixed(1)} CPU-s (the broker and the command not counted)` },
+            { name: `import ${CASE}, import command CPU`, subject, value: SAMPLES / clientCpu, unit: 'samples/CPU-s', note: `tidemark import: ${clientCpu.toFixed(1)} CPU-s, process start included${via === 'kafka' ? '; parses and encodes here' : ''}` },
+          );
+        } finally {
+          await sut.stop();
         }
       }
 

@@ -26,6 +26,8 @@ export interface SystemUnderTest {
    */
   settle(ingestedAt: number): Promise<string>;
   stop(): Promise<void>;
+  /** The tidemark.yml its roles read (Tidemark on Kafka: the bus and its brokers), for commands that go to the bus. */
+  readonly configFile?: string;
 }
 
 /** The built CLI (`npm run build`); TIDEMARK_BENCH_SYSTEM_CLI names another build (e.g. of a clean checkout). */
@@ -193,6 +195,7 @@ export async function startTidemarkOnKafka(partitions: number, maxStoreLag: numb
     return {
       subject: 'tidemark ingest+store+query on Kafka',
       writeUrl: `${ingest.url}/api/v1/write`,
+      configFile: config,
       query: { url: query.url, pids: [query.proc.pid, store.proc.pid] },
       cpuMs: () => procs.reduce((a, p) => a + cpuMs(p.pid), 0),
       rssBytes: () => procs.reduce((a, p) => a + rssBytes(p.pid), 0),
