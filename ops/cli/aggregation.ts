@@ -32,11 +32,44 @@ export class AggregationService implements Service {
     this.dropping = dropInputPredicate(ctx.config.aggregates);
   }
 
-  /** For the samples store: where its decoded records go (the aggregator, once it runs). */
+  /**
+   * For the samples store: where its decoded records go. The store starts first; until the
+   * aggregator exists its records wait for it (or for the store to let the partition go), so
+   * the aggregator takes them instead of reading them again.
+   */
   readonly follower: DecodedRecordFollower<SamplesTopicRecord> = {
-    follow: async (batch, decoded) => this.aggregator?.follow(batch, decoded),
-    released: (partitions) => this.aggregator?.released(partitions),
+    follow: async (batch, decoded) => {
+      const a = this.aggregator ?? (this.ctx.config.aggregation.enabled && !this.stopped ? await this.created(batch.partition) : undefined);
+      await a?.follow(batch, decoded);
+    },
+    leaderChanged: () => {
+      this.aggregator?.leaderChanged();
+      // Looked at once the store's change is done: batches of partitions it let go (or of a
+      // store stopping) need not wait for an aggregator.
+      queueMicrotask(() => {
+        for (const p of [...this.waits.keys()]) if (this.leader?.()?.position(p) === undefined) this.endWaits(p);
+      });
+    },
   };
+  /** Store batches waiting, per partition, for the aggregator to exist. */
+  private readonly waits = new Map<number, ((a: Aggregator | undefined) => void)[]>();
+  private stopped = false;
+
+  private created(partition: number): Promise<Aggregator | undefined> {
+    return new Promise((resolve) => {
+      const w = this.waits.get(partition) ?? [];
+      w.push(resolve);
+      this.waits.set(partition, w);
+    });
+  }
+
+  private endWaits(partition?: number): void {
+    for (const [p, w] of [...this.waits]) {
+      if (partition !== undefined && p !== partition) continue;
+      this.waits.delete(p);
+      for (const resolve of w) resolve(this.aggregator);
+    }
+  }
 
   /** For the samples store: the series a `drop_input` rule aggregates instead of storing (undefined: none). */
   readonly dropInput = (): DropInputPredicate | undefined => this.dropping;
@@ -57,9 +90,13 @@ export class AggregationService implements Service {
       logger: this.ctx.log.child({ component: 'aggregation' }),
       onFailed: (err) => this.ctx.fail(err),
       deadLetterTopic: cfg.bus.topics.deadletter,
-      leader: this.leader === undefined ? undefined : { position: (p) => this.leader?.()?.position(p) },
+      leader: this.leader === undefined ? undefined : {
+        position: (p) => this.leader?.()?.position(p),
+        settled: () => this.leader?.()?.settled() ?? true,
+      },
     });
     this.aggregator = aggregator;
+    this.endWaits();
     await aggregator.start();
   }
 
@@ -73,6 +110,8 @@ export class AggregationService implements Service {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    this.endWaits();
     await this.aggregator?.stop();
   }
 }

@@ -195,7 +195,7 @@ export const storeRole: RoleDefinition = {
     const aggregation: AggregationService = new AggregationService(ctx, bus, () => store.samplesWorker());
     const store = new StoreService(ctx, bus, shards.registry, aggregation.dropInput, aggregation.follower);
     const registryCloser: Service = { name: 'shard-registry', start: async () => {}, ready: () => true, stop: () => shards.close() };
-    // The aggregator joins before the store reads, so it takes the store's first records too.
-    return [registryCloser, bus, aggregation, store];
+    // The store starts first: its records wait for the aggregator (see AggregationService.follower).
+    return [registryCloser, bus, store, aggregation];
   },
 };

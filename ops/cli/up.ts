@@ -49,7 +49,7 @@ export const upRole: RoleDefinition = {
     };
     const rules = new RulesService(ctx, bus, toNotifier);
     const ingest = ingestServices(ctx, sink, bus, { scrapeSelf: ctx.flags.config === undefined && ctx.flags.webConfigFile === undefined, metadata: side, exemplars: side });
-    // The aggregator joins before the store reads, so it takes the store's first records too.
-    return [bus, sink, side, aggregation, store, ...ingest, notify, rules];
+    // The store starts first: its records wait for the aggregator (see AggregationService.follower).
+    return [bus, sink, side, store, aggregation, ...ingest, notify, rules];
   },
 };

@@ -57,7 +57,7 @@ async function setup() {
   const aggregator = (name: string, leader?: () => StoreWorker | undefined) => new Aggregator({
     bus, samplesTopic: 'samples', aggregatesTopic: `out-${name}`, group: `agg-${name}`, checkpointFile: join(dir, name, 'checkpoint.json'),
     rules: RULES, registry: new Registry(), config: { idle_timeout_ms: 3_600_000, checkpoint_interval_ms: 60_000 },
-    leader: leader === undefined ? undefined : { position: (p) => leader()?.position(p) },
+    leader: leader === undefined ? undefined : { position: (p) => leader()?.position(p), settled: () => leader()?.settled() ?? true },
   });
   const store = (follower: Aggregator) => new StoreWorker({
     bus, topic: 'samples', deadLetterTopic: 'dlq', registry: new Registry(), config: { data_dir: join(dir, 'store'), group: 'store' }, follower,

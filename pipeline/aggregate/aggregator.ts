@@ -343,14 +343,15 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
     }
   }
 
-  /** The store no longer reads these partitions: the aggregator reads them itself. */
-  released(partitions: readonly number[]): void {
-    for (const p of partitions) this.wake(p);
+  /** The store joined, or took up or let go of partitions: waiting batches look at its positions again. */
+  leaderChanged(): void {
+    this.wakeAll();
   }
 
   /**
    * Resolves when the aggregator has applied through `end` on `partition`, or when it must read
    * the records itself: no leader, the leader does not read the partition, or is ahead of us.
+   * While the leader has not joined its group yet, it waits to learn which.
    */
   private async untilLeaderPassed(p: number, end: number): Promise<void> {
     const leader = this.s.leader;
@@ -359,6 +360,10 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
       if (this.stopped) return;
       const pos = this.offsets.get(p) ?? -1;
       if (pos > end) return;
+      if (!leader.settled()) {
+        await this.changed(p);
+        continue;
+      }
       const lead = leader.position(p);
       // A store waiting in `follow` is at that batch (its own position moves after it).
       const at = Math.max(lead ?? -1, this.storeWaitsAt.get(p) ?? -1);

@@ -13,8 +13,8 @@ export interface DecodedRecordFollower<T> {
    * decodable ones (the batch's other records could not be decoded). Resolves once applied.
    */
   follow(batch: ConsumedBatch, decoded: readonly DecodedRecord<T>[]): Promise<void>;
-  /** The leader no longer reads these partitions. */
-  released(partitions: readonly number[]): void;
+  /** The leader's positions changed other than by applying records: it joined, or took up or let go of partitions. */
+  leaderChanged(): void;
 }
 
 /** What a follower asks of its leader. */
@@ -24,4 +24,6 @@ export interface DecodedRecordLeader {
    * record, undefined when it does not read the partition.
    */
   position(partition: number): number | undefined;
+  /** False until the leader knows which partitions it reads (it has not joined its group yet). */
+  settled(): boolean;
 }

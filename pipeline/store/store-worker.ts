@@ -124,7 +124,7 @@ export class StoreWorker implements Queryable, AppliedOffsetsWaiter, ChangeSourc
         onRevoked: (ps) => this.onRevoked(ps),
         onFailed: (err) => {
           this.consumerFailed = true;
-          this.settings.follower?.released([...this.shards.keys()]);
+          this.settings.follower?.leaderChanged();
           this.settings.onFailed?.(err);
         },
       },
@@ -134,7 +134,10 @@ export class StoreWorker implements Queryable, AppliedOffsetsWaiter, ChangeSourc
     this.resolveConsumer(c);
     // A consumer that never joins either fails for good (onFailed) or was stopped: nothing to log here.
     void c.ready.then(
-      () => (this.joined = true),
+      () => {
+        this.joined = true;
+        this.settings.follower?.leaderChanged();
+      },
       () => undefined,
     );
     this.tickTimer = setInterval(() => {
@@ -177,6 +180,11 @@ export class StoreWorker implements Queryable, AppliedOffsetsWaiter, ChangeSourc
     return this.shards.get(partition)?.appendedOffset;
   }
 
+  /** Whether `position` is settled: the worker joined its group (or stopped, or failed). */
+  settled(): boolean {
+    return this.joined || this.stopping !== null || this.consumerFailed;
+  }
+
   querier(mint: number, maxt: number): Querier {
     return this.queryable.querier(mint, maxt);
   }
@@ -193,6 +201,7 @@ export class StoreWorker implements Queryable, AppliedOffsetsWaiter, ChangeSourc
     const consumer = await this.consumerReady;
     for (const p of partitions) await this.openShard(consumer, p);
     this.shardsChanged();
+    this.settings.follower?.leaderChanged();
   }
 
   private async openShard(consumer: Consumer, partition: number): Promise<void> {
@@ -217,14 +226,14 @@ export class StoreWorker implements Queryable, AppliedOffsetsWaiter, ChangeSourc
       await shard?.close().catch(() => undefined);
       if (!this.failed.has(partition)) consumer.pause([partition]);
       this.failed.add(partition);
-      this.settings.follower?.released([partition]);
+      this.settings.follower?.leaderChanged();
       this.metrics.errors.inc({ type: err instanceof Error ? err.name : 'unknown', stage: 'open_shard' });
       this.log.error({ err, partition }, 'could not open shard; partition paused, retrying');
     }
   }
 
   private async onRevoked(partitions: number[]): Promise<void> {
-    this.settings.follower?.released(partitions);
+    this.settings.follower?.leaderChanged();
     for (const p of partitions) {
       this.failed.delete(p);
       this.flushFailing.delete(p);
@@ -494,7 +503,8 @@ export class StoreWorker implements Queryable, AppliedOffsetsWaiter, ChangeSourc
   }
 
   private async doStop(): Promise<void> {
-    this.settings.follower?.released([...this.shards.keys()]);
+    // Woken followers look again once this call returns, with `stopping` set (position() undefined).
+    this.settings.follower?.leaderChanged();
     if (this.tickTimer !== null) clearInterval(this.tickTimer);
     if (this.compactTimer !== null) clearInterval(this.compactTimer);
     this.memory.stop();

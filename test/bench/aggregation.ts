@@ -72,7 +72,7 @@ export const aggregationBenchmark: Benchmark = {
     const aggregator = (topic: string, group: string, leader?: () => StoreWorker | undefined) => new Aggregator({
       bus, samplesTopic: topic, aggregatesTopic: `${topic}.aggregates`, group, checkpointFile: join(dir, group, 'checkpoint.json'),
       rules: BENCH_RULES, registry: new Registry(), config: { idle_timeout_ms: 3_600_000 },
-      leader: leader === undefined ? undefined : { position: (p) => leader()?.position(p) },
+      leader: leader === undefined ? undefined : { position: (p) => leader()?.position(p), settled: () => leader()?.settled() ?? true },
     });
     /** Store CPU-s with an aggregator beside it: following the store (as `tidemark store` runs it) or reading on its own. */
     const beside = async (topic: string, follow: boolean) => {
@@ -80,9 +80,9 @@ export const aggregationBenchmark: Benchmark = {
       const a = aggregator(topic, `agg-${topic}`, follow ? () => held.store : undefined);
       const s = (held.store = store(topic, `store-${topic}`, follow ? a : undefined));
       const c = process.cpuUsage();
-      // As in the roles: the aggregator joins first, then the store reads.
-      await a.start();
+      // As in the roles: the store starts first, its records waiting for the aggregator to join.
       await s.start();
+      await a.start();
       await until(async () => (await durable(bus, `store-${topic}`, topic)) && (await readAll(bus, topic, a)));
       const cpu = cpuSeconds(process.cpuUsage(c));
       const outputs = a.status().rules.reduce((n, r) => n + r.outputSamples, 0);
