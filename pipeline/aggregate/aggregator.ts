@@ -305,7 +305,8 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
     const p = batch.partition;
     const first = batch.records[0]?.offset;
     try {
-      if (first === undefined) return;
+      // Without rules nothing is decoded: the own consumer moves the positions, the store need not wait.
+      if (first === undefined || this.states.length === 0) return;
       // A store a little ahead of this aggregator waits while our own consumer reads up to its
       // records (then hands them over); far ahead, it goes on alone and we read for ourselves.
       for (;;) {
