@@ -1,5 +1,4 @@
 import { stat } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { LabelMatcher } from '../../pipeline/tsdb/index.js';
 import { detectFormat, endpointOf, type ImportFileFormat } from './import-format.js';
@@ -8,6 +7,7 @@ import { ImportSender, type BadLine, type BatchResult, type RetryNotice } from '
 import type { ImportState } from './import-state.js';
 import { openInput } from './input-stream.js';
 import { LineBatcher, type LineBatch } from './line-batches.js';
+import { textLineChunks } from './text-lines.js';
 import { blockSeries, findBlocks } from './prometheus-blocks.js';
 import type { ReadSeries } from './remote-read-response.js';
 import { RemoteReadSource, timeChunks, vmJsonLine } from './remote-read-source.js';
@@ -209,16 +209,17 @@ class ImportRun {
       inFlight.catch(() => undefined);
       return true;
     };
-    /** Lines an earlier run stored are passed over, the rest batched. */
-    const feed = (line: string): Promise<boolean> => {
+    /** Lines an earlier run stored are passed over, the rest batched; a promise only when a batch is sent. */
+    const feed = (line: string): boolean | Promise<boolean> => {
       lineNo++;
       charsRead += line.length + 1;
       if (lineNo <= resumeAfter) {
         charsStored += line.length + 1;
         batcher!.skip(line);
-        return Promise.resolve(true);
+        return true;
       }
-      return submit(batcher!.add(line));
+      const batch = batcher!.add(line);
+      return batch === undefined ? true : submit(batch);
     };
     const start = (format: ImportFileFormat) => {
       const ep = endpointOf(format, opts.csvFormat);
@@ -226,19 +227,23 @@ class ImportRun {
       batcher = new LineBatcher(format, opts.batchBytes, opts.batchLines);
     };
     if (opts.format !== 'auto') start(opts.format);
-    const rl = createInterface({ input, crlfDelay: Infinity });
     let ok = !this.stopRequested();
     if (ok) {
-      for await (const line of rl) {
-        this.lines++;
-        if (batcher === undefined) {
-          pending.push(line);
-          const format = detectFormat(pending, opts.csvFormat) ?? (pending.length >= DETECTION_LINES ? 'prometheus' : undefined);
-          if (format === undefined) continue;
-          start(format);
-          for (const p of pending.splice(0)) if (!(ok = await feed(p))) break;
-        } else ok = await feed(line);
-        if (!ok) break;
+      reading: for await (const lines of textLineChunks(input)) {
+        for (const line of lines) {
+          this.lines++;
+          if (batcher === undefined) {
+            pending.push(line);
+            const format = detectFormat(pending, opts.csvFormat) ?? (pending.length >= DETECTION_LINES ? 'prometheus' : undefined);
+            if (format === undefined) continue;
+            start(format);
+            for (const p of pending.splice(0)) if (!(ok = await feed(p))) break;
+          } else {
+            const fed = feed(line);
+            ok = fed === true || (fed !== false && (await fed));
+          }
+          if (!ok) break reading;
+        }
       }
     }
     if (ok && batcher === undefined && pending.length > 0) {
@@ -247,7 +252,6 @@ class ImportRun {
     }
     if (ok) ok = await submit(batcher?.flush());
     if (ok) ok = await settle();
-    rl.close();
     if (!ok) {
       input.destroy();
       return false;

@@ -1,0 +1,32 @@
+/**
+ * The lines of a text stream as `readline` gives them (`\n`, `\r\n` and a lone `\r` end a line;
+ * a last line without an end is a line too), handed over a chunk's lines at a time. Readline's
+ * async iterator costs a promise per line, which was a large part of an import's own CPU; here
+ * the lines of a chunk are split in one go and walked synchronously.
+ */
+import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+
+const LINE_END = /\r\n|\n|\r/;
+
+export async function* textLineChunks(input: Readable): AsyncGenerator<string[]> {
+  const decoder = new StringDecoder('utf8');
+  let rest = '';
+  for await (const chunk of input) {
+    let text = rest + (typeof chunk === 'string' ? chunk : decoder.write(chunk as Buffer));
+    // A `\r` at the end may be the first half of `\r\n`: decide with the next chunk.
+    let held = '';
+    if (text.endsWith('\r')) {
+      text = text.slice(0, -1);
+      held = '\r';
+    }
+    const lines = text.split(LINE_END);
+    rest = lines.pop()! + held;
+    if (lines.length > 0) yield lines;
+  }
+  const last = rest + decoder.end();
+  if (last === '') return;
+  const lines = last.split(LINE_END);
+  if (lines[lines.length - 1] === '') lines.pop();
+  yield lines;
+}
