@@ -2,7 +2,8 @@
  * How a replay's output reaches the server without holding the evaluation up: chunks are written
  * in the background (WriteBehind), and a rule's output is confirmed readable (`confirm`, which
  * counts it on the server) only where that matters: before a later rule that may read it runs,
- * and for all the others once, at the end (`finish`). Confirmations keep rule order.
+ * and for all the others once, at the end (`finish`). The confirmations due at once are asked
+ * together; a failure is reported for the first rule in replay order.
  */
 import type { LoadedRule } from '../../pipeline/alert/rules/index.js';
 import type { ReplaySink, RuleOutputSummary } from '../../pipeline/alert/replay/index.js';
@@ -34,6 +35,7 @@ export class ReplayWrites {
     await this.queue.drain();
     const due = this.unconfirmed;
     this.unconfirmed = [];
-    for (const w of due) await this.confirm(w);
+    const answers = await Promise.allSettled(due.map((w) => this.confirm(w)));
+    for (const a of answers) if (a.status === 'rejected') throw a.reason;
   }
 }
