@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestCertificates } from '../harness/index.js';
 import { startPrometheus } from '../integration/ingest/prometheus-process.js';
 import { runCli, startCli, waitFor, type RunningCli } from './cli-process.js';
 
@@ -14,21 +15,6 @@ const PASSWORD = 'change-me';
 
 let dir: string;
 let hash: string;
-
-async function openssl(...args: string[]): Promise<void> {
-  await run('openssl', args, { cwd: dir });
-}
-
-/** A CA, and a certificate it signs for `cn` with the given SANs (server: localhost and 127.0.0.1). */
-async function makeCa(name: string): Promise<void> {
-  await openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.crt`, '-days', '2', '-subj', `/CN=${name}`);
-}
-
-async function makeCert(name: string, ca: string, san: string): Promise<void> {
-  await openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
-  await writeFile(join(dir, `${name}.ext`), `subjectAltName=${san}\n`);
-  await openssl('x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.crt`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-out', `${name}.crt`, '-days', '2', '-extfile', `${name}.ext`);
-}
 
 interface CurlResult {
   /** curl's exit code: 0, or why the transfer failed (35, 56: TLS refused; 60: untrusted server). */
@@ -56,12 +42,13 @@ const https = (up: RunningCli): string => up.url.replace(/^http:/, 'https:');
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'tidemark-web-security-'));
-  await makeCa('ca');
-  await makeCa('other-ca');
-  await makeCert('server', 'ca', 'DNS:localhost,IP:127.0.0.1');
-  await makeCert('client', 'ca', 'DNS:client.example');
-  await makeCert('rogue-client', 'other-ca', 'DNS:client.example');
-  await makeCert('rotated-server', 'other-ca', 'DNS:localhost,IP:127.0.0.1');
+  const certs = new TestCertificates(dir);
+  await certs.ca('ca');
+  await certs.ca('other-ca');
+  await certs.signed('server', 'ca', 'DNS:localhost,IP:127.0.0.1');
+  await certs.signed('client', 'ca', 'DNS:client.example');
+  await certs.signed('rogue-client', 'other-ca', 'DNS:client.example');
+  await certs.signed('rotated-server', 'other-ca', 'DNS:localhost,IP:127.0.0.1');
   // The README's command for a basic_auth_users hash, as printed there.
   const { stdout } = await run('npx', ['bcrypt', 'change-me', '10'], { cwd: REPO });
   hash = stdout.trim();

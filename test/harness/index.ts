@@ -10,3 +10,4 @@ export {
 export { freePort, startKafkaMock, startNats, startRedis } from './services.js';
 export type { KafkaMock, NatsService, RedisService, RunningService } from './services.js';
 export { RecordCollector } from './record-collector.js';
+export { TestCertificates } from './test-certificates.js';
