@@ -19,6 +19,8 @@ export interface RoleContext {
   readonly router: HttpRouter;
   /** Where the role's HTTP listener is (bound before any service starts; `--listen :0` picks a port). */
   readonly address: () => ListenAddress | undefined;
+  /** `https` when --web.config.file puts the listener on TLS. */
+  readonly scheme: 'http' | 'https';
   /**
    * A service that fails for good (e.g. its consumer cannot rejoin its group) reports it here: the
    * role stops and the process exits non-zero, so a supervisor notices and restarts it.
@@ -90,7 +92,7 @@ export async function startRole(
   };
   const configStatus = { lastReloadSuccessful: true, lastSuccessMs: Date.now() };
   const reloadGauges = configReloadGauges(metrics, configStatus);
-  const ctx: RoleContext = { role: def.name, config, flags, log, metrics, router, address: () => listener.address, fail, configStatus };
+  const ctx: RoleContext = { role: def.name, config, flags, log, metrics, router, address: () => listener.address, scheme: security?.tls === true ? 'https' : 'http', fail, configStatus };
   const services = await def.build(ctx);
   let allStarted = false;
 

@@ -17,6 +17,11 @@ describe('the address a store announces', () => {
     expect(advertisedUrl('store-1.example:9464', { host: '0.0.0.0', port: 9464 })).toBe('http://store-1.example:9464');
   });
 
+  it('is an https URL when the listener serves TLS', () => {
+    expect(advertisedUrl(undefined, { host: '10.1.2.3', port: 9464 }, 'https')).toBe('https://10.1.2.3:9464');
+    expect(advertisedUrl('store-1.example:9464', undefined, 'https')).toBe('https://store-1.example:9464');
+  });
+
   it('refuses to be computed before the listener is bound (it would announce port 0)', () => {
     expect(() => advertisedUrl(undefined, undefined)).toThrow(/before its HTTP listener was bound/);
   });

@@ -33,14 +33,15 @@ let storesInProcess = 0;
 
 /**
  * The URL query roles read this store at: `store.advertise_address` (--advertise-address) when
- * set, else the bound listener with a wildcard host replaced by the hostname.
+ * set, else the bound listener with a wildcard host replaced by the hostname; `https` when the
+ * listener serves TLS.
  */
-export function advertisedUrl(advertise: string | undefined, bound: ListenAddress | undefined): string {
-  if (advertise !== undefined) return `http://${advertise}`;
+export function advertisedUrl(advertise: string | undefined, bound: ListenAddress | undefined, scheme: 'http' | 'https' = 'http'): string {
+  if (advertise !== undefined) return `${scheme}://${advertise}`;
   if (bound === undefined) throw new Error('the store announced its shards before its HTTP listener was bound');
   const wildcard = bound.host === '0.0.0.0' || bound.host === '::' || bound.host === '';
   const host = wildcard ? hostname() : bound.host;
-  return `http://${host.includes(':') ? `[${host}]` : host}:${bound.port}`;
+  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${bound.port}`;
 }
 
 /**
@@ -168,7 +169,7 @@ export class StoreService implements Service {
   }
 
   private announce(partitions: number[]): void {
-    const url = advertisedUrl(this.ctx.config.store.advertise_address, this.ctx.address());
+    const url = advertisedUrl(this.ctx.config.store.advertise_address, this.ctx.address(), this.ctx.scheme);
     this.registry.announce(this.storeId, url, partitions).catch((err: unknown) => {
       this.ctx.log.warn({ err }, 'announcing shards failed; the heartbeat retries');
     });

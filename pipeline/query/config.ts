@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DurationError, parseDuration } from '../../schemas/duration.js';
+import { httpConfigSchema } from '../alert/notify/config/index.js';
 
 // A duration string in YAML; milliseconds once parsed (the query API parses its config again).
 const resolution = z.union([z.number().int().min(1), z.string()]).transform((v, ctx) => {
@@ -50,6 +51,8 @@ export const queryConfigSchema = z
       .describe('Resolutions of the downsampled tiers the stores keep (e.g. [5m, 1h]); default: those of store.downsampling.'),
     max_exemplars: z.number().int().min(0).default(100_000)
       .describe('Exemplars kept in memory for /api/v1/query_exemplars, in one ring over all series, the oldest overwritten first; 0 keeps none (Prometheus storage.exemplars.max_exemplars).'),
+    store_client: httpConfigSchema.optional()
+      .describe('How `tidemark query` reads stores whose listeners are locked down by --web.config.file: Prometheus HTTP client settings (basic_auth, authorization, bearer_token, bearer_token_file, tls_config, http_headers), as an alerting.alertmanagers entry takes them. Stores announce https:// addresses when they serve TLS. Files are read when the role starts.'),
     max_source_resolution: z.string().regex(/^(raw|auto|(\d+[smhdwy])+)$/, 'expected raw, auto or a duration such as 5m or 1h').default('auto')
       .describe('Coarsest tier a query reads when its request has no max_source_resolution: raw, auto (the coarsest that answers its range functions exactly for its step) or a resolution.'),
   })

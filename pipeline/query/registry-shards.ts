@@ -5,6 +5,7 @@ import type { QueryConfig } from './config.js';
 import { FanoutQueryable, type FanoutShard, type ShardLister } from './fanout-querier.js';
 import type { FanoutObserver } from './metrics.js';
 import type { ConsistencyStore } from './read-consistency.js';
+import { remoteStoreOptions } from './store-client-config.js';
 import { fanoutLabelStats, type LabelStatsPart } from './tsdb-status-api.js';
 
 export interface RegistryShardsSettings {
@@ -47,7 +48,7 @@ export function registryShards(settings: RegistryShardsSettings): ShardLister {
 export function registryQueryable(
   settings: Omit<RegistryShardsSettings, 'remote'> & { readonly config: QueryConfig; readonly partitionCount?: number; readonly observer?: FanoutObserver },
 ): FanoutQueryable {
-  return new FanoutQueryable(registryShards({ ...settings, remote: { timeoutMs: settings.config.shard_timeout_ms } }), {
+  return new FanoutQueryable(registryShards({ ...settings, remote: remoteStoreOptions(settings.config) }), {
     replicaLabels: settings.config.replica_labels,
     partialResponse: settings.config.partial_response,
     partitionCount: settings.partitionCount,
@@ -66,6 +67,7 @@ export function registryLabelStats(settings: {
   readonly local?: { readonly storeId: string; labelStats(req: LabelStatsRequest): Promise<LabelStats> };
 }): LabelStatsSource {
   const remotes = new Map<string, RemoteStoreQueryable>();
+  const options = remoteStoreOptions(settings.config);
   return async (req) => {
     const parts: LabelStatsPart[] = [];
     for (const e of await settings.registry.list()) {
@@ -77,7 +79,7 @@ export function registryLabelStats(settings: {
       }
       let q = remotes.get(e.address);
       if (q === undefined) {
-        q = new RemoteStoreQueryable(e.address, { timeoutMs: settings.config.shard_timeout_ms });
+        q = new RemoteStoreQueryable(e.address, options);
         remotes.set(e.address, q);
       }
       const remote = q;
@@ -97,13 +99,14 @@ export function registryConsistencyStores(settings: {
   readonly local?: { readonly storeId: string; readonly waiter: AppliedOffsetsWaiter; readonly changes?: ChangeSource };
 }): () => Promise<ConsistencyStore[]> {
   const remotes = new Map<string, RemoteStoreQueryable>();
+  const options = remoteStoreOptions(settings.config);
   return async () =>
     (await settings.registry.list()).map((e) => {
       const name = `${e.storeId} (${e.address})`;
       if (settings.local !== undefined && e.storeId === settings.local.storeId) return { name, partitions: e.partitions, waiter: settings.local.waiter, changes: settings.local.changes };
       let q = remotes.get(e.address);
       if (q === undefined) {
-        q = new RemoteStoreQueryable(e.address, { timeoutMs: settings.config.shard_timeout_ms });
+        q = new RemoteStoreQueryable(e.address, options);
         remotes.set(e.address, q);
       }
       return { name, partitions: e.partitions, waiter: q, changes: q };

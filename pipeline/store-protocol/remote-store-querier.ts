@@ -4,10 +4,13 @@ import { parseChangesAnswer, type ChangeSource, type ChangesAnswer, type Changes
 import { RemoteStoreError } from './errors.js';
 import { decodeLabelStats, encodeLabelStatsRequest } from './label-stats-wire.js';
 import { decodeSeriesSet } from './series-wire.js';
+import { StoreHttpClient, type StoreClientSettings, type StoreHttpAnswer } from './store-http-client.js';
 
 export interface RemoteStoreOptions {
   /** Per-request timeout; default 30 s. */
   readonly timeoutMs?: number;
+  /** Credentials and TLS for stores behind a web configuration file. */
+  readonly client?: StoreClientSettings;
 }
 
 /**
@@ -22,6 +25,7 @@ export class RemoteStoreQuerier implements Querier {
     private readonly mint: number,
     private readonly maxt: number,
     private readonly options: RemoteStoreOptions = {},
+    private readonly client = new StoreHttpClient(options.client),
   ) {}
 
   async select(matchers: readonly LabelMatcher[], hints: SelectHints): Promise<SeriesSet> {
@@ -50,30 +54,25 @@ export class RemoteStoreQuerier implements Querier {
   async close(): Promise<void> {}
 
   private post(what: string, body: unknown): Promise<unknown> {
-    return postToStore(this.address, what, body, this.options);
+    return postToStore(this.client, this.address, what, body, this.options.timeoutMs);
   }
 }
 
-async function postToStore(address: string, what: string, body: unknown, options: RemoteStoreOptions): Promise<unknown> {
-  let res: Response;
+async function postToStore(client: StoreHttpClient, address: string, what: string, body: unknown, timeoutMs: number | undefined): Promise<unknown> {
+  let res: StoreHttpAnswer;
   try {
-    res = await fetch(`${address.replace(/\/+$/, '')}/api/v1/store/${what}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
-    });
+    res = await client.post(`${address.replace(/\/+$/, '')}/api/v1/store/${what}`, JSON.stringify(body), timeoutMs ?? 30_000);
   } catch (err) {
     throw new RemoteStoreError(address, 0, `${what} request failed: ${(err as Error).message}`, err);
   }
-  const text = await res.text();
+  const text = res.text;
   let doc: { status?: string; data?: unknown; error?: string };
   try {
     doc = JSON.parse(text) as typeof doc;
   } catch (err) {
     throw new RemoteStoreError(address, res.status, `${what} answered ${res.status} with non-JSON: ${text.slice(0, 200)}`, err);
   }
-  if (!res.ok || doc.status !== 'success') {
+  if (res.status < 200 || res.status >= 300 || doc.status !== 'success') {
     throw new RemoteStoreError(address, res.status, `${what} answered ${res.status}: ${doc.error ?? text.slice(0, 200)}`);
   }
   return doc.data;
@@ -88,18 +87,23 @@ function strings(address: string, data: unknown): string[] {
 
 /** Queriers over one remote store; also waits for it to apply offsets (read-your-writes). */
 export class RemoteStoreQueryable implements Queryable, AppliedOffsetsWaiter, ChangeSource {
+  /** One client (and its kept-alive connections) for every querier of this store. */
+  private readonly client: StoreHttpClient;
+
   constructor(
     readonly address: string,
     private readonly options: RemoteStoreOptions = {},
-  ) {}
+  ) {
+    this.client = new StoreHttpClient(options.client);
+  }
 
   querier(mint: number, maxt: number): Querier {
-    return new RemoteStoreQuerier(this.address, mint, maxt, this.options);
+    return new RemoteStoreQuerier(this.address, mint, maxt, this.options, this.client);
   }
 
   /** Waits for the store's shards to apply offsets (`POST /api/v1/store/wait_applied`); the request outlives the wait by the read timeout. */
   async waitApplied(req: WaitAppliedRequest): Promise<WaitAppliedAnswer> {
-    const data = await postToStore(this.address, 'wait_applied', req, { timeoutMs: req.timeoutMs + (this.options.timeoutMs ?? 30_000) });
+    const data = await postToStore(this.client, this.address, 'wait_applied', req, req.timeoutMs + (this.options.timeoutMs ?? 30_000));
     const answer = parseWaitAppliedAnswer(data);
     if (typeof answer === 'string') throw new RemoteStoreError(this.address, 200, `malformed wait_applied answer: ${answer}`);
     return answer;
@@ -107,14 +111,14 @@ export class RemoteStoreQueryable implements Queryable, AppliedOffsetsWaiter, Ch
 
   /** What changed since cached pieces' offsets (`POST /api/v1/store/changes`). */
   async changes(req: ChangesRequest): Promise<ChangesAnswer> {
-    const answer = parseChangesAnswer(await postToStore(this.address, 'changes', req, this.options));
+    const answer = parseChangesAnswer(await postToStore(this.client, this.address, 'changes', req, this.options.timeoutMs));
     if (typeof answer === 'string') throw new RemoteStoreError(this.address, 200, `malformed changes answer: ${answer}`);
     return answer;
   }
 
   /** The store's label statistics (`POST /api/v1/store/tsdb_status`). */
   async labelStats(req: LabelStatsRequest): Promise<LabelStats> {
-    const data = await postToStore(this.address, 'tsdb_status', encodeLabelStatsRequest(req), this.options);
+    const data = await postToStore(this.client, this.address, 'tsdb_status', encodeLabelStatsRequest(req), this.options.timeoutMs);
     try {
       return decodeLabelStats(data);
     } catch (err) {

@@ -1,6 +1,7 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import bcrypt from 'bcryptjs';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaBus } from '../../pipeline/bus/kafka/index.js';
@@ -9,7 +10,7 @@ import { encodeSampleBatch, partitionForHash, seriesHash } from '../../schemas/i
 import { queryRole } from '../../ops/cli/query.js';
 import { storeRole } from '../../ops/cli/store.js';
 import { startRole } from '../../ops/cli/run-role.js';
-import { createKafkaTopic, kafkaBrokers, mockKafkaBusSettings, startKafkaMock, startRedis, testNamespace, type RedisService } from '../harness/index.js';
+import { createKafkaTopic, kafkaBrokers, mockKafkaBusSettings, startKafkaMock, startRedis, TestCertificates, testNamespace, type RedisService } from '../harness/index.js';
 import { waitFor } from './cli-process.js';
 import { listeningUrl, spawnRole } from './role-process.js';
 
@@ -249,6 +250,60 @@ describe('tidemark store on Kafka and Redis', () => {
       await store.stop();
     }
   });
+
+  it('is read over TLS with basic auth by a query role given query.store_client, and not by one without it', async () => {
+    const certs = new TestCertificates(dir);
+    await certs.ca('store-ca');
+    await certs.signed('store-server', 'store-ca', 'IP:127.0.0.1');
+    const web = join(dir, 'store-web.yml');
+    await writeFile(web, [
+      'tls_server_config: { cert_file: store-server.crt, key_file: store-server.key }',
+      `basic_auth_users: { query: '${bcrypt.hashSync('s3cret', 4)}' }`,
+      '',
+    ].join('\n'));
+    const withClient = join(dir, 'query-store-client.yml');
+    await writeFile(withClient, [
+      (await readFile(config, 'utf8')).trimEnd(),
+      'query:',
+      '  store_client:',
+      '    basic_auth: { username: query, password: s3cret }',
+      `    tls_config: { ca_file: ${join(dir, 'store-ca.crt')} }`,
+      '',
+    ].join('\n'));
+    const labels = { __name__: 'store_role_tls_probe', job: 'probe' };
+    const nowMs = Date.now();
+    const producer = new KafkaBus(mockKafkaBusSettings(kafkaBrokers()));
+    await producer.produce(topics.samples, [
+      { partition: partitionForHash(seriesHash(labels), PARTITIONS), value: encodeSampleBatch({ series: [{ labels, timestamps: [nowMs], values: [7], stale: [] }] }, 'test') },
+    ]);
+    await producer.close();
+
+    const store = spawnRole(storeArgs('tls', '--listen', '127.0.0.1:0', '--web.config.file', web));
+    const roleArgs = { listen: '127.0.0.1:0', kafka: kafkaBrokers().join(','), redis: redis.url, logLevel: 'error' };
+    const reader = await startRole(queryRole, { ...roleArgs, config: withClient, data: join(dir, 'query-tls') });
+    const stranger = await startRole(queryRole, { ...roleArgs, config, data: join(dir, 'query-plain') });
+    interface Answer { status: string; data?: { result: unknown[] }; error?: string; warnings?: string[] }
+    const ask = async (q: typeof reader): Promise<Answer> =>
+      (await (await fetch(`http://${q.address.host}:${q.address.port}/api/v1/query?query=store_role_tls_probe&time=${nowMs / 1000}`)).json()) as Answer;
+    try {
+      const url = (await listeningUrl(store)).replace(/^http:/, 'https:');
+      await waitFor(async () => ((await registered()).some((e) => e.address === url && e.partitions.length === PARTITIONS) ? true : undefined), 60_000);
+      const read = await waitFor(async () => {
+        const a = await ask(reader);
+        return a.data?.result.length === 1 ? a : undefined;
+      }, 60_000);
+      expect(read.data?.result).toEqual([{ metric: { __name__: 'store_role_tls_probe', job: 'probe' }, value: [nowMs / 1000, '7'] }]);
+      expect(read.warnings ?? []).toEqual([]);
+      // The store's certificate is signed by a CA only the first query role was given.
+      const refused = await ask(stranger);
+      expect(refused.status).toBe('error');
+      expect(refused.error).toContain(`(${url}) unavailable`);
+      expect(refused.error).toMatch(/certificate/);
+    } finally {
+      await Promise.all([reader.stop(), stranger.stop()]);
+      expect(await store.stop()).toBe(0);
+    }
+  }, 180_000);
 
   it('shares the partitions between two store processes of one group, each registered where it listens', async () => {
     // Separate processes without the test assigner: the mock refuses a follower's SyncGroup

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Agent as HttpAgent, request as nodeHttpRequest } from 'node:http';
-import { Agent as HttpsAgent, request as nodeHttpsRequest } from 'node:https';
+import { Agent as HttpsAgent, request as nodeHttpsRequest, type AgentOptions as HttpsAgentOptions } from 'node:https';
 
 import type { HttpConfig } from '../notify/config/index.js';
 import { ReceiverError } from './errors.js';
@@ -42,6 +42,29 @@ export function authorizationHeader(c: HttpConfig | undefined): string | undefin
   return bearer !== undefined ? `Bearer ${bearer}` : undefined;
 }
 
+/** The headers http_config adds to every request: its http_headers, then the Authorization header. */
+export function configuredHeaders(c: HttpConfig | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, h] of Object.entries(c?.http_headers ?? {})) {
+    const v = h.values?.[0] ?? h.secrets?.[0] ?? (h.files?.[0] !== undefined ? readFileSync(h.files[0], 'utf8').trim() : undefined);
+    if (v !== undefined) headers[name.toLowerCase()] = v;
+  }
+  const auth = authorizationHeader(c);
+  if (auth !== undefined) headers.authorization = auth;
+  return headers;
+}
+
+/** Node's TLS client options for a tls_config: verification, server name, CA and client certificate. */
+export function tlsAgentOptions(tls: HttpConfig['tls_config']): Pick<HttpsAgentOptions, 'rejectUnauthorized' | 'servername' | 'ca' | 'cert' | 'key'> {
+  return {
+    rejectUnauthorized: tls?.insecure_skip_verify !== true,
+    ...(tls?.server_name ? { servername: tls.server_name } : {}),
+    ...(tls?.ca_file ? { ca: readFileSync(tls.ca_file) } : tls?.ca ? { ca: tls.ca } : {}),
+    ...(tls?.cert_file ? { cert: readFileSync(tls.cert_file) } : tls?.cert ? { cert: tls.cert } : {}),
+    ...(tls?.key_file ? { key: readFileSync(tls.key_file) } : tls?.key ? { key: tls.key } : {}),
+  };
+}
+
 const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 256 });
 const httpsAgents = new Map<string, HttpsAgent>();
 
@@ -51,15 +74,7 @@ function agentFor(u: URL, c: HttpConfig | undefined): HttpAgent | HttpsAgent {
   const key = JSON.stringify(tls ?? {});
   let a = httpsAgents.get(key);
   if (a === undefined) {
-    a = new HttpsAgent({
-      keepAlive: true,
-      maxSockets: 256,
-      rejectUnauthorized: tls?.insecure_skip_verify !== true,
-      ...(tls?.server_name ? { servername: tls.server_name } : {}),
-      ...(tls?.ca_file ? { ca: readFileSync(tls.ca_file) } : tls?.ca ? { ca: tls.ca } : {}),
-      ...(tls?.cert_file ? { cert: readFileSync(tls.cert_file) } : tls?.cert ? { cert: tls.cert } : {}),
-      ...(tls?.key_file ? { key: readFileSync(tls.key_file) } : tls?.key ? { key: tls.key } : {}),
-    });
+    a = new HttpsAgent({ keepAlive: true, maxSockets: 256, ...tlsAgentOptions(tls) });
     httpsAgents.set(key, a);
   }
   return a;
@@ -109,13 +124,7 @@ export async function httpRequest(url: string, o: RequestOptions, signal: AbortS
     headers['content-type'] = o.contentType ?? 'application/json';
     payload = o.contentType === undefined ? Buffer.from(JSON.stringify(o.body)) : Buffer.isBuffer(o.body) ? o.body : Buffer.from(String(o.body));
   }
-  Object.assign(headers, o.headers);
-  for (const [name, h] of Object.entries(o.httpConfig?.http_headers ?? {})) {
-    const v = h.values?.[0] ?? h.secrets?.[0] ?? (h.files?.[0] !== undefined ? readFileSync(h.files[0], 'utf8').trim() : undefined);
-    if (v !== undefined) headers[name.toLowerCase()] = v;
-  }
-  const auth = authorizationHeader(o.httpConfig);
-  if (auth !== undefined) headers.authorization = auth;
+  Object.assign(headers, o.headers, configuredHeaders(o.httpConfig));
   const timeoutMs = o.timeoutMs !== undefined && o.timeoutMs > 0 ? o.timeoutMs : 30_000;
   let res: RawResponse;
   try {

@@ -3,7 +3,7 @@ export { buildNotification } from './notification.js';
 export type { Receiver, SendResult } from './receiver.js';
 export { ReceiverConfigError, ReceiverError } from './errors.js';
 export { alertmanagerRenderer, goTimeJson, quoteMeta, type TemplateRenderer } from './template-renderer.js';
-export { authorizationHeader, httpRequest, postJson, type RequestResult } from './http-post.js';
+export { authorizationHeader, configuredHeaders, httpRequest, tlsAgentOptions, postJson, type RequestResult } from './http-post.js';
 export { groupKeyHash } from './notification.js';
 export { truncateInBytes, truncateInRunes } from './truncate.js';
 export { WebhookReceiver, webhookPayload } from './webhook/index.js';

@@ -1,0 +1,52 @@
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest, type AgentOptions } from 'node:https';
+
+/**
+ * How a query role reaches stores whose listeners are locked down by a web configuration file:
+ * headers every read carries (Authorization, custom headers) and TLS for `https://` stores.
+ */
+export interface StoreClientSettings {
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly tls?: Pick<AgentOptions, 'ca' | 'cert' | 'key' | 'servername' | 'rejectUnauthorized' | 'minVersion' | 'maxVersion'>;
+}
+
+export interface StoreHttpAnswer {
+  readonly status: number;
+  readonly text: string;
+}
+
+/** POSTs JSON to a store's read endpoints over kept-alive connections, with the settings' credentials and TLS. */
+export class StoreHttpClient {
+  private readonly httpAgent = new HttpAgent({ keepAlive: true });
+  private readonly httpsAgent: HttpsAgent;
+
+  constructor(private readonly settings: StoreClientSettings = {}) {
+    this.httpsAgent = new HttpsAgent({ keepAlive: true, ...settings.tls });
+  }
+
+  post(url: string, body: string, timeoutMs: number): Promise<StoreHttpAnswer> {
+    const u = new URL(url);
+    const https = u.protocol === 'https:';
+    const payload = Buffer.from(body);
+    return new Promise((resolve, reject) => {
+      const req = (https ? httpsRequest : httpRequest)(u, {
+        method: 'POST',
+        agent: https ? this.httpsAgent : this.httpAgent,
+        headers: { ...this.settings.headers, 'content-type': 'application/json', 'content-length': String(payload.length) },
+        signal: AbortSignal.timeout(timeoutMs),
+      }, (res: IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+
+  close(): void {
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
+  }
+}
