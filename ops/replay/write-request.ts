@@ -4,6 +4,7 @@
  * snappy block compressed as the protocol sends it. Staleness markers are Prometheus' StaleNaN.
  */
 import SnappyJS from 'snappyjs';
+import { labelFields, ProtoWriter, varintSize } from '../../connectors/remote-write/write-request-writer.js';
 import { canonicalLabels, STALE_NAN_BITS_HI, STALE_NAN_BITS_LO, type Labels } from '../../schemas/index.js';
 
 export interface WriteSample {
@@ -13,67 +14,7 @@ export interface WriteSample {
   readonly stale: boolean;
 }
 
-class ProtoWriter {
-  private buf: Buffer;
-  len = 0;
-
-  constructor(size = 64) {
-    this.buf = Buffer.allocUnsafe(size);
-  }
-
-  private ensure(n: number): void {
-    if (this.len + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n));
-    this.buf.copy(next, 0, 0, this.len);
-    this.buf = next;
-  }
-
-  varint(x: number): void {
-    this.ensure(10);
-    let v = x;
-    while (v >= 0x80) {
-      this.buf[this.len++] = (v % 0x80) | 0x80;
-      v = Math.floor(v / 0x80);
-    }
-    this.buf[this.len++] = v;
-  }
-
-  bytes(tag: number, b: Uint8Array): void {
-    this.varint((tag << 3) | 2);
-    this.varint(b.length);
-    this.raw(b);
-  }
-
-  /** Bytes already encoded, as they are. */
-  raw(b: Uint8Array): void {
-    this.ensure(b.length);
-    this.buf.set(b, this.len);
-    this.len += b.length;
-  }
-
-  double(tag: number, v: number, stale: boolean): void {
-    this.varint((tag << 3) | 1);
-    this.ensure(8);
-    if (stale) {
-      this.buf.writeUInt32LE(STALE_NAN_BITS_LO, this.len);
-      this.buf.writeUInt32LE(STALE_NAN_BITS_HI, this.len + 4);
-    } else {
-      this.buf.writeDoubleLE(v, this.len);
-    }
-    this.len += 8;
-  }
-
-  /** The bytes written so far, without copying (valid until the next write). */
-  view(): Buffer {
-    return this.buf.subarray(0, this.len);
-  }
-
-  result(): Buffer {
-    return Buffer.from(this.buf.subarray(0, this.len));
-  }
-}
-
-/** A series' `labels` fields, encoded once per label object (a replay's rules hand the same object on at every instant). */
+/** A series' canonical key and label fields, per label object (a replay's rules hand the same object on at every instant). */
 interface EncodedSeries {
   readonly key: string;
   readonly labels: Buffer;
@@ -83,24 +24,8 @@ const encodedSeries = new WeakMap<Labels, EncodedSeries>();
 
 function seriesOf(labels: Labels): EncodedSeries {
   let e = encodedSeries.get(labels);
-  if (e !== undefined) return e;
-  const w = new ProtoWriter(256);
-  const l = new ProtoWriter();
-  for (const name of Object.keys(labels).sort()) {
-    l.len = 0;
-    l.bytes(1, Buffer.from(name));
-    l.bytes(2, Buffer.from(labels[name]!));
-    w.bytes(1, l.view());
-  }
-  e = { key: canonicalLabels(labels), labels: w.result() };
-  encodedSeries.set(labels, e);
+  if (e === undefined) encodedSeries.set(labels, (e = { key: canonicalLabels(labels), labels: labelFields(labels) }));
   return e;
-}
-
-function varintSize(x: number): number {
-  let n = 1;
-  for (let v = x; v >= 0x80; v = Math.floor(v / 0x80)) n++;
-  return n;
 }
 
 function inTimeOrder(ss: readonly WriteSample[]): boolean {
@@ -133,7 +58,15 @@ export function encodeWriteRequest(samples: readonly WriteSample[]): Buffer {
     for (const s of ss) {
       out.varint((2 << 3) | 2);
       out.varint(10 + varintSize(s.t));
-      out.double(1, s.value, s.stale);
+      out.varint((1 << 3) | 1);
+      out.ensure(8);
+      if (s.stale) {
+        out.buf.writeUInt32LE(STALE_NAN_BITS_LO, out.len);
+        out.buf.writeUInt32LE(STALE_NAN_BITS_HI, out.len + 4);
+      } else {
+        out.buf.writeDoubleLE(s.value, out.len);
+      }
+      out.len += 8;
       out.varint(2 << 3);
       out.varint(s.t);
     }
