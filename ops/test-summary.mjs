@@ -1,6 +1,7 @@
 // Prints "N passed, N failed" from vitest's JSON report, plus the static checks ops/test.sh ran
 // (CHECKS_PASSED / CHECKS_FAILED). A test file that could not even load (import or setup error)
-// counts as one failure, so a broken file can never look green.
+// counts as one failure, so a broken file can never look green; so does a vitest run that exited
+// non-zero with every test passed (VITEST_EXIT).
 import { readFileSync } from 'node:fs';
 
 const file = process.argv[2];
@@ -20,6 +21,13 @@ for (const suite of report.testResults ?? []) {
     console.log(`test file failed outside its tests: ${suite.name}: ${(suite.message ?? '').split('\n')[0]}`);
     failed += 1;
   }
+}
+// Vitest exits non-zero on errors outside any test (an unhandled rejection or stream error during
+// the run), which its JSON report does not count: one failure, so the line matches the exit code.
+const vitestExit = Number(process.env.VITEST_EXIT ?? 0);
+if (vitestExit !== 0 && failed === 0) {
+  console.log(`vitest exited with status ${vitestExit} although every test passed: errors outside the tests (see its output above)`);
+  failed = 1;
 }
 const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
 console.log(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`);

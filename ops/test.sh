@@ -30,6 +30,6 @@ fi
 results=$(mktemp -t tidemark-vitest-XXXXXX.json)
 npx vitest run --reporter=default --reporter=json --outputFile="$results" "$@"
 code=$?
-CHECKS_PASSED=$checks_passed CHECKS_FAILED=$checks_failed node ops/test-summary.mjs "$results" || code=1
+VITEST_EXIT=$code CHECKS_PASSED=$checks_passed CHECKS_FAILED=$checks_failed node ops/test-summary.mjs "$results" || code=1
 rm -f "$results"
 exit $code

@@ -199,6 +199,7 @@ export class RoleProcess {
   private append(text: string): void {
     this.out += text;
     if (this.out.length > 4 * LOG_TAIL) this.out = this.out.slice(-2 * LOG_TAIL);
-    this.log.write(text);
+    // Output of a process still stopping may follow closeLog(): it stays in the tail only.
+    if (!this.log.writableEnded) this.log.write(text);
   }
 }
