@@ -39,7 +39,7 @@ export class MergeQuerier implements Querier {
       // Parts without samples in range take no part in the join.
       const parts = g.filter((s) => s.timestamps.length > 0);
       if (parts.length !== g.length) groups.set(k, parts.length > 0 ? parts : [g[0]]);
-      if (parts.length > 1 && inTimeOrder(parts)) for (const s of parts) total += s.timestamps.length;
+      if (parts.length > 1 && concatenable(parts)) for (const s of parts) total += s.timestamps.length;
     }
     const allT = new Float64Array(total);
     const allV = new Float64Array(total);
@@ -49,7 +49,7 @@ export class MergeQuerier implements Querier {
       const g = groups.get(keys[i])!;
       if (g.length === 1) {
         out[i] = g[0];
-      } else if (inTimeOrder(g)) {
+      } else if (concatenable(g)) {
         const start = off;
         let anyStale = false;
         for (const s of g) {
@@ -62,7 +62,14 @@ export class MergeQuerier implements Querier {
       } else {
         buf ??= new SampleBuffer(256);
         buf.clear();
-        for (const s of g) for (let j = 0; j < s.timestamps.length; j++) buf.push(s.timestamps[j], s.values[j], s.stale !== null && s.stale[j] === 1);
+        for (const s of g) {
+          const hs = s.histograms ?? null;
+          for (let j = 0; j < s.timestamps.length; j++) {
+            const h = hs === null ? null : hs[j];
+            if (h !== null) buf.pushHistogram(s.timestamps[j], h);
+            else buf.push(s.timestamps[j], s.values[j], s.stale !== null && s.stale[j] === 1);
+          }
+        }
         out[i] = { labels: g[0].labels, ...buf.columns() };
       }
     }
@@ -84,8 +91,12 @@ export class MergeQuerier implements Querier {
   }
 }
 
-/** True when each part (non-empty) ends before the next begins, so concatenation keeps order. */
-function inTimeOrder(parts: readonly Series[]): boolean {
+/**
+ * True when each part (non-empty) ends before the next begins, so concatenation keeps order, and
+ * no part has histograms (those are merged sample by sample).
+ */
+function concatenable(parts: readonly Series[]): boolean {
+  if (parts.some((s) => s.histograms != null)) return false;
   for (let i = 1; i < parts.length; i++) {
     const prev = parts[i - 1].timestamps;
     if (prev[prev.length - 1] >= parts[i].timestamps[0]) return false;

@@ -1,4 +1,5 @@
 import type { Labels } from '../../schemas/labels.js';
+import type { FloatHistogram } from '../../schemas/native-histogram/index.js';
 
 export type MatchType = '=' | '!=' | '=~' | '!~';
 
@@ -22,6 +23,11 @@ export interface Series {
   readonly timestamps: ArrayLike<number>;
   readonly values: ArrayLike<number>;
   readonly stale: ArrayLike<number> | null;
+  /**
+   * Native-histogram samples: where `histograms[i]` is not null, sample i is that histogram and
+   * `values[i]` is meaningless. Absent or null when the series has no histograms in range.
+   */
+  readonly histograms?: ArrayLike<FloatHistogram | null> | null;
 }
 
 export interface SelectHints {

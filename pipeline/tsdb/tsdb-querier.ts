@@ -96,7 +96,7 @@ export class TsdbQuerier implements Querier {
       remaining -= e.bound;
       for (const p of e.blocks) p.block.collect(p.id, buf, mint, maxt);
       if (e.head !== null) e.head.collect(buf, mint, maxt);
-      if (buf.length === 0) continue;
+      if (buf.length === 0 && buf.histogramCount === 0) continue;
       out.push({ labels: e.labels, ...buf.detach() });
     }
     return { series: out, warnings: [] };

@@ -1,6 +1,7 @@
 import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Labels } from '../../schemas/labels.js';
+import type { FloatHistogram } from '../../schemas/native-histogram/index.js';
 import { Block, fsyncDir, removeBlockDir } from './block/index.js';
 import { compactBlocks, persistHeadRange, planCompaction } from './compact/index.js';
 import { RollupQuerier, Tier, type TierOptions } from './downsample/index.js';
@@ -81,6 +82,13 @@ export class Tsdb implements Queryable {
           replayErrors++;
         }
       },
+      histogram: (ref, t, h) => {
+        try {
+          this.head.restoreHistogramRef(ref, t, h);
+        } catch {
+          replayErrors++;
+        }
+      },
       deletion: (matchers, mint, maxt) => this.head.deleteSeries(matchers, mint, maxt),
     });
     this.replayErrors = replayErrors;
@@ -116,6 +124,12 @@ export class Tsdb implements Queryable {
   appendRef(ref: number, t: number, v: number, stale = false): void {
     this.check();
     this.head.appendRef(ref, t, v, stale);
+  }
+
+  /** Appends a native-histogram sample (integer histograms: `Histogram.toFloat()` first). */
+  appendHistogram(labels: Labels, t: number, h: FloatHistogram): void {
+    this.check();
+    this.head.appendHistogram(labels, t, h);
   }
 
   /**

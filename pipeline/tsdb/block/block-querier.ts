@@ -42,7 +42,7 @@ export class BlockQuerier implements Querier {
       buf.attach(allT.subarray(off, off + n), allV.subarray(off, off + n));
       off += n;
       this.block.collect(ids[k], buf, mint, maxt);
-      if (buf.length === 0) continue;
+      if (buf.length === 0 && buf.histogramCount === 0) continue;
       out.push({ labels: this.block.series[ids[k]].labels, ...buf.detach() });
     }
     return { series: out, warnings: [] };

@@ -216,6 +216,7 @@ export class Block implements Queryable, PostingsSource {
     const data = this.chunks();
     const m = this.series[id].chunkMeta;
     const start = buf.length;
+    const histStart = buf.histogramCount;
     for (let i = 0; i < m.length; i += 3) {
       if (m[i + 1] < mint || m[i] > maxt) continue;
       const ref = m[i + 2];
@@ -225,7 +226,7 @@ export class Block implements Queryable, PostingsSource {
     }
     if (this.tombstones.length > 0) {
       const del = deletedIntervals(this.tombstones, this.series[id].labels);
-      if (del !== null) buf.dropFrom(start, del);
+      if (del !== null) buf.dropFrom(start, del, histStart);
     }
   }
 

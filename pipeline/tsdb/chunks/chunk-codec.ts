@@ -1,4 +1,5 @@
 import { decodeDecimalInto, encodeDecimal, ENCODING_DECIMAL } from './decimal-chunk.js';
+import { ENCODING_MIXED } from './mixed-chunk.js';
 import type { SampleTarget } from './sample-target.js';
 import { ENCODING_XOR, XorChunk } from './xor-chunk.js';
 import { decodeXorInto } from './xor-decode.js';
@@ -20,7 +21,7 @@ export function encodedSampleCount(bytes: Uint8Array): number {
 export const ENCODING_ROLLUP = 3;
 
 export function isKnownEncoding(encoding: number): boolean {
-  return encoding === ENCODING_XOR || encoding === ENCODING_DECIMAL;
+  return encoding === ENCODING_XOR || encoding === ENCODING_DECIMAL || encoding === ENCODING_MIXED;
 }
 
 /**
@@ -39,5 +40,7 @@ export function encodeBest(ts: ArrayLike<number>, vs: ArrayLike<number>, stale: 
 /** Decodes a chunk of any encoding into `out` (room for its sample count reserved), keeping [mint, maxt]. */
 export function decodeInto(encoding: number, bytes: Uint8Array, out: SampleTarget, mint: number, maxt: number): void {
   if (encoding === ENCODING_DECIMAL) decodeDecimalInto(bytes, out, mint, maxt);
+  // Histograms need a SampleBuffer (pushEncoded); float columns alone cannot hold them.
+  else if (encoding === ENCODING_MIXED) throw new RangeError('a mixed chunk (native histograms) decodes only into a SampleBuffer');
   else decodeXorInto(bytes, out, mint, maxt);
 }

@@ -1,10 +1,22 @@
+import type { FloatHistogram } from '../../../schemas/native-histogram/index.js';
 import { decodeInto, encodeBest, encodedSampleCount, type EncodedChunk } from './chunk-codec.js';
+import { decodeMixedInto, encodeMixed, ENCODING_MIXED } from './mixed-chunk.js';
 import type { SampleTarget } from './sample-target.js';
 import { ENCODING_XOR, SAMPLES_PER_CHUNK, XorChunk } from './xor-chunk.js';
 
+/** Columns of gathered samples; `histograms` is there only when some sample is a histogram. */
+export interface SampleColumns {
+  timestamps: Float64Array;
+  values: Float64Array;
+  stale: Uint8Array | null;
+  histograms?: (FloatHistogram | null)[];
+}
+
 /**
  * Growable column arrays of samples, used to gather one series' samples from chunks of several
- * sources (head, out-of-order chunks, blocks) before handing them out as a `Series`.
+ * sources (head, out-of-order chunks, blocks) before handing them out as a `Series`. Native
+ * histogram samples are gathered beside the float columns and merged into them (with a
+ * `histograms` column) only when handed out, so float-only series never pay for them.
  */
 export class SampleBuffer implements SampleTarget {
   t: Float64Array;
@@ -14,6 +26,9 @@ export class SampleBuffer implements SampleTarget {
   staleCount = 0;
   /** Set when a push went backwards in time: `sortDedupe()` must run before reading. */
   unsorted = false;
+  /** Histogram samples gathered so far, in push order (null when none). */
+  private histT: number[] | null = null;
+  private histH: FloatHistogram[] | null = null;
 
   constructor(capacity = 128) {
     this.t = new Float64Array(capacity);
@@ -52,6 +67,26 @@ export class SampleBuffer implements SampleTarget {
     this.length = n + 1;
   }
 
+  /** Adds a native-histogram sample. */
+  pushHistogram(t: number, h: FloatHistogram): void {
+    if (this.histT === null) {
+      this.histT = [];
+      this.histH = [];
+    }
+    this.histT.push(t);
+    this.histH!.push(h);
+  }
+
+  /** Number of histogram samples gathered (tombstones drop from a position on). */
+  get histogramCount(): number {
+    return this.histT === null ? 0 : this.histT.length;
+  }
+
+  private readonly mixedSink = {
+    pushFloat: (t: number, v: number, stale: boolean) => this.push(t, v, stale),
+    pushHistogram: (t: number, h: FloatHistogram) => this.pushHistogram(t, h),
+  };
+
   /** Decodes the samples of an XOR chunk that fall in [mint, maxt]. */
   pushChunk(bytes: Uint8Array, mint: number, maxt: number): void {
     this.pushEncoded(ENCODING_XOR, bytes, mint, maxt);
@@ -61,17 +96,18 @@ export class SampleBuffer implements SampleTarget {
   pushEncoded(encoding: number, bytes: Uint8Array, mint: number, maxt: number): void {
     const n = encodedSampleCount(bytes);
     if (this.length + n > this.t.length) this.reserve(n);
-    decodeInto(encoding, bytes, this, mint, maxt);
+    if (encoding === ENCODING_MIXED) decodeMixedInto(bytes, this.mixedSink, mint, maxt);
+    else decodeInto(encoding, bytes, this, mint, maxt);
   }
 
   /**
    * Hands out the samples without copying the time and value columns: the buffer gives them away
    * and starts over with fresh arrays of `nextCapacity`. Call after `sortDedupe()` if unsorted.
    */
-  take(nextCapacity: number): { timestamps: Float64Array; values: Float64Array; stale: Uint8Array | null } {
+  take(nextCapacity: number): SampleColumns {
     this.sortDedupe();
     const n = this.length;
-    const out = {
+    const out = this.histT !== null ? this.withHistograms() : {
       timestamps: n === this.t.length ? this.t : this.t.subarray(0, n),
       values: n === this.v.length ? this.v : this.v.subarray(0, n),
       stale: this.staleCount > 0 ? this.s.slice(0, n) : null,
@@ -95,8 +131,9 @@ export class SampleBuffer implements SampleTarget {
   }
 
   /** The written samples as views of the current columns (sorted and deduplicated first). */
-  detach(): { timestamps: Float64Array; values: Float64Array; stale: Uint8Array | null } {
+  detach(): SampleColumns {
     this.sortDedupe();
+    if (this.histT !== null) return this.withHistograms();
     const n = this.length;
     return { timestamps: this.t.subarray(0, n), values: this.v.subarray(0, n), stale: this.staleCount > 0 ? this.s.slice(0, n) : null };
   }
@@ -141,8 +178,9 @@ export class SampleBuffer implements SampleTarget {
   }
 
   /** Exact-length copies of the columns (stale is null when there is no marker). */
-  columns(): { timestamps: Float64Array; values: Float64Array; stale: Uint8Array | null } {
+  columns(): SampleColumns {
     this.sortDedupe();
+    if (this.histT !== null) return this.withHistograms();
     const n = this.length;
     return {
       timestamps: this.t.slice(0, n),
@@ -151,8 +189,69 @@ export class SampleBuffer implements SampleTarget {
     };
   }
 
+  /**
+   * The float and histogram samples merged into fresh columns, in time order. Of a float and a
+   * histogram at one timestamp the histogram stays; of two histograms, the first pushed.
+   */
+  private withHistograms(): SampleColumns {
+    const ht = this.histT!;
+    const hh = this.histH!;
+    const order = ht.map((_, i) => i).sort((a, b) => ht[a] - ht[b] || a - b);
+    const hts: number[] = [];
+    const hhs: FloatHistogram[] = [];
+    for (const i of order) {
+      if (hts.length > 0 && hts[hts.length - 1] === ht[i]) continue;
+      hts.push(ht[i]);
+      hhs.push(hh[i]);
+    }
+    const total = this.length + hts.length;
+    const timestamps = new Float64Array(total);
+    const values = new Float64Array(total);
+    const stale = new Uint8Array(total);
+    const histograms: (FloatHistogram | null)[] = new Array(total);
+    let k = 0;
+    let j = 0;
+    let anyStale = false;
+    for (let i = 0; i < this.length; i++) {
+      const t = this.t[i];
+      while (j < hts.length && hts[j] <= t) {
+        timestamps[k] = hts[j];
+        values[k] = NaN;
+        histograms[k++] = hhs[j++];
+      }
+      if (k > 0 && timestamps[k - 1] === t && histograms[k - 1] !== null) continue;
+      timestamps[k] = t;
+      values[k] = this.v[i];
+      stale[k] = this.s[i];
+      if (this.s[i] === 1) anyStale = true;
+      histograms[k++] = null;
+    }
+    while (j < hts.length) {
+      timestamps[k] = hts[j];
+      values[k] = NaN;
+      histograms[k++] = hhs[j++];
+    }
+    histograms.length = k;
+    return { timestamps: timestamps.subarray(0, k), values: values.subarray(0, k), stale: anyStale ? stale.subarray(0, k) : null, histograms };
+  }
+
   /** Removes samples at index >= `from` whose timestamp lies in one of the [mint, maxt] pairs. */
-  dropFrom(from: number, intervals: readonly number[]): void {
+  dropFrom(from: number, intervals: readonly number[], histogramsFrom = this.histogramCount): void {
+    if (this.histT !== null && histogramsFrom < this.histT.length) {
+      const deleted = (t: number): boolean => {
+        for (let j = 0; j < intervals.length; j += 2) if (t >= intervals[j] && t <= intervals[j + 1]) return true;
+        return false;
+      };
+      const keepT = this.histT.slice(0, histogramsFrom);
+      const keepH = this.histH!.slice(0, histogramsFrom);
+      for (let i = histogramsFrom; i < this.histT.length; i++) {
+        if (deleted(this.histT[i])) continue;
+        keepT.push(this.histT[i]);
+        keepH.push(this.histH![i]);
+      }
+      this.histT = keepT;
+      this.histH = keepH;
+    }
     let k = from;
     let stale = 0;
     for (let i = 0; i < from; i++) stale += this.s[i];
@@ -185,9 +284,21 @@ export class SampleBuffer implements SampleTarget {
     return out;
   }
 
-  /** Encodes the (sorted) samples into chunks of up to `perChunk` samples, each in its smaller encoding. */
+  /**
+   * Encodes the (sorted) samples into chunks of up to `perChunk` samples, each in its smaller
+   * encoding; with histograms among them, every chunk is a mixed chunk.
+   */
   encodeBestChunks(perChunk = SAMPLES_PER_CHUNK): EncodedChunk[] {
     this.sortDedupe();
+    if (this.histT !== null) {
+      const c = this.withHistograms();
+      const chunks: EncodedChunk[] = [];
+      for (let i = 0; i < c.timestamps.length; i += perChunk) {
+        const to = Math.min(c.timestamps.length, i + perChunk);
+        chunks.push({ encoding: ENCODING_MIXED, bytes: encodeMixed(c.timestamps, c.values, c.stale, c.histograms!, i, to), minT: c.timestamps[i], maxT: c.timestamps[to - 1] });
+      }
+      return chunks;
+    }
     const out: EncodedChunk[] = [];
     const stale = this.staleCount > 0 ? this.s : null;
     for (let i = 0; i < this.length; i += perChunk) out.push(encodeBest(this.t, this.v, stale, i, Math.min(this.length, i + perChunk)));
@@ -195,6 +306,8 @@ export class SampleBuffer implements SampleTarget {
   }
 
   clear(): void {
+    this.histT = null;
+    this.histH = null;
     this.length = 0;
     this.staleCount = 0;
     this.unsorted = false;

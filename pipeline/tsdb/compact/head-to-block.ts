@@ -25,7 +25,7 @@ export function persistHeadRange(head: Head, blocksDir: string, mint: number, ma
       if (app.minT >= mint && app.maxT < maxt) chunks.push(s.openChunkBest()!);
       else merge = true;
     }
-    if (s.hasOutOfOrder) merge = true;
+    if (s.hasOutOfOrder || s.histT !== null) merge = true;
     if (merge) {
       buf.clear();
       s.collect(buf, mint, maxt - 1);

@@ -203,6 +203,8 @@ export class Tier {
       for (const [blk, id] of refs) blk.collect(id, buf, a + 1, b);
       if (buf.length === 0) continue;
       const cols = buf.columns();
+      // Rollup windows are float aggregates: series holding native histograms are not downsampled.
+      if (cols.histograms !== undefined) continue;
       const w = emptyWindows();
       rollupSamples(cols.timestamps, cols.values, cols.stale, r, w);
       const n = w.length;

@@ -17,7 +17,7 @@ export class HeadQuerier implements Querier {
     const out: Series[] = [];
     const selected = this.head.select(matchers);
     if (hints.labelsOnly) {
-      for (const s of selected) if (s.minT <= maxt && (s.maxT >= mint || s.hasOutOfOrder)) out.push(labelsOnlySeries(s.labels));
+      for (const s of selected) if (s.minT <= maxt && (s.maxT >= mint || s.hasOutOfOrder || s.histT !== null)) out.push(labelsOnlySeries(s.labels));
       return { series: sortSeries(out), warnings: [] };
     }
     // One allocation for every series' columns, sized by the overlapping chunks' sample counts;
@@ -38,7 +38,7 @@ export class HeadQuerier implements Querier {
       buf.attach(allT.subarray(off, off + n), allV.subarray(off, off + n));
       off += n;
       selected[k].collect(buf, mint, maxt);
-      if (buf.length === 0) continue;
+      if (buf.length === 0 && buf.histogramCount === 0) continue;
       out.push({ labels: selected[k].labels, ...buf.detach() });
     }
     return { series: sortSeries(out), warnings: [] };

@@ -196,6 +196,7 @@ describe('head', () => {
     head.log = {
       series: (ref, l) => events.push(`s${ref}:${l.job}`),
       sample: (ref, t, v, stale) => events.push(`${ref}@${t}=${v}${stale ? 'S' : ''}`),
+      histogram: (ref, t, h) => events.push(`${ref}@${t}=${h.toString()}`),
       deletion: () => events.push('del'),
     };
     head.append(up, 1, 2);

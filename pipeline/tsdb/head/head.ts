@@ -1,4 +1,5 @@
 import type { Labels } from '../../../schemas/labels.js';
+import type { FloatHistogram } from '../../../schemas/native-histogram/index.js';
 import { DuplicateSampleError, InvalidSampleError, TooOldSampleError } from '../errors.js';
 import { MemPostings, SymbolTable, postingsForMatchers } from '../index/index.js';
 import type { LabelMatcher, Querier, Queryable } from '../querier.js';
@@ -205,6 +206,56 @@ export class Head implements Queryable {
     this.log?.sample(ref, t, v, stale);
   }
 
+  /** Appends a native-histogram sample by labels. */
+  appendHistogram(labels: Labels, t: number, h: FloatHistogram): void {
+    this.appendHistogramRef(this.ref(labels), t, h);
+  }
+
+  /**
+   * Appends a native-histogram sample by series ref, with the float path's rules: an equal
+   * histogram at the same timestamp is ignored, a different one throws DuplicateSampleError, and
+   * the out-of-order window and persisted range apply (measured against the series' histograms).
+   */
+  appendHistogramRef(ref: number, t: number, h: FloatHistogram): void {
+    const s = this.byRef[ref];
+    if (s === undefined || !Number.isSafeInteger(t)) {
+      this.stats.invalid++;
+      throw new InvalidSampleError(s === undefined ? `unknown series ref ${ref}` : `timestamp ${t} is not an integer number of milliseconds`, s?.labels);
+    }
+    if (t < this.minValidTime && this.oooWindow === 0) {
+      this.stats.tooOldOutOfBounds++;
+      throw new TooOldSampleError(s.labels, t, this.minValidTime, 'out_of_bounds');
+    }
+    const newest = s.histogramMaxT;
+    const minOoo = (this.maxT === -Infinity ? t : this.maxT) - this.oooWindow;
+    const outOfOrder = t < newest && (this.oooWindow === 0 || t < minOoo);
+    if (outOfOrder) {
+      this.stats.tooOldOutOfOrder++;
+      throw new TooOldSampleError(s.labels, t, this.oooWindow === 0 ? newest + 1 : minOoo, 'out_of_order');
+    }
+    const outcome = s.appendHistogram(t, h);
+    if (outcome === 'duplicate') {
+      this.stats.duplicatesIgnored++;
+      return;
+    }
+    if (outcome === 'conflict') {
+      this.stats.duplicateErrors++;
+      throw new DuplicateSampleError(s.labels, t);
+    }
+    if (t > this.maxT) this.maxT = t;
+    this.stats.samplesAppended++;
+    if (t < newest) this.stats.outOfOrderAppended++;
+    this.log?.histogram(ref, t, h);
+  }
+
+  /** Puts back a histogram sample the write-ahead log holds (replay; see restoreRef). */
+  restoreHistogramRef(ref: number, t: number, h: FloatHistogram): void {
+    const s = this.byRef[ref];
+    if (s === undefined || !Number.isSafeInteger(t)) throw new InvalidSampleError(s === undefined ? `unknown series ref ${ref}` : `timestamp ${t} is not an integer number of milliseconds`, s?.labels);
+    s.appendHistogram(t, h);
+    if (t > this.maxT) this.maxT = t;
+  }
+
   /**
    * Puts back a sample the write-ahead log holds (replay): the head accepted it once, so neither
    * the out-of-order window nor the persisted range applies again (the window may have shrunk
@@ -264,7 +315,7 @@ export class Head implements Queryable {
   deleteSeries(matchers: readonly LabelMatcher[], mint: number, maxt: number): number {
     let touched = 0;
     for (const s of this.select(matchers)) {
-      if (s.maxT < mint && !s.hasOutOfOrder) continue;
+      if (s.maxT < mint && !s.hasOutOfOrder && s.histT === null) continue;
       s.rewrite((t) => t >= mint && t <= maxt, this.chunkRange);
       touched++;
     }

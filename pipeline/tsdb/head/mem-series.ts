@@ -1,4 +1,5 @@
 import type { Labels } from '../../../schemas/labels.js';
+import type { FloatHistogram } from '../../../schemas/native-histogram/index.js';
 import { ENCODING_XOR, SampleBuffer, SAMPLES_PER_CHUNK, XorAppender, XorChunk, encodeBest, encodedSampleCount, isStaleBits, type EncodedChunk, joinFloat, sameValue } from '../chunks/index.js';
 import { ChunkArena } from './chunk-arena.js';
 
@@ -42,6 +43,12 @@ export class MemSeries {
   oooV: number[] | null = null;
   oooS: number[] | null = null;
   oooChunks: XorChunk[] | null = null;
+  /**
+   * Native-histogram samples, ascending by timestamp, held as values (null without any): they
+   * are chunk-encoded when the head is cut into a block (a mixed chunk with the series' floats).
+   */
+  histT: number[] | null = null;
+  histH: FloatHistogram[] | null = null;
   /** Number of labels (the head's series lookup compares it instead of counting keys). */
   readonly labelCount: number;
 
@@ -101,7 +108,32 @@ export class MemSeries {
     if (this.app !== null) n += this.app.count;
     if (this.oooChunks !== null) for (const c of this.oooChunks) n += c.numSamples;
     if (this.oooT !== null) n += this.oooT.length;
+    if (this.histT !== null) n += this.histT.length;
     return n;
+  }
+
+  /**
+   * Stores a histogram sample; an equal one at the same timestamp is ignored ('duplicate'), a
+   * different one there is refused ('conflict').
+   */
+  appendHistogram(t: number, h: FloatHistogram): 'added' | 'duplicate' | 'conflict' {
+    if (this.histT === null) {
+      this.histT = [];
+      this.histH = [];
+    }
+    const ts = this.histT;
+    let i = ts.length;
+    while (i > 0 && ts[i - 1] > t) i--;
+    if (i > 0 && ts[i - 1] === t) return this.histH![i - 1].equals(h) ? 'duplicate' : 'conflict';
+    ts.splice(i, 0, t);
+    this.histH!.splice(i, 0, h);
+    if (t < this.minT) this.minT = t;
+    return 'added';
+  }
+
+  /** Newest histogram timestamp (-Infinity without histograms). */
+  get histogramMaxT(): number {
+    return this.histT === null ? -Infinity : this.histT[this.histT.length - 1];
   }
 
   /** Appends a sample newer than `maxT`. */
@@ -218,6 +250,10 @@ export class MemSeries {
       const ts = this.oooT;
       for (let i = 0; i < ts.length; i++) if (ts[i] >= mint && ts[i] <= maxt) buf.push(ts[i], this.oooV![i], this.oooS![i] === 1);
     }
+    if (this.histT !== null) {
+      const ts = this.histT;
+      for (let i = 0; i < ts.length; i++) if (ts[i] >= mint && ts[i] <= maxt) buf.pushHistogram(ts[i], this.histH![i]);
+    }
   }
 
   /**
@@ -238,6 +274,14 @@ export class MemSeries {
         }
       }
     }
+    if (this.histT !== null) {
+      for (const t of this.histT) {
+        if (t >= bound) {
+          min = Math.min(min, t);
+          break;
+        }
+      }
+    }
     return min;
   }
 
@@ -247,7 +291,7 @@ export class MemSeries {
 
   /** True when the series holds no samples at all. */
   get empty(): boolean {
-    return this.meta.length === 0 && this.app === null && !this.hasOutOfOrder;
+    return this.meta.length === 0 && this.app === null && !this.hasOutOfOrder && this.histT === null;
   }
 
   /** Rewrites the series without the samples `drop` selects (deletion; rare). */
@@ -255,12 +299,16 @@ export class MemSeries {
     const buf = new SampleBuffer();
     this.collect(buf, -Infinity, Infinity);
     buf.sortDedupe();
+    const histT = this.histT;
+    const histH = this.histH;
+    this.histT = this.histH = null;
     this.dropClosed(this.chunkCount);
     this.app = null;
     this.oooT = this.oooV = this.oooS = null;
     this.oooChunks = null;
     this.maxT = -Infinity;
     this.minT = Infinity;
+    if (histT !== null) for (let i = 0; i < histT.length; i++) if (!drop(histT[i])) this.appendHistogram(histT[i], histH![i]);
     for (let i = 0; i < buf.length; i++) {
       if (!drop(buf.t[i])) this.appendInOrder(buf.t[i], buf.v[i], buf.s[i] === 1, chunkRange);
     }
@@ -295,8 +343,18 @@ export class MemSeries {
       }
       if (ts.length === 0) this.oooT = this.oooV = this.oooS = null;
     }
+    if (this.histT !== null) {
+      let i = 0;
+      while (i < this.histT.length && this.histT[i] < boundary) i++;
+      if (i === this.histT.length) this.histT = this.histH = null;
+      else if (i > 0) {
+        this.histT.splice(0, i);
+        this.histH!.splice(0, i);
+      }
+    }
     this.minT = Infinity;
-    if (this.meta.length > 0) this.minT = this.meta[0];
+    if (this.histT !== null) this.minT = this.histT[0];
+    if (this.meta.length > 0) this.minT = Math.min(this.minT, this.meta[0]);
     else if (this.app !== null) this.minT = this.app.minT;
     if (this.oooChunks !== null) for (const c of this.oooChunks) this.minT = Math.min(this.minT, c.minT);
     if (this.oooT !== null) this.minT = Math.min(this.minT, this.oooT[0]);

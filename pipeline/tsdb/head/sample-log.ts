@@ -1,4 +1,5 @@
 import type { Labels } from '../../../schemas/labels.js';
+import type { FloatHistogram } from '../../../schemas/native-histogram/index.js';
 import type { LabelMatcher } from '../querier.js';
 
 /**
@@ -8,5 +9,6 @@ import type { LabelMatcher } from '../querier.js';
 export interface SampleLog {
   series(ref: number, labels: Labels): void;
   sample(ref: number, t: number, v: number, stale: boolean): void;
+  histogram(ref: number, t: number, h: FloatHistogram): void;
   deletion(matchers: readonly LabelMatcher[], mint: number, maxt: number): void;
 }

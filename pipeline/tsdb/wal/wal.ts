@@ -2,7 +2,9 @@ import { closeSync, existsSync, fdatasyncSync, ftruncateSync, mkdirSync, openSyn
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { Labels } from '../../../schemas/labels.js';
+import type { FloatHistogram } from '../../../schemas/native-histogram/index.js';
 import { ByteReader, ByteWriter, fsyncDir } from '../block/index.js';
+import { HistogramByteReader, HistogramByteWriter, writeHistogram, readHistogram } from '../chunks/index.js';
 import { CorruptionError } from '../errors.js';
 import type { SampleLog } from '../head/index.js';
 import type { LabelMatcher } from '../querier.js';
@@ -12,6 +14,7 @@ const REC_SAMPLES = 2;
 const REC_DELETION = 3;
 /** First record of a segment `roll` starts: every sample logged before it older than its value is in a block. */
 const REC_PERSISTED = 4;
+const REC_HISTOGRAM = 5;
 const HEADER = 9; // type u8, payload length u32, crc32 u32
 
 /** What replay hands back, in the order it was logged. */
@@ -23,6 +26,8 @@ export interface WalReplayHandler {
   readonly persistedBefore?: number;
   series(ref: number, labels: Labels): void;
   sample(ref: number, t: number, v: number, stale: boolean): void;
+  /** A native-histogram sample; without a handler they are skipped. */
+  histogram?(ref: number, t: number, h: FloatHistogram): void;
   deletion(matchers: readonly LabelMatcher[], mint: number, maxt: number): void;
 }
 
@@ -117,6 +122,19 @@ export class Wal implements SampleLog {
       else for (let i = 0; i < 8; i++) buf[p++] = f64Bytes[i];
     }
     w.length = p;
+    if (t > this.pendingMaxT) this.pendingMaxT = t;
+  }
+
+  /** One record per histogram sample: they are rare next to floats and larger than a header. */
+  histogram(ref: number, t: number, h: FloatHistogram): void {
+    this.endSamples();
+    const hw = new HistogramByteWriter();
+    hw.uvarint(ref);
+    hw.varint(t);
+    writeHistogram(hw, h);
+    const start = this.beginRecord(REC_HISTOGRAM);
+    this.pending.bytes(hw.result());
+    this.endRecord(start);
     if (t > this.pendingMaxT) this.pendingMaxT = t;
   }
 
@@ -308,6 +326,13 @@ function replaySegment(path: string, h: WalReplayHandler, last: boolean, skipBef
         if (t > maxT) maxT = t;
         if (t >= skipBefore) h.sample(ref, t, v, stale);
       }
+    } else if (type === REC_HISTOGRAM) {
+      const hr = new HistogramByteReader(buf.subarray(pos + HEADER, end), path);
+      const ref = hr.uvarint();
+      const t = hr.varint();
+      const hist = readHistogram(hr);
+      if (t > maxT) maxT = t;
+      if (t >= skipBefore) h.histogram?.(ref, t, hist);
     } else if (type === REC_DELETION) {
       const d = JSON.parse(r.str()) as { matchers: LabelMatcher[]; mint: number; maxt: number };
       h.deletion(d.matchers, d.mint, d.maxt);
