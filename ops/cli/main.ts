@@ -166,20 +166,36 @@ async function runTail(args: string[]): Promise<number> {
   return 0;
 }
 
+/**
+ * Exits once stdout and stderr have handed everything written to the OS: on Linux a pipe is
+ * written asynchronously, and `process.exit` with writes pending cuts the output short (a
+ * `tail --to-end` piped into a slow reader lost its last records).
+ */
+function exitFlushed(code: number): void {
+  let pending = 2;
+  const done = () => {
+    if (--pending === 0) process.exit(code);
+  };
+  process.stdout.write('', done);
+  process.stderr.write('', done);
+}
+
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => exitFlushed(code),
   (e: unknown) => {
     if (e instanceof UsageError || e instanceof RangeError) {
       err(`tidemark: ${e.message}`);
-      process.exit(2);
+      exitFlushed(2);
+      return;
     }
     if (e instanceof ConfigError) {
       err(`tidemark: invalid configuration ${e.file}:`);
       for (const p of e.problems) err(`  ${formatProblem(p)}`);
-      process.exit(2);
+      exitFlushed(2);
+      return;
     }
     err(`tidemark: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-    process.exit(1);
+    exitFlushed(1);
   },
 );
 

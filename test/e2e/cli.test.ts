@@ -1,4 +1,5 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +7,7 @@ import { EmbeddedBus } from '../../pipeline/bus/embedded/index.js';
 import { KafkaBus } from '../../pipeline/bus/kafka/index.js';
 import { encodeSampleBatch } from '../../schemas/index.js';
 import { createKafkaTopic, kafkaBrokers, mockKafkaBusSettings, testNamespace } from '../harness/index.js';
-import { runCli, startCli } from './cli-process.js';
+import { CLI, runCli, startCli } from './cli-process.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -121,6 +122,35 @@ describe('tidemark tail', () => {
     expect(lines).toContain('node_load1{job="node"} stale 2000');
     expect(r.stdout).toMatch(/# tidemark\.samples\/1@0 .* sample batch: 2 series from test/);
     expect(r.stdout).toMatch(/# tidemark\.samples\/0@0 .* undecodable \(not Avro single-object encoding/);
+  });
+
+  it('hands every line to a reader slower than itself: output beyond the pipe buffer is not cut short at exit', async () => {
+    const data = join(dir, 'data-tail-big');
+    const bus = await EmbeddedBus.open({ dataDir: join(data, 'bus') });
+    await bus.ensureTopic('tidemark.samples', 1);
+    // 5,000 sample lines, several times the 64 KiB a pipe holds.
+    const series = Array.from({ length: 50 }, (_, i) => ({
+      labels: { __name__: 'tail_pipe_test', series: String(i) },
+      timestamps: Array.from({ length: 100 }, (_, j) => 1000 + j),
+      values: Array.from({ length: 100 }, (_, j) => j),
+      stale: [],
+    }));
+    await bus.produce('tidemark.samples', [{ partition: 0, value: encodeSampleBatch({ series }, 'test') }]);
+    await bus.close();
+    // A shell pipe whose reader waits until the writer has exited (or 3 s): whatever tail had
+    // not handed to the pipe when it exited would be lost.
+    const exited = join(dir, 'tail-exited');
+    const script = `{ "$0" "$1" tail --data "$2" --topic tidemark.samples --from earliest --to-end; echo $? > "$3"; } | { i=0; while [ ! -e "$3" ] && [ $i -lt 60 ]; do sleep 0.05; i=$((i+1)); done; cat; }`;
+    const { stdout, code } = await new Promise<{ stdout: string; code: number | null }>((resolve, reject) => {
+      const child = spawn('sh', ['-c', script, process.execPath, CLI, data, exited], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.on('error', reject);
+      child.on('close', (c) => resolve({ stdout: out, code: c }));
+    });
+    expect(code).toBe(0);
+    expect((await readFile(exited, 'utf8')).trim()).toBe('0');
+    expect(stdout.split('\n').filter((l) => l.startsWith('tail_pipe_test{'))).toHaveLength(5000);
   });
 
   it('prints records from a Kafka topic', async () => {
