@@ -30,10 +30,11 @@ export async function busFromConfig(cfg: TidemarkConfig, dataDir: string, log: L
         maxBackoffMs: k.consumer.rejoin_backoff_max_ms,
       },
       maxWaitTimeMs: k.consumer.max_wait_ms,
+      compression: cfg.bus.compression,
       onConsumerFailed,
     });
   }
-  return EmbeddedBus.open({ dataDir: join(dataDir, 'bus'), config: cfg.bus.embedded, logger: log });
+  return EmbeddedBus.open({ dataDir: join(dataDir, 'bus'), config: cfg.bus.embedded, compression: cfg.bus.compression, logger: log });
 }
 
 /** Creates the pipeline's topics (samples with the configured partition count; the rest with one). */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DurationError, parseDuration } from '../../schemas/duration.js';
 import { embeddedBusConfigSchema } from '../../pipeline/bus/embedded/config.js';
+import { busCompressionSchema } from '../../pipeline/bus/record-compression.js';
 import { checkScrapeConfig, scrapeConfigSchema } from '../../connectors/scrape/index.js';
 import { remoteWriteConfigSchema } from '../../connectors/remote-write/index.js';
 import { influxConfigSchema } from '../../connectors/influx/index.js';
@@ -103,6 +104,7 @@ const busSchema = z
     topics: topicsSchema.prefault({}),
     kafka: kafkaSchema.optional(),
     embedded: embeddedBusConfigSchema.prefault({}),
+    compression: busCompressionSchema,
     watermarks: watermarksConfigSchema.prefault({}),
   })
   .strict()

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { BusCompression } from '../record-compression.js';
 
 /**
  * The embedded bus section of `tidemark.yml`. Retention is per partition, as in Kafka: whole
@@ -39,6 +40,8 @@ export interface BusLogger {
 export interface EmbeddedBusSettings {
   readonly dataDir: string;
   readonly config?: Partial<EmbeddedBusConfig>;
+  /** How record values are stored in the log files (`bus.compression`); default gzip. */
+  readonly compression?: BusCompression;
   /** Defaults to pino on stderr. */
   readonly logger?: BusLogger;
   /** Clock for default record timestamps and retention; defaults to Date.now. */

@@ -1,6 +1,7 @@
 import { mkdir, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BusRecord, ProduceRecord, StartPosition } from '../bus.js';
+import { compressValue, type BusCompression } from '../record-compression.js';
 import { InvalidArgumentError, LogWriteError } from './errors.js';
 import { encodeFrame } from './record-frame.js';
 import { Segment, type SegmentOptions, type WrittenFrame } from './segment.js';
@@ -9,10 +10,14 @@ import { syncDir } from './sync-dir.js';
 export interface PartitionLogOptions extends SegmentOptions {
   readonly segmentBytes: number;
   readonly now: () => number;
+  /** How record values are stored (records read back are always as produced). */
+  readonly compression: BusCompression;
 }
 
 interface PendingAppend {
   readonly records: readonly ProduceRecord[];
+  /** Per record, its value compressed (undefined: stored as it is); started when the call arrived. */
+  readonly compressed: Promise<(Buffer | undefined)[]>;
   readonly resolve: (firstOffset: number) => void;
   readonly reject: (err: unknown) => void;
 }
@@ -91,8 +96,14 @@ export class PartitionLog {
   /** Appends records (validated by the caller) and resolves with the first one's offset once synced. */
   append(records: readonly ProduceRecord[]): Promise<number> {
     if (this.closed) return Promise.reject(new LogWriteError(this.topic, this.partition, this.active.file, 'closed'));
+    // Compression starts at once on the thread pool; the write waits for it in arrival order, so
+    // offsets still follow the order of produce calls.
+    const codec = this.opts.compression;
+    const compressed = codec === 'none' ? Promise.resolve([]) : Promise.all(records.map((r) => compressValue(codec, r.value)));
+    // Awaited by writeBatch, which reports a failure to this call; until then it is not unhandled.
+    compressed.catch(() => undefined);
     return new Promise((resolve, reject) => {
-      this.queue.push({ records, resolve, reject });
+      this.queue.push({ records, compressed, resolve, reject });
       // Let every produce call of this tick join the first write.
       this.flushing ??= new Promise((r) => setImmediate(r)).then(() => this.flushLoop());
     });
@@ -114,16 +125,30 @@ export class PartitionLog {
 
   private async writeBatch(batch: PendingAppend[]): Promise<void> {
     const seg = this.active;
+    let compressed: (Buffer | undefined)[][];
+    try {
+      compressed = await Promise.all(batch.map((item) => item.compressed));
+    } catch (err) {
+      const e = new LogWriteError(this.topic, this.partition, seg.file, `compressing a record value (${this.opts.compression}): ${(err as Error).message}`);
+      for (const item of batch) item.reject(e);
+      return;
+    }
     const now = this.opts.now();
     let offset = seg.nextOffset;
     const buffers: Buffer[] = [];
     const frames: WrittenFrame[] = [];
     const firsts: number[] = [];
-    for (const item of batch) {
+    for (let b = 0; b < batch.length; b++) {
+      const item = batch[b];
       firsts.push(offset);
-      for (const r of item.records) {
+      for (let i = 0; i < item.records.length; i++) {
+        const r = item.records[i];
         const timestampMs = r.timestampMs ?? now;
-        const buf = encodeFrame({ offset, timestampMs, key: r.key ?? null, headers: r.headers, value: r.value });
+        const stored = compressed[b][i];
+        const buf = encodeFrame({
+          offset, timestampMs, key: r.key ?? null, headers: r.headers,
+          value: stored ?? r.value, codec: stored === undefined ? 'none' : this.opts.compression,
+        });
         buffers.push(buf);
         frames.push({ offset, timestampMs, length: buf.length });
         offset++;

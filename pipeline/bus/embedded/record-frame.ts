@@ -1,4 +1,5 @@
 import type { BusRecord } from '../bus.js';
+import type { BusCompression } from '../record-compression.js';
 import { crc32 } from './crc32.js';
 
 /**
@@ -9,23 +10,36 @@ import { crc32 } from './crc32.js';
  *        | u16 headerCount | (u16 nameLength | name utf-8 | u32 valueLength | value)*
  *        | u32 valueLength | value
  *
+ * Version 2 (a value stored compressed) has one more byte after the timestamp, the value's codec
+ * (1 = gzip); everything else is as in version 1. A value stored as it is keeps version 1, so a
+ * log written with `bus.compression: none` stays readable by releases that know only version 1.
+ *
  * The length and checksum let recovery tell a complete record from a torn or corrupt one.
  */
 export const FRAME_PREFIX_BYTES = 8;
-const VERSION = 1;
+const PLAIN = 1;
+const COMPRESSED = 2;
 const MIN_BODY_BYTES = 1 + 8 + 8 + 4 + 2 + 4;
 const TWO_32 = 0x1_0000_0000;
+
+/** A frame's value codec: how its stored value bytes turn back into the record value. */
+export type StoredCodec = BusCompression;
+const CODEC_IDS: Readonly<Record<Exclude<StoredCodec, 'none'>, number>> = { gzip: 1 };
+const CODECS_BY_ID: readonly (StoredCodec | undefined)[] = [undefined, 'gzip'];
 
 export interface FrameInput {
   readonly offset: number;
   readonly timestampMs: number;
   readonly key: Buffer | null;
   readonly headers: Readonly<Record<string, Buffer>> | undefined;
+  /** The value as stored: compressed with `codec` when that is given and not 'none'. */
   readonly value: Buffer;
+  readonly codec?: StoredCodec;
 }
 
 /** Encodes one record into a single buffer ready to append. */
 export function encodeFrame(r: FrameInput): Buffer {
+  const codec = r.codec ?? 'none';
   let headerBytes = 2;
   const names: Buffer[] = [];
   const values: Buffer[] = [];
@@ -39,12 +53,14 @@ export function encodeFrame(r: FrameInput): Buffer {
     }
   }
   const keyBytes = r.key ? r.key.length : 0;
-  const bodyLength = 1 + 8 + 8 + 4 + keyBytes + headerBytes + 4 + r.value.length;
+  const codecBytes = codec === 'none' ? 0 : 1;
+  const bodyLength = 1 + 8 + 8 + codecBytes + 4 + keyBytes + headerBytes + 4 + r.value.length;
   const buf = Buffer.allocUnsafe(FRAME_PREFIX_BYTES + bodyLength);
   let p = FRAME_PREFIX_BYTES;
-  buf[p++] = VERSION;
+  buf[p++] = codec === 'none' ? PLAIN : COMPRESSED;
   p = writeInt64(buf, p, r.offset);
   p = writeInt64(buf, p, r.timestampMs);
+  if (codec !== 'none') buf[p++] = CODEC_IDS[codec];
   if (r.key) {
     buf.writeInt32LE(r.key.length, p);
     p += 4;
@@ -88,13 +104,20 @@ export function checkFrame(buf: Buffer, pos: number, maxBodyBytes: number, verif
   }
   const end = pos + FRAME_PREFIX_BYTES + bodyLength;
   if (end > buf.length) return { ok: false, incomplete: true, reason: `truncated frame (needs ${bodyLength} body bytes)` };
-  if (buf[pos + FRAME_PREFIX_BYTES] !== VERSION) {
-    return { ok: false, incomplete: false, reason: `unknown frame version ${buf[pos + FRAME_PREFIX_BYTES]}` };
+  const version = buf[pos + FRAME_PREFIX_BYTES];
+  if (version !== PLAIN && version !== COMPRESSED) {
+    return { ok: false, incomplete: false, reason: `unknown frame version ${version}` };
   }
   if (verifyCrc) {
     const expected = buf.readUInt32LE(pos + 4);
     const actual = crc32(buf.subarray(pos + FRAME_PREFIX_BYTES, end));
     if (expected !== actual) return { ok: false, incomplete: false, reason: 'checksum mismatch' };
+  }
+  if (version === COMPRESSED && bodyLength < MIN_BODY_BYTES + 1) {
+    return { ok: false, incomplete: false, reason: `implausible frame length ${bodyLength}` };
+  }
+  if (version === COMPRESSED && CODECS_BY_ID[buf[pos + FRAME_PREFIX_BYTES + 17]] === undefined) {
+    return { ok: false, incomplete: false, reason: `unknown value codec ${buf[pos + FRAME_PREFIX_BYTES + 17]}` };
   }
   return { ok: true, length: FRAME_PREFIX_BYTES + bodyLength };
 }
@@ -109,15 +132,23 @@ export function frameTimestamp(buf: Buffer, pos: number): number {
   return readInt64(buf, pos + FRAME_PREFIX_BYTES + 9);
 }
 
+/** Codec of the (already checked) frame's stored value: 'none' for a version 1 frame. */
+export function frameCodec(buf: Buffer, pos: number): StoredCodec {
+  if (buf[pos + FRAME_PREFIX_BYTES] === PLAIN) return 'none';
+  return CODECS_BY_ID[buf[pos + FRAME_PREFIX_BYTES + 17]] ?? 'none';
+}
+
 /**
  * Decodes the (already checked) frame at `pos`. Key, header values and value are views into
- * `buf`, not copies: the caller hands out a fresh buffer per read.
+ * `buf`, not copies: the caller hands out a fresh buffer per read. The value is as stored: the
+ * caller decompresses it when `frameCodec` is not 'none'.
  */
 export function decodeFrame(buf: Buffer, pos: number, topic: string, partition: number): BusRecord {
-  let p = pos + FRAME_PREFIX_BYTES + 1;
+  let p = pos + FRAME_PREFIX_BYTES;
+  const version = buf[p++];
   const offset = readInt64(buf, p);
   const timestampMs = readInt64(buf, p + 8);
-  p += 16;
+  p += version === PLAIN ? 16 : 17;
   const keyLength = buf.readInt32LE(p);
   p += 4;
   let key: Buffer | null = null;

@@ -2,7 +2,8 @@ import { open, readFile, rename, truncate, unlink, writeFile, type FileHandle } 
 import { join } from 'node:path';
 import type { BusRecord } from '../bus.js';
 import { CorruptLogError } from './errors.js';
-import { checkFrame, decodeFrame, frameOffset, frameTimestamp } from './record-frame.js';
+import { decompressValue } from '../record-compression.js';
+import { checkFrame, decodeFrame, frameCodec, frameOffset, frameTimestamp, type StoredCodec } from './record-frame.js';
 import { SegmentIndex } from './segment-index.js';
 
 /** Limits and hooks a segment needs from its partition. */
@@ -202,6 +203,9 @@ export class Segment {
     let pos = this.index.positions.length > 0 ? this.index.positions[entry] : 0;
     const end = this.size;
     const out: BusRecord[] = [];
+    // Per record of `out`, its stored value's codec: compressed values are inflated together below.
+    const codecs: StoredCodec[] = [];
+    const positions: number[] = [];
     let bytes = 0;
     this.refs++;
     try {
@@ -224,6 +228,8 @@ export class Segment {
               if (!c2.ok) throw new CorruptLogError(this.file, pos, c2.reason);
               if (frameOffset(big, 0) >= fromOffset) {
                 out.push(decodeFrame(big, 0, topic, partition));
+                codecs.push(frameCodec(big, 0));
+                positions.push(pos);
                 bytes += len;
               }
               p = len;
@@ -232,6 +238,8 @@ export class Segment {
           }
           if (frameOffset(chunk, p) >= fromOffset) {
             out.push(decodeFrame(chunk, p, topic, partition));
+            codecs.push(frameCodec(chunk, p));
+            positions.push(pos + p);
             bytes += check.length;
           }
           p += check.length;
@@ -242,7 +250,23 @@ export class Segment {
       this.refs--;
       if (this.deleted && this.refs === 0) await this.fh.close().catch(() => undefined);
     }
-    return out;
+    return this.inflate(out, codecs, positions);
+  }
+
+  /** Records with their values as produced: compressed values inflated on the thread pool, in parallel. */
+  private async inflate(records: BusRecord[], codecs: readonly StoredCodec[], positions: readonly number[]): Promise<BusRecord[]> {
+    if (codecs.every((c) => c === 'none')) return records;
+    return Promise.all(
+      records.map(async (r, i) => {
+        const codec = codecs[i];
+        if (codec === 'none') return r;
+        try {
+          return { ...r, value: await decompressValue(codec, r.value) };
+        } catch (err) {
+          throw new CorruptLogError(this.file, positions[i], `record at offset ${r.offset}: its ${codec} value does not decompress (${(err as Error).message})`);
+        }
+      }),
+    );
   }
 
   /** First offset in this segment whose timestamp is >= `timestampMs`, or undefined. */

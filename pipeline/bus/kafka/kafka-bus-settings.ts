@@ -1,5 +1,6 @@
 import type { Kafka, PartitionAssigner, RetryOptions } from 'kafkajs';
 import type { Level, Logger } from 'pino';
+import type { BusCompression } from '../record-compression.js';
 import type { RejoinPolicy } from './kafka-consumer.js';
 
 /**
@@ -51,6 +52,8 @@ export interface KafkaBusSettings {
   readonly maxBytesPerPartition?: number;
   /** Longest a fetch waits on the broker for new data (ms); default 100. */
   readonly maxWaitTimeMs?: number;
+  /** Codec of produced record batches (`bus.compression`); default gzip. Consumers read any codec kafkajs knows. */
+  readonly compression?: BusCompression;
   /** Broker ack wait for produce requests (ms); default 30000. */
   readonly produceTimeoutMs?: number;
   readonly connectionTimeoutMs?: number;

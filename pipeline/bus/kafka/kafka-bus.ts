@@ -16,6 +16,7 @@ import type {
   ProduceRecord,
   StartPosition,
 } from '../bus.js';
+import type { BusCompression } from '../record-compression.js';
 import { KafkaBusError, kafkaBusError } from './errors.js';
 import type { KafkaBusSettings } from './kafka-bus-settings.js';
 import { KafkaConsumer } from './kafka-consumer.js';
@@ -25,7 +26,12 @@ import { ProduceCoalescer } from './produce-coalescer.js';
 import { resetGroupByJoining } from './reset-group-by-joining.js';
 import { mapTimestampLookup, resolveStartOffset, validateStartPosition } from './start-position.js';
 
-const { AssignerProtocol, Kafka, Partitioners } = kafkajs;
+const { AssignerProtocol, CompressionTypes, Kafka, Partitioners } = kafkajs;
+/** kafkajs' built-in codecs for `bus.compression` (a record batch's codec is in its attributes; consumers need no setting). */
+const KAFKA_CODECS: Readonly<Record<BusCompression, kafkajs.CompressionTypes>> = {
+  none: CompressionTypes.None,
+  gzip: CompressionTypes.GZIP,
+};
 const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
 
 /**
@@ -66,6 +72,7 @@ export class KafkaBus implements Bus {
         return producer.sendBatch({
           topicMessages,
           acks: -1,
+          compression: KAFKA_CODECS[this.settings.compression ?? 'gzip'],
           timeout: this.settings.produceTimeoutMs ?? 30_000,
         });
       },
