@@ -151,6 +151,8 @@ export function ingestServices(
   opts: { scrapeSelf?: boolean; metadata?: MetadataSink; exemplars?: ExemplarSink } = {},
 ): Service[] {
   const cfg = ctx.config;
+  // With tenants, every sample gets its tenant's label before it reaches the bus.
+  sink = ctx.tenancy?.sink(sink) ?? sink;
   const scrape = new ScrapeService(ctx, sink, opts.scrapeSelf ?? false, opts);
   const services: Service[] = [scrape];
   let backpressure: Backpressure | undefined;

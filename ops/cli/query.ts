@@ -37,6 +37,8 @@ export function mountQueryApi(
   stores?: () => Promise<readonly ConsistencyStore[]>,
   sideData: Pick<QueryApiSettings, 'metadata' | 'exemplars'> = {},
 ): void {
+  // With tenants, what each tenant's queries read is counted (usage, max_query_samples).
+  queryable = ctx.tenancy?.queryable(queryable) ?? queryable;
   const apiConfig = withStoreTiers(ctx.config.query, ctx.config.store.downsampling);
   const api = prometheusApi({
     queryable,

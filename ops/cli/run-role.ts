@@ -6,6 +6,7 @@ import { HttpServer, parseListenAddress, type ListenAddress } from '../server/ht
 import { createMetricsRegistry } from '../server/metrics-registry.js';
 import type { Service } from '../server/service.js';
 import { WebSecurity } from '../server/web-security.js';
+import { Tenancy } from '../tenants/index.js';
 import { shownConfigFromFlags } from './config-from-flags.js';
 import type { CommonFlags } from './flags.js';
 
@@ -28,6 +29,8 @@ export interface RoleContext {
   readonly fail: (reason: Error) => void;
   /** Whether the last configuration (re)load succeeded and when the one in use was loaded. */
   readonly configStatus: ConfigStatus;
+  /** With `tenants.enabled`: what confines the role's sinks and reads to the request's tenant. */
+  readonly tenancy?: Tenancy;
 }
 
 /** Prometheus' reloadConfigSuccess / lastConfigTime, kept by the role's reload. */
@@ -92,7 +95,8 @@ export async function startRole(
   };
   const configStatus = { lastReloadSuccessful: true, lastSuccessMs: Date.now() };
   const reloadGauges = configReloadGauges(metrics, configStatus);
-  const ctx: RoleContext = { role: def.name, config, flags, log, metrics, router, address: () => listener.address, scheme: security?.tls === true ? 'https' : 'http', fail, configStatus };
+  const tenancy = config.tenants.enabled ? new Tenancy(config.tenants, metrics) : undefined;
+  const ctx: RoleContext = { role: def.name, config, flags, log, metrics, router, address: () => listener.address, scheme: security?.tls === true ? 'https' : 'http', fail, configStatus, tenancy };
   const services = await def.build(ctx);
   let allStarted = false;
 
@@ -100,6 +104,7 @@ export async function startRole(
     try {
       const next = flags.config !== undefined ? await shownConfigFromFlags(flags) : { config, yaml: shownYaml };
       for (const s of services) await s.applyConfig?.(next.config);
+      tenancy?.applyConfig(next.config.tenants);
       shownYaml = next.yaml;
     } catch (err) {
       configStatus.lastReloadSuccessful = false;
@@ -140,7 +145,8 @@ export async function startRole(
 
   const started: Service[] = [];
   // The process endpoints answer from the first moment; the role's APIs once its services run.
-  const http = new HttpServer(router, log, (path) =>
+  const routed = tenancy === undefined ? router : tenancy.gate((req) => security?.authenticatedUser(req)).router(router);
+  const http = new HttpServer(routed, log, (path) =>
     allStarted || path.startsWith('/-/') || path === '/metrics' ? undefined : `${def.name} is starting`,
     security,
   );

@@ -14,6 +14,7 @@ import { queryConfigSchema } from '../../pipeline/query/index.js';
 import { watermarksConfigSchema } from '../../pipeline/publish/index.js';
 import { httpConfigSchema } from '../../pipeline/alert/notify/config/index.js';
 import { aggregatesConfigSchema, aggregationConfigSchema } from '../../pipeline/aggregate/index.js';
+import { tenantsConfigSchema } from '../tenants/config.js';
 
 /** A Prometheus duration string in YAML, milliseconds in the parsed config. */
 export const duration = z.string().transform((text, ctx) => {
@@ -233,6 +234,8 @@ export const tidemarkConfigSchema = z
       .optional(),
     /** NATS: servers, subjects bridged into the bus, and the edge output mode. */
     nats: natsConfigSchema.optional(),
+    /** Multi-tenancy (off by default). */
+    tenants: tenantsConfigSchema.prefault({}),
   })
   .strict()
   .superRefine((cfg, ctx) => {

@@ -35,7 +35,7 @@ export class HttpServer {
   private server: Server | undefined;
 
   constructor(
-    private readonly router: HttpRouter,
+    private readonly router: Pick<HttpRouter, 'resolve'>,
     private readonly log: Logger,
     private readonly unavailable: Unavailable = () => undefined,
     private readonly security?: WebSecurity,

@@ -4,7 +4,7 @@ import type { Server as HttpsServer, ServerOptions as HttpsServerOptions } from 
 import { createSecureContext, type SecureContextOptions, type TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import { ConfigError, formatProblem } from '../config/index.js';
-import { BasicAuthVerifier, type BcryptCompare } from './basic-auth.js';
+import { BasicAuthVerifier, parseBasic, type BcryptCompare } from './basic-auth.js';
 import { loadWebConfig, parseWebConfig, type TlsServerConfig, type WebConfig } from './web-config.js';
 
 /** TLS 1.3 suites stay on when the file restricts the older ones, as in Go (where they are not configurable). */
@@ -76,6 +76,14 @@ export class WebSecurity {
     if (await this.auth.check(req.headers.authorization)) return true;
     res.writeHead(401, { 'content-type': 'text/plain; charset=utf-8', 'www-authenticate': 'Basic' }).end('Unauthorized\n');
     return false;
+  }
+
+  /**
+   * The user basic auth verified for an admitted request; undefined without `basic_auth_users`,
+   * where an Authorization header proves nothing.
+   */
+  authenticatedUser(req: IncomingMessage): string | undefined {
+    return this.auth.enabled ? parseBasic(req.headers.authorization)?.user : undefined;
   }
 
   private refresh(server: HttpsServer | undefined): void {

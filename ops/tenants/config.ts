@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { DurationError, parseDuration } from '../../schemas/duration.js';
+import { isValidTenantId, TENANT_ID_RULES } from './tenant-id.js';
+
+const tenantId = z.string().refine(isValidTenantId, { message: `not a valid tenant ID (${TENANT_ID_RULES})` });
+
+/** Limits of one tenant; 0 leaves a limit off. */
+const tenantLimitsSchema = z
+  .object({
+    ingestion_rate: z.number().min(0).default(0)
+      .describe('Samples per second a tenant may push (token bucket, per ingest process); a push beyond it is refused whole with 429. 0: unlimited.'),
+    ingestion_burst_size: z.number().int().min(0).default(0)
+      .describe('Samples a tenant may push at once above its rate (the bucket size); 0: one second of ingestion_rate.'),
+    max_active_series: z.number().int().min(0).default(0)
+      .describe('Series a tenant may have active (pushed within tenants.active_series_idle_timeout, per ingest process); a push that would add one more is refused with 429. 0: unlimited.'),
+    max_query_samples: z.number().int().min(0).default(0)
+      .describe('Samples one query of the tenant may read from storage; a query that reads more is refused with 429. 0: unlimited (query.max_samples still holds).'),
+  })
+  .strict();
+
+export type TenantLimits = z.output<typeof tenantLimitsSchema>;
+
+/**
+ * `tenants:` multi-tenancy as Mimir users know it: the tenant of a request is named by the
+ * `X-Scope-OrgID` header or by the web-config user who authenticated. Off by default.
+ */
+export const tenantsConfigSchema = z
+  .object({
+    enabled: z.boolean().default(false)
+      .describe('Every request names a tenant (401 without one); samples carry the tenant label and queries see only their tenant\'s series.'),
+    label: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'not a valid label name').refine((n) => !n.startsWith('__'), 'a reserved name (`__` prefix) cannot be a Pushgateway grouping label')
+      .default('tenant_id')
+      .describe('The label that carries the tenant on every stored series (as Thanos Receive\'s tenant label); set at the edge, whatever the sender put there.'),
+    header: z.string().regex(/^[A-Za-z0-9-]+$/, 'not an HTTP header name').default('X-Scope-OrgID')
+      .describe('The request header that names the tenant (Mimir, Cortex, Loki: X-Scope-OrgID).'),
+    users: z.record(z.string(), tenantId).default({})
+      .describe('`basic_auth_users` of --web.config.file mapped to their tenant: such a user acts for that tenant only (a header naming another is refused with 403). A user not listed names the tenant with the header.'),
+    default_tenant: tenantId.default('anonymous')
+      .describe('The tenant of samples that arrive outside a request (scrapes, NATS inputs, Pushgateway re-emission) and carry no tenant label of their own.'),
+    active_series_idle_timeout: z.string().default('10m').transform((text, ctx) => {
+      try {
+        return parseDuration(text);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: err instanceof DurationError ? err.message : String(err) });
+        return z.NEVER;
+      }
+    })
+      .describe('A series not pushed for this long no longer counts against max_active_series (Prometheus duration).'),
+    limits: tenantLimitsSchema.prefault({}).describe('Limits every tenant has unless overridden.'),
+    overrides: z.record(tenantId, tenantLimitsSchema.partial()).default({})
+      .describe('Per tenant, the limits that differ from `limits`.'),
+  })
+  .strict();
+
+export type TenantsConfig = z.output<typeof tenantsConfigSchema>;
+
+/** The limits of `tenant`: its overrides over the defaults. */
+export function limitsOf(config: TenantsConfig, tenant: string): TenantLimits {
+  const o = Object.hasOwn(config.overrides, tenant) ? config.overrides[tenant] : undefined;
+  return o === undefined ? config.limits : { ...config.limits, ...o };
+}

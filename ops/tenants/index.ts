@@ -1,0 +1,2 @@
+export { tenantsConfigSchema, limitsOf, type TenantsConfig, type TenantLimits } from './config.js';
+export { Tenancy } from './tenancy.js';

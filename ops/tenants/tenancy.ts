@@ -1,0 +1,47 @@
+import type { IncomingMessage } from 'node:http';
+import type { Registry } from 'prom-client';
+import type { Queryable } from '../../pipeline/tsdb/index.js';
+import type { SampleSink } from '../../schemas/sample-sink.js';
+import type { TenantsConfig } from './config.js';
+import { TenantGate } from './tenant-gate.js';
+import { TenantLimiter } from './tenant-limits.js';
+import { TenantMetrics } from './tenant-metrics.js';
+import { TenantCountingQueryable } from './tenant-queryable.js';
+import { TenantScope } from './tenant-scope.js';
+import { TenantSink } from './tenant-sink.js';
+
+/**
+ * Multi-tenancy of one role process (`tenants.enabled`): the gate its HTTP listener routes
+ * through, and the wrappers for the sink its connectors write to and the storage its query API
+ * reads, all sharing the tenant of the request in progress, the limits and the usage metrics.
+ */
+export class Tenancy {
+  readonly scope = new TenantScope();
+  readonly limiter: TenantLimiter;
+  readonly metrics: TenantMetrics;
+  private config: TenantsConfig;
+
+  constructor(config: TenantsConfig, registry: Registry) {
+    this.config = config;
+    this.limiter = new TenantLimiter(config);
+    this.metrics = new TenantMetrics(registry, this.limiter);
+  }
+
+  /** Users, limits and overrides of a reloaded configuration (turning tenancy on or off needs a restart). */
+  applyConfig(config: TenantsConfig): void {
+    this.config = config;
+    this.limiter.applyConfig(config);
+  }
+
+  gate(authenticatedUser: (req: IncomingMessage) => string | undefined): TenantGate {
+    return new TenantGate({ config: () => this.config, scope: this.scope, metrics: this.metrics, authenticatedUser });
+  }
+
+  sink(inner: SampleSink): SampleSink {
+    return new TenantSink(inner, { config: () => this.config, scope: this.scope, limiter: this.limiter, metrics: this.metrics });
+  }
+
+  queryable(inner: Queryable): Queryable {
+    return new TenantCountingQueryable(inner, { config: () => this.config, scope: this.scope, metrics: this.metrics });
+  }
+}

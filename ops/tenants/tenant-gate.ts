@@ -1,0 +1,179 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import type { HttpHandler, HttpRouter } from '../server/http-router.js';
+import type { TenantsConfig } from './config.js';
+import { scopeReadRequest } from './remote-read-scoping.js';
+import { scopeQuery, scopeSeriesSelector, tenantSelector } from './selector-scoping.js';
+import { resolveTenant, TenantRefusedError } from './tenant-identity.js';
+import type { TenantMetrics } from './tenant-metrics.js';
+import { routeScope, type RouteScope } from './tenant-routes.js';
+import type { TenantScope } from './tenant-scope.js';
+
+/** As much body as the query API reads of a form or a remote-read request. */
+const MAX_FORM_BYTES = 4 << 20;
+const MAX_READ_BYTES = 32 << 20;
+
+export interface TenantGateSettings {
+  readonly config: () => TenantsConfig;
+  readonly scope: TenantScope;
+  readonly metrics: TenantMetrics;
+  /** The user basic auth verified for this request (undefined without basic_auth_users). */
+  readonly authenticatedUser: (req: IncomingMessage) => string | undefined;
+}
+
+/** A request the gate refuses to pass on, with Prometheus' error type for API paths. */
+class GateRefusal extends Error {
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Where a request becomes a tenant's request: every routed handler is wrapped so that it runs
+ * with its tenant known (TenantScope) and with what it selects rewritten to that tenant's series
+ * (tenant-routes.ts says what each path gets). A request that names no usable tenant is refused
+ * before its handler runs.
+ */
+export class TenantGate {
+  constructor(private readonly settings: TenantGateSettings) {}
+
+  /** `router` with every handler behind the gate (what the role's HttpServer routes with). */
+  router(router: HttpRouter): Pick<HttpRouter, 'resolve'> {
+    return {
+      resolve: (method, pathname) => {
+        const handler = router.resolve(method, pathname);
+        if (typeof handler !== 'function') return handler;
+        const scope = routeScope(method, pathname);
+        return scope === 'open' ? handler : this.wrap(scope, handler);
+      },
+    };
+  }
+
+  private wrap(scope: Exclude<RouteScope, 'open'>, handler: HttpHandler): HttpHandler {
+    return async (req, res, url) => {
+      const { config, metrics } = this.settings;
+      let tenant: string;
+      let request: IncomingMessage = req;
+      let target: URL = url;
+      try {
+        try {
+          tenant = resolveTenant(config(), req, this.settings.authenticatedUser(req));
+        } catch (err) {
+          if (!(err instanceof TenantRefusedError)) throw err;
+          throw new GateRefusal(err.status, err.status === 401 ? 'no_tenant' : err.status === 403 ? 'other_tenant' : 'invalid_tenant', err.message);
+        }
+        if (scope === 'refused') throw new GateRefusal(403, 'not_per_tenant', `${url.pathname} shows or changes every tenant's data: not available to a tenant`);
+        const label = config().label;
+        if (scope === 'query' || scope === 'match') {
+          metrics.queries.inc({ tenant, endpoint: endpointName(url.pathname) });
+          target = new URL(url.href);
+          rewriteParams(target.searchParams, scope, label, tenant);
+          if (isForm(req)) {
+            const form = new URLSearchParams((await readAll(req, MAX_FORM_BYTES)).toString('utf8'));
+            rewriteParams(form, scope, label, tenant);
+            request = withBody(req, Buffer.from(form.toString(), 'utf8'));
+          }
+        } else if (scope === 'remote_read') {
+          metrics.queries.inc({ tenant, endpoint: 'read' });
+          let body: Buffer;
+          try {
+            body = scopeReadRequest(await readAll(req, MAX_READ_BYTES), label, tenant);
+          } catch (err) {
+            if (err instanceof GateRefusal) throw err;
+            throw new GateRefusal(400, 'bad_request', `cannot decode remote read request: ${(err as Error).message}`);
+          }
+          request = withBody(req, body);
+        } else if (scope === 'pushgateway') {
+          target = new URL(url.href);
+          target.pathname = withTenantGroupingLabel(url.pathname, label, tenant);
+        }
+      } catch (err) {
+        if (!(err instanceof GateRefusal)) throw err;
+        metrics.requestsRefused.inc({ reason: err.reason });
+        refuse(res, url.pathname, err);
+        return;
+      }
+      await this.settings.scope.run(tenant, () => handler(request, res, target));
+    };
+  }
+}
+
+function rewriteParams(params: URLSearchParams, scope: 'query' | 'match', label: string, tenant: string): void {
+  const name = scope === 'query' ? 'query' : 'match[]';
+  const given = params.getAll(name);
+  if (scope === 'match' && given.length === 0) {
+    params.append(name, tenantSelector(label, tenant));
+    return;
+  }
+  params.delete(name);
+  for (const text of given) {
+    try {
+      params.append(name, scope === 'query' ? scopeQuery(text, label, tenant) : scopeSeriesSelector(text, label, tenant));
+    } catch (err) {
+      throw new GateRefusal(400, 'bad_request', `invalid parameter ${JSON.stringify(name)}: ${(err as Error).message}`);
+    }
+  }
+}
+
+/**
+ * The Pushgateway path with the tenant label added to the grouping key. A key that names the
+ * tenant label itself is refused: the tenant is not the sender's to choose.
+ */
+export function withTenantGroupingLabel(pathname: string, label: string, tenant: string): string {
+  const at = pathname.search(/\/metrics\/job(@base64)?\//);
+  const segments = pathname.slice(at + '/metrics/'.length).split('/');
+  // job, its value, then name/value pairs.
+  for (let i = 2; i < segments.length; i += 2) {
+    if (decodeURIComponent(segments[i]).replace(/@base64$/, '') === label) {
+      throw new GateRefusal(400, 'bad_request', `the grouping key may not name the tenant label ${JSON.stringify(label)}: it is the request's tenant`);
+    }
+  }
+  return `${pathname.replace(/\/+$/, '')}/${label}/${encodeURIComponent(tenant)}`;
+}
+
+function endpointName(pathname: string): string {
+  if (pathname.startsWith('/api/v1/label/')) return 'label_values';
+  return pathname.slice(pathname.lastIndexOf('/') + 1);
+}
+
+function isForm(req: IncomingMessage): boolean {
+  return (req.method === 'POST' || req.method === 'PUT') && (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
+}
+
+async function readAll(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new GateRefusal(400, 'bad_request', `request body larger than ${limit} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** The request with its body replaced by `body` (already read from the socket and rewritten). */
+function withBody(req: IncomingMessage, body: Buffer): IncomingMessage {
+  const replay = Readable.from([body]);
+  return Object.assign(replay, {
+    method: req.method,
+    url: req.url,
+    headers: { ...req.headers, 'content-length': String(body.length) },
+    rawHeaders: req.rawHeaders,
+    httpVersion: req.httpVersion,
+    socket: req.socket,
+  }) as unknown as IncomingMessage;
+}
+
+function refuse(res: ServerResponse, pathname: string, err: GateRefusal): void {
+  if (pathname.startsWith('/api/v1/')) {
+    const errorType = err.status === 400 ? 'bad_data' : err.status === 401 || err.status === 403 ? 'unauthorized' : 'execution';
+    const body = JSON.stringify({ status: 'error', errorType, error: err.message });
+    res.writeHead(err.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
+    return;
+  }
+  res.writeHead(err.status, { 'content-type': 'text/plain; charset=utf-8' }).end(`${err.message}\n`);
+}

@@ -1,0 +1,29 @@
+/**
+ * How a request is confined to its tenant, by path:
+ * - `open`: process endpoints that hold no tenant's data (health, readiness, the role's own /metrics, build info): no tenant needed;
+ * - `query`: the PromQL `query` parameter is rewritten;
+ * - `match`: every `match[]` selector is rewritten (one for the tenant is added when none is given);
+ * - `remote_read`: every query of the protobuf body is rewritten;
+ * - `pushgateway`: the tenant joins the grouping key, so tenants' groups of the same job are distinct;
+ * - `refused`: endpoints that would show or change every tenant's data at once (403);
+ * - `tenant`: the rest: a tenant is required; what they write is labelled by the sink. Rules,
+ *   alerts, silences, metadata and targets are not confined yet (README, Tenants).
+ */
+export type RouteScope = 'open' | 'query' | 'match' | 'remote_read' | 'pushgateway' | 'refused' | 'tenant';
+
+const OPEN = new Set(['/metrics', '/api/v1/status/buildinfo']);
+const QUERY = new Set(['/api/v1/query', '/api/v1/query_range', '/api/v1/query_exemplars']);
+const MATCH = new Set(['/api/v1/series', '/api/v1/labels', '/federate', '/api/v1/admin/tsdb/delete_series']);
+/** Pushgateway's group listing and wipe (with any route prefix), the TSDB's cardinality statistics and snapshot. */
+const REFUSED_SUFFIXES = ['/api/v1/admin/wipe', '/api/v1/metrics'];
+const REFUSED = new Set(['/api/v1/status/tsdb', '/api/v1/admin/tsdb/snapshot']);
+
+export function routeScope(method: string, pathname: string): RouteScope {
+  if (pathname.startsWith('/-/') || (OPEN.has(pathname) && (method === 'GET' || method === 'HEAD'))) return 'open';
+  if (QUERY.has(pathname)) return 'query';
+  if (MATCH.has(pathname) || /^\/api\/v1\/label\/[^/]+\/values$/.test(pathname)) return 'match';
+  if (pathname === '/api/v1/read') return 'remote_read';
+  if (REFUSED.has(pathname) || REFUSED_SUFFIXES.some((s) => pathname.endsWith(s))) return 'refused';
+  if (method !== 'GET' && /\/metrics\/job(@base64)?\//.test(pathname)) return 'pushgateway';
+  return 'tenant';
+}
