@@ -1,12 +1,11 @@
-import { promisify } from 'node:util';
-import { constants, gunzip, gzip } from 'node:zlib';
+import { constants, gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
 
 /**
  * Compression of record batches on the bus: a property of how the bus stores and moves a batch,
  * never of the record value a consumer gets (that stays the Avro single-object encoding). gzip at
- * level 1 is the default: on the system benchmark's samples-topic records it made them 2.2 times
- * smaller for about 0.5 µs of compression and 0.15 µs of decompression per sample
+ * level 1 is the default: on the system benchmark's samples-topic records it made them 2.25 times
+ * smaller for about 0.2-0.5 µs of compression and 0.05-0.3 µs of decompression per sample
  * (`npm run bench -- record-compression`); Kafka compresses with its own gzip codec.
  */
 export const BUS_COMPRESSIONS = ['none', 'gzip'] as const;
@@ -20,24 +19,23 @@ export const busCompressionSchema = z
 /** Values shorter than this are stored as they are: gzip's own 18 bytes would outweigh any gain. */
 export const MIN_COMPRESSED_VALUE_BYTES = 128;
 
-const gzipAsync = promisify(gzip);
-const gunzipAsync = promisify(gunzip);
-/** Level 1: most of level 6's size at half its CPU on sample batches (label strings and doubles). */
+/** Level 1: most of level 6's size at two thirds of its CPU on sample batches (label strings and doubles). */
 const GZIP_OPTIONS = { level: constants.Z_BEST_SPEED };
 
 /**
- * Compresses off the event loop (zlib runs on libuv's thread pool), so a second core shares the
- * work. Resolves with undefined when compression would not make the value smaller.
+ * Returns undefined when compression would not make the value smaller. Synchronous on purpose:
+ * node:zlib's thread-pool variants cost 3 to 8 times the CPU per record of a few KB (a stream and
+ * a task hand-off per call), which is what samples per CPU-second counts.
  */
-export async function compressValue(codec: BusCompression, value: Buffer): Promise<Buffer | undefined> {
+export function compressValue(codec: BusCompression, value: Buffer): Buffer | undefined {
   if (codec === 'none' || value.length < MIN_COMPRESSED_VALUE_BYTES) return undefined;
-  const out = await gzipAsync(value, GZIP_OPTIONS);
+  const out = gzipSync(value, GZIP_OPTIONS);
   return out.length < value.length ? out : undefined;
 }
 
-export async function decompressValue(codec: Exclude<BusCompression, 'none'>, stored: Buffer): Promise<Buffer> {
+export function decompressValue(codec: Exclude<BusCompression, 'none'>, stored: Buffer): Buffer {
   switch (codec) {
     case 'gzip':
-      return gunzipAsync(stored);
+      return gunzipSync(stored);
   }
 }

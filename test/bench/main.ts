@@ -7,6 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { renderTable, type Benchmark, type BenchResult } from './bench-result.js';
 import { avroCodecBenchmark } from './avro-codec.js';
+import { recordCompressionBenchmark } from './record-compression.js';
 import { busThroughputBenchmark } from './bus-throughput.js';
 import { embeddedBusBenchmark } from './embedded-bus.js';
 import { expositionBenchmark } from './exposition.js';
@@ -35,6 +36,7 @@ import { mergeResults, type AreaTable } from './results-file.js';
 /** In issue order: foundation, ingest, storage, query, alerting. */
 const BENCHMARKS: readonly Benchmark[] = [
   avroCodecBenchmark,
+  recordCompressionBenchmark,
   busThroughputBenchmark,
   embeddedBusBenchmark,
   expositionBenchmark,

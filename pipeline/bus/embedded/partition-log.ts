@@ -16,8 +16,8 @@ export interface PartitionLogOptions extends SegmentOptions {
 
 interface PendingAppend {
   readonly records: readonly ProduceRecord[];
-  /** Per record, its value compressed (undefined: stored as it is); started when the call arrived. */
-  readonly compressed: Promise<(Buffer | undefined)[]>;
+  /** Per record, its value compressed (undefined: stored as it is). */
+  readonly compressed: readonly (Buffer | undefined)[];
   readonly resolve: (firstOffset: number) => void;
   readonly reject: (err: unknown) => void;
 }
@@ -96,12 +96,15 @@ export class PartitionLog {
   /** Appends records (validated by the caller) and resolves with the first one's offset once synced. */
   append(records: readonly ProduceRecord[]): Promise<number> {
     if (this.closed) return Promise.reject(new LogWriteError(this.topic, this.partition, this.active.file, 'closed'));
-    // Compression starts at once on the thread pool; the write waits for it in arrival order, so
-    // offsets still follow the order of produce calls.
+    // Compressed by the calling turn, outside the exclusive write, so the previous write's fsync
+    // overlaps it.
     const codec = this.opts.compression;
-    const compressed = codec === 'none' ? Promise.resolve([]) : Promise.all(records.map((r) => compressValue(codec, r.value)));
-    // Awaited by writeBatch, which reports a failure to this call; until then it is not unhandled.
-    compressed.catch(() => undefined);
+    let compressed: (Buffer | undefined)[] = [];
+    try {
+      if (codec !== 'none') compressed = records.map((r) => compressValue(codec, r.value));
+    } catch (err) {
+      return Promise.reject(new LogWriteError(this.topic, this.partition, this.active.file, `compressing a record value (${codec}): ${(err as Error).message}`));
+    }
     return new Promise((resolve, reject) => {
       this.queue.push({ records, compressed, resolve, reject });
       // Let every produce call of this tick join the first write.
@@ -125,14 +128,6 @@ export class PartitionLog {
 
   private async writeBatch(batch: PendingAppend[]): Promise<void> {
     const seg = this.active;
-    let compressed: (Buffer | undefined)[][];
-    try {
-      compressed = await Promise.all(batch.map((item) => item.compressed));
-    } catch (err) {
-      const e = new LogWriteError(this.topic, this.partition, seg.file, `compressing a record value (${this.opts.compression}): ${(err as Error).message}`);
-      for (const item of batch) item.reject(e);
-      return;
-    }
     const now = this.opts.now();
     let offset = seg.nextOffset;
     const buffers: Buffer[] = [];
@@ -144,7 +139,7 @@ export class PartitionLog {
       for (let i = 0; i < item.records.length; i++) {
         const r = item.records[i];
         const timestampMs = r.timestampMs ?? now;
-        const stored = compressed[b][i];
+        const stored = item.compressed[i];
         const buf = encodeFrame({
           offset, timestampMs, key: r.key ?? null, headers: r.headers,
           value: stored ?? r.value, codec: stored === undefined ? 'none' : this.opts.compression,

@@ -253,20 +253,19 @@ export class Segment {
     return this.inflate(out, codecs, positions);
   }
 
-  /** Records with their values as produced: compressed values inflated on the thread pool, in parallel. */
-  private async inflate(records: BusRecord[], codecs: readonly StoredCodec[], positions: readonly number[]): Promise<BusRecord[]> {
-    if (codecs.every((c) => c === 'none')) return records;
-    return Promise.all(
-      records.map(async (r, i) => {
-        const codec = codecs[i];
-        if (codec === 'none') return r;
-        try {
-          return { ...r, value: await decompressValue(codec, r.value) };
-        } catch (err) {
-          throw new CorruptLogError(this.file, positions[i], `record at offset ${r.offset}: its ${codec} value does not decompress (${(err as Error).message})`);
-        }
-      }),
-    );
+  /** Records with their values as produced: compressed values inflated. */
+  private inflate(records: BusRecord[], codecs: readonly StoredCodec[], positions: readonly number[]): BusRecord[] {
+    for (let i = 0; i < records.length; i++) {
+      const codec = codecs[i];
+      if (codec === 'none') continue;
+      const r = records[i];
+      try {
+        records[i] = { ...r, value: decompressValue(codec, r.value) };
+      } catch (err) {
+        throw new CorruptLogError(this.file, positions[i], `record at offset ${r.offset}: its ${codec} value does not decompress (${(err as Error).message})`);
+      }
+    }
+    return records;
   }
 
   /** First offset in this segment whose timestamp is >= `timestampMs`, or undefined. */
