@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SeriesPartitioner, type Labels } from '../../schemas/index.js';
+import type { FloatHistogram } from '../../schemas/native-histogram/index.js';
 import type { TestStorage, TestStorageFactory } from '../promql/promqltest/index.js';
 import { ShardsQueryable, shardTsdbOptions, storeConfigSchema, type StoreConfig } from '../store/index.js';
 import { Tsdb } from '../tsdb/index.js';
@@ -55,6 +56,9 @@ export function tsdbTestStorage(options: TsdbTestStorageOptions): TestStorageFac
       },
       append(labels: Labels, t: number, v: number, stale: boolean): void {
         shards[partitioner.partitionOf(labels)].append(labels, t, v, stale);
+      },
+      appendHistogram(labels: Labels, t: number, h: FloatHistogram): void {
+        shards[partitioner.partitionOf(labels)].appendHistogram(labels, t, h);
       },
       async loaded(): Promise<void> {
         for (const t of shards) await t.flush();

@@ -34,7 +34,7 @@ function expandItems(rest: string): (Value | null)[] {
   const out: (Value | null)[] = [];
   for (const item of rest.match(ITEM_RE) ?? []) {
     if (item.startsWith('{{')) out.push(...expandHistogramItem(item).histograms);
-    else for (const v of expandValues(item)) out.push(v === 'histogram' ? null : v);
+    else for (const v of expandValues(item)) out.push(typeof v === 'object' && v !== null ? null : v);
   }
   return out;
 }

@@ -1,4 +1,5 @@
 import type { Labels } from '../../../schemas/labels.js';
+import type { FloatHistogram } from '../../../schemas/native-histogram/index.js';
 import { lineColumn, PromqlTimeoutError, PromqlTooManySamplesError, type PositionRange } from '../errors.js';
 import type { Call, Expr, SubqueryExpr, VectorSelector } from '../parser/ast.js';
 import type { Evaluator } from './engine.js';
@@ -13,6 +14,9 @@ export interface SelectedSeries {
   readonly stale: ArrayLike<number> | null;
   readonly rts: ArrayLike<number>;
   readonly rvs: ArrayLike<number>;
+  /** Native-histogram samples beside `vs` and `rvs` (null where a float); absent without any. */
+  readonly hs?: ArrayLike<FloatHistogram | null> | null;
+  readonly rhs?: ArrayLike<FloatHistogram | null> | null;
 }
 
 export interface EngineOptions {
@@ -55,6 +59,11 @@ export class EvalContext {
   readonly infos = new Set<string>();
   /** Range queries: nodes computed for every step up front (series-major), or null. */
   stepMatrices: Map<Expr, StepMatrix> | null = null;
+  /**
+   * Some selected series holds native histograms: functions, aggregations and operators then
+   * check their inputs for histogram samples (float-only queries never pay for the checks).
+   */
+  hasHistograms = false;
   /** Range queries: the number of steps (evaluation times start, start + interval, ..., end). */
   readonly steps: number;
   /** Samples held by the current step (checked against maxSamples). */

@@ -1,9 +1,11 @@
 import type { Labels } from '../../../schemas/labels.js';
+import type { FloatHistogram } from '../../../schemas/native-histogram/index.js';
 import { PromqlEvalError } from '../errors.js';
 import type { Call, Expr, VectorSelector } from '../parser/ast.js';
 import { EvalContext, type AbortProbe, type SelectedSeries } from './eval-context.js';
 import { evaluate } from './evaluator.js';
 import { compareLabels, dropMetricName, labelsKey } from './label-keys.js';
+import { selectionsHaveHistograms } from './prepare.js';
 import { precomputeSteps } from './series-major.js';
 import type { StepMatrix } from './step-matrix.js';
 import type { QueryResult, QueryValue, ResultSeries, Value } from './types.js';
@@ -45,6 +47,7 @@ export function evaluateJob(job: EvalJob, signal?: AbortProbe): QueryResult {
   for (const [vs, series] of job.selections) ctx.selections.set(vs, series);
   for (const [call, series] of job.infoSeries) ctx.infoSeries.set(call, series);
   for (const w of job.warnings) ctx.warnings.add(w);
+  ctx.hasHistograms = selectionsHaveHistograms(job.selections.values()) || selectionsHaveHistograms(job.infoSeries.values());
   const value = job.interval === 0 ? instant(job, ctx) : range(job, ctx);
   return { value, warnings: [...ctx.warnings], infos: [...ctx.infos] };
 }
@@ -57,7 +60,8 @@ function instant(job: EvalJob, ctx: EvalContext): QueryValue {
 function range(job: EvalJob, ctx: EvalContext): QueryValue {
   const { expr, start, end, interval: step } = job;
   const maxSamples = job.settings.maxSamples;
-  if (job.settings.seriesMajor) {
+  // The series-major paths compute floats only.
+  if (job.settings.seriesMajor && !ctx.hasHistograms) {
     ctx.stepMatrices = precomputeSteps(expr, ctx);
     let root = expr;
     while (root.type === 'paren') root = root.expr;
@@ -77,7 +81,7 @@ function range(job: EvalJob, ctx: EvalContext): QueryValue {
       addPoint(rows, {}, false, ts, v.v);
       total++;
     } else if (v.kind === 'vector') {
-      for (const s of v.v) addPoint(rows, s.metric, s.dropName, ts, s.f);
+      for (const s of v.v) addPoint(rows, s.metric, s.dropName, ts, s.f, s.h);
       total += v.v.length;
     }
     if (total > maxSamples) ctx.addSamples(total);
@@ -127,7 +131,7 @@ function matrixResult(m: StepMatrix, ctx: EvalContext, maxSamples: number): Resu
   return rows;
 }
 
-function addPoint(rows: Map<string, ResultSeries>, metric: Labels, dropName: boolean, t: number, v: number): void {
+function addPoint(rows: Map<string, ResultSeries>, metric: Labels, dropName: boolean, t: number, v: number, h?: FloatHistogram): void {
   const m = dropName ? dropMetricName(metric) : metric;
   const k = labelsKey(m);
   let r = rows.get(k);
@@ -139,6 +143,10 @@ function addPoint(rows: Map<string, ResultSeries>, metric: Labels, dropName: boo
   }
   r.timestamps.push(t);
   r.values.push(v);
+  if (h !== undefined) {
+    r.histograms ??= new Array<FloatHistogram | null>(r.timestamps.length - 1).fill(null);
+    r.histograms.push(h);
+  } else r.histograms?.push(null);
 }
 
 function instantValue(v: Value, t: number): QueryValue {
@@ -152,7 +160,7 @@ function instantValue(v: Value, t: number): QueryValue {
         const k = labelsKey(metric);
         if (seen.has(k)) throw new PromqlEvalError('vector cannot contain metrics with the same labelset');
         seen.add(k);
-        return { metric, t, v: s.f };
+        return s.h === undefined ? { metric, t, v: s.f } : { metric, t, v: s.f, h: s.h };
       });
       return { resultType: 'vector', result };
     }
@@ -164,7 +172,12 @@ function instantValue(v: Value, t: number): QueryValue {
           timestamps.push(w.ts[i]);
           values.push(w.vs[i]);
         }
-        return { metric: w.dropName ? dropMetricName(w.metric) : w.metric, timestamps, values };
+        const metric = w.dropName ? dropMetricName(w.metric) : w.metric;
+        const hs = w.hs ?? null;
+        if (hs === null) return { metric, timestamps, values };
+        const histograms: (FloatHistogram | null)[] = [];
+        for (let i = w.lo; i < w.hi; i++) histograms.push(hs[i]);
+        return { metric, timestamps, values, histograms };
       });
       result.sort((a, b) => compareLabels(a.metric, b.metric));
       return { resultType: 'matrix', result };

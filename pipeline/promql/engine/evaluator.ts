@@ -1,3 +1,4 @@
+import type { FloatHistogram } from '../../../schemas/native-histogram/index.js';
 import type { Expr, MatrixSelector, SubqueryExpr, VectorSelector } from '../parser/ast.js';
 import { evalAggregate } from './aggregate.js';
 import { evalBinary } from './binary.js';
@@ -35,7 +36,7 @@ export function evaluate(e: Expr, t: number, ctx: EvalContext): Value {
       const out: Vector = new Array(v.v.length);
       for (let i = 0; i < v.v.length; i++) {
         const s = v.v[i];
-        out[i] = { metric: s.metric, f: -s.f, t: s.t, dropName: true };
+        out[i] = s.h === undefined ? { metric: s.metric, f: -s.f, t: s.t, dropName: true } : { metric: s.metric, f: 0, t: s.t, dropName: true, h: s.h.copy().mul(-1) };
       }
       return { kind: 'vector', v: out };
     }
@@ -103,7 +104,8 @@ function selectInstant(e: VectorSelector, t: number, ctx: EvalContext): Value {
     const ts = tsArr[idx];
     if (ts <= mint) continue;
     if (s.stale !== null && s.stale[idx] === 1) continue;
-    out.push({ metric: s.labels, f: s.vs[idx], t: ts, dropName: false });
+    const h = s.hs != null ? s.hs[idx] : null;
+    out.push(h === null ? { metric: s.labels, f: s.vs[idx], t: ts, dropName: false } : { metric: s.labels, f: 0, t: ts, dropName: false, h });
   }
   ctx.addSamples(out.length);
   return { kind: 'vector', v: out };
@@ -137,6 +139,7 @@ interface PooledWindow {
   lo: number;
   hi: number;
   dropName: boolean;
+  hs: Window['hs'];
 }
 
 interface RangeCursors {
@@ -159,7 +162,7 @@ function selectRange(e: MatrixSelector, t: number, ctx: EvalContext): Value {
   if (!cur) {
     cur = {
       lastMint: Infinity,
-      windows: series.map((s) => ({ metric: s.labels, ts: s.rts, vs: s.rvs, lo: 0, hi: 0, dropName: false })),
+      windows: series.map((s) => ({ metric: s.labels, ts: s.rts, vs: s.rvs, lo: 0, hi: 0, dropName: false, hs: s.rhs ?? null })),
     };
     ctx.nodeCache.set(e, cur);
   }
@@ -217,7 +220,7 @@ function evalSubquery(e: SubqueryExpr, t: number, ctx: EvalContext): Value {
     cache = new Map();
     ctx.subqueryCache.set(e, cache);
   }
-  const bySeries = new Map<string, { metric: Sample['metric']; ts: number[]; vs: number[]; dropName: boolean }>();
+  const bySeries = new Map<string, { metric: Sample['metric']; ts: number[]; vs: number[]; hs: (FloatHistogram | null)[] | null; dropName: boolean }>();
   let n = 0;
   let steps = 0;
   for (let it = first; it <= ref; it += step) {
@@ -239,16 +242,20 @@ function evalSubquery(e: SubqueryExpr, t: number, ctx: EvalContext): Value {
       const k = labelsKey(s.metric);
       let row = bySeries.get(k);
       if (!row) {
-        row = { metric: s.metric, ts: [], vs: [], dropName: s.dropName };
+        row = { metric: s.metric, ts: [], vs: [], hs: null, dropName: s.dropName };
         bySeries.set(k, row);
       }
       row.ts.push(it);
       row.vs.push(s.f);
+      if (s.h !== undefined) {
+        row.hs ??= new Array<FloatHistogram | null>(row.ts.length - 1).fill(null);
+        row.hs.push(s.h);
+      } else row.hs?.push(null);
       n++;
     }
   }
   ctx.addSamples(n);
   const out: Window[] = [];
-  for (const r of bySeries.values()) out.push({ metric: r.metric, ts: r.ts, vs: r.vs, lo: 0, hi: r.ts.length, dropName: r.dropName });
+  for (const r of bySeries.values()) out.push({ metric: r.metric, ts: r.ts, vs: r.vs, lo: 0, hi: r.ts.length, dropName: r.dropName, hs: r.hs });
   return { kind: 'matrix', v: out, range, refTime: ref };
 }

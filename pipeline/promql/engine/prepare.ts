@@ -1,3 +1,4 @@
+import type { FloatHistogram } from '../../../schemas/native-histogram/index.js';
 import type { Querier, Series } from '../../tsdb/querier.js';
 import type { Call, Expr, VectorSelector } from '../parser/ast.js';
 import { walk } from '../parser/walk.js';
@@ -64,6 +65,7 @@ export function selectorRanges(e: Expr, mint: number, maxt: number, scope: Durat
 
 /** Converts a querier series; staleness markers are filtered out of the arrays ranges use. */
 export function toSelected(s: Series): SelectedSeries {
+  if (s.histograms != null) return toSelectedWithHistograms(s);
   const st = s.stale;
   let hasStale = false;
   if (st) for (let i = 0; i < st.length; i++) if (st[i] === 1) { hasStale = true; break; }
@@ -76,6 +78,27 @@ export function toSelected(s: Series): SelectedSeries {
     rvs.push(s.values[i]);
   }
   return { labels: s.labels, ts: s.timestamps, vs: s.values, stale: st, rts, rvs };
+}
+
+function toSelectedWithHistograms(s: Series): SelectedSeries {
+  const hs = s.histograms!;
+  const st = s.stale;
+  const rts: number[] = [];
+  const rvs: number[] = [];
+  const rhs: (FloatHistogram | null)[] = [];
+  for (let i = 0; i < s.timestamps.length; i++) {
+    if (st !== null && st[i] === 1) continue;
+    rts.push(s.timestamps[i]);
+    rvs.push(s.values[i]);
+    rhs.push(hs[i]);
+  }
+  return { labels: s.labels, ts: s.timestamps, vs: s.values, stale: st, rts, rvs, hs, rhs };
+}
+
+/** Whether any selected series holds a native histogram (evaluation then takes the histogram-aware paths). */
+export function selectionsHaveHistograms(selections: Iterable<readonly SelectedSeries[]>): boolean {
+  for (const list of selections) for (const s of list) if (s.hs != null) return true;
+  return false;
 }
 
 /** What one query reads: per selector the range its samples must cover, and [mint, maxt] over all. */

@@ -1,4 +1,5 @@
 import type { Labels } from '../../../schemas/labels.js';
+import type { FloatHistogram } from '../../../schemas/native-histogram/index.js';
 
 /** One element of an instant vector. `dropName`: the metric name goes at the end (delayed removal). */
 export interface Sample {
@@ -7,6 +8,8 @@ export interface Sample {
   /** Timestamp of the underlying sample (for `timestamp()`); evaluation time otherwise. */
   readonly t: number;
   readonly dropName: boolean;
+  /** A native-histogram sample: then `f` is meaningless. */
+  readonly h?: FloatHistogram;
 }
 
 export type Vector = Sample[];
@@ -22,6 +25,8 @@ export interface Window {
   readonly lo: number;
   readonly hi: number;
   readonly dropName: boolean;
+  /** Native-histogram samples beside `vs` (null where a float); absent without any. */
+  readonly hs?: ArrayLike<FloatHistogram | null> | null;
 }
 
 export type Value =
@@ -42,13 +47,15 @@ export interface ResultSeries {
   readonly metric: Labels;
   readonly timestamps: number[];
   readonly values: number[];
+  /** Native-histogram points (null where a float); absent when the series has none. */
+  histograms?: (FloatHistogram | null)[];
 }
 
 /** What a query returns, in Prometheus's result shapes. */
 export type QueryValue =
   | { readonly resultType: 'scalar'; readonly result: { readonly t: number; readonly v: number } }
   | { readonly resultType: 'string'; readonly result: { readonly t: number; readonly v: string } }
-  | { readonly resultType: 'vector'; readonly result: { readonly metric: Labels; readonly t: number; readonly v: number }[] }
+  | { readonly resultType: 'vector'; readonly result: { readonly metric: Labels; readonly t: number; readonly v: number; readonly h?: FloatHistogram }[] }
   | { readonly resultType: 'matrix'; readonly result: ResultSeries[] };
 
 export interface QueryResult {

@@ -1,19 +1,21 @@
 import type { QueryValue } from '../engine/types.js';
 import { labelsKey } from '../engine/label-keys.js';
 import { formatMetric } from '../engine/format-metric.js';
+import type { FloatHistogram } from '../../../schemas/native-histogram/index.js';
 import type { EvalCommand } from './test-file.js';
+import { compareHistogram } from './histogram-compare.js';
+import { almostEqual } from './float-tolerance.js';
+import { isHistogramValue, type ExpectedValue } from './series-notation.js';
 
-const MIN_NORMAL = 2.2250738585072014e-308;
-const EPSILON = 1e-6;
-
-/** FORMAT.md §6.2: relative tolerance 1e-6; an expected 0 must be (almost) exactly 0. */
-export function almostEqual(a: number, b: number): boolean {
-  if (Number.isNaN(a) && Number.isNaN(b)) return true;
-  if (a === b) return true;
-  const absSum = Math.abs(a) + Math.abs(b);
-  const diff = Math.abs(a - b);
-  if (a === 0 || b === 0 || absSum < MIN_NORMAL) return diff < EPSILON * MIN_NORMAL;
-  return diff / Math.min(absSum, Number.MAX_VALUE) < EPSILON;
+/** One expected point against one result point (a float, or a histogram when `h` is set). */
+function comparePoint(ev: ExpectedValue, v: number, h: FloatHistogram | null | undefined): string | null {
+  if (isHistogramValue(ev)) {
+    if (h == null) return `expected a histogram ${ev.histogram.testExpression()}, got the float ${v}`;
+    return compareHistogram(ev, h);
+  }
+  if (h != null) return `expected the float ${String(ev)}, got the histogram ${h.testExpression()}`;
+  if (typeof ev !== 'number') return `expected ${String(ev)}, got ${v}`;
+  return almostEqual(v, ev) ? null : `expected ${ev}, got ${v}`;
 }
 
 /** Compares a query result with an eval's expectations; returns a failure description or null. */
@@ -51,9 +53,8 @@ export function compareResult(cmd: EvalCommand, v: QueryValue, at: number | null
       const e = expected.get(k);
       if (!e) return `unexpected series ${formatMetric(s.metric)} ${s.v}`;
       if (cmd.ordered && order[i] !== k) return `expected ${e.metric} at position ${order.indexOf(k)}, got it at ${i}`;
-      const ev = e.values[0];
-      if (typeof ev !== 'number') return `expected a float for ${e.metric}`;
-      if (!almostEqual(s.v, ev)) return `expected ${ev} for ${e.metric}, got ${s.v}`;
+      const c = comparePoint(e.values[0], s.v, s.h);
+      if (c !== null) return `${c} for ${e.metric}`;
     }
     return null;
   }
@@ -72,22 +73,23 @@ export function compareResult(cmd: EvalCommand, v: QueryValue, at: number | null
       }
       seen++;
       if (idx < 0) return `missing point at ${at} for ${e.metric}`;
-      const ev = e.values[0];
-      if (typeof ev !== 'number' || !almostEqual(s.values[idx], ev)) return `expected ${String(ev)} for ${e.metric}, got ${s.values[idx]} (range mode)`;
+      const c = comparePoint(e.values[0], s.values[idx], s.histograms?.[idx]);
+      if (c !== null) return `${c} for ${e.metric} (range mode)`;
       continue;
     }
     if (!e) return `unexpected series ${formatMetric(s.metric)}`;
     seen++;
-    const pts: [number, number][] = [];
+    const pts: [number, ExpectedValue][] = [];
     e.values.forEach((val, i) => {
-      if (typeof val === 'number') pts.push([times.start + i * times.step, val]);
+      if (typeof val === 'number' || isHistogramValue(val)) pts.push([times.start + i * times.step, val]);
     });
     if (pts.length !== s.timestamps.length) {
       return `expected ${pts.length} points for ${e.metric}, got ${s.timestamps.length}: ${s.timestamps.map((t, i) => `${s.values[i]}@${t / 1000}`).join(' ')}`;
     }
     for (let i = 0; i < pts.length; i++) {
       if (pts[i][0] !== s.timestamps[i]) return `expected point at ${pts[i][0]} for ${e.metric}, got ${s.timestamps[i]}`;
-      if (!almostEqual(s.values[i], pts[i][1])) return `expected ${pts[i][1]} at ${pts[i][0] / 1000}s for ${e.metric}, got ${s.values[i]}`;
+      const c = comparePoint(pts[i][1], s.values[i], s.histograms?.[i]);
+      if (c !== null) return `${c} at ${pts[i][0] / 1000}s for ${e.metric}`;
     }
   }
   if (seen !== expected.size) return `expected ${expected.size} series, got ${seen} matching`;

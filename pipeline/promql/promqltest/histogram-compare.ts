@@ -1,5 +1,5 @@
 import { customBoundsMatch, type FloatHistogram, type Span } from '../../../schemas/native-histogram/index.js';
-import { almostEqual } from './compare.js';
+import { almostEqual } from './float-tolerance.js';
 import type { HistogramLiteral } from './histogram-notation.js';
 
 /**

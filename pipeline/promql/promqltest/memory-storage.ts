@@ -1,5 +1,6 @@
 import { compileSelectorRegexp } from '../../../schemas/regexp/index.js';
 import { canonicalLabels, type Labels } from '../../../schemas/labels.js';
+import type { FloatHistogram } from '../../../schemas/native-histogram/index.js';
 import type { LabelMatcher, Querier, Queryable, SelectHints, SeriesSet, Series } from '../../tsdb/querier.js';
 import { upperBound } from '../engine/search.js';
 
@@ -10,8 +11,10 @@ interface StoredSeries {
   vs: number[];
   stale: number[];
   hasStale: boolean;
+  /** Native-histogram samples by position (null: a float); null while the series has none. */
+  hs: (FloatHistogram | null)[] | null;
   /** Frozen typed copies, rebuilt after appends. */
-  frozen: { ts: Float64Array; vs: Float64Array; stale: Uint8Array | null } | null;
+  frozen: { ts: Float64Array; vs: Float64Array; stale: Uint8Array | null; hs: (FloatHistogram | null)[] | null } | null;
 }
 
 function matcherFn(m: LabelMatcher): (v: string) => boolean {
@@ -48,12 +51,20 @@ export class MemoryQueryable implements Queryable, Querier {
     this.sortedNames.clear();
   }
 
+  /** Appends one native-histogram sample (replacing any sample at its timestamp). */
+  appendHistogram(labels: Labels, t: number, h: FloatHistogram): void {
+    const s = this.append(labels, t, NaN, false);
+    // append() keeps an existing histogram column aligned; a first histogram creates it.
+    s.hs ??= new Array<FloatHistogram | null>(s.ts.length).fill(null);
+    s.hs[upperBound(s.ts, t) - 1] = h;
+  }
+
   /** Appends one sample; `stale` writes a staleness marker. */
-  append(labels: Labels, t: number, v: number, stale = false): void {
+  append(labels: Labels, t: number, v: number, stale = false): StoredSeries {
     const key = canonicalLabels(labels);
     let s = this.series.get(key);
     if (!s) {
-      s = { labels, key, ts: [], vs: [], stale: [], hasStale: false, frozen: null };
+      s = { labels, key, ts: [], vs: [], stale: [], hasStale: false, hs: null, frozen: null };
       this.series.set(key, s);
       const name = labels.__name__ ?? '';
       const list = this.byName.get(name);
@@ -68,18 +79,22 @@ export class MemoryQueryable implements Queryable, Querier {
       s.ts.push(t);
       s.vs.push(v);
       s.stale.push(stale ? 1 : 0);
+      s.hs?.push(null);
     } else {
       const i = upperBound(s.ts, t);
       if (i > 0 && s.ts[i - 1] === t) {
         s.vs[i - 1] = v;
         s.stale[i - 1] = stale ? 1 : 0;
+        if (s.hs !== null) s.hs[i - 1] = null;
       } else {
         s.ts.splice(i, 0, t);
         s.vs.splice(i, 0, v);
         s.stale.splice(i, 0, stale ? 1 : 0);
+        s.hs?.splice(i, 0, null);
       }
     }
     if (stale) s.hasStale = true;
+    return s;
   }
 
   /** Adds a whole series at once (ascending timestamps, no markers); replaces any existing one. */
@@ -87,7 +102,7 @@ export class MemoryQueryable implements Queryable, Querier {
     this.deleteSeries(labels);
     const s: StoredSeries = {
       labels, key: canonicalLabels(labels), ts: Array.from(timestamps), vs: Array.from(values),
-      stale: new Array(timestamps.length).fill(0), hasStale: false, frozen: null,
+      stale: new Array(timestamps.length).fill(0), hasStale: false, hs: null, frozen: null,
     };
     this.series.set(s.key, s);
     const name = labels.__name__ ?? '';
@@ -138,6 +153,7 @@ export class MemoryQueryable implements Queryable, Querier {
           ts: Float64Array.from(s.ts),
           vs: Float64Array.from(s.vs),
           stale: s.hasStale ? Uint8Array.from(s.stale) : null,
+          hs: s.hs === null ? null : [...s.hs],
         };
       }
       const f = s.frozen;
@@ -153,6 +169,7 @@ export class MemoryQueryable implements Queryable, Querier {
         timestamps: f.ts.subarray(lo, hi),
         values: f.vs.subarray(lo, hi),
         stale: f.stale ? f.stale.subarray(lo, hi) : null,
+        ...(f.hs === null ? {} : { histograms: f.hs.slice(lo, hi) }),
       });
     }
     return { series: out, warnings: [] };

@@ -1,8 +1,14 @@
 import type { Labels } from '../../../schemas/labels.js';
 import { readString } from '../parser/lexer.js';
+import { expandHistogramItem, type HistogramLiteral } from './histogram-notation.js';
 
 /** One expanded value: a float, an omitted position, a staleness marker, or a native histogram. */
-export type ExpectedValue = number | null | 'stale' | 'histogram';
+export type ExpectedValue = number | null | 'stale' | HistogramLiteral;
+
+/** Whether an expanded value is a native histogram. */
+export function isHistogramValue(v: ExpectedValue): v is HistogramLiteral {
+  return typeof v === 'object' && v !== null;
+}
 
 const NUM = '[+-]?(?:[iI][nN][fF]|[nN][aA][nN]|0[xX][0-9a-fA-F]+|[0-9]*\\.?[0-9]+(?:[eE][+-]?[0-9]+)?)';
 const NUM_RE = new RegExp(`^${NUM}$`);
@@ -85,9 +91,8 @@ export function expandValues(s: string): ExpectedValue[] {
   const out: ExpectedValue[] = [];
   for (const item of splitItems(s)) {
     if (item.includes('{{')) {
-      const m = /x(\d+)$/.exec(item.replace(/\{\{[^}]*\}\}/g, ''));
-      const n = m ? Number(m[1]) + 1 : 1;
-      for (let k = 0; k < n; k++) out.push('histogram');
+      const { histograms, counterResetHintSet } = expandHistogramItem(item);
+      for (const histogram of histograms) out.push({ histogram, counterResetHintSet });
       continue;
     }
     if (item === '_') { out.push(null); continue; }

@@ -1,7 +1,7 @@
 import type { Labels } from '../../../schemas/labels.js';
 import { parseDuration, readString } from '../parser/lexer.js';
 import { TestFileError } from './errors.js';
-import { expandValues, parseNumber, parseSeriesLabels, type ExpectedValue } from './series-notation.js';
+import { expandValues, isHistogramValue, parseNumber, parseSeriesLabels, type ExpectedValue } from './series-notation.js';
 
 export interface SeriesLine {
   readonly labels: Labels;
@@ -193,7 +193,7 @@ function parseEval(header: string, body: string[], at: number, err: (n: number, 
     try {
       const { labels, rest } = parseSeriesLabels(b);
       const values = expandValues(rest);
-      if (values.includes('histogram')) cmd.histogramOutput = true;
+      if (values.some(isHistogramValue)) cmd.histogramOutput = true;
       cmd.series.push({ labels, values });
     } catch (e) {
       err(n, `bad expected series "${b}": ${(e as Error).message}`, e);

@@ -1,4 +1,5 @@
 import type { Labels } from '../../../schemas/labels.js';
+import type { FloatHistogram } from '../../../schemas/native-histogram/index.js';
 import type { Queryable } from '../../tsdb/querier.js';
 import { MemoryQueryable } from './memory-storage.js';
 
@@ -14,6 +15,8 @@ export interface TestStorage {
   readonly queryable: Queryable;
   /** Appends one sample (`stale`: a staleness marker); a refusal throws and fails the load. */
   append(labels: Labels, t: number, v: number, stale: boolean): void;
+  /** Appends one native-histogram sample; a refusal throws and fails the load. */
+  appendHistogram(labels: Labels, t: number, h: FloatHistogram): void;
   /** Called after each `load` command, before anything reads it. */
   loaded(): Promise<void>;
   /** `clear`: everything loaded so far is gone. */
@@ -31,6 +34,7 @@ export const memoryTestStorage: TestStorageFactory = async () => {
     name: 'memory',
     queryable: store,
     append: (labels, t, v, stale) => store.append(labels, t, stale ? NaN : v, stale),
+    appendHistogram: (labels, t, h) => store.appendHistogram(labels, t, h),
     loaded: async () => {},
     clear: async () => store.clear(),
     close: async () => store.clear(),
