@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PartitionLog, type PartitionLogOptions } from './partition-log.js';
+import { encodeFrame } from './record-frame.js';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -259,5 +260,17 @@ describe('PartitionLog compression', () => {
     await fillBig(reopened, 2, 9);
     expect(await readValues(reopened)).toEqual(bigExpected(0, 11));
     await reopened.close();
+  });
+
+  it('fails a read of a frame whose checksum holds but whose value does not inflate, naming the file, position and offset', async () => {
+    const dir = await tempDir();
+    const good = encodeFrame({ offset: 0, timestampMs: 1, key: null, headers: undefined, value: Buffer.from('plain') });
+    const bad = encodeFrame({ offset: 1, timestampMs: 1, key: null, headers: undefined, value: Buffer.from('not gzip'), codec: 'gzip' });
+    await writeFile(join(dir, '00000000000000000000.log'), Buffer.concat([good, bad]));
+    const log = await PartitionLog.open(dir, 't', 0, options({ compression: 'gzip' }));
+    expect(log.high).toBe(2);
+    expect((await log.read(0, 1)).records.map((r) => r.value.toString())).toEqual(['plain']);
+    await expect(log.read(1, 4096)).rejects.toThrow(new RegExp(`00000000000000000000\\.log is corrupt at byte ${good.length}: record at offset 1: its gzip value does not decompress`));
+    await log.close();
   });
 });
