@@ -37,6 +37,11 @@ export interface SelectHints {
   /** Only labels are needed (series/labels APIs): samples may be left empty. */
   readonly labelsOnly?: boolean;
   /**
+   * Only timestamps and staleness are needed (`count`, `group` over a selector): float values may
+   * be left unspecified where that saves decoding them.
+   */
+  readonly timestampsOnly?: boolean;
+  /**
    * Read window aggregates instead of raw samples (downsample/rollup-windows.ts): one column of
    * the windows of this resolution that end in [start, end], from a downsampled tier where one
    * covers them and computed from the raw samples elsewhere.

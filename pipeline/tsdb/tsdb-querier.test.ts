@@ -65,6 +65,33 @@ describe('TsdbQuerier and MergeQuerier', () => {
     }
   });
 
+  it('gives a timestamps-only select the timestamps and staleness of a full one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsdb-querier-'));
+    try {
+      const data: ContractSeries[] = [];
+      for (let i = 0; i < 20; i++) {
+        const timestamps = Array.from({ length: 900 }, (_, j) => j * 15_000 + i * 1000);
+        // Counters of hundredths (decimal chunks) and arbitrary floats (XOR chunks).
+        const values = timestamps.map((_, j) => (i % 2 === 0 ? (j * (i + 1) * 37) / 100 : Math.sin(j + i)));
+        data.push({ labels: { __name__: 'm', i: String(i) }, timestamps, values, stale: i % 3 === 0 ? [100, 600, 899] : [] });
+      }
+      const head = headWith(data);
+      const block = Block.open(join(dir, persistHeadRange(head, dir, 0, 2 * H).ulid));
+      head.truncate(2 * H);
+      const m = [{ type: '=' as const, name: '__name__', value: 'm' }];
+      for (const [mint, maxt] of [[0, 4 * H], [H, 3 * H], [2 * H - 30_000, 2 * H + 30_000]]) {
+        const q = new TsdbQuerier([block], head, mint, maxt);
+        const full = await q.select(m, { start: mint, end: maxt });
+        const times = await q.select(m, { start: mint, end: maxt, timestampsOnly: true });
+        const plain = (s: typeof full.series) => s.map((x) => ({ labels: x.labels, t: Array.from(x.timestamps), s: x.stale && Array.from(x.stale) }));
+        expect(plain(times.series)).toEqual(plain(full.series));
+        expect(full.series.length).toBe(20);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('keeps every series intact when their columns span several slabs', async () => {
     // 3 x 70,000 samples: more than one 131,072-sample slab, and one series larger than half of it.
     const n = 70_000;

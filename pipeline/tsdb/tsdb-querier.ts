@@ -82,6 +82,7 @@ export class TsdbQuerier implements Querier {
     let slabV = slabT;
     let off = 0;
     const buf = new SampleBuffer(0);
+    buf.valuesUnused = hints.timestampsOnly === true;
     const out: Series[] = [];
     for (const k of keys) {
       const e = entries.get(k)!;

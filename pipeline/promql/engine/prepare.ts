@@ -4,6 +4,7 @@ import type { Call, Expr, VectorSelector } from '../parser/ast.js';
 import { walk } from '../parser/walk.js';
 import { infoNameMatchers } from './functions/info-matchers.js';
 import { atTime, durationMs, type DurationScope } from './durations.js';
+import { valueFreeSelectors } from './value-free-selectors.js';
 import type { SelectedSeries } from './eval-context.js';
 
 interface Need {
@@ -152,8 +153,9 @@ export interface Selections {
 export async function loadSelections(root: Expr, querier: Querier, needs: QueryNeeds, start: number, end: number, lookback: number): Promise<Selections> {
   const warnings: string[] = [];
   const selections = new Map<VectorSelector, SelectedSeries[]>();
+  const valueFree = valueFreeSelectors(root);
   await Promise.all([...needs.selectors].map(async ([vs, need]) => {
-    const set = await querier.select(vs.matchers, { start: need.min, end: need.max });
+    const set = await querier.select(vs.matchers, { start: need.min, end: need.max, ...(valueFree.has(vs) ? { timestampsOnly: true } : {}) });
     warnings.push(...set.warnings);
     selections.set(vs, set.series.map(toSelected));
   }));

@@ -75,6 +75,33 @@ describe('chunk codecs', () => {
     );
   });
 
+  it('reads timestamps and staleness alone, as a full decode gives them, when the values are unused', () => {
+    fc.assert(
+      fc.property(
+        // A ramp of mantissas is stored as deltas of deltas, noise as deltas: both value layouts.
+        fc.boolean(),
+        fc.array(fc.record({ gap: fc.oneof(fc.constant(15_000), fc.integer({ min: 1, max: 2 ** 30 })), m: fc.integer({ min: -(2 ** 30), max: 2 ** 30 }), stale: fc.boolean() }), { minLength: 1, maxLength: 300 }),
+        fc.integer({ min: 0, max: 300 }),
+        fc.integer({ min: 0, max: 300 }),
+        (ramp, raw, a, b) => {
+          const c = columns(1_700_000_000_000, raw.map((r, i) => ({ gap: r.gap, v: ramp ? (i * 7919) / 100 : r.m / 100, stale: r.stale })));
+          const bytes = encodeDecimal(c.t, c.v, c.s)!;
+          const mint = c.t[Math.min(a, c.t.length - 1)];
+          const maxt = c.t[Math.min(Math.max(a, b), c.t.length - 1)];
+          const full = decode(ENCODING_DECIMAL, bytes, mint, maxt);
+          const times = new SampleBuffer(4);
+          times.valuesUnused = true;
+          times.pushEncoded(ENCODING_DECIMAL, bytes, mint, maxt);
+          expect(times.length).toBe(full.length);
+          expect(times.staleCount).toBe(full.staleCount);
+          expect(Array.from(times.t.subarray(0, times.length))).toEqual(Array.from(full.t.subarray(0, full.length)));
+          expect(Array.from(times.s.subarray(0, times.length))).toEqual(Array.from(full.s.subarray(0, full.length)));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('refuses values without an exact short decimal form so the caller keeps XOR', () => {
     for (const v of [NaN, Infinity, -0, Math.PI, 2 ** 60]) expect(encodeDecimal([1, 2], [1, v], null)).toBeNull();
   });

@@ -114,7 +114,8 @@ let zcol = new Float64Array(256);
 /**
  * Decodes a decimal chunk into the target (room for the header's count reserved by the caller),
  * keeping [mint, maxt]. Timestamps and mantissas go straight into the target's columns; values
- * are scaled in place and the kept range is moved down if the chunk starts before `mint`.
+ * are scaled in place and the kept range is moved down if the chunk starts before `mint`. With
+ * `out.valuesUnused` the values after the first are left as they were (not decoded).
  */
 export function decodeDecimalInto(bytes: Uint8Array, out: SampleTarget, mint: number, maxt: number): void {
   const n = bytes.length >= 2 ? (bytes[0] << 8) | bytes[1] : 0;
@@ -149,7 +150,14 @@ export function decodeDecimalInto(bytes: Uint8Array, out: SampleTarget, mint: nu
   const unit = 2 ** r.read(6);
   let m = r.varint();
   ov[b0] = m / p;
-  if (n > 1) {
+  if (n > 1 && out.valuesUnused === true) {
+    // Only timestamps and staleness are wanted: the value groups are stepped over by their widths.
+    if (r.bit() === 0) skipPacked(r, n - 1);
+    else {
+      r.varint();
+      if (n > 2) skipPacked(r, n - 2);
+    }
+  } else if (n > 1) {
     if (r.bit() === 0) {
       // Delta mode (counters, gauges): deltas summed and scaled in the same pass.
       if (!readDeltas(r, ov, b0 + 1, n - 1, m, unit, p)) {
@@ -214,6 +222,18 @@ function readPacked(r: FastBitReader, dst: Float64Array, count: number): boolean
   }
   r.pos = pos;
   return true;
+}
+
+/** Steps over what `readPacked` would read for `count` values, reading only each group's width. */
+function skipPacked(r: FastBitReader, count: number): void {
+  if (r.bit() === 0) return;
+  const b = r.bytes;
+  let pos = r.pos;
+  for (let g = 0; g < count; g += GROUP) {
+    const width = (peek32(b, pos >>> 3) << (pos & 7)) >>> 26;
+    pos += 6 + width * (g + GROUP < count ? GROUP : count - g);
+  }
+  r.pos = pos;
 }
 
 /**

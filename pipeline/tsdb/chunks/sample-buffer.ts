@@ -26,6 +26,8 @@ export class SampleBuffer implements SampleTarget {
   staleCount = 0;
   /** Set when a push went backwards in time: `sortDedupe()` must run before reading. */
   unsorted = false;
+  /** Decoders may leave float values unwritten (SampleTarget.valuesUnused). */
+  valuesUnused = false;
   /** Histogram samples gathered so far, in push order (null when none). */
   private histT: number[] | null = null;
   private histH: FloatHistogram[] | null = null;

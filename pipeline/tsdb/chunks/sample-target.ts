@@ -10,4 +10,9 @@ export interface SampleTarget {
   length: number;
   staleCount: number;
   unsorted: boolean;
+  /**
+   * The reader needs timestamps and staleness only (`SelectHints.timestampsOnly`): a decoder may
+   * leave float values unwritten where skipping them is cheaper than decoding them.
+   */
+  readonly valuesUnused?: boolean;
 }
