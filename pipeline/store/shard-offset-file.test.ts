@@ -16,16 +16,16 @@ describe('shard offset files', () => {
     expect(readShardOffsets(dir)).toEqual({ durable: null, horizon: 0 });
   });
 
-  it('reads back the durable offset written, leaving no temporary file behind', () => {
-    writeDurableOffset(dir, 42);
-    writeDurableOffset(dir, 57);
+  it('reads back the durable offset written, leaving no temporary file behind', async () => {
+    await writeDurableOffset(dir, 42);
+    await writeDurableOffset(dir, 57);
     expect(readShardOffsets(dir)).toEqual({ durable: 57, horizon: 57 });
     expect(readdirSync(dir).sort()).toEqual([OFFSET_FILE]);
   });
 
-  it('takes the replay horizon from a flush intent beyond the durable offset', () => {
-    writeDurableOffset(dir, 10);
-    writeFlushIntent(dir, 25);
+  it('takes the replay horizon from a flush intent beyond the durable offset', async () => {
+    await writeDurableOffset(dir, 10);
+    await writeFlushIntent(dir, 25);
     expect(readShardOffsets(dir)).toEqual({ durable: 10, horizon: 25 });
   });
 

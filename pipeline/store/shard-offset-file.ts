@@ -1,4 +1,5 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ShardOffsetFileError } from './errors.js';
 
@@ -51,36 +52,38 @@ function readOffset(file: string): number | null {
 
 /**
  * Writes the durable offset atomically: temp file, fsync, rename, fsync of the directory. Call it
- * only after the TSDB flush that covers every record before `offset` resolved.
+ * only after the TSDB flush that covers every record before `offset` resolved. Asynchronous: in
+ * `tidemark up` the rules and the notifier share the event loop with every shard, and a synchronous
+ * fsync per shard and flush held alerts back for as long as the disk took.
  */
-export function writeDurableOffset(dir: string, offset: number): void {
-  writeAtomically(dir, OFFSET_FILE, offset, true);
+export async function writeDurableOffset(dir: string, offset: number): Promise<void> {
+  await writeAtomically(dir, OFFSET_FILE, offset, true);
 }
 
 /**
  * Records the offset a flush is about to make durable. Not synced: it only classifies replays
  * after a process crash (the page cache survives a SIGKILL), never decides what is stored.
  */
-export function writeFlushIntent(dir: string, offset: number): void {
-  writeAtomically(dir, INTENT_FILE, offset, false);
+export async function writeFlushIntent(dir: string, offset: number): Promise<void> {
+  await writeAtomically(dir, INTENT_FILE, offset, false);
 }
 
-function writeAtomically(dir: string, name: string, offset: number, sync: boolean): void {
+async function writeAtomically(dir: string, name: string, offset: number, sync: boolean): Promise<void> {
   const tmp = join(dir, `${name}.tmp`);
-  const fd = openSync(tmp, 'w');
+  const file = await open(tmp, 'w');
   try {
-    writeSync(fd, JSON.stringify({ version: 1, offset } satisfies OffsetDoc));
-    if (sync) fsyncSync(fd);
+    await file.writeFile(JSON.stringify({ version: 1, offset } satisfies OffsetDoc));
+    if (sync) await file.sync();
   } finally {
-    closeSync(fd);
+    await file.close();
   }
-  renameSync(tmp, join(dir, name));
+  await rename(tmp, join(dir, name));
   if (sync) {
-    const d = openSync(dir, 'r');
+    const d = await open(dir, 'r');
     try {
-      fsyncSync(d);
+      await d.sync();
     } finally {
-      closeSync(d);
+      await d.close();
     }
   }
 }

@@ -196,10 +196,10 @@ export class Shard {
     const m = this.settings.metrics;
     if (offset !== this.durableOffset || this.unflushed > 0) {
       const end = m.flushSeconds.startTimer();
-      if (offset !== this.durableOffset) writeFlushIntent(this.settings.dir, offset);
       this.unflushed = 0;
+      if (offset !== this.durableOffset) await writeFlushIntent(this.settings.dir, offset);
       await this.tsdb.flush();
-      if (offset !== this.durableOffset) writeDurableOffset(this.settings.dir, offset);
+      if (offset !== this.durableOffset) await writeDurableOffset(this.settings.dir, offset);
       this.durableOffset = offset;
       end();
       m.flushes.inc({ partition: String(this.partition) });
