@@ -293,6 +293,29 @@ groups:
     expect(withoutFile(runs[1]!)).toEqual(withoutFile(runs[0]!));
   });
 
+  it('holds an alert that crossed between interval instants pending for its `for` in event time, and a replay gives the same events', async () => {
+    const FOR_RULES = 'groups:\n- name: slow\n  interval: 1m\n  rules:\n  - alert: Crossed\n    expr: level > 10\n    for: 10s\n';
+    const levels: Array<[number, number]> = [[0, 1], [10_000, 1], [20_040, 42], [25_000, 42], [30_000, 42], [35_000, 42], [50_000, 3], [130_000, 3]];
+    const runs: AlertEvent[][] = [];
+    for (const perRecord of [1, 8]) {
+      const { bus, evaluator, file } = await setup({ idleTimeoutMs: 200 });
+      await writeFile(file, FOR_RULES);
+      await evaluator.applyConfig({ ruleFiles: [file], evaluationIntervalMs: 60_000 });
+      await evaluator.start();
+      await produceLevels(bus, levels, perRecord);
+      runs.push(await events(bus, 3));
+      await evaluator.stop();
+    }
+    // Pending from the crossing step (20.1 s); at 30 s it has held 9.9 s, at 35 s 14.9 s: it fires
+    // at the first evaluation at least `for` after it became active, as in Prometheus, here before
+    // the group's next interval instant (40 s).
+    expect(runs[0]!.map((e) => [e.previous, e.state, e.at - T0])).toEqual([
+      ['inactive', 'pending', 20_100], ['pending', 'firing', 35_000], ['firing', 'inactive', 50_000],
+    ]);
+    const withoutFile = (es: AlertEvent[]) => es.map(({ file: _f, ...e }) => e);
+    expect(withoutFile(runs[1]!)).toEqual(withoutFile(runs[0]!));
+  });
+
   it('evaluates only at interval instants when the resolution is 0', async () => {
     const { bus, evaluator, file } = await setup({ arrivalResolutionMs: 0, idleTimeoutMs: 200 });
     await writeFile(file, ARRIVAL_RULES);
