@@ -20,7 +20,7 @@ export const busCompressionSchema = z
 export const MIN_COMPRESSED_VALUE_BYTES = 128;
 
 /** Level 1: most of level 6's size at two thirds of its CPU on sample batches (label strings and doubles). */
-const GZIP_OPTIONS = { level: constants.Z_BEST_SPEED };
+export const GZIP_OPTIONS = { level: constants.Z_BEST_SPEED } as const;
 
 /**
  * Returns undefined when compression would not make the value smaller. Synchronous on purpose:

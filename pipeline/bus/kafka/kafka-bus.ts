@@ -18,6 +18,7 @@ import type {
 } from '../bus.js';
 import type { BusCompression } from '../record-compression.js';
 import { KafkaBusError, kafkaBusError } from './errors.js';
+import { installGzipCodec } from './gzip-codec.js';
 import type { KafkaBusSettings } from './kafka-bus-settings.js';
 import { KafkaConsumer } from './kafka-consumer.js';
 import { computeLag } from './partition-lag.js';
@@ -32,6 +33,7 @@ const KAFKA_CODECS: Readonly<Record<BusCompression, kafkajs.CompressionTypes>> =
   none: CompressionTypes.None,
   gzip: CompressionTypes.GZIP,
 };
+installGzipCodec();
 const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
 
 /**
