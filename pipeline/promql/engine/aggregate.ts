@@ -2,6 +2,7 @@ import { isValidLabelName, type Labels } from '../../../schemas/labels.js';
 import { PromqlEvalError } from '../errors.js';
 import type { AggregateExpr } from '../parser/ast.js';
 import type { EvalContext } from './eval-context.js';
+import { splitHistogramAggregation } from './aggregate-histograms.js';
 import { kahanSumInc } from './kahan.js';
 import { labelsKey } from './label-keys.js';
 import { limitRatioKeeps } from './limit-ratio.js';
@@ -77,10 +78,16 @@ export function evalAggregate(e: AggregateExpr, t: number, ctx: EvalContext): Va
     if (p.kind === 'scalar') param = p.v;
     else if (p.kind === 'string') label = p.v;
   }
-  const fused = fusedRangeAggregate(e, t, ctx);
+  // The fused path computes float windows only.
+  const fused = ctx.hasHistograms ? null : fusedRangeAggregate(e, t, ctx);
   if (fused) return fused;
   const inV = ctx.eval(e.expr, t);
-  const input: Vector = inV.kind === 'vector' ? inV.v : [];
+  let input: Vector = inV.kind === 'vector' ? inV.v : [];
+  let extra: Vector | null = null;
+  if (ctx.hasHistograms) {
+    const gc = groupingCache(e, ctx);
+    ({ input, extra } = splitHistogramAggregation(e, input, t, ctx, (l) => groupingOf(e, l, gc)));
+  }
   const op = e.op;
   if (op === 'topk' || op === 'bottomk' || op === 'limitk') {
     if (Number.isNaN(param)) throw new PromqlEvalError('Parameter value is NaN');
@@ -156,6 +163,7 @@ export function evalAggregate(e: AggregateExpr, t: number, ctx: EvalContext): Va
     }
     out.push({ metric: g.labels, f: v, t, dropName: g.dropName });
   }
+  if (extra !== null) out.push(...extra);
   return { kind: 'vector', v: out };
 }
 

@@ -2,6 +2,7 @@ import type { Labels } from '../../../schemas/labels.js';
 import { PromqlEvalError } from '../errors.js';
 import type { BinaryExpr, VectorMatching } from '../parser/ast.js';
 import type { EvalContext } from './eval-context.js';
+import { histogramBinop } from './histogram-binary.js';
 import { formatMetric } from './format-metric.js';
 import { labelsKey } from './label-keys.js';
 import type { Sample, Value, Vector } from './types.js';
@@ -42,8 +43,8 @@ export function evalBinary(e: BinaryExpr, t: number, ctx: EvalContext): Value {
   if (l.kind === 'scalar' && r.kind === 'scalar') {
     return { kind: 'scalar', v: scalarOp(e.op, l.v, r.v) };
   }
-  if (l.kind === 'vector' && r.kind === 'scalar') return vectorScalar(e, l.v, r.v, false, arith);
-  if (l.kind === 'scalar' && r.kind === 'vector') return vectorScalar(e, r.v, l.v, true, arith);
+  if (l.kind === 'vector' && r.kind === 'scalar') return vectorScalar(e, l.v, r.v, false, arith, ctx);
+  if (l.kind === 'scalar' && r.kind === 'vector') return vectorScalar(e, r.v, l.v, true, arith, ctx);
   if (l.kind !== 'vector' || r.kind !== 'vector') throw new PromqlEvalError('binary expression must contain only scalar and instant vector types');
   const m = e.matching ?? { card: 'one-to-one', on: false, labels: [], include: [], fillLeft: null, fillRight: null };
   switch (e.op) {
@@ -51,14 +52,22 @@ export function evalBinary(e: BinaryExpr, t: number, ctx: EvalContext): Value {
     case 'unless': return { kind: 'vector', v: andUnless(e, l.v, r.v, m, false) };
     case 'or': return { kind: 'vector', v: or(e, l.v, r.v, m) };
   }
-  return { kind: 'vector', v: vectorVector(e, l.v, r.v, m, arith) };
+  return { kind: 'vector', v: vectorVector(e, l.v, r.v, m, arith, ctx) };
 }
 
-function vectorScalar(e: BinaryExpr, vec: Vector, s: number, swap: boolean, arith: boolean): Value {
+function vectorScalar(e: BinaryExpr, vec: Vector, s: number, swap: boolean, arith: boolean, ctx: EvalContext): Value {
   const out: Vector = [];
   const op = e.op;
   for (let i = 0; i < vec.length; i++) {
     const x = vec[i];
+    if (x.h !== undefined) {
+      const r = swap ? histogramBinop(e, s, undefined, 0, x.h, ctx) : histogramBinop(e, 0, x.h, s, undefined, ctx);
+      if (r === null) continue;
+      if (arith) out.push({ metric: x.metric, f: r.f, t: x.t, dropName: true, h: r.h! });
+      else if (e.bool) out.push({ metric: x.metric, f: r.keep ? 1 : 0, t: x.t, dropName: true });
+      else if (r.keep) out.push(x);
+      continue;
+    }
     const a = swap ? s : x.f;
     const b = swap ? x.f : s;
     const v = scalarOp(op, a, b);
@@ -173,7 +182,7 @@ function resultMetric(e: BinaryExpr, m: VectorMatching, ls: Labels, rs: Labels):
   return out;
 }
 
-function vectorVector(e: BinaryExpr, lhsIn: Vector, rhsIn: Vector, m: VectorMatching, arith: boolean): Vector {
+function vectorVector(e: BinaryExpr, lhsIn: Vector, rhsIn: Vector, m: VectorMatching, arith: boolean, ctx: EvalContext): Vector {
   if (m.card === 'many-to-many') throw new PromqlEvalError('many-to-many only allowed for set operators');
   const swapped = m.card === 'one-to-many';
   let lhs = swapped ? rhsIn : lhsIn;
@@ -236,6 +245,16 @@ function vectorVector(e: BinaryExpr, lhsIn: Vector, rhsIn: Vector, m: VectorMatc
         throw new PromqlEvalError('multiple matches for labels: grouping labels must ensure unique matches');
       }
       set.add(k);
+    }
+    if (ls.h !== undefined || rs.h !== undefined) {
+      const hl = swapped ? rs.h : ls.h;
+      const hr = swapped ? ls.h : rs.h;
+      const r = histogramBinop(e, fl, hl, fr, hr, ctx);
+      if (r === null) continue;
+      if (arith) out.push({ metric, f: r.f, t: ls.t, dropName: true, h: r.h! });
+      else if (e.bool) out.push({ metric, f: r.keep ? 1 : 0, t: ls.t, dropName: true });
+      else if (r.keep) out.push({ metric, f: fl, t: ls.t, dropName: ls.dropName, h: hl! });
+      continue;
     }
     let v = scalarOp(op, fl, fr);
     if (!arith) {

@@ -3,7 +3,8 @@ import { labelsKey } from '../label-keys.js';
 import type { Call, Expr } from '../../parser/ast.js';
 import type { EvalContext } from '../eval-context.js';
 import { formatGoG, formatOpenMetricsFloat, goQuote } from '../go-format.js';
-import type { Vector } from '../types.js';
+import * as nh from '../../../../schemas/native-histogram/index.js';
+import type { Sample, Vector } from '../types.js';
 import { argScalar, argString, argVector, vec, type FunctionImpl } from './function-impl.js';
 
 interface Bucket {
@@ -179,14 +180,58 @@ function checkQuantile(q: number, arg: Expr, ctx: EvalContext): void {
   if (Number.isNaN(q) || q < 0 || q > 1) ctx.warn(`quantile value should be between 0 and 1, got ${formatGoG(q)}`, arg.pos);
 }
 
+/** Float samples (classic buckets) and native-histogram samples of a function's input. */
+function splitNative(input: Vector): { floats: Vector; natives: Sample[] } {
+  let natives: Sample[] | null = null;
+  for (const s of input) if (s.h !== undefined) (natives ??= []).push(s);
+  if (natives === null) return { floats: input, natives: [] };
+  return { floats: input.filter((s) => s.h === undefined), natives };
+}
+
+/**
+ * Native histograms with the labels of a classic histogram (le aside) in the same input: neither
+ * is evaluated (Prometheus' "mix of classic and native histograms" warning).
+ */
+function dropClassicNativeMix(classic: ClassicHistogram[], natives: Sample[], arg: Expr, ctx: EvalContext): { classic: ClassicHistogram[]; natives: Sample[] } {
+  if (natives.length === 0 || classic.length === 0) return { classic, natives };
+  const keys = new Set(classic.map((g) => labelsKey(g.metric)));
+  const clash = new Set<string>();
+  const keep: Sample[] = [];
+  for (const s of natives) {
+    const k = labelsKey(s.metric);
+    if (keys.has(k)) {
+      clash.add(k);
+      ctx.warn(`vector contains a mix of classic and native histograms${forMetricName(s.metric.__name__ ?? '')}`, arg.pos);
+    } else keep.push(s);
+  }
+  return { classic: classic.filter((g) => !clash.has(labelsKey(g.metric))), natives: keep };
+}
+
+const NAN_NOTES: Record<nh.NanObservationsNote, string> = {
+  nan_result: 'input to histogram_quantile has NaN observations, result is NaN',
+  nan_skew: 'input to histogram_quantile has NaN observations, result is skewed higher',
+  nan_excluded: 'input to histogram_fraction has NaN observations, which are excluded from all fractions',
+};
+
+function nanNote(r: nh.HistogramFunctionResult, s: Sample, arg: Expr, ctx: EvalContext): void {
+  if (r.note !== undefined) ctx.info(`${NAN_NOTES[r.note]}${forMetricName(s.metric.__name__ ?? '')}`, arg.pos);
+}
+
 const histogramQuantile: FunctionImpl = (args, call, t, ctx) => {
   const q = argScalar(args[0]);
   checkQuantile(q, call.args[0], ctx);
   const out: Vector = [];
-  for (const g of classicHistograms(argVector(args[1]), call, 1, ctx)) {
+  const split = splitNative(argVector(args[1]));
+  const { classic, natives } = dropClassicNativeMix(classicHistograms(split.floats, call, 1, ctx), split.natives, call.args[1], ctx);
+  for (const g of classic) {
     const [v, forced] = bucketQuantile(q, g.buckets);
     if (forced) forcedMonotonicityInfo(ctx, g.name, call.args[1].pos);
     out.push({ metric: g.metric, f: v, t, dropName: true });
+  }
+  for (const s of natives) {
+    const r = nh.histogramQuantile(q, s.h!);
+    nanNote(r, s, call.args[1], ctx);
+    out.push({ metric: s.metric, f: r.value, t, dropName: true });
   }
   return vec(out);
 };
@@ -196,8 +241,15 @@ const histogramFraction: FunctionImpl = (args, call, t, ctx) => {
   const lower = argScalar(args[0]);
   const upper = argScalar(args[1]);
   const out: Vector = [];
-  for (const g of classicHistograms(argVector(args[2]), call, 2, ctx)) {
+  const split = splitNative(argVector(args[2]));
+  const { classic, natives } = dropClassicNativeMix(classicHistograms(split.floats, call, 2, ctx), split.natives, call.args[2], ctx);
+  for (const g of classic) {
     out.push({ metric: g.metric, f: bucketFraction(lower, upper, g.buckets), t, dropName: true });
+  }
+  for (const s of natives) {
+    const r = nh.histogramFraction(lower, upper, s.h!);
+    nanNote(r, s, call.args[2], ctx);
+    out.push({ metric: s.metric, f: r.value, t, dropName: true });
   }
   return vec(out);
 };
@@ -214,29 +266,41 @@ const histogramQuantiles: FunctionImpl = (args, call, t, ctx) => {
     checkQuantile(q, call.args[i], ctx);
     qs.push(q);
   }
-  const histograms = classicHistograms(argVector(args[0]), call, 0, ctx);
+  const split = splitNative(argVector(args[0]));
+  const { classic, natives } = dropClassicNativeMix(classicHistograms(split.floats, call, 0, ctx), split.natives, call.args[0], ctx);
   const out: Vector = [];
   for (const q of qs) {
     const qs = formatOpenMetricsFloat(q);
-    for (const g of histograms) {
+    for (const g of classic) {
       const [v, forced] = bucketQuantile(q, g.buckets);
       if (forced) forcedMonotonicityInfo(ctx, g.name, call.args[0].pos);
       out.push({ metric: { ...g.metric, [label]: qs }, f: v, t, dropName: true });
+    }
+    for (const s of natives) {
+      const r = nh.histogramQuantile(q, s.h!);
+      nanNote(r, s, call.args[0], ctx);
+      out.push({ metric: { ...s.metric, [label]: qs }, f: r.value, t, dropName: true });
     }
   }
   return vec(out);
 };
 
-/** Functions that only act on native histograms: float samples are ignored. */
-const nativeOnly: FunctionImpl = () => vec([]);
+/** A function of one native histogram: float samples are ignored. */
+function nativeOnly(f: (h: nh.FloatHistogram) => number): FunctionImpl {
+  return (args, _call, t) => {
+    const out: Vector = [];
+    for (const s of argVector(args[0])) if (s.h !== undefined) out.push({ metric: s.metric, f: f(s.h), t, dropName: true });
+    return vec(out);
+  };
+}
 
 export const HISTOGRAM_FUNCTIONS: Record<string, FunctionImpl> = {
   histogram_quantile: histogramQuantile,
   histogram_fraction: histogramFraction,
-  histogram_count: nativeOnly,
-  histogram_sum: nativeOnly,
-  histogram_avg: nativeOnly,
-  histogram_stddev: nativeOnly,
-  histogram_stdvar: nativeOnly,
+  histogram_count: nativeOnly(nh.histogramCount),
+  histogram_sum: nativeOnly(nh.histogramSum),
+  histogram_avg: nativeOnly(nh.histogramAvg),
+  histogram_stddev: nativeOnly(nh.histogramStdDev),
+  histogram_stdvar: nativeOnly(nh.histogramStdVar),
   histogram_quantiles: histogramQuantiles,
 };
