@@ -34,6 +34,7 @@ export class NotifyService implements Service {
       },
     });
     for (const r of notifier.routes) ctx.router.add(r.methods, r.path, r.handler);
+    ctx.tenancy?.useSilences(() => notifier.store.listSilences());
     return new NotifyService(notifier, ctx.flags.config);
   }
 

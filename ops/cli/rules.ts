@@ -17,6 +17,7 @@ import { mountWebUi } from '../server/web-ui.js';
 import { BusService } from './bus-service.js';
 import { mountBusStatus } from './bus-status-api.js';
 import type { RoleContext, RoleDefinition } from './run-role.js';
+import { writeTenantRuleFiles } from '../tenants/index.js';
 
 /** One notifier a separate `tidemark rules` sends alerts to. */
 export interface NotifierTarget {
@@ -106,7 +107,7 @@ export class RulesService implements Service {
       registry: this.ctx.metrics,
       logger: this.ctx.log.child({ component: 'rules' }),
     });
-    await evaluator.applyConfig(rulesConfigOf(cfg, this.ctx.flags.config));
+    await evaluator.applyConfig(await this.rulesConfig(cfg));
     await evaluator.start();
     this.evaluator = evaluator;
   }
@@ -116,7 +117,15 @@ export class RulesService implements Service {
   }
 
   async applyConfig(cfg: TidemarkConfig): Promise<void> {
-    await this.running.applyConfig(rulesConfigOf(cfg, this.ctx.flags.config));
+    await this.running.applyConfig(await this.rulesConfig(cfg));
+  }
+
+  /** `rule_files`, plus with tenants each tenant's rule files confined to its series. */
+  private async rulesConfig(cfg: TidemarkConfig): Promise<ReturnType<typeof rulesConfigOf>> {
+    const c = rulesConfigOf(cfg, this.ctx.flags.config);
+    if (this.ctx.tenancy === undefined) return c;
+    const tenantFiles = await writeTenantRuleFiles(cfg.tenants, this.ctx.flags.config, join(this.ctx.flags.data, 'rules', 'tenants'));
+    return { ...c, ruleFiles: [...c.ruleFiles, ...tenantFiles] };
   }
 
   async stop(): Promise<void> {

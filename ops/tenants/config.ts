@@ -46,6 +46,8 @@ export const tenantsConfigSchema = z
       }
     })
       .describe('A series not pushed for this long no longer counts against max_active_series (Prometheus duration).'),
+    rule_files: z.record(tenantId, z.array(z.string())).default({})
+      .describe('Per tenant, Prometheus rule files (globs, relative to this file) evaluated on that tenant\'s series only; their recording rules write the tenant\'s series and their alerts carry the tenant label. The top-level rule_files see every tenant.'),
     limits: tenantLimitsSchema.prefault({}).describe('Limits every tenant has unless overridden.'),
     overrides: z.record(tenantId, tenantLimitsSchema.partial()).default({})
       .describe('Per tenant, the limits that differ from `limits`.'),

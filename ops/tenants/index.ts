@@ -1,2 +1,3 @@
 export { tenantsConfigSchema, limitsOf, type TenantsConfig, type TenantLimits } from './config.js';
 export { Tenancy } from './tenancy.js';
+export { writeTenantRuleFiles } from './tenant-rule-files.js';

@@ -1,11 +1,14 @@
 import type { IncomingMessage } from 'node:http';
 import type { Registry } from 'prom-client';
 import type { Queryable } from '../../pipeline/tsdb/index.js';
+import type { ExemplarSink } from '../../schemas/exemplar-sink.js';
 import type { SampleSink } from '../../schemas/sample-sink.js';
+import type { SilenceOwnership } from './alerting-scoping.js';
 import type { TenantsConfig } from './config.js';
 import { TenantGate } from './tenant-gate.js';
 import { TenantLimiter } from './tenant-limits.js';
 import { TenantMetrics } from './tenant-metrics.js';
+import { TenantExemplarSink } from './tenant-exemplar-sink.js';
 import { TenantCountingQueryable } from './tenant-queryable.js';
 import { TenantScope } from './tenant-scope.js';
 import { TenantSink } from './tenant-sink.js';
@@ -20,6 +23,9 @@ export class Tenancy {
   readonly limiter: TenantLimiter;
   readonly metrics: TenantMetrics;
   private config: TenantsConfig;
+  /** What the role's query API reads (the tenant's metric names come from it), once mounted. */
+  private storage: Queryable | undefined;
+  private silences: () => Promise<readonly SilenceOwnership[]> = async () => [];
 
   constructor(config: TenantsConfig, registry: Registry) {
     this.config = config;
@@ -34,14 +40,41 @@ export class Tenancy {
   }
 
   gate(authenticatedUser: (req: IncomingMessage) => string | undefined): TenantGate {
-    return new TenantGate({ config: () => this.config, scope: this.scope, metrics: this.metrics, authenticatedUser });
+    return new TenantGate({
+      config: () => this.config,
+      scope: this.scope,
+      metrics: this.metrics,
+      authenticatedUser,
+      metricNames: (tenant) => this.metricNames(tenant),
+      silences: () => this.silences(),
+    });
+  }
+
+  /** Where the role's notifier keeps its silences (the gate tells whose a silence is). */
+  useSilences(list: () => Promise<readonly SilenceOwnership[]>): void {
+    this.silences = list;
+  }
+
+  private async metricNames(tenant: string): Promise<ReadonlySet<string>> {
+    if (this.storage === undefined) return new Set();
+    const querier = this.storage.querier(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+    try {
+      return new Set(await querier.labelValues('__name__', [{ type: '=', name: this.config.label, value: tenant }]));
+    } finally {
+      await querier.close();
+    }
   }
 
   sink(inner: SampleSink): SampleSink {
     return new TenantSink(inner, { config: () => this.config, scope: this.scope, limiter: this.limiter, metrics: this.metrics });
   }
 
+  exemplars(inner: ExemplarSink): ExemplarSink {
+    return new TenantExemplarSink(inner, { config: () => this.config, scope: this.scope });
+  }
+
   queryable(inner: Queryable): Queryable {
+    this.storage = inner;
     return new TenantCountingQueryable(inner, { config: () => this.config, scope: this.scope, metrics: this.metrics });
   }
 }

@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import type { HttpHandler, HttpRouter } from '../server/http-router.js';
+import { ownsSilence, scopeAlertFilters, scopePostedSilence, stampPostedAlerts, tenantAlerts, tenantMetadata, tenantRules, type SilenceOwnership } from './alerting-scoping.js';
 import type { TenantsConfig } from './config.js';
+import { filteredJsonResponse } from './json-response-filter.js';
 import { scopeReadRequest } from './remote-read-scoping.js';
 import { scopeQuery, scopeSeriesSelector, tenantSelector } from './selector-scoping.js';
 import { resolveTenant, TenantRefusedError } from './tenant-identity.js';
@@ -19,6 +21,10 @@ export interface TenantGateSettings {
   readonly metrics: TenantMetrics;
   /** The user basic auth verified for this request (undefined without basic_auth_users). */
   readonly authenticatedUser: (req: IncomingMessage) => string | undefined;
+  /** The metric names the tenant has series of (its view of /api/v1/metadata). */
+  readonly metricNames: (tenant: string) => Promise<ReadonlySet<string>>;
+  /** The notifier's silences (which one is whose). */
+  readonly silences: () => Promise<readonly SilenceOwnership[]>;
 }
 
 /** A request the gate refuses to pass on, with Prometheus' error type for API paths. */
@@ -56,9 +62,8 @@ export class TenantGate {
   private wrap(scope: Exclude<RouteScope, 'open'>, handler: HttpHandler): HttpHandler {
     return async (req, res, url) => {
       const { config, metrics } = this.settings;
+      let routed: Routed;
       let tenant: string;
-      let request: IncomingMessage = req;
-      let target: URL = url;
       try {
         try {
           tenant = resolveTenant(config(), req, this.settings.authenticatedUser(req));
@@ -66,40 +71,85 @@ export class TenantGate {
           if (!(err instanceof TenantRefusedError)) throw err;
           throw new GateRefusal(err.status, err.status === 401 ? 'no_tenant' : err.status === 403 ? 'other_tenant' : 'invalid_tenant', err.message);
         }
-        if (scope === 'refused') throw new GateRefusal(403, 'not_per_tenant', `${url.pathname} shows or changes every tenant's data: not available to a tenant`);
-        const label = config().label;
-        if (scope === 'query' || scope === 'match') {
-          metrics.queries.inc({ tenant, endpoint: endpointName(url.pathname) });
-          target = new URL(url.href);
-          rewriteParams(target.searchParams, scope, label, tenant);
-          if (isForm(req)) {
-            const form = new URLSearchParams((await readAll(req, MAX_FORM_BYTES)).toString('utf8'));
-            rewriteParams(form, scope, label, tenant);
-            request = withBody(req, Buffer.from(form.toString(), 'utf8'));
-          }
-        } else if (scope === 'remote_read') {
-          metrics.queries.inc({ tenant, endpoint: 'read' });
-          let body: Buffer;
-          try {
-            body = scopeReadRequest(await readAll(req, MAX_READ_BYTES), label, tenant);
-          } catch (err) {
-            if (err instanceof GateRefusal) throw err;
-            throw new GateRefusal(400, 'bad_request', `cannot decode remote read request: ${(err as Error).message}`);
-          }
-          request = withBody(req, body);
-        } else if (scope === 'pushgateway') {
-          target = new URL(url.href);
-          target.pathname = withTenantGroupingLabel(url.pathname, label, tenant);
-        }
+        routed = await this.confine(scope, tenant, { req, res, url });
       } catch (err) {
         if (!(err instanceof GateRefusal)) throw err;
         metrics.requestsRefused.inc({ reason: err.reason });
         refuse(res, url.pathname, err);
         return;
       }
-      await this.settings.scope.run(tenant, () => handler(request, res, target));
+      await this.settings.scope.run(tenant, () => handler(routed.req, routed.res, routed.url));
     };
   }
+
+  /** The request as the tenant's handler gets it (see tenant-routes.ts). Throws GateRefusal. */
+  private async confine(scope: Exclude<RouteScope, 'open'>, tenant: string, r: Routed): Promise<Routed> {
+    const { config, metrics } = this.settings;
+    const label = config().label;
+    const url = new URL(r.url.href);
+    switch (scope) {
+      case 'refused':
+        throw new GateRefusal(403, 'not_per_tenant', `${url.pathname} shows or changes every tenant's data: not available to a tenant`);
+      case 'query':
+      case 'match': {
+        metrics.queries.inc({ tenant, endpoint: endpointName(url.pathname) });
+        rewriteParams(url.searchParams, scope, label, tenant);
+        if (!isForm(r.req)) return { ...r, url };
+        const form = new URLSearchParams((await readAll(r.req, MAX_FORM_BYTES)).toString('utf8'));
+        rewriteParams(form, scope, label, tenant);
+        return { ...r, url, req: withBody(r.req, Buffer.from(form.toString(), 'utf8')) };
+      }
+      case 'remote_read': {
+        metrics.queries.inc({ tenant, endpoint: 'read' });
+        const body = await readAll(r.req, MAX_READ_BYTES);
+        try {
+          return { ...r, req: withBody(r.req, scopeReadRequest(body, label, tenant)) };
+        } catch (err) {
+          throw new GateRefusal(400, 'bad_request', `cannot decode remote read request: ${(err as Error).message}`);
+        }
+      }
+      case 'pushgateway':
+        url.pathname = withTenantGroupingLabel(url.pathname, label, tenant);
+        return { ...r, url };
+      case 'rules':
+        return { ...r, res: filteredJsonResponse(r.res, (body) => tenantRules(body, label, tenant)) };
+      case 'alerts':
+        return { ...r, res: filteredJsonResponse(r.res, (body) => tenantAlerts(body, label, tenant)) };
+      case 'metadata': {
+        const names = await this.settings.metricNames(tenant);
+        return { ...r, res: filteredJsonResponse(r.res, (body) => tenantMetadata(body, names)) };
+      }
+      case 'am_alerts':
+      case 'am_silences':
+        scopeAlertFilters(url.searchParams, label, tenant);
+        return { ...r, url };
+      case 'am_post_alerts':
+        return { ...r, req: withBody(r.req, stampPostedAlerts(await readAll(r.req, MAX_READ_BYTES), label, tenant)) };
+      case 'am_post_silence': {
+        const posted = scopePostedSilence(await readAll(r.req, MAX_FORM_BYTES), label, tenant);
+        if (posted.id !== undefined) await this.ownSilence(posted.id, tenant);
+        return { ...r, req: withBody(r.req, posted.body) };
+      }
+      case 'am_silence':
+        await this.ownSilence(decodeURIComponent(url.pathname.slice('/api/v2/silence/'.length)), tenant);
+        return r;
+      case 'tenant':
+        return r;
+    }
+  }
+
+  /** Refuses (404, as for a silence that does not exist) a silence id that is not the tenant's. */
+  private async ownSilence(id: string, tenant: string): Promise<void> {
+    const label = this.settings.config().label;
+    const s = (await this.settings.silences()).find((x) => x.id === id);
+    if (s === undefined || !ownsSilence(s, label, tenant)) throw new GateRefusal(404, 'not_found', `silence ${id} not found`);
+  }
+}
+
+interface Routed {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly url: URL;
 }
 
 function rewriteParams(params: URLSearchParams, scope: 'query' | 'match', label: string, tenant: string): void {
@@ -170,7 +220,7 @@ function withBody(req: IncomingMessage, body: Buffer): IncomingMessage {
 
 function refuse(res: ServerResponse, pathname: string, err: GateRefusal): void {
   if (pathname.startsWith('/api/v1/')) {
-    const errorType = err.status === 400 ? 'bad_data' : err.status === 401 || err.status === 403 ? 'unauthorized' : 'execution';
+    const errorType = err.status === 400 ? 'bad_data' : err.status === 404 ? 'not_found' : 'unauthorized';
     const body = JSON.stringify({ status: 'error', errorType, error: err.message });
     res.writeHead(err.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
     return;

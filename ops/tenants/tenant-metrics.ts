@@ -35,7 +35,7 @@ export class TenantMetrics {
     });
     this.requestsRefused = new Counter({
       name: 'tidemark_tenant_requests_refused_total',
-      help: 'Requests refused before any handler because they named no usable tenant (no_tenant 401, invalid_tenant 400, other_tenant 403, not_per_tenant 403).',
+      help: 'Requests of tenants refused before any handler: no_tenant (401), invalid_tenant (400), other_tenant (403: a mapped user naming another), not_per_tenant (403: an endpoint showing every tenant), not_found (404: another tenant\'s silence), bad_request (400: a selector or body that cannot be confined).',
       labelNames: ['reason'],
       registers: [registry],
     });

@@ -5,24 +5,36 @@
  * - `match`: every `match[]` selector is rewritten (one for the tenant is added when none is given);
  * - `remote_read`: every query of the protobuf body is rewritten;
  * - `pushgateway`: the tenant joins the grouping key, so tenants' groups of the same job are distinct;
+ * - `rules`, `alerts`, `metadata`: the answer keeps the tenant's rules, alerts, metric names;
+ * - `am_alerts`, `am_silences`: Alertmanager's `filter` gets the tenant's matcher;
+ * - `am_post_alerts`: posted alerts get the tenant label;
+ * - `am_post_silence`: a silence gets the tenant's matcher, and may update only the tenant's silence;
+ * - `am_silence`: one silence by id, the tenant's only (404 otherwise);
  * - `refused`: endpoints that would show or change every tenant's data at once (403);
- * - `tenant`: the rest: a tenant is required; what they write is labelled by the sink. Rules,
- *   alerts, silences, metadata and targets are not confined yet (README, Tenants).
+ * - `tenant`: the rest: a tenant is required; what they write is labelled by the sink.
  */
-export type RouteScope = 'open' | 'query' | 'match' | 'remote_read' | 'pushgateway' | 'refused' | 'tenant';
+export type RouteScope =
+  | 'open' | 'query' | 'match' | 'remote_read' | 'pushgateway' | 'rules' | 'alerts' | 'metadata'
+  | 'am_alerts' | 'am_silences' | 'am_post_alerts' | 'am_post_silence' | 'am_silence' | 'refused' | 'tenant';
 
 const OPEN = new Set(['/metrics', '/api/v1/status/buildinfo']);
 const QUERY = new Set(['/api/v1/query', '/api/v1/query_range', '/api/v1/query_exemplars']);
 const MATCH = new Set(['/api/v1/series', '/api/v1/labels', '/federate', '/api/v1/admin/tsdb/delete_series']);
-/** Pushgateway's group listing and wipe (with any route prefix), the TSDB's cardinality statistics and snapshot. */
+/** Pushgateway's group listing and wipe (with any route prefix), the TSDB's cardinality statistics and snapshot, the notifier's delivery failures. */
 const REFUSED_SUFFIXES = ['/api/v1/admin/wipe', '/api/v1/metrics'];
-const REFUSED = new Set(['/api/v1/status/tsdb', '/api/v1/admin/tsdb/snapshot']);
+const REFUSED = new Set(['/api/v1/status/tsdb', '/api/v1/admin/tsdb/snapshot', '/api/tidemark/v1/notify/failures']);
 
 export function routeScope(method: string, pathname: string): RouteScope {
   if (pathname.startsWith('/-/') || (OPEN.has(pathname) && (method === 'GET' || method === 'HEAD'))) return 'open';
   if (QUERY.has(pathname)) return 'query';
   if (MATCH.has(pathname) || /^\/api\/v1\/label\/[^/]+\/values$/.test(pathname)) return 'match';
   if (pathname === '/api/v1/read') return 'remote_read';
+  if (pathname === '/api/v1/rules') return 'rules';
+  if (pathname === '/api/v1/alerts') return 'alerts';
+  if (pathname === '/api/v1/metadata') return 'metadata';
+  if (pathname === '/api/v2/alerts' || pathname === '/api/v2/alerts/groups') return method === 'POST' ? 'am_post_alerts' : 'am_alerts';
+  if (pathname === '/api/v2/silences') return method === 'POST' ? 'am_post_silence' : 'am_silences';
+  if (pathname.startsWith('/api/v2/silence/')) return 'am_silence';
   if (REFUSED.has(pathname) || REFUSED_SUFFIXES.some((s) => pathname.endsWith(s))) return 'refused';
   if (method !== 'GET' && /\/metrics\/job(@base64)?\//.test(pathname)) return 'pushgateway';
   return 'tenant';

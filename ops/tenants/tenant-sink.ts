@@ -126,7 +126,7 @@ class TenantAppender implements Appender {
 }
 
 /** `labels` with the tenant label set to `tenant` (a new object: label objects are immutable). */
-function withTenant(labels: Labels, label: string, tenant: string): Labels {
+export function withTenant(labels: Labels, label: string, tenant: string): Labels {
   if (labels[label] === tenant) return labels;
   const out: Record<string, string> = {};
   for (const name of Object.keys(labels)) setLabel(out, name, labels[name]);

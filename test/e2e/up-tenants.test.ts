@@ -1,4 +1,6 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
@@ -190,5 +192,161 @@ describe('tidemark up with tenants', () => {
     expect(text).toMatch(/tidemark_tenant_queries_total\{tenant="team-b",endpoint="query"\} [1-9]/);
     expect(text).toMatch(/tidemark_tenant_limit_refusals_total\{tenant="rate-limited",limit="ingestion_rate"\} 1\b/);
     expect(text).toMatch(/tidemark_tenant_requests_refused_total\{reason="no_tenant"\} [1-9]/);
+  });
+});
+
+describe('tidemark up with tenants\' rules, alerts and silences', () => {
+  let dir: string;
+  let up: RunningCli;
+  let hook: Server;
+  const notified: Array<{ alerts: Array<{ status: string; labels: Record<string, string> }> }> = [];
+  const tenantRules = `groups:
+  - name: load
+    rules:
+      - record: tenant:load:sum
+        expr: sum(load_v)
+      - alert: LoadHigh
+        expr: tenant:load:sum > 5
+`;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tidemark-up-tenant-rules-'));
+    hook = createServer((req, res) => {
+      if (req.method === 'GET') {
+        // Also a scrape target, for what arrives outside any request.
+        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end('# HELP hook_requests_total Requests.\n# TYPE hook_requests_total counter\nhook_requests_total 1\n');
+        return;
+      }
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        notified.push(JSON.parse(body));
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+    const hookAddress = `127.0.0.1:${(hook.address() as AddressInfo).port}`;
+    const hookUrl = `http://${hookAddress}/hook`;
+    for (const t of ['a', 'b']) {
+      await mkdir(join(dir, t));
+      await writeFile(join(dir, t, 'load.yml'), tenantRules);
+    }
+    await writeFile(join(dir, 'alertmanager.yml'), `route:\n  receiver: hook\n  group_wait: 0s\nreceivers:\n  - name: hook\n    webhook_configs: [{ url: '${hookUrl}' }]\n`);
+    await writeFile(
+      join(dir, 'tidemark.yml'),
+      [
+        'global:',
+        '  evaluation_interval: 1s',
+        'scrape_configs:',
+        '  - job_name: hook',
+        '    scrape_interval: 1s',
+        `    static_configs: [{ targets: ['${hookAddress}'] }]`,
+        'alerting:',
+        '  alertmanager_config_file: alertmanager.yml',
+        'bus:',
+        '  partitions: 1',
+        'store:',
+        '  flush_interval_ms: 100',
+        'rules:',
+        '  allowed_lateness_ms: 0',
+        '  idle_timeout_ms: 500',
+        'tenants:',
+        '  enabled: true',
+        '  rule_files:',
+        "    team-a: ['a/*.yml']",
+        "    team-b: ['b/*.yml']",
+        '',
+      ].join('\n'),
+    );
+    up = await startCli(['up', '--config', join(dir, 'tidemark.yml'), '--data', join(dir, 'data')]);
+  });
+  afterAll(async () => {
+    if (up !== undefined) expect(await up.stop('SIGTERM')).toBe(0);
+    await new Promise<void>((r) => hook.close(() => r()));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const tenant = (t: string): Record<string, string> => ({ 'x-scope-orgid': t });
+  const json = async <T>(path: string, t: string, init: RequestInit = {}): Promise<T> => {
+    const res = await fetch(`${up.url}${path}`, { ...init, headers: { ...tenant(t), ...(init.headers as Record<string, string>) } });
+    expect(res.status, `${path} as ${t}`).toBe(200);
+    return (await res.json()) as T;
+  };
+
+  it('evaluates a tenant\'s rules on its own series only, and its alerts carry the tenant to the notifier', async () => {
+    const push = async (): Promise<void> => {
+      const t = Date.now();
+      await fetch(`${up.url}/write?precision=ms`, { method: 'POST', headers: tenant('team-a'), body: `load,host=x v=10 ${t}` });
+      await fetch(`${up.url}/write?precision=ms`, { method: 'POST', headers: tenant('team-b'), body: `load,host=x v=1 ${t}` });
+    };
+    // Samples keep coming so event time advances.
+    const pusher = setInterval(() => void push(), 300);
+    try {
+      await waitFor(async () => (notified.some((n) => n.alerts.some((a) => a.status === 'firing')) ? true : undefined), 30_000);
+      const recorded = async (t: string): Promise<string[] | undefined> => {
+        const r = (await json<VectorAnswer>(`/api/v1/query?query=${encodeURIComponent('tenant:load:sum')}`, t)).data.result;
+        return r.length > 0 ? r.map((s) => `${s.metric.tenant_id}=${s.value[1]}`) : undefined;
+      };
+      expect(await waitFor(() => recorded('team-a'))).toEqual(['team-a=10']);
+      expect(await waitFor(() => recorded('team-b'))).toEqual(['team-b=1']);
+    } finally {
+      clearInterval(pusher);
+    }
+    const firing = notified.flatMap((n) => n.alerts).filter((a) => a.status === 'firing');
+    expect(new Set(firing.map((a) => `${a.labels.alertname}/${a.labels.tenant_id}`))).toEqual(new Set(['LoadHigh/team-a']));
+
+    const alertsA = await json<{ data: { alerts: Array<{ labels: Record<string, string> }> } }>('/api/v1/alerts', 'team-a');
+    expect(alertsA.data.alerts.map((a) => a.labels.tenant_id)).toEqual(['team-a']);
+    expect((await json<{ data: { alerts: unknown[] } }>('/api/v1/alerts', 'team-b')).data.alerts).toEqual([]);
+    const rulesB = await json<{ data: { groups: Array<{ rules: Array<{ name: string; labels: Record<string, string> }> }> } }>('/api/v1/rules', 'team-b');
+    expect(rulesB.data.groups.flatMap((g) => g.rules.map((r) => `${r.name}/${r.labels.tenant_id}`))).toEqual(['tenant:load:sum/team-b', 'LoadHigh/team-b']);
+    const amA = await json<Array<{ labels: Record<string, string> }>>('/api/v2/alerts', 'team-a');
+    expect(amA.map((a) => `${a.labels.alertname}/${a.labels.tenant_id}`)).toEqual(['LoadHigh/team-a']);
+    expect(await json<unknown[]>('/api/v2/alerts', 'team-b')).toEqual([]);
+  });
+
+  it('gives scraped samples default_tenant, and each tenant the metadata of its own metric names', async () => {
+    const scraped = await waitFor(async () => {
+      const r = (await json<VectorAnswer>('/api/v1/query?query=up', 'anonymous')).data.result;
+      return r.length > 0 ? r : undefined;
+    });
+    expect(scraped.map((s) => `${s.metric.job}/${s.metric.tenant_id}`)).toEqual(['hook/anonymous']);
+    expect((await json<VectorAnswer>('/api/v1/query?query=up', 'team-a')).data.result).toEqual([]);
+    const own = await waitFor(async () => {
+      const m = (await json<{ data: Record<string, unknown> }>('/api/v1/metadata', 'anonymous')).data;
+      return 'hook_requests_total' in m ? m : undefined;
+    });
+    expect(Object.keys(own)).toContain('hook_requests_total');
+    const other = (await json<{ data: Record<string, unknown> }>('/api/v1/metadata', 'team-a')).data;
+    expect(Object.keys(other)).not.toContain('hook_requests_total');
+  });
+
+  it('labels posted alerts with the poster\'s tenant, whatever label they carry', async () => {
+    const startsAt = new Date().toISOString();
+    const post = await fetch(`${up.url}/api/v2/alerts`, {
+      method: 'POST',
+      headers: { ...tenant('team-b'), 'content-type': 'application/json' },
+      body: JSON.stringify([{ labels: { alertname: 'Posted', tenant_id: 'team-a' }, startsAt }]),
+    });
+    expect(post.status).toBe(200);
+    const b = await json<Array<{ labels: Record<string, string> }>>(`/api/v2/alerts?filter=${encodeURIComponent('alertname="Posted"')}`, 'team-b');
+    expect(b.map((a) => a.labels.tenant_id)).toEqual(['team-b']);
+    expect(await json<unknown[]>(`/api/v2/alerts?filter=${encodeURIComponent('alertname="Posted"')}`, 'team-a')).toEqual([]);
+  });
+
+  it('keeps a tenant\'s silences to its alerts and out of another tenant\'s reach', async () => {
+    const now = Date.now();
+    const silence = { matchers: [{ name: 'alertname', value: 'LoadHigh', isRegex: false }, { name: 'tenant_id', value: 'team-b', isRegex: false }], startsAt: new Date(now).toISOString(), endsAt: new Date(now + 3_600_000).toISOString(), createdBy: 'test', comment: 'forged tenant matcher' };
+    const { silenceID } = await json<{ silenceID: string }>('/api/v2/silences', 'team-a', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(silence) });
+    const own = await json<Array<{ id: string; matchers: Array<{ name: string; value: string }> }>>('/api/v2/silences', 'team-a');
+    expect(own.map((s) => s.id)).toEqual([silenceID]);
+    expect(own[0].matchers.find((m) => m.name === 'tenant_id')?.value).toBe('team-a');
+    expect(await json<unknown[]>('/api/v2/silences', 'team-b')).toEqual([]);
+
+    expect((await fetch(`${up.url}/api/v2/silence/${silenceID}`, { headers: tenant('team-b') })).status).toBe(404);
+    expect((await fetch(`${up.url}/api/v2/silence/${silenceID}`, { method: 'DELETE', headers: tenant('team-b') })).status).toBe(404);
+    const takeover = await fetch(`${up.url}/api/v2/silences`, { method: 'POST', headers: { ...tenant('team-b'), 'content-type': 'application/json' }, body: JSON.stringify({ ...silence, id: silenceID }) });
+    expect(takeover.status).toBe(404);
+    expect((await fetch(`${up.url}/api/v2/silence/${silenceID}`, { method: 'DELETE', headers: tenant('team-a') })).status).toBe(200);
   });
 });
