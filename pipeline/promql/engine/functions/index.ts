@@ -5,6 +5,7 @@ import type { Value } from '../types.js';
 import { ABSENT_FUNCTIONS } from './absent.js';
 import type { FunctionImpl } from './function-impl.js';
 import { HISTOGRAM_FUNCTIONS } from './histogram.js';
+import { evalCallOverHistograms } from './histogram-inputs.js';
 import { LABEL_FUNCTIONS } from './labels.js';
 import { MATH_FUNCTIONS } from './math.js';
 import { OVER_TIME_FUNCTIONS } from './over-time.js';
@@ -38,5 +39,6 @@ export function evalCall(e: Call, t: number, ctx: EvalContext): Value {
     }
   }
   if ((e.func === 'changes' || e.func === 'resets') && args[0].kind === 'matrix' && args[0].modifier) checkModifier(e.func, args[0].modifier);
+  if (ctx.hasHistograms) return evalCallOverHistograms(impl, args, e, t, ctx);
   return impl(args, e, t, ctx);
 }

@@ -58,7 +58,7 @@ const labelReplace: FunctionImpl = (args, call) => {
     });
     // Setting the metric name explicitly keeps it (delayed name removal).
     const renamed = dst === '__name__' && metric !== s.metric;
-    out.push({ metric, f: s.f, t: s.t, dropName: renamed ? false : s.dropName });
+    out.push({ metric, f: s.f, t: s.t, dropName: renamed ? false : s.dropName, ...(s.h === undefined ? {} : { h: s.h }) });
   }
   checkUnique(out);
   return vec(out);
@@ -74,7 +74,7 @@ const labelJoin: FunctionImpl = (args, call) => {
   for (const s of argVector(args[0])) {
     const metric = cached(call, s.metric, () => setLabel(s.metric, dst, srcs.map((n) => s.metric[n] ?? '').join(sep)));
     // Writing the metric name keeps it (delayed name removal), as in label_replace.
-    out.push({ metric, f: s.f, t: s.t, dropName: dst === '__name__' ? false : s.dropName });
+    out.push({ metric, f: s.f, t: s.t, dropName: dst === '__name__' ? false : s.dropName, ...(s.h === undefined ? {} : { h: s.h }) });
   }
   checkUnique(out);
   return vec(out);

@@ -1,0 +1,278 @@
+import { KahanHistogramSum, type FloatHistogram } from '../../../../schemas/native-histogram/index.js';
+import type { Call } from '../../parser/ast.js';
+import type { EvalContext } from '../eval-context.js';
+import { goQuote } from '../go-format.js';
+import { combineError, combineNotes } from '../histogram-binary.js';
+import type { Sample, Value, Vector, Window } from '../types.js';
+import { vec, type FunctionImpl } from './function-impl.js';
+
+/**
+ * Function calls in a query that reads native histograms (Prometheus 3's rules): functions of
+ * histograms (`histogram_*`, label functions, `timestamp`, `count_over_time`, ...) see them;
+ * `rate`, `increase`, `delta`, `irate`, `idelta`, `resets`, `changes`, `sum_over_time`,
+ * `avg_over_time`, `last_over_time` and `first_over_time` compute over them; every other function
+ * works on floats only, and histogram samples are left out of its input (in a range holding
+ * floats too, with an info annotation).
+ */
+export function evalCallOverHistograms(impl: FunctionImpl, args: Value[], call: Call, t: number, ctx: EvalContext): Value {
+  const f = call.func;
+  if (SEES_HISTOGRAMS.has(f) || f.startsWith('histogram_')) return impl(args, call, t, ctx);
+  const m = args.find((a) => a.kind === 'matrix');
+  if (m !== undefined && m.kind === 'matrix' && m.v.some(hasHistogram)) {
+    const over = RANGE_OVER_HISTOGRAMS[f];
+    if (over !== undefined && (m.modifier ?? null) === null) return over(m, impl, args, call, t, ctx);
+    const floats: Window[] = [];
+    for (const w of m.v) {
+      const fw = floatWindow(w);
+      if (fw.hi > 0 && fw.hi < w.hi - w.lo) ctx.info(`ignored histograms in a range containing both floats and histograms${forName(w)}`, call.args[args.indexOf(m)].pos);
+      if (fw.hi > 0 || m.modifier != null) floats.push(fw);
+    }
+    return impl(args.map((a) => (a === m ? { ...m, v: floats } : a)), call, t, ctx);
+  }
+  return impl(args.map((a) => (a.kind === 'vector' && a.v.some((s) => s.h !== undefined) ? { kind: 'vector', v: a.v.filter((s) => s.h === undefined) } : a)), call, t, ctx);
+}
+
+/** Functions whose implementation takes histogram samples as they are. */
+const SEES_HISTOGRAMS = new Set([
+  'label_replace', 'label_join', 'timestamp', 'absent', 'absent_over_time', 'present_over_time', 'count_over_time',
+  'ts_of_last_over_time', 'ts_of_first_over_time', 'sort_by_label', 'sort_by_label_desc', 'info', 'vector', 'time',
+]);
+
+function hasHistogram(w: Window): boolean {
+  const hs = w.hs;
+  if (hs == null) return false;
+  for (let i = w.lo; i < w.hi; i++) if (hs[i] !== null) return true;
+  return false;
+}
+
+/** The float samples of a window, as a window of their own. */
+function floatWindow(w: Window): Window {
+  const ts: number[] = [];
+  const vs: number[] = [];
+  const hs = w.hs!;
+  for (let i = w.lo; i < w.hi; i++) {
+    if (hs[i] !== null) continue;
+    ts.push(w.ts[i]);
+    vs.push(w.vs[i]);
+  }
+  return { metric: w.metric, ts, vs, lo: 0, hi: ts.length, dropName: w.dropName, hs: null };
+}
+
+function forName(w: Window): string {
+  const name = w.metric.__name__;
+  return name === undefined || name === '' ? '' : ` for metric name ${goQuote(name)}`;
+}
+
+type MatrixValue = Extract<Value, { kind: 'matrix' }>;
+type RangeOverHistograms = (m: MatrixValue, impl: FunctionImpl, args: Value[], call: Call, t: number, ctx: EvalContext) => Value;
+
+/**
+ * Runs the float implementation on the float-only windows and `perWindow` on windows holding
+ * histograms; a window mixing both warns and yields nothing (unless `mixedOk`).
+ */
+function split(perWindow: (w: Window, hs: ArrayLike<FloatHistogram | null>, call: Call, t: number, ctx: EvalContext) => Sample | null, mixedOk = false): RangeOverHistograms {
+  return (m, impl, args, call, t, ctx) => {
+    const floats: Window[] = [];
+    const out: Vector = [];
+    for (const w of m.v) {
+      if (!hasHistogram(w)) {
+        floats.push(w);
+        continue;
+      }
+      const hs = w.hs!;
+      if (!mixedOk) {
+        let mixed = false;
+        for (let i = w.lo; i < w.hi; i++) if (hs[i] === null) mixed = true;
+        if (mixed) {
+          ctx.warn(`encountered a mix of histograms and floats${forName(w)}`, call.args[args.indexOf(m)].pos);
+          continue;
+        }
+      }
+      const s = perWindow(w, hs, call, t, ctx);
+      if (s !== null) out.push(s);
+    }
+    const rest = impl(args.map((a) => (a === m ? { ...m, v: floats } : a)), call, t, ctx);
+    if (rest.kind === 'vector') out.unshift(...rest.v);
+    return vec(out);
+  };
+}
+
+function matrixPos(call: Call): Call['pos'] {
+  return call.args.find((a) => a.type === 'matrix_selector' || a.type === 'subquery')?.pos ?? call.pos;
+}
+
+/** Prometheus' histogramRate: last minus first, counter resets added back; null when it cannot be computed. */
+function histogramIncrease(w: Window, hs: ArrayLike<FloatHistogram | null>, isCounter: boolean, call: Call, ctx: EvalContext): FloatHistogram | null {
+  const pos = matrixPos(call);
+  const first = hs[w.lo]!;
+  const last = hs[w.hi - 1]!;
+  const custom = first.usesCustomBuckets();
+  let minSchema = Math.min(first.schema, last.schema);
+  let notCounter = false;
+  for (let i = w.lo; i < w.hi; i++) {
+    const h = hs[i]!;
+    if (h.usesCustomBuckets() !== custom) {
+      ctx.warn(`vector contains a mix of histograms with exponential and custom buckets schemas${forName(w)}`, pos);
+      return null;
+    }
+    if (h.schema < minSchema) minSchema = h.schema;
+    if (isCounter && h.counterResetHint === 'gauge' && i > w.lo && i < w.hi - 1) notCounter = true;
+  }
+  if (notCounter) ctx.warn(`this native histogram metric is not a counter: ${goQuote(w.metric.__name__ ?? '')}`, pos);
+  const h = last.copyToSchema(minSchema);
+  try {
+    combineNotes(h.sub(first), 'subtraction', pos, ctx);
+    if (isCounter) {
+      let prev = first;
+      for (let i = w.lo + 1; i < w.hi; i++) {
+        const cur = hs[i]!;
+        if (cur.detectReset(prev)) combineNotes(h.add(prev), 'addition', pos, ctx);
+        prev = cur;
+      }
+    } else if (first.counterResetHint !== 'gauge' || last.counterResetHint !== 'gauge') {
+      ctx.warn(`this native histogram metric is not a gauge: ${goQuote(w.metric.__name__ ?? '')}`, pos);
+    }
+  } catch (err) {
+    return combineError(err, w.metric.__name__ ?? '', pos, ctx);
+  }
+  h.counterResetHint = 'gauge';
+  return h.compact();
+}
+
+/** The extrapolation factor of Prometheus' extrapolatedRate for a window over [rangeStart, rangeEnd]. */
+function extrapolationFactor(w: Window, firstCount: number, resultCount: number, rangeStart: number, rangeEnd: number, isCounter: boolean, isRate: boolean): number {
+  const n = w.hi - w.lo;
+  const firstT = w.ts[w.lo];
+  const lastT = w.ts[w.hi - 1];
+  let durationToStart = (firstT - rangeStart) / 1000;
+  let durationToEnd = (rangeEnd - lastT) / 1000;
+  const sampledInterval = (lastT - firstT) / 1000;
+  const avg = sampledInterval / (n - 1);
+  const threshold = avg * 1.1;
+  if (durationToStart >= threshold) durationToStart = avg / 2;
+  if (isCounter && resultCount > 0 && firstCount >= 0) {
+    const durationToZero = sampledInterval * (firstCount / resultCount);
+    if (durationToZero < durationToStart) durationToStart = durationToZero;
+  }
+  if (durationToEnd >= threshold) durationToEnd = avg / 2;
+  let factor = (sampledInterval + durationToStart + durationToEnd) / sampledInterval;
+  if (isRate) factor /= (rangeEnd - rangeStart) / 1000;
+  return factor;
+}
+
+/** rate/increase/delta of windows of histograms, extrapolated as Prometheus extrapolates floats. */
+function rateOverHistograms(isCounter: boolean, isRate: boolean): RangeOverHistograms {
+  return (m, impl, args, call, t, ctx) => split((w, hs, c, tt, cx) => {
+    if (w.hi - w.lo < 2) return null;
+    const h = histogramIncrease(w, hs, isCounter, c, cx);
+    if (h === null) return null;
+    h.mul(extrapolationFactor(w, hs[w.lo]!.count, h.count, m.refTime - m.range, m.refTime, isCounter, isRate));
+    return { metric: w.metric, f: 0, t: tt, dropName: true, h };
+  })(m, impl, args, call, t, ctx);
+}
+
+/** irate/idelta over the last two samples when both are histograms. */
+function lastTwoOverHistograms(isRate: boolean): RangeOverHistograms {
+  return (m, impl, args, call, t, ctx) => {
+    const floats: Window[] = [];
+    const out: Vector = [];
+    const pos = matrixPos(call);
+    for (const w of m.v) {
+      const hs = w.hs;
+      if (w.hi - w.lo < 2 || hs == null || (hs[w.hi - 1] === null && hs[w.hi - 2] === null)) {
+        floats.push(w);
+        continue;
+      }
+      const cur = hs[w.hi - 1];
+      const prev = hs[w.hi - 2];
+      if (cur === null || prev === null) {
+        ctx.warn(`encountered a mix of histograms and floats${forName(w)}`, pos);
+        continue;
+      }
+      const name = goQuote(w.metric.__name__ ?? '');
+      if (!isRate && (cur.counterResetHint !== 'gauge' || prev.counterResetHint !== 'gauge')) ctx.warn(`this native histogram metric is not a gauge: ${name}`, pos);
+      if (isRate && (cur.counterResetHint === 'gauge' || prev.counterResetHint === 'gauge')) ctx.warn(`this native histogram metric is not a counter: ${name}`, pos);
+      let h = cur.copy();
+      if (!(isRate && (cur.counterResetHint === 'reset' || cur.detectReset(prev)))) {
+        try {
+          combineNotes(h.sub(prev), 'subtraction', pos, ctx);
+        } catch (err) {
+          combineError(err, w.metric.__name__ ?? '', pos, ctx);
+          continue;
+        }
+        h.counterResetHint = 'gauge';
+        h = h.compact();
+      }
+      if (isRate) h.div((w.ts[w.hi - 1] - w.ts[w.hi - 2]) / 1000);
+      out.push({ metric: w.metric, f: 0, t, dropName: true, h });
+    }
+    const rest = impl(args.map((a) => (a === m ? { ...m, v: floats } : a)), call, t, ctx);
+    if (rest.kind === 'vector') out.unshift(...rest.v);
+    return vec(out);
+  };
+}
+
+/** resets/changes over a window with histograms: a change of sample type counts too. */
+function countTransitions(reset: boolean) {
+  return (w: Window, hs: ArrayLike<FloatHistogram | null>, _call: Call, t: number): Sample => {
+    let n = 0;
+    for (let i = w.lo + 1; i < w.hi; i++) {
+      const a = hs[i - 1];
+      const b = hs[i];
+      if (a !== null && b !== null) {
+        if (reset ? b.detectReset(a) : !b.equals(a)) n++;
+      } else if (a === null && b === null) {
+        const x = w.vs[i - 1];
+        const y = w.vs[i];
+        if (reset ? y < x : x !== y && !(Number.isNaN(x) && Number.isNaN(y))) n++;
+      } else {
+        n++;
+      }
+    }
+    return { metric: w.metric, f: n, t, dropName: true };
+  };
+}
+
+/** sum_over_time/avg_over_time of histograms (compensated, as `sum` and `avg` aggregate). */
+function sumOverHistograms(average: boolean) {
+  return (w: Window, hs: ArrayLike<FloatHistogram | null>, call: Call, t: number, ctx: EvalContext): Sample | null => {
+    const pos = matrixPos(call);
+    const sum = new KahanHistogramSum();
+    try {
+      for (let i = w.lo; i < w.hi; i++) combineNotes(sum.add(hs[i]!), 'aggregation', pos, ctx);
+    } catch (err) {
+      return combineError(err, w.metric.__name__ ?? '', pos, ctx);
+    }
+    const h = sum.result()!;
+    if (average) h.div(w.hi - w.lo);
+    return { metric: w.metric, f: 0, t, dropName: true, h: h.compact() };
+  };
+}
+
+/** last_over_time/first_over_time: the sample itself, histogram or float. */
+function edgeSample(last: boolean): RangeOverHistograms {
+  return (m, _impl, _args, _call, t) => {
+    const out: Vector = [];
+    for (const w of m.v) {
+      if (w.hi - w.lo < 1) continue;
+      const i = last ? w.hi - 1 : w.lo;
+      const h = w.hs?.[i] ?? null;
+      out.push(h === null ? { metric: w.metric, f: w.vs[i], t, dropName: w.dropName } : { metric: w.metric, f: 0, t, dropName: w.dropName, h });
+    }
+    return vec(out);
+  };
+}
+
+const RANGE_OVER_HISTOGRAMS: Record<string, RangeOverHistograms> = {
+  rate: rateOverHistograms(true, true),
+  increase: rateOverHistograms(true, false),
+  delta: rateOverHistograms(false, false),
+  irate: lastTwoOverHistograms(true),
+  idelta: lastTwoOverHistograms(false),
+  resets: split(countTransitions(true), true),
+  changes: split(countTransitions(false), true),
+  sum_over_time: split(sumOverHistograms(false)),
+  avg_over_time: split(sumOverHistograms(true)),
+  last_over_time: edgeSample(true),
+  first_over_time: edgeSample(false),
+};
