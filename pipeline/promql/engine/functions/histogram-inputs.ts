@@ -24,8 +24,8 @@ export function evalCallOverHistograms(impl: FunctionImpl, args: Value[], call: 
     const floats: Window[] = [];
     for (const w of m.v) {
       const fw = floatWindow(w);
-      if (fw.hi > 0 && fw.hi < w.hi - w.lo) ctx.info(`ignored histograms in a range containing both floats and histograms${forName(w)}`, call.args[args.indexOf(m)].pos);
-      if (fw.hi > 0 || m.modifier != null) floats.push(fw);
+      if (fw !== w && fw.hi > 0 && fw.hi < w.hi - w.lo) ctx.info(`ignored histograms in a range containing both floats and histograms${forName(w)}`, call.args[args.indexOf(m)].pos);
+      if (fw.hi > fw.lo || m.modifier != null) floats.push(fw);
     }
     return impl(args.map((a) => (a === m ? { ...m, v: floats } : a)), call, t, ctx);
   }
@@ -47,9 +47,10 @@ function hasHistogram(w: Window): boolean {
 
 /** The float samples of a window, as a window of their own. */
 function floatWindow(w: Window): Window {
+  const hs = w.hs;
+  if (hs == null) return w;
   const ts: number[] = [];
   const vs: number[] = [];
-  const hs = w.hs!;
   for (let i = w.lo; i < w.hi; i++) {
     if (hs[i] !== null) continue;
     ts.push(w.ts[i]);
