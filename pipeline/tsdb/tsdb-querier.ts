@@ -78,8 +78,11 @@ export class TsdbQuerier implements Querier {
     // A small select gets a slab of its own size: zeroing a whole one costs more than the read.
     let remaining = 0;
     for (const e of entries.values()) remaining += e.bound;
-    let slabT = new Float64Array(0);
+    let slabT: Float64Array = new Float64Array(0);
     let slabV = slabT;
+    // Shared memory: a query evaluated in a worker thread (promql/eval-pool) reads the columns
+    // where they were decoded instead of a copy of them.
+    const slab = (n: number): Float64Array => new Float64Array(new SharedArrayBuffer(n * 8));
     let off = 0;
     const buf = new SampleBuffer(0);
     buf.valuesUnused = hints.timestampsOnly === true;
@@ -88,8 +91,8 @@ export class TsdbQuerier implements Querier {
       const e = entries.get(k)!;
       if (off + e.bound > slabT.length) {
         const size = Math.max(Math.min(SLAB_SAMPLES, remaining), e.bound);
-        slabT = new Float64Array(size);
-        slabV = new Float64Array(size);
+        slabT = slab(size);
+        slabV = slab(size);
         off = 0;
       }
       buf.attach(slabT.subarray(off, off + e.bound), slabV.subarray(off, off + e.bound));

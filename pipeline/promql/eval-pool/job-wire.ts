@@ -8,7 +8,8 @@ import type { QueryResult } from '../engine/types.js';
  * How an EvalJob crosses to an evaluation worker: every selected sample packed into a few
  * contiguous typed arrays that are transferred (moved, not copied), the rest (the parsed query,
  * labels) structured-cloned in the same message, which keeps each selection keyed by the very
- * selector node of the cloned tree.
+ * selector node of the cloned tree. Columns the storage decoded into shared memory (the TSDB's
+ * select slabs) are not packed: the worker reads them where they are.
  */
 export interface WireJob {
   readonly job: Omit<EvalJob, 'selections' | 'infoSeries'>;
@@ -17,9 +18,15 @@ export interface WireJob {
   readonly ts: Float64Array;
   readonly vs: Float64Array;
   readonly stale: Uint8Array;
+  /** Shared column memory the series refer to (`WireSeries.sharedT/sharedV`). */
+  readonly shared: SharedArrayBuffer[];
 }
 
-/** One series: `n` points at `at` of the packed arrays; its range points (no markers) at `rat`, or at `at` when it has none. */
+/**
+ * One series: `n` points at `at` of the packed arrays; its range points (no markers) at `rat`, or
+ * at `at` when it has none. A series without markers whose columns are in shared memory has
+ * `sharedT`/`sharedV` (indexes into `WireJob.shared`, else -1) and `at` is its offset there.
+ */
 interface WireSeries {
   readonly labels: Labels;
   readonly at: number;
@@ -27,12 +34,24 @@ interface WireSeries {
   readonly hasStale: boolean;
   readonly rat: number;
   readonly rn: number;
+  readonly sharedT: number;
+  readonly sharedV: number;
+}
+
+/** A column in shared memory, which the worker can read without a copy. */
+function isShared(a: ArrayLike<number>): a is Float64Array {
+  return a instanceof Float64Array && a.buffer instanceof SharedArrayBuffer;
+}
+
+/** Both columns of a marker-free series in shared memory, at the same offset. */
+function sharedColumns(s: SelectedSeries): boolean {
+  return s.stale === null && isShared(s.ts) && isShared(s.vs) && s.ts.byteOffset === s.vs.byteOffset;
 }
 
 function packedLength(series: Iterable<SelectedSeries[]>): number {
   let n = 0;
   for (const list of series) {
-    for (const s of list) n += s.ts.length + (s.stale === null ? 0 : s.rts.length);
+    for (const s of list) if (!sharedColumns(s)) n += s.ts.length + (s.stale === null ? 0 : s.rts.length);
   }
   return n;
 }
@@ -90,34 +109,54 @@ export function packJob(job: EvalJob, buffers: BufferRecycler = new BufferRecycl
   const vs = new Float64Array(buffers.take(total * 8), 0, total);
   const stale = new Uint8Array(buffers.take(total), 0, total);
   let at = 0;
+  const shared: SharedArrayBuffer[] = [];
+  const sharedIndex = new Map<SharedArrayBuffer, number>();
+  const ref = (a: Float64Array): number => {
+    const b = a.buffer as SharedArrayBuffer;
+    let i = sharedIndex.get(b);
+    if (i === undefined) {
+      i = shared.push(b) - 1;
+      sharedIndex.set(b, i);
+    }
+    return i;
+  };
   // set() copies typed arrays and plain number arrays (the head's) alike in native code.
   const put = (src: ArrayLike<number>, dst: Float64Array | Uint8Array, off: number): void => dst.set(src, off);
   const pack = (list: SelectedSeries[]): WireSeries[] => list.map((s) => {
     const n = s.ts.length;
+    if (sharedColumns(s)) {
+      const off = (s.ts as Float64Array).byteOffset / 8;
+      return { labels: s.labels, at: off, n, hasStale: false, rat: off, rn: n, sharedT: ref(s.ts as Float64Array), sharedV: ref(s.vs as Float64Array) };
+    }
     const start = at;
     put(s.ts, ts, start);
     put(s.vs, vs, start);
     if (s.stale !== null) put(s.stale, stale, start);
     at += n;
-    if (s.stale === null) return { labels: s.labels, at: start, n, hasStale: false, rat: start, rn: n };
+    if (s.stale === null) return { labels: s.labels, at: start, n, hasStale: false, rat: start, rn: n, sharedT: -1, sharedV: -1 };
     const rat = at;
     put(s.rts, ts, rat);
     put(s.rvs, vs, rat);
     at += s.rts.length;
-    return { labels: s.labels, at: start, n, hasStale: true, rat, rn: s.rts.length };
+    return { labels: s.labels, at: start, n, hasStale: true, rat, rn: s.rts.length, sharedT: -1, sharedV: -1 };
   });
   const packMap = <K extends object>(m: Map<K, SelectedSeries[]>): Map<object, WireSeries[]> => {
     const out = new Map<object, WireSeries[]>();
     for (const [k, list] of m) out.set(k, pack(list));
     return out;
   };
-  const wire: WireJob = { job: rest, selections: packMap(selections), infoSeries: packMap(infoSeries), ts, vs, stale };
+  const wire: WireJob = { job: rest, selections: packMap(selections), infoSeries: packMap(infoSeries), ts, vs, stale, shared };
   return { wire, transfer: [ts.buffer, vs.buffer, stale.buffer] };
 }
 
 /** The job again, its series as views into the transferred arrays. */
 export function unpackJob(w: WireJob): EvalJob {
   const view = (s: WireSeries): SelectedSeries => {
+    if (s.sharedT >= 0) {
+      const ts = new Float64Array(w.shared[s.sharedT], s.at * 8, s.n);
+      const vs = new Float64Array(w.shared[s.sharedV], s.at * 8, s.n);
+      return { labels: s.labels, ts, vs, stale: null, rts: ts, rvs: vs };
+    }
     const ts = w.ts.subarray(s.at, s.at + s.n);
     const vs = w.vs.subarray(s.at, s.at + s.n);
     if (!s.hasStale) return { labels: s.labels, ts, vs, stale: null, rts: ts, rvs: vs };
