@@ -11,21 +11,25 @@ describe('bus record compression', () => {
     expect(bad.error?.issues[0].message).toMatch(/"none"\|"gzip"|none.*gzip/);
   });
 
-  it('gives back exactly the value it compressed, in fewer bytes', () => {
-    const value = Buffer.from('{__name__="up",instance="host-001:9100",job="node"} 1\n'.repeat(50));
-    const stored = compressValue('gzip', value);
-    expect(stored).toBeDefined();
-    expect(stored!.length).toBeLessThan(value.length / 5);
-    expect(decompressValue('gzip', stored!).equals(value)).toBe(true);
-  });
+  for (const codec of ['gzip', 'lz4'] as const) {
+    it(`gives back exactly the value it compressed with ${codec}, in fewer bytes`, () => {
+      const value = Buffer.from('{__name__="up",instance="host-001:9100",job="node"} 1\n'.repeat(50));
+      const stored = compressValue(codec, value);
+      expect(stored).toBeDefined();
+      expect(stored!.length).toBeLessThan(value.length / 5);
+      expect(decompressValue(codec, stored!).equals(value)).toBe(true);
+    });
+  }
 
   it('leaves a value as it is when compression would not pay: too short, incompressible, or compression off', () => {
     expect(compressValue('gzip', Buffer.alloc(MIN_COMPRESSED_VALUE_BYTES - 1, 0x61))).toBeUndefined();
     expect(compressValue('gzip', randomBytes(4096))).toBeUndefined();
+    expect(compressValue('lz4', randomBytes(4096))).toBeUndefined();
     expect(compressValue('none', Buffer.alloc(4096, 0x61))).toBeUndefined();
   });
 
-  it('refuses stored bytes that are not gzip instead of handing out garbage', () => {
+  it('refuses stored bytes that are not what the codec wrote instead of handing out garbage', () => {
     expect(() => decompressValue('gzip', Buffer.from('not gzip at all'))).toThrow(/header/);
+    expect(() => decompressValue('lz4', Buffer.from([64, 0, 0, 0, 0xf0, 1, 2, 3]))).toThrow();
   });
 });

@@ -1,4 +1,5 @@
 import { brotliCompressSync, brotliDecompressSync, constants, gunzipSync, gzipSync } from 'node:zlib';
+import { compressSync as lz4Compress, uncompressSync as lz4Uncompress } from 'lz4-napi';
 import SnappyJS from 'snappyjs';
 import type { Bus, ProduceRecord, ProducedRecord } from '../../pipeline/bus/bus.js';
 import { compressValue, decompressValue } from '../../pipeline/bus/record-compression.js';
@@ -75,6 +76,7 @@ const CODECS: readonly Codec[] = [
   gzip(6),
   brotli(1),
   brotli(5),
+  { name: 'lz4 (lz4-napi)', compress: (b) => lz4Compress(b), decompress: (b) => lz4Uncompress(b) },
   { name: 'snappy (snappyjs)', compress: (b) => Buffer.from(SnappyJS.compress(b)), decompress: (b) => Buffer.from(SnappyJS.uncompress(b)) },
 ];
 
@@ -153,23 +155,25 @@ export const recordCompressionBenchmark: Benchmark = {
       note: `${shape}; ${columnShares(records, samples)}; Avro decode ${decodeNs.toFixed(0)} ns/sample for scale`,
     });
     // What the bus does: the same functions, one record at a time.
-    let busBytes = 0;
-    const stored: Buffer[] = [];
-    const busCompressNs = cpuNsPerSample(samples, () => {
-      for (const r of records) stored.push(compressValue('gzip', r) ?? r);
-    });
-    for (const s of stored) busBytes += s.length;
-    const busDecompressNs = cpuNsPerSample(samples, () => {
-      for (let i = 0; i < stored.length; i++) if (stored[i] !== records[i]) decompressValue('gzip', stored[i]);
-    });
-    rows.push({
-      name: 'record-compression (component): bus.compression gzip (the default), per record',
-      subject: 'tidemark',
-      value: busBytes / samples,
-      unit: 'B/sample',
-      goal: 'data directory, log included, <= 2 B/sample (issue 10)',
-      note: `${(raw / busBytes).toFixed(2)}x smaller; compress ${busCompressNs.toFixed(0)}, decompress ${busDecompressNs.toFixed(0)} CPU ns/sample`,
-    });
+    for (const codec of ['gzip', 'lz4'] as const) {
+      let busBytes = 0;
+      const stored: Buffer[] = [];
+      const compressNs = cpuNsPerSample(samples, () => {
+        for (const r of records) stored.push(compressValue(codec, r) ?? r);
+      });
+      for (const s of stored) busBytes += s.length;
+      const decompressNs = cpuNsPerSample(samples, () => {
+        for (let i = 0; i < stored.length; i++) if (stored[i] !== records[i]) decompressValue(codec, stored[i]);
+      });
+      rows.push({
+        name: `record-compression (component): bus.compression ${codec}${codec === 'gzip' ? ' (the default)' : ''}, per record`,
+        subject: 'tidemark',
+        value: busBytes / samples,
+        unit: 'B/sample',
+        goal: 'data directory, log included, <= 2 B/sample (issue 10)',
+        note: `${(raw / busBytes).toFixed(2)}x smaller; compress ${compressNs.toFixed(0)}, decompress ${decompressNs.toFixed(0)} CPU ns/sample`,
+      });
+    }
     for (const [unit, units] of [
       ['per record', records],
       ['1 MiB runs of a partition', runsOf(byPartition, 1 << 20)],

@@ -218,7 +218,7 @@ describe('PartitionLog compression', () => {
   it('reads records written under any compression setting, in offset order, whichever setting it runs with now', async () => {
     const dir = await tempDir();
     let n = 0;
-    for (const compression of ['none', 'gzip', 'none', 'gzip'] as const) {
+    for (const compression of ['none', 'gzip', 'lz4', 'none', 'gzip'] as const) {
       const log = await PartitionLog.open(dir, 't', 0, options({ compression }));
       await fillBig(log, 5, n);
       n += 5;

@@ -9,7 +9,7 @@ const recordArb = fc.record({
   key: fc.option(fc.uint8Array({ maxLength: 40 }).map((u) => Buffer.from(u))),
   headers: fc.dictionary(fc.string({ maxLength: 10 }), fc.uint8Array({ maxLength: 20 }).map((u) => Buffer.from(u)), { maxKeys: 4 }),
   value: fc.uint8Array({ maxLength: 500 }).map((u) => Buffer.from(u)),
-  codec: fc.constantFrom('none' as const, 'gzip' as const),
+  codec: fc.constantFrom('none' as const, 'gzip' as const, 'lz4' as const),
 });
 
 describe('record frame', () => {
@@ -48,7 +48,7 @@ describe('record frame', () => {
   });
 
   it('rejects a frame with any single byte flipped, compressed or not', () => {
-    for (const codec of ['none', 'gzip'] as const) {
+    for (const codec of ['none', 'gzip', 'lz4'] as const) {
       const buf = encodeFrame({ offset: 7, timestampMs: 1, key: Buffer.from('k'), headers: undefined, value: Buffer.from('hello world'), codec });
       for (let i = 0; i < buf.length; i++) {
         const bad = Buffer.from(buf);

@@ -11,8 +11,9 @@ import { crc32 } from './crc32.js';
  *        | u32 valueLength | value
  *
  * Version 2 (a value stored compressed) has one more byte after the timestamp, the value's codec
- * (1 = gzip); everything else is as in version 1. A value stored as it is keeps version 1, so a
- * log written with `bus.compression: none` stays readable by releases that know only version 1.
+ * (1 = gzip, 2 = lz4); everything else is as in version 1. A value stored as it is keeps version
+ * 1, so a log written with `bus.compression: none` stays readable by releases that know only
+ * version 1.
  *
  * The length and checksum let recovery tell a complete record from a torn or corrupt one.
  */
@@ -24,8 +25,8 @@ const TWO_32 = 0x1_0000_0000;
 
 /** A frame's value codec: how its stored value bytes turn back into the record value. */
 export type StoredCodec = BusCompression;
-const CODEC_IDS: Readonly<Record<Exclude<StoredCodec, 'none'>, number>> = { gzip: 1 };
-const CODECS_BY_ID: readonly (StoredCodec | undefined)[] = [undefined, 'gzip'];
+const CODEC_IDS: Readonly<Record<Exclude<StoredCodec, 'none'>, number>> = { gzip: 1, lz4: 2 };
+const CODECS_BY_ID: readonly (StoredCodec | undefined)[] = [undefined, 'gzip', 'lz4'];
 
 export interface FrameInput {
   readonly offset: number;

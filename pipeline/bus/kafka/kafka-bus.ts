@@ -18,7 +18,7 @@ import type {
 } from '../bus.js';
 import type { BusCompression } from '../record-compression.js';
 import { KafkaBusError, kafkaBusError } from './errors.js';
-import { installGzipCodec } from './gzip-codec.js';
+import { installKafkaCodecs } from './kafka-codecs.js';
 import type { KafkaBusSettings } from './kafka-bus-settings.js';
 import { KafkaConsumer } from './kafka-consumer.js';
 import { computeLag } from './partition-lag.js';
@@ -32,8 +32,9 @@ const { AssignerProtocol, CompressionTypes, Kafka, Partitioners } = kafkajs;
 const KAFKA_CODECS: Readonly<Record<BusCompression, kafkajs.CompressionTypes>> = {
   none: CompressionTypes.None,
   gzip: CompressionTypes.GZIP,
+  lz4: CompressionTypes.LZ4,
 };
-installGzipCodec();
+installKafkaCodecs();
 const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
 
 /**
