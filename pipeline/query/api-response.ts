@@ -3,6 +3,7 @@ import { compareStrings, type Labels } from '../../schemas/labels.js';
 import { PromqlEvalError, PromqlParseError, PromqlTimeoutError, PromqlTooManySamplesError, type QueryValue } from '../promql/index.js';
 import { InvalidMatcherError } from '../tsdb/index.js';
 import { InvalidParamError, QueryApiError } from './errors.js';
+import type { FloatHistogram } from '../../schemas/native-histogram/index.js';
 
 /**
  * A sample value as Prometheus writes it: Go's `strconv.FormatFloat(v, 'f', -1, 64)` (shortest
@@ -62,7 +63,9 @@ export function queryDataJson(value: QueryValue): string {
     case 'string':
       return `{"resultType":"string","result":[${formatTimestamp(value.result.t)},${JSON.stringify(value.result.v)}]}`;
     case 'vector': {
-      const parts = value.result.map((s) => `{"metric":${labelsJson(s.metric)},"value":[${formatTimestamp(s.t)},"${formatValue(s.v)}"]}`);
+      const parts = value.result.map((s) => (s.h === undefined
+        ? `{"metric":${labelsJson(s.metric)},"value":[${formatTimestamp(s.t)},"${formatValue(s.v)}"]}`
+        : `{"metric":${labelsJson(s.metric)},"histogram":[${formatTimestamp(s.t)},${histogramJson(s.h)}]}`));
       return `{"resultType":"vector","result":[${parts.join(',')}]}`;
     }
     case 'matrix': {
@@ -71,7 +74,11 @@ export function queryDataJson(value: QueryValue): string {
       let out = '{"resultType":"matrix","result":[';
       const result = value.result;
       for (let si = 0; si < result.length; si++) {
-        const { metric, timestamps, values } = result[si];
+        const { metric, timestamps, values, histograms } = result[si];
+        if (histograms !== undefined) {
+          out += (si === 0 ? '' : ',') + seriesWithHistogramsJson(metric, timestamps, values, histograms);
+          continue;
+        }
         out += (si === 0 ? '{"metric":' : ',{"metric":') + labelsJson(metric) + ',"values":[';
         for (let i = 0; i < timestamps.length; i++) {
           const t = timestamps[i];
@@ -87,6 +94,40 @@ export function queryDataJson(value: QueryValue): string {
       return out + ']}';
     }
   }
+}
+
+/**
+ * A native histogram as Prometheus 3's HTTP API writes it: `count` and `sum` as strings, and the
+ * populated buckets in ascending order as `[boundaries, "lower", "upper", "count"]`, boundaries
+ * 0 = (lower, upper], 1 = [lower, upper), 2 = (lower, upper), 3 = [lower, upper].
+ */
+export function histogramJson(h: FloatHistogram): string {
+  let out = `{"count":"${formatValue(h.count)}","sum":"${formatValue(h.sum)}"`;
+  let buckets = '';
+  const it = h.allBucketIterator();
+  for (let next = it.next(); !next.done; next = it.next()) {
+    const b = next.value;
+    if (b.count === 0) continue;
+    const boundaries = b.lowerInclusive ? (b.upperInclusive ? 3 : 1) : b.upperInclusive ? 0 : 2;
+    buckets += `${buckets === '' ? '' : ','}[${boundaries},"${formatValue(b.lower)}","${formatValue(b.upper)}","${formatValue(b.count)}"]`;
+  }
+  if (buckets !== '') out += `,"buckets":[${buckets}]`;
+  return out + '}';
+}
+
+/** A result series holding native histograms: float points in `values`, histogram points in `histograms` (either left out when empty). */
+function seriesWithHistogramsJson(metric: Labels, timestamps: readonly number[], values: readonly number[], histograms: readonly (FloatHistogram | null)[]): string {
+  const floats: string[] = [];
+  const hists: string[] = [];
+  for (let i = 0; i < timestamps.length; i++) {
+    const h = histograms[i];
+    if (h === null) floats.push(`[${formatTimestamp(timestamps[i])},"${formatValue(values[i])}"]`);
+    else hists.push(`[${formatTimestamp(timestamps[i])},${histogramJson(h)}]`);
+  }
+  let out = `{"metric":${labelsJson(metric)}`;
+  if (floats.length > 0) out += `,"values":[${floats.join(',')}]`;
+  if (hists.length > 0) out += `,"histograms":[${hists.join(',')}]`;
+  return out + '}';
 }
 
 export interface Annotations {
