@@ -27,5 +27,5 @@ export async function runPromqlTest(args: string[], out: (line: string) => void)
     default: throw new UsageError(`--storage: expected tsdb or memory, got ${JSON.stringify(flags.extra.storage)}`);
   }
   const sum = await runPromqlTestFiles(flags.positionals, out, { storage, engine: new Engine(queryEngineOptions(query)) });
-  return sum.failed === 0 && sum.loadErrors.length === 0 ? 0 : 1;
+  return sum.failed === 0 && sum.nativeHistogramFailed === 0 && sum.loadErrors.length === 0 ? 0 : 1;
 }
