@@ -5,16 +5,33 @@ import { isValidTenantId, TENANT_ID_RULES } from './tenant-id.js';
 const tenantId = z.string().refine(isValidTenantId, { message: `not a valid tenant ID (${TENANT_ID_RULES})` });
 
 /** Limits of one tenant; 0 leaves a limit off. */
+const LIMIT_FIELDS = {
+  ingestion_rate: z.number().min(0)
+    .describe('Samples per second a tenant may push (token bucket, per ingest process); a push beyond it is refused whole with 429. 0: unlimited.'),
+  ingestion_burst_size: z.number().int().min(0)
+    .describe('Samples a tenant may push at once above its rate (the bucket size); 0: one second of ingestion_rate.'),
+  max_active_series: z.number().int().min(0)
+    .describe('Series a tenant may have active (pushed within tenants.active_series_idle_timeout, per ingest process); a push that would add one more is refused with 429. 0: unlimited.'),
+  max_query_samples: z.number().int().min(0)
+    .describe('Samples one query of the tenant may read from storage; a query that reads more is refused with 429. 0: unlimited (query.max_samples still holds).'),
+};
+
 const tenantLimitsSchema = z
   .object({
-    ingestion_rate: z.number().min(0).default(0)
-      .describe('Samples per second a tenant may push (token bucket, per ingest process); a push beyond it is refused whole with 429. 0: unlimited.'),
-    ingestion_burst_size: z.number().int().min(0).default(0)
-      .describe('Samples a tenant may push at once above its rate (the bucket size); 0: one second of ingestion_rate.'),
-    max_active_series: z.number().int().min(0).default(0)
-      .describe('Series a tenant may have active (pushed within tenants.active_series_idle_timeout, per ingest process); a push that would add one more is refused with 429. 0: unlimited.'),
-    max_query_samples: z.number().int().min(0).default(0)
-      .describe('Samples one query of the tenant may read from storage; a query that reads more is refused with 429. 0: unlimited (query.max_samples still holds).'),
+    ingestion_rate: LIMIT_FIELDS.ingestion_rate.default(0),
+    ingestion_burst_size: LIMIT_FIELDS.ingestion_burst_size.default(0),
+    max_active_series: LIMIT_FIELDS.max_active_series.default(0),
+    max_query_samples: LIMIT_FIELDS.max_query_samples.default(0),
+  })
+  .strict();
+
+/** A tenant's overrides: only what it sets differs from `limits` (no defaults of its own). */
+const tenantOverridesSchema = z
+  .object({
+    ingestion_rate: LIMIT_FIELDS.ingestion_rate.optional(),
+    ingestion_burst_size: LIMIT_FIELDS.ingestion_burst_size.optional(),
+    max_active_series: LIMIT_FIELDS.max_active_series.optional(),
+    max_query_samples: LIMIT_FIELDS.max_query_samples.optional(),
   })
   .strict();
 
@@ -35,6 +52,8 @@ export const tenantsConfigSchema = z
       .describe('The request header that names the tenant (Mimir, Cortex, Loki: X-Scope-OrgID).'),
     users: z.record(z.string(), tenantId).default({})
       .describe('`basic_auth_users` of --web.config.file mapped to their tenant: such a user acts for that tenant only (a header naming another is refused with 403). A user not listed names the tenant with the header.'),
+    operators: z.array(z.string()).default([])
+      .describe('`basic_auth_users` of --web.config.file that act for no tenant when they name none: the roles\' own clients (rules posting alerts to notify, query reading stores, an administrator). Their requests pass unconfined and see every tenant; with the header they act for that tenant.'),
     default_tenant: tenantId.default('anonymous')
       .describe('The tenant of samples that arrive outside a request (scrapes, NATS inputs, Pushgateway re-emission) and carry no tenant label of their own.'),
     active_series_idle_timeout: z.string().default('10m').transform((text, ctx) => {
@@ -49,7 +68,7 @@ export const tenantsConfigSchema = z
     rule_files: z.record(tenantId, z.array(z.string())).default({})
       .describe('Per tenant, Prometheus rule files (globs, relative to this file) evaluated on that tenant\'s series only; their recording rules write the tenant\'s series and their alerts carry the tenant label. The top-level rule_files see every tenant.'),
     limits: tenantLimitsSchema.prefault({}).describe('Limits every tenant has unless overridden.'),
-    overrides: z.record(tenantId, tenantLimitsSchema.partial()).default({})
+    overrides: z.record(tenantId, tenantOverridesSchema).default({})
       .describe('Per tenant, the limits that differ from `limits`.'),
   })
   .strict();
@@ -59,5 +78,8 @@ export type TenantsConfig = z.output<typeof tenantsConfigSchema>;
 /** The limits of `tenant`: its overrides over the defaults. */
 export function limitsOf(config: TenantsConfig, tenant: string): TenantLimits {
   const o = Object.hasOwn(config.overrides, tenant) ? config.overrides[tenant] : undefined;
-  return o === undefined ? config.limits : { ...config.limits, ...o };
+  if (o === undefined) return config.limits;
+  const out = { ...config.limits };
+  for (const k of Object.keys(out) as Array<keyof TenantLimits>) if (o[k] !== undefined) out[k] = o[k];
+  return out;
 }

@@ -64,9 +64,14 @@ export class TenantGate {
       const { config, metrics } = this.settings;
       let routed: Routed;
       let tenant: string;
+      const user = this.settings.authenticatedUser(req);
+      if (user !== undefined && config().operators.includes(user) && req.headers[config().header.toLowerCase()] === undefined) {
+        await handler(req, res, url);
+        return;
+      }
       try {
         try {
-          tenant = resolveTenant(config(), req, this.settings.authenticatedUser(req));
+          tenant = resolveTenant(config(), req, user);
         } catch (err) {
           if (!(err instanceof TenantRefusedError)) throw err;
           throw new GateRefusal(err.status, err.status === 401 ? 'no_tenant' : err.status === 403 ? 'other_tenant' : 'invalid_tenant', err.message);

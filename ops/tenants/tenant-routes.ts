@@ -20,7 +20,11 @@ export type RouteScope =
 const OPEN = new Set(['/metrics', '/api/v1/status/buildinfo']);
 const QUERY = new Set(['/api/v1/query', '/api/v1/query_range', '/api/v1/query_exemplars']);
 const MATCH = new Set(['/api/v1/series', '/api/v1/labels', '/federate', '/api/v1/admin/tsdb/delete_series']);
-/** Pushgateway's group listing and wipe (with any route prefix), the TSDB's cardinality statistics and snapshot, the notifier's delivery failures. */
+/**
+ * Pushgateway's group listing and wipe (with any route prefix), the TSDB's cardinality statistics
+ * and snapshot, the notifier's delivery failures; and the store protocol (`/api/v1/store/`), which
+ * the query role speaks as an operator (tenants.operators), never a tenant.
+ */
 const REFUSED_SUFFIXES = ['/api/v1/admin/wipe', '/api/v1/metrics'];
 const REFUSED = new Set(['/api/v1/status/tsdb', '/api/v1/admin/tsdb/snapshot', '/api/tidemark/v1/notify/failures']);
 
@@ -35,7 +39,7 @@ export function routeScope(method: string, pathname: string): RouteScope {
   if (pathname === '/api/v2/alerts' || pathname === '/api/v2/alerts/groups') return method === 'POST' ? 'am_post_alerts' : 'am_alerts';
   if (pathname === '/api/v2/silences') return method === 'POST' ? 'am_post_silence' : 'am_silences';
   if (pathname.startsWith('/api/v2/silence/')) return 'am_silence';
-  if (REFUSED.has(pathname) || REFUSED_SUFFIXES.some((s) => pathname.endsWith(s))) return 'refused';
+  if (REFUSED.has(pathname) || REFUSED_SUFFIXES.some((s) => pathname.endsWith(s)) || pathname.startsWith('/api/v1/store/')) return 'refused';
   if (method !== 'GET' && /\/metrics\/job(@base64)?\//.test(pathname)) return 'pushgateway';
   return 'tenant';
 }

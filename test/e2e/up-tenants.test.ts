@@ -41,7 +41,7 @@ describe('tidemark up with tenants', () => {
     dir = await mkdtemp(join(tmpdir(), 'tidemark-up-tenants-'));
     // Cost 4: the test pays bcrypt once per user, not the realistic cost of 10.
     const hash = bcrypt.hashSync(PASSWORD, 4);
-    await writeFile(join(dir, 'web.yml'), `basic_auth_users:\n  alice: ${hash}\n  gateway: ${hash}\n`);
+    await writeFile(join(dir, 'web.yml'), `basic_auth_users:\n  alice: ${hash}\n  gateway: ${hash}\n  ops: ${hash}\n`);
     await writeFile(
       join(dir, 'tidemark.yml'),
       [
@@ -53,6 +53,7 @@ describe('tidemark up with tenants', () => {
         '  enabled: true',
         '  users:',
         '    alice: team-a',
+        '  operators: [ops]',
         '  overrides:',
         '    rate-limited: { ingestion_rate: 5, ingestion_burst_size: 5 }',
         '    series-limited: { max_active_series: 3 }',
@@ -136,13 +137,16 @@ describe('tidemark up with tenants', () => {
     expect(await vector(as('gateway', 'team-c'), 'cpu_usage{tenant_id=~".+"}')).toEqual([]);
   });
 
-  it('refuses a request that names no tenant with 401, and a mapped user naming another tenant with 403', async () => {
+  it('refuses a request that names no tenant with 401 and a mapped user naming another tenant with 403, and lets an operator read across tenants', async () => {
     const none = await query(as('gateway'), 'up');
     expect(none.status).toBe(401);
     expect(((await none.json()) as { error: string }).error).toContain('no org id');
     expect((await write(as('gateway'), [`cpu,host=z usage=1 ${Date.now()}`])).status).toBe(401);
     expect((await query(as('alice', 'team-b'), 'up')).status).toBe(403);
     expect((await query(as('gateway', 'a|b'), 'up')).status).toBe(400);
+    // An operator naming no tenant sees every tenant; naming one, that tenant's series only.
+    expect((await vector(as('ops'), 'cpu_usage')).map((s) => s.metric.tenant_id).sort()).toEqual(['team-a', 'team-b']);
+    expect((await vector(as('ops', 'team-b'), 'cpu_usage')).map((s) => s.metric.tenant_id)).toEqual(['team-b']);
     // The process endpoints need no tenant.
     expect((await fetch(`${up.url}/-/healthy`, { headers: as('gateway') })).status).toBe(200);
   });
