@@ -29,6 +29,8 @@ export function federateRoutes(ctx: ApiContext): QueryRoute[] {
                 for (let i = s.timestamps.length - 1; i >= 0; i--) {
                   const t = s.timestamps[i];
                   if (t > maxt) continue;
+                  // The text format has no native histograms: a series whose newest sample is one is left out.
+                  if (s.histograms?.[i] != null) break;
                   if (t > mint && !(s.stale !== null && s.stale[i] === 1)) latest.set(canonicalLabels(s.labels), { labels: s.labels, t, v: s.values[i] });
                   break;
                 }

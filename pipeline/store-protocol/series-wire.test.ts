@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { FloatHistogram } from '../../schemas/native-histogram/index.js';
 import type { SeriesSet } from '../tsdb/index.js';
 import { decodeSeriesSet, encodeSeriesSet } from './series-wire.js';
 
@@ -17,6 +18,17 @@ describe('series wire encoding', () => {
       { labels: { __name__: 'a', x: '1' }, t: [1, 2, 3, 2 ** 52], v: [0.1, Infinity, -Infinity, -0], stale: null },
       { labels: { __name__: 'b' }, t: [10, 20], v: [Number.NaN, 5e-324], stale: [1, 0] },
     ]);
+  });
+
+  it('round-trips native-histogram samples beside the floats of a series', () => {
+    const h = new FloatHistogram({ schema: 1, count: 5, sum: 2.5, zeroCount: 1, zeroThreshold: 0.01, positiveSpans: [{ offset: -1, length: 2 }], positiveBuckets: [3, 1], counterResetHint: 'gauge' });
+    const set: SeriesSet = { series: [{ labels: { __name__: 'h' }, timestamps: [1, 2, 3], values: [7, 0, 0], stale: [0, 0, 1], histograms: [null, h, null] }], warnings: [] };
+    const back = decodeSeriesSet(JSON.parse(JSON.stringify(encodeSeriesSet(set)))).series[0];
+    expect(back.values[0]).toBe(7);
+    expect(back.stale && Array.from(back.stale)).toEqual([0, 0, 1]);
+    expect(back.histograms![0]).toBeNull();
+    expect(back.histograms![1]!.equals(h)).toBe(true);
+    expect(back.histograms![1]!.counterResetHint).toBe('gauge');
   });
 
   it('rejects an answer whose columns disagree in length', () => {

@@ -1,5 +1,6 @@
 import type { Labels } from '../../schemas/labels.js';
-import type { Series, SeriesSet } from '../tsdb/index.js';
+import type { FloatHistogram } from '../../schemas/native-histogram/index.js';
+import { HistogramByteReader, HistogramByteWriter, readHistogram, writeHistogram, type Series, type SeriesSet } from '../tsdb/index.js';
 
 /**
  * The JSON shape of `POST /api/v1/store/select` answers. Timestamps and values travel as base64 of
@@ -15,6 +16,11 @@ export interface WireSeries {
   readonly v: string;
   /** Indices of staleness markers. */
   readonly s: number[];
+  /**
+   * Native-histogram samples: index and base64 of the histogram value (pipeline/tsdb/FORMAT.md,
+   * "Histogram value"); absent without any (older readers ignore it).
+   */
+  readonly h?: { readonly i: number; readonly b: string }[];
 }
 
 export interface WireSeriesSet {
@@ -36,7 +42,17 @@ function encodeSeries(s: Series): WireSeries {
     v[i] = s.values[i];
     if (s.stale !== null && s.stale[i] === 1) stale.push(i);
   }
-  return { labels: s.labels, t: b64(t), v: b64(v), s: stale };
+  const hs = s.histograms ?? null;
+  if (hs === null) return { labels: s.labels, t: b64(t), v: b64(v), s: stale };
+  const h: { i: number; b: string }[] = [];
+  for (let i = 0; i < n; i++) {
+    const x = hs[i];
+    if (x === null) continue;
+    const w = new HistogramByteWriter();
+    writeHistogram(w, x);
+    h.push({ i, b: Buffer.from(w.result()).toString('base64') });
+  }
+  return { labels: s.labels, t: b64(t), v: b64(v), s: stale, h };
 }
 
 function b64(a: Float64Array): string {
@@ -59,7 +75,15 @@ export function decodeSeriesSet(wire: unknown): SeriesSet {
       stale = new Uint8Array(timestamps.length);
       for (const k of x.s) if (Number.isInteger(k) && k >= 0 && k < stale.length) stale[k] = 1;
     }
-    return { labels: x.labels, timestamps, values, stale };
+    if (!Array.isArray(x.h)) return { labels: x.labels, timestamps, values, stale };
+    const histograms = new Array<FloatHistogram | null>(timestamps.length).fill(null);
+    for (const e of x.h) {
+      if (e === null || typeof e !== 'object' || !Number.isInteger(e.i) || e.i < 0 || e.i >= timestamps.length || typeof e.b !== 'string') {
+        throw new TypeError(`series ${i}: malformed histogram entry`);
+      }
+      histograms[e.i] = readHistogram(new HistogramByteReader(Buffer.from(e.b, 'base64'), `select answer series ${i}`));
+    }
+    return { labels: x.labels, timestamps, values, stale, histograms };
   });
   return { series, warnings: Array.isArray(w.warnings) ? w.warnings.map(String) : [] };
 }

@@ -7,6 +7,7 @@ export { LoopTurns, loopTurns } from './loop-turns.js';
 export { TurnTakingQuerier } from './turn-taking-querier.js';
 export { labelStatsOf, mergeLabelStats, emptyLabelStats, headCounts, type LabelStats, type LabelStatsRequest, type HeadCounts } from './label-stats.js';
 export { XorChunk, XorAppender, XorIterator, SAMPLES_PER_CHUNK } from './chunks/index.js';
+export { HistogramByteReader, HistogramByteWriter, readHistogram, writeHistogram } from './chunks/index.js';
 export {
   TsdbError,
   TooOldSampleError,
