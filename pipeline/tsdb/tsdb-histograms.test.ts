@@ -60,6 +60,22 @@ describe('native histograms in the TSDB', () => {
     await db.close();
   });
 
+  it('reads a histogram appended after a smaller one back as not_reset, and one after a reset or a gauge as given', async () => {
+    const db = await Tsdb.open(tmp());
+    const l = { __name__: 'm' };
+    db.appendHistogram(l, 1000, hist(3));
+    db.appendHistogram(l, 2000, hist(4));
+    db.appendHistogram(l, 3000, hist(2));
+    const gauge = hist(5);
+    gauge.counterResetHint = 'gauge';
+    db.appendHistogram(l, 4000, gauge);
+    const q = db.querier(0, 5000);
+    const [s] = (await q.select(byName('m'), { start: 0, end: 5000 })).series;
+    await q.close();
+    expect(Array.from(s.histograms!, (h) => h!.counterResetHint)).toEqual(['unknown', 'not_reset', 'unknown', 'gauge']);
+    await db.close();
+  });
+
   it('keeps histograms across a restart through the write-ahead log', async () => {
     const dir = tmp();
     let db = await Tsdb.open(dir);

@@ -8,3 +8,4 @@ export { FloatHistogram, type FloatHistogramFields, type CombineOutcome } from '
 export { Histogram, type HistogramFields } from './histogram.js';
 export { histogramQuantile, histogramFraction, histogramStdDev, histogramStdVar, histogramCount, histogramSum, histogramAvg, type HistogramFunctionResult, type NanObservationsNote } from './histogram-math.js';
 export { KahanHistogramSum, kahanSumInc } from './kahan-sum.js';
+export { withStoredCounterResetHint } from './stored-hint.js';

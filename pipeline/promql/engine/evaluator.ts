@@ -196,6 +196,17 @@ function selectRange(e: MatrixSelector, t: number, ctx: EvalContext): Value {
   return { kind: 'matrix', v: out, range, refTime: ref, modifier: e.modifier };
 }
 
+/**
+ * A subquery's steps are not adjacent samples: a `not_reset`/`reset` hint read from storage says
+ * nothing about the previous step, so resets are detected from the counts (gauges stay gauges).
+ */
+function withoutCounterHint(h: FloatHistogram): FloatHistogram {
+  if (h.counterResetHint === 'unknown' || h.counterResetHint === 'gauge') return h;
+  const out = h.copy();
+  out.counterResetHint = 'unknown';
+  return out;
+}
+
 function subqueryStep(e: SubqueryExpr, ctx: EvalContext): number {
   const s = e.step ? durationMs(e.step, ctx) : ctx.defaultSubqueryStep;
   return s > 0 ? s : ctx.defaultSubqueryStep;
@@ -249,7 +260,7 @@ function evalSubquery(e: SubqueryExpr, t: number, ctx: EvalContext): Value {
       row.vs.push(s.f);
       if (s.h !== undefined) {
         row.hs ??= new Array<FloatHistogram | null>(row.ts.length - 1).fill(null);
-        row.hs.push(s.h);
+        row.hs.push(withoutCounterHint(s.h));
       } else row.hs?.push(null);
       n++;
     }

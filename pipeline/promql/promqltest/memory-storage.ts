@@ -1,6 +1,6 @@
 import { compileSelectorRegexp } from '../../../schemas/regexp/index.js';
 import { canonicalLabels, type Labels } from '../../../schemas/labels.js';
-import type { FloatHistogram } from '../../../schemas/native-histogram/index.js';
+import { withStoredCounterResetHint, type FloatHistogram } from '../../../schemas/native-histogram/index.js';
 import type { LabelMatcher, Querier, Queryable, SelectHints, SeriesSet, Series } from '../../tsdb/querier.js';
 import { upperBound } from '../engine/search.js';
 
@@ -56,7 +56,9 @@ export class MemoryQueryable implements Queryable, Querier {
     const s = this.append(labels, t, NaN, false);
     // append() keeps an existing histogram column aligned; a first histogram creates it.
     s.hs ??= new Array<FloatHistogram | null>(s.ts.length).fill(null);
-    s.hs[upperBound(s.ts, t) - 1] = h;
+    const i = upperBound(s.ts, t) - 1;
+    const prev = i > 0 && i === s.ts.length - 1 ? s.hs[i - 1] : null;
+    s.hs[i] = prev === null ? h : withStoredCounterResetHint(h, prev);
   }
 
   /** Appends one sample; `stale` writes a staleness marker. */

@@ -1,5 +1,5 @@
 import type { Labels } from '../../../schemas/labels.js';
-import type { FloatHistogram } from '../../../schemas/native-histogram/index.js';
+import { withStoredCounterResetHint, type FloatHistogram } from '../../../schemas/native-histogram/index.js';
 import { ENCODING_XOR, SampleBuffer, SAMPLES_PER_CHUNK, XorAppender, XorChunk, encodeBest, encodedSampleCount, isStaleBits, type EncodedChunk, joinFloat, sameValue } from '../chunks/index.js';
 import { ChunkArena } from './chunk-arena.js';
 
@@ -126,7 +126,7 @@ export class MemSeries {
     while (i > 0 && ts[i - 1] > t) i--;
     if (i > 0 && ts[i - 1] === t) return this.histH![i - 1].equals(h) ? 'duplicate' : 'conflict';
     ts.splice(i, 0, t);
-    this.histH!.splice(i, 0, h);
+    this.histH!.splice(i, 0, i > 0 && i === ts.length - 1 ? withStoredCounterResetHint(h, this.histH![i - 1]) : h);
     if (t < this.minT) this.minT = t;
     return 'added';
   }
