@@ -244,8 +244,8 @@ async function run(targets: readonly string[], hours: number, profile: boolean):
         `${shape}; ${traffic.requests} remote_write requests of ${SAMPLES_PER_REQUEST} samples (one per TimeSeries) on ${CONNECTIONS} connections, series spread over them as Prometheus' shards spread them; ` +
         `429/503 retried after 30 ms doubling to 1 s; queries from the first scrape + 7.5 s to the last at 60 s steps; ` +
         (targets.includes('kafka')
-          ? `store defaults except ${KAFKA_PARTITIONS} partitions and ingest.max_store_lag ${KAFKA_MAX_STORE_LAG} records (the mock keeps ~5 MiB per partition); Redis shard registry; answers not compared (no Prometheus in this run)`
-          : 'defaults everywhere except: VictoriaMetrics -search.disableCache and nocache=1, retention 100y for the peers'),
+          ? `store defaults except ${KAFKA_PARTITIONS} partitions and ingest.max_store_lag ${KAFKA_MAX_STORE_LAG} records (the mock keeps ~5 MiB per partition); Redis shard registry; queries with nocache=1; answers not compared (no Prometheus in this run)`
+          : 'defaults everywhere except: VictoriaMetrics -search.disableCache and nocache=1, Tidemark nocache=1 (its result cache bypassed), retention 100y for the peers'),
     });
     return rows;
   } finally {
