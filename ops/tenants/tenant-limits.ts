@@ -89,6 +89,14 @@ export class TenantLimiter {
     return this.series.get(tenant)?.lastSeen.has(key) ?? false;
   }
 
+  /** Whether the series is active for the tenant; if so, it counts as pushed at `now` from here on. */
+  refresh(tenant: string, key: string, now: number): boolean {
+    const seen = this.series.get(tenant)?.lastSeen;
+    if (seen === undefined || !seen.has(key)) return false;
+    seen.set(key, now);
+    return true;
+  }
+
   /** Whether the tenant may have `added` more active series. */
   mayAddSeries(tenant: string, added: number): boolean {
     const max = limitsOf(this.config, tenant).max_active_series;

@@ -4,7 +4,7 @@ import type { AcknowledgedRecord, AppendOptions, Appender, SampleSink } from '..
 import { limitsOf, type TenantsConfig } from './config.js';
 import type { TenantLimiter } from './tenant-limits.js';
 import type { TenantMetrics } from './tenant-metrics.js';
-import type { TenantScope } from './tenant-scope.js';
+import type { TenantRequest, TenantScope } from './tenant-scope.js';
 
 /** Seconds a tenant over its limits is told to wait (Retry-After). */
 const LIMIT_RETRY_AFTER_SECONDS = 1;
@@ -26,70 +26,118 @@ export interface TenantSinkSettings {
  * `default_tenant`.
  */
 export class TenantSink implements SampleSink {
+  /**
+   * Stamped label sets by the label object a connector appended, for shared (frozen) ones: the
+   * connectors' label caches hand the same object for a series request after request, and what
+   * is downstream (the bus sink's encoders) caches its work by object too, so the stamped object
+   * must be the same one each time as well.
+   */
+  private readonly stamped = new WeakMap<Labels, StampedSeries>();
+
   constructor(
     private readonly inner: SampleSink,
     private readonly settings: TenantSinkSettings,
   ) {}
 
   appender(): Appender {
-    return new TenantAppender(this.inner.appender(), this.settings);
+    return new TenantAppender(this.inner.appender(), this.settings, (labels, label, tenant) => this.stamp(labels, label, tenant));
+  }
+
+  private stamp(labels: Labels, label: string, tenant: string): StampedSeries {
+    const cached = this.stamped.get(labels);
+    if (cached !== undefined && cached.tenant === tenant && cached.label === label) return cached;
+    const out = Object.freeze(withTenant(labels, label, tenant));
+    const series = { tenant, label, labels: out, key: canonicalLabels(out) };
+    if (Object.isFrozen(labels)) this.stamped.set(labels, series);
+    return series;
   }
 }
 
+interface StampedSeries {
+  readonly tenant: string;
+  readonly label: string;
+  readonly labels: Labels;
+  /** Canonical form: the series' identity among the tenant's active series. */
+  readonly key: string;
+}
+
+/** Samples taken from a tenant's rate at a time: one bucket operation per this many samples, not per sample. */
+const RATE_BLOCK = 512;
+
 class TenantAppender implements Appender {
   private lastIn: Labels | undefined;
-  private lastOut: Labels | undefined;
-  /** Per tenant of this unit: samples taken from its rate, and series new to its active set. */
-  private readonly taken = new Map<string, number>();
+  private lastOut: StampedSeries | undefined;
+  /** The request the unit belongs to (appenders are made inside it), undefined outside any. */
+  private readonly request: TenantRequest | undefined;
+  /** The request's tenant: samples taken from its rate, the part not used yet, samples appended. */
+  private requestTaken = 0;
+  private requestUnused = 0;
+  private requestAppended = 0;
+  /** Outside a request, samples appended per tenant; per tenant, the series it did not have active. */
   private readonly appended = new Map<string, number>();
   private readonly newSeries = new Map<string, Set<string>>();
-  private readonly seenSeries = new Map<string, Set<string>>();
+  private readonly now = Date.now();
   readonly acknowledged?: () => readonly AcknowledgedRecord[];
 
   constructor(
     private readonly inner: Appender,
     private readonly settings: TenantSinkSettings,
+    private readonly stamp: (labels: Labels, label: string, tenant: string) => StampedSeries,
   ) {
     if (inner.acknowledged !== undefined) this.acknowledged = () => inner.acknowledged?.() ?? [];
+    this.request = settings.scope.current();
   }
 
   append(labels: Labels, timestampMs: number, value: number, opts?: AppendOptions): void {
     const config = this.settings.config();
-    const request = this.settings.scope.current();
+    const request = this.request;
     const tenant = request?.tenant ?? labels[config.label] ?? config.default_tenant;
-    let stamped: Labels;
-    // Connectors append one label object for all the samples of a series: stamp it once.
-    if (labels === this.lastIn && this.lastOut !== undefined && this.lastOut[config.label] === tenant) stamped = this.lastOut;
-    else {
-      stamped = withTenant(labels, config.label, tenant);
+    let series = this.lastOut;
+    // Connectors append one label object for all the samples of a series.
+    if (labels !== this.lastIn || series === undefined || series.tenant !== tenant) {
+      series = this.stamp(labels, config.label, tenant);
       this.lastIn = labels;
-      this.lastOut = stamped;
-      this.trackSeries(tenant, stamped, request !== undefined);
+      this.lastOut = series;
+      this.trackSeries(tenant, series.key, request !== undefined);
     }
-    if (request !== undefined) this.takeRate(tenant);
-    this.appended.set(tenant, (this.appended.get(tenant) ?? 0) + 1);
-    this.inner.append(stamped, timestampMs, value, opts);
+    if (request !== undefined) {
+      // One tenant for the whole unit: counted in plain fields, not per-tenant maps.
+      if (this.requestUnused > 0) this.requestUnused--;
+      else this.takeRate(tenant);
+      this.requestAppended++;
+    } else {
+      this.appended.set(tenant, (this.appended.get(tenant) ?? 0) + 1);
+    }
+    this.inner.append(series.labels, timestampMs, value, opts);
   }
 
   async commit(): Promise<void> {
+    this.giveBackUnused();
     try {
       await this.inner.commit();
     } catch (err) {
-      this.giveBack();
+      this.giveBackTaken();
       throw err;
     }
-    for (const [tenant, keys] of this.seenSeries) this.settings.limiter.markActive(tenant, keys);
+    if (this.request !== undefined && this.requestAppended > 0) this.appended.set(this.request.tenant, this.requestAppended);
+    for (const [tenant, keys] of this.newSeries) this.settings.limiter.markActive(tenant, keys);
     for (const [tenant, n] of this.appended) this.settings.metrics.samplesReceived.inc({ tenant }, n);
   }
 
   rollback(): void {
-    this.giveBack();
+    this.giveBackUnused();
+    this.giveBackTaken();
     this.inner.rollback();
   }
 
+  /** Takes from the tenant's rate for the next sample: a block when the bucket holds one, else the one sample. */
   private takeRate(tenant: string): void {
-    if (this.settings.limiter.takeSamples(tenant, 1)) {
-      this.taken.set(tenant, (this.taken.get(tenant) ?? 0) + 1);
+    const limiter = this.settings.limiter;
+    // The single-sample fallback: a push that fits the bucket exactly is not refused for the block.
+    const got = limiter.takeSamples(tenant, RATE_BLOCK) ? RATE_BLOCK : limiter.takeSamples(tenant, 1) ? 1 : 0;
+    if (got > 0) {
+      this.requestTaken += got;
+      this.requestUnused = got - 1;
       return;
     }
     const l = limitsOf(this.settings.config(), tenant);
@@ -97,16 +145,14 @@ class TenantAppender implements Appender {
   }
 
   /** Counts the series toward the tenant's active series; a request's new series beyond max_active_series is refused. */
-  private trackSeries(tenant: string, labels: Labels, inRequest: boolean): void {
-    const key = canonicalLabels(labels);
-    let seen = this.seenSeries.get(tenant);
-    if (seen === undefined) this.seenSeries.set(tenant, (seen = new Set()));
-    if (seen.has(key)) return;
-    seen.add(key);
+  private trackSeries(tenant: string, key: string, inRequest: boolean): void {
     const limiter = this.settings.limiter;
-    if (limiter.isActive(tenant, key)) return;
+    // An active series is refreshed at once (a push that then fails keeps it active a little longer,
+    // which limits nothing); a new one counts only once its push is stored.
+    if (limiter.refresh(tenant, key, this.now)) return;
     let fresh = this.newSeries.get(tenant);
     if (fresh === undefined) this.newSeries.set(tenant, (fresh = new Set()));
+    if (fresh.has(key)) return;
     fresh.add(key);
     if (inRequest && !limiter.mayAddSeries(tenant, fresh.size)) {
       const max = limitsOf(this.settings.config(), tenant).max_active_series;
@@ -119,9 +165,17 @@ class TenantAppender implements Appender {
     throw new OverloadedError(message, LIMIT_RETRY_AFTER_SECONDS);
   }
 
-  private giveBack(): void {
-    for (const [tenant, n] of this.taken) this.settings.limiter.returnSamples(tenant, n);
-    this.taken.clear();
+  /** Returns the part of the last block this unit did not use. */
+  private giveBackUnused(): void {
+    if (this.request !== undefined && this.requestUnused > 0) this.settings.limiter.returnSamples(this.request.tenant, this.requestUnused);
+    this.requestTaken -= this.requestUnused;
+    this.requestUnused = 0;
+  }
+
+  /** Returns all this unit took from its tenant's rate: nothing of it was stored. */
+  private giveBackTaken(): void {
+    if (this.request !== undefined && this.requestTaken > 0) this.settings.limiter.returnSamples(this.request.tenant, this.requestTaken);
+    this.requestTaken = 0;
   }
 }
 

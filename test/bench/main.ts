@@ -29,6 +29,7 @@ import { downsamplingBenchmark } from './downsampling.js';
 import { systemBenchmark, systemKafkaBenchmark } from './system.js';
 import { regexBenchmark } from './regex.js';
 import { webSecurityBenchmark } from './web-security.js';
+import { tenantsBenchmark } from './tenants.js';
 import { hostileLoadBenchmark } from './hostile-load.js';
 import { webUiBenchmark } from './web-ui.js';
 import { mergeResults, type AreaTable } from './results-file.js';
@@ -44,6 +45,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   remoteWriteBenchmark,
   importBenchmark,
   webSecurityBenchmark,
+  tenantsBenchmark,
   hostileLoadBenchmark,
   tsdbBenchmark,
   storeBenchmark,
