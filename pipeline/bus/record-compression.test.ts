@@ -3,12 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { busCompressionSchema, compressValue, decompressValue, MIN_COMPRESSED_VALUE_BYTES } from './record-compression.js';
 
 describe('bus record compression', () => {
-  it('is gzip unless configured, takes none, and refuses a codec it does not have, naming the ones it has', () => {
-    expect(busCompressionSchema.parse(undefined)).toBe('gzip');
+  it('is lz4 unless configured, takes none and gzip, and refuses a codec it does not have, naming the ones it has', () => {
+    expect(busCompressionSchema.parse(undefined)).toBe('lz4');
+    expect(busCompressionSchema.parse('gzip')).toBe('gzip');
     expect(busCompressionSchema.parse('none')).toBe('none');
     const bad = busCompressionSchema.safeParse('zstd');
     expect(bad.success).toBe(false);
-    expect(bad.error?.issues[0].message).toMatch(/"none"\|"gzip"|none.*gzip/);
+    expect(bad.error?.issues[0].message).toMatch(/"none"\|"gzip"\|"lz4"/);
   });
 
   for (const codec of ['gzip', 'lz4'] as const) {

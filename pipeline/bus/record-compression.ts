@@ -4,18 +4,21 @@ import { z } from 'zod';
 
 /**
  * Compression of record batches on the bus: a property of how the bus stores and moves a batch,
- * never of the record value a consumer gets (that stays the Avro single-object encoding). gzip at
- * level 1 is the default: on the system benchmark's samples-topic records it made them 2.25 times
- * smaller for about 0.2-0.5 µs of compression and 0.05-0.3 µs of decompression per sample
- * (`npm run bench -- record-compression`); Kafka compresses with its own gzip codec.
+ * never of the record value a consumer gets (that stays the Avro single-object encoding). lz4 is
+ * the default, chosen by measurement (`npm run bench -- system` at 2,000 series x 2 h, same run):
+ * it took the data directory of `tidemark up` from 32.4 to 24.2 bytes per sample for 9 % fewer
+ * samples per CPU-second, where gzip (level 1) reached 22.5 for 30 % fewer. Per record
+ * (`npm run bench -- record-compression`): lz4 27.7 -> 16.5 B/sample for about 0.1 µs to compress
+ * and 0.03 µs to inflate, gzip 27.7 -> 12.3 for about 0.5 and 0.15-0.25 µs, paid again by every
+ * consumer that reads the record.
  */
 export const BUS_COMPRESSIONS = ['none', 'gzip', 'lz4'] as const;
 export type BusCompression = (typeof BUS_COMPRESSIONS)[number];
 
 export const busCompressionSchema = z
   .enum(BUS_COMPRESSIONS)
-  .default('gzip')
-  .describe('Compression of record batches on the bus (embedded log files, Kafka record batches): none, gzip (smallest) or lz4 (a third of gzip\'s CPU, a third more bytes). Consumers read every codec, so it can be changed at any time; records already written stay as they were.');
+  .default('lz4')
+  .describe('Compression of record batches on the bus (embedded log files, Kafka record batches): none, lz4 (the default: about a fifth of gzip\'s CPU per record) or gzip (a quarter fewer bytes than lz4). Consumers read every codec, so it can be changed at any time; records already written stay as they were.');
 
 /** Values shorter than this are stored as they are: gzip's own 18 bytes would outweigh any gain. */
 export const MIN_COMPRESSED_VALUE_BYTES = 128;

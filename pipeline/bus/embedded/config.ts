@@ -40,7 +40,7 @@ export interface BusLogger {
 export interface EmbeddedBusSettings {
   readonly dataDir: string;
   readonly config?: Partial<EmbeddedBusConfig>;
-  /** How record values are stored in the log files (`bus.compression`); default gzip. */
+  /** How record values are stored in the log files (`bus.compression`); default lz4. */
   readonly compression?: BusCompression;
   /** Defaults to pino on stderr. */
   readonly logger?: BusLogger;

@@ -52,7 +52,7 @@ export class EmbeddedBus implements Bus {
     try {
       const topics = new TopicStore(join(settings.dataDir, 'topics'), {
         segmentBytes: config.segment_bytes,
-        compression: settings.compression ?? 'gzip',
+        compression: settings.compression ?? 'lz4',
         indexIntervalBytes: config.index_interval_bytes,
         maxRecordBytes: config.max_record_bytes + 64 * 1024,
         now: settings.now ?? Date.now,

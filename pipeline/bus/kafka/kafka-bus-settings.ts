@@ -52,7 +52,7 @@ export interface KafkaBusSettings {
   readonly maxBytesPerPartition?: number;
   /** Longest a fetch waits on the broker for new data (ms); default 100. */
   readonly maxWaitTimeMs?: number;
-  /** Codec of produced record batches (`bus.compression`); default gzip. Consumers read any codec kafkajs knows. */
+  /** Codec of produced record batches (`bus.compression`); default lz4. Consumers read any codec kafkajs knows. */
   readonly compression?: BusCompression;
   /** Broker ack wait for produce requests (ms); default 30000. */
   readonly produceTimeoutMs?: number;

@@ -75,7 +75,7 @@ export class KafkaBus implements Bus {
         return producer.sendBatch({
           topicMessages,
           acks: -1,
-          compression: KAFKA_CODECS[this.settings.compression ?? 'gzip'],
+          compression: KAFKA_CODECS[this.settings.compression ?? 'lz4'],
           timeout: this.settings.produceTimeoutMs ?? 30_000,
         });
       },
