@@ -167,18 +167,20 @@ function selectorRows(vs: VectorSelector, ctx: EvalContext): RowSource {
     fill(r, values, present) {
       const s = series[r];
       const ts = s.ts;
+      const vs = s.vs;
       const n = ts.length;
       const stale = s.stale;
+      const { start, interval, lookback } = ctx;
       let nx = 0;
       for (let k = 0; k < steps; k++) {
-        const ref = (at ?? stepTime(ctx, k)) - offset;
+        const ref = (at ?? start + k * interval) - offset;
         while (nx < n && ts[nx] <= ref) nx++;
         const idx = nx - 1;
-        if (idx < 0 || ts[idx] <= ref - ctx.lookback || (stale !== null && stale[idx] === 1)) {
+        if (idx < 0 || ts[idx] <= ref - lookback || (stale !== null && stale[idx] === 1)) {
           present[k] = 0;
           continue;
         }
-        values[k] = s.vs[idx];
+        values[k] = vs[idx];
         present[k] = 1;
         if (at === null || k === 0) samples[k]++;
       }

@@ -131,7 +131,8 @@ function aggregate(e: AggregateExpr, src: RowSource, ctx: EvalContext): StepMatr
     }
     if (src.dropName[r]) groups[gi].dropName = true;
     src.fill(r, vals, pres);
-    accumulate(op, groups[gi], r, vals, pres, steps);
+    if (op === 'count' || op === 'group') countPresent(groups[gi], r, pres, steps);
+    else accumulate(op, groups[gi], r, vals, pres, steps);
   }
   const g = groups.length;
   const values = new Float64Array(g * steps);
@@ -156,6 +157,16 @@ function aggregate(e: AggregateExpr, src: RowSource, ctx: EvalContext): StepMatr
     dropName: groups.map((x) => x.dropName),
     values, present, rowStride: steps, stepStride: 1, samples: src.samples, order,
   };
+}
+
+/** `count` and `group`: only the steps where the row is present count (finalValue reads no value). */
+function countPresent(g: GroupCells, r: number, pres: Uint8Array, steps: number): void {
+  const { count, first } = g;
+  for (let k = 0; k < steps; k++) {
+    if (pres[k] === 0) continue;
+    if (count[k] === 0) first[k] = r;
+    count[k]++;
+  }
 }
 
 /** Adds one input row to its group at every step, with evalAggregate's arithmetic. */
