@@ -21,6 +21,7 @@ describe('the tenant gate', () => {
     expect(routeScope('GET', '/api/v1/status/tsdb')).toBe('refused');
     expect(routeScope('GET', '/api/v1/metrics')).toBe('refused');
     expect(routeScope('POST', '/api/v1/store/select')).toBe('refused');
+    expect(routeScope('POST', '/api/v1/admin/tsdb/rebuild_downsampled')).toBe('refused');
     expect(routeScope('GET', '/metrics')).toBe('open');
     expect(routeScope('GET', '/-/healthy')).toBe('open');
     expect(routeScope('POST', '/api/v1/write')).toBe('tenant');

@@ -21,12 +21,18 @@ const OPEN = new Set(['/metrics', '/api/v1/status/buildinfo']);
 const QUERY = new Set(['/api/v1/query', '/api/v1/query_range', '/api/v1/query_exemplars']);
 const MATCH = new Set(['/api/v1/series', '/api/v1/labels', '/federate', '/api/v1/admin/tsdb/delete_series']);
 /**
- * Pushgateway's group listing and wipe (with any route prefix), the TSDB's cardinality statistics
- * and snapshot, the notifier's delivery failures; and the store protocol (`/api/v1/store/`), which
+ * Pushgateway's group listing and wipe (with any route prefix), the TSDB's cardinality statistics,
+ * snapshot and other whole-TSDB admin calls, the notifier's delivery failures; and the store protocol (`/api/v1/store/`), which
  * the query role speaks as an operator (tenants.operators), never a tenant.
  */
 const REFUSED_SUFFIXES = ['/api/v1/admin/wipe', '/api/v1/metrics'];
-const REFUSED = new Set(['/api/v1/status/tsdb', '/api/v1/admin/tsdb/snapshot', '/api/tidemark/v1/notify/failures']);
+const REFUSED = new Set([
+  '/api/v1/status/tsdb',
+  '/api/v1/admin/tsdb/snapshot',
+  '/api/v1/admin/tsdb/clean_tombstones',
+  '/api/v1/admin/tsdb/rebuild_downsampled',
+  '/api/tidemark/v1/notify/failures',
+]);
 
 export function routeScope(method: string, pathname: string): RouteScope {
   if (pathname.startsWith('/-/') || (OPEN.has(pathname) && (method === 'GET' || method === 'HEAD'))) return 'open';
