@@ -7,6 +7,7 @@ import bcrypt from 'bcryptjs';
 import SnappyJS from 'snappyjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReadRequestType, ReadResponseType } from '../../pipeline/query/index.js';
+import { pbLabels, snappyWriteRequest } from '../../connectors/remote-write/testdata/prompb.js';
 import { startCli, waitFor, type RunningCli } from './cli-process.js';
 
 interface VectorAnswer {
@@ -134,6 +135,22 @@ describe('tidemark up with tenants', () => {
     expect(own.map((s) => s.metric.tenant_id)).toEqual(['team-c']);
     expect(await vector(as('alice'), 'forged_v')).toEqual([]);
     expect(await vector(as('gateway', 'team-c'), 'cpu_usage{tenant_id="team-a"}')).toEqual([]);
+
+    // The same through remote_write and the import endpoint.
+    const rw = await fetch(`${up.url}/api/v1/write`, {
+      method: 'POST',
+      headers: { ...as('gateway', 'team-c'), 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' },
+      body: snappyWriteRequest({ timeseries: [{ labels: pbLabels({ __name__: 'rw_forged', tenant_id: 'team-a' }), samples: [{ value: 4, timestamp: now }] }] }),
+    });
+    expect(rw.status).toBe(204);
+    const imported = await fetch(`${up.url}/api/v1/import/prometheus`, { method: 'POST', headers: as('gateway', 'team-c'), body: `imp_forged{tenant_id="team-a"} 5 ${now}\n` });
+    expect(imported.status).toBe(204);
+    const both = await waitFor(async () => {
+      const r = await vector(as('gateway', 'team-c'), '{__name__=~"rw_forged|imp_forged"}');
+      return r.length === 2 ? r : undefined;
+    });
+    expect(both.map((s) => `${s.metric.__name__}/${s.metric.tenant_id}`).sort()).toEqual(['imp_forged/team-c', 'rw_forged/team-c']);
+    expect(await vector(as('alice'), '{__name__=~"rw_forged|imp_forged"}')).toEqual([]);
     expect(await vector(as('gateway', 'team-c'), 'cpu_usage{tenant_id=~".+"}')).toEqual([]);
   });
 
