@@ -258,7 +258,8 @@ function countValues(e: AggregateExpr, input: Vector, label: string, t: number, 
   const gc = groupingCache(e, ctx);
   for (const s of input) {
     const base = groupingOf(e, s.metric, gc).labels;
-    const labels = { ...base, [label]: formatFloatF(s.f) };
+    // A histogram counts under its printed form, as Prometheus' String() writes it.
+    const labels = { ...base, [label]: s.h === undefined ? formatFloatF(s.f) : s.h.toString() };
     const k = labelsKey(labels);
     const g = groups.get(k);
     if (g) {

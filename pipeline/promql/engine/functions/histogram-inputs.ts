@@ -102,30 +102,36 @@ function matrixPos(call: Call): Call['pos'] {
   return call.args.find((a) => a.type === 'matrix_selector' || a.type === 'subquery')?.pos ?? call.pos;
 }
 
-/** Prometheus' histogramRate: last minus first, counter resets added back; null when it cannot be computed. */
+/**
+ * Prometheus' histogramRate: last minus first, counter resets added back; null when it cannot be
+ * computed. A first sample with the other kind of buckets (exponential or custom) than the last
+ * counts as a reset before the second one (only its count matters, for the extrapolation).
+ */
 function histogramIncrease(w: Window, hs: ArrayLike<FloatHistogram | null>, isCounter: boolean, call: Call, ctx: EvalContext): FloatHistogram | null {
   const pos = matrixPos(call);
   const first = hs[w.lo]!;
   const last = hs[w.hi - 1]!;
-  const custom = first.usesCustomBuckets();
-  let minSchema = Math.min(first.schema, last.schema);
+  const custom = last.usesCustomBuckets();
+  const firstIsReset = first.usesCustomBuckets() !== custom;
+  let minSchema = last.schema;
   let notCounter = false;
   for (let i = w.lo; i < w.hi; i++) {
     const h = hs[i]!;
+    if (isCounter && h.counterResetHint === 'gauge') notCounter = true;
+    if (i === w.lo && firstIsReset) continue;
     if (h.usesCustomBuckets() !== custom) {
       ctx.warn(`vector contains a mix of histograms with exponential and custom buckets schemas${forName(w)}`, pos);
       return null;
     }
     if (h.schema < minSchema) minSchema = h.schema;
-    if (isCounter && h.counterResetHint === 'gauge' && i > w.lo && i < w.hi - 1) notCounter = true;
   }
   if (notCounter) ctx.warn(`this native histogram metric is not a counter: ${goQuote(w.metric.__name__ ?? '')}`, pos);
   const h = last.copyToSchema(minSchema);
   try {
-    combineNotes(h.sub(first), 'subtraction', pos, ctx);
+    if (!firstIsReset) combineNotes(h.sub(first), 'subtraction', pos, ctx);
     if (isCounter) {
-      let prev = first;
-      for (let i = w.lo + 1; i < w.hi; i++) {
+      let prev = firstIsReset ? hs[w.lo + 1]! : first;
+      for (let i = w.lo + (firstIsReset ? 2 : 1); i < w.hi; i++) {
         const cur = hs[i]!;
         if (cur.detectReset(prev)) combineNotes(h.add(prev), 'addition', pos, ctx);
         prev = cur;
@@ -201,9 +207,9 @@ function lastTwoOverHistograms(isRate: boolean): RangeOverHistograms {
           combineError(err, w.metric.__name__ ?? '', pos, ctx);
           continue;
         }
-        h.counterResetHint = 'gauge';
-        h = h.compact();
       }
+      h.counterResetHint = 'gauge';
+      h = h.compact();
       if (isRate) h.div((w.ts[w.hi - 1] - w.ts[w.hi - 2]) / 1000);
       out.push({ metric: w.metric, f: 0, t, dropName: true, h });
     }
