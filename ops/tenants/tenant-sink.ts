@@ -46,7 +46,9 @@ export class TenantSink implements SampleSink {
   private stamp(labels: Labels, label: string, tenant: string): StampedSeries {
     const cached = this.stamped.get(labels);
     if (cached !== undefined && cached.tenant === tenant && cached.label === label) return cached;
-    const out = Object.freeze(withTenant(labels, label, tenant));
+    const out = withTenant(labels, label, tenant);
+    // A new object is frozen so that what is downstream may cache by it; the connector's own is left as it is.
+    if (out !== labels) Object.freeze(out);
     const series = { tenant, label, labels: out, key: canonicalLabels(out) };
     if (Object.isFrozen(labels)) this.stamped.set(labels, series);
     return series;
