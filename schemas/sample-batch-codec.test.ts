@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { decodeSampleBatch, encodeSampleBatch, encodeSampleBatchV1 } from './sample-batch-codec.js';
+import { decodeSampleBatch, encodeSampleBatch, encodeSampleBatchV1, encodeSampleBatchV2 } from './sample-batch-codec.js';
+import { FloatHistogram, Histogram } from './native-histogram/index.js';
 import { RecordDecodeError } from './errors.js';
 import type { SampleBatch } from './sample.js';
 import { SingleObjectCodec, loadSchema } from './codec.js';
@@ -15,6 +16,35 @@ const batch: SampleBatch = {
       stale: [2],
     },
     { labels: { __name__: 'empty' }, timestamps: [], values: [], stale: [] },
+  ],
+};
+
+const latency = new Histogram({
+  counterResetHint: 'not_reset',
+  schema: 1,
+  zeroThreshold: 0.001,
+  zeroCount: 2,
+  count: 9,
+  sum: 18.5,
+  positiveSpans: [{ offset: 0, length: 2 }, { offset: 1, length: 1 }],
+  positiveBuckets: [1, 1, -1],
+  negativeSpans: [{ offset: -2, length: 1 }],
+  negativeBuckets: [3],
+});
+const nhcb = new FloatHistogram({
+  schema: -53,
+  count: 3.5,
+  sum: 7,
+  positiveSpans: [{ offset: 0, length: 3 }],
+  positiveBuckets: [1, 0.5, 2],
+  customValues: [0.1, 1, 10],
+});
+const gauge = new FloatHistogram({ counterResetHint: 'gauge', schema: 0, count: 1, sum: -1, negativeSpans: [{ offset: 0, length: 1 }], negativeBuckets: [1] });
+const withHistograms: SampleBatch = {
+  series: [
+    { labels: { __name__: 'up' }, timestamps: [1000], values: [1], stale: [] },
+    { labels: { __name__: 'latency_seconds' }, timestamps: [], values: [], stale: [], histograms: { timestamps: [1000, 2000], histograms: [latency, nhcb] } },
+    { labels: { __name__: 'mixed' }, timestamps: [500], values: [3], stale: [], histograms: { timestamps: [1500], histograms: [gauge] } },
   ],
 };
 
@@ -36,11 +66,47 @@ describe('sample batch codec', () => {
     expect(bytes.subarray(2, 10).toString('hex')).not.toBe(encodeSampleBatchV1(batch).subarray(2, 10).toString('hex'));
   });
 
-  it('reads a v1 writer with the v2 reader, giving the added field its default', () => {
+  it('reads a v1 writer with the current reader, giving the added field its default', () => {
     const decoded = decodeSampleBatch(encodeSampleBatchV1(batch));
     expect(decoded.source).toBe('');
     expect(decoded.series[1].labels).toEqual(batch.series[1].labels);
     expect(decoded.series[1].stale).toEqual([2]);
+  });
+
+  it('round-trips integer and float native histograms with every field, beside float samples', () => {
+    const decoded = decodeSampleBatch(encodeSampleBatch(withHistograms, 'remote_write'));
+    expect(decoded.series[0].histograms).toBeUndefined();
+    expect(decoded.series[0].values).toEqual([1]);
+    const [h1, h2] = decoded.series[1].histograms!.histograms;
+    expect(decoded.series[1].histograms!.timestamps).toEqual([1000, 2000]);
+    expect(decoded.series[1].timestamps).toEqual([]);
+    expect(h1).toBeInstanceOf(Histogram);
+    expect(h1).toEqual(latency);
+    expect(h2).toBeInstanceOf(FloatHistogram);
+    expect(h2).toEqual(nhcb);
+    expect(decoded.series[2].values).toEqual([3]);
+    expect(decoded.series[2].histograms).toEqual({ timestamps: [1500], histograms: [gauge] });
+  });
+
+  it('reads a v2 writer with the v3 reader: bytes of the old schema decode to series without histograms', () => {
+    const decoded = decodeSampleBatch(encodeSampleBatchV2(batch, 'scrape/old'));
+    expect(decoded.source).toBe('scrape/old');
+    expect(decoded.series.map((s) => s.labels)).toEqual(batch.series.map((s) => s.labels));
+    expect(decoded.series[1].values.slice(0, 2)).toEqual([0.5, Number.POSITIVE_INFINITY]);
+    expect(decoded.series[1].stale).toEqual([2]);
+    expect(decoded.series.every((s) => s.histograms === undefined)).toBe(true);
+  });
+
+  it('refuses a histogram sample naming a series the batch does not have', () => {
+    const avscV3 = new SingleObjectCodec<{ histograms: { series: number }[] }>(loadSchema('sample-batch.v3.avsc'));
+    const wire = avscV3.decode(encodeSampleBatch(withHistograms));
+    wire.histograms[0].series = 7;
+    expect(() => decodeSampleBatch(avscV3.encode(wire))).toThrow(/histogram sample of series 7: the batch has 3 series/);
+  });
+
+  it('refuses to encode a series with more histogram timestamps than histograms', () => {
+    const bad: SampleBatch = { series: [{ labels: { a: 'b' }, timestamps: [], values: [], stale: [], histograms: { timestamps: [1, 2], histograms: [latency] } }] };
+    expect(() => encodeSampleBatch(bad)).toThrow(/2 histogram timestamps but 1 histograms/);
   });
 
   it('keeps timestamps exact up to the largest safe millisecond values, negative ones too', () => {
@@ -117,9 +183,9 @@ describe('sample batch codec', () => {
 });
 
 describe('sample batch writer', () => {
-  const avscV2 = new SingleObjectCodec<unknown>(loadSchema('sample-batch.v2.avsc'));
+  const avscV3 = new SingleObjectCodec<unknown>(loadSchema('sample-batch.v3.avsc'));
 
-  it('writes byte for byte what avsc writes for the v2 schema', () => {
+  it('writes byte for byte what avsc writes for the v3 schema', () => {
     const wide: SampleBatch = {
       series: Array.from({ length: 300 }, (_, i) => ({
         labels: { __name__: 'm', id: `s${i}`, zone: i % 2 === 0 ? 'europe-west' : 'zürich ☕' },
@@ -128,10 +194,10 @@ describe('sample batch writer', () => {
         stale: i % 50 === 0 ? [1] : [],
       })),
     };
-    for (const b of [batch, wide, { series: [] }]) {
+    for (const b of [batch, wide, withHistograms, { series: [] }]) {
       for (const source of ['', 'scrape/node', 'ö'.repeat(70)]) {
         const bytes = encodeSampleBatch(b, source);
-        expect(avscV2.encode(avscV2.decode(bytes)).equals(bytes)).toBe(true);
+        expect(avscV3.encode(avscV3.decode(bytes)).equals(bytes)).toBe(true);
       }
     }
   });
@@ -161,8 +227,8 @@ describe('sample batch writer', () => {
   });
 
   it('rejects a timestamp column that ends inside a varint', () => {
-    const good = avscV2.decode(encodeSampleBatch(batch)) as { timestamps: Buffer };
-    const bad = avscV2.encode({ ...good, timestamps: Buffer.concat([good.timestamps, Buffer.from([0x80])]) });
+    const good = avscV3.decode(encodeSampleBatch(batch)) as { timestamps: Buffer };
+    const bad = avscV3.encode({ ...good, timestamps: Buffer.concat([good.timestamps, Buffer.from([0x80])]) });
     expect(() => decodeSampleBatch(bad)).toThrow(/timestamps: truncated varint/);
   });
 

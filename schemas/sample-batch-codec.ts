@@ -1,5 +1,7 @@
 import { SingleObjectCodec, loadSchema } from './codec.js';
+import type avro from 'avsc';
 import { RecordDecodeError } from './errors.js';
+import { fromWireHistogram, type WireHistogramSample } from './histogram-sample-wire.js';
 import { labelsBuilder, type LabelsBuilder } from './labels-builder.js';
 import { setLabel } from './labels.js';
 import {
@@ -9,10 +11,10 @@ import {
   referenceWidth,
   writeReferences,
 } from './packed-column.js';
-import type { SampleBatch, SeriesSamples } from './sample.js';
+import type { HistogramValue, SampleBatch, SeriesHistograms, SeriesSamples } from './sample.js';
 import { SampleBatchWriter } from './sample-batch-writer.js';
 
-/** The wire shape of sample-batch.v2.avsc (see the schema's docs for each column). */
+/** The wire shape of sample-batch.v3.avsc (see the schema's docs for each column). */
 interface WireBatch {
   symbols: string[];
   labelCounts: Buffer;
@@ -22,13 +24,17 @@ interface WireBatch {
   values: Buffer;
   stale: Buffer;
   source: string;
+  histograms: WireHistogramSample[];
 }
 
 const v1Schema = loadSchema('sample-batch.v1.avsc');
+const v2Schema = loadSchema('sample-batch.v2.avsc');
+const v3Schema = loadSchema('sample-batch.v3.avsc') as avro.types.RecordType;
 /** The current sample batch schema, reading every older version too. */
-const codec = new SingleObjectCodec<WireBatch>(loadSchema('sample-batch.v2.avsc'), [v1Schema]);
-/** The v2 writer shared by every encoder of this process (encoding is synchronous). */
-export const sampleBatchWriter = new SampleBatchWriter(codec.header);
+const codec = new SingleObjectCodec<WireBatch>(v3Schema, [v1Schema, v2Schema]);
+const histogramsType = v3Schema.field('histograms')!.type;
+/** The v3 writer shared by every encoder of this process (encoding is synchronous). */
+export const sampleBatchWriter = new SampleBatchWriter(codec.header, (samples) => histogramsType.toBuffer(samples));
 
 export interface DecodedSampleBatch extends SampleBatch {
   /** Who produced the batch ("" for writers older than v2). */
@@ -46,10 +52,16 @@ export function encodeSampleBatch(batch: SampleBatch, source = ''): Buffer {
     if (s.values.length !== s.timestamps.length) {
       throw new RangeError(`series ${JSON.stringify(s.labels)}: ${s.timestamps.length} timestamps but ${s.values.length} values`);
     }
+    const h = s.histograms;
+    if (h !== undefined && h.histograms.length !== h.timestamps.length) {
+      throw new RangeError(`series ${JSON.stringify(s.labels)}: ${h.timestamps.length} histogram timestamps but ${h.histograms.length} histograms`);
+    }
   }
   w.begin();
   for (const s of batch.series) {
     w.addSeries(w.symbolsOf(s.labels), s.timestamps, s.values, 0, s.timestamps.length);
+    const h = s.histograms;
+    if (h !== undefined && h.timestamps.length > 0) w.addHistograms(h.timestamps, h.histograms, 0, h.timestamps.length);
     const stale = s.stale;
     if (stale.length === 0) continue;
     let sorted = true;
@@ -107,6 +119,7 @@ function toWire(batch: SampleBatch, source: string): WireBatch {
     values: values.bytes(),
     stale: stale.bytes(),
     source,
+    histograms: [],
   };
 }
 
@@ -195,7 +208,23 @@ export function decodeSampleBatch(bytes: Buffer): DecodedSampleBatch {
   if (sample !== total) throw new RecordDecodeError(`${total - sample} samples belong to no series`);
   if (staleCursor !== staleIdx.length) throw new RecordDecodeError(`stale index ${staleIdx[staleCursor]} out of range`);
   if (ts.offset !== tsCol.length) throw new RecordDecodeError(`timestamps: truncated varint at byte ${tsCol.length}`);
+  if (w.histograms.length > 0) attachHistograms(out, w.histograms);
   return { series: out, source: w.source };
+}
+
+/** Gives each series its histogram samples (the wire lists them by series index). */
+function attachHistograms(out: SeriesSamples[], wire: readonly WireHistogramSample[]): void {
+  const bySeries = new Map<number, { timestamps: number[]; histograms: HistogramValue[] }>();
+  for (const h of wire) {
+    if (h.series < 0 || h.series >= out.length) {
+      throw new RecordDecodeError(`histogram sample of series ${h.series}: the batch has ${out.length} series`);
+    }
+    let col = bySeries.get(h.series);
+    if (col === undefined) bySeries.set(h.series, (col = { timestamps: [], histograms: [] }));
+    col.timestamps.push(h.timestamp);
+    col.histograms.push(fromWireHistogram(h));
+  }
+  for (const [i, histograms] of bySeries) out[i] = { ...out[i], histograms: histograms satisfies SeriesHistograms };
 }
 
 /** Shared by every decoded series without staleness markers (readers never write to it). */
@@ -241,6 +270,12 @@ class TimestampReader {
 
 /** Encodes with the v1 writer schema, as a producer of an older release does (schema-evolution tests). */
 export function encodeSampleBatchV1(batch: SampleBatch): Buffer {
-  const { source: _source, ...v1 } = toWire(batch, '');
-  return new SingleObjectCodec<Omit<WireBatch, 'source'>>(v1Schema).encode(v1);
+  const { source: _source, histograms: _histograms, ...v1 } = toWire(batch, '');
+  return new SingleObjectCodec<Omit<WireBatch, 'source' | 'histograms'>>(v1Schema).encode(v1);
+}
+
+/** Encodes with the v2 writer schema (no histograms), as a producer of an older release does. */
+export function encodeSampleBatchV2(batch: SampleBatch, source = ''): Buffer {
+  const { histograms: _histograms, ...v2 } = toWire(batch, source);
+  return new SingleObjectCodec<Omit<WireBatch, 'histograms'>>(v2Schema).encode(v2);
 }

@@ -1,5 +1,7 @@
+import { toWireHistogram, type WireHistogramSample } from './histogram-sample-wire.js';
 import { compareStrings, type Labels } from './labels.js';
 import { ColumnWriter, referenceWidth } from './packed-column.js';
+import type { HistogramValue } from './sample.js';
 
 const EMPTY_LABEL_SECTION = new Uint8Array([0, 0, 0]); // no symbols, two empty byte columns
 
@@ -37,9 +39,9 @@ export function seriesSymbolsOf(labels: Labels): SeriesSymbols {
 }
 
 /**
- * Writes sample-batch.v2 records (the Avro body by hand, byte for byte what avsc writes for the
+ * Writes sample-batch.v3 records (the Avro body by hand, byte for byte what avsc writes for the
  * schema) column by column: `begin()`, `addSeries()` per series (with `markStale()` for its
- * markers), `finish()`. Label strings are interned in a dictionary that lives as long as the
+ * markers and `addHistograms()` for its histogram samples), `finish()`. Label strings are interned in a dictionary that lives as long as the
  * writer, so a batch's symbol table is built from small integer ids with a generation stamp
  * instead of hashing strings. Not reentrant: one record at a time (encoding is synchronous).
  */
@@ -69,9 +71,17 @@ export class SampleBatchWriter {
   /** By first series: the label section of the last batch that began with it (see labelSection). */
   private readonly memos = new Map<SeriesSymbols, { readonly series: readonly SeriesSymbols[]; readonly bytes: Uint8Array } | null>();
   private memoEntries = 0;
+  private histograms: WireHistogramSample[] = [];
 
-  /** `header`: the single-object encoding header (marker and fingerprint) of the v2 schema. */
-  constructor(private readonly header: Uint8Array) {}
+  /**
+   * `header`: the single-object encoding header (marker and fingerprint) of the v3 schema;
+   * `encodeHistograms`: the Avro encoding of the `histograms` field (rare and nested, so avsc
+   * writes it rather than this writer).
+   */
+  constructor(
+    private readonly header: Uint8Array,
+    private readonly encodeHistograms: (samples: readonly WireHistogramSample[]) => Uint8Array,
+  ) {}
 
   /** The canonical pairs of a labels object, cached per object. */
   symbolsOf(labels: Labels): SeriesSymbols {
@@ -97,6 +107,7 @@ export class SampleBatchWriter {
     this.prevTs = 0;
     this.samples = 0;
     this.seriesBase = 0;
+    this.histograms = [];
   }
 
   /** Adds a series with samples `[from, to)` of `timestamps`/`values`. */
@@ -128,6 +139,13 @@ export class SampleBatchWriter {
     this.stale.uvarint(this.seriesBase + k);
   }
 
+  /** Adds native-histogram samples `[from, to)` to the series just added (ascending timestamps). */
+  addHistograms(timestamps: ArrayLike<number>, histograms: readonly HistogramValue[], from: number, to: number): void {
+    const series = this.series.length - 1;
+    if (series < 0) throw new Error('addHistograms before addSeries');
+    for (let j = from; j < to; j++) this.histograms.push(toWireHistogram(series, timestamps[j], histograms[j]));
+  }
+
   /** The record: single-object header, then the Avro body. */
   finish(source: string): Buffer {
     const labels = this.labelSection();
@@ -139,6 +157,8 @@ export class SampleBatchWriter {
     out.avroBytes(this.values, 0, this.valueBytes);
     out.avroColumn(this.stale);
     out.avroString(source);
+    if (this.histograms.length === 0) out.uvarint(0); // an empty Avro array
+    else out.avroBytesRaw(this.encodeHistograms(this.histograms));
     const body = out.bytes();
     const record = Buffer.allocUnsafe(this.header.length + body.length);
     record.set(this.header, 0);

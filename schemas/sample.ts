@@ -1,4 +1,14 @@
 import type { Labels } from './labels.js';
+import type { FloatHistogram, Histogram } from './native-histogram/index.js';
+
+/** A native-histogram sample's value: integer counts (instrumented code) or float counts (results of rules, imports). */
+export type HistogramValue = Histogram | FloatHistogram;
+
+/** The native-histogram samples of one series, column-wise and by timestamp. */
+export interface SeriesHistograms {
+  readonly timestamps: number[];
+  readonly histograms: HistogramValue[];
+}
 
 /**
  * One series and its samples in a batch, column-wise: `timestamps[i]` (int64 milliseconds since
@@ -11,6 +21,8 @@ export interface SeriesSamples {
   readonly timestamps: number[];
   readonly values: number[];
   readonly stale: number[];
+  /** Native-histogram samples, apart from the float ones (absent or empty when there are none). */
+  readonly histograms?: SeriesHistograms;
 }
 
 /** What a record on the samples topic carries: many series of one partition. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeAlertEvent, REPLAYED_HEADER } from '../../pipeline/alert/rules/index.js';
 import { encodeDeadLetter, encodeProducerWatermark, encodeSampleBatch, encodeSeriesDeletion } from '../../schemas/index.js';
+import { Histogram } from '../../schemas/native-histogram/index.js';
 import { renderRecord } from './tail.js';
 
 const at = { topic: 'samples', partition: 2, offset: 7, timestampMs: 0, key: null, headers: {} };
@@ -12,6 +13,15 @@ describe('tail rendering', () => {
       '# samples/2@7 1970-01-01T00:00:00.000Z sample batch: 1 series from scrape',
       'up{job="a"} 1 1000',
       'up{job="a"} stale 2000',
+    ]);
+  });
+
+  it('prints a native-histogram sample in Prometheus\' printed form, with its counter reset hint', () => {
+    const h = new Histogram({ counterResetHint: 'not_reset', schema: 0, count: 3, sum: 4.5, positiveSpans: [{ offset: 0, length: 2 }], positiveBuckets: [1, 1] });
+    const value = encodeSampleBatch({ series: [{ labels: { __name__: 'rpc' }, timestamps: [], values: [], stale: [], histograms: { timestamps: [3000], histograms: [h] } }] }, 'remote_write');
+    expect(renderRecord({ ...at, value })).toEqual([
+      '# samples/2@7 1970-01-01T00:00:00.000Z sample batch: 1 series from remote_write',
+      'rpc {count:3, sum:4.5, (0.5,1]:1, (1,2]:2} (not_reset) 3000',
     ]);
   });
 

@@ -24,6 +24,12 @@ export function renderRecord(record: BusRecord): string[] {
       for (let i = 0; i < s.timestamps.length; i++) {
         lines.push(`${name} ${stale.has(i) ? 'stale' : formatValue(s.values[i])} ${s.timestamps[i]}`);
       }
+      const h = s.histograms;
+      // Prometheus' printed form ({count:3, sum:4.5, (0.5,1]:1, ...}), with the counter reset hint when it says something.
+      for (let i = 0; i < (h?.timestamps.length ?? 0); i++) {
+        const v = h!.histograms[i];
+        lines.push(`${name} ${v.toString()}${v.counterResetHint === 'unknown' ? '' : ` (${v.counterResetHint})`} ${h!.timestamps[i]}`);
+      }
     }
     return lines;
   } catch (err) {
