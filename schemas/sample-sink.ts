@@ -1,4 +1,5 @@
 import type { Labels } from './labels.js';
+import type { HistogramValue } from './sample.js';
 
 /** Options of one appended sample. */
 export interface AppendOptions {
@@ -14,6 +15,11 @@ export interface AppendOptions {
  */
 export interface Appender {
   append(labels: Labels, timestampMs: number, value: number, opts?: AppendOptions): void;
+  /**
+   * Appends a native-histogram sample (valid: connectors check it first). Absent on sinks that
+   * carry float samples only; a connector receiving histograms then refuses them.
+   */
+  appendHistogram?(labels: Labels, timestampMs: number, histogram: HistogramValue): void;
   commit(): Promise<void>;
   rollback(): void;
   /**

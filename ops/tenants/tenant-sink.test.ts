@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { OverloadedError } from '../../connectors/http-edge/index.js';
 import type { Labels } from '../../schemas/labels.js';
 import { appendUnit, type Appender, type SampleSink } from '../../schemas/sample-sink.js';
+import { Histogram } from '../../schemas/native-histogram/index.js';
 import { tenantsConfigSchema } from './config.js';
 import { TenantLimiter } from './tenant-limits.js';
 import { TenantMetrics } from './tenant-metrics.js';
@@ -41,6 +42,26 @@ describe('the tenant-stamping sink', () => {
       app.append({ __name__: 'up', tenant_id: 'b' }, 1, 1);
     }));
     expect(inner.stored).toEqual([{ __name__: 'up', tenant_id: 'a' }, { __name__: 'up', tenant_id: 'a' }]);
+  });
+
+  it('stamps native-histogram samples with the tenant too, and carries histograms only when the sink it wraps does', async () => {
+    const { sink: floatsOnly } = setup();
+    expect(floatsOnly.appender().appendHistogram).toBeUndefined();
+    const config = tenantsConfigSchema.parse({ enabled: true });
+    const scope = new TenantScope();
+    const limiter = new TenantLimiter(config);
+    const stored: string[] = [];
+    const inner: SampleSink = {
+      appender: () => ({
+        append: () => undefined,
+        appendHistogram: (labels, t, h) => void stored.push(`${JSON.stringify(labels)} ${t} ${h.count}`),
+        commit: async () => undefined,
+        rollback: () => undefined,
+      }),
+    };
+    const sink = new TenantSink(inner, { config: () => config, scope, limiter, metrics: new TenantMetrics(new Registry(), limiter) });
+    await scope.run('a', () => appendUnit(sink, (app) => app.appendHistogram!({ __name__: 'rpc', tenant_id: 'b' }, 5, new Histogram({ count: 2, zeroCount: 2 }))));
+    expect(stored).toEqual(['{"__name__":"rpc","tenant_id":"a"} 5 2']);
   });
 
   it('keeps the tenant label of samples appended outside a request, and gives the others default_tenant', async () => {

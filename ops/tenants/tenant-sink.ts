@@ -1,5 +1,6 @@
 import { OverloadedError } from '../../connectors/http-edge/index.js';
 import { canonicalLabels, setLabel, type Labels } from '../../schemas/labels.js';
+import type { HistogramValue } from '../../schemas/sample.js';
 import type { AcknowledgedRecord, AppendOptions, Appender, SampleSink } from '../../schemas/sample-sink.js';
 import { limitsOf, type TenantsConfig } from './config.js';
 import type { TenantLimiter } from './tenant-limits.js';
@@ -80,6 +81,8 @@ class TenantAppender implements Appender {
   private readonly newSeries = new Map<string, Set<string>>();
   private readonly now = Date.now();
   readonly acknowledged?: () => readonly AcknowledgedRecord[];
+  /** Present when the inner sink carries native histograms; counted against the limits as a sample. */
+  readonly appendHistogram?: (labels: Labels, timestampMs: number, histogram: HistogramValue) => void;
 
   constructor(
     private readonly inner: Appender,
@@ -87,10 +90,18 @@ class TenantAppender implements Appender {
     private readonly stamp: (labels: Labels, label: string, tenant: string) => StampedSeries,
   ) {
     if (inner.acknowledged !== undefined) this.acknowledged = () => inner.acknowledged?.() ?? [];
+    if (inner.appendHistogram !== undefined) {
+      this.appendHistogram = (labels, timestampMs, histogram) => inner.appendHistogram!(this.account(labels).labels, timestampMs, histogram);
+    }
     this.request = settings.scope.current();
   }
 
   append(labels: Labels, timestampMs: number, value: number, opts?: AppendOptions): void {
+    this.inner.append(this.account(labels).labels, timestampMs, value, opts);
+  }
+
+  /** Stamps `labels` with their tenant and counts one sample against its limits. */
+  private account(labels: Labels): StampedSeries {
     const config = this.settings.config();
     const request = this.request;
     const tenant = request?.tenant ?? labels[config.label] ?? config.default_tenant;
@@ -110,7 +121,7 @@ class TenantAppender implements Appender {
     } else {
       this.appended.set(tenant, (this.appended.get(tenant) ?? 0) + 1);
     }
-    this.inner.append(series.labels, timestampMs, value, opts);
+    return series;
   }
 
   async commit(): Promise<void> {

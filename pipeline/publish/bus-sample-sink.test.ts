@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EmbeddedBus } from '../bus/embedded/index.js';
 import { decodeSampleBatch } from '../../schemas/sample-batch-codec.js';
 import { SeriesPartitioner } from '../../schemas/series-partitioner.js';
+import { FloatHistogram, Histogram } from '../../schemas/native-histogram/index.js';
 import { BusSampleSink } from './bus-sample-sink.js';
 
 describe('BusSampleSink', () => {
@@ -52,6 +53,35 @@ describe('BusSampleSink', () => {
     // The second unit's records are the last of their partitions.
     for (const r of acked) expect(r.offset).toBe(high.get(r.partition)! - 1);
     expect(new Set(acked.map((r) => r.partition))).toEqual(new Set(first.acknowledged!().map((r) => r.partition)));
+  });
+
+  it('carries native-histogram samples to the partition of their series, beside its float samples and alone', async () => {
+    const sink = new BusSampleSink({ bus, topic: 'samples', partitions: 4, source: 'test' });
+    const h = new Histogram({ schema: 2, count: 2, sum: 3, positiveSpans: [{ offset: 1, length: 1 }], positiveBuckets: [2] });
+    const f = new FloatHistogram({ counterResetHint: 'gauge', schema: 0, count: 0.5, sum: 1, zeroCount: 0.5, zeroThreshold: 1e-3 });
+    const app = sink.appender();
+    const mixed = { __name__: 'mixed' };
+    app.append(mixed, 1000, 1);
+    app.appendHistogram!(mixed, 2000, h);
+    app.append({ __name__: 'floats' }, 1000, 5);
+    for (let i = 0; i < 8; i++) app.appendHistogram!({ __name__: 'only_histograms', i: String(i) }, 3000, f);
+    app.appendHistogram!(mixed, 4000, f);
+    await app.commit();
+    const partitioner = new SeriesPartitioner(4);
+    const found = new Map<string, { partition: number; floats: number[]; histograms: string[] }>();
+    for (const { partition, batch } of await readAll()) {
+      for (const s of batch.series) {
+        const key = JSON.stringify(s.labels);
+        expect(partition).toBe(partitioner.partitionOf(s.labels));
+        found.set(key, { partition, floats: s.values, histograms: (s.histograms?.histograms ?? []).map((x, i) => `${s.histograms!.timestamps[i]}:${x.toString()}`) });
+        if (key === JSON.stringify(mixed)) expect(s.histograms!.timestamps).toEqual([2000, 4000]);
+      }
+    }
+    expect(found.size).toBe(10);
+    expect(found.get(JSON.stringify(mixed))!.floats).toEqual([1]);
+    expect(found.get(JSON.stringify(mixed))!.histograms).toEqual([`2000:${h.toString()}`, `4000:${f.toString()}`]);
+    expect(found.get(JSON.stringify({ __name__: 'floats' }))!.histograms).toEqual([]);
+    expect(found.get(JSON.stringify({ __name__: 'only_histograms', i: '3' }))).toMatchObject({ floats: [], histograms: [`3000:${f.toString()}`] });
   });
 
   it('puts every series on the partition its hash names, with all its samples and markers', async () => {

@@ -1,5 +1,6 @@
 import type { Bus, ProduceRecord } from '../bus/bus.js';
 import type { Labels } from '../../schemas/labels.js';
+import type { HistogramValue } from '../../schemas/sample.js';
 import { sampleBatchWriter } from '../../schemas/sample-batch-codec.js';
 import type { SeriesSymbols } from '../../schemas/sample-batch-writer.js';
 import { SeriesPartitioner } from '../../schemas/series-partitioner.js';
@@ -167,6 +168,22 @@ class BusAppender implements Appender, OpenWork {
 
   append(labels: Labels, timestampMs: number, value: number, opts?: AppendOptions): void {
     if (this.state !== 'open') throw new Error(`append after the appender was ${this.state}`);
+    const s = this.seriesOf(labels);
+    this.parts[s.partition]!.append(s.slot, timestampMs, value, opts?.stale === true);
+    if (timestampMs < this.minTs) this.minTs = timestampMs;
+    this.empty = false;
+  }
+
+  appendHistogram(labels: Labels, timestampMs: number, histogram: HistogramValue): void {
+    if (this.state !== 'open') throw new Error(`appendHistogram after the appender was ${this.state}`);
+    const s = this.seriesOf(labels);
+    this.parts[s.partition]!.appendHistogram(s.slot, timestampMs, histogram);
+    if (timestampMs < this.minTs) this.minTs = timestampMs;
+    this.empty = false;
+  }
+
+  /** The series of `labels`, with its partition's columns and its slot there made for this unit of work. */
+  private seriesOf(labels: Labels): SinkSeries {
     let s = this.last;
     if (s === undefined || s.labels !== labels) {
       const g = this.guess;
@@ -202,9 +219,7 @@ class BusAppender implements Appender, OpenWork {
       s.owner = this.id;
       s.slot = part.addSeries(s.symbols);
     }
-    part.append(s.slot, timestampMs, value, opts?.stale === true);
-    if (timestampMs < this.minTs) this.minTs = timestampMs;
-    this.empty = false;
+    return s;
   }
 
   async commit(): Promise<void> {

@@ -1,3 +1,4 @@
+import type { HistogramValue } from '../../schemas/sample.js';
 import type { SampleBatchWriter, SeriesSymbols } from '../../schemas/sample-batch-writer.js';
 
 /**
@@ -18,6 +19,8 @@ export class PartitionColumns {
   private stale: number[] = [];
   private lastSlot = -1;
   private interleaved = false;
+  /** Native-histogram samples by series slot (rare beside floats, so kept apart and sparse). */
+  private histograms: ({ timestamps: number[]; values: HistogramValue[] } | undefined)[] = [];
 
   /** Empties the columns for another unit of work, keeping the sample buffers. */
   reset(): void {
@@ -27,6 +30,7 @@ export class PartitionColumns {
     this.stale = [];
     this.lastSlot = -1;
     this.interleaved = false;
+    this.histograms = [];
   }
 
   /** A new series slot. */
@@ -53,6 +57,14 @@ export class PartitionColumns {
     this.n = i + 1;
   }
 
+  /** Appends a native-histogram sample to a series slot. */
+  appendHistogram(slot: number, t: number, h: HistogramValue): void {
+    let col = this.histograms[slot];
+    if (col === undefined) this.histograms[slot] = col = { timestamps: [], values: [] };
+    col.timestamps.push(t);
+    col.values.push(h);
+  }
+
   /** Encodes the partition as records of at most `maxSeries` series each, handing each to `emit`. */
   encode(writer: SampleBatchWriter, maxSeries: number, source: string, emit: (record: Buffer) => void): void {
     if (this.interleaved) this.regroup();
@@ -66,6 +78,8 @@ export class PartitionColumns {
         const end = sample + counts[i];
         writer.addSeries(series[i], ts, vals, sample, end);
         while (k < stale.length && stale[k] < end) writer.markStale(stale[k++] - sample);
+        const h = this.histograms[i];
+        if (h !== undefined) writer.addHistograms(h.timestamps, h.values, 0, h.timestamps.length);
         sample = end;
       }
       emit(writer.finish(source));

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Labels } from '../../schemas/labels.js';
+import { FloatHistogram, Histogram } from '../../schemas/native-histogram/index.js';
 import type { SeriesSamples } from '../../schemas/sample.js';
 import { Wal } from '../tsdb/wal/index.js';
 import { StoreMetrics } from './metrics.js';
@@ -40,6 +41,25 @@ async function stored(shard: Shard): Promise<Record<string, number[][]>> {
 }
 
 describe('shard', () => {
+  it('stores native-histogram samples of a record, integer ones as float histograms, and counts a refused one by reason', async () => {
+    const { shard, metrics } = await openShard();
+    const h = new Histogram({ schema: 0, count: 3, sum: 4.5, positiveSpans: [{ offset: 0, length: 2 }], positiveBuckets: [1, 1] });
+    const f = new FloatHistogram({ schema: 0, count: 5, sum: 8, positiveSpans: [{ offset: 0, length: 2 }], positiveBuckets: [2, 3] });
+    const conflicting = new FloatHistogram({ schema: 0, count: 1, sum: 1, zeroCount: 1 });
+    const labels = { __name__: 'rpc_seconds', job: 'node', i: 'h' };
+    shard.append(0, { series: [{ labels, timestamps: [500], values: [7], stale: [], histograms: { timestamps: [1000, 2000], histograms: [h, f] } }] });
+    shard.append(1, { series: [{ labels, timestamps: [], values: [], stale: [], histograms: { timestamps: [2000], histograms: [conflicting] } }] });
+    const set = await shard.tsdb.querier(-Infinity, Infinity).select([{ name: '__name__', type: '=', value: 'rpc_seconds' }], { start: -Infinity, end: Infinity });
+    const s = set.series[0];
+    expect(Array.from(s.timestamps)).toEqual([500, 1000, 2000]);
+    expect(s.values[0]).toBe(7);
+    expect(s.histograms?.[0] ?? null).toBeNull();
+    expect(s.histograms?.[1]?.equals(h.toFloat())).toBe(true);
+    expect(s.histograms?.[2]?.equals(f)).toBe(true);
+    expect(await rejections(metrics)).toEqual({ duplicate_sample: 1 });
+    await shard.close();
+  });
+
   it('stores each sample in its own series when records change their series order', async () => {
     const { shard } = await openShard();
     const l = (i: string): Labels => ({ i, job: 'node' });

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import type { Counter } from 'prom-client';
 import type { StartPosition } from '../bus/bus.js';
 import { CommitRejectedError } from '../bus/commit-rejected.js';
+import { Histogram } from '../../schemas/native-histogram/index.js';
 import type { SampleBatch } from '../../schemas/sample.js';
 import { DuplicateSampleError, InvalidSampleError, TooOldSampleError, Tsdb, type TsdbOptions } from '../tsdb/index.js';
 import type { StoreMetrics } from './metrics.js';
@@ -126,7 +127,9 @@ export class Shard {
       const ts = s.timestamps;
       const vs = s.values;
       const n = ts.length;
-      received += n;
+      const hs = s.histograms;
+      const hn = hs === undefined ? 0 : hs.timestamps.length;
+      received += n + hn;
       let ref: number;
       try {
         // The first series goes through the TSDB (which refuses when closed), the others
@@ -136,7 +139,7 @@ export class Shard {
         else ref = tsdb.ref(s.labels);
       } catch (err) {
         if (hints !== null) hints[k] = 0;
-        this.reject(err, n);
+        this.reject(err, n + hn);
         continue;
       }
       if (k === 0) {
@@ -155,6 +158,15 @@ export class Shard {
         }
         try {
           head.appendRef(ref, ts[i], vs[i], stale);
+        } catch (err) {
+          if (replay && err instanceof TooOldSampleError) replayedErrors++;
+          else this.reject(err, 1);
+        }
+      }
+      for (let i = 0; i < hn; i++) {
+        const h = hs!.histograms[i];
+        try {
+          head.appendHistogramRef(ref, hs!.timestamps[i], h instanceof Histogram ? h.toFloat() : h);
         } catch (err) {
           if (replay && err instanceof TooOldSampleError) replayedErrors++;
           else this.reject(err, 1);

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EmbeddedBus } from '../../../pipeline/bus/embedded/index.js';
 import { OFFSET_FILE, StoreWorker } from '../../../pipeline/store/index.js';
 import { decodeDeadLetter } from '../../../schemas/index.js';
+import { Histogram } from '../../../schemas/native-histogram/index.js';
 import { RecordCollector } from '../../harness/index.js';
 import { allDurable, newSink, produceSteps, readBack, waitUntil, type Dataset } from './store-test-data.js';
 
@@ -59,6 +60,29 @@ describe('StoreWorker on the embedded bus', () => {
     const committed = await bus.committedOffsets('store', TOPIC);
     const offsets = await bus.offsets(TOPIC);
     expect(committed.map((c) => c.offset)).toEqual(offsets.map((o) => o.high));
+  });
+
+  it('stores native-histogram samples a producer put on the bus, queryable as histograms beside float samples', async () => {
+    const w = await startWorker();
+    const sink = newSink(bus, TOPIC, PARTITIONS);
+    const app = sink.appender();
+    const at = (k: number) => new Histogram({ schema: 1, count: 2 * k, sum: k, positiveSpans: [{ offset: 0, length: 2 }], positiveBuckets: [k, 0] });
+    for (let i = 0; i < 6; i++) {
+      const labels = { __name__: 'rpc_seconds', i: String(i) };
+      app.append(labels, 1000, i);
+      for (let k = 1; k <= 3; k++) app.appendHistogram!(labels, 1000 + k * 15_000, at(k));
+    }
+    await app.commit();
+    await waitUntil(() => allDurable(bus, TOPIC, [w]), 'durable');
+    const querier = w.querier(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+    const set = await querier.select([{ type: '=', name: '__name__', value: 'rpc_seconds' }], { start: Number.MIN_SAFE_INTEGER, end: Number.MAX_SAFE_INTEGER });
+    await querier.close();
+    expect(set.series.map((s) => s.labels.i).sort()).toEqual(['0', '1', '2', '3', '4', '5']);
+    for (const s of set.series) {
+      expect(Array.from(s.timestamps)).toEqual([1000, 16_000, 31_000, 46_000]);
+      expect(s.values[0]).toBe(Number(s.labels.i));
+      expect([1, 2, 3].map((k) => s.histograms?.[k]?.toString())).toEqual([1, 2, 3].map((k) => at(k).toFloat().toString()));
+    }
   });
 
   it('stores a record delivered twice once, counting the repeats as replayed', async () => {
