@@ -6,7 +6,7 @@ import { LagBackpressure } from '../http-edge/index.js';
 import { RecordingSink } from '../http-edge/testdata/recording-sink.js';
 import { serveRoutes } from '../http-edge/testdata/serve-routes.js';
 import { createRemoteWriteConnector } from './factory.js';
-import { encodeWriteRequest, pbLabels, snappyWriteRequest, type PbWriteRequest } from './testdata/prompb.js';
+import { encodeWriteRequest, pbLabels, snappyWriteRequest, type PbHistogram, type PbWriteRequest } from './testdata/prompb.js';
 import { remoteWriteConfigSchema } from './config.js';
 import { snappyV2Request, V2_CONTENT_TYPE } from './testdata/writev2.js';
 
@@ -291,6 +291,45 @@ describe('remote_write receiver', () => {
   });
 });
 
+const T = 1_700_000_000_000;
+/** count 3: one observation in (-1,-0.5], one in (0.5,1], one in (1,2] (schema 0). */
+const intHistogram = (timestamp: number): PbHistogram => ({
+  countInt: 3, sum: 4.5, schema: 0, zeroThreshold: 0.001, timestamp,
+  positiveSpans: [{ offset: 0, length: 2 }], positiveDeltas: [1, 0],
+  negativeSpans: [{ offset: 0, length: 1 }], negativeDeltas: [1],
+});
+/** A float histogram with custom buckets (NHCB): bounds 0.1, 1, 10. */
+const nhcb = (timestamp: number): PbHistogram => ({
+  countFloat: 3.5, sum: 7, schema: -53, timestamp,
+  positiveSpans: [{ offset: 0, length: 1 }, { offset: 2, length: 1 }], positiveCounts: [1, 2.5], customValues: [0.1, 1, 10],
+});
+
+describe('remote_write 1.0 receiver, native histograms', () => {
+  it('stores the native histograms of a request beside its float samples', async () => {
+    const r = await receiver();
+    const req: PbWriteRequest = {
+      timeseries: [{ labels: pbLabels({ __name__: 'rpc_seconds', job: 'a' }), samples: [{ value: 2, timestamp: T }], histograms: [intHistogram(T), nhcb(T + 15_000)] }],
+    };
+    const res = await r.post(snappyWriteRequest(req));
+    expect(res.status).toBe(204);
+    expect(r.sink.committed.map((s) => s.v)).toEqual([2]);
+    expect(r.sink.committedHistograms.map((c) => [c.t, c.h.toString()])).toEqual([
+      [T, '{count:3, sum:4.5, [-1,-0.5):1, (0.5,1]:1, (1,2]:1}'],
+      [T + 15_000, '{count:3.5, sum:7, [-Inf,0.1]:1, (10,+Inf]:2.5}'],
+    ]);
+    expect(await r.metric('tidemark_connector_accepted_samples_total', { connector: 'remote_write' })).toBe(3);
+  });
+
+  it('answers 400 for a histogram whose bucket counts go negative', async () => {
+    const r = await receiver();
+    const req: PbWriteRequest = { timeseries: [{ labels: pbLabels({ __name__: 'rpc_seconds' }), histograms: [{ ...intHistogram(T), positiveDeltas: [1, -2] }] }] };
+    const res = await r.post(snappyWriteRequest(req));
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(/histogram at .*: positive side: .*histogram has a bucket whose observation count is negative/);
+    expect(r.sink.committedHistograms).toEqual([]);
+  });
+});
+
 describe('remote_write 2.0 receiver', () => {
   const v2 = { 'content-type': V2_CONTENT_TYPE, 'x-prometheus-remote-write-version': '2.0.0' };
 
@@ -319,12 +358,36 @@ describe('remote_write 2.0 receiver', () => {
     ]);
   });
 
-  it('reports native histograms as not written, since only float samples are stored', async () => {
+  it('stores native histograms and counts them apart from float samples in the response headers', async () => {
     const r = await receiver();
-    const res = await r.post(snappyV2Request([{ labels: { __name__: 'latency' }, histograms: 2 }]), v2);
+    const res = await r.post(snappyV2Request([
+      { labels: { __name__: 'latency' }, histograms: [intHistogram(T), { ...intHistogram(T + 15_000), countInt: 5, zeroCountInt: 2, resetHint: 2 }] },
+      { labels: { __name__: 'up' }, samples: [{ value: 1, timestamp: T }], histograms: [nhcb(T)] },
+    ]), v2);
     expect(res.status).toBe(204);
-    expect(res.headers.get('x-prometheus-remote-write-histograms-written')).toBe('0');
-    expect(r.sink.committed).toHaveLength(0);
+    expect(res.headers.get('x-prometheus-remote-write-histograms-written')).toBe('3');
+    expect(res.headers.get('x-prometheus-remote-write-samples-written')).toBe('1');
+    expect(r.sink.committedHistograms.map((c) => `${c.labels.__name__} ${c.t} ${c.h.constructor.name} ${c.h.counterResetHint} ${c.h.toString()}`)).toEqual([
+      `latency ${T} Histogram unknown {count:3, sum:4.5, [-1,-0.5):1, (0.5,1]:1, (1,2]:1}`,
+      `latency ${T + 15_000} Histogram not_reset {count:5, sum:4.5, [-1,-0.5):1, [-0.001,0.001]:2, (0.5,1]:1, (1,2]:1}`,
+      `up ${T} FloatHistogram unknown {count:3.5, sum:7, [-Inf,0.1]:1, (10,+Inf]:2.5}`,
+    ]);
+  });
+
+  it('answers 400 naming the series, the histogram and Prometheus\' reason for an invalid histogram, and stores the others', async () => {
+    const r = await receiver();
+    const res = await r.post(snappyV2Request([
+      { labels: { __name__: 'latency', job: 'a' }, histograms: [{ ...intHistogram(T), positiveDeltas: [1] }] },
+      { labels: { __name__: 'latency', job: 'b' }, histograms: [{ ...intHistogram(T), negativeDeltas: [-1] }] },
+      { labels: { __name__: 'latency', job: 'c' }, histograms: [intHistogram(T)] },
+    ]), v2);
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(
+      /2 of 3 series rejected.*first: series 0 latency\{job="a"\}: histogram at 2023-11-14T22:13:20.000Z: positive side: spans need 2 buckets, have 1 buckets: histogram spans specify different number of buckets than provided/,
+    );
+    expect(res.headers.get('x-prometheus-remote-write-histograms-written')).toBe(null);
+    expect(r.sink.committedHistograms.map((c) => c.labels.job)).toEqual(['c']);
+    expect(await r.metric('tidemark_connector_rejected_samples_total', { connector: 'remote_write', reason: 'invalid_histogram' })).toBe(2);
   });
 
   it('rejects a series without a metric name with 400 and stores the others (partial write)', async () => {

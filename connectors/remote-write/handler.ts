@@ -68,6 +68,7 @@ export class RemoteWriteHandler {
 
     const dropReplicas = await this.haVerdicts(decoded.series);
     let appended = 0;
+    let appendedHistograms = 0;
     let firstProblem: { index: number; series: DecodedSeries; message: string; reason: string } | undefined;
     let badSeries = 0;
     const exemplars: SeriesExemplar[] = [];
@@ -78,11 +79,17 @@ export class RemoteWriteHandler {
       (app) => {
         for (let i = 0; i < decoded.series.length; i++) {
           const s = decoded.series[i];
-          const n = s.timestamps.length;
+          const hs = s.histograms;
+          const hn = hs === undefined ? 0 : hs.timestamps.length;
+          const n = s.timestamps.length + hn;
           if (n === 0) continue;
           let problem: { message: string; reason: string } | undefined;
           if (s.invalid !== undefined) problem = { message: s.invalid.message, reason: 'invalid_labels' };
-          else if (!this.withinLimits.has(s.labels)) {
+          else if (hs?.invalid !== undefined) {
+            problem = { message: `histogram at ${isoTime(hs.invalid.timestampMs)}: ${hs.invalid.message}`, reason: 'invalid_histogram' };
+          } else if (hn > 0 && app.appendHistogram === undefined) {
+            problem = { message: 'native histograms are not carried by this output', reason: 'histograms_unsupported' };
+          } else if (!this.withinLimits.has(s.labels)) {
             try {
               edge.seriesLimits.checkLabels(s.labels, `series ${i}`);
               // Only shared (cached, frozen) label sets come back; checking them once is enough.
@@ -111,27 +118,35 @@ export class RemoteWriteHandler {
             }
           }
           const { timestamps, values, stale } = s;
+          const fn = timestamps.length;
           let future = 0;
-          for (let j = 0; j < n; j++) if (timestamps[j] > newest) future++;
+          for (let j = 0; j < fn; j++) if (timestamps[j] > newest) future++;
+          for (let j = 0; j < hn; j++) if (hs!.timestamps[j] > newest) future++;
           if (future > 0) {
             badSeries++;
             tally.reject(future, 'too_far_in_future');
-            const first = timestamps.find((t) => t > newest)!;
+            const first = timestamps.find((t) => t > newest) ?? hs!.timestamps.find((t) => t > newest)!;
             firstProblem ??= {
               index: i, series: s, reason: 'too_far_in_future',
               message: `${future} of its ${n} samples more than ${edge.limits.max_future_ms} ms ahead of the receiving clock (first at ${isoTime(first)}; limits.max_future_ms)`,
             };
           }
           if (stale.length === 0 && future === 0) {
-            for (let j = 0; j < n; j++) app.append(labels, timestamps[j], values[j]);
+            for (let j = 0; j < fn; j++) app.append(labels, timestamps[j], values[j]);
           } else {
             let k = 0;
-            for (let j = 0; j < n; j++) {
+            for (let j = 0; j < fn; j++) {
               const isStale = stale[k] === j;
               if (isStale) k++;
               if (timestamps[j] > newest) continue;
               app.append(labels, timestamps[j], values[j], isStale ? { stale: true } : undefined);
             }
+          }
+          for (let j = 0; j < hn; j++) {
+            const t = hs!.timestamps[j];
+            if (t > newest) continue;
+            app.appendHistogram!(labels, t, hs!.histograms[j]);
+            appendedHistograms++;
           }
           appended += n - future;
           if (s.exemplars !== undefined) for (const e of s.exemplars) exemplars.push({ series: labels, ...e });
@@ -151,13 +166,12 @@ export class RemoteWriteHandler {
       );
     }
     if (version === 1) return { status: 204 };
-    // remote_write 2.0: what was stored, so the sender can tell a partial write. Native
-    // histograms are not stored (Tidemark keeps float samples), so none is reported written.
+    // remote_write 2.0: what was stored, so the sender can tell a partial write.
     return {
       status: 204,
       headers: {
-        'X-Prometheus-Remote-Write-Samples-Written': String(appended),
-        'X-Prometheus-Remote-Write-Histograms-Written': '0',
+        'X-Prometheus-Remote-Write-Samples-Written': String(appended - appendedHistograms),
+        'X-Prometheus-Remote-Write-Histograms-Written': String(appendedHistograms),
         'X-Prometheus-Remote-Write-Exemplars-Written': String(exemplars.length),
       },
     };

@@ -4,6 +4,7 @@ import type { MetricMetadataEntry } from '../../schemas/metric-metadata-codec.js
 import { STALE_NAN_BITS_HI, STALE_NAN_BITS_LO } from '../../schemas/sample.js';
 import { LimitExceededError, type GrowingBody } from '../http-edge/index.js';
 import { WriteRequestDecodeError } from './errors.js';
+import { addHistogram, readHistogramMessage, type DecodedHistograms } from './histogram-message-reader.js';
 import { SeriesLabelsCache } from './series-labels-cache.js';
 import { LABEL_NAME_LEGACY_VALID, LABEL_UTF8_VALID, LabelCache } from './label-cache.js';
 
@@ -21,6 +22,8 @@ export interface DecodedSeries {
   invalid: { message: string; label?: string } | undefined;
   /** The series' exemplars, when it has any. */
   exemplars?: DecodedExemplar[];
+  /** The series' native histograms, when it has any. */
+  histograms?: DecodedHistograms;
 }
 
 /** Exemplar{1: labels, 2: value, 3: timestamp} of a TimeSeries. */
@@ -33,8 +36,8 @@ export interface DecodedExemplar {
 export interface DecodedWriteRequest {
   readonly series: DecodedSeries[];
   readonly samples: number;
-  /** Accepted and ignored (Tidemark stores float samples only). */
   readonly exemplars: number;
+  /** Native-histogram samples (each series holds its own in `histograms`). */
   readonly histograms: number;
   /** The request's MetricMetadata messages (Prometheus sends them apart from the series). */
   readonly metadata: MetricMetadataEntry[];
@@ -74,7 +77,7 @@ const FIXED32 = 5;
  *
  * Field numbers: WriteRequest{1: timeseries, 3: metadata}; TimeSeries{1: labels, 2: samples,
  * 3: exemplars, 4: histograms}; Label{1: name, 2: value}; Sample{1: value double, 2: timestamp
- * int64}. Unknown fields are skipped as protobuf requires. Malformed bytes throw
+ * int64}; Histogram as histogram-message-reader.ts reads it. Unknown fields are skipped as protobuf requires. Malformed bytes throw
  * WriteRequestDecodeError with the byte offset; label rule violations are reported per series.
  */
 export class WriteRequestReader {
@@ -326,6 +329,7 @@ export class WriteRequestReader {
         (s.exemplars ??= []).push(this.exemplar(stop));
       } else if (field === 4) {
         this.histograms++;
+        s.histograms = addHistogram(s.histograms, readHistogramMessage(this.buf, this.pos, stop));
       } else if (field === 0) {
         throw new WriteRequestDecodeError('invalid field number 0', this.pos);
       }

@@ -3,6 +3,7 @@ import { isValidLabelName, isValidMetricName } from '../../schemas/labels.js';
 import { STALE_NAN_BITS_HI, STALE_NAN_BITS_LO } from '../../schemas/sample.js';
 import { LimitExceededError } from '../http-edge/index.js';
 import { WriteRequestDecodeError } from './errors.js';
+import { addHistogram, readHistogramMessage } from './histogram-message-reader.js';
 import type { DecodedExemplar, DecodedSeries, DecodedWriteRequest, NameValidationScheme } from './write-request-reader.js';
 
 /** io.prometheus.write.v2 Metadata.MetricType, named as Prometheus' model names the types. */
@@ -19,7 +20,7 @@ const FIXED32 = 5;
  * 5: metadata}; Sample{1: value, 2: timestamp, 3: start_timestamp}; Exemplar{1: labels_refs,
  * 2: value, 3: timestamp}; Metadata{1: type, 3: help_ref, 4: unit_ref}), into the same shape as
  * the 1.0 reader: every string is looked up in the request's symbol table. Start (created)
- * timestamps are read and not stored; native histograms are counted and not stored.
+ * timestamps are read and not stored. Histogram{...} as histogram-message-reader.ts reads it.
  */
 export class WriteV2RequestReader {
   private buf: Buffer = Buffer.alloc(0);
@@ -79,7 +80,9 @@ export class WriteV2RequestReader {
         this.sample(s, this.lenEnd(end, 'sample'));
       } else if (field === 3 && wire === LEN) {
         out.histograms++;
-        this.pos = this.lenEnd(end, 'histogram');
+        const stop = this.lenEnd(end, 'histogram');
+        s.histograms = addHistogram(s.histograms, readHistogramMessage(this.buf, this.pos, stop));
+        this.pos = stop;
       } else if (field === 4 && wire === LEN) {
         const ex = this.exemplar(this.lenEnd(end, 'exemplar'), symbols);
         out.exemplars++;

@@ -1,4 +1,5 @@
 import type { Labels } from '../../../schemas/labels.js';
+import type { HistogramValue } from '../../../schemas/sample.js';
 import type { AppendOptions, Appender, SampleSink } from '../../../schemas/sample-sink.js';
 
 export interface RecordedSample {
@@ -15,11 +16,13 @@ export interface RecordedSample {
  */
 export class RecordingSink implements SampleSink {
   readonly committed: RecordedSample[] = [];
+  readonly committedHistograms: { readonly labels: Labels; readonly t: number; readonly h: HistogramValue }[] = [];
   commits = 0;
   failNext: Error | undefined;
 
   appender(): Appender {
     const pending: RecordedSample[] = [];
+    const pendingHistograms: RecordingSink['committedHistograms'] = [];
     let state: 'open' | 'done' = 'open';
     const guard = (what: string) => {
       if (state !== 'open') throw new Error(`${what} on a finished appender`);
@@ -29,6 +32,10 @@ export class RecordingSink implements SampleSink {
         guard('append');
         pending.push({ labels, t, v, stale: opts?.stale === true });
       },
+      appendHistogram: (labels: Labels, t: number, h: HistogramValue) => {
+        guard('appendHistogram');
+        pendingHistograms.push({ labels, t, h });
+      },
       commit: async () => {
         guard('commit');
         state = 'done';
@@ -37,6 +44,7 @@ export class RecordingSink implements SampleSink {
         if (err !== undefined) throw err;
         this.commits++;
         this.committed.push(...pending);
+        this.committedHistograms.push(...pendingHistograms);
       },
       rollback: () => {
         guard('rollback');

@@ -5,6 +5,47 @@ import SnappyJS from 'snappyjs';
 protobuf.util.Long = undefined as unknown as typeof protobuf.util.Long;
 protobuf.configure();
 
+/** prompb Histogram's fields, the same in remote_write 1.0 and 2.0 (`BucketSpan` beside it). */
+export const HISTOGRAM_FIELDS = {
+  countInt: { type: 'uint64', id: 1 },
+  countFloat: { type: 'double', id: 2 },
+  sum: { type: 'double', id: 3 },
+  schema: { type: 'sint32', id: 4 },
+  zeroThreshold: { type: 'double', id: 5 },
+  zeroCountInt: { type: 'uint64', id: 6 },
+  zeroCountFloat: { type: 'double', id: 7 },
+  negativeSpans: { rule: 'repeated', type: 'BucketSpan', id: 8 },
+  negativeDeltas: { rule: 'repeated', type: 'sint64', id: 9 },
+  negativeCounts: { rule: 'repeated', type: 'double', id: 10 },
+  positiveSpans: { rule: 'repeated', type: 'BucketSpan', id: 11 },
+  positiveDeltas: { rule: 'repeated', type: 'sint64', id: 12 },
+  positiveCounts: { rule: 'repeated', type: 'double', id: 13 },
+  resetHint: { type: 'int32', id: 14 },
+  timestamp: { type: 'int64', id: 15 },
+  customValues: { rule: 'repeated', type: 'double', id: 16 },
+};
+export const HISTOGRAM_ONEOFS = { count: { oneof: ['countInt', 'countFloat'] }, zeroCount: { oneof: ['zeroCountInt', 'zeroCountFloat'] } };
+
+/** A Histogram message as protobufjs takes it (resetHint: 0 unknown, 1 yes, 2 no, 3 gauge). */
+export interface PbHistogram {
+  countInt?: number;
+  countFloat?: number;
+  sum?: number;
+  schema?: number;
+  zeroThreshold?: number;
+  zeroCountInt?: number;
+  zeroCountFloat?: number;
+  negativeSpans?: { offset: number; length: number }[];
+  negativeDeltas?: number[];
+  negativeCounts?: number[];
+  positiveSpans?: { offset: number; length: number }[];
+  positiveDeltas?: number[];
+  positiveCounts?: number[];
+  resetHint?: number;
+  timestamp: number;
+  customValues?: number[];
+}
+
 /**
  * The wire schema of remote_write 1.0 (prompb types.proto + remote.proto, package `prometheus`,
  * gogoproto options dropped: they do not change the wire format), for building test requests
@@ -37,18 +78,7 @@ const root = protobuf.Root.fromJSON({
           },
         },
         BucketSpan: { fields: { offset: { type: 'sint32', id: 1 }, length: { type: 'uint32', id: 2 } } },
-        Histogram: {
-          fields: {
-            countInt: { type: 'uint64', id: 1 },
-            sum: { type: 'double', id: 3 },
-            schema: { type: 'sint32', id: 4 },
-            zeroThreshold: { type: 'double', id: 5 },
-            zeroCountInt: { type: 'uint64', id: 6 },
-            positiveSpans: { rule: 'repeated', type: 'BucketSpan', id: 11 },
-            positiveDeltas: { rule: 'repeated', type: 'sint64', id: 12 },
-            timestamp: { type: 'int64', id: 15 },
-          },
-        },
+        Histogram: { oneofs: HISTOGRAM_ONEOFS, fields: HISTOGRAM_FIELDS },
         TimeSeries: {
           fields: {
             labels: { rule: 'repeated', type: 'Label', id: 1 },
@@ -77,7 +107,7 @@ export interface PbTimeSeries {
   labels: PbLabel[];
   samples?: PbSample[];
   exemplars?: { labels: PbLabel[]; value: number; timestamp: number }[];
-  histograms?: { countInt: number; sum: number; schema: number; timestamp: number }[];
+  histograms?: PbHistogram[];
 }
 export interface PbWriteRequest {
   timeseries: PbTimeSeries[];

@@ -1,5 +1,6 @@
 import protobuf from 'protobufjs';
 import SnappyJS from 'snappyjs';
+import { HISTOGRAM_FIELDS, HISTOGRAM_ONEOFS, type PbHistogram } from './prompb.js';
 
 // int64 fields as JS numbers instead of Long objects.
 protobuf.util.Long = undefined as unknown as typeof protobuf.util.Long;
@@ -8,7 +9,7 @@ protobuf.configure();
 /**
  * remote_write 2.0's wire schema (io/prometheus/write/v2/types.proto of the Prometheus
  * repository, as kept in the conformance data; gogoproto options dropped, they do not change the
- * wire format; Histogram reduced to two fields, which receivers here only count), for building
+ * wire format; Histogram's fields are prompb's, see prompb.ts), for building
  * test requests with an independent encoder.
  */
 const root = protobuf.Root.fromJSON({
@@ -27,7 +28,8 @@ const root = protobuf.Root.fromJSON({
       Exemplar: { fields: { labelsRefs: { rule: 'repeated', type: 'uint32', id: 1 }, value: { type: 'double', id: 2 }, timestamp: { type: 'int64', id: 3 } } },
       Sample: { fields: { value: { type: 'double', id: 1 }, timestamp: { type: 'int64', id: 2 }, startTimestamp: { type: 'int64', id: 3 } } },
       Metadata: { fields: { type: { type: 'int32', id: 1 }, helpRef: { type: 'uint32', id: 3 }, unitRef: { type: 'uint32', id: 4 } } },
-      Histogram: { fields: { countInt: { type: 'uint64', id: 1 }, timestamp: { type: 'int64', id: 15 } } },
+      BucketSpan: { fields: { offset: { type: 'sint32', id: 1 }, length: { type: 'uint32', id: 2 } } },
+      Histogram: { oneofs: HISTOGRAM_ONEOFS, fields: HISTOGRAM_FIELDS },
     } } } } } } } },
   },
 });
@@ -39,7 +41,7 @@ export interface V2Series {
   samples?: { value: number; timestamp: number; startTimestamp?: number }[];
   exemplars?: { labels: Record<string, string>; value: number; timestamp: number }[];
   metadata?: { type: number; help?: string; unit?: string };
-  histograms?: number;
+  histograms?: PbHistogram[];
 }
 
 /** A v2 Request with its symbol table built as a sender builds it ("" first, each string once). */
@@ -56,7 +58,7 @@ export function encodeV2Request(series: V2Series[]): Buffer {
     samples: s.samples ?? [],
     exemplars: (s.exemplars ?? []).map((e) => ({ labelsRefs: refs(e.labels), value: e.value, timestamp: e.timestamp })),
     metadata: s.metadata === undefined ? undefined : { type: s.metadata.type, helpRef: ref(s.metadata.help ?? ''), unitRef: ref(s.metadata.unit ?? '') },
-    histograms: Array.from({ length: s.histograms ?? 0 }, (_, i) => ({ countInt: 1, timestamp: 1_700_000_000_000 + i })),
+    histograms: s.histograms ?? [],
   }));
   return Buffer.from(RequestType.encode(RequestType.fromObject({ symbols, timeseries })).finish());
 }
