@@ -185,12 +185,16 @@ function merge(parts: ReadonlyArray<{ series: readonly ResultSeries[]; warnings:
   for (const part of parts) {
     for (const s of part.series) {
       const k = canonicalLabels(s.metric);
-      const row = rows.get(k);
-      if (row === undefined) rows.set(k, { metric: s.metric, timestamps: [...s.timestamps], values: [...s.values] });
-      else {
-        row.timestamps.push(...s.timestamps);
-        row.values.push(...s.values);
+      let row = rows.get(k);
+      if (row === undefined) rows.set(k, (row = { metric: s.metric, timestamps: [], values: [] }));
+      // Native-histogram points ride along, null-padded where a piece had floats only.
+      if (s.histograms !== undefined && row.histograms === undefined) row.histograms = new Array<null>(row.timestamps.length).fill(null);
+      if (row.histograms !== undefined) {
+        if (s.histograms !== undefined) row.histograms.push(...s.histograms);
+        else for (let i = 0; i < s.timestamps.length; i++) row.histograms.push(null);
       }
+      row.timestamps.push(...s.timestamps);
+      row.values.push(...s.values);
     }
   }
   const series = [...rows.values()].sort((a, b) => compareLabels(a.metric, b.metric));
