@@ -6,7 +6,7 @@ import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EmbeddedBus } from '../../../pipeline/bus/embedded/index.js';
 import { OFFSET_FILE, StoreWorker } from '../../../pipeline/store/index.js';
-import { decodeDeadLetter } from '../../../schemas/index.js';
+import { decodeDeadLetter, encodeSampleBatch, encodeSampleBatchV1, encodeSampleBatchV2, SeriesPartitioner } from '../../../schemas/index.js';
 import { Histogram } from '../../../schemas/native-histogram/index.js';
 import { RecordCollector } from '../../harness/index.js';
 import { allDurable, newSink, produceSteps, readBack, waitUntil, type Dataset } from './store-test-data.js';
@@ -83,6 +83,20 @@ describe('StoreWorker on the embedded bus', () => {
       expect(s.values[0]).toBe(Number(s.labels.i));
       expect([1, 2, 3].map((k) => s.histograms?.[k]?.toString())).toEqual([1, 2, 3].map((k) => at(k).toFloat().toString()));
     }
+  });
+
+  it('stores records an older producer wrote with the v1 and v2 sample schemas beside v3 ones', async () => {
+    const w = await startWorker();
+    const labels = { __name__: 'old_writers', job: 'node' };
+    const partition = new SeriesPartitioner(PARTITIONS).partitionOf(labels);
+    const one = (t: number, v: number) => ({ series: [{ labels, timestamps: [t], values: [v], stale: [] }] });
+    await bus.produce(TOPIC, [
+      { partition, value: encodeSampleBatchV1(one(1000, 1)) },
+      { partition, value: encodeSampleBatchV2(one(2000, 2), 'older') },
+      { partition, value: encodeSampleBatch(one(3000, 3), 'current') },
+    ]);
+    await waitUntil(() => allDurable(bus, TOPIC, [w]), 'durable');
+    expect([...(await readBack(w, 'old_writers')).values()]).toEqual([{ t: [1000, 2000, 3000], v: [1, 2, 3], stale: [] }]);
   });
 
   it('stores a record delivered twice once, counting the repeats as replayed', async () => {
