@@ -24,6 +24,9 @@ export function parseListenAddress(text: string): ListenAddress {
  * Says why a path cannot be served yet (e.g. the role's services are still starting), or
  * undefined when it can.
  */
+/** How long a stopping server waits for requests in flight before it closes their connections. */
+export const SHUTDOWN_GRACE_MS = 5_000;
+
 export type Unavailable = (pathname: string) => string | undefined;
 
 /**
@@ -107,12 +110,24 @@ export class HttpServer {
       });
   }
 
-  async close(): Promise<void> {
+  /**
+   * Stops accepting, closes idle connections and lets requests in flight finish for `graceMs`;
+   * connections still open then are cut, so a client that never finishes its request (or never
+   * reads its answer) cannot hold a stopping process forever.
+   */
+  async close(graceMs = SHUTDOWN_GRACE_MS): Promise<void> {
     const server = this.server;
     this.server = undefined;
     if (server === undefined) return;
     await new Promise<void>((resolve) => {
-      server.close(() => resolve());
+      const cut = setTimeout(() => {
+        server.getConnections((_err, open) => this.log.warn({ connections: open, graceMs }, 'HTTP connections still open after the shutdown grace period; closing them'));
+        server.closeAllConnections();
+      }, graceMs);
+      server.close(() => {
+        clearTimeout(cut);
+        resolve();
+      });
       server.closeIdleConnections();
     });
   }
