@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { LagBackpressure } from '../http-edge/index.js';
 import { RecordingSink } from '../http-edge/testdata/recording-sink.js';
 import { serveRoutes } from '../http-edge/testdata/serve-routes.js';
+import type { SampleSink } from '../../schemas/sample-sink.js';
 import { createRemoteWriteConnector } from './factory.js';
 import { encodeWriteRequest, pbLabels, snappyWriteRequest, type PbHistogram, type PbWriteRequest } from './testdata/prompb.js';
 import { remoteWriteConfigSchema } from './config.js';
@@ -318,6 +319,23 @@ describe('remote_write 1.0 receiver, native histograms', () => {
       [T + 15_000, '{count:3.5, sum:7, [-Inf,0.1]:1, (10,+Inf]:2.5}'],
     ]);
     expect(await r.metric('tidemark_connector_accepted_samples_total', { connector: 'remote_write' })).toBe(3);
+  });
+
+  it('refuses native histograms with 400 when the sink carries float samples only, storing the float series', async () => {
+    const floats: number[] = [];
+    const sink: SampleSink = { appender: () => ({ append: (_l, _t, v) => void floats.push(v), commit: async () => undefined, rollback: () => undefined }) };
+    const conn = createRemoteWriteConnector({ sink, registry: new Registry() }, remoteWriteConfigSchema.parse({}));
+    await conn.start();
+    const srv = await serveRoutes(conn.routes);
+    closers.push(async () => {
+      await srv.close();
+      await conn.stop();
+    });
+    const req: PbWriteRequest = { timeseries: [{ labels: pbLabels({ __name__: 'rpc_seconds' }), histograms: [intHistogram(T)] }, one({ __name__: 'up' }, 1, T)] };
+    const res = await fetch(`${srv.url}/api/v1/write`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' }, body: snappyWriteRequest(req) });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(/series 0 rpc_seconds: native histograms are not carried by this output/);
+    expect(floats).toEqual([1]);
   });
 
   it('answers 400 for a histogram whose bucket counts go negative', async () => {
