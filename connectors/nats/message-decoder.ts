@@ -1,7 +1,7 @@
 import type { MsgHdrs } from 'nats';
 import { ExpositionParseError, parseExposition } from '../../schemas/exposition/index.js';
 import { influxConfigSchema, LineProtocolError, parseLine, PointMapper, timestampToMs, type Precision } from '../influx/index.js';
-import { decodeSampleBatch, METRIC_NAME, type Labels } from '../../schemas/index.js';
+import { decodeSampleBatch, METRIC_NAME, type HistogramValue, type Labels } from '../../schemas/index.js';
 import type { NatsInputConfig } from './config.js';
 import { NatsMessageError } from './errors.js';
 
@@ -19,6 +19,8 @@ export interface DecodedSample {
   readonly t: number;
   readonly v: number;
   readonly stale: boolean;
+  /** A native-histogram sample (sample batches only); `v` is then meaningless. */
+  readonly h?: HistogramValue;
 }
 
 const LABEL_HEADER = 'tidemark-label-';
@@ -117,6 +119,8 @@ export class MessageDecoder {
       for (let i = 0; i < s.timestamps.length; i++) {
         out.push({ labels: s.labels, t: s.timestamps[i], v: s.values[i], stale: stale?.has(i) ?? false });
       }
+      const h = s.histograms;
+      if (h !== undefined) for (let i = 0; i < h.timestamps.length; i++) out.push({ labels: s.labels, t: h.timestamps[i], v: Number.NaN, stale: false, h: h.histograms[i] });
     }
     return out;
   }

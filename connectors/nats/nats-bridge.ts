@@ -187,7 +187,14 @@ export class NatsBridge {
             await this.deadLetter(p, input, err);
             continue;
           }
-          for (const s of decoded) app.append(s.labels, s.t, s.v, s.stale ? { stale: true } : undefined);
+          if (app.appendHistogram === undefined && decoded.some((s) => s.h !== undefined)) {
+            await this.deadLetter(p, input, new NatsMessageError('native histograms are not carried by this sink', 'histograms_unsupported', p.inbound.subject));
+            continue;
+          }
+          for (const s of decoded) {
+            if (s.h !== undefined) app.appendHistogram!(s.labels, s.t, s.h);
+            else app.append(s.labels, s.t, s.v, s.stale ? { stale: true } : undefined);
+          }
           samples += decoded.length;
           good.push(p);
         }

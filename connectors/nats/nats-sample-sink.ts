@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { headers as natsHeaders, StorageType, type NatsConnection } from 'nats';
 import { canonicalLabels, encodeSampleBatch, type Labels } from '../../schemas/index.js';
+import type { HistogramValue } from '../../schemas/sample.js';
 import type { AppendOptions, Appender, SampleSink } from '../../schemas/sample-sink.js';
 import type { NatsOutputConfig } from './config.js';
 import { NatsSetupError } from './errors.js';
@@ -19,6 +20,7 @@ interface PendingSeries {
   timestamps: number[];
   values: number[];
   stale: number[];
+  histograms?: { timestamps: number[]; histograms: HistogramValue[] };
 }
 
 /**
@@ -60,12 +62,24 @@ class NatsAppender implements Appender {
 
   append(labels: Labels, timestampMs: number, value: number, opts?: AppendOptions): void {
     if (this.state !== 'open') throw new Error(`append after the appender was ${this.state}`);
-    const key = canonicalLabels(labels);
-    let s = this.series.get(key);
-    if (s === undefined) this.series.set(key, (s = { labels, timestamps: [], values: [], stale: [] }));
+    const s = this.seriesOf(labels);
     if (opts?.stale === true) s.stale.push(s.timestamps.length);
     s.timestamps.push(timestampMs);
     s.values.push(opts?.stale === true ? Number.NaN : value);
+  }
+
+  appendHistogram(labels: Labels, timestampMs: number, histogram: HistogramValue): void {
+    if (this.state !== 'open') throw new Error(`appendHistogram after the appender was ${this.state}`);
+    const h = (this.seriesOf(labels).histograms ??= { timestamps: [], histograms: [] });
+    h.timestamps.push(timestampMs);
+    h.histograms.push(histogram);
+  }
+
+  private seriesOf(labels: Labels): PendingSeries {
+    const key = canonicalLabels(labels);
+    let s = this.series.get(key);
+    if (s === undefined) this.series.set(key, (s = { labels, timestamps: [], values: [], stale: [] }));
+    return s;
   }
 
   async commit(): Promise<void> {

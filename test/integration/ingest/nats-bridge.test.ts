@@ -8,6 +8,7 @@ import { createNatsConnector, createNatsOutputSink, DEAD_LETTER_REASON_HEADER, D
 import { BusSampleSink } from '../../../pipeline/publish/index.js';
 import { EmbeddedBus } from '../../../pipeline/bus/embedded/index.js';
 import { decodeSampleBatch, type Labels } from '../../../schemas/index.js';
+import { Histogram } from '../../../schemas/native-histogram/index.js';
 import { natsUrl, testNamespace } from '../../harness/index.js';
 
 /** The connectors take validated configuration; tests write it as YAML would. */
@@ -113,6 +114,42 @@ describe('NATS bridge into the bus', () => {
     try {
       const got = await waitForSamples(topic, sent.length);
       expect(got.map(key).sort()).toEqual(sent.map(key).sort());
+    } finally {
+      await bridge.stop();
+      await edge.close();
+    }
+  });
+
+  it('carries native-histogram samples from an edge through JetStream into the bus', async () => {
+    const subject = ns.subject('nh.samples');
+    const stream = ns.stream('nh');
+    const { topic, sink } = await newTopic();
+    const edge = await natsOutputSink({ registry: new Registry(), connection: nc, source: 'edge-nh' }, { output: { subject, stream, create_stream: true } });
+    const h = new Histogram({ schema: 0, count: 3, sum: 2, positiveSpans: [{ offset: 0, length: 2 }], positiveBuckets: [1, 1] });
+    const app = edge.sink.appender();
+    app.append({ __name__: 'rpc_seconds', i: '0' }, 1_700_000_000_000, 1);
+    app.appendHistogram!({ __name__: 'rpc_seconds', i: '0' }, 1_700_000_015_000, h);
+    app.appendHistogram!({ __name__: 'rpc_seconds', i: '1' }, 1_700_000_015_000, h);
+    await app.commit();
+    const bridge = natsBridge({ sink, registry: new Registry(), connection: nc }, { inputs: [{ subject, format: 'sample_batch', jetstream: { stream, durable: 'central' } }] });
+    await bridge.start();
+    try {
+      await waitForSamples(topic, 1);
+      const histograms: string[] = [];
+      for (let i = 0; i < 1200 && histograms.length < 2; i++) {
+        histograms.length = 0;
+        const offsets = await bus.offsets(topic);
+        const want = offsets.reduce((n, o) => n + o.high - o.low, 0);
+        const values: Buffer[] = [];
+        const c = await bus.consume({ group: `nh-${Math.random()}`, topic, fromBeginning: true }, async (b) => void values.push(...b.records.map((r) => r.value)));
+        while (values.length < want) await new Promise((r) => setTimeout(r, 25));
+        await c.stop();
+        for (const v of values) {
+          for (const s of decodeSampleBatch(v).series) s.histograms?.histograms.forEach((x, k) => histograms.push(`${s.labels.i} ${s.histograms!.timestamps[k]} ${x.toString()}`));
+        }
+        if (histograms.length < 2) await new Promise((r) => setTimeout(r, 25));
+      }
+      expect(histograms.sort()).toEqual([`0 1700000015000 ${h.toString()}`, `1 1700000015000 ${h.toString()}`]);
     } finally {
       await bridge.stop();
       await edge.close();
