@@ -140,8 +140,11 @@ describe('producer watermarks', () => {
     app.append({ __name__: 'x' }, Date.now(), 1);
     await app.commit();
     await sink.close();
-    await reader.until(() => reader.watermarks(2).length >= 2);
-    expect(reader.watermarks(2).map((w) => w.idle)).toEqual([false, true]);
+    await reader.until(() => reader.watermarks(2).at(-1)?.idle === true);
+    // Promises while writing (one, or more when the machine is slow enough for another period), then the idle one.
+    const idle = reader.watermarks(2).map((w) => w.idle);
+    expect(idle.length).toBeGreaterThanOrEqual(2);
+    expect(idle.slice(0, -1).every((i) => !i)).toBe(true);
   });
 
   it('are not written by a sink without them', async () => {
