@@ -1,6 +1,6 @@
 import type { Labels } from '../../schemas/labels.js';
 import type { FloatHistogram } from '../../schemas/native-histogram/index.js';
-import { HistogramByteReader, HistogramByteWriter, readHistogram, writeHistogram, type Series, type SeriesSet } from '../tsdb/index.js';
+import { ByteReader, ByteWriter, readHistogram, writeHistogram, type Series, type SeriesSet } from '../tsdb/index.js';
 
 /**
  * The JSON shape of `POST /api/v1/store/select` answers. Timestamps and values travel as base64 of
@@ -48,9 +48,9 @@ function encodeSeries(s: Series): WireSeries {
   for (let i = 0; i < n; i++) {
     const x = hs[i];
     if (x === null) continue;
-    const w = new HistogramByteWriter();
+    const w = new ByteWriter(256);
     writeHistogram(w, x);
-    h.push({ i, b: Buffer.from(w.result()).toString('base64') });
+    h.push({ i, b: w.result().toString('base64') });
   }
   return { labels: s.labels, t: b64(t), v: b64(v), s: stale, h };
 }
@@ -81,7 +81,7 @@ export function decodeSeriesSet(wire: unknown): SeriesSet {
       if (e === null || typeof e !== 'object' || !Number.isInteger(e.i) || e.i < 0 || e.i >= timestamps.length || typeof e.b !== 'string') {
         throw new TypeError(`series ${i}: malformed histogram entry`);
       }
-      histograms[e.i] = readHistogram(new HistogramByteReader(Buffer.from(e.b, 'base64'), `select answer series ${i}`));
+      histograms[e.i] = readHistogram(new ByteReader(Buffer.from(e.b, 'base64'), `select answer series ${i}`));
     }
     return { labels: x.labels, timestamps, values, stale, histograms };
   });

@@ -7,7 +7,8 @@ export { LoopTurns, loopTurns } from './loop-turns.js';
 export { TurnTakingQuerier } from './turn-taking-querier.js';
 export { labelStatsOf, mergeLabelStats, emptyLabelStats, headCounts, type LabelStats, type LabelStatsRequest, type HeadCounts } from './label-stats.js';
 export { XorChunk, XorAppender, XorIterator, SAMPLES_PER_CHUNK } from './chunks/index.js';
-export { HistogramByteReader, HistogramByteWriter, readHistogram, writeHistogram } from './chunks/index.js';
+export { readHistogram, writeHistogram } from './chunks/index.js';
+export { ByteReader, ByteWriter } from './block/index.js';
 export {
   TsdbError,
   TooOldSampleError,

@@ -1,5 +1,6 @@
 import type { FloatHistogram } from '../../../schemas/native-histogram/index.js';
-import { HistogramByteReader, HistogramByteWriter, readHistogram, writeHistogram } from './histogram-codec.js';
+import { ByteReader, ByteWriter } from '../block/encoding.js';
+import { readHistogram, writeHistogram } from './histogram-codec.js';
 
 /**
  * Mixed chunks (encoding id 4, FORMAT.md): the samples of a series that holds native histograms,
@@ -26,7 +27,7 @@ export interface MixedSampleSink {
 export function encodeMixed(ts: ArrayLike<number>, vs: ArrayLike<number>, stale: ArrayLike<number> | null, hs: ArrayLike<FloatHistogram | null>, from = 0, to = ts.length): Uint8Array {
   const n = to - from;
   if (n < 1 || n > 0xffff) throw new RangeError(`a mixed chunk holds 1..65535 samples, got ${n}`);
-  const w = new HistogramByteWriter(64 + n * 16);
+  const w = new ByteWriter(64 + n * 16);
   w.byte(n >>> 8);
   w.byte(n & 0xff);
   for (let i = from; i < to; i++) {
@@ -38,12 +39,13 @@ export function encodeMixed(ts: ArrayLike<number>, vs: ArrayLike<number>, stale:
     if (kind === KIND_FLOAT) w.f64(vs[i]);
     else if (kind === KIND_HISTOGRAM) writeHistogram(w, h!);
   }
-  return w.result();
+  // A copy: the chunk outlives the writer's spare capacity.
+  return new Uint8Array(w.result());
 }
 
 /** Decodes the samples of a mixed chunk that fall in [mint, maxt]. */
 export function decodeMixedInto(bytes: Uint8Array, out: MixedSampleSink, mint: number, maxt: number): void {
-  const r = new HistogramByteReader(bytes, 'mixed chunk');
+  const r = new ByteReader(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), 'mixed chunk');
   const n = (r.byte() << 8) | r.byte();
   let t = 0;
   for (let i = 0; i < n; i++) {

@@ -4,7 +4,7 @@ import { crc32 } from 'node:zlib';
 import type { Labels } from '../../../schemas/labels.js';
 import type { FloatHistogram } from '../../../schemas/native-histogram/index.js';
 import { ByteReader, ByteWriter, fsyncDir } from '../block/index.js';
-import { HistogramByteReader, HistogramByteWriter, writeHistogram, readHistogram } from '../chunks/index.js';
+import { writeHistogram, readHistogram } from '../chunks/index.js';
 import { CorruptionError } from '../errors.js';
 import type { SampleLog } from '../head/index.js';
 import type { LabelMatcher } from '../querier.js';
@@ -128,12 +128,10 @@ export class Wal implements SampleLog {
   /** One record per histogram sample: they are rare next to floats and larger than a header. */
   histogram(ref: number, t: number, h: FloatHistogram): void {
     this.endSamples();
-    const hw = new HistogramByteWriter();
-    hw.uvarint(ref);
-    hw.varint(t);
-    writeHistogram(hw, h);
     const start = this.beginRecord(REC_HISTOGRAM);
-    this.pending.bytes(hw.result());
+    this.pending.uvarint(ref);
+    this.pending.varint(t);
+    writeHistogram(this.pending, h);
     this.endRecord(start);
     if (t > this.pendingMaxT) this.pendingMaxT = t;
   }
@@ -327,7 +325,7 @@ function replaySegment(path: string, h: WalReplayHandler, last: boolean, skipBef
         if (t >= skipBefore) h.sample(ref, t, v, stale);
       }
     } else if (type === REC_HISTOGRAM) {
-      const hr = new HistogramByteReader(buf.subarray(pos + HEADER, end), path);
+      const hr = new ByteReader(buf, path, pos + HEADER, end);
       const ref = hr.uvarint();
       const t = hr.varint();
       const hist = readHistogram(hr);
