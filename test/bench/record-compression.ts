@@ -2,7 +2,7 @@ import { brotliCompressSync, brotliDecompressSync, constants, gunzipSync, gzipSy
 import { compressSync as lz4Compress, uncompressSync as lz4Uncompress } from 'lz4-napi';
 import SnappyJS from 'snappyjs';
 import type { Bus, ProduceRecord, ProducedRecord } from '../../pipeline/bus/bus.js';
-import { compressValue, decompressValue } from '../../pipeline/bus/record-compression.js';
+import { busCompressionSchema, compressValue, decompressValue } from '../../pipeline/bus/record-compression.js';
 import { BusSampleSink } from '../../pipeline/publish/bus-sample-sink.js';
 import { loadSchema, SingleObjectCodec } from '../../schemas/codec.js';
 import { decodeSampleBatch } from '../../schemas/sample-batch-codec.js';
@@ -166,7 +166,7 @@ export const recordCompressionBenchmark: Benchmark = {
         for (let i = 0; i < stored.length; i++) if (stored[i] !== records[i]) decompressValue(codec, stored[i]);
       });
       rows.push({
-        name: `record-compression (component): bus.compression ${codec}${codec === 'gzip' ? ' (the default)' : ''}, per record`,
+        name: `record-compression (component): bus.compression ${codec}${codec === busCompressionSchema.parse(undefined) ? ' (the default)' : ''}, per record`,
         subject: 'tidemark',
         value: busBytes / samples,
         unit: 'B/sample',
