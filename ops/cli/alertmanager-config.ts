@@ -21,7 +21,7 @@ export async function alertmanagerConfigOf(cfg: TidemarkConfig, configFile: stri
   let where: string;
   let result: AlertmanagerConfigResult;
   if (file !== undefined) {
-    where = isAbsolute(file) || configFile === undefined ? file : resolve(dirname(configFile), file);
+    where = relativeTo(configFile, file);
     result = await loadAlertmanagerConfigFile(where);
   } else if (inline !== undefined) {
     where = `${configFile ?? 'tidemark.yml'} (alerting.alertmanager_config)`;
@@ -30,6 +30,29 @@ export async function alertmanagerConfigOf(cfg: TidemarkConfig, configFile: stri
     where = '(default alertmanager configuration)';
     result = parseAlertmanagerConfig(DEFAULT_ALERTMANAGER_YML, { filename: where });
   }
+  return configOrThrow(where, result);
+}
+
+/**
+ * The tenants' own alertmanager.yml files (`tenants.alertmanager_configs`, relative to the
+ * tidemark.yml they are named in), each validated as the main one. Empty without tenancy.
+ * Throws ConfigError naming the first invalid file, and the YAML path and line of each of its problems.
+ */
+export async function tenantAlertmanagerConfigsOf(cfg: TidemarkConfig, configFile: string | undefined): Promise<Map<string, AlertmanagerConfig>> {
+  const out = new Map<string, AlertmanagerConfig>();
+  if (!cfg.tenants.enabled) return out;
+  for (const [tenant, file] of Object.entries(cfg.tenants.alertmanager_configs)) {
+    const where = relativeTo(configFile, file);
+    out.set(tenant, configOrThrow(where, await loadAlertmanagerConfigFile(where)));
+  }
+  return out;
+}
+
+function relativeTo(configFile: string | undefined, file: string): string {
+  return isAbsolute(file) || configFile === undefined ? file : resolve(dirname(configFile), file);
+}
+
+function configOrThrow(where: string, result: AlertmanagerConfigResult): AlertmanagerConfig {
   if (result.config === undefined) {
     throw new ConfigError(
       where,

@@ -4,7 +4,7 @@ import type { TidemarkConfig } from '../config/index.js';
 import type { Service } from '../server/service.js';
 import { TIDEMARK_VERSION } from '../server/version.js';
 import { mountWebUi } from '../server/web-ui.js';
-import { alertmanagerConfigOf } from './alertmanager-config.js';
+import { alertmanagerConfigOf, tenantAlertmanagerConfigsOf } from './alertmanager-config.js';
 import type { RoleContext, RoleDefinition } from './run-role.js';
 
 let notifiersInProcess = 0;
@@ -21,6 +21,9 @@ export class NotifyService implements Service {
   static async create(ctx: RoleContext): Promise<NotifyService> {
     const notifier = createNotifier({
       config: await alertmanagerConfigOf(ctx.config, ctx.flags.config),
+      tenantConfigs: await tenantAlertmanagerConfigsOf(ctx.config, ctx.flags.config),
+      tenantLabel: ctx.config.tenants.enabled ? ctx.config.tenants.label : undefined,
+      currentTenant: () => ctx.tenancy?.scope.current()?.tenant,
       redisUrl: ctx.config.redis?.url,
       replicaId: `${hostname()}-${process.pid}-${++notifiersInProcess}`,
       registry: ctx.metrics,
@@ -47,7 +50,9 @@ export class NotifyService implements Service {
   }
 
   async applyConfig(cfg: TidemarkConfig): Promise<void> {
-    this.notifier.applyConfig(await alertmanagerConfigOf(cfg, this.configFile));
+    // Both are read before either is applied: an invalid tenant file keeps every configuration as it was.
+    const [main, tenants] = await Promise.all([alertmanagerConfigOf(cfg, this.configFile), tenantAlertmanagerConfigsOf(cfg, this.configFile)]);
+    this.notifier.applyConfig(main, tenants);
   }
 
   stop(): Promise<void> {

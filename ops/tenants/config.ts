@@ -67,6 +67,8 @@ export const tenantsConfigSchema = z
       .describe('A series not pushed for this long no longer counts against max_active_series (Prometheus duration).'),
     rule_files: z.record(tenantId, z.array(z.string())).default({})
       .describe('Per tenant, Prometheus rule files (globs, relative to this file) evaluated on that tenant\'s series only; their recording rules write the tenant\'s series and their alerts carry the tenant label. The top-level rule_files see every tenant.'),
+    alertmanager_configs: z.record(tenantId, z.string().min(1)).default({})
+      .describe('Per tenant, its own Alertmanager configuration (an alertmanager.yml, relative to this file), as Mimir\'s multi-tenant Alertmanager keeps one: the tenant\'s alerts are routed, grouped, inhibited and delivered by it alone. A tenant not listed falls back to alerting.alertmanager_config_file (or alerting.alertmanager_config), its alerts grouped apart from other tenants\'. Reloaded with the rest of the file.'),
     limits: tenantLimitsSchema.prefault({}).describe('Limits every tenant has unless overridden.'),
     overrides: z.record(tenantId, tenantOverridesSchema).default({})
       .describe('Per tenant, the limits that differ from `limits`.'),

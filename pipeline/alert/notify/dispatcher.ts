@@ -13,6 +13,7 @@ import { flushGroup, type FlushContext, type NotifyLogger } from './group-flush.
 import { NotifyMetrics } from './metrics.js';
 import { buildNotifierPlan, type NotifierPlan } from './notifier-plan.js';
 import type { GroupInsert, NotifyStateStore } from './notify-state-store.js';
+import { TenantPlans } from './tenant-plans.js';
 
 export interface DispatcherSettings {
   readonly store: NotifyStateStore;
@@ -34,6 +35,8 @@ export interface DispatcherSettings {
   readonly resolvedRetentionMs?: number;
   /** Expired silences are kept this long (Alertmanager's --data.retention, default 120 h). */
   readonly silenceRetentionMs?: number;
+  /** The label naming an alert's tenant: each tenant's alerts are grouped and inhibited apart. */
+  readonly tenantLabel?: string;
 }
 
 const quietLogger: NotifyLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -45,7 +48,7 @@ const quietLogger: NotifyLogger = { info: () => undefined, warn: () => undefined
  * (idempotent, safe without start, waits for flushes in progress).
  */
 export class Dispatcher {
-  private planValue: NotifierPlan;
+  private plansValue: TenantPlans;
   private readonly store: NotifyStateStore;
   private readonly clock: Clock;
   private readonly replicaId: string;
@@ -74,20 +77,32 @@ export class Dispatcher {
     this.templates = settings.templates ?? alertmanagerRenderer(loadTemplateFiles(config));
     this.metrics = settings.metrics ?? new NotifyMetrics();
     this.logger = settings.logger ?? quietLogger;
-    this.planValue = buildNotifierPlan(config, this.templates);
+    this.plansValue = new TenantPlans(buildNotifierPlan(config, this.templates), new Map(), settings.tenantLabel);
     setMaxListeners(0, this.abort.signal);
   }
 
+  /** The main configuration's plan (every tenant's without one of its own). */
   get plan(): NotifierPlan {
-    return this.planValue;
+    return this.plansValue.main;
+  }
+
+  get plans(): TenantPlans {
+    return this.plansValue;
   }
 
   get id(): string {
     return this.replicaId;
   }
 
-  applyConfig(config: AlertmanagerConfig, templates?: TemplateRenderer): void {
-    this.planValue = buildNotifierPlan(config, templates ?? this.templates);
+  /** The main configuration and the tenants' own (each with its templates); groups of routes that are gone are re-routed at their next flush. */
+  applyConfig(
+    config: AlertmanagerConfig,
+    templates?: TemplateRenderer,
+    tenants: ReadonlyMap<string, { readonly config: AlertmanagerConfig; readonly templates: TemplateRenderer }> = new Map(),
+  ): void {
+    const byTenant = new Map<string, NotifierPlan>();
+    for (const [tenant, t] of tenants) byTenant.set(tenant, buildNotifierPlan(t.config, t.templates));
+    this.plansValue = new TenantPlans(buildNotifierPlan(config, templates ?? this.templates), byTenant, this.settings.tenantLabel);
   }
 
   /** Store alerts (merged over earlier versions) and add them to their groups. */
@@ -100,11 +115,13 @@ export class Dispatcher {
 
   private async route(alerts: readonly Alert[], now: number): Promise<void> {
     const inserts: GroupInsert[] = [];
+    const plans = this.plansValue;
     for (const a of alerts) {
-      for (const r of this.planValue.tree.match(a.labels)) {
+      const tenant = plans.tenantOf(a.labels);
+      for (const r of plans.planFor(tenant).tree.match(a.labels)) {
         const gl = groupLabels(r, a.labels);
         inserts.push({
-          meta: { groupKey: groupKey(r, gl), routeId: r.id, receiver: r.opts.receiver, labels: gl, createdAt: now },
+          meta: { groupKey: plans.groupKey(tenant, groupKey(r, gl)), routeId: r.id, receiver: r.opts.receiver, labels: gl, createdAt: now, ...(tenant === undefined ? {} : { tenant }) },
           fingerprint: a.fingerprint,
           startsAt: a.startsAt,
           groupWait: r.opts.groupWait,
@@ -132,17 +149,20 @@ export class Dispatcher {
     const now = this.clock.now();
     const claimed = await this.store.claimDueGroups(this.replicaId, now, this.leaseMs, limit);
     if (claimed.length === 0) return [];
-    const plan = this.planValue;
+    const plans = this.plansValue;
     const [silences, firing] = await Promise.all([
       this.store.listSilences(),
-      plan.inhibitRules.length > 0 ? this.store.getAlerts().then((all) => all.filter((a) => !isResolvedAt(a, now)).map((a) => a.labels)) : Promise.resolve([]),
+      plans.hasInhibitRules() ? this.store.getAlerts().then((all) => all.filter((a) => !isResolvedAt(a, now)).map((a) => a.labels)) : Promise.resolve([]),
     ]);
-    const ctx: FlushContext = {
-      store: this.store, plan, clock: this.clock, retry: this.settings.retry ?? DEFAULT_RETRY, metrics: this.metrics, logger: this.logger,
-      externalURL: this.settings.externalURL ?? '', leaseMs: this.leaseMs, silences, firing, signal: this.abort.signal,
-      reroute: (alerts) => this.route(alerts, this.clock.now()),
+    const firingByTenant = plans.byTenantOf(firing);
+    const shared = {
+      store: this.store, clock: this.clock, retry: this.settings.retry ?? DEFAULT_RETRY, metrics: this.metrics, logger: this.logger,
+      externalURL: this.settings.externalURL ?? '', leaseMs: this.leaseMs, silences, signal: this.abort.signal,
+      reroute: (alerts: Parameters<FlushContext['reroute']>[0]) => this.route(alerts, this.clock.now()),
     };
     return claimed.map((c) => {
+      // A group follows its tenant's configuration; only that tenant's alerts inhibit its alerts.
+      const ctx: FlushContext = { ...shared, plan: plans.planFor(c.meta.tenant), firing: firingByTenant.get(c.meta.tenant) ?? [] };
       const p = flushGroup(ctx, c).finally(() => this.inFlight.delete(p));
       this.inFlight.add(p);
       return p;

@@ -77,10 +77,12 @@ export async function flushGroup(ctx: FlushContext, c: ClaimedGroup): Promise<vo
     const alerts = [...c.alerts].sort(compareAlerts);
     const missing = c.members.filter((fp) => !alerts.some((a) => a.fingerprint === fp));
     const gone: ResolvedSnapshot[] = missing.map((fingerprint) => ({ fingerprint, updatedAt: -1 }));
-    if (route === undefined) {
-      // The config changed under this group: hand its alerts to the new tree and retire it.
-      await ctx.reroute(alerts);
+    if (route === undefined || route.opts.receiver !== c.meta.receiver) {
+      // The config changed under this group (a route or its receiver is gone, or the group's
+      // tenant got a configuration of its own or lost it): retire the group, then hand its alerts
+      // to the new tree, in that order, since the new tree may give them a group of the same key.
       await store.finishFlush(gk, c.token, [...gone, ...alerts.map((a) => ({ fingerprint: a.fingerprint, updatedAt: a.updatedAt }))], now);
+      await ctx.reroute(alerts);
       return;
     }
     const nextFlushAt = c.dueAt + route.opts.groupInterval > now ? c.dueAt + route.opts.groupInterval : now + route.opts.groupInterval;

@@ -26,6 +26,7 @@ export { Dispatcher, loadTemplateFiles, type DispatcherSettings } from './dispat
 export type { NotifyLogger } from './group-flush.js';
 export { NotifyMetrics } from './metrics.js';
 export { buildNotifierPlan, type NotifierPlan } from './notifier-plan.js';
+export { TenantPlans } from './tenant-plans.js';
 export { RedisStateStore, type RedisStateStoreSettings } from './redis-state-store.js';
 export { createNotifier, type Notifier, type NotifierSettings } from './notifier.js';
 export { notifyApiRoutes, parsePostableAlerts, type ApiRoute, type GettableAlert } from './api/index.js';

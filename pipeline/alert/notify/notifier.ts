@@ -15,6 +15,12 @@ import { RedisStateStore } from './redis-state-store.js';
 
 export interface NotifierSettings {
   readonly config: AlertmanagerConfig;
+  /** Tenants' own configurations (Mimir's per-tenant Alertmanager); tenants not listed follow `config`. */
+  readonly tenantConfigs?: ReadonlyMap<string, AlertmanagerConfig>;
+  /** The label naming an alert's tenant (tenants.label): set, each tenant's alerts are grouped and inhibited apart. */
+  readonly tenantLabel?: string;
+  /** The tenant of the API request in progress (undefined: an operator or no tenancy); its configuration is the one the API shows. */
+  readonly currentTenant?: () => string | undefined;
   /** Shared state in Redis (`redis://…`); in memory when absent (`tidemark up`). */
   readonly redisUrl?: string;
   readonly redisPrefix?: string;
@@ -43,8 +49,8 @@ export interface Notifier {
   readonly dispatcher: Dispatcher;
   readonly store: NotifyStateStore;
   start(): Promise<void>;
-  /** Swap the configuration (SIGHUP, POST /-/reload); groups of removed routes are re-routed at their next flush. */
-  applyConfig(config: AlertmanagerConfig): void;
+  /** Swap the configurations (SIGHUP, POST /-/reload); groups of removed routes are re-routed at their next flush. */
+  applyConfig(config: AlertmanagerConfig, tenantConfigs?: ReadonlyMap<string, AlertmanagerConfig>): void;
   /** Idempotent; safe without start; lets flushes in progress finish. */
   stop(): Promise<void>;
   ready(): boolean;
@@ -58,10 +64,17 @@ export function createNotifier(s: NotifierSettings): Notifier {
   const templates = (c: AlertmanagerConfig): TemplateRenderer => alertmanagerRenderer(loadTemplateFiles(c));
   const dispatcher = new Dispatcher(s.config, {
     store, clock, metrics, templates: templates(s.config), replicaId: s.replicaId, externalURL: s.externalURL,
-    leaseMs: s.leaseMs, pollMs: s.pollMs, maxInFlight: s.maxInFlight, retry: s.retry, logger: s.logger,
+    leaseMs: s.leaseMs, pollMs: s.pollMs, maxInFlight: s.maxInFlight, retry: s.retry, logger: s.logger, tenantLabel: s.tenantLabel,
   });
+  const apply = (config: AlertmanagerConfig, tenantConfigs: ReadonlyMap<string, AlertmanagerConfig>): void => {
+    const tenants = new Map([...tenantConfigs].map(([t, c]) => [t, { config: c, templates: templates(c) }]));
+    dispatcher.applyConfig(config, templates(config), tenants);
+  };
+  if (s.tenantConfigs !== undefined && s.tenantConfigs.size > 0) apply(s.config, s.tenantConfigs);
   const replicaName = s.replicaId ?? 'tidemark-notify';
-  const routes = notifyApiRoutes({ dispatcher, store, clock, metrics, startedAt: clock.now(), version: s.version ?? '0.1.0', replicaName });
+  const routes = notifyApiRoutes({
+    dispatcher, store, clock, metrics, startedAt: clock.now(), version: s.version ?? '0.1.0', replicaName, currentTenant: s.currentTenant ?? (() => undefined),
+  });
   metrics.countGroupsWith(() => countActiveGroups(store, clock.now()));
   const peerTtlMs = s.peerTtlMs ?? 15_000;
   let peerTimer: NodeJS.Timeout | undefined;
@@ -85,8 +98,8 @@ export function createNotifier(s: NotifierSettings): Notifier {
       peerTimer = setInterval(announce, Math.max(100, Math.floor(peerTtlMs / 3)));
       peerTimer.unref();
     },
-    applyConfig(config) {
-      dispatcher.applyConfig(config, templates(config));
+    applyConfig(config, tenantConfigs = new Map()) {
+      apply(config, tenantConfigs);
     },
     async stop() {
       if (stopped) return;

@@ -21,6 +21,8 @@ export interface GroupMeta {
   readonly receiver: string;
   readonly labels: Labels;
   readonly createdAt: number;
+  /** The tenant whose configuration the group follows (multi-tenant notifier); absent otherwise. */
+  readonly tenant?: string;
 }
 
 /** One alert joining one group (an alert joins one group per matched route). */

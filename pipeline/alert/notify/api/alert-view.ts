@@ -1,7 +1,7 @@
 import type { Alert } from '../alert.js';
 import { alertFingerprint } from '../fingerprint.js';
 import { findInhibition } from '../inhibit.js';
-import type { NotifierPlan } from '../notifier-plan.js';
+import type { TenantPlans } from '../tenant-plans.js';
 import { anyIntervalContains } from '../time-intervals.js';
 import { silencedBy, type Silence } from '../silence.js';
 import { formatTime } from './http-io.js';
@@ -23,7 +23,8 @@ export interface GettableAlert {
 
 /** What the status of alerts is computed from, read once per request. */
 export interface ViewContext {
-  readonly plan: NotifierPlan;
+  /** Each alert is shown as its tenant's configuration routes it. */
+  readonly plans: TenantPlans;
   readonly silences: readonly Silence[];
   /** Labels of every alert firing now (inhibition sources). */
   readonly firing: readonly LabelSet[];
@@ -32,15 +33,18 @@ export interface ViewContext {
 
 /** An alert as the API shows it: receivers of its routes, silences and inhibitions muting it now. */
 export function alertView(ctx: ViewContext, a: Alert): GettableAlert {
-  const routes = ctx.plan.tree.match(a.labels);
+  const tenant = ctx.plans.tenantOf(a.labels);
+  const plan = ctx.plans.planFor(tenant);
+  const routes = plan.tree.match(a.labels);
   const receivers = [...new Set(routes.map((r) => r.opts.receiver))].map((name) => ({ name }));
   const silenced = silencedBy(ctx.silences, a.labels, ctx.now);
-  const inh = findInhibition(ctx.plan.inhibitRules, a.labels, ctx.firing);
+  const sources = ctx.plans.tenantLabel === undefined ? ctx.firing : ctx.firing.filter((l) => ctx.plans.tenantOf(l) === tenant);
+  const inh = plan.inhibitRules.length === 0 ? undefined : findInhibition(plan.inhibitRules, a.labels, sources);
   const inhibited = inh === undefined ? [] : [alertFingerprint(inh.source)];
   const muted = new Set<string>();
   for (const r of routes) {
     for (const n of r.opts.muteTimeIntervals) {
-      const ti = ctx.plan.timeIntervals.get(n);
+      const ti = plan.timeIntervals.get(n);
       if (ti !== undefined && anyIntervalContains(ti, ctx.now)) muted.add(n);
     }
   }

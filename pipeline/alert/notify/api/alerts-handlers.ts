@@ -33,7 +33,7 @@ async function viewContext(d: ApiDeps): Promise<{ ctx: ViewContext; all: Awaited
   const now = d.clock.now();
   const [all, silences] = await Promise.all([d.store.getAlerts(), d.store.listSilences()]);
   const firing = all.filter((a) => !isResolvedAt(a, now)).map((a) => a.labels);
-  return { ctx: { plan: d.dispatcher.plan, silences, firing, now }, all };
+  return { ctx: { plans: d.dispatcher.plans, silences, firing, now }, all };
 }
 
 /** POST /api/v2/alerts: store the valid alerts; 400 with the problems of the invalid ones. */
@@ -41,7 +41,7 @@ export function postAlerts(d: ApiDeps): ApiHandler {
   return async (req, res) => {
     const now = d.clock.now();
     const body = await readJson(req);
-    const { alerts, errors } = parsePostableAlerts(body, now, d.dispatcher.plan.resolveTimeoutMs);
+    const { alerts, errors } = parsePostableAlerts(body, now, d.dispatcher.plans.planFor(d.currentTenant()).resolveTimeoutMs);
     for (const a of alerts) d.metrics.alertsReceived.inc({ status: isResolvedAt(a, now) ? 'resolved' : 'firing' });
     if (errors.length > 0) d.metrics.alertsInvalid.inc(errors.length);
     await d.dispatcher.putAlerts(alerts);
@@ -82,7 +82,7 @@ export function getAlertGroups(d: ApiDeps): ApiHandler {
     const out: { labels: Readonly<Record<string, string>>; receiver: { name: string }; alerts: GettableAlert[]; routeLabels: Readonly<Record<string, string>> }[] = [];
     for (const g of groups) {
       if (receiver !== undefined && !receiver.test(g.meta.receiver)) continue;
-      const route = ctx.plan.routesById.get(g.meta.routeId);
+      const route = ctx.plans.planFor(g.meta.tenant).routesById.get(g.meta.routeId);
       const alerts: GettableAlert[] = [];
       for (const fp of g.members) {
         const a = byFp.get(fp);

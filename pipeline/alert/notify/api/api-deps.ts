@@ -24,4 +24,6 @@ export interface ApiDeps {
   readonly version: string;
   /** This replica's name among its peers. */
   readonly replicaName: string;
+  /** The tenant of the request in progress (undefined: no tenant, the main configuration). */
+  readonly currentTenant: () => string | undefined;
 }

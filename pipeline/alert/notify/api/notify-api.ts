@@ -25,7 +25,8 @@ function getStatus(d: ApiDeps): ApiHandler {
     sendJson(res, 200, {
       cluster: peers === undefined ? { status: 'disabled', peers: [] } : { name: d.replicaName, status: 'ready', peers },
       versionInfo: { version: d.version, revision: '', branch: '', buildUser: '', buildDate: '', goVersion: `node ${process.version}` },
-      config: { original: d.dispatcher.plan.config.original },
+      // The caller's tenant's configuration (its own, or the main one it falls back to).
+      config: { original: d.dispatcher.plans.planFor(d.currentTenant()).config.original },
       uptime: formatTime(d.startedAt),
     });
   };
@@ -33,7 +34,7 @@ function getStatus(d: ApiDeps): ApiHandler {
 
 function getReceivers(d: ApiDeps): ApiHandler {
   return async (_req, res) => {
-    sendJson(res, 200, d.dispatcher.plan.config.receivers.map((r) => ({ name: r.name ?? '' })));
+    sendJson(res, 200, d.dispatcher.plans.planFor(d.currentTenant()).config.receivers.map((r) => ({ name: r.name ?? '' })));
   };
 }
 
