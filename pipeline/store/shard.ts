@@ -8,6 +8,13 @@ import { DuplicateSampleError, InvalidSampleError, TooOldSampleError, Tsdb, type
 import type { StoreMetrics } from './metrics.js';
 import { RecordRefHints } from './record-ref-hints.js';
 import { readShardOffsets, writeDurableOffset, writeFlushIntent } from './shard-offset-file.js';
+import { UnpersistedRecords } from './unpersisted-records.js';
+
+/**
+ * What a shard takes as its write-ahead log: `bus`, the partition itself (the head is rebuilt from
+ * the bus after a restart); `file`, a TSDB write-ahead log under the shard directory.
+ */
+export type ShardWal = 'bus' | 'file';
 
 export interface ShardSettings {
   readonly topic: string;
@@ -16,6 +23,8 @@ export interface ShardSettings {
   readonly dir: string;
   readonly tsdb: TsdbOptions;
   readonly metrics: StoreMetrics;
+  /** Default `file`. */
+  readonly wal?: ShardWal;
 }
 
 type CommitFn = (offset: number) => Promise<void>;
@@ -24,6 +33,8 @@ type CommitFn = (offset: number) => Promise<void>;
  * One partition of the samples topic as a TSDB on local disk. The shard is a function of its
  * partition's records up to `durableOffset`: that offset is written (atomically) only after the
  * TSDB flush covering every record before it resolved, and the bus is committed only up to it.
+ * With `wal: 'bus'` the TSDB keeps no write-ahead log and the durable offset is the first record
+ * with a sample that is not in a block yet (`UnpersistedRecords`); a restart replays from there.
  * Single-threaded like the TSDB: appends run synchronously; flushes are serialized.
  */
 export class Shard {
@@ -32,6 +43,9 @@ export class Shard {
   durableOffset: number | null;
   /** Records before this may already be stored (see ShardOffsets.horizon). */
   private readonly horizon: number;
+  /** With `wal: 'bus'`, the records whose samples the head holds in memory only; else null. */
+  private readonly unpersisted: UnpersistedRecords | null;
+  private caughtUp: boolean;
   /** Samples appended since the last flush started. */
   unflushed = 0;
   highWatermark = 0;
@@ -40,6 +54,7 @@ export class Shard {
   private commitFn: CommitFn | null = null;
   private readonly refHints = new RecordRefHints();
   private committed = -1;
+  private intentWritten = -1;
   private flushing: Promise<void> = Promise.resolve();
   private closed = false;
   private rateMark = { t: performance.now(), appended: 0 };
@@ -59,6 +74,11 @@ export class Shard {
     this.durableOffset = offsets.durable;
     this.appendedOffset = offsets.durable ?? -1;
     this.horizon = offsets.horizon;
+    this.unpersisted = settings.wal === 'bus' ? new UnpersistedRecords(tsdb.head.chunkRange) : null;
+    // A write-ahead log an earlier run in `file` mode left holds records before the durable offset.
+    const leftover = tsdb.leftoverWalUntil;
+    if (this.unpersisted !== null && leftover !== null) this.unpersisted.noteUntil(offsets.durable ?? 0, leftover);
+    this.caughtUp = this.unpersisted === null || this.appendedOffset >= this.horizon;
     const p = String(settings.partition);
     const m = settings.metrics;
     this.c = {
@@ -76,6 +96,7 @@ export class Shard {
     mkdirSync(settings.dir, { recursive: true });
     const tsdb = await Tsdb.open(settings.dir, {
       ...settings.tsdb,
+      writeAheadLog: settings.wal !== 'bus',
       onDamagedTierBlock: (err) => {
         settings.metrics.errors.inc({ type: 'CorruptionError', stage: 'downsampled_block' });
         settings.tsdb.onDamagedTierBlock?.(err);
@@ -96,6 +117,20 @@ export class Shard {
   /** Where consumption must start: right after the durable state, or the start of retention. */
   startPosition(): StartPosition {
     return this.durableOffset === null ? 'earliest' : { offset: this.durableOffset };
+  }
+
+  /**
+   * False while a shard without a write-ahead log has not yet applied again every record it had
+   * applied before it was last opened: until then it answers reads with less than it did.
+   */
+  get recovered(): boolean {
+    if (!this.caughtUp && this.appendedOffset >= this.horizon) this.caughtUp = true;
+    return this.caughtUp;
+  }
+
+  /** The partition ends at `high`: nothing more to apply again (the log lost records past it). */
+  noteLogEnd(high: number): void {
+    if (this.appendedOffset >= high) this.caughtUp = true;
   }
 
   /** Remembers how to commit on the bus (any batch's commit accepts offsets up to its end). */
@@ -174,6 +209,7 @@ export class Shard {
       }
     }
     if (hints !== null && hints.length > hinted) this.refHints.grew(hints.length - hinted);
+    this.unpersisted?.note(offset, batch);
     const appended = stats.samplesAppended - appended0;
     this.appendedTotal += appended;
     this.unflushed += appended;
@@ -206,6 +242,7 @@ export class Shard {
     const offset = this.appendedOffset;
     if (offset < 0) return;
     const m = this.settings.metrics;
+    if (this.unpersisted !== null) return this.flushWithoutWal(offset);
     if (offset !== this.durableOffset || this.unflushed > 0) {
       const end = m.flushSeconds.startTimer();
       this.unflushed = 0;
@@ -216,6 +253,35 @@ export class Shard {
       end();
       m.flushes.inc({ partition: String(this.partition) });
     }
+    await this.commit(offset);
+  }
+
+  /**
+   * Cuts what is due into blocks, then moves the durable offset to the first record still needed
+   * from the bus. The intent file records how far this run applied (not synced: it only tells a
+   * restart which records it applies again).
+   */
+  private async flushWithoutWal(offset: number): Promise<void> {
+    const m = this.settings.metrics;
+    const end = m.flushSeconds.startTimer();
+    this.unflushed = 0;
+    if (offset > this.horizon && offset !== this.intentWritten) {
+      await writeFlushIntent(this.settings.dir, offset);
+      this.intentWritten = offset;
+    }
+    await this.tsdb.flush();
+    const durable = this.unpersisted!.durableOffset(this.tsdb.persistedBefore(), offset);
+    if (durable !== this.durableOffset) {
+      await writeDurableOffset(this.settings.dir, durable);
+      this.durableOffset = durable;
+    }
+    end();
+    m.flushes.inc({ partition: String(this.partition) });
+    await this.commit(durable);
+  }
+
+  private async commit(offset: number): Promise<void> {
+    const m = this.settings.metrics;
     if (this.commitFn !== null && offset > this.committed) {
       try {
         await this.commitFn(offset);

@@ -156,13 +156,14 @@ export class StoreWorker implements Queryable, AppliedOffsetsWaiter, ChangeSourc
   }
 
   /**
-   * True once the consumer joined its group and every assigned shard is open, and while no shard's
-   * last flush failed (a full or read-only disk: the bus still holds the samples, but nothing
-   * becomes durable here until it is fixed).
+   * True once the consumer joined its group and every assigned shard is open (with `wal: bus`:
+   * and has applied again what it had applied before it was opened), and while no shard's last
+   * flush failed (a full or read-only disk: the bus still holds the samples, but nothing becomes
+   * durable here until it is fixed).
    */
   ready(): boolean {
     if (!this.joined || this.stopping || this.consumerFailed || this.consumer === null) return false;
-    return this.failed.size === 0 && this.flushFailing.size === 0 && this.consumer.assignment().every((p) => this.shards.has(p));
+    return this.failed.size === 0 && this.flushFailing.size === 0 && this.consumer.assignment().every((p) => this.shards.get(p)?.recovered === true);
   }
 
   /** Partitions whose shards are open here. */
@@ -212,6 +213,7 @@ export class StoreWorker implements Queryable, AppliedOffsetsWaiter, ChangeSourc
         partition,
         dir: this.shardDir(partition),
         metrics: this.metrics,
+        wal: this.config.wal,
         tsdb: { ...shardTsdbOptions(this.config), onDamagedTierBlock: (err) => this.log.warn({ err, partition }, 'damaged downsampled block deleted; it is built again from the raw blocks') },
       });
       this.shards.set(partition, shard);
@@ -327,6 +329,12 @@ export class StoreWorker implements Queryable, AppliedOffsetsWaiter, ChangeSourc
   private async tick(): Promise<void> {
     await this.flushAll();
     this.updateGauges();
+    const recovering = [...this.shards.values()].filter((s) => !s.recovered);
+    if (recovering.length > 0) {
+      // A partition that ends before where a shard had got to (its log lost records) holds nothing more to apply again.
+      const ends = new Map((await this.settings.bus.offsets(this.settings.topic)).map((o) => [o.partition, o.high]));
+      for (const s of recovering) s.noteLogEnd(ends.get(s.partition) ?? Number.POSITIVE_INFINITY);
+    }
     if (this.failed.size > 0 && this.consumer !== null) {
       for (const p of [...this.failed]) await this.openShard(this.consumer, p);
       if (this.failed.size === 0) this.shardsChanged();

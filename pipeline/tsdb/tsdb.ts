@@ -29,6 +29,13 @@ export interface TsdbOptions {
   readonly downsampling?: readonly TierOptions[];
   /** Hears of each damaged downsampled block, deleted and built again (Tier.open). */
   readonly onDamagedTierBlock?: (err: Error) => void;
+  /**
+   * Whether the head is logged to `<dir>/wal/` (default true). Without it the head lives in memory
+   * only and `flush()` persists nothing but blocks: the caller keeps what the head holds elsewhere
+   * (the store replays its partition from the offset `persistedBefore()` covers). A `wal/` left by
+   * an earlier run is still replayed, and deleted once blocks hold all it held.
+   */
+  readonly writeAheadLog?: boolean;
 }
 
 export interface TsdbStats extends HeadStats {
@@ -42,7 +49,7 @@ export interface TsdbStats extends HeadStats {
 
 /**
  * A TSDB on one directory: `<dir>/<block id>/` immutable blocks and `<dir>/wal/` the head's
- * write-ahead log. Single-threaded; callers run `flush()` (durability) and `compact()`
+ * write-ahead log (unless `writeAheadLog: false`). Single-threaded; callers run `flush()` (durability) and `compact()`
  * (compaction + retention) when they choose: nothing runs on timers.
  *
  * Durability point: `flush()`. When it resolves, every sample accepted by `append` before the
@@ -51,7 +58,13 @@ export interface TsdbStats extends HeadStats {
 export class Tsdb implements Queryable {
   readonly head: Head;
   private blocks: Block[] = [];
-  private readonly wal: Wal;
+  /** Null without a write-ahead log (`writeAheadLog: false`). */
+  private readonly wal: Wal | null;
+  /**
+   * Newest sample time a `wal/` left by an earlier run held, while a run without a log keeps that
+   * directory until blocks hold everything in it; null when there is none.
+   */
+  private leftoverWalMaxTime: number | null = null;
   private closed = false;
   private readonly ranges: number[];
   private compactions = 0;
@@ -70,7 +83,9 @@ export class Tsdb implements Queryable {
     this.tiers = [...(options.downsampling ?? [])].sort((a, b) => a.resolutionMs - b.resolutionMs).map((t) => Tier.open(dir, t, options.onDamagedTierBlock));
     for (const b of this.blocks) if (b.maxTime > this.head.minValidTime) this.head.minValidTime = b.maxTime;
     let replayErrors = 0;
-    this.wal = Wal.open(join(dir, 'wal'), {
+    const logged = options.writeAheadLog ?? true;
+    const walDir = join(dir, 'wal');
+    const wal = !logged && !existsSync(walDir) ? null : Wal.open(walDir, {
       persistedBefore: this.head.minValidTime,
       series: (ref, labels) => this.head.createWithRef(ref, labels),
       // The log skips samples its markers say are in blocks; what is left the head takes back,
@@ -92,10 +107,41 @@ export class Tsdb implements Queryable {
       deletion: (matchers, mint, maxt) => this.head.deleteSeries(matchers, mint, maxt),
     });
     this.replayErrors = replayErrors;
+    if (!logged && wal !== null) {
+      // Replayed once more, then only read: the head's samples from it stay unpersisted until cut.
+      wal.close();
+      this.leftoverWalMaxTime = this.head.maxT;
+      this.dropCoveredWal();
+    }
+    this.wal = logged ? wal : null;
     // The out-of-order window is measured from the newest sample, which after a restart may be in
     // a block only.
     if (this.head.minValidTime > this.head.maxT) this.head.maxT = this.head.minValidTime - 1;
     this.head.log = this.wal;
+  }
+
+  /**
+   * Every sample this TSDB accepted with a timestamp before this is in a block: the head keeps no
+   * sample older than it. Without a write-ahead log, what is newer lives in memory only.
+   */
+  persistedBefore(): number {
+    return Math.min(this.head.minValidTime, this.head.minTime());
+  }
+
+  /**
+   * The newest sample time a write-ahead log left by an earlier run holds while it is kept (see
+   * `writeAheadLog`), else null: until `persistedBefore()` passes it, the head holds samples that
+   * are neither in blocks nor in the caller's own log.
+   */
+  get leftoverWalUntil(): number | null {
+    return this.leftoverWalMaxTime;
+  }
+
+  private dropCoveredWal(): void {
+    const until = this.leftoverWalMaxTime;
+    if (until === null || (until !== -Infinity && this.persistedBefore() <= until)) return;
+    rmSync(join(this.dir, 'wal'), { recursive: true, force: true });
+    this.leftoverWalMaxTime = null;
   }
 
   /** Samples the write-ahead log held that the head refused on replay (should be 0). */
@@ -134,12 +180,14 @@ export class Tsdb implements Queryable {
 
   /**
    * Makes every accepted sample durable (WAL append + fdatasync), then persists the oldest block
-   * range of the head when the head spans more than 1.5 block ranges.
+   * range of the head when the head spans more than 1.5 block ranges. Without a write-ahead log
+   * only the second happens (see `persistedBefore`).
    */
   async flush(): Promise<void> {
     this.check();
-    this.wal.flush();
+    this.wal?.flush();
     this.cutHead();
+    this.dropCoveredWal();
   }
 
   /**
@@ -166,9 +214,9 @@ export class Tsdb implements Queryable {
       else removeBlockDir(join(this.dir, meta.ulid));
       this.head.truncate(mint + r);
       const live: { ref: number; labels: Labels }[] = [];
-      this.head.forEachSeries((s) => live.push({ ref: s.ref, labels: s.labels }));
+      if (this.wal !== null) this.head.forEachSeries((s) => live.push({ ref: s.ref, labels: s.labels }));
       // Every sample older than this has left the head, so a block holds it.
-      this.wal.roll(live, Math.min(this.head.minValidTime, this.head.minTime()));
+      this.wal?.roll(live, Math.min(this.head.minValidTime, this.head.minTime()));
     }
   }
 
@@ -254,7 +302,7 @@ export class Tsdb implements Queryable {
     }
     for (const t of this.tiers) t.addTombstone({ matchers: [...matchers], mint, maxt });
     this.head.deleteSeries(matchers, mint, maxt);
-    this.wal.flush();
+    this.wal?.flush();
   }
 
   /**
@@ -313,7 +361,7 @@ export class Tsdb implements Queryable {
       headSeries: this.head.numSeries,
       blocks: this.blocks.length,
       blockBytes: this.blocks.reduce((n, b) => n + b.sizeBytes(), 0),
-      walPendingBytes: this.wal.pendingBytes,
+      walPendingBytes: this.wal?.pendingBytes ?? 0,
       compactions: this.compactions,
       blocksDeletedByRetention: this.retentionDeleted,
     };
@@ -322,7 +370,7 @@ export class Tsdb implements Queryable {
   /** Flushes and closes. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
-    this.wal.close();
+    this.wal?.close();
     for (const b of this.blocks) b.release();
     for (const t of this.tiers) t.release();
     this.closed = true;

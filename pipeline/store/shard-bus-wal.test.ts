@@ -1,0 +1,131 @@
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Registry } from 'prom-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { SampleBatch } from '../../schemas/sample.js';
+import { StoreMetrics } from './metrics.js';
+import { Shard, type ShardWal } from './shard.js';
+
+const H = 3600_000;
+const dirs: string[] = [];
+const open: Shard[] = [];
+afterEach(async () => {
+  for (const s of open.splice(0)) await s.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function newDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tidemark-shard-bus-wal-'));
+  dirs.push(dir);
+  return dir;
+}
+
+async function openShard(dir: string, wal: ShardWal): Promise<{ shard: Shard; metrics: StoreMetrics }> {
+  const metrics = new StoreMetrics(new Registry());
+  const shard = await Shard.open({ topic: 't', partition: 0, dir, tsdb: { blockRangeMs: 2 * H }, metrics, wal });
+  open.push(shard);
+  return { shard, metrics };
+}
+
+/** The partition: record k holds one sample of series a and b, 10 minutes after record k-1. */
+const record = (k: number): SampleBatch => ({
+  series: ['a', 'b'].map((i) => ({ labels: { __name__: 'm', i }, timestamps: [k * 600_000], values: [k], stale: [] })),
+});
+
+/** Applies records [from, to) as the store worker does: append each, then move the position. */
+function apply(shard: Shard, from: number, to: number): void {
+  for (let k = from; k < to; k++) shard.append(k, record(k));
+  shard.appendedOffset = to;
+}
+
+async function stored(shard: Shard): Promise<Record<string, number[]>> {
+  const set = await shard.tsdb.querier(-Infinity, Infinity).select([{ name: '__name__', type: '=', value: 'm' }], { start: -Infinity, end: Infinity });
+  const out: Record<string, number[]> = {};
+  for (const s of set.series) out[s.labels.i] = Array.from(s.timestamps);
+  return out;
+}
+
+async function counter(c: StoreMetrics['samplesReplayed'] | StoreMetrics['samplesAppended']): Promise<number> {
+  return (await c.get()).values.reduce((n, v) => n + v.value, 0);
+}
+
+describe('shard with the bus as its write-ahead log', () => {
+  it('writes no write-ahead log and keeps its durable offset at the first record not yet in a block', async () => {
+    const dir = newDir();
+    const { shard } = await openShard(dir, 'bus');
+    apply(shard, 0, 12); // 0 .. 1h50m
+    await shard.flush();
+    expect(shard.durableOffset).toBe(0);
+    apply(shard, 12, 31); // up to 5h: the head spans more than 1.5 ranges, [0, 2h) and [2h, 4h) are cut
+    await shard.flush();
+    expect(shard.tsdb.listBlocks().map((b) => [b.minTime, b.maxTime])).toEqual([[0, 2 * H], [2 * H, 4 * H]]);
+    // Record 24 (4h) is the first whose sample is in the head only.
+    expect(shard.durableOffset).toBe(24);
+    expect(readdirSync(dir).filter((f) => f === 'wal')).toEqual([]);
+  });
+
+  it('holds every sample once after a crash, applying the partition again from the durable offset', async () => {
+    const dir = newDir();
+    const { shard: before } = await openShard(dir, 'bus');
+    apply(before, 0, 31);
+    await before.flush();
+    apply(before, 31, 35); // applied, never flushed: the crash comes first
+    const { shard: after, metrics } = await openShard(dir, 'bus');
+    expect(after.startPosition()).toEqual({ offset: 24 });
+    expect(after.recovered).toBe(false);
+    apply(after, 24, 31);
+    // Up to 31 the earlier run had flushed (its intent file says so): not ready before that.
+    expect(after.recovered).toBe(true);
+    apply(after, 31, 40);
+    const times = Array.from({ length: 40 }, (_, k) => k * 600_000);
+    expect(await stored(after)).toEqual({ a: times, b: times });
+    expect(await counter(metrics.samplesAppended)).toBe(2 * (40 - 24));
+    expect(await counter(metrics.samplesReplayed)).toBe(0);
+    expect((await metrics.samplesRejected.get()).values).toEqual([]);
+  });
+
+  it('counts samples a block already holds, applied again after a crash, as replayed', async () => {
+    const dir = newDir();
+    const { shard: before } = await openShard(dir, 'bus');
+    // Record 0 reaches into the head's last range: the durable offset stays at it, though its
+    // older sample went into a block.
+    before.append(0, { series: [{ labels: { __name__: 'm', i: 'a' }, timestamps: [H, 5 * H], values: [1, 2], stale: [] }] });
+    apply(before, 1, 31);
+    await before.flush();
+    expect(before.durableOffset).toBe(0);
+    const { shard: after, metrics } = await openShard(dir, 'bus');
+    after.append(0, { series: [{ labels: { __name__: 'm', i: 'a' }, timestamps: [H, 5 * H], values: [1, 2], stale: [] }] });
+    expect(await counter(metrics.samplesReplayed)).toBe(1);
+    expect((await metrics.samplesRejected.get()).values).toEqual([]);
+  });
+
+  it('takes over a write-ahead log a file-mode run left, and deletes it once blocks hold all it held', async () => {
+    const dir = newDir();
+    const { shard: fileMode } = await openShard(dir, 'file');
+    apply(fileMode, 0, 10);
+    await fileMode.close();
+    expect(existsSync(join(dir, 'wal'))).toBe(true);
+    const { shard } = await openShard(dir, 'bus');
+    // The file mode made records up to 10 durable; their samples are in the head again, from the log.
+    expect(shard.startPosition()).toEqual({ offset: 10 });
+    apply(shard, 10, 20); // up to 3h10m: [0, 2h) is cut, which holds everything the log held
+    await shard.flush();
+    expect(existsSync(join(dir, 'wal'))).toBe(false);
+    expect(shard.durableOffset).toBe(12);
+    const times = Array.from({ length: 20 }, (_, k) => k * 600_000);
+    expect(await stored(shard)).toEqual({ a: times, b: times });
+  });
+
+  it('keeps the durable offset of a file-mode run while the write-ahead log it left is not yet in blocks', async () => {
+    const dir = newDir();
+    const { shard: fileMode } = await openShard(dir, 'file');
+    apply(fileMode, 0, 10);
+    await fileMode.close();
+    const { shard } = await openShard(dir, 'bus');
+    apply(shard, 10, 12);
+    await shard.flush();
+    expect(shard.durableOffset).toBe(10);
+    expect(existsSync(join(dir, 'wal'))).toBe(true);
+  });
+});
