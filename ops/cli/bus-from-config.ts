@@ -6,8 +6,9 @@ import { KafkaBus } from '../../pipeline/bus/kafka/index.js';
 import type { TidemarkConfig } from '../config/index.js';
 
 /**
- * The bus the configuration asks for: Kafka when `bus.type` is kafka, else the embedded log under
- * `dataDir/bus`. `onConsumerFailed` hears of any consumer that failed for good (Kafka: it could
+ * The bus the configuration asks for: Kafka when `bus.type` is kafka (whose retention is the
+ * broker's), else the embedded log under `dataDir/bus`, which deletes what the store group made
+ * durable once it is older than `bus.embedded.replay_window_ms`. `onConsumerFailed` hears of any consumer that failed for good (Kafka: it could
  * not rejoin its group).
  */
 export async function busFromConfig(cfg: TidemarkConfig, dataDir: string, log: Logger, onConsumerFailed?: (err: Error) => void): Promise<Bus> {
@@ -34,7 +35,8 @@ export async function busFromConfig(cfg: TidemarkConfig, dataDir: string, log: L
       onConsumerFailed,
     });
   }
-  return EmbeddedBus.open({ dataDir: join(dataDir, 'bus'), config: cfg.bus.embedded, compression: cfg.bus.compression, logger: log });
+  // What the store group made durable its shards hold: the log keeps it only for the replay window.
+  return EmbeddedBus.open({ dataDir: join(dataDir, 'bus'), config: cfg.bus.embedded, compression: cfg.bus.compression, logger: log, durableGroups: [cfg.store.group] });
 }
 
 /** Creates the pipeline's topics (samples with the configured partition count; the rest with one). */

@@ -4,7 +4,8 @@ import type { BusCompression } from '../record-compression.js';
 /**
  * The embedded bus section of `tidemark.yml`. Retention is per partition, as in Kafka: whole
  * sealed segments are dropped once every record in them is older than `retention_ms`, or while the
- * partition is larger than `retention_bytes`. -1 means no limit.
+ * partition is larger than `retention_bytes`. -1 means no limit. Beyond Kafka, a segment that
+ * every store group has made durable goes once it is older than `replay_window_ms`.
  */
 export const embeddedBusConfigSchema = z
   .object({
@@ -14,6 +15,8 @@ export const embeddedBusConfigSchema = z
       .describe('Age after which a sealed segment is deleted (by its newest record timestamp); -1 keeps forever.'),
     retention_bytes: z.number().int().min(-1).default(-1)
       .describe('Per-partition size above which the oldest sealed segments are deleted; -1 for no limit.'),
+    replay_window_ms: z.number().int().min(-1).default(2 * 3600 * 1000)
+      .describe('A sealed segment wholly below the offset every store group has made durable (its committed offset) is deleted once its newest record is older than this: replay and `store --rebuild` reach back at least this far, and further only where retention_ms has not yet deleted. -1: only retention_ms and retention_bytes delete.'),
     retention_check_interval_ms: z.number().int().min(100).default(60_000)
       .describe('How often retention is enforced.'),
     max_record_bytes: z.number().int().min(1024).max(1024 * 1024 * 1024).default(64 * 1024 * 1024)
@@ -44,6 +47,12 @@ export interface EmbeddedBusSettings {
   readonly compression?: BusCompression;
   /** Defaults to pino on stderr. */
   readonly logger?: BusLogger;
+  /**
+   * Consumer groups that keep what they consume durably elsewhere (the store group): a segment
+   * below every one's committed offset goes after `replay_window_ms`. Topics none of them has
+   * committed on keep segments by `retention_ms` and `retention_bytes` only.
+   */
+  readonly durableGroups?: readonly string[];
   /** Clock for default record timestamps and retention; defaults to Date.now. */
   readonly now?: () => number;
 }

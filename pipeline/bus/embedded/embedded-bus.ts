@@ -41,6 +41,7 @@ export class EmbeddedBus implements Bus {
     private readonly offsetStore: OffsetStore,
     private readonly lock: DataDirLock,
     private readonly logger: BusLogger,
+    private readonly durableGroups: readonly string[],
   ) {}
 
   /** Opens (creating if needed) the data directory, recovering every partition's tail. */
@@ -63,7 +64,7 @@ export class EmbeddedBus implements Bus {
         logger.error({ file, err }, 'embedded bus: committed offsets file is damaged; the group starts from its reset position'),
       );
       await offsets.init();
-      const bus = new EmbeddedBus(config, topics, offsets, lock, logger);
+      const bus = new EmbeddedBus(config, topics, offsets, lock, logger, settings.durableGroups ?? []);
       bus.retentionTimer = setInterval(() => void bus.enforceRetention(), config.retention_check_interval_ms);
       bus.retentionTimer.unref();
       return bus;
@@ -212,14 +213,45 @@ export class EmbeddedBus implements Bus {
   async enforceRetention(): Promise<number> {
     if (this.closing) return 0;
     let deleted = 0;
-    for (const log of this.topics.all().flat()) {
+    for (const logs of this.topics.all()) {
+      let released: ReadonlyMap<number, number> = new Map();
       try {
-        deleted += await log.enforceRetention(this.config.retention_ms, this.config.retention_bytes);
+        released = await this.durableOffsets(logs[0]?.topic);
       } catch (err) {
-        this.logger.error({ topic: log.topic, partition: log.partition, err }, 'embedded bus: retention failed');
+        this.logger.error({ topic: logs[0]?.topic, err }, 'embedded bus: committed offsets of the store groups unreadable; retention by time and size only');
+      }
+      for (const log of logs) {
+        const below = released.get(log.partition);
+        const release = below === undefined || this.config.replay_window_ms < 0 ? undefined : { belowOffset: below, windowMs: this.config.replay_window_ms };
+        try {
+          deleted += await log.enforceRetention(this.config.retention_ms, this.config.retention_bytes, release);
+        } catch (err) {
+          this.logger.error({ topic: log.topic, partition: log.partition, err }, 'embedded bus: retention failed');
+        }
       }
     }
     return deleted;
+  }
+
+  /**
+   * Per partition of `topic`, the lowest offset the durable groups committed; a partition is left
+   * out where one of the groups that committed on the topic has not committed on it.
+   */
+  private async durableOffsets(topic: string | undefined): Promise<ReadonlyMap<number, number>> {
+    const out = new Map<number, number>();
+    if (topic === undefined) return out;
+    const committed: ReadonlyMap<number, number>[] = [];
+    for (const g of this.durableGroups) {
+      const c = await this.offsetStore.get(g, topic);
+      if (c.size > 0) committed.push(c);
+    }
+    if (committed.length === 0) return out;
+    for (const [partition, offset] of committed[0]) {
+      let min = offset;
+      for (const c of committed.slice(1)) min = Math.min(min, c.get(partition) ?? -1);
+      if (min >= 0) out.set(partition, min);
+    }
+    return out;
   }
 
   /** The partition logs of a topic, for tests and tools that inspect the files. */

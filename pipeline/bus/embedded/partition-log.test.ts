@@ -159,6 +159,27 @@ describe('PartitionLog recovery', () => {
     await log.close();
   });
 
+  it('retention releases segments wholly below a durable offset once older than the replay window', async () => {
+    const dir = await tempDir();
+    let now = 1_000_000;
+    const log = await PartitionLog.open(dir, 't', 0, options({ segmentBytes: 500, now: () => now }));
+    await fill(log, 40, 0, (i) => 1_000_000 + i * 1000);
+    const bases = (await segmentFiles(dir)).map((f) => Number(f.slice(0, 20)));
+    expect(bases.length).toBeGreaterThan(3);
+    // Within the window nothing goes, durable or not.
+    expect(await log.enforceRetention(-1, -1, { belowOffset: 40, windowMs: 60_000 })).toBe(0);
+    now = 1_100_000;
+    // Past the window, only segments wholly below the durable offset go: the one holding it stays.
+    const durable = bases[2] + 1;
+    expect(await log.enforceRetention(-1, -1, { belowOffset: durable, windowMs: 60_000 })).toBe(2);
+    expect(log.low).toBe(bases[2]);
+    expect(await readAll(log)).toEqual(expected(bases[2], 40));
+    // Everything durable: the active segment is rolled and goes too.
+    expect(await log.enforceRetention(-1, -1, { belowOffset: 40, windowMs: 60_000 })).toBe(bases.length - 2);
+    expect([log.low, log.high]).toEqual([40, 40]);
+    await log.close();
+  });
+
   it('gives concurrent appends distinct consecutive offsets and wakes a waiter once they are synced', async () => {
     const dir = await tempDir();
     const log = await PartitionLog.open(dir, 't', 0, options());

@@ -14,6 +14,15 @@ export interface PartitionLogOptions extends SegmentOptions {
   readonly compression: BusCompression;
 }
 
+/**
+ * What the log need no longer keep for its readers' sake: records below `belowOffset` (what every
+ * group that stores the partition elsewhere has made durable), once older than `windowMs`.
+ */
+export interface RetentionRelease {
+  readonly belowOffset: number;
+  readonly windowMs: number;
+}
+
 interface PendingAppend {
   readonly records: readonly ProduceRecord[];
   /** Per record, its value compressed (undefined: stored as it is). */
@@ -263,20 +272,24 @@ export class PartitionLog {
 
   /**
    * Deletes the oldest sealed segments that are wholly older than `retentionMs` or that push the
-   * partition over `retentionBytes` (-1 disables either). An active segment whose records have all
-   * expired is rolled first so it can go too. Returns how many segments were deleted.
+   * partition over `retentionBytes` (-1 disables either), and, given `released`, those wholly
+   * below its offset whose newest record is older than its window. An active segment whose records
+   * all qualify is rolled first so it can go too. Returns how many segments were deleted.
    */
-  async enforceRetention(retentionMs: number, retentionBytes: number): Promise<number> {
+  async enforceRetention(retentionMs: number, retentionBytes: number, released?: RetentionRelease): Promise<number> {
     return this.exclusive(async () => {
-      const cutoff = this.opts.now() - retentionMs;
-      if (retentionMs >= 0 && this.active.recordCount > 0 && this.active.maxTimestamp < cutoff) await this.roll();
+      const now = this.opts.now();
+      const cutoff = now - retentionMs;
+      const releasable = (s: Segment): boolean =>
+        released !== undefined && s.nextOffset <= released.belowOffset && s.maxTimestamp < now - released.windowMs;
+      const expired = (s: Segment): boolean => retentionMs >= 0 && s.maxTimestamp < cutoff;
+      if (this.active.recordCount > 0 && (expired(this.active) || releasable(this.active))) await this.roll();
       let total = this.sizeBytes;
       let deleted = 0;
       while (this.segments.length > 1) {
         const s = this.segments[0];
-        const expired = s.recordCount === 0 || (retentionMs >= 0 && s.maxTimestamp < cutoff);
         const oversize = retentionBytes >= 0 && total > retentionBytes;
-        if (!expired && !oversize) break;
+        if (s.recordCount !== 0 && !expired(s) && !oversize && !releasable(s)) break;
         this.segments.shift();
         total -= s.size;
         deleted++;
