@@ -17,6 +17,7 @@ import type { ListenAddress } from '../server/http-server.js';
 import type { Service } from '../server/service.js';
 import { BusService } from './bus-service.js';
 import { mountBusStatus } from './bus-status-api.js';
+import { mountReplayedAlertHistory } from './replayed-alert-history-api.js';
 import { DeferredBusSink } from './deferred-bus-sink.js';
 import { SideDataService } from './side-data.js';
 import { mountWebUi } from '../server/web-ui.js';
@@ -210,6 +211,7 @@ export const ingestRole: RoleDefinition = {
     }
     const bus = new BusService(ctx.config, ctx.flags.data, ctx.log, ctx.fail);
     mountBusStatus(ctx, bus);
+    mountReplayedAlertHistory(ctx, bus);
     const sink = new DeferredBusSink(bus, ctx.config, `ingest/${hostname()}`);
     const side = new SideDataService(ctx, bus, { follow: false });
     return [bus, sink, side, ...ingestServices(ctx, sink, bus, { metadata: side, exemplars: side })];

@@ -3,7 +3,8 @@ import { pino } from 'pino';
 import type { Bus } from '../../pipeline/bus/bus.js';
 import { BusSampleSink } from '../../pipeline/publish/index.js';
 import { ReplayMetrics } from '../replay/replay-metrics.js';
-import { ReplayedAlertHistory } from '../replay/replayed-alert-history.js';
+import { AlertsTopicHistory } from '../replay/alerts-topic-history.js';
+import { replayRunId } from '../replay/replayed-alert-history.js';
 import type { RuleReplayRunOptions } from '../replay/rule-replay-run.js';
 import { parseListenAddress, type HttpServer } from '../server/http-server.js';
 import { createMetricsRegistry } from '../server/metrics-registry.js';
@@ -75,8 +76,7 @@ export async function openReplayOutputs(f: ReplayOutputFlags): Promise<ReplayOut
       source: `replay/${hostname()}`,
       watermarks: watermarksOf(cfg, log),
     });
-    const runId = `${hostname()}/${process.pid}/${new Date().toISOString()}`;
-    const alertHistory = await ReplayedAlertHistory.open(bus, topics.alerts, runId);
+    const alertHistory = (await AlertsTopicHistory.open(bus, topics.alerts)).forRun(replayRunId());
     return { options: { samples: sink, alertHistory, notify, metrics }, alertsTopic: topics.alerts, close };
   } catch (err) {
     await close();

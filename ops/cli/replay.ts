@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util';
 import type { StartPosition } from '../../pipeline/bus/bus.js';
 import type { GroupOffsetMove } from '../replay/group-offset-reset.js';
-import { parsePromDurationMs, RuleFileError } from '../../pipeline/alert/rules/index.js';
+// The rule modules themselves, not the rules index: it brings the streaming evaluator, the bus and the query engine.
+import { parsePromDurationMs } from '../../pipeline/alert/rules/config.js';
+import { RuleFileError } from '../../pipeline/alert/rules/errors.js';
 import { PrometheusHttpError } from '../replay/prometheus-http.js';
 import { ReplayProgressBar, ReplayProgressLog } from '../replay/replay-progress.js';
 import { DRY_RUN_EVENTS_LISTED, ReplayNotifyError, ReplaySettleError, runRuleReplay } from '../replay/rule-replay-run.js';
@@ -12,7 +14,9 @@ export const REPLAY_USAGE = `Usage:
       Evaluates rule files over history, as vmalert -replay does: every group at each multiple
       of its interval in [from, to], read through the query API of a running Tidemark (or any
       Prometheus-compatible server); recorded series and ALERTS / ALERTS_FOR_STATE are written
-      back through its remote_write endpoint (/api/v1/write). Alerts are not notified.
+      back through its remote_write endpoint (/api/v1/write), and the alert state changes to a
+      Tidemark's alerts topic through /api/v1/alert_history/replayed, marked replayed (a server
+      without it is told once, and the replay goes on). Alerts are not notified.
       T is RFC 3339 (2026-12-04T10:00:00Z) or Unix seconds.
       With --kafka (or a --config whose bus is Kafka), the output goes to the samples topic
       instead, and the alert state changes to the alerts topic, each record with the header
@@ -150,6 +154,7 @@ export async function runReplayCommand(args: string[], io: { out: (l: string) =>
       `replayed ${r.evaluations} rule evaluations in ${r.seconds.toFixed(1)} s (${rate.toFixed(0)}/s): ${r.rangeQueries} range queries read ${r.samplesRead} samples, ` +
         `${r.dryRun === undefined ? 'wrote' : 'would write'} ${r.samplesWritten} samples` +
         (outputs?.alertsTopic !== undefined ? `, ${r.alertEvents} alert state changes to ${outputs.alertsTopic} (marked replayed)` : '') +
+        (r.alertHistoryOverHttp?.unsupported === false ? `, ${r.alertHistoryOverHttp.sent} alert state changes to its alert history (marked replayed)` : '') +
         (r.errors > 0 ? `; ${r.errors} evaluations failed` : '') +
         ` (${(r.queryMs / 1000).toFixed(1)} s in range queries, ${(r.writeMs / 1000).toFixed(1)} s writing)`,
     );

@@ -1,6 +1,7 @@
 import type { RoleDefinition } from './run-role.js';
 import { BusService } from './bus-service.js';
 import { mountBusStatus } from './bus-status-api.js';
+import { mountReplayedAlertHistory } from './replayed-alert-history-api.js';
 import { ingestServices } from './ingest.js';
 import { DeferredBusSink } from './deferred-bus-sink.js';
 import { NotifyService } from './notify.js';
@@ -27,6 +28,7 @@ export const upRole: RoleDefinition = {
   async build(ctx) {
     const bus = new BusService(ctx.config, ctx.flags.data, ctx.log, ctx.fail);
     mountBusStatus(ctx, bus);
+    mountReplayedAlertHistory(ctx, bus);
     const sink = new DeferredBusSink(bus, ctx.config, 'up');
     const aggregation: AggregationService = new AggregationService(ctx, bus, () => store.samplesWorker());
     const store = new StoreService(ctx, bus, new InProcessShardRegistry(), aggregation.dropInput, aggregation.follower);

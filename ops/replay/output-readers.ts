@@ -6,8 +6,9 @@
  * the rule writes (the recorded name; ALERTS and ALERTS_FOR_STATE for an alerting rule), and a
  * template that can run a query (`query` in a label or annotation) may read anything.
  */
-import { parseExpr } from '../../pipeline/promql/index.js';
-import { ruleSelectors, type LoadedGroup, type LoadedRule } from '../../pipeline/alert/rules/index.js';
+import { parseExpr } from '../../pipeline/promql/parser/parser.js';
+import type { LoadedGroup, LoadedRule } from '../../pipeline/alert/rules/index.js';
+import { ruleSelectors } from '../../pipeline/alert/rules/rule-selectors.js';
 import { compileMatcher } from '../../pipeline/alert/rules/label-match.js';
 
 /** Metric names a rule writes. */

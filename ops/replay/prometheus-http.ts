@@ -6,6 +6,7 @@ import type { Labels } from '../../schemas/index.js';
 import { decodeWriteTokens, encodeWriteToken, WRITE_TOKEN_HEADER } from '../../schemas/write-token.js';
 import type { RangeSeries } from '../../pipeline/alert/replay/index.js';
 import { encodeWriteRequest, type WriteSample } from './write-request.js';
+import { encodeReplayedAlertEvents, REPLAYED_ALERT_HISTORY_PATH, type ReplayedAlertEvents } from './replayed-alert-events-body.js';
 
 export class PrometheusHttpError extends Error {
   constructor(message: string, readonly context: { url: string; status?: number; query?: string }) {
@@ -117,6 +118,25 @@ export class PrometheusHttp {
         }
       }
     }
+  }
+
+  /**
+   * Appends a replay's alert state changes to a Tidemark's alerts topic, marked replayed
+   * (`POST /api/v1/alert_history/replayed`, authenticated as remote_write is). False when the
+   * server has no such endpoint (404: not a Tidemark, or an older one); any other refusal throws.
+   */
+  async appendAlertHistory(body: ReplayedAlertEvents): Promise<boolean> {
+    const url = `${this.base}${REPLAYED_ALERT_HISTORY_PATH}`;
+    let res: Response;
+    try {
+      res = await fetch(url, { method: 'POST', headers: { ...this.headers, 'content-type': 'application/json' }, body: encodeReplayedAlertEvents(body) });
+    } catch (err) {
+      throw new PrometheusHttpError(`cannot reach the alert history endpoint: ${(err as Error).message}`, { url });
+    }
+    const text = await res.text();
+    if (res.status === 404) return false;
+    if (!res.ok) throw new PrometheusHttpError(`alert history refused: ${text.slice(0, 300)}`, { url, status: res.status });
+    return true;
   }
 
   /** The writes acknowledged so far as one write token; undefined when the server gave none. */

@@ -1,40 +1,18 @@
-import { alertEventOf, encodeAlertEvent, REPLAYED_HEADER, type AlertTransition, type LoadedGroup } from '../../pipeline/alert/rules/index.js';
-import type { Bus } from '../../pipeline/bus/bus.js';
-import { SeriesPartitioner } from '../../schemas/series-partitioner.js';
+import { hostname } from 'node:os';
+import type { AlertTransition, LoadedGroup } from '../../pipeline/alert/rules/index.js';
 
 /**
- * Writes the alert state changes a rule replay computes to the alerts topic, as the live evaluator
- * writes its own (same AlertEvent records, placed by the alert's label hash), each with the
- * REPLAYED_HEADER naming the replay run, so readers of the history tell them from live ones.
+ * Where a rule replay's alert state changes go, marked replayed: the alerts topic itself
+ * (AlertsTopicHistory, with --kafka) or a running Tidemark's HTTP API (HttpAlertHistory).
  */
-export class ReplayedAlertHistory {
-  private readonly runId: Buffer;
+export interface ReplayedAlertHistory {
+  /** A rule's state changes over a chunk of instants, in time order. */
+  write(group: LoadedGroup, transitions: readonly AlertTransition[]): Promise<void>;
+  /** Resolves once everything written is on the topic; throws what failed. */
+  finish(): Promise<void>;
+}
 
-  private constructor(
-    private readonly bus: Bus,
-    private readonly topic: string,
-    private readonly partitioner: SeriesPartitioner,
-    runId: string,
-  ) {
-    this.runId = Buffer.from(runId);
-  }
-
-  /** Opens the topic (created with one partition when missing, as the pipeline's topics are). */
-  static async open(bus: Bus, topic: string, runId: string): Promise<ReplayedAlertHistory> {
-    const partitions = await bus.ensureTopic(topic, 1);
-    return new ReplayedAlertHistory(bus, topic, new SeriesPartitioner(partitions), runId);
-  }
-
-  async write(group: LoadedGroup, transitions: readonly AlertTransition[]): Promise<void> {
-    if (transitions.length === 0) return;
-    await this.bus.produce(
-      this.topic,
-      transitions.map((t) => ({
-        partition: this.partitioner.partitionOf(t.alert.labels),
-        timestampMs: t.at,
-        value: encodeAlertEvent(alertEventOf(group, t)),
-        headers: { [REPLAYED_HEADER]: this.runId },
-      })),
-    );
-  }
+/** Names a replay run in its records' REPLAYED_HEADER: `host/pid/start time`. */
+export function replayRunId(now = new Date()): string {
+  return `${hostname()}/${process.pid}/${now.toISOString()}`;
 }

@@ -4,9 +4,10 @@
  * samples topic (with the alert state changes to the alerts topic, marked replayed), or, with dry
  * run, tallies what would be written. Progress goes to the reporter and the metrics.
  */
-import {
-  exprParser, loadRuleFile, RuleFileError, type AlertState, type AlertTransition, type LoadedGroup, type NotifyFunc,
-} from '../../pipeline/alert/rules/index.js';
+import type { AlertState, AlertTransition, LoadedGroup, NotifyFunc } from '../../pipeline/alert/rules/index.js';
+import { RuleFileError } from '../../pipeline/alert/rules/errors.js';
+import { exprParser } from '../../pipeline/alert/rules/expr-parser.js';
+import { loadRuleFile } from '../../pipeline/alert/rules/rule-file.js';
 import {
   replayEvaluationCount, replayRules, type ReplayProgress, type ReplaySink, type RuleOutputSummary, type RuleReplaySummary,
 } from '../../pipeline/alert/replay/index.js';
@@ -17,7 +18,9 @@ import { outputsReadLater } from './output-readers.js';
 import { ReplayWrites } from './replay-writes.js';
 import type { ReplayMetrics } from './replay-metrics.js';
 import type { ReplayProgressReporter } from './replay-progress.js';
-import type { ReplayedAlertHistory } from './replayed-alert-history.js';
+import { HttpAlertHistory } from './http-alert-history.js';
+import { replayRunId, type ReplayedAlertHistory } from './replayed-alert-history.js';
+import { REPLAYED_ALERT_HISTORY_PATH } from './replayed-alert-events-body.js';
 import { FiringAtEnd } from './replayed-notifications.js';
 import type { WriteSample } from './write-request.js';
 
@@ -35,7 +38,10 @@ export interface RuleReplayRunOptions {
   readonly bearerToken?: string;
   /** Where the output goes instead of `url`'s remote_write endpoint: the samples topic. */
   readonly samples?: SampleSink;
-  /** Where the alert state changes go, marked replayed (the alerts topic); nowhere when absent. */
+  /**
+   * Where the alert state changes go, marked replayed (the alerts topic). When absent and the
+   * output goes to `url`, they go to `url`'s alert history endpoint (a running Tidemark's topic).
+   */
   readonly alertHistory?: ReplayedAlertHistory;
   /** Sends the alerts still firing at the end of the range to the notifiers (--notify); never when absent. */
   readonly notify?: NotifyFunc;
@@ -83,6 +89,8 @@ export const DRY_RUN_EVENTS_LISTED = 100;
 export interface RuleReplayRunResult extends RuleReplaySummary {
   readonly seconds: number;
   readonly dryRun?: DryRunTally;
+  /** The alert state changes sent to `url`'s alert history endpoint, when they went there. */
+  readonly alertHistoryOverHttp?: { readonly sent: number; readonly unsupported: boolean };
 }
 
 export async function loadRuleGroups(files: readonly string[]): Promise<LoadedGroup[]> {
@@ -139,8 +147,15 @@ export async function runRuleReplay(o: RuleReplayRunOptions, log: (line: string)
   const tally: DryRunTally = { byName: new Map(), alertEvents: [] };
   const intervalOf = (g: LoadedGroup) => g.intervalMs ?? o.evaluationIntervalMs;
   const firing = new FiringAtEnd();
+  // Output through `url` (no bus of its own): the alert state changes go to the same server.
+  let unsupported = false;
+  const overHttp = o.dryRun || o.samples !== undefined || o.alertHistory !== undefined ? undefined : new HttpAlertHistory(http, replayRunId(), () => {
+    unsupported = true;
+    log(`tidemark replay: ${o.url} has no ${REPLAYED_ALERT_HISTORY_PATH} (HTTP 404: not a Tidemark, or an older one): the alert state changes are not kept`);
+  });
+  const alertHistory = o.alertHistory ?? overHttp;
   const events = async (g: LoadedGroup, transitions: readonly AlertTransition[]): Promise<void> => {
-    await o.alertHistory?.write(g, transitions);
+    await alertHistory?.write(g, transitions);
     firing.add(transitions, intervalOf(g));
   };
   const sink: ReplaySink = o.dryRun
@@ -165,7 +180,7 @@ export async function runRuleReplay(o: RuleReplayRunOptions, log: (line: string)
       }
     : {
         write: o.samples === undefined ? (samples) => http.remoteWrite(samples) : (samples) => writeToSink(o.samples!, samples),
-        alertEvents: o.alertHistory === undefined && o.notify === undefined ? undefined : events,
+        alertEvents: alertHistory === undefined && o.notify === undefined ? undefined : events,
       };
   const started = Date.now();
   const total = replayEvaluationCount(groups, { ...o });
@@ -185,7 +200,7 @@ export async function runRuleReplay(o: RuleReplayRunOptions, log: (line: string)
       externalLabels: {},
       externalURL: o.url,
       templateQuery: (q, t) => http.instantQuery(q, t),
-      expandAnnotations: o.alertHistory !== undefined || o.notify !== undefined,
+      expandAnnotations: alertHistory !== undefined || o.notify !== undefined,
       settle: writes?.settle,
       onProgress: (p) => {
         progress = p;
@@ -195,6 +210,7 @@ export async function runRuleReplay(o: RuleReplayRunOptions, log: (line: string)
     });
     const finishing = performance.now();
     await writes?.finish();
+    await alertHistory?.finish();
     const writeMs = summary.writeMs + performance.now() - finishing;
     clearInterval(timer);
     o.reporter?.finish(progress);
@@ -202,7 +218,10 @@ export async function runRuleReplay(o: RuleReplayRunOptions, log: (line: string)
       const alerts = firing.alerts(Date.now(), o.url);
       if (alerts.length > 0) await o.notify(alerts).catch((err: unknown) => Promise.reject(new ReplayNotifyError(err)));
     }
-    return { ...summary, writeMs, seconds: (Date.now() - started) / 1000, dryRun: o.dryRun ? tally : undefined };
+    return {
+      ...summary, writeMs, seconds: (Date.now() - started) / 1000, dryRun: o.dryRun ? tally : undefined,
+      alertHistoryOverHttp: overHttp === undefined ? undefined : { sent: overHttp.sent, unsupported },
+    };
   } finally {
     clearInterval(timer);
   }

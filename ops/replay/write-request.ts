@@ -5,7 +5,9 @@
  */
 import SnappyJS from 'snappyjs';
 import { labelFields, ProtoWriter, varintSize } from '../../connectors/remote-write/write-request-writer.js';
-import { canonicalLabels, STALE_NAN_BITS_HI, STALE_NAN_BITS_LO, type Labels } from '../../schemas/index.js';
+import type { Labels } from '../../schemas/index.js';
+import { canonicalLabels } from '../../schemas/labels.js';
+import { STALE_NAN_BITS_HI, STALE_NAN_BITS_LO } from '../../schemas/sample.js';
 
 export interface WriteSample {
   readonly labels: Labels;

@@ -9,7 +9,9 @@
  * rule's output runs, the caller's `settle` waits until that output is readable.
  */
 import type { Labels } from '../../../schemas/index.js';
-import { AlertingRule, RuleGroup, type AlertTransition, type GroupOutput, type LoadedGroup, type LoadedRule, type VectorSample } from '../rules/index.js';
+import type { AlertTransition, GroupOutput, LoadedGroup, LoadedRule, VectorSample } from '../rules/index.js';
+import { AlertingRule } from '../rules/alerting-rule.js';
+import { RuleGroup } from '../rules/rule-group.js';
 import type { QueryFunc } from '../template/index.js';
 
 /** One series of a range query answer: points at multiples of the step. */

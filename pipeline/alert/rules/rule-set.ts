@@ -10,20 +10,14 @@ import type { QueryFunc } from '../template/index.js';
 import { AlertingRule, type ActiveAlert } from './alerting-rule.js';
 import { RuleFileError } from './errors.js';
 import { RuleGroup } from './rule-group.js';
-import { loadRuleFile, type ExprParser, type LoadedGroup } from './rule-file.js';
+import { loadRuleFile, type LoadedGroup } from './rule-file.js';
 import { ruleSelectors } from './rule-selectors.js';
 import type { SavedGroup } from './alert-state-file.js';
 import { ArrivalInstants } from './arrival-instants.js';
 import { compileMatchers, type LabelsPredicate } from './label-match.js';
+import { exprParser } from './expr-parser.js';
 
-export const exprParser: ExprParser = (expr) => {
-  try {
-    parseExpr(expr);
-    return null;
-  } catch (err) {
-    return err instanceof Error ? err.message : String(err);
-  }
-};
+export { exprParser };
 
 export interface RuleSetOptions {
   readonly evaluationIntervalMs: number;
