@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Labels } from '../../schemas/labels.js';
 import type { Appender } from '../../schemas/sample-sink.js';
-import { appendPage, type PageResult, type PageSettings } from './append-page.js';
+import { encodeDelimited, METRIC_TYPE } from '../../schemas/exposition/testdata/metric-family-encoder.js';
+import { appendPage, formatOf, type PageResult, type PageSettings } from './append-page.js';
 import { ScrapeCache } from './scrape-cache.js';
 
 const settings: PageSettings = {
@@ -99,5 +100,83 @@ describe('appendPage metadata', () => {
       { metric: 'u', type: 'unknown', help: '', unit: '' },
       { metric: 'lone', type: 'unknown', help: 'No samples.', unit: '' },
     ]);
+  });
+});
+
+describe('appendPage with a protobuf page', () => {
+  const page = encodeDelimited([
+    {
+      name: 'rpc_seconds', type: METRIC_TYPE.HISTOGRAM,
+      metric: [{
+        histogram: {
+          sample_count: 10, sample_sum: 7.5, schema: 0, zero_threshold: 0.001, zero_count: 1,
+          positive_span: [{ offset: 0, length: 2 }], positive_delta: [4, 1], bucket: [{ cumulative_count: 5, upper_bound: 1 }],
+        },
+      }],
+    },
+    { name: 'up_total', type: METRIC_TYPE.COUNTER, metric: [{ counter: { value: 2, exemplar: { label: [{ name: 't', value: '1' }], value: 0.5 } } }] },
+  ]);
+
+  function scrapeProto(body: Uint8Array, s: PageSettings, withHistograms = true) {
+    const floats: string[] = [];
+    const histograms: string[] = [];
+    const app: Appender = {
+      append: (labels, t, v) => void floats.push(`${JSON.stringify(labels)} ${t} ${v}`),
+      appendHistogram: withHistograms ? (labels, t, h) => void histograms.push(`${JSON.stringify(labels)} ${t} ${h.toString()}`) : undefined,
+      commit: async () => {},
+      rollback: () => {},
+    };
+    const cache = new ScrapeCache();
+    cache.begin();
+    const result = appendPage(body, 'protobuf', 5000, app, cache, s, 'http://h:1/metrics');
+    return { result, floats, histograms };
+  }
+
+  it('appends native histograms with the target labels when native histograms are scraped, counting each as one sample', () => {
+    const { result, floats, histograms } = scrapeProto(page, { ...settings, nativeHistograms: true });
+    expect(result.error).toBeUndefined();
+    expect(histograms).toEqual(['{"__name__":"rpc_seconds","instance":"h:1","job":"j"} 5000 {count:10, sum:7.5, [-0.001,0.001]:1, (0.5,1]:4, (1,2]:5}']);
+    expect(floats).toEqual(['{"__name__":"up_total","instance":"h:1","job":"j"} 5000 2']);
+    expect([result.total, result.added, result.seriesAdded]).toEqual([2, 2, 2]);
+    expect(result.exemplars).toEqual([{ series: { __name__: 'up_total', instance: 'h:1', job: 'j' }, labels: { t: '1' }, value: 0.5, timestampMs: 5000 }]);
+    expect(result.metadata.get('rpc_seconds')).toEqual({ metric: 'rpc_seconds', type: 'histogram', help: '', unit: '' });
+  });
+
+  it('appends the classic series instead when native histograms are not scraped or the sink carries floats only', () => {
+    for (const [s, withHistograms] of [[{ ...settings, nativeHistograms: false }, true], [{ ...settings, nativeHistograms: true }, false]] as const) {
+      const { result, floats, histograms } = scrapeProto(page, s, withHistograms);
+      expect(result.error).toBeUndefined();
+      expect(histograms).toEqual([]);
+      expect(floats.map((f) => f.split(' ')[0])).toEqual([
+        '{"__name__":"rpc_seconds_count","instance":"h:1","job":"j"}',
+        '{"__name__":"rpc_seconds_sum","instance":"h:1","job":"j"}',
+        '{"__name__":"rpc_seconds_bucket","le":"1.0","instance":"h:1","job":"j"}',
+        '{"__name__":"rpc_seconds_bucket","le":"+Inf","instance":"h:1","job":"j"}',
+        '{"__name__":"up_total","instance":"h:1","job":"j"}',
+      ]);
+    }
+  });
+
+  it('appends both the native histogram and its classic series with always_scrape_classic_histograms', () => {
+    const { histograms, floats } = scrapeProto(page, { ...settings, nativeHistograms: true, alwaysScrapeClassicHistograms: true });
+    expect(histograms).toHaveLength(1);
+    expect(floats).toHaveLength(5);
+  });
+
+  it('fails the scrape on an invalid native histogram, naming the series and the reason', () => {
+    const bad = encodeDelimited([{
+      name: 'bad', type: METRIC_TYPE.HISTOGRAM,
+      metric: [{ histogram: { sample_count: 5, schema: 0, positive_span: [{ offset: 0, length: 1 }], positive_delta: [1] } }],
+    }]);
+    const { result } = scrapeProto(bad, { ...settings, nativeHistograms: true });
+    expect(result.error?.kind).toBe('parse');
+    expect(result.error?.message).toMatch(/^invalid histogram for series bad\{instance="h:1", job="j"\}: 1 observations found in buckets, but the Count field is 5/);
+  });
+
+  it('tells the protobuf exposition by its Content-Type', () => {
+    expect(formatOf('application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited')).toBe('protobuf');
+    expect(formatOf('application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited')).toBe('protobuf');
+    expect(formatOf('application/openmetrics-text; version=1.0.0')).toBe('openmetrics');
+    expect(formatOf('text/plain; version=0.0.4')).toBe('prometheus');
   });
 });

@@ -1,5 +1,6 @@
-import { createParser, ExpositionParseError, type ExpositionFormat, type Parser } from '../../schemas/exposition/index.js';
-import { canonicalLabels, type Labels } from '../../schemas/labels.js';
+import { createParser, ExpositionParseError, ProtobufParser, type Parser, type ScrapeFormat } from '../../schemas/exposition/index.js';
+import { HistogramError } from '../../schemas/native-histogram/index.js';
+import { canonicalLabels, formatLabels, type Labels } from '../../schemas/labels.js';
 import type { SeriesExemplar } from '../../schemas/exemplar-codec.js';
 import type { MetricMetadataEntry } from '../../schemas/metric-metadata-codec.js';
 import type { Appender } from '../../schemas/sample-sink.js';
@@ -18,6 +19,13 @@ export interface PageSettings {
   readonly limits: LabelLimits;
   /** 0 = no limit. */
   readonly sampleLimit: number;
+  /**
+   * Native histograms of a protobuf page are appended as histograms (`scrape_native_histograms`);
+   * otherwise their classic series are. Only when the appender takes histograms.
+   */
+  readonly nativeHistograms?: boolean;
+  /** A native histogram's classic series are appended too (`always_scrape_classic_histograms`). */
+  readonly alwaysScrapeClassicHistograms?: boolean;
 }
 
 export interface PageResult {
@@ -35,9 +43,19 @@ export interface PageResult {
   exemplars: SeriesExemplar[];
 }
 
-/** The exposition format of a response, by Content-Type (Prometheus' textparse.New). */
-export function formatOf(contentType: string): ExpositionFormat {
-  return contentType.toLowerCase().trimStart().startsWith('application/openmetrics-text') ? 'openmetrics' : 'prometheus';
+/**
+ * The exposition format of a response, by Content-Type (Prometheus' textparse.New): OpenMetrics,
+ * delimited protobuf (`application/vnd.google.protobuf` with `proto=io.prometheus.client.MetricFamily`
+ * and `encoding=delimited`), otherwise the text format.
+ */
+export function formatOf(contentType: string): ScrapeFormat {
+  const ct = contentType.toLowerCase().trimStart();
+  if (ct.startsWith('application/openmetrics-text')) return 'openmetrics';
+  if (ct.startsWith('application/vnd.google.protobuf')) {
+    const params = ct.split(';').slice(1).map((p) => p.replace(/\s+/g, ''));
+    if (params.includes('proto=io.prometheus.client.metricfamily') && params.includes('encoding=delimited')) return 'protobuf';
+  }
+  return 'prometheus';
 }
 
 function isBlank(c: number): boolean {
@@ -56,13 +74,15 @@ function noteMetadata(into: Map<string, MetricMetadataEntry>, p: Parser, e: 'hel
 /**
  * Parses a page and appends its samples at `defaultT`: target labels, honor_labels,
  * honor_timestamps, metric relabeling, label limits and the sample limit, as Prometheus'
- * scrapeLoop.append. Series are cached by their raw text, so a series seen before costs a
- * map lookup instead of building and relabeling its labels. Staleness bookkeeping is left
- * to the caller (`cache.endSuccess/endFailure`).
+ * scrapeLoop.append. Series are cached by their raw text (for protobuf, by their labels), so a
+ * series seen before costs a map lookup instead of building and relabeling its labels. A text
+ * page is given as text, a protobuf page as bytes. Native histograms (protobuf) count as one
+ * sample each; an invalid one fails the scrape naming the series and the reason. Staleness
+ * bookkeeping is left to the caller (`cache.endSuccess/endFailure`).
  */
 export function appendPage(
-  text: string,
-  format: ExpositionFormat,
+  page: string | Uint8Array,
+  format: ScrapeFormat,
   defaultT: number,
   app: Appender,
   cache: ScrapeCache,
@@ -70,8 +90,16 @@ export function appendPage(
   url: string,
 ): PageResult {
   const res: PageResult = { total: 0, added: 0, seriesAdded: 0, metadata: new Map(), exemplars: [] };
-  const p: Parser = createParser(text, format, { strict: false });
-  const om = format === 'openmetrics';
+  const proto = format === 'protobuf';
+  const text = typeof page === 'string' ? page : '';
+  const p: Parser = proto
+    ? new ProtobufParser(typeof page === 'string' ? Buffer.from(page) : page, {
+      nativeHistograms: (s.nativeHistograms ?? false) && app.appendHistogram !== undefined,
+      classicHistograms: s.alwaysScrapeClassicHistograms ?? false,
+    })
+    : createParser(text, format, { strict: false });
+  // Exemplars come with OpenMetrics and protobuf pages.
+  const om = format === 'openmetrics' || proto;
   // The text parser reads a series whose text matches the same position of the previous scrape
   // without parsing its labels (Prometheus' scrape cache keyed by the series bytes, with the
   // page order as the first guess).
@@ -88,7 +116,7 @@ export function appendPage(
       if (expected !== undefined) p.expectSeries!(expected.raw, expected.type);
       const e = p.next();
       if (e === undefined) break;
-      if (e !== 'series') {
+      if (e !== 'series' && e !== 'histogram') {
         if (e !== 'comment') noteMetadata(res.metadata, p, e);
         continue;
       }
@@ -103,6 +131,9 @@ export function appendPage(
           state = cache.lookup(raw);
         }
         expected = cache.expected();
+      } else if (proto) {
+        raw = `${e === 'histogram' ? '\u0001' : ''}${canonicalLabels(p.labels())}`;
+        state = cache.lookup(raw);
       } else {
         const target = p.line();
         while (line < target) {
@@ -152,7 +183,17 @@ export function appendPage(
         limitHit = true;
         continue;
       }
-      app.append(state.labels, t, p.value());
+      if (e === 'histogram') {
+        const h = p.histogram!();
+        try {
+          h.validate();
+        } catch (err) {
+          if (!(err instanceof HistogramError)) throw err;
+          res.error = new ScrapeError('parse', `invalid histogram for series ${formatLabels(state.labels)}: ${err.message}`, url, { cause: err });
+          return res;
+        }
+        app.appendHistogram!(state.labels, t, h);
+      } else app.append(state.labels, t, p.value());
       if (isNew) res.seriesAdded++;
       if (om) {
         const ex = p.exemplar();

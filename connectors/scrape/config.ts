@@ -78,6 +78,36 @@ export const httpSdConfigSchema = z
 
 const limit = z.number().int().min(0).optional();
 
+/** Prometheus' scrape protocol names, and the media type each one asks for. */
+export const SCRAPE_PROTOCOL_MEDIA_TYPES = {
+  PrometheusProto: 'application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited',
+  PrometheusText0_0_4: 'text/plain;version=0.0.4',
+  PrometheusText1_0_0: 'text/plain;version=1.0.0',
+  OpenMetricsText0_0_1: 'application/openmetrics-text;version=0.0.1',
+  OpenMetricsText1_0_0: 'application/openmetrics-text;version=1.0.0',
+} as const;
+
+export const SCRAPE_PROTOCOLS = ['PrometheusProto', 'PrometheusText0.0.4', 'PrometheusText1.0.0', 'OpenMetricsText0.0.1', 'OpenMetricsText1.0.0'] as const;
+export type ScrapeProtocol = (typeof SCRAPE_PROTOCOLS)[number];
+
+/** Prometheus' default order; protobuf is asked for first only when native histograms are scraped. */
+export const DEFAULT_SCRAPE_PROTOCOLS: readonly ScrapeProtocol[] = ['OpenMetricsText1.0.0', 'OpenMetricsText0.0.1', 'PrometheusText1.0.0', 'PrometheusText0.0.4'];
+export const DEFAULT_NATIVE_HISTOGRAM_SCRAPE_PROTOCOLS: readonly ScrapeProtocol[] = ['PrometheusProto', ...DEFAULT_SCRAPE_PROTOCOLS];
+
+/** `scrape_protocols`, checked as Prometheus checks it (known names, no duplicates, not empty). */
+export const scrapeProtocolsSchema = z
+  .array(z.string())
+  .superRefine((list, ctx) => {
+    if (list.length === 0) ctx.addIssue({ code: 'custom', message: 'scrape_protocols cannot be empty' });
+    for (const p of list) {
+      if (!(SCRAPE_PROTOCOLS as readonly string[]).includes(p)) {
+        ctx.addIssue({ code: 'custom', message: `unknown scrape protocol ${p}, supported: [${SCRAPE_PROTOCOLS.join(' ')}]` });
+      }
+    }
+    if (new Set(list).size !== list.length) ctx.addIssue({ code: 'custom', message: `duplicated protocol in scrape_protocols, got [${list.join(' ')}]` });
+  })
+  .transform((list) => list as ScrapeProtocol[]);
+
 /**
  * One entry of `scrape_configs`, exactly as in prometheus.yml. `scrape_interval`,
  * `scrape_timeout` and the limits stay undefined when not written: they inherit from `global`
@@ -100,6 +130,12 @@ export const scrapeConfigSchema = z
     label_limit: limit,
     label_name_length_limit: limit,
     label_value_length_limit: limit,
+    scrape_protocols: scrapeProtocolsSchema.optional()
+      .describe('Exposition formats asked for, in order of preference (the Accept header): PrometheusProto, OpenMetricsText1.0.0, OpenMetricsText0.0.1, PrometheusText1.0.0, PrometheusText0.0.4. Default from global; without it, the text formats, with PrometheusProto first when native histograms are scraped.'),
+    scrape_native_histograms: z.boolean().optional()
+      .describe('Native histograms of protobuf scrapes are stored as native histograms; without it their classic series are (default from global, false).'),
+    always_scrape_classic_histograms: z.boolean().optional()
+      .describe('A histogram exposed both as native and classic buckets is also stored as its classic series (default from global, false).'),
     static_configs: z.array(staticConfigSchema).default([]),
     file_sd_configs: z.array(fileSdConfigSchema).default([]),
     http_sd_configs: z.array(httpSdConfigSchema).default([]),
@@ -135,10 +171,17 @@ export interface ScrapeGlobalConfig {
   readonly label_limit?: number;
   readonly label_name_length_limit?: number;
   readonly label_value_length_limit?: number;
+  readonly scrape_protocols?: readonly ScrapeProtocol[];
+  readonly scrape_native_histograms?: boolean;
+  readonly always_scrape_classic_histograms?: boolean;
 }
 
 /** A scrape config with everything inherited filled in: what the scrape manager runs on. */
-export interface ResolvedScrapeConfig extends Omit<ScrapeConfig, 'scrape_interval' | 'scrape_timeout' | 'body_size_limit' | 'sample_limit' | 'target_limit' | 'label_limit' | 'label_name_length_limit' | 'label_value_length_limit'> {
+export interface ResolvedScrapeConfig extends Omit<
+  ScrapeConfig,
+  'scrape_interval' | 'scrape_timeout' | 'body_size_limit' | 'sample_limit' | 'target_limit' | 'label_limit' | 'label_name_length_limit' | 'label_value_length_limit'
+  | 'scrape_protocols' | 'scrape_native_histograms' | 'always_scrape_classic_histograms'
+> {
   readonly scrape_interval: number;
   readonly scrape_timeout: number;
   /** 0 = no limit, for every limit below. */
@@ -148,6 +191,9 @@ export interface ResolvedScrapeConfig extends Omit<ScrapeConfig, 'scrape_interva
   readonly label_limit: number;
   readonly label_name_length_limit: number;
   readonly label_value_length_limit: number;
+  readonly scrape_protocols: readonly ScrapeProtocol[];
+  readonly scrape_native_histograms: boolean;
+  readonly always_scrape_classic_histograms: boolean;
 }
 
 export interface ScrapeConfigIssue {
@@ -176,6 +222,7 @@ export function resolveScrapeConfig(sc: ScrapeConfig, global: ScrapeGlobalConfig
   const interval = sc.scrape_interval ?? global.scrape_interval ?? 60_000;
   const globalTimeout = global.scrape_timeout ?? 10_000;
   const timeout = sc.scrape_timeout ?? (globalTimeout > interval ? interval : globalTimeout);
+  const nativeHistograms = sc.scrape_native_histograms ?? global.scrape_native_histograms ?? false;
   return {
     ...sc,
     scrape_interval: interval,
@@ -186,6 +233,9 @@ export function resolveScrapeConfig(sc: ScrapeConfig, global: ScrapeGlobalConfig
     label_limit: sc.label_limit ?? global.label_limit ?? 0,
     label_name_length_limit: sc.label_name_length_limit ?? global.label_name_length_limit ?? 0,
     label_value_length_limit: sc.label_value_length_limit ?? global.label_value_length_limit ?? 0,
+    scrape_protocols: sc.scrape_protocols ?? global.scrape_protocols ?? (nativeHistograms ? DEFAULT_NATIVE_HISTOGRAM_SCRAPE_PROTOCOLS : DEFAULT_SCRAPE_PROTOCOLS),
+    scrape_native_histograms: nativeHistograms,
+    always_scrape_classic_histograms: sc.always_scrape_classic_histograms ?? global.always_scrape_classic_histograms ?? false,
   };
 }
 

@@ -4,11 +4,28 @@ import http from 'node:http';
 import https from 'node:https';
 import { gunzip } from 'node:zlib';
 import type { HttpClientConfig } from './http-client-config.js';
+import { DEFAULT_SCRAPE_PROTOCOLS, SCRAPE_PROTOCOL_MEDIA_TYPES, type ScrapeProtocol } from './config.js';
 import { ScrapeError } from './errors.js';
 
-/** Prometheus' scrape Accept header: OpenMetrics preferred, the text format as fallback. */
-export const SCRAPE_ACCEPT_HEADER =
-  'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
+/**
+ * The Accept header of a scrape asking for `protocols` in that order, as Prometheus 3 builds it:
+ * weights from q=0.6 down, `*\/*` last. The 1.0.0 text formats say `escaping=underscores`:
+ * Tidemark reads legacy metric and label names only, so a target must escape UTF-8 names.
+ */
+export function acceptHeader(protocols: readonly ScrapeProtocol[]): string {
+  let weight = Object.keys(SCRAPE_PROTOCOL_MEDIA_TYPES).length + 1;
+  const parts: string[] = [];
+  for (const p of protocols) {
+    let v: string = SCRAPE_PROTOCOL_MEDIA_TYPES[p.replaceAll('.', '_') as keyof typeof SCRAPE_PROTOCOL_MEDIA_TYPES];
+    if (p === 'PrometheusText1.0.0' || p === 'OpenMetricsText1.0.0') v += ';escaping=underscores';
+    parts.push(`${v};q=0.${weight--}`);
+  }
+  parts.push(`*/*;q=0.${weight}`);
+  return parts.join(',');
+}
+
+/** The Accept header of a scrape with the default protocols (the text formats, OpenMetrics first). */
+export const SCRAPE_ACCEPT_HEADER = acceptHeader(DEFAULT_SCRAPE_PROTOCOLS);
 export const SCRAPE_USER_AGENT = 'Tidemark/0.1.0 (Prometheus-compatible scraper)';
 
 export interface ScrapeResponse {

@@ -1,10 +1,14 @@
 export {
   checkScrapeConfig,
+  DEFAULT_NATIVE_HISTOGRAM_SCRAPE_PROTOCOLS,
+  DEFAULT_SCRAPE_PROTOCOLS,
   fileSdConfigSchema,
   httpSdConfigSchema,
   parseBase2Bytes,
   resolveScrapeConfig,
   scrapeConfigSchema,
+  scrapeProtocolsSchema,
+  SCRAPE_PROTOCOLS,
   staticConfigSchema,
   type ResolvedScrapeConfig,
   type ScrapeConfig,
@@ -12,6 +16,7 @@ export {
   type ScrapeConfigIssue,
   type ScrapeGlobalConfig,
   type ScrapeManagerConfig,
+  type ScrapeProtocol,
 } from './config.js';
 export { relabelConfigSchema, RELABEL_ACTIONS, type RelabelAction, type RelabelConfig } from './relabel-config.js';
 export { tlsConfigSchema, type HttpClientConfig, type TlsConfig } from './http-client-config.js';
@@ -23,6 +28,6 @@ export { ScrapeLoop, type FetchPage, type ScrapeLoopSettings, type ScrapeOutcome
 export { ScrapePool, type ScrapePoolSettings } from './scrape-pool.js';
 export { ScrapeManager, parseShard, type DroppedTarget, type ScrapeManagerSettings } from './scrape-manager.js';
 export { createTargetsApi, type TargetsApiOptions, type TargetsHandler } from './targets-api.js';
-export { SCRAPE_ACCEPT_HEADER } from './http-scraper.js';
+export { acceptHeader, SCRAPE_ACCEPT_HEADER } from './http-scraper.js';
 export type { TargetGroup, Discoverer } from './discovery.js';
 export { globToRegExp } from './path-glob.js';

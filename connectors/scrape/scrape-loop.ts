@@ -9,7 +9,7 @@ import type { Appender, SampleSink } from '../../schemas/sample-sink.js';
 import { appendPage, formatOf, type PageSettings } from './append-page.js';
 import type { ResolvedScrapeConfig } from './config.js';
 import { ScrapeError } from './errors.js';
-import { httpGet, type ScrapeResponse } from './http-scraper.js';
+import { acceptHeader, httpGet, type ScrapeResponse } from './http-scraper.js';
 import type { RelabelRule } from './relabel.js';
 import { ScrapeCache } from './scrape-cache.js';
 import type { Target } from './target.js';
@@ -54,6 +54,7 @@ export class ScrapeLoop {
   private cfg: ResolvedScrapeConfig;
   private rules: readonly RelabelRule[];
   private page!: PageSettings;
+  private accept = '';
   private readonly cache = new ScrapeCache();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -85,7 +86,10 @@ export class ScrapeLoop {
       metricRelabel: this.rules,
       limits: { labelLimit: c.label_limit, labelNameLengthLimit: c.label_name_length_limit, labelValueLengthLimit: c.label_value_length_limit },
       sampleLimit: c.sample_limit,
+      nativeHistograms: c.scrape_native_histograms,
+      alwaysScrapeClassicHistograms: c.always_scrape_classic_histograms,
     };
+    this.accept = acceptHeader(c.scrape_protocols);
   }
 
   private now(): number {
@@ -153,11 +157,11 @@ export class ScrapeLoop {
     this.cache.begin();
     if (error === undefined) {
       try {
-        const fetch = this.settings.fetch ?? ((t: Target, c: ResolvedScrapeConfig) => httpGet(t.url, this.settings.agent, { timeoutMs: c.scrape_timeout, bodySizeLimit: c.body_size_limit, client: c }));
+        const fetch = this.settings.fetch ?? ((t: Target, c: ResolvedScrapeConfig) => httpGet(t.url, this.settings.agent, { timeoutMs: c.scrape_timeout, bodySizeLimit: c.body_size_limit, client: c, accept: this.accept }));
         const res = await fetch(this.target, this.cfg);
         const format = formatOf(res.contentType);
-        const text = decodeUtf8(res.body, format);
-        const r = appendPage(text, format, start, app, this.cache, this.page, url);
+        const page = format === 'protobuf' ? res.body : decodeUtf8(res.body, format);
+        const r = appendPage(page, format, start, app, this.cache, this.page, url);
         outcome = { total: r.total, added: r.added, seriesAdded: r.seriesAdded };
         error = r.error;
         if (error === undefined) {

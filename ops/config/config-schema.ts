@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DurationError, parseDuration } from '../../schemas/duration.js';
 import { embeddedBusConfigSchema } from '../../pipeline/bus/embedded/config.js';
 import { busCompressionSchema } from '../../pipeline/bus/record-compression.js';
-import { checkScrapeConfig, scrapeConfigSchema } from '../../connectors/scrape/index.js';
+import { checkScrapeConfig, scrapeConfigSchema, scrapeProtocolsSchema } from '../../connectors/scrape/index.js';
 import { remoteWriteConfigSchema } from '../../connectors/remote-write/index.js';
 import { influxConfigSchema } from '../../connectors/influx/index.js';
 import { otlpConfigSchema } from '../../connectors/otlp/index.js';
@@ -32,7 +32,12 @@ const globalSchema = z
   .object({
     scrape_interval: duration.default(60_000).describe('How often targets are scraped by default (default 1m).'),
     scrape_timeout: duration.default(10_000).describe('How long a scrape may take by default (default 10s).'),
-    scrape_protocols: z.array(z.string()).optional().describe('Accepted for prometheus.yml compatibility.'),
+    scrape_protocols: scrapeProtocolsSchema.optional()
+      .describe('Default exposition formats asked for, in order of preference: PrometheusProto, OpenMetricsText1.0.0, OpenMetricsText0.0.1, PrometheusText1.0.0, PrometheusText0.0.4 (default: the text formats, PrometheusProto first when native histograms are scraped).'),
+    scrape_native_histograms: z.boolean().default(false)
+      .describe('Native histograms of protobuf scrapes are stored as native histograms (default false: their classic series are).'),
+    always_scrape_classic_histograms: z.boolean().default(false)
+      .describe('A histogram exposed both as native and classic buckets is also stored as its classic series.'),
     evaluation_interval: duration.default(60_000).describe('How often rule groups are evaluated by default, in event time (default 1m).'),
     rule_query_offset: duration.optional().describe('Accepted for prometheus.yml compatibility.'),
     external_labels: z.record(labelName, z.string()).default({}).describe('Labels added to federation, remote read and alerts, as in Prometheus.'),

@@ -1,7 +1,8 @@
-export { ExpositionParseError, type ExpositionFormat } from './errors.js';
+export { ExpositionParseError, type ExpositionFormat, type ScrapeFormat } from './errors.js';
 export type { Entry, Exemplar, MetricType, Parser } from './parser.js';
 export { PromTextParser } from './prom-text.js';
 export { OpenMetricsParser } from './openmetrics.js';
+export { formatOpenMetricsFloat, PROMETHEUS_PROTOBUF_CONTENT_TYPE, ProtobufParser, type ProtobufParserOptions } from './protobuf.js';
 export {
   createParser,
   decodeUtf8,

@@ -1,10 +1,11 @@
 import type { Labels } from '../labels.js';
+import type { HistogramValue } from '../sample.js';
 
 /** Metric types as Prometheus' model names them; the text format's `untyped` is `unknown`. */
 export type MetricType = 'counter' | 'gauge' | 'histogram' | 'gaugehistogram' | 'summary' | 'info' | 'stateset' | 'unknown';
 
-/** What `Parser.next()` stopped on. */
-export type Entry = 'series' | 'help' | 'type' | 'unit' | 'comment';
+/** What `Parser.next()` stopped on ('histogram': a native-histogram sample, protobuf only). */
+export type Entry = 'series' | 'histogram' | 'help' | 'type' | 'unit' | 'comment';
 
 /** An OpenMetrics exemplar: its own labels, value and optional timestamp (milliseconds). */
 export interface Exemplar {
@@ -30,15 +31,20 @@ export interface Parser {
 
   /** 'series': the sample's metric name (`__name__`), e.g. `http_requests_total`. */
   metricName(): string;
-  /** 'series': a new labels object, `__name__` included. */
+  /** 'series' | 'histogram': a new labels object, `__name__` included. */
   labels(): Labels;
   /** 'series': the sample value. */
   value(): number;
-  /** 'series': the sample's timestamp in milliseconds, when the exposition gives one. */
+  /** 'series' | 'histogram': the sample's timestamp in milliseconds, when the exposition gives one. */
   timestamp(): number | undefined;
   /** 'series': the exemplar attached to the sample (OpenMetrics only). */
   exemplar(): Exemplar | undefined;
-  /** 'series': the family the sample belongs to (`foo` for `foo_bucket` of histogram `foo`). */
+  /**
+   * 'histogram': the native histogram (compacted, not yet validated); only parsers of a format
+   * that carries native histograms (protobuf) have it.
+   */
+  histogram?(): HistogramValue;
+  /** 'series' | 'histogram': the family the sample belongs to (`foo` for `foo_bucket` of histogram `foo`). */
   familyName(): string;
   /** 'series': the type of that family (`unknown` when no TYPE line gave one). */
   familyType(): MetricType;
