@@ -2,7 +2,7 @@ import type { Labels } from '../../../schemas/labels.js';
 import { KahanHistogramSum } from '../../../schemas/native-histogram/index.js';
 import type { AggregateExpr } from '../parser/ast.js';
 import type { EvalContext } from './eval-context.js';
-import { combineError, combineNotes } from './histogram-binary.js';
+import { combineError, combineNotes, ignoringResetHints, ResetHintsSeen } from './histogram-binary.js';
 import type { Vector } from './types.js';
 
 /** Aggregations that take every sample whatever its type. */
@@ -32,7 +32,7 @@ export function splitHistogramAggregation<G extends { readonly labels: Labels }>
     else k.histograms = true;
   }
   const floats: Vector = [];
-  const sums = new Map<G, { sum: KahanHistogramSum; n: number; failed: boolean; dropName: boolean; name: string }>();
+  const sums = new Map<G, { sum: KahanHistogramSum; hints: ResetHintsSeen; n: number; failed: boolean; dropName: boolean; name: string }>();
   for (const s of input) {
     const g = groupOf(s.metric);
     const k = kinds.get(g)!;
@@ -42,12 +42,15 @@ export function splitHistogramAggregation<G extends { readonly labels: Labels }>
     }
     if (k.floats) continue;
     let acc = sums.get(g);
-    if (acc === undefined) sums.set(g, (acc = { sum: new KahanHistogramSum(), n: 0, failed: false, dropName: false, name: s.metric.__name__ ?? '' }));
+    if (acc === undefined) sums.set(g, (acc = { sum: new KahanHistogramSum(), hints: new ResetHintsSeen(), n: 0, failed: false, dropName: false, name: s.metric.__name__ ?? '' }));
     if (acc.failed) continue;
     acc.n++;
     if (s.dropName) acc.dropName = true;
     try {
-      combineNotes(acc.sum.add(s.h!), 'aggregation', e.pos, ctx);
+      // Prometheus places what adding reconciled at the aggregated expression, not the
+      // aggregation, and reports conflicting resets per group from the hints it saw.
+      combineNotes(ignoringResetHints(acc.sum.add(s.h!)), 'aggregation', e.expr.pos, ctx);
+      acc.hints.see(s.h!);
     } catch (err) {
       combineError(err, acc.name, e.pos, ctx);
       acc.failed = true;
@@ -62,6 +65,7 @@ export function splitHistogramAggregation<G extends { readonly labels: Labels }>
   const extra: Vector = [];
   for (const [g, acc] of sums) {
     if (acc.failed) continue;
+    acc.hints.note('aggregation', e.expr.pos, ctx);
     const h = acc.sum.result()!;
     if (e.op === 'avg') h.div(acc.n);
     extra.push({ metric: g.labels, f: 0, t, dropName: acc.dropName, h: h.compact() });

@@ -9,6 +9,16 @@ import type { Sample, Value, Vector } from './types.js';
 
 const ARITHMETIC = new Set(['+', '-', '*', '/', '%', '^', 'atan2']);
 
+/** The histogram trimming operators: they apply to a histogram on the left and a float on the right only. */
+export function isTrimOperator(op: string): boolean {
+  return op === '</' || op === '>/';
+}
+
+/** A trimming operator between two floats yields nothing, with Prometheus' info annotation. */
+function floatTrim(e: BinaryExpr, ctx: EvalContext): void {
+  ctx.info(`incompatible sample types encountered for binary operator "${e.op}": float ${e.op} float`, e.pos);
+}
+
 /** Go's math.Pow where it differs from `**` (1^x and (-1)^±Inf are 1). */
 function pow(a: number, b: number): number {
   if (a === 1) return 1;
@@ -63,9 +73,15 @@ function vectorScalar(e: BinaryExpr, vec: Vector, s: number, swap: boolean, arit
     if (x.h !== undefined) {
       const r = swap ? histogramBinop(e, s, undefined, 0, x.h, ctx) : histogramBinop(e, 0, x.h, s, undefined, ctx);
       if (r === null) continue;
-      if (arith) out.push({ metric: x.metric, f: r.f, t: x.t, dropName: true, h: r.h! });
+      // A trimmed histogram keeps its series' name, as a comparison's filtered sample does.
+      if (isTrimOperator(op)) out.push({ metric: x.metric, f: 0, t: x.t, dropName: x.dropName, h: r.h! });
+      else if (arith) out.push({ metric: x.metric, f: r.f, t: x.t, dropName: true, h: r.h! });
       else if (e.bool) out.push({ metric: x.metric, f: r.keep ? 1 : 0, t: x.t, dropName: true });
       else if (r.keep) out.push(x);
+      continue;
+    }
+    if (isTrimOperator(op)) {
+      floatTrim(e, ctx);
       continue;
     }
     const a = swap ? s : x.f;
@@ -251,9 +267,14 @@ function vectorVector(e: BinaryExpr, lhsIn: Vector, rhsIn: Vector, m: VectorMatc
       const hr = swapped ? ls.h : rs.h;
       const r = histogramBinop(e, fl, hl, fr, hr, ctx);
       if (r === null) continue;
-      if (arith) out.push({ metric, f: r.f, t: ls.t, dropName: true, h: r.h! });
+      if (isTrimOperator(op)) out.push({ metric, f: 0, t: ls.t, dropName: ls.dropName, h: r.h! });
+      else if (arith) out.push({ metric, f: r.f, t: ls.t, dropName: true, h: r.h! });
       else if (e.bool) out.push({ metric, f: r.keep ? 1 : 0, t: ls.t, dropName: true });
       else if (r.keep) out.push({ metric, f: fl, t: ls.t, dropName: ls.dropName, h: hl! });
+      continue;
+    }
+    if (isTrimOperator(op)) {
+      floatTrim(e, ctx);
       continue;
     }
     let v = scalarOp(op, fl, fr);

@@ -4,6 +4,7 @@ import { PromqlEvalError } from '../errors.js';
 import type { Call, Expr, VectorSelector } from '../parser/ast.js';
 import { EvalContext, type AbortProbe, type SelectedSeries } from './eval-context.js';
 import { evaluate } from './evaluator.js';
+import { histogramStatsSelectors, withHistogramStats } from './histogram-stats.js';
 import { compareLabels, dropMetricName, labelsKey } from './label-keys.js';
 import { selectionsHaveHistograms } from './prepare.js';
 import { precomputeSteps } from './series-major.js';
@@ -44,7 +45,8 @@ export function evaluateJob(job: EvalJob, signal?: AbortProbe): QueryResult {
     job.query, job.start, job.end, job.interval, s.lookbackDelta, s.defaultSubqueryStep, s.maxSamples, job.deadline, signal,
   );
   ctx.eval = (e, t) => evaluate(e, t, ctx);
-  for (const [vs, series] of job.selections) ctx.selections.set(vs, series);
+  const statsOnly = histogramStatsSelectors(job.expr);
+  for (const [vs, series] of job.selections) ctx.selections.set(vs, statsOnly.has(vs) ? series.map(withHistogramStats) : series);
   for (const [call, series] of job.infoSeries) ctx.infoSeries.set(call, series);
   for (const w of job.warnings) ctx.warnings.add(w);
   ctx.hasHistograms = selectionsHaveHistograms(job.selections.values()) || selectionsHaveHistograms(job.infoSeries.values());

@@ -7,6 +7,7 @@ export type ValueType = 'scalar' | 'vector' | 'matrix' | 'string';
 export type BinaryOp =
   | '+' | '-' | '*' | '/' | '%' | '^' | 'atan2'
   | '==' | '!=' | '>' | '<' | '>=' | '<='
+  | '</' | '>/'
   | 'and' | 'or' | 'unless';
 
 export type AggregateOp =

@@ -40,7 +40,9 @@ export function parseDuration(text: string): number | null {
   return pos === text.length && pos > 0 ? ms : null;
 }
 
-const OPS = ['==', '!=', '>=', '<=', '=~', '!~', '+', '-', '*', '/', '%', '^', '>', '<', '='];
+// `</` and `>/` are the histogram trimming operators; `/` cannot start an operand, so no query
+// that meant `<` or `>` reads differently.
+const OPS = ['==', '!=', '>=', '<=', '</', '>/', '=~', '!~', '+', '-', '*', '/', '%', '^', '>', '<', '='];
 
 function isIdentStart(c: string): boolean {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c === '_' || c === ':';

@@ -11,6 +11,14 @@ describe('parseExpr', () => {
     expect(u.type === 'unary' && u.expr.type === 'binary' && u.expr.op === '^').toBe(true);
   });
 
+  it('reads the trimming operators </ and >/ at comparison precedence, without bool', () => {
+    const e = parseExpr('h </ 1 + 2');
+    expect(e.type === 'binary' && e.op === '</' && e.rhs.type === 'binary' && e.rhs.op === '+').toBe(true);
+    const l = parseExpr('h >/ 1 == 2');
+    expect(l.type === 'binary' && l.op === '==' && l.lhs.type === 'binary' && l.lhs.op === '>/').toBe(true);
+    expect(() => parseExpr('h </ bool 1')).toThrow(/bool modifier can only be used on comparison operators/);
+  });
+
   it('reads vector matching with on, group_left and included labels', () => {
     const e = parseExpr('a * on(job) group_left(version) b');
     if (e.type !== 'binary') throw new Error('not binary');

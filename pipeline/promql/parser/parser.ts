@@ -14,7 +14,7 @@ const AGGREGATORS = new Set<string>([
 ]);
 
 const PRECEDENCE: Record<string, number> = {
-  or: 1, and: 2, unless: 2, '==': 3, '!=': 3, '<=': 3, '<': 3, '>=': 3, '>': 3,
+  or: 1, and: 2, unless: 2, '==': 3, '!=': 3, '<=': 3, '<': 3, '>=': 3, '>': 3, '</': 3, '>/': 3,
   '+': 4, '-': 4, '*': 5, '/': 5, '%': 5, atan2: 5, '^': 6,
 };
 const COMPARISONS = new Set(['==', '!=', '<=', '<', '>=', '>']);

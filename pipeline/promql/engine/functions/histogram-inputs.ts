@@ -2,7 +2,7 @@ import { KahanHistogramSum, type FloatHistogram } from '../../../../schemas/nati
 import type { Call } from '../../parser/ast.js';
 import type { EvalContext } from '../eval-context.js';
 import { goQuote } from '../go-format.js';
-import { combineError, combineNotes } from '../histogram-binary.js';
+import { combineError, combineNotes, ignoringResetHints, ResetHintsSeen } from '../histogram-binary.js';
 import type { Sample, Value, Vector, Window } from '../types.js';
 import { vec, type FunctionImpl } from './function-impl.js';
 
@@ -128,12 +128,14 @@ function histogramIncrease(w: Window, hs: ArrayLike<FloatHistogram | null>, isCo
   if (notCounter) ctx.warn(`this native histogram metric is not a counter: ${goQuote(w.metric.__name__ ?? '')}`, pos);
   const h = last.copyToSchema(minSchema);
   try {
-    if (!firstIsReset) combineNotes(h.sub(first), 'subtraction', pos, ctx);
+    // Resets are handled explicitly here, so conflicting reset hints are no news (Prometheus
+    // ignores them in rate too); reconciled custom buckets still are.
+    if (!firstIsReset) combineNotes(ignoringResetHints(h.sub(first)), 'subtraction', pos, ctx);
     if (isCounter) {
       let prev = firstIsReset ? hs[w.lo + 1]! : first;
       for (let i = w.lo + (firstIsReset ? 2 : 1); i < w.hi; i++) {
         const cur = hs[i]!;
-        if (cur.detectReset(prev)) combineNotes(h.add(prev), 'addition', pos, ctx);
+        if (cur.detectReset(prev)) combineNotes(ignoringResetHints(h.add(prev)), 'addition', pos, ctx);
         prev = cur;
       }
     } else if (first.counterResetHint !== 'gauge' || last.counterResetHint !== 'gauge') {
@@ -202,7 +204,7 @@ function lastTwoOverHistograms(isRate: boolean): RangeOverHistograms {
       let h = cur.copy();
       if (!(isRate && (cur.counterResetHint === 'reset' || cur.detectReset(prev)))) {
         try {
-          combineNotes(h.sub(prev), 'subtraction', pos, ctx);
+          combineNotes(ignoringResetHints(h.sub(prev)), 'subtraction', pos, ctx);
         } catch (err) {
           combineError(err, w.metric.__name__ ?? '', pos, ctx);
           continue;
@@ -245,10 +247,16 @@ function sumOverHistograms(average: boolean) {
   return (w: Window, hs: ArrayLike<FloatHistogram | null>, call: Call, t: number, ctx: EvalContext): Sample | null => {
     const pos = matrixPos(call);
     const sum = new KahanHistogramSum();
+    const hints = new ResetHintsSeen();
     try {
-      for (let i = w.lo; i < w.hi; i++) combineNotes(sum.add(hs[i]!), 'aggregation', pos, ctx);
+      for (let i = w.lo; i < w.hi; i++) {
+        combineNotes(ignoringResetHints(sum.add(hs[i]!)), 'aggregation', pos, ctx);
+        hints.see(hs[i]!);
+      }
     } catch (err) {
       return combineError(err, w.metric.__name__ ?? '', pos, ctx);
+    } finally {
+      hints.note('aggregation', pos, ctx);
     }
     const h = sum.result()!;
     if (average) h.div(w.hi - w.lo);
