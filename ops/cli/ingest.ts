@@ -155,6 +155,7 @@ export function ingestServices(
   // With tenants, every sample gets its tenant's label before it reaches the bus.
   sink = ctx.tenancy?.sink(sink) ?? sink;
   if (ctx.tenancy !== undefined && opts.exemplars !== undefined) opts = { ...opts, exemplars: ctx.tenancy.exemplars(opts.exemplars) };
+  if (ctx.tenancy !== undefined && opts.metadata !== undefined) opts = { ...opts, metadata: ctx.tenancy.metadata(opts.metadata) };
   const scrape = new ScrapeService(ctx, sink, opts.scrapeSelf ?? false, opts);
   const services: Service[] = [scrape];
   let backpressure: Backpressure | undefined;

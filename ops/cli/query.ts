@@ -39,6 +39,8 @@ export function mountQueryApi(
 ): void {
   // With tenants, what each tenant's queries read is counted (usage, max_query_samples).
   queryable = ctx.tenancy?.queryable(queryable) ?? queryable;
+  // Each tenant's requests see the metric metadata it sent and its own targets'.
+  if (ctx.tenancy !== undefined && sideData.metadata !== undefined) sideData = { ...sideData, metadata: ctx.tenancy.metadataReader(sideData.metadata) };
   const apiConfig = withStoreTiers(ctx.config.query, ctx.config.store.downsampling);
   const api = prometheusApi({
     queryable,

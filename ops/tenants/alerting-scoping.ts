@@ -75,12 +75,3 @@ export function tenantAlerts(body: unknown, label: string, tenant: string): unkn
   if (!Array.isArray(alerts)) return body;
   return { ...(body as object), data: { alerts: alerts.filter((a) => hasTenant(a.labels, label, tenant)) } };
 }
-
-/** `/api/v1/metadata` for the metric names the tenant has series of. */
-export function tenantMetadata(body: unknown, names: ReadonlySet<string>): unknown {
-  const data = (body as { data?: Record<string, unknown> })?.data;
-  if (data === null || typeof data !== 'object') return body;
-  const kept: Record<string, unknown> = {};
-  for (const [name, entries] of Object.entries(data)) if (names.has(name)) kept[name] = entries;
-  return { ...(body as object), data: kept };
-}

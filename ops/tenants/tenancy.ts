@@ -1,7 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { Registry } from 'prom-client';
+import type { MetadataReader } from '../../pipeline/query/index.js';
 import type { Queryable } from '../../pipeline/tsdb/index.js';
 import type { ExemplarSink } from '../../schemas/exemplar-sink.js';
+import type { MetadataSink } from '../../schemas/metadata-sink.js';
 import type { SampleSink } from '../../schemas/sample-sink.js';
 import type { SilenceOwnership } from './alerting-scoping.js';
 import type { TenantsConfig } from './config.js';
@@ -9,6 +11,7 @@ import { TenantGate } from './tenant-gate.js';
 import { TenantLimiter } from './tenant-limits.js';
 import { TenantMetrics } from './tenant-metrics.js';
 import { TenantExemplarSink } from './tenant-exemplar-sink.js';
+import { TenantMetadataReader, TenantMetadataSink } from './tenant-metadata.js';
 import { TenantCountingQueryable } from './tenant-queryable.js';
 import { TenantScope } from './tenant-scope.js';
 import { TenantSink } from './tenant-sink.js';
@@ -23,8 +26,6 @@ export class Tenancy {
   readonly limiter: TenantLimiter;
   readonly metrics: TenantMetrics;
   private config: TenantsConfig;
-  /** What the role's query API reads (the tenant's metric names come from it), once mounted. */
-  private storage: Queryable | undefined;
   private silences: () => Promise<readonly SilenceOwnership[]> = async () => [];
 
   constructor(config: TenantsConfig, registry: Registry) {
@@ -45,7 +46,6 @@ export class Tenancy {
       scope: this.scope,
       metrics: this.metrics,
       authenticatedUser,
-      metricNames: (tenant) => this.metricNames(tenant),
       silences: () => this.silences(),
     });
   }
@@ -53,16 +53,6 @@ export class Tenancy {
   /** Where the role's notifier keeps its silences (the gate tells whose a silence is). */
   useSilences(list: () => Promise<readonly SilenceOwnership[]>): void {
     this.silences = list;
-  }
-
-  private async metricNames(tenant: string): Promise<ReadonlySet<string>> {
-    if (this.storage === undefined) return new Set();
-    const querier = this.storage.querier(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
-    try {
-      return new Set(await querier.labelValues('__name__', [{ type: '=', name: this.config.label, value: tenant }]));
-    } finally {
-      await querier.close();
-    }
   }
 
   sink(inner: SampleSink): SampleSink {
@@ -73,8 +63,17 @@ export class Tenancy {
     return new TenantExemplarSink(inner, { config: () => this.config, scope: this.scope });
   }
 
+  /** Metadata pushed in a request is the request's tenant's. */
+  metadata(inner: MetadataSink): MetadataSink {
+    return new TenantMetadataSink(inner, { config: () => this.config, scope: this.scope });
+  }
+
+  /** The metadata a tenant's request sees: its own. */
+  metadataReader(inner: MetadataReader): MetadataReader {
+    return new TenantMetadataReader(inner, { config: () => this.config, scope: this.scope });
+  }
+
   queryable(inner: Queryable): Queryable {
-    this.storage = inner;
     return new TenantCountingQueryable(inner, { config: () => this.config, scope: this.scope, metrics: this.metrics });
   }
 }

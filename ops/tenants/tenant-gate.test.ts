@@ -26,7 +26,7 @@ describe('the tenant gate', () => {
     expect(routeScope('GET', '/-/healthy')).toBe('open');
     expect(routeScope('POST', '/api/v1/write')).toBe('tenant');
     expect(routeScope('GET', '/api/v1/rules')).toBe('rules');
-    expect(routeScope('GET', '/api/v1/metadata')).toBe('metadata');
+    expect(routeScope('GET', '/api/v1/metadata')).toBe('tenant');
     expect(routeScope('POST', '/api/v2/alerts')).toBe('am_post_alerts');
     expect(routeScope('GET', '/api/v2/alerts/groups')).toBe('am_alerts');
     expect(routeScope('DELETE', '/api/v2/silence/abc')).toBe('am_silence');

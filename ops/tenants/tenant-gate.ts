@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import type { HttpHandler, HttpRouter } from '../server/http-router.js';
-import { ownsSilence, scopeAlertFilters, scopePostedSilence, stampPostedAlerts, tenantAlerts, tenantMetadata, tenantRules, type SilenceOwnership } from './alerting-scoping.js';
+import { ownsSilence, scopeAlertFilters, scopePostedSilence, stampPostedAlerts, tenantAlerts, tenantRules, type SilenceOwnership } from './alerting-scoping.js';
 import type { TenantsConfig } from './config.js';
 import { filteredJsonResponse } from './json-response-filter.js';
 import { scopeReadRequest } from './remote-read-scoping.js';
@@ -21,8 +21,6 @@ export interface TenantGateSettings {
   readonly metrics: TenantMetrics;
   /** The user basic auth verified for this request (undefined without basic_auth_users). */
   readonly authenticatedUser: (req: IncomingMessage) => string | undefined;
-  /** The metric names the tenant has series of (its view of /api/v1/metadata). */
-  readonly metricNames: (tenant: string) => Promise<ReadonlySet<string>>;
   /** The notifier's silences (which one is whose). */
   readonly silences: () => Promise<readonly SilenceOwnership[]>;
 }
@@ -120,10 +118,6 @@ export class TenantGate {
         return { ...r, res: filteredJsonResponse(r.res, (body) => tenantRules(body, label, tenant)) };
       case 'alerts':
         return { ...r, res: filteredJsonResponse(r.res, (body) => tenantAlerts(body, label, tenant)) };
-      case 'metadata': {
-        const names = await this.settings.metricNames(tenant);
-        return { ...r, res: filteredJsonResponse(r.res, (body) => tenantMetadata(body, names)) };
-      }
       case 'am_alerts':
       case 'am_silences':
         scopeAlertFilters(url.searchParams, label, tenant);

@@ -5,7 +5,8 @@
  * - `match`: every `match[]` selector is rewritten (one for the tenant is added when none is given);
  * - `remote_read`: every query of the protobuf body is rewritten;
  * - `pushgateway`: the tenant joins the grouping key, so tenants' groups of the same job are distinct;
- * - `rules`, `alerts`, `metadata`: the answer keeps the tenant's rules, alerts, metric names;
+ * - `rules`, `alerts`: the answer keeps the tenant's rules, alerts (metadata is the tenant's own as
+ *   the query API reads it: tenant-metadata.ts);
  * - `am_alerts`, `am_silences`: Alertmanager's `filter` gets the tenant's matcher;
  * - `am_post_alerts`: posted alerts get the tenant label;
  * - `am_post_silence`: a silence gets the tenant's matcher, and may update only the tenant's silence;
@@ -14,7 +15,7 @@
  * - `tenant`: the rest: a tenant is required; what they write is labelled by the sink.
  */
 export type RouteScope =
-  | 'open' | 'query' | 'match' | 'remote_read' | 'pushgateway' | 'rules' | 'alerts' | 'metadata'
+  | 'open' | 'query' | 'match' | 'remote_read' | 'pushgateway' | 'rules' | 'alerts'
   | 'am_alerts' | 'am_silences' | 'am_post_alerts' | 'am_post_silence' | 'am_silence' | 'refused' | 'tenant';
 
 const OPEN = new Set(['/metrics', '/api/v1/status/buildinfo']);
@@ -41,7 +42,6 @@ export function routeScope(method: string, pathname: string): RouteScope {
   if (pathname === '/api/v1/read') return 'remote_read';
   if (pathname === '/api/v1/rules') return 'rules';
   if (pathname === '/api/v1/alerts') return 'alerts';
-  if (pathname === '/api/v1/metadata') return 'metadata';
   if (pathname === '/api/v2/alerts' || pathname === '/api/v2/alerts/groups') return method === 'POST' ? 'am_post_alerts' : 'am_alerts';
   if (pathname === '/api/v2/silences') return method === 'POST' ? 'am_post_silence' : 'am_silences';
   if (pathname.startsWith('/api/v2/silence/')) return 'am_silence';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeMetricMetadata, encodeMetricMetadata, type MetricMetadataSnapshot } from '../../schemas/metric-metadata-codec.js';
+import { SingleObjectCodec, loadSchema } from '../../schemas/codec.js';
 import { MetadataCatalog } from './metadata-catalog.js';
 
 const target = { job: 'node', instance: 'h:9100' };
@@ -31,5 +32,20 @@ describe('the metadata catalog', () => {
   it('reads back snapshots exactly as they were written to the topic', () => {
     const s = snap({ metrics: [counter, { ...gauge, help: 'Temperatur ☕ "quoted"\nline' }] });
     expect(decodeMetricMetadata(encodeMetricMetadata(s))).toEqual(s);
+    const pushed = snap({ source: 'remote_write', tenant: 'team-a', target: {}, complete: false, metrics: [counter] });
+    expect(decodeMetricMetadata(encodeMetricMetadata(pushed))).toEqual(pushed);
+  });
+
+  it('reads snapshots of the first schema version, which carry no tenant', () => {
+    const v1 = new SingleObjectCodec<Omit<MetricMetadataSnapshot, 'tenant'>>(loadSchema('metric-metadata.v1.avsc'));
+    const s = snap({ metrics: [counter] });
+    expect(decodeMetricMetadata(v1.encode(s))).toEqual(s);
+  });
+
+  it('holds the metadata two tenants pushed through one source apart', () => {
+    const c = new MetadataCatalog();
+    c.apply(snap({ source: 'remote_write', tenant: 'team-a', target: {}, complete: false, metrics: [counter] }));
+    c.apply(snap({ source: 'remote_write', tenant: 'team-b', target: {}, complete: false, metrics: [{ ...counter, help: 'Team B requests.' }] }));
+    expect(c.sources().map((x) => `${x.tenant}: ${x.metrics.map((m) => m.help).join()}`)).toEqual(['team-a: Requests.', 'team-b: Team B requests.']);
   });
 });

@@ -4,6 +4,8 @@ import type { MetricMetadataEntry, MetricMetadataSnapshot } from '../../schemas/
 /** What one source (a scrape target, a remote_write receiver) announced, metrics sorted by name. */
 export interface MetadataSource {
   readonly source: string;
+  /** The tenant that pushed it (tenants on); each tenant's metadata of one source is held apart. */
+  readonly tenant?: string;
   /** The scrape target's labels; empty for pushed metadata. */
   readonly target: Labels;
   readonly metrics: readonly MetricMetadataEntry[];
@@ -18,6 +20,8 @@ export interface MetadataReader {
 }
 
 interface Held {
+  readonly source: string;
+  readonly tenant: string | undefined;
   target: Labels;
   readonly metrics: Map<string, MetricMetadataEntry>;
   updatedMs: number;
@@ -34,14 +38,16 @@ export class MetadataCatalog implements MetadataReader {
 
   apply(s: MetricMetadataSnapshot): void {
     this.cache = undefined;
+    // A source (remote_write) pushed to by several tenants holds each one's metadata apart.
+    const key = s.tenant === undefined ? s.source : `${s.source}\u0000${s.tenant}`;
     if (s.complete && s.metrics.length === 0) {
-      this.held.delete(s.source);
+      this.held.delete(key);
       return;
     }
-    let h = this.held.get(s.source);
+    let h = this.held.get(key);
     if (h === undefined || s.complete) {
-      h = { target: s.target, metrics: new Map(), updatedMs: s.timestampMs };
-      this.held.set(s.source, h);
+      h = { source: s.source, tenant: s.tenant, target: s.target, metrics: new Map(), updatedMs: s.timestampMs };
+      this.held.set(key, h);
     }
     h.target = s.target;
     h.updatedMs = Math.max(h.updatedMs, s.timestampMs);
@@ -51,8 +57,9 @@ export class MetadataCatalog implements MetadataReader {
   sources(): readonly MetadataSource[] {
     this.cache ??= [...this.held.entries()]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([source, h]) => ({
-        source,
+      .map(([, h]) => ({
+        source: h.source,
+        ...(h.tenant === undefined ? {} : { tenant: h.tenant }),
         target: h.target,
         updatedMs: h.updatedMs,
         metrics: [...h.metrics.values()].sort((a, b) => (a.metric < b.metric ? -1 : a.metric > b.metric ? 1 : 0)),

@@ -342,6 +342,28 @@ describe('tidemark up with tenants\' rules, alerts and silences', () => {
     expect(Object.keys(other)).not.toContain('hook_requests_total');
   });
 
+  it('shows each tenant the HELP and TYPE it sent itself, not another tenant\'s of the same metric name', async () => {
+    const now = Date.now();
+    const push = (t: string, metadata: Array<{ type: number; metricFamilyName: string; help: string; unit: string }>): Promise<Response> =>
+      fetch(`${up.url}/api/v1/write`, {
+        method: 'POST',
+        headers: { ...tenant(t), 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' },
+        body: snappyWriteRequest({ timeseries: [{ labels: pbLabels({ __name__: 'jobs_done', job: 'batch' }), samples: [{ value: 1, timestamp: now }] }], metadata }),
+      });
+    // MetricType 1 is a counter, 2 a gauge.
+    expect((await push('team-a', [{ type: 1, metricFamilyName: 'jobs_done', help: 'Jobs team A finished.', unit: '' }])).status).toBe(204);
+    expect((await push('team-b', [{ type: 2, metricFamilyName: 'jobs_done', help: 'Jobs team B finished.', unit: '' }])).status).toBe(204);
+    // team-c has series of that name and sent no metadata for it.
+    expect((await push('team-c', [])).status).toBe(204);
+    const metadataOf = async (t: string): Promise<Record<string, unknown>> => (await json<{ data: Record<string, unknown> }>('/api/v1/metadata?metric=jobs_done', t)).data;
+    const a = await waitFor(async () => ((await metadataOf('team-a')).jobs_done !== undefined ? metadataOf('team-a') : undefined));
+    const b = await waitFor(async () => ((await metadataOf('team-b')).jobs_done !== undefined ? metadataOf('team-b') : undefined));
+    expect(a).toEqual({ jobs_done: [{ type: 'counter', help: 'Jobs team A finished.', unit: '' }] });
+    expect(b).toEqual({ jobs_done: [{ type: 'gauge', help: 'Jobs team B finished.', unit: '' }] });
+    await waitFor(async () => ((await json<VectorAnswer>('/api/v1/query?query=jobs_done', 'team-c')).data.result.length > 0 ? true : undefined));
+    expect(await metadataOf('team-c')).toEqual({});
+  });
+
   it('labels posted alerts with the poster\'s tenant, whatever label they carry', async () => {
     const startsAt = new Date().toISOString();
     const post = await fetch(`${up.url}/api/v2/alerts`, {
