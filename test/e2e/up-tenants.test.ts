@@ -220,7 +220,7 @@ describe('tidemark up with tenants\' rules, alerts and silences', () => {
   let dir: string;
   let up: RunningCli;
   let hook: Server;
-  const notified: Array<{ alerts: Array<{ status: string; labels: Record<string, string> }> }> = [];
+  const notified: Array<{ receiver: string; alerts: Array<{ status: string; labels: Record<string, string> }> }> = [];
   const tenantRules = `groups:
   - name: load
     rules:
@@ -253,6 +253,7 @@ describe('tidemark up with tenants\' rules, alerts and silences', () => {
       await writeFile(join(dir, t, 'load.yml'), tenantRules);
     }
     await writeFile(join(dir, 'alertmanager.yml'), `route:\n  receiver: hook\n  group_wait: 0s\nreceivers:\n  - name: hook\n    webhook_configs: [{ url: '${hookUrl}' }]\n`);
+    await writeFile(join(dir, 'am-team-c.yml'), `route:\n  receiver: c-hook\n  group_wait: 0s\nreceivers:\n  - name: c-hook\n    webhook_configs: [{ url: '${hookUrl}' }]\n`);
     await writeFile(
       join(dir, 'tidemark.yml'),
       [
@@ -276,6 +277,8 @@ describe('tidemark up with tenants\' rules, alerts and silences', () => {
         '  rule_files:',
         "    team-a: ['a/*.yml']",
         "    team-b: ['b/*.yml']",
+        '  alertmanager_configs:',
+        '    team-c: am-team-c.yml',
         '',
       ].join('\n'),
     );
@@ -326,7 +329,7 @@ describe('tidemark up with tenants\' rules, alerts and silences', () => {
     expect(await json<unknown[]>('/api/v2/alerts', 'team-b')).toEqual([]);
   });
 
-  it('gives scraped samples default_tenant, and each tenant the metadata of its own metric names', async () => {
+  it('gives scraped samples and their metadata to default_tenant, and no other tenant the metadata', async () => {
     const scraped = await waitFor(async () => {
       const r = (await json<VectorAnswer>('/api/v1/query?query=up', 'anonymous')).data.result;
       return r.length > 0 ? r : undefined;
@@ -375,6 +378,31 @@ describe('tidemark up with tenants\' rules, alerts and silences', () => {
     const b = await json<Array<{ labels: Record<string, string> }>>(`/api/v2/alerts?filter=${encodeURIComponent('alertname="Posted"')}`, 'team-b');
     expect(b.map((a) => a.labels.tenant_id)).toEqual(['team-b']);
     expect(await json<unknown[]>(`/api/v2/alerts?filter=${encodeURIComponent('alertname="Posted"')}`, 'team-a')).toEqual([]);
+  });
+
+  it('delivers the alerts of a tenant with an Alertmanager configuration of its own to its receiver only', async () => {
+    const post = async (t: string, alertname: string): Promise<void> => {
+      const res = await fetch(`${up.url}/api/v2/alerts`, {
+        method: 'POST',
+        headers: { ...tenant(t), 'content-type': 'application/json' },
+        body: JSON.stringify([{ labels: { alertname }, startsAt: new Date().toISOString() }]),
+      });
+      expect(res.status).toBe(200);
+    };
+    await post('team-c', 'OwnRoute');
+    await post('team-d', 'MainRoute');
+    const byReceiver = async (): Promise<Map<string, string[]> | undefined> => {
+      const m = new Map<string, string[]>();
+      for (const n of notified) for (const a of n.alerts) if (a.labels.alertname === 'OwnRoute' || a.labels.alertname === 'MainRoute') m.set(n.receiver, [...(m.get(n.receiver) ?? []), `${a.labels.alertname}/${a.labels.tenant_id}`]);
+      return m.size === 2 ? m : undefined;
+    };
+    const delivered = await waitFor(byReceiver);
+    expect(delivered.get('c-hook')).toEqual(['OwnRoute/team-c']);
+    expect(delivered.get('hook')).toEqual(['MainRoute/team-d']);
+    expect(notified.filter((n) => n.receiver === 'c-hook').flatMap((n) => n.alerts.map((a) => a.labels.tenant_id))).toEqual(['team-c']);
+    const status = async (t: string): Promise<string> => (await json<{ config: { original: string } }>('/api/v2/status', t)).config.original;
+    expect(await status('team-c')).toContain('c-hook');
+    expect(await status('team-d')).not.toContain('c-hook');
   });
 
   it('keeps a tenant\'s silences to its alerts and out of another tenant\'s reach', async () => {
