@@ -113,7 +113,7 @@ describe('tidemark notify with per-tenant Alertmanager configurations', () => {
     expect(bodies(fallback).map((b) => b.groupKey)).toEqual(['team-c:{}:{alertname="Down"}']);
   });
 
-  it('answers /api/v2/status and /api/v2/receivers with the caller\'s tenant\'s configuration', async () => {
+  it('shows in the Alertmanager API each tenant\'s configuration and the receivers its configuration routes to', async () => {
     const status = async (headers: Record<string, string>): Promise<string> =>
       ((await (await fetch(`${urls[1]}/api/v2/status`, { headers })).json()) as { config: { original: string } }).config.original;
     expect(await status({ authorization: basic('grafana-a') })).toContain('a-hook');
@@ -124,6 +124,11 @@ describe('tidemark notify with per-tenant Alertmanager configurations', () => {
     expect(await status(OPERATOR)).toContain('fallback');
     const receivers = (await (await fetch(`${urls[0]}/api/v2/receivers`, { headers: { authorization: basic('grafana-a') } })).json()) as Array<{ name: string }>;
     expect(receivers.map((r) => r.name)).toEqual(['a-hook']);
+    // Each alert is shown with the receivers its tenant's configuration routes it to.
+    const alerts = (await (await fetch(`${urls[0]}/api/v2/alerts`, { headers: OPERATOR })).json()) as Array<{ labels: Record<string, string>; receivers: Array<{ name: string }> }>;
+    expect(Object.fromEntries(alerts.map((a) => [a.labels.instance, a.receivers.map((r) => r.name)]))).toEqual({ a1: ['a-hook'], a2: ['a-hook'], b1: ['b-hook'], c1: ['fallback'] });
+    const groups = (await (await fetch(`${urls[1]}/api/v2/alerts/groups`, { headers: { authorization: basic('grafana-a') } })).json()) as Array<{ receiver: { name: string }; alerts: unknown[] }>;
+    expect(groups.map((g) => `${g.receiver.name}:${g.alerts.length}`)).toEqual(['a-hook:2']);
   });
 
   it('follows a tenant\'s configuration as reloaded, and keeps it when the new file is invalid, naming the file and line', async () => {
