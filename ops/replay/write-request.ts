@@ -16,38 +16,56 @@ export interface WriteSample {
   readonly stale: boolean;
 }
 
-/** A series' canonical key and label fields, per label object (a replay's rules hand the same object on at every instant). */
+/** One TimeSeries of the request being encoded. */
+interface SeriesSamples {
+  readonly labels: Buffer;
+  readonly samples: WriteSample[];
+  ordered: boolean;
+}
+
+/**
+ * A series' canonical key and label fields, per label object (a replay's rules hand the same
+ * object on at every instant), and the TimeSeries it joined in the request being encoded: the
+ * key is looked up once per label object and request, not once per sample.
+ */
 interface EncodedSeries {
   readonly key: string;
   readonly labels: Buffer;
+  request: number;
+  series: SeriesSamples | undefined;
 }
 
 const encodedSeries = new WeakMap<Labels, EncodedSeries>();
+let requests = 0;
 
 function seriesOf(labels: Labels): EncodedSeries {
   let e = encodedSeries.get(labels);
-  if (e === undefined) encodedSeries.set(labels, (e = { key: canonicalLabels(labels), labels: labelFields(labels) }));
+  if (e === undefined) encodedSeries.set(labels, (e = { key: canonicalLabels(labels), labels: labelFields(labels), request: -1, series: undefined }));
   return e;
-}
-
-function inTimeOrder(ss: readonly WriteSample[]): boolean {
-  for (let i = 1; i < ss.length; i++) if (ss[i]!.t < ss[i - 1]!.t) return false;
-  return true;
 }
 
 /** Samples grouped into one TimeSeries per label set, labels sorted by name. */
 export function encodeWriteRequest(samples: readonly WriteSample[]): Buffer {
-  const bySeries = new Map<string, { labels: Buffer; samples: WriteSample[] }>();
+  const request = requests++;
+  const byKey = new Map<string, SeriesSamples>();
   for (const s of samples) {
-    const series = seriesOf(s.labels);
-    let e = bySeries.get(series.key);
-    if (e === undefined) bySeries.set(series.key, (e = { labels: series.labels, samples: [] }));
-    e.samples.push(s);
+    const enc = seriesOf(s.labels);
+    let e = enc.request === request ? enc.series! : undefined;
+    if (e === undefined) {
+      // Another label object with the same labels joins the same TimeSeries.
+      e = byKey.get(enc.key);
+      if (e === undefined) byKey.set(enc.key, (e = { labels: enc.labels, samples: [], ordered: true }));
+      enc.request = request;
+      enc.series = e;
+    }
+    const ss = e.samples;
+    if (ss.length > 0 && s.t < ss[ss.length - 1]!.t) e.ordered = false;
+    ss.push(s);
   }
   const out = new ProtoWriter(1 << 16);
-  for (const { labels, samples: ss } of bySeries.values()) {
+  for (const { labels, samples: ss, ordered } of byKey.values()) {
     // A chunk's samples arrive instant by instant, so a series' are in time order already.
-    if (!inTimeOrder(ss)) ss.sort((a, b) => a.t - b.t);
+    if (!ordered) ss.sort((a, b) => a.t - b.t);
     // Sample: value (tag 1, 8 bytes) and timestamp (tag 2, varint), each behind a one-byte tag.
     let size = labels.length;
     for (const s of ss) {
@@ -72,6 +90,8 @@ export function encodeWriteRequest(samples: readonly WriteSample[]): Buffer {
       out.varint(2 << 3);
       out.varint(s.t);
     }
+    // The label object keeps its SeriesSamples until its next request: not this request's samples.
+    ss.length = 0;
   }
   return Buffer.from(SnappyJS.compress(out.view()));
 }

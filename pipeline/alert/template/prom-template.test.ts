@@ -52,6 +52,20 @@ describe('Prometheus alert templates', () => {
     expect(seen).toEqual([["alert_generator_test_suite{rulegroup='ZeroFor_SmallFor',for='template'}", 1234]]);
   });
 
+  it('answers each expansion of the same template from its own data and queries, also when they interleave', async () => {
+    const text = '{{ $labels.instance }}: {{ with query "up" }}{{ . | first | value }}{{ end }}';
+    const answer = (v: number) => async () => {
+      await new Promise((r) => setImmediate(r));
+      return [{ labels: {}, value: v }];
+    };
+    const [a, b] = await Promise.all([
+      expandAlertTemplate('Same', text, alertTemplateData({ instance: 'a' }, {}, '', 1), 0, { query: answer(1) }),
+      expandAlertTemplate('Same', text, alertTemplateData({ instance: 'b' }, {}, '', 2), 0, { query: answer(2) }),
+    ]);
+    expect([a, b]).toEqual(['a: 1', 'b: 2']);
+    await expect(expandAlertTemplate('Same', text, alertTemplateData({ instance: 'c' }, {}, '', 3), 0)).rejects.toThrow('query is not available');
+  });
+
   it('reports failures with Prometheus prefixes', async () => {
     await expect(expandAlertTemplate('X', '{{ first (query "up") }}', data, 0, { query: () => [] }))
       .rejects.toThrow('error executing template __alert_X: template: __alert_X:1:115: executing "__alert_X" at <first (query "up")>: error calling first: first() called on vector with no elements');

@@ -137,6 +137,39 @@ function buildTemplate(name: string, text: string, funcs: FuncMap): Template {
   }
 }
 
+/** A parsed template whose `query` calls go to the resolver set before each execution. */
+interface ParsedTemplate {
+  readonly name: string;
+  readonly externalURL: string;
+  readonly tmpl: Template;
+  readonly queries: { resolve: Resolver };
+}
+
+/**
+ * Parsed templates by name, external URL and text. A rule's templates are expanded for every alert
+ * at every evaluation, and parsing them (DEFS included) costs several times executing them. Bounded:
+ * template texts come from rule files, so a full cache only means texts are being made on the fly.
+ */
+const parsedTemplates = new Map<string, ParsedTemplate[]>();
+const PARSED_TEMPLATES_KEPT = 1024;
+const noQueries: Resolver = () => [];
+
+function parsedTemplate(name: string, text: string, externalURL: string): ParsedTemplate {
+  // By text first: the rule's own string, whose hash is kept, where a composed key would be hashed anew.
+  let same = parsedTemplates.get(text);
+  let p = same?.find((x) => x.name === name && x.externalURL === externalURL);
+  if (p === undefined) {
+    const queries: { resolve: Resolver } = { resolve: noQueries };
+    p = { name, externalURL, tmpl: buildTemplate(name, text, prometheusFuncs(externalURL, (q) => queries.resolve(q))), queries };
+    if (same === undefined) {
+      if (parsedTemplates.size >= PARSED_TEMPLATES_KEPT) parsedTemplates.clear();
+      parsedTemplates.set(text, (same = []));
+    }
+    same.push(p);
+  }
+  return p;
+}
+
 /**
  * Checks that a label/annotation template parses, as promtool does; returns Go's parse error text
  * (`template: __alert_NAME:1: ...`, without the expander's prefix, as promtool prints it) or null.
@@ -169,13 +202,17 @@ export async function expandAlertTemplate(
       pending.add(q);
       return [];
     };
-    const tmpl = buildTemplate(name, text, prometheusFuncs(data.ExternalURL || deps.externalURL || '', resolve));
+    const { tmpl, queries } = parsedTemplate(name, text, data.ExternalURL || deps.externalURL || '');
     let out: string | undefined;
     let err: unknown;
     try {
+      // Execution is synchronous: no other expansion runs until it returns.
+      queries.resolve = resolve;
       out = tmpl.execute(data);
     } catch (e) {
       err = e;
+    } finally {
+      queries.resolve = noQueries;
     }
     if (pending.size === 0 || !deps.query) {
       if (err !== undefined) {
