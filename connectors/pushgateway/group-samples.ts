@@ -1,4 +1,5 @@
 import { canonicalLabels, METRIC_NAME, type Labels } from '../../schemas/labels.js';
+import type { HistogramValue } from '../../schemas/sample.js';
 import type { Appender } from '../../schemas/sample-sink.js';
 import { expfmtFloat } from './go-float.js';
 import type { LabelRules } from './label-rules.js';
@@ -7,6 +8,8 @@ import { MetricStore, type MetricGroup } from './metric-store.js';
 interface EmittedSeries {
   readonly labels: Labels;
   readonly value: number;
+  /** A native-histogram sample instead of `value`. */
+  readonly histogram?: HistogramValue;
 }
 
 /**
@@ -14,21 +17,25 @@ interface EmittedSeries {
  * group: the exposed labels kept (empty values mean "no label", so the `instance=""` the
  * Pushgateway adds disappears), `le`/`quantile` as expfmt writes them, push_time_seconds and
  * push_failure_time_seconds included; then the series label rules. On a label-set collision made
- * by the rules the first series wins.
+ * by the rules the first series wins. With `nativeHistograms`, a histogram pushed with native data
+ * becomes one native-histogram series instead of its classic ones, as a Prometheus scraping with
+ * `scrape_native_histograms` stores it.
  */
-export function groupSeries(g: MetricGroup, rules: LabelRules): Map<string, EmittedSeries> {
+export function groupSeries(g: MetricGroup, rules: LabelRules, nativeHistograms = true): Map<string, EmittedSeries> {
   const out = new Map<string, EmittedSeries>();
-  const add = (name: string, labels: Readonly<Record<string, string>>, extra: string, extraValue: number, value: number): void => {
+  const add = (name: string, labels: Readonly<Record<string, string>>, extra: string, extraValue: number, value: number, histogram?: HistogramValue): void => {
     const l: Record<string, string> = { [METRIC_NAME]: name };
     for (const k in labels) if (labels[k] !== '') l[k] = labels[k];
     if (extra !== '') l[extra] = expfmtFloat(extraValue);
     const final = rules.series(l);
     const key = canonicalLabels(final);
-    if (!out.has(key)) out.set(key, { labels: final, value });
+    if (!out.has(key)) out.set(key, histogram === undefined ? { labels: final, value } : { labels: final, value, histogram });
   };
   for (const f of MetricStore.exposedFamilies(g)) {
     for (const m of f.metrics) {
-      if (f.type === 'histogram') {
+      if (f.type === 'histogram' && nativeHistograms && m.native !== undefined) {
+        add(f.name, m.labels, '', 0, 0, m.native);
+      } else if (f.type === 'histogram') {
         let inf = false;
         for (const [ub, c] of m.buckets ?? []) {
           if (ub === Infinity) inf = true;
@@ -61,11 +68,12 @@ export class GroupEmitter {
 
   /** Appends the group's current samples at `t` and markers for its series that are gone. Returns the sample count. */
   appendGroup(app: Appender, g: MetricGroup, t: number): number {
-    const now = groupSeries(g, this.rules);
+    const now = groupSeries(g, this.rules, app.appendHistogram !== undefined);
     const before = this.last.get(g.key);
     const keep = new Map<string, Labels>();
     for (const [key, s] of now) {
-      app.append(s.labels, t, s.value);
+      if (s.histogram !== undefined) app.appendHistogram!(s.labels, t, s.histogram);
+      else app.append(s.labels, t, s.value);
       keep.set(key, s.labels);
     }
     let n = now.size;
@@ -90,7 +98,10 @@ export class GroupEmitter {
     return before.size;
   }
 
-  /** Records a group's series without emitting (after a restart, so later changes mark the right series stale). */
+  /**
+   * Records a group's series without emitting (after a restart, so later changes mark the right
+   * series stale); native histograms as the histogram series, as sinks that take them get them.
+   */
   remember(g: MetricGroup): void {
     const keep = new Map<string, Labels>();
     for (const [key, s] of groupSeries(g, this.rules)) keep.set(key, s.labels);

@@ -1,5 +1,7 @@
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { FloatHistogram, Histogram, type CounterResetHint, type Span } from '../../schemas/native-histogram/index.js';
+import type { HistogramValue } from '../../schemas/sample.js';
 import { PersistenceError } from './errors.js';
 import type { MetricGroup } from './metric-store.js';
 import type { PushedFamily, PushedMetric, PushedType } from './pushed-family.js';
@@ -18,6 +20,21 @@ interface FileMetric {
   c?: Num;
   b?: Array<[Num, Num]>;
   q?: Array<[Num, Num]>;
+  n?: FileNativeHistogram;
+}
+/** A native histogram: integer (delta-encoded buckets) or float (`f`), Prometheus' fields. */
+interface FileNativeHistogram {
+  f: boolean;
+  hint: CounterResetHint;
+  schema: number;
+  zt: Num;
+  zc: Num;
+  c: Num;
+  s: Num;
+  ps: Span[];
+  ns: Span[];
+  pb: Num[];
+  nb: Num[];
 }
 interface FileFamily {
   name: string;
@@ -119,7 +136,32 @@ function encodeMetric(m: PushedMetric): FileMetric {
   if (m.count !== undefined) out.c = enc(m.count);
   if (m.buckets !== undefined) out.b = m.buckets.map(([a, b]) => [enc(a), enc(b)]);
   if (m.quantiles !== undefined) out.q = m.quantiles.map(([a, b]) => [enc(a), enc(b)]);
+  if (m.native !== undefined) out.n = encodeNative(m.native);
   return out;
+}
+
+function encodeNative(h: HistogramValue): FileNativeHistogram {
+  return {
+    f: h instanceof FloatHistogram,
+    hint: h.counterResetHint,
+    schema: h.schema,
+    zt: enc(h.zeroThreshold),
+    zc: enc(h.zeroCount),
+    c: enc(h.count),
+    s: enc(h.sum),
+    ps: h.positiveSpans,
+    ns: h.negativeSpans,
+    pb: h.positiveBuckets.map(enc),
+    nb: h.negativeBuckets.map(enc),
+  };
+}
+
+function decodeNative(n: FileNativeHistogram): HistogramValue {
+  const fields = {
+    counterResetHint: n.hint, schema: n.schema, zeroThreshold: dec(n.zt), zeroCount: dec(n.zc), count: dec(n.c), sum: dec(n.s),
+    positiveSpans: n.ps, negativeSpans: n.ns, positiveBuckets: n.pb.map(dec), negativeBuckets: n.nb.map(dec),
+  };
+  return n.f ? new FloatHistogram(fields) : new Histogram(fields);
 }
 
 function decodeMetric(f: FileMetric): PushedMetric {
@@ -129,5 +171,6 @@ function decodeMetric(f: FileMetric): PushedMetric {
   if (f.c !== undefined) m.count = dec(f.c);
   if (f.b !== undefined) m.buckets = f.b.map(([a, b]) => [dec(a), dec(b)]);
   if (f.q !== undefined) m.quantiles = f.q.map(([a, b]) => [dec(a), dec(b)]);
+  if (f.n !== undefined) m.native = decodeNative(f.n);
   return m;
 }

@@ -1,6 +1,7 @@
 import type { ExpositionFamily, ParsedExposition } from '../../schemas/exposition/index.js';
 import { InvalidPushError } from '../http-edge/index.js';
 import { METRIC_NAME, type Labels } from '../../schemas/labels.js';
+import type { HistogramValue } from '../../schemas/sample.js';
 
 /** The metric types of the Pushgateway's data model (client_model's MetricFamily). */
 export type PushedType = 'counter' | 'gauge' | 'untyped' | 'histogram' | 'summary';
@@ -20,6 +21,8 @@ export interface PushedMetric {
   buckets?: Array<[number, number]>;
   /** summary: [quantile, value] in pushed order. */
   quantiles?: Array<[number, number]>;
+  /** histogram pushed in protobuf with native-histogram data: that native histogram. */
+  native?: HistogramValue;
 }
 
 export interface PushedFamily {
@@ -44,7 +47,7 @@ export interface ConvertedPush {
 
 /**
  * Turns a parsed exposition into the Pushgateway's families (histogram and summary samples
- * folded into one metric per label set), with the grouping labels forced onto every metric and an
+ * folded into one metric per label set, a protobuf native histogram kept beside its classic buckets), with the grouping labels forced onto every metric and an
  * empty `instance` added where missing (the Pushgateway's sanitizeLabels). OpenMetrics counters
  * become families named by their `_total` samples; `_created` samples are dropped (the 0.0.4 model
  * has no place for them).
@@ -105,7 +108,12 @@ function foldComplex(family: PushedFamily, f: ExpositionFamily, grouping: Labels
       byKey.set(key, m);
       family.metrics.push(m);
     }
-    if (suffix === '_sum') m.sum = s.value;
+    if (s.histogram !== undefined) {
+      // The native histogram comes before its classic series, which then overwrite count and sum with the same values.
+      m.native = s.histogram;
+      m.count = s.histogram.count;
+      m.sum = s.histogram.sum;
+    } else if (suffix === '_sum') m.sum = s.value;
     else if (suffix === '_count') m.count = s.value;
     else {
       const bound = parseGoFloat(s.labels[special], special, name);

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isAbsolute, resolve } from 'node:path';
 import type { Registry } from 'prom-client';
-import { ExpositionParseError, parseExposition, PROMETHEUS_TEXT_CONTENT_TYPE } from '../../schemas/exposition/index.js';
+import { ExpositionParseError, parseExposition, PROMETHEUS_TEXT_CONTENT_TYPE, type ScrapeFormat } from '../../schemas/exposition/index.js';
 import {
   EdgeAuth,
   httpErrorAnswer,
@@ -14,6 +14,9 @@ import {
   type PushAnswer,
   type PushRequest,
 } from '../http-edge/index.js';
+import { formatLabels, type Labels } from '../../schemas/labels.js';
+import { HistogramError } from '../../schemas/native-histogram/index.js';
+import type { HistogramValue } from '../../schemas/sample.js';
 import { appendUnit, type SampleSink } from '../../schemas/sample-sink.js';
 import { apiEnvelope, apiMetrics } from './api-v1.js';
 import type { PushgatewayConfig } from './config.js';
@@ -195,6 +198,9 @@ export class Pushgateway {
       }
       throw err;
     }
+    parsed.samples.forEach((s, i) => {
+      if (s.histogram !== undefined) checkHistogram(s.labels, s.histogram, i);
+    });
     r.tally.receive(parsed.samples.length);
     this.edge.seriesLimits.checkSeriesCount(parsed.samples.length);
     parsed.samples.forEach((s, i) => this.edge.seriesLimits.checkLabels(s.labels, `sample ${i + 1}`));
@@ -302,11 +308,29 @@ function lastActivity(g: MetricGroup): number {
   return Math.max(g.lastPushMs, g.lastFailureMs, g.pushFamilyAtMs, g.failureFamilyAtMs);
 }
 
-function formatOf(contentType: string | undefined): 'prometheus' | 'openmetrics' {
+/** A pushed native histogram is refused unless valid: it would be stored after the 2xx. */
+function checkHistogram(labels: Labels, h: HistogramValue, index: number): void {
+  try {
+    h.validate();
+  } catch (err) {
+    if (!(err instanceof HistogramError)) throw err;
+    throw new InvalidPushError(`invalid histogram for metric ${formatLabels(labels)}: ${err.message}`, 'invalid_histogram', { series: index + 1 }, { cause: err });
+  }
+}
+
+/**
+ * The format of a push body, as the Pushgateway tells it: delimited protobuf (what client_golang's
+ * push package sends) by its media type and parameters, OpenMetrics, otherwise the text format.
+ */
+function formatOf(contentType: string | undefined): ScrapeFormat {
   const ct = (contentType ?? '').toLowerCase();
   if (ct.startsWith('application/openmetrics-text')) return 'openmetrics';
   if (ct.startsWith('application/vnd.google.protobuf')) {
-    throw new UnsupportedMediaTypeError('protobuf-delimited pushes are not supported; push the text format (version 0.0.4) or OpenMetrics');
+    const params = ct.split(';').slice(1).map((p) => p.replace(/\s+/g, ''));
+    if (!params.includes('proto=io.prometheus.client.metricfamily') || !params.includes('encoding=delimited')) {
+      throw new UnsupportedMediaTypeError('protobuf pushes must be proto=io.prometheus.client.MetricFamily; encoding=delimited');
+    }
+    return 'protobuf';
   }
   return 'prometheus';
 }

@@ -1,10 +1,12 @@
 import type { Labels } from '../labels.js';
 import { METRIC_NAME, sortedLabelNames } from '../labels.js';
-import { type ExpositionFormat, ExpositionParseError } from './errors.js';
+import type { HistogramValue } from '../sample.js';
+import { type ExpositionFormat, ExpositionParseError, type ScrapeFormat } from './errors.js';
 import { OpenMetricsParser } from './openmetrics.js';
 import type { Exemplar, MetricType, Parser } from './parser.js';
 import { keepStringMethodsFast } from './fast-string-methods.js';
 import { PromTextParser } from './prom-text.js';
+import { ProtobufParser } from './protobuf.js';
 
 /** One sample as `parseExposition` returns it. */
 export interface ExpositionSample {
@@ -19,6 +21,11 @@ export interface ExpositionSample {
    * (OpenMetrics counters, summaries and histograms), set on the point's other samples.
    */
   readonly createdTimestamp?: number;
+  /**
+   * Protobuf only: the native histogram of a histogram metric that has one (`value` is then 0
+   * and the labels are the family name's); its classic series, when it has buckets, follow it.
+   */
+  readonly histogram?: HistogramValue;
 }
 
 export interface ExpositionFamily {
@@ -39,8 +46,8 @@ export interface ParsedExposition {
 }
 
 export interface ParseExpositionOptions {
-  /** Default `prometheus` (text format 0.0.4). */
-  readonly format?: ExpositionFormat;
+  /** Default `prometheus` (text format 0.0.4); `protobuf` is the delimited protobuf exposition (bytes). */
+  readonly format?: ScrapeFormat;
   /**
    * OpenMetrics only. `true` (default): every rule of the specification, as the official test
    * suite checks them. `false`: skip the rules on values (negative counters, histogram
@@ -69,6 +76,7 @@ interface MutableSample {
   timestamp?: number;
   exemplar?: Exemplar;
   createdTimestamp?: number;
+  histogram?: HistogramValue;
 }
 
 /**
@@ -77,8 +85,13 @@ interface MutableSample {
  */
 export function parseExposition(input: string | Uint8Array, options: ParseExpositionOptions = {}): ParsedExposition {
   const format = options.format ?? 'prometheus';
-  const text = typeof input === 'string' ? input : decodeUtf8(input, format);
-  const p = createParser(text, format, { strict: options.strict });
+  let p: Parser;
+  if (format === 'protobuf') {
+    p = new ProtobufParser(typeof input === 'string' ? Buffer.from(input) : input, { nativeHistograms: true, classicHistograms: true });
+  } else {
+    const text = typeof input === 'string' ? input : decodeUtf8(input, format);
+    p = createParser(text, format, { strict: options.strict });
+  }
   const byName = new Map<string, MutableFamily>();
   const families: MutableFamily[] = [];
   const samples: MutableSample[] = [];
@@ -93,10 +106,12 @@ export function parseExposition(input: string | Uint8Array, options: ParseExposi
   };
   for (let e = p.next(); e !== undefined; e = p.next()) {
     switch (e) {
-      case 'series': {
+      case 'series':
+      case 'histogram': {
         const f = family(p.familyName());
         f.type = p.familyType();
         const s: MutableSample = { labels: p.labels(), value: p.value() };
+        if (e === 'histogram') s.histogram = p.histogram!();
         const ts = p.timestamp();
         if (ts !== undefined) s.timestamp = ts;
         const ex = p.exemplar();
