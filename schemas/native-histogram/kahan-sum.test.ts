@@ -84,4 +84,12 @@ describe('KahanHistogramSum', () => {
     expect(acc.add(new FloatHistogram({ schema: -53, customValues: [10], count: 1, sum: 1, positiveSpans: [{ offset: 0, length: 1 }], positiveBuckets: [1] })).nhcbBoundsReconciled).toBe(true);
     expect(acc.result()!.testExpression()).toBe('{{schema:-53 count:2 sum:2 custom_values:[10] buckets:[2]}}');
   });
+
+  it('scales the running sum together with its compensation', () => {
+    const acc = new KahanHistogramSum();
+    for (const sum of [1, 1e100, 1, -1e100]) acc.add(new FloatHistogram({ count: 1, sum }));
+    acc.scale(0.25);
+    expect(acc.result()!.sum).toBe(0.5);
+    expect(acc.result()!.count).toBe(1);
+  });
 });

@@ -81,6 +81,20 @@ export class KahanHistogramSum {
     return r;
   }
 
+  /**
+   * Multiplies the running sum and its compensation by a positive factor, as PromQL's
+   * incremental mean rescales the mean so far before adding the next share.
+   */
+  scale(factor: number): void {
+    if (this.total === undefined) return;
+    this.total.mul(factor);
+    this.cCount *= factor;
+    this.cSum *= factor;
+    this.cZero *= factor;
+    for (const [k, v] of this.cPositive) this.cPositive.set(k, v * factor);
+    for (const [k, v] of this.cNegative) this.cNegative.set(k, v * factor);
+  }
+
   private changesLayout(t: FloatHistogram, h: FloatHistogram): boolean {
     if (t.usesCustomBuckets()) return !customBoundsMatch(t.customValues, h.customValues);
     if (h.schema < t.schema || h.zeroThreshold > t.zeroThreshold) return true;

@@ -2,6 +2,7 @@ import type { Labels } from '../../../schemas/labels.js';
 import { KahanHistogramSum } from '../../../schemas/native-histogram/index.js';
 import type { AggregateExpr } from '../parser/ast.js';
 import type { EvalContext } from './eval-context.js';
+import { HistogramMean } from './histogram-mean.js';
 import { combineError, combineNotes, ignoringResetHints, ResetHintsSeen } from './histogram-binary.js';
 import type { Vector } from './types.js';
 
@@ -32,7 +33,7 @@ export function splitHistogramAggregation<G extends { readonly labels: Labels }>
     else k.histograms = true;
   }
   const floats: Vector = [];
-  const sums = new Map<G, { sum: KahanHistogramSum; hints: ResetHintsSeen; n: number; failed: boolean; dropName: boolean; name: string }>();
+  const sums = new Map<G, { sum: KahanHistogramSum | HistogramMean; hints: ResetHintsSeen; failed: boolean; dropName: boolean; name: string }>();
   for (const s of input) {
     const g = groupOf(s.metric);
     const k = kinds.get(g)!;
@@ -42,9 +43,8 @@ export function splitHistogramAggregation<G extends { readonly labels: Labels }>
     }
     if (k.floats) continue;
     let acc = sums.get(g);
-    if (acc === undefined) sums.set(g, (acc = { sum: new KahanHistogramSum(), hints: new ResetHintsSeen(), n: 0, failed: false, dropName: false, name: s.metric.__name__ ?? '' }));
+    if (acc === undefined) sums.set(g, (acc = { sum: e.op === 'avg' ? new HistogramMean() : new KahanHistogramSum(), hints: new ResetHintsSeen(), failed: false, dropName: false, name: s.metric.__name__ ?? '' }));
     if (acc.failed) continue;
-    acc.n++;
     if (s.dropName) acc.dropName = true;
     try {
       // Prometheus places what adding reconciled at the aggregated expression, not the
@@ -67,7 +67,6 @@ export function splitHistogramAggregation<G extends { readonly labels: Labels }>
     if (acc.failed) continue;
     acc.hints.note('aggregation', e.expr.pos, ctx);
     const h = acc.sum.result()!;
-    if (e.op === 'avg') h.div(acc.n);
     extra.push({ metric: g.labels, f: 0, t, dropName: acc.dropName, h: h.compact() });
   }
   return { input: floats, extra };

@@ -2,6 +2,7 @@ import { KahanHistogramSum, type FloatHistogram } from '../../../../schemas/nati
 import type { Call } from '../../parser/ast.js';
 import type { EvalContext } from '../eval-context.js';
 import { goQuote } from '../go-format.js';
+import { HistogramMean } from '../histogram-mean.js';
 import { combineError, combineNotes, ignoringResetHints, ResetHintsSeen } from '../histogram-binary.js';
 import type { Sample, Value, Vector, Window } from '../types.js';
 import { vec, type FunctionImpl } from './function-impl.js';
@@ -246,7 +247,7 @@ function countTransitions(reset: boolean) {
 function sumOverHistograms(average: boolean) {
   return (w: Window, hs: ArrayLike<FloatHistogram | null>, call: Call, t: number, ctx: EvalContext): Sample | null => {
     const pos = matrixPos(call);
-    const sum = new KahanHistogramSum();
+    const sum = average ? new HistogramMean() : new KahanHistogramSum();
     const hints = new ResetHintsSeen();
     try {
       for (let i = w.lo; i < w.hi; i++) {
@@ -259,7 +260,6 @@ function sumOverHistograms(average: boolean) {
       hints.note('aggregation', pos, ctx);
     }
     const h = sum.result()!;
-    if (average) h.div(w.hi - w.lo);
     return { metric: w.metric, f: 0, t, dropName: true, h: h.compact() };
   };
 }
