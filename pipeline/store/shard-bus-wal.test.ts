@@ -65,6 +65,12 @@ describe('shard with the bus as its write-ahead log', () => {
     expect(readdirSync(dir).filter((f) => f === 'wal')).toEqual([]);
   });
 
+  it('is recovered at once when it never applied a record', async () => {
+    const { shard } = await openShard(newDir(), 'bus');
+    expect(shard.startPosition()).toBe('earliest');
+    expect(shard.recovered).toBe(true);
+  });
+
   it('holds every sample once after a crash, applying the partition again from the durable offset', async () => {
     const dir = newDir();
     const { shard: before } = await openShard(dir, 'bus');

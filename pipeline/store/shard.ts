@@ -78,7 +78,7 @@ export class Shard {
     // A write-ahead log an earlier run in `file` mode left holds records before the durable offset.
     const leftover = tsdb.leftoverWalUntil;
     if (this.unpersisted !== null && leftover !== null) this.unpersisted.noteUntil(offsets.durable ?? 0, leftover);
-    this.caughtUp = this.unpersisted === null || this.appendedOffset >= this.horizon;
+    this.caughtUp = this.unpersisted === null || Math.max(0, this.appendedOffset) >= this.horizon;
     const p = String(settings.partition);
     const m = settings.metrics;
     this.c = {
@@ -124,13 +124,13 @@ export class Shard {
    * applied before it was last opened: until then it answers reads with less than it did.
    */
   get recovered(): boolean {
-    if (!this.caughtUp && this.appendedOffset >= this.horizon) this.caughtUp = true;
+    if (!this.caughtUp && Math.max(0, this.appendedOffset) >= this.horizon) this.caughtUp = true;
     return this.caughtUp;
   }
 
   /** The partition ends at `high`: nothing more to apply again (the log lost records past it). */
   noteLogEnd(high: number): void {
-    if (this.appendedOffset >= high) this.caughtUp = true;
+    if (Math.max(0, this.appendedOffset) >= high) this.caughtUp = true;
   }
 
   /** Remembers how to commit on the bus (any batch's commit accepts offsets up to its end). */
