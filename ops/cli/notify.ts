@@ -37,6 +37,8 @@ export class NotifyService implements Service {
       },
     });
     for (const r of notifier.routes) ctx.router.add(r.methods, r.path, r.handler);
+    // Mimir's configuration API shares its path with Prometheus' alerts API, which `tidemark up` serves.
+    if (ctx.role === 'notify') for (const r of notifier.configRoutes) ctx.router.add(r.methods, r.path, r.handler);
     ctx.tenancy?.useSilences(() => notifier.store.listSilences());
     return new NotifyService(notifier, ctx.flags.config);
   }

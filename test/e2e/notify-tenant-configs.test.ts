@@ -5,7 +5,7 @@ import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, type RedisService } from '../harness/index.js';
 import { WebhookSink } from '../integration/alert/webhook-sink.js';
-import { runCli } from './cli-process.js';
+import { runCli, waitFor } from './cli-process.js';
 import { listeningUrl, spawnRole, type RoleProcess } from './role-process.js';
 
 const PASSWORD = 'tenant-configs-password';
@@ -37,6 +37,7 @@ describe('tidemark notify with per-tenant Alertmanager configurations', () => {
   let hookB: WebhookSink;
   let hookB2: WebhookSink;
   let fallback: WebhookSink;
+  let hookD: WebhookSink;
   const replicas: RoleProcess[] = [];
   const urls: string[] = [];
 
@@ -56,7 +57,7 @@ describe('tidemark notify with per-tenant Alertmanager configurations', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'tidemark-notify-tenant-configs-'));
-    [redis, hookA, hookB, hookB2, fallback] = await Promise.all([startRedis(), WebhookSink.start(), WebhookSink.start(), WebhookSink.start(), WebhookSink.start()]);
+    [redis, hookA, hookB, hookB2, fallback, hookD] = await Promise.all([startRedis(), WebhookSink.start(), WebhookSink.start(), WebhookSink.start(), WebhookSink.start(), WebhookSink.start()]);
     const hash = bcrypt.hashSync(PASSWORD, 4);
     await writeFile(join(dir, 'web.yml'), `basic_auth_users:\n  rules: ${hash}\n  grafana-a: ${hash}\n  someone: ${hash}\n`);
     await mkdir(join(dir, 'am'));
@@ -88,7 +89,7 @@ describe('tidemark notify with per-tenant Alertmanager configurations', () => {
 
   afterAll(async () => {
     for (const r of replicas) expect(await r.stop()).toBe(0);
-    await Promise.all([hookA?.close(), hookB?.close(), hookB2?.close(), fallback?.close()]);
+    await Promise.all([hookA?.close(), hookB?.close(), hookB2?.close(), fallback?.close(), hookD?.close()]);
     await redis?.stop();
     await rm(dir, { recursive: true, force: true });
   });
@@ -150,6 +151,48 @@ describe('tidemark notify with per-tenant Alertmanager configurations', () => {
     await hookB2.waitFor(2);
     expect(bodies(hookB2)[1]!.alerts.map((a) => a.labels.instance)).toEqual(['b3']);
     expect(bodies(hookB).map((b) => b.alerts.map((a) => a.labels.instance))).toEqual([['b1']]);
+  });
+
+  it('takes a tenant\'s configuration through Mimir\'s configuration API, shared by the replicas, and falls back to the main one once it is deleted', async () => {
+    const asD = { authorization: basic('someone'), 'x-scope-orgid': 'team-d' };
+    const api = (i: number, method: string, headers: Record<string, string>, body?: string): Promise<Response> =>
+      fetch(`${urls[i]}/api/v1/alerts`, { method, headers, body });
+    const statusOf = async (i: number): Promise<string> =>
+      ((await (await fetch(`${urls[i]}/api/v2/status`, { headers: asD })).json()) as { config: { original: string } }).config.original;
+
+    expect((await api(0, 'GET', asD)).status).toBe(404);
+    const invalid = await api(0, 'POST', asD, 'alertmanager_config: |\n  route:\n    receiver: nobody\n  receivers:\n    - name: d-hook\n');
+    expect(invalid.status).toBe(400);
+    expect(await invalid.text()).toMatch(/undefined receiver "nobody" used in route \(line 2 of alertmanager_config\)/);
+    const own = await api(0, 'POST', { authorization: basic('grafana-a') }, `alertmanager_config: |\n${amYml('a-other', hookD.url).replace(/^/gm, '  ')}`);
+    expect(own.status).toBe(409);
+
+    const config = [
+      'template_files:',
+      '  d.tmpl: \'{{ define "d.title" }}team D: {{ .CommonLabels.alertname }}{{ end }}\'',
+      'alertmanager_config: |',
+      ...amYml('d-hook', hookD.url).split('\n').map((l) => `  ${l}`),
+    ].join('\n');
+    expect((await api(0, 'POST', asD, config)).status).toBe(201);
+    const got = await api(1, 'GET', asD);
+    expect(got.status).toBe(200);
+    expect(await got.text()).toBe(config);
+    // The other replica loads it within its look interval.
+    await waitFor(async () => ((await statusOf(1)).includes('d-hook') ? true : undefined));
+    expect(await statusOf(0)).toContain('d-hook');
+
+    await post([{ alertname: 'Down', instance: 'd1', tenant_id: 'team-d' }]);
+    await hookD.waitFor(1);
+    expect(bodies(hookD).map((b) => `${b.receiver}:${b.alerts.map((a) => a.labels.instance).join()}`)).toEqual(['d-hook:d1']);
+
+    expect((await api(1, 'DELETE', asD)).status).toBe(200);
+    expect((await api(0, 'GET', asD)).status).toBe(404);
+    await waitFor(async () => ((await statusOf(0)).includes('d-hook') ? undefined : true));
+    expect(await statusOf(1)).not.toContain('d-hook');
+    await post([{ alertname: 'Later', instance: 'd2', tenant_id: 'team-d' }]);
+    await waitFor(async () => (bodies(fallback).some((b) => b.alerts.some((a) => a.labels.instance === 'd2')) ? true : undefined));
+    expect(bodies(hookD)).toHaveLength(1);
+    expect(tenantsIn(fallback)).toEqual(['team-c', 'team-d']);
   });
 
   it('refuses to start with an invalid tenant configuration, naming its file, path and line', async () => {

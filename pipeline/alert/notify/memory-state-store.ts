@@ -28,6 +28,8 @@ export class MemoryStateStore implements NotifyStateStore {
   private readonly silences = new Map<string, Silence>();
   private readonly alerts = new Map<string, Alert>();
   private readonly failures: DeliveryFailure[] = [];
+  private readonly tenantConfigs = new Map<string, string>();
+  private tenantConfigsChanges = 0;
   private tokens = 0;
 
   constructor(private readonly now: () => number = Date.now) {}
@@ -192,6 +194,25 @@ export class MemoryStateStore implements NotifyStateStore {
     if (g.members.size === 0 && g.pending.size === 0) this.groups.delete(groupKey);
     else g.dueAt = nextFlushAt;
     return true;
+  }
+
+  async listTenantConfigs(): Promise<ReadonlyMap<string, string>> {
+    return new Map(this.tenantConfigs);
+  }
+
+  async putTenantConfig(tenant: string, body: string): Promise<void> {
+    this.tenantConfigs.set(tenant, body);
+    this.tenantConfigsChanges++;
+  }
+
+  async deleteTenantConfig(tenant: string): Promise<boolean> {
+    const had = this.tenantConfigs.delete(tenant);
+    if (had) this.tenantConfigsChanges++;
+    return had;
+  }
+
+  async tenantConfigsVersion(): Promise<string> {
+    return String(this.tenantConfigsChanges);
   }
 
   async recordFailure(f: DeliveryFailure): Promise<void> {

@@ -1,7 +1,7 @@
 import type { Registry } from 'prom-client';
 
 import { alertmanagerRenderer, type TemplateRenderer } from '../receivers/index.js';
-import { notifyApiRoutes, type ApiRoute } from './api/index.js';
+import { notifyApiRoutes, tenantConfigApiRoutes, type ApiRoute } from './api/index.js';
 import { systemClock, type Clock } from './clock.js';
 import type { AlertmanagerConfig } from './config/index.js';
 import type { RetryPolicy } from './deliver.js';
@@ -12,6 +12,7 @@ import { MemoryStateStore } from './memory-state-store.js';
 import { NotifyMetrics } from './metrics.js';
 import type { NotifyStateStore } from './notify-state-store.js';
 import { RedisStateStore } from './redis-state-store.js';
+import { TenantConfigs } from './tenant-configs.js';
 
 export interface NotifierSettings {
   readonly config: AlertmanagerConfig;
@@ -21,6 +22,8 @@ export interface NotifierSettings {
   readonly tenantLabel?: string;
   /** The tenant of the API request in progress (undefined: an operator or no tenancy); its configuration is the one the API shows. */
   readonly currentTenant?: () => string | undefined;
+  /** How often a replica looks for tenants' configurations uploaded through another replica (default 1 s). */
+  readonly tenantConfigSyncMs?: number;
   /** Shared state in Redis (`redis://…`); in memory when absent (`tidemark up`). */
   readonly redisUrl?: string;
   readonly redisPrefix?: string;
@@ -46,6 +49,8 @@ export interface NotifierSettings {
 /** The `tidemark notify` role's parts, for the role's HTTP server and lifecycle. */
 export interface Notifier {
   readonly routes: ApiRoute[];
+  /** Mimir's per-tenant configuration API (`/api/v1/alerts`), with a tenant label only; mounted by the notify role. */
+  readonly configRoutes: ApiRoute[];
   readonly dispatcher: Dispatcher;
   readonly store: NotifyStateStore;
   start(): Promise<void>;
@@ -66,15 +71,24 @@ export function createNotifier(s: NotifierSettings): Notifier {
     store, clock, metrics, templates: templates(s.config), replicaId: s.replicaId, externalURL: s.externalURL,
     leaseMs: s.leaseMs, pollMs: s.pollMs, maxInFlight: s.maxInFlight, retry: s.retry, logger: s.logger, tenantLabel: s.tenantLabel,
   });
-  const apply = (config: AlertmanagerConfig, tenantConfigs: ReadonlyMap<string, AlertmanagerConfig>): void => {
-    const tenants = new Map([...tenantConfigs].map(([t, c]) => [t, { config: c, templates: templates(c) }]));
-    dispatcher.applyConfig(config, templates(config), tenants);
-  };
-  if (s.tenantConfigs !== undefined && s.tenantConfigs.size > 0) apply(s.config, s.tenantConfigs);
+  const configs = new TenantConfigs(dispatcher, store, templates, s.logger, s.config, s.tenantConfigs ?? new Map());
+  const currentTenant = s.currentTenant ?? (() => undefined);
   const replicaName = s.replicaId ?? 'tidemark-notify';
   const routes = notifyApiRoutes({
-    dispatcher, store, clock, metrics, startedAt: clock.now(), version: s.version ?? '0.1.0', replicaName, currentTenant: s.currentTenant ?? (() => undefined),
+    dispatcher, store, clock, metrics, startedAt: clock.now(), version: s.version ?? '0.1.0', replicaName, currentTenant,
   });
+  const multiTenant = s.tenantLabel !== undefined;
+  const configRoutes = multiTenant
+    ? tenantConfigApiRoutes({ store, metrics, currentTenant, fileConfig: (t) => configs.fileConfig(t), reload: () => configs.sync() })
+    : [];
+  const syncMs = s.tenantConfigSyncMs ?? 1_000;
+  let syncTimer: NodeJS.Timeout | undefined;
+  const sync = (): void => {
+    configs.sync().catch((err: unknown) => {
+      metrics.errors.inc({ type: err instanceof Error ? err.name : 'unknown', stage: 'sync_tenant_configs' });
+      s.logger?.warn({ err }, 'loading tenants\' uploaded Alertmanager configurations failed; the next look retries');
+    });
+  };
   metrics.countGroupsWith(() => countActiveGroups(store, clock.now()));
   const peerTtlMs = s.peerTtlMs ?? 15_000;
   let peerTimer: NodeJS.Timeout | undefined;
@@ -88,23 +102,30 @@ export function createNotifier(s: NotifierSettings): Notifier {
   let stopped = false;
   return {
     routes,
+    configRoutes,
     dispatcher,
     store,
     async start() {
       if (started || stopped) return;
       started = true;
+      if (multiTenant) {
+        await configs.sync();
+        syncTimer = setInterval(sync, syncMs);
+        syncTimer.unref();
+      }
       dispatcher.start();
       announce();
       peerTimer = setInterval(announce, Math.max(100, Math.floor(peerTtlMs / 3)));
       peerTimer.unref();
     },
     applyConfig(config, tenantConfigs = new Map()) {
-      apply(config, tenantConfigs);
+      configs.applyFiles(config, tenantConfigs);
     },
     async stop() {
       if (stopped) return;
       stopped = true;
       clearInterval(peerTimer);
+      clearInterval(syncTimer);
       await dispatcher.stop();
       await store.close();
     },

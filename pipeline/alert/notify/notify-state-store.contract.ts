@@ -130,5 +130,18 @@ export function describeNotifyStateStore(name: string, open: () => Promise<Notif
       expect(await store.gcAlerts(now - 5_000)).toBe(1);
       expect((await store.getAlerts()).map((a) => a.labels.a)).toEqual(['2']);
     });
+
+    it('keeps tenants\' uploaded configurations, moving the version at every change', async () => {
+      const v0 = await store.tenantConfigsVersion();
+      await store.putTenantConfig('team-a', 'a1');
+      await store.putTenantConfig('team-b', 'b1');
+      const v1 = await store.tenantConfigsVersion();
+      expect(v1).not.toBe(v0);
+      expect(Object.fromEntries(await store.listTenantConfigs())).toEqual({ 'team-a': 'a1', 'team-b': 'b1' });
+      expect(await store.deleteTenantConfig('team-a')).toBe(true);
+      expect(await store.deleteTenantConfig('team-a')).toBe(false);
+      expect(await store.tenantConfigsVersion()).not.toBe(v1);
+      expect(Object.fromEntries(await store.listTenantConfigs())).toEqual({ 'team-b': 'b1' });
+    });
   });
 }

@@ -120,6 +120,16 @@ export interface NotifyStateStore {
   /** Remove unchanged resolved alerts, reschedule the group (or delete it when empty) and release it. */
   finishFlush(groupKey: string, token: string, resolved: readonly ResolvedSnapshot[], nextFlushAt: number): Promise<boolean>;
 
+  /**
+   * Tenants' Alertmanager configurations uploaded through the configuration API (Mimir's
+   * `/api/v1/alerts`), each as the tenant posted it. Every change moves `tenantConfigsVersion`,
+   * which replicas compare to know when to load them again.
+   */
+  listTenantConfigs(): Promise<ReadonlyMap<string, string>>;
+  putTenantConfig(tenant: string, body: string): Promise<void>;
+  deleteTenantConfig(tenant: string): Promise<boolean>;
+  tenantConfigsVersion(): Promise<string>;
+
   recordFailure(f: DeliveryFailure): Promise<void>;
   listFailures(limit: number): Promise<readonly DeliveryFailure[]>;
 

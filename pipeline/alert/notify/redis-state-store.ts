@@ -126,6 +126,23 @@ export class RedisStateStore implements NotifyStateStore {
     return (await this.redis.hdel(this.k('sil'), id)) > 0;
   }
 
+  async listTenantConfigs(): Promise<ReadonlyMap<string, string>> {
+    return new Map(Object.entries(await this.redis.hgetall(this.k('amcfg'))));
+  }
+
+  async putTenantConfig(tenant: string, body: string): Promise<void> {
+    await this.redis.multi().hset(this.k('amcfg'), tenant, body).incr(this.k('amcfg:v')).exec();
+  }
+
+  async deleteTenantConfig(tenant: string): Promise<boolean> {
+    const res = await this.redis.multi().hdel(this.k('amcfg'), tenant).incr(this.k('amcfg:v')).exec();
+    return Number(res?.[0]?.[1] ?? 0) > 0;
+  }
+
+  async tenantConfigsVersion(): Promise<string> {
+    return (await this.redis.get(this.k('amcfg:v'))) ?? '0';
+  }
+
   async putAlerts(alerts: readonly Alert[], now: number): Promise<readonly Alert[]> {
     // Alerts with the same fingerprint in one batch are applied in order.
     const byFp = new Map<string, Alert[]>();
