@@ -180,6 +180,23 @@ describe('PartitionLog recovery', () => {
     await log.close();
   });
 
+  it('rolls an active segment that starts with durable records older than the replay window, so they go once the rest is durable', async () => {
+    const dir = await tempDir();
+    let now = 1_000_000;
+    const log = await PartitionLog.open(dir, 't', 0, options({ now: () => now }));
+    await fill(log, 10, 0, (i) => 1_000_000 + i * 1000);
+    expect(log.segmentCount).toBe(1);
+    now = 1_100_000;
+    // Records 0-4 durable: the segment is rolled, nothing deleted (5-9 are not durable).
+    expect(await log.enforceRetention(-1, -1, { belowOffset: 5, windowMs: 60_000 })).toBe(0);
+    expect(log.segmentCount).toBe(2);
+    await fill(log, 2, 10, () => 1_100_000);
+    expect(await log.enforceRetention(-1, -1, { belowOffset: 10, windowMs: 60_000 })).toBe(1);
+    expect([log.low, log.high]).toEqual([10, 12]);
+    expect(await readAll(log)).toEqual(expected(10, 12));
+    await log.close();
+  });
+
   it('gives concurrent appends distinct consecutive offsets and wakes a waiter once they are synced', async () => {
     const dir = await tempDir();
     const log = await PartitionLog.open(dir, 't', 0, options());

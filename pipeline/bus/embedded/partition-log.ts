@@ -48,6 +48,8 @@ export class PartitionLog {
   private flushing: Promise<void> | undefined;
   private lock: Promise<unknown> = Promise.resolve();
   private readonly waiters = new Set<DataWaiter>();
+  /** Per segment base offset, its first record's timestamp, once read (see durablePartOld). */
+  private readonly firstTimestamps = new Map<number, number>();
   private closed = false;
 
   private constructor(
@@ -283,7 +285,7 @@ export class PartitionLog {
       const releasable = (s: Segment): boolean =>
         released !== undefined && s.nextOffset <= released.belowOffset && s.maxTimestamp < now - released.windowMs;
       const expired = (s: Segment): boolean => retentionMs >= 0 && s.maxTimestamp < cutoff;
-      if (this.active.recordCount > 0 && (expired(this.active) || releasable(this.active))) await this.roll();
+      if (this.active.recordCount > 0 && (expired(this.active) || releasable(this.active) || (await this.durablePartOld(released, now)))) await this.roll();
       let total = this.sizeBytes;
       let deleted = 0;
       while (this.segments.length > 1) {
@@ -291,12 +293,30 @@ export class PartitionLog {
         const oversize = retentionBytes >= 0 && total > retentionBytes;
         if (s.recordCount !== 0 && !expired(s) && !oversize && !releasable(s)) break;
         this.segments.shift();
+        this.firstTimestamps.delete(s.baseOffset);
         total -= s.size;
         deleted++;
         await s.delete();
       }
       return deleted;
     });
+  }
+
+  /**
+   * Whether the active segment starts with records that are durable and older than the window:
+   * it is rolled then, so they can go once the rest of it is durable too. Without this a slow
+   * partition's segment (64 MiB) would hold days of records its readers no longer need.
+   */
+  private async durablePartOld(released: RetentionRelease | undefined, now: number): Promise<boolean> {
+    const seg = this.active;
+    if (released === undefined || seg.baseOffset >= released.belowOffset) return false;
+    let first = this.firstTimestamps.get(seg.baseOffset);
+    if (first === undefined) {
+      const [r] = await seg.read(seg.baseOffset, 1, this.topic, this.partition);
+      first = r?.timestampMs ?? Number.POSITIVE_INFINITY;
+      this.firstTimestamps.set(seg.baseOffset, first);
+    }
+    return first < now - released.windowMs;
   }
 
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
