@@ -5,6 +5,7 @@ import { SampleBuffer } from './chunks/index.js';
 import type { Head, MemSeries } from './head/index.js';
 import { MergeQuerier } from './merge-querier.js';
 import type { LabelMatcher, Querier, SelectHints, Series, SeriesSet } from './querier.js';
+import { DecodePlanner, RESULT_SIZE, SLAB_SAMPLES, sharedDecodePool, type DecodePool } from './select-decode/index.js';
 
 interface Entry {
   readonly labels: Labels;
@@ -14,15 +15,17 @@ interface Entry {
   bound: number;
 }
 
-/** Samples per column slab: 8 × 2^17 = 1 MiB, under glibc's largest mmap threshold (32 MiB). */
-const SLAB_SAMPLES = 1 << 17;
-
 /**
  * Reads a Tsdb's blocks and head as one: a series found in several of them is decoded from each
  * source straight into one column window, oldest block first and the head last, so no samples
  * are copied afterwards (a MergeQuerier over separate queriers would decode, then copy). Samples
  * that overlap between sources are sorted and deduplicated, the older source winning. Label-only
  * reads and label APIs go through a MergeQuerier over the same sources.
+ *
+ * The calling thread only plans a large select (matching, sizes, chunk references); its chunks
+ * are decoded by a DecodePool's worker threads into shared column slabs, so the event loop stays
+ * free while they decode and several selects (shards) decode at once. A small select, and series
+ * that hold native histograms, are decoded in place.
  */
 export class TsdbQuerier implements Querier {
   private readonly merged: MergeQuerier;
@@ -33,6 +36,7 @@ export class TsdbQuerier implements Querier {
     private readonly head: Head,
     private readonly mint: number,
     private readonly maxt: number,
+    private readonly decoder: DecodePool = sharedDecodePool(),
   ) {
     this.merged = new MergeQuerier([...blocks.map((b) => b.querier(mint, maxt)), head.querier(mint, maxt)]);
   }
@@ -71,13 +75,12 @@ export class TsdbQuerier implements Querier {
       e.bound += n;
     }
     const keys = [...entries.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    // Series' columns are cut from shared slabs, sized by the overlapping chunks' sample counts.
-    // Slabs stay below malloc's mmap threshold, so the memory of earlier queries is reused
-    // rather than mapped afresh and page-faulted in (a large select spent a fifth of its CPU
-    // time in the kernel that way).
-    // A small select gets a slab of its own size: zeroing a whole one costs more than the read.
     let remaining = 0;
     for (const e of entries.values()) remaining += e.bound;
+    if (!this.decoder.decodesInPlace(remaining)) return this.decodeInWorkers(keys, entries, mint, maxt, hints);
+    // Series' columns are cut from shared slabs, sized by the overlapping chunks' sample counts
+    // (SLAB_SAMPLES: reused memory rather than fresh page faults).
+    // A small select gets a slab of its own size: zeroing a whole one costs more than the read.
     let slabT: Float64Array = new Float64Array(0);
     let slabV = slabT;
     // Shared memory: a query evaluated in a worker thread (promql/eval-pool) reads the columns
@@ -98,12 +101,61 @@ export class TsdbQuerier implements Querier {
       buf.attach(slabT.subarray(off, off + e.bound), slabV.subarray(off, off + e.bound));
       off += e.bound;
       remaining -= e.bound;
-      for (const p of e.blocks) p.block.collect(p.id, buf, mint, maxt);
-      if (e.head !== null) e.head.collect(buf, mint, maxt);
+      collect(e, buf, mint, maxt);
       if (buf.length === 0 && buf.histogramCount === 0) continue;
       out.push({ labels: e.labels, ...buf.detach() });
     }
     return { series: out, warnings: [] };
+  }
+
+  /**
+   * A large select: planned here, decoded by the pool's workers into slabs they allocate. Series
+   * that hold native histograms are decoded here, in their own arrays.
+   */
+  private async decodeInWorkers(keys: readonly string[], entries: Map<string, Entry>, mint: number, maxt: number, hints: SelectHints): Promise<SeriesSet> {
+    const plan = new DecodePlanner(mint, maxt, hints.timestampsOnly === true);
+    // out[i] is a series decoded here, or null for the planned series next in order.
+    const out: (Series | null)[] = [];
+    const planned: Labels[] = [];
+    let buf: SampleBuffer | null = null;
+    for (const k of keys) {
+      const e = entries.get(k)!;
+      plan.beginSeries(e.bound);
+      for (const p of e.blocks) plan.block(p.block, p.id);
+      if (e.head !== null) e.head.collect(plan, mint, maxt);
+      if (plan.endSeries()) {
+        planned.push(e.labels);
+        out.push(null);
+        continue;
+      }
+      buf ??= new SampleBuffer(0);
+      buf.attach(new Float64Array(e.bound), new Float64Array(e.bound));
+      collect(e, buf, mint, maxt);
+      if (buf.length > 0 || buf.histogramCount > 0) out.push({ labels: e.labels, ...buf.detach() });
+    }
+    const { results, first } = await this.decoder.decode(plan);
+    const decoded: (Series | null)[] = new Array(planned.length).fill(null);
+    results.forEach((r, j) => {
+      const colT = r.slabT.map((b) => new Float64Array(b));
+      const colV = r.slabV.map((b) => new Float64Array(b));
+      for (let i = 0; i < r.counts.length / RESULT_SIZE; i++) {
+        const [slab, off, n, at] = r.counts.subarray(RESULT_SIZE * i, RESULT_SIZE * (i + 1));
+        if (n === 0) continue;
+        decoded[first[j] + i] = {
+          labels: planned[first[j] + i],
+          timestamps: colT[slab].subarray(off, off + n),
+          values: colV[slab].subarray(off, off + n),
+          stale: at < 0 ? null : r.stale.subarray(at, at + n),
+        };
+      }
+    });
+    const series: Series[] = [];
+    let next = 0;
+    for (const s of out) {
+      const d = s ?? decoded[next++];
+      if (d !== null) series.push(d);
+    }
+    return { series, warnings: [] };
   }
 
   labelNames(matchers: readonly LabelMatcher[]): Promise<string[]> {
@@ -117,4 +169,10 @@ export class TsdbQuerier implements Querier {
   close(): Promise<void> {
     return this.merged.close();
   }
+}
+
+/** Decodes an entry's samples in [mint, maxt] into `buf`: its blocks oldest first, then the head. */
+function collect(e: Entry, buf: SampleBuffer, mint: number, maxt: number): void {
+  for (const p of e.blocks) p.block.collect(p.id, buf, mint, maxt);
+  if (e.head !== null) e.head.collect(buf, mint, maxt);
 }

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { Labels } from '../../../schemas/labels.js';
@@ -131,12 +131,13 @@ export class Block implements Queryable, PostingsSource {
 
   /**
    * The chunks file, read whole on first use and verified once (every record's checksum and
-   * encoding), so reads afterwards are plain offsets into it.
+   * encoding), so reads afterwards are plain offsets into it. It is read into shared memory, so
+   * a select's decode threads read its chunks where they are.
    */
   private chunks(): Buffer {
     if (this.chunkBuf === null) {
       const file = join(this.dir, 'chunks');
-      const buf = readFileSync(file);
+      const buf = readShared(file);
       if (buf.length < 8 || buf.readUInt32BE(0) !== CHUNKS_MAGIC) throw new CorruptionError(file, 0, 'bad chunks magic');
       const version = buf[4];
       if (version !== 1 && version !== 2) throw new CorruptionError(file, 4, `unsupported chunks file version ${version}`);
@@ -211,6 +212,23 @@ export class Block implements Queryable, PostingsSource {
     return n;
   }
 
+  /**
+   * Where the chunks of series `id` that overlap [mint, maxt] lie in the chunks file (shared
+   * memory): `at(encoding, file, byteOffset, byteLength)` for each, in order, without a view of
+   * each. Tombstones are not applied (see `collect`).
+   */
+  chunkSpans(id: number, mint: number, maxt: number, at: (encoding: number, file: SharedArrayBuffer, byteOffset: number, byteLength: number) => void): void {
+    const data = this.chunks();
+    const m = this.series[id].chunkMeta;
+    for (let i = 0; i < m.length; i += 3) {
+      if (m[i + 1] < mint || m[i] > maxt) continue;
+      const ref = m[i + 2];
+      if (ref < 8 || ref >= data.length) throw new CorruptionError(join(this.dir, 'chunks'), ref, 'chunk reference out of range');
+      const start = this.chunkStart(data, ref);
+      at(data[start - 1], data.buffer as SharedArrayBuffer, data.byteOffset + start, this.chunkLength(data, ref));
+    }
+  }
+
   /** Samples of series `id` in [mint, maxt] with tombstones applied. */
   collect(id: number, buf: SampleBuffer, mint: number, maxt: number): void {
     const data = this.chunks();
@@ -263,6 +281,24 @@ export class Block implements Queryable, PostingsSource {
   /** Drops the chunks buffer (retention, close). */
   release(): void {
     this.chunkBuf = null;
+  }
+}
+
+/** A whole file in a SharedArrayBuffer. */
+function readShared(file: string): Buffer {
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const buf = Buffer.from(new SharedArrayBuffer(size));
+    let off = 0;
+    while (off < size) {
+      const n = readSync(fd, buf, off, size - off, off);
+      if (n === 0) throw new CorruptionError(file, off, `file ended at byte ${off} of ${size} while it was read`);
+      off += n;
+    }
+    return buf;
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -8,3 +8,4 @@ export { ENCODING_DECIMAL, encodeDecimal, decodeDecimalInto } from './decimal-ch
 export { decodeXorInto } from './xor-decode.js';
 export { decodeInto, encodeBest, encodedSampleCount, isKnownEncoding, ENCODING_ROLLUP, type EncodedChunk } from './chunk-codec.js';
 export type { SampleTarget } from './sample-target.js';
+export type { ChunkSink } from './chunk-sink.js';

@@ -1,6 +1,7 @@
 import type { FloatHistogram } from '../../../schemas/native-histogram/index.js';
 import { decodeInto, encodeBest, encodedSampleCount, type EncodedChunk } from './chunk-codec.js';
 import { decodeMixedInto, encodeMixed, ENCODING_MIXED } from './mixed-chunk.js';
+import type { ChunkSink } from './chunk-sink.js';
 import type { SampleTarget } from './sample-target.js';
 import { ENCODING_XOR, SAMPLES_PER_CHUNK, XorChunk } from './xor-chunk.js';
 
@@ -18,7 +19,7 @@ export interface SampleColumns {
  * histogram samples are gathered beside the float columns and merged into them (with a
  * `histograms` column) only when handed out, so float-only series never pay for them.
  */
-export class SampleBuffer implements SampleTarget {
+export class SampleBuffer implements SampleTarget, ChunkSink {
   t: Float64Array;
   v: Float64Array;
   s: Uint8Array;

@@ -21,7 +21,9 @@ export class ChunkArena {
     if (this.off + n > SLAB_BYTES) {
       let i = this.slabs.indexOf(null);
       if (i < 0) i = this.slabs.length;
-      this.slabs[i] = new Uint8Array(SLAB_BYTES);
+      // Shared memory: a select's decode threads read closed chunks where they are (a slab is
+      // never written below its fill offset, and a freed slab is never reused).
+      this.slabs[i] = new Uint8Array(new SharedArrayBuffer(SLAB_BYTES));
       this.live[i] = 0;
       this.cur = i;
       this.off = 0;

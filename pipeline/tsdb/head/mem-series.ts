@@ -1,6 +1,6 @@
 import type { Labels } from '../../../schemas/labels.js';
 import { withStoredCounterResetHint, type FloatHistogram } from '../../../schemas/native-histogram/index.js';
-import { ENCODING_XOR, SampleBuffer, SAMPLES_PER_CHUNK, XorAppender, XorChunk, encodeBest, encodedSampleCount, isStaleBits, type EncodedChunk, joinFloat, sameValue } from '../chunks/index.js';
+import { ENCODING_XOR, SampleBuffer, type ChunkSink, SAMPLES_PER_CHUNK, XorAppender, XorChunk, encodeBest, encodedSampleCount, isStaleBits, type EncodedChunk, joinFloat, sameValue } from '../chunks/index.js';
 import { ChunkArena } from './chunk-arena.js';
 
 /** The samples of an out-of-order chunk at or after `boundary`, as a chunk of their own. */
@@ -235,8 +235,12 @@ export class MemSeries {
     }
   }
 
-  /** Pushes the samples in [mint, maxt] into `buf` (which sorts and dedupes if needed). */
-  collect(buf: SampleBuffer, mint: number, maxt: number): void {
+  /**
+   * Pushes the samples in [mint, maxt] into `buf` (which sorts and dedupes if needed). Closed
+   * chunks are views into the arena's shared slabs; the open and out-of-order chunks are not
+   * shared (they change), so a sink that keeps them past this call copies them.
+   */
+  collect(buf: ChunkSink, mint: number, maxt: number): void {
     const m = this.meta;
     for (let i = 0; i < m.length; i += M) {
       if (m[i + 1] < mint || m[i] > maxt) continue;

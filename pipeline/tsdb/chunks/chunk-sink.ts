@@ -1,0 +1,16 @@
+import type { FloatHistogram } from '../../../schemas/native-histogram/index.js';
+
+/**
+ * What a storage source hands a series' samples in range to, in the order a read must see them:
+ * encoded chunks, loose samples (out-of-order ones not yet in a chunk) and native histograms.
+ * SampleBuffer decodes them on the spot; a select's decode plan (select-decode/) records them to
+ * be decoded on another thread.
+ */
+export interface ChunkSink {
+  /** A chunk of any encoding; only its samples in [mint, maxt] are read. */
+  pushEncoded(encoding: number, bytes: Uint8Array, mint: number, maxt: number): void;
+  /** An XOR chunk. */
+  pushChunk(bytes: Uint8Array, mint: number, maxt: number): void;
+  push(t: number, v: number, stale: boolean): void;
+  pushHistogram(t: number, h: FloatHistogram): void;
+}

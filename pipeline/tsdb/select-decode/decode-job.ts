@@ -1,0 +1,154 @@
+import { SampleBuffer } from '../chunks/index.js';
+
+/** Op kinds of a job's op stream (see DecodeJob.ops). */
+export const OP_CHUNK = 0;
+export const OP_SAMPLES = 1;
+export const OP_MARK = 2;
+export const OP_DROP = 3;
+
+/** Numbers per series header and per op in DecodeJob.ops. */
+export const SERIES_HEADER = 2;
+export const OP_SIZE = 5;
+
+/**
+ * Samples per column slab: 8 × 2^17 = 1 MiB, under glibc's largest mmap threshold (32 MiB), so
+ * the memory of earlier selects is reused rather than mapped afresh and page-faulted in (a large
+ * select spent a fifth of its CPU time in the kernel that way).
+ */
+export const SLAB_SAMPLES = 1 << 17;
+
+/**
+ * The chunk decoding of a select (or part of one), in a form any thread can run: what to read is
+ * shared memory (block chunk files, head arena slabs, copies of the head's open chunks), and what
+ * to do is a flat op stream. The thread that runs it writes the columns into shared slabs it
+ * allocates (their zeroing and page faults are part of its work, not the caller's).
+ *
+ * `ops`, per series: a header [bound, opCount] (`bound` is at least its sample count), then
+ * `opCount` ops of OP_SIZE numbers, run in order, as the sources of the series push them into
+ * one SampleBuffer:
+ * - [OP_CHUNK, encoding, source, byteOffset, byteLength]: decode that chunk of `sources[source]`;
+ * - [OP_SAMPLES, at, count, 0, 0]: push loose samples `at`..`at+count` of `looseT/V/S`;
+ * - [OP_MARK, 0, 0, 0, 0]: remember where a block's samples start;
+ * - [OP_DROP, at, count, 0, 0]: drop the samples since the mark inside the [mint, maxt] pairs
+ *   `intervals[at..at+count]` (a block's tombstones).
+ */
+export interface DecodeJob {
+  readonly mint: number;
+  readonly maxt: number;
+  /** The select needs timestamps only (SelectHints.timestampsOnly). */
+  readonly valuesUnused: boolean;
+  readonly seriesCount: number;
+  readonly ops: Float64Array;
+  readonly sources: SharedArrayBuffer[];
+  readonly looseT: Float64Array;
+  readonly looseV: Float64Array;
+  readonly looseS: Uint8Array;
+  readonly intervals: Float64Array;
+}
+
+/**
+ * What a job wrote: series i has `counts[4i + 2]` samples at offset `counts[4i + 1]` of the
+ * column slabs `slabT/slabV[counts[4i]]`, its staleness flags at `counts[4i + 3]` of `stale`
+ * (-1 when it has no marker).
+ */
+export interface DecodeResult {
+  readonly counts: Int32Array;
+  readonly stale: Uint8Array;
+  readonly slabT: SharedArrayBuffer[];
+  readonly slabV: SharedArrayBuffer[];
+}
+
+/** Numbers per series in DecodeResult.counts. */
+export const RESULT_SIZE = 4;
+
+/**
+ * Runs a job on the calling thread. The same SampleBuffer code as a select decoding in place:
+ * the same samples, in the same order, sorted and deduplicated the same way.
+ */
+export function runDecodeJob(job: DecodeJob): DecodeResult {
+  const { ops, mint, maxt } = job;
+  const sources = job.sources.map((b) => new Uint8Array(b));
+  const counts = new Int32Array(RESULT_SIZE * job.seriesCount);
+  const staleParts: Uint8Array[] = [];
+  let staleBytes = 0;
+  let remaining = 0;
+  for (let i = 0, p = 0; i < job.seriesCount; i++) {
+    remaining += ops[p];
+    p += SERIES_HEADER + OP_SIZE * ops[p + 1];
+  }
+  const slabT: SharedArrayBuffer[] = [];
+  const slabV: SharedArrayBuffer[] = [];
+  let colT: Float64Array = new Float64Array(0);
+  let colV = colT;
+  let off = 0;
+  const buf = new SampleBuffer(0);
+  buf.valuesUnused = job.valuesUnused;
+  let p = 0;
+  for (let i = 0; i < job.seriesCount; i++) {
+    const bound = ops[p];
+    const n = ops[p + 1];
+    p += SERIES_HEADER;
+    if (off + bound > colT.length) {
+      // A small job gets a slab of its own size: zeroing a whole one costs more than the read.
+      const size = Math.max(Math.min(SLAB_SAMPLES, remaining), bound);
+      slabT.push(new SharedArrayBuffer(size * 8));
+      slabV.push(new SharedArrayBuffer(size * 8));
+      colT = new Float64Array(slabT[slabT.length - 1]);
+      colV = new Float64Array(slabV[slabV.length - 1]);
+      off = 0;
+    }
+    const t = colT.subarray(off, off + bound);
+    const v = colV.subarray(off, off + bound);
+    buf.attach(t, v);
+    let mark = 0;
+    for (let k = 0; k < n; k++, p += OP_SIZE) {
+      switch (ops[p]) {
+        case OP_CHUNK: {
+          const at = ops[p + 3];
+          buf.pushEncoded(ops[p + 1], sources[ops[p + 2]].subarray(at, at + ops[p + 4]), mint, maxt);
+          break;
+        }
+        case OP_SAMPLES: {
+          const end = ops[p + 1] + ops[p + 2];
+          for (let j = ops[p + 1]; j < end; j++) buf.push(job.looseT[j], job.looseV[j], job.looseS[j] === 1);
+          break;
+        }
+        case OP_MARK:
+          mark = buf.length;
+          break;
+        case OP_DROP:
+          buf.dropFrom(mark, Array.from(job.intervals.subarray(ops[p + 1], ops[p + 1] + ops[p + 2])));
+          break;
+        default:
+          throw new RangeError(`decode job: unknown op ${ops[p]} at ${p}`);
+      }
+    }
+    const c = buf.detach();
+    const len = c.timestamps.length;
+    // Sorting (samples from overlapping sources) decodes into new arrays: back into the window.
+    if (c.timestamps.buffer !== t.buffer) {
+      t.set(c.timestamps);
+      v.set(c.values);
+    }
+    const r = RESULT_SIZE * i;
+    counts[r] = slabT.length - 1;
+    counts[r + 1] = off;
+    counts[r + 2] = len;
+    counts[r + 3] = -1;
+    if (c.stale !== null) {
+      counts[r + 3] = staleBytes;
+      staleParts.push(c.stale);
+      staleBytes += len;
+    }
+    // The unused rest of the window stays unused: the next series starts after the bound.
+    off += bound;
+    remaining -= bound;
+  }
+  const stale = new Uint8Array(staleBytes);
+  let at = 0;
+  for (const s of staleParts) {
+    stale.set(s, at);
+    at += s.length;
+  }
+  return { counts, stale, slabT, slabV };
+}

@@ -1,0 +1,194 @@
+import type { FloatHistogram } from '../../../schemas/native-histogram/index.js';
+import { deletedIntervals, type Block } from '../block/index.js';
+import { ENCODING_MIXED, ENCODING_XOR, type ChunkSink } from '../chunks/index.js';
+import { OP_CHUNK, OP_DROP, OP_MARK, OP_SAMPLES, OP_SIZE, SERIES_HEADER, type DecodeJob } from './decode-job.js';
+
+/** Source 0 of every job: the copies of chunks that are not in shared memory. */
+const COPIES = 0;
+const NO_COPIES = new SharedArrayBuffer(0);
+
+/**
+ * Records, series by series, what a select would decode (DecodeJob), in the order a SampleBuffer
+ * would be fed: a series' block chunks (`block()`), then its head chunks (MemSeries.collect with
+ * the planner as the sink). Chunks in shared memory are referred to where they are; others (the
+ * head's open and out-of-order chunks, which keep changing) are copied. A series that holds
+ * native histograms is left out (`endSeries()` says so): its caller decodes it in place.
+ */
+export class DecodePlanner implements ChunkSink {
+  /** The op stream (DecodeJob.ops), `length` numbers of it written. */
+  private ops = new Float64Array(1024);
+  private length = 0;
+  private readonly seriesAt: number[] = [];
+  private readonly bounds: number[] = [];
+  private readonly sources: SharedArrayBuffer[] = [NO_COPIES];
+  private readonly sourceIndex = new Map<SharedArrayBuffer, number>();
+  private readonly copies: Uint8Array[] = [];
+  private copiedBytes = 0;
+  private readonly looseT: number[] = [];
+  private readonly looseV: number[] = [];
+  private readonly looseS: number[] = [];
+  private readonly intervals: number[] = [];
+  private seriesStart = -1;
+  private opCount = 0;
+  private histograms = false;
+  /** Sum of the planned series' bounds. */
+  totalBound = 0;
+
+  constructor(
+    readonly mint: number,
+    readonly maxt: number,
+    readonly valuesUnused: boolean,
+  ) {}
+
+  /** Series planned so far. */
+  get seriesCount(): number {
+    return this.seriesAt.length;
+  }
+
+  /** Starts a series of at most `bound` samples. */
+  beginSeries(bound: number): void {
+    this.seriesStart = this.length;
+    this.opCount = 0;
+    this.histograms = false;
+    this.reserve(SERIES_HEADER);
+    this.ops[this.length++] = bound;
+    this.ops[this.length++] = 0;
+  }
+
+  /**
+   * Ends the series: true when it is planned, false when it holds native histograms (its ops are
+   * dropped; decode it in place).
+   */
+  endSeries(): boolean {
+    if (this.histograms) {
+      this.length = this.seriesStart;
+      return false;
+    }
+    this.ops[this.seriesStart + 1] = this.opCount;
+    this.seriesAt.push(this.seriesStart);
+    const bound = this.ops[this.seriesStart];
+    this.bounds.push(bound);
+    this.totalBound += bound;
+    return true;
+  }
+
+  /** Series `id` of `block`, as Block.collect reads it: its chunks in range, then its tombstones. */
+  block(block: Block, id: number): void {
+    this.op(OP_MARK, 0, 0, 0, 0);
+    block.chunkSpans(id, this.mint, this.maxt, this.blockChunk);
+    if (block.tombstones.length > 0) {
+      const del = deletedIntervals(block.tombstones, block.series[id].labels);
+      if (del !== null) {
+        this.op(OP_DROP, this.intervals.length, del.length, 0, 0);
+        for (const x of del) this.intervals.push(x);
+      }
+    }
+  }
+
+  private readonly blockChunk = (encoding: number, file: SharedArrayBuffer, at: number, length: number): void => {
+    if (encoding === ENCODING_MIXED) this.histograms = true;
+    else this.op(OP_CHUNK, encoding, this.source(file), at, length);
+  };
+
+  /** A chunk; the range is the planner's (every source of a select reads the same one). */
+  pushEncoded(encoding: number, bytes: Uint8Array): void {
+    if (encoding === ENCODING_MIXED) {
+      this.histograms = true;
+      return;
+    }
+    if (bytes.buffer instanceof SharedArrayBuffer) {
+      this.op(OP_CHUNK, encoding, this.source(bytes.buffer), bytes.byteOffset, bytes.length);
+      return;
+    }
+    const copy = bytes.slice();
+    this.copies.push(copy);
+    this.op(OP_CHUNK, encoding, COPIES, this.copiedBytes, copy.length);
+    this.copiedBytes += copy.length;
+  }
+
+  pushChunk(bytes: Uint8Array): void {
+    this.pushEncoded(ENCODING_XOR, bytes);
+  }
+
+  push(t: number, v: number, stale: boolean): void {
+    const n = this.looseT.length;
+    const last = this.length - OP_SIZE;
+    if (this.opCount > 0 && this.ops[last] === OP_SAMPLES && this.ops[last + 1] + this.ops[last + 2] === n) this.ops[last + 2]++;
+    else this.op(OP_SAMPLES, n, 1, 0, 0);
+    this.looseT.push(t);
+    this.looseV.push(v);
+    this.looseS.push(stale ? 1 : 0);
+  }
+
+  pushHistogram(_t: number, _h: FloatHistogram): void {
+    this.histograms = true;
+  }
+
+  /**
+   * The planned series cut into at most `parts` jobs of about equal sample bounds, in order;
+   * `first[j]` is the index of job j's first series among the planned ones.
+   */
+  jobs(parts: number): { jobs: DecodeJob[]; first: number[] } {
+    const copies = this.copiedBytes === 0 ? NO_COPIES : new SharedArrayBuffer(this.copiedBytes);
+    const cv = new Uint8Array(copies);
+    let at = 0;
+    for (const c of this.copies) {
+      cv.set(c, at);
+      at += c.length;
+    }
+    const sources = [copies, ...this.sources.slice(1)];
+    const looseT = Float64Array.from(this.looseT);
+    const looseV = Float64Array.from(this.looseV);
+    const looseS = Uint8Array.from(this.looseS);
+    const intervals = Float64Array.from(this.intervals);
+    const jobs: DecodeJob[] = [];
+    const first: number[] = [];
+    const n = this.seriesAt.length;
+    const target = this.totalBound / Math.max(1, parts);
+    let from = 0;
+    while (from < n) {
+      let to = from;
+      let bound = 0;
+      // The last part takes what is left.
+      while (to < n && (bound < target || jobs.length === parts - 1)) bound += this.bounds[to++];
+      const end = to < n ? this.seriesAt[to] : this.length;
+      jobs.push({
+        mint: this.mint, maxt: this.maxt, valuesUnused: this.valuesUnused, seriesCount: to - from,
+        ops: this.ops.slice(this.seriesAt[from], end),
+        sources, looseT, looseV, looseS, intervals,
+      });
+      first.push(from);
+      from = to;
+    }
+    return { jobs, first };
+  }
+
+  private source(b: SharedArrayBuffer): number {
+    let i = this.sourceIndex.get(b);
+    if (i === undefined) {
+      i = this.sources.push(b) - 1;
+      this.sourceIndex.set(b, i);
+    }
+    return i;
+  }
+
+  private op(kind: number, a: number, b: number, c: number, d: number): void {
+    this.reserve(OP_SIZE);
+    const o = this.ops;
+    let i = this.length;
+    o[i++] = kind;
+    o[i++] = a;
+    o[i++] = b;
+    o[i++] = c;
+    o[i++] = d;
+    this.length = i;
+    this.opCount++;
+  }
+
+  private reserve(n: number): void {
+    if (this.length + n <= this.ops.length) return;
+    const grown = new Float64Array(Math.max(this.length + n, this.ops.length * 2));
+    grown.set(this.ops.subarray(0, this.length));
+    this.ops = grown;
+  }
+}

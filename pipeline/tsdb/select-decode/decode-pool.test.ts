@@ -1,0 +1,128 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FloatHistogram } from '../../../schemas/native-histogram/index.js';
+import { Block } from '../block/index.js';
+import { persistHeadRange } from '../compact/index.js';
+import { Head } from '../head/index.js';
+import { querierContract, type ContractSeries } from '../querier.contract.js';
+import { MergeQuerier } from '../merge-querier.js';
+import type { LabelMatcher, SelectHints, Series } from '../querier.js';
+import { TsdbQuerier } from '../tsdb-querier.js';
+import { DecodePool } from './decode-pool.js';
+
+const H = 3600_000;
+
+/** Every select goes to the workers, cut into parts of a sample or more. */
+const workers = new DecodePool({ size: 2, inPlaceBelow: 0, minPart: 1 });
+/** Every select decoded on the calling thread. */
+const inPlace = new DecodePool({ size: 1, inPlaceBelow: Infinity });
+afterAll(async () => {
+  await workers.close();
+  await inPlace.close();
+});
+
+function headWith(data: readonly ContractSeries[], head = new Head()): Head {
+  for (const s of data) {
+    const ref = head.ref(s.labels);
+    for (let i = 0; i < s.timestamps.length; i++) head.appendRef(ref, s.timestamps[i], s.values[i], s.stale.includes(i));
+  }
+  return head;
+}
+
+querierContract('blocks then the head read as one, their chunks decoded by worker threads', async (data) => {
+  const dir = mkdtempSync(join(tmpdir(), 'decode-pool-'));
+  const head = headWith(data);
+  const blocks = [0, 2 * H].map((t) => Block.open(join(dir, persistHeadRange(head, dir, t, t + 2 * H).ulid)));
+  head.truncate(4 * H);
+  return {
+    queryable: { querier: (mint, maxt) => new TsdbQuerier(blocks, head, mint, maxt, workers) },
+    close: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+});
+
+/** Columns as plain arrays (NaN and -0 kept apart by toEqual through Object.is on each value). */
+function plain(series: readonly Series[], withValues: boolean): unknown[] {
+  return series.map((s) => ({
+    labels: s.labels,
+    t: Array.from(s.timestamps),
+    v: withValues ? Array.from(s.values, (v, i) => (s.histograms?.[i] != null ? 'h' : Object.is(v, -0) ? '-0' : v)) : null,
+    s: s.stale === null ? null : Array.from(s.stale),
+    h: s.histograms == null ? null : Array.from(s.histograms, (h) => h?.count ?? null),
+  }));
+}
+
+describe('DecodePool', () => {
+  it('decodes in worker threads, cut into parts, the same series as the block and head queriers merged', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'decode-pool-'));
+    try {
+      const data: ContractSeries[] = [];
+      for (let i = 0; i < 30; i++) {
+        const timestamps = Array.from({ length: 1200 }, (_, j) => j * 15_000 + i * 100);
+        // Hundredths (decimal chunks), arbitrary floats (XOR chunks), special values.
+        const values = timestamps.map((_, j) => (i % 3 === 0 ? (j * 37) / 100 : i % 3 === 1 ? Math.sin(i + j) : [NaN, -0, Infinity][j % 3]));
+        data.push({ labels: { __name__: 'm', i: String(i).padStart(2, '0') }, timestamps, values, stale: i % 4 === 0 ? [10, 500, 1199] : [] });
+      }
+      const head = headWith(data, new Head({ outOfOrderWindowMs: 10 * H }));
+      const first = Block.open(join(dir, persistHeadRange(head, dir, 0, 2 * H).ulid));
+      // A second block over the same range with other samples: the sources overlap and are merged.
+      const other = headWith(data.slice(0, 10).map((s) => ({ ...s, timestamps: s.timestamps.map((t) => t + 7_000), values: s.values.map((v) => v + 1) })));
+      const overlapping = Block.open(join(dir, persistHeadRange(other, dir, 0, 2 * H).ulid));
+      overlapping.addTombstone({ matchers: [{ type: '=~', name: 'i', value: '0[0-4]' }], mint: H, maxt: H + 10 * 60_000 });
+      head.truncate(2 * H);
+      // Out-of-order samples in the head: loose ones and, past a chunk's worth, a chunk of their own.
+      for (let i = 0; i < 5; i++) {
+        const ref = head.ref(data[i].labels);
+        const n = i === 0 ? 200 : 3;
+        for (let j = 0; j < n; j++) head.appendRef(ref, 3 * H + j * 15_000 + 5_000, -j);
+      }
+      // A series with native histograms is decoded in place, among the others.
+      for (let j = 0; j < 20; j++) {
+        head.appendHistogram({ __name__: 'm', i: '15h' }, 3 * H + j * 60_000, new FloatHistogram({ schema: 0, count: j + 2, sum: j, zeroCount: 1, positiveSpans: [{ offset: 0, length: 2 }], positiveBuckets: [j + 1, 0] }));
+      }
+      const blocks = [first, overlapping];
+      const m: LabelMatcher[] = [{ type: '=', name: '__name__', value: 'm' }];
+      let compared = 0;
+      for (const [mint, maxt] of [[0, 6 * H], [H, 3.5 * H], [2 * H - 60_000, 2 * H + 60_000], [4 * H, 5 * H]]) {
+        for (const hints of [{ start: mint, end: maxt }, { start: mint, end: maxt, timestampsOnly: true }] as SelectHints[]) {
+          // Separate block and head queriers decode each source in place, then merge.
+          const want = await new MergeQuerier([...blocks.map((b) => b.querier(mint, maxt)), head.querier(mint, maxt)]).select(m, hints);
+          const got = await new TsdbQuerier(blocks, head, mint, maxt, workers).select(m, hints);
+          expect(plain(got.series, !hints.timestampsOnly)).toEqual(plain(want.series, !hints.timestampsOnly));
+          compared += want.series.length;
+        }
+      }
+      expect(compared).toBeGreaterThan(100);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('leaves the event loop free while a large select decodes', async () => {
+    const n = 120_000;
+    const data: ContractSeries[] = [0, 1, 2, 3].map((i) => {
+      const timestamps = Array.from({ length: n }, (_, j) => j * 1000);
+      return { labels: { __name__: 'g', i: String(i) }, timestamps, values: timestamps.map((_, j) => Math.cos(i + j)), stale: [] };
+    });
+    const head = headWith(data);
+    const select = (pool: DecodePool) => new TsdbQuerier([], head, 0, n * 1000, pool).select([{ type: '=', name: '__name__', value: 'g' }], { start: 0, end: n * 1000 });
+    const turnsDuring = async (pool: DecodePool): Promise<number> => {
+      let turns = 0;
+      let done = false;
+      const tick = (): void => {
+        if (done) return;
+        turns++;
+        setImmediate(tick);
+      };
+      setImmediate(tick);
+      const { series } = await select(pool);
+      done = true;
+      expect(series.map((s) => s.timestamps.length)).toEqual([n, n, n, n]);
+      return turns;
+    };
+    // Decoding in place holds the loop for the whole select; in the workers it does not.
+    expect(await turnsDuring(inPlace)).toBe(0);
+    expect(await turnsDuring(workers)).toBeGreaterThan(0);
+  });
+});

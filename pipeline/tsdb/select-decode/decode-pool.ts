@@ -1,0 +1,156 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { DecodeJob, DecodeResult } from './decode-job.js';
+import type { DecodePlanner } from './decode-planner.js';
+import type { DecodeReply, DecodeRequest } from './decode-worker.js';
+
+interface Task {
+  readonly id: number;
+  readonly job: DecodeJob;
+  readonly resolve: (r: DecodeResult) => void;
+  readonly reject: (e: Error) => void;
+}
+
+interface Slot {
+  readonly worker: Worker;
+  task: Task | null;
+}
+
+/** Below this many samples a select decodes on the calling thread: a worker's round trip costs more. */
+export const IN_PLACE_BELOW = 1 << 15;
+/** Smallest part a large select is cut into for the threads to share. */
+export const MIN_PART = 1 << 16;
+
+export interface DecodePoolOptions {
+  /** Worker threads; default one per core. */
+  readonly size?: number;
+  /** Selects bounded by fewer samples decode in place (0: every select goes to the workers). */
+  readonly inPlaceBelow?: number;
+  /** Fewest samples of a part when a select is cut into parts. */
+  readonly minPart?: number;
+}
+
+/**
+ * Decodes selects' chunks (DecodeJob) in worker threads, so the thread that serves HTTP only
+ * plans a select (postings, chunk references) while the cores decode, and a select over many
+ * shards, or one large one cut into parts, uses every core. Workers start on first use and are
+ * replaced when one dies; jobs wait in arrival order while every worker is busy.
+ */
+export class DecodePool {
+  private readonly slots: Slot[] = [];
+  private readonly queue: Task[] = [];
+  private nextId = 1;
+  private closed = false;
+
+  readonly size: number;
+  private readonly inPlaceBelow: number;
+  private readonly minPart: number;
+
+  constructor(options: DecodePoolOptions = {}) {
+    this.size = options.size ?? availableParallelism();
+    this.inPlaceBelow = options.inPlaceBelow ?? IN_PLACE_BELOW;
+    this.minPart = Math.max(1, options.minPart ?? MIN_PART);
+    const size = this.size;
+    if (!Number.isInteger(size) || size < 1) throw new RangeError(`a decode pool needs at least one worker, got ${size}`);
+  }
+
+  /** Whether a select bounded by `samples` samples is best decoded on the calling thread (a worker's round trip costs more). */
+  decodesInPlace(samples: number): boolean {
+    return samples < this.inPlaceBelow;
+  }
+
+  /**
+   * Decodes a planned select in the workers, cut into parts they share. Results come in job
+   * order; `first[j]` is job j's first series among the planned ones.
+   */
+  async decode(plan: DecodePlanner): Promise<{ results: DecodeResult[]; first: number[] }> {
+    const parts = Math.max(1, Math.min(this.size, Math.floor(plan.totalBound / this.minPart)));
+    const { jobs, first } = plan.jobs(parts);
+    return { results: await Promise.all(jobs.map((job) => this.submit(job))), first };
+  }
+
+  /** Stops every worker; queued and running jobs fail. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const gone = new Error('the select decode pool is closed');
+    for (const t of this.queue.splice(0)) t.reject(gone);
+    await Promise.all(this.slots.splice(0).map(async (s) => {
+      s.task?.reject(gone);
+      s.task = null;
+      await s.worker.terminate();
+    }));
+  }
+
+  private submit(job: DecodeJob): Promise<DecodeResult> {
+    if (this.closed) return Promise.reject(new Error('the select decode pool is closed'));
+    return new Promise<DecodeResult>((resolve, reject) => {
+      this.queue.push({ id: this.nextId++, job, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  private dispatch(): void {
+    while (this.queue.length > 0) {
+      let slot = this.slots.find((s) => s.task === null);
+      if (slot === undefined && this.slots.length < this.size) slot = this.spawn();
+      if (slot === undefined) return;
+      const task = this.queue.shift()!;
+      slot.task = task;
+      // A busy worker keeps the process alive (a script awaiting a select); an idle one does not.
+      slot.worker.ref();
+      const request: DecodeRequest = { id: task.id, job: task.job };
+      slot.worker.postMessage(request, [task.job.ops.buffer as ArrayBuffer]);
+    }
+  }
+
+  private spawn(): Slot {
+    const worker = startWorker();
+    const slot: Slot = { worker, task: null };
+    worker.on('message', (m: DecodeReply) => {
+      const task = slot.task;
+      if (task === null || task.id !== m.id) return;
+      slot.task = null;
+      worker.unref();
+      if ('ok' in m) task.resolve(m.ok);
+      else {
+        const e = new Error(`decoding a select's chunks failed: ${m.err.message}`);
+        if (m.err.stack !== undefined) e.stack = m.err.stack;
+        task.reject(e);
+      }
+      this.dispatch();
+    });
+    // A worker that dies fails its job only; another takes its place.
+    const fail = (err: Error): void => {
+      const i = this.slots.indexOf(slot);
+      if (i >= 0) this.slots.splice(i, 1);
+      const task = slot.task;
+      slot.task = null;
+      task?.reject(new Error(`select decode worker failed: ${err.message}`, { cause: err }));
+      if (!this.closed) this.dispatch();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`exited with code ${code}`)));
+    this.slots.push(slot);
+    return slot;
+  }
+}
+
+let shared: DecodePool | null = null;
+
+/** The process' decode pool, one worker per core, made on first use. */
+export function sharedDecodePool(): DecodePool {
+  shared ??= new DecodePool();
+  return shared;
+}
+
+/**
+ * Starts decode-worker: the compiled .js beside this file, or, when running from TypeScript
+ * sources (tests, benchmarks under tsx), the .ts through tsx's loader registered inside the worker.
+ */
+function startWorker(): Worker {
+  const self = import.meta.url;
+  if (!self.endsWith('.ts')) return new Worker(new URL('./decode-worker.js', self));
+  const entry = new URL('./decode-worker.ts', self).href;
+  const boot = `import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(boot, { eval: true });
+}

@@ -1,0 +1,30 @@
+/**
+ * A decode thread of a DecodePool: runs each job it is sent and posts back what it wrote, or the
+ * error. The samples are written to shared slabs the worker allocates; they come back by
+ * reference, with counts and staleness flags.
+ */
+import { parentPort } from 'node:worker_threads';
+import { runDecodeJob, type DecodeJob, type DecodeResult } from './decode-job.js';
+
+export interface DecodeRequest {
+  readonly id: number;
+  readonly job: DecodeJob;
+}
+
+export type DecodeReply =
+  | { readonly id: number; readonly ok: DecodeResult }
+  | { readonly id: number; readonly err: { readonly message: string; readonly stack?: string } };
+
+if (parentPort === null) throw new Error('decode-worker.ts runs as a worker thread of a decode pool');
+const port = parentPort;
+port.on('message', (m: DecodeRequest) => {
+  let result: DecodeResult;
+  try {
+    result = runDecodeJob(m.job);
+  } catch (err) {
+    const e = err instanceof Error ? err : new Error(String(err));
+    port.postMessage({ id: m.id, err: { message: e.message, stack: e.stack } } satisfies DecodeReply);
+    return;
+  }
+  port.postMessage({ id: m.id, ok: result } satisfies DecodeReply, [result.counts.buffer as ArrayBuffer, result.stale.buffer as ArrayBuffer]);
+});

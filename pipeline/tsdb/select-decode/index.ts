@@ -1,0 +1,3 @@
+export { DecodePool, IN_PLACE_BELOW, MIN_PART, sharedDecodePool, type DecodePoolOptions } from './decode-pool.js';
+export { DecodePlanner } from './decode-planner.js';
+export { RESULT_SIZE, runDecodeJob, SLAB_SAMPLES, type DecodeJob, type DecodeResult } from './decode-job.js';
