@@ -5,6 +5,7 @@
  * minutes. Labels and annotations are templates over `$labels`, `$value`, `$externalLabels`.
  */
 import { canonicalLabels, type Labels } from '../../../schemas/index.js';
+import type { FloatHistogram } from '../../../schemas/native-histogram/index.js';
 import { alertTemplateData, expandAlertTemplate, type QueryFunc } from '../template/index.js';
 import { RuleEvalError } from './errors.js';
 import { labelKey } from './label-key.js';
@@ -40,6 +41,8 @@ export interface RuleSample {
   readonly labels: Labels;
   readonly t: number;
   readonly value: number;
+  /** A native-histogram sample (a recording rule over histograms); `value` is then unused. */
+  readonly histogram?: FloatHistogram;
 }
 
 export interface AlertingRuleDeps {

@@ -26,7 +26,7 @@ export class RecordingRule {
       const key = labelKey(l);
       if (seen.has(key)) throw new RuleEvalError('vector contains metrics with the same labelset after applying rule labels', { rule: this.rule.name });
       seen.add(key);
-      out.push({ labels: l, t, value: s.value });
+      out.push(s.histogram === undefined ? { labels: l, t, value: s.value } : { labels: l, t, value: s.value, histogram: s.histogram });
     }
     if (limit > 0 && out.length > limit) throw new RuleEvalError(`exceeded limit of ${limit} with ${out.length} series`, { rule: this.rule.name });
     return out;

@@ -10,6 +10,8 @@
  */
 import { BusSampleSink, WatermarkPublisher } from '../../publish/index.js';
 import { canonicalLabels, decodeSamplesTopicRecord, SeriesPartitioner, type Labels, type SamplesTopicRecord } from '../../../schemas/index.js';
+import { FloatHistogram } from '../../../schemas/native-histogram/index.js';
+import type { HistogramValue } from '../../../schemas/index.js';
 import type { BatchHandler, ConsumedBatch, Consumer } from '../../bus/bus.js';
 import { withDeadLetter, type DecodedRecord } from '../../bus/dead-letter.js';
 import type { QueryFunc } from '../template/index.js';
@@ -191,25 +193,30 @@ export class RulesEvaluator {
           const res = eventTime && this.rules.wakesOnArrival ? this.arrivalResolutionMs : 0;
           for (const series of d.batch.series) {
             const n = series.timestamps.length;
-            received += n;
-            for (let i = 0; i < n; i++) {
-              const t = series.timestamps[i]!;
+            // Native-histogram samples of the series, column-wise beside the float ones.
+            const hist = series.histograms;
+            const hn = hist?.timestamps.length ?? 0;
+            received += n + hn;
+            for (let i = 0; i < n + hn; i++) {
+              const t = i < n ? series.timestamps[i]! : hist!.timestamps[i - n]!;
               if (t > recMax) recMax = t;
               if (eventTime && t < this.minEventSeen) this.minEventSeen = t;
             }
-            if (!selecting) { filtered += n; continue; }
+            if (!selecting) { filtered += n + hn; continue; }
             const key = canonicalLabels(series.labels);
-            if (!this.window.accepts(series.labels, key)) { filtered += n; continue; }
+            if (!this.window.accepts(series.labels, key)) { filtered += n + hn; continue; }
             const stale = series.stale.length > 0 ? new Set(series.stale) : undefined;
             const waking = res > 0 ? this.arrivalGroupsOf(series.labels, key) : NO_GROUPS;
             let lastArrival = Number.NaN;
-            for (let i = 0; i < n; i++) {
-              const t = series.timestamps[i]!;
+            for (let i = 0; i < n + hn; i++) {
+              const t = i < n ? series.timestamps[i]! : hist!.timestamps[i - n]!;
               if (eventTime && t <= wm) {
                 late++;
                 if (this.dropLate) { lateDropped++; continue; }
               }
-              const r = this.window.append(series.labels, t, series.values[i]!, stale?.has(i) ?? false, key);
+              const r = i < n
+                ? this.window.append(series.labels, t, series.values[i]!, stale?.has(i) ?? false, key)
+                : this.window.append(series.labels, t, 0, false, key, asFloatHistogram(hist!.histograms[i - n]!));
               if (r === 'stored') stored++; else tooOld++;
               if (waking.length > 0 && r === 'stored') {
                 const a = Math.ceil(t / res) * res;
@@ -411,7 +418,7 @@ export class RulesEvaluator {
   private async evalGroup(group: RuleGroup, ts: number, arrival: boolean): Promise<void> {
     const { outputs, transitions } = await group.eval(ts, {
       query: (expr, t) => this.s.query(this.window, expr, t),
-      write: (samples) => { for (const o of samples) this.window.append(o.labels, o.t, o.value, o.stale); },
+      write: (samples) => { for (const o of samples) this.window.append(o.labels, o.t, o.value, o.stale, undefined, o.histogram ?? null); },
     }, arrival);
     for (const r of group.rules) {
       if (arrival && !(r.impl instanceof AlertingRule)) continue;
@@ -440,9 +447,19 @@ export class RulesEvaluator {
   private async publishOutputs(outputs: readonly GroupOutput[]): Promise<void> {
     if (outputs.length === 0 || this.sink === undefined) return;
     const app = this.sink.appender();
-    for (const o of outputs) app.append(o.labels, o.t, o.value, o.stale ? { stale: true } : undefined);
+    let sent = 0;
+    for (const o of outputs) {
+      if (o.histogram === undefined) app.append(o.labels, o.t, o.value, o.stale ? { stale: true } : undefined);
+      else if (app.appendHistogram !== undefined) app.appendHistogram(o.labels, o.t, o.histogram);
+      else {
+        // A sink that carries floats only cannot take a histogram-valued recording rule's output.
+        this.metrics.errors.inc({ type: 'histograms_unsupported', stage: 'publish' });
+        continue;
+      }
+      sent++;
+    }
     await app.commit();
-    this.metrics.samplesSent.inc(outputs.length);
+    this.metrics.samplesSent.inc(sent);
   }
 
   private async publishEvents(group: RuleGroup, transitions: readonly AlertTransition[]): Promise<void> {
@@ -504,6 +521,11 @@ export class RulesEvaluator {
 }
 
 /** The group's next instant, interval or arrival; +Infinity before it is scheduled. */
+/** PromQL evaluates float histograms; integer ones are converted as they enter the window. */
+function asFloatHistogram(h: HistogramValue): FloatHistogram {
+  return h instanceof FloatHistogram ? h : h.toFloat();
+}
+
 function nextDue(g: ScheduledGroup): number {
   if (g.next === undefined) return Number.POSITIVE_INFINITY;
   const a = g.arrivals.peek();

@@ -2,10 +2,12 @@
  * The rule evaluator's storage: a `Queryable` that holds only the series some rule selector can
  * match, and only the samples evaluation can still read (those at or after `minTime`, which the
  * evaluator moves forward as event time passes). Staleness markers are kept as samples with
- * `stale = 1`, as the PromQL engine expects. Appends may arrive out of order; a sample at an
- * existing timestamp replaces it (a replayed record writes the same value again).
+ * `stale = 1`, as the PromQL engine expects. Native-histogram samples sit in the same columns, their
+ * histogram in a column made on a series' first one. Appends may arrive out of order; a sample at
+ * an existing timestamp replaces it (a replayed record writes the same value again).
  */
 import { canonicalLabels, compareStrings, type Labels } from '../../../schemas/index.js';
+import type { FloatHistogram } from '../../../schemas/native-histogram/index.js';
 import type { LabelMatcher, Querier, Queryable, SelectHints, Series, SeriesSet } from '../../tsdb/index.js';
 import { compileMatchers, type LabelsPredicate } from './label-match.js';
 
@@ -13,22 +15,26 @@ class WindowSeries {
   readonly ts: number[] = [];
   readonly vs: number[] = [];
   readonly st: number[] = [];
+  /** The histogram of each sample (null for float ones); null until the series' first histogram. */
+  hs: (FloatHistogram | null)[] | null = null;
   staleCount = 0;
   constructor(readonly key: string, readonly labels: Labels) {}
 
-  insert(t: number, v: number, stale: boolean): void {
+  insert(t: number, v: number, stale: boolean, h: FloatHistogram | null): void {
     const ts = this.ts;
+    if (h !== null && this.hs === null) this.hs = new Array<FloatHistogram | null>(ts.length).fill(null);
     let i = ts.length;
     if (i === 0 || ts[i - 1]! < t) {
-      ts.push(t); this.vs.push(v); this.st.push(stale ? 1 : 0);
+      ts.push(t); this.vs.push(v); this.st.push(stale ? 1 : 0); this.hs?.push(h);
     } else {
       let lo = 0;
       while (lo < i) { const mid = (lo + i) >>> 1; if (ts[mid]! < t) lo = mid + 1; else i = mid; }
       if (ts[lo] === t) {
         this.staleCount -= this.st[lo]!;
         this.vs[lo] = v; this.st[lo] = stale ? 1 : 0;
+        if (this.hs !== null) this.hs[lo] = h;
       } else {
-        ts.splice(lo, 0, t); this.vs.splice(lo, 0, v); this.st.splice(lo, 0, stale ? 1 : 0);
+        ts.splice(lo, 0, t); this.vs.splice(lo, 0, v); this.st.splice(lo, 0, stale ? 1 : 0); this.hs?.splice(lo, 0, h);
       }
     }
     if (stale) this.staleCount++;
@@ -42,6 +48,10 @@ class WindowSeries {
     if (n === 0) return 0;
     for (let i = 0; i < n; i++) this.staleCount -= this.st[i]!;
     ts.splice(0, n); this.vs.splice(0, n); this.st.splice(0, n);
+    if (this.hs !== null) {
+      this.hs.splice(0, n);
+      if (!this.hs.some((h) => h !== null)) this.hs = null;
+    }
     return n;
   }
 }
@@ -86,8 +96,8 @@ export class WindowStore implements Queryable {
     return false;
   }
 
-  /** Adds one sample (or staleness marker). */
-  append(labels: Labels, t: number, v: number, stale = false, key = canonicalLabels(labels)): AppendOutcome {
+  /** Adds one sample (or staleness marker); with `h`, a native-histogram sample (`v` then unused). */
+  append(labels: Labels, t: number, v: number, stale = false, key = canonicalLabels(labels), h: FloatHistogram | null = null): AppendOutcome {
     if (!this.accepts(labels, key)) return 'filtered';
     if (t < this.minTimeMs) return 'too_old';
     let s = this.series.get(key);
@@ -100,7 +110,7 @@ export class WindowStore implements Queryable {
       set.add(s);
     }
     const before = s.ts.length;
-    s.insert(t, v, stale);
+    s.insert(t, v, stale, h);
     this.sampleCount += s.ts.length - before;
     return 'stored';
   }
@@ -164,6 +174,7 @@ class WindowQuerier implements Querier {
         timestamps: s.ts.slice(lo, hi),
         values: s.vs.slice(lo, hi),
         stale: s.staleCount > 0 ? s.st.slice(lo, hi) : null,
+        histograms: s.hs === null ? null : s.hs.slice(lo, hi),
       });
     }
     return { series, warnings: [] };
