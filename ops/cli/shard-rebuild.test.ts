@@ -53,6 +53,7 @@ describe('moving shards aside for a rebuild', () => {
     const err = await moveShardsAside({ bus, dataDir: store, topics: ['samples'], spec: 'all', force: false, stamp: 't2' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ShardRebuildRefusedError);
     expect((err as Error).message).toContain(`samples-0: the bus keeps this partition only from offset ${low}`);
+    expect((err as Error).message).toContain('bus.embedded.replay_window_ms');
     // Partition 1's log was whole, but nothing moves unless everything can.
     expect(readdirSync(join(store, 'shards')).sort()).toEqual(['samples-0', 'samples-1']);
     const forced = await moveShardsAside({ bus, dataDir: store, topics: ['samples'], spec: 'all', force: true, stamp: 't3' });

@@ -71,7 +71,7 @@ export async function moveShardsAside(o: {
     }
   }
   if (refusals.length > 0) {
-    throw new ShardRebuildRefusedError(`cannot rebuild without losing samples (nothing was moved): ${refusals.join('; ')}. Keep the shards, or rerun with --rebuild-force to rebuild anyway and lose them`);
+    throw new ShardRebuildRefusedError(`cannot rebuild without losing samples (nothing was moved): ${refusals.join('; ')}. The log keeps what the stores made durable for bus.embedded.replay_window_ms (on Kafka: the topic's retention.ms), not from the start. Keep the shards, or rerun with --rebuild-force to rebuild anyway and lose them`);
   }
   for (const m of moves) await rename(m.from, m.to);
   return moves;

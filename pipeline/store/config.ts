@@ -15,7 +15,7 @@ export const storeConfigSchema = z
     group: z.string().min(1).default('store')
       .describe('Consumer group of the store workers on the samples topic.'),
     wal: z.enum(['bus', 'file']).default('file')
-      .describe('What a shard takes as its write-ahead log. bus: the partition itself; the shard keeps no log of its own, its durable offset is the first record with a sample not yet in a block, and a restart applies the partition again from there (the bus must keep that far back: bus.embedded.replay_window_ms, or the Kafka topic\'s retention). file: a TSDB write-ahead log in the shard directory, fsynced on every flush.'),
+      .describe('What a shard takes as its write-ahead log. bus: the partition itself; the shard keeps no log of its own, its durable offset is the first record with a sample not yet in a block, and a restart applies the partition again from there (the embedded bus keeps each partition from the store group\'s committed offset on; on Kafka the topic\'s retention.ms must reach that far). file: a TSDB write-ahead log in the shard directory, fsynced on every flush.'),
     flush_interval_ms: z.number().int().min(10).default(1000)
       .describe('How often each shard is made durable (WAL fdatasync, or blocks cut with wal: bus) and its offset committed.'),
     flush_samples: z.number().int().min(1).default(500_000)

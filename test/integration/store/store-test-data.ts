@@ -150,12 +150,18 @@ export async function waitWhileProgressing(pred: () => boolean | Promise<boolean
   }
 }
 
-/** True once the workers' shards together are durable up to every partition's high watermark. */
+/**
+ * True once the workers' shards together are durable up to every partition's high watermark: with
+ * `store.wal: file` their durable offsets are there; with `store.wal: bus` the bus is the log of
+ * what blocks do not hold yet, so they have applied every record (and are back where they were).
+ */
 export async function allDurable(bus: Bus, topic: string, workers: readonly StoreWorker[]): Promise<boolean> {
   const offsets = await bus.offsets(topic);
   return offsets.every((o) => {
-    const shard = workers.map((w) => w.shard(o.partition)).find((s) => s !== undefined);
-    return shard !== undefined && (shard.durableOffset ?? 0) >= o.high;
+    const w = workers.find((x) => x.shard(o.partition) !== undefined);
+    const shard = w?.shard(o.partition);
+    if (w === undefined || shard === undefined) return false;
+    return w.config.wal === 'bus' ? shard.recovered && shard.appendedOffset >= o.high : (shard.durableOffset ?? 0) >= o.high;
   });
 }
 
