@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,6 +63,19 @@ async function durable(bus: Bus, group: string, topic: string): Promise<boolean>
   return offsets.every((o) => (committed.find((c) => c.partition === o.partition)?.offset ?? -1) >= o.high);
 }
 
+/** Every shard of `shardsDir` recorded (in its flush intent) that it applied its partition up to the end. */
+async function applied(bus: Bus, shardsDir: string, topic: string): Promise<boolean> {
+  const offsets = await bus.offsets(topic);
+  return offsets.every((o) => {
+    try {
+      const doc = JSON.parse(readFileSync(join(shardsDir, `${topic}-${o.partition}`, 'flush-intent.json'), 'utf8')) as { offset: number };
+      return doc.offset >= o.high;
+    } catch {
+      return false;
+    }
+  });
+}
+
 async function until(pred: () => Promise<boolean> | boolean): Promise<void> {
   while (!(await pred())) await new Promise((r) => setTimeout(r, 20));
 }
@@ -95,95 +109,109 @@ export const storeBenchmark: Benchmark = {
     const bus = new KafkaBus(mockKafkaBusSettings(mock.brokers, { partitionsConsumedConcurrently: PARTITIONS }));
     const shape = `${SERIES / 1000}k node_exporter series x ${STEPS} scrapes, ${PARTITIONS} partitions`;
     try {
-      // 1. Producer and store running together: first produce until every sample is durable.
-      const worker = new StoreWorker({ bus, topic: 'bench.samples', deadLetterTopic: 'bench.dlq', registry: new Registry(), config: { data_dir: join(dir, 'live'), group: 'live' } });
-      await worker.start();
-      await until(() => worker.ready());
-      const t0 = performance.now();
-      const e2eCpu = process.cpuUsage();
-      const total = await produceDataset(bus, 'bench.samples');
-      const produced = performance.now();
-      await until(() => durable(bus, 'live', 'bench.samples'));
-      const secs = (performance.now() - t0) / 1000;
-      const cpu = process.cpuUsage(e2eCpu);
-      const cpuSecs = (cpu.user + cpu.system) / 1e6;
-      await worker.stop();
-      rows.push({
-        name: `store end to end: produce (BusSampleSink) -> Kafka adapter -> StoreWorker -> durable, ${shape}`,
-        subject: 'tidemark (3-broker librdkafka mock, one process)',
-        value: total / secs,
-        unit: 'samples/s',
-        note: `producing alone took ${((produced - t0) / 1000).toFixed(1)} s of ${secs.toFixed(1)} s`,
-      });
-      rows.push({
-        name: `store end to end as above, per CPU-second of the Tidemark process (producer and store; the mock broker apart), ${shape}`,
-        subject: 'tidemark',
-        value: total / cpuSecs,
-        unit: 'samples/CPU-s',
-        goal: '>= VictoriaMetrics remote_write per CPU-second',
-        note: `${cpuSecs.toFixed(1)} CPU-s for ${(total / 1e6).toFixed(1)}M samples: Avro encode, produce, fetch, decode, append, WAL fsync, commit`,
-      });
-      const { warm, measured } = remoteWriteBodies();
-      const vm = await victoriaMetricsWriteRate(warm, measured, (STEPS - 1) * SERIES);
-      rows.push({
-        name: `remote_write /api/v1/write (its whole ingest, storage included), the same ${shape} in requests of 2000 series`,
-        subject: 'victoria-metrics',
-        value: typeof vm === 'number' ? vm : Number.NaN,
-        unit: 'samples/CPU-s',
-        note: typeof vm === 'number' ? 'first scrape as warm-up; /proc/<pid>/stat utime+stime over the other scrapes' : vm,
-      });
+      // TIDEMARK_BENCH_STORE_ONLY=recovery runs part 3 alone (it reads the data set part 2 reads).
+      const recoveryOnly = process.env.TIDEMARK_BENCH_STORE_ONLY === 'recovery';
+      let total = recoveryOnly ? await produceDataset(bus, 'bench.replay') : 0;
+      if (!recoveryOnly) {
+        // 1. Producer and store running together: first produce until every sample is durable.
+        const worker = new StoreWorker({ bus, topic: 'bench.samples', deadLetterTopic: 'bench.dlq', registry: new Registry(), config: { data_dir: join(dir, 'live'), group: 'live' } });
+        await worker.start();
+        await until(() => worker.ready());
+        const t0 = performance.now();
+        const e2eCpu = process.cpuUsage();
+        total = await produceDataset(bus, 'bench.samples');
+        const produced = performance.now();
+        await until(() => durable(bus, 'live', 'bench.samples'));
+        const secs = (performance.now() - t0) / 1000;
+        const cpu = process.cpuUsage(e2eCpu);
+        const cpuSecs = (cpu.user + cpu.system) / 1e6;
+        await worker.stop();
+        rows.push({
+          name: `store end to end: produce (BusSampleSink) -> Kafka adapter -> StoreWorker -> durable, ${shape}`,
+          subject: 'tidemark (3-broker librdkafka mock, one process)',
+          value: total / secs,
+          unit: 'samples/s',
+          note: `producing alone took ${((produced - t0) / 1000).toFixed(1)} s of ${secs.toFixed(1)} s`,
+        });
+        rows.push({
+          name: `store end to end as above, per CPU-second of the Tidemark process (producer and store; the mock broker apart), ${shape}`,
+          subject: 'tidemark',
+          value: total / cpuSecs,
+          unit: 'samples/CPU-s',
+          goal: '>= VictoriaMetrics remote_write per CPU-second',
+          note: `${cpuSecs.toFixed(1)} CPU-s for ${(total / 1e6).toFixed(1)}M samples: Avro encode, produce, fetch, decode, append, WAL fsync, commit`,
+        });
+        const { warm, measured } = remoteWriteBodies();
+        const vm = await victoriaMetricsWriteRate(warm, measured, (STEPS - 1) * SERIES);
+        rows.push({
+          name: `remote_write /api/v1/write (its whole ingest, storage included), the same ${shape} in requests of 2000 series`,
+          subject: 'victoria-metrics',
+          value: typeof vm === 'number' ? vm : Number.NaN,
+          unit: 'samples/CPU-s',
+          note: typeof vm === 'number' ? 'first scrape as warm-up; /proc/<pid>/stat utime+stime over the other scrapes' : vm,
+        });
 
-      // 2. The store alone: the data is on the bus, a fresh worker reads it from the start.
-      await produceDataset(bus, 'bench.replay');
-      const fresh = new StoreWorker({ bus, topic: 'bench.replay', deadLetterTopic: 'bench.dlq', registry: new Registry(), config: { data_dir: join(dir, 'fresh'), group: 'fresh' } });
-      await fresh.start();
-      await until(() => fresh.ready());
-      const c0 = process.cpuUsage();
-      const t1 = performance.now();
-      await until(() => durable(bus, 'fresh', 'bench.replay'));
-      const storeSecs = (performance.now() - t1) / 1000;
-      const c1 = process.cpuUsage(c0);
-      await fresh.stop();
-      rows.push({
-        name: `store ingest from the Kafka adapter (fetch, decode, append, WAL fsync, commit), ${shape}`,
-        subject: 'tidemark (3-broker librdkafka mock)',
-        value: total / storeSecs,
-        unit: 'samples/s',
-        note: `${(total / ((c1.user + c1.system) / 1e6)).toFixed(0)} samples per CPU-second of the store process (the mock runs apart)`,
-      });
+        // 2. The store alone: the data is on the bus, a fresh worker reads it from the start.
+        await produceDataset(bus, 'bench.replay');
+        const fresh = new StoreWorker({ bus, topic: 'bench.replay', deadLetterTopic: 'bench.dlq', registry: new Registry(), config: { data_dir: join(dir, 'fresh'), group: 'fresh' } });
+        await fresh.start();
+        await until(() => fresh.ready());
+        const c0 = process.cpuUsage();
+        const t1 = performance.now();
+        await until(() => durable(bus, 'fresh', 'bench.replay'));
+        const storeSecs = (performance.now() - t1) / 1000;
+        const c1 = process.cpuUsage(c0);
+        await fresh.stop();
+        rows.push({
+          name: `store ingest from the Kafka adapter (fetch, decode, append, WAL fsync, commit), ${shape}`,
+          subject: 'tidemark (3-broker librdkafka mock)',
+          value: total / storeSecs,
+          unit: 'samples/s',
+          note: `${(total / ((c1.user + c1.system) / 1e6)).toFixed(0)} samples per CPU-second of the store process (the mock runs apart)`,
+        });
 
-      // 3. Recovery: a store process ingests the data set, is SIGKILLed, and restarts.
-      const args = { mode: 'kafka', dataDir: join(dir, 'crash'), topic: 'bench.replay', deadLetterTopic: 'bench.dlq', group: 'crash', partitions: PARTITIONS, brokers: mock.brokers, config: { block_range_ms: 4 * 3600_000, flush_interval_ms: 1000 } };
-      const first = spawnStore(args);
-      await first.ready;
-      await until(() => durable(bus, 'crash', 'bench.replay'));
-      await kill(first.proc);
-      // The write-ahead-log replay a restart performs, timed alone.
-      const shardsDir = join(dir, 'crash', 'store', 'shards');
-      const r0 = performance.now();
-      let replayed = 0;
-      for (const d of await readdir(shardsDir)) {
-        const tsdb = await Tsdb.open(join(shardsDir, d), { blockRangeMs: 4 * 3600_000 });
-        replayed += tsdb.stats().samplesAppended;
-        await tsdb.close();
       }
-      const replaySecs = (performance.now() - r0) / 1000;
-      rows.push({
-        name: `store recovery: shard open (WAL replay) after SIGKILL, ${(replayed / 1e6).toFixed(2)}M samples in ${PARTITIONS} shards`,
-        subject: 'tidemark',
-        value: replaySecs / (replayed / 1e6),
-        unit: 's per 1M samples replayed',
-      });
-      const second = spawnStore(args);
-      const readySecs = await second.ready;
-      await kill(second.proc);
-      rows.push({
-        name: 'store recovery: restart to ready after SIGKILL (process start, group rejoin, shards opened)',
-        subject: 'tidemark (3-broker librdkafka mock)',
-        value: readySecs / (replayed / 1e6),
-        unit: 's per 1M samples replayed',
-        note: `${readySecs.toFixed(1)} s for ${(replayed / 1e6).toFixed(2)}M samples; includes node+tsx start-up and the mock's rebalance wait for the killed member (sessionTimeout 4 s)`,
-      });
+      // 3. Recovery: a store process ingests the data set, is SIGKILLed, and restarts; with each
+      // write-ahead log in the same run (store.wal: file, then bus).
+      for (const wal of ['file', 'bus'] as const) {
+        const group = `crash-${wal}`;
+        const args = { mode: 'kafka', dataDir: join(dir, group), topic: 'bench.replay', deadLetterTopic: 'bench.dlq', group, partitions: PARTITIONS, brokers: mock.brokers, config: { block_range_ms: 4 * 3600_000, flush_interval_ms: 1000, wal } };
+        const shardsDir = join(dir, group, 'store', 'shards');
+        const first = spawnStore(args);
+        await first.ready;
+        // With the bus as the log nothing is committed before a block is cut: wait until every shard says it applied all.
+        await until(async () => (wal === 'file' ? durable(bus, group, 'bench.replay') : applied(bus, shardsDir, 'bench.replay')));
+        await kill(first.proc);
+        // 12.5 minutes of samples against 4 h blocks: none is cut, the head holds (and a restart replays) them all.
+        const replayed = total;
+        if (wal === 'file') {
+          // The write-ahead-log replay a restart performs, timed alone.
+          const r0 = performance.now();
+          for (const d of await readdir(shardsDir)) {
+            const tsdb = await Tsdb.open(join(shardsDir, d), { blockRangeMs: 4 * 3600_000 });
+            if (tsdb.listBlocks().length > 0) throw new Error(`${d}: a block was cut, so the replay is not the whole data set`);
+            await tsdb.close();
+          }
+          const replaySecs = (performance.now() - r0) / 1000;
+          rows.push({
+            name: `store recovery: shard open (WAL replay) after SIGKILL, ${(replayed / 1e6).toFixed(2)}M samples in ${PARTITIONS} shards`,
+            subject: 'tidemark',
+            value: replaySecs / (replayed / 1e6),
+            unit: 's per 1M samples replayed',
+          });
+        }
+        const second = spawnStore(args);
+        const readySecs = await second.ready;
+        await kill(second.proc);
+        rows.push({
+          name: `store recovery: restart to ready after SIGKILL (process start, group rejoin, shards opened${wal === 'bus' ? ', the partitions applied again up to where the killed process was' : ''}), store.wal: ${wal}`,
+          subject: 'tidemark (3-broker librdkafka mock)',
+          value: readySecs / (replayed / 1e6),
+          unit: 's per 1M samples replayed',
+          goal: '<= 1',
+          note: `${readySecs.toFixed(1)} s for ${(replayed / 1e6).toFixed(2)}M samples${wal === 'bus' ? ' applied again from the bus (no block cut yet: all of them)' : ''}; includes node+tsx start-up and the mock's rebalance wait for the killed member (sessionTimeout 4 s)`,
+        });
+      }
     } finally {
       await bus.close();
       await mock.stop();

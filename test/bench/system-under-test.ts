@@ -89,15 +89,15 @@ async function startRole(role: string, args: readonly string[], dir: string, nod
  * would scrape itself at wall-clock time, and the bench's hours-old samples would then fall
  * behind its shards' head window.
  */
-export async function startTidemarkUp(nodeFlags: readonly string[] = []): Promise<SystemUnderTest> {
+export async function startTidemarkUp(nodeFlags: readonly string[] = [], extraConfig = ''): Promise<SystemUnderTest> {
   const dir = tempDir('bench-system-tidemark-');
   const data = join(dir, 'data');
   const config = join(dir, 'tidemark.yml');
-  writeFileSync(config, 'global:\n  scrape_interval: 1m\n');
+  writeFileSync(config, `global:\n  scrape_interval: 1m\n${extraConfig}`);
   const { proc, url } = await startRole('up', ['--config', config, '--data', data], dir, nodeFlags);
   const readyAt = performance.now();
   return {
-    subject: 'tidemark up',
+    subject: extraConfig === '' ? 'tidemark up' : `tidemark up (${extraConfig.trim().replace(/\s+/g, ' ')})`,
     writeUrl: `${url}/api/v1/write`,
     // The engine's own speed, as VictoriaMetrics' with its cache off (bench result-cache measures the cache).
     query: { url, pids: [proc.pid], params: { nocache: '1' } },

@@ -20,7 +20,8 @@ import { startPrometheus, startTidemarkOnKafka, startTidemarkUp, startVictoriaMe
  * WARMUP), and each answer compared with Prometheus'. Then a profiled `tidemark up` ingest.
  *
  * Env: TIDEMARK_BENCH_SYSTEM_SERIES (20000), _HOURS (6), _TARGETS (of `system`; all of
- * "tidemark,victoria-metrics,prometheus"), _KAFKA_HOURS (hours of data for `system-kafka`; _HOURS),
+ * "tidemark,victoria-metrics,prometheus"; tidemark-wal-file and tidemark-wal-bus run `tidemark up`
+ * with that store.wal), _KAFKA_HOURS (hours of data for `system-kafka`; _HOURS),
  * _PROFILE_SHARE (1/6 of the traffic for the profiled ingest; 0 skips it), _RUNS (5), _WARMUP (1),
  * _CLI (the built CLI to run; dist/ops/cli/main.js).
  */
@@ -212,6 +213,9 @@ async function run(targets: readonly string[], hours: number, profile: boolean):
 
     const starters: [string, () => Promise<SystemUnderTest>][] = [
       ['tidemark', () => startTidemarkUp()],
+      // The same with each store write-ahead log named (store.wal), to compare them in one run.
+      ['tidemark-wal-file', () => startTidemarkUp([], 'store:\n  wal: file\n')],
+      ['tidemark-wal-bus', () => startTidemarkUp([], 'store:\n  wal: bus\n')],
       ['victoria-metrics', startVictoriaMetrics],
       ['prometheus', startPrometheus],
       ['kafka', () => startTidemarkOnKafka(KAFKA_PARTITIONS, KAFKA_MAX_STORE_LAG)],
