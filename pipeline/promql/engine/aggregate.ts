@@ -7,7 +7,7 @@ import { kahanSumInc } from './kahan.js';
 import { labelsKey } from './label-keys.js';
 import { limitRatioKeeps } from './limit-ratio.js';
 import { checkCounterName, WINDOW_FUNCTIONS } from './functions/rate.js';
-import { formatGoG } from './go-format.js';
+import { formatGoG, goQuote } from './go-format.js';
 import { formatFloatF, quantile } from './quantile.js';
 import type { Sample, Value, Vector } from './types.js';
 
@@ -109,7 +109,7 @@ export function evalAggregate(e: AggregateExpr, t: number, ctx: EvalContext): Va
     ctx.warn(`quantile value should be between 0 and 1, got ${formatGoG(param)}`, e.param!.pos);
   }
   if (op === 'count_values') {
-    if (!isValidLabelName(label)) throw new PromqlEvalError(`invalid label name ${JSON.stringify(label)}`);
+    if (!isValidLabelName(label)) throw new PromqlEvalError(`invalid label name ${goQuote(label)}`);
     return { kind: 'vector', v: countValues(e, input, label, t, ctx) };
   }
   const groups = new Map<GroupInfo, Group>();

@@ -39,7 +39,9 @@ export function goQuote(s: string): string {
     else if (PRINTABLE.test(ch)) out += ch;
     else {
       const cp = ch.codePointAt(0)!;
-      if (cp >= 0xd800 && cp <= 0xdfff) out += '\ufffd'; // a lone surrogate reaches Go as U+FFFD
+      // A byte of invalid UTF-8 from a query's escapes (see the lexer's decodeBytes) prints as Go prints it.
+      if (cp >= 0xdc80 && cp <= 0xdcff) out += `\\x${(cp - 0xdc00).toString(16).padStart(2, '0')}`;
+      else if (cp >= 0xd800 && cp <= 0xdfff) out += '\ufffd'; // a lone surrogate reaches Go as U+FFFD
       else if (cp < 0x80) out += `\\x${cp.toString(16).padStart(2, '0')}`;
       else if (cp < 0x10000) out += `\\u${cp.toString(16).padStart(4, '0')}`;
       else out += `\\U${cp.toString(16).padStart(8, '0')}`;

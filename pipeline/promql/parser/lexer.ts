@@ -147,9 +147,17 @@ export function readString(q: string, i: number): { value: string; end: number }
   const quote = q[i];
   let j = i + 1;
   let value = '';
+  // Byte escapes (\xNN, \NNN) in a row make one UTF-8 sequence, as in Go.
+  let bytes: number[] = [];
+  const flush = () => {
+    if (bytes.length > 0) value += decodeBytes(bytes);
+    bytes = [];
+  };
   while (true) {
     if (j >= q.length) throw new PromqlParseError(q, { start: i, end: j }, 'unterminated quoted string');
     const c = q[j];
+    const isByteEscape = c === '\\' && quote !== '`' && (q[j + 1] === 'x' || (q[j + 1] >= '0' && q[j + 1] <= '7'));
+    if (!isByteEscape) flush();
     if (c === quote) return { value, end: j + 1 };
     if (c === '\n' && quote !== '`') throw new PromqlParseError(q, { start: i, end: j }, 'unterminated quoted string');
     if (c === '\\' && quote !== '`') {
@@ -159,7 +167,7 @@ export function readString(q: string, i: number): { value: string; end: number }
         const len = e === 'x' ? 2 : e === 'u' ? 4 : 8;
         const hex = q.slice(j + 2, j + 2 + len);
         if (!/^[0-9a-fA-F]+$/.test(hex) || hex.length !== len) throw new PromqlParseError(q, { start: j, end: j + 2 }, 'invalid escape sequence');
-        if (e === 'x') value += bytesToString([parseInt(hex, 16)], q, j);
+        if (e === 'x') bytes.push(parseInt(hex, 16));
         else value += String.fromCodePoint(parseInt(hex, 16));
         j += 2 + len;
         continue;
@@ -167,7 +175,7 @@ export function readString(q: string, i: number): { value: string; end: number }
       if (e >= '0' && e <= '7') {
         const oct = q.slice(j + 1, j + 4);
         if (!/^[0-7]{3}$/.test(oct)) throw new PromqlParseError(q, { start: j, end: j + 2 }, 'invalid escape sequence');
-        value += bytesToString([parseInt(oct, 8)], q, j);
+        bytes.push(parseInt(oct, 8));
         j += 4;
         continue;
       }
@@ -178,7 +186,28 @@ export function readString(q: string, i: number): { value: string; end: number }
   }
 }
 
-function bytesToString(bytes: number[], _q: string, _at: number): string {
-  // Byte escapes build UTF-8 sequences in Go; a lone byte >= 0x80 stays a Latin-1 code point here.
-  return Buffer.from(bytes).toString('latin1');
+/**
+ * Decodes bytes as UTF-8. A byte that is no part of a valid sequence stays distinguishable: it
+ * becomes the lone surrogate U+DC00+byte (as Python's surrogateescape does), which no valid
+ * name matches and error messages print back as `\xNN`, as Go prints its invalid UTF-8.
+ */
+function decodeBytes(bytes: readonly number[]): string {
+  let out = '';
+  let k = 0;
+  while (k < bytes.length) {
+    const b = bytes[k];
+    const len = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+    if (len > 0 && k + len <= bytes.length) {
+      const raw = Buffer.from(bytes.slice(k, k + len));
+      const seq = raw.toString('utf8');
+      if (Buffer.from(seq, 'utf8').equals(raw)) {
+        out += seq;
+        k += len;
+        continue;
+      }
+    }
+    out += String.fromCharCode(0xdc00 + b);
+    k++;
+  }
+  return out;
 }

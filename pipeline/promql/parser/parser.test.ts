@@ -19,6 +19,13 @@ describe('parseExpr', () => {
     expect(() => parseExpr('h </ bool 1')).toThrow(/bool modifier can only be used on comparison operators/);
   });
 
+  it('reads byte escapes in a row as one UTF-8 sequence and keeps invalid bytes apart from characters', () => {
+    const valid = parseExpr('"\\xc3\\xa5"');
+    expect(valid.type === 'string' && valid.value).toBe('å');
+    const invalid = parseExpr('"a\\xc5z"');
+    expect(invalid.type === 'string' && invalid.value).toBe('a\udcc5z');
+  });
+
   it('reads vector matching with on, group_left and included labels', () => {
     const e = parseExpr('a * on(job) group_left(version) b');
     if (e.type !== 'binary') throw new Error('not binary');

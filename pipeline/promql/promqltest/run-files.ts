@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { canonicalLabels, type Labels } from '../../../schemas/labels.js';
+import { classicHistogramsAsNhcb } from './classic-to-nhcb.js';
 import type { LabelMatcher } from '../../tsdb/querier.js';
 import { Engine } from '../engine/engine.js';
 import { formatMetric } from '../engine/format-metric.js';
@@ -200,6 +201,18 @@ async function applyLoad(file: string, store: TestStorage, cmd: LoadCommand, his
     const name = s.labels.__name__;
     if (hasHist) hist.series.push(s.labels);
     if (cmd.nhcb && name && name.endsWith('_bucket')) hist.names.add(name.slice(0, -'_bucket'.length));
+  }
+  if (cmd.nhcb) {
+    for (const c of classicHistogramsAsNhcb([...lines.values()], cmd.interval)) {
+      for (const p of c.points) {
+        try {
+          store.appendHistogram(c.labels, p.t, p.h);
+        } catch (err) {
+          throw new TestFileError(file, cmd.line, `load_with_nhcb: the ${store.name} storage refused ${formatMetric(c.labels)} at ${p.t}ms: ${(err as Error).message}`, { cause: err });
+        }
+      }
+      hist.series.push(c.labels);
+    }
   }
   await store.loaded();
 }

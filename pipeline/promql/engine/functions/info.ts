@@ -42,6 +42,28 @@ function referenceTime(e: Expr, t: number, ctx: EvalContext): number {
   }
 }
 
+/**
+ * Whether Prometheus would have fetched this info series for `base`: for every identifying label
+ * the base series (info series themselves left out) carry, its value is one of theirs.
+ */
+function identifiesAny(info: Labels, base: Vector, nameMatchers: readonly LabelMatcher[]): boolean {
+  const values = new Map<string, Set<string>>();
+  for (const s of base) {
+    const name = s.metric.__name__;
+    if (name !== undefined && nameMatchers.every((m) => matches(m, name))) continue;
+    for (const l of IDENTIFYING) {
+      const v = s.metric[l];
+      if (v === undefined || v === '') continue;
+      let set = values.get(l);
+      if (set === undefined) values.set(l, (set = new Set()));
+      set.add(v);
+    }
+  }
+  if (values.size === 0) return false;
+  for (const [l, set] of values) if (!set.has(info[l] ?? '')) return false;
+  return true;
+}
+
 const info: FunctionImpl = (args, call: Call, t, ctx) => {
   const base = argVector(args[0]);
   const nameMatchers = infoNameMatchers(call);
@@ -55,6 +77,9 @@ const info: FunctionImpl = (args, call: Call, t, ctx) => {
     const idx = upperBound(s.ts, ref) - 1;
     if (idx < 0 || s.ts[idx] <= mint || (s.stale !== null && s.stale[idx] === 1)) continue;
     if (!dataMatchers.every((m) => matches(m, s.labels[m.name] ?? ''))) continue;
+    if (s.hs != null && s.hs[idx] !== null && identifiesAny(s.labels, base, nameMatchers)) {
+      throw new PromqlEvalError('info sample should be float');
+    }
     alive.push({ labels: s.labels, ts: s.ts[idx] });
   }
   const out: Vector = [];
