@@ -491,32 +491,21 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
       if (slot.targets.length === 0) continue;
       const vs = series.values;
       const stale = series.stale;
-      for (const t of slot.targets) {
+      const targets = slot.targets;
+      for (let i = 0; i < targets.length; i++) {
+        const t = targets[i]!;
         const st = t.state;
-        const ps = t.partition;
-        const e = t.entry;
-        const closed = st.closedThrough;
-        let si = 0;
-        let nextStale = stale.length > 0 ? stale[0]! : -1;
-        let ok = 0;
-        for (let j = 0; j < n; j++) {
-          if (j === nextStale) {
-            nextStale = ++si < stale.length ? stale[si]! : -1;
-            ps.stale(e, ts[j]!);
-            continue;
-          }
-          const o = ps.sample(e, ts[j]!, vs[j]!, closed);
-          if (o === 'applied') ok++;
-          else if (o === 'late') {
-            st.counters.late++;
-            if (this.routeLateSamples) this.late.push({ rule: st.rule.name, labels: series.labels, t: ts[j]!, v: vs[j]! });
-          } else st.counters.outOfOrder++;
-        }
-        st.counters.samples += ok;
+        const onLate = this.routeLateSamples ? this.lateTo(st.rule.name, series.labels) : undefined;
+        t.partition.applySeries(t.entry, ts, vs, stale, st.closedThrough, st.counters, onLate);
       }
     }
     if (added > 0) this.hints.grew(added);
     return maxTs;
+  }
+
+  /** Where a series' late samples go for one rule (with `late_samples: dead_letter`). */
+  private lateTo(rule: string, labels: Labels): (t: number, v: number) => void {
+    return (t, v) => this.late.push({ rule, labels, t, v });
   }
 
   /** Which rules a series feeds on `partition`, and its entry in each. */
@@ -627,10 +616,10 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
       this.metrics.outputSeries.set(l, st.outputSeries);
       const c = st.counters;
       const reported = reportedCounts.get(st) ?? { samples: 0, late: 0, outOfOrder: 0 };
-      if (c.samples > reported.samples) this.metrics.samples.inc(l, c.samples - reported.samples);
+      if (c.applied > reported.samples) this.metrics.samples.inc(l, c.applied - reported.samples);
       if (c.late > reported.late) this.metrics.lateSamples.inc(l, c.late - reported.late);
       if (c.outOfOrder > reported.outOfOrder) this.metrics.outOfOrderSamples.inc(l, c.outOfOrder - reported.outOfOrder);
-      reportedCounts.set(st, { samples: c.samples, late: c.late, outOfOrder: c.outOfOrder });
+      reportedCounts.set(st, { samples: c.applied, late: c.late, outOfOrder: c.outOfOrder });
     }
   }
 
@@ -643,7 +632,7 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
     return {
       rules: this.states.map((st) => ({
         name: st.rule.name, match: st.rule.config.match, interval: st.rule.config.interval, outputs: st.rule.config.outputs,
-        inputSeries: st.inputSeries(), outputSeries: st.outputSeries, samples: st.counters.samples, lateSamples: st.counters.late,
+        inputSeries: st.inputSeries(), outputSeries: st.outputSeries, samples: st.counters.applied, lateSamples: st.counters.late,
         outOfOrderSamples: st.counters.outOfOrder, outputSamples: st.counters.outputSamples,
         closedThroughMs: Number.isFinite(st.closedThrough) ? st.closedThrough : null,
       })),

@@ -23,7 +23,7 @@ export interface CompiledRule {
   /** Some output reads counters (increases between consecutive samples). */
   readonly counter: boolean;
   readonly runningTotal: boolean;
-  readonly needs: { readonly values: boolean; readonly buckets: boolean };
+  readonly needs: { readonly values: boolean; readonly buckets: boolean; readonly moments: boolean };
 }
 
 export function compileRule(config: AggregationRuleConfig, index: number): CompiledRule {
@@ -44,6 +44,10 @@ export function compileRule(config: AggregationRuleConfig, index: number): Compi
     outputs,
     counter: outputs.some((o) => COUNTER_OUTPUTS.has(o.kind)),
     runningTotal: outputs.some((o) => o.kind === 'total' || o.kind === 'total_prometheus'),
-    needs: { values: outputs.some((o) => o.kind === 'quantiles'), buckets: outputs.some((o) => o.kind === 'histogram_bucket') },
+    needs: {
+      values: outputs.some((o) => o.kind === 'quantiles'),
+      buckets: outputs.some((o) => o.kind === 'histogram_bucket'),
+      moments: outputs.some((o) => o.kind === 'stddev' || o.kind === 'stdvar'),
+    },
   };
 }

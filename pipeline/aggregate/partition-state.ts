@@ -6,8 +6,9 @@
  */
 import { canonicalLabels, type Labels } from '../../schemas/index.js';
 import type { CompiledRule } from './compiled-rule.js';
+import { DOUBLE_FIELD as D } from './double-field.js';
 import { groupLabels } from './output-name.js';
-import { addSample, newAccumulator, type WindowAccumulator } from './window-accumulator.js';
+import { addBucket, addSample, newAccumulator, type WindowAccumulator } from './window-accumulator.js';
 
 export interface SeriesEntry {
   readonly outKey: string;
@@ -37,6 +38,14 @@ export interface SeriesEntry {
 
 export type SampleOutcome = 'applied' | 'out_of_order' | 'late';
 
+export interface SampleCounts {
+  applied: number;
+  late: number;
+  outOfOrder: number;
+}
+
+const NO_STALE: readonly number[] = [];
+
 export class PartitionState {
   readonly series = new Map<string, SeriesEntry>();
   readonly windows = new Map<number, Map<string, WindowAccumulator>>();
@@ -48,11 +57,13 @@ export class PartitionState {
     if (e === undefined) {
       const group = groupLabels(labels, this.rule.grouping);
       e = {
-        outKey: canonicalLabels(group), group, seenTs: Number.NEGATIVE_INFINITY, lastTs: Number.NEGATIVE_INFINITY, lastV: 0, hasLast: false,
-        win: 0, winInc: 0, winFrom: 0, winTo: 0, winFolded: true, pendingBucket: 0, pendingTs: 0, pendingV: 0,
+        outKey: canonicalLabels(group), group, seenTs: D, lastTs: D, lastV: D, hasLast: false,
+        win: D, winInc: D, winFrom: D, winTo: D, winFolded: true, pendingBucket: D, pendingTs: D, pendingV: D,
         // Every field set from the start: one object shape for all entries keeps the per-sample path monomorphic.
-        forgotten: false, accRef: undefined, accWin: 0,
+        forgotten: false, accRef: undefined, accWin: D,
       };
+      e.seenTs = e.lastTs = Number.NEGATIVE_INFINITY;
+      e.lastV = e.win = e.winInc = e.winFrom = e.winTo = e.pendingBucket = e.pendingTs = e.pendingV = e.accWin = 0;
       this.series.set(key, e);
     }
     return e;
@@ -60,21 +71,91 @@ export class PartitionState {
 
   /** One sample of a series; `closedThrough` is the end of the newest closed window. */
   sample(e: SeriesEntry, ts: number, v: number, closedThrough: number): SampleOutcome {
-    if (ts <= e.seenTs) return 'out_of_order';
+    const c: SampleCounts = { applied: 0, late: 0, outOfOrder: 0 };
+    this.applySeries(e, [ts], [v], NO_STALE, closedThrough, c);
+    return c.applied > 0 ? 'applied' : c.late > 0 ? 'late' : 'out_of_order';
+  }
+
+  /**
+   * A series' samples of one record (`stale` lists the positions that are staleness markers),
+   * counted into `counts`; `onLate` hears each late sample. One call per series and record, not
+   * per sample: timestamps and values stay unboxed numbers in this loop, where a call per sample
+   * allocated a heap number for each argument (most of the aggregator's garbage).
+   */
+  applySeries(e: SeriesEntry, ts: readonly number[], vs: readonly number[], stale: readonly number[], closedThrough: number, counts: SampleCounts, onLate?: (t: number, v: number) => void): void {
     const I = this.rule.intervalMs;
-    if (Math.ceil(ts / I) * I <= closedThrough) return 'late';
-    e.seenTs = ts;
     const d = this.rule.dedupMs;
-    if (d > 0) {
-      const bucket = Math.ceil(ts / d) * d;
-      if (e.pendingBucket !== 0 && e.pendingBucket !== bucket) this.apply(e, e.pendingTs, e.pendingV);
-      e.pendingBucket = bucket;
-      e.pendingTs = ts;
-      e.pendingV = v;
-      return 'applied';
+    const counter = this.rule.counter;
+    const moments = this.rule.needs.moments;
+    const n = ts.length;
+    let si = 0;
+    let nextStale = stale.length > 0 ? stale[0]! : -1;
+    let applied = 0;
+    for (let j = 0; j < n; j++) {
+      const t = ts[j]!;
+      if (j === nextStale) {
+        nextStale = ++si < stale.length ? stale[si]! : -1;
+        this.stale(e, t);
+        continue;
+      }
+      if (t <= e.seenTs) {
+        counts.outOfOrder++;
+        continue;
+      }
+      const w = Math.ceil(t / I) * I;
+      if (w <= closedThrough) {
+        counts.late++;
+        onLate?.(t, vs[j]!);
+        continue;
+      }
+      e.seenTs = t;
+      applied++;
+      const v = vs[j]!;
+      if (d > 0) {
+        const bucket = Math.ceil(t / d) * d;
+        if (e.pendingBucket !== 0 && e.pendingBucket !== bucket) this.apply(e, e.pendingTs, e.pendingV);
+        e.pendingBucket = bucket;
+        e.pendingTs = t;
+        e.pendingV = v;
+        continue;
+      }
+      // apply() and addSample() written out: see above.
+      const opens = e.win !== w;
+      if (opens) this.foldRate(e);
+      const a = e.accWin === w && e.accRef !== undefined ? e.accRef : this.acc(w, e);
+      if (opens) {
+        e.win = w;
+        e.winFolded = false;
+        e.winInc = 0;
+        e.winFrom = e.hasLast ? e.lastTs : t;
+        a.series++;
+      }
+      e.winTo = t;
+      const k = ++a.samples;
+      a.sum += v;
+      if (v < a.min) a.min = v;
+      if (v > a.max) a.max = v;
+      if (t >= a.lastTs) { a.lastTs = t; a.lastV = v; }
+      if (moments) {
+        const dm = v - a.mean;
+        a.mean += dm / k;
+        a.m2 += dm * (v - a.mean);
+      }
+      if (a.values !== null) a.values.push(v);
+      if (a.buckets !== null) addBucket(a, v);
+      if (counter) {
+        if (e.hasLast) {
+          const inc = v >= e.lastV ? v - e.lastV : v;
+          a.inc += inc;
+          e.winInc += inc;
+        }
+        a.alive = true;
+      }
+      e.lastTs = t;
+      e.lastV = v;
+      e.hasLast = true;
     }
-    this.apply(e, ts, v);
-    return 'applied';
+    counts.applied += applied;
   }
 
   /** A staleness marker: the series ended; its next sample starts a new counter. */
@@ -117,7 +198,7 @@ export class PartitionState {
       a.series++;
     }
     e.winTo = ts;
-    addSample(a, ts, v);
+    addSample(a, ts, v, this.rule.needs.moments);
     if (this.rule.counter) {
       if (e.hasLast) {
         const inc = v >= e.lastV ? v - e.lastV : v;

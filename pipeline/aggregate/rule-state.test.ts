@@ -141,6 +141,45 @@ describe('aggregation rule state', () => {
     expect(closeThrough(st, 120_000).get('x:1m_by_job_count_samples{job="j"}@120')).toBe(1);
   });
 
+  it('applies the samples of a series in one record as it applies them one at a time', () => {
+    const specs = { by: ['job'], outputs: ['total', 'increase', 'rate_sum', 'count_samples', 'stddev', 'last'] };
+    // One record's samples of series a: a staleness marker at position 3, an out-of-order sample at 5.
+    const ts = [5_000, 20_000, 40_000, 45_000, 70_000, 65_000, 90_000, 130_000];
+    const vs = [1, 4, 9.5, 0, 3, 2, 7.25, 8];
+    const stale = [3];
+    const one = rule(specs);
+    feed(one, ts.map((t, i) => ({ p: 0, labels: a, t, v: vs[i]!, stale: stale.includes(i) })));
+    const batched = rule(specs);
+    const ps = batched.partition(0);
+    ps.applySeries(ps.entry(canonicalLabels(a), a), ts, vs, stale, batched.closedThrough, batched.counters);
+    expect(batched.counters).toMatchObject({ applied: 6, outOfOrder: 1, late: 0 });
+    expect(closeThrough(batched, 180_000)).toEqual(closeThrough(one, 180_000));
+
+    // After the first window closed, a record with samples for it counts them late and applies the rest.
+    const late: number[] = [];
+    const after = rule(specs);
+    const pa = after.partition(0);
+    const ea = pa.entry(canonicalLabels(a), a);
+    pa.applySeries(ea, [10_000], [1], [], after.closedThrough, after.counters);
+    closeThrough(after, 60_000);
+    pa.applySeries(ea, [50_000, 55_000, 61_000], [2, 3, 4], [], after.closedThrough, after.counters, (t) => late.push(t));
+    expect(late).toEqual([50_000, 55_000]);
+    expect(after.counters).toMatchObject({ applied: 2, late: 2 });
+  });
+
+  it('names an output series with the same labels object window after window', () => {
+    // The bus sink remembers a series by its labels object: a new object every window would be hashed again.
+    const st = rule({ by: ['job'], outputs: ['total', 'count_samples', 'quantiles(0.5)'] });
+    feed(st, [{ p: 0, labels: a, t: 10_000, v: 1 }, { p: 1, labels: b, t: 20_000, v: 2 }, { p: 0, labels: a, t: 70_000, v: 3 }]);
+    const first: OutputSample[] = [];
+    const second: OutputSample[] = [];
+    st.close(st.nextClosable(60_000)!, first);
+    st.close(st.nextClosable(120_000)!, second);
+    expect(first.map((o) => o.labels.__name__)).toEqual(['x:1m_by_job_count_samples', 'x:1m_by_job_quantiles', 'x:1m_by_job_total']);
+    expect(second.map((o) => o.labels)).toEqual(first.map((o) => o.labels));
+    second.forEach((o, i) => expect(o.labels).toBe(first[i]!.labels));
+  });
+
   it('continues from a checkpoint exactly as without one', () => {
     const input: In[] = [];
     for (let i = 0; i < 40; i++) {

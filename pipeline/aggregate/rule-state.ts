@@ -7,19 +7,16 @@
  */
 import type { Labels } from '../../schemas/index.js';
 import type { CompiledRule } from './compiled-rule.js';
-import { outputLabels } from './output-name.js';
-import { PartitionState } from './partition-state.js';
-import { mergeInto, newAccumulator, windowOutputs, type OutputSample, type WindowAccumulator } from './window-accumulator.js';
+import { OutputSeriesLabels } from './output-series.js';
+import { PartitionState, type SampleCounts } from './partition-state.js';
+import { mergeInto, windowOutputs, type OutputSample, type WindowAccumulator } from './window-accumulator.js';
 
 export interface RunningTotal {
   readonly labels: Labels;
   value: number;
 }
 
-export interface RuleCounters {
-  samples: number;
-  late: number;
-  outOfOrder: number;
+export interface RuleCounters extends SampleCounts {
   outputSamples: number;
 }
 
@@ -30,7 +27,9 @@ export class RuleState {
   readonly totals = new Map<string, RunningTotal>();
   /** Output series of the last closed window. */
   outputSeries = 0;
-  readonly counters: RuleCounters = { samples: 0, late: 0, outOfOrder: 0, outputSamples: 0 };
+  /** Labels of the output series of the groups in the last closed window. */
+  private outputNames = new Map<string, OutputSeriesLabels>();
+  readonly counters: RuleCounters = { applied: 0, late: 0, outOfOrder: 0, outputSamples: 0 };
 
   constructor(readonly rule: CompiledRule) {}
 
@@ -80,16 +79,25 @@ export class RuleState {
       const accs = this.partitions.get(p)!.close(w);
       if (accs === undefined) continue;
       for (const [k, a] of accs) {
-        let m = merged.get(k);
-        if (m === undefined) merged.set(k, (m = newAccumulator(a.labels, this.rule.needs)));
-        mergeInto(m, a);
+        // The first partition's accumulator (let go by its partition) takes the others in.
+        const m = merged.get(k);
+        if (m === undefined) merged.set(k, a);
+        else mergeInto(m, a);
       }
     }
     this.closedThrough = w;
     const before = out.length;
+    const names = new Map<string, OutputSeriesLabels>();
+    for (const [k, a] of merged) {
+      let n = this.outputNames.get(k);
+      if (n === undefined) n = new OutputSeriesLabels(a.labels, this.rule.infix);
+      names.set(k, n);
+    }
+    // Groups without a sample in this window are let go (they come back as new ones).
+    this.outputNames = names;
     for (const spec of this.rule.outputs) {
       if (spec.kind === 'total' || spec.kind === 'total_prometheus') continue;
-      for (const a of merged.values()) windowOutputs(a, spec, this.rule.infix, out);
+      for (const [k, a] of merged) windowOutputs(a, spec, names.get(k)!, out);
     }
     if (this.rule.runningTotal) {
       for (const k of this.totals.keys()) if (!merged.has(k)) this.totals.delete(k);
@@ -98,7 +106,7 @@ export class RuleState {
         if (t === undefined) this.totals.set(k, (t = { labels: a.labels, value: 0 }));
         t.value += a.inc;
         for (const spec of this.rule.outputs) {
-          if (spec.kind === 'total' || spec.kind === 'total_prometheus') out.push({ labels: outputLabels(t.labels, this.rule.infix, spec.suffix), value: t.value });
+          if (spec.kind === 'total' || spec.kind === 'total_prometheus') out.push({ labels: names.get(k)!.of(spec.suffix), value: t.value });
         }
       }
     }

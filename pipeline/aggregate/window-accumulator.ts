@@ -4,8 +4,9 @@
  * depend on how partitions interleaved (float sums are order-sensitive).
  */
 import type { Labels } from '../../schemas/index.js';
-import { outputLabels } from './output-name.js';
+import { DOUBLE_FIELD as D } from './double-field.js';
 import type { OutputSpec } from './output-kind.js';
+import type { OutputSeriesLabels } from './output-series.js';
 import { vmrangeOf } from './vmrange.js';
 
 export interface WindowAccumulator {
@@ -39,28 +40,39 @@ export interface AccumulatorNeeds {
 }
 
 export function newAccumulator(labels: Labels, needs: AccumulatorNeeds): WindowAccumulator {
-  return {
-    labels, samples: 0, sum: 0, min: Number.POSITIVE_INFINITY, max: Number.NEGATIVE_INFINITY,
-    lastTs: Number.NEGATIVE_INFINITY, lastV: 0, mean: 0, m2: 0, inc: 0, rateSum: 0, rateN: 0, series: 0, alive: false,
+  // Fractions first, then the real start values: see double-field.ts.
+  const a: WindowAccumulator = {
+    labels, samples: 0, sum: D, min: Number.POSITIVE_INFINITY, max: Number.NEGATIVE_INFINITY,
+    lastTs: Number.NEGATIVE_INFINITY, lastV: D, mean: D, m2: D, inc: D, rateSum: D, rateN: 0, series: 0, alive: false,
     values: needs.values ? [] : null, buckets: needs.buckets ? {} : null,
   };
+  a.sum = a.lastV = a.mean = a.m2 = a.inc = a.rateSum = 0;
+  return a;
 }
 
-/** Adds one sample value. */
-export function addSample(a: WindowAccumulator, ts: number, v: number): void {
+/**
+ * Adds one sample value (PartitionState.series() does the same inline). `moments`: keep the
+ * Welford mean and m2 (only stddev and stdvar read them).
+ */
+export function addSample(a: WindowAccumulator, ts: number, v: number, moments: boolean): void {
   const n = ++a.samples;
   a.sum += v;
   if (v < a.min) a.min = v;
   if (v > a.max) a.max = v;
   if (ts >= a.lastTs) { a.lastTs = ts; a.lastV = v; }
-  const d = v - a.mean;
-  a.mean += d / n;
-  a.m2 += d * (v - a.mean);
-  if (a.values !== null) a.values.push(v);
-  if (a.buckets !== null) {
-    const r = vmrangeOf(v);
-    if (r !== undefined) a.buckets[r] = (a.buckets[r] ?? 0) + 1;
+  if (moments) {
+    const d = v - a.mean;
+    a.mean += d / n;
+    a.m2 += d * (v - a.mean);
   }
+  if (a.values !== null) a.values.push(v);
+  if (a.buckets !== null) addBucket(a, v);
+}
+
+/** Counts `v` in its vmrange bucket (accumulators of histogram_bucket outputs). */
+export function addBucket(a: WindowAccumulator, v: number): void {
+  const r = vmrangeOf(v);
+  if (r !== undefined) a.buckets![r] = (a.buckets![r] ?? 0) + 1;
 }
 
 /** Folds `b` into `a` (a's partitions come before b's). */
@@ -107,8 +119,8 @@ export interface OutputSample {
  * The window's output samples of one output spec (not `total`, which runs across windows: see
  * rule-state.ts). Outputs with nothing to say for the window (no samples, no rate) are absent.
  */
-export function windowOutputs(a: WindowAccumulator, spec: OutputSpec, infix: string, out: OutputSample[]): void {
-  const name = (extra?: Record<string, string>) => outputLabels(a.labels, infix, spec.suffix, extra);
+export function windowOutputs(a: WindowAccumulator, spec: OutputSpec, names: OutputSeriesLabels, out: OutputSample[]): void {
+  const name = () => names.of(spec.suffix);
   const has = a.samples > 0;
   switch (spec.kind) {
     case 'total': case 'total_prometheus': return;
@@ -127,12 +139,12 @@ export function windowOutputs(a: WindowAccumulator, spec: OutputSpec, infix: str
     case 'quantiles': {
       if (!has || a.values === null) return;
       const sorted = [...a.values].sort((x, y) => x - y);
-      for (const q of spec.quantiles) out.push({ labels: name({ quantile: q.text }), value: quantileOf(q.phi, sorted) });
+      for (const q of spec.quantiles) out.push({ labels: names.withExtra(spec.suffix, 'quantile', q.text), value: quantileOf(q.phi, sorted) });
       return;
     }
     case 'histogram_bucket': {
       if (a.buckets === null) return;
-      for (const [vmrange, c] of Object.entries(a.buckets)) out.push({ labels: name({ vmrange }), value: c });
+      for (const [vmrange, c] of Object.entries(a.buckets)) out.push({ labels: names.withExtra(spec.suffix, 'vmrange', vmrange), value: c });
       return;
     }
   }

@@ -78,7 +78,8 @@ describe('tidemark store with aggregates on Kafka', () => {
         for (const r of b.records) {
           const rec = decodeSamplesTopicRecord(r.value);
           if (rec.kind !== 'samples') continue;
-          for (const s of rec.batch.series) got.set(`${s.labels.__name__}{team="${s.labels.team}"}@${s.timestamps[0]! - T0}`, s.values[0]!);
+          // A record may carry several windows' samples of a series (an output series keeps its labels object).
+          for (const s of rec.batch.series) s.timestamps.forEach((t, k) => got.set(`${s.labels.__name__}{team="${s.labels.team}"}@${t - T0}`, s.values[k]!));
         }
       });
       try {
