@@ -35,8 +35,10 @@ export async function busFromConfig(cfg: TidemarkConfig, dataDir: string, log: L
       onConsumerFailed,
     });
   }
-  // What the store group made durable its shards hold: the log keeps it only for the replay window.
-  return EmbeddedBus.open({ dataDir: join(dataDir, 'bus'), config: cfg.bus.embedded, compression: cfg.bus.compression, logger: log, durableGroups: [cfg.store.group] });
+  // What the store group made durable its shards hold, and the aggregator's group its checkpoint:
+  // the log keeps it only for the replay window.
+  const durableGroups = [cfg.store.group, cfg.aggregation.group ?? `${cfg.store.group}.aggregate`];
+  return EmbeddedBus.open({ dataDir: join(dataDir, 'bus'), config: cfg.bus.embedded, compression: cfg.bus.compression, logger: log, durableGroups });
 }
 
 /** Creates the pipeline's topics (samples with the configured partition count; the rest with one). */

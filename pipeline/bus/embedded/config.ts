@@ -16,7 +16,7 @@ export const embeddedBusConfigSchema = z
     retention_bytes: z.number().int().min(-1).default(-1)
       .describe('Per-partition size above which the oldest sealed segments are deleted; -1 for no limit.'),
     replay_window_ms: z.number().int().min(-1).default(2 * 3600 * 1000)
-      .describe('A sealed segment wholly below the offset every store group has made durable (its committed offset) is deleted once its newest record is older than this: replay and `store --rebuild` reach back at least this far, and further only where retention_ms has not yet deleted. -1: only retention_ms and retention_bytes delete.'),
+      .describe('A sealed segment wholly below the offset the store group has made durable (its committed offset; with aggregation rules, also below the aggregator group\'s checkpoint) is deleted once its newest record is older than this: replay and `store --rebuild` reach back at least this far, and further only where retention_ms has not yet deleted. -1: only retention_ms and retention_bytes delete.'),
     retention_check_interval_ms: z.number().int().min(100).default(60_000)
       .describe('How often retention is enforced.'),
     max_record_bytes: z.number().int().min(1024).max(1024 * 1024 * 1024).default(64 * 1024 * 1024)
