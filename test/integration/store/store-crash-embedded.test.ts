@@ -32,7 +32,8 @@ const KILLS = Number(process.env.STORE_CRASH_KILLS ?? 20);
 const TOPIC = 'samples';
 const DLQ = 'deadletter';
 
-describe('store worker on the embedded bus under kill -9', () => {
+// Each write-ahead log the store can keep (store.wal): its own per shard, or the partition itself.
+describe.each(['file', 'bus'] as const)('store worker on the embedded bus under kill -9, store.wal: %s', (wal) => {
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'tidemark-store-crash-embedded-'));
@@ -49,7 +50,7 @@ describe('store worker on the embedded bus under kill -9', () => {
     let killedReady = 0;
     for (let run = 0; run < KILLS; run++) {
       const when = run % 4 === 3 ? { sinceSpawnMs: 300 + Math.random() * 1500 } : { afterReadyMs: Math.random() * 1500 };
-      const r = await runAndKill({ mode: 'embedded', dataDir: dir, topic: TOPIC, deadLetterTopic: DLQ, group: 'store', partitions: PARTITIONS, metric: 'crash', series: SERIES, fromStep: next }, when);
+      const r = await runAndKill({ mode: 'embedded', dataDir: dir, topic: TOPIC, deadLetterTopic: DLQ, group: 'store', partitions: PARTITIONS, metric: 'crash', series: SERIES, fromStep: next, config: { wal } }, when);
       if (r.wasReady) killedReady++;
       for (const s of r.acked) acked.add(s);
       // The step after the last acknowledged one may be on the bus unacknowledged: never reuse it.
@@ -59,7 +60,7 @@ describe('store worker on the embedded bus under kill -9', () => {
     expect(acked.size).toBeGreaterThan(KILLS * 5);
 
     const bus = await EmbeddedBus.open({ dataDir: join(dir, 'bus'), logger: { info() {}, warn() {}, error() {} } });
-    const worker = new StoreWorker({ bus, topic: TOPIC, deadLetterTopic: DLQ, logger: errorsToStderr, config: { data_dir: join(dir, 'store'), flush_interval_ms: 100, block_range_ms: 600_000 } });
+    const worker = new StoreWorker({ bus, topic: TOPIC, deadLetterTopic: DLQ, logger: errorsToStderr, config: { data_dir: join(dir, 'store'), flush_interval_ms: 100, block_range_ms: 600_000, wal } });
     try {
       // What was produced is what the bus holds: every acknowledged step, plus perhaps parts of a
       // step whose acknowledgement the kill cut off. Read in partition order, as the store reads it.
