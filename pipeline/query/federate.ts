@@ -1,26 +1,47 @@
-import { writeText, PROMETHEUS_TEXT_CONTENT_TYPE, type WritableFamily } from '../../schemas/exposition/index.js';
+import type { IncomingMessage } from 'node:http';
+import {
+  PROMETHEUS_PROTOBUF_CONTENT_TYPE,
+  PROMETHEUS_TEXT_CONTENT_TYPE,
+  protoLabelPairs,
+  writeDelimitedProtobuf,
+  writeText,
+  type ProtoFamilyOut,
+  type WritableFamily,
+} from '../../schemas/exposition/index.js';
 import { canonicalLabels, compareStrings, type Labels } from '../../schemas/labels.js';
+import type { FloatHistogram } from '../../schemas/native-histogram/index.js';
 import { parseSeriesSelector } from './api-params.js';
 import { toApiError } from './api-response.js';
 import type { ApiContext, QueryRoute } from './api-settings.js';
 
+/** The latest sample of a series: a float, or a native histogram. */
+interface Latest {
+  labels: Labels;
+  t: number;
+  v: number;
+  h?: FloatHistogram;
+}
+
 /**
  * `GET /federate?match[]=...`: the latest sample (within the lookback delta, staleness markers
- * skipped) of every series a selector matches, as text exposition 0.0.4 with timestamps, each
- * family typed `untyped`, external labels added where the series lacks them.
+ * skipped) of every series a selector matches, with timestamps and external labels added where the
+ * series lacks them, in the format the Accept header prefers, as Prometheus negotiates it: the
+ * delimited protobuf exposition (floats as `untyped` families, native histograms as `histogram`
+ * families with float counts) or text 0.0.4 (every family `untyped`; native histograms left out,
+ * the text format has none).
  */
 export function federateRoutes(ctx: ApiContext): QueryRoute[] {
   return [
     {
       methods: ['GET'],
       path: '/federate',
-      handler: async (_req, res, url) => {
+      handler: async (req, res, url) => {
         try {
           const sets = url.searchParams.getAll('match[]').map((m) => parseSeriesSelector(m, 'match[]'));
           const maxt = ctx.now();
           const mint = maxt - ctx.config.lookback_delta_ms;
           const q = ctx.settings.queryable.querier(mint, maxt);
-          const latest = new Map<string, { labels: Labels; t: number; v: number }>();
+          const latest = new Map<string, Latest>();
           try {
             const results = await Promise.all(sets.map((m) => q.select(m, { start: mint, end: maxt })));
             for (const set of results) {
@@ -29,9 +50,10 @@ export function federateRoutes(ctx: ApiContext): QueryRoute[] {
                 for (let i = s.timestamps.length - 1; i >= 0; i--) {
                   const t = s.timestamps[i];
                   if (t > maxt) continue;
-                  // The text format has no native histograms: a series whose newest sample is one is left out.
-                  if (s.histograms?.[i] != null) break;
-                  if (t > mint && !(s.stale !== null && s.stale[i] === 1)) latest.set(canonicalLabels(s.labels), { labels: s.labels, t, v: s.values[i] });
+                  const h = s.histograms?.[i];
+                  if (t > mint && !(s.stale !== null && s.stale[i] === 1)) {
+                    latest.set(canonicalLabels(s.labels), h == null ? { labels: s.labels, t, v: s.values[i] } : { labels: s.labels, t, v: 0, h });
+                  }
                   break;
                 }
               }
@@ -39,7 +61,9 @@ export function federateRoutes(ctx: ApiContext): QueryRoute[] {
           } finally {
             await q.close();
           }
-          res.writeHead(200, { 'content-type': PROMETHEUS_TEXT_CONTENT_TYPE }).end(writeText(families(latest, ctx.settings.externalLabels ?? {})));
+          const ext = ctx.settings.externalLabels ?? {};
+          if (prefersProtobuf(req)) res.writeHead(200, { 'content-type': PROMETHEUS_PROTOBUF_CONTENT_TYPE }).end(writeDelimitedProtobuf(protoFamilies(latest, ext)));
+          else res.writeHead(200, { 'content-type': PROMETHEUS_TEXT_CONTENT_TYPE }).end(writeText(families(latest, ext)));
         } catch (err) {
           const e = toApiError(err);
           res.writeHead(e.status, { 'content-type': 'text/plain; charset=utf-8' }).end(e.message + '\n');
@@ -49,9 +73,66 @@ export function federateRoutes(ctx: ApiContext): QueryRoute[] {
   ];
 }
 
-function families(latest: Map<string, { labels: Labels; t: number; v: number }>, ext: Labels): WritableFamily[] {
+/**
+ * Whether the Accept header's most preferred format Tidemark writes is the delimited protobuf
+ * exposition (expfmt.Negotiate): entries by descending q, the first protobuf-delimited or
+ * text/plain one wins; none means text.
+ */
+function prefersProtobuf(req: IncomingMessage): boolean {
+  const entries = (req.headers.accept ?? '').split(',').map((part, i) => {
+    const [type = '', ...params] = part.split(';').map((p) => p.trim().toLowerCase());
+    const q = Number(params.find((p) => p.startsWith('q='))?.slice(2) ?? '1');
+    return { type, params, q: Number.isNaN(q) ? 0 : q, i };
+  });
+  entries.sort((a, b) => b.q - a.q || a.i - b.i);
+  for (const e of entries) {
+    if (e.q <= 0) continue;
+    if (e.type === 'application/vnd.google.protobuf') {
+      if (e.params.includes('proto=io.prometheus.client.metricfamily') && e.params.includes('encoding=delimited')) return true;
+    } else if (e.type === 'text/plain') return false;
+  }
+  return false;
+}
+
+/** Labels of a federated series: the external labels it lacks added, sorted by name. */
+function withExternal(labels: Labels, ext: Labels): Record<string, string> {
+  const merged: Labels = { ...ext, ...labels };
+  const sorted: Record<string, string> = {};
+  for (const k of Object.keys(merged).sort(compareStrings)) sorted[k] = merged[k]!;
+  return sorted;
+}
+
+/** Series by name, names sorted, series sorted by their labels. */
+function byNameSorted(latest: Map<string, Latest>, keep: (s: Latest) => boolean): Array<[string, Array<Latest & { key: string }>]> {
+  const byName = new Map<string, Array<Latest & { key: string }>>();
+  for (const [key, s] of latest) {
+    if (!keep(s)) continue;
+    const name = s.labels.__name__ ?? '';
+    let list = byName.get(name);
+    if (list === undefined) byName.set(name, (list = []));
+    list.push({ key, ...s });
+  }
+  return [...byName.keys()].sort(compareStrings).map((name) => [name, byName.get(name)!.sort((a, b) => compareStrings(a.key, b.key))]);
+}
+
+/** The protobuf families: per name an untyped family of its float series, then a histogram family of its histogram series. */
+function protoFamilies(latest: Map<string, Latest>, ext: Labels): ProtoFamilyOut[] {
+  const out: ProtoFamilyOut[] = [];
+  for (const [name, list] of byNameSorted(latest, () => true)) {
+    const floats = list.filter((s) => s.h === undefined);
+    const histograms = list.filter((s) => s.h !== undefined);
+    const metric = (s: Latest) => ({ labels: protoLabelPairs(withExternal(s.labels, ext)), timestampMs: s.t, value: s.v, histogram: s.h });
+    if (floats.length > 0) out.push({ name, type: 'untyped', metrics: floats.map(metric) });
+    if (histograms.length > 0) out.push({ name, type: 'histogram', metrics: histograms.map(metric) });
+  }
+  return out;
+}
+
+function families(latest: Map<string, Latest>, ext: Labels): WritableFamily[] {
   const byName = new Map<string, { key: string; labels: Labels; t: number; v: number }[]>();
   for (const [key, s] of latest) {
+    // The text format has no native histograms: a series whose newest sample is one is left out.
+    if (s.h !== undefined) continue;
     const name = s.labels.__name__ ?? '';
     let list = byName.get(name);
     if (list === undefined) byName.set(name, (list = []));

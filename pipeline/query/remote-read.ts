@@ -1,6 +1,7 @@
 import protobuf from 'protobufjs';
 import SnappyJS from 'snappyjs';
 import { compareStrings, type Labels } from '../../schemas/labels.js';
+import type { FloatHistogram } from '../../schemas/native-histogram/index.js';
 import type { LabelMatcher, MatchType } from '../tsdb/index.js';
 import { readBody } from './api-params.js';
 import type { ApiContext, QueryRoute } from './api-settings.js';
@@ -49,8 +50,27 @@ const root = protobuf.Root.fromJSON({
           fields: {
             labels: { rule: 'repeated', type: 'Label', id: 1 },
             samples: { rule: 'repeated', type: 'Sample', id: 2 },
+            histograms: { rule: 'repeated', type: 'Histogram', id: 4 },
           },
         },
+        // Only the float-count fields: Tidemark answers the float histograms its queriers return.
+        Histogram: {
+          fields: {
+            countFloat: { type: 'double', id: 2 },
+            sum: { type: 'double', id: 3 },
+            schema: { type: 'sint32', id: 4 },
+            zeroThreshold: { type: 'double', id: 5 },
+            zeroCountFloat: { type: 'double', id: 7 },
+            negativeSpans: { rule: 'repeated', type: 'BucketSpan', id: 8 },
+            negativeCounts: { rule: 'repeated', type: 'double', id: 10 },
+            positiveSpans: { rule: 'repeated', type: 'BucketSpan', id: 11 },
+            positiveCounts: { rule: 'repeated', type: 'double', id: 13 },
+            resetHint: { type: 'int32', id: 14 },
+            timestamp: { type: 'int64', id: 15 },
+            customValues: { rule: 'repeated', type: 'double', id: 16 },
+          },
+        },
+        BucketSpan: { fields: { offset: { type: 'sint32', id: 1 }, length: { type: 'uint32', id: 2 } } },
         Label: { fields: { name: { type: 'string', id: 1 }, value: { type: 'string', id: 2 } } },
         Sample: { fields: { value: { type: 'double', id: 1 }, timestamp: { type: 'int64', id: 2 } } },
       },
@@ -72,8 +92,10 @@ interface DecodedQuery {
 
 /**
  * Remote read (`POST /api/v1/read`): a snappy-compressed protobuf `ReadRequest` in, a
- * `ReadResponse` with raw samples out (response type SAMPLES; streamed chunks are not offered).
- * Staleness markers are left out: a JavaScript number cannot carry their NaN payload reliably.
+ * `ReadResponse` with raw samples out (response type SAMPLES; streamed chunks are not offered):
+ * float samples in `samples`, native histograms in `histograms` (float counts, as Prometheus
+ * answers the float histograms of its queriers). Staleness markers are left out: a JavaScript
+ * number cannot carry their NaN payload reliably.
  */
 export function remoteReadRoutes(ctx: ApiContext): QueryRoute[] {
   return [
@@ -112,6 +134,27 @@ export function remoteReadRoutes(ctx: ApiContext): QueryRoute[] {
   ];
 }
 
+/** ResetHint of prompb: UNKNOWN, YES, NO, GAUGE. */
+const RESET_HINT = { unknown: 0, reset: 1, not_reset: 2, gauge: 3 } as const;
+
+/** A prompb Histogram message with float counts. */
+function histogramMessage(h: FloatHistogram, t: number): Record<string, unknown> {
+  return {
+    countFloat: h.count,
+    sum: h.sum,
+    schema: h.schema,
+    zeroThreshold: h.zeroThreshold,
+    zeroCountFloat: h.zeroCount,
+    negativeSpans: h.negativeSpans,
+    negativeCounts: h.negativeBuckets,
+    positiveSpans: h.positiveSpans,
+    positiveCounts: h.positiveBuckets,
+    resetHint: RESET_HINT[h.counterResetHint],
+    timestamp: t,
+    customValues: h.customValues,
+  };
+}
+
 async function readQuery(ctx: ApiContext, q: DecodedQuery): Promise<unknown[]> {
   const start = q.startTimestampMs ?? 0;
   const end = q.endTimestampMs ?? 0;
@@ -127,15 +170,18 @@ async function readQuery(ctx: ApiContext, q: DecodedQuery): Promise<unknown[]> {
     return set.series.map((s) => {
       const labels: Labels = { ...ext, ...s.labels };
       const samples: { value: number; timestamp: number }[] = [];
+      const histograms: unknown[] = [];
       for (let i = 0; i < s.timestamps.length; i++) {
         const t = s.timestamps[i];
-        // Native histograms are not answered over remote read yet: only float samples are.
-        if (t < start || t > end || (s.stale !== null && s.stale[i] === 1) || s.histograms?.[i] != null) continue;
-        samples.push({ value: s.values[i], timestamp: t });
+        if (t < start || t > end || (s.stale !== null && s.stale[i] === 1)) continue;
+        const h = s.histograms?.[i];
+        if (h == null) samples.push({ value: s.values[i], timestamp: t });
+        else histograms.push(histogramMessage(h, t));
       }
       return {
         labels: Object.keys(labels).sort(compareStrings).map((name) => ({ name, value: labels[name] })),
         samples,
+        histograms,
       };
     });
   } finally {
