@@ -92,4 +92,25 @@ describe('OpenMetricsParser', () => {
     const r = om('# TYPE c counter\nc_total{a="1"} 5\nc_created{a="1"} 1700000000.5\nc_total{a="2"} 6\n# EOF\n');
     expect(r.samples.map((s) => s.createdTimestamp)).toEqual([1700000000500, undefined, undefined]);
   });
+
+  it('reads lines that repeat the series of the line before as it reads any line, under the family in force', () => {
+    const series = (text: string) => {
+      const p = createParser(text, 'openmetrics', { strict: false });
+      const out: unknown[] = [];
+      for (let e = p.next(); e !== undefined; e = p.next()) if (e === 'series') out.push([p.labels(), p.value(), p.timestamp(), p.familyName(), p.familyType()]);
+      return out;
+    };
+    const text = 'a{x="1"} 1 1\na{x="1"} 2 2\n# TYPE b counter\nb_total{x="1"} 3 3\nb_total{x="1"} 4 4 # {t="e"} 1\nb_total{x="1",y="2"} 5 5\n# EOF\n';
+    expect(series(text)).toEqual([
+      [{ __name__: 'a', x: '1' }, 1, 1000, 'a', 'unknown'],
+      [{ __name__: 'a', x: '1' }, 2, 2000, 'a', 'unknown'],
+      [{ __name__: 'b_total', x: '1' }, 3, 3000, 'b', 'counter'],
+      [{ __name__: 'b_total', x: '1' }, 4, 4000, 'b', 'counter'],
+      [{ __name__: 'b_total', x: '1', y: '2' }, 5, 5000, 'b', 'counter'],
+    ]);
+    // Errors in a repeated line are where they are in a line of its own.
+    const e = errorOf('a{x="1"} 1 1\na{x="1"} 1 x\n# EOF\n', false);
+    expect([e.line, e.column]).toEqual([2, 12]);
+    expect(errorOf('a{x="1"} 1 2\na{x="1"} 1 1\n# EOF\n', false).message).toMatch(/went backwards/);
+  });
 });

@@ -36,6 +36,10 @@ export class OpenMetricsParser implements Parser {
   private hasExemplar = false;
   private exValue = 0;
   private exTsSec: number | undefined;
+  // The name and label text of the last sample line, and the family and suffix it parsed to.
+  private lastKey = '';
+  private lastFam: OmFamily | undefined;
+  private lastSuffix = Suffix.None;
 
   private metaName = '';
   private metaText = '';
@@ -161,6 +165,16 @@ export class OpenMetricsParser implements Parser {
     const rules = this.rules;
     let fam = rules.cur;
     let suffix = Suffix.None;
+    // Import files hold a series' samples line after line: a line that starts with the name and
+    // labels of the line before, under the same family, parses to what that line did (the
+    // label set and its source spans still hold, as the text at the old spans is the same).
+    const key = this.lastKey;
+    // (A slice compared with === is several times faster than startsWith at an offset.)
+    if (key !== '' && fam === this.lastFam && s.charCodeAt(i + key.length) === 32 && s.substring(i, i + key.length) === key) {
+      this.parseValues(i + key.length, le, fam!, this.lastSuffix);
+      return;
+    }
+    const ls = i;
     let nEnd = -1;
     if (fam !== undefined) {
       const allowed = fam.allowed;
@@ -184,6 +198,18 @@ export class OpenMetricsParser implements Parser {
     this.lset.reset();
     if (i < le && s.charCodeAt(i) === 123 /* { */) i = this.parseLabels(this.lset, i + 1, le);
     if (i >= le || s.charCodeAt(i) !== 32) this.fail(i, i >= le ? 'expected a space and the value' : `expected a space before the value, got "${s[i]}"`);
+    this.lastKey = '';
+    this.parseValues(i, le, fam!, suffix);
+    // Only once the whole line parsed: a line that failed leaves nothing to reuse.
+    this.lastKey = s.slice(ls, i);
+    this.lastFam = fam;
+    this.lastSuffix = suffix;
+  }
+
+  /** Parses ` value [timestamp] [exemplar]` from the space after the labels, and checks the sample against its family. */
+  private parseValues(i: number, le: number, fam: OmFamily, suffix: Suffix): void {
+    const s = this.s;
+    const rules = this.rules;
     i++;
     let vEnd = i;
     while (vEnd < le && s.charCodeAt(vEnd) !== 32) vEnd++;
@@ -208,7 +234,7 @@ export class OpenMetricsParser implements Parser {
       }
       if (i < le) this.parseExemplar(i, le);
     }
-    rules.sample(fam!, suffix, s, this.lset, v, this.tsSec, this.hasExemplar, this.lineNo);
+    rules.sample(fam, suffix, s, this.lset, v, this.tsSec, this.hasExemplar, this.lineNo);
   }
 
   private parseTimestamp(i: number, end: number): number {
