@@ -4,6 +4,7 @@ import type { SampleSink } from '../../schemas/sample-sink.js';
 import { defaultImportConfig, type ImportConfig } from './config.js';
 import { ImportHandler, type ImportEndpoint } from './handler.js';
 import { ImportMetrics } from './import-metrics.js';
+import { SERIES_RUNS_PATH } from './series-runs-body.js';
 
 export interface ImportSettings {
   readonly sink: SampleSink;
@@ -25,7 +26,8 @@ const health: HttpHandler = async (_req, res) => {
 
 /**
  * VictoriaMetrics' import endpoints: `/api/v1/import` (JSON lines of `/api/v1/export`),
- * `/api/v1/import/prometheus`, `/api/v1/import/csv`; `config` is already validated.
+ * `/api/v1/import/prometheus`, `/api/v1/import/csv`; and `/api/v1/import/series-runs`, what
+ * `tidemark import` sends once it has parsed a file itself. `config` is already validated.
  */
 export function createImportConnector(settings: ImportSettings, config: ImportConfig): PushConnector {
   const edge = new PushEdge({
@@ -45,6 +47,7 @@ export function createImportConnector(settings: ImportSettings, config: ImportCo
       route('/api/v1/import', 'vm-json'),
       route('/api/v1/import/prometheus', 'prometheus'),
       route('/api/v1/import/csv', 'csv'),
+      route(SERIES_RUNS_PATH, 'series-runs'),
       { methods: ['GET', 'HEAD'], path: '/health', handler: health },
     ],
     async start() {},

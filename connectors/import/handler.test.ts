@@ -5,6 +5,7 @@ import { RecordingSink } from '../http-edge/testdata/recording-sink.js';
 import { serveRoutes } from '../http-edge/testdata/serve-routes.js';
 import { importConfigSchema } from './config.js';
 import { createImportConnector } from './factory.js';
+import { SERIES_RUNS_CONTENT_TYPE, SERIES_RUNS_PATH, SeriesRunsWriter } from './series-runs-body.js';
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -174,6 +175,25 @@ describe('import endpoints', () => {
     expect(res.status).toBe(400);
     expect(await res.text()).toMatch(/more than 2 series/);
     expect(r.sink.committed).toHaveLength(51);
+  });
+
+  it('store the series runs tidemark import sends, with extra labels, and name a refused run by its number', async () => {
+    const r = await receiver();
+    const w = new SeriesRunsWriter();
+    w.add({ labels: { __name__: 'up', job: 'a' }, timestamps: [1_700_000_000_000, 1_700_000_015_000], values: [1, 0] });
+    w.add({ labels: { __name__: 'up', 'bad-name': 'x' }, timestamps: [1_700_000_000_000], values: [1] });
+    w.add({ labels: { __name__: 'temp' }, timestamps: [1_700_000_000_123], values: [21.5] });
+    const res = await r.post(`${SERIES_RUNS_PATH}?extra_label=src=backfill`, w.body(), { 'content-type': SERIES_RUNS_CONTENT_TYPE });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toBe('partial import: 1 of 3 lines rejected; the 3 samples of the other lines are stored\nline 2: invalid label name "bad-name"\n');
+    expect(r.stored()).toEqual([
+      [{ __name__: 'up', job: 'a', src: 'backfill' }, 1_700_000_000_000, 1],
+      [{ __name__: 'up', job: 'a', src: 'backfill' }, 1_700_000_015_000, 0],
+      [{ __name__: 'temp', src: 'backfill' }, 1_700_000_000_123, 21.5],
+    ]);
+    const notRuns = await r.post(SERIES_RUNS_PATH, 'up 1 1\n');
+    expect(notRuns.status).toBe(400);
+    expect(await notRuns.text()).toMatch(/series-runs body: the body does not start with "TMSR"/);
   });
 
   it('answer /health with OK, as VictoriaMetrics does for vmctl', async () => {

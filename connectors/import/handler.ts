@@ -13,12 +13,13 @@ import type { ImportConfig } from './config.js';
 import { CsvFormatError, csvRows, parseCsvColumns } from './csv-columns.js';
 import { ImportLineError } from './errors.js';
 import { expositionLines } from './exposition-lines.js';
-import type { ImportFormat } from './import-format.js';
+import type { ImportFormat, SeriesCallback } from './import-format.js';
 import type { ImportMetrics } from './import-metrics.js';
+import { readSeriesRuns, SeriesRunsBodyError } from './series-runs-body.js';
 import { vmJsonLines } from './vm-json-lines.js';
 
 /** Which body an endpoint reads. */
-export type ImportEndpoint = 'vm-json' | 'prometheus' | 'csv';
+export type ImportEndpoint = 'vm-json' | 'prometheus' | 'csv' | 'series-runs';
 
 /**
  * `POST /api/v1/import` (VictoriaMetrics JSON lines), `/api/v1/import/prometheus` (text format,
@@ -57,7 +58,6 @@ export class ImportHandler {
     const defaultTimestamp = parseDefaultTimestamp(url.searchParams.get('timestamp'));
     const format = this.format(url, req.headers['content-type'], defaultTimestamp);
     const raw = await decodeBody(body, contentEncoding(req.headers['content-encoding']), ['', 'gzip', 'x-gzip'], edge.limits.decompressed_body_size_limit);
-    const text = raw.toString('utf8');
     const newest = edge.newestAllowed();
     const bad: ImportLineError[] = [];
     let badCount = 0;
@@ -80,49 +80,46 @@ export class ImportHandler {
       await appendUnit(
         this.sink,
         (app) => {
-          lines = format.read(
-            text,
-            (labels, timestamps, values, line) => {
-              for (const name in extra) labels[name] = extra[name];
-              // Consecutive lines of one series (exposition and CSV files are mostly series after
-              // series) hand the sink the same object, which it recognises without hashing again.
-              if (prev !== undefined && sameLabels(prev, labels)) {
-                labels = prev;
-              } else {
-                // Runs of one series count once: a file that is series after series is not refused
-                // for having many samples.
-                seriesCount++;
-                const limit = edge.limits.series_limit;
-                if (limit > 0 && seriesCount > limit) {
-                  throw new LimitExceededError(`request has more than ${limit} series, the series limit; send smaller requests`, 'series_limit', limit, seriesCount);
-                }
-                try {
-                  edge.seriesLimits.checkLabels(labels, `line ${line}`);
-                } catch (err) {
-                  if (err instanceof LimitExceededError) return onBad(new ImportLineError(line, err.message.replace(/^line \d+: /, ''), err.reason));
-                  throw err;
-                }
-                prev = labels;
+          const onSeries: SeriesCallback = (labels, timestamps, values, line) => {
+            for (const name in extra) labels[name] = extra[name];
+            // Consecutive lines of one series (exposition and CSV files are mostly series after
+            // series) hand the sink the same object, which it recognises without hashing again.
+            if (prev !== undefined && sameLabels(prev, labels)) {
+              labels = prev;
+            } else {
+              // Runs of one series count once: a file that is series after series is not refused
+              // for having many samples.
+              seriesCount++;
+              const limit = edge.limits.series_limit;
+              if (limit > 0 && seriesCount > limit) {
+                throw new LimitExceededError(`request has more than ${limit} series, the series limit; send smaller requests`, 'series_limit', limit, seriesCount);
               }
-              const n = timestamps.length;
-              received += n;
-              let future = 0;
-              for (let i = 0; i < n; i++) if (timestamps[i] > newest) future++;
-              if (future > 0) {
-                badCount++;
-                tally.receive(received);
-                received = 0;
-                tally.reject(future, 'too_far_in_future');
-                const detail = `${future} of its ${n} samples more than ${edge.limits.max_future_ms} ms ahead of the receiving clock (limits.max_future_ms)`;
-                if (bad.length < this.config.max_errors_listed) bad.push(new ImportLineError(line, detail, 'too_far_in_future'));
-                for (let i = 0; i < n; i++) if (timestamps[i] <= newest) app.append(labels, timestamps[i], values[i]);
-              } else {
-                for (let i = 0; i < n; i++) app.append(labels, timestamps[i], values[i]);
+              try {
+                edge.seriesLimits.checkLabels(labels, `line ${line}`);
+              } catch (err) {
+                if (err instanceof LimitExceededError) return onBad(new ImportLineError(line, err.message.replace(/^line \d+: /, ''), err.reason));
+                throw err;
               }
-              appended += n - future;
-            },
-            onBad,
-          );
+              prev = labels;
+            }
+            const n = timestamps.length;
+            received += n;
+            let future = 0;
+            for (let i = 0; i < n; i++) if (timestamps[i] > newest) future++;
+            if (future > 0) {
+              badCount++;
+              tally.receive(received);
+              received = 0;
+              tally.reject(future, 'too_far_in_future');
+              const detail = `${future} of its ${n} samples more than ${edge.limits.max_future_ms} ms ahead of the receiving clock (limits.max_future_ms)`;
+              if (bad.length < this.config.max_errors_listed) bad.push(new ImportLineError(line, detail, 'too_far_in_future'));
+              for (let i = 0; i < n; i++) if (timestamps[i] <= newest) app.append(labels, timestamps[i], values[i]);
+            } else {
+              for (let i = 0; i < n; i++) app.append(labels, timestamps[i], values[i]);
+            }
+            appended += n - future;
+          };
+          lines = format === 'series-runs' ? readRuns(raw, onSeries, onBad) : format.read(raw.toString('utf8'), onSeries, onBad);
         },
         (app) => edge.commit(app),
       );
@@ -147,8 +144,10 @@ export class ImportHandler {
     return { status: 204, headers: { 'x-tidemark-imported-samples': String(appended) } };
   }
 
-  private format(url: URL, contentType: string | undefined, defaultTimestamp: number): ImportFormat {
+  private format(url: URL, contentType: string | undefined, defaultTimestamp: number): ImportFormat | 'series-runs' {
     switch (this.endpoint) {
+      case 'series-runs':
+        return 'series-runs';
       case 'vm-json':
         return vmJsonLines;
       case 'prometheus':
@@ -161,6 +160,16 @@ export class ImportHandler {
           throw err;
         }
     }
+  }
+}
+
+/** A series-runs body; one that is not one at all is refused as a whole. */
+function readRuns(raw: Buffer, onSeries: SeriesCallback, onBad: (err: ImportLineError) => void): number {
+  try {
+    return readSeriesRuns(raw, onSeries, onBad);
+  } catch (err) {
+    if (err instanceof SeriesRunsBodyError) throw new InvalidPushError(err.message, 'invalid_request', {}, { cause: err });
+    throw err;
   }
 }
 

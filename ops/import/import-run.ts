@@ -1,12 +1,14 @@
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
+import { SERIES_RUNS_CONTENT_TYPE, SERIES_RUNS_PATH } from '../../connectors/import/series-runs-body.js';
 import type { LabelMatcher } from '../../pipeline/tsdb/index.js';
 import { detectFormat, endpointOf, type ImportFileFormat } from './import-format.js';
 import type { ImportProgress, ProgressReporter } from './import-progress.js';
-import { ImportSender, type BadLine, type BatchResult, type RetryNotice } from './import-sender.js';
+import { ImportRequestError, ImportSender, type BadLine, type BatchResult, type RetryNotice } from './import-sender.js';
 import type { ImportState } from './import-state.js';
 import { openInput } from './input-stream.js';
 import { LineBatcher, type LineBatch } from './line-batches.js';
+import { seriesRuns } from './series-runs.js';
 import { textLineChunks } from './text-lines.js';
 import { blockSeries, findBlocks } from './prometheus-blocks.js';
 import type { ReadSeries } from './remote-read-response.js';
@@ -184,6 +186,8 @@ class ImportRun {
     const input = await openInput(file, opts.stdin, (n) => (rawRead += n));
     const name = file === '-' ? '<stdin>' : file;
     let sender: ImportSender | undefined;
+    // Exposition text is parsed here and sent as series runs where it can be (see seriesRuns).
+    let runs: { sender: ImportSender; format: 'prometheus' | 'openmetrics' } | undefined;
     let batcher: LineBatcher | undefined;
     let inFlight: Promise<BatchResult> | undefined;
     let inFlightBatch: LineBatch | undefined;
@@ -203,7 +207,17 @@ class ImportRun {
     const submit = async (batch: LineBatch | undefined): Promise<boolean> => {
       if (batch === undefined) return true;
       if (!(await settle())) return false;
-      inFlight = sender!.send(name, batch);
+      const parsed = runs === undefined ? undefined : seriesRuns(batch, runs.format);
+      inFlight =
+        parsed === undefined
+          ? sender!.send(name, batch)
+          : runs!.sender.send(name, parsed).catch((err: unknown) => {
+              // A server without the series-runs endpoint (VictoriaMetrics, an older Tidemark), or
+              // one that refuses the request as a whole: the text from here on, for it to answer.
+              if (!(err instanceof ImportRequestError) || err.status === undefined || err.status < 400 || err.status >= 500) throw err;
+              runs = undefined;
+              return sender!.send(name, batch);
+            });
       inFlightBatch = batch;
       // Keep the rejection handled until settle() awaits it.
       inFlight.catch(() => undefined);
@@ -224,6 +238,9 @@ class ImportRun {
     const start = (format: ImportFileFormat) => {
       const ep = endpointOf(format, opts.csvFormat);
       sender = new ImportSender(opts.url.replace(/\/+$/, '') + ep.path, ep.contentType, opts.headers, opts.onRetry);
+      if (format === 'prometheus' || format === 'openmetrics') {
+        runs = { sender: new ImportSender(opts.url.replace(/\/+$/, '') + SERIES_RUNS_PATH, SERIES_RUNS_CONTENT_TYPE, opts.headers, opts.onRetry), format };
+      }
       batcher = new LineBatcher(format, opts.batchBytes, opts.batchLines);
     };
     if (opts.format !== 'auto') start(opts.format);

@@ -1,4 +1,5 @@
 import type { LineBatch } from './line-batches.js';
+import type { SeriesRunBatch } from './series-runs.js';
 
 /** A line the server refused: where it is in the file and why. */
 export interface BadLine {
@@ -17,7 +18,12 @@ export interface BatchResult {
 
 /** The server refused a request as a whole, or could not be reached. */
 export class ImportRequestError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    options?: { cause?: unknown },
+    /** The server's answer, when it answered. */
+    readonly status?: number,
+  ) {
     super(message, options);
     this.name = 'ImportRequestError';
   }
@@ -45,7 +51,7 @@ export class ImportSender {
     private readonly onRetry?: (notice: RetryNotice) => void,
   ) {}
 
-  async send(file: string, batch: LineBatch): Promise<BatchResult> {
+  async send(file: string, batch: LineBatch | SeriesRunBatch): Promise<BatchResult> {
     for (let attempt = 0; ; attempt++) {
       let res: Response;
       try {
@@ -69,12 +75,13 @@ export class ImportSender {
         const bad: BadLine[] = [];
         for (const m of text.matchAll(/^line (\d+): (.*)$/gm)) {
           const n = Number(m[1]);
+          if ('lineOf' in batch) bad.push({ file, line: batch.lineOf(n), reason: m[2] });
           // A carried metadata line was reported with the batch it came from.
-          if (n > batch.carried) bad.push({ file, line: batch.firstLine + n - batch.carried - 1, reason: m[2] });
+          else if (n > batch.carried) bad.push({ file, line: batch.firstLine + n - batch.carried - 1, reason: m[2] });
         }
         return { samples: Number(partial[2]), bad, unlisted: Number(partial[1]) - bad.length };
       }
-      throw new ImportRequestError(`${file}, lines ${batch.firstLine}-${batch.firstLine + batch.lines - 1}: ${this.url} answered ${res.status}: ${text.trim()}`);
+      throw new ImportRequestError(`${file}, lines ${batch.firstLine}-${batch.firstLine + batch.lines - 1}: ${this.url} answered ${res.status}: ${text.trim()}`, undefined, res.status);
     }
   }
 }

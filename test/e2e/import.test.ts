@@ -96,6 +96,27 @@ describe('tidemark import', () => {
     expect(await instant(up.url, 'sum_over_time(twice_gauge[2h])')).toBe((29 * 30) / 2);
   });
 
+  it('sends an exposition file as series runs, each sample stored once, and as text to a server without that endpoint (VictoriaMetrics)', async () => {
+    const runSamples = async () => Number(/^tidemark_import_samples_total\{endpoint="series-runs"\} (\S+)$/m.exec(await (await fetch(`${up.url}/metrics`)).text())?.[1] ?? 0);
+    const before = await runSamples();
+    const s = (ms: number) => (ms / 1000).toFixed(3);
+    const lines = ['# HELP runs_bytes Bytes.', '# TYPE runs_bytes counter'];
+    for (const disk of ['sda', 'sdb', 'sd c']) for (let i = 0; i < 40; i++) lines.push(`runs_bytes_total{disk="${disk}"} ${i * 512.5} ${s(BASE + i * 15_000)}`);
+    const file = join(dir, 'runs.om');
+    await writeFile(file, [...lines, '# EOF'].join('\n') + '\n');
+    const ours = await inDir(['import', '--url', up.url, '--batch-lines', '50', file]);
+    expect(ours.stderr).toBe('');
+    expect(ours.stdout).toMatch(/^imported 120 samples from 1 file/);
+    expect(await runSamples()).toBe(before + 120);
+    expect(await until(up.url, 'sum(count_over_time(runs_bytes_total[2h]))', 120)).toBe(120);
+    const theirs = await inDir(['import', '--url', vm.url, '--batch-lines', '50', file]);
+    expect(theirs.code, theirs.stderr).toBe(0);
+    await fetch(`${vm.url}/internal/force_flush`);
+    const q = 'runs_bytes_total';
+    await waitFor(async () => ((await queryRange(vm.url, q, BASE, BASE + 10 * STEP_MS)).length === 3 ? true : undefined));
+    expect(await queryRange(up.url, q, BASE, BASE + 10 * STEP_MS)).toEqual(await queryRange(vm.url, q, BASE, BASE + 10 * STEP_MS));
+  });
+
   it('imports an OpenMetrics file with timestamps that promtool create-blocks-from openmetrics also accepts', async () => {
     const s = (ms: number) => (ms / 1000).toFixed(3);
     const om = [
@@ -208,20 +229,25 @@ describe('tidemark import', () => {
       const text = await (await fetch(`${up.url}/metrics`)).text();
       return Number(new RegExp(`^${name}\\{${labels}\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
     };
+    // The command parses the batch of good lines itself and sends it as series runs; the batch
+    // with the bad line goes as text, for the server to name the line.
     const ep = 'endpoint="prometheus"';
-    const [samples0, bad0, partial0, stored0] = await Promise.all([
+    const runs = 'endpoint="series-runs"';
+    const [samples0, runSamples0, bad0, partial0, stored0] = await Promise.all([
       metric('tidemark_import_samples_total', ep),
+      metric('tidemark_import_samples_total', runs),
       metric('tidemark_import_bad_lines_total', ep),
       metric('tidemark_import_requests_total', `${ep},outcome="partial"`),
-      metric('tidemark_import_requests_total', `${ep},outcome="stored"`),
+      metric('tidemark_import_requests_total', `${runs},outcome="stored"`),
     ]);
     const file = join(dir, 'counted.prom');
     await writeFile(file, [...Array.from({ length: 9 }, (_, i) => `counted ${i} ${BASE + i * 1000}`), 'counted{ 1'].join('\n') + '\n');
     const r = await inDir(['import', '--url', up.url, '--batch-lines', '5', '--skip-bad', file]);
     expect(r.stdout).toMatch(/^imported 9 samples .*skipped 1 bad lines/);
-    expect(await metric('tidemark_import_samples_total', ep)).toBe(samples0 + 9);
+    expect(await metric('tidemark_import_samples_total', runs)).toBe(runSamples0 + 5);
+    expect(await metric('tidemark_import_samples_total', ep)).toBe(samples0 + 4);
     expect(await metric('tidemark_import_bad_lines_total', ep)).toBe(bad0 + 1);
-    expect(await metric('tidemark_import_requests_total', `${ep},outcome="stored"`)).toBe(stored0 + 1);
+    expect(await metric('tidemark_import_requests_total', `${runs},outcome="stored"`)).toBe(stored0 + 1);
     expect(await metric('tidemark_import_requests_total', `${ep},outcome="partial"`)).toBe(partial0 + 1);
     expect(await metric('tidemark_import_last_request_timestamp_seconds', ep)).toBeGreaterThan(BASE / 1000);
   });

@@ -1,0 +1,125 @@
+import { isValidLabelName } from '../../schemas/labels.js';
+import { ImportLineError } from './errors.js';
+import type { BadLineCallback, SeriesCallback } from './import-format.js';
+
+/**
+ * The body of `/api/v1/import/series-runs`: samples already parsed, series run after series
+ * run, so that the server reads numbers instead of text. `tidemark import` parses exposition
+ * files itself and sends this; nothing else is expected to write it.
+ *
+ *   "TMSR" 0x01, then per run:
+ *   u32 LE  length of the labels, JSON (an object of label names to non-empty values, `__name__` among them)
+ *   u32 LE  n, the samples of the run
+ *   n x f64 LE  timestamps, integer milliseconds
+ *   n x f64 LE  values
+ *
+ * The runs are numbered from 1 like lines: a refused run is reported as `line N`.
+ */
+export const SERIES_RUNS_CONTENT_TYPE = 'application/vnd.tidemark.series-runs';
+export const SERIES_RUNS_PATH = '/api/v1/import/series-runs';
+
+const MAGIC = Buffer.from('TMSR\x01', 'latin1');
+const LITTLE_ENDIAN = new Uint8Array(new Float64Array([1]).buffer)[7] === 0x3f;
+
+/** A series run to write. */
+export interface SeriesRun {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly timestamps: ArrayLike<number>;
+  readonly values: ArrayLike<number>;
+}
+
+/** Writes runs into one body. */
+export class SeriesRunsWriter {
+  private readonly parts: Buffer[] = [MAGIC];
+  private bytes = MAGIC.length;
+  private count = 0;
+
+  get runs(): number {
+    return this.count;
+  }
+
+  add(run: SeriesRun): void {
+    const labels = Buffer.from(JSON.stringify(run.labels), 'utf8');
+    const n = run.timestamps.length;
+    const head = Buffer.allocUnsafe(8);
+    head.writeUInt32LE(labels.length, 0);
+    head.writeUInt32LE(n, 4);
+    const numbers = new Float64Array(2 * n);
+    for (let i = 0; i < n; i++) numbers[i] = run.timestamps[i];
+    for (let i = 0; i < n; i++) numbers[n + i] = run.values[i];
+    const body = Buffer.from(numbers.buffer, numbers.byteOffset, numbers.byteLength);
+    if (!LITTLE_ENDIAN) body.swap64();
+    this.parts.push(head, labels, body);
+    this.bytes += 8 + labels.length + body.length;
+    this.count++;
+  }
+
+  body(): Buffer {
+    return Buffer.concat(this.parts, this.bytes);
+  }
+}
+
+/** Reads a series-runs body, handing over each good run and each bad one with why; returns the number of runs. */
+export function readSeriesRuns(body: Buffer, onSeries: SeriesCallback, onBad: BadLineCallback): number {
+  if (body.length < MAGIC.length || !body.subarray(0, MAGIC.length).equals(MAGIC)) {
+    throw new SeriesRunsBodyError('the body does not start with "TMSR" and version 1');
+  }
+  let at = MAGIC.length;
+  let run = 0;
+  while (at < body.length) {
+    run++;
+    if (at + 8 > body.length) throw new SeriesRunsBodyError(`run ${run}: the body ends inside its header`);
+    const labelBytes = body.readUInt32LE(at);
+    const n = body.readUInt32LE(at + 4);
+    at += 8;
+    if (at + labelBytes + 16 * n > body.length) throw new SeriesRunsBodyError(`run ${run}: the body ends before its ${n} samples`);
+    const labelText = body.toString('utf8', at, at + labelBytes);
+    at += labelBytes;
+    const numbers = new Float64Array(2 * n);
+    const bytes = new Uint8Array(numbers.buffer);
+    bytes.set(body.subarray(at, at + 16 * n));
+    if (!LITTLE_ENDIAN) Buffer.from(numbers.buffer).swap64();
+    at += 16 * n;
+    const labels = checkedLabels(labelText, run, onBad);
+    if (labels === undefined) continue;
+    const timestamps = numbers.subarray(0, n);
+    let bad = -1;
+    for (let i = 0; i < n && bad < 0; i++) if (!Number.isSafeInteger(timestamps[i])) bad = i;
+    if (bad >= 0) {
+      onBad(new ImportLineError(run, `timestamps[${bad}]: ${timestamps[bad]} is not an integer number of milliseconds`));
+      continue;
+    }
+    onSeries(labels, timestamps, numbers.subarray(n), run);
+  }
+  return run;
+}
+
+function checkedLabels(text: string, run: number, onBad: BadLineCallback): Record<string, string> | undefined {
+  const bad = (detail: string): undefined => {
+    onBad(new ImportLineError(run, detail));
+    return undefined;
+  };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    return bad(`labels are not JSON: ${(err as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return bad('labels must be a JSON object of label names to values');
+  const labels = parsed as Record<string, unknown>;
+  for (const name in labels) {
+    const value = labels[name];
+    if (!isValidLabelName(name)) return bad(`invalid label name "${name}"`);
+    if (typeof value !== 'string' || value === '') return bad(`label "${name}" must have a non-empty string value`);
+  }
+  if (typeof labels.__name__ !== 'string') return bad('labels have no "__name__"');
+  return labels as Record<string, string>;
+}
+
+/** The body is not a series-runs body at all (the request is refused as a whole). */
+export class SeriesRunsBodyError extends Error {
+  constructor(detail: string) {
+    super(`series-runs body: ${detail}`);
+    this.name = 'SeriesRunsBodyError';
+  }
+}
