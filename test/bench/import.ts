@@ -14,6 +14,8 @@ const STEP_S = 10;
 const SAMPLES = SERIES * POINTS;
 const MODES = ['idle', 'user', 'system', 'iowait', 'irq', 'softirq', 'steal', 'nice'];
 const CASE = `${SAMPLES / 1e6} M OpenMetrics samples (${SERIES} series x ${POINTS})`;
+/** The issue's size: 10 M samples, as many series again x 10 (TIDEMARK_BENCH_IMPORT_LARGE_SERIES shrinks it for a try-out). */
+const LARGE_SERIES = Number(process.env.TIDEMARK_BENCH_IMPORT_LARGE_SERIES ?? 20_000);
 
 /** Where the time of `tidemark import` into `tidemark up` goes (node --cpu-prof of both processes, this file, 2026-12-05). */
 const IMPORT_NOTES = `Where the time goes (\`node --cpu-prof\` of the import command and of \`tidemark up\`, this file,
@@ -48,19 +50,33 @@ a line. Fixed: modules load only where used (0.3 CPU-s at start), a file's lines
 at a time and walked synchronously. The command's CPU for the 1 M samples, same-run A/B: 2.0-2.2
 -> 1.6-1.7 (loading) -> 1.3-1.4 CPU-s (lines). The server (2.2-2.6 CPU-s: exposition parsing, the
 bus append with its fdatasync, the store's apply) is now the larger part; wall clock at that load
-moved by up to 40 % between runs of the same build.`;
+moved by up to 40 % between runs of the same build.
+Then (profiles of both, load 15-20): the server spent about 1.1 CPU-s of its 2.7 parsing the
+exposition text (parseSample, parseLabels, float literals, a labels object per line), the command
+was idle half of the time. Fixed: the command parses exposition files itself and sends each batch
+as series runs (labels once, timestamps and values as float64) to /api/v1/import/series-runs, so
+the server reads numbers; the command reads a line that repeats the series of the line before as
+\`value timestamp\` and gives only the first and last line of each run and the metadata to the
+exposition parser, which also reuses its parse of such a line now. Same-run A/B, 1 M samples, load
+average 16-17: tidemark up 2.6-3.6 -> 1.6-1.8 CPU-s, the command 1.7 -> 2.1 CPU-s; both
+processes together 4.3-5.4 -> 3.7-3.9 CPU-s. What surprised: startsWith at an offset and
+lastIndexOf cost several times a compare of a slice or a charCodeAt loop in V8, and one long
+per-line loop in one function ran deoptimized through most of the first batches (each rare
+branch taken for the first time sent it back to the interpreter): a method called per line is
+optimized within a few thousand lines. Left: the command's own line handling (the lines split
+into strings and joined into batches, then scanned again), and the store's apply and fsyncs.`;
 
 /**
  * An OpenMetrics file as a backfill would bring: node_cpu-like counters, series after series
  * (as exports are), 10 s apart, ending 5 minutes ago (within one head block of a fresh store).
  */
-async function writeOpenMetrics(file: string): Promise<{ start: number; end: number }> {
+async function writeOpenMetrics(file: string, series = SERIES): Promise<{ start: number; end: number }> {
   const end = Math.floor(Date.now() / 1000 / 60) * 60 - 300;
   const start = end - (POINTS - 1) * STEP_S;
   const out = createWriteStream(file);
   const write = (text: string) => (out.write(text) ? Promise.resolve() : new Promise<void>((r) => out.once('drain', () => r())));
   await write('# HELP bench_cpu_seconds Seconds the CPUs spent in each mode.\n# TYPE bench_cpu_seconds counter\n');
-  for (let s = 0; s < SERIES; s++) {
+  for (let s = 0; s < series; s++) {
     const labels = `{instance="host-${Math.floor(s / 64)}:9100",cpu="${Math.floor(s / 8) % 8}",mode="${MODES[s % 8]}"}`;
     const lines: string[] = [];
     let v = s * 3.5;
@@ -243,6 +259,7 @@ export const importBenchmark: Benchmark = {
       } finally {
         await prom.stop();
       }
+      rows.push(...(await largeCase(dir)));
       return rows;
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -266,3 +283,73 @@ export const importBenchmark: Benchmark = {
   },
   notes: IMPORT_NOTES,
 };
+
+/**
+ * The issue's 10 M-sample file (20,000 series x 500, 10 s apart, about 900 MB), generated once in
+ * the bench's temporary directory: `tidemark import` into `tidemark up`, and beside it in the same
+ * run promtool's blocks, vmctl over them into VictoriaMetrics, and `tidemark import --remote-read`
+ * from a Prometheus holding them.
+ */
+async function largeCase(dir: string): Promise<BenchResult[]> {
+  const samples = LARGE_SERIES * POINTS;
+  const label = `import ${samples / 1e6} M OpenMetrics samples (${LARGE_SERIES} series x ${POINTS})`;
+  const file = join(dir, 'large.om');
+  const { start, end } = await writeOpenMetrics(file, LARGE_SERIES);
+  const rows: BenchResult[] = [];
+  try {
+    const fileNote = `${(statSync(file).size / 1e6).toFixed(0)} MB file`;
+    const into = async (args: readonly string[]): Promise<{ seconds: number; cpu: number }> => {
+      const up = await startTidemarkUp();
+      try {
+        const cpu0 = up.cpuMs();
+        const t0 = performance.now();
+        const { stdout } = await execFileAsync(process.execPath, [TIDEMARK_CLI, 'import', '--url', up.query.url, '--state', join(dir, 'large.state'), ...args], { maxBuffer: 16 << 20 });
+        const counted = await untilCounted(up.query.url, end, 1_800_000, samples);
+        const took = seconds(t0);
+        if (counted !== samples) throw new Error(`tidemark up counts ${counted} of ${samples} samples after tidemark import ${args.join(' ')}: ${stdout}`);
+        return { seconds: took, cpu: (up.cpuMs() - cpu0) / 1000 };
+      } finally {
+        await up.stop();
+      }
+    };
+    const fromFile = await into([file]);
+    rows.push(
+      { name: `${label}, until queryable`, subject: 'tidemark import -> up', value: samples / fromFile.seconds, unit: 'samples/s', note: `${fromFile.seconds.toFixed(1)} s; ${fileNote}` },
+      { name: `${label}, server CPU`, subject: 'tidemark import -> up', value: samples / fromFile.cpu, unit: 'samples/CPU-s', note: `tidemark up: ${fromFile.cpu.toFixed(1)} CPU-s` },
+    );
+    const blocks = join(dir, 'large-blocks');
+    {
+      const t0 = performance.now();
+      await promtoolCreateBlocks(file, blocks);
+      const took = seconds(t0);
+      rows.push({ name: `${label}, blocks written`, subject: 'promtool create-blocks-from', value: samples / took, unit: 'samples/s', note: `${took.toFixed(1)} s; offline: blocks for a stopped Prometheus` });
+    }
+    rmSync(file, { force: true });
+    {
+      const vm = await VictoriaMetricsPeer.start(['-search.disableCache']);
+      try {
+        const t0 = performance.now();
+        const sent = await vmctlPrometheus(blocks, vm.url);
+        await fetch(`${vm.url}/internal/force_flush`);
+        const counted = await untilCounted(vm.url, end, 1_800_000, sent);
+        const took = seconds(t0);
+        if (counted !== sent) throw new Error(`VictoriaMetrics counts ${counted} of the ${sent} samples vmctl sent`);
+        rows.push({ name: `${label}, until queryable`, subject: 'vmctl prometheus -> victoria-metrics', value: sent / took, unit: 'samples/s', note: `${took.toFixed(1)} s; reads promtool's blocks${sent === samples ? '' : `; vmctl sent ${sent} of the ${samples}`}` });
+      } finally {
+        await vm.stop();
+      }
+    }
+    const prom = await startPrometheus(blocks);
+    try {
+      const range = ['--from', String(Math.floor(start / 1000) - 60), '--to', String(Math.ceil(end / 1000) + 60)];
+      const remote = await into(['--remote-read', `${prom.url}/api/v1/read`, '--match', '{__name__="bench_cpu_seconds_total"}', ...range]);
+      rows.push({ name: `${label}, until queryable`, subject: 'tidemark import --remote-read prometheus -> up', value: samples / remote.seconds, unit: 'samples/s', note: `${remote.seconds.toFixed(1)} s; Prometheus 2.42 over promtool's blocks, 2 h chunks` });
+    } finally {
+      await prom.stop();
+    }
+    return rows;
+  } finally {
+    rmSync(file, { force: true });
+  }
+}
+
