@@ -19,6 +19,11 @@ export function evalCallOverHistograms(impl: FunctionImpl, args: Value[], call: 
   const f = call.func;
   if (SEES_HISTOGRAMS.has(f) || f.startsWith('histogram_')) return impl(args, call, t, ctx);
   const m = args.find((a) => a.kind === 'matrix');
+  if (m !== undefined && m.kind === 'matrix' && m.modifier === 'anchored') {
+    const anchored = ANCHORED_OVER_HISTOGRAMS[f];
+    // The sample anchoring a range may be a histogram where the range holds none.
+    if (anchored !== undefined && m.v.some((w) => hasHistogram(w) || (w.lo > 0 && w.hs?.[w.lo - 1] != null))) return overAnchored(anchored, m, impl, args, call, t, ctx);
+  }
   if (m !== undefined && m.kind === 'matrix' && m.v.some(hasHistogram)) {
     const over = RANGE_OVER_HISTOGRAMS[f];
     if (over !== undefined && (m.modifier ?? null) === null) return over(m, impl, args, call, t, ctx);
@@ -277,6 +282,65 @@ function edgeSample(last: boolean): RangeOverHistograms {
     return vec(out);
   };
 }
+
+/**
+ * An `anchored` range of a series holding histograms: its samples preceded by the last sample at
+ * or before the range start (within the lookback delta), as a window of its own.
+ */
+function anchoredWindow(w: Window, start: number, lookback: number): Window {
+  const from = w.lo > 0 && w.ts[w.lo - 1] > start - lookback ? w.lo - 1 : w.lo;
+  const ts: number[] = [];
+  const vs: number[] = [];
+  const hs: (FloatHistogram | null)[] = [];
+  for (let i = from; i < w.hi; i++) {
+    ts.push(w.ts[i]);
+    vs.push(w.vs[i]);
+    hs.push(w.hs?.[i] ?? null);
+  }
+  return { metric: w.metric, ts, vs, lo: 0, hi: ts.length, dropName: w.dropName, hs };
+}
+
+/**
+ * A function over `anchored` ranges: windows holding histograms are anchored and computed by
+ * `over` (which sees plain windows), the others by the float implementation with the modifier.
+ */
+function overAnchored(over: RangeOverHistograms, m: MatrixValue, impl: FunctionImpl, args: Value[], call: Call, t: number, ctx: EvalContext): Value {
+  const start = m.refTime - m.range;
+  const histograms: Window[] = [];
+  const floats: Window[] = [];
+  for (const w of m.v) {
+    // The anchoring sample counts: a histogram before a range of floats makes a mixed range.
+    const a = anchoredWindow(w, start, ctx.lookback);
+    if (hasHistogram(a)) histograms.push(a);
+    else floats.push(w);
+  }
+  const anchored: MatrixValue = { ...m, v: histograms, modifier: null };
+  const fromHistograms = over(anchored, impl, args.map((a) => (a === m ? anchored : a)), call, t, ctx);
+  const fromFloats = impl(args.map((a) => (a === m ? { ...m, v: floats } : a)), call, t, ctx);
+  const out: Vector = [];
+  if (fromFloats.kind === 'vector') out.push(...fromFloats.v);
+  if (fromHistograms.kind === 'vector') out.push(...fromHistograms.v);
+  return vec(out);
+}
+
+/** rate/increase/delta of anchored windows: last minus first with resets added back, not extrapolated. */
+function anchoredIncrease(isCounter: boolean, isRate: boolean): RangeOverHistograms {
+  return (m, impl, args, call, t, ctx) => split((w, hs, c, tt, cx) => {
+    if (w.hi - w.lo < 1) return null;
+    const h = histogramIncrease(w, hs, isCounter, c, cx);
+    if (h === null) return null;
+    if (isRate) h.div(m.range / 1000);
+    return { metric: w.metric, f: 0, t: tt, dropName: true, h };
+  })(m, impl, args, call, t, ctx);
+}
+
+const ANCHORED_OVER_HISTOGRAMS: Record<string, RangeOverHistograms> = {
+  rate: anchoredIncrease(true, true),
+  increase: anchoredIncrease(true, false),
+  delta: anchoredIncrease(false, false),
+  resets: split(countTransitions(true), true),
+  changes: split(countTransitions(false), true),
+};
 
 const RANGE_OVER_HISTOGRAMS: Record<string, RangeOverHistograms> = {
   rate: rateOverHistograms(true, true),
