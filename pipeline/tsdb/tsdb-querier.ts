@@ -138,8 +138,12 @@ export class TsdbQuerier implements Querier {
     results.forEach((r, j) => {
       const colT = r.slabT.map((b) => new Float64Array(b));
       const colV = r.slabV.map((b) => new Float64Array(b));
-      for (let i = 0; i < r.counts.length / RESULT_SIZE; i++) {
-        const [slab, off, n, at] = r.counts.subarray(RESULT_SIZE * i, RESULT_SIZE * (i + 1));
+      const c = r.counts;
+      for (let i = 0, k = 0; k < c.length; i++, k += RESULT_SIZE) {
+        const slab = c[k];
+        const off = c[k + 1];
+        const n = c[k + 2];
+        const at = c[k + 3];
         if (n === 0) continue;
         decoded[first[j] + i] = {
           labels: planned[first[j] + i],

@@ -22,6 +22,8 @@ export class DecodePlanner implements ChunkSink {
   private readonly bounds: number[] = [];
   private readonly sources: SharedArrayBuffer[] = [NO_COPIES];
   private readonly sourceIndex = new Map<SharedArrayBuffer, number>();
+  private lastSource: SharedArrayBuffer | null = null;
+  private lastSourceIndex = -1;
   private readonly copies: Uint8Array[] = [];
   private copiedBytes = 0;
   private readonly looseT: number[] = [];
@@ -164,11 +166,15 @@ export class DecodePlanner implements ChunkSink {
   }
 
   private source(b: SharedArrayBuffer): number {
+    // Consecutive chunks mostly share a buffer (a block's file, an arena slab).
+    if (b === this.lastSource) return this.lastSourceIndex;
     let i = this.sourceIndex.get(b);
     if (i === undefined) {
       i = this.sources.push(b) - 1;
       this.sourceIndex.set(b, i);
     }
+    this.lastSource = b;
+    this.lastSourceIndex = i;
     return i;
   }
 
