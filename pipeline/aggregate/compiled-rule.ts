@@ -5,7 +5,7 @@ import { compileMatchers, type LabelsPredicate } from '../alert/rules/label-matc
 import type { AggregationRuleConfig } from './config.js';
 import { selectorMatchers } from './config.js';
 import { COUNTER_OUTPUTS, parseOutput, type OutputSpec } from './output-kind.js';
-import { outputNameInfix, type Grouping } from './output-name.js';
+import { compileGrouping, outputNameInfix, type CompiledGrouping, type Grouping } from './output-name.js';
 
 export interface CompiledRule {
   /** Identity across reloads: the rule's own text (a changed rule is a new rule with new state). */
@@ -18,6 +18,7 @@ export interface CompiledRule {
   /** 0: no deduplication. */
   readonly dedupMs: number;
   readonly grouping: Grouping;
+  readonly group: CompiledGrouping;
   readonly infix: string;
   readonly outputs: readonly OutputSpec[];
   /** Some output reads counters (increases between consecutive samples). */
@@ -40,6 +41,7 @@ export function compileRule(config: AggregationRuleConfig, index: number): Compi
     stalenessMs: config.staleness_interval === undefined ? 2 * intervalMs : parseDuration(config.staleness_interval),
     dedupMs: config.dedup_interval === undefined ? 0 : parseDuration(config.dedup_interval),
     grouping,
+    group: compileGrouping(grouping),
     infix: outputNameInfix(config.interval, grouping),
     outputs,
     counter: outputs.some((o) => COUNTER_OUTPUTS.has(o.kind)),

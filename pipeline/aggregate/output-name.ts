@@ -4,7 +4,7 @@
  * with `_`, `__name__` never listed. The output keeps the `by` labels (or all but the `without`
  * ones) and the input metric name.
  */
-import type { Labels } from '../../schemas/index.js';
+import { canonicalLabels, type Labels } from '../../schemas/index.js';
 
 export interface Grouping {
   readonly by?: readonly string[];
@@ -27,19 +27,55 @@ export function outputNameInfix(interval: string, g: Grouping): string {
 
 /** The labels an input series keeps in its output series (`__name__` included: the input name). */
 export function groupLabels(labels: Labels, g: Grouping): Labels {
-  const out: Record<string, string> = {};
-  const name = labels.__name__;
-  if (name !== undefined) out.__name__ = name;
+  return compileGrouping(g).groupOf(labels);
+}
+
+/** A rule's grouping made ready for its input series. */
+export interface CompiledGrouping {
+  /** The labels an input series keeps in its output series (`__name__` included: the input name). */
+  groupOf(labels: Labels): Labels;
+  /**
+   * The group's identity as a map key, equal for an input series and for its group's labels.
+   * With `by` it is the name and the `by` values in the rule's order (no sorting: most of the
+   * cost of a new input series was building a sorted key per rule).
+   */
+  keyOf(labels: Labels): string;
+}
+
+// As canonicalLabels' separator: a lone surrogate, which no label decoded from UTF-8 contains.
+const SEP = '\ud800';
+
+export function compileGrouping(g: Grouping): CompiledGrouping {
   if (g.by !== undefined) {
-    for (const n of g.by) {
-      const v = labels[n];
-      if (v !== undefined && v !== '' && n !== '__name__') out[n] = v;
-    }
-    return out;
+    const by = g.by.filter((n) => n !== '__name__');
+    return {
+      groupOf(labels) {
+        const out: Record<string, string> = {};
+        const name = labels.__name__;
+        if (name !== undefined) out.__name__ = name;
+        for (const n of by) {
+          const v = labels[n];
+          if (v !== undefined && v !== '') out[n] = v;
+        }
+        return out;
+      },
+      keyOf(labels) {
+        // A missing label and an empty one are the same group (both are left out of it).
+        let k = labels.__name__ ?? '';
+        for (const n of by) k += SEP + (labels[n] ?? '');
+        return k;
+      },
+    };
   }
   const drop = new Set(g.without ?? []);
-  for (const [n, v] of Object.entries(labels)) if (!drop.has(n) && n !== '__name__') out[n] = v;
-  return out;
+  const groupOf = (labels: Labels): Labels => {
+    const out: Record<string, string> = {};
+    const name = labels.__name__;
+    if (name !== undefined) out.__name__ = name;
+    for (const n in labels) if (!drop.has(n) && n !== '__name__') out[n] = labels[n]!;
+    return out;
+  };
+  return { groupOf, keyOf: (labels) => canonicalLabels(groupOf(labels)) };
 }
 
 /** An output series' labels: the group's, named `<metric><infix>_<suffix>`, plus extra labels (quantile, vmrange). */

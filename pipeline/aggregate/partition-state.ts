@@ -4,10 +4,9 @@
  * accumulators of the windows still open. A partition's records are applied in log order, so
  * this state is a function of the partition's records up to an offset: what a checkpoint saves.
  */
-import { canonicalLabels, type Labels } from '../../schemas/index.js';
+import type { Labels } from '../../schemas/index.js';
 import type { CompiledRule } from './compiled-rule.js';
 import { DOUBLE_FIELD as D } from './double-field.js';
-import { groupLabels } from './output-name.js';
 import { addBucket, addSample, newAccumulator, type WindowAccumulator } from './window-accumulator.js';
 
 export interface SeriesEntry {
@@ -55,9 +54,9 @@ export class PartitionState {
   entry(key: string, labels: Labels): SeriesEntry {
     let e = this.series.get(key);
     if (e === undefined) {
-      const group = groupLabels(labels, this.rule.grouping);
+      const group = this.rule.group.groupOf(labels);
       e = {
-        outKey: canonicalLabels(group), group, seenTs: D, lastTs: D, lastV: D, hasLast: false,
+        outKey: this.rule.group.keyOf(labels), group, seenTs: D, lastTs: D, lastV: D, hasLast: false,
         win: D, winInc: D, winFrom: D, winTo: D, winFolded: true, pendingBucket: D, pendingTs: D, pendingV: D,
         // Every field set from the start: one object shape for all entries keeps the per-sample path monomorphic.
         forgotten: false, accRef: undefined, accWin: D,

@@ -68,7 +68,7 @@ export const aggregationBenchmark: Benchmark = {
     const bus = await EmbeddedBus.open({ dataDir: join(dir, 'bus'), logger: { info() {}, warn() {}, error() {} } });
     const shape = `${SERIES / 1000}k node_exporter series x ${STEPS} scrapes, ${PARTITIONS} partitions, 10 rules`;
     const store = (topic: string, group: string, follower?: Aggregator) =>
-      new StoreWorker({ bus, topic, deadLetterTopic: 'dlq', registry: new Registry(), config: { data_dir: join(dir, group), group }, follower });
+      new StoreWorker({ bus, topic, deadLetterTopic: 'dlq', registry: new Registry(), config: { data_dir: join(dir, group), group, wal: 'file' }, follower });
     const aggregator = (topic: string, group: string, leader?: () => StoreWorker | undefined) => new Aggregator({
       bus, samplesTopic: topic, aggregatesTopic: `${topic}.aggregates`, group, checkpointFile: join(dir, group, 'checkpoint.json'),
       rules: BENCH_RULES, registry: new Registry(), config: { idle_timeout_ms: 3_600_000 },
