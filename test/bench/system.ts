@@ -142,6 +142,9 @@ async function measure(sys: SystemUnderTest, s: Scenario): Promise<SystemMeasure
   log(`${subject}: ${mb(ingested)} after ingest, ${mb(settled)} settled (${how})`);
 
   const queries: QueryMeasure[] = [];
+  // Tidemark's health check is answered by the thread that matches and plans selects: how long
+  // the query set makes it wait is how long a select holds that thread.
+  const health = subject.startsWith('tidemark') ? watchHealth(`${sys.query.url}/-/healthy`) : null;
   for (const q of SYSTEM_QUERIES) {
     (globalThis as { gc?: () => void }).gc?.();
     const first = await rangeQuery(sys.query, q.query, s.firstMs + QUERY_OFFSET_MS, s.lastMs, STEP_MS);
@@ -152,8 +155,41 @@ async function measure(sys: SystemUnderTest, s: Scenario): Promise<SystemMeasure
     queries.push({ name: q.name, ms, cpu: median(runs.map((r) => r.cpu)), answer: first.answer });
     log(`${subject}: ${q.name}: ${ms.toFixed(0)} ms, ${first.answer.size} series`);
   }
+  if (health !== null) {
+    const waits = await health.stop();
+    rows.push({
+      name: 'slowest /-/healthy answer while the query set ran (asked every 20 ms, one request at a time)',
+      subject,
+      value: waits[waits.length - 1] ?? Number.NaN,
+      unit: 'ms',
+      note: `${waits.length} answers; median ${(waits[waits.length >> 1] ?? Number.NaN).toFixed(1)} ms, 99th percentile ${(waits[Math.floor(waits.length * 0.99)] ?? Number.NaN).toFixed(1)} ms`,
+    });
+  }
   rows.push({ name: 'resident memory after the query set', subject, value: sys.rssBytes() / 1e6, unit: 'MB' });
   return { subject, rows, queries };
+}
+
+/** Asks `url` every 20 ms, one request at a time, until stopped; then the answers' milliseconds, sorted. */
+function watchHealth(url: string): { stop(): Promise<number[]> } {
+  const waits: number[] = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const t0 = performance.now();
+      const res = await fetch(url);
+      await res.arrayBuffer();
+      if (!res.ok) throw new Error(`${url} answered ${res.status} while the query set ran`);
+      waits.push(performance.now() - t0);
+      await sleep(20);
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return waits.sort((a, b) => a - b);
+    },
+  };
 }
 
 function median(xs: readonly number[]): number {
