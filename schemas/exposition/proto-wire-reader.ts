@@ -16,6 +16,7 @@ export class WireError extends Error {
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+const SHORT_STRING = 64;
 
 /**
  * A cursor over protobuf bytes between `pos` and `end`: the handful of primitives the exposition
@@ -75,11 +76,27 @@ export class ProtoWireReader {
 
   string(): string {
     const stop = this.lenEnd();
-    let s: string;
-    try {
-      s = utf8.decode(this.buf.subarray(this.pos, stop));
-    } catch {
-      throw new WireError(this.pos, 'string is not valid UTF-8');
+    const b = this.buf;
+    let s: string | undefined;
+    // Names and most label values are short ASCII: building them by char code is several times
+    // faster than a TextDecoder call per string.
+    if (stop - this.pos <= SHORT_STRING) {
+      s = '';
+      for (let i = this.pos; i < stop; i++) {
+        const c = b[i]!;
+        if (c >= 0x80) {
+          s = undefined;
+          break;
+        }
+        s += String.fromCharCode(c);
+      }
+    }
+    if (s === undefined) {
+      try {
+        s = utf8.decode(b.subarray(this.pos, stop));
+      } catch {
+        throw new WireError(this.pos, 'string is not valid UTF-8');
+      }
     }
     this.pos = stop;
     return s;

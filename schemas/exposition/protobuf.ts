@@ -158,13 +158,14 @@ export class ProtobufParser implements Parser {
 
   /** The entries one metric becomes. */
   private entriesOf(f: ProtoMetricFamily, m: ProtoMetric): PendingEntry[] {
-    const base: Record<string, string> = {};
-    for (const { name, value } of m.labels) {
-      if (!isValidLabelName(name) || name === METRIC_NAME) this.fail(`invalid label name ${JSON.stringify(name)} for metric ${JSON.stringify(f.name)}`);
-      if (name in base) this.fail(`duplicate label name ${JSON.stringify(name)} for metric ${JSON.stringify(f.name)}`);
-      base[name] = value;
-    }
     const t = m.timestampMs;
+    const type = this.currentType;
+    // One series per metric (most of a page): its labels built once, without a closure.
+    if (type === 'counter' || type === 'gauge' || type === 'unknown') {
+      const exemplar = type === 'counter' ? m.counterExemplar : undefined;
+      return [{ kind: 'series', labels: this.labelsOf(f, m, f.name), value: m.value, histogram: undefined, exemplar, timestampMs: t }];
+    }
+    const base = this.labelsOf(f, m, undefined);
     const series = (suffix: string, value: number, extra?: [string, string], exemplar?: ProtoExemplar): PendingEntry => {
       const labels: Record<string, string> = { [METRIC_NAME]: f.name + suffix, ...base };
       if (extra !== undefined) labels[extra[0]] = extra[1];
@@ -194,11 +195,20 @@ export class ProtobufParser implements Parser {
         }
         return this.classicOf(series, h);
       }
-      case 'counter':
-        return [series('', m.value, undefined, m.counterExemplar)];
       default:
         return [series('', m.value)];
     }
+  }
+
+  /** The metric's labels (checked: valid names, no duplicates), with `__name__` first when given. */
+  private labelsOf(f: ProtoMetricFamily, m: ProtoMetric, name: string | undefined): Record<string, string> {
+    const out: Record<string, string> = name === undefined ? {} : { [METRIC_NAME]: name };
+    for (const l of m.labels) {
+      if (!isValidLabelName(l.name) || l.name === METRIC_NAME) this.fail(`invalid label name ${JSON.stringify(l.name)} for metric ${JSON.stringify(f.name)}`);
+      if (l.name in out) this.fail(`duplicate label name ${JSON.stringify(l.name)} for metric ${JSON.stringify(f.name)}`);
+      out[l.name] = l.value;
+    }
+    return out;
   }
 
   private classicOf(

@@ -1,4 +1,5 @@
-import { createParser, parseExposition, type ExpositionFormat } from '../../schemas/exposition/index.js';
+import { createParser, parseExposition, ProtobufParser, type ExpositionFormat } from '../../schemas/exposition/index.js';
+import { encodeDelimited, METRIC_TYPE, type MetricFamilyMessage } from '../../schemas/exposition/testdata/metric-family-encoder.js';
 import type { Benchmark, BenchResult } from './bench-result.js';
 import { nodeExporterPage } from './node-exporter-page.js';
 
@@ -7,6 +8,33 @@ const GOAL = '>= 2M samples/s on one core';
 /** Pulls every entry and builds each series' labels, as a scrape loop does. Returns samples seen. */
 export function pullAll(text: string, format: ExpositionFormat, strict = true): number {
   const p = createParser(text, format, { strict });
+  let n = 0;
+  let sink = 0;
+  for (let e = p.next(); e !== undefined; e = p.next()) {
+    if (e !== 'series') continue;
+    const labels = p.labels();
+    sink += p.value() + (p.timestamp() ?? 0) + (labels.__name__ ? 1 : 0);
+    n++;
+  }
+  if (Number.isNaN(sink) && n < 0) throw new Error('unreachable'); // keeps `sink` alive
+  return n;
+}
+
+/** The same samples as a delimited protobuf page: one untyped family per metric name, as federation writes them. */
+export function protobufPage(text: string): Buffer {
+  const byName = new Map<string, MetricFamilyMessage & { metric: unknown[] }>();
+  for (const s of parseExposition(text).samples) {
+    const name = s.labels.__name__!;
+    let f = byName.get(name);
+    if (f === undefined) byName.set(name, (f = { name, type: METRIC_TYPE.UNTYPED, metric: [] }));
+    f.metric.push({ label: Object.entries(s.labels).filter(([k]) => k !== '__name__').map(([k, v]) => ({ name: k, value: v })), untyped: { value: s.value } });
+  }
+  return encodeDelimited([...byName.values()]);
+}
+
+/** `pullAll` over a protobuf page. */
+export function pullAllProtobuf(body: Uint8Array): number {
+  const p = new ProtobufParser(body, { nativeHistograms: true, classicHistograms: false });
   let n = 0;
   let sink = 0;
   for (let e = p.next(); e !== undefined; e = p.next()) {
@@ -61,6 +89,17 @@ export const expositionBenchmark: Benchmark = {
         note: 'families + one object per sample',
       });
     }
+    const page = nodeExporterPage({ lines: 100_000, format: 'prometheus' });
+    const body = protobufPage(page.text);
+    for (let i = 0; i < 3; i++) pullAllProtobuf(body);
+    rows.push({
+      name: `exposition pull parse, node_exporter page ${page.lines} lines, delimited protobuf`,
+      subject: 'tidemark',
+      value: rate(page.samples, () => pullAllProtobuf(body), 7),
+      unit: 'samples/CPU-s',
+      goal: GOAL,
+      note: `${page.samples} samples as untyped families (${body.length} bytes), labels built per series, one thread`,
+    });
     return rows;
   },
 };
