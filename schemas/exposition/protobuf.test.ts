@@ -181,6 +181,18 @@ describe('ProtobufParser', () => {
       .toBe('unit "seconds" not a suffix of metric "g_bytes"');
   });
 
+  it('reads UTF-8 label values, short and long, and refuses a string that is not UTF-8', () => {
+    const long = 'x'.repeat(70) + 'é';
+    const body = encodeDelimited([{ name: 'g', type: METRIC_TYPE.GAUGE, metric: [{ label: [{ name: 'a', value: 'zürich' }, { name: 'b', value: long }], gauge: { value: 1 } }] }]);
+    expect(entries(body)[2]).toBe(`series {"__name__":"g","a":"zürich","b":"${long}"} 1 undefined g:gauge`);
+    // The label value's bytes are "zürich": put a lone continuation byte where the "ü" starts.
+    const bad = Buffer.from(body);
+    const at = bad.indexOf(Buffer.from('zürich')) + 1;
+    bad[at] = 0x80;
+    bad[at + 1] = 0x41;
+    expect(errorOf(bad).detail).toBe('string is not valid UTF-8');
+  });
+
   it('prints le and quantile values as Prometheus does: .0 on integers, Go exponent form, +Inf', () => {
     expect([1, 0, 0.25, 100, 1e6, 1e-5, Infinity, -1].map(formatOpenMetricsFloat)).toEqual(['1.0', '0.0', '0.25', '100.0', '1e+06', '1e-05', '+Inf', '-1.0']);
   });
