@@ -3,7 +3,10 @@ import type { Expr, MatrixSelector, SubqueryExpr, VectorSelector } from '../pars
 import { evalAggregate } from './aggregate.js';
 import { evalBinary } from './binary.js';
 import { atTime, durationMs } from './durations.js';
-import type { EvalContext } from './eval-context.js';
+import type { EvalContext, SelectedSeries } from './eval-context.js';
+import { goQuote } from './go-format.js';
+import { combineError } from './histogram-binary.js';
+import { interpolateHistogram } from './histogram-interpolate.js';
 import { evalCall } from './functions/index.js';
 import { labelsKey } from './label-keys.js';
 import { upperBound } from './search.js';
@@ -120,8 +123,15 @@ function selectSmoothed(e: VectorSelector, t: number, ctx: EvalContext): Value {
     const rts = s.rts;
     const idx = upperBound(rts, ref) - 1;
     if (idx < 0 || rts[idx] <= ref - ctx.lookback) continue;
+    const interpolate = rts[idx] !== ref && idx + 1 < rts.length && rts[idx + 1] <= ref + ctx.lookback;
+    const hs = s.rhs;
+    if (hs != null && (hs[idx] !== null || (interpolate && hs[idx + 1] !== null))) {
+      const h = smoothedHistogram(e, s, idx, interpolate, ref, ctx);
+      if (h !== null) out.push({ metric: s.labels, f: 0, t: ref, dropName: false, h });
+      continue;
+    }
     let v = s.rvs[idx];
-    if (rts[idx] !== ref && idx + 1 < rts.length && rts[idx + 1] <= ref + ctx.lookback) {
+    if (interpolate) {
       const t0 = rts[idx];
       const t1 = rts[idx + 1];
       v = v + ((s.rvs[idx + 1] - v) * (ref - t0)) / (t1 - t0);
@@ -130,6 +140,24 @@ function selectSmoothed(e: VectorSelector, t: number, ctx: EvalContext): Value {
   }
   ctx.addSamples(out.length);
   return { kind: 'vector', v: out };
+}
+
+/** A `smoothed` selection of a series holding histograms; null (with a warning) where it cannot be. */
+function smoothedHistogram(e: VectorSelector, s: SelectedSeries, idx: number, interpolate: boolean, ref: number, ctx: EvalContext): FloatHistogram | null {
+  const hs = s.rhs!;
+  const h0 = hs[idx];
+  if (!interpolate) return h0;
+  const h1 = hs[idx + 1];
+  const name = s.labels.__name__;
+  if (h0 === null || h1 === null) {
+    ctx.warn(`encountered a mix of histograms and floats${name === undefined || name === '' ? '' : ` for metric name ${goQuote(name)}`}`, e.pos);
+    return null;
+  }
+  try {
+    return interpolateHistogram(h0, s.rts[idx], h1, s.rts[idx + 1], ref, h1.counterResetHint !== 'gauge');
+  } catch (err) {
+    return combineError(err, name ?? '', e.pos, ctx);
+  }
 }
 
 interface PooledWindow {

@@ -2,6 +2,7 @@ import { KahanHistogramSum, type FloatHistogram } from '../../../../schemas/nati
 import type { Call } from '../../parser/ast.js';
 import type { EvalContext } from '../eval-context.js';
 import { goQuote } from '../go-format.js';
+import { interpolateHistogram } from '../histogram-interpolate.js';
 import { HistogramMean } from '../histogram-mean.js';
 import { combineError, combineNotes, ignoringResetHints, ResetHintsSeen } from '../histogram-binary.js';
 import type { Sample, Value, Vector, Window } from '../types.js';
@@ -23,6 +24,11 @@ export function evalCallOverHistograms(impl: FunctionImpl, args: Value[], call: 
     const anchored = ANCHORED_OVER_HISTOGRAMS[f];
     // The sample anchoring a range may be a histogram where the range holds none.
     if (anchored !== undefined && m.v.some((w) => hasHistogram(w) || (w.lo > 0 && w.hs?.[w.lo - 1] != null))) return overAnchored(anchored, m, impl, args, call, t, ctx);
+  }
+  if (m !== undefined && m.kind === 'matrix' && m.modifier === 'smoothed') {
+    const smoothed = SMOOTHED_OVER_HISTOGRAMS[f];
+    // The samples the boundaries are interpolated from may be histograms where the range holds none.
+    if (smoothed !== undefined && m.v.some((w) => w.hs != null)) return smoothed(m, impl, args, call, t, ctx);
   }
   if (m !== undefined && m.kind === 'matrix' && m.v.some(hasHistogram)) {
     const over = RANGE_OVER_HISTOGRAMS[f];
@@ -333,6 +339,76 @@ function anchoredIncrease(isCounter: boolean, isRate: boolean): RangeOverHistogr
     return { metric: w.metric, f: 0, t: tt, dropName: true, h };
   })(m, impl, args, call, t, ctx);
 }
+
+/**
+ * rate/increase/delta of `smoothed` ranges holding histograms: the histograms at the range's
+ * boundaries interpolated from the samples around them (within the lookback delta), then the
+ * last minus the first with counter resets between samples added back, not extrapolated. An
+ * interpolation that crossed a reset already starts from zero, so only resets between real
+ * samples (and the one the end boundary crossed) are corrected for.
+ */
+function smoothedIncrease(isCounter: boolean, isRate: boolean): RangeOverHistograms {
+  return (m, impl, args, call, t, ctx) => {
+    const start = m.refTime - m.range;
+    const end = m.refTime;
+    const pos = matrixPos(call);
+    const floats: Window[] = [];
+    const out: Vector = [];
+    for (const w of m.v) {
+      const hs = w.hs;
+      const hasPrev = w.lo > 0 && w.ts[w.lo - 1] > start - ctx.lookback;
+      const hasNext = w.hi < w.ts.length && w.ts[w.hi] <= end + ctx.lookback;
+      const from = hasPrev ? w.lo - 1 : w.lo;
+      const to = hasNext ? w.hi : w.hi - 1;
+      let histograms = 0;
+      for (let i = from; i <= to; i++) if (hs?.[i] != null) histograms++;
+      if (histograms === 0) {
+        floats.push(w);
+        continue;
+      }
+      if (w.hi === w.lo && !(hasPrev && hasNext)) continue;
+      if (histograms !== to - from + 1) {
+        ctx.warn(`encountered a mix of histograms and floats${forName(w)}`, pos);
+        continue;
+      }
+      const h = (i: number) => hs![i]!;
+      const name = goQuote(w.metric.__name__ ?? '');
+      let notCounter = false;
+      for (let i = from; i <= to; i++) if (h(i).counterResetHint === 'gauge') notCounter = true;
+      if (isCounter && notCounter) ctx.warn(`this native histogram metric is not a counter: ${name}`, pos);
+      if (!isCounter && (h(from).counterResetHint !== 'gauge' || h(to).counterResetHint !== 'gauge')) ctx.warn(`this native histogram metric is not a gauge: ${name}`, pos);
+      let res: FloatHistogram;
+      try {
+        const first = w.lo < w.hi ? w.lo : w.hi;
+        const last = w.hi > w.lo ? w.hi - 1 : w.lo - 1;
+        const left = hasPrev ? interpolateHistogram(h(w.lo - 1), w.ts[w.lo - 1], h(first), w.ts[first], start, isCounter) : h(w.lo);
+        const right = hasNext ? interpolateHistogram(h(last), w.ts[last], h(w.hi), w.ts[w.hi], end, isCounter) : h(w.hi - 1);
+        res = right.copy();
+        ignoringResetHints(res.sub(left));
+        if (isCounter) {
+          for (let i = w.lo + 1; i < w.hi; i++) if (h(i).detectReset(h(i - 1))) ignoringResetHints(res.add(h(i - 1)));
+          if (hasNext && w.hi > w.lo && h(w.hi).detectReset(h(last))) ignoringResetHints(res.add(h(last)));
+        }
+      } catch (err) {
+        combineError(err, w.metric.__name__ ?? '', pos, ctx);
+        continue;
+      }
+      res.counterResetHint = 'gauge';
+      res.compact();
+      if (isRate) res.div(m.range / 1000);
+      out.push({ metric: w.metric, f: 0, t, dropName: true, h: res });
+    }
+    const rest = impl(args.map((a) => (a === m ? { ...m, v: floats } : a)), call, t, ctx);
+    if (rest.kind === 'vector') out.unshift(...rest.v);
+    return vec(out);
+  };
+}
+
+const SMOOTHED_OVER_HISTOGRAMS: Record<string, RangeOverHistograms> = {
+  rate: smoothedIncrease(true, true),
+  increase: smoothedIncrease(true, false),
+  delta: smoothedIncrease(false, false),
+};
 
 const ANCHORED_OVER_HISTOGRAMS: Record<string, RangeOverHistograms> = {
   rate: anchoredIncrease(true, true),
