@@ -207,20 +207,25 @@ describe('tidemark import --kafka with ingest.max_store_lag', () => {
       args: ['store', '--config', configFile, '--kafka', kafka.bootstrap, '--redis', redis.url, '--data', join(dir, 'store'), '--listen', `127.0.0.1:${port}`],
     }, logDir);
     try {
-      await writeFile(configFile, [
+      const config = (maxStoreLag: number) => [
         'bus:',
         '  type: kafka',
         `  partitions: ${PARTITIONS}`,
         `  kafka: { brokers: [${kafka.bootstrap.split(',').map((b) => `'${b}'`).join(', ')}], consumer: { session_timeout_ms: 4000, heartbeat_interval_ms: 500, rebalance_timeout_ms: 10000 } }`,
-        'ingest: { max_store_lag: 5 }',
+        `ingest: { max_store_lag: ${maxStoreLag} }`,
         '',
-      ].join('\n'));
+      ].join('\n');
+      await writeFile(configFile, config(5));
+      // The first import runs without the bound: with it, the lag its own first batches leave
+      // could be polled (every second) before its last one, which a loaded machine reached.
+      const unbounded = join(dir, 'unbounded.yml');
+      await writeFile(unbounded, config(0));
       const file = (name: string, n: number) => {
         const path = join(dir, `${name}.prom`);
         return writeFile(path, Array.from({ length: n }, (_, i) => `${name}{series="${i % 8}"} ${i} ${BASE + Math.floor(i / 8) * 15_000}`).join('\n') + '\n').then(() => path);
       };
-      // No store yet: the first import is taken (nothing lags), and leaves the group 8+ records behind.
-      const first = await runCli(['import', '--kafka', kafka.bootstrap, '--config', configFile, '--batch-lines', '100', await file('lag_first', 800)], { cwd: dir, timeoutMs: 60_000 });
+      // No store yet: the first import leaves the group 8+ records behind.
+      const first = await runCli(['import', '--kafka', kafka.bootstrap, '--config', unbounded, '--batch-lines', '100', await file('lag_first', 800)], { cwd: dir, timeoutMs: 60_000 });
       expect(first.code, first.stderr).toBe(0);
       const second = spawn(process.execPath, [CLI, 'import', '--kafka', kafka.bootstrap, '--config', configFile, await file('lag_second', 80)], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
       let stderr = '';
