@@ -15,10 +15,18 @@ export interface TopicStatus {
 
 export interface GroupPartitionStatus {
   readonly partition: number;
-  /** Committed offset (the next record the group reads), -1 when it has none. */
+  /**
+   * Committed offset (the next record the group reads), -1 when it has none: for a store group,
+   * its durable point, where a restart resumes and what the bus must keep.
+   */
   readonly committed: number;
+  /** How far the group applied the partition (at least `committed`; see `PartitionLag.applied`). */
+  readonly applied: number;
   readonly high: number;
+  /** Records the group has yet to apply: high - applied. */
   readonly lag: number;
+  /** Records past the committed offset: high - committed. */
+  readonly durableLag: number;
   /** The member holding the partition, when the bus tells. */
   readonly member: string | null;
 }
@@ -28,7 +36,10 @@ export interface GroupStatus {
   readonly topic: string;
   /** Running members on this topic; null when the bus cannot tell. */
   readonly members: number | null;
+  /** Sum of the partitions' lag (records not yet applied). */
   readonly lag: number;
+  /** Sum of the partitions' durableLag (records past the committed offsets). */
+  readonly durableLag: number;
   readonly partitions: readonly GroupPartitionStatus[];
 }
 
@@ -80,8 +91,17 @@ export async function busStatus(bus: Bus, known: readonly KnownGroup[] = []): Pr
       group,
       topic,
       members: members === null ? null : members.length,
-      lag: lag.reduce((n, p) => n + p.lag, 0),
-      partitions: lag.map((p) => ({ partition: p.partition, committed: p.committed, high: p.high, lag: p.lag, member: owner.get(p.partition) ?? null })),
+      lag: lag.reduce((n, p) => n + p.appliedLag, 0),
+      durableLag: lag.reduce((n, p) => n + p.lag, 0),
+      partitions: lag.map((p) => ({
+        partition: p.partition,
+        committed: p.committed,
+        applied: p.applied,
+        high: p.high,
+        lag: p.appliedLag,
+        durableLag: p.lag,
+        member: owner.get(p.partition) ?? null,
+      })),
     });
   }
   return { topics, groups, warnings };

@@ -208,10 +208,10 @@ export function describeBusContract(
       });
       await waitUntil('10 records', () => first.records.length >= 10);
       await waitUntil('the commit', async () => (await bus.committedOffsets(g1, topic))[0].offset === 6);
-      expect(await first.consumer.lag()).toEqual([{ partition: 0, committed: 6, high: 10, lag: 4 }]);
+      expect(await first.consumer.lag()).toEqual([{ partition: 0, committed: 6, high: 10, lag: 4, applied: 6, appliedLag: 4 }]);
       await first.consumer.stop();
       expect(await bus.committedOffsets(g1, topic)).toEqual([{ partition: 0, offset: 6 }]);
-      expect(await bus.lag(g1, topic)).toEqual([{ partition: 0, committed: 6, high: 10, lag: 4 }]);
+      expect(await bus.lag(g1, topic)).toEqual([{ partition: 0, committed: 6, high: 10, lag: 4, applied: 6, appliedLag: 4 }]);
 
       const second = await collect({ group: g1, topic });
       await waitUntil('4 redelivered records', () => second.records.length >= 4);
@@ -220,7 +220,34 @@ export function describeBusContract(
       await waitUntil('the new record', () => second.records.length >= 5);
       expect(second.records.map((r) => r.offset)).toEqual([6, 7, 8, 9, 10]);
       await waitUntil('the commit of everything', async () => (await bus.committedOffsets(g1, topic))[0].offset === 11);
-      expect(await bus.lag(g1, topic)).toEqual([{ partition: 0, committed: 11, high: 11, lag: 0 }]);
+      expect(await bus.lag(g1, topic)).toEqual([{ partition: 0, committed: 11, high: 11, lag: 0, applied: 11, appliedLag: 0 }]);
+    }, testTimeout);
+
+    it('a commit can report an applied offset beyond it: lag counts from each, a new member resumes at the committed one', async () => {
+      const topic = await subject.topic(1);
+      const g = group('applied');
+      await bus.produce(topic, values(10, 0));
+      const first = await collect({ group: g, topic }, async (b) => {
+        const end = b.records[b.records.length - 1].offset + 1;
+        if (end >= 8) await b.commit(2, 8);
+      });
+      await waitUntil('10 records', () => first.records.length >= 10);
+      await waitUntil('the commit', async () => (await bus.lag(g, topic))[0].applied === 8);
+      expect(await bus.lag(g, topic)).toEqual([{ partition: 0, committed: 2, high: 10, lag: 8, applied: 8, appliedLag: 2 }]);
+      await first.consumer.stop();
+
+      // Same committed offset, further applied offset: sent; then a commit at it leaves nothing beyond.
+      const second = await collect({ group: g, topic }, async (b) => {
+        const end = b.records[b.records.length - 1].offset + 1;
+        if (end >= 10) {
+          await b.commit(2, 10);
+          if ((await bus.lag(g, topic))[0].applied === 10) await b.commit(10);
+        }
+      });
+      await waitUntil('8 records from the committed offset', () => second.records.length >= 8);
+      expect(second.records[0].offset).toBe(2);
+      await waitUntil('the last commit', async () => (await bus.committedOffsets(g, topic))[0].offset === 10);
+      expect(await bus.lag(g, topic)).toEqual([{ partition: 0, committed: 10, high: 10, lag: 0, applied: 10, appliedLag: 0 }]);
     }, testTimeout);
 
     it('a group that never committed has committed offset -1 and lag counted from the low watermark', async () => {
@@ -232,8 +259,8 @@ export function describeBusContract(
         { partition: 1, offset: -1 },
       ]);
       expect(await bus.lag(g, topic)).toEqual([
-        { partition: 0, committed: -1, high: 3, lag: 3 },
-        { partition: 1, committed: -1, high: 1, lag: 1 },
+        { partition: 0, committed: -1, high: 3, lag: 3, applied: -1, appliedLag: 3 },
+        { partition: 1, committed: -1, high: 1, lag: 1, applied: -1, appliedLag: 1 },
       ]);
     });
 

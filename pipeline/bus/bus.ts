@@ -52,6 +52,13 @@ export interface PartitionLag {
   readonly high: number;
   /** high - committed (high - low when nothing is committed). */
   readonly lag: number;
+  /**
+   * How far the group's member reported it applied the partition with its last commit (see
+   * `ConsumedBatch.commit`), at least `committed`; `committed` when it reported nothing.
+   */
+  readonly applied: number;
+  /** high - applied (high - low when nothing is committed): the records the group has yet to apply. */
+  readonly appliedLag: number;
 }
 
 /** A consumer group as the bus describes it (for status pages; nothing depends on it). */
@@ -91,7 +98,13 @@ export interface ConsumedBatch {
   readonly records: readonly BusRecord[];
   /** The partition's high watermark when the batch was fetched. */
   readonly highWatermark: number;
-  commit(offset?: number): Promise<void>;
+  /**
+   * `applied`, when given, is how far the handler has applied the partition (at least `offset`): a
+   * reader that commits only what is durable on its side, like a TSDB shard whose durable point
+   * trails what it holds in memory, reports its position with it, so `Bus.lag` can tell what it
+   * has yet to apply. A commit of the same offset with a higher `applied` is sent.
+   */
+  commit(offset?: number, applied?: number): Promise<void>;
 }
 
 /**

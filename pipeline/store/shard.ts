@@ -27,7 +27,8 @@ export interface ShardSettings {
   readonly wal?: ShardWal;
 }
 
-type CommitFn = (offset: number) => Promise<void>;
+/** Commits `offset` (durable) on the bus, reporting `applied` (how far the shard applied) beside it. */
+type CommitFn = (offset: number, applied: number) => Promise<void>;
 
 /**
  * One partition of the samples topic as a TSDB on local disk. The shard is a function of its
@@ -54,6 +55,7 @@ export class Shard {
   private commitFn: CommitFn | null = null;
   private readonly refHints = new RecordRefHints();
   private committed = -1;
+  private committedApplied = -1;
   private intentWritten = -1;
   private flushing: Promise<void> = Promise.resolve();
   private closed = false;
@@ -277,15 +279,18 @@ export class Shard {
     }
     end();
     m.flushes.inc({ partition: String(this.partition) });
-    await this.commit(durable);
+    // The head holds records past the durable offset: reported as applied, so lag readers
+    // (ingest.max_store_lag, the bus status) see what the shard has yet to apply.
+    await this.commit(durable, offset);
   }
 
-  private async commit(offset: number): Promise<void> {
+  private async commit(offset: number, applied = offset): Promise<void> {
     const m = this.settings.metrics;
-    if (this.commitFn !== null && offset > this.committed) {
+    if (this.commitFn !== null && (offset > this.committed || applied > this.committedApplied)) {
       try {
-        await this.commitFn(offset);
+        await this.commitFn(offset, applied);
         this.committed = offset;
+        this.committedApplied = applied;
       } catch (err) {
         // The shard's own offset is what counts; a lost commit only delays the group's lag figure.
         if (err instanceof CommitRejectedError) m.commitsRejected.inc({ partition: String(this.partition), reason: err.reason });

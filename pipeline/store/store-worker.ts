@@ -263,7 +263,7 @@ export class StoreWorker implements Queryable, AppliedOffsetsWaiter, ChangeSourc
   private async onBatch(batch: ConsumedBatch, decodedHandler: BatchHandler): Promise<void> {
     const shard = this.shards.get(batch.partition);
     if (shard === undefined) throw new ShardNotOpenError(batch.topic, batch.partition);
-    shard.noteBatch(batch.highWatermark, (o) => batch.commit(o));
+    shard.noteBatch(batch.highWatermark, (o, applied) => batch.commit(o, applied));
     const expected = shard.appendedOffset;
     const first = batch.records[0]?.offset ?? expected;
     if (expected >= 0 && first > expected && shard.gapSeekedAt !== expected) {

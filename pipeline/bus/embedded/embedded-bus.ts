@@ -184,7 +184,8 @@ export class EmbeddedBus implements Bus {
   async lag(group: string, topic: string): Promise<PartitionLag[]> {
     const logs = this.topics.get(topic);
     const committed = await this.offsetStore.get(group, topic);
-    return logs.map((l) => lagOf(l.partition, committed.get(l.partition), l));
+    const applied = await this.offsetStore.getApplied(group, topic);
+    return logs.map((l) => lagOf(l.partition, committed.get(l.partition), l, applied.get(l.partition)));
   }
 
   async listTopics(): Promise<string[]> {

@@ -97,7 +97,8 @@ export class EmbeddedConsumer implements Consumer, GroupMember {
 
   async lag(): Promise<PartitionLag[]> {
     const committed = await this.deps.offsets.get(this.opts.group, this.opts.topic);
-    return this.assignment().map((p) => lagOf(p, committed.get(p), this.deps.logs[p]));
+    const applied = await this.deps.offsets.getApplied(this.opts.group, this.opts.topic);
+    return this.assignment().map((p) => lagOf(p, committed.get(p), this.deps.logs[p], applied.get(p)));
   }
 
   stop(): Promise<void> {
@@ -200,7 +201,7 @@ export class EmbeddedConsumer implements Consumer, GroupMember {
       partition,
       records,
       highWatermark,
-      commit: (offset = end) => {
+      commit: (offset = end, applied?: number) => {
         if (!Number.isSafeInteger(offset) || offset < 0) {
           return Promise.reject(
             new InvalidArgumentError(`commit offset ${offset} is not a non-negative integer`, {
@@ -210,7 +211,8 @@ export class EmbeddedConsumer implements Consumer, GroupMember {
             }),
           );
         }
-        return this.deps.offsets.commit(this.opts.group, this.opts.topic, new Map([[partition, offset]]));
+        const reported = applied === undefined ? undefined : new Map([[partition, applied]]);
+        return this.deps.offsets.commit(this.opts.group, this.opts.topic, new Map([[partition, offset]]), false, reported);
       },
     };
   }
@@ -222,8 +224,10 @@ export class EmbeddedConsumer implements Consumer, GroupMember {
   }
 }
 
-export function lagOf(partition: number, committed: number | undefined, log: PartitionLog): PartitionLag {
+/** Lag from the committed offset, and from the applied offset a member reported beyond it. */
+export function lagOf(partition: number, committed: number | undefined, log: PartitionLog, applied?: number): PartitionLag {
   const high = log.high;
-  if (committed === undefined) return { partition, committed: -1, high, lag: high - log.low };
-  return { partition, committed, high, lag: Math.max(0, high - committed) };
+  if (committed === undefined) return { partition, committed: -1, high, lag: high - log.low, applied: -1, appliedLag: high - log.low };
+  const a = Math.max(committed, applied ?? committed);
+  return { partition, committed, high, lag: Math.max(0, high - committed), applied: a, appliedLag: Math.max(0, high - a) };
 }

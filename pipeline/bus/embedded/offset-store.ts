@@ -5,6 +5,8 @@ type TopicOffsets = Map<number, number>;
 
 interface GroupState {
   readonly topics: Map<string, TopicOffsets>;
+  /** Applied offsets members reported beyond their commits (see `ConsumedBatch.commit`). */
+  readonly applied: Map<string, TopicOffsets>;
   /** The write that will pick up changes made now (shared by every commit until it starts). */
   queued?: Promise<void>;
   running: Promise<void>;
@@ -40,6 +42,12 @@ export class OffsetStore {
     return g.topics.get(topic) ?? new Map();
   }
 
+  /** Applied offsets the group's members reported with their commits, per partition (none where they reported none). */
+  async getApplied(group: string, topic: string): Promise<ReadonlyMap<number, number>> {
+    const g = await this.load(group);
+    return g.applied.get(topic) ?? new Map();
+  }
+
   /** Every group with a committed-offsets file (or commits made since start), and its topics. */
   async listGroups(): Promise<{ group: string; topics: string[] }[]> {
     const names = new Set(this.groups.keys());
@@ -53,15 +61,30 @@ export class OffsetStore {
    * Records `offset` for the partition and resolves once it is on disk. Unless `force`, an
    * offset below the current one is ignored: commits never go backwards.
    */
-  async commit(group: string, topic: string, offsets: ReadonlyMap<number, number>, force = false): Promise<void> {
+  async commit(group: string, topic: string, offsets: ReadonlyMap<number, number>, force = false, applied?: ReadonlyMap<number, number>): Promise<void> {
     const g = await this.load(group);
     let t = g.topics.get(topic);
     if (!t) g.topics.set(topic, (t = new Map()));
+    let a = g.applied.get(topic);
     let changed = false;
     for (const [partition, offset] of offsets) {
       const cur = t.get(partition);
       if (cur === undefined || offset > cur || (force && offset !== cur)) {
         t.set(partition, offset);
+        changed = true;
+      }
+      const at = t.get(partition)!;
+      const reported = applied?.get(partition);
+      const before = a?.get(partition);
+      if (reported !== undefined && reported > at) {
+        if (reported !== before) {
+          if (!a) g.applied.set(topic, (a = new Map()));
+          a.set(partition, reported);
+          changed = true;
+        }
+      } else if (before !== undefined && (force || reported !== undefined || before <= at)) {
+        // A reset, or a commit that reached what was reported applied, leaves nothing beyond it.
+        a!.delete(partition);
         changed = true;
       }
     }
@@ -83,11 +106,13 @@ export class OffsetStore {
   private async write(group: string, g: GroupState): Promise<void> {
     const body: Record<string, Record<string, number>> = {};
     for (const [topic, offsets] of g.topics) body[topic] = Object.fromEntries(offsets);
+    const applied: Record<string, Record<string, number>> = {};
+    for (const [topic, offsets] of g.applied) if (offsets.size > 0) applied[topic] = Object.fromEntries(offsets);
     const file = this.file(group);
     const tmp = `${file}.tmp`;
     const fh = await open(tmp, 'w');
     try {
-      await fh.writeFile(JSON.stringify({ group, topics: body }));
+      await fh.writeFile(JSON.stringify({ group, topics: body, ...(Object.keys(applied).length > 0 ? { applied } : {}) }));
       const now = Date.now();
       if (now - this.lastSync >= this.syncIntervalMs) {
         this.lastSync = now;
@@ -103,6 +128,7 @@ export class OffsetStore {
     let g = this.groups.get(group);
     if (g) return g;
     const topics = new Map<string, TopicOffsets>();
+    const applied = new Map<string, TopicOffsets>();
     let text: string | undefined;
     try {
       text = await readFile(this.file(group), 'utf8');
@@ -111,9 +137,12 @@ export class OffsetStore {
     }
     if (text !== undefined) {
       try {
-        const parsed = JSON.parse(text) as { topics?: Record<string, Record<string, number>> };
+        const parsed = JSON.parse(text) as { topics?: Record<string, Record<string, number>>; applied?: Record<string, Record<string, number>> };
         for (const [topic, offsets] of Object.entries(parsed.topics ?? {})) {
           topics.set(topic, new Map(Object.entries(offsets).map(([p, o]) => [Number(p), o])));
+        }
+        for (const [topic, offsets] of Object.entries(parsed.applied ?? {})) {
+          applied.set(topic, new Map(Object.entries(offsets).map(([p, o]) => [Number(p), o])));
         }
       } catch (err) {
         // Only a power loss between write and sync leaves this; the group starts over (redelivery).
@@ -123,7 +152,7 @@ export class OffsetStore {
     // Another caller may have loaded it while we awaited.
     g = this.groups.get(group);
     if (g) return g;
-    g = { topics, running: Promise.resolve() };
+    g = { topics, applied, running: Promise.resolve() };
     this.groups.set(group, g);
     return g;
   }

@@ -21,7 +21,7 @@ import { KafkaBusError, kafkaBusError } from './errors.js';
 import { installKafkaCodecs } from './kafka-codecs.js';
 import type { KafkaBusSettings } from './kafka-bus-settings.js';
 import { KafkaConsumer } from './kafka-consumer.js';
-import { computeLag } from './partition-lag.js';
+import { computeLag, parseAppliedMetadata, type CommittedPosition } from './partition-lag.js';
 import { kafkajsLevel, pinoLogCreator } from './pino-log-creator.js';
 import { ProduceCoalescer } from './produce-coalescer.js';
 import { resetGroupByJoining } from './reset-group-by-joining.js';
@@ -210,13 +210,18 @@ export class KafkaBus implements Bus {
   }
 
   async committedOffsets(group: string, topic: string): Promise<PartitionOffset[]> {
+    return (await this.committedPositions(group, topic)).map(({ partition, offset }) => ({ partition, offset }));
+  }
+
+  /** Committed offsets with the applied offsets their members reported in the commit metadata. */
+  private async committedPositions(group: string, topic: string): Promise<CommittedPosition[]> {
     this.checkOpen();
     const admin = await this.admin();
     try {
       const res = await admin.fetchOffsets({ groupId: group, topics: [topic] });
       const parts = res.find((t) => t.topic === topic)?.partitions ?? [];
       return parts
-        .map((p) => ({ partition: p.partition, offset: Number(p.offset) }))
+        .map((p) => ({ partition: p.partition, offset: Number(p.offset), applied: parseAppliedMetadata(p.metadata) }))
         .sort((a, b) => a.partition - b.partition);
     } catch (err) {
       throw kafkaBusError(err, 'could not fetch committed offsets', {
@@ -250,7 +255,7 @@ export class KafkaBus implements Bus {
   async lag(group: string, topic: string): Promise<PartitionLag[]> {
     const [offsets, committed] = await Promise.all([
       this.offsets(topic),
-      this.committedOffsets(group, topic),
+      this.committedPositions(group, topic),
     ]);
     return computeLag(offsets, committed);
   }

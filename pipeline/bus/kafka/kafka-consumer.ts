@@ -13,6 +13,7 @@ import type {
 } from '../bus.js';
 import { CommitRejectedError } from '../commit-rejected.js';
 import { KafkaBusError, kafkaBusError, rebalanceErrorType } from './errors.js';
+import { appliedMetadata } from './partition-lag.js';
 
 /**
  * How a member that lost its group (a failed join or sync, a crash) gets back in: it rejoins after
@@ -74,6 +75,8 @@ export class KafkaConsumer implements Consumer {
   private readonly paused = new Set<number>();
   /** Highest offset committed per partition since assignment or the last seek. */
   private readonly committed = new Map<number, number>();
+  /** The applied offset sent with the last commit per partition (the offset when none was given). */
+  private readonly applied = new Map<number, number>();
   private transitions: Promise<void> = Promise.resolve();
   private readonly inFlight = new Set<Promise<void>>();
   private stopping: Promise<void> | undefined;
@@ -173,6 +176,7 @@ export class KafkaConsumer implements Consumer {
     this.assigned = [];
     for (const p of held) {
       this.committed.delete(p);
+      this.applied.delete(p);
       this.paused.delete(p);
     }
     if (held.length === 0 || !this.opts.onRevoked) return;
@@ -219,6 +223,7 @@ export class KafkaConsumer implements Consumer {
     }
     const offset = await this.deps.resolvePosition(this.topic, partition, to);
     this.committed.delete(partition);
+    this.applied.delete(partition);
     this.kc.seek({ topic: this.topic, partition, offset: String(offset) });
   }
 
@@ -269,6 +274,7 @@ export class KafkaConsumer implements Consumer {
     this.assigned = next;
     for (const p of revoked) {
       this.committed.delete(p);
+      this.applied.delete(p);
       this.paused.delete(p);
     }
     // kafkajs forgets pauses when it restarts after a crash: re-apply ours.
@@ -340,7 +346,7 @@ export class KafkaConsumer implements Consumer {
       partition,
       records,
       highWatermark: Number(batch.highWatermark),
-      commit: (offset?: number) => this.commit(partition, offset ?? last + 1, last + 1),
+      commit: (offset?: number, applied?: number) => this.commit(partition, offset ?? last + 1, last + 1, applied),
     };
     const run = this.handler(consumed);
     this.inFlight.add(run);
@@ -352,15 +358,18 @@ export class KafkaConsumer implements Consumer {
     if (!isStale()) resolveOffset(batch.lastOffset());
   }
 
-  private async commit(partition: number, offset: number, max: number): Promise<void> {
+  private async commit(partition: number, offset: number, max: number, applied?: number): Promise<void> {
     if (!Number.isSafeInteger(offset) || offset < 0 || offset > max) {
       throw new KafkaBusError(`cannot commit offset ${offset}: outside 0..${max}`, {
         code: 'invalid_argument', topic: this.topic, partition, group: this.group, retryable: false,
       });
     }
-    if (offset <= (this.committed.get(partition) ?? -1)) return; // never backwards
+    const reported = applied === undefined || applied <= offset ? undefined : applied;
+    const prev = this.committed.get(partition) ?? -1;
+    // Never backwards; the same offset again only to report a further applied offset.
+    if (offset < prev || (offset === prev && (reported === undefined || reported <= (this.applied.get(partition) ?? -1)))) return;
     try {
-      await this.kc.commitOffsets([{ topic: this.topic, partition, offset: String(offset) }]);
+      await this.kc.commitOffsets([{ topic: this.topic, partition, offset: String(offset), metadata: reported === undefined ? null : appliedMetadata(reported) }]);
     } catch (err) {
       const rebalance = rebalanceErrorType(err);
       if (rebalance !== undefined) throw new CommitRejectedError(this.topic, partition, this.group, rebalance, { cause: err });
@@ -369,5 +378,6 @@ export class KafkaConsumer implements Consumer {
       });
     }
     if (offset > (this.committed.get(partition) ?? -1)) this.committed.set(partition, offset);
+    this.applied.set(partition, reported ?? offset);
   }
 }

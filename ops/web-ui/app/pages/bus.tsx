@@ -11,13 +11,13 @@ interface BusStatus {
     topic: string;
     members: number | null;
     lag: number;
-    partitions: { partition: number; committed: number; high: number; lag: number; member: string | null }[];
+    partitions: { partition: number; committed: number; applied: number; high: number; lag: number; durableLag: number; member: string | null }[];
   }[];
 }
 
 /**
  * The bus (/api/v1/status/bus): topics with each partition's offsets, and consumer groups with
- * their committed offset and lag per partition, refreshed every 5 s.
+ * their committed (durable) and applied offsets and lag per partition, refreshed every 5 s.
  */
 export default function BusPage(_: PageProps) {
   const [loaded, reload] = useApi<BusStatus>('/api/v1/status/bus');
@@ -79,8 +79,10 @@ export default function BusPage(_: PageProps) {
                     <tr>
                       <th>Partition</th>
                       <th>Committed</th>
+                      <th>Applied</th>
                       <th>High watermark</th>
                       <th>Lag</th>
+                      <th>Past committed</th>
                       <th>Member</th>
                     </tr>
                   </thead>
@@ -89,10 +91,12 @@ export default function BusPage(_: PageProps) {
                       <tr key={p.partition} data-partition={p.partition}>
                         <td class="value">{p.partition}</td>
                         <td class="value">{p.committed < 0 ? 'none' : p.committed}</td>
+                        <td class="value">{p.applied < 0 ? 'none' : p.applied}</td>
                         <td class="value">{p.high}</td>
                         <td class="value" data-testid="partition-lag">
                           {p.lag}
                         </td>
+                        <td class="value">{p.durableLag}</td>
                         <td>{p.member === null ? <span class="muted">–</span> : <code>{p.member}</code>}</td>
                       </tr>
                     ))}
