@@ -208,7 +208,7 @@ async function runGroupReplay(args: string[], io: { out: (l: string) => void; er
   }
   // Loaded here, not with the module: the configuration schema and the bus clients cost a rule
   // replay, which needs neither, half a CPU-second at start.
-  const [{ pino }, { configFromFlags }, { busFromConfig }, { GroupHasMembersError, planGroupReset, resetGroupOffsets, TopicNotFoundError }] = await Promise.all([
+  const [{ pino }, { configFromFlags }, { busFromConfig }, { GroupHasMembersError, planGroupReset, ReplayTimeBeforeLogError, resetGroupOffsets, TopicNotFoundError }] = await Promise.all([
     import('pino'), import('./config-from-flags.js'), import('./bus-from-config.js'), import('../replay/group-offset-reset.js'),
   ]);
   const cfg = await configFromFlags(flags.common);
@@ -232,7 +232,7 @@ async function runGroupReplay(args: string[], io: { out: (l: string) => void; er
     for (const m of moves) io.out(`  partition ${m.partition}: ${formatOffset(m.from)} -> ${m.to}`);
     return 0;
   } catch (err) {
-    if (err instanceof GroupHasMembersError || err instanceof TopicNotFoundError) {
+    if (err instanceof GroupHasMembersError || err instanceof TopicNotFoundError || err instanceof ReplayTimeBeforeLogError) {
       io.err(`tidemark replay: ${err.message}`);
       return 1;
     }
