@@ -1,4 +1,4 @@
-import { escapeLabelValue } from '../../schemas/exposition/index.js';
+import { escapeLabelValue, writeDelimitedProtobuf } from '../../schemas/exposition/index.js';
 import { expfmtFloat } from './go-float.js';
 import { MetricStore, type MetricGroup } from './metric-store.js';
 import type { PushedFamily, PushedMetric, PushedType } from './pushed-family.js';
@@ -99,4 +99,23 @@ function line(name: string, labels: string, extraName: string, extraValue: numbe
   let set = labels;
   if (extraName !== '') set += (set === '' ? '' : ',') + `${extraName}="${expfmtFloat(extraValue)}"`;
   return `${name}${set === '' ? '' : `{${set}}`} ${expfmtFloat(value)}\n`;
+}
+
+/**
+ * The delimited protobuf exposition of the gathered families (the Pushgateway's `GET /metrics` to
+ * a client that prefers protobuf): every type, a histogram with its classic buckets as pushed and
+ * its native histogram when it has one.
+ */
+export function writePushgatewayProtobuf(families: readonly GatheredFamily[]): Buffer {
+  return writeDelimitedProtobuf(families.map((f) => ({
+    name: f.name,
+    help: f.help,
+    type: f.type,
+    metrics: f.metrics.map((m) => {
+      const labels = Object.entries(m.labels);
+      if (f.type === 'summary') return { labels, summary: { count: m.count ?? 0, sum: m.sum ?? 0, quantiles: m.quantiles ?? [] } };
+      if (f.type === 'histogram') return { labels, classic: { count: m.count ?? 0, sum: m.sum ?? 0, buckets: m.buckets ?? [] }, histogram: m.native };
+      return { labels, value: m.value ?? 0 };
+    }),
+  })));
 }

@@ -1,7 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isAbsolute, resolve } from 'node:path';
 import type { Registry } from 'prom-client';
-import { ExpositionParseError, parseExposition, PROMETHEUS_TEXT_CONTENT_TYPE, type ScrapeFormat } from '../../schemas/exposition/index.js';
+import {
+  ExpositionParseError,
+  parseExposition,
+  PROMETHEUS_PROTOBUF_CONTENT_TYPE,
+  PROMETHEUS_TEXT_CONTENT_TYPE,
+  prefersDelimitedProtobuf,
+  type ScrapeFormat,
+} from '../../schemas/exposition/index.js';
 import {
   EdgeAuth,
   httpErrorAnswer,
@@ -26,7 +33,7 @@ import { LabelRules } from './label-rules.js';
 import { MetricStore, type MetricGroup } from './metric-store.js';
 import { PushgatewayMetrics } from './metrics.js';
 import { readGroupsFile, writeGroupsFile } from './persistence-file.js';
-import { gatherFamilies, writePushgatewayText } from './pushgateway-exposition.js';
+import { gatherFamilies, writePushgatewayProtobuf, writePushgatewayText } from './pushgateway-exposition.js';
 import { convertPush } from './pushed-family.js';
 
 /** Injected by the composition root. */
@@ -98,7 +105,7 @@ export class Pushgateway {
     };
     this.routes = [
       { methods: ['PUT', 'POST', 'DELETE'], path: `${p}/metrics/*`, handler: pushRoute },
-      { methods: ['GET'], path: `${p}/metrics`, handler: this.read((res) => this.serveMetrics(res)) },
+      { methods: ['GET'], path: `${p}/metrics`, handler: this.read((res, req) => this.serveMetrics(res, req)) },
       { methods: ['GET'], path: `${p}/api/v1/metrics`, handler: this.read((res) => json(res, apiEnvelope(apiMetrics(this.store.all())))) },
       { methods: ['GET'], path: `${p}/api/v1/status`, handler: this.read((res) => json(res, apiEnvelope(this.status()))) },
     ];
@@ -218,7 +225,13 @@ export class Pushgateway {
     return { status: 200 };
   }
 
-  private serveMetrics(res: ServerResponse): void {
+  /** The pushed groups in the format the Accept header prefers, as promhttp negotiates it: delimited protobuf (native histograms included) or text. */
+  private serveMetrics(res: ServerResponse, req: IncomingMessage): void {
+    if (prefersDelimitedProtobuf(req.headers.accept)) {
+      res.writeHead(200, { 'content-type': PROMETHEUS_PROTOBUF_CONTENT_TYPE });
+      res.end(writePushgatewayProtobuf(gatherFamilies(this.store.all())));
+      return;
+    }
     res.writeHead(200, { 'content-type': PROMETHEUS_TEXT_CONTENT_TYPE });
     res.end(this.exposition());
   }

@@ -1,7 +1,7 @@
-import type { IncomingMessage } from 'node:http';
 import {
   PROMETHEUS_PROTOBUF_CONTENT_TYPE,
   PROMETHEUS_TEXT_CONTENT_TYPE,
+  prefersDelimitedProtobuf,
   protoLabelPairs,
   writeDelimitedProtobuf,
   writeText,
@@ -62,7 +62,7 @@ export function federateRoutes(ctx: ApiContext): QueryRoute[] {
             await q.close();
           }
           const ext = ctx.settings.externalLabels ?? {};
-          if (prefersProtobuf(req)) res.writeHead(200, { 'content-type': PROMETHEUS_PROTOBUF_CONTENT_TYPE }).end(writeDelimitedProtobuf(protoFamilies(latest, ext)));
+          if (prefersDelimitedProtobuf(req.headers.accept)) res.writeHead(200, { 'content-type': PROMETHEUS_PROTOBUF_CONTENT_TYPE }).end(writeDelimitedProtobuf(protoFamilies(latest, ext)));
           else res.writeHead(200, { 'content-type': PROMETHEUS_TEXT_CONTENT_TYPE }).end(writeText(families(latest, ext)));
         } catch (err) {
           const e = toApiError(err);
@@ -71,27 +71,6 @@ export function federateRoutes(ctx: ApiContext): QueryRoute[] {
       },
     },
   ];
-}
-
-/**
- * Whether the Accept header's most preferred format Tidemark writes is the delimited protobuf
- * exposition (expfmt.Negotiate): entries by descending q, the first protobuf-delimited or
- * text/plain one wins; none means text.
- */
-function prefersProtobuf(req: IncomingMessage): boolean {
-  const entries = (req.headers.accept ?? '').split(',').map((part, i) => {
-    const [type = '', ...params] = part.split(';').map((p) => p.trim().toLowerCase());
-    const q = Number(params.find((p) => p.startsWith('q='))?.slice(2) ?? '1');
-    return { type, params, q: Number.isNaN(q) ? 0 : q, i };
-  });
-  entries.sort((a, b) => b.q - a.q || a.i - b.i);
-  for (const e of entries) {
-    if (e.q <= 0) continue;
-    if (e.type === 'application/vnd.google.protobuf') {
-      if (e.params.includes('proto=io.prometheus.client.metricfamily') && e.params.includes('encoding=delimited')) return true;
-    } else if (e.type === 'text/plain') return false;
-  }
-  return false;
 }
 
 /** Labels of a federated series: the external labels it lacks added, sorted by name. */

@@ -3,7 +3,7 @@ export type { Entry, Exemplar, MetricType, Parser } from './parser.js';
 export { PromTextParser } from './prom-text.js';
 export { OpenMetricsParser } from './openmetrics.js';
 export { formatOpenMetricsFloat, PROMETHEUS_PROTOBUF_CONTENT_TYPE, ProtobufParser, type ProtobufParserOptions } from './protobuf.js';
-export { protoLabelPairs, writeDelimitedProtobuf, type ProtoFamilyOut, type ProtoMetricOut } from './protobuf-writer.js';
+export { prefersDelimitedProtobuf, protoLabelPairs, writeDelimitedProtobuf, type ProtoFamilyOut, type ProtoMetricOut } from './protobuf-writer.js';
 export {
   createParser,
   decodeUtf8,

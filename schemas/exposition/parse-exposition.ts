@@ -46,7 +46,10 @@ export interface ParsedExposition {
 }
 
 export interface ParseExpositionOptions {
-  /** Default `prometheus` (text format 0.0.4); `protobuf` is the delimited protobuf exposition (bytes). */
+  /**
+   * Default `prometheus` (text format 0.0.4); `protobuf` is the delimited protobuf exposition
+   * (bytes), its classic buckets as exposed (no `+Inf` bucket added).
+   */
   readonly format?: ScrapeFormat;
   /**
    * OpenMetrics only. `true` (default): every rule of the specification, as the official test
@@ -87,7 +90,7 @@ export function parseExposition(input: string | Uint8Array, options: ParseExposi
   const format = options.format ?? 'prometheus';
   let p: Parser;
   if (format === 'protobuf') {
-    p = new ProtobufParser(typeof input === 'string' ? Buffer.from(input) : input, { nativeHistograms: true, classicHistograms: true });
+    p = new ProtobufParser(typeof input === 'string' ? Buffer.from(input) : input, { nativeHistograms: true, classicHistograms: true, bucketsAsExposed: true });
   } else {
     const text = typeof input === 'string' ? input : decodeUtf8(input, format);
     p = createParser(text, format, { strict: options.strict });

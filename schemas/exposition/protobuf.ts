@@ -28,6 +28,11 @@ export interface ProtobufParserOptions {
    * then its classic series (Prometheus' `always_scrape_classic_histograms`).
    */
   readonly classicHistograms: boolean;
+  /**
+   * Classic buckets come out as the exposition has them, without the `+Inf` bucket Prometheus adds
+   * when it is missing (for keeping a page as pushed, as the Pushgateway does). Default false.
+   */
+  readonly bucketsAsExposed?: boolean;
 }
 
 /** One entry still to be handed out for the current family. */
@@ -226,7 +231,7 @@ export class ProtobufParser implements Parser {
         break;
       }
     }
-    if (!sawInf) out.push(series('_bucket', count, ['le', '+Inf']));
+    if (!sawInf && this.options.bucketsAsExposed !== true) out.push(series('_bucket', count, ['le', '+Inf']));
     return out;
   }
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROMETHEUS_PROTOBUF_CONTENT_TYPE } from '../../schemas/exposition/index.js';
-import { encodeDelimited, METRIC_TYPE } from '../../schemas/exposition/testdata/metric-family-encoder.js';
+import { decodeDelimited, encodeDelimited, METRIC_TYPE } from '../../schemas/exposition/testdata/metric-family-encoder.js';
 import { freePort } from '../harness/index.js';
 import { spawnService, type ServiceProcess } from '../harness/service-process.js';
 import { startCli, waitFor, type RunningCli } from './cli-process.js';
@@ -24,11 +24,15 @@ const BODY = encodeDelimited([
   },
   { name: 'native_only_seconds', help: 'Native only.', type: METRIC_TYPE.HISTOGRAM, metric: [{ histogram: { sample_count: 3, sample_sum: 1.5, schema: 1, positive_span: [{ offset: 0, length: 1 }], positive_delta: [3] } }] },
   { name: 'jobs_total', help: 'Jobs.', type: METRIC_TYPE.COUNTER, metric: [{ counter: { value: 17 } }] },
+  { name: 'size_bytes', help: 'Sizes.', type: METRIC_TYPE.HISTOGRAM, metric: [{ histogram: { sample_count: 6, sample_sum: 900, bucket: [{ cumulative_count: 2, upper_bound: 100 }, { cumulative_count: 5, upper_bound: 1000 }] } }] },
+  { name: 'rq_seconds', help: 'Requests.', type: METRIC_TYPE.SUMMARY, metric: [{ summary: { sample_count: 4, sample_sum: 2, quantile: [{ quantile: 0.5, value: 0.4 }, { quantile: 0.99, value: 0.9 }] } }] },
 ]);
+
+const PROTOBUF_ACCEPT = 'application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.7,text/plain;version=0.0.4;q=0.3,*/*;q=0.1';
 
 /** The lines of a /metrics page for the pushed families, push times left out. */
 function pushedLines(text: string): string[] {
-  return text.split('\n').filter((l) => /^(# (HELP|TYPE) )?(rpc_seconds|native_only_seconds|jobs_total)(_bucket|_sum|_count)?[{ ]/.test(l));
+  return text.split('\n').filter((l) => /^(# (HELP|TYPE) )?(rpc_seconds|native_only_seconds|jobs_total|size_bytes|rq_seconds)(_bucket|_sum|_count)?[{ ]/.test(l));
 }
 
 interface Answer {
@@ -78,6 +82,18 @@ describe('tidemark up taking protobuf pushes, side by side with the real Pushgat
     expect([mine.status, theirs.status]).toEqual([200, 200]);
     const [a, b] = await Promise.all([ours, realUrl].map(async (u) => pushedLines(await (await fetch(`${u}/metrics`)).text())));
     expect(a).toContain('native_only_seconds_bucket{instance="",job="batch",le="+Inf"} 3');
+    expect(a).toEqual(b);
+  });
+
+  it('serves the pushed families in protobuf, native histograms included, as the Pushgateway does', async () => {
+    await Promise.all([push(ours, BODY), push(realUrl, BODY)]);
+    const pushed = async (u: string) => {
+      const res = await fetch(`${u}/metrics`, { headers: { accept: PROTOBUF_ACCEPT } });
+      expect(res.headers.get('content-type')).toBe(PROMETHEUS_PROTOBUF_CONTENT_TYPE);
+      return decodeDelimited(new Uint8Array(await res.arrayBuffer())).filter((f) => ['rpc_seconds', 'native_only_seconds', 'jobs_total', 'size_bytes', 'rq_seconds'].includes(f.name as string));
+    };
+    const [a, b] = await Promise.all([pushed(ours), pushed(realUrl)]);
+    expect(a.map((f) => f.name)).toEqual(['jobs_total', 'native_only_seconds', 'rpc_seconds', 'rq_seconds', 'size_bytes']);
     expect(a).toEqual(b);
   });
 
