@@ -8,5 +8,6 @@ export { canonicalBytes, seriesHash } from './series-hash.js';
 export { partitionForHash } from './partition.js';
 export { SeriesPartitioner } from './series-partitioner.js';
 export { encodeSeriesDeletion, decodeSeriesDeletion, isSeriesDeletion, type SeriesDeletion, type SeriesMatcher } from './series-deletion-codec.js';
+export { LabelSection, LabelSectionMemo } from './label-section-memo.js';
 export { decodeSamplesTopicRecord, type SamplesTopicRecord } from './samples-topic-record.js';
 export { encodeProducerWatermark, decodeProducerWatermark, isProducerWatermark, type ProducerWatermark } from './producer-watermark-codec.js';

@@ -3,7 +3,8 @@ import type avro from 'avsc';
 import { RecordDecodeError } from './errors.js';
 import { fromWireHistogram, type WireHistogramSample } from './histogram-sample-wire.js';
 import { labelsBuilder, type LabelsBuilder } from './labels-builder.js';
-import { setLabel } from './labels.js';
+import type { LabelSection, LabelSectionMemo } from './label-section-memo.js';
+import { setLabel, type Labels } from './labels.js';
 import {
   ColumnWriter,
   readReferences,
@@ -39,6 +40,11 @@ export const sampleBatchWriter = new SampleBatchWriter(codec.header, (samples) =
 export interface DecodedSampleBatch extends SampleBatch {
   /** Who produced the batch ("" for writers older than v2). */
   readonly source: string;
+  /**
+   * The remembered label section the series' labels come from (LabelSectionMemo), when the
+   * decoder was given a memo that keeps it: the same object for every record with that section.
+   */
+  readonly labelSection?: LabelSection;
 }
 
 /**
@@ -123,32 +129,34 @@ function toWire(batch: SampleBatch, source: string): WireBatch {
   };
 }
 
-/** Decodes a bus record written by any known version; throws RecordDecodeError on bad bytes. */
-export function decodeSampleBatch(bytes: Buffer): DecodedSampleBatch {
+/**
+ * Decodes a bus record written by any known version; throws RecordDecodeError on bad bytes. With
+ * `sections`, a v3 record whose label section was decoded before takes those labels (the same
+ * objects, see label-section-memo.ts) and its symbols are not decoded again.
+ */
+export function decodeSampleBatch(bytes: Buffer, sections?: LabelSectionMemo): DecodedSampleBatch {
+  const sectionEnd = sections === undefined ? -1 : labelSectionEnd(bytes);
+  if (sectionEnd > 0) {
+    const known = sections!.find(bytes, codec.header.length, sectionEnd);
+    if (known !== undefined) return decodeAfterSection(bytes, sectionEnd, known);
+  }
   const w = codec.decode(bytes);
+  const labels = decodeLabels(w);
+  const section = sectionEnd > 0 ? sections!.remember(bytes, codec.header.length, sectionEnd, labels) : undefined;
+  return decodeSamples(labels, w, section);
+}
+
+/** The labels of every series of a decoded record. */
+function decodeLabels(w: WireBatch): Labels[] {
   const { symbols } = w;
   const labelCounts = readUint32s(w.labelCounts, 'labelCounts');
   const labelRefs = readReferences(w.labelRefs, referenceWidth(symbols.length), 'labelRefs');
-  const sampleCounts = readUint32s(w.sampleCounts, 'sampleCounts');
-  const staleIdx = readUint32s(w.stale, 'stale');
   const n = labelCounts.length;
-  if (sampleCounts.length !== n) throw new RecordDecodeError(`${n} label counts but ${sampleCounts.length} sample counts`);
-  const tsCol = w.timestamps;
-  let total = 0;
-  for (let i = 0; i < tsCol.length; i++) if (tsCol[i] < 0x80) total++;
-  if (w.values.length !== total * 8) {
-    if (w.values.length % 8 !== 0) throw new RecordDecodeError(`values: ${w.values.length} bytes is not a whole number of doubles`);
-    throw new RecordDecodeError(`${total} timestamps but ${w.values.length / 8} values`);
-  }
   const symbolCount = symbols.length;
   let badRef = -1;
   for (let r = 0; r < labelRefs.length; r++) if (labelRefs[r] >= symbolCount) badRef = r;
-  const values = new DataView(w.values.buffer, w.values.byteOffset, w.values.length);
-  const out: SeriesSamples[] = new Array(n);
-  const ts = new TimestampReader(tsCol);
+  const out: Labels[] = new Array(n);
   let ref = 0;
-  let sample = 0;
-  let staleCursor = 0;
   // Consecutive series usually have the same label names: reuse the builder while they do.
   let build: LabelsBuilder | undefined;
   let buildRef = -1;
@@ -177,7 +185,35 @@ export function decodeSampleBatch(bytes: Buffer): DecodedSampleBatch {
         setLabel(labels, name, value);
       }
     }
+    out[i] = labels;
     ref = refEnd;
+  }
+  if (ref !== labelRefs.length) throw new RecordDecodeError(`${labelRefs.length - ref} label references belong to no series`);
+  return out;
+}
+
+/** The fields after the label section, as a record holds them. */
+type SampleColumns = Pick<WireBatch, 'sampleCounts' | 'timestamps' | 'values' | 'stale' | 'source' | 'histograms'>;
+
+/** The series of a record: `labels[i]` with the samples the columns give series i. */
+function decodeSamples(labels: readonly Labels[], w: SampleColumns, section: LabelSection | undefined): DecodedSampleBatch {
+  const sampleCounts = readUint32s(w.sampleCounts, 'sampleCounts');
+  const staleIdx = readUint32s(w.stale, 'stale');
+  const n = labels.length;
+  if (sampleCounts.length !== n) throw new RecordDecodeError(`${n} label counts but ${sampleCounts.length} sample counts`);
+  const tsCol = w.timestamps;
+  let total = 0;
+  for (let i = 0; i < tsCol.length; i++) if (tsCol[i] < 0x80) total++;
+  if (w.values.length !== total * 8) {
+    if (w.values.length % 8 !== 0) throw new RecordDecodeError(`values: ${w.values.length} bytes is not a whole number of doubles`);
+    throw new RecordDecodeError(`${total} timestamps but ${w.values.length / 8} values`);
+  }
+  const values = new DataView(w.values.buffer, w.values.byteOffset, w.values.length);
+  const out: SeriesSamples[] = new Array(n);
+  const ts = new TimestampReader(tsCol);
+  let sample = 0;
+  let staleCursor = 0;
+  for (let i = 0; i < n; i++) {
     const m = sampleCounts[i];
     const end = sample + m;
     if (end > total) throw new RecordDecodeError(`series ${i}: samples run past the end`);
@@ -201,15 +237,107 @@ export function decodeSampleBatch(bytes: Buffer): DecodedSampleBatch {
         vals[j] = values.getFloat64((sample + j) * 8, true);
       }
     }
-    out[i] = { labels, timestamps, values: vals, stale };
+    out[i] = { labels: labels[i], timestamps, values: vals, stale };
     sample = end;
   }
-  if (ref !== labelRefs.length) throw new RecordDecodeError(`${labelRefs.length - ref} label references belong to no series`);
   if (sample !== total) throw new RecordDecodeError(`${total - sample} samples belong to no series`);
   if (staleCursor !== staleIdx.length) throw new RecordDecodeError(`stale index ${staleIdx[staleCursor]} out of range`);
   if (ts.offset !== tsCol.length) throw new RecordDecodeError(`timestamps: truncated varint at byte ${tsCol.length}`);
   if (w.histograms.length > 0) attachHistograms(out, w.histograms);
-  return { series: out, source: w.source };
+  return section === undefined ? { series: out, source: w.source } : { series: out, source: w.source, labelSection: section };
+}
+
+/**
+ * Where the label section (symbols, labelCounts, labelRefs) of a v3 record ends; -1 for any other
+ * writer or bytes that do not parse as far (the full decode then says what is wrong).
+ */
+function labelSectionEnd(bytes: Buffer): number {
+  const header = codec.header;
+  if (bytes.length < header.length || !header.equals(bytes.subarray(0, header.length))) return -1;
+  const r = new AvroScanner(bytes, header.length);
+  for (;;) {
+    let count = r.long();
+    if (count === 0) break;
+    if (count < 0) {
+      count = -count;
+      r.long(); // the block's byte size
+    }
+    for (let i = 0; i < count && r.pos >= 0; i++) r.skipBytes();
+    if (r.pos < 0) return -1;
+  }
+  r.skipBytes();
+  r.skipBytes();
+  return r.pos;
+}
+
+/** Reads the fields after a remembered label section by hand (what avsc would decode of them). */
+function decodeAfterSection(bytes: Buffer, start: number, section: LabelSection): DecodedSampleBatch {
+  const r = new AvroScanner(bytes, start);
+  const sampleCounts = r.bytesField();
+  const timestamps = r.bytesField();
+  const values = r.bytesField();
+  const stale = r.bytesField();
+  const sourceBytes = r.bytesField();
+  if (sourceBytes === null || r.pos >= bytes.length) throw new RecordDecodeError('Avro body truncated');
+  const source = sourceBytes.toString('utf8');
+  let histograms: WireHistogramSample[] = [];
+  if (bytes[r.pos] === 0) r.pos++;
+  else {
+    let got: { value: WireHistogramSample[]; offset: number };
+    try {
+      got = histogramsType.decode(bytes, r.pos) as { value: WireHistogramSample[]; offset: number };
+    } catch (err) {
+      throw new RecordDecodeError(`invalid Avro body: ${(err as Error).message}`, { cause: err });
+    }
+    if (got.offset < 0) throw new RecordDecodeError('Avro body truncated');
+    histograms = got.value;
+    r.pos = got.offset;
+  }
+  if (r.pos !== bytes.length) throw new RecordDecodeError(`Avro body truncated or has trailing bytes (decoded ${r.pos - codec.header.length} of ${bytes.length - codec.header.length})`);
+  return decodeSamples(section.labels, { sampleCounts: sampleCounts!, timestamps: timestamps!, values: values!, stale: stale!, source, histograms }, section);
+}
+
+/** Zigzag longs and length-prefixed fields of an Avro body; `pos` turns -1 once it runs past the end. */
+class AvroScanner {
+  constructor(
+    private readonly b: Buffer,
+    public pos: number,
+  ) {}
+
+  long(): number {
+    const b = this.b;
+    let z = 0;
+    let mul = 1;
+    for (;;) {
+      if (this.pos < 0 || this.pos >= b.length || mul > 2 ** 49) {
+        this.pos = -1;
+        return 0;
+      }
+      const c = b[this.pos++];
+      z += (c & 0x7f) * mul;
+      if (c < 0x80) break;
+      mul *= 128;
+    }
+    return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+  }
+
+  skipBytes(): void {
+    const n = this.long();
+    if (this.pos < 0 || n < 0 || this.pos + n > this.b.length) this.pos = -1;
+    else this.pos += n;
+  }
+
+  /** A `bytes` or `string` field as a view; null (and pos -1) when it runs past the end. */
+  bytesField(): Buffer | null {
+    const n = this.long();
+    if (this.pos < 0 || n < 0 || this.pos + n > this.b.length) {
+      this.pos = -1;
+      return null;
+    }
+    const out = this.b.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return out;
+  }
 }
 
 /** Gives each series its histogram samples (the wire lists them by series index). */

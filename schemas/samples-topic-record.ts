@@ -1,4 +1,5 @@
 import { decodeProducerWatermark, isProducerWatermark, type ProducerWatermark } from './producer-watermark-codec.js';
+import type { LabelSectionMemo } from './label-section-memo.js';
 import { decodeSampleBatch, type DecodedSampleBatch } from './sample-batch-codec.js';
 import { decodeSeriesDeletion, isSeriesDeletion, type SeriesDeletion } from './series-deletion-codec.js';
 
@@ -11,9 +12,9 @@ export type SamplesTopicRecord =
   | { readonly kind: 'deletion'; readonly deletion: SeriesDeletion }
   | { readonly kind: 'watermark'; readonly watermark: ProducerWatermark };
 
-/** Decodes any kind; throws RecordDecodeError on bytes that are none. */
-export function decodeSamplesTopicRecord(bytes: Buffer): SamplesTopicRecord {
+/** Decodes any kind; throws RecordDecodeError on bytes that are none. `sections`: see decodeSampleBatch. */
+export function decodeSamplesTopicRecord(bytes: Buffer, sections?: LabelSectionMemo): SamplesTopicRecord {
   if (isProducerWatermark(bytes)) return { kind: 'watermark', watermark: decodeProducerWatermark(bytes) };
   if (isSeriesDeletion(bytes)) return { kind: 'deletion', deletion: decodeSeriesDeletion(bytes) };
-  return { kind: 'samples', batch: decodeSampleBatch(bytes) };
+  return { kind: 'samples', batch: decodeSampleBatch(bytes, sections) };
 }

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Labels } from '../../schemas/labels.js';
+import { LabelSectionMemo } from '../../schemas/label-section-memo.js';
 import { FloatHistogram, Histogram } from '../../schemas/native-histogram/index.js';
+import { decodeSampleBatch, encodeSampleBatch } from '../../schemas/sample-batch-codec.js';
 import type { SeriesSamples } from '../../schemas/sample.js';
 import { Wal } from '../tsdb/wal/index.js';
 import { StoreMetrics } from './metrics.js';
@@ -92,6 +94,32 @@ describe('shard', () => {
     });
     const rejected = await metrics.samplesRejected.get();
     expect(rejected.values.find((v) => v.labels.reason === 'invalid')?.value).toBe(1);
+    await shard.close();
+  });
+
+  it('stores records repeating a remembered label section in their series, an invalid one refused each time and a series the head dropped created again', async () => {
+    const { shard, metrics } = await openShard();
+    const memo = new LabelSectionMemo();
+    const l = (i: string): Labels => ({ i, job: 'node' });
+    const record = (t: number): Buffer => encodeSampleBatch({ series: [one(l('a'), t, t / 1000), one({ i: '' }, t, 0), one(l('b'), t, t / 100)] });
+    const apply = (offset: number, t: number): boolean => {
+      const batch = decodeSampleBatch(record(t), memo);
+      shard.append(offset, batch);
+      return batch.labelSection !== undefined;
+    };
+    // The first record is decoded in full; from the second on the memo keeps the section.
+    expect([apply(0, 1000), apply(1, 2000), apply(2, 3000), apply(3, 4000)]).toEqual([false, true, true, true]);
+    expect(await stored(shard)).toEqual({
+      a: [[1000, 1], [2000, 2], [3000, 3], [4000, 4]],
+      b: [[1000, 10], [2000, 20], [3000, 30], [4000, 40]],
+    });
+    expect((await rejections(metrics)).invalid).toBe(4);
+    // Every series leaves the head (its samples are in a block now): their refs are gone.
+    shard.tsdb.head.truncate(5000);
+    expect(shard.tsdb.head.numSeries).toBe(0);
+    expect(apply(4, 6000)).toBe(true);
+    expect(await stored(shard)).toEqual({ a: [[6000, 6]], b: [[6000, 60]] });
+    expect(shard.tsdb.head.numSeries).toBe(2);
     await shard.close();
   });
 

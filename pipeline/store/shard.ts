@@ -3,6 +3,7 @@ import type { Counter } from 'prom-client';
 import type { StartPosition } from '../bus/bus.js';
 import { CommitRejectedError } from '../bus/commit-rejected.js';
 import { Histogram } from '../../schemas/native-histogram/index.js';
+import type { LabelSection } from '../../schemas/label-section-memo.js';
 import type { SampleBatch } from '../../schemas/sample.js';
 import { DuplicateSampleError, InvalidSampleError, TooOldSampleError, Tsdb, type TsdbOptions } from '../tsdb/index.js';
 import type { StoreMetrics } from './metrics.js';
@@ -54,6 +55,8 @@ export class Shard {
   gapSeekedAt = -1;
   private commitFn: CommitFn | null = null;
   private readonly refHints = new RecordRefHints();
+  /** Series refs by position, per label section the decoder remembers (see append). */
+  private readonly sectionRefs = new WeakMap<LabelSection, Int32Array>();
   private committed = -1;
   private committedApplied = -1;
   private intentWritten = -1;
@@ -146,7 +149,7 @@ export class Shard {
    * ignored; refusals are counted by reason, or as replayed when the record is one a crash may
    * have left in the write-ahead log beyond the durable offset.
    */
-  append(offset: number, batch: SampleBatch): void {
+  append(offset: number, batch: SampleBatch & { readonly labelSection?: LabelSection }): void {
     const replay = offset < this.horizon;
     const tsdb = this.tsdb;
     // The head's counters tell stored samples from ignored duplicates (append returns nothing).
@@ -159,6 +162,13 @@ export class Shard {
     const series = batch.series;
     let hints: number[] | null = null;
     let hinted = 0;
+    // A record whose label section the decoder remembered holds the same series, in the same
+    // order, as the records before it with that section: their refs are taken as they are (a
+    // ref is never given to other labels, so a series still in the head at it is this one).
+    const section = batch.labelSection !== undefined && batch.labelSection.labels.length === series.length ? batch.labelSection : undefined;
+    let known = section === undefined ? undefined : this.sectionRefs.get(section);
+    const learning = section !== undefined && known === undefined;
+    if (learning) this.sectionRefs.set(section, (known = new Int32Array(series.length)));
     for (let k = 0; k < series.length; k++) {
       const s = series[k];
       const ts = s.timestamps;
@@ -167,23 +177,27 @@ export class Shard {
       const hs = s.histograms;
       const hn = hs === undefined ? 0 : hs.timestamps.length;
       received += n + hn;
-      let ref: number;
-      try {
-        // The first series goes through the TSDB (which refuses when closed), the others
-        // straight to the head; where this record's layout was seen before, each is tried
-        // against the ref at its position first (verified label by label).
-        if (hints !== null && k < hints.length) ref = head.refHinted(s.labels, hints[k]);
-        else ref = tsdb.ref(s.labels);
-      } catch (err) {
-        if (hints !== null) hints[k] = 0;
-        this.reject(err, n + hn);
-        continue;
+      let ref = k > 0 && known !== undefined && !learning ? known[k] : 0;
+      if (ref === 0 || head.series(ref) === undefined) {
+        try {
+          // The first series goes through the TSDB (which refuses when closed), the others
+          // straight to the head; where this record's layout was seen before, each is tried
+          // against the ref at its position first (verified label by label).
+          if (hints !== null && k < hints.length) ref = head.refHinted(s.labels, hints[k]);
+          else ref = tsdb.ref(s.labels);
+        } catch (err) {
+          if (hints !== null) hints[k] = 0;
+          if (known !== undefined) known[k] = 0;
+          this.reject(err, n + hn);
+          continue;
+        }
+        if (known !== undefined) known[k] = ref;
+        if (k === 0 && (known === undefined || learning)) {
+          hints = this.refHints.forRecord(ref);
+          hinted = hints.length;
+        }
+        if (hints !== null) hints[k] = ref;
       }
-      if (k === 0) {
-        hints = this.refHints.forRecord(ref);
-        hinted = hints.length;
-      }
-      if (hints !== null) hints[k] = ref;
       const st = s.stale;
       let si = 0;
       let nextStale = st.length > 0 ? st[0] : -1;

@@ -4,7 +4,7 @@ import { Registry } from 'prom-client';
 import type { BatchHandler, Bus, ConsumedBatch, Consumer } from '../bus/bus.js';
 import { withDeadLetter, type DecodedRecord } from '../bus/dead-letter.js';
 import type { DecodedRecordFollower, DecodedRecordLeader } from '../bus/record-follower.js';
-import { decodeSamplesTopicRecord, encodeSeriesDeletion, type Labels, type SamplesTopicRecord } from '../../schemas/index.js';
+import { decodeSamplesTopicRecord, encodeSeriesDeletion, LabelSectionMemo, type Labels, type SamplesTopicRecord } from '../../schemas/index.js';
 import type { LabelMatcher, Querier, Queryable, Tsdb } from '../tsdb/index.js';
 import { shardTsdbOptions, storeConfigSchema, type StoreConfig } from './config.js';
 import { DeletionNotAppliedError, ShardNotOpenError } from './errors.js';
@@ -82,6 +82,8 @@ export class StoreWorker implements Queryable, AppliedOffsetsWaiter, ChangeSourc
   private readonly changeLogs = new Map<number, ShardChangeLog>();
   /** Consumption paused by an operator (`pauseConsumption`): neither memory nor shard recovery resumes it. */
   private consumptionPaused = false;
+  /** Label sections of recent records: a record repeating one is decoded without its labels, and shards take its refs by position. */
+  private readonly labelSections = new LabelSectionMemo();
 
   constructor(private readonly settings: StoreWorkerSettings) {
     this.config = storeConfigSchema.parse(settings.config ?? {});
@@ -96,7 +98,7 @@ export class StoreWorker implements Queryable, AppliedOffsetsWaiter, ChangeSourc
         bus: settings.bus,
         deadLetterTopic: settings.deadLetterTopic,
         group: this.config.group,
-        decode: decodeSamplesTopicRecord,
+        decode: (bytes) => decodeSamplesTopicRecord(bytes, this.labelSections),
         onDeadLetter: (record, reason) => {
           this.metrics.deadLetters.inc({ partition: String(record.partition) });
           this.log.warn({ topic: record.topic, partition: record.partition, offset: record.offset, reason }, 'undecodable record sent to the dead-letter topic');

@@ -9,7 +9,8 @@ import { BusSampleSink } from '../../pipeline/publish/index.js';
 import { encodeWriteRequest, pbLabels } from '../../connectors/remote-write/testdata/prompb.js';
 import type { Bus } from '../../pipeline/bus/bus.js';
 import { KafkaBus } from '../../pipeline/bus/kafka/index.js';
-import { StoreWorker } from '../../pipeline/store/index.js';
+import { Shard, StoreMetrics, StoreWorker } from '../../pipeline/store/index.js';
+import { decodeSamplesTopicRecord, LabelSectionMemo } from '../../schemas/index.js';
 import { Tsdb } from '../../pipeline/tsdb/index.js';
 import { mockKafkaBusSettings } from '../harness/kafkajs-mock-workarounds.js';
 import { startKafkaMock } from '../harness/services.js';
@@ -56,6 +57,72 @@ function remoteWriteBodies(): { warm: Buffer[]; measured: Buffer[] } {
     }
   }
   return { warm, measured };
+}
+
+/**
+ * The records a BusSampleSink writes for the data set, per partition, held in memory: scrape by
+ * scrape (`scrape`), or series after series with 500 samples each in units of 100,000 samples, as
+ * an import sends them (`runs`, 2,000 series).
+ */
+async function capturedRecords(shape: 'scrape' | 'runs'): Promise<{ records: Buffer[][]; samples: number }> {
+  const records: Buffer[][] = Array.from({ length: PARTITIONS }, () => []);
+  // The sink only produces: a bus that keeps the records is all it needs here.
+  const capture = {
+    produce: async (_topic: string, rs: readonly { partition: number; value: Buffer }[]) => {
+      for (const r of rs) records[r.partition].push(r.value);
+      return rs.map((r) => ({ partition: r.partition, offset: records[r.partition].length - 1 }));
+    },
+  } as unknown as Bus;
+  if (shape === 'scrape') return { records, samples: await produceDataset(capture, 'bench.apply') };
+  const sink = new BusSampleSink({ bus: capture, topic: 'bench.apply', partitions: PARTITIONS, source: 'bench', maxSeriesPerRecord: 5_000 });
+  const series = 2_000;
+  const steps = 500;
+  const ds = new NodeExporterDataset(series);
+  const values = Array.from({ length: steps }, () => {
+    const v = new Float64Array(series);
+    ds.step(v);
+    return v;
+  });
+  let app = sink.appender();
+  let n = 0;
+  for (let i = 0; i < series; i++) {
+    for (let step = 0; step < steps; step++) {
+      app.append(ds.series[i].labels, ds.startMs + step * ds.intervalMs, values[step][i]);
+      if (++n % 100_000 === 0) {
+        await app.commit();
+        app = sink.appender();
+      }
+    }
+  }
+  await app.commit();
+  return { records, samples: n };
+}
+
+/**
+ * CPU-seconds one store process spends applying `records` to fresh shards (one per partition, a
+ * write-ahead log each): decode, series lookup, head append, WAL write and an fdatasync every
+ * 500,000 samples of a shard and at the end, as a StoreWorker applies them, without the bus.
+ */
+async function applyCpuSeconds(dir: string, records: readonly Buffer[][]): Promise<number> {
+  const metrics = new StoreMetrics(new Registry());
+  const sections = new LabelSectionMemo();
+  const shards: Shard[] = [];
+  for (let p = 0; p < PARTITIONS; p++) shards.push(await Shard.open({ topic: 'bench.apply', partition: p, dir: join(dir, String(p)), metrics, tsdb: { blockRangeMs: 4 * 3600_000 } }));
+  globalThis.gc?.();
+  const c0 = process.cpuUsage();
+  for (let p = 0; p < PARTITIONS; p++) {
+    const shard = shards[p];
+    for (let offset = 0; offset < records[p].length; offset++) {
+      const d = decodeSamplesTopicRecord(records[p][offset], sections);
+      if (d.kind === 'samples') shard.append(offset, d.batch);
+      shard.appendedOffset = offset + 1;
+      if (shard.unflushed >= 500_000) await shard.flush();
+    }
+    await shard.flush();
+  }
+  const c = process.cpuUsage(c0);
+  for (const s of shards) await s.close();
+  return (c.user + c.system) / 1e6;
 }
 
 async function durable(bus: Bus, group: string, topic: string): Promise<boolean> {
@@ -111,6 +178,25 @@ export const storeBenchmark: Benchmark = {
     try {
       // TIDEMARK_BENCH_STORE_ONLY=recovery runs part 3 alone (it reads the data set part 2 reads).
       const recoveryOnly = process.env.TIDEMARK_BENCH_STORE_ONLY === 'recovery';
+      // TIDEMARK_BENCH_STORE_ONLY=apply runs part 0 alone.
+      const applyOnly = process.env.TIDEMARK_BENCH_STORE_ONLY === 'apply';
+      if (!recoveryOnly) {
+        // 0. Applying records alone: the per-sample cost of a shard, no bus and no producer.
+        for (const form of ['scrape', 'runs'] as const) {
+          const { records, samples } = await capturedRecords(form);
+          const secs: number[] = [];
+          for (let i = 0; i < 3; i++) secs.push(await applyCpuSeconds(join(dir, `apply-${form}-${i}`), records));
+          const best = Math.min(...secs);
+          rows.push({
+            name: `store apply alone (decode, series lookup, head append, WAL write and fdatasync; records in memory, no bus), ${form === 'scrape' ? `${shape}, scrape by scrape` : `2k node_exporter series x 500 samples, series after series as an import sends them, ${PARTITIONS} partitions`}`,
+            subject: 'tidemark',
+            value: samples / best,
+            unit: 'samples/CPU-s',
+            note: `${((best / samples) * 1e6).toFixed(2)} µs per sample; best of 3 runs (${secs.map((x) => x.toFixed(2)).join(', ')} CPU-s for ${(samples / 1e6).toFixed(1)}M samples)`,
+          });
+        }
+      }
+      if (applyOnly) return rows;
       let total = recoveryOnly ? await produceDataset(bus, 'bench.replay') : 0;
       if (!recoveryOnly) {
         // 1. Producer and store running together: first produce until every sample is durable.
