@@ -161,7 +161,21 @@ export async function allDurable(bus: Bus, topic: string, workers: readonly Stor
     const w = workers.find((x) => x.shard(o.partition) !== undefined);
     const shard = w?.shard(o.partition);
     if (w === undefined || shard === undefined) return false;
-    return w.config.wal === 'bus' ? shard.recovered && shard.appendedOffset >= o.high : (shard.durableOffset ?? 0) >= o.high;
+    // An empty partition's shard has applied nothing (appendedOffset -1) and has nothing to.
+    return w.config.wal === 'bus' ? shard.recovered && Math.max(0, shard.appendedOffset) >= o.high : (shard.durableOffset ?? 0) >= o.high;
+  });
+}
+
+/**
+ * True once the group's commit on every partition is its shard's durable offset and reports the
+ * whole partition applied (store.wal file: both the end; bus: the first record with a sample not
+ * yet in a block, and the end).
+ */
+export async function commitsFollowShards(bus: Bus, group: string, topic: string, workers: readonly StoreWorker[]): Promise<boolean> {
+  const lag = await bus.lag(group, topic);
+  return lag.every((l) => {
+    const shard = workers.map((w) => w.shard(l.partition)).find((s) => s !== undefined);
+    return shard !== undefined && l.committed === (shard.durableOffset ?? -1) && l.appliedLag === 0;
   });
 }
 
