@@ -186,7 +186,7 @@ const ingestSchema = z
     import: importConfigSchema.prefault({}),
     pushgateway: pushgatewayConfigSchema.prefault({}),
     max_store_lag: z.number().int().min(0).default(0)
-      .describe('Pushes are refused with 429 and Retry-After while the store group lags more than this many records behind the samples topic (503 while the lag cannot be read); 0 turns it off.'),
+      .describe('Pushes are refused with 429 and Retry-After while the store group has more than this many records of the samples topic left to apply (counted from the applied offsets the stores report with their commits; 503 while the lag cannot be read); 0 turns it off.'),
   })
   .strict();
 
