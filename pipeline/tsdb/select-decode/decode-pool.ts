@@ -16,8 +16,13 @@ interface Slot {
   task: Task | null;
 }
 
-/** Below this many samples a select decodes on the calling thread: a worker's round trip costs more. */
-export const IN_PLACE_BELOW = 1 << 15;
+/**
+ * Below this many samples (a few milliseconds of decoding) a select decodes on the calling
+ * thread: planning it and a worker's round trip cost more CPU than they free (measured on the
+ * system query set, whose per-shard selects of tens of thousands of samples took more CPU, not
+ * less, in the workers).
+ */
+export const IN_PLACE_BELOW = 1 << 18;
 /** Smallest part a large select is cut into for the threads to share. */
 export const MIN_PART = 1 << 16;
 
