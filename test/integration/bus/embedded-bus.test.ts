@@ -157,7 +157,7 @@ describe('EmbeddedBus', () => {
     await (await bus.consume({ group: 'g', topic: 't' }, async (b) => void got.push(...b.records.map((r) => r.offset)))).ready;
     await until(() => got.length === high - low);
     expect(got[0]).toBe(low);
-    expect(await bus.lag('other', 't')).toEqual([{ partition: 0, committed: -1, high, lag: high - low }]);
+    expect(await bus.lag('other', 't')).toEqual([{ partition: 0, committed: -1, high, lag: high - low, applied: -1, appliedLag: high - low }]);
   });
 
   it('acknowledges many concurrent produce calls with distinct offsets and large values intact', async () => {

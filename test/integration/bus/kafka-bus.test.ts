@@ -145,8 +145,8 @@ describe('KafkaBus on the 3-broker mock cluster', () => {
       { partition: 1, offset: -1 },
     ]);
     const expected = [
-      { partition: 0, committed: 2, high: 4, lag: 2 },
-      { partition: 1, committed: -1, high: 2, lag: 2 },
+      { partition: 0, committed: 2, high: 4, lag: 2, applied: 2, appliedLag: 2 },
+      { partition: 1, committed: -1, high: 2, lag: 2, applied: -1, appliedLag: 2 },
     ];
     expect(await bus.lag(group, topic)).toEqual(expected);
     expect(await consumer.lag()).toEqual(expected);
