@@ -118,7 +118,7 @@ describe("tidemark up's web UI in chromium (TSDB status, Pushgateway and bus pag
     const api = (await (await fetch(`${up.url}/api/v1/status/bus`)).json()) as { data: { groups: { group: string; topic: string; partitions: { high: number }[] }[] } };
     const apiStore = api.data.groups.find((g) => g.group === 'store' && g.topic === 'tidemark.samples')!;
     // The page's high watermarks are at most the API's a moment later (the bus only grows).
-    const highs = await store.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => Number(tr.querySelectorAll('td')[2].textContent)));
+    const highs = await store.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => Number(tr.querySelectorAll('td')[3].textContent)));
     highs.forEach((h, i) => expect(h).toBeLessThanOrEqual(apiStore.partitions[i].high));
     expect(highs.every((h) => h > 0)).toBe(true);
     expect(await store.locator('summary').textContent()).toContain('1 member');

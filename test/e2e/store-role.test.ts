@@ -235,7 +235,7 @@ describe('tidemark store on Kafka and Redis', () => {
       const storeBase = `http://${store.address.host}:${store.address.port}`;
       const bus = (await (await fetch(`${storeBase}/api/v1/status/bus`)).json()) as {
         warnings: string[];
-        data: { type: string; topics: { name: string; partitions: unknown[] }[]; groups: { group: string; topic: string; members: number | null; partitions: { committed: number; high: number; lag: number }[] }[] };
+        data: { type: string; topics: { name: string; partitions: unknown[] }[]; groups: { group: string; topic: string; members: number | null; partitions: { committed: number; applied: number; high: number; lag: number; durableLag: number }[] }[] };
       };
       expect(bus.data.type).toBe('kafka');
       expect(bus.warnings.join('\n')).toMatch(/consumer groups could not be listed/);
@@ -243,7 +243,10 @@ describe('tidemark store on Kafka and Redis', () => {
       const group = bus.data.groups.find((g) => g.group === ns.group('store') && g.topic === topics.samples);
       expect(group?.members).toBeNull();
       expect(group?.partitions).toHaveLength(PARTITIONS);
-      for (const p of (group?.partitions ?? []).filter((x) => x.committed >= 0)) expect(p.lag).toBe(p.high - p.committed);
+      for (const p of (group?.partitions ?? []).filter((x) => x.committed >= 0)) {
+        expect(p.lag).toBe(p.high - p.applied);
+        expect(p.durableLag).toBe(p.high - p.committed);
+      }
     } finally {
       await registry.withdraw('dead-store');
       await query.stop();
