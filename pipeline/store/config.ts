@@ -14,7 +14,7 @@ export const storeConfigSchema = z
       .describe('Where query roles reach this store (HOST:PORT), announced in the shard registry; set it behind NAT or in containers. Default: the listen address, a wildcard host (0.0.0.0, ::) replaced by the hostname.'),
     group: z.string().min(1).default('store')
       .describe('Consumer group of the store workers on the samples topic.'),
-    wal: z.enum(['bus', 'file']).default('file')
+    wal: z.enum(['bus', 'file']).default('bus')
       .describe('What a shard takes as its write-ahead log. bus: the partition itself; the shard keeps no log of its own, its durable offset is the first record with a sample not yet in a block, and a restart applies the partition again from there (the embedded bus keeps each partition from the store group\'s committed offset on; on Kafka the topic\'s retention.ms must reach that far). file: a TSDB write-ahead log in the shard directory, fsynced on every flush.'),
     flush_interval_ms: z.number().int().min(10).default(1000)
       .describe('How often each shard is made durable (WAL fdatasync, or blocks cut with wal: bus) and its offset committed.'),

@@ -200,7 +200,8 @@ export const storeBenchmark: Benchmark = {
       let total = recoveryOnly ? await produceDataset(bus, 'bench.replay') : 0;
       if (!recoveryOnly) {
         // 1. Producer and store running together: first produce until every sample is durable.
-        const worker = new StoreWorker({ bus, topic: 'bench.samples', deadLetterTopic: 'bench.dlq', registry: new Registry(), config: { data_dir: join(dir, 'live'), group: 'live' } });
+        // Parts 1 and 2 keep store.wal file (WAL fsync, the commits reach the end); part 3 has both.
+        const worker = new StoreWorker({ bus, topic: 'bench.samples', deadLetterTopic: 'bench.dlq', registry: new Registry(), config: { data_dir: join(dir, 'live'), group: 'live', wal: 'file' } });
         await worker.start();
         await until(() => worker.ready());
         const t0 = performance.now();
@@ -239,7 +240,7 @@ export const storeBenchmark: Benchmark = {
 
         // 2. The store alone: the data is on the bus, a fresh worker reads it from the start.
         await produceDataset(bus, 'bench.replay');
-        const fresh = new StoreWorker({ bus, topic: 'bench.replay', deadLetterTopic: 'bench.dlq', registry: new Registry(), config: { data_dir: join(dir, 'fresh'), group: 'fresh' } });
+        const fresh = new StoreWorker({ bus, topic: 'bench.replay', deadLetterTopic: 'bench.dlq', registry: new Registry(), config: { data_dir: join(dir, 'fresh'), group: 'fresh', wal: 'file' } });
         await fresh.start();
         await until(() => fresh.ready());
         const c0 = process.cpuUsage();
