@@ -59,8 +59,10 @@ async function setup() {
     rules: RULES, registry: new Registry(), config: { idle_timeout_ms: 3_600_000, checkpoint_interval_ms: 60_000 },
     leader: leader === undefined ? undefined : { position: (p) => leader()?.position(p), settled: () => leader()?.settled() ?? true },
   });
+  // wal: file, so a restarted store resumes where it stopped and runs ahead of a fresh aggregator
+  // (with wal: bus it applies its partitions again from the first record not yet in a block).
   const store = (follower: Aggregator) => new StoreWorker({
-    bus, topic: 'samples', deadLetterTopic: 'dlq', registry: new Registry(), config: { data_dir: join(dir, 'store'), group: 'store' }, follower,
+    bus, topic: 'samples', deadLetterTopic: 'dlq', registry: new Registry(), config: { data_dir: join(dir, 'store'), group: 'store', wal: 'file' }, follower,
   });
   /** Resolves once `agg` has applied every record of the samples topic. */
   const caughtUp = async (agg: Aggregator) => {
