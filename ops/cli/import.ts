@@ -18,6 +18,7 @@ import { BlockFormatError } from '../import/prometheus-blocks.js';
 import { RemoteReadError } from '../import/remote-read-source.js';
 import { ChunkDecodeError } from '../import/xor-chunk.js';
 import { UsageError } from './flags.js';
+import { CREDENTIAL_FLAG_HELP, CREDENTIAL_OPTIONS, credentialHeaders } from './http-credentials.js';
 
 /** Where an import records how far it got when --state does not say. */
 export const DEFAULT_IMPORT_STATE = '.tidemark-import.state';
@@ -61,7 +62,9 @@ again carries on where it stopped (the state file says where; it is removed once
   --batch-bytes N       bytes per request (default 4194304)
   --progress SECONDS    when standard error is not a terminal: a JSON progress line every SECONDS
                         (default 10); on a terminal a progress bar is drawn instead
-  --bearer-token TOKEN  sent as Authorization: Bearer, for endpoints that ask for one`;
+
+With --url, who the import is for (with --kafka or --data the input's labels are kept as they are):
+${CREDENTIAL_FLAG_HELP}`;
 
 function parseTime(flag: string, text: string): number {
   if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
@@ -116,7 +119,7 @@ export async function runImportCommand(args: string[], io: { out: (l: string) =>
         'batch-lines': { type: 'string' },
         'batch-bytes': { type: 'string' },
         progress: { type: 'string' },
-        'bearer-token': { type: 'string' },
+        ...CREDENTIAL_OPTIONS,
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -142,7 +145,9 @@ export async function runImportCommand(args: string[], io: { out: (l: string) =>
   const blocks = v['prometheus-blocks'];
   if (blocks !== undefined && (remoteRead !== undefined || parsed.positionals.length > 0)) throw new UsageError('import: --prometheus-blocks reads one source: leave out --remote-read and files');
   if (remoteRead === undefined && blocks === undefined && parsed.positionals.length === 0) throw new UsageError('import: name at least one file, or - for standard input (or read from --remote-read URL or --prometheus-blocks DIR)');
-  const headers: Record<string, string> = v['bearer-token'] === undefined ? {} : { authorization: `Bearer ${v['bearer-token']}` };
+  // The bus takes no tenant: an import straight to it keeps the labels its input has.
+  if (toBus && v.tenant !== undefined) throw new UsageError('import: --tenant goes with --url (the receiving tidemark puts the tenant label on); with --kafka or --data the input\'s labels are stored as they are');
+  const headers = credentialHeaders('import', v);
   const files = parsed.positionals;
   const progressMs = positiveInt('progress', v.progress, 10) * 1000;
   const tty = process.stderr.isTTY === true;
@@ -204,6 +209,8 @@ export async function runImportCommand(args: string[], io: { out: (l: string) =>
     // What makes two runs the same import: where to, from where, and how the input is read.
     const state = await ImportState.load(statePath, {
       url: target,
+      // Another tenant's import of the same files is another import (absent without --tenant, so older state files still match).
+      ...(v.tenant === undefined ? {} : { tenant: v.tenant }),
       files: remoteRead === undefined ? files : [],
       blocks: blocks === undefined ? undefined : resolve(blocks),
       remoteRead: remoteRead === undefined ? undefined : { url: remoteRead.url, selector: remoteRead.selector, from: remoteRead.fromMs, to: remoteRead.toMs, chunk: remoteRead.chunkMs },

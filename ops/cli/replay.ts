@@ -8,6 +8,7 @@ import { PrometheusHttpError } from '../replay/prometheus-http.js';
 import { ReplayProgressBar, ReplayProgressLog } from '../replay/replay-progress.js';
 import { DRY_RUN_EVENTS_LISTED, ReplayNotifyError, ReplaySettleError, runRuleReplay } from '../replay/rule-replay-run.js';
 import { COMMON_FLAG_HELP, parseFlags, UsageError } from './flags.js';
+import { CREDENTIAL_FLAG_HELP, CREDENTIAL_OPTIONS, credentialHeaders } from './http-credentials.js';
 
 export const REPLAY_USAGE = `Usage:
   tidemark replay --rules FILE... --from T --to T --url http://HOST:PORT [--dry-run] [flags]
@@ -34,7 +35,10 @@ export const REPLAY_USAGE = `Usage:
   --dry-run                      print what would be written; write nothing
   --progress SECONDS             when standard error is not a terminal: a JSON progress line every
                                  SECONDS (default 10); on a terminal a progress bar is drawn instead
-  --bearer-token TOKEN           sent as Authorization: Bearer
+
+  Who the replay reads and writes for, at --url (with tenants.enabled, a tenant's replay reads
+  that tenant's series and writes its output as that tenant's):
+${CREDENTIAL_FLAG_HELP}
 
   tidemark replay --group G --topic T --to-time T|--to-offset N [--dry-run] [--kafka BROKERS | --config FILE] [--data DIR]
       Moves consumer group G's committed offsets on topic T, per partition, to the first record
@@ -86,7 +90,7 @@ export async function runReplayCommand(args: string[], io: { out: (l: string) =>
         'max-points-per-query': { type: 'string' },
         'settle-timeout': { type: 'string' },
         progress: { type: 'string' },
-        'bearer-token': { type: 'string' },
+        ...CREDENTIAL_OPTIONS,
         kafka: { type: 'string' },
         config: { type: 'string' },
         notify: { type: 'boolean', default: false },
@@ -112,6 +116,11 @@ export async function runReplayCommand(args: string[], io: { out: (l: string) =>
   if (toMs < fromMs) throw new UsageError('replay: --to is before --from');
   const maxPoints = positive('max-points-per-query', v['max-points-per-query'], 1000);
   if (!Number.isInteger(maxPoints)) throw new UsageError('replay: --max-points-per-query: expected an integer');
+  const headers = credentialHeaders('replay', v);
+  // The bus takes no tenant: output written to it straight would not carry the tenant's label.
+  if (v.tenant !== undefined && (v.kafka !== undefined || v.config !== undefined)) {
+    throw new UsageError('replay: --tenant writes through --url (which puts the tenant label on); leave out --kafka and --config');
+  }
   const dryRun = v['dry-run'] === true;
   const progressMs = positive('progress', v.progress, 10) * 1000;
   const tty = process.stderr.isTTY === true;
@@ -133,7 +142,7 @@ export async function runReplayCommand(args: string[], io: { out: (l: string) =>
         maxPointsPerQuery: maxPoints,
         settleTimeoutMs: duration('settle-timeout', v['settle-timeout'], 60_000),
         progressIntervalMs: tty ? 200 : Math.min(progressMs, 1000),
-        bearerToken: v['bearer-token'],
+        headers,
       },
       io.err,
     );

@@ -22,7 +22,8 @@ interface ApiAnswer<T> {
 }
 
 export interface PrometheusHttpOptions {
-  readonly bearerToken?: string;
+  /** Sent with every request: the credentials and the tenant (http-credentials.ts). */
+  readonly headers?: Readonly<Record<string, string>>;
   /**
    * Samples per remote_write request (default 10,000). Larger ones (100,000) cost a Tidemark a
    * little less CPU, but the next rule's range query then waits behind decoding a large request.
@@ -38,7 +39,7 @@ export class PrometheusHttp {
 
   constructor(url: string, private readonly opts: PrometheusHttpOptions = {}) {
     this.base = url.replace(/\/+$/, '');
-    this.headers = opts.bearerToken === undefined ? {} : { authorization: `Bearer ${opts.bearerToken}` };
+    this.headers = { ...opts.headers };
   }
 
   private async api<T>(path: string, params: Record<string, string>, query: string, extraHeaders: Record<string, string> = {}): Promise<T> {

@@ -35,7 +35,8 @@ export interface RuleReplayRunOptions {
   readonly progressIntervalMs: number;
   /** How long to wait for a rule's output to become readable (before the next rule runs, and at the end). */
   readonly settleTimeoutMs: number;
-  readonly bearerToken?: string;
+  /** Sent with every request to `url`: credentials and tenant. */
+  readonly headers?: Readonly<Record<string, string>>;
   /** Where the output goes instead of `url`'s remote_write endpoint: the samples topic. */
   readonly samples?: SampleSink;
   /**
@@ -143,7 +144,7 @@ function seriesKey(l: Labels): string {
 
 export async function runRuleReplay(o: RuleReplayRunOptions, log: (line: string) => void): Promise<RuleReplayRunResult> {
   const groups = await loadRuleGroups(o.ruleFiles);
-  const http = new PrometheusHttp(o.url, { bearerToken: o.bearerToken });
+  const http = new PrometheusHttp(o.url, { headers: o.headers });
   const tally: DryRunTally = { byName: new Map(), alertEvents: [] };
   const intervalOf = (g: LoadedGroup) => g.intervalMs ?? o.evaluationIntervalMs;
   const firing = new FiringAtEnd();
