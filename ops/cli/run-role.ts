@@ -6,7 +6,7 @@ import { HttpServer, parseListenAddress, type ListenAddress } from '../server/ht
 import { createMetricsRegistry } from '../server/metrics-registry.js';
 import type { Service } from '../server/service.js';
 import { WebSecurity } from '../server/web-security.js';
-import { Tenancy } from '../tenants/index.js';
+import { checkTenantsReload, Tenancy } from '../tenants/index.js';
 import { shownConfigFromFlags } from './config-from-flags.js';
 import type { CommonFlags } from './flags.js';
 
@@ -103,6 +103,8 @@ export async function startRole(
   const reload = async (): Promise<void> => {
     try {
       const next = flags.config !== undefined ? await shownConfigFromFlags(flags) : { config, yaml: shownYaml };
+      // Checked before any service takes the new configuration: a refused reload changes nothing.
+      checkTenantsReload(config.tenants, next.config.tenants);
       for (const s of services) await s.applyConfig?.(next.config);
       tenancy?.applyConfig(next.config.tenants);
       shownYaml = next.yaml;

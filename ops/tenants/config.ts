@@ -44,10 +44,10 @@ export type TenantLimits = z.output<typeof tenantLimitsSchema>;
 export const tenantsConfigSchema = z
   .object({
     enabled: z.boolean().default(false)
-      .describe('Every request names a tenant (401 without one); samples carry the tenant label and queries see only their tenant\'s series.'),
+      .describe('Every request names a tenant (401 without one); samples carry the tenant label and queries see only their tenant\'s series. Changing it takes a restart: a reload that changes it is refused, naming the key.'),
     label: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'not a valid label name').refine((n) => !n.startsWith('__'), 'a reserved name (`__` prefix) cannot be a Pushgateway grouping label')
       .default('tenant_id')
-      .describe('The label that carries the tenant on every stored series (as Thanos Receive\'s tenant label); set at the edge, whatever the sender put there.'),
+      .describe('The label that carries the tenant on every stored series (as Thanos Receive\'s tenant label); set at the edge, whatever the sender put there. Changing it takes a restart (a reload that changes it is refused).'),
     header: z.string().regex(/^[A-Za-z0-9-]+$/, 'not an HTTP header name').default('X-Scope-OrgID')
       .describe('The request header that names the tenant (Mimir, Cortex, Loki: X-Scope-OrgID).'),
     users: z.record(z.string(), tenantId).default({})

@@ -34,7 +34,7 @@ export class Tenancy {
     this.metrics = new TenantMetrics(registry, this.limiter);
   }
 
-  /** Users, limits and overrides of a reloaded configuration (turning tenancy on or off needs a restart). */
+  /** Users, limits and overrides of a reloaded configuration (turning tenancy on or off needs a restart: restart-only-settings.ts). */
   applyConfig(config: TenantsConfig): void {
     this.config = config;
     this.limiter.applyConfig(config);
