@@ -49,6 +49,19 @@ describe('remote write Histogram message reader', () => {
     expect(got.invalid).toBe("1 observations found in buckets, but the Count field is 4: histogram's observation count should equal the number of observations found in the buckets (in absence of NaN)");
   });
 
+  it('reduces a histogram of schema 9 to 52 to schema 8, as Prometheus 3 receives it, and refuses schemas beyond', () => {
+    // Schema 10 buckets 1..4 lie in bucket 1 of schema 8 (bucket 4 at its edge), bucket 5 in bucket 2.
+    const got = read(encode({ countInt: 5, sum: 5, schema: 10, timestamp: 1, positiveSpans: [{ offset: 1, length: 5 }], positiveDeltas: [1, 0, 0, 0, 0] }));
+    expect(got.invalid).toBeUndefined();
+    expect(got.histogram).toEqual(new Histogram({ schema: 8, count: 5, sum: 5, positiveSpans: [{ offset: 1, length: 2 }], positiveBuckets: [4, -3] }));
+    const floats = read(encode({ countFloat: 2, sum: 2, schema: 52, timestamp: 1, positiveSpans: [{ offset: 7, length: 2 }], positiveCounts: [1, 1] }));
+    expect(floats.invalid).toBeUndefined();
+    expect(floats.histogram.schema).toBe(8);
+    expect(floats.histogram.positiveBuckets).toEqual([2]);
+    expect(read(encode({ countInt: 1, sum: 1, schema: 53, timestamp: 1, positiveSpans: [{ offset: 0, length: 1 }], positiveDeltas: [1] })).invalid).toMatch(/schema/);
+    expect(read(encode({ countInt: 1, sum: 1, schema: -5, timestamp: 1, positiveSpans: [{ offset: 0, length: 1 }], positiveDeltas: [1] })).invalid).toMatch(/schema/);
+  });
+
   it('throws a decode error with the byte offset on a truncated message', () => {
     const b = encode({ countInt: 1, sum: 1, timestamp: 1, positiveSpans: [{ offset: 0, length: 1 }], positiveDeltas: [1] });
     expect(() => readHistogramMessage(b, 0, b.length - 3)).toThrow(WriteRequestDecodeError);

@@ -1,4 +1,4 @@
-import { FloatHistogram, Histogram, HistogramError, type CounterResetHint, type Span } from '../../schemas/native-histogram/index.js';
+import { capSchema, FloatHistogram, Histogram, HistogramError, type CounterResetHint, type Span } from '../../schemas/native-histogram/index.js';
 import type { HistogramValue } from '../../schemas/sample.js';
 import { WriteRequestDecodeError } from './errors.js';
 
@@ -92,6 +92,8 @@ export function readHistogramMessage(buf: Buffer, start: number, end: number): D
     : new Histogram({ ...common, positiveBuckets: positiveDeltas, negativeBuckets: negativeDeltas });
   let invalid: string | undefined;
   try {
+    // Schemas 9..52 (from a newer sender) are reduced to 8, as Prometheus 3's write handler does.
+    capSchema(histogram);
     histogram.validate();
   } catch (err) {
     if (!(err instanceof HistogramError)) throw err;

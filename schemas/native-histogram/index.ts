@@ -9,3 +9,4 @@ export { Histogram, type HistogramFields } from './histogram.js';
 export { histogramQuantile, histogramFraction, histogramStdDev, histogramStdVar, histogramCount, histogramSum, histogramAvg, type HistogramFunctionResult, type NanObservationsNote } from './histogram-math.js';
 export { KahanHistogramSum, kahanSumInc } from './kahan-sum.js';
 export { withStoredCounterResetHint } from './stored-hint.js';
+export { capSchema, fitBucketLimit, schemaForMinBucketFactor } from './resolution-limits.js';

@@ -156,5 +156,8 @@ export function bucketBound(index: number, schema: number, customValues: readonl
 
 /** The index in the coarser `targetSchema` of the bucket `index` of `originSchema`. */
 export function targetIndex(index: number, originSchema: number, targetSchema: number): number {
-  return ((index - 1) >> (originSchema - targetSchema)) + 1;
+  const shift = originSchema - targetSchema;
+  // JavaScript masks a shift count to 5 bits: from a reserved schema (up to 52) to 8 it can reach 44.
+  if (shift >= 31) return Math.floor((index - 1) / 2 ** shift) + 1;
+  return ((index - 1) >> shift) + 1;
 }
