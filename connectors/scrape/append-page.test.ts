@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Labels } from '../../schemas/labels.js';
 import type { Appender } from '../../schemas/sample-sink.js';
 import { encodeDelimited, METRIC_TYPE } from '../../schemas/exposition/testdata/metric-family-encoder.js';
-import { appendPage, formatOf, type PageResult, type PageSettings } from './append-page.js';
+import { appendPage, type PageResult, type PageSettings } from './append-page.js';
 import { ScrapeCache } from './scrape-cache.js';
 
 const settings: PageSettings = {
@@ -163,6 +163,67 @@ describe('appendPage with a protobuf page', () => {
     expect(floats).toHaveLength(5);
   });
 
+  /** A native histogram of `schema` with two observations in each of buckets 0..3 and `extra` on top. */
+  const nativePage = (schema: number, extra: Record<string, unknown> = {}) => encodeDelimited([{
+    name: 'lat', type: METRIC_TYPE.HISTOGRAM,
+    metric: [{ histogram: { sample_count: 8, sample_sum: 4, schema, positive_span: [{ offset: 0, length: 4 }], positive_delta: [2, 0, 0, 0], ...extra } }],
+  }]);
+
+  it('reduces a native histogram of schema 9 to 52 to schema 8, as Prometheus 3 does', () => {
+    // Schema 12 buckets 0..3 are buckets 0 (index 0) and 1 (indexes 1..3) of schema 8.
+    const { result, histograms } = scrapeProto(nativePage(12), { ...settings, nativeHistograms: true });
+    expect(result.error).toBeUndefined();
+    expect(histograms).toEqual(['{"__name__":"lat","instance":"h:1","job":"j"} 5000 {count:8, sum:4, (0.9972960560854698,1]:2, (1,1.0027112750502025]:6}']);
+  });
+
+  it('reduces native histograms to the schema native_histogram_min_bucket_factor allows', () => {
+    const { result, histograms } = scrapeProto(nativePage(2), { ...settings, nativeHistograms: true, nativeHistogramMaxSchema: 0 });
+    expect(result.error).toBeUndefined();
+    expect(histograms).toEqual(['{"__name__":"lat","instance":"h:1","job":"j"} 5000 {count:8, sum:4, (0.5,1]:2, (1,2]:6}']);
+  });
+
+  it('halves the resolution of a native histogram over the bucket limit until it fits', () => {
+    const { result, histograms } = scrapeProto(nativePage(0), { ...settings, nativeHistograms: true, nativeHistogramBucketLimit: 2 });
+    expect(result.error).toBeUndefined();
+    expect(histograms).toEqual(['{"__name__":"lat","instance":"h:1","job":"j"} 5000 {count:8, sum:4, (0.0625,1]:2, (1,16]:6}']);
+  });
+
+  it('fails the scrape with "histogram bucket limit exceeded" when no schema fits the limit, still counting the page', () => {
+    const body = encodeDelimited([
+      { name: 'up_total', type: METRIC_TYPE.COUNTER, metric: [{ counter: { value: 1 } }] },
+      { name: 'wide', type: METRIC_TYPE.HISTOGRAM, metric: [{ histogram: { sample_count: 2, schema: 0, positive_span: [{ offset: 0, length: 1 }, { offset: 300, length: 1 }], positive_delta: [1, 0] } }] },
+    ]);
+    const { result } = scrapeProto(body, { ...settings, nativeHistograms: true, nativeHistogramBucketLimit: 1 });
+    expect(result.error?.kind).toBe('bucket_limit');
+    expect(result.error?.message).toBe('histogram bucket limit exceeded');
+    expect(result.total).toBe(2);
+  });
+
+  it('keeps the exemplars of a native histogram that have a timestamp, oldest first', () => {
+    const ts = (ms: number) => ({ seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 });
+    const own = nativePage(0, {
+      exemplars: [
+        { label: [{ name: 'trace_id', value: 'b' }], value: 0.7, timestamp: ts(4500) },
+        { label: [{ name: 'trace_id', value: 'none' }], value: 0.2 },
+        { label: [{ name: 'trace_id', value: 'a' }], value: 0.3, timestamp: ts(4000) },
+      ],
+      bucket: [{ cumulative_count: 2, upper_bound: 1, exemplar: { label: [{ name: 'trace_id', value: 'bucket' }], value: 0.9, timestamp: ts(4200) } }],
+    });
+    const series = { __name__: 'lat', instance: 'h:1', job: 'j' };
+    expect(scrapeProto(own, { ...settings, nativeHistograms: true }).result.exemplars).toEqual([
+      { series, labels: { trace_id: 'a' }, value: 0.3, timestampMs: 4000 },
+      { series, labels: { trace_id: 'b' }, value: 0.7, timestampMs: 4500 },
+    ]);
+    // Without exemplars of its own, those of the classic buckets that have a timestamp.
+    const fromBuckets = nativePage(0, {
+      bucket: [
+        { cumulative_count: 2, upper_bound: 1, exemplar: { label: [{ name: 'trace_id', value: 'c' }], value: 0.9, timestamp: ts(4200) } },
+        { cumulative_count: 8, upper_bound: 8, exemplar: { label: [{ name: 'trace_id', value: 'no-ts' }], value: 5 } },
+      ],
+    });
+    expect(scrapeProto(fromBuckets, { ...settings, nativeHistograms: true }).result.exemplars).toEqual([{ series, labels: { trace_id: 'c' }, value: 0.9, timestampMs: 4200 }]);
+  });
+
   it('fails the scrape on an invalid native histogram, naming the series and the reason', () => {
     const bad = encodeDelimited([{
       name: 'bad', type: METRIC_TYPE.HISTOGRAM,
@@ -171,12 +232,5 @@ describe('appendPage with a protobuf page', () => {
     const { result } = scrapeProto(bad, { ...settings, nativeHistograms: true });
     expect(result.error?.kind).toBe('parse');
     expect(result.error?.message).toMatch(/^invalid histogram for series bad\{instance="h:1", job="j"\}: 1 observations found in buckets, but the Count field is 5/);
-  });
-
-  it('tells the protobuf exposition by its Content-Type', () => {
-    expect(formatOf('application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited')).toBe('protobuf');
-    expect(formatOf('application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited')).toBe('protobuf');
-    expect(formatOf('application/openmetrics-text; version=1.0.0')).toBe('openmetrics');
-    expect(formatOf('text/plain; version=0.0.4')).toBe('prometheus');
   });
 });

@@ -1,5 +1,5 @@
 import { createParser, ExpositionParseError, ProtobufParser, type Parser, type ScrapeFormat } from '../../schemas/exposition/index.js';
-import { HistogramError } from '../../schemas/native-histogram/index.js';
+import { capSchema, EXPONENTIAL_SCHEMA_MAX, fitBucketLimit, HistogramError } from '../../schemas/native-histogram/index.js';
 import { canonicalLabels, formatLabels, type Labels } from '../../schemas/labels.js';
 import type { SeriesExemplar } from '../../schemas/exemplar-codec.js';
 import type { MetricMetadataEntry } from '../../schemas/metric-metadata-codec.js';
@@ -26,6 +26,16 @@ export interface PageSettings {
   readonly nativeHistograms?: boolean;
   /** A native histogram's classic series are appended too (`always_scrape_classic_histograms`). */
   readonly alwaysScrapeClassicHistograms?: boolean;
+  /**
+   * Buckets a native histogram may have; one with more is reduced in resolution until it fits, and
+   * the scrape fails when it cannot (`native_histogram_bucket_limit`). 0 = no limit.
+   */
+  readonly nativeHistogramBucketLimit?: number;
+  /**
+   * Native histograms of a higher exponential schema are reduced to this one (from
+   * `native_histogram_min_bucket_factor`; default 8, so schemas 9..52 are reduced to 8).
+   */
+  readonly nativeHistogramMaxSchema?: number;
 }
 
 export interface PageResult {
@@ -41,21 +51,6 @@ export interface PageResult {
   metadata: Map<string, MetricMetadataEntry>;
   /** Exemplars of the appended samples (OpenMetrics), at the sample's time when they have none. */
   exemplars: SeriesExemplar[];
-}
-
-/**
- * The exposition format of a response, by Content-Type (Prometheus' textparse.New): OpenMetrics,
- * delimited protobuf (`application/vnd.google.protobuf` with `proto=io.prometheus.client.MetricFamily`
- * and `encoding=delimited`), otherwise the text format.
- */
-export function formatOf(contentType: string): ScrapeFormat {
-  const ct = contentType.toLowerCase().trimStart();
-  if (ct.startsWith('application/openmetrics-text')) return 'openmetrics';
-  if (ct.startsWith('application/vnd.google.protobuf')) {
-    const params = ct.split(';').slice(1).map((p) => p.replace(/\s+/g, ''));
-    if (params.includes('proto=io.prometheus.client.metricfamily') && params.includes('encoding=delimited')) return 'protobuf';
-  }
-  return 'prometheus';
 }
 
 function isBlank(c: number): boolean {
@@ -107,6 +102,9 @@ export function appendPage(
   let expected: RawEntry | undefined = hinted ? cache.expected() : undefined;
   let appended = 0;
   let limitHit = false;
+  let bucketLimitHit = false;
+  const bucketLimit = s.nativeHistogramBucketLimit ?? 0;
+  const maxSchema = s.nativeHistogramMaxSchema ?? EXPONENTIAL_SCHEMA_MAX;
   // Line cursor, kept in step with p.line(), to cut each series' raw text out of the page.
   let line = 0;
   let lineEnd = -1;
@@ -179,12 +177,28 @@ export function appendPage(
       const t = explicit ? ts : defaultT;
       if (limitHit) continue;
       if (!cache.markAppended(state, t, !explicit || s.trackTimestampsStaleness)) continue;
+      // As Prometheus' appender chain: the schema cap and the bucket limit come before the
+      // sample limit, validation after it.
+      const h = e === 'histogram' ? p.histogram!() : undefined;
+      if (h !== undefined) {
+        try {
+          capSchema(h, maxSchema);
+          if (bucketLimit > 0 && !fitBucketLimit(h, bucketLimit)) {
+            // Parsing goes on, so the scrape still reports how many samples the page had.
+            bucketLimitHit = true;
+            continue;
+          }
+        } catch (err) {
+          if (!(err instanceof HistogramError)) throw err;
+          res.error = new ScrapeError('parse', `invalid histogram for series ${formatLabels(state.labels)}: ${err.message}`, url, { cause: err });
+          return res;
+        }
+      }
       if (s.sampleLimit > 0 && ++appended > s.sampleLimit) {
         limitHit = true;
         continue;
       }
-      if (e === 'histogram') {
-        const h = p.histogram!();
+      if (h !== undefined) {
         try {
           h.validate();
         } catch (err) {
@@ -195,7 +209,12 @@ export function appendPage(
         app.appendHistogram!(state.labels, t, h);
       } else app.append(state.labels, t, p.value());
       if (isNew) res.seriesAdded++;
-      if (om) {
+      if (h !== undefined) {
+        // Sorted by time, as Prometheus appends them: the exemplar storage skips older ones.
+        const exemplars = p.histogramExemplars?.() ?? [];
+        exemplars.sort((a, b) => a.timestamp! - b.timestamp! || a.value - b.value);
+        for (const ex of exemplars) res.exemplars.push({ series: state.labels, labels: ex.labels, value: ex.value, timestampMs: ex.timestamp! });
+      } else if (om) {
         const ex = p.exemplar();
         if (ex !== undefined) res.exemplars.push({ series: state.labels, labels: ex.labels, value: ex.value, timestampMs: ex.timestamp ?? t });
       }
@@ -206,5 +225,6 @@ export function appendPage(
     return res;
   }
   if (limitHit) res.error = new ScrapeError('sample_limit', 'sample limit exceeded', url);
+  else if (bucketLimitHit) res.error = new ScrapeError('bucket_limit', 'histogram bucket limit exceeded', url);
   return res;
 }

@@ -136,6 +136,19 @@ export const scrapeConfigSchema = z
       .describe('Native histograms of protobuf scrapes are stored as native histograms; without it their classic series are (default from global, false).'),
     always_scrape_classic_histograms: z.boolean().optional()
       .describe('A histogram exposed both as native and classic buckets is also stored as its classic series (default from global, false).'),
+    fallback_scrape_protocol: z.string()
+      .refine((p) => (SCRAPE_PROTOCOLS as readonly string[]).includes(p), { error: (i) => `unknown fallback_scrape_protocol ${JSON.stringify(i.input)}, supported: [${SCRAPE_PROTOCOLS.join(' ')}]` })
+      .transform((p) => p as ScrapeProtocol)
+      .optional()
+      .describe('The format a response is read as when its Content-Type is blank, does not parse or is not an exposition format; without it such a scrape fails, as in Prometheus 3.'),
+    native_histogram_bucket_limit: z.number().int().min(0).default(0)
+      .describe('Most buckets (positive and negative) a native histogram may have: one with more is reduced in resolution until it fits; the scrape fails when it cannot. 0 = no limit.'),
+    native_histogram_min_bucket_factor: z.number().default(0)
+      .describe('Lowest growth factor from one bucket to the next: native histograms of a finer schema are reduced to the finest schema within it (2 = schema 0, 1.1 = schema 2). 0 = schema 8.'),
+    enable_compression: z.boolean().default(true)
+      .describe('Ask targets for a gzipped body; false asks for an uncompressed one.'),
+    keep_dropped_targets: limit
+      .describe('How many targets dropped by relabeling /api/v1/targets lists for this job (default from global; 0 = all).'),
     static_configs: z.array(staticConfigSchema).default([]),
     file_sd_configs: z.array(fileSdConfigSchema).default([]),
     http_sd_configs: z.array(httpSdConfigSchema).default([]),
@@ -174,13 +187,14 @@ export interface ScrapeGlobalConfig {
   readonly scrape_protocols?: readonly ScrapeProtocol[];
   readonly scrape_native_histograms?: boolean;
   readonly always_scrape_classic_histograms?: boolean;
+  readonly keep_dropped_targets?: number;
 }
 
 /** A scrape config with everything inherited filled in: what the scrape manager runs on. */
 export interface ResolvedScrapeConfig extends Omit<
   ScrapeConfig,
   'scrape_interval' | 'scrape_timeout' | 'body_size_limit' | 'sample_limit' | 'target_limit' | 'label_limit' | 'label_name_length_limit' | 'label_value_length_limit'
-  | 'scrape_protocols' | 'scrape_native_histograms' | 'always_scrape_classic_histograms'
+  | 'scrape_protocols' | 'scrape_native_histograms' | 'always_scrape_classic_histograms' | 'keep_dropped_targets'
 > {
   readonly scrape_interval: number;
   readonly scrape_timeout: number;
@@ -194,6 +208,8 @@ export interface ResolvedScrapeConfig extends Omit<
   readonly scrape_protocols: readonly ScrapeProtocol[];
   readonly scrape_native_histograms: boolean;
   readonly always_scrape_classic_histograms: boolean;
+  /** Dropped targets kept for the targets API; 0 = all. */
+  readonly keep_dropped_targets: number;
 }
 
 export interface ScrapeConfigIssue {
@@ -236,6 +252,7 @@ export function resolveScrapeConfig(sc: ScrapeConfig, global: ScrapeGlobalConfig
     scrape_protocols: sc.scrape_protocols ?? global.scrape_protocols ?? (nativeHistograms ? DEFAULT_NATIVE_HISTOGRAM_SCRAPE_PROTOCOLS : DEFAULT_SCRAPE_PROTOCOLS),
     scrape_native_histograms: nativeHistograms,
     always_scrape_classic_histograms: sc.always_scrape_classic_histograms ?? global.always_scrape_classic_histograms ?? false,
+    keep_dropped_targets: sc.keep_dropped_targets ?? global.keep_dropped_targets ?? 0,
   };
 }
 

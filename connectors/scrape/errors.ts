@@ -20,7 +20,9 @@ export type ScrapeFailureKind =
   | 'timeout'
   | 'body_size_limit'
   | 'parse'
+  | 'content_type'
   | 'sample_limit'
+  | 'bucket_limit'
   | 'label_limit'
   | 'name_missing';
 

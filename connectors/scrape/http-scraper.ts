@@ -40,6 +40,8 @@ export interface HttpScrapeOptions {
   readonly bodySizeLimit: number;
   readonly client: HttpClientConfig;
   readonly accept?: string;
+  /** Ask for a gzipped body (`enable_compression`, default true); false asks for `identity`. */
+  readonly compression?: boolean;
 }
 
 /** Agents (keep-alive, TLS settings) for one HTTP client config. */
@@ -84,7 +86,8 @@ export async function authorizationHeader(c: HttpClientConfig): Promise<string |
 const STATUS_TEXT = http.STATUS_CODES;
 
 /**
- * One scrape GET, as Prometheus' targetScraper: Accept and Accept-Encoding: gzip,
+ * One scrape GET, as Prometheus' targetScraper: Accept and Accept-Encoding (gzip, or identity
+ * without compression),
  * X-Prometheus-Scrape-Timeout-Seconds, a deadline over the whole exchange, 200 required,
  * the body size limit applied to the decompressed body. Rejects with ScrapeError.
  */
@@ -93,7 +96,7 @@ export async function httpGet(url: string, agent: http.Agent, opts: HttpScrapeOp
   const auth = await authorizationHeader(opts.client);
   const headers: Record<string, string> = {
     accept: opts.accept ?? SCRAPE_ACCEPT_HEADER,
-    'accept-encoding': 'gzip',
+    'accept-encoding': opts.compression === false ? 'identity' : 'gzip',
     'user-agent': SCRAPE_USER_AGENT,
     'x-prometheus-scrape-timeout-seconds': String(opts.timeoutMs / 1000),
   };

@@ -6,10 +6,12 @@ import type { SeriesExemplar } from '../../schemas/exemplar-codec.js';
 import type { MetadataSink } from '../../schemas/metadata-sink.js';
 import type { MetricMetadataEntry } from '../../schemas/metric-metadata-codec.js';
 import type { Appender, SampleSink } from '../../schemas/sample-sink.js';
-import { appendPage, formatOf, type PageSettings } from './append-page.js';
+import { schemaForMinBucketFactor } from '../../schemas/native-histogram/index.js';
+import { appendPage, type PageSettings } from './append-page.js';
 import type { ResolvedScrapeConfig } from './config.js';
 import { ScrapeError } from './errors.js';
 import { acceptHeader, httpGet, type ScrapeResponse } from './http-scraper.js';
+import { scrapeFormatOf } from './scrape-format.js';
 import type { RelabelRule } from './relabel.js';
 import { ScrapeCache } from './scrape-cache.js';
 import type { Target } from './target.js';
@@ -88,6 +90,8 @@ export class ScrapeLoop {
       sampleLimit: c.sample_limit,
       nativeHistograms: c.scrape_native_histograms,
       alwaysScrapeClassicHistograms: c.always_scrape_classic_histograms,
+      nativeHistogramBucketLimit: c.native_histogram_bucket_limit,
+      nativeHistogramMaxSchema: schemaForMinBucketFactor(c.native_histogram_min_bucket_factor),
     };
     this.accept = acceptHeader(c.scrape_protocols);
   }
@@ -157,9 +161,9 @@ export class ScrapeLoop {
     this.cache.begin();
     if (error === undefined) {
       try {
-        const fetch = this.settings.fetch ?? ((t: Target, c: ResolvedScrapeConfig) => httpGet(t.url, this.settings.agent, { timeoutMs: c.scrape_timeout, bodySizeLimit: c.body_size_limit, client: c, accept: this.accept }));
+        const fetch = this.settings.fetch ?? ((t: Target, c: ResolvedScrapeConfig) => httpGet(t.url, this.settings.agent, { timeoutMs: c.scrape_timeout, bodySizeLimit: c.body_size_limit, client: c, accept: this.accept, compression: c.enable_compression }));
         const res = await fetch(this.target, this.cfg);
-        const format = formatOf(res.contentType);
+        const format = scrapeFormatOf(res.contentType, this.cfg.fallback_scrape_protocol, url);
         const page = format === 'protobuf' ? res.body : decodeUtf8(res.body, format);
         const r = appendPage(page, format, start, app, this.cache, this.page, url);
         outcome = { total: r.total, added: r.added, seriesAdded: r.seriesAdded };

@@ -114,7 +114,8 @@ export class ScrapePool {
           try {
             const r = populateTargetLabels(lset, this.cfg, this.relabelRules);
             if (r.labels === undefined) {
-              dropped.push(r.discovered);
+              const keep = this.cfg.keep_dropped_targets;
+              if (keep === 0 || dropped.length < keep) dropped.push(r.discovered);
               continue;
             }
             const target = new Target(r.labels, r.discovered, this.cfg.job_name, this.cfg.params);

@@ -55,4 +55,25 @@ describe('/api/v1/targets', () => {
       await m.stop();
     }
   });
+
+  it('lists only the first keep_dropped_targets targets dropped by relabeling', async () => {
+    const m = new ScrapeManager({ sink: nullSink, fetch: async () => ({ body: Buffer.from('m 1\n'), contentType: 'text/plain' }) });
+    const job = (keep: number | undefined) => scrapeConfigSchema.parse({
+      job_name: 'node',
+      keep_dropped_targets: keep,
+      static_configs: [{ targets: ['a:9100', 'drop-me:1', 'drop-me:2', 'drop-me:3'] }],
+      relabel_configs: [{ source_labels: ['__address__'], regex: 'drop-me.*', action: 'drop' }],
+    });
+    const { routes } = createTargetsApi(m, { globalHost: 'box' });
+    m.applyConfig({ global: { scrape_interval: 60_000 }, scrape_configs: [job(2)] });
+    m.start();
+    try {
+      const dropped = async () => (await call(routes[0].handler, '?state=dropped')).data.droppedTargets as Array<{ discoveredLabels: Record<string, string> }>;
+      expect((await dropped()).map((d) => d.discoveredLabels.__address__)).toEqual(['drop-me:1', 'drop-me:2']);
+      m.applyConfig({ global: { scrape_interval: 60_000, keep_dropped_targets: 1 }, scrape_configs: [job(undefined)] });
+      expect((await dropped()).map((d) => d.discoveredLabels.__address__)).toEqual(['drop-me:1']);
+    } finally {
+      await m.stop();
+    }
+  });
 });

@@ -48,6 +48,7 @@ const globalSchema = z
     label_name_length_limit: z.number().int().min(0).optional().describe('Default label name length limit.'),
     label_value_length_limit: z.number().int().min(0).optional().describe('Default label value length limit.'),
     target_limit: z.number().int().min(0).optional().describe('Default per-job target limit.'),
+    keep_dropped_targets: z.number().int().min(0).optional().describe('Default number of targets dropped by relabeling that /api/v1/targets lists per job (0 = all).'),
   })
   .strict();
 

@@ -44,6 +44,12 @@ export interface Parser {
    * that carries native histograms (protobuf) have it.
    */
   histogram?(): HistogramValue;
+  /**
+   * 'histogram': the exemplars of the native histogram, as Prometheus 3 ingests them: the
+   * histogram's own exemplars, or without those its classic buckets' exemplars; only those with a
+   * timestamp. Only parsers of a format that carries native histograms (protobuf) have it.
+   */
+  histogramExemplars?(): Exemplar[];
   /** 'series' | 'histogram': the family the sample belongs to (`foo` for `foo_bucket` of histogram `foo`). */
   familyName(): string;
   /** 'series': the type of that family (`unknown` when no TYPE line gave one). */

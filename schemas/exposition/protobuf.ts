@@ -42,6 +42,8 @@ interface PendingEntry {
   readonly value: number;
   readonly histogram: HistogramValue | undefined;
   readonly exemplar: ProtoExemplar | undefined;
+  /** A native histogram's exemplars (with a timestamp); empty for other entries. */
+  readonly histogramExemplars?: readonly ProtoExemplar[];
   readonly timestampMs: number;
 }
 
@@ -194,6 +196,7 @@ export class ProtobufParser implements Parser {
             value: 0,
             histogram: nativeHistogramOf(h, this.currentType === 'gaugehistogram'),
             exemplar: undefined,
+            histogramExemplars: nativeHistogramExemplars(h),
             timestampMs: t,
           };
           return this.options.classicHistograms && h.buckets.length > 0 ? [native, ...this.classicOf(series, h)] : [native];
@@ -260,10 +263,11 @@ export class ProtobufParser implements Parser {
 
   exemplar(): Exemplar | undefined {
     const ex = this.current?.exemplar;
-    if (ex === undefined) return undefined;
-    const labels: Record<string, string> = {};
-    for (const l of ex.labels) labels[l.name] = l.value;
-    return ex.timestampMs === undefined ? { labels, value: ex.value } : { labels, value: ex.value, timestamp: ex.timestampMs };
+    return ex === undefined ? undefined : exemplarOf(ex);
+  }
+
+  histogramExemplars(): Exemplar[] {
+    return (this.current?.histogramExemplars ?? []).map(exemplarOf);
   }
 
   familyName(): string {
@@ -297,6 +301,22 @@ export class ProtobufParser implements Parser {
   line(): number {
     return this.familyIndex;
   }
+}
+
+function exemplarOf(ex: ProtoExemplar): Exemplar {
+  const labels: Record<string, string> = {};
+  for (const l of ex.labels) labels[l.name] = l.value;
+  return ex.timestampMs === undefined ? { labels, value: ex.value } : { labels, value: ex.value, timestamp: ex.timestampMs };
+}
+
+/**
+ * The exemplars Prometheus 3 ingests with a native histogram: the histogram's own exemplars when
+ * it has any, otherwise those of its classic buckets; either way only those with a timestamp
+ * (without one, repeated and new exemplars cannot be told apart).
+ */
+export function nativeHistogramExemplars(h: ProtoHistogram): ProtoExemplar[] {
+  const all = h.exemplars.length > 0 ? h.exemplars : h.buckets.flatMap((b) => (b.exemplar === undefined ? [] : [b.exemplar]));
+  return all.filter((ex) => ex.timestampMs !== undefined);
 }
 
 function emptyHistogram(): ProtoHistogram {

@@ -1,0 +1,169 @@
+import { Agent, createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROMETHEUS_PROTOBUF_CONTENT_TYPE } from '../../schemas/exposition/index.js';
+import { encodeDelimited, METRIC_TYPE } from '../../schemas/exposition/testdata/metric-family-encoder.js';
+import type { Labels } from '../../schemas/labels.js';
+import type { HistogramValue } from '../../schemas/sample.js';
+import type { Appender, SampleSink } from '../../schemas/sample-sink.js';
+import { resolveScrapeConfig, scrapeConfigSchema, type ScrapeConfigInput, type ScrapeGlobalConfig } from './config.js';
+import { compileRelabelRules } from './relabel.js';
+import { ScrapeLoop } from './scrape-loop.js';
+import { populateTargetLabels } from './target-labels.js';
+import { Target } from './target.js';
+
+interface Got { labels: Labels; v?: number; h?: HistogramValue }
+
+class RecordingSink implements SampleSink {
+  last: Got[] = [];
+  appender(): Appender {
+    const buf: Got[] = [];
+    return {
+      append: (labels, _t, v) => void buf.push({ labels, v }),
+      appendHistogram: (labels, _t, h) => void buf.push({ labels, h }),
+      commit: async () => void (this.last = buf),
+      rollback: () => {},
+    };
+  }
+  value(name: string): number | undefined {
+    return this.last.find((g) => g.labels.__name__ === name)?.v;
+  }
+}
+
+const TEXT = '# TYPE jobs_total counter\njobs_total 3\n';
+/** A native histogram with buckets at indexes 0..3 of schema 2, one observation each. */
+const NATIVE = encodeDelimited([{
+  name: 'lat_seconds', type: METRIC_TYPE.HISTOGRAM,
+  metric: [{ histogram: { sample_count: 4, sample_sum: 2, schema: 2, positive_span: [{ offset: 0, length: 4 }], positive_delta: [1, 0, 0, 0] } }],
+}]);
+/** Buckets 1e6 indexes apart: no schema down to -4 brings them within one bucket. */
+const WIDE = encodeDelimited([{
+  name: 'wide_seconds', type: METRIC_TYPE.HISTOGRAM,
+  metric: [{ histogram: { sample_count: 2, sample_sum: 2, schema: 0, positive_span: [{ offset: -500, length: 1 }, { offset: 999, length: 1 }], positive_delta: [1, 0] } }],
+}]);
+
+/** Prometheus 3 scrape_config keys against a real HTTP exporter whose answers differ by path. */
+describe('Prometheus 3 scrape_config keys', () => {
+  let server: Server;
+  let address: string;
+  const encodings: string[] = [];
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      encodings.push(String(req.headers['accept-encoding']));
+      switch (req.url) {
+        case '/blank':
+          res.writeHead(200);
+          res.end(TEXT);
+          return;
+        case '/json':
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(TEXT);
+          return;
+        case '/native':
+          res.writeHead(200, { 'content-type': PROMETHEUS_PROTOBUF_CONTENT_TYPE });
+          res.end(NATIVE);
+          return;
+        case '/wide':
+          res.writeHead(200, { 'content-type': PROMETHEUS_PROTOBUF_CONTENT_TYPE });
+          res.end(WIDE);
+          return;
+        default:
+          if (req.headers['accept-encoding'] === 'gzip') {
+            res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4', 'content-encoding': 'gzip' });
+            res.end(gzipSync(TEXT));
+          } else {
+            res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+            res.end(TEXT);
+          }
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    address = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  function loopFor(c: Partial<ScrapeConfigInput>, global: ScrapeGlobalConfig = {}) {
+    const cfg = resolveScrapeConfig(scrapeConfigSchema.parse({ job_name: 'job', ...c }), global);
+    const p = populateTargetLabels({ __address__: address }, cfg, []);
+    const sink = new RecordingSink();
+    const target = new Target(p.labels!, p.discovered, 'job', {});
+    const loop = new ScrapeLoop(target, cfg, compileRelabelRules([]), { sink, agent: new Agent(), now: () => 1_000_000 });
+    return { loop, sink, target };
+  }
+
+  it('fails a scrape whose answer has no Content-Type when no fallback_scrape_protocol is set, as Prometheus 3', async () => {
+    const { loop, sink, target } = loopFor({ metrics_path: '/blank' });
+    const outcome = await loop.scrapeAndReport();
+    expect(outcome.error?.message).toBe('non-compliant scrape target sending blank Content-Type and no fallback_scrape_protocol specified for target');
+    expect(target.lastError).toBe(outcome.error?.message);
+    expect(sink.value('up')).toBe(0);
+    expect(sink.value('jobs_total')).toBeUndefined();
+  });
+
+  it('reads an answer without a Content-Type, or with an unsupported one, in the fallback_scrape_protocol', async () => {
+    for (const path of ['/blank', '/json']) {
+      const { loop, sink } = loopFor({ metrics_path: path, fallback_scrape_protocol: 'PrometheusText0.0.4' });
+      expect((await loop.scrapeAndReport()).error).toBeUndefined();
+      expect(sink.value('jobs_total')).toBe(3);
+      expect(sink.value('up')).toBe(1);
+    }
+  });
+
+  it('asks for a gzipped body by default and for identity with enable_compression: false', async () => {
+    const gz = loopFor({});
+    expect((await gz.loop.scrapeAndReport()).error).toBeUndefined();
+    expect(encodings.at(-1)).toBe('gzip');
+    expect(gz.sink.value('jobs_total')).toBe(3);
+    const plain = loopFor({ enable_compression: false });
+    expect((await plain.loop.scrapeAndReport()).error).toBeUndefined();
+    expect(encodings.at(-1)).toBe('identity');
+    expect(plain.sink.value('jobs_total')).toBe(3);
+  });
+
+  it('stores a native histogram over native_histogram_bucket_limit at the coarser schema that fits', async () => {
+    const { loop, sink } = loopFor({ metrics_path: '/native', scrape_native_histograms: true, native_histogram_bucket_limit: 2 });
+    expect((await loop.scrapeAndReport()).error).toBeUndefined();
+    const h = sink.last.find((g) => g.h !== undefined)!.h!;
+    expect(h.schema).toBe(0);
+    expect(h.toString()).toBe('{count:4, sum:2, (0.5,1]:1, (1,2]:3}');
+  });
+
+  it('fails the scrape when no schema brings a native histogram within native_histogram_bucket_limit', async () => {
+    const { loop, sink } = loopFor({ metrics_path: '/wide', scrape_native_histograms: true, native_histogram_bucket_limit: 1 });
+    expect((await loop.scrapeAndReport()).error?.message).toBe('histogram bucket limit exceeded');
+    expect(sink.value('up')).toBe(0);
+    expect(sink.value('scrape_samples_scraped')).toBe(1);
+    expect(sink.last.some((g) => g.h !== undefined)).toBe(false);
+  });
+
+  it('stores native histograms at the schema native_histogram_min_bucket_factor allows', async () => {
+    const { loop, sink } = loopFor({ metrics_path: '/native', scrape_native_histograms: true, native_histogram_min_bucket_factor: 1.5 });
+    expect((await loop.scrapeAndReport()).error).toBeUndefined();
+    // A factor of 1.5 allows schema 0 (factor 2), not schema 1 (factor 1.41).
+    expect(sink.last.find((g) => g.h !== undefined)!.h!.schema).toBe(0);
+  });
+});
+
+describe('Prometheus 3 scrape_config keys in the configuration', () => {
+  it('refuses an unknown fallback_scrape_protocol naming the supported ones', () => {
+    const bad = scrapeConfigSchema.safeParse({ job_name: 'j', fallback_scrape_protocol: 'PrometheusText2' });
+    expect(bad.error?.issues.map((i) => i.message)).toEqual(['unknown fallback_scrape_protocol "PrometheusText2", supported: [PrometheusProto PrometheusText0.0.4 PrometheusText1.0.0 OpenMetricsText0.0.1 OpenMetricsText1.0.0]']);
+  });
+
+  it('refuses a negative or fractional native_histogram_bucket_limit', () => {
+    expect(scrapeConfigSchema.safeParse({ job_name: 'j', native_histogram_bucket_limit: -1 }).success).toBe(false);
+    expect(scrapeConfigSchema.safeParse({ job_name: 'j', native_histogram_bucket_limit: 1.5 }).success).toBe(false);
+  });
+
+  it('takes keep_dropped_targets from the job, then global, 0 (all) by default', () => {
+    const resolve = (c: Partial<ScrapeConfigInput>, g: ScrapeGlobalConfig = {}) => resolveScrapeConfig(scrapeConfigSchema.parse({ job_name: 'j', ...c }), g);
+    expect(resolve({}).keep_dropped_targets).toBe(0);
+    expect(resolve({}, { keep_dropped_targets: 5 }).keep_dropped_targets).toBe(5);
+    expect(resolve({ keep_dropped_targets: 2 }, { keep_dropped_targets: 5 }).keep_dropped_targets).toBe(2);
+  });
+});
