@@ -109,6 +109,29 @@ export const scrapeProtocolsSchema = z
   .transform((list) => list as ScrapeProtocol[]);
 
 /**
+ * `metric_name_validation_scheme` (global or per job), checked as Prometheus checks it. Tidemark
+ * reads legacy names only: `utf8` is refused where the scrape config is resolved.
+ */
+export function metricNameValidationSchemeSchema(where: 'global' | 'scrape config') {
+  return z.string()
+    .refine((v) => ['', 'legacy', 'utf8'].includes(v), { error: (i) => `unknown ${where} name validation method specified, must be either '', 'legacy' or 'utf8', got ${String(i.input)}` })
+    .optional();
+}
+
+export const METRIC_NAME_ESCAPING_SCHEMES = ['allow-utf-8', 'underscores', 'dots', 'values'] as const;
+/** How a target is asked to escape names that are not legacy ones (the escaping Accept parameter); `allow-utf-8` is never resolved to. */
+export type MetricNameEscapingScheme = Exclude<(typeof METRIC_NAME_ESCAPING_SCHEMES)[number], 'allow-utf-8'>;
+
+/** `metric_name_escaping_scheme` (global or per job), checked as Prometheus checks it. */
+export function metricNameEscapingSchemeSchema(where: 'global' | 'scrape config') {
+  return z.string()
+    .refine((v) => (METRIC_NAME_ESCAPING_SCHEMES as readonly string[]).includes(v), {
+      error: (i) => `unknown ${where} name escaping method specified, must be one of 'allow-utf-8', 'underscores', 'dots', or 'values', got ${JSON.stringify(i.input)}`,
+    })
+    .optional();
+}
+
+/**
  * One entry of `scrape_configs`, exactly as in prometheus.yml. `scrape_interval`,
  * `scrape_timeout` and the limits stay undefined when not written: they inherit from `global`
  * in `resolveScrapeConfig` (Prometheus' ScrapeConfig.Validate). Durations are milliseconds.
@@ -149,6 +172,10 @@ export const scrapeConfigSchema = z
       .describe('Ask targets for a gzipped body; false asks for an uncompressed one.'),
     keep_dropped_targets: limit
       .describe('How many targets dropped by relabeling /api/v1/targets lists for this job (default from global; 0 = all).'),
+    metric_name_validation_scheme: metricNameValidationSchemeSchema('scrape config')
+      .describe('legacy (the default, from global): metric and label names are the legacy ones; utf8 is refused (Tidemark does not store UTF-8 names).'),
+    metric_name_escaping_scheme: metricNameEscapingSchemeSchema('scrape config')
+      .describe('How targets are asked to escape UTF-8 names (the escaping parameter of the 1.0.0 text formats): underscores (default, from global), dots or values; allow-utf-8 is refused, as Prometheus refuses it with legacy validation.'),
     static_configs: z.array(staticConfigSchema).default([]),
     file_sd_configs: z.array(fileSdConfigSchema).default([]),
     http_sd_configs: z.array(httpSdConfigSchema).default([]),
@@ -188,6 +215,8 @@ export interface ScrapeGlobalConfig {
   readonly scrape_native_histograms?: boolean;
   readonly always_scrape_classic_histograms?: boolean;
   readonly keep_dropped_targets?: number;
+  readonly metric_name_validation_scheme?: string;
+  readonly metric_name_escaping_scheme?: string;
 }
 
 /** A scrape config with everything inherited filled in: what the scrape manager runs on. */
@@ -195,6 +224,7 @@ export interface ResolvedScrapeConfig extends Omit<
   ScrapeConfig,
   'scrape_interval' | 'scrape_timeout' | 'body_size_limit' | 'sample_limit' | 'target_limit' | 'label_limit' | 'label_name_length_limit' | 'label_value_length_limit'
   | 'scrape_protocols' | 'scrape_native_histograms' | 'always_scrape_classic_histograms' | 'keep_dropped_targets'
+  | 'metric_name_validation_scheme' | 'metric_name_escaping_scheme'
 > {
   readonly scrape_interval: number;
   readonly scrape_timeout: number;
@@ -210,6 +240,8 @@ export interface ResolvedScrapeConfig extends Omit<
   readonly always_scrape_classic_histograms: boolean;
   /** Dropped targets kept for the targets API; 0 = all. */
   readonly keep_dropped_targets: number;
+  readonly metric_name_validation_scheme: 'legacy';
+  readonly metric_name_escaping_scheme: MetricNameEscapingScheme;
 }
 
 export interface ScrapeConfigIssue {
@@ -218,13 +250,28 @@ export interface ScrapeConfigIssue {
   readonly message: string;
 }
 
-/** The checks that need `global`: an explicit timeout longer than the inherited interval. */
+/**
+ * The checks that need `global`: an explicit timeout longer than the inherited interval; the name
+ * validation and escaping schemes as they combine with global's (Prometheus' ScrapeConfig.Validate).
+ */
 export function checkScrapeConfig(sc: ScrapeConfig, global: ScrapeGlobalConfig = {}): ScrapeConfigIssue[] {
+  const issues: ScrapeConfigIssue[] = [];
   const interval = sc.scrape_interval ?? global.scrape_interval ?? 60_000;
   if (sc.scrape_timeout !== undefined && sc.scrape_timeout > interval) {
-    return [{ path: ['scrape_timeout'], message: `scrape timeout greater than scrape interval for scrape config with job name ${JSON.stringify(sc.job_name)}` }];
+    issues.push({ path: ['scrape_timeout'], message: `scrape timeout greater than scrape interval for scrape config with job name ${JSON.stringify(sc.job_name)}` });
   }
-  return [];
+  const validation = nonEmpty(sc.metric_name_validation_scheme) ?? nonEmpty(global.metric_name_validation_scheme) ?? 'legacy';
+  if (validation === 'utf8') {
+    issues.push({ path: ['metric_name_validation_scheme'], message: `metric_name_validation_scheme utf8 is not supported for job ${JSON.stringify(sc.job_name)}: Tidemark stores legacy metric and label names only (use legacy, and an escaping scheme for targets that expose UTF-8 names)` });
+  }
+  if ((nonEmpty(sc.metric_name_escaping_scheme) ?? nonEmpty(global.metric_name_escaping_scheme)) === 'allow-utf-8') {
+    issues.push({ path: ['metric_name_escaping_scheme'], message: 'utf8 metric names requested but validation scheme is not set to UTF8' });
+  }
+  return issues;
+}
+
+function nonEmpty(v: string | undefined): string | undefined {
+  return v === undefined || v === '' ? undefined : v;
 }
 
 /**
@@ -253,6 +300,8 @@ export function resolveScrapeConfig(sc: ScrapeConfig, global: ScrapeGlobalConfig
     scrape_native_histograms: nativeHistograms,
     always_scrape_classic_histograms: sc.always_scrape_classic_histograms ?? global.always_scrape_classic_histograms ?? false,
     keep_dropped_targets: sc.keep_dropped_targets ?? global.keep_dropped_targets ?? 0,
+    metric_name_validation_scheme: 'legacy',
+    metric_name_escaping_scheme: (nonEmpty(sc.metric_name_escaping_scheme) ?? nonEmpty(global.metric_name_escaping_scheme) ?? 'underscores') as MetricNameEscapingScheme,
   };
 }
 

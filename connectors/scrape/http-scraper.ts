@@ -4,20 +4,21 @@ import http from 'node:http';
 import https from 'node:https';
 import { gunzip } from 'node:zlib';
 import type { HttpClientConfig } from './http-client-config.js';
-import { DEFAULT_SCRAPE_PROTOCOLS, SCRAPE_PROTOCOL_MEDIA_TYPES, type ScrapeProtocol } from './config.js';
+import { DEFAULT_SCRAPE_PROTOCOLS, SCRAPE_PROTOCOL_MEDIA_TYPES, type MetricNameEscapingScheme, type ScrapeProtocol } from './config.js';
 import { ScrapeError } from './errors.js';
 
 /**
  * The Accept header of a scrape asking for `protocols` in that order, as Prometheus 3 builds it:
- * weights from q=0.6 down, `*\/*` last. The 1.0.0 text formats say `escaping=underscores`:
- * Tidemark reads legacy metric and label names only, so a target must escape UTF-8 names.
+ * weights from q=0.6 down, `*\/*` last. The 1.0.0 text formats say how names must be escaped
+ * (`metric_name_escaping_scheme`, by default `underscores`): Tidemark reads legacy metric and
+ * label names only, so a target must escape UTF-8 names.
  */
-export function acceptHeader(protocols: readonly ScrapeProtocol[]): string {
+export function acceptHeader(protocols: readonly ScrapeProtocol[], escaping: MetricNameEscapingScheme = 'underscores'): string {
   let weight = Object.keys(SCRAPE_PROTOCOL_MEDIA_TYPES).length + 1;
   const parts: string[] = [];
   for (const p of protocols) {
     let v: string = SCRAPE_PROTOCOL_MEDIA_TYPES[p.replaceAll('.', '_') as keyof typeof SCRAPE_PROTOCOL_MEDIA_TYPES];
-    if (p === 'PrometheusText1.0.0' || p === 'OpenMetricsText1.0.0') v += ';escaping=underscores';
+    if (p === 'PrometheusText1.0.0' || p === 'OpenMetricsText1.0.0') v += `;escaping=${escaping}`;
     parts.push(`${v};q=0.${weight--}`);
   }
   parts.push(`*/*;q=0.${weight}`);

@@ -8,6 +8,7 @@ import type { Labels } from '../../schemas/labels.js';
 import type { HistogramValue } from '../../schemas/sample.js';
 import type { Appender, SampleSink } from '../../schemas/sample-sink.js';
 import { resolveScrapeConfig, scrapeConfigSchema, type ScrapeConfigInput, type ScrapeGlobalConfig } from './config.js';
+import { acceptHeader } from './http-scraper.js';
 import { compileRelabelRules } from './relabel.js';
 import { ScrapeLoop } from './scrape-loop.js';
 import { populateTargetLabels } from './target-labels.js';
@@ -158,6 +159,27 @@ describe('Prometheus 3 scrape_config keys in the configuration', () => {
   it('refuses a negative or fractional native_histogram_bucket_limit', () => {
     expect(scrapeConfigSchema.safeParse({ job_name: 'j', native_histogram_bucket_limit: -1 }).success).toBe(false);
     expect(scrapeConfigSchema.safeParse({ job_name: 'j', native_histogram_bucket_limit: 1.5 }).success).toBe(false);
+  });
+
+  it('accepts legacy name validation and refuses utf8, which Tidemark cannot store', () => {
+    const parse = (c: Partial<ScrapeConfigInput>, g: ScrapeGlobalConfig = {}) => resolveScrapeConfig(scrapeConfigSchema.parse({ job_name: 'j', ...c }), g);
+    expect(parse({ metric_name_validation_scheme: 'legacy' }).metric_name_validation_scheme).toBe('legacy');
+    expect(parse({ metric_name_validation_scheme: '' }, { metric_name_validation_scheme: 'legacy' }).metric_name_validation_scheme).toBe('legacy');
+    expect(() => parse({ metric_name_validation_scheme: 'utf8' })).toThrow(/^metric_name_validation_scheme utf8 is not supported for job "j"/);
+    expect(() => parse({}, { metric_name_validation_scheme: 'utf8' })).toThrow(/utf8 is not supported/);
+    expect(scrapeConfigSchema.safeParse({ job_name: 'j', metric_name_validation_scheme: 'latin1' }).error?.issues.map((i) => i.message))
+      .toEqual(["unknown scrape config name validation method specified, must be either '', 'legacy' or 'utf8', got latin1"]);
+  });
+
+  it('asks targets for the escaping metric_name_escaping_scheme names, and refuses allow-utf-8 as Prometheus does with legacy validation', () => {
+    const parse = (c: Partial<ScrapeConfigInput>, g: ScrapeGlobalConfig = {}) => resolveScrapeConfig(scrapeConfigSchema.parse({ job_name: 'j', ...c }), g);
+    expect(parse({}).metric_name_escaping_scheme).toBe('underscores');
+    expect(parse({}, { metric_name_escaping_scheme: 'dots' }).metric_name_escaping_scheme).toBe('dots');
+    expect(parse({ metric_name_escaping_scheme: 'values' }, { metric_name_escaping_scheme: 'dots' }).metric_name_escaping_scheme).toBe('values');
+    expect(acceptHeader(['PrometheusText1.0.0', 'PrometheusText0.0.4'], 'values')).toBe('text/plain;version=1.0.0;escaping=values;q=0.6,text/plain;version=0.0.4;q=0.5,*/*;q=0.4');
+    expect(() => parse({ metric_name_escaping_scheme: 'allow-utf-8' })).toThrow('utf8 metric names requested but validation scheme is not set to UTF8');
+    expect(scrapeConfigSchema.safeParse({ job_name: 'j', metric_name_escaping_scheme: 'Dots' }).error?.issues.map((i) => i.message))
+      .toEqual(["unknown scrape config name escaping method specified, must be one of 'allow-utf-8', 'underscores', 'dots', or 'values', got \"Dots\""]);
   });
 
   it('takes keep_dropped_targets from the job, then global, 0 (all) by default', () => {

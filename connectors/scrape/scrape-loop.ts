@@ -93,7 +93,7 @@ export class ScrapeLoop {
       nativeHistogramBucketLimit: c.native_histogram_bucket_limit,
       nativeHistogramMaxSchema: schemaForMinBucketFactor(c.native_histogram_min_bucket_factor),
     };
-    this.accept = acceptHeader(c.scrape_protocols);
+    this.accept = acceptHeader(c.scrape_protocols, c.metric_name_escaping_scheme);
   }
 
   private now(): number {

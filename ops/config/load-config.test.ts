@@ -87,4 +87,30 @@ bus:
     expect(problems[0].path).toBe('scrape_configs[1].job_name');
     expect(problems[0].line).toBe(3);
   });
+
+  it('loads the Prometheus 3 scrape settings of a prometheus.yml', () => {
+    const cfg = parseConfig(
+      `global:
+  metric_name_validation_scheme: legacy
+  metric_name_escaping_scheme: dots
+  keep_dropped_targets: 10
+scrape_configs:
+  - job_name: api
+    fallback_scrape_protocol: PrometheusText0.0.4
+    native_histogram_bucket_limit: 160
+    native_histogram_min_bucket_factor: 1.1
+    enable_compression: false
+    static_configs: [{ targets: ['api:8080'] }]
+`,
+      'prometheus.yml',
+    );
+    expect(cfg.global.metric_name_escaping_scheme).toBe('dots');
+    expect(cfg.scrape_configs[0]).toMatchObject({ fallback_scrape_protocol: 'PrometheusText0.0.4', native_histogram_bucket_limit: 160, native_histogram_min_bucket_factor: 1.1, enable_compression: false });
+  });
+
+  it('refuses utf8 name validation, set globally, at the scrape config it applies to', () => {
+    const problems = problemsOf('global:\n  metric_name_validation_scheme: utf8\nscrape_configs:\n  - job_name: a\n');
+    expect(problems.map((p) => p.path)).toEqual(['scrape_configs[0].metric_name_validation_scheme']);
+    expect(problems[0].message).toMatch(/^metric_name_validation_scheme utf8 is not supported for job "a"/);
+  });
 });

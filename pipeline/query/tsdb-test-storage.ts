@@ -54,11 +54,11 @@ export function tsdbTestStorage(options: TsdbTestStorageOptions): TestStorageFac
         // As the query API: a fresh accounting per query over the shards.
         querier: (mint) => new CountingQueryable(shardsQueryable, new QueryStats(), options.query.max_series).querier(mint),
       },
-      append(labels: Labels, t: number, v: number, stale: boolean): void {
-        shards[partitioner.partitionOf(labels)].append(labels, t, v, stale);
+      append(labels: Labels, t: number, v: number, stale: boolean, st?: number): void {
+        shards[partitioner.partitionOf(labels)].append(labels, t, v, stale, st);
       },
-      appendHistogram(labels: Labels, t: number, h: FloatHistogram): void {
-        shards[partitioner.partitionOf(labels)].appendHistogram(labels, t, h);
+      appendHistogram(labels: Labels, t: number, h: FloatHistogram, st?: number): void {
+        shards[partitioner.partitionOf(labels)].appendHistogram(labels, t, h, st);
       },
       async loaded(): Promise<void> {
         for (const t of shards) await t.flush();

@@ -31,6 +31,27 @@ describe('series wire encoding', () => {
     expect(back.histograms![1]!.counterResetHint).toBe('gauge');
   });
 
+  it('round-trips start timestamps beside the samples, and sends none for a series without them', () => {
+    const set: SeriesSet = {
+      series: [
+        { labels: { __name__: 'c' }, timestamps: [1000, 2000], values: [1, 2], stale: null, startTimestamps: [0, 1500] },
+        { labels: { __name__: 'd' }, timestamps: [1000], values: [1], stale: null },
+      ],
+      warnings: [],
+    };
+    const wire = JSON.parse(JSON.stringify(encodeSeriesSet(set))) as { series: { st?: string }[] };
+    expect(wire.series[1].st).toBeUndefined();
+    const back = decodeSeriesSet(wire).series;
+    expect(Array.from(back[0].startTimestamps!)).toEqual([0, 1500]);
+    expect(back[1].startTimestamps).toBeUndefined();
+  });
+
+  it('rejects start timestamps that do not match the samples in number', () => {
+    const wire = JSON.parse(JSON.stringify(encodeSeriesSet({ series: [{ labels: { __name__: 'c' }, timestamps: [1, 2], values: [1, 2], stale: null, startTimestamps: [0, 1] }], warnings: [] }))) as { series: { st?: string }[] };
+    wire.series[0].st = Buffer.from(new Float64Array([1]).buffer).toString('base64');
+    expect(() => decodeSeriesSet(wire)).toThrow(/start timestamps do not match its 2 samples/);
+  });
+
   it('rejects an answer whose columns disagree in length', () => {
     const wire = { series: [{ labels: {}, t: Buffer.alloc(16).toString('base64'), v: Buffer.alloc(8).toString('base64'), s: [] }], warnings: [] };
     expect(() => decodeSeriesSet(wire)).toThrow(/2 timestamps but 1 values/);

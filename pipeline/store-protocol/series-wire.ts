@@ -21,6 +21,11 @@ export interface WireSeries {
    * "Histogram value"); absent without any (older readers ignore it).
    */
   readonly h?: { readonly i: number; readonly b: string }[];
+  /**
+   * Start timestamps (ms) beside `t`, float64 LE base64, 0 where a sample has none; absent when
+   * no sample has one (older readers ignore it and see no start timestamps).
+   */
+  readonly st?: string;
 }
 
 export interface WireSeriesSet {
@@ -42,8 +47,10 @@ function encodeSeries(s: Series): WireSeries {
     v[i] = s.values[i];
     if (s.stale !== null && s.stale[i] === 1) stale.push(i);
   }
+  const sts = s.startTimestamps ?? null;
+  const st = sts === null ? {} : { st: b64(Float64Array.from(sts)) };
   const hs = s.histograms ?? null;
-  if (hs === null) return { labels: s.labels, t: b64(t), v: b64(v), s: stale };
+  if (hs === null) return { labels: s.labels, t: b64(t), v: b64(v), s: stale, ...st };
   const h: { i: number; b: string }[] = [];
   for (let i = 0; i < n; i++) {
     const x = hs[i];
@@ -52,7 +59,7 @@ function encodeSeries(s: Series): WireSeries {
     writeHistogram(w, x);
     h.push({ i, b: w.result().toString('base64') });
   }
-  return { labels: s.labels, t: b64(t), v: b64(v), s: stale, h };
+  return { labels: s.labels, t: b64(t), v: b64(v), s: stale, h, ...st };
 }
 
 function b64(a: Float64Array): string {
@@ -75,7 +82,13 @@ export function decodeSeriesSet(wire: unknown): SeriesSet {
       stale = new Uint8Array(timestamps.length);
       for (const k of x.s) if (Number.isInteger(k) && k >= 0 && k < stale.length) stale[k] = 1;
     }
-    if (!Array.isArray(x.h)) return { labels: x.labels, timestamps, values, stale };
+    let startTimestamps: Float64Array | null = null;
+    if (x.st !== undefined) {
+      startTimestamps = typeof x.st === 'string' ? f64(x.st) : null;
+      if (startTimestamps === null || startTimestamps.length !== timestamps.length) throw new TypeError(`series ${i}: start timestamps do not match its ${timestamps.length} samples`);
+    }
+    const sts = startTimestamps === null ? {} : { startTimestamps };
+    if (!Array.isArray(x.h)) return { labels: x.labels, timestamps, values, stale, ...sts };
     const histograms = new Array<FloatHistogram | null>(timestamps.length).fill(null);
     for (const e of x.h) {
       if (e === null || typeof e !== 'object' || !Number.isInteger(e.i) || e.i < 0 || e.i >= timestamps.length || typeof e.b !== 'string') {
@@ -83,7 +96,7 @@ export function decodeSeriesSet(wire: unknown): SeriesSet {
       }
       histograms[e.i] = readHistogram(new ByteReader(Buffer.from(e.b, 'base64'), `select answer series ${i}`));
     }
-    return { labels: x.labels, timestamps, values, stale, histograms };
+    return { labels: x.labels, timestamps, values, stale, histograms, ...sts };
   });
   return { series, warnings: Array.isArray(w.warnings) ? w.warnings.map(String) : [] };
 }

@@ -64,8 +64,10 @@ export class MergeQuerier implements Querier {
         buf.clear();
         for (const s of g) {
           const hs = s.histograms ?? null;
+          const sts = s.startTimestamps ?? null;
           for (let j = 0; j < s.timestamps.length; j++) {
             const h = hs === null ? null : hs[j];
+            if (sts !== null && sts[j] !== 0) buf.pushStartTimestamp(s.timestamps[j], sts[j]);
             if (h !== null) buf.pushHistogram(s.timestamps[j], h);
             else buf.push(s.timestamps[j], s.values[j], s.stale !== null && s.stale[j] === 1);
           }
@@ -93,10 +95,10 @@ export class MergeQuerier implements Querier {
 
 /**
  * True when each part (non-empty) ends before the next begins, so concatenation keeps order, and
- * no part has histograms (those are merged sample by sample).
+ * no part has histograms or start timestamps (those are merged sample by sample).
  */
 function concatenable(parts: readonly Series[]): boolean {
-  if (parts.some((s) => s.histograms != null)) return false;
+  if (parts.some((s) => s.histograms != null || s.startTimestamps != null)) return false;
   for (let i = 1; i < parts.length; i++) {
     const prev = parts[i - 1].timestamps;
     if (prev[prev.length - 1] >= parts[i].timestamps[0]) return false;

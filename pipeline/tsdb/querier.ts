@@ -28,6 +28,11 @@ export interface Series {
    * `values[i]` is meaningless. Absent or null when the series has no histograms in range.
    */
   readonly histograms?: ArrayLike<FloatHistogram | null> | null;
+  /**
+   * Start timestamps (ms) of the samples, beside `timestamps`: 0 where a sample has none (the
+   * sample's counter started at an unknown time). Absent or null when no sample in range has one.
+   */
+  readonly startTimestamps?: ArrayLike<number> | null;
 }
 
 export interface SelectHints {

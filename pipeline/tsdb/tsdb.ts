@@ -104,6 +104,13 @@ export class Tsdb implements Queryable {
           replayErrors++;
         }
       },
+      startTimestamp: (ref, t, st) => {
+        try {
+          this.head.restoreStartTimestamp(ref, t, st);
+        } catch {
+          replayErrors++;
+        }
+      },
       deletion: (matchers, mint, maxt) => this.head.deleteSeries(matchers, mint, maxt),
     });
     this.replayErrors = replayErrors;
@@ -162,20 +169,21 @@ export class Tsdb implements Queryable {
     return this.head.ref(labels);
   }
 
-  append(labels: Labels, t: number, v: number, stale = false): void {
+  /** Appends a sample; `st`, when not 0, is its start timestamp (kept beside it, read back with it). */
+  append(labels: Labels, t: number, v: number, stale = false, st = 0): void {
     this.check();
-    this.head.append(labels, t, v, stale);
+    this.head.append(labels, t, v, stale, st);
   }
 
-  appendRef(ref: number, t: number, v: number, stale = false): void {
+  appendRef(ref: number, t: number, v: number, stale = false, st = 0): void {
     this.check();
-    this.head.appendRef(ref, t, v, stale);
+    this.head.appendRef(ref, t, v, stale, st);
   }
 
   /** Appends a native-histogram sample (integer histograms: `Histogram.toFloat()` first). */
-  appendHistogram(labels: Labels, t: number, h: FloatHistogram): void {
+  appendHistogram(labels: Labels, t: number, h: FloatHistogram, st = 0): void {
     this.check();
-    this.head.appendHistogram(labels, t, h);
+    this.head.appendHistogram(labels, t, h, st);
   }
 
   /**

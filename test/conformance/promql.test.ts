@@ -8,10 +8,10 @@ import { conformancePath } from './conformance-dir.js';
 
 // Prometheus's own PromQL test files (FORMAT.md), run twice: on the production read path (each
 // file loaded into TSDB shards, read through the query API's querier with its engine settings,
-// as `tidemark promql-test` does) and on the runner's in-memory storage. Every float eval case is
-// its own test on each and must pass; so is every native-histogram case listed as passing. One
-// experimental feature is not supported: the runner reports its cases separately, and each
-// file's first tests check that every case is accounted for, so none can silently disappear.
+// as `tidemark promql-test` does) and on the runner's in-memory storage. Every float eval case,
+// experimental-feature files' included, is its own test on each and must pass; so is every
+// native-histogram case listed as passing. Each file's first tests check that every case is
+// accounted for, so none can silently disappear.
 const DIR = conformancePath('promql') + '/';
 const FILES = readdirSync(DIR).filter((f) => f.endsWith('.test')).sort();
 
@@ -21,11 +21,6 @@ const FILES = readdirSync(DIR).filter((f) => f.endsWith('.test')).sort();
  */
 const NATIVE_PASSING = new Set(readFileSync(new URL('native-histogram-passing.txt', import.meta.url), 'utf8').split('\n').filter((l) => l !== '' && !l.startsWith('#')));
 
-/** Experimental features not implemented, by file, and why. */
-const UNSUPPORTED_EXPERIMENTAL: Readonly<Record<string, string>> = {
-  'start_timestamps.test': 'start timestamps (`@st` samples) would need the Querier to carry them',
-};
-
 const query = queryConfigSchema.parse({});
 const STORAGES: Readonly<Record<string, { readonly where: string; readonly options: PromqlTestOptions }>> = {
   tsdb: { where: 'on TSDB shards through the query API read path', options: { storage: tsdbTestStorage({ query }), engine: new Engine(queryEngineOptions(query)) } },
@@ -34,7 +29,6 @@ const STORAGES: Readonly<Record<string, { readonly where: string; readonly optio
 
 for (const file of FILES) {
   const evals = parseTestFile(file, readFileSync(join(DIR, file), 'utf8')).filter((c) => c.kind === 'eval');
-  const unsupported = UNSUPPORTED_EXPERIMENTAL[file];
   for (const [name, { where, options }] of Object.entries(STORAGES)) {
     const summary: PromqlTestSummary = await runPromqlTestFiles([join(DIR, file)], () => {}, options);
 
@@ -44,7 +38,7 @@ for (const file of FILES) {
         expect([...NATIVE_PASSING].filter((k) => k.startsWith(`${file}:`) && !native.has(k))).toEqual([]);
       });
 
-      it('stores every load and accounts for every eval case: float, native-histogram or unsupported, each run', () => {
+      it('stores every load and accounts for every eval case, float or native-histogram, each run', () => {
         expect(summary.loadErrors).toEqual([]);
         expect(summary.cases.map((c) => c.line).sort((a, b) => a - b)).toEqual(evals.map((c) => c.line).sort((a, b) => a - b));
         const native = summary.cases.filter((c) => c.nativeHistogram).length;
@@ -53,14 +47,6 @@ for (const file of FILES) {
         const floats = summary.cases.length - native;
         expect(summary.passed + summary.failed + summary.experimental).toBe(floats);
       });
-
-      if (unsupported !== undefined) {
-        it(`reports its float cases as an unsupported experimental feature: ${unsupported}`, () => {
-          expect(summary.cases.every((c) => c.experimental)).toBe(true);
-          expect(summary.experimentalPassed + summary.experimentalFailed).toBe(summary.experimental);
-        });
-        return;
-      }
 
       for (const c of summary.cases) {
         if (c.nativeHistogram) {

@@ -79,7 +79,7 @@ export function evalAggregate(e: AggregateExpr, t: number, ctx: EvalContext): Va
     else if (p.kind === 'string') label = p.v;
   }
   // The fused path computes float windows only.
-  const fused = ctx.hasHistograms ? null : fusedRangeAggregate(e, t, ctx);
+  const fused = ctx.hasHistograms || ctx.hasStartTimestamps ? null : fusedRangeAggregate(e, t, ctx);
   if (fused) return fused;
   const inV = ctx.eval(e.expr, t);
   let input: Vector = inV.kind === 'vector' ? inV.v : [];

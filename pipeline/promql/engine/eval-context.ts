@@ -17,6 +17,9 @@ export interface SelectedSeries {
   /** Native-histogram samples beside `vs` and `rvs` (null where a float); absent without any. */
   readonly hs?: ArrayLike<FloatHistogram | null> | null;
   readonly rhs?: ArrayLike<FloatHistogram | null> | null;
+  /** Start timestamps beside `ts` and `rts` (0 where a sample has none); absent without any. */
+  readonly sts?: ArrayLike<number> | null;
+  readonly rsts?: ArrayLike<number> | null;
 }
 
 export interface EngineOptions {
@@ -64,6 +67,11 @@ export class EvalContext {
    * check their inputs for histogram samples (float-only queries never pay for the checks).
    */
   hasHistograms = false;
+  /**
+   * Some selected series has start timestamps: evaluation then steps through the windows that
+   * carry them (the series-major and fused paths read values and timestamps only).
+   */
+  hasStartTimestamps = false;
   /** Range queries: the number of steps (evaluation times start, start + interval, ..., end). */
   readonly steps: number;
   /** Samples held by the current step (checked against maxSamples). */

@@ -6,7 +6,7 @@ import { EvalContext, type AbortProbe, type SelectedSeries } from './eval-contex
 import { evaluate } from './evaluator.js';
 import { histogramStatsSelectors, withHistogramStats } from './histogram-stats.js';
 import { compareLabels, dropMetricName, labelsKey } from './label-keys.js';
-import { selectionsHaveHistograms } from './prepare.js';
+import { selectionsHaveHistograms, selectionsHaveStartTimestamps } from './prepare.js';
 import { precomputeSteps } from './series-major.js';
 import type { StepMatrix } from './step-matrix.js';
 import type { QueryResult, QueryValue, ResultSeries, Value } from './types.js';
@@ -50,6 +50,7 @@ export function evaluateJob(job: EvalJob, signal?: AbortProbe): QueryResult {
   for (const [call, series] of job.infoSeries) ctx.infoSeries.set(call, series);
   for (const w of job.warnings) ctx.warnings.add(w);
   ctx.hasHistograms = selectionsHaveHistograms(job.selections.values()) || selectionsHaveHistograms(job.infoSeries.values());
+  ctx.hasStartTimestamps = selectionsHaveStartTimestamps(job.selections.values());
   const value = job.interval === 0 ? instant(job, ctx) : range(job, ctx);
   return { value, warnings: [...ctx.warnings], infos: [...ctx.infos] };
 }
@@ -63,7 +64,7 @@ function range(job: EvalJob, ctx: EvalContext): QueryValue {
   const { expr, start, end, interval: step } = job;
   const maxSamples = job.settings.maxSamples;
   // The series-major paths compute floats only.
-  if (job.settings.seriesMajor && !ctx.hasHistograms) {
+  if (job.settings.seriesMajor && !ctx.hasHistograms && !ctx.hasStartTimestamps) {
     ctx.stepMatrices = precomputeSteps(expr, ctx);
     let root = expr;
     while (root.type === 'paren') root = root.expr;

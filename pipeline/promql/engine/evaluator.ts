@@ -168,6 +168,7 @@ interface PooledWindow {
   hi: number;
   dropName: boolean;
   hs: Window['hs'];
+  sts: Window['sts'];
 }
 
 interface RangeCursors {
@@ -190,7 +191,7 @@ function selectRange(e: MatrixSelector, t: number, ctx: EvalContext): Value {
   if (!cur) {
     cur = {
       lastMint: Infinity,
-      windows: series.map((s) => ({ metric: s.labels, ts: s.rts, vs: s.rvs, lo: 0, hi: 0, dropName: false, hs: s.rhs ?? null })),
+      windows: series.map((s) => ({ metric: s.labels, ts: s.rts, vs: s.rvs, lo: 0, hi: 0, dropName: false, hs: s.rhs ?? null, sts: s.rsts ?? null })),
     };
     ctx.nodeCache.set(e, cur);
   }

@@ -66,7 +66,21 @@ export function selectorRanges(e: Expr, mint: number, maxt: number, scope: Durat
 
 /** Converts a querier series; staleness markers are filtered out of the arrays ranges use. */
 export function toSelected(s: Series): SelectedSeries {
-  if (s.histograms != null) return toSelectedWithHistograms(s);
+  const selected = s.histograms != null ? toSelectedWithHistograms(s) : toSelectedFloats(s);
+  return s.startTimestamps != null ? withStartTimestamps(s, selected) : selected;
+}
+
+/** Adds a series' start timestamps to its selection, for `ts` and (markers left out) `rts`. */
+function withStartTimestamps(s: Series, selected: SelectedSeries): SelectedSeries {
+  const sts = s.startTimestamps!;
+  const st = s.stale;
+  if (st === null) return { ...selected, sts, rsts: sts };
+  const rsts: number[] = [];
+  for (let i = 0; i < sts.length; i++) if (st[i] !== 1) rsts.push(sts[i]);
+  return { ...selected, sts, rsts };
+}
+
+function toSelectedFloats(s: Series): SelectedSeries {
   const st = s.stale;
   let hasStale = false;
   if (st) for (let i = 0; i < st.length; i++) if (st[i] === 1) { hasStale = true; break; }
@@ -94,6 +108,12 @@ function toSelectedWithHistograms(s: Series): SelectedSeries {
     rhs.push(hs[i]);
   }
   return { labels: s.labels, ts: s.timestamps, vs: s.values, stale: st, rts, rvs, hs, rhs };
+}
+
+/** Whether any selected series has start timestamps (evaluation then steps through windows carrying them). */
+export function selectionsHaveStartTimestamps(selections: Iterable<readonly SelectedSeries[]>): boolean {
+  for (const list of selections) for (const s of list) if (s.sts != null) return true;
+  return false;
 }
 
 /** Whether any selected series holds a native histogram (evaluation then takes the histogram-aware paths). */

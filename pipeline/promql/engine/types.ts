@@ -27,6 +27,11 @@ export interface Window {
   readonly dropName: boolean;
   /** Native-histogram samples beside `vs` (null where a float); absent without any. */
   readonly hs?: ArrayLike<FloatHistogram | null> | null;
+  /**
+   * Start timestamps beside `ts` (0 where a sample has none); absent or null without any. Only
+   * windows of selected series carry them: a subquery's steps have none.
+   */
+  readonly sts?: ArrayLike<number> | null;
 }
 
 export type Value =

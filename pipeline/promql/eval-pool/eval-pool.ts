@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Evaluator } from '../engine/engine.js';
 import { evaluateJob, type EvalJob } from '../engine/eval-job.js';
-import { selectionsHaveHistograms } from '../engine/prepare.js';
+import { selectionsHaveHistograms, selectionsHaveStartTimestamps } from '../engine/prepare.js';
 import type { QueryResult } from '../engine/types.js';
 import { PromqlTimeoutError } from '../errors.js';
 import { loopTurns, type LoopTurns } from '../../tsdb/index.js';
@@ -58,8 +58,9 @@ export class EvalPool implements Evaluator {
     await this.turns.take();
     if (this.closed) throw new Error('the query evaluation pool is closed');
     if (signal?.aborted === true) throw new PromqlTimeoutError('query evaluation', { cause: signal.reason });
-    // The wire format carries float columns only: a query over native histograms runs in place.
-    if (selectionsHaveHistograms(job.selections.values()) || selectionsHaveHistograms(job.infoSeries.values())) return evaluateJob(job, signal);
+    // The wire format carries float columns only: a query over native histograms or start
+    // timestamps runs in place.
+    if (selectionsHaveHistograms(job.selections.values()) || selectionsHaveHistograms(job.infoSeries.values()) || selectionsHaveStartTimestamps(job.selections.values())) return evaluateJob(job, signal);
     const { wire, transfer } = packJob(job, this.buffers);
     const abort = new SharedArrayBuffer(4);
     const id = this.nextId++;

@@ -13,8 +13,10 @@ interface StoredSeries {
   hasStale: boolean;
   /** Native-histogram samples by position (null: a float); null while the series has none. */
   hs: (FloatHistogram | null)[] | null;
+  /** Start timestamps by sample timestamp; null while no sample has one. */
+  sts: Map<number, number> | null;
   /** Frozen typed copies, rebuilt after appends. */
-  frozen: { ts: Float64Array; vs: Float64Array; stale: Uint8Array | null; hs: (FloatHistogram | null)[] | null } | null;
+  frozen: { ts: Float64Array; vs: Float64Array; stale: Uint8Array | null; hs: (FloatHistogram | null)[] | null; sts: Float64Array | null } | null;
 }
 
 function matcherFn(m: LabelMatcher): (v: string) => boolean {
@@ -52,8 +54,8 @@ export class MemoryQueryable implements Queryable, Querier {
   }
 
   /** Appends one native-histogram sample (replacing any sample at its timestamp). */
-  appendHistogram(labels: Labels, t: number, h: FloatHistogram): void {
-    const s = this.append(labels, t, NaN, false);
+  appendHistogram(labels: Labels, t: number, h: FloatHistogram, st = 0): void {
+    const s = this.append(labels, t, NaN, false, st);
     // append() keeps an existing histogram column aligned; a first histogram creates it.
     s.hs ??= new Array<FloatHistogram | null>(s.ts.length).fill(null);
     const i = upperBound(s.ts, t) - 1;
@@ -61,12 +63,12 @@ export class MemoryQueryable implements Queryable, Querier {
     s.hs[i] = prev === null ? h : withStoredCounterResetHint(h, prev);
   }
 
-  /** Appends one sample; `stale` writes a staleness marker. */
-  append(labels: Labels, t: number, v: number, stale = false): StoredSeries {
+  /** Appends one sample; `stale` writes a staleness marker; `st` (not 0): its start timestamp. */
+  append(labels: Labels, t: number, v: number, stale = false, st = 0): StoredSeries {
     const key = canonicalLabels(labels);
     let s = this.series.get(key);
     if (!s) {
-      s = { labels, key, ts: [], vs: [], stale: [], hasStale: false, hs: null, frozen: null };
+      s = { labels, key, ts: [], vs: [], stale: [], hasStale: false, hs: null, sts: null, frozen: null };
       this.series.set(key, s);
       const name = labels.__name__ ?? '';
       const list = this.byName.get(name);
@@ -96,6 +98,8 @@ export class MemoryQueryable implements Queryable, Querier {
       }
     }
     if (stale) s.hasStale = true;
+    if (st !== 0) (s.sts ??= new Map()).set(t, st);
+    else s.sts?.delete(t);
     return s;
   }
 
@@ -104,7 +108,7 @@ export class MemoryQueryable implements Queryable, Querier {
     this.deleteSeries(labels);
     const s: StoredSeries = {
       labels, key: canonicalLabels(labels), ts: Array.from(timestamps), vs: Array.from(values),
-      stale: new Array(timestamps.length).fill(0), hasStale: false, hs: null, frozen: null,
+      stale: new Array(timestamps.length).fill(0), hasStale: false, hs: null, sts: null, frozen: null,
     };
     this.series.set(s.key, s);
     const name = labels.__name__ ?? '';
@@ -156,6 +160,7 @@ export class MemoryQueryable implements Queryable, Querier {
           vs: Float64Array.from(s.vs),
           stale: s.hasStale ? Uint8Array.from(s.stale) : null,
           hs: s.hs === null ? null : [...s.hs],
+          sts: s.sts === null || s.sts.size === 0 ? null : Float64Array.from(s.ts, (t) => s.sts!.get(t) ?? 0),
         };
       }
       const f = s.frozen;
@@ -172,6 +177,7 @@ export class MemoryQueryable implements Queryable, Querier {
         values: f.vs.subarray(lo, hi),
         stale: f.stale ? f.stale.subarray(lo, hi) : null,
         ...(f.hs === null ? {} : { histograms: f.hs.slice(lo, hi) }),
+        ...(f.sts === null ? {} : { startTimestamps: f.sts.subarray(lo, hi) }),
       });
     }
     return { series: out, warnings: [] };

@@ -188,12 +188,14 @@ async function applyLoad(file: string, store: TestStorage, cmd: LoadCommand, his
     s.values.forEach((v, i) => {
       const t = i * cmd.interval;
       if (v === null) return;
+      const offset = s.startOffsets?.[i] ?? null;
+      const st = offset === null ? 0 : t + offset;
       try {
         if (isHistogramValue(v)) {
           hasHist = true;
-          store.appendHistogram(s.labels, t, v.histogram);
+          store.appendHistogram(s.labels, t, v.histogram, st);
         } else if (v === 'stale') store.append(s.labels, t, NaN, true);
-        else store.append(s.labels, t, v, false);
+        else store.append(s.labels, t, v, false, st);
       } catch (err) {
         throw new TestFileError(file, cmd.line, `load: the ${store.name} storage refused ${formatMetric(s.labels)} at ${t}ms: ${(err as Error).message}`, { cause: err });
       }

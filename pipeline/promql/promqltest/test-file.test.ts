@@ -1,12 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { expandValues, parseSeriesLabels } from './series-notation.js';
-import { parseTestFile } from './test-file.js';
+import { expandStartOffsets, parseTestFile } from './test-file.js';
 
 describe('promqltest notation', () => {
   it('expands series values with the off-by-one repeat count', () => {
     expect(expandValues('0+10x3')).toEqual([0, 10, 20, 30]);
     expect(expandValues('1 _x2 stale -2-1x1')).toEqual([1, null, null, 'stale', -2, -3]);
     expect(expandValues('0x2 0x1f')).toEqual([0, 0, 0, 31]);
+  });
+
+  it('expands start timestamp offsets: signed durations, repeats, steps and gaps', () => {
+    expect(expandStartOffsets('_ -30s-1mx2 +1m 0 1ms -0msx1')).toEqual([null, -30_000, -90_000, -150_000, 60_000, 0, 1, -0, -0]);
+    expect(expandStartOffsets('_x2 -1mx1 1ms-1mx1')).toEqual([null, null, -60_000, -60_000, 1, -59_999]);
+    expect(() => expandStartOffsets('soon')).toThrow(/bad start timestamp item "soon"/);
+  });
+
+  it('attaches a series\' @st line to its values, before or after them', () => {
+    const [load] = parseTestFile('t.test', ['load 1m', '  a@st _ -1m', '  a 1 2', '  b 1 2', '  b@st 0 _'].join('\n'));
+    if (load.kind !== 'load') throw new Error('not a load');
+    expect(load.series.map((s) => [s.labels.__name__, s.startOffsets])).toEqual([['a', [null, -60_000]], ['b', [0, null]]]);
   });
 
   it('reads label sets with escapes and without a metric name', () => {

@@ -1,4 +1,4 @@
-import type { Labels } from '../../../schemas/labels.js';
+import { canonicalLabels, type Labels } from '../../../schemas/labels.js';
 import { parseDuration, readString } from '../parser/lexer.js';
 import { TestFileError } from './errors.js';
 import { expandValues, isHistogramValue, parseNumber, parseSeriesLabels, type ExpectedValue } from './series-notation.js';
@@ -6,6 +6,11 @@ import { expandValues, isHistogramValue, parseNumber, parseSeriesLabels, type Ex
 export interface SeriesLine {
   readonly labels: Labels;
   readonly values: ExpectedValue[];
+  /**
+   * From the series' `@st` line: per sample, its start timestamp as an offset (ms) from the
+   * sample's own timestamp, or null where the sample has none.
+   */
+  readonly startOffsets?: (number | null)[];
 }
 
 export interface LoadCommand {
@@ -48,6 +53,45 @@ export interface EvalCommand {
 
 export type Command = LoadCommand | EvalCommand | { readonly kind: 'clear'; readonly line: number };
 
+/** A signed duration of the `@st` notation (`-30s`, `+1m`, `1ms`, `0`); null if it is none. */
+function signedDur(s: string): number | null {
+  const sign = s.startsWith('-') ? -1 : 1;
+  const body = s.startsWith('-') || s.startsWith('+') ? s.slice(1) : s;
+  if (/^\d+$/.test(body)) return sign * Number(body) * 1000;
+  const d = parseDuration(body);
+  return d === null ? null : sign * d;
+}
+
+const START_OFFSET_SERIES_RE = /^([+-]?[0-9a-z]+?)([+-])([0-9a-z]+)x(\d+)$/;
+
+/**
+ * Expands an `@st` line's items: `_` (no start timestamp), an offset, `<offset>x<n>` (n+1 times)
+ * or `<offset>(+|-)<step>x<n>` (n+1 offsets stepping by `step`), as values expand.
+ */
+export function expandStartOffsets(s: string): (number | null)[] {
+  const out: (number | null)[] = [];
+  for (const item of s.split(/\s+/).filter((x) => x !== '')) {
+    if (item === '_') { out.push(null); continue; }
+    const omit = /^_x(\d+)$/.exec(item);
+    if (omit) { for (let k = 0; k < Number(omit[1]); k++) out.push(null); continue; }
+    const series = START_OFFSET_SERIES_RE.exec(item);
+    if (series) {
+      const first = signedDur(series[1]);
+      const step = signedDur(series[3]);
+      if (first !== null && step !== null) {
+        const delta = series[2] === '-' ? -step : step;
+        for (let k = 0; k <= Number(series[4]); k++) out.push(first + k * delta);
+        continue;
+      }
+    }
+    const repeat = /^(.+)x(\d+)$/.exec(item);
+    const single = signedDur(repeat ? repeat[1] : item);
+    if (single === null) throw new Error(`bad start timestamp item "${item}"`);
+    for (let k = 0; k <= (repeat ? Number(repeat[2]) : 0); k++) out.push(single);
+  }
+  return out;
+}
+
 function dur(s: string): number | null {
   const d = parseDuration(s);
   if (d !== null) return d;
@@ -87,12 +131,14 @@ export function parseTestFile(file: string, text: string): Command[] {
       const interval = dur(parts[1] ?? '');
       if (interval === null) err(start, `invalid load interval "${parts[1]}"`);
       const series: SeriesLine[] = [];
+      const startOffsets = new Map<string, (number | null)[]>();
       let hasSt = false;
       body.forEach((b, k) => {
         try {
           const { labels, rest } = parseSeriesLabels(b);
           if (rest.startsWith('@st')) {
             hasSt = true;
+            startOffsets.set(canonicalLabels(labels), expandStartOffsets(rest.slice(3).trim()));
             return;
           }
           series.push({ labels, values: expandValues(rest) });
@@ -100,6 +146,13 @@ export function parseTestFile(file: string, text: string): Command[] {
           err(start + 1 + k, (e as Error).message, e);
         }
       });
+      // A series' `@st` line may stand before or after its values.
+      if (hasSt) {
+        for (let k = 0; k < series.length; k++) {
+          const offsets = startOffsets.get(canonicalLabels(series[k].labels));
+          if (offsets !== undefined) series[k] = { ...series[k], startOffsets: offsets };
+        }
+      }
       cmds.push({ kind: 'load', line: start + 1, interval: interval!, series, nhcb: word === 'load_with_nhcb', hasStartTimestamps: hasSt });
     } else if (word.startsWith('eval')) {
       cmds.push(parseEval(l, body, start, err));

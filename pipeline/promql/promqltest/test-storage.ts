@@ -13,10 +13,13 @@ export interface TestStorage {
   readonly name: string;
   /** What the engine reads. */
   readonly queryable: Queryable;
-  /** Appends one sample (`stale`: a staleness marker); a refusal throws and fails the load. */
-  append(labels: Labels, t: number, v: number, stale: boolean): void;
-  /** Appends one native-histogram sample; a refusal throws and fails the load. */
-  appendHistogram(labels: Labels, t: number, h: FloatHistogram): void;
+  /**
+   * Appends one sample (`stale`: a staleness marker; `st`, when not 0, its start timestamp); a
+   * refusal throws and fails the load.
+   */
+  append(labels: Labels, t: number, v: number, stale: boolean, st?: number): void;
+  /** Appends one native-histogram sample (`st` as for `append`); a refusal throws and fails the load. */
+  appendHistogram(labels: Labels, t: number, h: FloatHistogram, st?: number): void;
   /** Called after each `load` command, before anything reads it. */
   loaded(): Promise<void>;
   /** `clear`: everything loaded so far is gone. */
@@ -33,8 +36,8 @@ export const memoryTestStorage: TestStorageFactory = async () => {
   return {
     name: 'memory',
     queryable: store,
-    append: (labels, t, v, stale) => store.append(labels, t, stale ? NaN : v, stale),
-    appendHistogram: (labels, t, h) => store.appendHistogram(labels, t, h),
+    append: (labels, t, v, stale, st) => store.append(labels, t, stale ? NaN : v, stale, st),
+    appendHistogram: (labels, t, h, st) => store.appendHistogram(labels, t, h, st),
     loaded: async () => {},
     clear: async () => store.clear(),
     close: async () => store.clear(),

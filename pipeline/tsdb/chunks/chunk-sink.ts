@@ -2,7 +2,8 @@ import type { FloatHistogram } from '../../../schemas/native-histogram/index.js'
 
 /**
  * What a storage source hands a series' samples in range to, in the order a read must see them:
- * encoded chunks, loose samples (out-of-order ones not yet in a chunk) and native histograms.
+ * encoded chunks, loose samples (out-of-order ones not yet in a chunk), native histograms and the
+ * start timestamps of the samples that have one.
  * SampleBuffer decodes them on the spot; a select's decode plan (select-decode/) records them to
  * be decoded on another thread.
  */
@@ -13,4 +14,6 @@ export interface ChunkSink {
   pushChunk(bytes: Uint8Array, mint: number, maxt: number): void;
   push(t: number, v: number, stale: boolean): void;
   pushHistogram(t: number, h: FloatHistogram): void;
+  /** The start timestamp of the sample at `t` (held beside it; see `Series.startTimestamps`). */
+  pushStartTimestamp(t: number, st: number): void;
 }

@@ -5,12 +5,16 @@ import type { ChunkSink } from './chunk-sink.js';
 import type { SampleTarget } from './sample-target.js';
 import { ENCODING_XOR, SAMPLES_PER_CHUNK, XorChunk } from './xor-chunk.js';
 
-/** Columns of gathered samples; `histograms` is there only when some sample is a histogram. */
+/**
+ * Columns of gathered samples; `histograms` is there only when some sample is a histogram, and
+ * `startTimestamps` only when some sample has a start timestamp (0 where one has none).
+ */
 export interface SampleColumns {
   timestamps: Float64Array;
   values: Float64Array;
   stale: Uint8Array | null;
   histograms?: (FloatHistogram | null)[];
+  startTimestamps?: Float64Array;
 }
 
 /**
@@ -32,6 +36,9 @@ export class SampleBuffer implements SampleTarget, ChunkSink {
   /** Histogram samples gathered so far, in push order (null when none). */
   private histT: number[] | null = null;
   private histH: FloatHistogram[] | null = null;
+  /** Start timestamps gathered so far (by sample timestamp, in push order; null when none). */
+  private startT: number[] | null = null;
+  private startS: number[] | null = null;
 
   constructor(capacity = 128) {
     this.t = new Float64Array(capacity);
@@ -80,6 +87,16 @@ export class SampleBuffer implements SampleTarget, ChunkSink {
     this.histH!.push(h);
   }
 
+  /** Adds the start timestamp of the sample at `t` (the sample itself is pushed apart). */
+  pushStartTimestamp(t: number, st: number): void {
+    if (this.startT === null) {
+      this.startT = [];
+      this.startS = [];
+    }
+    this.startT.push(t);
+    this.startS!.push(st);
+  }
+
   /** Number of histogram samples gathered (tombstones drop from a position on). */
   get histogramCount(): number {
     return this.histT === null ? 0 : this.histT.length;
@@ -88,6 +105,7 @@ export class SampleBuffer implements SampleTarget, ChunkSink {
   private readonly mixedSink = {
     pushFloat: (t: number, v: number, stale: boolean) => this.push(t, v, stale),
     pushHistogram: (t: number, h: FloatHistogram) => this.pushHistogram(t, h),
+    pushStartTimestamp: (t: number, st: number) => this.pushStartTimestamp(t, st),
   };
 
   /** Decodes the samples of an XOR chunk that fall in [mint, maxt]. */
@@ -110,11 +128,11 @@ export class SampleBuffer implements SampleTarget, ChunkSink {
   take(nextCapacity: number): SampleColumns {
     this.sortDedupe();
     const n = this.length;
-    const out = this.histT !== null ? this.withHistograms() : {
+    const out = this.withStarts(this.histT !== null ? this.withHistograms() : {
       timestamps: n === this.t.length ? this.t : this.t.subarray(0, n),
       values: n === this.v.length ? this.v : this.v.subarray(0, n),
       stale: this.staleCount > 0 ? this.s.slice(0, n) : null,
-    };
+    });
     this.t = new Float64Array(nextCapacity);
     this.v = new Float64Array(nextCapacity);
     if (this.s.length < nextCapacity) this.s = new Uint8Array(nextCapacity);
@@ -136,9 +154,9 @@ export class SampleBuffer implements SampleTarget, ChunkSink {
   /** The written samples as views of the current columns (sorted and deduplicated first). */
   detach(): SampleColumns {
     this.sortDedupe();
-    if (this.histT !== null) return this.withHistograms();
+    if (this.histT !== null) return this.withStarts(this.withHistograms());
     const n = this.length;
-    return { timestamps: this.t.subarray(0, n), values: this.v.subarray(0, n), stale: this.staleCount > 0 ? this.s.slice(0, n) : null };
+    return this.withStarts({ timestamps: this.t.subarray(0, n), values: this.v.subarray(0, n), stale: this.staleCount > 0 ? this.s.slice(0, n) : null });
   }
 
   /** Starts over with room for exactly `capacity` samples (new time/value arrays if too small). */
@@ -183,13 +201,34 @@ export class SampleBuffer implements SampleTarget, ChunkSink {
   /** Exact-length copies of the columns (stale is null when there is no marker). */
   columns(): SampleColumns {
     this.sortDedupe();
-    if (this.histT !== null) return this.withHistograms();
+    if (this.histT !== null) return this.withStarts(this.withHistograms());
     const n = this.length;
-    return {
+    return this.withStarts({
       timestamps: this.t.slice(0, n),
       values: this.v.slice(0, n),
       stale: this.staleCount > 0 ? this.s.slice(0, n) : null,
-    };
+    });
+  }
+
+  /**
+   * The columns with a start timestamp column beside them when some sample kept has one (of two
+   * pushed for one timestamp, the first wins, as for the samples).
+   */
+  private withStarts(c: SampleColumns): SampleColumns {
+    const at = this.startT;
+    if (at === null) return c;
+    const byT = new Map<number, number>();
+    for (let i = 0; i < at.length; i++) if (!byT.has(at[i])) byT.set(at[i], this.startS![i]);
+    const ts = c.timestamps;
+    const sts = new Float64Array(ts.length);
+    let any = false;
+    for (let i = 0; i < ts.length; i++) {
+      const st = byT.get(ts[i]);
+      if (st === undefined || st === 0) continue;
+      sts[i] = st;
+      any = true;
+    }
+    return any ? { ...c, startTimestamps: sts } : c;
   }
 
   /**
@@ -289,16 +328,16 @@ export class SampleBuffer implements SampleTarget, ChunkSink {
 
   /**
    * Encodes the (sorted) samples into chunks of up to `perChunk` samples, each in its smaller
-   * encoding; with histograms among them, every chunk is a mixed chunk.
+   * encoding; with histograms or start timestamps among them, every chunk is a mixed chunk.
    */
   encodeBestChunks(perChunk = SAMPLES_PER_CHUNK): EncodedChunk[] {
     this.sortDedupe();
-    if (this.histT !== null) {
-      const c = this.withHistograms();
+    if (this.histT !== null || this.startT !== null) {
+      const c = this.columns();
       const chunks: EncodedChunk[] = [];
       for (let i = 0; i < c.timestamps.length; i += perChunk) {
         const to = Math.min(c.timestamps.length, i + perChunk);
-        chunks.push({ encoding: ENCODING_MIXED, bytes: encodeMixed(c.timestamps, c.values, c.stale, c.histograms!, i, to), minT: c.timestamps[i], maxT: c.timestamps[to - 1] });
+        chunks.push({ encoding: ENCODING_MIXED, bytes: encodeMixed(c.timestamps, c.values, c.stale, c.histograms ?? null, i, to, c.startTimestamps ?? null), minT: c.timestamps[i], maxT: c.timestamps[to - 1] });
       }
       return chunks;
     }
@@ -311,6 +350,8 @@ export class SampleBuffer implements SampleTarget, ChunkSink {
   clear(): void {
     this.histT = null;
     this.histH = null;
+    this.startT = null;
+    this.startS = null;
     this.length = 0;
     this.staleCount = 0;
     this.unsorted = false;

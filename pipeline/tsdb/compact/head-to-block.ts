@@ -4,8 +4,8 @@ import type { Head } from '../head/index.js';
 
 /**
  * Writes the head's samples in [mint, maxt) as a block. In-order chunks never straddle a chunk
- * range, so they are copied as they are; a series with out-of-order samples in range is merged
- * and re-encoded.
+ * range, so they are copied as they are; a series with out-of-order samples, histograms or start
+ * timestamps in range is merged and re-encoded.
  */
 export function persistHeadRange(head: Head, blocksDir: string, mint: number, maxt: number): BlockMeta {
   const input: BlockSeriesInput[] = [];
@@ -25,7 +25,8 @@ export function persistHeadRange(head: Head, blocksDir: string, mint: number, ma
       if (app.minT >= mint && app.maxT < maxt) chunks.push(s.openChunkBest()!);
       else merge = true;
     }
-    if (s.hasOutOfOrder || s.histT !== null) merge = true;
+    // Histograms and start timestamps go into mixed chunks with the series' floats.
+    if (s.hasOutOfOrder || s.histT !== null || s.startT !== null) merge = true;
     if (merge) {
       buf.clear();
       s.collect(buf, mint, maxt - 1);

@@ -146,16 +146,17 @@ export class Head implements Queryable {
   }
 
   /** Appends by labels (looks the series up by hash; creates it if new). */
-  append(labels: Labels, t: number, v: number, stale = false): void {
-    this.appendRef(this.ref(labels), t, v, stale);
+  append(labels: Labels, t: number, v: number, stale = false, st = 0): void {
+    this.appendRef(this.ref(labels), t, v, stale, st);
   }
 
   /**
    * Appends by series ref (the fast path). A sample equal to the stored one at the same timestamp
    * is ignored (idempotent replays); another value there throws DuplicateSampleError; samples
-   * older than the out-of-order window or than persisted blocks throw TooOldSampleError.
+   * older than the out-of-order window or than persisted blocks throw TooOldSampleError. `st`,
+   * when not 0, is the sample's start timestamp, kept with an accepted sample.
    */
-  appendRef(ref: number, t: number, v: number, stale = false): void {
+  appendRef(ref: number, t: number, v: number, stale = false, st = 0): void {
     const s = this.byRef[ref];
     if (s === undefined || !Number.isSafeInteger(t)) {
       this.stats.invalid++;
@@ -174,6 +175,7 @@ export class Head implements Queryable {
       if (t > this.maxT) this.maxT = t;
       this.stats.samplesAppended++;
       this.log?.sample(ref, t, v, stale);
+      if (st !== 0) this.keepStart(s, t, st);
       return;
     } else if (t === s.maxT) {
       if (s.sameAsLast(v, stale)) {
@@ -204,11 +206,26 @@ export class Head implements Queryable {
     this.stats.samplesAppended++;
     this.stats.outOfOrderAppended++;
     this.log?.sample(ref, t, v, stale);
+    if (st !== 0) this.keepStart(s, t, st);
+  }
+
+  /** Keeps an accepted sample's start timestamp and logs it. */
+  private keepStart(s: MemSeries, t: number, st: number): void {
+    if (!Number.isSafeInteger(st)) throw new InvalidSampleError(`start timestamp ${st} is not an integer number of milliseconds`, s.labels);
+    s.setStartTimestamp(t, st);
+    this.log?.startTimestamp?.(s.ref, t, st);
+  }
+
+  /** Puts back a start timestamp the write-ahead log holds (replay). */
+  restoreStartTimestamp(ref: number, t: number, st: number): void {
+    const s = this.byRef[ref];
+    if (s === undefined) throw new InvalidSampleError(`unknown series ref ${ref}`);
+    s.setStartTimestamp(t, st);
   }
 
   /** Appends a native-histogram sample by labels. */
-  appendHistogram(labels: Labels, t: number, h: FloatHistogram): void {
-    this.appendHistogramRef(this.ref(labels), t, h);
+  appendHistogram(labels: Labels, t: number, h: FloatHistogram, st = 0): void {
+    this.appendHistogramRef(this.ref(labels), t, h, st);
   }
 
   /**
@@ -216,7 +233,7 @@ export class Head implements Queryable {
    * histogram at the same timestamp is ignored, a different one throws DuplicateSampleError, and
    * the out-of-order window and persisted range apply (measured against the series' histograms).
    */
-  appendHistogramRef(ref: number, t: number, h: FloatHistogram): void {
+  appendHistogramRef(ref: number, t: number, h: FloatHistogram, st = 0): void {
     const s = this.byRef[ref];
     if (s === undefined || !Number.isSafeInteger(t)) {
       this.stats.invalid++;
@@ -246,6 +263,7 @@ export class Head implements Queryable {
     this.stats.samplesAppended++;
     if (t < newest) this.stats.outOfOrderAppended++;
     this.log?.histogram(ref, t, h);
+    if (st !== 0) this.keepStart(s, t, st);
   }
 
   /** Puts back a histogram sample the write-ahead log holds (replay; see restoreRef). */

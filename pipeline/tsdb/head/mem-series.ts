@@ -49,6 +49,12 @@ export class MemSeries {
    */
   histT: number[] | null = null;
   histH: FloatHistogram[] | null = null;
+  /**
+   * Start timestamps of the samples that have one, ascending by sample timestamp (null without
+   * any): a side column, so series without them pay nothing. A block gets them in mixed chunks.
+   */
+  startT: number[] | null = null;
+  startS: number[] | null = null;
   /** Number of labels (the head's series lookup compares it instead of counting keys). */
   readonly labelCount: number;
 
@@ -129,6 +135,23 @@ export class MemSeries {
     this.histH!.splice(i, 0, i > 0 && i === ts.length - 1 ? withStoredCounterResetHint(h, this.histH![i - 1]) : h);
     if (t < this.minT) this.minT = t;
     return 'added';
+  }
+
+  /** Keeps the start timestamp of the sample at `t` (a later one for the same sample replaces it). */
+  setStartTimestamp(t: number, st: number): void {
+    if (this.startT === null) {
+      this.startT = [];
+      this.startS = [];
+    }
+    const ts = this.startT;
+    let i = ts.length;
+    while (i > 0 && ts[i - 1] > t) i--;
+    if (i > 0 && ts[i - 1] === t) {
+      this.startS![i - 1] = st;
+      return;
+    }
+    ts.splice(i, 0, t);
+    this.startS!.splice(i, 0, st);
   }
 
   /** Newest histogram timestamp (-Infinity without histograms). */
@@ -258,6 +281,10 @@ export class MemSeries {
       const ts = this.histT;
       for (let i = 0; i < ts.length; i++) if (ts[i] >= mint && ts[i] <= maxt) buf.pushHistogram(ts[i], this.histH![i]);
     }
+    if (this.startT !== null) {
+      const ts = this.startT;
+      for (let i = 0; i < ts.length; i++) if (ts[i] >= mint && ts[i] <= maxt) buf.pushStartTimestamp(ts[i], this.startS![i]);
+    }
   }
 
   /**
@@ -305,7 +332,10 @@ export class MemSeries {
     buf.sortDedupe();
     const histT = this.histT;
     const histH = this.histH;
+    const startT = this.startT;
+    const startS = this.startS;
     this.histT = this.histH = null;
+    this.startT = this.startS = null;
     this.dropClosed(this.chunkCount);
     this.app = null;
     this.oooT = this.oooV = this.oooS = null;
@@ -313,6 +343,7 @@ export class MemSeries {
     this.maxT = -Infinity;
     this.minT = Infinity;
     if (histT !== null) for (let i = 0; i < histT.length; i++) if (!drop(histT[i])) this.appendHistogram(histT[i], histH![i]);
+    if (startT !== null) for (let i = 0; i < startT.length; i++) if (!drop(startT[i])) this.setStartTimestamp(startT[i], startS![i]);
     for (let i = 0; i < buf.length; i++) {
       if (!drop(buf.t[i])) this.appendInOrder(buf.t[i], buf.v[i], buf.s[i] === 1, chunkRange);
     }
@@ -354,6 +385,15 @@ export class MemSeries {
       else if (i > 0) {
         this.histT.splice(0, i);
         this.histH!.splice(0, i);
+      }
+    }
+    if (this.startT !== null) {
+      let i = 0;
+      while (i < this.startT.length && this.startT[i] < boundary) i++;
+      if (i === this.startT.length) this.startT = this.startS = null;
+      else if (i > 0) {
+        this.startT.splice(0, i);
+        this.startS!.splice(0, i);
       }
     }
     this.minT = Infinity;

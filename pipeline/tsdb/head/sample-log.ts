@@ -10,5 +10,7 @@ export interface SampleLog {
   series(ref: number, labels: Labels): void;
   sample(ref: number, t: number, v: number, stale: boolean): void;
   histogram(ref: number, t: number, h: FloatHistogram): void;
+  /** The start timestamp of the sample at `t` of series `ref` (reported after the sample). */
+  startTimestamp?(ref: number, t: number, st: number): void;
   deletion(matchers: readonly LabelMatcher[], mint: number, maxt: number): void;
 }

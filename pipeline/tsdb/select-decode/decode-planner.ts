@@ -126,6 +126,11 @@ export class DecodePlanner implements ChunkSink {
     this.histograms = true;
   }
 
+  /** Start timestamps are not in the decode jobs' columns: such a series is decoded in place. */
+  pushStartTimestamp(): void {
+    this.histograms = true;
+  }
+
   /**
    * The planned series cut into at most `parts` jobs of about equal sample bounds, in order;
    * `first[j]` is the index of job j's first series among the planned ones.

@@ -15,6 +15,7 @@ const REC_DELETION = 3;
 /** First record of a segment `roll` starts: every sample logged before it older than its value is in a block. */
 const REC_PERSISTED = 4;
 const REC_HISTOGRAM = 5;
+const REC_START_TIMESTAMP = 6;
 const HEADER = 9; // type u8, payload length u32, crc32 u32
 
 /** What replay hands back, in the order it was logged. */
@@ -28,6 +29,8 @@ export interface WalReplayHandler {
   sample(ref: number, t: number, v: number, stale: boolean): void;
   /** A native-histogram sample; without a handler they are skipped. */
   histogram?(ref: number, t: number, h: FloatHistogram): void;
+  /** The start timestamp of a sample logged before it; without a handler they are skipped. */
+  startTimestamp?(ref: number, t: number, st: number): void;
   deletion(matchers: readonly LabelMatcher[], mint: number, maxt: number): void;
 }
 
@@ -134,6 +137,16 @@ export class Wal implements SampleLog {
     writeHistogram(this.pending, h);
     this.endRecord(start);
     if (t > this.pendingMaxT) this.pendingMaxT = t;
+  }
+
+  /** One record per start timestamp (ref, t, t - st), after its sample's record. */
+  startTimestamp(ref: number, t: number, st: number): void {
+    this.endSamples();
+    const start = this.beginRecord(REC_START_TIMESTAMP);
+    this.pending.uvarint(ref);
+    this.pending.varint(t);
+    this.pending.varint(t - st);
+    this.endRecord(start);
   }
 
   deletion(matchers: readonly LabelMatcher[], mint: number, maxt: number): void {
@@ -331,6 +344,11 @@ function replaySegment(path: string, h: WalReplayHandler, last: boolean, skipBef
       const hist = readHistogram(hr);
       if (t > maxT) maxT = t;
       if (t >= skipBefore) h.histogram?.(ref, t, hist);
+    } else if (type === REC_START_TIMESTAMP) {
+      const ref = r.uvarint();
+      const t = r.varint();
+      const st = t - r.varint();
+      if (t >= skipBefore) h.startTimestamp?.(ref, t, st);
     } else if (type === REC_DELETION) {
       const d = JSON.parse(r.str()) as { matchers: LabelMatcher[]; mint: number; maxt: number };
       h.deletion(d.matchers, d.mint, d.maxt);

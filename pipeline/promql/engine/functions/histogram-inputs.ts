@@ -7,6 +7,7 @@ import { HistogramMean } from '../histogram-mean.js';
 import { combineError, combineNotes, ignoringResetHints, ResetHintsSeen } from '../histogram-binary.js';
 import type { Sample, Value, Vector, Window } from '../types.js';
 import { vec, type FunctionImpl } from './function-impl.js';
+import { checkStartOverlap, startInRange, windowStartReset } from './start-timestamps.js';
 
 /**
  * Function calls in a query that reads native histograms (Prometheus 3's rules): functions of
@@ -48,6 +49,7 @@ export function evalCallOverHistograms(impl: FunctionImpl, args: Value[], call: 
 const SEES_HISTOGRAMS = new Set([
   'label_replace', 'label_join', 'timestamp', 'absent', 'absent_over_time', 'present_over_time', 'count_over_time',
   'ts_of_last_over_time', 'ts_of_first_over_time', 'sort_by_label', 'sort_by_label_desc', 'info', 'vector', 'time',
+  'start_timestamp',
 ]);
 
 function hasHistogram(w: Window): boolean {
@@ -147,7 +149,7 @@ function histogramIncrease(w: Window, hs: ArrayLike<FloatHistogram | null>, isCo
       let prev = firstIsReset ? hs[w.lo + 1]! : first;
       for (let i = w.lo + (firstIsReset ? 2 : 1); i < w.hi; i++) {
         const cur = hs[i]!;
-        if (cur.detectReset(prev)) combineNotes(ignoringResetHints(h.add(prev)), 'addition', pos, ctx);
+        if (cur.detectReset(prev) || windowStartReset(w, i)) combineNotes(ignoringResetHints(h.add(prev)), 'addition', pos, ctx);
         prev = cur;
       }
     } else if (first.counterResetHint !== 'gauge' || last.counterResetHint !== 'gauge') {
@@ -160,20 +162,29 @@ function histogramIncrease(w: Window, hs: ArrayLike<FloatHistogram | null>, isCo
   return h.compact();
 }
 
-/** The extrapolation factor of Prometheus' extrapolatedRate for a window over [rangeStart, rangeEnd]. */
-function extrapolationFactor(w: Window, firstCount: number, resultCount: number, rangeStart: number, rangeEnd: number, isCounter: boolean, isRate: boolean): number {
+/**
+ * The extrapolation factor of Prometheus' extrapolatedRate for a window over [rangeStart,
+ * rangeEnd]; `st`, when not 0, is the first sample's start timestamp inside the range, where the
+ * increase starts from zero instead of being extrapolated to the range start.
+ */
+function extrapolationFactor(w: Window, firstCount: number, resultCount: number, rangeStart: number, rangeEnd: number, isCounter: boolean, isRate: boolean, st = 0): number {
   const n = w.hi - w.lo;
   const firstT = w.ts[w.lo];
   const lastT = w.ts[w.hi - 1];
   let durationToStart = (firstT - rangeStart) / 1000;
   let durationToEnd = (rangeEnd - lastT) / 1000;
-  const sampledInterval = (lastT - firstT) / 1000;
-  const avg = sampledInterval / (n - 1);
+  let sampledInterval = (lastT - firstT) / 1000;
+  const avg = n > 1 ? sampledInterval / (n - 1) : 0;
   const threshold = avg * 1.1;
-  if (durationToStart >= threshold) durationToStart = avg / 2;
-  if (isCounter && resultCount > 0 && firstCount >= 0) {
-    const durationToZero = sampledInterval * (firstCount / resultCount);
-    if (durationToZero < durationToStart) durationToStart = durationToZero;
+  if (st !== 0) {
+    durationToStart = 0;
+    sampledInterval = (lastT - st) / 1000;
+  } else {
+    if (durationToStart >= threshold) durationToStart = avg / 2;
+    if (isCounter && resultCount > 0 && firstCount >= 0) {
+      const durationToZero = sampledInterval * (firstCount / resultCount);
+      if (durationToZero < durationToStart) durationToStart = durationToZero;
+    }
   }
   if (durationToEnd >= threshold) durationToEnd = avg / 2;
   let factor = (sampledInterval + durationToStart + durationToEnd) / sampledInterval;
@@ -184,10 +195,14 @@ function extrapolationFactor(w: Window, firstCount: number, resultCount: number,
 /** rate/increase/delta of windows of histograms, extrapolated as Prometheus extrapolates floats. */
 function rateOverHistograms(isCounter: boolean, isRate: boolean): RangeOverHistograms {
   return (m, impl, args, call, t, ctx) => split((w, hs, c, tt, cx) => {
-    if (w.hi - w.lo < 2) return null;
+    const st = isCounter ? startInRange(w, m.refTime - m.range) : 0;
+    if (w.hi - w.lo < 2 && st === 0) return null;
+    if (isCounter) checkStartOverlap(w, matrixPos(c), cx);
     const h = histogramIncrease(w, hs, isCounter, c, cx);
     if (h === null) return null;
-    h.mul(extrapolationFactor(w, hs[w.lo]!.count, h.count, m.refTime - m.range, m.refTime, isCounter, isRate));
+    // Counted from a zero at the start timestamp: the first sample's buckets are all increase.
+    if (st !== 0) combineNotes(ignoringResetHints(h.add(hs[w.lo]!)), 'addition', matrixPos(c), cx);
+    h.mul(extrapolationFactor(w, hs[w.lo]!.count, h.count, m.refTime - m.range, m.refTime, isCounter, isRate, st));
     return { metric: w.metric, f: 0, t: tt, dropName: true, h };
   })(m, impl, args, call, t, ctx);
 }
@@ -214,7 +229,7 @@ function lastTwoOverHistograms(isRate: boolean): RangeOverHistograms {
       if (!isRate && (cur.counterResetHint !== 'gauge' || prev.counterResetHint !== 'gauge')) ctx.warn(`this native histogram metric is not a gauge: ${name}`, pos);
       if (isRate && (cur.counterResetHint === 'gauge' || prev.counterResetHint === 'gauge')) ctx.warn(`this native histogram metric is not a counter: ${name}`, pos);
       let h = cur.copy();
-      if (!(isRate && (cur.counterResetHint === 'reset' || cur.detectReset(prev)))) {
+      if (!(isRate && (cur.counterResetHint === 'reset' || cur.detectReset(prev) || windowStartReset(w, w.hi - 1)))) {
         try {
           combineNotes(ignoringResetHints(h.sub(prev)), 'subtraction', pos, ctx);
         } catch (err) {
@@ -241,11 +256,11 @@ function countTransitions(reset: boolean) {
       const a = hs[i - 1];
       const b = hs[i];
       if (a !== null && b !== null) {
-        if (reset ? b.detectReset(a) : !b.equals(a)) n++;
+        if (reset ? b.detectReset(a) || windowStartReset(w, i) : !b.equals(a)) n++;
       } else if (a === null && b === null) {
         const x = w.vs[i - 1];
         const y = w.vs[i];
-        if (reset ? y < x : x !== y && !(Number.isNaN(x) && Number.isNaN(y))) n++;
+        if (reset ? y < x || windowStartReset(w, i) : x !== y && !(Number.isNaN(x) && Number.isNaN(y))) n++;
       } else {
         n++;
       }

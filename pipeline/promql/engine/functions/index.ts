@@ -14,10 +14,12 @@ import { SORT_FUNCTIONS } from './sort.js';
 import { TIME_FUNCTIONS } from './time.js';
 import { INFO_FUNCTIONS } from './info.js';
 import { checkModifier } from './extended-range.js';
+import { startTimestamp } from './start-timestamps.js';
 
 export const FUNCTION_IMPLS: ReadonlyMap<string, FunctionImpl> = new Map(Object.entries({
   ...ABSENT_FUNCTIONS, ...HISTOGRAM_FUNCTIONS, ...LABEL_FUNCTIONS, ...MATH_FUNCTIONS,
   ...OVER_TIME_FUNCTIONS, ...RATE_FUNCTIONS, ...SORT_FUNCTIONS, ...TIME_FUNCTIONS, ...INFO_FUNCTIONS,
+  start_timestamp: startTimestamp,
 }));
 
 function unwrap(e: Call['args'][number]) {

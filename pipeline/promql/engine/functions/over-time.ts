@@ -5,6 +5,7 @@ import { quantile } from '../quantile.js';
 import type { Value, Vector, Window } from '../types.js';
 import { anchoredValues } from './extended-range.js';
 import { argMatrix, argScalar, overWindows, vec, type FunctionImpl } from './function-impl.js';
+import { windowStartReset } from './start-timestamps.js';
 
 const acc = { s: 0, c: 0 };
 
@@ -114,13 +115,14 @@ export function changes(w: Window): number {
   return n;
 }
 
-/** Counter resets inside a plain window. */
+/** Counter resets inside a plain window, by value or by start timestamp. */
 export function resets(w: Window): number {
   let n = 0;
   let prev = w.vs[w.lo];
+  const starts = w.sts != null;
   for (let i = w.lo + 1; i < w.hi; i++) {
     const cur = w.vs[i];
-    if (cur < prev) n++;
+    if (cur < prev || (starts && windowStartReset(w, i))) n++;
     prev = cur;
   }
   return n;

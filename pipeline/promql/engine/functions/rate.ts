@@ -5,6 +5,7 @@ import { kahanSumInc } from '../kahan.js';
 import { anchoredValues, checkModifier, counterIncrease, smoothedValues } from './extended-range.js';
 import type { Vector, Window } from '../types.js';
 import { argMatrix, argScalar, vec, type FunctionImpl } from './function-impl.js';
+import { checkStartOverlap, startInRange, windowStartReset } from './start-timestamps.js';
 
 function checkCounterName(w: Window, call: Call, ctx: EvalContext): void {
   const name = w.metric.__name__;
@@ -35,11 +36,13 @@ function extrapolated(isCounter: boolean, isRate: boolean): FunctionImpl {
     // Series of one selector usually share a name: check each name once per step.
     let lastChecked: string | undefined = '\0';
     for (const w of windows) {
-      if (w.hi - w.lo < 2) continue;
+      // A counter's start timestamp inside the range stands in for a first sample.
+      if (w.hi - w.lo < 2 && !(isCounter && startInRange(w, rangeStart) !== 0)) continue;
       if (isCounter && w.metric.__name__ !== lastChecked) {
         lastChecked = w.metric.__name__;
         checkCounterName(w, call, ctx);
       }
+      if (isCounter) checkStartOverlap(w, call.args[0].pos, ctx);
       out.push({ metric: w.metric, f: extrapolatedRate(w, rangeStart, rangeEnd, isCounter, isRate), t, dropName: true });
     }
     return vec(out);
@@ -47,8 +50,11 @@ function extrapolated(isCounter: boolean, isRate: boolean): FunctionImpl {
 }
 
 /**
- * One window's rate/increase/delta (at least two samples). `resetFree`: the caller knows the
- * window holds no counter reset, so the scan for them (which would add nothing) is skipped.
+ * One window's rate/increase/delta (at least two samples, or one with a start timestamp in
+ * range). `resetFree`: the caller knows the window holds no counter reset, so the scan for them
+ * (which would add nothing) is skipped. A counter's start timestamps count as resets where they
+ * say the counter started anew, and the first sample's, inside the range, replaces the
+ * extrapolation to the range start by a zero at that time.
  */
 export function extrapolatedRate(w: Window, rangeStart: number, rangeEnd: number, isCounter: boolean, isRate: boolean, resetFree = false): number {
   const n = w.hi - w.lo;
@@ -57,26 +63,33 @@ export function extrapolatedRate(w: Window, rangeStart: number, rangeEnd: number
   const firstT = ts[w.lo];
   const lastT = ts[w.hi - 1];
   let result = vs[w.hi - 1] - vs[w.lo];
+  const starts = isCounter && w.sts != null;
   if (isCounter && !resetFree) {
     let prev = vs[w.lo];
     for (let i = w.lo + 1; i < w.hi; i++) {
       const cur = vs[i];
-      if (cur < prev) result += prev;
+      if (cur < prev || (starts && windowStartReset(w, i))) result += prev;
       prev = cur;
     }
   }
   let durationToStart = (firstT - rangeStart) / 1000;
   let durationToEnd = (rangeEnd - lastT) / 1000;
-  const sampledInterval = (lastT - firstT) / 1000;
-  const avg = sampledInterval / (n - 1);
+  let sampledInterval = (lastT - firstT) / 1000;
+  const avg = n > 1 ? sampledInterval / (n - 1) : 0;
   const threshold = avg * 1.1;
-  let extrapolateTo = sampledInterval;
-  if (durationToStart >= threshold) durationToStart = avg / 2;
-  if (isCounter && result > 0 && vs[w.lo] >= 0) {
-    const durationToZero = sampledInterval * (vs[w.lo] / result);
-    if (durationToZero < durationToStart) durationToStart = durationToZero;
+  const st = starts ? startInRange(w, rangeStart) : 0;
+  if (st !== 0) {
+    durationToStart = 0;
+    sampledInterval = (lastT - st) / 1000;
+    result += vs[w.lo];
+  } else {
+    if (durationToStart >= threshold) durationToStart = avg / 2;
+    if (isCounter && result > 0 && vs[w.lo] >= 0) {
+      const durationToZero = sampledInterval * (vs[w.lo] / result);
+      if (durationToZero < durationToStart) durationToStart = durationToZero;
+    }
   }
-  extrapolateTo += durationToStart;
+  let extrapolateTo = sampledInterval + durationToStart;
   if (durationToEnd >= threshold) durationToEnd = avg / 2;
   extrapolateTo += durationToEnd;
   let factor = extrapolateTo / sampledInterval;
@@ -89,7 +102,7 @@ function lastTwo(w: Window, isRate: boolean): number {
   const last = w.vs[w.hi - 1];
   const prev = w.vs[w.hi - 2];
   let v = last - prev;
-  if (isRate && last < prev) v = last;
+  if (isRate && (last < prev || windowStartReset(w, w.hi - 1))) v = last;
   if (isRate) v /= (w.ts[w.hi - 1] - w.ts[w.hi - 2]) / 1000;
   return v;
 }
@@ -117,7 +130,7 @@ function instant(isRate: boolean): FunctionImpl {
       const last = w.vs[w.hi - 1];
       const prev = w.vs[w.hi - 2];
       let v = last - prev;
-      if (isRate && last < prev) v = last;
+      if (isRate && (last < prev || windowStartReset(w, w.hi - 1))) v = last;
       const dt = w.ts[w.hi - 1] - w.ts[w.hi - 2];
       if (dt === 0) continue;
       if (isRate) v /= dt / 1000;
