@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DurationError, parseDuration } from '../../schemas/duration.js';
 import { embeddedBusConfigSchema } from '../../pipeline/bus/embedded/config.js';
 import { busCompressionSchema } from '../../pipeline/bus/record-compression.js';
-import { checkScrapeConfig, scrapeConfigSchema, scrapeProtocolsSchema } from '../../connectors/scrape/index.js';
+import { checkScrapeConfig, metricNameEscapingSchemeSchema, metricNameValidationSchemeSchema, scrapeConfigSchema, scrapeProtocolsSchema } from '../../connectors/scrape/index.js';
 import { remoteWriteConfigSchema } from '../../connectors/remote-write/index.js';
 import { influxConfigSchema } from '../../connectors/influx/index.js';
 import { otlpConfigSchema } from '../../connectors/otlp/index.js';
@@ -49,6 +49,8 @@ const globalSchema = z
     label_value_length_limit: z.number().int().min(0).optional().describe('Default label value length limit.'),
     target_limit: z.number().int().min(0).optional().describe('Default per-job target limit.'),
     keep_dropped_targets: z.number().int().min(0).optional().describe('Default number of targets dropped by relabeling that /api/v1/targets lists per job (0 = all).'),
+    metric_name_validation_scheme: metricNameValidationSchemeSchema('global').describe('Default name validation of scrape jobs: legacy (the default); utf8 is refused (Tidemark stores legacy names only).'),
+    metric_name_escaping_scheme: metricNameEscapingSchemeSchema('global').describe('Default escaping asked of targets for UTF-8 names: underscores (default), dots or values.'),
   })
   .strict();
 
