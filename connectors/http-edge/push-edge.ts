@@ -145,6 +145,8 @@ export class PushEdge {
       const acked = appender.acknowledged?.();
       if (written !== undefined && acked !== undefined) addAcknowledged(written, acked);
     } catch (err) {
+      // A sink that checks limits at commit (tenants' limits shared by the replicas) answers for itself.
+      if (err instanceof EdgeError) throw err;
       throw new SinkUnavailableError(
         `samples not stored: the bus did not acknowledge them: ${(err as Error)?.message ?? String(err)}`,
         this.limits.retry_after,

@@ -95,7 +95,9 @@ export async function startRole(
   };
   const configStatus = { lastReloadSuccessful: true, lastSuccessMs: Date.now() };
   const reloadGauges = configReloadGauges(metrics, configStatus);
-  const tenancy = config.tenants.enabled ? new Tenancy(config.tenants, metrics) : undefined;
+  // With a Redis, the ingestion limits hold across the replicas of a role (tenants/redis-tenant-limits.ts).
+  const sharedLimits = config.redis === undefined ? undefined : { redisUrl: config.redis.url, onError: (err: Error, what: string) => log.warn({ err, what }, 'tenant limits in Redis') };
+  const tenancy = config.tenants.enabled ? new Tenancy(config.tenants, metrics, sharedLimits) : undefined;
   const ctx: RoleContext = { role: def.name, config, flags, log, metrics, router, address: () => listener.address, scheme: security?.tls === true ? 'https' : 'http', fail, configStatus, tenancy };
   const services = await def.build(ctx);
   let allStarted = false;
@@ -161,6 +163,7 @@ export async function startRole(
         log.error({ err, service: s.name }, 'service failed to stop cleanly');
       }
     }
+    await tenancy?.close();
     log.info('stopped');
   });
   const address = await http.listen(parseListenAddress(flags.listen));

@@ -7,11 +7,11 @@ const tenantId = z.string().refine(isValidTenantId, { message: `not a valid tena
 /** Limits of one tenant; 0 leaves a limit off. */
 const LIMIT_FIELDS = {
   ingestion_rate: z.number().min(0)
-    .describe('Samples per second a tenant may push (token bucket, per ingest process); a push beyond it is refused whole with 429. 0: unlimited.'),
+    .describe('Samples per second a tenant may push (token bucket; one for all ingest replicas with a Redis (--redis, redis.url), else per process); a push beyond it is refused whole with 429. 0: unlimited.'),
   ingestion_burst_size: z.number().int().min(0)
     .describe('Samples a tenant may push at once above its rate (the bucket size); 0: one second of ingestion_rate.'),
   max_active_series: z.number().int().min(0)
-    .describe('Series a tenant may have active (pushed within tenants.active_series_idle_timeout, per ingest process); a push that would add one more is refused with 429. 0: unlimited.'),
+    .describe('Series a tenant may have active (pushed or scraped within tenants.active_series_idle_timeout; counted across the ingest replicas with a Redis, else per process); a push that would add one more is refused with 429. 0: unlimited.'),
   max_query_samples: z.number().int().min(0)
     .describe('Samples one query of the tenant may read from storage; a query that reads more is refused with 429. 0: unlimited (query.max_samples still holds).'),
 };

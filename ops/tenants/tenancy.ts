@@ -8,6 +8,7 @@ import type { SampleSink } from '../../schemas/sample-sink.js';
 import type { SilenceOwnership } from './alerting-scoping.js';
 import type { TenantsConfig } from './config.js';
 import { TenantGate } from './tenant-gate.js';
+import { RedisTenantLimits, type SharedTenantLimits } from './redis-tenant-limits.js';
 import { TenantLimiter } from './tenant-limits.js';
 import { TenantMetrics } from './tenant-metrics.js';
 import { TenantExemplarSink } from './tenant-exemplar-sink.js';
@@ -27,11 +28,28 @@ export class Tenancy {
   readonly metrics: TenantMetrics;
   private config: TenantsConfig;
   private silences: () => Promise<readonly SilenceOwnership[]> = async () => [];
+  private shared: SharedTenantLimits | undefined;
 
-  constructor(config: TenantsConfig, registry: Registry) {
+  /**
+   * `sharedLimits`: where the ingestion limits are shared with the other replicas (the role's
+   * Redis); without it each process enforces them on what it receives.
+   */
+  constructor(
+    config: TenantsConfig,
+    registry: Registry,
+    private readonly sharedLimits?: { readonly redisUrl: string; readonly onError: (err: Error, what: string) => void },
+  ) {
     this.config = config;
     this.limiter = new TenantLimiter(config);
-    this.metrics = new TenantMetrics(registry, this.limiter);
+    this.metrics = new TenantMetrics(registry, {
+      tenants: () => (this.shared ?? this.limiter).tenants(),
+      activeSeries: (t) => (this.shared ?? this.limiter).activeSeries(t),
+    });
+  }
+
+  /** Closes the connection of the shared limits. */
+  async close(): Promise<void> {
+    await this.shared?.close();
   }
 
   /** Users, limits and overrides of a reloaded configuration (turning tenancy on or off needs a restart: restart-only-settings.ts). */
@@ -56,7 +74,9 @@ export class Tenancy {
   }
 
   sink(inner: SampleSink): SampleSink {
-    return new TenantSink(inner, { config: () => this.config, scope: this.scope, limiter: this.limiter, metrics: this.metrics });
+    // Connected here, by the roles that take samples, not by every role that has a Redis.
+    if (this.sharedLimits !== undefined) this.shared ??= new RedisTenantLimits(this.sharedLimits.redisUrl, this.sharedLimits.onError);
+    return new TenantSink(inner, { config: () => this.config, scope: this.scope, limiter: this.limiter, metrics: this.metrics, shared: this.shared });
   }
 
   exemplars(inner: ExemplarSink): ExemplarSink {

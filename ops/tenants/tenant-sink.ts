@@ -1,8 +1,9 @@
-import { OverloadedError } from '../../connectors/http-edge/index.js';
+import { OverloadedError, SinkUnavailableError } from '../../connectors/http-edge/index.js';
 import { canonicalLabels, setLabel, type Labels } from '../../schemas/labels.js';
 import type { HistogramValue } from '../../schemas/sample.js';
 import type { AcknowledgedRecord, AppendOptions, Appender, SampleSink } from '../../schemas/sample-sink.js';
-import { limitsOf, type TenantsConfig } from './config.js';
+import { limitsOf, type TenantLimits, type TenantsConfig } from './config.js';
+import type { SharedTenantLimits } from './redis-tenant-limits.js';
 import type { TenantLimiter } from './tenant-limits.js';
 import type { TenantMetrics } from './tenant-metrics.js';
 import type { TenantRequest, TenantScope } from './tenant-scope.js';
@@ -15,6 +16,8 @@ export interface TenantSinkSettings {
   readonly scope: TenantScope;
   readonly limiter: TenantLimiter;
   readonly metrics: TenantMetrics;
+  /** With --redis: the ingestion limits shared by the replicas, checked at commit instead of `limiter`. */
+  readonly shared?: SharedTenantLimits;
 }
 
 /**
@@ -80,6 +83,8 @@ class TenantAppender implements Appender {
   private readonly appended = new Map<string, number>();
   private readonly newSeries = new Map<string, Set<string>>();
   private readonly now = Date.now();
+  /** With shared limits: per tenant, the series (canonical keys) this unit appended. */
+  private readonly touched = new Map<string, Set<string>>();
   readonly acknowledged?: () => readonly AcknowledgedRecord[];
   /** Present when the inner sink carries native histograms; counted against the limits as a sample. */
   readonly appendHistogram?: (labels: Labels, timestampMs: number, histogram: HistogramValue) => void;
@@ -111,9 +116,13 @@ class TenantAppender implements Appender {
       series = this.stamp(labels, config.label, tenant);
       this.lastIn = labels;
       this.lastOut = series;
-      this.trackSeries(tenant, series.key, request !== undefined);
+      if (this.settings.shared === undefined) this.trackSeries(tenant, series.key, request !== undefined);
+      else this.touch(tenant, series.key);
     }
-    if (request !== undefined) {
+    if (request !== undefined && this.settings.shared !== undefined) {
+      // Counted here, taken from the shared rate at commit.
+      this.requestAppended++;
+    } else if (request !== undefined) {
       // One tenant for the whole unit: counted in plain fields, not per-tenant maps.
       if (this.requestUnused > 0) this.requestUnused--;
       else this.takeRate(tenant);
@@ -125,6 +134,7 @@ class TenantAppender implements Appender {
   }
 
   async commit(): Promise<void> {
+    if (this.settings.shared !== undefined) return this.commitShared(this.settings.shared);
     this.giveBackUnused();
     try {
       await this.inner.commit();
@@ -135,6 +145,48 @@ class TenantAppender implements Appender {
     if (this.request !== undefined && this.requestAppended > 0) this.appended.set(this.request.tenant, this.requestAppended);
     for (const [tenant, keys] of this.newSeries) this.settings.limiter.markActive(tenant, keys);
     for (const [tenant, n] of this.appended) this.settings.metrics.samplesReceived.inc({ tenant }, n);
+  }
+
+  /**
+   * With limits shared through Redis: the request's samples and series are admitted as a whole
+   * before the bus sees them (refused: nothing stored, 429); a Redis that does not answer fails the
+   * push with 503, which its sender retries, rather than letting it past unlimited.
+   */
+  private async commitShared(shared: SharedTenantLimits): Promise<void> {
+    const config = this.settings.config();
+    const request = this.request;
+    let limits: TenantLimits | undefined;
+    if (request !== undefined && this.requestAppended > 0) {
+      const tenant = request.tenant;
+      limits = limitsOf(config, tenant);
+      let verdict;
+      try {
+        verdict = await shared.admit(tenant, this.requestAppended, this.touched.get(tenant) ?? new Set(), limits, config.active_series_idle_timeout);
+      } catch (err) {
+        this.inner.rollback();
+        throw new SinkUnavailableError(`samples not stored: the tenant limits shared in Redis could not be checked: ${(err as Error).message}`, LIMIT_RETRY_AFTER_SECONDS, { cause: err });
+      }
+      if (verdict !== 'ok') {
+        this.inner.rollback();
+        this.refuse(tenant, verdict, verdict === 'ingestion_rate' ? rateMessage(tenant, limits) : seriesMessage(tenant, limits));
+      }
+    }
+    try {
+      await this.inner.commit();
+    } catch (err) {
+      if (request !== undefined && limits !== undefined) shared.giveBack(request.tenant, this.requestAppended, limits);
+      throw err;
+    }
+    if (request !== undefined && this.requestAppended > 0) this.appended.set(request.tenant, this.requestAppended);
+    for (const [tenant, keys] of this.touched) if (tenant !== request?.tenant) shared.touch(tenant, keys, config.active_series_idle_timeout);
+    for (const [tenant, n] of this.appended) this.settings.metrics.samplesReceived.inc({ tenant }, n);
+  }
+
+  /** With shared limits: notes the series for the check at commit. */
+  private touch(tenant: string, key: string): void {
+    let keys = this.touched.get(tenant);
+    if (keys === undefined) this.touched.set(tenant, (keys = new Set()));
+    keys.add(key);
   }
 
   rollback(): void {
@@ -153,8 +205,7 @@ class TenantAppender implements Appender {
       this.requestUnused = got - 1;
       return;
     }
-    const l = limitsOf(this.settings.config(), tenant);
-    this.refuse(tenant, 'ingestion_rate', `the request has been rejected because the tenant ${JSON.stringify(tenant)} exceeded its ingestion rate limit, set to ${l.ingestion_rate} samples/s with a maximum allowed burst of ${l.ingestion_burst_size > 0 ? l.ingestion_burst_size : l.ingestion_rate} (tenants.limits.ingestion_rate)`);
+    this.refuse(tenant, 'ingestion_rate', rateMessage(tenant, limitsOf(this.settings.config(), tenant)));
   }
 
   /** Counts the series toward the tenant's active series; a request's new series beyond max_active_series is refused. */
@@ -168,8 +219,7 @@ class TenantAppender implements Appender {
     if (fresh.has(key)) return;
     fresh.add(key);
     if (inRequest && !limiter.mayAddSeries(tenant, fresh.size)) {
-      const max = limitsOf(this.settings.config(), tenant).max_active_series;
-      this.refuse(tenant, 'max_active_series', `per-tenant series limit of ${max} exceeded for tenant ${JSON.stringify(tenant)} (tenants.limits.max_active_series)`);
+      this.refuse(tenant, 'max_active_series', seriesMessage(tenant, limitsOf(this.settings.config(), tenant)));
     }
   }
 
@@ -190,6 +240,15 @@ class TenantAppender implements Appender {
     if (this.request !== undefined && this.requestTaken > 0) this.settings.limiter.returnSamples(this.request.tenant, this.requestTaken);
     this.requestTaken = 0;
   }
+}
+
+/** Mimir's words for a tenant over its ingestion rate. */
+function rateMessage(tenant: string, l: TenantLimits): string {
+  return `the request has been rejected because the tenant ${JSON.stringify(tenant)} exceeded its ingestion rate limit, set to ${l.ingestion_rate} samples/s with a maximum allowed burst of ${l.ingestion_burst_size > 0 ? l.ingestion_burst_size : l.ingestion_rate} (tenants.limits.ingestion_rate)`;
+}
+
+function seriesMessage(tenant: string, l: TenantLimits): string {
+  return `per-tenant series limit of ${l.max_active_series} exceeded for tenant ${JSON.stringify(tenant)} (tenants.limits.max_active_series)`;
 }
 
 /** `labels` with the tenant label set to `tenant` (a new object: label objects are immutable). */
