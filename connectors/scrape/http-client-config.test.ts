@@ -21,4 +21,9 @@ describe('resolveClientFiles', () => {
     const b = resolveClientFiles(scrapeConfigSchema.parse({ job_name: 'j', bearer_token_file: 'tok' }), '/cfg');
     expect(b.bearer_token_file).toBe('/cfg/tok');
   });
+
+  it('resolves the files of http_headers', () => {
+    const c = resolveClientFiles(scrapeConfigSchema.parse({ job_name: 'j', http_headers: { 'X-Scope': { files: ['scope', '/abs/s'] } } }), '/cfg');
+    expect(c.http_headers).toEqual({ 'X-Scope': { values: [], secrets: [], files: ['/cfg/scope', '/abs/s'] } });
+  });
 });

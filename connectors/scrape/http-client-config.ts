@@ -59,6 +59,29 @@ const authorizationSchema = z
     }
   });
 
+/** One `http_headers` entry: values given inline, as secrets, or read from files at each request. */
+const httpHeaderSchema = z
+  .object({
+    values: z.array(z.string()).default([]),
+    secrets: z.array(z.string()).default([]),
+    files: z.array(z.string()).default([]),
+  })
+  .strict();
+
+export type HttpHeader = z.output<typeof httpHeaderSchema>;
+
+/** Headers a request sets itself, which `http_headers` may not set (Prometheus' reservedHeaders). */
+const RESERVED_HEADERS = new Set([
+  'authorization', 'host', 'content-encoding', 'content-length', 'content-type', 'user-agent', 'connection', 'keep-alive',
+  'proxy-authenticate', 'proxy-authorization', 'www-authenticate', 'accept-encoding', 'x-prometheus-remote-write-version',
+  'x-prometheus-remote-read-version', 'x-prometheus-scrape-timeout-seconds', 'x-amz-date', 'x-amz-security-token', 'x-amz-content-sha256',
+]);
+
+/** Go's http.CanonicalHeaderKey: `x-custom-id` → `X-Custom-Id`. */
+function canonicalHeaderKey(name: string): string {
+  return name.toLowerCase().replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
+}
+
 /** The HTTP client part of a scrape config or an http_sd config (Prometheus' HTTPClientConfig). */
 export const httpClientFields = {
   basic_auth: basicAuthSchema.optional(),
@@ -68,6 +91,7 @@ export const httpClientFields = {
   tls_config: tlsConfigSchema.prefault({}),
   follow_redirects: z.boolean().default(true),
   enable_http2: z.boolean().default(true),
+  http_headers: z.record(z.string(), httpHeaderSchema).optional(),
 };
 
 export interface HttpClientConfig {
@@ -78,6 +102,8 @@ export interface HttpClientConfig {
   readonly tls_config: TlsConfig;
   readonly follow_redirects: boolean;
   readonly enable_http2: boolean;
+  /** Extra request headers by name (`http_headers`). */
+  readonly http_headers?: Readonly<Record<string, HttpHeader>>;
 }
 
 /** Cross-field rules of Prometheus' HTTPClientConfig.Validate. */
@@ -95,6 +121,11 @@ export function checkHttpClientConfig(c: HttpClientConfig, ctx: z.RefinementCtx)
   if (c.authorization !== undefined && c.basic_auth !== undefined) {
     ctx.addIssue({ code: 'custom', path: ['authorization'], message: 'at most one of basic_auth, oauth2 & authorization must be configured' });
   }
+  for (const name of Object.keys(c.http_headers ?? {})) {
+    if (RESERVED_HEADERS.has(name.toLowerCase())) {
+      ctx.addIssue({ code: 'custom', path: ['http_headers', name], message: `setting header ${JSON.stringify(canonicalHeaderKey(name))} is not allowed` });
+    }
+  }
 }
 
 /**
@@ -110,5 +141,6 @@ export function resolveClientFiles<T extends HttpClientConfig>(c: T, baseDir: st
     authorization: c.authorization && { ...c.authorization, credentials_file: abs(c.authorization.credentials_file) },
     bearer_token_file: abs(c.bearer_token_file),
     tls_config: { ...t, ca_file: abs(t.ca_file), cert_file: abs(t.cert_file), key_file: abs(t.key_file) },
+    http_headers: c.http_headers && Object.fromEntries(Object.entries(c.http_headers).map(([n, h]) => [n, { ...h, files: h.files.map((f) => abs(f)!) }])),
   };
 }

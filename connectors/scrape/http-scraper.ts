@@ -84,6 +84,28 @@ export async function authorizationHeader(c: HttpClientConfig): Promise<string |
   return undefined;
 }
 
+/**
+ * Adds the `http_headers` of a client config to `headers`: values, secrets, then each file's
+ * trimmed content (files are read at every request, so rotations apply). A header the request
+ * sets already gets these values after its own, as Go's Header.Add.
+ */
+export async function addConfiguredHeaders(headers: Record<string, string | string[]>, c: HttpClientConfig): Promise<void> {
+  for (const [name, h] of Object.entries(c.http_headers ?? {})) {
+    const values = [...h.values, ...h.secrets];
+    for (const f of h.files) {
+      try {
+        values.push((await readFile(f, 'utf8')).trim());
+      } catch (err) {
+        throw new Error(`unable to read headers file ${f}: ${(err as Error).message}`, { cause: err });
+      }
+    }
+    if (values.length === 0) continue;
+    const key = name.toLowerCase();
+    const own = headers[key];
+    headers[key] = own === undefined ? (values.length === 1 ? values[0] : values) : [...(Array.isArray(own) ? own : [own]), ...values];
+  }
+}
+
 const STATUS_TEXT = http.STATUS_CODES;
 
 /**
@@ -95,13 +117,18 @@ const STATUS_TEXT = http.STATUS_CODES;
 export async function httpGet(url: string, agent: http.Agent, opts: HttpScrapeOptions, redirects = 0): Promise<ScrapeResponse> {
   const u = new URL(url);
   const auth = await authorizationHeader(opts.client);
-  const headers: Record<string, string> = {
+  const headers: Record<string, string | string[]> = {
     accept: opts.accept ?? SCRAPE_ACCEPT_HEADER,
     'accept-encoding': opts.compression === false ? 'identity' : 'gzip',
     'user-agent': SCRAPE_USER_AGENT,
     'x-prometheus-scrape-timeout-seconds': String(opts.timeoutMs / 1000),
   };
   if (auth !== undefined) headers.authorization = auth;
+  try {
+    await addConfiguredHeaders(headers, opts.client);
+  } catch (err) {
+    throw new ScrapeError('http', `Get ${JSON.stringify(url)}: ${(err as Error).message}`, url, { cause: err });
+  }
   const get = u.protocol === 'https:' ? https.get : http.get;
   const limit = opts.bodySizeLimit;
   return new Promise<ScrapeResponse>((resolve, reject) => {

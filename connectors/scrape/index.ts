@@ -26,7 +26,7 @@ export { tlsConfigSchema, type HttpClientConfig, type TlsConfig } from './http-c
 export { compileRelabelRules, relabel, type RelabelRule } from './relabel.js';
 export { DiscoveryError, ScrapeError, TargetLabelsError, type ScrapeFailureKind } from './errors.js';
 export { populateTargetLabels, targetUrl, type PopulatedTarget } from './target-labels.js';
-export { Target, REPORT_METRICS, type TargetHealth } from './target.js';
+export { Target, EXTRA_REPORT_METRICS, REPORT_METRICS, type TargetHealth } from './target.js';
 export { ScrapeLoop, type FetchPage, type ScrapeLoopSettings, type ScrapeOutcome } from './scrape-loop.js';
 export { ScrapePool, type ScrapePoolSettings } from './scrape-pool.js';
 export { ScrapeManager, parseShard, type DroppedTarget, type ScrapeManagerSettings } from './scrape-manager.js';

@@ -1,5 +1,8 @@
 import { Agent, createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROMETHEUS_PROTOBUF_CONTENT_TYPE } from '../../schemas/exposition/index.js';
@@ -49,10 +52,12 @@ describe('Prometheus 3 scrape_config keys', () => {
   let server: Server;
   let address: string;
   const encodings: string[] = [];
+  const customHeaders: Array<string | string[] | undefined> = [];
 
   beforeAll(async () => {
     server = createServer((req, res) => {
       encodings.push(String(req.headers['accept-encoding']));
+      customHeaders.push(req.headersDistinct['x-scope'] ?? undefined);
       switch (req.url) {
         case '/blank':
           res.writeHead(200);
@@ -126,6 +131,35 @@ describe('Prometheus 3 scrape_config keys', () => {
     expect(plain.sink.value('jobs_total')).toBe(3);
   });
 
+  it('writes scrape_timeout_seconds, scrape_sample_limit and scrape_body_size_bytes with extra_scrape_metrics', async () => {
+    const { loop, sink } = loopFor({ extra_scrape_metrics: true, scrape_timeout: '2s', sample_limit: 50 });
+    expect((await loop.scrapeAndReport()).error).toBeUndefined();
+    expect([sink.value('scrape_timeout_seconds'), sink.value('scrape_sample_limit'), sink.value('scrape_body_size_bytes')]).toEqual([2, 50, Buffer.byteLength(TEXT)]);
+    // Inherited from global; -1 bytes when the body is over body_size_limit.
+    const over = loopFor({ body_size_limit: 10 }, { extra_scrape_metrics: true });
+    expect((await over.loop.scrapeAndReport()).error?.message).toBe('body size limit exceeded');
+    expect(over.sink.value('scrape_body_size_bytes')).toBe(-1);
+    expect(over.sink.value('up')).toBe(0);
+    const without = loopFor({});
+    await without.loop.scrapeAndReport();
+    expect(without.sink.last.map((g) => g.labels.__name__)).not.toContain('scrape_timeout_seconds');
+  });
+
+  it('sends the http_headers values, secrets and file contents with every scrape', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tidemark-headers-'));
+    try {
+      await writeFile(join(dir, 'scope'), 'from-file\n');
+      const { loop } = loopFor({ http_headers: { 'X-Scope': { values: ['a'], secrets: ['s3cret'], files: [join(dir, 'scope')] } } });
+      expect((await loop.scrapeAndReport()).error).toBeUndefined();
+      expect(customHeaders.at(-1)).toEqual(['a', 's3cret', 'from-file']);
+      await writeFile(join(dir, 'scope'), 'rotated');
+      await loop.scrapeAndReport();
+      expect(customHeaders.at(-1)).toEqual(['a', 's3cret', 'rotated']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('stores a native histogram over native_histogram_bucket_limit at the coarser schema that fits', async () => {
     const { loop, sink } = loopFor({ metrics_path: '/native', scrape_native_histograms: true, native_histogram_bucket_limit: 2 });
     expect((await loop.scrapeAndReport()).error).toBeUndefined();
@@ -154,6 +188,11 @@ describe('Prometheus 3 scrape_config keys in the configuration', () => {
   it('refuses an unknown fallback_scrape_protocol naming the supported ones', () => {
     const bad = scrapeConfigSchema.safeParse({ job_name: 'j', fallback_scrape_protocol: 'PrometheusText2' });
     expect(bad.error?.issues.map((i) => i.message)).toEqual(['unknown fallback_scrape_protocol "PrometheusText2", supported: [PrometheusProto PrometheusText0.0.4 PrometheusText1.0.0 OpenMetricsText0.0.1 OpenMetricsText1.0.0]']);
+  });
+
+  it('refuses http_headers that the scrape sets itself, as Prometheus does', () => {
+    const bad = scrapeConfigSchema.safeParse({ job_name: 'j', http_headers: { 'user-agent': { values: ['x'] }, 'X-Ok': { values: ['y'] } } });
+    expect(bad.error?.issues.map((i) => i.message)).toEqual(['setting header "User-Agent" is not allowed']);
   });
 
   it('refuses a negative or fractional native_histogram_bucket_limit', () => {

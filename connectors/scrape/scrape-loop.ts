@@ -158,11 +158,14 @@ export class ScrapeLoop {
     let outcome: ScrapeOutcome = { total: 0, added: 0, seriesAdded: 0 };
     let error: Error | undefined = this.forcedError;
     let exemplars: readonly SeriesExemplar[] = [];
+    // scrape_body_size_bytes: the decompressed body, -1 when over body_size_limit, 0 without one.
+    let bodyBytes = 0;
     this.cache.begin();
     if (error === undefined) {
       try {
         const fetch = this.settings.fetch ?? ((t: Target, c: ResolvedScrapeConfig) => httpGet(t.url, this.settings.agent, { timeoutMs: c.scrape_timeout, bodySizeLimit: c.body_size_limit, client: c, accept: this.accept, compression: c.enable_compression }));
         const res = await fetch(this.target, this.cfg);
+        bodyBytes = res.body.length;
         const format = scrapeFormatOf(res.contentType, this.cfg.fallback_scrape_protocol, url);
         const page = format === 'protobuf' ? res.body : decodeUtf8(res.body, format);
         const r = appendPage(page, format, start, app, this.cache, this.page, url);
@@ -174,6 +177,7 @@ export class ScrapeLoop {
         }
       } catch (err) {
         error = err instanceof ScrapeError ? err : new ScrapeError('parse', (err as Error).message, url, { cause: err });
+        if (error instanceof ScrapeError && error.kind === 'body_size_limit') bodyBytes = -1;
       }
     }
     if (error === undefined) {
@@ -188,6 +192,11 @@ export class ScrapeLoop {
     const values = [error === undefined ? 1 : 0, durationSec, outcome.total, outcome.added, error === undefined ? outcome.seriesAdded : 0];
     const report = this.target.reportLabels;
     for (let i = 0; i < report.length; i++) app.append(report[i], start, values[i]);
+    if (this.cfg.extra_scrape_metrics) {
+      const extra = [this.cfg.scrape_timeout / 1000, this.cfg.sample_limit, bodyBytes];
+      const labels = this.target.extraReportLabels;
+      for (let i = 0; i < labels.length; i++) app.append(labels[i], start, extra[i]);
+    }
     await app.commit();
     if (exemplars.length > 0) this.settings.exemplars?.record(exemplars);
     return { ...outcome, error };
@@ -238,7 +247,7 @@ export class ScrapeLoop {
     this.cancelWait = undefined;
     if (!waited) return;
     const app = this.settings.sink.appender();
-    const series: Labels[] = [...this.cache.previousSeries(), ...this.target.reportLabels];
+    const series: Labels[] = [...this.cache.previousSeries(), ...this.target.reportLabels, ...(this.cfg.extra_scrape_metrics ? this.target.extraReportLabels : [])];
     for (const labels of series) app.append(labels, staleAt, Number.NaN, { stale: true });
     await app.commit();
   }

@@ -12,6 +12,9 @@ export const REPORT_METRICS = [
   'scrape_series_added',
 ] as const;
 
+/** The series `extra_scrape_metrics` adds after those, in Prometheus' order. */
+export const EXTRA_REPORT_METRICS = ['scrape_timeout_seconds', 'scrape_sample_limit', 'scrape_body_size_bytes'] as const;
+
 const FNV_OFFSET = 0xcbf29ce484222325n;
 const FNV_PRIME = 0x100000001b3n;
 const MASK64 = 0xffffffffffffffffn;
@@ -36,6 +39,8 @@ export class Target {
   readonly publicLabelList: ReadonlyArray<readonly [string, string]>;
   /** `up`, `scrape_duration_seconds`, ... with the target labels, in REPORT_METRICS order. */
   readonly reportLabels: readonly Labels[];
+  /** `scrape_timeout_seconds`, ... with the target labels, in EXTRA_REPORT_METRICS order. */
+  readonly extraReportLabels: readonly Labels[];
 
   health: TargetHealth = 'unknown';
   lastError = '';
@@ -55,6 +60,7 @@ export class Target {
     this.publicLabels = publicTargetLabels(labels);
     this.publicLabelList = Object.entries(this.publicLabels);
     this.reportLabels = REPORT_METRICS.map((name) => ({ ...this.publicLabels, __name__: name }));
+    this.extraReportLabels = EXTRA_REPORT_METRICS.map((name) => ({ ...this.publicLabels, __name__: name }));
   }
 
   /** Records a finished scrape (Prometheus' Target.Report). */

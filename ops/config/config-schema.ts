@@ -50,6 +50,7 @@ const globalSchema = z
     target_limit: z.number().int().min(0).optional().describe('Default per-job target limit.'),
     keep_dropped_targets: z.number().int().min(0).optional().describe('Default number of targets dropped by relabeling that /api/v1/targets lists per job (0 = all).'),
     metric_name_validation_scheme: metricNameValidationSchemeSchema('global').describe('Default name validation of scrape jobs: legacy (the default); utf8 is refused (Tidemark stores legacy names only).'),
+    extra_scrape_metrics: z.boolean().optional().describe('Scrapes also write scrape_timeout_seconds, scrape_sample_limit and scrape_body_size_bytes (default false).'),
     metric_name_escaping_scheme: metricNameEscapingSchemeSchema('global').describe('Default escaping asked of targets for UTF-8 names: underscores (default), dots or values.'),
   })
   .strict();
@@ -257,6 +258,15 @@ export const tidemarkConfigSchema = z
         ctx.addIssue({ code: 'custom', path: ['scrape_configs', i, ...issue.path], message: issue.message });
       }
     });
+    // A tenant's jobs share the job namespace (the targets API, the job label) with everyone's.
+    for (const [tenant, jobs] of Object.entries(cfg.tenants.scrape_configs)) {
+      jobs.forEach((sc, i) => {
+        const path = ['tenants', 'scrape_configs', tenant, i];
+        if (seen.has(sc.job_name)) ctx.addIssue({ code: 'custom', path: [...path, 'job_name'], message: `found multiple scrape configs with job name "${sc.job_name}"` });
+        seen.add(sc.job_name);
+        for (const issue of checkScrapeConfig(sc, cfg.global)) ctx.addIssue({ code: 'custom', path: [...path, ...issue.path], message: issue.message });
+      });
+    }
   });
 
 export type TidemarkConfig = z.output<typeof tidemarkConfigSchema>;
