@@ -91,7 +91,8 @@ export const httpClientFields = {
   tls_config: tlsConfigSchema.prefault({}),
   follow_redirects: z.boolean().default(true),
   enable_http2: z.boolean().default(true),
-  http_headers: z.record(z.string(), httpHeaderSchema).optional(),
+  http_headers: z.record(z.string(), httpHeaderSchema).optional()
+    .describe('Extra request headers by name, each with values, secrets and files (read at every request); headers the request sets itself (Authorization, User-Agent, ...) are refused.'),
 };
 
 export interface HttpClientConfig {
