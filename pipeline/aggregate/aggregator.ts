@@ -25,7 +25,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Registry } from 'prom-client';
-import { canonicalLabels, decodeSamplesTopicRecord, encodeDeadLetter, encodeSampleBatch, type Labels, type SamplesTopicRecord, type SeriesSamples } from '../../schemas/index.js';
+import { canonicalLabels, decodeSamplesTopicRecord, encodeDeadLetter, encodeSampleBatch, type HistogramValue, type Labels, type SamplesTopicRecord, type SeriesSamples } from '../../schemas/index.js';
+import type { FloatHistogram } from '../../schemas/native-histogram/index.js';
 import type { Bus, BusRecord, ConsumedBatch, Consumer, ProduceRecord } from '../bus/bus.js';
 import type { DecodedRecord } from '../bus/dead-letter.js';
 import type { DecodedRecordFollower, DecodedRecordLeader } from '../bus/record-follower.js';
@@ -66,7 +67,7 @@ export interface AggregatorSettings {
   readonly leader?: DecodedRecordLeader;
 }
 
-interface LateSample { readonly rule: string; readonly labels: Labels; readonly t: number; readonly v: number }
+interface LateSample { readonly rule: string; readonly labels: Labels; readonly t: number; readonly v: number; readonly h?: HistogramValue }
 
 /** What `/api/v1/status/aggregates` shows. */
 export interface AggregatorStatus {
@@ -137,7 +138,7 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
   private timer: NodeJS.Timeout | undefined;
   private lastCheckpoint: AggregatorStatus['lastCheckpoint'] = null;
   /** Outputs of closed windows the bus has not acknowledged yet: sent first next time; no checkpoint meanwhile. */
-  private unsent: { labels: Labels; ts: number; value: number }[] = [];
+  private unsent: { labels: Labels; ts: number; value: number; histogram?: FloatHistogram }[] = [];
   private dirty = false;
   private started = false;
   private stopped = false;
@@ -446,14 +447,19 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
 
   /** Late samples of one record as one dead letter per rule: a sample batch, with the reason. */
   private routeLate(record: BusRecord, out: ProduceRecord[]): void {
-    const byRule = new Map<string, Map<Labels, SeriesSamples>>();
+    const byRule = new Map<string, Map<Labels, SeriesSamples & { histograms: { timestamps: number[]; histograms: HistogramValue[] } }>>();
     for (const l of this.late) {
       let m = byRule.get(l.rule);
       if (m === undefined) byRule.set(l.rule, (m = new Map()));
       let s = m.get(l.labels);
-      if (s === undefined) m.set(l.labels, (s = { labels: l.labels, timestamps: [], values: [], stale: [] }));
-      s.timestamps.push(l.t);
-      s.values.push(l.v);
+      if (s === undefined) m.set(l.labels, (s = { labels: l.labels, timestamps: [], values: [], stale: [], histograms: { timestamps: [], histograms: [] } }));
+      if (l.h !== undefined) {
+        s.histograms.timestamps.push(l.t);
+        s.histograms.histograms.push(l.h);
+      } else {
+        s.timestamps.push(l.t);
+        s.values.push(l.v);
+      }
     }
     this.late = [];
     const now = this.now();
@@ -482,6 +488,9 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
       const ts = series.timestamps;
       const n = ts.length;
       if (n > 0 && ts[n - 1]! > maxTs) maxTs = ts[n - 1]!;
+      const hts = series.histograms?.timestamps;
+      const hn = hts === undefined ? 0 : hts.length;
+      if (hn > 0 && hts![hn - 1]! > maxTs) maxTs = hts![hn - 1]!;
       if (layout === undefined) continue;
       let slot = layout[k];
       if (!slotUsable(slot, series.labels)) {
@@ -496,7 +505,9 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
         const t = targets[i]!;
         const st = t.state;
         const onLate = this.routeLateSamples ? this.lateTo(st.rule.name, series.labels) : undefined;
-        t.partition.applySeries(t.entry, ts, vs, stale, st.closedThrough, st.counters, onLate);
+        if (hn === 0) t.partition.applySeries(t.entry, ts, vs, stale, st.closedThrough, st.counters, onLate);
+        else if (n === 0) t.partition.applyHistograms(t.entry, hts!, series.histograms!.histograms, st.closedThrough, st.counters, onLate);
+        else t.partition.applyMixed(t.entry, ts, vs, stale, hts!, series.histograms!.histograms, st.closedThrough, st.counters, onLate);
       }
     }
     if (added > 0) this.hints.grew(added);
@@ -504,8 +515,8 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
   }
 
   /** Where a series' late samples go for one rule (with `late_samples: dead_letter`). */
-  private lateTo(rule: string, labels: Labels): (t: number, v: number) => void {
-    return (t, v) => this.late.push({ rule, labels, t, v });
+  private lateTo(rule: string, labels: Labels): (t: number, v: number, h?: HistogramValue) => void {
+    return (t, v, h) => this.late.push(h === undefined ? { rule, labels, t, v } : { rule, labels, t, v, h });
   }
 
   /** Which rules a series feeds on `partition`, and its entry in each. */
@@ -562,7 +573,7 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
       while ((w = st.nextClosable(through)) !== undefined) {
         const out: OutputSample[] = [];
         st.close(w, out);
-        for (const o of out) pending.push({ labels: o.labels, ts: w, value: o.value });
+        for (const o of out) pending.push(o.histogram === undefined ? { labels: o.labels, ts: w, value: o.value } : { labels: o.labels, ts: w, value: 0, histogram: o.histogram });
         this.metrics.windowsClosed.inc({ rule: st.rule.name });
         if (out.length > 0) this.metrics.outputSamples.inc({ rule: st.rule.name }, out.length);
         this.dirty = true;
@@ -570,7 +581,10 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
     }
     if (pending.length === 0) return;
     const appender = this.sink.appender();
-    for (const o of pending) appender.append(o.labels, o.ts, o.value);
+    for (const o of pending) {
+      if (o.histogram !== undefined) appender.appendHistogram!(o.labels, o.ts, o.histogram);
+      else appender.append(o.labels, o.ts, o.value);
+    }
     await appender.commit();
     this.unsent = [];
   }

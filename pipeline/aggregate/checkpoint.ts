@@ -9,6 +9,7 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { canonicalLabels, type Labels } from '../../schemas/index.js';
+import { FloatHistogram, type CounterResetHint, type Span } from '../../schemas/native-histogram/index.js';
 import type { CompiledRule } from './compiled-rule.js';
 import { PartitionState, type SeriesEntry } from './partition-state.js';
 import { RuleState } from './rule-state.js';
@@ -27,7 +28,22 @@ export class CheckpointFileError extends Error {
  * on restore (as text they were most of a checkpoint's bytes).
  */
 type Num = number | string;
-type SeriesRow = [number[], Num, Num, Num, 0 | 1, Num, Num, Num, Num, 0 | 1, Num, Num, Num];
+type SeriesRow = [number[], Num, Num, Num, 0 | 1, Num, Num, Num, Num, 0 | 1, Num, Num, Num, (HistogramDoc | 0)?, (HistogramDoc | 0)?];
+
+/** A native histogram in a checkpoint: its fields (numbers JSON cannot hold written as strings). */
+interface HistogramDoc {
+  readonly hint: CounterResetHint;
+  readonly schema: number;
+  readonly zt: Num;
+  readonly zc: Num;
+  readonly count: Num;
+  readonly sum: Num;
+  readonly ps: Span[];
+  readonly ns: Span[];
+  readonly pb: Num[];
+  readonly nb: Num[];
+  readonly cv: Num[];
+}
 
 interface PartitionDoc {
   readonly series: SeriesRow[];
@@ -71,21 +87,43 @@ function labelsOfFlat(flat: readonly number[], strings: readonly string[]): Labe
 // as strings, which Number() reads back. No JSON.stringify replacer: it would slow the whole text.
 const num = (v: number): Num => (Number.isFinite(v) ? v : String(v));
 
+function histogramDoc(h: FloatHistogram): HistogramDoc {
+  return {
+    hint: h.counterResetHint, schema: h.schema, zt: num(h.zeroThreshold), zc: num(h.zeroCount), count: num(h.count), sum: num(h.sum),
+    ps: h.positiveSpans, ns: h.negativeSpans, pb: h.positiveBuckets.map(num), nb: h.negativeBuckets.map(num), cv: h.customValues.map(num),
+  };
+}
+
+function histogramOf(d: HistogramDoc): FloatHistogram {
+  return new FloatHistogram({
+    counterResetHint: d.hint, schema: d.schema, zeroThreshold: Number(d.zt), zeroCount: Number(d.zc), count: Number(d.count), sum: Number(d.sum),
+    positiveSpans: d.ps, negativeSpans: d.ns, positiveBuckets: d.pb.map(Number), negativeBuckets: d.nb.map(Number), customValues: d.cv.map(Number),
+  });
+}
+
 function seriesRow(key: string, e: SeriesEntry, table: StringTable): SeriesRow {
-  return [flatLabels(key, table), num(e.seenTs), num(e.lastTs), num(e.lastV), e.hasLast ? 1 : 0, num(e.win), num(e.winInc), num(e.winFrom), num(e.winTo), e.winFolded ? 1 : 0, num(e.pendingBucket), num(e.pendingTs), num(e.pendingV)];
+  const row: SeriesRow = [flatLabels(key, table), num(e.seenTs), num(e.lastTs), num(e.lastV), e.hasLast ? 1 : 0, num(e.win), num(e.winInc), num(e.winFrom), num(e.winTo), e.winFolded ? 1 : 0, num(e.pendingBucket), num(e.pendingTs), num(e.pendingV)];
+  // Histogram state only where a series has some: float-only rows stay as they were.
+  if (e.lastH !== null || e.pendingH !== null) row.push(e.lastH === null ? 0 : histogramDoc(e.lastH), e.pendingH === null ? 0 : histogramDoc(e.pendingH));
+  return row;
 }
 
 type AccumulatorDoc = Record<string, unknown>;
 
 function accumulatorDoc(a: WindowAccumulator): AccumulatorDoc {
   const out: AccumulatorDoc = {};
-  for (const [k, v] of Object.entries(a)) out[k] = typeof v === 'number' ? num(v) : Array.isArray(v) ? v.map((x: number) => num(x)) : v;
+  for (const [k, v] of Object.entries(a)) {
+    out[k] = typeof v === 'number' ? num(v) : Array.isArray(v) ? v.map((x: number) => num(x)) : v instanceof FloatHistogram ? histogramDoc(v) : v;
+  }
   return out;
 }
 
 function accumulatorOf(d: AccumulatorDoc): WindowAccumulator {
-  const out: AccumulatorDoc = {};
-  for (const [k, v] of Object.entries(d)) out[k] = typeof v === 'string' ? Number(v) : Array.isArray(v) ? v.map(Number) : v;
+  // Defaults for the fields of a state written before native histograms were aggregated.
+  const out: AccumulatorDoc = { hSamples: 0, lastH: null };
+  for (const [k, v] of Object.entries(d)) {
+    out[k] = k === 'lastH' ? (v === null ? null : histogramOf(v as HistogramDoc)) : typeof v === 'string' ? Number(v) : Array.isArray(v) ? v.map(Number) : v;
+  }
   return out as unknown as WindowAccumulator;
 }
 
@@ -190,6 +228,10 @@ export function restoreRuleState(rule: CompiledRule, doc: RuleDoc | undefined, s
       e.pendingBucket = Number(row[10]);
       e.pendingTs = Number(row[11]);
       e.pendingV = Number(row[12]);
+      const lastH = row[13];
+      const pendingH = row[14];
+      if (lastH !== undefined && lastH !== 0) e.lastH = histogramOf(lastH);
+      if (pendingH !== undefined && pendingH !== 0) e.pendingH = histogramOf(pendingH);
     }
     for (const [w, accs] of pd.windows) {
       ps.windows.set(w, new Map(accs.map((d) => {

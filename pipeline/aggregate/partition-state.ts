@@ -4,10 +4,11 @@
  * accumulators of the windows still open. A partition's records are applied in log order, so
  * this state is a function of the partition's records up to an offset: what a checkpoint saves.
  */
-import type { Labels } from '../../schemas/index.js';
+import type { HistogramValue, Labels } from '../../schemas/index.js';
+import { FloatHistogram } from '../../schemas/native-histogram/index.js';
 import type { CompiledRule } from './compiled-rule.js';
 import { DOUBLE_FIELD as D } from './double-field.js';
-import { addBucket, addSample, newAccumulator, type WindowAccumulator } from './window-accumulator.js';
+import { addBucket, addHistogramBuckets, addSample, newAccumulator, type WindowAccumulator } from './window-accumulator.js';
 
 export interface SeriesEntry {
   readonly outKey: string;
@@ -28,6 +29,10 @@ export interface SeriesEntry {
   pendingBucket: number;
   pendingTs: number;
   pendingV: number;
+  /** The pending sample when it is a native histogram. */
+  pendingH: FloatHistogram | null;
+  /** Last applied native histogram of a counter histogram series (histogram_bucket counts the observations since). */
+  lastH: FloatHistogram | null;
   /** Set when the series was forgotten (stale): holders of this entry must look the series up again. */
   forgotten?: boolean;
   /** The accumulator of window `accWin` this series feeds (a cache: not checkpointed). */
@@ -57,7 +62,7 @@ export class PartitionState {
       const group = this.rule.group.groupOf(labels);
       e = {
         outKey: this.rule.group.keyOf(labels), group, seenTs: D, lastTs: D, lastV: D, hasLast: false,
-        win: D, winInc: D, winFrom: D, winTo: D, winFolded: true, pendingBucket: D, pendingTs: D, pendingV: D,
+        win: D, winInc: D, winFrom: D, winTo: D, winFolded: true, pendingBucket: D, pendingTs: D, pendingV: D, pendingH: null, lastH: null,
         // Every field set from the start: one object shape for all entries keeps the per-sample path monomorphic.
         forgotten: false, accRef: undefined, accWin: D,
       };
@@ -116,6 +121,7 @@ export class PartitionState {
         e.pendingBucket = bucket;
         e.pendingTs = t;
         e.pendingV = v;
+        e.pendingH = null;
         continue;
       }
       // apply() and addSample() written out: see above.
@@ -134,7 +140,7 @@ export class PartitionState {
       a.sum += v;
       if (v < a.min) a.min = v;
       if (v > a.max) a.max = v;
-      if (t >= a.lastTs) { a.lastTs = t; a.lastV = v; }
+      if (t >= a.lastTs) { a.lastTs = t; a.lastV = v; a.lastH = null; }
       if (moments) {
         const dm = v - a.mean;
         a.mean += dm / k;
@@ -157,17 +163,115 @@ export class PartitionState {
     counts.applied += applied;
   }
 
+  /**
+   * A series' native-histogram samples of one record, as `applySeries` applies float samples:
+   * the same ordering, lateness and deduplication. `onLate` hears each late sample.
+   */
+  applyHistograms(e: SeriesEntry, ts: readonly number[], hs: readonly HistogramValue[], closedThrough: number, counts: SampleCounts, onLate?: (t: number, v: number, h?: HistogramValue) => void): void {
+    const I = this.rule.intervalMs;
+    const d = this.rule.dedupMs;
+    for (let j = 0; j < ts.length; j++) {
+      const t = ts[j]!;
+      if (t <= e.seenTs) {
+        counts.outOfOrder++;
+        continue;
+      }
+      if (Math.ceil(t / I) * I <= closedThrough) {
+        counts.late++;
+        onLate?.(t, 0, hs[j]);
+        continue;
+      }
+      e.seenTs = t;
+      counts.applied++;
+      const raw = hs[j]!;
+      const h = raw instanceof FloatHistogram ? raw : raw.toFloat();
+      if (d > 0) {
+        const bucket = Math.ceil(t / d) * d;
+        if (e.pendingBucket !== 0 && e.pendingBucket !== bucket) this.flushPending(e);
+        e.pendingBucket = bucket;
+        e.pendingTs = t;
+        e.pendingH = h;
+        continue;
+      }
+      this.applyHistogram(e, t, h);
+    }
+  }
+
+  /**
+   * A series with float and histogram samples in one record: applied in timestamp order, runs of
+   * each kind at a time (a series changing type is rare; most records carry one kind).
+   */
+  applyMixed(e: SeriesEntry, ts: readonly number[], vs: readonly number[], stale: readonly number[], hts: readonly number[], hs: readonly HistogramValue[], closedThrough: number, counts: SampleCounts, onLate?: (t: number, v: number, h?: HistogramValue) => void): void {
+    let i = 0;
+    let j = 0;
+    while (i < ts.length || j < hts.length) {
+      if (j >= hts.length || (i < ts.length && ts[i]! <= hts[j]!)) {
+        let k = i;
+        while (k < ts.length && (j >= hts.length || ts[k]! <= hts[j]!)) k++;
+        const runStale = stale.filter((s) => s >= i && s < k).map((s) => s - i);
+        this.applySeries(e, ts.slice(i, k), vs.slice(i, k), runStale, closedThrough, counts, onLate);
+        i = k;
+      } else {
+        let k = j;
+        while (k < hts.length && (i >= ts.length || hts[k]! < ts[i]!)) k++;
+        this.applyHistograms(e, hts.slice(j, k), hs.slice(j, k), closedThrough, counts, onLate);
+        j = k;
+      }
+    }
+  }
+
+  /** One native-histogram sample: counted, kept as the window's latest, and its observations bucketed. */
+  private applyHistogram(e: SeriesEntry, ts: number, h: FloatHistogram): void {
+    const I = this.rule.intervalMs;
+    const w = Math.ceil(ts / I) * I;
+    const opens = e.win !== w;
+    if (opens) this.foldRate(e);
+    const a = this.acc(w, e);
+    if (opens) {
+      e.win = w;
+      // Rates are of float counters: nothing of a histogram to fold into rate_sum or rate_avg.
+      e.winFolded = true;
+      e.winInc = 0;
+      a.series++;
+    }
+    a.hSamples++;
+    if (ts >= a.lastTs) { a.lastTs = ts; a.lastH = h; }
+    if (!this.rule.needs.buckets || h.counterResetHint === 'gauge') {
+      e.lastH = null;
+      return;
+    }
+    // The observations since the series' previous histogram, or since its reset: what a
+    // histogram counter's increase() counts. A series' first histogram has no predecessor.
+    const prev = e.lastH;
+    e.lastH = h;
+    if (prev === null) return;
+    const reset = h.usesCustomBuckets() !== prev.usesCustomBuckets() || h.detectReset(prev);
+    let observed = h;
+    if (!reset) {
+      observed = h.copy();
+      observed.sub(prev);
+    }
+    addHistogramBuckets(a, observed);
+  }
+
   /** A staleness marker: the series ended; its next sample starts a new counter. */
   stale(e: SeriesEntry, ts: number): void {
     if (ts <= e.seenTs) return;
     this.flushPending(e);
     e.seenTs = ts;
     e.hasLast = false;
+    e.lastH = null;
   }
 
   private flushPending(e: SeriesEntry): void {
     if (e.pendingBucket === 0) return;
-    this.apply(e, e.pendingTs, e.pendingV);
+    const h = e.pendingH;
+    if (h !== null) {
+      e.pendingH = null;
+      this.applyHistogram(e, e.pendingTs, h);
+    } else {
+      this.apply(e, e.pendingTs, e.pendingV);
+    }
     e.pendingBucket = 0;
   }
 

@@ -4,6 +4,7 @@
  * depend on how partitions interleaved (float sums are order-sensitive).
  */
 import type { Labels } from '../../schemas/index.js';
+import type { FloatHistogram } from '../../schemas/native-histogram/index.js';
 import { DOUBLE_FIELD as D } from './double-field.js';
 import type { OutputSpec } from './output-kind.js';
 import type { OutputSeriesLabels } from './output-series.js';
@@ -12,12 +13,17 @@ import { vmrangeOf } from './vmrange.js';
 export interface WindowAccumulator {
   /** The group's labels (input metric name included). */
   readonly labels: Labels;
+  /** Float samples (the statistics below are over these). */
   samples: number;
+  /** Native-histogram samples (counted by count_samples, count_series and last only). */
+  hSamples: number;
   sum: number;
   min: number;
   max: number;
   lastTs: number;
   lastV: number;
+  /** The latest sample when it is a native histogram (null when the latest is a float). */
+  lastH: FloatHistogram | null;
   /** Welford mean and sum of squared deviations (stddev, stdvar). */
   mean: number;
   m2: number;
@@ -42,8 +48,8 @@ export interface AccumulatorNeeds {
 export function newAccumulator(labels: Labels, needs: AccumulatorNeeds): WindowAccumulator {
   // Fractions first, then the real start values: see double-field.ts.
   const a: WindowAccumulator = {
-    labels, samples: 0, sum: D, min: Number.POSITIVE_INFINITY, max: Number.NEGATIVE_INFINITY,
-    lastTs: Number.NEGATIVE_INFINITY, lastV: D, mean: D, m2: D, inc: D, rateSum: D, rateN: 0, series: 0, alive: false,
+    labels, samples: 0, hSamples: 0, sum: D, min: Number.POSITIVE_INFINITY, max: Number.NEGATIVE_INFINITY,
+    lastTs: Number.NEGATIVE_INFINITY, lastV: D, lastH: null, mean: D, m2: D, inc: D, rateSum: D, rateN: 0, series: 0, alive: false,
     values: needs.values ? [] : null, buckets: needs.buckets ? {} : null,
   };
   a.sum = a.lastV = a.mean = a.m2 = a.inc = a.rateSum = 0;
@@ -59,7 +65,7 @@ export function addSample(a: WindowAccumulator, ts: number, v: number, moments: 
   a.sum += v;
   if (v < a.min) a.min = v;
   if (v > a.max) a.max = v;
-  if (ts >= a.lastTs) { a.lastTs = ts; a.lastV = v; }
+  if (ts >= a.lastTs) { a.lastTs = ts; a.lastV = v; a.lastH = null; }
   if (moments) {
     const d = v - a.mean;
     a.mean += d / n;
@@ -75,6 +81,25 @@ export function addBucket(a: WindowAccumulator, v: number): void {
   if (r !== undefined) a.buckets![r] = (a.buckets![r] ?? 0) + 1;
 }
 
+/**
+ * Counts the observations of `h` (a native histogram of observations, such as a series' increase
+ * between two samples) in vmrange buckets: each bucket's count goes to the vmrange bucket that
+ * holds its upper bound, the zero bucket's to the lowest. Negative buckets are not counted, as
+ * VictoriaMetrics counts no negative values.
+ */
+export function addHistogramBuckets(a: WindowAccumulator, h: FloatHistogram): void {
+  const buckets = a.buckets!;
+  if (h.zeroCount > 0) {
+    const r = vmrangeOf(0)!;
+    buckets[r] = (buckets[r] ?? 0) + h.zeroCount;
+  }
+  for (const b of h.positiveBucketIterator()) {
+    if (!(b.count > 0)) continue;
+    const r = vmrangeOf(b.upper);
+    if (r !== undefined) buckets[r] = (buckets[r] ?? 0) + b.count;
+  }
+}
+
 /** Folds `b` into `a` (a's partitions come before b's). */
 export function mergeInto(a: WindowAccumulator, b: WindowAccumulator): void {
   if (b.samples > 0) {
@@ -86,8 +111,9 @@ export function mergeInto(a: WindowAccumulator, b: WindowAccumulator): void {
     a.sum += b.sum;
     if (b.min < a.min) a.min = b.min;
     if (b.max > a.max) a.max = b.max;
-    if (b.lastTs >= a.lastTs) { a.lastTs = b.lastTs; a.lastV = b.lastV; }
   }
+  a.hSamples += b.hSamples;
+  if ((b.samples > 0 || b.hSamples > 0) && b.lastTs >= a.lastTs) { a.lastTs = b.lastTs; a.lastV = b.lastV; a.lastH = b.lastH; }
   a.inc += b.inc;
   a.rateSum += b.rateSum;
   a.rateN += b.rateN;
@@ -113,6 +139,8 @@ export function quantileOf(phi: number, sorted: readonly number[]): number {
 export interface OutputSample {
   readonly labels: Labels;
   readonly value: number;
+  /** Set when the output sample is a native histogram (`last` of histogram series); `value` is then unused. */
+  readonly histogram?: FloatHistogram;
 }
 
 /**
@@ -127,10 +155,13 @@ export function windowOutputs(a: WindowAccumulator, spec: OutputSpec, names: Out
     case 'increase': case 'increase_prometheus': if (has || a.alive) out.push({ labels: name(), value: a.inc }); return;
     case 'rate_sum': if (a.rateN > 0) out.push({ labels: name(), value: a.rateSum }); return;
     case 'rate_avg': if (a.rateN > 0) out.push({ labels: name(), value: a.rateSum / a.rateN }); return;
-    case 'count_samples': if (has) out.push({ labels: name(), value: a.samples }); return;
-    case 'count_series': if (has) out.push({ labels: name(), value: a.series }); return;
+    case 'count_samples': if (has || a.hSamples > 0) out.push({ labels: name(), value: a.samples + a.hSamples }); return;
+    case 'count_series': if (has || a.hSamples > 0) out.push({ labels: name(), value: a.series }); return;
     case 'sum_samples': if (has) out.push({ labels: name(), value: a.sum }); return;
-    case 'last': if (has) out.push({ labels: name(), value: a.lastV }); return;
+    case 'last':
+      if (a.lastH !== null) out.push({ labels: name(), value: 0, histogram: a.lastH });
+      else if (has) out.push({ labels: name(), value: a.lastV });
+      return;
     case 'min': if (has) out.push({ labels: name(), value: a.min }); return;
     case 'max': if (has) out.push({ labels: name(), value: a.max }); return;
     case 'avg': if (has) out.push({ labels: name(), value: a.sum / a.samples }); return;
