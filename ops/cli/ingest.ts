@@ -12,6 +12,7 @@ import type { ExemplarSink } from '../../schemas/exemplar-sink.js';
 import type { MetadataSink } from '../../schemas/metadata-sink.js';
 import type { Appender, SampleSink } from '../../schemas/sample-sink.js';
 import type { TidemarkConfig } from '../config/index.js';
+import { tenantScrapeConfigs } from '../tenants/index.js';
 import type { HttpHandler } from '../server/http-router.js';
 import type { ListenAddress } from '../server/http-server.js';
 import type { Service } from '../server/service.js';
@@ -46,11 +47,12 @@ class ScrapeService implements Service {
     this.manager.applyConfig(this.scrapeConfig(ctx.config));
   }
 
-  /** The file's scrape_configs, plus the process' own /metrics where `scrapeSelf` asks for it. */
+  /** The file's scrape_configs and the tenants' jobs, plus the process' own /metrics where `scrapeSelf` asks for it. */
   private scrapeConfig(cfg: TidemarkConfig): Parameters<ScrapeManager['applyConfig']>[0] {
     const address = this.ctx.address();
-    if (!this.scrapeSelf || address === undefined) return { global: cfg.global, scrape_configs: cfg.scrape_configs };
-    return { global: cfg.global, scrape_configs: [...cfg.scrape_configs, selfScrapeConfig(address)] };
+    const jobs = [...cfg.scrape_configs, ...tenantScrapeConfigs(cfg.tenants)];
+    if (!this.scrapeSelf || address === undefined) return { global: cfg.global, scrape_configs: jobs };
+    return { global: cfg.global, scrape_configs: [...jobs, selfScrapeConfig(address)] };
   }
 
   async start(): Promise<void> {

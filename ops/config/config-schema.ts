@@ -258,6 +258,15 @@ export const tidemarkConfigSchema = z
         ctx.addIssue({ code: 'custom', path: ['scrape_configs', i, ...issue.path], message: issue.message });
       }
     });
+    // A tenant's jobs share the job namespace (the targets API, the job label) with everyone's.
+    for (const [tenant, jobs] of Object.entries(cfg.tenants.scrape_configs)) {
+      jobs.forEach((sc, i) => {
+        const path = ['tenants', 'scrape_configs', tenant, i];
+        if (seen.has(sc.job_name)) ctx.addIssue({ code: 'custom', path: [...path, 'job_name'], message: `found multiple scrape configs with job name "${sc.job_name}"` });
+        seen.add(sc.job_name);
+        for (const issue of checkScrapeConfig(sc, cfg.global)) ctx.addIssue({ code: 'custom', path: [...path, ...issue.path], message: issue.message });
+      });
+    }
   });
 
 export type TidemarkConfig = z.output<typeof tidemarkConfigSchema>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { scrapeConfigSchema } from '../../connectors/scrape/index.js';
 import { DurationError, parseDuration } from '../../schemas/duration.js';
 import { isValidTenantId, TENANT_ID_RULES } from './tenant-id.js';
 
@@ -69,6 +70,8 @@ export const tenantsConfigSchema = z
       .describe('Per tenant, Prometheus rule files (globs, relative to this file) evaluated on that tenant\'s series only; their recording rules write the tenant\'s series and their alerts carry the tenant label. The top-level rule_files see every tenant.'),
     alertmanager_configs: z.record(tenantId, z.string().min(1)).default({})
       .describe('Per tenant, its own Alertmanager configuration (an alertmanager.yml, relative to this file), as Mimir\'s multi-tenant Alertmanager keeps one: the tenant\'s alerts are routed, grouped, inhibited and delivered by it alone. A tenant not listed falls back to alerting.alertmanager_config_file (or alerting.alertmanager_config), its alerts grouped apart from other tenants\'. Reloaded with the rest of the file.'),
+    scrape_configs: z.record(tenantId, z.array(scrapeConfigSchema)).default({})
+      .describe('Per tenant, scrape jobs (as scrape_configs) whose samples are that tenant\'s: every target and every sample they scrape gets the tenant label, after honor_labels and the job\'s own relabeling, so only that tenant sees them (its /api/v1/targets lists them). Job names are unique across scrape_configs and every tenant\'s. Scraped only with tenants.enabled.'),
     limits: tenantLimitsSchema.prefault({}).describe('Limits every tenant has unless overridden.'),
     overrides: z.record(tenantId, tenantOverridesSchema).default({})
       .describe('Per tenant, the limits that differ from `limits`.'),

@@ -10,6 +10,7 @@ import { resolveTenant, TenantRefusedError } from './tenant-identity.js';
 import type { TenantMetrics } from './tenant-metrics.js';
 import { routeScope, type RouteScope } from './tenant-routes.js';
 import type { TenantScope } from './tenant-scope.js';
+import { tenantTargets } from './tenant-scrape-configs.js';
 
 /** As much body as the query API reads of a form or a remote-read request. */
 const MAX_FORM_BYTES = 4 << 20;
@@ -114,6 +115,8 @@ export class TenantGate {
       case 'pushgateway':
         url.pathname = withTenantGroupingLabel(url.pathname, label, tenant);
         return { ...r, url };
+      case 'targets':
+        return { ...r, res: filteredJsonResponse(r.res, (body) => tenantTargets(body, label, tenant)) };
       case 'rules':
         return { ...r, res: filteredJsonResponse(r.res, (body) => tenantRules(body, label, tenant)) };
       case 'alerts':

@@ -5,6 +5,7 @@
  * - `match`: every `match[]` selector is rewritten (one for the tenant is added when none is given);
  * - `remote_read`: every query of the protobuf body is rewritten;
  * - `pushgateway`: the tenant joins the grouping key, so tenants' groups of the same job are distinct;
+ * - `targets`: the answer keeps the tenant's scrape targets (tenants.scrape_configs);
  * - `rules`, `alerts`: the answer keeps the tenant's rules, alerts (metadata is the tenant's own as
  *   the query API reads it: tenant-metadata.ts);
  * - `am_alerts`, `am_silences`: Alertmanager's `filter` gets the tenant's matcher;
@@ -15,7 +16,7 @@
  * - `tenant`: the rest: a tenant is required; what they write is labelled by the sink.
  */
 export type RouteScope =
-  | 'open' | 'query' | 'match' | 'remote_read' | 'pushgateway' | 'rules' | 'alerts'
+  | 'open' | 'query' | 'match' | 'remote_read' | 'pushgateway' | 'targets' | 'rules' | 'alerts'
   | 'am_alerts' | 'am_silences' | 'am_post_alerts' | 'am_post_silence' | 'am_silence' | 'refused' | 'tenant';
 
 const OPEN = new Set(['/metrics', '/api/v1/status/buildinfo']);
@@ -40,6 +41,7 @@ export function routeScope(method: string, pathname: string): RouteScope {
   if (QUERY.has(pathname)) return 'query';
   if (MATCH.has(pathname) || /^\/api\/v1\/label\/[^/]+\/values$/.test(pathname)) return 'match';
   if (pathname === '/api/v1/read') return 'remote_read';
+  if (pathname === '/api/v1/targets') return 'targets';
   if (pathname === '/api/v1/rules') return 'rules';
   if (pathname === '/api/v1/alerts') return 'alerts';
   if (pathname === '/api/v2/alerts' || pathname === '/api/v2/alerts/groups') return method === 'POST' ? 'am_post_alerts' : 'am_alerts';
