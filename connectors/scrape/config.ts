@@ -109,8 +109,8 @@ export const scrapeProtocolsSchema = z
   .transform((list) => list as ScrapeProtocol[]);
 
 /**
- * `metric_name_validation_scheme` (global or per job), checked as Prometheus checks it. Tidemark
- * reads legacy names only: `utf8` is refused where the scrape config is resolved.
+ * `metric_name_validation_scheme` (global or per job), checked as Prometheus checks it. The
+ * exposition parsers read legacy names only: `utf8` is refused where the scrape config is resolved.
  */
 export function metricNameValidationSchemeSchema(where: 'global' | 'scrape config') {
   return z.string()
@@ -175,7 +175,7 @@ export const scrapeConfigSchema = z
     extra_scrape_metrics: z.boolean().optional()
       .describe('Each scrape also writes scrape_timeout_seconds, scrape_sample_limit and scrape_body_size_bytes (default from global, false).'),
     metric_name_validation_scheme: metricNameValidationSchemeSchema('scrape config')
-      .describe('legacy (the default, from global): metric and label names are the legacy ones; utf8 is refused (Tidemark does not store UTF-8 names).'),
+      .describe('legacy (the default, from global): metric and label names are the legacy ones; utf8 is refused (the exposition parsers read legacy names only).'),
     metric_name_escaping_scheme: metricNameEscapingSchemeSchema('scrape config')
       .describe('How targets are asked to escape UTF-8 names (the escaping parameter of the 1.0.0 text formats): underscores (default, from global), dots or values; allow-utf-8 is refused, as Prometheus refuses it with legacy validation.'),
     static_configs: z.array(staticConfigSchema).default([]),
@@ -266,7 +266,7 @@ export function checkScrapeConfig(sc: ScrapeConfig, global: ScrapeGlobalConfig =
   }
   const validation = nonEmpty(sc.metric_name_validation_scheme) ?? nonEmpty(global.metric_name_validation_scheme) ?? 'legacy';
   if (validation === 'utf8') {
-    issues.push({ path: ['metric_name_validation_scheme'], message: `metric_name_validation_scheme utf8 is not supported for job ${JSON.stringify(sc.job_name)}: Tidemark stores legacy metric and label names only (use legacy, and an escaping scheme for targets that expose UTF-8 names)` });
+    issues.push({ path: ['metric_name_validation_scheme'], message: `metric_name_validation_scheme utf8 is not supported for job ${JSON.stringify(sc.job_name)}: Tidemark's exposition parsers read legacy metric and label names only (use legacy, and an escaping scheme for targets that expose UTF-8 names)` });
   }
   if ((nonEmpty(sc.metric_name_escaping_scheme) ?? nonEmpty(global.metric_name_escaping_scheme)) === 'allow-utf-8') {
     issues.push({ path: ['metric_name_escaping_scheme'], message: 'utf8 metric names requested but validation scheme is not set to UTF8' });
