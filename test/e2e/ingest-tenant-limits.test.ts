@@ -92,6 +92,7 @@ describe('per-tenant ingestion limits of two tidemark ingest replicas sharing on
   it('answers 503 to a push whose limits cannot be checked because Redis does not answer, and stores nothing', async () => {
     const res = await push(noRedis!, 'team-a', range(0, 1));
     expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('1');
     expect(await res.text()).toContain('tenant limits shared in Redis could not be checked');
     expect(await (await fetch(`${noRedis!.url}/metrics`)).text()).not.toMatch(/tidemark_tenant_samples_received_total\{tenant="team-a"\}/);
   });

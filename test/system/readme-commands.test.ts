@@ -62,6 +62,7 @@ const COVERAGE: Coverage[] = [
   { readme: /^npm install --prefix \S+ \.\/tidemark-\S+\.tgz$/, file: 'test/deploy/npm-package.test.ts', evidence: () => ["'install', '--prefix'"] },
   { readme: /node_modules\/\.bin\/tidemark up --data /, file: 'test/deploy/npm-package.test.ts', evidence: () => ["startCli(['up', '--data'", '{ cli: bin }'] },
   { readme: /main\.js up /, file: 'test/system/deployment.ts', evidence: roleArgs },
+  { readme: /^tidemark (import|replay) .*--tenant /, file: 'test/e2e/tenant-cli-commands.test.ts', evidence: roleArgs },
   { readme: /^tidemark import .*--remote-read /, file: 'test/e2e/import-remote-read.test.ts', evidence: roleArgs },
   { readme: /^tidemark import .*--prometheus-blocks /, file: 'test/e2e/import-prometheus-blocks.test.ts', evidence: roleArgs },
   { readme: /^tidemark import --kafka /, file: 'test/e2e/import-kafka.test.ts', evidence: roleArgs },
