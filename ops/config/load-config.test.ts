@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from './errors.js';
 import { defaultConfig, parseConfig } from './load-config.js';
@@ -106,6 +108,14 @@ scrape_configs:
     );
     expect(cfg.global.metric_name_escaping_scheme).toBe('dots');
     expect(cfg.scrape_configs[0]).toMatchObject({ fallback_scrape_protocol: 'PrometheusText0.0.4', native_histogram_bucket_limit: 160, native_histogram_min_bucket_factor: 1.1, enable_compression: false });
+  });
+
+  it("accepts the README's native-histogram scrape example", () => {
+    const readme = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
+    const block = /```yaml\n(global:\n  scrape_native_histograms: true[\s\S]*?)```/.exec(readme);
+    expect(block, 'README has the scrape_native_histograms example').not.toBeNull();
+    const cfg = parseConfig(block![1], 'README.md');
+    expect(cfg.scrape_configs[0]).toMatchObject({ native_histogram_bucket_limit: 160, fallback_scrape_protocol: 'PrometheusText0.0.4' });
   });
 
   it('refuses utf8 name validation, set globally, at the scrape config it applies to', () => {
