@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ownsSilence, scopeAlertFilters, scopePostedSilence, stampPostedAlerts, tenantAlerts, tenantRules } from './alerting-scoping.js';
+import { ownsSilence, scopeAlertFilters, scopePostedSilence, stampPostedAlerts, stampReplayedAlertEvents, tenantAlerts, tenantRules } from './alerting-scoping.js';
+import { routeScope } from './tenant-routes.js';
 
 describe('alerting scoping', () => {
   it('replaces Alertmanager filters on the tenant label with the tenant\'s own', () => {
@@ -13,6 +14,15 @@ describe('alerting scoping', () => {
     const out = JSON.parse(stampPostedAlerts(Buffer.from(JSON.stringify([{ labels: { alertname: 'X', tenant_id: 'b' } }, {}])), 'tenant_id', 'a').toString());
     expect(out).toEqual([{ labels: { alertname: 'X', tenant_id: 'a' } }, { labels: { tenant_id: 'a' } }]);
     expect(stampPostedAlerts(Buffer.from('{"not":"an array"}'), 'tenant_id', 'a').toString()).toBe('{"not":"an array"}');
+  });
+
+  it('labels every alert state change a tenant\'s replay hands over with the tenant, and leaves another body to the endpoint', () => {
+    expect(routeScope('POST', '/api/v1/alert_history/replayed')).toBe('alert_history');
+    const body = { run: 'r', events: [{ rule: 'Hot', labels: { alertname: 'Hot', tenant_id: 'b' } }, { rule: 'Cold', labels: {} }] };
+    const out = JSON.parse(stampReplayedAlertEvents(Buffer.from(JSON.stringify(body)), 'tenant_id', 'a').toString()) as typeof body;
+    expect(out.events.map((e) => e.labels)).toEqual([{ alertname: 'Hot', tenant_id: 'a' }, { tenant_id: 'a' }]);
+    expect(out.run).toBe('r');
+    expect(stampReplayedAlertEvents(Buffer.from('[1]'), 'tenant_id', 'a').toString()).toBe('[1]');
   });
 
   it('gives a posted silence the tenant\'s equality matcher in place of any on the tenant label, and says which silence it updates', () => {

@@ -28,6 +28,25 @@ export function stampPostedAlerts(body: Buffer, label: string, tenant: string): 
   return Buffer.from(JSON.stringify(alerts), 'utf8');
 }
 
+/**
+ * A `tidemark replay` run's alert state changes (POST /api/v1/alert_history/replayed) with every
+ * event labelled with the tenant, as posted alerts are: a tenant's replay writes its own history
+ * only. A body that is not of that shape is left for the endpoint to refuse.
+ */
+export function stampReplayedAlertEvents(body: Buffer, label: string, tenant: string): Buffer {
+  let parsed: { events?: unknown };
+  try {
+    parsed = JSON.parse(body.toString('utf8')) as typeof parsed;
+  } catch {
+    return body;
+  }
+  if (parsed === null || typeof parsed !== 'object' || !Array.isArray(parsed.events)) return body;
+  for (const e of parsed.events as Array<{ labels?: unknown } | null>) {
+    if (e !== null && typeof e === 'object' && typeof e.labels === 'object' && e.labels !== null) (e.labels as Record<string, string>)[label] = tenant;
+  }
+  return Buffer.from(JSON.stringify(parsed), 'utf8');
+}
+
 /** A POST /api/v2/silences body whose matchers select the tenant's alerts only; the silence's id, if it updates one. */
 export function scopePostedSilence(body: Buffer, label: string, tenant: string): { body: Buffer; id: string | undefined } {
   let silence: { id?: unknown; matchers?: unknown };

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import type { HttpHandler, HttpRouter } from '../server/http-router.js';
-import { ownsSilence, scopeAlertFilters, scopePostedSilence, stampPostedAlerts, tenantAlerts, tenantRules, type SilenceOwnership } from './alerting-scoping.js';
+import { ownsSilence, scopeAlertFilters, scopePostedSilence, stampPostedAlerts, stampReplayedAlertEvents, tenantAlerts, tenantRules, type SilenceOwnership } from './alerting-scoping.js';
 import type { TenantsConfig } from './config.js';
 import { filteredJsonResponse } from './json-response-filter.js';
 import { scopeReadRequest } from './remote-read-scoping.js';
@@ -127,6 +127,8 @@ export class TenantGate {
         return { ...r, url };
       case 'am_post_alerts':
         return { ...r, req: withBody(r.req, stampPostedAlerts(await readAll(r.req, MAX_READ_BYTES), label, tenant)) };
+      case 'alert_history':
+        return { ...r, req: withBody(r.req, stampReplayedAlertEvents(await readAll(r.req, MAX_READ_BYTES), label, tenant)) };
       case 'am_post_silence': {
         const posted = scopePostedSilence(await readAll(r.req, MAX_FORM_BYTES), label, tenant);
         if (posted.id !== undefined) await this.ownSilence(posted.id, tenant);

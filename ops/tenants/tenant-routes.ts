@@ -10,6 +10,7 @@
  *   the query API reads it: tenant-metadata.ts);
  * - `am_alerts`, `am_silences`: Alertmanager's `filter` gets the tenant's matcher;
  * - `am_post_alerts`: posted alerts get the tenant label;
+ * - `alert_history`: a replay's alert state changes get the tenant label;
  * - `am_post_silence`: a silence gets the tenant's matcher, and may update only the tenant's silence;
  * - `am_silence`: one silence by id, the tenant's only (404 otherwise);
  * - `refused`: endpoints that would show or change every tenant's data at once (403);
@@ -17,7 +18,7 @@
  */
 export type RouteScope =
   | 'open' | 'query' | 'match' | 'remote_read' | 'pushgateway' | 'targets' | 'rules' | 'alerts'
-  | 'am_alerts' | 'am_silences' | 'am_post_alerts' | 'am_post_silence' | 'am_silence' | 'refused' | 'tenant';
+  | 'am_alerts' | 'am_silences' | 'am_post_alerts' | 'alert_history' | 'am_post_silence' | 'am_silence' | 'refused' | 'tenant';
 
 const OPEN = new Set(['/metrics', '/api/v1/status/buildinfo']);
 const QUERY = new Set(['/api/v1/query', '/api/v1/query_range', '/api/v1/query_exemplars']);
@@ -47,6 +48,7 @@ export function routeScope(method: string, pathname: string): RouteScope {
   if (pathname === '/api/v2/alerts' || pathname === '/api/v2/alerts/groups') return method === 'POST' ? 'am_post_alerts' : 'am_alerts';
   if (pathname === '/api/v2/silences') return method === 'POST' ? 'am_post_silence' : 'am_silences';
   if (pathname.startsWith('/api/v2/silence/')) return 'am_silence';
+  if (pathname === '/api/v1/alert_history/replayed' && method === 'POST') return 'alert_history';
   if (REFUSED.has(pathname) || REFUSED_SUFFIXES.some((s) => pathname.endsWith(s)) || pathname.startsWith('/api/v1/store/')) return 'refused';
   if (method !== 'GET' && /\/metrics\/job(@base64)?\//.test(pathname)) return 'pushgateway';
   return 'tenant';

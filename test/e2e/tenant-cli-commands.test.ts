@@ -42,7 +42,7 @@ describe('tidemark import and replay against a tidemark with tenants', () => {
       [0, 1, 2, 3].map((m) => `imported_jobs{site="x"} ${value + m} ${T0 + m * MIN}`).join('\n') + '\n';
     await writeFile(join(dir, 'a.prom'), history(10));
     await writeFile(join(dir, 'b.prom'), history(100));
-    await writeFile(join(dir, 'rules.yml'), 'groups:\n  - name: r\n    interval: 1m\n    rules:\n      - record: site:imported_jobs:sum\n        expr: sum by (site) (imported_jobs)\n');
+    await writeFile(join(dir, 'rules.yml'), 'groups:\n  - name: r\n    interval: 1m\n    rules:\n      - record: site:imported_jobs:sum\n        expr: sum by (site) (imported_jobs)\n      - alert: ManyJobs\n        expr: imported_jobs > 100\n');
     up = await startCli(['up', '--config', join(dir, 'tidemark.yml'), '--data', join(dir, 'data'), '--web.config.file', join(dir, 'web.yml')]);
   });
   afterAll(async () => {
@@ -86,7 +86,9 @@ describe('tidemark import and replay against a tidemark with tenants', () => {
       { timeoutMs: 120_000 },
     );
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/replayed 4 rule evaluations/);
+    expect(r.stdout).toMatch(/replayed 8 rule evaluations/);
+    // Its alert state changes go to the alert history through the same gate, as team-b's.
+    expect(r.stdout).toMatch(/, [1-9]\d* alert state changes to its alert history \(marked replayed\)/);
     const recorded = await vector({ ...basic('gateway'), 'x-scope-orgid': 'team-b' }, 'site:imported_jobs:sum');
     // team-b's 103 alone, not team-a's 13 added to it.
     expect(recorded.map((s) => [s.metric.tenant_id, s.value[1]])).toEqual([['team-b', '103']]);
