@@ -9,6 +9,7 @@ import { BusSampleSink } from '../../pipeline/publish/index.js';
 import type { SampleSink } from '../../schemas/sample-sink.js';
 import { Tenancy, tenantsConfigSchema } from '../../ops/tenants/index.js';
 import { scopeQuery } from '../../ops/tenants/selector-scoping.js';
+import { startRedis } from '../harness/index.js';
 import type { Benchmark, BenchResult } from './bench-result.js';
 
 const SERIES = 2_000;
@@ -42,19 +43,72 @@ function collect(): void {
 
 /** A remote_write receiver over `wrap(sink)`, each request run by `around` (the tenant's scope, or not). */
 function receiver(wrap: (sink: SampleSink) => SampleSink, around: <T>(fn: () => T) => T): (bodies: Buffer[]) => Promise<number> {
+  const timed = timedReceiver(wrap, around);
+  /** Receiver CPU seconds for the bodies. */
+  return async (list) => (await timed(list)).cpu;
+}
+
+/** As `receiver`, with the wall seconds too (where shared limits wait for Redis). */
+function timedReceiver(wrap: (sink: SampleSink) => SampleSink, around: <T>(fn: () => T) => T): (bodies: Buffer[]) => Promise<{ cpu: number; wall: number }> {
   const edge = new PushEdge({ connector: 'remote_write', registry: new Registry() });
   const sink = wrap(new BusSampleSink({ bus: new AckingBus() as unknown as Bus, topic: 'samples', partitions: 8, source: 'bench' }));
   const handler = new RemoteWriteHandler({ edge, sink, reader: new WriteRequestReader() });
   const req = { headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' } } as unknown as IncomingMessage;
   const url = new URL('http://localhost/api/v1/write');
-  /** Receiver CPU seconds for the bodies. */
   return async (list) => {
     collect();
     const start = process.cpuUsage();
+    const t0 = performance.now();
     for (const body of list) await around(() => handler.handle({ req, url, body, tally: new SampleTally(edge.metrics) }));
     const d = process.cpuUsage(start);
-    return (d.user + d.system) / 1e6;
+    return { cpu: (d.user + d.system) / 1e6, wall: (performance.now() - t0) / 1000 };
   };
+}
+
+/**
+ * Tenants on with the limits shared in Redis (what `tidemark ingest --redis` does) against limits
+ * in process, alternating in one run. Each pass is another tenant's, so its first request's series
+ * are new to the tenant and go to Redis, as a first push's do; the later requests repeat them. The
+ * CPU is the receiver's, Redis' own not counted.
+ */
+async function sharedLimitsRows(list: Buffer[]): Promise<BenchResult[]> {
+  const redis = await startRedis();
+  const config = tenantsConfigSchema.parse({ enabled: true, limits: { ingestion_rate: 1e9, max_active_series: 1e8 } });
+  const local = new Tenancy(config, new Registry());
+  const shared = new Tenancy(config, new Registry(), { redisUrl: redis.url, onError: (err) => console.error(`tenant limits in Redis: ${err.message}`) });
+  try {
+    let pass = 0;
+    const fresh = <T>(t: Tenancy) => (fn: () => T): T => t.scope.run(`team-${pass}`, fn);
+    const inProcess = timedReceiver((s) => local.sink(s), (fn) => fresh(local)(fn));
+    const inRedis = timedReceiver((s) => shared.sink(s), (fn) => fresh(shared)(fn));
+    await inProcess(list);
+    await inRedis(list);
+    let bestLocal = { cpu: Number.POSITIVE_INFINITY, wall: Number.POSITIVE_INFINITY };
+    let bestShared = { cpu: Number.POSITIVE_INFINITY, wall: Number.POSITIVE_INFINITY };
+    for (let round = 0; round < ROUNDS; round++) {
+      // A new tenant each pass: every series of its first request is new to it, as in a first push.
+      pass++;
+      const a = await inProcess(list);
+      const b = await inRedis(list);
+      bestLocal = { cpu: Math.min(bestLocal.cpu, a.cpu), wall: Math.min(bestLocal.wall, a.wall) };
+      bestShared = { cpu: Math.min(bestShared.cpu, b.cpu), wall: Math.min(bestShared.wall, b.wall) };
+    }
+    const samples = REQUESTS * SERIES;
+    const shape = `${REQUESTS} requests x ${SERIES} series x 1 sample (the first request's series new to the tenant), best of ${ROUNDS} alternating passes`;
+    return [
+      { name: `remote_write receive, tenant limits in process; ${shape}`, subject: 'tidemark', value: samples / bestLocal.cpu, unit: 'samples/CPU-s', note: `${((bestLocal.wall / REQUESTS) * 1000).toFixed(2)} ms wall per request` },
+      {
+        name: `remote_write receive, tenant limits shared in Redis (ingest --redis); ${shape}`,
+        subject: 'tidemark',
+        value: samples / bestShared.cpu,
+        unit: 'samples/CPU-s',
+        note: `${((bestShared.wall / REQUESTS) * 1000).toFixed(2)} ms wall per request (Redis on the same machine, its CPU not counted); ${(((bestShared.cpu - bestLocal.cpu) / bestLocal.cpu) * 100).toFixed(0)} % more receiver CPU than in process`,
+      },
+    ];
+  } finally {
+    await shared.close();
+    await redis.stop();
+  }
 }
 
 export const tenantsBenchmark: Benchmark = {
@@ -92,6 +146,7 @@ export const tenantsBenchmark: Benchmark = {
     for (let i = 0; i < n; i++) scopeQuery(query, 'tenant_id', 'team-a');
     const d = process.cpuUsage(start);
     rows.push({ name: `confining a query to its tenant (parse, rewrite 2 selectors, print): ${query}`, subject: 'tidemark', value: (d.user + d.system) / n, unit: 'µs CPU/query' });
+    rows.push(...(await sharedLimitsRows(list)));
     return rows;
   },
 };
