@@ -5,6 +5,7 @@ import { FloatHistogram, Histogram } from './native-histogram/index.js';
 import { RecordDecodeError } from './errors.js';
 import type { SampleBatch } from './sample.js';
 import { SingleObjectCodec, loadSchema } from './codec.js';
+import { LabelSectionMemo } from './label-section-memo.js';
 
 const batch: SampleBatch = {
   series: [
@@ -45,6 +46,18 @@ const withHistograms: SampleBatch = {
     { labels: { __name__: 'up' }, timestamps: [1000], values: [1], stale: [] },
     { labels: { __name__: 'latency_seconds' }, timestamps: [], values: [], stale: [], histograms: { timestamps: [1000, 2000], histograms: [latency, nhcb] } },
     { labels: { __name__: 'mixed' }, timestamps: [500], values: [3], stale: [], histograms: { timestamps: [1500], histograms: [gauge] } },
+  ],
+};
+
+/** Counters with start timestamps: delta-style floats, a histogram with and one without. */
+const withStartTimestamps: SampleBatch = {
+  series: [
+    { labels: { __name__: 'a_total' }, timestamps: [1000, 2000, 3000], values: [1, 1, 1], stale: [], startTimestamps: [0, 1000, 2000] },
+    { labels: { __name__: 'plain' }, timestamps: [1000], values: [5], stale: [] },
+    {
+      labels: { __name__: 'h' }, timestamps: [], values: [], stale: [],
+      histograms: { timestamps: [1000, 2000], histograms: [latency, nhcb], startTimestamps: [0, 2001] },
+    },
   ],
 };
 
@@ -98,10 +111,45 @@ describe('sample batch codec', () => {
   });
 
   it('refuses a histogram sample naming a series the batch does not have', () => {
-    const avscV3 = new SingleObjectCodec<{ histograms: { series: number }[] }>(loadSchema('sample-batch.v3.avsc'));
-    const wire = avscV3.decode(encodeSampleBatch(withHistograms));
+    const avscV4 = new SingleObjectCodec<{ histograms: { series: number }[] }>(loadSchema('sample-batch.v4.avsc'));
+    const wire = avscV4.decode(encodeSampleBatch(withHistograms));
     wire.histograms[0].series = 7;
-    expect(() => decodeSampleBatch(avscV3.encode(wire))).toThrow(/histogram sample of series 7: the batch has 3 series/);
+    expect(() => decodeSampleBatch(avscV4.encode(wire))).toThrow(/histogram sample of series 7: the batch has 3 series/);
+  });
+
+  it('carries start timestamps of float and histogram samples, and none for series without them', () => {
+    const back = decodeSampleBatch(encodeSampleBatch(withStartTimestamps)).series;
+    expect(back[0].startTimestamps).toEqual([0, 1000, 2000]);
+    expect(back[1].startTimestamps).toBeUndefined();
+    expect(back[2].histograms!.startTimestamps).toEqual([0, 2001]);
+    expect(decodeSampleBatch(encodeSampleBatch(batch)).series.every((s) => s.startTimestamps === undefined)).toBe(true);
+  });
+
+  it('carries start timestamps in a record decoded from a remembered label section', () => {
+    const memo = new LabelSectionMemo();
+    decodeSampleBatch(encodeSampleBatch(withStartTimestamps), memo);
+    const again = decodeSampleBatch(encodeSampleBatch(withStartTimestamps), memo);
+    expect(again.labelSection).toBeDefined();
+    expect(again.series[0].startTimestamps).toEqual([0, 1000, 2000]);
+    expect(again.series[2].histograms!.startTimestamps).toEqual([0, 2001]);
+  });
+
+  it('reads a v3 writer with the v4 reader as samples without start timestamps', () => {
+    const avscV3 = new SingleObjectCodec<unknown>(loadSchema('sample-batch.v3.avsc'));
+    const avscV4 = new SingleObjectCodec<Record<string, unknown>>(loadSchema('sample-batch.v4.avsc'));
+    const { startTimestamps: _dropped, ...v3 } = avscV4.decode(encodeSampleBatch(withStartTimestamps));
+    const back = decodeSampleBatch(avscV3.encode(v3)).series;
+    expect(back[0].values).toEqual([1, 1, 1]);
+    expect(back[0].startTimestamps).toBeUndefined();
+    expect(back[2].histograms!.timestamps).toEqual([1000, 2000]);
+    expect(back[2].histograms!.startTimestamps).toBeUndefined();
+  });
+
+  it('refuses a start timestamp of a sample the batch does not have', () => {
+    const avscV4 = new SingleObjectCodec<{ startTimestamps: Buffer }>(loadSchema('sample-batch.v4.avsc'));
+    const wire = avscV4.decode(encodeSampleBatch(batch));
+    wire.startTimestamps = Buffer.from([2 * 2 * 9, 2]); // float sample 9 of 5
+    expect(() => decodeSampleBatch(avscV4.encode(wire))).toThrow(/start timestamp of sample 9: the batch has 5 samples/);
   });
 
   it('refuses to encode a series with more histogram timestamps than histograms', () => {
@@ -183,9 +231,9 @@ describe('sample batch codec', () => {
 });
 
 describe('sample batch writer', () => {
-  const avscV3 = new SingleObjectCodec<unknown>(loadSchema('sample-batch.v3.avsc'));
+  const avscV4 = new SingleObjectCodec<unknown>(loadSchema('sample-batch.v4.avsc'));
 
-  it('writes byte for byte what avsc writes for the v3 schema', () => {
+  it('writes byte for byte what avsc writes for the v4 schema', () => {
     const wide: SampleBatch = {
       series: Array.from({ length: 300 }, (_, i) => ({
         labels: { __name__: 'm', id: `s${i}`, zone: i % 2 === 0 ? 'europe-west' : 'zürich ☕' },
@@ -194,10 +242,10 @@ describe('sample batch writer', () => {
         stale: i % 50 === 0 ? [1] : [],
       })),
     };
-    for (const b of [batch, wide, withHistograms, { series: [] }]) {
+    for (const b of [batch, wide, withHistograms, withStartTimestamps, { series: [] }]) {
       for (const source of ['', 'scrape/node', 'ö'.repeat(70)]) {
         const bytes = encodeSampleBatch(b, source);
-        expect(avscV3.encode(avscV3.decode(bytes)).equals(bytes)).toBe(true);
+        expect(avscV4.encode(avscV4.decode(bytes)).equals(bytes)).toBe(true);
       }
     }
   });
@@ -227,8 +275,8 @@ describe('sample batch writer', () => {
   });
 
   it('rejects a timestamp column that ends inside a varint', () => {
-    const good = avscV3.decode(encodeSampleBatch(batch)) as { timestamps: Buffer };
-    const bad = avscV3.encode({ ...good, timestamps: Buffer.concat([good.timestamps, Buffer.from([0x80])]) });
+    const good = avscV4.decode(encodeSampleBatch(batch)) as { timestamps: Buffer };
+    const bad = avscV4.encode({ ...good, timestamps: Buffer.concat([good.timestamps, Buffer.from([0x80])]) });
     expect(() => decodeSampleBatch(bad)).toThrow(/timestamps: truncated varint/);
   });
 

@@ -15,7 +15,7 @@ import {
 import type { HistogramValue, SampleBatch, SeriesHistograms, SeriesSamples } from './sample.js';
 import { SampleBatchWriter } from './sample-batch-writer.js';
 
-/** The wire shape of sample-batch.v3.avsc (see the schema's docs for each column). */
+/** The wire shape of sample-batch.v4.avsc (see the schema's docs for each column). */
 interface WireBatch {
   symbols: string[];
   labelCounts: Buffer;
@@ -26,15 +26,17 @@ interface WireBatch {
   stale: Buffer;
   source: string;
   histograms: WireHistogramSample[];
+  startTimestamps: Buffer;
 }
 
 const v1Schema = loadSchema('sample-batch.v1.avsc');
 const v2Schema = loadSchema('sample-batch.v2.avsc');
-const v3Schema = loadSchema('sample-batch.v3.avsc') as avro.types.RecordType;
-/** The current sample batch schema, reading every older version too. */
-const codec = new SingleObjectCodec<WireBatch>(v3Schema, [v1Schema, v2Schema]);
-const histogramsType = v3Schema.field('histograms')!.type;
-/** The v3 writer shared by every encoder of this process (encoding is synchronous). */
+const v3Schema = loadSchema('sample-batch.v3.avsc');
+const v4Schema = loadSchema('sample-batch.v4.avsc') as avro.types.RecordType;
+/** The current sample batch schema, reading every older version too (they carry no start timestamps). */
+const codec = new SingleObjectCodec<WireBatch>(v4Schema, [v1Schema, v2Schema, v3Schema]);
+const histogramsType = v4Schema.field('histograms')!.type;
+/** The v4 writer shared by every encoder of this process (encoding is synchronous). */
 export const sampleBatchWriter = new SampleBatchWriter(codec.header, (samples) => histogramsType.toBuffer(samples));
 
 export interface DecodedSampleBatch extends SampleBatch {
@@ -62,12 +64,20 @@ export function encodeSampleBatch(batch: SampleBatch, source = ''): Buffer {
     if (h !== undefined && h.histograms.length !== h.timestamps.length) {
       throw new RangeError(`series ${JSON.stringify(s.labels)}: ${h.timestamps.length} histogram timestamps but ${h.histograms.length} histograms`);
     }
+    if (s.startTimestamps !== undefined && s.startTimestamps.length !== s.timestamps.length) {
+      throw new RangeError(`series ${JSON.stringify(s.labels)}: ${s.timestamps.length} timestamps but ${s.startTimestamps.length} start timestamps`);
+    }
+    if (h?.startTimestamps !== undefined && h.startTimestamps.length !== h.timestamps.length) {
+      throw new RangeError(`series ${JSON.stringify(s.labels)}: ${h.timestamps.length} histogram timestamps but ${h.startTimestamps.length} start timestamps`);
+    }
   }
   w.begin();
   for (const s of batch.series) {
     w.addSeries(w.symbolsOf(s.labels), s.timestamps, s.values, 0, s.timestamps.length);
+    const sts = s.startTimestamps;
+    if (sts !== undefined) for (let k = 0; k < sts.length; k++) if (sts[k] !== 0) w.startTimestamp(k, s.timestamps[k], sts[k]);
     const h = s.histograms;
-    if (h !== undefined && h.timestamps.length > 0) w.addHistograms(h.timestamps, h.histograms, 0, h.timestamps.length);
+    if (h !== undefined && h.timestamps.length > 0) w.addHistograms(h.timestamps, h.histograms, 0, h.timestamps.length, h.startTimestamps);
     const stale = s.stale;
     if (stale.length === 0) continue;
     let sorted = true;
@@ -126,6 +136,7 @@ function toWire(batch: SampleBatch, source: string): WireBatch {
     stale: stale.bytes(),
     source,
     histograms: [],
+    startTimestamps: Buffer.alloc(0),
   };
 }
 
@@ -193,7 +204,7 @@ function decodeLabels(w: WireBatch): Labels[] {
 }
 
 /** The fields after the label section, as a record holds them. */
-type SampleColumns = Pick<WireBatch, 'sampleCounts' | 'timestamps' | 'values' | 'stale' | 'source' | 'histograms'>;
+type SampleColumns = Pick<WireBatch, 'sampleCounts' | 'timestamps' | 'values' | 'stale' | 'source' | 'histograms' | 'startTimestamps'>;
 
 /** The series of a record: `labels[i]` with the samples the columns give series i. */
 function decodeSamples(labels: readonly Labels[], w: SampleColumns, section: LabelSection | undefined): DecodedSampleBatch {
@@ -243,7 +254,9 @@ function decodeSamples(labels: readonly Labels[], w: SampleColumns, section: Lab
   if (sample !== total) throw new RecordDecodeError(`${total - sample} samples belong to no series`);
   if (staleCursor !== staleIdx.length) throw new RecordDecodeError(`stale index ${staleIdx[staleCursor]} out of range`);
   if (ts.offset !== tsCol.length) throw new RecordDecodeError(`timestamps: truncated varint at byte ${tsCol.length}`);
-  if (w.histograms.length > 0) attachHistograms(out, w.histograms);
+  const starts = w.startTimestamps.length > 0 ? readStartTimestamps(w.startTimestamps, total, w.histograms.length) : null;
+  if (starts !== null) attachStartTimestamps(out, starts.floats);
+  if (w.histograms.length > 0) attachHistograms(out, w.histograms, starts?.histograms ?? null);
   return section === undefined ? { series: out, source: w.source } : { series: out, source: w.source, labelSection: section };
 }
 
@@ -293,8 +306,10 @@ function decodeAfterSection(bytes: Buffer, start: number, section: LabelSection)
     histograms = got.value;
     r.pos = got.offset;
   }
+  const startTimestamps = r.bytesField();
+  if (startTimestamps === null) throw new RecordDecodeError('Avro body truncated');
   if (r.pos !== bytes.length) throw new RecordDecodeError(`Avro body truncated or has trailing bytes (decoded ${r.pos - codec.header.length} of ${bytes.length - codec.header.length})`);
-  return decodeSamples(section.labels, { sampleCounts: sampleCounts!, timestamps: timestamps!, values: values!, stale: stale!, source, histograms }, section);
+  return decodeSamples(section.labels, { sampleCounts: sampleCounts!, timestamps: timestamps!, values: values!, stale: stale!, source, histograms, startTimestamps }, section);
 }
 
 /** Zigzag longs and length-prefixed fields of an Avro body; `pos` turns -1 once it runs past the end. */
@@ -340,19 +355,67 @@ class AvroScanner {
   }
 }
 
-/** Gives each series its histogram samples (the wire lists them by series index). */
-function attachHistograms(out: SeriesSamples[], wire: readonly WireHistogramSample[]): void {
-  const bySeries = new Map<number, { timestamps: number[]; histograms: HistogramValue[] }>();
-  for (const h of wire) {
+/**
+ * Gives each series its histogram samples (the wire lists them by series index), with their
+ * start timestamps where `starts` (by index into `wire`) has one.
+ */
+function attachHistograms(out: SeriesSamples[], wire: readonly WireHistogramSample[], starts: Map<number, number> | null): void {
+  const bySeries = new Map<number, { timestamps: number[]; histograms: HistogramValue[]; startTimestamps?: number[] }>();
+  wire.forEach((h, k) => {
     if (h.series < 0 || h.series >= out.length) {
       throw new RecordDecodeError(`histogram sample of series ${h.series}: the batch has ${out.length} series`);
     }
     let col = bySeries.get(h.series);
     if (col === undefined) bySeries.set(h.series, (col = { timestamps: [], histograms: [] }));
+    const d = starts?.get(k);
+    if (d !== undefined) (col.startTimestamps ??= new Array<number>(col.timestamps.length).fill(0))[col.timestamps.length] = h.timestamp - d;
+    else col.startTimestamps?.push(0);
     col.timestamps.push(h.timestamp);
     col.histograms.push(fromWireHistogram(h));
-  }
+  });
   for (const [i, histograms] of bySeries) out[i] = { ...out[i], histograms: histograms satisfies SeriesHistograms };
+}
+
+/**
+ * The start timestamps column (zigzag varint pairs: key, t - st): `floats` by index into the
+ * batch's float samples, `histograms` by index into its histogram samples, each to t - st.
+ */
+function readStartTimestamps(col: Buffer, floatCount: number, histogramCount: number): { floats: Map<number, number>; histograms: Map<number, number> } {
+  const floats = new Map<number, number>();
+  const histograms = new Map<number, number>();
+  const r = new AvroScanner(col, 0);
+  while (r.pos < col.length) {
+    const key = r.long();
+    const delta = r.long();
+    if (r.pos < 0 || key < 0) throw new RecordDecodeError(r.pos < 0 ? 'startTimestamps: truncated varint' : `startTimestamps: negative key ${key}`);
+    const index = Math.floor(key / 2);
+    if (key % 2 === 0) {
+      if (index >= floatCount) throw new RecordDecodeError(`start timestamp of sample ${index}: the batch has ${floatCount} samples`);
+      floats.set(index, delta);
+    } else {
+      if (index >= histogramCount) throw new RecordDecodeError(`start timestamp of histogram sample ${index}: the batch has ${histogramCount}`);
+      histograms.set(index, delta);
+    }
+  }
+  return { floats, histograms };
+}
+
+/** Gives series the start timestamps of their float samples (`byIndex`: index into the batch's samples -> t - st). */
+function attachStartTimestamps(out: SeriesSamples[], byIndex: Map<number, number>): void {
+  let base = 0;
+  for (let i = 0; i < out.length; i++) {
+    const s = out[i];
+    const n = s.timestamps.length;
+    let sts: number[] | undefined;
+    for (let j = 0; j < n; j++) {
+      const d = byIndex.get(base + j);
+      if (d === undefined) continue;
+      sts ??= new Array<number>(n).fill(0);
+      sts[j] = s.timestamps[j] - d;
+    }
+    if (sts !== undefined) out[i] = { ...s, startTimestamps: sts };
+    base += n;
+  }
 }
 
 /** Shared by every decoded series without staleness markers (readers never write to it). */

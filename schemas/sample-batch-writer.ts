@@ -39,9 +39,10 @@ export function seriesSymbolsOf(labels: Labels): SeriesSymbols {
 }
 
 /**
- * Writes sample-batch.v3 records (the Avro body by hand, byte for byte what avsc writes for the
+ * Writes sample-batch.v4 records (the Avro body by hand, byte for byte what avsc writes for the
  * schema) column by column: `begin()`, `addSeries()` per series (with `markStale()` for its
- * markers and `addHistograms()` for its histogram samples), `finish()`. Label strings are interned in a dictionary that lives as long as the
+ * markers, `startTimestamp()` for its samples' start timestamps and `addHistograms()` for its
+ * histogram samples), `finish()`. Label strings are interned in a dictionary that lives as long as the
  * writer, so a batch's symbol table is built from small integer ids with a generation stamp
  * instead of hashing strings. Not reentrant: one record at a time (encoding is synchronous).
  */
@@ -72,9 +73,10 @@ export class SampleBatchWriter {
   private readonly memos = new Map<SeriesSymbols, { readonly series: readonly SeriesSymbols[]; readonly bytes: Uint8Array } | null>();
   private memoEntries = 0;
   private histograms: WireHistogramSample[] = [];
+  private readonly starts = new ColumnWriter(16);
 
   /**
-   * `header`: the single-object encoding header (marker and fingerprint) of the v3 schema;
+   * `header`: the single-object encoding header (marker and fingerprint) of the v4 schema;
    * `encodeHistograms`: the Avro encoding of the `histograms` field (rare and nested, so avsc
    * writes it rather than this writer).
    */
@@ -108,6 +110,7 @@ export class SampleBatchWriter {
     this.samples = 0;
     this.seriesBase = 0;
     this.histograms = [];
+    this.starts.reset();
   }
 
   /** Adds a series with samples `[from, to)` of `timestamps`/`values`. */
@@ -139,11 +142,27 @@ export class SampleBatchWriter {
     this.stale.uvarint(this.seriesBase + k);
   }
 
-  /** Adds native-histogram samples `[from, to)` to the series just added (ascending timestamps). */
-  addHistograms(timestamps: ArrayLike<number>, histograms: readonly HistogramValue[], from: number, to: number): void {
+  /** Gives sample `k` of the series just added (at `t`) its start timestamp `st` (not 0). */
+  startTimestamp(k: number, t: number, st: number): void {
+    this.starts.svarint((this.seriesBase + k) * 2);
+    this.starts.svarint(t - st);
+  }
+
+  /**
+   * Adds native-histogram samples `[from, to)` to the series just added (ascending timestamps),
+   * with their start timestamps where `starts` has one (not 0).
+   */
+  addHistograms(timestamps: ArrayLike<number>, histograms: readonly HistogramValue[], from: number, to: number, starts?: ArrayLike<number>): void {
     const series = this.series.length - 1;
     if (series < 0) throw new Error('addHistograms before addSeries');
-    for (let j = from; j < to; j++) this.histograms.push(toWireHistogram(series, timestamps[j], histograms[j]));
+    for (let j = from; j < to; j++) {
+      const st = starts === undefined ? 0 : starts[j];
+      if (st !== 0) {
+        this.starts.svarint(this.histograms.length * 2 + 1);
+        this.starts.svarint(timestamps[j] - st);
+      }
+      this.histograms.push(toWireHistogram(series, timestamps[j], histograms[j]));
+    }
   }
 
   /** The record: single-object header, then the Avro body. */
@@ -159,6 +178,7 @@ export class SampleBatchWriter {
     out.avroString(source);
     if (this.histograms.length === 0) out.uvarint(0); // an empty Avro array
     else out.avroBytesRaw(this.encodeHistograms(this.histograms));
+    out.avroColumn(this.starts);
     const body = out.bytes();
     const record = Buffer.allocUnsafe(this.header.length + body.length);
     record.set(this.header, 0);

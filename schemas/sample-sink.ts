@@ -5,6 +5,11 @@ import type { HistogramValue } from './sample.js';
 export interface AppendOptions {
   /** The sample is a staleness marker: the series ended at this timestamp. */
   readonly stale?: boolean;
+  /**
+   * When the counter the sample belongs to started counting (ms; remote write 2.0's start or
+   * created timestamp, OTLP's start time); absent or 0 when unknown.
+   */
+  readonly startTimestamp?: number;
 }
 
 /**

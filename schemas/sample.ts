@@ -8,6 +8,8 @@ export type HistogramValue = Histogram | FloatHistogram;
 export interface SeriesHistograms {
   readonly timestamps: number[];
   readonly histograms: HistogramValue[];
+  /** Start timestamps beside `timestamps` (0: unknown); absent when none is known. */
+  readonly startTimestamps?: number[];
 }
 
 /**
@@ -21,6 +23,12 @@ export interface SeriesSamples {
   readonly timestamps: number[];
   readonly values: number[];
   readonly stale: number[];
+  /**
+   * Start timestamps beside `timestamps` (ms; 0 where unknown): when the counter a sample belongs
+   * to started counting (remote write 2.0's created timestamp, OTLP's start time). Absent when
+   * no sample has one.
+   */
+  readonly startTimestamps?: number[];
   /** Native-histogram samples, apart from the float ones (absent or empty when there are none). */
   readonly histograms?: SeriesHistograms;
 }

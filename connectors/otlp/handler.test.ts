@@ -76,6 +76,26 @@ describe('OTLP/HTTP metrics receiver', () => {
     for (const s of r.sink.committed) expect(Math.abs(s.t - now)).toBeLessThan(600_000);
   });
 
+  it('passes the start time of cumulative counters, histograms\' series on as their start timestamp, and none for gauges', async () => {
+    const before = Date.now();
+    const r = await receiver();
+    await exportWithSdk(new JsonExporter({ url: `${r.url}/otlp/v1/metrics` }));
+    const st = (name: string) => r.sink.committed.filter((s) => s.labels.__name__ === name).map((s) => s.st);
+    const started = (name: string) => {
+      const got = r.sink.committed.filter((s) => s.labels.__name__ === name);
+      expect(got.length).toBeGreaterThan(0);
+      for (const s of got) {
+        expect(s.st).toBeGreaterThanOrEqual(before - 1);
+        expect(s.st).toBeLessThanOrEqual(s.t);
+      }
+    };
+    started('http_server_requests_total');
+    started('http_server_duration_milliseconds_count');
+    started('http_server_duration_milliseconds_bucket');
+    expect(st('queue_depth')).toEqual([undefined]);
+    expect(st('cpu_utilization_ratio')).toEqual([undefined]);
+  });
+
   it('drops delta temporality sums as Prometheus 3 does, counting them as rejected, and keeps the rest', async () => {
     const r = await receiver();
     await exportWithSdk(new JsonExporter({ url: `${r.url}/otlp/v1/metrics`, temporalityPreference: AggregationTemporalityPreference.DELTA }));

@@ -57,7 +57,8 @@ export class OtlpHandler {
             first ??= problem.message;
             continue;
           }
-          app.append(s.labels, s.t, s.stale ? Number.NaN : s.v, s.stale ? { stale: true } : undefined);
+          const st = s.st ?? 0;
+          app.append(s.labels, s.t, s.stale ? Number.NaN : s.v, s.stale || st !== 0 ? { stale: s.stale, startTimestamp: st } : undefined);
           appended++;
         }
       },

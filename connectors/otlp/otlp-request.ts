@@ -96,6 +96,7 @@ export interface OtlpKeyValue {
 }
 export interface OtlpNumberPoint {
   attributes?: OtlpKeyValue[];
+  startTimeUnixNano?: string;
   timeUnixNano?: string;
   asDouble?: number;
   asInt?: string;
@@ -103,6 +104,7 @@ export interface OtlpNumberPoint {
 }
 export interface OtlpHistogramPoint {
   attributes?: OtlpKeyValue[];
+  startTimeUnixNano?: string;
   timeUnixNano?: string;
   count?: string;
   sum?: number;
@@ -112,6 +114,7 @@ export interface OtlpHistogramPoint {
 }
 export interface OtlpSummaryPoint {
   attributes?: OtlpKeyValue[];
+  startTimeUnixNano?: string;
   timeUnixNano?: string;
   count?: string;
   sum?: number;

@@ -9,6 +9,8 @@ export interface OtlpSample {
   readonly v: number;
   /** The point carried the "no recorded value" flag: a staleness marker. */
   readonly stale: boolean;
+  /** The point's start time (ms) for a cumulative counter's samples; absent or 0 when unknown. */
+  readonly st?: number;
 }
 
 export interface TranslatedOtlp {
@@ -111,8 +113,8 @@ export function translateOtlp(req: OtlpRequest): TranslatedOtlp {
     if (service !== '') base.job = namespace !== '' ? `${namespace}/${service}` : service;
     if (attr('service.instance.id') !== '') base.instance = attr('service.instance.id');
     let newest = -Infinity;
-    const push = (labels: Record<string, string>, t: number, v: number, stale: boolean) => {
-      samples.push({ labels, t, v, stale });
+    const push = (labels: Record<string, string>, t: number, v: number, stale: boolean, st = 0) => {
+      samples.push(st === 0 ? { labels, t, v, stale } : { labels, t, v, stale, st });
       if (t > newest) newest = t;
     };
     for (const sm of rm.scopeMetrics ?? []) {
@@ -132,7 +134,9 @@ export function translateOtlp(req: OtlpRequest): TranslatedOtlp {
             continue;
           }
           type = m.sum?.isMonotonic === true ? 'counter' : 'gauge';
-          for (const p of points) push(pointLabels(p.attributes), ms(p.timeUnixNano), p.asDouble ?? num(p.asInt), ((p.flags ?? 0) & NO_VALUE_FLAG) !== 0);
+          // A cumulative counter's start time is when it started counting (its start timestamp).
+          const counter = type === 'counter';
+          for (const p of points) push(pointLabels(p.attributes), ms(p.timeUnixNano), p.asDouble ?? num(p.asInt), ((p.flags ?? 0) & NO_VALUE_FLAG) !== 0, counter ? ms(p.startTimeUnixNano) : 0);
         } else if (m.histogram !== undefined) {
           const points = m.histogram.dataPoints ?? [];
           if (m.histogram.aggregationTemporality === DELTA) {
@@ -142,25 +146,27 @@ export function translateOtlp(req: OtlpRequest): TranslatedOtlp {
           type = 'histogram';
           for (const p of points) {
             const t = ms(p.timeUnixNano);
+            const st = ms(p.startTimeUnixNano);
             const stale = ((p.flags ?? 0) & NO_VALUE_FLAG) !== 0;
-            if (p.sum !== undefined) push(pointLabels(p.attributes, {}, '_sum'), t, p.sum, stale);
-            push(pointLabels(p.attributes, {}, '_count'), t, num(p.count), stale);
+            if (p.sum !== undefined) push(pointLabels(p.attributes, {}, '_sum'), t, p.sum, stale, st);
+            push(pointLabels(p.attributes, {}, '_count'), t, num(p.count), stale, st);
             const bounds = p.explicitBounds ?? [];
             const counts = p.bucketCounts ?? [];
             let cumulative = 0;
             for (let i = 0; i < bounds.length; i++) {
               cumulative += num(counts[i]);
-              push(pointLabels(p.attributes, { le: boundText(bounds[i]) }, '_bucket'), t, cumulative, stale);
+              push(pointLabels(p.attributes, { le: boundText(bounds[i]) }, '_bucket'), t, cumulative, stale, st);
             }
-            push(pointLabels(p.attributes, { le: '+Inf' }, '_bucket'), t, num(p.count), stale);
+            push(pointLabels(p.attributes, { le: '+Inf' }, '_bucket'), t, num(p.count), stale, st);
           }
         } else if (m.summary !== undefined) {
           type = 'summary';
           for (const p of m.summary.dataPoints ?? []) {
             const t = ms(p.timeUnixNano);
+            const st = ms(p.startTimeUnixNano);
             const stale = ((p.flags ?? 0) & NO_VALUE_FLAG) !== 0;
-            push(pointLabels(p.attributes, {}, '_sum'), t, p.sum ?? 0, stale);
-            push(pointLabels(p.attributes, {}, '_count'), t, num(p.count), stale);
+            push(pointLabels(p.attributes, {}, '_sum'), t, p.sum ?? 0, stale, st);
+            push(pointLabels(p.attributes, {}, '_count'), t, num(p.count), stale, st);
             for (const q of p.quantileValues ?? []) push(pointLabels(p.attributes, { quantile: boundText(q.quantile ?? 0) }), t, q.value ?? 0, stale);
           }
         } else {

@@ -376,6 +376,26 @@ describe('remote_write 2.0 receiver', () => {
     ]);
   });
 
+  it('passes each sample start timestamp on: its own, else the series created timestamp', async () => {
+    const r = await receiver();
+    const res = await r.post(
+      snappyV2Request([
+        { labels: { __name__: 'a_total' }, samples: [{ value: 5, timestamp: 1_700_000_000_000, startTimestamp: 1_699_999_000_000 }, { value: 7, timestamp: 1_700_000_015_000 }] },
+        { labels: { __name__: 'b_total' }, createdTimestamp: 1_600_000_000_000, samples: [{ value: 1, timestamp: 1_700_000_000_000 }, { value: 2, timestamp: 1_700_000_015_000, startTimestamp: 1_700_000_000_001 }] },
+        { labels: { __name__: 'up' }, samples: [{ value: 1, timestamp: 1_700_000_000_000 }] },
+      ]),
+      v2,
+    );
+    expect(res.status).toBe(204);
+    expect(r.sink.committed.map((s) => [s.labels.__name__, s.t, s.st])).toEqual([
+      ['a_total', 1_700_000_000_000, 1_699_999_000_000],
+      ['a_total', 1_700_000_015_000, undefined],
+      ['b_total', 1_700_000_000_000, 1_600_000_000_000],
+      ['b_total', 1_700_000_015_000, 1_700_000_000_001],
+      ['up', 1_700_000_000_000, undefined],
+    ]);
+  });
+
   it('stores native histograms and counts them apart from float samples in the response headers', async () => {
     const r = await receiver();
     const res = await r.post(snappyV2Request([

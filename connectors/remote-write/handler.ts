@@ -131,7 +131,8 @@ export class RemoteWriteHandler {
               message: `${future} of its ${n} samples more than ${edge.limits.max_future_ms} ms ahead of the receiving clock (first at ${isoTime(first)}; limits.max_future_ms)`,
             };
           }
-          if (stale.length === 0 && future === 0) {
+          const starts = s.startTimestamps;
+          if (stale.length === 0 && future === 0 && starts === undefined) {
             for (let j = 0; j < fn; j++) app.append(labels, timestamps[j], values[j]);
           } else {
             let k = 0;
@@ -139,7 +140,8 @@ export class RemoteWriteHandler {
               const isStale = stale[k] === j;
               if (isStale) k++;
               if (timestamps[j] > newest) continue;
-              app.append(labels, timestamps[j], values[j], isStale ? { stale: true } : undefined);
+              const st = starts === undefined ? 0 : starts[j];
+              app.append(labels, timestamps[j], values[j], isStale || st !== 0 ? { stale: isStale, startTimestamp: st } : undefined);
             }
           }
           for (let j = 0; j < hn; j++) {

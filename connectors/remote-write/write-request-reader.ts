@@ -24,6 +24,8 @@ export interface DecodedSeries {
   exemplars?: DecodedExemplar[];
   /** The series' native histograms, when it has any. */
   histograms?: DecodedHistograms;
+  /** Start timestamps beside `timestamps` (0: unknown; remote write 2.0), when any sample has one. */
+  startTimestamps?: number[];
 }
 
 /** Exemplar{1: labels, 2: value, 3: timestamp} of a TimeSeries. */

@@ -17,10 +17,12 @@ const FIXED32 = 5;
 /**
  * A reader for remote_write 2.0's `io.prometheus.write.v2.Request` (Request{4: symbols,
  * 5: timeseries}; TimeSeries{1: labels_refs packed, 2: samples, 3: histograms, 4: exemplars,
- * 5: metadata}; Sample{1: value, 2: timestamp, 3: start_timestamp}; Exemplar{1: labels_refs,
- * 2: value, 3: timestamp}; Metadata{1: type, 3: help_ref, 4: unit_ref}), into the same shape as
- * the 1.0 reader: every string is looked up in the request's symbol table. Start (created)
- * timestamps are read and not stored. Histogram{...} as histogram-message-reader.ts reads it.
+ * 5: metadata, 6: created_timestamp}; Sample{1: value, 2: timestamp, 3: start_timestamp};
+ * Exemplar{1: labels_refs, 2: value, 3: timestamp}; Metadata{1: type, 3: help_ref, 4: unit_ref}),
+ * into the same shape as the 1.0 reader: every string is looked up in the request's symbol table.
+ * A float sample's start timestamp is its own `start_timestamp`, else the series'
+ * `created_timestamp` (the field of earlier 2.0 drafts); 0 is unknown. Histogram{...} as
+ * histogram-message-reader.ts reads it (their start timestamps are not read yet).
  */
 export class WriteV2RequestReader {
   private buf: Buffer = Buffer.alloc(0);
@@ -67,6 +69,7 @@ export class WriteV2RequestReader {
     const s: DecodedSeries = { labels: {}, timestamps: [], values: [], stale: [], invalid: undefined };
     let refs: number[] = [];
     let meta: { type: string; help: string; unit: string } | undefined;
+    let created = 0;
     while (this.pos < end) {
       const tag = this.varint();
       const field = tag >>> 3;
@@ -89,9 +92,15 @@ export class WriteV2RequestReader {
         (s.exemplars ??= []).push(ex);
       } else if (field === 5 && wire === LEN) {
         meta = this.metadata(this.lenEnd(end, 'metadata'), symbols);
+      } else if (field === 6 && wire === VARINT) {
+        created = this.int64();
       } else {
         this.skip(tag, end);
       }
+    }
+    if (created !== 0 && s.timestamps.length > 0) {
+      const starts = (s.startTimestamps ??= new Array<number>(s.timestamps.length).fill(0));
+      for (let i = 0; i < starts.length; i++) if (starts[i] === 0) starts[i] = created;
     }
     const labels = this.labelsOf(refs, symbols);
     s.labels = labels.labels;
@@ -133,6 +142,7 @@ export class WriteV2RequestReader {
   private sample(s: DecodedSeries, end: number): void {
     let value = 0;
     let ts = 0;
+    let start = 0;
     let stale = false;
     while (this.pos < end) {
       const tag = this.varint();
@@ -144,10 +154,14 @@ export class WriteV2RequestReader {
         this.pos += 8;
       } else if (field === 2 && (tag & 7) === VARINT) {
         ts = this.int64();
+      } else if (field === 3 && (tag & 7) === VARINT) {
+        start = this.int64();
       } else {
         this.skip(tag, end);
       }
     }
+    if (start !== 0) (s.startTimestamps ??= new Array<number>(s.timestamps.length).fill(0)).push(start);
+    else s.startTimestamps?.push(0);
     if (stale) s.stale.push(s.timestamps.length);
     s.timestamps.push(ts);
     s.values.push(value);

@@ -169,7 +169,7 @@ class BusAppender implements Appender, OpenWork {
   append(labels: Labels, timestampMs: number, value: number, opts?: AppendOptions): void {
     if (this.state !== 'open') throw new Error(`append after the appender was ${this.state}`);
     const s = this.seriesOf(labels);
-    this.parts[s.partition]!.append(s.slot, timestampMs, value, opts?.stale === true);
+    this.parts[s.partition]!.append(s.slot, timestampMs, value, opts?.stale === true, opts?.startTimestamp ?? 0);
     if (timestampMs < this.minTs) this.minTs = timestampMs;
     this.empty = false;
   }

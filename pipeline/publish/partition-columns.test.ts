@@ -33,4 +33,19 @@ describe('partition columns', () => {
     for (let i = 0; i < 300; i++) cols.append(i < 150 ? sa : sb, i, i, false);
     expect(encoded(cols)).toEqual([['a', 150], ['b', 150]]);
   });
+
+  it('encode start timestamps with their samples, through a regroup of interleaved appends too', () => {
+    const cols = new PartitionColumns();
+    const a = cols.addSeries(seriesSymbolsOf({ __name__: 'a' }));
+    const b = cols.addSeries(seriesSymbolsOf({ __name__: 'b' }));
+    cols.append(a, 1000, 1, false, 500);
+    cols.append(b, 1000, 7, false);
+    cols.append(a, 2000, 2, false);
+    cols.append(b, 2000, 8, false, 1999);
+    const got: Array<[string, number[] | undefined]> = [];
+    cols.encode(sampleBatchWriter, 5_000, 'test', (record) => {
+      for (const s of decodeSampleBatch(record).series) got.push([s.labels.__name__!, s.startTimestamps]);
+    });
+    expect(got).toEqual([['a', [500, 0]], ['b', [0, 1999]]]);
+  });
 });

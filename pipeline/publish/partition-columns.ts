@@ -17,6 +17,9 @@ export class PartitionColumns {
   private n = 0;
   /** Indices of staleness markers among the samples, ascending. */
   private stale: number[] = [];
+  /** Indices of the samples with a start timestamp, ascending, and their start timestamps. */
+  private startAt: number[] = [];
+  private startOf: number[] = [];
   private lastSlot = -1;
   private interleaved = false;
   /** Native-histogram samples by series slot (rare beside floats, so kept apart and sparse). */
@@ -28,6 +31,8 @@ export class PartitionColumns {
     this.counts = [];
     this.n = 0;
     this.stale = [];
+    this.startAt = [];
+    this.startOf = [];
     this.lastSlot = -1;
     this.interleaved = false;
     this.histograms = [];
@@ -40,7 +45,8 @@ export class PartitionColumns {
     return this.series.length - 1;
   }
 
-  append(slot: number, t: number, v: number, stale: boolean): void {
+  /** Appends a sample; `st`, when not 0, is its start timestamp. */
+  append(slot: number, t: number, v: number, stale: boolean, st = 0): void {
     if (slot !== this.lastSlot) {
       if (this.counts[slot] > 0) this.interleaved = true;
       this.lastSlot = slot;
@@ -53,6 +59,10 @@ export class PartitionColumns {
       this.vals[i] = Number.NaN;
       this.stale.push(i);
     } else this.vals[i] = v;
+    if (st !== 0) {
+      this.startAt.push(i);
+      this.startOf.push(st);
+    }
     this.counts[slot]++;
     this.n = i + 1;
   }
@@ -68,9 +78,10 @@ export class PartitionColumns {
   /** Encodes the partition as records of at most `maxSeries` series each, handing each to `emit`. */
   encode(writer: SampleBatchWriter, maxSeries: number, source: string, emit: (record: Buffer) => void): void {
     if (this.interleaved) this.regroup();
-    const { series, counts, ts, vals, stale } = this;
+    const { series, counts, ts, vals, stale, startAt, startOf } = this;
     let sample = 0;
     let k = 0;
+    let p = 0;
     for (let first = 0; first < series.length; first += maxSeries) {
       const last = Math.min(series.length, first + maxSeries);
       writer.begin();
@@ -78,6 +89,7 @@ export class PartitionColumns {
         const end = sample + counts[i];
         writer.addSeries(series[i], ts, vals, sample, end);
         while (k < stale.length && stale[k] < end) writer.markStale(stale[k++] - sample);
+        for (; p < startAt.length && startAt[p] < end; p++) writer.startTimestamp(startAt[p] - sample, ts[startAt[p]], startOf[p]);
         const h = this.histograms[i];
         if (h !== undefined) writer.addHistograms(h.timestamps, h.values, 0, h.timestamps.length);
         sample = end;
@@ -97,14 +109,26 @@ export class PartitionColumns {
     const isStale = new Uint8Array(n);
     for (const k of this.stale) isStale[k] = 1;
     const staleAt = new Uint8Array(n);
+    const startOf = this.startAt.length > 0 ? new Float64Array(n) : null;
+    let p = 0;
     for (let i = 0; i < n; i++) {
       const j = start[this.slotOf[i]]++;
       ts[j] = this.ts[i];
       vals[j] = this.vals[i];
       staleAt[j] = isStale[i];
+      if (startOf !== null && this.startAt[p] === i) startOf[j] = this.startOf[p++];
     }
     const stale: number[] = [];
     for (let j = 0; j < n; j++) if (staleAt[j] === 1) stale.push(j);
+    if (startOf !== null) {
+      this.startAt = [];
+      this.startOf = [];
+      for (let j = 0; j < n; j++) {
+        if (startOf[j] === 0) continue;
+        this.startAt.push(j);
+        this.startOf.push(startOf[j]);
+      }
+    }
     this.ts = ts;
     this.vals = vals;
     this.stale = stale;

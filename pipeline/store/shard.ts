@@ -199,6 +199,7 @@ export class Shard {
         if (hints !== null) hints[k] = ref;
       }
       const st = s.stale;
+      const starts = s.startTimestamps;
       let si = 0;
       let nextStale = st.length > 0 ? st[0] : -1;
       for (let i = 0; i < n; i++) {
@@ -208,7 +209,7 @@ export class Shard {
           nextStale = ++si < st.length ? st[si] : -1;
         }
         try {
-          head.appendRef(ref, ts[i], vs[i], stale);
+          head.appendRef(ref, ts[i], vs[i], stale, starts === undefined ? 0 : starts[i]);
         } catch (err) {
           if (replay && err instanceof TooOldSampleError) replayedErrors++;
           else this.reject(err, 1);
@@ -217,7 +218,7 @@ export class Shard {
       for (let i = 0; i < hn; i++) {
         const h = hs!.histograms[i];
         try {
-          head.appendHistogramRef(ref, hs!.timestamps[i], h instanceof Histogram ? h.toFloat() : h);
+          head.appendHistogramRef(ref, hs!.timestamps[i], h instanceof Histogram ? h.toFloat() : h, hs!.startTimestamps?.[i] ?? 0);
         } catch (err) {
           if (replay && err instanceof TooOldSampleError) replayedErrors++;
           else this.reject(err, 1);

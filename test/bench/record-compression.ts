@@ -118,7 +118,7 @@ function runsOf(byPartition: readonly Buffer[][], size: number): Buffer[] {
 
 /** Bytes per sample of each part of a sample batch record: label strings, label references, timestamps, values, the rest. */
 function columnShares(records: readonly Buffer[], samples: number): string {
-  const codec = new SingleObjectCodec<Record<string, Buffer | string[] | string>>(loadSchema('sample-batch.v3.avsc'), [loadSchema('sample-batch.v1.avsc'), loadSchema('sample-batch.v2.avsc')]);
+  const codec = new SingleObjectCodec<Record<string, Buffer | string[] | string>>(loadSchema('sample-batch.v4.avsc'), [loadSchema('sample-batch.v1.avsc'), loadSchema('sample-batch.v2.avsc'), loadSchema('sample-batch.v3.avsc')]);
   let symbols = 0;
   let refs = 0;
   let timestamps = 0;

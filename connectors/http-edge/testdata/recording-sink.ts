@@ -7,6 +7,8 @@ export interface RecordedSample {
   readonly t: number;
   readonly v: number;
   readonly stale: boolean;
+  /** The start timestamp the connector gave, when it gave one. */
+  readonly st?: number;
 }
 
 /**
@@ -30,7 +32,8 @@ export class RecordingSink implements SampleSink {
     return {
       append: (labels: Labels, t: number, v: number, opts?: AppendOptions) => {
         guard('append');
-        pending.push({ labels, t, v, stale: opts?.stale === true });
+        const st = opts?.startTimestamp ?? 0;
+        pending.push({ labels, t, v, stale: opts?.stale === true, ...(st !== 0 ? { st } : {}) });
       },
       appendHistogram: (labels: Labels, t: number, h: HistogramValue) => {
         guard('appendHistogram');

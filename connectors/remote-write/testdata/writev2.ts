@@ -23,6 +23,7 @@ const root = protobuf.Root.fromJSON({
           histograms: { rule: 'repeated', type: 'Histogram', id: 3 },
           exemplars: { rule: 'repeated', type: 'Exemplar', id: 4 },
           metadata: { type: 'Metadata', id: 5 },
+          createdTimestamp: { type: 'int64', id: 6 },
         },
       },
       Exemplar: { fields: { labelsRefs: { rule: 'repeated', type: 'uint32', id: 1 }, value: { type: 'double', id: 2 }, timestamp: { type: 'int64', id: 3 } } },
@@ -42,6 +43,8 @@ export interface V2Series {
   exemplars?: { labels: Record<string, string>; value: number; timestamp: number }[];
   metadata?: { type: number; help?: string; unit?: string };
   histograms?: PbHistogram[];
+  /** TimeSeries.created_timestamp of earlier 2.0 drafts. */
+  createdTimestamp?: number;
 }
 
 /** A v2 Request with its symbol table built as a sender builds it ("" first, each string once). */
@@ -59,6 +62,7 @@ export function encodeV2Request(series: V2Series[]): Buffer {
     exemplars: (s.exemplars ?? []).map((e) => ({ labelsRefs: refs(e.labels), value: e.value, timestamp: e.timestamp })),
     metadata: s.metadata === undefined ? undefined : { type: s.metadata.type, helpRef: ref(s.metadata.help ?? ''), unitRef: ref(s.metadata.unit ?? '') },
     histograms: s.histograms ?? [],
+    ...(s.createdTimestamp === undefined ? {} : { createdTimestamp: s.createdTimestamp }),
   }));
   return Buffer.from(RequestType.encode(RequestType.fromObject({ symbols, timeseries })).finish());
 }
