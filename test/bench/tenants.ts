@@ -78,9 +78,9 @@ async function sharedLimitsRows(list: Buffer[]): Promise<BenchResult[]> {
   const shared = new Tenancy(config, new Registry(), { redisUrl: redis.url, onError: (err) => console.error(`tenant limits in Redis: ${err.message}`) });
   try {
     let pass = 0;
-    const fresh = <T>(t: Tenancy) => (fn: () => T): T => t.scope.run(`team-${pass}`, fn);
-    const inProcess = timedReceiver((s) => local.sink(s), (fn) => fresh(local)(fn));
-    const inRedis = timedReceiver((s) => shared.sink(s), (fn) => fresh(shared)(fn));
+    const asTenant = (t: Tenancy) => <T>(fn: () => T): T => t.scope.run(`team-${pass}`, fn);
+    const inProcess = timedReceiver((s) => local.sink(s), asTenant(local));
+    const inRedis = timedReceiver((s) => shared.sink(s), asTenant(shared));
     await inProcess(list);
     await inRedis(list);
     let bestLocal = { cpu: Number.POSITIVE_INFINITY, wall: Number.POSITIVE_INFINITY };
