@@ -6,10 +6,12 @@ import {
   postableAlerts,
   rulesApiRoutes,
   type NotifyFunc,
+  type WindowQueryFunc,
 } from '../../pipeline/alert/rules/index.js';
 import type { HttpConfig } from '../../pipeline/alert/notify/config/index.js';
 import { postJson } from '../../pipeline/alert/receivers/index.js';
 import { Engine } from '../../pipeline/promql/index.js';
+import { queryEngineOptions } from '../../pipeline/query/index.js';
 import type { TidemarkConfig } from '../config/index.js';
 import { expandRuleFiles } from '../config/rule-file-globs.js';
 import type { Service } from '../server/service.js';
@@ -67,12 +69,19 @@ export function httpNotifyFunc(targets: readonly NotifierTarget[]): NotifyFunc {
 export class RulesService implements Service {
   readonly name = 'rules';
   private evaluator: RulesEvaluator | undefined;
+  /**
+   * Rules are evaluated as the query API evaluates queries: in the process' pool of worker
+   * threads, off the event loop that serves HTTP, under `query.timeout_ms` and
+   * `query.max_samples`; a rule that exceeds them fails that evaluation with the query's error.
+   */
+  private query: WindowQueryFunc;
 
   constructor(
     private readonly ctx: RoleContext,
     private readonly bus: BusService,
     private readonly notify: NotifyFunc,
   ) {
+    this.query = engineQueryFunc(new Engine(queryEngineOptions(ctx.config.query)));
     for (const r of rulesApiRoutes({ groups: () => this.evaluator?.groups() ?? [] }).routes) {
       ctx.router.add(r.methods, r.path, r.handler);
     }
@@ -93,7 +102,8 @@ export class RulesService implements Service {
       aggregatesTopic: cfg.bus.topics.aggregates,
       alertsTopic: cfg.bus.topics.alerts,
       deadLetterTopic: cfg.bus.topics.deadletter,
-      query: engineQueryFunc(new Engine({ lookbackDelta: cfg.query.lookback_delta_ms })),
+      // The engine of the moment: a reload's query limits apply from the next evaluation.
+      query: (source, q, t) => this.query(source, q, t),
       notify: this.notify,
       stateFile: join(stateDir, 'alert-state.json'),
       externalLabels: cfg.global.external_labels,
@@ -117,6 +127,7 @@ export class RulesService implements Service {
   }
 
   async applyConfig(cfg: TidemarkConfig): Promise<void> {
+    this.query = engineQueryFunc(new Engine(queryEngineOptions(cfg.query)));
     await this.running.applyConfig(await this.rulesConfig(cfg));
   }
 

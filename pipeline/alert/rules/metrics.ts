@@ -3,8 +3,8 @@ import { registeredCounter, registeredGauge } from '../../../schemas/registered-
 
 /**
  * The rules role's metric set: samples received / kept / dropped (by reason: filtered out, too
- * old, late), rule outputs and alert events sent, notifications, evaluations and their failures,
- * errors by type and stage, and the watermark and window size.
+ * old, late), rule outputs and alert events sent, notifications, evaluations, their failures and
+ * whether one runs now, errors by type and stage, and the watermark and window size.
  */
 export class RulesMetrics {
   readonly samplesReceived: Counter<string>;
@@ -18,6 +18,7 @@ export class RulesMetrics {
   readonly evaluations: Counter<string>;
   readonly evaluationFailures: Counter<string>;
   readonly arrivalEvaluations: Counter<string>;
+  readonly groupEvaluationsInProgress: Gauge<string>;
   readonly errors: Counter<'type' | 'stage'>;
   readonly watermark: Gauge<string>;
   readonly windowSeries: Gauge<string>;
@@ -35,6 +36,7 @@ export class RulesMetrics {
     this.evaluations = registeredCounter(registry, 'tidemark_rules_evaluations_total', 'Rule evaluations.', []);
     this.evaluationFailures = registeredCounter(registry, 'tidemark_rules_evaluation_failures_total', 'Rule evaluations that failed.', []);
     this.arrivalEvaluations = registeredCounter(registry, 'tidemark_rules_arrival_evaluations_total', 'Group evaluations at arrival instants (alerting rules only, between interval instants).', []);
+    this.groupEvaluationsInProgress = registeredGauge(registry, 'tidemark_rules_group_evaluations_in_progress', 'Rule groups being evaluated now (1 while a slow rule computes).');
     this.errors = registeredCounter(registry, 'tidemark_rules_errors_total', 'Errors by type and stage.', ['type', 'stage']);
     this.watermark = registeredGauge(registry, 'tidemark_rules_watermark_seconds', 'Event-time watermark: instants up to here are complete.');
     this.windowSeries = registeredGauge(registry, 'tidemark_rules_window_series', 'Series held by the window store.');

@@ -5,7 +5,7 @@ import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EmbeddedBus } from '../../bus/embedded/index.js';
 import { BusSampleSink } from '../../publish/index.js';
-import { Engine } from '../../promql/index.js';
+import { Engine, EvalPool } from '../../promql/index.js';
 import { decodeSamplesTopicRecord, encodeSampleBatch, SeriesPartitioner, type SeriesSamples } from '../../../schemas/index.js';
 import { decodeAlertEvent, type AlertEvent } from './alert-event.js';
 import type { NotifyAlert } from './notify-func.js';
@@ -362,6 +362,41 @@ describe('RulesEvaluator and late samples', () => {
     }
     expect(evaluator.window.stats.series).toBe(1);
     expect(notified.filter((a) => a.labels['instance'] === 'i1')).toEqual([]);
+    await evaluator.stop();
+  });
+});
+
+describe('RulesEvaluator with the query evaluation pool', () => {
+  it('fails the evaluation of a rule over the sample limit with the engine error when evaluating in the worker pool, while the other rules of its group succeed', async () => {
+    const pool = new EvalPool(1);
+    cleanups.push(() => pool.close());
+    const registry = new Registry();
+    const { bus, evaluator, file } = await setup({ query: engineQueryFunc(new Engine({ evaluator: pool, maxSamples: 10 })), registry });
+    await writeFile(file, `
+groups:
+- name: limits
+  interval: 10s
+  rules:
+  - record: job:load:max
+    expr: max by (job) (load)
+  - record: load:samples_1m
+    expr: count_over_time(load[1m])
+`);
+    await evaluator.applyConfig({ ruleFiles: [file], evaluationIntervalMs: 60_000 });
+    await evaluator.start();
+    await bus.produce('samples', [
+      { partition: 0, value: encodeSampleBatch({ series: [series('a', T0, T0 + 100_000, loadA)] }) },
+      { partition: 1, value: encodeSampleBatch({ series: [series('b', T0, T0 + 100_000, loadB)] }) },
+    ]);
+    const [g] = evaluator.groups();
+    while (g!.lastEvaluation < T0 + 100_000) await new Promise((r) => setTimeout(r, 10));
+    const [max, samples] = g!.rules;
+    expect(max!.status).toMatchObject({ health: 'ok', lastError: '' });
+    // 13 samples of one series in a minute at 5 s: over the limit of 10.
+    expect(samples!.status).toMatchObject({ health: 'err', lastError: 'query processing would load too many samples into memory in query execution' });
+    const metrics = await registry.metrics();
+    expect(metrics).toMatch(/^tidemark_rules_evaluation_failures_total [1-9]/m);
+    expect(metrics).toMatch(/^tidemark_rules_group_evaluations_in_progress 0$/m);
     await evaluator.stop();
   });
 });

@@ -416,10 +416,17 @@ export class RulesEvaluator {
 
   /** `arrival`: between interval instants, for the alerting rules' state changes only. */
   private async evalGroup(group: RuleGroup, ts: number, arrival: boolean): Promise<void> {
-    const { outputs, transitions } = await group.eval(ts, {
-      query: (expr, t) => this.s.query(this.window, expr, t),
-      write: (samples) => { for (const o of samples) this.window.append(o.labels, o.t, o.value, o.stale, undefined, o.histogram ?? null); },
-    }, arrival);
+    this.metrics.groupEvaluationsInProgress.inc();
+    let evaluated: Awaited<ReturnType<RuleGroup['eval']>>;
+    try {
+      evaluated = await group.eval(ts, {
+        query: (expr, t) => this.s.query(this.window, expr, t),
+        write: (samples) => { for (const o of samples) this.window.append(o.labels, o.t, o.value, o.stale, undefined, o.histogram ?? null); },
+      }, arrival);
+    } finally {
+      this.metrics.groupEvaluationsInProgress.dec();
+    }
+    const { outputs, transitions } = evaluated;
     for (const r of group.rules) {
       if (arrival && !(r.impl instanceof AlertingRule)) continue;
       this.metrics.evaluations.inc();

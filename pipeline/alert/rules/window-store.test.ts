@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { LoopTurns } from '../../tsdb/index.js';
 import { WindowStore } from './window-store.js';
 
 const cpu = (instance: string) => ({ __name__: 'cpu', instance });
@@ -56,5 +57,32 @@ describe('WindowStore', () => {
     w.setSelectors([[{ type: '=', name: '__name__', value: 'mem' }]]);
     expect(w.stats.series).toBe(0);
     expect(w.append(cpu('a'), 2000, 1)).toBe('filtered');
+  });
+  it('selects a large set in pieces between which the event loop serves other callbacks', async () => {
+    const w = new WindowStore(new LoopTurns());
+    w.setSelectors([[{ type: '=~', name: '__name__', value: '.+' }]]);
+    for (let i = 0; i < 5000; i++) w.append(cpu(`i${String(i).padStart(4, '0')}`), 1000, i);
+    let ranBetween = false;
+    setImmediate(() => { ranBetween = true; });
+    const selecting = w.querier(0, 2000).select([{ type: '=~', name: 'instance', value: 'i.*' }], { start: 0, end: 2000 });
+    const ranBefore = ranBetween;
+    const set = await selecting;
+    expect(ranBefore).toBe(false);
+    expect(ranBetween).toBe(true);
+    expect(set.series).toHaveLength(5000);
+    expect(set.series.map((s) => s.values[0])).toEqual(Array.from({ length: 5000 }, (_, i) => i));
+  });
+
+  it('selects series in label order, new ones included, and only the samples inside the range', async () => {
+    const w = new WindowStore();
+    w.setSelectors([[{ type: '=~', name: '__name__', value: 'cpu' }]]);
+    for (let t = 0; t <= 10_000; t += 1000) { w.append(cpu('c'), t, t); w.append(cpu('a'), t, t); }
+    const select = async (): Promise<Array<[string | undefined, number[]]>> => (await w.querier(0, 0).select([{ type: '=~', name: '__name__', value: 'c.u' }], { start: 2000, end: 4500 }))
+      .series.map((s) => [s.labels['instance'], Array.from(s.timestamps)]);
+    expect(await select()).toEqual([['a', [2000, 3000, 4000]], ['c', [2000, 3000, 4000]]]);
+    w.append(cpu('b'), 3000, 1);
+    expect(await select()).toEqual([['a', [2000, 3000, 4000]], ['b', [3000]], ['c', [2000, 3000, 4000]]]);
+    w.evictBefore(4100);
+    expect(await select()).toEqual([]);
   });
 });

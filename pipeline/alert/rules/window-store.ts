@@ -8,7 +8,7 @@
  */
 import { canonicalLabels, compareStrings, type Labels } from '../../../schemas/index.js';
 import type { FloatHistogram } from '../../../schemas/native-histogram/index.js';
-import type { LabelMatcher, Querier, Queryable, SelectHints, Series, SeriesSet } from '../../tsdb/index.js';
+import { loopTurns, type LabelMatcher, type LoopTurns, type Querier, type Queryable, type SelectHints, type Series, type SeriesSet } from '../../tsdb/index.js';
 import { compileMatchers, type LabelsPredicate } from './label-match.js';
 
 class WindowSeries {
@@ -62,12 +62,17 @@ export type AppendOutcome = 'stored' | 'filtered' | 'too_old';
 const MAX_REJECTED = 200_000;
 
 export class WindowStore implements Queryable {
+  /** `turns`: the event loop turns a large selection takes between its pieces. */
+  constructor(private readonly turns: LoopTurns = loopTurns) {}
+
   private readonly series = new Map<string, WindowSeries>();
   private readonly byName = new Map<string, Set<WindowSeries>>();
   private readonly rejected = new Set<string>();
   private selectors: LabelsPredicate[] = [];
   private minTimeMs = Number.NEGATIVE_INFINITY;
   private sampleCount = 0;
+  /** Every series in key order; null once series came or went. */
+  private sorted: WindowSeries[] | null = null;
 
   /** Sets which series are kept (any selector matching admits a series); drops series no longer matched. */
   setSelectors(matchers: readonly (readonly LabelMatcher[])[]): void {
@@ -104,6 +109,7 @@ export class WindowStore implements Queryable {
     if (s === undefined) {
       s = new WindowSeries(key, labels);
       this.series.set(key, s);
+      this.sorted = null;
       const name = labels['__name__'] ?? '';
       let set = this.byName.get(name);
       if (set === undefined) this.byName.set(name, (set = new Set()));
@@ -130,18 +136,31 @@ export class WindowStore implements Queryable {
   }
 
   querier(_mint: number, _maxt: number): Querier {
-    return new WindowQuerier(this);
+    return new WindowQuerier(this, this.turns);
   }
 
   /** Series matching every matcher (the `__name__` equality, when present, picks the bucket). */
   candidates(matchers: readonly LabelMatcher[]): WindowSeries[] {
     const pred = compileMatchers(matchers);
     const eqName = matchers.find((m) => m.name === '__name__' && m.type === '=');
-    const pool: Iterable<WindowSeries> = eqName ? (this.byName.get(eqName.value) ?? []) : this.series.values();
     const out: WindowSeries[] = [];
-    for (const s of pool) if (pred(s.labels)) out.push(s);
+    if (eqName === undefined) {
+      for (const s of this.sortedSeries()) if (pred(s.labels)) out.push(s);
+      return out;
+    }
+    for (const s of this.byName.get(eqName.value) ?? []) if (pred(s.labels)) out.push(s);
     out.sort((a, b) => compareStrings(a.key, b.key));
     return out;
+  }
+
+  /**
+   * Every series in key order, sorted again only after series came or went: a rule that reads
+   * every series (`{__name__=~".+"}`) would otherwise sort tens of thousands of keys at each
+   * evaluation.
+   */
+  private sortedSeries(): readonly WindowSeries[] {
+    if (this.sorted === null) this.sorted = [...this.series.values()].sort((a, b) => compareStrings(a.key, b.key));
+    return this.sorted;
   }
 
   private matches(labels: Labels): boolean {
@@ -151,6 +170,7 @@ export class WindowStore implements Queryable {
 
   private remove(s: WindowSeries): void {
     this.series.delete(s.key);
+    this.sorted = null;
     this.sampleCount -= s.ts.length;
     const set = this.byName.get(s.labels['__name__'] ?? '');
     set?.delete(s);
@@ -158,16 +178,35 @@ export class WindowStore implements Queryable {
   }
 }
 
+/** Series a select copies in one turn of the event loop; a larger selection waits for a turn before each further piece. */
+const SERIES_PER_TURN = 2048;
+
+/** The first index of sorted `ts` whose value is not below `t` (when `inclusive`), or above it. */
+function searchTimes(ts: readonly number[], t: number, inclusive: boolean): number {
+  let lo = 0;
+  let hi = ts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (inclusive ? ts[mid]! < t : ts[mid]! <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 class WindowQuerier implements Querier {
-  constructor(private readonly store: WindowStore) {}
+  constructor(private readonly store: WindowStore, private readonly turns: LoopTurns) {}
 
   async select(matchers: readonly LabelMatcher[], hints: SelectHints): Promise<SeriesSet> {
     const series: Series[] = [];
-    for (const s of this.store.candidates(matchers)) {
-      let lo = 0;
-      while (lo < s.ts.length && s.ts[lo]! < hints.start) lo++;
-      let hi = lo;
-      while (hi < s.ts.length && s.ts[hi]! <= hints.end) hi++;
+    const candidates = this.store.candidates(matchers);
+    for (let i = 0; i < candidates.length; i++) {
+      // A rule over tens of thousands of series copies them in pieces, each in a turn of the
+      // event loop, so the process serves requests in between (the pieces of a selection may
+      // see samples that arrived meanwhile, as an evaluation sees those of the rules before it).
+      if (i > 0 && i % SERIES_PER_TURN === 0) await this.turns.take();
+      const s = candidates[i]!;
+      const lo = searchTimes(s.ts, hints.start, true);
+      const hi = Math.max(lo, searchTimes(s.ts, hints.end, false));
       if (hi === lo && !hints.labelsOnly) continue;
       series.push({
         labels: s.labels,
