@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
 import { isAbsolute, join } from 'node:path';
-import { Aggregator, aggregatesStatusRoute, dropInputPredicate, type DropInputPredicate } from '../../pipeline/aggregate/index.js';
+import { Aggregator, aggregatesStatusRoute, dropInputPredicate, PartialMerger, type AggregatorStatus, type DropInputPredicate } from '../../pipeline/aggregate/index.js';
 import type { DecodedRecordFollower, DecodedRecordLeader } from '../../pipeline/bus/record-follower.js';
 import type { SamplesTopicRecord } from '../../schemas/index.js';
 import type { TidemarkConfig } from '../config/index.js';
@@ -15,10 +17,16 @@ import type { RoleContext } from './run-role.js';
  * `/api/v1/status/aggregates`; reloads its rules with the configuration. It follows the store
  * worker of the samples topic in this process (`leader`): the records the store decodes are
  * handed over instead of being decoded a second time.
+ *
+ * With `partials` (`tidemark store`), every store of the group aggregates the partitions it holds
+ * and publishes their partial states to the partials topic; a merger member in every store (group
+ * `<aggregation group>.merge`), the one holding the partials partition, emits the outputs. The
+ * partitions' checkpoints are `partition-<p>.json` and the merger's `merge.json` in that directory.
  */
 export class AggregationService implements Service {
   readonly name = 'aggregation';
   private aggregator: Aggregator | undefined;
+  private merger: PartialMerger | undefined;
   private dropping: DropInputPredicate | undefined;
 
   constructor(
@@ -26,8 +34,10 @@ export class AggregationService implements Service {
     private readonly bus: BusService,
     /** The store worker of the samples topic in this process, once it runs. */
     private readonly leader?: () => DecodedRecordLeader | undefined,
+    /** Aggregate the partitions this store holds and merge through the partials topic (several stores in a group). */
+    private readonly partials = false,
   ) {
-    const r = aggregatesStatusRoute(() => this.aggregator?.status());
+    const r = aggregatesStatusRoute(() => this.status());
     ctx.router.add(r.methods, r.path, r.handler);
     this.dropping = dropInputPredicate(ctx.config.aggregates);
   }
@@ -78,12 +88,20 @@ export class AggregationService implements Service {
     const cfg = this.ctx.config;
     if (!cfg.aggregation.enabled) return;
     const dataDir = isAbsolute(cfg.store.data_dir) ? cfg.store.data_dir : join(this.ctx.flags.data, cfg.store.data_dir);
+    const group = cfg.aggregation.group ?? `${cfg.store.group}.aggregate`;
+    const partialsTopic = cfg.aggregation.partials_topic ?? `${cfg.bus.topics.aggregates}.partials`;
     const aggregator = new Aggregator({
       bus: this.bus.bus,
       samplesTopic: cfg.bus.topics.samples,
       aggregatesTopic: cfg.bus.topics.aggregates,
-      group: cfg.aggregation.group ?? `${cfg.store.group}.aggregate`,
+      group,
       checkpointFile: join(dataDir, 'aggregation', 'checkpoint.json'),
+      partials: this.partials ? { topic: partialsTopic } : undefined,
+      // The store holding the first input partition merges.
+      onPartitions: (held) => {
+        this.holdsFirst = held.includes(0);
+        void (this.holdsFirst ? this.merger?.activate() : this.merger?.deactivate())?.catch((err: unknown) => this.ctx.log.error({ err }, 'aggregation merger: taking up or handing over the merging failed'));
+      },
       config: cfg.aggregation,
       rules: cfg.aggregates,
       registry: this.ctx.metrics,
@@ -97,7 +115,52 @@ export class AggregationService implements Service {
     });
     this.aggregator = aggregator;
     this.endWaits();
-    await aggregator.start();
+    if (this.partials) {
+      this.startMerger = async (rules) => {
+        // Without rules there is nothing to merge (nor a partials topic to create); a reload adding some starts it.
+        if (this.merger !== undefined || rules.length === 0) return;
+        this.merger = new PartialMerger({
+          bus: this.bus.bus,
+          partialsTopic,
+          aggregatesTopic: cfg.bus.topics.aggregates,
+          inputPartitions: await this.bus.bus.ensureTopic(cfg.bus.topics.samples, cfg.bus.partitions),
+          // Its own group: whether it merges follows the aggregation group (see onPartitions).
+          group: `${group}.merge.${createHash('sha256').update(`${hostname()}\0${dataDir}`).digest('hex').slice(0, 12)}`,
+          checkpointFile: join(dataDir, 'aggregation', 'merge.json'),
+          checkpointIntervalMs: cfg.aggregation.checkpoint_interval_ms,
+          rules,
+          logger: this.ctx.log.child({ component: 'aggregation-merger' }),
+          metrics: aggregator.metrics,
+          onFailed: (err) => this.ctx.fail(err),
+        });
+        if (this.holdsFirst) await this.merger.activate();
+        await this.merger.start();
+      };
+      await Promise.all([aggregator.start(), this.startMerger(cfg.aggregates)]);
+    } else {
+      await aggregator.start();
+    }
+  }
+
+  /** With `partials`: whether this store's aggregator holds the first input partition (its merger then merges). */
+  private holdsFirst = false;
+  /** With `partials`: starts this store's merger member once there are rules. */
+  private startMerger: ((rules: TidemarkConfig['aggregates']) => Promise<void>) | undefined;
+
+  /** The aggregator's figures; with `partials`, the outputs' figures are the merger's when it merges here. */
+  private status(): AggregatorStatus | undefined {
+    const a = this.aggregator?.status();
+    const m = this.merger?.status();
+    if (a === undefined || m === undefined) return a;
+    const rules = this.aggregator!.rules();
+    return {
+      ...a,
+      merging: m.merging,
+      rules: a.rules.map((r, i) => {
+        const merged = m.rules.get(rules[i]!.id);
+        return merged === undefined || !m.merging ? r : { ...r, closedThroughMs: merged.closedThroughMs, outputSeries: merged.outputSeries, outputSamples: merged.outputSamples };
+      }),
+    };
   }
 
   ready(): boolean {
@@ -106,12 +169,14 @@ export class AggregationService implements Service {
 
   async applyConfig(cfg: TidemarkConfig): Promise<void> {
     await this.aggregator?.applyRules(cfg.aggregates, cfg.aggregation);
+    await this.merger?.applyRules(cfg.aggregates);
+    await this.startMerger?.(cfg.aggregates);
     this.dropping = dropInputPredicate(cfg.aggregates);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.endWaits();
-    await this.aggregator?.stop();
+    await Promise.all([this.aggregator?.stop(), this.merger?.stop()]);
   }
 }

@@ -193,7 +193,8 @@ export const storeRole: RoleDefinition = {
     mountBusStatus(ctx, bus);
     mountWebUi(ctx.router, { apps: ['bus'] });
     const shards = shardRegistryOf(ctx);
-    const aggregation: AggregationService = new AggregationService(ctx, bus, () => store.samplesWorker());
+    // Every store of the group aggregates its own partitions; a merger emits the outputs.
+    const aggregation: AggregationService = new AggregationService(ctx, bus, () => store.samplesWorker(), true);
     const store = new StoreService(ctx, bus, shards.registry, aggregation.dropInput, aggregation.follower);
     const registryCloser: Service = { name: 'shard-registry', start: async () => {}, ready: () => true, stop: () => shards.close() };
     // The store starts first: its records wait for the aggregator (see AggregationService.follower).

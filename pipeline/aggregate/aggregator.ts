@@ -13,7 +13,11 @@
  * (the merge does not depend on arrival order), which the stores keep once.
  *
  * Every window needs every partition: one aggregator must hold all partitions of the samples
- * topic (as one `tidemark rules` member does); while it holds fewer, windows stay open.
+ * topic (as one `tidemark rules` member does); while it holds fewer, windows stay open. With
+ * `partials`, every store of a group aggregates the partitions it holds instead: each partition
+ * has its own rule states, checkpointed with its offset in a file of its own, and is closed on
+ * its own watermark; what a partition closes is published to the partials topic, where a
+ * PartialMerger merges the partitions and emits the outputs.
  *
  * Beside a store worker of the samples topic (`leader`), the aggregator follows it: it takes the
  * records the store decodes (`follow`) and its own consumer, on a partition where the store is at
@@ -23,7 +27,7 @@
  * applied once whichever reader brought it.
  */
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Registry } from 'prom-client';
 import { canonicalLabels, decodeSamplesTopicRecord, encodeDeadLetter, encodeSampleBatch, type HistogramValue, type Labels, type SamplesTopicRecord, type SeriesSamples } from '../../schemas/index.js';
 import type { FloatHistogram } from '../../schemas/native-histogram/index.js';
@@ -37,6 +41,7 @@ import { compileRule, type CompiledRule } from './compiled-rule.js';
 import { aggregationConfigSchema, type AggregationConfig, type AggregationRuleConfig } from './config.js';
 import { AggregationMetrics } from './metrics.js';
 import { RecordHints, slotUsable, type RuleTarget, type SeriesSlot } from './record-hints.js';
+import { encodePartialRecord, type PartialWindow, type RulePartial } from './partial-record.js';
 import { RuleState } from './rule-state.js';
 import type { OutputSample } from './window-accumulator.js';
 
@@ -65,6 +70,14 @@ export interface AggregatorSettings {
   readonly deadLetterTopic?: string;
   /** The store worker of the samples topic in this process, whose decoded records the aggregator follows. */
   readonly leader?: DecodedRecordLeader;
+  /**
+   * Aggregate only the partitions this member holds and publish their partial states to this
+   * topic (partition 0), for a PartialMerger. Each partition's state is checkpointed in
+   * `partition-<p>.json` beside `checkpointFile`.
+   */
+  readonly partials?: { readonly topic: string };
+  /** Told the partitions this member holds after every change (a merger merges while the first one is here). */
+  readonly onPartitions?: (held: readonly number[]) => void;
 }
 
 interface LateSample { readonly rule: string; readonly labels: Labels; readonly t: number; readonly v: number; readonly h?: HistogramValue }
@@ -90,6 +103,8 @@ export interface AggregatorStatus {
   readonly partitionsMissing: number;
   readonly lagRecords: number;
   readonly lastCheckpoint: { readonly atMs: number; readonly bytes: number; readonly durationMs: number; readonly offsets: Record<string, number> } | null;
+  /** Stores aggregating their own partitions: whether this store's merger holds the partials and emits the outputs. */
+  readonly merging?: boolean;
 }
 
 const quiet: AggregatorLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -109,7 +124,13 @@ type ValueOf = (record: BusRecord) => SamplesTopicRecord | undefined;
 export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
   readonly metrics: AggregationMetrics;
   private config: AggregationConfig;
+  /** The rules' states; with `partials`, templates holding the rules and their counts (the states are per partition). */
   private states: RuleState[] = [];
+  /** With `partials`: per held partition, its rule states (in the order of `states`) and its event-time clock. */
+  private readonly byPartition = new Map<number, RuleState[]>();
+  private readonly clocks = new Map<number, Watermark>();
+  /** With `partials`: partial records not yet acknowledged (sent first next time; no checkpoint meanwhile). */
+  private unsentPartials: ProduceRecord[] = [];
   private readonly matchCache = new Map<string, readonly number[]>();
   private readonly hints = new RecordHints();
   /** Late samples of the record being applied, when they are routed to the dead-letter topic. */
@@ -168,19 +189,8 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
   async applyRules(rules: readonly AggregationRuleConfig[], config?: Partial<AggregationConfig>): Promise<void> {
     const compiled = rules.map((r, i) => compileRule(r, i));
     await this.serialized(async () => {
-      const old = new Map(this.states.map((s) => [s.rule.id, s]));
-      this.states = compiled.map((r) => {
-        const prev = old.get(r.id);
-        if (prev === undefined) return new RuleState(r);
-        const carried = new RuleState(r);
-        carried.closedThrough = prev.closedThrough;
-        for (const [p, ps] of prev.partitions) carried.partitions.set(p, ps);
-        for (const [k, t] of prev.totals) carried.totals.set(k, t);
-        Object.assign(carried.counters, prev.counters);
-        const reported = reportedCounts.get(prev);
-        if (reported !== undefined) reportedCounts.set(carried, reported);
-        return carried;
-      });
+      this.states = carryStates(this.states, compiled);
+      for (const [p, states] of this.byPartition) this.byPartition.set(p, carryStates(states, compiled));
       if (config !== undefined) {
         this.config = aggregationConfigSchema.parse(config);
         this.watermark.configure({ allowedLatenessMs: 0, idleTimeoutMs: this.config.idle_timeout_ms });
@@ -196,7 +206,8 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
     this.started = true;
     const { bus } = this.s;
     mkdirSync(dirname(this.s.checkpointFile), { recursive: true });
-    this.restored = readCheckpoint(this.s.checkpointFile);
+    // With partials, each partition's checkpoint is read as the partition is assigned.
+    this.restored = this.s.partials === undefined ? readCheckpoint(this.s.checkpointFile) : undefined;
     if (this.restored !== undefined) {
       const saved = this.restored;
       this.states = this.states.map((st) => restoreRuleState(st.rule, saved.rules.get(st.rule.id), saved.strings));
@@ -214,6 +225,7 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
         onAssigned: async (ps) => {
           const c = await this.consumerReady;
           this.watermark.assign(ps, this.now());
+          if (this.s.partials !== undefined) for (const p of ps) this.takePartition(p);
           // Without a checkpointed position a partition is read from its earliest record: that
           // offset is the position (the store's records are taken from there on).
           const lows = ps.some((p) => !this.offsets.has(p)) ? await bus.offsets(this.s.samplesTopic) : [];
@@ -223,6 +235,7 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
             this.held.add(p);
             this.wake(p);
           }
+          this.s.onPartitions?.([...this.held]);
         },
         onRevoked: (ps) => {
           for (const p of ps) {
@@ -231,12 +244,15 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
           }
           this.watermark.revoke(ps);
           for (const p of ps) this.lastBatch.delete(p);
+          if (this.s.partials !== undefined) for (const p of ps) this.letGo(p);
+          this.s.onPartitions?.([...this.held]);
         },
         onFailed: (err) => {
           this.isReady = false;
           this.joinState = 'gone';
           this.held.clear();
           this.wakeAll();
+          this.s.onPartitions?.([]);
           this.s.onFailed?.(err);
         },
       },
@@ -278,6 +294,66 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
   /** Per partition, the next offset not yet applied. */
   positions(): ReadonlyMap<number, number> {
     return this.offsets;
+  }
+
+  private partitionFile(p: number): string {
+    return join(dirname(this.s.checkpointFile), `partition-${p}.json`);
+  }
+
+  /**
+   * With `partials`: a partition newly held starts from its checkpoint in this store (its state
+   * and the offset it covers), or from its earliest record. Either way its state is a function of
+   * the partition's records up to its position, so windows it closes again repeat what an earlier
+   * holder published, and the merger drops them.
+   */
+  private takePartition(p: number): void {
+    const saved = readCheckpoint(this.partitionFile(p));
+    const offset = saved?.offsets.get(p);
+    if (saved !== undefined && offset !== undefined) {
+      this.byPartition.set(p, this.states.map((st) => restoreRuleState(st.rule, saved.rules.get(st.rule.id), saved.strings)));
+      this.offsets.set(p, offset);
+      this.log.info({ partition: p, offset }, 'aggregation checkpoint restored');
+    } else {
+      this.byPartition.set(p, this.states.map((st) => new RuleState(st.rule)));
+      this.offsets.delete(p);
+    }
+    const clock = new Watermark({ allowedLatenessMs: 0, idleTimeoutMs: this.config.idle_timeout_ms });
+    clock.assign([p], this.now());
+    this.clocks.set(p, clock);
+    this.hints.clear();
+  }
+
+  /** With `partials`: a partition let go takes its state with it (its next holder starts from its own checkpoint). */
+  private letGo(p: number): void {
+    const states = this.byPartition.get(p);
+    const o = this.offsets.get(p);
+    // Checkpointed on the way out, so taking it back resumes here; not while partials are unacknowledged.
+    if (states !== undefined && o !== undefined && this.unsentPartials.length === 0) {
+      try {
+        writeCheckpoint(this.partitionFile(p), serializeCheckpoint(states, new Map([[p, o]]), this.now()));
+      } catch (err) {
+        this.metrics.errors.inc({ type: err instanceof Error ? err.name : 'unknown', stage: 'checkpoint' });
+        this.log.error({ err, partition: p }, 'aggregation: checkpoint of a partition let go failed; its next holder here reads it again from an older one');
+      }
+    }
+    this.byPartition.delete(p);
+    this.clocks.delete(p);
+    this.offsets.delete(p);
+    this.highWatermarks.delete(p);
+    this.hints.clear();
+  }
+
+  /** The rule states a partition's samples go to. */
+  private statesOf(p: number): readonly RuleState[] {
+    return this.s.partials === undefined ? this.states : this.byPartition.get(p) ?? [];
+  }
+
+  /** Every state of rule `i` (one, or one per held partition). */
+  private statesOfRule(i: number): RuleState[] {
+    if (this.s.partials === undefined) return [this.states[i]!];
+    const out: RuleState[] = [];
+    for (const states of this.byPartition.values()) if (states[i] !== undefined) out.push(states[i]!);
+    return out;
   }
 
   /** A batch of the aggregator's own consumer. */
@@ -402,6 +478,9 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
   private async apply(batch: ConsumedBatch, valueOf: ValueOf, awaitClose = true): Promise<void> {
     if (this.stopped) return;
     const p = batch.partition;
+    // With partials, only a held partition has state (a store batch of another is not ours).
+    if (this.s.partials !== undefined && !this.held.has(p)) return;
+    const clock = this.clocks.get(p) ?? this.watermark;
     const from = this.offsets.get(p) ?? -1;
     if (this.states.length === 0) {
       // Without rules nothing is kept: the records are passed over undecoded (a rule loaded by a
@@ -424,7 +503,7 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
         this.offsets.set(p, r.offset + 1);
         continue;
       }
-      if (rec.kind === 'watermark') this.watermark.promise(p, rec.watermark, now);
+      if (rec.kind === 'watermark') clock.promise(p, rec.watermark, now);
       else if (rec.kind === 'samples') {
         const t = this.applySamples(p, rec);
         if (t > maxTs) maxTs = t;
@@ -434,9 +513,9 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
       applied = true;
     }
     this.highWatermarks.set(p, batch.highWatermark);
-    if (Number.isFinite(maxTs)) this.watermark.observe(p, maxTs, now);
+    if (Number.isFinite(maxTs)) clock.observe(p, maxTs, now);
     const last = batch.records[batch.records.length - 1];
-    if (last !== undefined) this.watermark.readTo(p, last.offset + 1 >= batch.highWatermark);
+    if (last !== undefined) clock.readTo(p, last.offset + 1 >= batch.highWatermark);
     if (applied) this.dirty = true;
     this.wake(p);
     // Routed before the position moves on for good (the handler's batch is done after this).
@@ -505,9 +584,9 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
         const t = targets[i]!;
         const st = t.state;
         const onLate = this.routeLateSamples ? this.lateTo(st.rule.name, series.labels) : undefined;
-        if (hn === 0) t.partition.applySeries(t.entry, ts, vs, stale, st.closedThrough, st.counters, onLate);
-        else if (n === 0) t.partition.applyHistograms(t.entry, hts!, series.histograms!.histograms, st.closedThrough, st.counters, onLate);
-        else t.partition.applyMixed(t.entry, ts, vs, stale, hts!, series.histograms!.histograms, st.closedThrough, st.counters, onLate);
+        if (hn === 0) t.partition.applySeries(t.entry, ts, vs, stale, st.closedThrough, t.counters, onLate);
+        else if (n === 0) t.partition.applyHistograms(t.entry, hts!, series.histograms!.histograms, st.closedThrough, t.counters, onLate);
+        else t.partition.applyMixed(t.entry, ts, vs, stale, hts!, series.histograms!.histograms, st.closedThrough, t.counters, onLate);
       }
     }
     if (added > 0) this.hints.grew(added);
@@ -531,10 +610,12 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
       this.matchCache.set(key, idx);
     }
     const targets: RuleTarget[] = [];
+    const states = this.statesOf(p);
     for (const i of idx) {
-      const state = this.states[i]!;
+      const state = states[i];
+      if (state === undefined) continue;
       const partition = state.partition(p);
-      targets.push({ state, partition, entry: partition.entry(key, labels) });
+      targets.push({ state, partition, entry: partition.entry(key, labels), counters: this.states[i]!.counters });
     }
     return { labels, targets };
   }
@@ -559,6 +640,7 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
 
   private async closeNow(): Promise<void> {
     if (this.stopped || this.sink === undefined) return;
+    if (this.s.partials !== undefined) return this.closePartitionsNow(this.s.partials.topic);
     const assigned = this.consumer?.assignment().length ?? 0;
     const missing = Math.max(0, this.partitionCount - assigned);
     this.metrics.partitionsMissing.set(missing);
@@ -589,17 +671,67 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
     this.unsent = [];
   }
 
+  /**
+   * With `partials`: closes each held partition's windows its own watermark has passed and
+   * publishes what closed (and how far each rule is closed) to the partials topic.
+   */
+  private async closePartitionsNow(topic: string): Promise<void> {
+    this.metrics.partitionsMissing.set(0);
+    const now = this.now();
+    let min = Number.POSITIVE_INFINITY;
+    for (const p of [...this.held].sort((a, b) => a - b)) {
+      const states = this.byPartition.get(p);
+      const clock = this.clocks.get(p);
+      if (states === undefined || clock === undefined) continue;
+      const wm = clock.current(now);
+      min = Math.min(min, wm);
+      if (!Number.isFinite(wm)) continue;
+      const through = wm - this.config.allowed_lateness_ms;
+      const rules: RulePartial[] = [];
+      for (const st of states) {
+        const windows: PartialWindow[] = [];
+        let w: number | undefined;
+        while ((w = st.nextClosable(through)) !== undefined) windows.push({ end: w, accumulators: [...st.closePartitions(w).values()] });
+        if (windows.length > 0 || st.closedThrough > (publishedThrough.get(st) ?? Number.NEGATIVE_INFINITY)) {
+          rules.push({ rule: st.rule.id, closedThrough: st.closedThrough, windows });
+          publishedThrough.set(st, st.closedThrough);
+        }
+      }
+      if (rules.length > 0) {
+        this.unsentPartials.push({ partition: 0, timestampMs: now, value: encodePartialRecord({ partition: p, rules }) });
+        this.dirty = true;
+      }
+    }
+    if (Number.isFinite(min)) this.metrics.watermark.set(min / 1000);
+    if (this.unsentPartials.length === 0) return;
+    await this.s.bus.produce(topic, this.unsentPartials);
+    this.unsentPartials = [];
+  }
+
   /** Writes the checkpoint (state and offsets of one instant), then commits the bus up to it. */
   private async checkpoint(): Promise<void> {
     this.updateGauges();
-    if (!this.dirty || this.unsent.length > 0) return;
+    if (!this.dirty || this.unsent.length > 0 || this.unsentPartials.length > 0) return;
     const nowMs = this.now();
     const started = performance.now();
-    const text = serializeCheckpoint(this.states, this.offsets, nowMs);
     const offsets = new Map(this.offsets);
+    let bytes = 0;
     this.dirty = false;
     try {
-      writeCheckpoint(this.s.checkpointFile, text);
+      if (this.s.partials === undefined) {
+        const text = serializeCheckpoint(this.states, this.offsets, nowMs);
+        writeCheckpoint(this.s.checkpointFile, text);
+        bytes = text.length;
+      } else {
+        // One file per partition: its next holder in this store starts from it.
+        for (const [p, states] of this.byPartition) {
+          const o = this.offsets.get(p);
+          if (o === undefined) continue;
+          const text = serializeCheckpoint(states, new Map([[p, o]]), nowMs);
+          writeCheckpoint(this.partitionFile(p), text);
+          bytes += text.length;
+        }
+      }
     } catch (err) {
       this.dirty = true;
       this.metrics.errors.inc({ type: err instanceof Error ? err.name : 'unknown', stage: 'checkpoint' });
@@ -607,10 +739,10 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
     }
     const durationMs = performance.now() - started;
     this.metrics.checkpoints.inc();
-    this.metrics.checkpointBytes.set(text.length);
+    this.metrics.checkpointBytes.set(bytes);
     this.metrics.checkpointSeconds.set(durationMs / 1000);
     this.metrics.lastCheckpoint.set(nowMs / 1000);
-    this.lastCheckpoint = { atMs: nowMs, bytes: text.length, durationMs, offsets: Object.fromEntries(offsets) };
+    this.lastCheckpoint = { atMs: nowMs, bytes, durationMs, offsets: Object.fromEntries(offsets) };
     for (const [p, o] of offsets) {
       const b = this.lastBatch.get(p);
       const end = b?.records[b.records.length - 1]?.offset;
@@ -624,35 +756,53 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
     let lag = 0;
     for (const [p, h] of this.highWatermarks) lag += Math.max(0, h - (this.offsets.get(p) ?? 0));
     this.metrics.lag.set(lag);
-    for (const st of this.states) {
+    this.states.forEach((st, i) => {
       const l = { rule: st.rule.name };
-      this.metrics.inputSeries.set(l, st.inputSeries());
-      this.metrics.outputSeries.set(l, st.outputSeries);
+      this.metrics.inputSeries.set(l, this.inputSeriesOf(i));
+      if (this.s.partials === undefined) this.metrics.outputSeries.set(l, st.outputSeries);
       const c = st.counters;
       const reported = reportedCounts.get(st) ?? { samples: 0, late: 0, outOfOrder: 0 };
       if (c.applied > reported.samples) this.metrics.samples.inc(l, c.applied - reported.samples);
       if (c.late > reported.late) this.metrics.lateSamples.inc(l, c.late - reported.late);
       if (c.outOfOrder > reported.outOfOrder) this.metrics.outOfOrderSamples.inc(l, c.outOfOrder - reported.outOfOrder);
       reportedCounts.set(st, { samples: c.applied, late: c.late, outOfOrder: c.outOfOrder });
-    }
+    });
+  }
+
+  private inputSeriesOf(i: number): number {
+    let n = 0;
+    for (const st of this.statesOfRule(i)) n += st.inputSeries();
+    return n;
+  }
+
+  /** How far rule `i` is closed: with `partials`, over the partitions held here (their outputs are the merger's). */
+  private closedThroughOf(i: number): number {
+    let min = Number.POSITIVE_INFINITY;
+    for (const st of this.statesOfRule(i)) min = Math.min(min, st.closedThrough);
+    return min;
   }
 
   status(): AggregatorStatus {
     this.updateGauges();
-    const wm = this.watermark.current(this.now());
+    let wm = this.watermark.current(this.now());
+    if (this.s.partials !== undefined) {
+      wm = Number.POSITIVE_INFINITY;
+      for (const c of this.clocks.values()) wm = Math.min(wm, c.current(this.now()));
+    }
     let lag = 0;
     for (const [p, h] of this.highWatermarks) lag += Math.max(0, h - (this.offsets.get(p) ?? 0));
     const assigned = this.consumer?.assignment() ?? [];
     return {
-      rules: this.states.map((st) => ({
+      rules: this.states.map((st, i) => ({
         name: st.rule.name, match: st.rule.config.match, interval: st.rule.config.interval, outputs: st.rule.config.outputs,
-        inputSeries: st.inputSeries(), outputSeries: st.outputSeries, samples: st.counters.applied, lateSamples: st.counters.late,
+        inputSeries: this.inputSeriesOf(i), outputSeries: st.outputSeries, samples: st.counters.applied, lateSamples: st.counters.late,
         outOfOrderSamples: st.counters.outOfOrder, outputSamples: st.counters.outputSamples,
-        closedThroughMs: Number.isFinite(st.closedThrough) ? st.closedThrough : null,
+        closedThroughMs: Number.isFinite(this.closedThroughOf(i)) ? this.closedThroughOf(i) : null,
       })),
       watermarkMs: Number.isFinite(wm) ? wm : null,
       partitions: [...assigned].sort((a, b) => a - b),
-      partitionsMissing: Math.max(0, this.partitionCount - assigned.length),
+      // With partials no window waits for this member to hold a partition (the merger waits for the partitions' partials).
+      partitionsMissing: this.s.partials !== undefined ? 0 : Math.max(0, this.partitionCount - assigned.length),
       lagRecords: lag,
       lastCheckpoint: this.lastCheckpoint,
     };
@@ -688,3 +838,28 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
 
 /** Counts already added to the Prometheus counters, per rule state (the state keeps plain numbers). */
 const reportedCounts = new WeakMap<RuleState, { samples: number; late: number; outOfOrder: number }>();
+
+/** With `partials`: how far each partition's rule state has been published as closed. */
+const publishedThrough = new WeakMap<RuleState, number>();
+
+/**
+ * The states for reloaded rules: a rule whose text is unchanged keeps its state (its partitions,
+ * closed windows, totals and counts); a new or changed one starts empty.
+ */
+function carryStates(states: readonly RuleState[], compiled: readonly CompiledRule[]): RuleState[] {
+  const old = new Map(states.map((s) => [s.rule.id, s]));
+  return compiled.map((r) => {
+    const prev = old.get(r.id);
+    if (prev === undefined) return new RuleState(r);
+    const carried = new RuleState(r);
+    carried.closedThrough = prev.closedThrough;
+    for (const [p, ps] of prev.partitions) carried.partitions.set(p, ps);
+    for (const [k, t] of prev.totals) carried.totals.set(k, t);
+    Object.assign(carried.counters, prev.counters);
+    const reported = reportedCounts.get(prev);
+    if (reported !== undefined) reportedCounts.set(carried, reported);
+    const published = publishedThrough.get(prev);
+    if (published !== undefined) publishedThrough.set(carried, published);
+    return carried;
+  });
+}

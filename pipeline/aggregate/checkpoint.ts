@@ -27,7 +27,7 @@ export class CheckpointFileError extends Error {
  * checkpoint's string table), then its numbers. Its key, group and output key are computed again
  * on restore (as text they were most of a checkpoint's bytes).
  */
-type Num = number | string;
+export type Num = number | string;
 type SeriesRow = [number[], Num, Num, Num, 0 | 1, Num, Num, Num, Num, 0 | 1, Num, Num, Num, (HistogramDoc | 0)?, (HistogramDoc | 0)?];
 
 /** A native histogram in a checkpoint: its fields (numbers JSON cannot hold written as strings). */
@@ -85,7 +85,7 @@ function labelsOfFlat(flat: readonly number[], strings: readonly string[]): Labe
 
 // JSON has no Infinity or NaN (an empty window's min and max, a series' start): they are written
 // as strings, which Number() reads back. No JSON.stringify replacer: it would slow the whole text.
-const num = (v: number): Num => (Number.isFinite(v) ? v : String(v));
+export const num = (v: number): Num => (Number.isFinite(v) ? v : String(v));
 
 function histogramDoc(h: FloatHistogram): HistogramDoc {
   return {
@@ -108,9 +108,9 @@ function seriesRow(key: string, e: SeriesEntry, table: StringTable): SeriesRow {
   return row;
 }
 
-type AccumulatorDoc = Record<string, unknown>;
+export type AccumulatorDoc = Record<string, unknown>;
 
-function accumulatorDoc(a: WindowAccumulator): AccumulatorDoc {
+export function accumulatorDoc(a: WindowAccumulator): AccumulatorDoc {
   const out: AccumulatorDoc = {};
   for (const [k, v] of Object.entries(a)) {
     out[k] = typeof v === 'number' ? num(v) : Array.isArray(v) ? v.map((x: number) => num(x)) : v instanceof FloatHistogram ? histogramDoc(v) : v;
@@ -118,7 +118,7 @@ function accumulatorDoc(a: WindowAccumulator): AccumulatorDoc {
   return out;
 }
 
-function accumulatorOf(d: AccumulatorDoc): WindowAccumulator {
+export function accumulatorOf(d: AccumulatorDoc): WindowAccumulator {
   // Defaults for the fields of a state written before native histograms were aggregated.
   const out: AccumulatorDoc = { hSamples: 0, lastH: null };
   for (const [k, v] of Object.entries(d)) {

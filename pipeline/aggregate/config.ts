@@ -89,16 +89,18 @@ export const aggregatesConfigSchema = z.array(aggregationRuleSchema).default([])
 export const aggregationConfigSchema = z
   .object({
     enabled: z.boolean().default(true)
-      .describe('Run the aggregator in this store process. Every window needs every partition, so with several `tidemark store` processes enable it in one of them (it then reads all partitions in its own group).'),
+      .describe('Run the aggregation in this store process. `tidemark store` aggregates the partitions it holds and merges through the partials topic, so every store of a group may run it (disabled in one, its partitions are aggregated by the others); `tidemark up` aggregates every partition in one process.'),
     allowed_lateness_ms: z.number().int().min(0).default(0)
-      .describe('A window closes once the event-time watermark of every input partition is this far past its end.'),
+      .describe('A window closes once the event-time watermark of every input partition is this far past its end (`tidemark store`: each partition\'s window closes on that partition\'s own watermark).'),
     idle_timeout_ms: z.number().int().min(1).default(10_000)
       .describe('A producer that stopped sending watermarks, or a partition without such producers and without data, stops holding windows open after this long (processing time).'),
     late_samples: z.enum(['drop', 'dead_letter']).default('drop')
       .describe('A sample for a window that has closed is counted in tidemark_aggregation_late_samples_total and dropped, or also written to the dead-letter topic (one record per input record and rule: the late samples as a sample batch, with the rule in the reason).'),
     checkpoint_interval_ms: z.number().int().min(10).default(30_000)
       .describe('Aggregation state is checkpointed (with the input offsets it covers) this often; a restart replays the input since the last checkpoint. A checkpoint holds the event loop while it is serialized (5 to 20 ms per 1,000 remembered input series and rule on a 2-core machine).'),
-    group: z.string().min(1).optional().describe('Consumer group of the aggregator on the samples topic (default `<store.group>.aggregate`).'),
+    group: z.string().min(1).optional().describe('Consumer group of the aggregator on the samples topic (default `<store.group>.aggregate`). Each store\'s merger reads the partials topic in a group of its own, `<group>.merge.<id of the store>`.'),
+    partials_topic: z.string().min(1).optional()
+      .describe('Topic (one partition) where `tidemark store` processes publish the partial window states of their partitions for the merger (default `<bus.topics.aggregates>.partials`).'),
   })
   .strict();
 

@@ -6,13 +6,15 @@
  * building each series' canonical key and the map lookups behind it on every record.
  */
 import type { Labels } from '../../schemas/index.js';
-import type { PartitionState, SeriesEntry } from './partition-state.js';
+import type { PartitionState, SampleCounts, SeriesEntry } from './partition-state.js';
 import type { RuleState } from './rule-state.js';
 
 export interface RuleTarget {
   readonly state: RuleState;
   readonly partition: PartitionState;
   readonly entry: SeriesEntry;
+  /** The rule's sample counts (one per rule, also where a rule has a state per partition). */
+  readonly counters: SampleCounts;
 }
 
 export interface SeriesSlot {

@@ -74,17 +74,27 @@ export class RuleState {
 
   /** Closes window `w` and appends its output samples to `out`. */
   close(w: number, out: OutputSample[]): void {
+    this.emit(w, this.closePartitions(w), out);
+  }
+
+  /**
+   * Closes window `w` in every partition and returns the partitions' accumulators merged in
+   * partition order, without computing outputs (a store aggregating some partitions publishes
+   * these as its partial state; a merger emits them).
+   */
+  closePartitions(w: number): Map<string, WindowAccumulator> {
     const merged = new Map<string, WindowAccumulator>();
     for (const p of [...this.partitions.keys()].sort((a, b) => a - b)) {
       const accs = this.partitions.get(p)!.close(w);
       if (accs === undefined) continue;
-      for (const [k, a] of accs) {
-        // The first partition's accumulator (let go by its partition) takes the others in.
-        const m = merged.get(k);
-        if (m === undefined) merged.set(k, a);
-        else mergeInto(m, a);
-      }
+      mergeAccumulators(merged, accs);
     }
+    this.closedThrough = w;
+    return merged;
+  }
+
+  /** The output samples of window `w` from its merged accumulators (running totals move on). */
+  emit(w: number, merged: ReadonlyMap<string, WindowAccumulator>, out: OutputSample[]): void {
     this.closedThrough = w;
     const before = out.length;
     const names = new Map<string, OutputSeriesLabels>();
@@ -112,5 +122,14 @@ export class RuleState {
     }
     this.outputSeries = out.length - before;
     this.counters.outputSamples += this.outputSeries;
+  }
+}
+
+/** Folds a partition's accumulators into `merged` (partitions in order: the first one's accumulator, let go by its partition, takes the others in). */
+export function mergeAccumulators(merged: Map<string, WindowAccumulator>, accs: ReadonlyMap<string, WindowAccumulator>): void {
+  for (const [k, a] of accs) {
+    const m = merged.get(k);
+    if (m === undefined) merged.set(k, a);
+    else mergeInto(m, a);
   }
 }

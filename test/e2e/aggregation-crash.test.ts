@@ -78,9 +78,10 @@ async function post(up: RunningCli, body: string): Promise<boolean> {
 
 async function lastWindowStored(up: RunningCli, last: number): Promise<true | undefined> {
   const u = new URL('/api/v1/query', up.url);
-  u.search = new URLSearchParams({ query: 'agg_temperature:1m_without_instance_last', time: String(last / 1000) }).toString();
+  // The samples' own timestamps: within the lookback an earlier window's sample would answer too.
+  u.search = new URLSearchParams({ query: 'timestamp(agg_temperature:1m_without_instance_last)', time: String(last / 1000) }).toString();
   const body = (await (await fetch(u)).json()) as { data: { result: { value: [number, string] }[] } };
-  return body.data.result.length === 2 ? true : undefined;
+  return body.data.result.length === 2 && body.data.result.every((r) => Number(r.value[1]) === last / 1000) ? true : undefined;
 }
 
 describe('streaming aggregation after SIGKILL at any point', () => {

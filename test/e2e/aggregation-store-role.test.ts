@@ -22,6 +22,7 @@ beforeAll(async () => {
   await Promise.all([
     createKafkaTopic(topics.samples, PARTITIONS),
     createKafkaTopic(topics.aggregates, PARTITIONS),
+    createKafkaTopic(`${topics.aggregates}.partials`, 1),
     createKafkaTopic(topics.alerts, 1),
     createKafkaTopic(topics.deadletter, 1),
     createKafkaTopic(topics.metadata, 1),
