@@ -53,8 +53,8 @@ export interface RuleReplayRunOptions {
 export class ReplaySettleError extends Error {
   constructor(readonly rule: string, readonly expected: number, readonly seen: number, timeoutMs: number) {
     super(
-      `the output of rule ${rule} is not readable after ${timeoutMs / 1000} s (${seen} of ${expected} samples): a store refuses samples older than ` +
-        'its last persisted block or its out-of-order window (store.out_of_order_window_ms, store.block_range_ms; tidemark_store_samples_refused_total says why)',
+      `the output of rule ${rule} is not readable after ${timeoutMs / 1000} s (${seen} of ${expected} samples): the stores have not applied it yet ` +
+        '(the lag of /api/v1/status/bus), or refused some of it (tidemark_store_samples_rejected_total says why)',
     );
     this.name = 'ReplaySettleError';
   }

@@ -26,8 +26,12 @@ export const storeConfigSchema = z
       .describe('Partitions are paused while the V8 heap in use exceeds this; 0 disables the bound.'),
     memory_check_interval_ms: z.number().int().min(10).default(500)
       .describe('How often the heap is compared with `max_heap_bytes`.'),
-    out_of_order_window_ms: z.number().int().min(0).default(0)
-      .describe('Samples up to this much older than the newest one of a shard are accepted, also where the shard has cut blocks already (Prometheus\' out_of_order_time_window); 0 takes each series in time order only.'),
+    out_of_order_window_ms: z.number().int().min(0).optional()
+      .describe('Accepted so that configurations setting Prometheus\' out_of_order_time_window load; it limits nothing: a shard stores every sample whatever its age (older than its blocks: see backfill_flush_samples).'),
+    backfill_flush_samples: z.number().int().min(1).default(1_000_000)
+      .describe('Samples older than a shard\'s cut blocks wait in its head for the next block cut; once it holds this many, the next flush writes them into blocks of their own (overlapping the others, merged by reads and compaction). Bounds the memory they take.'),
+    backfill_flush_age_ms: z.number().int().min(0).default(600_000)
+      .describe('... or once the oldest of them has waited this long, so they do not hold the durable offset (and what a restart applies again) back until the next cut.'),
     block_range_ms: z.number().int().min(60_000).default(2 * 3600_000)
       .describe('Range of the blocks cut from the head.'),
     retention_ms: z.number().int().min(0).default(15 * 24 * 3600_000)
@@ -48,7 +52,8 @@ export type StoreConfig = z.infer<typeof storeConfigSchema>;
 export function shardTsdbOptions(config: StoreConfig): TsdbOptions {
   return {
     blockRangeMs: config.block_range_ms,
-    outOfOrderWindowMs: config.out_of_order_window_ms,
+    backfillFlushSamples: config.backfill_flush_samples,
+    backfillFlushAgeMs: config.backfill_flush_age_ms,
     retentionMs: config.retention_ms,
     retentionBytes: config.retention_bytes,
     downsampling: tierOptions(config.downsampling),

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SampleBatch } from '../../schemas/sample.js';
+import type { TsdbOptions } from '../tsdb/index.js';
 import { StoreMetrics } from './metrics.js';
 import { Shard, type ShardWal } from './shard.js';
 
@@ -21,9 +22,9 @@ function newDir(): string {
   return dir;
 }
 
-async function openShard(dir: string, wal: ShardWal): Promise<{ shard: Shard; metrics: StoreMetrics }> {
+async function openShard(dir: string, wal: ShardWal, tsdb: TsdbOptions = {}): Promise<{ shard: Shard; metrics: StoreMetrics }> {
   const metrics = new StoreMetrics(new Registry());
-  const shard = await Shard.open({ topic: 't', partition: 0, dir, tsdb: { blockRangeMs: 2 * H }, metrics, wal });
+  const shard = await Shard.open({ topic: 't', partition: 0, dir, tsdb: { blockRangeMs: 2 * H, ...tsdb }, metrics, wal });
   open.push(shard);
   return { shard, metrics };
 }
@@ -104,6 +105,62 @@ describe('shard with the bus as its write-ahead log', () => {
     after.append(0, { series: [{ labels: { __name__: 'm', i: 'a' }, timestamps: [H, 5 * H], values: [1, 2], stale: [] }] });
     expect(await counter(metrics.samplesReplayed)).toBe(1);
     expect((await metrics.samplesRejected.get()).values).toEqual([]);
+  });
+
+  it('stores samples hours older than its blocks, keeps the durable offset before them until a block holds them, and after a crash stores none twice', async () => {
+    const dir = newDir();
+    const { shard: before, metrics: m0 } = await openShard(dir, 'bus');
+    apply(before, 0, 31); // up to 5h: [0, 2h) and [2h, 4h) are cut
+    await before.flush();
+    // Records from 4h on (24) are in the head only.
+    const durable = 24;
+    expect(before.durableOffset).toBe(durable);
+    const old = (k: number): SampleBatch => ({ series: ['a', 'c'].map((i) => ({ labels: { __name__: 'm', i }, timestamps: [k * 600_000 + 1], values: [-k], stale: [] })) });
+    for (let k = 0; k < 12; k++) before.append(31 + k, old(k));
+    before.appendedOffset = 43;
+    await before.flush();
+    // The backfill is in the head only: a restart must apply its records again.
+    expect(before.durableOffset).toBe(durable);
+    expect((await m0.samplesRejected.get()).values).toEqual([]);
+    const oldTimes = Array.from({ length: 12 }, (_, k) => k * 600_000 + 1);
+    const liveTimes = Array.from({ length: 31 }, (_, k) => k * 600_000);
+    const all = [...liveTimes, ...oldTimes].sort((x, y) => x - y);
+    expect(await stored(before)).toEqual({ a: all, b: liveTimes, c: oldTimes });
+
+    // Crashed (no close) and reopened: the records are applied again, and the head's backfill is back.
+    const { shard: again, metrics: m1 } = await openShard(dir, 'bus');
+    expect(again.startPosition()).toEqual({ offset: durable });
+    apply(again, durable, 31);
+    for (let k = 0; k < 12; k++) again.append(31 + k, old(k));
+    expect(await stored(again)).toEqual({ a: all, b: liveTimes, c: oldTimes });
+    expect((await m1.samplesRejected.get()).values).toEqual([]);
+  });
+
+  it('after a crash, counts backfill its blocks hold already as replayed and writes no block twice', async () => {
+    const dir = newDir();
+    const { shard: before } = await openShard(dir, 'bus', { backfillFlushSamples: 10 });
+    apply(before, 0, 31);
+    const old = (k: number): SampleBatch => ({ series: ['a', 'c'].map((i) => ({ labels: { __name__: 'm', i }, timestamps: [k * 600_000 + 1], values: [-k], stale: [] })) });
+    for (let k = 0; k < 12; k++) before.append(31 + k, old(k));
+    before.appendedOffset = 43;
+    await before.flush();
+    // More backfill than backfillFlushSamples: in blocks of its own now, so the durable offset
+    // is the first record of the head's in-order range again.
+    expect(before.tsdb.head.backfillHeld).toBe(0);
+    expect(before.durableOffset).toBe(24);
+    const blocks = before.tsdb.listBlocks().length;
+
+    const { shard: again, metrics } = await openShard(dir, 'bus', { backfillFlushSamples: 10 });
+    apply(again, 24, 31);
+    for (let k = 0; k < 12; k++) again.append(31 + k, old(k));
+    again.appendedOffset = 43;
+    await again.flush();
+    expect(await counter(metrics.samplesReplayed)).toBe(24);
+    expect(again.tsdb.head.backfillHeld).toBe(0);
+    expect(again.tsdb.listBlocks().length).toBe(blocks);
+    const oldTimes = Array.from({ length: 12 }, (_, k) => k * 600_000 + 1);
+    const liveTimes = Array.from({ length: 31 }, (_, k) => k * 600_000);
+    expect(await stored(again)).toEqual({ a: [...liveTimes, ...oldTimes].sort((x, y) => x - y), b: liveTimes, c: oldTimes });
   });
 
   it('takes over a write-ahead log a file-mode run left, and deletes it once blocks hold all it held', async () => {

@@ -5,7 +5,7 @@ import { CommitRejectedError } from '../bus/commit-rejected.js';
 import { Histogram } from '../../schemas/native-histogram/index.js';
 import type { LabelSection } from '../../schemas/label-section-memo.js';
 import type { SampleBatch } from '../../schemas/sample.js';
-import { DuplicateSampleError, InvalidSampleError, TooOldSampleError, Tsdb, type TsdbOptions } from '../tsdb/index.js';
+import { DuplicateSampleError, InvalidSampleError, Tsdb, type TsdbOptions } from '../tsdb/index.js';
 import type { StoreMetrics } from './metrics.js';
 import { RecordRefHints } from './record-ref-hints.js';
 import { readShardOffsets, writeDurableOffset, writeFlushIntent } from './shard-offset-file.js';
@@ -145,20 +145,22 @@ export class Shard {
   }
 
   /**
-   * Appends one decoded record. Samples the TSDB already holds (same timestamp, same value) are
-   * ignored; refusals are counted by reason, or as replayed when the record is one a crash may
-   * have left in the write-ahead log beyond the durable offset.
+   * Appends one decoded record. Every timestamp is stored, however old (see Tsdb); samples the
+   * head already holds (same timestamp, same value) are ignored and counted as replayed; what
+   * the head refuses (another value at a timestamp it holds, invalid labels) is counted by reason.
    */
   append(offset: number, batch: SampleBatch & { readonly labelSection?: LabelSection }): void {
-    const replay = offset < this.horizon;
     const tsdb = this.tsdb;
     // The head's counters tell stored samples from ignored duplicates (append returns nothing).
     const head = tsdb.head;
     const stats = head.stats;
     const appended0 = stats.samplesAppended;
     const ignored0 = stats.duplicatesIgnored;
+    // A record before the horizon may have been applied before a crash: its samples older than
+    // the head's range are looked up in the blocks, so they are not stored a second time.
+    const replay = offset < this.horizon;
+    let inBlocks = 0;
     let received = 0;
-    let replayedErrors = 0;
     const series = batch.series;
     let hints: number[] | null = null;
     let hinted = 0;
@@ -208,11 +210,14 @@ export class Shard {
           stale = true;
           nextStale = ++si < st.length ? st[si] : -1;
         }
+        if (replay && ts[i] < head.minValidTime && tsdb.blocksHold(s.labels, ts[i], vs[i], stale)) {
+          inBlocks++;
+          continue;
+        }
         try {
           head.appendRef(ref, ts[i], vs[i], stale, starts === undefined ? 0 : starts[i]);
         } catch (err) {
-          if (replay && err instanceof TooOldSampleError) replayedErrors++;
-          else this.reject(err, 1);
+          this.reject(err, 1);
         }
       }
       for (let i = 0; i < hn; i++) {
@@ -220,8 +225,7 @@ export class Shard {
         try {
           head.appendHistogramRef(ref, hs!.timestamps[i], h instanceof Histogram ? h.toFloat() : h, hs!.startTimestamps?.[i] ?? 0);
         } catch (err) {
-          if (replay && err instanceof TooOldSampleError) replayedErrors++;
-          else this.reject(err, 1);
+          this.reject(err, 1);
         }
       }
     }
@@ -233,14 +237,13 @@ export class Shard {
     this.c.records.inc();
     this.c.received.inc(received);
     if (appended > 0) this.c.appended.inc(appended);
-    const replayed = stats.duplicatesIgnored - ignored0 + replayedErrors;
+    const replayed = stats.duplicatesIgnored - ignored0 + inBlocks;
     if (replayed > 0) this.c.replayed.inc(replayed);
   }
 
   private reject(err: unknown, n: number): void {
     let reason: string;
-    if (err instanceof TooOldSampleError) reason = err.reason;
-    else if (err instanceof DuplicateSampleError) reason = 'duplicate_sample';
+    if (err instanceof DuplicateSampleError) reason = 'duplicate_sample';
     else if (err instanceof InvalidSampleError) reason = 'invalid';
     else throw err;
     this.settings.metrics.samplesRejected.inc({ partition: String(this.partition), reason }, n);

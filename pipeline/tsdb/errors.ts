@@ -13,27 +13,6 @@ export class TsdbError extends Error {
   }
 }
 
-/** Why a sample was refused as too old. */
-export type TooOldReason = 'out_of_order' | 'out_of_bounds';
-
-/**
- * A sample older than the out-of-order window (`out_of_order`), or older than data already
- * persisted to a block (`out_of_bounds`). The sample is not stored; the head counts it.
- */
-export class TooOldSampleError extends TsdbError {
-  constructor(
-    readonly labels: Labels,
-    readonly timestamp: number,
-    readonly minAccepted: number,
-    readonly reason: TooOldReason,
-  ) {
-    super(
-      `sample_too_old`,
-      `sample for ${formatLabels(labels)} at ${timestamp} is older than ${minAccepted} (${reason.replace('_', ' ')})`,
-    );
-  }
-}
-
 /** A sample with the timestamp of a stored sample but another value (Prometheus' duplicate sample error). */
 export class DuplicateSampleError extends TsdbError {
   constructor(

@@ -11,11 +11,9 @@ export { readHistogram, writeHistogram } from './chunks/index.js';
 export { ByteReader, ByteWriter } from './block/index.js';
 export {
   TsdbError,
-  TooOldSampleError,
   DuplicateSampleError,
   InvalidSampleError,
   InvalidMatcherError,
   CorruptionError,
   TsdbClosedError,
-  type TooOldReason,
 } from './errors.js';

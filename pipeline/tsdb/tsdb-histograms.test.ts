@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FloatHistogram } from '../../schemas/native-histogram/index.js';
-import { DuplicateSampleError, TooOldSampleError } from './errors.js';
+import { DuplicateSampleError } from './errors.js';
 import type { LabelMatcher } from './querier.js';
 import { Tsdb } from './tsdb.js';
 
@@ -49,14 +49,15 @@ describe('native histograms in the TSDB', () => {
     await db.close();
   });
 
-  it('ignores an equal histogram at the same timestamp and refuses a different one', async () => {
+  it('ignores an equal histogram at the same timestamp, refuses a different one and takes an older one', async () => {
     const db = await Tsdb.open(tmp());
     const l = { __name__: 'm' };
     db.appendHistogram(l, 1000, hist(3));
     db.appendHistogram(l, 1000, hist(3));
     expect(() => db.appendHistogram(l, 1000, hist(5))).toThrow(DuplicateSampleError);
-    expect(() => db.appendHistogram(l, 500, hist(5))).toThrow(TooOldSampleError);
+    db.appendHistogram(l, 500, hist(5));
     expect(db.stats().duplicatesIgnored).toBe(1);
+    expect(await read(db, 'm')).toEqual(['500:h5', '1000:h3']);
     await db.close();
   });
 

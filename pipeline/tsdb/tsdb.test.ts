@@ -2,7 +2,7 @@ import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TooOldSampleError, TsdbClosedError } from './errors.js';
+import { TsdbClosedError } from './errors.js';
 import type { LabelMatcher } from './querier.js';
 import { Tsdb } from './tsdb.js';
 
@@ -62,7 +62,6 @@ describe('Tsdb', () => {
     expect(db.head.minValidTime).toBe(4 * H);
     const got = await read(db, 'm');
     expect(got.reduce((s, x) => s + x.t.length, 0)).toBe(n);
-    expect(() => db.append({ __name__: 'm', i: '0' }, 3 * H, 1)).toThrow(TooOldSampleError);
     await db.close();
     const again = await Tsdb.open(dir);
     expect((await read(again, 'm')).reduce((s, x) => s + x.t.length, 0)).toBe(n);
@@ -207,8 +206,8 @@ describe('Tsdb out-of-order samples older than its blocks', () => {
     return bs.some((b, k) => k > 0 && b.minTime < Math.max(...bs.slice(0, k).map((x) => x.maxTime)));
   };
 
-  it('takes a sample inside a cut block within the window and reads it at once, merged with the block', async () => {
-    const db = await Tsdb.open(tmp(), { outOfOrderWindowMs: 24 * H });
+  it('takes a sample inside a cut block and reads it at once, merged with the block', async () => {
+    const db = await Tsdb.open(tmp(), {});
     fill(db, 0, 7);
     await db.flush();
     expect(db.head.minValidTime).toBe(4 * H);
@@ -218,27 +217,23 @@ describe('Tsdb out-of-order samples older than its blocks', () => {
     expect(s0.t).toEqual([H, H + 7_500, H + 15_000]);
     expect(s0.v).toEqual([3600, -1, 3615]);
     expect((await read(db, 'm')).find((s) => s.labels.i === 'new')!.t).toEqual([3 * H]);
-    // The window is measured from the newest sample (7 h - 15 s): older than 24 h before it is refused.
-    try {
-      db.append(m0, 7 * H - 15_000 - 24 * H - 1, 1);
-      expect.unreachable();
-    } catch (err) {
-      expect(err).toBeInstanceOf(TooOldSampleError);
-      expect((err as TooOldSampleError).reason).toBe('out_of_order');
-    }
+    // However old: a month before the newest sample is taken too.
+    db.append(m0, -30 * 24 * H, 2);
+    expect((await samplesOf(db, -31 * 24 * H, 0)).t).toEqual([-30 * 24 * H, 0]);
+    expect(db.head.backfillHeld).toBe(3);
     await db.close();
   });
 
   it('keeps the sample across crashes, before and after the block holding it is cut, and stores it once', async () => {
     const dir = tmp();
-    const db = await Tsdb.open(dir, { outOfOrderWindowMs: 24 * H });
+    const db = await Tsdb.open(dir, {});
     const n = fill(db, 0, 7);
     await db.flush();
     db.append(m0, H + 7_500, -1);
     await db.flush();
     // No out-of-order block yet: the sample waits in the head (and its log) for the next cut.
     expect(db.listBlocks().length).toBe(2);
-    const crashed = await Tsdb.open(dir, { outOfOrderWindowMs: 24 * H });
+    const crashed = await Tsdb.open(dir, {});
     expect((await samplesOf(crashed, H, H + 15_000)).t).toEqual([H, H + 7_500, H + 15_000]);
     expect(crashed.replayErrors).toBe(0);
     await crashed.close();
@@ -247,7 +242,7 @@ describe('Tsdb out-of-order samples older than its blocks', () => {
     await db.flush();
     expect(db.listBlocks().map((b) => [b.minTime, b.maxTime])).toEqual([[0, 2 * H], [0, 2 * H], [2 * H, 4 * H], [4 * H, 6 * H]]);
     expect(db.head.minTime()).toBeGreaterThanOrEqual(6 * H);
-    const again = await Tsdb.open(dir, { outOfOrderWindowMs: 24 * H });
+    const again = await Tsdb.open(dir, {});
     expect((await samplesOf(again, H, H + 15_000)).t).toEqual([H, H + 7_500, H + 15_000]);
     expect((await read(again, 'm')).reduce((k, x) => k + x.t.length, 0)).toBe(n + more + 1);
     // The log no longer hands the persisted sample back to the head.
@@ -259,7 +254,7 @@ describe('Tsdb out-of-order samples older than its blocks', () => {
 
   it('merges overlapping blocks in compaction, keeping the value stored first at a shared timestamp', async () => {
     const dir = tmp();
-    const db = await Tsdb.open(dir, { outOfOrderWindowMs: 24 * H });
+    const db = await Tsdb.open(dir, {});
     const n = fill(db, 0, 7);
     await db.flush();
     db.append(m0, H, 999); // the block holds 3600 at this timestamp
@@ -278,14 +273,14 @@ describe('Tsdb out-of-order samples older than its blocks', () => {
     expect(await samplesOf(db, H, H + 15_000)).toEqual(before);
     expect((await read(db, 'm')).reduce((k, x) => k + x.t.length, 0)).toBe(n + more + 2);
     await db.close();
-    const again = await Tsdb.open(dir, { outOfOrderWindowMs: 24 * H });
+    const again = await Tsdb.open(dir, {});
     expect(await samplesOf(again, H, H + 15_000)).toEqual(before);
     expect(again.replayErrors).toBe(0);
     await again.close();
   });
 
   it('cuts out-of-order samples spanning several block ranges of one series into one block per range', async () => {
-    const db = await Tsdb.open(tmp(), { outOfOrderWindowMs: 48 * H });
+    const db = await Tsdb.open(tmp(), {});
     const n = fill(db, 0, 9);
     await db.flush();
     // 300 samples a minute apart from 0:30 on: out-of-order chunks of 120 that straddle 2 h and 4 h.
@@ -303,9 +298,9 @@ describe('Tsdb out-of-order samples older than its blocks', () => {
     await db.close();
   });
 
-  it('puts logged samples back on replay after the window shrank', async () => {
+  it('puts logged backfill back into the head on replay', async () => {
     const dir = tmp();
-    const db = await Tsdb.open(dir, { outOfOrderWindowMs: 24 * H });
+    const db = await Tsdb.open(dir, {});
     fill(db, 0, 7);
     await db.flush();
     db.append(m0, H + 7_500, -1);
@@ -313,8 +308,7 @@ describe('Tsdb out-of-order samples older than its blocks', () => {
     const again = await Tsdb.open(dir);
     expect((await samplesOf(again, H, H + 15_000)).t).toEqual([H, H + 7_500, H + 15_000]);
     expect(again.replayErrors).toBe(0);
-    // Without a window, the same append is refused now.
-    expect(() => again.append(m0, H + 8_000, 1)).toThrow(TooOldSampleError);
+    expect(again.head.backfillHeld).toBe(1);
     await again.close();
   });
 
@@ -345,7 +339,7 @@ describe('Tsdb out-of-order samples older than its blocks', () => {
   });
 
   it('merges an out-of-order block into the larger block it falls inside', async () => {
-    const db = await Tsdb.open(tmp(), { outOfOrderWindowMs: 48 * H });
+    const db = await Tsdb.open(tmp(), {});
     fill(db, 0, 9);
     await db.flush();
     await db.compact();
@@ -357,6 +351,60 @@ describe('Tsdb out-of-order samples older than its blocks', () => {
     await db.compact();
     expect(overlaps(db)).toBe(false);
     expect((await samplesOf(db, 3 * H, 3 * H + 1)).t).toEqual([3 * H, 3 * H + 1]);
+    await db.close();
+  });
+
+  it('writes backfill into blocks of its own once the head holds backfillFlushSamples of it, leaving the in-order part in the head', async () => {
+    const dir = tmp();
+    const db = await Tsdb.open(dir, { backfillFlushSamples: 10 });
+    const n = fill(db, 0, 7);
+    await db.flush();
+    const blocks = db.listBlocks().length;
+    const late = Array.from({ length: 9 }, (_, k) => k * 25 * 60_000 + 1); // 0:00 to 3:20, two block ranges
+    for (const t of late) db.append(m0, t, -t);
+    await db.flush();
+    expect(db.listBlocks().length).toBe(blocks);
+    expect(db.head.backfillHeld).toBe(9);
+    db.append({ __name__: 'm', i: 'backfill-only' }, -24 * H, 1);
+    await db.flush();
+    expect(db.head.backfillHeld).toBe(0);
+    expect(db.stats().backfillFlushes).toBe(1);
+    // One block per range the backfill falls in; the in-order head is left as it was.
+    expect(db.listBlocks().length).toBe(blocks + 3);
+    expect(db.listBlocks().filter((b) => b.meta.stats.numSamples < 10).map((b) => [b.minTime, b.maxTime, b.meta.stats.numSamples])).toEqual([[-24 * H, -22 * H, 1], [0, 2 * H, 5], [2 * H, 4 * H, 4]]);
+    expect(db.head.minValidTime).toBe(4 * H);
+    expect(db.head.minTime()).toBeGreaterThanOrEqual(4 * H);
+    expect(db.persistedBefore()).toBe(4 * H);
+    const total = n + late.length + 1;
+    expect((await read(db, 'm')).reduce((k, x) => k + x.t.length, 0)).toBe(total);
+    await db.close();
+    const again = await Tsdb.open(dir);
+    expect((await read(again, 'm')).reduce((k, x) => k + x.t.length, 0)).toBe(total);
+    // The log no longer hands the backfill written to blocks back to the head.
+    expect(again.head.backfillHeld).toBe(0);
+    expect(again.replayErrors).toBe(0);
+    await again.compact();
+    expect(overlaps(again)).toBe(false);
+    expect((await read(again, 'm')).reduce((k, x) => k + x.t.length, 0)).toBe(total);
+    await again.close();
+  });
+
+  it('writes backfill into blocks of its own once it waited backfillFlushAgeMs, without a write-ahead log too', async () => {
+    let now = 1_000_000;
+    const db = await Tsdb.open(tmp(), { backfillFlushAgeMs: 60_000, writeAheadLog: false, now: () => now });
+    fill(db, 0, 7);
+    await db.flush();
+    db.append(m0, H + 7_500, -1);
+    await db.flush();
+    expect(db.persistedBefore()).toBe(H + 7_500);
+    now += 59_999;
+    await db.flush();
+    expect(db.head.backfillHeld).toBe(1);
+    now += 1;
+    await db.flush();
+    expect(db.head.backfillHeld).toBe(0);
+    expect(db.persistedBefore()).toBe(4 * H);
+    expect((await samplesOf(db, H, H + 15_000)).v).toEqual([3600, -1, 3615]);
     await db.close();
   });
 });

@@ -7,6 +7,7 @@ import { compactBlocks, persistHeadRange, planCompaction } from './compact/index
 import { RollupQuerier, Tier, type TierOptions } from './downsample/index.js';
 import { TsdbClosedError } from './errors.js';
 import { Head, type HeadStats } from './head/index.js';
+import { SampleBuffer } from './chunks/index.js';
 import { TsdbQuerier } from './tsdb-querier.js';
 import type { LabelMatcher, Querier, Queryable } from './querier.js';
 import { blocksBeyondRetention } from './retention/index.js';
@@ -17,8 +18,19 @@ const HOUR = 3600_000;
 export interface TsdbOptions {
   /** Range of blocks cut from the head; default 2 h. */
   readonly blockRangeMs?: number;
-  /** Accept samples up to this much older than the newest one; default 0 (in order only). */
-  readonly outOfOrderWindowMs?: number;
+  /**
+   * Backfill (samples older than the blocks cut already) waits in the head for the next cut; once
+   * the head holds this many such samples, `flush()` writes them into blocks of their own at
+   * once; default 1,000,000 (memory).
+   */
+  readonly backfillFlushSamples?: number;
+  /**
+   * ... or once the oldest of them has waited this long (wall clock, checked at `flush()`);
+   * default 10 minutes, so a write-ahead log or bus offset is not held back for hours.
+   */
+  readonly backfillFlushAgeMs?: number;
+  /** The clock the backfill age is measured on (tests); default Date.now. */
+  readonly now?: () => number;
   /** Delete blocks older than this behind the newest; default 15 days, 0 = keep forever. */
   readonly retentionMs?: number;
   /** Keep at most this many bytes of blocks; default 0 = unbounded. */
@@ -44,6 +56,10 @@ export interface TsdbStats extends HeadStats {
   blockBytes: number;
   walPendingBytes: number;
   compactions: number;
+  /** Backfill samples in the head, not yet in a block (see `backfillFlushSamples`). */
+  backfillHeld: number;
+  /** Times the backfill was written to blocks of its own before the next cut. */
+  backfillFlushes: number;
   blocksDeletedByRetention: number;
 }
 
@@ -70,13 +86,20 @@ export class Tsdb implements Queryable {
   private compactions = 0;
   private retentionDeleted = 0;
   private readonly tiers: Tier[];
+  /** When (wall clock) the head was first seen holding backfill not yet in a block; null when none. */
+  private backfillSince: number | null = null;
+  private backfillFlushes = 0;
 
   private constructor(
     readonly dir: string,
     private readonly options: TsdbOptions,
   ) {
     const r = options.blockRangeMs ?? 2 * HOUR;
-    this.head = new Head({ chunkRangeMs: r, outOfOrderWindowMs: options.outOfOrderWindowMs ?? 0 });
+    this.head = new Head({ chunkRangeMs: r });
+    const maxBackfill = options.backfillFlushSamples ?? 1_000_000;
+    const backfillAge = options.backfillFlushAgeMs ?? 600_000;
+    if (!(maxBackfill >= 1)) throw new RangeError(`backfillFlushSamples must be >= 1, got ${maxBackfill}`);
+    if (!(backfillAge >= 0)) throw new RangeError(`backfillFlushAgeMs must be >= 0, got ${backfillAge}`);
     const retention = options.retentionMs ?? 15 * 24 * HOUR;
     this.ranges = [...(options.compactionRanges ?? [r, 3 * r, 9 * r, 27 * r].filter((x, i) => i === 0 || retention === 0 || x <= retention / 10))];
     this.blocks = loadBlocks(dir);
@@ -121,8 +144,7 @@ export class Tsdb implements Queryable {
       this.dropCoveredWal();
     }
     this.wal = logged ? wal : null;
-    // The out-of-order window is measured from the newest sample, which after a restart may be in
-    // a block only.
+    // The newest sample after a restart may be in a block only.
     if (this.head.minValidTime > this.head.maxT) this.head.maxT = this.head.minValidTime - 1;
     this.head.log = this.wal;
   }
@@ -188,14 +210,65 @@ export class Tsdb implements Queryable {
 
   /**
    * Makes every accepted sample durable (WAL append + fdatasync), then persists the oldest block
-   * range of the head when the head spans more than 1.5 block ranges. Without a write-ahead log
-   * only the second happens (see `persistedBefore`).
+   * range of the head when the head spans more than 1.5 block ranges, and the backfill the head
+   * holds when there is too much of it or it waited too long (`backfillFlushSamples`,
+   * `backfillFlushAgeMs`). Without a write-ahead log only the cuts happen (see `persistedBefore`).
    */
   async flush(): Promise<void> {
     this.check();
     this.wal?.flush();
     this.cutHead();
+    this.cutBackfillWhenDue();
     this.dropCoveredWal();
+  }
+
+  private cutBackfillWhenDue(): void {
+    const held = this.head.backfillHeld;
+    if (held === 0) {
+      this.backfillSince = null;
+      return;
+    }
+    const now = (this.options.now ?? Date.now)();
+    this.backfillSince ??= now;
+    if (held < (this.options.backfillFlushSamples ?? 1_000_000) && now - this.backfillSince < (this.options.backfillFlushAgeMs ?? 600_000)) return;
+    this.cutBackfill();
+    this.backfillSince = null;
+  }
+
+  /**
+   * Writes every sample the head holds from before its blocks' end into blocks of their own, one
+   * per block range, overlapping the blocks there (reads merge them; compaction merges them into
+   * one). The in-order part of the head stays as it is.
+   */
+  private cutBackfill(): void {
+    const r = this.head.chunkRange;
+    const end = this.head.minValidTime;
+    for (;;) {
+      const min = this.head.minTime();
+      if (!(min < end)) break;
+      const mint = Math.floor(min / r) * r;
+      const maxt = Math.min(mint + r, end);
+      this.persistRange(mint, maxt);
+      this.head.truncate(maxt);
+      if (this.head.minTime() < maxt) throw new Error(`TSDB ${this.dir}: the head still holds samples before ${maxt} after writing [${mint}, ${maxt}) into a block`);
+    }
+    this.head.backfillHeld = 0;
+    this.backfillFlushes++;
+    this.rollWal();
+  }
+
+  private persistRange(mint: number, maxt: number): void {
+    const meta = persistHeadRange(this.head, this.dir, mint, maxt);
+    if (meta.stats.numSeries > 0) this.blocks.push(Block.open(join(this.dir, meta.ulid)));
+    else removeBlockDir(join(this.dir, meta.ulid));
+  }
+
+  private rollWal(): void {
+    if (this.wal === null) return;
+    const live: { ref: number; labels: Labels }[] = [];
+    this.head.forEachSeries((s) => live.push({ ref: s.ref, labels: s.labels }));
+    // Every sample older than this has left the head, so a block holds it.
+    this.wal.roll(live, Math.min(this.head.minValidTime, this.head.minTime()));
   }
 
   /**
@@ -217,15 +290,36 @@ export class Tsdb implements Queryable {
       const inOrder = min >= this.head.minValidTime ? min : this.head.minTimeFrom(this.head.minValidTime);
       if (!Number.isFinite(inOrder) || this.head.maxT - Math.floor(inOrder / r) * r < 1.5 * r) return;
       cut = mint;
-      const meta = persistHeadRange(this.head, this.dir, mint, mint + r);
-      if (meta.stats.numSeries > 0) this.blocks.push(Block.open(join(this.dir, meta.ulid)));
-      else removeBlockDir(join(this.dir, meta.ulid));
+      this.persistRange(mint, mint + r);
       this.head.truncate(mint + r);
-      const live: { ref: number; labels: Labels }[] = [];
-      if (this.wal !== null) this.head.forEachSeries((s) => live.push({ ref: s.ref, labels: s.labels }));
-      // Every sample older than this has left the head, so a block holds it.
-      this.wal?.roll(live, Math.min(this.head.minValidTime, this.head.minTime()));
+      this.rollWal();
     }
+  }
+
+  /**
+   * Whether a block holds this float sample (same timestamp and value, or both staleness markers).
+   * A shard applying its bus records again after a crash asks it of samples older than the head's
+   * range, which would otherwise be taken as backfill and written into a block a second time.
+   */
+  blocksHold(labels: Labels, t: number, v: number, stale: boolean): boolean {
+    this.check();
+    const matchers: LabelMatcher[] = [];
+    for (const name in labels) if (labels[name] !== '') matchers.push({ name, type: '=', value: labels[name] });
+    const buf = new SampleBuffer(8);
+    for (const b of this.blocks) {
+      if (t < b.minTime || t >= b.maxTime) continue;
+      for (const id of b.select(matchers)) {
+        if (!sameLabelSet(b.series[id].labels, labels)) continue;
+        buf.clear();
+        b.collect(id, buf, t, t);
+        for (let i = 0; i < buf.length; i++) {
+          if (buf.t[i] !== t) continue;
+          const storedStale = buf.s[i] === 1;
+          if (storedStale === stale && (stale || buf.v[i] === v || (buf.v[i] !== buf.v[i] && v !== v))) return true;
+        }
+      }
+    }
+    return false;
   }
 
   /** Compacts adjacent blocks into longer ranges and applies retention; returns blocks written. */
@@ -371,6 +465,8 @@ export class Tsdb implements Queryable {
       blockBytes: this.blocks.reduce((n, b) => n + b.sizeBytes(), 0),
       walPendingBytes: this.wal?.pendingBytes ?? 0,
       compactions: this.compactions,
+      backfillHeld: this.head.backfillHeld,
+      backfillFlushes: this.backfillFlushes,
       blocksDeletedByRetention: this.retentionDeleted,
     };
   }
@@ -383,6 +479,17 @@ export class Tsdb implements Queryable {
     for (const t of this.tiers) t.release();
     this.closed = true;
   }
+}
+
+/** Label equality ignoring empty values (which the TSDB drops). */
+function sameLabelSet(stored: Labels, given: Labels): boolean {
+  let n = 0;
+  for (const k in given) {
+    if (given[k] === '') continue;
+    if (stored[k] !== given[k]) return false;
+    n++;
+  }
+  return n === Object.keys(stored).length;
 }
 
 function blockOrder(a: Block, b: Block): number {

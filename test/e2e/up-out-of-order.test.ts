@@ -52,9 +52,9 @@ async function storedTimestamps(url: string, at: number, token?: string): Promis
 }
 
 /**
- * Samples older than a block already cut from a shard's head, within the store's out-of-order
- * window, are stored as Prometheus' out-of-order head stores them: readable at once, cut into
- * blocks overlapping the older ones, merged by compaction, and kept across restarts and a kill.
+ * Samples older than a block already cut from a shard's head are stored as Prometheus'
+ * out-of-order head stores them: readable at once, cut into blocks overlapping the older ones,
+ * merged by compaction, and kept across restarts and a kill.
  */
 describe('tidemark up with out-of-order samples older than its blocks', () => {
   let dir: string;
@@ -65,7 +65,7 @@ describe('tidemark up with out-of-order samples older than its blocks', () => {
     const data = join(dir, 'data');
     const config = async (compactMs: number) => {
       const cfg = join(dir, `tidemark-${compactMs}.yml`);
-      await writeFile(cfg, `bus:\n  partitions: 1\nstore:\n  block_range_ms: ${MIN}\n  out_of_order_window_ms: ${3600_000}\n  compact_interval_ms: ${compactMs}\n`);
+      await writeFile(cfg, `bus:\n  partitions: 1\nstore:\n  block_range_ms: ${MIN}\n  compact_interval_ms: ${compactMs}\n`);
       return cfg;
     };
     const base = Math.floor((Date.now() - 40 * MIN) / MIN) * MIN;

@@ -13,7 +13,7 @@ describe('downsampling tiers of a Tsdb', () => {
 
   async function filled(options: ConstructorParameters<typeof Object>[0] = {}): Promise<Tsdb> {
     dir = mkdtempSync(join(tmpdir(), 'tier-'));
-    const db = await Tsdb.open(dir, { outOfOrderWindowMs: 10 * D, downsampling: [{ resolutionMs: H, afterMs: 6 * H, retentionMs: 0, blockRangeMs: D }], ...(options as object) });
+    const db = await Tsdb.open(dir, { downsampling: [{ resolutionMs: H, afterMs: 6 * H, retentionMs: 0, blockRangeMs: D }], ...(options as object) });
     for (let t = 0; t < 3 * D; t += 60_000) {
       db.append({ __name__: 'a' }, t, t / 1000);
       if (t % (2 * H) === 0) await db.flush();
@@ -32,7 +32,7 @@ describe('downsampling tiers of a Tsdb', () => {
   const tierBlocks = (db: Tsdb): [number, number][] => db.listTiers()[0].listBlocks().map((b) => [b.minTime, b.maxTime]);
   const reopen = async (db: Tsdb, onDamaged?: (err: Error) => void): Promise<Tsdb> => {
     await db.close();
-    return Tsdb.open(dir, { outOfOrderWindowMs: 10 * D, downsampling: [{ resolutionMs: H, afterMs: 6 * H, retentionMs: 0, blockRangeMs: D }], onDamagedTierBlock: onDamaged });
+    return Tsdb.open(dir, { downsampling: [{ resolutionMs: H, afterMs: 6 * H, retentionMs: 0, blockRangeMs: D }], onDamagedTierBlock: onDamaged });
   };
   const tierDir = (): string => join(dir, 'downsample', '1h');
 
@@ -87,7 +87,7 @@ describe('downsampling tiers of a Tsdb', () => {
     const [first, second] = db.listTiers()[0].listBlocks();
     await db.close();
     // Raw retention now deletes the blocks of day 0 (they end 1.5 days or more before the newest).
-    db = await Tsdb.open(dir, { outOfOrderWindowMs: 10 * D, retentionMs: 1.5 * D, downsampling: [{ resolutionMs: H, afterMs: 6 * H, retentionMs: 0, blockRangeMs: D }] });
+    db = await Tsdb.open(dir, { retentionMs: 1.5 * D, downsampling: [{ resolutionMs: H, afterMs: 6 * H, retentionMs: 0, blockRangeMs: D }] });
     await db.compact();
     expect(Math.min(...db.listBlocks().map((b) => b.minTime))).toBeGreaterThan(0);
     expect(await db.rebuildDownsampled()).toBe(1);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DuplicateSampleError, InvalidSampleError, TooOldSampleError } from '../errors.js';
+import { DuplicateSampleError, InvalidSampleError } from '../errors.js';
 import { Head, hashLabels } from './head.js';
 
 const up = { __name__: 'up', job: 'node' };
@@ -92,37 +92,31 @@ describe('head', () => {
     expect(head.stats.duplicateErrors).toBe(2);
   });
 
-  it('rejects out-of-order samples when the window is zero, naming the reason', () => {
+  it('takes a sample older than its series\' newest, however old, and returns it merged in order', async () => {
     const head = new Head();
-    head.append(up, 2000, 1);
-    try {
-      head.append(up, 1000, 1);
-      expect.unreachable();
-    } catch (err) {
-      expect(err).toBeInstanceOf(TooOldSampleError);
-      expect((err as TooOldSampleError).reason).toBe('out_of_order');
-      expect((err as TooOldSampleError).labels).toEqual(up);
-    }
-    expect(head.stats.tooOldOutOfOrder).toBe(1);
+    head.append(up, 5 * 86400_000, 1);
+    head.append(up, 1000, 2);
+    head.append(up, 3 * 86400_000, 3);
+    expect(head.stats.outOfOrderAppended).toBe(2);
+    expect(await samples(head)).toEqual([1000, 3 * 86400_000, 5 * 86400_000]);
   });
 
-  it('accepts out-of-order samples within the window and returns them merged in order', async () => {
-    const head = new Head({ outOfOrderWindowMs: 60_000 });
+  it('keeps the first value of a timestamp, in order or out of order, and ignores an equal one', async () => {
+    const head = new Head();
     for (let t = 0; t <= 600_000; t += 30_000) head.append(up, t, t);
-    for (let t = 555_000; t < 600_000; t += 30_000) head.append(up, t, -t);
-    head.append(up, 555_000, -555_000); // duplicate of an out-of-order sample
+    for (let t = 15_000; t < 600_000; t += 30_000) head.append(up, t, -t);
+    head.append(up, 555_000, -555_000); // equal to a stored out-of-order sample
     expect(() => head.append(up, 555_000, 1)).toThrow(DuplicateSampleError);
-    expect(() => head.append(up, 510_000, 1)).toThrow(TooOldSampleError);
     expect(() => head.append(up, 570_000, 5)).toThrow(DuplicateSampleError); // in-order sample exists
     head.append(up, 570_000, 570_000);
-    expect(head.stats.outOfOrderAppended).toBe(2);
-    expect(head.stats.tooOldOutOfOrder).toBe(1);
+    expect(head.stats.outOfOrderAppended).toBe(20);
+    expect(head.stats.duplicatesIgnored).toBe(2);
     const ts = await samples(head);
     expect(ts.slice(-4)).toEqual([555_000, 570_000, 585_000, 600_000]);
   });
 
   it('keeps more than a chunk of out-of-order samples by encoding them into chunks', async () => {
-    const head = new Head({ outOfOrderWindowMs: 3600_000 });
+    const head = new Head();
     head.append(up, 3600_000, 0);
     for (let i = 0; i < 300; i++) head.append(up, 1000 + i * 1000, i);
     const ts = await samples(head);
@@ -141,36 +135,34 @@ describe('head', () => {
     expect(s.app!.minT).toBe(3600_000);
   });
 
-  it('rejects samples older than persisted data after truncation and forgets empty series', async () => {
+  it('forgets series left empty by a truncation', async () => {
     const head = new Head({ chunkRangeMs: 3600_000 });
     head.append({ a: 'old' }, 1000, 1);
     for (let i = 0; i < 300; i++) head.append(up, i * 15_000, i);
     head.truncate(3600_000);
     expect(head.numSeries).toBe(1);
-    expect(() => head.append(up, 3599_000, 1)).toThrow(TooOldSampleError);
-    expect(head.stats.tooOldOutOfBounds).toBe(1);
     expect((await samples(head))[0]).toBe(3600_000);
     expect(await head.querier(-Infinity, Infinity).labelValues('a', [])).toEqual([]);
   });
 
-  it('takes a sample older than the persisted range when the out-of-order window covers it', async () => {
-    const head = new Head({ chunkRangeMs: 3600_000, outOfOrderWindowMs: 2 * 3600_000 });
+  it('takes samples older than the persisted range as backfill and counts them until a truncation passes them', async () => {
+    const head = new Head({ chunkRangeMs: 3600_000 });
     for (let i = 0; i < 300; i++) head.append(up, i * 15_000, i);
     head.truncate(3600_000);
+    expect(head.backfillHeld).toBe(0);
     head.append(up, 1_000, 7);
     head.append({ a: 'new' }, 2_000, 8);
-    expect(head.stats.tooOldOutOfBounds).toBe(0);
-    expect((await samples(head))[0]).toBe(1_000);
-    // Still a duplicate within the head; the window (2 h behind the newest, 4485 s) still applies.
+    head.append(up, 3600_000 - 86400_000 * 30, 9);
+    expect(head.backfillHeld).toBe(3);
+    expect((await samples(head))[0]).toBe(3600_000 - 86400_000 * 30);
+    // Still a duplicate within the head.
     expect(() => head.append(up, 1_000, 9)).toThrow(DuplicateSampleError);
-    try {
-      head.append(up, 4485_000 - 2 * 3600_000 - 1, 1);
-      expect.unreachable();
-    } catch (err) {
-      expect((err as TooOldSampleError).reason).toBe('out_of_order');
-    }
+    expect(head.backfillHeld).toBe(3);
     expect(head.minTimeFrom(3600_000)).toBe(3600_000);
-    expect(head.minTime()).toBe(1_000);
+    expect(head.minTime()).toBe(3600_000 - 86400_000 * 30);
+    head.truncate(3600_000);
+    expect(head.backfillHeld).toBe(0);
+    expect(head.minTime()).toBe(3600_000);
   });
 
   it('deletes a time range of matching series', async () => {

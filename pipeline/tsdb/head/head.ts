@@ -1,6 +1,6 @@
 import type { Labels } from '../../../schemas/labels.js';
 import type { FloatHistogram } from '../../../schemas/native-histogram/index.js';
-import { DuplicateSampleError, InvalidSampleError, TooOldSampleError } from '../errors.js';
+import { DuplicateSampleError, InvalidSampleError } from '../errors.js';
 import { MemPostings, SymbolTable, postingsForMatchers } from '../index/index.js';
 import type { LabelMatcher, Querier, Queryable } from '../querier.js';
 import { ChunkArena } from './chunk-arena.js';
@@ -11,8 +11,6 @@ import type { SampleLog } from './sample-log.js';
 export interface HeadOptions {
   /** Chunks never straddle multiples of this range (the block range); default 2 h. */
   readonly chunkRangeMs?: number;
-  /** Samples up to this much older than the newest sample in the head are accepted; default 0. */
-  readonly outOfOrderWindowMs?: number;
 }
 
 /** Counters the head keeps (the store role exports them to /metrics). */
@@ -21,8 +19,6 @@ export interface HeadStats {
   outOfOrderAppended: number;
   duplicatesIgnored: number;
   duplicateErrors: number;
-  tooOldOutOfOrder: number;
-  tooOldOutOfBounds: number;
   invalid: number;
   seriesCreated: number;
   seriesRemoved: number;
@@ -37,7 +33,6 @@ const DAY = 24 * 3600_000;
  */
 export class Head implements Queryable {
   readonly chunkRange: number;
-  readonly oooWindow: number;
   readonly postings = new MemPostings();
   readonly symbols = new SymbolTable();
   /** Slabs holding the closed chunks of every series. */
@@ -47,16 +42,23 @@ export class Head implements Queryable {
     outOfOrderAppended: 0,
     duplicatesIgnored: 0,
     duplicateErrors: 0,
-    tooOldOutOfOrder: 0,
-    tooOldOutOfBounds: 0,
     invalid: 0,
     seriesCreated: 0,
     seriesRemoved: 0,
   };
-  /** Samples older than this are in blocks already and are refused (`out_of_bounds`). */
+  /**
+   * Blocks hold every in-order sample older than this: an older sample is backfill, held with
+   * the series' out-of-order samples until it is written to a block of its own.
+   */
   minValidTime = -Infinity;
-  /** Newest timestamp ever appended; the out-of-order window is relative to it. */
+  /** Newest timestamp ever appended. */
   maxT = -Infinity;
+  /**
+   * Backfill samples held (older than `minValidTime` when appended, not yet in a block): the TSDB
+   * writes them out once there are too many (memory) or they waited too long. Zeroed when a
+   * truncation leaves no sample older than `minValidTime`.
+   */
+  backfillHeld = 0;
   log: SampleLog | null = null;
 
   private readonly byRef: (MemSeries | undefined)[] = [];
@@ -67,9 +69,7 @@ export class Head implements Queryable {
 
   constructor(options: HeadOptions = {}) {
     this.chunkRange = options.chunkRangeMs ?? 2 * 3600_000;
-    this.oooWindow = options.outOfOrderWindowMs ?? 0;
     if (!(this.chunkRange > 0 && this.chunkRange <= 365 * DAY)) throw new RangeError(`chunkRangeMs must be in (0, 1y], got ${this.chunkRange}`);
-    if (!(this.oooWindow >= 0)) throw new RangeError(`outOfOrderWindowMs must be >= 0, got ${this.oooWindow}`);
   }
 
   get numSeries(): number {
@@ -151,10 +151,13 @@ export class Head implements Queryable {
   }
 
   /**
-   * Appends by series ref (the fast path). A sample equal to the stored one at the same timestamp
-   * is ignored (idempotent replays); another value there throws DuplicateSampleError; samples
-   * older than the out-of-order window or than persisted blocks throw TooOldSampleError. `st`,
-   * when not 0, is the sample's start timestamp, kept with an accepted sample.
+   * Appends by series ref (the fast path). Every timestamp is taken, however old: a sample newer
+   * than the series' newest goes to its in-order chunks; an older one, or one older than the
+   * blocks cut already (backfill), joins the series' out-of-order samples, which reads merge and
+   * the next cut writes into blocks overlapping the older ones. A sample equal to the stored one
+   * at the same timestamp is ignored (idempotent replays); another value there throws
+   * DuplicateSampleError (the first value stays). `st`, when not 0, is the sample's start
+   * timestamp, kept with an accepted sample.
    */
   appendRef(ref: number, t: number, v: number, stale = false, st = 0): void {
     const s = this.byRef[ref];
@@ -162,35 +165,23 @@ export class Head implements Queryable {
       this.stats.invalid++;
       throw new InvalidSampleError(s === undefined ? `unknown series ref ${ref}` : `timestamp ${t} is not an integer number of milliseconds`, s?.labels);
     }
-    if (t < this.minValidTime) {
-      // Older than a block already cut: without an out-of-order window it is refused (as
-      // Prometheus refuses it); within the window it joins the series' out-of-order samples,
-      // and the next cut writes it into a block overlapping the older ones.
-      if (this.oooWindow === 0) {
-        this.stats.tooOldOutOfBounds++;
-        throw new TooOldSampleError(s.labels, t, this.minValidTime, 'out_of_bounds');
-      }
-    } else if (t > s.maxT) {
-      s.appendInOrder(t, v, stale, this.chunkRange);
-      if (t > this.maxT) this.maxT = t;
-      this.stats.samplesAppended++;
-      this.log?.sample(ref, t, v, stale);
-      if (st !== 0) this.keepStart(s, t, st);
-      return;
-    } else if (t === s.maxT) {
-      if (s.sameAsLast(v, stale)) {
-        this.stats.duplicatesIgnored++;
+    if (t >= this.minValidTime) {
+      if (t > s.maxT) {
+        s.appendInOrder(t, v, stale, this.chunkRange);
+        if (t > this.maxT) this.maxT = t;
+        this.stats.samplesAppended++;
+        this.log?.sample(ref, t, v, stale);
+        if (st !== 0) this.keepStart(s, t, st);
         return;
       }
-      this.stats.duplicateErrors++;
-      throw new DuplicateSampleError(s.labels, t);
-    }
-    // The window is relative to the newest sample of the head (a shard), as in Prometheus; an
-    // empty head takes the first sample as its newest.
-    const minOoo = (this.maxT === -Infinity ? t : this.maxT) - this.oooWindow;
-    if (this.oooWindow === 0 || t < minOoo) {
-      this.stats.tooOldOutOfOrder++;
-      throw new TooOldSampleError(s.labels, t, this.oooWindow === 0 ? s.maxT + 1 : minOoo, 'out_of_order');
+      if (t === s.maxT) {
+        if (s.sameAsLast(v, stale)) {
+          this.stats.duplicatesIgnored++;
+          return;
+        }
+        this.stats.duplicateErrors++;
+        throw new DuplicateSampleError(s.labels, t);
+      }
     }
     const got = s.lookup(t, this.scratch);
     if (got.found) {
@@ -203,6 +194,7 @@ export class Head implements Queryable {
     }
     s.insertOutOfOrder(t, v, stale);
     if (t > this.maxT) this.maxT = t;
+    if (t < this.minValidTime) this.backfillHeld++;
     this.stats.samplesAppended++;
     this.stats.outOfOrderAppended++;
     this.log?.sample(ref, t, v, stale);
@@ -229,9 +221,9 @@ export class Head implements Queryable {
   }
 
   /**
-   * Appends a native-histogram sample by series ref, with the float path's rules: an equal
-   * histogram at the same timestamp is ignored, a different one throws DuplicateSampleError, and
-   * the out-of-order window and persisted range apply (measured against the series' histograms).
+   * Appends a native-histogram sample by series ref, with the float path's rules: any timestamp
+   * is taken, an equal histogram at the same timestamp is ignored, a different one throws
+   * DuplicateSampleError.
    */
   appendHistogramRef(ref: number, t: number, h: FloatHistogram, st = 0): void {
     const s = this.byRef[ref];
@@ -239,17 +231,7 @@ export class Head implements Queryable {
       this.stats.invalid++;
       throw new InvalidSampleError(s === undefined ? `unknown series ref ${ref}` : `timestamp ${t} is not an integer number of milliseconds`, s?.labels);
     }
-    if (t < this.minValidTime && this.oooWindow === 0) {
-      this.stats.tooOldOutOfBounds++;
-      throw new TooOldSampleError(s.labels, t, this.minValidTime, 'out_of_bounds');
-    }
     const newest = s.histogramMaxT;
-    const minOoo = (this.maxT === -Infinity ? t : this.maxT) - this.oooWindow;
-    const outOfOrder = t < newest && (this.oooWindow === 0 || t < minOoo);
-    if (outOfOrder) {
-      this.stats.tooOldOutOfOrder++;
-      throw new TooOldSampleError(s.labels, t, this.oooWindow === 0 ? newest + 1 : minOoo, 'out_of_order');
-    }
     const outcome = s.appendHistogram(t, h);
     if (outcome === 'duplicate') {
       this.stats.duplicatesIgnored++;
@@ -260,6 +242,7 @@ export class Head implements Queryable {
       throw new DuplicateSampleError(s.labels, t);
     }
     if (t > this.maxT) this.maxT = t;
+    if (t < this.minValidTime) this.backfillHeld++;
     this.stats.samplesAppended++;
     if (t < newest) this.stats.outOfOrderAppended++;
     this.log?.histogram(ref, t, h);
@@ -270,15 +253,15 @@ export class Head implements Queryable {
   restoreHistogramRef(ref: number, t: number, h: FloatHistogram): void {
     const s = this.byRef[ref];
     if (s === undefined || !Number.isSafeInteger(t)) throw new InvalidSampleError(s === undefined ? `unknown series ref ${ref}` : `timestamp ${t} is not an integer number of milliseconds`, s?.labels);
-    s.appendHistogram(t, h);
+    if (s.appendHistogram(t, h) === 'added' && t < this.minValidTime) this.backfillHeld++;
     if (t > this.maxT) this.maxT = t;
   }
 
   /**
-   * Puts back a sample the write-ahead log holds (replay): the head accepted it once, so neither
-   * the out-of-order window nor the persisted range applies again (the window may have shrunk
-   * since, and a crash between cutting a block and rolling the log replays samples the block
-   * holds too; reads and compaction merge such duplicates). Equal timestamps keep the first.
+   * Puts back a sample the write-ahead log holds (replay): the head accepted it once, so it takes
+   * it again without counting it (a crash between cutting a block and rolling the log replays
+   * samples the block holds too; reads and compaction merge such duplicates). Equal timestamps
+   * keep the first.
    */
   restoreRef(ref: number, t: number, v: number, stale: boolean): void {
     const s = this.byRef[ref];
@@ -291,6 +274,7 @@ export class Head implements Queryable {
     if (t === s.maxT || s.lookup(t, this.scratch).found) return;
     s.insertOutOfOrder(t, v, stale);
     if (t > this.maxT) this.maxT = t;
+    if (t < this.minValidTime) this.backfillHeld++;
   }
 
   /**
@@ -342,11 +326,14 @@ export class Head implements Queryable {
   }
 
   /**
-   * Forgets data before `boundary` (persisted in a block) and refuses samples older than it from
+   * Forgets data before `boundary` (persisted in a block); samples older than it are backfill from
    * now on. Series left without samples are removed from the index.
    */
   truncate(boundary: number): void {
-    if (boundary > this.minValidTime) this.minValidTime = boundary;
+    if (boundary >= this.minValidTime) {
+      this.minValidTime = boundary;
+      this.backfillHeld = 0;
+    }
     let removed = 0;
     for (const s of this.byRef) {
       if (s === undefined) continue;

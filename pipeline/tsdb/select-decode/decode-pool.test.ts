@@ -64,7 +64,7 @@ describe('DecodePool', () => {
         const values = timestamps.map((_, j) => (i % 3 === 0 ? (j * 37) / 100 : i % 3 === 1 ? Math.sin(i + j) : [NaN, -0, Infinity][j % 3]));
         data.push({ labels: { __name__: 'm', i: String(i).padStart(2, '0') }, timestamps, values, stale: i % 4 === 0 ? [10, 500, 1199] : [] });
       }
-      const head = headWith(data, new Head({ outOfOrderWindowMs: 10 * H }));
+      const head = headWith(data, new Head());
       const first = Block.open(join(dir, persistHeadRange(head, dir, 0, 2 * H).ulid));
       // A second block over the same range with other samples: the sources overlap and are merged.
       const other = headWith(data.slice(0, 10).map((s) => ({ ...s, timestamps: s.timestamps.map((t) => t + 7_000), values: s.values.map((v) => v + 1) })));
