@@ -68,16 +68,16 @@ into strings and joined into batches, then scanned again), and the store's apply
 
 /**
  * An OpenMetrics file as a backfill would bring: node_cpu-like counters, series after series
- * (as exports are), 10 s apart, ending at least 5 minutes ago, all within one 2 h block range.
+ * (as exports are), 10 s apart, ending at least 5 minutes ago, not aligned to a 2 h block range.
  */
 async function writeOpenMetrics(file: string, series = SERIES): Promise<{ start: number; end: number }> {
-  // Within one 2 h block range, starting 10 minutes into it: a store cuts the range into a block
-  // once its newest sample is 3 h past the range's start, and would then refuse (after the 2xx,
-  // see README Known gaps) the older samples of series that come later in the file.
+  // Starting 110 minutes into a 2 h block range: the first series' samples reach 3 h past the
+  // range's start, so a store cuts that range into a block while the import runs, and the older
+  // samples of the series later in the file are backfill behind it (stored all the same).
   const span = (POINTS - 1) * STEP_S;
   const range = 7200;
-  const blockStart = Math.floor((Date.now() / 1000 - 300 - span - 600) / range) * range;
-  const start = blockStart + 600;
+  const blockStart = Math.floor((Date.now() / 1000 - 300 - span - 6600) / range) * range;
+  const start = blockStart + 6600;
   const end = start + span;
   const out = createWriteStream(file);
   const write = (text: string) => (out.write(text) ? Promise.resolve() : new Promise<void>((r) => out.once('drain', () => r())));
