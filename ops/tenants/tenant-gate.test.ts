@@ -30,6 +30,7 @@ describe('the tenant gate', () => {
     expect(routeScope('POST', '/api/v2/alerts')).toBe('am_post_alerts');
     expect(routeScope('GET', '/api/v2/alerts/groups')).toBe('am_alerts');
     expect(routeScope('DELETE', '/api/v2/silence/abc')).toBe('am_silence');
-    expect(routeScope('GET', '/api/v1/targets')).toBe('tenant');
+    expect(routeScope('GET', '/api/v1/targets')).toBe('targets');
+    expect(routeScope('GET', '/api/v1/targets/metadata')).toBe('tenant');
   });
 });
