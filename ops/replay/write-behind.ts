@@ -1,8 +1,8 @@
 /**
  * A replay's writes sent in the background, one after the other in the order given, so the next
- * range query and evaluation go on while the server takes the last chunk's output. Order is kept
- * because a store takes a series' samples in time order only (older ones fall outside its
- * out-of-order window): a write starts once the one before it was acknowledged.
+ * range query and evaluation go on while the server takes the last chunk's output. Order is kept,
+ * so a store gets each series' samples in time order (its in-order chunks; an older sample is
+ * stored too, as an out-of-order one): a write starts once the one before it was acknowledged.
  *
  * At most `maxQueued` writes wait or run at once; `write` waits for room, so a server slower than
  * the evaluation holds the replay back instead of letting the queue grow. The first failed write

@@ -27,7 +27,7 @@ describe('promqltest on TSDB shards', () => {
     expect(summary.passed).toBe(2);
   });
 
-  it('takes a later load that goes back in time within a series (the out-of-order window)', async () => {
+  it('takes a later load that goes back in time within a series', async () => {
     const { summary, lines } = await run('load 1m\n  m _ _ 3 4\n\nload 1m\n  m 1 2\n\neval instant at 1m m\n  m 2\n\neval range from 0 to 3m step 1m m\n  m 1 2 3 4\n');
     expect(lines.filter((l) => l.startsWith('FAIL') || l.startsWith('LOAD-ERROR'))).toEqual([]);
     expect(summary.passed).toBe(2);

@@ -17,13 +17,6 @@ export interface TsdbTestStorageOptions {
 }
 
 /**
- * Test files load samples in file order, not time order: a later series, or a later `load`, goes
- * back to t=0. The shards take them as a store configured with an out-of-order window covering
- * every timestamp a file can write (100 years) takes them.
- */
-const TEST_OUT_OF_ORDER_WINDOW_MS = 100 * 365 * 24 * 3600_000;
-
-/**
  * promqltest storage on the production read path: series spread over TSDB shards (head, WAL and
  * blocks, opened with the store's shard options) by the same partitioning the samples topic
  * uses, read as `tidemark up` reads them (every shard merged, `ShardsQueryable`) through the
@@ -31,7 +24,9 @@ const TEST_OUT_OF_ORDER_WINDOW_MS = 100 * 365 * 24 * 3600_000;
  * made durable (`flush`, which also cuts blocks from the head as a store's flush does).
  */
 export function tsdbTestStorage(options: TsdbTestStorageOptions): TestStorageFactory {
-  const store: StoreConfig = storeConfigSchema.parse({ out_of_order_window_ms: TEST_OUT_OF_ORDER_WINDOW_MS });
+  // Test files load samples in file order, not time order (a later series, or a later `load`, goes
+  // back to t=0): the shards take them as a store takes any timestamp.
+  const store: StoreConfig = storeConfigSchema.parse({});
   const partitions = options.partitions ?? 4;
   return async () => {
     const root = mkdtempSync(join(tmpdir(), 'tidemark-promqltest-'));
