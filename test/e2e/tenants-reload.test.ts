@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCli, type RunningCli } from './cli-process.js';
+import { startCli, waitFor, type RunningCli } from './cli-process.js';
 
 const BASE = ['bus:', '  partitions: 1', 'store:', '  flush_interval_ms: 100'];
 
@@ -44,6 +44,24 @@ describe('reloading the tenants section of a running tidemark up', () => {
     expect(r.text).toContain('tenants.enabled changed from false to true: this takes a restart');
     expect((await fetch(`${off.url}/api/v1/query?query=up`)).status).toBe(200);
     expect(await (await fetch(`${off.url}/metrics`)).text()).toMatch(/^tidemark_config_last_reload_successful 0$/m);
+  });
+
+  it('takes a new tenant header and a tenant\'s new scrape job by reload', async () => {
+    await writeFile(
+      join(dir, 'on.yml'),
+      [...BASE, 'tenants:', '  enabled: true', '  header: X-Tenant', '  scrape_configs:', '    team-a:', '      - job_name: team-a-self', `        static_configs: [{ targets: ['${new URL(on.url).host}'] }]`, ''].join('\n'),
+    );
+    expect((await reload(on.url)).status).toBe(200);
+    expect((await fetch(`${on.url}/api/v1/query?query=up`, { headers: { 'x-scope-orgid': 'team-a' } })).status).toBe(401);
+    const jobs = await waitFor(async () => {
+      const res = await fetch(`${on.url}/api/v1/targets`, { headers: { 'x-tenant': 'team-a' } });
+      const body = (await res.json()) as { data: { activeTargets: Array<{ labels: Record<string, string> }> } };
+      const found = body.data.activeTargets.map((t) => `${t.labels.job}/${t.labels.tenant_id}`);
+      return found.length > 0 ? found : undefined;
+    });
+    expect(jobs).toEqual(['team-a-self/team-a']);
+    await writeFile(join(dir, 'on.yml'), [...BASE, 'tenants:', '  enabled: true', ''].join('\n'));
+    expect((await reload(on.url)).status).toBe(200);
   });
 
   it('applies new limits by reload, and refuses one that turns tenants off or renames the tenant label', async () => {
