@@ -13,9 +13,13 @@ export const tlsConfigSchema = z
     server_name: z.string().optional(),
     insecure_skip_verify: z.boolean().default(false),
     min_version: z.enum(['TLS10', 'TLS11', 'TLS12', 'TLS13']).optional(),
+    max_version: z.enum(['TLS10', 'TLS11', 'TLS12', 'TLS13']).optional(),
   })
   .strict()
   .superRefine((t, ctx) => {
+    if (t.min_version !== undefined && t.max_version !== undefined && t.max_version < t.min_version) {
+      ctx.addIssue({ code: 'custom', message: 'tls_config.max_version must be greater than or equal to tls_config.min_version if both are specified' });
+    }
     if (t.ca !== undefined && t.ca_file !== undefined) ctx.addIssue({ code: 'custom', message: 'at most one of ca and ca_file must be configured' });
     if (t.cert !== undefined && t.cert_file !== undefined) ctx.addIssue({ code: 'custom', message: 'at most one of cert and cert_file must be configured' });
     if (t.key !== undefined && t.key_file !== undefined) ctx.addIssue({ code: 'custom', message: 'at most one of key and key_file must be configured' });

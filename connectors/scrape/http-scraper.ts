@@ -45,6 +45,12 @@ export interface HttpScrapeOptions {
   readonly compression?: boolean;
 }
 
+/** Node's name of a Prometheus TLS version (`TLS12` → `TLSv1.2`). */
+function tlsVersion(v: string | undefined): 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3' | undefined {
+  if (v === undefined) return undefined;
+  return v === 'TLS10' ? 'TLSv1' : (`TLSv1.${v.slice(4)}` as 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3');
+}
+
 /** Agents (keep-alive, TLS settings) for one HTTP client config. */
 export function createAgent(client: HttpClientConfig, https_: boolean): http.Agent {
   if (!https_) return new http.Agent({ keepAlive: true, maxSockets: 4 });
@@ -58,7 +64,8 @@ export function createAgent(client: HttpClientConfig, https_: boolean): http.Age
     key: pem(t.key, t.key_file),
     servername: t.server_name,
     rejectUnauthorized: !t.insecure_skip_verify,
-    minVersion: t.min_version === undefined ? undefined : (`TLSv${t.min_version.slice(3, 4)}.${t.min_version.slice(4)}` as 'TLSv1.2'),
+    minVersion: tlsVersion(t.min_version),
+    maxVersion: tlsVersion(t.max_version),
   });
 }
 

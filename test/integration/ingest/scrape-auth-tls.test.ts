@@ -254,6 +254,22 @@ describe('tls_config', () => {
     const without = await scrapeOnce({ scheme: 'https', static_configs: [{ targets: [mtlsAddress] }], tls_config: { ca_file: f('ca.crt') } });
     expect(without.target.health).toBe('down');
   });
+
+  it('keeps to min_version and max_version: a TLS 1.3-only target is not scraped with max_version TLS12', async () => {
+    const [key, cert] = await Promise.all([readFile(f('server.key')), readFile(f('server.crt'))]);
+    const only13 = createHttpsServer({ key, cert, minVersion: 'TLSv1.3' }, metricsHandler(() => true));
+    servers.push(only13);
+    const only13Address = await listen(only13);
+    const capped = await scrapeOnce({ scheme: 'https', static_configs: [{ targets: [only13Address] }], tls_config: { ca_file: f('ca.crt'), max_version: 'TLS12' } });
+    expect(capped.target.health).toBe('down');
+    const allowed = await scrapeOnce({ scheme: 'https', static_configs: [{ targets: [only13Address] }], tls_config: { ca_file: f('ca.crt'), min_version: 'TLS12', max_version: 'TLS13' } });
+    expect(allowed.target.health).toBe('up');
+  });
+
+  it('refuses a max_version below min_version, as Prometheus does', () => {
+    const bad = scrapeConfigSchema.safeParse({ job_name: 'j', tls_config: { min_version: 'TLS13', max_version: 'TLS12' } });
+    expect(bad.error?.issues.map((i) => i.message)).toEqual(['tls_config.max_version must be greater than or equal to tls_config.min_version if both are specified']);
+  });
 });
 
 describe('http_sd_configs', () => {
