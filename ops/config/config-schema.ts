@@ -238,7 +238,7 @@ export const tidemarkConfigSchema = z
     aggregates: aggregatesConfigSchema,
     aggregation: aggregationConfigSchema.prefault({}).describe('How the store runs the `aggregates` rules.'),
     redis: z
-      .object({ url: z.string().regex(/^rediss?:\/\//, 'expected redis://host:port').describe('Shared state: notifier, shard registry, HA election.') })
+      .object({ url: z.string().regex(/^rediss?:\/\//, 'expected redis://host:port').describe('Shared state: notifier, shard registry, HA election, tenants\' ingestion limits across ingest replicas.') })
       .strict()
       .optional(),
     /** NATS: servers, subjects bridged into the bus, and the edge output mode. */
