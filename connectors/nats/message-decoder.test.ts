@@ -37,6 +37,11 @@ describe('MessageDecoder', () => {
     expect(() => decoder({ format: 'sample_batch' }).decode({ subject: 'x.y', data: enc('nope'), timeMs: 0 })).toThrow(NatsMessageError);
   });
 
+  it('keeps the start timestamps of sample batch samples that have one', () => {
+    const data = encodeSampleBatch({ series: [{ labels: { __name__: 'c_total' }, timestamps: [1000, 2000], values: [1, 2], stale: [], startTimestamps: [500, 0] }] });
+    expect(decoder({ format: 'sample_batch' }).decode({ subject: 'x.y', data, timeMs: 0 }).map((s) => s.st)).toEqual([500, undefined]);
+  });
+
   it('names the line and column of bad exposition text', () => {
     expect(() => decoder({ format: 'exposition' }).decode({ subject: 'x.y', data: enc('ok 1\nbad{ 1\n'), timeMs: 0 })).toThrow(/line 2, column/);
   });

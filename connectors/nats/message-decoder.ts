@@ -19,6 +19,8 @@ export interface DecodedSample {
   readonly t: number;
   readonly v: number;
   readonly stale: boolean;
+  /** The sample's start timestamp (sample batches only; absent or 0 when unknown). */
+  readonly st?: number;
   /** A native-histogram sample (sample batches only); `v` is then meaningless. */
   readonly h?: HistogramValue;
 }
@@ -116,8 +118,11 @@ export class MessageDecoder {
     const out: DecodedSample[] = [];
     for (const s of decoded.series) {
       const stale = s.stale.length === 0 ? undefined : new Set(s.stale);
+      const starts = s.startTimestamps;
       for (let i = 0; i < s.timestamps.length; i++) {
-        out.push({ labels: s.labels, t: s.timestamps[i], v: s.values[i], stale: stale?.has(i) ?? false });
+        const st = starts === undefined ? 0 : starts[i];
+        const sample: DecodedSample = { labels: s.labels, t: s.timestamps[i], v: s.values[i], stale: stale?.has(i) ?? false };
+        out.push(st === 0 ? sample : { ...sample, st });
       }
       const h = s.histograms;
       if (h !== undefined) for (let i = 0; i < h.timestamps.length; i++) out.push({ labels: s.labels, t: h.timestamps[i], v: Number.NaN, stale: false, h: h.histograms[i] });

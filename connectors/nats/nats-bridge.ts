@@ -193,7 +193,7 @@ export class NatsBridge {
           }
           for (const s of decoded) {
             if (s.h !== undefined) app.appendHistogram!(s.labels, s.t, s.h);
-            else app.append(s.labels, s.t, s.v, s.stale ? { stale: true } : undefined);
+            else app.append(s.labels, s.t, s.v, s.stale || s.st !== undefined ? { stale: s.stale, startTimestamp: s.st } : undefined);
           }
           samples += decoded.length;
           good.push(p);

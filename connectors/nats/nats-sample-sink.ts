@@ -20,6 +20,7 @@ interface PendingSeries {
   timestamps: number[];
   values: number[];
   stale: number[];
+  startTimestamps?: number[];
   histograms?: { timestamps: number[]; histograms: HistogramValue[] };
 }
 
@@ -64,6 +65,9 @@ class NatsAppender implements Appender {
     if (this.state !== 'open') throw new Error(`append after the appender was ${this.state}`);
     const s = this.seriesOf(labels);
     if (opts?.stale === true) s.stale.push(s.timestamps.length);
+    const st = opts?.startTimestamp ?? 0;
+    if (st !== 0) (s.startTimestamps ??= new Array<number>(s.timestamps.length).fill(0)).push(st);
+    else s.startTimestamps?.push(0);
     s.timestamps.push(timestampMs);
     s.values.push(opts?.stale === true ? Number.NaN : value);
   }

@@ -51,6 +51,18 @@ describe('NATS bridge into the bus', () => {
   }
 
   async function readAll(topic: string): Promise<Sample[]> {
+    const out: Sample[] = [];
+    for (const v of await readRecords(topic)) {
+      for (const s of decodeSampleBatch(v).series) {
+        const stale = new Set(s.stale);
+        s.timestamps.forEach((t, i) => out.push({ labels: s.labels, t, v: s.values[i], stale: stale.has(i) }));
+      }
+    }
+    return out;
+  }
+
+  /** Every record on the topic so far. */
+  async function readRecords(topic: string): Promise<Buffer[]> {
     const offsets = await bus.offsets(topic);
     const want = offsets.reduce((n, o) => n + o.high - o.low, 0);
     const values: Buffer[] = [];
@@ -64,14 +76,7 @@ describe('NATS bridge into the bus', () => {
       await all;
       await c.stop();
     }
-    const out: Sample[] = [];
-    for (const v of values) {
-      for (const s of decodeSampleBatch(v).series) {
-        const stale = new Set(s.stale);
-        s.timestamps.forEach((t, i) => out.push({ labels: s.labels, t, v: s.values[i], stale: stale.has(i) }));
-      }
-    }
-    return out;
+    return values;
   }
 
   /** Polls the topic until `n` samples arrived (the bridge works asynchronously). */
@@ -114,6 +119,29 @@ describe('NATS bridge into the bus', () => {
     try {
       const got = await waitForSamples(topic, sent.length);
       expect(got.map(key).sort()).toEqual(sent.map(key).sort());
+    } finally {
+      await bridge.stop();
+      await edge.close();
+    }
+  });
+
+  it('carries the start timestamps of edge samples through JetStream into the bus', async () => {
+    const subject = ns.subject('st.samples');
+    const stream = ns.stream('st');
+    const { topic, sink } = await newTopic();
+    const edge = await natsOutputSink({ registry: new Registry(), connection: nc, source: 'edge-st' }, { output: { subject, stream, create_stream: true } });
+    const app = edge.sink.appender();
+    const labels = { __name__: 'edge_requests_total', cluster: 'isolated-1' };
+    app.append(labels, 1_700_000_000_000, 5, { startTimestamp: 1_699_999_000_000 });
+    app.append(labels, 1_700_000_015_000, 6);
+    await app.commit();
+    const bridge = natsBridge({ sink, registry: new Registry(), connection: nc }, { inputs: [{ subject, format: 'sample_batch', jetstream: { stream, durable: 'central-st' } }] });
+    await bridge.start();
+    try {
+      await waitForSamples(topic, 2);
+      const starts: number[] = [];
+      for (const v of await readRecords(topic)) for (const s of decodeSampleBatch(v).series) starts.push(...(s.startTimestamps ?? s.timestamps.map(() => 0)));
+      expect(starts).toEqual([1_699_999_000_000, 0]);
     } finally {
       await bridge.stop();
       await edge.close();
