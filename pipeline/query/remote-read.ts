@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import protobuf from 'protobufjs';
 import SnappyJS from 'snappyjs';
 import { compareStrings, type Labels } from '../../schemas/labels.js';
@@ -7,6 +8,7 @@ import { readBody } from './api-params.js';
 import type { ApiContext, QueryRoute } from './api-settings.js';
 import { QueryApiError } from './errors.js';
 import { toApiError } from './api-response.js';
+import { CHUNKED_READ_CONTENT_TYPE, seriesChunks, seriesFrames } from './chunked-read-response.js';
 
 /** The remote-read messages of prompb (remote.proto + types.proto), gogoproto options dropped. */
 const root = protobuf.Root.fromJSON({
@@ -90,12 +92,18 @@ interface DecodedQuery {
   matchers?: { type?: number; name?: string; value?: string }[];
 }
 
+/** ReadRequest.ResponseType values. */
+const SAMPLES = 0;
+const STREAMED_XOR_CHUNKS = 1;
+
 /**
- * Remote read (`POST /api/v1/read`): a snappy-compressed protobuf `ReadRequest` in, a
- * `ReadResponse` with raw samples out (response type SAMPLES; streamed chunks are not offered):
- * float samples in `samples`, native histograms in `histograms` (float counts, as Prometheus
- * answers the float histograms of its queriers). Staleness markers are left out: a JavaScript
- * number cannot carry their NaN payload reliably.
+ * Remote read (`POST /api/v1/read`): a snappy-compressed protobuf `ReadRequest` in; out, the
+ * first of the request's `accepted_response_types` this server offers (SAMPLES when it names
+ * none, as Prometheus decides). SAMPLES: a snappy-compressed `ReadResponse` with float samples in
+ * `samples` and native histograms in `histograms` (float counts, as Prometheus answers the float
+ * histograms of its queriers), staleness markers left out (a JavaScript number cannot carry their
+ * NaN payload reliably). STREAMED_XOR_CHUNKS: `ChunkedReadResponse` frames, a series at a time
+ * (see chunked-read-response.ts), written as each query's select is answered.
  */
 export function remoteReadRoutes(ctx: ApiContext): QueryRoute[] {
   return [
@@ -112,8 +120,13 @@ export function remoteReadRoutes(ctx: ApiContext): QueryRoute[] {
             throw new QueryApiError('bad_data', `cannot decode remote read request: ${(err as Error).message}`, { cause: err });
           }
           const accepted = request.acceptedResponseTypes ?? [];
-          if (accepted.length > 0 && !accepted.includes(0)) {
+          const type = accepted.length === 0 ? SAMPLES : accepted.find((t) => t === SAMPLES || t === STREAMED_XOR_CHUNKS);
+          if (type === undefined) {
             throw new QueryApiError('bad_data', `server does not support any of the requested response types: ${accepted.join(', ')}`);
+          }
+          if (type === STREAMED_XOR_CHUNKS) {
+            await streamChunks(ctx, request.queries ?? [], res);
+            return;
           }
           const results = [];
           for (const q of request.queries ?? []) results.push({ timeseries: await readQuery(ctx, q) });
@@ -155,14 +168,45 @@ function histogramMessage(h: FloatHistogram, t: number): Record<string, unknown>
   };
 }
 
-async function readQuery(ctx: ApiContext, q: DecodedQuery): Promise<unknown[]> {
-  const start = q.startTimestampMs ?? 0;
-  const end = q.endTimestampMs ?? 0;
-  const matchers: LabelMatcher[] = (q.matchers ?? []).map((m) => {
+function matchersOf(q: DecodedQuery): LabelMatcher[] {
+  return (q.matchers ?? []).map((m) => {
     const type = MATCH[m.type ?? 0];
     if (type === undefined) throw new QueryApiError('bad_data', `unknown label matcher type ${m.type}`);
     return { type, name: m.name ?? '', value: m.value ?? '' };
   });
+}
+
+/**
+ * Writes the streamed answer: every query's matchers are checked before the status line goes
+ * out, since an error after it can only cut the stream short (a client sees a truncated frame).
+ */
+async function streamChunks(ctx: ApiContext, queries: readonly DecodedQuery[], res: ServerResponse): Promise<void> {
+  const all = queries.map((q) => ({ start: q.startTimestampMs ?? 0, end: q.endTimestampMs ?? 0, matchers: matchersOf(q) }));
+  const ext = ctx.settings.externalLabels ?? {};
+  res.writeHead(200, { 'content-type': CHUNKED_READ_CONTENT_TYPE });
+  for (let qi = 0; qi < all.length; qi++) {
+    const { start, end, matchers } = all[qi]!;
+    const querier = ctx.settings.queryable.querier(start, end);
+    try {
+      const set = await querier.select(matchers, { start, end });
+      for (const s of set.series) {
+        const labels: Labels = { ...ext, ...s.labels };
+        const sorted = Object.keys(labels).sort(compareStrings).map((name) => ({ name, value: labels[name]! }));
+        for (const f of seriesFrames(qi, sorted, seriesChunks({ labels: sorted, timestamps: s.timestamps, values: s.values, stale: s.stale, histograms: s.histograms }, start, end))) {
+          if (!res.write(f)) await new Promise<void>((resolve) => res.once('drain', resolve));
+        }
+      }
+    } finally {
+      await querier.close();
+    }
+  }
+  res.end();
+}
+
+async function readQuery(ctx: ApiContext, q: DecodedQuery): Promise<unknown[]> {
+  const start = q.startTimestampMs ?? 0;
+  const end = q.endTimestampMs ?? 0;
+  const matchers = matchersOf(q);
   const querier = ctx.settings.queryable.querier(start, end);
   try {
     const set = await querier.select(matchers, { start, end });
