@@ -18,7 +18,8 @@ export interface RuleTarget {
 }
 
 export interface SeriesSlot {
-  readonly labels: Labels;
+  /** The labels object last seen at this position (equal labels in a new object replace it: see slotUsable). */
+  labels: Labels;
   readonly targets: readonly RuleTarget[];
 }
 
@@ -38,7 +39,14 @@ export function sameLabels(a: Labels, b: Labels): boolean {
 }
 
 export function slotUsable(slot: SeriesSlot | undefined, labels: Labels): slot is SeriesSlot {
-  if (slot === undefined || !sameLabels(slot.labels, labels)) return false;
+  if (slot === undefined) return false;
+  if (slot.labels !== labels) {
+    if (!sameLabels(slot.labels, labels)) return false;
+    // The same series in another labels object: a decoder's LabelSectionMemo hands out one object
+    // per series from a section's second sight on, so keeping the newest makes later records
+    // compare by identity instead of label by label.
+    slot.labels = labels;
+  }
   for (const t of slot.targets) if (t.entry.forgotten === true) return false;
   return true;
 }

@@ -47,6 +47,24 @@ const a = { __name__: 'x', job: 'j', instance: 'a' };
 const b = { __name__: 'x', job: 'j', instance: 'b' };
 
 describe('aggregation rule state', () => {
+  it('adds the series of one group into the same window whichever of them opens it first, also when they move through windows out of step', () => {
+    const st = rule({ by: ['job'], outputs: ['sum_samples', 'count_series'] });
+    feed(st, [
+      { p: 0, labels: a, t: 50_000, v: 1 },
+      // a opens window 120 s while b still feeds window 60 s, then b follows.
+      { p: 0, labels: a, t: 110_000, v: 2 },
+      { p: 0, labels: b, t: 55_000, v: 10 },
+      { p: 0, labels: b, t: 115_000, v: 20 },
+      { p: 0, labels: a, t: 170_000, v: 3 },
+      { p: 0, labels: b, t: 175_000, v: 30 },
+    ]);
+    expect(Object.fromEntries(closeThrough(st, 180_000))).toEqual({
+      'x:1m_by_job_sum_samples{job="j"}@60': 11, 'x:1m_by_job_count_series{job="j"}@60': 2,
+      'x:1m_by_job_sum_samples{job="j"}@120': 22, 'x:1m_by_job_count_series{job="j"}@120': 2,
+      'x:1m_by_job_sum_samples{job="j"}@180': 33, 'x:1m_by_job_count_series{job="j"}@180': 2,
+    });
+  });
+
   it('computes increase, total and rates across a counter reset, starting from each series\' first sample', () => {
     const st = rule({ by: ['job'], outputs: ['total', 'increase', 'rate_sum', 'rate_avg'] });
     // a: 0 10 20 | reset to 5, 15 ; b: 100 ... 130 in the first window, nothing in the second
