@@ -172,6 +172,8 @@ export const scrapeConfigSchema = z
       .describe('Ask targets for a gzipped body; false asks for an uncompressed one.'),
     keep_dropped_targets: limit
       .describe('How many targets dropped by relabeling /api/v1/targets lists for this job (default from global; 0 = all).'),
+    scrape_failure_log_file: z.string().optional()
+      .describe('File each failed scrape of the job is appended to as a JSON line (time, level, msg, scrape_pool, target); relative to the configuration file (default from global).'),
     extra_scrape_metrics: z.boolean().optional()
       .describe('Each scrape also writes scrape_timeout_seconds, scrape_sample_limit and scrape_body_size_bytes (default from global, false).'),
     metric_name_validation_scheme: metricNameValidationSchemeSchema('scrape config')
@@ -220,6 +222,7 @@ export interface ScrapeGlobalConfig {
   readonly metric_name_validation_scheme?: string;
   readonly metric_name_escaping_scheme?: string;
   readonly extra_scrape_metrics?: boolean;
+  readonly scrape_failure_log_file?: string;
 }
 
 /** A scrape config with everything inherited filled in: what the scrape manager runs on. */
@@ -227,7 +230,7 @@ export interface ResolvedScrapeConfig extends Omit<
   ScrapeConfig,
   'scrape_interval' | 'scrape_timeout' | 'body_size_limit' | 'sample_limit' | 'target_limit' | 'label_limit' | 'label_name_length_limit' | 'label_value_length_limit'
   | 'scrape_protocols' | 'scrape_native_histograms' | 'always_scrape_classic_histograms' | 'keep_dropped_targets'
-  | 'metric_name_validation_scheme' | 'metric_name_escaping_scheme' | 'extra_scrape_metrics'
+  | 'metric_name_validation_scheme' | 'metric_name_escaping_scheme' | 'extra_scrape_metrics' | 'scrape_failure_log_file'
 > {
   readonly scrape_interval: number;
   readonly scrape_timeout: number;
@@ -246,6 +249,8 @@ export interface ResolvedScrapeConfig extends Omit<
   readonly metric_name_validation_scheme: 'legacy';
   readonly metric_name_escaping_scheme: MetricNameEscapingScheme;
   readonly extra_scrape_metrics: boolean;
+  /** '' = failures are not logged to a file. */
+  readonly scrape_failure_log_file: string;
 }
 
 export interface ScrapeConfigIssue {
@@ -305,6 +310,7 @@ export function resolveScrapeConfig(sc: ScrapeConfig, global: ScrapeGlobalConfig
     always_scrape_classic_histograms: sc.always_scrape_classic_histograms ?? global.always_scrape_classic_histograms ?? false,
     keep_dropped_targets: sc.keep_dropped_targets ?? global.keep_dropped_targets ?? 0,
     extra_scrape_metrics: sc.extra_scrape_metrics ?? global.extra_scrape_metrics ?? false,
+    scrape_failure_log_file: nonEmpty(sc.scrape_failure_log_file) ?? global.scrape_failure_log_file ?? '',
     metric_name_validation_scheme: 'legacy',
     metric_name_escaping_scheme: (nonEmpty(sc.metric_name_escaping_scheme) ?? nonEmpty(global.metric_name_escaping_scheme) ?? 'underscores') as MetricNameEscapingScheme,
   };

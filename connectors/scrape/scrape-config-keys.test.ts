@@ -1,6 +1,6 @@
 import { Agent, createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -14,6 +14,7 @@ import { resolveScrapeConfig, scrapeConfigSchema, type ScrapeConfigInput, type S
 import { acceptHeader } from './http-scraper.js';
 import { compileRelabelRules } from './relabel.js';
 import { ScrapeLoop } from './scrape-loop.js';
+import { ScrapeManager } from './scrape-manager.js';
 import { populateTargetLabels } from './target-labels.js';
 import { Target } from './target.js';
 
@@ -46,6 +47,17 @@ const WIDE = encodeDelimited([{
   name: 'wide_seconds', type: METRIC_TYPE.HISTOGRAM,
   metric: [{ histogram: { sample_count: 2, sample_sum: 2, schema: 0, positive_span: [{ offset: -500, length: 1 }, { offset: 999, length: 1 }], positive_delta: [1, 0] } }],
 }]);
+
+/** Polls until `probe` gives something (no fixed sleeps). */
+async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 /** Prometheus 3 scrape_config keys against a real HTTP exporter whose answers differ by path. */
 describe('Prometheus 3 scrape_config keys', () => {
@@ -156,6 +168,38 @@ describe('Prometheus 3 scrape_config keys', () => {
       await loop.scrapeAndReport();
       expect(customHeaders.at(-1)).toEqual(['a', 's3cret', 'rotated']);
     } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('appends each failed scrape to scrape_failure_log_file as a JSON line, resolved against the config directory', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tidemark-failure-log-'));
+    const manager = new ScrapeManager({ sink: new RecordingSink(), baseDir: dir });
+    try {
+      manager.applyConfig({
+        global: { scrape_interval: 1000, scrape_timeout: 1000, scrape_failure_log_file: 'failures.log' },
+        scrape_configs: [
+          scrapeConfigSchema.parse({ job_name: 'untyped', metrics_path: '/blank', static_configs: [{ targets: [address] }] }),
+          scrapeConfigSchema.parse({ job_name: 'fine', static_configs: [{ targets: [address] }] }),
+        ],
+      });
+      manager.start();
+      const lines = await until(async () => {
+        const text = await readFile(join(dir, 'failures.log'), 'utf8').catch(() => '');
+        return text === '' ? undefined : text.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, string>);
+      });
+      expect(lines[0]).toMatchObject({
+        level: 'ERROR',
+        msg: 'non-compliant scrape target sending blank Content-Type and no fallback_scrape_protocol specified for target',
+        scrape_pool: 'untyped',
+        target: `http://${address}/blank`,
+      });
+      expect(Number.isNaN(Date.parse(lines[0].time))).toBe(false);
+      // The job that scrapes fine writes nothing there.
+      await until(async () => (manager.activeTargets().find((t) => t.scrapePool === 'fine')?.health === 'up' ? true : undefined));
+      expect((await readFile(join(dir, 'failures.log'), 'utf8')).includes('"scrape_pool":"fine"')).toBe(false);
+    } finally {
+      await manager.stop();
       await rm(dir, { recursive: true, force: true });
     }
   });

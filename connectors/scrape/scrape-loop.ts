@@ -11,6 +11,7 @@ import { appendPage, type PageSettings } from './append-page.js';
 import type { ResolvedScrapeConfig } from './config.js';
 import { ScrapeError } from './errors.js';
 import { acceptHeader, httpGet, type ScrapeResponse } from './http-scraper.js';
+import { logScrapeFailure } from './scrape-failure-log.js';
 import { scrapeFormatOf } from './scrape-format.js';
 import type { RelabelRule } from './relabel.js';
 import { ScrapeCache } from './scrape-cache.js';
@@ -189,6 +190,11 @@ export class ScrapeLoop {
     }
     const durationSec = (this.now() - start) / 1000;
     this.target.report(start, durationSec, error);
+    const failureLog = this.cfg.scrape_failure_log_file;
+    if (error !== undefined && failureLog !== '') {
+      logScrapeFailure(failureLog, { timeMs: start, scrapePool: this.cfg.job_name, target: url, error: error.message })
+        .catch((err: unknown) => this.settings.onError?.(err, this.target));
+    }
     const values = [error === undefined ? 1 : 0, durationSec, outcome.total, outcome.added, error === undefined ? outcome.seriesAdded : 0];
     const report = this.target.reportLabels;
     for (let i = 0; i < report.length; i++) app.append(report[i], start, values[i]);

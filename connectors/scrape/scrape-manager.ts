@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { resolveScrapeConfig, type ResolvedScrapeConfig, type ScrapeManagerConfig } from './config.js';
 import { resolveClientFiles } from './http-client-config.js';
 import type { Labels } from '../../schemas/labels.js';
@@ -45,7 +46,8 @@ export class ScrapeManager {
     // Relative secret and certificate files are relative to the config file, as in Prometheus.
     const resolved = cfg.scrape_configs.map((sc): ResolvedScrapeConfig => {
       const r = resolveClientFiles(resolveScrapeConfig(sc, cfg.global), baseDir);
-      return { ...r, http_sd_configs: r.http_sd_configs.map((h) => resolveClientFiles(h, baseDir)) };
+      const failureLog = r.scrape_failure_log_file === '' ? '' : resolve(baseDir, r.scrape_failure_log_file);
+      return { ...r, scrape_failure_log_file: failureLog, http_sd_configs: r.http_sd_configs.map((h) => resolveClientFiles(h, baseDir)) };
     });
     const names = new Set<string>();
     for (const r of resolved) {
