@@ -22,9 +22,10 @@ export interface Appender {
   append(labels: Labels, timestampMs: number, value: number, opts?: AppendOptions): void;
   /**
    * Appends a native-histogram sample (valid: connectors check it first). Absent on sinks that
-   * carry float samples only; a connector receiving histograms then refuses them.
+   * carry float samples only; a connector receiving histograms then refuses them. Of `opts`,
+   * only `startTimestamp` applies.
    */
-  appendHistogram?(labels: Labels, timestampMs: number, histogram: HistogramValue): void;
+  appendHistogram?(labels: Labels, timestampMs: number, histogram: HistogramValue, opts?: AppendOptions): void;
   commit(): Promise<void>;
   rollback(): void;
   /**

@@ -1,6 +1,7 @@
 import { headers } from 'nats';
 import { describe, expect, it } from 'vitest';
 import { encodeSampleBatch } from '../../schemas/index.js';
+import { FloatHistogram } from '../../schemas/native-histogram/index.js';
 import { natsInputSchema } from './config.js';
 import { NatsMessageError } from './errors.js';
 import { MessageDecoder } from './message-decoder.js';
@@ -37,9 +38,15 @@ describe('MessageDecoder', () => {
     expect(() => decoder({ format: 'sample_batch' }).decode({ subject: 'x.y', data: enc('nope'), timeMs: 0 })).toThrow(NatsMessageError);
   });
 
-  it('keeps the start timestamps of sample batch samples that have one', () => {
-    const data = encodeSampleBatch({ series: [{ labels: { __name__: 'c_total' }, timestamps: [1000, 2000], values: [1, 2], stale: [], startTimestamps: [500, 0] }] });
-    expect(decoder({ format: 'sample_batch' }).decode({ subject: 'x.y', data, timeMs: 0 }).map((s) => s.st)).toEqual([500, undefined]);
+  it('keeps the start timestamps of sample batch samples that have one, histograms too', () => {
+    const h = new FloatHistogram({ schema: 0, count: 1, sum: 1, positiveSpans: [{ offset: 0, length: 1 }], positiveBuckets: [1] });
+    const data = encodeSampleBatch({
+      series: [{
+        labels: { __name__: 'c_total' }, timestamps: [1000, 2000], values: [1, 2], stale: [], startTimestamps: [500, 0],
+        histograms: { timestamps: [3000], histograms: [h], startTimestamps: [2500] },
+      }],
+    });
+    expect(decoder({ format: 'sample_batch' }).decode({ subject: 'x.y', data, timeMs: 0 }).map((s) => s.st)).toEqual([500, undefined, 2500]);
   });
 
   it('names the line and column of bad exposition text', () => {

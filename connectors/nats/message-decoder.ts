@@ -125,7 +125,12 @@ export class MessageDecoder {
         out.push(st === 0 ? sample : { ...sample, st });
       }
       const h = s.histograms;
-      if (h !== undefined) for (let i = 0; i < h.timestamps.length; i++) out.push({ labels: s.labels, t: h.timestamps[i], v: Number.NaN, stale: false, h: h.histograms[i] });
+      if (h !== undefined) {
+        for (let i = 0; i < h.timestamps.length; i++) {
+          const st = h.startTimestamps?.[i] ?? 0;
+          out.push({ labels: s.labels, t: h.timestamps[i], v: Number.NaN, stale: false, h: h.histograms[i], ...(st === 0 ? {} : { st }) });
+        }
+      }
     }
     return out;
   }

@@ -192,7 +192,7 @@ export class NatsBridge {
             continue;
           }
           for (const s of decoded) {
-            if (s.h !== undefined) app.appendHistogram!(s.labels, s.t, s.h);
+            if (s.h !== undefined) app.appendHistogram!(s.labels, s.t, s.h, s.st === undefined ? undefined : { startTimestamp: s.st });
             else app.append(s.labels, s.t, s.v, s.stale || s.st !== undefined ? { stale: s.stale, startTimestamp: s.st } : undefined);
           }
           samples += decoded.length;

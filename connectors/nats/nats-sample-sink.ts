@@ -21,7 +21,7 @@ interface PendingSeries {
   values: number[];
   stale: number[];
   startTimestamps?: number[];
-  histograms?: { timestamps: number[]; histograms: HistogramValue[] };
+  histograms?: { timestamps: number[]; histograms: HistogramValue[]; startTimestamps?: number[] };
 }
 
 /**
@@ -72,9 +72,12 @@ class NatsAppender implements Appender {
     s.values.push(opts?.stale === true ? Number.NaN : value);
   }
 
-  appendHistogram(labels: Labels, timestampMs: number, histogram: HistogramValue): void {
+  appendHistogram(labels: Labels, timestampMs: number, histogram: HistogramValue, opts?: AppendOptions): void {
     if (this.state !== 'open') throw new Error(`appendHistogram after the appender was ${this.state}`);
     const h = (this.seriesOf(labels).histograms ??= { timestamps: [], histograms: [] });
+    const st = opts?.startTimestamp ?? 0;
+    if (st !== 0) (h.startTimestamps ??= new Array<number>(h.timestamps.length).fill(0)).push(st);
+    else h.startTimestamps?.push(0);
     h.timestamps.push(timestampMs);
     h.histograms.push(histogram);
   }

@@ -396,6 +396,15 @@ describe('remote_write 2.0 receiver', () => {
     ]);
   });
 
+  it('passes a histogram sample start timestamp on', async () => {
+    const r = await receiver();
+    const res = await r.post(snappyV2Request([
+      { labels: { __name__: 'latency' }, histograms: [{ ...intHistogram(T), startTimestamp: T - 60_000 }, intHistogram(T + 15_000)] },
+    ]), v2);
+    expect(res.status).toBe(204);
+    expect(r.sink.committedHistograms.map((h) => [h.t, h.st])).toEqual([[T, T - 60_000], [T + 15_000, undefined]]);
+  });
+
   it('stores native histograms and counts them apart from float samples in the response headers', async () => {
     const r = await receiver();
     const res = await r.post(snappyV2Request([

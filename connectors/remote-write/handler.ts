@@ -147,7 +147,8 @@ export class RemoteWriteHandler {
           for (let j = 0; j < hn; j++) {
             const t = hs!.timestamps[j];
             if (t > newest) continue;
-            app.appendHistogram!(labels, t, hs!.histograms[j]);
+            const st = hs!.startTimestamps?.[j] ?? 0;
+            app.appendHistogram!(labels, t, hs!.histograms[j], st !== 0 ? { startTimestamp: st } : undefined);
             appendedHistograms++;
           }
           appended += n - future;

@@ -6,6 +6,8 @@ import { WriteRequestDecodeError } from './errors.js';
 export interface DecodedHistogram {
   readonly timestampMs: number;
   readonly histogram: HistogramValue;
+  /** remote write 2.0's start_timestamp (ms), 0 when not set. */
+  readonly startTimestampMs: number;
   /** Prometheus' validation message (spans against buckets, negative counts, ...); undefined when valid. */
   readonly invalid: string | undefined;
 }
@@ -14,6 +16,8 @@ export interface DecodedHistogram {
 export interface DecodedHistograms {
   readonly timestamps: number[];
   readonly histograms: HistogramValue[];
+  /** Start timestamps beside `timestamps` (0: not set), when any histogram has one. */
+  startTimestamps?: number[];
   /** The first invalid histogram of the series: its timestamp and what is wrong. */
   invalid?: { readonly timestampMs: number; readonly message: string };
 }
@@ -21,6 +25,8 @@ export interface DecodedHistograms {
 /** Adds a decoded histogram to a series' column (made on the first one). */
 export function addHistogram(to: DecodedHistograms | undefined, h: DecodedHistogram): DecodedHistograms {
   const col = to ?? { timestamps: [], histograms: [] };
+  if (h.startTimestampMs !== 0) (col.startTimestamps ??= new Array<number>(col.timestamps.length).fill(0)).push(h.startTimestampMs);
+  else col.startTimestamps?.push(0);
   col.timestamps.push(h.timestampMs);
   col.histograms.push(h.histogram);
   if (h.invalid !== undefined && col.invalid === undefined) col.invalid = { timestampMs: h.timestampMs, message: h.invalid };
@@ -40,7 +46,7 @@ const FIXED32 = 5;
  * io.prometheus.write.v2): {1: count_int uint64 | 2: count_float double, 3: sum, 4: schema sint32,
  * 5: zero_threshold, 6: zero_count_int | 7: zero_count_float, 8: negative_spans, 9: negative_deltas
  * sint64, 10: negative_counts double, 11: positive_spans, 12: positive_deltas, 13: positive_counts,
- * 14: reset_hint, 15: timestamp int64, 16: custom_values double}; BucketSpan{1: offset sint32,
+ * 14: reset_hint, 15: timestamp int64, 16: custom_values double, 17: start_timestamp int64 (2.0)}; BucketSpan{1: offset sint32,
  * 2: length uint32}. An integer count makes an integer histogram, a float count a float one.
  * Repeated numbers are read packed or not, as protobuf allows.
  */
@@ -54,6 +60,7 @@ export function readHistogramMessage(buf: Buffer, start: number, end: number): D
   let zeroThreshold = 0;
   let hint: CounterResetHint = 'unknown';
   let timestampMs = 0;
+  let startTimestampMs = 0;
   const negativeSpans: Span[] = [];
   const positiveSpans: Span[] = [];
   const negativeDeltas: number[] = [];
@@ -82,6 +89,7 @@ export function readHistogramMessage(buf: Buffer, start: number, end: number): D
       case 14: hint = RESET_HINTS[r.expect(wire, VARINT, 'reset_hint') && r.varint()] ?? 'unknown'; break;
       case 15: timestampMs = r.expect(wire, VARINT, 'timestamp') && r.int64(); break;
       case 16: r.repeatedDouble(wire, customValues, 'custom_values'); break;
+      case 17: startTimestampMs = r.expect(wire, VARINT, 'start_timestamp') && r.int64(); break;
       default: r.skip(tag);
     }
   }
@@ -99,7 +107,7 @@ export function readHistogramMessage(buf: Buffer, start: number, end: number): D
     if (!(err instanceof HistogramError)) throw err;
     invalid = err.message;
   }
-  return { timestampMs, histogram, invalid };
+  return { timestampMs, histogram, startTimestampMs, invalid };
 }
 
 function zigzag(n: number): number {

@@ -87,7 +87,7 @@ class TenantAppender implements Appender {
   private readonly touched = new Map<string, Set<string>>();
   readonly acknowledged?: () => readonly AcknowledgedRecord[];
   /** Present when the inner sink carries native histograms; counted against the limits as a sample. */
-  readonly appendHistogram?: (labels: Labels, timestampMs: number, histogram: HistogramValue) => void;
+  readonly appendHistogram?: (labels: Labels, timestampMs: number, histogram: HistogramValue, opts?: AppendOptions) => void;
 
   constructor(
     private readonly inner: Appender,
@@ -96,7 +96,7 @@ class TenantAppender implements Appender {
   ) {
     if (inner.acknowledged !== undefined) this.acknowledged = () => inner.acknowledged?.() ?? [];
     if (inner.appendHistogram !== undefined) {
-      this.appendHistogram = (labels, timestampMs, histogram) => inner.appendHistogram!(this.account(labels).labels, timestampMs, histogram);
+      this.appendHistogram = (labels, timestampMs, histogram, opts) => inner.appendHistogram!(this.account(labels).labels, timestampMs, histogram, opts);
     }
     this.request = settings.scope.current();
   }

@@ -174,10 +174,10 @@ class BusAppender implements Appender, OpenWork {
     this.empty = false;
   }
 
-  appendHistogram(labels: Labels, timestampMs: number, histogram: HistogramValue): void {
+  appendHistogram(labels: Labels, timestampMs: number, histogram: HistogramValue, opts?: AppendOptions): void {
     if (this.state !== 'open') throw new Error(`appendHistogram after the appender was ${this.state}`);
     const s = this.seriesOf(labels);
-    this.parts[s.partition]!.appendHistogram(s.slot, timestampMs, histogram);
+    this.parts[s.partition]!.appendHistogram(s.slot, timestampMs, histogram, opts?.startTimestamp ?? 0);
     if (timestampMs < this.minTs) this.minTs = timestampMs;
     this.empty = false;
   }

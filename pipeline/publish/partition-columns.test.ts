@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeSampleBatch, sampleBatchWriter } from '../../schemas/sample-batch-codec.js';
+import { FloatHistogram } from '../../schemas/native-histogram/index.js';
 import { seriesSymbolsOf } from '../../schemas/sample-batch-writer.js';
 import { PartitionColumns } from './partition-columns.js';
 
@@ -47,5 +48,18 @@ describe('partition columns', () => {
       for (const s of decodeSampleBatch(record).series) got.push([s.labels.__name__!, s.startTimestamps]);
     });
     expect(got).toEqual([['a', [500, 0]], ['b', [0, 1999]]]);
+  });
+
+  it('encode the start timestamps of histogram samples with them', () => {
+    const cols = new PartitionColumns();
+    const a = cols.addSeries(seriesSymbolsOf({ __name__: 'h' }));
+    const h = new FloatHistogram({ schema: 0, count: 1, sum: 1, positiveSpans: [{ offset: 0, length: 1 }], positiveBuckets: [1] });
+    cols.appendHistogram(a, 1000, h);
+    cols.appendHistogram(a, 2000, h, 1500);
+    const got: (number[] | undefined)[] = [];
+    cols.encode(sampleBatchWriter, 5_000, 'test', (record) => {
+      for (const s of decodeSampleBatch(record).series) got.push(s.histograms?.startTimestamps);
+    });
+    expect(got).toEqual([[0, 1500]]);
   });
 });

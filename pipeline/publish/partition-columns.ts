@@ -23,7 +23,7 @@ export class PartitionColumns {
   private lastSlot = -1;
   private interleaved = false;
   /** Native-histogram samples by series slot (rare beside floats, so kept apart and sparse). */
-  private histograms: ({ timestamps: number[]; values: HistogramValue[] } | undefined)[] = [];
+  private histograms: ({ timestamps: number[]; values: HistogramValue[]; starts?: number[] } | undefined)[] = [];
 
   /** Empties the columns for another unit of work, keeping the sample buffers. */
   reset(): void {
@@ -67,10 +67,12 @@ export class PartitionColumns {
     this.n = i + 1;
   }
 
-  /** Appends a native-histogram sample to a series slot. */
-  appendHistogram(slot: number, t: number, h: HistogramValue): void {
+  /** Appends a native-histogram sample to a series slot; `st`, when not 0, is its start timestamp. */
+  appendHistogram(slot: number, t: number, h: HistogramValue, st = 0): void {
     let col = this.histograms[slot];
     if (col === undefined) this.histograms[slot] = col = { timestamps: [], values: [] };
+    if (st !== 0) (col.starts ??= new Array<number>(col.timestamps.length).fill(0)).push(st);
+    else col.starts?.push(0);
     col.timestamps.push(t);
     col.values.push(h);
   }
@@ -91,7 +93,7 @@ export class PartitionColumns {
         while (k < stale.length && stale[k] < end) writer.markStale(stale[k++] - sample);
         for (; p < startAt.length && startAt[p] < end; p++) writer.startTimestamp(startAt[p] - sample, ts[startAt[p]], startOf[p]);
         const h = this.histograms[i];
-        if (h !== undefined) writer.addHistograms(h.timestamps, h.values, 0, h.timestamps.length);
+        if (h !== undefined) writer.addHistograms(h.timestamps, h.values, 0, h.timestamps.length, h.starts);
         sample = end;
       }
       emit(writer.finish(source));

@@ -18,7 +18,7 @@ export interface RecordedSample {
  */
 export class RecordingSink implements SampleSink {
   readonly committed: RecordedSample[] = [];
-  readonly committedHistograms: { readonly labels: Labels; readonly t: number; readonly h: HistogramValue }[] = [];
+  readonly committedHistograms: { readonly labels: Labels; readonly t: number; readonly h: HistogramValue; readonly st?: number }[] = [];
   commits = 0;
   failNext: Error | undefined;
 
@@ -35,9 +35,10 @@ export class RecordingSink implements SampleSink {
         const st = opts?.startTimestamp ?? 0;
         pending.push({ labels, t, v, stale: opts?.stale === true, ...(st !== 0 ? { st } : {}) });
       },
-      appendHistogram: (labels: Labels, t: number, h: HistogramValue) => {
+      appendHistogram: (labels: Labels, t: number, h: HistogramValue, opts?: AppendOptions) => {
         guard('appendHistogram');
-        pendingHistograms.push({ labels, t, h });
+        const st = opts?.startTimestamp ?? 0;
+        pendingHistograms.push({ labels, t, h, ...(st !== 0 ? { st } : {}) });
       },
       commit: async () => {
         guard('commit');

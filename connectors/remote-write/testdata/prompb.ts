@@ -23,6 +23,8 @@ export const HISTOGRAM_FIELDS = {
   resetHint: { type: 'int32', id: 14 },
   timestamp: { type: 'int64', id: 15 },
   customValues: { rule: 'repeated', type: 'double', id: 16 },
+  /** remote write 2.0 only (io.prometheus.write.v2.Histogram). */
+  startTimestamp: { type: 'int64', id: 17 },
 };
 export const HISTOGRAM_ONEOFS = { count: { oneof: ['countInt', 'countFloat'] }, zeroCount: { oneof: ['zeroCountInt', 'zeroCountFloat'] } };
 
@@ -44,6 +46,7 @@ export interface PbHistogram {
   resetHint?: number;
   timestamp: number;
   customValues?: number[];
+  startTimestamp?: number;
 }
 
 /**
