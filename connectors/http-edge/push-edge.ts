@@ -84,6 +84,12 @@ export class PushEdge {
     return this.limits.max_future_ms > 0 ? now + this.limits.max_future_ms : Number.POSITIVE_INFINITY;
   }
 
+  /** The oldest timestamp (ms) a sample received `now` may carry (max_age_ms; unbounded when 0 or unset). */
+  oldestAllowed(now = Date.now()): number {
+    const age = this.limits.max_age_ms ?? 0;
+    return age > 0 ? now - age : Number.NEGATIVE_INFINITY;
+  }
+
   constructor(private readonly settings: PushEdgeSettings) {
     this.metrics = new EdgeMetrics(settings.registry, settings.connector);
     this.limits = settings.limits ?? defaultEdgeLimits();

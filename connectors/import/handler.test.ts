@@ -50,6 +50,16 @@ describe('import endpoints', () => {
     expect(r.stored()).toEqual([[{ __name__: 'up', job: 'a' }, 1_700_000_000_000, 1]]);
   });
 
+  it('refuse samples older than max_age_ms behind the receiving clock, naming their line, and store the rest', async () => {
+    const r = await receiver({ limits: { max_age_ms: 86_400_000 } });
+    const now = Date.now();
+    const body = `{"metric":{"__name__":"up","job":"a"},"values":[1,2],"timestamps":[1700000000000,${now}]}\n`;
+    const res = await r.post('/api/v1/import', body);
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(/line 1: 1 of its 2 samples more than 86400000 ms behind the receiving clock/);
+    expect(r.stored()).toEqual([[{ __name__: 'up', job: 'a' }, now, 2]]);
+  });
+
   it('read the non-finite values VictoriaMetrics writes unquoted', async () => {
     const r = await receiver();
     const res = await r.post('/api/v1/import', '{"metric":{"__name__":"x"},"values":[NaN,Inf,-Inf,2],"timestamps":[1,2,3,4]}');

@@ -59,6 +59,7 @@ export class ImportHandler {
     const format = this.format(url, req.headers['content-type'], defaultTimestamp);
     const raw = await decodeBody(body, contentEncoding(req.headers['content-encoding']), ['', 'gzip', 'x-gzip'], edge.limits.decompressed_body_size_limit);
     const newest = edge.newestAllowed();
+    const oldest = edge.oldestAllowed();
     const bad: ImportLineError[] = [];
     let badCount = 0;
     let seriesCount = 0;
@@ -105,19 +106,26 @@ export class ImportHandler {
             const n = timestamps.length;
             received += n;
             let future = 0;
-            for (let i = 0; i < n; i++) if (timestamps[i] > newest) future++;
-            if (future > 0) {
+            let old = 0;
+            for (let i = 0; i < n; i++) {
+              if (timestamps[i] > newest) future++;
+              else if (timestamps[i] < oldest) old++;
+            }
+            if (future > 0 || old > 0) {
               badCount++;
               tally.receive(received);
               received = 0;
-              tally.reject(future, 'too_far_in_future');
-              const detail = `${future} of its ${n} samples more than ${edge.limits.max_future_ms} ms ahead of the receiving clock (limits.max_future_ms)`;
-              if (bad.length < this.config.max_errors_listed) bad.push(new ImportLineError(line, detail, 'too_far_in_future'));
-              for (let i = 0; i < n; i++) if (timestamps[i] <= newest) app.append(labels, timestamps[i], values[i]);
+              if (future > 0) tally.reject(future, 'too_far_in_future');
+              if (old > 0) tally.reject(old, 'too_old');
+              const detail = future > 0
+                ? `${future} of its ${n} samples more than ${edge.limits.max_future_ms} ms ahead of the receiving clock (limits.max_future_ms)`
+                : `${old} of its ${n} samples more than ${edge.limits.max_age_ms} ms behind the receiving clock (limits.max_age_ms)`;
+              if (bad.length < this.config.max_errors_listed) bad.push(new ImportLineError(line, detail, future > 0 ? 'too_far_in_future' : 'too_old'));
+              for (let i = 0; i < n; i++) if (timestamps[i] <= newest && timestamps[i] >= oldest) app.append(labels, timestamps[i], values[i]);
             } else {
               for (let i = 0; i < n; i++) app.append(labels, timestamps[i], values[i]);
             }
-            appended += n - future;
+            appended += n - future - old;
           };
           lines = format === 'series-runs' ? readRuns(raw, onSeries, onBad) : format.read(raw.toString('utf8'), onSeries, onBad);
         },

@@ -84,6 +84,14 @@ describe('influx line protocol receiver', () => {
     expect(r.sink.committed.map((s) => s.labels['__name__'])).toEqual(['now_v', 'also_v']);
   });
 
+  it('refuses a line older than max_age_ms behind the receiving clock, naming it, and stores the others', async () => {
+    const r = await receiver({ limits: { max_age_ms: 86_400_000 } });
+    const res = await r.post('/write?precision=ms', `now v=1\nold v=2 1577836800000\nalso v=3 ${Date.now()}`);
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(/line 2, column 9: timestamp 1577836800000 is more than 86400000 ms behind the receiving clock/);
+    expect(r.sink.committed.map((s) => s.labels['__name__'])).toEqual(['now_v', 'also_v']);
+  });
+
   it('replaces characters Prometheus names cannot hold', async () => {
     const r = await receiver();
     await r.post('/write', 'disk.io,dev-name=sda f\\=g=1 1');

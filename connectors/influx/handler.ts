@@ -48,6 +48,7 @@ export class InfluxHandler {
     const badUtf8 = isUtf8(raw) ? undefined : linesWithInvalidUtf8(raw);
     const now = Date.now();
     const newest = edge.newestAllowed(now);
+    const oldest = edge.oldestAllowed(now);
     let appended = 0;
     let lines = 0;
     let dropped = 0;
@@ -80,6 +81,10 @@ export class InfluxHandler {
               if (t > newest) {
                 const column = line.length - trimmed.length + trimmed.lastIndexOf(point.timestamp) + 1;
                 throw new LineProtocolError(lineNo, column, `timestamp ${point.timestamp} is more than ${edge.limits.max_future_ms} ms ahead of the receiving clock (limits.max_future_ms)`, 'too_far_in_future');
+              }
+              if (t < oldest) {
+                const column = line.length - trimmed.length + trimmed.lastIndexOf(point.timestamp) + 1;
+                throw new LineProtocolError(lineNo, column, `timestamp ${point.timestamp} is more than ${edge.limits.max_age_ms} ms behind the receiving clock (limits.max_age_ms)`, 'too_old');
               }
             }
             const where = `line ${lineNo}`;

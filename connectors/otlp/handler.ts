@@ -38,6 +38,7 @@ export class OtlpHandler {
     tally.receive(samples.length + dropped.reduce((n, d) => n + d.points, 0));
     for (const d of dropped) if (d.points > 0) tally.reject(d.points, d.reason === 'delta temporality' ? 'delta_temporality' : 'unsupported_type');
     const newest = this.edge.newestAllowed();
+    const oldest = this.edge.oldestAllowed();
     let appended = 0;
     let first: string | undefined;
     await appendUnit(
@@ -52,6 +53,7 @@ export class OtlpHandler {
             problem = { message: err.message, reason: err.reason };
           }
           if (problem === undefined && s.t > newest) problem = { message: `${formatLabelsShort(s.labels)}: sample more than ${this.edge.limits.max_future_ms} ms ahead of the receiving clock`, reason: 'too_far_in_future' };
+          if (problem === undefined && s.t < oldest) problem = { message: `${formatLabelsShort(s.labels)}: sample more than ${this.edge.limits.max_age_ms} ms behind the receiving clock (limits.max_age_ms)`, reason: 'too_old' };
           if (problem !== undefined) {
             tally.reject(1, problem.reason);
             first ??= problem.message;

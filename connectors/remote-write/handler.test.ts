@@ -168,6 +168,22 @@ describe('remote_write receiver', () => {
     expect(await r.metric('tidemark_connector_rejected_samples_total', { reason: 'too_far_in_future' })).toBe(1);
   });
 
+  it('refuses samples older than max_age_ms behind the receiving clock with 400 naming them, and stores the rest of the request', async () => {
+    const r = await receiver({ limits: { max_age_ms: 86_400_000 } });
+    const now = Date.now();
+    const req = {
+      timeseries: [
+        one({ __name__: 'ok' }, 1, now - 3600_000),
+        { labels: pbLabels({ __name__: 'mixed' }), samples: [{ value: 1, timestamp: Date.UTC(2020, 0, 1) }, { value: 2, timestamp: now }] },
+      ],
+    };
+    const res = await r.post(snappyWriteRequest(req));
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(/series 1 mixed: 1 of its 2 samples more than 86400000 ms behind the receiving clock \(first at 2020-01-01T00:00:00.000Z; limits.max_age_ms/);
+    expect(r.sink.committed.map((s) => [s.labels.__name__, s.v])).toEqual([['ok', 1], ['mixed', 2]]);
+    expect(await r.metric('tidemark_connector_rejected_samples_total', { reason: 'too_old' })).toBe(1);
+  });
+
   it('accepts any future timestamp with max_future_ms: 0', async () => {
     const r = await receiver({ limits: { max_future_ms: 0 } });
     const res = await r.post(snappyWriteRequest({ timeseries: [one({ __name__: 'far' }, 1, Date.UTC(3000, 0, 1))] }));

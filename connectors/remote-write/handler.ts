@@ -74,6 +74,7 @@ export class RemoteWriteHandler {
     const exemplars: SeriesExemplar[] = [];
     const ha = this.deps.ha?.config;
     const newest = edge.newestAllowed();
+    const oldest = edge.oldestAllowed();
     await appendUnit(
       sink,
       (app) => {
@@ -120,10 +121,16 @@ export class RemoteWriteHandler {
           const { timestamps, values, stale } = s;
           const fn = timestamps.length;
           let future = 0;
-          for (let j = 0; j < fn; j++) if (timestamps[j] > newest) future++;
-          for (let j = 0; j < hn; j++) if (hs!.timestamps[j] > newest) future++;
+          let old = 0;
+          for (let j = 0; j < fn; j++) {
+            if (timestamps[j] > newest) future++;
+            else if (timestamps[j] < oldest) old++;
+          }
+          for (let j = 0; j < hn; j++) {
+            if (hs!.timestamps[j] > newest) future++;
+            else if (hs!.timestamps[j] < oldest) old++;
+          }
           if (future > 0) {
-            badSeries++;
             tally.reject(future, 'too_far_in_future');
             const first = timestamps.find((t) => t > newest) ?? hs!.timestamps.find((t) => t > newest)!;
             firstProblem ??= {
@@ -131,27 +138,36 @@ export class RemoteWriteHandler {
               message: `${future} of its ${n} samples more than ${edge.limits.max_future_ms} ms ahead of the receiving clock (first at ${isoTime(first)}; limits.max_future_ms)`,
             };
           }
+          if (old > 0) {
+            tally.reject(old, 'too_old');
+            const first = timestamps.find((t) => t < oldest) ?? hs!.timestamps.find((t) => t < oldest)!;
+            firstProblem ??= {
+              index: i, series: s, reason: 'too_old',
+              message: `${old} of its ${n} samples more than ${edge.limits.max_age_ms} ms behind the receiving clock (first at ${isoTime(first)}; limits.max_age_ms)`,
+            };
+          }
+          if (future > 0 || old > 0) badSeries++;
           const starts = s.startTimestamps;
-          if (stale.length === 0 && future === 0 && starts === undefined) {
+          if (stale.length === 0 && future === 0 && old === 0 && starts === undefined) {
             for (let j = 0; j < fn; j++) app.append(labels, timestamps[j], values[j]);
           } else {
             let k = 0;
             for (let j = 0; j < fn; j++) {
               const isStale = stale[k] === j;
               if (isStale) k++;
-              if (timestamps[j] > newest) continue;
+              if (timestamps[j] > newest || timestamps[j] < oldest) continue;
               const st = starts === undefined ? 0 : starts[j];
               app.append(labels, timestamps[j], values[j], isStale || st !== 0 ? { stale: isStale, startTimestamp: st } : undefined);
             }
           }
           for (let j = 0; j < hn; j++) {
             const t = hs!.timestamps[j];
-            if (t > newest) continue;
+            if (t > newest || t < oldest) continue;
             const st = hs!.startTimestamps?.[j] ?? 0;
             app.appendHistogram!(labels, t, hs!.histograms[j], st !== 0 ? { startTimestamp: st } : undefined);
             appendedHistograms++;
           }
-          appended += n - future;
+          appended += n - future - old;
           if (s.exemplars !== undefined) for (const e of s.exemplars) exemplars.push({ series: labels, ...e });
         }
       },

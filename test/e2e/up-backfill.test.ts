@@ -81,7 +81,7 @@ describe('tidemark up with hours-old samples behind its cut blocks', () => {
     const cfg = join(dir, 'tidemark.yml');
     // Small blocks, so live data cuts some within the test; a small backfill bound, so the
     // hours-old samples go into blocks of their own while they arrive.
-    await writeFile(cfg, `bus:\n  partitions: 2\nstore:\n  block_range_ms: ${RANGE}\n  backfill_flush_samples: 400\n`);
+    await writeFile(cfg, `bus:\n  partitions: 2\nstore:\n  block_range_ms: ${RANGE}\n  backfill_flush_samples: 400\ningest:\n  remote_write:\n    limits:\n      max_age_ms: ${15 * 24 * HOUR}\n`);
     const now = Math.floor(Date.now() / 1000) * 1000;
     const liveFrom = Math.floor((now - 45 * MIN) / RANGE) * RANGE;
     const written: Written = new Map();
@@ -107,6 +107,15 @@ describe('tidemark up with hours-old samples behind its cut blocks', () => {
       expect(blockRanges(data).length).toBeGreaterThan(liveBlocks);
       const metrics = await (await fetch(`${up.url}/metrics`)).text();
       expect(metrics).not.toMatch(/tidemark_store_samples_rejected_total\{[^}]*\} [1-9]/);
+
+      // Older than limits.max_age_ms (here the stores' retention, 15 days): refused at the edge, not stored.
+      const tooOld = await fetch(`${up.url}/api/v1/write`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' },
+        body: SnappyJS.compress(encodeWriteRequest([{ labels: { __name__: 'backfill_e2e', host: 'e' }, values: [1], timestamps: [now - 16 * 24 * HOUR], from: 0, to: 1 }])),
+      });
+      expect(tooOld.status).toBe(400);
+      expect(await tooOld.text()).toMatch(/more than 1296000000 ms behind the receiving clock/);
 
       // More, older still, then killed right after the 2xx: the bus holds what no block does yet.
       await remoteWrite(up.url, written, 'd', every(now - 9 * HOUR, now - 8 * HOUR, 30_000));
