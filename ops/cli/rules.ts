@@ -10,7 +10,7 @@ import {
 } from '../../pipeline/alert/rules/index.js';
 import type { HttpConfig } from '../../pipeline/alert/notify/config/index.js';
 import { postJson } from '../../pipeline/alert/receivers/index.js';
-import { Engine } from '../../pipeline/promql/index.js';
+import { Engine, SmallJobsInPlace } from '../../pipeline/promql/index.js';
 import { queryEngineOptions } from '../../pipeline/query/index.js';
 import type { TidemarkConfig } from '../config/index.js';
 import { expandRuleFiles } from '../config/rule-file-globs.js';
@@ -65,15 +65,25 @@ export function httpNotifyFunc(targets: readonly NotifierTarget[]): NotifyFunc {
   };
 }
 
+/** Rules over at most this many selected samples, without subqueries, are computed in place. */
+const RULE_SAMPLES_IN_PLACE = 10_000;
+
+/**
+ * Rules are evaluated as the query API evaluates queries: in the process' pool of worker threads,
+ * off the event loop that serves HTTP, under `query.timeout_ms` and `query.max_samples`; a rule
+ * that exceeds them fails that evaluation with the query's error. A small rule is computed in
+ * place, where a round trip to a worker would cost more than the rule (and add to alert latency).
+ */
+function ruleQueryFunc(cfg: TidemarkConfig): WindowQueryFunc {
+  const opts = queryEngineOptions(cfg.query);
+  const pool = opts.evaluator;
+  return engineQueryFunc(new Engine({ ...opts, evaluator: pool === undefined ? undefined : new SmallJobsInPlace(pool, RULE_SAMPLES_IN_PLACE) }));
+}
+
 /** Streaming rule evaluation over the samples topic, with `/api/v1/rules` and `/api/v1/alerts`. */
 export class RulesService implements Service {
   readonly name = 'rules';
   private evaluator: RulesEvaluator | undefined;
-  /**
-   * Rules are evaluated as the query API evaluates queries: in the process' pool of worker
-   * threads, off the event loop that serves HTTP, under `query.timeout_ms` and
-   * `query.max_samples`; a rule that exceeds them fails that evaluation with the query's error.
-   */
   private query: WindowQueryFunc;
 
   constructor(
@@ -81,7 +91,7 @@ export class RulesService implements Service {
     private readonly bus: BusService,
     private readonly notify: NotifyFunc,
   ) {
-    this.query = engineQueryFunc(new Engine(queryEngineOptions(ctx.config.query)));
+    this.query = ruleQueryFunc(ctx.config);
     for (const r of rulesApiRoutes({ groups: () => this.evaluator?.groups() ?? [] }).routes) {
       ctx.router.add(r.methods, r.path, r.handler);
     }
@@ -127,7 +137,7 @@ export class RulesService implements Service {
   }
 
   async applyConfig(cfg: TidemarkConfig): Promise<void> {
-    this.query = engineQueryFunc(new Engine(queryEngineOptions(cfg.query)));
+    this.query = ruleQueryFunc(cfg);
     await this.running.applyConfig(await this.rulesConfig(cfg));
   }
 

@@ -6,6 +6,6 @@ export { planRollups, RollupSelects, RollupSelectsQueryable, type RollupPlan } f
 export type * from './parser/ast.js';
 export { PromqlEvalError, PromqlParseError, PromqlTimeoutError, PromqlTooManySamplesError } from './errors.js';
 export { runPromqlTestFiles, MemoryQueryable, type PromqlTestSummary } from './promqltest/index.js';
-export { EvalPool, defaultEvalWorkers, sharedEvalPool } from './eval-pool/index.js';
+export { EvalPool, SmallJobsInPlace, defaultEvalWorkers, sharedEvalPool } from './eval-pool/index.js';
 export type { Evaluator } from './engine/engine.js';
 export type { EvalJob } from './engine/eval-job.js';
