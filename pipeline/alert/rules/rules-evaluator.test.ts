@@ -399,4 +399,32 @@ groups:
     expect(metrics).toMatch(/^tidemark_rules_group_evaluations_in_progress 0$/m);
     await evaluator.stop();
   });
+
+  it('fails the evaluation of a rule that runs past the query timeout with the engine error', async () => {
+    const pool = new EvalPool(1);
+    cleanups.push(() => pool.close());
+    const { bus, evaluator, file } = await setup({ query: engineQueryFunc(new Engine({ evaluator: pool, timeoutMs: 200 })) });
+    await writeFile(file, `
+groups:
+- name: slow
+  interval: 10s
+  rules:
+  - record: job:load:max
+    expr: max by (job) (load)
+  - record: ones:max_1d
+    expr: max_over_time(vector(1)[1d:1ms])
+`);
+    await evaluator.applyConfig({ ruleFiles: [file], evaluationIntervalMs: 60_000 });
+    await evaluator.start();
+    await bus.produce('samples', [
+      { partition: 0, value: encodeSampleBatch({ series: [series('a', T0, T0 + 20_000, loadA)] }) },
+      { partition: 1, value: encodeSampleBatch({ series: [series('b', T0, T0 + 20_000, loadB)] }) },
+    ]);
+    const [g] = evaluator.groups();
+    while (g!.lastEvaluation < T0 + 20_000) await new Promise((r) => setTimeout(r, 10));
+    const [max, slow] = g!.rules;
+    expect(max!.status).toMatchObject({ health: 'ok', lastError: '' });
+    expect(slow!.status).toMatchObject({ health: 'err', lastError: 'query timed out in subquery evaluation' });
+    await evaluator.stop();
+  });
 });
