@@ -65,7 +65,7 @@ describe('tidemark import --remote-read', () => {
   });
 
   it('carries on after an interruption from the chunk and series where it stopped, sending no sample twice', async () => {
-    // A store of its own: the other tests import the whole range, and a store refuses samples older than its head window.
+    // A store of its own: the other tests import the whole range, which would make every sample here one stored already.
     const cfg = join(dir, 'tidemark.yml');
     const fresh = await startCli(['up', '--config', cfg, '--data', join(dir, 'data-resume')]);
     try {
