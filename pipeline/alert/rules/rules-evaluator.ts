@@ -215,8 +215,8 @@ export class RulesEvaluator {
                 if (this.dropLate) { lateDropped++; continue; }
               }
               const r = i < n
-                ? this.window.append(series.labels, t, series.values[i]!, stale?.has(i) ?? false, key)
-                : this.window.append(series.labels, t, 0, false, key, asFloatHistogram(hist!.histograms[i - n]!));
+                ? this.window.append(series.labels, t, series.values[i]!, stale?.has(i) ?? false, key, null, series.startTimestamps?.[i] ?? 0)
+                : this.window.append(series.labels, t, 0, false, key, asFloatHistogram(hist!.histograms[i - n]!), hist!.startTimestamps?.[i - n] ?? 0);
               if (r === 'stored') stored++; else tooOld++;
               if (waking.length > 0 && r === 'stored') {
                 const a = Math.ceil(t / res) * res;

@@ -50,6 +50,19 @@ describe('WindowStore', () => {
     expect(Array.from(s!.stale!)).toEqual([0, 0, 1]);
   });
 
+  it('keeps start timestamps with their samples, out of order and through eviction, and none for series without', async () => {
+    const w = new WindowStore();
+    w.setSelectors([[{ type: '=', name: '__name__', value: 'cpu' }]]);
+    w.append(cpu('a'), 1000, 1);
+    w.append(cpu('a'), 3000, 3, false, undefined, null, 2500);
+    w.append(cpu('a'), 2000, 2, false, undefined, null, 1500);
+    w.append(cpu('b'), 1000, 1);
+    const select = async () => (await w.querier(0, 5000).select([{ type: '=', name: '__name__', value: 'cpu' }], { start: 0, end: 5000 })).series.map((s) => s.startTimestamps == null ? null : Array.from(s.startTimestamps));
+    expect(await select()).toEqual([[0, 1500, 2500], null]);
+    w.evictBefore(2500);
+    expect(await select()).toEqual([[2500]]);
+  });
+
   it('drops series no longer selected when the rules change', () => {
     const w = new WindowStore();
     w.setSelectors([[{ type: '=', name: '__name__', value: 'cpu' }]]);

@@ -17,15 +17,18 @@ class WindowSeries {
   readonly st: number[] = [];
   /** The histogram of each sample (null for float ones); null until the series' first histogram. */
   hs: (FloatHistogram | null)[] | null = null;
+  /** The start timestamp of each sample (0: unknown); null until the series' first one. */
+  sts: number[] | null = null;
   staleCount = 0;
   constructor(readonly key: string, readonly labels: Labels) {}
 
-  insert(t: number, v: number, stale: boolean, h: FloatHistogram | null): void {
+  insert(t: number, v: number, stale: boolean, h: FloatHistogram | null, start = 0): void {
     const ts = this.ts;
     if (h !== null && this.hs === null) this.hs = new Array<FloatHistogram | null>(ts.length).fill(null);
+    if (start !== 0 && this.sts === null) this.sts = new Array<number>(ts.length).fill(0);
     let i = ts.length;
     if (i === 0 || ts[i - 1]! < t) {
-      ts.push(t); this.vs.push(v); this.st.push(stale ? 1 : 0); this.hs?.push(h);
+      ts.push(t); this.vs.push(v); this.st.push(stale ? 1 : 0); this.hs?.push(h); this.sts?.push(start);
     } else {
       let lo = 0;
       while (lo < i) { const mid = (lo + i) >>> 1; if (ts[mid]! < t) lo = mid + 1; else i = mid; }
@@ -33,8 +36,9 @@ class WindowSeries {
         this.staleCount -= this.st[lo]!;
         this.vs[lo] = v; this.st[lo] = stale ? 1 : 0;
         if (this.hs !== null) this.hs[lo] = h;
+        if (this.sts !== null) this.sts[lo] = start;
       } else {
-        ts.splice(lo, 0, t); this.vs.splice(lo, 0, v); this.st.splice(lo, 0, stale ? 1 : 0); this.hs?.splice(lo, 0, h);
+        ts.splice(lo, 0, t); this.vs.splice(lo, 0, v); this.st.splice(lo, 0, stale ? 1 : 0); this.hs?.splice(lo, 0, h); this.sts?.splice(lo, 0, start);
       }
     }
     if (stale) this.staleCount++;
@@ -51,6 +55,10 @@ class WindowSeries {
     if (this.hs !== null) {
       this.hs.splice(0, n);
       if (!this.hs.some((h) => h !== null)) this.hs = null;
+    }
+    if (this.sts !== null) {
+      this.sts.splice(0, n);
+      if (!this.sts.some((st) => st !== 0)) this.sts = null;
     }
     return n;
   }
@@ -101,8 +109,11 @@ export class WindowStore implements Queryable {
     return false;
   }
 
-  /** Adds one sample (or staleness marker); with `h`, a native-histogram sample (`v` then unused). */
-  append(labels: Labels, t: number, v: number, stale = false, key = canonicalLabels(labels), h: FloatHistogram | null = null): AppendOutcome {
+  /**
+   * Adds one sample (or staleness marker); with `h`, a native-histogram sample (`v` then unused);
+   * `st`, when not 0, is its start timestamp.
+   */
+  append(labels: Labels, t: number, v: number, stale = false, key = canonicalLabels(labels), h: FloatHistogram | null = null, st = 0): AppendOutcome {
     if (!this.accepts(labels, key)) return 'filtered';
     if (t < this.minTimeMs) return 'too_old';
     let s = this.series.get(key);
@@ -116,7 +127,7 @@ export class WindowStore implements Queryable {
       set.add(s);
     }
     const before = s.ts.length;
-    s.insert(t, v, stale, h);
+    s.insert(t, v, stale, h, st);
     this.sampleCount += s.ts.length - before;
     return 'stored';
   }
@@ -214,6 +225,7 @@ class WindowQuerier implements Querier {
         values: s.vs.slice(lo, hi),
         stale: s.staleCount > 0 ? s.st.slice(lo, hi) : null,
         histograms: s.hs === null ? null : s.hs.slice(lo, hi),
+        ...(s.sts === null ? {} : { startTimestamps: s.sts.slice(lo, hi) }),
       });
     }
     return { series, warnings: [] };
