@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Backpressure } from '../../connectors/http-edge/index.js';
 import { createImportConnector } from '../../connectors/import/index.js';
+import { createRemoteWriteConnector } from '../../connectors/remote-write/index.js';
 import type { Bus } from '../../pipeline/bus/bus.js';
 import { BusSampleSink, type BusSampleSinkSettings } from '../../pipeline/publish/index.js';
 import type { TidemarkConfig } from '../config/index.js';
@@ -47,14 +48,18 @@ export async function startBusImportEndpoint(opts: {
     watermarks: opts.watermarks,
   });
   const connector = createImportConnector({ sink, registry: opts.registry, backpressure: opts.backpressure }, config.ingest.import);
+  // Native histograms of a remote-read source or a block are sent as remote write requests.
+  const remoteWrite = createRemoteWriteConnector({ sink, registry: opts.registry, backpressure: opts.backpressure }, config.ingest.remote_write);
   const router = new HttpRouter();
-  for (const r of connector.routes) router.add(r.methods, r.path, r.handler);
+  for (const r of [...connector.routes, ...remoteWrite.routes]) router.add(r.methods, r.path, r.handler);
   const server = new HttpServer(router, opts.log);
   let addr;
   try {
     await connector.start();
+    await remoteWrite.start();
     addr = await server.listen({ host: '127.0.0.1', port: 0 });
   } catch (err) {
+    await remoteWrite.stop();
     await connector.stop();
     await sink.close();
     throw err;
@@ -63,6 +68,7 @@ export async function startBusImportEndpoint(opts: {
     url: `http://127.0.0.1:${addr.port}`,
     async close() {
       await server.close();
+      await remoteWrite.stop();
       await connector.stop();
       await sink.close();
     },

@@ -11,6 +11,7 @@ import { LineBatcher, type LineBatch } from './line-batches.js';
 import { seriesRuns } from './series-runs.js';
 import { textLineChunks } from './text-lines.js';
 import { blockSeries, findBlocks } from './prometheus-blocks.js';
+import { histogramSampleCount, histogramWriteRequest, sendHistograms, type HistogramSeries } from './histogram-write-request.js';
 import type { ReadSeries } from './remote-read-response.js';
 import { RemoteReadSource, timeChunks, vmJsonLine } from './remote-read-source.js';
 
@@ -285,6 +286,31 @@ class ImportRun {
     await this.seriesUnits(`${rr.url} ${rr.selector}`, 'chunks', units, true);
   }
 
+  /**
+   * A unit's native histograms, as remote write requests to the server's `/api/v1/write` (sent
+   * again whole when a run resumes inside the unit: the stores keep a sample they hold once).
+   */
+  private async sendHistogramSeries(name: string, series: readonly HistogramSeries[]): Promise<boolean> {
+    const opts = this.opts;
+    const url = opts.url.replace(/\/+$/, '') + '/api/v1/write';
+    let batch: HistogramSeries[] = [];
+    let n = 0;
+    const flush = async (): Promise<boolean> => {
+      if (batch.length === 0) return true;
+      await sendHistograms(url, name, histogramWriteRequest(batch), opts.headers, opts.onRetry);
+      const ok = await this.account({ samples: histogramSampleCount(batch), bad: [], unlisted: 0 }, name);
+      batch = [];
+      n = 0;
+      return ok && !this.stopRequested();
+    };
+    for (const s of series) {
+      batch.push(s);
+      n += s.histograms.timestamps.length;
+      if (n >= HISTOGRAMS_PER_REQUEST && !(await flush())) return false;
+    }
+    return flush();
+  }
+
   /** Prometheus blocks, oldest first, each read series by series from disk. */
   private async blocks(dir: string): Promise<void> {
     const units = findBlocks(dir).map((block) => ({ name: block.dir, read: () => Promise.resolve(blockSeries(block)) }));
@@ -338,7 +364,12 @@ class ImportRun {
       };
       let ok = true;
       let s = 0;
+      const histograms: HistogramSeries[] = [];
       for (const one of series) {
+        // Histograms go by remote write once the unit's float lines are stored; a series without
+        // float samples has no line (the series counted in the state are lines).
+        if (one.histograms !== undefined) histograms.push({ labels: one.labels, histograms: one.histograms });
+        if (one.timestamps.length === 0 && one.histograms !== undefined) continue;
         const line = vmJsonLine(one);
         this.lines++;
         if (s++ < resumeSeries) batcher.skip(line);
@@ -346,6 +377,7 @@ class ImportRun {
       }
       if (ok) ok = await submit(batcher.flush());
       if (ok) ok = await settle();
+      if (ok && histograms.length > 0) ok = await this.sendHistogramSeries(name, histograms);
       if (!ok) return;
       resumeSeries = 0;
       this.done = i + 1;
@@ -354,6 +386,9 @@ class ImportRun {
     }
   }
 }
+
+/** Histogram samples per remote-write request of an import. */
+const HISTOGRAMS_PER_REQUEST = 2000;
 
 interface SeriesUnit {
   readonly name: string;

@@ -1,13 +1,13 @@
 /**
  * Reads Prometheus TSDB blocks (a data directory, a snapshot, or one block directory) as they lie
  * on disk: `meta.json`, the `index` (symbol table and series section, format version 2) and the
- * chunk segment files of `chunks/`, each chunk XOR-decoded. Series come out in the index's order
+ * chunk segment files of `chunks/`, XOR and native-histogram chunks decoded. Series come out in the index's order
  * (sorted by labels), each with all its samples of the block. Tombstones are not applied: a block
  * with deletions is refused rather than imported with the deleted samples.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ReadSeries } from './remote-read-response.js';
+import { readHistogramChunk, type ReadHistograms, type ReadSeries } from './remote-read-response.js';
 import { decodeXorChunk } from './xor-chunk.js';
 
 export class BlockFormatError extends Error {
@@ -32,6 +32,8 @@ export interface Block {
 const INDEX_MAGIC = 0xbaaad700;
 const CHUNKS_MAGIC = 0x85bd40dd;
 const XOR = 1;
+const HISTOGRAM = 2;
+const FLOAT_HISTOGRAM = 3;
 
 /**
  * The blocks under `dir`, oldest first: `dir` itself when it holds a `meta.json`, else each
@@ -148,6 +150,7 @@ export function* blockSeries(block: Block): Generator<ReadSeries> {
     const nChunks = r.uvarint();
     const timestamps: number[] = [];
     const values: number[] = [];
+    const histograms: ReadHistograms = { timestamps: [], histograms: [] };
     let chunkRef = 0;
     let maxt = 0;
     for (let c = 0; c < nChunks; c++) {
@@ -167,11 +170,12 @@ export function* blockSeries(block: Block): Generator<ReadSeries> {
       const dataLen = cr.uvarint();
       const encoding = seg[cr.pos];
       const data = seg.subarray(cr.pos + 1, cr.pos + 1 + dataLen);
-      if (encoding !== XOR) throw new BlockFormatError(`${block.dir}: series ${JSON.stringify(labels)} has a chunk of encoding ${encoding} (native histograms are not imported); only XOR (1) is read`);
-      decodeXorChunk(data, timestamps, values);
+      if (encoding === HISTOGRAM || encoding === FLOAT_HISTOGRAM) readHistogramChunk(encoding, data, histograms);
+      else if (encoding !== XOR) throw new BlockFormatError(`${block.dir}: series ${JSON.stringify(labels)} has a chunk of encoding ${encoding}; XOR (1), histogram (2) and float histogram (3) chunks are read`);
+      else decodeXorChunk(data, timestamps, values);
     }
     if (r.pos > bodyEnd) throw new BlockFormatError(`${indexPath}: series entry at byte ${pos} runs past its length`);
-    yield { labels, timestamps, values };
+    yield histograms.timestamps.length > 0 ? { labels, timestamps, values, histograms } : { labels, timestamps, values };
     // The CRC32 after the entry, then padding to the next 16-byte boundary (a series' ID is its offset / 16).
     pos = Math.ceil((bodyEnd + 4) / 16) * 16;
   }

@@ -6,13 +6,35 @@
  */
 import { STALE_NAN_BITS_HI, STALE_NAN_BITS_LO } from '../../schemas/index.js';
 import { setLabel } from '../../schemas/labels.js';
+import type { FloatHistogram } from '../../schemas/native-histogram/index.js';
+import { decodeHistogramChunk } from '../../pipeline/tsdb/chunks/prometheus-histogram-chunk.js';
 import { decodeXorChunk } from './xor-chunk.js';
 
-/** One series of a remote-read answer; staleness markers are left out. */
+/** A series' native-histogram samples, by timestamp. */
+export interface ReadHistograms {
+  readonly timestamps: number[];
+  readonly histograms: FloatHistogram[];
+}
+
+/** One series of a remote-read answer (or a block); staleness markers are left out. */
 export interface ReadSeries {
   readonly labels: Record<string, string>;
   readonly timestamps: number[];
   readonly values: number[];
+  /** Native histograms (histogram chunks of a streamed answer or a block), when the series has any. */
+  readonly histograms?: ReadHistograms;
+}
+
+/** Appends the non-stale histograms of a chunk of encoding 2 or 3 within [start, end] to `out`. */
+export function readHistogramChunk(encoding: number, data: Uint8Array, out: ReadHistograms, start = Number.NEGATIVE_INFINITY, end = Number.POSITIVE_INFINITY): void {
+  const d = decodeHistogramChunk(encoding, data);
+  for (let i = 0; i < d.timestamps.length; i++) {
+    const h = d.histograms[i];
+    const t = d.timestamps[i]!;
+    if (h === undefined || t < start || t > end) continue;
+    out.timestamps.push(t);
+    out.histograms.push(h);
+  }
 }
 
 export class RemoteReadDecodeError extends Error {
@@ -196,6 +218,7 @@ export function decodeChunkedReadResponse(buf: Buffer, start: number, end: numbe
       const labels: Record<string, string> = {};
       const timestamps: number[] = [];
       const values: number[] = [];
+      const histograms: ReadHistograms = { timestamps: [], histograms: [] };
       while (series.pos < series.end) {
         const st = series.varint();
         if (st >>> 3 === 1 && (st & 7) === 2) {
@@ -213,8 +236,11 @@ export function decodeChunkedReadResponse(buf: Buffer, start: number, end: numbe
               c.pos += len;
             } else c.skip(ct & 7);
           }
-          if (type !== 1) throw new RemoteReadDecodeError(`chunk of type ${type} (native histograms are not imported); only XOR (1) is read`);
-          if (data !== undefined) decodeXorChunk(data, timestamps, values);
+          if (type === 2 || type === 3) {
+            if (data !== undefined) readHistogramChunk(type, data, histograms, start, end);
+          } else if (type !== 1) {
+            throw new RemoteReadDecodeError(`chunk of type ${type}; XOR (1), histogram (2) and float histogram (3) chunks are read`);
+          } else if (data !== undefined) decodeXorChunk(data, timestamps, values);
         } else {
           series.skip(st & 7);
         }
@@ -232,8 +258,15 @@ export function decodeChunkedReadResponse(buf: Buffer, start: number, end: numbe
       if (last !== undefined && key === lastKey) {
         last.timestamps.push(...timestamps);
         last.values.push(...values);
+        if (histograms.timestamps.length > 0) {
+          if (last.histograms === undefined) out[out.length - 1] = { ...last, histograms };
+          else {
+            last.histograms.timestamps.push(...histograms.timestamps);
+            last.histograms.histograms.push(...histograms.histograms);
+          }
+        }
       } else {
-        out.push({ labels, timestamps, values });
+        out.push(histograms.timestamps.length > 0 ? { labels, timestamps, values, histograms } : { labels, timestamps, values });
         lastKey = key;
       }
     }
