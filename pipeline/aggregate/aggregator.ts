@@ -561,6 +561,7 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
     const all = rec.batch.series;
     if (all.length === 0) return maxTs;
     const layout = this.states.length === 0 ? undefined : this.hints.layout(p, canonicalLabels(all[0]!.labels));
+    const routeLate = this.routeLateSamples;
     let added = 0;
     for (let k = 0; k < all.length; k++) {
       const series = all[k]!;
@@ -583,8 +584,8 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
       for (let i = 0; i < targets.length; i++) {
         const t = targets[i]!;
         const st = t.state;
-        const onLate = this.routeLateSamples ? this.lateTo(st.rule.name, series.labels) : undefined;
-        if (hn === 0) t.partition.applySeries(t.entry, ts, vs, stale, st.closedThrough, t.counters, onLate);
+        const onLate = routeLate ? this.lateTo(st.rule.name, series.labels) : undefined;
+        if (hn === 0) t.partition.applySeries(t.entry, ts, vs, stale, st, t.counters, onLate);
         else if (n === 0) t.partition.applyHistograms(t.entry, hts!, series.histograms!.histograms, st.closedThrough, t.counters, onLate);
         else t.partition.applyMixed(t.entry, ts, vs, stale, hts!, series.histograms!.histograms, st.closedThrough, t.counters, onLate);
       }

@@ -30,7 +30,7 @@ function feedHistograms(st: RuleState, p: number, labels: Labels, ts: number[], 
 
 function feedFloats(st: RuleState, p: number, labels: Labels, ts: number[], vs: number[]): void {
   const ps = st.partition(p);
-  ps.applySeries(ps.entry(canonicalLabels(labels), labels), ts, vs, [], st.closedThrough, st.counters);
+  ps.applySeries(ps.entry(canonicalLabels(labels), labels), ts, vs, [], st, st.counters);
 }
 
 /** Closes every window up to `through`: `name{extra label}@t` -> the output sample. */

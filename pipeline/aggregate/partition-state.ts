@@ -52,6 +52,15 @@ export interface SeriesEntry {
   accWin?: number;
 }
 
+/**
+ * Where a rule's closed-through point is read (its RuleState). Passed as an object: a
+ * timestamp is no small integer, and a number argument to a call that is not inlined is boxed,
+ * one heap number per series and record.
+ */
+export interface ClosedThrough {
+  readonly closedThrough: number;
+}
+
 export type SampleOutcome = 'applied' | 'out_of_order' | 'late';
 
 export interface SampleCounts {
@@ -93,7 +102,7 @@ export class PartitionState {
   /** One sample of a series; `closedThrough` is the end of the newest closed window. */
   sample(e: SeriesEntry, ts: number, v: number, closedThrough: number): SampleOutcome {
     const c: SampleCounts = { applied: 0, late: 0, outOfOrder: 0 };
-    this.applySeries(e, [ts], [v], NO_STALE, closedThrough, c);
+    this.applySeries(e, [ts], [v], NO_STALE, { closedThrough }, c);
     return c.applied > 0 ? 'applied' : c.late > 0 ? 'late' : 'out_of_order';
   }
 
@@ -103,7 +112,8 @@ export class PartitionState {
    * per sample: timestamps and values stay unboxed numbers in this loop, where a call per sample
    * allocated a heap number for each argument (most of the aggregator's garbage).
    */
-  applySeries(e: SeriesEntry, ts: readonly number[], vs: readonly number[], stale: readonly number[], closedThrough: number, counts: SampleCounts, onLate?: (t: number, v: number) => void): void {
+  applySeries(e: SeriesEntry, ts: readonly number[], vs: readonly number[], stale: readonly number[], closed: ClosedThrough, counts: SampleCounts, onLate?: (t: number, v: number) => void): void {
+    const closedThrough = closed.closedThrough;
     const I = this.rule.intervalMs;
     const d = this.rule.dedupMs;
     const counter = this.rule.counter;
@@ -226,7 +236,7 @@ export class PartitionState {
         let k = i;
         while (k < ts.length && (j >= hts.length || ts[k]! <= hts[j]!)) k++;
         const runStale = stale.filter((s) => s >= i && s < k).map((s) => s - i);
-        this.applySeries(e, ts.slice(i, k), vs.slice(i, k), runStale, closedThrough, counts, onLate);
+        this.applySeries(e, ts.slice(i, k), vs.slice(i, k), runStale, { closedThrough }, counts, onLate);
         i = k;
       } else {
         let k = j;

@@ -169,7 +169,7 @@ describe('aggregation rule state', () => {
     feed(one, ts.map((t, i) => ({ p: 0, labels: a, t, v: vs[i]!, stale: stale.includes(i) })));
     const batched = rule(specs);
     const ps = batched.partition(0);
-    ps.applySeries(ps.entry(canonicalLabels(a), a), ts, vs, stale, batched.closedThrough, batched.counters);
+    ps.applySeries(ps.entry(canonicalLabels(a), a), ts, vs, stale, batched, batched.counters);
     expect(batched.counters).toMatchObject({ applied: 6, outOfOrder: 1, late: 0 });
     expect(closeThrough(batched, 180_000)).toEqual(closeThrough(one, 180_000));
 
@@ -178,9 +178,9 @@ describe('aggregation rule state', () => {
     const after = rule(specs);
     const pa = after.partition(0);
     const ea = pa.entry(canonicalLabels(a), a);
-    pa.applySeries(ea, [10_000], [1], [], after.closedThrough, after.counters);
+    pa.applySeries(ea, [10_000], [1], [], after, after.counters);
     closeThrough(after, 60_000);
-    pa.applySeries(ea, [50_000, 55_000, 61_000], [2, 3, 4], [], after.closedThrough, after.counters, (t) => late.push(t));
+    pa.applySeries(ea, [50_000, 55_000, 61_000], [2, 3, 4], [], after, after.counters, (t) => late.push(t));
     expect(late).toEqual([50_000, 55_000]);
     expect(after.counters).toMatchObject({ applied: 2, late: 2 });
   });
