@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
-import { Aggregator, aggregatesConfigSchema } from '../../pipeline/aggregate/index.js';
+import { Aggregator, aggregatesConfigSchema, PartialMerger } from '../../pipeline/aggregate/index.js';
 import type { Bus } from '../../pipeline/bus/bus.js';
 import { EmbeddedBus } from '../../pipeline/bus/embedded/index.js';
 import { BusSampleSink } from '../../pipeline/publish/index.js';
@@ -69,30 +69,46 @@ export const aggregationBenchmark: Benchmark = {
     const shape = `${SERIES / 1000}k node_exporter series x ${STEPS} scrapes, ${PARTITIONS} partitions, 10 rules`;
     const store = (topic: string, group: string, follower?: Aggregator) =>
       new StoreWorker({ bus, topic, deadLetterTopic: 'dlq', registry: new Registry(), config: { data_dir: join(dir, group), group, wal: 'file' }, follower });
-    const aggregator = (topic: string, group: string, leader?: () => StoreWorker | undefined) => new Aggregator({
+    const aggregator = (topic: string, group: string, leader?: () => StoreWorker | undefined, merger?: PartialMerger) => new Aggregator({
       bus, samplesTopic: topic, aggregatesTopic: `${topic}.aggregates`, group, checkpointFile: join(dir, group, 'checkpoint.json'),
       rules: BENCH_RULES, registry: new Registry(), config: { idle_timeout_ms: 3_600_000 },
       leader: leader === undefined ? undefined : { position: (p) => leader()?.position(p), settled: () => leader()?.settled() ?? true },
+      // As `tidemark store` runs it: partial states to the partials topic, merged by the store holding partition 0.
+      partials: merger === undefined ? undefined : { topic: `${topic}.partials` },
+      onPartitions: merger === undefined ? undefined : (held) => void (held.includes(0) ? merger.activate() : merger.deactivate()),
     });
-    /** Store CPU-s with an aggregator beside it: following the store (as `tidemark store` runs it) or reading on its own. */
-    const beside = async (topic: string, follow: boolean) => {
+    /**
+     * Store CPU-s with an aggregator beside it: following the store (as `tidemark up` runs it),
+     * reading on its own, or following it with partial states and a merger (as `tidemark store`).
+     */
+    const beside = async (topic: string, follow: boolean, partials = false) => {
       const held: { store?: StoreWorker } = {};
-      const a = aggregator(topic, `agg-${topic}`, follow ? () => held.store : undefined);
+      const merger = partials ? new PartialMerger({
+        bus, partialsTopic: `${topic}.partials`, aggregatesTopic: `${topic}.aggregates`, inputPartitions: PARTITIONS, group: `merge-${topic}`,
+        checkpointFile: join(dir, `merge-${topic}`, 'merge.json'), checkpointIntervalMs: 30_000, rules: BENCH_RULES, logger: { info() {}, error() {} },
+      }) : undefined;
+      const a = aggregator(topic, `agg-${topic}`, follow ? () => held.store : undefined, merger);
       const s = (held.store = store(topic, `store-${topic}`, follow ? a : undefined));
       const c = process.cpuUsage();
       // As in the roles: the store starts first, its records waiting for the aggregator to join.
       await s.start();
-      await a.start();
-      await until(async () => (await durable(bus, `store-${topic}`, topic)) && (await readAll(bus, topic, a)));
+      await Promise.all([a.start(), merger?.start()]);
+      // With partials, until the merger has published as many outputs as one aggregator did (or
+      // a minute has passed: the row's note then shows fewer).
+      const deadline = Date.now() + 60_000;
+      await until(async () => (await durable(bus, `store-${topic}`, topic)) && (await readAll(bus, topic, a))
+        && (merger === undefined || outputsOf(merger) >= expectedOutputs || Date.now() > deadline));
       const cpu = cpuSeconds(process.cpuUsage(c));
-      const outputs = a.status().rules.reduce((n, r) => n + r.outputSamples, 0);
+      const outputs = merger === undefined ? a.status().rules.reduce((n, r) => n + r.outputSamples, 0) : outputsOf(merger);
       const fromStore = (await a.metrics.records.get()).values.find((v) => v.labels.decoded_by === 'store')?.value ?? 0;
-      await Promise.all([s.stop(), a.stop()]);
+      await Promise.all([s.stop(), a.stop(), merger?.stop()]);
       return { cpu, outputs, fromStore };
     };
+    const outputsOf = (m: PartialMerger) => [...m.status().rules.values()].reduce((n, r) => n + r.outputSamples, 0);
+    let expectedOutputs = Number.POSITIVE_INFINITY;
     try {
       await bus.ensureTopic('dlq', 1);
-      const topics = ['alone', 'both', 'own', 'agg'];
+      const topics = ['alone', 'both', 'own', 'agg', 'partials'];
       for (const t of topics) await bus.ensureTopic(t, PARTITIONS);
       let total = 0;
       for (const t of topics) total = await produce(bus, t);
@@ -109,6 +125,9 @@ export const aggregationBenchmark: Benchmark = {
       // aggregator reading the topic on its own beside the store (decoding every record again).
       const both = await beside('both', true);
       const own = await beside('own', false);
+      // The same windows close in both modes (the data's own watermarks): as many outputs.
+      expectedOutputs = both.outputs;
+      const partials = await beside('partials', true, true);
 
       // The aggregator alone.
       const a3 = aggregator('agg', 'agg-alone');
@@ -142,6 +161,14 @@ export const aggregationBenchmark: Benchmark = {
         unit: '% extra CPU',
         goal: '<= 20 %',
         note: `store alone ${storeCpu.toFixed(2)} CPU-s, with aggregation ${both.cpu.toFixed(2)} CPU-s; ${both.fromStore} records taken from the store; ${both.outputs} output samples`,
+      });
+      rows.push({
+        name: `store CPU with aggregation as tidemark store runs it (its partitions' partial states to the partials topic, merged in the same process) vs the store alone, ${shape}`,
+        subject: 'tidemark (embedded bus)',
+        value: ((partials.cpu - storeCpu) / storeCpu) * 100,
+        unit: '% extra CPU',
+        goal: '<= 20 %',
+        note: `with aggregation ${partials.cpu.toFixed(2)} CPU-s; ${partials.fromStore} records taken from the store; ${partials.outputs} output samples`,
       });
       rows.push({
         name: `store CPU with an aggregator decoding the records again on its own consumer vs the store alone, ${shape}`,
