@@ -20,8 +20,11 @@ export function encodedSampleCount(bytes: Uint8Array): number {
 /** Rollup chunks (downsampled blocks only); their layout is in downsample/rollup-chunk.ts. */
 export const ENCODING_ROLLUP = 3;
 
+/** Float chunks with start timestamps; their layout is in start-timestamp-chunk.ts. */
+export const ENCODING_STARTS = 5;
+
 export function isKnownEncoding(encoding: number): boolean {
-  return encoding === ENCODING_XOR || encoding === ENCODING_DECIMAL || encoding === ENCODING_MIXED;
+  return encoding === ENCODING_XOR || encoding === ENCODING_DECIMAL || encoding === ENCODING_MIXED || encoding === ENCODING_STARTS;
 }
 
 /**
@@ -42,5 +45,6 @@ export function decodeInto(encoding: number, bytes: Uint8Array, out: SampleTarge
   if (encoding === ENCODING_DECIMAL) decodeDecimalInto(bytes, out, mint, maxt);
   // Histograms need a SampleBuffer (pushEncoded); float columns alone cannot hold them.
   else if (encoding === ENCODING_MIXED) throw new RangeError('a mixed chunk (native histograms) decodes only into a SampleBuffer');
+  else if (encoding === ENCODING_STARTS) throw new RangeError('a chunk with start timestamps decodes only into a SampleBuffer');
   else decodeXorInto(bytes, out, mint, maxt);
 }

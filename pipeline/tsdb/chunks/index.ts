@@ -3,6 +3,7 @@ export { XorAppender, XorChunk, XorIterator, chunkSampleCount, ENCODING_XOR, SAM
 export { STALE_HI, STALE_LO, isStaleBits, joinFloat, sameValue } from './float-bits.js';
 export { SampleBuffer, type SampleColumns } from './sample-buffer.js';
 export { ENCODING_MIXED, encodeMixed, decodeMixedInto, type MixedSampleSink } from './mixed-chunk.js';
+export { ENCODING_STARTS, encodeWithStarts, decodeWithStartsInto } from './start-timestamp-chunk.js';
 export { readHistogram, writeHistogram } from './histogram-codec.js';
 export { ENCODING_DECIMAL, encodeDecimal, decodeDecimalInto } from './decimal-chunk.js';
 export { decodeXorInto } from './xor-decode.js';

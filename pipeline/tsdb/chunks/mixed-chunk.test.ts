@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { FloatHistogram } from '../../../schemas/native-histogram/index.js';
 import { CorruptionError } from '../errors.js';
-import { decodeMixedInto, encodeMixed, ENCODING_MIXED } from './mixed-chunk.js';
+import { decodeMixedInto, encodeMixed } from './mixed-chunk.js';
+import { ENCODING_STARTS } from './start-timestamp-chunk.js';
 import { SampleBuffer } from './sample-buffer.js';
 
 const h1 = new FloatHistogram({
@@ -111,6 +112,18 @@ describe('SampleBuffer with start timestamps', () => {
     expect(Array.from(c.startTimestamps!)).toEqual([0, 5, 25]);
   });
 
+  it('encodes histograms with start timestamps into mixed chunks that keep both', () => {
+    const buf = new SampleBuffer();
+    buf.pushHistogram(1000, h1);
+    buf.push(2000, 2, false);
+    buf.pushStartTimestamp(1000, 10);
+    const back = new SampleBuffer();
+    for (const c of buf.encodeBestChunks()) back.pushEncoded(c.encoding, c.bytes, -Infinity, Infinity);
+    const cols = back.columns();
+    expect(cols.histograms!.map((h) => h !== null)).toEqual([true, false]);
+    expect(Array.from(cols.startTimestamps!)).toEqual([10, 0]);
+  });
+
   it('hands out no start timestamp column when no sample has one', () => {
     const buf = new SampleBuffer();
     buf.push(1, 1, false);
@@ -118,14 +131,14 @@ describe('SampleBuffer with start timestamps', () => {
     expect(buf.columns().startTimestamps).toBeUndefined();
   });
 
-  it('encodes float samples with start timestamps into mixed chunks that decode to the same columns', () => {
+  it('encodes float samples with start timestamps into chunks with start timestamps that decode to the same columns', () => {
     const buf = new SampleBuffer();
     for (let i = 0; i < 6; i++) {
       buf.push(i * 1000, i, i === 4);
       if (i % 2 === 1) buf.pushStartTimestamp(i * 1000, i * 1000 - 1);
     }
     const chunks = buf.encodeBestChunks(4);
-    expect(chunks.map((c) => c.encoding)).toEqual([ENCODING_MIXED, ENCODING_MIXED]);
+    expect(chunks.map((c) => c.encoding)).toEqual([ENCODING_STARTS, ENCODING_STARTS]);
     const back = new SampleBuffer();
     for (const c of chunks) back.pushEncoded(c.encoding, c.bytes, -Infinity, Infinity);
     const cols = back.columns();

@@ -1,6 +1,7 @@
 import type { FloatHistogram } from '../../../schemas/native-histogram/index.js';
 import { decodeInto, encodeBest, encodedSampleCount, type EncodedChunk } from './chunk-codec.js';
 import { decodeMixedInto, encodeMixed, ENCODING_MIXED } from './mixed-chunk.js';
+import { decodeWithStartsInto, encodeWithStarts, ENCODING_STARTS } from './start-timestamp-chunk.js';
 import type { ChunkSink } from './chunk-sink.js';
 import type { SampleTarget } from './sample-target.js';
 import { ENCODING_XOR, SAMPLES_PER_CHUNK, XorChunk } from './xor-chunk.js';
@@ -118,6 +119,7 @@ export class SampleBuffer implements SampleTarget, ChunkSink {
     const n = encodedSampleCount(bytes);
     if (this.length + n > this.t.length) this.reserve(n);
     if (encoding === ENCODING_MIXED) decodeMixedInto(bytes, this.mixedSink, mint, maxt);
+    else if (encoding === ENCODING_STARTS) decodeWithStartsInto(bytes, this, mint, maxt);
     else decodeInto(encoding, bytes, this, mint, maxt);
   }
 
@@ -328,11 +330,22 @@ export class SampleBuffer implements SampleTarget, ChunkSink {
 
   /**
    * Encodes the (sorted) samples into chunks of up to `perChunk` samples, each in its smaller
-   * encoding; with histograms or start timestamps among them, every chunk is a mixed chunk.
+   * encoding; with histograms among them, every chunk is a mixed chunk, and with start
+   * timestamps (and no histograms), a float chunk with them.
    */
   encodeBestChunks(perChunk = SAMPLES_PER_CHUNK): EncodedChunk[] {
     this.sortDedupe();
-    if (this.histT !== null || this.startT !== null) {
+    const c0 = this.histT === null && this.startT !== null ? this.columns() : null;
+    if (c0 !== null && c0.startTimestamps !== undefined) {
+      const sts = c0.startTimestamps;
+      const chunks: EncodedChunk[] = [];
+      for (let i = 0; i < c0.timestamps.length; i += perChunk) {
+        const to = Math.min(c0.timestamps.length, i + perChunk);
+        chunks.push({ encoding: ENCODING_STARTS, bytes: encodeWithStarts(c0.timestamps, c0.values, c0.stale, sts, i, to), minT: c0.timestamps[i], maxT: c0.timestamps[to - 1] });
+      }
+      return chunks;
+    }
+    if (this.histT !== null) {
       const c = this.columns();
       const chunks: EncodedChunk[] = [];
       for (let i = 0; i < c.timestamps.length; i += perChunk) {

@@ -1,6 +1,6 @@
 import type { FloatHistogram } from '../../../schemas/native-histogram/index.js';
 import { deletedIntervals, type Block } from '../block/index.js';
-import { ENCODING_MIXED, ENCODING_XOR, type ChunkSink } from '../chunks/index.js';
+import { ENCODING_MIXED, ENCODING_STARTS, ENCODING_XOR, type ChunkSink } from '../chunks/index.js';
 import { OP_CHUNK, OP_DROP, OP_MARK, OP_SAMPLES, OP_SIZE, SERIES_HEADER, type DecodeJob } from './decode-job.js';
 
 /** Source 0 of every job: the copies of chunks that are not in shared memory. */
@@ -88,13 +88,13 @@ export class DecodePlanner implements ChunkSink {
   }
 
   private readonly blockChunk = (encoding: number, file: SharedArrayBuffer, at: number, length: number): void => {
-    if (encoding === ENCODING_MIXED) this.histograms = true;
+    if (encoding === ENCODING_MIXED || encoding === ENCODING_STARTS) this.histograms = true;
     else this.op(OP_CHUNK, encoding, this.source(file), at, length);
   };
 
   /** A chunk; the range is the planner's (every source of a select reads the same one). */
   pushEncoded(encoding: number, bytes: Uint8Array): void {
-    if (encoding === ENCODING_MIXED) {
+    if (encoding === ENCODING_MIXED || encoding === ENCODING_STARTS) {
       this.histograms = true;
       return;
     }
