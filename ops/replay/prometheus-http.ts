@@ -5,6 +5,8 @@
 import type { Labels } from '../../schemas/index.js';
 import { decodeWriteTokens, encodeWriteToken, WRITE_TOKEN_HEADER } from '../../schemas/write-token.js';
 import type { RangeSeries } from '../../pipeline/alert/replay/index.js';
+import { histogramWriteRequest } from '../import/histogram-write-request.js';
+import { histogramFromApi, type ApiHistogram } from './api-histogram.js';
 import { encodeWriteRequest, type WriteSample } from './write-request.js';
 import { encodeReplayedAlertEvents, REPLAYED_ALERT_HISTORY_PATH, type ReplayedAlertEvents } from './replayed-alert-events-body.js';
 
@@ -71,10 +73,14 @@ export class PrometheusHttp {
       query: expr, start: String(startMs / 1000), end: String(endMs / 1000), step: String(stepMs / 1000),
     }, expr);
     if (data.resultType !== 'matrix') throw new PrometheusHttpError(`range query answered ${data.resultType}, not matrix`, { url: this.base, query: expr });
-    return (data.result as { metric: Labels; values: [number, string][] }[]).map((s) => ({
-      labels: s.metric,
-      points: s.values.map(([t, v]) => ({ t: Math.round(t * 1000), v: Number(v) })),
-    }));
+    return (data.result as { metric: Labels; values?: [number, string][]; histograms?: [number, ApiHistogram][] }[]).map((s) => {
+      const points: { t: number; v: number; h?: ReturnType<typeof histogramFromApi> }[] = (s.values ?? []).map(([t, v]) => ({ t: Math.round(t * 1000), v: Number(v) }));
+      if (s.histograms !== undefined && s.histograms.length > 0) {
+        for (const [t, h] of s.histograms) points.push({ t: Math.round(t * 1000), v: 0, h: histogramFromApi(h) });
+        points.sort((a, b) => a.t - b.t);
+      }
+      return { labels: s.metric, points };
+    });
   }
 
   /**
@@ -91,12 +97,21 @@ export class PrometheusHttp {
     return (data.result as { metric: Labels; value: [number, string] }[]).map((s) => ({ labels: s.metric, value: Number(s.value[1]) }));
   }
 
-  /** POSTs samples to `/api/v1/write` in batches; any non-2xx answer is an error. */
+  /**
+   * POSTs samples to `/api/v1/write` in batches; any non-2xx answer is an error. Native-histogram
+   * samples (recording rules over histograms) go in requests of their own.
+   */
   async remoteWrite(samples: readonly WriteSample[]): Promise<void> {
+    const floats = samples.some((s) => s.histogram !== undefined) ? samples.filter((s) => s.histogram === undefined) : samples;
+    const histograms = floats === samples ? [] : samples.filter((s) => s.histogram !== undefined);
     const batch = this.opts.writeBatchSamples ?? 10_000;
+    const bodies: Uint8Array[] = [];
+    for (let i = 0; i < floats.length; i += batch) bodies.push(encodeWriteRequest(floats.slice(i, i + batch)));
+    for (let i = 0; i < histograms.length; i += batch) {
+      bodies.push(histogramWriteRequest(histograms.slice(i, i + batch).map((s) => ({ labels: s.labels, histograms: { timestamps: [s.t], histograms: [s.histogram!] } }))));
+    }
     const url = `${this.base}/api/v1/write`;
-    for (let i = 0; i < samples.length; i += batch) {
-      const body = encodeWriteRequest(samples.slice(i, i + batch));
+    for (const body of bodies) {
       let res: Response;
       try {
         res = await fetch(url, {

@@ -231,6 +231,9 @@ export async function runRuleReplay(o: RuleReplayRunOptions, log: (line: string)
 /** The rules' output as one unit of work on the samples topic, acknowledged before the next chunk. */
 async function writeToSink(sink: SampleSink, samples: Parameters<ReplaySink['write']>[0]): Promise<void> {
   await appendUnit(sink, (app) => {
-    for (const s of samples) app.append(s.labels, s.t, s.value, s.stale ? { stale: true } : undefined);
+    for (const s of samples) {
+      if (s.histogram !== undefined && !s.stale) app.appendHistogram!(s.labels, s.t, s.histogram);
+      else app.append(s.labels, s.t, s.value, s.stale ? { stale: true } : undefined);
+    }
   });
 }

@@ -7,6 +7,7 @@ import SnappyJS from 'snappyjs';
 import { labelFields, ProtoWriter, varintSize } from '../../connectors/remote-write/write-request-writer.js';
 import type { Labels } from '../../schemas/index.js';
 import { canonicalLabels } from '../../schemas/labels.js';
+import type { FloatHistogram } from '../../schemas/native-histogram/index.js';
 import { STALE_NAN_BITS_HI, STALE_NAN_BITS_LO } from '../../schemas/sample.js';
 
 export interface WriteSample {
@@ -14,6 +15,8 @@ export interface WriteSample {
   readonly t: number;
   readonly value: number;
   readonly stale: boolean;
+  /** A native-histogram sample (written apart: see PrometheusHttp.remoteWrite); `value` is then unused. */
+  readonly histogram?: FloatHistogram;
 }
 
 /** One TimeSeries of the request being encoded. */

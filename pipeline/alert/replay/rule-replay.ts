@@ -9,15 +9,16 @@
  * rule's output runs, the caller's `settle` waits until that output is readable.
  */
 import type { Labels } from '../../../schemas/index.js';
+import type { FloatHistogram } from '../../../schemas/native-histogram/index.js';
 import type { AlertTransition, GroupOutput, LoadedGroup, LoadedRule, VectorSample } from '../rules/index.js';
 import { AlertingRule } from '../rules/alerting-rule.js';
 import { RuleGroup } from '../rules/rule-group.js';
 import type { QueryFunc } from '../template/index.js';
 
-/** One series of a range query answer: points at multiples of the step. */
+/** One series of a range query answer: points at multiples of the step (`h` for a native-histogram point, `v` then unused). */
 export interface RangeSeries {
   readonly labels: Labels;
-  readonly points: readonly { readonly t: number; readonly v: number }[];
+  readonly points: readonly { readonly t: number; readonly v: number; readonly h?: FloatHistogram }[];
 }
 
 /** Where history is read: a Prometheus-style range query (times in Unix ms). */
@@ -201,7 +202,7 @@ function byInstant(series: readonly RangeSeries[]): Map<number, VectorSample[]> 
     for (const p of s.points) {
       let v = m.get(p.t);
       if (v === undefined) m.set(p.t, (v = []));
-      v.push({ labels: s.labels, value: p.v });
+      v.push(p.h === undefined ? { labels: s.labels, value: p.v } : { labels: s.labels, value: 0, histogram: p.h });
     }
   }
   return m;
