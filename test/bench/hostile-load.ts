@@ -171,7 +171,8 @@ async function heavyRules(dir: string): Promise<BenchResult> {
       const first = await evaluations();
       const deadline = Date.now() + 180_000;
       while (Date.now() < deadline) {
-        last = await evaluations();
+        // A process whose event loop was held resets the connections that idled meanwhile: ask again.
+        last = await evaluations().catch(() => last);
         if (last.count - first.count >= 6) break;
         await new Promise((r) => setTimeout(r, 250));
       }
