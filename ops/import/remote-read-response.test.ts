@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { encodeWriteRequest, pbLabels } from '../../connectors/remote-write/testdata/prompb.js';
 import { ReadResponseType } from '../../pipeline/query/index.js';
+import { FloatHistogram } from '../../schemas/native-histogram/index.js';
 import { decodeReadResponse } from './remote-read-response.js';
 import { timeChunks, vmJsonLine } from './remote-read-source.js';
 
@@ -53,3 +55,36 @@ describe('vmJsonLine', () => {
     );
   });
 });
+
+describe('decodeReadResponse with native histograms', () => {
+  it('reads the histograms of a SAMPLES answer, integer and float counts, with float counts', () => {
+    // A QueryResult is a WriteRequest's bytes: both are `repeated TimeSeries timeseries = 1`.
+    const result = encodeWriteRequest({
+      timeseries: [{
+        labels: pbLabels({ __name__: 'rpc_seconds' }),
+        histograms: [
+          { countInt: 6, sum: 4.5, schema: 0, zeroThreshold: 0.001, zeroCountInt: 1, positiveSpans: [{ offset: 0, length: 2 }], positiveDeltas: [2, 1], timestamp: 1000 },
+          { countFloat: 2.5, sum: 1, schema: -53, customValues: [0.5, 1], positiveSpans: [{ offset: 1, length: 1 }], positiveCounts: [2.5], timestamp: 2000 },
+        ],
+      }],
+    });
+    const bytes = Buffer.concat([Buffer.from([0x0a]), Buffer.from(varint(result.length)), result]);
+    const [s] = decodeReadResponse(bytes);
+    expect(s!.timestamps).toEqual([]);
+    expect(s!.histograms?.timestamps).toEqual([1000, 2000]);
+    expect(s!.histograms!.histograms.map((h) => h.toString())).toEqual([
+      new FloatHistogram({ schema: 0, zeroThreshold: 0.001, zeroCount: 1, count: 6, sum: 4.5, positiveSpans: [{ offset: 0, length: 2 }], positiveBuckets: [2, 3] }).toString(),
+      new FloatHistogram({ schema: -53, customValues: [0.5, 1], count: 2.5, sum: 1, positiveSpans: [{ offset: 1, length: 1 }], positiveBuckets: [2.5] }).toString(),
+    ]);
+  });
+});
+
+function varint(n: number): number[] {
+  const out: number[] = [];
+  while (n >= 0x80) {
+    out.push((n & 0x7f) | 0x80);
+    n >>>= 7;
+  }
+  out.push(n);
+  return out;
+}

@@ -6,7 +6,8 @@
  */
 import { STALE_NAN_BITS_HI, STALE_NAN_BITS_LO } from '../../schemas/index.js';
 import { setLabel } from '../../schemas/labels.js';
-import type { FloatHistogram } from '../../schemas/native-histogram/index.js';
+import { readHistogramMessage } from '../../connectors/remote-write/histogram-message-reader.js';
+import { FloatHistogram } from '../../schemas/native-histogram/index.js';
 import { decodeHistogramChunk } from '../../pipeline/tsdb/chunks/prometheus-histogram-chunk.js';
 import { decodeXorChunk } from './xor-chunk.js';
 
@@ -138,6 +139,7 @@ function decodeTimeSeries(r: Reader): ReadSeries {
   const labels: Record<string, string> = {};
   const timestamps: number[] = [];
   const values: number[] = [];
+  const histograms: ReadHistograms = { timestamps: [], histograms: [] };
   while (r.pos < r.end) {
     const tag = r.varint();
     const field = tag >>> 3;
@@ -164,11 +166,32 @@ function decodeTimeSeries(r: Reader): ReadSeries {
       if (stale) continue;
       timestamps.push(ts);
       values.push(value);
+    } else if (field === 4 && (tag & 7) === 2) {
+      const h = r.sub();
+      const d = readHistogramMessage(h.buf, h.pos, h.end);
+      // A staleness marker (its sum is the staleness NaN) is left out, as for floats.
+      const stale = h.end - h.pos > 0 && isStaleSum(h.buf, h.pos, h.end);
+      if (d.invalid !== undefined) throw new RemoteReadDecodeError(`series ${JSON.stringify(labels)}: histogram at ${d.timestampMs}: ${d.invalid}`);
+      if (!stale) {
+        histograms.timestamps.push(d.timestampMs);
+        histograms.histograms.push(d.histogram instanceof FloatHistogram ? d.histogram : d.histogram.toFloat());
+      }
     } else {
       r.skip(tag & 7);
     }
   }
-  return { labels, timestamps, values };
+  return histograms.timestamps.length > 0 ? { labels, timestamps, values, histograms } : { labels, timestamps, values };
+}
+
+/** Whether a prompb Histogram message's sum (field 3, a double) is Prometheus' staleness NaN. */
+function isStaleSum(buf: Buffer, start: number, end: number): boolean {
+  const r = new Reader(buf, start, end);
+  while (r.pos < r.end) {
+    const tag = r.varint();
+    if (tag === (3 << 3 | 1)) return buf.readUInt32LE(r.pos + 4) === STALE_NAN_BITS_HI && buf.readUInt32LE(r.pos) === STALE_NAN_BITS_LO;
+    r.skip(tag & 7);
+  }
+  return false;
 }
 
 /** CRC-32C (Castagnoli), which the frames of a streamed remote-read answer carry. */
