@@ -55,7 +55,7 @@ export const edgeLimitsConfigSchema = z
     max_future_ms: z.number().int().min(0).default(600_000)
       .describe('Samples more than this far ahead of the receiving clock are refused with 400 naming them (the others of the request are stored): a far-future timestamp would otherwise move its shard\'s head and make later samples too old to store (as Mimir\'s creation_grace_period).'),
     max_age_ms: z.number().int().min(0).optional()
-      .describe('Samples more than this far behind the receiving clock are refused with 400 naming them (the others of the request are stored). Set it to store.retention_ms, so that no acknowledged sample is one the store deletes at its next compaction; unset or 0: no bound.'),
+      .describe('Samples more than this far behind the receiving clock are refused with 400 naming them (the others of the request are stored). Default: store.retention_ms of the same configuration, so that no acknowledged sample is one the store deletes at its next compaction; 0: no bound.'),
     max_in_flight_requests: z
       .number()
       .int()

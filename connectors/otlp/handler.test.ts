@@ -15,10 +15,10 @@ afterEach(async () => {
   while (closers.length > 0) await closers.pop()?.();
 });
 
-async function receiver() {
+async function receiver(config: Parameters<typeof otlpConfigSchema.parse>[0] = {}) {
   const sink = new RecordingSink();
   const registry = new Registry();
-  const conn = createOtlpConnector({ sink, registry }, otlpConfigSchema.parse({}));
+  const conn = createOtlpConnector({ sink, registry }, otlpConfigSchema.parse(config));
   const srv = await serveRoutes(conn.routes);
   closers.push(() => srv.close());
   const metric = async (name: string, labels: Record<string, string>) => {
@@ -104,6 +104,24 @@ describe('OTLP/HTTP metrics receiver', () => {
     expect(got.has('http_server_duration_milliseconds_count')).toBe(false);
     expect(got.get('cpu_utilization_ratio')).toEqual([{ labels: { job: 'shop/checkout', instance: 'i-1' }, v: 0.25 }]);
     expect(await r.metric('tidemark_connector_rejected_samples_total', { connector: 'otlp', reason: 'delta_temporality' })).toBeGreaterThan(0);
+  });
+
+  it('refuses points older than max_age_ms or further ahead than max_future_ms of the receiving clock with 400 naming the first, and stores the others', async () => {
+    const r = await receiver({ limits: { max_age_ms: 86_400_000, max_future_ms: 600_000 } });
+    const now = Date.now();
+    const point = (name: string, t: number) => ({ name, gauge: { dataPoints: [{ timeUnixNano: String(BigInt(t) * 1_000_000n), asDouble: 1 }] } });
+    const body = {
+      resourceMetrics: [{
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'svc' } }] },
+        scopeMetrics: [{ metrics: [point('recent', now - 3_600_000), point('old', now - 2 * 86_400_000), point('ahead', now + 3_600_000), point('current', now)] }],
+      }],
+    };
+    const res = await fetch(`${r.url}/otlp/v1/metrics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(/2 of 4 samples rejected \(the others were stored\); first: .*old.*more than 86400000 ms behind the receiving clock/);
+    expect(r.sink.committed.map((s) => [s.labels.__name__, s.t])).toEqual([['recent', now - 3_600_000], ['current', now]]);
+    expect(await r.metric('tidemark_connector_rejected_samples_total', { connector: 'otlp', reason: 'too_old' })).toBe(1);
+    expect(await r.metric('tidemark_connector_rejected_samples_total', { connector: 'otlp', reason: 'too_far_in_future' })).toBe(1);
   });
 
   it('refuses another Content-Type with 415 and a body that is no request with 400', async () => {

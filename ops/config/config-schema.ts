@@ -15,6 +15,7 @@ import { watermarksConfigSchema } from '../../pipeline/publish/index.js';
 import { httpConfigSchema } from '../../pipeline/alert/notify/config/index.js';
 import { aggregatesConfigSchema, aggregationConfigSchema } from '../../pipeline/aggregate/index.js';
 import { tenantsConfigSchema } from '../tenants/config.js';
+import { ingestAgeFollowsRetention } from './ingest-age-bound.js';
 
 /** A Prometheus duration string in YAML, milliseconds in the parsed config. */
 export const duration = z.string().transform((text, ctx) => {
@@ -268,7 +269,8 @@ export const tidemarkConfigSchema = z
         for (const issue of checkScrapeConfig(sc, cfg.global)) ctx.addIssue({ code: 'custom', path: [...path, ...issue.path], message: issue.message });
       });
     }
-  });
+  })
+  .transform(ingestAgeFollowsRetention);
 
 export type TidemarkConfig = z.output<typeof tidemarkConfigSchema>;
 export type TidemarkConfigInput = z.input<typeof tidemarkConfigSchema>;

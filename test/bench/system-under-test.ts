@@ -84,6 +84,14 @@ async function startRole(role: string, args: readonly string[], dir: string, nod
 }
 
 /**
+ * The benches' history starts in November 2023, and the peers keep it (retention 100y): the push
+ * endpoints they use take it too, where by default they refuse what is older than the stores'
+ * retention behind the receiving clock (limits.max_age_ms).
+ */
+const HISTORY_PUSH_LIMITS = ['remote_write', 'import'].map((c) => `${c}: { limits: { max_age_ms: 0 } }`).join(', ');
+const HISTORY_INGEST = `ingest: { ${HISTORY_PUSH_LIMITS} }\n`;
+
+/**
  * `tidemark up` on its defaults (embedded bus, every partition, query API), its own process. Like
  * the Prometheus peer it gets a configuration file without scrape_configs: with none at all it
  * would scrape itself at wall-clock time, and the bench's hours-old samples would then fall
@@ -93,7 +101,7 @@ export async function startTidemarkUp(nodeFlags: readonly string[] = [], extraCo
   const dir = tempDir('bench-system-tidemark-');
   const data = join(dir, 'data');
   const config = join(dir, 'tidemark.yml');
-  writeFileSync(config, `global:\n  scrape_interval: 1m\n${extraConfig}`);
+  writeFileSync(config, `global:\n  scrape_interval: 1m\n${HISTORY_INGEST}${extraConfig}`);
   const { proc, url } = await startRole('up', ['--config', config, '--data', data], dir, nodeFlags);
   const readyAt = performance.now();
   return {
@@ -174,7 +182,7 @@ export async function startTidemarkOnKafka(partitions: number, maxStoreLag: numb
         '  type: kafka',
         `  partitions: ${partitions}`,
         `  kafka: { brokers: [${mock.brokers.map((b) => `'${b}'`).join(', ')}] }`,
-        `ingest: { max_store_lag: ${maxStoreLag} }`,
+        `ingest: { max_store_lag: ${maxStoreLag}, ${HISTORY_PUSH_LIMITS} }`,
         `redis: { url: '${redis.url}' }`,
         '',
       ].join('\n'),

@@ -60,12 +60,14 @@ describe('metadata and exemplars from tidemark ingest to tidemark query', () => 
   it('serves the metadata and exemplars remote_write sent to ingest', async () => {
     const ingest = await start('ingest', '--data', join(dir, 'ingest'));
     await waitFor(async () => ((await fetch(`${ingest}/-/ready`)).status === 200 ? true : undefined));
+    // A recent whole second: older than the stores' retention would be refused (limits.max_age_ms).
+    const at = Math.floor(Date.now() / 1000) - 60;
     const body = snappyWriteRequest({
       timeseries: [
         {
           labels: [{ name: '__name__', value: 'jobs_done_total' }],
-          samples: [{ value: 3, timestamp: 1_700_000_000_000 }],
-          exemplars: [{ labels: [{ name: 'trace_id', value: 'feed' }], value: 1, timestamp: 1_700_000_000_000 }],
+          samples: [{ value: 3, timestamp: at * 1000 }],
+          exemplars: [{ labels: [{ name: 'trace_id', value: 'feed' }], value: 1, timestamp: at * 1000 }],
         },
       ],
       metadata: [{ type: 1, metricFamilyName: 'jobs_done_total', help: 'Jobs done.', unit: '' }],
@@ -81,9 +83,9 @@ describe('metadata and exemplars from tidemark ingest to tidemark query', () => 
     });
     expect(metadata).toEqual([{ type: 'counter', help: 'Jobs done.', unit: '' }]);
     const exemplars = await waitFor(async () => {
-      const data = ((await (await fetch(`${query}/api/v1/query_exemplars?query=jobs_done_total&start=1699999999&end=1700000001`)).json()) as { data: unknown[] }).data;
+      const data = ((await (await fetch(`${query}/api/v1/query_exemplars?query=jobs_done_total&start=${at - 1}&end=${at + 1}`)).json()) as { data: unknown[] }).data;
       return data.length > 0 ? data : undefined;
     });
-    expect(exemplars).toEqual([{ seriesLabels: { __name__: 'jobs_done_total' }, exemplars: [{ labels: { trace_id: 'feed' }, value: '1', timestamp: 1700000000 }] }]);
+    expect(exemplars).toEqual([{ seriesLabels: { __name__: 'jobs_done_total' }, exemplars: [{ labels: { trace_id: 'feed' }, value: '1', timestamp: at }] }]);
   });
 });

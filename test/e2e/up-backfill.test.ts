@@ -81,7 +81,7 @@ describe('tidemark up with hours-old samples behind its cut blocks', () => {
     const cfg = join(dir, 'tidemark.yml');
     // Small blocks, so live data cuts some within the test; a small backfill bound, so the
     // hours-old samples go into blocks of their own while they arrive.
-    await writeFile(cfg, `bus:\n  partitions: 2\nstore:\n  block_range_ms: ${RANGE}\n  backfill_flush_samples: 400\ningest:\n  remote_write:\n    limits:\n      max_age_ms: ${15 * 24 * HOUR}\n`);
+    await writeFile(cfg, `bus:\n  partitions: 2\nstore:\n  block_range_ms: ${RANGE}\n  backfill_flush_samples: 400\n`);
     const now = Math.floor(Date.now() / 1000) * 1000;
     const liveFrom = Math.floor((now - 45 * MIN) / RANGE) * RANGE;
     const written: Written = new Map();
@@ -108,7 +108,7 @@ describe('tidemark up with hours-old samples behind its cut blocks', () => {
       const metrics = await (await fetch(`${up.url}/metrics`)).text();
       expect(metrics).not.toMatch(/tidemark_store_samples_rejected_total\{[^}]*\} [1-9]/);
 
-      // Older than limits.max_age_ms (here the stores' retention, 15 days): refused at the edge, not stored.
+      // Older than the stores' retention (15 days, limits.max_age_ms by default): refused at the edge, not stored.
       const tooOld = await fetch(`${up.url}/api/v1/write`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' },

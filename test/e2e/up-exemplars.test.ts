@@ -113,25 +113,28 @@ describe('exemplars beside a real Prometheus', () => {
     const cfg = join(dir, 'tidemark.yml');
     await writeFile(cfg, 'scrape_configs: []\n');
     expect((await fetch(`${up!.url}/-/reload`, { method: 'POST' })).status).toBe(200);
+    // Recent samples: older than the stores' retention would be refused (limits.max_age_ms).
+    const at = Math.floor(Date.now() / 1000) * 1000 - 60_000;
     const series = (i: number) => ({
       labels: [{ name: '__name__', value: 'pushed_seconds' }, { name: 'n', value: String(i) }],
-      samples: [{ value: i, timestamp: 1_700_000_010_000 + i }],
-      exemplars: [{ labels: [{ name: 'trace_id', value: `t${i}` }], value: i / 10, timestamp: 1_700_000_010_000 + i }],
+      samples: [{ value: i, timestamp: at + i }],
+      exemplars: [{ labels: [{ name: 'trace_id', value: `t${i}` }], value: i / 10, timestamp: at + i }],
     });
+    const pushed = () => exemplars(up!.url, 'pushed_seconds', at / 1000 - 10, at / 1000 + 100);
     const body = snappyWriteRequest({ timeseries: [series(1), series(2)] });
     const res = await fetch(`${up!.url}/api/v1/write`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' }, body });
     expect(res.status).toBe(204);
     const two = (r: Awaited<ReturnType<typeof exemplars>>) => (Array.isArray(r) && r.length === 2 ? r : undefined);
-    expect(await waitFor(async () => two(await exemplars(up!.url, 'pushed_seconds')))).toEqual([
-      { seriesLabels: { __name__: 'pushed_seconds', n: '1' }, exemplars: [{ labels: { trace_id: 't1' }, value: '0.1', timestamp: 1700000010.001 }] },
-      { seriesLabels: { __name__: 'pushed_seconds', n: '2' }, exemplars: [{ labels: { trace_id: 't2' }, value: '0.2', timestamp: 1700000010.002 }] },
+    expect(await waitFor(async () => two(await pushed()))).toEqual([
+      { seriesLabels: { __name__: 'pushed_seconds', n: '1' }, exemplars: [{ labels: { trace_id: 't1' }, value: '0.1', timestamp: (at + 1) / 1000 }] },
+      { seriesLabels: { __name__: 'pushed_seconds', n: '2' }, exemplars: [{ labels: { trace_id: 't2' }, value: '0.2', timestamp: (at + 2) / 1000 }] },
     ]);
 
     expect(await up!.stop('SIGTERM')).toBe(0);
     // Restarted with room for two exemplars: the newest two written are kept.
     await writeFile(cfg, 'scrape_configs: []\nquery:\n  max_exemplars: 2\n');
     up = await startCli(['up', '--config', cfg, '--data', join(dir, 'data')]);
-    expect(await waitFor(async () => two(await exemplars(up!.url, 'pushed_seconds')))).toHaveLength(2);
+    expect(await waitFor(async () => two(await pushed()))).toHaveLength(2);
     expect(await exemplars(up.url, 'rpc_duration_seconds_bucket or jobs_total')).toEqual([]);
   });
 });

@@ -32,10 +32,12 @@ describe('tidemark up as an ingest endpoint', () => {
     );
     const data = join(dir, 'data');
     const up = await startCli(['up', '--config', cfg, '--data', data]);
+    // Recent: older than the stores' retention would be refused (limits.max_age_ms).
+    const weatherAt = Date.now() - 60_000;
     try {
       const push = await fetch(`${up.url}/write?db=edge&precision=ms`, {
         method: 'POST',
-        body: 'weather,city=oslo temperature=-3.5 1700000000000\n',
+        body: `weather,city=oslo temperature=-3.5 ${weatherAt}\n`,
       });
       expect(push.status).toBe(204);
       const pg = await fetch(`${up.url}/metrics/job/flink/instance/tm-1`, {
@@ -57,7 +59,7 @@ describe('tidemark up as an ingest endpoint', () => {
     expect(up.output(), 'no error was logged').not.toContain('"level":50');
     const tail = await runCli(['tail', '--data', data, '--topic', 'tidemark.samples', '--from', 'earliest', '--to-end']);
     expect(tail.code).toBe(0);
-    expect(tail.stdout).toContain('weather_temperature{city="oslo", db="edge"} -3.5 1700000000000');
+    expect(tail.stdout).toContain(`weather_temperature{city="oslo", db="edge"} -3.5 ${weatherAt}`);
     expect(tail.stdout).toMatch(/demo_requests_total\{instance="[^"]+", job="demo", path="\/"\} 42 \d+/);
     expect(tail.stdout).toMatch(/up\{instance="[^"]+", job="demo"\} 1 \d+/);
     expect(tail.stdout).toMatch(/flink_taskmanager_Status_JVM_CPU_Load\{instance="tm-1", job="flink", tm_id="abc"\} 0\.25 \d+/);
