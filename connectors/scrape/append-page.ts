@@ -1,9 +1,10 @@
-import { createParser, ExpositionParseError, ProtobufParser, type Parser, type ScrapeFormat } from '../../schemas/exposition/index.js';
+import { createParser, ExpositionParseError, ProtobufParser, type MetricType, type Parser, type ScrapeFormat } from '../../schemas/exposition/index.js';
 import { capSchema, EXPONENTIAL_SCHEMA_MAX, fitBucketLimit, HistogramError } from '../../schemas/native-histogram/index.js';
 import { canonicalLabels, formatLabels, type Labels } from '../../schemas/labels.js';
 import type { SeriesExemplar } from '../../schemas/exemplar-codec.js';
 import type { MetricMetadataEntry } from '../../schemas/metric-metadata-codec.js';
 import type { Appender } from '../../schemas/sample-sink.js';
+import { ClassicHistogramGroup, classicSeriesOf, NhcbConversionError, type ClassicSeries } from './classic-histogram-nhcb.js';
 import { ScrapeError } from './errors.js';
 import { relabel, type RelabelRule } from './relabel.js';
 import { labelLimitViolation, mutateSampleLabels, type LabelLimits } from './sample-labels.js';
@@ -24,8 +25,17 @@ export interface PageSettings {
    * otherwise their classic series are. Only when the appender takes histograms.
    */
   readonly nativeHistograms?: boolean;
-  /** A native histogram's classic series are appended too (`always_scrape_classic_histograms`). */
+  /**
+   * A native histogram's classic series are appended too, and so are those of a classic histogram
+   * converted to a native one (`always_scrape_classic_histograms`).
+   */
   readonly alwaysScrapeClassicHistograms?: boolean;
+  /**
+   * Classic histograms (`_bucket`, `_count`, `_sum` of a family typed histogram) are appended as
+   * native histograms with custom buckets (`convert_classic_histograms_to_nhcb`). Only when the
+   * appender takes histograms.
+   */
+  readonly convertClassicHistogramsToNhcb?: boolean;
   /**
    * Buckets a native histogram may have; one with more is reduced in resolution until it fits, and
    * the scrape fails when it cannot (`native_histogram_bucket_limit`). 0 = no limit.
@@ -72,8 +82,10 @@ function noteMetadata(into: Map<string, MetricMetadataEntry>, p: Parser, e: 'hel
  * scrapeLoop.append. Series are cached by their raw text (for protobuf, by their labels), so a
  * series seen before costs a map lookup instead of building and relabeling its labels. A text
  * page is given as text, a protobuf page as bytes. Native histograms (protobuf) count as one
- * sample each; an invalid one fails the scrape naming the series and the reason. Staleness
- * bookkeeping is left to the caller (`cache.endSuccess/endFailure`).
+ * sample each; an invalid one fails the scrape naming the series and the reason. Classic
+ * histograms converted to native ones (`convertClassicHistogramsToNhcb`) count as one sample each,
+ * their classic series as none unless kept. Staleness bookkeeping is left to the caller
+ * (`cache.endSuccess/endFailure`).
  */
 export function appendPage(
   page: string | Uint8Array,
@@ -95,10 +107,17 @@ export function appendPage(
     : createParser(text, format, { strict: false });
   // Exemplars come with OpenMetrics and protobuf pages.
   const om = format === 'openmetrics' || proto;
+  // Classic histograms are collected series by series (one histogram's series are consecutive,
+  // as Prometheus' NHCBParser assumes) and appended as one native histogram when the next entry
+  // is not one of them.
+  const group = (s.convertClassicHistogramsToNhcb ?? false) && app.appendHistogram !== undefined ? new ClassicHistogramGroup() : undefined;
+  const keepClassic = group === undefined || (s.alwaysScrapeClassicHistograms ?? false);
+  // The last native histogram's identity: its classic series, when they follow, stay classic.
+  let nativeKey: string | undefined;
   // The text parser reads a series whose text matches the same position of the previous scrape
   // without parsing its labels (Prometheus' scrape cache keyed by the series bytes, with the
-  // page order as the first guess).
-  const hinted = p.expectSeries !== undefined && p.seriesText !== undefined;
+  // page order as the first guess). Converting needs every histogram series' labels: no hints.
+  const hinted = group === undefined && p.expectSeries !== undefined && p.seriesText !== undefined;
   let expected: RawEntry | undefined = hinted ? cache.expected() : undefined;
   let appended = 0;
   let limitHit = false;
@@ -109,10 +128,89 @@ export function appendPage(
   let line = 0;
   let lineEnd = -1;
   let lineStart = 0;
+
+  /** A series not in the cache: its final labels (remembered), null when relabeling drops it. */
+  const newSeriesState = (raw: string, labels: Labels, type: MetricType): SeriesState | null | ScrapeError => {
+    let lset: Labels | undefined = mutateSampleLabels(labels, s.targetLabels, s.honorLabels);
+    if (s.metricRelabel.length > 0) lset = relabel(lset, s.metricRelabel);
+    if (lset === undefined) {
+      cache.remember(raw, null, '', type);
+      return null;
+    }
+    if ((lset.__name__ ?? '') === '') return new ScrapeError('name_missing', 'missing metric name (__name__ label)', url);
+    const violation = labelLimitViolation(lset, s.limits);
+    if (violation !== undefined) return new ScrapeError('label_limit', violation, url);
+    return cache.remember(raw, lset, canonicalLabels(lset), type);
+  };
+
+  /**
+   * Appends the collected classic histogram as a native one, through the same labeling and limits
+   * as a scraped native histogram. Series that make no valid histogram are left out, as
+   * Prometheus leaves them out (the scrape goes on).
+   */
+  const appendConverted = (g: ClassicHistogramGroup): ScrapeError | undefined => {
+    const key = g.key!;
+    const labels = g.labels!;
+    g.key = undefined;
+    let h;
+    try {
+      h = g.convert();
+    } catch (err) {
+      if (!(err instanceof NhcbConversionError)) throw err;
+      return undefined;
+    }
+    res.total++;
+    const raw = `\u0002${key}`;
+    let state = cache.lookup(raw);
+    const isNew = state === undefined;
+    if (state === undefined) {
+      const made = newSeriesState(raw, labels, 'histogram');
+      if (made instanceof ScrapeError) return made;
+      state = made;
+    }
+    if (state === null) return undefined;
+    res.added++;
+    const explicit = s.honorTimestamps && g.timestamp !== undefined;
+    const t = explicit ? g.timestamp! : defaultT;
+    if (limitHit || !cache.markAppended(state, t, !explicit || s.trackTimestampsStaleness)) return undefined;
+    if (bucketLimit > 0 && !fitBucketLimit(h, bucketLimit)) {
+      bucketLimitHit = true;
+      return undefined;
+    }
+    if (s.sampleLimit > 0 && ++appended > s.sampleLimit) {
+      limitHit = true;
+      return undefined;
+    }
+    app.appendHistogram!(state.labels, t, h);
+    if (isNew) res.seriesAdded++;
+    g.exemplars.sort((a, b) => a.timestamp! - b.timestamp! || a.value - b.value);
+    for (const ex of g.exemplars) res.exemplars.push({ series: state.labels, labels: ex.labels, value: ex.value, timestampMs: ex.timestamp! });
+    return undefined;
+  };
+
   try {
     for (;;) {
       if (expected !== undefined) p.expectSeries!(expected.raw, expected.type);
       const e = p.next();
+      if (group !== undefined) {
+        let classic: ClassicSeries | undefined;
+        if (e === 'series') {
+          classic = classicSeriesOf(p);
+          if (classic !== undefined && classic.key === nativeKey) classic = undefined;
+        } else if (e === 'histogram') nativeKey = canonicalLabels(p.labels());
+        if (group.open && classic?.key !== group.key) {
+          const err = appendConverted(group);
+          if (err !== undefined) {
+            res.error = err;
+            return res;
+          }
+        }
+        if (classic !== undefined) {
+          if (!group.open) group.start(classic);
+          group.add(classic.part, p.value(), p.timestamp(), om ? p.exemplar() : undefined);
+          if (!keepClassic) continue;
+        }
+      }
       if (e === undefined) break;
       if (e !== 'series' && e !== 'histogram') {
         if (e !== 'comment') noteMetadata(res.metadata, p, e);
@@ -154,22 +252,12 @@ export function appendPage(
       }
       const isNew = state === undefined;
       if (state === undefined) {
-        let lset: Labels | undefined = mutateSampleLabels(p.labels(), s.targetLabels, s.honorLabels);
-        if (s.metricRelabel.length > 0) lset = relabel(lset, s.metricRelabel);
-        if (lset === undefined) {
-          cache.remember(raw, null, '', p.familyType());
-          continue;
-        }
-        if ((lset.__name__ ?? '') === '') {
-          res.error = new ScrapeError('name_missing', 'missing metric name (__name__ label)', url);
+        const made = newSeriesState(raw, p.labels(), p.familyType());
+        if (made instanceof ScrapeError) {
+          res.error = made;
           return res;
         }
-        const violation = labelLimitViolation(lset, s.limits);
-        if (violation !== undefined) {
-          res.error = new ScrapeError('label_limit', violation, url);
-          return res;
-        }
-        state = cache.remember(raw, lset, canonicalLabels(lset), p.familyType());
+        state = made;
       }
       if (state === null) continue;
       res.added++;

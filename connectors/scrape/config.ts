@@ -158,7 +158,9 @@ export const scrapeConfigSchema = z
     scrape_native_histograms: z.boolean().optional()
       .describe('Native histograms of protobuf scrapes are stored as native histograms; without it their classic series are (default from global, false).'),
     always_scrape_classic_histograms: z.boolean().optional()
-      .describe('A histogram exposed both as native and classic buckets is also stored as its classic series (default from global, false).'),
+      .describe('A histogram exposed both as native and classic buckets is also stored as its classic series, and so is a classic histogram converted by convert_classic_histograms_to_nhcb (default from global, false).'),
+    convert_classic_histograms_to_nhcb: z.boolean().optional()
+      .describe('Classic histograms (the _bucket, _count and _sum series of a family typed histogram) are stored as native histograms with custom buckets (schema -53) named for the family; their classic series only with always_scrape_classic_histograms (default from global, false).'),
     fallback_scrape_protocol: z.string()
       .refine((p) => (SCRAPE_PROTOCOLS as readonly string[]).includes(p), { error: (i) => `unknown fallback_scrape_protocol ${JSON.stringify(i.input)}, supported: [${SCRAPE_PROTOCOLS.join(' ')}]` })
       .transform((p) => p as ScrapeProtocol)
@@ -218,6 +220,7 @@ export interface ScrapeGlobalConfig {
   readonly scrape_protocols?: readonly ScrapeProtocol[];
   readonly scrape_native_histograms?: boolean;
   readonly always_scrape_classic_histograms?: boolean;
+  readonly convert_classic_histograms_to_nhcb?: boolean;
   readonly keep_dropped_targets?: number;
   readonly metric_name_validation_scheme?: string;
   readonly metric_name_escaping_scheme?: string;
@@ -229,7 +232,7 @@ export interface ScrapeGlobalConfig {
 export interface ResolvedScrapeConfig extends Omit<
   ScrapeConfig,
   'scrape_interval' | 'scrape_timeout' | 'body_size_limit' | 'sample_limit' | 'target_limit' | 'label_limit' | 'label_name_length_limit' | 'label_value_length_limit'
-  | 'scrape_protocols' | 'scrape_native_histograms' | 'always_scrape_classic_histograms' | 'keep_dropped_targets'
+  | 'scrape_protocols' | 'scrape_native_histograms' | 'always_scrape_classic_histograms' | 'convert_classic_histograms_to_nhcb' | 'keep_dropped_targets'
   | 'metric_name_validation_scheme' | 'metric_name_escaping_scheme' | 'extra_scrape_metrics' | 'scrape_failure_log_file'
 > {
   readonly scrape_interval: number;
@@ -244,6 +247,7 @@ export interface ResolvedScrapeConfig extends Omit<
   readonly scrape_protocols: readonly ScrapeProtocol[];
   readonly scrape_native_histograms: boolean;
   readonly always_scrape_classic_histograms: boolean;
+  readonly convert_classic_histograms_to_nhcb: boolean;
   /** Dropped targets kept for the targets API; 0 = all. */
   readonly keep_dropped_targets: number;
   readonly metric_name_validation_scheme: 'legacy';
@@ -308,6 +312,7 @@ export function resolveScrapeConfig(sc: ScrapeConfig, global: ScrapeGlobalConfig
     scrape_protocols: sc.scrape_protocols ?? global.scrape_protocols ?? (nativeHistograms ? DEFAULT_NATIVE_HISTOGRAM_SCRAPE_PROTOCOLS : DEFAULT_SCRAPE_PROTOCOLS),
     scrape_native_histograms: nativeHistograms,
     always_scrape_classic_histograms: sc.always_scrape_classic_histograms ?? global.always_scrape_classic_histograms ?? false,
+    convert_classic_histograms_to_nhcb: sc.convert_classic_histograms_to_nhcb ?? global.convert_classic_histograms_to_nhcb ?? false,
     keep_dropped_targets: sc.keep_dropped_targets ?? global.keep_dropped_targets ?? 0,
     extra_scrape_metrics: sc.extra_scrape_metrics ?? global.extra_scrape_metrics ?? false,
     scrape_failure_log_file: nonEmpty(sc.scrape_failure_log_file) ?? global.scrape_failure_log_file ?? '',

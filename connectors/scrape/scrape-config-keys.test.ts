@@ -42,6 +42,7 @@ const NATIVE = encodeDelimited([{
   name: 'lat_seconds', type: METRIC_TYPE.HISTOGRAM,
   metric: [{ histogram: { sample_count: 4, sample_sum: 2, schema: 2, positive_span: [{ offset: 0, length: 4 }], positive_delta: [1, 0, 0, 0] } }],
 }]);
+const CLASSIC = '# TYPE lat_seconds histogram\nlat_seconds_bucket{le="0.5"} 1\nlat_seconds_bucket{le="+Inf"} 3\nlat_seconds_sum 2\nlat_seconds_count 3\n';
 /** Buckets 1e6 indexes apart: no schema down to -4 brings them within one bucket. */
 const WIDE = encodeDelimited([{
   name: 'wide_seconds', type: METRIC_TYPE.HISTOGRAM,
@@ -82,6 +83,10 @@ describe('Prometheus 3 scrape_config keys', () => {
         case '/native':
           res.writeHead(200, { 'content-type': PROMETHEUS_PROTOBUF_CONTENT_TYPE });
           res.end(NATIVE);
+          return;
+        case '/classic':
+          res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+          res.end(CLASSIC);
           return;
         case '/wide':
           res.writeHead(200, { 'content-type': PROMETHEUS_PROTOBUF_CONTENT_TYPE });
@@ -218,6 +223,21 @@ describe('Prometheus 3 scrape_config keys', () => {
     expect(sink.value('up')).toBe(0);
     expect(sink.value('scrape_samples_scraped')).toBe(1);
     expect(sink.last.some((g) => g.h !== undefined)).toBe(false);
+  });
+
+  it('stores a classic histogram as a native histogram with custom buckets with convert_classic_histograms_to_nhcb, from the job or from global', async () => {
+    for (const [job, global] of [[{ convert_classic_histograms_to_nhcb: true }, {}], [{}, { convert_classic_histograms_to_nhcb: true }]] as const) {
+      const { loop, sink } = loopFor({ metrics_path: '/classic', ...job }, global);
+      expect((await loop.scrapeAndReport()).error).toBeUndefined();
+      const h = sink.last.find((g) => g.labels.__name__ === 'lat_seconds')?.h;
+      expect(h?.toString()).toBe('{count:3, sum:2, [-Inf,0.5]:1, (0.5,+Inf]:2}');
+      expect(sink.last.some((g) => g.labels.__name__ === 'lat_seconds_bucket')).toBe(false);
+      expect(sink.value('scrape_samples_scraped')).toBe(1);
+    }
+    const { loop, sink } = loopFor({ metrics_path: '/classic', convert_classic_histograms_to_nhcb: false }, { convert_classic_histograms_to_nhcb: true });
+    await loop.scrapeAndReport();
+    expect(sink.last.some((g) => g.h !== undefined)).toBe(false);
+    expect(sink.value('scrape_samples_scraped')).toBe(4);
   });
 
   it('stores native histograms at the schema native_histogram_min_bucket_factor allows', async () => {

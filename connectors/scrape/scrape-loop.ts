@@ -91,6 +91,7 @@ export class ScrapeLoop {
       sampleLimit: c.sample_limit,
       nativeHistograms: c.scrape_native_histograms,
       alwaysScrapeClassicHistograms: c.always_scrape_classic_histograms,
+      convertClassicHistogramsToNhcb: c.convert_classic_histograms_to_nhcb,
       nativeHistogramBucketLimit: c.native_histogram_bucket_limit,
       nativeHistogramMaxSchema: schemaForMinBucketFactor(c.native_histogram_min_bucket_factor),
     };

@@ -38,7 +38,9 @@ const globalSchema = z
     scrape_native_histograms: z.boolean().default(false)
       .describe('Native histograms of protobuf scrapes are stored as native histograms (default false: their classic series are).'),
     always_scrape_classic_histograms: z.boolean().default(false)
-      .describe('A histogram exposed both as native and classic buckets is also stored as its classic series.'),
+      .describe('A histogram exposed both as native and classic buckets is also stored as its classic series, and so is a classic histogram converted by convert_classic_histograms_to_nhcb.'),
+    convert_classic_histograms_to_nhcb: z.boolean().default(false)
+      .describe('Classic histograms (the _bucket, _count and _sum series of a family typed histogram) are stored as native histograms with custom buckets (schema -53) named for the family; their classic series only with always_scrape_classic_histograms.'),
     evaluation_interval: duration.default(60_000).describe('How often rule groups are evaluated by default, in event time (default 1m).'),
     rule_query_offset: duration.optional().describe('Accepted for prometheus.yml compatibility.'),
     external_labels: z.record(labelName, z.string()).default({}).describe('Labels added to federation, remote read and alerts, as in Prometheus.'),
