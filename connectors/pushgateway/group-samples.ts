@@ -1,4 +1,5 @@
 import { canonicalLabels, METRIC_NAME, type Labels } from '../../schemas/labels.js';
+import { capSchema, EXPONENTIAL_SCHEMA_MAX } from '../../schemas/native-histogram/index.js';
 import type { HistogramValue } from '../../schemas/sample.js';
 import type { Appender } from '../../schemas/sample-sink.js';
 import { expfmtFloat } from './go-float.js';
@@ -10,6 +11,16 @@ interface EmittedSeries {
   readonly value: number;
   /** A native-histogram sample instead of `value`. */
   readonly histogram?: HistogramValue;
+}
+
+/**
+ * A pushed native histogram as it is stored: one of schema 9..52 (from a newer client) reduced to
+ * schema 8, as Prometheus 3 reduces it when it scrapes the Pushgateway; the pushed one itself is
+ * kept as pushed (and served so by `GET /metrics`). Throws a HistogramError when its spans do not
+ * fit its buckets.
+ */
+export function storedHistogram(h: HistogramValue): HistogramValue {
+  return h.schema > EXPONENTIAL_SCHEMA_MAX ? capSchema(h.copy()) : h;
 }
 
 /**
@@ -34,7 +45,7 @@ export function groupSeries(g: MetricGroup, rules: LabelRules, nativeHistograms 
   for (const f of MetricStore.exposedFamilies(g)) {
     for (const m of f.metrics) {
       if (f.type === 'histogram' && nativeHistograms && m.native !== undefined) {
-        add(f.name, m.labels, '', 0, 0, m.native);
+        add(f.name, m.labels, '', 0, 0, storedHistogram(m.native));
       } else if (f.type === 'histogram') {
         let inf = false;
         for (const [ub, c] of m.buckets ?? []) {

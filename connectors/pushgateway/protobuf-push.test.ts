@@ -3,15 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseExposition } from '../../schemas/exposition/index.js';
-import { encodeDelimited, METRIC_TYPE } from '../../schemas/exposition/testdata/metric-family-encoder.js';
+import { decodeDelimited, encodeDelimited, METRIC_TYPE } from '../../schemas/exposition/testdata/metric-family-encoder.js';
 import type { Labels } from '../../schemas/labels.js';
 import type { HistogramValue } from '../../schemas/sample.js';
 import type { Appender } from '../../schemas/sample-sink.js';
-import { GroupEmitter } from './group-samples.js';
+import { GroupEmitter, storedHistogram } from './group-samples.js';
 import { LabelRules } from './label-rules.js';
 import { MetricStore } from './metric-store.js';
 import { readGroupsFile, writeGroupsFile } from './persistence-file.js';
-import { gatherFamilies, writePushgatewayText } from './pushgateway-exposition.js';
+import { gatherFamilies, writePushgatewayProtobuf, writePushgatewayText } from './pushgateway-exposition.js';
 import { convertPush } from './pushed-family.js';
 
 /** What client_golang's push package sends for a registry with a native+classic histogram and a counter. */
@@ -79,6 +79,37 @@ describe('Pushgateway protobuf pushes', () => {
     new GroupEmitter(new LabelRules([])).appendGroup(classic.app, g, 5000);
     expect(classic.hs).toEqual([]);
     expect(classic.floats.filter((f) => f.startsWith('rpc_seconds')).sort()).toEqual(['rpc_seconds_bucket{le=+Inf} 12', 'rpc_seconds_bucket{le=1} 7', 'rpc_seconds_bucket{le=2} 12', 'rpc_seconds_count 12', 'rpc_seconds_sum 9.25']);
+  });
+
+  it('serves a native histogram of schema 12 back as pushed and emits it reduced to schema 8, as Prometheus scraping the Pushgateway stores it', () => {
+    // Schema 12 buckets 15..19 (one observation each) are buckets 1 (15, 16) and 2 (17..19) of schema 8.
+    const fine = { sample_count: 5, sample_sum: 5.01, schema: 12, positive_span: [{ offset: 15, length: 5 }], positive_delta: [1, 0, 0, 0, 0] };
+    const body = encodeDelimited([{ name: 'fine_seconds', type: METRIC_TYPE.HISTOGRAM, metric: [{ histogram: fine }] }]);
+    const grouping = { job: 'batch' };
+    const c = convertPush(parseExposition(body, { format: 'protobuf' }), grouping);
+    const store = new MetricStore();
+    const g = store.push({ grouping, families: c.families, replace: true, hasTimestamps: false, nowMs: 1000 });
+    const native = g.families.get('fine_seconds')!.family.metrics[0].native!;
+    expect(() => native.validate()).toThrow(/invalid schema/);
+    expect(() => storedHistogram(native).validate()).not.toThrow();
+
+    const rec = recorder(true);
+    new GroupEmitter(new LabelRules([])).appendGroup(rec.app, g, 5000);
+    expect(rec.hs).toEqual(['fine_seconds {count:5, sum:5.01, (1,1.0027112750502025]:2, (1.0027112750502025,1.0054299011128027]:3}']);
+
+    const served = decodeDelimited(writePushgatewayProtobuf(gatherFamilies(store.all()))).find((f) => f.name === 'fine_seconds');
+    expect(served?.metric).toMatchObject([{ histogram: { schema: 12, positive_span: [{ offset: 15, length: 5 }], positive_delta: [1, 0, 0, 0, 0] } }]);
+  });
+
+  it('finds invalid a native histogram of a schema beyond the reserved range, or of schema 12 whose buckets do not add up to its count', () => {
+    const invalid = [
+      { sample_count: 1, schema: 53, positive_span: [{ offset: 0, length: 1 }], positive_delta: [1] },
+      { sample_count: 5, schema: 12, positive_span: [{ offset: 0, length: 1 }], positive_delta: [1] },
+    ];
+    for (const histogram of invalid) {
+      const [s] = parseExposition(encodeDelimited([{ name: 'h', type: METRIC_TYPE.HISTOGRAM, metric: [{ histogram }] }]), { format: 'protobuf' }).samples;
+      expect(() => storedHistogram(s.histogram!).validate()).toThrow();
+    }
   });
 
   it('keeps native histograms in the persistence file across a restart', async () => {

@@ -27,7 +27,7 @@ import type { HistogramValue } from '../../schemas/sample.js';
 import { appendUnit, type SampleSink } from '../../schemas/sample-sink.js';
 import { apiEnvelope, apiMetrics } from './api-v1.js';
 import type { PushgatewayConfig } from './config.js';
-import { GroupEmitter } from './group-samples.js';
+import { GroupEmitter, storedHistogram } from './group-samples.js';
 import { parseGroupingKey } from './grouping-key.js';
 import { LabelRules } from './label-rules.js';
 import { MetricStore, type MetricGroup } from './metric-store.js';
@@ -321,10 +321,13 @@ function lastActivity(g: MetricGroup): number {
   return Math.max(g.lastPushMs, g.lastFailureMs, g.pushFamilyAtMs, g.failureFamilyAtMs);
 }
 
-/** A pushed native histogram is refused unless valid: it would be stored after the 2xx. */
+/**
+ * A pushed native histogram is refused unless valid as it will be stored (schemas 9..52 reduced to
+ * 8): it would be stored after the 2xx.
+ */
 function checkHistogram(labels: Labels, h: HistogramValue, index: number): void {
   try {
-    h.validate();
+    storedHistogram(h).validate();
   } catch (err) {
     if (!(err instanceof HistogramError)) throw err;
     throw new InvalidPushError(`invalid histogram for metric ${formatLabels(labels)}: ${err.message}`, 'invalid_histogram', { series: index + 1 }, { cause: err });

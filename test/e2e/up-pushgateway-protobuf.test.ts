@@ -126,6 +126,33 @@ describe('tidemark up taking protobuf pushes, side by side with the real Pushgat
     expect(await res.text()).toMatch(/invalid histogram for metric bad_seconds: 1 observations found in buckets, but the Count field is 5/);
   });
 
+  it('accepts a native histogram of schema 12 as the Pushgateway does, serves it back as pushed, and stores it at schema 8', async () => {
+    // One observation in each of schema 12's buckets 15..19: buckets 1 (15, 16) and 2 (17..19) of schema 8.
+    const fine = encodeDelimited([{
+      name: 'fine_seconds', help: 'Finer than Prometheus stores.', type: METRIC_TYPE.HISTOGRAM,
+      metric: [{ histogram: { sample_count: 5, sample_sum: 5.01, schema: 12, positive_span: [{ offset: 15, length: 5 }], positive_delta: [1, 0, 0, 0, 0] } }],
+    }]);
+    const answers = await Promise.all([ours, realUrl].map((u) => fetch(`${u}/metrics/job/fine`, { method: 'PUT', headers: { 'content-type': PROMETHEUS_PROTOBUF_CONTENT_TYPE }, body: fine })));
+    expect(answers.map((r) => r.status)).toEqual([200, 200]);
+    const served = async (u: string) => {
+      const res = await fetch(`${u}/metrics`, { headers: { accept: PROTOBUF_ACCEPT } });
+      return decodeDelimited(new Uint8Array(await res.arrayBuffer())).filter((f) => f.name === 'fine_seconds');
+    };
+    const [a, b] = await Promise.all([served(ours), served(realUrl)]);
+    expect(a).toMatchObject([{ metric: [{ histogram: { schema: 12 } }] }]);
+    expect(a).toEqual(b);
+    const answer = await waitFor(async () => {
+      const res = await fetch(`${up.url}/api/v1/query?query=fine_seconds`);
+      const body = (await res.json()) as Answer;
+      return body.data.result.length === 1 ? body : undefined;
+    });
+    expect(answer.data.result[0].histogram?.[1]).toEqual({
+      count: '5',
+      sum: '5.01',
+      buckets: [[0, '1', '1.0027112750502025', '2'], [0, '1.0027112750502025', '1.0054299011128027', '3']],
+    });
+  });
+
   it('answers a protobuf body that does not say encoding=delimited with 415', async () => {
     const res = await push(ours, BODY, 'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily');
     expect(res.status).toBe(415);
