@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Bus } from '../bus/bus.js';
 import { EmbeddedBus } from '../bus/embedded/index.js';
 import { StoreWorker } from '../store/index.js';
 import { decodeSamplesTopicRecord, encodeProducerWatermark, encodeSampleBatch, type SeriesSamples } from '../../schemas/index.js';
@@ -54,8 +55,8 @@ async function setup() {
   cleanups.push(async () => { await bus.close(); await rm(dir, { recursive: true, force: true }); });
   await bus.ensureTopic('samples', 2);
   await bus.ensureTopic('dlq', 1);
-  const aggregator = (name: string, leader?: () => StoreWorker | undefined) => new Aggregator({
-    bus, samplesTopic: 'samples', aggregatesTopic: `out-${name}`, group: `agg-${name}`, checkpointFile: join(dir, name, 'checkpoint.json'),
+  const aggregator = (name: string, leader?: () => StoreWorker | undefined, via: Bus = bus) => new Aggregator({
+    bus: via, samplesTopic: 'samples', aggregatesTopic: `out-${name}`, group: `agg-${name}`, checkpointFile: join(dir, name, 'checkpoint.json'),
     rules: RULES, registry: new Registry(), config: { idle_timeout_ms: 3_600_000, checkpoint_interval_ms: 60_000 },
     leader: leader === undefined ? undefined : { position: (p) => leader()?.position(p), settled: () => leader()?.settled() ?? true },
   });
@@ -123,6 +124,46 @@ describe('Aggregator following the store worker of its process', () => {
     const reference = await alone();
     expect(reference.size).toBe(6 * 7); // six windows, seven outputs each
     expect(await outputs('follow')).toEqual(reference);
+  });
+
+  it('stops fetching the records the store hands over, and fetches again from its position once the store is gone', async () => {
+    const { bus, aggregator, store, caughtUp, outputs, decodedBy, alone } = await setup();
+    // Counts the records the bus delivers to the aggregator's own consumer.
+    let fetched = 0;
+    const counting = new Proxy(bus, {
+      get(target, prop, receiver) {
+        if (prop !== 'consume') return Reflect.get(target, prop, receiver) as unknown;
+        return (opts: Parameters<typeof bus.consume>[0], handler: Parameters<typeof bus.consume>[1]) => target.consume(opts, (b) => {
+          if (opts.group === 'agg-follow') fetched += b.records.length;
+          return handler(b);
+        });
+      },
+    });
+    await bus.produce('samples', minutes(0, 3));
+    const held: { worker?: StoreWorker } = {};
+    const follower = aggregator('follow', () => held.worker, counting);
+    const worker = (held.worker = store(follower));
+    cleanups.push(() => worker.stop(), () => follower.stop());
+    await worker.start();
+    await follower.start();
+    await caughtUp(follower);
+    const before = fetched;
+    await bus.produce('samples', minutes(3, 6));
+    await caughtUp(follower);
+    // Handed over by the store: not one of these records was read from the bus a second time.
+    expect(fetched).toBe(before);
+    await worker.stop();
+    // Without the store, the aggregator reads the partitions itself again, from where it is.
+    const last = await bus.offsets('samples');
+    await bus.produce('samples', minutes(6, 8));
+    await caughtUp(follower);
+    await follower.stop();
+
+    const records = (await bus.offsets('samples')).reduce((n, o) => n + o.high - o.low, 0);
+    const after = records - last.reduce((n, o) => n + o.high - o.low, 0);
+    expect(await decodedBy(follower)).toEqual({ store: records - after, aggregator: after });
+    expect(fetched - before).toBe(after);
+    expect(await outputs('follow')).toEqual(await alone());
   });
 
   it('reads for itself while behind the store (its checkpoint lost), then follows it, with the same outputs', async () => {

@@ -141,6 +141,11 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
   private readonly highWatermarks = new Map<number, number>();
   /** Partitions this aggregator's consumer holds (and has sought to its positions): the ones it follows the store on. */
   private readonly held = new Set<number>();
+  /**
+   * Partitions whose own fetching is paused because the store hands their records over: fetched
+   * here too, each record was read from the log (and decompressed) only to be passed over.
+   */
+  private readonly handedOver = new Set<number>();
   /** Per partition, the first offset of a store batch waiting in `follow` for this aggregator to reach it. */
   private readonly storeWaitsAt = new Map<number, number>();
   /** Batches (either reader's) waiting, per partition, for the other reader. */
@@ -231,6 +236,8 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
           const lows = ps.some((p) => !this.offsets.has(p)) ? await bus.offsets(this.s.samplesTopic) : [];
           for (const p of ps) {
             if (!this.offsets.has(p)) this.offsets.set(p, lows.find((o) => o.partition === p)?.low ?? 0);
+            // A pause of an earlier holding stays with the embedded bus's consumer: fetching starts afresh.
+            if (this.handedOver.delete(p)) c.resume([p]);
             await c.seek(p, { offset: this.offsets.get(p)! });
             this.held.add(p);
             this.wake(p);
@@ -240,6 +247,7 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
         onRevoked: (ps) => {
           for (const p of ps) {
             this.held.delete(p);
+            if (this.handedOver.delete(p)) this.consumer?.resume([p]);
             this.wake(p);
           }
           this.watermark.revoke(ps);
@@ -251,6 +259,7 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
           this.isReady = false;
           this.joinState = 'gone';
           this.held.clear();
+          this.handedOver.clear();
           this.wakeAll();
           this.s.onPartitions?.([]);
           this.s.onFailed?.(err);
@@ -264,6 +273,7 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
     let sinceCheckpoint = 0;
     this.timer = setInterval(() => {
       sinceCheckpoint += tickMs;
+      this.resumeWhereNotHandedOver();
       void this.closeDue();
       if (sinceCheckpoint >= this.config.checkpoint_interval_ms) {
         sinceCheckpoint = 0;
@@ -394,8 +404,14 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
           continue;
         }
         const pos = this.offsets.get(p);
-        if (!this.held.has(p) || pos === undefined || first - pos > MAX_STORE_LEAD_RECORDS) return;
+        if (!this.held.has(p) || pos === undefined || first - pos > MAX_STORE_LEAD_RECORDS) {
+          // The store goes on alone: this aggregator reads the partition for itself.
+          this.fetchAgain(p);
+          return;
+        }
         if (pos >= first) break;
+        // The records up to the store's batch come from our own consumer.
+        this.fetchAgain(p);
         this.storeWaitsAt.set(p, first);
         try {
           await this.changed(p);
@@ -413,7 +429,14 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
         return d.value;
       }, false);
       if (taken > 0) this.metrics.records.inc({ decoded_by: 'store' }, taken);
+      // The store hands this partition's records over: our own consumer stops reading them, until
+      // the store stops handing over (it lets the partition go, stops, or runs ahead).
+      if (taken > 0 && !this.handedOver.has(p) && this.held.has(p) && this.s.leader?.position(p) !== undefined && this.offsets.get(p) === batch.records[batch.records.length - 1]!.offset + 1) {
+        this.handedOver.add(p);
+        this.consumer?.pause([p]);
+      }
     } catch (err) {
+      this.fetchAgain(p);
       this.metrics.errors.inc({ type: err instanceof Error ? err.name : 'unknown', stage: 'follow' });
       this.log.error({ err, partition: p }, 'aggregation: applying the store\'s records failed; the aggregator reads them itself');
     } finally {
@@ -423,7 +446,33 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
 
   /** The store joined, or took up or let go of partitions: waiting batches look at its positions again. */
   leaderChanged(): void {
+    // Our own consumer reads again wherever the store may no longer hand records over; `follow`
+    // pauses it again at the store's next batch.
+    for (const p of [...this.handedOver]) this.fetchAgain(p);
     this.wakeAll();
+  }
+
+  /**
+   * Our own consumer reads partition `p` again, from this aggregator's position (not from where
+   * it was paused: the store's records in between are applied).
+   */
+  private fetchAgain(p: number): void {
+    if (!this.handedOver.delete(p)) return;
+    const c = this.consumer;
+    if (c === undefined) return;
+    c.resume([p]);
+    const offset = this.offsets.get(p);
+    if (offset === undefined || !this.held.has(p)) return;
+    c.seek(p, { offset }).catch((err: unknown) => {
+      // Revoked meanwhile: the next holder seeks to its own position.
+      this.log.warn({ err, partition: p }, 'aggregation: seeking the resumed partition failed; its records before our position are passed over');
+    });
+  }
+
+  /** The tick's safety net: a paused partition the store does not read (any more) is read here again. */
+  private resumeWhereNotHandedOver(): void {
+    const leader = this.s.leader;
+    for (const p of [...this.handedOver]) if (leader === undefined || !leader.settled() || leader.position(p) === undefined) this.fetchAgain(p);
   }
 
   /**
