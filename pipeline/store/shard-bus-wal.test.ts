@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
+import { FloatHistogram } from '../../schemas/native-histogram/index.js';
 import type { SampleBatch } from '../../schemas/sample.js';
 import type { TsdbOptions } from '../tsdb/index.js';
 import { StoreMetrics } from './metrics.js';
@@ -161,6 +162,35 @@ describe('shard with the bus as its write-ahead log', () => {
     const oldTimes = Array.from({ length: 12 }, (_, k) => k * 600_000 + 1);
     const liveTimes = Array.from({ length: 31 }, (_, k) => k * 600_000);
     expect(await stored(again)).toEqual({ a: [...liveTimes, ...oldTimes].sort((x, y) => x - y), b: liveTimes, c: oldTimes });
+  });
+
+  it('after a crash, counts backfill native histograms its blocks hold already as replayed and writes no block twice', async () => {
+    const dir = newDir();
+    const hist = (k: number) => new FloatHistogram({ schema: 0, count: k + 2, sum: k, zeroCount: 1, positiveSpans: [{ offset: 0, length: 1 }], positiveBuckets: [k + 1] });
+    const old = (k: number): SampleBatch => ({
+      series: [{ labels: { __name__: 'm', i: 'h' }, timestamps: [], values: [], stale: [], histograms: { timestamps: [k * 600_000 + 1], histograms: [hist(k)] } }],
+    });
+    const { shard: before } = await openShard(dir, 'bus', { backfillFlushSamples: 10 });
+    apply(before, 0, 31);
+    for (let k = 0; k < 12; k++) before.append(31 + k, old(k));
+    before.appendedOffset = 43;
+    await before.flush();
+    // In blocks of their own now: the durable offset is the first record of the head's range.
+    expect(before.tsdb.head.backfillHeld).toBe(0);
+    expect(before.durableOffset).toBe(24);
+    const blocks = before.tsdb.listBlocks().length;
+
+    const { shard: again, metrics } = await openShard(dir, 'bus', { backfillFlushSamples: 10 });
+    apply(again, 24, 31);
+    for (let k = 0; k < 12; k++) again.append(31 + k, old(k));
+    again.appendedOffset = 43;
+    await again.flush();
+    expect(await counter(metrics.samplesReplayed)).toBe(12);
+    expect(again.tsdb.head.backfillHeld).toBe(0);
+    expect(again.tsdb.listBlocks().length).toBe(blocks);
+    const set = await again.tsdb.querier(-Infinity, Infinity).select([{ name: 'i', type: '=', value: 'h' }], { start: -Infinity, end: Infinity });
+    expect(Array.from(set.series[0].timestamps)).toEqual(Array.from({ length: 12 }, (_, k) => k * 600_000 + 1));
+    expect(Array.from(set.series[0].histograms!, (h) => h!.count)).toEqual(Array.from({ length: 12 }, (_, k) => k + 2));
   });
 
   it('takes over a write-ahead log a file-mode run left, and deletes it once blocks hold all it held', async () => {

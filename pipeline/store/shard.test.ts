@@ -123,22 +123,25 @@ describe('shard', () => {
     await shard.close();
   });
 
-  it('keeps the first value written at a timestamp and rejects a later different one as a duplicate sample, also after a restart', async () => {
+  it('keeps the larger of two values at a timestamp whichever was written first, refuses the smaller as a duplicate sample, also after a restart', async () => {
     const a: Labels = { i: 'a', job: 'node' };
     const first = await openShard();
     first.shard.append(0, { series: [one(a, 1000, 1), one(a, 2000, 2)] });
     // The same sample again is a replay: ignored, not an error.
     first.shard.append(1, { series: [one(a, 2000, 2)] });
-    // Another value at a stored timestamp: Prometheus' "duplicate sample for timestamp".
-    first.shard.append(2, { series: [one(a, 2000, 20)] });
+    // A smaller value at a stored timestamp: refused (Prometheus' "duplicate sample for timestamp").
+    first.shard.append(2, { series: [one(a, 2000, 0.5)] });
+    // A larger one takes the stored one's place.
+    first.shard.append(3, { series: [one(a, 1000, 10)] });
     expect(await rejections(first.metrics)).toEqual({ duplicate_sample: 1 });
+    expect(await stored(first.shard)).toEqual({ a: [[1000, 10], [2000, 2]] });
     await first.shard.close();
 
-    // The write-ahead log brings the first value back; a different one is still refused.
+    // The write-ahead log brings the kept values back; a smaller one is still refused.
     const again = await openShard(first.dir);
-    again.shard.append(3, { series: [one(a, 2000, 200), one(a, 3000, 3)] });
+    again.shard.append(4, { series: [one(a, 2000, -1), one(a, 3000, 3)] });
     expect(await rejections(again.metrics)).toEqual({ duplicate_sample: 1 });
-    expect(await stored(again.shard)).toEqual({ a: [[1000, 1], [2000, 2], [3000, 3]] });
+    expect(await stored(again.shard)).toEqual({ a: [[1000, 10], [2000, 2], [3000, 3]] });
     await again.shard.close();
   });
   it('counts write-ahead log samples it cannot replay on opening as rejected, so a loss shows in its metrics', async () => {

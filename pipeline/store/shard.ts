@@ -222,8 +222,14 @@ export class Shard {
       }
       for (let i = 0; i < hn; i++) {
         const h = hs!.histograms[i];
+        const fh = h instanceof Histogram ? h.toFloat() : h;
+        const t = hs!.timestamps[i];
+        if (replay && t < head.minValidTime && tsdb.blocksHoldHistogram(s.labels, t, fh)) {
+          inBlocks++;
+          continue;
+        }
         try {
-          head.appendHistogramRef(ref, hs!.timestamps[i], h instanceof Histogram ? h.toFloat() : h, hs!.startTimestamps?.[i] ?? 0);
+          head.appendHistogramRef(ref, t, fh, hs!.startTimestamps?.[i] ?? 0);
         } catch (err) {
           this.reject(err, 1);
         }

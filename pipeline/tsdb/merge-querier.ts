@@ -7,7 +7,7 @@ import { sortedUnique } from './series-order.js';
  * Merges queriers over the same series space (blocks and head): series with equal labels are
  * joined. Parts that follow each other in time (the usual case: blocks, then the head) are
  * concatenated with block copies; only parts whose time ranges overlap are merged sample by
- * sample, with overlapping samples deduplicated (the earlier querier wins).
+ * sample, with overlapping samples deduplicated (chunks/sample-precedence.ts).
  */
 export class MergeQuerier implements Querier {
   constructor(private readonly queriers: readonly Querier[]) {}

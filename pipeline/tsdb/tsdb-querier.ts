@@ -19,7 +19,7 @@ interface Entry {
  * Reads a Tsdb's blocks and head as one: a series found in several of them is decoded from each
  * source straight into one column window, oldest block first and the head last, so no samples
  * are copied afterwards (a MergeQuerier over separate queriers would decode, then copy). Samples
- * that overlap between sources are sorted and deduplicated, the older source winning. Label-only
+ * that overlap between sources are sorted and deduplicated (sample-precedence.ts). Label-only
  * reads and label APIs go through a MergeQuerier over the same sources.
  *
  * The calling thread only plans a large select (matching, sizes, chunk references); its chunks

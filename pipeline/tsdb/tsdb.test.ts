@@ -252,17 +252,18 @@ describe('Tsdb out-of-order samples older than its blocks', () => {
     await db.close();
   });
 
-  it('merges overlapping blocks in compaction, keeping the value stored first at a shared timestamp', async () => {
+  it('merges overlapping blocks in compaction, keeping the larger value at a shared timestamp whichever was stored first', async () => {
     const dir = tmp();
     const db = await Tsdb.open(dir, {});
     const n = fill(db, 0, 7);
     await db.flush();
     db.append(m0, H, 999); // the block holds 3600 at this timestamp
     db.append(m0, H + 1, 1);
+    db.append(m0, H + 15_000, 5000); // the block holds 3615
     db.append(m0, 5 * H + 1, 2); // in the head's own range
     const before = await samplesOf(db, H, H + 15_000);
     expect(before.t).toEqual([H, H + 1, H + 15_000]);
-    expect(before.v).toEqual([3600, 1, 3615]);
+    expect(before.v).toEqual([3600, 1, 5000]);
     const more = fill(db, 7, 2);
     await db.flush();
     expect(overlaps(db)).toBe(true);
@@ -277,6 +278,40 @@ describe('Tsdb out-of-order samples older than its blocks', () => {
     expect(await samplesOf(again, H, H + 15_000)).toEqual(before);
     expect(again.replayErrors).toBe(0);
     await again.close();
+  });
+
+  it('reads the same value at a timestamp written twice whichever value came first, before and after the cut and compaction', async () => {
+    const answers: number[][] = [];
+    for (const [first, second] of [[1, 2], [2, 1]]) {
+      const db = await Tsdb.open(tmp(), {});
+      const inBlock = 30 * 60_000 + 1;
+      const inHead = 8 * H + 1;
+      fill(db, 0, 7);
+      await db.flush();
+      db.append(m0, inBlock, first); // backfill: into a block of its own at the next cut
+      fill(db, 7, 2);
+      await db.flush();
+      expect(overlaps(db)).toBe(true);
+      db.append(m0, inHead, first);
+      const got = async () => [...(await samplesOf(db, inBlock, inBlock)).v, ...(await samplesOf(db, inHead, inHead)).v];
+      expect(await got()).toEqual([first, first]);
+      for (const t of [inBlock, inHead]) {
+        try {
+          db.append(m0, t, second);
+        } catch (err) {
+          expect((err as Error).name).toBe('DuplicateSampleError'); // the head refuses the smaller
+        }
+      }
+      const reads = [await got()];
+      fill(db, 9, 2);
+      await db.flush();
+      await db.compact();
+      reads.push(await got());
+      expect(reads).toEqual([[2, 2], [2, 2]]);
+      answers.push(...reads);
+      await db.close();
+    }
+    expect(answers).toEqual([[2, 2], [2, 2], [2, 2], [2, 2]]);
   });
 
   it('cuts out-of-order samples spanning several block ranges of one series into one block per range', async () => {

@@ -7,7 +7,7 @@ import { compactBlocks, persistHeadRange, planCompaction } from './compact/index
 import { RollupQuerier, Tier, type TierOptions } from './downsample/index.js';
 import { TsdbClosedError } from './errors.js';
 import { Head, type HeadStats } from './head/index.js';
-import { SampleBuffer } from './chunks/index.js';
+import { SampleBuffer, takesPrecedence } from './chunks/index.js';
 import { TsdbQuerier } from './tsdb-querier.js';
 import type { LabelMatcher, Querier, Queryable } from './querier.js';
 import { blocksBeyondRetention } from './retention/index.js';
@@ -297,11 +297,35 @@ export class Tsdb implements Queryable {
   }
 
   /**
-   * Whether a block holds this float sample (same timestamp and value, or both staleness markers).
-   * A shard applying its bus records again after a crash asks it of samples older than the head's
-   * range, which would otherwise be taken as backfill and written into a block a second time.
+   * Whether a block holds this float sample (same timestamp and value, or both staleness markers),
+   * or one at its timestamp that takes precedence over it (reads would never return it). A shard
+   * applying its bus records again after a crash asks it of samples older than the head's range,
+   * which would otherwise be taken as backfill and written into a block a second time.
    */
   blocksHold(labels: Labels, t: number, v: number, stale: boolean): boolean {
+    return this.someBlockAt(labels, t, (buf) => {
+      for (let i = 0; i < buf.length; i++) {
+        if (buf.t[i] !== t) continue;
+        const storedStale = buf.s[i] === 1;
+        if (storedStale === stale && (stale || buf.v[i] === v || (buf.v[i] !== buf.v[i] && v !== v))) return true;
+        if (takesPrecedence(buf.v[i], storedStale, v, stale)) return true;
+      }
+      return false;
+    });
+  }
+
+  /** blocksHold for a native-histogram sample: whether a block holds an equal histogram at `t`. */
+  blocksHoldHistogram(labels: Labels, t: number, h: FloatHistogram): boolean {
+    return this.someBlockAt(labels, t, (buf) => {
+      if (buf.histogramCount === 0) return false;
+      const c = buf.columns();
+      for (let i = 0; i < c.timestamps.length; i++) if (c.timestamps[i] === t && h.equals(c.histograms![i] ?? undefined)) return true;
+      return false;
+    });
+  }
+
+  /** Whether `holds` is true of the samples at `t` of some block's series with exactly these labels. */
+  private someBlockAt(labels: Labels, t: number, holds: (buf: SampleBuffer) => boolean): boolean {
     this.check();
     const matchers: LabelMatcher[] = [];
     for (const name in labels) if (labels[name] !== '') matchers.push({ name, type: '=', value: labels[name] });
@@ -312,11 +336,7 @@ export class Tsdb implements Queryable {
         if (!sameLabelSet(b.series[id].labels, labels)) continue;
         buf.clear();
         b.collect(id, buf, t, t);
-        for (let i = 0; i < buf.length; i++) {
-          if (buf.t[i] !== t) continue;
-          const storedStale = buf.s[i] === 1;
-          if (storedStale === stale && (stale || buf.v[i] === v || (buf.v[i] !== buf.v[i] && v !== v))) return true;
-        }
+        if (holds(buf)) return true;
       }
     }
     return false;

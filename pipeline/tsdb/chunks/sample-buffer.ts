@@ -3,6 +3,7 @@ import { decodeInto, encodeBest, encodedSampleCount, type EncodedChunk } from '.
 import { decodeMixedInto, encodeMixed, ENCODING_MIXED } from './mixed-chunk.js';
 import { decodeWithStartsInto, encodeWithStarts, ENCODING_STARTS } from './start-timestamp-chunk.js';
 import type { ChunkSink } from './chunk-sink.js';
+import { takesPrecedence } from './sample-precedence.js';
 import type { SampleTarget } from './sample-target.js';
 import { ENCODING_XOR, SAMPLES_PER_CHUNK, XorChunk } from './xor-chunk.js';
 
@@ -171,7 +172,11 @@ export class SampleBuffer implements SampleTarget, ChunkSink {
     if (this.s.length < capacity) this.s = new Uint8Array(capacity);
   }
 
-  /** Sorts by timestamp (stable: the first pushed of equal timestamps wins) and drops duplicates. */
+  /**
+   * Sorts by timestamp and keeps one sample per timestamp: of samples pushed for one timestamp
+   * (overlapping sources), the one that takes precedence (sample-precedence.ts), whatever the
+   * order they were pushed in.
+   */
   sortDedupe(): void {
     if (!this.unsorted) return;
     const n = this.length;
@@ -185,7 +190,14 @@ export class SampleBuffer implements SampleTarget, ChunkSink {
     let k = 0;
     let stale = 0;
     for (const i of order) {
-      if (k > 0 && nt[k - 1] === t[i]) continue;
+      if (k > 0 && nt[k - 1] === t[i]) {
+        if (takesPrecedence(this.v[i], this.s[i] === 1, nv[k - 1], ns[k - 1] === 1)) {
+          stale += this.s[i] - ns[k - 1];
+          nv[k - 1] = this.v[i];
+          ns[k - 1] = this.s[i];
+        }
+        continue;
+      }
       nt[k] = t[i];
       nv[k] = this.v[i];
       ns[k] = this.s[i];

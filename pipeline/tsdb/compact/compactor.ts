@@ -7,8 +7,8 @@ export const COMPACTED_SAMPLES_PER_CHUNK = 2048;
 
 /**
  * Merges blocks into one (adjacent ranges, overlapping ones, or one block alone to drop its
- * tombstones). Samples at equal timestamps are deduplicated (the block that starts first wins,
- * then the one written first); tombstones are applied, so the new
+ * tombstones). Of samples at equal timestamps one is kept, the one that takes precedence
+ * (chunks/sample-precedence.ts), whichever block holds it; tombstones are applied, so the new
  * block has none. The caller deletes the parents afterwards; if it crashes first, opening the
  * database deletes blocks listed as parents of another block.
  */

@@ -12,6 +12,16 @@ async function samples(head: Head, labels = up) {
   return set.series.length === 0 ? [] : Array.from(set.series[0].timestamps);
 }
 
+/** The series' samples as [timestamp, value, stale] (a staleness marker as 'stale'). */
+async function points(head: Head, labels = up): Promise<[number, number | 'stale'][]> {
+  const set = await head.querier(-Infinity, Infinity).select(
+    Object.entries(labels).map(([name, value]) => ({ name, type: '=' as const, value })),
+    { start: -Infinity, end: Infinity },
+  );
+  const s = set.series[0];
+  return s === undefined ? [] : Array.from(s.timestamps, (t, i) => [t, s.stale?.[i] === 1 ? 'stale' : s.values[i]]);
+}
+
 describe('head', () => {
   it('finds the same series for label sets that differ only in key order', () => {
     const head = new Head();
@@ -84,12 +94,29 @@ describe('head', () => {
     expect(await samples(head)).toEqual([1000, 2000]);
   });
 
-  it('rejects a different value at a stored timestamp with a counted DuplicateSampleError', () => {
+  it('refuses another value at a stored timestamp that does not take precedence (a smaller one, a value under a staleness marker) with a counted DuplicateSampleError', async () => {
+    const head = new Head();
+    head.append(up, 1000, 2);
+    expect(() => head.append(up, 1000, 1)).toThrow(DuplicateSampleError);
+    expect(() => head.append(up, 1000, NaN)).toThrow(DuplicateSampleError);
+    head.append(up, 2000, 0, true);
+    expect(() => head.append(up, 2000, 5)).toThrow(DuplicateSampleError);
+    expect(head.stats.duplicateErrors).toBe(3);
+    expect(await points(head)).toEqual([[1000, 2], [2000, 'stale']]);
+  });
+
+  it('keeps the value that takes precedence at a timestamp whichever arrived first: a staleness marker, then the larger value', async () => {
     const head = new Head();
     head.append(up, 1000, 1);
-    expect(() => head.append(up, 1000, 2)).toThrow(DuplicateSampleError);
-    expect(() => head.append(up, 1000, 1, true)).toThrow(DuplicateSampleError);
-    expect(head.stats.duplicateErrors).toBe(2);
+    head.append(up, 1000, 2); // the newest in-order sample
+    head.append(up, 2000, 1);
+    head.append(up, 3000, 1);
+    head.append(up, 2000, 0, true); // an older in-order sample
+    head.append(up, 500, 1);
+    head.append(up, 500, 3); // an out-of-order sample
+    head.append(up, 500, 4);
+    expect(() => head.append(up, 500, 2)).toThrow(DuplicateSampleError);
+    expect(await points(head)).toEqual([[500, 4], [1000, 2], [2000, 'stale'], [3000, 1]]);
   });
 
   it('takes a sample older than its series\' newest, however old, and returns it merged in order', async () => {
@@ -101,18 +128,17 @@ describe('head', () => {
     expect(await samples(head)).toEqual([1000, 3 * 86400_000, 5 * 86400_000]);
   });
 
-  it('keeps the first value of a timestamp, in order or out of order, and ignores an equal one', async () => {
+  it('keeps one value of a timestamp, in order or out of order, refuses one that does not take precedence and ignores an equal one', async () => {
     const head = new Head();
     for (let t = 0; t <= 600_000; t += 30_000) head.append(up, t, t);
     for (let t = 15_000; t < 600_000; t += 30_000) head.append(up, t, -t);
     head.append(up, 555_000, -555_000); // equal to a stored out-of-order sample
-    expect(() => head.append(up, 555_000, 1)).toThrow(DuplicateSampleError);
+    expect(() => head.append(up, 555_000, -600_000)).toThrow(DuplicateSampleError);
     expect(() => head.append(up, 570_000, 5)).toThrow(DuplicateSampleError); // in-order sample exists
     head.append(up, 570_000, 570_000);
     expect(head.stats.outOfOrderAppended).toBe(20);
     expect(head.stats.duplicatesIgnored).toBe(2);
-    const ts = await samples(head);
-    expect(ts.slice(-4)).toEqual([555_000, 570_000, 585_000, 600_000]);
+    expect((await points(head)).slice(-4)).toEqual([[555_000, -555_000], [570_000, 570_000], [585_000, -585_000], [600_000, 600_000]]);
   });
 
   it('keeps more than a chunk of out-of-order samples by encoding them into chunks', async () => {
@@ -155,8 +181,8 @@ describe('head', () => {
     head.append(up, 3600_000 - 86400_000 * 30, 9);
     expect(head.backfillHeld).toBe(3);
     expect((await samples(head))[0]).toBe(3600_000 - 86400_000 * 30);
-    // Still a duplicate within the head.
-    expect(() => head.append(up, 1_000, 9)).toThrow(DuplicateSampleError);
+    // Still a duplicate within the head (7 takes precedence over 6).
+    expect(() => head.append(up, 1_000, 6)).toThrow(DuplicateSampleError);
     expect(head.backfillHeld).toBe(3);
     expect(head.minTimeFrom(3600_000)).toBe(3600_000);
     expect(head.minTime()).toBe(3600_000 - 86400_000 * 30);

@@ -1,5 +1,6 @@
 import type { Labels } from '../../../schemas/labels.js';
 import type { FloatHistogram } from '../../../schemas/native-histogram/index.js';
+import { takesPrecedence } from '../chunks/index.js';
 import { DuplicateSampleError, InvalidSampleError } from '../errors.js';
 import { MemPostings, SymbolTable, postingsForMatchers } from '../index/index.js';
 import type { LabelMatcher, Querier, Queryable } from '../querier.js';
@@ -155,9 +156,11 @@ export class Head implements Queryable {
    * than the series' newest goes to its in-order chunks; an older one, or one older than the
    * blocks cut already (backfill), joins the series' out-of-order samples, which reads merge and
    * the next cut writes into blocks overlapping the older ones. A sample equal to the stored one
-   * at the same timestamp is ignored (idempotent replays); another value there throws
-   * DuplicateSampleError (the first value stays). `st`, when not 0, is the sample's start
-   * timestamp, kept with an accepted sample.
+   * at the same timestamp is ignored (idempotent replays); of another value there, the one that
+   * takes precedence (a staleness marker, then the larger value: sample-precedence.ts) is kept,
+   * whichever came first, and the other throws DuplicateSampleError: the kept value is the one
+   * the blocks would keep had the first been cut already. `st`, when not 0, is the sample's
+   * start timestamp, kept with an accepted sample.
    */
   appendRef(ref: number, t: number, v: number, stale = false, st = 0): void {
     const s = this.byRef[ref];
@@ -174,13 +177,9 @@ export class Head implements Queryable {
         if (st !== 0) this.keepStart(s, t, st);
         return;
       }
-      if (t === s.maxT) {
-        if (s.sameAsLast(v, stale)) {
-          this.stats.duplicatesIgnored++;
-          return;
-        }
-        this.stats.duplicateErrors++;
-        throw new DuplicateSampleError(s.labels, t);
+      if (t === s.maxT && s.sameAsLast(v, stale)) {
+        this.stats.duplicatesIgnored++;
+        return;
       }
     }
     const got = s.lookup(t, this.scratch);
@@ -189,8 +188,10 @@ export class Head implements Queryable {
         this.stats.duplicatesIgnored++;
         return;
       }
-      this.stats.duplicateErrors++;
-      throw new DuplicateSampleError(s.labels, t);
+      if (!takesPrecedence(v, stale, got.v, got.stale)) {
+        this.stats.duplicateErrors++;
+        throw new DuplicateSampleError(s.labels, t);
+      }
     }
     s.insertOutOfOrder(t, v, stale);
     if (t > this.maxT) this.maxT = t;
@@ -260,8 +261,8 @@ export class Head implements Queryable {
   /**
    * Puts back a sample the write-ahead log holds (replay): the head accepted it once, so it takes
    * it again without counting it (a crash between cutting a block and rolling the log replays
-   * samples the block holds too; reads and compaction merge such duplicates). Equal timestamps
-   * keep the first.
+   * samples the block holds too; reads and compaction merge such duplicates). Of two values at
+   * one timestamp the one that takes precedence is kept, as appendRef keeps it.
    */
   restoreRef(ref: number, t: number, v: number, stale: boolean): void {
     const s = this.byRef[ref];
@@ -271,7 +272,8 @@ export class Head implements Queryable {
       if (t > this.maxT) this.maxT = t;
       return;
     }
-    if (t === s.maxT || s.lookup(t, this.scratch).found) return;
+    const got = s.lookup(t, this.scratch);
+    if (got.found && !takesPrecedence(v, stale, got.v, got.stale)) return;
     s.insertOutOfOrder(t, v, stale);
     if (t > this.maxT) this.maxT = t;
     if (t < this.minValidTime) this.backfillHeld++;

@@ -1,6 +1,6 @@
 import type { Labels } from '../../../schemas/labels.js';
 import { withStoredCounterResetHint, type FloatHistogram } from '../../../schemas/native-histogram/index.js';
-import { ENCODING_XOR, SampleBuffer, type ChunkSink, SAMPLES_PER_CHUNK, XorAppender, XorChunk, encodeBest, encodedSampleCount, isStaleBits, type EncodedChunk, joinFloat, sameValue } from '../chunks/index.js';
+import { ENCODING_XOR, SampleBuffer, type ChunkSink, SAMPLES_PER_CHUNK, XorAppender, XorChunk, encodeBest, encodedSampleCount, isStaleBits, type EncodedChunk, joinFloat, sameValue, takesPrecedence } from '../chunks/index.js';
 import { ChunkArena } from './chunk-arena.js';
 
 /** The samples of an out-of-order chunk at or after `boundary`, as a chunk of their own. */
@@ -238,7 +238,10 @@ export class MemSeries {
     return out;
   }
 
-  /** Inserts an out-of-order sample (the caller checked it is not stored yet). */
+  /**
+   * Inserts an out-of-order sample: one not stored yet, or one that takes precedence over the
+   * stored one at its timestamp (reads and cuts keep it, sample-precedence.ts).
+   */
   insertOutOfOrder(t: number, v: number, stale: boolean): void {
     if (this.oooT === null) {
       this.oooT = [];
@@ -248,6 +251,15 @@ export class MemSeries {
     const ts = this.oooT;
     let i = ts.length;
     while (i > 0 && ts[i - 1] > t) i--;
+    if (i > 0 && ts[i - 1] === t) {
+      // One entry per timestamp (a chunk encoded from these must not hold two): the one that
+      // takes precedence.
+      if (takesPrecedence(v, stale, this.oooV![i - 1], this.oooS![i - 1] === 1)) {
+        this.oooV![i - 1] = v;
+        this.oooS![i - 1] = stale ? 1 : 0;
+      }
+      return;
+    }
     ts.splice(i, 0, t);
     this.oooV!.splice(i, 0, v);
     this.oooS!.splice(i, 0, stale ? 1 : 0);
