@@ -34,7 +34,7 @@ export class StoreMetrics {
     this.samplesReceived = registeredCounter(registry, 'tidemark_store_samples_received_total', 'Samples decoded from bus records, by partition.', [...p]);
     this.samplesAppended = registeredCounter(registry, 'tidemark_store_samples_appended_total', 'Samples stored in the shard, by partition.', [...p]);
     this.samplesRejected = registeredCounter(registry, 'tidemark_store_samples_rejected_total',
-      'Samples the TSDB refused, by partition and reason (duplicate_sample: another value at a timestamp the head holds; invalid; wal_replay: write-ahead log samples a shard could not replay on opening). No sample is refused for its age.', ['partition', 'reason']);
+      'Samples the TSDB refused, by partition and reason (duplicate_sample: another value at a timestamp the head holds, one the stored value takes precedence over (a staleness marker, a larger value); invalid; wal_replay: write-ahead log samples a shard could not replay on opening). No sample is refused for its age.', ['partition', 'reason']);
     this.samplesReplayed = registeredCounter(registry, 'tidemark_store_samples_replayed_total',
       'Samples of records replayed after a restart that the shard already held (ignored, not errors).', [...p]);
     this.deadLetters = registeredCounter(registry, 'tidemark_store_dead_letters_total', 'Undecodable records sent to the dead-letter topic.', [...p]);
