@@ -1,6 +1,6 @@
 import { createParser, ExpositionParseError, ProtobufParser, type MetricType, type Parser, type ScrapeFormat } from '../../schemas/exposition/index.js';
 import { capSchema, EXPONENTIAL_SCHEMA_MAX, fitBucketLimit, HistogramError } from '../../schemas/native-histogram/index.js';
-import { canonicalLabels, formatLabels, type Labels } from '../../schemas/labels.js';
+import { canonicalLabels, formatLabels, isValidLabelName, isValidMetricName, type Labels } from '../../schemas/labels.js';
 import type { SeriesExemplar } from '../../schemas/exemplar-codec.js';
 import type { MetricMetadataEntry } from '../../schemas/metric-metadata-codec.js';
 import type { Appender } from '../../schemas/sample-sink.js';
@@ -46,6 +46,11 @@ export interface PageSettings {
    * `native_histogram_min_bucket_factor`; default 8, so schemas 9..52 are reduced to 8).
    */
   readonly nativeHistogramMaxSchema?: number;
+  /**
+   * Metric and label names must be legacy ones (`metric_name_validation_scheme: legacy`): a series
+   * with another name after relabeling fails the scrape. Otherwise any name is taken.
+   */
+  readonly legacyNames?: boolean;
 }
 
 export interface PageResult {
@@ -129,6 +134,27 @@ export function appendPage(
   let lineEnd = -1;
   let lineStart = 0;
 
+  /**
+   * The cache key of a text page's current series: its line up to the value (OpenMetrics: its
+   * labels when it has an exemplar, which follows the value).
+   */
+  const textSeriesRaw = (ts: number | undefined): string => {
+    const target = p.line();
+    while (line < target) {
+      lineStart = lineEnd + 1;
+      lineEnd = text.indexOf('\n', lineStart);
+      if (lineEnd < 0) lineEnd = text.length;
+      line++;
+    }
+    if (om && p.exemplar() !== undefined) return `\u0000${canonicalLabels(p.labels())}`;
+    let i = lineEnd;
+    for (let tokens = ts === undefined ? 1 : 2; tokens > 0; tokens--) {
+      while (i > lineStart && isBlank(text.charCodeAt(i - 1))) i--;
+      while (i > lineStart && !isBlank(text.charCodeAt(i - 1))) i--;
+    }
+    return text.slice(lineStart, i);
+  };
+
   /** A series not in the cache: its final labels (remembered), null when relabeling drops it. */
   const newSeriesState = (raw: string, labels: Labels, type: MetricType): SeriesState | null | ScrapeError => {
     let lset: Labels | undefined = mutateSampleLabels(labels, s.targetLabels, s.honorLabels);
@@ -138,6 +164,8 @@ export function appendPage(
       return null;
     }
     if ((lset.__name__ ?? '') === '') return new ScrapeError('name_missing', 'missing metric name (__name__ label)', url);
+    // After relabeling, as Prometheus checks it: metric_relabel_configs may rename a UTF-8 name.
+    if (s.legacyNames && !hasLegacyNames(lset)) return new ScrapeError('invalid_name', `invalid metric name or label names: ${formatLabels(lset)}`, url);
     const violation = labelLimitViolation(lset, s.limits);
     if (violation !== undefined) return new ScrapeError('label_limit', violation, url);
     return cache.remember(raw, lset, canonicalLabels(lset), type);
@@ -192,10 +220,16 @@ export function appendPage(
     for (;;) {
       if (expected !== undefined) p.expectSeries!(expected.raw, expected.type);
       const e = p.next();
+      // A text page's series key, when the conversion below already cut it out.
+      let seriesRaw: string | undefined;
       if (group !== undefined) {
         let classic: ClassicSeries | undefined;
         if (e === 'series') {
-          classic = classicSeriesOf(p);
+          if (proto) classic = classicSeriesOf(p);
+          else {
+            seriesRaw = textSeriesRaw(p.timestamp());
+            classic = seriesRaw.charCodeAt(0) === 0 ? classicSeriesOf(p) : cache.classicSeries.of(seriesRaw, p);
+          }
           if (classic !== undefined && classic.key === nativeKey) classic = undefined;
         } else if (e === 'histogram') nativeKey = canonicalLabels(p.labels());
         if (group.open && classic?.key !== group.key) {
@@ -231,23 +265,7 @@ export function appendPage(
         raw = `${e === 'histogram' ? '\u0001' : ''}${canonicalLabels(p.labels())}`;
         state = cache.lookup(raw);
       } else {
-        const target = p.line();
-        while (line < target) {
-          lineStart = lineEnd + 1;
-          lineEnd = text.indexOf('\n', lineStart);
-          if (lineEnd < 0) lineEnd = text.length;
-          line++;
-        }
-        if (om && p.exemplar() !== undefined) {
-          raw = `\u0000${canonicalLabels(p.labels())}`;
-        } else {
-          let i = lineEnd;
-          for (let tokens = ts === undefined ? 1 : 2; tokens > 0; tokens--) {
-            while (i > lineStart && isBlank(text.charCodeAt(i - 1))) i--;
-            while (i > lineStart && !isBlank(text.charCodeAt(i - 1))) i--;
-          }
-          raw = text.slice(lineStart, i);
-        }
+        raw = seriesRaw ?? textSeriesRaw(ts);
         state = cache.lookup(raw);
       }
       const isNew = state === undefined;
@@ -315,4 +333,12 @@ export function appendPage(
   if (limitHit) res.error = new ScrapeError('sample_limit', 'sample limit exceeded', url);
   else if (bucketLimitHit) res.error = new ScrapeError('bucket_limit', 'histogram bucket limit exceeded', url);
   return res;
+}
+
+/** Whether the metric name and every label name are legacy ones. */
+function hasLegacyNames(lset: Labels): boolean {
+  for (const k in lset) {
+    if (k === '__name__' ? !isValidMetricName(lset[k]) : !isValidLabelName(k)) return false;
+  }
+  return true;
 }

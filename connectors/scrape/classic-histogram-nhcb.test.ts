@@ -128,6 +128,15 @@ describe('appendPage with convert_classic_histograms_to_nhcb', () => {
     expect(second.result.seriesAdded).toBe(0);
   });
 
+  it('reads remembered series texts again when their family is no longer typed histogram', () => {
+    const cache = new ScrapeCache();
+    const page = (type: string) => `# TYPE h ${type}\nh_bucket{le="+Inf"} 2\nh_count 2\n`;
+    expect(scrape(page('histogram'), 'prometheus', settings, cache).histograms).toHaveLength(1);
+    const untyped = scrape(page('untyped'), 'prometheus', settings, cache);
+    expect([untyped.histograms, untyped.floats]).toEqual([[], ['h_bucket{le=+Inf} 5000 2', 'h_count 5000 2']]);
+    expect(scrape(page('histogram'), 'prometheus', settings, cache).histograms).toHaveLength(1);
+  });
+
   it('leaves gauge histograms, untyped families and series of other names as they are', () => {
     const page = '# TYPE g gaugehistogram\ng_bucket{le="+Inf"} 1\ng_gcount 1\n# TYPE h histogram\nh_bucket{le="+Inf"} 2\nh_count 2\nh_created 100\n# TYPE u unknown\nu_bucket{le="1"} 3\n# EOF\n';
     const { result, floats, histograms } = scrape(page, 'openmetrics');

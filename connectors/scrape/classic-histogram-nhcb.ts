@@ -1,4 +1,4 @@
-import type { Exemplar, Parser } from '../../schemas/exposition/index.js';
+import type { Exemplar, MetricType, Parser } from '../../schemas/exposition/index.js';
 import { parseFloatLiteral } from '../../schemas/exposition/float-literal.js';
 import { canonicalLabels, type Labels } from '../../schemas/labels.js';
 import { CUSTOM_BUCKETS_SCHEMA, FloatHistogram, Histogram, HistogramError } from '../../schemas/native-histogram/index.js';
@@ -41,7 +41,8 @@ export function classicSeriesOf(p: Parser): ClassicSeries | undefined {
   if (name.length <= family.length || !name.startsWith(family)) return undefined;
   const suffix = SUFFIXES.find((s) => name.length === family.length + s.length && name.endsWith(s));
   if (suffix === undefined) return undefined;
-  const labels: Record<string, string> = { ...p.labels() };
+  // labels() is a new object each call: ours to change.
+  const labels = p.labels() as Record<string, string>;
   let part: ClassicHistogramPart;
   if (suffix === '_bucket') {
     const text = labels.le;
@@ -53,6 +54,40 @@ export function classicSeriesOf(p: Parser): ClassicSeries | undefined {
   } else part = { kind: suffix === '_count' ? 'count' : 'sum' };
   labels.__name__ = family;
   return { part, labels, key: canonicalLabels(labels) };
+}
+
+/**
+ * What `classicSeriesOf` said of a series text in this scrape and the one before (null: not part
+ * of a classic histogram), so that an unchanged page costs a map lookup per series instead of
+ * building and sorting its labels. Entries unseen for a whole scrape are forgotten.
+ */
+export class ClassicSeriesMemo {
+  private current = new Map<string, MemoEntry>();
+  private previous = new Map<string, MemoEntry>();
+
+  /** Starts a scrape. */
+  begin(): void {
+    this.previous = this.current;
+    this.current = new Map();
+  }
+
+  /** The parser's current series (whose text is `raw`) as part of a classic histogram, or undefined. */
+  of(raw: string, p: Parser): ClassicSeries | undefined {
+    const type = p.familyType();
+    let c = this.current.get(raw);
+    if (c === undefined || c.type !== type) {
+      c = this.previous.get(raw);
+      // The same text under another TYPE line is another thing.
+      if (c === undefined || c.type !== type) c = { type, series: classicSeriesOf(p) ?? null };
+      this.current.set(raw, c);
+    }
+    return c.series ?? undefined;
+  }
+}
+
+interface MemoEntry {
+  readonly type: MetricType;
+  readonly series: ClassicSeries | null;
 }
 
 interface CumulativeBucket {

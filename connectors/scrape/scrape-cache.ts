@@ -1,5 +1,6 @@
 import type { MetricType } from '../../schemas/exposition/index.js';
 import type { Labels } from '../../schemas/labels.js';
+import { ClassicSeriesMemo } from './classic-histogram-nhcb.js';
 
 /** One series of a target, after target labels and metric relabeling. */
 export interface SeriesState {
@@ -45,10 +46,13 @@ export class ScrapeCache {
   private cursor = 0;
   private iter = 0;
   private prevIter = -1;
+  /** Which series texts are parts of classic histograms (`convert_classic_histograms_to_nhcb`). */
+  readonly classicSeries = new ClassicSeriesMemo();
 
   /** Starts a scrape iteration. */
   begin(): void {
     this.iter++;
+    this.classicSeries.begin();
     const spare = this.prevOrder;
     this.prevOrder = this.order;
     this.prevLen = this.orderLen;
