@@ -1,4 +1,5 @@
 import type { Labels } from '../../schemas/labels.js';
+import type { FloatHistogram } from '../../schemas/native-histogram/index.js';
 import type { Series } from '../tsdb/index.js';
 
 /** Labels without the replica labels. */
@@ -35,6 +36,11 @@ export function dedupReplicas(labels: Labels, replicas: readonly Series[]): Seri
   const vs = new Float64Array(total);
   const anyStale = live.some((r) => r.stale !== null);
   const st = anyStale ? new Uint8Array(total) : null;
+  // Histograms and start timestamps go with the samples they belong to, from whichever replica.
+  const anyHistograms = live.some((r) => r.histograms !== undefined && r.histograms !== null);
+  const hs: (FloatHistogram | null)[] | null = anyHistograms ? new Array<FloatHistogram | null>(total).fill(null) : null;
+  const anyStarts = live.some((r) => r.startTimestamps !== undefined && r.startTimestamps !== null);
+  const starts = anyStarts ? new Float64Array(total) : null;
   const pos = new Int32Array(live.length);
   let cur = 0;
   for (let k = 1; k < live.length; k++) if (live[k].timestamps[0] < live[cur].timestamps[0]) cur = k;
@@ -63,11 +69,20 @@ export function dedupReplicas(labels: Labels, replicas: readonly Series[]): Seri
     ts[n] = r.timestamps[p];
     vs[n] = r.values[p];
     if (st !== null) st[n] = r.stale !== null ? r.stale[p] : 0;
+    if (hs !== null) hs[n] = r.histograms?.[p] ?? null;
+    if (starts !== null) starts[n] = r.startTimestamps?.[p] ?? 0;
     last = ts[n];
     pos[cur] = p + 1;
     n++;
   }
-  return { labels, timestamps: ts.subarray(0, n), values: vs.subarray(0, n), stale: st === null ? null : st.subarray(0, n) };
+  return {
+    labels,
+    timestamps: ts.subarray(0, n),
+    values: vs.subarray(0, n),
+    stale: st === null ? null : st.subarray(0, n),
+    ...(hs === null ? {} : { histograms: hs.slice(0, n) }),
+    ...(starts === null ? {} : { startTimestamps: starts.subarray(0, n) }),
+  };
 }
 
 function medianInterval(s: Series): number {
