@@ -11,7 +11,7 @@ import { dirname } from 'node:path';
 import { canonicalLabels, type Labels } from '../../schemas/index.js';
 import { FloatHistogram, type CounterResetHint, type Span } from '../../schemas/native-histogram/index.js';
 import type { CompiledRule } from './compiled-rule.js';
-import { PartitionState, type SeriesEntry } from './partition-state.js';
+import { PartitionState, SERIES_NUMBERS, type SeriesEntry } from './partition-state.js';
 import { RuleState } from './rule-state.js';
 import type { WindowAccumulator } from './window-accumulator.js';
 
@@ -101,8 +101,10 @@ function histogramOf(d: HistogramDoc): FloatHistogram {
   });
 }
 
-function seriesRow(key: string, e: SeriesEntry, table: StringTable): SeriesRow {
-  const row: SeriesRow = [flatLabels(key, table), num(e.seenTs), num(e.lastTs), num(e.lastV), e.hasLast ? 1 : 0, num(e.win), num(e.winInc), num(e.winFrom), num(e.winTo), e.winFolded ? 1 : 0, num(e.pendingBucket), num(e.pendingTs), num(e.pendingV)];
+function seriesRow(key: string, ps: PartitionState, e: SeriesEntry, table: StringTable): SeriesRow {
+  // seenTs, lastTs, lastV, hasLast, win, winInc, winFrom, winTo, winFolded, pendingBucket, pendingTs, pendingV.
+  const [seenTs, lastTs, lastV, hasLast, win, winInc, winFrom, winTo, winFolded, pendingBucket, pendingTs, pendingV] = ps.numbersOf(e) as [number, number, number, number, number, number, number, number, number, number, number, number];
+  const row: SeriesRow = [flatLabels(key, table), num(seenTs), num(lastTs), num(lastV), hasLast === 1 ? 1 : 0, num(win), num(winInc), num(winFrom), num(winTo), winFolded === 1 ? 1 : 0, num(pendingBucket), num(pendingTs), num(pendingV)];
   // Histogram state only where a series has some: float-only rows stay as they were.
   if (e.lastH !== null || e.pendingH !== null) row.push(e.lastH === null ? 0 : histogramDoc(e.lastH), e.pendingH === null ? 0 : histogramDoc(e.pendingH));
   return row;
@@ -154,7 +156,7 @@ export function serializeCheckpoint(states: Iterable<RuleState>, offsets: Readon
     rules.push({
       id: s.rule.id, closedThrough: num(s.closedThrough), totals: [...s.totals.values()].map((t) => ({ labels: t.labels, value: num(t.value) })),
       partitions: [...s.partitions].map(([p, ps]) => [p, {
-        series: [...ps.series].map(([k, e]) => seriesRow(k, e, table)),
+        series: [...ps.series].map(([k, e]) => seriesRow(k, ps, e, table)),
         windows: [...ps.windows].map(([w, m]) => [w, [...m.values()].map(accumulatorDoc)]),
       }]),
     });
@@ -216,18 +218,9 @@ export function restoreRuleState(rule: CompiledRule, doc: RuleDoc | undefined, s
     for (const row of pd.series) {
       const labels = labelsOfFlat(row[0], strings);
       const e = ps.entry(canonicalLabels(labels), labels);
-      e.seenTs = Number(row[1]);
-      e.lastTs = Number(row[2]);
-      e.lastV = Number(row[3]);
-      e.hasLast = row[4] === 1;
-      e.win = Number(row[5]);
-      e.winInc = Number(row[6]);
-      e.winFrom = Number(row[7]);
-      e.winTo = Number(row[8]);
-      e.winFolded = row[9] === 1;
-      e.pendingBucket = Number(row[10]);
-      e.pendingTs = Number(row[11]);
-      e.pendingV = Number(row[12]);
+      const numbers: number[] = [];
+      for (let i = 1; i <= SERIES_NUMBERS; i++) numbers.push(i === 4 || i === 9 ? (row[i] === 1 ? 1 : 0) : Number(row[i]));
+      ps.restoreNumbers(e, numbers);
       const lastH = row[13];
       const pendingH = row[14];
       if (lastH !== undefined && lastH !== 0) e.lastH = histogramOf(lastH);

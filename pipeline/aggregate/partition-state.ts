@@ -7,7 +7,6 @@
 import type { HistogramValue, Labels } from '../../schemas/index.js';
 import { FloatHistogram } from '../../schemas/native-histogram/index.js';
 import type { CompiledRule } from './compiled-rule.js';
-import { DOUBLE_FIELD as D } from './double-field.js';
 import { addBucket, addHistogramBuckets, addSample, newAccumulator, type WindowAccumulator } from './window-accumulator.js';
 
 /**
@@ -21,36 +20,54 @@ export interface GroupWindow {
   acc: WindowAccumulator | undefined;
 }
 
+/**
+ * A series' numbers live in its PartitionState's columns (`SeriesColumns`), at `row`; the entry
+ * keeps what is not a number. As object fields, each number was a heap box of its own (V8 keeps
+ * a double field boxed): a dozen per series and rule, which the garbage collector traced again
+ * and again.
+ */
 export interface SeriesEntry {
   readonly outKey: string;
   readonly groupWindow: GroupWindow;
   readonly group: Labels;
-  /** Newest timestamp seen (applied or pending); older samples are out of order. */
-  seenTs: number;
-  /** Last applied sample: the counter baseline while `hasLast`. */
-  lastTs: number;
-  lastV: number;
-  hasLast: boolean;
-  /** Window of the series' latest applied sample, and its increase and span there (for rates). */
-  win: number;
-  winInc: number;
-  winFrom: number;
-  winTo: number;
-  winFolded: boolean;
-  /** Deduplication: the newest sample of the current dedup interval, applied when the interval ends. */
-  pendingBucket: number;
-  pendingTs: number;
-  pendingV: number;
+  /** Row of the series' numbers in the partition state's columns. */
+  readonly row: number;
   /** The pending sample when it is a native histogram. */
   pendingH: FloatHistogram | null;
   /** Last applied native histogram of a counter histogram series (histogram_bucket counts the observations since). */
   lastH: FloatHistogram | null;
   /** Set when the series was forgotten (stale): holders of this entry must look the series up again. */
-  forgotten?: boolean;
-  /** The accumulator of window `accWin` this series feeds (a cache: not checkpointed). */
-  accRef?: WindowAccumulator;
-  accWin?: number;
+  forgotten: boolean;
+  /** The accumulator of window ACC_WIN this series feeds (a cache: not checkpointed). */
+  accRef: WindowAccumulator | undefined;
 }
+
+/*
+ * A series' numbers, at offset row * STRIDE: the first twelve in the order a checkpoint writes them.
+ * SEEN_TS: newest timestamp seen (applied or pending); older samples are out of order.
+ * LAST_TS, LAST_V, HAS_LAST (0/1): last applied sample, the counter baseline while HAS_LAST.
+ * WIN, WIN_INC, WIN_FROM, WIN_TO, WIN_FOLDED (0/1): window of the series' latest applied sample,
+ * its increase and span there (for rates), and whether its rate went into the window.
+ * PENDING_BUCKET, PENDING_TS, PENDING_V: deduplication, the newest sample of the current dedup
+ * interval (applied when the interval ends; bucket 0 when none).
+ * ACC_WIN: the window of the entry's cached accumulator (`accRef`).
+ */
+const SEEN_TS = 0;
+const LAST_TS = 1;
+const LAST_V = 2;
+const HAS_LAST = 3;
+const WIN = 4;
+const WIN_INC = 5;
+const WIN_FROM = 6;
+const WIN_TO = 7;
+const WIN_FOLDED = 8;
+const PENDING_BUCKET = 9;
+const PENDING_TS = 10;
+const PENDING_V = 11;
+const ACC_WIN = 12;
+const STRIDE = 13;
+/** How many of a row's numbers a checkpoint keeps (ACC_WIN is a cache). */
+export const SERIES_NUMBERS = 12;
 
 /**
  * Where a rule's closed-through point is read (its RuleState). Passed as an object: a
@@ -73,6 +90,10 @@ const NO_STALE: readonly number[] = [];
 
 export class PartitionState {
   readonly series = new Map<string, SeriesEntry>();
+  /** The series' numbers, STRIDE per row; rows of forgotten series are reused. */
+  private cols = new Float64Array(STRIDE * 64);
+  private rows = 0;
+  private readonly freeRows: number[] = [];
   readonly windows = new Map<number, Map<string, WindowAccumulator>>();
   /** Output key -> its GroupWindow, for new entries of the group (pruned as windows close; see close). */
   private readonly groupWindows = new Map<string, GroupWindow>();
@@ -86,17 +107,48 @@ export class PartitionState {
       const outKey = this.rule.group.keyOf(labels);
       let groupWindow = this.groupWindows.get(outKey);
       if (groupWindow === undefined) this.groupWindows.set(outKey, (groupWindow = { win: Number.NEGATIVE_INFINITY, acc: undefined }));
-      e = {
-        outKey, groupWindow, group, seenTs: D, lastTs: D, lastV: D, hasLast: false,
-        win: D, winInc: D, winFrom: D, winTo: D, winFolded: true, pendingBucket: D, pendingTs: D, pendingV: D, pendingH: null, lastH: null,
-        // Every field set from the start: one object shape for all entries keeps the per-sample path monomorphic.
-        forgotten: false, accRef: undefined, accWin: D,
-      };
-      e.seenTs = e.lastTs = Number.NEGATIVE_INFINITY;
-      e.lastV = e.win = e.winInc = e.winFrom = e.winTo = e.pendingBucket = e.pendingTs = e.pendingV = e.accWin = 0;
+      const row = this.newRow();
+      // Every field set from the start: one object shape for all entries keeps the per-sample path monomorphic.
+      e = { outKey, groupWindow, group, row, pendingH: null, lastH: null, forgotten: false, accRef: undefined };
       this.series.set(key, e);
     }
     return e;
+  }
+
+  private newRow(): number {
+    let row = this.freeRows.pop();
+    if (row === undefined) {
+      row = this.rows++;
+      if (this.rows * STRIDE > this.cols.length) {
+        const grown = new Float64Array(this.cols.length * 2);
+        grown.set(this.cols);
+        this.cols = grown;
+      }
+    }
+    const o = row * STRIDE;
+    this.cols.fill(0, o, o + STRIDE);
+    this.cols[o + SEEN_TS] = this.cols[o + LAST_TS] = Number.NEGATIVE_INFINITY;
+    this.cols[o + WIN_FOLDED] = 1;
+    return row;
+  }
+
+  /** The series' numbers a checkpoint keeps (SERIES_NUMBERS of them, in the order of the columns above). */
+  numbersOf(e: SeriesEntry): number[] {
+    const o = e.row * STRIDE;
+    return Array.from(this.cols.subarray(o, o + SERIES_NUMBERS));
+  }
+
+  /** Restores the numbers `numbersOf` gave (from a checkpoint). */
+  restoreNumbers(e: SeriesEntry, numbers: readonly number[]): void {
+    const o = e.row * STRIDE;
+    for (let i = 0; i < SERIES_NUMBERS; i++) this.cols[o + i] = numbers[i]!;
+    this.cols[o + ACC_WIN] = 0;
+    e.accRef = undefined;
+  }
+
+  /** Newest timestamp the series has seen (applied or pending). */
+  seenTs(e: SeriesEntry): number {
+    return this.cols[e.row * STRIDE + SEEN_TS]!;
   }
 
   /** One sample of a series; `closedThrough` is the end of the newest closed window. */
@@ -119,6 +171,9 @@ export class PartitionState {
     const counter = this.rule.counter;
     const moments = this.rule.needs.moments;
     const n = ts.length;
+    // No row is added while a series' samples are applied: the columns stay where they are.
+    const c = this.cols;
+    const o = e.row * STRIDE;
     let si = 0;
     let nextStale = stale.length > 0 ? stale[0]! : -1;
     let applied = 0;
@@ -129,7 +184,7 @@ export class PartitionState {
         this.stale(e, t);
         continue;
       }
-      if (t <= e.seenTs) {
+      if (t <= c[o + SEEN_TS]!) {
         counts.outOfOrder++;
         continue;
       }
@@ -139,30 +194,31 @@ export class PartitionState {
         onLate?.(t, vs[j]!);
         continue;
       }
-      e.seenTs = t;
+      c[o + SEEN_TS] = t;
       applied++;
       const v = vs[j]!;
       if (d > 0) {
         const bucket = Math.ceil(t / d) * d;
-        if (e.pendingBucket !== 0 && e.pendingBucket !== bucket) this.apply(e, e.pendingTs, e.pendingV);
-        e.pendingBucket = bucket;
-        e.pendingTs = t;
-        e.pendingV = v;
+        const pending = c[o + PENDING_BUCKET]!;
+        if (pending !== 0 && pending !== bucket) this.apply(e, c[o + PENDING_TS]!, c[o + PENDING_V]!);
+        c[o + PENDING_BUCKET] = bucket;
+        c[o + PENDING_TS] = t;
+        c[o + PENDING_V] = v;
         e.pendingH = null;
         continue;
       }
       // apply() and addSample() written out: see above.
-      const opens = e.win !== w;
+      const opens = c[o + WIN] !== w;
       if (opens) this.foldRate(e);
-      const a = e.accWin === w && e.accRef !== undefined ? e.accRef : this.acc(w, e);
+      const a = c[o + ACC_WIN] === w && e.accRef !== undefined ? e.accRef : this.acc(w, e);
       if (opens) {
-        e.win = w;
-        e.winFolded = false;
-        e.winInc = 0;
-        e.winFrom = e.hasLast ? e.lastTs : t;
+        c[o + WIN] = w;
+        c[o + WIN_FOLDED] = 0;
+        c[o + WIN_INC] = 0;
+        c[o + WIN_FROM] = c[o + HAS_LAST] === 1 ? c[o + LAST_TS]! : t;
         a.series++;
       }
-      e.winTo = t;
+      c[o + WIN_TO] = t;
       const k = ++a.samples;
       a.sum += v;
       if (v < a.min) a.min = v;
@@ -176,16 +232,17 @@ export class PartitionState {
       if (a.values !== null) a.values.push(v);
       if (a.buckets !== null) addBucket(a, v);
       if (counter) {
-        if (e.hasLast) {
-          const inc = v >= e.lastV ? v - e.lastV : v;
+        if (c[o + HAS_LAST] === 1) {
+          const last = c[o + LAST_V]!;
+          const inc = v >= last ? v - last : v;
           a.inc += inc;
-          e.winInc += inc;
+          c[o + WIN_INC] += inc;
         }
         a.alive = true;
       }
-      e.lastTs = t;
-      e.lastV = v;
-      e.hasLast = true;
+      c[o + LAST_TS] = t;
+      c[o + LAST_V] = v;
+      c[o + HAS_LAST] = 1;
     }
     counts.applied += applied;
   }
@@ -197,9 +254,11 @@ export class PartitionState {
   applyHistograms(e: SeriesEntry, ts: readonly number[], hs: readonly HistogramValue[], closedThrough: number, counts: SampleCounts, onLate?: (t: number, v: number, h?: HistogramValue) => void): void {
     const I = this.rule.intervalMs;
     const d = this.rule.dedupMs;
+    const c = this.cols;
+    const o = e.row * STRIDE;
     for (let j = 0; j < ts.length; j++) {
       const t = ts[j]!;
-      if (t <= e.seenTs) {
+      if (t <= c[o + SEEN_TS]!) {
         counts.outOfOrder++;
         continue;
       }
@@ -208,15 +267,16 @@ export class PartitionState {
         onLate?.(t, 0, hs[j]);
         continue;
       }
-      e.seenTs = t;
+      c[o + SEEN_TS] = t;
       counts.applied++;
       const raw = hs[j]!;
       const h = raw instanceof FloatHistogram ? raw : raw.toFloat();
       if (d > 0) {
         const bucket = Math.ceil(t / d) * d;
-        if (e.pendingBucket !== 0 && e.pendingBucket !== bucket) this.flushPending(e);
-        e.pendingBucket = bucket;
-        e.pendingTs = t;
+        const pending = c[o + PENDING_BUCKET]!;
+        if (pending !== 0 && pending !== bucket) this.flushPending(e);
+        c[o + PENDING_BUCKET] = bucket;
+        c[o + PENDING_TS] = t;
         e.pendingH = h;
         continue;
       }
@@ -251,14 +311,16 @@ export class PartitionState {
   private applyHistogram(e: SeriesEntry, ts: number, h: FloatHistogram): void {
     const I = this.rule.intervalMs;
     const w = Math.ceil(ts / I) * I;
-    const opens = e.win !== w;
+    const c = this.cols;
+    const o = e.row * STRIDE;
+    const opens = c[o + WIN] !== w;
     if (opens) this.foldRate(e);
     const a = this.acc(w, e);
     if (opens) {
-      e.win = w;
+      c[o + WIN] = w;
       // Rates are of float counters: nothing of a histogram to fold into rate_sum or rate_avg.
-      e.winFolded = true;
-      e.winInc = 0;
+      c[o + WIN_FOLDED] = 1;
+      c[o + WIN_INC] = 0;
       a.series++;
     }
     a.hSamples++;
@@ -283,27 +345,30 @@ export class PartitionState {
 
   /** A staleness marker: the series ended; its next sample starts a new counter. */
   stale(e: SeriesEntry, ts: number): void {
-    if (ts <= e.seenTs) return;
+    const o = e.row * STRIDE;
+    if (ts <= this.cols[o + SEEN_TS]!) return;
     this.flushPending(e);
-    e.seenTs = ts;
-    e.hasLast = false;
+    this.cols[o + SEEN_TS] = ts;
+    this.cols[o + HAS_LAST] = 0;
     e.lastH = null;
   }
 
   private flushPending(e: SeriesEntry): void {
-    if (e.pendingBucket === 0) return;
+    const o = e.row * STRIDE;
+    if (this.cols[o + PENDING_BUCKET] === 0) return;
     const h = e.pendingH;
     if (h !== null) {
       e.pendingH = null;
-      this.applyHistogram(e, e.pendingTs, h);
+      this.applyHistogram(e, this.cols[o + PENDING_TS]!, h);
     } else {
-      this.apply(e, e.pendingTs, e.pendingV);
+      this.apply(e, this.cols[o + PENDING_TS]!, this.cols[o + PENDING_V]!);
     }
-    e.pendingBucket = 0;
+    this.cols[o + PENDING_BUCKET] = 0;
   }
 
   private acc(w: number, e: SeriesEntry): WindowAccumulator {
-    if (e.accWin === w && e.accRef !== undefined) return e.accRef;
+    const accWin = e.row * STRIDE + ACC_WIN;
+    if (this.cols[accWin] === w && e.accRef !== undefined) return e.accRef;
     const g = e.groupWindow;
     let a = g.win === w ? g.acc : undefined;
     if (a === undefined) {
@@ -317,47 +382,55 @@ export class PartitionState {
       }
     }
     e.accRef = a;
-    e.accWin = w;
+    this.cols[accWin] = w;
     return a;
   }
 
   private apply(e: SeriesEntry, ts: number, v: number): void {
     const I = this.rule.intervalMs;
     const w = Math.ceil(ts / I) * I;
-    const opens = e.win !== w;
+    const c = this.cols;
+    const o = e.row * STRIDE;
+    const opens = c[o + WIN] !== w;
     // Folded before acc() moves the series' cached accumulator on to window w.
     if (opens) this.foldRate(e);
     const a = this.acc(w, e);
     if (opens) {
-      e.win = w;
-      e.winFolded = false;
-      e.winInc = 0;
-      e.winFrom = e.hasLast ? e.lastTs : ts;
+      c[o + WIN] = w;
+      c[o + WIN_FOLDED] = 0;
+      c[o + WIN_INC] = 0;
+      c[o + WIN_FROM] = c[o + HAS_LAST] === 1 ? c[o + LAST_TS]! : ts;
       a.series++;
     }
-    e.winTo = ts;
+    c[o + WIN_TO] = ts;
     addSample(a, ts, v, this.rule.needs.moments);
     if (this.rule.counter) {
-      if (e.hasLast) {
-        const inc = v >= e.lastV ? v - e.lastV : v;
+      if (c[o + HAS_LAST] === 1) {
+        const last = c[o + LAST_V]!;
+        const inc = v >= last ? v - last : v;
         a.inc += inc;
-        e.winInc += inc;
+        c[o + WIN_INC] += inc;
       }
       a.alive = true;
     }
-    e.lastTs = ts;
-    e.lastV = v;
-    e.hasLast = true;
+    c[o + LAST_TS] = ts;
+    c[o + LAST_V] = v;
+    c[o + HAS_LAST] = 1;
   }
 
   /** The series' average rate over its latest window goes into that window (once). */
   private foldRate(e: SeriesEntry): void {
-    if (e.winFolded) return;
-    e.winFolded = true;
+    const c = this.cols;
+    const o = e.row * STRIDE;
+    if (c[o + WIN_FOLDED] === 1) return;
+    c[o + WIN_FOLDED] = 1;
+    const win = c[o + WIN]!;
     // The cached accumulator when it is this window's (a closed window's is never folded into again: closing folds first).
-    const a = e.accWin === e.win && e.accRef !== undefined ? e.accRef : this.windows.get(e.win)?.get(e.outKey);
-    if (a !== undefined && e.winTo > e.winFrom) {
-      a.rateSum += e.winInc / ((e.winTo - e.winFrom) / 1000);
+    const a = c[o + ACC_WIN] === win && e.accRef !== undefined ? e.accRef : this.windows.get(win)?.get(e.outKey);
+    const from = c[o + WIN_FROM]!;
+    const to = c[o + WIN_TO]!;
+    if (a !== undefined && to > from) {
+      a.rateSum += c[o + WIN_INC]! / ((to - from) / 1000);
       a.rateN++;
     }
   }
@@ -371,14 +444,19 @@ export class PartitionState {
     const staleBefore = w - this.rule.stalenessMs;
     // forEach: no [key, entry] pair allocated per series (every series is visited at every close).
     this.series.forEach((e, key) => {
-      if (e.pendingBucket !== 0 && e.pendingBucket <= w) this.flushPending(e);
-      if (e.win === w) this.foldRate(e);
-      if (e.seenTs < staleBefore && e.pendingBucket === 0) {
+      // Read through this.cols each time: flushing applies samples (no row is added meanwhile, but keep it plain).
+      const o = e.row * STRIDE;
+      const pending = this.cols[o + PENDING_BUCKET]!;
+      if (pending !== 0 && pending <= w) this.flushPending(e);
+      if (this.cols[o + WIN] === w) this.foldRate(e);
+      if (this.cols[o + SEEN_TS]! < staleBefore && this.cols[o + PENDING_BUCKET] === 0) {
         this.series.delete(key);
         e.forgotten = true;
+        e.accRef = undefined;
+        this.freeRows.push(e.row);
         return;
       }
-      if (this.rule.counter && e.hasLast && e.win < w) this.acc(w, e).alive = true;
+      if (this.rule.counter && this.cols[o + HAS_LAST] === 1 && this.cols[o + WIN]! < w) this.acc(w, e).alive = true;
     });
     const m = this.windows.get(w);
     this.windows.delete(w);
@@ -396,8 +474,9 @@ export class PartitionState {
       // A pending deduplicated sample opens its window when it is applied.
       const I = this.rule.intervalMs;
       for (const e of this.series.values()) {
-        if (e.pendingBucket === 0) continue;
-        const w = Math.ceil(e.pendingTs / I) * I;
+        const o = e.row * STRIDE;
+        if (this.cols[o + PENDING_BUCKET] === 0) continue;
+        const w = Math.ceil(this.cols[o + PENDING_TS]! / I) * I;
         if (min === undefined || w < min) min = w;
       }
     }
