@@ -207,10 +207,11 @@ class ImportRun {
     };
     const submit = async (batch: LineBatch | undefined): Promise<boolean> => {
       if (batch === undefined) return true;
-      if (!(await settle())) return false;
+      // Parsed while the server still works on the batch before: the two overlap.
       const parsed = runs === undefined ? undefined : seriesRuns(batch, runs.format);
+      if (!(await settle())) return false;
       inFlight =
-        parsed === undefined
+        parsed === undefined || runs === undefined
           ? sender!.send(name, batch)
           : runs!.sender.send(name, parsed).catch((err: unknown) => {
               // A server without the series-runs endpoint (VictoriaMetrics, an older Tidemark), or

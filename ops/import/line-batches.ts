@@ -4,6 +4,11 @@ import type { ImportFileFormat } from './import-format.js';
 export interface LineBatch {
   /** The request body. */
   readonly body: string;
+  /**
+   * The body's lines (carried ones first) as the batcher holds them, when it does: a reader that
+   * walks lines (the series-runs parser) spares building the body and splitting it again.
+   */
+  readonly lineTexts?: readonly string[];
   /** Lines at the top of the body that repeat metadata of an earlier batch (not lines of the file here). */
   readonly carried: number;
   /** The file's line number of the first line after the carried ones. */
@@ -75,8 +80,19 @@ export class LineBatcher {
   flush(): LineBatch | undefined {
     if (this.lines.length === 0) return undefined;
     const carried = this.carried;
-    const body = (carried.length > 0 ? carried.join('\n') + '\n' : '') + this.lines.join('\n') + '\n';
-    const batch = { body, carried: carried.length, firstLine: this.firstLine, lines: this.lines.length, chars: this.bytes };
+    const lineTexts = carried.length > 0 ? carried.concat(this.lines) : this.lines;
+    // Joined only when sent as text: a batch sent as series runs is parsed from its lines.
+    let body: string | undefined;
+    const batch = {
+      get body(): string {
+        return (body ??= lineTexts.join('\n') + '\n');
+      },
+      lineTexts,
+      carried: carried.length,
+      firstLine: this.firstLine,
+      lines: this.lines.length,
+      chars: this.bytes,
+    };
     this.lines = [];
     this.bytes = 0;
     return batch;

@@ -89,6 +89,17 @@ describe('seriesRuns', () => {
       'a blank line': ['a 1 1', '', 'a 2 2'],
       'no sample': ['# TYPE a gauge'],
     };
-    for (const [what, lines] of Object.entries(cases)) expect(seriesRuns(batchOf(lines), 'openmetrics'), what).toBeUndefined();
+    for (const [what, lines] of Object.entries(cases)) {
+      expect(seriesRuns(batchOf(lines), 'openmetrics'), what).toBeUndefined();
+      expect(seriesRuns({ ...batchOf(lines), lineTexts: lines }, 'openmetrics'), `${what}, from the kept lines`).toBeUndefined();
+    }
+  });
+
+  it('reads the lines a batcher kept as it reads the joined body', () => {
+    const lines = ['# TYPE a counter', 'a_total{x="1"} 1 1', 'a_total{x="1"} 2 2', 'a_total{x="1"} 3 3', 'a_total{x="2"} 1 1', '# EOF'];
+    const fromBody = seriesRuns(batchOf(lines), 'openmetrics');
+    const fromLines = seriesRuns({ ...batchOf(lines), lineTexts: lines }, 'openmetrics');
+    expect(fromBody?.body.length).toBeGreaterThan(0);
+    expect(fromLines?.body.equals(fromBody!.body)).toBe(true);
   });
 });

@@ -17,9 +17,8 @@ interface Run {
   /** The body's line of the first sample, and of the last. */
   readonly first: number;
   last: number;
-  /** Where the last line is in the body. */
-  lastStart: number;
-  lastEnd: number;
+  /** The run's last line. */
+  lastLine: string;
   readonly timestamps: number[];
   readonly values: number[];
   labels?: Record<string, string>;
@@ -45,14 +44,9 @@ interface Run {
  */
 export function seriesRuns(batch: LineBatch, format: 'prometheus' | 'openmetrics'): SeriesRunBatch | undefined {
   const om = format === 'openmetrics';
-  const scan = new RunScanner(batch.body, om);
-  const s = batch.body;
-  for (let at = 0; at < s.length; ) {
-    let end = s.indexOf('\n', at);
-    if (end < 0) end = s.length;
-    if (!scan.line(at, end)) return undefined;
-    at = end + 1;
-  }
+  const scan = new RunScanner(om);
+  const lines = batch.lineTexts ?? batch.body.slice(0, -1).split('\n');
+  for (let i = 0; i < lines.length; i++) if (!scan.line(lines[i])) return undefined;
   scan.close();
   const { runs, checked, checkedRun } = scan;
   if (runs.length === 0) return undefined;
@@ -107,28 +101,25 @@ class RunScanner {
   private lastTs = 0;
   private lineNo = 0;
 
-  constructor(
-    private readonly s: string,
-    private readonly om: boolean,
-  ) {}
+  constructor(private readonly om: boolean) {}
 
-  /** Reads the line `[ls, end)`; false when the batch is to be sent as text. */
-  line(ls: number, end: number): boolean {
-    const s = this.s;
+  /** Reads one line; false when the batch is to be sent as text. */
+  line(s: string): boolean {
     this.lineNo++;
-    if (end === ls) return false;
-    if (s.charCodeAt(ls) === 35 /* # */) {
+    const end = s.length;
+    if (end === 0) return false;
+    if (s.charCodeAt(0) === 35 /* # */) {
       this.close();
-      this.checked.push(s.slice(ls, end));
+      this.checked.push(s);
       this.checkedRun.push(-1);
       return true;
     }
     // The last two spaces (lastIndexOf is a runtime call in V8, several times this loop).
     let tsAt = end - 1;
-    while (tsAt > ls && s.charCodeAt(tsAt) !== 32) tsAt--;
+    while (tsAt > 0 && s.charCodeAt(tsAt) !== 32) tsAt--;
     let valueAt = tsAt - 1;
-    while (valueAt > ls && s.charCodeAt(valueAt) !== 32) valueAt--;
-    if (valueAt <= ls) return false;
+    while (valueAt > 0 && s.charCodeAt(valueAt) !== 32) valueAt--;
+    if (valueAt <= 0) return false;
     const v = parseFloatLiteral(s, valueAt + 1, tsAt);
     if (v === undefined) return false;
     let ts: number | undefined;
@@ -140,29 +131,28 @@ class RunScanner {
     }
     if (ts === undefined) return false;
     let run = this.run;
-    // A slice compared with === is faster here than startsWith at an offset, or a loop of charCodeAt.
-    if (run !== undefined && valueAt - ls === run.key.length && s.substring(ls, valueAt) === run.key) {
+    // A slice compared with === is faster here than startsWith, or a loop of charCodeAt.
+    if (run !== undefined && valueAt === run.key.length && s.substring(0, valueAt) === run.key) {
       if (ts < this.lastTs) return false;
       run.last = this.lineNo;
     } else {
-      run = this.start(ls, valueAt, end);
+      run = this.start(s, valueAt);
       if (run === undefined) return false;
     }
     run.timestamps.push(ts);
     run.values.push(v);
-    run.lastStart = ls;
-    run.lastEnd = end;
+    run.lastLine = s;
     this.lastTs = ts;
     return true;
   }
 
-  private start(ls: number, valueAt: number, end: number): Run | undefined {
+  private start(s: string, valueAt: number): Run | undefined {
     this.close();
-    const key = this.s.slice(ls, valueAt);
+    const key = s.slice(0, valueAt);
     if (key.includes('#')) return undefined;
-    const run: Run = { key, first: this.lineNo, last: this.lineNo, lastStart: ls, lastEnd: end, timestamps: [], values: [], labels: undefined };
+    const run: Run = { key, first: this.lineNo, last: this.lineNo, lastLine: s, timestamps: [], values: [], labels: undefined };
     this.runs.push(run);
-    this.checked.push(this.s.slice(ls, end));
+    this.checked.push(s);
     this.checkedRun.push(this.runs.length - 1);
     this.run = run;
     return run;
@@ -172,7 +162,7 @@ class RunScanner {
   close(): void {
     const run = this.run;
     if (run !== undefined && run.last !== run.first) {
-      this.checked.push(this.s.slice(run.lastStart, run.lastEnd));
+      this.checked.push(run.lastLine);
       this.checkedRun.push(this.runs.length - 1);
     }
     this.run = undefined;
