@@ -7,7 +7,11 @@ import type { Tier } from './tier.js';
  * A TSDB's querier with rollup selects: a select with a `rollup` hint reads the windows from the
  * tier of that resolution where its blocks cover them and rolls the raw samples up for the rest
  * (recent data not yet downsampled, or a resolution without a tier), so the answer does not depend
- * on how far downsampling has got. Everything else goes to the raw querier.
+ * on how far downsampling has got. A series holding native histograms in the select's range (the
+ * tiers leave such series out) is answered with its raw samples instead: the rollup plan keeps
+ * the range function it answers (`rate` stays `rate`), so the engine computes the raw answer for
+ * it; for the count column (`count_over_time`, read as `sum_over_time` of counts) its samples are
+ * counted per window. Everything else goes to the raw querier.
  */
 export class RollupQuerier implements Querier {
   constructor(
@@ -38,6 +42,9 @@ export class RollupQuerier implements Querier {
     // each for the window ends the ones before left uncovered.
     let todo: [number, number][] = [[lo, hi]];
     const fields = fieldsOf(rollup.column);
+    // Series the tiers leave out (they hold native histograms): read raw over the whole select.
+    const rawOnly = new Map<string, Labels>();
+    const warnings: string[] = [];
     const sources = this.tiers.filter((t) => t.resolution <= r && r % t.resolution === 0).sort((a, b) => b.resolution - a.resolution);
     for (const tier of sources) {
       const next: [number, number][] = [];
@@ -46,6 +53,15 @@ export class RollupQuerier implements Querier {
         // The windows of this resolution are the answer's: room for all of them (the rest appended).
         const read = tier.read(matchers, a - r + tier.resolution, b, fields, tier.resolution === r ? (hi - lo) / r + 1 : undefined);
         for (const [key, s] of read.series) part(key, s.labels).push(tier.resolution === r ? s.windows : coarsen(s.windows, r));
+        for (let i = 0; i < read.covered.length; i++) {
+          const [x, y] = read.covered[i];
+          const present = await this.raw.select(matchers, { start: x - tier.resolution + 1, end: y, labelsOnly: true });
+          warnings.push(...present.warnings);
+          for (const s of present.series) {
+            const key = canonicalLabels(s.labels);
+            if (!read.held[i].has(key)) rawOnly.set(key, s.labels);
+          }
+        }
         // A tier block covers fine ends [x, y] = its windows (x - fine, y]; block ranges are multiples
         // of r (r divides a day), so the windows of r it holds whole end in [x - fine + r, y].
         const covered = read.covered.map(([x, y]): [number, number] => [x - tier.resolution + r, y]);
@@ -54,25 +70,61 @@ export class RollupQuerier implements Querier {
       todo = next;
       if (todo.length === 0) break;
     }
-    const warnings: string[] = [];
     for (const [a, b] of todo) {
       const set = await this.raw.select(matchers, { start: a - r + 1, end: b });
       warnings.push(...set.warnings);
       for (const s of set.series) {
+        if (holdsHistograms(s)) {
+          rawOnly.set(canonicalLabels(s.labels), s.labels);
+          continue;
+        }
         const w = emptyWindows();
         rollupSamples(s.timestamps, s.values, s.stale, r, w);
         if (w.length > 0) part(canonicalLabels(s.labels), s.labels).push(w);
       }
     }
-    const keys = [...parts.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const raws = new Map<string, Series>();
+    for (const [key, labels] of rawOnly) {
+      const s = await this.rawSeries(labels, hints);
+      parts.delete(key);
+      if (s === undefined) continue;
+      warnings.push(...s.warnings);
+      if (holdsHistograms(s.series) && rollup.column !== 'count') {
+        raws.set(key, s.series);
+        continue;
+      }
+      // Floats only in this range (or the count column, which counts histograms as samples):
+      // the windows the tier would have held.
+      const w = emptyWindows();
+      rollupSamples(s.series.timestamps, s.series.values, s.series.stale, r, w);
+      if (w.length > 0) part(key, labels).push(w);
+    }
+    const keys = [...parts.keys(), ...raws.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     const series: Series[] = [];
     for (const k of keys) {
+      const raw = raws.get(k);
+      if (raw !== undefined) {
+        series.push(raw);
+        continue;
+      }
       const { labels, windows } = parts.get(k)!;
       const merged = windows.length === 1 ? windows[0] : mergeByEnd(windows, fields);
       const cols = columnSeries(merged, rollup.column, lo, hi);
       if (cols.timestamps.length > 0) series.push({ labels, ...cols, stale: null });
     }
     return { series, warnings };
+  }
+
+  /**
+   * The raw samples of the one series with `labels` over the select's range (a select by its
+   * labels also matches series with more labels: those are left out).
+   */
+  private async rawSeries(labels: Labels, hints: SelectHints): Promise<{ series: Series; warnings: string[] } | undefined> {
+    const matchers: LabelMatcher[] = Object.entries(labels).map(([name, value]) => ({ type: '=', name, value }));
+    const set = await this.raw.select(matchers, { start: hints.start, end: hints.end });
+    const key = canonicalLabels(labels);
+    const series = set.series.find((s) => canonicalLabels(s.labels) === key);
+    return series === undefined ? undefined : { series, warnings: set.warnings };
   }
 
   labelNames(matchers: readonly LabelMatcher[]): Promise<string[]> {
@@ -128,4 +180,12 @@ function mergeByEnd(parts: readonly RollupWindows[], fields: readonly RollupFiel
     if (out.length === 0 || out.ends[out.length - 1] !== e) out.copyWindow(parts[best], at[best]);
     at[best]++;
   }
+}
+
+/** Whether any sample of `s` is a native histogram. */
+function holdsHistograms(s: Series): boolean {
+  const h = s.histograms;
+  if (h === undefined || h === null) return false;
+  for (let i = 0; i < h.length; i++) if (h[i] !== null) return true;
+  return false;
 }

@@ -241,21 +241,25 @@ export class Tier {
   /**
    * Windows ending in [lo, hi] of the series matching `matchers`, with `fields` of their
    * aggregates, from the tier blocks, and the window-end intervals those blocks cover ([first,
-   * last] pairs, ascending). `capacity`: windows to make room for per series (a caller that
-   * appends more windows to the ones read says so), default those the blocks can hold.
+   * last] pairs, ascending), with the keys of the series each of those blocks holds (`held`,
+   * parallel to `covered`: a series the raw data has there and the block lacks holds native
+   * histograms). `capacity`: windows to make room for per series (a caller that appends more
+   * windows to the ones read says so), default those the blocks can hold.
    */
-  read(matchers: readonly LabelMatcher[], lo: number, hi: number, fields: readonly RollupField[] = ROLLUP_FIELDS, capacity?: number): { series: Map<string, TierSeries>; covered: [number, number][] } {
+  read(matchers: readonly LabelMatcher[], lo: number, hi: number, fields: readonly RollupField[] = ROLLUP_FIELDS, capacity?: number): { series: Map<string, TierSeries>; covered: [number, number][]; held: Set<string>[] } {
     const r = this.options.resolutionMs;
     const series = new Map<string, TierSeries>();
     const covered: [number, number][] = [];
+    const held: Set<string>[] = [];
     const blocks = this.listBlocks().filter((b) => b.maxTime >= lo && b.minTime + r <= hi);
     // Sized once: a series' chunks are read block after block into one set of columns.
     const room = capacity ?? Math.max(1, Math.floor((Math.min(hi, blocks.length > 0 ? blocks[blocks.length - 1].maxTime : lo) - lo) / r) + 1);
     for (const b of blocks) {
       // Where the block turns out damaged, the windows it added are taken back and it is dropped.
       const before = new Map<RollupWindows, number>();
+      const keys = new Set<string>();
       try {
-        this.readBlock(b, matchers, lo, hi, fields, room, series, before);
+        this.readBlock(b, matchers, lo, hi, fields, room, series, before, keys);
       } catch (err) {
         if (!isDamage(err)) throw err;
         for (const [w, n] of before) w.length = n;
@@ -265,16 +269,18 @@ export class Tier {
         continue;
       }
       covered.push([Math.max(lo, b.minTime + r), Math.min(hi, b.maxTime)]);
+      held.push(keys);
     }
-    return { series, covered };
+    return { series, covered, held };
   }
 
-  private readBlock(b: Block, matchers: readonly LabelMatcher[], lo: number, hi: number, fields: readonly RollupField[], room: number, series: Map<string, TierSeries>, before: Map<RollupWindows, number>): void {
+  private readBlock(b: Block, matchers: readonly LabelMatcher[], lo: number, hi: number, fields: readonly RollupField[], room: number, series: Map<string, TierSeries>, before: Map<RollupWindows, number>, keys: Set<string>): void {
     const r = this.options.resolutionMs;
     const file = join(b.dir, 'chunks');
     for (const id of b.select(matchers)) {
       const s = b.series[id];
       const key = canonicalLabels(s.labels);
+      keys.add(key);
       let e = series.get(key);
       if (e === undefined) {
         e = { labels: s.labels, windows: emptyWindows(fields, room) };
