@@ -109,8 +109,8 @@ export const scrapeProtocolsSchema = z
   .transform((list) => list as ScrapeProtocol[]);
 
 /**
- * `metric_name_validation_scheme` (global or per job), checked as Prometheus checks it. The
- * exposition parsers read legacy names only: `utf8` is refused where the scrape config is resolved.
+ * `metric_name_validation_scheme` (global or per job), checked as Prometheus checks it; unset, it
+ * is `utf8`, Prometheus 3's default.
  */
 export function metricNameValidationSchemeSchema(where: 'global' | 'scrape config') {
   return z.string()
@@ -119,8 +119,8 @@ export function metricNameValidationSchemeSchema(where: 'global' | 'scrape confi
 }
 
 export const METRIC_NAME_ESCAPING_SCHEMES = ['allow-utf-8', 'underscores', 'dots', 'values'] as const;
-/** How a target is asked to escape names that are not legacy ones (the escaping Accept parameter); `allow-utf-8` is never resolved to. */
-export type MetricNameEscapingScheme = Exclude<(typeof METRIC_NAME_ESCAPING_SCHEMES)[number], 'allow-utf-8'>;
+/** How a target is asked to escape names that are not legacy ones (the escaping Accept parameter); `allow-utf-8` asks for them unescaped. */
+export type MetricNameEscapingScheme = (typeof METRIC_NAME_ESCAPING_SCHEMES)[number];
 
 /** `metric_name_escaping_scheme` (global or per job), checked as Prometheus checks it. */
 export function metricNameEscapingSchemeSchema(where: 'global' | 'scrape config') {
@@ -179,9 +179,9 @@ export const scrapeConfigSchema = z
     extra_scrape_metrics: z.boolean().optional()
       .describe('Each scrape also writes scrape_timeout_seconds, scrape_sample_limit and scrape_body_size_bytes (default from global, false).'),
     metric_name_validation_scheme: metricNameValidationSchemeSchema('scrape config')
-      .describe('legacy (the default, from global): metric and label names are the legacy ones; utf8 is refused (the exposition parsers read legacy names only).'),
+      .describe('utf8 (the default, from global): any UTF-8 metric and label name, quoted in the text formats; legacy: a scrape with a name outside [a-zA-Z_:][a-zA-Z0-9_:]* (label names [a-zA-Z_][a-zA-Z0-9_]*) after metric relabeling fails.'),
     metric_name_escaping_scheme: metricNameEscapingSchemeSchema('scrape config')
-      .describe('How targets are asked to escape UTF-8 names (the escaping parameter of the 1.0.0 text formats): underscores (default, from global), dots or values; allow-utf-8 is refused, as Prometheus refuses it with legacy validation.'),
+      .describe('How targets are asked to escape UTF-8 names (the escaping parameter of the 1.0.0 text formats): from global, else allow-utf-8 (names as they are) with utf8 validation and underscores with legacy; dots or values; allow-utf-8 is refused with legacy validation, as Prometheus refuses it.'),
     static_configs: z.array(staticConfigSchema).default([]),
     file_sd_configs: z.array(fileSdConfigSchema).default([]),
     http_sd_configs: z.array(httpSdConfigSchema).default([]),
@@ -250,7 +250,7 @@ export interface ResolvedScrapeConfig extends Omit<
   readonly convert_classic_histograms_to_nhcb: boolean;
   /** Dropped targets kept for the targets API; 0 = all. */
   readonly keep_dropped_targets: number;
-  readonly metric_name_validation_scheme: 'legacy';
+  readonly metric_name_validation_scheme: 'legacy' | 'utf8';
   readonly metric_name_escaping_scheme: MetricNameEscapingScheme;
   readonly extra_scrape_metrics: boolean;
   /** '' = failures are not logged to a file. */
@@ -273,14 +273,20 @@ export function checkScrapeConfig(sc: ScrapeConfig, global: ScrapeGlobalConfig =
   if (sc.scrape_timeout !== undefined && sc.scrape_timeout > interval) {
     issues.push({ path: ['scrape_timeout'], message: `scrape timeout greater than scrape interval for scrape config with job name ${JSON.stringify(sc.job_name)}` });
   }
-  const validation = nonEmpty(sc.metric_name_validation_scheme) ?? nonEmpty(global.metric_name_validation_scheme) ?? 'legacy';
-  if (validation === 'utf8') {
-    issues.push({ path: ['metric_name_validation_scheme'], message: `metric_name_validation_scheme utf8 is not supported for job ${JSON.stringify(sc.job_name)}: Tidemark's exposition parsers read legacy metric and label names only (use legacy, and an escaping scheme for targets that expose UTF-8 names)` });
-  }
-  if ((nonEmpty(sc.metric_name_escaping_scheme) ?? nonEmpty(global.metric_name_escaping_scheme)) === 'allow-utf-8') {
+  if (validationScheme(sc, global) === 'legacy' && escapingScheme(sc, global) === 'allow-utf-8') {
     issues.push({ path: ['metric_name_escaping_scheme'], message: 'utf8 metric names requested but validation scheme is not set to UTF8' });
   }
   return issues;
+}
+
+function validationScheme(sc: ScrapeConfig, global: ScrapeGlobalConfig): 'legacy' | 'utf8' {
+  return (nonEmpty(sc.metric_name_validation_scheme) ?? nonEmpty(global.metric_name_validation_scheme) ?? 'utf8') as 'legacy' | 'utf8';
+}
+
+/** Explicit (job, then global), else what the job's validation implies: UTF-8 names asked for only where they are valid. */
+function escapingScheme(sc: ScrapeConfig, global: ScrapeGlobalConfig): MetricNameEscapingScheme {
+  const explicit = nonEmpty(sc.metric_name_escaping_scheme) ?? nonEmpty(global.metric_name_escaping_scheme);
+  return (explicit ?? (validationScheme(sc, global) === 'legacy' ? 'underscores' : 'allow-utf-8')) as MetricNameEscapingScheme;
 }
 
 function nonEmpty(v: string | undefined): string | undefined {
@@ -316,8 +322,8 @@ export function resolveScrapeConfig(sc: ScrapeConfig, global: ScrapeGlobalConfig
     keep_dropped_targets: sc.keep_dropped_targets ?? global.keep_dropped_targets ?? 0,
     extra_scrape_metrics: sc.extra_scrape_metrics ?? global.extra_scrape_metrics ?? false,
     scrape_failure_log_file: nonEmpty(sc.scrape_failure_log_file) ?? global.scrape_failure_log_file ?? '',
-    metric_name_validation_scheme: 'legacy',
-    metric_name_escaping_scheme: (nonEmpty(sc.metric_name_escaping_scheme) ?? nonEmpty(global.metric_name_escaping_scheme) ?? 'underscores') as MetricNameEscapingScheme,
+    metric_name_validation_scheme: validationScheme(sc, global),
+    metric_name_escaping_scheme: escapingScheme(sc, global),
   };
 }
 

@@ -24,7 +24,8 @@ export type ScrapeFailureKind =
   | 'sample_limit'
   | 'bucket_limit'
   | 'label_limit'
-  | 'name_missing';
+  | 'name_missing'
+  | 'invalid_name';
 
 /**
  * One failed scrape: what went wrong and on which target. Its message is what

@@ -10,10 +10,9 @@ import { ScrapeError } from './errors.js';
 /**
  * The Accept header of a scrape asking for `protocols` in that order, as Prometheus 3 builds it:
  * weights from q=0.6 down, `*\/*` last. The 1.0.0 text formats say how names must be escaped
- * (`metric_name_escaping_scheme`, by default `underscores`): Tidemark reads legacy metric and
- * label names only, so a target must escape UTF-8 names.
+ * (`metric_name_escaping_scheme`; `allow-utf-8` asks for UTF-8 names as they are, quoted).
  */
-export function acceptHeader(protocols: readonly ScrapeProtocol[], escaping: MetricNameEscapingScheme = 'underscores'): string {
+export function acceptHeader(protocols: readonly ScrapeProtocol[], escaping: MetricNameEscapingScheme = 'allow-utf-8'): string {
   let weight = Object.keys(SCRAPE_PROTOCOL_MEDIA_TYPES).length + 1;
   const parts: string[] = [];
   for (const p of protocols) {

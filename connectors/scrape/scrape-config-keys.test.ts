@@ -264,26 +264,29 @@ describe('Prometheus 3 scrape_config keys in the configuration', () => {
     expect(scrapeConfigSchema.safeParse({ job_name: 'j', native_histogram_bucket_limit: 1.5 }).success).toBe(false);
   });
 
-  it('accepts legacy name validation and refuses utf8, which Tidemark cannot store', () => {
+  it('takes utf8 name validation by default, as Prometheus 3 does, and legacy from the job or global', () => {
     const parse = (c: Partial<ScrapeConfigInput>, g: ScrapeGlobalConfig = {}) => resolveScrapeConfig(scrapeConfigSchema.parse({ job_name: 'j', ...c }), g);
+    expect(parse({}).metric_name_validation_scheme).toBe('utf8');
     expect(parse({ metric_name_validation_scheme: 'legacy' }).metric_name_validation_scheme).toBe('legacy');
     expect(parse({ metric_name_validation_scheme: '' }, { metric_name_validation_scheme: 'legacy' }).metric_name_validation_scheme).toBe('legacy');
-    expect(() => parse({ metric_name_validation_scheme: 'utf8' })).toThrow(/^metric_name_validation_scheme utf8 is not supported for job "j"/);
-    expect(() => parse({}, { metric_name_validation_scheme: 'utf8' })).toThrow(/utf8 is not supported/);
+    expect(parse({ metric_name_validation_scheme: 'utf8' }, { metric_name_validation_scheme: 'legacy' }).metric_name_validation_scheme).toBe('utf8');
     expect(scrapeConfigSchema.safeParse({ job_name: 'j', metric_name_validation_scheme: 'latin1' }).error?.issues.map((i) => i.message))
       .toEqual(["unknown scrape config name validation method specified, must be either '', 'legacy' or 'utf8', got latin1"]);
   });
 
-  it('asks targets for the escaping metric_name_escaping_scheme names, and refuses allow-utf-8 as Prometheus does with legacy validation', () => {
+  it('asks targets for UTF-8 names as they are under utf8 validation and underscores under legacy, unless an escaping is configured; refuses allow-utf-8 with legacy validation as Prometheus does', () => {
     const parse = (c: Partial<ScrapeConfigInput>, g: ScrapeGlobalConfig = {}) => resolveScrapeConfig(scrapeConfigSchema.parse({ job_name: 'j', ...c }), g);
-    expect(parse({}).metric_name_escaping_scheme).toBe('underscores');
+    expect(parse({}).metric_name_escaping_scheme).toBe('allow-utf-8');
+    expect(parse({ metric_name_validation_scheme: 'legacy' }).metric_name_escaping_scheme).toBe('underscores');
     expect(parse({}, { metric_name_escaping_scheme: 'dots' }).metric_name_escaping_scheme).toBe('dots');
     expect(parse({ metric_name_escaping_scheme: 'values' }, { metric_name_escaping_scheme: 'dots' }).metric_name_escaping_scheme).toBe('values');
     expect(acceptHeader(['PrometheusText1.0.0', 'PrometheusText0.0.4'], 'values')).toBe('text/plain;version=1.0.0;escaping=values;q=0.6,text/plain;version=0.0.4;q=0.5,*/*;q=0.4');
-    expect(() => parse({ metric_name_escaping_scheme: 'allow-utf-8' })).toThrow('utf8 metric names requested but validation scheme is not set to UTF8');
+    expect(() => parse({ metric_name_validation_scheme: 'legacy', metric_name_escaping_scheme: 'allow-utf-8' })).toThrow('utf8 metric names requested but validation scheme is not set to UTF8');
+    expect(() => parse({ metric_name_escaping_scheme: 'allow-utf-8' }, { metric_name_validation_scheme: 'legacy' })).toThrow('utf8 metric names requested but validation scheme is not set to UTF8');
     expect(scrapeConfigSchema.safeParse({ job_name: 'j', metric_name_escaping_scheme: 'Dots' }).error?.issues.map((i) => i.message))
       .toEqual(["unknown scrape config name escaping method specified, must be one of 'allow-utf-8', 'underscores', 'dots', or 'values', got \"Dots\""]);
   });
+
 
   it('takes keep_dropped_targets from the job, then global, 0 (all) by default', () => {
     const resolve = (c: Partial<ScrapeConfigInput>, g: ScrapeGlobalConfig = {}) => resolveScrapeConfig(scrapeConfigSchema.parse({ job_name: 'j', ...c }), g);

@@ -94,6 +94,7 @@ export class ScrapeLoop {
       convertClassicHistogramsToNhcb: c.convert_classic_histograms_to_nhcb,
       nativeHistogramBucketLimit: c.native_histogram_bucket_limit,
       nativeHistogramMaxSchema: schemaForMinBucketFactor(c.native_histogram_min_bucket_factor),
+      legacyNames: c.metric_name_validation_scheme === 'legacy',
     };
     this.accept = acceptHeader(c.scrape_protocols, c.metric_name_escaping_scheme);
   }

@@ -145,10 +145,10 @@ describe('scrape protocol settings', () => {
     expect(resolve({ scrape_native_histograms: false }, { scrape_native_histograms: true }).scrape_native_histograms).toBe(false);
   });
 
-  it('builds the Accept header with descending weights and the escaping Tidemark needs on the 1.0.0 text formats', () => {
+  it('builds the Accept header with descending weights, asking for UTF-8 names as they are on the 1.0.0 text formats by default', () => {
     expect(acceptHeader(['OpenMetricsText1.0.0', 'OpenMetricsText0.0.1', 'PrometheusText1.0.0', 'PrometheusText0.0.4'])).toBe(
-      'application/openmetrics-text;version=1.0.0;escaping=underscores;q=0.6,application/openmetrics-text;version=0.0.1;q=0.5,'
-      + 'text/plain;version=1.0.0;escaping=underscores;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2',
+      'application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.6,application/openmetrics-text;version=0.0.1;q=0.5,'
+      + 'text/plain;version=1.0.0;escaping=allow-utf-8;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2',
     );
   });
 });

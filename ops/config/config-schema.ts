@@ -52,10 +52,10 @@ const globalSchema = z
     label_value_length_limit: z.number().int().min(0).optional().describe('Default label value length limit.'),
     target_limit: z.number().int().min(0).optional().describe('Default per-job target limit.'),
     keep_dropped_targets: z.number().int().min(0).optional().describe('Default number of targets dropped by relabeling that /api/v1/targets lists per job (0 = all).'),
-    metric_name_validation_scheme: metricNameValidationSchemeSchema('global').describe('Default name validation of scrape jobs: legacy (the default); utf8 is refused (the exposition parsers read legacy names only).'),
+    metric_name_validation_scheme: metricNameValidationSchemeSchema('global').describe('Default name validation of scrape jobs: utf8 (the default, as in Prometheus 3: any UTF-8 metric and label name) or legacy (a scrape with another name fails).'),
     scrape_failure_log_file: z.string().optional().describe('Default file failed scrapes are appended to as JSON lines (relative to the configuration file).'),
     extra_scrape_metrics: z.boolean().optional().describe('Scrapes also write scrape_timeout_seconds, scrape_sample_limit and scrape_body_size_bytes (default false).'),
-    metric_name_escaping_scheme: metricNameEscapingSchemeSchema('global').describe('Default escaping asked of targets for UTF-8 names: underscores (default), dots or values.'),
+    metric_name_escaping_scheme: metricNameEscapingSchemeSchema('global').describe('Default escaping asked of targets for UTF-8 names: allow-utf-8 (names as they are; the default with utf8 validation), underscores (the default with legacy), dots or values.'),
   })
   .strict();
 

@@ -118,9 +118,9 @@ scrape_configs:
     expect(cfg.scrape_configs[0]).toMatchObject({ native_histogram_bucket_limit: 160, fallback_scrape_protocol: 'PrometheusText0.0.4' });
   });
 
-  it('refuses utf8 name validation, set globally, at the scrape config it applies to', () => {
-    const problems = problemsOf('global:\n  metric_name_validation_scheme: utf8\nscrape_configs:\n  - job_name: a\n');
-    expect(problems.map((p) => p.path)).toEqual(['scrape_configs[0].metric_name_validation_scheme']);
-    expect(problems[0].message).toMatch(/^metric_name_validation_scheme utf8 is not supported for job "a"/);
+  it('refuses allow-utf-8 escaping, set globally, at a scrape config whose name validation is legacy', () => {
+    const problems = problemsOf('global:\n  metric_name_escaping_scheme: allow-utf-8\nscrape_configs:\n  - job_name: a\n    metric_name_validation_scheme: legacy\n  - job_name: b\n');
+    expect(problems.map((p) => p.path)).toEqual(['scrape_configs[0].metric_name_escaping_scheme']);
+    expect(problems[0].message).toBe('utf8 metric names requested but validation scheme is not set to UTF8');
   });
 });

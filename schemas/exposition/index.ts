@@ -24,4 +24,5 @@ export {
   type WriteTextOptions,
 } from './write-text.js';
 export { checkMetrics, lintFamilies, type CheckMetricsOptions, type CheckMetricsResult, type LintProblem } from './check-metrics.js';
+export { escapeExposedName, escapeLabels, escapeName, NAME_ESCAPING_SCHEMES, negotiateEscaping, type NameEscapingScheme } from './name-escaping.js';
 export { keepStringMethodsFast } from './fast-string-methods.js';

@@ -21,15 +21,22 @@ export class LabelSet {
     this.index = undefined;
   }
 
-  /** The previous sample's name at index `k`, a candidate for reuse. */
+  // Per index: whether the name there was written quoted (a UTF-8 name, `"a.b"="x"`).
+  private quoted: boolean[] = [];
+
+  /**
+   * The previous sample's name at index `k`, a candidate for reuse; none where that name was
+   * quoted, so an unquoted `a.b=` can never match it.
+   */
   nameHint(k: number): string | undefined {
-    return k < this.names.length ? this.names[k] : undefined;
+    return k < this.names.length && !this.quoted[k] ? this.names[k] : undefined;
   }
 
-  push(name: string, value: string): void {
+  push(name: string, value: string, quoted = false): void {
     const k = this.size++;
     this.names[k] = name;
     this.values[k] = value;
+    this.quoted[k] = quoted;
     if (this.index) {
       if (!this.index.has(name)) this.index.set(name, k);
     } else if (this.size > LabelSet.INDEX_FROM) {

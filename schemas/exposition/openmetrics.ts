@@ -147,11 +147,19 @@ export class OpenMetricsParser implements Parser {
     else if (s.startsWith('# UNIT ', ls)) kind = 'unit';
     else return this.fail(ls, `invalid metadata line "${s.slice(ls, Math.min(le, ls + 40))}": expected "# HELP", "# TYPE", "# UNIT" or "# EOF"`);
     const ns = ls + 7;
-    const ne = scanMetricName(s, ns, le);
-    if (ne === ns) this.fail(ns, `expected metric name after "# ${kind.toUpperCase()}"`);
+    let ne: number;
+    let name: string;
+    if (s.charCodeAt(ns) === 34 /* " */) {
+      // A UTF-8 family name, quoted (`# TYPE "my.metric" gauge`).
+      ne = this.quotedEnd(ns + 1, le);
+      name = this.quoted(ns + 1, ne - 1);
+    } else {
+      ne = scanMetricName(s, ns, le);
+      if (ne === ns) this.fail(ns, `expected metric name after "# ${kind.toUpperCase()}"`);
+      name = s.slice(ns, ne);
+    }
     if (ne === le) this.fail(ne, `expected a space and the ${kind === 'help' ? 'help text' : kind} after the metric name`);
     if (s.charCodeAt(ne) !== 32) this.fail(ne, 'invalid metric name in metadata line');
-    const name = s.slice(ns, ne);
     const text = kind === 'help' ? unescapeHelp(s, ne + 1, le) : s.slice(ne + 1, le);
     this.rules.metadata(kind, name, text, this.lineNo);
     this.metaName = name;
@@ -187,6 +195,23 @@ export class OpenMetricsParser implements Parser {
         }
       }
     }
+    if (nEnd < 0 && s.charCodeAt(i) === 123 /* { */) {
+      // The name is the quoted string inside the braces (`{"my.metric",a="x"} 1`).
+      this.lset.reset();
+      this.quotedName = undefined;
+      i = this.parseLabels(this.lset, i + 1, le);
+      const name = this.quotedName as string | undefined;
+      if (name === undefined) this.fail(i - 1, 'expected metric name');
+      // The raw label text holds the name: grouping keys are built from the pairs instead.
+      this.lset.hasEscape = true;
+      this.name = name;
+      const k = fam === undefined ? -1 : fam.allowed.indexOf(name);
+      if (k >= 0) suffix = fam!.allowedSuffix[k];
+      else fam = rules.openUnknown(name, this.lineNo);
+      this.fam = fam;
+      this.finishSample(ls, i, le, fam!, suffix);
+      return;
+    }
     if (nEnd < 0) {
       nEnd = scanMetricName(s, i, le);
       if (nEnd === i) this.fail(i, 'expected metric name');
@@ -197,9 +222,15 @@ export class OpenMetricsParser implements Parser {
     i = nEnd;
     this.lset.reset();
     if (i < le && s.charCodeAt(i) === 123 /* { */) i = this.parseLabels(this.lset, i + 1, le);
+    this.finishSample(ls, i, le, fam!, suffix);
+  }
+
+  /** The rest of a sample line from after its name and labels, remembered for the next line. */
+  private finishSample(ls: number, i: number, le: number, fam: OmFamily, suffix: Suffix): void {
+    const s = this.s;
     if (i >= le || s.charCodeAt(i) !== 32) this.fail(i, i >= le ? 'expected a space and the value' : `expected a space before the value, got "${s[i]}"`);
     this.lastKey = '';
-    this.parseValues(i, le, fam!, suffix);
+    this.parseValues(i, le, fam, suffix);
     // Only once the whole line parsed: a line that failed leaves nothing to reuse.
     this.lastKey = s.slice(ls, i);
     this.lastFam = fam;
@@ -273,6 +304,31 @@ export class OpenMetricsParser implements Parser {
     }
   }
 
+  // The quoted metric name read inside the braces of the current sample, if any.
+  private quotedName: string | undefined;
+
+  /** True when the `{` at `b` opens the line (no name before the braces). */
+  private nameInBraces(b: number): boolean {
+    return b === this.lineStart;
+  }
+
+  /** Index after the closing quote of a quoted name whose text starts at `i`. */
+  private quotedEnd(i: number, le: number): number {
+    const s = this.s;
+    for (let j = i; j < le; j++) {
+      const c = s.charCodeAt(j);
+      if (c === 34) return j + 1;
+      if (c === 92) j++;
+    }
+    return this.fail(i - 1, 'unterminated quoted name');
+  }
+
+  /** The unescaped text of a quoted name between `i` and the closing quote at `end`. */
+  private quoted(i: number, end: number): string {
+    for (let j = i; j < end; j++) if (this.s.charCodeAt(j) === 92) return unescapeValue(this.s, i, end);
+    return this.s.slice(i, end);
+  }
+
   /** Parses `name="value",...}` from just after `{` into `into`; returns the index after `}`. */
   private parseLabels(into: LabelSet, i: number, le: number): number {
     const s = this.s;
@@ -286,9 +342,29 @@ export class OpenMetricsParser implements Parser {
       const hint = into.nameHint(into.size);
       let name: string;
       let nEnd: number;
+      let quoted = false;
       if (hint !== undefined && labelNameAt(s, i, le, hint)) {
         name = hint;
         nEnd = i + hint.length;
+      } else if (i < le && s.charCodeAt(i) === 34 /* " */) {
+        quoted = true;
+        nEnd = this.quotedEnd(i + 1, le);
+        name = this.quoted(i + 1, nEnd - 1);
+        const c = nEnd < le ? s.charCodeAt(nEnd) : -1;
+        if (c === 44 /* , */ || c === 125 /* } */) {
+          // A quoted string without a value: the metric name, once, in braces that had none before them.
+          if (into !== this.lset || this.quotedName !== undefined || s.charCodeAt(into.rawStart - 1) !== 123 || !this.nameInBraces(into.rawStart - 1)) {
+            this.fail(i, `unexpected metric name ${JSON.stringify(name)} in label set`);
+          }
+          this.quotedName = name;
+          into.hasEscape = true;
+          if (c === 125) {
+            into.rawEnd = nEnd;
+            return nEnd + 1;
+          }
+          i = nEnd + 1;
+          continue;
+        }
       } else {
         nEnd = scanLabelName(s, i, le);
         if (nEnd === i) this.fail(i, i < le ? `invalid label name starting with "${s[i]}"` : 'expected label name');
@@ -312,8 +388,9 @@ export class OpenMetricsParser implements Parser {
         }
       }
       if (j >= le) this.fail(i - 1, `unterminated label value of "${name}"`);
-      into.push(name, hasEscape ? unescapeValue(s, i, j) : s.slice(i, j));
-      if (hasEscape) into.hasEscape = true;
+      into.push(name, hasEscape ? unescapeValue(s, i, j) : s.slice(i, j), quoted);
+      // Quoted names make the raw text differ from the canonical pairs.
+      if (hasEscape || quoted) into.hasEscape = true;
       i = j + 1;
       into.span(pairStart, i);
       const c = i < le ? s.charCodeAt(i) : -1;

@@ -175,10 +175,20 @@ export class PromTextParser implements Parser {
     if (!isHelp && !s.startsWith('TYPE', i)) return 'comment';
     i = kwEnd;
     while (i < le && isBlank(s.charCodeAt(i))) i++;
-    const nEnd = scanMetricName(s, i, le);
-    if (nEnd === le) return 'comment';
-    if (!isBlank(s.charCodeAt(nEnd))) this.fail(nEnd, 'invalid metric name in comment');
-    const name = s.slice(i, nEnd);
+    let name: string;
+    let nEnd: number;
+    if (i < le && s.charCodeAt(i) === 34 /* " */) {
+      // A UTF-8 name, quoted as in the label values (Prometheus 3's `# TYPE "my.metric" gauge`).
+      name = this.labelValue(i + 1, le);
+      nEnd = this.valueEnd + 1;
+      if (nEnd === le) return 'comment';
+      if (!isBlank(s.charCodeAt(nEnd))) this.fail(nEnd, 'invalid metric name in comment');
+    } else {
+      nEnd = scanMetricName(s, i, le);
+      if (nEnd === le) return 'comment';
+      if (!isBlank(s.charCodeAt(nEnd))) this.fail(nEnd, 'invalid metric name in comment');
+      name = s.slice(i, nEnd);
+    }
     const fam = this.resolve(name, true);
     i = nEnd;
     while (i < le && isBlank(s.charCodeAt(i))) i++;
@@ -245,12 +255,16 @@ export class PromTextParser implements Parser {
   private parseSample(i: number, le: number): void {
     const s = this.s;
     let nEnd: number;
+    if (s.charCodeAt(i) === 123 /* { */) {
+      this.parseSampleInBraces(i, le);
+      return;
+    }
     if (this.lastFam !== undefined && nameAt(s, i, le, this.lastName)) {
       nEnd = i + this.lastName.length;
       this.fam = this.lastFam;
     } else {
       nEnd = scanMetricName(s, i, le);
-      if (nEnd === i) this.fail(i, s.charCodeAt(i) === 123 ? 'missing metric name' : 'invalid metric name');
+      if (nEnd === i) this.fail(i, 'invalid metric name');
       const name = s.slice(i, nEnd);
       this.fam = this.resolve(name, true);
       this.lastName = name;
@@ -283,6 +297,43 @@ export class PromTextParser implements Parser {
         while (i < le && isBlank(s.charCodeAt(i))) i++;
       }
     }
+    this.parseValueAndTimestamp(i, le);
+  }
+
+  /**
+   * A sample whose metric name is the quoted string inside the braces (`{"my.metric",a="x"} 1`):
+   * the text format 1.0.0 form of a name that is not a legacy one. The expectSeries hint is not
+   * used for it.
+   */
+  private parseSampleInBraces(i: number, le: number): void {
+    const s = this.s;
+    this.hint = undefined;
+    this.matched = false;
+    this.lset.reset();
+    this.quotedName = undefined;
+    // The family is known only once the name is read: `le`/`quantile` checks need it, so they are
+    // done after the labels, as the values are kept.
+    this.fam = { name: '', type: 'unknown', hasHelp: false };
+    i = this.parseLabels(i + 1, le);
+    const name = this.quotedName;
+    if (name === undefined) this.fail(i - 1, 'missing metric name');
+    const fam = this.resolve(name, true);
+    if (fam.type === undefined) fam.type = 'unknown';
+    this.fam = fam;
+    this.name = name;
+    this.lastFam = undefined;
+    const ftype = fam.type;
+    const check = ftype === 'summary' ? 'quantile' : ftype === 'histogram' || ftype === 'gaugehistogram' ? 'le' : undefined;
+    if (check !== undefined) {
+      const v = this.lset.get(check);
+      if (v !== undefined && parseFloatLiteral(v, 0, v.length) === undefined) this.fail(i, `expected float as value for '${check}' label, got "${v}"`);
+    }
+    while (i < le && isBlank(s.charCodeAt(i))) i++;
+    this.parseValueAndTimestamp(i, le);
+  }
+
+  private parseValueAndTimestamp(i: number, le: number): void {
+    const s = this.s;
     this.valueAt = i;
     let vEnd = i;
     while (vEnd < le && !isBlank(s.charCodeAt(vEnd))) vEnd++;
@@ -317,9 +368,29 @@ export class PromTextParser implements Parser {
       const hint = lset.nameHint(k);
       let name: string;
       let nEnd: number;
+      let quoted = false;
       if (hint !== undefined && labelNameAt(s, i, le, hint)) {
         name = hint;
         nEnd = i + hint.length;
+      } else if (i < le && s.charCodeAt(i) === 34 /* " */) {
+        quoted = true;
+        name = this.labelValue(i + 1, le);
+        nEnd = this.valueEnd + 1;
+        let j = nEnd;
+        while (j < le && isBlank(s.charCodeAt(j))) j++;
+        const c = j < le ? s.charCodeAt(j) : -1;
+        if (c !== 61 /* = */) {
+          // A quoted string without a value is the metric name (`{"my.metric"}`), once, in braces
+          // that did not follow a name.
+          if (this.fam.name !== '' || this.quotedName !== undefined) this.fail(i, `metric name already set while parsing: ${JSON.stringify(name)}`);
+          this.quotedName = name;
+          if (c === 44 /* , */) {
+            i = j + 1;
+            continue;
+          }
+          if (c === 125 /* } */) return j + 1;
+          this.fail(j, `unexpected end of label value "${name}"`);
+        }
       } else {
         nEnd = scanLabelName(s, i, le);
         if (nEnd === i) this.fail(i, `invalid label name for metric "${this.fam.name}"`);
@@ -341,7 +412,7 @@ export class PromTextParser implements Parser {
           this.fail(vStart, `expected float as value for '${name}' label, got "${value}"`);
         }
       }
-      lset.push(name, value);
+      lset.push(name, value, quoted);
       while (i < le && isBlank(s.charCodeAt(i))) i++;
       const c = i < le ? s.charCodeAt(i) : -1;
       if (c === 44 /* , */) {
@@ -354,6 +425,8 @@ export class PromTextParser implements Parser {
   }
 
   private valueEnd = 0;
+  // The quoted metric name read inside the braces of the current sample, if any.
+  private quotedName: string | undefined;
 
   /** The unescaped value starting at `i` (after the quote); sets `valueEnd` to the closing quote. */
   private labelValue(i: number, le: number): string {

@@ -1,6 +1,7 @@
 import type { Labels } from '../labels.js';
-import { METRIC_NAME } from '../labels.js';
+import { isValidMetricName, METRIC_NAME } from '../labels.js';
 import type { ExpositionFormat } from './errors.js';
+import { escapeExposedName, escapeLabels, type NameEscapingScheme } from './name-escaping.js';
 import type { Exemplar, MetricType } from './parser.js';
 
 /** A sample to write; `ExpositionSample` from the parser fits. */
@@ -25,6 +26,11 @@ export interface WritableFamily {
 export interface WriteTextOptions {
   /** Default `prometheus` (text format 0.0.4, `text/plain; version=0.0.4`). */
   readonly format?: ExpositionFormat;
+  /**
+   * How names that are not legacy ones are written: `allow-utf-8` (the default) quotes them
+   * (`{"my.metric","a.b"="x"}`), the others escape them into legacy names.
+   */
+  readonly escaping?: NameEscapingScheme;
 }
 
 export const PROMETHEUS_TEXT_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -50,19 +56,22 @@ const TEXT_TYPE: Record<MetricType, string> = {
  */
 export function writeText(families: readonly WritableFamily[], options: WriteTextOptions = {}): string {
   const om = options.format === 'openmetrics';
+  const escaping = options.escaping ?? 'allow-utf-8';
   let out = '';
-  for (const f of families) {
+  for (const family of families) {
+    const f = escaping === 'allow-utf-8' ? family : escapeFamily(family, escaping);
     if (om) {
-      const name = f.type === 'counter' && f.name.endsWith('_total') ? f.name.slice(0, -6) : f.name;
+      const name = quoteName(f.type === 'counter' && f.name.endsWith('_total') ? f.name.slice(0, -6) : f.name);
       out += `# TYPE ${name} ${f.type}\n`;
       if (f.unit) out += `# UNIT ${name} ${f.unit}\n`;
       if (f.help) out += `# HELP ${name} ${escapeOpenMetricsHelp(f.help)}\n`;
     } else {
-      if (f.help) out += `# HELP ${f.name} ${escapeTextHelp(f.help)}\n`;
-      out += `# TYPE ${f.name} ${TEXT_TYPE[f.type]}\n`;
+      const name = quoteName(f.name);
+      if (f.help) out += `# HELP ${name} ${escapeTextHelp(f.help)}\n`;
+      out += `# TYPE ${name} ${TEXT_TYPE[f.type]}\n`;
     }
     for (const s of f.samples) {
-      out += sampleName(s.labels, f.name) + labelSet(s.labels, true) + ' ' + formatValue(s.value);
+      out += seriesText(s.labels, f.name) + ' ' + formatValue(s.value);
       if (s.timestamp !== undefined) out += ' ' + (om ? formatSeconds(s.timestamp) : String(Math.trunc(s.timestamp)));
       if (om && s.exemplar) {
         const e = s.exemplar;
@@ -76,15 +85,32 @@ export function writeText(families: readonly WritableFamily[], options: WriteTex
   return out;
 }
 
-function sampleName(labels: Labels, fallback: string): string {
-  return labels[METRIC_NAME] ?? fallback;
+function escapeFamily(f: WritableFamily, scheme: NameEscapingScheme): WritableFamily {
+  return {
+    ...f,
+    name: escapeExposedName(f.name, scheme),
+    samples: f.samples.map((s) => ({ ...s, labels: escapeLabels(s.labels, scheme) })),
+  };
+}
+
+/** A name as the text formats write it: a legacy one as it is, any other quoted. */
+function quoteName(name: string): string {
+  return isValidMetricName(name) ? name : '"' + escapeLabelValue(name) + '"';
+}
+
+/** Name and labels of a sample; a name that is not a legacy one goes first inside the braces. */
+function seriesText(labels: Labels, fallback: string): string {
+  const name = labels[METRIC_NAME] ?? fallback;
+  if (isValidMetricName(name)) return name + labelSet(labels, true);
+  const rest = labelSet(labels, true);
+  return '{' + quoteName(name) + (rest === '' ? '}' : ',' + rest.slice(1));
 }
 
 function labelSet(labels: Labels, skipName: boolean): string {
   let out = '';
   for (const k in labels) {
     if (skipName && k === METRIC_NAME) continue;
-    out += (out === '' ? '{' : ',') + k + '="' + escapeLabelValue(labels[k]) + '"';
+    out += (out === '' ? '{' : ',') + quoteName(k) + '="' + escapeLabelValue(labels[k]) + '"';
   }
   return out === '' ? '' : out + '}';
 }
