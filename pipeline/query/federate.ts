@@ -1,10 +1,14 @@
 import {
+  escapeExposedName,
+  escapeLabels,
+  negotiateEscaping,
   PROMETHEUS_PROTOBUF_CONTENT_TYPE,
   PROMETHEUS_TEXT_CONTENT_TYPE,
   prefersDelimitedProtobuf,
   protoLabelPairs,
   writeDelimitedProtobuf,
   writeText,
+  type NameEscapingScheme,
   type ProtoFamilyOut,
   type WritableFamily,
 } from '../../schemas/exposition/index.js';
@@ -28,7 +32,9 @@ interface Latest {
  * series lacks them, in the format the Accept header prefers, as Prometheus negotiates it: the
  * delimited protobuf exposition (floats as `untyped` families, native histograms as `histogram`
  * families with float counts) or text 0.0.4 (every family `untyped`; native histograms left out,
- * the text format has none).
+ * the text format has none). Names that are not legacy ones are escaped as the Accept header's
+ * `escaping` parameter asks (`underscores` when it names none, as Prometheus 3 federates), or
+ * written quoted for `escaping=allow-utf-8`; the Content-Type says which.
  */
 export function federateRoutes(ctx: ApiContext): QueryRoute[] {
   return [
@@ -62,8 +68,10 @@ export function federateRoutes(ctx: ApiContext): QueryRoute[] {
             await q.close();
           }
           const ext = ctx.settings.externalLabels ?? {};
-          if (prefersDelimitedProtobuf(req.headers.accept)) res.writeHead(200, { 'content-type': PROMETHEUS_PROTOBUF_CONTENT_TYPE }).end(writeDelimitedProtobuf(protoFamilies(latest, ext)));
-          else res.writeHead(200, { 'content-type': PROMETHEUS_TEXT_CONTENT_TYPE }).end(writeText(families(latest, ext)));
+          const escaping = negotiateEscaping(req.headers.accept);
+          if (prefersDelimitedProtobuf(req.headers.accept)) {
+            res.writeHead(200, { 'content-type': `${PROMETHEUS_PROTOBUF_CONTENT_TYPE}; escaping=${escaping}` }).end(writeDelimitedProtobuf(protoFamilies(latest, ext, escaping)));
+          } else res.writeHead(200, { 'content-type': `${PROMETHEUS_TEXT_CONTENT_TYPE}; escaping=${escaping}` }).end(writeText(families(latest, ext), { escaping }));
         } catch (err) {
           const e = toApiError(err);
           res.writeHead(e.status, { 'content-type': 'text/plain; charset=utf-8' }).end(e.message + '\n');
@@ -95,12 +103,13 @@ function byNameSorted(latest: Map<string, Latest>, keep: (s: Latest) => boolean)
 }
 
 /** The protobuf families: per name an untyped family of its float series, then a histogram family of its histogram series. */
-function protoFamilies(latest: Map<string, Latest>, ext: Labels): ProtoFamilyOut[] {
+function protoFamilies(latest: Map<string, Latest>, ext: Labels, escaping: NameEscapingScheme): ProtoFamilyOut[] {
   const out: ProtoFamilyOut[] = [];
-  for (const [name, list] of byNameSorted(latest, () => true)) {
+  for (const [unescaped, list] of byNameSorted(latest, () => true)) {
+    const name = escapeExposedName(unescaped, escaping);
     const floats = list.filter((s) => s.h === undefined);
     const histograms = list.filter((s) => s.h !== undefined);
-    const metric = (s: Latest) => ({ labels: protoLabelPairs(withExternal(s.labels, ext)), timestampMs: s.t, value: s.v, histogram: s.h });
+    const metric = (s: Latest) => ({ labels: protoLabelPairs(escapeLabels(withExternal(s.labels, ext), escaping)), timestampMs: s.t, value: s.v, histogram: s.h });
     if (floats.length > 0) out.push({ name, type: 'untyped', metrics: floats.map(metric) });
     if (histograms.length > 0) out.push({ name, type: 'histogram', metrics: histograms.map(metric) });
   }

@@ -173,10 +173,16 @@ describe('ProtobufParser', () => {
     expect(err.format).toBe('protobuf');
   });
 
-  it('refuses an invalid metric name, an invalid label name and a unit that is not a suffix of the name', () => {
-    expect(errorOf(encodeDelimited([{ name: '0bad', type: METRIC_TYPE.GAUGE, metric: [{ gauge: { value: 1 } }] }])).detail).toBe('invalid metric name: 0bad');
-    expect(errorOf(encodeDelimited([{ name: 'g', type: METRIC_TYPE.GAUGE, metric: [{ label: [{ name: 'a-b', value: '1' }], gauge: { value: 1 } }] }])).detail)
-      .toBe('invalid label name "a-b" for metric "g"');
+  it('takes UTF-8 metric and label names as they are, as Prometheus 3 does', () => {
+    const p = new ProtobufParser(encodeDelimited([{ name: '0.bad', type: METRIC_TYPE.GAUGE, metric: [{ label: [{ name: 'a-b', value: '1' }], gauge: { value: 1 } }] }]));
+    while (p.next() !== 'series');
+    expect(p.labels()).toEqual({ __name__: '0.bad', 'a-b': '1' });
+  });
+
+  it('refuses an empty metric name, an empty label name and a unit that is not a suffix of the name', () => {
+    expect(errorOf(encodeDelimited([{ name: '', type: METRIC_TYPE.GAUGE, metric: [{ gauge: { value: 1 } }] }])).detail).toBe('invalid metric name: empty');
+    expect(errorOf(encodeDelimited([{ name: 'g', type: METRIC_TYPE.GAUGE, metric: [{ label: [{ name: '', value: '1' }], gauge: { value: 1 } }] }])).detail)
+      .toBe('invalid label name "" for metric "g"');
     expect(errorOf(encodeDelimited([{ name: 'g_bytes', type: METRIC_TYPE.GAUGE, unit: 'seconds', metric: [{ gauge: { value: 1 } }] }])).detail)
       .toBe('unit "seconds" not a suffix of metric "g_bytes"');
   });

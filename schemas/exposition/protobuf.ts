@@ -1,4 +1,4 @@
-import { isValidLabelName, isValidMetricName, METRIC_NAME, type Labels } from '../labels.js';
+import { METRIC_NAME, type Labels } from '../labels.js';
 import { FloatHistogram, formatGoFloat, Histogram } from '../native-histogram/index.js';
 import type { HistogramValue } from '../sample.js';
 import { ExpositionParseError } from './errors.js';
@@ -151,7 +151,8 @@ export class ProtobufParser implements Parser {
     this.pending = [];
     this.pendingAt = 0;
     if (f.metrics.length === 0) return;
-    if (!isValidMetricName(f.name)) this.fail(`invalid metric name: ${f.name}`);
+    // Any UTF-8 name, as Prometheus 3 reads protobuf; the scrape applies the validation scheme.
+    if (f.name === '') this.fail('invalid metric name: empty');
     const type = PROTO_METRIC_TYPES[f.type];
     if (type === undefined) this.fail(`unknown metric type for metric ${JSON.stringify(f.name)}: ${f.type}`);
     this.currentType = type === 'untyped' ? 'unknown' : type;
@@ -212,7 +213,7 @@ export class ProtobufParser implements Parser {
   private labelsOf(f: ProtoMetricFamily, m: ProtoMetric, name: string | undefined): Record<string, string> {
     const out: Record<string, string> = name === undefined ? {} : { [METRIC_NAME]: name };
     for (const l of m.labels) {
-      if (!isValidLabelName(l.name) || l.name === METRIC_NAME) this.fail(`invalid label name ${JSON.stringify(l.name)} for metric ${JSON.stringify(f.name)}`);
+      if (l.name === '' || l.name === METRIC_NAME) this.fail(`invalid label name ${JSON.stringify(l.name)} for metric ${JSON.stringify(f.name)}`);
       if (l.name in out) this.fail(`duplicate label name ${JSON.stringify(l.name)} for metric ${JSON.stringify(f.name)}`);
       out[l.name] = l.value;
     }
