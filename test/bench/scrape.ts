@@ -42,15 +42,19 @@ class CountingSink implements SampleSink {
     let n = 0;
     return {
       append: () => void n++,
+      appendHistogram: () => void n++,
       commit: async () => void (this.samples += n),
       rollback: () => void (n = 0),
     };
   }
 }
 
-/** CPU µs per sample of `SCRAPES` scrapes of the page by Tidemark's scrape loop into `sink`. */
-async function tidemarkCpuPerSample(address: string, sink: SampleSink, pageSamples: number): Promise<number> {
-  const cfg = resolveScrapeConfig(scrapeConfigSchema.parse({ job_name: 'bench', scrape_interval: '10s' }));
+/**
+ * CPU µs per sample line of the page over `SCRAPES` scrapes by Tidemark's scrape loop into `sink`,
+ * with the scrape config's `extra` keys; each scrape must append `added` samples (default: one per line).
+ */
+async function tidemarkCpuPerSample(address: string, sink: SampleSink, pageSamples: number, extra: Record<string, unknown> = {}, added = pageSamples): Promise<number> {
+  const cfg = resolveScrapeConfig(scrapeConfigSchema.parse({ job_name: 'bench', scrape_interval: '10s', ...extra }));
   const populated = populateTargetLabels({ __address__: address }, cfg, []);
   const target = new Target(populated.labels!, populated.discovered, 'bench', {});
   const agent = new Agent({ keepAlive: true });
@@ -60,7 +64,7 @@ async function tidemarkCpuPerSample(address: string, sink: SampleSink, pageSampl
   const c0 = process.cpuUsage();
   for (let i = 0; i < SCRAPES; i++) {
     const r = await loop.scrapeAndReport();
-    if (r.error !== undefined || r.added !== pageSamples) throw new Error(`scrape failed: ${r.error?.message ?? r.added}`);
+    if (r.error !== undefined || r.added !== added) throw new Error(`scrape failed: ${r.error?.message ?? r.added}`);
   }
   const c = process.cpuUsage(c0);
   agent.destroy();
@@ -120,6 +124,20 @@ async function prometheusCpuPerSample(address: string, pageSamples: number, requ
   }
 }
 
+/** 1,000 classic histograms of 11 finite buckets (14,000 sample lines), as an HTTP server's latency family. */
+function classicHistogramPage(): { text: string; histograms: number; samples: number } {
+  const bounds = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+  const lines = ['# HELP http_request_duration_seconds Request latency.', '# TYPE http_request_duration_seconds histogram'];
+  const histograms = 1000;
+  for (let i = 0; i < histograms; i++) {
+    const labels = `handler="/api/v1/h${i}",method="GET"`;
+    let c = 0;
+    for (const b of bounds) lines.push(`http_request_duration_seconds_bucket{${labels},le="${b}"} ${(c += i % 7)}`);
+    lines.push(`http_request_duration_seconds_bucket{${labels},le="+Inf"} ${c + 1}`, `http_request_duration_seconds_sum{${labels}} ${i / 2}`, `http_request_duration_seconds_count{${labels}} ${c + 1}`);
+  }
+  return { text: `${lines.join('\n')}\n`, histograms, samples: histograms * (bounds.length + 3) };
+}
+
 export const scrapeBenchmark: Benchmark = {
   area: 'scrape',
   async run(): Promise<BenchResult[]> {
@@ -153,6 +171,30 @@ export const scrapeBenchmark: Benchmark = {
         });
       } finally {
         await bus.close();
+      }
+      const hist = classicHistogramPage();
+      const histFile = join(dir, 'histograms.txt');
+      await writeFile(histFile, hist.text);
+      const histServer = await startPageServer(histFile);
+      try {
+        const histName = `scrape of ${hist.histograms} classic histograms (${hist.samples} sample lines) served locally`;
+        // Alternating, so both see the same machine load.
+        const classic: number[] = [];
+        const converted: number[] = [];
+        for (let round = 0; round < 2; round++) {
+          classic.push(await tidemarkCpuPerSample(histServer.address, new CountingSink(), hist.samples));
+          converted.push(await tidemarkCpuPerSample(histServer.address, new CountingSink(), hist.samples, { convert_classic_histograms_to_nhcb: true }, hist.histograms));
+        }
+        rows.push({ name: histName, subject: 'tidemark', value: Math.min(...classic), unit: 'µs CPU/sample', note: 'kept as classic series; best of 2 runs alternating with the row below' });
+        rows.push({
+          name: `${histName}, with convert_classic_histograms_to_nhcb`,
+          subject: 'tidemark',
+          value: Math.min(...converted),
+          unit: 'µs CPU/sample',
+          note: 'stored as one native histogram with custom buckets each; per sample line of the page; best of 2 runs',
+        });
+      } finally {
+        histServer.stop();
       }
       rows.push({
         name,
