@@ -96,7 +96,8 @@ export class AggregationService implements Service {
       aggregatesTopic: cfg.bus.topics.aggregates,
       group,
       checkpointFile: join(dataDir, 'aggregation', 'checkpoint.json'),
-      partials: this.partials ? { topic: partialsTopic } : undefined,
+      // The merger in this store takes the partials its aggregator published as they are (no decoding them back).
+      partials: this.partials ? { topic: partialsTopic, onPublished: (published) => this.merger?.handOver(published) } : undefined,
       // The store holding the first input partition merges.
       onPartitions: (held) => {
         this.holdsFirst = held.includes(0);

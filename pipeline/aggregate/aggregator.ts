@@ -41,7 +41,7 @@ import { compileRule, type CompiledRule } from './compiled-rule.js';
 import { aggregationConfigSchema, type AggregationConfig, type AggregationRuleConfig } from './config.js';
 import { AggregationMetrics } from './metrics.js';
 import { RecordHints, slotUsable, type RuleTarget, type SeriesSlot } from './record-hints.js';
-import { encodePartialRecord, type PartialWindow, type RulePartial } from './partial-record.js';
+import { encodePartialRecord, type PartialRecord, type PartialWindow, type RulePartial } from './partial-record.js';
 import { RuleState } from './rule-state.js';
 import type { OutputSample } from './window-accumulator.js';
 
@@ -75,9 +75,22 @@ export interface AggregatorSettings {
    * topic (partition 0), for a PartialMerger. Each partition's state is checkpointed in
    * `partition-<p>.json` beside `checkpointFile`.
    */
-  readonly partials?: { readonly topic: string };
+  readonly partials?: {
+    readonly topic: string;
+    /**
+     * Told each partial record once the bus acknowledged it, with its offset: a merger in this
+     * process takes the record as it is instead of decoding it again from the topic.
+     */
+    readonly onPublished?: (published: readonly PublishedPartial[]) => void;
+  };
   /** Told the partitions this member holds after every change (a merger merges while the first one is here). */
   readonly onPartitions?: (held: readonly number[]) => void;
+}
+
+/** A partial record as published to the partials topic, at `offset` of its partition 0. */
+export interface PublishedPartial {
+  readonly offset: number;
+  readonly record: PartialRecord;
 }
 
 interface LateSample { readonly rule: string; readonly labels: Labels; readonly t: number; readonly v: number; readonly h?: HistogramValue }
@@ -131,6 +144,8 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
   private readonly clocks = new Map<number, Watermark>();
   /** With `partials`: partial records not yet acknowledged (sent first next time; no checkpoint meanwhile). */
   private unsentPartials: ProduceRecord[] = [];
+  /** The records `unsentPartials` encode, in the same order (for `partials.onPublished`). */
+  private unsentPartialRecords: PartialRecord[] = [];
   private readonly matchCache = new Map<string, readonly number[]>();
   private readonly hints = new RecordHints();
   /** Late samples of the record being applied, when they are routed to the dead-letter topic. */
@@ -748,14 +763,20 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
         }
       }
       if (rules.length > 0) {
-        this.unsentPartials.push({ partition: 0, timestampMs: now, value: encodePartialRecord({ partition: p, rules }) });
+        const record: PartialRecord = { partition: p, rules };
+        this.unsentPartials.push({ partition: 0, timestampMs: now, value: encodePartialRecord(record) });
+        this.unsentPartialRecords.push(record);
         this.dirty = true;
       }
     }
     if (Number.isFinite(min)) this.metrics.watermark.set(min / 1000);
     if (this.unsentPartials.length === 0) return;
-    await this.s.bus.produce(topic, this.unsentPartials);
+    const produced = await this.s.bus.produce(topic, this.unsentPartials);
+    const records = this.unsentPartialRecords;
     this.unsentPartials = [];
+    this.unsentPartialRecords = [];
+    const onPublished = this.s.partials?.onPublished;
+    if (onPublished !== undefined && produced.length === records.length) onPublished(records.map((record, i) => ({ offset: produced[i]!.offset, record })));
   }
 
   /** Writes the checkpoint (state and offsets of one instant), then commits the bus up to it. */

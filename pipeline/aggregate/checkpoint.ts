@@ -85,7 +85,8 @@ function labelsOfFlat(flat: readonly number[], strings: readonly string[]): Labe
 
 // JSON has no Infinity or NaN (an empty window's min and max, a series' start): they are written
 // as strings, which Number() reads back. No JSON.stringify replacer: it would slow the whole text.
-export const num = (v: number): Num => (Number.isFinite(v) ? v : String(v));
+/** A number as JSON holds it: non-finite ones, and -0 (JSON writes it as 0), as strings Number() reads back. */
+export const num = (v: number): Num => (Object.is(v, -0) ? '-0' : Number.isFinite(v) ? v : String(v));
 
 function histogramDoc(h: FloatHistogram): HistogramDoc {
   return {

@@ -70,14 +70,16 @@ async function setup() {
   cleanups.push(async () => { await bus.close(); await rm(dir, { recursive: true, force: true }); });
   await bus.ensureTopic('samples', 2);
   /** A store's aggregation: its aggregator of the partitions it holds and its merger member. */
-  const store = async (name: string) => {
+  const store = async (name: string, handOver = true) => {
     const merger = new PartialMerger({
       bus, partialsTopic: 'partials', aggregatesTopic: 'aggregates', inputPartitions: 2, group: `agg.merge.${name}`,
       checkpointFile: join(dir, name, 'merge.json'), checkpointIntervalMs: 50, rules: RULES, logger: { info() {}, error() {} },
     });
     const agg = new Aggregator({
       bus, samplesTopic: 'samples', aggregatesTopic: 'aggregates', group: 'agg', checkpointFile: join(dir, name, 'checkpoint.json'),
-      rules: RULES, config: { idle_timeout_ms: 60_000, checkpoint_interval_ms: 50 }, partials: { topic: 'partials' },
+      rules: RULES, config: { idle_timeout_ms: 60_000, checkpoint_interval_ms: 50 },
+      // As in `tidemark store`: the merger of the same store takes the partials as published.
+      partials: { topic: 'partials', onPublished: handOver ? (published) => merger.handOver(published) : undefined },
       // As in `tidemark store`: the store holding the first partition merges.
       onPartitions: (held) => void (held.includes(0) ? merger.activate() : merger.deactivate()),
     });
@@ -147,6 +149,31 @@ describe('Stores aggregating their own partitions', () => {
     // One of the two merges.
     expect([a.merger.status().merging, b.merger.status().merging].sort()).toEqual([false, true]);
   });
+
+  for (const handOver of [true, false]) {
+    it(`alone with every partition, merges its own partials ${handOver ? 'as its aggregator hands them over, decoding none' : 'read back from the topic'}`, async () => {
+      const { bus, store } = await setup();
+      const a = await store('a', handOver);
+      expect(a.agg.status().partitions).toEqual([0, 1]);
+      // Partials published before this store's merger took up the merging are read from the topic.
+      while (!a.merger.status().merging) await new Promise((r) => setTimeout(r, 10));
+      await bus.produce('samples', [
+        { partition: 0, value: encodeSampleBatch({ series: [counter('a', T0 + 10_000, T0 + 120_000, (t) => (t - T0) / 10_000)] }) },
+        { partition: 0, value: promise(T0 + 120_000) },
+        { partition: 1, value: encodeSampleBatch({ series: [counter('b', T0 + 10_000, T0 + 120_000, (t) => (2 * (t - T0)) / 10_000)] }) },
+        { partition: 1, value: promise(T0 + 120_000) },
+      ]);
+      const got = await outputs(bus, ['req_total:1m_by_job_total@120', 'req_total:1m_by_job_increase@120']);
+      expect(Object.fromEntries(got)).toEqual({
+        'req_total:1m_by_job_increase@60': [15], 'req_total:1m_by_job_total@60': [15], 'req_total:1m_by_job_count_series@60': [2],
+        'req_total:1m_by_job_increase@120': [18], 'req_total:1m_by_job_total@120': [33], 'req_total:1m_by_job_count_series@120': [2],
+      });
+      const taken = a.merger.status().partials;
+      if (handOver) expect(taken).toMatchObject({ decoded: 0, handedOver: expect.any(Number) as number });
+      else expect(taken).toMatchObject({ handedOver: 0, decoded: expect.any(Number) as number });
+      expect(taken.decoded + taken.handedOver).toBeGreaterThan(0);
+    });
+  }
 
   it('counts a window once when a partition moves to a store without its state, which aggregates it again from the start', async () => {
     const { bus, store } = await setup();

@@ -26,8 +26,11 @@ import type { AggregationRuleConfig } from './config.js';
 import { readMergeCheckpoint, serializeMergeCheckpoint, type MergeCheckpoint } from './merge-checkpoint.js';
 import { MergedRule, type MergedOutput } from './merged-rule.js';
 import type { AggregationMetrics } from './metrics.js';
-import { decodePartialRecord } from './partial-record.js';
+import { decodePartialRecord, type PartialRecord } from './partial-record.js';
 import { RuleState } from './rule-state.js';
+
+/** Bound on partial records handed over by the aggregator of this process and not yet reached. */
+const MAX_HANDED_OVER = 4096;
 
 export interface MergerLogger {
   info(obj: object, msg: string): void;
@@ -55,6 +58,8 @@ export interface PartialMergerStatus {
   readonly merging: boolean;
   /** Per rule id: the newest emitted window end and the input partitions' closed-through points. */
   readonly rules: ReadonlyMap<string, { readonly closedThroughMs: number | null; readonly outputSeries: number; readonly outputSamples: number; readonly partitionsBehind: number }>;
+  /** Partial records taken since start: decoded from the topic, or as this process's aggregator handed them over. */
+  readonly partials: { readonly decoded: number; readonly handedOver: number };
 }
 
 export class PartialMerger {
@@ -69,6 +74,13 @@ export class PartialMerger {
   private unsent: MergedOutput[] = [];
   private dirty = false;
   private lastBatch: ConsumedBatch | undefined;
+  /**
+   * Partial records the aggregator of this process published, by offset: taken as they are
+   * instead of decoded from the topic (a store holding every partition merges without reading
+   * its own partials back). Each is taken once: merging modifies its accumulators.
+   */
+  private readonly handedOver = new Map<number, PartialRecord>();
+  private readonly taken = { decoded: 0, handedOver: 0 };
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
 
@@ -139,6 +151,19 @@ export class PartialMerger {
     });
   }
 
+  /**
+   * Partial records this process's aggregator published (acknowledged by the bus, at these
+   * offsets of the partials topic). While this merger merges, it takes them from here when its
+   * consumer reaches their offsets, instead of decoding them.
+   */
+  handOver(published: readonly { readonly offset: number; readonly record: PartialRecord }[]): void {
+    const from = this.position;
+    if (from === undefined || this.stopped) return;
+    // Bounded: a merger far behind its partials decodes them from the topic.
+    if (this.handedOver.size >= MAX_HANDED_OVER) return;
+    for (const p of published) if (p.offset >= from) this.handedOver.set(p.offset, p.record);
+  }
+
   /** Another store merges now: the state goes (this store's checkpoint stays for its next turn). */
   async deactivate(): Promise<void> {
     if (!this.active) return;
@@ -146,6 +171,7 @@ export class PartialMerger {
     await this.serialized(async () => {
       if (this.active) return;
       this.position = undefined;
+      this.handedOver.clear();
       this.rules = this.fresh();
       this.unsent = [];
       this.lastBatch = undefined;
@@ -153,6 +179,7 @@ export class PartialMerger {
   }
 
   private restore(saved: MergeCheckpoint | undefined): void {
+    this.handedOver.clear();
     this.rules = this.fresh();
     this.unsent = [];
     if (saved === undefined) return;
@@ -173,14 +200,20 @@ export class PartialMerger {
       if (this.position === undefined || this.stopped || (batch.records[0]?.offset ?? 0) > this.position) return;
       for (const r of batch.records) {
         if (r.offset < this.position) continue;
-        let rec;
-        try {
-          rec = decodePartialRecord(r.value);
-        } catch (err) {
-          this.s.metrics?.errors.inc({ type: 'decode', stage: 'merge' });
-          this.s.logger.error({ err, offset: r.offset }, 'aggregation merger: a partial record cannot be read; passed over');
-          this.position = r.offset + 1;
-          continue;
+        let rec = this.handedOver.get(r.offset);
+        if (rec !== undefined) {
+          this.handedOver.delete(r.offset);
+          this.taken.handedOver++;
+        } else {
+          try {
+            rec = decodePartialRecord(r.value);
+            this.taken.decoded++;
+          } catch (err) {
+            this.s.metrics?.errors.inc({ type: 'decode', stage: 'merge' });
+            this.s.logger.error({ err, offset: r.offset }, 'aggregation merger: a partial record cannot be read; passed over');
+            this.position = r.offset + 1;
+            continue;
+          }
         }
         for (const p of rec.rules) {
           // A rule not (or no longer) configured here: its partials are passed over.
@@ -189,6 +222,8 @@ export class PartialMerger {
         this.position = r.offset + 1;
       }
       this.lastBatch = batch;
+      // Records handed over for offsets passed otherwise (a seek) are not needed any more.
+      for (const o of this.handedOver.keys()) if (o < this.position) this.handedOver.delete(o);
       for (const r of this.rules.values()) {
         const before = this.unsent.length;
         const closed = r.closeDue(this.s.inputPartitions, this.unsent);
@@ -243,7 +278,7 @@ export class PartialMerger {
         outputSeries: r.state.outputSeries, outputSamples: r.state.counters.outputSamples, partitionsBehind: behind,
       });
     }
-    return { merging: this.active && this.position !== undefined, rules };
+    return { merging: this.active && this.position !== undefined, rules, partials: { ...this.taken } };
   }
 
   private serialized<T>(fn: () => Promise<T>): Promise<T> {

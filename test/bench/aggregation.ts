@@ -74,7 +74,7 @@ export const aggregationBenchmark: Benchmark = {
       rules: BENCH_RULES, registry: new Registry(), config: { idle_timeout_ms: 3_600_000 },
       leader: leader === undefined ? undefined : { position: (p) => leader()?.position(p), settled: () => leader()?.settled() ?? true },
       // As `tidemark store` runs it: partial states to the partials topic, merged by the store holding partition 0.
-      partials: merger === undefined ? undefined : { topic: `${topic}.partials` },
+      partials: merger === undefined ? undefined : { topic: `${topic}.partials`, onPublished: (published) => merger.handOver(published) },
       onPartitions: merger === undefined ? undefined : (held) => void (held.includes(0) ? merger.activate() : merger.deactivate()),
     });
     /**
