@@ -49,16 +49,39 @@ describe('native histograms in the TSDB', () => {
     await db.close();
   });
 
-  it('ignores an equal histogram at the same timestamp, refuses a different one and takes an older one', async () => {
+  it('ignores an equal histogram at the same timestamp, refuses one of a smaller count, keeps one of a larger count instead and takes an older one', async () => {
     const db = await Tsdb.open(tmp());
     const l = { __name__: 'm' };
     db.appendHistogram(l, 1000, hist(3));
     db.appendHistogram(l, 1000, hist(3));
-    expect(() => db.appendHistogram(l, 1000, hist(5))).toThrow(DuplicateSampleError);
+    expect(() => db.appendHistogram(l, 1000, hist(2))).toThrow(DuplicateSampleError);
+    db.appendHistogram(l, 1000, hist(5));
     db.appendHistogram(l, 500, hist(5));
     expect(db.stats().duplicatesIgnored).toBe(1);
-    expect(await read(db, 'm')).toEqual(['500:h5', '1000:h3']);
+    expect(await read(db, 'm')).toEqual(['500:h5', '1000:h5']);
     await db.close();
+    // The write-ahead log keeps the same one.
+    const again = await Tsdb.open(db.dir);
+    expect(await read(again, 'm')).toEqual(['500:h5', '1000:h5']);
+    await again.close();
+  });
+
+  it('reads the histogram of the larger count at a timestamp a block and the head both hold, whichever came first', async () => {
+    for (const [first, second] of [[3, 5], [5, 3]]) {
+      const db = await Tsdb.open(tmp(), { blockRangeMs: 3600_000 });
+      const l = { __name__: 'm' };
+      db.appendHistogram(l, 1000, hist(first));
+      for (let t = 60_000; t <= 3 * 3600_000; t += 60_000) db.appendHistogram(l, t, hist(3));
+      await db.flush();
+      expect(db.listBlocks().length).toBeGreaterThan(0); // 1000 is in a block now
+      db.appendHistogram(l, 1000, hist(second));
+      expect((await read(db, 'm'))[0]).toBe('1000:h5');
+      for (let t = 3 * 3600_000 + 60_000; t <= 5 * 3600_000; t += 60_000) db.appendHistogram(l, t, hist(3));
+      await db.flush();
+      await db.compact();
+      expect((await read(db, 'm'))[0]).toBe('1000:h5');
+      await db.close();
+    }
   });
 
   it('reads a histogram appended after a smaller one back as not_reset, and one after a reset or a gauge as given', async () => {

@@ -7,7 +7,7 @@ import { compactBlocks, persistHeadRange, planCompaction } from './compact/index
 import { RollupQuerier, Tier, type TierOptions } from './downsample/index.js';
 import { TsdbClosedError } from './errors.js';
 import { Head, type HeadStats } from './head/index.js';
-import { SampleBuffer, takesPrecedence } from './chunks/index.js';
+import { histogramTakesPrecedence, SampleBuffer, takesPrecedence } from './chunks/index.js';
 import { TsdbQuerier } from './tsdb-querier.js';
 import type { LabelMatcher, Querier, Queryable } from './querier.js';
 import { blocksBeyondRetention } from './retention/index.js';
@@ -314,12 +314,15 @@ export class Tsdb implements Queryable {
     });
   }
 
-  /** blocksHold for a native-histogram sample: whether a block holds an equal histogram at `t`. */
+  /** blocksHold for a native-histogram sample: whether a block holds an equal histogram at `t`, or one that takes precedence. */
   blocksHoldHistogram(labels: Labels, t: number, h: FloatHistogram): boolean {
     return this.someBlockAt(labels, t, (buf) => {
       if (buf.histogramCount === 0) return false;
       const c = buf.columns();
-      for (let i = 0; i < c.timestamps.length; i++) if (c.timestamps[i] === t && h.equals(c.histograms![i] ?? undefined)) return true;
+      for (let i = 0; i < c.timestamps.length; i++) {
+        const stored = c.histograms![i];
+        if (c.timestamps[i] === t && stored !== null && (h.equals(stored) || histogramTakesPrecedence(stored, h))) return true;
+      }
       return false;
     });
   }

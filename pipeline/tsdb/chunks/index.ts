@@ -2,7 +2,7 @@ export { BitReader, BitWriter } from './bstream.js';
 export { XorAppender, XorChunk, XorIterator, chunkSampleCount, ENCODING_XOR, SAMPLES_PER_CHUNK } from './xor-chunk.js';
 export { STALE_HI, STALE_LO, isStaleBits, joinFloat, sameValue } from './float-bits.js';
 export { SampleBuffer, type SampleColumns } from './sample-buffer.js';
-export { takesPrecedence } from './sample-precedence.js';
+export { histogramTakesPrecedence, takesPrecedence } from './sample-precedence.js';
 export { ENCODING_MIXED, encodeMixed, decodeMixedInto, type MixedSampleSink } from './mixed-chunk.js';
 export { ENCODING_STARTS, encodeWithStarts, decodeWithStartsInto } from './start-timestamp-chunk.js';
 export { readHistogram, writeHistogram } from './histogram-codec.js';

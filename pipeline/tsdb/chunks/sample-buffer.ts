@@ -3,7 +3,7 @@ import { decodeInto, encodeBest, encodedSampleCount, type EncodedChunk } from '.
 import { decodeMixedInto, encodeMixed, ENCODING_MIXED } from './mixed-chunk.js';
 import { decodeWithStartsInto, encodeWithStarts, ENCODING_STARTS } from './start-timestamp-chunk.js';
 import type { ChunkSink } from './chunk-sink.js';
-import { takesPrecedence } from './sample-precedence.js';
+import { histogramTakesPrecedence, takesPrecedence } from './sample-precedence.js';
 import type { SampleTarget } from './sample-target.js';
 import { ENCODING_XOR, SAMPLES_PER_CHUNK, XorChunk } from './xor-chunk.js';
 
@@ -247,7 +247,8 @@ export class SampleBuffer implements SampleTarget, ChunkSink {
 
   /**
    * The float and histogram samples merged into fresh columns, in time order. Of a float and a
-   * histogram at one timestamp the histogram stays; of two histograms, the first pushed.
+   * histogram at one timestamp the histogram stays; of two histograms, the one that takes
+   * precedence (sample-precedence.ts).
    */
   private withHistograms(): SampleColumns {
     const ht = this.histT!;
@@ -256,7 +257,10 @@ export class SampleBuffer implements SampleTarget, ChunkSink {
     const hts: number[] = [];
     const hhs: FloatHistogram[] = [];
     for (const i of order) {
-      if (hts.length > 0 && hts[hts.length - 1] === ht[i]) continue;
+      if (hts.length > 0 && hts[hts.length - 1] === ht[i]) {
+        if (histogramTakesPrecedence(hh[i], hhs[hhs.length - 1])) hhs[hhs.length - 1] = hh[i];
+        continue;
+      }
       hts.push(ht[i]);
       hhs.push(hh[i]);
     }

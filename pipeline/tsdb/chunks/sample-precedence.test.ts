@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SampleBuffer } from './sample-buffer.js';
-import { takesPrecedence } from './sample-precedence.js';
+import { FloatHistogram } from '../../../schemas/native-histogram/index.js';
+import { histogramTakesPrecedence, takesPrecedence } from './sample-precedence.js';
 
 describe('sample precedence at one timestamp', () => {
   it('puts a staleness marker first, then the larger value, and a number before NaN', () => {
@@ -31,5 +32,15 @@ describe('sample precedence at one timestamp', () => {
     });
     expect(kept[0]).toEqual({ t: [1000, 2000], v: [7, 0], stale: [0, 1] });
     expect(kept[1]).toEqual(kept[0]);
+  });
+
+  it('orders two different native histograms by count, then sum, then the rest, one way only', () => {
+    const h = (count: number, sum: number, buckets: number[]) => new FloatHistogram({ schema: 0, count, sum, positiveSpans: [{ offset: 0, length: buckets.length }], positiveBuckets: buckets });
+    const hs = [h(5, 1, [5]), h(3, 9, [3]), h(3, 2, [3]), h(3, 2, [1, 2]), h(3, NaN, [3])];
+    expect(histogramTakesPrecedence(hs[0], hs[1])).toBe(true);
+    expect(histogramTakesPrecedence(hs[1], hs[2])).toBe(true);
+    expect(histogramTakesPrecedence(hs[2], hs[4])).toBe(true);
+    for (const a of hs) for (const b of hs) expect(histogramTakesPrecedence(a, b) && histogramTakesPrecedence(b, a)).toBe(false);
+    expect(histogramTakesPrecedence(hs[2], hs[3]) !== histogramTakesPrecedence(hs[3], hs[2])).toBe(true);
   });
 });

@@ -223,8 +223,8 @@ export class Head implements Queryable {
 
   /**
    * Appends a native-histogram sample by series ref, with the float path's rules: any timestamp
-   * is taken, an equal histogram at the same timestamp is ignored, a different one throws
-   * DuplicateSampleError.
+   * is taken, an equal histogram at the same timestamp is ignored, a different one replaces the
+   * stored one if it takes precedence and throws DuplicateSampleError otherwise.
    */
   appendHistogramRef(ref: number, t: number, h: FloatHistogram, st = 0): void {
     const s = this.byRef[ref];
@@ -241,6 +241,12 @@ export class Head implements Queryable {
     if (outcome === 'conflict') {
       this.stats.duplicateErrors++;
       throw new DuplicateSampleError(s.labels, t);
+    }
+    if (outcome === 'replaced') {
+      this.stats.samplesAppended++;
+      this.log?.histogram(ref, t, h);
+      if (st !== 0) this.keepStart(s, t, st);
+      return;
     }
     if (t > this.maxT) this.maxT = t;
     if (t < this.minValidTime) this.backfillHeld++;

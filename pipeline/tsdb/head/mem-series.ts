@@ -1,6 +1,6 @@
 import type { Labels } from '../../../schemas/labels.js';
 import { withStoredCounterResetHint, type FloatHistogram } from '../../../schemas/native-histogram/index.js';
-import { ENCODING_XOR, SampleBuffer, type ChunkSink, SAMPLES_PER_CHUNK, XorAppender, XorChunk, encodeBest, encodedSampleCount, isStaleBits, type EncodedChunk, joinFloat, sameValue, takesPrecedence } from '../chunks/index.js';
+import { ENCODING_XOR, SampleBuffer, type ChunkSink, SAMPLES_PER_CHUNK, XorAppender, XorChunk, encodeBest, encodedSampleCount, isStaleBits, type EncodedChunk, joinFloat, sameValue, histogramTakesPrecedence, takesPrecedence } from '../chunks/index.js';
 import { ChunkArena } from './chunk-arena.js';
 
 /** The samples of an out-of-order chunk at or after `boundary`, as a chunk of their own. */
@@ -120,9 +120,10 @@ export class MemSeries {
 
   /**
    * Stores a histogram sample; an equal one at the same timestamp is ignored ('duplicate'), a
-   * different one there is refused ('conflict').
+   * different one there takes the stored one's place if it takes precedence ('replaced',
+   * sample-precedence.ts) and is refused otherwise ('conflict').
    */
-  appendHistogram(t: number, h: FloatHistogram): 'added' | 'duplicate' | 'conflict' {
+  appendHistogram(t: number, h: FloatHistogram): 'added' | 'replaced' | 'duplicate' | 'conflict' {
     if (this.histT === null) {
       this.histT = [];
       this.histH = [];
@@ -130,7 +131,13 @@ export class MemSeries {
     const ts = this.histT;
     let i = ts.length;
     while (i > 0 && ts[i - 1] > t) i--;
-    if (i > 0 && ts[i - 1] === t) return this.histH![i - 1].equals(h) ? 'duplicate' : 'conflict';
+    if (i > 0 && ts[i - 1] === t) {
+      const stored = this.histH![i - 1];
+      if (stored.equals(h)) return 'duplicate';
+      if (!histogramTakesPrecedence(h, stored)) return 'conflict';
+      this.histH![i - 1] = i > 1 && i === ts.length ? withStoredCounterResetHint(h, this.histH![i - 2]) : h;
+      return 'replaced';
+    }
     ts.splice(i, 0, t);
     this.histH!.splice(i, 0, i > 0 && i === ts.length - 1 ? withStoredCounterResetHint(h, this.histH![i - 1]) : h);
     if (t < this.minT) this.minT = t;
