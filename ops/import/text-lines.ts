@@ -20,13 +20,18 @@ export async function* textLineChunks(input: Readable): AsyncGenerator<string[]>
       text = text.slice(0, -1);
       held = '\r';
     }
-    const lines = text.split(LINE_END);
+    const lines = splitLines(text);
     rest = lines.pop()! + held;
     if (lines.length > 0) yield lines;
   }
   const last = rest + decoder.end();
   if (last === '') return;
-  const lines = last.split(LINE_END);
+  const lines = splitLines(last);
   if (lines[lines.length - 1] === '') lines.pop();
   yield lines;
+}
+
+/** Split at a string where the text has no `\r` (the usual case): several times faster in V8 than at the regex. */
+function splitLines(text: string): string[] {
+  return text.indexOf('\r') < 0 ? text.split('\n') : text.split(LINE_END);
 }
