@@ -1,4 +1,5 @@
-import { escapeLabelValue, writeDelimitedProtobuf } from '../../schemas/exposition/index.js';
+import { escapeExposedName, escapeLabels, escapeLabelValue, quoteName, writeDelimitedProtobuf, type NameEscapingScheme } from '../../schemas/exposition/index.js';
+import { isValidMetricName } from '../../schemas/labels.js';
 import { expfmtFloat } from './go-float.js';
 import { MetricStore, type MetricGroup } from './metric-store.js';
 import type { PushedFamily, PushedMetric, PushedType } from './pushed-family.js';
@@ -64,8 +65,8 @@ const TEXT_TYPE: Record<PushedType, string> = {
 export function writePushgatewayText(families: readonly GatheredFamily[] | readonly PushedFamily[]): string {
   let out = '';
   for (const f of families) {
-    if (f.help !== undefined) out += `# HELP ${f.name} ${f.help.replace(/[\\\n]/g, (c) => (c === '\n' ? '\\n' : '\\\\'))}\n`;
-    out += `# TYPE ${f.name} ${TEXT_TYPE[f.type]}\n`;
+    if (f.help !== undefined) out += `# HELP ${quoteName(f.name)} ${f.help.replace(/[\\\n]/g, (c) => (c === '\n' ? '\\n' : '\\\\'))}\n`;
+    out += `# TYPE ${quoteName(f.name)} ${TEXT_TYPE[f.type]}\n`;
     for (const m of f.metrics) {
       const labels = labelText(m.labels);
       if (f.type === 'histogram') {
@@ -91,14 +92,22 @@ export function writePushgatewayText(families: readonly GatheredFamily[] | reado
 
 function labelText(labels: Readonly<Record<string, string>>): string {
   let out = '';
-  for (const k in labels) out += (out === '' ? '' : ',') + k + '="' + escapeLabelValue(labels[k]) + '"';
+  for (const k in labels) out += (out === '' ? '' : ',') + quoteName(k) + '="' + escapeLabelValue(labels[k]) + '"';
   return out;
 }
 
 function line(name: string, labels: string, extraName: string, extraValue: number, value: number): string {
   let set = labels;
   if (extraName !== '') set += (set === '' ? '' : ',') + `${extraName}="${expfmtFloat(extraValue)}"`;
+  // A name that is not a legacy one goes quoted first inside the braces, as expfmt writes it.
+  if (!isValidMetricName(name)) return `{${quoteName(name)}${set === '' ? '' : ',' + set}} ${expfmtFloat(value)}\n`;
   return `${name}${set === '' ? '' : `{${set}}`} ${expfmtFloat(value)}\n`;
+}
+
+/** The families with names escaped as a client's `escaping` asks (legacy names stay). */
+export function escapeGathered(families: readonly GatheredFamily[], scheme: NameEscapingScheme): GatheredFamily[] {
+  if (scheme === 'allow-utf-8') return [...families];
+  return families.map((f) => ({ ...f, name: escapeExposedName(f.name, scheme), metrics: f.metrics.map((m) => ({ ...m, labels: { ...escapeLabels(m.labels, scheme) } })) }));
 }
 
 /**

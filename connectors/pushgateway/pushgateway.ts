@@ -5,6 +5,7 @@ import {
   ExpositionParseError,
   parseExposition,
   PROMETHEUS_PROTOBUF_CONTENT_TYPE,
+  negotiateEscaping,
   PROMETHEUS_TEXT_CONTENT_TYPE,
   prefersDelimitedProtobuf,
   type ScrapeFormat,
@@ -33,7 +34,7 @@ import { LabelRules } from './label-rules.js';
 import { MetricStore, type MetricGroup } from './metric-store.js';
 import { PushgatewayMetrics } from './metrics.js';
 import { readGroupsFile, writeGroupsFile } from './persistence-file.js';
-import { gatherFamilies, writePushgatewayProtobuf, writePushgatewayText } from './pushgateway-exposition.js';
+import { escapeGathered, gatherFamilies, writePushgatewayProtobuf, writePushgatewayText } from './pushgateway-exposition.js';
 import { convertPush } from './pushed-family.js';
 
 /** Injected by the composition root. */
@@ -227,13 +228,17 @@ export class Pushgateway {
 
   /** The pushed groups in the format the Accept header prefers, as promhttp negotiates it: delimited protobuf (native histograms included) or text. */
   private serveMetrics(res: ServerResponse, req: IncomingMessage): void {
+    // UTF-8 names as the Accept header's escaping asks, underscores when it names none (promhttp);
+    // the Content-Type stays as the Pushgateway Debian ships (client_golang before escaping) sends it.
+    const escaping = negotiateEscaping(req.headers.accept);
+    const families = escapeGathered(gatherFamilies(this.store.all()), escaping);
     if (prefersDelimitedProtobuf(req.headers.accept)) {
       res.writeHead(200, { 'content-type': PROMETHEUS_PROTOBUF_CONTENT_TYPE });
-      res.end(writePushgatewayProtobuf(gatherFamilies(this.store.all())));
+      res.end(writePushgatewayProtobuf(families));
       return;
     }
     res.writeHead(200, { 'content-type': PROMETHEUS_TEXT_CONTENT_TYPE });
-    res.end(this.exposition());
+    res.end(writePushgatewayText(families));
   }
 
   private async wipe(res: ServerResponse): Promise<void> {

@@ -18,6 +18,7 @@ export {
   formatValue,
   OPENMETRICS_CONTENT_TYPE,
   PROMETHEUS_TEXT_CONTENT_TYPE,
+  quoteName,
   writeText,
   type WritableFamily,
   type WritableSample,

@@ -174,7 +174,7 @@ describe('ProtobufParser', () => {
   });
 
   it('takes UTF-8 metric and label names as they are, as Prometheus 3 does', () => {
-    const p = new ProtobufParser(encodeDelimited([{ name: '0.bad', type: METRIC_TYPE.GAUGE, metric: [{ label: [{ name: 'a-b', value: '1' }], gauge: { value: 1 } }] }]));
+    const p = new ProtobufParser(encodeDelimited([{ name: '0.bad', type: METRIC_TYPE.GAUGE, metric: [{ label: [{ name: 'a-b', value: '1' }], gauge: { value: 1 } }] }]), NATIVE);
     while (p.next() !== 'series');
     expect(p.labels()).toEqual({ __name__: '0.bad', 'a-b': '1' });
   });

@@ -94,7 +94,7 @@ function escapeFamily(f: WritableFamily, scheme: NameEscapingScheme): WritableFa
 }
 
 /** A name as the text formats write it: a legacy one as it is, any other quoted. */
-function quoteName(name: string): string {
+export function quoteName(name: string): string {
   return isValidMetricName(name) ? name : '"' + escapeLabelValue(name) + '"';
 }
 

@@ -69,7 +69,7 @@ describe('/federate with UTF-8 metric and label names', () => {
     const names = async (escaping: string) => {
       const res = await fetch(`${api.url}/federate?${MATCH}`, { headers: { accept: `application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;escaping=${escaping}` } });
       expect(res.headers.get('content-type')).toContain(`encoding=delimited; escaping=${escaping}`);
-      const p = new ProtobufParser(new Uint8Array(await res.arrayBuffer()));
+      const p = new ProtobufParser(new Uint8Array(await res.arrayBuffer()), { nativeHistograms: true, classicHistograms: false });
       const out: object[] = [];
       for (let e = p.next(); e !== undefined; e = p.next()) if (e === 'series') out.push(p.labels());
       return out;

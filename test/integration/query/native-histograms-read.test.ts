@@ -47,7 +47,7 @@ const PROTOBUF_ACCEPT = 'application/vnd.google.protobuf;proto=io.prometheus.cli
 describe('federate and remote read with native histograms', () => {
   it('federates histograms as histogram families with float counts when protobuf is preferred', async () => {
     const res = await fetch(`${api.url}/federate?match[]=${encodeURIComponent('{job="api"}')}`, { headers: { accept: PROTOBUF_ACCEPT } });
-    expect(res.headers.get('content-type')).toBe('application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited');
+    expect(res.headers.get('content-type')).toBe('application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited; escaping=underscores');
     expect(decodeDelimited(new Uint8Array(await res.arrayBuffer()))).toEqual([
       {
         name: 'request_duration_seconds',
