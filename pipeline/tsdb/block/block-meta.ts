@@ -9,8 +9,12 @@ export interface BlockMeta {
   readonly version: 1 | 2;
   readonly stats: { readonly numSeries: number; readonly numChunks: number; readonly numSamples: number };
   readonly compaction: { readonly level: number; readonly sources: readonly string[]; readonly parents: readonly string[] };
-  /** Present on downsampled blocks: their window width in ms (chunks are rollup chunks). */
-  readonly downsample?: { readonly resolution: number };
+  /**
+   * Present on downsampled blocks: their window width in ms (chunks are rollup chunks) and how
+   * many series of the range they leave out for holding native histograms (absent in blocks
+   * written before it was counted: unknown).
+   */
+  readonly downsample?: { readonly resolution: number; readonly rawOnlySeries?: number };
 }
 
 let lastIdTime = 0;

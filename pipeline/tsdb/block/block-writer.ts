@@ -34,6 +34,8 @@ export interface WriteBlockOptions {
   readonly tombstones?: readonly Tombstone[];
   /** Window width of a downsampled block (its chunks are rollup chunks). */
   readonly downsampleResolution?: number;
+  /** Series a downsampled block leaves out (native histograms); undefined when unknown. */
+  readonly downsampleRawOnlySeries?: number;
 }
 
 /**
@@ -151,7 +153,9 @@ export function writeBlock(parentDir: string, input: readonly BlockSeriesInput[]
     version: FORMAT_VERSION,
     stats: { numSeries: series.length, numChunks, numSamples },
     compaction: { level: options.level ?? 1, sources: options.sources ?? [id], parents: options.parents ?? [] },
-    ...(options.downsampleResolution === undefined ? {} : { downsample: { resolution: options.downsampleResolution } }),
+    ...(options.downsampleResolution === undefined
+      ? {}
+      : { downsample: { resolution: options.downsampleResolution, ...(options.downsampleRawOnlySeries === undefined ? {} : { rawOnlySeries: options.downsampleRawOnlySeries }) } }),
   };
 
   writeDurable(join(tmp, 'chunks'), cw.result());

@@ -54,12 +54,14 @@ export class RollupQuerier implements Querier {
         const read = tier.read(matchers, a - r + tier.resolution, b, fields, tier.resolution === r ? (hi - lo) / r + 1 : undefined);
         for (const [key, s] of read.series) part(key, s.labels).push(tier.resolution === r ? s.windows : coarsen(s.windows, r));
         for (let i = 0; i < read.covered.length; i++) {
+          const held = read.held[i];
+          if (held === null) continue;
           const [x, y] = read.covered[i];
           const present = await this.raw.select(matchers, { start: x - tier.resolution + 1, end: y, labelsOnly: true });
           warnings.push(...present.warnings);
           for (const s of present.series) {
             const key = canonicalLabels(s.labels);
-            if (!read.held[i].has(key)) rawOnly.set(key, s.labels);
+            if (!held.has(key)) rawOnly.set(key, s.labels);
           }
         }
         // A tier block covers fine ends [x, y] = its windows (x - fine, y]; block ranges are multiples

@@ -179,7 +179,14 @@ export class Tier {
     for (const { labels, windows: w } of bySeries.values()) {
       if (w.length > 0) input.push({ labels, chunks: [{ encoding: ENCODING_ROLLUP, bytes: encodeRollupChunk(w, 0, w.length), minT: w.ends[0], maxT: w.ends[w.length - 1] }] });
     }
-    const meta = writeBlock(this.dir, input, { minTime: a, maxTime: b, sources: [...ids].sort(), downsampleResolution: r });
+    // Left out here where left out by any block it is made of (a count: an upper bound, a
+    // series may be left out of several).
+    let rawOnly: number | undefined = 0;
+    for (const blk of [...(prior === undefined ? [] : [prior]), ...parts.filter((x) => x.minTime >= from)]) {
+      const n = blk.meta.downsample?.rawOnlySeries;
+      rawOnly = rawOnly === undefined || n === undefined ? undefined : rawOnly + n;
+    }
+    const meta = writeBlock(this.dir, input, { minTime: a, maxTime: b, sources: [...ids].sort(), downsampleResolution: r, downsampleRawOnlySeries: rawOnly });
     this.blocks.push(Block.open(join(this.dir, meta.ulid)));
     if (existing !== undefined) this.remove(existing);
     return true;
@@ -198,20 +205,24 @@ export class Tier {
     }
     const input: BlockSeriesInput[] = [];
     const buf = new SampleBuffer(1024);
+    let rawOnly = 0;
     for (const { labels, refs } of bySeries.values()) {
       buf.clear();
       for (const [blk, id] of refs) blk.collect(id, buf, a + 1, b);
       if (buf.length === 0) continue;
       const cols = buf.columns();
       // Rollup windows are float aggregates: series holding native histograms are not downsampled.
-      if (cols.histograms !== undefined) continue;
+      if (cols.histograms !== undefined) {
+        rawOnly++;
+        continue;
+      }
       const w = emptyWindows();
       rollupSamples(cols.timestamps, cols.values, cols.stale, r, w);
       const n = w.length;
       if (n === 0) continue;
       input.push({ labels, chunks: [{ encoding: ENCODING_ROLLUP, bytes: encodeRollupChunk(w, 0, n), minT: w.ends[0], maxT: w.ends[n - 1] }] });
     }
-    const meta = writeBlock(this.dir, input, { minTime: a, maxTime: b, sources, downsampleResolution: r });
+    const meta = writeBlock(this.dir, input, { minTime: a, maxTime: b, sources, downsampleResolution: r, downsampleRawOnlySeries: rawOnly });
     this.blocks.push(Block.open(join(this.dir, meta.ulid)));
   }
 
@@ -241,16 +252,16 @@ export class Tier {
   /**
    * Windows ending in [lo, hi] of the series matching `matchers`, with `fields` of their
    * aggregates, from the tier blocks, and the window-end intervals those blocks cover ([first,
-   * last] pairs, ascending), with the keys of the series each of those blocks holds (`held`,
-   * parallel to `covered`: a series the raw data has there and the block lacks holds native
-   * histograms). `capacity`: windows to make room for per series (a caller that appends more
+   * last] pairs, ascending), with the keys of the series each of those blocks holds where the
+   * block left some out (`held`, parallel to `covered`, null for a block that left none out: a
+   * series the raw data has there and the block lacks holds native histograms). `capacity`: windows to make room for per series (a caller that appends more
    * windows to the ones read says so), default those the blocks can hold.
    */
-  read(matchers: readonly LabelMatcher[], lo: number, hi: number, fields: readonly RollupField[] = ROLLUP_FIELDS, capacity?: number): { series: Map<string, TierSeries>; covered: [number, number][]; held: Set<string>[] } {
+  read(matchers: readonly LabelMatcher[], lo: number, hi: number, fields: readonly RollupField[] = ROLLUP_FIELDS, capacity?: number): { series: Map<string, TierSeries>; covered: [number, number][]; held: (Set<string> | null)[] } {
     const r = this.options.resolutionMs;
     const series = new Map<string, TierSeries>();
     const covered: [number, number][] = [];
-    const held: Set<string>[] = [];
+    const held: (Set<string> | null)[] = [];
     const blocks = this.listBlocks().filter((b) => b.maxTime >= lo && b.minTime + r <= hi);
     // Sized once: a series' chunks are read block after block into one set of columns.
     const room = capacity ?? Math.max(1, Math.floor((Math.min(hi, blocks.length > 0 ? blocks[blocks.length - 1].maxTime : lo) - lo) / r) + 1);
@@ -269,7 +280,7 @@ export class Tier {
         continue;
       }
       covered.push([Math.max(lo, b.minTime + r), Math.min(hi, b.maxTime)]);
-      held.push(keys);
+      held.push(b.meta.downsample?.rawOnlySeries === 0 ? null : keys);
     }
     return { series, covered, held };
   }
