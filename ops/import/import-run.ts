@@ -10,10 +10,8 @@ import { openInput } from './input-stream.js';
 import { LineBatcher, type LineBatch } from './line-batches.js';
 import { seriesRuns } from './series-runs.js';
 import { textLineChunks } from './text-lines.js';
-import { blockSeries, findBlocks } from './prometheus-blocks.js';
-import { histogramSampleCount, histogramWriteRequest, sendHistograms, type HistogramSeries } from './histogram-write-request.js';
+import type { HistogramSeries } from './histogram-write-request.js';
 import type { ReadSeries } from './remote-read-response.js';
-import { RemoteReadSource, timeChunks, vmJsonLine } from './remote-read-source.js';
 
 /** A remote-read endpoint (Prometheus' `/api/v1/read`) as the source, read chunk after chunk. */
 export interface RemoteReadInput {
@@ -282,6 +280,7 @@ class ImportRun {
 
   /** [from, to] of a remote-read endpoint, chunk after chunk; the next chunk is read while the current one is sent. */
   private async remoteRead(rr: RemoteReadInput): Promise<void> {
+    const { RemoteReadSource, timeChunks } = await loadRemoteReadSource();
     const source = new RemoteReadSource(rr.url, rr.matchers, rr.headers);
     const units = timeChunks(rr.fromMs, rr.toMs, rr.chunkMs).map((chunk) => ({ name: `${rr.url} ${new Date(chunk.start).toISOString()}`, read: () => source.read(chunk) }));
     await this.seriesUnits(`${rr.url} ${rr.selector}`, 'chunks', units, true);
@@ -292,6 +291,7 @@ class ImportRun {
    * again whole when a run resumes inside the unit: the stores keep a sample they hold once).
    */
   private async sendHistogramSeries(name: string, series: readonly HistogramSeries[]): Promise<boolean> {
+    const { histogramSampleCount, histogramWriteRequest, sendHistograms } = await import('./histogram-write-request.js');
     const opts = this.opts;
     const url = opts.url.replace(/\/+$/, '') + '/api/v1/write';
     let batch: HistogramSeries[] = [];
@@ -314,6 +314,7 @@ class ImportRun {
 
   /** Prometheus blocks, oldest first, each read series by series from disk. */
   private async blocks(dir: string): Promise<void> {
+    const { blockSeries, findBlocks } = await import('./prometheus-blocks.js');
     const units = findBlocks(dir).map((block) => ({ name: block.dir, read: () => Promise.resolve(blockSeries(block)) }));
     await this.seriesUnits(`blocks ${dir}`, 'blocks', units, false);
   }
@@ -324,6 +325,7 @@ class ImportRun {
    * series: the state holds the units done and the series of the next one stored.
    */
   private async seriesUnits(key: string, unit: ImportProgress['unit'], units: readonly SeriesUnit[], prefetch: boolean): Promise<void> {
+    const { vmJsonLine } = await loadRemoteReadSource();
     const opts = this.opts;
     const position = opts.state?.position(key) ?? {};
     this.unit = unit;
@@ -387,6 +389,13 @@ class ImportRun {
     }
   }
 }
+
+/**
+ * The readers of series (remote read with its protobuf types, Prometheus blocks with the chunk
+ * decoders) and the histogram writer load only for an import that reads series, not files:
+ * loading them was most of the start of a file import's command.
+ */
+const loadRemoteReadSource = () => import('./remote-read-source.js');
 
 /** Histogram samples per remote-write request of an import. */
 const HISTOGRAMS_PER_REQUEST = 2000;

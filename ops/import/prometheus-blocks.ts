@@ -7,15 +7,11 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { BlockFormatError } from './block-format-error.js';
 import { readHistogramChunk, type ReadHistograms, type ReadSeries } from './remote-read-response.js';
 import { decodeXorChunk } from './xor-chunk.js';
 
-export class BlockFormatError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'BlockFormatError';
-  }
-}
+export { BlockFormatError };
 
 export interface BlockMeta {
   readonly ulid: string;

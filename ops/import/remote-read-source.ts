@@ -1,7 +1,11 @@
 import SnappyJS from 'snappyjs';
 import type { LabelMatcher } from '../../pipeline/tsdb/index.js';
-import { ReadRequestType } from '../../pipeline/query/index.js';
+// The module, not the query package's index: the index loads the whole query engine.
+import { ReadRequestType } from '../../pipeline/query/remote-read.js';
+import { RemoteReadError } from './remote-read-error.js';
 import { decodeChunkedReadResponse, decodeReadResponse, type ReadSeries } from './remote-read-response.js';
+
+export { RemoteReadError };
 
 /** A time range of the source read in one request; both ends included, as remote read has them. */
 export interface TimeChunk {
@@ -9,13 +13,6 @@ export interface TimeChunk {
   readonly end: number;
 }
 
-/** The remote-read endpoint refused or could not be reached. */
-export class RemoteReadError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'RemoteReadError';
-  }
-}
 
 /**
  * [from, to] cut into chunks of `chunkMs` aligned to `from`: one request per chunk bounds what the

@@ -7,7 +7,7 @@
  * zeros, 6 bits of significant bits, then those bits). 64-bit values are handled as two 32-bit
  * halves: JavaScript's bit operators work on 32 bits, and BigInt costs too much per sample.
  */
-import { STALE_NAN_BITS_HI, STALE_NAN_BITS_LO } from '../../schemas/index.js';
+import { STALE_NAN_BITS_HI, STALE_NAN_BITS_LO } from '../../schemas/sample.js';
 
 export class ChunkDecodeError extends Error {
   constructor(message: string) {
