@@ -22,7 +22,8 @@ export class BlockQuerier implements Querier {
       for (const id of ids) {
         buf.clear();
         this.block.collect(id, buf, mint, maxt);
-        if (buf.length > 0) out.push(labelsOnlySeries(this.block.series[id].labels));
+        // `length` counts floats only: a series of histograms alone has none.
+        if (buf.length > 0 || buf.histogramCount > 0) out.push(labelsOnlySeries(this.block.series[id].labels));
       }
       return { series: out, warnings: [] };
     }

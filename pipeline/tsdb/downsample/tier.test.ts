@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { FloatHistogram } from '../../../schemas/native-histogram/index.js';
 import { Tsdb } from '../tsdb.js';
 
 const H = 3600_000;
@@ -129,6 +130,35 @@ describe('downsampling tiers of a Tsdb', () => {
     await db.rebuildDownsampled();
     expect(hour.listBlocks()[0].id).not.toBe(id);
     expect(await read()).toEqual(extended);
+    await db.close();
+  });
+
+  it('counts in each tier block the series it leaves out for native histograms, and a rollup select answers them with their raw samples', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tier-'));
+    const db = await Tsdb.open(dir, { downsampling: [{ resolutionMs: H, afterMs: 6 * H, retentionMs: 0, blockRangeMs: D }] });
+    // `h` holds floats on day 0 (windows ending in (0, D]) and histograms from day 1 on; `a` floats throughout.
+    const hist = (n: number): FloatHistogram => new FloatHistogram({ count: n, sum: n, positiveSpans: [{ offset: 0, length: 1 }], positiveBuckets: [n] });
+    for (let t = 0; t < 3 * D; t += 60_000) {
+      db.append({ __name__: 'a' }, t, t / 1000);
+      if (t <= D) db.append({ __name__: 'h' }, t, t / 1000);
+      else db.appendHistogram({ __name__: 'h' }, t, hist(t / 1000));
+      if (t % (2 * H) === 0) await db.flush();
+    }
+    await db.flush();
+    await db.compact();
+    const blocks = db.listTiers()[0].listBlocks();
+    expect(blocks.map((b) => [b.minTime, b.meta.downsample?.rawOnlySeries])).toEqual([[0, 0], [D, 1]]);
+    const q = db.querier(0, 3 * D);
+    const set = await q.select([{ type: '=', name: '__name__', value: 'h' }], { start: 1, end: 2 * D, rollup: { resolutionMs: H, column: 'counter' } });
+    expect(set.series.length).toBe(1);
+    const h = set.series[0];
+    // The raw samples: one a minute, floats then histograms.
+    expect(h.timestamps.length).toBe(2 * 24 * 60);
+    expect(h.histograms?.[0] ?? null).toBeNull();
+    expect(h.histograms?.[24 * 60 - 1] ?? null).toBeNull();
+    expect(h.histograms?.[24 * 60]?.count).toBe((D + 60_000) / 1000);
+    const count = await q.select([{ type: '=', name: '__name__', value: 'h' }], { start: 1, end: 2 * D, rollup: { resolutionMs: H, column: 'count' } });
+    expect(Array.from(count.series[0].values)).toEqual(new Array(48).fill(60));
     await db.close();
   });
 

@@ -209,7 +209,8 @@ export class Tier {
     for (const { labels, refs } of bySeries.values()) {
       buf.clear();
       for (const [blk, id] of refs) blk.collect(id, buf, a + 1, b);
-      if (buf.length === 0) continue;
+      // `length` counts floats only: a series of histograms alone has none.
+      if (buf.length === 0 && buf.histogramCount === 0) continue;
       const cols = buf.columns();
       // Rollup windows are float aggregates: series holding native histograms are not downsampled.
       if (cols.histograms !== undefined) {
