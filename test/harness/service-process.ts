@@ -24,6 +24,11 @@ export interface SpawnServiceOptions {
   readonly stopSignal?: 'KILL' | 'TERM';
   readonly cwd?: string;
   readonly readyTimeoutMs?: number;
+  /**
+   * Output that means the service will never get ready (under the guard a dead service is
+   * otherwise seen only at the timeout): fail at once, so the caller can retry.
+   */
+  readonly failOn?: RegExp;
   /** Receives every output line after readiness (the kafka-mock command replies). */
   readonly onLine?: (line: string) => void;
 }
@@ -82,6 +87,10 @@ export function spawnService(opts: SpawnServiceOptions): Promise<StartedService>
       const text = chunk.toString('utf8');
       if (out.length < OUTPUT_LIMIT) out += text;
       if (!isReady) {
+        if (opts.failOn !== undefined && opts.failOn.test(out)) {
+          fail('failed while starting');
+          return;
+        }
         const m = out.match(opts.ready);
         if (m) {
           isReady = true;
