@@ -6,7 +6,7 @@
  */
 import protobuf from 'protobufjs';
 import SnappyJS from 'snappyjs';
-import type { FloatHistogram } from '../../schemas/native-histogram/index.js';
+import { PROMPB_FLOAT_HISTOGRAM_TYPES, prompbFloatHistogram } from '../../schemas/native-histogram/index.js';
 import { ImportRequestError, type RetryNotice } from './import-sender.js';
 import type { ReadHistograms } from './remote-read-response.js';
 
@@ -22,39 +22,12 @@ const root = protobuf.Root.fromJSON({
           },
         },
         Label: { fields: { name: { type: 'string', id: 1 }, value: { type: 'string', id: 2 } } },
-        Histogram: {
-          fields: {
-            countFloat: { type: 'double', id: 2 },
-            sum: { type: 'double', id: 3 },
-            schema: { type: 'sint32', id: 4 },
-            zeroThreshold: { type: 'double', id: 5 },
-            zeroCountFloat: { type: 'double', id: 7 },
-            negativeSpans: { rule: 'repeated', type: 'BucketSpan', id: 8 },
-            negativeCounts: { rule: 'repeated', type: 'double', id: 10 },
-            positiveSpans: { rule: 'repeated', type: 'BucketSpan', id: 11 },
-            positiveCounts: { rule: 'repeated', type: 'double', id: 13 },
-            resetHint: { type: 'int32', id: 14 },
-            timestamp: { type: 'int64', id: 15 },
-            customValues: { rule: 'repeated', type: 'double', id: 16 },
-          },
-        },
-        BucketSpan: { fields: { offset: { type: 'sint32', id: 1 }, length: { type: 'uint32', id: 2 } } },
+        ...PROMPB_FLOAT_HISTOGRAM_TYPES,
       },
     },
   },
 });
 const WriteRequest = root.lookupType('prometheus.WriteRequest');
-
-/** prompb ResetHint: UNKNOWN, YES, NO, GAUGE. */
-const RESET_HINT = { unknown: 0, reset: 1, not_reset: 2, gauge: 3 } as const;
-
-function message(h: FloatHistogram, t: number): Record<string, unknown> {
-  return {
-    countFloat: h.count, sum: h.sum, schema: h.schema, zeroThreshold: h.zeroThreshold, zeroCountFloat: h.zeroCount,
-    negativeSpans: h.negativeSpans, negativeCounts: h.negativeBuckets, positiveSpans: h.positiveSpans, positiveCounts: h.positiveBuckets,
-    resetHint: RESET_HINT[h.counterResetHint], timestamp: t, customValues: h.customValues,
-  };
-}
 
 /** A histogram series to write. */
 export interface HistogramSeries {
@@ -66,7 +39,7 @@ export interface HistogramSeries {
 export function histogramWriteRequest(series: readonly HistogramSeries[]): Uint8Array {
   const timeseries = series.map((s) => ({
     labels: Object.keys(s.labels).sort().map((name) => ({ name, value: s.labels[name] })),
-    histograms: s.histograms.histograms.map((h, i) => message(h, s.histograms.timestamps[i]!)),
+    histograms: s.histograms.histograms.map((h, i) => prompbFloatHistogram(h, s.histograms.timestamps[i]!)),
   }));
   return SnappyJS.compress(WriteRequest.encode({ timeseries }).finish());
 }

@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import protobuf from 'protobufjs';
 import SnappyJS from 'snappyjs';
 import { compareStrings, type Labels } from '../../schemas/labels.js';
-import type { FloatHistogram } from '../../schemas/native-histogram/index.js';
+import { PROMPB_FLOAT_HISTOGRAM_TYPES, prompbFloatHistogram } from '../../schemas/native-histogram/index.js';
 import type { LabelMatcher, MatchType } from '../tsdb/index.js';
 import { readBody } from './api-params.js';
 import type { ApiContext, QueryRoute } from './api-settings.js';
@@ -55,24 +55,8 @@ const root = protobuf.Root.fromJSON({
             histograms: { rule: 'repeated', type: 'Histogram', id: 4 },
           },
         },
-        // Only the float-count fields: Tidemark answers the float histograms its queriers return.
-        Histogram: {
-          fields: {
-            countFloat: { type: 'double', id: 2 },
-            sum: { type: 'double', id: 3 },
-            schema: { type: 'sint32', id: 4 },
-            zeroThreshold: { type: 'double', id: 5 },
-            zeroCountFloat: { type: 'double', id: 7 },
-            negativeSpans: { rule: 'repeated', type: 'BucketSpan', id: 8 },
-            negativeCounts: { rule: 'repeated', type: 'double', id: 10 },
-            positiveSpans: { rule: 'repeated', type: 'BucketSpan', id: 11 },
-            positiveCounts: { rule: 'repeated', type: 'double', id: 13 },
-            resetHint: { type: 'int32', id: 14 },
-            timestamp: { type: 'int64', id: 15 },
-            customValues: { rule: 'repeated', type: 'double', id: 16 },
-          },
-        },
-        BucketSpan: { fields: { offset: { type: 'sint32', id: 1 }, length: { type: 'uint32', id: 2 } } },
+        // Tidemark answers the float histograms its queriers return.
+        ...PROMPB_FLOAT_HISTOGRAM_TYPES,
         Label: { fields: { name: { type: 'string', id: 1 }, value: { type: 'string', id: 2 } } },
         Sample: { fields: { value: { type: 'double', id: 1 }, timestamp: { type: 'int64', id: 2 } } },
       },
@@ -147,27 +131,6 @@ export function remoteReadRoutes(ctx: ApiContext): QueryRoute[] {
   ];
 }
 
-/** ResetHint of prompb: UNKNOWN, YES, NO, GAUGE. */
-const RESET_HINT = { unknown: 0, reset: 1, not_reset: 2, gauge: 3 } as const;
-
-/** A prompb Histogram message with float counts. */
-function histogramMessage(h: FloatHistogram, t: number): Record<string, unknown> {
-  return {
-    countFloat: h.count,
-    sum: h.sum,
-    schema: h.schema,
-    zeroThreshold: h.zeroThreshold,
-    zeroCountFloat: h.zeroCount,
-    negativeSpans: h.negativeSpans,
-    negativeCounts: h.negativeBuckets,
-    positiveSpans: h.positiveSpans,
-    positiveCounts: h.positiveBuckets,
-    resetHint: RESET_HINT[h.counterResetHint],
-    timestamp: t,
-    customValues: h.customValues,
-  };
-}
-
 function matchersOf(q: DecodedQuery): LabelMatcher[] {
   return (q.matchers ?? []).map((m) => {
     const type = MATCH[m.type ?? 0];
@@ -220,7 +183,7 @@ async function readQuery(ctx: ApiContext, q: DecodedQuery): Promise<unknown[]> {
         if (t < start || t > end || (s.stale !== null && s.stale[i] === 1)) continue;
         const h = s.histograms?.[i];
         if (h == null) samples.push({ value: s.values[i], timestamp: t });
-        else histograms.push(histogramMessage(h, t));
+        else histograms.push(prompbFloatHistogram(h, t));
       }
       return {
         labels: Object.keys(labels).sort(compareStrings).map((name) => ({ name, value: labels[name] })),

@@ -10,3 +10,4 @@ export { histogramQuantile, histogramFraction, histogramStdDev, histogramStdVar,
 export { KahanHistogramSum, kahanSumInc } from './kahan-sum.js';
 export { withStoredCounterResetHint } from './stored-hint.js';
 export { capSchema, fitBucketLimit, schemaForMinBucketFactor } from './resolution-limits.js';
+export { PROMPB_FLOAT_HISTOGRAM_TYPES, prompbFloatHistogram } from './prompb-float-histogram.js';
