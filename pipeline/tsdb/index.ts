@@ -4,6 +4,7 @@ export { Head, type HeadOptions, type HeadStats } from './head/index.js';
 export { Block, type BlockMeta } from './block/index.js';
 export { MergeQuerier } from './merge-querier.js';
 export { LoopTurns, loopTurns } from './loop-turns.js';
+export { sharedMemory } from './shared-memory/index.js';
 export { TurnTakingQuerier } from './turn-taking-querier.js';
 export { labelStatsOf, mergeLabelStats, emptyLabelStats, headCounts, type LabelStats, type LabelStatsRequest, type HeadCounts } from './label-stats.js';
 export { XorChunk, XorAppender, XorIterator, SAMPLES_PER_CHUNK } from './chunks/index.js';

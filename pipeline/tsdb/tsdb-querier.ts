@@ -5,6 +5,7 @@ import { SampleBuffer } from './chunks/index.js';
 import type { Head, MemSeries } from './head/index.js';
 import { MergeQuerier } from './merge-querier.js';
 import type { LabelMatcher, Querier, SelectHints, Series, SeriesSet } from './querier.js';
+import { sharedMemory } from './shared-memory/index.js';
 import { DecodePlanner, RESULT_SIZE, SLAB_SAMPLES, sharedDecodePool, type DecodePool } from './select-decode/index.js';
 
 interface Entry {
@@ -85,7 +86,7 @@ export class TsdbQuerier implements Querier {
     let slabV = slabT;
     // Shared memory: a query evaluated in a worker thread (promql/eval-pool) reads the columns
     // where they were decoded instead of a copy of them.
-    const slab = (n: number): Float64Array => new Float64Array(new SharedArrayBuffer(n * 8));
+    const slab = (n: number): Float64Array => new Float64Array(sharedMemory().allocate(n * 8));
     let off = 0;
     const buf = new SampleBuffer(0);
     buf.valuesUnused = hints.timestampsOnly === true;
@@ -136,6 +137,8 @@ export class TsdbQuerier implements Querier {
     const { results, first } = await this.decoder.decode(plan);
     const decoded: (Series | null)[] = new Array(planned.length).fill(null);
     results.forEach((r, j) => {
+      // The workers allocated these slabs; this thread's references keep them alive from now on.
+      for (const b of r.slabT) sharedMemory().take(2 * b.byteLength);
       const colT = r.slabT.map((b) => new Float64Array(b));
       const colV = r.slabV.map((b) => new Float64Array(b));
       const c = r.counts;

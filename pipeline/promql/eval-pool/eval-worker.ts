@@ -5,6 +5,7 @@
 import { parentPort } from 'node:worker_threads';
 import type { AbortProbe } from '../engine/eval-context.js';
 import { evaluateJob } from '../engine/eval-job.js';
+import { sharedMemory } from '../../tsdb/shared-memory/index.js';
 import { errorToWire, packResult, unpackJob, type WireError, type WireJob, type WireResult } from './job-wire.js';
 
 /** What the pool posts: a job, its id and the flag the pool sets (to 1) to cancel it. */
@@ -26,6 +27,8 @@ function abortProbe(buf: SharedArrayBuffer): AbortProbe {
 if (parentPort === null) throw new Error('eval-worker.ts runs as a worker thread of an evaluation pool');
 const port = parentPort;
 port.on('message', (m: JobMessage) => {
+  // The selection's columns in shared memory: this thread's references keep them alive too.
+  for (const b of m.wire.shared) sharedMemory().take(b.byteLength);
   let reply: ReplyMessage;
   // The job's sample buffers go back for the pool to reuse: the result holds none of them.
   const buffers = [m.wire.ts.buffer, m.wire.vs.buffer, m.wire.stale.buffer] as ArrayBuffer[];

@@ -5,6 +5,7 @@ import type { Labels } from '../../../schemas/labels.js';
 import { ENCODING_ROLLUP, isKnownEncoding, SampleBuffer } from '../chunks/index.js';
 import { CorruptionError } from '../errors.js';
 import { MemPostings, postingsForMatchers, type Postings, type PostingsSource } from '../index/index.js';
+import { sharedMemory } from '../shared-memory/index.js';
 import type { LabelMatcher, Querier, Queryable } from '../querier.js';
 import { BlockQuerier } from './block-querier.js';
 import type { BlockMeta } from './block-meta.js';
@@ -289,7 +290,7 @@ function readShared(file: string): Buffer {
   const fd = openSync(file, 'r');
   try {
     const size = fstatSync(fd).size;
-    const buf = Buffer.from(new SharedArrayBuffer(size));
+    const buf = Buffer.from(sharedMemory().allocate(size));
     let off = 0;
     while (off < size) {
       const n = readSync(fd, buf, off, size - off, off);

@@ -1,3 +1,5 @@
+import { sharedMemory } from '../shared-memory/index.js';
+
 /**
  * Closed head chunks packed into shared 1 MiB slabs instead of one Uint8Array each: a typed
  * array costs about 150 bytes of object overhead, more than a typical closed chunk. A chunk is
@@ -23,7 +25,7 @@ export class ChunkArena {
       if (i < 0) i = this.slabs.length;
       // Shared memory: a select's decode threads read closed chunks where they are (a slab is
       // never written below its fill offset, and a freed slab is never reused).
-      this.slabs[i] = new Uint8Array(new SharedArrayBuffer(SLAB_BYTES));
+      this.slabs[i] = new Uint8Array(sharedMemory().allocate(SLAB_BYTES));
       this.live[i] = 0;
       this.cur = i;
       this.off = 0;

@@ -1,4 +1,5 @@
 import { SampleBuffer } from '../chunks/index.js';
+import { sharedMemory } from '../shared-memory/index.js';
 
 /** Op kinds of a job's op stream (see DecodeJob.ops). */
 export const OP_CHUNK = 0;
@@ -91,8 +92,8 @@ export function runDecodeJob(job: DecodeJob): DecodeResult {
     if (off + bound > colT.length) {
       // A small job gets a slab of its own size: zeroing a whole one costs more than the read.
       const size = Math.max(Math.min(SLAB_SAMPLES, remaining), bound);
-      slabT.push(new SharedArrayBuffer(size * 8));
-      slabV.push(new SharedArrayBuffer(size * 8));
+      slabT.push(sharedMemory().allocate(size * 8));
+      slabV.push(sharedMemory().allocate(size * 8));
       colT = new Float64Array(slabT[slabT.length - 1]);
       colV = new Float64Array(slabV[slabV.length - 1]);
       off = 0;

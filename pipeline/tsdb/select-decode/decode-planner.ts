@@ -1,6 +1,7 @@
 import type { FloatHistogram } from '../../../schemas/native-histogram/index.js';
 import { deletedIntervals, type Block } from '../block/index.js';
 import { ENCODING_MIXED, ENCODING_STARTS, ENCODING_XOR, type ChunkSink } from '../chunks/index.js';
+import { sharedMemory } from '../shared-memory/index.js';
 import { OP_CHUNK, OP_DROP, OP_MARK, OP_SAMPLES, OP_SIZE, SERIES_HEADER, type DecodeJob } from './decode-job.js';
 
 /** Source 0 of every job: the copies of chunks that are not in shared memory. */
@@ -136,7 +137,7 @@ export class DecodePlanner implements ChunkSink {
    * `first[j]` is the index of job j's first series among the planned ones.
    */
   jobs(parts: number): { jobs: DecodeJob[]; first: number[] } {
-    const copies = this.copiedBytes === 0 ? NO_COPIES : new SharedArrayBuffer(this.copiedBytes);
+    const copies = this.copiedBytes === 0 ? NO_COPIES : sharedMemory().allocate(this.copiedBytes);
     const cv = new Uint8Array(copies);
     let at = 0;
     for (const c of this.copies) {

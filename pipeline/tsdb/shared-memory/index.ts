@@ -1,0 +1,1 @@
+export { SharedMemoryBudget, SHARED_GC_BUDGET, sharedMemory } from './shared-memory.js';

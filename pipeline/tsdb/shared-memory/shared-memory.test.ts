@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { SharedMemoryBudget, sharedMemory } from './shared-memory.js';
+
+describe('SharedMemoryBudget', () => {
+  it('asks for a collection each time the shared bytes taken since the last one pass the budget', () => {
+    let asked = 0;
+    const b = new SharedMemoryBudget(100, () => asked++);
+    b.take(60);
+    expect(asked).toBe(0);
+    b.take(40);
+    expect(asked).toBe(1);
+    b.take(99);
+    expect(asked).toBe(1);
+    b.take(1);
+    expect(asked).toBe(2);
+  });
+
+  it('allocates shared memory of the size asked and counts it', () => {
+    let asked = 0;
+    const b = new SharedMemoryBudget(1000, () => asked++);
+    const buf = b.allocate(600);
+    expect(buf).toBeInstanceOf(SharedArrayBuffer);
+    expect(buf.byteLength).toBe(600);
+    b.allocate(600);
+    expect(asked).toBe(1);
+  });
+
+  it('collects through V8 in the process-wide budget without failing', () => {
+    const b = sharedMemory();
+    const before = b.collections;
+    b.take(512 * 2 ** 20);
+    expect(b.collections).toBe(before + 1);
+  });
+});
