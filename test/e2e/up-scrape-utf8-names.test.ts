@@ -66,6 +66,8 @@ describe('tidemark up scraping UTF-8 metric and label names', () => {
   });
 
   it('asks the target for UTF-8 names with escaping=allow-utf-8 by default, and for underscores under legacy validation', async () => {
+    // Each job's first scrape has happened once its `up` is stored.
+    await some('up{job="utf8"}');
     await some('up{job="escaped"}');
     expect(accepts.some((a) => a.includes('text/plain;version=1.0.0;escaping=allow-utf-8'))).toBe(true);
     expect(accepts.some((a) => a.includes('text/plain;version=1.0.0;escaping=underscores'))).toBe(true);
