@@ -6,6 +6,7 @@
  */
 import { STALE_NAN_BITS_HI, STALE_NAN_BITS_LO } from '../../schemas/index.js';
 import { setLabel } from '../../schemas/labels.js';
+import { crc32c } from '../../schemas/crc32c.js';
 import { readHistogramMessage } from '../../connectors/remote-write/histogram-message-reader.js';
 import { FloatHistogram } from '../../schemas/native-histogram/index.js';
 import { decodeHistogramChunk } from '../../pipeline/tsdb/chunks/prometheus-histogram-chunk.js';
@@ -192,23 +193,6 @@ function isStaleSum(buf: Buffer, start: number, end: number): boolean {
     r.skip(tag & 7);
   }
   return false;
-}
-
-/** CRC-32C (Castagnoli), which the frames of a streamed remote-read answer carry. */
-const CRC32C = (() => {
-  const t = new Int32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
-    t[n] = c;
-  }
-  return t;
-})();
-
-function crc32c(buf: Buffer, start: number, end: number): number {
-  let c = -1;
-  for (let i = start; i < end; i++) c = CRC32C[(c ^ buf[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ -1) >>> 0;
 }
 
 /**

@@ -184,8 +184,11 @@ export function writeCheckpoint(file: string, text: string): void {
   }
 }
 
-/** The checkpoint in `file`, or undefined when there is none yet. */
-export function readCheckpoint(file: string): Checkpoint | undefined {
+/**
+ * The parsed JSON document of a checkpoint file, or undefined when there is none yet; its shape is
+ * for the caller to check.
+ */
+export function readCheckpointJson<Doc>(file: string): Doc | undefined {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -193,12 +196,17 @@ export function readCheckpoint(file: string): Checkpoint | undefined {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new CheckpointFileError(file, 'cannot be read', { cause: err });
   }
-  let doc: CheckpointDoc;
   try {
-    doc = JSON.parse(text) as CheckpointDoc;
+    return JSON.parse(text) as Doc;
   } catch (err) {
     throw new CheckpointFileError(file, 'is not valid JSON', { cause: err });
   }
+}
+
+/** The checkpoint in `file`, or undefined when there is none yet. */
+export function readCheckpoint(file: string): Checkpoint | undefined {
+  const doc = readCheckpointJson<CheckpointDoc>(file);
+  if (doc === undefined) return undefined;
   if (doc.version !== 1 || typeof doc.offsets !== 'object' || !Array.isArray(doc.rules) || !Array.isArray(doc.strings)) throw new CheckpointFileError(file, `has unexpected content (version ${String(doc.version)})`);
   return {
     savedAtMs: doc.savedAtMs,

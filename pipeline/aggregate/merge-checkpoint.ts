@@ -3,9 +3,8 @@
  * partition's closed-through point and the partials of windows not yet emitted, with the offset
  * of the partials partition it covers. Written like the aggregator's (see checkpoint.ts).
  */
-import { readFileSync } from 'node:fs';
 import type { Labels } from '../../schemas/index.js';
-import { accumulatorDoc, accumulatorOf, CheckpointFileError, num, type AccumulatorDoc, type Num } from './checkpoint.js';
+import { accumulatorDoc, accumulatorOf, CheckpointFileError, num, readCheckpointJson, type AccumulatorDoc, type Num } from './checkpoint.js';
 import type { MergedRule } from './merged-rule.js';
 import type { WindowAccumulator } from './window-accumulator.js';
 
@@ -52,19 +51,8 @@ export function serializeMergeCheckpoint(rules: ReadonlyMap<string, MergedRule>,
 
 /** The checkpoint in `file`, or undefined when there is none. */
 export function readMergeCheckpoint(file: string): MergeCheckpoint | undefined {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new CheckpointFileError(file, 'cannot be read', { cause: err });
-  }
-  let doc: MergeCheckpointDoc;
-  try {
-    doc = JSON.parse(text) as MergeCheckpointDoc;
-  } catch (err) {
-    throw new CheckpointFileError(file, 'is not valid JSON', { cause: err });
-  }
+  const doc = readCheckpointJson<MergeCheckpointDoc>(file);
+  if (doc === undefined) return undefined;
   if (doc.version !== 1 || !Number.isInteger(doc.offset) || !Array.isArray(doc.rules)) throw new CheckpointFileError(file, `has unexpected content (version ${String(doc.version)})`);
   return {
     offset: doc.offset,

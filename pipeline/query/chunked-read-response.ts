@@ -10,6 +10,7 @@
 import { ENCODING_FLOAT_HISTOGRAM, encodeFloatHistogramChunks } from '../tsdb/chunks/prometheus-histogram-chunk.js';
 import { ENCODING_XOR, SAMPLES_PER_CHUNK, XorChunk } from '../tsdb/chunks/xor-chunk.js';
 import type { FloatHistogram } from '../../schemas/native-histogram/index.js';
+import { crc32c } from '../../schemas/crc32c.js';
 
 /** Prometheus' frame bound: chunks are added to a frame until it holds this many bytes. */
 const MAX_BYTES_IN_FRAME = 1024 * 1024;
@@ -148,23 +149,6 @@ function chunkedSeries(labels: ChunkSource['labels'], chunks: readonly EncodedCh
     s.message(2, m);
   }
   return s;
-}
-
-/** CRC-32C (Castagnoli) table. */
-const CRC32C = (() => {
-  const t = new Int32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
-    t[n] = c;
-  }
-  return t;
-})();
-
-export function crc32c(buf: Uint8Array): number {
-  let c = -1;
-  for (let i = 0; i < buf.length; i++) c = CRC32C[(c ^ buf[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ -1) >>> 0;
 }
 
 function frame(msg: Uint8Array): Uint8Array {
