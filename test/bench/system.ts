@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Benchmark, BenchResult } from './bench-result.js';
-import { topSelfTime } from './cpu-profile.js';
+import { monotonicMicros, topSelfTime, type SelfTime } from './cpu-profile.js';
 import { SystemDataset } from './system-dataset.js';
 import { compareAnswers, instantValue, rangeQuery, SYSTEM_QUERIES, type RangeAnswer } from './system-queries.js';
 import { encodeTraffic, sendTraffic, type EncodedTraffic } from './system-requests.js';
@@ -293,23 +293,35 @@ async function run(targets: readonly string[], hours: number, profile: boolean):
   }
 }
 
-/** A fresh `tidemark up` under `node --cpu-prof` ingests the first PROFILE_SHARE of the traffic; rows are its top self-time functions. */
+/**
+ * A fresh `tidemark up` under `node --cpu-prof` ingests the first PROFILE_SHARE of the traffic, then
+ * answers the query set once over it; rows are the top self-time functions of each phase, over the
+ * main thread and every worker thread (the profile is cut at the phases' boundaries).
+ */
 async function profileTidemark(s: Scenario, profileDir: string): Promise<BenchResult[]> {
   const samples = sharedSamples(s.traffic, PROFILE_SHARE);
   const sys = await startTidemarkUp(['--cpu-prof', '--cpu-prof-dir', profileDir]);
+  let ingest: { fromUs: number; toUs: number };
+  let queries: { fromUs: number; toUs: number };
   try {
+    const ingestFrom = monotonicMicros();
     await sendTraffic(s.traffic, sys.writeUrl, PROFILE_SHARE);
     await untilQueryable(sys, s, samples);
+    ingest = { fromUs: ingestFrom, toUs: monotonicMicros() };
+    for (const q of SYSTEM_QUERIES) await rangeQuery(sys.query, q.query, s.firstMs + QUERY_OFFSET_MS, s.lastMs, STEP_MS); // warm-up
+    const queriesFrom = monotonicMicros();
+    for (const q of SYSTEM_QUERIES) await rangeQuery(sys.query, q.query, s.firstMs + QUERY_OFFSET_MS, s.lastMs, STEP_MS);
+    queries = { fromUs: queriesFrom, toUs: monotonicMicros() };
   } finally {
     await sys.stop(); // SIGTERM: the process exits and writes its profile
   }
-  return topSelfTime(profileDir, 15).map((f, i) => ({
-    name: `where a sample's time goes: tidemark up under --cpu-prof, remote_write ingest of ${(samples / 1e6).toFixed(2)}M samples, self time #${i + 1}`,
-    subject: 'tidemark up',
-    value: f.share * 100,
-    unit: '% self time',
-    note: f.fn,
-  }));
+  const rows = (what: string, top: SelfTime[]): BenchResult[] =>
+    top.map((f, i) => ({ name: `${what}, self time #${i + 1}`, subject: 'tidemark up', value: f.share * 100, unit: '% self time', note: f.fn }));
+  const m = (samples / 1e6).toFixed(2);
+  return [
+    ...rows(`where a sample's time goes: tidemark up under --cpu-prof, remote_write ingest of ${m}M samples`, topSelfTime(profileDir, 15, ingest)),
+    ...rows(`where a query's time goes: tidemark up under --cpu-prof, the query set once (after a warm-up) over those ${m}M samples, every thread`, topSelfTime(profileDir, 15, queries)),
+  ];
 }
 
 export const systemBenchmark: Benchmark = { area: 'system', run: () => run(TARGETS, HOURS, true) };
