@@ -69,11 +69,61 @@ describe('SeriesLabelsCache', () => {
   });
 });
 
+describe('SeriesLabelsCache in the order keys were stored', () => {
+  const keys = Array.from({ length: 12 }, (_, i) => Buffer.from(`series-${i}-labels`));
+
+  it('finds keys asked for in the order they were stored, and any other order, with their own verdicts', () => {
+    const cache = new SeriesLabelsCache(64, 4096);
+    keys.forEach((k, i) => {
+      expect(cache.get(view(k), 0, k.length)).toBeUndefined();
+      cache.store(k, 0, k.length, { i: String(i) }, i % 3 === 0 ? { message: `bad ${i}` } : undefined);
+    });
+    for (const order of [[...keys.keys()], [...keys.keys()].reverse(), [5, 6, 7, 0, 1, 11, 2, 3]]) {
+      for (const i of order) {
+        expect(cache.get(view(keys[i]), 0, keys[i].length)).toEqual({ i: String(i) });
+        expect(cache.invalidOfLast()).toEqual(i % 3 === 0 ? { message: `bad ${i}` } : undefined);
+      }
+    }
+  });
+
+  it('does not take the key after the last one found when the bytes asked for differ from it', () => {
+    const cache = new SeriesLabelsCache(64, 4096);
+    const [a, b] = [Buffer.from('first-series'), Buffer.from('second-series')];
+    for (const k of [a, b]) {
+      cache.get(view(k), 0, k.length);
+      cache.store(k, 0, k.length, { k: k.toString() }, undefined);
+    }
+    expect(cache.get(view(a), 0, a.length)).toEqual({ k: 'first-series' });
+    expect(cache.get(view(b), 0, b.length - 1)).toBeUndefined(); // a prefix of the next key
+    expect(cache.get(view(a), 0, a.length)).toEqual({ k: 'first-series' });
+    const changed = Buffer.from(b);
+    changed[changed.length - 1] ^= 1;
+    expect(cache.get(view(changed), 0, changed.length)).toBeUndefined();
+  });
+
+  it('does not return an evicted key found after the last one, and finds its new entry', () => {
+    const cache = new SeriesLabelsCache(4, 4096); // one set of four ways
+    const fill = (k: Buffer, labels: Record<string, string>) => {
+      expect(cache.get(view(k), 0, k.length)).toBeUndefined();
+      cache.store(k, 0, k.length, labels, undefined);
+    };
+    keys.slice(0, 4).forEach((k, i) => fill(k, { i: String(i) }));
+    for (const i of [0, 2, 3]) cache.get(view(keys[i]), 0, keys[i].length); // key 1 is the least recently used
+    fill(keys[4], { i: '4' }); // evicts key 1, whose bytes still follow key 0 in the arena
+    expect(cache.get(view(keys[0]), 0, keys[0].length)).toEqual({ i: '0' });
+    expect(cache.get(view(keys[1]), 0, keys[1].length)).toBeUndefined();
+    cache.store(keys[1], 0, keys[1].length, { i: '1 again' }, undefined);
+    expect(cache.get(view(keys[1]), 0, keys[1].length)).toEqual({ i: '1 again' });
+    expect(cache.get(view(keys[2]), 0, keys[2].length)).toBeUndefined(); // the least recently used made way for it
+    expect(cache.get(view(keys[0]), 0, keys[0].length)).toEqual({ i: '0' });
+  });
+});
+
 describe('SeriesLabelsCache slots', () => {
   it('never uses a slot outside its table, however small', () => {
     for (const slots of [1, 2, 4, 8, 100]) {
       const cache = new SeriesLabelsCache(slots, 1 << 16);
-      const table = (cache as unknown as { labels: unknown[] }).labels;
+      const table = (cache as unknown as { meta: Int32Array }).meta;
       const size = table.length;
       for (let i = 0; i < 300; i++) {
         const k = Buffer.from(`k${i % 37}`);

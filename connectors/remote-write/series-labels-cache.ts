@@ -1,24 +1,32 @@
 const WAYS = 4;
 const EMPTY = 0x7fffffff;
+/** Bytes before each key in the arena: its entry number (-1 once evicted), its last use, its length. */
+const ENTRY_HEAD = 12;
 
 /**
  * Labels objects of whole series keyed by the encoded bytes of their Label fields. A Prometheus
  * server sends the same series again every scrape interval with byte-identical labels, so a hit
- * returns the labels object (and the verdict of its validation) built the first time: one hash
- * and one comparison over the bytes, nothing decoded or allocated, and downstream caches keyed by
- * the labels object (partition, interned symbols) hit too. Size it above the number of series a
+ * returns the labels object (and the verdict of its validation) built the first time: one
+ * comparison over the bytes, nothing decoded or allocated, and downstream caches keyed by the
+ * labels object (partition, interned symbols) hit too. Size it above the number of series a
  * receiver sees per interval (default 131,072 slots, 32 MiB of key bytes). Labels objects are
  * immutable (schemas/labels.ts), so sharing them across requests is safe.
  *
- * Four-way set associative with two candidate sets per key and least-recently-used eviction; a
- * set's bookkeeping (hash, length, arena offset, last use per way) sits in one 64-byte cache line. Bytes are hashed and compared
- * four at a time through DataViews (which the JIT turns into plain loads). The byte arena is
- * cleared when full.
+ * Keys sit in a byte arena in the order they were first stored, each after a small header, and
+ * their labels in arrays of the same order. A sender repeats its series in the same order, so the
+ * key after the last one found is tried first, compared in full without hashing: a request of
+ * known series walks the arena and the arrays front to back (memory the processor prefetches)
+ * instead of jumping to a hashed place per series. Other keys are found through a four-way set
+ * associative table with two candidate sets per key and least-recently-used eviction; a set's
+ * bookkeeping (hash, length, entry offset per way) sits in one 64-byte cache line. Bytes are
+ * hashed and compared four at a time through DataViews (which the JIT turns into plain loads).
+ * The arena is cleared when full.
  */
 export class SeriesLabelsCache {
-  private readonly labels: (Record<string, string> | undefined)[];
-  private readonly invalid: ({ message: string; label?: string } | undefined)[];
-  /** Per slot: hash, key length, arena offset (-1 = empty), last use. */
+  /** Per entry (in arena order): its labels and their validation verdict. */
+  private labels: (Record<string, string> | undefined)[] = [];
+  private invalid: ({ message: string; label?: string } | undefined)[] = [];
+  /** Per slot: hash, key length, arena offset of its entry (-1 = empty), unused. */
   private readonly meta: Int32Array;
   private readonly arena: DataView;
   private readonly arenaBytes: Uint8Array;
@@ -27,16 +35,18 @@ export class SeriesLabelsCache {
   private victim = -1;
   private maxAge = -1;
   private arenaUsed = 0;
+  /** Slot of the last miss (where `store` goes); entry of the last hit. */
   private slot = 0;
+  private entry = 0;
   private hash = 0;
   private tick = 0;
+  /** Arena offset of the entry after the last one found or stored: the first guess for the next key. */
+  private next = 0;
 
   constructor(slots = 1 << 17, arenaBytes = 32 << 20) {
     const n = 1 << Math.ceil(Math.log2(Math.max(WAYS, slots)));
     this.setMask = n / WAYS - 1;
     this.setShift = n / WAYS > 1 ? 32 - Math.log2(n / WAYS) : 0; // a shift by 32 would be a shift by 0
-    this.labels = new Array(n).fill(undefined);
-    this.invalid = new Array(n).fill(undefined);
     this.meta = new Int32Array(n * 4);
     for (let i = 0; i < n; i++) this.meta[i * 4 + 2] = -1;
     this.arenaBytes = new Uint8Array(arenaBytes);
@@ -46,17 +56,30 @@ export class SeriesLabelsCache {
   /** The cached labels for bytes `[start, end)` of `view`, or undefined (then `store` may follow). */
   get(view: DataView, start: number, end: number): Record<string, string> | undefined {
     const len = end - start;
+    const arena = this.arena;
+    const tick = (this.tick = (this.tick + 1) | 0);
+    const e = this.next;
+    // `next` is always an entry's start (or the arena's end): the arena only grows until cleared.
+    if (e + ENTRY_HEAD + len <= this.arenaUsed) {
+      const entry = arena.getInt32(e, true);
+      if (entry >= 0 && arena.getInt32(e + 8, true) === len && this.sameBytes(e + ENTRY_HEAD, view, start, len)) {
+        arena.setInt32(e + 4, tick, true);
+        this.entry = entry;
+        this.next = e + ENTRY_HEAD + len;
+        return this.labels[entry];
+      }
+    }
     const h = hashBytes(view, start, end);
     this.hash = h;
-    const tick = (this.tick = (this.tick + 1) | 0);
     // Two candidate sets (two-choice hashing): a key lives in either, so a set that happens to
     // draw more keys than it has ways spills into the key's other set instead of thrashing.
     const a = (h & this.setMask) * WAYS;
     const b = (((Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0) >>> this.setShift) & this.setMask) * WAYS;
     this.victim = -1;
     this.maxAge = -1;
-    if (this.probe(a, h, len, view, start, tick)) return this.labels[this.slot];
-    if (b !== a && this.probe(b, h, len, view, start, tick)) return this.labels[this.slot];
+    if (this.probe(a, h, len, view, start, tick) || (b !== a && this.probe(b, h, len, view, start, tick))) {
+      return this.labels[this.entry];
+    }
     this.slot = this.victim;
     return undefined;
   }
@@ -64,6 +87,7 @@ export class SeriesLabelsCache {
   /** Looks for the key in one set; remembers the best victim seen so far (an empty way, else the least recently used). */
   private probe(base: number, h: number, len: number, view: DataView, start: number, tick: number): boolean {
     const meta = this.meta;
+    const arena = this.arena;
     for (let w = 0; w < WAYS; w++) {
       const slot = base + w;
       const m = slot * 4;
@@ -75,12 +99,13 @@ export class SeriesLabelsCache {
         }
         continue;
       }
-      if (meta[m] === h && meta[m + 1] === len && this.sameBytes(off, view, start, len)) {
-        meta[m + 3] = tick;
-        this.slot = slot;
+      if (meta[m] === h && meta[m + 1] === len && this.sameBytes(off + ENTRY_HEAD, view, start, len)) {
+        arena.setInt32(off + 4, tick, true);
+        this.entry = arena.getInt32(off, true);
+        this.next = off + ENTRY_HEAD + len;
         return true;
       }
-      const age = (tick - meta[m + 3]) | 0; // wraps correctly while ages stay below 2^31
+      const age = (tick - arena.getInt32(off + 4, true)) | 0; // wraps correctly while ages stay below 2^31
       if (age > this.maxAge && this.maxAge !== EMPTY) {
         this.maxAge = age;
         this.victim = slot;
@@ -99,7 +124,7 @@ export class SeriesLabelsCache {
 
   /** The validation verdict of the labels `get` just returned. */
   invalidOfLast(): { message: string; label?: string } | undefined {
-    return this.invalid[this.slot];
+    return this.invalid[this.entry];
   }
 
   /** Stores labels for the bytes of the last `get` miss. */
@@ -114,20 +139,35 @@ export class SeriesLabelsCache {
     const size = this.arenaBytes.length;
     if (len > size / 64) return; // huge label sets are not worth a cache slot
     const meta = this.meta;
-    if (this.arenaUsed + len > size) {
+    const arena = this.arena;
+    if (this.arenaUsed + ENTRY_HEAD + len > size) {
       for (let i = 2; i < meta.length; i += 4) meta[i] = -1;
       this.arenaUsed = 0;
+      this.labels = [];
+      this.invalid = [];
     }
-    const slot = this.slot;
-    this.arenaBytes.set(bytes.subarray(start, end), this.arenaUsed);
-    const m = slot * 4;
+    const m = this.slot * 4;
+    const old = meta[m + 2];
+    if (old >= 0) {
+      // The evicted key's entry stays in the arena, marked dead; its labels are let go.
+      const gone = arena.getInt32(old, true);
+      this.labels[gone] = undefined;
+      this.invalid[gone] = undefined;
+      arena.setInt32(old, -1, true);
+    }
+    const e = this.arenaUsed;
+    const entry = this.labels.length;
+    arena.setInt32(e, entry, true);
+    arena.setInt32(e + 4, this.tick, true);
+    arena.setInt32(e + 8, len, true);
+    this.arenaBytes.set(bytes.subarray(start, end), e + ENTRY_HEAD);
     meta[m] = this.hash;
     meta[m + 1] = len;
-    meta[m + 2] = this.arenaUsed;
-    meta[m + 3] = this.tick;
-    this.arenaUsed += len;
-    this.labels[slot] = Object.freeze(labels) as Record<string, string>;
-    this.invalid[slot] = invalid;
+    meta[m + 2] = e;
+    this.arenaUsed = e + ENTRY_HEAD + len;
+    this.next = this.arenaUsed;
+    this.labels.push(Object.freeze(labels) as Record<string, string>);
+    this.invalid.push(invalid);
   }
 }
 
