@@ -84,6 +84,14 @@ export function windowRows(call: Call, ctx: EvalContext): RowSource | null {
       w.metric = s.labels;
       w.ts = rts;
       w.vs = rvs;
+      if (extrapolated !== null && at === null) {
+        const any = fillExtrapolated(rts, rvs, ctx.start - offset, ctx.interval, range, steps, extrapolated === 'rate', values, present, samples, w, fn.f);
+        if (any && !checked.has(s.labels.__name__)) {
+          checked.add(s.labels.__name__);
+          checkCounterName(w, call, ctx);
+        }
+        return;
+      }
       // Index of the latest counter reset (rvs[j] < rvs[j - 1]) among the samples passed so far:
       // window [lo, hi) holds a reset iff that index is above lo. Found while the window's end
       // advances, so the samples are read once.
@@ -129,6 +137,55 @@ export function windowRows(call: Call, ctx: EvalContext): RowSource | null {
       }
     },
   };
+}
+
+/**
+ * rate/increase of one series at every step (no `@`): the loop `fill` runs, with everything it
+ * reads in locals and each sample's value loaded once, since this is most of a dashboard's
+ * evaluation time. A window with a counter reset goes to `f` (extrapolatedRate) through `w`.
+ * Returns whether any step has a value.
+ */
+function fillExtrapolated(
+  rts: ArrayLike<number>, rvs: ArrayLike<number>, first: number, interval: number, range: number, steps: number, isRate: boolean,
+  values: Float64Array, present: Uint8Array, samples: Float64Array, w: { -readonly [K in keyof Window]: Window[K] }, f: SeriesWindowFunction['f'],
+): boolean {
+  const n = rts.length;
+  let lastReset = 0;
+  let lo = 0;
+  let hi = 0;
+  // The value at hi - 1, so the reset check loads each value once.
+  let prev = n > 0 ? rvs[0] : 0;
+  let any = false;
+  for (let k = 0; k < steps; k++) {
+    const ref = first + k * interval;
+    const mint = ref - range;
+    while (lo < n && rts[lo] <= mint) lo++;
+    if (hi < lo) {
+      hi = lo;
+      prev = rvs[lo - 1];
+    }
+    while (hi < n && rts[hi] <= ref) {
+      const v = rvs[hi];
+      if (hi > 0 && v < prev) lastReset = hi;
+      prev = v;
+      hi++;
+    }
+    samples[k] += hi - lo;
+    if (hi - lo < 2) {
+      present[k] = 0;
+      continue;
+    }
+    if (lastReset <= lo) {
+      values[k] = extrapolatedNoReset(rts, rvs, lo, hi, mint, ref, isRate);
+    } else {
+      w.lo = lo;
+      w.hi = hi;
+      values[k] = f(w, mint, ref, false);
+    }
+    present[k] = 1;
+    any = true;
+  }
+  return any;
 }
 
 /** extrapolatedRate (functions/rate.ts) of a counter window without resets, same arithmetic. */
