@@ -4,6 +4,7 @@ import type { BusRecord, ProduceRecord, StartPosition } from '../bus.js';
 import { compressValue, type BusCompression } from '../record-compression.js';
 import { InvalidArgumentError, LogWriteError } from './errors.js';
 import { encodeFrame } from './record-frame.js';
+import { RecentRecords } from './recent-records.js';
 import { Segment, type SegmentOptions, type WrittenFrame } from './segment.js';
 import { syncDir } from './sync-dir.js';
 
@@ -12,6 +13,8 @@ export interface PartitionLogOptions extends SegmentOptions {
   readonly now: () => number;
   /** How record values are stored (records read back are always as produced). */
   readonly compression: BusCompression;
+  /** Value bytes of the records appended last that readers get from memory (recent-records.ts); 0 or absent: none. */
+  readonly recentBytes?: number;
 }
 
 /**
@@ -51,6 +54,7 @@ export class PartitionLog {
   /** Per segment base offset, its first record's timestamp, once read (see durablePartOld). */
   private readonly firstTimestamps = new Map<number, number>();
   private closed = false;
+  private readonly recent: RecentRecords;
 
   private constructor(
     readonly topic: string,
@@ -60,6 +64,7 @@ export class PartitionLog {
     private readonly opts: PartitionLogOptions,
   ) {
     this.segments = segments;
+    this.recent = new RecentRecords(topic, partition, opts.recentBytes ?? 0);
   }
 
   /** Opens (recovering a torn tail) or creates the partition directory. */
@@ -144,6 +149,8 @@ export class PartitionLog {
     const buffers: Buffer[] = [];
     const frames: WrittenFrame[] = [];
     const firsts: number[] = [];
+    const produced: ProduceRecord[] = [];
+    const stamps: number[] = [];
     for (let b = 0; b < batch.length; b++) {
       const item = batch[b];
       firsts.push(offset);
@@ -157,6 +164,8 @@ export class PartitionLog {
         });
         buffers.push(buf);
         frames.push({ offset, timestampMs, length: buf.length });
+        produced.push(r);
+        stamps.push(timestampMs);
         offset++;
       }
     }
@@ -166,8 +175,10 @@ export class PartitionLog {
       const e = new LogWriteError(this.topic, this.partition, seg.file, err);
       this.opts.log('error', e.message, { topic: this.topic, partition: this.partition });
       for (const item of batch) item.reject(e);
+      this.recent.clear();
       return;
     }
+    if (produced.length > 0) this.recent.add(firsts[0], produced, stamps);
     batch.forEach((item, i) => item.resolve(firsts[i]));
     this.notify();
     if (seg.size >= this.opts.segmentBytes) {
@@ -215,6 +226,8 @@ export class PartitionLog {
   async read(from: number, maxBytes: number): Promise<{ records: BusRecord[]; next: number }> {
     let i = this.segmentIndexFor(from);
     let at = Math.max(from, this.low);
+    const kept = at < this.high ? this.recent.from(at, maxBytes) : undefined;
+    if (kept !== undefined) return { records: kept, next: kept[kept.length - 1].offset + 1 };
     while (i < this.segments.length) {
       const seg = this.segments[i];
       if (at < seg.nextOffset) {
@@ -331,6 +344,7 @@ export class PartitionLog {
     this.closed = true;
     while (this.flushing) await this.flushing;
     await this.lock;
+    this.recent.clear();
     for (const w of this.waiters) w.resolve();
     this.waiters.clear();
     for (const s of this.segments) await s.close();

@@ -2,6 +2,7 @@ import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidTopicNameError, UnknownTopicError } from './errors.js';
 import { PartitionLog, type PartitionLogOptions } from './partition-log.js';
+import { recentBytesPerPartition } from './recent-records.js';
 import { syncDir } from './sync-dir.js';
 
 const LEGAL_TOPIC = /^[a-zA-Z0-9._-]{1,249}$/;
@@ -84,7 +85,8 @@ export class TopicStore {
 
   private async openPartitions(topic: string, count: number): Promise<PartitionLog[]> {
     const logs: PartitionLog[] = [];
-    for (let p = 0; p < count; p++) logs.push(await PartitionLog.open(join(this.dir, topic, String(p)), topic, p, this.opts));
+    const opts = { ...this.opts, recentBytes: this.opts.recentBytes ?? recentBytesPerPartition(count) };
+    for (let p = 0; p < count; p++) logs.push(await PartitionLog.open(join(this.dir, topic, String(p)), topic, p, opts));
     return logs;
   }
 

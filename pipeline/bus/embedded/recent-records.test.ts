@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { RecentRecords, recentBytesPerPartition } from './recent-records.js';
+
+const produced = (values: string[]) => values.map((v) => ({ partition: 0, value: Buffer.from(v) }));
+
+describe('RecentRecords', () => {
+  it('hands over kept records from an offset on, at least one, stopping once the byte budget of the read is reached', () => {
+    const recent = new RecentRecords('t', 3, 1 << 20);
+    recent.add(10, produced(['aaaa', 'bbbb', 'cccc']), [1, 2, 3]);
+    expect(recent.from(11, 1 << 20)?.map((r) => [r.offset, r.value.toString(), r.timestampMs, r.partition, r.topic])).toEqual([
+      [11, 'bbbb', 2, 3, 't'],
+      [12, 'cccc', 3, 3, 't'],
+    ]);
+    expect(recent.from(10, 5)?.map((r) => r.offset)).toEqual([10, 11]);
+    expect(recent.from(10, 1)?.map((r) => r.offset)).toEqual([10]);
+  });
+
+  it('knows nothing of offsets before what it keeps or past its end', () => {
+    const recent = new RecentRecords('t', 0, 1 << 20);
+    expect(recent.from(0, 100)).toBeUndefined();
+    recent.add(10, produced(['a', 'b']), [1, 2]);
+    expect(recent.from(9, 100)).toBeUndefined();
+    expect(recent.from(12, 100)).toBeUndefined();
+  });
+
+  it('drops its oldest records past its byte budget', () => {
+    const recent = new RecentRecords('t', 0, 10);
+    recent.add(0, produced(['12345', '12345']), [1, 1]);
+    recent.add(2, produced(['12345']), [1]);
+    expect(recent.from(0, 100)).toBeUndefined();
+    expect(recent.from(1, 100)?.map((r) => r.offset)).toEqual([1, 2]);
+  });
+
+  it('starts over when records do not follow the last kept one', () => {
+    const recent = new RecentRecords('t', 0, 1 << 20);
+    recent.add(0, produced(['a', 'b']), [1, 1]);
+    recent.add(5, produced(['f']), [1]);
+    expect(recent.from(1, 100)).toBeUndefined();
+    expect(recent.from(5, 100)?.map((r) => r.value.toString())).toEqual(['f']);
+  });
+
+  it('keeps copies: a producer reusing its buffers does not change what readers get', () => {
+    const recent = new RecentRecords('t', 0, 1 << 20);
+    const value = Buffer.from('original');
+    const key = Buffer.from('key');
+    const header = Buffer.from('h');
+    recent.add(0, [{ partition: 0, value, key, headers: { kind: header } }], [7]);
+    value.fill(0);
+    key.fill(0);
+    header.fill(0);
+    const [r] = recent.from(0, 100)!;
+    expect(r.value.toString()).toBe('original');
+    expect(r.key?.toString()).toBe('key');
+    expect(r.headers.kind.toString()).toBe('h');
+  });
+
+  it('keeps nothing with a budget of 0', () => {
+    const recent = new RecentRecords('t', 0, 0);
+    recent.add(0, produced(['a']), [1]);
+    expect(recent.from(0, 100)).toBeUndefined();
+  });
+
+  it('shares 64 MiB among a topic\'s partitions, between 16 KiB and 4 MiB each', () => {
+    expect(recentBytesPerPartition(8)).toBe(4 << 20);
+    expect(recentBytesPerPartition(64)).toBe(1 << 20);
+    expect(recentBytesPerPartition(4096)).toBe(16 << 10);
+  });
+});
