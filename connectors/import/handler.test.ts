@@ -6,6 +6,15 @@ import { serveRoutes } from '../http-edge/testdata/serve-routes.js';
 import { importConfigSchema } from './config.js';
 import { createImportConnector } from './factory.js';
 import { SERIES_RUNS_CONTENT_TYPE, SERIES_RUNS_PATH, SeriesRunsWriter } from './series-runs-body.js';
+import type { Appender } from '../../schemas/sample-sink.js';
+import { decodeWriteTokens, WRITE_TOKEN_HEADER } from '../../schemas/write-token.js';
+
+/** A sink whose bus placed every unit's record at partition 3, offset 41. */
+class AcknowledgingSink extends RecordingSink {
+  override appender(): Appender {
+    return { ...super.appender(), acknowledged: () => [{ partition: 3, offset: 41 }] };
+  }
+}
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -204,6 +213,19 @@ describe('import endpoints', () => {
     const notRuns = await r.post(SERIES_RUNS_PATH, 'up 1 1\n');
     expect(notRuns.status).toBe(400);
     expect(await notRuns.text()).toMatch(/series-runs body: the body does not start with "TMSR"/);
+  });
+
+  it('store the staleness markers of series runs as markers, and answer with the write token of what the bus acknowledged', async () => {
+    const sink = new AcknowledgingSink();
+    const conn = createImportConnector({ sink, registry: new Registry() }, importConfigSchema.parse({}));
+    const srv = await serveRoutes(conn.routes);
+    closers.push(() => srv.close());
+    const w = new SeriesRunsWriter();
+    w.add({ labels: { __name__: 'job:up:sum', job: 'a' }, timestamps: [1_700_000_000_000, 1_700_000_060_000, 1_700_000_120_000], values: [2, NaN, NaN], stale: [2] });
+    const res = await fetch(`${srv.url}${SERIES_RUNS_PATH}`, { method: 'POST', body: w.body(), headers: { 'content-type': SERIES_RUNS_CONTENT_TYPE } });
+    expect(res.status).toBe(204);
+    expect(sink.committed.map((s) => [s.t, s.v, s.stale])).toEqual([[1_700_000_000_000, 2, false], [1_700_000_060_000, NaN, false], [1_700_000_120_000, NaN, true]]);
+    expect(decodeWriteTokens(res.headers.get(WRITE_TOKEN_HEADER) ?? '')).toEqual(new Map([[3, 42]]));
   });
 
   it('answer /health with OK, as VictoriaMetrics does for vmctl', async () => {

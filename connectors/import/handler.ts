@@ -81,7 +81,7 @@ export class ImportHandler {
       await appendUnit(
         this.sink,
         (app) => {
-          const onSeries: SeriesCallback = (labels, timestamps, values, line) => {
+          const onSeries: SeriesCallback = (labels, timestamps, values, line, stale) => {
             for (const name in extra) labels[name] = extra[name];
             // Consecutive lines of one series (exposition and CSV files are mostly series after
             // series) hand the sink the same object, which it recognises without hashing again.
@@ -121,9 +121,19 @@ export class ImportHandler {
                 ? `${future} of its ${n} samples more than ${edge.limits.max_future_ms} ms ahead of the receiving clock (limits.max_future_ms)`
                 : `${old} of its ${n} samples more than ${edge.limits.max_age_ms} ms behind the receiving clock (limits.max_age_ms)`;
               if (bad.length < this.config.max_errors_listed) bad.push(new ImportLineError(line, detail, future > 0 ? 'too_far_in_future' : 'too_old'));
-              for (let i = 0; i < n; i++) if (timestamps[i] <= newest && timestamps[i] >= oldest) app.append(labels, timestamps[i], values[i]);
-            } else {
+              for (let i = 0, k = 0; i < n; i++) {
+                const marker = stale !== undefined && stale[k] === i;
+                if (marker) k++;
+                if (timestamps[i] <= newest && timestamps[i] >= oldest) app.append(labels, timestamps[i], values[i], marker ? STALE : undefined);
+              }
+            } else if (stale === undefined) {
               for (let i = 0; i < n; i++) app.append(labels, timestamps[i], values[i]);
+            } else {
+              for (let i = 0, k = 0; i < n; i++) {
+                const marker = stale[k] === i;
+                if (marker) k++;
+                app.append(labels, timestamps[i], values[i], marker ? STALE : undefined);
+              }
             }
             appended += n - future - old;
           };
@@ -170,6 +180,8 @@ export class ImportHandler {
     }
   }
 }
+
+const STALE = { stale: true } as const;
 
 /** A series-runs body; one that is not one at all is refused as a whole. */
 function readRuns(raw: Buffer, onSeries: SeriesCallback, onBad: (err: ImportLineError) => void): number {

@@ -3,9 +3,10 @@ import type { ImportLineError } from './errors.js';
 /**
  * Receives what a format reader found on one line of an import: a series and its samples, all
  * valid. A line's samples are handed over only once the whole line has parsed, so a bad line
- * contributes nothing. `line` is 1-based in the request body.
+ * contributes nothing. `line` is 1-based in the request body. `stale` lists the indices of
+ * staleness markers among the values, ascending (only formats that carry them have any).
  */
-export type SeriesCallback = (labels: Record<string, string>, timestamps: ArrayLike<number>, values: ArrayLike<number>, line: number) => void;
+export type SeriesCallback = (labels: Record<string, string>, timestamps: ArrayLike<number>, values: ArrayLike<number>, line: number, stale?: readonly number[]) => void;
 
 /** Receives each line that could not be read, with why. */
 export type BadLineCallback = (err: ImportLineError) => void;

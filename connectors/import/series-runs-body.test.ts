@@ -26,6 +26,23 @@ describe('series-runs body', () => {
     ]);
   });
 
+  it('carries staleness markers as the marker bits, and tells them from NaN samples', () => {
+    const w = new SeriesRunsWriter();
+    w.add({ labels: { __name__: 'job:up:sum' }, timestamps: [1, 2, 3, 4], values: [1, NaN, Number.NaN, 2], stale: [2, 3] });
+    w.add({ labels: { __name__: 'nan' }, timestamps: [1], values: [NaN] });
+    const body = w.body();
+    // The values of the first run start after the magic, its 8-byte head, its labels and its 4 timestamps.
+    const values = 5 + 8 + Buffer.byteLength('{"__name__":"job:up:sum"}') + 4 * 8;
+    expect(body.readBigUInt64LE(values + 16)).toBe(0x7ff0000000000002n);
+    expect(body.readBigUInt64LE(values + 24)).toBe(0x7ff0000000000002n);
+    expect(body.readBigUInt64LE(values + 8)).not.toBe(0x7ff0000000000002n);
+    const stale: (readonly number[] | undefined)[] = [];
+    readSeriesRuns(body, (_l, _t, _v, _line, s) => stale.push(s), (err) => {
+      throw err;
+    });
+    expect(stale).toEqual([[2, 3], undefined]);
+  });
+
   it('reports a bad run by its number and hands over the good ones around it', () => {
     const w = new SeriesRunsWriter();
     w.add({ labels: { __name__: 'a' }, timestamps: [1], values: [1] });

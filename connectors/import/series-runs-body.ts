@@ -1,17 +1,19 @@
 import { isValidLabelName } from '../../schemas/labels.js';
+import { isStaleNaNAt, STALE_NAN_BITS_HI, STALE_NAN_BITS_LO } from '../../schemas/sample.js';
 import { ImportLineError } from './errors.js';
 import type { BadLineCallback, SeriesCallback } from './import-format.js';
 
 /**
  * The body of `/api/v1/import/series-runs`: samples already parsed, series run after series
  * run, so that the server reads numbers instead of text. `tidemark import` parses exposition
- * files itself and sends this; nothing else is expected to write it.
+ * files itself and sends this, and `tidemark replay --rules` its rules' output.
  *
  *   "TMSR" 0x01, then per run:
  *   u32 LE  length of the labels, JSON (an object of label names to non-empty values, `__name__` among them)
  *   u32 LE  n, the samples of the run
  *   n x f64 LE  timestamps, integer milliseconds
- *   n x f64 LE  values
+ *   n x f64 LE  values; one with the bits of Prometheus' staleness marker (0x7ff0000000000002) is
+ *               a staleness marker (the series ended there), any other NaN a NaN sample
  *
  * The runs are numbered from 1 like lines: a refused run is reported as `line N`.
  */
@@ -26,6 +28,8 @@ export interface SeriesRun {
   readonly labels: Readonly<Record<string, string>>;
   readonly timestamps: ArrayLike<number>;
   readonly values: ArrayLike<number>;
+  /** Indices of the values that are staleness markers (written with the marker's bits). */
+  readonly stale?: readonly number[];
 }
 
 /** Writes runs into one body. */
@@ -49,6 +53,11 @@ export class SeriesRunsWriter {
     for (let i = 0; i < n; i++) numbers[n + i] = run.values[i];
     const body = Buffer.from(numbers.buffer, numbers.byteOffset, numbers.byteLength);
     if (!LITTLE_ENDIAN) body.swap64();
+    // The marker's bits are written as bits: a NaN need not keep its payload through JS numbers.
+    for (const i of run.stale ?? []) {
+      body.writeUInt32LE(STALE_NAN_BITS_LO, 8 * (n + i));
+      body.writeUInt32LE(STALE_NAN_BITS_HI, 8 * (n + i) + 4);
+    }
     this.parts.push(head, labels, body);
     this.bytes += 8 + labels.length + body.length;
     this.count++;
@@ -64,6 +73,7 @@ export function readSeriesRuns(body: Buffer, onSeries: SeriesCallback, onBad: Ba
   if (body.length < MAGIC.length || !body.subarray(0, MAGIC.length).equals(MAGIC)) {
     throw new SeriesRunsBodyError('the body does not start with "TMSR" and version 1');
   }
+  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
   let at = MAGIC.length;
   let run = 0;
   while (at < body.length) {
@@ -79,6 +89,11 @@ export function readSeriesRuns(body: Buffer, onSeries: SeriesCallback, onBad: Ba
     const bytes = new Uint8Array(numbers.buffer);
     bytes.set(body.subarray(at, at + 16 * n));
     if (!LITTLE_ENDIAN) Buffer.from(numbers.buffer).swap64();
+    let stale: number[] | undefined;
+    for (let i = n; i < 2 * n; i++) {
+      if (numbers[i] === numbers[i] || !isStaleNaNAt(view, at + 8 * i, true)) continue;
+      (stale ??= []).push(i - n);
+    }
     at += 16 * n;
     const labels = checkedLabels(labelText, run, onBad);
     if (labels === undefined) continue;
@@ -89,7 +104,7 @@ export function readSeriesRuns(body: Buffer, onSeries: SeriesCallback, onBad: Ba
       onBad(new ImportLineError(run, `timestamps[${bad}]: ${timestamps[bad]} is not an integer number of milliseconds`));
       continue;
     }
-    onSeries(labels, timestamps, numbers.subarray(n), run);
+    onSeries(labels, timestamps, numbers.subarray(n), run, stale);
   }
   return run;
 }
