@@ -5,11 +5,12 @@ import { BitReader, BitWriter } from './bstream.js';
 describe('bit stream', () => {
   it('reads back single bits and multi-bit words written in any mix', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 32 }), fc.integer({ min: 0, max: 0xffffffff })), { maxLength: 200 }), (ops) => {
+      fc.property(fc.array(fc.tuple(fc.integer({ min: -1, max: 32 }), fc.integer({ min: 0, max: 0xffffffff })), { maxLength: 200 }), (ops) => {
         const w = new BitWriter(1);
-        for (const [n, v] of ops) w.writeBits(n === 32 ? v : v % 2 ** n, n);
+        // n = -1: a zero bit through writeZeroBit.
+        for (const [n, v] of ops) if (n < 0) w.writeZeroBit(); else w.writeBits(n === 32 ? v : v % 2 ** n, n);
         const r = new BitReader(w.finish(), 0, w.bitLength);
-        for (const [n, v] of ops) expect(r.readBits(n)).toBe(n === 32 ? v : v % 2 ** n);
+        for (const [n, v] of ops) expect(n < 0 ? r.readBit() : r.readBits(n)).toBe(n < 0 ? 0 : n === 32 ? v : v % 2 ** n);
         expect(r.remaining).toBe(0);
       }),
     );

@@ -29,6 +29,13 @@ export class BitWriter {
     this.bitLength = pos + 1;
   }
 
+  /** Writes a 0 bit: bytes past the written bits are still zero, so only the length moves. */
+  writeZeroBit(): void {
+    const pos = this.bitLength;
+    if (pos >>> 3 >= this.bytes.length) this.ensure(1);
+    this.bitLength = pos + 1;
+  }
+
   /** Writes the low `n` bits of `value` (0 <= n <= 32), most significant first. */
   writeBits(value: number, n: number): void {
     if (n === 0) return;
@@ -36,6 +43,21 @@ export class BitWriter {
     const bytes = this.bytes;
     let pos = this.bitLength;
     let left = n;
+    const free0 = 8 - (pos & 7);
+    if (left > free0) {
+      // The partial first byte, then whole bytes, then the rest: no per-bit work.
+      left -= free0;
+      bytes[pos >>> 3] |= (value >>> left) & ((1 << free0) - 1);
+      pos += free0;
+      while (left >= 8) {
+        left -= 8;
+        bytes[pos >>> 3] = (value >>> left) & 0xff;
+        pos += 8;
+      }
+      if (left > 0) bytes[pos >>> 3] = (value << (8 - left)) & 0xff;
+      this.bitLength = pos + left;
+      return;
+    }
     while (left > 0) {
       const free = 8 - (pos & 7);
       const take = left < free ? left : free;

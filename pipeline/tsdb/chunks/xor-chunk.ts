@@ -55,17 +55,15 @@ export class XorAppender {
     } else {
       const d = t - this.maxT;
       const dod = d - this.tDelta;
+      // Each bucket's prefix and bits go in one write.
       if (dod === 0) {
-        w.writeBit(0);
+        w.writeZeroBit();
       } else if (dod >= -8191 && dod <= 8192) {
-        w.writeBits(0b10, 2);
-        w.writeBits(dod & 0x3fff, 14);
+        w.writeBits((0b10 << 14) | (dod & 0x3fff), 16);
       } else if (dod >= -65535 && dod <= 65536) {
-        w.writeBits(0b110, 3);
-        w.writeBits(dod & 0x1ffff, 17);
+        w.writeBits((0b110 << 17) | (dod & 0x1ffff), 20);
       } else if (dod >= -524287 && dod <= 524288) {
-        w.writeBits(0b1110, 4);
-        w.writeBits(dod & 0xfffff, 20);
+        w.writeBits((0b1110 << 20) | (dod & 0xfffff), 24);
       } else {
         w.writeBits(0b1111, 4);
         const dh = Math.floor(dod / TWO32);
@@ -88,24 +86,22 @@ export class XorAppender {
     const xh = (hi ^ this.lastHi) >>> 0;
     const xl = (lo ^ this.lastLo) >>> 0;
     if (xh === 0 && xl === 0) {
-      w.writeBit(0);
+      w.writeZeroBit();
       return;
     }
-    w.writeBit(1);
     let leading = xh !== 0 ? Math.clz32(xh) : 32 + Math.clz32(xl);
     const trailing = xl !== 0 ? ctz32(xl) : 32 + ctz32(xh);
     if (leading >= 32) leading = 31; // 5 bits hold at most 31
     if (this.leading !== 0xff && leading >= this.leading && trailing >= this.trailing) {
-      w.writeBit(0);
+      w.writeBits(0b10, 2);
       writeShifted(w, xh, xl, this.trailing, 64 - this.leading - this.trailing);
       return;
     }
     this.leading = leading;
     this.trailing = trailing;
-    w.writeBit(1);
-    w.writeBits(leading, 5);
     const sig = 64 - leading - trailing;
-    w.writeBits(sig & 63, 6); // 64 is written as 0
+    // Control bits 11, 5 bits of leading zeros, 6 of significant bits (64 is written as 0): one write.
+    w.writeBits((0b11 << 11) | (leading << 6) | (sig & 63), 13);
     writeShifted(w, xh, xl, trailing, sig);
   }
 
