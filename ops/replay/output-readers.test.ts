@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { exprParser, parseRuleFile, type LoadedGroup } from '../../pipeline/alert/rules/index.js';
-import { outputsReadLater } from './output-readers.js';
+import { outputsReadLater, readsEarlierOutputs } from './output-readers.js';
 
 function groups(yaml: string): LoadedGroup[] {
   const r = parseRuleFile(yaml, 'rules.yml', exprParser);
@@ -72,5 +72,29 @@ groups:
     expr: load > 5
     labels: {peak: '{{ with query "max(job:load:max)" }}{{ . | first | value }}{{ end }}'}
 `)).toEqual({ 'job:load:max': true, High: false });
+  });
+
+  it('marks the rules that may read an earlier rule\'s output or their own as waiting for it, and the others as free to be asked ahead', () => {
+    const read: Record<string, boolean> = {};
+    for (const [rule, r] of readsEarlierOutputs(groups(`
+groups:
+- name: a
+  rules:
+  - record: job:up:sum
+    expr: sum by (job) (up)
+  - record: instance:cpu:rate5m
+    expr: rate(cpu_seconds_total[5m])
+  - record: self
+    expr: self offset 1m + 1
+- name: b
+  rules:
+  - alert: JobDown
+    expr: job:up:sum == 0
+  - record: alerts_before
+    expr: count(ALERTS)
+  - record: raw
+    expr: max(up)
+`))) read[rule.name] = r;
+    expect(read).toEqual({ 'job:up:sum': false, 'instance:cpu:rate5m': false, self: true, JobDown: true, alerts_before: true, raw: false });
   });
 });

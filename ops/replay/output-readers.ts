@@ -37,3 +37,18 @@ export function outputsReadLater(groups: readonly LoadedGroup[]): Map<LoadedRule
   });
   return out;
 }
+
+/**
+ * For every rule of `groups` (in replay order), whether it may read the output of a rule before
+ * it or its own: its range queries must wait until that output is readable. The others' may be
+ * asked ahead of their turn.
+ */
+export function readsEarlierOutputs(groups: readonly LoadedGroup[]): Map<LoadedRule, boolean> {
+  const rules = groups.flatMap((g) => g.rules);
+  const out = new Map<LoadedRule, boolean>();
+  rules.forEach((r, i) => {
+    const read = nameReader(r);
+    out.set(r, rules.slice(0, i + 1).some((earlier) => outputNames(earlier).some(read)));
+  });
+  return out;
+}

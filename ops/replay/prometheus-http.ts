@@ -1,12 +1,15 @@
 /**
  * The two ends of a running Tidemark (or any Prometheus-compatible server) that a replay uses:
- * range and instant queries through the HTTP API, and remote_write for what it computes.
+ * range and instant queries through the HTTP API, and a write endpoint for what it computes:
+ * series runs (`/api/v1/import/series-runs`) where the server takes them, remote_write otherwise.
  */
 import type { Labels } from '../../schemas/index.js';
 import { decodeWriteTokens, encodeWriteToken, WRITE_TOKEN_HEADER } from '../../schemas/write-token.js';
 import type { RangeSeries } from '../../pipeline/alert/replay/index.js';
+import { SERIES_RUNS_CONTENT_TYPE, SERIES_RUNS_PATH } from '../../connectors/import/series-runs-body.js';
 import { histogramWriteRequest } from '../import/histogram-write-request.js';
 import { histogramFromApi, type ApiHistogram } from './api-histogram.js';
+import { encodeSeriesRuns } from './series-runs-request.js';
 import { encodeWriteRequest, type WriteSample } from './write-request.js';
 import { encodeReplayedAlertEvents, REPLAYED_ALERT_HISTORY_PATH, type ReplayedAlertEvents } from './replayed-alert-events-body.js';
 
@@ -27,10 +30,12 @@ export interface PrometheusHttpOptions {
   /** Sent with every request: the credentials and the tenant (http-credentials.ts). */
   readonly headers?: Readonly<Record<string, string>>;
   /**
-   * Samples per remote_write request (default 10,000). Larger ones (100,000) cost a Tidemark a
-   * little less CPU, but the next rule's range query then waits behind decoding a large request.
+   * Samples per write request (default 10,000). Larger ones (100,000) cost a Tidemark a little
+   * less CPU, but the next rule's range query then waits behind a large request.
    */
   readonly writeBatchSamples?: number;
+  /** Write float samples by remote_write only, never as series runs. */
+  readonly remoteWriteOnly?: boolean;
 }
 
 export class PrometheusHttp {
@@ -38,10 +43,13 @@ export class PrometheusHttp {
   private readonly headers: Record<string, string>;
   /** Where a Tidemark acknowledged the writes so far (its write tokens merged); empty for other servers. */
   private readonly written = new Map<number, number>();
+  /** Whether the server takes series runs: unknown until the first answer, false after a 4xx to it. */
+  private seriesRuns: boolean | undefined;
 
   constructor(url: string, private readonly opts: PrometheusHttpOptions = {}) {
     this.base = url.replace(/\/+$/, '');
     this.headers = { ...opts.headers };
+    if (opts.remoteWriteOnly === true) this.seriesRuns = false;
   }
 
   private async api<T>(path: string, params: Record<string, string>, query: string, extraHeaders: Record<string, string> = {}): Promise<T> {
@@ -98,44 +106,69 @@ export class PrometheusHttp {
   }
 
   /**
-   * POSTs samples to `/api/v1/write` in batches; any non-2xx answer is an error. Native-histogram
-   * samples (recording rules over histograms) go in requests of their own.
+   * Writes samples in batches, in order; any non-2xx answer is an error. Float samples go as
+   * series runs to `/api/v1/import/series-runs` (checked against the server's `ingest.import`
+   * auth and limits); a server that answers the first of them with a 4xx (Prometheus,
+   * VictoriaMetrics, an older Tidemark, other credentials for imports) gets that batch and all
+   * later ones by remote_write (`/api/v1/write`), as do label sets a series run cannot carry.
+   * Native-histogram samples (recording rules over histograms) go by remote_write, in requests
+   * of their own.
    */
-  async remoteWrite(samples: readonly WriteSample[]): Promise<void> {
+  async write(samples: readonly WriteSample[]): Promise<void> {
     const floats = samples.some((s) => s.histogram !== undefined) ? samples.filter((s) => s.histogram === undefined) : samples;
     const histograms = floats === samples ? [] : samples.filter((s) => s.histogram !== undefined);
     const batch = this.opts.writeBatchSamples ?? 10_000;
-    const bodies: Uint8Array[] = [];
-    for (let i = 0; i < floats.length; i += batch) bodies.push(encodeWriteRequest(floats.slice(i, i + batch)));
-    for (let i = 0; i < histograms.length; i += batch) {
-      bodies.push(histogramWriteRequest(histograms.slice(i, i + batch).map((s) => ({ labels: s.labels, histograms: { timestamps: [s.t], histograms: [s.histogram!] } }))));
+    for (let i = 0; i < floats.length; i += batch) {
+      const part = floats.slice(i, i + batch);
+      const runs = this.seriesRuns === false ? undefined : encodeSeriesRuns(part);
+      if (runs !== undefined && (await this.postSeriesRuns(runs))) continue;
+      await this.post('/api/v1/write', encodeWriteRequest(part));
     }
-    const url = `${this.base}/api/v1/write`;
-    for (const body of bodies) {
-      let res: Response;
-      try {
-        res = await fetch(url, {
-          method: 'POST',
-          headers: {
-            ...this.headers,
-            'content-type': 'application/x-protobuf',
-            'content-encoding': 'snappy',
-            'x-prometheus-remote-write-version': '0.1.0',
-          },
-          body,
-        });
-      } catch (err) {
-        throw new PrometheusHttpError(`cannot reach the remote_write endpoint: ${(err as Error).message}`, { url });
-      }
-      if (!res.ok) throw new PrometheusHttpError(`remote_write refused: ${(await res.text()).slice(0, 300)}`, { url, status: res.status });
-      const token = res.headers.get(WRITE_TOKEN_HEADER);
-      if (token !== null) {
-        try {
-          for (const [p, o] of decodeWriteTokens(token)) this.written.set(p, Math.max(this.written.get(p) ?? 0, o));
-        } catch (err) {
-          throw new PrometheusHttpError(`remote_write answered a write token this client cannot read: ${(err as Error).message}`, { url, status: res.status });
-        }
-      }
+    for (let i = 0; i < histograms.length; i += batch) {
+      await this.post('/api/v1/write', histogramWriteRequest(histograms.slice(i, i + batch).map((s) => ({ labels: s.labels, histograms: { timestamps: [s.t], histograms: [s.histogram!] } }))));
+    }
+  }
+
+  /** True once stored; false when the server does not take series runs (a 4xx to the first): send it by remote_write. */
+  private async postSeriesRuns(body: Buffer): Promise<boolean> {
+    const url = `${this.base}${SERIES_RUNS_PATH}`;
+    const res = await this.send(url, body, { 'content-type': SERIES_RUNS_CONTENT_TYPE }, 'the series-runs import endpoint');
+    if (this.seriesRuns === undefined && res.status >= 400 && res.status < 500) {
+      await res.body?.cancel();
+      this.seriesRuns = false;
+      return false;
+    }
+    if (!res.ok) throw new PrometheusHttpError(`series runs refused: ${(await res.text()).slice(0, 300)}`, { url, status: res.status });
+    this.seriesRuns = true;
+    this.noteWriteToken(res, url);
+    await res.body?.cancel();
+    return true;
+  }
+
+  private async post(path: string, body: Uint8Array): Promise<void> {
+    const url = `${this.base}${path}`;
+    const res = await this.send(url, body, { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-prometheus-remote-write-version': '0.1.0' }, 'the remote_write endpoint');
+    if (!res.ok) throw new PrometheusHttpError(`remote_write refused: ${(await res.text()).slice(0, 300)}`, { url, status: res.status });
+    this.noteWriteToken(res, url);
+    await res.body?.cancel();
+  }
+
+  private async send(url: string, body: Uint8Array, headers: Record<string, string>, what: string): Promise<Response> {
+    try {
+      return await fetch(url, { method: 'POST', headers: { ...this.headers, ...headers }, body });
+    } catch (err) {
+      throw new PrometheusHttpError(`cannot reach ${what}: ${(err as Error).message}`, { url });
+    }
+  }
+
+  /** Merges the write token of a Tidemark's answer into where the writes so far were acknowledged. */
+  private noteWriteToken(res: Response, url: string): void {
+    const token = res.headers.get(WRITE_TOKEN_HEADER);
+    if (token === null) return;
+    try {
+      for (const [p, o] of decodeWriteTokens(token)) this.written.set(p, Math.max(this.written.get(p) ?? 0, o));
+    } catch (err) {
+      throw new PrometheusHttpError(`the write answered a write token this client cannot read: ${(err as Error).message}`, { url, status: res.status });
     }
   }
 

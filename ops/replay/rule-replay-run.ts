@@ -14,7 +14,7 @@ import {
 import type { Labels } from '../../schemas/index.js';
 import { appendUnit, type SampleSink } from '../../schemas/sample-sink.js';
 import { PrometheusHttp, PrometheusHttpError } from './prometheus-http.js';
-import { outputsReadLater } from './output-readers.js';
+import { outputsReadLater, readsEarlierOutputs } from './output-readers.js';
 import { ReplayWrites } from './replay-writes.js';
 import type { ReplayMetrics } from './replay-metrics.js';
 import type { ReplayProgressReporter } from './replay-progress.js';
@@ -49,6 +49,12 @@ export interface RuleReplayRunOptions {
   readonly reporter?: ReplayProgressReporter;
   readonly metrics?: ReplayMetrics;
 }
+
+/**
+ * Range queries of rules that read no replayed output asked ahead of the one being evaluated:
+ * the server computes them (on its evaluation workers) while the command evaluates and writes.
+ */
+const QUERY_AHEAD = 3;
 
 export class ReplaySettleError extends Error {
   constructor(readonly rule: string, readonly expected: number, readonly seen: number, timeoutMs: number) {
@@ -180,7 +186,7 @@ export async function runRuleReplay(o: RuleReplayRunOptions, log: (line: string)
         },
       }
     : {
-        write: o.samples === undefined ? (samples) => http.remoteWrite(samples) : (samples) => writeToSink(o.samples!, samples),
+        write: o.samples === undefined ? (samples) => http.write(samples) : (samples) => writeToSink(o.samples!, samples),
         alertEvents: alertHistory === undefined && o.notify === undefined ? undefined : events,
       };
   const started = Date.now();
@@ -192,6 +198,7 @@ export async function runRuleReplay(o: RuleReplayRunOptions, log: (line: string)
   try {
     // Output is written in the background and confirmed readable before a rule that may read it, the rest at the end.
     const writes = o.dryRun ? undefined : new ReplayWrites(sink, outputsReadLater(groups), (w) => settle(http, w, o.settleTimeoutMs));
+    const readsEarlier = readsEarlierOutputs(groups);
     const summary = await replayRules(groups, (expr, s, e, step) => http.queryRange(expr, s, e, step), writes?.sink ?? sink, {
       fromMs: o.fromMs,
       toMs: o.toMs,
@@ -203,6 +210,8 @@ export async function runRuleReplay(o: RuleReplayRunOptions, log: (line: string)
       templateQuery: (q, t) => http.instantQuery(q, t),
       expandAnnotations: alertHistory !== undefined || o.notify !== undefined,
       settle: writes?.settle,
+      queryAhead: QUERY_AHEAD,
+      canQueryAhead: (rule) => readsEarlier.get(rule) === false,
       onProgress: (p) => {
         progress = p;
         o.metrics?.progress(p);

@@ -149,4 +149,54 @@ describe('replayRules', () => {
     expect(summary.evaluations).toBe(12);
     expect(errors[0]).toBe('High: query API unavailable');
   });
+
+  it('asks the range queries of rules allowed ahead before their turn, up to queryAhead steps on, and a rule that is not allowed only in its turn', async () => {
+    const r = parseRuleFile(`
+groups:
+- name: g
+  interval: 10s
+  rules:
+  - record: job:load:max
+    expr: max by (job) (load)
+  - record: job:load:min
+    expr: min by (job) (load)
+  - alert: High
+    expr: job:load:max > 5
+  - record: load:avg
+    expr: avg(load)
+`, 'rules.yml', exprParser);
+    expect(r.errors).toEqual([]);
+    const run = async (queryAhead: number) => {
+      const head = loadHead();
+      const log: string[] = [];
+      const written: GroupOutput[] = [];
+      await replayRules([...r.groups], async (expr, start, end, step) => {
+        log.push(`ask ${expr}`);
+        const v = (await engine.rangeQuery(head, expr, start, end, step)).value;
+        if (v.resultType !== 'matrix') throw new Error(`not a matrix: ${expr}`);
+        return v.result.map((s) => ({ labels: s.metric, points: s.timestamps.map((t, i) => ({ t, v: s.values[i]! })) }));
+      }, {
+        write: async (out) => {
+          written.push(...out);
+          for (const s of out) head.append(s.labels, s.t, s.value, s.stale);
+        },
+      }, {
+        ...opts, fromMs: FROM, toMs: TO, maxPointsPerQuery: 1000, queryAhead, canQueryAhead: (rule) => rule.name !== 'High',
+        settle: async (w) => { log.push(`settle ${w.rule.name}`); },
+      });
+      return { log, written: written.map(key).sort() };
+    };
+    const ahead = await run(2);
+    expect(ahead.log).toEqual([
+      'ask max by (job) (load)', 'ask min by (job) (load)', 'settle job:load:max',
+      'ask avg(load)', 'settle job:load:min',
+      'ask job:load:max > 5', 'settle High', 'settle load:avg',
+    ]);
+    const inTurn = await run(0);
+    expect(inTurn.log).toEqual([
+      'ask max by (job) (load)', 'settle job:load:max', 'ask min by (job) (load)', 'settle job:load:min',
+      'ask job:load:max > 5', 'settle High', 'ask avg(load)', 'settle load:avg',
+    ]);
+    expect(ahead.written).toEqual(inTurn.written);
+  });
 });

@@ -6,7 +6,9 @@
  * Speed: one range query per rule per chunk of instants (step = the group's interval) instead of
  * one instant query per instant. Rules run rule by rule over the whole range (as vmalert does), so
  * each rule keeps its own state across chunks; before a rule whose expression may read an earlier
- * rule's output runs, the caller's `settle` waits until that output is readable.
+ * rule's output runs, the caller's `settle` waits until that output is readable. The range queries
+ * of rules that read no replayed output can be asked ahead of their turn (`queryAhead`), so the
+ * server answers them while earlier rules are evaluated.
  */
 import type { Labels } from '../../../schemas/index.js';
 import type { FloatHistogram } from '../../../schemas/native-histogram/index.js';
@@ -72,6 +74,13 @@ export interface RuleReplayOptions {
   readonly expandAnnotations?: boolean;
   /** Called after each rule that wrote something: the next rule may read it; the last one's confirms it was stored. */
   readonly settle?: (written: RuleOutputSummary) => Promise<void>;
+  /**
+   * Range queries asked before their turn, at most this many ahead of the one being evaluated
+   * (default 0), and only for rules `canQueryAhead` accepts: a rule that may read an earlier
+   * rule's output (or its own) must be queried after that output is settled.
+   */
+  readonly queryAhead?: number;
+  readonly canQueryAhead?: (rule: LoadedRule) => boolean;
   readonly onProgress?: (p: ReplayProgress) => void;
   /** Called for each failed evaluation (the replay goes on, as the live evaluator does). */
   readonly onRuleError?: (group: string, rule: string, atMs: number, message: string) => void;
@@ -111,6 +120,32 @@ export function replayEvaluationCount(groups: readonly LoadedGroup[], o: Pick<Ru
   return n;
 }
 
+/** One range query of the replay: a chunk of a rule's instants. */
+interface QueryStep {
+  readonly group: LoadedGroup;
+  readonly rule: LoadedRule;
+  readonly interval: number;
+  readonly offset: number;
+  readonly chunk: readonly number[];
+  /** The last chunk of its rule. */
+  readonly last: boolean;
+}
+
+function querySteps(groups: readonly LoadedGroup[], o: RuleReplayOptions): QueryStep[] {
+  const steps: QueryStep[] = [];
+  for (const group of groups) {
+    const interval = groupInterval(group, o);
+    const offset = group.queryOffsetMs ?? o.queryOffsetMs;
+    const instants = replayInstants(o.fromMs, o.toMs, interval);
+    for (const rule of group.rules) {
+      for (let i = 0; i < instants.length; i += o.maxPointsPerQuery) {
+        steps.push({ group, rule, interval, offset, chunk: instants.slice(i, i + o.maxPointsPerQuery), last: i + o.maxPointsPerQuery >= instants.length });
+      }
+    }
+  }
+  return steps;
+}
+
 export async function replayRules(groups: readonly LoadedGroup[], query: RangeQuery, sink: ReplaySink, o: RuleReplayOptions): Promise<RuleReplaySummary> {
   if (!(o.maxPointsPerQuery >= 1)) throw new RangeError(`max points per query must be at least 1, got ${o.maxPointsPerQuery}`);
   if (o.toMs < o.fromMs) throw new RangeError(`replay range ends (${new Date(o.toMs).toISOString()}) before it starts (${new Date(o.fromMs).toISOString()})`);
@@ -123,74 +158,83 @@ export async function replayRules(groups: readonly LoadedGroup[], query: RangeQu
   let rangeQueries = 0;
   let queryMs = 0;
   let writeMs = 0;
-  for (const g of groups) {
-    const interval = groupInterval(g, o);
-    const offset = g.queryOffsetMs ?? o.queryOffsetMs;
-    const instants = replayInstants(o.fromMs, o.toMs, interval);
-    for (const rule of g.rules) {
-      // A group of this one rule: RuleGroup keeps its series (staleness) and alert state across instants.
-      const single = new RuleGroup({ ...g, rules: [rule] }, interval, offset, (r) => new AlertingRule(r, {
-        externalLabels: o.externalLabels, externalURL: o.externalURL, templateQuery: o.templateQuery, skipAnnotations: o.expandAnnotations !== true,
-      }));
-      let written = 0;
-      let firstMs = Number.POSITIVE_INFINITY;
-      let lastMs = Number.NEGATIVE_INFINITY;
-      for (let i = 0; i < instants.length; i += o.maxPointsPerQuery) {
-        const chunk = instants.slice(i, i + o.maxPointsPerQuery);
-        const start = chunk[0]! - offset;
-        const end = chunk[chunk.length - 1]! - offset;
-        let byTime: Map<number, VectorSample[]> | Error;
-        const asked = performance.now();
-        try {
-          byTime = byInstant(await query(rule.expr, start, end, interval));
-          rangeQueries++;
-        } catch (err) {
-          byTime = err instanceof Error ? err : new Error(String(err));
-        }
-        queryMs += performance.now() - asked;
-        if (byTime instanceof Map) for (const v of byTime.values()) samplesRead += v.length;
-        const out: GroupOutput[] = [];
-        const transitions: AlertTransition[] = [];
-        for (const ts of chunk) {
-          const res = await single.eval(ts, {
-            query: async (_expr, t) => {
-              if (byTime instanceof Error) throw byTime;
-              return byTime.get(t) ?? [];
-            },
-            write: () => {},
-          });
-          const status = single.rules[0]!.status;
-          if (status.health === 'err') {
-            errors++;
-            o.onRuleError?.(g.name, rule.name, ts, status.lastError);
-          }
-          // The rule keeps changing the alert object: keep it as it was at this instant.
-          for (const tr of res.transitions) transitions.push({ ...tr, alert: { ...tr.alert } });
-          for (const s of res.outputs) {
-            out.push(s);
-            if (s.stale) continue;
-            written++;
-            if (s.t < firstMs) firstMs = s.t;
-            if (s.t > lastMs) lastMs = s.t;
-          }
-          done++;
-        }
-        const writing = performance.now();
-        if (out.length > 0) await sink.write(out);
-        if (transitions.length > 0 && sink.alertEvents !== undefined) {
-          await sink.alertEvents(g, transitions);
-          alertEvents += transitions.length;
-        }
-        writeMs += performance.now() - writing;
-        o.onProgress?.({ done, total, samplesRead, samplesWritten: samplesWritten + written, alertEvents });
+  const steps = querySteps(groups, o);
+  // Answers asked, by step; a failed query is kept as its error (the rule's evaluations fail with it).
+  const asked = new Map<number, Promise<Map<number, VectorSample[]> | Error>>();
+  const ask = (i: number): void => {
+    if (asked.has(i)) return;
+    const { rule, chunk, offset, interval } = steps[i]!;
+    asked.set(i, query(rule.expr, chunk[0]! - offset, chunk[chunk.length - 1]! - offset, interval).then(
+      (series) => {
+        rangeQueries++;
+        return byInstant(series);
+      },
+      (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+    ));
+  };
+  const ahead = o.queryAhead ?? 0;
+  let single: RuleGroup | undefined;
+  let written = 0;
+  let firstMs = Number.POSITIVE_INFINITY;
+  let lastMs = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < steps.length; i++) {
+    const { group: g, rule, interval, offset, chunk, last } = steps[i]!;
+    // A group of this one rule: RuleGroup keeps its series (staleness) and alert state across instants.
+    single ??= new RuleGroup({ ...g, rules: [rule] }, interval, offset, (r) => new AlertingRule(r, {
+      externalLabels: o.externalLabels, externalURL: o.externalURL, templateQuery: o.templateQuery, skipAnnotations: o.expandAnnotations !== true,
+    }));
+    ask(i);
+    for (let j = i + 1; j <= i + ahead && j < steps.length; j++) if (o.canQueryAhead?.(steps[j]!.rule) === true) ask(j);
+    const waiting = performance.now();
+    const byTime = await asked.get(i)!;
+    asked.delete(i);
+    queryMs += performance.now() - waiting;
+    if (byTime instanceof Map) for (const v of byTime.values()) samplesRead += v.length;
+    const out: GroupOutput[] = [];
+    const transitions: AlertTransition[] = [];
+    for (const ts of chunk) {
+      const res = await single.eval(ts, {
+        query: async (_expr, t) => {
+          if (byTime instanceof Error) throw byTime;
+          return byTime.get(t) ?? [];
+        },
+        write: () => {},
+      });
+      const status = single.rules[0]!.status;
+      if (status.health === 'err') {
+        errors++;
+        o.onRuleError?.(g.name, rule.name, ts, status.lastError);
       }
-      samplesWritten += written;
-      if (written > 0 && o.settle !== undefined) {
-        const settling = performance.now();
-        await o.settle({ group: g.name, rule, samples: written, firstMs, lastMs });
-        writeMs += performance.now() - settling;
+      // The rule keeps changing the alert object: keep it as it was at this instant.
+      for (const tr of res.transitions) transitions.push({ ...tr, alert: { ...tr.alert } });
+      for (const s of res.outputs) {
+        out.push(s);
+        if (s.stale) continue;
+        written++;
+        if (s.t < firstMs) firstMs = s.t;
+        if (s.t > lastMs) lastMs = s.t;
       }
+      done++;
     }
+    const writing = performance.now();
+    if (out.length > 0) await sink.write(out);
+    if (transitions.length > 0 && sink.alertEvents !== undefined) {
+      await sink.alertEvents(g, transitions);
+      alertEvents += transitions.length;
+    }
+    writeMs += performance.now() - writing;
+    o.onProgress?.({ done, total, samplesRead, samplesWritten: samplesWritten + written, alertEvents });
+    if (!last) continue;
+    samplesWritten += written;
+    if (written > 0 && o.settle !== undefined) {
+      const settling = performance.now();
+      await o.settle({ group: g.name, rule, samples: written, firstMs, lastMs });
+      writeMs += performance.now() - settling;
+    }
+    single = undefined;
+    written = 0;
+    firstMs = Number.POSITIVE_INFINITY;
+    lastMs = Number.NEGATIVE_INFINITY;
   }
   return { evaluations: done, samplesRead, samplesWritten, errors, alertEvents, rangeQueries, queryMs, writeMs };
 }
