@@ -98,7 +98,8 @@ export class RuleGroup {
     const now = new Map<string, Labels>();
     const out: GroupOutput[] = samples.map((s) => {
       now.set(labelKey(s.labels), s.labels);
-      return { ...s, stale: false };
+      // Built field by field: a spread per sample was a tenth of a replay's evaluation.
+      return s.histogram === undefined ? { labels: s.labels, t: s.t, value: s.value, stale: false } : { ...s, stale: false };
     });
     for (const [k, labels] of r.previous) if (!now.has(k)) out.push({ labels, t, value: Number.NaN, stale: true });
     r.previous = now;
