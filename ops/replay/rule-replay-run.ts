@@ -1,6 +1,6 @@
 /**
  * `tidemark replay --rules`: loads rule files, replays them over [from, to] against a running
- * Tidemark's query API and writes the output back through its remote_write endpoint, or to the
+ * Tidemark's query API and writes the output back (series runs, or remote_write), or to the
  * samples topic (with the alert state changes to the alerts topic, marked replayed), or, with dry
  * run, tallies what would be written. Progress goes to the reporter and the metrics.
  */
