@@ -15,7 +15,8 @@ export const REPLAY_USAGE = `Usage:
       Evaluates rule files over history, as vmalert -replay does: every group at each multiple
       of its interval in [from, to], read through the query API of a running Tidemark (or any
       Prometheus-compatible server); recorded series and ALERTS / ALERTS_FOR_STATE are written
-      back through its remote_write endpoint (/api/v1/write), and the alert state changes to a
+      back as series runs (/api/v1/import/series-runs; to a server without it, through its
+      remote_write endpoint, /api/v1/write), and the alert state changes to a
       Tidemark's alerts topic through /api/v1/alert_history/replayed, marked replayed (a server
       without it is told once, and the replay goes on). Alerts are not notified.
       T is RFC 3339 (2026-12-04T10:00:00Z) or Unix seconds.
