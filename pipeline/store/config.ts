@@ -15,7 +15,9 @@ export const storeConfigSchema = z
     group: z.string().min(1).default('store')
       .describe('Consumer group of the store workers on the samples topic.'),
     wal: z.enum(['bus', 'file']).default('bus')
-      .describe('What a shard takes as its write-ahead log. bus: the partition itself; the shard keeps no log of its own, its durable offset is the first record with a sample not yet in a block, and a restart applies the partition again from there (the embedded bus keeps each partition from the store group\'s committed offset on; on Kafka the topic\'s retention.ms must reach that far). file: a TSDB write-ahead log in the shard directory, fsynced on every flush.'),
+      .describe('What a shard takes as its write-ahead log. bus: the partition itself; the shard keeps no log of its own, its durable offset is the first record with a sample neither in a block nor in its newest head checkpoint (head_checkpoint_interval_ms), and a restart loads the checkpoint and applies the partition again from there (the embedded bus keeps each partition from the store group\'s committed offset on; on Kafka the topic\'s retention.ms must reach that far). file: a TSDB write-ahead log in the shard directory, fsynced on every flush.'),
+    head_checkpoint_interval_ms: z.number().int().min(0).default(60_000)
+      .describe('With wal: bus, how often each shard writes its head (series, chunks, histograms, start timestamps) as a checkpoint with the bus offset it covers, and on a clean stop; the durable offset (and what the embedded bus keeps) moves to it, and a restart loads the checkpoint and applies the bus from there. Each checkpoint writes the whole head, so a shorter interval costs more disk writes and a longer one more replay after a crash. 0 writes none: a restart applies again everything not yet in a block.'),
     flush_interval_ms: z.number().int().min(10).default(1000)
       .describe('How often each shard is made durable (WAL fdatasync, or blocks cut with wal: bus) and its offset committed.'),
     flush_samples: z.number().int().min(1).default(500_000)

@@ -17,6 +17,8 @@ export class StoreMetrics {
   readonly commitsRejected: Counter<'partition' | 'reason'>;
   readonly flushes: Counter<'partition'>;
   readonly flushSeconds: Histogram<string>;
+  readonly headCheckpoints: Counter<'partition'>;
+  readonly headCheckpointSeconds: Histogram<string>;
   readonly lag: Gauge<'partition'>;
   readonly durableOffset: Gauge<'partition'>;
   readonly headSeries: Gauge<'partition'>;
@@ -44,6 +46,9 @@ export class StoreMetrics {
     this.flushes = registeredCounter(registry, 'tidemark_store_flushes_total', 'Shard flushes (WAL sync, offset file, commit).', [...p]);
     this.flushSeconds = (registry.getSingleMetric('tidemark_store_flush_duration_seconds') as Histogram<string> | undefined) ??
       new Histogram({ name: 'tidemark_store_flush_duration_seconds', help: 'Time a shard flush takes.', buckets: [0.001, 0.005, 0.02, 0.1, 0.5, 2], registers: [registry] });
+    this.headCheckpoints = registeredCounter(registry, 'tidemark_store_head_checkpoints_total', 'Head checkpoints written (store.wal: bus), by partition.', [...p]);
+    this.headCheckpointSeconds = (registry.getSingleMetric('tidemark_store_head_checkpoint_duration_seconds') as Histogram<string> | undefined) ??
+      new Histogram({ name: 'tidemark_store_head_checkpoint_duration_seconds', help: 'Time a shard flush that wrote a head checkpoint took (the cut, the checkpoint write and its fsyncs).', buckets: [0.005, 0.02, 0.1, 0.5, 2, 10], registers: [registry] });
     this.lag = registeredGauge(registry, 'tidemark_store_partition_lag', 'Records of the partition not yet appended (high watermark minus position).', [...p]);
     this.durableOffset = registeredGauge(registry, 'tidemark_store_durable_offset', 'Offset up to which the shard is durable.', [...p]);
     this.headSeries = registeredGauge(registry, 'tidemark_store_head_series', 'Series in the shard head.', [...p]);

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
@@ -23,9 +23,9 @@ function newDir(): string {
   return dir;
 }
 
-async function openShard(dir: string, wal: ShardWal, tsdb: TsdbOptions = {}): Promise<{ shard: Shard; metrics: StoreMetrics }> {
+async function openShard(dir: string, wal: ShardWal, tsdb: TsdbOptions = {}, headCheckpointIntervalMs = 0): Promise<{ shard: Shard; metrics: StoreMetrics }> {
   const metrics = new StoreMetrics(new Registry());
-  const shard = await Shard.open({ topic: 't', partition: 0, dir, tsdb: { blockRangeMs: 2 * H, ...tsdb }, metrics, wal });
+  const shard = await Shard.open({ topic: 't', partition: 0, dir, tsdb: { blockRangeMs: 2 * H, ...tsdb }, metrics, wal, headCheckpointIntervalMs });
   open.push(shard);
   return { shard, metrics };
 }
@@ -220,5 +220,95 @@ describe('shard with the bus as its write-ahead log', () => {
     await shard.flush();
     expect(shard.durableOffset).toBe(10);
     expect(existsSync(join(dir, 'wal'))).toBe(true);
+  });
+
+  it('moves its durable offset to the head checkpoint it writes, and after a crash opens the checkpoint and applies the partition from there', async () => {
+    const dir = newDir();
+    const { shard: before, metrics: m0 } = await openShard(dir, 'bus', {}, 1);
+    apply(before, 0, 12); // 0 .. 1h50m: no block is cut
+    await new Promise((r) => setTimeout(r, 2));
+    await before.flush();
+    expect(before.tsdb.listBlocks()).toEqual([]);
+    expect(before.durableOffset).toBe(12);
+    expect(await counter(m0.headCheckpoints)).toBe(1);
+    apply(before, 12, 15); // applied, never flushed: the crash comes first
+
+    const { shard: after, metrics } = await openShard(dir, 'bus', {}, 1);
+    expect(after.startPosition()).toEqual({ offset: 12 });
+    apply(after, 12, 20);
+    const times = Array.from({ length: 20 }, (_, k) => k * 600_000);
+    expect(await stored(after)).toEqual({ a: times, b: times });
+    expect(await counter(metrics.samplesAppended)).toBe(2 * (20 - 12));
+    expect(await counter(metrics.samplesReplayed)).toBe(0);
+    expect((await metrics.samplesRejected.get()).values).toEqual([]);
+  });
+
+  it('writes a head checkpoint on close whatever its interval, and none while the interval has not passed', async () => {
+    const dir = newDir();
+    const { shard } = await openShard(dir, 'bus', {}, H);
+    apply(shard, 0, 5);
+    await shard.flush();
+    expect(shard.durableOffset).toBe(0);
+    await shard.close();
+    const { shard: again } = await openShard(dir, 'bus', {}, H);
+    expect(again.startPosition()).toEqual({ offset: 5 });
+    expect(again.recovered).toBe(true);
+    const times = Array.from({ length: 5 }, (_, k) => k * 600_000);
+    expect(await stored(again)).toEqual({ a: times, b: times });
+  });
+
+  it('starts from its checkpoint when a crash came between the checkpoint and the offset file, and holds every sample once', async () => {
+    const dir = newDir();
+    const { shard: before } = await openShard(dir, 'bus', {}, 1);
+    apply(before, 0, 6);
+    await new Promise((r) => setTimeout(r, 2));
+    await before.flush();
+    const offsetFile = readFileSync(join(dir, 'offset.json'), 'utf8');
+    apply(before, 6, 10);
+    await new Promise((r) => setTimeout(r, 2));
+    await before.flush();
+    expect(before.durableOffset).toBe(10);
+    // The offset file as it was before the second checkpoint: its write is what the crash cut off.
+    writeFileSync(join(dir, 'offset.json'), offsetFile);
+
+    const { shard: after, metrics } = await openShard(dir, 'bus', {}, 1);
+    expect(after.startPosition()).toEqual({ offset: 10 });
+    apply(after, 10, 14);
+    const times = Array.from({ length: 14 }, (_, k) => k * 600_000);
+    expect(await stored(after)).toEqual({ a: times, b: times });
+    expect(await counter(metrics.samplesReplayed)).toBe(0);
+  });
+
+  it('after a crash between a block cut and the checkpoint after it, stores no sample twice', async () => {
+    const dir = newDir();
+    const { shard: before } = await openShard(dir, 'bus', {}, 1);
+    apply(before, 0, 12);
+    await new Promise((r) => setTimeout(r, 2));
+    await before.flush();
+    expect(before.durableOffset).toBe(12);
+    // The next flush cuts [0, 2h); the checkpoint it writes after the cut is deleted again, as if
+    // the kill had come between the two.
+    const first = readdirSync(dir).filter((f) => f.startsWith('head-checkpoint.'));
+    const saved = join(dir, first[0]);
+    const copy = join(newDir(), 'checkpoint');
+    cpSync(saved, copy, { recursive: true });
+    apply(before, 12, 20);
+    await before.flush();
+    expect(before.tsdb.listBlocks()).toHaveLength(1);
+    for (const f of readdirSync(dir).filter((x) => x.startsWith('head-checkpoint.'))) rmSync(join(dir, f), { recursive: true });
+    cpSync(copy, saved, { recursive: true });
+    writeFileSync(join(dir, 'offset.json'), JSON.stringify({ version: 1, offset: 12 }));
+
+    const { shard: after, metrics } = await openShard(dir, 'bus', {}, 1);
+    expect(after.startPosition()).toEqual({ offset: 12 });
+    // The head gave up what the block holds (else a later cut would write it into a block again).
+    expect(after.tsdb.head.minTime()).toBeGreaterThanOrEqual(2 * H);
+    expect(after.tsdb.head.backfillHeld).toBe(0);
+    apply(after, 12, 22);
+    await after.flush();
+    const times = Array.from({ length: 22 }, (_, k) => k * 600_000);
+    expect(await stored(after)).toEqual({ a: times, b: times });
+    expect(after.tsdb.listBlocks()).toHaveLength(1);
+    expect((await metrics.samplesRejected.get()).values).toEqual([]);
   });
 });

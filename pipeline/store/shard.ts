@@ -26,6 +26,11 @@ export interface ShardSettings {
   readonly metrics: StoreMetrics;
   /** Default `file`. */
   readonly wal?: ShardWal;
+  /**
+   * With `wal: 'bus'`, how often the head is written as a checkpoint (and on close); 0 (default)
+   * writes none. The durable offset then moves to the position the newest checkpoint covers.
+   */
+  readonly headCheckpointIntervalMs?: number;
 }
 
 /** Commits `offset` (durable) on the bus, reporting `applied` (how far the shard applied) beside it. */
@@ -36,7 +41,8 @@ type CommitFn = (offset: number, applied: number) => Promise<void>;
  * partition's records up to `durableOffset`: that offset is written (atomically) only after the
  * TSDB flush covering every record before it resolved, and the bus is committed only up to it.
  * With `wal: 'bus'` the TSDB keeps no write-ahead log and the durable offset is the first record
- * with a sample that is not in a block yet (`UnpersistedRecords`); a restart replays from there.
+ * with a sample that is neither in a block nor in the newest head checkpoint (`UnpersistedRecords`,
+ * `headCheckpointIntervalMs`); a restart loads the checkpoint and replays the bus from there.
  * Single-threaded like the TSDB: appends run synchronously; flushes are serialized.
  */
 export class Shard {
@@ -63,6 +69,8 @@ export class Shard {
   private flushing: Promise<void> = Promise.resolve();
   private closed = false;
   private rateMark = { t: performance.now(), appended: 0 };
+  /** When the last head checkpoint was written (or the shard opened), performance.now() ms. */
+  private checkpointedAt = performance.now();
   private appendedTotal = 0;
   private readonly c: {
     received: ReturnType<Counter<'partition'>['labels']>;
@@ -76,9 +84,11 @@ export class Shard {
     readonly tsdb: Tsdb,
   ) {
     const offsets = readShardOffsets(settings.dir);
-    this.durableOffset = offsets.durable;
-    this.appendedOffset = offsets.durable ?? -1;
-    this.horizon = offsets.horizon;
+    // A crash between a checkpoint's rename and the offset file leaves the file behind it.
+    const checkpoint = tsdb.headCheckpointPosition;
+    this.durableOffset = checkpoint === null ? offsets.durable : Math.max(checkpoint, offsets.durable ?? 0);
+    this.appendedOffset = this.durableOffset ?? -1;
+    this.horizon = Math.max(offsets.horizon, checkpoint ?? 0);
     this.unpersisted = settings.wal === 'bus' ? new UnpersistedRecords(tsdb.head.chunkRange) : null;
     // A write-ahead log an earlier run in `file` mode left holds records before the durable offset.
     const leftover = tsdb.leftoverWalUntil;
@@ -255,20 +265,23 @@ export class Shard {
     this.settings.metrics.samplesRejected.inc({ partition: String(this.partition), reason }, n);
   }
 
-  /** Makes everything appended durable, writes the offset file, then commits on the bus. Serialized. */
-  flush(): Promise<void> {
-    const run = this.flushing.then(() => this.doFlush());
+  /**
+   * Makes everything appended durable, writes the offset file, then commits on the bus. Serialized.
+   * `closing`: the last flush before close, which writes a head checkpoint whatever its interval.
+   */
+  flush(closing = false): Promise<void> {
+    const run = this.flushing.then(() => this.doFlush(closing));
     this.flushing = run.catch(() => undefined);
     return run;
   }
 
-  private async doFlush(): Promise<void> {
+  private async doFlush(closing: boolean): Promise<void> {
     if (this.closed) return;
     // Captured before the flush: everything appended up to here is covered by it.
     const offset = this.appendedOffset;
     if (offset < 0) return;
     const m = this.settings.metrics;
-    if (this.unpersisted !== null) return this.flushWithoutWal(offset);
+    if (this.unpersisted !== null) return this.flushWithoutWal(offset, closing);
     if (offset !== this.durableOffset || this.unflushed > 0) {
       const end = m.flushSeconds.startTimer();
       this.unflushed = 0;
@@ -287,7 +300,7 @@ export class Shard {
    * from the bus. The intent file records how far this run applied (not synced: it only tells a
    * restart which records it applies again).
    */
-  private async flushWithoutWal(offset: number): Promise<void> {
+  private async flushWithoutWal(offset: number, closing: boolean): Promise<void> {
     const m = this.settings.metrics;
     const end = m.flushSeconds.startTimer();
     this.unflushed = 0;
@@ -295,8 +308,23 @@ export class Shard {
       await writeFlushIntent(this.settings.dir, offset);
       this.intentWritten = offset;
     }
-    await this.tsdb.flush();
-    const durable = this.unpersisted!.durableOffset(this.tsdb.persistedBefore(), offset);
+    const tsdb = this.tsdb;
+    const interval = this.settings.headCheckpointIntervalMs ?? 0;
+    // Read after the awaits above: every record before it is in the head or in blocks (the head
+    // may hold a few after it, which a restart then applies again as duplicates).
+    const position = this.appendedOffset;
+    const written = tsdb.stats().headCheckpoints;
+    const t0 = performance.now();
+    const due = position !== tsdb.headCheckpointPosition && (closing || t0 - this.checkpointedAt >= interval);
+    await tsdb.flush(interval > 0 ? { position, due } : undefined);
+    if (tsdb.stats().headCheckpoints !== written) {
+      this.checkpointedAt = performance.now();
+      m.headCheckpoints.inc({ partition: String(this.partition) });
+      m.headCheckpointSeconds.observe((this.checkpointedAt - t0) / 1000);
+    }
+    const checkpoint = tsdb.headCheckpointPosition;
+    const unpersisted = this.unpersisted!.durableOffset(tsdb.persistedBefore(), offset);
+    const durable = checkpoint === null ? unpersisted : Math.max(unpersisted, checkpoint);
     if (durable !== this.durableOffset) {
       await writeDurableOffset(this.settings.dir, durable);
       this.durableOffset = durable;
@@ -346,7 +374,7 @@ export class Shard {
   async close(): Promise<void> {
     if (this.closed) return;
     try {
-      await this.flush();
+      await this.flush(true);
     } finally {
       this.closed = true;
       await this.flushing;

@@ -216,6 +216,7 @@ export class StoreWorker implements Queryable, AppliedOffsetsWaiter, ChangeSourc
         dir: this.shardDir(partition),
         metrics: this.metrics,
         wal: this.config.wal,
+        headCheckpointIntervalMs: this.config.head_checkpoint_interval_ms,
         tsdb: { ...shardTsdbOptions(this.config), onDamagedTierBlock: (err) => this.log.warn({ err, partition }, 'damaged downsampled block deleted; it is built again from the raw blocks') },
       });
       this.shards.set(partition, shard);

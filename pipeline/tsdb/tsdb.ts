@@ -7,6 +7,7 @@ import { compactBlocks, persistHeadRange, planCompaction } from './compact/index
 import { RollupQuerier, Tier, type TierOptions } from './downsample/index.js';
 import { TsdbClosedError } from './errors.js';
 import { Head, type HeadStats } from './head/index.js';
+import { isHeadCheckpointEntry, readHeadCheckpoint, removeHeadCheckpoints, restoreHeadCheckpoint, writeHeadCheckpoint } from './head-checkpoint/index.js';
 import { histogramTakesPrecedence, SampleBuffer, takesPrecedence } from './chunks/index.js';
 import { TsdbQuerier } from './tsdb-querier.js';
 import type { LabelMatcher, Querier, Queryable } from './querier.js';
@@ -50,6 +51,14 @@ export interface TsdbOptions {
   readonly writeAheadLog?: boolean;
 }
 
+/** Asks `Tsdb.flush()` for a head checkpoint (TSDB without a write-ahead log only). */
+export interface HeadCheckpointRequest {
+  /** The caller's position the head covers now (the store: the next bus offset to apply). */
+  readonly position: number;
+  /** Write one even when this flush cut no block (it always does after a cut). */
+  readonly due: boolean;
+}
+
 export interface TsdbStats extends HeadStats {
   headSeries: number;
   blocks: number;
@@ -61,6 +70,8 @@ export interface TsdbStats extends HeadStats {
   /** Times the backfill was written to blocks of its own before the next cut. */
   backfillFlushes: number;
   blocksDeletedByRetention: number;
+  /** Head checkpoints written since open. */
+  headCheckpoints: number;
 }
 
 /**
@@ -89,6 +100,14 @@ export class Tsdb implements Queryable {
   /** When (wall clock) the head was first seen holding backfill not yet in a block; null when none. */
   private backfillSince: number | null = null;
   private backfillFlushes = 0;
+  /**
+   * The position the newest head checkpoint covers (the one opened, then each one written); null
+   * without one. See `writeHeadCheckpoint`.
+   */
+  private checkpointAt: number | null = null;
+  private checkpointsWritten = 0;
+  /** Head ranges written to blocks since open. */
+  private cuts = 0;
 
   private constructor(
     readonly dir: string,
@@ -108,6 +127,10 @@ export class Tsdb implements Queryable {
     let replayErrors = 0;
     const logged = options.writeAheadLog ?? true;
     const walDir = join(dir, 'wal');
+    const checkpoint = readHeadCheckpoint(dir);
+    // A checkpoint is written from a head that had replayed any log left by an earlier run:
+    // without a log of its own, the checkpoint holds all that log held.
+    if (!logged && checkpoint !== null) rmSync(walDir, { recursive: true, force: true });
     const wal = !logged && !existsSync(walDir) ? null : Wal.open(walDir, {
       persistedBefore: this.head.minValidTime,
       series: (ref, labels) => this.head.createWithRef(ref, labels),
@@ -144,9 +167,45 @@ export class Tsdb implements Queryable {
       this.dropCoveredWal();
     }
     this.wal = logged ? wal : null;
+    this.head.log = this.wal;
+    if (checkpoint !== null) {
+      // Blocks holding a level-1 source the checkpoint did not know were cut after it.
+      const cutAfter = this.blocks.filter((b) => b.meta.compaction.sources.some((id) => !checkpoint.sources.has(id)));
+      this.restoredFromCheckpoint = restoreHeadCheckpoint(this.head, checkpoint, cutAfter);
+      if (this.wal !== null) {
+        // A run with a log after one without: the log holds the checkpoint's samples from now on.
+        this.wal.flush();
+        removeHeadCheckpoints(dir);
+      } else this.checkpointAt = checkpoint.position;
+    }
     // The newest sample after a restart may be in a block only.
     if (this.head.minValidTime > this.head.maxT) this.head.maxT = this.head.minValidTime - 1;
-    this.head.log = this.wal;
+  }
+
+  /** Samples the head took back from a checkpoint on open (0 without one). */
+  readonly restoredFromCheckpoint: number = 0;
+
+  /** The position the newest head checkpoint covers (opened or written), or null without one. */
+  get headCheckpointPosition(): number | null {
+    return this.checkpointAt;
+  }
+
+  /**
+   * Writes the head as a checkpoint covering `position` (FORMAT.md, "Head checkpoint"): atomic
+   * (write, fsync, rename), the older one deleted after. Only without a write-ahead log. A log
+   * left by an earlier run is deleted: the checkpoint holds everything it held.
+   */
+  private checkpointHead(position: number): void {
+    if (this.wal !== null) throw new Error(`TSDB ${this.dir}: head checkpoints are for a TSDB without a write-ahead log`);
+    const sources = new Set<string>();
+    for (const b of this.blocks) for (const id of b.meta.compaction.sources) sources.add(id);
+    writeHeadCheckpoint(this.dir, this.head, position, sources);
+    this.checkpointAt = position;
+    this.checkpointsWritten++;
+    if (this.leftoverWalMaxTime !== null) {
+      rmSync(join(this.dir, 'wal'), { recursive: true, force: true });
+      this.leftoverWalMaxTime = null;
+    }
   }
 
   /**
@@ -212,14 +271,21 @@ export class Tsdb implements Queryable {
    * Makes every accepted sample durable (WAL append + fdatasync), then persists the oldest block
    * range of the head when the head spans more than 1.5 block ranges, and the backfill the head
    * holds when there is too much of it or it waited too long (`backfillFlushSamples`,
-   * `backfillFlushAgeMs`). Without a write-ahead log only the cuts happen (see `persistedBefore`).
+   * `backfillFlushAgeMs`). Without a write-ahead log only the cuts happen (see `persistedBefore`),
+   * and with `checkpoint` the head is written as a checkpoint covering its position when it is
+   * due or a block was cut (see `headCheckpointPosition`).
    */
-  async flush(): Promise<void> {
+  async flush(checkpoint?: HeadCheckpointRequest): Promise<void> {
     this.check();
     this.wal?.flush();
+    const cuts = this.cuts;
     this.cutHead();
     this.cutBackfillWhenDue();
     this.dropCoveredWal();
+    // In the same synchronous step as the cuts: nothing (compaction included) runs between a cut
+    // and the checkpoint after it, so a crash in between leaves only level-1 blocks the
+    // checkpoint does not know of (see restoreHeadCheckpoint).
+    if (checkpoint !== undefined && (checkpoint.due || this.cuts !== cuts)) this.checkpointHead(checkpoint.position);
   }
 
   private cutBackfillWhenDue(): void {
@@ -258,6 +324,7 @@ export class Tsdb implements Queryable {
   }
 
   private persistRange(mint: number, maxt: number): void {
+    this.cuts++;
     const meta = persistHeadRange(this.head, this.dir, mint, maxt);
     if (meta.stats.numSeries > 0) this.blocks.push(Block.open(join(this.dir, meta.ulid)));
     else removeBlockDir(join(this.dir, meta.ulid));
@@ -487,6 +554,7 @@ export class Tsdb implements Queryable {
       blocks: this.blocks.length,
       blockBytes: this.blocks.reduce((n, b) => n + b.sizeBytes(), 0),
       walPendingBytes: this.wal?.pendingBytes ?? 0,
+      headCheckpoints: this.checkpointsWritten,
       compactions: this.compactions,
       backfillHeld: this.head.backfillHeld,
       backfillFlushes: this.backfillFlushes,
@@ -528,7 +596,7 @@ function loadBlocks(dir: string): Block[] {
       rmSync(p, { recursive: true, force: true });
       continue;
     }
-    if (f === 'wal' || !statSync(p).isDirectory() || !existsSync(join(p, 'meta.json'))) continue;
+    if (f === 'wal' || isHeadCheckpointEntry(f) || !statSync(p).isDirectory() || !existsSync(join(p, 'meta.json'))) continue;
     blocks.push(Block.open(p));
   }
   const parents = new Set(blocks.flatMap((b) => b.meta.compaction.parents));

@@ -1,5 +1,6 @@
 // Spawns store-crash-child.ts and SIGKILLs it at a random moment (shared by the crash suites).
 import { spawn } from 'node:child_process';
+import { watch, type FSWatcher } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CrashChildArgs } from './store-crash-child.js';
@@ -19,12 +20,20 @@ export interface CrashRun {
 /** A child that has not become ready this long after its spawn is stuck: the run fails with its stderr. */
 const READY_DEADLINE_MS = 120_000;
 
+/** Kill as soon as an entry whose name matches `name` appears anywhere under `dir` (watched from "ready" on). */
+export interface KillOnEntry {
+  readonly dir: string;
+  readonly name: RegExp;
+}
+
 /**
  * Runs the child and kills it with SIGKILL: `afterReadyMs` after it reported ready, or, when
  * `sinceSpawnMs` is given, that long after the spawn whatever it is doing (joining, opening
- * shards, replaying). Resolves once the process is gone.
+ * shards, replaying), or, with `onEntry`, the moment the child creates or renames a matching file
+ * (this process is told by inotify while the child may still be writing). Resolves once the
+ * process is gone.
  */
-export function runAndKill(args: CrashChildArgs, when: { afterReadyMs: number } | { sinceSpawnMs: number }): Promise<CrashRun> {
+export function runAndKill(args: CrashChildArgs, when: { afterReadyMs: number } | { sinceSpawnMs: number } | { onEntry: KillOnEntry }): Promise<CrashRun> {
   return new Promise((resolve, reject) => {
     const spawnedAt = Date.now();
     const proc = spawn(process.execPath, ['--import', 'tsx', child, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -39,6 +48,7 @@ export function runAndKill(args: CrashChildArgs, when: { afterReadyMs: number } 
     let buf = '';
     let stderr = '';
     let timer: NodeJS.Timeout | null = null;
+    let watcher: FSWatcher | null = null;
     const kill = (ms: number) => {
       timer ??= setTimeout(() => proc.kill('SIGKILL'), ms);
     };
@@ -54,6 +64,12 @@ export function runAndKill(args: CrashChildArgs, when: { afterReadyMs: number } 
           readyAfterMs = Date.now() - spawnedAt;
           clearTimeout(deadline);
           if ('afterReadyMs' in when) kill(when.afterReadyMs);
+          if ('onEntry' in when) {
+            const { dir, name } = when.onEntry;
+            watcher = watch(dir, { recursive: true }, (_event, file) => {
+              if (file !== null && name.test(file)) proc.kill('SIGKILL');
+            });
+          }
         }
         const m = /^ack (\d+)$/.exec(line);
         if (m) acked.push(Number(m[1]));
@@ -63,6 +79,7 @@ export function runAndKill(args: CrashChildArgs, when: { afterReadyMs: number } 
     // and a missed acknowledgement would make the next run produce an acknowledged step again.
     proc.on('close', (code, signal) => {
       if (timer !== null) clearTimeout(timer);
+      watcher?.close();
       clearTimeout(deadline);
       if (stuck) reject(new Error(`store crash child not ready ${READY_DEADLINE_MS} ms after its spawn: ${stderr}`));
       else if (signal === 'SIGKILL') resolve({ wasReady, readyAfterMs, acked });

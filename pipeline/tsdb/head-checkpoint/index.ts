@@ -1,0 +1,1 @@
+export { isHeadCheckpointEntry, readHeadCheckpoint, removeHeadCheckpoints, restoreHeadCheckpoint, writeHeadCheckpoint, type HeadCheckpoint } from './head-checkpoint.js';
