@@ -27,13 +27,14 @@ const METADATA = /^# (HELP|TYPE|UNIT) (\S+)/;
  * first, so each request is a valid exposition on its own; `# EOF` is left to the last batch.
  */
 export class LineBatcher {
+  /** The batch's lines, its carried metadata lines first (so a batch needs no copy to join them). */
   private lines: string[] = [];
   private bytes = 0;
   private firstLine = 1;
   private nextLine = 1;
   private family = '';
   private familyMeta: string[] = [];
-  private carried: string[] = [];
+  private carried = 0;
 
   constructor(
     private readonly format: ImportFileFormat,
@@ -54,13 +55,14 @@ export class LineBatcher {
   add(line: string): LineBatch | undefined {
     if (this.lines.length === 0) {
       this.firstLine = this.nextLine;
-      this.carried = this.familyMeta.slice();
+      this.lines = this.familyMeta.slice();
+      this.carried = this.lines.length;
     }
     this.nextLine++;
     this.lines.push(line);
     this.bytes += line.length + 1;
     this.trackMetadata(line);
-    return this.bytes >= this.maxBytes || this.lines.length >= this.maxLines ? this.flush() : undefined;
+    return this.bytes >= this.maxBytes || this.lines.length - this.carried >= this.maxLines ? this.flush() : undefined;
   }
 
   private trackMetadata(line: string): void {
@@ -80,7 +82,7 @@ export class LineBatcher {
   flush(): LineBatch | undefined {
     if (this.lines.length === 0) return undefined;
     const carried = this.carried;
-    const lineTexts = carried.length > 0 ? carried.concat(this.lines) : this.lines;
+    const lineTexts = this.lines;
     // Joined only when sent as text: a batch sent as series runs is parsed from its lines.
     let body: string | undefined;
     const batch = {
@@ -88,12 +90,13 @@ export class LineBatcher {
         return (body ??= lineTexts.join('\n') + '\n');
       },
       lineTexts,
-      carried: carried.length,
+      carried,
       firstLine: this.firstLine,
-      lines: this.lines.length,
+      lines: this.lines.length - carried,
       chars: this.bytes,
     };
     this.lines = [];
+    this.carried = 0;
     this.bytes = 0;
     return batch;
   }

@@ -24,6 +24,9 @@ describe('textLineChunks', () => {
     'a line spread over several chunks': ['met', 'ric{a="', 'b"} 1\n'],
     'a multi-byte character split between chunks': [Buffer.from('é{x="ü"} 1\n').subarray(0, 1), Buffer.from('é{x="ü"} 1\n').subarray(1)],
     'a final \\r': ['a\r'],
+    'ASCII chunks, then a character split between chunks, then ASCII again': ['a 1\nb', Buffer.from('é 2\nc 3\n').subarray(0, 1), Buffer.from('é 2\nc 3\n').subarray(1), 'd 4\n'],
+    'a chunk of one line without its end between others': ['a 1\nb', ' 2', ' 3\nc 4\n'],
+    'latin1 bytes that are not UTF-8 after ASCII chunks': ['a 1\n', Buffer.from([0x62, 0xe9, 0x0a])],
     'nothing at all': [],
   };
   for (const [what, chunks] of Object.entries(cases)) {
