@@ -26,6 +26,12 @@ export interface Appender {
    * only `startTimestamp` applies.
    */
   appendHistogram?(labels: Labels, timestampMs: number, histogram: HistogramValue, opts?: AppendOptions): void;
+  /**
+   * Appends samples `from` to `to` (exclusive) of one series' columns, none a staleness marker
+   * and none with a start timestamp: what `append` of each in turn does, in one call. Absent on
+   * sinks without it; a connector then appends one by one.
+   */
+  appendRun?(labels: Labels, timestampsMs: ArrayLike<number>, values: ArrayLike<number>, from: number, to: number): void;
   commit(): Promise<void>;
   rollback(): void;
   /**

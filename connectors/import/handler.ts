@@ -127,7 +127,8 @@ export class ImportHandler {
                 if (timestamps[i] <= newest && timestamps[i] >= oldest) app.append(labels, timestamps[i], values[i], marker ? STALE : undefined);
               }
             } else if (stale === undefined) {
-              for (let i = 0; i < n; i++) app.append(labels, timestamps[i], values[i]);
+              if (app.appendRun !== undefined) app.appendRun(labels, timestamps, values, 0, n);
+              else for (let i = 0; i < n; i++) app.append(labels, timestamps[i], values[i]);
             } else {
               for (let i = 0, k = 0; i < n; i++) {
                 const marker = stale[k] === i;

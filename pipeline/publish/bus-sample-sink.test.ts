@@ -39,6 +39,27 @@ describe('BusSampleSink', () => {
     return out;
   }
 
+  it('produces for runs appended in one call the records it produces for their samples appended one by one', async () => {
+    const ts = Array.from({ length: 300 }, (_, i) => 1_000 + 1_000 * i);
+    const vs = ts.map((t) => t / 7);
+    const sink = new BusSampleSink({ bus, topic: 'samples', partitions: 4, source: 'test' });
+    const runs = sink.appender();
+    for (let s = 0; s < 8; s++) runs.appendRun!({ __name__: 'run', s: String(s) }, ts, vs, s, 300 - s);
+    await runs.commit();
+    const single = sink.appender();
+    for (let s = 0; s < 8; s++) {
+      const labels = { __name__: 'single', s: String(s) };
+      for (let i = s; i < 300 - s; i++) single.append(labels, ts[i], vs[i]);
+    }
+    await single.commit();
+    const got = new Map<string, { t: number[]; v: number[] }>();
+    for (const { batch } of await readAll()) for (const x of batch.series) got.set(`${x.labels.__name__} ${x.labels.s}`, { t: x.timestamps, v: x.values });
+    for (let s = 0; s < 8; s++) {
+      expect(got.get(`run ${s}`)).toEqual(got.get(`single ${s}`));
+      expect(got.get(`run ${s}`)?.t).toEqual(ts.slice(s, 300 - s));
+    }
+  });
+
   it('tells after commit at which partition offsets the bus acknowledged each record of the unit', async () => {
     const sink = new BusSampleSink({ bus, topic: 'samples', partitions: 4, source: 'test' });
     const first = sink.appender();

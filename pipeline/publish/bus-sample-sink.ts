@@ -174,6 +174,17 @@ class BusAppender implements Appender, OpenWork {
     this.empty = false;
   }
 
+  appendRun(labels: Labels, timestampsMs: ArrayLike<number>, values: ArrayLike<number>, from: number, to: number): void {
+    if (this.state !== 'open') throw new Error(`appendRun after the appender was ${this.state}`);
+    if (to <= from) return;
+    const s = this.seriesOf(labels);
+    this.parts[s.partition]!.appendRun(s.slot, timestampsMs, values, from, to);
+    let min = this.minTs;
+    for (let i = from; i < to; i++) if (timestampsMs[i] < min) min = timestampsMs[i];
+    this.minTs = min;
+    this.empty = false;
+  }
+
   appendHistogram(labels: Labels, timestampMs: number, histogram: HistogramValue, opts?: AppendOptions): void {
     if (this.state !== 'open') throw new Error(`appendHistogram after the appender was ${this.state}`);
     const s = this.seriesOf(labels);

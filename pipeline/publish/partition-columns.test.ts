@@ -63,3 +63,42 @@ describe('partition columns', () => {
     expect(got).toEqual([[0, 1500]]);
   });
 });
+
+describe('partition columns taking runs', () => {
+  /** The records a unit of runs and single samples encodes to, as hex (what goes on the bus). */
+  const records = (fill: (cols: PartitionColumns, a: number, b: number) => void): string[] => {
+    const cols = new PartitionColumns();
+    const a = cols.addSeries(seriesSymbolsOf({ __name__: 'a' }));
+    const b = cols.addSeries(seriesSymbolsOf({ __name__: 'b' }));
+    fill(cols, a, b);
+    const out: string[] = [];
+    cols.encode(sampleBatchWriter, 5_000, 'test', (record) => out.push(record.toString('hex')));
+    return out;
+  };
+  const ts = Float64Array.from({ length: 700 }, (_, i) => 1_000 + 10_000 * i);
+  const vs = Float64Array.from({ length: 700 }, (_, i) => i / 4);
+
+  it('encode a run appended in one call as the same samples appended one by one, from typed arrays and plain ones, past the buffers\' size', () => {
+    const single = records((cols, a, b) => {
+      for (let i = 100; i < 700; i++) cols.append(a, ts[i], vs[i], false);
+      for (let i = 0; i < 3; i++) cols.append(b, ts[i], vs[i], false);
+    });
+    expect(records((cols, a, b) => {
+      cols.appendRun(a, ts, vs, 100, 700);
+      cols.appendRun(b, Array.from(ts), Array.from(vs), 0, 3);
+    })).toEqual(single);
+  });
+
+  it('regroup runs of two series that interleave', () => {
+    const single = records((cols, a, b) => {
+      for (let i = 0; i < 50; i++) cols.append(a, ts[i], vs[i], false);
+      for (let i = 0; i < 50; i++) cols.append(b, ts[i], vs[i], false);
+      for (let i = 50; i < 80; i++) cols.append(a, ts[i], vs[i], false);
+    });
+    expect(records((cols, a, b) => {
+      cols.appendRun(a, ts, vs, 0, 50);
+      cols.appendRun(b, ts, vs, 0, 50);
+      cols.appendRun(a, ts, vs, 50, 80);
+    })).toEqual(single);
+  });
+});

@@ -67,6 +67,29 @@ export class PartitionColumns {
     this.n = i + 1;
   }
 
+  /** Appends samples `from` to `to` (exclusive) of a series' columns, none stale, none with a start timestamp. */
+  appendRun(slot: number, ts: ArrayLike<number>, vs: ArrayLike<number>, from: number, to: number): void {
+    if (slot !== this.lastSlot) {
+      if (this.counts[slot] > 0) this.interleaved = true;
+      this.lastSlot = slot;
+    }
+    const k = to - from;
+    const at = this.n;
+    if (at + k > this.ts.length) this.grow(at + k);
+    if (ts instanceof Float64Array && vs instanceof Float64Array) {
+      this.ts.set(ts.subarray(from, to), at);
+      this.vals.set(vs.subarray(from, to), at);
+    } else {
+      for (let i = 0; i < k; i++) {
+        this.ts[at + i] = ts[from + i];
+        this.vals[at + i] = vs[from + i];
+      }
+    }
+    this.slotOf.fill(slot, at, at + k);
+    this.counts[slot] += k;
+    this.n = at + k;
+  }
+
   /** Appends a native-histogram sample to a series slot; `st`, when not 0, is its start timestamp. */
   appendHistogram(slot: number, t: number, h: HistogramValue, st = 0): void {
     let col = this.histograms[slot];
@@ -137,10 +160,10 @@ export class PartitionColumns {
     this.interleaved = false;
   }
 
-  private grow(): void {
+  private grow(need = this.n + 1): void {
     // After a regroup the three columns differ in length: size and copy by what is in use.
     const n = this.n;
-    const size = Math.max(64, n * 2);
+    const size = Math.max(64, n * 2, need);
     const ts = new Float64Array(size);
     ts.set(this.ts.subarray(0, n));
     this.ts = ts;
