@@ -129,11 +129,14 @@ export class PrometheusHttp {
     }
   }
 
-  /** True once stored; false when the server does not take series runs (a 4xx to the first): send it by remote_write. */
+  /**
+   * True once stored; false when the server does not take series runs (a 4xx to the first, but
+   * 429, which is the server's load and not the endpoint): send it by remote_write.
+   */
   private async postSeriesRuns(body: Buffer): Promise<boolean> {
     const url = `${this.base}${SERIES_RUNS_PATH}`;
     const res = await this.send(url, body, { 'content-type': SERIES_RUNS_CONTENT_TYPE }, 'the series-runs import endpoint');
-    if (this.seriesRuns === undefined && res.status >= 400 && res.status < 500) {
+    if (this.seriesRuns === undefined && res.status >= 400 && res.status < 500 && res.status !== 429) {
       await res.body?.cancel();
       this.seriesRuns = false;
       return false;
