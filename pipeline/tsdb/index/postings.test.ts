@@ -82,6 +82,17 @@ describe('postings index', () => {
     expect(unionPostings([[1, 5], [2, 5, 9], []])).toEqual([1, 2, 5, 9]);
   });
 
+  it('unions few lists and many lists alike: ascending, each ref once', () => {
+    let seed = 5;
+    const rnd = (n: number): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+    for (const count of [2, 3, 7, 32, 33, 200]) {
+      const lists = Array.from({ length: count }, (_, i) => [...new Set(Array.from({ length: i % 5 === 0 ? 0 : rnd(40) }, () => rnd(500)))].sort((a, b) => a - b));
+      const want = [...new Set(lists.flat())].sort((a, b) => a - b);
+      expect(unionPostings(lists), `${count} lists`).toEqual(want);
+    }
+    expect(unionPostings([[], []])).toEqual([]);
+  });
+
   it('interns equal strings to one instance and sorts symbols byte-wise', () => {
     const s = new SymbolTable();
     const a = s.intern(['jo', 'b'].join(''));

@@ -104,9 +104,27 @@ export function subtractPostings(a: Postings, b: Postings): number[] {
   return out;
 }
 
+/**
+ * Lists merged pairwise, at most this many: a regex over a few label values (`job=~"n.*|a.*"`)
+ * unions a few long lists, which merging reads once each (n log k) where sorting them together
+ * costs n log n; past this many (a regex over a label of thousands of values) one sort is cheaper
+ * than the intermediate lists.
+ */
+const MERGE_LISTS = 32;
+
 export function unionPostings(lists: readonly Postings[]): Postings {
   if (lists.length === 0) return EMPTY;
   if (lists.length === 1) return lists[0];
+  if (lists.length <= MERGE_LISTS) {
+    let level: Postings[] = lists.filter((l) => l.length > 0);
+    if (level.length === 0) return EMPTY;
+    while (level.length > 1) {
+      const next: Postings[] = [];
+      for (let i = 0; i < level.length; i += 2) next.push(i + 1 < level.length ? mergePostings(level[i], level[i + 1]) : level[i]);
+      level = next;
+    }
+    return level[0];
+  }
   let total = 0;
   for (const l of lists) total += l.length;
   const all = new Float64Array(total);
@@ -115,5 +133,27 @@ export function unionPostings(lists: readonly Postings[]): Postings {
   all.sort();
   const out: number[] = [];
   for (let i = 0; i < all.length; i++) if (i === 0 || all[i] !== all[i - 1]) out.push(all[i]);
+  return out;
+}
+
+/** The sorted union of two postings lists, without duplicates. */
+function mergePostings(a: Postings, b: Postings): number[] {
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const x = a[i];
+    const y = b[j];
+    if (x <= y) {
+      out.push(x);
+      i++;
+      if (x === y) j++;
+    } else {
+      out.push(y);
+      j++;
+    }
+  }
+  while (i < a.length) out.push(a[i++]);
+  while (j < b.length) out.push(b[j++]);
   return out;
 }
