@@ -3,8 +3,8 @@ import { Engine } from '../engine/engine.js';
 import { PromqlEvalError, PromqlTimeoutError, PromqlTooManySamplesError } from '../errors.js';
 import { MAX_EXPRESSION_DEPTH } from '../parser/parser.js';
 import { MemoryQueryable } from '../promqltest/memory-storage.js';
-import { LoopTurns } from '../../tsdb/index.js';
-import { EvalPool } from './eval-pool.js';
+import { LoopTurns, loopTurns } from '../../tsdb/index.js';
+import { EvalPool, IN_PLACE_COST } from './eval-pool.js';
 
 function store(): MemoryQueryable {
   const s = new MemoryQueryable();
@@ -20,7 +20,8 @@ function store(): MemoryQueryable {
 }
 
 describe('EvalPool', () => {
-  const pool = new EvalPool(2);
+  // Every query in a worker, however small (these data are).
+  const pool = new EvalPool(2, loopTurns, -1);
   afterAll(() => pool.close());
   const inPlace = new Engine();
   const pooled = new Engine({ evaluator: pool });
@@ -112,7 +113,7 @@ describe('EvalPool', () => {
       }
     }
     const turns = new CountingTurns();
-    const p = new EvalPool(1, turns);
+    const p = new EvalPool(1, turns, -1);
     const order: string[] = [];
     const earlier = turns.take().then(() => order.push('earlier piece'));
     const answer = new Engine({ evaluator: p }).instantQuery(store(), 'sum(req_total)', 300_000).then((r) => {
@@ -126,10 +127,40 @@ describe('EvalPool', () => {
     await p.close();
   });
 
-  it('fails queries after it is closed', async () => {
-    const p = new EvalPool(1);
-    await new Engine({ evaluator: p }).instantQuery(store(), '1', 0);
+  it('fails queries after it is closed, small ones evaluated in place too', async () => {
+    for (const inPlace of [IN_PLACE_COST, -1]) {
+      const p = new EvalPool(1, loopTurns, inPlace);
+      await new Engine({ evaluator: p }).instantQuery(store(), '1', 0);
+      await p.close();
+      await expect(new Engine({ evaluator: p }).instantQuery(store(), '1', 0)).rejects.toThrow('the query evaluation pool is closed');
+    }
+  });
+
+  it('evaluates a query cheaper than its in-place cost on the calling thread and a larger one in a worker, with the answers of evaluation in place', async () => {
+    class CountingTurns extends LoopTurns {
+      taken = 0;
+      override take(): Promise<void> {
+        this.taken++;
+        return super.take();
+      }
+    }
+    const big = new MemoryQueryable();
+    for (let s = 0; s < 100; s++) for (let i = 0; i < 600; i++) big.append({ __name__: 'req_total', job: `j${s}` }, i * 15_000, i * s);
+    const turns = new CountingTurns();
+    const p = new EvalPool(1, turns);
+    const engine = new Engine({ evaluator: p });
+    // One series over 6 h at 60 s: 1,440 samples and 360 steps, on this thread (no turn taken to hand it over).
+    const one = 'rate(req_total{job="j7"}[5m])';
+    expect(await engine.rangeQuery(big, one, 0, 8_985_000, 60_000)).toEqual(await inPlace.rangeQuery(big, one, 0, 8_985_000, 60_000));
+    expect(turns.taken).toBe(0);
+    // 100 series x 600 samples: to a worker.
+    const all = 'sum(rate(req_total[5m]))';
+    expect(await engine.rangeQuery(big, all, 0, 8_985_000, 60_000)).toEqual(await inPlace.rangeQuery(big, all, 0, 8_985_000, 60_000));
+    expect(turns.taken).toBe(1);
+    // A subquery computes for as long as its inner steps make it, whatever it selects: a worker's.
+    const sub = 'max_over_time(req_total{job="j7"}[10m:1m])';
+    expect(await engine.instantQuery(big, sub, 3_000_000)).toEqual(await inPlace.instantQuery(big, sub, 3_000_000));
+    expect(turns.taken).toBe(2);
     await p.close();
-    await expect(new Engine({ evaluator: p }).instantQuery(store(), '1', 0)).rejects.toThrow('the query evaluation pool is closed');
   });
 });

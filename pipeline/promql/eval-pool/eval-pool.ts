@@ -7,6 +7,7 @@ import type { QueryResult } from '../engine/types.js';
 import { PromqlTimeoutError } from '../errors.js';
 import { loopTurns, type LoopTurns } from '../../tsdb/index.js';
 import type { JobMessage, ReplyMessage } from './eval-worker.js';
+import { evaluationCost } from './evaluation-cost.js';
 import { BufferRecycler, errorFromWire, packJob, unpackResult } from './job-wire.js';
 
 interface Task {
@@ -24,6 +25,14 @@ interface Slot {
   readonly worker: Worker;
   task: Task | null;
 }
+
+/**
+ * Largest estimated cost (evaluation-cost.ts) of a job evaluated on the calling thread: a query
+ * this small computes in well under a millisecond, less than handing it to a worker and its
+ * answer back costs (a one-series query over 6 h: its whole evaluation, 1,440 samples and 360
+ * steps, against two thread hand-offs).
+ */
+export const IN_PLACE_COST = 50_000;
 
 /** The pool size when none is configured: one worker per core. */
 export function defaultEvalWorkers(): number {
@@ -45,14 +54,21 @@ export class EvalPool implements Evaluator {
   private nextId = 1;
   private closed = false;
 
+  /** `inPlaceCost`: jobs whose estimated cost is at most this are evaluated on the calling thread (-1: none). */
   constructor(
     readonly size: number = defaultEvalWorkers(),
     private readonly turns: LoopTurns = loopTurns,
+    private readonly inPlaceCost: number = IN_PLACE_COST,
   ) {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`an evaluation pool needs at least one worker, got ${size}`);
   }
 
   async evaluate(job: EvalJob, signal?: AbortSignal): Promise<QueryResult> {
+    if (this.inPlaceCost >= 0 && evaluationCost(job) <= this.inPlaceCost) {
+      if (this.closed) throw new Error('the query evaluation pool is closed');
+      if (signal?.aborted === true) throw new PromqlTimeoutError('query evaluation', { cause: signal.reason });
+      return evaluateJob(job, signal);
+    }
     // Packing copies every selected sample: a piece of work of its own among the stores' reads,
     // rather than one more in the turn that selected the query's last shard.
     await this.turns.take();
