@@ -214,7 +214,11 @@ export class Shard {
       const starts = s.startTimestamps;
       let si = 0;
       let nextStale = st.length > 0 ? st[0] : -1;
+      // Samples in order (an import's, a backfill's) go to the head a run at a time; what a run
+      // does not take (older samples, duplicates) goes one by one.
+      const runs = n > 1 && st.length === 0 && starts === undefined;
       for (let i = 0; i < n; i++) {
+        if (runs && (i = head.appendRunRef(ref, ts, vs, i, n)) === n) break;
         let stale = false;
         if (i === nextStale) {
           stale = true;

@@ -202,6 +202,33 @@ export class Head implements Queryable {
     if (st !== 0) this.keepStart(s, t, st);
   }
 
+  /**
+   * Appends the samples of a run of one series, `ts[from..to)`, none a staleness marker and none
+   * with a start timestamp, as `appendRef` one by one would, as far as they are in order: newer
+   * than the series' newest and than the one before, inside the head's range. Those are stored
+   * in one call (whole chunks encoded once, see MemSeries.appendRunInOrder); returns the index
+   * of the first sample not taken, which the caller hands to `appendRef`.
+   */
+  appendRunRef(ref: number, ts: ArrayLike<number>, vs: ArrayLike<number>, from: number, to: number): number {
+    const s = this.byRef[ref];
+    if (s === undefined) return from;
+    let prev = s.maxT;
+    const minValid = this.minValidTime;
+    let end = from;
+    for (; end < to; end++) {
+      const t = ts[end];
+      if (!(t > prev) || t < minValid || !Number.isSafeInteger(t)) break;
+      prev = t;
+    }
+    if (end === from) return from;
+    s.appendRunInOrder(ts, vs, from, end, this.chunkRange);
+    if (prev > this.maxT) this.maxT = prev;
+    this.stats.samplesAppended += end - from;
+    const log = this.log;
+    if (log !== null) for (let i = from; i < end; i++) log.sample(ref, ts[i], vs[i], false);
+    return end;
+  }
+
   /** Keeps an accepted sample's start timestamp and logs it. */
   private keepStart(s: MemSeries, t: number, st: number): void {
     if (!Number.isSafeInteger(st)) throw new InvalidSampleError(`start timestamp ${st} is not an integer number of milliseconds`, s.labels);

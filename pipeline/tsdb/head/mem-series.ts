@@ -181,6 +181,44 @@ export class MemSeries {
     if (t < this.minT) this.minT = t;
   }
 
+  /**
+   * Appends `ts[from..to)`, strictly increasing and newer than `maxT`, none of them a staleness
+   * marker: the samples `appendInOrder` one by one would store, in the same chunks. A chunk the
+   * run fills and goes past is encoded once from the columns (the smaller of XOR and decimal)
+   * instead of sample by sample and then decoded again to choose; the run's last chunk stays
+   * open, as after `appendInOrder`.
+   */
+  appendRunInOrder(ts: ArrayLike<number>, vs: ArrayLike<number>, from: number, to: number, chunkRange: number): void {
+    let i = from;
+    while (i < to) {
+      let app = this.app;
+      if (app !== null && app.count < SAMPLES_PER_CHUNK && ts[i] < this.chunkEnd) {
+        for (; i < to && app.count < SAMPLES_PER_CHUNK && ts[i] < this.chunkEnd; i++) app.append(ts[i], vs[i], false);
+        continue;
+      }
+      if (app !== null) this.closeOpenChunk();
+      const end = (Math.floor(ts[i] / chunkRange) + 1) * chunkRange;
+      let j = i;
+      while (j < to && j - i < SAMPLES_PER_CHUNK && ts[j] < end) j++;
+      if (j < to) {
+        // Closed by the run's next sample (the chunk is full, or that sample is past its range).
+        const best = encodeBest(ts, vs, null, i, j);
+        this.pushClosed(best.encoding, best.bytes, best.minT, best.maxT);
+        this.app = null;
+        i = j;
+        continue;
+      }
+      app = this.app = new XorAppender(48);
+      this.chunkEnd = end;
+      for (; i < j; i++) app.append(ts[i], vs[i], false);
+    }
+    const app = this.app!;
+    this.lastHi = app.lastHi;
+    this.lastLo = app.lastLo;
+    this.maxT = ts[to - 1];
+    if (ts[from] < this.minT) this.minT = ts[from];
+  }
+
   /** The open chunk in the smaller encoding (a copy; null without an open chunk). */
   openChunkBest(): EncodedChunk | null {
     const app = this.app;

@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import type { SampleLog } from './sample-log.js';
+import { Head } from './head.js';
+
+const labels = { __name__: 'bench_cpu_seconds_total', cpu: '0', mode: 'idle' };
+const HOUR = 3600_000;
+
+/** A counter 10 s apart from `start`, values with two decimals (what an exposition file holds). */
+function counter(n: number, start: number, step = 10_000): { ts: number[]; vs: number[] } {
+  const ts: number[] = [];
+  const vs: number[] = [];
+  let v = 3.5;
+  for (let i = 0; i < n; i++) {
+    v += ((i * 13) % 100) / 10;
+    ts.push(start + i * step);
+    vs.push(Math.round(v * 100) / 100);
+  }
+  return { ts, vs };
+}
+
+/** Everything the head keeps of the series: closed chunks as they are, the open chunk, the newest sample and the counters. */
+function state(head: Head, ref: number) {
+  const s = head.series(ref)!;
+  const chunks = [];
+  for (let i = 0; i < s.chunkCount; i++) chunks.push([s.chunkMinT(i), s.chunkMaxT(i), s.chunkEncoding(i), Buffer.from(s.chunkBytes(i)).toString('hex')]);
+  const open = s.app === null ? null : Buffer.from(s.app.w.bytes.subarray(0, (s.app.w.bitLength + 7) >>> 3)).toString('hex');
+  return { chunks, open, minT: s.minT, maxT: s.maxT, headMaxT: head.maxT, stats: { ...head.stats }, oooT: s.oooT };
+}
+
+/** What the head holds after `ts`/`vs` arrive in `cuts` pieces, each appended as a run (the rest one by one), or each sample one by one. */
+function load(ts: number[], vs: number[], cuts: number[], asRuns: boolean, minValidTime = -Infinity) {
+  const head = new Head();
+  head.minValidTime = minValidTime;
+  const logged: string[] = [];
+  head.log = { series: () => undefined, sample: (r, t, v, stale) => logged.push(`${r} ${t} ${v} ${stale}`), histogram: () => undefined, deletion: () => undefined } satisfies SampleLog;
+  const ref = head.ref(labels);
+  const bounds = [0, ...cuts, ts.length];
+  for (let k = 0; k + 1 < bounds.length; k++) {
+    let i = bounds[k];
+    if (asRuns) i = head.appendRunRef(ref, ts, vs, i, bounds[k + 1]);
+    for (; i < bounds[k + 1]; i++) {
+      try {
+        head.appendRef(ref, ts[i], vs[i]);
+      } catch {
+        // counted by the head, as for one by one
+      }
+    }
+  }
+  return { state: state(head, ref), logged };
+}
+
+describe('a run of samples appended in one call', () => {
+  const same = (ts: number[], vs: number[], cuts: number[] = [], minValidTime?: number) => {
+    const runs = load(ts, vs, cuts, true, minValidTime);
+    const single = load(ts, vs, cuts, false, minValidTime);
+    expect(runs.state).toEqual(single.state);
+    expect(runs.logged).toEqual(single.logged);
+    return runs.state;
+  };
+
+  it('stores the chunks that appending its samples one by one stores, across the chunk range boundary', () => {
+    const { ts, vs } = counter(500, 2 * HOUR * 1000 + 110 * 60_000);
+    const s = same(ts, vs);
+    expect(s.chunks.length).toBeGreaterThanOrEqual(4);
+    expect(s.open).not.toBeNull();
+    expect(s.stats.samplesAppended).toBe(500);
+  });
+
+  it('stores the same when the run arrives in pieces, each continuing the open chunk', () => {
+    const { ts, vs } = counter(500, 2 * HOUR * 1000 + 110 * 60_000);
+    same(ts, vs, [37, 120, 121, 240, 359, 480]);
+  });
+
+  it('stores the same for runs of whole chunks, leaving the last one open', () => {
+    for (const n of [1, 2, 119, 120, 121, 240]) {
+      const { ts, vs } = counter(n, 0);
+      expect(same(ts, vs).open).not.toBeNull();
+    }
+  });
+
+  it('stops at a sample that is not newer than the one before, which then goes one by one', () => {
+    const { ts, vs } = counter(300, 0);
+    ts[150] = ts[149];
+    vs[150] = vs[149]; // a duplicate, ignored
+    ts[200] = ts[10]; // older: out of order
+    const s = same(ts, vs);
+    expect(s.stats.duplicatesIgnored).toBe(1);
+    expect(s.stats.outOfOrderAppended).toBeGreaterThan(0);
+  });
+
+  it('takes nothing older than the head\'s range or than the series\' newest, and no timestamp that is not an integer', () => {
+    const head = new Head();
+    const ref = head.ref(labels);
+    const { ts, vs } = counter(10, 100_000);
+    head.minValidTime = 150_000;
+    expect(head.appendRunRef(ref, ts, vs, 0, 10)).toBe(0);
+    expect(head.appendRunRef(ref, ts, vs, 5, 10)).toBe(10);
+    expect(head.appendRunRef(ref, ts, vs, 5, 10)).toBe(5);
+    expect(head.appendRunRef(ref, [200_000, 200_000.5, 300_000], [1, 2, 3], 0, 3)).toBe(1);
+    expect(head.appendRunRef(ref + 1, ts, vs, 0, 10)).toBe(0);
+    expect(head.stats.samplesAppended).toBe(6);
+    same(ts, vs, [], 150_000);
+  });
+});
