@@ -116,7 +116,32 @@ later), while tidemark replay's figure ends when its output is readable (counted
 store refused are reported). The row "until the output is readable" ends vmalert's time there too.
 Left: the server's cost per written sample, which is most of a replay's cost: a cheaper way in for a
 replay's output (batches encoded for the samples topic by the command, appended as they are, would
-skip the remote_write decoding and re-encoding; the store's apply stays).`;
+skip the remote_write decoding and re-encoding; the store's apply stays).
+Then (profiles of the command and of \`tidemark up\` at a load average of 13 to 16; A/B at 16 to 43,
+so CPU seconds say more than wall clock). Before: the command took 1.5-1.8 CPU-s and waited 1.5 s of
+a 3.1 s run; in its profile garbage collection 0.22 s, the remote_write encoder 0.27 s, a rule's
+output built by spreading each sample 0.16 s, annotation templates 0.12 s, module loading 0.1-0.2
+s. The server's main thread during the run: 1.56 s busy, remote_write handling 0.26 s (decoding
+0.15 s of it), the store's apply 0.22 s, chunk reads for the range queries 0.16 s, writing the
+range answers 0.10 s, the alert history 0.09 s. Changed: the output goes as series runs to
+\`/api/v1/import/series-runs\` (staleness markers as their bits, the answer's write token as
+remote_write's), which the server takes at 0.17 s where remote_write took 0.26 s; the range queries
+of rules that read no replayed output are asked up to three ahead; rule outputs are built field by
+field. Same-run A/B, the commit before against these, alternating: at a load of 31 to 43, command
+CPU 1.56/1.53/1.76 -> 1.20/1.23/1.19 s, --dry-run 1.34/1.26/1.30 -> 1.01/1.13/1.07 s, server CPU
+1.45/1.46/1.60 -> 1.45/1.49/1.59 s (what the series-runs endpoint saves, the queries asked at once
+cost the evaluation pool: a --dry-run's server CPU 0.51-0.56 -> 0.66-0.68 s), wall clock
+17.2/14.7/16.6 -> 13.3/12.4/14.6 s; at 24 to 31, command CPU 1.52/1.51/1.52 -> 1.10/1.43/1.12 s,
+server 1.31/1.42/1.33 -> 1.33/1.42/1.30 s, wall clock 10.2/9.3/11.8 -> 8.2/10.6/7.5 s. After, the
+server's main thread: chunk reads for the four queries, now at once, 0.35 s (XOR decoding 0.26 s),
+the bus (append with its fdatasync, read back by the store) 0.3 s, the series-runs endpoint 0.21
+s, the store's apply 0.15-0.4 s (a closed chunk's encoding, trying decimal against XOR, was 0.2 s
+of it in one profile), the alert history 0.19 s (1764 records). The command: 1.1-1.4 CPU-s,
+garbage collection a sixth, annotation templates and ALERTS labels 0.15 s, module loading 0.2 s.
+Tried and left out: requests of 40,000 samples (server CPU 1.47/1.47 -> 1.43/1.38 s, wall clock no
+different); --max-semi-space-size=32 for the command (1.29-1.37 CPU-s against 1.19-1.23 without).
+Left: the server is the critical path; its costs now are the store's (apply, chunk encoding), the
+bus's and the range queries' chunk decoding, not the replay's way in.`;
 
 export const replayBenchmark: Benchmark = {
   area: 'replay',
