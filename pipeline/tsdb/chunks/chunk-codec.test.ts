@@ -123,6 +123,27 @@ describe('chunk codecs', () => {
     );
   });
 
+  it('chooses exactly as encoding both in full and keeping the smaller, the XOR encoding given or not', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ gap: fc.integer({ min: 1, max: 60_000 }), v: fc.oneof(decimalValue, fc.double(), fc.constant(7)), stale: fc.boolean() }), { minLength: 1, maxLength: 200 }),
+        fc.boolean(),
+        (raw, withStale) => {
+          const c = columns(1_700_000_000_000, raw);
+          const stale = withStale ? c.s : null;
+          const xor = XorChunk.encode(c.t, c.v, stale).bytes;
+          const dec = encodeDecimal(c.t, c.v, stale);
+          const want = dec !== null && dec.length < xor.length ? { encoding: ENCODING_DECIMAL, bytes: dec } : { encoding: ENCODING_XOR, bytes: xor };
+          for (const got of [encodeBest(c.t, c.v, stale), encodeBest(c.t, c.v, stale, 0, c.t.length, xor)]) {
+            expect(got.encoding).toBe(want.encoding);
+            expect(Buffer.from(got.bytes).equals(Buffer.from(want.bytes))).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('decodes XOR chunks word-at-a-time to the same samples as the iterator', () => {
     fc.assert(
       fc.property(fc.array(fc.record({ gap: fc.oneof(fc.integer({ min: 1, max: 30_000 }), fc.integer({ min: 1, max: 2 ** 40 })), v: fc.double(), stale: fc.boolean() }), { minLength: 1, maxLength: 150 }), (raw) => {

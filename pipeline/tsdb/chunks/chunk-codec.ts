@@ -1,7 +1,7 @@
 import { decodeDecimalInto, encodeDecimal, ENCODING_DECIMAL } from './decimal-chunk.js';
 import { ENCODING_MIXED } from './mixed-chunk.js';
 import type { SampleTarget } from './sample-target.js';
-import { ENCODING_XOR, XorChunk } from './xor-chunk.js';
+import { ENCODING_XOR, XorAppender } from './xor-chunk.js';
 import { decodeXorInto } from './xor-decode.js';
 
 /** An encoded chunk of either encoding, with its time range. */
@@ -35,7 +35,18 @@ export function encodeBest(ts: ArrayLike<number>, vs: ArrayLike<number>, stale: 
   const dec = encodeDecimal(ts, vs, stale, from, to);
   const minT = ts[from];
   const maxT = ts[to - 1];
-  const x = xor ?? XorChunk.encode(ts, vs, stale, from, to).bytes;
+  let x = xor;
+  if (x === undefined) {
+    // The XOR encoding is given up once it is longer than the decimal one: it can only grow, and
+    // exposition values (a few decimals) are mostly the smaller as decimal.
+    const limit = dec === null ? Infinity : dec.length * 8;
+    const a = new XorAppender(dec === null ? Math.max(16, (to - from) * 2) : dec.length + 8);
+    for (let i = from; i < to; i++) {
+      a.append(ts[i], vs[i], stale !== null && stale[i] === 1);
+      if (a.w.bitLength > limit) return { encoding: ENCODING_DECIMAL, bytes: dec!, minT, maxT };
+    }
+    x = a.bytes();
+  }
   if (dec !== null && dec.length < x.length) return { encoding: ENCODING_DECIMAL, bytes: dec, minT, maxT };
   return { encoding: ENCODING_XOR, bytes: x, minT, maxT };
 }
