@@ -240,6 +240,17 @@ export class MemSeries {
     this.meta.push(minT, maxT, this.arena.put(bytes), bytes.length * 256 + encoding);
   }
 
+  /**
+   * Puts back a closed in-order chunk as it was written (a head checkpoint's): chunks come in time
+   * order, newer than everything the series holds, never straddling a chunk range, and the newest
+   * samples follow through appendInOrder (which sets the open chunk and the last value).
+   */
+  restoreClosedChunk(encoding: number, bytes: Uint8Array, minT: number, maxT: number): void {
+    this.pushClosed(encoding, bytes, minT, maxT);
+    if (minT < this.minT) this.minT = minT;
+    this.maxT = maxT;
+  }
+
   /** Whether (v, stale) equals the last in-order sample (the one at `maxT`). */
   sameAsLast(v: number, stale: boolean): boolean {
     if (isStaleBits(this.lastHi, this.lastLo)) return stale;
