@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import SnappyJS from 'snappyjs';
@@ -16,7 +16,8 @@ import { mockKafkaBusSettings } from '../harness/kafkajs-mock-workarounds.js';
 import { startKafkaMock } from '../harness/services.js';
 import type { Benchmark, BenchResult } from './bench-result.js';
 import { NodeExporterDataset } from './node-exporter-dataset.js';
-import { victoriaMetricsWriteRate } from './peers/index.js';
+import { cpuMs, freePort, victoriaMetricsWriteRate } from './peers/index.js';
+import { TIDEMARK_CLI } from './system-under-test.js';
 
 const PARTITIONS = 8;
 const SERIES = 20_000;
@@ -147,12 +148,13 @@ async function until(pred: () => Promise<boolean> | boolean): Promise<void> {
   while (!(await pred())) await new Promise((r) => setTimeout(r, 20));
 }
 
-function spawnStore(args: object): { proc: ChildProcess; ready: Promise<number> } {
+/** A store child; `ready` resolves with the wall-clock seconds to its "ready" and the CPU-seconds it had used then. */
+function spawnStore(args: object): { proc: ChildProcess; ready: Promise<{ secs: number; cpuSecs: number }> } {
   const start = performance.now();
   const proc = spawn(process.execPath, ['--import', 'tsx', child, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const ready = new Promise<number>((resolve, reject) => {
+  const ready = new Promise<{ secs: number; cpuSecs: number }>((resolve, reject) => {
     proc.stdout!.on('data', (d: Buffer) => {
-      if (d.toString().includes('ready')) resolve((performance.now() - start) / 1000);
+      if (d.toString().includes('ready')) resolve({ secs: (performance.now() - start) / 1000, cpuSecs: cpuMs(proc.pid!) / 1000 });
     });
     proc.on('exit', (code) => reject(new Error(`store child exited with ${code}`)));
   });
@@ -167,12 +169,38 @@ async function kill(proc: ChildProcess): Promise<void> {
   await gone;
 }
 
+/** `tidemark up` of the built CLI on `data`, resolved once /-/ready answers 200. */
+async function startUp(config: string, data: string): Promise<{ proc: ChildProcess; url: string }> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const proc = spawn(process.execPath, [TIDEMARK_CLI, 'up', '--listen', `127.0.0.1:${port}`, '--config', config, '--data', data], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  proc.stderr!.on('data', (b: Buffer) => (err = (err + b.toString()).slice(-2000)));
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`tidemark up exited with ${proc.exitCode}: ${err}`);
+    try {
+      if ((await fetch(`${url}/-/ready`)).ok) return { proc, url };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Whether the store group applied the samples topic to its end (and, with `durable`, committed it). */
+async function storeCaughtUp(url: string, durable: boolean): Promise<boolean> {
+  const res = await fetch(`${url}/api/v1/status/bus`);
+  const body = (await res.json()) as { data: { groups: { group: string; topic: string; lag: number; durableLag: number }[] } };
+  const g = body.data.groups.find((x) => x.group === 'store' && x.topic.endsWith('samples'));
+  return g !== undefined && g.lag === 0 && (!durable || g.durableLag === 0);
+}
+
 export const storeBenchmark: Benchmark = {
   area: 'store',
   async run() {
     const rows: BenchResult[] = [];
     const dir = await mkdtemp(join(tmpdir(), 'tidemark-bench-store-'));
-    const mock = await startKafkaMock({ initialTopics: { 'bench.samples': PARTITIONS, 'bench.replay': PARTITIONS, 'bench.dlq': 1 } });
+    const mock = await startKafkaMock({ initialTopics: { 'bench.samples': PARTITIONS, 'bench.replay': PARTITIONS, 'bench.empty': PARTITIONS, 'bench.dlq': 1 } });
     const bus = new KafkaBus(mockKafkaBusSettings(mock.brokers, { partitionsConsumedConcurrently: PARTITIONS }));
     const shape = `${SERIES / 1000}k node_exporter series x ${STEPS} scrapes, ${PARTITIONS} partitions`;
     try {
@@ -258,46 +286,155 @@ export const storeBenchmark: Benchmark = {
         });
 
       }
-      // 3. Recovery: a store process ingests the data set, is SIGKILLed, and restarts; with each
-      // write-ahead log in the same run (store.wal: file, then bus).
-      for (const wal of ['file', 'bus'] as const) {
-        const group = `crash-${wal}`;
-        const args = { mode: 'kafka', dataDir: join(dir, group), topic: 'bench.replay', deadLetterTopic: 'bench.dlq', group, partitions: PARTITIONS, brokers: mock.brokers, config: { block_range_ms: 4 * 3600_000, flush_interval_ms: 1000, wal } };
-        const shardsDir = join(dir, group, 'store', 'shards');
+      // 3. Recovery: a store process ingests the data set, is SIGKILLed, and restarts; each kind of
+      // log a shard can keep, alternating in rounds in the same run (store.wal: file; bus without a
+      // head checkpoint; bus with one that covers the whole head when the kill comes).
+      const rounds = Number(process.env.TIDEMARK_BENCH_STORE_RECOVERY_ROUNDS ?? 3);
+      const variants = [
+        { key: 'file', label: 'store.wal: file', config: { wal: 'file', head_checkpoint_interval_ms: 0 } },
+        { key: 'bus', label: 'store.wal: bus, no head checkpoint (head_checkpoint_interval_ms 0)', config: { wal: 'bus', head_checkpoint_interval_ms: 0 } },
+        { key: 'checkpoint', label: 'store.wal: bus, head checkpoint covering the head (head_checkpoint_interval_ms 1000)', config: { wal: 'bus', head_checkpoint_interval_ms: 1000 } },
+      ] as const;
+      const ready: Record<string, number[]> = { file: [], bus: [], checkpoint: [], fixed: [] };
+      const readyCpu: Record<string, number[]> = { file: [], bus: [], checkpoint: [], fixed: [] };
+      const opened: Record<string, number[]> = { file: [], checkpoint: [] };
+      const openedCpu: Record<string, number[]> = { file: [], checkpoint: [] };
+      const load: string[] = [];
+      for (let round = 0; round < rounds; round++) {
+        for (const v of variants) {
+          const group = `crash-${v.key}-${round}`;
+          const args = { mode: 'kafka', dataDir: join(dir, group), topic: 'bench.replay', deadLetterTopic: 'bench.dlq', group, partitions: PARTITIONS, brokers: mock.brokers, config: { block_range_ms: 4 * 3600_000, flush_interval_ms: 1000, ...v.config } };
+          const shardsDir = join(dir, group, 'store', 'shards');
+          const first = spawnStore(args);
+          await first.ready;
+          // Without a checkpoint, nothing is committed before a block is cut with the bus as the log:
+          // wait until every shard says it applied all. With one, the commits reach the end.
+          await until(async () => (v.key === 'bus' ? applied(bus, shardsDir, 'bench.replay') : durable(bus, group, 'bench.replay')));
+          await kill(first.proc);
+          // 12.5 minutes of samples against 4 h blocks: none is cut, the head holds them all.
+          if (v.key !== 'bus') {
+            // What opening the shards costs alone: the write-ahead log replayed, or the checkpoint loaded.
+            const r0 = performance.now();
+            const c0 = process.cpuUsage();
+            for (const d of await readdir(shardsDir)) {
+              const tsdb = await Tsdb.open(join(shardsDir, d), { blockRangeMs: 4 * 3600_000, writeAheadLog: v.key === 'file' });
+              if (tsdb.listBlocks().length > 0) throw new Error(`${d}: a block was cut, so the head is not the whole data set`);
+              await tsdb.close();
+            }
+            opened[v.key].push((performance.now() - r0) / 1000);
+            const c = process.cpuUsage(c0);
+            openedCpu[v.key].push((c.user + c.system) / 1e6);
+          }
+          const second = spawnStore(args);
+          const r = await second.ready;
+          ready[v.key].push(r.secs);
+          readyCpu[v.key].push(r.cpuSecs);
+          load.push(os.loadavg()[0].toFixed(1));
+          await kill(second.proc);
+        }
+        // The fixed part: a store with nothing to apply (an empty topic) restarted after SIGKILL.
+        const group = `crash-empty-${round}`;
+        const args = { mode: 'kafka', dataDir: join(dir, group), topic: 'bench.empty', deadLetterTopic: 'bench.dlq', group, partitions: PARTITIONS, brokers: mock.brokers, config: {} };
         const first = spawnStore(args);
         await first.ready;
-        // With the bus as the log nothing is committed before a block is cut: wait until every shard says it applied all.
-        await until(async () => (wal === 'file' ? durable(bus, group, 'bench.replay') : applied(bus, shardsDir, 'bench.replay')));
         await kill(first.proc);
-        // 12.5 minutes of samples against 4 h blocks: none is cut, the head holds (and a restart replays) them all.
-        const replayed = total;
-        if (wal === 'file') {
-          // The write-ahead-log replay a restart performs, timed alone.
-          const r0 = performance.now();
-          for (const d of await readdir(shardsDir)) {
-            const tsdb = await Tsdb.open(join(shardsDir, d), { blockRangeMs: 4 * 3600_000 });
-            if (tsdb.listBlocks().length > 0) throw new Error(`${d}: a block was cut, so the replay is not the whole data set`);
-            await tsdb.close();
+        const second = spawnStore(args);
+        const r = await second.ready;
+        ready.fixed.push(r.secs);
+        readyCpu.fixed.push(r.cpuSecs);
+        await kill(second.proc);
+      }
+      const m = total / 1e6;
+      const secs = (xs: number[]): string => xs.map((x) => x.toFixed(2)).join(', ');
+      const median = (xs: number[]): number => {
+        const o = [...xs].sort((a, b) => a - b);
+        const h = Math.floor(o.length / 2);
+        return o.length % 2 === 1 ? o[h] : (o[h - 1] + o[h]) / 2;
+      };
+      const fixed = median(ready.fixed);
+      rows.push({
+        name: `store recovery: restart to ready after SIGKILL with nothing to apply (node+tsx start, Kafka connect, the mock's rebalance wait for the killed member: sessionTimeout 4 s), ${PARTITIONS} empty partitions`,
+        subject: 'tidemark (3-broker librdkafka mock)',
+        value: fixed,
+        unit: 's',
+        note: `rounds: ${secs(ready.fixed)} s (CPU ${secs(readyCpu.fixed)} s); the fixed part of every restart row below`,
+      });
+      for (const k of ['file', 'checkpoint'] as const) {
+        rows.push({
+          name: `store recovery: shard open alone (${k === 'file' ? 'WAL replay' : 'head checkpoint load'}) after SIGKILL, ${m.toFixed(2)}M samples in ${PARTITIONS} shards`,
+          subject: 'tidemark',
+          value: median(opened[k]) / m,
+          unit: 's per 1M samples in the head',
+          note: `rounds: ${secs(opened[k])} s (CPU ${secs(openedCpu[k])} s)`,
+        });
+      }
+      for (const v of variants) {
+        const r = median(ready[v.key]);
+        rows.push({
+          name: `store recovery: restart to ready after SIGKILL (process start, group rejoin, shards opened${v.key === 'bus' ? ', the partitions applied again up to where the killed process was' : ''}), ${v.label}`,
+          subject: 'tidemark (3-broker librdkafka mock)',
+          value: r / m,
+          unit: 's per 1M samples in the head',
+          goal: '<= 1',
+          note: `${r.toFixed(1)} s for ${m.toFixed(2)}M samples (median of rounds ${secs(ready[v.key])} s, CPU ${secs(readyCpu[v.key])} s, alternating with the other rows; load average ${load.join(', ')}); without the fixed part above: ${((r - fixed) / m).toFixed(2)} s per 1M`,
+        });
+      }
+
+      // 4. `tidemark up` (the built CLI) on the embedded bus, where no consumer group waits for the
+      // killed member: 1M samples over remote_write, SIGKILL, restart until /-/ready; empty, and
+      // without and with a head checkpoint, alternating.
+      if (existsSync(TIDEMARK_CLI)) {
+        const { warm, measured } = remoteWriteBodies();
+        const bodies = [...warm, ...measured];
+        const upReady: Record<string, number[]> = { empty: [], bus: [], checkpoint: [] };
+        const upCpu: Record<string, number[]> = { empty: [], bus: [], checkpoint: [] };
+        const upLoad: string[] = [];
+        for (let round = 0; round < rounds; round++) {
+          for (const key of ['empty', 'bus', 'checkpoint'] as const) {
+            const d = join(dir, `up-${key}-${round}`);
+            await mkdir(d);
+            const config = join(d, 'tidemark.yml');
+            // Hours-old samples: no age limit at the edge; no scrape of itself.
+            await writeFile(config, `global:\n  scrape_interval: 1m\ningest: { remote_write: { limits: { max_age_ms: 0 } } }\nstore: { head_checkpoint_interval_ms: ${key === 'checkpoint' ? 1000 : 0} }\n`);
+            const first = await startUp(config, join(d, 'data'));
+            if (key !== 'empty') {
+              for (const body of bodies) {
+                const res = await fetch(`${first.url}/api/v1/write`, { method: 'POST', body, headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-prometheus-remote-write-version': '0.1.0' } });
+                if (!res.ok) throw new Error(`remote_write: ${res.status} ${await res.text()}`);
+              }
+              await until(async () => storeCaughtUp(first.url, key === 'checkpoint'));
+              // The flush intent follows the applied records on the next flush tick (1 s).
+              await new Promise((r) => setTimeout(r, 1500));
+            }
+            await kill(first.proc);
+            const t0 = performance.now();
+            const second = await startUp(config, join(d, 'data'));
+            upReady[key].push((performance.now() - t0) / 1000);
+            upCpu[key].push(cpuMs(second.proc.pid!) / 1000);
+            upLoad.push(os.loadavg()[0].toFixed(1));
+            await kill(second.proc);
           }
-          const replaySecs = (performance.now() - r0) / 1000;
+        }
+        const upFixed = median(upReady.empty);
+        const upSamples = (SERIES * STEPS) / 1e6;
+        rows.push({
+          name: 'tidemark up recovery: restart to /-/ready after SIGKILL with an empty data directory (node start, embedded bus open)',
+          subject: 'tidemark up (embedded bus)',
+          value: upFixed,
+          unit: 's',
+          note: `rounds: ${secs(upReady.empty)} s (CPU ${secs(upCpu.empty)} s)`,
+        });
+        for (const key of ['bus', 'checkpoint'] as const) {
+          const r = median(upReady[key]);
           rows.push({
-            name: `store recovery: shard open (WAL replay) after SIGKILL, ${(replayed / 1e6).toFixed(2)}M samples in ${PARTITIONS} shards`,
-            subject: 'tidemark',
-            value: replaySecs / (replayed / 1e6),
-            unit: 's per 1M samples replayed',
+            name: `tidemark up recovery: restart to /-/ready after SIGKILL, ${upSamples.toFixed(2)}M samples in the head (remote_write), store.wal: bus, ${key === 'bus' ? 'no head checkpoint' : 'head checkpoint covering the head (head_checkpoint_interval_ms 1000)'}`,
+            subject: 'tidemark up (embedded bus)',
+            value: r / upSamples,
+            unit: 's per 1M samples in the head',
+            goal: '<= 1',
+            note: `${r.toFixed(2)} s (median of rounds ${secs(upReady[key])} s, CPU ${secs(upCpu[key])} s, alternating; load average ${upLoad.join(', ')}); without the empty restart above: ${((r - upFixed) / upSamples).toFixed(2)} s per 1M`,
           });
         }
-        const second = spawnStore(args);
-        const readySecs = await second.ready;
-        await kill(second.proc);
-        rows.push({
-          name: `store recovery: restart to ready after SIGKILL (process start, group rejoin, shards opened${wal === 'bus' ? ', the partitions applied again up to where the killed process was' : ''}), store.wal: ${wal}`,
-          subject: 'tidemark (3-broker librdkafka mock)',
-          value: readySecs / (replayed / 1e6),
-          unit: 's per 1M samples replayed',
-          goal: '<= 1',
-          note: `${readySecs.toFixed(1)} s for ${(replayed / 1e6).toFixed(2)}M samples${wal === 'bus' ? ' applied again from the bus (no block cut yet: all of them)' : ''}; includes node+tsx start-up and the mock's rebalance wait for the killed member (sessionTimeout 4 s)`,
-        });
       }
     } finally {
       await bus.close();
