@@ -132,6 +132,7 @@ function aggregate(e: AggregateExpr, src: RowSource, ctx: EvalContext): StepMatr
     if (src.dropName[r]) groups[gi].dropName = true;
     src.fill(r, vals, pres);
     if (op === 'count' || op === 'group') countPresent(groups[gi], r, pres, steps);
+    else if (op === 'sum') accumulateSum(groups[gi], r, vals, pres, steps);
     else accumulate(op, groups[gi], r, vals, pres, steps);
   }
   const g = groups.length;
@@ -169,6 +170,31 @@ function countPresent(g: GroupCells, r: number, pres: Uint8Array, steps: number)
   }
 }
 
+/** `sum`: accumulate's arithmetic for it, without choosing the operator at every step (the dashboards' aggregation). */
+function accumulateSum(g: GroupCells, r: number, vals: Float64Array, pres: Uint8Array, steps: number): void {
+  const { count, value, c, mean, first } = g;
+  for (let k = 0; k < steps; k++) {
+    if (pres[k] === 0) continue;
+    const f = vals[k];
+    const n = count[k];
+    if (n === 0) {
+      count[k] = 1;
+      first[k] = r;
+      value[k] = f;
+      c[k] = 0;
+      mean[k] = f;
+      continue;
+    }
+    count[k] = n + 1;
+    const sum = value[k];
+    const t = sum + f;
+    if (t === Infinity || t === -Infinity) c[k] = 0;
+    else if (Math.abs(sum) >= Math.abs(f)) c[k] += (sum - t) + f;
+    else c[k] += (f - t) + sum;
+    value[k] = t;
+  }
+}
+
 /** Adds one input row to its group at every step, with evalAggregate's arithmetic. */
 function accumulate(op: string, g: GroupCells, r: number, vals: Float64Array, pres: Uint8Array, steps: number): void {
   const { count, value, c, mean } = g;
@@ -185,16 +211,8 @@ function accumulate(op: string, g: GroupCells, r: number, vals: Float64Array, pr
       continue;
     }
     count[k] = n + 1;
+    // `sum` has accumulateSum.
     switch (op) {
-      case 'sum': {
-        const sum = value[k];
-        const t = sum + f;
-        if (t === Infinity || t === -Infinity) c[k] = 0;
-        else if (Math.abs(sum) >= Math.abs(f)) c[k] += (sum - t) + f;
-        else c[k] += (f - t) + sum;
-        value[k] = t;
-        break;
-      }
       case 'avg': avgStep(g, k, f); break;
       case 'max': if (value[k] < f || Number.isNaN(value[k])) value[k] = f; break;
       case 'min': if (value[k] > f || Number.isNaN(value[k])) value[k] = f; break;
