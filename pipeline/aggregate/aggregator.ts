@@ -40,6 +40,7 @@ import { readCheckpoint, restoreRuleState, serializeCheckpoint, writeCheckpoint,
 import { compileRule, type CompiledRule } from './compiled-rule.js';
 import { aggregationConfigSchema, type AggregationConfig, type AggregationRuleConfig } from './config.js';
 import { AggregationMetrics } from './metrics.js';
+import { seriesForgotten } from './partition-state.js';
 import { RecordHints, slotUsable, type RuleTarget, type SeriesSlot } from './record-hints.js';
 import { encodePartialRecord, type PartialRecord, type PartialWindow, type RulePartial } from './partial-record.js';
 import { RuleState } from './rule-state.js';
@@ -682,7 +683,7 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
       const partition = state.partition(p);
       targets.push({ state, partition, entry: partition.entry(key, labels), counters: this.states[i]!.counters });
     }
-    return { labels, targets };
+    return { labels, targets, forgotten: seriesForgotten() };
   }
 
   /**

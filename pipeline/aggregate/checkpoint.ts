@@ -221,7 +221,7 @@ export function restoreRuleState(rule: CompiledRule, doc: RuleDoc | undefined, s
   const s = new RuleState(rule);
   if (doc === undefined) return s;
   s.closedThrough = Number(doc.closedThrough);
-  for (const t of doc.totals) s.totals.set(rule.group.keyOf(t.labels), { labels: t.labels, value: Number(t.value) });
+  for (const t of doc.totals) s.totals.set(rule.group.keyOfGroup(t.labels), { labels: t.labels, value: Number(t.value) });
   for (const [p, pd] of doc.partitions) {
     const ps: PartitionState = s.partition(p);
     for (const row of pd.series) {
@@ -238,7 +238,7 @@ export function restoreRuleState(rule: CompiledRule, doc: RuleDoc | undefined, s
     for (const [w, accs] of pd.windows) {
       ps.windows.set(w, new Map(accs.map((d) => {
         const a = accumulatorOf(d);
-        return [rule.group.keyOf(a.labels), a];
+        return [rule.group.keyOfGroup(a.labels), a];
       })));
     }
   }

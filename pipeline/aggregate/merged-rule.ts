@@ -49,7 +49,7 @@ export class MergedRule {
       this.pending.delete(w);
       const merged = new Map<string, WindowAccumulator>();
       for (const p of [...parts.keys()].sort((a, b) => a - b)) {
-        mergeAccumulators(merged, new Map(parts.get(p)!.map((a) => [this.state.rule.group.keyOf(a.labels), a])));
+        mergeAccumulators(merged, new Map(parts.get(p)!.map((a) => [this.state.rule.group.keyOfGroup(a.labels), a])));
       }
       const samples: OutputSample[] = [];
       this.state.emit(w, merged, samples);

@@ -8,7 +8,10 @@ describe('aggregation output grouping', () => {
 
   it('gives an input series and its group\'s labels the same key, with by and with without', () => {
     for (const g of [compileGrouping({ by: ['mode', 'job'] }), compileGrouping({ without: ['instance'] })]) {
-      for (const s of [s1, s2, s3]) expect(g.keyOf(g.groupOf(s))).toBe(g.keyOf(s));
+      for (const s of [s1, s2, s3]) {
+        expect(g.keyOf(g.groupOf(s))).toBe(g.keyOf(s));
+        expect(g.keyOfGroup(g.groupOf(s))).toBe(g.keyOf(s));
+      }
       expect(g.keyOf(s1)).toBe(g.keyOf(s2));
       expect(g.keyOf(s1)).not.toBe(g.keyOf(s3));
     }

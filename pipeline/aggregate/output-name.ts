@@ -40,6 +40,8 @@ export interface CompiledGrouping {
    * cost of a new input series was building a sorted key per rule).
    */
   keyOf(labels: Labels): string;
+  /** keyOf of a group's own labels (what groupOf gave): without groupOf again (a `without` key is built from the group). */
+  keyOfGroup(group: Labels): string;
 }
 
 // As canonicalLabels' separator: a lone surrogate, which no label decoded from UTF-8 contains.
@@ -48,6 +50,12 @@ const SEP = '\ud800';
 export function compileGrouping(g: Grouping): CompiledGrouping {
   if (g.by !== undefined) {
     const by = g.by.filter((n) => n !== '__name__');
+    const keyOf = (labels: Labels): string => {
+      // A missing label and an empty one are the same group (both are left out of it).
+      let k = labels.__name__ ?? '';
+      for (const n of by) k += SEP + (labels[n] ?? '');
+      return k;
+    };
     return {
       groupOf(labels) {
         const out: Record<string, string> = {};
@@ -59,12 +67,8 @@ export function compileGrouping(g: Grouping): CompiledGrouping {
         }
         return out;
       },
-      keyOf(labels) {
-        // A missing label and an empty one are the same group (both are left out of it).
-        let k = labels.__name__ ?? '';
-        for (const n of by) k += SEP + (labels[n] ?? '');
-        return k;
-      },
+      keyOf,
+      keyOfGroup: keyOf,
     };
   }
   const drop = new Set(g.without ?? []);
@@ -75,7 +79,7 @@ export function compileGrouping(g: Grouping): CompiledGrouping {
     for (const n in labels) if (!drop.has(n) && n !== '__name__') out[n] = labels[n]!;
     return out;
   };
-  return { groupOf, keyOf: (labels) => canonicalLabels(groupOf(labels)) };
+  return { groupOf, keyOf: (labels) => canonicalLabels(groupOf(labels)), keyOfGroup: (group) => canonicalLabels(group) };
 }
 
 /** An output series' labels: the group's, named `<metric><infix>_<suffix>`, plus extra labels (quantile, vmrange). */

@@ -187,7 +187,7 @@ export class PartialMerger {
       const doc = saved.rules.get(id);
       if (doc === undefined) continue;
       r.state.closedThrough = doc.closedThrough;
-      for (const t of doc.totals) r.state.totals.set(r.state.rule.group.keyOf(t.labels), { labels: t.labels, value: t.value });
+      for (const t of doc.totals) r.state.totals.set(r.state.rule.group.keyOfGroup(t.labels), { labels: t.labels, value: t.value });
       for (const [p, t] of doc.progress) r.progress.set(p, t);
       for (const [w, parts] of doc.pending) r.pending.set(w, new Map(parts));
     }

@@ -6,7 +6,7 @@
  * building each series' canonical key and the map lookups behind it on every record.
  */
 import type { Labels } from '../../schemas/index.js';
-import type { PartitionState, SampleCounts, SeriesEntry } from './partition-state.js';
+import { seriesForgotten, type PartitionState, type SampleCounts, type SeriesEntry } from './partition-state.js';
 import type { RuleState } from './rule-state.js';
 
 export interface RuleTarget {
@@ -21,6 +21,8 @@ export interface SeriesSlot {
   /** The labels object last seen at this position (equal labels in a new object replace it: see slotUsable). */
   labels: Labels;
   readonly targets: readonly RuleTarget[];
+  /** seriesForgotten() when the targets were last found alive: while it is unchanged, none was forgotten since. */
+  forgotten: number;
 }
 
 /** Bounds: record layouts remembered per partition, and positions over all of them. */
@@ -47,7 +49,10 @@ export function slotUsable(slot: SeriesSlot | undefined, labels: Labels): slot i
     // compare by identity instead of label by label.
     slot.labels = labels;
   }
+  const forgotten = seriesForgotten();
+  if (slot.forgotten === forgotten) return true;
   for (const t of slot.targets) if (t.entry.forgotten === true) return false;
+  slot.forgotten = forgotten;
   return true;
 }
 

@@ -83,14 +83,17 @@ export class RuleState {
    * these as its partial state; a merger emits them).
    */
   closePartitions(w: number): Map<string, WindowAccumulator> {
-    const merged = new Map<string, WindowAccumulator>();
+    let merged: Map<string, WindowAccumulator> | undefined;
     for (const p of [...this.partitions.keys()].sort((a, b) => a - b)) {
       const accs = this.partitions.get(p)!.close(w);
       if (accs === undefined) continue;
-      mergeAccumulators(merged, accs);
+      // The first partition's map, let go by its partition, takes the others in (a state of one
+      // partition, as each is with partials, hands its map on without a copy).
+      if (merged === undefined) merged = accs;
+      else mergeAccumulators(merged, accs);
     }
     this.closedThrough = w;
-    return merged;
+    return merged ?? new Map();
   }
 
   /** The output samples of window `w` from its merged accumulators (running totals move on). */
