@@ -41,6 +41,4 @@ port.on('message', (m: JobMessage) => {
     reply = { id: m.id, err: errorToWire(err), buffers };
   }
   port.postMessage(reply, transfer);
-  // The selection's columns are read: this thread's references must not keep them resident.
-  sharedMemory().jobDone();
 });

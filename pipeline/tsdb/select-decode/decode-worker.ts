@@ -5,7 +5,6 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { runDecodeJob, type DecodeJob, type DecodeResult } from './decode-job.js';
-import { sharedMemory } from '../shared-memory/index.js';
 
 export interface DecodeRequest {
   readonly id: number;
@@ -28,6 +27,4 @@ port.on('message', (m: DecodeRequest) => {
     return;
   }
   port.postMessage({ id: m.id, ok: result } satisfies DecodeReply, [result.counts.buffer as ArrayBuffer, result.stale.buffer as ArrayBuffer]);
-  // The slabs are the caller's now: this thread's references must not keep them resident.
-  sharedMemory().jobDone();
 });

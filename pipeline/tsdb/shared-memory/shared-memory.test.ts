@@ -25,30 +25,6 @@ describe('SharedMemoryBudget', () => {
     expect(asked).toBe(1);
   });
 
-  it('collects when a job is done only once the bytes taken since the last collection reach the job-done budget', () => {
-    let asked = 0;
-    const b = new SharedMemoryBudget(1000, () => asked++, 100);
-    b.take(99);
-    b.jobDone();
-    expect(asked).toBe(0);
-    b.take(1);
-    b.jobDone();
-    expect(asked).toBe(1);
-    b.jobDone();
-    expect(asked).toBe(1);
-  });
-
-  it('counts a job-done collection toward the budget: the bytes before it are not counted again', () => {
-    let asked = 0;
-    const b = new SharedMemoryBudget(1000, () => asked++, 100);
-    b.take(600);
-    b.jobDone();
-    b.take(600);
-    expect(asked).toBe(1);
-    b.take(400);
-    expect(asked).toBe(2);
-  });
-
   it('collects through V8 in the process-wide budget without failing', () => {
     const b = sharedMemory();
     const before = b.collections;

@@ -14,14 +14,6 @@ import { runInNewContext } from 'node:vm';
 /** Shared bytes a thread takes between the collections it asks for. */
 export const SHARED_GC_BUDGET = 256 * 2 ** 20;
 
-/**
- * Shared bytes a worker thread (select decode, query evaluation) takes in its jobs before it
- * collects once a job is done. A shared buffer is freed only when every thread that held it has
- * collected; a worker's heap is a few MB, so its collection costs it milliseconds, where the
- * thread that serves HTTP, whose heap is a hundred times larger, collects by SHARED_GC_BUDGET.
- */
-export const JOB_DONE_BUDGET = 16 * 2 ** 20;
-
 type Collect = () => void;
 
 /**
@@ -35,25 +27,12 @@ export class SharedMemoryBudget {
   constructor(
     private readonly budget: number,
     private readonly collect: Collect,
-    private readonly jobDoneBudget = JOB_DONE_BUDGET,
   ) {}
 
   /** Counts `bytes` of shared memory this thread allocated or was handed. */
   take(bytes: number): void {
     this.since += bytes;
     if (this.since < this.budget) return;
-    this.since = 0;
-    this.collections++;
-    this.collect();
-  }
-
-  /**
-   * A worker thread's job is done and its reply posted: the thread holds none of the job's shared
-   * memory any more, so it collects when it took at least `jobDoneBudget` bytes since its last
-   * collection, rather than keep that memory resident until its budget is spent.
-   */
-  jobDone(): void {
-    if (this.since < this.jobDoneBudget) return;
     this.since = 0;
     this.collections++;
     this.collect();
