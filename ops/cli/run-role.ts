@@ -8,6 +8,7 @@ import type { Service } from '../server/service.js';
 import { WebSecurity } from '../server/web-security.js';
 import { checkTenantsReload, Tenancy } from '../tenants/index.js';
 import { shownConfigFromFlags } from './config-from-flags.js';
+import { limitHeapGrowth } from './heap-growth.js';
 import type { CommonFlags } from './flags.js';
 
 /** What a role's composition gets to build its services from. */
@@ -191,6 +192,7 @@ export async function startRole(
  * one of its services fails for good (exit 1); SIGHUP reloads. Resolves with the exit code.
  */
 export async function runRoleUntilSignalled(def: RoleDefinition, flags: CommonFlags): Promise<number> {
+  limitHeapGrowth();
   const stopRequested = new AbortController();
   const onStopSignal = () => stopRequested.abort();
   process.once('SIGTERM', onStopSignal);
