@@ -64,7 +64,9 @@ const cpuSeconds = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1e6;
  * Garbage of the phases before is not the next one's: without a collection first, the phase run
  * after the partials phase (the aggregator alone) paid for collecting its garbage, 646k -> 494-559k
  * input samples/CPU-s in same-run A/Bs with the code of before that phase was added, and 578-659k
- * against 573-580k with a collection first.
+ * against 573-580k with a collection first. The store alone, run first, paid for the producer's
+ * garbage (five topics of the data set): 1.13-1.48 CPU-s, 0.79-0.92 with a collection first, so
+ * the extra CPU of the aggregation beside it reads about twice what it did (+95 to +120 %).
  */
 const collectGarbage = () => (globalThis as { gc?: () => void }).gc?.();
 
