@@ -6,8 +6,9 @@ import { setFlagsFromString } from 'node:v8';
  * program, and a role that ingests and queries all day is such a program: `tidemark up` held a
  * 420 MB heap after ingesting 8,000 series, 80-130 MB of it alive (the rest garbage no collection
  * had come for yet). In same-run A/Bs (8,000 series x 6 h), a factor of 2 took resident memory
- * after ingest from 901 to 672 MB for 7 % more ingest CPU (53.4 -> 57.0 CPU-s); 1.5 from 885 to
- * 514 MB for 19 % more (59.1 -> 70.4): more major collections of the same live heap.
+ * after ingest from 753 to 645, 714 to 640 and (busy machine) 901 to 672 MB for 7-8 % more ingest
+ * CPU (39.4 -> 42.0, 40.5 -> 43.9 CPU-s); 1.5 took it from 885 to 514 MB for 19 % more (59.1 ->
+ * 70.4): more major collections of the same live heap.
  */
 export const HEAP_GROWING_PERCENT = 100;
 
