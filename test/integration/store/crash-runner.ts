@@ -69,6 +69,14 @@ export function runAndKill(args: CrashChildArgs, when: { afterReadyMs: number } 
             watcher = watch(dir, { recursive: true }, (_event, file) => {
               if (file !== null && name.test(file)) proc.kill('SIGKILL');
             });
+            // Node 20's recursive watch on Linux scans each new directory, and emits ENOENT when the
+            // child renamed it first (a checkpoint's .tmp directory): a deletion race, not a failure
+            // (upstream treats it so since nodejs/node#63686). Anything else fails the run.
+            watcher.on('error', (err: NodeJS.ErrnoException) => {
+              if (err.code === 'ENOENT') return;
+              proc.kill('SIGKILL');
+              reject(new Error(`watching ${dir} for ${String(name)}: ${err.message}`, { cause: err }));
+            });
           }
         }
         const m = /^ack (\d+)$/.exec(line);
