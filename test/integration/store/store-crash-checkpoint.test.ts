@@ -10,9 +10,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedBus } from '../../../pipeline/bus/embedded/index.js';
 import { StoreWorker } from '../../../pipeline/store/index.js';
-import { decodeSampleBatch } from '../../../schemas/index.js';
 import { runAndKill, type KillOnEntry } from './crash-runner.js';
-import { addExpected, allDurable, differences, durability, errorsToStderr, readBack, waitUntil, waitWhileProgressing, type Dataset } from './store-test-data.js';
+import { allDurable, differences, durability, errorsToStderr, onTheBus, readBack, waitUntil, waitWhileProgressing } from './store-test-data.js';
 
 const PARTITIONS = 3;
 const SERIES = 12;
@@ -74,22 +73,7 @@ describe('store worker writing head checkpoints on the embedded bus under kill -
     const bus = await EmbeddedBus.open({ dataDir: join(dir, 'bus'), logger: { info() {}, warn() {}, error() {} } });
     const worker = new StoreWorker({ bus, topic: TOPIC, deadLetterTopic: DLQ, logger: errorsToStderr, config: { data_dir: join(dir, 'store'), flush_interval_ms: 100, block_range_ms: 600_000, ...CONFIG } });
     try {
-      const produced: Dataset = new Map();
-      const onBus = new Set<number>();
-      for (const log of bus.partitionLogs(TOPIC)) {
-        for (let at = log.low; at < log.high; ) {
-          const { records, next: following } = await log.read(at, 1 << 20);
-          for (const rec of records) {
-            for (const s of decodeSampleBatch(rec.value).series) {
-              s.timestamps.forEach((t, i) => {
-                onBus.add((t - 1_700_000_000_000) / 15_000);
-                addExpected(produced, s.labels, t, s.values[i], s.stale.includes(i));
-              });
-            }
-          }
-          at = following;
-        }
-      }
+      const { dataset: produced, steps: onBus } = await onTheBus(bus, TOPIC);
       for (const s of acked) expect(onBus.has(s), `acknowledged step ${s} is on the bus`).toBe(true);
 
       await worker.start();

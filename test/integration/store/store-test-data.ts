@@ -1,9 +1,10 @@
 // Deterministic sample data for the store suites, what a store must read back, and polling.
 import type { Bus } from '../../../pipeline/bus/bus.js';
+import type { EmbeddedBus } from '../../../pipeline/bus/embedded/index.js';
 import type { StoreWorker } from '../../../pipeline/store/index.js';
 import type { Queryable } from '../../../pipeline/tsdb/index.js';
 import { BusSampleSink } from '../../../pipeline/publish/index.js';
-import { canonicalLabels, type Labels } from '../../../schemas/index.js';
+import { canonicalLabels, decodeSampleBatch, type Labels } from '../../../schemas/index.js';
 
 export const T0 = 1_700_000_000_000;
 export const STEP_MS = 15_000;
@@ -60,6 +61,31 @@ export function addExpected(ds: Dataset, labels: Labels, t: number, v: number, s
  * How `stored` differs from `expected`, one line per series that differs, in steps (empty when
  * they are equal): a failure then names the series and the steps lost, doubled or changed.
  */
+/**
+ * What an embedded bus holds of a topic, read in partition order as the store reads it: the
+ * samples as a dataset, and the steps any of them belongs to (every acknowledged step, plus perhaps
+ * parts of one whose acknowledgement a kill cut off).
+ */
+export async function onTheBus(bus: EmbeddedBus, topic: string): Promise<{ dataset: Dataset; steps: Set<number> }> {
+  const dataset: Dataset = new Map();
+  const steps = new Set<number>();
+  for (const log of bus.partitionLogs(topic)) {
+    for (let at = log.low; at < log.high; ) {
+      const { records, next } = await log.read(at, 1 << 20);
+      for (const rec of records) {
+        for (const s of decodeSampleBatch(rec.value).series) {
+          s.timestamps.forEach((t, i) => {
+            steps.add((t - T0) / STEP_MS);
+            addExpected(dataset, s.labels, t, s.values[i], s.stale.includes(i));
+          });
+        }
+      }
+      at = next;
+    }
+  }
+  return { dataset, steps };
+}
+
 export function differences(stored: Dataset, expected: Dataset): string[] {
   const out: string[] = [];
   const steps = (d: SeriesData | undefined): Map<number, string> => {
