@@ -80,3 +80,19 @@ export async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs 
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** The result of an instant query at a running Tidemark (`url`), each series as `S`; an answer other than 2xx is an error naming the query. */
+export async function instantQuery<S>(url: string, q: string): Promise<S[]> {
+  const res = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(q)}`);
+  const body = (await res.json()) as { data: { result: S[] } };
+  if (!res.ok) throw new Error(`query ${q} answered ${res.status}: ${JSON.stringify(body)}`);
+  return body.data.result;
+}
+
+/** The result of an instant query once it has a series. */
+export async function someSeries<S>(url: string, q: string): Promise<S[]> {
+  return waitFor(async () => {
+    const r = await instantQuery<S>(url, q);
+    return r.length > 0 ? r : undefined;
+  });
+}

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROMETHEUS_PROTOBUF_CONTENT_TYPE } from '../../schemas/exposition/index.js';
 import { encodeDelimited, METRIC_TYPE } from '../../schemas/exposition/testdata/metric-family-encoder.js';
 import { exponentialBound } from '../../schemas/native-histogram/index.js';
-import { startCli, waitFor, type RunningCli } from './cli-process.js';
+import { instantQuery, someSeries, startCli, waitFor, type RunningCli } from './cli-process.js';
 
 const ts = (ms: number) => ({ seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 });
 
@@ -42,9 +42,8 @@ const TOO_WIDE = encodeDelimited([{
   metric: [{ histogram: { sample_count: 2, sample_sum: 2, schema: 0, positive_span: [{ offset: -500, length: 1 }, { offset: 999, length: 1 }], positive_delta: [1, 0] } }],
 }]);
 
-interface Answer {
-  data: { result: Array<{ metric: Record<string, string>; value?: [number, string]; histogram?: [number, { count: string; sum: string; buckets: Array<[number, string, string, string]> }] }> };
-}
+/** A series of an instant query's answer. */
+type Series = { metric: Record<string, string>; value?: [number, string]; histogram?: [number, { count: string; sum: string; buckets: Array<[number, string, string, string]> }] };
 
 interface Targets {
   data: { activeTargets: Array<{ labels: Record<string, string>; health: string; lastError: string }> };
@@ -97,14 +96,8 @@ describe('tidemark up with the Prometheus 3 native-histogram scrape settings', (
     await rm(dir, { recursive: true, force: true });
   });
 
-  const query = async (q: string): Promise<Answer['data']['result']> => {
-    const res = await fetch(`${up.url}/api/v1/query?query=${encodeURIComponent(q)}`);
-    return ((await res.json()) as Answer).data.result;
-  };
-  const some = async (q: string) => waitFor(async () => {
-    const r = await query(q);
-    return r.length > 0 ? r : undefined;
-  });
+  const query = (q: string) => instantQuery<Series>(up.url, q);
+  const some = (q: string) => someSeries<Series>(up.url, q);
   const histogramOf = async (q: string) => (await some(q))[0].histogram![1];
 
   it('stores a native histogram of schema 12 at schema 8', async () => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROMETHEUS_PROTOBUF_CONTENT_TYPE } from '../../schemas/exposition/index.js';
 import { encodeDelimited, METRIC_TYPE } from '../../schemas/exposition/testdata/metric-family-encoder.js';
-import { startCli, waitFor, type RunningCli } from './cli-process.js';
+import { instantQuery, startCli, waitFor, type RunningCli } from './cli-process.js';
 
 /** Cumulative counts per upper bound of one classic histogram per code, and its sum. */
 const HISTOGRAMS = [
@@ -43,9 +43,8 @@ const PROTO = encodeDelimited([
   { name: 'jobs_total', type: METRIC_TYPE.COUNTER, metric: [{ counter: { value: 4 } }] },
 ]);
 
-interface Answer {
-  data: { result: Array<{ metric: Record<string, string>; value?: [number, string]; histogram?: [number, { count: string; sum: string; buckets: Array<[number, string, string, string]> }] }> };
-}
+/** A series of an instant query's answer. */
+type Series = { metric: Record<string, string>; value?: [number, string]; histogram?: [number, { count: string; sum: string; buckets: Array<[number, string, string, string]> }] };
 
 /**
  * `tidemark up` scrapes one classic histogram, exposed as text, OpenMetrics and protobuf, with and
@@ -92,12 +91,7 @@ describe('tidemark up with convert_classic_histograms_to_nhcb', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const query = async (q: string): Promise<Answer['data']['result']> => {
-    const res = await fetch(`${up.url}/api/v1/query?query=${encodeURIComponent(q)}`);
-    const body = (await res.json()) as Answer;
-    if (!res.ok) throw new Error(`query ${q} answered ${res.status}: ${JSON.stringify(body)}`);
-    return body.data.result;
-  };
+  const query = (q: string) => instantQuery<Series>(up.url, q);
   /** The answer once it has `n` series, by code. */
   const byCode = async (q: string, n = 2): Promise<Record<string, number>> => {
     let last: unknown;

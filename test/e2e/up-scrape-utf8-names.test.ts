@@ -4,11 +4,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCli, waitFor, type RunningCli } from './cli-process.js';
+import { instantQuery, someSeries, startCli, type RunningCli } from './cli-process.js';
 
-interface Answer {
-  data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> };
-}
+/** A series of an instant query's answer. */
+type Series = { metric: Record<string, string>; value: [number, string] };
 
 interface Targets {
   data: { activeTargets: Array<{ labels: Record<string, string>; health: string; lastError: string }> };
@@ -56,14 +55,8 @@ describe('tidemark up scraping UTF-8 metric and label names', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const query = async (q: string): Promise<Answer['data']['result']> => {
-    const res = await fetch(`${up.url}/api/v1/query?query=${encodeURIComponent(q)}`);
-    return ((await res.json()) as Answer).data.result;
-  };
-  const some = async (q: string) => waitFor(async () => {
-    const r = await query(q);
-    return r.length > 0 ? r : undefined;
-  });
+  const query = (q: string) => instantQuery<Series>(up.url, q);
+  const some = (q: string) => someSeries<Series>(up.url, q);
 
   it('asks the target for UTF-8 names with escaping=allow-utf-8 by default, and for underscores under legacy validation', async () => {
     // Each job's first scrape has happened once its `up` is stored.
