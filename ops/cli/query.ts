@@ -1,4 +1,5 @@
 import type { Queryable } from '../../pipeline/tsdb/index.js';
+import { sharedSelectSlabPool } from '../../pipeline/tsdb/shared-memory/index.js';
 import {
   QueryMetrics,
   ReadConsistency,
@@ -10,6 +11,7 @@ import {
   withResultCache,
   ResultCache,
   registerResultCacheMetrics,
+  registerSelectSlabPoolMetrics,
   type ConsistencyStore,
   type LabelStatsSource,
   type QueryApiSettings,
@@ -74,6 +76,7 @@ export function mountQueryApi(
   if (stores !== undefined) {
     routes = withReadConsistency(routes, new ReadConsistency({ stores, partitionCount: ctx.config.bus.partitions, timeoutMs: ctx.config.query.read_consistency_timeout_ms }));
   }
+  registerSelectSlabPoolMetrics(ctx.metrics, sharedSelectSlabPool(ctx.config.query.select_slab_pool_bytes));
   for (const r of routes.map((route) => metrics.instrument(route))) ctx.router.add(r.methods, r.path, r.handler);
 }
 

@@ -5,6 +5,7 @@ export { parseExpr } from './parser/parser.js';
 export { planRollups, RollupSelects, RollupSelectsQueryable, type RollupPlan } from './engine/rollup-plan.js';
 export type * from './parser/ast.js';
 export { PromqlEvalError, PromqlParseError, PromqlTimeoutError, PromqlTooManySamplesError } from './errors.js';
+export { SampleLimit } from './engine/sample-limit.js';
 export { runPromqlTestFiles, MemoryQueryable, type PromqlTestSummary } from './promqltest/index.js';
 export { EvalPool, SmallJobsInPlace, defaultEvalWorkers, sharedEvalPool } from './eval-pool/index.js';
 export type { Evaluator } from './engine/engine.js';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DurationError, parseDuration } from '../../schemas/duration.js';
 import { httpConfigSchema } from '../alert/notify/config/index.js';
+import { DEFAULT_SLAB_POOL_BYTES } from '../tsdb/shared-memory/index.js';
 
 // A duration string in YAML; milliseconds once parsed (the query API parses its config again).
 const resolution = z.union([z.number().int().min(1), z.string()]).transform((v, ctx) => {
@@ -47,6 +48,8 @@ export const queryConfigSchema = z
       .describe('Length of the time pieces a range query is split into for the result cache (rounded down to a multiple of the step). Read at start.'),
     workers: z.number().int().min(0).default(0)
       .describe('Worker threads that evaluate queries once their series are selected, so a long query leaves the process answering (health, other requests) and queries run in parallel; 0 = one per core. Read at start.'),
+    select_slab_pool_bytes: z.number().int().min(0).default(DEFAULT_SLAB_POOL_BYTES)
+      .describe('Memory kept for the columns queries select into (1 MiB slabs, made as needed up to this bound, lent to a query and reused by the next once it is answered); a query that needs more takes fresh memory beyond it, freed by garbage collection. 0 keeps none. Read at start.'),
     downsampled_resolutions: z.array(resolution).optional()
       .describe('Resolutions of the downsampled tiers the stores keep (e.g. [5m, 1h]); default: those of store.downsampling.'),
     max_exemplars: z.number().int().min(0).default(100_000)

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Labels } from '../../schemas/labels.js';
 import { storeHttpApi } from '../store/index.js';
 import { InProcessShardRegistry, RemoteStoreQueryable } from '../store-protocol/index.js';
-import { Engine, MemoryQueryable } from '../promql/index.js';
+import { Engine, MemoryQueryable, PromqlTooManySamplesError } from '../promql/index.js';
 import { Tsdb, type LabelMatcher, type Querier, type Queryable } from '../tsdb/index.js';
 import { ShardsUnavailableError } from './errors.js';
 import { FanoutQueryable, type FanoutShard } from './fanout-querier.js';
@@ -183,6 +183,17 @@ describe('FanoutQuerier over real store shards', () => {
     expect(after.value.resultType === 'vector' && after.value.result.map((s) => s.metric.job)).toEqual(['a']);
     expect(after.warnings).toHaveLength(1);
     expect(after.warnings[0]).toMatch(new RegExp(`^shard store-2 \\(${s2.url.replace(/\./g, '\\.')}\\) unavailable: .*select request failed`));
+  });
+
+  it("fails a query one store refuses for max_samples rather than answering without that store", async () => {
+    // Two stores of 5 samples a series: one series here, three there.
+    const s1 = await storeShard([{ __name__: 'up', job: 'a' }]);
+    const s2 = await storeShard([0, 1, 2].map((i) => ({ __name__: 'up', job: 'b', i: String(i) })));
+    const queryable = fanout([{ name: 's1', queryable: new RemoteStoreQueryable(s1.url) }, { name: 's2', queryable: new RemoteStoreQueryable(s2.url) }]);
+    const all = await new Engine({ maxSamples: 20 }).instantQuery(queryable, 'count_over_time(up[1m])', 60_000);
+    expect(all.loadedSamples).toBe(20);
+    expect(all.value.resultType === 'vector' && all.value.result.length).toBe(4);
+    await expect(new Engine({ maxSamples: 19 }).instantQuery(queryable, 'count_over_time(up[1m])', 60_000)).rejects.toBeInstanceOf(PromqlTooManySamplesError);
   });
 
   it('reads a local store directly and the others over HTTP', async () => {

@@ -1,4 +1,5 @@
 import { canonicalLabels, compareStrings, type Labels } from '../../schemas/labels.js';
+import { PromqlTooManySamplesError } from '../promql/index.js';
 import type { LabelMatcher, Querier, Queryable, SelectHints, Series, SeriesSet } from '../tsdb/index.js';
 import { ShardsUnavailableError } from './errors.js';
 import type { FanoutObserver } from './metrics.js';
@@ -80,6 +81,8 @@ export class FanoutQuerier implements Querier {
     let firstError: unknown;
     settled.forEach((r, i) => {
       if (r.status === 'fulfilled') results.push(r.value);
+      // The query asked too much of a shard that answered: no partial answer makes it smaller.
+      else if (r.reason instanceof PromqlTooManySamplesError) throw r.reason;
       else {
         firstError ??= r.reason;
         this.options.observer?.storeFailed(shards[i].shard.name);

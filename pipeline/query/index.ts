@@ -6,6 +6,7 @@ export { FanoutQuerier, FanoutQueryable, type FanoutShard, type FanoutOptions, t
 export { registryQueryable, registryShards, registryLabelStats, registryConsistencyStores, type RegistryShardsSettings } from './registry-shards.js';
 export { ResultCache, withResultCache, type ResultCacheSettings, type ResultCacheStats } from './result-cache.js';
 export { registerResultCacheMetrics } from './result-cache-metrics.js';
+export { registerSelectSlabPoolMetrics } from './select-slab-pool-metrics.js';
 export { ReadConsistency, withReadConsistency, READ_CONSISTENCY_HEADER, WRITE_TOKEN_PARAM, type ConsistencyStore, type ReadConsistencySettings, type ReadRequirement } from './read-consistency.js';
 export { formatExpr, formatDuration } from './expr-printer.js';
 export { formatValue, formatTimestamp } from './api-response.js';

@@ -69,7 +69,7 @@ export function queryRoutes(ctx: ApiContext): QueryRoute[] {
     const value = limit > 0 ? truncate(result.value, limit, warnings) : result.value;
     let data = queryDataJson(value);
     // Prometheus writes `stats` inside `data`, after the result.
-    if ((params.get('stats') ?? '') !== '') data = `${data.slice(0, -1)},"stats":${JSON.stringify({ ...statsJson(stats, totalMs, value), sourceResolution: resolutionText(resolution) })}}`;
+    if ((params.get('stats') ?? '') !== '') data = `${data.slice(0, -1)},"stats":${JSON.stringify({ ...statsJson(stats, totalMs, value, result.loadedSamples ?? stats.samples), sourceResolution: resolutionText(resolution) })}}`;
     res.setHeader(SOURCE_RESOLUTION_HEADER, resolutionText(resolution));
     writeSuccessJson(res, data, { warnings: capAnnotations(warnings, 'warning'), infos: capAnnotations(result.infos, 'info') });
   };
@@ -166,6 +166,9 @@ function truncate(value: QueryValue, limit: number, warnings: string[]): QueryVa
   return value;
 }
 
+/** A loaded sample's columns: a float64 timestamp and a float64 value. */
+const BYTES_PER_SAMPLE = 16;
+
 function resultPoints(value: QueryValue): number {
   switch (value.resultType) {
     case 'scalar': case 'string': return 1;
@@ -174,8 +177,12 @@ function resultPoints(value: QueryValue): number {
   }
 }
 
-/** Prometheus' `stats` object (times in seconds). */
-function statsJson(stats: QueryStats, totalMs: number, value: QueryValue): Record<string, unknown> {
+/**
+ * Prometheus' `stats` object (times in seconds). The engine holds every selection, as loaded,
+ * until the result is built: the peak is what the selects loaded plus the result's points.
+ * `loadedSamples` and `loadedBytes` (their timestamp and value columns) are Tidemark's.
+ */
+function statsJson(stats: QueryStats, totalMs: number, value: QueryValue, loadedSamples: number): Record<string, unknown> {
   const evalMs = Math.max(0, totalMs - stats.selectMs);
   return {
     timings: {
@@ -188,7 +195,9 @@ function statsJson(stats: QueryStats, totalMs: number, value: QueryValue): Recor
     },
     samples: {
       totalQueryableSamples: stats.samples,
-      peakSamples: stats.samples + resultPoints(value),
+      peakSamples: loadedSamples + resultPoints(value),
+      loadedSamples,
+      loadedBytes: loadedSamples * BYTES_PER_SAMPLE,
     },
     series: { totalQueryableSeries: stats.series },
   };

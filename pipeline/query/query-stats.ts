@@ -1,10 +1,7 @@
 import type { LabelMatcher, Querier, Queryable, SelectHints, SeriesSet } from '../tsdb/index.js';
 import { TooManySeriesError } from './errors.js';
 
-/**
- * What one query read from storage. The engine loads every selection before evaluating, so the
- * samples selected are held at once: they are the peak together with the result.
- */
+/** What one query read from storage: the series and the samples in range its selects returned. */
 export class QueryStats {
   series = 0;
   samples = 0;

@@ -1,6 +1,6 @@
 // How roles find and read store shards: the shard registry, the select wire format and the
 // HTTP client of a store's read API. The store serves it; query and rules read through it.
-export { RemoteStoreQuerier, RemoteStoreQueryable, type RemoteStoreOptions } from './remote-store-querier.js';
+export { RemoteStoreQuerier, RemoteStoreQueryable, TOO_MANY_SAMPLES_STATUS, type RemoteStoreOptions } from './remote-store-querier.js';
 export type { StoreClientSettings } from './store-http-client.js';
 export { encodeSeriesSet, decodeSeriesSet, type WireSeries, type WireSeriesSet } from './series-wire.js';
 export { InProcessShardRegistry, type ShardRegistry, type ShardRegistryEntry } from './shard-registry.js';

@@ -3,8 +3,11 @@ import { parseWaitAppliedAnswer, type AppliedOffsetsWaiter, type WaitAppliedAnsw
 import { parseChangesAnswer, type ChangeSource, type ChangesAnswer, type ChangesRequest } from './changes-wire.js';
 import { RemoteStoreError } from './errors.js';
 import { decodeLabelStats, encodeLabelStatsRequest } from './label-stats-wire.js';
-import { decodeSeriesSet } from './series-wire.js';
+import { decodeLoadedSamples, decodeSeriesSet } from './series-wire.js';
 import { StoreHttpClient, type StoreClientSettings, type StoreHttpAnswer } from './store-http-client.js';
+
+/** How a store refuses a select over the query's `maxSamples` (422, Prometheus' `execution`). */
+export const TOO_MANY_SAMPLES_STATUS = 422;
 
 export interface RemoteStoreOptions {
   /** Per-request timeout; default 30 s. */
@@ -29,18 +32,33 @@ export class RemoteStoreQuerier implements Querier {
   ) {}
 
   async select(matchers: readonly LabelMatcher[], hints: SelectHints): Promise<SeriesSet> {
-    const data = await this.post('select', {
-      matchers,
-      start: Math.max(hints.start, this.mint),
-      end: Math.min(hints.end, this.maxt),
-      labelsOnly: hints.labelsOnly === true,
-      ...(hints.rollup === undefined ? {} : { rollup: hints.rollup }),
-    });
+    const budget = hints.labelsOnly === true ? undefined : hints.budget;
+    let data: unknown;
     try {
-      return decodeSeriesSet(data);
+      data = await this.post('select', {
+        matchers,
+        start: Math.max(hints.start, this.mint),
+        end: Math.min(hints.end, this.maxt),
+        labelsOnly: hints.labelsOnly === true,
+        ...(hints.rollup === undefined ? {} : { rollup: hints.rollup }),
+        // The store refuses, before decoding, a select that would load more than the query has left.
+        ...(budget === undefined ? {} : { maxSamples: budget.remaining }),
+      });
+    } catch (err) {
+      // Charging past what remains fails the query with its own limit and Prometheus' error.
+      if (budget !== undefined && err instanceof RemoteStoreError && err.status === TOO_MANY_SAMPLES_STATUS) budget.load(budget.remaining + 1);
+      throw err;
+    }
+    let set: SeriesSet;
+    let loaded: number | undefined;
+    try {
+      set = decodeSeriesSet(data);
+      loaded = decodeLoadedSamples(data);
     } catch (err) {
       throw new RemoteStoreError(this.address, 200, `malformed select answer: ${(err as Error).message}`, err);
     }
+    if (budget !== undefined && loaded !== undefined) budget.load(loaded);
+    return set;
   }
 
   async labelNames(matchers: readonly LabelMatcher[]): Promise<string[]> {

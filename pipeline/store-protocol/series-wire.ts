@@ -31,10 +31,23 @@ export interface WireSeries {
 export interface WireSeriesSet {
   readonly series: WireSeries[];
   readonly warnings: string[];
+  /**
+   * Samples the store loaded for the select, when the request carried `maxSamples`: what the
+   * query's budget is charged (at least the samples answered).
+   */
+  readonly loaded?: number;
 }
 
-export function encodeSeriesSet(set: SeriesSet): WireSeriesSet {
-  return { series: set.series.map(encodeSeries), warnings: set.warnings };
+export function encodeSeriesSet(set: SeriesSet, loaded?: number): WireSeriesSet {
+  return { series: set.series.map(encodeSeries), warnings: set.warnings, ...(loaded === undefined ? {} : { loaded }) };
+}
+
+/** The samples a select answer says the store loaded, or undefined (a store that does not say). */
+export function decodeLoadedSamples(wire: unknown): number | undefined {
+  const loaded = (wire as Partial<WireSeriesSet> | null)?.loaded;
+  if (loaded === undefined) return undefined;
+  if (typeof loaded !== 'number' || !Number.isInteger(loaded) || loaded < 0) throw new TypeError(`loaded: expected a sample count, got ${JSON.stringify(loaded)}`);
+  return loaded;
 }
 
 function encodeSeries(s: Series): WireSeries {

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parseExpr } from '../promql/index.js';
+import { parseExpr, PromqlTooManySamplesError, SampleLimit } from '../promql/index.js';
 import { InvalidMatcherError, type LabelMatcher, type LabelStats, type LabelStatsRequest, type Queryable } from '../tsdb/index.js';
 import { DeletionNotAppliedError, StoreRequestError } from './errors.js';
 import { parseRollupHint } from './rollup-request.js';
@@ -9,6 +9,7 @@ import {
   encodeSeriesSet,
   parseChangesRequest,
   parseWaitAppliedRequest,
+  TOO_MANY_SAMPLES_STATUS,
   type ChangesAnswer,
   type ChangesRequest,
   type WaitAppliedAnswer,
@@ -46,7 +47,9 @@ const MATCH_TYPES = new Set(['=', '!=', '=~', '!~']);
 
 /**
  * The store's HTTP surface, as routes for the role's router to mount:
- * - `POST /api/v1/store/select` `{matchers, start, end, labelsOnly?, rollup?}` → series (series-wire.ts);
+ * - `POST /api/v1/store/select` `{matchers, start, end, labelsOnly?, rollup?, maxSamples?}` → series (series-wire.ts);
+ *   with `maxSamples`, a select that would load more samples is refused before decoding (422
+ *   `execution`, Prometheus' too-many-samples error), and the answer says what it loaded;
  * - `POST /api/v1/store/label_names` `{matchers, start, end}` → names;
  * - `POST /api/v1/store/label_values` `{name, matchers, start, end}` → values;
  * - `POST /api/v1/store/tsdb_status` `{selectors?, start?, end?}` → label statistics (label-stats-wire.ts);
@@ -72,8 +75,13 @@ export function storeHttpApi(target: StoreHttpTarget, opts: { readonly adminApi?
         path: '/api/v1/store/select',
         handler: read(async (r) => {
           const q = target.querier(r.start, r.end);
+          const limit = r.maxSamples === undefined ? undefined : new SampleLimit(r.maxSamples);
+          const budget = limit?.forSelect();
           try {
-            return encodeSeriesSet(await q.select(r.matchers, { start: r.start, end: r.end, labelsOnly: r.labelsOnly, ...(r.rollup === undefined ? {} : { rollup: r.rollup }) }));
+            const set = await q.select(r.matchers, { start: r.start, end: r.end, labelsOnly: r.labelsOnly, ...(r.rollup === undefined ? {} : { rollup: r.rollup }), ...(budget === undefined ? {} : { budget }) });
+            if (limit === undefined || budget === undefined) return encodeSeriesSet(set);
+            budget.settle(set.series);
+            return encodeSeriesSet(set, limit.loaded);
           } finally {
             await q.close();
           }
@@ -178,6 +186,8 @@ interface ReadRequest {
   readonly name?: string;
   /** Select window aggregates instead of samples (tsdb/downsample). */
   readonly rollup?: RollupHint;
+  /** The most samples the select may load (what the query has left of `query.max_samples`). */
+  readonly maxSamples?: number;
 }
 
 async function withQuerier<T>(target: Queryable, r: ReadRequest, fn: (q: ReturnType<Queryable['querier']>) => Promise<T>): Promise<T> {
@@ -204,8 +214,9 @@ async function answer(res: ServerResponse, fn: () => Promise<unknown>): Promise<
   } catch (err) {
     const bad = err instanceof StoreRequestError || err instanceof InvalidMatcherError;
     const unavailable = err instanceof DeletionNotAppliedError;
-    status = bad ? 400 : unavailable ? 503 : 500;
-    body = { status: 'error', errorType: bad ? 'bad_data' : unavailable ? 'unavailable' : 'internal', error: err instanceof Error ? err.message : String(err) };
+    const tooMany = err instanceof PromqlTooManySamplesError;
+    status = bad ? 400 : unavailable ? 503 : tooMany ? TOO_MANY_SAMPLES_STATUS : 500;
+    body = { status: 'error', errorType: bad ? 'bad_data' : unavailable ? 'unavailable' : tooMany ? 'execution' : 'internal', error: err instanceof Error ? err.message : String(err) };
   }
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
@@ -252,7 +263,9 @@ function parseReadRequest(body: unknown): ReadRequest {
   const end = num('end', Number.MAX_SAFE_INTEGER);
   if (end < start) throw new StoreRequestError('end', 'end is before start');
   if (b.name !== undefined && typeof b.name !== 'string') throw new StoreRequestError('name', 'expected a string');
-  return { matchers: matchers as LabelMatcher[], start, end, labelsOnly: b.labelsOnly === true, name: b.name as string | undefined, rollup: parseRollupHint(b.rollup) };
+  const maxSamples = b.maxSamples ?? undefined;
+  if (maxSamples !== undefined && (typeof maxSamples !== 'number' || !Number.isInteger(maxSamples) || maxSamples < 0)) throw new StoreRequestError('maxSamples', 'expected a sample count');
+  return { matchers: matchers as LabelMatcher[], start, end, labelsOnly: b.labelsOnly === true, name: b.name as string | undefined, rollup: parseRollupHint(b.rollup), ...(maxSamples === undefined ? {} : { maxSamples }) };
 }
 
 function parseLabelStatsRequest(body: unknown): LabelStatsRequest {

@@ -1,4 +1,4 @@
-export type { LabelMatcher, MatchType, Querier, Queryable, SelectHints, Series, SeriesSet } from './querier.js';
+export type { LabelMatcher, MatchType, Querier, Queryable, SampleBudget, SelectHints, Series, SeriesSet } from './querier.js';
 export { Tsdb, type TsdbOptions, type TsdbStats } from './tsdb.js';
 export { Head, type HeadOptions, type HeadStats } from './head/index.js';
 export { Block, type BlockMeta } from './block/index.js';

@@ -1,5 +1,6 @@
 import type { Labels } from '../../schemas/labels.js';
 import type { FloatHistogram } from '../../schemas/native-histogram/index.js';
+import type { SlabLease } from './shared-memory/index.js';
 
 export type MatchType = '=' | '!=' | '=~' | '!~';
 
@@ -52,6 +53,25 @@ export interface SelectHints {
    * covers them and computed from the raw samples elsewhere.
    */
   readonly rollup?: RollupHint;
+  /**
+   * The query's allowance of samples in memory, shared by its selects: a select that can tell
+   * how many samples it would load (chunk headers, head chunk lengths) charges them before
+   * decoding, so an oversized query fails before it holds them.
+   */
+  readonly budget?: SampleBudget;
+  /**
+   * Pooled memory the columns may be cut from, the query's until it releases the lease (once
+   * nothing reads the series any more, the columns are reused by other selects). Without it the
+   * columns are the series' own.
+   */
+  readonly slabs?: SlabLease;
+}
+
+/** How many samples a query may still load into memory (`query.max_samples`). */
+export interface SampleBudget {
+  readonly remaining: number;
+  /** Counts `samples` as loaded; throws, counting nothing, when they exceed `remaining`. */
+  load(samples: number): void;
 }
 
 /** Which windows and which of their aggregates a rollup select returns. */

@@ -6,6 +6,7 @@ import { Block } from './block/index.js';
 import { persistHeadRange } from './compact/index.js';
 import { Head } from './head/index.js';
 import { MergeQuerier } from './merge-querier.js';
+import type { SampleBudget } from './querier.js';
 import { querierContract, type ContractSeries } from './querier.contract.js';
 import { TsdbQuerier } from './tsdb-querier.js';
 
@@ -108,5 +109,67 @@ describe('TsdbQuerier and MergeQuerier', () => {
       expect(s.values[n - 1]).toBe(i * 1e6 + n - 1);
       expect(Array.from(s.values).every((v, j) => v === i * 1e6 + j)).toBe(true);
     }
+  });
+});
+
+describe("TsdbQuerier and a query's sample budget", () => {
+  /** A budget of `limit` samples that remembers what it was charged. */
+  class CountingBudget implements SampleBudget {
+    loads: number[] = [];
+    constructor(private readonly limit: number) {}
+    get remaining(): number {
+      return this.limit - this.loads.reduce((a, b) => a + b, 0);
+    }
+    load(samples: number): void {
+      if (samples > this.remaining) throw new RangeError(`${samples} samples over a budget of ${this.remaining}`);
+      this.loads.push(samples);
+    }
+  }
+
+  it('charges each select once, before decoding, what its columns hold: every sample of chunks wholly in range', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsdb-querier-'));
+    try {
+      const data: ContractSeries[] = [0, 1, 2].map((i) => {
+        const timestamps = Array.from({ length: 960 }, (_, j) => j * 15_000);
+        return { labels: { __name__: 'm', i: String(i) }, timestamps, values: timestamps.map((_, j) => j), stale: [] };
+      });
+      const head = headWith(data);
+      const block = Block.open(join(dir, persistHeadRange(head, dir, 0, 2 * H).ulid));
+      head.truncate(2 * H);
+      const m = [{ type: '=' as const, name: '__name__', value: 'm' }];
+      const budget = new CountingBudget(3 * 960);
+      const { series } = await new TsdbQuerier([block], head, 0, 4 * H).select(m, { start: 0, end: 4 * H, budget });
+      expect(series.map((s) => s.timestamps.length)).toEqual([960, 960, 960]);
+      expect(budget.loads).toEqual([3 * 960]);
+      // A range inside the chunks: charged whole chunks, at least what it answers.
+      const part = new CountingBudget(3 * 960);
+      const some = await new TsdbQuerier([block], head, H, H + 60_000).select(m, { start: H, end: H + 60_000, budget: part });
+      expect(some.series.map((s) => s.timestamps.length)).toEqual([5, 5, 5]);
+      expect(part.loads).toHaveLength(1);
+      expect(part.loads[0]).toBeGreaterThanOrEqual(15);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("charges a head series the chunks the range overlaps, not its open chunk beyond the range", async () => {
+    const timestamps = Array.from({ length: 300 }, (_, j) => j * 15_000);
+    const head = headWith([{ labels: { __name__: 'm' }, timestamps, values: timestamps.map((_, j) => j), stale: [] }]);
+    const budget = new CountingBudget(1000);
+    const { series } = await new TsdbQuerier([], head, 0, 60_000).select([{ type: '=', name: '__name__', value: 'm' }], { start: 0, end: 60_000, budget });
+    expect(series[0].timestamps.length).toBe(5);
+    // The first closed chunk of 120 samples; the open one (samples 240 to 299) is not read.
+    expect(budget.loads).toEqual([120]);
+  });
+
+  it('refuses a select over the budget without charging it', async () => {
+    const head = headWith([{ labels: { __name__: 'm' }, timestamps: [0, 15_000, 30_000], values: [1, 2, 3], stale: [] }]);
+    const budget = new CountingBudget(2);
+    await expect(new TsdbQuerier([], head, 0, H).select([{ type: '=', name: '__name__', value: 'm' }], { start: 0, end: H, budget })).rejects.toThrow('3 samples over a budget of 2');
+    expect(budget.loads).toEqual([]);
+    const exact = new CountingBudget(3);
+    const { series } = await new TsdbQuerier([], head, 0, H).select([{ type: '=', name: '__name__', value: 'm' }], { start: 0, end: H, budget: exact });
+    expect(Array.from(series[0].values)).toEqual([1, 2, 3]);
+    expect(exact.remaining).toBe(0);
   });
 });

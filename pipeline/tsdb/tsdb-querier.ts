@@ -5,8 +5,7 @@ import { SampleBuffer } from './chunks/index.js';
 import type { Head, MemSeries } from './head/index.js';
 import { MergeQuerier } from './merge-querier.js';
 import type { LabelMatcher, Querier, SelectHints, Series, SeriesSet } from './querier.js';
-import { sharedMemory } from './shared-memory/index.js';
-import { DecodePlanner, RESULT_SIZE, SLAB_SAMPLES, sharedDecodePool, type DecodePool } from './select-decode/index.js';
+import { ColumnSlabs, DecodePlanner, RESULT_SIZE, sharedDecodePool, type DecodePool } from './select-decode/index.js';
 
 interface Entry {
   readonly labels: Labels;
@@ -26,7 +25,8 @@ interface Entry {
  * The calling thread only plans a large select (matching, sizes, chunk references); its chunks
  * are decoded by a DecodePool's worker threads into shared column slabs, so the event loop stays
  * free while they decode and several selects (shards) decode at once. A small select, and series
- * that hold native histograms, are decoded in place.
+ * that hold native histograms, are decoded in place. A select charges its samples to the query's
+ * budget (SelectHints.budget) once planned, before any is decoded.
  */
 export class TsdbQuerier implements Querier {
   private readonly merged: MergeQuerier;
@@ -78,30 +78,21 @@ export class TsdbQuerier implements Querier {
     const keys = [...entries.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     let remaining = 0;
     for (const e of entries.values()) remaining += e.bound;
+    // The columns are sized by these bounds: what the select holds is charged before it is decoded.
+    hints.budget?.load(remaining);
     if (!this.decoder.decodesInPlace(remaining)) return this.decodeInWorkers(keys, entries, mint, maxt, hints);
     // Series' columns are cut from shared slabs, sized by the overlapping chunks' sample counts
-    // (SLAB_SAMPLES: reused memory rather than fresh page faults).
-    // A small select gets a slab of its own size: zeroing a whole one costs more than the read.
-    let slabT: Float64Array = new Float64Array(0);
-    let slabV = slabT;
-    // Shared memory: a query evaluated in a worker thread (promql/eval-pool) reads the columns
-    // where they were decoded instead of a copy of them.
-    const slab = (n: number): Float64Array => new Float64Array(sharedMemory().allocate(n * 8));
-    let off = 0;
+    // (ColumnSlabs; the query's pooled ones first). Shared memory: a query evaluated in a worker
+    // thread (promql/eval-pool) reads the columns where they were decoded instead of a copy.
+    const slabs = hints.slabs;
+    const columns = new ColumnSlabs(remaining, () => slabs?.take() ?? null);
     const buf = new SampleBuffer(0);
     buf.valuesUnused = hints.timestampsOnly === true;
     const out: Series[] = [];
     for (const k of keys) {
       const e = entries.get(k)!;
-      if (off + e.bound > slabT.length) {
-        const size = Math.max(Math.min(SLAB_SAMPLES, remaining), e.bound);
-        slabT = slab(size);
-        slabV = slab(size);
-        off = 0;
-      }
-      buf.attach(slabT.subarray(off, off + e.bound), slabV.subarray(off, off + e.bound));
-      off += e.bound;
-      remaining -= e.bound;
+      columns.cut(e.bound);
+      buf.attach(columns.t, columns.v);
       collect(e, buf, mint, maxt);
       if (buf.length === 0 && buf.histogramCount === 0) continue;
       out.push({ labels: e.labels, ...buf.detach() });
@@ -134,11 +125,9 @@ export class TsdbQuerier implements Querier {
       collect(e, buf, mint, maxt);
       if (buf.length > 0 || buf.histogramCount > 0) out.push({ labels: e.labels, ...buf.detach() });
     }
-    const { results, first } = await this.decoder.decode(plan);
+    const { results, first } = await this.decoder.decode(plan, hints.slabs);
     const decoded: (Series | null)[] = new Array(planned.length).fill(null);
     results.forEach((r, j) => {
-      // The workers allocated these slabs; this thread's references keep them alive from now on.
-      for (const b of r.slabT) sharedMemory().take(2 * b.byteLength);
       const colT = r.slabT.map((b) => new Float64Array(b));
       const colV = r.slabV.map((b) => new Float64Array(b));
       const c = r.counts;

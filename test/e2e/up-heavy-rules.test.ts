@@ -19,8 +19,8 @@ describe('tidemark up evaluating a heavy rule', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'tidemark-heavy-rules-'));
     // One group, evaluated every 10 s: the heavy rule keeps it in evaluation for seconds (a subquery of 60,000 steps
-    // over 2,000 series, 60,000 samples at most); the 240,000 samples written are over the limit
-    // of 100,000 samples.
+    // over 2,000 series, 60,000 samples at most); each rule loads the 240,000 samples written, and
+    // the one that selects them twice loads 480,000, over the limit of 300,000 samples.
     await writeFile(join(dir, 'rules.yml'), `groups:
   - name: heavy
     interval: 10s
@@ -28,11 +28,11 @@ describe('tidemark up evaluating a heavy rule', () => {
       - record: load:series
         expr: count(tm_load)
       - record: load:samples_10m
-        expr: count_over_time(tm_load[10m])
+        expr: count_over_time(tm_load[10m]) + count_over_time(tm_load[9m])
       - record: load:series_10ms_max
         expr: count(max_over_time(count(tm_load)[10m:10ms]))
 `);
-    await writeFile(join(dir, 'tidemark.yml'), 'rule_files: [rules.yml]\nquery:\n  workers: 2\n  max_samples: 100000\nrules:\n  allowed_lateness_ms: 0\n  idle_timeout_ms: 500\n');
+    await writeFile(join(dir, 'tidemark.yml'), 'rule_files: [rules.yml]\nquery:\n  workers: 2\n  max_samples: 300000\nrules:\n  allowed_lateness_ms: 0\n  idle_timeout_ms: 500\n');
     up = await startCli(['up', '--config', join(dir, 'tidemark.yml'), '--data', join(dir, 'data')]);
   });
   afterAll(async () => {

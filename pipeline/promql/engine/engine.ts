@@ -1,4 +1,5 @@
 import type { Querier, Queryable } from '../../tsdb/querier.js';
+import type { SelectSlabPool } from '../../tsdb/shared-memory/index.js';
 import { PromqlEvalError } from '../errors.js';
 import type { Expr } from '../parser/ast.js';
 import { parseExpr } from '../parser/parser.js';
@@ -6,6 +7,8 @@ import { typeOf } from '../parser/type-check.js';
 import type { AbortProbe, EngineOptions } from './eval-context.js';
 import { evaluateJob, type EvalJob, type EvalSettings } from './eval-job.js';
 import { loadSelections, queryNeeds } from './prepare.js';
+import { SampleLimit } from './sample-limit.js';
+import { SlabLeasedQuerier } from './slab-leased-querier.js';
 import type { QueryResult } from './types.js';
 
 export interface QueryOptions {
@@ -43,17 +46,20 @@ function isQueryable(q: Querier | Queryable): q is Queryable {
 }
 
 /**
- * The PromQL engine: parses, selects every series once per query, then evaluates (eval-job.ts),
- * computing a range query's hot nodes series-major (series-major.ts) and the rest step by step.
+ * The PromQL engine: parses, selects every series once per query (at most `maxSamples` samples
+ * loaded, sample-limit.ts), then evaluates (eval-job.ts), computing a range query's hot nodes
+ * series-major (series-major.ts) and the rest step by step.
  */
 export class Engine {
-  private readonly opts: Required<Omit<EngineOptions, 'evaluator'>>;
+  private readonly opts: Required<Omit<EngineOptions, 'evaluator' | 'slabs'>>;
   private readonly settings: EvalSettings;
   private readonly evaluator: Evaluator | undefined;
+  private readonly slabs: SelectSlabPool | undefined;
 
   constructor(opts: EngineOptions = {}) {
-    const { evaluator, ...rest } = opts;
-    this.opts = { ...DEFAULTS, ...rest } as Required<Omit<EngineOptions, 'evaluator'>>;
+    const { evaluator, slabs, ...rest } = opts;
+    this.opts = { ...DEFAULTS, ...rest } as Required<Omit<EngineOptions, 'evaluator' | 'slabs'>>;
+    this.slabs = slabs;
     const o = this.opts;
     this.settings = { lookbackDelta: o.lookbackDelta, defaultSubqueryStep: o.defaultSubqueryStep, maxSamples: o.maxSamples, seriesMajor: o.seriesMajor };
     this.evaluator = evaluator;
@@ -84,12 +90,18 @@ export class Engine {
     });
     // The querier covers what the selectors read: offsets and @ may reach past [start, end].
     const querier = isQueryable(q) ? q.querier(needs.mint, needs.maxt) : q;
+    const limit = new SampleLimit(this.opts.maxSamples);
+    const lease = this.slabs?.lease();
     try {
-      const selected = await loadSelections(expr, querier, needs, start, end, this.opts.lookbackDelta);
+      const reads = lease === undefined ? querier : new SlabLeasedQuerier(querier, lease);
+      const selected = await loadSelections(expr, reads, needs, start, end, this.opts.lookbackDelta, limit);
       const job: EvalJob = { query: text, expr, start, end, interval, ...selected, deadline, settings: this.settings };
-      if (this.evaluator !== undefined) return await this.evaluator.evaluate(job, o.signal);
-      return evaluateJob(job, o.signal as AbortProbe | undefined);
+      const result = this.evaluator !== undefined ? await this.evaluator.evaluate(job, o.signal) : evaluateJob(job, o.signal as AbortProbe | undefined);
+      return { ...result, loadedSamples: limit.loaded };
     } finally {
+      // Evaluated, failed or canceled: nothing reads the selected columns any more (an evaluation
+      // worker has answered or died, and results are copies), so other queries may reuse them.
+      lease?.release();
       await querier.close();
     }
   }

@@ -1,8 +1,10 @@
 import type { Labels } from '../../../schemas/labels.js';
 import type { FloatHistogram } from '../../../schemas/native-histogram/index.js';
+import type { SelectSlabPool } from '../../tsdb/shared-memory/index.js';
 import { lineColumn, PromqlTimeoutError, PromqlTooManySamplesError, type PositionRange } from '../errors.js';
 import type { Call, Expr, SubqueryExpr, VectorSelector } from '../parser/ast.js';
 import type { Evaluator } from './engine.js';
+import type { RowMatrix } from './row-matrix.js';
 import type { StepMatrix } from './step-matrix.js';
 import type { Value, Vector } from './types.js';
 
@@ -27,7 +29,7 @@ export interface EngineOptions {
   readonly lookbackDelta?: number;
   /** Step of a subquery written without one (`[1h:]`), ms. */
   readonly defaultSubqueryStep?: number;
-  /** Most samples a query may hold at once. */
+  /** Most samples a query may load from storage, and hold at once while it evaluates. */
   readonly maxSamples?: number;
   /** Query timeout in ms (in addition to any AbortSignal). */
   readonly timeoutMs?: number;
@@ -38,6 +40,11 @@ export interface EngineOptions {
   readonly seriesMajor?: boolean;
   /** Where selected queries are computed; on the calling thread when absent. */
   readonly evaluator?: Evaluator;
+  /**
+   * Where a query's selects cut their columns (SelectHints.slabs): leased per query and given
+   * back once it is evaluated; without it, each select's columns are its own.
+   */
+  readonly slabs?: SelectSlabPool;
 }
 
 /**
@@ -62,6 +69,8 @@ export class EvalContext {
   readonly infos = new Set<string>();
   /** Range queries: nodes computed for every step up front (series-major), or null. */
   stepMatrices: Map<Expr, StepMatrix> | null = null;
+  /** Range queries: aggregation operands whose rows were computed ahead (row-matrix.ts), or null. */
+  rowMatrices: ReadonlyMap<Expr, RowMatrix> | null = null;
   /**
    * Some selected series holds native histograms: functions, aggregations and operators then
    * check their inputs for histogram samples (float-only queries never pay for the checks).

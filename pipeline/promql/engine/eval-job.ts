@@ -7,6 +7,7 @@ import { evaluate } from './evaluator.js';
 import { histogramStatsSelectors, withHistogramStats } from './histogram-stats.js';
 import { compareLabels, dropMetricName, labelsKey } from './label-keys.js';
 import { selectionsHaveHistograms, selectionsHaveStartTimestamps } from './prepare.js';
+import type { RowMatrix } from './row-matrix.js';
 import { precomputeSteps } from './series-major.js';
 import type { StepMatrix } from './step-matrix.js';
 import type { QueryResult, QueryValue, ResultSeries, Value } from './types.js';
@@ -36,10 +37,19 @@ export interface EvalJob {
   /** Wall-clock time (ms since the epoch) past which the query times out. */
   readonly deadline: number;
   readonly settings: EvalSettings;
+  /** Aggregation operands whose rows were computed ahead, by the evaluation threads that split the query. */
+  readonly rowMatrices?: ReadonlyMap<Expr, RowMatrix>;
 }
 
 /** Evaluates a selected query on the calling thread (synchronously: nothing is awaited). */
 export function evaluateJob(job: EvalJob, signal?: AbortProbe): QueryResult {
+  const ctx = jobContext(job, signal);
+  const value = job.interval === 0 ? instant(job, ctx) : range(job, ctx);
+  return { value, warnings: [...ctx.warnings], infos: [...ctx.infos] };
+}
+
+/** The evaluation state of `job` before any of it is computed. */
+export function jobContext(job: EvalJob, signal?: AbortProbe): EvalContext {
   const s = job.settings;
   const ctx = new EvalContext(
     job.query, job.start, job.end, job.interval, s.lookbackDelta, s.defaultSubqueryStep, s.maxSamples, job.deadline, signal,
@@ -51,8 +61,8 @@ export function evaluateJob(job: EvalJob, signal?: AbortProbe): QueryResult {
   for (const w of job.warnings) ctx.warnings.add(w);
   ctx.hasHistograms = selectionsHaveHistograms(job.selections.values()) || selectionsHaveHistograms(job.infoSeries.values());
   ctx.hasStartTimestamps = selectionsHaveStartTimestamps(job.selections.values());
-  const value = job.interval === 0 ? instant(job, ctx) : range(job, ctx);
-  return { value, warnings: [...ctx.warnings], infos: [...ctx.infos] };
+  ctx.rowMatrices = job.rowMatrices ?? null;
+  return ctx;
 }
 
 function instant(job: EvalJob, ctx: EvalContext): QueryValue {

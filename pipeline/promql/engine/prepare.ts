@@ -6,6 +6,7 @@ import { infoNameMatchers } from './functions/info-matchers.js';
 import { atTime, durationMs, type DurationScope } from './durations.js';
 import { valueFreeSelectors } from './value-free-selectors.js';
 import type { SelectedSeries } from './eval-context.js';
+import type { SampleLimit } from './sample-limit.js';
 
 interface Need {
   min: number;
@@ -169,22 +170,28 @@ export interface Selections {
   readonly warnings: string[];
 }
 
-/** Selects every selector's series once per query; `start`/`lookback` bound info() reads. */
-export async function loadSelections(root: Expr, querier: Querier, needs: QueryNeeds, start: number, end: number, lookback: number): Promise<Selections> {
+/**
+ * Selects every selector's series once per query; `start`/`lookback` bound info() reads. Every
+ * select is charged to `limit`: before decoding where the storage can tell its size, else once
+ * it answered.
+ */
+export async function loadSelections(root: Expr, querier: Querier, needs: QueryNeeds, start: number, end: number, lookback: number, limit: SampleLimit): Promise<Selections> {
   const warnings: string[] = [];
   const selections = new Map<VectorSelector, SelectedSeries[]>();
   const valueFree = valueFreeSelectors(root);
   await Promise.all([...needs.selectors].map(async ([vs, need]) => {
-    const set = await querier.select(vs.matchers, { start: need.min, end: need.max, ...(valueFree.has(vs) ? { timestampsOnly: true } : {}) });
+    const budget = limit.forSelect();
+    const set = await querier.select(vs.matchers, { start: need.min, end: need.max, budget, ...(valueFree.has(vs) ? { timestampsOnly: true } : {}) });
+    budget.settle(set.series);
     warnings.push(...set.warnings);
     selections.set(vs, set.series.map(toSelected));
   }));
-  const infoSeries = await loadInfoSeries(root, querier, needs.selectors, start, end, lookback, warnings);
+  const infoSeries = await loadInfoSeries(root, querier, needs.selectors, start, end, lookback, warnings, limit);
   return { selections, infoSeries, warnings };
 }
 
 /** Selects the info series (`target_info` by default) every info() call joins against. */
-async function loadInfoSeries(root: Expr, querier: Querier, needs: Map<VectorSelector, Need>, start: number, end: number, lookback: number, warnings: string[]): Promise<Map<Call, SelectedSeries[]>> {
+async function loadInfoSeries(root: Expr, querier: Querier, needs: Map<VectorSelector, Need>, start: number, end: number, lookback: number, warnings: string[], limit: SampleLimit): Promise<Map<Call, SelectedSeries[]>> {
   const out = new Map<Call, SelectedSeries[]>();
   const calls: Call[] = [];
   walk(root, (e) => {
@@ -200,7 +207,9 @@ async function loadInfoSeries(root: Expr, querier: Querier, needs: Map<VectorSel
         max = Math.max(max, need.max);
       }
     });
-    const set = await querier.select(infoNameMatchers(call), { start: min - lookback, end: max });
+    const budget = limit.forSelect();
+    const set = await querier.select(infoNameMatchers(call), { start: min - lookback, end: max, budget });
+    budget.settle(set.series);
     warnings.push(...set.warnings);
     out.set(call, set.series.map(toSelected));
   }

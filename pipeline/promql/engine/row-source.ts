@@ -1,7 +1,8 @@
 import type { Labels } from '../../../schemas/labels.js';
-import type { Call, Expr, VectorSelector } from '../parser/ast.js';
+import type { Call, Expr, MatrixSelector, VectorSelector } from '../parser/ast.js';
 import { atTime, durationMs } from './durations.js';
 import type { EvalContext } from './eval-context.js';
+import type { RowMatrix } from './row-matrix.js';
 import { changes, OVER_TIME_WINDOW_FUNCTIONS, resets } from './functions/over-time.js';
 import { checkCounterName, WINDOW_FUNCTIONS } from './functions/rate.js';
 import type { Window } from './types.js';
@@ -43,12 +44,26 @@ function unwrap(e: Expr): Expr {
   return e;
 }
 
-/** A row source for `e` when it is a plain selector or a range function of a plain range; else null. */
+/**
+ * A row source for `e` when it is a plain selector or a range function of a plain range; else
+ * null. Rows computed ahead for `e` (ctx.rowMatrices) are read from there.
+ */
 export function rowSource(e: Expr, ctx: EvalContext): RowSource | null {
   const u = unwrap(e);
+  const ahead = ctx.rowMatrices?.get(u);
+  if (ahead !== undefined) return rowMatrixSource(ahead, ctx);
   if (u.type === 'vector_selector') return u.smoothed ? null : selectorRows(u, ctx);
   if (u.type === 'call') return windowRows(u, ctx);
   return null;
+}
+
+/** The selector whose series are the rows of `e`, when rowSource gives a source for `e` (rows computed ahead aside); else null. */
+export function rowSelector(e: Expr): VectorSelector | null {
+  const u = unwrap(e);
+  if (u.type === 'vector_selector') return u.smoothed ? null : u;
+  if (u.type !== 'call' || SERIES_WINDOW_FUNCTIONS[u.func] === undefined || u.args.length !== 1) return null;
+  const arg = u.args[0];
+  return arg.type === 'matrix_selector' && arg.modifier === null ? arg.vector : null;
 }
 
 /**
@@ -56,11 +71,10 @@ export function rowSource(e: Expr, ctx: EvalContext): RowSource | null {
  * (O(samples + steps)), instead of every step visiting every series.
  */
 export function windowRows(call: Call, ctx: EvalContext): RowSource | null {
+  const vs = rowSelector(call);
+  if (vs === null) return null;
   const fn = SERIES_WINDOW_FUNCTIONS[call.func];
-  if (fn === undefined || call.args.length !== 1) return null;
-  const arg = call.args[0];
-  if (arg.type !== 'matrix_selector' || arg.modifier !== null) return null;
-  const vs = arg.vector;
+  const arg = call.args[0] as MatrixSelector;
   const series = ctx.selections.get(vs) ?? [];
   const steps = ctx.steps;
   const at = atTime(vs.at, ctx);
@@ -208,6 +222,22 @@ function extrapolatedNoReset(ts: ArrayLike<number>, vs: ArrayLike<number>, lo: n
   let factor = (sampledInterval + durationToStart + durationToEnd) / sampledInterval;
   if (isRate) factor /= (rangeEnd - rangeStart) / 1000;
   return result * factor;
+}
+
+/** Rows computed ahead: each fill copies a row; their annotations are added as computing them would add them. */
+function rowMatrixSource(m: RowMatrix, ctx: EvalContext): RowSource {
+  for (const w of m.warnings) ctx.warnings.add(w);
+  for (const i of m.infos) ctx.infos.add(i);
+  const steps = ctx.steps;
+  return {
+    metrics: m.metrics,
+    dropName: m.dropName,
+    samples: m.samples,
+    fill(r, values, present) {
+      values.set(m.values.subarray(r * steps, (r + 1) * steps));
+      present.set(m.present.subarray(r * steps, (r + 1) * steps));
+    },
+  };
 }
 
 /** An instant selector series-major: the latest sample within the lookback delta, per step. */

@@ -21,7 +21,7 @@ export function precomputeSteps(root: Expr, ctx: EvalContext): Map<Expr, StepMat
 }
 
 /** Most cells (series x steps) materialized for one node; larger nodes run step by step. */
-const MAX_CELLS = 16_000_000;
+export const MAX_CELLS = 16_000_000;
 
 function visit(e: Expr, ctx: EvalContext, out: Map<Expr, StepMatrix>): void {
   const m = nodeMatrix(e, ctx);
@@ -54,21 +54,31 @@ function nodeMatrix(e: Expr, ctx: EvalContext): StepMatrix | null {
     return src === null ? null : materialize(src, ctx);
   }
   if (e.type !== 'aggregate') return null;
+  const kind = rowAggregation(e);
+  if (kind === null) return null;
+  const src = rowSource(e.expr, ctx);
+  if (src === null) return null;
+  return kind === 'aggregate' ? aggregate(e, src, ctx) : topk(e, src, topkParam(e), ctx);
+}
+
+/**
+ * How the series-major path computes aggregation `e` from its operand's rows: accumulating them
+ * per group ('aggregate'), keeping the best k per group ('topk'), or not at all (null).
+ */
+export function rowAggregation(e: AggregateExpr): 'aggregate' | 'topk' | null {
   // Grouping by the name of samples whose name is being dropped stays on the step-by-step path.
   if (!e.without && e.grouping.includes('__name__')) return null;
-  if (AGGREGATIONS.has(e.op) && e.param === null) {
-    const src = rowSource(e.expr, ctx);
-    return src === null ? null : aggregate(e, src, ctx);
-  }
-  if ((e.op === 'topk' || e.op === 'bottomk') && e.param !== null) {
-    let p = e.param;
-    while (p.type === 'paren') p = p.expr;
-    // Other parameters (NaN, too large, below 1, or computed) take the step-by-step path.
-    if (p.type !== 'number' || !(p.value < 2 ** 63) || Math.trunc(p.value) < 1) return null;
-    const src = rowSource(e.expr, ctx);
-    return src === null ? null : topk(e, src, Math.trunc(p.value), ctx);
-  }
+  if (AGGREGATIONS.has(e.op) && e.param === null) return 'aggregate';
+  // Other parameters (NaN, too large, below 1, or computed) take the step-by-step path.
+  if ((e.op === 'topk' || e.op === 'bottomk') && e.param !== null && topkParam(e) >= 1) return 'topk';
   return null;
+}
+
+/** topk/bottomk's literal k, truncated; NaN when the parameter is no number below 2^63. */
+function topkParam(e: AggregateExpr): number {
+  let p = e.param!;
+  while (p.type === 'paren') p = p.expr;
+  return p.type === 'number' && p.value < 2 ** 63 ? Math.trunc(p.value) : NaN;
 }
 
 /** Fills every row of a source into one rows x steps matrix (row-major). */

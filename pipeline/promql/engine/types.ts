@@ -69,4 +69,6 @@ export interface QueryResult {
   readonly warnings: string[];
   /** Rendered `PromQL info: ...` annotations. */
   readonly infos: string[];
+  /** Samples the query's selects loaded into memory (set by the engine). */
+  readonly loadedSamples?: number;
 }

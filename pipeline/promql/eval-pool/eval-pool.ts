@@ -3,12 +3,19 @@ import { Worker } from 'node:worker_threads';
 import type { Evaluator } from '../engine/engine.js';
 import { evaluateJob, type EvalJob } from '../engine/eval-job.js';
 import { selectionsHaveHistograms, selectionsHaveStartTimestamps } from '../engine/prepare.js';
+import type { PartRows, OperandPart } from '../engine/operand-rows.js';
+import { splitOperands } from '../engine/split-operands.js';
 import type { QueryResult } from '../engine/types.js';
+import type { Expr } from '../parser/ast.js';
 import { PromqlTimeoutError } from '../errors.js';
 import { loopTurns, type LoopTurns } from '../../tsdb/index.js';
 import type { JobMessage, ReplyMessage } from './eval-worker.js';
 import { evaluationCost } from './evaluation-cost.js';
-import { BufferRecycler, errorFromWire, packJob, unpackResult } from './job-wire.js';
+import { BufferRecycler, errorFromWire, packJob, unpackResult, type WireJob } from './job-wire.js';
+import { joinedJob, splitJob } from './split-job.js';
+
+/** A worker's answer to a job: a result, or a split job part's rows. */
+type Answer = Exclude<ReplyMessage, { err: unknown }>;
 
 interface Task {
   readonly id: number;
@@ -16,7 +23,7 @@ interface Task {
   readonly transfer: ArrayBuffer[];
   readonly flag: Int32Array;
   readonly signal: AbortSignal | undefined;
-  readonly resolve: (r: QueryResult) => void;
+  readonly resolve: (answer: Answer) => void;
   readonly reject: (e: Error) => void;
   onAbort?: () => void;
 }
@@ -33,6 +40,13 @@ interface Slot {
  * steps, against two thread hand-offs).
  */
 export const IN_PLACE_COST = 50_000;
+
+/**
+ * Least estimated cost of a job whose evaluation is split across the workers (split-operands.ts):
+ * about 10 ms of computation, against which a second round of hand-offs (the parts, then the job
+ * that finishes them) is small.
+ */
+export const SPLIT_COST = 1_000_000;
 
 /** The pool size when none is configured: one worker per core. */
 export function defaultEvalWorkers(): number {
@@ -53,18 +67,26 @@ export class EvalPool implements Evaluator {
   private readonly buffers = new BufferRecycler();
   private nextId = 1;
   private closed = false;
+  /** Queries whose evaluation was split across the workers. */
+  splitQueries = 0;
 
-  /** `inPlaceCost`: jobs whose estimated cost is at most this are evaluated on the calling thread (-1: none). */
+  /**
+   * `inPlaceCost`: jobs whose estimated cost is at most this are evaluated on the calling thread
+   * (-1: none). `splitCost`: jobs whose estimated cost is at least this are split across the
+   * workers where their shape allows (-1: none).
+   */
   constructor(
     readonly size: number = defaultEvalWorkers(),
     private readonly turns: LoopTurns = loopTurns,
     private readonly inPlaceCost: number = IN_PLACE_COST,
+    private readonly splitCost: number = SPLIT_COST,
   ) {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`an evaluation pool needs at least one worker, got ${size}`);
   }
 
   async evaluate(job: EvalJob, signal?: AbortSignal): Promise<QueryResult> {
-    if (this.inPlaceCost >= 0 && evaluationCost(job) <= this.inPlaceCost) {
+    const cost = evaluationCost(job);
+    if (this.inPlaceCost >= 0 && cost <= this.inPlaceCost) {
       if (this.closed) throw new Error('the query evaluation pool is closed');
       if (signal?.aborted === true) throw new PromqlTimeoutError('query evaluation', { cause: signal.reason });
       return evaluateJob(job, signal);
@@ -77,11 +99,43 @@ export class EvalPool implements Evaluator {
     // The wire format carries float columns only: a query over native histograms or start
     // timestamps runs in place.
     if (selectionsHaveHistograms(job.selections.values()) || selectionsHaveHistograms(job.infoSeries.values()) || selectionsHaveStartTimestamps(job.selections.values())) return evaluateJob(job, signal);
-    const { wire, transfer } = packJob(job, this.buffers);
     const abort = new SharedArrayBuffer(4);
+    const operands = this.size > 1 && this.splitCost >= 0 && cost >= this.splitCost ? splitOperands(job) : null;
+    if (operands !== null) return this.evaluateSplit(job, operands, abort, signal);
+    const { wire, transfer } = packJob(job, this.buffers);
+    return resultOf(await this.run(wire, transfer, abort, signal));
+  }
+
+  /**
+   * Every worker computes the operands' rows of its part of the series into shared row matrices,
+   * then one worker finishes the job from them (aggregations, what is above them): the same
+   * arithmetic in the same order as one thread, so the same answer.
+   */
+  private async evaluateSplit(job: EvalJob, operands: Expr[], abort: SharedArrayBuffer, signal: AbortSignal | undefined): Promise<QueryResult> {
+    const split = splitJob(job, operands, this.size);
+    this.splitQueries++;
+    const settled = await Promise.allSettled(split.parts.map((part) => {
+      const { wire, transfer } = packJob(part.job, this.buffers);
+      return this.run(wire, transfer, abort, signal, part.operands);
+    }));
+    const filled: PartRows[][] = [];
+    for (const s of settled) {
+      // The first part's error (in part order, not in time) is the query's.
+      if (s.status === 'rejected') throw s.reason;
+      if (!('rows' in s.value)) throw new Error('a split query part was answered with a result instead of rows');
+      filled.push(s.value.rows);
+    }
+    const { wire, transfer } = packJob(joinedJob(job, split, filled), this.buffers);
+    return resultOf(await this.run(wire, transfer, abort, signal));
+  }
+
+  /** Queues a packed job for the next free worker. */
+  private run(wire: WireJob, transfer: ArrayBuffer[], abort: SharedArrayBuffer, signal: AbortSignal | undefined, parts?: readonly OperandPart[]): Promise<Answer> {
+    if (this.closed) return Promise.reject(new Error('the query evaluation pool is closed'));
     const id = this.nextId++;
-    return new Promise<QueryResult>((resolve, reject) => {
-      const task: Task = { id, message: { id, wire, abort }, transfer, flag: new Int32Array(abort), signal, resolve, reject };
+    const message: JobMessage = parts === undefined ? { id, wire, abort } : { id, wire, abort, parts };
+    return new Promise<Answer>((resolve, reject) => {
+      const task: Task = { id, message, transfer, flag: new Int32Array(abort), signal, resolve, reject };
       if (signal !== undefined) {
         task.onAbort = () => {
           Atomics.store(task.flag, 0, 1);
@@ -108,12 +162,15 @@ export class EvalPool implements Evaluator {
       t.reject(gone);
     }
     await Promise.all(this.slots.splice(0).map(async (s) => {
-      if (s.task !== null) {
-        this.settle(s.task);
-        s.task.reject(gone);
-        s.task = null;
-      }
+      // A running query fails once its worker has stopped: until then it may read its columns,
+      // which the query gives back to be reused when it fails.
+      const task = s.task;
+      s.task = null;
       await s.worker.terminate();
+      if (task !== null) {
+        this.settle(task);
+        task.reject(gone);
+      }
     }));
   }
 
@@ -140,8 +197,8 @@ export class EvalPool implements Evaluator {
       slot.task = null;
       worker.unref();
       this.settle(task);
-      if ('ok' in m) task.resolve(unpackResult(m.ok));
-      else task.reject(errorFromWire(m.err, Atomics.load(task.flag, 0) !== 0 ? task.signal?.reason : undefined));
+      if ('err' in m) task.reject(errorFromWire(m.err, Atomics.load(task.flag, 0) !== 0 ? task.signal?.reason : undefined));
+      else task.resolve(m);
       this.dispatch();
     });
     // A worker that dies (out of memory, a crash) fails its query only; another takes its place.
@@ -165,6 +222,11 @@ export class EvalPool implements Evaluator {
   private settle(task: Task): void {
     if (task.onAbort !== undefined) task.signal?.removeEventListener('abort', task.onAbort);
   }
+}
+
+function resultOf(answer: Answer): QueryResult {
+  if (!('ok' in answer)) throw new Error('a query was answered with rows instead of a result');
+  return unpackResult(answer.ok);
 }
 
 const shared = new Map<number, EvalPool>();

@@ -1,4 +1,5 @@
 import type { Labels } from '../../../schemas/labels.js';
+import { isPooledSlab } from '../../tsdb/shared-memory/index.js';
 import { PromqlEvalError, PromqlTimeoutError, PromqlTooManySamplesError } from '../errors.js';
 import type { SelectedSeries } from '../engine/eval-context.js';
 import type { EvalJob } from '../engine/eval-job.js';
@@ -20,6 +21,11 @@ export interface WireJob {
   readonly stale: Uint8Array;
   /** Shared column memory the series refer to (`WireSeries.sharedT/sharedV`). */
   readonly shared: SharedArrayBuffer[];
+  /**
+   * Bytes of `shared` left to garbage collection once dropped (the worker counts them toward
+   * its next collection); pooled slabs are reused instead and not counted.
+   */
+  readonly sharedBytes: number;
 }
 
 /**
@@ -145,7 +151,10 @@ export function packJob(job: EvalJob, buffers: BufferRecycler = new BufferRecycl
     for (const [k, list] of m) out.set(k, pack(list));
     return out;
   };
-  const wire: WireJob = { job: rest, selections: packMap(selections), infoSeries: packMap(infoSeries), ts, vs, stale, shared };
+  let sharedBytes = 0;
+  const packed = { selections: packMap(selections), infoSeries: packMap(infoSeries) };
+  for (const b of shared) if (!isPooledSlab(b)) sharedBytes += b.byteLength;
+  const wire: WireJob = { job: rest, ...packed, ts, vs, stale, shared, sharedBytes };
   return { wire, transfer: [ts.buffer, vs.buffer, stale.buffer] };
 }
 

@@ -57,6 +57,11 @@ export class MemSeries {
   startS: number[] | null = null;
   /** Number of labels (the head's series lookup compares it instead of counting keys). */
   readonly labelCount: number;
+  /**
+   * End of the newest closed chunk a head checkpoint has written (-Infinity: none): the next
+   * checkpoint writes only the closed chunks after it (head-checkpoint-writer.ts).
+   */
+  checkpointedMaxT = -Infinity;
 
   constructor(
     readonly ref: number,
@@ -111,7 +116,8 @@ export class MemSeries {
       if (m[i + 1] < mint || m[i] > maxt) continue;
       n += encodedSampleCount(this.arena.view(m[i + 2], 2));
     }
-    if (this.app !== null) n += this.app.count;
+    // The open chunk as collect() reads it: only when it overlaps the range.
+    if (this.app !== null && this.app.maxT >= mint && this.app.minT <= maxt) n += this.app.count;
     if (this.oooChunks !== null) for (const c of this.oooChunks) n += c.numSamples;
     if (this.oooT !== null) n += this.oooT.length;
     if (this.histT !== null) n += this.histT.length;
@@ -410,6 +416,8 @@ export class MemSeries {
     this.oooChunks = null;
     this.maxT = -Infinity;
     this.minT = Infinity;
+    // Its closed chunks are new ones, which no checkpoint holds yet (a later one may end earlier).
+    this.checkpointedMaxT = -Infinity;
     if (histT !== null) for (let i = 0; i < histT.length; i++) if (!drop(histT[i])) this.appendHistogram(histT[i], histH![i]);
     if (startT !== null) for (let i = 0; i < startT.length; i++) if (!drop(startT[i])) this.setStartTimestamp(startT[i], startS![i]);
     for (let i = 0; i < buf.length; i++) {

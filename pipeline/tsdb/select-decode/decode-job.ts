@@ -1,5 +1,5 @@
 import { SampleBuffer } from '../chunks/index.js';
-import { sharedMemory } from '../shared-memory/index.js';
+import { ColumnSlabs } from './column-slabs.js';
 
 /** Op kinds of a job's op stream (see DecodeJob.ops). */
 export const OP_CHUNK = 0;
@@ -10,13 +10,6 @@ export const OP_DROP = 3;
 /** Numbers per series header and per op in DecodeJob.ops. */
 export const SERIES_HEADER = 2;
 export const OP_SIZE = 5;
-
-/**
- * Samples per column slab: 8 × 2^17 = 1 MiB, under glibc's largest mmap threshold (32 MiB), so
- * the memory of earlier selects is reused rather than mapped afresh and page-faulted in (a large
- * select spent a fifth of its CPU time in the kernel that way).
- */
-export const SLAB_SAMPLES = 1 << 17;
 
 /**
  * The chunk decoding of a select (or part of one), in a form any thread can run: what to read is
@@ -45,6 +38,8 @@ export interface DecodeJob {
   readonly looseV: Float64Array;
   readonly looseS: Uint8Array;
   readonly intervals: Float64Array;
+  /** Pooled slabs (SelectSlabPool) to write columns into before allocating any (ColumnSlabs). */
+  readonly slabs?: SharedArrayBuffer[];
 }
 
 /**
@@ -57,6 +52,9 @@ export interface DecodeResult {
   readonly stale: Uint8Array;
   readonly slabT: SharedArrayBuffer[];
   readonly slabV: SharedArrayBuffer[];
+  /** Per slab: the index in DecodeJob.slabs of the pooled slab it is, or -1 (ColumnSlabs.pooledT/V). */
+  readonly pooledT: number[];
+  readonly pooledV: number[];
 }
 
 /** Numbers per series in DecodeResult.counts. */
@@ -77,11 +75,9 @@ export function runDecodeJob(job: DecodeJob): DecodeResult {
     remaining += ops[p];
     p += SERIES_HEADER + OP_SIZE * ops[p + 1];
   }
-  const slabT: SharedArrayBuffer[] = [];
-  const slabV: SharedArrayBuffer[] = [];
-  let colT: Float64Array = new Float64Array(0);
-  let colV = colT;
-  let off = 0;
+  const pooled = job.slabs ?? [];
+  let given = 0;
+  const columns = new ColumnSlabs(remaining, () => pooled[given++] ?? null);
   const buf = new SampleBuffer(0);
   buf.valuesUnused = job.valuesUnused;
   let p = 0;
@@ -89,17 +85,8 @@ export function runDecodeJob(job: DecodeJob): DecodeResult {
     const bound = ops[p];
     const n = ops[p + 1];
     p += SERIES_HEADER;
-    if (off + bound > colT.length) {
-      // A small job gets a slab of its own size: zeroing a whole one costs more than the read.
-      const size = Math.max(Math.min(SLAB_SAMPLES, remaining), bound);
-      slabT.push(sharedMemory().allocate(size * 8));
-      slabV.push(sharedMemory().allocate(size * 8));
-      colT = new Float64Array(slabT[slabT.length - 1]);
-      colV = new Float64Array(slabV[slabV.length - 1]);
-      off = 0;
-    }
-    const t = colT.subarray(off, off + bound);
-    const v = colV.subarray(off, off + bound);
+    columns.cut(bound);
+    const { t, v } = columns;
     buf.attach(t, v);
     let mark = 0;
     for (let k = 0; k < n; k++, p += OP_SIZE) {
@@ -132,8 +119,8 @@ export function runDecodeJob(job: DecodeJob): DecodeResult {
       v.set(c.values);
     }
     const r = RESULT_SIZE * i;
-    counts[r] = slabT.length - 1;
-    counts[r + 1] = off;
+    counts[r] = columns.slab;
+    counts[r + 1] = columns.at;
     counts[r + 2] = len;
     counts[r + 3] = -1;
     if (c.stale !== null) {
@@ -141,9 +128,6 @@ export function runDecodeJob(job: DecodeJob): DecodeResult {
       staleParts.push(c.stale);
       staleBytes += len;
     }
-    // The unused rest of the window stays unused: the next series starts after the bound.
-    off += bound;
-    remaining -= bound;
   }
   const stale = new Uint8Array(staleBytes);
   let at = 0;
@@ -151,5 +135,6 @@ export function runDecodeJob(job: DecodeJob): DecodeResult {
     stale.set(s, at);
     at += s.length;
   }
-  return { counts, stale, slabT, slabV };
+  const { slabT, slabV, pooledT, pooledV } = columns;
+  return { counts, stale, slabT, slabV, pooledT, pooledV };
 }

@@ -1,6 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { DecodeJob, DecodeResult } from './decode-job.js';
+import { isPooledSlab, sharedMemory, type SlabLease } from '../shared-memory/index.js';
+import { ColumnSlabs } from './column-slabs.js';
+import { OP_SIZE, SERIES_HEADER, type DecodeJob, type DecodeResult } from './decode-job.js';
 import type { DecodePlanner } from './decode-planner.js';
 import type { DecodeReply, DecodeRequest } from './decode-worker.js';
 
@@ -66,12 +68,43 @@ export class DecodePool {
 
   /**
    * Decodes a planned select in the workers, cut into parts they share. Results come in job
-   * order; `first[j]` is job j's first series among the planned ones.
+   * order; `first[j]` is job j's first series among the planned ones. With `slabs`, the jobs
+   * write into pooled slabs first: a job's slabs are its own while it runs (a release of the
+   * lease meanwhile, another select of the query having failed, does not hand them to another
+   * query) and the lease's once it is over; when the lease was released by then, the select
+   * fails, as nothing may read them.
    */
-  async decode(plan: DecodePlanner): Promise<{ results: DecodeResult[]; first: number[] }> {
+  async decode(plan: DecodePlanner, slabs?: SlabLease): Promise<{ results: DecodeResult[]; first: number[] }> {
     const parts = Math.max(1, Math.min(this.size, Math.floor(plan.totalBound / this.minPart)));
     const { jobs, first } = plan.jobs(parts);
-    return { results: await Promise.all(jobs.map((job) => this.submit(job))), first };
+    const settled = await Promise.all(jobs.map((job) => this.decodeInto(job, slabs)));
+    const results: DecodeResult[] = [];
+    for (const r of settled) {
+      if (r === null) throw new Error('the query ended before its select was decoded');
+      results.push(r);
+      // Slabs the workers allocated: this thread's references keep them alive from now on.
+      for (const b of r.slabT) if (!isPooledSlab(b)) sharedMemory().take(b.byteLength);
+      for (const b of r.slabV) if (!isPooledSlab(b)) sharedMemory().take(b.byteLength);
+    }
+    return { results, first };
+  }
+
+  /** A job's result, or null when its slabs went back to a lease released meanwhile. */
+  private async decodeInto(job: DecodeJob, slabs: SlabLease | undefined): Promise<DecodeResult | null> {
+    const handed = slabs?.takeForJob(ColumnSlabs.pooledNeeded(jobBounds(job))) ?? [];
+    if (slabs === undefined || handed.length === 0) return this.submit(job);
+    let result: DecodeResult | null = null;
+    try {
+      const r = await this.submit({ ...job, slabs: handed });
+      // The worker's pooled slabs are other objects here: this thread's own take their place.
+      const own = (b: SharedArrayBuffer, at: number): SharedArrayBuffer => (at >= 0 ? handed[at] : b);
+      result = { ...r, slabT: r.slabT.map((b, i) => own(b, r.pooledT[i])), slabV: r.slabV.map((b, i) => own(b, r.pooledV[i])) };
+    } finally {
+      // Those the job did not write (all when it failed) are read by no one: they go back.
+      const used = new Set(result === null ? [] : [...result.slabT, ...result.slabV]);
+      if (!slabs.hold(handed, used)) result = null;
+    }
+    return result;
   }
 
   /** Stops every worker; queued and running jobs fail. */
@@ -80,9 +113,11 @@ export class DecodePool {
     const gone = new Error('the select decode pool is closed');
     for (const t of this.queue.splice(0)) t.reject(gone);
     await Promise.all(this.slots.splice(0).map(async (s) => {
-      s.task?.reject(gone);
+      // A running job fails once its worker has stopped: until then it may write its slabs.
+      const task = s.task;
       s.task = null;
       await s.worker.terminate();
+      task?.reject(gone);
     }));
   }
 
@@ -137,6 +172,14 @@ export class DecodePool {
     worker.on('exit', (code) => fail(new Error(`exited with code ${code}`)));
     this.slots.push(slot);
     return slot;
+  }
+}
+
+/** The sample bounds of a job's series, in order (DecodeJob.ops). */
+function* jobBounds(job: DecodeJob): Generator<number> {
+  for (let i = 0, p = 0; i < job.seriesCount; i++) {
+    yield job.ops[p];
+    p += SERIES_HEADER + OP_SIZE * job.ops[p + 1];
   }
 }
 

@@ -28,7 +28,7 @@ export async function promtoolCreateBlocks(openMetricsFile: string, dataDir: str
  * made by promtool; peers/prometheus.ts starts one on an empty directory instead) with a minimal configuration and a 100-year retention, so old data stays queryable.
  * Resolves once it logs that it is ready; the process dies with the test runner (stdin guard).
  */
-export async function startPrometheus(dataDir: string, opts: { scrapeSelfEvery?: string; adminApi?: boolean } = {}): Promise<PrometheusPeer> {
+export async function startPrometheus(dataDir: string, opts: { scrapeSelfEvery?: string; adminApi?: boolean; maxSamples?: number } = {}): Promise<PrometheusPeer> {
   const port = await freePort();
   const config = join(dataDir, '..', 'prometheus-minimal.yml');
   // scrapeSelfEvery: Prometheus scrapes its own /metrics, so it holds data of its own making.
@@ -42,6 +42,7 @@ export async function startPrometheus(dataDir: string, opts: { scrapeSelfEvery?:
       '--web.listen-address', `127.0.0.1:${port}`,
       '--storage.tsdb.retention.time', '100y',
       ...(opts.adminApi === true ? ['--web.enable-admin-api'] : []),
+      ...(opts.maxSamples === undefined ? [] : ['--query.max-samples', String(opts.maxSamples)]),
     ],
     ready: /Server is ready to receive web requests/,
     guard: true,

@@ -13,6 +13,7 @@ let dir: string;
 let db: Tsdb;
 let api: RoutesServer;
 let limited: RoutesServer;
+let seriesLimited: RoutesServer;
 
 async function start(settings: Omit<QueryApiSettings, 'queryable'>): Promise<RoutesServer> {
   return serveRoutes(prometheusApi({ queryable: db, now: () => NOW, version: '1.2.3', ...settings }).routes);
@@ -28,12 +29,14 @@ beforeAll(async () => {
   db.append({ __name__: 'ended', job: 'x' }, NOW - 60_000, 1);
   db.append({ __name__: 'ended', job: 'x' }, NOW - 30_000, 0, true);
   api = await start({ externalLabels: { cluster: 'eu' } });
-  limited = await start({ config: { max_samples: 100, max_series: 2 } });
+  limited = await start({ config: { max_samples: 100 } });
+  seriesLimited = await start({ config: { max_series: 2 } });
 });
 
 afterAll(async () => {
   await api?.close();
   await limited?.close();
+  await seriesLimited?.close();
   await db?.close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -121,8 +124,30 @@ describe('the Prometheus query API', () => {
     expect(res.body).toMatchObject({ errorType: 'execution', error: 'query processing would load too many samples into memory in query execution' });
   });
 
+  it('answers at a max_samples of exactly what its selects load, and refuses one sample less before decoding', async () => {
+    const query = `/api/v1/query?query=${q('sum(count_over_time(http_requests_total[30m]))')}&time=${NOW / 1000}`;
+    const free = await getJson(api, `${query}&stats=all`);
+    const loaded = free.body.data.stats.samples.loadedSamples;
+    // Three series of 121 samples in the 30m range (both ends in), their chunks wholly or partly in it.
+    expect(loaded).toBeGreaterThanOrEqual(3 * 121);
+    expect(free.body.data.stats.samples.totalQueryableSamples).toBe(3 * 121);
+    const exact = await start({ config: { max_samples: loaded } });
+    const under = await start({ config: { max_samples: loaded - 1 } });
+    try {
+      const ok = await getJson(exact, query);
+      expect(ok.status).toBe(200);
+      expect(ok.body.data).toEqual({ resultType: 'vector', result: free.body.data.result });
+      const refused = await getJson(under, query);
+      expect(refused.status).toBe(422);
+      expect(refused.body).toEqual({ status: 'error', errorType: 'execution', error: 'query processing would load too many samples into memory in query execution' });
+    } finally {
+      await exact.close();
+      await under.close();
+    }
+  });
+
   it('refuses a query that selects more series than max_series with 422', async () => {
-    const res = await getJson(limited, `/api/v1/query?query=http_requests_total&time=${NOW / 1000}`);
+    const res = await getJson(seriesLimited, `/api/v1/query?query=http_requests_total&time=${NOW / 1000}`);
     expect(res.status).toBe(422);
     expect(res.body).toMatchObject({ errorType: 'execution', error: 'query would select more than 2 series (max_series)' });
   });
@@ -141,6 +166,12 @@ describe('the Prometheus query API', () => {
     expect(body.data.resultType).toBe('vector');
     // three series, each with the samples of the 5 m lookback window before NOW (inclusive ends).
     expect(body.data.stats.samples.totalQueryableSamples).toBe(3 * 21);
+    // What the selects loaded (the columns sized by the chunks they read) and, with the one-point
+    // result, the peak held; 16 bytes a loaded sample.
+    const { loadedSamples, peakSamples, loadedBytes } = body.data.stats.samples;
+    expect(loadedSamples).toBeGreaterThanOrEqual(3 * 21);
+    expect(peakSamples).toBe(loadedSamples + 1);
+    expect(loadedBytes).toBe(16 * loadedSamples);
     expect(body.data.stats.timings.execTotalTime).toBeGreaterThanOrEqual(0);
     const plain = await getJson(api, `/api/v1/query?query=${q('sum(http_requests_total)')}&time=${NOW / 1000}`);
     expect(plain.body.data.stats).toBeUndefined();

@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedBus } from '../../../pipeline/bus/embedded/index.js';
 import { StoreWorker, storeHttpApi } from '../../../pipeline/store/index.js';
 import { RemoteStoreError, RemoteStoreQueryable } from '../../../pipeline/store-protocol/index.js';
+import { Engine, PromqlTooManySamplesError } from '../../../pipeline/promql/index.js';
+import { FanoutQueryable } from '../../../pipeline/query/index.js';
 import { canonicalLabels } from '../../../schemas/index.js';
 import { allDurable, newSink, produceSteps, readBack, T0, STEP_MS, waitUntil, type Dataset } from './store-test-data.js';
 
@@ -61,6 +63,27 @@ describe('store read and admin endpoints', () => {
     expect(set.series.map((s) => Array.from(s.timestamps))).toEqual([0, 1].map(() => [0, 1, 2, 3, 4].map((n) => T0 + n * STEP_MS)));
     const labelsOnly = await q.select([{ type: '=', name: '__name__', value: 'other' }], { start: T0, end: T0 + 4 * STEP_MS, labelsOnly: true });
     expect(labelsOnly.series.map((s) => s.labels.series)).toEqual(['0', '1', '2']);
+  });
+
+  it("charges a query's max_samples on the store: refused before decoding with Prometheus' error, answered at exactly what it loads", async () => {
+    const fanout = new FanoutQueryable(async () => [{ name: 'store', queryable: new RemoteStoreQueryable(base) }]);
+    const at = T0 + 20 * STEP_MS;
+    const query = 'count_over_time(m[1h])';
+    const free = await new Engine().instantQuery(fanout, query, at);
+    const loaded = free.loadedSamples ?? 0;
+    // Ten series of 20 samples, their chunks wholly in range.
+    expect(loaded).toBe(10 * 20);
+    const exact = await new Engine({ maxSamples: loaded }).instantQuery(fanout, query, at);
+    expect(exact.value).toEqual(free.value);
+    expect(exact.warnings).toEqual([]);
+    // Not a shard to leave out of a partial answer: the query fails.
+    await expect(new Engine({ maxSamples: loaded - 1 }).instantQuery(fanout, query, at)).rejects.toThrow(PromqlTooManySamplesError);
+    const res = await fetch(`${base}/api/v1/store/select`, {
+      method: 'POST',
+      body: JSON.stringify({ matchers: [{ type: '=', name: '__name__', value: 'm' }], start: T0, end: at, maxSamples: loaded - 1 }),
+    });
+    expect(res.status).toBe(422);
+    expect(await res.json()).toEqual({ status: 'error', errorType: 'execution', error: 'query processing would load too many samples into memory in query execution' });
   });
 
   it('answers label names and label values under matchers', async () => {

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { isPooledSlab, SelectSlabPool, SLAB_BYTES } from './select-slab-pool.js';
+
+describe('SelectSlabPool', () => {
+  it('makes slabs up to its limit, then answers null and counts the miss', () => {
+    const pool = new SelectSlabPool(3 * SLAB_BYTES + 100);
+    const lease = pool.lease();
+    const got = [lease.take(), lease.take(), lease.take()];
+    expect(got.every((b) => b instanceof SharedArrayBuffer && b.byteLength === SLAB_BYTES && isPooledSlab(b))).toBe(true);
+    expect(new Set(got).size).toBe(3);
+    expect(lease.take()).toBeNull();
+    expect(pool.stats).toEqual({ limitBytes: 3 * SLAB_BYTES + 100, pooledBytes: 3 * SLAB_BYTES, freeBytes: 0, exhausted: 1 });
+  });
+
+  it("lends a released lease's slabs to the next query, and none while the first holds them", () => {
+    const pool = new SelectSlabPool(2 * SLAB_BYTES);
+    const first = pool.lease();
+    const held = [first.take(), first.take()];
+    const second = pool.lease();
+    expect(second.take()).toBeNull();
+    first.release();
+    first.release();
+    expect(pool.stats.freeBytes).toBe(2 * SLAB_BYTES);
+    const again = new Set([second.take(), second.take()]);
+    expect(again).toEqual(new Set(held));
+    expect(pool.stats.pooledBytes).toBe(2 * SLAB_BYTES);
+  });
+
+  it("keeps a job's slabs out of the lease until the job is over, and gives back those it did not use", () => {
+    const pool = new SelectSlabPool(4 * SLAB_BYTES);
+    const lease = pool.lease();
+    const handed = lease.takeForJob(3);
+    expect(handed).toHaveLength(3);
+    // Released while the job runs: its slabs are not free for another query yet.
+    lease.release();
+    expect(pool.stats.freeBytes).toBe(0);
+    expect(pool.lease().takeForJob(4)).toHaveLength(1);
+    // Over: the released lease takes nothing, every slab goes back.
+    expect(lease.hold(handed, new Set(handed.slice(0, 2)))).toBe(false);
+    expect(pool.stats.freeBytes).toBe(3 * SLAB_BYTES);
+  });
+
+  it('holds the slabs a job wrote until release and gives the rest back at once', () => {
+    const pool = new SelectSlabPool(4 * SLAB_BYTES);
+    const lease = pool.lease();
+    const handed = lease.takeForJob(4);
+    expect(lease.hold(handed, new Set([handed[0]]))).toBe(true);
+    expect(pool.stats.freeBytes).toBe(3 * SLAB_BYTES);
+    lease.release();
+    expect(pool.stats.freeBytes).toBe(4 * SLAB_BYTES);
+  });
+
+  it('takes nothing for a released lease and refuses slabs it did not make', () => {
+    const pool = new SelectSlabPool(4 * SLAB_BYTES);
+    const lease = pool.lease();
+    lease.release();
+    expect(lease.take()).toBeNull();
+    expect(lease.takeForJob(2)).toEqual([]);
+    expect(pool.stats.pooledBytes).toBe(0);
+    expect(() => pool.give([new SharedArrayBuffer(SLAB_BYTES)])).toThrow(/did not make it/);
+  });
+
+  it('keeps nothing with a limit of 0', () => {
+    const pool = new SelectSlabPool(0);
+    expect(pool.lease().take()).toBeNull();
+    expect(pool.stats.pooledBytes).toBe(0);
+  });
+});
