@@ -7,7 +7,7 @@ import { compactBlocks, persistHeadRange, planCompaction } from './compact/index
 import { RollupQuerier, Tier, type TierOptions } from './downsample/index.js';
 import { TsdbClosedError } from './errors.js';
 import { Head, type HeadStats } from './head/index.js';
-import { isHeadCheckpointEntry, readHeadCheckpoint, removeHeadCheckpoints, restoreHeadCheckpoint, writeHeadCheckpoint } from './head-checkpoint/index.js';
+import { HeadCheckpointWriter, isHeadCheckpointEntry, readHeadCheckpoint, removeHeadCheckpoints, restoreHeadCheckpoint } from './head-checkpoint/index.js';
 import { histogramTakesPrecedence, SampleBuffer, takesPrecedence } from './chunks/index.js';
 import { TsdbQuerier } from './tsdb-querier.js';
 import type { LabelMatcher, Querier, Queryable } from './querier.js';
@@ -49,6 +49,11 @@ export interface TsdbOptions {
    * an earlier run is still replayed, and deleted once blocks hold all it held.
    */
   readonly writeAheadLog?: boolean;
+  /**
+   * Series a head checkpoint writes per turn of the event loop (default 8192; see
+   * `HeadCheckpointWriter`).
+   */
+  readonly headCheckpointSeriesPerPart?: number;
 }
 
 /** Asks `Tsdb.flush()` for a head checkpoint (TSDB without a write-ahead log only). */
@@ -102,10 +107,13 @@ export class Tsdb implements Queryable {
   private backfillFlushes = 0;
   /**
    * The position the newest head checkpoint covers (the one opened, then each one written); null
-   * without one. See `writeHeadCheckpoint`.
+   * without one. See `HeadCheckpointWriter`.
    */
   private checkpointAt: number | null = null;
   private checkpointsWritten = 0;
+  private readonly checkpointWriter: HeadCheckpointWriter;
+  /** The head checkpoint being written (it yields to the event loop between slices of series), or null. */
+  private checkpointing: Promise<void> | null = null;
   /** Head ranges written to blocks since open. */
   private cuts = 0;
 
@@ -115,6 +123,7 @@ export class Tsdb implements Queryable {
   ) {
     const r = options.blockRangeMs ?? 2 * HOUR;
     this.head = new Head({ chunkRangeMs: r });
+    this.checkpointWriter = new HeadCheckpointWriter(dir, { seriesPerPart: options.headCheckpointSeriesPerPart });
     const maxBackfill = options.backfillFlushSamples ?? 1_000_000;
     const backfillAge = options.backfillFlushAgeMs ?? 600_000;
     if (!(maxBackfill >= 1)) throw new RangeError(`backfillFlushSamples must be >= 1, got ${maxBackfill}`);
@@ -192,20 +201,37 @@ export class Tsdb implements Queryable {
 
   /**
    * Writes the head as a checkpoint covering `position` (FORMAT.md, "Head checkpoint"): atomic
-   * (write, fsync, rename), the older one deleted after. Only without a write-ahead log. A log
-   * left by an earlier run is deleted: the checkpoint holds everything it held.
+   * (write, fsync, rename), the older one deleted after, incremental, yielding to the event loop
+   * between slices of series. Only without a write-ahead log. A log left by an earlier run is deleted:
+   * the checkpoint holds everything it held. A deletion while it is written drops it (the
+   * position stays the previous checkpoint's).
    */
-  private checkpointHead(position: number): void {
+  private checkpointHead(position: number): Promise<void> {
     if (this.wal !== null) throw new Error(`TSDB ${this.dir}: head checkpoints are for a TSDB without a write-ahead log`);
     const sources = new Set<string>();
     for (const b of this.blocks) for (const id of b.meta.compaction.sources) sources.add(id);
-    writeHeadCheckpoint(this.dir, this.head, position, sources);
-    this.checkpointAt = position;
-    this.checkpointsWritten++;
-    if (this.leftoverWalMaxTime !== null) {
-      rmSync(join(this.dir, 'wal'), { recursive: true, force: true });
-      this.leftoverWalMaxTime = null;
-    }
+    const run = this.checkpointWriter.write(this.head, position, sources).then((written) => {
+      if (written === null) return;
+      this.checkpointAt = position;
+      this.checkpointsWritten++;
+      if (this.leftoverWalMaxTime !== null) {
+        rmSync(join(this.dir, 'wal'), { recursive: true, force: true });
+        this.leftoverWalMaxTime = null;
+      }
+    });
+    this.checkpointing = run.finally(() => {
+      this.checkpointing = null;
+    });
+    return run;
+  }
+
+  /**
+   * Waits for the head checkpoint being written: it lists the blocks' sources as of its start,
+   * so no cut and no compaction may run before it is in place. Its failure is its writer's to
+   * report (the flush that started it rejects with it); a waiter only waits.
+   */
+  private async checkpointWritten(): Promise<void> {
+    while (this.checkpointing !== null) await this.checkpointing.catch(() => undefined);
   }
 
   /**
@@ -276,16 +302,18 @@ export class Tsdb implements Queryable {
    * due or a block was cut (see `headCheckpointPosition`).
    */
   async flush(checkpoint?: HeadCheckpointRequest): Promise<void> {
+    // Checked again with no await before the checkpoint below starts: two flushes never write one each at once.
+    while (this.checkpointing !== null) await this.checkpointWritten();
     this.check();
     this.wal?.flush();
     const cuts = this.cuts;
     this.cutHead();
     this.cutBackfillWhenDue();
     this.dropCoveredWal();
-    // In the same synchronous step as the cuts: nothing (compaction included) runs between a cut
-    // and the checkpoint after it, so a crash in between leaves only level-1 blocks the
-    // checkpoint does not know of (see restoreHeadCheckpoint).
-    if (checkpoint !== undefined && (checkpoint.due || this.cuts !== cuts)) this.checkpointHead(checkpoint.position);
+    // Started in the same synchronous step as the cuts, and no compaction runs until it is in
+    // place: a crash in between leaves only level-1 blocks the checkpoint does not know of (see
+    // restoreHeadCheckpoint).
+    if (checkpoint !== undefined && (checkpoint.due || this.cuts !== cuts)) await this.checkpointHead(checkpoint.position);
   }
 
   private cutBackfillWhenDue(): void {
@@ -414,6 +442,8 @@ export class Tsdb implements Queryable {
 
   /** Compacts adjacent blocks into longer ranges and applies retention; returns blocks written. */
   async compact(): Promise<number> {
+    this.check();
+    await this.checkpointWritten();
     this.check();
     let written = 0;
     for (;;) {
@@ -564,6 +594,8 @@ export class Tsdb implements Queryable {
 
   /** Flushes and closes. Idempotent. */
   async close(): Promise<void> {
+    if (this.closed) return;
+    await this.checkpointWritten();
     if (this.closed) return;
     this.wal?.close();
     for (const b of this.blocks) b.release();

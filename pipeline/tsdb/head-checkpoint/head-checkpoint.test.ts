@@ -1,10 +1,13 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FloatHistogram } from '../../../schemas/native-histogram/index.js';
 import type { LabelMatcher } from '../querier.js';
+import { persistHeadRange } from '../compact/index.js';
 import { Tsdb } from '../tsdb.js';
+import { CHUNKS_MAGIC } from './checkpoint-manifest.js';
+import { readRecordFile } from './record-file.js';
 
 const H = 3600_000;
 const dirs: string[] = [];
@@ -18,6 +21,31 @@ afterEach(() => {
 });
 
 const NO_LOG = { blockRangeMs: 2 * H, writeAheadLog: false } as const;
+
+/** The newest checkpoint's directory and `checkpoint.json`. */
+function manifest(dir: string): { name: string; dir: string; chunks: { file: string; maxT: number }[]; series: string[]; open: string | null } {
+  const name = readdirSync(dir).filter((f) => /^head-checkpoint\.\d{8}$/.test(f)).sort().at(-1)!;
+  const doc = JSON.parse(readFileSync(join(dir, name, 'checkpoint.json'), 'utf8')) as { chunks: { file: string; maxT: number }[]; series: string[]; open: string | null };
+  return { name, dir: join(dir, name), chunks: doc.chunks, series: doc.series, open: doc.open };
+}
+
+/** Series and chunks in a chunk file. */
+function chunkCount(file: string): { series: number; chunks: number } {
+  const out = { series: 0, chunks: 0 };
+  readRecordFile(file, CHUNKS_MAGIC, (r) => {
+    r.uvarint();
+    out.series++;
+    for (let n = r.uvarint(); n > 0; n--) {
+      r.byte();
+      r.varint();
+      r.uvarint();
+      const len = r.uvarint();
+      r.pos += len;
+      out.chunks++;
+    }
+  });
+  return out;
+}
 
 function hist(count: number): FloatHistogram {
   return new FloatHistogram({ schema: 0, count, sum: count, positiveSpans: [{ offset: 0, length: 1 }], positiveBuckets: [count] });
@@ -146,6 +174,156 @@ describe('head checkpoints', () => {
     const replayed = await Tsdb.open(dir, { blockRangeMs: 2 * H });
     expect(await dump(replayed)).toEqual(before);
     await replayed.close();
+  });
+
+  it('write a closed chunk once: a later checkpoint links the files before it and writes what changed since', async () => {
+    const dir = tmp();
+    const db = await Tsdb.open(dir, NO_LOG);
+    // 200 samples a series: one closed chunk (120) and an open one.
+    for (let t = 0; t < 200; t++) for (let i = 0; i < 30; i++) db.append({ __name__: 'up', i: String(i) }, t * 15_000, t + i);
+    await db.flush({ position: 1, due: true });
+    const first = manifest(dir);
+    expect(first.chunks).toHaveLength(1);
+    expect(first.open).toBe('open');
+    expect(first.series).toEqual(['series.00000001']);
+    const firstChunks = statSync(join(first.dir, first.chunks[0].file)).ino;
+    const firstSeries = statSync(join(first.dir, 'series.00000001')).ino;
+    // 60 more: the open chunk closes (120 samples) and a new one opens.
+    for (let t = 200; t < 260; t++) for (let i = 0; i < 30; i++) db.append({ __name__: 'up', i: String(i) }, t * 15_000, t + i);
+    await db.flush({ position: 2, due: true });
+    const second = manifest(dir);
+    expect(second.chunks.map((p) => p.file)).toEqual(['chunks.00000001', 'chunks.00000002']);
+    expect(second.chunks).toHaveLength(2);
+    // The first chunk file and the series' labels are the same files (linked); the second holds only the chunks closed since.
+    const [old, added] = second.chunks;
+    expect(statSync(join(second.dir, old.file)).ino).toBe(firstChunks);
+    expect(second.series).toEqual(['series.00000001']);
+    expect(statSync(join(second.dir, 'series.00000001')).ino).toBe(firstSeries);
+    expect(readdirSync(dir).filter((f) => f.startsWith('head-checkpoint.'))).toEqual([second.name]);
+    expect(chunkCount(join(second.dir, added.file))).toEqual({ series: 30, chunks: 30 });
+    expect(chunkCount(join(second.dir, old.file))).toEqual({ series: 30, chunks: 30 });
+    // Nothing closed since, one new series: no chunk file is written, a series file names the new one.
+    db.append({ __name__: 'up', i: '0' }, 260 * 15_000, 1);
+    db.append({ __name__: 'up', i: 'new' }, 260 * 15_000, 1);
+    await db.flush({ position: 3, due: true });
+    expect(manifest(dir).chunks.map((p) => p.file)).toEqual(second.chunks.map((p) => p.file));
+    expect(manifest(dir).series).toEqual(['series.00000001', 'series.00000003']);
+    const before = await dump(db);
+    expect(before).toHaveLength(30 * 260 + 2);
+    await db.close();
+
+    const again = await Tsdb.open(dir, NO_LOG);
+    expect(again.headCheckpointPosition).toBe(3);
+    expect(again.restoredFromCheckpoint).toBe(before.length);
+    expect(await dump(again)).toEqual(before);
+    await again.close();
+  });
+
+  it('link no chunk file a cut has left without chunks in the head', async () => {
+    const dir = tmp();
+    const db = await Tsdb.open(dir, { ...NO_LOG, blockRangeMs: H });
+    // 15 s samples: a chunk closes every 30 minutes (120 samples).
+    for (let t = 0; t < 240; t++) db.append({ __name__: 'x' }, t * 15_000, t);
+    await db.flush({ position: 1, due: true });
+    expect(manifest(dir).chunks).toHaveLength(1);
+    for (let t = 240; t < 400; t++) db.append({ __name__: 'x' }, t * 15_000, t);
+    // The head spans more than 1.5 ranges: the first hour is cut, and the chunks of the first chunk file with it.
+    await db.flush({ position: 2, due: false });
+    expect(db.listBlocks()).toHaveLength(1);
+    const after = manifest(dir);
+    expect(after.chunks.map((p) => p.file)).toEqual(['chunks.00000002']);
+    expect(after.chunks.every((p) => p.maxT >= H)).toBe(true);
+    expect(existsSync(join(after.dir, 'chunks.00000001'))).toBe(false);
+    const before = await dump(db);
+    await db.close();
+    const again = await Tsdb.open(dir, { ...NO_LOG, blockRangeMs: H });
+    expect(await dump(again)).toEqual(before);
+    expect(again.restoredFromCheckpoint).toBe(400 - 240);
+    await again.close();
+  });
+
+  it('write every closed chunk again after a deletion rewrote series', async () => {
+    const dir = tmp();
+    const db = await Tsdb.open(dir, NO_LOG);
+    for (let t = 0; t < 300; t++) for (let i = 0; i < 3; i++) db.append({ __name__: 'up', i: String(i) }, t * 15_000, t);
+    await db.flush({ position: 1, due: true });
+    const first = manifest(dir);
+    await db.deleteSeries([{ name: 'i', type: '=', value: '1' }], 0, 150 * 15_000);
+    await db.flush({ position: 2, due: true });
+    const second = manifest(dir);
+    expect(first.chunks.map((p) => p.file)).toEqual(['chunks.00000001']);
+    expect(second.chunks.map((p) => p.file)).toEqual(['chunks.00000002']);
+    expect(second.series).toEqual(['series.00000002']);
+    const before = await dump(db);
+    expect(before.filter((l) => l.startsWith('up{1}'))).toHaveLength(300 - 151);
+    await db.close();
+    const again = await Tsdb.open(dir, NO_LOG);
+    expect(await dump(again)).toEqual(before);
+    await again.close();
+  });
+
+  it('yield to the event loop between slices of series, so that timers run while a checkpoint is written', async () => {
+    const dir = tmp();
+    const db = await Tsdb.open(dir, { ...NO_LOG, headCheckpointSeriesPerPart: 100 });
+    for (let i = 0; i < 1000; i++) for (let t = 0; t < 10; t++) db.append({ __name__: 'up', i: String(i) }, t * 15_000, t);
+    const order: string[] = [];
+    const written = db.flush({ position: 1, due: true }).then(() => order.push('checkpoint'));
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    order.push('timer');
+    await written;
+    expect(order).toEqual(['timer', 'checkpoint']);
+    // A flush asked for meanwhile waits for the checkpoint being written, then writes its own.
+    db.append({ __name__: 'up', i: '0' }, 10 * 15_000, 10);
+    const one = db.flush({ position: 2, due: true });
+    const two = db.flush({ position: 3, due: true });
+    await Promise.all([one, two]);
+    expect(db.headCheckpointPosition).toBe(3);
+    expect(db.stats().headCheckpoints).toBe(3);
+    await db.close();
+    const again = await Tsdb.open(dir, NO_LOG);
+    expect(again.restoredFromCheckpoint).toBe(10_001);
+    await again.close();
+  });
+
+  it('drop a checkpoint a deletion overtook while it was written, and keep the one before', async () => {
+    const dir = tmp();
+    const db = await Tsdb.open(dir, { ...NO_LOG, headCheckpointSeriesPerPart: 100 });
+    for (let i = 0; i < 1000; i++) for (let t = 0; t < 10; t++) db.append({ __name__: 'up', i: String(i) }, t * 15_000, t);
+    await db.flush({ position: 1, due: true });
+    const written = db.flush({ position: 2, due: true });
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    await db.deleteSeries([{ name: 'i', type: '=', value: '999' }], 0, 15_000);
+    await written;
+    expect(db.headCheckpointPosition).toBe(1);
+    expect(readdirSync(dir).filter((f) => f.startsWith('head-checkpoint.'))).toEqual(['head-checkpoint.00000001']);
+    // The next one writes the head as it is now.
+    await db.flush({ position: 3, due: true });
+    const before = await dump(db);
+    expect(before).toHaveLength(10_000 - 2);
+    await db.close();
+    const again = await Tsdb.open(dir, NO_LOG);
+    expect(await dump(again)).toEqual(before);
+    await again.close();
+  });
+
+  it('read a version-1 checkpoint (the whole head as one block)', async () => {
+    const dir = tmp();
+    const db = await Tsdb.open(dir, NO_LOG);
+    fill(db);
+    const before = await dump(db);
+    const cp = join(dir, 'head-checkpoint.00000007');
+    mkdirSync(cp);
+    const block = persistHeadRange(db.head, cp, db.head.minTime(), db.head.maxT + 1).ulid;
+    writeFileSync(join(cp, 'checkpoint.json'), JSON.stringify({ version: 1, position: 11, maxT: db.head.maxT, block, sources: [] }));
+    await db.close();
+    const again = await Tsdb.open(dir, NO_LOG);
+    expect(again.headCheckpointPosition).toBe(11);
+    expect(await dump(again)).toEqual(before);
+    // The next checkpoint is written in the current version, and the old one goes.
+    await again.flush({ position: 12, due: true });
+    expect(readdirSync(dir).filter((f) => f.startsWith('head-checkpoint.'))).toEqual(['head-checkpoint.00000008']);
+    expect(manifest(dir).open).toBe('open');
+    await again.close();
   });
 
   it('refuse a checkpoint request on a TSDB with a write-ahead log', async () => {

@@ -61,6 +61,11 @@ export class Head implements Queryable {
    */
   backfillHeld = 0;
   log: SampleLog | null = null;
+  /**
+   * Deletions that rewrote series since the head was made: their closed chunks changed, so a head
+   * checkpoint cannot reuse chunks an earlier one wrote.
+   */
+  rewrites = 0;
 
   private readonly byRef: (MemSeries | undefined)[] = [];
   private readonly byHash = new Map<number, MemSeries | MemSeries[]>();
@@ -75,6 +80,11 @@ export class Head implements Queryable {
 
   get numSeries(): number {
     return this.count;
+  }
+
+  /** Every series ref is below this (`series(ref)` walks the head in ref order up to it). */
+  get refLimit(): number {
+    return this.nextRef;
   }
 
   /** The ref of the series with these labels, created if new. Empty-valued labels are dropped. */
@@ -356,6 +366,7 @@ export class Head implements Queryable {
       s.rewrite((t) => t >= mint && t <= maxt, this.chunkRange);
       touched++;
     }
+    if (touched > 0) this.rewrites++;
     this.log?.deletion(matchers, mint, maxt);
     return touched;
   }

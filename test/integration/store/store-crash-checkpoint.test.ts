@@ -1,8 +1,9 @@
 // Crash safety of the store's head checkpoints (store.wal: bus): a child process produces and
 // stores on the embedded bus, writing a checkpoint at every flush, and is SIGKILLed the moment a
-// checkpoint directory appears (while it is being written) or is renamed into place (before the
-// offset file follows), and at random moments in between; a last, clean worker must then hold
-// exactly what the bus holds.
+// checkpoint directory appears (while it is being written), the moment its open file appears (the
+// files of the checkpoint before linked, the new ones being written), or the moment it is renamed into
+// place (before the offset file follows), and at random moments in between; a last, clean worker
+// must then hold exactly what the bus holds.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -19,23 +20,32 @@ const KILLS = Number(process.env.STORE_CRASH_KILLS ?? 18);
 const TOPIC = 'samples';
 const DLQ = 'deadletter';
 const CONFIG = { wal: 'bus', head_checkpoint_interval_ms: 1 } as const;
+/** A file of a checkpoint's parts (series labels, closed chunks, open chunks), linked or written. */
+const PART = /^(series\.\d{8}|chunks\.\d{8}|open)$/;
 
-/** What a kill left in the shard directories: checkpoints cut off while written, and checkpoints the offset file is behind. */
-function leftBehind(shardsDir: string): { unfinished: number; offsetBehind: number } {
+/**
+ * What a kill left in the shard directories: checkpoints cut off while written, those of them
+ * with parts in place already, and checkpoints the offset file is behind.
+ */
+function leftBehind(shardsDir: string): { unfinished: number; withParts: number; offsetBehind: number } {
   let unfinished = 0;
+  let withParts = 0;
   let offsetBehind = 0;
-  if (!existsSync(shardsDir)) return { unfinished, offsetBehind };
+  if (!existsSync(shardsDir)) return { unfinished, withParts, offsetBehind };
   for (const shard of readdirSync(shardsDir)) {
     const dir = join(shardsDir, shard);
     const entries = readdirSync(dir);
-    if (entries.some((f) => /^head-checkpoint\.\d+\.tmp$/.test(f))) unfinished++;
+    for (const f of entries.filter((e) => /^head-checkpoint\.\d+\.tmp$/.test(e))) {
+      unfinished++;
+      if (readdirSync(join(dir, f)).some((p) => PART.test(p))) withParts++;
+    }
     const done = entries.filter((f) => /^head-checkpoint\.\d+$/.test(f)).sort();
     if (done.length === 0 || !entries.includes('offset.json')) continue;
     const { position } = JSON.parse(readFileSync(join(dir, done[done.length - 1], 'checkpoint.json'), 'utf8')) as { position: number };
     const { offset } = JSON.parse(readFileSync(join(dir, 'offset.json'), 'utf8')) as { offset: number };
     if (offset < position) offsetBehind++;
   }
-  return { unfinished, offsetBehind };
+  return { unfinished, withParts, offsetBehind };
 }
 
 describe('store worker writing head checkpoints on the embedded bus under kill -9', () => {
@@ -50,23 +60,28 @@ describe('store worker writing head checkpoints on the embedded bus under kill -
   it('loses and doubles no acknowledged sample when killed while a checkpoint is written and right after', async () => {
     const shardsDir = join(dir, 'store', 'shards');
     const during: KillOnEntry = { dir: shardsDir, name: /head-checkpoint\.\d+\.tmp$/ };
+    // The open file is made once the files of the checkpoint before are linked, and filled after.
+    const within: KillOnEntry = { dir: shardsDir, name: /head-checkpoint\.\d+\.tmp\/open$/ };
     const after: KillOnEntry = { dir: shardsDir, name: /head-checkpoint\.\d+$/ };
     const acked = new Set<number>();
     let next = 0;
     let unfinished = 0;
+    let withParts = 0;
     let offsetBehind = 0;
     for (let run = 0; run < KILLS; run++) {
       // The first run creates the shard directories the others watch.
-      const when = run === 0 || run % 3 === 2 ? { afterReadyMs: 200 + Math.random() * 1000 } : { onEntry: run % 3 === 0 ? during : after };
+      const when = run === 0 || run % 4 === 3 ? { afterReadyMs: 200 + Math.random() * 1000 } : { onEntry: [after, during, within][run % 4] };
       const r = await runAndKill({ mode: 'embedded', dataDir: dir, topic: TOPIC, deadLetterTopic: DLQ, group: 'store', partitions: PARTITIONS, metric: 'crash', series: SERIES, fromStep: next, config: CONFIG }, when);
       for (const s of r.acked) acked.add(s);
       next = r.acked.length > 0 ? Math.max(...r.acked) + 2 : next + 1;
       const left = leftBehind(shardsDir);
       unfinished += left.unfinished;
+      withParts += left.withParts;
       offsetBehind += left.offsetBehind;
     }
     // The kills landed where they were aimed: some cut a checkpoint off, some came before the offset file.
     expect(unfinished, 'kills that left an unfinished checkpoint').toBeGreaterThan(0);
+    expect(withParts, 'kills that left an unfinished checkpoint with parts in place').toBeGreaterThan(0);
     expect(offsetBehind, 'kills that left the offset file behind the newest checkpoint').toBeGreaterThan(0);
     expect(acked.size).toBeGreaterThan(KILLS * 3);
 

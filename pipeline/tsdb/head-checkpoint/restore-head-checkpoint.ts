@@ -1,0 +1,180 @@
+import { join } from 'node:path';
+import type { Labels } from '../../../schemas/labels.js';
+import { Block, type ChunkData } from '../block/index.js';
+import { ENCODING_DECIMAL, ENCODING_XOR, encodedSampleCount, SampleBuffer } from '../chunks/index.js';
+import { CorruptionError } from '../errors.js';
+import type { Head } from '../head/index.js';
+import type { LabelMatcher } from '../querier.js';
+import { CHUNKS_MAGIC, OPEN_MAGIC, SERIES_MAGIC, type HeadCheckpoint } from './checkpoint-manifest.js';
+import { readRecordFile } from './record-file.js';
+
+/** Where a series' samples are in a checkpoint: a version-1 checkpoint's block series, or chunks. */
+type SeriesSource = { readonly block: Block; readonly id: number } | { readonly chunks: readonly ChunkData[] };
+
+/**
+ * Puts a checkpoint's samples back into `head` (series by labels; floats, histograms and start
+ * timestamps as the head's write-ahead-log replay takes them), reporting each to `head.log` when
+ * one is set (a TSDB with a log makes them durable there). A series' samples come from the chunk
+ * files (closed chunks ending before the checkpoint's `minValidTime` had left the head when it
+ * was written, and are skipped) and the open file. Then drops what `newBlocks` hold: blocks cut after
+ * the checkpoint was written (a crash came before the next one), whose samples the head had
+ * already given up. Returns the samples restored.
+ */
+export function restoreHeadCheckpoint(head: Head, checkpoint: HeadCheckpoint, newBlocks: readonly Block[]): number {
+  let restored = 0;
+  const blocks: Block[] = [];
+  try {
+    const byRef = new Map<number, SeriesSource[]>();
+    const add = (ref: number, src: SeriesSource) => {
+      const list = byRef.get(ref);
+      if (list === undefined) byRef.set(ref, [src]);
+      else list.push(src);
+    };
+    if (checkpoint.block !== null) {
+      const block = Block.open(join(checkpoint.dir, checkpoint.block));
+      blocks.push(block);
+      for (let id = 0; id < block.series.length; id++) add(head.ref(block.series[id].labels), { block, id });
+    }
+    // Series by the ref they had when written, and by the head's ref now.
+    const labelsByRef = new Map<number, Labels>();
+    const refs = new Map<number, number>();
+    for (const f of checkpoint.series) {
+      readRecordFile(join(checkpoint.dir, f), SERIES_MAGIC, (r) => {
+        const ref = r.uvarint();
+        const labels: Record<string, string> = {};
+        for (let n = r.uvarint(); n > 0; n--) labels[r.str()] = r.str();
+        labelsByRef.set(ref, labels);
+      });
+    }
+    // Chunks ending before the checkpoint's minValidTime had left the head when it was written.
+    const from = checkpoint.minValidTime;
+    const read = (name: string, magic: number) => {
+      const file = join(checkpoint.dir, name);
+      readRecordFile(file, magic, (r) => {
+        const at = r.pos;
+        const named = r.uvarint();
+        const chunks: ChunkData[] = [];
+        for (let n = r.uvarint(); n > 0; n--) {
+          const encoding = r.byte();
+          const minT = r.varint();
+          const maxT = minT + r.uvarint();
+          const len = r.uvarint();
+          if (r.pos + len > r.end) throw new CorruptionError(file, r.pos, 'truncated chunk');
+          if (magic === OPEN_MAGIC || maxT >= from) chunks.push({ encoding, bytes: r.buf.subarray(r.pos, r.pos + len), minT, maxT });
+          r.pos += len;
+        }
+        if (chunks.length === 0) return;
+        let ref = refs.get(named);
+        if (ref === undefined) {
+          const labels = labelsByRef.get(named);
+          if (labels === undefined) throw new CorruptionError(file, at, `chunks of series ${named}, which no series file names`);
+          ref = head.ref(labels);
+          refs.set(named, ref);
+        }
+        add(ref, { chunks });
+      });
+    };
+    for (const p of checkpoint.chunks) if (p.maxT >= from) read(p.file, CHUNKS_MAGIC);
+    if (checkpoint.open !== null) read(checkpoint.open, OPEN_MAGIC);
+
+    const buf = new SampleBuffer(256);
+    const log = head.log;
+    for (const [ref, sources] of byRef) {
+      const fast = log === null ? restoreChunks(head, ref, sources, buf) : -1;
+      if (fast >= 0) {
+        restored += fast;
+        continue;
+      }
+      buf.clear();
+      for (const src of sources) {
+        if ('chunks' in src) for (const c of src.chunks) buf.pushEncoded(c.encoding!, c.bytes, -Infinity, Infinity);
+        else src.block.collect(src.id, buf, -Infinity, Infinity);
+      }
+      const c = buf.columns();
+      const hs = c.histograms;
+      const sts = c.startTimestamps;
+      for (let i = 0; i < c.timestamps.length; i++) {
+        const t = c.timestamps[i];
+        const h = hs?.[i];
+        if (h !== undefined && h !== null) {
+          head.restoreHistogramRef(ref, t, h);
+          log?.histogram(ref, t, h);
+        } else {
+          const stale = c.stale !== null && c.stale[i] === 1;
+          head.restoreRef(ref, t, c.values[i], stale);
+          log?.sample(ref, t, c.values[i], stale);
+        }
+        if (sts !== undefined && sts[i] !== 0) {
+          head.restoreStartTimestamp(ref, t, sts[i]);
+          log?.startTimestamp?.(ref, t, sts[i]);
+        }
+        restored++;
+      }
+    }
+  } finally {
+    for (const b of blocks) b.release();
+  }
+  if (checkpoint.maxT !== null && checkpoint.maxT > head.maxT) head.maxT = checkpoint.maxT;
+  dropHeldByBlocks(head, newBlocks);
+  return restored;
+}
+
+/**
+ * The fast path of a restore: a series whose chunks, over all its files, are in-order float
+ * chunks (XOR or decimal, each within one chunk range, each after the one before, the first at
+ * or after `minValidTime`), going into a series without samples, takes its chunks as they are,
+ * and only the newest chunk's samples are appended again (they become the open chunk). Returns
+ * the samples restored, or -1, with nothing done, for any other series.
+ */
+function restoreChunks(head: Head, ref: number, sources: readonly SeriesSource[], buf: SampleBuffer): number {
+  const s = head.series(ref);
+  const r = head.chunkRange;
+  if (s === undefined || !s.empty) return -1;
+  const chunks: ChunkData[] = [];
+  for (const src of sources) chunks.push(...('chunks' in src ? src.chunks : src.block.seriesChunks(src.id)));
+  if (chunks.length === 0 || chunks[0].minT < head.minValidTime) return -1;
+  let prevMaxT = -Infinity;
+  for (const c of chunks) {
+    if ((c.encoding !== ENCODING_XOR && c.encoding !== ENCODING_DECIMAL) || Math.floor(c.minT / r) !== Math.floor(c.maxT / r) || c.minT <= prevMaxT) return -1;
+    prevMaxT = c.maxT;
+  }
+  let closed = 0;
+  for (let i = 0; i < chunks.length - 1; i++) {
+    const c = chunks[i];
+    s.restoreClosedChunk(c.encoding!, c.bytes, c.minT, c.maxT);
+    closed += encodedSampleCount(c.bytes);
+  }
+  const last = chunks[chunks.length - 1];
+  buf.clear();
+  buf.pushEncoded(last.encoding!, last.bytes, -Infinity, Infinity);
+  for (let i = 0; i < buf.length; i++) head.restoreRef(ref, buf.t[i], buf.v[i], buf.s[i] === 1);
+  return closed + buf.length;
+}
+
+/**
+ * Removes from the head the samples `blocks` hold. A level-1 block is a cut of the head, which
+ * drops every sample before its end when it writes it (Tsdb cutHead, cutBackfill): the head is
+ * truncated there. Any other block (compaction output) is looked up series by series.
+ */
+function dropHeldByBlocks(head: Head, blocks: readonly Block[]): void {
+  let cutEnd = -Infinity;
+  for (const b of blocks) if (b.meta.compaction.level === 1 && b.maxTime > cutEnd) cutEnd = b.maxTime;
+  if (Number.isFinite(cutEnd)) head.truncate(cutEnd);
+  const buf = new SampleBuffer(64);
+  for (const b of blocks) {
+    if (b.meta.compaction.level === 1) continue;
+    const doomed: { ref: number; at: Set<number> }[] = [];
+    head.forEachSeries((s) => {
+      const matchers: LabelMatcher[] = [];
+      for (const name in s.labels) matchers.push({ name, type: '=', value: s.labels[name] });
+      for (const id of b.select(matchers)) {
+        if (Object.keys(b.series[id].labels).length !== s.labelCount) continue;
+        buf.clear();
+        b.collect(id, buf, b.minTime, b.maxTime - 1);
+        const c = buf.columns();
+        if (c.timestamps.length > 0) doomed.push({ ref: s.ref, at: new Set(c.timestamps) });
+      }
+    });
+    for (const d of doomed) head.series(d.ref)?.rewrite((t) => d.at.has(t), head.chunkRange);
+  }
+}
