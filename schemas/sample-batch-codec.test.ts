@@ -72,6 +72,25 @@ describe('sample batch codec', () => {
     expect(decoded.series[2].timestamps).toEqual([]);
   });
 
+  it('decodes a record of float samples only to columns as well, and its series from them; one with a staleness marker to series only', () => {
+    const floats: SampleBatch = { series: [batch.series[0], { ...batch.series[1], values: [0.5, 2, 3], stale: [] }, batch.series[2]] };
+    for (const memo of [undefined, new LabelSectionMemo()]) {
+      for (let i = 0; i < 2; i++) {
+        // With a memo the second decode takes the remembered label section.
+        const decoded = decodeSampleBatch(encodeSampleBatch(floats, 'src'), memo);
+        expect(decoded.floatColumns).toEqual({
+          labels: floats.series.map((s) => s.labels),
+          offsets: [0, 2, 5, 5],
+          timestamps: [1000, 16000, 1000, 16000, 31000],
+          values: [1, 0, 0.5, 2, 3],
+        });
+        expect(decoded).toEqual({ series: floats.series, source: 'src', ...(decoded.labelSection === undefined ? {} : { labelSection: decoded.labelSection }) });
+        expect(decoded.series).toBe(decoded.series);
+      }
+    }
+    expect(decodeSampleBatch(encodeSampleBatch(batch)).floatColumns).toBeUndefined();
+  });
+
   it('writes Avro single-object encoding: marker c3 01 and an 8-byte fingerprint', () => {
     const bytes = encodeSampleBatch(batch);
     expect(bytes[0]).toBe(0xc3);

@@ -1,6 +1,7 @@
 import { SingleObjectCodec, loadSchema } from './codec.js';
 import type avro from 'avsc';
 import { RecordDecodeError } from './errors.js';
+import { columnarBatch, type FloatColumns, type MaybeColumnar } from './float-columns.js';
 import { fromWireHistogram, type WireHistogramSample } from './histogram-sample-wire.js';
 import { labelsBuilder, type LabelsBuilder } from './labels-builder.js';
 import type { LabelSection, LabelSectionMemo } from './label-section-memo.js';
@@ -39,7 +40,7 @@ const histogramsType = v4Schema.field('histograms')!.type;
 /** The v4 writer shared by every encoder of this process (encoding is synchronous). */
 export const sampleBatchWriter = new SampleBatchWriter(codec.header, (samples) => histogramsType.toBuffer(samples));
 
-export interface DecodedSampleBatch extends SampleBatch {
+export interface DecodedSampleBatch extends SampleBatch, MaybeColumnar {
   /** Who produced the batch ("" for writers older than v2). */
   readonly source: string;
   /**
@@ -220,8 +221,11 @@ function decodeSamples(labels: readonly Labels[], w: SampleColumns, section: Lab
     throw new RecordDecodeError(`${total} timestamps but ${w.values.length / 8} values`);
   }
   const values = new DataView(w.values.buffer, w.values.byteOffset, w.values.length);
-  const out: SeriesSamples[] = new Array(n);
   const ts = new TimestampReader(tsCol);
+  if (staleIdx.length === 0 && w.startTimestamps.length === 0 && w.histograms.length === 0) {
+    return decodeColumns(labels, sampleCounts, ts, values, total, tsCol.length, w.source, section);
+  }
+  const out: SeriesSamples[] = new Array(n);
   let sample = 0;
   let staleCursor = 0;
   for (let i = 0; i < n; i++) {
@@ -258,6 +262,38 @@ function decodeSamples(labels: readonly Labels[], w: SampleColumns, section: Lab
   if (starts !== null) attachStartTimestamps(out, starts.floats);
   if (w.histograms.length > 0) attachHistograms(out, w.histograms, starts?.histograms ?? null);
   return section === undefined ? { series: out, source: w.source } : { series: out, source: w.source, labelSection: section };
+}
+
+/** decodeSamples of a record of float samples only: its columns, and series built from them when read. */
+function decodeColumns(
+  labels: readonly Labels[],
+  sampleCounts: ArrayLike<number>,
+  ts: TimestampReader,
+  values: DataView,
+  total: number,
+  timestampBytes: number,
+  source: string,
+  section: LabelSection | undefined,
+): DecodedSampleBatch {
+  const n = labels.length;
+  const offsets = new Array<number>(n + 1);
+  let sample = 0;
+  for (let i = 0; i < n; i++) {
+    offsets[i] = sample;
+    sample += sampleCounts[i];
+    if (sample > total) throw new RecordDecodeError(`series ${i}: samples run past the end`);
+  }
+  offsets[n] = sample;
+  if (sample !== total) throw new RecordDecodeError(`${total - sample} samples belong to no series`);
+  const timestamps = new Array<number>(total);
+  const vals = new Array<number>(total);
+  for (let j = 0; j < total; j++) {
+    timestamps[j] = ts.next();
+    vals[j] = values.getFloat64(j * 8, true);
+  }
+  if (ts.offset !== timestampBytes) throw new RecordDecodeError(`timestamps: truncated varint at byte ${timestampBytes}`);
+  const columns: FloatColumns = { labels, offsets, timestamps, values: vals };
+  return columnarBatch(columns, section === undefined ? { source } : { source, labelSection: section });
 }
 
 /**

@@ -16,7 +16,7 @@ import type { MetadataSink } from '../../schemas/metadata-sink.js';
 import { appendUnit, type SampleSink } from '../../schemas/sample-sink.js';
 import type { HaConfig } from './config.js';
 import type { HaElector } from './ha-elector.js';
-import type { DecodedSeries, WriteRequestReader } from './write-request-reader.js';
+import type { DecodedSeries, DecodedWriteRequest, WriteRequestReader } from './write-request-reader.js';
 import { WriteV2RequestReader } from './write-v2-request-reader.js';
 
 export interface RemoteWriteHandlerDeps {
@@ -58,7 +58,7 @@ export class RemoteWriteHandler {
     const { decompressed_body_size_limit: sizeLimit, series_limit: seriesLimit } = edge.limits;
     if (encoding !== 'snappy') throw new UnsupportedMediaTypeError(`unsupported Content-Encoding "${encoding}"; accepted: snappy`);
     // 1.0 bodies are read while they are decompressed, so the series limit stops both early.
-    const decoded = version === 2
+    let decoded: DecodedWriteRequest | undefined = version === 2
       ? this.readerV2.read(await decodeBody(body, encoding, ['snappy'], sizeLimit), seriesLimit)
       : await withSnappyBody(body, sizeLimit, (growing) => reader.readGrowing(growing, seriesLimit));
     tally.receive(decoded.samples);
@@ -67,6 +67,7 @@ export class RemoteWriteHandler {
     }
 
     const dropReplicas = await this.haVerdicts(decoded.series);
+    const seriesCount = decoded.series.length;
     let appended = 0;
     let appendedHistograms = 0;
     let firstProblem: { index: number; series: DecodedSeries; message: string; reason: string } | undefined;
@@ -78,8 +79,12 @@ export class RemoteWriteHandler {
     await appendUnit(
       sink,
       (app) => {
-        for (let i = 0; i < decoded.series.length; i++) {
-          const s = decoded.series[i];
+        const series = decoded!.series;
+        // Let go of the request's series before the commit waits for the bus: objects still
+        // reachable then survive young-generation collections, which copy them.
+        decoded = undefined;
+        for (let i = 0; i < series.length; i++) {
+          const s = series[i];
           const hs = s.histograms;
           const hn = hs === undefined ? 0 : hs.timestamps.length;
           const n = s.timestamps.length + hn;
@@ -179,7 +184,7 @@ export class RemoteWriteHandler {
       const { index, series, message } = firstProblem;
       const what = series.labels.__name__ !== undefined ? ` ${formatLabelsShort(series.labels)}` : '';
       throw new InvalidPushError(
-        `${badSeries} of ${decoded.series.length} series rejected (the others were stored); first: series ${index}${what}: ${message}`,
+        `${badSeries} of ${seriesCount} series rejected (the others were stored); first: series ${index}${what}: ${message}`,
         'already_counted',
         { series: index },
       );

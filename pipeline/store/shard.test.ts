@@ -7,7 +7,8 @@ import type { Labels } from '../../schemas/labels.js';
 import { LabelSectionMemo } from '../../schemas/label-section-memo.js';
 import { FloatHistogram, Histogram } from '../../schemas/native-histogram/index.js';
 import { decodeSampleBatch, encodeSampleBatch } from '../../schemas/sample-batch-codec.js';
-import type { SeriesSamples } from '../../schemas/sample.js';
+import type { FloatColumns, MaybeColumnar } from '../../schemas/float-columns.js';
+import type { SampleBatch, SeriesSamples } from '../../schemas/sample.js';
 import { Wal } from '../tsdb/wal/index.js';
 import { StoreMetrics } from './metrics.js';
 import { Shard } from './shard.js';
@@ -120,6 +121,25 @@ describe('shard', () => {
     expect(apply(4, 6000)).toBe(true);
     expect(await stored(shard)).toEqual({ a: [[6000, 6]], b: [[6000, 60]] });
     expect(shard.tsdb.head.numSeries).toBe(2);
+    await shard.close();
+  });
+
+  it('stores a record of float columns from the columns alone, several samples of a series in one run and an out-of-order one too', async () => {
+    const { shard } = await openShard();
+    const l = (i: string): Labels => ({ i, job: 'node' });
+    const columnsOnly = (floatColumns: FloatColumns): SampleBatch & MaybeColumnar => ({
+      floatColumns,
+      get series(): SeriesSamples[] {
+        throw new Error('the series of a columnar record were built');
+      },
+    });
+    shard.append(0, columnsOnly({ labels: [l('a'), l('b')], offsets: [0, 3, 4], timestamps: [1000, 2000, 3000, 1000], values: [1, 2, 3, 10] }));
+    // b: an older sample after the newer ones, and an empty series between.
+    shard.append(1, columnsOnly({ labels: [l('b'), l('c'), l('a')], offsets: [0, 2, 2, 3], timestamps: [3000, 2000, 4000], values: [30, 20, 4] }));
+    expect(await stored(shard)).toEqual({
+      a: [[1000, 1], [2000, 2], [3000, 3], [4000, 4]],
+      b: [[1000, 10], [2000, 20], [3000, 30]],
+    });
     await shard.close();
   });
 

@@ -4,7 +4,9 @@ import type { StartPosition } from '../bus/bus.js';
 import { CommitRejectedError } from '../bus/commit-rejected.js';
 import { Histogram } from '../../schemas/native-histogram/index.js';
 import type { LabelSection } from '../../schemas/label-section-memo.js';
-import type { SampleBatch } from '../../schemas/sample.js';
+import type { MaybeColumnar } from '../../schemas/float-columns.js';
+import type { Labels } from '../../schemas/labels.js';
+import type { SampleBatch, SeriesHistograms } from '../../schemas/sample.js';
 import { DuplicateSampleError, InvalidSampleError, Tsdb, type TsdbOptions } from '../tsdb/index.js';
 import type { StoreMetrics } from './metrics.js';
 import { RecordRefHints } from './record-ref-hints.js';
@@ -32,6 +34,9 @@ export interface ShardSettings {
    */
   readonly headCheckpointIntervalMs?: number;
 }
+
+/** The staleness markers of a series that has none. */
+const NO_STALE: readonly number[] = [];
 
 /** Commits `offset` (durable) on the bus, reporting `applied` (how far the shard applied) beside it. */
 type CommitFn = (offset: number, applied: number) => Promise<void>;
@@ -159,7 +164,7 @@ export class Shard {
    * head already holds (same timestamp, same value) are ignored and counted as replayed; what
    * the head refuses (another value at a timestamp it holds, invalid labels) is counted by reason.
    */
-  append(offset: number, batch: SampleBatch & { readonly labelSection?: LabelSection }): void {
+  append(offset: number, batch: SampleBatch & MaybeColumnar & { readonly labelSection?: LabelSection }): void {
     const tsdb = this.tsdb;
     // The head's counters tell stored samples from ignored duplicates (append returns nothing).
     const head = tsdb.head;
@@ -171,22 +176,46 @@ export class Shard {
     const replay = offset < this.horizon;
     let inBlocks = 0;
     let received = 0;
-    const series = batch.series;
+    // A decoded record of float samples only comes as columns too: read them, so its series
+    // objects are never built.
+    const cols = batch.floatColumns;
+    const series = cols === undefined ? batch.series : undefined;
+    const count = cols === undefined ? series!.length : cols.labels.length;
     let hints: number[] | null = null;
     let hinted = 0;
     // A record whose label section the decoder remembered holds the same series, in the same
     // order, as the records before it with that section: their refs are taken as they are (a
     // ref is never given to other labels, so a series still in the head at it is this one).
-    const section = batch.labelSection !== undefined && batch.labelSection.labels.length === series.length ? batch.labelSection : undefined;
+    const section = batch.labelSection !== undefined && batch.labelSection.labels.length === count ? batch.labelSection : undefined;
     let known = section === undefined ? undefined : this.sectionRefs.get(section);
     const learning = section !== undefined && known === undefined;
-    if (learning) this.sectionRefs.set(section, (known = new Int32Array(series.length)));
-    for (let k = 0; k < series.length; k++) {
-      const s = series[k];
-      const ts = s.timestamps;
-      const vs = s.values;
-      const n = ts.length;
-      const hs = s.histograms;
+    if (learning) this.sectionRefs.set(section, (known = new Int32Array(count)));
+    for (let k = 0; k < count; k++) {
+      let labels: Labels;
+      let ts: ArrayLike<number>;
+      let vs: ArrayLike<number>;
+      let from = 0;
+      let to: number;
+      let st: readonly number[] = NO_STALE;
+      let starts: readonly number[] | undefined;
+      let hs: SeriesHistograms | undefined;
+      if (cols !== undefined) {
+        labels = cols.labels[k];
+        ts = cols.timestamps;
+        vs = cols.values;
+        from = cols.offsets[k];
+        to = cols.offsets[k + 1];
+      } else {
+        const s = series![k];
+        labels = s.labels;
+        ts = s.timestamps;
+        vs = s.values;
+        to = ts.length;
+        st = s.stale;
+        starts = s.startTimestamps;
+        hs = s.histograms;
+      }
+      const n = to - from;
       const hn = hs === undefined ? 0 : hs.timestamps.length;
       received += n + hn;
       let ref = k > 0 && known !== undefined && !learning ? known[k] : 0;
@@ -195,8 +224,8 @@ export class Shard {
           // The first series goes through the TSDB (which refuses when closed), the others
           // straight to the head; where this record's layout was seen before, each is tried
           // against the ref at its position first (verified label by label).
-          if (hints !== null && k < hints.length) ref = head.refHinted(s.labels, hints[k]);
-          else ref = tsdb.ref(s.labels);
+          if (hints !== null && k < hints.length) ref = head.refHinted(labels, hints[k]);
+          else ref = tsdb.ref(labels);
         } catch (err) {
           if (hints !== null) hints[k] = 0;
           if (known !== undefined) known[k] = 0;
@@ -210,26 +239,24 @@ export class Shard {
         }
         if (hints !== null) hints[k] = ref;
       }
-      const st = s.stale;
-      const starts = s.startTimestamps;
       let si = 0;
       let nextStale = st.length > 0 ? st[0] : -1;
       // Samples in order (an import's, a backfill's) go to the head a run at a time; what a run
       // does not take (older samples, duplicates) goes one by one.
       const runs = n > 1 && st.length === 0 && starts === undefined;
-      for (let i = 0; i < n; i++) {
-        if (runs && (i = head.appendRunRef(ref, ts, vs, i, n)) === n) break;
+      for (let i = from; i < to; i++) {
+        if (runs && (i = head.appendRunRef(ref, ts, vs, i, to)) === to) break;
         let stale = false;
-        if (i === nextStale) {
+        if (i - from === nextStale) {
           stale = true;
           nextStale = ++si < st.length ? st[si] : -1;
         }
-        if (replay && ts[i] < head.minValidTime && tsdb.blocksHold(s.labels, ts[i], vs[i], stale)) {
+        if (replay && ts[i] < head.minValidTime && tsdb.blocksHold(labels, ts[i], vs[i], stale)) {
           inBlocks++;
           continue;
         }
         try {
-          head.appendRef(ref, ts[i], vs[i], stale, starts === undefined ? 0 : starts[i]);
+          head.appendRef(ref, ts[i], vs[i], stale, starts === undefined ? 0 : starts[i - from]);
         } catch (err) {
           this.reject(err, 1);
         }
@@ -238,7 +265,7 @@ export class Shard {
         const h = hs!.histograms[i];
         const fh = h instanceof Histogram ? h.toFloat() : h;
         const t = hs!.timestamps[i];
-        if (replay && t < head.minValidTime && tsdb.blocksHoldHistogram(s.labels, t, fh)) {
+        if (replay && t < head.minValidTime && tsdb.blocksHoldHistogram(labels, t, fh)) {
           inBlocks++;
           continue;
         }

@@ -9,6 +9,7 @@ import type { LabelMatcher, Querier, Queryable, Tsdb } from '../tsdb/index.js';
 import { shardTsdbOptions, storeConfigSchema, type StoreConfig } from './config.js';
 import { DeletionNotAppliedError, ShardNotOpenError } from './errors.js';
 import type { AppliedOffsetsWaiter, ChangeSource, ChangesAnswer, ChangesRequest, LaggingPartition, WaitAppliedAnswer, WaitAppliedRequest } from '../store-protocol/index.js';
+import type { MaybeColumnar } from '../../schemas/float-columns.js';
 import type { SampleBatch } from '../../schemas/sample.js';
 import { AppliedOffsetWaits } from './applied-offset-waits.js';
 import { ShardChangeLog } from './change-log.js';
@@ -354,12 +355,28 @@ export class StoreWorker implements Queryable, AppliedOffsetsWaiter, ChangeSourc
     return days;
   }
 
-  private logBatch(partition: number, offset: number, batch: SampleBatch): void {
+  private logBatch(partition: number, offset: number, batch: SampleBatch & MaybeColumnar): void {
     const log = this.changeLogs.get(partition);
     if (log === undefined) return;
     let minT = Number.POSITIVE_INFINITY;
     let maxT = Number.NEGATIVE_INFINITY;
     const names = new Set<string>();
+    const cols = batch.floatColumns;
+    if (cols !== undefined) {
+      const { labels, offsets, timestamps } = cols;
+      for (let k = 0; k < labels.length; k++) {
+        const to = offsets[k + 1];
+        if (offsets[k] === to) continue;
+        names.add(labels[k].__name__ ?? '');
+        for (let i = offsets[k]; i < to; i++) {
+          const t = timestamps[i];
+          if (t < minT) minT = t;
+          if (t > maxT) maxT = t;
+        }
+      }
+      log.record(offset, minT, maxT, names);
+      return;
+    }
     for (const s of batch.series) {
       const ts = s.timestamps;
       if (ts.length === 0) continue;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { MaybeColumnar } from '../../schemas/float-columns.js';
 import type { SampleBatch } from '../../schemas/sample.js';
 import { UnpersistedRecords } from './unpersisted-records.js';
 
@@ -16,6 +17,21 @@ describe('unpersisted records', () => {
     // Blocks hold [0, 2h): records 10 and 11 are persisted, 12 is not.
     expect(u.durableOffset(2 * H, 14)).toBe(12);
     expect(u.durableOffset(4 * H, 14)).toBe(14);
+  });
+
+  it('read a record of float columns by its newest sample, whichever series holds it, without building its series', () => {
+    const u = new UnpersistedRecords(2 * H);
+    const columnar = (...ts: number[]): SampleBatch & MaybeColumnar => ({
+      floatColumns: { labels: [{ __name__: 'a' }, { __name__: 'b' }], offsets: [0, ts.length - 1, ts.length], timestamps: ts, values: ts.map(() => 1) },
+      get series(): SampleBatch['series'] {
+        throw new Error('the series of a columnar record were built');
+      },
+    });
+    u.note(10, columnar(2 * H + 5, 0));
+    u.note(11, columnar(0, 4 * H));
+    expect(u.durableOffset(2 * H, 12)).toBe(10);
+    expect(u.durableOffset(4 * H, 12)).toBe(11);
+    expect(u.durableOffset(6 * H, 12)).toBe(12);
   });
 
   it('keep a record of older samples, arriving after newer ones were persisted, until blocks hold it', () => {

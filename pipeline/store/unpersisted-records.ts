@@ -1,3 +1,4 @@
+import type { MaybeColumnar } from '../../schemas/float-columns.js';
 import type { SampleBatch } from '../../schemas/sample.js';
 
 /**
@@ -18,14 +19,20 @@ export class UnpersistedRecords {
   constructor(private readonly blockRangeMs: number) {}
 
   /** Notes a record appended at `offset`. */
-  note(offset: number, batch: SampleBatch): void {
+  note(offset: number, batch: SampleBatch & MaybeColumnar): void {
     let maxT = Number.NEGATIVE_INFINITY;
-    for (const s of batch.series) {
-      const ts = s.timestamps;
-      // Timestamps of a series are sorted by producers but not by contract: look at every one.
+    const cols = batch.floatColumns;
+    // Timestamps of a series are sorted by producers but not by contract: look at every one.
+    if (cols !== undefined) {
+      const ts = cols.timestamps;
       for (let i = 0; i < ts.length; i++) if (ts[i] > maxT) maxT = ts[i];
-      const hs = s.histograms?.timestamps;
-      if (hs !== undefined) for (let i = 0; i < hs.length; i++) if (hs[i] > maxT) maxT = hs[i];
+    } else {
+      for (const s of batch.series) {
+        const ts = s.timestamps;
+        for (let i = 0; i < ts.length; i++) if (ts[i] > maxT) maxT = ts[i];
+        const hs = s.histograms?.timestamps;
+        if (hs !== undefined) for (let i = 0; i < hs.length; i++) if (hs[i] > maxT) maxT = hs[i];
+      }
     }
     if (maxT === Number.NEGATIVE_INFINITY) return;
     this.noteUntil(offset, maxT);
