@@ -9,7 +9,7 @@ import type { RangeSeries } from '../../pipeline/alert/replay/index.js';
 import { SERIES_RUNS_CONTENT_TYPE, SERIES_RUNS_PATH } from '../../connectors/import/series-runs-body.js';
 import { histogramWriteRequest } from '../import/histogram-write-request.js';
 import { histogramFromApi, type ApiHistogram } from './api-histogram.js';
-import { encodeSeriesRuns } from './series-runs-request.js';
+import { seriesRunsBodies } from './series-runs-request.js';
 import { encodeWriteRequest, type WriteSample } from './write-request.js';
 import { encodeReplayedAlertEvents, REPLAYED_ALERT_HISTORY_PATH, type ReplayedAlertEvents } from './replayed-alert-events-body.js';
 
@@ -106,8 +106,9 @@ export class PrometheusHttp {
   }
 
   /**
-   * Writes samples in batches, in order; any non-2xx answer is an error. Float samples go as
-   * series runs to `/api/v1/import/series-runs` (checked against the server's `ingest.import`
+   * Writes samples in requests of at most `writeBatchSamples`, each series' samples in time
+   * order; any non-2xx answer is an error. Float samples go as series runs, one per series across
+   * the call (seriesRunsBodies), to `/api/v1/import/series-runs` (checked against the server's `ingest.import`
    * auth and limits); a server that answers the first of them with a 4xx (Prometheus,
    * VictoriaMetrics, an older Tidemark, other credentials for imports) gets that batch and all
    * later ones by remote_write (`/api/v1/write`), as do label sets a series run cannot carry.
@@ -118,12 +119,16 @@ export class PrometheusHttp {
     const floats = samples.some((s) => s.histogram !== undefined) ? samples.filter((s) => s.histogram === undefined) : samples;
     const histograms = floats === samples ? [] : samples.filter((s) => s.histogram !== undefined);
     const batch = this.opts.writeBatchSamples ?? 10_000;
-    for (let i = 0; i < floats.length; i += batch) {
-      const part = floats.slice(i, i + batch);
-      const runs = this.seriesRuns === false ? undefined : encodeSeriesRuns(part);
-      if (runs !== undefined && (await this.postSeriesRuns(runs))) continue;
-      await this.post('/api/v1/write', encodeWriteRequest(part));
+    let byRemoteWrite: readonly WriteSample[] = floats;
+    if (this.seriesRuns !== false && floats.length > 0) {
+      const { bodies, unfit } = seriesRunsBodies(floats, batch);
+      byRemoteWrite = unfit;
+      for (const b of bodies) {
+        if (await this.postSeriesRuns(b.body)) continue;
+        await this.post('/api/v1/write', encodeWriteRequest(b.samples));
+      }
     }
+    for (let i = 0; i < byRemoteWrite.length; i += batch) await this.post('/api/v1/write', encodeWriteRequest(byRemoteWrite.slice(i, i + batch)));
     for (let i = 0; i < histograms.length; i += batch) {
       await this.post('/api/v1/write', histogramWriteRequest(histograms.slice(i, i + batch).map((s) => ({ labels: s.labels, histograms: { timestamps: [s.t], histograms: [s.histogram!] } }))));
     }
@@ -131,9 +136,11 @@ export class PrometheusHttp {
 
   /**
    * True once stored; false when the server does not take series runs (a 4xx to the first, but
-   * 429, which is the server's load and not the endpoint): send it by remote_write.
+   * 429, which is the server's load and not the endpoint; nothing is sent once it did not): send
+   * it by remote_write.
    */
   private async postSeriesRuns(body: Buffer): Promise<boolean> {
+    if (this.seriesRuns === false) return false;
     const url = `${this.base}${SERIES_RUNS_PATH}`;
     const res = await this.send(url, body, { 'content-type': SERIES_RUNS_CONTENT_TYPE }, 'the series-runs import endpoint');
     if (this.seriesRuns === undefined && res.status >= 400 && res.status < 500 && res.status !== 429) {

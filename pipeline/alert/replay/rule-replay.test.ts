@@ -105,7 +105,7 @@ describe('replayRules', () => {
   it('hands the sink the alert state changes the streaming evaluator makes, each as it was at its instant, in time order', async () => {
     const g = groups()[0]!;
     const live = loadHead();
-    const group = new RuleGroup(g, g.intervalMs!, 0, (r) => new AlertingRule(r, { ...opts, skipAnnotations: false }));
+    const group = new RuleGroup(g, g.intervalMs!, 0, (r) => new AlertingRule(r, { ...opts, annotations: 'every-evaluation' }));
     const change = (at: number, from: string, to: string, labels: object, summary: string | undefined) => `${at} ${JSON.stringify(Object.entries(labels).sort())} ${from}->${to} ${summary}`;
     const expected: string[] = [];
     for (const ts of replayInstants(FROM, TO, g.intervalMs!)) {

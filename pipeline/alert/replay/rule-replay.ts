@@ -181,7 +181,7 @@ export async function replayRules(groups: readonly LoadedGroup[], query: RangeQu
     const { group: g, rule, interval, offset, chunk, last } = steps[i]!;
     // A group of this one rule: RuleGroup keeps its series (staleness) and alert state across instants.
     single ??= new RuleGroup({ ...g, rules: [rule] }, interval, offset, (r) => new AlertingRule(r, {
-      externalLabels: o.externalLabels, externalURL: o.externalURL, templateQuery: o.templateQuery, skipAnnotations: o.expandAnnotations !== true,
+      externalLabels: o.externalLabels, externalURL: o.externalURL, templateQuery: o.templateQuery, annotations: o.expandAnnotations === true ? 'on-state-change' : 'never',
     }));
     ask(i);
     for (let j = i + 1; j <= i + ahead && j < steps.length; j++) if (o.canQueryAhead?.(steps[j]!.rule) === true) ask(j);

@@ -58,6 +58,33 @@ describe('AlertingRule', () => {
     expect(a.annotations['bad']).toMatch(/^<error expanding template: /);
   });
 
+  it('expanding annotations only for state changes gives each change the annotations it has when they are expanded at every evaluation', async () => {
+    const rl = rule({ forMs: 20_000, keepFiringForMs: 15_000, annotations: { summary: '{{ $labels.job }} at {{ $value }}', asked: '{{ with query "vector(1)" }}{{ end }}' } });
+    const run = async (annotations: 'every-evaluation' | 'on-state-change') => {
+      let asked = 0;
+      const r = new AlertingRule(rl, { ...deps, annotations, templateQuery: () => { asked++; return []; } });
+      const changes: string[] = [];
+      // Job a: pending, firing, kept firing past its last value, resolved; job b: pending and gone before `for`.
+      for (let i = 0; i < 12; i++) {
+        const result = [];
+        if (i < 6) result.push({ labels: { __name__: 'x', job: 'a' }, value: 10 + i });
+        if (i >= 1 && i < 3) result.push({ labels: { __name__: 'x', job: 'b' }, value: 20 + i });
+        const { transitions } = await r.eval(result, i * 10_000, 0, 0);
+        for (const t of transitions) changes.push(`${t.at} ${t.alert.labels['job']} ${t.from}->${t.alert.state} ${t.alert.annotations['summary']}`);
+      }
+      return { changes, asked };
+    };
+    const every = await run('every-evaluation');
+    const onChange = await run('on-state-change');
+    expect(every.changes).toEqual([
+      '0 a inactive->pending a at 10', '10000 b inactive->pending b at 21', '20000 a pending->firing a at 12',
+      '30000 b pending->inactive b at 22', '80000 a firing->inactive a at 15',
+    ]);
+    expect(onChange.changes).toEqual(every.changes);
+    expect(every.asked).toBe(8);
+    expect(onChange.asked).toBe(5);
+  });
+
   it('clears its alerts and fails when more than `limit` are active', async () => {
     const r = new AlertingRule(rule(), deps);
     const two = [{ labels: { job: 'a' }, value: 2 }, { labels: { job: 'b' }, value: 2 }];

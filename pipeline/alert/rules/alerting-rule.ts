@@ -50,9 +50,24 @@ export interface AlertingRuleDeps {
   readonly externalURL: string;
   /** Answers `query` in templates (evaluated against the same window). */
   readonly templateQuery?: QueryFunc;
-  /** Annotations only go to notifications: a replay, which sends none, leaves them unexpanded. */
-  readonly skipAnnotations?: boolean;
+  /**
+   * When annotations are expanded: at every evaluation (the default: notifications resend them),
+   * only for a state change (a replay hands on nothing else: each change carries the annotations
+   * of the evaluation it stands for, as at every evaluation, and an alert's `annotations` are
+   * those of its last change), or never (a replay that keeps no state changes).
+   */
+  readonly annotations?: AnnotationExpansion;
 }
+
+export type AnnotationExpansion = 'every-evaluation' | 'on-state-change' | 'never';
+
+/** The input sample an alert was last seen with, and when: what its annotations are expanded from. */
+interface LastSeen {
+  readonly sample: VectorSample;
+  readonly ts: number;
+}
+
+const NO_ANNOTATIONS: Labels = Object.freeze({});
 
 const RESOLVED_RETENTION_MS = 15 * 60_000;
 
@@ -70,12 +85,20 @@ export class AlertingRule {
   private readonly alertLabels = new WeakMap<Labels, Labels>();
   /** ALERTS and ALERTS_FOR_STATE labels of an alert, rebuilt when its state changes. */
   private readonly outputLabels = new WeakMap<ActiveAlert, { state: AlertState; alerts: Labels; forState: Labels }>();
+  /** With annotations expanded on state changes: what each alert was last seen with. */
+  private readonly lastSeen = new WeakMap<ActiveAlert, LastSeen>();
 
   constructor(readonly rule: LoadedRule, private readonly deps: AlertingRuleDeps) {
     this.staticLabels = Object.values(rule.labels).every((v) => !v.includes('{{'));
   }
 
   get name(): string { return this.rule.name; }
+
+  private async expandAnnotations(labels: Labels, value: number, ts: number): Promise<Labels> {
+    const annotations: Record<string, string> = {};
+    for (const [k, v] of Object.entries(this.rule.annotations)) annotations[k] = await this.expand(v, labels, value, ts);
+    return annotations;
+  }
 
   private async expand(text: string, labels: Labels, value: number, ts: number): Promise<string> {
     // Text without an action expands to itself: no template to build.
@@ -94,7 +117,10 @@ export class AlertingRule {
    * does: duplicate label sets leave it alone, an exceeded limit clears it).
    */
   async eval(result: readonly VectorSample[], ts: number, queryOffsetMs: number, limit: number): Promise<{ samples: RuleSample[]; transitions: AlertTransition[] }> {
+    const expansion = this.deps.annotations ?? 'every-evaluation';
     const current = new Map<string, ActiveAlert>();
+    // The input sample of each current alert, when annotations wait for a state change.
+    const seen = expansion === 'on-state-change' ? new Map<string, VectorSample>() : undefined;
     for (const s of result) {
       let l = this.staticLabels ? this.alertLabels.get(s.labels) : undefined;
       if (l === undefined) {
@@ -105,27 +131,32 @@ export class AlertingRule {
         l = withoutEmpty(labels);
         if (this.staticLabels) this.alertLabels.set(s.labels, l);
       }
-      const annotations: Record<string, string> = {};
-      if (this.deps.skipAnnotations !== true) for (const [k, v] of Object.entries(this.rule.annotations)) annotations[k] = await this.expand(v, s.labels, s.value, ts);
+      const annotations = expansion === 'every-evaluation' ? await this.expandAnnotations(s.labels, s.value, ts) : NO_ANNOTATIONS;
       const key = labelKey(l);
       if (current.has(key)) throw new RuleEvalError('vector contains metrics with the same labelset after applying alert labels', { rule: this.rule.name });
+      seen?.set(key, s);
       current.set(key, {
         labels: l, annotations, state: 'pending', activeAt: ts, firedAt: 0, resolvedAt: 0,
         lastSentAt: 0, keepFiringSince: 0, validUntil: 0, value: s.value,
       });
     }
     const transitions: AlertTransition[] = [];
+    // The alert of each transition, by index, when its annotations are expanded afterwards.
+    const changed: ActiveAlert[] = [];
     // New alerts by key -> index of their transition, so `for: 0` reads as one change to firing.
     const added = new Map<string, number>();
     for (const [key, a] of current) {
       const old = this.active.get(key);
       if (old !== undefined && old.state !== 'inactive') {
         old.value = a.value;
-        old.annotations = a.annotations;
+        if (seen !== undefined) this.lastSeen.set(old, { sample: seen.get(key)!, ts });
+        else old.annotations = a.annotations;
         continue;
       }
       this.active.set(key, a);
+      if (seen !== undefined) this.lastSeen.set(a, { sample: seen.get(key)!, ts });
       added.set(key, transitions.length);
+      changed.push(a);
       transitions.push({ at: ts, from: 'inactive', alert: { ...a } });
     }
     const samples: RuleSample[] = [];
@@ -143,6 +174,7 @@ export class AlertingRule {
           const from = a.state;
           a.state = 'inactive';
           a.resolvedAt = ts;
+          changed.push(a);
           transitions.push({ at: ts, from, alert: { ...a } });
         }
         if (!keepFiring) continue;
@@ -155,7 +187,10 @@ export class AlertingRule {
         a.firedAt = ts;
         const idx = added.get(key);
         if (idx !== undefined) transitions[idx] = { at: ts, from: 'inactive', alert: { ...a } };
-        else transitions.push({ at: ts, from: 'pending', alert: { ...a } });
+        else {
+          changed.push(a);
+          transitions.push({ at: ts, from: 'pending', alert: { ...a } });
+        }
       }
       let out = this.outputLabels.get(a);
       if (out === undefined || out.state !== a.state) {
@@ -168,6 +203,16 @@ export class AlertingRule {
     if (limit > 0 && numActive > limit) {
       this.active.clear();
       throw new RuleEvalError(`exceeded limit of ${limit} with ${numActive} alerts`, { rule: this.rule.name });
+    }
+    if (seen !== undefined) {
+      // An alert changes state at most once per evaluation; one that resolved was last seen earlier.
+      for (let i = 0; i < transitions.length; i++) {
+        const a = changed[i]!;
+        // None for an alert restored from a state file and not seen since: it keeps what it had.
+        const last = this.lastSeen.get(a);
+        if (last !== undefined) a.annotations = await this.expandAnnotations(last.sample.labels, last.sample.value, last.ts);
+        transitions[i] = { ...transitions[i]!, alert: { ...transitions[i]!.alert, annotations: a.annotations } };
+      }
     }
     return { samples, transitions };
   }
