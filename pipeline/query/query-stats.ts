@@ -1,4 +1,4 @@
-import type { LabelMatcher, Querier, Queryable, SelectHints, SeriesSet } from '../tsdb/index.js';
+import { SelectWrappingQuerier, type LabelMatcher, type Querier, type Queryable, type SelectHints, type SeriesSet } from '../tsdb/index.js';
 import { TooManySeriesError } from './errors.js';
 
 /** What one query read from storage: the series and the samples in range its selects returned. */
@@ -26,12 +26,14 @@ export class CountingQueryable implements Queryable {
   }
 }
 
-class CountingQuerier implements Querier {
+class CountingQuerier extends SelectWrappingQuerier {
   constructor(
-    private readonly inner: Querier,
+    inner: Querier,
     private readonly stats: QueryStats,
     private readonly maxSeries: number,
-  ) {}
+  ) {
+    super(inner);
+  }
 
   async select(matchers: readonly LabelMatcher[], hints: SelectHints): Promise<SeriesSet> {
     const t0 = performance.now();
@@ -41,17 +43,5 @@ class CountingQuerier implements Querier {
     if (this.maxSeries > 0 && this.stats.series > this.maxSeries) throw new TooManySeriesError(this.maxSeries);
     for (const s of set.series) this.stats.samples += s.timestamps.length;
     return set;
-  }
-
-  labelNames(matchers: readonly LabelMatcher[]): Promise<string[]> {
-    return this.inner.labelNames(matchers);
-  }
-
-  labelValues(name: string, matchers: readonly LabelMatcher[]): Promise<string[]> {
-    return this.inner.labelValues(name, matchers);
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
   }
 }

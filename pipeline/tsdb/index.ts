@@ -6,6 +6,7 @@ export { MergeQuerier } from './merge-querier.js';
 export { LoopTurns, loopTurns } from './loop-turns.js';
 export { sharedMemory } from './shared-memory/index.js';
 export { TurnTakingQuerier } from './turn-taking-querier.js';
+export { SelectWrappingQuerier } from './select-wrapping-querier.js';
 export { labelStatsOf, mergeLabelStats, emptyLabelStats, headCounts, type LabelStats, type LabelStatsRequest, type HeadCounts } from './label-stats.js';
 export { XorChunk, XorAppender, XorIterator, SAMPLES_PER_CHUNK } from './chunks/index.js';
 export { readHistogram, writeHistogram } from './chunks/index.js';

@@ -1,4 +1,5 @@
 import type { LabelMatcher, Querier, Queryable, RollupHint, SelectHints, SeriesSet } from '../../tsdb/querier.js';
+import { SelectWrappingQuerier } from '../../tsdb/select-wrapping-querier.js';
 import type { BinaryExpr, Call, Expr, MatrixSelector, VectorSelector } from '../parser/ast.js';
 import { durationMs, type DurationScope } from './durations.js';
 
@@ -103,31 +104,20 @@ export function planRollups(root: Expr, scope: DurationScope, resolutions: reado
  * The query's querier with the plan's rollup hints added to the selects of the selectors that
  * read rollup columns (recognised by their matcher arrays, which the plan made for them alone).
  */
-export class RollupSelects implements Querier {
+export class RollupSelects extends SelectWrappingQuerier {
   private readonly byMatchers = new Map<readonly LabelMatcher[], RollupHint>();
 
   constructor(
-    private readonly inner: Querier,
+    inner: Querier,
     hints: ReadonlyMap<VectorSelector, RollupHint>,
   ) {
+    super(inner);
     for (const [vs, hint] of hints) this.byMatchers.set(vs.matchers, hint);
   }
 
   select(matchers: readonly LabelMatcher[], hints: SelectHints): Promise<SeriesSet> {
     const rollup = this.byMatchers.get(matchers);
     return this.inner.select(matchers, rollup === undefined || hints.labelsOnly === true ? hints : { ...hints, rollup });
-  }
-
-  labelNames(matchers: readonly LabelMatcher[]): Promise<string[]> {
-    return this.inner.labelNames(matchers);
-  }
-
-  labelValues(name: string, matchers: readonly LabelMatcher[]): Promise<string[]> {
-    return this.inner.labelValues(name, matchers);
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
   }
 }
 

@@ -1,26 +1,17 @@
 import type { SlabLease } from '../../tsdb/shared-memory/index.js';
 import type { LabelMatcher, Querier, SelectHints, SeriesSet } from '../../tsdb/querier.js';
+import { SelectWrappingQuerier } from '../../tsdb/select-wrapping-querier.js';
 
 /** A query's querier whose selects cut their columns from the query's slab lease (SelectHints.slabs). */
-export class SlabLeasedQuerier implements Querier {
+export class SlabLeasedQuerier extends SelectWrappingQuerier {
   constructor(
-    private readonly inner: Querier,
+    inner: Querier,
     private readonly slabs: SlabLease,
-  ) {}
+  ) {
+    super(inner);
+  }
 
   select(matchers: readonly LabelMatcher[], hints: SelectHints): Promise<SeriesSet> {
     return this.inner.select(matchers, { ...hints, slabs: this.slabs });
-  }
-
-  labelNames(matchers: readonly LabelMatcher[]): Promise<string[]> {
-    return this.inner.labelNames(matchers);
-  }
-
-  labelValues(name: string, matchers: readonly LabelMatcher[]): Promise<string[]> {
-    return this.inner.labelValues(name, matchers);
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
   }
 }
