@@ -40,9 +40,9 @@ import { readCheckpoint, restoreRuleState, serializeCheckpoint, writeCheckpoint,
 import { compileRule, type CompiledRule } from './compiled-rule.js';
 import { aggregationConfigSchema, type AggregationConfig, type AggregationRuleConfig } from './config.js';
 import { AggregationMetrics } from './metrics.js';
-import { seriesForgotten } from './partition-state.js';
-import { RecordHints, slotUsable, type RuleTarget, type SeriesSlot } from './record-hints.js';
+import { RecordHints, type RecordLayout, type RuleBinding } from './record-hints.js';
 import { encodePartialRecord, type PartialRecord, type PartialWindow, type RulePartial } from './partial-record.js';
+import { RuleMatchIndex } from './rule-match-index.js';
 import { RuleState } from './rule-state.js';
 import type { OutputSample } from './window-accumulator.js';
 
@@ -122,9 +122,6 @@ export interface AggregatorStatus {
 }
 
 const quiet: AggregatorLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
-/** Bound on remembered series -> rules decisions (series churn must not grow it for ever). */
-const MAX_MATCH_CACHE = 1_000_000;
-const NO_RULES: readonly number[] = [];
 /**
  * How far (in records) the store may be ahead of this aggregator and still wait for it to catch
  * up before handing its records over: the start-up race between the two consumers. Further
@@ -147,7 +144,8 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
   private unsentPartials: ProduceRecord[] = [];
   /** The records `unsentPartials` encode, in the same order (for `partials.onPublished`). */
   private unsentPartialRecords: PartialRecord[] = [];
-  private readonly matchCache = new Map<string, readonly number[]>();
+  /** Which rules a series feeds (built from `states` at first use; a reload lets it go). */
+  private ruleIndex: RuleMatchIndex | undefined;
   private readonly hints = new RecordHints();
   /** Late samples of the record being applied, when they are routed to the dead-letter topic. */
   private late: LateSample[] = [];
@@ -216,7 +214,7 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
         this.config = aggregationConfigSchema.parse(config);
         this.watermark.configure({ allowedLatenessMs: 0, idleTimeoutMs: this.config.idle_timeout_ms });
       }
-      this.matchCache.clear();
+      this.ruleIndex = undefined;
       this.hints.clear();
       this.dirty = true;
     });
@@ -626,6 +624,8 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
     const all = rec.batch.series;
     if (all.length === 0) return maxTs;
     const layout = this.states.length === 0 ? undefined : this.hints.layout(p, canonicalLabels(all[0]!.labels));
+    // After layout(): finding no room for a new layout lets go of the bindings too.
+    const bindings = this.hints.bindingsOf(p);
     const routeLate = this.routeLateSamples;
     let added = 0;
     for (let k = 0; k < all.length; k++) {
@@ -637,22 +637,21 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
       const hn = hts === undefined ? 0 : hts.length;
       if (hn > 0 && hts![hn - 1]! > maxTs) maxTs = hts![hn - 1]!;
       if (layout === undefined) continue;
-      let slot = layout[k];
-      if (!slotUsable(slot, series.labels)) {
-        if (k >= layout.length) added += k + 1 - layout.length;
-        layout[k] = slot = this.resolve(p, series.labels);
-      }
-      if (slot.targets.length === 0) continue;
+      if (!layout.usable(k, series.labels)) added += this.resolve(p, k, series.labels, layout, bindings);
+      const first = layout.first[k]!;
+      const end = first + layout.count[k]!;
+      if (first === end) continue;
       const vs = series.values;
       const stale = series.stale;
-      const targets = slot.targets;
-      for (let i = 0; i < targets.length; i++) {
-        const t = targets[i]!;
-        const st = t.state;
+      const rules = layout.rule;
+      const rows = layout.row;
+      for (let j = first; j < end; j++) {
+        const b = bindings[rules[j]!]!;
+        const st = b.state;
         const onLate = routeLate ? this.lateTo(st.rule.name, series.labels) : undefined;
-        if (hn === 0) t.partition.applySeries(t.entry, ts, vs, stale, st, t.counters, onLate);
-        else if (n === 0) t.partition.applyHistograms(t.entry, hts!, series.histograms!.histograms, st.closedThrough, t.counters, onLate);
-        else t.partition.applyMixed(t.entry, ts, vs, stale, hts!, series.histograms!.histograms, st.closedThrough, t.counters, onLate);
+        if (hn === 0) b.partition.applyRow(rows[j]!, ts, vs, stale, st, b.counters, onLate);
+        else if (n === 0) b.partition.applyHistograms(layout.entries[j]!, hts!, series.histograms!.histograms, st.closedThrough, b.counters, onLate);
+        else b.partition.applyMixed(layout.entries[j]!, ts, vs, stale, hts!, series.histograms!.histograms, st.closedThrough, b.counters, onLate);
       }
     }
     if (added > 0) this.hints.grew(added);
@@ -664,26 +663,27 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
     return (t, v, h) => this.late.push(h === undefined ? { rule, labels, t, v } : { rule, labels, t, v, h });
   }
 
-  /** Which rules a series feeds on `partition`, and its entry in each. */
-  private resolve(p: number, labels: Labels): SeriesSlot {
+  /**
+   * Which rules the series at position `k` of a record layout feeds on partition `p`, and its
+   * entry in each (written into the layout); returns what the layout grew by.
+   */
+  private resolve(p: number, k: number, labels: Labels, layout: RecordLayout, bindings: (RuleBinding | undefined)[]): number {
+    const idx = (this.ruleIndex ??= new RuleMatchIndex(this.states.map((s) => s.rule))).matching(labels);
+    const from = layout.rule.length;
+    if (idx.length === 0) return layout.resolved(k, labels, from);
+    // Built once per series, shared by the rules it feeds (a series feeding none needs none).
     const key = canonicalLabels(labels);
-    let idx = this.matchCache.get(key);
-    if (idx === undefined) {
-      const found: number[] = [];
-      for (let i = 0; i < this.states.length; i++) if (this.states[i]!.rule.matches(labels)) found.push(i);
-      idx = found.length === 0 ? NO_RULES : found;
-      if (this.matchCache.size >= MAX_MATCH_CACHE) this.matchCache.clear();
-      this.matchCache.set(key, idx);
-    }
-    const targets: RuleTarget[] = [];
     const states = this.statesOf(p);
     for (const i of idx) {
-      const state = states[i];
-      if (state === undefined) continue;
-      const partition = state.partition(p);
-      targets.push({ state, partition, entry: partition.entry(key, labels), counters: this.states[i]!.counters });
+      let b = bindings[i];
+      if (b === undefined) {
+        const state = states[i];
+        if (state === undefined) continue;
+        bindings[i] = b = { state, partition: state.partition(p), counters: this.states[i]!.counters };
+      }
+      layout.target(i, b.partition.entry(key, labels));
     }
-    return { labels, targets, forgotten: seriesForgotten() };
+    return layout.resolved(k, labels, from);
   }
 
   /**

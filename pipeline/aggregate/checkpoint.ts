@@ -158,7 +158,7 @@ export function serializeCheckpoint(states: Iterable<RuleState>, offsets: Readon
       id: s.rule.id, closedThrough: num(s.closedThrough), totals: [...s.totals.values()].map((t) => ({ labels: t.labels, value: num(t.value) })),
       partitions: [...s.partitions].map(([p, ps]) => [p, {
         series: [...ps.series].map(([k, e]) => seriesRow(k, ps, e, table)),
-        windows: [...ps.windows].map(([w, m]) => [w, [...m.values()].map(accumulatorDoc)]),
+        windows: ps.openWindows().map(([w, accs]) => [w, accs.map(accumulatorDoc)]),
       }]),
     });
   }
@@ -235,12 +235,7 @@ export function restoreRuleState(rule: CompiledRule, doc: RuleDoc | undefined, s
       if (lastH !== undefined && lastH !== 0) e.lastH = histogramOf(lastH);
       if (pendingH !== undefined && pendingH !== 0) e.pendingH = histogramOf(pendingH);
     }
-    for (const [w, accs] of pd.windows) {
-      ps.windows.set(w, new Map(accs.map((d) => {
-        const a = accumulatorOf(d);
-        return [rule.group.keyOfGroup(a.labels), a];
-      })));
-    }
+    for (const [w, accs] of pd.windows) ps.restoreWindow(w, accs.map(accumulatorOf));
   }
   return s;
 }

@@ -13,6 +13,8 @@ export interface CompiledRule {
   readonly name: string;
   readonly config: AggregationRuleConfig;
   readonly matches: LabelsPredicate;
+  /** The label names `matches` reads: its outcome is a function of their values alone. */
+  readonly matchLabels: readonly string[];
   readonly intervalMs: number;
   readonly stalenessMs: number;
   /** 0: no deduplication. */
@@ -28,7 +30,8 @@ export interface CompiledRule {
 }
 
 export function compileRule(config: AggregationRuleConfig, index: number): CompiledRule {
-  const selectors = (Array.isArray(config.match) ? config.match : [config.match]).map((m) => compileMatchers(selectorMatchers(m)));
+  const matchers = (Array.isArray(config.match) ? config.match : [config.match]).map(selectorMatchers);
+  const selectors = matchers.map(compileMatchers);
   const intervalMs = parseDuration(config.interval);
   const outputs = config.outputs.map(parseOutput);
   const grouping: Grouping = { by: config.by, without: config.without };
@@ -37,6 +40,7 @@ export function compileRule(config: AggregationRuleConfig, index: number): Compi
     name: config.name ?? `${index}:${Array.isArray(config.match) ? config.match.join(',') : config.match}`,
     config,
     matches: selectors.length === 1 ? selectors[0]! : (l: Labels) => selectors.some((p) => p(l)),
+    matchLabels: [...new Set(matchers.flatMap((ms) => ms.map((m) => m.name)))],
     intervalMs,
     stalenessMs: config.staleness_interval === undefined ? 2 * intervalMs : parseDuration(config.staleness_interval),
     dedupMs: config.dedup_interval === undefined ? 0 : parseDuration(config.dedup_interval),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { canonicalLabels, type Labels } from '../../schemas/index.js';
 import { compileGrouping, outputNameInfix } from './output-name.js';
 
 describe('aggregation output grouping', () => {
@@ -15,6 +16,19 @@ describe('aggregation output grouping', () => {
       expect(g.keyOf(s1)).toBe(g.keyOf(s2));
       expect(g.keyOf(s1)).not.toBe(g.keyOf(s3));
     }
+  });
+
+  it('reads a series\' group key off its canonical key as keyOf builds it from its labels', () => {
+    const odd = { __name__: 'x', a: '', instance: 'instance', job: 'instance', zone: 'z' };
+    const groupings = [
+      compileGrouping({ by: ['mode', 'job'] }), compileGrouping({ without: ['instance'] }), compileGrouping({ without: ['instance', 'mode', '__name__'] }),
+      compileGrouping({ without: ['absent'] }), compileGrouping({}),
+    ];
+    for (const g of groupings) for (const s of [s1, s2, s3, odd, { __name__: 'y' }, { instance: 'i' }] as Labels[]) expect(g.keyOfSeries(canonicalLabels(s), s)).toBe(g.keyOf(s));
+    const without = compileGrouping({ without: ['instance'] });
+    // A value equal to a dropped label's name is kept: only the name's own part is cut.
+    expect(without.groupOf(odd)).toEqual({ __name__: 'x', a: '', job: 'instance', zone: 'z' });
+    expect(without.keyOfSeries(canonicalLabels(odd), odd)).toBe(canonicalLabels({ __name__: 'x', a: '', job: 'instance', zone: 'z' }));
   });
 
   it('puts a series without a by label and one with it empty in one group, apart from one that has it', () => {

@@ -40,8 +40,17 @@ export interface CompiledGrouping {
    * cost of a new input series was building a sorted key per rule).
    */
   keyOf(labels: Labels): string;
+  /**
+   * keyOf of an input series from its canonical key (`canonicalLabels(labels)`): a `without` key is
+   * that key less the dropped labels' parts, found with no labels object built and sorted per
+   * series and rule (a third of finding a new series' group in a profile), and is the series' key
+   * itself when it has none of them.
+   */
+  keyOfSeries(seriesKey: string, labels: Labels): string;
   /** keyOf of a group's own labels (what groupOf gave): without groupOf again (a `without` key is built from the group). */
   keyOfGroup(group: Labels): string;
+  /** With `by`: its label names (`__name__` left out), the values that make up a group with the name. */
+  readonly by?: readonly string[];
 }
 
 // As canonicalLabels' separator: a lone surrogate, which no label decoded from UTF-8 contains.
@@ -68,10 +77,38 @@ export function compileGrouping(g: Grouping): CompiledGrouping {
         return out;
       },
       keyOf,
+      keyOfSeries: (_seriesKey, labels) => keyOf(labels),
       keyOfGroup: keyOf,
+      by,
     };
   }
-  const drop = new Set(g.without ?? []);
+  // `__name__` stays in a group whatever `without` says.
+  const drop = new Set((g.without ?? []).filter((n) => n !== '__name__'));
+  const dropped = [...drop];
+  const keyOfSeries = (seriesKey: string, labels: Labels): string => {
+    let any = false;
+    for (const n of dropped) if (Object.hasOwn(labels, n)) any = true;
+    if (!any) return seriesKey;
+    // The key is `name SEP value SEP` per label, in sorted order: the group's key is the same
+    // with the dropped labels' parts cut out (its labels in the same order).
+    let out = '';
+    let kept = 0;
+    let i = 0;
+    while (i < seriesKey.length) {
+      const a = seriesKey.indexOf(SEP, i);
+      const b = seriesKey.indexOf(SEP, a + 1);
+      if (isDropped(seriesKey, i, a)) {
+        out += seriesKey.slice(kept, i);
+        kept = b + 1;
+      }
+      i = b + 1;
+    }
+    return out + seriesKey.slice(kept);
+  };
+  const isDropped = (key: string, from: number, to: number): boolean => {
+    for (const n of dropped) if (n.length === to - from && key.startsWith(n, from)) return true;
+    return false;
+  };
   const groupOf = (labels: Labels): Labels => {
     const out: Record<string, string> = {};
     const name = labels.__name__;
@@ -79,7 +116,7 @@ export function compileGrouping(g: Grouping): CompiledGrouping {
     for (const n in labels) if (!drop.has(n) && n !== '__name__') out[n] = labels[n]!;
     return out;
   };
-  return { groupOf, keyOf: (labels) => canonicalLabels(groupOf(labels)), keyOfGroup: (group) => canonicalLabels(group) };
+  return { groupOf, keyOf: (labels) => canonicalLabels(groupOf(labels)), keyOfSeries, keyOfGroup: (group) => canonicalLabels(group) };
 }
 
 /** An output series' labels: the group's, named `<metric><infix>_<suffix>`, plus extra labels (quantile, vmrange). */

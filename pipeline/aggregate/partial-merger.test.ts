@@ -9,6 +9,7 @@ import { compileRule } from './compiled-rule.js';
 import { aggregatesConfigSchema } from './config.js';
 import { MergedRule, type MergedOutput } from './merged-rule.js';
 import { PartialMerger } from './partial-merger.js';
+import { encodePartialRecord } from './partial-record.js';
 import { RuleState } from './rule-state.js';
 import { newAccumulator, type WindowAccumulator } from './window-accumulator.js';
 
@@ -201,5 +202,39 @@ describe('Stores aggregating their own partitions', () => {
       'req_total:1m_by_job_increase@120': [18], 'req_total:1m_by_job_total@120': [33], 'req_total:1m_by_job_count_series@120': [2],
     });
     await a.stop();
+  });
+
+  it('merges the JSON partials (version 2) an earlier store published with the binary ones of this version, as in a rolling upgrade', async () => {
+    const { bus } = await setup();
+    const dir = await mkdtemp(join(tmpdir(), 'partial-merger-upgrade-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const rule = compileRule(RULES[0]!, 0).id;
+    const end = T0 + 60_000;
+    // Partition 1's window as an earlier store wrote it: each accumulator a row of its numbers
+    // (labels, samples, hSamples, sum, min, max, lastTs, lastV, mean, m2, inc, rateSum, rateN,
+    // series, alive, values, buckets), non-finite ones as strings.
+    const earlier = {
+      version: 2, partition: 1, strings: ['__name__', 'req_total', 'job', 'api'],
+      rules: [{ rule, closedThrough: end, windows: [[end, [[[0, 1, 2, 3], 6, 0, 42, 2, 12, end, 12, 0, 0, 10, 0, 0, 1, 1, null, null]]]] }],
+    };
+    const a = newAccumulator({ __name__: 'req_total', job: 'api' }, { values: false, buckets: false });
+    Object.assign(a, { samples: 6, sum: 21, min: 1, max: 6, lastTs: end, lastV: 6, inc: 5, series: 1, alive: true });
+    await bus.ensureTopic('partials', 1);
+    await bus.produce('partials', [
+      { partition: 0, value: Buffer.from(JSON.stringify(earlier)) },
+      { partition: 0, value: encodePartialRecord({ partition: 0, rules: [{ rule, closedThrough: end, windows: [{ end, accumulators: [a] }] }] }) },
+    ]);
+    const merger = new PartialMerger({
+      bus, partialsTopic: 'partials', aggregatesTopic: 'aggregates', inputPartitions: 2, group: 'agg.merge.upgraded',
+      checkpointFile: join(dir, 'merge.json'), checkpointIntervalMs: 50, rules: RULES, logger: { info() {}, error() {} },
+    });
+    cleanups.push(() => merger.stop());
+    await merger.start();
+    await merger.activate();
+    const got = await outputs(bus, ['req_total:1m_by_job_total@60']);
+    expect(Object.fromEntries(got)).toEqual({
+      'req_total:1m_by_job_increase@60': [15], 'req_total:1m_by_job_total@60': [15], 'req_total:1m_by_job_count_series@60': [2],
+    });
+    expect(merger.status().partials).toMatchObject({ decoded: 2, handedOver: 0 });
   });
 });

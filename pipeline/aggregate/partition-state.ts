@@ -7,20 +7,8 @@
 import type { HistogramValue, Labels } from '../../schemas/index.js';
 import { FloatHistogram } from '../../schemas/native-histogram/index.js';
 import type { CompiledRule } from './compiled-rule.js';
-import { addBucket, addHistogramBuckets, addSample, newAccumulator, type WindowAccumulator } from './window-accumulator.js';
-
-/**
- * The newest window accumulator of one output group, shared by the group's input series: the
- * first series to open a window finds it in `windows`, the others take it from here instead of
- * hashing the group's key again (that lookup, once per series and window, was about a fifth of
- * the aggregator's own time in a profile of the aggregation bench).
- */
-export interface GroupWindow {
-  win: number;
-  acc: WindowAccumulator | undefined;
-  /** The group's labels, one object for all its input series. */
-  readonly group: Labels;
-}
+import { addBucket, addHistogramBuckets, type WindowAccumulator } from './window-accumulator.js';
+import { ALIVE, FIELDS, INC, LAST_TS as ACC_LAST_TS, LAST_V as ACC_LAST_V, M2, MAX, MEAN, MIN, RATE_N, RATE_SUM, SAMPLES, SERIES, SUM, WindowColumns } from './window-columns.js';
 
 /**
  * A series' numbers live in its PartitionState's columns (`SeriesColumns`), at `row`; the entry
@@ -29,21 +17,18 @@ export interface GroupWindow {
  * and again.
  */
 export interface SeriesEntry {
-  /** The series' key in its PartitionState (its canonical labels). */
+  /** The series' key in its PartitionState: canonicalLabels() of its labels (its group's key is read off it). */
   readonly key: string;
-  readonly outKey: string;
-  readonly groupWindow: GroupWindow;
-  readonly group: Labels;
   /** Row of the series' numbers in the partition state's columns. */
   readonly row: number;
+  /** The series' output group: its slot in the partition state's groups (and window columns). */
+  readonly slot: number;
   /** The pending sample when it is a native histogram. */
   pendingH: FloatHistogram | null;
   /** Last applied native histogram of a counter histogram series (histogram_bucket counts the observations since). */
   lastH: FloatHistogram | null;
   /** Set when the series was forgotten (stale): holders of this entry must look the series up again. */
   forgotten: boolean;
-  /** The accumulator of window ACC_WIN this series feeds (a cache: not checkpointed). */
-  accRef: WindowAccumulator | undefined;
 }
 
 /*
@@ -54,7 +39,7 @@ export interface SeriesEntry {
  * its increase and span there (for rates), and whether its rate went into the window.
  * PENDING_BUCKET, PENDING_TS, PENDING_V: deduplication, the newest sample of the current dedup
  * interval (applied when the interval ends; bucket 0 when none).
- * ACC_WIN: the window of the entry's cached accumulator (`accRef`).
+ * GROUP: the series' group slot (as the entry's `slot`: read here, the per-sample path need not load the entry).
  */
 const SEEN_TS = 0;
 const LAST_TS = 1;
@@ -68,9 +53,9 @@ const WIN_FOLDED = 8;
 const PENDING_BUCKET = 9;
 const PENDING_TS = 10;
 const PENDING_V = 11;
-const ACC_WIN = 12;
+const GROUP = 12;
 const STRIDE = 13;
-/** How many of a row's numbers a checkpoint keeps (ACC_WIN is a cache). */
+/** How many of a row's numbers a checkpoint keeps (GROUP follows from the labels). */
 export const SERIES_NUMBERS = 12;
 
 /**
@@ -92,6 +77,9 @@ export interface SampleCounts {
 
 const NO_STALE: readonly number[] = [];
 
+/** A level of PartitionState.byValues: label value -> the next level, or (the last) the group's slot. */
+type ByLevel = Map<string, ByLevel | number>;
+
 /**
  * Input series forgotten so far by every PartitionState of this process. A record layout
  * position (record-hints.ts) resolved when this count was the same holds no forgotten entry, and
@@ -104,6 +92,7 @@ export function seriesForgotten(): number {
   return forgottenSeries;
 }
 
+
 export class PartitionState {
   readonly series = new Map<string, SeriesEntry>();
   /** The entries of `series` in its order, visited by close (an array walk, not the map's). */
@@ -112,27 +101,91 @@ export class PartitionState {
   private cols = new Float64Array(STRIDE * 64);
   private rows = 0;
   private readonly freeRows: number[] = [];
-  readonly windows = new Map<number, Map<string, WindowAccumulator>>();
-  /** Output key -> its GroupWindow, for new entries of the group (pruned as windows close; see close). */
-  private readonly groupWindows = new Map<string, GroupWindow>();
+  /** Row -> its entry (for what is not a number: histograms, forgetting). */
+  private readonly byRow: (SeriesEntry | undefined)[] = [];
+  /** Open windows by end. */
+  private readonly windows = new Map<number, WindowColumns>();
+  /** The window last applied to (consecutive samples of a record are mostly in one window). */
+  private current: WindowColumns | undefined;
+  /** Output groups: key -> slot, and per slot its key, labels and how many entries feed it. */
+  private readonly groupSlots = new Map<string, number>();
+  private readonly groupKeys: (string | undefined)[] = [];
+  private readonly groupLabels: (Labels | undefined)[] = [];
+  private readonly groupUsers: number[] = [];
+  private readonly freeSlots: number[] = [];
+  /** Slots no entry feeds any more, freed once no open window holds them. */
+  private unused: number[] = [];
+  /**
+   * With `by`: slots by the input's name, then by each `by` value in turn (nested maps). A new
+   * series finds its group by the label strings it has, with no key string built and hashed per
+   * series and rule (that, and the map lookup by it, was most of a new series' cost per rule).
+   */
+  private readonly byValues = new Map<string, ByLevel>();
 
   constructor(private readonly rule: CompiledRule) {}
 
   entry(key: string, labels: Labels): SeriesEntry {
     let e = this.series.get(key);
     if (e === undefined) {
-      const fresh = this.rule.group.groupOf(labels);
-      const outKey = this.rule.group.keyOfGroup(fresh);
-      let groupWindow = this.groupWindows.get(outKey);
-      if (groupWindow === undefined) this.groupWindows.set(outKey, (groupWindow = { win: Number.NEGATIVE_INFINITY, acc: undefined, group: fresh }));
-      const group = groupWindow.group;
+      const slot = this.slotOfSeries(key, labels);
       const row = this.newRow();
-      // Every field set from the start: one object shape for all entries keeps the per-sample path monomorphic.
-      e = { key, outKey, groupWindow, group, row, pendingH: null, lastH: null, forgotten: false, accRef: undefined };
+      this.cols[row * STRIDE + GROUP] = slot;
+      this.groupUsers[slot]!++;
+      // Every field set from the start: one object shape for all entries.
+      e = { key, row, slot, pendingH: null, lastH: null, forgotten: false };
       this.series.set(key, e);
       this.order.push(e);
+      this.byRow[row] = e;
     }
     return e;
+  }
+
+  /** The slot of the group of an input series (`key` its canonical key). */
+  private slotOfSeries(key: string, labels: Labels): number {
+    const by = this.rule.group.by;
+    if (by === undefined) return this.groupSlot(this.rule.group.keyOfSeries(key, labels), labels, false);
+    // A missing label and an empty one are the same group (as in keyOf).
+    let level: ByLevel = this.byValues;
+    let v = labels.__name__ ?? '';
+    for (let i = 0; i < by.length; i++) {
+      let next = level.get(v);
+      if (next === undefined) level.set(v, (next = new Map()));
+      level = next as ByLevel;
+      v = labels[by[i]!] ?? '';
+    }
+    let slot = level.get(v) as number | undefined;
+    if (slot === undefined) level.set(v, (slot = this.groupSlot(this.rule.group.keyOf(labels), labels, false)));
+    return slot;
+  }
+
+  /** Lets go of a freed group's entry in `byValues`, and of the levels it leaves empty. */
+  private forgetByValues(group: Labels): void {
+    const by = this.rule.group.by;
+    if (by === undefined) return;
+    const path = [group.__name__ ?? '', ...by.map((n) => group[n] ?? '')];
+    const levels: ByLevel[] = [this.byValues];
+    for (let i = 0; i < path.length - 1; i++) {
+      const next = levels[i]!.get(path[i]!);
+      if (next === undefined) return;
+      levels.push(next as ByLevel);
+    }
+    for (let i = path.length - 1; i >= 0; i--) {
+      levels[i]!.delete(path[i]!);
+      if (levels[i]!.size > 0) return;
+    }
+  }
+
+  /** The slot of the group with key `key`; `labels` are an input series' (or, `isGroup`, the group's own). */
+  private groupSlot(key: string, labels: Labels, isGroup: boolean): number {
+    let slot = this.groupSlots.get(key);
+    if (slot === undefined) {
+      slot = this.freeSlots.pop() ?? this.groupKeys.length;
+      this.groupSlots.set(key, slot);
+      this.groupKeys[slot] = key;
+      this.groupLabels[slot] = isGroup ? labels : this.rule.group.groupOf(labels);
+      this.groupUsers[slot] = 0;
+    }
+    return slot;
   }
 
   private newRow(): number {
@@ -164,8 +217,22 @@ export class PartitionState {
   restoreNumbers(e: SeriesEntry, numbers: readonly number[]): void {
     const o = e.row * STRIDE;
     for (let i = 0; i < SERIES_NUMBERS; i++) this.cols[o + i] = numbers[i]!;
-    this.cols[o + ACC_WIN] = 0;
-    e.accRef = undefined;
+  }
+
+  /** The open windows' accumulators, oldest window first (for a checkpoint: they share the windows' values). */
+  openWindows(): [number, WindowAccumulator[]][] {
+    return [...this.windows].map(([w, win]) => [w, win.order.map((slot) => win.accumulator(slot, this.groupLabels[slot]!, false))]);
+  }
+
+  /** Restores an open window's accumulators (from a checkpoint). */
+  restoreWindow(w: number, accs: readonly WindowAccumulator[]): void {
+    const win = this.windowAt(w);
+    for (const a of accs) {
+      const slot = this.groupSlot(this.rule.group.keyOfGroup(a.labels), a.labels, true);
+      if (this.groupUsers[slot] === 0 && !this.unused.includes(slot)) this.unused.push(slot);
+      if (win.present[slot] !== 1) win.open(slot);
+      win.restore(slot, a);
+    }
   }
 
   /** Newest timestamp the series has seen (applied or pending). */
@@ -176,17 +243,29 @@ export class PartitionState {
   /** One sample of a series; `closedThrough` is the end of the newest closed window. */
   sample(e: SeriesEntry, ts: number, v: number, closedThrough: number): SampleOutcome {
     const c: SampleCounts = { applied: 0, late: 0, outOfOrder: 0 };
-    this.applySeries(e, [ts], [v], NO_STALE, { closedThrough }, c);
+    this.applyRow(e.row, [ts], [v], NO_STALE, { closedThrough }, c);
     return c.applied > 0 ? 'applied' : c.late > 0 ? 'late' : 'out_of_order';
   }
 
-  /**
-   * A series' samples of one record (`stale` lists the positions that are staleness markers),
-   * counted into `counts`; `onLate` hears each late sample. One call per series and record, not
-   * per sample: timestamps and values stay unboxed numbers in this loop, where a call per sample
-   * allocated a heap number for each argument (most of the aggregator's garbage).
-   */
+  /** A series' samples of one record: see applyRow. */
   applySeries(e: SeriesEntry, ts: readonly number[], vs: readonly number[], stale: readonly number[], closed: ClosedThrough, counts: SampleCounts, onLate?: (t: number, v: number) => void): void {
+    this.applyRow(e.row, ts, vs, stale, closed, counts, onLate);
+  }
+
+  /** The entry of a row in use. */
+  entryAt(row: number): SeriesEntry {
+    return this.byRow[row]!;
+  }
+
+  /**
+   * The samples of one record of the series at `row` (`stale` lists the positions that are
+   * staleness markers), counted into `counts`; `onLate` hears each late sample. One call per
+   * series and record, not per sample: timestamps and values stay unboxed numbers in this loop,
+   * where a call per sample allocated a heap number for each argument (most of the aggregator's
+   * garbage). By row, not by entry: the series' numbers and its group's row in the window columns
+   * are all this path reads.
+   */
+  applyRow(row: number, ts: readonly number[], vs: readonly number[], stale: readonly number[], closed: ClosedThrough, counts: SampleCounts, onLate?: (t: number, v: number) => void): void {
     const closedThrough = closed.closedThrough;
     const I = this.rule.intervalMs;
     const d = this.rule.dedupMs;
@@ -195,7 +274,9 @@ export class PartitionState {
     const n = ts.length;
     // No row is added while a series' samples are applied: the columns stay where they are.
     const c = this.cols;
-    const o = e.row * STRIDE;
+    const o = row * STRIDE;
+    const slot = c[o + GROUP]! | 0;
+    const q = slot * FIELDS;
     let si = 0;
     let nextStale = stale.length > 0 ? stale[0]! : -1;
     let applied = 0;
@@ -203,7 +284,7 @@ export class PartitionState {
       const t = ts[j]!;
       if (j === nextStale) {
         nextStale = ++si < stale.length ? stale[si]! : -1;
-        this.stale(e, t);
+        this.stale(this.byRow[row]!, t);
         continue;
       }
       if (t <= c[o + SEEN_TS]!) {
@@ -222,45 +303,53 @@ export class PartitionState {
       if (d > 0) {
         const bucket = Math.ceil(t / d) * d;
         const pending = c[o + PENDING_BUCKET]!;
-        if (pending !== 0 && pending !== bucket) this.apply(e, c[o + PENDING_TS]!, c[o + PENDING_V]!);
+        if (pending !== 0 && pending !== bucket) this.applyOne(row, c[o + PENDING_TS]!, c[o + PENDING_V]!);
         c[o + PENDING_BUCKET] = bucket;
         c[o + PENDING_TS] = t;
         c[o + PENDING_V] = v;
-        e.pendingH = null;
+        this.byRow[row]!.pendingH = null;
         continue;
       }
-      // apply() and addSample() written out: see above.
+      // applyOne() and WindowColumns.add() written out: see above.
       const opens = c[o + WIN] !== w;
-      if (opens) this.foldRate(e);
-      const a = c[o + ACC_WIN] === w && e.accRef !== undefined ? e.accRef : this.acc(w, e);
+      if (opens) this.foldRate(row);
+      const win = this.windowAt(w);
+      if (win.present[slot] !== 1) win.open(slot);
+      const a = win.nums;
       if (opens) {
         c[o + WIN] = w;
         c[o + WIN_FOLDED] = 0;
         c[o + WIN_INC] = 0;
         c[o + WIN_FROM] = c[o + HAS_LAST] === 1 ? c[o + LAST_TS]! : t;
-        a.series++;
+        a[q + SERIES]++;
       }
       c[o + WIN_TO] = t;
-      const k = ++a.samples;
-      a.sum += v;
-      if (v < a.min) a.min = v;
-      if (v > a.max) a.max = v;
-      if (t >= a.lastTs) { a.lastTs = t; a.lastV = v; a.lastH = null; }
-      if (moments) {
-        const dm = v - a.mean;
-        a.mean += dm / k;
-        a.m2 += dm * (v - a.mean);
+      const k = ++a[q + SAMPLES]!;
+      a[q + SUM] += v;
+      if (v < a[q + MIN]!) a[q + MIN] = v;
+      if (v > a[q + MAX]!) a[q + MAX] = v;
+      if (t >= a[q + ACC_LAST_TS]!) {
+        a[q + ACC_LAST_TS] = t;
+        a[q + ACC_LAST_V] = v;
+        if (win.lastH !== null) win.lastH[slot] = null;
       }
-      if (a.values !== null) a.values.push(v);
-      if (a.buckets !== null) addBucket(a, v);
+      if (moments) {
+        const mean = a[q + MEAN]!;
+        const dm = v - mean;
+        const next = mean + dm / k;
+        a[q + MEAN] = next;
+        a[q + M2] += dm * (v - next);
+      }
+      if (win.values !== null) win.values[slot]!.push(v);
+      if (win.buckets !== null) addBucket(win.buckets[slot]!, v);
       if (counter) {
         if (c[o + HAS_LAST] === 1) {
           const last = c[o + LAST_V]!;
           const inc = v >= last ? v - last : v;
-          a.inc += inc;
+          a[q + INC] += inc;
           c[o + WIN_INC] += inc;
         }
-        a.alive = true;
+        a[q + ALIVE] = 1;
       }
       c[o + LAST_TS] = t;
       c[o + LAST_V] = v;
@@ -329,24 +418,45 @@ export class PartitionState {
     }
   }
 
+  /** The window columns of window `w`, opened if need be. */
+  private windowAt(w: number): WindowColumns {
+    const cur = this.current;
+    if (cur !== undefined && cur.end === w) return cur;
+    let win = this.windows.get(w);
+    if (win === undefined) this.windows.set(w, (win = new WindowColumns(w, this.groupKeys.length, this.rule.needs)));
+    this.current = win;
+    return win;
+  }
+
+  /**
+   * The series opens window `w` (or goes on in it): its rate over its previous window is folded
+   * first; returns the window, with the series' group in it.
+   */
+  private enter(row: number, w: number, ts: number, rateBearing: boolean): WindowColumns {
+    const c = this.cols;
+    const o = row * STRIDE;
+    const slot = c[o + GROUP]! | 0;
+    const opens = c[o + WIN] !== w;
+    if (opens) this.foldRate(row);
+    const win = this.windowAt(w);
+    if (win.present[slot] !== 1) win.open(slot);
+    if (opens) {
+      c[o + WIN] = w;
+      // Rates are of float counters: nothing of a histogram to fold into rate_sum or rate_avg.
+      c[o + WIN_FOLDED] = rateBearing ? 0 : 1;
+      c[o + WIN_INC] = 0;
+      if (rateBearing) c[o + WIN_FROM] = c[o + HAS_LAST] === 1 ? c[o + LAST_TS]! : ts;
+      win.nums[slot * FIELDS + SERIES]++;
+    }
+    return win;
+  }
+
   /** One native-histogram sample: counted, kept as the window's latest, and its observations bucketed. */
   private applyHistogram(e: SeriesEntry, ts: number, h: FloatHistogram): void {
     const I = this.rule.intervalMs;
     const w = Math.ceil(ts / I) * I;
-    const c = this.cols;
-    const o = e.row * STRIDE;
-    const opens = c[o + WIN] !== w;
-    if (opens) this.foldRate(e);
-    const a = this.acc(w, e);
-    if (opens) {
-      c[o + WIN] = w;
-      // Rates are of float counters: nothing of a histogram to fold into rate_sum or rate_avg.
-      c[o + WIN_FOLDED] = 1;
-      c[o + WIN_INC] = 0;
-      a.series++;
-    }
-    a.hSamples++;
-    if (ts >= a.lastTs) { a.lastTs = ts; a.lastH = h; }
+    const win = this.enter(e.row, w, ts, false);
+    win.addHistogram(e.slot, ts, h);
     if (!this.rule.needs.buckets || h.counterResetHint === 'gauge') {
       e.lastH = null;
       return;
@@ -362,7 +472,7 @@ export class PartitionState {
       observed = h.copy();
       observed.sub(prev);
     }
-    addHistogramBuckets(a, observed);
+    addHistogramBuckets(win.buckets![e.slot]!, observed);
   }
 
   /** A staleness marker: the series ended; its next sample starts a new counter. */
@@ -383,57 +493,31 @@ export class PartitionState {
       e.pendingH = null;
       this.applyHistogram(e, this.cols[o + PENDING_TS]!, h);
     } else {
-      this.apply(e, this.cols[o + PENDING_TS]!, this.cols[o + PENDING_V]!);
+      this.applyOne(e.row, this.cols[o + PENDING_TS]!, this.cols[o + PENDING_V]!);
     }
     this.cols[o + PENDING_BUCKET] = 0;
   }
 
-  private acc(w: number, e: SeriesEntry): WindowAccumulator {
-    const accWin = e.row * STRIDE + ACC_WIN;
-    if (this.cols[accWin] === w && e.accRef !== undefined) return e.accRef;
-    const g = e.groupWindow;
-    let a = g.win === w ? g.acc : undefined;
-    if (a === undefined) {
-      let m = this.windows.get(w);
-      if (m === undefined) this.windows.set(w, (m = new Map()));
-      a = m.get(e.outKey);
-      if (a === undefined) m.set(e.outKey, (a = newAccumulator(e.group, this.rule.needs)));
-      if (w >= g.win) {
-        g.win = w;
-        g.acc = a;
-      }
-    }
-    e.accRef = a;
-    this.cols[accWin] = w;
-    return a;
-  }
-
-  private apply(e: SeriesEntry, ts: number, v: number): void {
+  /** One float sample of the series at `row` (a deduplicated one, as its interval ends). */
+  private applyOne(row: number, ts: number, v: number): void {
     const I = this.rule.intervalMs;
     const w = Math.ceil(ts / I) * I;
     const c = this.cols;
-    const o = e.row * STRIDE;
-    const opens = c[o + WIN] !== w;
-    // Folded before acc() moves the series' cached accumulator on to window w.
-    if (opens) this.foldRate(e);
-    const a = this.acc(w, e);
-    if (opens) {
-      c[o + WIN] = w;
-      c[o + WIN_FOLDED] = 0;
-      c[o + WIN_INC] = 0;
-      c[o + WIN_FROM] = c[o + HAS_LAST] === 1 ? c[o + LAST_TS]! : ts;
-      a.series++;
-    }
+    const o = row * STRIDE;
+    const slot = c[o + GROUP]! | 0;
+    const win = this.enter(row, w, ts, true);
     c[o + WIN_TO] = ts;
-    addSample(a, ts, v, this.rule.needs.moments);
+    win.add(slot, ts, v, this.rule.needs.moments);
     if (this.rule.counter) {
+      const a = win.nums;
+      const q = slot * FIELDS;
       if (c[o + HAS_LAST] === 1) {
         const last = c[o + LAST_V]!;
         const inc = v >= last ? v - last : v;
-        a.inc += inc;
+        a[q + INC] += inc;
         c[o + WIN_INC] += inc;
       }
-      a.alive = true;
+      a[q + ALIVE] = 1;
     }
     c[o + LAST_TS] = ts;
     c[o + LAST_V] = v;
@@ -441,26 +525,29 @@ export class PartitionState {
   }
 
   /** The series' average rate over its latest window goes into that window (once). */
-  private foldRate(e: SeriesEntry): void {
+  private foldRate(row: number): void {
     const c = this.cols;
-    const o = e.row * STRIDE;
+    const o = row * STRIDE;
     if (c[o + WIN_FOLDED] === 1) return;
     c[o + WIN_FOLDED] = 1;
-    const win = c[o + WIN]!;
-    // The cached accumulator when it is this window's (a closed window's is never folded into again: closing folds first).
-    const a = c[o + ACC_WIN] === win && e.accRef !== undefined ? e.accRef : this.windows.get(win)?.get(e.outKey);
+    const w = c[o + WIN]!;
+    const cur = this.current;
+    // A closed window's rates are never folded into again: closing folds first.
+    const win = cur !== undefined && cur.end === w ? cur : this.windows.get(w);
+    const slot = c[o + GROUP]! | 0;
     const from = c[o + WIN_FROM]!;
     const to = c[o + WIN_TO]!;
-    if (a !== undefined && to > from) {
-      a.rateSum += c[o + WIN_INC]! / ((to - from) / 1000);
-      a.rateN++;
+    if (win !== undefined && win.present[slot] === 1 && to > from) {
+      const q = slot * FIELDS;
+      win.nums[q + RATE_SUM] += c[o + WIN_INC]! / ((to - from) / 1000);
+      win.nums[q + RATE_N]++;
     }
   }
 
   /**
    * Closes window `w` (every earlier one is closed): pending deduplicated samples up to it are
    * applied, rates folded, live counters keep their output alive, stale series are forgotten.
-   * Returns the window's accumulators.
+   * Returns the window's accumulators by output key, in the order their groups entered it.
    */
   close(w: number): Map<string, WindowAccumulator> | undefined {
     const staleBefore = w - this.rule.stalenessMs;
@@ -472,28 +559,63 @@ export class PartitionState {
     for (let i = 0; i < order.length; i++) {
       const e = order[i]!;
       // Read through this.cols each time: flushing applies samples (no row is added meanwhile, but keep it plain).
-      const o = e.row * STRIDE;
+      const row = e.row;
+      const o = row * STRIDE;
       const pending = this.cols[o + PENDING_BUCKET]!;
       if (pending !== 0 && pending <= w) this.flushPending(e);
-      if (this.cols[o + WIN] === w) this.foldRate(e);
+      if (this.cols[o + WIN] === w) this.foldRate(row);
       if (this.cols[o + SEEN_TS]! < staleBefore && this.cols[o + PENDING_BUCKET] === 0) {
-        this.series.delete(e.key);
-        e.forgotten = true;
-        e.accRef = undefined;
-        this.freeRows.push(e.row);
-        forgottenSeries++;
+        this.forget(e);
         continue;
       }
-      if (counter && this.cols[o + HAS_LAST] === 1 && this.cols[o + WIN]! < w) this.acc(w, e).alive = true;
+      if (counter && this.cols[o + HAS_LAST] === 1 && this.cols[o + WIN]! < w) {
+        const win = this.windowAt(w);
+        if (win.present[e.slot] !== 1) win.open(e.slot);
+        win.nums[e.slot * FIELDS + ALIVE] = 1;
+      }
       order[kept++] = e;
     }
     order.length = kept;
-    const m = this.windows.get(w);
+    const win = this.windows.get(w);
     this.windows.delete(w);
-    // Groups not past this window start again from a fresh GroupWindow for their new entries (the
-    // map stays bounded under series churn); entries holding the old one find the same accumulators.
-    for (const [k, g] of this.groupWindows) if (g.win <= w) this.groupWindows.delete(k);
+    if (this.current === win) this.current = undefined;
+    let m: Map<string, WindowAccumulator> | undefined;
+    if (win !== undefined) {
+      m = new Map();
+      for (const slot of win.order) m.set(this.groupKeys[slot]!, win.accumulator(slot, this.groupLabels[slot]!, true));
+    }
+    this.freeUnusedGroups();
     return m;
+  }
+
+  private forget(e: SeriesEntry): void {
+    this.series.delete(e.key);
+    e.forgotten = true;
+    this.freeRows.push(e.row);
+    this.byRow[e.row] = undefined;
+    if (--this.groupUsers[e.slot]! === 0) this.unused.push(e.slot);
+    forgottenSeries++;
+  }
+
+  /** Groups no series feeds and no open window holds are let go (the slots stay bounded under series churn). */
+  private freeUnusedGroups(): void {
+    if (this.unused.length === 0) return;
+    const still: number[] = [];
+    for (const slot of this.unused) {
+      if (this.groupUsers[slot] !== 0) continue;
+      let held = false;
+      for (const win of this.windows.values()) if (win.present[slot] === 1) held = true;
+      if (held) {
+        still.push(slot);
+        continue;
+      }
+      this.groupSlots.delete(this.groupKeys[slot]!);
+      this.forgetByValues(this.groupLabels[slot]!);
+      this.groupKeys[slot] = undefined;
+      this.groupLabels[slot] = undefined;
+      this.freeSlots.push(slot);
+    }
+    this.unused = still;
   }
 
   /** The oldest open window, or undefined. */

@@ -1,24 +1,53 @@
 import { describe, expect, it } from 'vitest';
+import { canonicalLabels } from '../../schemas/index.js';
 import { compileRule } from './compiled-rule.js';
 import { aggregatesConfigSchema } from './config.js';
-import { PartitionState, seriesForgotten } from './partition-state.js';
-import { slotUsable, type SeriesSlot } from './record-hints.js';
+import { PartitionState } from './partition-state.js';
+import { RecordLayout } from './record-hints.js';
 import { RuleState } from './rule-state.js';
+
+/** A layout whose position 0 holds `labels`, feeding `entries` (rule 0). */
+function layoutOf(labels: Record<string, string>, entries: ReturnType<PartitionState['entry']>[] = []): RecordLayout {
+  const layout = new RecordLayout();
+  const from = layout.rule.length;
+  for (const e of entries) layout.target(0, e);
+  layout.resolved(0, labels, from);
+  return layout;
+}
 
 describe('record layout positions', () => {
   it('stay usable for equal labels in a new object and keep that object, so the next record compares by identity', () => {
-    const slot: SeriesSlot = { labels: { __name__: 'x', job: 'a' }, targets: [], forgotten: seriesForgotten() };
+    const layout = layoutOf({ __name__: 'x', job: 'a' });
     const again = { __name__: 'x', job: 'a' };
-    expect(slotUsable(slot, again)).toBe(true);
-    expect(slot.labels).toBe(again);
+    expect(layout.usable(0, again)).toBe(true);
+    expect(layout.labels[0]).toBe(again);
   });
 
-  it('are resolved again for other labels', () => {
+  it('are resolved again for other labels, and positions never resolved are not usable', () => {
     const labels = { __name__: 'x', job: 'a' };
-    const slot: SeriesSlot = { labels, targets: [], forgotten: seriesForgotten() };
-    expect(slotUsable(slot, { __name__: 'x', job: 'b' })).toBe(false);
-    expect(slotUsable(slot, { __name__: 'x', job: 'a', extra: '1' })).toBe(false);
-    expect(slot.labels).toBe(labels);
+    const layout = layoutOf(labels);
+    expect(layout.usable(0, { __name__: 'x', job: 'b' })).toBe(false);
+    expect(layout.usable(0, { __name__: 'x', job: 'a', extra: '1' })).toBe(false);
+    expect(layout.labels[0]).toBe(labels);
+    expect(layout.usable(1, labels)).toBe(false);
+  });
+
+  it('hold each position\'s targets as its rule and its row, also after a position is resolved again', () => {
+    const [config] = aggregatesConfigSchema.parse([{ match: 'x', interval: '1m', outputs: ['sum_samples'] }]);
+    const partition = new RuleState(compileRule(config!, 0)).partition(0);
+    const a = partition.entry(canonicalLabels({ __name__: 'x', job: 'a' }), { __name__: 'x', job: 'a' });
+    const b = partition.entry(canonicalLabels({ __name__: 'x', job: 'b' }), { __name__: 'x', job: 'b' });
+    const layout = new RecordLayout();
+    layout.target(0, a);
+    // A record of two series (a, then one no rule matches) adds two positions.
+    expect(layout.resolved(0, { __name__: 'x', job: 'a' }, 0)).toBe(2);
+    expect(layout.resolved(1, { __name__: 'y' }, 1)).toBe(1);
+    const from = layout.rule.length;
+    layout.target(0, b);
+    layout.resolved(1, { __name__: 'x', job: 'b' }, from);
+    expect([layout.first[0], layout.count[0], layout.first[1], layout.count[1]]).toEqual([0, 1, 1, 1]);
+    expect([layout.row[0], layout.row[1]]).toEqual([a.row, b.row]);
+    expect(a.row).not.toBe(b.row);
   });
 
   it('are resolved again once a series they feed was forgotten, and stay usable while others are', () => {
@@ -26,17 +55,17 @@ describe('record layout positions', () => {
     const state = new RuleState(compileRule(config!, 0));
     const partition: PartitionState = state.partition(0);
     const labels = { __name__: 'x', job: 'a' };
-    const entry = partition.entry('x{job="a"}', labels);
+    const entry = partition.entry(canonicalLabels(labels), labels);
     const other = new RuleState(compileRule(config!, 0)).partition(0);
-    other.entry('x{job="b"}', { __name__: 'x', job: 'b' });
-    const slot: SeriesSlot = { labels, targets: [{ state, partition, entry, counters: state.counters }], forgotten: seriesForgotten() };
+    other.entry(canonicalLabels({ __name__: 'x', job: 'b' }), { __name__: 'x', job: 'b' });
+    const layout = layoutOf(labels, [entry]);
     partition.sample(entry, 30_000, 1, state.closedThrough);
-    // Another state forgets its series (no sample for longer than the staleness interval): this slot's entry lives on.
+    // Another state forgets its series (no sample for longer than the staleness interval): this position's entry lives on.
     other.close(600_000);
-    expect(slotUsable(slot, labels)).toBe(true);
+    expect(layout.usable(0, labels)).toBe(true);
     partition.close(60_000);
     partition.close(600_000);
     expect(entry.forgotten).toBe(true);
-    expect(slotUsable(slot, labels)).toBe(false);
+    expect(layout.usable(0, labels)).toBe(false);
   });
 });

@@ -220,4 +220,44 @@ describe('aggregation rule state', () => {
     for (const [k, v] of closeThrough(resumed, 180_000)) got.set(k, v);
     expect(got).toEqual(expected);
   });
+
+  it('restores a checkpoint of open windows in the format written so far and goes on as the state that wrote it', () => {
+    const specs = { by: ['job'], outputs: ['total', 'rate_sum', 'quantiles(0.5)', 'histogram_bucket', 'stddev', 'last'] };
+    const input: In[] = [
+      { p: 0, labels: a, t: 10_000, v: 1 }, { p: 1, labels: b, t: 20_000, v: 5 }, { p: 0, labels: a, t: 50_000, v: 3.5 },
+      { p: 1, labels: b, t: 65_000, v: 7 }, { p: 0, labels: a, t: 70_000, v: 4 },
+    ];
+    const rest: In[] = [{ p: 0, labels: a, t: 100_000, v: 6 }, { p: 1, labels: b, t: 110_000, v: 9 }, { p: 0, labels: a, t: 130_000, v: 2 }];
+    const straight = rule(specs);
+    feed(straight, [...input, ...rest]);
+    const expected = closeThrough(straight, 180_000);
+    // The state after `input`, as a checkpoint file holds it (version 1: series rows, open windows' accumulators).
+    const text = "{\"version\":1,\"savedAtMs\":1,\"strings\":[\"__name__\",\"x\",\"instance\",\"a\",\"job\",\"j\",\"b\"],\"offsets\":{\"0\":3,\"1\":2},\"rules\":[{\"id\":\"{\\\"match\\\":\\\"x\\\",\\\"interval\\\":\\\"1m\\\",\\\"by\\\":[\\\"job\\\"],\\\"drop_input\\\":false,\\\"outputs\\\":[\\\"total\\\",\\\"rate_sum\\\",\\\"quantiles(0.5)\\\",\\\"histogram_bucket\\\",\\\"stddev\\\",\\\"last\\\"]}\",\"closedThrough\":\"-Infinity\",\"totals\":[],\"partitions\":[[0,{\"series\":[[[0,1,2,3,4,5],70000,70000,4,1,120000,0.5,50000,70000,0,0,0,0]],\"windows\":[[60000,[{\"labels\":{\"__name__\":\"x\",\"job\":\"j\"},\"samples\":2,\"hSamples\":0,\"sum\":4.5,\"min\":1,\"max\":3.5,\"lastTs\":50000,\"lastV\":3.5,\"lastH\":null,\"mean\":2.25,\"m2\":3.125,\"inc\":2.5,\"rateSum\":0.0625,\"rateN\":1,\"series\":1,\"alive\":true,\"values\":[1,3.5],\"buckets\":{\"8.799e-01...1.000e+00\":1,\"3.162e+00...3.594e+00\":1}}]],[120000,[{\"labels\":{\"__name__\":\"x\",\"job\":\"j\"},\"samples\":1,\"hSamples\":0,\"sum\":4,\"min\":4,\"max\":4,\"lastTs\":70000,\"lastV\":4,\"lastH\":null,\"mean\":4,\"m2\":0,\"inc\":0.5,\"rateSum\":0,\"rateN\":0,\"series\":1,\"alive\":true,\"values\":[4],\"buckets\":{\"3.594e+00...4.084e+00\":1}}]]]}],[1,{\"series\":[[[0,1,2,6,4,5],65000,65000,7,1,120000,2,20000,65000,0,0,0,0]],\"windows\":[[60000,[{\"labels\":{\"__name__\":\"x\",\"job\":\"j\"},\"samples\":1,\"hSamples\":0,\"sum\":5,\"min\":5,\"max\":5,\"lastTs\":20000,\"lastV\":5,\"lastH\":null,\"mean\":5,\"m2\":0,\"inc\":0,\"rateSum\":0,\"rateN\":0,\"series\":1,\"alive\":true,\"values\":[5],\"buckets\":{\"4.642e+00...5.275e+00\":1}}]],[120000,[{\"labels\":{\"__name__\":\"x\",\"job\":\"j\"},\"samples\":1,\"hSamples\":0,\"sum\":7,\"min\":7,\"max\":7,\"lastTs\":65000,\"lastV\":7,\"lastH\":null,\"mean\":7,\"m2\":0,\"inc\":2,\"rateSum\":0,\"rateN\":0,\"series\":1,\"alive\":true,\"values\":[7],\"buckets\":{\"6.813e+00...7.743e+00\":1}}]]]}]]}]}";
+    const file = join(mkdtempSync(join(tmpdir(), 'agg-ckpt-')), 'checkpoint.json');
+    writeCheckpoint(file, text);
+    const saved = readCheckpoint(file)!;
+    const resumed = restoreRuleState(straight.rule, saved.rules.get(straight.rule.id), saved.strings);
+    expect(serializeCheckpoint([resumed], saved.offsets, 1)).toBe(text);
+    feed(resumed, rest);
+    expect(closeThrough(resumed, 180_000)).toEqual(expected);
+    const first = [1, 3.5, 5];
+    const mean = (1 + 3.5 + 5) / 3;
+    expect(expected.get('x:1m_by_job_stddev{job="j"}@60')).toBeCloseTo(Math.sqrt(first.reduce((n, v) => n + (v - mean) ** 2, 0) / 3), 12);
+  });
+
+  it('lets a group go once its series are forgotten, and a later group taking its place does not mix with it', () => {
+    const st = rule({ by: ['job'], outputs: ['sum_samples', 'count_series'] });
+    feed(st, [{ p: 0, labels: a, t: 10_000, v: 1 }]);
+    // Past the staleness interval (two windows) series a is forgotten, and with it group j.
+    expect(closeThrough(st, 240_000).get('x:1m_by_job_sum_samples{job="j"}@60')).toBe(1);
+    expect(st.inputSeries()).toBe(0);
+    feed(st, [
+      { p: 0, labels: { __name__: 'x', job: 'k', instance: 'c' }, t: 250_000, v: 5 },
+      { p: 0, labels: { __name__: 'x', job: 'j', instance: 'z' }, t: 260_000, v: 7 },
+    ]);
+    expect(Object.fromEntries(closeThrough(st, 300_000))).toEqual({
+      'x:1m_by_job_sum_samples{job="k"}@300': 5, 'x:1m_by_job_count_series{job="k"}@300': 1,
+      'x:1m_by_job_sum_samples{job="j"}@300': 7, 'x:1m_by_job_count_series{job="j"}@300': 1,
+    });
+  });
 });

@@ -56,29 +56,10 @@ export function newAccumulator(labels: Labels, needs: AccumulatorNeeds): WindowA
   return a;
 }
 
-/**
- * Adds one sample value (PartitionState.series() does the same inline). `moments`: keep the
- * Welford mean and m2 (only stddev and stdvar read them).
- */
-export function addSample(a: WindowAccumulator, ts: number, v: number, moments: boolean): void {
-  const n = ++a.samples;
-  a.sum += v;
-  if (v < a.min) a.min = v;
-  if (v > a.max) a.max = v;
-  if (ts >= a.lastTs) { a.lastTs = ts; a.lastV = v; a.lastH = null; }
-  if (moments) {
-    const d = v - a.mean;
-    a.mean += d / n;
-    a.m2 += d * (v - a.mean);
-  }
-  if (a.values !== null) a.values.push(v);
-  if (a.buckets !== null) addBucket(a, v);
-}
-
 /** Counts `v` in its vmrange bucket (accumulators of histogram_bucket outputs). */
-export function addBucket(a: WindowAccumulator, v: number): void {
+export function addBucket(buckets: Record<string, number>, v: number): void {
   const r = vmrangeOf(v);
-  if (r !== undefined) a.buckets![r] = (a.buckets![r] ?? 0) + 1;
+  if (r !== undefined) buckets[r] = (buckets[r] ?? 0) + 1;
 }
 
 /**
@@ -87,8 +68,7 @@ export function addBucket(a: WindowAccumulator, v: number): void {
  * holds its upper bound, the zero bucket's to the lowest. Negative buckets are not counted, as
  * VictoriaMetrics counts no negative values.
  */
-export function addHistogramBuckets(a: WindowAccumulator, h: FloatHistogram): void {
-  const buckets = a.buckets!;
+export function addHistogramBuckets(buckets: Record<string, number>, h: FloatHistogram): void {
   if (h.zeroCount > 0) {
     const r = vmrangeOf(0)!;
     buckets[r] = (buckets[r] ?? 0) + h.zeroCount;
