@@ -61,6 +61,26 @@ describe('series-runs body', () => {
     ]);
   });
 
+  it('finds a bad timestamp and staleness markers anywhere in a run, in any run of the body', () => {
+    const w = new SeriesRunsWriter();
+    const ts = Array.from({ length: 600 }, (_, i) => 1_700_000_000_000 + i * 15_000);
+    w.add({ labels: { __name__: 'a' }, timestamps: ts, values: ts.map((_, i) => i), stale: [599] });
+    w.add({ labels: { __name__: 'b' }, timestamps: ts.map((t, i) => (i === 417 ? t + 0.5 : t)), values: ts.map(() => 1) });
+    w.add({ labels: { __name__: 'c' }, timestamps: ts, values: ts.map((_, i) => (i % 2 === 0 ? NaN : i)), stale: [300, 598] });
+    w.add({ labels: { __name__: 'd' }, timestamps: [Number.MAX_SAFE_INTEGER + 1], values: [1] });
+    const got: [string, readonly number[] | undefined][] = [];
+    const bad: string[] = [];
+    readSeriesRuns(w.body(), (labels, _t, _v, _line, stale) => got.push([labels.__name__, stale]), (err) => bad.push(err.message));
+    expect(got).toEqual([
+      ['a', [599]],
+      ['c', [300, 598]],
+    ]);
+    expect(bad).toEqual([
+      `line 2: timestamps[417]: ${ts[417] + 0.5} is not an integer number of milliseconds`,
+      `line 4: timestamps[0]: ${Number.MAX_SAFE_INTEGER + 1} is not an integer number of milliseconds`,
+    ]);
+  });
+
   it('refuses a body that is not one, or ends inside a run, as a whole', () => {
     expect(() => read(Buffer.from('{"metric":{}}'))).toThrow(SeriesRunsBodyError);
     const w = new SeriesRunsWriter();

@@ -89,17 +89,12 @@ export function readSeriesRuns(body: Buffer, onSeries: SeriesCallback, onBad: Ba
     const bytes = new Uint8Array(numbers.buffer);
     bytes.set(body.subarray(at, at + 16 * n));
     if (!LITTLE_ENDIAN) Buffer.from(numbers.buffer).swap64();
-    let stale: number[] | undefined;
-    for (let i = n; i < 2 * n; i++) {
-      if (numbers[i] === numbers[i] || !isStaleNaNAt(view, at + 8 * i, true)) continue;
-      (stale ??= []).push(i - n);
-    }
+    const stale = staleMarkers(view, at, numbers, n);
     at += 16 * n;
     const labels = checkedLabels(labelText, run, onBad);
     if (labels === undefined) continue;
     const timestamps = numbers.subarray(0, n);
-    let bad = -1;
-    for (let i = 0; i < n && bad < 0; i++) if (!Number.isSafeInteger(timestamps[i])) bad = i;
+    const bad = firstNonInteger(timestamps);
     if (bad >= 0) {
       onBad(new ImportLineError(run, `timestamps[${bad}]: ${timestamps[bad]} is not an integer number of milliseconds`));
       continue;
@@ -107,6 +102,26 @@ export function readSeriesRuns(body: Buffer, onSeries: SeriesCallback, onBad: Ba
     onSeries(labels, timestamps, numbers.subarray(n), run, stale);
   }
   return run;
+}
+
+// The walks over a run's samples are functions of their own, called once a run: V8 optimizes them
+// within the first request, where as loops of readSeriesRuns (called once a request) they ran
+// unoptimized through most of the first requests (25-35 µs a run of 500 samples, twice this).
+
+/** The indices of the run's values that are staleness markers, if any; `at` is where the run's numbers start in `view`. */
+function staleMarkers(view: DataView, at: number, numbers: Float64Array, n: number): number[] | undefined {
+  let stale: number[] | undefined;
+  for (let i = n; i < 2 * n; i++) {
+    if (numbers[i] === numbers[i] || !isStaleNaNAt(view, at + 8 * i, true)) continue;
+    (stale ??= []).push(i - n);
+  }
+  return stale;
+}
+
+/** The index of the first timestamp that is not an integer number of milliseconds, or -1. */
+function firstNonInteger(timestamps: Float64Array): number {
+  for (let i = 0; i < timestamps.length; i++) if (!Number.isSafeInteger(timestamps[i])) return i;
+  return -1;
 }
 
 function checkedLabels(text: string, run: number, onBad: BadLineCallback): Record<string, string> | undefined {

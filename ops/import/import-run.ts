@@ -5,9 +5,10 @@ import type { LabelMatcher } from '../../pipeline/tsdb/index.js';
 import { detectFormat, endpointOf, type ImportFileFormat } from './import-format.js';
 import type { ImportProgress, ProgressReporter } from './import-progress.js';
 import { ImportRequestError, ImportSender, type BadLine, type BatchResult, type RetryNotice } from './import-sender.js';
-import type { ImportState } from './import-state.js';
+import type { ImportState, InputPosition } from './import-state.js';
 import { openInput } from './input-stream.js';
 import { LineBatcher, type LineBatch } from './line-batches.js';
+import { RequestWindow } from './request-window.js';
 import { seriesRuns } from './series-runs.js';
 import { textLineChunks } from './text-lines.js';
 import type { HistogramSeries } from './histogram-write-request.js';
@@ -40,11 +41,13 @@ export interface ImportRunOptions {
   readonly rate: number;
   readonly batchBytes: number;
   readonly batchLines: number;
+  /** Requests in flight at once (1: each sent once the one before is answered). */
+  readonly concurrency: number;
   readonly stdin?: Readable;
   readonly headers?: Readonly<Record<string, string>>;
   /** Where the run records how far it got, and where an earlier run stopped. */
   readonly state?: ImportState;
-  /** Once aborted, the run stops after the request in flight, with the state saved. */
+  /** Once aborted, the run sends nothing more and stops once the requests in flight are answered, with the state saved. */
   readonly stop?: AbortSignal;
   readonly reporter?: ProgressReporter;
   /** How often the reporter hears of progress between batches. */
@@ -73,10 +76,11 @@ export interface ImportSummary {
 const DETECTION_LINES = 1000;
 
 /**
- * Sends the inputs in batches, one request at a time so that samples of a series reach the store
- * in input order (the TSDB refuses a sample older than its series' newest unless an out-of-order
- * window is set). The next batch is read while the previous one is in flight. After every batch
- * the server took, the state (if any) records how far the input got.
+ * Sends the inputs in batches, up to `concurrency` requests in flight; the next batch is read while
+ * they are. Requests in flight at once may reach the store in another order than sent: the head
+ * takes a sample older than its series' newest too (as an out-of-order one, merged on reads and
+ * cuts), so the order costs only speed. After every batch the server took, the state (if any)
+ * records how far the input got, over the batches stored without a gap (see ImportState.acknowledged).
  */
 export async function runImport(opts: ImportRunOptions): Promise<ImportSummary> {
   return new ImportRun(opts).run();
@@ -134,6 +138,31 @@ class ImportRun {
     return true;
   }
 
+  /** The requests of one input; those answered after it stopped at a bad line still count as stored. */
+  private requestWindow(): RequestWindow {
+    return new RequestWindow(this.opts.concurrency, (r) => (this.samples += r.samples));
+  }
+
+  /**
+   * Sends a batch once there is room in `window`, unless the import was asked to stop: then it
+   * waits for the requests in flight (settling them) and sends nothing. False when the input stops.
+   */
+  private async sendInTurn(window: RequestWindow, send: () => Promise<BatchResult>, reaches: InputPosition, key: string, name: string, stored?: () => void): Promise<boolean> {
+    if (!(await window.room())) return false;
+    if (this.stopRequested()) {
+      await window.drain();
+      return false;
+    }
+    const request = this.opts.state?.sending(key, reaches);
+    window.add(send(), async (r) => {
+      if (!(await this.account(r, name))) return false;
+      stored?.();
+      if (request !== undefined) await this.opts.state!.acknowledged(request);
+      return true;
+    });
+    return true;
+  }
+
   /** Counts what the server made of a batch; false when the import must stop at a bad line. */
   private async account(r: BatchResult, name: string): Promise<boolean> {
     this.samples += r.samples;
@@ -188,40 +217,27 @@ class ImportRun {
     // Exposition text is parsed here and sent as series runs where it can be (see seriesRuns).
     let runs: { sender: ImportSender; format: 'prometheus' | 'openmetrics' } | undefined;
     let batcher: LineBatcher | undefined;
-    let inFlight: Promise<BatchResult> | undefined;
-    let inFlightBatch: LineBatch | undefined;
+    const window = this.requestWindow();
     let lineNo = 0;
     const pending: string[] = [];
-    const settle = async (): Promise<boolean> => {
-      if (inFlight === undefined) return true;
-      const r = await inFlight;
-      const batch = inFlightBatch!;
-      inFlight = undefined;
-      if (!(await this.account(r, name))) return false;
-      charsStored += batch.chars;
-      advance();
-      await opts.state?.save(file, { lines: batch.firstLine + batch.lines - 1 });
-      return !this.stopRequested();
-    };
     const submit = async (batch: LineBatch | undefined): Promise<boolean> => {
       if (batch === undefined) return true;
-      // Parsed while the server still works on the batch before: the two overlap.
+      // Parsed while the server still works on the batches before: the two overlap.
       const parsed = runs === undefined ? undefined : seriesRuns(batch, runs.format);
-      if (!(await settle())) return false;
-      inFlight =
+      const send = () =>
         parsed === undefined || runs === undefined
           ? sender!.send(name, batch)
-          : runs!.sender.send(name, parsed).catch((err: unknown) => {
+          : runs.sender.send(name, parsed).catch((err: unknown) => {
               // A server without the series-runs endpoint (VictoriaMetrics, an older Tidemark), or
               // one that refuses the request as a whole: the text from here on, for it to answer.
               if (!(err instanceof ImportRequestError) || err.status === undefined || err.status < 400 || err.status >= 500) throw err;
               runs = undefined;
               return sender!.send(name, batch);
             });
-      inFlightBatch = batch;
-      // Keep the rejection handled until settle() awaits it.
-      inFlight.catch(() => undefined);
-      return true;
+      return this.sendInTurn(window, send, { lines: batch.firstLine + batch.lines - 1 }, file, name, () => {
+        charsStored += batch.chars;
+        advance();
+      });
     };
     /** Lines an earlier run stored are passed over, the rest batched; a promise only when a batch is sent. */
     const feed = (line: string): boolean | Promise<boolean> => {
@@ -268,7 +284,8 @@ class ImportRun {
       for (const p of pending.splice(0)) if (!(ok = await feed(p))) break;
     }
     if (ok) ok = await submit(batcher?.flush());
-    if (ok) ok = await settle();
+    if (ok) ok = await window.drain();
+    if (ok) ok = !this.stopRequested();
     if (!ok) {
       input.destroy();
       return false;
@@ -345,26 +362,9 @@ class ImportRun {
       this.inputs++;
       const name = units[i].name;
       const batcher = new LineBatcher('vm-json', opts.batchBytes, opts.batchLines);
-      let inFlight: Promise<BatchResult> | undefined;
-      let inFlightBatch: LineBatch | undefined;
-      // One request in flight while the next batch is built.
-      const settle = async (): Promise<boolean> => {
-        if (inFlight === undefined) return true;
-        const r = await inFlight;
-        const batch = inFlightBatch!;
-        inFlight = undefined;
-        if (!(await this.account(r, name))) return false;
-        await opts.state?.save(key, { chunks: i, series: batch.firstLine + batch.lines - 1 });
-        return !this.stopRequested();
-      };
-      const submit = async (batch: LineBatch | undefined): Promise<boolean> => {
-        if (batch === undefined) return true;
-        if (!(await settle())) return false;
-        inFlight = sender.send(name, batch);
-        inFlightBatch = batch;
-        inFlight.catch(() => undefined);
-        return true;
-      };
+      const window = this.requestWindow();
+      const submit = (batch: LineBatch | undefined): Promise<boolean> =>
+        batch === undefined ? Promise.resolve(true) : this.sendInTurn(window, () => sender.send(name, batch), { chunks: i, series: batch.firstLine + batch.lines - 1 }, key, name);
       let ok = true;
       let s = 0;
       const histograms: HistogramSeries[] = [];
@@ -379,7 +379,8 @@ class ImportRun {
         else if (!(ok = await submit(batcher.add(line)))) break;
       }
       if (ok) ok = await submit(batcher.flush());
-      if (ok) ok = await settle();
+      if (ok) ok = await window.drain();
+      if (ok) ok = !this.stopRequested();
       if (ok && histograms.length > 0) ok = await this.sendHistogramSeries(name, histograms);
       if (!ok) return;
       resumeSeries = 0;

@@ -40,8 +40,9 @@ export interface RetryNotice {
 }
 
 /**
- * Posts batches to one import endpoint, one at a time, waiting `Retry-After` on 429 and 503 (the
- * server stored nothing then). A 400 that lists bad lines maps them back to the file.
+ * Posts batches to one import endpoint, each request on its own (several may be in flight: see
+ * RequestWindow), waiting `Retry-After` on 429 and 503 (the server stored nothing then), which
+ * holds back the requests after it too. A 400 that lists bad lines maps them back to the file.
  */
 export class ImportSender {
   constructor(

@@ -24,10 +24,20 @@ export class ImportStateError extends Error {
   }
 }
 
+/** A request sent and not yet acknowledged, as `ImportState.sending` registered it. */
+export interface SentRequest {
+  readonly input: string;
+  readonly seq: number;
+}
+
 /**
  * Where a `tidemark import` run got to, saved after every batch the server stored, so that the
  * same command run again after an interruption carries on from there instead of sending the same
  * samples again. Written to a temporary file and renamed, so a crash leaves the old or the new state.
+ *
+ * With several requests in flight, a position is saved only once every request sent before it is
+ * acknowledged too: the saved state covers a contiguous prefix of the input, so a rerun after an
+ * interruption or a failed request sends again whatever is not known to be stored, and nothing else.
  */
 export class ImportState {
   private constructor(
@@ -37,6 +47,10 @@ export class ImportState {
     /** The run continues an earlier one. */
     readonly resumed: boolean,
   ) {}
+
+  /** Per input: the requests sent, oldest first, each with the position its acknowledgement reaches. */
+  private readonly outstanding = new Map<string, { seq: number; position: InputPosition; acknowledged: boolean }[]>();
+  private nextSeq = 0;
 
   /** Loads the state of an earlier run with the same `identity`; a fresh state otherwise. */
   static async load(path: string, identity: unknown): Promise<ImportState> {
@@ -71,6 +85,32 @@ export class ImportState {
     } catch (err) {
       throw new ImportStateError(`state file ${this.path}: ${(err as Error).message}`, { cause: err });
     }
+  }
+
+  /**
+   * Registers a request about to be sent whose storing takes `input` to `position`; requests of
+   * one input are registered in input order.
+   */
+  sending(input: string, position: InputPosition): SentRequest {
+    let queue = this.outstanding.get(input);
+    if (queue === undefined) this.outstanding.set(input, (queue = []));
+    const seq = this.nextSeq++;
+    queue.push({ seq, position, acknowledged: false });
+    return { input, seq };
+  }
+
+  /**
+   * The server stored the request: saves the position of the newest request of the acknowledged
+   * prefix, if this acknowledgement extends it (nothing while an older request is outstanding).
+   */
+  async acknowledged(request: SentRequest): Promise<void> {
+    const queue = this.outstanding.get(request.input);
+    const entry = queue?.find((e) => e.seq === request.seq);
+    if (queue === undefined || entry === undefined) throw new ImportStateError(`state file ${this.path}: request ${request.seq} of ${request.input} acknowledged twice or never sent`);
+    entry.acknowledged = true;
+    let reached: InputPosition | undefined;
+    while (queue.length > 0 && queue[0].acknowledged) reached = queue.shift()!.position;
+    if (reached !== undefined) await this.save(request.input, reached);
   }
 
   /** The import is complete: nothing to resume. */

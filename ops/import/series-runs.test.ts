@@ -61,6 +61,16 @@ describe('seriesRuns', () => {
     expect(got?.firstLines).toEqual([3, 6, 8, 10]);
   });
 
+  it('reads every form of OpenMetrics timestamp inside a run as the server parser does', () => {
+    // The lines between a run's first and last are read here alone: whole seconds on their fast path, the rest as floats.
+    const stamps = ['1700000000', '01700000001', '1700000001.25', '1.7000000015e9', '1700000002', '0000000000001700000003', '+1700000003', '1700000004'];
+    const batch = batchOf(['# TYPE m gauge', ...stamps.map((t, i) => `m{a="b"} ${i} ${t}`), '# EOF']);
+    const got = viaRuns(batch, 'openmetrics');
+    expect(got?.samples).toEqual(viaText(batch.body, 'openmetrics'));
+    expect(got?.samples.map((s) => s[1])).toEqual([1700000000000, 1700000001000, 1700000001250, 1700000001500, 1700000002000, 1700000003000, 1700000003000, 1700000004000]);
+    expect(got?.firstLines).toEqual([2]);
+  });
+
   it('reads the Prometheus text format (millisecond timestamps) as the server does', () => {
     const batch = batchOf(['# TYPE up gauge', 'up{job="a"} 1 1700000000000', 'up{job="a"} 0 1700000015000', 'up{job="b"} 1 1700000000000']);
     const got = viaRuns(batch, 'prometheus');

@@ -124,8 +124,7 @@ class RunScanner {
     if (v === undefined) return false;
     let ts: number | undefined;
     if (this.om) {
-      const sec = parseFloatLiteral(s, tsAt + 1, end);
-      ts = sec === undefined || !Number.isFinite(sec) ? undefined : Math.round(sec * 1000);
+      ts = secondsAsMs(s, tsAt + 1, end);
     } else {
       ts = parseIntLiteral(s, tsAt + 1, end);
     }
@@ -167,4 +166,23 @@ class RunScanner {
     }
     this.run = undefined;
   }
+}
+
+/**
+ * An OpenMetrics timestamp (seconds) as milliseconds, as the parser reads it: whole seconds, what
+ * exports hold, without the float literal parser, which was a tenth of the command's CPU on them.
+ */
+function secondsAsMs(s: string, start: number, end: number): number | undefined {
+  if (end > start && end - start <= 15) {
+    let n = 0;
+    let i = start;
+    for (; i < end; i++) {
+      const d = s.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) break;
+      n = n * 10 + d;
+    }
+    if (i === end) return n * 1000;
+  }
+  const sec = parseFloatLiteral(s, start, end);
+  return sec === undefined || !Number.isFinite(sec) ? undefined : Math.round(sec * 1000);
 }

@@ -189,13 +189,16 @@ export const importBenchmark: Benchmark = {
       const { start, end } = await writeOpenMetrics(file);
       const fileNote = `${(statSync(file).size / 1e6).toFixed(0)} MB file`;
 
-      {
+      // The default (several requests in flight), then one request at a time as before --concurrency: a same-run A/B.
+      for (const concurrency of [undefined, 1]) {
+        const subject = concurrency === undefined ? 'tidemark import -> up' : `tidemark import --concurrency ${concurrency} -> up`;
+        const flags = concurrency === undefined ? [] : ['--concurrency', String(concurrency)];
         const up = await startTidemarkUp();
         try {
           const cpu0 = up.cpuMs();
           const t0 = performance.now();
           // time(1) reports the command's own CPU: on a shared machine a steadier figure than wall time.
-          const { stdout, stderr } = await execFileAsync('/usr/bin/time', ['-f', 'cpu %U %S', process.execPath, TIDEMARK_CLI, 'import', '--url', up.query.url, '--state', join(dir, 'bench.state'), file], { maxBuffer: 16 << 20 });
+          const { stdout, stderr } = await execFileAsync('/usr/bin/time', ['-f', 'cpu %U %S', process.execPath, TIDEMARK_CLI, 'import', '--url', up.query.url, ...flags, '--state', join(dir, 'bench.state'), file], { maxBuffer: 16 << 20 });
           const sent = seconds(t0);
           const [, user, sys] = /^cpu (\S+) (\S+)$/m.exec(stderr) ?? [];
           const clientCpu = Number(user) + Number(sys);
@@ -204,10 +207,10 @@ export const importBenchmark: Benchmark = {
           const cpu = (up.cpuMs() - cpu0) / 1000;
           if (counted !== SAMPLES) throw new Error(`tidemark up counts ${counted} of ${SAMPLES} samples after import: ${stdout}`);
           rows.push(
-            { name: `import ${CASE}, command done`, subject: 'tidemark import -> up', value: SAMPLES / sent, unit: 'samples/s', note: `${sent.toFixed(1)} s; ${fileNote}` },
-            { name: `import ${CASE}, until queryable`, subject: 'tidemark import -> up', value: SAMPLES / queryable, unit: 'samples/s', note: `${queryable.toFixed(1)} s` },
-            { name: `import ${CASE}, server CPU`, subject: 'tidemark import -> up', value: SAMPLES / cpu, unit: 'samples/CPU-s', note: `tidemark up: ${cpu.toFixed(1)} CPU-s (the import command's own CPU not counted)` },
-            { name: `import ${CASE}, import command CPU`, subject: 'tidemark import -> up', value: SAMPLES / clientCpu, unit: 'samples/CPU-s', note: `tidemark import: ${clientCpu.toFixed(1)} CPU-s, process start included` },
+            { name: `import ${CASE}, command done`, subject, value: SAMPLES / sent, unit: 'samples/s', note: `${sent.toFixed(1)} s; ${fileNote}` },
+            { name: `import ${CASE}, until queryable`, subject, value: SAMPLES / queryable, unit: 'samples/s', note: `${queryable.toFixed(1)} s` },
+            { name: `import ${CASE}, server CPU`, subject, value: SAMPLES / cpu, unit: 'samples/CPU-s', note: `tidemark up: ${cpu.toFixed(1)} CPU-s (the import command's own CPU not counted)` },
+            { name: `import ${CASE}, import command CPU`, subject, value: SAMPLES / clientCpu, unit: 'samples/CPU-s', note: `tidemark import: ${clientCpu.toFixed(1)} CPU-s, process start included` },
           );
         } finally {
           await up.stop();

@@ -44,7 +44,7 @@ describe('an interrupted tidemark import', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('stops after the request in flight on SIGINT, and the same command carries on without sending a sample twice', async () => {
+  it('stops after the requests in flight on SIGINT, and the same command carries on without sending a sample twice', async () => {
     const file = join(dir, 'history.prom');
     const lines = ['# HELP resume_value A value.', '# TYPE resume_value gauge'];
     for (let s = 0; s < SERIES; s++) for (let i = 0; i < POINTS; i++) lines.push(`resume_value{series="${s}"} ${s * 1000 + i} ${BASE + i * 10_000}`);
@@ -55,7 +55,7 @@ describe('an interrupted tidemark import', () => {
 
     const first = await interrupted(args, dir, () => existsSync(state), 'SIGINT');
     expect(first.code).toBe(130);
-    expect(first.stderr).toMatch(/SIGINT: stopping after the request in flight/);
+    expect(first.stderr).toMatch(/SIGINT: stopping after the requests in flight/);
     expect(first.stdout).toMatch(/^interrupted after importing \d+ samples .*run the same command again to carry on/);
     const before = importedSamples(first.stdout);
     expect(before).toBeGreaterThan(0);
@@ -71,6 +71,33 @@ describe('an interrupted tidemark import', () => {
     expect(existsSync(state)).toBe(false);
     expect(await until(up.url, 'sum(count_over_time(resume_value[2h]))', TOTAL)).toBe(TOTAL);
     expect(await instant(up.url, 'sum(sum_over_time(resume_value[2h]))')).toBe((SERIES * (SERIES - 1) * 1000 * POINTS) / 2 + (SERIES * POINTS * (POINTS - 1)) / 2);
+  }, 120_000);
+
+  it('with several requests in flight, records only batches stored without a gap, so the rerun stores every sample once', async () => {
+    const file = join(dir, 'concurrent.prom');
+    const lines = ['# TYPE resume_concurrent gauge'];
+    for (let s = 0; s < SERIES; s++) for (let i = 0; i < POINTS; i++) lines.push(`resume_concurrent{series="${s}"} ${s * 1000 + i} ${BASE + i * 10_000}`);
+    await writeFile(file, lines.join('\n') + '\n');
+    const state = join(dir, 'concurrent.state');
+    const args = ['import', '--url', up.url, '--concurrency', '3', '--rate', '2000', '--batch-lines', '250', '--state', state, file];
+
+    const first = await interrupted(args, dir, () => existsSync(state), 'SIGINT');
+    expect(first.code).toBe(130);
+    expect(first.stderr).toMatch(/SIGINT: stopping after the requests in flight/);
+    const before = importedSamples(first.stdout);
+    expect(before).toBeGreaterThan(0);
+    expect(before).toBeLessThan(TOTAL);
+    // The requests in flight were answered before the command stopped, and the state covers them.
+    const saved = JSON.parse(await readFile(state, 'utf8')) as { inputs: Record<string, { lines: number }> };
+    expect(saved.inputs[file].lines % 250).toBe(0);
+    expect(saved.inputs[file].lines).toBe(before + 1); // the TYPE line, then a sample a line
+
+    const second = await runCli(args, { cwd: dir, timeoutMs: 60_000 });
+    expect(second.code, second.stderr).toBe(0);
+    expect(before + importedSamples(second.stdout)).toBe(TOTAL);
+    expect(existsSync(state)).toBe(false);
+    expect(await until(up.url, 'sum(count_over_time(resume_concurrent[2h]))', TOTAL)).toBe(TOTAL);
+    expect(await instant(up.url, 'sum(sum_over_time(resume_concurrent[2h]))')).toBe((SERIES * (SERIES - 1) * 1000 * POINTS) / 2 + (SERIES * POINTS * (POINTS - 1)) / 2);
   }, 120_000);
 
   it('stops on SIGTERM as on SIGINT, with exit status 143', async () => {

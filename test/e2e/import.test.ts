@@ -159,11 +159,11 @@ describe('tidemark import', () => {
   it('stops at the first bad line naming file, line and reason, and with --skip-bad lists every bad line at the end', async () => {
     const file = join(dir, 'bad.prom');
     await writeFile(file, [`bad_a 1 ${BASE}`, 'bad_b{ 2', `bad_c 3 ${BASE}`, `bad_d x ${BASE}`, `bad_e 5 ${BASE}`].join('\n') + '\n');
-    const stopped = await inDir(['import', '--url', up.url, '--batch-lines', '2', file]);
+    const stopped = await inDir(['import', '--url', up.url, '--batch-lines', '2', '--concurrency', '1', file]);
     expect(stopped.code).toBe(1);
     expect(stopped.stderr).toMatch(new RegExp(`^${file}:2: column \\d+: .+$`, 'm'));
     expect(stopped.stderr).toMatch(/import stopped at the first bad line/);
-    // bad_c and the lines after it were never sent.
+    // With one request in flight, bad_c and the lines after it were never sent.
     await writeFile(join(dir, 'marker2.prom'), `bad_marker 1 ${BASE}\n`);
     expect((await inDir(['import', '--url', up.url, join(dir, 'marker2.prom')])).code).toBe(0);
     expect(await until(up.url, 'count_over_time(bad_marker[2h])', 1)).toBe(1);
