@@ -16,7 +16,8 @@ import type { MetadataSink } from '../../schemas/metadata-sink.js';
 import { appendUnit, type SampleSink } from '../../schemas/sample-sink.js';
 import type { HaConfig } from './config.js';
 import type { HaElector } from './ha-elector.js';
-import type { DecodedSeries, DecodedWriteRequest, WriteRequestReader } from './write-request-reader.js';
+import type { DecodedWriteRequest } from './decoded-write-request.js';
+import type { WriteRequestReader } from './write-request-reader.js';
 import { WriteV2RequestReader } from './write-v2-request-reader.js';
 
 export interface RemoteWriteHandlerDeps {
@@ -66,11 +67,11 @@ export class RemoteWriteHandler {
       this.deps.metadata?.announce({ source: 'remote_write', target: {}, complete: false, timestampMs: Date.now(), metrics: decoded.metadata });
     }
 
-    const dropReplicas = await this.haVerdicts(decoded.series);
-    const seriesCount = decoded.series.length;
+    const dropReplicas = await this.haVerdicts(decoded.labels);
+    const seriesCount = decoded.seriesCount;
     let appended = 0;
     let appendedHistograms = 0;
-    let firstProblem: { index: number; series: DecodedSeries; message: string; reason: string } | undefined;
+    let firstProblem: { index: number; labels: Labels; message: string; reason: string } | undefined;
     let badSeries = 0;
     const exemplars: SeriesExemplar[] = [];
     const ha = this.deps.ha?.config;
@@ -79,27 +80,33 @@ export class RemoteWriteHandler {
     await appendUnit(
       sink,
       (app) => {
-        const series = decoded!.series;
-        // Let go of the request's series before the commit waits for the bus: objects still
-        // reachable then survive young-generation collections, which copy them.
+        const { labels: seriesLabels, offsets, timestamps, values, stale, startTimestamps: starts } = decoded!;
+        const { invalid, histogramsOf, exemplarsOf } = decoded!;
+        // Let go of the request before the commit waits for the bus: objects still reachable
+        // then survive young-generation collections, which copy them.
         decoded = undefined;
-        for (let i = 0; i < series.length; i++) {
-          const s = series[i];
-          const hs = s.histograms;
+        // Series are appended as runs of the request's columns: no per-series sample arrays.
+        const appendRun = app.appendRun?.bind(app);
+        let k = 0; // next of the request's stale samples
+        for (let i = 0; i < seriesCount; i++) {
+          const from = offsets[i];
+          const to = offsets[i + 1];
+          const hs = histogramsOf.size === 0 ? undefined : histogramsOf.get(i);
           const hn = hs === undefined ? 0 : hs.timestamps.length;
-          const n = s.timestamps.length + hn;
+          const n = to - from + hn;
           if (n === 0) continue;
+          const seriesInvalid = invalid.size === 0 ? undefined : invalid.get(i);
           let problem: { message: string; reason: string } | undefined;
-          if (s.invalid !== undefined) problem = { message: s.invalid.message, reason: 'invalid_labels' };
+          if (seriesInvalid !== undefined) problem = { message: seriesInvalid.message, reason: 'invalid_labels' };
           else if (hs?.invalid !== undefined) {
             problem = { message: `histogram at ${isoTime(hs.invalid.timestampMs)}: ${hs.invalid.message}`, reason: 'invalid_histogram' };
           } else if (hn > 0 && app.appendHistogram === undefined) {
             problem = { message: 'native histograms are not carried by this output', reason: 'histograms_unsupported' };
-          } else if (!this.withinLimits.has(s.labels)) {
+          } else if (!this.withinLimits.has(seriesLabels[i])) {
             try {
-              edge.seriesLimits.checkLabels(s.labels, `series ${i}`);
+              edge.seriesLimits.checkLabels(seriesLabels[i], `series ${i}`);
               // Only shared (cached, frozen) label sets come back; checking them once is enough.
-              if (Object.isFrozen(s.labels)) this.withinLimits.add(s.labels);
+              if (Object.isFrozen(seriesLabels[i])) this.withinLimits.add(seriesLabels[i]);
             } catch (err) {
               if (!(err instanceof LimitExceededError)) throw err;
               problem = { message: err.message, reason: err.reason };
@@ -108,10 +115,10 @@ export class RemoteWriteHandler {
           if (problem !== undefined) {
             badSeries++;
             tally.reject(n, problem.reason);
-            firstProblem ??= { index: i, series: s, ...problem };
+            firstProblem ??= { index: i, labels: seriesLabels[i], ...problem };
             continue;
           }
-          let labels: Labels = s.labels;
+          let labels: Labels = seriesLabels[i];
           if (ha !== undefined) {
             const cluster = labels[ha.cluster_label];
             const replica = labels[ha.replica_label];
@@ -123,11 +130,9 @@ export class RemoteWriteHandler {
               labels = this.withoutReplica(labels, ha.replica_label);
             }
           }
-          const { timestamps, values, stale } = s;
-          const fn = timestamps.length;
           let future = 0;
           let old = 0;
-          for (let j = 0; j < fn; j++) {
+          for (let j = from; j < to; j++) {
             if (timestamps[j] > newest) future++;
             else if (timestamps[j] < oldest) old++;
           }
@@ -137,27 +142,28 @@ export class RemoteWriteHandler {
           }
           if (future > 0) {
             tally.reject(future, 'too_far_in_future');
-            const first = timestamps.find((t) => t > newest) ?? hs!.timestamps.find((t) => t > newest)!;
+            const first = firstOutside(timestamps, from, to, (t) => t > newest) ?? hs!.timestamps.find((t) => t > newest)!;
             firstProblem ??= {
-              index: i, series: s, reason: 'too_far_in_future',
+              index: i, labels: seriesLabels[i], reason: 'too_far_in_future',
               message: `${future} of its ${n} samples more than ${edge.limits.max_future_ms} ms ahead of the receiving clock (first at ${isoTime(first)}; limits.max_future_ms)`,
             };
           }
           if (old > 0) {
             tally.reject(old, 'too_old');
-            const first = timestamps.find((t) => t < oldest) ?? hs!.timestamps.find((t) => t < oldest)!;
+            const first = firstOutside(timestamps, from, to, (t) => t < oldest) ?? hs!.timestamps.find((t) => t < oldest)!;
             firstProblem ??= {
-              index: i, series: s, reason: 'too_old',
+              index: i, labels: seriesLabels[i], reason: 'too_old',
               message: `${old} of its ${n} samples more than ${edge.limits.max_age_ms} ms behind the receiving clock (first at ${isoTime(first)}; limits.max_age_ms)`,
             };
           }
           if (future > 0 || old > 0) badSeries++;
-          const starts = s.startTimestamps;
-          if (stale.length === 0 && future === 0 && old === 0 && starts === undefined) {
-            for (let j = 0; j < fn; j++) app.append(labels, timestamps[j], values[j]);
+          while (k < stale.length && stale[k] < from) k++;
+          const anyStale = k < stale.length && stale[k] < to;
+          if (!anyStale && future === 0 && old === 0 && starts === undefined) {
+            if (appendRun !== undefined) appendRun(labels, timestamps, values, from, to);
+            else for (let j = from; j < to; j++) app.append(labels, timestamps[j], values[j]);
           } else {
-            let k = 0;
-            for (let j = 0; j < fn; j++) {
+            for (let j = from; j < to; j++) {
               const isStale = stale[k] === j;
               if (isStale) k++;
               if (timestamps[j] > newest || timestamps[j] < oldest) continue;
@@ -173,7 +179,8 @@ export class RemoteWriteHandler {
             appendedHistograms++;
           }
           appended += n - future - old;
-          if (s.exemplars !== undefined) for (const e of s.exemplars) exemplars.push({ series: labels, ...e });
+          const es = exemplarsOf.size === 0 ? undefined : exemplarsOf.get(i);
+          if (es !== undefined) for (const e of es) exemplars.push({ series: labels, ...e });
         }
       },
       (app) => edge.commit(app),
@@ -181,8 +188,8 @@ export class RemoteWriteHandler {
     tally.accept(appended);
     if (exemplars.length > 0) this.deps.exemplars?.record(exemplars);
     if (firstProblem !== undefined) {
-      const { index, series, message } = firstProblem;
-      const what = series.labels.__name__ !== undefined ? ` ${formatLabelsShort(series.labels)}` : '';
+      const { index, labels, message } = firstProblem;
+      const what = labels.__name__ !== undefined ? ` ${formatLabelsShort(labels)}` : '';
       throw new InvalidPushError(
         `${badSeries} of ${seriesCount} series rejected (the others were stored); first: series ${index}${what}: ${message}`,
         'already_counted',
@@ -202,17 +209,17 @@ export class RemoteWriteHandler {
   }
 
   /** Elects per (cluster, replica) pair in the request; returns the pairs whose samples are dropped. */
-  private async haVerdicts(series: readonly DecodedSeries[]): Promise<Set<string> | undefined> {
+  private async haVerdicts(series: readonly Labels[]): Promise<Set<string> | undefined> {
     const ha = this.deps.ha;
     if (ha === undefined || !ha.config.enabled) return undefined;
     const { cluster_label: cl, replica_label: rl } = ha.config;
     const pairs = new Map<string, [string, string]>();
     let last: Labels | undefined;
-    for (const s of series) {
-      if (s.labels === last) continue;
-      last = s.labels;
-      const c = s.labels[cl];
-      const r = s.labels[rl];
+    for (const labels of series) {
+      if (labels === last) continue;
+      last = labels;
+      const c = labels[cl];
+      const r = labels[rl];
       if (c !== undefined && r !== undefined) {
         const k = `${c}\u0000${r}`;
         if (!pairs.has(k)) pairs.set(k, [c, r]);
@@ -252,6 +259,12 @@ function protocolOf(header: string | undefined): 1 | 2 {
     }
   }
   return 1;
+}
+
+/** The first of `timestamps[from..to)` that `outside` holds for. */
+function firstOutside(timestamps: Float64Array, from: number, to: number, outside: (t: number) => boolean): number | undefined {
+  for (let j = from; j < to; j++) if (outside(timestamps[j])) return timestamps[j];
+  return undefined;
 }
 
 /** A sample time for messages: ISO 8601 when representable, else the raw milliseconds. */

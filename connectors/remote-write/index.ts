@@ -14,8 +14,9 @@ export {
 export { MemoryHaElector, RedisHaElector, type HaElector, type HaElectorTiming } from './ha-elector.js';
 export { RemoteWriteHandler, type RemoteWriteHandlerDeps } from './handler.js';
 export {
-  WriteRequestReader,
+  DecodedWriteRequest,
+  type DecodedExemplar,
   type DecodedSeries,
-  type DecodedWriteRequest,
-  type NameValidationScheme,
-} from './write-request-reader.js';
+  type SeriesProblem,
+} from './decoded-write-request.js';
+export { WriteRequestReader, type NameValidationScheme } from './write-request-reader.js';

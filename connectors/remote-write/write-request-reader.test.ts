@@ -24,8 +24,8 @@ describe('WriteRequestReader', () => {
     });
     const out = new WriteRequestReader().read(buf);
     expect(out.samples).toBe(6);
-    expect(out.series).toHaveLength(2);
-    const [a, b] = out.series;
+    expect(out.allSeries()).toHaveLength(2);
+    const [a, b] = out.allSeries();
     expect(a.labels).toEqual({ __name__: 'up', job: 'node', instance: 'h:9100' });
     expect(a.timestamps).toEqual([1_700_000_000_000, 1_700_000_015_000, 2 ** 53 - 1, -1_000, 0]);
     expect(a.values.slice(0, 4)).toEqual([1, -2.5e300, Infinity, -Infinity]);
@@ -51,12 +51,12 @@ describe('WriteRequestReader', () => {
       }),
       123.456,
     );
-    const [s] = new WriteRequestReader().read(buf).series;
+    const [s] = new WriteRequestReader().read(buf).allSeries();
     expect(s.stale).toEqual([1]);
     expect(s.values[0]).toBe(7.25);
   });
 
-  it('marks a stale first sample and gives each series its own sample columns', () => {
+  it('marks a stale first sample, and keeps every series\' samples in one pair of request-wide columns', () => {
     const buf = withStaleNaN(
       encodeWriteRequest({
         timeseries: [
@@ -67,11 +67,14 @@ describe('WriteRequestReader', () => {
       }),
       55.5,
     );
-    const [a, b, c] = new WriteRequestReader().read(buf).series;
+    const out = new WriteRequestReader().read(buf);
+    expect(Array.from(out.offsets.subarray(0, 4))).toEqual([0, 1, 2, 2]);
+    expect(Array.from(out.timestamps.subarray(0, out.samples))).toEqual([1, 2]);
+    expect(out.stale).toEqual([0]);
+    const [a, b, c] = out.allSeries();
     expect(a.stale).toEqual([0]);
     expect(b.stale).toEqual([]);
     expect(b.timestamps).toEqual([2]);
-    expect(a.timestamps).not.toBe(b.timestamps);
     expect(c.timestamps).toEqual([]);
     expect(c.labels).toEqual({ __name__: 'c' });
   });
@@ -79,8 +82,8 @@ describe('WriteRequestReader', () => {
   it('hands out the same frozen labels object when a series comes again, and copies it when labels follow the samples', () => {
     const reader = new WriteRequestReader();
     const req = encodeWriteRequest({ timeseries: [{ labels: pbLabels({ __name__: 'up', job: 'x' }), samples: [{ value: 1, timestamp: 1 }] }] });
-    const first = reader.read(req).series[0].labels;
-    const again = reader.read(Buffer.from(req)).series[0].labels;
+    const first = reader.read(req).allSeries()[0].labels;
+    const again = reader.read(Buffer.from(req)).allSeries()[0].labels;
     expect(again).toBe(first);
     expect(Object.isFrozen(first)).toBe(true);
     // Label fields after the samples: the cached set must not be changed in place.
@@ -89,7 +92,7 @@ describe('WriteRequestReader', () => {
     const series = req.subarray(2); // the TimeSeries body of the first request (tag + 1-byte length stripped)
     const body = Buffer.concat([series, tail]);
     const combined = Buffer.concat([Buffer.from([0x0a, body.length]), body]);
-    const out = reader.read(combined).series[0];
+    const out = reader.read(combined).allSeries()[0];
     expect(out.labels).toEqual({ __name__: 'up', job: 'x', zone: 'b' });
     expect(first).toEqual({ __name__: 'up', job: 'x' });
   });
@@ -115,7 +118,7 @@ describe('WriteRequestReader', () => {
       { metric: 'req_total', type: 'counter', help: 'Requests.', unit: '' },
       { metric: 'queue_bytes', type: 'gaugehistogram', help: 'Queue size ☕.', unit: 'bytes' },
     ]);
-    expect(out.series[0].labels).toEqual({ __name__: 'req_total' });
+    expect(out.allSeries()[0].labels).toEqual({ __name__: 'req_total' });
   });
 
   it.each([
@@ -128,15 +131,15 @@ describe('WriteRequestReader', () => {
     [{ labels: [] }, /no labels/],
   ])('reports series %# as invalid with what is wrong', (ts, message) => {
     const out = new WriteRequestReader().read(encodeWriteRequest({ timeseries: [{ ...ts, samples: [{ value: 1, timestamp: 1 }] }] }));
-    expect(out.series[0].invalid?.message).toMatch(message);
+    expect(out.allSeries()[0].invalid?.message).toMatch(message);
   });
 
   it('accepts dotted and spaced names under the utf8 scheme', () => {
     const buf = encodeWriteRequest({
       timeseries: [{ labels: pbLabels({ __name__: 'my.metric', 'label with space': 'v' }), samples: [{ value: 1, timestamp: 1 }] }],
     });
-    expect(new WriteRequestReader('utf8').read(buf).series[0].invalid).toBeUndefined();
-    expect(new WriteRequestReader('legacy').read(buf).series[0].invalid).toBeDefined();
+    expect(new WriteRequestReader('utf8').read(buf).allSeries()[0].invalid).toBeUndefined();
+    expect(new WriteRequestReader('legacy').read(buf).allSeries()[0].invalid).toBeDefined();
   });
 
   it('keeps a label named __proto__ as an ordinary label, so two series do not merge', () => {
@@ -147,15 +150,15 @@ describe('WriteRequestReader', () => {
       ],
     });
     const out = new WriteRequestReader().read(buf);
-    expect(out.series.map((s) => Object.entries(s.labels))).toEqual([[['__name__', 'm'], ['__proto__', 'a']], [['__name__', 'm'], ['__proto__', 'b']]]);
-    expect(Object.getPrototypeOf(out.series[0]!.labels)).toBe(Object.prototype);
+    expect(out.allSeries().map((s) => Object.entries(s.labels))).toEqual([[['__name__', 'm'], ['__proto__', 'a']], [['__name__', 'm'], ['__proto__', 'b']]]);
+    expect(Object.getPrototypeOf(out.allSeries()[0]!.labels)).toBe(Object.prototype);
   });
 
   it('drops a label with an empty value, as Prometheus treats it as absent', () => {
     const buf = encodeWriteRequest({
       timeseries: [{ labels: pbLabels({ __name__: 'up', empty: '', job: 'j' }), samples: [{ value: 1, timestamp: 1 }] }],
     });
-    expect(new WriteRequestReader().read(buf).series[0].labels).toEqual({ __name__: 'up', job: 'j' });
+    expect(new WriteRequestReader().read(buf).allSeries()[0].labels).toEqual({ __name__: 'up', job: 'j' });
   });
 
   it('decodes the right labels when many series compete for a tiny cache', () => {
@@ -166,7 +169,7 @@ describe('WriteRequestReader', () => {
         samples: [{ value: i, timestamp: round }],
       }));
       const out = reader.read(encodeWriteRequest({ timeseries: series }));
-      out.series.forEach((s, i) => expect(s.labels).toEqual({ __name__: 'm', i: String(i), round: String(round % 2) }));
+      out.allSeries().forEach((s, i) => expect(s.labels).toEqual({ __name__: 'm', i: String(i), round: String(round % 2) }));
     }
   });
 
@@ -184,7 +187,7 @@ describe('WriteRequestReader', () => {
     try { new WriteRequestReader().read(many, 10); } catch (e) { err = e; }
     expect(err).toBeInstanceOf(LimitExceededError);
     expect((err as LimitExceededError).actual).toBe(11);
-    expect(new WriteRequestReader().read(many, 0).series).toHaveLength(200_000);
+    expect(new WriteRequestReader().read(many, 0).allSeries()).toHaveLength(200_000);
   });
 
   it('throws WriteRequestDecodeError with the offset for a truncated request', () => {
@@ -233,7 +236,7 @@ describe('WriteRequestReader', () => {
     let between = 0;
     const timer = setInterval(() => {
       // A read on the same reader while the sliced one is parked.
-      expect(reader.read(small).series[0].values).toEqual([7]);
+      expect(reader.read(small).allSeries()[0].values).toEqual([7]);
       between++;
     }, 0);
     const sliced = await Promise.all([reader.readInSlices(big, 0, 512), reader.readInSlices(big, 0, 1024)]);

@@ -3,47 +3,14 @@ import { compareStrings, isValidMetricName, setLabel } from '../../schemas/label
 import type { MetricMetadataEntry } from '../../schemas/metric-metadata-codec.js';
 import { STALE_NAN_BITS_HI, STALE_NAN_BITS_LO } from '../../schemas/sample.js';
 import { LimitExceededError, type GrowingBody } from '../http-edge/index.js';
+import { DecodedWriteRequest, type DecodedExemplar, type SeriesProblem } from './decoded-write-request.js';
 import { WriteRequestDecodeError } from './errors.js';
-import { addHistogram, readHistogramMessage, type DecodedHistograms } from './histogram-message-reader.js';
+import { readHistogramMessage } from './histogram-message-reader.js';
 import { SeriesLabelsCache } from './series-labels-cache.js';
 import { LABEL_NAME_LEGACY_VALID, LABEL_UTF8_VALID, LabelCache } from './label-cache.js';
 
 /** How label and metric names are validated: Prometheus' classic rules, or any UTF-8 (Prometheus 3). */
 export type NameValidationScheme = 'legacy' | 'utf8';
-
-/** One TimeSeries of a WriteRequest, column-wise (the shape of schemas/sample.ts SeriesSamples). */
-export interface DecodedSeries {
-  labels: Record<string, string>;
-  timestamps: number[];
-  values: number[];
-  /** Indices of samples that carried the staleness NaN (0x7ff0000000000002). */
-  stale: number[];
-  /** Why the series' labels break the rules (what and which label); undefined when they are fine. */
-  invalid: { message: string; label?: string } | undefined;
-  /** The series' exemplars, when it has any. */
-  exemplars?: DecodedExemplar[];
-  /** The series' native histograms, when it has any. */
-  histograms?: DecodedHistograms;
-  /** Start timestamps beside `timestamps` (0: unknown; remote write 2.0), when any sample has one. */
-  startTimestamps?: number[];
-}
-
-/** Exemplar{1: labels, 2: value, 3: timestamp} of a TimeSeries. */
-export interface DecodedExemplar {
-  readonly labels: Record<string, string>;
-  readonly value: number;
-  readonly timestampMs: number;
-}
-
-export interface DecodedWriteRequest {
-  readonly series: DecodedSeries[];
-  readonly samples: number;
-  readonly exemplars: number;
-  /** Native-histogram samples (each series holds its own in `histograms`). */
-  readonly histograms: number;
-  /** The request's MetricMetadata messages (Prometheus sends them apart from the series). */
-  readonly metadata: MetricMetadataEntry[];
-}
 
 /** prompb MetricMetadata.MetricType, lowercased as Prometheus' model names the types. */
 const METRIC_TYPES = ['unknown', 'counter', 'gauge', 'histogram', 'gaugehistogram', 'summary', 'info', 'stateset'];
@@ -54,15 +21,13 @@ export const READ_SLICE_BYTES = 2 ** 20;
 /** Longest tag, length prefix and fixed-size value of a field: two 10-byte varints. */
 const MAX_FIELD_HEAD = 20;
 
-/** What a read has gathered so far. */
-interface ReadState {
-  readonly series: DecodedSeries[];
-  samples: number;
-  readonly metadata: MetricMetadataEntry[];
+/** The series being read: its labels and their first problem (one object, reused series after series). */
+interface SeriesInProgress {
+  labels: Record<string, string>;
+  invalid: SeriesProblem | undefined;
 }
 
-/** Placeholders a series holds until it gets its own (never written to: frozen). */
-const NONE: number[] = Object.freeze([]) as unknown as number[];
+/** Placeholder labels a series holds until it gets its own (never written to: frozen). */
 const NO_LABELS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 // Wire types of the protobuf encoding.
@@ -73,9 +38,10 @@ const FIXED32 = 5;
 
 /**
  * A hand-written reader for `prometheus.WriteRequest` (prompb/remote.proto, types.proto): it
- * walks the bytes once and builds each series' labels object and sample columns directly, with
- * no intermediate message objects (protobufjs decodes the same request ~5x slower). Label strings
- * are interned, since a request repeats the same names and values many times.
+ * walks the bytes once and appends each series' labels and samples to the request's columns
+ * (decoded-write-request.ts) directly, with no intermediate message objects (protobufjs decodes
+ * the same request ~5x slower). Label strings are interned, since a request repeats the same
+ * names and values many times.
  *
  * Field numbers: WriteRequest{1: timeseries, 3: metadata}; TimeSeries{1: labels, 2: samples,
  * 3: exemplars, 4: histograms}; Label{1: name, 2: value}; Sample{1: value double, 2: timestamp
@@ -86,9 +52,7 @@ export class WriteRequestReader {
   private buf: Buffer = Buffer.alloc(0);
   private view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
   private pos = 0;
-  // Per request: counted while walking the series.
-  private exemplars = 0;
-  private histograms = 0;
+  private readonly current: SeriesInProgress = { labels: NO_LABELS, invalid: undefined };
   private readonly labels = new LabelCache();
   private readonly seriesCache: SeriesLabelsCache;
 
@@ -105,10 +69,10 @@ export class WriteRequestReader {
    * process for seconds and hold gigabytes.
    */
   read(buf: Buffer, maxSeries = 0): DecodedWriteRequest {
-    const acc = this.begin(buf);
+    const acc = this.begin(buf, buf.length);
     const end = buf.length;
     while (this.pos < end) this.field(acc, end, maxSeries);
-    return this.finish(acc);
+    return acc;
   }
 
   /**
@@ -132,7 +96,7 @@ export class WriteRequestReader {
     // the first `maxSeries` of them would leave that many objects for the garbage collector,
     // whose pauses then stall the process as long as the decoding did.
     if (maxSeries > 0) await this.countSeries(body, maxSeries, sliceBytes);
-    const acc = this.begin(body.bytes);
+    const acc = this.begin(body.bytes, end);
     let nextYield = sliceBytes;
     while (this.pos < end) {
       if (body.available < end) {
@@ -149,12 +113,12 @@ export class WriteRequestReader {
       }
       this.field(acc, end, maxSeries);
     }
-    return this.finish(acc);
+    return acc;
   }
 
   /** Walks the top-level fields without decoding them; throws the series limit error past `maxSeries` series. */
   private async countSeries(body: GrowingBody, maxSeries: number, sliceBytes: number): Promise<void> {
-    this.begin(body.bytes);
+    this.begin(body.bytes, 0);
     const end = body.length;
     let series = 0;
     let nextYield = sliceBytes;
@@ -185,12 +149,12 @@ export class WriteRequestReader {
    * are taken again afterwards, as a growing body may have moved to a longer buffer.
    */
   private async paused(body: GrowingBody, wait: () => Promise<unknown>): Promise<void> {
-    const { pos, exemplars, histograms } = this;
+    const { pos } = this;
     try {
       await wait();
     } finally {
       const buf = body.bytes;
-      Object.assign(this, { buf, view: new DataView(buf.buffer, buf.byteOffset, buf.length), pos, exemplars, histograms });
+      Object.assign(this, { buf, view: new DataView(buf.buffer, buf.byteOffset, buf.length), pos });
     }
   }
 
@@ -213,36 +177,32 @@ export class WriteRequestReader {
     }
   }
 
-  private begin(buf: Buffer): ReadState {
+  /** `bytes`: the request's decoded size (sizes its columns). */
+  private begin(buf: Buffer, bytes: number): DecodedWriteRequest {
     this.buf = buf;
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.length);
     this.pos = 0;
-    this.exemplars = 0;
-    this.histograms = 0;
-    return { series: [], samples: 0, metadata: [] };
-  }
-
-  private finish(acc: ReadState): DecodedWriteRequest {
-    return { series: acc.series, samples: acc.samples, exemplars: this.exemplars, histograms: this.histograms, metadata: acc.metadata };
+    return new DecodedWriteRequest(bytes);
   }
 
   /** Decodes one top-level field of the WriteRequest at the current position. */
-  private field(acc: ReadState, end: number, maxSeries: number): void {
-    const series = acc.series;
+  private field(acc: DecodedWriteRequest, end: number, maxSeries: number): void {
     const tag = this.varint32();
     const field = tag >>> 3;
     const wire = tag & 7;
     if (field === 1 && wire === LEN) {
       const len = this.varint32();
       const stop = this.bounded(len, end, 'timeseries');
-      // Shared empty columns until a sample arrives: most series carry one sample, and most none stale.
-      const s: DecodedSeries = { labels: NO_LABELS, timestamps: NONE, values: NONE, stale: NONE, invalid: undefined };
-      if (maxSeries > 0 && series.length >= maxSeries) {
-        throw new LimitExceededError(`request has more than ${maxSeries} series, the limit`, 'series_limit', maxSeries, series.length + 1);
+      const count = acc.seriesCount;
+      if (maxSeries > 0 && count >= maxSeries) {
+        throw new LimitExceededError(`request has more than ${maxSeries} series, the limit`, 'series_limit', maxSeries, count + 1);
       }
-      this.timeSeries(s, stop);
-      acc.samples += s.timestamps.length;
-      series.push(s);
+      const s = this.current;
+      s.labels = NO_LABELS;
+      s.invalid = undefined;
+      this.timeSeries(acc, s, stop);
+      acc.addSeries(s.labels, s.invalid);
+      s.labels = NO_LABELS; // not kept past the request
       this.pos = stop;
     } else if (field === 3 && wire === LEN) {
       const len = this.varint32();
@@ -282,7 +242,9 @@ export class WriteRequestReader {
     return { metric, type, help, unit };
   }
 
-  private timeSeries(s: DecodedSeries, end: number): void {
+  /** Reads a TimeSeries' labels into `s` and its samples, exemplars and histograms into `acc`. */
+  private timeSeries(acc: DecodedWriteRequest, s: SeriesInProgress, end: number): void {
+    const index = acc.seriesCount; // what addSeries will number it
     let prevName = '';
     let seenLabel = false;
     // Senders put the labels first: look the whole label block up in the series cache.
@@ -325,13 +287,11 @@ export class WriteRequestReader {
         seenLabel = true;
         prevName = this.lastName;
       } else if (field === 2) {
-        this.sample(s, stop);
+        this.sample(acc, stop);
       } else if (field === 3) {
-        this.exemplars++;
-        (s.exemplars ??= []).push(this.exemplar(stop));
+        acc.addExemplar(index, this.exemplar(stop));
       } else if (field === 4) {
-        this.histograms++;
-        s.histograms = addHistogram(s.histograms, readHistogramMessage(this.buf, this.pos, stop));
+        acc.addHistogram(index, readHistogramMessage(this.buf, this.pos, stop));
       } else if (field === 0) {
         throw new WriteRequestDecodeError('invalid field number 0', this.pos);
       }
@@ -373,7 +333,7 @@ export class WriteRequestReader {
 
   private lastName = '';
 
-  private label(s: DecodedSeries, stop: number, prevName: string, seenLabel: boolean): void {
+  private label(s: SeriesInProgress, stop: number, prevName: string, seenLabel: boolean): void {
     const cache = this.labels;
     const slot = cache.lookup(this.buf, this.pos, stop);
     const name = slot >= 0 ? cache.names[slot] : cache.name;
@@ -386,12 +346,7 @@ export class WriteRequestReader {
     if (value !== '') setLabel(s.labels, name, value); // an empty value is the same as no label
   }
 
-  private checkLabel(
-    name: string,
-    prevName: string,
-    seenOne: boolean,
-    flags: number,
-  ): { message: string; label?: string } | undefined {
+  private checkLabel(name: string, prevName: string, seenOne: boolean, flags: number): SeriesProblem | undefined {
     if ((flags & LABEL_UTF8_VALID) === 0) return { message: `label "${name}" is not valid UTF-8`, label: name };
     if (name === '') return { message: 'empty label name' };
     if (seenOne) {
@@ -443,7 +398,7 @@ export class WriteRequestReader {
     return { labels, value, timestampMs };
   }
 
-  private sample(s: DecodedSeries, end: number): void {
+  private sample(acc: DecodedWriteRequest, end: number): void {
     const buf = this.buf;
     let value = 0;
     let ts = 0;
@@ -467,18 +422,7 @@ export class WriteRequestReader {
       }
     }
     if (this.pos > end) throw new WriteRequestDecodeError('sample truncated', end);
-    if (s.timestamps === NONE) {
-      if (stale) s.stale = [0];
-      s.timestamps = [ts];
-      s.values = [value];
-      return;
-    }
-    if (stale) {
-      if (s.stale === NONE) s.stale = [];
-      s.stale.push(s.timestamps.length);
-    }
-    s.timestamps.push(ts);
-    s.values.push(value);
+    acc.addSample(ts, value, stale);
   }
 
   private bounded(len: number, end: number, what: string): number {

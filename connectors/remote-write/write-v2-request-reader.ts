@@ -1,10 +1,10 @@
-import type { MetricMetadataEntry } from '../../schemas/metric-metadata-codec.js';
 import { isValidLabelName, isValidMetricName } from '../../schemas/labels.js';
 import { STALE_NAN_BITS_HI, STALE_NAN_BITS_LO } from '../../schemas/sample.js';
 import { LimitExceededError } from '../http-edge/index.js';
+import { DecodedWriteRequest, type DecodedExemplar, type SeriesProblem } from './decoded-write-request.js';
 import { WriteRequestDecodeError } from './errors.js';
-import { addHistogram, readHistogramMessage } from './histogram-message-reader.js';
-import type { DecodedExemplar, DecodedSeries, DecodedWriteRequest, NameValidationScheme } from './write-request-reader.js';
+import { readHistogramMessage } from './histogram-message-reader.js';
+import type { NameValidationScheme } from './write-request-reader.js';
 
 /** io.prometheus.write.v2 Metadata.MetricType, named as Prometheus' model names the types. */
 const METRIC_TYPES = ['unknown', 'counter', 'gauge', 'histogram', 'gaugehistogram', 'summary', 'info', 'stateset'];
@@ -19,7 +19,7 @@ const FIXED32 = 5;
  * 5: timeseries}; TimeSeries{1: labels_refs packed, 2: samples, 3: histograms, 4: exemplars,
  * 5: metadata, 6: created_timestamp}; Sample{1: value, 2: timestamp, 3: start_timestamp};
  * Exemplar{1: labels_refs, 2: value, 3: timestamp}; Metadata{1: type, 3: help_ref, 4: unit_ref}),
- * into the same shape as the 1.0 reader: every string is looked up in the request's symbol table.
+ * into the same request-wide columns as the 1.0 reader: every string is looked up in the request's symbol table.
  * A float sample's start timestamp is its own `start_timestamp`, else the series'
  * `created_timestamp` (the field of earlier 2.0 drafts); 0 is unknown. Histogram{...} as
  * histogram-message-reader.ts reads it (their start timestamps are not read yet).
@@ -55,18 +55,18 @@ export class WriteV2RequestReader {
       }
     }
     if (raw.length > 0 && symbols[0] !== '') throw new WriteRequestDecodeError('symbols[0] must be the empty string', 0);
-    const out = { series: [] as DecodedSeries[], samples: 0, exemplars: 0, histograms: 0, metadata: [] as MetricMetadataEntry[] };
+    const out = new DecodedWriteRequest(buf.length);
     for (const r of raw) {
       this.pos = r.start;
-      const s = this.timeSeries(r.end, symbols, out);
-      out.samples += s.timestamps.length;
-      out.series.push(s);
+      this.timeSeries(r.end, symbols, out);
     }
     return out;
   }
 
-  private timeSeries(end: number, symbols: string[], out: { exemplars: number; histograms: number; metadata: MetricMetadataEntry[] }): DecodedSeries {
-    const s: DecodedSeries = { labels: {}, timestamps: [], values: [], stale: [], invalid: undefined };
+  /** Appends the TimeSeries at the current position to `out`. */
+  private timeSeries(end: number, symbols: string[], out: DecodedWriteRequest): void {
+    const index = out.seriesCount; // what addSeries will number it
+    const from = out.samples;
     let refs: number[] = [];
     let meta: { type: string; help: string; unit: string } | undefined;
     let created = 0;
@@ -80,16 +80,13 @@ export class WriteV2RequestReader {
       } else if (field === 1 && wire === VARINT) {
         refs.push(this.varint());
       } else if (field === 2 && wire === LEN) {
-        this.sample(s, this.lenEnd(end, 'sample'));
+        this.sample(out, this.lenEnd(end, 'sample'));
       } else if (field === 3 && wire === LEN) {
-        out.histograms++;
         const stop = this.lenEnd(end, 'histogram');
-        s.histograms = addHistogram(s.histograms, readHistogramMessage(this.buf, this.pos, stop));
+        out.addHistogram(index, readHistogramMessage(this.buf, this.pos, stop));
         this.pos = stop;
       } else if (field === 4 && wire === LEN) {
-        const ex = this.exemplar(this.lenEnd(end, 'exemplar'), symbols);
-        out.exemplars++;
-        (s.exemplars ??= []).push(ex);
+        out.addExemplar(index, this.exemplar(this.lenEnd(end, 'exemplar'), symbols));
       } else if (field === 5 && wire === LEN) {
         meta = this.metadata(this.lenEnd(end, 'metadata'), symbols);
       } else if (field === 6 && wire === VARINT) {
@@ -98,22 +95,19 @@ export class WriteV2RequestReader {
         this.skip(tag, end);
       }
     }
-    if (created !== 0 && s.timestamps.length > 0) {
-      const starts = (s.startTimestamps ??= new Array<number>(s.timestamps.length).fill(0));
-      for (let i = 0; i < starts.length; i++) if (starts[i] === 0) starts[i] = created;
+    if (created !== 0) {
+      for (let i = from; i < out.samples; i++) if ((out.startTimestamps?.[i] ?? 0) === 0) out.setStartTimestamp(i, created);
     }
     const labels = this.labelsOf(refs, symbols);
-    s.labels = labels.labels;
-    s.invalid = labels.invalid;
+    out.addSeries(labels.labels, labels.invalid);
     refs = [];
-    const name = s.labels.__name__;
+    const name = labels.labels.__name__;
     if (meta !== undefined && name !== undefined && (meta.type !== 'unknown' || meta.help !== '' || meta.unit !== '')) out.metadata.push({ metric: name, ...meta });
-    return s;
   }
 
-  private labelsOf(refs: readonly number[], symbols: readonly string[]): { labels: Record<string, string>; invalid: DecodedSeries['invalid'] } {
+  private labelsOf(refs: readonly number[], symbols: readonly string[]): { labels: Record<string, string>; invalid: SeriesProblem | undefined } {
     const labels: Record<string, string> = {};
-    let invalid: DecodedSeries['invalid'];
+    let invalid: SeriesProblem | undefined;
     if (refs.length % 2 !== 0) throw new WriteRequestDecodeError(`labels_refs has an odd length (${refs.length})`, this.pos);
     let prev = '';
     for (let i = 0; i < refs.length; i += 2) {
@@ -139,7 +133,7 @@ export class WriteV2RequestReader {
     return s;
   }
 
-  private sample(s: DecodedSeries, end: number): void {
+  private sample(out: DecodedWriteRequest, end: number): void {
     let value = 0;
     let ts = 0;
     let start = 0;
@@ -160,11 +154,8 @@ export class WriteV2RequestReader {
         this.skip(tag, end);
       }
     }
-    if (start !== 0) (s.startTimestamps ??= new Array<number>(s.timestamps.length).fill(0)).push(start);
-    else s.startTimestamps?.push(0);
-    if (stale) s.stale.push(s.timestamps.length);
-    s.timestamps.push(ts);
-    s.values.push(value);
+    out.addSample(ts, value, stale);
+    if (start !== 0) out.setStartTimestamp(out.samples - 1, start);
   }
 
   private exemplar(end: number, symbols: readonly string[]): DecodedExemplar {

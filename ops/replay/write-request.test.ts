@@ -14,7 +14,7 @@ describe('encodeWriteRequest', () => {
     ]);
     const decoded = new WriteRequestReader().read(Buffer.from(SnappyJS.uncompress(body)));
     expect(decoded.samples).toBe(5);
-    const byName = new Map(decoded.series.map((s) => [s.labels['__name__'], s]));
+    const byName = new Map(decoded.allSeries().map((s) => [s.labels['__name__'], s]));
     const sum = byName.get('job:up:sum')!;
     expect(sum.labels).toEqual({ __name__: 'job:up:sum', job: 'api' });
     expect(sum.timestamps).toEqual([60_000, 120_000, 180_000]);

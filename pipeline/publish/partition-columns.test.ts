@@ -89,6 +89,15 @@ describe('partition columns taking runs', () => {
     })).toEqual(single);
   });
 
+  it('encode short runs from typed arrays (copied sample by sample) as the same samples appended one by one', () => {
+    const single = records((cols, a, b) => {
+      for (let i = 0; i < 40; i++) cols.append(i % 2 === 0 ? a : b, ts[i], vs[i], false);
+    });
+    expect(records((cols, a, b) => {
+      for (let i = 0; i < 40; i++) cols.appendRun(i % 2 === 0 ? a : b, ts, vs, i, i + 1);
+    })).toEqual(single);
+  });
+
   it('regroup runs of two series that interleave', () => {
     const single = records((cols, a, b) => {
       for (let i = 0; i < 50; i++) cols.append(a, ts[i], vs[i], false);

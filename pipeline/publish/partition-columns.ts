@@ -1,6 +1,9 @@
 import type { HistogramValue } from '../../schemas/sample.js';
 import type { SampleBatchWriter, SeriesSymbols } from '../../schemas/sample-batch-writer.js';
 
+/** Longest run `appendRun` copies sample by sample rather than through typed-array views. */
+const SHORT_RUN = 16;
+
 /**
  * The samples of one partition in one unit of work, column-wise as they arrive: a series table
  * (slot → interned labels, sample count) and flat timestamp/value columns. A connector appends a
@@ -76,7 +79,9 @@ export class PartitionColumns {
     const k = to - from;
     const at = this.n;
     if (at + k > this.ts.length) this.grow(at + k);
-    if (ts instanceof Float64Array && vs instanceof Float64Array) {
+    // A short run (a remote_write series mostly holds one sample) is copied in a loop: two
+    // subarray views would cost more than the copy.
+    if (k > SHORT_RUN && ts instanceof Float64Array && vs instanceof Float64Array) {
       this.ts.set(ts.subarray(from, to), at);
       this.vals.set(vs.subarray(from, to), at);
     } else {
