@@ -1,7 +1,9 @@
-import { mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { mkdtemp, readdir, readFile, readlink, rm, stat, symlink, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { LogWriteError } from './errors.js';
 import { PartitionLog, type PartitionLogOptions } from './partition-log.js';
 import { encodeFrame } from './record-frame.js';
 
@@ -359,6 +361,76 @@ describe('PartitionLog records kept in memory', () => {
     const { records } = await log.read(0, 1 << 20);
     expect(records[0].offset).toBe(log.low);
     expect(records.map((r) => `${r.offset}:${r.value.toString()}`)).toEqual(expected(log.low, 40));
+    await log.close();
+  });
+});
+
+/** The open flags (/proc/self/fdinfo) of every descriptor this process holds on `file`. */
+async function openFlags(file: string): Promise<number[]> {
+  const out: number[] = [];
+  for (const fd of await readdir('/proc/self/fd')) {
+    const target = await readlink(`/proc/self/fd/${fd}`).catch(() => '');
+    if (target !== file) continue;
+    const info = await readFile(`/proc/self/fdinfo/${fd}`, 'utf8');
+    out.push(parseInt(/^flags:\s+([0-7]+)$/m.exec(info)![1], 8));
+  }
+  return out;
+}
+
+describe('PartitionLog group commit', () => {
+  it('writes the active segment through a descriptor whose writes are synced, when created, after a roll and after a reopen', async () => {
+    const dir = await tempDir();
+    let log = await PartitionLog.open(dir, 't', 0, options({ segmentBytes: 2048 }));
+    const first = join(dir, (await segmentFiles(dir))[0]);
+    expect(await openFlags(first)).toEqual([expect.any(Number)]);
+    expect((await openFlags(first))[0] & constants.O_DSYNC).toBe(constants.O_DSYNC);
+    await fill(log, 40);
+    const files = await segmentFiles(dir);
+    expect(files.length).toBeGreaterThan(1);
+    const active = join(dir, files[files.length - 1]);
+    expect((await openFlags(active))[0] & constants.O_DSYNC).toBe(constants.O_DSYNC);
+    await log.close();
+    log = await PartitionLog.open(dir, 't', 0, options({ segmentBytes: 2048 }));
+    expect((await openFlags(active))[0] & constants.O_DSYNC).toBe(constants.O_DSYNC);
+    // Sealed segments are only read.
+    expect((await openFlags(first))[0] & (constants.O_DSYNC | constants.O_RDWR | constants.O_WRONLY)).toBe(0);
+    expect(await readAll(log)).toEqual(expected(0, 40));
+    await log.close();
+  });
+
+  it('writes a commit of more frames than one writev takes (1024) whole, in order', async () => {
+    const dir = await tempDir();
+    let log = await PartitionLog.open(dir, 't', 0, options({ segmentBytes: 1 << 22 }));
+    const calls = await Promise.all([0, 1000].map((from) => log.append(Array.from({ length: 1000 }, (_, i) => ({ partition: 0, value: value(from + i) })))));
+    expect(calls).toEqual([0, 1000]);
+    await log.close();
+    log = await PartitionLog.open(dir, 't', 0, options({ segmentBytes: 1 << 22 }));
+    expect(await readAll(log)).toEqual(expected(0, 2000));
+    await log.close();
+  });
+
+  it('fails every append of a commit whose write fails, acknowledges none of them and wakes no reader', async () => {
+    const dir = await tempDir();
+    // A segment file that takes no bytes: every write to /dev/full fails with ENOSPC.
+    await symlink('/dev/full', join(dir, `${'0'.repeat(20)}.log`));
+    const logs: string[] = [];
+    const log = await PartitionLog.open(dir, 't', 0, options({}, logs));
+    const waiter = log.waitFor(0);
+    let woke = false;
+    void waiter.promise.then(() => (woke = true));
+    const results = await Promise.allSettled(Array.from({ length: 5 }, (_, i) => log.append([{ partition: 0, value: value(i) }])));
+    expect(results.map((r) => r.status)).toEqual(Array(5).fill('rejected'));
+    for (const r of results) {
+      const err = (r as PromiseRejectedResult).reason as LogWriteError;
+      expect(err).toBeInstanceOf(LogWriteError);
+      expect(err.message).toMatch(/ENOSPC/);
+      expect(err.context).toMatchObject({ topic: 't', partition: 0 });
+    }
+    expect(log.high).toBe(0);
+    expect((await log.read(0, 4096)).records).toEqual([]);
+    expect(woke).toBe(false);
+    expect(logs.some((l) => l.startsWith('error ') && l.includes('ENOSPC'))).toBe(true);
+    waiter.cancel();
     await log.close();
   });
 });

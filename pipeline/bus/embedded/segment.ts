@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { open, readFile, rename, truncate, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BusRecord } from '../bus.js';
@@ -21,6 +22,18 @@ export interface WrittenFrame {
 }
 
 const SCAN_CHUNK = 4 << 20;
+
+/**
+ * Writes to the active segment are synced by the write itself (O_DSYNC): a group commit is one
+ * pwritev on the thread pool instead of a pwritev and then an fdatasync, half the round trips per
+ * partition per commit, and the same durability (the write returns once its data and the file
+ * size are on disk). Where the platform has no O_DSYNC, an fdatasync follows the write.
+ */
+const DSYNC: number = constants.O_DSYNC ?? 0;
+const CREATE_FLAGS = constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC | DSYNC;
+const ACTIVE_FLAGS = constants.O_RDWR | DSYNC;
+/** writev takes at most IOV_MAX (1024) buffers at once. */
+const IOV_MAX = 1024;
 
 export function segmentFileName(baseOffset: number): string {
   return `${String(baseOffset).padStart(20, '0')}.log`;
@@ -65,7 +78,7 @@ export class Segment {
 
   /** Creates an empty segment file (the caller syncs the directory). */
   static async create(dir: string, baseOffset: number, opts: SegmentOptions): Promise<Segment> {
-    const fh = await open(join(dir, segmentFileName(baseOffset)), 'w+');
+    const fh = await open(join(dir, segmentFileName(baseOffset)), CREATE_FLAGS);
     return new Segment(dir, baseOffset, fh, opts);
   }
 
@@ -75,7 +88,7 @@ export class Segment {
    * after a crash, or damage), which is logged, never fatal.
    */
   static async open(dir: string, baseOffset: number, sealed: boolean, opts: SegmentOptions): Promise<Segment> {
-    const fh = await open(join(dir, segmentFileName(baseOffset)), sealed ? 'r' : 'r+');
+    const fh = await open(join(dir, segmentFileName(baseOffset)), sealed ? 'r' : ACTIVE_FLAGS);
     const seg = new Segment(dir, baseOffset, fh, opts);
     const fileSize = (await fh.stat()).size;
     if (sealed && (await seg.loadIndex(fileSize))) return seg;
@@ -173,16 +186,12 @@ export class Segment {
   async append(buffers: Buffer[], frames: readonly WrittenFrame[]): Promise<void> {
     const start = this.size;
     try {
-      let pos = start;
-      // writev takes at most IOV_MAX (1024) buffers at once.
-      for (let i = 0; i < buffers.length; i += 1024) {
-        const part = buffers.slice(i, i + 1024);
-        const { bytesWritten } = await this.fh.writev(part, pos);
-        const want = part.reduce((n, b) => n + b.length, 0);
-        if (bytesWritten !== want) throw new Error(`short write (${bytesWritten} of ${want} bytes)`);
-        pos += want;
-      }
-      await this.fh.datasync();
+      // More frames than one writev takes go as one buffer, so the commit is still one synced write.
+      const parts = buffers.length > IOV_MAX ? [Buffer.concat(buffers)] : buffers;
+      const want = parts.reduce((n, b) => n + b.length, 0);
+      const { bytesWritten } = await this.fh.writev(parts, start);
+      if (bytesWritten !== want) throw new Error(`short write (${bytesWritten} of ${want} bytes)`);
+      if (DSYNC === 0) await this.fh.datasync();
     } catch (err) {
       await this.fh.truncate(start).catch(() => undefined);
       throw err;
