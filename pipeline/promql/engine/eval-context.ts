@@ -4,6 +4,7 @@ import type { SelectSlabPool } from '../../tsdb/shared-memory/index.js';
 import { lineColumn, PromqlTimeoutError, PromqlTooManySamplesError, type PositionRange } from '../errors.js';
 import type { Call, Expr, SubqueryExpr, VectorSelector } from '../parser/ast.js';
 import type { Evaluator } from './engine.js';
+import type { GroupParts } from './group-cells.js';
 import type { RowMatrix } from './row-matrix.js';
 import type { StepMatrix } from './step-matrix.js';
 import type { Value, Vector } from './types.js';
@@ -71,6 +72,8 @@ export class EvalContext {
   stepMatrices: Map<Expr, StepMatrix> | null = null;
   /** Range queries: aggregation operands whose rows were computed ahead (row-matrix.ts), or null. */
   rowMatrices: ReadonlyMap<Expr, RowMatrix> | null = null;
+  /** Range queries: aggregations whose groups were computed ahead, part by part (group-cells.ts), or null. */
+  groupParts: ReadonlyMap<Expr, GroupParts> | null = null;
   /**
    * Some selected series holds native histograms: functions, aggregations and operators then
    * check their inputs for histogram samples (float-only queries never pay for the checks).

@@ -4,6 +4,7 @@ import { PromqlEvalError } from '../errors.js';
 import type { Call, Expr, VectorSelector } from '../parser/ast.js';
 import { EvalContext, type AbortProbe, type SelectedSeries } from './eval-context.js';
 import { evaluate } from './evaluator.js';
+import type { GroupParts } from './group-cells.js';
 import { histogramStatsSelectors, withHistogramStats } from './histogram-stats.js';
 import { compareLabels, dropMetricName, labelsKey } from './label-keys.js';
 import { selectionsHaveHistograms, selectionsHaveStartTimestamps } from './prepare.js';
@@ -39,6 +40,8 @@ export interface EvalJob {
   readonly settings: EvalSettings;
   /** Aggregation operands whose rows were computed ahead, by the evaluation threads that split the query. */
   readonly rowMatrices?: ReadonlyMap<Expr, RowMatrix>;
+  /** Aggregations whose groups were computed ahead, part by part, by the evaluation threads that split the query. */
+  readonly groupParts?: ReadonlyMap<Expr, GroupParts>;
 }
 
 /** Evaluates a selected query on the calling thread (synchronously: nothing is awaited). */
@@ -62,6 +65,7 @@ export function jobContext(job: EvalJob, signal?: AbortProbe): EvalContext {
   ctx.hasHistograms = selectionsHaveHistograms(job.selections.values()) || selectionsHaveHistograms(job.infoSeries.values());
   ctx.hasStartTimestamps = selectionsHaveStartTimestamps(job.selections.values());
   ctx.rowMatrices = job.rowMatrices ?? null;
+  ctx.groupParts = job.groupParts ?? null;
   return ctx;
 }
 

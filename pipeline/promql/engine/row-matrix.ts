@@ -8,6 +8,7 @@ import type { Labels } from '../../../schemas/labels.js';
  * `r * steps + k` of `values` and `present`.
  */
 export interface RowMatrix {
+  /** The rows' labels; for an aggregation other than topk/bottomk, each row's group labels (all its grouping reads). */
   readonly metrics: readonly Labels[];
   readonly dropName: readonly boolean[];
   /** Per step, the samples step-by-step evaluation would count for these rows. */

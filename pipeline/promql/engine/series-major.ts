@@ -2,6 +2,7 @@ import type { Labels } from '../../../schemas/labels.js';
 import type { AggregateExpr, Expr } from '../parser/ast.js';
 import { groupingCache, groupingOf, type GroupInfo } from './aggregate.js';
 import type { EvalContext } from './eval-context.js';
+import { mergeGroupParts, newGroupCells, type GroupCells, type GroupParts } from './group-cells.js';
 import { rowSource, windowRows, type RowSource } from './row-source.js';
 import type { StepMatrix } from './step-matrix.js';
 
@@ -54,6 +55,8 @@ function nodeMatrix(e: Expr, ctx: EvalContext): StepMatrix | null {
     return src === null ? null : materialize(src, ctx);
   }
   if (e.type !== 'aggregate') return null;
+  const ahead = ctx.groupParts?.get(e);
+  if (ahead !== undefined) return mergedMatrix(e, ahead, ctx);
   const kind = rowAggregation(e);
   if (kind === null) return null;
   const src = rowSource(e.expr, ctx);
@@ -97,21 +100,17 @@ function materialize(src: RowSource, ctx: EvalContext): StepMatrix | null {
 
 const AGGREGATIONS = new Set(['sum', 'avg', 'count', 'group', 'min', 'max', 'stddev', 'stdvar']);
 
-/** Per-step state of one output group, as evalAggregate keeps it for one step. */
-interface GroupCells {
-  readonly labels: Labels;
-  readonly count: Float64Array;
-  readonly value: Float64Array;
-  readonly c: Float64Array;
-  readonly mean: Float64Array;
-  readonly incremental: Uint8Array;
-  /** First input row of the group at each step: groups are emitted in first-appearance order. */
-  readonly first: Int32Array;
-  /** Any input row drops its name, so the group does (as evalAggregate decides per step). */
-  dropName: boolean;
+function aggregate(e: AggregateExpr, src: RowSource, ctx: EvalContext): StepMatrix | null {
+  const groups = groupRows(e, src, ctx);
+  return groups === null ? null : groupsMatrix(e.op, groups, src.samples, ctx.steps);
 }
 
-function aggregate(e: AggregateExpr, src: RowSource, ctx: EvalContext): StepMatrix | null {
+/**
+ * Accumulates every row of `src` into its group of aggregation `e` (groups in first-appearance
+ * order), numbering the rows from `firstRow` on (a split part's place among all rows); null when
+ * the groups' cells would pass MAX_CELLS.
+ */
+export function groupRows(e: AggregateExpr, src: RowSource, ctx: EvalContext, firstRow = 0): GroupCells[] | null {
   const steps = ctx.steps;
   const rows = src.metrics.length;
   const gc = groupingCache(e, ctx);
@@ -128,23 +127,19 @@ function aggregate(e: AggregateExpr, src: RowSource, ctx: EvalContext): StepMatr
       if ((groups.length + 1) * steps > MAX_CELLS) return null;
       gi = groups.length;
       index.set(info, gi);
-      groups.push({
-        labels: info.labels,
-        count: new Float64Array(steps),
-        value: new Float64Array(steps),
-        c: new Float64Array(steps),
-        mean: new Float64Array(steps),
-        incremental: new Uint8Array(steps),
-        first: new Int32Array(steps),
-        dropName: false,
-      });
+      groups.push(newGroupCells(info.key, info.labels, steps));
     }
     if (src.dropName[r]) groups[gi].dropName = true;
     src.fill(r, vals, pres);
-    if (op === 'count' || op === 'group') countPresent(groups[gi], r, pres, steps);
-    else if (op === 'sum') accumulateSum(groups[gi], r, vals, pres, steps);
-    else accumulate(op, groups[gi], r, vals, pres, steps);
+    if (op === 'count' || op === 'group') countPresent(groups[gi], firstRow + r, pres, steps);
+    else if (op === 'sum') accumulateSum(groups[gi], firstRow + r, vals, pres, steps);
+    else accumulate(op, groups[gi], firstRow + r, vals, pres, steps);
   }
+  return groups;
+}
+
+/** The aggregation's vectors at every step from its groups' cells. */
+function groupsMatrix(op: string, groups: readonly GroupCells[], samples: Float64Array, steps: number): StepMatrix {
   const g = groups.length;
   const values = new Float64Array(g * steps);
   const present = new Uint8Array(g * steps);
@@ -166,8 +161,15 @@ function aggregate(e: AggregateExpr, src: RowSource, ctx: EvalContext): StepMatr
   return {
     metrics: groups.map((x) => x.labels),
     dropName: groups.map((x) => x.dropName),
-    values, present, rowStride: steps, stepStride: 1, samples: src.samples, order,
+    values, present, rowStride: steps, stepStride: 1, samples, order,
   };
+}
+
+/** An aggregation whose groups the split evaluation's threads computed over their parts of the rows. */
+function mergedMatrix(e: AggregateExpr, ahead: GroupParts, ctx: EvalContext): StepMatrix {
+  for (const w of ahead.warnings) ctx.warnings.add(w);
+  for (const i of ahead.infos) ctx.infos.add(i);
+  return groupsMatrix(e.op, mergeGroupParts(e.op, ahead.parts, ctx.steps), ahead.samples, ctx.steps);
 }
 
 /** `count` and `group`: only the steps where the row is present count (finalValue reads no value). */

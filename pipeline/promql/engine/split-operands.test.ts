@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { parseExpr } from '../parser/parser.js';
 import { walk } from '../parser/walk.js';
-import type { Expr, VectorSelector } from '../parser/ast.js';
+import type { VectorSelector } from '../parser/ast.js';
 import type { SelectedSeries } from './eval-context.js';
 import type { EvalJob } from './eval-job.js';
-import { splitOperands } from './split-operands.js';
+import { splitOperands, type SplitOperand } from './split-operands.js';
 
 const one: SelectedSeries = { labels: { __name__: 'x' }, ts: [0], vs: [1], stale: null, rts: [0], rvs: [1] };
 
@@ -19,7 +19,7 @@ function job(query: string, { rows = 1, steps = 10, interval = 60_000, seriesMaj
   };
 }
 
-const shapes = (ops: Expr[] | null) => ops?.map((o) => (o.type === 'call' ? o.func : o.type)) ?? null;
+const shapes = (ops: SplitOperand[] | null) => ops?.map(({ operand: o }) => (o.type === 'call' ? o.func : o.type)) ?? null;
 
 describe('splitOperands', () => {
   it('finds the operands of aggregations computed from rows, under whatever is above them', () => {

@@ -1,4 +1,4 @@
-import type { Expr, VectorSelector } from '../parser/ast.js';
+import type { AggregateExpr, Expr, VectorSelector } from '../parser/ast.js';
 import type { EvalJob } from './eval-job.js';
 import { rowSelector } from './row-source.js';
 import { MAX_CELLS, rowAggregation } from './series-major.js';
@@ -6,6 +6,12 @@ import { MAX_CELLS, rowAggregation } from './series-major.js';
 function unwrap(e: Expr): Expr {
   while (e.type === 'paren') e = e.expr;
   return e;
+}
+
+/** An aggregation whose operand's rows the evaluation threads of a split query compute, each over a part of the series. */
+export interface SplitOperand {
+  readonly aggregation: AggregateExpr;
+  readonly operand: Expr;
 }
 
 /**
@@ -16,9 +22,9 @@ function unwrap(e: Expr): Expr {
  * after them (an operator over aggregated groups, histogram_quantile over summed buckets) is
  * then cheap, whereas a selection read any other way would be computed by one thread anyway.
  */
-export function splitOperands(job: EvalJob): Expr[] | null {
+export function splitOperands(job: EvalJob): SplitOperand[] | null {
   if (job.interval === 0 || !job.settings.seriesMajor || job.infoSeries.size > 0 || job.selections.size === 0) return null;
-  const operands: Expr[] = [];
+  const operands: SplitOperand[] = [];
   const covered = new Set<VectorSelector>();
   const visit = (e: Expr): void => {
     switch (e.type) {
@@ -31,7 +37,7 @@ export function splitOperands(job: EvalJob): Expr[] | null {
       case 'aggregate': {
         const vs = rowAggregation(e) === null ? null : rowSelector(e.expr);
         if (vs !== null) {
-          operands.push(unwrap(e.expr));
+          operands.push({ aggregation: e, operand: unwrap(e.expr) });
           covered.add(vs);
           return;
         }

@@ -4,8 +4,8 @@ import { children } from '../parser/walk.js';
 
 /**
  * A rough bound on the work of evaluating `job`, in sample reads and per-step series visits: the
- * selected samples plus, per evaluation step, the selected series (and one for expressions that
- * select nothing). A job with a subquery is unbounded here: its inner steps, not the query's,
+ * selected samples plus, per evaluation step, the selected series, the rows and the parts'
+ * groups computed ahead by a split evaluation (and one for expressions that select nothing). A job with a subquery is unbounded here: its inner steps, not the query's,
  * set its cost (`max_over_time(vector(1)[1d:1ms])` selects nothing and computes for seconds).
  */
 export function evaluationCost(job: EvalJob): number {
@@ -16,6 +16,8 @@ export function evaluationCost(job: EvalJob): number {
     series += list.length;
     for (const s of list) samples += s.ts.length;
   }
+  for (const m of job.rowMatrices?.values() ?? []) series += m.metrics.length;
+  for (const g of job.groupParts?.values() ?? []) for (const part of g.parts) series += part.length;
   const steps = job.interval === 0 ? 1 : Math.floor((job.end - job.start) / job.interval) + 1;
   return samples + steps * (series + 1);
 }

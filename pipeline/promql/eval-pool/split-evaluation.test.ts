@@ -55,6 +55,10 @@ const QUERIES = [
   'group without (instance) (req_total)',
   'min by (le) (delta(gauge[2m]))',
   'max by (le) (gauge)',
+  // Few groups among many series: each worker aggregates its share (above, rows are handed over).
+  'min by (job) ({job=~"j.*"})',
+  'max by (le) (rate({job=~"j.*"}[2m]))',
+  'group by (le) ({job=~"j.*"})',
   'stddev by (job) (rate(req_total[2m]))',
   'stdvar(irate(gauge[4m]))',
   'sum without (instance, le) (avg_over_time(gauge[2m]))',
@@ -89,6 +93,42 @@ describe('a query split across evaluation workers', () => {
     const got = await splitEngine.rangeQuery(data, q, 0, 1_800_000, 30_000);
     expect(got.infos).toEqual(['PromQL info: metric might not be a counter, name does not end in _total/_sum/_count/_bucket: "gauge" (1:10)']);
     expect(got).toEqual(await oneThread.rangeQuery(data, q, 0, 1_800_000, 30_000));
+  });
+
+  it('finishes merged groups on the calling thread when that costs less than a hand-off, with the same answer', async () => {
+    // Whole queries go to the workers, while what is left after their groups merge is computed in place.
+    const finishedHere = new EvalPool(2, loopTurns, 2_000, 0);
+    try {
+      const engine = new Engine({ evaluator: finishedHere });
+      const data = randomData(7);
+      for (const [q, inPlace] of [['count by (job) ({job=~"j.*"})', 1], ['max by (le) (rate(req_total[2m])) - min by (job) ({job=~"j.*"})', 1], ['sum by (job) (rate(req_total[2m]))', 0]] as const) {
+        const before = { split: finishedHere.splitQueries, inPlace: finishedHere.splitQueriesFinishedInPlace };
+        const got = await engine.rangeQuery(data, q, 0, 1_800_000, 30_000);
+        expect(finishedHere.splitQueries, q).toBe(before.split + 1);
+        // A sum's rows are left to add in row order: a worker finishes it.
+        expect(finishedHere.splitQueriesFinishedInPlace, q).toBe(before.inPlace + inPlace);
+        expect(got).toEqual(await oneThread.rangeQuery(data, q, 0, 1_800_000, 30_000));
+      }
+    } finally {
+      await finishedHere.close();
+    }
+  });
+
+  it('splits a query whose rows one worker would aggregate only when it costs ROWS_SPLIT_FACTOR times the split cost', async () => {
+    const data = randomData(8);
+    // Both queries cost 4,000 to 12,000 here: above the split cost, below eight times it.
+    const pool = new EvalPool(2, loopTurns, -1, 2_000);
+    try {
+      const engine = new Engine({ evaluator: pool });
+      for (const [q, split] of [['count by (job) ({job=~"j.*"})', 1], ['sum by (job) (rate(req_total[2m]))', 0], ['max by (job) (gauge) + sum(req_total)', 0]] as const) {
+        const before = pool.splitQueries;
+        const got = await engine.rangeQuery(data, q, 0, 1_800_000, 30_000);
+        expect(pool.splitQueries, q).toBe(before + split);
+        expect(got).toEqual(await oneThread.rangeQuery(data, q, 0, 1_800_000, 30_000));
+      }
+    } finally {
+      await pool.close();
+    }
   });
 
   it('evaluates in one worker what it cannot split', async () => {
