@@ -1,4 +1,3 @@
-import type { Labels } from '../../../../schemas/labels.js';
 import { labelsKey } from '../label-keys.js';
 import type { Call, Expr } from '../../parser/ast.js';
 import type { EvalContext } from '../eval-context.js';
@@ -6,11 +5,7 @@ import { formatGoG, formatOpenMetricsFloat, goQuote } from '../go-format.js';
 import * as nh from '../../../../schemas/native-histogram/index.js';
 import type { Sample, Vector } from '../types.js';
 import { argScalar, argString, argVector, vec, type FunctionImpl } from './function-impl.js';
-
-interface Bucket {
-  upper: number;
-  count: number;
-}
+import { ClassicHistogramGroups, type Bucket, type ClassicHistogram } from './classic-histograms.js';
 
 function almostEqual(a: number, b: number, eps: number): boolean {
   if (a === b) return true;
@@ -20,63 +15,95 @@ function almostEqual(a: number, b: number, eps: number): boolean {
   return diff / Math.min(absSum, Number.MAX_VALUE) < eps;
 }
 
+// Scratch for one histogram's buckets, sorted and merged: evaluated once per histogram and step,
+// so reused rather than allocated (single-threaded, never held across calls).
+let uppers = new Float64Array(64);
+let counts = new Float64Array(64);
+
+/**
+ * Loads `input` into `uppers`/`counts` sorted by bound (stable), buckets of equal bound merged
+ * by adding their counts in input order; returns how many buckets there are.
+ */
+function loadSorted(input: readonly Bucket[]): number {
+  const n = input.length;
+  if (uppers.length < n) {
+    uppers = new Float64Array(n * 2);
+    counts = new Float64Array(n * 2);
+  }
+  let hasNaN = false;
+  for (let i = 0; i < n && !hasNaN; i++) hasNaN = Number.isNaN(input[i].upper);
+  if (hasNaN) {
+    // A NaN bound compares as equal to everything: keep exactly the order Array#sort gives.
+    const sorted = input.slice().sort((a, b) => a.upper - b.upper);
+    for (let i = 0; i < n; i++) {
+      uppers[i] = sorted[i].upper;
+      counts[i] = sorted[i].count;
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const u = input[i].upper;
+      const c = input[i].count;
+      let j = i;
+      for (; j > 0 && uppers[j - 1] > u; j--) {
+        uppers[j] = uppers[j - 1];
+        counts[j] = counts[j - 1];
+      }
+      uppers[j] = u;
+      counts[j] = c;
+    }
+  }
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    if (m > 0 && uppers[m - 1] === uppers[i]) counts[m - 1] += counts[i];
+    else {
+      uppers[m] = uppers[i];
+      counts[m] = counts[i];
+      m++;
+    }
+  }
+  return m;
+}
+
 /** Prometheus's BucketQuantile over classic buckets: [value, forcedMonotonic]. */
-export function bucketQuantile(q: number, input: Bucket[]): [number, boolean] {
+export function bucketQuantile(q: number, input: readonly Bucket[]): [number, boolean] {
   if (Number.isNaN(q)) return [NaN, false];
   if (q < 0) return [-Infinity, false];
   if (q > 1) return [Infinity, false];
-  const sorted = input.slice().sort((a, b) => a.upper - b.upper);
-  if (sorted[sorted.length - 1].upper !== Infinity) return [NaN, false];
-  const buckets: Bucket[] = [];
-  for (const b of sorted) {
-    const last = buckets[buckets.length - 1];
-    if (last && last.upper === b.upper) last.count += b.count;
-    else buckets.push({ upper: b.upper, count: b.count });
-  }
+  const n = loadSorted(input);
+  if (n === 0 || uppers[n - 1] !== Infinity) return [NaN, false];
   let forced = false;
-  let prev = buckets[0].count;
-  for (let i = 1; i < buckets.length; i++) {
-    const cur = buckets[i].count;
+  let prev = counts[0];
+  for (let i = 1; i < n; i++) {
+    const cur = counts[i];
     if (cur === prev) continue;
     if (almostEqual(prev, cur, 1e-12)) {
-      buckets[i].count = prev;
+      counts[i] = prev;
       continue;
     }
     if (cur < prev) {
-      buckets[i].count = prev;
+      counts[i] = prev;
       forced = true;
       continue;
     }
     prev = cur;
   }
-  if (buckets.length < 2) return [NaN, forced];
-  const observations = buckets[buckets.length - 1].count;
+  if (n < 2) return [NaN, forced];
+  const observations = counts[n - 1];
   if (observations === 0) return [NaN, forced];
   let rank = q * observations;
   let b = 0;
-  while (b < buckets.length - 1 && !(buckets[b].count >= rank)) b++;
-  if (b === buckets.length - 1) return [buckets[buckets.length - 2].upper, forced];
-  if (b === 0 && buckets[0].upper <= 0) return [buckets[0].upper, forced];
+  while (b < n - 1 && !(counts[b] >= rank)) b++;
+  if (b === n - 1) return [uppers[n - 2], forced];
+  if (b === 0 && uppers[0] <= 0) return [uppers[0], forced];
   let start = 0;
-  const end = buckets[b].upper;
-  let count = buckets[b].count;
+  const end = uppers[b];
+  let count = counts[b];
   if (b > 0) {
-    start = buckets[b - 1].upper;
-    count -= buckets[b - 1].count;
-    rank -= buckets[b - 1].count;
+    start = uppers[b - 1];
+    count -= counts[b - 1];
+    rank -= counts[b - 1];
   }
   return [start + (end - start) * (rank / count), forced];
-}
-
-/** Parses an `le` value as Go's strconv.ParseFloat would (null when malformed). */
-function parseLe(s: string | undefined): number | null {
-  if (s === undefined) return null;
-  const t = s.trim();
-  if (t !== s || t === '') return null;
-  if (/^[+-]?inf(inity)?$/i.test(t)) return t.startsWith('-') ? -Infinity : Infinity;
-  if (/^nan$/i.test(t)) return NaN;
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t) && !/^[+-]?0[xX][0-9a-fA-F]+$/.test(t)) return null;
-  return Number(t);
 }
 
 /**
@@ -84,17 +111,10 @@ function parseLe(s: string | undefined): number | null {
  * classic histogram (cumulative buckets, interpolated linearly within a bucket; the lowest
  * bucket starts at 0 when its bound is positive, else at -Inf).
  */
-export function bucketFraction(lower: number, upper: number, input: Bucket[]): number {
-  if (input.length === 0) return NaN;
-  const sorted = input.slice().sort((a, b) => a.upper - b.upper);
-  if (sorted[sorted.length - 1].upper !== Infinity) return NaN;
-  const buckets: Bucket[] = [];
-  for (const b of sorted) {
-    const last = buckets[buckets.length - 1];
-    if (last && last.upper === b.upper) last.count += b.count;
-    else buckets.push({ upper: b.upper, count: b.count });
-  }
-  const count = buckets[buckets.length - 1].count;
+export function bucketFraction(lower: number, upper: number, input: readonly Bucket[]): number {
+  const n = loadSorted(input);
+  if (n === 0 || uppers[n - 1] !== Infinity) return NaN;
+  const count = counts[n - 1];
   if (count === 0 || Number.isNaN(lower) || Number.isNaN(upper)) return NaN;
   if (lower >= upper) return 0;
   let rank = 0;
@@ -102,13 +122,13 @@ export function bucketFraction(lower: number, upper: number, input: Bucket[]): n
   let upperRank = 0;
   let lowerSet = false;
   let upperSet = false;
-  let lowerBound = buckets[0].upper <= 0 ? -Infinity : 0;
-  for (let i = 0; i < buckets.length; i++) {
-    const b = buckets[i];
-    if (i > 0) lowerBound = buckets[i - 1].upper;
-    const upperBound = b.upper;
-    // Counts are cumulative: the bucket holds b.count - rank observations.
-    const interpolate = (v: number): number => (lowerBound === -Infinity ? b.count : rank + ((b.count - rank) * (v - lowerBound)) / (upperBound - lowerBound));
+  let lowerBound = uppers[0] <= 0 ? -Infinity : 0;
+  for (let i = 0; i < n; i++) {
+    const bucketCount = counts[i];
+    if (i > 0) lowerBound = uppers[i - 1];
+    const upperBound = uppers[i];
+    // Counts are cumulative: the bucket holds bucketCount - rank observations.
+    const interpolate = (v: number): number => (lowerBound === -Infinity ? bucketCount : rank + ((bucketCount - rank) * (v - lowerBound)) / (upperBound - lowerBound));
     if (!lowerSet && lowerBound >= lower) {
       lowerRank = rank;
       lowerSet = true;
@@ -127,18 +147,11 @@ export function bucketFraction(lower: number, upper: number, input: Bucket[]): n
       upperSet = true;
     }
     if (lowerSet && upperSet) break;
-    rank = b.count;
+    rank = bucketCount;
   }
   if (!lowerSet || lowerRank > count) lowerRank = count;
   if (!upperSet || upperRank > count) upperRank = count;
   return (upperRank - lowerRank) / count;
-}
-
-interface ClassicHistogram {
-  /** The bucket series' labels without `le` (the name stays until the end: delayed removal). */
-  readonly metric: Labels;
-  readonly name: string;
-  readonly buckets: Bucket[];
 }
 
 /** Prometheus's `maybeAddMetricName`: the suffix only when there is a name. */
@@ -151,25 +164,9 @@ function forMetricName(name: string): string {
  * is missing or unparsable is skipped with Prometheus's warning.
  */
 function classicHistograms(input: Vector, call: Call, argIndex: number, ctx: EvalContext): ClassicHistogram[] {
-  const groups = new Map<string, ClassicHistogram>();
-  for (const s of input) {
-    const upper = parseLe(s.metric.le);
-    const name = s.metric.__name__ ?? '';
-    if (upper === null) {
-      ctx.warn(`bucket label "le" is missing or has a malformed value of ${goQuote(s.metric.le ?? '')}${forMetricName(name)}`, call.args[argIndex].pos);
-      continue;
-    }
-    const rest: Record<string, string> = {};
-    for (const k in s.metric) if (k !== 'le') rest[k] = s.metric[k];
-    const key = labelsKey(rest);
-    let g = groups.get(key);
-    if (!g) {
-      g = { metric: rest, buckets: [], name };
-      groups.set(key, g);
-    }
-    g.buckets.push({ upper, count: s.f });
-  }
-  return [...groups.values()];
+  return ClassicHistogramGroups.of(call, ctx).group(input, (s, name) => {
+    ctx.warn(`bucket label "le" is missing or has a malformed value of ${goQuote(s.metric.le ?? '')}${forMetricName(name)}`, call.args[argIndex].pos);
+  });
 }
 
 function forcedMonotonicityInfo(ctx: EvalContext, name: string, pos: Call['pos']): void {
@@ -194,7 +191,7 @@ function splitNative(input: Vector): { floats: Vector; natives: Sample[] } {
  */
 function dropClassicNativeMix(classic: ClassicHistogram[], natives: Sample[], arg: Expr, ctx: EvalContext): { classic: ClassicHistogram[]; natives: Sample[] } {
   if (natives.length === 0 || classic.length === 0) return { classic, natives };
-  const keys = new Set(classic.map((g) => labelsKey(g.metric)));
+  const keys = new Set(classic.map((g) => g.key));
   const clash = new Set<string>();
   const keep: Sample[] = [];
   for (const s of natives) {
@@ -204,7 +201,7 @@ function dropClassicNativeMix(classic: ClassicHistogram[], natives: Sample[], ar
       ctx.warn(`vector contains a mix of classic and native histograms${forMetricName(s.metric.__name__ ?? '')}`, arg.pos);
     } else keep.push(s);
   }
-  return { classic: classic.filter((g) => !clash.has(labelsKey(g.metric))), natives: keep };
+  return { classic: classic.filter((g) => !clash.has(g.key)), natives: keep };
 }
 
 const NAN_NOTES: Record<nh.NanObservationsNote, string> = {
