@@ -107,7 +107,9 @@ the command 7.6 -> 6.1 CPU-s. After (load 16): the server's busy time
 garbage collection 0.2 s, no log read; the command 2.7 s, garbage collection a fifth, the line scan
 and float literals a quarter each. Left: the command's garbage (a string per line and the key
 compared per line), both float encodings of every chunk (the decimal one is the smaller for
-exposition values), and one request in flight (the server idles while its bus append syncs).`;
+exposition values). Several requests in flight (--concurrency, default 2) did not pay in the
+quiet run of 2026-12-06 (1 M: 671 k/s against 716 k/s with one): both processes together are CPU-bound
+on 2 cores.`;
 
 /**
  * An OpenMetrics file as a backfill would bring: node_cpu-like counters, series after series
