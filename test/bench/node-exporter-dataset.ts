@@ -1,4 +1,5 @@
 import type { Labels } from '../../schemas/labels.js';
+import { seededRandom } from '../harness/seeded-random.js';
 
 /**
  * A deterministic, node_exporter-shaped data set: per instance 100 series of CPU counters,
@@ -35,18 +36,6 @@ const BUSY_SHARE: Record<string, number> = { user: 0.62, system: 0.27, iowait: 0
 const LE = ['0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1', '2.5', '5', '10', '+Inf'];
 const MEM_CHANGE: Record<string, number> = { MemFree: 0.9, MemAvailable: 0.9, Cached: 0.5, Buffers: 0.15, Active: 0.7, Inactive: 0.4 };
 const PAGE = 4096;
-
-/** mulberry32: a tiny seeded PRNG, good enough for synthetic data. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function instanceSeries(instance: string): DatasetSeries[] {
   const base = { job: 'node', instance };
@@ -122,7 +111,7 @@ export class NodeExporterDataset {
   ) {
     for (let i = 0; this.series.length < count; i++) this.series.push(...instanceSeries(instanceName(i)));
     this.series.length = count;
-    this.rnd = prng(seed);
+    this.rnd = seededRandom(seed);
     this.state = new Float64Array(count);
     this.rate = new Float64Array(count);
     this.prob = new Float64Array(count);

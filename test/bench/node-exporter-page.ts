@@ -1,5 +1,6 @@
 import { writeText, type WritableFamily, type WritableSample } from '../../schemas/exposition/index.js';
 import type { ExpositionFormat } from '../../schemas/exposition/index.js';
+import { seededRandom } from '../harness/seeded-random.js';
 
 /** A generated exposition page and what it holds. */
 export interface NodeExporterPage {
@@ -29,7 +30,7 @@ const FSTYPES = ['ext4', 'xfs', 'tmpfs', 'overlay'];
  */
 export function nodeExporterPage(options: NodeExporterPageOptions = {}): NodeExporterPage {
   const target = options.lines ?? 100_000;
-  const rand = mulberry32(options.seed ?? 1);
+  const rand = seededRandom(options.seed ?? 1);
   const families: WritableFamily[] = [];
   let lines = 0;
   let round = 0;
@@ -119,13 +120,3 @@ function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

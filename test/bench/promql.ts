@@ -1,6 +1,7 @@
 import { Engine } from '../../pipeline/promql/index.js';
 import { MemoryQueryable } from '../../pipeline/promql/index.js';
 import type { Benchmark, BenchResult } from './bench-result.js';
+import { seededRandom } from '../harness/seeded-random.js';
 
 const SCRAPE = 15_000;
 const RANGE = 6 * 3_600_000;
@@ -10,16 +11,6 @@ const INSTANCES = 800;
 const MODES = ['idle', 'user', 'system', 'iowait', 'irq', 'softirq', 'steal', 'nice'];
 const BUCKETS = ['0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1', '2.5', '+Inf'];
 
-/** A deterministic pseudo-random sequence (mulberry32), so every run loads the same data. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** 6,400 CPU counters (800 hosts × 8 modes) and 1,000 histogram buckets, 15 s apart, 6 h + 10 m. */
 export function buildDataSet(): MemoryQueryable {
@@ -28,7 +19,7 @@ export function buildDataSet(): MemoryQueryable {
   const n = Math.floor((START + RANGE - first) / SCRAPE) + 1;
   const ts = new Float64Array(n);
   for (let i = 0; i < n; i++) ts[i] = first + i * SCRAPE;
-  const r = rng(42);
+  const r = seededRandom(42);
   const vs = new Float64Array(n);
   for (let h = 0; h < INSTANCES; h++) {
     for (const mode of MODES) {

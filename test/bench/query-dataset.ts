@@ -1,5 +1,6 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Labels } from '../../schemas/labels.js';
+import { seededRandom } from '../harness/seeded-random.js';
 
 /**
  * The query benchmark's data: 6,400 CPU counters (800 hosts x 8 modes) and 1,000 histogram
@@ -19,15 +20,6 @@ const MODES = ['idle', 'user', 'system', 'iowait', 'irq', 'softirq', 'steal', 'n
 const BUCKETS = ['0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1', '2.5', '+Inf'];
 export const QUERY_BENCH_SERIES = HOSTS * MODES.length + HIST_HOSTS * BUCKETS.length;
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export const sampleTimes: Float64Array = (() => {
   const ts = new Float64Array(SAMPLES_PER_SERIES);
@@ -44,7 +36,7 @@ export function* allSeries(): Generator<[Labels, Float64Array]> {
   const vs = new Float64Array(n);
   for (let h = 0; h < HOSTS; h++) {
     for (let m = 0; m < MODES.length; m++) {
-      const r = rng(h * 16 + m + 1);
+      const r = seededRandom(h * 16 + m + 1);
       let v = Math.round(r() * 1e6) / 1000;
       const slope = r() * 2;
       for (let i = 0; i < n; i++) {
@@ -56,7 +48,7 @@ export function* allSeries(): Generator<[Labels, Float64Array]> {
   }
   const cols = BUCKETS.map(() => new Float64Array(n));
   for (let h = 0; h < HIST_HOSTS; h++) {
-    const r = rng(100_000 + h);
+    const r = seededRandom(100_000 + h);
     const cum = new Float64Array(BUCKETS.length);
     for (let i = 0; i < n; i++) {
       const reqs = Math.floor(r() * 40);

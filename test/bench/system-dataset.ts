@@ -1,5 +1,6 @@
 import type { Labels } from '../../schemas/labels.js';
-import { instanceName, NodeExporterDataset, prng, SERIES_PER_INSTANCE } from './node-exporter-dataset.js';
+import { instanceName, NodeExporterDataset, SERIES_PER_INSTANCE } from './node-exporter-dataset.js';
+import { seededRandom } from '../harness/seeded-random.js';
 
 /**
  * The system benchmark's data: hosts that each run node_exporter (the node data set's 100 series,
@@ -30,7 +31,7 @@ export class SystemDataset {
   private readonly state: Float64Array;
   private readonly apps: AppHost[] = [];
   private readonly appStart: number;
-  private readonly rnd = prng(7);
+  private readonly rnd = seededRandom(7);
 
   constructor(
     readonly count: number,

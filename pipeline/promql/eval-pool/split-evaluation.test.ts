@@ -4,17 +4,8 @@ import { PromqlTimeoutError } from '../errors.js';
 import { MemoryQueryable } from '../promqltest/memory-storage.js';
 import { loopTurns } from '../../tsdb/index.js';
 import { EvalPool } from './eval-pool.js';
+import { seededRandom } from '../../../test/harness/seeded-random.js';
 
-/** A deterministic pseudo-random sequence (mulberry32): each seed is a data set. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Counters and gauges whose values are hard on exact merging: counter resets, values far apart
@@ -22,7 +13,7 @@ function rng(seed: number): () => number {
  * that start late or stop early.
  */
 function randomData(seed: number): MemoryQueryable {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const store = new MemoryQueryable();
   const odd = [NaN, Infinity, -Infinity, 0, -0, 1e308, -1e308, 1e-300];
   for (let i = 0; i < 60; i++) {

@@ -1,5 +1,6 @@
 import type { Labels } from '../../../schemas/labels.js';
 import type { Tsdb } from '../../../pipeline/tsdb/index.js';
+import { seededRandom } from '../../harness/seeded-random.js';
 
 /** 2024-01-01T00:00:00Z: old enough for promtool's blocks and any retention of 100 years. */
 export const DATA_START = 1_704_067_200_000;
@@ -15,15 +16,6 @@ export interface DataFamily {
   readonly series: { readonly labels: Labels; readonly values: Float64Array }[];
 }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function sampleTime(i: number): number {
   return DATA_START + SAMPLE_OFFSET + i * INTERVAL;
@@ -36,7 +28,7 @@ const LE = ['0.1', '0.5', '1', '2.5', '+Inf'];
  * reset), gauges (with negative values), an info-style series for joins, and classic histograms.
  */
 export function sideBySideDataset(): DataFamily[] {
-  const r = rng(7);
+  const r = seededRandom(7);
   const n = SAMPLES_PER_SERIES;
   const counters: DataFamily['series'][number][] = [];
   for (const instance of ['h0', 'h1', 'h2', 'h3']) {
