@@ -115,6 +115,38 @@ describe('Aggregator on the bus', () => {
     expect(got.get('req_total:1m_by_job_total@120')).toBe(5 + 6);
   });
 
+  it('aggregates records of float samples only from their columns as it does records read series by series', async () => {
+    const lat = (v: number, from: number): SeriesSamples => ({
+      labels: { __name__: 'lat', instance: 'a' }, timestamps: [from, from + 50_000], values: [v, v], stale: [],
+    });
+    // Several series per record, several samples per series: each one a range of the record's columns.
+    const records = [
+      [counter('a', T0 + 10_000, T0 + 60_000, (t) => (t - T0) / 10_000), counter('c', T0 + 10_000, T0 + 60_000, (t) => (3 * (t - T0)) / 10_000), lat(1.5, T0 + 10_000)],
+      [counter('a', T0 + 70_000, T0 + 120_000, (t) => (t - T0) / 10_000), counter('c', T0 + 70_000, T0 + 120_000, (t) => (3 * (t - T0)) / 10_000), lat(2.5, T0 + 70_000)],
+    ];
+    // A series no rule reads, ending with a staleness marker: its record is decoded to series only.
+    const ended: SeriesSamples = { labels: { __name__: 'other' }, timestamps: [T0 + 5_000], values: [0], stale: [0] };
+    const keys = ['req_total:1m_by_job_increase@60', 'req_total:1m_by_job_increase@120', 'req_total:1m_by_job_total@120', 'req_total:1m_by_job_count_series@120', 'lat:1m_without_instance_max@60', 'lat:1m_without_instance_max@120'];
+    const run = async (withMarker: boolean) => {
+      const { bus, make } = await setup();
+      const agg = make();
+      cleanups.push(() => agg.stop());
+      await agg.start();
+      const values = records.map((series) => encodeSampleBatch({ series: withMarker ? [ended, ...series] : series }));
+      for (const v of values) {
+        const rec = decodeSamplesTopicRecord(v);
+        expect(rec.kind === 'samples' && rec.batch.floatColumns !== undefined).toBe(!withMarker);
+      }
+      await bus.produce('samples', [...values.map((value) => ({ partition: 0, value })), { partition: 0, value: promise(T0 + 120_000) }, { partition: 1, value: promise(T0 + 120_000) }]);
+      const got = await outputs(bus, keys);
+      return keys.map((k) => got.get(k));
+    };
+    const columns = await run(false);
+    // a: +5 and +6, c: +15 and +18; lat's max per window.
+    expect(columns).toEqual([20, 24, 44, 2, 1.5, 2.5]);
+    expect(await run(true)).toEqual(columns);
+  });
+
   it('counts a sample for a closed window as late and, when asked, routes it to the dead-letter topic', async () => {
     const { bus, make } = await setup();
     await bus.ensureTopic('dlq', 1);

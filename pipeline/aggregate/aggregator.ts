@@ -29,7 +29,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Registry } from 'prom-client';
-import { canonicalLabels, decodeSamplesTopicRecord, encodeDeadLetter, encodeSampleBatch, type HistogramValue, type Labels, type SamplesTopicRecord, type SeriesSamples } from '../../schemas/index.js';
+import { canonicalLabels, decodeSamplesTopicRecord, encodeDeadLetter, encodeSampleBatch, LabelSectionMemo, type HistogramValue, type Labels, type SamplesTopicRecord, type SeriesSamples } from '../../schemas/index.js';
+import type { SeriesHistograms } from '../../schemas/sample.js';
 import type { FloatHistogram } from '../../schemas/native-histogram/index.js';
 import type { Bus, BusRecord, ConsumedBatch, Consumer, ProduceRecord } from '../bus/bus.js';
 import type { DecodedRecord } from '../bus/dead-letter.js';
@@ -121,6 +122,9 @@ export interface AggregatorStatus {
   readonly merging?: boolean;
 }
 
+/** Staleness markers of a series read from float columns: it has none. */
+const NO_STALE: readonly number[] = [];
+
 const quiet: AggregatorLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 /**
  * How far (in records) the store may be ahead of this aggregator and still wait for it to catch
@@ -147,6 +151,12 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
   /** Which rules a series feeds (built from `states` at first use; a reload lets it go). */
   private ruleIndex: RuleMatchIndex | undefined;
   private readonly hints = new RecordHints();
+  /**
+   * Label sections of the records this aggregator decodes itself, as the store keeps them: a
+   * section seen again gives the same labels objects, so a record layout's positions compare by
+   * identity and no labels are built again.
+   */
+  private readonly labelSections = new LabelSectionMemo();
   /** Late samples of the record being applied, when they are routed to the dead-letter topic. */
   private late: LateSample[] = [];
   /** Per partition: the next offset whose record is not yet applied. */
@@ -390,7 +400,7 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
     await this.apply(batch, (r) => {
       decodedHere++;
       try {
-        return decodeSamplesTopicRecord(r.value);
+        return decodeSamplesTopicRecord(r.value, this.labelSections);
       } catch {
         return undefined;
       }
@@ -618,40 +628,64 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
     }
   }
 
-  /** Applies one record's samples to every rule that matches them; returns the newest timestamp. */
+  /**
+   * Applies one record's samples to every rule that matches them; returns the newest timestamp
+   * (of each series, its last one).
+   */
   private applySamples(p: number, rec: Extract<SamplesTopicRecord, { kind: 'samples' }>): number {
     let maxTs = Number.NEGATIVE_INFINITY;
-    const all = rec.batch.series;
-    if (all.length === 0) return maxTs;
-    const layout = this.states.length === 0 ? undefined : this.hints.layout(p, canonicalLabels(all[0]!.labels));
+    // A record of float samples only is read as the decoder's columns, as the store reads it: a
+    // series' samples are a range of the record's timestamps and values, applied in place (its
+    // `series`, built on first read, would cost an object and two arrays per series).
+    const cols = rec.batch.floatColumns;
+    const all = cols === undefined ? rec.batch.series : undefined;
+    const count = cols === undefined ? all!.length : cols.labels.length;
+    if (count === 0) return maxTs;
+    const layout = this.states.length === 0 ? undefined : this.hints.layout(p, canonicalLabels(cols === undefined ? all![0]!.labels : cols.labels[0]!));
     // After layout(): finding no room for a new layout lets go of the bindings too.
     const bindings = this.hints.bindingsOf(p);
     const routeLate = this.routeLateSamples;
     let added = 0;
-    for (let k = 0; k < all.length; k++) {
-      const series = all[k]!;
-      const ts = series.timestamps;
-      const n = ts.length;
-      if (n > 0 && ts[n - 1]! > maxTs) maxTs = ts[n - 1]!;
-      const hts = series.histograms?.timestamps;
+    for (let k = 0; k < count; k++) {
+      let labels: Labels;
+      let ts: readonly number[];
+      let vs: readonly number[];
+      let from = 0;
+      let to: number;
+      let stale: readonly number[] = NO_STALE;
+      let hs: SeriesHistograms | undefined;
+      if (cols !== undefined) {
+        labels = cols.labels[k]!;
+        ts = cols.timestamps;
+        vs = cols.values;
+        from = cols.offsets[k]!;
+        to = cols.offsets[k + 1]!;
+      } else {
+        const series = all![k]!;
+        labels = series.labels;
+        ts = series.timestamps;
+        vs = series.values;
+        to = ts.length;
+        stale = series.stale;
+        hs = series.histograms;
+      }
+      if (to > from && ts[to - 1]! > maxTs) maxTs = ts[to - 1]!;
+      const hts = hs?.timestamps;
       const hn = hts === undefined ? 0 : hts.length;
       if (hn > 0 && hts![hn - 1]! > maxTs) maxTs = hts![hn - 1]!;
       if (layout === undefined) continue;
-      if (!layout.usable(k, series.labels)) added += this.resolve(p, k, series.labels, layout, bindings);
+      if (!layout.usable(k, labels)) added += this.resolve(p, k, labels, layout, bindings);
       const first = layout.first[k]!;
       const end = first + layout.count[k]!;
-      if (first === end) continue;
-      const vs = series.values;
-      const stale = series.stale;
       const rules = layout.rule;
       const rows = layout.row;
       for (let j = first; j < end; j++) {
         const b = bindings[rules[j]!]!;
         const st = b.state;
-        const onLate = routeLate ? this.lateTo(st.rule.name, series.labels) : undefined;
-        if (hn === 0) b.partition.applyRow(rows[j]!, ts, vs, stale, st, b.counters, onLate);
-        else if (n === 0) b.partition.applyHistograms(layout.entries[j]!, hts!, series.histograms!.histograms, st.closedThrough, b.counters, onLate);
-        else b.partition.applyMixed(layout.entries[j]!, ts, vs, stale, hts!, series.histograms!.histograms, st.closedThrough, b.counters, onLate);
+        const onLate = routeLate ? this.lateTo(st.rule.name, labels) : undefined;
+        if (hn === 0) b.partition.applyRow(rows[j]!, ts, vs, from, to, stale, st, b.counters, onLate);
+        else if (to === from) b.partition.applyHistograms(layout.entries[j]!, hts!, hs!.histograms, st.closedThrough, b.counters, onLate);
+        else b.partition.applyMixed(layout.entries[j]!, ts, vs, stale, hts!, hs!.histograms, st.closedThrough, b.counters, onLate);
       }
     }
     if (added > 0) this.hints.grew(added);

@@ -243,13 +243,13 @@ export class PartitionState {
   /** One sample of a series; `closedThrough` is the end of the newest closed window. */
   sample(e: SeriesEntry, ts: number, v: number, closedThrough: number): SampleOutcome {
     const c: SampleCounts = { applied: 0, late: 0, outOfOrder: 0 };
-    this.applyRow(e.row, [ts], [v], NO_STALE, { closedThrough }, c);
+    this.applyRow(e.row, [ts], [v], 0, 1, NO_STALE, { closedThrough }, c);
     return c.applied > 0 ? 'applied' : c.late > 0 ? 'late' : 'out_of_order';
   }
 
   /** A series' samples of one record: see applyRow. */
   applySeries(e: SeriesEntry, ts: readonly number[], vs: readonly number[], stale: readonly number[], closed: ClosedThrough, counts: SampleCounts, onLate?: (t: number, v: number) => void): void {
-    this.applyRow(e.row, ts, vs, stale, closed, counts, onLate);
+    this.applyRow(e.row, ts, vs, 0, ts.length, stale, closed, counts, onLate);
   }
 
   /** The entry of a row in use. */
@@ -258,32 +258,32 @@ export class PartitionState {
   }
 
   /**
-   * The samples of one record of the series at `row` (`stale` lists the positions that are
-   * staleness markers), counted into `counts`; `onLate` hears each late sample. One call per
-   * series and record, not per sample: timestamps and values stay unboxed numbers in this loop,
-   * where a call per sample allocated a heap number for each argument (most of the aggregator's
-   * garbage). By row, not by entry: the series' numbers and its group's row in the window columns
-   * are all this path reads.
+   * The samples of one record of the series at `row`, positions `from` to `to` (exclusive) of `ts`
+   * and `vs`: a series' own arrays, or a record's float columns (FloatColumns), read in place.
+   * `stale` lists the staleness markers' positions, counted from `from`. Counted into `counts`;
+   * `onLate` hears each late sample. One call per series and record, not per sample: timestamps
+   * and values stay unboxed numbers in this loop, where a call per sample allocated a heap number
+   * for each argument (most of the aggregator's garbage). By row, not by entry: the series'
+   * numbers and its group's row in the window columns are all this path reads.
    */
-  applyRow(row: number, ts: readonly number[], vs: readonly number[], stale: readonly number[], closed: ClosedThrough, counts: SampleCounts, onLate?: (t: number, v: number) => void): void {
+  applyRow(row: number, ts: readonly number[], vs: readonly number[], from: number, to: number, stale: readonly number[], closed: ClosedThrough, counts: SampleCounts, onLate?: (t: number, v: number) => void): void {
     const closedThrough = closed.closedThrough;
     const I = this.rule.intervalMs;
     const d = this.rule.dedupMs;
     const counter = this.rule.counter;
     const moments = this.rule.needs.moments;
-    const n = ts.length;
     // No row is added while a series' samples are applied: the columns stay where they are.
     const c = this.cols;
     const o = row * STRIDE;
     const slot = c[o + GROUP]! | 0;
     const q = slot * FIELDS;
     let si = 0;
-    let nextStale = stale.length > 0 ? stale[0]! : -1;
+    let nextStale = stale.length > 0 ? stale[0]! + from : -1;
     let applied = 0;
-    for (let j = 0; j < n; j++) {
+    for (let j = from; j < to; j++) {
       const t = ts[j]!;
       if (j === nextStale) {
-        nextStale = ++si < stale.length ? stale[si]! : -1;
+        nextStale = ++si < stale.length ? stale[si]! + from : -1;
         this.stale(this.byRow[row]!, t);
         continue;
       }
