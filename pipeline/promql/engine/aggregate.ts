@@ -1,4 +1,4 @@
-import { isValidLabelName, type Labels } from '../../../schemas/labels.js';
+import { compareStrings, isValidLabelName, type Labels } from '../../../schemas/labels.js';
 import { PromqlEvalError } from '../errors.js';
 import type { AggregateExpr } from '../parser/ast.js';
 import type { EvalContext } from './eval-context.js';
@@ -51,21 +51,60 @@ export function groupingCache(e: AggregateExpr, ctx: EvalContext): GroupingCache
 export function groupingOf(e: AggregateExpr, l: Labels, gc: GroupingCache): GroupInfo {
   let g = gc.bySeries.get(l);
   if (g === undefined) {
-    const o: Record<string, string> = {};
-    if (e.without) {
-      for (const k in l) if (k !== '__name__' && !e.grouping.includes(k)) o[k] = l[k];
-    } else {
-      for (const n of e.grouping) if (l[n] !== undefined && l[n] !== '') o[n] = l[n];
-    }
-    const key = labelsKey(o);
-    g = gc.byKey.get(key);
-    if (!g) {
-      g = { key, labels: o };
-      gc.byKey.set(key, g);
-    }
+    g = groupOfLabels(e, l, gc);
     gc.bySeries.set(l, g);
   }
   return g;
+}
+
+/**
+ * The group of a series, not remembered for the series: for callers that meet each series once
+ * (series-major aggregation). A `by` group's key is built from the series' labels directly, and
+ * its labels object only for a new group.
+ */
+export function groupOfLabels(e: AggregateExpr, l: Labels, gc: GroupingCache): GroupInfo {
+  if (e.without) {
+    const o: Record<string, string> = {};
+    for (const k in l) if (k !== '__name__' && !e.grouping.includes(k)) o[k] = l[k];
+    return groupOfKey(labelsKey(o), o, gc);
+  }
+  let key = '';
+  for (const n of keyNames(e)) {
+    const v = l[n];
+    if (v !== undefined && v !== '') key += n + '\xff' + v + '\xff';
+  }
+  let g = gc.byKey.get(key);
+  if (g === undefined) {
+    const o: Record<string, string> = {};
+    for (const n of e.grouping) if (l[n] !== undefined && l[n] !== '') o[n] = l[n];
+    g = { key, labels: o };
+    gc.byKey.set(key, g);
+  }
+  return g;
+}
+
+function groupOfKey(key: string, labels: Labels, gc: GroupingCache): GroupInfo {
+  let g = gc.byKey.get(key);
+  if (g === undefined) {
+    g = { key, labels };
+    gc.byKey.set(key, g);
+  }
+  return g;
+}
+
+const keyNamesCache = new WeakMap<AggregateExpr, readonly string[]>();
+
+/**
+ * A `by` clause's names as labelsKey orders a group's labels: sorted, once each, without
+ * `__proto__` (which a group's labels object does not take as a property).
+ */
+function keyNames(e: AggregateExpr): readonly string[] {
+  let names = keyNamesCache.get(e);
+  if (names === undefined) {
+    names = [...new Set(e.grouping)].filter((n) => n !== '__proto__').sort(compareStrings);
+    keyNamesCache.set(e, names);
+  }
+  return names;
 }
 
 const tmp = { s: 0, c: 0 };

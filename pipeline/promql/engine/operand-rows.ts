@@ -1,6 +1,6 @@
 import type { Labels } from '../../../schemas/labels.js';
 import type { AggregateExpr, Expr } from '../parser/ast.js';
-import { groupingCache, groupingOf } from './aggregate.js';
+import { groupingCache, groupOfLabels } from './aggregate.js';
 import type { AbortProbe, EvalContext } from './eval-context.js';
 import { jobContext, type EvalJob } from './eval-job.js';
 import type { GroupCells } from './group-cells.js';
@@ -74,7 +74,7 @@ function groupsOfRows(e: AggregateExpr, src: RowSource, ctx: EvalContext): RowGr
   const keys: string[] = [];
   const of = new Int32Array(src.metrics.length);
   for (let r = 0; r < src.metrics.length; r++) {
-    const g = groupingOf(e, src.metrics[r], gc);
+    const g = groupOfLabels(e, src.metrics[r], gc);
     let i = index.get(g.key);
     if (i === undefined) {
       i = labels.push(g.labels) - 1;

@@ -18,6 +18,8 @@ export interface RowSource {
   /** Per step, the samples step-by-step evaluation would count; complete once every row is filled. */
   readonly samples: Float64Array;
   fill(r: number, values: Float64Array, present: Uint8Array): void;
+  /** What `fill` writes to `present` (and counts), without the values, where that reads less. */
+  fillPresent?(r: number, present: Uint8Array): void;
 }
 
 interface SeriesWindowFunction {
@@ -247,30 +249,33 @@ function selectorRows(vs: VectorSelector, ctx: EvalContext): RowSource {
   const at = atTime(vs.at, ctx);
   const offset = durationMs(vs.offset, ctx);
   const samples = new Float64Array(steps);
+  // Without `values`, presence only: the sample values are not read (count and group need none).
+  const fill = (r: number, values: Float64Array | null, present: Uint8Array): void => {
+    const s = series[r];
+    const ts = s.ts;
+    const vs = s.vs;
+    const n = ts.length;
+    const stale = s.stale;
+    const { start, interval, lookback } = ctx;
+    let nx = 0;
+    for (let k = 0; k < steps; k++) {
+      const ref = (at ?? start + k * interval) - offset;
+      while (nx < n && ts[nx] <= ref) nx++;
+      const idx = nx - 1;
+      if (idx < 0 || ts[idx] <= ref - lookback || (stale !== null && stale[idx] === 1)) {
+        present[k] = 0;
+        continue;
+      }
+      if (values !== null) values[k] = vs[idx];
+      present[k] = 1;
+      if (at === null || k === 0) samples[k]++;
+    }
+  };
   return {
     metrics: series.map((s) => s.labels),
     dropName: series.map(() => false),
     samples,
-    fill(r, values, present) {
-      const s = series[r];
-      const ts = s.ts;
-      const vs = s.vs;
-      const n = ts.length;
-      const stale = s.stale;
-      const { start, interval, lookback } = ctx;
-      let nx = 0;
-      for (let k = 0; k < steps; k++) {
-        const ref = (at ?? start + k * interval) - offset;
-        while (nx < n && ts[nx] <= ref) nx++;
-        const idx = nx - 1;
-        if (idx < 0 || ts[idx] <= ref - lookback || (stale !== null && stale[idx] === 1)) {
-          present[k] = 0;
-          continue;
-        }
-        values[k] = vs[idx];
-        present[k] = 1;
-        if (at === null || k === 0) samples[k]++;
-      }
-    },
+    fill,
+    fillPresent: (r, present) => fill(r, null, present),
   };
 }

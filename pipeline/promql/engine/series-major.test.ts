@@ -41,6 +41,11 @@ const QUERIES = [
     `${op}(temp)`,
     `${op} by (zone) (temp offset 1m)`,
   ]),
+  // count and group read presence only; grouping names repeated, absent or __proto__.
+  'count by (mode) (c_total)',
+  'group by (host) (c_total offset 30s)',
+  'count by (mode, host, mode) (c_total)',
+  'count by (zone, __proto__, missing) (temp)',
   'sum(rate(c_total[2m] @ 600))',
   'sum by (mode) (c_total @ end())',
   'topk(3, rate(c_total[2m]))',

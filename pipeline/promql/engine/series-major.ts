@@ -1,6 +1,6 @@
 import type { Labels } from '../../../schemas/labels.js';
 import type { AggregateExpr, Expr } from '../parser/ast.js';
-import { groupingCache, groupingOf, type GroupInfo } from './aggregate.js';
+import { groupingCache, groupOfLabels, type GroupInfo } from './aggregate.js';
 import type { EvalContext } from './eval-context.js';
 import { mergeGroupParts, newGroupCells, type GroupCells, type GroupParts } from './group-cells.js';
 import { rowSource, windowRows, type RowSource } from './row-source.js';
@@ -121,7 +121,7 @@ export function groupRows(e: AggregateExpr, src: RowSource, ctx: EvalContext, fi
   const op = e.op;
   for (let r = 0; r < rows; r++) {
     if ((r & 255) === 0) ctx.checkAbort('query evaluation');
-    const info = groupingOf(e, src.metrics[r], gc);
+    const info = groupOfLabels(e, src.metrics[r], gc);
     let gi = index.get(info);
     if (gi === undefined) {
       if ((groups.length + 1) * steps > MAX_CELLS) return null;
@@ -130,9 +130,14 @@ export function groupRows(e: AggregateExpr, src: RowSource, ctx: EvalContext, fi
       groups.push(newGroupCells(info.key, info.labels, steps));
     }
     if (src.dropName[r]) groups[gi].dropName = true;
+    if (op === 'count' || op === 'group') {
+      if (src.fillPresent !== undefined) src.fillPresent(r, pres);
+      else src.fill(r, vals, pres);
+      countPresent(groups[gi], firstRow + r, pres, steps);
+      continue;
+    }
     src.fill(r, vals, pres);
-    if (op === 'count' || op === 'group') countPresent(groups[gi], firstRow + r, pres, steps);
-    else if (op === 'sum') accumulateSum(groups[gi], firstRow + r, vals, pres, steps);
+    if (op === 'sum') accumulateSum(groups[gi], firstRow + r, vals, pres, steps);
     else accumulate(op, groups[gi], firstRow + r, vals, pres, steps);
   }
   return groups;
@@ -298,7 +303,7 @@ function topk(e: AggregateExpr, src: RowSource, k: number, ctx: EvalContext): St
   const groupIndex = new Map<GroupInfo, number>();
   const groupOf = new Int32Array(rows);
   for (let r = 0; r < rows; r++) {
-    const info = groupingOf(e, src.metrics[r], gc);
+    const info = groupOfLabels(e, src.metrics[r], gc);
     let gi = groupIndex.get(info);
     if (gi === undefined) groupIndex.set(info, (gi = groupIndex.size));
     groupOf[r] = gi;

@@ -1,25 +1,28 @@
-import type { Labels } from '../../../schemas/labels.js';
 import { isPooledSlab } from '../../tsdb/shared-memory/index.js';
 import { PromqlEvalError, PromqlTimeoutError, PromqlTooManySamplesError } from '../errors.js';
 import type { SelectedSeries } from '../engine/eval-context.js';
 import type { EvalJob } from '../engine/eval-job.js';
 import type { QueryResult } from '../engine/types.js';
+import { LabelStrings, unpackLabelSets, type PackedLabelSets } from './packed-label-sets.js';
 
 /**
  * How an EvalJob crosses to an evaluation worker: every selected sample packed into a few
- * contiguous typed arrays that are transferred (moved, not copied), the rest (the parsed query,
- * labels) structured-cloned in the same message, which keeps each selection keyed by the very
- * selector node of the cloned tree. Columns the storage decoded into shared memory (the TSDB's
- * select slabs) are not packed: the worker reads them where they are.
+ * contiguous typed arrays that are transferred (moved, not copied), each selection's series as
+ * typed arrays too (where their points are, their label sets against one string table), the rest
+ * (the parsed query) structured-cloned in the same message, which keeps each selection keyed by
+ * the very selector node of the cloned tree. Columns the storage decoded into shared memory (the
+ * TSDB's select slabs) are not packed: the worker reads them where they are.
  */
 export interface WireJob {
   readonly job: Omit<EvalJob, 'selections' | 'infoSeries'>;
-  readonly selections: Map<object, WireSeries[]>;
-  readonly infoSeries: Map<object, WireSeries[]>;
+  readonly selections: Map<object, WireSeriesList>;
+  readonly infoSeries: Map<object, WireSeriesList>;
+  /** The string table of every list's label sets. */
+  readonly labelStrings: string[];
   readonly ts: Float64Array;
   readonly vs: Float64Array;
   readonly stale: Uint8Array;
-  /** Shared column memory the series refer to (`WireSeries.sharedT/sharedV`). */
+  /** Shared column memory the series refer to (a place's SHARED_T/SHARED_V). */
   readonly shared: SharedArrayBuffer[];
   /**
    * Bytes of `shared` left to garbage collection once dropped (the worker counts them toward
@@ -29,20 +32,25 @@ export interface WireJob {
 }
 
 /**
- * One series: `n` points at `at` of the packed arrays; its range points (no markers) at `rat`, or
- * at `at` when it has none. A series without markers whose columns are in shared memory has
- * `sharedT`/`sharedV` (indexes into `WireJob.shared`, else -1) and `at` is its offset there.
+ * A selection's series: their label sets, and PLACE_FIELDS numbers each in `places`: `N` points
+ * at `AT` of the packed arrays, with markers if `HAS_STALE` is 1; the range points (no markers)
+ * `RN` at `RAT`, or at `AT` without markers. A series without markers whose columns are in shared
+ * memory has `SHARED_T`/`SHARED_V` (indexes into `WireJob.shared`, else -1) and `AT` is its
+ * offset there.
  */
-interface WireSeries {
-  readonly labels: Labels;
-  readonly at: number;
-  readonly n: number;
-  readonly hasStale: boolean;
-  readonly rat: number;
-  readonly rn: number;
-  readonly sharedT: number;
-  readonly sharedV: number;
+interface WireSeriesList {
+  readonly labels: PackedLabelSets;
+  readonly places: Float64Array;
 }
+
+const AT = 0;
+const N = 1;
+const RAT = 2;
+const RN = 3;
+const SHARED_T = 4;
+const SHARED_V = 5;
+const HAS_STALE = 6;
+const PLACE_FIELDS = 7;
 
 /** A column in shared memory, which the worker can read without a copy. */
 function isShared(a: ArrayLike<number>): a is Float64Array {
@@ -126,57 +134,88 @@ export function packJob(job: EvalJob, buffers: BufferRecycler = new BufferRecycl
     }
     return i;
   };
+  const strings = new LabelStrings();
   // set() copies typed arrays and plain number arrays (the head's) alike in native code.
-  const put = (src: ArrayLike<number>, dst: Float64Array | Uint8Array, off: number): void => dst.set(src, off);
-  const pack = (list: SelectedSeries[]): WireSeries[] => list.map((s) => {
-    const n = s.ts.length;
-    if (sharedColumns(s)) {
-      const off = (s.ts as Float64Array).byteOffset / 8;
-      return { labels: s.labels, at: off, n, hasStale: false, rat: off, rn: n, sharedT: ref(s.ts as Float64Array), sharedV: ref(s.vs as Float64Array) };
+  const pack = (list: SelectedSeries[]): WireSeriesList => {
+    const places = new Float64Array(list.length * PLACE_FIELDS);
+    for (let i = 0; i < list.length; i++) {
+      const s = list[i];
+      const p = i * PLACE_FIELDS;
+      const n = s.ts.length;
+      places[p + N] = n;
+      if (sharedColumns(s)) {
+        const off = (s.ts as Float64Array).byteOffset / 8;
+        places[p + AT] = off;
+        places[p + SHARED_T] = ref(s.ts as Float64Array);
+        places[p + SHARED_V] = ref(s.vs as Float64Array);
+        continue;
+      }
+      places[p + AT] = at;
+      places[p + SHARED_T] = -1;
+      places[p + SHARED_V] = -1;
+      ts.set(s.ts, at);
+      vs.set(s.vs, at);
+      if (s.stale === null) {
+        at += n;
+        continue;
+      }
+      stale.set(s.stale, at);
+      at += n;
+      places[p + HAS_STALE] = 1;
+      places[p + RAT] = at;
+      places[p + RN] = s.rts.length;
+      ts.set(s.rts, at);
+      vs.set(s.rvs, at);
+      at += s.rts.length;
     }
-    const start = at;
-    put(s.ts, ts, start);
-    put(s.vs, vs, start);
-    if (s.stale !== null) put(s.stale, stale, start);
-    at += n;
-    if (s.stale === null) return { labels: s.labels, at: start, n, hasStale: false, rat: start, rn: n, sharedT: -1, sharedV: -1 };
-    const rat = at;
-    put(s.rts, ts, rat);
-    put(s.rvs, vs, rat);
-    at += s.rts.length;
-    return { labels: s.labels, at: start, n, hasStale: true, rat, rn: s.rts.length, sharedT: -1, sharedV: -1 };
-  });
-  const packMap = <K extends object>(m: Map<K, SelectedSeries[]>): Map<object, WireSeries[]> => {
-    const out = new Map<object, WireSeries[]>();
+    return { labels: strings.pack(list.map((s) => s.labels)), places };
+  };
+  const packMap = <K extends object>(m: Map<K, SelectedSeries[]>): Map<object, WireSeriesList> => {
+    const out = new Map<object, WireSeriesList>();
     for (const [k, list] of m) out.set(k, pack(list));
     return out;
   };
   let sharedBytes = 0;
   const packed = { selections: packMap(selections), infoSeries: packMap(infoSeries) };
   for (const b of shared) if (!isPooledSlab(b)) sharedBytes += b.byteLength;
-  const wire: WireJob = { job: rest, ...packed, ts, vs, stale, shared, sharedBytes };
+  const wire: WireJob = { job: rest, ...packed, labelStrings: strings.strings, ts, vs, stale, shared, sharedBytes };
   return { wire, transfer: [ts.buffer, vs.buffer, stale.buffer] };
 }
 
 /** The job again, its series as views into the transferred arrays. */
 export function unpackJob(w: WireJob): EvalJob {
-  const view = (s: WireSeries): SelectedSeries => {
-    if (s.sharedT >= 0) {
-      const ts = new Float64Array(w.shared[s.sharedT], s.at * 8, s.n);
-      const vs = new Float64Array(w.shared[s.sharedV], s.at * 8, s.n);
-      return { labels: s.labels, ts, vs, stale: null, rts: ts, rvs: vs };
+  const unpack = (list: WireSeriesList): SelectedSeries[] => {
+    const labels = unpackLabelSets(w.labelStrings, list.labels);
+    const p = list.places;
+    const out = new Array<SelectedSeries>(labels.length);
+    for (let i = 0; i < labels.length; i++) {
+      const f = i * PLACE_FIELDS;
+      const at = p[f + AT];
+      const n = p[f + N];
+      if (p[f + SHARED_T] >= 0) {
+        const ts = new Float64Array(w.shared[p[f + SHARED_T]], at * 8, n);
+        const vs = new Float64Array(w.shared[p[f + SHARED_V]], at * 8, n);
+        out[i] = { labels: labels[i], ts, vs, stale: null, rts: ts, rvs: vs };
+        continue;
+      }
+      const ts = w.ts.subarray(at, at + n);
+      const vs = w.vs.subarray(at, at + n);
+      if (p[f + HAS_STALE] === 0) {
+        out[i] = { labels: labels[i], ts, vs, stale: null, rts: ts, rvs: vs };
+        continue;
+      }
+      const rat = p[f + RAT];
+      const rn = p[f + RN];
+      out[i] = {
+        labels: labels[i], ts, vs, stale: w.stale.subarray(at, at + n),
+        rts: w.ts.subarray(rat, rat + rn), rvs: w.vs.subarray(rat, rat + rn),
+      };
     }
-    const ts = w.ts.subarray(s.at, s.at + s.n);
-    const vs = w.vs.subarray(s.at, s.at + s.n);
-    if (!s.hasStale) return { labels: s.labels, ts, vs, stale: null, rts: ts, rvs: vs };
-    return {
-      labels: s.labels, ts, vs, stale: w.stale.subarray(s.at, s.at + s.n),
-      rts: w.ts.subarray(s.rat, s.rat + s.rn), rvs: w.vs.subarray(s.rat, s.rat + s.rn),
-    };
+    return out;
   };
-  const unpackMap = <K>(m: Map<object, WireSeries[]>): Map<K, SelectedSeries[]> => {
+  const unpackMap = <K>(m: Map<object, WireSeriesList>): Map<K, SelectedSeries[]> => {
     const out = new Map<K, SelectedSeries[]>();
-    for (const [k, list] of m) out.set(k as K, list.map(view));
+    for (const [k, list] of m) out.set(k as K, unpack(list));
     return out;
   };
   return { ...w.job, selections: unpackMap(w.selections), infoSeries: unpackMap(w.infoSeries) } as EvalJob;
