@@ -1,4 +1,4 @@
-import SnappyJS from 'snappyjs';
+import { snappyBlockCompress } from '../../schemas/snappy-block.js';
 import { describe, expect, it } from 'vitest';
 import { SnappyCorruptError, SnappyStream, snappyUncompressInSlices } from './snappy-slices.js';
 import { snappyDecodedLength, withSnappyBody } from './decompress.js';
@@ -16,7 +16,7 @@ function sample(n: number, seed: number): Buffer {
 }
 
 async function roundTrip(input: Buffer, slice: number): Promise<Buffer> {
-  const compressed = Buffer.from(SnappyJS.compress(input));
+  const compressed = snappyBlockCompress(input);
   return snappyUncompressInSlices(compressed, snappyDecodedLength(compressed), slice);
 }
 
@@ -43,7 +43,7 @@ describe('snappyUncompressInSlices', () => {
 
   it('decodes bodies one after another, each to its own output, whichever fails', async () => {
     const inputs = [sample(50_000, 1), sample(70_000, 2), sample(30_000, 3)];
-    const compressed = inputs.map((b) => Buffer.from(SnappyJS.compress(b)));
+    const compressed = inputs.map((b) => snappyBlockCompress(b));
     const bad = snappyUncompressInSlices(Buffer.from([8, (7 << 2) | 2, 5, 0]), 8, 1000);
     const outs = await Promise.all(compressed.map((c) => snappyUncompressInSlices(c, snappyDecodedLength(c), 1000)));
     await expect(bad).rejects.toThrow(SnappyCorruptError);
@@ -57,7 +57,7 @@ describe('snappyUncompressInSlices', () => {
   });
 
   it('refuses input that decodes to fewer bytes than its header declares', async () => {
-    const good = Buffer.from(SnappyJS.compress(Buffer.from('hello world')));
+    const good = snappyBlockCompress(Buffer.from('hello world'));
     const truncated = good.subarray(0, good.length - 3);
     await expect(snappyUncompressInSlices(truncated, 11)).rejects.toThrow(SnappyCorruptError);
   });
@@ -69,7 +69,7 @@ describe('snappyUncompressInSlices', () => {
 
   it('decodes front to back a slice per step, the decoded prefix final before the end is reached', () => {
     const input = sample(300_000, 9);
-    const compressed = Buffer.from(SnappyJS.compress(input));
+    const compressed = snappyBlockCompress(input);
     const stream = new SnappyStream(compressed, snappyDecodedLength(compressed));
     let steps = 0;
     while (!stream.done) {
@@ -85,7 +85,7 @@ describe('snappyUncompressInSlices', () => {
 describe('SnappyStream output', () => {
   it('grows as decoding goes instead of taking the declared length at once, and ends at exactly that length', () => {
     const input = Buffer.alloc(40_000_000, 0x62);
-    const compressed = Buffer.from(SnappyJS.compress(input));
+    const compressed = snappyBlockCompress(input);
     const stream = new SnappyStream(compressed, snappyDecodedLength(compressed));
     stream.step(1 << 20);
     expect(stream.out.length).toBeLessThan(input.length / 4);
@@ -97,7 +97,7 @@ describe('SnappyStream output', () => {
 
 describe('withSnappyBody', () => {
   const big = sample(5_000_000, 4);
-  const compressed = Buffer.from(SnappyJS.compress(big));
+  const compressed = snappyBlockCompress(big);
 
   it('hands the reader a large body that grows as it asks for more, to the whole body', async () => {
     const seen: number[] = [];
@@ -123,7 +123,7 @@ describe('withSnappyBody', () => {
 
   it('hands a small body over whole', async () => {
     const small = Buffer.from('a small body');
-    const got = await withSnappyBody(Buffer.from(SnappyJS.compress(small)), 0, (body) => Promise.resolve([body.available, body.bytes.toString()]));
+    const got = await withSnappyBody(snappyBlockCompress(small), 0, (body) => Promise.resolve([body.available, body.bytes.toString()]));
     expect(got).toEqual([small.length, 'a small body']);
   });
 

@@ -6,6 +6,8 @@ import { addHistogram, type DecodedHistogram, type DecodedHistograms } from './h
 export interface SeriesProblem {
   readonly message: string;
   readonly label?: string;
+  /** Set when the labels keep the rules but pass one of the edge's label limits: that limit's reason. */
+  readonly limit?: string;
 }
 
 /** Exemplar{1: labels, 2: value, 3: timestamp} of a TimeSeries. */
@@ -58,6 +60,8 @@ export class DecodedWriteRequest {
   /** Start timestamps beside `timestamps` (0: unknown), once any sample has one. */
   startTimestamps: Float64Array | undefined;
   readonly invalid = new Map<number, SeriesProblem>();
+  /** True when the reader checked every series against the edge's label limits (`SeriesProblem.limit`). */
+  labelLimitsChecked = false;
   readonly exemplarsOf = new Map<number, DecodedExemplar[]>();
   readonly histogramsOf = new Map<number, DecodedHistograms>();
   exemplars = 0;

@@ -60,7 +60,7 @@ export function createRemoteWriteConnector(settings: RemoteWriteSettings, config
     sink: settings.sink,
     metadata: settings.metadata,
     exemplars: settings.exemplars,
-    reader: new WriteRequestReader(config.metric_name_validation_scheme, config.series_cache_size),
+    reader: new WriteRequestReader(config.metric_name_validation_scheme, config.series_cache_size, edge.seriesLimits),
     readerV2: new WriteV2RequestReader(config.metric_name_validation_scheme),
     ha: elector === undefined ? undefined : { config: ha, elector },
   });

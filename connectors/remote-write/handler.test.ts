@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { Registry } from 'prom-client';
-import SnappyJS from 'snappyjs';
+import { snappyBlockCompress } from '../../schemas/snappy-block.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LagBackpressure } from '../http-edge/index.js';
 import { RecordingSink } from '../http-edge/testdata/recording-sink.js';
@@ -116,7 +116,7 @@ describe('remote_write receiver', () => {
   it('answers 400 naming the byte offset for a corrupt protobuf body', async () => {
     const r = await receiver();
     const pb = encodeWriteRequest({ timeseries: [one({ __name__: 'up' })] });
-    const res = await r.post(Buffer.from(SnappyJS.compress(pb.subarray(0, pb.length - 4))));
+    const res = await r.post(snappyBlockCompress(pb.subarray(0, pb.length - 4)));
     expect(res.status).toBe(400);
     expect(await res.text()).toMatch(/cannot decode WriteRequest: .*\(at byte \d+\)/);
   });
@@ -197,7 +197,7 @@ describe('remote_write receiver', () => {
     const at = pb.indexOf(Buffer.from(new Float64Array([42.125]).buffer));
     pb.writeUInt32LE(2, at);
     pb.writeUInt32LE(0x7ff00000, at + 4);
-    expect((await r.post(Buffer.from(SnappyJS.compress(pb)))).status).toBe(204);
+    expect((await r.post(snappyBlockCompress(pb))).status).toBe(204);
     expect(r.sink.committed[0]).toMatchObject({ t: 5, stale: true });
   });
 
@@ -208,7 +208,7 @@ describe('remote_write receiver', () => {
     expect(tooBig.status).toBe(413);
     const pb = encodeWriteRequest({ timeseries: Array.from({ length: 40 }, () => one({ __name__: 'same_name_again_and_again' })) });
     expect(pb.length).toBeGreaterThan(1000);
-    const compressed = Buffer.from(SnappyJS.compress(pb));
+    const compressed = snappyBlockCompress(pb);
     expect(compressed.length).toBeLessThan(200);
     const bomb = await r.post(compressed);
     expect(bomb.status).toBe(413);
@@ -226,6 +226,29 @@ describe('remote_write receiver', () => {
     const long = await r.post(snappyWriteRequest({ timeseries: [one({ __name__: 'a', path: '/a/very/long/path' })] }));
     expect(await long.text()).toMatch(/value of label "path" is 17 characters long/);
     expect(r.sink.committed).toHaveLength(0);
+  });
+
+  it('refuses a series over a label limit again when it comes back, named by its new index, and keeps the others', async () => {
+    const r = await receiver({ limits: { label_limit: 3 } });
+    const wide = one({ __name__: 'wide', b: '1', c: '2', d: '3' });
+    const first = await r.post(snappyWriteRequest({ timeseries: [wide, one({ __name__: 'ok' })] }));
+    expect(first.status).toBe(400);
+    expect(await first.text()).toMatch(/first: series 0 .*: series 0: series has 4 labels, more than the limit of 3/);
+    // The same label bytes again (a hit in the receiver's series cache), now second in the request.
+    const again = await r.post(snappyWriteRequest({ timeseries: [one({ __name__: 'ok' }), wide] }));
+    expect(again.status).toBe(400);
+    expect(await again.text()).toMatch(/1 of 2 series rejected .*first: series 1 .*: series 1: series has 4 labels, more than the limit of 3/);
+    expect(await r.metric('tidemark_connector_rejected_samples_total', { reason: 'label_limit' })).toBe(2);
+    expect(r.sink.committed.map((x) => x.labels.__name__)).toEqual(['ok', 'ok']);
+  });
+
+  it('counts a series both badly named and over a label limit as invalid labels', async () => {
+    const r = await receiver({ limits: { label_limit: 1 } });
+    const res = await r.post(snappyWriteRequest({ timeseries: [one({ __name__: '0bad', a: '1' })] }));
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(/invalid metric name "0bad"/);
+    expect(await r.metric('tidemark_connector_rejected_samples_total', { reason: 'invalid_labels' })).toBe(1);
+    expect(await r.metric('tidemark_connector_rejected_samples_total', { reason: 'label_limit' })).toBe(0);
   });
 
   it('requires the configured credentials, basic or bearer', async () => {
@@ -479,7 +502,7 @@ describe('remote_write 2.0 receiver', () => {
   it('answers 400 for a symbol reference outside the table', async () => {
     const r = await receiver();
     // Request{symbols: [""], timeseries: [{labels_refs: [1, 2]}]}
-    const body = Buffer.from(SnappyJS.compress(Buffer.from([0x22, 0x00, 0x2a, 0x04, 0x0a, 0x02, 0x01, 0x02])));
+    const body = snappyBlockCompress(Buffer.from([0x22, 0x00, 0x2a, 0x04, 0x0a, 0x02, 0x01, 0x02]));
     const res = await r.post(body, v2);
     expect(res.status).toBe(400);
     expect(await res.text()).toMatch(/symbol reference 1 out of range/);

@@ -81,7 +81,7 @@ export class RemoteWriteHandler {
       sink,
       (app) => {
         const { labels: seriesLabels, offsets, timestamps, values, stale, startTimestamps: starts } = decoded!;
-        const { invalid, histogramsOf, exemplarsOf } = decoded!;
+        const { invalid, histogramsOf, exemplarsOf, labelLimitsChecked } = decoded!;
         // Let go of the request before the commit waits for the bus: objects still reachable
         // then survive young-generation collections, which copy them.
         decoded = undefined;
@@ -97,12 +97,16 @@ export class RemoteWriteHandler {
           if (n === 0) continue;
           const seriesInvalid = invalid.size === 0 ? undefined : invalid.get(i);
           let problem: { message: string; reason: string } | undefined;
-          if (seriesInvalid !== undefined) problem = { message: seriesInvalid.message, reason: 'invalid_labels' };
+          if (seriesInvalid !== undefined && seriesInvalid.limit === undefined) problem = { message: seriesInvalid.message, reason: 'invalid_labels' };
           else if (hs?.invalid !== undefined) {
             problem = { message: `histogram at ${isoTime(hs.invalid.timestampMs)}: ${hs.invalid.message}`, reason: 'invalid_histogram' };
           } else if (hn > 0 && app.appendHistogram === undefined) {
             problem = { message: 'native histograms are not carried by this output', reason: 'histograms_unsupported' };
-          } else if (!this.withinLimits.has(seriesLabels[i])) {
+          } else if (seriesInvalid?.limit !== undefined) {
+            problem = { message: seriesInvalid.message, reason: seriesInvalid.limit };
+          } else if (!labelLimitsChecked && !this.withinLimits.has(seriesLabels[i])) {
+            // Readers that do not check the edge's label limits (remote_write 2.0): checked here,
+            // once per shared label set.
             try {
               edge.seriesLimits.checkLabels(seriesLabels[i], `series ${i}`);
               // Only shared (cached, frozen) label sets come back; checking them once is enough.

@@ -1,3 +1,5 @@
+import type { SeriesProblem } from './decoded-write-request.js';
+
 const WAYS = 4;
 const EMPTY = 0x7fffffff;
 /** Bytes before each key in the arena: its entry number (-1 once evicted), its last use, its length. */
@@ -25,7 +27,7 @@ const ENTRY_HEAD = 12;
 export class SeriesLabelsCache {
   /** Per entry (in arena order): its labels and their validation verdict. */
   private labels: (Record<string, string> | undefined)[] = [];
-  private invalid: ({ message: string; label?: string } | undefined)[] = [];
+  private invalid: (SeriesProblem | undefined)[] = [];
   /** Per slot: hash, key length, arena offset of its entry (-1 = empty), unused. */
   private readonly meta: Int32Array;
   private readonly arena: DataView;
@@ -123,7 +125,7 @@ export class SeriesLabelsCache {
   }
 
   /** The validation verdict of the labels `get` just returned. */
-  invalidOfLast(): { message: string; label?: string } | undefined {
+  invalidOfLast(): SeriesProblem | undefined {
     return this.invalid[this.entry];
   }
 
@@ -133,7 +135,7 @@ export class SeriesLabelsCache {
     start: number,
     end: number,
     labels: Record<string, string>,
-    invalid: { message: string; label?: string } | undefined,
+    invalid: SeriesProblem | undefined,
   ): void {
     const len = end - start;
     const size = this.arenaBytes.length;

@@ -2,7 +2,7 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { compareStrings, isValidMetricName, setLabel } from '../../schemas/labels.js';
 import type { MetricMetadataEntry } from '../../schemas/metric-metadata-codec.js';
 import { STALE_NAN_BITS_HI, STALE_NAN_BITS_LO } from '../../schemas/sample.js';
-import { LimitExceededError, type GrowingBody } from '../http-edge/index.js';
+import { LimitExceededError, type GrowingBody, type SeriesLimits } from '../http-edge/index.js';
 import { DecodedWriteRequest, type DecodedExemplar, type SeriesProblem } from './decoded-write-request.js';
 import { WriteRequestDecodeError } from './errors.js';
 import { readHistogramMessage } from './histogram-message-reader.js';
@@ -56,9 +56,15 @@ export class WriteRequestReader {
   private readonly labels = new LabelCache();
   private readonly seriesCache: SeriesLabelsCache;
 
+  /**
+   * With `labelLimits` (the edge's), a series whose labels keep the rules is also checked against
+   * its label limits, once per label set the series cache holds: the verdict is cached with the
+   * labels, so a request of known series costs no per-series lookup or check.
+   */
   constructor(
     private readonly scheme: NameValidationScheme = 'legacy',
     seriesCacheSlots?: number,
+    private readonly labelLimits?: SeriesLimits,
   ) {
     this.seriesCache = new SeriesLabelsCache(seriesCacheSlots);
   }
@@ -182,7 +188,9 @@ export class WriteRequestReader {
     this.buf = buf;
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.length);
     this.pos = 0;
-    return new DecodedWriteRequest(bytes);
+    const acc = new DecodedWriteRequest(bytes);
+    acc.labelLimitsChecked = this.labelLimits !== undefined;
+    return acc;
   }
 
   /** Decodes one top-level field of the WriteRequest at the current position. */
@@ -256,6 +264,8 @@ export class WriteRequestReader {
       if (hit !== undefined) {
         s.labels = hit;
         s.invalid = this.seriesCache.invalidOfLast();
+        // A limit's message names the series by its index in the request: this one's.
+        if (s.invalid?.limit !== undefined) s.invalid = this.overLabelLimits(s.labels, index);
         this.pos = labelsEnd;
         cached = true;
         seenLabel = true;
@@ -307,7 +317,20 @@ export class WriteRequestReader {
           s.invalid = { message: `invalid metric name ${JSON.stringify(name)}`, label: '__name__' };
         }
       }
+      if (s.invalid === undefined) s.invalid = this.overLabelLimits(s.labels, index);
       if (!cached && labelsEnd > labelsStart) this.seriesCache.store(this.buf, labelsStart, labelsEnd, s.labels, s.invalid);
+    }
+  }
+
+  /** The first of the edge's label limits that `labels` pass (none without `labelLimits`). */
+  private overLabelLimits(labels: Record<string, string>, index: number): SeriesProblem | undefined {
+    if (this.labelLimits === undefined) return undefined;
+    try {
+      this.labelLimits.checkLabels(labels, `series ${index}`);
+      return undefined;
+    } catch (err) {
+      if (!(err instanceof LimitExceededError)) throw err;
+      return { message: err.message, label: err.location.label, limit: err.reason };
     }
   }
 

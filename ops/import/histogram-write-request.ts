@@ -5,7 +5,7 @@
  * Histograms go with float counts (prompb `count_float`, `positive_counts`, ...).
  */
 import protobuf from 'protobufjs';
-import SnappyJS from 'snappyjs';
+import { snappyBlockCompress } from '../../schemas/snappy-block.js';
 import { PROMPB_FLOAT_HISTOGRAM_TYPES, prompbFloatHistogram } from '../../schemas/native-histogram/index.js';
 import { ImportRequestError, type RetryNotice } from './import-sender.js';
 import type { ReadHistograms } from './remote-read-response.js';
@@ -41,7 +41,7 @@ export function histogramWriteRequest(series: readonly HistogramSeries[]): Uint8
     labels: Object.keys(s.labels).sort().map((name) => ({ name, value: s.labels[name] })),
     histograms: s.histograms.histograms.map((h, i) => prompbFloatHistogram(h, s.histograms.timestamps[i]!)),
   }));
-  return SnappyJS.compress(WriteRequest.encode({ timeseries }).finish());
+  return snappyBlockCompress(WriteRequest.encode({ timeseries }).finish());
 }
 
 /** Sample count of the series (what a batch reports as imported). */

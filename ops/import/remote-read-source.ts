@@ -1,4 +1,4 @@
-import SnappyJS from 'snappyjs';
+import { snappyBlockCompress, snappyBlockUncompress } from '../../schemas/snappy-block.js';
 import type { LabelMatcher } from '../../pipeline/tsdb/index.js';
 // The module, not the query package's index: the index loads the whole query engine.
 import { ReadRequestType } from '../../pipeline/query/remote-read.js';
@@ -55,7 +55,7 @@ export class RemoteReadSource {
     try {
       res = await fetch(this.url, {
         method: 'POST',
-        body: new Uint8Array(SnappyJS.compress(request)),
+        body: new Uint8Array(snappyBlockCompress(request)),
         headers: {
           'content-type': 'application/x-protobuf',
           'content-encoding': 'snappy',
@@ -71,7 +71,7 @@ export class RemoteReadSource {
     if (!res.ok) throw new RemoteReadError(`${where}: answered ${res.status}: ${body.toString('utf8').trim()}`);
     try {
       if (/^application\/x-streamed-protobuf\b/.test(res.headers.get('content-type') ?? '')) return decodeChunkedReadResponse(body, chunk.start, chunk.end);
-      return decodeReadResponse(Buffer.from(SnappyJS.uncompress(body)));
+      return decodeReadResponse(snappyBlockUncompress(body));
     } catch (err) {
       throw new RemoteReadError(`${where}: ${(err as Error).message}`, { cause: err });
     }

@@ -1,4 +1,4 @@
-import SnappyJS from 'snappyjs';
+import { snappyBlockUncompress } from '../../schemas/snappy-block.js';
 import { describe, expect, it } from 'vitest';
 import { WriteRequestReader } from '../../connectors/remote-write/index.js';
 import { encodeWriteRequest } from './write-request.js';
@@ -12,7 +12,7 @@ describe('encodeWriteRequest', () => {
       { labels: { __name__: 'job:up:sum', job: 'api' }, t: 180_000, value: Number.NaN, stale: true },
       { labels: { __name__: 'big_ts', l: 'é' }, t: 4_102_444_800_000, value: -1e300, stale: false },
     ]);
-    const decoded = new WriteRequestReader().read(Buffer.from(SnappyJS.uncompress(body)));
+    const decoded = new WriteRequestReader().read(snappyBlockUncompress(body));
     expect(decoded.samples).toBe(5);
     const byName = new Map(decoded.allSeries().map((s) => [s.labels['__name__'], s]));
     const sum = byName.get('job:up:sum')!;

@@ -3,7 +3,7 @@
  * = 1, samples = 2; Label: name = 1, value = 2; Sample: value = 1 double, timestamp = 2 int64),
  * snappy block compressed as the protocol sends it. Staleness markers are Prometheus' StaleNaN.
  */
-import SnappyJS from 'snappyjs';
+import { snappyBlockCompress } from '../../schemas/snappy-block.js';
 import { labelFields, ProtoWriter, varintSize } from '../../connectors/remote-write/write-request-writer.js';
 import type { Labels } from '../../schemas/index.js';
 import { canonicalLabels } from '../../schemas/labels.js';
@@ -96,5 +96,5 @@ export function encodeWriteRequest(samples: readonly WriteSample[]): Buffer {
     // The label object keeps its SeriesSamples until its next request: not this request's samples.
     ss.length = 0;
   }
-  return Buffer.from(SnappyJS.compress(out.view()));
+  return snappyBlockCompress(out.view());
 }

@@ -1,11 +1,11 @@
-import SnappyJS from 'snappyjs';
+import { snappyBlockCompress, snappyBlockUncompress } from '../../schemas/snappy-block.js';
 import { describe, expect, it } from 'vitest';
 import { ReadRequestType } from '../../pipeline/query/index.js';
 import { scopeReadRequest } from './remote-read-scoping.js';
 
 describe('remote read scoping', () => {
   it('confines every query of a ReadRequest to the tenant, replacing matchers on the tenant label', () => {
-    const body = SnappyJS.compress(
+    const body = snappyBlockCompress(
       ReadRequestType.encode({
         queries: [
           { startTimestampMs: 1, endTimestampMs: 2, matchers: [{ type: 0, name: '__name__', value: 'up' }, { type: 2, name: 'tenant_id', value: '.*' }] },
@@ -13,7 +13,7 @@ describe('remote read scoping', () => {
         ],
       }).finish(),
     );
-    const out = ReadRequestType.toObject(ReadRequestType.decode(SnappyJS.uncompress(scopeReadRequest(body, 'tenant_id', 'a'))), { longs: Number, enums: Number }) as {
+    const out = ReadRequestType.toObject(ReadRequestType.decode(snappyBlockUncompress(scopeReadRequest(body, 'tenant_id', 'a'))), { longs: Number, enums: Number }) as {
       queries: Array<{ startTimestampMs: number; matchers: Array<{ type?: number; name: string; value: string }> }>;
     };
     expect(out.queries.map((q) => q.startTimestampMs)).toEqual([1, 3]);

@@ -1,4 +1,4 @@
-import SnappyJS from 'snappyjs';
+import { snappyBlockCompress, snappyBlockUncompress } from '../../schemas/snappy-block.js';
 import { ReadRequestType } from '../../pipeline/query/index.js';
 
 interface ReadRequestMessage {
@@ -14,10 +14,10 @@ const EQ = 0;
  * Throws when the body is not a ReadRequest.
  */
 export function scopeReadRequest(body: Uint8Array, label: string, tenant: string): Buffer {
-  const message = ReadRequestType.decode(SnappyJS.uncompress(body)) as unknown as ReadRequestMessage;
+  const message = ReadRequestType.decode(snappyBlockUncompress(body)) as unknown as ReadRequestMessage;
   for (const q of message.queries ?? []) {
     q.matchers = [...(q.matchers ?? []).filter((m) => m.name !== label), { type: EQ, name: label, value: tenant }];
   }
-  const out = SnappyJS.compress(ReadRequestType.encode(message as never).finish());
+  const out = snappyBlockCompress(ReadRequestType.encode(message as never).finish());
   return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
 }

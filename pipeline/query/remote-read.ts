@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import protobuf from 'protobufjs';
-import SnappyJS from 'snappyjs';
+import { snappyBlockCompress, snappyBlockUncompress } from '../../schemas/snappy-block.js';
 import { compareStrings, type Labels } from '../../schemas/labels.js';
 import { PROMPB_FLOAT_HISTOGRAM_TYPES, prompbFloatHistogram } from '../../schemas/native-histogram/index.js';
 import type { LabelMatcher, MatchType } from '../tsdb/index.js';
@@ -99,7 +99,7 @@ export function remoteReadRoutes(ctx: ApiContext): QueryRoute[] {
           const body = await readBody(req, MAX_REQUEST_BYTES);
           let request: { queries?: DecodedQuery[]; acceptedResponseTypes?: number[] };
           try {
-            request = ReadRequestType.toObject(ReadRequestType.decode(SnappyJS.uncompress(body)), { longs: Number, enums: Number, defaults: true }) as typeof request;
+            request = ReadRequestType.toObject(ReadRequestType.decode(snappyBlockUncompress(body)), { longs: Number, enums: Number, defaults: true }) as typeof request;
           } catch (err) {
             throw new QueryApiError('bad_data', `cannot decode remote read request: ${(err as Error).message}`, { cause: err });
           }
@@ -114,7 +114,7 @@ export function remoteReadRoutes(ctx: ApiContext): QueryRoute[] {
           }
           const results = [];
           for (const q of request.queries ?? []) results.push({ timeseries: await readQuery(ctx, q) });
-          const bytes = SnappyJS.compress(ReadResponseType.encode({ results }).finish());
+          const bytes = snappyBlockCompress(ReadResponseType.encode({ results }).finish());
           res.writeHead(200, {
             'content-type': 'application/x-protobuf',
             'content-encoding': 'snappy',

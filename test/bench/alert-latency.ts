@@ -17,7 +17,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import SnappyJS from 'snappyjs';
+import { snappyBlockCompress } from '../../schemas/snappy-block.js';
 import { EmbeddedBus } from '../../pipeline/bus/embedded/index.js';
 import { BusSampleSink } from '../../pipeline/publish/index.js';
 import { startAlertmanager } from '../integration/alert/alertmanager-process.js';
@@ -54,7 +54,7 @@ receivers:
 
 /** POSTs one remote_write request (protobuf + snappy, as Prometheus sends it). */
 async function remoteWrite(url: string, series: { labels: Record<string, string>; value: number; t: number }[]): Promise<void> {
-  const body = SnappyJS.compress(encodeWriteRequest(series.map((s) => ({ labels: s.labels, values: [s.value], timestamps: [s.t], from: 0, to: 1 }))));
+  const body = snappyBlockCompress(encodeWriteRequest(series.map((s) => ({ labels: s.labels, values: [s.value], timestamps: [s.t], from: 0, to: 1 }))));
   const res = await fetch(url, {
     method: 'POST', body,
     headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-prometheus-remote-write-version': '0.1.0' },

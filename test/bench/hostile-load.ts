@@ -9,7 +9,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import SnappyJS from 'snappyjs';
+import { snappyBlockCompress } from '../../schemas/snappy-block.js';
 import { RoleProcess } from '../system/role-process.js';
 import type { Benchmark, BenchResult } from './bench-result.js';
 import { encodeWriteRequest, freePort, rssBytes, tempDir, type RwSeries } from './peers/index.js';
@@ -40,7 +40,7 @@ function watch(url: string, pid: number): Watch {
 
 async function remoteWrite(url: string, series: RwSeries[]): Promise<number> {
   const res = await fetch(`${url}/api/v1/write`, {
-    method: 'POST', body: SnappyJS.compress(encodeWriteRequest(series)),
+    method: 'POST', body: snappyBlockCompress(encodeWriteRequest(series)),
     headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' },
   });
   await res.arrayBuffer();
@@ -100,7 +100,7 @@ async function run(): Promise<BenchResult[]> {
     // Built before the prober starts: compressing 140 MB holds this process' event loop, where the
     // prober runs, for most of a second.
     const one = encodeWriteRequest([{ labels: { __name__: 'hostile_expanding', job: 'x' }, values: [1], timestamps: [now], from: 0, to: 1 }]);
-    const body = SnappyJS.compress(Buffer.concat(new Array<Buffer>(Math.floor(140_000_000 / one.length)).fill(one)));
+    const body = snappyBlockCompress(Buffer.concat(new Array<Buffer>(Math.floor(140_000_000 / one.length)).fill(one)));
     await attack('4 remote_write bodies at once, each 140 MB of one repeated series (snappy)', async () => {
       const codes = await Promise.all(Array.from({ length: 4 }, () => fetch(`${up.url}/api/v1/write`, {
         method: 'POST', body, headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' },

@@ -6,7 +6,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import SnappyJS from 'snappyjs';
+import { snappyBlockCompress } from '../../schemas/snappy-block.js';
 import { RoleProcess } from '../system/role-process.js';
 import type { Benchmark, BenchResult } from './bench-result.js';
 import { cpuMs, encodeWriteRequest, freePort, tempDir, type RwSeries } from './peers/index.js';
@@ -52,7 +52,7 @@ async function run(): Promise<BenchResult[]> {
         series.push({ labels: { __name__: 'rebuild_bench_total', instance: `i${i}`, job: `j${i % 20}` }, values, timestamps, from: 0, to: 50 });
       }
       const res = await fetch(`${load.url}/api/v1/write`, {
-        method: 'POST', body: SnappyJS.compress(encodeWriteRequest(series)),
+        method: 'POST', body: snappyBlockCompress(encodeWriteRequest(series)),
         headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' },
       });
       if (res.status !== 204) throw new Error(`rebuild bench: loading answered ${res.status} ${await res.text()}`);

@@ -11,7 +11,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import SnappyJS from 'snappyjs';
+import { snappyBlockCompress } from '../../schemas/snappy-block.js';
 import type { Benchmark, BenchResult } from './bench-result.js';
 import { encodeWriteRequest, tempDir, type RwSeries } from './peers/index.js';
 import { VictoriaMetricsPeer } from './peers/victoria-metrics.js';
@@ -55,7 +55,7 @@ function history(start: number, end: number): RwSeries[] {
 async function remoteWrite(url: string, series: RwSeries[]): Promise<void> {
   const n = series[0]!.timestamps.length;
   for (let i = 0; i < n; i += 60) {
-    const body = Buffer.from(SnappyJS.compress(encodeWriteRequest(series.map((s) => ({ ...s, from: i, to: Math.min(i + 60, n) })))));
+    const body = snappyBlockCompress(encodeWriteRequest(series.map((s) => ({ ...s, from: i, to: Math.min(i + 60, n) }))));
     const res = await fetch(`${url}/api/v1/write`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' }, body });
     if (!res.ok) throw new Error(`${url} remote_write: ${res.status} ${await res.text()}`);
   }

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
-import SnappyJS from 'snappyjs';
+import { snappyBlockCompress } from '../../schemas/snappy-block.js';
 import { BusSampleSink } from '../../pipeline/publish/index.js';
 import { encodeWriteRequest, pbLabels } from '../../connectors/remote-write/testdata/prompb.js';
 import type { Bus } from '../../pipeline/bus/bus.js';
@@ -54,7 +54,7 @@ function remoteWriteBodies(): { warm: Buffer[]; measured: Buffer[] } {
     for (let from = 0; from < SERIES; from += 2_000) {
       const timeseries = [];
       for (let i = from; i < Math.min(SERIES, from + 2_000); i++) timeseries.push({ labels: pbLabels(ds.series[i].labels), samples: [{ value: values[i], timestamp: t }] });
-      (step === 0 ? warm : measured).push(Buffer.from(SnappyJS.compress(encodeWriteRequest({ timeseries }))));
+      (step === 0 ? warm : measured).push(snappyBlockCompress(encodeWriteRequest({ timeseries })));
     }
   }
   return { warm, measured };

@@ -1,7 +1,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import SnappyJS from 'snappyjs';
+import { snappyBlockCompress } from '../../schemas/snappy-block.js';
 import { encodeWriteRequest, type RwSeries } from './peers/index.js';
 import type { SystemDataset } from './system-dataset.js';
 
@@ -32,7 +32,7 @@ export function encodeTraffic(ds: SystemDataset, steps: number, dir: string, con
   let bytes = 0;
   const flush = (c: number): void => {
     samplesPerFile[c] += pending[c].length;
-    const body = Buffer.from(SnappyJS.compress(encodeWriteRequest(pending[c])));
+    const body = snappyBlockCompress(encodeWriteRequest(pending[c]));
     header.writeUInt32LE(body.length, 0);
     writeSync(fds[c], header);
     writeSync(fds[c], body);

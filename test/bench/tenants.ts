@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { Registry } from 'prom-client';
-import SnappyJS from 'snappyjs';
+import { snappyBlockCompress } from '../../schemas/snappy-block.js';
 import { PushEdge, SampleTally } from '../../connectors/http-edge/index.js';
 import { RemoteWriteHandler, WriteRequestReader } from '../../connectors/remote-write/index.js';
 import { encodeWriteRequest, pbLabels } from '../../connectors/remote-write/testdata/prompb.js';
@@ -32,7 +32,7 @@ function bodies(): Buffer[] {
       labels: pbLabels({ __name__: 'node_cpu_seconds_total', job: 'node', instance: `host-${Math.floor(n / 64)}:9100`, cpu: String(Math.floor(n / 8) % 8), mode: `m${n % 8}` }),
       samples: [{ value: n + r, timestamp: t0 + r * 15_000 }],
     }));
-    out.push(Buffer.from(SnappyJS.compress(encodeWriteRequest({ timeseries }))));
+    out.push(snappyBlockCompress(encodeWriteRequest({ timeseries })));
   }
   return out;
 }
@@ -52,7 +52,7 @@ function receiver(wrap: (sink: SampleSink) => SampleSink, around: <T>(fn: () => 
 function timedReceiver(wrap: (sink: SampleSink) => SampleSink, around: <T>(fn: () => T) => T): (bodies: Buffer[]) => Promise<{ cpu: number; wall: number }> {
   const edge = new PushEdge({ connector: 'remote_write', registry: new Registry() });
   const sink = wrap(new BusSampleSink({ bus: new AckingBus() as unknown as Bus, topic: 'samples', partitions: 8, source: 'bench' }));
-  const handler = new RemoteWriteHandler({ edge, sink, reader: new WriteRequestReader() });
+  const handler = new RemoteWriteHandler({ edge, sink, reader: new WriteRequestReader('legacy', undefined, edge.seriesLimits) });
   const req = { headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' } } as unknown as IncomingMessage;
   const url = new URL('http://localhost/api/v1/write');
   return async (list) => {

@@ -8,7 +8,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import SnappyJS from 'snappyjs';
+import { snappyBlockCompress } from '../../schemas/snappy-block.js';
 import { RoleProcess } from '../system/role-process.js';
 import { launchBrowser } from '../browser/browser.js';
 import type { Benchmark, BenchResult } from './bench-result.js';
@@ -53,7 +53,7 @@ async function load(url: string, end: number): Promise<number> {
   }
   const res = await fetch(`${url}/api/v1/write`, {
     method: 'POST',
-    body: SnappyJS.compress(encodeWriteRequest(series)),
+    body: snappyBlockCompress(encodeWriteRequest(series)),
     headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' },
   });
   if (res.status !== 204) throw new Error(`web-ui bench: loading answered ${res.status} ${await res.text()}`);

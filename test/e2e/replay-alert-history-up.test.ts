@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import SnappyJS from 'snappyjs';
+import { snappyBlockCompress } from '../../schemas/snappy-block.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeWriteRequest, type RwSeries } from '../bench/peers/remote-write-encoder.js';
 import { WebhookSink } from '../integration/alert/webhook-sink.js';
@@ -72,7 +72,7 @@ describe('tidemark replay --rules against tidemark up', () => {
     up = await startCli(['up', '--config', join(dir, 'tidemark.yml'), '--data', join(dir, 'data')], { cwd: dir });
 
     const data = history();
-    const body = Buffer.from(SnappyJS.compress(encodeWriteRequest(data)));
+    const body = snappyBlockCompress(encodeWriteRequest(data));
     const res = await fetch(`${up.url}/api/v1/write`, {
       method: 'POST',
       headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' },

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import SnappyJS from 'snappyjs';
+import { snappyBlockCompress } from '../../schemas/snappy-block.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeWriteRequest, type RwSeries } from '../bench/peers/remote-write-encoder.js';
 import { VictoriaMetricsPeer } from '../bench/peers/victoria-metrics.js';
@@ -56,7 +56,7 @@ async function remoteWrite(url: string, series: RwSeries[]): Promise<void> {
   // A few hundred samples per request, as a Prometheus sends them.
   const n = series[0]!.timestamps.length;
   for (let i = 0; i < n; i += 200) {
-    const body = Buffer.from(SnappyJS.compress(encodeWriteRequest(series.map((s) => ({ ...s, from: i, to: Math.min(i + 200, n) })))));
+    const body = snappyBlockCompress(encodeWriteRequest(series.map((s) => ({ ...s, from: i, to: Math.min(i + 200, n) }))));
     const res = await fetch(`${url}/api/v1/write`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' }, body });
     if (!res.ok) throw new Error(`${url} remote_write: ${res.status} ${await res.text()}`);
   }

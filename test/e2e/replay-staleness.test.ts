@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import SnappyJS from 'snappyjs';
+import { snappyBlockCompress } from '../../schemas/snappy-block.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeWriteRequest, type RwSeries } from '../bench/peers/remote-write-encoder.js';
 import { VictoriaMetricsPeer } from '../bench/peers/victoria-metrics.js';
@@ -34,7 +34,7 @@ function history(): RwSeries[] {
 }
 
 async function remoteWrite(url: string): Promise<void> {
-  const body = Buffer.from(SnappyJS.compress(encodeWriteRequest(history())));
+  const body = snappyBlockCompress(encodeWriteRequest(history()));
   const res = await fetch(`${url}/api/v1/write`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' }, body });
   if (!res.ok) throw new Error(`${url} remote_write: ${res.status} ${await res.text()}`);
 }

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import SnappyJS from 'snappyjs';
+import { snappyBlockCompress } from '../../schemas/snappy-block.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeWriteRequest } from '../bench/peers/index.js';
 import { startCli, waitFor, type RunningCli } from './cli-process.js';
@@ -34,7 +34,7 @@ async function remoteWrite(url: string, written: Written, host: string, timestam
   const res = await fetch(`${url}/api/v1/write`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' },
-    body: SnappyJS.compress(encodeWriteRequest([{ labels: { __name__: 'backfill_e2e', host }, values: timestamps.map((t) => t / 1000), timestamps: [...timestamps], from: 0, to: timestamps.length }])),
+    body: snappyBlockCompress(encodeWriteRequest([{ labels: { __name__: 'backfill_e2e', host }, values: timestamps.map((t) => t / 1000), timestamps: [...timestamps], from: 0, to: timestamps.length }])),
   });
   expect(res.status).toBe(204);
   written.set(host, [...(written.get(host) ?? []), ...timestamps]);
@@ -112,7 +112,7 @@ describe('tidemark up with hours-old samples behind its cut blocks', () => {
       const tooOld = await fetch(`${up.url}/api/v1/write`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' },
-        body: SnappyJS.compress(encodeWriteRequest([{ labels: { __name__: 'backfill_e2e', host: 'e' }, values: [1], timestamps: [now - 16 * 24 * HOUR], from: 0, to: 1 }])),
+        body: snappyBlockCompress(encodeWriteRequest([{ labels: { __name__: 'backfill_e2e', host: 'e' }, values: [1], timestamps: [now - 16 * 24 * HOUR], from: 0, to: 1 }])),
       });
       expect(tooOld.status).toBe(400);
       expect(await tooOld.text()).toMatch(/more than 1296000000 ms behind the receiving clock/);

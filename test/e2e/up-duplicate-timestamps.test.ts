@@ -2,7 +2,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import SnappyJS from 'snappyjs';
+import { snappyBlockCompress } from '../../schemas/snappy-block.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeWriteRequest } from '../bench/peers/index.js';
 import { startCli, waitFor, type RunningCli } from './cli-process.js';
@@ -33,7 +33,7 @@ async function remoteWrite(url: string, samples: readonly { labels: Record<strin
   const res = await fetch(`${url}/api/v1/write`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' },
-    body: SnappyJS.compress(encodeWriteRequest(samples.map((s) => ({ labels: s.labels, values: [s.v], timestamps: [s.t], from: 0, to: 1 })))),
+    body: snappyBlockCompress(encodeWriteRequest(samples.map((s) => ({ labels: s.labels, values: [s.v], timestamps: [s.t], from: 0, to: 1 })))),
   });
   expect(res.status).toBe(204);
   return res.headers.get('x-tidemark-write-token') ?? '';

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import SnappyJS from 'snappyjs';
+import { snappyBlockCompress } from '../../schemas/snappy-block.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeWriteRequest, type RwSeries } from '../bench/peers/index.js';
 import { startCli, waitFor, type RunningCli } from './cli-process.js';
@@ -50,7 +50,7 @@ describe('tidemark up evaluating a heavy rule', () => {
         series.push({ labels: { __name__: 'tm_load', instance: `i${i}` }, values: timestamps.map(() => i), timestamps, from: 0, to: 120 });
       }
       const res = await fetch(`${up.url}/api/v1/write`, {
-        method: 'POST', body: SnappyJS.compress(encodeWriteRequest(series)),
+        method: 'POST', body: snappyBlockCompress(encodeWriteRequest(series)),
         headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' },
       });
       expect(res.status).toBe(204);

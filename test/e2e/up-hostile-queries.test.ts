@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import SnappyJS from 'snappyjs';
+import { snappyBlockCompress } from '../../schemas/snappy-block.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeWriteRequest } from '../bench/peers/index.js';
 import { startCli, waitFor, type RunningCli } from './cli-process.js';
@@ -29,7 +29,7 @@ describe('tidemark up under hostile input', () => {
     const write = await fetch(`${up.url}/api/v1/write`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' },
-      body: SnappyJS.compress(encodeWriteRequest([{ labels: { __name__: 'cheap_metric', job: 'a' }, values: [42], timestamps: [Date.now()], from: 0, to: 1 }])),
+      body: snappyBlockCompress(encodeWriteRequest([{ labels: { __name__: 'cheap_metric', job: 'a' }, values: [42], timestamps: [Date.now()], from: 0, to: 1 }])),
     });
     expect(write.status).toBe(204);
     await waitFor(async () => ((await instant('cheap_metric')).data?.result.length === 1 ? true : undefined));
@@ -69,7 +69,7 @@ describe('tidemark up under hostile input', () => {
 
   it('answers /-/healthy while decoding remote_write bodies that expand to 140 MB each', async () => {
     const one = encodeWriteRequest([{ labels: { __name__: 'hostile_expanding', job: 'x' }, values: [1], timestamps: [Date.now()], from: 0, to: 1 }]);
-    const body = SnappyJS.compress(Buffer.concat(new Array<Buffer>(Math.floor(140_000_000 / one.length)).fill(one)));
+    const body = snappyBlockCompress(Buffer.concat(new Array<Buffer>(Math.floor(140_000_000 / one.length)).fill(one)));
     const order: string[] = [];
     const writes = Promise.all(Array.from({ length: 3 }, () => fetch(`${up.url}/api/v1/write`, {
       method: 'POST', body, headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' },

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import SnappyJS from 'snappyjs';
+import { snappyBlockCompress } from '../../schemas/snappy-block.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeWriteRequest } from '../bench/peers/index.js';
 import { startCli, waitFor } from './cli-process.js';
@@ -28,7 +28,7 @@ describe('tidemark up with hostile timestamps', () => {
       const rw = await fetch(`${up.url}/api/v1/write`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' },
-        body: SnappyJS.compress(encodeWriteRequest([{ labels: { __name__: 'hostile_rw' }, values: [1], timestamps: [Date.UTC(3000, 0, 1)], from: 0, to: 1 }])),
+        body: snappyBlockCompress(encodeWriteRequest([{ labels: { __name__: 'hostile_rw' }, values: [1], timestamps: [Date.UTC(3000, 0, 1)], from: 0, to: 1 }])),
       });
       expect(rw.status).toBe(400);
 

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import SnappyJS from 'snappyjs';
+import { snappyBlockCompress } from '../../schemas/snappy-block.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeWriteRequest } from '../bench/peers/index.js';
 import { startCli, waitFor, type RunningCli } from './cli-process.js';
@@ -33,7 +33,7 @@ async function remoteWrite(url: string, timestamps: readonly number[]): Promise<
   const res = await fetch(`${url}/api/v1/write`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' },
-    body: SnappyJS.compress(encodeWriteRequest([{ labels: { __name__: 'ooo_e2e' }, values: timestamps.map((t) => t / 1000), timestamps: [...timestamps], from: 0, to: timestamps.length }])),
+    body: snappyBlockCompress(encodeWriteRequest([{ labels: { __name__: 'ooo_e2e' }, values: timestamps.map((t) => t / 1000), timestamps: [...timestamps], from: 0, to: timestamps.length }])),
   });
   expect(res.status).toBe(204);
   return res.headers.get('x-tidemark-write-token') ?? '';

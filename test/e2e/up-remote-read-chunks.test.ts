@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import SnappyJS from 'snappyjs';
+import { snappyBlockCompress } from '../../schemas/snappy-block.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pbLabels, snappyWriteRequest, type PbHistogram } from '../../connectors/remote-write/testdata/prompb.js';
 import { decodeChunkedReadFrames } from '../../pipeline/query/chunked-read-response.js';
@@ -114,7 +114,7 @@ describe('tidemark up answering remote read with streamed chunks, beside Prometh
   const read = async (url: string, accepted: number[], from = start, to = end): Promise<Response> => fetch(`${url}/api/v1/read`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-prometheus-remote-read-version': '0.1.0' },
-    body: SnappyJS.compress(ReadRequestType.encode({
+    body: snappyBlockCompress(ReadRequestType.encode({
       queries: [{ startTimestampMs: from, endTimestampMs: to, matchers: [{ type: 2, name: '__name__', value: 'rr_.*' }] }],
       acceptedResponseTypes: accepted,
     }).finish()),

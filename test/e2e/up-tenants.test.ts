@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
-import SnappyJS from 'snappyjs';
+import { snappyBlockCompress, snappyBlockUncompress } from '../../schemas/snappy-block.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReadRequestType, ReadResponseType } from '../../pipeline/query/index.js';
 import { pbLabels, snappyWriteRequest } from '../../connectors/remote-write/testdata/prompb.js';
@@ -114,10 +114,10 @@ describe('tidemark up with tenants', () => {
     const readRes = await fetch(`${up.url}/api/v1/read`, {
       method: 'POST',
       headers: { ...as('alice'), 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' },
-      body: SnappyJS.compress(read),
+      body: snappyBlockCompress(read),
     });
     expect(readRes.status).toBe(200);
-    const decoded = ReadResponseType.toObject(ReadResponseType.decode(SnappyJS.uncompress(new Uint8Array(await readRes.arrayBuffer()))), { longs: Number }) as {
+    const decoded = ReadResponseType.toObject(ReadResponseType.decode(snappyBlockUncompress(new Uint8Array(await readRes.arrayBuffer()))), { longs: Number }) as {
       results: Array<{ timeseries: Array<{ labels: Array<{ name: string; value: string }>; samples: Array<{ value: number }> }> }>;
     };
     const ts = decoded.results[0].timeseries;

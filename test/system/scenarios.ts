@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import SnappyJS from 'snappyjs';
+import { snappyBlockCompress } from '../../schemas/snappy-block.js';
 import { expect } from 'vitest';
 import { encodeWriteRequest } from '../bench/peers/index.js';
 import { startPrometheus, type PrometheusProcess } from '../integration/ingest/prometheus-process.js';
@@ -467,7 +467,7 @@ export async function readYourWrites(d: Deployment): Promise<void> {
       send: () => fetch(`${d.ingestUrl}/api/v1/write`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-prometheus-remote-write-version': '0.1.0' },
-        body: SnappyJS.compress(encodeWriteRequest([{ labels: { __name__: 'ryw_remote_written' }, values: [4], timestamps: [now], from: 0, to: 1 }])),
+        body: snappyBlockCompress(encodeWriteRequest([{ labels: { __name__: 'ryw_remote_written' }, values: [4], timestamps: [now], from: 0, to: 1 }])),
       }),
     },
   ];

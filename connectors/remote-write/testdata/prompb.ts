@@ -1,5 +1,5 @@
 import protobuf from 'protobufjs';
-import SnappyJS from 'snappyjs';
+import { snappyBlockCompress } from '../../../schemas/snappy-block.js';
 
 // int64 fields as JS numbers instead of Long objects (TEST-SERVICES.md §7).
 protobuf.util.Long = undefined as unknown as typeof protobuf.util.Long;
@@ -122,7 +122,7 @@ export function encodeWriteRequest(req: PbWriteRequest): Buffer {
 }
 
 export function snappyWriteRequest(req: PbWriteRequest): Buffer {
-  return Buffer.from(SnappyJS.compress(encodeWriteRequest(req)));
+  return snappyBlockCompress(encodeWriteRequest(req));
 }
 
 /** Labels from an object, sorted by name as a conforming sender sends them. */

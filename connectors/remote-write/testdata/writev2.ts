@@ -1,5 +1,5 @@
 import protobuf from 'protobufjs';
-import SnappyJS from 'snappyjs';
+import { snappyBlockCompress } from '../../../schemas/snappy-block.js';
 import { HISTOGRAM_FIELDS, HISTOGRAM_ONEOFS, type PbHistogram } from './prompb.js';
 
 // int64 fields as JS numbers instead of Long objects.
@@ -68,7 +68,7 @@ export function encodeV2Request(series: V2Series[]): Buffer {
 }
 
 export function snappyV2Request(series: V2Series[]): Buffer {
-  return Buffer.from(SnappyJS.compress(encodeV2Request(series)));
+  return snappyBlockCompress(encodeV2Request(series));
 }
 
 export const V2_CONTENT_TYPE = 'application/x-protobuf;proto=io.prometheus.write.v2.Request';

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import SnappyJS from 'snappyjs';
+import { snappyBlockCompress } from '../../../schemas/snappy-block.js';
 import { dirBytes, freePort, PeerProcess, rssBytes, run, tempDir } from './peer-process.js';
 
 const BIN = process.env.PROMETHEUS_BIN ?? '/usr/bin/prometheus';
@@ -37,7 +37,7 @@ export class PrometheusPeer {
 
   /** Sends one snappy-compressed remote-write request (protobuf body). */
   async remoteWrite(protobuf: Uint8Array): Promise<void> {
-    const body = SnappyJS.compress(protobuf);
+    const body = snappyBlockCompress(protobuf);
     const res = await fetch(`${this.url}/api/v1/write`, {
       method: 'POST',
       body,

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
-import SnappyJS from 'snappyjs';
+import { snappyBlockCompress } from '../../../schemas/snappy-block.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { remoteWriteConfigSchema } from '../../../connectors/remote-write/config.js';
 import { createRemoteWriteConnector } from '../../../connectors/remote-write/factory.js';
@@ -49,7 +49,7 @@ describe('remote_write receiver onto the bus', () => {
     const res = await fetch(`${srv.url}/api/v1/write`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' },
-      body: Buffer.from(SnappyJS.compress(pb)),
+      body: snappyBlockCompress(pb),
     });
     expect(res.status).toBe(400);
     expect(await res.text()).toMatch(/1 of 4 series rejected .* series 2 with_old: 1 of its 2 samples more than 86400000 ms behind/);

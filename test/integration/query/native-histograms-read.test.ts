@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import SnappyJS from 'snappyjs';
+import { snappyBlockCompress, snappyBlockUncompress } from '../../../schemas/snappy-block.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FloatHistogram } from '../../../schemas/native-histogram/index.js';
 import { decodeDelimited } from '../../../schemas/exposition/testdata/metric-family-encoder.js';
@@ -81,10 +81,10 @@ describe('federate and remote read with native histograms', () => {
     const res = await fetch(`${api.url}/api/v1/read`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' },
-      body: SnappyJS.compress(request),
+      body: snappyBlockCompress(request),
     });
     expect(res.status).toBe(200);
-    const body = ReadResponseType.toObject(ReadResponseType.decode(SnappyJS.uncompress(new Uint8Array(await res.arrayBuffer()))), { longs: Number, defaults: false }) as {
+    const body = ReadResponseType.toObject(ReadResponseType.decode(snappyBlockUncompress(new Uint8Array(await res.arrayBuffer()))), { longs: Number, defaults: false }) as {
       results: Array<{ timeseries: Array<{ labels: Array<{ name: string; value: string }>; samples?: unknown[]; histograms?: Array<Record<string, unknown>> }> }>;
     };
     const byName = Object.fromEntries(body.results[0].timeseries.map((ts) => [ts.labels.find((l) => l.name === '__name__')?.value, ts]));

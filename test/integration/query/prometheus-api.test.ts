@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import SnappyJS from 'snappyjs';
+import { snappyBlockCompress, snappyBlockUncompress } from '../../../schemas/snappy-block.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prometheusApi, ReadRequestType, ReadResponseType, type QueryApiSettings } from '../../../pipeline/query/index.js';
 import { Tsdb } from '../../../pipeline/tsdb/index.js';
@@ -227,12 +227,12 @@ describe('remote read and federation', () => {
     }).finish();
     const res = await fetch(api.url + '/api/v1/read', {
       method: 'POST',
-      body: SnappyJS.compress(request),
+      body: snappyBlockCompress(request),
       headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' },
     });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-encoding')).toBe('snappy');
-    const decoded = ReadResponseType.toObject(ReadResponseType.decode(SnappyJS.uncompress(new Uint8Array(await res.arrayBuffer()))), { longs: Number });
+    const decoded = ReadResponseType.toObject(ReadResponseType.decode(snappyBlockUncompress(new Uint8Array(await res.arrayBuffer()))), { longs: Number });
     expect(decoded).toEqual({
       results: [{
         timeseries: [{
