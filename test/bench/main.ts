@@ -8,6 +8,7 @@ import { cpus } from 'node:os';
 import { renderTable, type Benchmark, type BenchResult } from './bench-result.js';
 import { avroCodecBenchmark } from './avro-codec.js';
 import { recordCompressionBenchmark } from './record-compression.js';
+import { logCompactionBenchmark } from './log-compaction.js';
 import { busThroughputBenchmark } from './bus-throughput.js';
 import { embeddedBusBenchmark } from './embedded-bus.js';
 import { expositionBenchmark } from './exposition.js';
@@ -38,6 +39,7 @@ import { mergeResults, type AreaTable } from './results-file.js';
 const BENCHMARKS: readonly Benchmark[] = [
   avroCodecBenchmark,
   recordCompressionBenchmark,
+  logCompactionBenchmark,
   busThroughputBenchmark,
   embeddedBusBenchmark,
   expositionBenchmark,

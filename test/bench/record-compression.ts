@@ -1,6 +1,6 @@
 import { brotliCompressSync, brotliDecompressSync, constants, gunzipSync, gzipSync } from 'node:zlib';
 import { compressSync as lz4Compress, uncompressSync as lz4Uncompress } from 'lz4-napi';
-import SnappyJS from 'snappyjs';
+import { snappyBlockCompress, snappyBlockUncompress } from '../../schemas/snappy-block.js';
 import type { Bus, ProduceRecord, ProducedRecord } from '../../pipeline/bus/bus.js';
 import { busCompressionSchema, compressValue, decompressValue } from '../../pipeline/bus/record-compression.js';
 import { BusSampleSink } from '../../pipeline/publish/bus-sample-sink.js';
@@ -33,13 +33,14 @@ class CapturingBus {
   }
 }
 
-async function samplesTopicRecords(): Promise<{ byPartition: Buffer[][]; samples: number }> {
+/** The system benchmark's samples-topic records as the sink produces them, per partition (8). */
+export async function samplesTopicRecords(series = SERIES, steps = STEPS): Promise<{ byPartition: Buffer[][]; samples: number }> {
   const capture = new CapturingBus();
   // Only produce is called by a sink without watermarks.
   const sink = new BusSampleSink({ bus: capture as unknown as Bus, topic: 'samples', partitions: PARTITIONS, source: 'remote-write' });
-  const ds = new SystemDataset(SERIES);
-  const values = new Float64Array(SERIES);
-  for (let step = 0; step < STEPS; step++) {
+  const ds = new SystemDataset(series);
+  const values = new Float64Array(series);
+  for (let step = 0; step < steps; step++) {
     ds.step(values);
     const t = ds.timeOf(step);
     const queues: number[][] = Array.from({ length: CONNECTIONS }, () => []);
@@ -49,14 +50,14 @@ async function samplesTopicRecords(): Promise<{ byPartition: Buffer[][]; samples
       queues[c] = [];
       await app.commit();
     };
-    for (let i = 0; i < SERIES; i++) {
+    for (let i = 0; i < series; i++) {
       const c = i % CONNECTIONS;
       queues[c].push(i);
       if (queues[c].length === SAMPLES_PER_REQUEST) await send(c);
     }
     for (let c = 0; c < CONNECTIONS; c++) if (queues[c].length > 0) await send(c);
   }
-  return { byPartition: capture.byPartition, samples: SERIES * STEPS };
+  return { byPartition: capture.byPartition, samples: series * steps };
 }
 
 interface Codec {
@@ -77,7 +78,7 @@ const CODECS: readonly Codec[] = [
   brotli(1),
   brotli(5),
   { name: 'lz4 (lz4-napi)', compress: (b) => lz4Compress(b), decompress: (b) => lz4Uncompress(b) },
-  { name: 'snappy (snappyjs)', compress: (b) => Buffer.from(SnappyJS.compress(b)), decompress: (b) => Buffer.from(SnappyJS.uncompress(b)) },
+  { name: 'snappy (snappy, native)', compress: (b) => snappyBlockCompress(b), decompress: (b) => snappyBlockUncompress(b) },
 ];
 
 /** CPU nanoseconds of this thread's process for `fn`, per sample. */

@@ -27,6 +27,14 @@ export const embeddedBusConfigSchema = z
       .describe('Committed offsets are fsynced at most this often (they always survive a process kill; 0 syncs every commit).'),
     index_interval_bytes: z.number().int().min(256).default(64 * 1024)
       .describe('Bytes of log between sparse index entries.'),
+    compaction: z.enum(['brotli', 'none']).default('brotli')
+      .describe('How sealed segments are rewritten in the background: brotli (the default) stores runs of consecutive records compressed together, each read back and compared before it replaces the segment (about a fifth of the bytes of records compressed one by one with lz4 on the samples topic); none leaves them as written. Consumers read either, so it can be changed at any time.'),
+    compaction_segment_bytes: z.number().int().min(1024).default(4 * 1024 * 1024)
+      .describe('With compaction, the active segment is sealed at this size (or at segment_bytes if smaller), so that all but the newest few MiB of each partition get compacted; a partition that received nothing for a minute has its active segment sealed too once it holds compaction_run_bytes.'),
+    compaction_run_bytes: z.number().int().min(1024).default(1024 * 1024)
+      .describe('Bytes of records (uncompressed) compressed together in one run; a read of any record of a run inflates the whole run.'),
+    compaction_cpu_share: z.number().gt(0).max(1).default(0.25)
+      .describe('Share of one core\'s time compaction may use: after each run it pauses so that its thread is busy at most this share of the time.'),
   })
   .strict();
 

@@ -19,10 +19,16 @@ import { DataDirLock } from './data-dir-lock.js';
 import { EmbeddedConsumer, lagOf } from './embedded-consumer.js';
 import { BusClosedError, GroupActiveError, InvalidArgumentError, PartitionOutOfRangeError } from './errors.js';
 import { GroupCoordinator } from './group-coordinator.js';
+import { LogCompactor } from './log-compactor.js';
 import { OffsetStore } from './offset-store.js';
 import type { PartitionLog } from './partition-log.js';
 import { FRAME_PREFIX_BYTES } from './record-frame.js';
 import { assertTopicName, TopicStore } from './topic-store.js';
+
+/** How often the compactor looks for newly sealed segments. */
+const COMPACTION_CHECK_INTERVAL_MS = 1000;
+/** A partition that received nothing this long has its active segment sealed and compacted (if it holds a run's worth). */
+const COMPACTION_IDLE_MS = 60_000;
 
 /**
  * The bus in one process on local disk: `tidemark up` needs nothing else. Layout under `dataDir`:
@@ -33,6 +39,7 @@ export class EmbeddedBus implements Bus {
   private readonly consumers = new Set<EmbeddedConsumer>();
   private readonly coordinator = new GroupCoordinator();
   private retentionTimer: NodeJS.Timeout | undefined;
+  private compactor: LogCompactor | undefined;
   private closing: Promise<void> | undefined;
 
   private constructor(
@@ -52,7 +59,7 @@ export class EmbeddedBus implements Bus {
     const lock = await DataDirLock.acquire(settings.dataDir);
     try {
       const topics = new TopicStore(join(settings.dataDir, 'topics'), {
-        segmentBytes: config.segment_bytes,
+        segmentBytes: config.compaction === 'none' ? config.segment_bytes : Math.min(config.segment_bytes, config.compaction_segment_bytes),
         compression: settings.compression ?? 'lz4',
         indexIntervalBytes: config.index_interval_bytes,
         maxRecordBytes: config.max_record_bytes + 64 * 1024,
@@ -67,6 +74,17 @@ export class EmbeddedBus implements Bus {
       const bus = new EmbeddedBus(config, topics, offsets, lock, logger, settings.durableGroups ?? []);
       bus.retentionTimer = setInterval(() => void bus.enforceRetention(), config.retention_check_interval_ms);
       bus.retentionTimer.unref();
+      if (config.compaction !== 'none') {
+        bus.compactor = new LogCompactor({
+          logs: () => topics.all().flat(),
+          runBytes: config.compaction_run_bytes,
+          cpuShare: config.compaction_cpu_share,
+          intervalMs: COMPACTION_CHECK_INTERVAL_MS,
+          idleMs: COMPACTION_IDLE_MS,
+          onError: (log, err) => logger.error({ topic: log.topic, partition: log.partition, err }, 'embedded bus: compacting a sealed segment failed; it stays as written'),
+        });
+        bus.compactor.start();
+      }
       return bus;
     } catch (err) {
       await lock.release();
@@ -255,6 +273,14 @@ export class EmbeddedBus implements Bus {
     return out;
   }
 
+  /**
+   * Compacts every sealed segment not compacted yet (compaction also runs on a timer); resolves
+   * with how many were rewritten. 0 when `compaction` is none.
+   */
+  async compactSealedSegments(): Promise<number> {
+    return this.compactor?.compactPending() ?? 0;
+  }
+
   /** The partition logs of a topic, for tests and tools that inspect the files. */
   partitionLogs(topic: string): readonly PartitionLog[] {
     return this.topics.get(topic);
@@ -263,6 +289,7 @@ export class EmbeddedBus implements Bus {
   close(): Promise<void> {
     this.closing ??= (async () => {
       clearInterval(this.retentionTimer);
+      await this.compactor?.stop();
       await Promise.all([...this.consumers].map((c) => c.stop()));
       await this.topics.close();
       await this.offsetStore.flush();

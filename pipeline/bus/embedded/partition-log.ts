@@ -1,4 +1,4 @@
-import { mkdir, readdir, unlink } from 'node:fs/promises';
+import { mkdir, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BusRecord, ProduceRecord, StartPosition } from '../bus.js';
 import { compressValue, type BusCompression } from '../record-compression.js';
@@ -6,9 +6,11 @@ import { InvalidArgumentError, LogWriteError } from './errors.js';
 import { encodeFrame } from './record-frame.js';
 import { RecentRecords } from './recent-records.js';
 import { Segment, type SegmentOptions, type WrittenFrame } from './segment.js';
+import { writeCompactedCopy, type SegmentCompactionOptions } from './segment-compaction.js';
 import { syncDir } from './sync-dir.js';
 
 export interface PartitionLogOptions extends SegmentOptions {
+  /** Size at which the active segment is sealed and a new one started. */
   readonly segmentBytes: number;
   readonly now: () => number;
   /** How record values are stored (records read back are always as produced). */
@@ -24,6 +26,14 @@ export interface PartitionLogOptions extends SegmentOptions {
 export interface RetentionRelease {
   readonly belowOffset: number;
   readonly windowMs: number;
+}
+
+/** What compacting one sealed segment did. */
+export interface SegmentCompaction {
+  readonly file: string;
+  readonly records: number;
+  readonly bytesBefore: number;
+  readonly bytesAfter: number;
 }
 
 interface PendingAppend {
@@ -53,8 +63,12 @@ export class PartitionLog {
   private readonly waiters = new Set<DataWaiter>();
   /** Per segment base offset, its first record's timestamp, once read (see durablePartOld). */
   private readonly firstTimestamps = new Map<number, number>();
+  /** Base offsets of sealed segments compaction has rewritten or found not worth rewriting. */
+  private readonly settled = new Set<number>();
   private closed = false;
   private readonly recent: RecentRecords;
+  /** When records were last appended (the log's clock); an idle active segment may be sealed for compaction. */
+  private lastAppendAt: number;
 
   private constructor(
     readonly topic: string,
@@ -65,6 +79,7 @@ export class PartitionLog {
   ) {
     this.segments = segments;
     this.recent = new RecentRecords(topic, partition, opts.recentBytes ?? 0);
+    this.lastAppendAt = opts.now();
   }
 
   /** Opens (recovering a torn tail) or creates the partition directory. */
@@ -179,6 +194,7 @@ export class PartitionLog {
       return;
     }
     if (produced.length > 0) this.recent.add(firsts[0], produced, stamps);
+    this.lastAppendAt = now;
     batch.forEach((item, i) => item.resolve(firsts[i]));
     this.notify();
     if (seg.size >= this.opts.segmentBytes) {
@@ -307,6 +323,7 @@ export class PartitionLog {
         if (s.recordCount !== 0 && !expired(s) && !oversize && !releasable(s)) break;
         this.segments.shift();
         this.firstTimestamps.delete(s.baseOffset);
+        this.settled.delete(s.baseOffset);
         total -= s.size;
         deleted++;
         await s.delete();
@@ -330,6 +347,74 @@ export class PartitionLog {
       this.firstTimestamps.set(seg.baseOffset, first);
     }
     return first < now - released.windowMs;
+  }
+
+  /**
+   * Seals the active segment when nothing was appended for `idleMs` and it holds at least
+   * `minBytes`, so that a partition that stopped receiving gets its tail compacted too (the
+   * minimum keeps a quiet topic from being cut into a file per record). Returns whether it did.
+   */
+  async sealIfIdle(idleMs: number, minBytes: number): Promise<boolean> {
+    return this.exclusive(async () => {
+      const seg = this.active;
+      if (this.closed || seg.size < minBytes || this.opts.now() - this.lastAppendAt < idleMs) return false;
+      await this.roll();
+      return true;
+    });
+  }
+
+  /** The oldest sealed segment compaction has not rewritten yet, if any. */
+  async nextToCompact(): Promise<Segment | undefined> {
+    for (const seg of this.segments.slice(0, -1)) {
+      if (this.settled.has(seg.baseOffset) || seg.recordCount === 0) continue;
+      let compacted: boolean;
+      try {
+        compacted = await seg.startsWithRun();
+      } catch (err) {
+        if (this.segments.includes(seg)) throw err;
+        continue; // deleted by retention meanwhile
+      }
+      if (!compacted) return seg;
+      this.settled.add(seg.baseOffset);
+    }
+    return undefined;
+  }
+
+  /**
+   * Rewrites the sealed segment `seg` as runs of records compressed together (segment-compaction.ts):
+   * the copy is written and synced beside it, off the partition's write lock, then renamed over it
+   * and the directory synced, so a crash leaves either file whole (a leftover `.tmp` is deleted on
+   * open; the old index no longer matches the file's size, so the segment is scanned and indexed
+   * again). Readers in flight finish on the old file. Returns undefined when the copy would not be
+   * smaller, or the segment went meanwhile (retention) or the log closed.
+   */
+  async compact(seg: Segment, opts: Omit<SegmentCompactionOptions, 'maxRecordBytes'>): Promise<SegmentCompaction | undefined> {
+    let copy;
+    try {
+      copy = await writeCompactedCopy(seg, this.topic, this.partition, { ...opts, maxRecordBytes: this.opts.maxRecordBytes });
+    } catch (err) {
+      if (!this.segments.includes(seg)) return undefined; // deleted by retention while it was read
+      this.settled.add(seg.baseOffset); // not tried again until the log is opened again
+      throw err;
+    }
+    if (copy === undefined) {
+      if (!opts.stopped()) this.settled.add(seg.baseOffset);
+      return undefined;
+    }
+    const done = copy;
+    return this.exclusive(async () => {
+      const i = this.segments.indexOf(seg);
+      if (this.closed || i < 0 || i === this.segments.length - 1) {
+        await unlink(done.file).catch(() => undefined);
+        return undefined;
+      }
+      await rename(done.file, seg.file);
+      await syncDir(this.dir);
+      this.segments[i] = await Segment.open(this.dir, seg.baseOffset, true, this.opts);
+      this.settled.add(seg.baseOffset);
+      await seg.retire();
+      return { file: seg.file, records: done.records, bytesBefore: seg.size, bytesAfter: done.bytes };
+    });
   }
 
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {

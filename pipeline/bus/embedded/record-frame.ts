@@ -15,11 +15,23 @@ import { crc32 } from './crc32.js';
  * 1, so a log written with `bus.compression: none` stays readable by releases that know only
  * version 1.
  *
+ * Version 3 (a run, written only by compaction, run-frame.ts) holds consecutive records:
+ *
+ *   body = u8 version(3) | u64 first offset | i64 newest timestamp | u8 codec (3 = brotli)
+ *        | u32 record count | u32 raw length | the records' version 1 frames, concatenated, compressed
+ *
+ * so that offset and timestamp sit where they sit in a record frame, and the segment index and
+ * recovery treat a run as one frame that covers `record count` offsets.
+ *
  * The length and checksum let recovery tell a complete record from a torn or corrupt one.
  */
 export const FRAME_PREFIX_BYTES = 8;
 const PLAIN = 1;
 const COMPRESSED = 2;
+const RUN = 3;
+const RUN_BROTLI = 3;
+/** Body bytes of a run frame before its compressed records. */
+const RUN_HEADER_BYTES = 1 + 8 + 8 + 1 + 4 + 4;
 const MIN_BODY_BYTES = 1 + 8 + 8 + 4 + 2 + 4;
 const TWO_32 = 0x1_0000_0000;
 
@@ -106,7 +118,7 @@ export function checkFrame(buf: Buffer, pos: number, maxBodyBytes: number, verif
   const end = pos + FRAME_PREFIX_BYTES + bodyLength;
   if (end > buf.length) return { ok: false, incomplete: true, reason: `truncated frame (needs ${bodyLength} body bytes)` };
   const version = buf[pos + FRAME_PREFIX_BYTES];
-  if (version !== PLAIN && version !== COMPRESSED) {
+  if (version !== PLAIN && version !== COMPRESSED && version !== RUN) {
     return { ok: false, incomplete: false, reason: `unknown frame version ${version}` };
   }
   if (verifyCrc) {
@@ -120,15 +132,66 @@ export function checkFrame(buf: Buffer, pos: number, maxBodyBytes: number, verif
   if (version === COMPRESSED && CODECS_BY_ID[buf[pos + FRAME_PREFIX_BYTES + 17]] === undefined) {
     return { ok: false, incomplete: false, reason: `unknown value codec ${buf[pos + FRAME_PREFIX_BYTES + 17]}` };
   }
+  if (version === RUN && buf[pos + FRAME_PREFIX_BYTES + 17] !== RUN_BROTLI) {
+    return { ok: false, incomplete: false, reason: `unknown run codec ${buf[pos + FRAME_PREFIX_BYTES + 17]}` };
+  }
+  if (version === RUN && buf.readUInt32LE(pos + FRAME_PREFIX_BYTES + 18) === 0) {
+    return { ok: false, incomplete: false, reason: 'run frame of no records' };
+  }
   return { ok: true, length: FRAME_PREFIX_BYTES + bodyLength };
 }
 
-/** Offset of the (already checked) frame at `pos`. */
+/** Whether the (already checked) frame at `pos` is a run of records (version 3). */
+export function isRunFrame(buf: Buffer, pos: number): boolean {
+  return buf[pos + FRAME_PREFIX_BYTES] === RUN;
+}
+
+/** How many offsets the (already checked) frame at `pos` covers: 1, or a run's record count. */
+export function frameRecordCount(buf: Buffer, pos: number): number {
+  return isRunFrame(buf, pos) ? buf.readUInt32LE(pos + FRAME_PREFIX_BYTES + 18) : 1;
+}
+
+export interface RunFrameInput {
+  readonly firstOffset: number;
+  readonly recordCount: number;
+  /** Newest timestamp of the run's records. */
+  readonly maxTimestampMs: number;
+  /** Length of the records' version 1 frames, concatenated, before compression. */
+  readonly rawLength: number;
+  /** Those frames, compressed with brotli. */
+  readonly compressed: Buffer;
+}
+
+/** Encodes a run frame (version 3). */
+export function encodeRunFrame(r: RunFrameInput): Buffer {
+  const bodyLength = RUN_HEADER_BYTES + r.compressed.length;
+  const buf = Buffer.allocUnsafe(FRAME_PREFIX_BYTES + bodyLength);
+  let p = FRAME_PREFIX_BYTES;
+  buf[p++] = RUN;
+  p = writeInt64(buf, p, r.firstOffset);
+  p = writeInt64(buf, p, r.maxTimestampMs);
+  buf[p++] = RUN_BROTLI;
+  buf.writeUInt32LE(r.recordCount, p);
+  buf.writeUInt32LE(r.rawLength, p + 4);
+  r.compressed.copy(buf, p + 8);
+  buf.writeUInt32LE(bodyLength, 0);
+  buf.writeUInt32LE(crc32(buf.subarray(FRAME_PREFIX_BYTES)), 4);
+  return buf;
+}
+
+/** The (already checked) run frame at `pos`: its compressed records (a view) and their raw length. */
+export function runFrameContent(buf: Buffer, pos: number): { readonly compressed: Buffer; readonly rawLength: number } {
+  const body = pos + FRAME_PREFIX_BYTES;
+  const end = body + buf.readUInt32LE(pos);
+  return { compressed: buf.subarray(body + RUN_HEADER_BYTES, end), rawLength: buf.readUInt32LE(body + 22) };
+}
+
+/** Offset of the (already checked) frame at `pos`: a run's first. */
 export function frameOffset(buf: Buffer, pos: number): number {
   return readInt64(buf, pos + FRAME_PREFIX_BYTES + 1);
 }
 
-/** Timestamp of the (already checked) frame at `pos`. */
+/** Timestamp of the (already checked) frame at `pos`: a run's newest. */
 export function frameTimestamp(buf: Buffer, pos: number): number {
   return readInt64(buf, pos + FRAME_PREFIX_BYTES + 9);
 }

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import type { BusRecord } from '../bus.js';
 import { CorruptLogError } from './errors.js';
 import { decompressValue } from '../record-compression.js';
-import { checkFrame, decodeFrame, frameCodec, frameOffset, frameTimestamp, type StoredCodec } from './record-frame.js';
+import { checkFrame, decodeFrame, FRAME_PREFIX_BYTES, frameCodec, frameOffset, frameRecordCount, frameTimestamp, isRunFrame, runFrameContent, type StoredCodec } from './record-frame.js';
+import { runRecords } from './run-frame.js';
 import { SegmentIndex } from './segment-index.js';
 
 /** Limits and hooks a segment needs from its partition. */
@@ -13,6 +14,11 @@ export interface SegmentOptions {
   readonly maxRecordBytes: number;
   readonly log: (level: 'warn' | 'error', msg: string, fields: Record<string, unknown>) => void;
 }
+
+/** What a read found at one position: a record frame, or a run frame whose records come later. */
+type ReadItem =
+  | { readonly record: BusRecord; readonly codec: StoredCodec; readonly position: number }
+  | { readonly run: Buffer; readonly position: number };
 
 /** Per-record facts the writer hands over after a successful write, to update the index. */
 export interface WrittenFrame {
@@ -52,7 +58,12 @@ export class Segment {
   maxTimestamp = -Infinity;
   readonly index: SegmentIndex;
   private refs = 0;
-  private deleted = false;
+  private retired = false;
+  /**
+   * Bytes of records per byte of file in the runs read last (1 until a run is read): a read of a
+   * compacted segment asks the file for about what its budget needs, not five times that.
+   */
+  private expansion = 1;
 
   private constructor(
     readonly dir: string,
@@ -171,14 +182,15 @@ export class Segment {
   private accept(buf: Buffer, p: number, position: number, length: number): string | undefined {
     const off = frameOffset(buf, p);
     if (off !== this.nextOffset) return `offset ${off} where ${this.nextOffset} was expected`;
-    this.observe(off, position, frameTimestamp(buf, p), length);
+    this.observe(off, position, frameTimestamp(buf, p), length, frameRecordCount(buf, p));
     return undefined;
   }
 
-  private observe(offset: number, position: number, timestampMs: number, length: number): void {
+  /** Indexes a frame at `position` that holds `count` records from `offset` (a run holds many). */
+  private observe(offset: number, position: number, timestampMs: number, length: number, count = 1): void {
     this.index.observe(offset, position, this.maxTimestamp);
     if (timestampMs > this.maxTimestamp) this.maxTimestamp = timestampMs;
-    this.nextOffset = offset + 1;
+    this.nextOffset = offset + count;
     this.size = position + length;
   }
 
@@ -211,15 +223,26 @@ export class Segment {
     const entry = this.index.floorByOffset(fromOffset);
     let pos = this.index.positions.length > 0 ? this.index.positions[entry] : 0;
     const end = this.size;
-    const out: BusRecord[] = [];
-    // Per record of `out`, its stored value's codec: compressed values are inflated together below.
-    const codecs: StoredCodec[] = [];
-    const positions: number[] = [];
+    // Compressed values and runs are inflated together below.
+    const items: ReadItem[] = [];
     let bytes = 0;
+    const take = (buf: Buffer, p: number, position: number, length: number): void => {
+      if (isRunFrame(buf, p)) {
+        if (frameOffset(buf, p) + frameRecordCount(buf, p) <= fromOffset) return;
+        items.push({ run: buf.subarray(p, p + length), position });
+        const { rawLength } = runFrameContent(buf, p);
+        bytes += rawLength; // what its records weigh once inflated
+        this.expansion = Math.max(1, rawLength / length);
+        return;
+      }
+      if (frameOffset(buf, p) < fromOffset) return;
+      items.push({ record: decodeFrame(buf, p, topic, partition), codec: frameCodec(buf, p), position });
+      bytes += length;
+    };
     this.refs++;
     try {
       while (pos < end && bytes < maxBytes) {
-        const want = Math.min(end - pos, Math.max(maxBytes - bytes, 64 << 10) + this.opts.indexIntervalBytes);
+        const want = Math.min(end - pos, Math.max(Math.ceil((maxBytes - bytes) / this.expansion), 64 << 10) + this.opts.indexIntervalBytes);
         const buf = Buffer.allocUnsafe(want);
         const { bytesRead } = await this.fh.read(buf, 0, want, pos);
         const chunk = buf.subarray(0, bytesRead);
@@ -235,46 +258,78 @@ export class Segment {
               await this.fh.read(big, 0, len, pos);
               const c2 = checkFrame(big, 0, this.opts.maxRecordBytes, true);
               if (!c2.ok) throw new CorruptLogError(this.file, pos, c2.reason);
-              if (frameOffset(big, 0) >= fromOffset) {
-                out.push(decodeFrame(big, 0, topic, partition));
-                codecs.push(frameCodec(big, 0));
-                positions.push(pos);
-                bytes += len;
-              }
+              take(big, 0, pos, len);
               p = len;
             }
             break;
           }
-          if (frameOffset(chunk, p) >= fromOffset) {
-            out.push(decodeFrame(chunk, p, topic, partition));
-            codecs.push(frameCodec(chunk, p));
-            positions.push(pos + p);
-            bytes += check.length;
-          }
+          take(chunk, p, pos + p, check.length);
           p += check.length;
         }
         pos += p;
       }
     } finally {
       this.refs--;
-      if (this.deleted && this.refs === 0) await this.fh.close().catch(() => undefined);
+      if (this.retired && this.refs === 0) await this.fh.close().catch(() => undefined);
     }
-    return this.inflate(out, codecs, positions);
+    return this.inflate(items, fromOffset, topic, partition);
   }
 
-  /** Records with their values as produced: compressed values inflated. */
-  private inflate(records: BusRecord[], codecs: readonly StoredCodec[], positions: readonly number[]): BusRecord[] {
-    for (let i = 0; i < records.length; i++) {
-      const codec = codecs[i];
-      if (codec === 'none') continue;
-      const r = records[i];
+  /** Records with their values as produced: compressed values and runs inflated. */
+  private async inflate(items: readonly ReadItem[], fromOffset: number, topic: string, partition: number): Promise<BusRecord[]> {
+    // Runs inflate on the thread pool, together; record frames need no promise each.
+    const runs: (BusRecord[] | undefined)[] = [];
+    const inflating: Promise<void>[] = [];
+    items.forEach((item, i) => {
+      if (!('run' in item)) return;
+      inflating.push(
+        runRecords(item.run, 0, topic, partition, this.opts.maxRecordBytes).then(
+          (records) => void (runs[i] = records),
+          (err: unknown) => {
+            throw new CorruptLogError(this.file, item.position, `run of records from offset ${frameOffset(item.run, 0)}: ${(err as Error).message}`);
+          },
+        ),
+      );
+    });
+    if (inflating.length > 0) await Promise.all(inflating);
+    const out: BusRecord[] = [];
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
+      if ('run' in item) {
+        for (const r of runs[i]!) if (r.offset >= fromOffset) out.push(r);
+        continue;
+      }
+      const r = item.record;
+      if (item.codec === 'none') {
+        out.push(r);
+        continue;
+      }
       try {
-        records[i] = { ...r, value: decompressValue(codec, r.value) };
+        out.push({ ...r, value: decompressValue(item.codec, r.value) });
       } catch (err) {
-        throw new CorruptLogError(this.file, positions[i], `record at offset ${r.offset}: its ${codec} value does not decompress (${(err as Error).message})`);
+        throw new CorruptLogError(this.file, item.position, `record at offset ${r.offset}: its ${item.codec} value does not decompress (${(err as Error).message})`);
       }
     }
-    return records;
+    return out;
+  }
+
+  /** Whether the segment's first frame is a run: compaction rewrote it (it writes runs only from the start). */
+  async startsWithRun(): Promise<boolean> {
+    if (this.size < FRAME_PREFIX_BYTES + 1) return false;
+    const head = Buffer.alloc(FRAME_PREFIX_BYTES + 1);
+    await this.holding(() => this.fh.read(head, 0, head.length, 0));
+    return isRunFrame(head, 0);
+  }
+
+  /** Runs `fn` with the file held open: retiring the segment meanwhile closes it only after. */
+  private async holding<T>(fn: () => Promise<T>): Promise<T> {
+    this.refs++;
+    try {
+      return await fn();
+    } finally {
+      this.refs--;
+      if (this.retired && this.refs === 0) await this.fh.close().catch(() => undefined);
+    }
   }
 
   /** First offset in this segment whose timestamp is >= `timestampMs`, or undefined. */
@@ -282,13 +337,16 @@ export class Segment {
     if (this.maxTimestamp < timestampMs) return undefined;
     const entry = this.index.floorByTimestamp(timestampMs);
     let from = this.index.offsets.length > 0 ? this.index.offsets[entry] : this.baseOffset;
-    while (from < this.nextOffset) {
-      const records = await this.read(from, 1 << 20, topic, partition);
-      if (records.length === 0) return undefined;
-      for (const r of records) if (r.timestampMs >= timestampMs) return r.offset;
-      from = records[records.length - 1].offset + 1;
-    }
-    return undefined;
+    // Held across its reads: compaction or retention may retire the segment between two of them.
+    return this.holding(async () => {
+      while (from < this.nextOffset) {
+        const records = await this.read(from, 1 << 20, topic, partition);
+        if (records.length === 0) return undefined;
+        for (const r of records) if (r.timestampMs >= timestampMs) return r.offset;
+        from = records[records.length - 1].offset + 1;
+      }
+      return undefined;
+    });
   }
 
   /** Persists the index of a sealed segment (temp file + rename; a lost one is rebuilt). */
@@ -302,11 +360,16 @@ export class Segment {
     if (this.refs === 0) await this.fh.close().catch(() => undefined);
   }
 
+  /** Stops being used (replaced by a compacted copy, or deleted); the handle closes once in-flight reads finish. */
+  async retire(): Promise<void> {
+    this.retired = true;
+    if (this.refs === 0) await this.fh.close().catch(() => undefined);
+  }
+
   /** Removes the files; the handle closes once in-flight reads finish. */
   async delete(): Promise<void> {
-    this.deleted = true;
     await unlink(this.file).catch(() => undefined);
     await unlink(this.indexFile).catch(() => undefined);
-    if (this.refs === 0) await this.fh.close().catch(() => undefined);
+    await this.retire();
   }
 }

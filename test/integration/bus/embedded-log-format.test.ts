@@ -26,11 +26,11 @@ afterEach(async () => {
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
-async function openCopy(segmentBytes: number): Promise<{ bus: EmbeddedBus; dir: string }> {
+async function openCopy(segmentBytes: number, compaction: 'brotli' | 'none' = 'none'): Promise<{ bus: EmbeddedBus; dir: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'tidemark-log-format-'));
   dirs.push(dir);
   await cp(FIXTURE, dir, { recursive: true });
-  const bus = await EmbeddedBus.open({ dataDir: dir, logger: quiet, compression: 'gzip', config: { segment_bytes: segmentBytes, index_interval_bytes: 256 } });
+  const bus = await EmbeddedBus.open({ dataDir: dir, logger: quiet, compression: 'gzip', config: { segment_bytes: segmentBytes, index_interval_bytes: 256, compaction } });
   buses.push(bus);
   return { bus, dir };
 }
@@ -106,6 +106,20 @@ describe('embedded log written before record compression', () => {
       expect(newest.length).toBeLessThan(newBatch(0, 7).length);
     });
   }
+
+  it('is compacted by a bus that compacts (its sealed segments become runs) and read record for record after', async () => {
+    const { bus, dir } = await openCopy(1024, 'brotli');
+    expect(await bus.compactSealedSegments()).toBeGreaterThan(0);
+    const p0 = join(dir, 'topics', TOPIC, '0');
+    const logs = (await readdir(p0)).filter((n) => n.endsWith('.log')).sort();
+    expect((await readFile(join(p0, logs[0])))[8]).toBe(3);
+    const old = await readAll(bus, 12);
+    expect(old.map((r) => `${r.partition}:${r.offset}`)).toEqual([0, 1].flatMap((p) => Array.from({ length: 6 }, (_, o) => `${p}:${o}`)));
+    for (const r of old) {
+      expect(r.timestampMs).toBe(T0 + r.offset * 15_000);
+      expect(samplesOf(r)).toEqual(fixtureSamples(r.partition, r.offset));
+    }
+  });
 });
 
 /** Position of the last frame in a segment's bytes (frames are walked by their length prefixes). */
