@@ -3,7 +3,8 @@ import type { SelectSlabPool } from '../tsdb/shared-memory/index.js';
 
 /**
  * `/metrics` of the select slab pool (`query.select_slab_pool_bytes`): the memory it keeps, lent
- * to queries or free, its bound, and how often a query found it exhausted (took fresh memory).
+ * to queries or free, its bound, how often a query found it exhausted (took fresh memory) and
+ * what it let go when idle.
  */
 export function registerSelectSlabPoolMetrics(registry: Registry, pool: SelectSlabPool): void {
   new Gauge({
@@ -25,15 +26,24 @@ export function registerSelectSlabPoolMetrics(registry: Registry, pool: SelectSl
       this.set(pool.limitBytes);
     },
   });
+  poolCounter(registry, 'tidemark_query_select_slab_pool_exhausted_total',
+    'Slabs a select asked the pool for while all it may keep were leased: the select took memory of its own, freed by garbage collection.',
+    () => pool.stats.exhausted);
+  poolCounter(registry, 'tidemark_query_select_slab_pool_trimmed_bytes_total',
+    'Bytes of free slabs the pool let go after no query had used it for its idle time (5 min).',
+    () => pool.stats.trimmedBytes);
+}
+
+/** A counter of what the pool counts itself (`read`), carried over at each scrape. */
+function poolCounter(registry: Registry, name: string, help: string, read: () => number): void {
   let seen = 0;
-  const exhausted: Counter = new Counter({
-    name: 'tidemark_query_select_slab_pool_exhausted_total',
-    help: 'Slabs a select asked the pool for while all it may keep were leased: the select took memory of its own, freed by garbage collection.',
+  const counter: Counter = new Counter({
+    name,
+    help,
     registers: [registry],
-    // Counted by the pool; carried over at each scrape.
     collect() {
-      const now = pool.stats.exhausted;
-      if (now > seen) exhausted.inc(now - seen);
+      const now = read();
+      if (now > seen) counter.inc(now - seen);
       seen = now;
     },
   });

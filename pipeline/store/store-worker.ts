@@ -211,6 +211,8 @@ export class StoreWorker implements Queryable, AppliedOffsetsWaiter, ChangeSourc
   private async openShard(consumer: Consumer, partition: number): Promise<void> {
     if (this.shards.has(partition)) return;
     try {
+      // change_log_max_names bounds the topic's logs together: each shard's log keeps its share.
+      const partitions = await this.settings.bus.partitionCount(this.settings.topic);
       const shard = await Shard.open({
         topic: this.settings.topic,
         partition,
@@ -221,7 +223,7 @@ export class StoreWorker implements Queryable, AppliedOffsetsWaiter, ChangeSourc
         tsdb: { ...shardTsdbOptions(this.config), onDamagedTierBlock: (err) => this.log.warn({ err, partition }, 'damaged downsampled block deleted; it is built again from the raw blocks') },
       });
       this.shards.set(partition, shard);
-      this.changeLogs.set(partition, new ShardChangeLog(Math.max(0, shard.appendedOffset), this.config.change_log_max_names));
+      this.changeLogs.set(partition, new ShardChangeLog(Math.max(0, shard.appendedOffset), Math.floor(this.config.change_log_max_names / Math.max(1, partitions))));
       if (this.memory.underPressure || this.consumptionPaused) consumer.pause([partition]);
       await consumer.seek(partition, shard.startPosition());
       if (this.failed.delete(partition) && !this.memory.underPressure && !this.consumptionPaused) consumer.resume([partition]);

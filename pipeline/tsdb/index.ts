@@ -4,6 +4,7 @@ export { Head, type HeadOptions, type HeadStats } from './head/index.js';
 export { Block, type BlockMeta } from './block/index.js';
 export { MergeQuerier } from './merge-querier.js';
 export { LoopTurns, loopTurns } from './loop-turns.js';
+export { IdleStop, WORKER_IDLE_MS } from './idle-stop.js';
 export { sharedMemory } from './shared-memory/index.js';
 export { TurnTakingQuerier } from './turn-taking-querier.js';
 export { SelectWrappingQuerier } from './select-wrapping-querier.js';

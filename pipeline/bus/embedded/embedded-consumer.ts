@@ -4,6 +4,7 @@ import { InvalidArgumentError, NotAssignedError } from './errors.js';
 import type { GroupCoordinator, GroupMember } from './group-coordinator.js';
 import type { OffsetStore } from './offset-store.js';
 import type { PartitionLog } from './partition-log.js';
+import { Wakeup } from './wakeup.js';
 
 export interface ConsumerDeps {
   readonly logs: readonly PartitionLog[];
@@ -15,22 +16,6 @@ export interface ConsumerDeps {
 }
 
 const RETRY_MS = 1000;
-
-/** A promise that can be fired any number of times; each fire wakes whoever waits now. */
-class Wakeup {
-  promise!: Promise<void>;
-  private resolve!: () => void;
-  constructor() {
-    this.reset();
-  }
-  private reset(): void {
-    this.promise = new Promise((r) => (this.resolve = r));
-  }
-  fire(): void {
-    this.resolve();
-    this.reset();
-  }
-}
 
 interface PartitionFetch {
   readonly partition: number;
@@ -154,7 +139,7 @@ export class EmbeddedConsumer implements Consumer, GroupMember {
     const log = this.deps.logs[st.partition];
     while (!st.stopped) {
       if (this.paused.has(st.partition)) {
-        await st.wake.promise;
+        await st.wake.wait().promise;
         continue;
       }
       // Retention may have dropped what we were at; a seek may point past the end.
@@ -162,8 +147,10 @@ export class EmbeddedConsumer implements Consumer, GroupMember {
       if (st.position > log.high) st.position = log.high;
       if (st.position >= log.high) {
         const w = log.waitFor(st.position);
-        await Promise.race([w.promise, st.wake.promise]);
+        const woken = st.wake.wait();
+        await Promise.race([w.promise, woken.promise]);
         w.cancel();
+        woken.cancel();
         continue;
       }
       const seeks = st.seeks;
@@ -219,8 +206,10 @@ export class EmbeddedConsumer implements Consumer, GroupMember {
 
   private async pauseFor(st: PartitionFetch, ms: number): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([new Promise((r) => (timer = setTimeout(r, ms))), st.wake.promise]);
+    const woken = st.wake.wait();
+    await Promise.race([new Promise((r) => (timer = setTimeout(r, ms))), woken.promise]);
     clearTimeout(timer);
+    woken.cancel();
   }
 }
 

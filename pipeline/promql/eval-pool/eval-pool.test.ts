@@ -4,7 +4,7 @@ import { PromqlEvalError, PromqlTimeoutError, PromqlTooManySamplesError } from '
 import { MAX_EXPRESSION_DEPTH } from '../parser/parser.js';
 import { MemoryQueryable } from '../promqltest/memory-storage.js';
 import { LoopTurns, loopTurns } from '../../tsdb/index.js';
-import { EvalPool, IN_PLACE_COST } from './eval-pool.js';
+import { EvalPool, IN_PLACE_COST, SPLIT_COST } from './eval-pool.js';
 
 function store(): MemoryQueryable {
   const s = new MemoryQueryable();
@@ -162,5 +162,22 @@ describe('EvalPool', () => {
     expect(await engine.instantQuery(big, sub, 3_000_000)).toEqual(await inPlace.instantQuery(big, sub, 3_000_000));
     expect(turns.taken).toBe(2);
     await p.close();
+  });
+
+  it('stops workers that waited for a query for its idle time and starts them again for the next one', async () => {
+    const p = new EvalPool(2, loopTurns, -1, SPLIT_COST, 50);
+    try {
+      const engine = new Engine({ evaluator: p });
+      const data = store();
+      const q = 'sum by (job) (rate(req_total[2m]))';
+      const want = await inPlace.rangeQuery(data, q, 0, 600_000, 30_000);
+      expect(await engine.rangeQuery(data, q, 0, 600_000, 30_000)).toEqual(want);
+      expect(p.workers).toBe(1);
+      while (p.workers > 0) await new Promise((r) => setTimeout(r, 20));
+      expect(await engine.rangeQuery(data, q, 0, 600_000, 30_000)).toEqual(want);
+      expect(p.workers).toBe(1);
+    } finally {
+      await p.close();
+    }
   });
 });

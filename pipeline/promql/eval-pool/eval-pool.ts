@@ -7,7 +7,7 @@ import type { PartRows, OperandPart } from '../engine/operand-rows.js';
 import { splitOperands, type SplitOperand } from '../engine/split-operands.js';
 import type { QueryResult } from '../engine/types.js';
 import { PromqlTimeoutError } from '../errors.js';
-import { loopTurns, type LoopTurns } from '../../tsdb/index.js';
+import { IdleStop, loopTurns, WORKER_IDLE_MS, type LoopTurns } from '../../tsdb/index.js';
 import type { JobMessage, ReplyMessage } from './eval-worker.js';
 import { evaluationCost } from './evaluation-cost.js';
 import { BufferRecycler, errorFromWire, packJob, unpackResult, type WireJob } from './job-wire.js';
@@ -30,6 +30,7 @@ interface Task {
 interface Slot {
   readonly worker: Worker;
   task: Task | null;
+  readonly idle: IdleStop;
 }
 
 /**
@@ -63,8 +64,9 @@ export function defaultEvalWorkers(): number {
 /**
  * Evaluates selected queries (EvalJob) in a pool of worker threads, so a query that computes for
  * seconds leaves the event loop of the process that serves it free (health checks, other
- * requests), and queries run in parallel across cores. Workers start on first use and are
- * replaced when one dies; jobs wait in arrival order while every worker is busy. Cancellation
+ * requests), and queries run in parallel across cores. Workers start on first use, are replaced
+ * when one dies and stopped when idle for `idleMs`; jobs wait in arrival order while every worker
+ * is busy. Cancellation
  * (timeout, a client gone) sets a flag in shared memory that the evaluator checks where it
  * always has, so answers, errors and their messages are those of evaluating in place.
  */
@@ -82,15 +84,22 @@ export class EvalPool implements Evaluator {
   /**
    * `inPlaceCost`: jobs whose estimated cost is at most this are evaluated on the calling thread
    * (-1: none). `splitCost`: jobs whose estimated cost is at least this are split across the
-   * workers where their shape allows (-1: none).
+   * workers where their shape allows (-1: none). `idleMs`: how long a worker waits for a job
+   * before it is stopped.
    */
   constructor(
     readonly size: number = defaultEvalWorkers(),
     private readonly turns: LoopTurns = loopTurns,
     private readonly inPlaceCost: number = IN_PLACE_COST,
     private readonly splitCost: number = SPLIT_COST,
+    private readonly idleMs: number = WORKER_IDLE_MS,
   ) {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`an evaluation pool needs at least one worker, got ${size}`);
+  }
+
+  /** Worker threads running now. */
+  get workers(): number {
+    return this.slots.length;
   }
 
   async evaluate(job: EvalJob, signal?: AbortSignal): Promise<QueryResult> {
@@ -186,6 +195,7 @@ export class EvalPool implements Evaluator {
       // which the query gives back to be reused when it fails.
       const task = s.task;
       s.task = null;
+      s.idle.busy();
       await s.worker.terminate();
       if (task !== null) {
         this.settle(task);
@@ -201,15 +211,24 @@ export class EvalPool implements Evaluator {
       if (slot === undefined) return;
       const task = this.queue.shift()!;
       slot.task = task;
+      slot.idle.busy();
       // A busy worker keeps the process alive (a script awaiting a query); an idle one does not.
       slot.worker.ref();
       slot.worker.postMessage(task.message, task.transfer);
     }
   }
 
+  /** Stops an idle worker; out of the slots at once, so no job goes to it while it exits. */
+  private retire(slot: Slot): void {
+    const i = this.slots.indexOf(slot);
+    if (i < 0 || slot.task !== null) return;
+    this.slots.splice(i, 1);
+    void slot.worker.terminate();
+  }
+
   private spawn(): Slot {
     const worker = startWorker();
-    const slot: Slot = { worker, task: null };
+    const slot: Slot = { worker, task: null, idle: new IdleStop(this.idleMs, () => this.retire(slot)) };
     worker.on('message', (m: ReplyMessage) => {
       const task = slot.task;
       this.buffers.give(m.buffers);
@@ -220,6 +239,7 @@ export class EvalPool implements Evaluator {
       if ('err' in m) task.reject(errorFromWire(m.err, Atomics.load(task.flag, 0) !== 0 ? task.signal?.reason : undefined));
       else task.resolve(m);
       this.dispatch();
+      if (slot.task === null) slot.idle.idle();
     });
     // A worker that dies (out of memory, a crash) fails its query only; another takes its place.
     const fail = (err: Error): void => {

@@ -125,4 +125,24 @@ describe('DecodePool', () => {
     expect(await turnsDuring(inPlace)).toBe(0);
     expect(await turnsDuring(workers)).toBeGreaterThan(0);
   });
+
+  it('stops workers that waited for a job for its idle time and starts them again for the next select', async () => {
+    const pool = new DecodePool({ size: 2, inPlaceBelow: 0, minPart: 1, idleMs: 50 });
+    try {
+      const data: ContractSeries[] = [0, 1].map((i) => {
+        const timestamps = Array.from({ length: 600 }, (_, j) => j * 15_000);
+        return { labels: { __name__: 'g', i: String(i) }, timestamps, values: timestamps.map((_, j) => i + j), stale: [] };
+      });
+      const head = headWith(data);
+      const select = async (): Promise<unknown[]> => plain((await new TsdbQuerier([], head, 0, H, pool).select([{ type: '=', name: '__name__', value: 'g' }], { start: 0, end: H })).series, true);
+      const want = plain((await head.querier(0, H).select([{ type: '=', name: '__name__', value: 'g' }], { start: 0, end: H })).series, true);
+      expect(await select()).toEqual(want);
+      expect(pool.workers).toBeGreaterThan(0);
+      while (pool.workers > 0) await new Promise((r) => setTimeout(r, 20));
+      expect(await select()).toEqual(want);
+      expect(pool.workers).toBeGreaterThan(0);
+    } finally {
+      await pool.close();
+    }
+  });
 });

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { IdleStop, WORKER_IDLE_MS } from '../idle-stop.js';
 import { isPooledSlab, sharedMemory, type SlabLease } from '../shared-memory/index.js';
 import { ColumnSlabs } from './column-slabs.js';
 import { OP_SIZE, SERIES_HEADER, type DecodeJob, type DecodeResult } from './decode-job.js';
@@ -16,6 +17,7 @@ interface Task {
 interface Slot {
   readonly worker: Worker;
   task: Task | null;
+  readonly idle: IdleStop;
 }
 
 /**
@@ -35,13 +37,16 @@ export interface DecodePoolOptions {
   readonly inPlaceBelow?: number;
   /** Fewest samples of a part when a select is cut into parts. */
   readonly minPart?: number;
+  /** How long a worker waits for a job before it is stopped (WORKER_IDLE_MS). */
+  readonly idleMs?: number;
 }
 
 /**
  * Decodes selects' chunks (DecodeJob) in worker threads, so the thread that serves HTTP only
  * plans a select (postings, chunk references) while the cores decode, and a select over many
- * shards, or one large one cut into parts, uses every core. Workers start on first use and are
- * replaced when one dies; jobs wait in arrival order while every worker is busy.
+ * shards, or one large one cut into parts, uses every core. Workers start on first use, are
+ * replaced when one dies and stopped when idle for `idleMs`; jobs wait in arrival order while
+ * every worker is busy.
  */
 export class DecodePool {
   private readonly slots: Slot[] = [];
@@ -52,13 +57,20 @@ export class DecodePool {
   readonly size: number;
   private readonly inPlaceBelow: number;
   private readonly minPart: number;
+  private readonly idleMs: number;
 
   constructor(options: DecodePoolOptions = {}) {
     this.size = options.size ?? availableParallelism();
     this.inPlaceBelow = options.inPlaceBelow ?? IN_PLACE_BELOW;
     this.minPart = Math.max(1, options.minPart ?? MIN_PART);
+    this.idleMs = options.idleMs ?? WORKER_IDLE_MS;
     const size = this.size;
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`a decode pool needs at least one worker, got ${size}`);
+  }
+
+  /** Worker threads running now. */
+  get workers(): number {
+    return this.slots.length;
   }
 
   /** Whether a select bounded by `samples` samples is best decoded on the calling thread (a worker's round trip costs more). */
@@ -116,6 +128,7 @@ export class DecodePool {
       // A running job fails once its worker has stopped: until then it may write its slabs.
       const task = s.task;
       s.task = null;
+      s.idle.busy();
       await s.worker.terminate();
       task?.reject(gone);
     }));
@@ -136,6 +149,7 @@ export class DecodePool {
       if (slot === undefined) return;
       const task = this.queue.shift()!;
       slot.task = task;
+      slot.idle.busy();
       // A busy worker keeps the process alive (a script awaiting a select); an idle one does not.
       slot.worker.ref();
       const request: DecodeRequest = { id: task.id, job: task.job };
@@ -143,9 +157,17 @@ export class DecodePool {
     }
   }
 
+  /** Stops an idle worker; out of the slots at once, so no job goes to it while it exits. */
+  private retire(slot: Slot): void {
+    const i = this.slots.indexOf(slot);
+    if (i < 0 || slot.task !== null) return;
+    this.slots.splice(i, 1);
+    void slot.worker.terminate();
+  }
+
   private spawn(): Slot {
     const worker = startWorker();
-    const slot: Slot = { worker, task: null };
+    const slot: Slot = { worker, task: null, idle: new IdleStop(this.idleMs, () => this.retire(slot)) };
     worker.on('message', (m: DecodeReply) => {
       const task = slot.task;
       if (task === null || task.id !== m.id) return;
@@ -158,6 +180,7 @@ export class DecodePool {
         task.reject(e);
       }
       this.dispatch();
+      if (slot.task === null) slot.idle.idle();
     });
     // A worker that dies fails its job only; another takes its place.
     const fail = (err: Error): void => {

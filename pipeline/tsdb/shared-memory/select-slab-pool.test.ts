@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { isPooledSlab, SelectSlabPool, SLAB_BYTES } from './select-slab-pool.js';
+import { sharedMemory } from './shared-memory.js';
 
 describe('SelectSlabPool', () => {
   it('makes slabs up to its limit, then answers null and counts the miss', () => {
@@ -9,7 +10,7 @@ describe('SelectSlabPool', () => {
     expect(got.every((b) => b instanceof SharedArrayBuffer && b.byteLength === SLAB_BYTES && isPooledSlab(b))).toBe(true);
     expect(new Set(got).size).toBe(3);
     expect(lease.take()).toBeNull();
-    expect(pool.stats).toEqual({ limitBytes: 3 * SLAB_BYTES + 100, pooledBytes: 3 * SLAB_BYTES, freeBytes: 0, exhausted: 1 });
+    expect(pool.stats).toEqual({ limitBytes: 3 * SLAB_BYTES + 100, pooledBytes: 3 * SLAB_BYTES, freeBytes: 0, exhausted: 1, trimmedBytes: 0 });
   });
 
   it("lends a released lease's slabs to the next query, and none while the first holds them", () => {
@@ -64,5 +65,44 @@ describe('SelectSlabPool', () => {
     const pool = new SelectSlabPool(0);
     expect(pool.lease().take()).toBeNull();
     expect(pool.stats.pooledBytes).toBe(0);
+  });
+
+  it('lets its free slabs go once unused for its idle time, keeps leased ones, and makes slabs again on demand', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const pool = new SelectSlabPool(4 * SLAB_BYTES, 1_000);
+      const first = pool.lease();
+      first.take();
+      first.take();
+      first.release();
+      vi.advanceTimersByTime(600);
+      // A new lease restarts the idle time.
+      const second = pool.lease();
+      vi.advanceTimersByTime(600);
+      expect(pool.stats).toMatchObject({ pooledBytes: 2 * SLAB_BYTES, freeBytes: 2 * SLAB_BYTES, trimmedBytes: 0 });
+      // So does a take.
+      const held = second.take();
+      const collections = sharedMemory().collections;
+      vi.advanceTimersByTime(999);
+      expect(pool.stats).toMatchObject({ pooledBytes: 2 * SLAB_BYTES, freeBytes: SLAB_BYTES });
+      vi.advanceTimersByTime(1);
+      expect(pool.stats).toMatchObject({ pooledBytes: SLAB_BYTES, freeBytes: 0, trimmedBytes: SLAB_BYTES });
+      expect(sharedMemory().collections).toBe(collections + 1);
+      // The leased slab is still the pool's: it comes back, and goes after another idle time.
+      second.release();
+      expect(pool.stats.freeBytes).toBe(SLAB_BYTES);
+      vi.advanceTimersByTime(1_000);
+      expect(pool.stats).toMatchObject({ pooledBytes: 0, freeBytes: 0, trimmedBytes: 2 * SLAB_BYTES });
+      const again = pool.lease().take();
+      expect(again).not.toBeNull();
+      expect(again).not.toBe(held);
+      expect(pool.stats.pooledBytes).toBe(SLAB_BYTES);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('refuses an idle time that is not a positive number of milliseconds', () => {
+    expect(() => new SelectSlabPool(SLAB_BYTES, 0)).toThrow(/idle time/);
   });
 });

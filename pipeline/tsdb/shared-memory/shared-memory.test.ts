@@ -15,6 +15,17 @@ describe('SharedMemoryBudget', () => {
     expect(asked).toBe(2);
   });
 
+  it('collects when asked and starts the count over', () => {
+    let asked = 0;
+    const b = new SharedMemoryBudget(100, () => asked++);
+    b.take(90);
+    b.collectNow();
+    expect(asked).toBe(1);
+    expect(b.collections).toBe(1);
+    b.take(90);
+    expect(asked).toBe(1);
+  });
+
   it('allocates shared memory of the size asked and counts it', () => {
     let asked = 0;
     const b = new SharedMemoryBudget(1000, () => asked++);

@@ -32,7 +32,11 @@ export class SharedMemoryBudget {
   /** Counts `bytes` of shared memory this thread allocated or was handed. */
   take(bytes: number): void {
     this.since += bytes;
-    if (this.since < this.budget) return;
+    if (this.since >= this.budget) this.collectNow();
+  }
+
+  /** Asks for a collection now (shared memory this thread let go of and wants freed) and starts the count over. */
+  collectNow(): void {
     this.since = 0;
     this.collections++;
     this.collect();
