@@ -26,6 +26,18 @@ describe('series-runs body', () => {
     ]);
   });
 
+  it('grows its buffer past the size it was told to expect, runs longer than the one before included', () => {
+    const w = new SeriesRunsWriter(16);
+    const expected: [Record<string, string>, number[], number[], number][] = [];
+    for (let r = 1; r <= 40; r++) {
+      const ts = Array.from({ length: r * 10 }, (_, i) => 1_700_000_000_000 + i * 15_000);
+      const vs = ts.map((_, i) => i / 3);
+      w.add({ labels: { __name__: 'm', run: String(r) }, timestamps: ts, values: vs });
+      expected.push([{ __name__: 'm', run: String(r) }, ts, vs, r]);
+    }
+    expect(read(w.body()).series).toEqual(expected);
+  });
+
   it('carries staleness markers as the marker bits, and tells them from NaN samples', () => {
     const w = new SeriesRunsWriter();
     w.add({ labels: { __name__: 'job:up:sum' }, timestamps: [1, 2, 3, 4], values: [1, NaN, Number.NaN, 2], stale: [2, 3] });

@@ -32,39 +32,63 @@ export interface SeriesRun {
   readonly stale?: readonly number[];
 }
 
-/** Writes runs into one body. */
+/**
+ * Writes runs into one body, in one buffer that grows as needed (`expectedBytes` sizes it at
+ * first): a buffer per run and a copy of them all into the body were garbage the size of the body.
+ */
 export class SeriesRunsWriter {
-  private readonly parts: Buffer[] = [MAGIC];
+  private buf: Buffer;
   private bytes = MAGIC.length;
   private count = 0;
+  /** A run's numbers as doubles, copied into the body in one go (the body's offsets need not be 8-byte aligned). */
+  private numbers = new Float64Array(1024);
+
+  constructor(expectedBytes = 1 << 16) {
+    this.buf = Buffer.allocUnsafe(Math.max(expectedBytes, 1024));
+    MAGIC.copy(this.buf, 0);
+  }
 
   get runs(): number {
     return this.count;
   }
 
   add(run: SeriesRun): void {
-    const labels = Buffer.from(JSON.stringify(run.labels), 'utf8');
+    const labels = JSON.stringify(run.labels);
+    const labelBytes = Buffer.byteLength(labels, 'utf8');
     const n = run.timestamps.length;
-    const head = Buffer.allocUnsafe(8);
-    head.writeUInt32LE(labels.length, 0);
-    head.writeUInt32LE(n, 4);
-    const numbers = new Float64Array(2 * n);
+    this.reserve(8 + labelBytes + 16 * n);
+    const buf = this.buf;
+    let at = this.bytes;
+    buf.writeUInt32LE(labelBytes, at);
+    buf.writeUInt32LE(n, at + 4);
+    at += 8;
+    at += buf.write(labels, at, 'utf8');
+    if (this.numbers.length < 2 * n) this.numbers = new Float64Array(2 * n);
+    const numbers = this.numbers;
     for (let i = 0; i < n; i++) numbers[i] = run.timestamps[i];
     for (let i = 0; i < n; i++) numbers[n + i] = run.values[i];
-    const body = Buffer.from(numbers.buffer, numbers.byteOffset, numbers.byteLength);
+    const body = buf.subarray(at, at + 16 * n);
+    body.set(new Uint8Array(numbers.buffer, 0, 16 * n));
     if (!LITTLE_ENDIAN) body.swap64();
     // The marker's bits are written as bits: a NaN need not keep its payload through JS numbers.
     for (const i of run.stale ?? []) {
       body.writeUInt32LE(STALE_NAN_BITS_LO, 8 * (n + i));
       body.writeUInt32LE(STALE_NAN_BITS_HI, 8 * (n + i) + 4);
     }
-    this.parts.push(head, labels, body);
-    this.bytes += 8 + labels.length + body.length;
+    this.bytes = at + 16 * n;
     this.count++;
   }
 
+  private reserve(n: number): void {
+    if (this.bytes + n <= this.buf.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(2 * this.buf.length, this.bytes + n));
+    this.buf.copy(grown, 0, 0, this.bytes);
+    this.buf = grown;
+  }
+
+  /** The body of the runs added so far (a view of the writer's buffer: add no run after). */
   body(): Buffer {
-    return Buffer.concat(this.parts, this.bytes);
+    return this.buf.subarray(0, this.bytes);
   }
 }
 

@@ -6,11 +6,11 @@ import { detectFormat, endpointOf, type ImportFileFormat } from './import-format
 import type { ImportProgress, ProgressReporter } from './import-progress.js';
 import { ImportRequestError, ImportSender, type BadLine, type BatchResult, type RetryNotice } from './import-sender.js';
 import type { ImportState, InputPosition } from './import-state.js';
+import { byteLineChunks } from './byte-lines.js';
 import { openInput } from './input-stream.js';
 import { LineBatcher, type LineBatch } from './line-batches.js';
 import { RequestWindow } from './request-window.js';
 import { seriesRuns } from './series-runs.js';
-import { textLineChunks } from './text-lines.js';
 import type { HistogramSeries } from './histogram-write-request.js';
 import type { ReadSeries } from './remote-read-response.js';
 
@@ -224,7 +224,10 @@ class ImportRun {
       if (batch === undefined) return true;
       // Parsed while the server still works on the batches before: the two overlap.
       const parsed = runs === undefined ? undefined : seriesRuns(batch, runs.format);
-      const send = () =>
+      const lines = batcher!;
+      // Once answered, the batch's buffer goes back to the batcher for a later batch.
+      const send = () => sendBatch().finally(() => lines.release(batch));
+      const sendBatch = () =>
         parsed === undefined || runs === undefined
           ? sender!.send(name, batch)
           : runs.sender.send(name, parsed).catch((err: unknown) => {
@@ -251,6 +254,18 @@ class ImportRun {
       const batch = batcher!.add(line);
       return batch === undefined ? true : submit(batch);
     };
+    /** `feed` for the line `bytes[start, end)`, which becomes a string only where one is wanted (metadata). */
+    const feedBytes = (bytes: Buffer, start: number, end: number): boolean | Promise<boolean> => {
+      lineNo++;
+      charsRead += end - start + 1;
+      if (lineNo <= resumeAfter) {
+        charsStored += end - start + 1;
+        batcher!.skipBytes(bytes, start, end);
+        return true;
+      }
+      const batch = batcher!.addBytes(bytes, start, end);
+      return batch === undefined ? true : submit(batch);
+    };
     const start = (format: ImportFileFormat) => {
       const ep = endpointOf(format, opts.csvFormat);
       sender = new ImportSender(opts.url.replace(/\/+$/, '') + ep.path, ep.contentType, opts.headers, opts.onRetry);
@@ -262,17 +277,17 @@ class ImportRun {
     if (opts.format !== 'auto') start(opts.format);
     let ok = !this.stopRequested();
     if (ok) {
-      reading: for await (const lines of textLineChunks(input)) {
-        for (const line of lines) {
+      reading: for await (const { bytes, starts, ends, count } of byteLineChunks(input)) {
+        for (let i = 0; i < count; i++) {
           this.lines++;
           if (batcher === undefined) {
-            pending.push(line);
+            pending.push(bytes.toString('utf8', starts[i], ends[i]));
             const format = detectFormat(pending, opts.csvFormat) ?? (pending.length >= DETECTION_LINES ? 'prometheus' : undefined);
             if (format === undefined) continue;
             start(format);
             for (const p of pending.splice(0)) if (!(ok = await feed(p))) break;
           } else {
-            const fed = feed(line);
+            const fed = feedBytes(bytes, starts[i], ends[i]);
             ok = fed === true || (fed !== false && (await fed));
           }
           if (!ok) break reading;

@@ -56,7 +56,7 @@ export class ImportSender {
     for (let attempt = 0; ; attempt++) {
       let res: Response;
       try {
-        res = await fetch(this.url, { method: 'POST', body: batch.body, headers: { 'content-type': this.contentType, ...this.headers } });
+        res = await fetch(this.url, { method: 'POST', body: 'lineOf' in batch ? batch.body : batch.bytes, headers: { 'content-type': this.contentType, ...this.headers } });
       } catch (err) {
         throw new ImportRequestError(`${this.url}: ${(err as Error).message}${(err as Error).cause ? ` (${String((err as Error).cause)})` : ''}`, { cause: err });
       }

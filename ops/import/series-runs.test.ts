@@ -39,7 +39,10 @@ function viaRuns(batch: LineBatch, format: 'prometheus' | 'openmetrics'): { samp
   return { samples, firstLines };
 }
 
-const batchOf = (lines: string[]): LineBatch => ({ body: lines.join('\n') + '\n', carried: 0, firstLine: 1, lines: lines.length, chars: 0 });
+const batchOf = (lines: string[]): LineBatch => {
+  const body = lines.join('\n') + '\n';
+  return { body, bytes: Buffer.from(body), carried: 0, firstLine: 1, lines: lines.length, chars: 0 };
+};
 
 describe('seriesRuns', () => {
   it('gives every sample of an OpenMetrics batch as the server parser reads it, in runs that start at their file lines', () => {
@@ -97,19 +100,39 @@ describe('seriesRuns', () => {
       'an exemplar': ['# TYPE c counter', 'c_total 1 1 # {t="a"} 1 1', 'c_total 1 1 # {t="a"} 2 2'],
       'an empty label value': ['a{x=""} 1 1'],
       'a blank line': ['a 1 1', '', 'a 2 2'],
+      'two spaces before a value': ['a 1 1', 'a  2 2'],
       'no sample': ['# TYPE a gauge'],
     };
     for (const [what, lines] of Object.entries(cases)) {
       expect(seriesRuns(batchOf(lines), 'openmetrics'), what).toBeUndefined();
-      expect(seriesRuns({ ...batchOf(lines), lineTexts: lines }, 'openmetrics'), `${what}, from the kept lines`).toBeUndefined();
     }
+    expect(seriesRuns({ ...batchOf(['a 1 1', 'a 2 2']), bytes: Buffer.from('a 1 1\na 2 2') }, 'openmetrics'), 'a last line without its end').toBeUndefined();
   });
 
-  it('reads the lines a batcher kept as it reads the joined body', () => {
-    const lines = ['# TYPE a counter', 'a_total{x="1"} 1 1', 'a_total{x="1"} 2 2', 'a_total{x="1"} 3 3', 'a_total{x="2"} 1 1', '# EOF'];
-    const fromBody = seriesRuns(batchOf(lines), 'openmetrics');
-    const fromLines = seriesRuns({ ...batchOf(lines), lineTexts: lines }, 'openmetrics');
-    expect(fromBody?.body.length).toBeGreaterThan(0);
-    expect(fromLines?.body.equals(fromBody!.body)).toBe(true);
+  it('reads a batch the batcher built from bytes of a file as it reads the same lines given as text', () => {
+    const text = '# TYPE a counter\r\na_total{x="1"} 1 1\na_total{x="1"} 2 2\na_total{x="1"} 3 3\na_total{x="2"} 1 1\n# EOF\n';
+    const lines = text.replace(/\r/g, '').trimEnd().split('\n');
+    const bytes = Buffer.from(text);
+    const fromBytes = new LineBatcher('openmetrics', 1 << 20, 100);
+    let at = 0;
+    for (const line of lines) {
+      fromBytes.addBytes(bytes, at, at + line.length);
+      at = bytes.indexOf(10, at) + 1;
+    }
+    const fromText = new LineBatcher('openmetrics', 1 << 20, 100);
+    for (const line of lines) fromText.add(line);
+    const a = seriesRuns(fromBytes.flush()!, 'openmetrics');
+    const b = seriesRuns(fromText.flush()!, 'openmetrics');
+    expect(a?.body.length).toBeGreaterThan(0);
+    expect(a?.body.equals(b!.body)).toBe(true);
+  });
+
+  it('reads lines of a run in every form the text parser takes as that parser does, on the short path or not', () => {
+    const values = ['1', '-2.5', '0.000', '-0', '.5', '5.', '1e3', '+7', 'NaN', '-Inf', '123456789012345678', '0.0000000000000000000000123', '00012.50'];
+    const lines = ['# TYPE m gauge', ...values.map((v, i) => `m{a="b c"} ${v} ${1700000000 + i}`), '# EOF'];
+    const batch = batchOf(lines);
+    const got = viaRuns(batch, 'openmetrics');
+    expect(got?.samples).toEqual(viaText(batch.body, 'openmetrics'));
+    expect(got?.samples).toHaveLength(values.length);
   });
 });

@@ -109,7 +109,30 @@ and float literals a quarter each. Left: the command's garbage (a string per lin
 compared per line), both float encodings of every chunk (the decimal one is the smaller for
 exposition values). Several requests in flight (--concurrency, default 2) did not pay in the
 quiet run of 2026-12-06 (1 M: 671 k/s against 716 k/s with one): both processes together are CPU-bound
-on 2 cores.`;
+on 2 cores.
+Then (profiles of both, 10 M file, busy machine, load 8-12): the command spent 4.8 of its 10.5 busy
+seconds under the profiler scanning batches for series runs (each line's key cut as a substring and
+compared 1.1 s, its last two spaces found from the end 0.9 s, float literals on the strings split
+from the chunk 1.2 s), 2.1 s collecting garbage and 0.5 s splitting chunks into line strings; the
+server 2.8 s writing the head checkpoints that the block cuts during the import ask for, 1 s of it
+ordering each backfilled series' samples with a comparison sort (the query's decoding workers sorted
+the same way, 1.4 s more while the bench polled until queryable). Fixed: the command reads a file as
+bytes (line bounds by a native search, a batch built as its body's bytes, lines that follow each
+other copied at once, no string per line but metadata and the lines the parser checks), compares a
+line's key with its run's first line four bytes at a time and reads its numbers from the bytes into
+the batch's columns (a double returned from a call is a heap number: written into the columns
+instead), and writes the series-runs body into one buffer; a series' samples are ordered by merging
+the runs already in order. The command's own work (read, batch, scan; no server), 10 M file, busy
+machine: 4.5-5.0 -> 2.3-2.6 CPU-s, same body bytes. In the whole command that gain mostly went to
+garbage collection: full collections on a 12 MB heap, asked for by the memory allocated outside it
+(a new 4 MiB buffer per batch, the 1 MiB file chunks, the request bodies), 120 of them on the 10 M
+file; a batch's buffer is now reused once its request is answered (85). Same-run A/B of both
+processes, 10 M file, 2 rounds alternating, load 12-17: the command 5.89-5.95 -> 4.90-5.09 CPU-s,
+tidemark up 8.62-9.29 -> 7.56-7.83 CPU-s, until queryable 21.7-45.9 -> 16.0-27.4 s (whole processes
+move by a third between runs of one build at such a load). Left: the file's 1 MiB chunks (a new buffer each), the
+checkpoint's encoding of every backfilled series in both encodings, and a quiet run to tell.
+--concurrency stays 2: in a same-run A/B at load 20, 3 rounds of the 1 M file, until queryable
+6.9-7.7 s with 2 in flight against 7.3-9.7 s with 1 (10 M: 42.5 against 44.5 s).`;
 
 /**
  * An OpenMetrics file as a backfill would bring: node_cpu-like counters, series after series

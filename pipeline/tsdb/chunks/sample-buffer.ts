@@ -5,6 +5,7 @@ import { decodeWithStartsInto, encodeWithStarts, ENCODING_STARTS } from './start
 import type { ChunkSink } from './chunk-sink.js';
 import { histogramTakesPrecedence, takesPrecedence } from './sample-precedence.js';
 import type { SampleTarget } from './sample-target.js';
+import { timestampOrder } from './timestamp-order.js';
 import { ENCODING_XOR, SAMPLES_PER_CHUNK, XorChunk } from './xor-chunk.js';
 
 /**
@@ -180,10 +181,8 @@ export class SampleBuffer implements SampleTarget, ChunkSink {
   sortDedupe(): void {
     if (!this.unsorted) return;
     const n = this.length;
-    const idx = new Uint32Array(n);
-    for (let i = 0; i < n; i++) idx[i] = i;
     const t = this.t;
-    const order = Array.from(idx).sort((a, b) => t[a] - t[b] || a - b);
+    const order = timestampOrder(t, n);
     const nt = new Float64Array(Math.max(n, 1));
     const nv = new Float64Array(Math.max(n, 1));
     const ns = new Uint8Array(Math.max(n, 1));
