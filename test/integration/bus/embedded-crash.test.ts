@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { watch } from 'node:fs';
 import { mkdtemp, open, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -35,25 +35,35 @@ interface Ack {
   readonly offset: number;
 }
 
+/**
+ * Records every `ack <partition> <offset> <id>` line the child prints into `acks`, and tells
+ * `onAck` how many it has read so far after each chunk of output.
+ */
+function readAcks(proc: ChildProcess, acks: Map<string, Ack>, onAck: (seen: number) => void = () => undefined): void {
+  let buf = '';
+  let seen = 0;
+  proc.stdout!.on('data', (d: Buffer) => {
+    buf += d.toString();
+    const lines = buf.split('\n');
+    buf = lines.pop()!;
+    for (const line of lines) {
+      const m = /^ack (\d+) (\d+) (\S+)$/.exec(line);
+      if (!m) continue;
+      acks.set(m[3], { partition: Number(m[1]), offset: Number(m[2]) });
+      seen++;
+    }
+    onAck(seen);
+  });
+}
+
 /** Runs the child until it has acknowledged at least `minAcks` records plus a random moment, then SIGKILLs it. */
 function runAndKill(dataDir: string, topic: string, run: string, minAcks: number, acks: Map<string, Ack>): Promise<void> {
   return new Promise((resolve, reject) => {
     const proc = spawn(process.execPath, [child, dataDir, topic, run], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let buf = '';
-    let seen = 0;
     let killing = false;
     let stderr = '';
     proc.stderr.on('data', (d) => (stderr += d));
-    proc.stdout.on('data', (d: Buffer) => {
-      buf += d.toString();
-      const lines = buf.split('\n');
-      buf = lines.pop()!;
-      for (const line of lines) {
-        const m = /^ack (\d+) (\d+) (\S+)$/.exec(line);
-        if (!m) continue;
-        acks.set(m[3], { partition: Number(m[1]), offset: Number(m[2]) });
-        seen++;
-      }
+    readAcks(proc, acks, (seen) => {
       if (!killing && seen >= minAcks) {
         killing = true;
         setTimeout(() => proc.kill('SIGKILL'), Math.random() * 60);
@@ -75,7 +85,6 @@ function killInCompaction(dataDir: string, topic: string, run: string, events: n
   return new Promise((resolve, reject) => {
     const proc = spawn(process.execPath, [child, dataDir, topic, run], { stdio: ['ignore', 'pipe', 'pipe'] });
     let seen = 0;
-    let buf = '';
     let stderr = '';
     const watcher = watch(join(dataDir, 'topics', topic), { recursive: true }, (_event, name) => {
       if (name === null || !name.endsWith('.compact.tmp') || ++seen !== events) return;
@@ -83,15 +92,7 @@ function killInCompaction(dataDir: string, topic: string, run: string, events: n
     });
     const giveUp = setTimeout(() => proc.kill('SIGTERM'), 60_000);
     proc.stderr.on('data', (d) => (stderr += d));
-    proc.stdout.on('data', (d: Buffer) => {
-      buf += d.toString();
-      const lines = buf.split('\n');
-      buf = lines.pop()!;
-      for (const line of lines) {
-        const m = /^ack (\d+) (\d+) (\S+)$/.exec(line);
-        if (m) acks.set(m[3], { partition: Number(m[1]), offset: Number(m[2]) });
-      }
-    });
+    readAcks(proc, acks);
     proc.on('exit', (code, signal) => {
       watcher.close();
       clearTimeout(giveUp);
