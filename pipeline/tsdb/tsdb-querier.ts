@@ -8,9 +8,14 @@ import type { LabelMatcher, Querier, SelectHints, Series, SeriesSet } from './qu
 import { ColumnSlabs, DecodePlanner, RESULT_SIZE, sharedDecodePool, type DecodePool } from './select-decode/index.js';
 
 interface Entry {
+  readonly key: string;
   readonly labels: Labels;
-  /** Block series ids (with their block) and the head series, oldest block first, head last. */
-  readonly blocks: { block: Block; id: number }[];
+  /**
+   * The series id in each of the querier's blocks (by the block's index, oldest first), -1 where
+   * the block has none in range: one small array an entry, not an object a block.
+   */
+  readonly blockIds: number[];
+  /** The head series, read after the blocks. */
   head: MemSeries | null;
   bound: number;
 }
@@ -52,22 +57,27 @@ export class TsdbQuerier implements Querier {
       const key = canonicalKey(labels);
       let e = entries.get(key);
       if (e === undefined) {
-        e = { labels, blocks: [], head: null, bound: 0 };
+        e = { key, labels, blockIds: new Array<number>(this.blocks.length).fill(-1), head: null, bound: 0 };
         entries.set(key, e);
       }
       return e;
     };
-    for (const block of this.blocks) {
+    for (let b = 0; b < this.blocks.length; b++) {
+      const block = this.blocks[b];
       if (block.maxTime <= mint || block.minTime > maxt) continue;
-      for (const id of block.select(matchers)) {
+      const ids = block.select(matchers);
+      for (let i = 0; i < ids.length; i++) {
+        const id = ids[i];
         const n = block.sampleBound(id, mint, maxt);
         if (n === 0) continue;
         const e = entry(block.series[id].labels);
-        e.blocks.push({ block, id });
+        e.blockIds[b] = id;
         e.bound += n;
       }
     }
-    for (const s of this.head.select(matchers)) {
+    const headSeries = this.head.select(matchers);
+    for (let i = 0; i < headSeries.length; i++) {
+      const s = headSeries[i];
       if (s.minT > maxt) continue;
       const n = s.sampleBound(mint, maxt);
       if (n === 0) continue;
@@ -75,12 +85,12 @@ export class TsdbQuerier implements Querier {
       e.head = s;
       e.bound += n;
     }
-    const keys = [...entries.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const sorted = [...entries.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     let remaining = 0;
-    for (const e of entries.values()) remaining += e.bound;
+    for (const e of sorted) remaining += e.bound;
     // The columns are sized by these bounds: what the select holds is charged before it is decoded.
     hints.budget?.load(remaining);
-    if (!this.decoder.decodesInPlace(remaining)) return this.decodeInWorkers(keys, entries, mint, maxt, hints);
+    if (!this.decoder.decodesInPlace(remaining)) return this.decodeInWorkers(sorted, mint, maxt, hints);
     // Series' columns are cut from shared slabs, sized by the overlapping chunks' sample counts
     // (ColumnSlabs; the query's pooled ones first). Shared memory: a query evaluated in a worker
     // thread (promql/eval-pool) reads the columns where they were decoded instead of a copy.
@@ -89,11 +99,10 @@ export class TsdbQuerier implements Querier {
     const buf = new SampleBuffer(0);
     buf.valuesUnused = hints.timestampsOnly === true;
     const out: Series[] = [];
-    for (const k of keys) {
-      const e = entries.get(k)!;
+    for (const e of sorted) {
       columns.cut(e.bound);
       buf.attach(columns.t, columns.v);
-      collect(e, buf, mint, maxt);
+      this.collect(e, buf, mint, maxt);
       if (buf.length === 0 && buf.histogramCount === 0) continue;
       out.push({ labels: e.labels, ...buf.detach() });
     }
@@ -104,16 +113,17 @@ export class TsdbQuerier implements Querier {
    * A large select: planned here, decoded by the pool's workers into slabs they allocate. Series
    * that hold native histograms are decoded here, in their own arrays.
    */
-  private async decodeInWorkers(keys: readonly string[], entries: Map<string, Entry>, mint: number, maxt: number, hints: SelectHints): Promise<SeriesSet> {
+  private async decodeInWorkers(sorted: readonly Entry[], mint: number, maxt: number, hints: SelectHints): Promise<SeriesSet> {
     const plan = new DecodePlanner(mint, maxt, hints.timestampsOnly === true);
     // out[i] is a series decoded here, or null for the planned series next in order.
     const out: (Series | null)[] = [];
     const planned: Labels[] = [];
     let buf: SampleBuffer | null = null;
-    for (const k of keys) {
-      const e = entries.get(k)!;
+    for (let i = 0; i < sorted.length; i++) {
+      const e = sorted[i];
       plan.beginSeries(e.bound);
-      for (const p of e.blocks) plan.block(p.block, p.id);
+      const ids = e.blockIds;
+      for (let b = 0; b < ids.length; b++) if (ids[b] >= 0) plan.block(this.blocks[b], ids[b]);
       if (e.head !== null) e.head.collect(plan, mint, maxt);
       if (plan.endSeries()) {
         planned.push(e.labels);
@@ -122,7 +132,7 @@ export class TsdbQuerier implements Querier {
       }
       buf ??= new SampleBuffer(0);
       buf.attach(new Float64Array(e.bound), new Float64Array(e.bound));
-      collect(e, buf, mint, maxt);
+      this.collect(e, buf, mint, maxt);
       if (buf.length > 0 || buf.histogramCount > 0) out.push({ labels: e.labels, ...buf.detach() });
     }
     const { results, first } = await this.decoder.decode(plan, hints.slabs);
@@ -147,8 +157,8 @@ export class TsdbQuerier implements Querier {
     });
     const series: Series[] = [];
     let next = 0;
-    for (const s of out) {
-      const d = s ?? decoded[next++];
+    for (let i = 0; i < out.length; i++) {
+      const d = out[i] ?? decoded[next++];
       if (d !== null) series.push(d);
     }
     return { series, warnings: [] };
@@ -165,10 +175,11 @@ export class TsdbQuerier implements Querier {
   close(): Promise<void> {
     return this.merged.close();
   }
-}
 
-/** Decodes an entry's samples in [mint, maxt] into `buf`: its blocks oldest first, then the head. */
-function collect(e: Entry, buf: SampleBuffer, mint: number, maxt: number): void {
-  for (const p of e.blocks) p.block.collect(p.id, buf, mint, maxt);
-  if (e.head !== null) e.head.collect(buf, mint, maxt);
+  /** Decodes an entry's samples in [mint, maxt] into `buf`: its blocks oldest first, then the head. */
+  private collect(e: Entry, buf: SampleBuffer, mint: number, maxt: number): void {
+    const ids = e.blockIds;
+    for (let b = 0; b < ids.length; b++) if (ids[b] >= 0) this.blocks[b].collect(ids[b], buf, mint, maxt);
+    if (e.head !== null) e.head.collect(buf, mint, maxt);
+  }
 }

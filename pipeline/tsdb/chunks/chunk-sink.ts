@@ -12,6 +12,12 @@ export interface ChunkSink {
   pushEncoded(encoding: number, bytes: Uint8Array, mint: number, maxt: number): void;
   /** An XOR chunk. */
   pushChunk(bytes: Uint8Array, mint: number, maxt: number): void;
+  /**
+   * A chunk of any encoding by where it lies in shared memory, in place of `pushEncoded` with a
+   * view of it: a sink that only records chunk references (a decode plan) saves a typed array a
+   * chunk. Sources call it when the sink has it; the range is the sink's, as for `pushEncoded`.
+   */
+  pushSpan?(encoding: number, file: SharedArrayBuffer, byteOffset: number, byteLength: number): void;
   push(t: number, v: number, stale: boolean): void;
   pushHistogram(t: number, h: FloatHistogram): void;
   /** The start timestamp of the sample at `t` (held beside it; see `Series.startTimestamps`). */

@@ -16,6 +16,16 @@ describe('chunk arena', () => {
     expect(a.liveBytes).toBe(3);
   });
 
+  it('reads a chunk header and tells where the chunk lies in shared memory without a view', () => {
+    const a = new ChunkArena();
+    a.put(new Uint8Array([9, 9, 9, 9, 9]));
+    const loc = a.put(new Uint8Array([0x01, 0x02, 0xaa, 0xbb]));
+    expect(a.sampleCount(loc)).toBe(0x0102);
+    const file = a.bufferOf(loc);
+    expect(file).toBeInstanceOf(SharedArrayBuffer);
+    expect(Array.from(new Uint8Array(file, a.offsetOf(loc), 4))).toEqual([0x01, 0x02, 0xaa, 0xbb]);
+  });
+
   it('keeps head samples intact when truncation frees slabs and live chunks move out of sparse ones', async () => {
     const head = new Head({ chunkRangeMs: 3600_000 });
     const refs = Array.from({ length: 400 }, (_, i) => head.ref({ __name__: 'm', i: String(i) }));

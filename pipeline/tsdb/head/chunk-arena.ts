@@ -45,6 +45,23 @@ export class ChunkArena {
     return slab.subarray(off, off + length);
   }
 
+  /** The sample count in the header of the chunk at `loc` (encodedSampleCount without a view). */
+  sampleCount(loc: number): number {
+    const slab = this.slabs[Math.floor(loc / SLAB_SHIFT)]!;
+    const off = loc % SLAB_SHIFT;
+    return (slab[off] << 8) | slab[off + 1];
+  }
+
+  /** The shared buffer that holds the chunk at `loc`. */
+  bufferOf(loc: number): SharedArrayBuffer {
+    return this.slabs[Math.floor(loc / SLAB_SHIFT)]!.buffer as SharedArrayBuffer;
+  }
+
+  /** Where the chunk at `loc` starts in `bufferOf(loc)` (a slab spans its whole buffer). */
+  offsetOf(loc: number): number {
+    return loc % SLAB_SHIFT;
+  }
+
   /** Releases a chunk; a slab with nothing live left is dropped (the current one is reused). */
   free(loc: number, length: number): void {
     const i = Math.floor(loc / SLAB_SHIFT);

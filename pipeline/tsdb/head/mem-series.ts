@@ -1,6 +1,6 @@
 import type { Labels } from '../../../schemas/labels.js';
 import { withStoredCounterResetHint, type FloatHistogram } from '../../../schemas/native-histogram/index.js';
-import { ENCODING_XOR, SampleBuffer, type ChunkSink, SAMPLES_PER_CHUNK, XorAppender, XorChunk, encodeBest, encodedSampleCount, isStaleBits, type EncodedChunk, joinFloat, sameValue, histogramTakesPrecedence, takesPrecedence } from '../chunks/index.js';
+import { ENCODING_XOR, SampleBuffer, type ChunkSink, SAMPLES_PER_CHUNK, XorAppender, XorChunk, encodeBest, isStaleBits, type EncodedChunk, joinFloat, sameValue, histogramTakesPrecedence, takesPrecedence } from '../chunks/index.js';
 import { ChunkArena } from './chunk-arena.js';
 
 /** The samples of an out-of-order chunk at or after `boundary`, as a chunk of their own. */
@@ -114,7 +114,7 @@ export class MemSeries {
     const m = this.meta;
     for (let i = 0; i < m.length; i += M) {
       if (m[i + 1] < mint || m[i] > maxt) continue;
-      n += encodedSampleCount(this.arena.view(m[i + 2], 2));
+      n += this.arena.sampleCount(m[i + 2]);
     }
     // The open chunk as collect() reads it: only when it overlaps the range.
     if (this.app !== null && this.app.maxT >= mint && this.app.minT <= maxt) n += this.app.count;
@@ -341,7 +341,10 @@ export class MemSeries {
     const m = this.meta;
     for (let i = 0; i < m.length; i += M) {
       if (m[i + 1] < mint || m[i] > maxt) continue;
-      buf.pushEncoded(m[i + 3] & 0xff, this.arena.view(m[i + 2], Math.floor(m[i + 3] / 256)), mint, maxt);
+      const loc = m[i + 2];
+      const length = Math.floor(m[i + 3] / 256);
+      if (buf.pushSpan !== undefined) buf.pushSpan(m[i + 3] & 0xff, this.arena.bufferOf(loc), this.arena.offsetOf(loc), length);
+      else buf.pushEncoded(m[i + 3] & 0xff, this.arena.view(loc, length), mint, maxt);
     }
     if (this.app !== null && this.app.maxT >= mint && this.app.minT <= maxt) buf.pushChunk(this.app.w.bytes, mint, maxt);
     if (this.oooChunks !== null) {

@@ -25,7 +25,8 @@ export class DecodePlanner implements ChunkSink {
   private readonly sourceIndex = new Map<SharedArrayBuffer, number>();
   private lastSource: SharedArrayBuffer | null = null;
   private lastSourceIndex = -1;
-  private readonly copies: Uint8Array[] = [];
+  /** The copied chunks, back to back (`copiedBytes` of it used): one growing array, not one a chunk. */
+  private copies = new Uint8Array(4096);
   private copiedBytes = 0;
   private readonly looseT: number[] = [];
   private readonly looseV: number[] = [];
@@ -78,7 +79,7 @@ export class DecodePlanner implements ChunkSink {
   /** Series `id` of `block`, as Block.collect reads it: its chunks in range, then its tombstones. */
   block(block: Block, id: number): void {
     this.op(OP_MARK, 0, 0, 0, 0);
-    block.chunkSpans(id, this.mint, this.maxt, this.blockChunk);
+    block.chunkSpans(id, this.mint, this.maxt, this.pushSpan);
     if (block.tombstones.length > 0) {
       const del = deletedIntervals(block.tombstones, block.series[id].labels);
       if (del !== null) {
@@ -88,7 +89,8 @@ export class DecodePlanner implements ChunkSink {
     }
   }
 
-  private readonly blockChunk = (encoding: number, file: SharedArrayBuffer, at: number, length: number): void => {
+  /** A chunk where it lies in shared memory (a block's file, a head arena slab): referred to, not copied. */
+  readonly pushSpan = (encoding: number, file: SharedArrayBuffer, at: number, length: number): void => {
     if (encoding === ENCODING_MIXED || encoding === ENCODING_STARTS) this.histograms = true;
     else this.op(OP_CHUNK, encoding, this.source(file), at, length);
   };
@@ -103,10 +105,15 @@ export class DecodePlanner implements ChunkSink {
       this.op(OP_CHUNK, encoding, this.source(bytes.buffer), bytes.byteOffset, bytes.length);
       return;
     }
-    const copy = bytes.slice();
-    this.copies.push(copy);
-    this.op(OP_CHUNK, encoding, COPIES, this.copiedBytes, copy.length);
-    this.copiedBytes += copy.length;
+    const n = bytes.length;
+    if (this.copiedBytes + n > this.copies.length) {
+      const grown = new Uint8Array(Math.max(this.copiedBytes + n, this.copies.length * 2));
+      grown.set(this.copies.subarray(0, this.copiedBytes));
+      this.copies = grown;
+    }
+    this.copies.set(bytes, this.copiedBytes);
+    this.op(OP_CHUNK, encoding, COPIES, this.copiedBytes, n);
+    this.copiedBytes += n;
   }
 
   pushChunk(bytes: Uint8Array): void {
@@ -138,12 +145,7 @@ export class DecodePlanner implements ChunkSink {
    */
   jobs(parts: number): { jobs: DecodeJob[]; first: number[] } {
     const copies = this.copiedBytes === 0 ? NO_COPIES : sharedMemory().allocate(this.copiedBytes);
-    const cv = new Uint8Array(copies);
-    let at = 0;
-    for (const c of this.copies) {
-      cv.set(c, at);
-      at += c.length;
-    }
+    new Uint8Array(copies).set(this.copies.subarray(0, this.copiedBytes));
     const sources = [copies, ...this.sources.slice(1)];
     const looseT = Float64Array.from(this.looseT);
     const looseV = Float64Array.from(this.looseV);
