@@ -3,7 +3,8 @@
  * newest emitted window), how far each input partition is closed, and the partial accumulators
  * of windows some partition has not closed yet.
  */
-import { mergeAccumulators, type RuleState } from './rule-state.js';
+import type { Labels } from '../../schemas/index.js';
+import { mergeAccumulator, type RuleState } from './rule-state.js';
 import type { OutputSample, WindowAccumulator } from './window-accumulator.js';
 
 /** An output sample with its window's end. */
@@ -17,7 +18,19 @@ export class MergedRule {
   /** Window end -> input partition -> its accumulators of that window. */
   readonly pending = new Map<number, Map<number, WindowAccumulator[]>>();
 
+  /**
+   * Group key by labels object: a partition's group keeps its labels object from window to window
+   * (handed over in this process), and its key, built by sorting and joining, is the same.
+   */
+  private readonly keys = new WeakMap<Labels, string>();
+
   constructor(readonly state: RuleState) {}
+
+  private keyOf(labels: Labels): string {
+    let k = this.keys.get(labels);
+    if (k === undefined) this.keys.set(labels, (k = this.state.rule.group.keyOfGroup(labels)));
+    return k;
+  }
 
   /** Takes one partition's partial of this rule; false when it was a repeat (already taken). */
   take(partition: number, closedThrough: number, windows: readonly { end: number; accumulators: readonly WindowAccumulator[] }[]): boolean {
@@ -48,9 +61,8 @@ export class MergedRule {
       const parts = this.pending.get(w)!;
       this.pending.delete(w);
       const merged = new Map<string, WindowAccumulator>();
-      for (const p of [...parts.keys()].sort((a, b) => a - b)) {
-        mergeAccumulators(merged, new Map(parts.get(p)!.map((a) => [this.state.rule.group.keyOfGroup(a.labels), a])));
-      }
+      // A partition's accumulators of a window have distinct keys (one per group).
+      for (const p of [...parts.keys()].sort((a, b) => a - b)) for (const a of parts.get(p)!) mergeAccumulator(merged, this.keyOf(a.labels), a);
       const samples: OutputSample[] = [];
       this.state.emit(w, merged, samples);
       for (const s of samples) out.push({ ...s, ts: w });

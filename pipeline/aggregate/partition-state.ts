@@ -7,7 +7,7 @@
 import type { HistogramValue, Labels } from '../../schemas/index.js';
 import { FloatHistogram } from '../../schemas/native-histogram/index.js';
 import type { CompiledRule } from './compiled-rule.js';
-import { addBucket, addHistogramBuckets, type WindowAccumulator } from './window-accumulator.js';
+import { addBucket, addHistogramBuckets, mergeInto, newAccumulator, type AccumulatorNeeds, type WindowAccumulator } from './window-accumulator.js';
 import { ALIVE, FIELDS, INC, LAST_TS as ACC_LAST_TS, LAST_V as ACC_LAST_V, M2, MAX, MEAN, MIN, RATE_N, RATE_SUM, SAMPLES, SERIES, SUM, WindowColumns } from './window-columns.js';
 
 /**
@@ -76,6 +76,7 @@ export interface SampleCounts {
 }
 
 const NO_STALE: readonly number[] = [];
+const NO_NEEDS: AccumulatorNeeds = { values: false, buckets: false };
 
 /** A level of PartitionState.byValues: label value -> the next level, or (the last) the group's slot. */
 type ByLevel = Map<string, ByLevel | number>;
@@ -95,8 +96,11 @@ export function seriesForgotten(): number {
 
 export class PartitionState {
   readonly series = new Map<string, SeriesEntry>();
-  /** The entries of `series` in its order, visited by close (an array walk, not the map's). */
-  private order: SeriesEntry[] = [];
+  /**
+   * The rows of `series`' entries in its order, visited by closeInto (an array walk, not the
+   * map's; rows, not entries: the walk reads the columns, and an entry is a load from elsewhere).
+   */
+  private order: number[] = [];
   /** The series' numbers, STRIDE per row; rows of forgotten series are reused. */
   private cols = new Float64Array(STRIDE * 64);
   private rows = 0;
@@ -121,6 +125,8 @@ export class PartitionState {
    * series and rule (that, and the map lookup by it, was most of a new series' cost per rule).
    */
   private readonly byValues = new Map<string, ByLevel>();
+  /** What closeInto merges a group's numbers from (its labels are not read). */
+  private scratch: WindowAccumulator | undefined;
 
   constructor(private readonly rule: CompiledRule) {}
 
@@ -134,7 +140,7 @@ export class PartitionState {
       // Every field set from the start: one object shape for all entries.
       e = { key, row, slot, pendingH: null, lastH: null, forgotten: false };
       this.series.set(key, e);
-      this.order.push(e);
+      this.order.push(row);
       this.byRow[row] = e;
     }
     return e;
@@ -280,6 +286,9 @@ export class PartitionState {
     let si = 0;
     let nextStale = stale.length > 0 ? stale[0]! + from : -1;
     let applied = 0;
+    // The window of the previous sample: found again only when the window changes (a call per
+    // sample boxed the window's end, a timestamp, where the call was not inlined).
+    let win = this.current;
     for (let j = from; j < to; j++) {
       const t = ts[j]!;
       if (j === nextStale) {
@@ -313,7 +322,7 @@ export class PartitionState {
       // applyOne() and WindowColumns.add() written out: see above.
       const opens = c[o + WIN] !== w;
       if (opens) this.foldRate(row);
-      const win = this.windowAt(w);
+      if (win === undefined || win.end !== w) win = this.windowAt(w);
       if (win.present[slot] !== 1) win.open(slot);
       const a = win.nums;
       if (opens) {
@@ -547,9 +556,11 @@ export class PartitionState {
   /**
    * Closes window `w` (every earlier one is closed): pending deduplicated samples up to it are
    * applied, rates folded, live counters keep their output alive, stale series are forgotten.
-   * Returns the window's accumulators by output key, in the order their groups entered it.
+   * The window's accumulators go into `merged` by output key (partitions in order: see
+   * RuleState.closePartitions): a key new to it is appended (in the order the groups entered the
+   * window) with an accumulator of its own; into a key it has, the group's numbers are merged.
    */
-  close(w: number): Map<string, WindowAccumulator> | undefined {
+  closeInto(w: number, merged: Map<string, WindowAccumulator>): void {
     const staleBefore = w - this.rule.stalenessMs;
     const counter = this.rule.counter;
     // Every series is visited at every close: an array walk in the map's order (the order the
@@ -557,35 +568,46 @@ export class PartitionState {
     const order = this.order;
     let kept = 0;
     for (let i = 0; i < order.length; i++) {
-      const e = order[i]!;
+      const row = order[i]!;
       // Read through this.cols each time: flushing applies samples (no row is added meanwhile, but keep it plain).
-      const row = e.row;
       const o = row * STRIDE;
       const pending = this.cols[o + PENDING_BUCKET]!;
-      if (pending !== 0 && pending <= w) this.flushPending(e);
+      if (pending !== 0 && pending <= w) this.flushPending(this.byRow[row]!);
       if (this.cols[o + WIN] === w) this.foldRate(row);
       if (this.cols[o + SEEN_TS]! < staleBefore && this.cols[o + PENDING_BUCKET] === 0) {
-        this.forget(e);
+        this.forget(this.byRow[row]!);
         continue;
       }
       if (counter && this.cols[o + HAS_LAST] === 1 && this.cols[o + WIN]! < w) {
+        const slot = this.cols[o + GROUP]! | 0;
         const win = this.windowAt(w);
-        if (win.present[e.slot] !== 1) win.open(e.slot);
-        win.nums[e.slot * FIELDS + ALIVE] = 1;
+        if (win.present[slot] !== 1) win.open(slot);
+        win.nums[slot * FIELDS + ALIVE] = 1;
       }
-      order[kept++] = e;
+      order[kept++] = row;
     }
     order.length = kept;
     const win = this.windows.get(w);
     this.windows.delete(w);
     if (this.current === win) this.current = undefined;
-    let m: Map<string, WindowAccumulator> | undefined;
     if (win !== undefined) {
-      m = new Map();
-      for (const slot of win.order) m.set(this.groupKeys[slot]!, win.accumulator(slot, this.groupLabels[slot]!, true));
+      for (const slot of win.order) {
+        const key = this.groupKeys[slot]!;
+        const m = merged.get(key);
+        if (m === undefined) {
+          merged.set(key, win.accumulator(slot, this.groupLabels[slot]!, true));
+          continue;
+        }
+        // Merged from one reused object: an accumulator per group and partition was most of
+        // what closing a window allocated.
+        const scratch = (this.scratch ??= newAccumulator(this.groupLabels[slot]!, NO_NEEDS));
+        mergeInto(m, win.fill(scratch, slot, true));
+        scratch.lastH = null;
+        scratch.values = null;
+        scratch.buckets = null;
+      }
     }
     this.freeUnusedGroups();
-    return m;
   }
 
   private forget(e: SeriesEntry): void {

@@ -61,10 +61,10 @@ describe('record layout positions', () => {
     const layout = layoutOf(labels, [entry]);
     partition.sample(entry, 30_000, 1, state.closedThrough);
     // Another state forgets its series (no sample for longer than the staleness interval): this position's entry lives on.
-    other.close(600_000);
+    other.closeInto(600_000, new Map());
     expect(layout.usable(0, labels)).toBe(true);
-    partition.close(60_000);
-    partition.close(600_000);
+    partition.closeInto(60_000, new Map());
+    partition.closeInto(600_000, new Map());
     expect(entry.forgotten).toBe(true);
     expect(layout.usable(0, labels)).toBe(false);
   });

@@ -31,7 +31,12 @@ export class RuleState {
   private outputNames = new Map<string, OutputSeriesLabels>();
   readonly counters: RuleCounters = { applied: 0, late: 0, outOfOrder: 0, outputSamples: 0 };
 
-  constructor(readonly rule: CompiledRule) {}
+  constructor(readonly rule: CompiledRule) {
+    // Written twice from the start: V8 takes a field never rewritten for a constant, and the
+    // first window's close, rewriting it, threw away the optimised code of applyRow, which reads it.
+    this.closedThrough = 0;
+    this.closedThrough = Number.NEGATIVE_INFINITY;
+  }
 
   partition(p: number): PartitionState {
     let s = this.partitions.get(p);
@@ -83,17 +88,10 @@ export class RuleState {
    * these as its partial state; a merger emits them).
    */
   closePartitions(w: number): Map<string, WindowAccumulator> {
-    let merged: Map<string, WindowAccumulator> | undefined;
-    for (const p of [...this.partitions.keys()].sort((a, b) => a - b)) {
-      const accs = this.partitions.get(p)!.close(w);
-      if (accs === undefined) continue;
-      // The first partition's map, let go by its partition, takes the others in (a state of one
-      // partition, as each is with partials, hands its map on without a copy).
-      if (merged === undefined) merged = accs;
-      else mergeAccumulators(merged, accs);
-    }
+    const merged = new Map<string, WindowAccumulator>();
+    for (const p of [...this.partitions.keys()].sort((a, b) => a - b)) this.partitions.get(p)!.closeInto(w, merged);
     this.closedThrough = w;
-    return merged ?? new Map();
+    return merged;
   }
 
   /** The output samples of window `w` from its merged accumulators (running totals move on). */
@@ -128,11 +126,9 @@ export class RuleState {
   }
 }
 
-/** Folds a partition's accumulators into `merged` (partitions in order: the first one's accumulator, let go by its partition, takes the others in). */
-export function mergeAccumulators(merged: Map<string, WindowAccumulator>, accs: ReadonlyMap<string, WindowAccumulator>): void {
-  for (const [k, a] of accs) {
-    const m = merged.get(k);
-    if (m === undefined) merged.set(k, a);
-    else mergeInto(m, a);
-  }
+/** Folds a partition's accumulator of the group `key` into `merged` (partitions in order: the first one's accumulator takes the others in). */
+export function mergeAccumulator(merged: Map<string, WindowAccumulator>, key: string, a: WindowAccumulator): void {
+  const m = merged.get(key);
+  if (m === undefined) merged.set(key, a);
+  else mergeInto(m, a);
 }

@@ -128,25 +128,24 @@ export interface OutputSample {
  * rule-state.ts). Outputs with nothing to say for the window (no samples, no rate) are absent.
  */
 export function windowOutputs(a: WindowAccumulator, spec: OutputSpec, names: OutputSeriesLabels, out: OutputSample[]): void {
-  const name = () => names.of(spec.suffix);
   const has = a.samples > 0;
   switch (spec.kind) {
     case 'total': case 'total_prometheus': return;
-    case 'increase': case 'increase_prometheus': if (has || a.alive) out.push({ labels: name(), value: a.inc }); return;
-    case 'rate_sum': if (a.rateN > 0) out.push({ labels: name(), value: a.rateSum }); return;
-    case 'rate_avg': if (a.rateN > 0) out.push({ labels: name(), value: a.rateSum / a.rateN }); return;
-    case 'count_samples': if (has || a.hSamples > 0) out.push({ labels: name(), value: a.samples + a.hSamples }); return;
-    case 'count_series': if (has || a.hSamples > 0) out.push({ labels: name(), value: a.series }); return;
-    case 'sum_samples': if (has) out.push({ labels: name(), value: a.sum }); return;
+    case 'increase': case 'increase_prometheus': if (has || a.alive) out.push({ labels: names.of(spec.suffix), value: a.inc }); return;
+    case 'rate_sum': if (a.rateN > 0) out.push({ labels: names.of(spec.suffix), value: a.rateSum }); return;
+    case 'rate_avg': if (a.rateN > 0) out.push({ labels: names.of(spec.suffix), value: a.rateSum / a.rateN }); return;
+    case 'count_samples': if (has || a.hSamples > 0) out.push({ labels: names.of(spec.suffix), value: a.samples + a.hSamples }); return;
+    case 'count_series': if (has || a.hSamples > 0) out.push({ labels: names.of(spec.suffix), value: a.series }); return;
+    case 'sum_samples': if (has) out.push({ labels: names.of(spec.suffix), value: a.sum }); return;
     case 'last':
-      if (a.lastH !== null) out.push({ labels: name(), value: 0, histogram: a.lastH });
-      else if (has) out.push({ labels: name(), value: a.lastV });
+      if (a.lastH !== null) out.push({ labels: names.of(spec.suffix), value: 0, histogram: a.lastH });
+      else if (has) out.push({ labels: names.of(spec.suffix), value: a.lastV });
       return;
-    case 'min': if (has) out.push({ labels: name(), value: a.min }); return;
-    case 'max': if (has) out.push({ labels: name(), value: a.max }); return;
-    case 'avg': if (has) out.push({ labels: name(), value: a.sum / a.samples }); return;
-    case 'stdvar': if (has) out.push({ labels: name(), value: a.m2 / a.samples }); return;
-    case 'stddev': if (has) out.push({ labels: name(), value: Math.sqrt(a.m2 / a.samples) }); return;
+    case 'min': if (has) out.push({ labels: names.of(spec.suffix), value: a.min }); return;
+    case 'max': if (has) out.push({ labels: names.of(spec.suffix), value: a.max }); return;
+    case 'avg': if (has) out.push({ labels: names.of(spec.suffix), value: a.sum / a.samples }); return;
+    case 'stdvar': if (has) out.push({ labels: names.of(spec.suffix), value: a.m2 / a.samples }); return;
+    case 'stddev': if (has) out.push({ labels: names.of(spec.suffix), value: Math.sqrt(a.m2 / a.samples) }); return;
     case 'quantiles': {
       if (!has || a.values === null) return;
       const sorted = [...a.values].sort((x, y) => x - y);

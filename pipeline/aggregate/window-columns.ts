@@ -28,6 +28,8 @@ export const SERIES = 12;
 export const ALIVE = 13;
 export const FIELDS = 14;
 
+const NO_NEEDS: AccumulatorNeeds = { values: false, buckets: false };
+
 export class WindowColumns {
   nums: Float64Array;
   /** 1 where the slot's group has an accumulator in this window. */
@@ -112,7 +114,11 @@ export class WindowColumns {
    * (the window is closing); otherwise it shares them (a checkpoint reads them).
    */
   accumulator(slot: number, labels: Labels, own: boolean): WindowAccumulator {
-    const a = newAccumulator(labels, { values: false, buckets: false });
+    return this.fill(newAccumulator(labels, NO_NEEDS), slot, own);
+  }
+
+  /** Sets `a`'s numbers (all but its labels) to the slot's accumulator, as `accumulator` makes it; returns `a`. */
+  fill(a: WindowAccumulator, slot: number, own: boolean): WindowAccumulator {
     const n = this.nums;
     const o = slot * FIELDS;
     a.samples = n[o + SAMPLES]!;
@@ -130,6 +136,8 @@ export class WindowColumns {
     a.rateN = n[o + RATE_N]!;
     a.series = n[o + SERIES]!;
     a.alive = n[o + ALIVE] === 1;
+    a.values = null;
+    a.buckets = null;
     if (this.values !== null) {
       a.values = this.values[slot] ?? [];
       if (own) this.values[slot] = undefined;
