@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { columnarBatch, seriesOfColumns, type FloatColumns } from './float-columns.js';
+import { BatchSeriesCursor, columnarBatch, seriesOfColumns, type FloatColumns } from './float-columns.js';
 
 const columns: FloatColumns = {
   labels: [{ __name__: 'a' }, { __name__: 'b' }, { __name__: 'c' }],
@@ -25,5 +25,31 @@ describe('float columns', () => {
     expect(batch.series).toBe(series);
     expect({ ...batch }).toEqual({ source: 's', series });
     expect(Object.keys(batch).sort()).toEqual(['series', 'source']);
+  });
+
+  it('are walked by a cursor the same way as the series they stand for, without building them', () => {
+    const view = (cur: BatchSeriesCursor, k: number) => {
+      cur.at(k);
+      return { labels: cur.labels, timestamps: cur.timestamps.slice(cur.from, cur.to), values: cur.values.slice(cur.from, cur.to), stale: cur.stale };
+    };
+    const columnar = columnarBatch(columns, {});
+    const fromColumns = new BatchSeriesCursor(columnar);
+    const plain = { series: seriesOfColumns(columns).map((s, i) => (i === 2 ? { ...s, stale: [1] } : s)) };
+    const fromSeries = new BatchSeriesCursor(plain);
+    expect(fromColumns.count).toBe(3);
+    expect(fromSeries.count).toBe(3);
+    expect([0, 1, 2].map((k) => view(fromColumns, k))).toEqual(seriesOfColumns(columns));
+    expect([0, 1, 2].map((k) => view(fromSeries, k))).toEqual(plain.series);
+    expect(fromColumns.labelsAt(2)).toBe(columns.labels[2]);
+    fromColumns.at(2);
+    expect(fromColumns.timestamps).toBe(columns.timestamps);
+    const unbuilt = {
+      floatColumns: columns,
+      get series(): never {
+        throw new Error('series built');
+      },
+    };
+    const cur = new BatchSeriesCursor(unbuilt);
+    expect(() => [0, 1, 2].forEach((k) => cur.at(k))).not.toThrow();
   });
 });

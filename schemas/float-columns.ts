@@ -1,5 +1,5 @@
 import type { Labels } from './labels.js';
-import type { SeriesSamples } from './sample.js';
+import type { SeriesHistograms, SeriesSamples } from './sample.js';
 
 /**
  * The float samples of a decoded record column-wise: series `i` has `labels[i]` and the samples
@@ -71,3 +71,58 @@ const SERIES_PROPERTY: PropertyDescriptor = {
     return this.builtSeries();
   },
 };
+
+/**
+ * Walks a batch's series one at a time without building them: `at(k)` points the fields at series
+ * `k`, whose float samples are `from` to `to` (exclusive) of `timestamps` and `values`, read from
+ * the batch's columns when it has them and from its `series` otherwise. One cursor serves a whole
+ * batch, so readers that walk every sample (the store, the aggregator) allocate nothing per series.
+ */
+export class BatchSeriesCursor {
+  /** Series in the batch. */
+  readonly count: number;
+  labels: Labels = NO_LABELS;
+  timestamps: readonly number[] = NO_STALE;
+  values: readonly number[] = NO_STALE;
+  from = 0;
+  to = 0;
+  stale: readonly number[] = NO_STALE;
+  startTimestamps: readonly number[] | undefined = undefined;
+  histograms: SeriesHistograms | undefined = undefined;
+  readonly #columns: FloatColumns | undefined;
+  readonly #series: readonly SeriesSamples[] | undefined;
+
+  constructor(batch: MaybeColumnar & { readonly series: readonly SeriesSamples[] }) {
+    this.#columns = batch.floatColumns;
+    this.#series = this.#columns === undefined ? batch.series : undefined;
+    this.count = this.#columns === undefined ? this.#series!.length : this.#columns.labels.length;
+  }
+
+  /** The labels of series `k`, without moving the cursor. */
+  labelsAt(k: number): Labels {
+    return this.#columns === undefined ? this.#series![k].labels : this.#columns.labels[k];
+  }
+
+  at(k: number): void {
+    const c = this.#columns;
+    if (c !== undefined) {
+      this.labels = c.labels[k];
+      this.timestamps = c.timestamps;
+      this.values = c.values;
+      this.from = c.offsets[k];
+      this.to = c.offsets[k + 1];
+      return;
+    }
+    const s = this.#series![k];
+    this.labels = s.labels;
+    this.timestamps = s.timestamps;
+    this.values = s.values;
+    this.from = 0;
+    this.to = s.timestamps.length;
+    this.stale = s.stale;
+    this.startTimestamps = s.startTimestamps;
+    this.histograms = s.histograms;
+  }
+}
+
+const NO_LABELS: Labels = Object.freeze({}) as Labels;

@@ -30,7 +30,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Registry } from 'prom-client';
 import { canonicalLabels, decodeSamplesTopicRecord, encodeDeadLetter, encodeSampleBatch, LabelSectionMemo, type HistogramValue, type Labels, type SamplesTopicRecord, type SeriesSamples } from '../../schemas/index.js';
-import type { SeriesHistograms } from '../../schemas/sample.js';
+import { BatchSeriesCursor } from '../../schemas/float-columns.js';
 import type { FloatHistogram } from '../../schemas/native-histogram/index.js';
 import type { Bus, BusRecord, ConsumedBatch, Consumer, ProduceRecord } from '../bus/bus.js';
 import type { DecodedRecord } from '../bus/dead-letter.js';
@@ -122,8 +122,6 @@ export interface AggregatorStatus {
   readonly merging?: boolean;
 }
 
-/** Staleness markers of a series read from float columns: it has none. */
-const NO_STALE: readonly number[] = [];
 
 const quiet: AggregatorLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 /**
@@ -637,38 +635,17 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
     // A record of float samples only is read as the decoder's columns, as the store reads it: a
     // series' samples are a range of the record's timestamps and values, applied in place (its
     // `series`, built on first read, would cost an object and two arrays per series).
-    const cols = rec.batch.floatColumns;
-    const all = cols === undefined ? rec.batch.series : undefined;
-    const count = cols === undefined ? all!.length : cols.labels.length;
+    const cur = new BatchSeriesCursor(rec.batch);
+    const count = cur.count;
     if (count === 0) return maxTs;
-    const layout = this.states.length === 0 ? undefined : this.hints.layout(p, canonicalLabels(cols === undefined ? all![0]!.labels : cols.labels[0]!));
+    const layout = this.states.length === 0 ? undefined : this.hints.layout(p, canonicalLabels(cur.labelsAt(0)));
     // After layout(): finding no room for a new layout lets go of the bindings too.
     const bindings = this.hints.bindingsOf(p);
     const routeLate = this.routeLateSamples;
     let added = 0;
     for (let k = 0; k < count; k++) {
-      let labels: Labels;
-      let ts: readonly number[];
-      let vs: readonly number[];
-      let from = 0;
-      let to: number;
-      let stale: readonly number[] = NO_STALE;
-      let hs: SeriesHistograms | undefined;
-      if (cols !== undefined) {
-        labels = cols.labels[k]!;
-        ts = cols.timestamps;
-        vs = cols.values;
-        from = cols.offsets[k]!;
-        to = cols.offsets[k + 1]!;
-      } else {
-        const series = all![k]!;
-        labels = series.labels;
-        ts = series.timestamps;
-        vs = series.values;
-        to = ts.length;
-        stale = series.stale;
-        hs = series.histograms;
-      }
+      cur.at(k);
+      const { labels, timestamps: ts, values: vs, from, to, stale, histograms: hs } = cur;
       if (to > from && ts[to - 1]! > maxTs) maxTs = ts[to - 1]!;
       const hts = hs?.timestamps;
       const hn = hts === undefined ? 0 : hts.length;

@@ -4,9 +4,8 @@ import type { StartPosition } from '../bus/bus.js';
 import { CommitRejectedError } from '../bus/commit-rejected.js';
 import { Histogram } from '../../schemas/native-histogram/index.js';
 import type { LabelSection } from '../../schemas/label-section-memo.js';
-import type { MaybeColumnar } from '../../schemas/float-columns.js';
-import type { Labels } from '../../schemas/labels.js';
-import type { SampleBatch, SeriesHistograms } from '../../schemas/sample.js';
+import { BatchSeriesCursor, type MaybeColumnar } from '../../schemas/float-columns.js';
+import type { SampleBatch } from '../../schemas/sample.js';
 import { DuplicateSampleError, InvalidSampleError, Tsdb, type TsdbOptions } from '../tsdb/index.js';
 import type { StoreMetrics } from './metrics.js';
 import { RecordRefHints } from './record-ref-hints.js';
@@ -35,8 +34,6 @@ export interface ShardSettings {
   readonly headCheckpointIntervalMs?: number;
 }
 
-/** The staleness markers of a series that has none. */
-const NO_STALE: readonly number[] = [];
 
 /** Commits `offset` (durable) on the bus, reporting `applied` (how far the shard applied) beside it. */
 type CommitFn = (offset: number, applied: number) => Promise<void>;
@@ -178,9 +175,8 @@ export class Shard {
     let received = 0;
     // A decoded record of float samples only comes as columns too: read them, so its series
     // objects are never built.
-    const cols = batch.floatColumns;
-    const series = cols === undefined ? batch.series : undefined;
-    const count = cols === undefined ? series!.length : cols.labels.length;
+    const cur = new BatchSeriesCursor(batch);
+    const count = cur.count;
     let hints: number[] | null = null;
     let hinted = 0;
     // A record whose label section the decoder remembered holds the same series, in the same
@@ -191,30 +187,8 @@ export class Shard {
     const learning = section !== undefined && known === undefined;
     if (learning) this.sectionRefs.set(section, (known = new Int32Array(count)));
     for (let k = 0; k < count; k++) {
-      let labels: Labels;
-      let ts: ArrayLike<number>;
-      let vs: ArrayLike<number>;
-      let from = 0;
-      let to: number;
-      let st: readonly number[] = NO_STALE;
-      let starts: readonly number[] | undefined;
-      let hs: SeriesHistograms | undefined;
-      if (cols !== undefined) {
-        labels = cols.labels[k];
-        ts = cols.timestamps;
-        vs = cols.values;
-        from = cols.offsets[k];
-        to = cols.offsets[k + 1];
-      } else {
-        const s = series![k];
-        labels = s.labels;
-        ts = s.timestamps;
-        vs = s.values;
-        to = ts.length;
-        st = s.stale;
-        starts = s.startTimestamps;
-        hs = s.histograms;
-      }
+      cur.at(k);
+      const { labels, timestamps: ts, values: vs, from, to, stale: st, startTimestamps: starts, histograms: hs } = cur;
       const n = to - from;
       const hn = hs === undefined ? 0 : hs.timestamps.length;
       received += n + hn;
