@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import type { StartPosition } from '../../pipeline/bus/bus.js';
 import type { GroupOffsetMove } from '../replay/group-offset-reset.js';
 // The rule modules themselves, not the rules index: it brings the streaming evaluator, the bus and the query engine.
-import { parsePromDurationMs } from '../../pipeline/alert/rules/config.js';
+import { parsePromDurationMs } from '../../pipeline/alert/rules/prom-duration.js';
 import { RuleFileError } from '../../pipeline/alert/rules/errors.js';
 import { PrometheusHttpError } from '../replay/prometheus-http.js';
 import { ReplayProgressBar, ReplayProgressLog } from '../replay/replay-progress.js';

@@ -7,10 +7,9 @@ import type { Labels } from '../../schemas/index.js';
 import { decodeWriteTokens, encodeWriteToken, WRITE_TOKEN_HEADER } from '../../schemas/write-token.js';
 import type { RangeSeries } from '../../pipeline/alert/replay/index.js';
 import { SERIES_RUNS_CONTENT_TYPE, SERIES_RUNS_PATH } from '../../connectors/import/series-runs-body.js';
-import { histogramWriteRequest } from '../import/histogram-write-request.js';
 import { histogramFromApi, type ApiHistogram } from './api-histogram.js';
 import { seriesRunsBodies } from './series-runs-request.js';
-import { encodeWriteRequest, type WriteSample } from './write-request.js';
+import type { WriteSample } from './write-request.js';
 import { encodeReplayedAlertEvents, REPLAYED_ALERT_HISTORY_PATH, type ReplayedAlertEvents } from './replayed-alert-events-body.js';
 
 export class PrometheusHttpError extends Error {
@@ -37,6 +36,11 @@ export interface PrometheusHttpOptions {
   /** Write float samples by remote_write only, never as series runs. */
   readonly remoteWriteOnly?: boolean;
 }
+
+// The remote_write encoders (protobuf, snappy) load on first use: a Tidemark takes a replay's
+// float output as series runs, and loading them cost every run some 45 CPU-ms at start.
+const remoteWriteEncoder = () => import('./write-request.js');
+const histogramEncoder = () => import('../import/histogram-write-request.js');
 
 export class PrometheusHttp {
   private readonly base: string;
@@ -82,12 +86,14 @@ export class PrometheusHttp {
     }, expr);
     if (data.resultType !== 'matrix') throw new PrometheusHttpError(`range query answered ${data.resultType}, not matrix`, { url: this.base, query: expr });
     return (data.result as { metric: Labels; values?: [number, string][]; histograms?: [number, ApiHistogram][] }[]).map((s) => {
-      const points: { t: number; v: number; h?: ReturnType<typeof histogramFromApi> }[] = (s.values ?? []).map(([t, v]) => ({ t: Math.round(t * 1000), v: Number(v) }));
-      if (s.histograms !== undefined && s.histograms.length > 0) {
-        for (const [t, h] of s.histograms) points.push({ t: Math.round(t * 1000), v: 0, h: histogramFromApi(h) });
-        points.sort((a, b) => a.t - b.t);
+      const timestamps: number[] = [];
+      const values: number[] = [];
+      for (const [t, v] of s.values ?? []) {
+        timestamps.push(Math.round(t * 1000));
+        values.push(Number(v));
       }
-      return { labels: s.metric, points };
+      if (s.histograms === undefined || s.histograms.length === 0) return { labels: s.metric, timestamps, values };
+      return { labels: s.metric, timestamps, values, histograms: s.histograms.map(([t, h]) => ({ t: Math.round(t * 1000), h: histogramFromApi(h) })) };
     });
   }
 
@@ -125,11 +131,12 @@ export class PrometheusHttp {
       byRemoteWrite = unfit;
       for (const b of bodies) {
         if (await this.postSeriesRuns(b.body)) continue;
-        await this.post('/api/v1/write', encodeWriteRequest(b.samples));
+        await this.post('/api/v1/write', (await remoteWriteEncoder()).encodeWriteRequest(b.samples));
       }
     }
-    for (let i = 0; i < byRemoteWrite.length; i += batch) await this.post('/api/v1/write', encodeWriteRequest(byRemoteWrite.slice(i, i + batch)));
+    for (let i = 0; i < byRemoteWrite.length; i += batch) await this.post('/api/v1/write', (await remoteWriteEncoder()).encodeWriteRequest(byRemoteWrite.slice(i, i + batch)));
     for (let i = 0; i < histograms.length; i += batch) {
+      const { histogramWriteRequest } = await histogramEncoder();
       await this.post('/api/v1/write', histogramWriteRequest(histograms.slice(i, i + batch).map((s) => ({ labels: s.labels, histograms: { timestamps: [s.t], histograms: [s.histogram!] } }))));
     }
   }

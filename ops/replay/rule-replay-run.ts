@@ -148,6 +148,19 @@ function seriesKey(l: Labels): string {
   return JSON.stringify(Object.entries(l).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
+/**
+ * seriesKey per label object: a rule hands the same output object on at every instant of a
+ * series, and keying each sample anew was a sixth of a dry run's CPU.
+ */
+function seriesKeys(): (l: Labels) => string {
+  const keys = new WeakMap<Labels, string>();
+  return (l) => {
+    let k = keys.get(l);
+    if (k === undefined) keys.set(l, (k = seriesKey(l)));
+    return k;
+  };
+}
+
 export async function runRuleReplay(o: RuleReplayRunOptions, log: (line: string) => void): Promise<RuleReplayRunResult> {
   const groups = await loadRuleGroups(o.ruleFiles);
   const http = new PrometheusHttp(o.url, { headers: o.headers });
@@ -165,6 +178,7 @@ export async function runRuleReplay(o: RuleReplayRunOptions, log: (line: string)
     await alertHistory?.write(g, transitions);
     firing.add(transitions, intervalOf(g));
   };
+  const keyOf = seriesKeys();
   const sink: ReplaySink = o.dryRun
     ? {
         alertEvents: async (g, transitions) => {
@@ -179,7 +193,7 @@ export async function runRuleReplay(o: RuleReplayRunOptions, log: (line: string)
             const name = s.labels['__name__'] ?? '';
             let e = tally.byName.get(name);
             if (e === undefined) tally.byName.set(name, (e = { series: new Set(), samples: 0, first: [] }));
-            e.series.add(seriesKey(s.labels));
+            e.series.add(keyOf(s.labels));
             e.samples++;
             if (e.first.length < 3) e.first.push(s);
           }

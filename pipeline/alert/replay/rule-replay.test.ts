@@ -77,7 +77,7 @@ describe('replayRules', () => {
     const query: RangeQuery = async (expr, start, end, step) => {
       const v = (await engine.rangeQuery(head, expr, start, end, step)).value;
       if (v.resultType !== 'matrix') throw new Error(`not a matrix: ${expr}`);
-      return v.result.map((s) => ({ labels: s.metric, points: s.timestamps.map((t, i) => ({ t, v: s.values[i]! })) }));
+      return v.result.map((s) => ({ labels: s.metric, timestamps: s.timestamps, values: s.values }));
     };
     const written: GroupOutput[] = [];
     const settled: string[] = [];
@@ -124,7 +124,7 @@ describe('replayRules', () => {
     const query: RangeQuery = async (expr, start, end, step) => {
       const v = (await engine.rangeQuery(head, expr, start, end, step)).value;
       if (v.resultType !== 'matrix') throw new Error(`not a matrix: ${expr}`);
-      return v.result.map((s) => ({ labels: s.metric, points: s.timestamps.map((t, i) => ({ t, v: s.values[i]! })) }));
+      return v.result.map((s) => ({ labels: s.metric, timestamps: s.timestamps, values: s.values }));
     };
     const got: string[] = [];
     const summary = await replayRules([g], query, {
@@ -174,7 +174,7 @@ groups:
         log.push(`ask ${expr}`);
         const v = (await engine.rangeQuery(head, expr, start, end, step)).value;
         if (v.resultType !== 'matrix') throw new Error(`not a matrix: ${expr}`);
-        return v.result.map((s) => ({ labels: s.metric, points: s.timestamps.map((t, i) => ({ t, v: s.values[i]! })) }));
+        return v.result.map((s) => ({ labels: s.metric, timestamps: s.timestamps, values: s.values }));
       }, {
         write: async (out) => {
           written.push(...out);

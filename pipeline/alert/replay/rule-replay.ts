@@ -17,10 +17,16 @@ import { AlertingRule } from '../rules/alerting-rule.js';
 import { RuleGroup } from '../rules/rule-group.js';
 import type { QueryFunc } from '../template/index.js';
 
-/** One series of a range query answer: points at multiples of the step (`h` for a native-histogram point, `v` then unused). */
+/**
+ * One series of a range query answer, as columns rather than an object per point (a replay reads
+ * some 100k points): float points at `timestamps[i]` with `values[i]`, native-histogram points
+ * apart, at multiples of the step.
+ */
 export interface RangeSeries {
   readonly labels: Labels;
-  readonly points: readonly { readonly t: number; readonly v: number; readonly h?: FloatHistogram }[];
+  readonly timestamps: readonly number[];
+  readonly values: readonly number[];
+  readonly histograms?: readonly { readonly t: number; readonly h: FloatHistogram }[];
 }
 
 /** Where history is read: a Prometheus-style range query (times in Unix ms). */
@@ -243,10 +249,16 @@ export async function replayRules(groups: readonly LoadedGroup[], query: RangeQu
 function byInstant(series: readonly RangeSeries[]): Map<number, VectorSample[]> {
   const m = new Map<number, VectorSample[]>();
   for (const s of series) {
-    for (const p of s.points) {
+    const { labels, timestamps, values } = s;
+    for (let i = 0; i < timestamps.length; i++) {
+      let v = m.get(timestamps[i]!);
+      if (v === undefined) m.set(timestamps[i]!, (v = []));
+      v.push({ labels, value: values[i]! });
+    }
+    for (const p of s.histograms ?? []) {
       let v = m.get(p.t);
       if (v === undefined) m.set(p.t, (v = []));
-      v.push(p.h === undefined ? { labels: s.labels, value: p.v } : { labels: s.labels, value: 0, histogram: p.h });
+      v.push({ labels, value: 0, histogram: p.h });
     }
   }
   return m;

@@ -3,20 +3,9 @@
  * schema is the typed contract; rule-file.ts checks the YAML with positions first, as promtool does.
  */
 import { z } from 'zod';
+import { parsePromDurationMs } from './prom-duration.js';
 
-export const DURATION_RE = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
-
-/** Prometheus model.ParseDuration, in milliseconds; undefined when not a duration. */
-export function parsePromDurationMs(s: string): number | undefined {
-  if (s === '0') return 0;
-  if (s === '') return undefined;
-  const m = DURATION_RE.exec(s);
-  if (!m) return undefined;
-  const unit = [31536000000, 604800000, 86400000, 3600000, 60000, 1000, 1];
-  let ms = 0;
-  unit.forEach((u, i) => { if (m[i + 1] !== undefined) ms += Number(m[i + 1]) * u; });
-  return ms;
-}
+export { parsePromDurationMs };
 
 const duration = z.string().refine((s) => parsePromDurationMs(s) !== undefined, { message: 'not a valid duration string' })
   .describe('Prometheus duration such as 30s, 5m, 1h30m');

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode, type YAMLMap } from 'yaml';
 import { checkAlertTemplate } from '../template/index.js';
 import { isValidLabelName, isValidMetricName } from '../../../schemas/index.js';
-import { parsePromDurationMs } from './config.js';
+import { parsePromDurationMs } from './prom-duration.js';
 import { RuleFileError, RuleFileReadError } from './errors.js';
 
 /** Parses a PromQL expression; returns the error text (e.g. `1:16: parse error: ...`) or null. */
