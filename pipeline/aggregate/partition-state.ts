@@ -107,8 +107,11 @@ export class PartitionState {
   private readonly freeRows: number[] = [];
   /** Row -> its entry (for what is not a number: histograms, forgetting). */
   private readonly byRow: (SeriesEntry | undefined)[] = [];
-  /** Open windows by end. */
-  private readonly windows = new Map<number, WindowColumns>();
+  /**
+   * Open windows in the order they opened (rarely more than two): found by a walk comparing ends,
+   * where a map keyed by a window's end hashed a timestamp per series and window.
+   */
+  private readonly windows: WindowColumns[] = [];
   /** The window last applied to (consecutive samples of a record are mostly in one window). */
   private current: WindowColumns | undefined;
   /** Output groups: key -> slot, and per slot its key, labels and how many entries feed it. */
@@ -227,7 +230,7 @@ export class PartitionState {
 
   /** The open windows' accumulators, oldest window first (for a checkpoint: they share the windows' values). */
   openWindows(): [number, WindowAccumulator[]][] {
-    return [...this.windows].map(([w, win]) => [w, win.order.map((slot) => win.accumulator(slot, this.groupLabels[slot]!, false))]);
+    return this.windows.map((win) => [win.end, win.order.map((slot) => win.accumulator(slot, this.groupLabels[slot]!, false))]);
   }
 
   /** Restores an open window's accumulators (from a checkpoint). */
@@ -310,13 +313,7 @@ export class PartitionState {
       applied++;
       const v = vs[j]!;
       if (d > 0) {
-        const bucket = Math.ceil(t / d) * d;
-        const pending = c[o + PENDING_BUCKET]!;
-        if (pending !== 0 && pending !== bucket) this.applyOne(row, c[o + PENDING_TS]!, c[o + PENDING_V]!);
-        c[o + PENDING_BUCKET] = bucket;
-        c[o + PENDING_TS] = t;
-        c[o + PENDING_V] = v;
-        this.byRow[row]!.pendingH = null;
+        this.defer(row, t, v);
         continue;
       }
       // applyOne() and WindowColumns.add() written out: see above.
@@ -365,6 +362,24 @@ export class PartitionState {
       c[o + HAS_LAST] = 1;
     }
     counts.applied += applied;
+  }
+
+  /**
+   * A float sample of a deduplicated rule: it replaces the series' pending sample, and a pending
+   * sample of an earlier dedup interval is applied first. Out of applyRow's loop, as staleness
+   * markers and late samples are: a rule without deduplication never runs it.
+   */
+  private defer(row: number, t: number, v: number): void {
+    const c = this.cols;
+    const o = row * STRIDE;
+    const d = this.rule.dedupMs;
+    const bucket = Math.ceil(t / d) * d;
+    const pending = c[o + PENDING_BUCKET]!;
+    if (pending !== 0 && pending !== bucket) this.applyOne(row, c[o + PENDING_TS]!, c[o + PENDING_V]!);
+    c[o + PENDING_BUCKET] = bucket;
+    c[o + PENDING_TS] = t;
+    c[o + PENDING_V] = v;
+    this.byRow[row]!.pendingH = null;
   }
 
   /**
@@ -431,10 +446,17 @@ export class PartitionState {
   private windowAt(w: number): WindowColumns {
     const cur = this.current;
     if (cur !== undefined && cur.end === w) return cur;
-    let win = this.windows.get(w);
-    if (win === undefined) this.windows.set(w, (win = new WindowColumns(w, this.groupKeys.length, this.rule.needs)));
+    let win = this.openWindow(w);
+    if (win === undefined) this.windows.push((win = new WindowColumns(w, this.groupKeys.length, this.rule.needs)));
     this.current = win;
     return win;
+  }
+
+  /** The open window ending at `w`, if any. */
+  private openWindow(w: number): WindowColumns | undefined {
+    const windows = this.windows;
+    for (let i = 0; i < windows.length; i++) if (windows[i]!.end === w) return windows[i];
+    return undefined;
   }
 
   /**
@@ -542,7 +564,7 @@ export class PartitionState {
     const w = c[o + WIN]!;
     const cur = this.current;
     // A closed window's rates are never folded into again: closing folds first.
-    const win = cur !== undefined && cur.end === w ? cur : this.windows.get(w);
+    const win = cur !== undefined && cur.end === w ? cur : this.openWindow(w);
     const slot = c[o + GROUP]! | 0;
     const from = c[o + WIN_FROM]!;
     const to = c[o + WIN_TO]!;
@@ -587,8 +609,8 @@ export class PartitionState {
       order[kept++] = row;
     }
     order.length = kept;
-    const win = this.windows.get(w);
-    this.windows.delete(w);
+    const win = this.openWindow(w);
+    if (win !== undefined) this.windows.splice(this.windows.indexOf(win), 1);
     if (this.current === win) this.current = undefined;
     if (win !== undefined) {
       for (const slot of win.order) {
@@ -626,7 +648,7 @@ export class PartitionState {
     for (const slot of this.unused) {
       if (this.groupUsers[slot] !== 0) continue;
       let held = false;
-      for (const win of this.windows.values()) if (win.present[slot] === 1) held = true;
+      for (const win of this.windows) if (win.present[slot] === 1) held = true;
       if (held) {
         still.push(slot);
         continue;
@@ -643,7 +665,7 @@ export class PartitionState {
   /** The oldest open window, or undefined. */
   oldestWindow(): number | undefined {
     let min: number | undefined;
-    for (const w of this.windows.keys()) if (min === undefined || w < min) min = w;
+    for (const win of this.windows) if (min === undefined || win.end < min) min = win.end;
     if (this.rule.dedupMs > 0) {
       // A pending deduplicated sample opens its window when it is applied.
       const I = this.rule.intervalMs;
