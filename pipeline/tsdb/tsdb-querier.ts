@@ -11,10 +11,11 @@ interface Entry {
   readonly key: string;
   readonly labels: Labels;
   /**
-   * The series id in each of the querier's blocks (by the block's index, oldest first), -1 where
-   * the block has none in range: one small array an entry, not an object a block.
+   * Its row in the select's block id table: the series id in each of the querier's blocks (by
+   * the block's index, oldest first), -1 where the block has none in range. One table a select,
+   * not an array an entry.
    */
-  readonly blockIds: number[];
+  readonly row: number;
   /** The head series, read after the blocks. */
   head: MemSeries | null;
   bound: number;
@@ -53,11 +54,19 @@ export class TsdbQuerier implements Querier {
     const maxt = Math.min(this.maxt, hints.end);
     if (mint > maxt) return { series: [], warnings: [] };
     const entries = new Map<string, Entry>();
+    const width = this.blocks.length;
+    let blockIds = new Int32Array(0);
     const entry = (labels: Labels): Entry => {
       const key = canonicalKey(labels);
       let e = entries.get(key);
       if (e === undefined) {
-        e = { key, labels, blockIds: new Array<number>(this.blocks.length).fill(-1), head: null, bound: 0 };
+        const row = entries.size;
+        if ((row + 1) * width > blockIds.length) {
+          const grown = new Int32Array(Math.max(64 * width, blockIds.length * 2)).fill(-1);
+          grown.set(blockIds);
+          blockIds = grown;
+        }
+        e = { key, labels, row, head: null, bound: 0 };
         entries.set(key, e);
       }
       return e;
@@ -71,7 +80,7 @@ export class TsdbQuerier implements Querier {
         const n = block.sampleBound(id, mint, maxt);
         if (n === 0) continue;
         const e = entry(block.series[id].labels);
-        e.blockIds[b] = id;
+        blockIds[e.row * width + b] = id;
         e.bound += n;
       }
     }
@@ -90,7 +99,7 @@ export class TsdbQuerier implements Querier {
     for (const e of sorted) remaining += e.bound;
     // The columns are sized by these bounds: what the select holds is charged before it is decoded.
     hints.budget?.load(remaining);
-    if (!this.decoder.decodesInPlace(remaining)) return this.decodeInWorkers(sorted, mint, maxt, hints);
+    if (!this.decoder.decodesInPlace(remaining)) return this.decodeInWorkers(sorted, blockIds, mint, maxt, hints);
     // Series' columns are cut from shared slabs, sized by the overlapping chunks' sample counts
     // (ColumnSlabs; the query's pooled ones first). Shared memory: a query evaluated in a worker
     // thread (promql/eval-pool) reads the columns where they were decoded instead of a copy.
@@ -102,7 +111,7 @@ export class TsdbQuerier implements Querier {
     for (const e of sorted) {
       columns.cut(e.bound);
       buf.attach(columns.t, columns.v);
-      this.collect(e, buf, mint, maxt);
+      this.collect(e, blockIds, buf, mint, maxt);
       if (buf.length === 0 && buf.histogramCount === 0) continue;
       out.push({ labels: e.labels, ...buf.detach() });
     }
@@ -113,7 +122,7 @@ export class TsdbQuerier implements Querier {
    * A large select: planned here, decoded by the pool's workers into slabs they allocate. Series
    * that hold native histograms are decoded here, in their own arrays.
    */
-  private async decodeInWorkers(sorted: readonly Entry[], mint: number, maxt: number, hints: SelectHints): Promise<SeriesSet> {
+  private async decodeInWorkers(sorted: readonly Entry[], ids: Int32Array, mint: number, maxt: number, hints: SelectHints): Promise<SeriesSet> {
     const plan = new DecodePlanner(mint, maxt, hints.timestampsOnly === true);
     // out[i] is a series decoded here, or null for the planned series next in order.
     const out: (Series | null)[] = [];
@@ -122,8 +131,7 @@ export class TsdbQuerier implements Querier {
     for (let i = 0; i < sorted.length; i++) {
       const e = sorted[i];
       plan.beginSeries(e.bound);
-      const ids = e.blockIds;
-      for (let b = 0; b < ids.length; b++) if (ids[b] >= 0) plan.block(this.blocks[b], ids[b]);
+      for (let b = 0, at = e.row * this.blocks.length; b < this.blocks.length; b++, at++) if (ids[at] >= 0) plan.block(this.blocks[b], ids[at]);
       if (e.head !== null) e.head.collect(plan, mint, maxt);
       if (plan.endSeries()) {
         planned.push(e.labels);
@@ -132,7 +140,7 @@ export class TsdbQuerier implements Querier {
       }
       buf ??= new SampleBuffer(0);
       buf.attach(new Float64Array(e.bound), new Float64Array(e.bound));
-      this.collect(e, buf, mint, maxt);
+      this.collect(e, ids, buf, mint, maxt);
       if (buf.length > 0 || buf.histogramCount > 0) out.push({ labels: e.labels, ...buf.detach() });
     }
     const { results, first } = await this.decoder.decode(plan, hints.slabs);
@@ -177,9 +185,8 @@ export class TsdbQuerier implements Querier {
   }
 
   /** Decodes an entry's samples in [mint, maxt] into `buf`: its blocks oldest first, then the head. */
-  private collect(e: Entry, buf: SampleBuffer, mint: number, maxt: number): void {
-    const ids = e.blockIds;
-    for (let b = 0; b < ids.length; b++) if (ids[b] >= 0) this.blocks[b].collect(ids[b], buf, mint, maxt);
+  private collect(e: Entry, ids: Int32Array, buf: SampleBuffer, mint: number, maxt: number): void {
+    for (let b = 0, at = e.row * this.blocks.length; b < this.blocks.length; b++, at++) if (ids[at] >= 0) this.blocks[b].collect(ids[at], buf, mint, maxt);
     if (e.head !== null) e.head.collect(buf, mint, maxt);
   }
 }

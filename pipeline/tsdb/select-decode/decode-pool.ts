@@ -198,12 +198,26 @@ export class DecodePool {
   }
 }
 
-/** The sample bounds of a job's series, in order (DecodeJob.ops). */
-function* jobBounds(job: DecodeJob): Generator<number> {
-  for (let i = 0, p = 0; i < job.seriesCount; i++) {
-    yield job.ops[p];
-    p += SERIES_HEADER + OP_SIZE * job.ops[p + 1];
-  }
+/**
+ * The sample bounds of a job's series, in order (DecodeJob.ops). One result object serves every
+ * step: a generator allocates one a series (0.8 MB for a select of 20,000 series).
+ */
+function jobBounds(job: DecodeJob): IterableIterator<number> {
+  let i = 0;
+  let p = 0;
+  const step = { done: false, value: 0 };
+  return {
+    next(): IteratorResult<number> {
+      if (i === job.seriesCount) return { done: true, value: undefined };
+      step.value = job.ops[p];
+      p += SERIES_HEADER + OP_SIZE * job.ops[p + 1];
+      i++;
+      return step;
+    },
+    [Symbol.iterator]() {
+      return this;
+    },
+  };
 }
 
 let shared: DecodePool | null = null;
