@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkFrame, encodeFrame, frameOffset, frameRecordCount, frameTimestamp, isRunFrame } from './record-frame.js';
-import { compressRun, recordsOfFrames, runFrame, runRecords } from './run-frame.js';
+import { compressRun, inflateRun, recordsOfFrames, runFrame, runRecords } from './run-frame.js';
 
 const MAX = 1 << 20;
 const recordsArb = fc.array(
@@ -50,5 +50,13 @@ describe('run frame', () => {
     const compressedValue = encodeFrame({ offset: 13, timestampMs: 3, key: null, headers: {}, value: Buffer.from('x'), codec: 'lz4' });
     expect(() => recordsOfFrames(Buffer.concat([raw, compressedValue]), 't', 0, MAX)).toThrow(/record 3 of the run at byte \d+ is not a plain record frame/);
     expect(() => recordsOfFrames(Buffer.concat([raw, frame]), 't', 0, MAX)).toThrow(/not a plain record frame/);
+  });
+
+  it('inflates a run to its raw bytes, and refuses one whose inflated length is not the one its header says', async () => {
+    const raw = Buffer.concat([0, 1, 2, 3].map((i) => encodeFrame({ offset: i, timestampMs: i, key: null, headers: {}, value: Buffer.from(`sample ${i} `.repeat(3000)) })));
+    const compressed = await compressRun(raw);
+    expect((await inflateRun(compressed, raw.length)).equals(raw)).toBe(true);
+    await expect(inflateRun(compressed, raw.length - 1)).rejects.toThrow(`run inflates to ${raw.length} bytes, its header says ${raw.length - 1}`);
+    await expect(inflateRun(compressed, raw.length + 1)).rejects.toThrow(`run inflates to ${raw.length} bytes, its header says ${raw.length + 1}`);
   });
 });

@@ -20,14 +20,33 @@ const decompress = promisify(brotliDecompress);
  */
 const BROTLI_QUALITY = 5;
 
+/**
+ * node:zlib's one-call functions work through a stream of `chunkSize` (16 KiB by default) output
+ * buffers, each a trip from the thread pool back to the event loop and a copy when they are
+ * joined; a run is known to fit in one buffer of its raw size, in or out.
+ */
+function oneChunk(bytes: number): number {
+  return Math.max(bytes, constants.Z_MIN_CHUNK);
+}
+
 /** Compresses the concatenated version 1 frames of consecutive records. */
 export function compressRun(raw: Buffer): Promise<Buffer> {
   return compress(raw, {
+    chunkSize: oneChunk(raw.length),
     params: {
       [constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY,
       [constants.BROTLI_PARAM_SIZE_HINT]: raw.length,
     },
   });
+}
+
+/** The concatenated version 1 frames a run's `compressed` content inflates to, which must be `rawLength` bytes. */
+export async function inflateRun(compressed: Buffer, rawLength: number): Promise<Buffer> {
+  // The chunk size only sizes the output buffer: a run inflating to more takes further buffers and
+  // fails the length check.
+  const raw = await decompress(compressed, { chunkSize: oneChunk(rawLength) });
+  if (raw.length !== rawLength) throw new Error(`run inflates to ${raw.length} bytes, its header says ${rawLength}`);
+  return raw;
 }
 
 /** A run frame for the records whose version 1 frames, concatenated, are `raw`. */
@@ -42,9 +61,7 @@ export function runFrame(raw: Buffer, compressed: Buffer, firstOffset: number, r
 export async function runRecords(buf: Buffer, pos: number, topic: string, partition: number, maxRecordBytes: number): Promise<BusRecord[]> {
   if (!isRunFrame(buf, pos)) throw new Error('not a run frame');
   const { compressed, rawLength } = runFrameContent(buf, pos);
-  const raw = await decompress(compressed);
-  if (raw.length !== rawLength) throw new Error(`run inflates to ${raw.length} bytes, its header says ${rawLength}`);
-  return recordsOfFrames(raw, topic, partition, maxRecordBytes);
+  return recordsOfFrames(await inflateRun(compressed, rawLength), topic, partition, maxRecordBytes);
 }
 
 /** Decodes concatenated version 1 frames (values stored as they are, as compaction writes them). */
