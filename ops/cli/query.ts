@@ -23,7 +23,7 @@ import type { RoleContext, RoleDefinition } from './run-role.js';
 import { shardRegistryOf } from './store.js';
 import { BusService } from './bus-service.js';
 import { SideDataService } from './side-data.js';
-import { CircularExemplarStorage, MetadataCatalog } from '../../pipeline/query/index.js';
+import { CircularExemplarStorage, MetadataCatalog, queryActivity } from '../../pipeline/query/index.js';
 import { withStoreTiers } from '../../pipeline/query/source-resolution.js';
 
 /**
@@ -77,7 +77,7 @@ export function mountQueryApi(
     routes = withReadConsistency(routes, new ReadConsistency({ stores, partitionCount: ctx.config.bus.partitions, timeoutMs: ctx.config.query.read_consistency_timeout_ms }));
   }
   registerSelectSlabPoolMetrics(ctx.metrics, sharedSelectSlabPool(ctx.config.query.select_slab_pool_bytes));
-  for (const r of routes.map((route) => metrics.instrument(route))) ctx.router.add(r.methods, r.path, r.handler);
+  for (const r of queryActivity.track(routes).map((route) => metrics.instrument(route))) ctx.router.add(r.methods, r.path, r.handler);
 }
 
 /**

@@ -30,4 +30,14 @@ describe('Prometheus number formatting', () => {
     expect(JSON.parse(matrix)).toEqual({ resultType: 'matrix', result: [{ metric: { a: '1' }, values: [[1, '1'], [2.5, 'NaN']] }] });
     expect(JSON.parse(queryDataJson({ resultType: 'string', result: { t: 1000, v: 'hi' } }))).toEqual({ resultType: 'string', result: [1, 'hi'] });
   });
+
+  it('writes every matrix value as formatValue does, whether or not its series holds values JSON writes otherwise', () => {
+    const plain = [0, 1, -2.5, 0.1 + 0.2, 123456.789012345, 1e-6, -1e-6, 999999999999999900000, 1 / 3];
+    const special = [NaN, Infinity, -Infinity, -0, 1e-7, -1.5e-300, 1e21, 5e-324];
+    const series = [plain, [...plain, special[0]], ...special.map((v) => [1.5, v, 2]), [7]];
+    const result = series.map((values, i) => ({ metric: { s: String(i) }, timestamps: values.map((_, k) => 1000 + k * 15_000), values }));
+    const parsed = JSON.parse(queryDataJson({ resultType: 'matrix', result })) as { result: { values: [number, string][] }[] };
+    expect(parsed.result.map((r) => r.values.map(([, v]) => v))).toEqual(series.map((values) => values.map(formatValue)));
+    expect(parsed.result[0].values.map(([, v]) => v)).toEqual(['0', '1', '-2.5', '0.30000000000000004', '123456.789012345', '0.000001', '-0.000001', '999999999999999900000', '0.3333333333333333']);
+  });
 });

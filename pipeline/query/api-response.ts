@@ -80,6 +80,8 @@ export function queryDataJson(value: QueryValue): string {
           continue;
         }
         out += (si === 0 ? '{"metric":' : ',{"metric":') + labelsJson(metric) + ',"values":[';
+        const numbers = plainNumbersJson(values);
+        let from = 1; // in `numbers`, after the '['
         for (let i = 0; i < timestamps.length; i++) {
           const t = timestamps[i];
           let prefix = prefixes.get(t);
@@ -87,13 +89,35 @@ export function queryDataJson(value: QueryValue): string {
             prefix = `[${formatTimestamp(t)},"`;
             prefixes.set(t, prefix);
           }
-          out += (i === 0 ? prefix : ',' + prefix) + formatValue(values[i]) + '"]';
+          let text: string;
+          if (numbers === null) text = formatValue(values[i]);
+          else {
+            const end = i + 1 < values.length ? numbers.indexOf(',', from) : numbers.length - 1;
+            text = numbers.slice(from, end);
+            from = end + 1;
+          }
+          out += (i === 0 ? prefix : ',' + prefix) + text + '"]';
         }
         out += ']}';
       }
       return out + ']}';
     }
   }
+}
+
+/**
+ * `values` as a JSON array when JSON.stringify writes every one of them as formatValue does
+ * (finite, not -0, inside the range JavaScript writes without an exponent), else null.
+ * JSON.stringify writes an array's numbers in native code without a string for each: a matrix's
+ * values cost about half as much as through String(v) one by one.
+ */
+function plainNumbersJson(values: readonly number[]): string | null {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    const a = v < 0 ? -v : v;
+    if (!(a < 1e21) || (a < 1e-6 && (v !== 0 || Object.is(v, -0)))) return null;
+  }
+  return JSON.stringify(values);
 }
 
 /**
