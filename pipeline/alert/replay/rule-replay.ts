@@ -1,7 +1,10 @@
 /**
  * Rules over history (vmalert's -replay): every group evaluated at each multiple of its interval in
  * [from, to], with the streaming evaluator's own RuleGroup / AlertingRule / RecordingRule, so `for`,
- * keep_firing_for, templates, limits and staleness markers behave as they do live.
+ * keep_firing_for, templates, limits and staleness markers behave as they do live. A rule's chunk
+ * is evaluated series by series from the range answer's columns where it can be
+ * (recording-columns.ts, alerting-columns.ts: the same outputs and state changes, in the same
+ * order, without a vector and its objects per instant), instant by instant otherwise.
  *
  * Speed: one range query per rule per chunk of instants (step = the group's interval) instead of
  * one instant query per instant. Rules run rule by rule over the whole range (as vmalert does), so
@@ -11,23 +14,15 @@
  * server answers them while earlier rules are evaluated.
  */
 import type { Labels } from '../../../schemas/index.js';
-import type { FloatHistogram } from '../../../schemas/native-histogram/index.js';
 import type { AlertTransition, GroupOutput, LoadedGroup, LoadedRule, VectorSample } from '../rules/index.js';
 import { AlertingRule } from '../rules/alerting-rule.js';
-import { RuleGroup } from '../rules/rule-group.js';
+import { RuleGroup, type GroupRule } from '../rules/rule-group.js';
 import type { QueryFunc } from '../template/index.js';
+import { alertingRuleColumns } from './alerting-columns.js';
+import { recordingRuleColumns } from './recording-columns.js';
+import type { RangeSeries } from './range-series.js';
 
-/**
- * One series of a range query answer, as columns rather than an object per point (a replay reads
- * some 100k points): float points at `timestamps[i]` with `values[i]`, native-histogram points
- * apart, at multiples of the step.
- */
-export interface RangeSeries {
-  readonly labels: Labels;
-  readonly timestamps: readonly number[];
-  readonly values: readonly number[];
-  readonly histograms?: readonly { readonly t: number; readonly h: FloatHistogram }[];
-}
+export type { RangeSeries } from './range-series.js';
 
 /** Where history is read: a Prometheus-style range query (times in Unix ms). */
 export type RangeQuery = (expr: string, startMs: number, endMs: number, stepMs: number) => Promise<readonly RangeSeries[]>;
@@ -166,14 +161,14 @@ export async function replayRules(groups: readonly LoadedGroup[], query: RangeQu
   let writeMs = 0;
   const steps = querySteps(groups, o);
   // Answers asked, by step; a failed query is kept as its error (the rule's evaluations fail with it).
-  const asked = new Map<number, Promise<Map<number, VectorSample[]> | Error>>();
+  const asked = new Map<number, Promise<readonly RangeSeries[] | Error>>();
   const ask = (i: number): void => {
     if (asked.has(i)) return;
     const { rule, chunk, offset, interval } = steps[i]!;
     asked.set(i, query(rule.expr, chunk[0]! - offset, chunk[chunk.length - 1]! - offset, interval).then(
       (series) => {
         rangeQueries++;
-        return byInstant(series);
+        return series;
       },
       (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
     ));
@@ -192,35 +187,40 @@ export async function replayRules(groups: readonly LoadedGroup[], query: RangeQu
     ask(i);
     for (let j = i + 1; j <= i + ahead && j < steps.length; j++) if (o.canQueryAhead?.(steps[j]!.rule) === true) ask(j);
     const waiting = performance.now();
-    const byTime = await asked.get(i)!;
+    const answer = await asked.get(i)!;
     asked.delete(i);
     queryMs += performance.now() - waiting;
-    if (byTime instanceof Map) for (const v of byTime.values()) samplesRead += v.length;
-    const out: GroupOutput[] = [];
-    const transitions: AlertTransition[] = [];
-    for (const ts of chunk) {
-      const res = await single.eval(ts, {
-        query: async (_expr, t) => {
-          if (byTime instanceof Error) throw byTime;
-          return byTime.get(t) ?? [];
-        },
-        write: () => {},
-      });
-      const status = single.rules[0]!.status;
-      if (status.health === 'err') {
-        errors++;
-        o.onRuleError?.(g.name, rule.name, ts, status.lastError);
+    if (!(answer instanceof Error)) for (const s of answer) samplesRead += s.timestamps.length + (s.histograms?.length ?? 0);
+    const state = single.rules[0]!;
+    // The chunk series by series where it can be; otherwise, instant by instant.
+    const columns = answer instanceof Error ? undefined : await ruleColumns(state, answer, chunk, offset, g.limit);
+    const out: GroupOutput[] = columns?.outputs ?? [];
+    const transitions: AlertTransition[] = columns?.transitions ?? [];
+    if (columns === undefined) {
+      const byTime = answer instanceof Error ? answer : byInstant(answer);
+      for (const ts of chunk) {
+        const res = await single.eval(ts, {
+          query: async (_expr, t) => {
+            if (byTime instanceof Error) throw byTime;
+            return byTime.get(t) ?? [];
+          },
+          write: () => {},
+        });
+        if (state.status.health === 'err') {
+          errors++;
+          o.onRuleError?.(g.name, rule.name, ts, state.status.lastError);
+        }
+        // The rule keeps changing the alert object: keep it as it was at this instant.
+        for (const tr of res.transitions) transitions.push({ ...tr, alert: { ...tr.alert } });
+        for (const s of res.outputs) out.push(s);
       }
-      // The rule keeps changing the alert object: keep it as it was at this instant.
-      for (const tr of res.transitions) transitions.push({ ...tr, alert: { ...tr.alert } });
-      for (const s of res.outputs) {
-        out.push(s);
-        if (s.stale) continue;
-        written++;
-        if (s.t < firstMs) firstMs = s.t;
-        if (s.t > lastMs) lastMs = s.t;
-      }
-      done++;
+    }
+    done += chunk.length;
+    for (const s of out) {
+      if (s.stale) continue;
+      written++;
+      if (s.t < firstMs) firstMs = s.t;
+      if (s.t > lastMs) lastMs = s.t;
     }
     const writing = performance.now();
     if (out.length > 0) await sink.write(out);
@@ -243,6 +243,15 @@ export async function replayRules(groups: readonly LoadedGroup[], query: RangeQu
     lastMs = Number.NEGATIVE_INFINITY;
   }
   return { evaluations: done, samplesRead, samplesWritten, errors, alertEvents, rangeQueries, queryMs, writeMs };
+}
+
+/** A rule's chunk series by series; undefined where it needs the instant-by-instant evaluator. */
+async function ruleColumns(
+  state: GroupRule, series: readonly RangeSeries[], chunk: readonly number[], offsetMs: number, limit: number,
+): Promise<{ outputs: GroupOutput[]; transitions: AlertTransition[] } | undefined> {
+  if (state.impl.kind === 'alerting') return alertingRuleColumns(state.impl, state, series, chunk, offsetMs, limit);
+  const outputs = recordingRuleColumns(state.impl, state, series, chunk, offsetMs, limit);
+  return outputs === undefined ? undefined : { outputs, transitions: [] };
 }
 
 /** A range answer turned into the instant vectors it holds, by timestamp. */

@@ -67,6 +67,21 @@ interface LastSeen {
   readonly ts: number;
 }
 
+/** A range answer's series as columns (a replay's input): float points at `timestamps[i]` with `values[i]`. */
+export interface AlertInputColumns {
+  readonly labels: Labels;
+  readonly timestamps: readonly number[];
+  readonly values: readonly number[];
+  readonly histograms?: readonly unknown[];
+}
+
+/** Where evalColumns hands its samples, instant by instant. */
+export interface AlertColumnsOutput {
+  sample(labels: Labels, t: number, value: number): void;
+  /** After the samples of the instant whose samples are at `t`. */
+  instantDone(t: number): void;
+}
+
 const NO_ANNOTATIONS: Labels = Object.freeze({});
 
 const RESOLVED_RETENTION_MS = 15 * 60_000;
@@ -122,14 +137,13 @@ export class AlertingRule {
     // The input sample of each current alert, when annotations wait for a state change.
     const seen = expansion === 'on-state-change' ? new Map<string, VectorSample>() : undefined;
     for (const s of result) {
-      let l = this.staticLabels ? this.alertLabels.get(s.labels) : undefined;
+      let l = this.staticLabels ? this.staticAlertLabels(s.labels) : undefined;
       if (l === undefined) {
         const labels: Record<string, string> = { ...s.labels };
         for (const [k, v] of Object.entries(this.rule.labels)) labels[k] = await this.expand(v, s.labels, s.value, ts);
         delete labels['__name__'];
         labels['alertname'] = this.rule.name;
         l = withoutEmpty(labels);
-        if (this.staticLabels) this.alertLabels.set(s.labels, l);
       }
       const annotations = expansion === 'every-evaluation' ? await this.expandAnnotations(s.labels, s.value, ts) : NO_ANNOTATIONS;
       const key = labelKey(l);
@@ -160,10 +174,39 @@ export class AlertingRule {
       transitions.push({ at: ts, from: 'inactive', alert: { ...a } });
     }
     const samples: RuleSample[] = [];
+    const numActive = this.advance(ts, ts - queryOffsetMs, (key) => current.has(key), added, changed, transitions, (labels, t, value) => {
+      samples.push({ labels, t, value });
+    });
+    if (limit > 0 && numActive > limit) {
+      this.active.clear();
+      throw new RuleEvalError(`exceeded limit of ${limit} with ${numActive} alerts`, { rule: this.rule.name });
+    }
+    if (seen !== undefined) {
+      // An alert changes state at most once per evaluation; one that resolved was last seen earlier.
+      for (let i = 0; i < transitions.length; i++) {
+        const a = changed[i]!;
+        // None for an alert restored from a state file and not seen since: it keeps what it had.
+        const last = this.lastSeen.get(a);
+        if (last !== undefined) a.annotations = await this.expandAnnotations(last.sample.labels, last.sample.value, last.ts);
+        transitions[i] = { ...transitions[i]!, alert: { ...transitions[i]!.alert, annotations: a.annotations } };
+      }
+    }
+    return { samples, transitions };
+  }
+
+  /**
+   * One evaluation's pass over the rule's alerts once the result is read: alerts not in it
+   * (`isCurrent`) resolve unless kept firing, pending ones fire after `for` (a new one's change,
+   * at its index in `added`, becomes one to firing), and each alert still active has its ALERTS
+   * and ALERTS_FOR_STATE samples at `outT` handed to `sample`. Returns how many are active.
+   */
+  private advance(
+    ts: number, outT: number, isCurrent: (key: string) => boolean, added: ReadonlyMap<string, number>,
+    changed: ActiveAlert[], transitions: AlertTransition[], sample: (labels: Labels, t: number, value: number) => void,
+  ): number {
     let numActive = 0;
-    const outT = ts - queryOffsetMs;
     for (const [key, a] of this.active) {
-      if (!current.has(key)) {
+      if (!isCurrent(key)) {
         let keepFiring = false;
         if (a.state === 'firing' && this.rule.keepFiringForMs > 0) {
           if (a.keepFiringSince === 0) a.keepFiringSince = ts;
@@ -197,24 +240,113 @@ export class AlertingRule {
         out = { state: a.state, alerts: this.seriesLabels(a, 'ALERTS', true), forState: this.seriesLabels(a, 'ALERTS_FOR_STATE', false) };
         this.outputLabels.set(a, out);
       }
-      samples.push({ labels: out.alerts, t: outT, value: 1 });
-      samples.push({ labels: out.forState, t: outT, value: Math.floor(a.activeAt / 1000) });
+      sample(out.alerts, outT, 1);
+      sample(out.forState, outT, Math.floor(a.activeAt / 1000));
     }
-    if (limit > 0 && numActive > limit) {
-      this.active.clear();
-      throw new RuleEvalError(`exceeded limit of ${limit} with ${numActive} alerts`, { rule: this.rule.name });
+    return numActive;
+  }
+
+  /** An input series' alert labels when the rule's labels are not templates: the same at every evaluation. */
+  private staticAlertLabels(input: Labels): Labels {
+    let l = this.alertLabels.get(input);
+    if (l === undefined) {
+      const labels: Record<string, string> = { ...input };
+      for (const [k, v] of Object.entries(this.rule.labels)) labels[k] = v;
+      delete labels['__name__'];
+      labels['alertname'] = this.rule.name;
+      this.alertLabels.set(input, (l = withoutEmpty(labels)));
     }
-    if (seen !== undefined) {
-      // An alert changes state at most once per evaluation; one that resolved was last seen earlier.
-      for (let i = 0; i < transitions.length; i++) {
-        const a = changed[i]!;
-        // None for an alert restored from a state file and not seen since: it keeps what it had.
-        const last = this.lastSeen.get(a);
-        if (last !== undefined) a.annotations = await this.expandAnnotations(last.sample.labels, last.sample.value, last.ts);
-        transitions[i] = { ...transitions[i]!, alert: { ...transitions[i]!.alert, annotations: a.annotations } };
+    return l;
+  }
+
+  /**
+   * The evaluations at `instants` of a range answer's columns (`series`, points at `instant -
+   * queryOffsetMs`), series by series rather than a vector per instant (a replay): the same state
+   * changes in the same order, the same ALERTS / ALERTS_FOR_STATE samples handed to `out.sample`
+   * in the same order, `out.instantDone` after each instant, and the same state left behind.
+   * Undefined, with the state untouched, where the instant-by-instant `eval` is needed: templated
+   * labels, annotations expanded at every evaluation, native histograms, two series with one alert
+   * label set (an error at the instants they share), or a limit the alerts could exceed.
+   */
+  async evalColumns(series: readonly AlertInputColumns[], instants: readonly number[], queryOffsetMs: number, limit: number, out: AlertColumnsOutput): Promise<AlertTransition[] | undefined> {
+    const expansion = this.deps.annotations ?? 'every-evaluation';
+    const n = series.length;
+    if (expansion === 'every-evaluation' || !this.staticLabels || (limit > 0 && this.active.size + n > limit)) return undefined;
+    const keys: string[] = [];
+    const labels: Labels[] = [];
+    const indexByKey = new Map<string, number>();
+    for (let i = 0; i < n; i++) {
+      const s = series[i]!;
+      if (s.histograms !== undefined && s.histograms.length > 0) return undefined;
+      const l = this.staticAlertLabels(s.labels);
+      const key = labelKey(l);
+      if (indexByKey.has(key)) return undefined;
+      indexByKey.set(key, i);
+      keys.push(key);
+      labels.push(l);
+    }
+    // Per series: the next point of its column, and the instant and point it was last seen at.
+    const cursor = new Int32Array(n);
+    const seenAt = new Int32Array(n).fill(-1);
+    const seenPoint = new Int32Array(n);
+    // The series each alert was seen as in this answer: its last-seen sample, kept as positions until needed.
+    const seriesOf = new Map<ActiveAlert, number>();
+    const lastSeenOf = (a: ActiveAlert): LastSeen | undefined => {
+      const i = seriesOf.get(a);
+      return i === undefined ? this.lastSeen.get(a) : { sample: { labels: series[i]!.labels, value: series[i]!.values[seenPoint[i]!]! }, ts: instants[seenAt[i]!]! };
+    };
+    const all: AlertTransition[] = [];
+    for (let k = 0; k < instants.length; k++) {
+      const ts = instants[k]!;
+      const t = ts - queryOffsetMs;
+      const transitions: AlertTransition[] = [];
+      const changed: ActiveAlert[] = [];
+      const added = new Map<string, number>();
+      for (let i = 0; i < n; i++) {
+        const { timestamps, values } = series[i]!;
+        let c = cursor[i]!;
+        // A point off the instants' grid is one no instant's vector holds.
+        while (c < timestamps.length && timestamps[c]! < t) c++;
+        cursor[i] = c;
+        if (c >= timestamps.length || timestamps[c] !== t) continue;
+        cursor[i] = c + 1;
+        seenAt[i] = k;
+        seenPoint[i] = c;
+        const key = keys[i]!;
+        const old = this.active.get(key);
+        if (old !== undefined && old.state !== 'inactive') {
+          old.value = values[c]!;
+          if (expansion === 'on-state-change') seriesOf.set(old, i);
+          else old.annotations = NO_ANNOTATIONS;
+          continue;
+        }
+        const a: ActiveAlert = {
+          labels: labels[i]!, annotations: NO_ANNOTATIONS, state: 'pending', activeAt: ts, firedAt: 0, resolvedAt: 0,
+          lastSentAt: 0, keepFiringSince: 0, validUntil: 0, value: values[c]!,
+        };
+        this.active.set(key, a);
+        if (expansion === 'on-state-change') seriesOf.set(a, i);
+        added.set(key, transitions.length);
+        changed.push(a);
+        transitions.push({ at: ts, from: 'inactive', alert: { ...a } });
+      }
+      const outT = ts - queryOffsetMs;
+      this.advance(ts, outT, (key) => {
+        const i = indexByKey.get(key);
+        return i !== undefined && seenAt[i] === k;
+      }, added, changed, transitions, (l, at, value) => out.sample(l, at, value));
+      out.instantDone(outT);
+      for (let j = 0; j < transitions.length; j++) {
+        if (expansion === 'on-state-change') {
+          const a = changed[j]!;
+          const last = lastSeenOf(a);
+          if (last !== undefined) a.annotations = await this.expandAnnotations(last.sample.labels, last.sample.value, last.ts);
+          all.push({ ...transitions[j]!, alert: { ...transitions[j]!.alert, annotations: a.annotations } });
+        } else all.push(transitions[j]!);
       }
     }
-    return { samples, transitions };
+    for (const [a, i] of seriesOf) this.lastSeen.set(a, { sample: { labels: series[i]!.labels, value: series[i]!.values[seenPoint[i]!]! }, ts: instants[seenAt[i]!]! });
+    return all;
   }
 
   private seriesLabels(a: ActiveAlert, name: string, withState: boolean): Labels {

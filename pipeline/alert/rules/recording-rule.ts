@@ -21,8 +21,7 @@ export class RecordingRule {
     const out: RuleSample[] = [];
     const seen = new Set<string>();
     for (const s of result) {
-      let l = this.renamed.get(s.labels);
-      if (l === undefined) this.renamed.set(s.labels, (l = this.rename(s.labels)));
+      const l = this.outputLabels(s.labels);
       const key = labelKey(l);
       if (seen.has(key)) throw new RuleEvalError('vector contains metrics with the same labelset after applying rule labels', { rule: this.rule.name });
       seen.add(key);
@@ -30,6 +29,13 @@ export class RecordingRule {
     }
     if (limit > 0 && out.length > limit) throw new RuleEvalError(`exceeded limit of ${limit} with ${out.length} series`, { rule: this.rule.name });
     return out;
+  }
+
+  /** The output labels of an input series: renamed, the rule's labels applied. */
+  outputLabels(labels: Labels): Labels {
+    let l = this.renamed.get(labels);
+    if (l === undefined) this.renamed.set(labels, (l = this.rename(labels)));
+    return l;
   }
 
   private rename(labels: Labels): Labels {
