@@ -4,6 +4,10 @@ import type { Bus } from '../../pipeline/bus/bus.js';
 import { EmbeddedBus } from '../../pipeline/bus/embedded/index.js';
 import { KafkaBus } from '../../pipeline/bus/kafka/index.js';
 import type { TidemarkConfig } from '../config/index.js';
+import { queryActivity } from '../../pipeline/query/query-activity.js';
+
+/** Longest wait of log compaction for the queries in flight to end: a steady query load slows it, not stops it. */
+const COMPACTION_MAX_YIELD_MS = 10_000;
 
 /**
  * The bus the configuration asks for: Kafka when `bus.type` is kafka (whose retention is the
@@ -38,7 +42,11 @@ export async function busFromConfig(cfg: TidemarkConfig, dataDir: string, log: L
   // What the store group made durable its shards hold, and the aggregator's group its checkpoint:
   // the log keeps it only for the replay window.
   const durableGroups = [cfg.store.group, cfg.aggregation.group ?? `${cfg.store.group}.aggregate`];
-  return EmbeddedBus.open({ dataDir: join(dataDir, 'bus'), config: cfg.bus.embedded, compression: cfg.bus.compression, logger: log, durableGroups });
+  return EmbeddedBus.open({
+    dataDir: join(dataDir, 'bus'), config: cfg.bus.embedded, compression: cfg.bus.compression, logger: log, durableGroups,
+    // In `tidemark up` the query API shares the cores: compaction waits while it answers.
+    compactionYieldTo: () => queryActivity.whenIdle(COMPACTION_MAX_YIELD_MS),
+  });
 }
 
 /** Creates the pipeline's topics (samples with the configured partition count; the rest with one). */

@@ -2,6 +2,7 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmbeddedBus, embeddedBusConfigSchema, type EmbeddedBusConfig } from '../../pipeline/bus/embedded/index.js';
+import { COMPACTION_IDLE_MIN_BYTES } from '../../pipeline/bus/embedded/embedded-bus.js';
 import type { Benchmark, BenchResult } from './bench-result.js';
 import { samplesTopicRecords } from './record-compression.js';
 
@@ -11,7 +12,8 @@ import { samplesTopicRecords } from './record-compression.js';
  * segments sealed at the default compaction_segment_bytes) and then compacted with the default
  * settings but the CPU share (1, so the pass is not paced). Bytes per sample of the log before and
  * after, and CPU per sample to compact (process CPU, the thread pool's included) and to read the
- * whole log back from the files. Env: TIDEMARK_BENCH_COMPACTION_SERIES (20000), _STEPS (240: 1 h).
+ * whole log back from the files; then the whole log once the active segments are sealed and
+ * compacted as a partition's are after a minute without records. Env: TIDEMARK_BENCH_COMPACTION_SERIES (20000), _STEPS (240: 1 h).
  */
 const SERIES = Number(process.env.TIDEMARK_BENCH_COMPACTION_SERIES ?? 20_000);
 const STEPS = Number(process.env.TIDEMARK_BENCH_COMPACTION_STEPS ?? 240);
@@ -80,6 +82,14 @@ export const logCompactionBenchmark: Benchmark = {
       const after = await logBytes(dir, byPartition.length);
       const readAfter = await readBackNs(dir, writing);
 
+      // What the compactor does once a partition has received nothing for a minute: its active
+      // segment is sealed (holding at least COMPACTION_IDLE_MIN_BYTES) and compacted too.
+      const idle = await EmbeddedBus.open({ dataDir: dir, logger: quiet, config: { compaction_cpu_share: 1 } });
+      for (const log of idle.partitionLogs(TOPIC)) await log.sealIfIdle(0, COMPACTION_IDLE_MIN_BYTES);
+      await idle.compactSealedSegments();
+      await idle.close();
+      const idleSealed = await logBytes(dir, byPartition.length);
+
       // Samples in sealed segments, by their share of the bytes before (records are alike in size).
       const sealedSamples = (samples * before.sealed) / before.all;
       const shape = `${SERIES.toLocaleString('en')} series x ${STEPS} scrapes, ${byPartition.length} partitions, ${segments} sealed segments of ${defaults.compaction_segment_bytes >> 20} MiB`;
@@ -98,6 +108,14 @@ export const logCompactionBenchmark: Benchmark = {
           unit: 'B/sample',
           goal: 'data directory, log included, <= 2 B/sample (issue 10)',
           note: `${(before.all / samples).toFixed(2)} before; reading it all back ${(readAfter / samples).toFixed(0)} CPU ns/sample, ${(readBefore / samples).toFixed(0)} before`,
+        },
+        {
+          name: 'log-compaction (component): samples topic, whole log after a minute without samples (active segments sealed and compacted)',
+          subject: 'tidemark',
+          value: idleSealed.all / samples,
+          unit: 'B/sample',
+          goal: 'data directory, log included, <= 2 B/sample (issue 10)',
+          note: `the active segments (${((before.all - before.sealed) / 2 ** 20).toFixed(1)} MiB as written) sealed as an idle partition's are`,
         },
       ];
       return rows;

@@ -27,8 +27,14 @@ import { assertTopicName, TopicStore } from './topic-store.js';
 
 /** How often the compactor looks for newly sealed segments. */
 const COMPACTION_CHECK_INTERVAL_MS = 1000;
-/** A partition that received nothing this long has its active segment sealed and compacted (if it holds a run's worth). */
+/** A partition that received nothing this long has its active segment sealed and compacted (if it holds COMPACTION_IDLE_MIN_BYTES). */
 const COMPACTION_IDLE_MS = 60_000;
+/**
+ * Segment file bytes an idle active segment needs to be sealed: below a run's worth of records
+ * (a full 4 MiB segment of lz4 records is some 6 MiB of runs), so a partition that stopped
+ * receiving has its tail compacted too; a quiet topic is still not cut into a file per record.
+ */
+export const COMPACTION_IDLE_MIN_BYTES = 1024 * 1024;
 
 /**
  * The bus in one process on local disk: `tidemark up` needs nothing else. Layout under `dataDir`:
@@ -81,7 +87,9 @@ export class EmbeddedBus implements Bus {
           cpuShare: config.compaction_cpu_share,
           intervalMs: COMPACTION_CHECK_INTERVAL_MS,
           idleMs: COMPACTION_IDLE_MS,
+          idleMinBytes: Math.min(COMPACTION_IDLE_MIN_BYTES, config.compaction_run_bytes),
           onError: (log, err) => logger.error({ topic: log.topic, partition: log.partition, err }, 'embedded bus: compacting a sealed segment failed; it stays as written'),
+          yieldTo: settings.compactionYieldTo,
         });
         bus.compactor.start();
       }

@@ -83,6 +83,40 @@ describe('LogCompactor', () => {
     await Promise.all(logs.map((l) => l.close()));
   });
 
+  it('starts no run while yieldTo holds it back, and a stop cuts that wait short', async () => {
+    const log = await partition(0, 300);
+    const expected = await values(log);
+    const sealed = log.segmentCount - 1;
+    const size = log.sizeBytes;
+    let asked = 0;
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const settings = { logs: () => [log], runBytes: 2048, cpuShare: 1, intervalMs: 3_600_000, idleMs: 3_600_000, onError: () => undefined };
+    const compactor = new LogCompactor({ ...settings, yieldTo: () => (asked++, held) });
+    const pass = compactor.compactPending();
+    while (asked === 0) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(log.sizeBytes).toBe(size);
+    expect(await leftovers(log)).toEqual([]);
+    release();
+    expect(await pass).toBe(sealed);
+    // Asked before every run, not once per pass.
+    expect(asked).toBeGreaterThan(sealed);
+    expect(log.sizeBytes).toBeLessThan(size);
+    expect(await values(log)).toEqual(expected);
+    await compactor.stop();
+
+    const more = await partition(1, 300);
+    const never = new LogCompactor({ ...settings, logs: () => [more], yieldTo: () => new Promise<void>(() => undefined) });
+    const waiting = never.compactPending();
+    await never.stop();
+    expect(await waiting).toBe(0);
+    expect(await more.nextToCompact()).toBeDefined();
+    await Promise.all([log.close(), more.close()]);
+  });
+
   it('seals and compacts the active segment of a partition idle long enough that holds a run, and only that', async () => {
     const [busy, idle, small] = [await partition(0, 50), await partition(1, 50), await partition(2, 5)];
     const logs = [busy, idle, small];
@@ -101,6 +135,20 @@ describe('LogCompactor', () => {
     for (const [i, log] of logs.entries()) expect(await values(log)).toEqual(expected[i]);
     await idle.append([{ partition: 1, value: value(1, 50) }]);
     expect(await values(idle)).toEqual([...expected[1], `50 ${value(1, 50).toString()}`]);
+    await compactor.stop();
+    await Promise.all(logs.map((l) => l.close()));
+  });
+  it('seals an idle active segment of idleMinBytes though it holds less than a run', async () => {
+    const [idle, small] = [await partition(1, 50), await partition(2, 5)];
+    const logs = [idle, small];
+    expect(idle.sizeBytes).toBeGreaterThan(2048);
+    expect(small.sizeBytes).toBeLessThan(2048);
+    const compactor = new LogCompactor({ logs: () => logs, runBytes: 1 << 20, idleMinBytes: 2048, cpuShare: 1, intervalMs: 3_600_000, idleMs: 60_000, onError: () => undefined });
+    clock += 60_000;
+    const expected = await Promise.all(logs.map(values));
+    expect(await compactor.compactPending()).toBe(1);
+    expect(logs.map((l) => l.segmentCount)).toEqual([2, 1]);
+    for (const [i, log] of logs.entries()) expect(await values(log)).toEqual(expected[i]);
     await compactor.stop();
     await Promise.all(logs.map((l) => l.close()));
   });

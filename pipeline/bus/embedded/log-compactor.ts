@@ -8,9 +8,12 @@ export interface LogCompactorSettings {
   readonly cpuShare: number;
   /** How often to look for sealed segments to compact. */
   readonly intervalMs: number;
-  /** An active segment idle this long and of at least `runBytes` is sealed, to be compacted too. */
+  /** An active segment idle this long and of at least `idleMinBytes` (default `runBytes`) is sealed, to be compacted too. */
   readonly idleMs: number;
+  readonly idleMinBytes?: number;
   readonly onError: (log: PartitionLog, err: unknown) => void;
+  /** Awaited before each run: resolves when foreground work (queries) lets it start. */
+  readonly yieldTo?: () => Promise<void>;
 }
 
 /**
@@ -25,6 +28,10 @@ export class LogCompactor {
   private passes = 0;
   private stopping = false;
   private wake: (() => void) | undefined;
+  private resolveStopped: () => void = () => {};
+  private readonly stopped = new Promise<void>((resolve) => {
+    this.resolveStopped = resolve;
+  });
 
   constructor(private readonly settings: LogCompactorSettings) {}
 
@@ -47,7 +54,7 @@ export class LogCompactor {
     let count = 0;
     for (const log of this.settings.logs()) {
       try {
-        await log.sealIfIdle(this.settings.idleMs, this.settings.runBytes);
+        await log.sealIfIdle(this.settings.idleMs, this.settings.idleMinBytes ?? this.settings.runBytes);
       } catch (err) {
         this.settings.onError(log, err);
       }
@@ -57,7 +64,8 @@ export class LogCompactor {
         try {
           const seg = await log.nextToCompact();
           if (seg === undefined) break;
-          done = await log.compact(seg, { runBytes: this.settings.runBytes, afterRun: (ms) => this.pace(ms), stopped: () => this.stopping });
+          await this.giveWay();
+          done = await log.compact(seg, { runBytes: this.settings.runBytes, afterRun: (ms) => this.afterRun(ms), stopped: () => this.stopping });
         } catch (err) {
           this.settings.onError(log, err);
           break; // this partition waits for the next pass
@@ -66,6 +74,17 @@ export class LogCompactor {
       }
     }
     return count;
+  }
+
+  private async afterRun(busyMs: number): Promise<void> {
+    await this.pace(busyMs);
+    await this.giveWay();
+  }
+
+  /** Waits for `yieldTo`, cut short by stop(). */
+  private giveWay(): Promise<void> {
+    if (this.settings.yieldTo === undefined || this.stopping) return Promise.resolve();
+    return Promise.race([this.settings.yieldTo(), this.stopped]);
   }
 
   private pace(busyMs: number): Promise<void> {
@@ -89,6 +108,7 @@ export class LogCompactor {
     this.stopping = true;
     clearInterval(this.timer);
     this.wake?.();
+    this.resolveStopped();
     await this.pass;
   }
 }

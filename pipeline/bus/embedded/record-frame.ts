@@ -23,14 +23,22 @@ import { crc32 } from './crc32.js';
  * so that offset and timestamp sit where they sit in a record frame, and the segment index and
  * recovery treat a run as one frame that covers `record count` offsets.
  *
+ * Version 4 (a run in series-dictionary form, series-dictionary-run.ts) has the header of version
+ * 3, whose raw length is still that of the records' version 1 frames, then one more field:
+ *
+ *   ... | u32 raw length | u32 dictionary length | the dictionary form, compressed
+ *
+ * the length of the series-dictionary form before compression (what it inflates to).
+ *
  * The length and checksum let recovery tell a complete record from a torn or corrupt one.
  */
 export const FRAME_PREFIX_BYTES = 8;
 const PLAIN = 1;
 const COMPRESSED = 2;
 const RUN = 3;
+const DICTIONARY_RUN = 4;
 const RUN_BROTLI = 3;
-/** Body bytes of a run frame before its compressed records. */
+/** Body bytes of a run frame before its compressed records (a dictionary run has 4 more). */
 const RUN_HEADER_BYTES = 1 + 8 + 8 + 1 + 4 + 4;
 const MIN_BODY_BYTES = 1 + 8 + 8 + 4 + 2 + 4;
 const TWO_32 = 0x1_0000_0000;
@@ -118,7 +126,7 @@ export function checkFrame(buf: Buffer, pos: number, maxBodyBytes: number, verif
   const end = pos + FRAME_PREFIX_BYTES + bodyLength;
   if (end > buf.length) return { ok: false, incomplete: true, reason: `truncated frame (needs ${bodyLength} body bytes)` };
   const version = buf[pos + FRAME_PREFIX_BYTES];
-  if (version !== PLAIN && version !== COMPRESSED && version !== RUN) {
+  if (version !== PLAIN && version !== COMPRESSED && version !== RUN && version !== DICTIONARY_RUN) {
     return { ok: false, incomplete: false, reason: `unknown frame version ${version}` };
   }
   if (verifyCrc) {
@@ -132,18 +140,23 @@ export function checkFrame(buf: Buffer, pos: number, maxBodyBytes: number, verif
   if (version === COMPRESSED && CODECS_BY_ID[buf[pos + FRAME_PREFIX_BYTES + 17]] === undefined) {
     return { ok: false, incomplete: false, reason: `unknown value codec ${buf[pos + FRAME_PREFIX_BYTES + 17]}` };
   }
-  if (version === RUN && buf[pos + FRAME_PREFIX_BYTES + 17] !== RUN_BROTLI) {
+  const run = version === RUN || version === DICTIONARY_RUN;
+  if (run && bodyLength < RUN_HEADER_BYTES + (version === DICTIONARY_RUN ? 4 : 0)) {
+    return { ok: false, incomplete: false, reason: `implausible run frame length ${bodyLength}` };
+  }
+  if (run && buf[pos + FRAME_PREFIX_BYTES + 17] !== RUN_BROTLI) {
     return { ok: false, incomplete: false, reason: `unknown run codec ${buf[pos + FRAME_PREFIX_BYTES + 17]}` };
   }
-  if (version === RUN && buf.readUInt32LE(pos + FRAME_PREFIX_BYTES + 18) === 0) {
+  if (run && buf.readUInt32LE(pos + FRAME_PREFIX_BYTES + 18) === 0) {
     return { ok: false, incomplete: false, reason: 'run frame of no records' };
   }
   return { ok: true, length: FRAME_PREFIX_BYTES + bodyLength };
 }
 
-/** Whether the (already checked) frame at `pos` is a run of records (version 3). */
+/** Whether the (already checked) frame at `pos` is a run of records (version 3 or 4). */
 export function isRunFrame(buf: Buffer, pos: number): boolean {
-  return buf[pos + FRAME_PREFIX_BYTES] === RUN;
+  const version = buf[pos + FRAME_PREFIX_BYTES];
+  return version === RUN || version === DICTIONARY_RUN;
 }
 
 /** How many offsets the (already checked) frame at `pos` covers: 1, or a run's record count. */
@@ -158,32 +171,49 @@ export interface RunFrameInput {
   readonly maxTimestampMs: number;
   /** Length of the records' version 1 frames, concatenated, before compression. */
   readonly rawLength: number;
-  /** Those frames, compressed with brotli. */
+  /** Those frames (or, with `dictionaryLength`, their series-dictionary form), compressed with brotli. */
   readonly compressed: Buffer;
+  /** For a run in series-dictionary form (version 4): that form's length before compression. */
+  readonly dictionaryLength?: number;
 }
 
-/** Encodes a run frame (version 3). */
+/** Encodes a run frame (version 3, or 4 with `dictionaryLength`). */
 export function encodeRunFrame(r: RunFrameInput): Buffer {
-  const bodyLength = RUN_HEADER_BYTES + r.compressed.length;
+  const dictionary = r.dictionaryLength !== undefined;
+  const headerBytes = RUN_HEADER_BYTES + (dictionary ? 4 : 0);
+  const bodyLength = headerBytes + r.compressed.length;
   const buf = Buffer.allocUnsafe(FRAME_PREFIX_BYTES + bodyLength);
   let p = FRAME_PREFIX_BYTES;
-  buf[p++] = RUN;
+  buf[p++] = dictionary ? DICTIONARY_RUN : RUN;
   p = writeInt64(buf, p, r.firstOffset);
   p = writeInt64(buf, p, r.maxTimestampMs);
   buf[p++] = RUN_BROTLI;
   buf.writeUInt32LE(r.recordCount, p);
   buf.writeUInt32LE(r.rawLength, p + 4);
-  r.compressed.copy(buf, p + 8);
+  if (dictionary) buf.writeUInt32LE(r.dictionaryLength!, p + 8);
+  r.compressed.copy(buf, FRAME_PREFIX_BYTES + headerBytes);
   buf.writeUInt32LE(bodyLength, 0);
   buf.writeUInt32LE(crc32(buf.subarray(FRAME_PREFIX_BYTES)), 4);
   return buf;
 }
 
-/** The (already checked) run frame at `pos`: its compressed records (a view) and their raw length. */
-export function runFrameContent(buf: Buffer, pos: number): { readonly compressed: Buffer; readonly rawLength: number } {
+/** What a run frame holds once checked. */
+export interface RunFrameContent {
+  /** The compressed records (a view). */
+  readonly compressed: Buffer;
+  /** Length of the records' version 1 frames. */
+  readonly rawLength: number;
+  /** For a run in series-dictionary form (version 4): what `compressed` inflates to, in bytes. */
+  readonly dictionaryLength?: number;
+}
+
+/** The (already checked) run frame at `pos`. */
+export function runFrameContent(buf: Buffer, pos: number): RunFrameContent {
   const body = pos + FRAME_PREFIX_BYTES;
   const end = body + buf.readUInt32LE(pos);
-  return { compressed: buf.subarray(body + RUN_HEADER_BYTES, end), rawLength: buf.readUInt32LE(body + 22) };
+  const rawLength = buf.readUInt32LE(body + 22);
+  if (buf[body] !== DICTIONARY_RUN) return { compressed: buf.subarray(body + RUN_HEADER_BYTES, end), rawLength };
+  return { compressed: buf.subarray(body + RUN_HEADER_BYTES + 4, end), rawLength, dictionaryLength: buf.readUInt32LE(body + 26) };
 }
 
 /** Offset of the (already checked) frame at `pos`: a run's first. */

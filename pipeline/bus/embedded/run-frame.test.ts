@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkFrame, encodeFrame, frameOffset, frameRecordCount, frameTimestamp, isRunFrame } from './record-frame.js';
-import { compressRun, inflateRun, recordsOfFrames, runFrame, runRecords } from './run-frame.js';
+import { compressRun, dictionaryRunFrame, inflateRun, recordsOfFrames, runFrame, runRecords } from './run-frame.js';
+import { asDictionaryRun } from './series-dictionary-run.js';
+import { encodeSampleBatch } from '../../../schemas/sample-batch-codec.js';
 
 const MAX = 1 << 20;
 const recordsArb = fc.array(
@@ -58,5 +60,21 @@ describe('run frame', () => {
     expect((await inflateRun(compressed, raw.length)).equals(raw)).toBe(true);
     await expect(inflateRun(compressed, raw.length - 1)).rejects.toThrow(`run inflates to ${raw.length} bytes, its header says ${raw.length - 1}`);
     await expect(inflateRun(compressed, raw.length + 1)).rejects.toThrow(`run inflates to ${raw.length} bytes, its header says ${raw.length + 1}`);
+  });
+
+  it('a run in series-dictionary form (version 4) is one frame covering its records and gives them back as produced', async () => {
+    const batch = (t: number): Buffer => encodeSampleBatch({ series: [{ labels: { __name__: 'up', job: 'j' }, timestamps: [t], values: [1], stale: [] }] }, 'scrape');
+    const records = [batch(1000), Buffer.from('other'), batch(16000)].map((value, i) => ({ topic: 't', partition: 1, offset: 40 + i, timestampMs: 7 + i, key: null, headers: {}, value }));
+    const frames = records.map((r) => encodeFrame(r));
+    const raw = Buffer.concat(frames);
+    const dictionary = (await asDictionaryRun(records, frames, raw, MAX))!;
+    const frame = dictionaryRunFrame(raw.length, dictionary, await compressRun(dictionary), 40, 3, 9);
+    expect(checkFrame(frame, 0, MAX, true)).toEqual({ ok: true, length: frame.length });
+    expect([isRunFrame(frame, 0), frameOffset(frame, 0), frameRecordCount(frame, 0), frameTimestamp(frame, 0)]).toEqual([true, 40, 3, 9]);
+    const back = await runRecords(frame, 0, 't', 1, MAX);
+    expect(Buffer.concat(back.map((r) => encodeFrame(r))).equals(raw)).toBe(true);
+    const badCodec = Buffer.from(frame);
+    badCodec[8 + 17] = 9;
+    expect(checkFrame(badCodec, 0, MAX, false)).toMatchObject({ ok: false, reason: 'unknown run codec 9' });
   });
 });

@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BusRecord, ProduceRecord } from '../bus.js';
 import { PartitionLog, type PartitionLogOptions } from './partition-log.js';
 import { compactionTempFile } from './segment-compaction.js';
+import { encodeSampleBatch } from '../../../schemas/sample-batch-codec.js';
+import { FRAME_PREFIX_BYTES } from './record-frame.js';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -105,6 +107,30 @@ describe('segment compaction', () => {
     expect(all).toHaveLength(650);
     expect(await reopened.nextToCompact()).toBeUndefined();
     await reopened.close();
+  });
+
+  it('writes runs of sample batches in series-dictionary form (frame version 4) and rebuilds every record as produced', async () => {
+    const dir = await tempDir();
+    const log = await PartitionLog.open(dir, 't', 0, options());
+    const labels = Array.from({ length: 30 }, (_, s) => ({ __name__: 'node_cpu_seconds_total', cpu: String(s), instance: 'host-1:9100', job: 'node', mode: 'idle' }));
+    for (let step = 0; step < 200; step++) {
+      const batch = encodeSampleBatch({ series: labels.map((l, s) => ({ labels: l, timestamps: [1_700_000_000_000 + step * 15_000], values: [s * 100 + step * 0.25], stale: [] })) }, 'remote-write');
+      // Every tenth record is of another kind: it is kept as its frame inside the run.
+      const value = step % 10 === 5 ? Buffer.from(`watermark ${step}`) : batch;
+      await log.append([{ partition: 0, value, key: step % 3 === 0 ? Buffer.from('k') : null, timestampMs: 1_000_000 + step }]);
+    }
+    await log.enforceRetention(-1, -1);
+    const sealed = log.segmentCount - 1;
+    expect(sealed).toBeGreaterThan(2);
+    const before = await readAll(log);
+    const sizeBefore = log.sizeBytes;
+    expect(await compactAll(log)).toBe(sealed);
+    expect(log.sizeBytes).toBeLessThan(sizeBefore / 2); // the active segment (16 KiB) stays as written
+    const first = (await readdir(dir)).filter((n) => n.endsWith('.log')).sort()[0];
+    expect((await readFile(join(dir, first)))[FRAME_PREFIX_BYTES]).toBe(4);
+    expect(await readAll(log)).toEqual(before);
+    for (const from of [1, 15, 99, 150]) expect(await readAll(log, from, 1)).toEqual(before.slice(from));
+    await log.close();
   });
 
   it('leaves a crash at any step readable: a leftover copy is removed, a renamed copy with the old index is indexed again', async () => {

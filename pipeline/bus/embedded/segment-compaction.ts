@@ -1,7 +1,8 @@
 import { open, unlink, type FileHandle } from 'node:fs/promises';
 import type { BusRecord } from '../bus.js';
 import { encodeFrame } from './record-frame.js';
-import { compressRun, inflateRun, runFrame } from './run-frame.js';
+import { compressRun, dictionaryRunFrame, inflateRun, runFrame } from './run-frame.js';
+import { asDictionaryRun } from './series-dictionary-run.js';
 import type { Segment } from './segment.js';
 
 export interface SegmentCompactionOptions {
@@ -58,7 +59,7 @@ async function writeRuns(seg: Segment, topic: string, partition: number, opts: S
   let pendingBytes = 0;
   const flush = async (): Promise<void> => {
     const start = performance.now();
-    const out = await encodeRun(pending, frames, pendingBytes);
+    const out = await encodeRun(pending, frames, pendingBytes, opts.maxRecordBytes);
     const busyMs = performance.now() - start;
     const { bytesWritten } = await fh.write(out, 0, out.length, written);
     if (bytesWritten !== out.length) throw new Error(`short write (${bytesWritten} of ${out.length} bytes)`);
@@ -93,20 +94,28 @@ async function writeRuns(seg: Segment, topic: string, partition: number, opts: S
 }
 
 /**
- * One run frame for `records` (or their plain frames when that is not smaller), checked by
- * inflating it back: the bytes must be the records' frames as they were compressed, compared in
- * one go (the frames come from encodeFrame, whose decoding record-frame.test.ts checks).
+ * One run frame for `records` (or their plain frames when that is not smaller): in series-dictionary
+ * form (version 4) when some of them are sample batches that rebuild from it (asDictionaryRun
+ * checks that the form gives back `raw`), else their frames compressed (version 3). Checked by
+ * inflating it back: the bytes must be what was compressed, compared in one go (the frames come
+ * from encodeFrame, whose decoding record-frame.test.ts checks).
  */
-async function encodeRun(records: readonly BusRecord[], frames: readonly Buffer[], rawBytes: number): Promise<Buffer> {
+async function encodeRun(records: readonly BusRecord[], frames: readonly Buffer[], rawBytes: number, maxRecordBytes: number): Promise<Buffer> {
   const raw = Buffer.concat(frames, rawBytes);
-  const compressed = await compressRun(raw);
+  const dictionary = await asDictionaryRun(records, frames, raw, maxRecordBytes);
+  const content = dictionary ?? raw;
+  const compressed = await compressRun(content);
   let maxTimestampMs = -Infinity;
   for (const r of records) if (r.timestampMs > maxTimestampMs) maxTimestampMs = r.timestampMs;
-  const frame = runFrame(raw, compressed, records[0].offset, records.length, maxTimestampMs);
+  const first = records[0].offset;
+  const frame =
+    dictionary === undefined
+      ? runFrame(raw, compressed, first, records.length, maxTimestampMs)
+      : dictionaryRunFrame(raw.length, dictionary, compressed, first, records.length, maxTimestampMs);
   if (frame.length >= raw.length) return raw;
-  const back = await inflateRun(compressed, raw.length).catch((err: unknown) => {
-    throw new Error(`the run from offset ${records[0].offset} does not inflate back`, { cause: err });
+  const back = await inflateRun(compressed, content.length).catch((err: unknown) => {
+    throw new Error(`the run from offset ${first} does not inflate back`, { cause: err });
   });
-  if (!back.equals(raw)) throw new Error(`the run from offset ${records[0].offset} does not inflate to what was compressed`);
+  if (!back.equals(content)) throw new Error(`the run from offset ${first} does not inflate to what was compressed`);
   return frame;
 }
