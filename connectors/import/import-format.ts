@@ -4,7 +4,8 @@ import type { ImportLineError } from './errors.js';
  * Receives what a format reader found on one line of an import: a series and its samples, all
  * valid. A line's samples are handed over only once the whole line has parsed, so a bad line
  * contributes nothing. `line` is 1-based in the request body. `stale` lists the indices of
- * staleness markers among the values, ascending (only formats that carry them have any).
+ * staleness markers among the values, ascending (only formats that carry them have any). The
+ * timestamps and values hold until the callback returns (a reader may reuse them for the next).
  */
 export type SeriesCallback = (labels: Record<string, string>, timestamps: ArrayLike<number>, values: ArrayLike<number>, line: number, stale?: readonly number[]) => void;
 

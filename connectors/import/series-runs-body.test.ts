@@ -38,6 +38,18 @@ describe('series-runs body', () => {
     expect(read(w.body()).series).toEqual(expected);
   });
 
+  it('hands over the columns of each run, whatever the length of the runs before and after it', () => {
+    const w = new SeriesRunsWriter(16);
+    const expected: [Record<string, string>, number[], number[], number][] = [];
+    [3, 2000, 1, 700, 5].forEach((n, r) => {
+      const ts = Array.from({ length: n }, (_, i) => 1_700_000_000_000 + (r + 1) * i * 1_000);
+      const vs = ts.map((_, i) => r * 1e6 + i);
+      w.add({ labels: { __name__: 'm', run: String(r) }, timestamps: ts, values: vs });
+      expected.push([{ __name__: 'm', run: String(r) }, ts, vs, r + 1]);
+    });
+    expect(read(w.body()).series).toEqual(expected);
+  });
+
   it('carries staleness markers as the marker bits, and tells them from NaN samples', () => {
     const w = new SeriesRunsWriter();
     w.add({ labels: { __name__: 'job:up:sum' }, timestamps: [1, 2, 3, 4], values: [1, NaN, Number.NaN, 2], stale: [2, 3] });

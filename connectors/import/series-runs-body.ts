@@ -92,7 +92,17 @@ export class SeriesRunsWriter {
   }
 }
 
-/** Reads a series-runs body, handing over each good run and each bad one with why; returns the number of runs. */
+/**
+ * A run's timestamps then values, reused run after run (a new array per run, allocated outside
+ * the heap, asked for full collections of it): onSeries has them until it returns.
+ */
+let columns = new Float64Array(1024);
+let columnBytes = new Uint8Array(columns.buffer);
+
+/**
+ * Reads a series-runs body, handing over each good run (its columns valid until onSeries returns)
+ * and each bad one with why; returns the number of runs.
+ */
 export function readSeriesRuns(body: Buffer, onSeries: SeriesCallback, onBad: BadLineCallback): number {
   if (body.length < MAGIC.length || !body.subarray(0, MAGIC.length).equals(MAGIC)) {
     throw new SeriesRunsBodyError('the body does not start with "TMSR" and version 1');
@@ -109,10 +119,13 @@ export function readSeriesRuns(body: Buffer, onSeries: SeriesCallback, onBad: Ba
     if (at + labelBytes + 16 * n > body.length) throw new SeriesRunsBodyError(`run ${run}: the body ends before its ${n} samples`);
     const labelText = body.toString('utf8', at, at + labelBytes);
     at += labelBytes;
-    const numbers = new Float64Array(2 * n);
-    const bytes = new Uint8Array(numbers.buffer);
-    bytes.set(body.subarray(at, at + 16 * n));
-    if (!LITTLE_ENDIAN) Buffer.from(numbers.buffer).swap64();
+    if (columns.length < 2 * n) {
+      columns = new Float64Array(Math.max(2 * n, 2 * columns.length));
+      columnBytes = new Uint8Array(columns.buffer);
+    }
+    const numbers = columns;
+    columnBytes.set(body.subarray(at, at + 16 * n));
+    if (!LITTLE_ENDIAN) Buffer.from(numbers.buffer, 0, 16 * n).swap64();
     const stale = staleMarkers(view, at, numbers, n);
     at += 16 * n;
     const labels = checkedLabels(labelText, run, onBad);
@@ -123,7 +136,7 @@ export function readSeriesRuns(body: Buffer, onSeries: SeriesCallback, onBad: Ba
       onBad(new ImportLineError(run, `timestamps[${bad}]: ${timestamps[bad]} is not an integer number of milliseconds`));
       continue;
     }
-    onSeries(labels, timestamps, numbers.subarray(n), run, stale);
+    onSeries(labels, timestamps, numbers.subarray(n, 2 * n), run, stale);
   }
   return run;
 }

@@ -45,4 +45,11 @@ describe('byteLineChunks', () => {
     expect(await lines(['# TYPE x counter\nx 1 1000\n', 'x 2 2000\n# EOF\n'])).toEqual(['# TYPE x counter', 'x 1 1000', 'x 2 2000', '# EOF']);
     expect(await lines([many.join('\n') + '\n'])).toEqual(many);
   });
+
+  it('gives each chunk its own lines while the bounds are reused: chunks with more, then fewer lines than the one before', async () => {
+    const short = Array.from({ length: 300 }, (_, i) => String(i % 10));
+    const long = Array.from({ length: 40 }, (_, i) => `metric{i="${i}"} ${i} ${1000 + i}`);
+    const chunks = [long.slice(0, 2).join('\n') + '\n', short.join('\n') + '\n', long.join('\n') + '\n', 'a\nb\n'];
+    expect(await lines(chunks)).toEqual([...long.slice(0, 2), ...short, ...long, 'a', 'b']);
+  });
 });

@@ -1,6 +1,9 @@
 import type { Readable } from 'node:stream';
 
-/** Whole lines of a text stream as read: line `i` is `bytes[starts[i], ends[i])`, its end not included. */
+/**
+ * Whole lines of a text stream as read: line `i` is `bytes[starts[i], ends[i])`, its end not
+ * included. `starts` and `ends` hold until the next chunk is asked for (they are reused).
+ */
 export interface ByteLines {
   readonly bytes: Buffer;
   readonly starts: Int32Array;
@@ -22,6 +25,9 @@ export async function* byteLineChunks(input: Readable): AsyncGenerator<ByteLines
   let rest: Buffer | undefined;
   // The chunk before ended in `\r`: a `\n` at the start of this one belongs to it.
   let afterCr = false;
+  // One set of bounds for every chunk: new arrays per chunk were a quarter of a megabyte each,
+  // allocated outside the heap, and such allocations ask for full collections of it.
+  const lines = new LineBounds(0);
   for await (const chunk of input) {
     let bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
     if (bytes.length === 0) continue;
@@ -40,7 +46,7 @@ export async function* byteLineChunks(input: Readable): AsyncGenerator<ByteLines
       } else bytes = Buffer.concat([rest, bytes]);
       rest = undefined;
     }
-    const lines = new LineBounds(bytes.length);
+    lines.reset(bytes.length);
     const tail = bytes.indexOf(CR) < 0 ? lines.scanLf(bytes) : lines.scanAny(bytes);
     if (tail < 0) afterCr = true;
     else if (tail < bytes.length) rest = bytes.subarray(tail);
@@ -56,8 +62,21 @@ class LineBounds {
   count = 0;
 
   constructor(bytes: number) {
-    // Exposition lines are rarely shorter than this; the arrays grow when they are.
-    const guess = (bytes >>> 5) + 16;
+    const guess = LineBounds.guess(bytes);
+    this.starts = new Int32Array(guess);
+    this.ends = new Int32Array(guess);
+  }
+
+  /** Exposition lines are rarely shorter than 32 bytes; the arrays grow when they are. */
+  private static guess(bytes: number): number {
+    return (bytes >>> 5) + 16;
+  }
+
+  /** Starts over for a chunk of `bytes`, keeping arrays that are large enough. */
+  reset(bytes: number): void {
+    this.count = 0;
+    const guess = LineBounds.guess(bytes);
+    if (this.starts.length >= guess) return;
     this.starts = new Int32Array(guess);
     this.ends = new Int32Array(guess);
   }

@@ -4,7 +4,7 @@ import { SERIES_RUNS_CONTENT_TYPE, SERIES_RUNS_PATH } from '../../connectors/imp
 import type { LabelMatcher } from '../../pipeline/tsdb/index.js';
 import { detectFormat, endpointOf, type ImportFileFormat } from './import-format.js';
 import type { ImportProgress, ProgressReporter } from './import-progress.js';
-import { ImportRequestError, ImportSender, type BadLine, type BatchResult, type RetryNotice } from './import-sender.js';
+import { ImportSender, refusedAsWhole, type BadLine, type BatchResult, type RetryNotice } from './import-sender.js';
 import type { ImportState, InputPosition } from './import-state.js';
 import { byteLineChunks } from './byte-lines.js';
 import { openInput } from './input-stream.js';
@@ -13,6 +13,7 @@ import { RequestWindow } from './request-window.js';
 import { seriesRuns } from './series-runs.js';
 import type { HistogramSeries } from './histogram-write-request.js';
 import type { ReadSeries } from './remote-read-response.js';
+import type { ReadSeriesBatch } from './read-series-batches.js';
 
 /** A remote-read endpoint (Prometheus' `/api/v1/read`) as the source, read chunk after chunk. */
 export interface RemoteReadInput {
@@ -233,7 +234,7 @@ class ImportRun {
           : runs.sender.send(name, parsed).catch((err: unknown) => {
               // A server without the series-runs endpoint (VictoriaMetrics, an older Tidemark), or
               // one that refuses the request as a whole: the text from here on, for it to answer.
-              if (!(err instanceof ImportRequestError) || err.status === undefined || err.status < 400 || err.status >= 500) throw err;
+              if (!refusedAsWhole(err)) throw err;
               runs = undefined;
               return sender!.send(name, batch);
             });
@@ -352,18 +353,30 @@ class ImportRun {
   }
 
   /**
-   * Sends units of series (time chunks, blocks) as JSON lines to `/api/v1/import`. A unit lists
+   * Sends units of series (time chunks, blocks) as series runs, or as JSON lines to
+   * `/api/v1/import` for a server without the series-runs endpoint (VictoriaMetrics). A unit lists
    * its series in a fixed order (by labels), so a resumed run finds where it stopped by counting
    * series: the state holds the units done and the series of the next one stored.
    */
   private async seriesUnits(key: string, unit: ImportProgress['unit'], units: readonly SeriesUnit[], prefetch: boolean): Promise<void> {
-    const { vmJsonLine } = await loadRemoteReadSource();
+    const { ReadSeriesBatcher, jsonLinesBatch } = await import('./read-series-batches.js');
     const opts = this.opts;
     const position = opts.state?.position(key) ?? {};
     this.unit = unit;
     this.total = units.length;
     this.done = position.chunks ?? 0;
-    const sender = new ImportSender(opts.url.replace(/\/+$/, '') + '/api/v1/import', 'application/json', opts.headers, opts.onRetry);
+    const base = opts.url.replace(/\/+$/, '');
+    const lineSender = new ImportSender(base + '/api/v1/import', 'application/json', opts.headers, opts.onRetry);
+    const runSender = new ImportSender(base + SERIES_RUNS_PATH, SERIES_RUNS_CONTENT_TYPE, opts.headers, opts.onRetry);
+    let asRuns = true;
+    const send = (name: string, batch: ReadSeriesBatch): Promise<BatchResult> =>
+      !asRuns || batch.linesOnly
+        ? lineSender.send(name, jsonLinesBatch(batch))
+        : runSender.send(name, batch).catch((err: unknown) => {
+            if (!refusedAsWhole(err)) throw err;
+            asRuns = false;
+            return lineSender.send(name, jsonLinesBatch(batch));
+          });
     let resumeSeries = position.series ?? 0;
     const read = (i: number) => {
       const p = i < units.length && !this.stopRequested() ? units[i].read() : undefined;
@@ -376,22 +389,27 @@ class ImportRun {
       next = prefetch ? read(i + 1) : undefined;
       this.inputs++;
       const name = units[i].name;
-      const batcher = new LineBatcher('vm-json', opts.batchBytes, opts.batchLines);
+      const batcher = new ReadSeriesBatcher(opts.batchBytes, opts.batchLines);
       const window = this.requestWindow();
-      const submit = (batch: LineBatch | undefined): Promise<boolean> =>
-        batch === undefined ? Promise.resolve(true) : this.sendInTurn(window, () => sender.send(name, batch), { chunks: i, series: batch.firstLine + batch.lines - 1 }, key, name);
+      const submit = (batch: ReadSeriesBatch | undefined): Promise<boolean> =>
+        batch === undefined ? Promise.resolve(true) : this.sendInTurn(window, () => send(name, batch), { chunks: i, series: batch.firstLine + batch.lines - 1 }, key, name);
       let ok = true;
       let s = 0;
       const histograms: HistogramSeries[] = [];
-      for (const one of series) {
-        // Histograms go by remote write once the unit's float lines are stored; a series without
-        // float samples has no line (the series counted in the state are lines).
-        if (one.histograms !== undefined) histograms.push({ labels: one.labels, histograms: one.histograms });
-        if (one.timestamps.length === 0 && one.histograms !== undefined) continue;
-        const line = vmJsonLine(one);
-        this.lines++;
-        if (s++ < resumeSeries) batcher.skip(line);
-        else if (!(ok = await submit(batcher.add(line)))) break;
+      try {
+        for await (const one of series) {
+          // Histograms go by remote write once the unit's float lines are stored; a series without
+          // float samples has no line (the series counted in the state are lines).
+          if (one.histograms !== undefined) histograms.push({ labels: one.labels, histograms: one.histograms });
+          if (one.timestamps.length === 0 && one.histograms !== undefined) continue;
+          this.lines++;
+          if (s++ < resumeSeries) batcher.skip();
+          else if (!(ok = await submit(batcher.add(one)))) break;
+        }
+      } catch (err) {
+        // A streamed answer broke off: what was sent of it is answered first, so the state records it.
+        await window.drain();
+        throw err;
       }
       if (ok) ok = await submit(batcher.flush());
       if (ok) ok = await window.drain();
@@ -418,5 +436,6 @@ const HISTOGRAMS_PER_REQUEST = 2000;
 
 interface SeriesUnit {
   readonly name: string;
-  read(): Promise<Iterable<ReadSeries>>;
+  /** The unit's series, all at once or (a streamed answer) as they arrive. */
+  read(): Promise<Iterable<ReadSeries> | AsyncIterable<ReadSeries>>;
 }

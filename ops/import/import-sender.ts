@@ -29,6 +29,15 @@ export class ImportRequestError extends Error {
   }
 }
 
+/**
+ * The server answered the request as a whole with a 4xx that lists no bad lines: it does not take
+ * the body's format there (VictoriaMetrics or an older Tidemark without the series-runs endpoint).
+ * A 429 after every retry is the server's load, not the format.
+ */
+export function refusedAsWhole(err: unknown): boolean {
+  return err instanceof ImportRequestError && err.status !== undefined && err.status >= 400 && err.status < 500 && err.status !== 429;
+}
+
 const MAX_RETRIES = 10;
 
 /** The server asked the import to wait (429, 503): it stored nothing of the batch, which is sent again. */

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { encodeWriteRequest, pbLabels } from '../../connectors/remote-write/testdata/prompb.js';
 import { ReadResponseType } from '../../pipeline/query/index.js';
 import { FloatHistogram } from '../../schemas/native-histogram/index.js';
-import { decodeReadResponse } from './remote-read-response.js';
+import { seriesChunks, seriesFrames } from '../../pipeline/query/chunked-read-response.js';
+import { ChunkedReadDecoder, decodeChunkedReadResponse, decodeReadResponse, type ReadSeries } from './remote-read-response.js';
 import { timeChunks, vmJsonLine } from './remote-read-source.js';
 
 describe('decodeReadResponse', () => {
@@ -76,6 +77,61 @@ describe('decodeReadResponse with native histograms', () => {
       new FloatHistogram({ schema: 0, zeroThreshold: 0.001, zeroCount: 1, count: 6, sum: 4.5, positiveSpans: [{ offset: 0, length: 2 }], positiveBuckets: [2, 3] }).toString(),
       new FloatHistogram({ schema: -53, customValues: [0.5, 1], count: 2.5, sum: 1, positiveSpans: [{ offset: 1, length: 1 }], positiveBuckets: [2.5] }).toString(),
     ]);
+  });
+});
+
+describe('ChunkedReadDecoder', () => {
+  const series = (name: string, n: number, staleAt = -1) => {
+    const timestamps = Array.from({ length: n }, (_, i) => 1_000_000 + i * 15_000);
+    return {
+      labels: [{ name: '__name__', value: name }, { name: 'job', value: 'j' }],
+      timestamps,
+      values: timestamps.map((_, i) => i * 1.5),
+      stale: timestamps.map((_, i) => (i === staleAt ? 1 : 0)),
+    };
+  };
+  const a = series('a', 300, 7);
+  const b = series('b', 300);
+  const start = 1_000_000 + 10 * 15_000;
+  const end = 1_000_000 + 280 * 15_000;
+  // b is split over two frames, as Prometheus splits a series of more than a frame's worth of chunks.
+  const bChunks = seriesChunks(b, 0, Infinity);
+  const answer = Buffer.concat([
+    ...seriesFrames(0, a.labels, seriesChunks(a, 0, Infinity)),
+    ...seriesFrames(0, b.labels, bChunks.slice(0, 1)),
+    ...seriesFrames(0, b.labels, bChunks.slice(1)),
+  ]);
+  const expected = [
+    { labels: { __name__: 'a', job: 'j' }, timestamps: a.timestamps.filter((t, i) => t >= start && t <= end && i !== 7), values: a.values.filter((_, i) => a.timestamps[i] >= start && a.timestamps[i] <= end && i !== 7) },
+    { labels: { __name__: 'b', job: 'j' }, timestamps: b.timestamps.filter((t) => t >= start && t <= end), values: b.values.filter((_, i) => b.timestamps[i] >= start && b.timestamps[i] <= end) },
+  ];
+
+  it('reads series split over frames as one, keeping to the range and leaving staleness markers out', () => {
+    expect(decodeChunkedReadResponse(answer, start, end)).toEqual(expected);
+  });
+
+  it('reads the same series whatever pieces the answer arrives in, handing each over once the next begins', () => {
+    for (const size of [1, 7, 100, 1000]) {
+      const decoder = new ChunkedReadDecoder(start, end);
+      const got: ReadSeries[] = [];
+      for (let at = 0; at < answer.length; at += size) {
+        const before = got.length;
+        got.push(...decoder.push(answer.subarray(at, at + size)));
+        // b is complete only when the answer ends: nothing after it tells that it does not go on.
+        for (const s of got.slice(before)) expect(s.labels.__name__).toBe('a');
+      }
+      got.push(...decoder.finish());
+      expect(got, `pieces of ${size} bytes`).toEqual(expected);
+    }
+  });
+
+  it('refuses an answer that ends inside a frame, and a frame whose checksum does not match', () => {
+    const decoder = new ChunkedReadDecoder(start, end);
+    decoder.push(answer.subarray(0, answer.length - 3));
+    expect(() => decoder.finish()).toThrow(/ends inside a frame/);
+    const bad = Buffer.from(answer);
+    bad[bad.length - 1] ^= 1;
+    expect(() => decodeChunkedReadResponse(bad, start, end)).toThrow(/checksum mismatch/);
   });
 });
 

@@ -196,25 +196,66 @@ function isStaleSum(buf: Buffer, start: number, end: number): boolean {
 }
 
 /**
- * Decodes a streamed remote-read answer (response type STREAMED_XOR_CHUNKS): frames of a uvarint
- * size, a big-endian CRC-32C and a `ChunkedReadResponse` (chunked_series = 1; ChunkedSeries:
- * labels = 1, chunks = 2; Chunk: min_time_ms = 1, max_time_ms = 2, type = 3, data = 4). Whole
- * chunks come back, so samples outside [start, end] are dropped (the next time range returns the
- * same chunk); a series split over frames is joined again.
+ * Decodes a streamed remote-read answer (response type STREAMED_XOR_CHUNKS) as it arrives: frames
+ * of a uvarint size, a big-endian CRC-32C and a `ChunkedReadResponse` (chunked_series = 1;
+ * ChunkedSeries: labels = 1, chunks = 2; Chunk: min_time_ms = 1, max_time_ms = 2, type = 3, data
+ * = 4). Whole chunks come back, so samples outside [start, end] are dropped (the next time range
+ * returns the same chunk); a series split over frames is joined again, so a series is handed over
+ * once the next one begins (or the answer ends).
  */
-export function decodeChunkedReadResponse(buf: Buffer, start: number, end: number): ReadSeries[] {
-  const out: ReadSeries[] = [];
-  let lastKey = '';
-  const top = new Reader(buf);
-  while (top.pos < top.end) {
-    const size = top.varint();
-    const crcAt = top.pos;
-    const msgStart = crcAt + 4;
-    const msgEnd = msgStart + size;
-    if (msgEnd > buf.length) throw new RemoteReadDecodeError(`frame of ${size} bytes at byte ${crcAt} runs past the answer`);
-    if (crc32c(buf, msgStart, msgEnd) !== buf.readUInt32BE(crcAt)) throw new RemoteReadDecodeError(`frame at byte ${crcAt}: checksum mismatch`);
-    const msg = new Reader(buf, msgStart, msgEnd);
-    top.pos = msgEnd;
+export class ChunkedReadDecoder {
+  /** Bytes received and not decoded yet: the start of a frame that has not all arrived. */
+  private pieces: Buffer[] = [];
+  private held = 0;
+  /** Bytes the frame at the start of `pieces` needs in all, once its size is known. */
+  private needed = 0;
+  /** Bytes of the answer before `pieces`, for messages. */
+  private offset = 0;
+  private last: ReadSeries | undefined;
+  private lastKey = '';
+
+  constructor(
+    private readonly start: number,
+    private readonly end: number,
+  ) {}
+
+  /** Takes the next bytes of the answer; returns the series they complete. */
+  push(bytes: Buffer): ReadSeries[] {
+    const out: ReadSeries[] = [];
+    this.pieces.push(bytes);
+    this.held += bytes.length;
+    // A large frame arrives in many pieces: they are joined once it is all here, not piece by piece.
+    if (this.held < this.needed) return out;
+    const buf = this.pieces.length === 1 ? this.pieces[0] : Buffer.concat(this.pieces, this.held);
+    let pos = 0;
+    this.needed = 0;
+    while (pos < buf.length) {
+      const frame = frameAt(buf, pos, this.offset);
+      if (frame === undefined || frame.msgEnd > buf.length) {
+        if (frame !== undefined) this.needed = frame.msgEnd - pos;
+        break;
+      }
+      if (crc32c(buf, frame.msgStart, frame.msgEnd) !== buf.readUInt32BE(frame.msgStart - 4)) throw new RemoteReadDecodeError(`frame at byte ${this.offset + frame.msgStart - 4}: checksum mismatch`);
+      this.frame(new Reader(buf, frame.msgStart, frame.msgEnd), out);
+      pos = frame.msgEnd;
+    }
+    this.offset += pos;
+    const rest = buf.subarray(pos);
+    this.pieces = rest.length === 0 ? [] : [rest];
+    this.held = rest.length;
+    return out;
+  }
+
+  /** The answer ended: the series held back, if any. */
+  finish(): ReadSeries[] {
+    if (this.held > 0) throw new RemoteReadDecodeError(`the answer ends inside a frame at byte ${this.offset}`);
+    const last = this.last;
+    this.last = undefined;
+    return last === undefined ? [] : [last];
+  }
+
+  private frame(msg: Reader, out: ReadSeries[]): void {
+    const { start, end } = this;
     while (msg.pos < msg.end) {
       const tag = msg.varint();
       if (tag >>> 3 !== 1 || (tag & 7) !== 2) {
@@ -261,22 +302,49 @@ export function decodeChunkedReadResponse(buf: Buffer, start: number, end: numbe
       timestamps.length = keep;
       values.length = keep;
       const key = JSON.stringify(labels);
-      const last = out[out.length - 1];
-      if (last !== undefined && key === lastKey) {
-        last.timestamps.push(...timestamps);
-        last.values.push(...values);
+      const last = this.last;
+      if (last !== undefined && key === this.lastKey) {
+        for (let i = 0; i < keep; i++) {
+          last.timestamps.push(timestamps[i]);
+          last.values.push(values[i]);
+        }
         if (histograms.timestamps.length > 0) {
-          if (last.histograms === undefined) out[out.length - 1] = { ...last, histograms };
+          if (last.histograms === undefined) this.last = { ...last, histograms };
           else {
             last.histograms.timestamps.push(...histograms.timestamps);
             last.histograms.histograms.push(...histograms.histograms);
           }
         }
       } else {
-        out.push(histograms.timestamps.length > 0 ? { labels, timestamps, values, histograms } : { labels, timestamps, values });
-        lastKey = key;
+        if (last !== undefined) out.push(last);
+        this.last = histograms.timestamps.length > 0 ? { labels, timestamps, values, histograms } : { labels, timestamps, values };
+        this.lastKey = key;
       }
     }
   }
+}
+
+/** Where the frame at `pos` has its message, or undefined while its size has not all arrived; `offset` places `buf` in the answer. */
+function frameAt(buf: Buffer, pos: number, offset: number): { msgStart: number; msgEnd: number } | undefined {
+  let size = 0;
+  let mul = 1;
+  for (let i = 0; i < 10; i++) {
+    if (pos + i >= buf.length) return undefined;
+    const b = buf[pos + i];
+    size += (b & 0x7f) * mul;
+    if (b < 0x80) {
+      const msgStart = pos + i + 1 + 4;
+      return { msgStart, msgEnd: msgStart + size };
+    }
+    mul *= 128;
+  }
+  throw new RemoteReadDecodeError(`varint too long at byte ${offset + pos}`);
+}
+
+/** A whole streamed remote-read answer (see ChunkedReadDecoder). */
+export function decodeChunkedReadResponse(buf: Buffer, start: number, end: number): ReadSeries[] {
+  const decoder = new ChunkedReadDecoder(start, end);
+  const out = decoder.push(buf);
+  out.push(...decoder.finish());
   return out;
 }

@@ -3,7 +3,7 @@ import type { LabelMatcher } from '../../pipeline/tsdb/index.js';
 // The module, not the query package's index: the index loads the whole query engine.
 import { ReadRequestType } from '../../pipeline/query/remote-read.js';
 import { RemoteReadError } from './remote-read-error.js';
-import { decodeChunkedReadResponse, decodeReadResponse, type ReadSeries } from './remote-read-response.js';
+import { ChunkedReadDecoder, decodeReadResponse, type ReadSeries } from './remote-read-response.js';
 
 export { RemoteReadError };
 
@@ -28,7 +28,9 @@ const MATCH_TYPE: Readonly<Record<LabelMatcher['type'], number>> = { '=': 0, '!=
 
 /**
  * Reads one chunk of the series that `matchers` select from a remote-read endpoint
- * (`.../api/v1/read`), as streamed XOR chunks when the source offers them, else as samples.
+ * (`.../api/v1/read`), as streamed XOR chunks when the source offers them, else as samples. A
+ * streamed answer is decoded as it arrives, so its first series are sent on while the source
+ * still answers.
  */
 export class RemoteReadSource {
   constructor(
@@ -37,7 +39,7 @@ export class RemoteReadSource {
     private readonly headers: Readonly<Record<string, string>> = {},
   ) {}
 
-  async read(chunk: TimeChunk): Promise<ReadSeries[]> {
+  async read(chunk: TimeChunk): Promise<ReadSeries[] | AsyncIterable<ReadSeries>> {
     const request = ReadRequestType.encode({
       queries: [
         {
@@ -67,14 +69,40 @@ export class RemoteReadSource {
       const e = err as Error;
       throw new RemoteReadError(`${where}: ${e.message}${e.cause ? ` (${String(e.cause)})` : ''}`, { cause: err });
     }
+    if (res.ok && res.body !== null && /^application\/x-streamed-protobuf\b/.test(res.headers.get('content-type') ?? '')) {
+      // Locked now, not when the series are first asked for: fetch cancels the body of a response
+      // it collects while no reader holds it, and a prefetched answer can wait that long.
+      return streamedSeries(res.body[Symbol.asyncIterator](), chunk, where);
+    }
     const body = Buffer.from(await res.arrayBuffer());
     if (!res.ok) throw new RemoteReadError(`${where}: answered ${res.status}: ${body.toString('utf8').trim()}`);
     try {
-      if (/^application\/x-streamed-protobuf\b/.test(res.headers.get('content-type') ?? '')) return decodeChunkedReadResponse(body, chunk.start, chunk.end);
       return decodeReadResponse(snappyBlockUncompress(body));
     } catch (err) {
       throw new RemoteReadError(`${where}: ${(err as Error).message}`, { cause: err });
     }
+  }
+}
+
+/** The series of a streamed answer as its frames arrive; `where` names the request in errors. */
+async function* streamedSeries(pieces: AsyncIterator<Uint8Array>, chunk: TimeChunk, where: string): AsyncGenerator<ReadSeries> {
+  const decoder = new ChunkedReadDecoder(chunk.start, chunk.end);
+  const fail = (err: unknown) => new RemoteReadError(`${where}: ${(err as Error).message}${(err as Error).cause ? ` (${String((err as Error).cause)})` : ''}`, { cause: err });
+  for (;;) {
+    let piece: IteratorResult<Uint8Array>;
+    try {
+      piece = await pieces.next();
+    } catch (err) {
+      throw fail(err);
+    }
+    let series: ReadSeries[];
+    try {
+      series = piece.done === true ? decoder.finish() : decoder.push(Buffer.from(piece.value.buffer, piece.value.byteOffset, piece.value.byteLength));
+    } catch (err) {
+      throw fail(err);
+    }
+    yield* series;
+    if (piece.done === true) return;
   }
 }
 

@@ -280,6 +280,23 @@ describe('Tsdb out-of-order samples older than its blocks', () => {
     await again.close();
   });
 
+  it('cuts nothing while backfill waits and the in-order part spans less than 1.5 ranges, and cuts both once it spans more', async () => {
+    const db = await Tsdb.open(tmp(), {});
+    fill(db, 0, 7);
+    await db.flush();
+    const ranges = () => db.listBlocks().map((b) => [b.minTime, b.maxTime]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    expect(ranges()).toEqual([[0, 2 * H], [2 * H, 4 * H]]);
+    db.append(m0, H + 1, 42); // backfill
+    await db.flush();
+    expect(ranges()).toEqual([[0, 2 * H], [2 * H, 4 * H]]);
+    expect(db.head.backfillHeld).toBe(1);
+    fill(db, 7, 1);
+    await db.flush();
+    expect(ranges()).toEqual([[0, 2 * H], [0, 2 * H], [2 * H, 4 * H], [4 * H, 6 * H]]);
+    expect((await samplesOf(db, H + 1, H + 1)).v).toEqual([42]);
+    await db.close();
+  });
+
   it('reads the same value at a timestamp written twice whichever value came first, before and after the cut and compaction', async () => {
     const answers: number[][] = [];
     for (const [first, second] of [[1, 2], [2, 1]]) {

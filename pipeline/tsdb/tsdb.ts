@@ -381,8 +381,12 @@ export class Tsdb implements Queryable {
       const mint = Math.floor(min / r) * r;
       // Truncation removes every sample of a cut range; were one left, this would cut it forever.
       if (mint === cut) throw new Error(`TSDB ${this.dir}: the head still holds samples from ${mint} after cutting [${mint}, ${mint + r}) into a block`);
-      // A second pass over the series only while out-of-order samples older than the blocks wait.
-      const inOrder = min >= this.head.minValidTime ? min : this.head.minTimeFrom(this.head.minValidTime);
+      // A second pass over the series only while out-of-order samples older than the blocks wait,
+      // and only when what it can find (at or after minValidTime) could be due: each flush of a
+      // backfill made it over every series.
+      const valid = this.head.minValidTime;
+      if (min < valid && this.head.maxT - Math.floor(valid / r) * r < 1.5 * r) return;
+      const inOrder = min >= valid ? min : this.head.minTimeFrom(valid);
       if (!Number.isFinite(inOrder) || this.head.maxT - Math.floor(inOrder / r) * r < 1.5 * r) return;
       cut = mint;
       this.persistRange(mint, mint + r);

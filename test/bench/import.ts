@@ -132,7 +132,41 @@ tidemark up 8.62-9.29 -> 7.56-7.83 CPU-s, until queryable 21.7-45.9 -> 16.0-27.4
 move by a third between runs of one build at such a load). Left: the file's 1 MiB chunks (a new buffer each), the
 checkpoint's encoding of every backfilled series in both encodings, and a quiet run to tell.
 --concurrency stays 2: in a same-run A/B at load 20, 3 rounds of the 1 M file, until queryable
-6.9-7.7 s with 2 in flight against 7.3-9.7 s with 1 (10 M: 42.5 against 44.5 s).`;
+6.9-7.7 s with 2 in flight against 7.3-9.7 s with 1 (10 M: 42.5 against 44.5 s).
+Then (profiles of both, 10 M file, load 5-20): the server spent 2-2.4 CPU-s under the profiler
+on the head checkpoint it writes as it stops (after the import is queryable: outside the figures
+above), most of it encoding every backfilled series again whole (collected, sorted, both float
+encodings), as any checkpoint during a backfill did; 0.15-0.8 s in the cut check of every flush,
+which walked every series' out-of-order samples while backfill waited; garbage collection 1-3 s
+in each process (the command: 87 full collections of a 12 MB heap, asked for by memory allocated
+outside it). Fixed: a checkpoint writes a series with out-of-order samples as its open chunk and
+those samples as the head holds them (XOR chunks), and a restore merges them with its closed
+chunks as it did the whole series (FORMAT.md): 1.95 -> 0.34 s for the checkpoint at the stop
+(load 5); the cut check looks for the oldest in-order sample only when what it could find may be
+due (0.15 -> 0.09 s); the float encoders write into one buffer each and keep a trimmed copy (a new
+buffer per chunk before, outside the heap), the endpoint reads a run's numbers into one array
+reused run after run, and the command's line splitter reuses its line bounds (two arrays of 128 KB
+per 1 MiB chunk before): 87 -> 70 full collections in the command (one run each). Same-run A/B
+of both processes, 10 M file, 3 rounds alternating, load 3.6-4.4: tidemark up until queryable
+6.68-7.91 -> 6.38-7.70 CPU-s (pairwise -0.2 to -0.9; until the command was done 4.79-6.03 ->
+4.39-5.40), the command 4.59-5.33 -> 4.63-5.29 CPU-s, until queryable 6.4-11.2 -> 6.2-9.4 s; 4
+rounds at load 14-20 (all but the cut check): tidemark up 8.83-9.18 -> 7.78-8.53 CPU-s, the
+command 5.13-5.53 -> 4.87-5.02 CPU-s. Left: the file's 1 MiB chunks (a new buffer each: reusing
+them needs the batcher to copy a chunk's pending lines before the next one is read), fetch's copy
+of each body, the bus append (writev and fdatasync), the store's decode of its records and the
+head's sample-by-sample path for backfill (appendRef, insertOutOfOrder), and a quiet run to tell.
+The remote-read import (profiles of the command and of \`tidemark up\`, 10 M samples from
+Prometheus 2.42 in one 2 h chunk, busy machine, load 10-16): Prometheus answered with 0.3 CPU-s; the
+command spent 7.6 of its 10.8 busy seconds under the profiler printing JSON lines (a string per
+sample value), and read and decoded the whole streamed answer (4 s) before its first request, while
+the server waited; the server parsed the JSON lines (1.6 s). Fixed: series runs to the series-runs
+endpoint (JSON lines only for a server without it), the streamed answer decoded frame by frame as
+it arrives (its first request now goes out within a second), XOR chunks read with the TSDB's bit
+reader (the import's decoder 350-450 -> 110-180 ns a sample, component, busy machine). Same-run
+A/B, 3 rounds alternating, load 10-11: the command 6.1-6.5 -> 2.3-2.4 CPU-s, tidemark up 7.5-8.1
+-> 6.2-6.7 CPU-s, until queryable 13.0-20.5 -> 8.1-15.3 s. Now the server is busy from the first
+request to the end (its store appends, bus appends and block cut), the command about half of the
+time (XOR decoding its largest part).`;
 
 /**
  * An OpenMetrics file as a backfill would bring: node_cpu-like counters, series after series

@@ -134,6 +134,31 @@ describe('tidemark import --remote-read', () => {
     expect(await instant(up.url, 'sum(count_over_time(rr_temperature[4h]))', END)).toBe(4 * POINTS);
   }, 180_000);
 
+  it('sends series runs to Tidemark and JSON lines to a server without that endpoint (VictoriaMetrics)', async () => {
+    const cfg = join(dir, 'tidemark.yml');
+    const fresh = await startCli(['up', '--config', cfg, '--data', join(dir, 'data-runs')]);
+    const target = await VictoriaMetricsPeer.start(['-search.disableCache']);
+    try {
+      const args = ['--remote-read', `${prom.url}/api/v1/read`, '--match', 'rr_requests_total', '--from', String(BASE / 1000), '--to', String(END / 1000), '--chunk', '1h'];
+      const toUs = await runCli(['import', '--url', fresh.url, ...args, '--state', join(dir, 'runs.state')], { cwd: dir });
+      expect(toUs.code, toUs.stderr).toBe(0);
+      const metrics = await (await fetch(`${fresh.url}/metrics`)).text();
+      expect(Number(/^tidemark_import_samples_total\{endpoint="series-runs"\} (\S+)$/m.exec(metrics)?.[1])).toBe(4 * POINTS);
+      expect(metrics).not.toMatch(/^tidemark_import_samples_total\{endpoint="vm-json"\}/m);
+      expect(await until(fresh.url, 'sum(count_over_time(rr_requests_total[4h]))', 4 * POINTS, END)).toBe(4 * POINTS);
+
+      const toVm = await runCli(['import', '--url', target.url, ...args, '--state', join(dir, 'vm.state')], { cwd: dir });
+      expect(toVm.code, toVm.stderr).toBe(0);
+      await fetch(`${target.url}/internal/force_flush`);
+      expect(await until(target.url, 'sum(count_over_time(rr_requests_total[4h]))', 4 * POINTS, END)).toBe(4 * POINTS);
+      const start = BASE + 3 * STEP_MS + STEP_MS / 2;
+      expect(await queryRange(target.url, 'rr_requests_total', start, END, STEP_MS)).toEqual(await queryRange(fresh.url, 'rr_requests_total', start, END, STEP_MS));
+    } finally {
+      await target.stop();
+      await fresh.stop();
+    }
+  }, 120_000);
+
   it('refuses a selector that is not one, and names the remote-read endpoint that fails', async () => {
     const bad = await runCli(['import', '--url', up.url, '--remote-read', `${prom.url}/api/v1/read`, '--match', 'sum(x)', '--from', '0']);
     expect(bad.code).toBe(2);

@@ -84,6 +84,12 @@ export class BitWriter {
     this.writeBits(b & 0xff, 8);
   }
 
+  /** Starts over in the same bytes (those written are zeroed again: writes OR bits into them). */
+  reset(): void {
+    this.bytes.fill(0, 0, (this.bitLength + 7) >>> 3);
+    this.bitLength = 0;
+  }
+
   /** A copy of the written bytes, trimmed to length. */
   finish(): Uint8Array {
     return this.bytes.slice(0, (this.bitLength + 7) >>> 3);

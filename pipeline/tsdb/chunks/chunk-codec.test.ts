@@ -144,6 +144,22 @@ describe('chunk codecs', () => {
     );
   });
 
+  it('encodes a chunk to the same bytes whatever was encoded before, and leaves the bytes it returned alone', () => {
+    const short = columns(1_700_000_000_000, [0.5, 7, 1.25].map((v) => ({ gap: 15_000, v, stale: false })));
+    const long = columns(1_700_000_000_000, Array.from({ length: 300 }, (_, i) => ({ gap: 1 + ((i * 7919) % 60_000), v: (i * 104_729) % 1e6 / 1000 - 300, stale: i % 50 === 3 })));
+    const first = encodeDecimal(short.t, short.v, null)!;
+    const firstBest = encodeBest(short.t, short.v, null);
+    const kept = Uint8Array.from(first);
+    encodeDecimal(long.t, long.v, long.s);
+    encodeBest(long.t, long.v, long.s);
+    expect(Buffer.from(encodeDecimal(short.t, short.v, null)!).equals(Buffer.from(kept))).toBe(true);
+    expect(Buffer.from(first).equals(Buffer.from(kept))).toBe(true);
+    const again = encodeBest(short.t, short.v, null);
+    expect(again.encoding).toBe(firstBest.encoding);
+    expect(Buffer.from(again.bytes).equals(Buffer.from(firstBest.bytes))).toBe(true);
+    expectSame(decode(again.encoding, again.bytes), short);
+  });
+
   it('decodes XOR chunks word-at-a-time to the same samples as the iterator', () => {
     fc.assert(
       fc.property(fc.array(fc.record({ gap: fc.oneof(fc.integer({ min: 1, max: 30_000 }), fc.integer({ min: 1, max: 2 ** 40 })), v: fc.double(), stale: fc.boolean() }), { minLength: 1, maxLength: 150 }), (raw) => {

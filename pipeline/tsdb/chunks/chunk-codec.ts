@@ -27,6 +27,9 @@ export function isKnownEncoding(encoding: number): boolean {
   return encoding === ENCODING_XOR || encoding === ENCODING_DECIMAL || encoding === ENCODING_MIXED || encoding === ENCODING_STARTS;
 }
 
+/** The XOR encoding encodeBest tries (reset per chunk; what it keeps is a trimmed copy). */
+const trial = new XorAppender(256);
+
 /**
  * Encodes samples [from, to) (ascending, distinct timestamps) in the smaller of the two encodings.
  * `xor` may pass an XOR encoding of the same samples the caller already has.
@@ -40,7 +43,8 @@ export function encodeBest(ts: ArrayLike<number>, vs: ArrayLike<number>, stale: 
     // The XOR encoding is given up once it is longer than the decimal one: it can only grow, and
     // exposition values (a few decimals) are mostly the smaller as decimal.
     const limit = dec === null ? Infinity : dec.length * 8;
-    const a = new XorAppender(dec === null ? Math.max(16, (to - from) * 2) : dec.length + 8);
+    const a = trial;
+    a.reset();
     for (let i = from; i < to; i++) {
       a.append(ts[i], vs[i], stale !== null && stale[i] === 1);
       if (a.w.bitLength > limit) return { encoding: ENCODING_DECIMAL, bytes: dec!, minT, maxT };

@@ -20,6 +20,9 @@ const POW10 = Array.from({ length: MAX_SCALE + 1 }, (_, i) => 10 ** i);
 
 let zz = new Float64Array(256);
 let mant = new Float64Array(256);
+// One writer for every chunk (the result is a trimmed copy): a new one per chunk was a buffer
+// allocated outside the heap each time.
+const writer = new BitWriter(256);
 
 export function encodeDecimal(ts: ArrayLike<number>, vs: ArrayLike<number>, stale: ArrayLike<number> | null, from = 0, to = ts.length): Uint8Array | null {
   const n = to - from;
@@ -56,7 +59,8 @@ export function encodeDecimal(ts: ArrayLike<number>, vs: ArrayLike<number>, stal
   if (shift === 52) shift = 0;
   const unit = 2 ** shift;
 
-  const w = new BitWriter(16 + n);
+  const w = writer;
+  w.reset();
   w.bitLength = 16;
   w.bytes[0] = n >>> 8;
   w.bytes[1] = n & 0xff;

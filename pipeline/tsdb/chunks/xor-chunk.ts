@@ -28,6 +28,18 @@ export class XorAppender {
     this.w.bitLength = 16;
   }
 
+  /** Starts a new chunk in the same buffer. */
+  reset(): void {
+    this.w.reset();
+    this.w.bitLength = 16;
+    this.count = 0;
+    this.minT = this.maxT = 0;
+    this.tDelta = 0;
+    this.lastHi = this.lastLo = 0;
+    this.leading = 0xff;
+    this.trailing = 0;
+  }
+
   /** Appends a sample; timestamps must be integers and strictly increasing (the caller checks). */
   append(t: number, v: number, stale: boolean): void {
     let hi: number;

@@ -142,18 +142,25 @@ export class HeadCheckpointWriter {
             written.push({ ref, maxT });
             if (maxT > closedMaxT) closedMaxT = maxT;
           }
-          if (s.hasOutOfOrder || s.histT !== null || s.startT !== null) {
-            // Unordered, mixed or side-column content: all of the series, encoded as a cut would.
+          if (s.histT !== null || s.startT !== null) {
+            // Mixed or side-column content: all of the series, encoded as a cut would.
             merge ??= new SampleBuffer(256);
             merge.clear();
             s.collect(merge, -Infinity, Infinity);
             const chunks = merge.encodeBestChunks();
             if (chunks.length > 0) writeChunks(openRecords, ref, chunks);
             openSeries++;
-          } else if (s.app !== null && s.app.count > 0) {
+          } else {
+            // The open chunk and the out-of-order samples as the head holds them (XOR): a restore
+            // merges them with the closed chunks, so a backfilled series is not encoded again.
+            const chunks: EncodedChunk[] = [];
             const app = s.app;
-            writeChunks(openRecords, ref, [{ encoding: ENCODING_XOR, bytes: app.w.bytes.subarray(0, (app.w.bitLength + 7) >>> 3), minT: app.minT, maxT: app.maxT }]);
-            openSeries++;
+            if (app !== null && app.count > 0) chunks.push({ encoding: ENCODING_XOR, bytes: app.w.bytes.subarray(0, (app.w.bitLength + 7) >>> 3), minT: app.minT, maxT: app.maxT });
+            if (s.hasOutOfOrder) for (const c of s.outOfOrderChunks()) chunks.push({ encoding: ENCODING_XOR, bytes: c.bytes, minT: c.minT, maxT: c.maxT });
+            if (chunks.length > 0) {
+              writeChunks(openRecords, ref, chunks);
+              openSeries++;
+            }
           }
         }
         seriesOut.frame(labelsOut);

@@ -6,7 +6,8 @@ import { FloatHistogram } from '../../../schemas/native-histogram/index.js';
 import type { LabelMatcher } from '../querier.js';
 import { persistHeadRange } from '../compact/index.js';
 import { Tsdb } from '../tsdb.js';
-import { CHUNKS_MAGIC } from './checkpoint-manifest.js';
+import { encodedSampleCount } from '../chunks/index.js';
+import { CHUNKS_MAGIC, OPEN_MAGIC } from './checkpoint-manifest.js';
 import { readRecordFile } from './record-file.js';
 
 const H = 3600_000;
@@ -215,6 +216,44 @@ describe('head checkpoints', () => {
     const again = await Tsdb.open(dir, NO_LOG);
     expect(again.headCheckpointPosition).toBe(3);
     expect(again.restoredFromCheckpoint).toBe(before.length);
+    expect(await dump(again)).toEqual(before);
+    await again.close();
+  });
+
+  it('write a series with out-of-order samples as its open chunk and those samples, which a restore merges with its closed chunks', async () => {
+    const dir = tmp();
+    const db = await Tsdb.open(dir, NO_LOG);
+    // Two closed chunks (120 each) and an open one of 60.
+    for (let t = 0; t < 300; t++) db.append({ __name__: 'bf' }, t * 15_000, t);
+    // 130 out of order: a full out-of-order chunk (120) and 10 held unencoded, one a staleness
+    // marker; and one at a stored timestamp that takes precedence (the larger value).
+    for (let t = 0; t < 130; t++) db.append({ __name__: 'bf' }, t * 15_000 + 1, t === 125 ? 0 : -t, t === 125);
+    db.append({ __name__: 'bf' }, 10 * 15_000, 1000);
+    await db.flush({ position: 1, due: true });
+    const written = manifest(dir);
+    let openSamples = 0;
+    readRecordFile(join(written.dir, written.open!), OPEN_MAGIC, (r) => {
+      r.uvarint();
+      for (let n = r.uvarint(); n > 0; n--) {
+        r.byte();
+        r.varint();
+        r.uvarint();
+        const len = r.uvarint();
+        openSamples += encodedSampleCount(r.buf.subarray(r.pos, r.pos + len));
+        r.pos += len;
+      }
+    });
+    // Not the closed chunks again: the open chunk (60), the out-of-order chunk (120) and the rest.
+    expect(openSamples).toBe(60 + 120 + 11);
+    expect(chunkCount(join(written.dir, written.chunks[0].file))).toEqual({ series: 1, chunks: 2 });
+    const before = await dump(db);
+    expect(before).toHaveLength(430);
+    expect(before).toContain(`bf{} ${10 * 15_000}:1000`);
+    expect(before).toContain(`bf{} ${125 * 15_000 + 1}:stale`);
+    await db.close();
+
+    const again = await Tsdb.open(dir, NO_LOG);
+    expect(again.restoredFromCheckpoint).toBe(430);
     expect(await dump(again)).toEqual(before);
     await again.close();
   });

@@ -191,6 +191,18 @@ describe('head', () => {
     expect(head.minTime()).toBe(3600_000);
   });
 
+  it('finds the oldest sample at or after a bound among out-of-order samples on both sides of it', () => {
+    const head = new Head({ chunkRangeMs: 3600_000 });
+    head.append(up, 5000_000, 1);
+    head.truncate(4000_000);
+    head.append(up, 1_000, 2); // backfill, below the bound
+    head.append(up, 4500_000, 3); // out of order, above it
+    expect(head.minTimeFrom(4000_000)).toBe(4500_000);
+    expect(head.minTimeFrom(4600_000)).toBe(5000_000);
+    expect(head.minTimeFrom(0)).toBe(1_000);
+    expect(head.minTimeFrom(5000_001)).toBe(5000_001);
+  });
+
   it('deletes a time range of matching series', async () => {
     const head = new Head();
     for (let i = 0; i < 10; i++) head.append(up, i * 1000, i);

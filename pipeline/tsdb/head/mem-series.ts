@@ -374,15 +374,18 @@ export class MemSeries {
     if (this.meta.length > 0) min = Math.max(this.meta[0], bound);
     else if (this.app !== null) min = Math.max(this.app.minT, bound);
     if (this.oooChunks !== null) for (const c of this.oooChunks) if (c.maxT >= bound) min = Math.min(min, Math.max(c.minT, bound));
-    if (this.oooT !== null) {
-      for (const t of this.oooT) {
+    // Both buffers are sorted: one whose newest is below `bound` holds nothing at or after it (a
+    // backfilled series' buffer is, and cuts ask this of every series on each flush).
+    const ooo = this.oooT;
+    if (ooo !== null && ooo.length > 0 && ooo[ooo.length - 1] >= bound) {
+      for (const t of ooo) {
         if (t >= bound) {
           min = Math.min(min, t);
           break;
         }
       }
     }
-    if (this.histT !== null) {
+    if (this.histT !== null && this.histT.length > 0 && this.histT[this.histT.length - 1] >= bound) {
       for (const t of this.histT) {
         if (t >= bound) {
           min = Math.min(min, t);
@@ -391,6 +394,16 @@ export class MemSeries {
       }
     }
     return min;
+  }
+
+  /**
+   * The out-of-order samples as XOR chunks: the full ones as they are, the buffer encoded. With
+   * the closed chunks and the open one they are all of the series' floats; they overlap those.
+   */
+  outOfOrderChunks(): XorChunk[] {
+    const out = this.oooChunks === null ? [] : [...this.oooChunks];
+    if (this.oooT !== null && this.oooT.length > 0) out.push(XorChunk.encode(this.oooT, this.oooV!, this.oooS!));
+    return out;
   }
 
   get hasOutOfOrder(): boolean {
