@@ -8,11 +8,13 @@ const reader = new FastBitReader(new Uint8Array(0));
 /**
  * Decodes a whole XOR chunk straight into the target's columns (capacity reserved by the caller
  * for the header's sample count), keeping the samples in [mint, maxt]. The same bit layout as
- * `XorIterator`, without a per-sample call chain: this is the select hot path.
+ * `XorIterator`, without a per-sample call chain: this is the select hot path. Returns the bits
+ * read, header included: past `bytes.length * 8` when the chunk was cut short (the reader reads
+ * zeros past the end), which a caller without a checksum checks.
  */
-export function decodeXorInto(bytes: Uint8Array, out: SampleTarget, mint: number, maxt: number): void {
+export function decodeXorInto(bytes: Uint8Array, out: SampleTarget, mint: number, maxt: number): number {
   const n = bytes.length >= 2 ? (bytes[0] << 8) | bytes[1] : 0;
-  if (n === 0) return;
+  if (n === 0) return 16;
   const r = reader;
   r.reset(bytes, 16);
   const ot = out.t;
@@ -84,6 +86,7 @@ export function decodeXorInto(bytes: Uint8Array, out: SampleTarget, mint: number
   if (k > first && first > 0 && ot[first] <= ot[first - 1]) out.unsorted = true;
   out.length = k;
   out.staleCount += stale;
+  return r.pos;
 }
 
 function signExtend(bits: number, n: number): number {
