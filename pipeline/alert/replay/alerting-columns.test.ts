@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../../../test/harness/seeded-random.js';
 import type { AnnotationExpansion } from '../rules/alerting-rule.js';
 import { AlertingRule, exprParser, parseRuleFile, RuleGroup, type AlertTransition, type GroupOutput, type LoadedGroup } from '../rules/index.js';
 import { alertingRuleColumns } from './alerting-columns.js';
 import type { RangeSeries } from './range-series.js';
+import { randomRangeSeries, vectorAt } from './random-range-series.js';
 
 const STEP = 30_000;
 const T0 = 1_700_000_000_000;
@@ -36,26 +36,7 @@ function ruleGroup(g: LoadedGroup, offsetMs: number, annotations: AnnotationExpa
   return new RuleGroup(g, STEP, offsetMs, (r) => new AlertingRule(r, { externalLabels: {}, externalURL: 'http://tidemark', annotations }));
 }
 
-/** Series present in runs at random instants; series 1 also has points off the step grid. */
-function columns(labels: readonly Record<string, string>[], instants: readonly number[], seed: number): RangeSeries[] {
-  const random = seededRandom(seed);
-  return labels.map((l, i) => {
-    const timestamps: number[] = [];
-    const values: number[] = [];
-    let present = random() < 0.5;
-    for (const t of instants) {
-      if (random() < 0.2) present = !present;
-      if (!present) continue;
-      if (i === 1) {
-        timestamps.push(t - STEP / 2);
-        values.push(-1);
-      }
-      timestamps.push(t);
-      values.push(Math.round(random() * 100));
-    }
-    return { labels: l, timestamps, values };
-  });
-}
+const columns = (labels: readonly Record<string, string>[], instants: readonly number[], seed: number) => randomRangeSeries(labels, instants, { seed, stepMs: STEP, flip: 0.2 });
 
 const snapshot = (ts: readonly AlertTransition[]) => ts.map((t) => ({ at: t.at, from: t.from, alert: { ...t.alert } }));
 
@@ -65,10 +46,7 @@ async function streamed(g: RuleGroup, series: readonly RangeSeries[], instants: 
   const transitions: AlertTransition[] = [];
   for (const ts of instants) {
     const res = await g.eval(ts, {
-      query: async (_expr, t) => series.flatMap((s) => {
-        const i = s.timestamps.indexOf(t);
-        return i < 0 ? [] : [{ labels: s.labels, value: s.values[i]! }];
-      }),
+      query: async (_expr, t) => vectorAt(series, t),
       write: () => {},
     });
     outputs.push(...res.outputs);

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { FloatHistogram } from '../../../schemas/native-histogram/index.js';
-import { seededRandom } from '../../../test/harness/seeded-random.js';
 import { AlertingRule, exprParser, parseRuleFile, RuleGroup, type GroupOutput, type LoadedGroup } from '../rules/index.js';
 import { RecordingRule } from '../rules/recording-rule.js';
 import type { RangeSeries } from './range-series.js';
+import { randomRangeSeries, vectorAt } from './random-range-series.js';
 import { recordingRuleColumns } from './recording-columns.js';
 
 const STEP = 10_000;
@@ -28,36 +28,14 @@ function ruleGroup(g: LoadedGroup, offsetMs: number): RuleGroup {
   return new RuleGroup(g, STEP, offsetMs, (r) => new AlertingRule(r, { externalLabels: {}, externalURL: 'http://tidemark' }));
 }
 
-/** Series present at random instants (runs of presence and absence), some also with a point off the step grid. */
-function columns(labels: readonly Record<string, string>[], instants: readonly number[], seed: number): RangeSeries[] {
-  const random = seededRandom(seed);
-  return labels.map((l, i) => {
-    const timestamps: number[] = [];
-    const values: number[] = [];
-    let present = random() < 0.5;
-    for (const t of instants) {
-      if (random() < 0.3) present = !present;
-      if (!present) continue;
-      if (i === 1) {
-        timestamps.push(t - STEP / 2);
-        values.push(-1);
-      }
-      timestamps.push(t);
-      values.push(Math.round(random() * 100));
-    }
-    return { labels: l, timestamps, values };
-  });
-}
+const columns = (labels: readonly Record<string, string>[], instants: readonly number[], seed: number) => randomRangeSeries(labels, instants, { seed, stepMs: STEP, flip: 0.3 });
 
 /** What the instant-by-instant evaluator writes for a chunk, each instant's vector read from the columns in answer order. */
 async function streamed(g: RuleGroup, series: readonly RangeSeries[], instants: readonly number[]): Promise<GroupOutput[]> {
   const out: GroupOutput[] = [];
   for (const ts of instants) {
     const res = await g.eval(ts, {
-      query: async (_expr, t) => series.flatMap((s) => {
-        const i = s.timestamps.indexOf(t);
-        return i < 0 ? [] : [{ labels: s.labels, value: s.values[i]! }];
-      }),
+      query: async (_expr, t) => vectorAt(series, t),
       write: () => {},
     });
     out.push(...res.outputs);
