@@ -67,7 +67,7 @@ describe('run frame', () => {
     const records = [batch(1000), Buffer.from('other'), batch(16000)].map((value, i) => ({ topic: 't', partition: 1, offset: 40 + i, timestampMs: 7 + i, key: null, headers: {}, value }));
     const frames = records.map((r) => encodeFrame(r));
     const raw = Buffer.concat(frames);
-    const dictionary = (await asDictionaryRun(records, frames, raw, MAX))!;
+    const dictionary = (await asDictionaryRun(records, frames, MAX))!;
     const frame = dictionaryRunFrame(raw.length, dictionary, await compressRun(dictionary), 40, 3, 9);
     expect(checkFrame(frame, 0, MAX, true)).toEqual({ ok: true, length: frame.length });
     expect([isRunFrame(frame, 0), frameOffset(frame, 0), frameRecordCount(frame, 0), frameTimestamp(frame, 0)]).toEqual([true, 40, 3, 9]);

@@ -96,23 +96,23 @@ async function writeRuns(seg: Segment, topic: string, partition: number, opts: S
 /**
  * One run frame for `records` (or their plain frames when that is not smaller): in series-dictionary
  * form (version 4) when some of them are sample batches that rebuild from it (asDictionaryRun
- * checks that the form gives back `raw`), else their frames compressed (version 3). Checked by
- * inflating it back: the bytes must be what was compressed, compared in one go (the frames come
- * from encodeFrame, whose decoding record-frame.test.ts checks).
+ * checks that the form gives back every record's frame), else their frames compressed (version
+ * 3). Checked by inflating it back: the bytes must be what was compressed, compared in one go (the
+ * frames come from encodeFrame, whose decoding record-frame.test.ts checks).
  */
 async function encodeRun(records: readonly BusRecord[], frames: readonly Buffer[], rawBytes: number, maxRecordBytes: number): Promise<Buffer> {
-  const raw = Buffer.concat(frames, rawBytes);
-  const dictionary = await asDictionaryRun(records, frames, raw, maxRecordBytes);
-  const content = dictionary ?? raw;
+  const dictionary = await asDictionaryRun(records, frames, maxRecordBytes);
+  // The frames are joined (4 MiB) only when they are what is compressed or kept.
+  const content = dictionary ?? Buffer.concat(frames, rawBytes);
   const compressed = await compressRun(content);
   let maxTimestampMs = -Infinity;
   for (const r of records) if (r.timestampMs > maxTimestampMs) maxTimestampMs = r.timestampMs;
   const first = records[0].offset;
   const frame =
     dictionary === undefined
-      ? runFrame(raw, compressed, first, records.length, maxTimestampMs)
-      : dictionaryRunFrame(raw.length, dictionary, compressed, first, records.length, maxTimestampMs);
-  if (frame.length >= raw.length) return raw;
+      ? runFrame(content, compressed, first, records.length, maxTimestampMs)
+      : dictionaryRunFrame(rawBytes, dictionary, compressed, first, records.length, maxTimestampMs);
+  if (frame.length >= rawBytes) return dictionary === undefined ? content : Buffer.concat(frames, rawBytes);
   const back = await inflateRun(compressed, content.length).catch((err: unknown) => {
     throw new Error(`the run from offset ${first} does not inflate back`, { cause: err });
   });

@@ -19,7 +19,7 @@ const frameOf = (r: BusRecord): Buffer => encodeFrame({ offset: r.offset, timest
 async function roundTrip(records: readonly BusRecord[]): Promise<{ payload: Buffer | undefined; back: Buffer | undefined; raw: Buffer }> {
   const frames = records.map(frameOf);
   const raw = Buffer.concat(frames);
-  const payload = await asDictionaryRun(records, frames, raw, MAX);
+  const payload = await asDictionaryRun(records, frames, MAX);
   if (payload === undefined) return { payload, back: undefined, raw };
   const back = await decodeDictionaryRun(payload, records[0].offset, records.length, 'samples', 3, MAX);
   return { payload, back: Buffer.concat(back.map(frameOf)), raw };
@@ -94,6 +94,31 @@ describe('series-dictionary run', () => {
     expect(back!.equals(raw)).toBe(true);
   });
 
+  it('keeps a record as its frame when the frame differs from what the record rebuilds to in any field', async () => {
+    const batch = (v: number): Buffer => encodeSampleBatch({ series: [{ labels: { __name__: 'up', job: 'x' }, timestamps: [1000], values: [v], stale: [] }] }, 'scrape');
+    const record = busRecord(2, batch(1), { key: Buffer.from('k'), headers: { a: Buffer.from('1'), b: Buffer.from('1') } });
+    const variants: Partial<BusRecord>[] = [
+      { timestampMs: record.timestampMs + 1 },
+      { key: Buffer.from('K') },
+      { key: null },
+      { headers: { a: Buffer.from('1'), b: Buffer.from('3') } },
+      { headers: { b: Buffer.from('1'), a: Buffer.from('1') } },
+      { headers: { a: Buffer.from('1'), c: Buffer.from('1') } },
+      { headers: { a: Buffer.from('1') } },
+      { value: batch(2) },
+    ];
+    for (const over of variants) {
+      const records = [busRecord(1, batch(5)), record];
+      const frames = [frameOf(records[0]), frameOf({ ...record, ...over })];
+      const payload = (await asDictionaryRun(records, frames, MAX))!;
+      expect([payload[0], payload[1]]).toEqual([1, 0]); // kinds: the first rebuilt, the second kept as its frame
+      const back = await decodeDictionaryRun(payload, 1, 2, 'samples', 3, MAX);
+      expect(Buffer.concat(back.map(frameOf)).equals(Buffer.concat(frames))).toBe(true);
+    }
+    const same = [busRecord(1, batch(5)), record];
+    expect([...(await asDictionaryRun(same, same.map(frameOf), MAX))!.subarray(0, 2)]).toEqual([1, 1]);
+  });
+
   it('takes the form when a record is a float sample batch, and not when none is', async () => {
     const batch = encodeSampleBatch({ series: [{ labels: { __name__: 'up', job: 'x' }, timestamps: [1000, 16000], values: [1, 0.25], stale: [] }] }, 'scrape');
     const withBatch = await roundTrip([busRecord(5, Buffer.from('not a batch')), busRecord(6, batch)]);
@@ -121,7 +146,7 @@ describe('series-dictionary run', () => {
     const batch = encodeSampleBatch({ series: [{ labels: { __name__: 'up' }, timestamps: [1000], values: [1], stale: [] }] });
     const records = [busRecord(9, batch), busRecord(10, Buffer.from('kept'))];
     const frames = records.map(frameOf);
-    const payload = (await asDictionaryRun(records, frames, Buffer.concat(frames), MAX))!;
+    const payload = (await asDictionaryRun(records, frames, MAX))!;
     expect((await decodeDictionaryRun(payload, 9, 2, 't', 0, MAX)).map((r) => r.offset)).toEqual([9, 10]);
     await expect(decodeDictionaryRun(Buffer.concat([payload, Buffer.from([0])]), 9, 2, 't', 0, MAX)).rejects.toThrow(/run from offset 9: 1 bytes after its sections/);
     await expect(decodeDictionaryRun(payload.subarray(0, payload.length - 3), 9, 2, 't', 0, MAX)).rejects.toThrow(/run from offset 9/);

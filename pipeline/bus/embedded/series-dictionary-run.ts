@@ -6,7 +6,7 @@ import type { FloatColumns as DecodedColumns } from '../../../schemas/float-colu
 import { LabelSectionMemo, type LabelSection } from '../../../schemas/label-section-memo.js';
 import type { Labels } from '../../../schemas/labels.js';
 import { SeriesSymbols } from '../../../schemas/sample-batch-writer.js';
-import { checkFrame, decodeFrame, encodeFrame, frameCodec, isRunFrame } from './record-frame.js';
+import { checkFrame, decodeFrame, frameCodec, isRunFrame } from './record-frame.js';
 
 /**
  * The series-dictionary form of a run (frame version 4, record-frame.ts): what brotli compresses
@@ -91,10 +91,11 @@ interface BatchRecord {
 /**
  * The dictionary form of `records` (consecutive offsets; `frames` their version 1 frames) when at
  * least one rebuilds from it byte for byte; undefined when none does (the run stays version 3).
- * Checked here: the payload decodes back to exactly `frames`, compared in one Buffer.equals;
- * records that do not rebuild are kept as frames (found record by record only then).
+ * Checked here: the payload is decoded again and every record it gives back is compared, as it is
+ * rebuilt, with its frame's fields (offset, timestamp, key, headers in order, value bytes), which
+ * are all a version 1 frame is made of; records that do not rebuild are kept as frames.
  */
-export async function asDictionaryRun(records: readonly BusRecord[], frames: readonly Buffer[], raw: Buffer, maxRecordBytes: number): Promise<Buffer | undefined> {
+export async function asDictionaryRun(records: readonly BusRecord[], frames: readonly Buffer[], maxRecordBytes: number): Promise<Buffer | undefined> {
   const kept = new Set<number>();
   const slices = new LoopSlices();
   const batches: (FloatBatch | undefined)[] = [];
@@ -108,13 +109,33 @@ export async function asDictionaryRun(records: readonly BusRecord[], frames: rea
   for (let attempt = 0; attempt < REBUILD_ATTEMPTS; attempt++) {
     if (kept.size === records.length) return undefined;
     const payload = await encodeDictionaryRun(records, frames, batches, kept);
-    const back = await decodeDictionaryRun(payload, records[0].offset, records.length, records[0].topic, records[0].partition, maxRecordBytes);
-    const rebuilt = Buffer.concat(back.map((r, i) => (kept.has(i) ? frames[i] : frameOf(r))), raw.length);
-    if (rebuilt.length === raw.length && rebuilt.equals(raw)) return payload;
-    // Rare: find the records that do not rebuild and keep them as they are.
-    for (let i = 0; i < records.length; i++) if (!kept.has(i) && !frameOf(back[i]).equals(frames[i])) kept.add(i);
+    const differ: number[] = [];
+    await readDictionaryRun(payload, records[0].offset, records.length, records[0].topic, records[0].partition, maxRecordBytes, (i, r) => {
+      if (!frameHolds(frames[i], r)) differ.push(i);
+    });
+    if (differ.length === 0) return payload;
+    // Rare: keep the records that do not rebuild as they are (a kept one differing cannot be helped).
+    for (const i of differ) {
+      if (kept.has(i)) return undefined;
+      kept.add(i);
+    }
   }
   return undefined;
+}
+
+/** Whether the version 1 frame `frame` is the one `r` encodes to (encodeFrame writes nothing else). */
+function frameHolds(frame: Buffer, r: BusRecord): boolean {
+  if (frameCodec(frame, 0) !== 'none' || isRunFrame(frame, 0)) return false;
+  const f = decodeFrame(frame, 0, r.topic, r.partition);
+  if (f.offset !== r.offset || f.timestampMs !== r.timestampMs || !f.value.equals(r.value)) return false;
+  if (f.key === null ? r.key !== null : r.key === null || !f.key.equals(r.key)) return false;
+  const names = Object.keys(f.headers);
+  const rNames = Object.keys(r.headers);
+  if (names.length !== rNames.length) return false;
+  for (let h = 0; h < names.length; h++) {
+    if (names[h] !== rNames[h] || !f.headers[names[h]].equals(r.headers[rNames[h]])) return false;
+  }
+  return true;
 }
 
 /**
@@ -135,10 +156,6 @@ function floatBatchOf(value: Buffer): FloatBatch | undefined {
   } catch {
     return undefined; // another kind of record: kept as it is
   }
-}
-
-function frameOf(r: BusRecord): Buffer {
-  return encodeFrame({ offset: r.offset, timestampMs: r.timestampMs, key: r.key, headers: r.headers, value: r.value });
 }
 
 /** Per series of a run, by id: its previous timestamp and delta, value scale, mantissa (or value bits) and delta. */
@@ -240,16 +257,47 @@ function seriesScales(batches: readonly BatchRecord[], seriesCount: number): num
  * float columns in `batches`.
  */
 export async function encodeDictionaryRun(records: readonly BusRecord[], frames: readonly Buffer[], batches: readonly (FloatBatch | undefined)[], kept: ReadonlySet<number>): Promise<Buffer> {
+  const writers = spareSectionWriters.pop() ?? new SectionWriters();
+  try {
+    return await encodeSections(records, frames, batches, kept, writers);
+  } finally {
+    writers.reset();
+    spareSectionWriters.push(writers);
+  }
+}
+
+/**
+ * The growable buffers of a run's sections, kept between runs: a 4 MiB run's sections grow to
+ * hundreds of KiB, which fresh writers reach by doubling and copying run after run.
+ */
+class SectionWriters {
+  readonly keptFrames = new ByteWriter(1024);
+  readonly envelopes = new ByteWriter(1024);
+  readonly sources = new ByteWriter(1024);
+  readonly dictionary = new ByteWriter(64 << 10);
+  readonly series = new ByteWriter(64 << 10);
+  readonly timestamps = new ByteWriter(64 << 10);
+  readonly mantissas = new ByteWriter(64 << 10);
+  readonly bits = new ByteWriter(1024);
+
+  reset(): void {
+    for (const w of [this.keptFrames, this.envelopes, this.sources, this.dictionary, this.series, this.timestamps, this.mantissas, this.bits]) w.length = 0;
+  }
+}
+
+/** Section writers not in use (runs of several logs may be encoded at once, between slices). */
+const spareSectionWriters: SectionWriters[] = [];
+
+async function encodeSections(
+  records: readonly BusRecord[],
+  frames: readonly Buffer[],
+  batches: readonly (FloatBatch | undefined)[],
+  kept: ReadonlySet<number>,
+  writers: SectionWriters,
+): Promise<Buffer> {
   const slices = new LoopSlices();
   const kinds = Buffer.alloc(records.length);
-  const keptFrames = new ByteWriter(1024);
-  const envelopes = new ByteWriter(1024);
-  const sources = new ByteWriter(1024);
-  const dictionary = new ByteWriter(64 << 10);
-  const series = new ByteWriter(64 << 10);
-  const timestamps = new ByteWriter(64 << 10);
-  const mantissas = new ByteWriter(64 << 10);
-  const bits = new ByteWriter(1024);
+  const { keptFrames, envelopes, sources, dictionary, series, timestamps, mantissas, bits } = writers;
   const written: BatchRecord[] = [];
   const byLabels = new Map<Labels, number>();
   const byPairs = new Map<string, number>();
@@ -355,6 +403,23 @@ export async function encodeDictionaryRun(records: readonly BusRecord[], frames:
  * their values rebuilt. Throws with the reason when the bytes are not such a run.
  */
 export async function decodeDictionaryRun(payload: Buffer, firstOffset: number, count: number, topic: string, partition: number, maxRecordBytes: number): Promise<BusRecord[]> {
+  const out: BusRecord[] = new Array(count);
+  await readDictionaryRun(payload, firstOffset, count, topic, partition, maxRecordBytes, (i, r) => {
+    out[i] = r;
+  });
+  return out;
+}
+
+/** Decodes the run as decodeDictionaryRun does, handing each record to `take` as it is rebuilt (in order). */
+async function readDictionaryRun(
+  payload: Buffer,
+  firstOffset: number,
+  count: number,
+  topic: string,
+  partition: number,
+  maxRecordBytes: number,
+  take: (index: number, record: BusRecord) => void,
+): Promise<void> {
   const slices = new LoopSlices();
   const where = `run from offset ${firstOffset}`;
   if (payload.length < count) throw new Error(`${where}: ${payload.length} bytes cannot hold ${count} record kinds`);
@@ -380,7 +445,6 @@ export async function decodeDictionaryRun(payload: Buffer, firstOffset: number, 
   const state = new SeriesState();
   const word = Buffer.allocUnsafe(8);
   const w = sampleBatchWriter;
-  const out: BusRecord[] = new Array(count);
   let prevRecordTs = 0;
   let ts: number[] = [];
   let vals: number[] = [];
@@ -394,7 +458,7 @@ export async function decodeDictionaryRun(payload: Buffer, firstOffset: number, 
       if (isRunFrame(payload, frames.pos) || frameCodec(payload, frames.pos) !== 'none') throw new Error(`${where}: record ${i} is not a plain record frame`);
       const r = decodeFrame(payload, frames.pos, topic, partition);
       if (r.offset !== offset) throw new Error(`${where}: record ${i} has offset ${r.offset}`);
-      out[i] = r;
+      take(i, r);
       frames.pos += check.length;
       continue;
     }
@@ -449,12 +513,11 @@ export async function decodeDictionaryRun(payload: Buffer, firstOffset: number, 
       }
       w.addSeries(symbols[id], ts, vals, 0, m);
     }
-    out[i] = { topic, partition, offset, timestampMs, key, headers, value: w.finish(source) };
+    take(i, { topic, partition, offset, timestampMs, key, headers, value: w.finish(source) });
   }
   for (const [name, r] of [['frames', frames], ['envelopes', envelopes], ['sources', sources], ['dictionary', dictionary], ['scales', scales], ['series', seriesCol], ['timestamps', timestamps], ['mantissas', mantissas], ['bits', bits]] as const) {
     if (r.pos !== r.end) throw new Error(`${where}: ${r.end - r.pos} bytes of its ${name} belong to no record`);
   }
-  return out;
 }
 
 /** The dictionary entry at the reader's position, as the series it names (parsed only when not known). */
