@@ -65,7 +65,7 @@ export class LogCompactor {
           const seg = await log.nextToCompact();
           if (seg === undefined) break;
           await this.giveWay();
-          done = await log.compact(seg, { runBytes: this.settings.runBytes, afterRun: (ms) => this.afterRun(ms), stopped: () => this.stopping });
+          done = await log.compact(seg, { runBytes: this.settings.runBytes, afterRun: (ms) => this.afterRun(ms), stopped: () => this.stopping, giveWay: () => this.giveWay() });
         } catch (err) {
           this.settings.onError(log, err);
           break; // this partition waits for the next pass

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { brotliCompressSync, constants } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { BusRecord } from '../bus.js';
 import { encodeSampleBatch, encodeSampleBatchV2 } from '../../../schemas/sample-batch-codec.js';
 import type { SeriesSamples } from '../../../schemas/sample.js';
@@ -140,6 +140,41 @@ describe('series-dictionary run', () => {
     const brotli = (b: Buffer): number => brotliCompressSync(b, { params: { [constants.BROTLI_PARAM_QUALITY]: 5 } }).length;
     // The frames compressed together keep a sample's label references and 8 value bytes; the form keeps neither.
     expect(brotli(payload!)).toBeLessThan(brotli(raw) / 2);
+  });
+
+  it('waits for giveWay between the slices of its work, and builds the same form', async () => {
+    const records = Array.from({ length: 8 }, (_, step) =>
+      busRecord(step, encodeSampleBatch({ series: [{ labels: { __name__: 'up', job: String(step % 3) }, timestamps: [1000 * step], values: [step], stale: [] }] }, 'scrape')),
+    );
+    const frames = records.map(frameOf);
+    const plain = await asDictionaryRun(records, frames, MAX);
+    // Every reading of the clock 10 ms later than the last: each step of the work is a slice of its own.
+    let clock = 0;
+    const now = vi.spyOn(performance, 'now').mockImplementation(() => (clock += 10));
+    try {
+      let calls = 0;
+      let release: () => void = () => {};
+      let held = true;
+      const giveWay = (): Promise<void> => {
+        calls++;
+        if (!held) return Promise.resolve();
+        return new Promise<void>((resolve) => (release = () => { held = false; resolve(); }));
+      };
+      let settled = false;
+      const pending = asDictionaryRun(records, frames, MAX, giveWay).then((p) => {
+        settled = true;
+        return p;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(calls).toBe(1);
+      expect(settled).toBe(false);
+      release();
+      const form = await pending;
+      expect(calls).toBeGreaterThan(records.length);
+      expect(form!.equals(plain!)).toBe(true);
+    } finally {
+      now.mockRestore();
+    }
   });
 
   it('refuses a damaged form with the reason', async () => {

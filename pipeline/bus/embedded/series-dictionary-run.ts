@@ -56,9 +56,13 @@ const SLICE_MS = 5;
 class LoopSlices {
   private since = performance.now();
 
+  /** `between`, if given, is awaited at each turn as well (see SegmentCompactionOptions.giveWay). */
+  constructor(private readonly between?: () => Promise<void>) {}
+
   async next(): Promise<void> {
     if (performance.now() - this.since < SLICE_MS) return;
     await nextTurn();
+    if (this.between !== undefined) await this.between();
     this.since = performance.now();
   }
 }
@@ -95,9 +99,9 @@ interface BatchRecord {
  * rebuilt, with its frame's fields (offset, timestamp, key, headers in order, value bytes), which
  * are all a version 1 frame is made of; records that do not rebuild are kept as frames.
  */
-export async function asDictionaryRun(records: readonly BusRecord[], frames: readonly Buffer[], maxRecordBytes: number): Promise<Buffer | undefined> {
+export async function asDictionaryRun(records: readonly BusRecord[], frames: readonly Buffer[], maxRecordBytes: number, giveWay?: () => Promise<void>): Promise<Buffer | undefined> {
   const kept = new Set<number>();
-  const slices = new LoopSlices();
+  const slices = new LoopSlices(giveWay);
   const batches: (FloatBatch | undefined)[] = [];
   for (let i = 0; i < records.length; i++) {
     await slices.next();
@@ -108,11 +112,11 @@ export async function asDictionaryRun(records: readonly BusRecord[], frames: rea
   // make another one fail: a few attempts, then the run goes as version 3.
   for (let attempt = 0; attempt < REBUILD_ATTEMPTS; attempt++) {
     if (kept.size === records.length) return undefined;
-    const payload = await encodeDictionaryRun(records, frames, batches, kept);
+    const payload = await encodeDictionaryRun(records, frames, batches, kept, slices);
     const differ: number[] = [];
     await readDictionaryRun(payload, records[0].offset, records.length, records[0].topic, records[0].partition, maxRecordBytes, (i, r) => {
       if (!frameHolds(frames[i], r)) differ.push(i);
-    });
+    }, slices);
     if (differ.length === 0) return payload;
     // Rare: keep the records that do not rebuild as they are (a kept one differing cannot be helped).
     for (const i of differ) {
@@ -256,10 +260,10 @@ function seriesScales(batches: readonly BatchRecord[], seriesCount: number): num
  * The dictionary form of `records`: those in `kept` as their `frames`, every other one from its
  * float columns in `batches`.
  */
-export async function encodeDictionaryRun(records: readonly BusRecord[], frames: readonly Buffer[], batches: readonly (FloatBatch | undefined)[], kept: ReadonlySet<number>): Promise<Buffer> {
+export async function encodeDictionaryRun(records: readonly BusRecord[], frames: readonly Buffer[], batches: readonly (FloatBatch | undefined)[], kept: ReadonlySet<number>, slices = new LoopSlices()): Promise<Buffer> {
   const writers = spareSectionWriters.pop() ?? new SectionWriters();
   try {
-    return await encodeSections(records, frames, batches, kept, writers);
+    return await encodeSections(records, frames, batches, kept, writers, slices);
   } finally {
     writers.reset();
     spareSectionWriters.push(writers);
@@ -294,8 +298,8 @@ async function encodeSections(
   batches: readonly (FloatBatch | undefined)[],
   kept: ReadonlySet<number>,
   writers: SectionWriters,
+  slices: LoopSlices,
 ): Promise<Buffer> {
-  const slices = new LoopSlices();
   const kinds = Buffer.alloc(records.length);
   const { keptFrames, envelopes, sources, dictionary, series, timestamps, mantissas, bits } = writers;
   const written: BatchRecord[] = [];
@@ -419,8 +423,8 @@ async function readDictionaryRun(
   partition: number,
   maxRecordBytes: number,
   take: (index: number, record: BusRecord) => void,
+  slices = new LoopSlices(),
 ): Promise<void> {
-  const slices = new LoopSlices();
   const where = `run from offset ${firstOffset}`;
   if (payload.length < count) throw new Error(`${where}: ${payload.length} bytes cannot hold ${count} record kinds`);
   const top = new ByteReader(payload, where, count);
