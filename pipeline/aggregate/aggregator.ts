@@ -30,7 +30,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Registry } from 'prom-client';
 import { canonicalLabels, decodeSamplesTopicRecord, encodeDeadLetter, encodeSampleBatch, LabelSectionMemo, type HistogramValue, type Labels, type SamplesTopicRecord, type SeriesSamples } from '../../schemas/index.js';
-import { BatchSeriesCursor, type FloatColumns } from '../../schemas/float-columns.js';
+import { BatchSeriesCursor } from '../../schemas/float-columns.js';
 import type { FloatHistogram } from '../../schemas/native-histogram/index.js';
 import type { Bus, BusRecord, ConsumedBatch, Consumer, ProduceRecord } from '../bus/bus.js';
 import type { DecodedRecord } from '../bus/dead-letter.js';
@@ -642,9 +642,6 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
     // After layout(): finding no room for a new layout lets go of the bindings too.
     const bindings = this.hints.bindingsOf(p);
     const routeLate = this.routeLateSamples;
-    const columns = rec.batch.floatColumns;
-    // Late samples routed to dead letters keep the order of a series at a time.
-    if (layout !== undefined && columns !== undefined && !routeLate) return this.applyColumns(p, columns, layout, bindings);
     let added = 0;
     for (let k = 0; k < count; k++) {
       cur.at(k);
@@ -669,32 +666,6 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
       }
     }
     if (added > 0) this.hints.grew(added);
-    return maxTs;
-  }
-
-  /**
-   * A record of float columns, a rule at a time: its series are matched to their rule entries
-   * first, then each rule takes all of its series in one call (applyRows). Rules' states are
-   * apart, and each rule sees its series in record order, so the state is what a series at a
-   * time makes. Returns the newest timestamp (of each series, its last one).
-   */
-  private applyColumns(p: number, columns: FloatColumns, layout: RecordLayout, bindings: (RuleBinding | undefined)[]): number {
-    const { labels, offsets, timestamps: ts, values: vs } = columns;
-    const count = labels.length;
-    let maxTs = Number.NEGATIVE_INFINITY;
-    let added = 0;
-    for (let k = 0; k < count; k++) {
-      const to = offsets[k + 1]!;
-      if (to > offsets[k]! && ts[to - 1]! > maxTs) maxTs = ts[to - 1]!;
-      const l = labels[k]!;
-      if (!layout.usable(k, l)) added += this.resolve(p, k, l, layout, bindings);
-    }
-    if (added > 0) this.hints.grew(added);
-    // A target's binding was made when the target was (resolve).
-    for (const t of layout.byRule(count, this.hints)) {
-      const b = bindings[t.rule]!;
-      b.partition.applyRows(t.rows, t.at, t.rows.length, offsets, ts, vs, b.state, b.counters);
-    }
     return maxTs;
   }
 

@@ -77,8 +77,6 @@ export interface SampleCounts {
 
 const NO_STALE: readonly number[] = [];
 const NO_NEEDS: AccumulatorNeeds = { values: false, buckets: false };
-/** applyRow's one series: the first of its one-entry `rows` and span. */
-const AT_FIRST: readonly number[] = [0];
 
 /** A level of PartitionState.byValues: label value -> the next level, or (the last) the group's slot. */
 type ByLevel = Map<string, ByLevel | number>;
@@ -132,9 +130,6 @@ export class PartitionState {
   private readonly byValues = new Map<string, ByLevel>();
   /** What closeInto merges a group's numbers from (its labels are not read). */
   private scratch: WindowAccumulator | undefined;
-  /** applyRow's series as applyRows takes it (reused: applyRow runs per series of a record that is not columnar). */
-  private readonly oneRow = [0];
-  private readonly oneSpan = [0, 0];
 
   constructor(private readonly rule: CompiledRule) {}
 
@@ -274,129 +269,97 @@ export class PartitionState {
   /**
    * The samples of one record of the series at `row`, positions `from` to `to` (exclusive) of `ts`
    * and `vs`: a series' own arrays, or a record's float columns (FloatColumns), read in place.
-   * `stale` lists the staleness markers' positions, counted from `from`, in ascending order.
-   * Counted into `counts`; `onLate` hears each late sample. The runs between markers go to
-   * applyRows, the markers to `stale()`: applyRows' loop never sees one (a record of columns has
-   * none, and code for them there had no type feedback until the first, which deoptimised it).
+   * `stale` lists the staleness markers' positions, counted from `from`. Counted into `counts`;
+   * `onLate` hears each late sample. One call per series and record, not per sample: timestamps
+   * and values stay unboxed numbers in this loop, where a call per sample allocated a heap number
+   * for each argument (most of the aggregator's garbage). By row, not by entry: the series'
+   * numbers and its group's row in the window columns are all this path reads.
    */
   applyRow(row: number, ts: readonly number[], vs: readonly number[], from: number, to: number, stale: readonly number[], closed: ClosedThrough, counts: SampleCounts, onLate?: (t: number, v: number) => void): void {
-    let start = from;
-    for (let i = 0; i < stale.length; i++) {
-      const m = from + stale[i]!;
-      // As a walk over the samples meets them: a marker out of order, and the ones after it, are not met.
-      if (m < start || m >= to) break;
-      this.applySpan(row, ts, vs, start, m, closed, counts, onLate);
-      this.stale(this.byRow[row]!, ts[m]!);
-      start = m + 1;
-    }
-    this.applySpan(row, ts, vs, start, to, closed, counts, onLate);
-  }
-
-  /** Positions `from` to `to` (exclusive) of the series at `row`: applyRows with one series. */
-  private applySpan(row: number, ts: readonly number[], vs: readonly number[], from: number, to: number, closed: ClosedThrough, counts: SampleCounts, onLate?: (t: number, v: number) => void): void {
-    if (from >= to) return;
-    this.oneRow[0] = row;
-    this.oneSpan[0] = from;
-    this.oneSpan[1] = to;
-    this.applyRows(this.oneRow, AT_FIRST, 1, this.oneSpan, ts, vs, closed, counts, onLate);
-  }
-
-  /**
-   * The float samples of one record of `n` series: the series at `rows[i]` has positions
-   * `offsets[at[i]]` to `offsets[at[i] + 1]` (exclusive) of `ts` and `vs` (a record's float
-   * columns, read in place, or one series' own arrays), none a staleness marker. Counted into
-   * `counts`; `onLate` hears each late sample.
-   *
-   * One call per rule and record, not per series or sample: a record's series mostly carry one
-   * sample each, and a call per series and rule (its set-up, the rule's settings read again, the
-   * window found again) cost more than the sample's arithmetic. Timestamps and values stay
-   * unboxed numbers in this loop, where a call per sample allocated a heap number for each
-   * argument. By row, not by entry: the series' numbers and its group's row in the window
-   * columns are all this path reads.
-   */
-  applyRows(rows: readonly number[], at: readonly number[], n: number, offsets: readonly number[], ts: readonly number[], vs: readonly number[], closed: ClosedThrough, counts: SampleCounts, onLate?: (t: number, v: number) => void): void {
     const closedThrough = closed.closedThrough;
     const I = this.rule.intervalMs;
     const d = this.rule.dedupMs;
     const counter = this.rule.counter;
     const moments = this.rule.needs.moments;
-    // No row is added while samples are applied: the columns stay where they are.
+    // No row is added while a series' samples are applied: the columns stay where they are.
     const c = this.cols;
+    const o = row * STRIDE;
+    const slot = c[o + GROUP]! | 0;
+    const q = slot * FIELDS;
+    let si = 0;
+    let nextStale = stale.length > 0 ? stale[0]! + from : -1;
     let applied = 0;
     // The window of the previous sample: found again only when the window changes (a call per
     // sample boxed the window's end, a timestamp, where the call was not inlined).
     let win = this.current;
-    for (let i = 0; i < n; i++) {
-      const row = rows[i]!;
-      const o = row * STRIDE;
-      const slot = c[o + GROUP]! | 0;
-      const q = slot * FIELDS;
-      const from = offsets[at[i]!]!;
-      const to = offsets[at[i]! + 1]!;
-      for (let j = from; j < to; j++) {
-        const t = ts[j]!;
-        if (t <= c[o + SEEN_TS]!) {
-          counts.outOfOrder++;
-          continue;
-        }
-        const w = Math.ceil(t / I) * I;
-        if (w <= closedThrough) {
-          counts.late++;
-          onLate?.(t, vs[j]!);
-          continue;
-        }
-        c[o + SEEN_TS] = t;
-        applied++;
-        const v = vs[j]!;
-        if (d > 0) {
-          this.defer(row, t, v);
-          continue;
-        }
-        // applyOne() and WindowColumns.add() written out: see above.
-        const opens = c[o + WIN] !== w;
-        if (opens) this.foldRate(row);
-        if (win === undefined || win.end !== w) win = this.windowAt(w);
-        if (win.present[slot] !== 1) win.open(slot);
-        const a = win.nums;
-        if (opens) {
-          c[o + WIN] = w;
-          c[o + WIN_FOLDED] = 0;
-          c[o + WIN_INC] = 0;
-          c[o + WIN_FROM] = c[o + HAS_LAST] === 1 ? c[o + LAST_TS]! : t;
-          a[q + SERIES]++;
-        }
-        c[o + WIN_TO] = t;
-        const k = ++a[q + SAMPLES]!;
-        a[q + SUM] += v;
-        if (v < a[q + MIN]!) a[q + MIN] = v;
-        if (v > a[q + MAX]!) a[q + MAX] = v;
-        if (t >= a[q + ACC_LAST_TS]!) {
-          a[q + ACC_LAST_TS] = t;
-          a[q + ACC_LAST_V] = v;
-          if (win.lastH !== null) win.lastH[slot] = null;
-        }
-        if (moments) {
-          const mean = a[q + MEAN]!;
-          const dm = v - mean;
-          const next = mean + dm / k;
-          a[q + MEAN] = next;
-          a[q + M2] += dm * (v - next);
-        }
-        if (win.values !== null) win.values[slot]!.push(v);
-        if (win.buckets !== null) addBucket(win.buckets[slot]!, v);
-        if (counter) {
-          if (c[o + HAS_LAST] === 1) {
-            const last = c[o + LAST_V]!;
-            const inc = v >= last ? v - last : v;
-            a[q + INC] += inc;
-            c[o + WIN_INC] += inc;
-          }
-          a[q + ALIVE] = 1;
-        }
-        c[o + LAST_TS] = t;
-        c[o + LAST_V] = v;
-        c[o + HAS_LAST] = 1;
+    for (let j = from; j < to; j++) {
+      const t = ts[j]!;
+      if (j === nextStale) {
+        nextStale = ++si < stale.length ? stale[si]! + from : -1;
+        this.stale(this.byRow[row]!, t);
+        continue;
       }
+      if (t <= c[o + SEEN_TS]!) {
+        counts.outOfOrder++;
+        continue;
+      }
+      const w = Math.ceil(t / I) * I;
+      if (w <= closedThrough) {
+        counts.late++;
+        onLate?.(t, vs[j]!);
+        continue;
+      }
+      c[o + SEEN_TS] = t;
+      applied++;
+      const v = vs[j]!;
+      if (d > 0) {
+        this.defer(row, t, v);
+        continue;
+      }
+      // applyOne() and WindowColumns.add() written out: see above.
+      const opens = c[o + WIN] !== w;
+      if (opens) this.foldRate(row);
+      if (win === undefined || win.end !== w) win = this.windowAt(w);
+      if (win.present[slot] !== 1) win.open(slot);
+      const a = win.nums;
+      if (opens) {
+        c[o + WIN] = w;
+        c[o + WIN_FOLDED] = 0;
+        c[o + WIN_INC] = 0;
+        c[o + WIN_FROM] = c[o + HAS_LAST] === 1 ? c[o + LAST_TS]! : t;
+        a[q + SERIES]++;
+      }
+      c[o + WIN_TO] = t;
+      const k = ++a[q + SAMPLES]!;
+      a[q + SUM] += v;
+      if (v < a[q + MIN]!) a[q + MIN] = v;
+      if (v > a[q + MAX]!) a[q + MAX] = v;
+      if (t >= a[q + ACC_LAST_TS]!) {
+        a[q + ACC_LAST_TS] = t;
+        a[q + ACC_LAST_V] = v;
+        if (win.lastH !== null) win.lastH[slot] = null;
+      }
+      if (moments) {
+        const mean = a[q + MEAN]!;
+        const dm = v - mean;
+        const next = mean + dm / k;
+        a[q + MEAN] = next;
+        a[q + M2] += dm * (v - next);
+      }
+      if (win.values !== null) win.values[slot]!.push(v);
+      if (win.buckets !== null) addBucket(win.buckets[slot]!, v);
+      if (counter) {
+        if (c[o + HAS_LAST] === 1) {
+          const last = c[o + LAST_V]!;
+          const inc = v >= last ? v - last : v;
+          a[q + INC] += inc;
+          c[o + WIN_INC] += inc;
+        }
+        a[q + ALIVE] = 1;
+      }
+      c[o + LAST_TS] = t;
+      c[o + LAST_V] = v;
+      c[o + HAS_LAST] = 1;
     }
     counts.applied += applied;
   }

@@ -3,7 +3,7 @@ import { canonicalLabels } from '../../schemas/index.js';
 import { compileRule } from './compiled-rule.js';
 import { aggregatesConfigSchema } from './config.js';
 import { PartitionState } from './partition-state.js';
-import { RecordHints, RecordLayout } from './record-hints.js';
+import { RecordLayout } from './record-hints.js';
 import { RuleState } from './rule-state.js';
 
 /** A layout whose position 0 holds `labels`, feeding `entries` (rule 0). */
@@ -48,32 +48,6 @@ describe('record layout positions', () => {
     expect([layout.first[0], layout.count[0], layout.first[1], layout.count[1]]).toEqual([0, 1, 1, 1]);
     expect([layout.row[0], layout.row[1]]).toEqual([a.row, b.row]);
     expect(a.row).not.toBe(b.row);
-  });
-
-  it('give each rule its positions and rows in record order, until a position is resolved again', () => {
-    const configs = aggregatesConfigSchema.parse([{ match: 'x', interval: '1m', outputs: ['sum_samples'] }, { match: 'x', interval: '5m', outputs: ['max'] }]);
-    const [p0, p1] = configs.map((c, i) => new RuleState(compileRule(c, i)).partition(0));
-    const series = ['a', 'b', 'c'].map((job) => ({ __name__: 'x', job }));
-    const layout = new RecordLayout();
-    const hints = new RecordHints();
-    // Position 0 feeds rule 1 only; positions 1 and 2 feed rules 0 and 1.
-    series.forEach((l, k) => {
-      const from = layout.rule.length;
-      if (k > 0) layout.target(0, p0!.entry(canonicalLabels(l), l));
-      layout.target(1, p1!.entry(canonicalLabels(l), l));
-      layout.resolved(k, l, from);
-    });
-    const rowsOf = (p: PartitionState) => series.map((l) => p.series.get(canonicalLabels(l))?.row);
-    const byRule = layout.byRule(3, hints);
-    expect(byRule.map((t) => [t.rule, t.at, t.rows])).toEqual([[1, [0, 1, 2], rowsOf(p1!)], [0, [1, 2], rowsOf(p0!).slice(1)]]);
-    expect(layout.byRule(3, hints)).toBe(byRule);
-    // A shorter record of the same layout takes its own positions only.
-    expect(layout.byRule(2, hints).map((t) => t.at)).toEqual([[0, 1], [1]]);
-    const from = layout.rule.length;
-    layout.target(1, p1!.entry(canonicalLabels(series[0]!), series[0]!));
-    layout.target(0, p0!.entry(canonicalLabels(series[0]!), series[0]!));
-    layout.resolved(0, series[0]!, from);
-    expect(layout.byRule(3, hints).map((t) => [t.rule, t.at])).toEqual([[1, [0, 1, 2]], [0, [0, 1, 2]]]);
   });
 
   it('are resolved again once a series they feed was forgotten, and stay usable while others are', () => {

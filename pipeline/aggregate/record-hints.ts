@@ -37,13 +37,6 @@ export function sameLabels(a: Labels, b: Labels): boolean {
   return n === 0;
 }
 
-/** A rule's targets among a record's positions: the series at position `at[i]` is row `rows[i]` of the rule's partition state. */
-export interface RuleTargets {
-  readonly rule: number;
-  readonly at: number[];
-  readonly rows: number[];
-}
-
 export class RecordLayout {
   /** Per position: the labels object last seen there (equal labels in a new object replace it: see usable). */
   readonly labels: (Labels | undefined)[] = [];
@@ -56,11 +49,6 @@ export class RecordLayout {
   readonly rule: number[] = [];
   readonly row: number[] = [];
   readonly entries: SeriesEntry[] = [];
-  /** The targets by rule (see byRule), for `byRuleCount` positions; let go when a position is resolved. */
-  private targetsByRule: RuleTargets[] | undefined;
-  private byRuleCount = -1;
-  /** Entries of the largest targets by rule built so far (what `hints`' bound has counted of them). */
-  private byRuleEntries = 0;
 
   /** Whether position `k`'s targets hold for a series with `labels`. */
   usable(k: number, labels: Labels): boolean {
@@ -102,44 +90,11 @@ export class RecordLayout {
       this.count.push(0);
       added++;
     }
-    this.targetsByRule = undefined;
     this.labels[k] = labels;
     this.checked[k] = seriesForgotten();
     this.first[k] = from;
     this.count[k] = this.rule.length - from;
     return added + 1;
-  }
-
-  /**
-   * The targets of positions 0 to `count` (exclusive), rule by rule in the order the rules first
-   * appear, each rule's in position order: a record of float columns is applied a rule at a time
-   * (RuleBinding.partition.applyRows), one call per rule instead of one per series and rule. Kept
-   * until a position is resolved again; what a new one holds beyond the largest before counts into
-   * `hints`' bound (it replaces the one before).
-   */
-  byRule(count: number, hints: RecordHints): readonly RuleTargets[] {
-    if (this.targetsByRule !== undefined && this.byRuleCount === count) return this.targetsByRule;
-    const out: RuleTargets[] = [];
-    const index: (RuleTargets | undefined)[] = [];
-    let entries = 0;
-    for (let k = 0; k < count; k++) {
-      const end = this.first[k]! + this.count[k]!;
-      for (let j = this.first[k]!; j < end; j++) {
-        const r = this.rule[j]!;
-        let t = index[r];
-        if (t === undefined) out.push((index[r] = t = { rule: r, at: [], rows: [] }));
-        t.at.push(k);
-        t.rows.push(this.row[j]!);
-        entries++;
-      }
-    }
-    this.targetsByRule = out;
-    this.byRuleCount = count;
-    if (entries > this.byRuleEntries) {
-      hints.grew(entries - this.byRuleEntries);
-      this.byRuleEntries = entries;
-    }
-    return out;
   }
 }
 

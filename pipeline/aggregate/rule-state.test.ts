@@ -185,28 +185,6 @@ describe('aggregation rule state', () => {
     expect(after.counters).toMatchObject({ applied: 2, late: 2 });
   });
 
-  it('applies a record\'s series in one call (columns) as it applies them a series at a time', () => {
-    const specs = { by: ['job'], outputs: ['total', 'increase', 'rate_avg', 'min', 'max', 'stdvar', 'last', 'count_series'] };
-    const c = { __name__: 'x', job: 'k', instance: '3' };
-    // Columns of two records: series a, b, c (b twice in the first), the offsets bounding each series' samples.
-    const records = [
-      { labels: [a, b, c, b], offsets: [0, 2, 3, 5, 6], ts: [10_000, 20_000, 15_000, 5_000, 50_000, 55_000], vs: [1, 3, 2, 7, 8, 9] },
-      { labels: [a, b, c], offsets: [0, 1, 3, 4], ts: [70_000, 45_000, 80_000, 125_000], vs: [0.5, 4, 12, 20] },
-    ];
-    const one = rule(specs);
-    feed(one, records.flatMap((r) => r.labels.flatMap((l, k) => r.ts.slice(r.offsets[k], r.offsets[k + 1]).map((t, i) => ({ p: 0, labels: l, t, v: r.vs[r.offsets[k]! + i]! })))));
-    const columns = rule(specs);
-    const ps = columns.partition(0);
-    for (const r of records) {
-      // Targets as a record layout holds them: a position, and its series' row.
-      const rows = r.labels.map((l) => ps.entry(canonicalLabels(l), l).row);
-      ps.applyRows(rows, rows.map((_, k) => k), rows.length, r.offsets, r.ts, r.vs, columns, columns.counters);
-    }
-    // b's 45 s sample comes after its 55 s one.
-    expect(columns.counters).toMatchObject({ applied: 9, outOfOrder: 1, late: 0 });
-    expect(closeThrough(columns, 240_000)).toEqual(closeThrough(one, 240_000));
-  });
-
   it('names an output series with the same labels object window after window', () => {
     // The bus sink remembers a series by its labels object: a new object every window would be hashed again.
     const st = rule({ by: ['job'], outputs: ['total', 'count_samples', 'quantiles(0.5)'] });
