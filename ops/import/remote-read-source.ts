@@ -66,8 +66,7 @@ export class RemoteReadSource {
         },
       });
     } catch (err) {
-      const e = err as Error;
-      throw new RemoteReadError(`${where}: ${e.message}${e.cause ? ` (${String(e.cause)})` : ''}`, { cause: err });
+      throw readError(where, err);
     }
     if (res.ok && res.body !== null && /^application\/x-streamed-protobuf\b/.test(res.headers.get('content-type') ?? '')) {
       // Locked now, not when the series are first asked for: fetch cancels the body of a response
@@ -84,22 +83,27 @@ export class RemoteReadSource {
   }
 }
 
+/** A failed read of the request `where`, with the reason and its cause (fetch's network errors carry the detail there). */
+function readError(where: string, err: unknown): RemoteReadError {
+  const e = err as Error;
+  return new RemoteReadError(`${where}: ${e.message}${e.cause ? ` (${String(e.cause)})` : ''}`, { cause: err });
+}
+
 /** The series of a streamed answer as its frames arrive; `where` names the request in errors. */
 async function* streamedSeries(pieces: AsyncIterator<Uint8Array>, chunk: TimeChunk, where: string): AsyncGenerator<ReadSeries> {
   const decoder = new ChunkedReadDecoder(chunk.start, chunk.end);
-  const fail = (err: unknown) => new RemoteReadError(`${where}: ${(err as Error).message}${(err as Error).cause ? ` (${String((err as Error).cause)})` : ''}`, { cause: err });
   for (;;) {
     let piece: IteratorResult<Uint8Array>;
     try {
       piece = await pieces.next();
     } catch (err) {
-      throw fail(err);
+      throw readError(where, err);
     }
     let series: ReadSeries[];
     try {
       series = piece.done === true ? decoder.finish() : decoder.push(Buffer.from(piece.value.buffer, piece.value.byteOffset, piece.value.byteLength));
     } catch (err) {
-      throw fail(err);
+      throw readError(where, err);
     }
     yield* series;
     if (piece.done === true) return;
