@@ -84,6 +84,11 @@ export interface AlertColumnsOutput {
 
 const NO_ANNOTATIONS: Labels = Object.freeze({});
 
+/** An alert first seen at `ts`: pending until the rule's `for` has passed. */
+function pendingAlert(labels: Labels, annotations: Labels, ts: number, value: number): ActiveAlert {
+  return { labels, annotations, state: 'pending', activeAt: ts, firedAt: 0, resolvedAt: 0, lastSentAt: 0, keepFiringSince: 0, validUntil: 0, value };
+}
+
 const RESOLVED_RETENTION_MS = 15 * 60_000;
 
 function withoutEmpty(l: Record<string, string>): Labels {
@@ -149,10 +154,7 @@ export class AlertingRule {
       const key = labelKey(l);
       if (current.has(key)) throw new RuleEvalError('vector contains metrics with the same labelset after applying alert labels', { rule: this.rule.name });
       seen?.set(key, s);
-      current.set(key, {
-        labels: l, annotations, state: 'pending', activeAt: ts, firedAt: 0, resolvedAt: 0,
-        lastSentAt: 0, keepFiringSince: 0, validUntil: 0, value: s.value,
-      });
+      current.set(key, pendingAlert(l, annotations, ts, s.value));
     }
     const transitions: AlertTransition[] = [];
     // The alert of each transition, by index, when its annotations are expanded afterwards.
@@ -320,22 +322,18 @@ export class AlertingRule {
           else old.annotations = NO_ANNOTATIONS;
           continue;
         }
-        const a: ActiveAlert = {
-          labels: labels[i]!, annotations: NO_ANNOTATIONS, state: 'pending', activeAt: ts, firedAt: 0, resolvedAt: 0,
-          lastSentAt: 0, keepFiringSince: 0, validUntil: 0, value: values[c]!,
-        };
+        const a = pendingAlert(labels[i]!, NO_ANNOTATIONS, ts, values[c]!);
         this.active.set(key, a);
         if (expansion === 'on-state-change') seriesOf.set(a, i);
         added.set(key, transitions.length);
         changed.push(a);
         transitions.push({ at: ts, from: 'inactive', alert: { ...a } });
       }
-      const outT = ts - queryOffsetMs;
-      this.advance(ts, outT, (key) => {
+      this.advance(ts, t, (key) => {
         const i = indexByKey.get(key);
         return i !== undefined && seenAt[i] === k;
       }, added, changed, transitions, (l, at, value) => out.sample(l, at, value));
-      out.instantDone(outT);
+      out.instantDone(t);
       for (let j = 0; j < transitions.length; j++) {
         if (expansion === 'on-state-change') {
           const a = changed[j]!;
