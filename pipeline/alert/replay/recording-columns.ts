@@ -26,6 +26,7 @@ export function recordingRuleColumns(
   const n = series.length;
   if (limit > 0 && n > limit) return undefined;
   const labels: Labels[] = [];
+  const keys: string[] = [];
   const indexByKey = new Map<string, number>();
   for (let i = 0; i < n; i++) {
     const s = series[i]!;
@@ -34,6 +35,7 @@ export function recordingRuleColumns(
     const key = labelKey(l);
     if (indexByKey.has(key)) return undefined;
     indexByKey.set(key, i);
+    keys.push(key);
     labels.push(l);
   }
   const out: GroupOutput[] = [];
@@ -69,7 +71,7 @@ export function recordingRuleColumns(
     }
   }
   const previous = new Map<string, Labels>();
-  for (const i of present) previous.set(labelKey(labels[i]!), labels[i]!);
+  for (const i of present) previous.set(keys[i]!, labels[i]!);
   state.previous = previous;
   state.status.health = 'ok';
   state.status.lastError = '';
