@@ -3,8 +3,17 @@ import { encodeWriteRequest, pbLabels } from '../../connectors/remote-write/test
 import { ReadResponseType } from '../../pipeline/query/index.js';
 import { FloatHistogram } from '../../schemas/native-histogram/index.js';
 import { seriesChunks, seriesFrames } from '../../pipeline/query/chunked-read-response.js';
-import { ChunkedReadDecoder, decodeChunkedReadResponse, decodeReadResponse, type ReadSeries } from './remote-read-response.js';
+import { ChunkedReadDecoder, decodeReadResponse, type ReadSeries } from './remote-read-response.js';
+
 import { timeChunks, vmJsonLine } from './remote-read-source.js';
+
+/** A whole streamed answer given to the decoder in one piece. */
+function decodeChunkedReadResponse(buf: Buffer, start: number, end: number): ReadSeries[] {
+  const decoder = new ChunkedReadDecoder(start, end);
+  const out = decoder.push(buf);
+  out.push(...decoder.finish());
+  return out;
+}
 
 describe('decodeReadResponse', () => {
   it('reads the series of every query result, negative timestamps and non-finite values included', () => {

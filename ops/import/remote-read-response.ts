@@ -340,11 +340,3 @@ function frameAt(buf: Buffer, pos: number, offset: number): { msgStart: number; 
   }
   throw new RemoteReadDecodeError(`varint too long at byte ${offset + pos}`);
 }
-
-/** A whole streamed remote-read answer (see ChunkedReadDecoder). */
-export function decodeChunkedReadResponse(buf: Buffer, start: number, end: number): ReadSeries[] {
-  const decoder = new ChunkedReadDecoder(start, end);
-  const out = decoder.push(buf);
-  out.push(...decoder.finish());
-  return out;
-}
