@@ -4,7 +4,6 @@ import { ReadResponseType } from '../../pipeline/query/index.js';
 import { FloatHistogram } from '../../schemas/native-histogram/index.js';
 import { seriesChunks, seriesFrames } from '../../pipeline/query/chunked-read-response.js';
 import { ChunkedReadDecoder, decodeReadResponse, type ReadSeries } from './remote-read-response.js';
-
 import { timeChunks, vmJsonLine } from './remote-read-source.js';
 
 /** A whole streamed answer given to the decoder in one piece. */
