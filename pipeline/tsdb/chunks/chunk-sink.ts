@@ -18,7 +18,11 @@ export interface ChunkSink {
    * chunk. Sources call it when the sink has it; the range is the sink's, as for `pushEncoded`.
    */
   pushSpan?(encoding: number, file: SharedArrayBuffer, byteOffset: number, byteLength: number): void;
-  push(t: number, v: number, stale: boolean): void;
+  /**
+   * Loose samples `t[from..to)` with their values and staleness flags (1: a staleness marker),
+   * ascending by timestamp: one call for a run, so a sink that records them copies columns.
+   */
+  pushSamples(t: ArrayLike<number>, v: ArrayLike<number>, s: ArrayLike<number>, from: number, to: number): void;
   pushHistogram(t: number, h: FloatHistogram): void;
   /** The start timestamp of the sample at `t` (held beside it; see `Series.startTimestamps`). */
   pushStartTimestamp(t: number, st: number): void;

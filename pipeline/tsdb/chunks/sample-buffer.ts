@@ -80,6 +80,21 @@ export class SampleBuffer implements SampleTarget, ChunkSink {
     this.length = n + 1;
   }
 
+  pushSamples(t: ArrayLike<number>, v: ArrayLike<number>, s: ArrayLike<number>, from: number, to: number): void {
+    if (to <= from) return;
+    const n = this.length;
+    if (n + (to - from) > this.t.length) this.reserve(to - from);
+    if (n > 0 && t[from] <= this.t[n - 1]) this.unsorted = true;
+    let k = n;
+    for (let i = from; i < to; i++, k++) {
+      this.t[k] = t[i];
+      this.v[k] = v[i];
+      this.s[k] = s[i];
+      this.staleCount += s[i];
+    }
+    this.length = k;
+  }
+
   /** Adds a native-histogram sample. */
   pushHistogram(t: number, h: FloatHistogram): void {
     if (this.histT === null) {

@@ -338,6 +338,10 @@ export class MemSeries {
    * shared (they change), so a sink that keeps them past this call copies them.
    */
   collect(buf: ChunkSink, mint: number, maxt: number): void {
+    // Out-of-order samples that all precede the in-order chunks (a backfilled series' older part)
+    // go first, so the sink receives the series in order and need not sort it.
+    const outOfOrderFirst = this.hasOutOfOrder && this.outOfOrderMaxT() < this.inOrderMinT();
+    if (outOfOrderFirst) this.collectOutOfOrder(buf, mint, maxt);
     const m = this.meta;
     for (let i = 0; i < m.length; i += M) {
       if (m[i + 1] < mint || m[i] > maxt) continue;
@@ -347,13 +351,7 @@ export class MemSeries {
       else buf.pushEncoded(m[i + 3] & 0xff, this.arena.view(loc, length), mint, maxt);
     }
     if (this.app !== null && this.app.maxT >= mint && this.app.minT <= maxt) buf.pushChunk(this.app.w.bytes, mint, maxt);
-    if (this.oooChunks !== null) {
-      for (const c of this.oooChunks) if (c.maxT >= mint && c.minT <= maxt) buf.pushChunk(c.bytes, mint, maxt);
-    }
-    if (this.oooT !== null) {
-      const ts = this.oooT;
-      for (let i = 0; i < ts.length; i++) if (ts[i] >= mint && ts[i] <= maxt) buf.push(ts[i], this.oooV![i], this.oooS![i] === 1);
-    }
+    if (!outOfOrderFirst) this.collectOutOfOrder(buf, mint, maxt);
     if (this.histT !== null) {
       const ts = this.histT;
       for (let i = 0; i < ts.length; i++) if (ts[i] >= mint && ts[i] <= maxt) buf.pushHistogram(ts[i], this.histH![i]);
@@ -362,6 +360,35 @@ export class MemSeries {
       const ts = this.startT;
       for (let i = 0; i < ts.length; i++) if (ts[i] >= mint && ts[i] <= maxt) buf.pushStartTimestamp(ts[i], this.startS![i]);
     }
+  }
+
+  private collectOutOfOrder(buf: ChunkSink, mint: number, maxt: number): void {
+    if (this.oooChunks !== null) {
+      for (const c of this.oooChunks) if (c.maxT >= mint && c.minT <= maxt) buf.pushChunk(c.bytes, mint, maxt);
+    }
+    const ts = this.oooT;
+    if (ts !== null) {
+      // Sorted: the samples in range are one stretch of it.
+      let from = 0;
+      while (from < ts.length && ts[from] < mint) from++;
+      let to = from;
+      while (to < ts.length && ts[to] <= maxt) to++;
+      buf.pushSamples(ts, this.oooV!, this.oooS!, from, to);
+    }
+  }
+
+  /** Newest out-of-order timestamp (-Infinity without any). */
+  private outOfOrderMaxT(): number {
+    let max = -Infinity;
+    if (this.oooChunks !== null) for (const c of this.oooChunks) if (c.maxT > max) max = c.maxT;
+    if (this.oooT !== null && this.oooT.length > 0) max = Math.max(max, this.oooT[this.oooT.length - 1]);
+    return max;
+  }
+
+  /** Oldest in-order timestamp (Infinity without any). */
+  private inOrderMinT(): number {
+    if (this.meta.length > 0) return this.meta[0];
+    return this.app !== null ? this.app.minT : Infinity;
   }
 
   /**

@@ -97,8 +97,7 @@ export function runDecodeJob(job: DecodeJob): DecodeResult {
           break;
         }
         case OP_SAMPLES: {
-          const end = ops[p + 1] + ops[p + 2];
-          for (let j = ops[p + 1]; j < end; j++) buf.push(job.looseT[j], job.looseV[j], job.looseS[j] === 1);
+          buf.pushSamples(job.looseT, job.looseV, job.looseS, ops[p + 1], ops[p + 1] + ops[p + 2]);
           break;
         }
         case OP_MARK:

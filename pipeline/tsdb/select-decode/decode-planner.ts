@@ -28,9 +28,11 @@ export class DecodePlanner implements ChunkSink {
   /** The copied chunks, back to back (`copiedBytes` of it used): one growing array, not one a chunk. */
   private copies = new Uint8Array(4096);
   private copiedBytes = 0;
-  private readonly looseT: number[] = [];
-  private readonly looseV: number[] = [];
-  private readonly looseS: number[] = [];
+  /** Loose samples, `looseCount` of them written (grown by doubling). */
+  private looseT = new Float64Array(256);
+  private looseV = new Float64Array(256);
+  private looseS = new Uint8Array(256);
+  private looseCount = 0;
   private readonly intervals: number[] = [];
   private seriesStart = -1;
   private opCount = 0;
@@ -120,14 +122,36 @@ export class DecodePlanner implements ChunkSink {
     this.pushEncoded(ENCODING_XOR, bytes);
   }
 
-  push(t: number, v: number, stale: boolean): void {
-    const n = this.looseT.length;
+  pushSamples(t: ArrayLike<number>, v: ArrayLike<number>, s: ArrayLike<number>, from: number, to: number): void {
+    const count = to - from;
+    if (count <= 0) return;
+    const at = this.looseCount;
+    if (at + count > this.looseT.length) this.growLoose(at + count);
+    const lt = this.looseT;
+    const lv = this.looseV;
+    const ls = this.looseS;
+    for (let i = from, k = at; i < to; i++, k++) {
+      lt[k] = t[i];
+      lv[k] = v[i];
+      ls[k] = s[i];
+    }
+    this.looseCount = at + count;
     const last = this.length - OP_SIZE;
-    if (this.opCount > 0 && this.ops[last] === OP_SAMPLES && this.ops[last + 1] + this.ops[last + 2] === n) this.ops[last + 2]++;
-    else this.op(OP_SAMPLES, n, 1, 0, 0);
-    this.looseT.push(t);
-    this.looseV.push(v);
-    this.looseS.push(stale ? 1 : 0);
+    if (this.opCount > 0 && this.ops[last] === OP_SAMPLES && this.ops[last + 1] + this.ops[last + 2] === at) this.ops[last + 2] += count;
+    else this.op(OP_SAMPLES, at, count, 0, 0);
+  }
+
+  private growLoose(need: number): void {
+    const size = Math.max(need, this.looseT.length * 2);
+    const t = new Float64Array(size);
+    const v = new Float64Array(size);
+    const s = new Uint8Array(size);
+    t.set(this.looseT.subarray(0, this.looseCount));
+    v.set(this.looseV.subarray(0, this.looseCount));
+    s.set(this.looseS.subarray(0, this.looseCount));
+    this.looseT = t;
+    this.looseV = v;
+    this.looseS = s;
   }
 
   pushHistogram(_t: number, _h: FloatHistogram): void {
@@ -147,9 +171,9 @@ export class DecodePlanner implements ChunkSink {
     const copies = this.copiedBytes === 0 ? NO_COPIES : sharedMemory().allocate(this.copiedBytes);
     new Uint8Array(copies).set(this.copies.subarray(0, this.copiedBytes));
     const sources = [copies, ...this.sources.slice(1)];
-    const looseT = Float64Array.from(this.looseT);
-    const looseV = Float64Array.from(this.looseV);
-    const looseS = Uint8Array.from(this.looseS);
+    const looseT = this.looseT.slice(0, this.looseCount);
+    const looseV = this.looseV.slice(0, this.looseCount);
+    const looseS = this.looseS.slice(0, this.looseCount);
     const intervals = Float64Array.from(this.intervals);
     const jobs: DecodeJob[] = [];
     const first: number[] = [];
