@@ -1,5 +1,3 @@
-import type { Readable } from 'node:stream';
-
 /**
  * Whole lines of a text stream as read: line `i` is `bytes[starts[i], ends[i])`, its end not
  * included. `starts` and `ends` hold until the next chunk is asked for (they are reused).
@@ -17,11 +15,11 @@ const CR = 13;
 /**
  * The lines of a byte stream as `readline` gives them (`\n`, `\r\n` and a lone `\r` end a line;
  * a last line without an end is a line too), a chunk's lines at a time, as offsets into the
- * chunk's bytes: nothing is decoded, so a reader of numbers reads them from the bytes and only
- * the lines wanted as text become strings. A line not ended in its chunk is carried into the
- * next one and joined to its end there.
+ * chunk's bytes (the input's own, which it may reuse: see InputChunks): nothing is decoded, so a
+ * reader of numbers reads them from the bytes and only the lines wanted as text become strings.
+ * A line not ended in its chunk is carried into the next one and joined to its end there.
  */
-export async function* byteLineChunks(input: Readable): AsyncGenerator<ByteLines> {
+export async function* byteLineChunks(input: AsyncIterable<Buffer | string>): AsyncGenerator<ByteLines> {
   let rest: Buffer | undefined;
   // The chunk before ended in `\r`: a `\n` at the start of this one belongs to it.
   let afterCr = false;
@@ -29,7 +27,7 @@ export async function* byteLineChunks(input: Readable): AsyncGenerator<ByteLines
   // allocated outside the heap, and such allocations ask for full collections of it.
   const lines = new LineBounds(0);
   for await (const chunk of input) {
-    let bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    let bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     if (bytes.length === 0) continue;
     if (afterCr) {
       afterCr = false;

@@ -293,6 +293,8 @@ class ImportRun {
           }
           if (!ok) break reading;
         }
+        // The input reuses its chunk buffers: the lines of this one that wait for a batch are copied.
+        batcher?.copyPending();
       }
     }
     if (ok && batcher === undefined && pending.length > 0) {

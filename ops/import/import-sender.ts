@@ -1,3 +1,4 @@
+import { HttpPoster, type PostAnswer } from './http-post.js';
 import type { LineBatch } from './line-batches.js';
 import type { SeriesRunBatch } from './series-runs.js';
 
@@ -54,27 +55,36 @@ export interface RetryNotice {
  * holds back the requests after it too. A 400 that lists bad lines maps them back to the file.
  */
 export class ImportSender {
+  private readonly poster: HttpPoster;
+
   constructor(
     private readonly url: string,
     private readonly contentType: string,
     private readonly headers: Readonly<Record<string, string>> = {},
     private readonly onRetry?: (notice: RetryNotice) => void,
-  ) {}
+  ) {
+    this.poster = new HttpPoster(url);
+  }
+
+  /** Closes the connections kept alive for later requests. */
+  close(): void {
+    this.poster.close();
+  }
 
   async send(file: string, batch: LineBatch | SeriesRunBatch): Promise<BatchResult> {
     for (let attempt = 0; ; attempt++) {
-      let res: Response;
+      let res: PostAnswer;
       try {
-        res = await fetch(this.url, { method: 'POST', body: 'lineOf' in batch ? batch.body : batch.bytes, headers: { 'content-type': this.contentType, ...this.headers } });
+        res = await this.poster.post('lineOf' in batch ? batch.body : batch.bytes, { 'content-type': this.contentType, ...this.headers });
       } catch (err) {
-        throw new ImportRequestError(`${this.url}: ${(err as Error).message}${(err as Error).cause ? ` (${String((err as Error).cause)})` : ''}`, { cause: err });
+        throw new ImportRequestError(`${this.url}: ${(err as Error).message}`, { cause: err });
       }
-      const text = await res.text();
+      const text = res.text;
       if (res.status === 204 || res.status === 200) {
-        return { samples: Number(res.headers.get('x-tidemark-imported-samples') ?? 0), bad: [], unlisted: 0 };
+        return { samples: Number(res.headers['x-tidemark-imported-samples'] ?? 0), bad: [], unlisted: 0 };
       }
       if ((res.status === 429 || res.status === 503) && attempt < MAX_RETRIES) {
-        const asked = Number(res.headers.get('retry-after') ?? 1);
+        const asked = Number(res.headers['retry-after'] ?? 1);
         const wait = Math.max(0.1, Number.isFinite(asked) ? asked : 1);
         this.onRetry?.({ url: this.url, status: res.status, reason: text.trim(), waitSeconds: wait });
         await new Promise((r) => setTimeout(r, wait * 1000));

@@ -83,7 +83,7 @@ export class LineBatcher {
 
   /**
    * Adds the next line of the file, `bytes[start, end)` (its end not included); returns a batch
-   * when one is full. `bytes` must not change until the batch is returned.
+   * when one is full. `bytes` must not change until the batch is returned or `copyPending` runs.
    */
   addBytes(bytes: Buffer, start: number, end: number): LineBatch | undefined {
     this.begin();
@@ -120,8 +120,11 @@ export class LineBatcher {
     this.buf[this.used++] = NEWLINE;
   }
 
-  /** Copies the lines added as bytes and not copied yet, each with its `\n`. */
-  private copyPending(): void {
+  /**
+   * Copies the lines added as bytes and not copied yet, each with its `\n`: after it the batch no
+   * longer reads the chunks they came from, whose buffers the input may then reuse.
+   */
+  copyPending(): void {
     const from = this.copyFrom;
     if (from === undefined) return;
     this.copyFrom = undefined;
