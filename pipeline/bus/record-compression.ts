@@ -1,6 +1,5 @@
-import { promisify } from 'node:util';
-import { constants, gunzipSync, gzip, gzipSync } from 'node:zlib';
-import { compress as lz4CompressOffThread, compressSync as lz4Compress, uncompressSync as lz4Uncompress } from 'lz4-napi';
+import { constants, gunzipSync, gzipSync } from 'node:zlib';
+import { compressSync as lz4Compress, uncompressSync as lz4Uncompress } from 'lz4-napi';
 import { z } from 'zod';
 
 /**
@@ -36,23 +35,6 @@ export function compressValue(codec: BusCompression, value: Buffer): Buffer | un
   if (codec === 'none' || value.length < MIN_COMPRESSED_VALUE_BYTES) return undefined;
   // lz4: an LZ4 block after its uncompressed length (u32 LE), lz4_flex's size-prepended format.
   const out = codec === 'gzip' ? gzipSync(value, GZIP_OPTIONS) : lz4Compress(value);
-  return out.length < value.length ? out : undefined;
-}
-
-/**
- * Values at least this large are compressed on libuv's thread pool (compressValueOffThread): the
- * hand-off costs microseconds, small next to compressing tens of kilobytes, and the event loop
- * that appends records (an import's batches are such records) goes on meanwhile. Smaller values,
- * those of remote_write and scrapes, stay with compressValue.
- */
-export const OFF_THREAD_VALUE_BYTES = 16 << 10;
-
-const gzipOffThread = promisify(gzip);
-
-/** compressValue on the thread pool. */
-export async function compressValueOffThread(codec: BusCompression, value: Buffer): Promise<Buffer | undefined> {
-  if (codec === 'none' || value.length < MIN_COMPRESSED_VALUE_BYTES) return undefined;
-  const out = codec === 'gzip' ? await gzipOffThread(value, GZIP_OPTIONS) : await lz4CompressOffThread(value);
   return out.length < value.length ? out : undefined;
 }
 

@@ -285,28 +285,6 @@ describe('PartitionLog compression', () => {
     await log.close();
   });
 
-  it('stores values of 16 KiB and more compressed on the thread pool, in produce order among small ones, under both codecs', async () => {
-    const huge = (i: number) => Buffer.concat(Array.from({ length: 12 }, () => big(i)));
-    expect(huge(0).length).toBeGreaterThanOrEqual(16 << 10);
-    for (const compression of ['lz4', 'gzip'] as const) {
-      const dir = await tempDir();
-      const log = await PartitionLog.open(dir, 't', 0, options({ compression, recentBytes: 0 }));
-      const firsts = await Promise.all([
-        log.append([{ partition: 0, value: Buffer.from('small-0') }]),
-        log.append([{ partition: 0, value: huge(1) }, { partition: 0, value: Buffer.from('small-2') }]),
-        log.append([{ partition: 0, value: huge(3) }]),
-      ]);
-      expect(firsts).toEqual([0, 1, 3]);
-      await log.close();
-      const raw = huge(1).length + huge(3).length;
-      expect(await logBytes(dir)).toBeLessThan(raw / 5);
-      const reopened = await PartitionLog.open(dir, 't', 0, options({ compression }));
-      const values = (await reopened.read(0, 1 << 20)).records.map((r) => r.value.toString());
-      expect(values).toEqual(['small-0', huge(1).toString(), 'small-2', huge(3).toString()]);
-      await reopened.close();
-    }
-  });
-
   it('keeps every complete compressed record when the tail is cut inside one, and appends after them', async () => {
     const dir = await tempDir();
     const log = await PartitionLog.open(dir, 't', 0, options({ compression: 'gzip' }));

@@ -1,7 +1,7 @@
 import { mkdir, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BusRecord, ProduceRecord, StartPosition } from '../bus.js';
-import { compressValue, compressValueOffThread, OFF_THREAD_VALUE_BYTES, type BusCompression } from '../record-compression.js';
+import { compressValue, type BusCompression } from '../record-compression.js';
 import { InvalidArgumentError, LogWriteError } from './errors.js';
 import { encodeFrame } from './record-frame.js';
 import { RecentRecords } from './recent-records.js';
@@ -36,13 +36,10 @@ export interface SegmentCompaction {
   readonly bytesAfter: number;
 }
 
-/** Per record, its value compressed (undefined: stored as it is), or why compressing failed. */
-type Compressed = readonly (Buffer | undefined)[] | { readonly failed: unknown };
-
 interface PendingAppend {
   readonly records: readonly ProduceRecord[];
-  /** Pending while large values are compressed on the thread pool. */
-  readonly compressed: Compressed | Promise<Compressed>;
+  /** Per record, its value compressed (undefined: stored as it is). */
+  readonly compressed: readonly (Buffer | undefined)[];
   readonly resolve: (firstOffset: number) => void;
   readonly reject: (err: unknown) => void;
 }
@@ -133,15 +130,11 @@ export class PartitionLog {
     // Compressed by the calling turn, outside the exclusive write, so the previous write's fsync
     // overlaps it.
     const codec = this.opts.compression;
-    let compressed: Compressed | Promise<Compressed> = [];
+    let compressed: (Buffer | undefined)[] = [];
     try {
-      if (codec !== 'none') {
-        compressed = records.some((r) => r.value.length >= OFF_THREAD_VALUE_BYTES)
-          ? Promise.all(records.map((r) => (r.value.length >= OFF_THREAD_VALUE_BYTES ? compressValueOffThread(codec, r.value) : compressValue(codec, r.value)))).catch((failed: unknown) => ({ failed }))
-          : records.map((r) => compressValue(codec, r.value));
-      }
+      if (codec !== 'none') compressed = records.map((r) => compressValue(codec, r.value));
     } catch (err) {
-      return Promise.reject(this.compressionError(err));
+      return Promise.reject(new LogWriteError(this.topic, this.partition, this.active.file, `compressing a record value (${codec}): ${(err as Error).message}`));
     }
     return new Promise((resolve, reject) => {
       this.queue.push({ records, compressed, resolve, reject });
@@ -164,17 +157,7 @@ export class PartitionLog {
     }
   }
 
-  private compressionError(err: unknown): LogWriteError {
-    return new LogWriteError(this.topic, this.partition, this.active.file, `compressing a record value (${this.opts.compression}): ${(err as Error).message}`);
-  }
-
-  private async writeBatch(pending: PendingAppend[]): Promise<void> {
-    const batch: { records: readonly ProduceRecord[]; compressed: readonly (Buffer | undefined)[]; resolve: (firstOffset: number) => void; reject: (err: unknown) => void }[] = [];
-    for (const item of pending) {
-      const compressed = await item.compressed;
-      if ('failed' in compressed) item.reject(this.compressionError(compressed.failed));
-      else batch.push({ ...item, compressed });
-    }
+  private async writeBatch(batch: PendingAppend[]): Promise<void> {
     const seg = this.active;
     const now = this.opts.now();
     let offset = seg.nextOffset;
