@@ -151,7 +151,11 @@ export interface Bus {
   /** Creates the topic with `partitions` partitions if it does not exist; returns the actual count. */
   ensureTopic(topic: string, partitions: number): Promise<number>;
   partitionCount(topic: string): Promise<number>;
-  /** Resolves only after every record is acknowledged (Kafka: by all in-sync replicas; embedded: written and fsynced). */
+  /**
+   * Resolves only after every record is acknowledged (Kafka: by all in-sync replicas; embedded:
+   * written and fsynced). The bus may keep the records' buffers (the embedded bus hands recent
+   * records to its readers as produced): a producer does not change them once it has called this.
+   */
   produce(topic: string, records: readonly ProduceRecord[]): Promise<ProducedRecord[]>;
   consume(opts: ConsumeOptions, handler: BatchHandler): Promise<Consumer>;
   offsets(topic: string): Promise<PartitionOffsets[]>;
