@@ -215,11 +215,20 @@ export class Shard {
       }
       let si = 0;
       let nextStale = st.length > 0 ? st[0] : -1;
-      // Samples in order (an import's, a backfill's) go to the head a run at a time; what a run
-      // does not take (older samples, duplicates) goes one by one.
+      // Samples in order (an import's, a backfill's) go to the head a run at a time, the older
+      // part of a backfilled series too unless the blocks may hold it already (a replay); what
+      // the runs do not take (older samples out of order, duplicates) goes one by one.
       const runs = n > 1 && st.length === 0 && starts === undefined;
       for (let i = from; i < to; i++) {
-        if (runs && (i = head.appendRunRef(ref, ts, vs, i, to)) === to) break;
+        if (runs) {
+          i = head.appendRunRef(ref, ts, vs, i, to);
+          while (!replay && i < to) {
+            const j = head.appendBackfillRunRef(ref, ts, vs, i, to);
+            if (j === i) break;
+            i = head.appendRunRef(ref, ts, vs, j, to);
+          }
+          if (i === to) break;
+        }
         let stale = false;
         if (i - from === nextStale) {
           stale = true;

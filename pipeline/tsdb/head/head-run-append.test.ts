@@ -24,7 +24,8 @@ function state(head: Head, ref: number) {
   const chunks = [];
   for (let i = 0; i < s.chunkCount; i++) chunks.push([s.chunkMinT(i), s.chunkMaxT(i), s.chunkEncoding(i), Buffer.from(s.chunkBytes(i)).toString('hex')]);
   const open = s.app === null ? null : Buffer.from(s.app.w.bytes.subarray(0, (s.app.w.bitLength + 7) >>> 3)).toString('hex');
-  return { chunks, open, minT: s.minT, maxT: s.maxT, headMaxT: head.maxT, stats: { ...head.stats }, oooT: s.oooT };
+  const oooChunks = (s.oooChunks ?? []).map((c) => Buffer.from(c.bytes).toString('hex'));
+  return { chunks, open, minT: s.minT, maxT: s.maxT, headMaxT: head.maxT, stats: { ...head.stats }, oooT: s.oooT, oooV: s.oooV, oooChunks, backfillHeld: head.backfillHeld };
 }
 
 /** What the head holds after `ts`/`vs` arrive in `cuts` pieces, each appended as a run (the rest one by one), or each sample one by one. */
@@ -37,7 +38,15 @@ function load(ts: number[], vs: number[], cuts: number[], asRuns: boolean, minVa
   const bounds = [0, ...cuts, ts.length];
   for (let k = 0; k + 1 < bounds.length; k++) {
     let i = bounds[k];
-    if (asRuns) i = head.appendRunRef(ref, ts, vs, i, bounds[k + 1]);
+    // As the store's shard does: in-order runs, and the older part of a backfilled series as runs too.
+    if (asRuns) {
+      i = head.appendRunRef(ref, ts, vs, i, bounds[k + 1]);
+      while (i < bounds[k + 1]) {
+        const j = head.appendBackfillRunRef(ref, ts, vs, i, bounds[k + 1]);
+        if (j === i) break;
+        i = head.appendRunRef(ref, ts, vs, j, bounds[k + 1]);
+      }
+    }
     for (; i < bounds[k + 1]; i++) {
       try {
         head.appendRef(ref, ts[i], vs[i]);
@@ -100,5 +109,39 @@ describe('a run of samples appended in one call', () => {
     expect(head.appendRunRef(ref + 1, ts, vs, 0, 10)).toBe(0);
     expect(head.stats.samplesAppended).toBe(6);
     same(ts, vs, [], 150_000);
+  });
+
+  it('keeps the older part of a backfilled series as one by one keeps it, its full buffers sealed as chunks', () => {
+    for (const older of [1, 60, 119, 120, 121, 250]) {
+      const { ts, vs } = counter(older + 200, 0);
+      const s = same(ts, vs, [], ts[older]);
+      expect(s.stats.outOfOrderAppended).toBe(older);
+      expect(s.backfillHeld).toBe(older);
+      expect(s.oooChunks).toHaveLength(Math.floor(older / 120));
+    }
+  });
+
+  it('continues a backfill that arrives in pieces, and stops where a sample is not newer than the backfill before', () => {
+    const { ts, vs } = counter(400, 0);
+    same(ts, vs, [50, 130, 131, 300], ts[260]);
+    ts[100] = ts[90]; // a backfilled timestamp again with a smaller value: refused one by one
+    vs[100] = vs[90] - 1;
+    const s = same(ts, vs, [50, 130], ts[260]);
+    expect(s.stats.duplicateErrors).toBe(1);
+  });
+
+  it('backfills a series older than its in-order samples, and takes nothing a lookup would find', () => {
+    const head = new Head();
+    const ref = head.ref(labels);
+    head.appendRef(ref, 500_000, 1);
+    const { ts, vs } = counter(60, 0);
+    expect(head.appendBackfillRunRef(ref, ts, vs, 0, 60)).toBe(50);
+    expect(head.series(ref)!.oooT).toHaveLength(50);
+    expect(head.appendBackfillRunRef(ref, ts, vs, 10, 20)).toBe(10);
+    const fresh = head.ref({ ...labels, cpu: '1' });
+    head.minValidTime = 1_000_000;
+    expect(head.appendBackfillRunRef(fresh, [5.5], [1], 0, 1)).toBe(0);
+    expect(head.appendBackfillRunRef(fresh, [1_000_000], [1], 0, 1)).toBe(0);
+    expect(head.stats.outOfOrderAppended).toBe(50);
   });
 });

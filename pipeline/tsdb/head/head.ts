@@ -239,6 +239,30 @@ export class Head implements Queryable {
     return end;
   }
 
+  /**
+   * Appends the samples of a run of one series, `ts[from..to)`, none a staleness marker and none
+   * with a start timestamp, as far as they are the older part of a backfilled series in order:
+   * each out of order for `appendRef` (older than the head's range, or than the series' in-order
+   * samples), older than every in-order sample and newer than every out-of-order one the series
+   * holds, so none is stored yet and none is looked up. Returns the index of the first sample not
+   * taken. Not for samples that may be in blocks already (a replay after a crash: see Shard).
+   */
+  appendBackfillRunRef(ref: number, ts: ArrayLike<number>, vs: ArrayLike<number>, from: number, to: number): number {
+    const s = this.byRef[ref];
+    if (s === undefined) return from;
+    // Without in-order samples, a sample inside the head's range would be in order.
+    const end = s.appendOutOfOrderRun(ts, vs, from, to, s.maxT === -Infinity ? this.minValidTime : Infinity);
+    if (end === from) return from;
+    const minValid = this.minValidTime;
+    for (let i = from; i < end; i++) if (ts[i] < minValid) this.backfillHeld++;
+    if (ts[end - 1] > this.maxT) this.maxT = ts[end - 1];
+    this.stats.samplesAppended += end - from;
+    this.stats.outOfOrderAppended += end - from;
+    const log = this.log;
+    if (log !== null) for (let i = from; i < end; i++) log.sample(ref, ts[i], vs[i], false);
+    return end;
+  }
+
   /** Keeps an accepted sample's start timestamp and logs it. */
   private keepStart(s: MemSeries, t: number, st: number): void {
     if (!Number.isSafeInteger(st)) throw new InvalidSampleError(`start timestamp ${st} is not an integer number of milliseconds`, s.labels);

@@ -322,14 +322,63 @@ export class MemSeries {
       }
       return;
     }
-    ts.splice(i, 0, t);
-    this.oooV!.splice(i, 0, v);
-    this.oooS!.splice(i, 0, stale ? 1 : 0);
-    if (t < this.minT) this.minT = t;
-    if (ts.length >= SAMPLES_PER_CHUNK) {
-      (this.oooChunks ??= []).push(XorChunk.encode(ts, this.oooV!, this.oooS!));
-      this.oooT = this.oooV = this.oooS = null;
+    // At the end (samples arriving in order) a push: splice allocates an array for what it removes.
+    if (i === ts.length) {
+      ts.push(t);
+      this.oooV!.push(v);
+      this.oooS!.push(stale ? 1 : 0);
+    } else {
+      ts.splice(i, 0, t);
+      this.oooV!.splice(i, 0, v);
+      this.oooS!.splice(i, 0, stale ? 1 : 0);
     }
+    if (t < this.minT) this.minT = t;
+    if (ts.length >= SAMPLES_PER_CHUNK) this.sealOutOfOrderBuffer();
+  }
+
+  private sealOutOfOrderBuffer(): void {
+    (this.oooChunks ??= []).push(XorChunk.encode(this.oooT!, this.oooV!, this.oooS!));
+    this.oooT = this.oooV = this.oooS = null;
+  }
+
+  /**
+   * Takes `ts[from..to)` (no staleness markers) while each sample is older than `before`, older
+   * than every in-order sample, newer than every out-of-order one and a whole number of
+   * milliseconds: the older part of a backfilled series, in order. None of them can be stored
+   * yet, so each is kept as insertOutOfOrder would keep it without looking it up first. Returns
+   * the index of the first sample not taken.
+   */
+  appendOutOfOrderRun(ts: ArrayLike<number>, vs: ArrayLike<number>, from: number, to: number, before: number): number {
+    const below = Math.min(before, this.inOrderMinT());
+    let last = this.outOfOrderMaxT();
+    let end = from;
+    for (; end < to; end++) {
+      const t = ts[end];
+      if (!(t > last && t < below) || !Number.isSafeInteger(t)) break;
+      last = t;
+    }
+    // A buffer a piece at a time: a whole chunk encoded from the run, a new buffer as a copy of
+    // exactly its samples (arrays grown sample by sample were most of what a backfill allocated).
+    for (let i = from; i < end; ) {
+      const held = this.oooT === null ? 0 : this.oooT.length;
+      const take = Math.min(end - i, SAMPLES_PER_CHUNK - held);
+      if (held === 0 && take === SAMPLES_PER_CHUNK) (this.oooChunks ??= []).push(XorChunk.encode(ts, vs, null, i, i + take));
+      else if (this.oooT === null) {
+        this.oooT = Array.prototype.slice.call(ts, i, i + take) as number[];
+        this.oooV = Array.prototype.slice.call(vs, i, i + take) as number[];
+        this.oooS = new Array<number>(take).fill(0);
+      } else {
+        for (let k = i; k < i + take; k++) {
+          this.oooT.push(ts[k]);
+          this.oooV!.push(vs[k]);
+          this.oooS!.push(0);
+        }
+        if (this.oooT.length >= SAMPLES_PER_CHUNK) this.sealOutOfOrderBuffer();
+      }
+      i += take;
+    }
+    if (end > from && ts[from] < this.minT) this.minT = ts[from];
+    return end;
   }
 
   /**
@@ -350,7 +399,9 @@ export class MemSeries {
       if (buf.pushSpan !== undefined) buf.pushSpan(m[i + 3] & 0xff, this.arena.bufferOf(loc), this.arena.offsetOf(loc), length);
       else buf.pushEncoded(m[i + 3] & 0xff, this.arena.view(loc, length), mint, maxt);
     }
-    if (this.app !== null && this.app.maxT >= mint && this.app.minT <= maxt) buf.pushChunk(this.app.w.bytes, mint, maxt);
+    const app = this.app;
+    // The written bytes only: a sink that keeps the open chunk copies it, and its buffer has room to grow.
+    if (app !== null && app.maxT >= mint && app.minT <= maxt) buf.pushChunk(app.w.bytes.subarray(0, (app.w.bitLength + 7) >>> 3), mint, maxt);
     if (!outOfOrderFirst) this.collectOutOfOrder(buf, mint, maxt);
     if (this.histT !== null) {
       const ts = this.histT;
@@ -431,6 +482,11 @@ export class MemSeries {
     const out = this.oooChunks === null ? [] : [...this.oooChunks];
     if (this.oooT !== null && this.oooT.length > 0) out.push(XorChunk.encode(this.oooT, this.oooV!, this.oooS!));
     return out;
+  }
+
+  /** Out-of-order samples not in a chunk yet: collect() pushes at most this many as loose samples. */
+  get looseSampleCount(): number {
+    return this.oooT === null ? 0 : this.oooT.length;
   }
 
   get hasOutOfOrder(): boolean {
