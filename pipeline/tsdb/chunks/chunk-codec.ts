@@ -1,4 +1,4 @@
-import { decodeDecimalInto, encodeDecimal, ENCODING_DECIMAL } from './decimal-chunk.js';
+import { decodeDecimalInto, encodeDecimalView, ENCODING_DECIMAL } from './decimal-chunk.js';
 import { ENCODING_MIXED } from './mixed-chunk.js';
 import type { SampleTarget } from './sample-target.js';
 import { ENCODING_XOR, XorAppender } from './xor-chunk.js';
@@ -35,7 +35,16 @@ const trial = new XorAppender(256);
  * `xor` may pass an XOR encoding of the same samples the caller already has.
  */
 export function encodeBest(ts: ArrayLike<number>, vs: ArrayLike<number>, stale: ArrayLike<number> | null, from = 0, to = ts.length, xor?: Uint8Array): EncodedChunk {
-  const dec = encodeDecimal(ts, vs, stale, from, to);
+  const c = encodeBestView(ts, vs, stale, from, to, xor);
+  return c.bytes === xor ? c : { encoding: c.encoding, bytes: c.bytes.slice(), minT: c.minT, maxT: c.maxT };
+}
+
+/**
+ * encodeBest, the bytes (unless they are `xor`) a view of an encoder's own buffer, valid until
+ * the next encoding: for a caller that copies them at once (the head's chunk arena).
+ */
+export function encodeBestView(ts: ArrayLike<number>, vs: ArrayLike<number>, stale: ArrayLike<number> | null, from = 0, to = ts.length, xor?: Uint8Array): EncodedChunk {
+  const dec = encodeDecimalView(ts, vs, stale, from, to);
   const minT = ts[from];
   const maxT = ts[to - 1];
   let x = xor;
@@ -49,7 +58,7 @@ export function encodeBest(ts: ArrayLike<number>, vs: ArrayLike<number>, stale: 
       a.append(ts[i], vs[i], stale !== null && stale[i] === 1);
       if (a.w.bitLength > limit) return { encoding: ENCODING_DECIMAL, bytes: dec!, minT, maxT };
     }
-    x = a.bytes();
+    x = a.w.bytes.subarray(0, (a.w.bitLength + 7) >>> 3);
   }
   if (dec !== null && dec.length < x.length) return { encoding: ENCODING_DECIMAL, bytes: dec, minT, maxT };
   return { encoding: ENCODING_XOR, bytes: x, minT, maxT };

@@ -26,6 +26,14 @@ let mant = new Float64Array(256);
 const writer = new BitWriter(256);
 
 export function encodeDecimal(ts: ArrayLike<number>, vs: ArrayLike<number>, stale: ArrayLike<number> | null, from = 0, to = ts.length): Uint8Array | null {
+  return encodeDecimalView(ts, vs, stale, from, to)?.slice() ?? null;
+}
+
+/**
+ * encodeDecimal, the bytes a view of the encoder's own buffer, valid until the next encoding: for
+ * a caller that copies them at once (the head's chunk arena), sparing a copy of its own.
+ */
+export function encodeDecimalView(ts: ArrayLike<number>, vs: ArrayLike<number>, stale: ArrayLike<number> | null, from = 0, to = ts.length): Uint8Array | null {
   const n = to - from;
   if (n <= 0 || n > 0xffff) return null;
   if (mant.length < n) mant = new Float64Array(n * 2);
@@ -93,7 +101,7 @@ export function encodeDecimal(ts: ArrayLike<number>, vs: ArrayLike<number>, stal
   }
   w.writeBit(anyStale ? 1 : 0);
   if (anyStale) for (let i = 0; i < n; i++) w.writeBit(stale![from + i] === 1 ? 1 : 0);
-  return w.finish();
+  return w.bytes.subarray(0, (w.bitLength + 7) >>> 3);
 }
 
 /**

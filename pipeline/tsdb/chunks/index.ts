@@ -8,6 +8,6 @@ export { ENCODING_STARTS, encodeWithStarts, decodeWithStartsInto } from './start
 export { readHistogram, writeHistogram } from './histogram-codec.js';
 export { ENCODING_DECIMAL, encodeDecimal, decodeDecimalInto } from './decimal-chunk.js';
 export { decodeXorInto } from './xor-decode.js';
-export { decodeInto, encodeBest, encodedSampleCount, isKnownEncoding, ENCODING_ROLLUP, type EncodedChunk } from './chunk-codec.js';
+export { decodeInto, encodeBest, encodeBestView, encodedSampleCount, isKnownEncoding, ENCODING_ROLLUP, type EncodedChunk } from './chunk-codec.js';
 export type { SampleTarget } from './sample-target.js';
 export type { ChunkSink } from './chunk-sink.js';

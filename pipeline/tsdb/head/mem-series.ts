@@ -1,6 +1,6 @@
 import type { Labels } from '../../../schemas/labels.js';
 import { withStoredCounterResetHint, type FloatHistogram } from '../../../schemas/native-histogram/index.js';
-import { ENCODING_XOR, SampleBuffer, type ChunkSink, SAMPLES_PER_CHUNK, XorAppender, XorChunk, encodeBest, isStaleBits, type EncodedChunk, joinFloat, sameValue, histogramTakesPrecedence, takesPrecedence } from '../chunks/index.js';
+import { ENCODING_XOR, SampleBuffer, type ChunkSink, SAMPLES_PER_CHUNK, XorAppender, XorChunk, encodeBest, encodeBestView, isStaleBits, type EncodedChunk, joinFloat, sameValue, histogramTakesPrecedence, takesPrecedence } from '../chunks/index.js';
 import { ChunkArena } from './chunk-arena.js';
 
 /** The samples of an out-of-order chunk at or after `boundary`, as a chunk of their own. */
@@ -207,14 +207,17 @@ export class MemSeries {
       let j = i;
       while (j < to && j - i < SAMPLES_PER_CHUNK && ts[j] < end) j++;
       if (j < to) {
-        // Closed by the run's next sample (the chunk is full, or that sample is past its range).
-        const best = encodeBest(ts, vs, null, i, j);
+        // Closed by the run's next sample (the chunk is full, or that sample is past its range);
+        // the arena copies the encoder's bytes.
+        const best = encodeBestView(ts, vs, null, i, j);
         this.pushClosed(best.encoding, best.bytes, best.minT, best.maxT);
         this.app = null;
         i = j;
         continue;
       }
-      app = this.app = new XorAppender(48);
+      // Sized for the run's samples (about 4 bytes each for counters' values): an appender grown
+      // from 48 bytes was new memory outside the heap at each doubling.
+      app = this.app = new XorAppender(Math.max(48, (j - i) * 4));
       this.chunkEnd = end;
       for (; i < j; i++) app.append(ts[i], vs[i], false);
     }
@@ -227,17 +230,21 @@ export class MemSeries {
 
   /** The open chunk in the smaller encoding (a copy; null without an open chunk). */
   openChunkBest(): EncodedChunk | null {
+    return this.openChunkEncoded(encodeBest);
+  }
+
+  private openChunkEncoded(encode: typeof encodeBest): EncodedChunk | null {
     const app = this.app;
     if (app === null || app.count === 0) return null;
     const xor = app.w.bytes.subarray(0, (app.w.bitLength + 7) >>> 3);
     scratch.clear();
     scratch.pushEncoded(ENCODING_XOR, xor, -Infinity, Infinity);
-    return encodeBest(scratch.t, scratch.v, scratch.staleCount > 0 ? scratch.s : null, 0, scratch.length, xor);
+    return encode(scratch.t, scratch.v, scratch.staleCount > 0 ? scratch.s : null, 0, scratch.length, xor);
   }
 
-  /** Moves the open chunk into the arena, re-encoded as decimal when that is smaller. */
+  /** Moves the open chunk into the arena (which copies it), re-encoded as decimal when that is smaller. */
   private closeOpenChunk(): void {
-    const best = this.openChunkBest();
+    const best = this.openChunkEncoded(encodeBestView);
     if (best !== null) this.pushClosed(best.encoding, best.bytes, best.minT, best.maxT);
     this.app = null;
   }
