@@ -55,7 +55,7 @@ export function encodeBestView(ts: ArrayLike<number>, vs: ArrayLike<number>, sta
     const a = trial;
     a.reset();
     for (let i = from; i < to; i++) {
-      a.append(ts[i], vs[i], stale !== null && stale[i] === 1);
+      a.appendAt(ts, vs, i, stale !== null && stale[i] === 1);
       if (a.w.bitLength > limit) return { encoding: ENCODING_DECIMAL, bytes: dec!, minT, maxT };
     }
     x = a.w.bytes.subarray(0, (a.w.bitLength + 7) >>> 3);

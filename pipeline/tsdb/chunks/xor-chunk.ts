@@ -12,12 +12,17 @@ export const ENCODING_XOR = 1;
 
 const TWO32 = 4294967296;
 
+/** `append`'s sample as columns for `appendAt`. */
+const ONE_T = new Float64Array(1);
+const ONE_V = new Float64Array(1);
+
 export class XorAppender {
   readonly w: BitWriter;
   count = 0;
   minT = 0;
   maxT = 0;
   private tDelta = 0;
+  /** The last value's words, as signed 32-bit integers (joinFloat takes them as they are). */
   lastHi = 0;
   lastLo = 0;
   private leading = 0xff;
@@ -42,15 +47,33 @@ export class XorAppender {
 
   /** Appends a sample; timestamps must be integers and strictly increasing (the caller checks). */
   append(t: number, v: number, stale: boolean): void {
+    ONE_T[0] = t;
+    ONE_V[0] = v;
+    this.appendAt(ONE_T, ONE_V, 0, stale);
+  }
+
+  /** `append` of samples `ts[from..to)`, those where `stale` holds 1 as staleness markers. */
+  appendRun(ts: ArrayLike<number>, vs: ArrayLike<number>, from: number, to: number, stale: ArrayLike<number> | null = null): void {
+    for (let i = from; i < to; i++) this.appendAt(ts, vs, i, stale !== null && stale[i] === 1);
+  }
+
+  /**
+   * `append` of sample `i` of the columns. The samples come as columns and an index, and the
+   * value's words go on as signed 32-bit integers: a double (a timestamp, a value) or a word
+   * of 2^31 and more passed to a function V8 does not inline is a new heap number each time,
+   * which was most of what appending allocated.
+   */
+  appendAt(ts: ArrayLike<number>, vs: ArrayLike<number>, i: number, stale: boolean): void {
+    const t = ts[i];
     let hi: number;
     let lo: number;
     if (stale) {
       hi = STALE_HI;
       lo = STALE_LO;
     } else {
-      splitFloat(v);
-      hi = bitsHi();
-      lo = bitsLo();
+      splitFloat(vs[i]);
+      hi = bitsHi() | 0;
+      lo = bitsLo() | 0;
     }
     const w = this.w;
     const n = this.count;
@@ -95,8 +118,8 @@ export class XorAppender {
 
   private writeValue(hi: number, lo: number): void {
     const w = this.w;
-    const xh = (hi ^ this.lastHi) >>> 0;
-    const xl = (lo ^ this.lastLo) >>> 0;
+    const xh = hi ^ this.lastHi;
+    const xl = lo ^ this.lastLo;
     if (xh === 0 && xl === 0) {
       w.writeZeroBit();
       return;
@@ -224,7 +247,7 @@ export class XorChunk {
   /** Encodes samples (ascending, distinct timestamps) into one chunk. */
   static encode(ts: ArrayLike<number>, vs: ArrayLike<number>, stale: ArrayLike<number> | null, from = 0, to = ts.length): XorChunk {
     const a = new XorAppender(Math.max(16, (to - from) * 2));
-    for (let i = from; i < to; i++) a.append(ts[i], vs[i], stale !== null && stale[i] === 1);
+    a.appendRun(ts, vs, from, to, stale);
     return new XorChunk(a.bytes(), a.minT, a.maxT);
   }
 }
@@ -241,14 +264,15 @@ function signExtend(bits: number, n: number): number {
   return bits > 1 << (n - 1) ? bits - (1 << n) : bits;
 }
 
+/** Writes the low `n` bits of (hi, lo) >> shift; words as signed 32-bit integers (see XorAppender.appendAt). */
 function writeShifted(w: BitWriter, hi: number, lo: number, shift: number, n: number): void {
   let h = hi;
   let l = lo;
   if (shift >= 32) {
-    l = h >>> (shift - 32);
+    l = (h >>> (shift - 32)) | 0;
     h = 0;
   } else if (shift > 0) {
-    l = ((l >>> shift) | (h << (32 - shift))) >>> 0;
+    l = (l >>> shift) | (h << (32 - shift));
     h = h >>> shift;
   }
   w.writeBits64(h, l, n);

@@ -176,8 +176,13 @@ export class MemSeries {
   appendInOrder(t: number, v: number, stale: boolean, chunkRange: number): void {
     let app = this.app;
     if (app === null || app.count >= SAMPLES_PER_CHUNK || t >= this.chunkEnd) {
-      if (app !== null) this.closeOpenChunk();
-      app = this.app = new XorAppender(48);
+      if (app !== null) {
+        // The arena has copied the closed chunk: its appender, grown to a chunk's size, takes
+        // the next one (a new one grew from 48 bytes again, new memory outside the heap each time).
+        this.closeOpenChunk();
+        app.reset();
+        this.app = app;
+      } else app = this.app = new XorAppender(48);
       this.chunkEnd = (Math.floor(t / chunkRange) + 1) * chunkRange;
     }
     app.append(t, v, stale);
@@ -199,7 +204,10 @@ export class MemSeries {
     while (i < to) {
       let app = this.app;
       if (app !== null && app.count < SAMPLES_PER_CHUNK && ts[i] < this.chunkEnd) {
-        for (; i < to && app.count < SAMPLES_PER_CHUNK && ts[i] < this.chunkEnd; i++) app.append(ts[i], vs[i], false);
+        let j = i;
+        while (j < to && j - i < SAMPLES_PER_CHUNK - app.count && ts[j] < this.chunkEnd) j++;
+        app.appendRun(ts, vs, i, j);
+        i = j;
         continue;
       }
       if (app !== null) this.closeOpenChunk();
@@ -219,7 +227,8 @@ export class MemSeries {
       // from 48 bytes was new memory outside the heap at each doubling.
       app = this.app = new XorAppender(Math.max(48, (j - i) * 4));
       this.chunkEnd = end;
-      for (; i < j; i++) app.append(ts[i], vs[i], false);
+      app.appendRun(ts, vs, i, j);
+      i = j;
     }
     const app = this.app!;
     this.lastHi = app.lastHi;
