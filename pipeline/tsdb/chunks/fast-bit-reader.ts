@@ -38,6 +38,14 @@ export class FastBitReader {
     return n === 32 ? w : w >>> (32 - n);
   }
 
+  /**
+   * Reads 32 bits as a signed 32-bit integer: as an unsigned one, a word of 2^31 and more returned
+   * from a call V8 does not inline is a new heap number.
+   */
+  read32s(): number {
+    return this.read(32) | 0;
+  }
+
   bit(): number {
     const p = this.pos;
     this.pos = p + 1;

@@ -24,8 +24,10 @@ export function decodeXorInto(bytes: Uint8Array, out: SampleTarget, mint: number
   const first = k;
   let stale = 0;
   let t = r.varint();
-  let hi = r.read(32);
-  let lo = r.read(32);
+  // The value's words as signed 32-bit integers: unsigned ones of 2^31 and more were heap numbers,
+  // most of what decoding allocated.
+  let hi = r.read32s();
+  let lo = r.read32s();
   let tDelta = 0;
   let leading = 0;
   let trailing = 0;
@@ -51,7 +53,7 @@ export function decodeXorInto(bytes: Uint8Array, out: SampleTarget, mint: number
       if (r.bit() === 0) dod = signExtend(r.read(14), 14);
       else if (r.bit() === 0) dod = signExtend(r.read(17), 17);
       else if (r.bit() === 0) dod = signExtend(r.read(20), 20);
-      else dod = (r.read(32) | 0) * TWO32 + r.read(32);
+      else dod = r.read32s() * TWO32 + (r.read32s() >>> 0);
       tDelta += dod;
     }
     t += tDelta;
@@ -66,21 +68,21 @@ export function decodeXorInto(bytes: Uint8Array, out: SampleTarget, mint: number
       let xh = 0;
       let xl: number;
       if (sig > 32) {
-        xh = r.read(sig - 32);
-        xl = r.read(32);
+        xh = sig === 64 ? r.read32s() : r.read(sig - 32);
+        xl = r.read32s();
       } else {
-        xl = r.read(sig);
+        xl = sig === 32 ? r.read32s() : r.read(sig);
       }
       const s = trailing;
       if (s >= 32) {
-        xh = (xl << (s - 32)) >>> 0;
+        xh = xl << (s - 32);
         xl = 0;
       } else if (s > 0) {
-        xh = ((xh << s) | (xl >>> (32 - s))) >>> 0;
-        xl = (xl << s) >>> 0;
+        xh = (xh << s) | (xl >>> (32 - s));
+        xl = xl << s;
       }
-      hi = (hi ^ xh) >>> 0;
-      lo = (lo ^ xl) >>> 0;
+      hi ^= xh;
+      lo ^= xl;
     }
   }
   if (k > first && first > 0 && ot[first] <= ot[first - 1]) out.unsorted = true;
