@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { SampleBuffer } from './sample-buffer.js';
 import { XorAppender, XorChunk, XorIterator } from './xor-chunk.js';
+import { decodeXorInto } from './xor-decode.js';
 
 interface Sample {
   t: number;
@@ -200,6 +202,38 @@ describe('XOR chunk bytes', () => {
         const a = new XorAppender(8);
         for (const s of samples) a.append(s.t, s.v, s.stale);
         expect(Buffer.from(a.bytes()).toString('hex')).toBe(Buffer.from(referenceXorBytes(samples)).toString('hex'));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('are the same appended as columns as one by one, and decode into columns bit for bit', () => {
+    const wordArb = fc.tuple(fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.integer({ min: 0, max: 2 ** 32 - 1 }));
+    const f64 = new Float64Array(1);
+    const u32 = new Uint32Array(f64.buffer);
+    fc.assert(
+      fc.property(fc.array(fc.record({ gap: fc.integer({ min: 1, max: 2 ** 40 }), words: wordArb }), { minLength: 1, maxLength: 120 }), (raw) => {
+        let t = 1_700_000_000_000;
+        const ts = raw.map((s) => (t += s.gap));
+        // Any 64-bit pattern, NaN payloads and negative numbers included.
+        const vs = raw.map((s) => {
+          u32[0] = s.words[0];
+          u32[1] = s.words[1];
+          return f64[0];
+        });
+        const one = new XorAppender(8);
+        ts.forEach((x, i) => one.append(x, vs[i], false));
+        const run = new XorAppender(8);
+        run.appendRun(ts, vs, 0, ts.length);
+        expect(Buffer.from(run.bytes()).equals(Buffer.from(one.bytes()))).toBe(true);
+        const buf = new SampleBuffer(ts.length);
+        decodeXorInto(run.bytes(), buf, -Infinity, Infinity);
+        expect(Array.from(buf.t.subarray(0, buf.length))).toEqual(ts);
+        const bits = (x: number) => {
+          f64[0] = x;
+          return `${u32[1]}:${u32[0]}`;
+        };
+        expect(Array.from(buf.v.subarray(0, buf.length), bits)).toEqual(vs.map(bits));
       }),
       { numRuns: 300 },
     );
