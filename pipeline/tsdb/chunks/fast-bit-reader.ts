@@ -21,21 +21,9 @@ export class FastBitReader {
   /** Reads `n` bits (0 <= n <= 32) as an unsigned integer. */
   read(n: number): number {
     if (n === 0) return 0;
-    const p = this.pos;
-    const b = this.bytes;
-    const i = p >>> 3;
-    const sh = p & 7;
-    const len = b.length;
-    let w: number;
-    if (i + 4 < len) {
-      w = ((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0;
-      if (sh !== 0) w = ((w << sh) | (b[i + 4] >>> (8 - sh))) >>> 0;
-    } else {
-      w = ((at(b, i) << 24) | (at(b, i + 1) << 16) | (at(b, i + 2) << 8) | at(b, i + 3)) >>> 0;
-      if (sh !== 0) w = ((w << sh) | (at(b, i + 4) >>> (8 - sh))) >>> 0;
-    }
-    this.pos = p + n;
-    return n === 32 ? w : w >>> (32 - n);
+    const w = this.window();
+    this.pos += n;
+    return n === 32 ? w >>> 0 : w >>> (32 - n);
   }
 
   /**
@@ -43,7 +31,26 @@ export class FastBitReader {
    * from a call V8 does not inline is a new heap number.
    */
   read32s(): number {
-    return this.read(32) | 0;
+    const w = this.window();
+    this.pos += 32;
+    return w;
+  }
+
+  /** The 32 bits from the current position, as a signed 32-bit integer (one 40-bit window load). */
+  private window(): number {
+    const p = this.pos;
+    const b = this.bytes;
+    const i = p >>> 3;
+    const sh = p & 7;
+    let w: number;
+    if (i + 4 < b.length) {
+      w = (b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3];
+      if (sh !== 0) w = (w << sh) | (b[i + 4] >>> (8 - sh));
+    } else {
+      w = (at(b, i) << 24) | (at(b, i + 1) << 16) | (at(b, i + 2) << 8) | at(b, i + 3);
+      if (sh !== 0) w = (w << sh) | (at(b, i + 4) >>> (8 - sh));
+    }
+    return w;
   }
 
   bit(): number {
