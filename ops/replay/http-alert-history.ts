@@ -1,4 +1,4 @@
-import { alertEventOf, type AlertEvent } from '../../pipeline/alert/rules/alert-event.js';
+import { alertEventOf, type AlertEvent } from '../../pipeline/alert/rules/alert-event-of.js';
 import type { AlertTransition, LoadedGroup } from '../../pipeline/alert/rules/index.js';
 import type { PrometheusHttp } from './prometheus-http.js';
 import type { ReplayedAlertHistory } from './replayed-alert-history.js';

@@ -11,6 +11,9 @@ import { histogramFromApi, type ApiHistogram } from './api-histogram.js';
 import { seriesRunsBodies } from './series-runs-request.js';
 import type { WriteSample } from './write-request.js';
 import { encodeReplayedAlertEvents, REPLAYED_ALERT_HISTORY_PATH, type ReplayedAlertEvents } from './replayed-alert-events-body.js';
+import { HttpPoster, type PostAnswer } from '../import/http-post.js';
+import { matrixAnswerColumns } from './matrix-answer.js';
+import { apiValue } from './api-value.js';
 
 export class PrometheusHttpError extends Error {
   constructor(message: string, readonly context: { url: string; status?: number; query?: string }) {
@@ -29,13 +32,21 @@ export interface PrometheusHttpOptions {
   /** Sent with every request: the credentials and the tenant (http-credentials.ts). */
   readonly headers?: Readonly<Record<string, string>>;
   /**
-   * Samples per write request (default 10,000). Larger ones (100,000) cost a Tidemark a little
-   * less CPU, but the next rule's range query then waits behind a large request.
+   * Samples per remote_write request (default 10,000). Larger ones (100,000) cost a Tidemark a
+   * little less CPU, but the next rule's range query then waits behind a large request.
    */
   readonly writeBatchSamples?: number;
   /** Write float samples by remote_write only, never as series runs. */
   readonly remoteWriteOnly?: boolean;
 }
+
+/**
+ * Samples per series-runs request: a rule's chunk usually goes as one, which the server stores
+ * while the next rules are evaluated (their range queries, where they read no replayed output,
+ * were asked ahead; a rule that does read it waits until it is readable anyway). In requests of
+ * 10,000 the rest of a chunk went out only as the command's evaluation let it.
+ */
+const SERIES_RUNS_BATCH_SAMPLES = 100_000;
 
 // The remote_write encoders (protobuf, snappy) load on first use: a Tidemark takes a replay's
 // float output as series runs, and loading them cost every run some 45 CPU-ms at start.
@@ -45,6 +56,11 @@ const histogramEncoder = () => import('../import/histogram-write-request.js');
 export class PrometheusHttp {
   private readonly base: string;
   private readonly headers: Record<string, string>;
+  /**
+   * One kept-alive poster per endpoint. Node's own client rather than fetch: loading fetch's
+   * client was some 20 CPU-ms of every run's start, and it copies each body before sending it.
+   */
+  private readonly posters = new Map<string, HttpPoster>();
   /** Where a Tidemark acknowledged the writes so far (its write tokens merged); empty for other servers. */
   private readonly written = new Map<number, number>();
   /** Whether the server takes series runs: unknown until the first answer, false after a 4xx to it. */
@@ -56,24 +72,34 @@ export class PrometheusHttp {
     if (opts.remoteWriteOnly === true) this.seriesRuns = false;
   }
 
-  private async api<T>(path: string, params: Record<string, string>, query: string, extraHeaders: Record<string, string> = {}): Promise<T> {
+  /** POSTs `body` to `path`; a failure to connect or to read the answer is a PrometheusHttpError saying `what` was not reached. */
+  private async send(path: string, body: Uint8Array | string, headers: Record<string, string>, what: string, query?: string): Promise<PostAnswer> {
     const url = `${this.base}${path}`;
-    let res: Response;
+    let poster = this.posters.get(path);
+    if (poster === undefined) this.posters.set(path, (poster = new HttpPoster(url)));
     try {
-      res = await fetch(url, {
-        method: 'POST',
-        headers: { ...this.headers, ...extraHeaders, 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams(params).toString(),
-      });
+      return await poster.post(body, { ...this.headers, ...headers });
     } catch (err) {
-      throw new PrometheusHttpError(`cannot reach the query API: ${(err as Error).message}`, { url, query });
+      throw new PrometheusHttpError(`cannot reach ${what}: ${(err as Error).message}`, { url, query });
     }
-    const text = await res.text();
+  }
+
+  private async api<T>(path: string, params: Record<string, string>, query: string, extraHeaders: Record<string, string> = {}): Promise<T> {
+    return this.answer<T>(await this.ask(path, params, query, extraHeaders), path, query);
+  }
+
+  private ask(path: string, params: Record<string, string>, query: string, extraHeaders: Record<string, string> = {}): Promise<PostAnswer> {
+    return this.send(path, new URLSearchParams(params).toString(), { ...extraHeaders, 'content-type': 'application/x-www-form-urlencoded' }, 'the query API', query);
+  }
+
+  /** The data of a query API answer; its error when it has one. */
+  private answer<T>(res: PostAnswer, path: string, query: string): T {
+    const url = `${this.base}${path}`;
     let body: ApiAnswer<T>;
     try {
-      body = JSON.parse(text) as ApiAnswer<T>;
+      body = JSON.parse(res.text) as ApiAnswer<T>;
     } catch {
-      throw new PrometheusHttpError(`not a Prometheus API answer: ${text.slice(0, 200)}`, { url, status: res.status, query });
+      throw new PrometheusHttpError(`not a Prometheus API answer: ${res.text.slice(0, 200)}`, { url, status: res.status, query });
     }
     if (body.status !== 'success' || body.data === undefined) throw new PrometheusHttpError(body.error ?? 'query failed', { url, status: res.status, query });
     return body.data;
@@ -81,16 +107,18 @@ export class PrometheusHttp {
 
   /** `/api/v1/query_range`; a scalar answer comes back as one series without labels. */
   async queryRange(expr: string, startMs: number, endMs: number, stepMs: number): Promise<RangeSeries[]> {
-    const data = await this.api<{ resultType: string; result: unknown }>('/api/v1/query_range', {
-      query: expr, start: String(startMs / 1000), end: String(endMs / 1000), step: String(stepMs / 1000),
-    }, expr);
+    const path = '/api/v1/query_range';
+    const res = await this.ask(path, { query: expr, start: String(startMs / 1000), end: String(endMs / 1000), step: String(stepMs / 1000) }, expr);
+    const columns = res.status === 200 ? matrixAnswerColumns(res.text) : undefined;
+    if (columns !== undefined) return columns;
+    const data = this.answer<{ resultType: string; result: unknown }>(res, path, expr);
     if (data.resultType !== 'matrix') throw new PrometheusHttpError(`range query answered ${data.resultType}, not matrix`, { url: this.base, query: expr });
     return (data.result as { metric: Labels; values?: [number, string][]; histograms?: [number, ApiHistogram][] }[]).map((s) => {
       const timestamps: number[] = [];
       const values: number[] = [];
       for (const [t, v] of s.values ?? []) {
         timestamps.push(Math.round(t * 1000));
-        values.push(Number(v));
+        values.push(apiValue(v));
       }
       if (s.histograms === undefined || s.histograms.length === 0) return { labels: s.metric, timestamps, values };
       return { labels: s.metric, timestamps, values, histograms: s.histograms.map(([t, h]) => ({ t: Math.round(t * 1000), h: histogramFromApi(h) })) };
@@ -106,18 +134,19 @@ export class PrometheusHttp {
     const token = afterWrites ? this.writeToken() : undefined;
     const headers: Record<string, string> = token === undefined ? {} : { [WRITE_TOKEN_HEADER]: token };
     const data = await this.api<{ resultType: string; result: unknown }>('/api/v1/query', { query: expr, time: String(timeMs / 1000) }, expr, headers);
-    if (data.resultType === 'scalar') return [{ labels: {}, value: Number((data.result as [number, string])[1]) }];
+    if (data.resultType === 'scalar') return [{ labels: {}, value: apiValue((data.result as [number, string])[1]) }];
     if (data.resultType !== 'vector') throw new PrometheusHttpError(`instant query answered ${data.resultType}`, { url: this.base, query: expr });
-    return (data.result as { metric: Labels; value: [number, string] }[]).map((s) => ({ labels: s.metric, value: Number(s.value[1]) }));
+    return (data.result as { metric: Labels; value: [number, string] }[]).map((s) => ({ labels: s.metric, value: apiValue(s.value[1]) }));
   }
 
   /**
-   * Writes samples in requests of at most `writeBatchSamples`, each series' samples in time
-   * order; any non-2xx answer is an error. Float samples go as series runs, one per series across
-   * the call (seriesRunsBodies), to `/api/v1/import/series-runs` (checked against the server's `ingest.import`
+   * Writes samples, each series' samples in time order; any non-2xx answer is an error. Float
+   * samples go as series runs, one per series across the call (seriesRunsBodies), in requests of
+   * at most SERIES_RUNS_BATCH_SAMPLES, to `/api/v1/import/series-runs` (checked against the server's `ingest.import`
    * auth and limits); a server that answers the first of them with a 4xx (Prometheus,
    * VictoriaMetrics, an older Tidemark, other credentials for imports) gets that batch and all
-   * later ones by remote_write (`/api/v1/write`), as do label sets a series run cannot carry.
+   * later ones by remote_write (`/api/v1/write`, requests of at most `writeBatchSamples`), as
+   * do label sets a series run cannot carry.
    * Native-histogram samples (recording rules over histograms) go by remote_write, in requests
    * of their own.
    */
@@ -125,16 +154,16 @@ export class PrometheusHttp {
     const floats = samples.some((s) => s.histogram !== undefined) ? samples.filter((s) => s.histogram === undefined) : samples;
     const histograms = floats === samples ? [] : samples.filter((s) => s.histogram !== undefined);
     const batch = this.opts.writeBatchSamples ?? 10_000;
+    const remoteWrite = async (samples: readonly WriteSample[]) => {
+      for (let i = 0; i < samples.length; i += batch) await this.post('/api/v1/write', (await remoteWriteEncoder()).encodeWriteRequest(samples.slice(i, i + batch)));
+    };
     let byRemoteWrite: readonly WriteSample[] = floats;
     if (this.seriesRuns !== false && floats.length > 0) {
-      const { bodies, unfit } = seriesRunsBodies(floats, batch);
+      const { bodies, unfit } = seriesRunsBodies(floats, SERIES_RUNS_BATCH_SAMPLES);
       byRemoteWrite = unfit;
-      for (const b of bodies) {
-        if (await this.postSeriesRuns(b.body)) continue;
-        await this.post('/api/v1/write', (await remoteWriteEncoder()).encodeWriteRequest(b.samples));
-      }
+      for (const b of bodies) if (!(await this.postSeriesRuns(b.body))) await remoteWrite(b.samples);
     }
-    for (let i = 0; i < byRemoteWrite.length; i += batch) await this.post('/api/v1/write', (await remoteWriteEncoder()).encodeWriteRequest(byRemoteWrite.slice(i, i + batch)));
+    await remoteWrite(byRemoteWrite);
     for (let i = 0; i < histograms.length; i += batch) {
       const { histogramWriteRequest } = await histogramEncoder();
       await this.post('/api/v1/write', histogramWriteRequest(histograms.slice(i, i + batch).map((s) => ({ labels: s.labels, histograms: { timestamps: [s.t], histograms: [s.histogram!] } }))));
@@ -149,39 +178,29 @@ export class PrometheusHttp {
   private async postSeriesRuns(body: Buffer): Promise<boolean> {
     if (this.seriesRuns === false) return false;
     const url = `${this.base}${SERIES_RUNS_PATH}`;
-    const res = await this.send(url, body, { 'content-type': SERIES_RUNS_CONTENT_TYPE }, 'the series-runs import endpoint');
+    const res = await this.send(SERIES_RUNS_PATH, body, { 'content-type': SERIES_RUNS_CONTENT_TYPE }, 'the series-runs import endpoint');
     if (this.seriesRuns === undefined && res.status >= 400 && res.status < 500 && res.status !== 429) {
-      await res.body?.cancel();
       this.seriesRuns = false;
       return false;
     }
-    if (!res.ok) throw new PrometheusHttpError(`series runs refused: ${(await res.text()).slice(0, 300)}`, { url, status: res.status });
+    if (!ok(res)) throw new PrometheusHttpError(`series runs refused: ${res.text.slice(0, 300)}`, { url, status: res.status });
     this.seriesRuns = true;
     this.noteWriteToken(res, url);
-    await res.body?.cancel();
     return true;
   }
 
   private async post(path: string, body: Uint8Array): Promise<void> {
     const url = `${this.base}${path}`;
-    const res = await this.send(url, body, { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-prometheus-remote-write-version': '0.1.0' }, 'the remote_write endpoint');
-    if (!res.ok) throw new PrometheusHttpError(`remote_write refused: ${(await res.text()).slice(0, 300)}`, { url, status: res.status });
+    const res = await this.send(path, body, { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-prometheus-remote-write-version': '0.1.0' }, 'the remote_write endpoint');
+    if (!ok(res)) throw new PrometheusHttpError(`remote_write refused: ${res.text.slice(0, 300)}`, { url, status: res.status });
     this.noteWriteToken(res, url);
-    await res.body?.cancel();
-  }
-
-  private async send(url: string, body: Uint8Array, headers: Record<string, string>, what: string): Promise<Response> {
-    try {
-      return await fetch(url, { method: 'POST', headers: { ...this.headers, ...headers }, body });
-    } catch (err) {
-      throw new PrometheusHttpError(`cannot reach ${what}: ${(err as Error).message}`, { url });
-    }
   }
 
   /** Merges the write token of a Tidemark's answer into where the writes so far were acknowledged. */
-  private noteWriteToken(res: Response, url: string): void {
-    const token = res.headers.get(WRITE_TOKEN_HEADER);
-    if (token === null) return;
+  private noteWriteToken(res: PostAnswer, url: string): void {
+    const header = res.headers[WRITE_TOKEN_HEADER.toLowerCase()];
+    const token = Array.isArray(header) ? header.join(',') : header;
+    if (token === undefined) return;
     try {
       for (const [p, o] of decodeWriteTokens(token)) this.written.set(p, Math.max(this.written.get(p) ?? 0, o));
     } catch (err) {
@@ -196,15 +215,9 @@ export class PrometheusHttp {
    */
   async appendAlertHistory(body: ReplayedAlertEvents): Promise<boolean> {
     const url = `${this.base}${REPLAYED_ALERT_HISTORY_PATH}`;
-    let res: Response;
-    try {
-      res = await fetch(url, { method: 'POST', headers: { ...this.headers, 'content-type': 'application/json' }, body: encodeReplayedAlertEvents(body) });
-    } catch (err) {
-      throw new PrometheusHttpError(`cannot reach the alert history endpoint: ${(err as Error).message}`, { url });
-    }
-    const text = await res.text();
+    const res = await this.send(REPLAYED_ALERT_HISTORY_PATH, encodeReplayedAlertEvents(body), { 'content-type': 'application/json' }, 'the alert history endpoint');
     if (res.status === 404) return false;
-    if (!res.ok) throw new PrometheusHttpError(`alert history refused: ${text.slice(0, 300)}`, { url, status: res.status });
+    if (!ok(res)) throw new PrometheusHttpError(`alert history refused: ${res.text.slice(0, 300)}`, { url, status: res.status });
     return true;
   }
 
@@ -212,4 +225,8 @@ export class PrometheusHttp {
   writeToken(): string | undefined {
     return this.written.size === 0 ? undefined : encodeWriteToken(this.written);
   }
+}
+
+function ok(res: PostAnswer): boolean {
+  return res.status >= 200 && res.status < 300;
 }

@@ -1,5 +1,5 @@
 import type { AlertTransition, NotifyAlert } from '../../pipeline/alert/rules/index.js';
-import type { Labels } from '../../schemas/index.js';
+import { labelKey } from '../../pipeline/alert/rules/label-key.js';
 
 /**
  * What `tidemark replay --notify` sends the notifiers: the alerts still firing at the end of the
@@ -14,7 +14,7 @@ export class FiringAtEnd {
 
   /** A rule's state changes, in time order. */
   add(transitions: readonly AlertTransition[], intervalMs: number): void {
-    for (const t of transitions) this.last.set(labelsKey(t.alert.labels), { transition: t, intervalMs });
+    for (const t of transitions) this.last.set(labelKey(t.alert.labels), { transition: t, intervalMs });
   }
 
   alerts(nowMs: number, generatorURL: string): NotifyAlert[] {
@@ -26,8 +26,4 @@ export class FiringAtEnd {
     }
     return out;
   }
-}
-
-function labelsKey(l: Labels): string {
-  return JSON.stringify(Object.keys(l).sort().map((k) => [k, l[k]]));
 }

@@ -176,7 +176,7 @@ export async function runRuleReplay(o: RuleReplayRunOptions, log: (line: string)
   const alertHistory = o.alertHistory ?? overHttp;
   const events = async (g: LoadedGroup, transitions: readonly AlertTransition[]): Promise<void> => {
     await alertHistory?.write(g, transitions);
-    firing.add(transitions, intervalOf(g));
+    if (o.notify !== undefined) firing.add(transitions, intervalOf(g));
   };
   const keyOf = seriesKeys();
   const sink: ReplaySink = o.dryRun

@@ -33,6 +33,18 @@ describe('WriteBehind', () => {
     expect(log).toEqual(['start a', 'end a', 'start b', 'end b', 'start c', 'end c']);
   });
 
+  it('has started sending a write with nothing ahead of it once write resolves, however the send defers its work', async () => {
+    const log: string[] = [];
+    // As Node's HTTP client does: the request reaches its socket in a later tick.
+    const q = new WriteBehind((item: string) => new Promise<void>((ok) => process.nextTick(() => {
+      log.push(`on the socket ${item}`);
+      ok();
+    })));
+    await q.write('a');
+    expect(log).toEqual(['on the socket a']);
+    await q.drain();
+  });
+
   it('holds the writer back while as many writes as it has room for are pending', async () => {
     const { finish, send } = controlledSend();
     const q = new WriteBehind(send, 2);

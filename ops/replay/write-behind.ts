@@ -20,7 +20,12 @@ export class WriteBehind<T> {
     if (!(maxQueued >= 1)) throw new RangeError(`write-behind queue needs room for at least 1 write, got ${maxQueued}`);
   }
 
-  /** Queues `item`; resolves once it is queued (not written). */
+  /**
+   * Queues `item`; resolves once it is queued (not written) and, when nothing was ahead of it,
+   * sent: Node's HTTP client puts a request on its socket in a later tick, which a replay, going
+   * on to evaluate the next rule without waiting on anything, would hold back until it ran out of
+   * work, so the server would take nothing while the command evaluates.
+   */
   async write(item: T): Promise<void> {
     this.throwIfFailed();
     while (this.pending.length >= this.maxQueued) await this.pending[0];
@@ -35,6 +40,7 @@ export class WriteBehind<T> {
       });
     this.pending.push(done);
     this.last = done;
+    await new Promise<void>((r) => setImmediate(r));
   }
 
   /** Resolves once every queued write is acknowledged; throws the first failure. */

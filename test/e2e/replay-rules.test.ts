@@ -194,6 +194,21 @@ describe('tidemark replay --rules', () => {
     expect(total(await written(up.url, 'rp:dry:sum'))).toBe(0);
   });
 
+  it('records infinite values as infinite, which the query API writes as +Inf and -Inf', async () => {
+    const inf = join(dir, 'inf.yml');
+    await writeFile(inf, 'groups:\n  - name: inf\n    interval: 1m\n    rules:\n      - record: rp:inf\n        expr: rp_temperature / 0\n      - record: rp:neg_inf\n        expr: -rp_temperature / 0\n');
+    const r = await runCli(['replay', '--rules', inf, '--from', String(FROM / 1000), '--to', String(TO / 1000), '--url', up.url], { timeoutMs: 60_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const minutes = (TO - FROM) / MIN + 1;
+    for (const [name, value] of [['rp:inf', '+Inf'], ['rp:neg_inf', '-Inf']] as const) {
+      const q = new URLSearchParams({ query: `last_over_time(${name}[1m])`, start: String(FROM / 1000), end: String(TO / 1000), step: '60', nocache: '1' });
+      const body = (await (await fetch(`${up.url}/api/v1/query_range?${q}`)).json()) as { data: { result: { values: [number, string][] }[] } };
+      const values = body.data.result.flatMap((s) => s.values.map(([, v]) => v));
+      expect(values.length, name).toBe(2 * minutes);
+      expect(new Set(values), name).toEqual(new Set([value]));
+    }
+  });
+
   it('exits 1 naming the server when the query API cannot be reached', async () => {
     const r = await runCli(['replay', '--rules', rules, '--from', String(FROM / 1000), '--to', String(TO / 1000), '--url', 'http://127.0.0.1:1'], { timeoutMs: 60_000 });
     expect(r.code).toBe(1);

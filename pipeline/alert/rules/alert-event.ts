@@ -8,8 +8,10 @@
  * on live alerts skip them.
  */
 import avro from 'avsc';
-import { SingleObjectCodec, type Labels } from '../../../schemas/index.js';
-import type { AlertState, AlertTransition } from './alerting-rule.js';
+import { SingleObjectCodec } from '../../../schemas/index.js';
+import type { AlertEvent } from './alert-event-of.js';
+
+export { alertEventOf, type AlertEvent } from './alert-event-of.js';
 
 export const alertEventSchema = {
   type: 'record',
@@ -32,35 +34,11 @@ export const alertEventSchema = {
   ],
 } as const;
 
-export interface AlertEvent {
-  readonly group: string;
-  readonly file: string;
-  readonly rule: string;
-  readonly state: AlertState;
-  readonly previous: AlertState;
-  readonly labels: Labels;
-  readonly annotations: Labels;
-  readonly at: number;
-  readonly activeAt: number;
-  readonly firedAt: number;
-  readonly resolvedAt: number;
-  readonly value: number;
-}
-
 /**
  * Record header marking an alert-history record as replayed (computed over history by
  * `tidemark replay --rules`, not by the live evaluator); its value names the replay run.
  */
 export const REPLAYED_HEADER = 'tidemark-replayed';
-
-/** The history record of one state change of an alert of `group`. */
-export function alertEventOf(group: { readonly name: string; readonly file: string }, t: AlertTransition): AlertEvent {
-  const a = t.alert;
-  return {
-    group: group.name, file: group.file, rule: a.labels['alertname'] ?? '', state: a.state, previous: t.from,
-    labels: a.labels, annotations: a.annotations, at: t.at, activeAt: a.activeAt, firedAt: a.firedAt, resolvedAt: a.resolvedAt, value: a.value,
-  };
-}
 
 const codec = new SingleObjectCodec<AlertEvent>(avro.Type.forSchema(alertEventSchema as unknown as avro.Schema));
 

@@ -4,7 +4,7 @@
  * they leave the result (after `keep_firing_for`). Resolved alerts are kept (and resent) for 15
  * minutes. Labels and annotations are templates over `$labels`, `$value`, `$externalLabels`.
  */
-import { canonicalLabels, type Labels } from '../../../schemas/index.js';
+import { canonicalLabels, type Labels } from '../../../schemas/labels.js';
 import type { FloatHistogram } from '../../../schemas/native-histogram/index.js';
 import { alertTemplateData, expandAlertTemplate, type QueryFunc } from '../template/index.js';
 import { RuleEvalError } from './errors.js';

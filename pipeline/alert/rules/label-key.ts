@@ -5,7 +5,7 @@
  * they built before. Keying them once per object instead of once per sample is what made a replay's
  * evaluation cheap.
  */
-import { canonicalLabels, type Labels } from '../../../schemas/index.js';
+import { canonicalLabels, type Labels } from '../../../schemas/labels.js';
 
 const keys = new WeakMap<Labels, string>();
 

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode, type YAMLMap } from 'yaml';
 import { checkAlertTemplate } from '../template/index.js';
-import { isValidLabelName, isValidMetricName } from '../../../schemas/index.js';
+import { isValidLabelName, isValidMetricName } from '../../../schemas/labels.js';
 import { parsePromDurationMs } from './prom-duration.js';
 import { RuleFileError, RuleFileReadError } from './errors.js';
 
