@@ -239,7 +239,7 @@ export class Shard {
           continue;
         }
         try {
-          head.appendRef(ref, ts[i], vs[i], stale, starts === undefined ? 0 : starts[i - from]);
+          head.appendRefAt(ref, ts, vs, i, stale, starts === undefined ? 0 : starts[i - from]);
         } catch (err) {
           this.reject(err, 1);
         }

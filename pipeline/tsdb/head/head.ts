@@ -32,6 +32,10 @@ const DAY = 24 * 3600_000;
  * index over interned label strings, and compressed chunks per series. Single-threaded: appends
  * and reads run on the event loop, so a querier sees a consistent state at the time it reads.
  */
+/** `appendRef`'s sample as columns for `appendRefAt`. */
+const ONE_T = new Float64Array(1);
+const ONE_V = new Float64Array(1);
+
 export class Head implements Queryable {
   readonly chunkRange: number;
   readonly postings = new MemPostings();
@@ -173,14 +177,27 @@ export class Head implements Queryable {
    * start timestamp, kept with an accepted sample.
    */
   appendRef(ref: number, t: number, v: number, stale = false, st = 0): void {
+    ONE_T[0] = t;
+    ONE_V[0] = v;
+    this.appendRefAt(ref, ONE_T, ONE_V, 0, stale, st);
+  }
+
+  /**
+   * `appendRef` of sample `i` of the columns `ts` and `vs`: a reader of columns (the store) hands
+   * the columns and an index on, so the sample's doubles are not a new heap number at each call
+   * on the way to the chunk (see XorAppender.appendAt).
+   */
+  appendRefAt(ref: number, ts: ArrayLike<number>, vs: ArrayLike<number>, i: number, stale = false, st = 0): void {
     const s = this.byRef[ref];
+    const t = ts[i];
+    const v = vs[i];
     if (s === undefined || !Number.isSafeInteger(t)) {
       this.stats.invalid++;
       throw new InvalidSampleError(s === undefined ? `unknown series ref ${ref}` : `timestamp ${t} is not an integer number of milliseconds`, s?.labels);
     }
     if (t >= this.minValidTime) {
       if (t > s.maxT) {
-        s.appendInOrder(t, v, stale, this.chunkRange);
+        s.appendInOrderAt(ts, vs, i, stale, this.chunkRange);
         if (t > this.maxT) this.maxT = t;
         this.stats.samplesAppended++;
         this.log?.sample(ref, t, v, stale);

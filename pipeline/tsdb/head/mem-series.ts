@@ -20,6 +20,9 @@ export interface StoredSample {
 /** Closed chunk meta per chunk in `meta`: minT, maxT, arena location, length * 256 + encoding. */
 const M = 4;
 const scratch = new SampleBuffer(SAMPLES_PER_CHUNK);
+/** `appendInOrder`'s sample as columns for `appendInOrderAt`. */
+const ONE_T = new Float64Array(1);
+const ONE_V = new Float64Array(1);
 const defaultArena = new ChunkArena();
 
 /**
@@ -174,6 +177,14 @@ export class MemSeries {
 
   /** Appends a sample newer than `maxT`. */
   appendInOrder(t: number, v: number, stale: boolean, chunkRange: number): void {
+    ONE_T[0] = t;
+    ONE_V[0] = v;
+    this.appendInOrderAt(ONE_T, ONE_V, 0, stale, chunkRange);
+  }
+
+  /** `appendInOrder` of sample `i` of the columns (see Head.appendRefAt). */
+  appendInOrderAt(ts: ArrayLike<number>, vs: ArrayLike<number>, i: number, stale: boolean, chunkRange: number): void {
+    const t = ts[i];
     let app = this.app;
     if (app === null || app.count >= SAMPLES_PER_CHUNK || t >= this.chunkEnd) {
       if (app !== null) {
@@ -185,7 +196,7 @@ export class MemSeries {
       } else app = this.app = new XorAppender(48);
       this.chunkEnd = (Math.floor(t / chunkRange) + 1) * chunkRange;
     }
-    app.append(t, v, stale);
+    app.appendAt(ts, vs, i, stale);
     this.lastHi = app.lastHi;
     this.lastLo = app.lastLo;
     this.maxT = t;
