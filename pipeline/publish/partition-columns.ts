@@ -12,8 +12,10 @@ const SHORT_RUN = 16;
  * series interleave, `encode` regroups them (stably) first.
  */
 export class PartitionColumns {
-  private series: SeriesSymbols[] = [];
-  private counts: number[] = [];
+  /** The series table, `seriesCount` slots in use: kept across units of work with their capacity. */
+  private readonly series: SeriesSymbols[] = [];
+  private counts = new Int32Array(64);
+  private seriesCount = 0;
   private ts = new Float64Array(64);
   private vals = new Float64Array(64);
   private slotOf = new Int32Array(64);
@@ -30,8 +32,9 @@ export class PartitionColumns {
 
   /** Empties the columns for another unit of work, keeping the sample buffers. */
   reset(): void {
-    this.series = [];
-    this.counts = [];
+    // The series table keeps its arrays: a remote_write request fills some thousands of slots,
+    // which grew again from empty arrays at every unit of work.
+    this.seriesCount = 0;
     this.n = 0;
     this.stale = [];
     this.startAt = [];
@@ -43,9 +46,15 @@ export class PartitionColumns {
 
   /** A new series slot. */
   addSeries(symbols: SeriesSymbols): number {
-    this.series.push(symbols);
-    this.counts.push(0);
-    return this.series.length - 1;
+    const slot = this.seriesCount++;
+    if (slot === this.counts.length) {
+      const counts = new Int32Array(2 * slot);
+      counts.set(this.counts);
+      this.counts = counts;
+    }
+    this.series[slot] = symbols;
+    this.counts[slot] = 0;
+    return slot;
   }
 
   /** Appends a sample; `st`, when not 0, is its start timestamp. */
@@ -108,12 +117,12 @@ export class PartitionColumns {
   /** Encodes the partition as records of at most `maxSeries` series each, handing each to `emit`. */
   encode(writer: SampleBatchWriter, maxSeries: number, source: string, emit: (record: Buffer) => void): void {
     if (this.interleaved) this.regroup();
-    const { series, counts, ts, vals, stale, startAt, startOf } = this;
+    const { series, counts, ts, vals, stale, startAt, startOf, seriesCount } = this;
     let sample = 0;
     let k = 0;
     let p = 0;
-    for (let first = 0; first < series.length; first += maxSeries) {
-      const last = Math.min(series.length, first + maxSeries);
+    for (let first = 0; first < seriesCount; first += maxSeries) {
+      const last = Math.min(seriesCount, first + maxSeries);
       writer.begin();
       for (let i = first; i < last; i++) {
         const end = sample + counts[i];
@@ -132,8 +141,8 @@ export class PartitionColumns {
   private regroup(): void {
     const n = this.n;
     const counts = this.counts;
-    const start = new Int32Array(counts.length);
-    for (let i = 1; i < counts.length; i++) start[i] = start[i - 1] + counts[i - 1];
+    const start = new Int32Array(this.seriesCount);
+    for (let i = 1; i < this.seriesCount; i++) start[i] = start[i - 1] + counts[i - 1];
     const ts = new Float64Array(n);
     const vals = new Float64Array(n);
     const isStale = new Uint8Array(n);
