@@ -1,6 +1,6 @@
-import { canonicalKey } from './canonical-key.js';
 import { SampleBuffer } from './chunks/index.js';
 import type { LabelMatcher, Querier, SelectHints, Series, SeriesSet } from './querier.js';
+import { groupByLabels } from './series-groups.js';
 import { sortedUnique } from './series-order.js';
 
 /**
@@ -15,38 +15,30 @@ export class MergeQuerier implements Querier {
   async select(matchers: readonly LabelMatcher[], hints: SelectHints): Promise<SeriesSet> {
     const sets = await Promise.all(this.queriers.map((q) => q.select(matchers, hints)));
     if (sets.length === 1) return sets[0];
-    const groups = new Map<string, Series[]>();
     const warnings: string[] = [];
-    for (const set of sets) {
-      warnings.push(...set.warnings);
-      for (const s of set.series) {
-        const key = canonicalKey(s.labels);
-        const g = groups.get(key);
-        if (g === undefined) groups.set(key, [s]);
-        else g.push(s);
-      }
-    }
-    const keys = [...groups.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    const out: Series[] = new Array(keys.length);
+    for (const set of sets) warnings.push(...set.warnings);
+    const groups = groupByLabels(sets.map((set) => set.series));
+    const out: Series[] = new Array(groups.length);
     if (hints.labelsOnly) {
-      for (let i = 0; i < keys.length; i++) out[i] = groups.get(keys[i])![0];
+      for (let i = 0; i < groups.length; i++) out[i] = groups[i][0];
       return { series: out, warnings: sortedUnique(warnings) };
     }
     // One allocation for every concatenated series' columns; each gets views of its window.
     let total = 0;
-    for (const [k, g] of groups) {
+    for (let i = 0; i < groups.length; i++) {
+      const g = groups[i];
       if (g.length === 1) continue;
       // Parts without samples in range take no part in the join.
       const parts = g.filter((s) => s.timestamps.length > 0);
-      if (parts.length !== g.length) groups.set(k, parts.length > 0 ? parts : [g[0]]);
+      if (parts.length !== g.length) groups[i] = parts.length > 0 ? parts : [g[0]];
       if (parts.length > 1 && concatenable(parts)) for (const s of parts) total += s.timestamps.length;
     }
     const allT = new Float64Array(total);
     const allV = new Float64Array(total);
     let off = 0;
     let buf: SampleBuffer | null = null;
-    for (let i = 0; i < keys.length; i++) {
-      const g = groups.get(keys[i])!;
+    for (let i = 0; i < groups.length; i++) {
+      const g = groups[i];
       if (g.length === 1) {
         out[i] = g[0];
       } else if (concatenable(g)) {

@@ -8,7 +8,6 @@ import type { LabelMatcher, Querier, SelectHints, Series, SeriesSet } from './qu
 import { ColumnSlabs, DecodePlanner, RESULT_SIZE, sharedDecodePool, type DecodePool } from './select-decode/index.js';
 
 interface Entry {
-  readonly key: string;
   readonly labels: Labels;
   /**
    * Its row in the select's block id table: the series id in each of the querier's blocks (by
@@ -66,7 +65,7 @@ export class TsdbQuerier implements Querier {
           grown.set(blockIds);
           blockIds = grown;
         }
-        e = { key, labels, row, head: null, bound: 0 };
+        e = { labels, row, head: null, bound: 0 };
         entries.set(key, e);
       }
       return e;
@@ -85,6 +84,7 @@ export class TsdbQuerier implements Querier {
       }
     }
     const headSeries = this.head.select(matchers);
+    let loose = 0;
     for (let i = 0; i < headSeries.length; i++) {
       const s = headSeries[i];
       if (s.minT > maxt) continue;
@@ -93,13 +93,19 @@ export class TsdbQuerier implements Querier {
       const e = entry(s.labels);
       e.head = s;
       e.bound += n;
+      loose += s.looseSampleCount;
     }
-    const sorted = [...entries.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     let remaining = 0;
-    for (const e of sorted) remaining += e.bound;
+    for (const e of entries.values()) remaining += e.bound;
     // The columns are sized by these bounds: what the select holds is charged before it is decoded.
     hints.budget?.load(remaining);
-    if (!this.decoder.decodesInPlace(remaining)) return this.decodeInWorkers(sorted, blockIds, mint, maxt, hints);
+    const inPlace = this.decoder.decodesInPlace(remaining);
+    // Threads that have to start boot while this one sorts and plans.
+    if (!inPlace) this.decoder.startWorkersFor(remaining);
+    // The keys sorted by the default order (UTF-16 code units, as `<` compares them) without a
+    // comparator call per comparison, then their entries.
+    const sorted = [...entries.keys()].sort().map((key) => entries.get(key)!);
+    if (!inPlace) return this.decodeInWorkers(sorted, blockIds, mint, maxt, hints, loose);
     // Series' columns are cut from shared slabs, sized by the overlapping chunks' sample counts
     // (ColumnSlabs; the query's pooled ones first). Shared memory: a query evaluated in a worker
     // thread (promql/eval-pool) reads the columns where they were decoded instead of a copy.
@@ -120,10 +126,11 @@ export class TsdbQuerier implements Querier {
 
   /**
    * A large select: planned here, decoded by the pool's workers into slabs they allocate. Series
-   * that hold native histograms are decoded here, in their own arrays.
+   * that hold native histograms are decoded here, in their own arrays. `loose`: how many loose
+   * samples the head series hold at most (the planner's arrays are made that size).
    */
-  private async decodeInWorkers(sorted: readonly Entry[], ids: Int32Array, mint: number, maxt: number, hints: SelectHints): Promise<SeriesSet> {
-    const plan = new DecodePlanner(mint, maxt, hints.timestampsOnly === true);
+  private async decodeInWorkers(sorted: readonly Entry[], ids: Int32Array, mint: number, maxt: number, hints: SelectHints, loose: number): Promise<SeriesSet> {
+    const plan = new DecodePlanner(mint, maxt, hints.timestampsOnly === true, { looseSamples: loose, series: sorted.length });
     // out[i] is a series decoded here, or null for the planned series next in order.
     const out: (Series | null)[] = [];
     const planned: Labels[] = [];

@@ -27,6 +27,13 @@ export interface ParsedQuery {
  */
 export interface Evaluator {
   evaluate(job: EvalJob, signal?: AbortSignal): Promise<QueryResult>;
+  /**
+   * Told, while a query's selects run, how many samples they have loaded so far and the query's
+   * step (0: an instant query): an evaluator that runs large jobs in worker threads starts the
+   * ones the job will need, so their start overlaps the rest of the selection instead of
+   * following it.
+   */
+  selecting?(loadedSamples: number, interval: number): void;
 }
 
 function parsed(query: string | ParsedQuery): ParsedQuery {
@@ -90,7 +97,8 @@ export class Engine {
     });
     // The querier covers what the selectors read: offsets and @ may reach past [start, end].
     const querier = isQueryable(q) ? q.querier(needs.mint, needs.maxt) : q;
-    const limit = new SampleLimit(this.opts.maxSamples);
+    const selecting = this.evaluator?.selecting?.bind(this.evaluator);
+    const limit = new SampleLimit(this.opts.maxSamples, selecting === undefined ? undefined : (loaded) => selecting(loaded, interval));
     const lease = this.slabs?.lease();
     try {
       const reads = lease === undefined ? querier : new SlabLeasedQuerier(querier, lease);

@@ -16,6 +16,15 @@ describe('SampleLimit', () => {
     expect(limit.loaded).toBe(10);
   });
 
+  it('tells its observer the samples loaded so far after each load it accepts', () => {
+    const told: number[] = [];
+    const limit = new SampleLimit(10, (loaded) => told.push(loaded));
+    limit.load(4);
+    limit.forSelect().load(5);
+    expect(() => limit.load(2)).toThrow(PromqlTooManySamplesError);
+    expect(told).toEqual([4, 9]);
+  });
+
   it('charges a select its answer when the storage charged nothing before decoding', () => {
     const limit = new SampleLimit(100);
     const quiet = limit.forSelect();

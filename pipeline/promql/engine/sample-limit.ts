@@ -10,7 +10,11 @@ export class SampleLimit implements SampleBudget {
   /** Samples charged so far. */
   loaded = 0;
 
-  constructor(readonly limit: number) {}
+  /** `onLoad` is told the samples loaded so far after each charge. */
+  constructor(
+    readonly limit: number,
+    private readonly onLoad?: (loaded: number) => void,
+  ) {}
 
   get remaining(): number {
     return Math.max(0, this.limit - this.loaded);
@@ -19,6 +23,7 @@ export class SampleLimit implements SampleBudget {
   load(samples: number): void {
     if (this.loaded + samples > this.limit) throw new PromqlTooManySamplesError(this.limit);
     this.loaded += samples;
+    this.onLoad?.(this.loaded);
   }
 
   /**

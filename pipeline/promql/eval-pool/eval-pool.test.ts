@@ -164,6 +164,42 @@ describe('EvalPool', () => {
     await p.close();
   });
 
+  it('starts the workers a query will need while it selects, before its job is handed over', async () => {
+    const unused = new EvalPool(2, loopTurns, IN_PLACE_COST, SPLIT_COST, 50);
+    const p = new EvalPool(2);
+    try {
+      // Loads too small to leave the calling thread start nothing; an instant query needs one
+      // worker, a range query costly enough to be split every one.
+      unused.selecting(IN_PLACE_COST, 60_000);
+      expect(unused.workers).toBe(0);
+      unused.selecting(SPLIT_COST, 0);
+      expect(unused.workers).toBe(1);
+      unused.selecting(SPLIT_COST, 60_000);
+      expect(unused.workers).toBe(2);
+      // Unused, they stop after their idle time as any idle worker does.
+      while (unused.workers > 0) await new Promise((r) => setTimeout(r, 20));
+
+      const big = new MemoryQueryable();
+      for (let i = 0; i < 200; i++) for (let j = 0; j < 400; j++) big.append({ __name__: 'm', i: String(i) }, j * 1000, j);
+      const runningAtEvaluation: number[] = [];
+      const engine = new Engine({
+        evaluator: {
+          selecting: (loaded, interval) => p.selecting(loaded, interval),
+          evaluate: (job, signal) => {
+            runningAtEvaluation.push(p.workers);
+            return p.evaluate(job, signal);
+          },
+        },
+      });
+      const q = 'sum(count_over_time(m[10m]))';
+      expect(await engine.instantQuery(big, q, 400_000)).toEqual(await inPlace.instantQuery(big, q, 400_000));
+      expect(runningAtEvaluation).toEqual([1]);
+    } finally {
+      await unused.close();
+      await p.close();
+    }
+  });
+
   it('stops workers that waited for a query for its idle time and starts them again for the next one', async () => {
     const p = new EvalPool(2, loopTurns, -1, SPLIT_COST, 50);
     try {

@@ -102,6 +102,22 @@ export class EvalPool implements Evaluator {
     return this.slots.length;
   }
 
+  /**
+   * Starts the workers a query that has loaded `loadedSamples` so far will be evaluated in, when
+   * they are not running: one, or every one for a range query that costs enough to be split
+   * (its cost is at least its samples). They wait for the job as idle workers do.
+   */
+  selecting(loadedSamples: number, interval: number): void {
+    if (this.closed || (this.inPlaceCost >= 0 && loadedSamples <= this.inPlaceCost)) return;
+    const split = interval !== 0 && this.size > 1 && this.splitCost >= 0 && loadedSamples >= this.splitCost;
+    const wanted = split ? this.size : 1;
+    while (this.slots.length < wanted) {
+      const slot = this.spawn();
+      slot.worker.unref();
+      slot.idle.idle();
+    }
+  }
+
   async evaluate(job: EvalJob, signal?: AbortSignal): Promise<QueryResult> {
     const cost = evaluationCost(job);
     if (this.inPlaceCost >= 0 && cost <= this.inPlaceCost) {

@@ -9,8 +9,13 @@ import { SmallJobsInPlace } from './small-jobs-in-place.js';
 /** Stands in for the pool: records the queries handed to it, then answers as in place. */
 class RecordingPool implements Evaluator {
   readonly queries: string[] = [];
+  /** What it was told while queries selected: [samples loaded, step]. */
+  readonly selections: [number, number][] = [];
   private readonly inPlace = new Engine();
   constructor(private readonly data: MemoryQueryable) {}
+  selecting(loadedSamples: number, interval: number): void {
+    this.selections.push([loadedSamples, interval]);
+  }
   evaluate(job: EvalJob): Promise<QueryResult> {
     this.queries.push(job.query);
     return job.interval === 0 ? this.inPlace.instantQuery(this.data, job.query, job.start) : this.inPlace.rangeQuery(this.data, job.query, job.start, job.end, job.interval);
@@ -44,6 +49,16 @@ describe('SmallJobsInPlace', () => {
     }
     await engine.rangeQuery(data, 'sum(req_total)', 0, 60_000, 30_000);
     expect(pool.queries.at(-1)).toBe('sum(req_total)');
+  });
+
+  it('tells the pool of a selection only once the query cannot be small any more', () => {
+    const recording = new RecordingPool(data);
+    const small = new SmallJobsInPlace(recording, 80);
+    small.selecting(80, 0);
+    expect(recording.selections).toEqual([]);
+    small.selecting(81, 0);
+    small.selecting(10, 30_000);
+    expect(recording.selections).toEqual([[81, 0], [10, 30_000]]);
   });
 
   it('fails a small query over the sample limit in place with the engine error', async () => {

@@ -18,6 +18,11 @@ export class SmallJobsInPlace implements Evaluator {
     readonly maxSamples: number,
   ) {}
 
+  /** Passed on once the query can no longer be small. */
+  selecting(loadedSamples: number, interval: number): void {
+    if (interval !== 0 || loadedSamples > this.maxSamples) this.pool.selecting?.(loadedSamples, interval);
+  }
+
   async evaluate(job: EvalJob, signal?: AbortSignal): Promise<QueryResult> {
     if (!isSmall(job, this.maxSamples)) return this.pool.evaluate(job, signal);
     return evaluateJob(job, signal as AbortProbe | undefined);

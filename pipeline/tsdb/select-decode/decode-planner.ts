@@ -9,6 +9,28 @@ const COPIES = 0;
 const NO_COPIES = new SharedArrayBuffer(0);
 
 /**
+ * What a select knows it will plan before planning it, so the planner makes its arrays that size
+ * once instead of growing them: an upper bound on the loose samples its sources will push, and
+ * its series count. Arrays still grow past a wrong guess.
+ */
+export interface PlanSizes {
+  readonly looseSamples: number;
+  readonly series: number;
+}
+
+const NO_SIZES: PlanSizes = { looseSamples: 0, series: 0 };
+const MIN_LOOSE = 256;
+const MIN_OPS = 1024;
+/**
+ * Ops a series takes at least, most of the time (a block's mark and chunk, or two head chunks): the
+ * op stream starts that long, so it grows a time or two rather than from nothing, and is never
+ * made much longer than it needs.
+ */
+const OPS_PER_SERIES = 2;
+const EMPTY_T = new Float64Array(0);
+const EMPTY_S = new Uint8Array(0);
+
+/**
  * Records, series by series, what a select would decode (DecodeJob), in the order a SampleBuffer
  * would be fed: a series' block chunks (`block()`), then its head chunks (MemSeries.collect with
  * the planner as the sink). Chunks in shared memory are referred to where they are; others (the
@@ -17,7 +39,7 @@ const NO_COPIES = new SharedArrayBuffer(0);
  */
 export class DecodePlanner implements ChunkSink {
   /** The op stream (DecodeJob.ops), `length` numbers of it written. */
-  private ops = new Float64Array(1024);
+  private ops: Float64Array;
   private length = 0;
   private readonly seriesAt: number[] = [];
   private readonly bounds: number[] = [];
@@ -28,11 +50,16 @@ export class DecodePlanner implements ChunkSink {
   /** The copied chunks, back to back (`copiedBytes` of it used): one growing array, not one a chunk. */
   private copies = new Uint8Array(4096);
   private copiedBytes = 0;
-  /** Loose samples, `looseCount` of them written (grown by doubling). */
-  private looseT = new Float64Array(256);
-  private looseV = new Float64Array(256);
-  private looseS = new Uint8Array(256);
+  /**
+   * Loose samples, `looseCount` of them written, in shared memory: the jobs refer to them there
+   * instead of each carrying a copy to its thread. Made on the first push, `looseCapacity` long
+   * (or longer when that push needs it), grown by doubling past that.
+   */
+  private looseT: Float64Array = EMPTY_T;
+  private looseV: Float64Array = EMPTY_T;
+  private looseS: Uint8Array = EMPTY_S;
   private looseCount = 0;
+  private readonly looseCapacity: number;
   private readonly intervals: number[] = [];
   private seriesStart = -1;
   private opCount = 0;
@@ -44,7 +71,11 @@ export class DecodePlanner implements ChunkSink {
     readonly mint: number,
     readonly maxt: number,
     readonly valuesUnused: boolean,
-  ) {}
+    sizes: PlanSizes = NO_SIZES,
+  ) {
+    this.looseCapacity = Math.max(MIN_LOOSE, sizes.looseSamples);
+    this.ops = new Float64Array(Math.max(MIN_OPS, sizes.series * (SERIES_HEADER + OP_SIZE * OPS_PER_SERIES)));
+  }
 
   /** Series planned so far. */
   get seriesCount(): number {
@@ -142,10 +173,11 @@ export class DecodePlanner implements ChunkSink {
   }
 
   private growLoose(need: number): void {
-    const size = Math.max(need, this.looseT.length * 2);
-    const t = new Float64Array(size);
-    const v = new Float64Array(size);
-    const s = new Uint8Array(size);
+    const size = Math.max(need, this.looseT.length === 0 ? this.looseCapacity : this.looseT.length * 2);
+    const memory = sharedMemory();
+    const t = new Float64Array(memory.allocate(size * 8));
+    const v = new Float64Array(memory.allocate(size * 8));
+    const s = new Uint8Array(memory.allocate(size));
     t.set(this.looseT.subarray(0, this.looseCount));
     v.set(this.looseV.subarray(0, this.looseCount));
     s.set(this.looseS.subarray(0, this.looseCount));
@@ -171,9 +203,10 @@ export class DecodePlanner implements ChunkSink {
     const copies = this.copiedBytes === 0 ? NO_COPIES : sharedMemory().allocate(this.copiedBytes);
     new Uint8Array(copies).set(this.copies.subarray(0, this.copiedBytes));
     const sources = [copies, ...this.sources.slice(1)];
-    const looseT = this.looseT.slice(0, this.looseCount);
-    const looseV = this.looseV.slice(0, this.looseCount);
-    const looseS = this.looseS.slice(0, this.looseCount);
+    // Views of the shared columns: a job posted to a worker shares them, not copies them.
+    const looseT = this.looseT.subarray(0, this.looseCount);
+    const looseV = this.looseV.subarray(0, this.looseCount);
+    const looseS = this.looseS.subarray(0, this.looseCount);
     const intervals = Float64Array.from(this.intervals);
     const jobs: DecodeJob[] = [];
     const first: number[] = [];

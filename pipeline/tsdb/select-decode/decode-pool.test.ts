@@ -126,6 +126,34 @@ describe('DecodePool', () => {
     expect(await turnsDuring(workers)).toBeGreaterThan(0);
   });
 
+  it('starts the workers a select will be cut into parts for before its jobs come, and decodes them there', async () => {
+    const unused = new DecodePool({ size: 2, inPlaceBelow: 0, minPart: 100, idleMs: 50 });
+    const pool = new DecodePool({ size: 2, inPlaceBelow: 0, minPart: 100 });
+    try {
+      unused.startWorkersFor(10_000);
+      expect(unused.workers).toBe(2);
+      // Unused, they stop after their idle time.
+      while (unused.workers > 0) await new Promise((r) => setTimeout(r, 20));
+      pool.startWorkersFor(150);
+      expect(pool.workers).toBe(1);
+      pool.startWorkersFor(10_000);
+      expect(pool.workers).toBe(2);
+      const data: ContractSeries[] = [0, 1, 2].map((i) => {
+        const timestamps = Array.from({ length: 300 }, (_, j) => j * 15_000);
+        return { labels: { __name__: 'g', i: String(i) }, timestamps, values: timestamps.map((_, j) => i * j), stale: [] };
+      });
+      const head = headWith(data);
+      const m: LabelMatcher[] = [{ type: '=', name: '__name__', value: 'g' }];
+      const want = plain((await head.querier(0, H).select(m, { start: 0, end: H })).series, true);
+      // The select decodes in the workers started for it: no third one is made.
+      expect(plain((await new TsdbQuerier([], head, 0, H, pool).select(m, { start: 0, end: H })).series, true)).toEqual(want);
+      expect(pool.workers).toBe(2);
+    } finally {
+      await unused.close();
+      await pool.close();
+    }
+  });
+
   it('stops workers that waited for a job for its idle time and starts them again for the next select', async () => {
     const pool = new DecodePool({ size: 2, inPlaceBelow: 0, minPart: 1, idleMs: 50 });
     try {

@@ -79,6 +79,26 @@ export class DecodePool {
   }
 
   /**
+   * Starts the workers a select of `samples` samples will be cut into parts for (see `decode`)
+   * that are not running yet, so their start (tens of milliseconds of module loading each)
+   * overlaps the planning of the select rather than following it. They wait for jobs as idle
+   * ones do.
+   */
+  startWorkersFor(samples: number): void {
+    if (this.closed) return;
+    const parts = this.partsFor(samples);
+    while (this.slots.length < parts) {
+      const slot = this.spawn();
+      slot.worker.unref();
+      slot.idle.idle();
+    }
+  }
+
+  private partsFor(samples: number): number {
+    return Math.max(1, Math.min(this.size, Math.floor(samples / this.minPart)));
+  }
+
+  /**
    * Decodes a planned select in the workers, cut into parts they share. Results come in job
    * order; `first[j]` is job j's first series among the planned ones. With `slabs`, the jobs
    * write into pooled slabs first: a job's slabs are its own while it runs (a release of the
@@ -87,8 +107,7 @@ export class DecodePool {
    * fails, as nothing may read them.
    */
   async decode(plan: DecodePlanner, slabs?: SlabLease): Promise<{ results: DecodeResult[]; first: number[] }> {
-    const parts = Math.max(1, Math.min(this.size, Math.floor(plan.totalBound / this.minPart)));
-    const { jobs, first } = plan.jobs(parts);
+    const { jobs, first } = plan.jobs(this.partsFor(plan.totalBound));
     const settled = await Promise.all(jobs.map((job) => this.decodeInto(job, slabs)));
     const results: DecodeResult[] = [];
     for (const r of settled) {

@@ -1,0 +1,62 @@
+import { canonicalKey } from './canonical-key.js';
+import type { Series } from './querier.js';
+
+/**
+ * The series of several sets grouped by labels, groups in their labels' canonical order, each
+ * group's series in set order (and, within a set, in the set's order). Queriers return their
+ * series in that order, so the sets are merged as they come: a few comparisons of keys per
+ * series, not a map of every key and a sort of all of them. A set out of that order is sorted
+ * first (stably: its equal labels keep their order).
+ */
+export function groupByLabels(sets: readonly (readonly Series[])[]): Series[][] {
+  let lists = sets.map(keyedInOrder);
+  if (lists.length === 0) return [];
+  // Merged in pairs, round after round: each series is compared about once a round, log2(sets)
+  // rounds in all, and a pair's left list (the earlier sets) goes first between equal keys.
+  while (lists.length > 1) {
+    const next: KeyedList[] = [];
+    for (let i = 0; i < lists.length; i += 2) next.push(i + 1 < lists.length ? merged(lists[i], lists[i + 1]) : lists[i]);
+    lists = next;
+  }
+  const { keys, series } = lists[0];
+  const groups: Series[][] = [];
+  for (let i = 0; i < series.length; i++) {
+    if (i > 0 && keys[i] === keys[i - 1]) groups[groups.length - 1].push(series[i]);
+    else groups.push([series[i]]);
+  }
+  return groups;
+}
+
+/** Two lists sorted by key as one, `a`'s entries before `b`'s between equal keys. */
+function merged(a: KeyedList, b: KeyedList): KeyedList {
+  const n = a.keys.length + b.keys.length;
+  const keys = new Array<string>(n);
+  const series = new Array<Series>(n);
+  let i = 0;
+  let j = 0;
+  for (let k = 0; k < n; k++) {
+    if (j === b.keys.length || (i < a.keys.length && !(b.keys[j] < a.keys[i]))) {
+      keys[k] = a.keys[i];
+      series[k] = a.series[i++];
+    } else {
+      keys[k] = b.keys[j];
+      series[k] = b.series[j++];
+    }
+  }
+  return { keys, series };
+}
+
+interface KeyedList {
+  readonly series: readonly Series[];
+  readonly keys: readonly string[];
+}
+
+/** A set's series with their keys, sorted by them when the set is not. */
+function keyedInOrder(series: readonly Series[]): KeyedList {
+  const keys = series.map((s) => canonicalKey(s.labels));
+  let sorted = true;
+  for (let i = 1; i < keys.length && sorted; i++) sorted = keys[i - 1] <= keys[i];
+  if (sorted) return { series, keys };
+  const order = keys.map((_, i) => i).sort((a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : 0));
+  return { series: order.map((i) => series[i]), keys: order.map((i) => keys[i]) };
+}
