@@ -194,7 +194,25 @@ a cold JIT (the annotation templates a quarter of it), and on a full run the ser
 of the written samples (a sample object per written sample, grouped per series again) and the alert
 history body. Left: handing the writer each series' column as the evaluation builds it (no sample
 object per written sample), a fast path for \`{{ $labels.x }}\` and \`{{ $value }}\` templates, and the
-server's cost per written sample.`;
+server's cost per written sample.
+Then (profiles of the command and of \`tidemark up\`, 2026-12-06, load average 3.5-6.6): the
+command's loop never went back to the event loop while evaluating, so a queued write left only
+once evaluation was done; it read each range answer through JSON.parse (a pair array, a value
+string and a boxed timestamp per point) and posted through fetch (a copy of every body); rule
+outputs were split into requests of 10,000 samples; \`+Inf\`/\`-Inf\` in an answer were read as NaN
+(a rule producing an infinite value was replayed as NaN: fixed, with an e2e case). Fixed: a write
+yields once after it is queued, requests of up to 100,000 samples (a rule's range answer mostly
+one), range answers of the plain matrix shape read straight into columns (JSON.parse otherwise),
+node:http instead of fetch, 86 modules at start instead of 103. Same-run A/B, 5 rounds alternating,
+load 4.7-5.6: the command 0.87-0.99 -> 0.73-0.80 CPU-s (--dry-run 0.69-0.78 -> 0.51-0.57), the
+server 0.89-0.98 -> 0.83-0.88 CPU-s. This run (quiet): 1.0 s, 1,472 evaluations/s until the output
+is readable (1,301 before). The server's part: about 0.2 CPU-s answering the four range queries
+(on its main thread) and 0.65 storing the 116 k written samples and 1,764 alert history records
+(the store's apply, the bus append with fdatasync, the consumers' offset commits, a head
+checkpoint, the history records' Avro encoding): with the command's 0.75 CPU-s on 2 cores, a full
+run cannot end near vmalert's 0.6 s exit on this design; vmalert's output is readable only after
+7.2 s. Left: a sample object per written sample between evaluation and encoding, the YAML parser
+and module loading at start.`;
 
 export const replayBenchmark: Benchmark = {
   area: 'replay',
