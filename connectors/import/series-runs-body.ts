@@ -1,4 +1,5 @@
 import { isValidLabelName } from '../../schemas/labels.js';
+import { isSafeIntegerTime } from '../../schemas/safe-integer-time.js';
 import { isStaleNaNAt, STALE_NAN_BITS_HI, STALE_NAN_BITS_LO } from '../../schemas/sample.js';
 import { ImportLineError } from './errors.js';
 import type { BadLineCallback, SeriesCallback } from './import-format.js';
@@ -157,7 +158,7 @@ function staleMarkers(view: DataView, at: number, numbers: Float64Array, n: numb
 
 /** The index of the first timestamp that is not an integer number of milliseconds, or -1. */
 function firstNonInteger(timestamps: Float64Array): number {
-  for (let i = 0; i < timestamps.length; i++) if (!Number.isSafeInteger(timestamps[i])) return i;
+  for (let i = 0; i < timestamps.length; i++) if (!isSafeIntegerTime(timestamps[i])) return i;
   return -1;
 }
 

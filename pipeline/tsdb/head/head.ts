@@ -8,6 +8,7 @@ import { ChunkArena } from './chunk-arena.js';
 import { HeadQuerier } from './head-querier.js';
 import { MemSeries, type StoredSample } from './mem-series.js';
 import type { SampleLog } from './sample-log.js';
+import { isSafeIntegerTime } from '../../../schemas/safe-integer-time.js';
 
 export interface HeadOptions {
   /** Chunks never straddle multiples of this range (the block range); default 2 h. */
@@ -191,7 +192,7 @@ export class Head implements Queryable {
     const s = this.byRef[ref];
     const t = ts[i];
     const v = vs[i];
-    if (s === undefined || !Number.isSafeInteger(t)) {
+    if (s === undefined || !isSafeIntegerTime(t)) {
       this.stats.invalid++;
       throw new InvalidSampleError(s === undefined ? `unknown series ref ${ref}` : `timestamp ${t} is not an integer number of milliseconds`, s?.labels);
     }
@@ -244,7 +245,7 @@ export class Head implements Queryable {
     let end = from;
     for (; end < to; end++) {
       const t = ts[end];
-      if (!(t > prev) || t < minValid || !Number.isSafeInteger(t)) break;
+      if (!(t > prev) || t < minValid || !isSafeIntegerTime(t)) break;
       prev = t;
     }
     if (end === from) return from;
@@ -306,7 +307,7 @@ export class Head implements Queryable {
    */
   appendHistogramRef(ref: number, t: number, h: FloatHistogram, st = 0): void {
     const s = this.byRef[ref];
-    if (s === undefined || !Number.isSafeInteger(t)) {
+    if (s === undefined || !isSafeIntegerTime(t)) {
       this.stats.invalid++;
       throw new InvalidSampleError(s === undefined ? `unknown series ref ${ref}` : `timestamp ${t} is not an integer number of milliseconds`, s?.labels);
     }
@@ -337,7 +338,7 @@ export class Head implements Queryable {
   /** Puts back a histogram sample the write-ahead log holds (replay; see restoreRef). */
   restoreHistogramRef(ref: number, t: number, h: FloatHistogram): void {
     const s = this.byRef[ref];
-    if (s === undefined || !Number.isSafeInteger(t)) throw new InvalidSampleError(s === undefined ? `unknown series ref ${ref}` : `timestamp ${t} is not an integer number of milliseconds`, s?.labels);
+    if (s === undefined || !isSafeIntegerTime(t)) throw new InvalidSampleError(s === undefined ? `unknown series ref ${ref}` : `timestamp ${t} is not an integer number of milliseconds`, s?.labels);
     if (s.appendHistogram(t, h) === 'added' && t < this.minValidTime) this.backfillHeld++;
     if (t > this.maxT) this.maxT = t;
   }
@@ -350,7 +351,7 @@ export class Head implements Queryable {
    */
   restoreRef(ref: number, t: number, v: number, stale: boolean): void {
     const s = this.byRef[ref];
-    if (s === undefined || !Number.isSafeInteger(t)) throw new InvalidSampleError(s === undefined ? `unknown series ref ${ref}` : `timestamp ${t} is not an integer number of milliseconds`, s?.labels);
+    if (s === undefined || !isSafeIntegerTime(t)) throw new InvalidSampleError(s === undefined ? `unknown series ref ${ref}` : `timestamp ${t} is not an integer number of milliseconds`, s?.labels);
     if (t >= this.minValidTime && t > s.maxT) {
       s.appendInOrder(t, v, stale, this.chunkRange);
       if (t > this.maxT) this.maxT = t;

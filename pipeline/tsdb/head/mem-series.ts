@@ -2,6 +2,7 @@ import type { Labels } from '../../../schemas/labels.js';
 import { withStoredCounterResetHint, type FloatHistogram } from '../../../schemas/native-histogram/index.js';
 import { ENCODING_XOR, SampleBuffer, type ChunkSink, SAMPLES_PER_CHUNK, XorAppender, XorChunk, encodeBest, encodeBestView, isStaleBits, type EncodedChunk, joinFloat, sameValue, histogramTakesPrecedence, takesPrecedence } from '../chunks/index.js';
 import { ChunkArena } from './chunk-arena.js';
+import { isSafeIntegerTime } from '../../../schemas/safe-integer-time.js';
 
 /** The samples of an out-of-order chunk at or after `boundary`, as a chunk of their own. */
 function keepFrom(c: XorChunk, boundary: number): XorChunk {
@@ -381,7 +382,7 @@ export class MemSeries {
     let end = from;
     for (; end < to; end++) {
       const t = ts[end];
-      if (!(t > last && t < below) || !Number.isSafeInteger(t)) break;
+      if (!(t > last && t < below) || !isSafeIntegerTime(t)) break;
       last = t;
     }
     // A buffer a piece at a time: a whole chunk encoded from the run, a new buffer as a copy of
