@@ -54,7 +54,9 @@ export class SampleBatchWriter {
   private stamp = new Int32Array(1024);
   private local = new Int32Array(1024);
   private gen = 0;
-  private series: SeriesSymbols[] = [];
+  /** The batch's series, `seriesCount` slots in use: kept across batches with their capacity. */
+  private readonly series: SeriesSymbols[] = [];
+  private seriesCount = 0;
   private refs = new Uint32Array(4096);
   private readonly labelCounts = new ColumnWriter(1024);
   private readonly labelsOut = new ColumnWriter(65536);
@@ -101,7 +103,9 @@ export class SampleBatchWriter {
       this.dictIndex = new Map();
       this.epoch++;
     }
-    this.series = [];
+    // A remote_write record holds thousands of series of one sample each: an array grown again
+    // from empty for every record was a sizeable part of what encoding allocated.
+    this.seriesCount = 0;
     this.sampleCounts.reset();
     this.timestamps.reset();
     this.stale.reset();
@@ -115,7 +119,7 @@ export class SampleBatchWriter {
 
   /** Adds a series with samples `[from, to)` of `timestamps`/`values`. */
   addSeries(sym: SeriesSymbols, timestamps: ArrayLike<number>, values: ArrayLike<number>, from: number, to: number): void {
-    this.series.push(sym);
+    this.series[this.seriesCount++] = sym;
     const n = to - from;
     this.sampleCounts.uvarint(n);
     if (this.valueBytes + 8 * n > this.values.length) this.growValues(8 * n);
@@ -153,7 +157,7 @@ export class SampleBatchWriter {
    * with their start timestamps where `starts` has one (not 0).
    */
   addHistograms(timestamps: ArrayLike<number>, histograms: readonly HistogramValue[], from: number, to: number, starts?: ArrayLike<number>): void {
-    const series = this.series.length - 1;
+    const series = this.seriesCount - 1;
     if (series < 0) throw new Error('addHistograms before addSeries');
     for (let j = from; j < to; j++) {
       const st = starts === undefined ? 0 : starts[j];
@@ -193,7 +197,7 @@ export class SampleBatchWriter {
    */
   private labelSection(): Uint8Array {
     const series = this.series;
-    const n = series.length;
+    const n = this.seriesCount;
     if (n === 0) return EMPTY_LABEL_SECTION;
     const memo = this.memos.get(series[0]);
     if (memo != null && memo.series.length === n) {
@@ -254,7 +258,7 @@ export class SampleBatchWriter {
       this.memos.clear();
       this.memoEntries = 0;
     } else this.memoEntries -= old;
-    this.memos.set(series[0], memo === undefined ? null : { series: series.slice(), bytes: Uint8Array.prototype.slice.call(bytes) });
+    this.memos.set(series[0], memo === undefined ? null : { series: series.slice(0, n), bytes: Uint8Array.prototype.slice.call(bytes) });
     this.memoEntries += size;
     return bytes;
   }
