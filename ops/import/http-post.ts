@@ -38,9 +38,4 @@ export class HttpPoster {
       req.end(body);
     });
   }
-
-  /** Closes the idle kept-alive connections (the process can then exit without waiting for them). */
-  close(): void {
-    this.agent.destroy();
-  }
 }

@@ -66,11 +66,6 @@ export class ImportSender {
     this.poster = new HttpPoster(url);
   }
 
-  /** Closes the connections kept alive for later requests. */
-  close(): void {
-    this.poster.close();
-  }
-
   async send(file: string, batch: LineBatch | SeriesRunBatch): Promise<BatchResult> {
     for (let attempt = 0; ; attempt++) {
       let res: PostAnswer;

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -79,13 +79,23 @@ describe('openInput', () => {
     expect(await text(await openInput(file))).toBe('a 1 1\n');
   });
 
-  it('stops reading a file when the reader stops early', async () => {
+  it('closes a file when the reader stops early', async () => {
     const file = join(dir, 'stopped.prom');
     writeFileSync(file, exposition(3 * (1 << 20)));
+    const open = () => readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`) === file;
+      } catch {
+        return false; // gone meanwhile
+      }
+    });
     const input = await openInput(file);
     let chunks = 0;
-    for await (const _ of input) if (++chunks === 1) break;
+    for await (const _ of input) {
+      expect(open()).toHaveLength(1);
+      if (++chunks === 1) break;
+    }
     expect(chunks).toBe(1);
-    input.destroy();
+    expect(open()).toEqual([]);
   });
 });

@@ -27,7 +27,7 @@ export function isKnownEncoding(encoding: number): boolean {
   return encoding === ENCODING_XOR || encoding === ENCODING_DECIMAL || encoding === ENCODING_MIXED || encoding === ENCODING_STARTS;
 }
 
-/** The XOR encoding encodeBest tries (reset per chunk; what it keeps is a trimmed copy). */
+/** The XOR encoding encodeBest tries (reset per chunk; encodeBest copies what it keeps, encodeBestView hands out a view). */
 const trial = new XorAppender(256);
 
 /**
