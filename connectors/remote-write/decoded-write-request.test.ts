@@ -40,4 +40,19 @@ describe('DecodedWriteRequest', () => {
     expect(req.seriesAt(0).exemplars).toBeUndefined();
     expect(req.seriesAt(100).exemplars?.map((e) => e.labels.trace_id)).toEqual(['a', 'b']);
   });
+
+  it('counts only the series added, and keeps series past the labels list it was first sized for', () => {
+    const req = new DecodedWriteRequest(64 * 200); // sized for 200 series
+    expect(req.seriesCount).toBe(0);
+    expect(req.allSeries()).toEqual([]);
+    for (let i = 0; i < 500; i++) {
+      req.addSample(i, i, false);
+      req.addSeries({ __name__: `s${i}` }, undefined);
+    }
+    expect(req.seriesCount).toBe(500);
+    const all = req.allSeries();
+    expect(all).toHaveLength(500);
+    expect(all.map((s) => s.labels.__name__)).toEqual(Array.from({ length: 500 }, (_, i) => `s${i}`));
+    expect(all[499].values).toEqual([499]);
+  });
 });

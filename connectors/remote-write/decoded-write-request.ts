@@ -31,6 +31,9 @@ export interface DecodedSeries {
   readonly startTimestamps?: number[];
 }
 
+/** The most series slots a request's labels list is created with (it grows past them). */
+const MAX_PRESIZED_SERIES = 32_768;
+
 /** Float samples a request is first sized for before its byte length says more. */
 const MIN_CAPACITY = 64;
 
@@ -48,7 +51,13 @@ const SIZING_BYTES_PER_SAMPLE = 64;
  * exemplars, histograms) sits in maps by series index.
  */
 export class DecodedWriteRequest {
-  readonly labels: Labels[] = [];
+  /**
+   * Series labels; only the first `seriesCount` entries are in use. Sized up front like the
+   * columns: pushed one by one, a request of thousands of series grew (and left behind) a dozen
+   * copies of it.
+   */
+  readonly labels: Labels[];
+  private series = 0;
   /** `seriesCount + 1` entries in use; typed, as a growing array of numbers leaves its old copies behind. */
   offsets: Int32Array;
   /** Float sample columns; only the first `samples` entries are in use. */
@@ -77,16 +86,19 @@ export class DecodedWriteRequest {
     this.values = new Float64Array(capacity);
     // A series holds at least one sample, as a rule: as many series as samples.
     this.offsets = new Int32Array(capacity + 1);
+    // Capped: V8 makes a larger `new Array(n)` a dictionary, not a list.
+    this.labels = new Array<Labels>(Math.min(capacity, MAX_PRESIZED_SERIES));
   }
 
   get seriesCount(): number {
-    return this.labels.length;
+    return this.series;
   }
 
   /** Closes the series whose samples were appended since the previous one; returns its index. */
   addSeries(labels: Labels, invalid: SeriesProblem | undefined): number {
-    const i = this.labels.length;
-    this.labels.push(labels);
+    const i = this.series;
+    this.labels[i] = labels; // past the presized length, this grows the array as push would
+    this.series = i + 1;
     if (i + 1 === this.offsets.length) {
       const offsets = new Int32Array(this.offsets.length * 2);
       offsets.set(this.offsets);
@@ -147,7 +159,7 @@ export class DecodedWriteRequest {
 
   /** Every series as an object of its own (`seriesAt`), in request order. */
   allSeries(): DecodedSeries[] {
-    return this.labels.map((_, i) => this.seriesAt(i));
+    return Array.from({ length: this.series }, (_, i) => this.seriesAt(i));
   }
 
   private grow(): void {

@@ -67,8 +67,8 @@ export class RemoteWriteHandler {
       this.deps.metadata?.announce({ source: 'remote_write', target: {}, complete: false, timestampMs: Date.now(), metrics: decoded.metadata });
     }
 
-    const dropReplicas = await this.haVerdicts(decoded.labels);
     const seriesCount = decoded.seriesCount;
+    const dropReplicas = await this.haVerdicts(decoded.labels, seriesCount);
     let appended = 0;
     let appendedHistograms = 0;
     let firstProblem: { index: number; labels: Labels; message: string; reason: string } | undefined;
@@ -213,13 +213,14 @@ export class RemoteWriteHandler {
   }
 
   /** Elects per (cluster, replica) pair in the request; returns the pairs whose samples are dropped. */
-  private async haVerdicts(series: readonly Labels[]): Promise<Set<string> | undefined> {
+  private async haVerdicts(series: readonly Labels[], count: number): Promise<Set<string> | undefined> {
     const ha = this.deps.ha;
     if (ha === undefined || !ha.config.enabled) return undefined;
     const { cluster_label: cl, replica_label: rl } = ha.config;
     const pairs = new Map<string, [string, string]>();
     let last: Labels | undefined;
-    for (const labels of series) {
+    for (let i = 0; i < count; i++) {
+      const labels = series[i];
       if (labels === last) continue;
       last = labels;
       const c = labels[cl];
