@@ -3,6 +3,7 @@
 export { RemoteStoreQuerier, RemoteStoreQueryable, TOO_MANY_SAMPLES_STATUS, type RemoteStoreOptions } from './remote-store-querier.js';
 export type { StoreClientSettings } from './store-http-client.js';
 export { encodeSeriesSet, decodeSeriesSet, type WireSeries, type WireSeriesSet } from './series-wire.js';
+export { encodeSeriesColumns, decodeSeriesColumns, SERIES_COLUMNS_CONTENT_TYPE } from './series-columns-wire.js';
 export { InProcessShardRegistry, type ShardRegistry, type ShardRegistryEntry } from './shard-registry.js';
 export { RedisShardRegistry, type RedisShardRegistrySettings } from './redis-shard-registry.js';
 export { RemoteStoreError } from './errors.js';

@@ -4,7 +4,8 @@ import { parseChangesAnswer, type ChangeSource, type ChangesAnswer, type Changes
 import { RemoteStoreError } from './errors.js';
 import { decodeLabelStats, encodeLabelStatsRequest } from './label-stats-wire.js';
 import { decodeLoadedSamples, decodeSeriesSet } from './series-wire.js';
-import { StoreHttpClient, type StoreClientSettings, type StoreHttpAnswer } from './store-http-client.js';
+import { decodeSeriesColumns, SERIES_COLUMNS_CONTENT_TYPE } from './series-columns-wire.js';
+import { StoreHttpClient, type StoreClientSettings, type StoreHttpAnswer, type StoreHttpBytes } from './store-http-client.js';
 
 /** How a store refuses a select over the query's `maxSamples` (422, Prometheus' `execution`). */
 export const TOO_MANY_SAMPLES_STATUS = 422;
@@ -33,29 +34,46 @@ export class RemoteStoreQuerier implements Querier {
 
   async select(matchers: readonly LabelMatcher[], hints: SelectHints): Promise<SeriesSet> {
     const budget = hints.labelsOnly === true ? undefined : hints.budget;
-    let data: unknown;
+    const request = JSON.stringify({
+      matchers,
+      start: Math.max(hints.start, this.mint),
+      end: Math.min(hints.end, this.maxt),
+      labelsOnly: hints.labelsOnly === true,
+      ...(hints.timestampsOnly === true ? { timestampsOnly: true } : {}),
+      ...(hints.rollup === undefined ? {} : { rollup: hints.rollup }),
+      // The store refuses, before decoding, a select that would load more than the query has left.
+      ...(budget === undefined ? {} : { maxSamples: budget.remaining }),
+    });
+    let res: StoreHttpBytes;
     try {
-      data = await this.post('select', {
-        matchers,
-        start: Math.max(hints.start, this.mint),
-        end: Math.min(hints.end, this.maxt),
-        labelsOnly: hints.labelsOnly === true,
-        ...(hints.rollup === undefined ? {} : { rollup: hints.rollup }),
-        // The store refuses, before decoding, a select that would load more than the query has left.
-        ...(budget === undefined ? {} : { maxSamples: budget.remaining }),
-      });
+      res = await this.client.postForBytes(storeUrl(this.address, 'select'), request, this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS, SERIES_COLUMNS_CONTENT_TYPE);
     } catch (err) {
-      // Charging past what remains fails the query with its own limit and Prometheus' error.
-      if (budget !== undefined && err instanceof RemoteStoreError && err.status === TOO_MANY_SAMPLES_STATUS) budget.load(budget.remaining + 1);
-      throw err;
+      throw new RemoteStoreError(this.address, 0, `select request failed: ${(err as Error).message}`, err);
     }
     let set: SeriesSet;
     let loaded: number | undefined;
-    try {
-      set = decodeSeriesSet(data);
-      loaded = decodeLoadedSamples(data);
-    } catch (err) {
-      throw new RemoteStoreError(this.address, 200, `malformed select answer: ${(err as Error).message}`, err);
+    if (res.status === 200 && res.contentType.startsWith(SERIES_COLUMNS_CONTENT_TYPE)) {
+      try {
+        ({ loaded, ...set } = decodeSeriesColumns(res.bytes, hints.slabs));
+      } catch (err) {
+        throw new RemoteStoreError(this.address, 200, `malformed select answer: ${(err as Error).message}`, err);
+      }
+    } else {
+      // JSON: an error, or a store that does not send series columns.
+      let data: unknown;
+      try {
+        data = storeAnswerData(this.address, 'select', res.status, Buffer.from(res.bytes.buffer, res.bytes.byteOffset, res.bytes.byteLength).toString('utf8'));
+      } catch (err) {
+        // Charging past what remains fails the query with its own limit and Prometheus' error.
+        if (budget !== undefined && err instanceof RemoteStoreError && err.status === TOO_MANY_SAMPLES_STATUS) budget.load(budget.remaining + 1);
+        throw err;
+      }
+      try {
+        set = decodeSeriesSet(data);
+        loaded = decodeLoadedSamples(data);
+      } catch (err) {
+        throw new RemoteStoreError(this.address, 200, `malformed select answer: ${(err as Error).message}`, err);
+      }
     }
     if (budget !== undefined && loaded !== undefined) budget.load(loaded);
     return set;
@@ -76,22 +94,32 @@ export class RemoteStoreQuerier implements Querier {
   }
 }
 
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+function storeUrl(address: string, what: string): string {
+  return `${address.replace(/\/+$/, '')}/api/v1/store/${what}`;
+}
+
 async function postToStore(client: StoreHttpClient, address: string, what: string, body: unknown, timeoutMs: number | undefined): Promise<unknown> {
   let res: StoreHttpAnswer;
   try {
-    res = await client.post(`${address.replace(/\/+$/, '')}/api/v1/store/${what}`, JSON.stringify(body), timeoutMs ?? 30_000);
+    res = await client.post(storeUrl(address, what), JSON.stringify(body), timeoutMs ?? DEFAULT_TIMEOUT_MS);
   } catch (err) {
     throw new RemoteStoreError(address, 0, `${what} request failed: ${(err as Error).message}`, err);
   }
-  const text = res.text;
+  return storeAnswerData(address, what, res.status, res.text);
+}
+
+/** The `data` of a store's JSON answer; RemoteStoreError for an error answer or one that is not JSON. */
+function storeAnswerData(address: string, what: string, status: number, text: string): unknown {
   let doc: { status?: string; data?: unknown; error?: string };
   try {
     doc = JSON.parse(text) as typeof doc;
   } catch (err) {
-    throw new RemoteStoreError(address, res.status, `${what} answered ${res.status} with non-JSON: ${text.slice(0, 200)}`, err);
+    throw new RemoteStoreError(address, status, `${what} answered ${status} with non-JSON: ${text.slice(0, 200)}`, err);
   }
-  if (res.status < 200 || res.status >= 300 || doc.status !== 'success') {
-    throw new RemoteStoreError(address, res.status, `${what} answered ${res.status}: ${doc.error ?? text.slice(0, 200)}`);
+  if (status < 200 || status >= 300 || doc.status !== 'success') {
+    throw new RemoteStoreError(address, status, `${what} answered ${status}: ${doc.error ?? text.slice(0, 200)}`);
   }
   return doc.data;
 }
@@ -121,7 +149,7 @@ export class RemoteStoreQueryable implements Queryable, AppliedOffsetsWaiter, Ch
 
   /** Waits for the store's shards to apply offsets (`POST /api/v1/store/wait_applied`); the request outlives the wait by the read timeout. */
   async waitApplied(req: WaitAppliedRequest): Promise<WaitAppliedAnswer> {
-    const data = await postToStore(this.client, this.address, 'wait_applied', req, req.timeoutMs + (this.options.timeoutMs ?? 30_000));
+    const data = await postToStore(this.client, this.address, 'wait_applied', req, req.timeoutMs + (this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS));
     const answer = parseWaitAppliedAnswer(data);
     if (typeof answer === 'string') throw new RemoteStoreError(this.address, 200, `malformed wait_applied answer: ${answer}`);
     return answer;

@@ -20,7 +20,7 @@ export interface WireSeries {
    * Native-histogram samples: index and base64 of the histogram value (pipeline/tsdb/FORMAT.md,
    * "Histogram value"); absent without any (older readers ignore it).
    */
-  readonly h?: { readonly i: number; readonly b: string }[];
+  readonly h?: WireHistogram[];
   /**
    * Start timestamps (ms) beside `t`, float64 LE base64, 0 where a sample has none; absent when
    * no sample has one (older readers ignore it and see no start timestamps).
@@ -64,7 +64,18 @@ function encodeSeries(s: Series): WireSeries {
   const st = sts === null ? {} : { st: b64(Float64Array.from(sts)) };
   const hs = s.histograms ?? null;
   if (hs === null) return { labels: s.labels, t: b64(t), v: b64(v), s: stale, ...st };
-  const h: { i: number; b: string }[] = [];
+  return { labels: s.labels, t: b64(t), v: b64(v), s: stale, h: wireHistograms(hs, n), ...st };
+}
+
+/** A series' native-histogram samples as the wire carries them: index and base64 of the value. */
+export interface WireHistogram {
+  readonly i: number;
+  readonly b: string;
+}
+
+/** The histogram samples among the first `n` of a series. */
+export function wireHistograms(hs: ArrayLike<FloatHistogram | null>, n: number): WireHistogram[] {
+  const h: WireHistogram[] = [];
   for (let i = 0; i < n; i++) {
     const x = hs[i];
     if (x === null) continue;
@@ -72,7 +83,20 @@ function encodeSeries(s: Series): WireSeries {
     writeHistogram(w, x);
     h.push({ i, b: w.result().toString('base64') });
   }
-  return { labels: s.labels, t: b64(t), v: b64(v), s: stale, h, ...st };
+  return h;
+}
+
+/** Series `series`' histogram column of `n` samples from its wire entries; throws TypeError on a malformed one. */
+export function readWireHistograms(entries: unknown, n: number, series: number): (FloatHistogram | null)[] {
+  if (!Array.isArray(entries)) throw new TypeError(`series ${series}: malformed histogram list`);
+  const histograms = new Array<FloatHistogram | null>(n).fill(null);
+  for (const e of entries as Partial<WireHistogram>[]) {
+    if (e === null || typeof e !== 'object' || !Number.isInteger(e.i) || e.i! < 0 || e.i! >= n || typeof e.b !== 'string') {
+      throw new TypeError(`series ${series}: malformed histogram entry`);
+    }
+    histograms[e.i!] = readHistogram(new ByteReader(Buffer.from(e.b, 'base64'), `select answer series ${series}`));
+  }
+  return histograms;
 }
 
 function b64(a: Float64Array): string {
@@ -102,14 +126,7 @@ export function decodeSeriesSet(wire: unknown): SeriesSet {
     }
     const sts = startTimestamps === null ? {} : { startTimestamps };
     if (!Array.isArray(x.h)) return { labels: x.labels, timestamps, values, stale, ...sts };
-    const histograms = new Array<FloatHistogram | null>(timestamps.length).fill(null);
-    for (const e of x.h) {
-      if (e === null || typeof e !== 'object' || !Number.isInteger(e.i) || e.i < 0 || e.i >= timestamps.length || typeof e.b !== 'string') {
-        throw new TypeError(`series ${i}: malformed histogram entry`);
-      }
-      histograms[e.i] = readHistogram(new ByteReader(Buffer.from(e.b, 'base64'), `select answer series ${i}`));
-    }
-    return { labels: x.labels, timestamps, values, stale, histograms, ...sts };
+    return { labels: x.labels, timestamps, values, stale, histograms: readWireHistograms(x.h, timestamps.length, i), ...sts };
   });
   return { series, warnings: Array.isArray(w.warnings) ? w.warnings.map(String) : [] };
 }

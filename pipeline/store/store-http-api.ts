@@ -6,9 +6,11 @@ import { parseRollupHint } from './rollup-request.js';
 import type { RollupHint } from '../tsdb/querier.js';
 import {
   encodeLabelStats,
+  encodeSeriesColumns,
   encodeSeriesSet,
   parseChangesRequest,
   parseWaitAppliedRequest,
+  SERIES_COLUMNS_CONTENT_TYPE,
   TOO_MANY_SAMPLES_STATUS,
   type ChangesAnswer,
   type ChangesRequest,
@@ -47,7 +49,8 @@ const MATCH_TYPES = new Set(['=', '!=', '=~', '!~']);
 
 /**
  * The store's HTTP surface, as routes for the role's router to mount:
- * - `POST /api/v1/store/select` `{matchers, start, end, labelsOnly?, rollup?, maxSamples?}` → series (series-wire.ts);
+ * - `POST /api/v1/store/select` `{matchers, start, end, labelsOnly?, timestampsOnly?, rollup?, maxSamples?}` → series
+ *   (series-wire.ts; series-columns-wire.ts when the request accepts that form);
  *   with `maxSamples`, a select that would load more samples is refused before decoding (422
  *   `execution`, Prometheus' too-many-samples error), and the answer says what it loaded;
  * - `POST /api/v1/store/label_names` `{matchers, start, end}` → names;
@@ -73,15 +76,24 @@ export function storeHttpApi(target: StoreHttpTarget, opts: { readonly adminApi?
       {
         methods: ['POST'],
         path: '/api/v1/store/select',
-        handler: read(async (r) => {
+        handler: (req, res) => answer(res, async () => {
+          const r = parseReadRequest(await readJson(req));
           const q = target.querier(r.start, r.end);
           const limit = r.maxSamples === undefined ? undefined : new SampleLimit(r.maxSamples);
           const budget = limit?.forSelect();
           try {
-            const set = await q.select(r.matchers, { start: r.start, end: r.end, labelsOnly: r.labelsOnly, ...(r.rollup === undefined ? {} : { rollup: r.rollup }), ...(budget === undefined ? {} : { budget }) });
-            if (limit === undefined || budget === undefined) return encodeSeriesSet(set);
-            budget.settle(set.series);
-            return encodeSeriesSet(set, limit.loaded);
+            const set = await q.select(r.matchers, {
+              start: r.start,
+              end: r.end,
+              labelsOnly: r.labelsOnly,
+              timestampsOnly: r.timestampsOnly,
+              ...(r.rollup === undefined ? {} : { rollup: r.rollup }),
+              ...(budget === undefined ? {} : { budget }),
+            });
+            budget?.settle(set.series);
+            const loaded = budget === undefined ? undefined : limit?.loaded;
+            if (acceptsSeriesColumns(req)) return new ColumnsBody(encodeSeriesColumns(set, r.timestampsOnly, loaded));
+            return encodeSeriesSet(set, loaded);
           } finally {
             await q.close();
           }
@@ -183,6 +195,8 @@ interface ReadRequest {
   readonly start: number;
   readonly end: number;
   readonly labelsOnly: boolean;
+  /** The reader needs no float values (SelectHints.timestampsOnly). */
+  readonly timestampsOnly: boolean;
   readonly name?: string;
   /** Select window aggregates instead of samples (tsdb/downsample). */
   readonly rollup?: RollupHint;
@@ -201,6 +215,15 @@ async function withQuerier<T>(target: Queryable, r: ReadRequest, fn: (q: ReturnT
 
 const NO_CONTENT = Symbol('no content');
 
+/** A select answer in the series-columns form, sent as it is. */
+class ColumnsBody {
+  constructor(readonly bytes: Buffer) {}
+}
+
+function acceptsSeriesColumns(req: IncomingMessage): boolean {
+  return req.headers.accept?.includes(SERIES_COLUMNS_CONTENT_TYPE) === true;
+}
+
 async function answer(res: ServerResponse, fn: () => Promise<unknown>): Promise<void> {
   let status = 200;
   let body: unknown;
@@ -208,6 +231,10 @@ async function answer(res: ServerResponse, fn: () => Promise<unknown>): Promise<
     const data = await fn();
     if (data === NO_CONTENT) {
       res.writeHead(204).end();
+      return;
+    }
+    if (data instanceof ColumnsBody) {
+      res.writeHead(200, { 'content-type': SERIES_COLUMNS_CONTENT_TYPE, 'content-length': data.bytes.length }).end(data.bytes);
       return;
     }
     body = { status: 'success', data };
@@ -265,7 +292,7 @@ function parseReadRequest(body: unknown): ReadRequest {
   if (b.name !== undefined && typeof b.name !== 'string') throw new StoreRequestError('name', 'expected a string');
   const maxSamples = b.maxSamples ?? undefined;
   if (maxSamples !== undefined && (typeof maxSamples !== 'number' || !Number.isInteger(maxSamples) || maxSamples < 0)) throw new StoreRequestError('maxSamples', 'expected a sample count');
-  return { matchers: matchers as LabelMatcher[], start, end, labelsOnly: b.labelsOnly === true, name: b.name as string | undefined, rollup: parseRollupHint(b.rollup), ...(maxSamples === undefined ? {} : { maxSamples }) };
+  return { matchers: matchers as LabelMatcher[], start, end, labelsOnly: b.labelsOnly === true, timestampsOnly: b.timestampsOnly === true, name: b.name as string | undefined, rollup: parseRollupHint(b.rollup), ...(maxSamples === undefined ? {} : { maxSamples }) };
 }
 
 function parseLabelStatsRequest(body: unknown): LabelStatsRequest {

@@ -7,7 +7,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedBus } from '../../../pipeline/bus/embedded/index.js';
 import { StoreWorker, storeHttpApi } from '../../../pipeline/store/index.js';
-import { RemoteStoreError, RemoteStoreQueryable } from '../../../pipeline/store-protocol/index.js';
+import {
+  decodeSeriesColumns,
+  decodeSeriesSet,
+  RemoteStoreError,
+  RemoteStoreQueryable,
+  SERIES_COLUMNS_CONTENT_TYPE,
+} from '../../../pipeline/store-protocol/index.js';
 import { Engine, PromqlTooManySamplesError } from '../../../pipeline/promql/index.js';
 import { FanoutQueryable } from '../../../pipeline/query/index.js';
 import { canonicalLabels } from '../../../schemas/index.js';
@@ -63,6 +69,36 @@ describe('store read and admin endpoints', () => {
     expect(set.series.map((s) => Array.from(s.timestamps))).toEqual([0, 1].map(() => [0, 1, 2, 3, 4].map((n) => T0 + n * STEP_MS)));
     const labelsOnly = await q.select([{ type: '=', name: '__name__', value: 'other' }], { start: T0, end: T0 + 4 * STEP_MS, labelsOnly: true });
     expect(labelsOnly.series.map((s) => s.labels.series)).toEqual(['0', '1', '2']);
+  });
+
+  it('answers a select in series columns when the request accepts them, in JSON otherwise, with the same series', async () => {
+    const body = JSON.stringify({ matchers: [{ type: '=', name: '__name__', value: 'm' }], start: T0, end: T0 + 4 * STEP_MS, timestampsOnly: true });
+    const asJson = await fetch(`${base}/api/v1/store/select`, { method: 'POST', body });
+    expect(asJson.headers.get('content-type')).toBe('application/json');
+    const json = decodeSeriesSet(((await asJson.json()) as { data: unknown }).data);
+    const asColumns = await fetch(`${base}/api/v1/store/select`, { method: 'POST', body, headers: { accept: `${SERIES_COLUMNS_CONTENT_TYPE}, application/json` } });
+    expect(asColumns.headers.get('content-type')).toBe(SERIES_COLUMNS_CONTENT_TYPE);
+    const columns = decodeSeriesColumns(new Uint8Array(await asColumns.arrayBuffer()), undefined);
+    expect(columns.series.map((x) => x.labels)).toEqual(json.series.map((x) => x.labels));
+    expect(columns.series.map((x) => Array.from(x.timestamps))).toEqual(json.series.map((x) => Array.from(x.timestamps)));
+    // Asked for timestamps only, the columns form sends no values.
+    expect(columns.series.every((x) => x.values === x.timestamps)).toBe(true);
+  });
+
+  it('reads a store that answers selects in JSON only, as stores before the series columns form do', async () => {
+    // That store: this one's routes behind a proxy that drops the request's Accept header.
+    const older = createServer((req, res) => {
+      delete req.headers.accept;
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      void storeHttpApi(worker).routes.find((r) => r.path === url.pathname)!.handler(req, res, url);
+    });
+    await new Promise<void>((r) => older.listen(0, '127.0.0.1', r));
+    try {
+      const remote = new RemoteStoreQueryable(`http://127.0.0.1:${(older.address() as AddressInfo).port}`);
+      expect(await readBack(remote, 'm')).toEqual(expected);
+    } finally {
+      await new Promise((r) => older.close(r));
+    }
   });
 
   it("charges a query's max_samples on the store: refused before decoding with Prometheus' error, answered at exactly what it loads", async () => {
