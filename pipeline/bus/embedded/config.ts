@@ -31,8 +31,8 @@ export const embeddedBusConfigSchema = z
       .describe('How sealed segments are rewritten in the background: brotli (the default) stores runs of consecutive records compressed together, each read back and compared before it replaces the segment (sample batches in series-dictionary form: about a tenth of the bytes of records compressed one by one with lz4 on the samples topic); none leaves them as written. Consumers read either, so it can be changed at any time.'),
     compaction_segment_bytes: z.number().int().min(1024).default(4 * 1024 * 1024)
       .describe('With compaction, the active segment is sealed at this size (or at segment_bytes if smaller), so that all but the newest few MiB of each partition get compacted; a partition that received nothing for a minute has its active segment sealed too once it holds 1 MiB (or compaction_run_bytes if smaller).'),
-    compaction_run_bytes: z.number().int().min(1024).default(4 * 1024 * 1024)
-      .describe('Bytes of records (their uncompressed frames) compacted together in one run; a read of any record of a run inflates and rebuilds the whole run.'),
+    compaction_run_bytes: z.number().int().min(1024).default(8 * 1024 * 1024)
+      .describe('Bytes of records (their uncompressed frames) compacted together in one run (the default takes a sealed segment of sample batches whole: each series is written once per run); a read of any record of a run inflates and rebuilds the whole run.'),
     compaction_cpu_share: z.number().gt(0).max(1).default(0.25)
       .describe('Share of one core\'s time compaction may use: after each run it pauses so that its thread is busy at most this share of the time.'),
   })

@@ -126,7 +126,8 @@ describe('LogCompactor', () => {
     const compactor = new LogCompactor({ logs: () => logs, runBytes: 2048, cpuShare: 1, intervalMs: 3_600_000, idleMs: 60_000, onError: () => undefined });
     expect(await compactor.compactPending()).toBe(0);
     clock += 60_000;
-    await busy.append([{ partition: 0, value: value(0, 50) }]);
+    // More than a trickle (a sixteenth of the 2048 bytes a seal needs): the partition is not idle.
+    await busy.append(Array.from({ length: 10 }, (_, k) => ({ partition: 0, value: value(0, 50 + k) })));
     const expected = await Promise.all(logs.map(values));
     const idleSize = idle.sizeBytes;
     expect(await compactor.compactPending()).toBe(1);
@@ -138,6 +139,29 @@ describe('LogCompactor', () => {
     await compactor.stop();
     await Promise.all(logs.map((l) => l.close()));
   });
+  it('seals the active segment of a partition that receives only a trickle (watermarks) for idleMs, and not of one that receives more', async () => {
+    const [trickle, steady] = [await partition(1, 50), await partition(2, 50)];
+    const logs = [trickle, steady];
+    const compactor = new LogCompactor({ logs: () => logs, runBytes: 1 << 20, idleMinBytes: 2048, cpuShare: 1, intervalMs: 3_600_000, idleMs: 60_000, onError: () => undefined });
+    // Every 30 s: a record of some 30 frame bytes is under a sixteenth of idleMinBytes (128); three of over 100 are not.
+    const tick = async (): Promise<number> => {
+      clock += 30_000;
+      await trickle.append([{ partition: 1, value: Buffer.from('w') }]);
+      await steady.append([50, 51, 52].map((i) => ({ partition: 2, value: value(2, i) })));
+      return compactor.compactPending();
+    };
+    expect(await compactor.compactPending()).toBe(0); // the records just appended are more than a trickle
+    expect(await tick()).toBe(0);
+    const expected = await Promise.all(logs.map(values));
+    expect(await tick()).toBe(1);
+    expect(logs.map((l) => l.segmentCount)).toEqual([2, 1]);
+    expect((await values(trickle)).slice(0, expected[0].length)).toEqual(expected[0]);
+    for (let i = 0; i < 4; i++) expect(await tick()).toBe(0);
+    expect(steady.segmentCount).toBe(1);
+    await compactor.stop();
+    await Promise.all(logs.map((l) => l.close()));
+  });
+
   it('seals an idle active segment of idleMinBytes though it holds less than a run', async () => {
     const [idle, small] = [await partition(1, 50), await partition(2, 5)];
     const logs = [idle, small];

@@ -69,6 +69,9 @@ export class PartitionLog {
   private readonly recent: RecentRecords;
   /** When records were last appended (the log's clock); an idle active segment may be sealed for compaction. */
   private lastAppendAt: number;
+  /** Frame bytes appended since open, and when sealIfIdle last saw more than a trickle of them arrive. */
+  private appendedBytes = 0;
+  private trickleMark = { at: 0, bytes: 0 };
 
   private constructor(
     readonly topic: string,
@@ -80,6 +83,7 @@ export class PartitionLog {
     this.segments = segments;
     this.recent = new RecentRecords(topic, partition, opts.recentBytes ?? 0);
     this.lastAppendAt = opts.now();
+    this.trickleMark = { at: this.lastAppendAt, bytes: 0 };
   }
 
   /** Opens (recovering a torn tail) or creates the partition directory. */
@@ -195,6 +199,7 @@ export class PartitionLog {
     }
     if (produced.length > 0) this.recent.add(firsts[0], produced, stamps);
     this.lastAppendAt = now;
+    for (const b of buffers) this.appendedBytes += b.length;
     batch.forEach((item, i) => item.resolve(firsts[i]));
     this.notify();
     if (seg.size >= this.opts.segmentBytes) {
@@ -350,14 +355,22 @@ export class PartitionLog {
   }
 
   /**
-   * Seals the active segment when nothing was appended for `idleMs` and it holds at least
+   * Seals the active segment when nothing, or only a trickle (less than a sixteenth of
+   * `minBytes` since the check that saw more), was appended for `idleMs` and it holds at least
    * `minBytes`, so that a partition that stopped receiving gets its tail compacted too (the
-   * minimum keeps a quiet topic from being cut into a file per record). Returns whether it did.
+   * minimum keeps a quiet topic from being cut into a file per record). The trickle is allowed
+   * because producers' watermarks reach every partition every minute: counted as receiving, they
+   * kept an idle partition's active segment as written for good. Returns whether it sealed.
    */
   async sealIfIdle(idleMs: number, minBytes: number): Promise<boolean> {
     return this.exclusive(async () => {
       const seg = this.active;
-      if (this.closed || seg.size < minBytes || this.opts.now() - this.lastAppendAt < idleMs) return false;
+      if (this.closed || seg.size < minBytes) return false;
+      const now = this.opts.now();
+      if (now - this.lastAppendAt < idleMs) {
+        if (this.appendedBytes - this.trickleMark.bytes > minBytes / 16) this.trickleMark = { at: now, bytes: this.appendedBytes };
+        if (now - this.trickleMark.at < idleMs) return false;
+      }
       await this.roll();
       return true;
     });

@@ -30,6 +30,9 @@ import { crc32 } from './crc32.js';
  *
  * the length of the series-dictionary form before compression (what it inflates to).
  *
+ * Version 5 (a run in series-chunk form) is laid out as version 4; its dictionary form holds the
+ * samples series by series as TSDB chunks instead of sample by sample (series-chunk-samples.ts).
+ *
  * The length and checksum let recovery tell a complete record from a torn or corrupt one.
  */
 export const FRAME_PREFIX_BYTES = 8;
@@ -37,6 +40,7 @@ const PLAIN = 1;
 const COMPRESSED = 2;
 const RUN = 3;
 const DICTIONARY_RUN = 4;
+const SERIES_CHUNK_RUN = 5;
 const RUN_BROTLI = 3;
 /** Body bytes of a run frame before its compressed records (a dictionary run has 4 more). */
 const RUN_HEADER_BYTES = 1 + 8 + 8 + 1 + 4 + 4;
@@ -126,7 +130,7 @@ export function checkFrame(buf: Buffer, pos: number, maxBodyBytes: number, verif
   const end = pos + FRAME_PREFIX_BYTES + bodyLength;
   if (end > buf.length) return { ok: false, incomplete: true, reason: `truncated frame (needs ${bodyLength} body bytes)` };
   const version = buf[pos + FRAME_PREFIX_BYTES];
-  if (version !== PLAIN && version !== COMPRESSED && version !== RUN && version !== DICTIONARY_RUN) {
+  if (version !== PLAIN && version !== COMPRESSED && version !== RUN && version !== DICTIONARY_RUN && version !== SERIES_CHUNK_RUN) {
     return { ok: false, incomplete: false, reason: `unknown frame version ${version}` };
   }
   if (verifyCrc) {
@@ -140,8 +144,8 @@ export function checkFrame(buf: Buffer, pos: number, maxBodyBytes: number, verif
   if (version === COMPRESSED && CODECS_BY_ID[buf[pos + FRAME_PREFIX_BYTES + 17]] === undefined) {
     return { ok: false, incomplete: false, reason: `unknown value codec ${buf[pos + FRAME_PREFIX_BYTES + 17]}` };
   }
-  const run = version === RUN || version === DICTIONARY_RUN;
-  if (run && bodyLength < RUN_HEADER_BYTES + (version === DICTIONARY_RUN ? 4 : 0)) {
+  const run = version === RUN || version === DICTIONARY_RUN || version === SERIES_CHUNK_RUN;
+  if (run && bodyLength < RUN_HEADER_BYTES + (version === RUN ? 0 : 4)) {
     return { ok: false, incomplete: false, reason: `implausible run frame length ${bodyLength}` };
   }
   if (run && buf[pos + FRAME_PREFIX_BYTES + 17] !== RUN_BROTLI) {
@@ -153,10 +157,10 @@ export function checkFrame(buf: Buffer, pos: number, maxBodyBytes: number, verif
   return { ok: true, length: FRAME_PREFIX_BYTES + bodyLength };
 }
 
-/** Whether the (already checked) frame at `pos` is a run of records (version 3 or 4). */
+/** Whether the (already checked) frame at `pos` is a run of records (version 3, 4 or 5). */
 export function isRunFrame(buf: Buffer, pos: number): boolean {
   const version = buf[pos + FRAME_PREFIX_BYTES];
-  return version === RUN || version === DICTIONARY_RUN;
+  return version === RUN || version === DICTIONARY_RUN || version === SERIES_CHUNK_RUN;
 }
 
 /** How many offsets the (already checked) frame at `pos` covers: 1, or a run's record count. */
@@ -173,18 +177,20 @@ export interface RunFrameInput {
   readonly rawLength: number;
   /** Those frames (or, with `dictionaryLength`, their series-dictionary form), compressed with brotli. */
   readonly compressed: Buffer;
-  /** For a run in series-dictionary form (version 4): that form's length before compression. */
+  /** For a run in series-dictionary form (version 4 or 5): that form's length before compression. */
   readonly dictionaryLength?: number;
+  /** With `dictionaryLength`: the form holds its samples as series chunks (version 5). */
+  readonly seriesChunks?: boolean;
 }
 
-/** Encodes a run frame (version 3, or 4 with `dictionaryLength`). */
+/** Encodes a run frame (version 3; 4 with `dictionaryLength`; 5 with `seriesChunks` too). */
 export function encodeRunFrame(r: RunFrameInput): Buffer {
   const dictionary = r.dictionaryLength !== undefined;
   const headerBytes = RUN_HEADER_BYTES + (dictionary ? 4 : 0);
   const bodyLength = headerBytes + r.compressed.length;
   const buf = Buffer.allocUnsafe(FRAME_PREFIX_BYTES + bodyLength);
   let p = FRAME_PREFIX_BYTES;
-  buf[p++] = dictionary ? DICTIONARY_RUN : RUN;
+  buf[p++] = !dictionary ? RUN : r.seriesChunks === true ? SERIES_CHUNK_RUN : DICTIONARY_RUN;
   p = writeInt64(buf, p, r.firstOffset);
   p = writeInt64(buf, p, r.maxTimestampMs);
   buf[p++] = RUN_BROTLI;
@@ -203,8 +209,10 @@ export interface RunFrameContent {
   readonly compressed: Buffer;
   /** Length of the records' version 1 frames. */
   readonly rawLength: number;
-  /** For a run in series-dictionary form (version 4): what `compressed` inflates to, in bytes. */
+  /** For a run in series-dictionary form (version 4 or 5): what `compressed` inflates to, in bytes. */
   readonly dictionaryLength?: number;
+  /** Whether that form holds its samples as series chunks (version 5). */
+  readonly seriesChunks: boolean;
 }
 
 /** The (already checked) run frame at `pos`. */
@@ -212,8 +220,8 @@ export function runFrameContent(buf: Buffer, pos: number): RunFrameContent {
   const body = pos + FRAME_PREFIX_BYTES;
   const end = body + buf.readUInt32LE(pos);
   const rawLength = buf.readUInt32LE(body + 22);
-  if (buf[body] !== DICTIONARY_RUN) return { compressed: buf.subarray(body + RUN_HEADER_BYTES, end), rawLength };
-  return { compressed: buf.subarray(body + RUN_HEADER_BYTES + 4, end), rawLength, dictionaryLength: buf.readUInt32LE(body + 26) };
+  if (buf[body] === RUN) return { compressed: buf.subarray(body + RUN_HEADER_BYTES, end), rawLength, seriesChunks: false };
+  return { compressed: buf.subarray(body + RUN_HEADER_BYTES + 4, end), rawLength, dictionaryLength: buf.readUInt32LE(body + 26), seriesChunks: buf[body] === SERIES_CHUNK_RUN };
 }
 
 /** Offset of the (already checked) frame at `pos`: a run's first. */

@@ -62,14 +62,15 @@ describe('run frame', () => {
     await expect(inflateRun(compressed, raw.length + 1)).rejects.toThrow(`run inflates to ${raw.length} bytes, its header says ${raw.length + 1}`);
   });
 
-  it('a run in series-dictionary form (version 4) is one frame covering its records and gives them back as produced', async () => {
+  it.each([['chunks', 5], ['columns', 4]] as const)('a run in series-dictionary form with samples as %s (version %i) is one frame covering its records and gives them back as produced', async (layout, version) => {
     const batch = (t: number): Buffer => encodeSampleBatch({ series: [{ labels: { __name__: 'up', job: 'j' }, timestamps: [t], values: [1], stale: [] }] }, 'scrape');
     const records = [batch(1000), Buffer.from('other'), batch(16000)].map((value, i) => ({ topic: 't', partition: 1, offset: 40 + i, timestampMs: 7 + i, key: null, headers: {}, value }));
     const frames = records.map((r) => encodeFrame(r));
     const raw = Buffer.concat(frames);
-    const dictionary = (await asDictionaryRun(records, frames, MAX))!;
-    const frame = dictionaryRunFrame(raw.length, dictionary, await compressRun(dictionary), 40, 3, 9);
+    const dictionary = (await asDictionaryRun(records, frames, MAX, undefined, layout))!;
+    const frame = dictionaryRunFrame(raw.length, dictionary, await compressRun(dictionary), 40, 3, 9, layout);
     expect(checkFrame(frame, 0, MAX, true)).toEqual({ ok: true, length: frame.length });
+    expect(frame[8]).toBe(version);
     expect([isRunFrame(frame, 0), frameOffset(frame, 0), frameRecordCount(frame, 0), frameTimestamp(frame, 0)]).toEqual([true, 40, 3, 9]);
     const back = await runRecords(frame, 0, 't', 1, MAX);
     expect(Buffer.concat(back.map((r) => encodeFrame(r))).equals(raw)).toBe(true);

@@ -2,13 +2,14 @@ import { promisify } from 'node:util';
 import { brotliCompress, brotliDecompress, constants } from 'node:zlib';
 import type { BusRecord } from '../bus.js';
 import { checkFrame, decodeFrame, encodeRunFrame, frameCodec, frameOffset, frameRecordCount, isRunFrame, runFrameContent } from './record-frame.js';
-import { decodeDictionaryRun } from './series-dictionary-run.js';
+import { decodeDictionaryRun, type SampleLayout } from './series-dictionary-run.js';
 
 /**
  * Runs: consecutive records of a sealed segment stored as one frame (record-frame.ts): version 3,
  * their version 1 frames concatenated and compressed with brotli (label strings repeat from one
  * sample batch to the next, which a compressor sees across records and not within one), or
- * version 4, their series-dictionary form (series-dictionary-run.ts) compressed with brotli.
+ * version 5 (4 as written before), their series-dictionary form (series-dictionary-run.ts)
+ * compressed with brotli.
  * Asynchronous on purpose (node:zlib's thread pool): a run of 1 MiB takes some 10 ms to compress,
  * which compaction does in the background, off the event loop.
  */
@@ -56,22 +57,22 @@ export function runFrame(raw: Buffer, compressed: Buffer, firstOffset: number, r
   return encodeRunFrame({ firstOffset, recordCount, maxTimestampMs, rawLength: raw.length, compressed });
 }
 
-/** A run frame (version 4) for records whose series-dictionary form (series-dictionary-run.ts) is `dictionary`. */
-export function dictionaryRunFrame(rawLength: number, dictionary: Buffer, compressed: Buffer, firstOffset: number, recordCount: number, maxTimestampMs: number): Buffer {
-  return encodeRunFrame({ firstOffset, recordCount, maxTimestampMs, rawLength, compressed, dictionaryLength: dictionary.length });
+/** A run frame (version 5; 4 for the `columns` layout) for records whose series-dictionary form (series-dictionary-run.ts) is `dictionary`. */
+export function dictionaryRunFrame(rawLength: number, dictionary: Buffer, compressed: Buffer, firstOffset: number, recordCount: number, maxTimestampMs: number, layout: SampleLayout = 'chunks'): Buffer {
+  return encodeRunFrame({ firstOffset, recordCount, maxTimestampMs, rawLength, compressed, dictionaryLength: dictionary.length, seriesChunks: layout === 'chunks' });
 }
 
 /**
  * The records of the (already checked) run frame at `pos`: a version 3 run's every frame checked
- * (checksum included) after inflation, a version 4 run's values rebuilt. Throws with the reason
+ * (checksum included) after inflation, a version 4 or 5 run's values rebuilt. Throws with the reason
  * when the run does not decode to records.
  */
 export async function runRecords(buf: Buffer, pos: number, topic: string, partition: number, maxRecordBytes: number): Promise<BusRecord[]> {
   if (!isRunFrame(buf, pos)) throw new Error('not a run frame');
-  const { compressed, rawLength, dictionaryLength } = runFrameContent(buf, pos);
+  const { compressed, rawLength, dictionaryLength, seriesChunks } = runFrameContent(buf, pos);
   if (dictionaryLength === undefined) return recordsOfFrames(await inflateRun(compressed, rawLength), topic, partition, maxRecordBytes);
   const dictionary = await inflateRun(compressed, dictionaryLength);
-  return await decodeDictionaryRun(dictionary, frameOffset(buf, pos), frameRecordCount(buf, pos), topic, partition, maxRecordBytes);
+  return await decodeDictionaryRun(dictionary, seriesChunks ? 'chunks' : 'columns', frameOffset(buf, pos), frameRecordCount(buf, pos), topic, partition, maxRecordBytes);
 }
 
 /** Decodes concatenated version 1 frames (values stored as they are, as compaction writes them). */

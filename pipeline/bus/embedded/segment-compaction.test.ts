@@ -109,7 +109,7 @@ describe('segment compaction', () => {
     await reopened.close();
   });
 
-  it('writes runs of sample batches in series-dictionary form (frame version 4) and rebuilds every record as produced', async () => {
+  it('writes runs of sample batches in series-chunk form (frame version 5) and rebuilds every record as produced', async () => {
     const dir = await tempDir();
     const log = await PartitionLog.open(dir, 't', 0, options());
     const labels = Array.from({ length: 30 }, (_, s) => ({ __name__: 'node_cpu_seconds_total', cpu: String(s), instance: 'host-1:9100', job: 'node', mode: 'idle' }));
@@ -127,7 +127,7 @@ describe('segment compaction', () => {
     expect(await compactAll(log)).toBe(sealed);
     expect(log.sizeBytes).toBeLessThan(sizeBefore / 2); // the active segment (16 KiB) stays as written
     const first = (await readdir(dir)).filter((n) => n.endsWith('.log')).sort()[0];
-    expect((await readFile(join(dir, first)))[FRAME_PREFIX_BYTES]).toBe(4);
+    expect((await readFile(join(dir, first)))[FRAME_PREFIX_BYTES]).toBe(5);
     expect(await readAll(log)).toEqual(before);
     for (const from of [1, 15, 99, 150]) expect(await readAll(log, from, 1)).toEqual(before.slice(from));
     await log.close();

@@ -108,7 +108,7 @@ async function writeRuns(seg: Segment, topic: string, partition: number, opts: S
 
 /**
  * One run frame for `records` (or their plain frames when that is not smaller): in series-dictionary
- * form (version 4) when some of them are sample batches that rebuild from it (asDictionaryRun
+ * form (version 5) when some of them are sample batches that rebuild from it (asDictionaryRun
  * checks that the form gives back every record's frame), else their frames compressed (version
  * 3). Checked by inflating it back: the bytes must be what was compressed, compared in one go (the
  * frames come from encodeFrame, whose decoding record-frame.test.ts checks).

@@ -5,7 +5,7 @@ import type { BusRecord } from '../bus.js';
 import { encodeSampleBatch, encodeSampleBatchV2 } from '../../../schemas/sample-batch-codec.js';
 import type { SeriesSamples } from '../../../schemas/sample.js';
 import { encodeFrame } from './record-frame.js';
-import { asDictionaryRun, decodeDictionaryRun } from './series-dictionary-run.js';
+import { asDictionaryRun, decodeDictionaryRun, type SampleLayout } from './series-dictionary-run.js';
 
 const MAX = 1 << 26;
 
@@ -16,12 +16,12 @@ function busRecord(offset: number, value: Buffer, over: Partial<BusRecord> = {})
 const frameOf = (r: BusRecord): Buffer => encodeFrame({ offset: r.offset, timestampMs: r.timestampMs, key: r.key, headers: r.headers, value: r.value });
 
 /** The dictionary form of `records`, decoded again: the records' frames, concatenated. */
-async function roundTrip(records: readonly BusRecord[]): Promise<{ payload: Buffer | undefined; back: Buffer | undefined; raw: Buffer }> {
+async function roundTrip(records: readonly BusRecord[], layout: SampleLayout = 'chunks'): Promise<{ payload: Buffer | undefined; back: Buffer | undefined; raw: Buffer }> {
   const frames = records.map(frameOf);
   const raw = Buffer.concat(frames);
-  const payload = await asDictionaryRun(records, frames, MAX);
+  const payload = await asDictionaryRun(records, frames, MAX, undefined, layout);
   if (payload === undefined) return { payload, back: undefined, raw };
-  const back = await decodeDictionaryRun(payload, records[0].offset, records.length, 'samples', 3, MAX);
+  const back = await decodeDictionaryRun(payload, layout, records[0].offset, records.length, 'samples', 3, MAX);
   return { payload, back: Buffer.concat(back.map(frameOf)), raw };
 }
 
@@ -60,7 +60,7 @@ const valueOfRunArb = fc.oneof(
 );
 
 describe('series-dictionary run', () => {
-  it('gives back every record byte for byte: float batches rebuilt, every other record as it was', async () => {
+  it.each(['chunks', 'columns'] as const)('gives back every record byte for byte with samples as %s: float batches rebuilt, every other record as it was', async (layout) => {
     let formed = 0;
     await fc.assert(
       fc.asyncProperty(
@@ -76,7 +76,7 @@ describe('series-dictionary run', () => {
         fc.integer({ min: 0, max: 2 ** 40 }),
         async (rows, first) => {
           const records = rows.map((r, i) => busRecord(first + i, r.value, { key: r.key, headers: r.headers, timestampMs: r.timestampMs }));
-          const { payload, back, raw } = await roundTrip(records);
+          const { payload, back, raw } = await roundTrip(records, layout);
           if (payload === undefined) return;
           formed++;
           expect(back!.equals(raw)).toBe(true);
@@ -112,7 +112,7 @@ describe('series-dictionary run', () => {
       const frames = [frameOf(records[0]), frameOf({ ...record, ...over })];
       const payload = (await asDictionaryRun(records, frames, MAX))!;
       expect([payload[0], payload[1]]).toEqual([1, 0]); // kinds: the first rebuilt, the second kept as its frame
-      const back = await decodeDictionaryRun(payload, 1, 2, 'samples', 3, MAX);
+      const back = await decodeDictionaryRun(payload, 'chunks', 1, 2, 'samples', 3, MAX);
       expect(Buffer.concat(back.map(frameOf)).equals(Buffer.concat(frames))).toBe(true);
     }
     const same = [busRecord(1, batch(5)), record];
@@ -140,6 +140,20 @@ describe('series-dictionary run', () => {
     const brotli = (b: Buffer): number => brotliCompressSync(b, { params: { [constants.BROTLI_PARAM_QUALITY]: 5 } }).length;
     // The frames compressed together keep a sample's label references and 8 value bytes; the form keeps neither.
     expect(brotli(payload!)).toBeLessThan(brotli(raw) / 2);
+    // Series by series, a steady scrape's timestamps and a counter's steps pack into a chunk's bits.
+    const columns = await roundTrip(records, 'columns');
+    expect(columns.back!.equals(raw)).toBe(true);
+    expect(brotli(payload!)).toBeLessThan(brotli(columns.payload!));
+  });
+
+  it('cuts a series into chunks where its records repeat or go back in time, and rebuilds them', async () => {
+    const labels = { __name__: 'up', job: 'x' };
+    const batch = (ts: number[], vs: number[]): Buffer => encodeSampleBatch({ series: [{ labels, timestamps: ts, values: vs, stale: [] }] }, 'remote-write');
+    // A resent request (the same samples again), an older sample after newer ones, and a value of no short decimal form.
+    const records = [batch([1000, 2000], [1, 2]), batch([3000], [3]), batch([1000, 2000], [1, 2]), batch([500], [0.1 + 0.2]), batch([4000, 4000], [4, 5])].map((v, i) => busRecord(i, v));
+    const { payload, back, raw } = await roundTrip(records);
+    expect([...payload!.subarray(0, records.length)]).toEqual([1, 1, 1, 1, 1]);
+    expect(back!.equals(raw)).toBe(true);
   });
 
   it('waits for giveWay between the slices of its work, and builds the same form', async () => {
@@ -182,13 +196,34 @@ describe('series-dictionary run', () => {
     const records = [busRecord(9, batch), busRecord(10, Buffer.from('kept'))];
     const frames = records.map(frameOf);
     const payload = (await asDictionaryRun(records, frames, MAX))!;
-    expect((await decodeDictionaryRun(payload, 9, 2, 't', 0, MAX)).map((r) => r.offset)).toEqual([9, 10]);
-    await expect(decodeDictionaryRun(Buffer.concat([payload, Buffer.from([0])]), 9, 2, 't', 0, MAX)).rejects.toThrow(/run from offset 9: 1 bytes after its sections/);
-    await expect(decodeDictionaryRun(payload.subarray(0, payload.length - 3), 9, 2, 't', 0, MAX)).rejects.toThrow(/run from offset 9/);
+    expect((await decodeDictionaryRun(payload, 'chunks', 9, 2, 't', 0, MAX)).map((r) => r.offset)).toEqual([9, 10]);
+    await expect(decodeDictionaryRun(Buffer.concat([payload, Buffer.from([0])]), 'chunks', 9, 2, 't', 0, MAX)).rejects.toThrow(/run from offset 9: 1 bytes after its sections/);
+    await expect(decodeDictionaryRun(payload.subarray(0, payload.length - 3), 'chunks', 9, 2, 't', 0, MAX)).rejects.toThrow(/run from offset 9/);
     const unknownKind = Buffer.from(payload);
     unknownKind[0] = 7;
-    await expect(decodeDictionaryRun(unknownKind, 9, 2, 't', 0, MAX)).rejects.toThrow('run from offset 9: record 0 of unknown kind 7');
+    await expect(decodeDictionaryRun(unknownKind, 'chunks', 9, 2, 't', 0, MAX)).rejects.toThrow('run from offset 9: record 0 of unknown kind 7');
     // Offset 10 is where the kept frame says it is; the run claims to start elsewhere.
-    await expect(decodeDictionaryRun(payload, 20, 2, 't', 0, MAX)).rejects.toThrow('run from offset 20: record 1 has offset 10');
+    await expect(decodeDictionaryRun(payload, 'chunks', 20, 2, 't', 0, MAX)).rejects.toThrow('run from offset 20: record 1 has offset 10');
+    // Read as the other layout, the sections do not add up.
+    await expect(decodeDictionaryRun(payload, 'columns', 9, 2, 't', 0, MAX)).rejects.toThrow(/run from offset 9/);
+  });
+
+  it('refuses series chunks that do not hold what the records name', async () => {
+    const up = (vs: number[]): Buffer => encodeSampleBatch({ series: [{ labels: { __name__: 'up' }, timestamps: vs.map((_, i) => 1000 * (i + 1)), values: vs, stale: [] }] });
+    const payloadOf = async (value: Buffer): Promise<Buffer> => (await asDictionaryRun([busRecord(9, value)], [frameOf(busRecord(9, value))], MAX))!;
+    const one = await payloadOf(up([1]));
+    // Where the chunk section (the sixth, after one record kind; every section here shorter than 128 bytes) starts.
+    const sectionStart = (p: Buffer): number => {
+      let pos = 1; // one record kind
+      for (let s = 0; s < 5; s++) pos += 1 + p[pos];
+      return pos + 1;
+    };
+    const badEncoding = Buffer.from(one);
+    badEncoding[sectionStart(one) + 1] = 7;
+    await expect(decodeDictionaryRun(badEncoding, 'chunks', 9, 1, 't', 0, MAX)).rejects.toThrow('run from offset 9: series 0 has a chunk of encoding 7');
+    // The record says one sample; chunks of two (spliced in from another run) hold one more.
+    const two = await payloadOf(up([1, 2]));
+    const withTwo = Buffer.concat([one.subarray(0, sectionStart(one) - 1), two.subarray(sectionStart(two) - 1)]);
+    await expect(decodeDictionaryRun(withTwo, 'chunks', 9, 1, 't', 0, MAX)).rejects.toThrow('run from offset 9: series 0 has 1 samples in its chunks that no record holds');
   });
 });

@@ -7,9 +7,10 @@ import { LabelSectionMemo, type LabelSection } from '../../../schemas/label-sect
 import type { Labels } from '../../../schemas/labels.js';
 import { SeriesSymbols } from '../../../schemas/sample-batch-writer.js';
 import { checkFrame, decodeFrame, frameCodec, isRunFrame } from './record-frame.js';
+import { SeriesChunkReader, writeSeriesChunks, type SeriesSamples } from './series-chunk-samples.js';
 
 /**
- * The series-dictionary form of a run (frame version 4, record-frame.ts): what brotli compresses
+ * The series-dictionary form of a run (frame versions 4 and 5, record-frame.ts): what brotli compresses
  * instead of the records' version 1 frames. A sample batch repeats its series' label strings
  * record after record and carries each timestamp and value as 8 bytes; here a run's distinct
  * series are written once and each record keeps only which series it holds, its timestamps as
@@ -40,6 +41,11 @@ import { checkFrame, decodeFrame, frameCodec, isRunFrame } from './record-frame.
  *              mantissa delta), both 0 before the series' first sample
  *   bits       per sample of a bits series: the float64's low and high u32 (big-endian), each
  *              XOR'd with the series' previous value's (0 at first)
+ *
+ * That is the `columns` layout (version 4, as compaction wrote it before). The `chunks` layout
+ * (version 5, what compaction writes) has no scales, timestamps, mantissas or bits: after the
+ * series section, one section `chunks` holds each series' samples as TSDB chunks
+ * (series-chunk-samples.ts).
  */
 
 const KEPT = 0;
@@ -48,6 +54,13 @@ const BATCH = 1;
 const REBUILD_ATTEMPTS = 3;
 /** Longest stretch of synchronous work (ms) before a run's encoding or decoding gives the event loop a turn. */
 const SLICE_MS = 5;
+
+/**
+ * How a run's samples are laid out: `columns` (frame version 4) sample by sample in record order,
+ * timestamps, mantissas and bits apart; `chunks` (frame version 5) series by series as TSDB chunks
+ * (series-chunk-samples.ts), which compaction writes. Both are read.
+ */
+export type SampleLayout = 'columns' | 'chunks';
 
 /**
  * Breaks a run's encoding and decoding (tens of milliseconds for a 4 MiB run) into pieces of about
@@ -83,15 +96,6 @@ export interface FloatBatch {
   readonly section?: LabelSection;
 }
 
-/** A batch record of a run: its series ids and samples. */
-interface BatchRecord {
-  readonly ids: readonly number[];
-  /** `ids.length + 1` entries into `timestamps`/`values`. */
-  readonly offsets: readonly number[];
-  readonly timestamps: readonly number[];
-  readonly values: readonly number[];
-}
-
 /**
  * The dictionary form of `records` (consecutive offsets; `frames` their version 1 frames) when at
  * least one rebuilds from it byte for byte; undefined when none does (the run stays version 3).
@@ -99,7 +103,13 @@ interface BatchRecord {
  * rebuilt, with its frame's fields (offset, timestamp, key, headers in order, value bytes), which
  * are all a version 1 frame is made of; records that do not rebuild are kept as frames.
  */
-export async function asDictionaryRun(records: readonly BusRecord[], frames: readonly Buffer[], maxRecordBytes: number, giveWay?: () => Promise<void>): Promise<Buffer | undefined> {
+export async function asDictionaryRun(
+  records: readonly BusRecord[],
+  frames: readonly Buffer[],
+  maxRecordBytes: number,
+  giveWay?: () => Promise<void>,
+  layout: SampleLayout = 'chunks',
+): Promise<Buffer | undefined> {
   const kept = new Set<number>();
   const slices = new LoopSlices(giveWay);
   const batches: (FloatBatch | undefined)[] = [];
@@ -112,9 +122,9 @@ export async function asDictionaryRun(records: readonly BusRecord[], frames: rea
   // make another one fail: a few attempts, then the run goes as version 3.
   for (let attempt = 0; attempt < REBUILD_ATTEMPTS; attempt++) {
     if (kept.size === records.length) return undefined;
-    const payload = await encodeDictionaryRun(records, frames, batches, kept, slices);
+    const payload = await encodeDictionaryRun(records, frames, batches, kept, layout, slices);
     const differ: number[] = [];
-    await readDictionaryRun(payload, records[0].offset, records.length, records[0].topic, records[0].partition, maxRecordBytes, (i, r) => {
+    await readDictionaryRun(payload, layout, records[0].offset, records.length, records[0].topic, records[0].partition, maxRecordBytes, (i, r) => {
       if (!frameHolds(frames[i], r)) differ.push(i);
     }, slices);
     if (differ.length === 0) return payload;
@@ -236,7 +246,7 @@ function mantissaFits(v: number, k: number): boolean {
 }
 
 /** Per series id: the scale every one of its values in `batches` takes back exactly (BITS when none). */
-function seriesScales(batches: readonly BatchRecord[], seriesCount: number): number[] {
+function seriesScales(batches: readonly SeriesSamples[], seriesCount: number): number[] {
   const scales = new Array<number>(seriesCount).fill(0);
   for (const b of batches) {
     for (let s = 0; s < b.ids.length; s++) {
@@ -260,10 +270,17 @@ function seriesScales(batches: readonly BatchRecord[], seriesCount: number): num
  * The dictionary form of `records`: those in `kept` as their `frames`, every other one from its
  * float columns in `batches`.
  */
-export async function encodeDictionaryRun(records: readonly BusRecord[], frames: readonly Buffer[], batches: readonly (FloatBatch | undefined)[], kept: ReadonlySet<number>, slices = new LoopSlices()): Promise<Buffer> {
+export async function encodeDictionaryRun(
+  records: readonly BusRecord[],
+  frames: readonly Buffer[],
+  batches: readonly (FloatBatch | undefined)[],
+  kept: ReadonlySet<number>,
+  layout: SampleLayout,
+  slices = new LoopSlices(),
+): Promise<Buffer> {
   const writers = spareSectionWriters.pop() ?? new SectionWriters();
   try {
-    return await encodeSections(records, frames, batches, kept, writers, slices);
+    return await encodeSections(records, frames, batches, kept, layout, writers, slices);
   } finally {
     writers.reset();
     spareSectionWriters.push(writers);
@@ -283,9 +300,10 @@ class SectionWriters {
   readonly timestamps = new ByteWriter(64 << 10);
   readonly mantissas = new ByteWriter(64 << 10);
   readonly bits = new ByteWriter(1024);
+  readonly chunks = new ByteWriter(64 << 10);
 
   reset(): void {
-    for (const w of [this.keptFrames, this.envelopes, this.sources, this.dictionary, this.series, this.timestamps, this.mantissas, this.bits]) w.length = 0;
+    for (const w of [this.keptFrames, this.envelopes, this.sources, this.dictionary, this.series, this.timestamps, this.mantissas, this.bits, this.chunks]) w.length = 0;
   }
 }
 
@@ -297,12 +315,13 @@ async function encodeSections(
   frames: readonly Buffer[],
   batches: readonly (FloatBatch | undefined)[],
   kept: ReadonlySet<number>,
+  layout: SampleLayout,
   writers: SectionWriters,
   slices: LoopSlices,
 ): Promise<Buffer> {
   const kinds = Buffer.alloc(records.length);
-  const { keptFrames, envelopes, sources, dictionary, series, timestamps, mantissas, bits } = writers;
-  const written: BatchRecord[] = [];
+  const { keptFrames, envelopes, sources, dictionary, series, timestamps, mantissas, bits, chunks } = writers;
+  const written: SeriesSamples[] = [];
   const byLabels = new Map<Labels, number>();
   const byPairs = new Map<string, number>();
   const sectionIds = new Map<LabelSection, number[]>();
@@ -359,19 +378,28 @@ async function encodeSections(
     sources.str(batch.source);
     written.push({ ids, offsets: cols.offsets, timestamps: cols.timestamps, values: cols.values });
   }
-  const scales = seriesScales(written, byPairs.size);
-  const state = new SeriesState();
-  const word = Buffer.allocUnsafe(8);
   for (const b of written) {
     await slices.next();
     series.uvarint(b.ids.length);
     let prevId = -1;
     for (let s = 0; s < b.ids.length; s++) {
+      series.varint(b.ids[s] - prevId - 1);
+      prevId = b.ids[s];
+      series.uvarint(b.offsets[s + 1] - b.offsets[s]);
+    }
+  }
+  if (layout === 'chunks') {
+    await writeSeriesChunks(written, byPairs.size, chunks, () => slices.next());
+    return joinSections(kinds, [keptFrames, envelopes, sources, dictionary, series, chunks].map((w) => w.result()));
+  }
+  const scales = seriesScales(written, byPairs.size);
+  const state = new SeriesState();
+  const word = Buffer.allocUnsafe(8);
+  for (const b of written) {
+    await slices.next();
+    for (let s = 0; s < b.ids.length; s++) {
       const id = b.ids[s];
       if (id === state.lastTs.length) state.add(scales[id]); // ids are numbered in order of first use
-      series.varint(id - prevId - 1);
-      prevId = id;
-      series.uvarint(b.offsets[s + 1] - b.offsets[s]);
       const scale = scales[id];
       for (let k = b.offsets[s]; k < b.offsets[s + 1]; k++) {
         timestamps.varint(state.timestampToWrite(id, b.timestamps[k]));
@@ -391,11 +419,15 @@ async function encodeSections(
       }
     }
   }
-  const scaleBytes = Buffer.from(scales);
   const sections = [keptFrames, envelopes, sources, dictionary, series, timestamps, mantissas, bits].map((w) => w.result());
-  const out = new ByteWriter(kinds.length + scaleBytes.length + sections.reduce((n, s) => n + s.length + 5, 0) + 5);
+  return joinSections(kinds, [sections[0], sections[1], sections[2], sections[3], Buffer.from(scales), ...sections.slice(4)]);
+}
+
+/** The record kinds, then each section as uvarint length | bytes. */
+function joinSections(kinds: Buffer, sections: readonly Buffer[]): Buffer {
+  const out = new ByteWriter(kinds.length + sections.reduce((n, s) => n + s.length + 5, 0));
   out.bytes(kinds);
-  for (const s of [sections[0], sections[1], sections[2], sections[3], scaleBytes, ...sections.slice(4)]) {
+  for (const s of sections) {
     out.uvarint(s.length);
     out.bytes(s);
   }
@@ -406,9 +438,9 @@ async function encodeSections(
  * The `count` records from `firstOffset` that the (inflated) dictionary form `payload` holds,
  * their values rebuilt. Throws with the reason when the bytes are not such a run.
  */
-export async function decodeDictionaryRun(payload: Buffer, firstOffset: number, count: number, topic: string, partition: number, maxRecordBytes: number): Promise<BusRecord[]> {
+export async function decodeDictionaryRun(payload: Buffer, layout: SampleLayout, firstOffset: number, count: number, topic: string, partition: number, maxRecordBytes: number): Promise<BusRecord[]> {
   const out: BusRecord[] = new Array(count);
-  await readDictionaryRun(payload, firstOffset, count, topic, partition, maxRecordBytes, (i, r) => {
+  await readDictionaryRun(payload, layout, firstOffset, count, topic, partition, maxRecordBytes, (i, r) => {
     out[i] = r;
   });
   return out;
@@ -417,6 +449,7 @@ export async function decodeDictionaryRun(payload: Buffer, firstOffset: number, 
 /** Decodes the run as decodeDictionaryRun does, handing each record to `take` as it is rebuilt (in order). */
 async function readDictionaryRun(
   payload: Buffer,
+  layout: SampleLayout,
   firstOffset: number,
   count: number,
   topic: string,
@@ -439,11 +472,16 @@ async function readDictionaryRun(
   const envelopes = section();
   const sources = section();
   const dictionary = section();
-  const scales = section();
+  // A series-chunk run has its samples in one section of chunks, a column run in four.
+  const columns = layout === 'columns';
+  const none = new ByteReader(payload, where, 0, 0);
+  const scales = columns ? section() : none;
   const seriesCol = section();
-  const timestamps = section();
-  const mantissas = section();
-  const bits = section();
+  const timestamps = columns ? section() : none;
+  const mantissas = columns ? section() : none;
+  const bits = columns ? section() : none;
+  const chunkSection = columns ? none : section();
+  const chunks = columns ? undefined : new SeriesChunkReader(chunkSection);
   if (top.pos !== payload.length) throw new Error(`${where}: ${payload.length - top.pos} bytes after its sections`);
   const symbols: SeriesSymbols[] = [];
   const state = new SeriesState();
@@ -489,12 +527,20 @@ async function readDictionaryRun(
       if (id === symbols.length) {
         if (dictionary.pos >= dictionary.end) throw new Error(`${where}: record ${i} names series ${id}, the dictionary holds ${symbols.length}`);
         symbols.push(readSeriesSymbols(dictionary));
-        const scale = scales.byte();
-        if (scale > MAX_SCALE && scale !== BITS) throw new Error(`${where}: series ${id} has value scale ${scale}`);
-        state.add(scale);
+        if (chunks !== undefined) chunks.addSeries();
+        else {
+          const scale = scales.byte();
+          if (scale > MAX_SCALE && scale !== BITS) throw new Error(`${where}: series ${id} has value scale ${scale}`);
+          state.add(scale);
+        }
+      }
+      const m = seriesCol.uvarint();
+      if (chunks !== undefined) {
+        const from = chunks.take(id, m);
+        w.addSeries(symbols[id], chunks.timestamps, chunks.values, from, from + m);
+        continue;
       }
       const scale = state.scale[id];
-      const m = seriesCol.uvarint();
       if (m > ts.length) {
         if (m > timestamps.end - timestamps.pos) throw new Error(`${where}: record ${i} has more samples than timestamps`);
         ts = new Array<number>(m).fill(0);
@@ -519,9 +565,10 @@ async function readDictionaryRun(
     }
     take(i, { topic, partition, offset, timestampMs, key, headers, value: w.finish(source) });
   }
-  for (const [name, r] of [['frames', frames], ['envelopes', envelopes], ['sources', sources], ['dictionary', dictionary], ['scales', scales], ['series', seriesCol], ['timestamps', timestamps], ['mantissas', mantissas], ['bits', bits]] as const) {
+  for (const [name, r] of [['frames', frames], ['envelopes', envelopes], ['sources', sources], ['dictionary', dictionary], ['scales', scales], ['series', seriesCol], ['timestamps', timestamps], ['mantissas', mantissas], ['bits', bits], ['chunks', chunkSection]] as const) {
     if (r.pos !== r.end) throw new Error(`${where}: ${r.end - r.pos} bytes of its ${name} belong to no record`);
   }
+  chunks?.checkAllTaken();
 }
 
 /** The dictionary entry at the reader's position, as the series it names (parsed only when not known). */

@@ -24,6 +24,10 @@ interface Linkable {
   readonly named: number;
   /** The head's `rewrites` when it was written. */
   readonly rewrites: number;
+  /** The head's `minValidTime` when it was written. */
+  readonly minValidTime: number;
+  /** Per chunk file, the start of its oldest chunk. */
+  readonly chunkMinT: ReadonlyMap<string, number>;
 }
 
 /**
@@ -78,8 +82,12 @@ export class HeadCheckpointWriter {
     // Until it succeeds, the next checkpoint cannot count on this one's files.
     this.last = null;
     const live = prev === null || prev.rewrites !== rewrites ? null : prev.chunks.filter((p) => p.maxT >= minValidTime);
+    // A cut since the last checkpoint leaves the chunk files that straddle it holding chunks the
+    // blocks now hold too (all of one written while history was ingested): once per cut, a base
+    // drops them.
+    const holdsCut = live !== null && prev!.minValidTime !== minValidTime && live.some((p) => (prev!.chunkMinT.get(p.file) ?? Infinity) < minValidTime);
     // Links stay few, and series files name not much more than the head holds.
-    const base = live === null || live.length + prev!.series.length > 256 || prev!.named > 2 * head.numSeries + this.seriesPerPart;
+    const base = live === null || holdsCut || live.length + prev!.series.length > 256 || prev!.named > 2 * head.numSeries + this.seriesPerPart;
     const linkedChunks = base ? [] : live;
     const linkedSeries = base ? [] : prev!.series;
     const namedFrom = base ? 1 : prev!.refLimit;
@@ -100,6 +108,7 @@ export class HeadCheckpointWriter {
     // Per series: the end of its newest closed chunk this checkpoint writes, set once it is in place.
     const written: { ref: number; maxT: number }[] = [];
     let closedMaxT = -Infinity;
+    let closedMinT = Infinity;
     let merge: SampleBuffer | null = null;
     const labelsOut = new ByteWriter(1 << 16);
     const closedRecords = new ByteWriter(1 << 16);
@@ -141,6 +150,7 @@ export class HeadCheckpointWriter {
             const maxT = s.chunkMaxT(n - 1);
             written.push({ ref, maxT });
             if (maxT > closedMaxT) closedMaxT = maxT;
+            if (s.chunkMinT(i) < closedMinT) closedMinT = s.chunkMinT(i);
           }
           if (s.histT !== null || s.startT !== null) {
             // Mixed or side-column content: all of the series, encoded as a cut would.
@@ -194,7 +204,10 @@ export class HeadCheckpointWriter {
       const s = head.series(w.ref);
       if (s !== undefined && w.maxT > s.checkpointedMaxT) s.checkpointedMaxT = w.maxT;
     }
-    this.last = { dir: final, chunks, series, refLimit: limit, named, rewrites };
+    const chunkMinT = new Map<string, number>();
+    for (const p of linkedChunks) chunkMinT.set(p.file, prev!.chunkMinT.get(p.file) ?? -Infinity);
+    if (written.length > 0) chunkMinT.set(chunksFile, closedMinT);
+    this.last = { dir: final, chunks, series, refLimit: limit, named, rewrites, minValidTime, chunkMinT };
     return final;
   }
 }

@@ -281,6 +281,34 @@ describe('head checkpoints', () => {
     await again.close();
   });
 
+  it('write a base after a cut that leaves a linked chunk file holding chunks the block holds too', async () => {
+    const dir = tmp();
+    const db = await Tsdb.open(dir, { ...NO_LOG, blockRangeMs: H });
+    // 5 s samples, written at once as history is: a chunk closes every 10 minutes, and the first
+    // chunk file holds the chunks of the first 80 minutes, on both sides of the first hour.
+    for (let t = 0; t < 960; t++) db.append({ __name__: 'x' }, t * 5_000, t);
+    await db.flush({ position: 1, due: true });
+    expect(db.listBlocks()).toHaveLength(0);
+    expect(chunkCount(join(manifest(dir).dir, 'chunks.00000001'))).toEqual({ series: 1, chunks: 7 });
+    for (let t = 960; t < 1200; t++) db.append({ __name__: 'x' }, t * 5_000, t);
+    await db.flush({ position: 2, due: false });
+    expect(db.listBlocks()).toHaveLength(1);
+    // Linked, the first file would keep the six chunks of the first hour beside the block.
+    const after = manifest(dir);
+    expect(after.chunks.map((p) => p.file)).toEqual(['chunks.00000002']);
+    expect(chunkCount(join(after.dir, 'chunks.00000002'))).toEqual({ series: 1, chunks: 3 });
+    // The next checkpoint links again.
+    for (let t = 1200; t < 1330; t++) db.append({ __name__: 'x' }, t * 5_000, t);
+    await db.flush({ position: 3, due: true });
+    expect(manifest(dir).chunks.map((p) => p.file)).toEqual(['chunks.00000002', 'chunks.00000003']);
+    const before = await dump(db);
+    await db.close();
+    const again = await Tsdb.open(dir, { ...NO_LOG, blockRangeMs: H });
+    expect(await dump(again)).toEqual(before);
+    expect(again.restoredFromCheckpoint).toBe(1330 - 720);
+    await again.close();
+  });
+
   it('write every closed chunk again after a deletion rewrote series', async () => {
     const dir = tmp();
     const db = await Tsdb.open(dir, NO_LOG);
