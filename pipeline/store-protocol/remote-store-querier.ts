@@ -4,8 +4,8 @@ import { parseChangesAnswer, type ChangeSource, type ChangesAnswer, type Changes
 import { RemoteStoreError } from './errors.js';
 import { decodeLabelStats, encodeLabelStatsRequest } from './label-stats-wire.js';
 import { decodeLoadedSamples, decodeSeriesSet } from './series-wire.js';
-import { decodeSeriesColumns, SERIES_COLUMNS_CONTENT_TYPE } from './series-columns-wire.js';
-import { StoreHttpClient, type StoreClientSettings, type StoreHttpAnswer, type StoreHttpBytes } from './store-http-client.js';
+import { SERIES_COLUMNS_CONTENT_TYPE, SeriesColumnsReader } from './series-columns-wire.js';
+import { StoreHttpClient, type BodyReaderFor, type StoreClientSettings, type StoreHttpAnswer, type StoreHttpBytes } from './store-http-client.js';
 
 /** How a store refuses a select over the query's `maxSamples` (422, Prometheus' `execution`). */
 export const TOO_MANY_SAMPLES_STATUS = 422;
@@ -45,16 +45,23 @@ export class RemoteStoreQuerier implements Querier {
       ...(budget === undefined ? {} : { maxSamples: budget.remaining }),
     });
     let res: StoreHttpBytes;
+    let columns: SeriesColumnsReader | undefined;
+    const reader: BodyReaderFor = (status, contentType) => {
+      if (status !== 200 || !contentType.startsWith(SERIES_COLUMNS_CONTENT_TYPE)) return undefined;
+      const r = (columns = new SeriesColumnsReader(hints.slabs));
+      return (piece) => r.push(piece);
+    };
     try {
-      res = await this.client.postForBytes(storeUrl(this.address, 'select'), request, this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS, SERIES_COLUMNS_CONTENT_TYPE);
+      res = await this.client.postForBytes(storeUrl(this.address, 'select'), request, this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS, SERIES_COLUMNS_CONTENT_TYPE, reader);
     } catch (err) {
+      if (err instanceof TypeError && columns !== undefined) throw new RemoteStoreError(this.address, 200, `malformed select answer: ${err.message}`, err);
       throw new RemoteStoreError(this.address, 0, `select request failed: ${(err as Error).message}`, err);
     }
     let set: SeriesSet;
     let loaded: number | undefined;
-    if (res.status === 200 && res.contentType.startsWith(SERIES_COLUMNS_CONTENT_TYPE)) {
+    if (columns !== undefined) {
       try {
-        ({ loaded, ...set } = decodeSeriesColumns(res.bytes, hints.slabs));
+        ({ loaded, ...set } = columns.finish());
       } catch (err) {
         throw new RemoteStoreError(this.address, 200, `malformed select answer: ${(err as Error).message}`, err);
       }

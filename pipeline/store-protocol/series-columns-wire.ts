@@ -86,76 +86,136 @@ export interface DecodedSeriesColumns extends SeriesSet {
   readonly loaded: number | undefined;
 }
 
-/**
- * Decodes an answer. `bytes` must start at an 8-byte-aligned offset of its memory. The columns are
- * copied into shared slabs (the query's `slabs` first, as a local select's are): an evaluation
- * thread then reads them where they are. Throws TypeError on a malformed answer.
- */
+/** `SeriesColumnsReader` over a whole answer at once. */
 export function decodeSeriesColumns(bytes: Uint8Array, slabs: SlabLease | undefined): DecodedSeriesColumns {
-  if (bytes.byteOffset % 8 !== 0) throw new TypeError('series columns answer is not 8-byte aligned in memory');
-  if (bytes.length < 8) throw new TypeError(`series columns answer of ${bytes.length} bytes is shorter than its preamble`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (view.getUint32(0, true) !== MAGIC) throw new TypeError('series columns answer does not start with TMC1');
-  const headerLength = view.getUint32(4, true);
-  if (8 + headerLength > bytes.length) throw new TypeError(`series columns header of ${headerLength} bytes runs past the answer's ${bytes.length}`);
-  let header: ColumnsHeader;
-  try {
-    header = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset + 8, headerLength).toString('utf8')) as ColumnsHeader;
-  } catch (err) {
-    throw new TypeError(`series columns header is not JSON: ${(err as Error).message}`);
+  const reader = new SeriesColumnsReader(slabs);
+  reader.push(bytes);
+  return reader.finish();
+}
+
+/**
+ * Reads an answer as its bytes arrive, each column straight into shared slabs (the query's
+ * `slabs` first, as a local select's columns are cut): an evaluation thread then reads them where
+ * they are, and the answer is never held whole. Throws TypeError on a malformed answer.
+ */
+export class SeriesColumnsReader {
+  /** The preamble and header while they arrive. */
+  private head: Uint8Array = new Uint8Array(64);
+  private headLength = 0;
+  private header: ColumnsHeader | undefined;
+  private series: Series[] = [];
+  /** Where the column bytes go, in wire order, and how far the current one is filled. */
+  private targets: Uint8Array[] = [];
+  private target = 0;
+  private filled = 0;
+  /** Bytes of padding between the header and the columns still to skip. */
+  private padding = 0;
+
+  constructor(private readonly slabs: SlabLease | undefined) {}
+
+  push(chunk: Uint8Array): void {
+    let at = 0;
+    if (this.header === undefined) {
+      at = this.takeHead(chunk);
+      if (this.header === undefined) return;
+    }
+    while (at < chunk.length) {
+      if (this.padding > 0) {
+        const skip = Math.min(this.padding, chunk.length - at);
+        this.padding -= skip;
+        at += skip;
+        continue;
+      }
+      if (this.target === this.targets.length) throw new TypeError(`series columns answer runs past the ${this.targets.length} columns its header describes`);
+      const t = this.targets[this.target];
+      const n = Math.min(t.length - this.filled, chunk.length - at);
+      t.set(chunk.subarray(at, at + n), this.filled);
+      at += n;
+      this.filled += n;
+      while (this.target < this.targets.length && this.filled === this.targets[this.target].length) {
+        this.target++;
+        this.filled = 0;
+      }
+    }
   }
-  if (header === null || typeof header !== 'object' || !Array.isArray(header.series)) throw new TypeError('series columns header has no series array');
-  const loaded = header.loaded;
-  if (loaded !== undefined && (typeof loaded !== 'number' || !Number.isInteger(loaded) || loaded < 0)) throw new TypeError(`loaded: expected a sample count, got ${JSON.stringify(loaded)}`);
-  let at = align8(8 + headerLength);
-  let need = at;
-  let remaining = 0;
-  let valuesUnused = header.series.length > 0;
-  header.series.forEach((h, i) => {
-    if (h === null || typeof h !== 'object' || typeof h.labels !== 'object' || h.labels === null || !Number.isInteger(h.n) || h.n < 0) {
-      throw new TypeError(`series ${i} of the series columns header is malformed`);
+
+  finish(): DecodedSeriesColumns {
+    const h = this.header;
+    if (h === undefined) throw new TypeError(`series columns answer ended in its ${this.headLength < 8 ? 'preamble' : 'header'} (${this.headLength} bytes)`);
+    if (this.padding > 0 || this.target < this.targets.length) throw new TypeError(`series columns answer ended in column ${this.target} of the ${this.targets.length} its header describes`);
+    return { series: this.series, warnings: Array.isArray(h.warnings) ? h.warnings.map(String) : [], loaded: h.loaded };
+  }
+
+  /** Takes preamble and header bytes from `chunk`; returns where the rest of it starts. */
+  private takeHead(chunk: Uint8Array): number {
+    const need = (): number => (this.headLength < 8 ? 8 : 8 + new DataView(this.head.buffer).getUint32(4, true));
+    let at = 0;
+    while (this.header === undefined && at < chunk.length) {
+      const want = need();
+      if (this.head.length < want) {
+        const grown = new Uint8Array(Math.max(want, 2 * this.head.length));
+        grown.set(this.head.subarray(0, this.headLength));
+        this.head = grown;
+      }
+      const n = Math.min(want - this.headLength, chunk.length - at);
+      this.head.set(chunk.subarray(at, at + n), this.headLength);
+      this.headLength += n;
+      at += n;
+      if (this.headLength === 8 && new DataView(this.head.buffer).getUint32(0, true) !== MAGIC) throw new TypeError('series columns answer does not start with TMC1');
+      if (this.headLength > 8 && this.headLength === need()) this.open();
     }
-    need += h.n * 8 * (1 + (h.v === 0 ? 0 : 1) + (h.st === 1 ? 1 : 0));
-    remaining += h.n;
-    if (h.v !== 0) valuesUnused = false;
-  });
-  if (need !== bytes.length) throw new TypeError(`series columns answer holds ${bytes.length} bytes, its header describes ${need}`);
-  const column = (n: number): Float64Array => {
-    const c = new Float64Array(bytes.buffer, bytes.byteOffset + at, n);
-    at += n * 8;
-    return c;
-  };
-  // Series whose values were left out share the select's mode: cut timestamps only.
-  const columns = new ColumnSlabs(remaining, () => slabs?.take() ?? null, valuesUnused);
-  const series: Series[] = header.series.map((h, i) => {
-    const n = h.n;
-    columns.cut(n);
-    const timestamps = columns.t;
-    timestamps.set(column(n));
-    let values: Float64Array;
-    if (h.v === 0) values = timestamps;
-    else {
-      values = columns.v;
-      values.set(column(n));
+    return at;
+  }
+
+  /** Parses the header and cuts every column the answer will fill. */
+  private open(): void {
+    let header: ColumnsHeader;
+    try {
+      header = JSON.parse(Buffer.from(this.head.buffer, 8, this.headLength - 8).toString('utf8')) as ColumnsHeader;
+    } catch (err) {
+      throw new TypeError(`series columns header is not JSON: ${(err as Error).message}`);
     }
-    let stale: Uint8Array | null = null;
-    if (h.s !== undefined) {
-      if (!Array.isArray(h.s)) throw new TypeError(`series ${i}: malformed staleness list`);
-      stale = new Uint8Array(n);
-      for (const k of h.s) if (Number.isInteger(k) && k >= 0 && k < n) stale[k] = 1;
-    }
-    const startTimestamps = h.st === 1 ? Float64Array.from(column(n)) : null;
-    const histograms = h.h === undefined ? null : readWireHistograms(h.h, n, i);
-    return {
-      labels: h.labels,
-      timestamps,
-      values,
-      stale,
-      ...(startTimestamps === null ? {} : { startTimestamps }),
-      ...(histograms === null ? {} : { histograms }),
-    };
-  });
-  return { series, warnings: Array.isArray(header.warnings) ? header.warnings.map(String) : [], loaded };
+    if (header === null || typeof header !== 'object' || !Array.isArray(header.series)) throw new TypeError('series columns header has no series array');
+    const loaded = header.loaded;
+    if (loaded !== undefined && (typeof loaded !== 'number' || !Number.isInteger(loaded) || loaded < 0)) throw new TypeError(`loaded: expected a sample count, got ${JSON.stringify(loaded)}`);
+    let remaining = 0;
+    header.series.forEach((h, i) => {
+      if (h === null || typeof h !== 'object' || typeof h.labels !== 'object' || h.labels === null || !Number.isInteger(h.n) || h.n < 0) {
+        throw new TypeError(`series ${i} of the series columns header is malformed`);
+      }
+      remaining += h.n;
+    });
+    const columns = new ColumnSlabs(remaining, () => this.slabs?.take() ?? null);
+    const bytesOf = (c: Float64Array): Uint8Array => new Uint8Array(c.buffer, c.byteOffset, c.byteLength);
+    this.series = header.series.map((h, i) => {
+      const n = h.n;
+      columns.cut(n);
+      const timestamps = columns.t;
+      this.targets.push(bytesOf(timestamps));
+      const values = h.v === 0 ? timestamps : columns.v;
+      if (h.v !== 0) this.targets.push(bytesOf(values));
+      let startTimestamps: Float64Array | undefined;
+      if (h.st === 1) this.targets.push(bytesOf((startTimestamps = new Float64Array(n))));
+      let stale: Uint8Array | null = null;
+      if (h.s !== undefined) {
+        if (!Array.isArray(h.s)) throw new TypeError(`series ${i}: malformed staleness list`);
+        stale = new Uint8Array(n);
+        for (const k of h.s) if (Number.isInteger(k) && k >= 0 && k < n) stale[k] = 1;
+      }
+      const histograms = h.h === undefined ? null : readWireHistograms(h.h, n, i);
+      return {
+        labels: h.labels,
+        timestamps,
+        values,
+        stale,
+        ...(startTimestamps === undefined ? {} : { startTimestamps }),
+        ...(histograms === null ? {} : { histograms }),
+      };
+    });
+    this.targets = this.targets.filter((t) => t.length > 0);
+    this.padding = align8(this.headLength) - this.headLength;
+    this.header = header;
+  }
 }
 
 function align8(n: number): number {

@@ -23,6 +23,9 @@ export interface StoreHttpBytes {
   readonly bytes: Uint8Array;
 }
 
+/** Given an answer's status and content type, a consumer of its body pieces, or undefined to take the body whole. */
+export type BodyReaderFor = (status: number, contentType: string) => ((piece: Buffer) => void) | undefined;
+
 /** POSTs JSON to a store's read endpoints over kept-alive connections, with the settings' credentials and TLS. */
 export class StoreHttpClient {
   private readonly httpAgent = new HttpAgent({ keepAlive: true });
@@ -37,8 +40,12 @@ export class StoreHttpClient {
     return { status: res.status, text: Buffer.from(res.bytes.buffer, res.bytes.byteOffset, res.bytes.byteLength).toString('utf8') };
   }
 
-  /** `post`, accepting `accept` besides JSON, the body as bytes. */
-  postForBytes(url: string, body: string, timeoutMs: number, accept?: string): Promise<StoreHttpBytes> {
+  /**
+   * `post`, accepting `accept` besides JSON, the body as bytes; or, when `reader` returns a
+   * consumer for the answer's status and content type, the body handed to it piece by piece as it
+   * arrives (`bytes` then empty). A consumer that throws fails the request with its error.
+   */
+  postForBytes(url: string, body: string, timeoutMs: number, accept?: string, reader?: BodyReaderFor): Promise<StoreHttpBytes> {
     const u = new URL(url);
     const https = u.protocol === 'https:';
     const payload = Buffer.from(body);
@@ -54,6 +61,22 @@ export class StoreHttpClient {
         },
         signal: AbortSignal.timeout(timeoutMs),
       }, (res: IncomingMessage) => {
+        const status = res.statusCode ?? 0;
+        const contentType = String(res.headers['content-type'] ?? '');
+        const consume = reader?.(status, contentType);
+        if (consume !== undefined) {
+          res.on('data', (c: Buffer) => {
+            try {
+              consume(c);
+            } catch (err) {
+              res.destroy();
+              reject(err as Error);
+            }
+          });
+          res.on('end', () => resolve({ status, contentType, bytes: new Uint8Array(0) }));
+          res.on('error', reject);
+          return;
+        }
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (c: Buffer) => {
@@ -68,7 +91,7 @@ export class StoreHttpClient {
             bytes.set(c, at);
             at += c.length;
           }
-          resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), bytes });
+          resolve({ status, contentType, bytes });
         });
         res.on('error', reject);
       });

@@ -10,6 +10,7 @@ import { StoreWorker, storeHttpApi } from '../../../pipeline/store/index.js';
 import {
   decodeSeriesColumns,
   decodeSeriesSet,
+  encodeSeriesColumns,
   RemoteStoreError,
   RemoteStoreQueryable,
   SERIES_COLUMNS_CONTENT_TYPE,
@@ -98,6 +99,23 @@ describe('store read and admin endpoints', () => {
       expect(await readBack(remote, 'm')).toEqual(expected);
     } finally {
       await new Promise((r) => older.close(r));
+    }
+  });
+
+  it('refuses a series columns answer its header does not describe, as a malformed select answer', async () => {
+    const bad = createServer((_req, res) => {
+      const good = encodeSeriesColumns({ series: [{ labels: { __name__: 'a' }, timestamps: [1], values: [2], stale: null }], warnings: [] }, false);
+      res.writeHead(200, { 'content-type': SERIES_COLUMNS_CONTENT_TYPE }).end(Buffer.concat([good, Buffer.alloc(8)]));
+    });
+    await new Promise<void>((r) => bad.listen(0, '127.0.0.1', r));
+    try {
+      const q = new RemoteStoreQueryable(`http://127.0.0.1:${(bad.address() as AddressInfo).port}`).querier(0, 10);
+      const err = await q.select([{ type: '=', name: '__name__', value: 'a' }], { start: 0, end: 10 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(RemoteStoreError);
+      expect((err as RemoteStoreError).message).toMatch(/malformed select answer: series columns answer runs past the 2 columns/);
+      expect((err as RemoteStoreError).retryable).toBe(false);
+    } finally {
+      await new Promise((r) => bad.close(r));
     }
   });
 
