@@ -31,7 +31,6 @@ import { dirname, join } from 'node:path';
 import { Registry } from 'prom-client';
 import { canonicalLabels, decodeSamplesTopicRecord, encodeDeadLetter, encodeSampleBatch, LabelSectionMemo, type HistogramValue, type Labels, type SamplesTopicRecord, type SeriesSamples } from '../../schemas/index.js';
 import { BatchSeriesCursor } from '../../schemas/float-columns.js';
-import type { FloatHistogram } from '../../schemas/native-histogram/index.js';
 import type { Bus, BusRecord, ConsumedBatch, Consumer, ProduceRecord } from '../bus/bus.js';
 import type { DecodedRecord } from '../bus/dead-letter.js';
 import type { DecodedRecordFollower, DecodedRecordLeader } from '../bus/record-follower.js';
@@ -186,7 +185,9 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
   private timer: NodeJS.Timeout | undefined;
   private lastCheckpoint: AggregatorStatus['lastCheckpoint'] = null;
   /** Outputs of closed windows the bus has not acknowledged yet: sent first next time; no checkpoint meanwhile. */
-  private unsent: { labels: Labels; ts: number; value: number; histogram?: FloatHistogram }[] = [];
+  private unsent: OutputSample[] = [];
+  /** The timestamp (its window's end) of each output in `unsent`. */
+  private unsentTs: number[] = [];
   private dirty = false;
   private started = false;
   private stopped = false;
@@ -726,13 +727,18 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
     if (!Number.isFinite(wm)) return;
     this.metrics.watermark.set(wm / 1000);
     const through = wm - this.config.allowed_lateness_ms;
+    // The outputs themselves go into `unsent`, their windows' ends beside them (no object per output to carry it).
     const pending = this.unsent;
+    const pendingTs = this.unsentTs;
     for (const st of this.states) {
       let w: number | undefined;
       while ((w = st.nextClosable(through)) !== undefined) {
         const out: OutputSample[] = [];
         st.close(w, out);
-        for (const o of out) pending.push(o.histogram === undefined ? { labels: o.labels, ts: w, value: o.value } : { labels: o.labels, ts: w, value: 0, histogram: o.histogram });
+        for (let i = 0; i < out.length; i++) {
+          pending.push(out[i]!);
+          pendingTs.push(w);
+        }
         this.metrics.windowsClosed.inc({ rule: st.rule.name });
         if (out.length > 0) this.metrics.outputSamples.inc({ rule: st.rule.name }, out.length);
         this.dirty = true;
@@ -740,12 +746,14 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
     }
     if (pending.length === 0) return;
     const appender = this.sink.appender();
-    for (const o of pending) {
-      if (o.histogram !== undefined) appender.appendHistogram!(o.labels, o.ts, o.histogram);
-      else appender.append(o.labels, o.ts, o.value);
+    for (let i = 0; i < pending.length; i++) {
+      const o = pending[i]!;
+      if (o.histogram !== undefined) appender.appendHistogram!(o.labels, pendingTs[i]!, o.histogram);
+      else appender.append(o.labels, pendingTs[i]!, o.value);
     }
     await appender.commit();
     this.unsent = [];
+    this.unsentTs = [];
   }
 
   /**

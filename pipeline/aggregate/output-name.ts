@@ -90,20 +90,23 @@ export function compileGrouping(g: Grouping): CompiledGrouping {
     for (const n of dropped) if (Object.hasOwn(labels, n)) any = true;
     if (!any) return seriesKey;
     // The key is `name SEP value SEP` per label, in sorted order: the group's key is the same
-    // with the dropped labels' parts cut out (its labels in the same order).
-    let out = '';
+    // with the dropped labels' parts cut out (its labels in the same order). Joined, not
+    // concatenated: a flat string, as canonicalLabels makes (a map flattens a concatenation's
+    // rope before hashing it, and the key is looked up at once).
+    const parts: string[] = [];
     let kept = 0;
     let i = 0;
     while (i < seriesKey.length) {
       const a = seriesKey.indexOf(SEP, i);
       const b = seriesKey.indexOf(SEP, a + 1);
       if (isDropped(seriesKey, i, a)) {
-        out += seriesKey.slice(kept, i);
+        parts.push(seriesKey.slice(kept, i));
         kept = b + 1;
       }
       i = b + 1;
     }
-    return out + seriesKey.slice(kept);
+    parts.push(seriesKey.slice(kept));
+    return parts.join('');
   };
   const isDropped = (key: string, from: number, to: number): boolean => {
     for (const n of dropped) if (n.length === to - from && key.startsWith(n, from)) return true;

@@ -114,6 +114,11 @@ export class PartitionState {
   private readonly windows: WindowColumns[] = [];
   /** The window last applied to (consecutive samples of a record are mostly in one window). */
   private current: WindowColumns | undefined;
+  /**
+   * The columns of the window closed last, for the next window opened: made anew, every window
+   * allocated its arrays again (14 numbers per group) and grew them group by group as they opened.
+   */
+  private spare: WindowColumns | undefined;
   /** Output groups: key -> slot, and per slot its key, labels and how many entries feed it. */
   private readonly groupSlots = new Map<string, number>();
   private readonly groupKeys: (string | undefined)[] = [];
@@ -447,7 +452,13 @@ export class PartitionState {
     const cur = this.current;
     if (cur !== undefined && cur.end === w) return cur;
     let win = this.openWindow(w);
-    if (win === undefined) this.windows.push((win = new WindowColumns(w, this.groupKeys.length, this.rule.needs)));
+    if (win === undefined) {
+      win = this.spare;
+      this.spare = undefined;
+      if (win === undefined) win = new WindowColumns(w, this.groupKeys.length, this.rule.needs);
+      else win.reset(w);
+      this.windows.push(win);
+    }
     this.current = win;
     return win;
   }
@@ -562,9 +573,15 @@ export class PartitionState {
     if (c[o + WIN_FOLDED] === 1) return;
     c[o + WIN_FOLDED] = 1;
     const w = c[o + WIN]!;
-    const cur = this.current;
-    // A closed window's rates are never folded into again: closing folds first.
-    const win = cur !== undefined && cur.end === w ? cur : this.openWindow(w);
+    // A closed window's rates are never folded into again: closing folds first. Found here, not
+    // by openWindow(w): a timestamp passed to a call that is not inlined is a new heap number,
+    // one per series and window it enters.
+    let win = this.current;
+    if (win === undefined || win.end !== w) {
+      win = undefined;
+      const windows = this.windows;
+      for (let i = 0; i < windows.length; i++) if (windows[i]!.end === w) win = windows[i];
+    }
     const slot = c[o + GROUP]! | 0;
     const from = c[o + WIN_FROM]!;
     const to = c[o + WIN_TO]!;
@@ -628,6 +645,8 @@ export class PartitionState {
         scratch.values = null;
         scratch.buckets = null;
       }
+      // The accumulators made above copied its numbers and took its values: the next window reuses the columns.
+      this.spare = win;
     }
     this.freeUnusedGroups();
   }

@@ -99,25 +99,34 @@ export class RuleState {
     this.closedThrough = w;
     const before = out.length;
     const names = new Map<string, OutputSeriesLabels>();
-    for (const [k, a] of merged) {
+    // The groups in the map's order, walked by index below: each walk of the map by its iterator
+    // made an entry array per group, and each group's names were looked up again per output.
+    const keys: string[] = [];
+    const accs: WindowAccumulator[] = [];
+    const groupNames: OutputSeriesLabels[] = [];
+    merged.forEach((a, k) => {
       let n = this.outputNames.get(k);
       if (n === undefined) n = new OutputSeriesLabels(a.labels, this.rule.infix);
       names.set(k, n);
-    }
+      keys.push(k);
+      accs.push(a);
+      groupNames.push(n);
+    });
     // Groups without a sample in this window are let go (they come back as new ones).
     this.outputNames = names;
     for (const spec of this.rule.outputs) {
       if (spec.kind === 'total' || spec.kind === 'total_prometheus') continue;
-      for (const [k, a] of merged) windowOutputs(a, spec, names.get(k)!, out);
+      for (let i = 0; i < accs.length; i++) windowOutputs(accs[i]!, spec, groupNames[i]!, out);
     }
     if (this.rule.runningTotal) {
       for (const k of this.totals.keys()) if (!merged.has(k)) this.totals.delete(k);
-      for (const [k, a] of merged) {
-        let t = this.totals.get(k);
-        if (t === undefined) this.totals.set(k, (t = { labels: a.labels, value: 0 }));
+      for (let i = 0; i < accs.length; i++) {
+        const a = accs[i]!;
+        let t = this.totals.get(keys[i]!);
+        if (t === undefined) this.totals.set(keys[i]!, (t = { labels: a.labels, value: 0 }));
         t.value += a.inc;
         for (const spec of this.rule.outputs) {
-          if (spec.kind === 'total' || spec.kind === 'total_prometheus') out.push({ labels: names.get(k)!.of(spec.suffix), value: t.value });
+          if (spec.kind === 'total' || spec.kind === 'total_prometheus') out.push({ labels: groupNames[i]!.of(spec.suffix), value: t.value });
         }
       }
     }

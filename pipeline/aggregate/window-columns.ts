@@ -42,11 +42,25 @@ export class WindowColumns {
   /** Per slot, the latest sample when it is a native histogram; null until a window sees one. */
   lastH: (FloatHistogram | null)[] | null = null;
 
-  constructor(readonly end: number, capacity: number, private readonly needs: AccumulatorNeeds) {
+  constructor(public end: number, capacity: number, private readonly needs: AccumulatorNeeds) {
     this.nums = new Float64Array(capacity * FIELDS);
     this.present = new Uint8Array(capacity);
     this.values = needs.values ? [] : null;
     this.buckets = needs.buckets ? [] : null;
+  }
+
+  /**
+   * Makes these the columns of an empty window ending at `end` (a closed window's, reused: its
+   * accumulators were copied or taken when it closed). Slots are zeroed as they open.
+   */
+  reset(end: number): void {
+    const order = this.order;
+    for (let i = 0; i < order.length; i++) this.present[order[i]!] = 0;
+    order.length = 0;
+    if (this.values !== null) this.values.length = 0;
+    if (this.buckets !== null) this.buckets.length = 0;
+    this.lastH = null;
+    this.end = end;
   }
 
   /** Gives the slot's group an empty accumulator in this window (`present[slot] !== 1` before). */
