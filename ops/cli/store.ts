@@ -3,6 +3,7 @@ import { isAbsolute, join } from 'node:path';
 import { Redis } from 'ioredis';
 import { StoreWorker, storeHttpApi } from '../../pipeline/store/index.js';
 import { InProcessShardRegistry, RedisShardRegistry, type ShardRegistry, type ChangesAnswer, type ChangesRequest, type WaitAppliedAnswer, type WaitAppliedRequest } from '../../pipeline/store-protocol/index.js';
+import { sharedSelectSlabPool } from '../../pipeline/tsdb/shared-memory/index.js';
 import { MergeQuerier, emptyLabelStats, labelStatsOf, mergeLabelStats, type LabelStats, type LabelStatsRequest, type Querier } from '../../pipeline/tsdb/index.js';
 import type { DecodedRecordFollower } from '../../pipeline/bus/record-follower.js';
 import type { Labels, SamplesTopicRecord } from '../../schemas/index.js';
@@ -85,7 +86,7 @@ export class StoreService implements Service {
       pauseConsumption: (paused) => {
         for (const w of this.running) w.pauseConsumption(paused);
       },
-    }, { adminApi: ctx.flags.enableAdminApi === true }).routes) {
+    }, { adminApi: ctx.flags.enableAdminApi === true, slabs: sharedSelectSlabPool() }).routes) {
       ctx.router.add(r.methods, r.path, r.handler);
     }
   }

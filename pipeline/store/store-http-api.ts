@@ -4,6 +4,7 @@ import { InvalidMatcherError, type LabelMatcher, type LabelStats, type LabelStat
 import { DeletionNotAppliedError, StoreRequestError } from './errors.js';
 import { parseRollupHint } from './rollup-request.js';
 import type { RollupHint } from '../tsdb/querier.js';
+import type { SelectSlabPool } from '../tsdb/shared-memory/index.js';
 import {
   encodeLabelStats,
   encodeSeriesColumns,
@@ -67,7 +68,7 @@ const MATCH_TYPES = new Set(['=', '!=', '=~', '!~']);
  * The admin endpoints only act with `adminApi` (the role's `--web.enable-admin-api`); otherwise
  * they answer as Prometheus without that flag does: 500 `unavailable`, "admin APIs disabled".
  */
-export function storeHttpApi(target: StoreHttpTarget, opts: { readonly adminApi?: boolean } = {}): { routes: StoreRoute[] } {
+export function storeHttpApi(target: StoreHttpTarget, opts: StoreHttpApiOptions = {}): { routes: StoreRoute[] } {
   const admin = (handler: StoreHttpHandler): StoreHttpHandler => (opts.adminApi === true ? handler : adminDisabled);
   const read = (fn: (body: ReadRequest) => Promise<unknown>): StoreHttpHandler => (req, res) =>
     answer(res, async () => fn(parseReadRequest(await readJson(req))));
@@ -81,6 +82,8 @@ export function storeHttpApi(target: StoreHttpTarget, opts: { readonly adminApi?
           const q = target.querier(r.start, r.end);
           const limit = r.maxSamples === undefined ? undefined : new SampleLimit(r.maxSamples);
           const budget = limit?.forSelect();
+          // The columns are copied into the answer before the lease goes back (both encodings copy).
+          const slabs = opts.slabs?.lease();
           try {
             const set = await q.select(r.matchers, {
               start: r.start,
@@ -89,12 +92,14 @@ export function storeHttpApi(target: StoreHttpTarget, opts: { readonly adminApi?
               timestampsOnly: r.timestampsOnly,
               ...(r.rollup === undefined ? {} : { rollup: r.rollup }),
               ...(budget === undefined ? {} : { budget }),
+              ...(slabs === undefined ? {} : { slabs }),
             });
             budget?.settle(set.series);
             const loaded = budget === undefined ? undefined : limit?.loaded;
             if (acceptsSeriesColumns(req)) return new ColumnsBody(encodeSeriesColumns(set, r.timestampsOnly, loaded));
             return encodeSeriesSet(set, loaded);
           } finally {
+            slabs?.release();
             await q.close();
           }
         }),
@@ -211,6 +216,16 @@ async function withQuerier<T>(target: Queryable, r: ReadRequest, fn: (q: ReturnT
   } finally {
     await q.close();
   }
+}
+
+export interface StoreHttpApiOptions {
+  /** Serve the admin endpoints (the role's `--web.enable-admin-api`). */
+  readonly adminApi?: boolean;
+  /**
+   * Pooled slabs selects decode into, as the query API's do: a large select otherwise maps fresh
+   * shared memory each time, whose page faults and collections cost more than the decode.
+   */
+  readonly slabs?: SelectSlabPool;
 }
 
 const NO_CONTENT = Symbol('no content');

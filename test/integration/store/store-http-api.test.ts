@@ -18,6 +18,7 @@ import {
 import { Engine, PromqlTooManySamplesError } from '../../../pipeline/promql/index.js';
 import { FanoutQueryable } from '../../../pipeline/query/index.js';
 import { canonicalLabels } from '../../../schemas/index.js';
+import { SelectSlabPool, SLAB_BYTES } from '../../../pipeline/tsdb/shared-memory/index.js';
 import { allDurable, newSink, produceSteps, readBack, T0, STEP_MS, waitUntil, type Dataset } from './store-test-data.js';
 
 const TOPIC = 'samples';
@@ -84,6 +85,23 @@ describe('store read and admin endpoints', () => {
     expect(columns.series.map((x) => Array.from(x.timestamps))).toEqual(json.series.map((x) => Array.from(x.timestamps)));
     // Asked for timestamps only, the columns form sends no values.
     expect(columns.series.every((x) => x.values === x.timestamps)).toBe(true);
+  });
+
+  it('decodes selects into pooled slabs and gives them back once the answer is written', async () => {
+    const pool = new SelectSlabPool(8 * SLAB_BYTES);
+    const pooled = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      void storeHttpApi(worker, { slabs: pool }).routes.find((r) => r.path === url.pathname)!.handler(req, res, url);
+    });
+    await new Promise<void>((r) => pooled.listen(0, '127.0.0.1', r));
+    try {
+      const remote = new RemoteStoreQueryable(`http://127.0.0.1:${(pooled.address() as AddressInfo).port}`);
+      expect(await readBack(remote, 'm')).toEqual(expected);
+      expect(pool.stats.pooledBytes).toBeGreaterThan(0);
+      expect(pool.stats.freeBytes).toBe(pool.stats.pooledBytes);
+    } finally {
+      await new Promise((r) => pooled.close(r));
+    }
   });
 
   it('reads a store that answers selects in JSON only, as stores before the series columns form do', async () => {
