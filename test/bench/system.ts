@@ -13,8 +13,9 @@ import { startPrometheus, startTidemarkOnKafka, startTidemarkUp, startVictoriaMe
  * requests (node_exporter and application series, 15 s scrapes, 4 connections each keeping its
  * series in time order, as Prometheus' shards send them) go to `tidemark up`, VictoriaMetrics and
  * Prometheus, one after the other (area `system`); `tidemark ingest` + `store` + `query` on the
- * Kafka-protocol test cluster get the same kind of traffic in area `system-kafka` (its own run:
- * a full-scale run of all four takes longer than an hour on two cores). Per system: CPU of its processes from the first request until a count query sees
+ * Kafka-protocol test cluster get the same kind of traffic in area `system-kafka`, beside a
+ * `tidemark up` on the same requests whose answers are its reference (its own run: a full-scale
+ * run of all four takes longer than an hour on two cores). Per system: CPU of its processes from the first request until a count query sees
  * every sample, wall time, memory, data directory bytes per sample right after ingest and after its
  * default background compaction, a query_range set over the whole range (median of RUNS after
  * WARMUP), and each answer compared with Prometheus'. Then a profiled `tidemark up` ingest.
@@ -205,9 +206,12 @@ function sharedSamples(t: EncodedTraffic, share: number): number {
   }, 0);
 }
 
-/** Query rows of every system, each answer compared with Prometheus'. */
+/**
+ * Query rows of every system, each answer compared with Prometheus' (with `tidemark up`'s in a
+ * run without Prometheus: the Kafka variant's fan-out over its store against the same data in one process).
+ */
 function queryRows(all: readonly SystemMeasure[], s: Scenario, hours: number): BenchResult[] {
-  const reference = all.find((m) => m.subject === 'prometheus');
+  const reference = all.find((m) => m.subject === 'prometheus') ?? all.find((m) => m.subject === 'tidemark up');
   const rows: BenchResult[] = [];
   for (const q of SYSTEM_QUERIES) {
     for (const m of all) {
@@ -215,7 +219,8 @@ function queryRows(all: readonly SystemMeasure[], s: Scenario, hours: number): B
       if (r === undefined) continue;
       const ref = reference?.queries.find((x) => x.name === q.name);
       const diff = ref === undefined || m === reference ? undefined : compareAnswers(r.answer, ref.answer);
-      const verdict = diff === undefined ? '' : diff === '' ? '; answer equals prometheus\'' : `; answer differs from prometheus': ${diff}`;
+      const whose = reference?.subject === 'prometheus' ? "prometheus'" : `${reference?.subject}'s`;
+      const verdict = diff === undefined ? '' : diff === '' ? `; answer equals ${whose}` : `; answer differs from ${whose}: ${diff}`;
       rows.push({
         name: `query_range over all ${hours} h @ 60 s: ${q.name} \`${q.query}\``,
         subject: m.subject,
@@ -284,7 +289,7 @@ async function run(targets: readonly string[], hours: number, profile: boolean):
         `${shape}; ${traffic.requests} remote_write requests of ${SAMPLES_PER_REQUEST} samples (one per TimeSeries) on ${CONNECTIONS} connections, series spread over them as Prometheus' shards spread them; ` +
         `429/503 retried after 30 ms doubling to 1 s; queries from the first scrape + 7.5 s to the last at 60 s steps; ` +
         (targets.includes('kafka')
-          ? `store defaults except ${KAFKA_PARTITIONS} partitions and ingest.max_store_lag ${KAFKA_MAX_STORE_LAG} records (the mock keeps ~5 MiB per partition); Redis shard registry; queries with nocache=1; answers not compared (no Prometheus in this run)`
+          ? `store defaults except ${KAFKA_PARTITIONS} partitions and ingest.max_store_lag ${KAFKA_MAX_STORE_LAG} records (the mock keeps ~5 MiB per partition); Redis shard registry; queries with nocache=1; tidemark up on the same requests in the same run, its answers the reference (no Prometheus in this run)`
           : 'defaults everywhere except: VictoriaMetrics -search.disableCache and nocache=1, Tidemark nocache=1 (its result cache bypassed), retention 100y for the peers'),
     });
     return rows;
@@ -325,4 +330,5 @@ async function profileTidemark(s: Scenario, profileDir: string): Promise<BenchRe
 }
 
 export const systemBenchmark: Benchmark = { area: 'system', run: () => run(TARGETS, HOURS, true) };
-export const systemKafkaBenchmark: Benchmark = { area: 'system-kafka', run: () => run(['kafka'], KAFKA_HOURS, false) };
+/** The distributed roles on Kafka beside `tidemark up` on the same requests: the query role's fan-out against one process. */
+export const systemKafkaBenchmark: Benchmark = { area: 'system-kafka', run: () => run(['tidemark', 'kafka'], KAFKA_HOURS, false) };
