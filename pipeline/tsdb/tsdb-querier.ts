@@ -110,16 +110,17 @@ export class TsdbQuerier implements Querier {
     // (ColumnSlabs; the query's pooled ones first). Shared memory: a query evaluated in a worker
     // thread (promql/eval-pool) reads the columns where they were decoded instead of a copy.
     const slabs = hints.slabs;
-    const columns = new ColumnSlabs(remaining, () => slabs?.take() ?? null);
+    const valuesUnused = hints.timestampsOnly === true;
+    const columns = new ColumnSlabs(remaining, () => slabs?.take() ?? null, valuesUnused);
     const buf = new SampleBuffer(0);
-    buf.valuesUnused = hints.timestampsOnly === true;
+    buf.valuesUnused = valuesUnused;
     const out: Series[] = [];
     for (const e of sorted) {
       columns.cut(e.bound);
       buf.attach(columns.t, columns.v);
       this.collect(e, blockIds, buf, mint, maxt);
       if (buf.length === 0 && buf.histogramCount === 0) continue;
-      out.push({ labels: e.labels, ...buf.detach() });
+      out.push(this.detached(e.labels, buf, hints));
     }
     return { series: out, warnings: [] };
   }
@@ -148,13 +149,13 @@ export class TsdbQuerier implements Querier {
       buf ??= new SampleBuffer(0);
       buf.attach(new Float64Array(e.bound), new Float64Array(e.bound));
       this.collect(e, ids, buf, mint, maxt);
-      if (buf.length > 0 || buf.histogramCount > 0) out.push({ labels: e.labels, ...buf.detach() });
+      if (buf.length > 0 || buf.histogramCount > 0) out.push(this.detached(e.labels, buf, hints));
     }
     const { results, first } = await this.decoder.decode(plan, hints.slabs);
     const decoded: (Series | null)[] = new Array(planned.length).fill(null);
     results.forEach((r, j) => {
       const colT = r.slabT.map((b) => new Float64Array(b));
-      const colV = r.slabV.map((b) => new Float64Array(b));
+      const colV = r.slabV.map((b, i) => (b === r.slabT[i] ? colT[i] : new Float64Array(b)));
       const c = r.counts;
       for (let i = 0, k = 0; k < c.length; i++, k += RESULT_SIZE) {
         const slab = c[k];
@@ -189,6 +190,15 @@ export class TsdbQuerier implements Querier {
 
   close(): Promise<void> {
     return this.merged.close();
+  }
+
+  /**
+   * A series decoded in place: without values (SelectHints.timestampsOnly) the columns cut none
+   * (ColumnSlabs), so the timestamps stand in for them. Histogram columns are the buffer's own.
+   */
+  private detached(labels: Labels, buf: SampleBuffer, hints: SelectHints): Series {
+    const c = buf.detach();
+    return { labels, ...c, values: hints.timestampsOnly === true && c.histograms === undefined ? c.timestamps : c.values };
   }
 
   /** Decodes an entry's samples in [mint, maxt] into `buf`: its blocks oldest first, then the head. */

@@ -27,6 +27,32 @@ describe('ColumnSlabs', () => {
     }
   });
 
+  it('cuts timestamp slabs only for a select without values: each slab is named as both columns', () => {
+    const bounds = [10, SLAB_SAMPLES - 5, 7, 3 * SLAB_SAMPLES, 1];
+    let asked = 0;
+    const columns = new ColumnSlabs(bounds.reduce((a, b) => a + b, 0), () => {
+      asked++;
+      return new SharedArrayBuffer(SLAB_SAMPLES * 8);
+    }, true);
+    for (const bound of bounds) {
+      columns.cut(bound);
+      expect(columns.t.length).toBe(bound);
+      expect(columns.v.length).toBe(bound);
+      // Values written are not in the slabs: the timestamps stay as written.
+      columns.t.fill(1);
+      columns.v.fill(2);
+      expect(columns.t.buffer).toBe(columns.slabT[columns.slab]);
+      expect(columns.v.buffer).not.toBe(columns.slabT[columns.slab]);
+    }
+    expect(asked).toBe(ColumnSlabs.pooledNeeded(bounds, true));
+    expect(asked).toBe(ColumnSlabs.pooledNeeded(bounds) / 2);
+    expect(columns.slabV).toEqual(columns.slabT);
+    expect(columns.slabV.every((b, i) => b === columns.slabT[i])).toBe(true);
+    expect(columns.pooledV).toEqual(columns.pooledT);
+    expect(columns.pooledT.filter((i) => i >= 0)).toEqual([...Array(asked).keys()]);
+    for (const slab of columns.slabT) expect(new Float64Array(slab).includes(2)).toBe(false);
+  });
+
   it('allocates what is left of a small select when the pool has nothing, not a whole slab', () => {
     const columns = new ColumnSlabs(30, () => null);
     columns.cut(10);

@@ -45,7 +45,8 @@ export interface DecodeJob {
 /**
  * What a job wrote: series i has `counts[4i + 2]` samples at offset `counts[4i + 1]` of the
  * column slabs `slabT/slabV[counts[4i]]`, its staleness flags at `counts[4i + 3]` of `stale`
- * (-1 when it has no marker).
+ * (-1 when it has no marker). A job whose values are unused names its timestamp slabs as value
+ * slabs too (ColumnSlabs).
  */
 export interface DecodeResult {
   readonly counts: Int32Array;
@@ -77,7 +78,7 @@ export function runDecodeJob(job: DecodeJob): DecodeResult {
   }
   const pooled = job.slabs ?? [];
   let given = 0;
-  const columns = new ColumnSlabs(remaining, () => pooled[given++] ?? null);
+  const columns = new ColumnSlabs(remaining, () => pooled[given++] ?? null, job.valuesUnused);
   const buf = new SampleBuffer(0);
   buf.valuesUnused = job.valuesUnused;
   let p = 0;

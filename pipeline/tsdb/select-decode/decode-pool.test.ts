@@ -10,6 +10,7 @@ import { querierContract, type ContractSeries } from '../querier.contract.js';
 import { MergeQuerier } from '../merge-querier.js';
 import type { LabelMatcher, SelectHints, Series } from '../querier.js';
 import { TsdbQuerier } from '../tsdb-querier.js';
+import { isPooledSlab, SelectSlabPool, SLAB_BYTES } from '../shared-memory/index.js';
 import { DecodePool } from './decode-pool.js';
 
 const H = 3600_000;
@@ -90,6 +91,7 @@ describe('DecodePool', () => {
           const want = await new MergeQuerier([...blocks.map((b) => b.querier(mint, maxt)), head.querier(mint, maxt)]).select(m, hints);
           const got = await new TsdbQuerier(blocks, head, mint, maxt, workers).select(m, hints);
           expect(plain(got.series, !hints.timestampsOnly)).toEqual(plain(want.series, !hints.timestampsOnly));
+          for (const x of got.series) expect(x.values.length).toBe(x.timestamps.length);
           compared += want.series.length;
         }
       }
@@ -171,6 +173,36 @@ describe('DecodePool', () => {
       expect(pool.workers).toBeGreaterThan(0);
     } finally {
       await pool.close();
+    }
+  });
+
+  it('cuts a timestamps-only select no values slabs from the pool: the timestamps are its values column', async () => {
+    const n = 3000;
+    const data: ContractSeries[] = Array.from({ length: 40 }, (_, i) => {
+      const timestamps = Array.from({ length: n }, (_, j) => j * 15_000 + i);
+      return { labels: { __name__: 'p', i: String(i).padStart(2, '0') }, timestamps, values: timestamps.map((_, j) => (i % 2 === 0 ? j / 4 : Math.sin(i + j))), stale: i % 5 === 0 ? [7, n - 1] : [] };
+    });
+    const head = headWith(data);
+    const m: LabelMatcher[] = [{ type: '=', name: '__name__', value: 'p' }];
+    const end = n * 15_000;
+    for (const pool of [workers, inPlace]) {
+      const want = await new TsdbQuerier([], head, 0, end, pool).select(m, { start: 0, end });
+      const withValues = new SelectSlabPool(64 * SLAB_BYTES);
+      const valuesLease = withValues.lease();
+      await new TsdbQuerier([], head, 0, end, pool).select(m, { start: 0, end, slabs: valuesLease });
+      valuesLease.release();
+      const slabs = new SelectSlabPool(64 * SLAB_BYTES);
+      const lease = slabs.lease();
+      const got = await new TsdbQuerier([], head, 0, end, pool).select(m, { start: 0, end, timestampsOnly: true, slabs: lease });
+      expect(plain(got.series, false)).toEqual(plain(want.series, false));
+      for (const x of got.series) {
+        expect(x.values).toEqual(x.timestamps);
+        expect(isPooledSlab((x.timestamps as Float64Array).buffer as SharedArrayBuffer)).toBe(true);
+      }
+      // Half the slabs of the same select with values.
+      expect(slabs.stats.pooledBytes).toBeGreaterThan(0);
+      expect(2 * slabs.stats.pooledBytes).toBe(withValues.stats.pooledBytes);
+      lease.release();
     }
   });
 });

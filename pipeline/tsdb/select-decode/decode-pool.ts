@@ -115,14 +115,17 @@ export class DecodePool {
       results.push(r);
       // Slabs the workers allocated: this thread's references keep them alive from now on.
       for (const b of r.slabT) if (!isPooledSlab(b)) sharedMemory().take(b.byteLength);
-      for (const b of r.slabV) if (!isPooledSlab(b)) sharedMemory().take(b.byteLength);
+      // Values slabs that are the timestamps' (a select without values) are counted once.
+      r.slabV.forEach((b, i) => {
+        if (b !== r.slabT[i] && !isPooledSlab(b)) sharedMemory().take(b.byteLength);
+      });
     }
     return { results, first };
   }
 
   /** A job's result, or null when its slabs went back to a lease released meanwhile. */
   private async decodeInto(job: DecodeJob, slabs: SlabLease | undefined): Promise<DecodeResult | null> {
-    const handed = slabs?.takeForJob(ColumnSlabs.pooledNeeded(jobBounds(job))) ?? [];
+    const handed = slabs?.takeForJob(ColumnSlabs.pooledNeeded(jobBounds(job), job.valuesUnused)) ?? [];
     if (slabs === undefined || handed.length === 0) return this.submit(job);
     let result: DecodeResult | null = null;
     try {
