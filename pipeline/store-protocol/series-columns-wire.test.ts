@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FloatHistogram } from '../../schemas/native-histogram/index.js';
 import type { SeriesSet } from '../tsdb/index.js';
-import { SelectSlabPool } from '../tsdb/shared-memory/index.js';
+import { SelectSlabPool, SLAB_BYTES } from '../tsdb/shared-memory/index.js';
 import { decodeSeriesColumns, encodeSeriesColumns, SeriesColumnsReader } from './series-columns-wire.js';
 
 /** The answer as a client holds it: at the start of memory of its own. */
@@ -82,7 +82,13 @@ describe('series columns wire encoding', () => {
     expect(pool.stats.freeBytes).toBe(0);
     expect(Array.from(s.values)).toEqual([4, 5, 6]);
     lease.release();
-    expect(pool.stats.freeBytes).toBeGreaterThan(0);
+    expect(pool.stats.freeBytes).toBe(2 * SLAB_BYTES);
+    // Without values, one slab: the timestamps' alone.
+    const timestampsOnly = pool.lease();
+    const t = decodeSeriesColumns(received(encodeSeriesColumns(set, true)), timestampsOnly).series[0];
+    expect(t.values).toBe(t.timestamps);
+    expect(pool.stats.freeBytes).toBe(SLAB_BYTES);
+    timestampsOnly.release();
   });
 
   it('reads an answer arriving in pieces of any size as it reads it whole', () => {

@@ -179,13 +179,16 @@ export class SeriesColumnsReader {
     const loaded = header.loaded;
     if (loaded !== undefined && (typeof loaded !== 'number' || !Number.isInteger(loaded) || loaded < 0)) throw new TypeError(`loaded: expected a sample count, got ${JSON.stringify(loaded)}`);
     let remaining = 0;
+    let valuesUnused = true;
     header.series.forEach((h, i) => {
       if (h === null || typeof h !== 'object' || typeof h.labels !== 'object' || h.labels === null || !Number.isInteger(h.n) || h.n < 0) {
         throw new TypeError(`series ${i} of the series columns header is malformed`);
       }
       remaining += h.n;
+      if (h.v !== 0) valuesUnused = false;
     });
-    const columns = new ColumnSlabs(remaining, () => this.slabs?.take() ?? null);
+    // An answer without values (a timestamps-only select) cuts timestamp slabs only, as the select would locally.
+    const columns = new ColumnSlabs(remaining, () => this.slabs?.take() ?? null, valuesUnused);
     const bytesOf = (c: Float64Array): Uint8Array => new Uint8Array(c.buffer, c.byteOffset, c.byteLength);
     this.series = header.series.map((h, i) => {
       const n = h.n;
