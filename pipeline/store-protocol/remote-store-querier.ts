@@ -5,7 +5,7 @@ import { RemoteStoreError } from './errors.js';
 import { decodeLabelStats, encodeLabelStatsRequest } from './label-stats-wire.js';
 import { decodeLoadedSamples, decodeSeriesSet } from './series-wire.js';
 import { SERIES_COLUMNS_CONTENT_TYPE, SeriesColumnsReader } from './series-columns-wire.js';
-import { StoreHttpClient, type BodyReaderFor, type StoreClientSettings, type StoreHttpAnswer, type StoreHttpBytes } from './store-http-client.js';
+import { StoreHttpClient, type BodyReaderFor, type StoreClientSettings, type StoreHttpAnswer } from './store-http-client.js';
 
 /** How a store refuses a select over the query's `maxSamples` (422, Prometheus' `execution`). */
 export const TOO_MANY_SAMPLES_STATUS = 422;
@@ -44,7 +44,7 @@ export class RemoteStoreQuerier implements Querier {
       // The store refuses, before decoding, a select that would load more than the query has left.
       ...(budget === undefined ? {} : { maxSamples: budget.remaining }),
     });
-    let res: StoreHttpBytes;
+    let res: StoreHttpAnswer;
     let columns: SeriesColumnsReader | undefined;
     const reader: BodyReaderFor = (status, contentType) => {
       if (status !== 200 || !contentType.startsWith(SERIES_COLUMNS_CONTENT_TYPE)) return undefined;
@@ -52,7 +52,7 @@ export class RemoteStoreQuerier implements Querier {
       return (piece) => r.push(piece);
     };
     try {
-      res = await this.client.postForBytes(storeUrl(this.address, 'select'), request, this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS, SERIES_COLUMNS_CONTENT_TYPE, reader);
+      res = await this.client.post(storeUrl(this.address, 'select'), request, this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS, SERIES_COLUMNS_CONTENT_TYPE, reader);
     } catch (err) {
       if (err instanceof TypeError && columns !== undefined) throw new RemoteStoreError(this.address, 200, `malformed select answer: ${err.message}`, err);
       throw new RemoteStoreError(this.address, 0, `select request failed: ${(err as Error).message}`, err);
@@ -69,7 +69,7 @@ export class RemoteStoreQuerier implements Querier {
       // JSON: an error, or a store that does not send series columns.
       let data: unknown;
       try {
-        data = storeAnswerData(this.address, 'select', res.status, Buffer.from(res.bytes.buffer, res.bytes.byteOffset, res.bytes.byteLength).toString('utf8'));
+        data = storeAnswerData(this.address, 'select', res.status, res.text);
       } catch (err) {
         // Charging past what remains fails the query with its own limit and Prometheus' error.
         if (budget !== undefined && err instanceof RemoteStoreError && err.status === TOO_MANY_SAMPLES_STATUS) budget.load(budget.remaining + 1);

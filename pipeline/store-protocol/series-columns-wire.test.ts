@@ -4,7 +4,7 @@ import type { SeriesSet } from '../tsdb/index.js';
 import { SelectSlabPool, SLAB_BYTES } from '../tsdb/shared-memory/index.js';
 import { decodeSeriesColumns, encodeSeriesColumns, SeriesColumnsReader } from './series-columns-wire.js';
 
-/** The answer as a client holds it: at the start of memory of its own. */
+/** A copy of the answer as a client receives it (a test may then change its bytes). */
 const received = (b: Buffer): Uint8Array => new Uint8Array(b);
 
 const plain = (set: SeriesSet) =>

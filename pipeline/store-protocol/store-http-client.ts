@@ -12,15 +12,9 @@ export interface StoreClientSettings {
 
 export interface StoreHttpAnswer {
   readonly status: number;
-  readonly text: string;
-}
-
-/** An answer as bytes, for a body that need not be text (series columns). */
-export interface StoreHttpBytes {
-  readonly status: number;
   readonly contentType: string;
-  /** The body, at the start of memory of its own (aligned for any typed array view). */
-  readonly bytes: Uint8Array;
+  /** The body; empty when a body reader took it (`post`'s `reader`). */
+  readonly text: string;
 }
 
 /** Given an answer's status and content type, a consumer of its body pieces, or undefined to take the body whole. */
@@ -35,17 +29,12 @@ export class StoreHttpClient {
     this.httpsAgent = new HttpsAgent({ keepAlive: true, ...settings.tls });
   }
 
-  async post(url: string, body: string, timeoutMs: number): Promise<StoreHttpAnswer> {
-    const res = await this.postForBytes(url, body, timeoutMs);
-    return { status: res.status, text: Buffer.from(res.bytes.buffer, res.bytes.byteOffset, res.bytes.byteLength).toString('utf8') };
-  }
-
   /**
-   * `post`, accepting `accept` besides JSON, the body as bytes; or, when `reader` returns a
-   * consumer for the answer's status and content type, the body handed to it piece by piece as it
-   * arrives (`bytes` then empty). A consumer that throws fails the request with its error.
+   * POSTs `body`, accepting `accept` besides JSON. The answer's body comes back as text, or, when
+   * `reader` returns a consumer for its status and content type, is handed to that consumer piece
+   * by piece as it arrives. A consumer that throws fails the request with its error.
    */
-  postForBytes(url: string, body: string, timeoutMs: number, accept?: string, reader?: BodyReaderFor): Promise<StoreHttpBytes> {
+  post(url: string, body: string, timeoutMs: number, accept?: string, reader?: BodyReaderFor): Promise<StoreHttpAnswer> {
     const u = new URL(url);
     const https = u.protocol === 'https:';
     const payload = Buffer.from(body);
@@ -73,26 +62,13 @@ export class StoreHttpClient {
               reject(err as Error);
             }
           });
-          res.on('end', () => resolve({ status, contentType, bytes: new Uint8Array(0) }));
+          res.on('end', () => resolve({ status, contentType, text: '' }));
           res.on('error', reject);
           return;
         }
         const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (c: Buffer) => {
-          chunks.push(c);
-          size += c.length;
-        });
-        res.on('end', () => {
-          // Copied once into memory of its own: Buffer.concat may place a small body at any offset of a shared pool.
-          const bytes = new Uint8Array(size);
-          let at = 0;
-          for (const c of chunks) {
-            bytes.set(c, at);
-            at += c.length;
-          }
-          resolve({ status, contentType, bytes });
-        });
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status, contentType, text: Buffer.concat(chunks).toString('utf8') }));
         res.on('error', reject);
       });
       req.on('error', reject);
