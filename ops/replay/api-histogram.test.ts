@@ -29,4 +29,23 @@ describe('native histograms read back from the query API', () => {
     expect(back.customValues).toEqual([0.1, 0.25, 2.5]);
     expect(back.positiveBuckets).toEqual([1, 2, 3]);
   });
+
+  it('reads the +Inf and -Inf bounds and sums the API writes as infinities, not NaN', () => {
+    const nhcb = new FloatHistogram({ schema: -53, customValues: [0.1, 1], count: 6, sum: Infinity, positiveSpans: [{ offset: 0, length: 3 }], positiveBuckets: [1, 2, 3] });
+    const answer = JSON.parse(histogramJson(nhcb)) as ApiHistogram;
+    expect(answer.buckets?.at(-1)?.[2]).toBe('+Inf');
+    const back = histogramFromApi(answer);
+    expect(back.sum).toBe(Infinity);
+    expect(back.customValues).toEqual([0.1, 1]);
+    expect(back.positiveBuckets).toEqual([1, 2, 3]);
+    expect(back.equals(nhcb), back.toString()).toBe(true);
+  });
+
+  it('reads a histogram whose only bucket spans -Inf to +Inf as one custom bucket, not a zero bucket', () => {
+    const one = new FloatHistogram({ schema: -53, customValues: [], count: 4, sum: 2, positiveSpans: [{ offset: 0, length: 1 }], positiveBuckets: [4] });
+    const back = roundTrip(one);
+    expect(back.zeroCount).toBe(0);
+    expect(back.positiveBuckets).toEqual([4]);
+    expect(back.equals(one), back.toString()).toBe(true);
+  });
 });

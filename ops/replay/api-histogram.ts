@@ -8,6 +8,7 @@
  * counter-reset hint and empty buckets are not in the answer.
  */
 import { bucketBound, FloatHistogram, type Span } from '../../schemas/native-histogram/index.js';
+import { apiValue } from './api-value.js';
 
 export type ApiBucket = [number, string, string, string];
 
@@ -59,12 +60,13 @@ function spansOf(indexes: readonly number[]): Span[] {
 }
 
 export function histogramFromApi(h: ApiHistogram): FloatHistogram {
-  const all: Bucket[] = (h.buckets ?? []).map(([, lo, hi, c]) => ({ lower: Number(lo), upper: Number(hi), count: Number(c) }));
-  const zero = all.find((b) => b.lower === -b.upper && b.lower <= 0);
+  const all: Bucket[] = (h.buckets ?? []).map(([, lo, hi, c]) => ({ lower: apiValue(lo), upper: apiValue(hi), count: apiValue(c) }));
+  // A custom histogram's only bucket spans -Inf to +Inf: symmetric, but not a zero bucket.
+  const zero = all.find((b) => b.lower === -b.upper && b.lower <= 0 && Number.isFinite(b.upper));
   const rest = all.filter((b) => b !== zero);
   const positive = rest.filter((b) => b.upper > 0 && b.lower >= 0);
   const negative = rest.filter((b) => b.upper <= 0).map((b) => ({ lower: -b.upper, upper: -b.lower, count: b.count })).sort((a, b) => a.upper - b.upper);
-  const common = { count: Number(h.count), sum: Number(h.sum), zeroThreshold: zero?.upper ?? 0, zeroCount: zero?.count ?? 0 };
+  const common = { count: apiValue(h.count), sum: apiValue(h.sum), zeroThreshold: zero?.upper ?? 0, zeroCount: zero?.count ?? 0 };
   const exponential = positive.length + negative.length === rest.length && rest.every((b) => Number.isFinite(b.lower) && Number.isFinite(b.upper));
   const pos = exponential ? exponentialIndexes(positive) : undefined;
   const neg = pos === undefined ? undefined : exponentialIndexes(negative);
