@@ -25,6 +25,11 @@ export interface SystemUnderTest {
    * has run; `ingestedAt` is when the last sample became queryable. Returns what was waited for.
    */
   settle(ingestedAt: number): Promise<string>;
+  /**
+   * Stops every process gracefully and starts it again on the same data, for the cold queries
+   * (first run after a restart, page cache warm); returns the milliseconds until all are ready.
+   */
+  restart(): Promise<number>;
   stop(): Promise<void>;
   /** The tidemark.yml its roles read (Tidemark on Kafka: the bus and its brokers), for commands that go to the bus. */
   readonly configFile?: string;
@@ -108,7 +113,13 @@ export async function startTidemarkUp(nodeFlags: readonly string[] = [], extraCo
     subject: extraConfig === '' ? 'tidemark up' : `tidemark up (${extraConfig.trim().replace(/\s+/g, ' ')})`,
     writeUrl: `${url}/api/v1/write`,
     // The engine's own speed, as VictoriaMetrics' with its cache off (bench result-cache measures the cache).
-    query: { url, pids: [proc.pid], params: { nocache: '1' } },
+    query: {
+      url,
+      get pids() {
+        return [proc.pid];
+      },
+      params: { nocache: '1' },
+    },
     cpuMs: () => cpuMs(proc.pid),
     rssBytes: () => rssBytes(proc.pid),
     dataBytes: () => dirBytes(data),
@@ -117,6 +128,7 @@ export async function startTidemarkUp(nodeFlags: readonly string[] = [], extraCo
       const waited = await afterCompactionTick(readyAt, ingestedAt, () => dirBytes(data));
       return `after the store's compaction timer (store.compact_interval_ms 5 min) fired past ingest and the directory stopped changing: ${waited.toFixed(0)} s`;
     },
+    restart: () => proc.restart(`${url}/-/ready`),
     stop: () => proc.stop(),
   };
 }
@@ -127,6 +139,7 @@ interface PeerServer {
   readonly pid: number;
   rssBytes(): number;
   dataBytes(): number;
+  restart(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -135,7 +148,13 @@ function peerSystem(subject: string, peer: PeerServer, params: Readonly<Record<s
   return {
     subject,
     writeUrl: `${peer.url}/api/v1/write`,
-    query: { url: peer.url, pids: [peer.pid], params },
+    query: {
+      url: peer.url,
+      get pids() {
+        return [peer.pid];
+      },
+      params,
+    },
     cpuMs: () => cpuMs(peer.pid),
     rssBytes: () => peer.rssBytes(),
     dataBytes: () => peer.dataBytes(),
@@ -144,6 +163,7 @@ function peerSystem(subject: string, peer: PeerServer, params: Readonly<Record<s
       const waited = await settleAfter(ingestedAt, 65_000, () => peer.dataBytes());
       return `${compaction}, 65 s and until the directory stopped changing: ${waited.toFixed(0)} s`;
     },
+    restart: () => peer.restart(),
     stop: () => peer.stop(),
   };
 }
@@ -205,7 +225,13 @@ export async function startTidemarkOnKafka(partitions: number, maxStoreLag: numb
       subject: 'tidemark ingest+store+query on Kafka',
       writeUrl: `${ingest.url}/api/v1/write`,
       configFile: config,
-      query: { url: query.url, pids: [query.proc.pid, store.proc.pid], params: { nocache: '1' } },
+      query: {
+        url: query.url,
+        get pids() {
+          return [query.proc.pid, store.proc.pid];
+        },
+        params: { nocache: '1' },
+      },
       cpuMs: () => procs.reduce((a, p) => a + cpuMs(p.pid), 0),
       rssBytes: () => procs.reduce((a, p) => a + rssBytes(p.pid), 0),
       dataBytes: () => dirBytes(storeData),
@@ -213,6 +239,12 @@ export async function startTidemarkOnKafka(partitions: number, maxStoreLag: numb
       async settle(ingestedAt) {
         const waited = await afterCompactionTick(readyAt, ingestedAt, () => dirBytes(storeData));
         return `store's compaction timer (5 min) fired past ingest and the directory stopped changing: ${waited.toFixed(0)} s; the bus log lives in the broker, not counted`;
+      },
+      async restart() {
+        // The store first: the query role finds it (Redis shard registry) once it is back.
+        let ms = 0;
+        for (const r of [store, ingest, query]) ms += await r.proc.restart(`${r.url}/-/ready`);
+        return ms;
       },
       async stop() {
         for (const s of stops.reverse()) await s().catch(() => undefined);

@@ -24,7 +24,8 @@ import { startPrometheus, startTidemarkOnKafka, startTidemarkUp, startVictoriaMe
  * "tidemark,victoria-metrics,prometheus"; tidemark-wal-file and tidemark-wal-bus run `tidemark up`
  * with that store.wal), _KAFKA_HOURS (hours of data for `system-kafka`; _HOURS),
  * _PROFILE_SHARE (1/6 of the traffic for the profiled ingest; 0 skips it), _RUNS (5), _WARMUP (1),
- * _CLI (the built CLI to run; dist/ops/cli/main.js).
+ * _COLD (1: after the query set, restart each system gracefully and run every query once more,
+ * cold; 0 skips it), _CLI (the built CLI to run; dist/ops/cli/main.js).
  */
 const env = (k: string, d: string): string => process.env[`TIDEMARK_BENCH_SYSTEM_${k}`] ?? d;
 const SERIES = Number(env('SERIES', '20000'));
@@ -34,6 +35,7 @@ const KAFKA_HOURS = Number(env('KAFKA_HOURS', String(HOURS)));
 const PROFILE_SHARE = Number(env('PROFILE_SHARE', String(1 / 6)));
 const RUNS = Number(env('RUNS', '5'));
 const WARMUP = Number(env('WARMUP', '1'));
+const COLD = env('COLD', '1') !== '0';
 const CONNECTIONS = 4;
 const SAMPLES_PER_REQUEST = 2_000;
 const KAFKA_PARTITIONS = 64;
@@ -58,6 +60,8 @@ interface QueryMeasure {
   readonly ms: number;
   readonly cpu: number;
   readonly answer: RangeAnswer;
+  /** The first run after a restart (COLD), its answer compared with the warm one ('' when equal). */
+  cold?: { readonly ms: number; readonly cpu: number; readonly diff: string };
 }
 
 interface SystemMeasure {
@@ -167,6 +171,27 @@ async function measure(sys: SystemUnderTest, s: Scenario): Promise<SystemMeasure
     });
   }
   rows.push({ name: 'resident memory after the query set', subject, value: sys.rssBytes() / 1e6, unit: 'MB' });
+  if (COLD) {
+    const restartMs = await sys.restart();
+    rows.push({
+      name: 'restart: stopped gracefully (SIGTERM), started on the same data directory, until ready',
+      subject,
+      value: restartMs / 1000,
+      unit: 's',
+      note: `${(restartMs / 1000 / (samples / 1e6)).toFixed(2)} s per million samples stored`,
+    });
+    log(`${subject}: restarted, ready after ${(restartMs / 1000).toFixed(1)} s`);
+    // Each query's first run after the restart, in the set's order: the page cache is warm from
+    // the warm runs, the process' own caches and compiled code are not.
+    for (const q of queries) {
+      const def = SYSTEM_QUERIES.find((x) => x.name === q.name);
+      if (def === undefined) continue;
+      const r = await rangeQuery(sys.query, def.query, s.firstMs + QUERY_OFFSET_MS, s.lastMs, STEP_MS);
+      q.cold = { ms: r.ms, cpu: r.cpu, diff: compareAnswers(r.answer, q.answer) };
+      log(`${subject}: ${q.name}, cold: ${r.ms.toFixed(0)} ms`);
+    }
+    rows.push({ name: 'resident memory after the cold query set', subject, value: sys.rssBytes() / 1e6, unit: 'MB' });
+  }
   return { subject, rows, queries };
 }
 
@@ -227,6 +252,19 @@ function queryRows(all: readonly SystemMeasure[], s: Scenario, hours: number): B
         value: r.ms,
         unit: 'ms',
         note: `median of ${RUNS} after ${WARMUP} warm-up; server CPU ${r.cpu.toFixed(0)} ms; ${r.answer.size} series${verdict}`,
+      });
+    }
+  }
+  for (const q of SYSTEM_QUERIES) {
+    for (const m of all) {
+      const cold = m.queries.find((x) => x.name === q.name)?.cold;
+      if (cold === undefined) continue;
+      rows.push({
+        name: `query_range over all ${hours} h @ 60 s, cold (first run after a restart, page cache warm): ${q.name}`,
+        subject: m.subject,
+        value: cold.ms,
+        unit: 'ms',
+        note: `one run; server CPU ${cold.cpu.toFixed(0)} ms; ${cold.diff === '' ? 'answer equals its warm answer' : `ANSWER DIFFERS FROM ITS WARM ANSWER: ${cold.diff}`}`,
       });
     }
   }

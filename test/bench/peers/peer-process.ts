@@ -71,33 +71,67 @@ export function cpuMs(pid: number): number {
 
 /** A peer binary started for a benchmark: its output kept for error messages, stopped with SIGTERM. */
 export class PeerProcess {
-  readonly child: ChildProcess;
+  private current: ChildProcess;
   private output = '';
   private exited = false;
 
   constructor(
     readonly name: string,
-    bin: string,
-    args: readonly string[],
+    private readonly bin: string,
+    private readonly args: readonly string[],
     readonly dir: string,
   ) {
-    this.child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.current = this.spawn();
+  }
+
+  private spawn(): ChildProcess {
+    const child = spawn(this.bin, this.args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const keep = (b: Buffer): void => {
       this.output = (this.output + b.toString()).slice(-4000);
     };
-    this.child.stdout?.on('data', keep);
-    this.child.stderr?.on('data', keep);
-    this.child.once('exit', () => {
-      this.exited = true;
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    this.exited = false;
+    child.once('exit', () => {
+      if (this.current === child) this.exited = true;
     });
+    return child;
+  }
+
+  /** The running process (another one after `restart`). */
+  get child(): ChildProcess {
+    return this.current;
   }
 
   get pid(): number {
-    return this.child.pid ?? -1;
+    return this.current.pid ?? -1;
   }
 
   get log(): string {
     return this.output;
+  }
+
+  /**
+   * Stops the process gracefully (SIGTERM) and starts the same command on the same directory,
+   * until `readyUrl` answers 2xx; returns the milliseconds from the new start until ready.
+   */
+  async restart(readyUrl: string, timeoutMs = 600_000): Promise<number> {
+    await this.terminate();
+    this.current = this.spawn();
+    const t0 = performance.now();
+    await this.waitReady(readyUrl, timeoutMs);
+    return performance.now() - t0;
+  }
+
+  /** SIGTERM, then SIGKILL after 10 s; resolves once the process exited. */
+  private async terminate(): Promise<void> {
+    if (this.exited) return;
+    const child = this.current;
+    const gone = new Promise<void>((r) => child.once('exit', () => r()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await gone;
+    clearTimeout(timer);
   }
 
   /** Polls `url` until it answers 2xx (or fails after `timeoutMs`). */
@@ -118,13 +152,7 @@ export class PeerProcess {
 
   /** Stops the process (SIGTERM, then SIGKILL after 10 s) and removes its directory. */
   async stop(): Promise<void> {
-    if (!this.exited) {
-      const gone = new Promise<void>((r) => this.child.once('exit', () => r()));
-      this.child.kill('SIGTERM');
-      const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
-      await gone;
-      clearTimeout(timer);
-    }
+    await this.terminate();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
