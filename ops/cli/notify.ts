@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
-import { createNotifier, type Notifier } from '../../pipeline/alert/notify/index.js';
+import { join } from 'node:path';
+import { FileBackedStateStore, createNotifier, type Notifier } from '../../pipeline/alert/notify/index.js';
 import type { TidemarkConfig } from '../config/index.js';
 import type { Service } from '../server/service.js';
 import { TIDEMARK_VERSION } from '../server/version.js';
@@ -19,12 +20,18 @@ export class NotifyService implements Service {
   ) {}
 
   static async create(ctx: RoleContext): Promise<NotifyService> {
+    const config = await alertmanagerConfigOf(ctx.config, ctx.flags.config);
+    const tenantConfigs = await tenantAlertmanagerConfigsOf(ctx.config, ctx.flags.config);
+    const redisUrl = ctx.config.redis?.url;
+    // Without Redis the state lives in this process: saved under the data directory, loaded before the role is ready.
+    const store = redisUrl === undefined ? await FileBackedStateStore.open({ dir: join(ctx.flags.data, 'notify'), logger: ctx.log }) : undefined;
     const notifier = createNotifier({
-      config: await alertmanagerConfigOf(ctx.config, ctx.flags.config),
-      tenantConfigs: await tenantAlertmanagerConfigsOf(ctx.config, ctx.flags.config),
+      config,
+      tenantConfigs,
       tenantLabel: ctx.config.tenants.enabled ? ctx.config.tenants.label : undefined,
       currentTenant: () => ctx.tenancy?.scope.current()?.tenant,
-      redisUrl: ctx.config.redis?.url,
+      redisUrl,
+      store,
       replicaId: `${hostname()}-${process.pid}-${++notifiersInProcess}`,
       registry: ctx.metrics,
       logger: ctx.log,

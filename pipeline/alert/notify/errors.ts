@@ -90,3 +90,16 @@ export class NotifyApiError extends Error {
     this.retryable = status >= 500;
   }
 }
+
+/** A file of the notifier's saved state (`<data>/notify/`) that cannot be read or written: names the file and what is wrong. */
+export class NotifyStateFileError extends Error {
+  readonly code = 'notify_state_file_invalid';
+  readonly retryable = false;
+  readonly file: string;
+
+  constructor(file: string, problem: string, options?: { cause?: unknown }) {
+    super(`${file}: ${problem}`, options);
+    this.name = 'NotifyStateFileError';
+    this.file = file;
+  }
+}

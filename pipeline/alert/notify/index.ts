@@ -18,7 +18,8 @@ export { nextLogEntry, notificationReason, type DedupInput, type NotificationLog
 export type {
   ClaimedGroup, DeliveryFailure, GroupInsert, GroupMeta, GroupState, NotifyPeer, NotifyStateStore, PendingNotification, ResolvedSnapshot,
 } from './notify-state-store.js';
-export { MemoryStateStore } from './memory-state-store.js';
+export { MemoryStateStore, type LoggedNotification } from './memory-state-store.js';
+export { FileBackedStateStore, type FileBackedStateStoreSettings } from './file-backed-state-store.js';
 export { compareAlerts, isResolvedAt, mergeAlerts, putOver, type Alert } from './alert.js';
 export { ManualClock, systemClock, type Clock } from './clock.js';
 export { DEFAULT_RETRY, deliverWithRetry, type DeliveryOutcome, type RetryPolicy } from './deliver.js';
@@ -30,4 +31,4 @@ export { TenantPlans } from './tenant-plans.js';
 export { RedisStateStore, type RedisStateStoreSettings } from './redis-state-store.js';
 export { createNotifier, type Notifier, type NotifierSettings } from './notifier.js';
 export { notifyApiRoutes, parsePostableAlerts, type ApiRoute, type GettableAlert } from './api/index.js';
-export { NotifyApiError } from './errors.js';
+export { NotifyApiError, NotifyStateFileError } from './errors.js';

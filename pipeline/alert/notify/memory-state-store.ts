@@ -16,6 +16,15 @@ interface MemGroup {
 
 const MAX_FAILURES = 1000;
 
+/** One notification-log entry with the time it expires (what a saved log holds). */
+export interface LoggedNotification {
+  readonly groupKey: string;
+  readonly integration: string;
+  readonly entry: NotificationLogEntry;
+  /** Unix ms. */
+  readonly expiresAt: number;
+}
+
 /**
  * In-process NotifyStateStore for `tidemark up` and unit tests. Leases work as in Redis, so
  * several dispatchers in one process also share it correctly; log entries expire after their
@@ -63,6 +72,23 @@ export class MemoryStateStore implements NotifyStateStore {
     let m = this.log.get(groupKey);
     if (m === undefined) this.log.set(groupKey, (m = new Map()));
     m.set(integration, { entry, expiresAt: this.now() + retainMs });
+  }
+
+  /** The log entries not yet expired. */
+  loggedNotifications(): LoggedNotification[] {
+    const now = this.now();
+    const out: LoggedNotification[] = [];
+    for (const [groupKey, m] of this.log) {
+      for (const [integration, { entry, expiresAt }] of m) if (expiresAt > now) out.push({ groupKey, integration, entry, expiresAt });
+    }
+    return out;
+  }
+
+  /** Put back a saved log entry with its own expiry. */
+  restoreLog(n: LoggedNotification): void {
+    let m = this.log.get(n.groupKey);
+    if (m === undefined) this.log.set(n.groupKey, (m = new Map()));
+    m.set(n.integration, { entry: n.entry, expiresAt: n.expiresAt });
   }
 
   async listSilences(): Promise<readonly Silence[]> {
