@@ -30,7 +30,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Registry } from 'prom-client';
 import { canonicalLabels, decodeSamplesTopicRecord, encodeDeadLetter, encodeSampleBatch, LabelSectionMemo, type HistogramValue, type Labels, type SamplesTopicRecord, type SeriesSamples } from '../../schemas/index.js';
-import { BatchSeriesCursor } from '../../schemas/float-columns.js';
+import { BatchSeriesCursor, type FloatColumns } from '../../schemas/float-columns.js';
 import type { Bus, BusRecord, ConsumedBatch, Consumer, ProduceRecord } from '../bus/bus.js';
 import type { DecodedRecord } from '../bus/dead-letter.js';
 import type { DecodedRecordFollower, DecodedRecordLeader } from '../bus/record-follower.js';
@@ -45,6 +45,9 @@ import { encodePartialRecord, type PartialRecord, type PartialWindow, type RuleP
 import { RuleMatchIndex } from './rule-match-index.js';
 import { RuleState } from './rule-state.js';
 import type { OutputSample } from './window-accumulator.js';
+
+/** A record of float columns holds no staleness markers. */
+const NO_STALE: readonly number[] = [];
 
 export interface AggregatorLogger {
   info(obj: object, msg: string): void;
@@ -643,6 +646,9 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
     // After layout(): finding no room for a new layout lets go of the bindings too.
     const bindings = this.hints.bindingsOf(p);
     const routeLate = this.routeLateSamples;
+    // Without late samples to route in record order, a record of float columns is applied a rule at a time.
+    const columns = rec.batch.floatColumns;
+    if (layout !== undefined && !routeLate && columns !== undefined) return this.applyColumns(p, columns, layout, bindings);
     let added = 0;
     for (let k = 0; k < count; k++) {
       cur.at(k);
@@ -667,6 +673,31 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
       }
     }
     if (added > 0) this.hints.grew(added);
+    return maxTs;
+  }
+
+  /**
+   * A record of float columns (applySamples): its positions are resolved where need be (all of
+   * them in the first records of a layout, none after), then its samples applied a rule at a
+   * time, each rule's series in one call (see PartitionState.applyRows); returns the newest
+   * timestamp (of each series, its last one).
+   */
+  private applyColumns(p: number, columns: FloatColumns, layout: RecordLayout, bindings: (RuleBinding | undefined)[]): number {
+    let maxTs = Number.NEGATIVE_INFINITY;
+    const { labels, offsets, timestamps } = columns;
+    let added = 0;
+    for (let k = 0; k < labels.length; k++) {
+      const to = offsets[k + 1]!;
+      if (to > offsets[k]! && timestamps[to - 1]! > maxTs) maxTs = timestamps[to - 1]!;
+      if (!layout.usable(k, labels[k]!)) added += this.resolve(p, k, labels[k]!, layout, bindings);
+    }
+    if (added > 0) this.hints.grew(added);
+    const targets = layout.byRule();
+    for (let i = 0; i < targets.length; i++) {
+      const t = targets[i]!;
+      const b = bindings[t.rule]!;
+      b.partition.applyRows(t.rows, t.positions, t.rows.length, offsets, timestamps, columns.values, NO_STALE, b.state, b.counters);
+    }
     return maxTs;
   }
 

@@ -76,6 +76,8 @@ export interface SampleCounts {
 }
 
 const NO_STALE: readonly number[] = [];
+/** applyRow's one series, at the first position of its range. */
+const FIRST_POSITION = new Int32Array(1);
 const NO_NEEDS: AccumulatorNeeds = { values: false, buckets: false };
 
 /** A level of PartitionState.byValues: label value -> the next level, or (the last) the group's slot. */
@@ -133,6 +135,9 @@ export class PartitionState {
    * series and rule (that, and the map lookup by it, was most of a new series' cost per rule).
    */
   private readonly byValues = new Map<string, ByLevel>();
+  /** applyRow's series and its range, as applyRows reads them (no arrays made per call). */
+  private readonly oneRow = new Int32Array(1);
+  private readonly oneRange: number[] = new Array<number>(2).fill(0);
   /** What closeInto merges a group's numbers from (its labels are not read). */
   private scratch: WindowAccumulator | undefined;
 
@@ -275,96 +280,117 @@ export class PartitionState {
    * The samples of one record of the series at `row`, positions `from` to `to` (exclusive) of `ts`
    * and `vs`: a series' own arrays, or a record's float columns (FloatColumns), read in place.
    * `stale` lists the staleness markers' positions, counted from `from`. Counted into `counts`;
-   * `onLate` hears each late sample. One call per series and record, not per sample: timestamps
-   * and values stay unboxed numbers in this loop, where a call per sample allocated a heap number
-   * for each argument (most of the aggregator's garbage). By row, not by entry: the series'
-   * numbers and its group's row in the window columns are all this path reads.
+   * `onLate` hears each late sample. See applyRows, which this is for one series.
    */
   applyRow(row: number, ts: readonly number[], vs: readonly number[], from: number, to: number, stale: readonly number[], closed: ClosedThrough, counts: SampleCounts, onLate?: (t: number, v: number) => void): void {
+    this.oneRow[0] = row;
+    this.oneRange[0] = from;
+    this.oneRange[1] = to;
+    this.applyRows(this.oneRow, FIRST_POSITION, 1, this.oneRange, ts, vs, stale, closed, counts, onLate);
+  }
+
+  /**
+   * The float samples of one record for `n` series of this state: the series at row `rows[i]` has
+   * positions `offsets[k]` to `offsets[k + 1]` (exclusive, k = `positions[i]`) of `ts` and `vs`
+   * (a record's float columns, read in place). `stale` and `onLate` are for a call of one series
+   * (applyRow): the staleness markers' positions, counted from its first, and where its late
+   * samples go. Counted into `counts`. One call per rule and record, not per series (a call per
+   * series and rule, with the rule's constants loaded again in each, was most of the per-sample
+   * cost), nor per sample: timestamps and values stay unboxed numbers in this loop, where a call
+   * per sample allocated a heap number for each argument. By row, not by entry: the series'
+   * numbers and its group's row in the window columns are all this path reads.
+   */
+  applyRows(rows: Int32Array, positions: Int32Array, n: number, offsets: readonly number[], ts: readonly number[], vs: readonly number[], stale: readonly number[], closed: ClosedThrough, counts: SampleCounts, onLate?: (t: number, v: number) => void): void {
     const closedThrough = closed.closedThrough;
     const I = this.rule.intervalMs;
     const d = this.rule.dedupMs;
     const counter = this.rule.counter;
     const moments = this.rule.needs.moments;
-    // No row is added while a series' samples are applied: the columns stay where they are.
+    // No row is added while samples are applied: the columns stay where they are.
     const c = this.cols;
-    const o = row * STRIDE;
-    const slot = c[o + GROUP]! | 0;
-    const q = slot * FIELDS;
-    let si = 0;
-    let nextStale = stale.length > 0 ? stale[0]! + from : -1;
     let applied = 0;
     // The window of the previous sample: found again only when the window changes (a call per
     // sample boxed the window's end, a timestamp, where the call was not inlined).
     let win = this.current;
-    for (let j = from; j < to; j++) {
-      const t = ts[j]!;
-      if (j === nextStale) {
-        nextStale = ++si < stale.length ? stale[si]! + from : -1;
-        this.stale(this.byRow[row]!, t);
-        continue;
-      }
-      if (t <= c[o + SEEN_TS]!) {
-        counts.outOfOrder++;
-        continue;
-      }
-      const w = Math.ceil(t / I) * I;
-      if (w <= closedThrough) {
-        counts.late++;
-        onLate?.(t, vs[j]!);
-        continue;
-      }
-      c[o + SEEN_TS] = t;
-      applied++;
-      const v = vs[j]!;
-      if (d > 0) {
-        this.defer(row, t, v);
-        continue;
-      }
-      // applyOne() and WindowColumns.add() written out: see above.
-      const opens = c[o + WIN] !== w;
-      if (opens) this.foldRate(row);
-      if (win === undefined || win.end !== w) win = this.windowAt(w);
-      if (win.present[slot] !== 1) win.open(slot);
-      const a = win.nums;
-      if (opens) {
-        c[o + WIN] = w;
-        c[o + WIN_FOLDED] = 0;
-        c[o + WIN_INC] = 0;
-        c[o + WIN_FROM] = c[o + HAS_LAST] === 1 ? c[o + LAST_TS]! : t;
-        a[q + SERIES]++;
-      }
-      c[o + WIN_TO] = t;
-      const k = ++a[q + SAMPLES]!;
-      a[q + SUM] += v;
-      if (v < a[q + MIN]!) a[q + MIN] = v;
-      if (v > a[q + MAX]!) a[q + MAX] = v;
-      if (t >= a[q + ACC_LAST_TS]!) {
-        a[q + ACC_LAST_TS] = t;
-        a[q + ACC_LAST_V] = v;
-        if (win.lastH !== null) win.lastH[slot] = null;
-      }
-      if (moments) {
-        const mean = a[q + MEAN]!;
-        const dm = v - mean;
-        const next = mean + dm / k;
-        a[q + MEAN] = next;
-        a[q + M2] += dm * (v - next);
-      }
-      if (win.values !== null) win.values[slot]!.push(v);
-      if (win.buckets !== null) addBucket(win.buckets[slot]!, v);
-      if (counter) {
-        if (c[o + HAS_LAST] === 1) {
-          const last = c[o + LAST_V]!;
-          const inc = v >= last ? v - last : v;
-          a[q + INC] += inc;
-          c[o + WIN_INC] += inc;
+    for (let i = 0; i < n; i++) {
+      const row = rows[i]!;
+      const k = positions[i]!;
+      const from = offsets[k]!;
+      const to = offsets[k + 1]!;
+      const o = row * STRIDE;
+      const slot = c[o + GROUP]! | 0;
+      const q = slot * FIELDS;
+      let si = 0;
+      let nextStale = stale.length > 0 ? stale[0]! + from : -1;
+      for (let j = from; j < to; j++) {
+        const t = ts[j]!;
+        if (j === nextStale) {
+          nextStale = ++si < stale.length ? stale[si]! + from : -1;
+          this.stale(this.byRow[row]!, t);
+          continue;
         }
-        a[q + ALIVE] = 1;
+        if (t <= c[o + SEEN_TS]!) {
+          counts.outOfOrder++;
+          continue;
+        }
+        const w = Math.ceil(t / I) * I;
+        if (w <= closedThrough) {
+          counts.late++;
+          onLate?.(t, vs[j]!);
+          continue;
+        }
+        c[o + SEEN_TS] = t;
+        applied++;
+        const v = vs[j]!;
+        if (d > 0) {
+          this.defer(row, t, v);
+          continue;
+        }
+        // applyOne() and WindowColumns.add() written out: see above.
+        const opens = c[o + WIN] !== w;
+        if (opens) this.foldRate(row);
+        if (win === undefined || win.end !== w) win = this.windowAt(w);
+        if (win.present[slot] !== 1) win.open(slot);
+        const a = win.nums;
+        if (opens) {
+          c[o + WIN] = w;
+          c[o + WIN_FOLDED] = 0;
+          c[o + WIN_INC] = 0;
+          c[o + WIN_FROM] = c[o + HAS_LAST] === 1 ? c[o + LAST_TS]! : t;
+          a[q + SERIES]++;
+        }
+        c[o + WIN_TO] = t;
+        const kk = ++a[q + SAMPLES]!;
+        a[q + SUM] += v;
+        if (v < a[q + MIN]!) a[q + MIN] = v;
+        if (v > a[q + MAX]!) a[q + MAX] = v;
+        if (t >= a[q + ACC_LAST_TS]!) {
+          a[q + ACC_LAST_TS] = t;
+          a[q + ACC_LAST_V] = v;
+          if (win.lastH !== null) win.lastH[slot] = null;
+        }
+        if (moments) {
+          const mean = a[q + MEAN]!;
+          const dm = v - mean;
+          const next = mean + dm / kk;
+          a[q + MEAN] = next;
+          a[q + M2] += dm * (v - next);
+        }
+        if (win.values !== null) win.values[slot]!.push(v);
+        if (win.buckets !== null) addBucket(win.buckets[slot]!, v);
+        if (counter) {
+          if (c[o + HAS_LAST] === 1) {
+            const last = c[o + LAST_V]!;
+            const inc = v >= last ? v - last : v;
+            a[q + INC] += inc;
+            c[o + WIN_INC] += inc;
+          }
+          a[q + ALIVE] = 1;
+        }
+        c[o + LAST_TS] = t;
+        c[o + LAST_V] = v;
+        c[o + HAS_LAST] = 1;
       }
-      c[o + LAST_TS] = t;
-      c[o + LAST_V] = v;
-      c[o + HAS_LAST] = 1;
     }
     counts.applied += applied;
   }

@@ -68,4 +68,39 @@ describe('record layout positions', () => {
     expect(entry.forgotten).toBe(true);
     expect(layout.usable(0, labels)).toBe(false);
   });
+
+  it('give their targets rule by rule, in position order, and anew once a position is resolved again', () => {
+    const [config] = aggregatesConfigSchema.parse([{ match: 'x', interval: '1m', outputs: ['sum_samples'] }]);
+    const first = new RuleState(compileRule(config!, 0)).partition(0);
+    const second = new RuleState(compileRule(config!, 1)).partition(0);
+    const labels = [{ __name__: 'x', job: 'a' }, { __name__: 'x', job: 'b' }, { __name__: 'x', job: 'c' }];
+    const e1 = labels.map((l) => first.entry(canonicalLabels(l), l));
+    const e2 = labels.map((l) => second.entry(canonicalLabels(l), l));
+    const layout = new RecordLayout();
+    // Position 0 feeds rule 1 only, positions 1 and 2 feed both (rule 1 listed first at position 2).
+    let from = layout.rule.length;
+    layout.target(1, e2[0]!);
+    layout.resolved(0, labels[0]!, from);
+    from = layout.rule.length;
+    layout.target(0, e1[1]!);
+    layout.target(1, e2[1]!);
+    layout.resolved(1, labels[1]!, from);
+    from = layout.rule.length;
+    layout.target(1, e2[2]!);
+    layout.target(0, e1[2]!);
+    layout.resolved(2, labels[2]!, from);
+    const view = (l: RecordLayout) => l.byRule().map((t) => ({ rule: t.rule, positions: [...t.positions], rows: [...t.rows] }));
+    expect(view(layout)).toEqual([
+      { rule: 0, positions: [1, 2], rows: [e1[1]!.row, e1[2]!.row] },
+      { rule: 1, positions: [0, 1, 2], rows: [e2[0]!.row, e2[1]!.row, e2[2]!.row] },
+    ]);
+    // Position 0 now feeds rule 0 instead.
+    from = layout.rule.length;
+    layout.target(0, e1[0]!);
+    layout.resolved(0, labels[0]!, from);
+    expect(view(layout)).toEqual([
+      { rule: 0, positions: [0, 1, 2], rows: [e1[0]!.row, e1[1]!.row, e1[2]!.row] },
+      { rule: 1, positions: [1, 2], rows: [e2[1]!.row, e2[2]!.row] },
+    ]);
+  });
 });

@@ -37,6 +37,13 @@ export function sameLabels(a: Labels, b: Labels): boolean {
   return n === 0;
 }
 
+/** A record layout's targets of one rule, in position order (PartitionState.applyRows reads them). */
+export interface RuleTargets {
+  readonly rule: number;
+  readonly positions: Int32Array;
+  readonly rows: Int32Array;
+}
+
 export class RecordLayout {
   /** Per position: the labels object last seen there (equal labels in a new object replace it: see usable). */
   readonly labels: (Labels | undefined)[] = [];
@@ -49,6 +56,8 @@ export class RecordLayout {
   readonly rule: number[] = [];
   readonly row: number[] = [];
   readonly entries: SeriesEntry[] = [];
+  /** The targets rule by rule, made from the above when first asked for after a change. */
+  private rules: RuleTargets[] | undefined;
 
   /** Whether position `k`'s targets hold for a series with `labels`. */
   usable(k: number, labels: Labels): boolean {
@@ -68,6 +77,29 @@ export class RecordLayout {
     return true;
   }
 
+  /**
+   * The targets rule by rule (rules in ascending order, each one's targets in position order): a
+   * record whose every position is usable is applied a rule at a time with these.
+   */
+  byRule(): readonly RuleTargets[] {
+    if (this.rules !== undefined) return this.rules;
+    const positions: number[][] = [];
+    const rows: number[][] = [];
+    for (let k = 0; k < this.first.length; k++) {
+      const end = this.first[k]! + this.count[k]!;
+      for (let j = this.first[k]!; j < end; j++) {
+        const r = this.rule[j]!;
+        (positions[r] ??= []).push(k);
+        (rows[r] ??= []).push(this.row[j]!);
+      }
+    }
+    const rules: RuleTargets[] = [];
+    for (let r = 0; r < positions.length; r++) {
+      if (positions[r] !== undefined) rules.push({ rule: r, positions: Int32Array.from(positions[r]!), rows: Int32Array.from(rows[r]!) });
+    }
+    return (this.rules = rules);
+  }
+
   /** Adds a target to the position being resolved (see `resolved`). */
   target(rule: number, entry: SeriesEntry): void {
     this.rule.push(rule);
@@ -82,6 +114,7 @@ export class RecordLayout {
    */
   resolved(k: number, labels: Labels, from: number): number {
     let added = this.rule.length - from;
+    this.rules = undefined;
     // Positions are filled in record order; a longer record than before adds the ones between.
     while (this.labels.length < k) {
       this.labels.push(undefined);

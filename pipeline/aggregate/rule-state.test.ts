@@ -260,4 +260,38 @@ describe('aggregation rule state', () => {
       'x:1m_by_job_sum_samples{job="j"}@300': 7, 'x:1m_by_job_count_series{job="j"}@300': 1,
     });
   });
+
+  it('applies a record\'s float columns for many series at once as it applies them series by series', () => {
+    const outputs = ['total', 'increase', 'rate_sum', 'rate_avg', 'count_samples', 'count_series', 'sum_samples', 'last', 'min', 'max', 'avg', 'stddev', 'quantiles(0.5)', 'histogram_bucket'];
+    const bySeries = rule({ by: ['job'], outputs });
+    const atOnce = rule({ by: ['job'], outputs });
+    const series = [a, b, { __name__: 'x', job: 'k', instance: 'c' }];
+    // Three records: each series' samples side by side in one set of columns, with an out-of-order
+    // sample, a counter reset, a series without samples and (in the last) a sample of a window closed meanwhile.
+    const records = [
+      { offsets: [0, 2, 3, 5], timestamps: [10_000, 40_000, 20_000, 30_000, 50_000], values: [1, 4, 10, 100, 103] },
+      { offsets: [0, 1, 3, 3], timestamps: [70_000, 80_000, 75_000], values: [6, 12, 11] },
+      { offsets: [0, 1, 2, 3], timestamps: [130_000, 125_000, 55_000], values: [13, 5, 0] },
+    ];
+    const counts = { applied: 0, late: 0, outOfOrder: 0 };
+    const countsAtOnce = { applied: 0, late: 0, outOfOrder: 0 };
+    const results: Map<string, number>[] = [];
+    for (const [i, r] of records.entries()) {
+      const ps = bySeries.partition(0);
+      const entries = series.map((l) => ps.entry(canonicalLabels(l), l));
+      for (const [k, e] of entries.entries()) ps.applyRow(e.row, r.timestamps, r.values, r.offsets[k]!, r.offsets[k + 1]!, [], bySeries, counts);
+      const ps2 = atOnce.partition(0);
+      const rows = Int32Array.from(series.map((l) => ps2.entry(canonicalLabels(l), l).row));
+      ps2.applyRows(rows, Int32Array.from([0, 1, 2]), rows.length, r.offsets, r.timestamps, r.values, [], atOnce, countsAtOnce);
+      if (i === 1) results.push(closeThrough(bySeries, 60_000), closeThrough(atOnce, 60_000));
+    }
+    results.push(closeThrough(bySeries, 180_000), closeThrough(atOnce, 180_000));
+    expect(results[0]!.size).toBeGreaterThan(0);
+    expect(results[2]!.size).toBeGreaterThan(0);
+    expect(results[1]).toEqual(results[0]);
+    expect(results[3]).toEqual(results[2]);
+    expect(countsAtOnce).toEqual(counts);
+    expect(counts.outOfOrder).toBe(1);
+    expect(counts.late).toBe(1);
+  });
 });

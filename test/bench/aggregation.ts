@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { Aggregator, aggregatesConfigSchema, PartialMerger } from '../../pipeline/aggregate/index.js';
+import { canonicalLabels, decodeSamplesTopicRecord } from '../../schemas/index.js';
 import type { Bus } from '../../pipeline/bus/bus.js';
 import { EmbeddedBus } from '../../pipeline/bus/embedded/index.js';
 import { BusSampleSink } from '../../pipeline/publish/index.js';
@@ -13,6 +15,8 @@ import { NodeExporterDataset } from './node-exporter-dataset.js';
 const PARTITIONS = 4;
 const SERIES = 20_000;
 const STEPS = 40; // 800k samples, 10 minutes of 15 s scrapes
+/** The steady-state row's scrapes: its first STEPS are warm-up, the CPU of the rest is measured. */
+const LONG_STEPS = 200;
 
 /** Ten rules over the node_exporter data set, every output kind among them. */
 export const BENCH_RULES = aggregatesConfigSchema.parse([
@@ -28,12 +32,12 @@ export const BENCH_RULES = aggregatesConfigSchema.parse([
   { match: '{job="node"}', interval: '5m', by: ['job'], outputs: ['count_samples', 'count_series'] },
 ]);
 
-async function produce(bus: Bus, topic: string): Promise<number> {
-  const ds = new NodeExporterDataset(SERIES);
+/** Scrapes `from` to `to` (exclusive) of the data set to the topic (`ds` carries the values on). */
+async function produce(bus: Bus, topic: string, ds = new NodeExporterDataset(SERIES), from = 0, to = STEPS): Promise<number> {
   const values = new Float64Array(SERIES);
   const sink = new BusSampleSink({ bus, topic, partitions: PARTITIONS, source: 'bench', maxSeriesPerRecord: 5_000 });
   let n = 0;
-  for (let step = 0; step < STEPS; step++) {
+  for (let step = from; step < to; step++) {
     ds.step(values);
     const app = sink.appender();
     const t = ds.startMs + step * ds.intervalMs;
@@ -56,6 +60,42 @@ async function durable(bus: Bus, group: string, topic: string): Promise<boolean>
 async function readAll(bus: Bus, topic: string, agg: Aggregator): Promise<boolean> {
   const offsets = await bus.offsets(topic);
   return offsets.every((o) => (agg.positions().get(o.partition) ?? -1) >= o.high);
+}
+
+/** Whether the aggregator has read every partition up to `highs` (partition -> offset). */
+const readTo = (agg: Aggregator, highs: ReadonlyMap<number, number>) => [...highs].every(([p, high]) => (agg.positions().get(p) ?? -1) >= high);
+
+/**
+ * A hash of the samples in a topic of sample batches, in a sorted order (how outputs are batched
+ * into records depends on timing): equal outputs, bit for bit, give equal hashes.
+ */
+async function samplesHash(bus: Bus, topic: string): Promise<string> {
+  const offsets = await bus.offsets(topic);
+  const want = offsets.reduce((n, o) => n + o.high - o.low, 0);
+  const lines: string[] = [];
+  const bits = Buffer.alloc(8);
+  let read = 0;
+  const consumer = await bus.consume({ group: `hash-${topic}`, topic, fromBeginning: true }, async (batch) => {
+    for (const r of batch.records) {
+      const rec = decodeSamplesTopicRecord(r.value);
+      if (rec.kind !== 'samples') continue;
+      for (const s of rec.batch.series) {
+        const key = canonicalLabels(s.labels);
+        for (let i = 0; i < s.timestamps.length; i++) {
+          bits.writeDoubleLE(s.values[i]!);
+          lines.push(`${key} ${s.timestamps[i]} ${bits.toString('hex')}`);
+        }
+        const h = s.histograms;
+        if (h !== undefined) for (let i = 0; i < h.timestamps.length; i++) lines.push(`${key} ${h.timestamps[i]} ${JSON.stringify(h.histograms[i])}`);
+      }
+    }
+    read += batch.records.length;
+  });
+  await until(() => read >= want);
+  await consumer.stop();
+  const hash = createHash('sha256');
+  for (const line of lines.sort()) hash.update(line).update('\n');
+  return hash.digest('hex').slice(0, 16);
 }
 
 const cpuSeconds = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1e6;
@@ -119,10 +159,15 @@ export const aggregationBenchmark: Benchmark = {
     let expectedOutputs = Number.POSITIVE_INFINITY;
     try {
       await bus.ensureTopic('dlq', 1);
-      const topics = ['alone', 'both', 'own', 'agg', 'partials'];
+      const topics = ['alone', 'both', 'own', 'agg', 'partials', 'long'];
       for (const t of topics) await bus.ensureTopic(t, PARTITIONS);
       let total = 0;
-      for (const t of topics) total = await produce(bus, t);
+      for (const t of topics) if (t !== 'long') total = await produce(bus, t);
+      // The steady-state row's topic: its offsets after the warm-up scrapes, then the rest.
+      const longData = new NodeExporterDataset(SERIES);
+      await produce(bus, 'long', longData, 0, STEPS);
+      const warmedUp = new Map((await bus.offsets('long')).map((o) => [o.partition, o.high]));
+      const longSamples = await produce(bus, 'long', longData, STEPS, LONG_STEPS);
 
       // The store alone, reading the data set from the bus until durable.
       const s1 = store('alone', 'store-alone');
@@ -152,13 +197,34 @@ export const aggregationBenchmark: Benchmark = {
       const inputSeries = a3.status().rules.reduce((n, r) => n + r.inputSeries, 0);
       await a3.stop();
       const ck = a3.status().lastCheckpoint;
+      const aggregatesHash = await samplesHash(bus, 'agg.aggregates');
+
+      // The aggregator alone again, on the long topic: CPU from the end of the warm-up scrapes on.
+      const a4 = aggregator('long', 'agg-long');
+      collectGarbage();
+      await a4.start();
+      let warmCpu: NodeJS.CpuUsage | undefined;
+      await until(() => {
+        if (warmCpu === undefined && readTo(a4, warmedUp)) warmCpu = process.cpuUsage();
+        return warmCpu !== undefined && readAll(bus, 'long', a4);
+      });
+      const steadyCpu = cpuSeconds(process.cpuUsage(warmCpu));
+      const longOutputs = a4.status().rules.reduce((n, r) => n + r.outputSamples, 0);
+      await a4.stop();
 
       rows.push({
         name: `aggregation alone: decode, match, window state, close, publish, checkpoint, ${shape}`,
         subject: 'tidemark (embedded bus)',
         value: total / aggCpu,
         unit: 'input samples/CPU-s',
-        note: `${aggCpu.toFixed(2)} CPU-s for ${(total / 1e6).toFixed(2)}M samples (${(aggregated / 1e6).toFixed(2)}M rule inputs)`,
+        note: `${aggCpu.toFixed(2)} CPU-s for ${(total / 1e6).toFixed(2)}M samples (${(aggregated / 1e6).toFixed(2)}M rule inputs); hash of the aggregates topic's samples ${aggregatesHash}`,
+      });
+      rows.push({
+        name: `aggregation alone in steady state: scrapes ${STEPS + 1} to ${LONG_STEPS} of the same data set and rules, after ${STEPS} scrapes of warm-up`,
+        subject: 'tidemark (embedded bus)',
+        value: longSamples / steadyCpu,
+        unit: 'input samples/CPU-s',
+        note: `${steadyCpu.toFixed(2)} CPU-s for ${(longSamples / 1e6).toFixed(2)}M samples; ${longOutputs} output samples over all ${LONG_STEPS} scrapes. What a running aggregator costs once its series and code are warm (the rows above are mostly warm-up); read within one 20 ms poll`,
       });
       rows.push({
         name: `aggregation checkpoint after the data set (${inputSeries} rule input series): serialize and write`,
