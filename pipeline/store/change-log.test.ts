@@ -31,4 +31,34 @@ describe('ShardChangeLog', () => {
     expect(log.changedSince(0, sel('zzz', 0, 10))).toBe(true);
     expect(log.changedSince(1, sel('zzz', 0, 10))).toBe(false);
   });
+
+  it('keeps answering exactly across thousands of records that share name sets and outgrow its columns', () => {
+    const log = new ShardChangeLog(0, 1_000_000);
+    for (let i = 0; i < 5000; i++) log.record(i, i * 10, i * 10 + 5, new Set(i % 2 === 0 ? ['even', 'all'] : ['odd', 'all']));
+    expect(log.size).toBe(5000);
+    expect(log.changedSince(4999, sel('odd', 0, 1e9))).toBe(true);
+    expect(log.changedSince(4999, sel('even', 0, 1e9))).toBe(false);
+    expect(log.changedSince(2500, sel('even', 49_990, 1e9))).toBe(false); // only odd records that late
+    expect(log.changedSince(2500, sel('even', 49_980, 49_985))).toBe(true); // record 4998
+    expect(log.changedSince(0, sel('all', 5, 5))).toBe(true);
+    expect(log.changedSince(0, sel('none', 0, 1e9))).toBe(false);
+  });
+
+  it('tells name sets apart whatever characters the names hold', () => {
+    const log = new ShardChangeLog(0, 1000);
+    log.record(0, 0, 10, new Set(['a\nb']));
+    log.record(1, 0, 10, new Set(['a', 'b']));
+    expect(log.changedSince(1, sel('a\nb', 0, 10))).toBe(false);
+    expect(log.changedSince(0, sel('a\nb', 0, 10))).toBe(true);
+    expect(log.changedSince(1, sel('b', 0, 10))).toBe(true);
+  });
+
+  it('forgets the oldest records under its name bound while it keeps many', () => {
+    const log = new ShardChangeLog(0, 3000);
+    for (let i = 0; i < 5000; i++) log.record(i, 0, 10, new Set(['x']));
+    expect(log.size).toBe(3000);
+    expect(log.describedFrom).toBe(2000);
+    expect(log.changedSince(1999, sel('x', 0, 10))).toBe(true);
+    expect(log.changedSince(5000, sel('x', 0, 10))).toBe(false);
+  });
 });

@@ -1,16 +1,6 @@
 import type { LabelMatcher } from '../tsdb/index.js';
 import { compileSelectorRegexp } from '../../schemas/regexp/index.js';
 
-/** What one applied record (or one retention pass) changed in a shard. */
-interface Change {
-  /** Offset of the record; a retention pass takes the shard's position when it ran. */
-  readonly offset: number;
-  readonly minT: number;
-  readonly maxT: number;
-  /** Metric names touched; null when any may have been (a deletion without a name, retention). */
-  readonly names: ReadonlySet<string> | null;
-}
-
 /** One selection a cached result read: matchers and time range (ms, inclusive). */
 export interface ReadSelection {
   readonly matchers: readonly LabelMatcher[];
@@ -19,16 +9,33 @@ export interface ReadSelection {
 }
 
 /**
+ * Distinct name sets a log has seen lately, so records that touch the same names (a sender's
+ * requests repeat the same metrics, split the same way across partitions) share one set.
+ */
+const MAX_INTERNED_SETS = 4096;
+
+/**
  * Per shard, what each applied record touched (time range and metric names), so the store can
  * answer "did anything a read selected change since offset X?" exactly at the level of metric
  * names and time: a late or backfilled sample and a deletion touch only their names and times.
  * The log holds at most `maxNames` name references; the oldest records go first, and a question
  * about an offset before what is kept answers "changed" (the caller evaluates again).
+ *
+ * Records are kept as columns (offset, minT, maxT, names) and equal name sets are shared: an
+ * object and a set of its own per record held about 75 MB of `tidemark up`'s heap after a
+ * 20k-series remote_write ingest; as columns a record costs 32 bytes beside the sets it shares.
  */
 export class ShardChangeLog {
-  private entries: Change[] = [];
+  private offsets = new Float64Array(1024);
+  private minTs = new Float64Array(1024);
+  private maxTs = new Float64Array(1024);
+  /** Per record: the names it touched (null: any), shared by records that touched the same. */
+  private nameSets: (ReadonlySet<string> | null)[] = [];
+  /** Records kept are [first, end). */
   private first = 0;
+  private end = 0;
   private names = 0;
+  private interned = new Map<string, ReadonlySet<string>>();
   /** Records before this offset are not described here. */
   private floor: number;
 
@@ -45,18 +52,26 @@ export class ShardChangeLog {
     return this.floor;
   }
 
+  /** Records kept now. */
+  get size(): number {
+    return this.end - this.first;
+  }
+
   record(offset: number, minT: number, maxT: number, names: ReadonlySet<string> | null): void {
     if (minT > maxT) return; // touched no sample
-    this.entries.push({ offset, minT, maxT, names });
+    if (this.end === this.offsets.length) this.makeRoom();
+    const i = this.end++;
+    this.offsets[i] = offset;
+    this.minTs[i] = minT;
+    this.maxTs[i] = maxT;
+    this.nameSets[i] = names === null ? null : this.intern(names);
     this.names += names === null ? 1 : names.size;
-    while (this.names > this.maxNames && this.first < this.entries.length) {
-      const old = this.entries[this.first++];
-      this.names -= old.names === null ? 1 : old.names.size;
-      this.floor = Math.max(this.floor, old.offset + 1);
-    }
-    if (this.first > 1024 && this.first * 2 > this.entries.length) {
-      this.entries = this.entries.slice(this.first);
-      this.first = 0;
+    while (this.names > this.maxNames && this.first < this.end) {
+      const old = this.nameSets[this.first];
+      this.nameSets[this.first] = null;
+      this.names -= old === null ? 1 : old.size;
+      this.floor = Math.max(this.floor, this.offsets[this.first] + 1);
+      this.first++;
     }
   }
 
@@ -64,21 +79,53 @@ export class ShardChangeLog {
   changedSince(since: number, sel: ReadSelection): boolean {
     if (since < this.floor) return true;
     const nameMatches = nameMatcher(sel.matchers);
-    // Entries are in offset order: find the first at or after `since` by bisection.
+    // Records are in offset order: find the first at or after `since` by bisection.
     let lo = this.first;
-    let hi = this.entries.length;
+    let hi = this.end;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.entries[mid].offset < since) lo = mid + 1;
+      if (this.offsets[mid] < since) lo = mid + 1;
       else hi = mid;
     }
-    for (let i = lo; i < this.entries.length; i++) {
-      const c = this.entries[i];
-      if (c.maxT < sel.start || c.minT > sel.end) continue;
-      if (c.names === null) return true;
-      for (const n of c.names) if (nameMatches(n)) return true;
+    // Shared sets: one that matched nothing need not be looked through again.
+    const unmatched = new Set<ReadonlySet<string>>();
+    for (let i = lo; i < this.end; i++) {
+      if (this.maxTs[i] < sel.start || this.minTs[i] > sel.end) continue;
+      const names = this.nameSets[i];
+      if (names === null) return true;
+      if (unmatched.has(names)) continue;
+      for (const n of names) if (nameMatches(n)) return true;
+      unmatched.add(names);
     }
     return false;
+  }
+
+  /** The shared set equal to `names`. */
+  private intern(names: ReadonlySet<string>): ReadonlySet<string> {
+    const key = JSON.stringify([...names].sort()); // unambiguous whatever the names hold
+    const known = this.interned.get(key);
+    if (known !== undefined) return known;
+    // Records already kept hold their sets: starting over only stops sharing with them.
+    if (this.interned.size >= MAX_INTERNED_SETS) this.interned = new Map();
+    this.interned.set(key, names);
+    return names;
+  }
+
+  /** Moves the kept records to the front, or into columns twice as long when they fill half. */
+  private makeRoom(): void {
+    const n = this.end - this.first;
+    const cap = n * 2 > this.offsets.length ? this.offsets.length * 2 : this.offsets.length;
+    const move = (col: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => {
+      const to = cap === col.length ? col : new Float64Array(cap);
+      to.set(col.subarray(this.first, this.end), 0);
+      return to;
+    };
+    this.offsets = move(this.offsets);
+    this.minTs = move(this.minTs);
+    this.maxTs = move(this.maxTs);
+    this.nameSets = this.nameSets.slice(this.first, this.end);
+    this.first = 0;
+    this.end = n;
   }
 }
 

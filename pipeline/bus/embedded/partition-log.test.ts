@@ -350,6 +350,23 @@ describe('PartitionLog records kept in memory', () => {
     await log.close();
   });
 
+  it('lets the records it kept go once idle, and reads them from the file after', async () => {
+    const dir = await tempDir();
+    let now = 1_000_000;
+    const log = await PartitionLog.open(dir, 't', 0, options({ recentBytes: 1 << 20, now: () => now }));
+    const produced = Buffer.from('kept in memory');
+    await log.append([{ partition: 0, value: produced, timestampMs: 5_000 }]);
+    expect((await log.read(0, 1 << 20)).records[0].value).toBe(produced); // the produced buffer itself
+    expect(await log.sealIfIdle(60_000, 1 << 20)).toBe(false);
+    expect((await log.read(0, 1 << 20)).records[0].value).toBe(produced); // not idle yet
+    now += 60_000;
+    expect(await log.sealIfIdle(60_000, 1 << 20)).toBe(false); // too small to seal, idle all the same
+    const { records } = await log.read(0, 1 << 20);
+    expect(records[0].value).not.toBe(produced);
+    expect(records[0].value.toString()).toBe('kept in memory');
+    await log.close();
+  });
+
   it('hands over nothing that retention deleted', async () => {
     const dir = await tempDir();
     const log = await PartitionLog.open(dir, 't', 0, options({ segmentBytes: 512, recentBytes: 1 << 20 }));

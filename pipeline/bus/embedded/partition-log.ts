@@ -360,17 +360,21 @@ export class PartitionLog {
    * `minBytes`, so that a partition that stopped receiving gets its tail compacted too (the
    * minimum keeps a quiet topic from being cut into a file per record). The trickle is allowed
    * because producers' watermarks reach every partition every minute: counted as receiving, they
-   * kept an idle partition's active segment as written for good. Returns whether it sealed.
+   * kept an idle partition's active segment as written for good. An idle partition also lets
+   * the records it kept in memory go (recent-records.ts): its readers that follow the head have
+   * long taken them, and after an ingest burst they were tens of megabytes held for nothing; a
+   * reader still behind reads the file. Returns whether it sealed.
    */
   async sealIfIdle(idleMs: number, minBytes: number): Promise<boolean> {
     return this.exclusive(async () => {
-      const seg = this.active;
-      if (this.closed || seg.size < minBytes) return false;
+      if (this.closed) return false;
       const now = this.opts.now();
       if (now - this.lastAppendAt < idleMs) {
         if (this.appendedBytes - this.trickleMark.bytes > minBytes / 16) this.trickleMark = { at: now, bytes: this.appendedBytes };
         if (now - this.trickleMark.at < idleMs) return false;
       }
+      this.recent.clear();
+      if (this.active.size < minBytes) return false;
       await this.roll();
       return true;
     });
