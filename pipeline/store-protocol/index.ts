@@ -4,6 +4,7 @@ export { RemoteStoreQuerier, RemoteStoreQueryable, TOO_MANY_SAMPLES_STATUS, type
 export type { StoreClientSettings } from './store-http-client.js';
 export { encodeSeriesSet, decodeSeriesSet, type WireSeries, type WireSeriesSet } from './series-wire.js';
 export { encodeSeriesColumns, decodeSeriesColumns, SERIES_COLUMNS_CONTENT_TYPE } from './series-columns-wire.js';
+export { encodeSelectChunks, PlannedSelects, SELECT_CHUNKS_CONTENT_TYPE } from './select-chunks-wire.js';
 export { InProcessShardRegistry, type ShardRegistry, type ShardRegistryEntry } from './shard-registry.js';
 export { RedisShardRegistry, type RedisShardRegistrySettings } from './redis-shard-registry.js';
 export { RemoteStoreError } from './errors.js';

@@ -1,9 +1,11 @@
-import type { LabelMatcher, LabelStats, LabelStatsRequest, Querier, Queryable, SelectHints, SeriesSet } from '../tsdb/index.js';
+import type { LabelMatcher, LabelStats, LabelStatsRequest, Querier, Queryable, SelectHints, Series, SeriesSet } from '../tsdb/index.js';
+import { decodedSeries, sharedDecodePool, type DecodePool, type DecodeResult } from '../tsdb/select-decode/index.js';
 import { parseWaitAppliedAnswer, type AppliedOffsetsWaiter, type WaitAppliedAnswer, type WaitAppliedRequest } from './applied-offsets-wire.js';
 import { parseChangesAnswer, type ChangeSource, type ChangesAnswer, type ChangesRequest } from './changes-wire.js';
 import { RemoteStoreError } from './errors.js';
 import { decodeLabelStats, encodeLabelStatsRequest } from './label-stats-wire.js';
 import { decodeLoadedSamples, decodeSeriesSet } from './series-wire.js';
+import { SELECT_CHUNKS_CONTENT_TYPE, SelectChunksReader, type DecodedSelectChunks } from './select-chunks-wire.js';
 import { SERIES_COLUMNS_CONTENT_TYPE, SeriesColumnsReader } from './series-columns-wire.js';
 import { StoreHttpClient, type BodyReaderFor, type StoreClientSettings, type StoreHttpAnswer } from './store-http-client.js';
 
@@ -15,6 +17,8 @@ export interface RemoteStoreOptions {
   readonly timeoutMs?: number;
   /** Credentials and TLS for stores behind a web configuration file. */
   readonly client?: StoreClientSettings;
+  /** Decodes select-chunks answers; default the process' pool (sharedDecodePool). */
+  readonly decoder?: DecodePool;
 }
 
 /**
@@ -46,20 +50,30 @@ export class RemoteStoreQuerier implements Querier {
     });
     let res: StoreHttpAnswer;
     let columns: SeriesColumnsReader | undefined;
+    let chunks: SelectChunksReader | undefined;
+    // Chunks for the decode pool here, else decoded columns, else JSON: whichever the store sends.
     const reader: BodyReaderFor = (status, contentType) => {
-      if (status !== 200 || !contentType.startsWith(SERIES_COLUMNS_CONTENT_TYPE)) return undefined;
+      if (status !== 200) return undefined;
+      if (contentType.startsWith(SELECT_CHUNKS_CONTENT_TYPE)) {
+        const r = (chunks = new SelectChunksReader());
+        return (piece) => r.push(piece);
+      }
+      if (!contentType.startsWith(SERIES_COLUMNS_CONTENT_TYPE)) return undefined;
       const r = (columns = new SeriesColumnsReader(hints.slabs));
       return (piece) => r.push(piece);
     };
+    const accept = hints.rollup === undefined && hints.labelsOnly !== true ? `${SELECT_CHUNKS_CONTENT_TYPE}, ${SERIES_COLUMNS_CONTENT_TYPE}` : SERIES_COLUMNS_CONTENT_TYPE;
     try {
-      res = await this.client.post(storeUrl(this.address, 'select'), request, this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS, SERIES_COLUMNS_CONTENT_TYPE, reader);
+      res = await this.client.post(storeUrl(this.address, 'select'), request, this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS, accept, reader);
     } catch (err) {
-      if (err instanceof TypeError && columns !== undefined) throw new RemoteStoreError(this.address, 200, `malformed select answer: ${err.message}`, err);
+      if (err instanceof TypeError && (columns !== undefined || chunks !== undefined)) throw new RemoteStoreError(this.address, 200, `malformed select answer: ${err.message}`, err);
       throw new RemoteStoreError(this.address, 0, `select request failed: ${(err as Error).message}`, err);
     }
     let set: SeriesSet;
     let loaded: number | undefined;
-    if (columns !== undefined) {
+    if (chunks !== undefined) {
+      ({ loaded, ...set } = await this.decodeChunks(chunks, hints));
+    } else if (columns !== undefined) {
       try {
         ({ loaded, ...set } = columns.finish());
       } catch (err) {
@@ -84,6 +98,25 @@ export class RemoteStoreQuerier implements Querier {
     }
     if (budget !== undefined && loaded !== undefined) budget.load(loaded);
     return set;
+  }
+
+  /** A select-chunks answer decoded in this process' decode pool, into the query's slabs first. */
+  private async decodeChunks(chunks: SelectChunksReader, hints: SelectHints): Promise<SeriesSet & { loaded: number | undefined }> {
+    let answer: DecodedSelectChunks;
+    try {
+      answer = chunks.finish();
+    } catch (err) {
+      throw new RemoteStoreError(this.address, 200, `malformed select answer: ${(err as Error).message}`, err);
+    }
+    let decoded: { results: DecodeResult[]; first: number[] };
+    try {
+      decoded = await (this.options.decoder ?? sharedDecodePool()).decodeJob(answer.job, hints.slabs);
+    } catch (err) {
+      // The same answer would fail the same way: not retryable.
+      throw new RemoteStoreError(this.address, 200, `decoding the select answer's chunks failed: ${(err as Error).message}`, err);
+    }
+    const series = decodedSeries(decoded.results, decoded.first, answer.labels).filter((s): s is Series => s !== null);
+    return { series, warnings: answer.warnings, loaded: answer.loaded };
   }
 
   async labelNames(matchers: readonly LabelMatcher[]): Promise<string[]> {

@@ -2,6 +2,7 @@ import type { Labels } from '../../schemas/labels.js';
 import type { Series, SeriesSet } from '../tsdb/index.js';
 import type { SlabLease } from '../tsdb/shared-memory/index.js';
 import { ColumnSlabs } from '../tsdb/select-decode/index.js';
+import { framedAnswer, FramedHeaderReader } from './framed-answer.js';
 import { readWireHistograms, wireHistograms, type WireHistogram } from './series-wire.js';
 
 /**
@@ -59,14 +60,7 @@ export function encodeSeriesColumns(set: SeriesSet, valuesUnused: boolean, loade
     samples += n * (1 + (values ? 1 : 0) + (st ? 1 : 0));
   }
   const header: ColumnsHeader = { warnings: set.warnings, ...(loaded === undefined ? {} : { loaded }), series: heads };
-  const json = Buffer.from(JSON.stringify(header));
-  const dataAt = align8(8 + json.length);
-  const out = Buffer.allocUnsafe(dataAt + samples * 8);
-  out.writeUInt32LE(MAGIC, 0);
-  out.writeUInt32LE(json.length, 4);
-  json.copy(out, 8);
-  out.fill(0, 8 + json.length, dataAt);
-  // `out` may sit at any offset of its memory: the columns go in through a view of their own bytes.
+  const { out, dataAt } = framedAnswer(MAGIC, header, samples * 8);
   let at = dataAt;
   const put = (col: ArrayLike<number>, n: number): void => {
     const f = col instanceof Float64Array ? col.subarray(0, n) : Float64Array.from({ length: n }, (_, i) => col[i]);
@@ -99,33 +93,23 @@ export function decodeSeriesColumns(bytes: Uint8Array, slabs: SlabLease | undefi
  * they are, and the answer is never held whole. Throws TypeError on a malformed answer.
  */
 export class SeriesColumnsReader {
-  /** The preamble and header while they arrive. */
-  private head: Uint8Array = new Uint8Array(64);
-  private headLength = 0;
+  private readonly frame = new FramedHeaderReader(MAGIC, 'series columns', 'TMC1');
   private header: ColumnsHeader | undefined;
   private series: Series[] = [];
   /** Where the column bytes go, in wire order, and how far the current one is filled. */
   private targets: Uint8Array[] = [];
   private target = 0;
   private filled = 0;
-  /** Bytes of padding between the header and the columns still to skip. */
-  private padding = 0;
 
   constructor(private readonly slabs: SlabLease | undefined) {}
 
   push(chunk: Uint8Array): void {
     let at = 0;
-    if (this.header === undefined) {
-      at = this.takeHead(chunk);
-      if (this.header === undefined) return;
+    if (!this.frame.complete) {
+      at = this.frame.take(chunk);
+      if (this.header === undefined && this.frame.header !== undefined) this.open(this.frame.header as ColumnsHeader);
     }
     while (at < chunk.length) {
-      if (this.padding > 0) {
-        const skip = Math.min(this.padding, chunk.length - at);
-        this.padding -= skip;
-        at += skip;
-        continue;
-      }
       if (this.target === this.targets.length) throw new TypeError(`series columns answer runs past the ${this.targets.length} columns its header describes`);
       const t = this.targets[this.target];
       const n = Math.min(t.length - this.filled, chunk.length - at);
@@ -140,42 +124,15 @@ export class SeriesColumnsReader {
   }
 
   finish(): DecodedSeriesColumns {
-    const h = this.header;
-    if (h === undefined) throw new TypeError(`series columns answer ended in its ${this.headLength < 8 ? 'preamble' : 'header'} (${this.headLength} bytes)`);
-    if (this.padding > 0 || this.target < this.targets.length) throw new TypeError(`series columns answer ended in column ${this.target} of the ${this.targets.length} its header describes`);
+    this.frame.finish();
+    const h = this.header!;
+    if (this.target < this.targets.length) throw new TypeError(`series columns answer ended in column ${this.target} of the ${this.targets.length} its header describes`);
     return { series: this.series, warnings: Array.isArray(h.warnings) ? h.warnings.map(String) : [], loaded: h.loaded };
   }
 
-  /** Takes preamble and header bytes from `chunk`; returns where the rest of it starts. */
-  private takeHead(chunk: Uint8Array): number {
-    const need = (): number => (this.headLength < 8 ? 8 : 8 + new DataView(this.head.buffer).getUint32(4, true));
-    let at = 0;
-    while (this.header === undefined && at < chunk.length) {
-      const want = need();
-      if (this.head.length < want) {
-        const grown = new Uint8Array(Math.max(want, 2 * this.head.length));
-        grown.set(this.head.subarray(0, this.headLength));
-        this.head = grown;
-      }
-      const n = Math.min(want - this.headLength, chunk.length - at);
-      this.head.set(chunk.subarray(at, at + n), this.headLength);
-      this.headLength += n;
-      at += n;
-      if (this.headLength === 8 && new DataView(this.head.buffer).getUint32(0, true) !== MAGIC) throw new TypeError('series columns answer does not start with TMC1');
-      if (this.headLength > 8 && this.headLength === need()) this.open();
-    }
-    return at;
-  }
-
-  /** Parses the header and cuts every column the answer will fill. */
-  private open(): void {
-    let header: ColumnsHeader;
-    try {
-      header = JSON.parse(Buffer.from(this.head.buffer, 8, this.headLength - 8).toString('utf8')) as ColumnsHeader;
-    } catch (err) {
-      throw new TypeError(`series columns header is not JSON: ${(err as Error).message}`);
-    }
-    if (header === null || typeof header !== 'object' || !Array.isArray(header.series)) throw new TypeError('series columns header has no series array');
+  /** Checks the header and cuts every column the answer will fill. */
+  private open(header: ColumnsHeader): void {
+    if (!Array.isArray(header.series)) throw new TypeError('series columns header has no series array');
     const loaded = header.loaded;
     if (loaded !== undefined && (typeof loaded !== 'number' || !Number.isInteger(loaded) || loaded < 0)) throw new TypeError(`loaded: expected a sample count, got ${JSON.stringify(loaded)}`);
     let remaining = 0;
@@ -216,11 +173,6 @@ export class SeriesColumnsReader {
       };
     });
     this.targets = this.targets.filter((t) => t.length > 0);
-    this.padding = align8(this.headLength) - this.headLength;
     this.header = header;
   }
-}
-
-function align8(n: number): number {
-  return (n + 7) & ~7;
 }

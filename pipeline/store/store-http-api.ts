@@ -1,16 +1,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseExpr, PromqlTooManySamplesError, SampleLimit } from '../promql/index.js';
-import { InvalidMatcherError, type LabelMatcher, type LabelStats, type LabelStatsRequest, type Queryable } from '../tsdb/index.js';
+import { InvalidMatcherError, type LabelMatcher, type LabelStats, type LabelStatsRequest, type Queryable, type SeriesSet } from '../tsdb/index.js';
 import { DeletionNotAppliedError, StoreRequestError } from './errors.js';
 import { parseRollupHint } from './rollup-request.js';
 import type { RollupHint } from '../tsdb/querier.js';
 import type { SelectSlabPool } from '../tsdb/shared-memory/index.js';
 import {
   encodeLabelStats,
+  encodeSelectChunks,
   encodeSeriesColumns,
   encodeSeriesSet,
   parseChangesRequest,
   parseWaitAppliedRequest,
+  PlannedSelects,
+  SELECT_CHUNKS_CONTENT_TYPE,
   SERIES_COLUMNS_CONTENT_TYPE,
   TOO_MANY_SAMPLES_STATUS,
   type ChangesAnswer,
@@ -51,7 +54,8 @@ const MATCH_TYPES = new Set(['=', '!=', '=~', '!~']);
 /**
  * The store's HTTP surface, as routes for the role's router to mount:
  * - `POST /api/v1/store/select` `{matchers, start, end, labelsOnly?, timestampsOnly?, rollup?, maxSamples?}` → series
- *   (series-wire.ts; series-columns-wire.ts when the request accepts that form);
+ *   (series-wire.ts; series-columns-wire.ts when the request accepts that form; the chunks to
+ *   decode, select-chunks-wire.ts, when it accepts those and the select reads raw float samples);
  *   with `maxSamples`, a select that would load more samples is refused before decoding (422
  *   `execution`, Prometheus' too-many-samples error), and the answer says what it loaded;
  * - `POST /api/v1/store/label_names` `{matchers, start, end}` → names;
@@ -80,11 +84,11 @@ export function storeHttpApi(target: StoreHttpTarget, opts: StoreHttpApiOptions 
         handler: (req, res) => answer(res, async () => {
           const r = parseReadRequest(await readJson(req));
           const q = target.querier(r.start, r.end);
-          const limit = r.maxSamples === undefined ? undefined : new SampleLimit(r.maxSamples);
-          const budget = limit?.forSelect();
           // The columns are copied into the answer before the lease goes back (both encodings copy).
           const slabs = opts.slabs?.lease();
-          try {
+          const select = async (plans?: PlannedSelects): Promise<{ set: SeriesSet; loaded: number | undefined }> => {
+            const limit = r.maxSamples === undefined ? undefined : new SampleLimit(r.maxSamples);
+            const budget = limit?.forSelect();
             const set = await q.select(r.matchers, {
               start: r.start,
               end: r.end,
@@ -93,10 +97,23 @@ export function storeHttpApi(target: StoreHttpTarget, opts: StoreHttpApiOptions 
               ...(r.rollup === undefined ? {} : { rollup: r.rollup }),
               ...(budget === undefined ? {} : { budget }),
               ...(slabs === undefined ? {} : { slabs }),
+              ...(plans === undefined ? {} : { plans }),
             });
             budget?.settle(set.series);
-            const loaded = budget === undefined ? undefined : limit?.loaded;
-            if (acceptsSeriesColumns(req)) return new ColumnsBody(encodeSeriesColumns(set, r.timestampsOnly, loaded));
+            return { set, loaded: budget === undefined ? undefined : limit?.loaded };
+          };
+          try {
+            if (accepts(req, SELECT_CHUNKS_CONTENT_TYPE) && !r.labelsOnly && r.rollup === undefined) {
+              const plans = new PlannedSelects();
+              const { set, loaded } = await select(plans);
+              // Chunks are copied into the answer now: nothing that planned them changes them before.
+              if (set.series.length === 0) return new BinaryBody(SELECT_CHUNKS_CONTENT_TYPE, encodeSelectChunks(plans, r.timestampsOnly, set.warnings, loaded));
+              // Series that could not be planned (native histograms, start timestamps) cross decoded:
+              // the whole select then does, decoded here, as a mix of both would need merging.
+              if (plans.parts.length === 0) return new BinaryBody(SERIES_COLUMNS_CONTENT_TYPE, encodeSeriesColumns(set, r.timestampsOnly, loaded));
+            }
+            const { set, loaded } = await select();
+            if (accepts(req, SERIES_COLUMNS_CONTENT_TYPE)) return new BinaryBody(SERIES_COLUMNS_CONTENT_TYPE, encodeSeriesColumns(set, r.timestampsOnly, loaded));
             return encodeSeriesSet(set, loaded);
           } finally {
             slabs?.release();
@@ -231,12 +248,16 @@ export interface StoreHttpApiOptions {
 const NO_CONTENT = Symbol('no content');
 
 /** A select answer in the series-columns form, sent as it is. */
-class ColumnsBody {
-  constructor(readonly bytes: Buffer) {}
+/** A binary answer and its content type. */
+class BinaryBody {
+  constructor(
+    readonly contentType: string,
+    readonly bytes: Buffer,
+  ) {}
 }
 
-function acceptsSeriesColumns(req: IncomingMessage): boolean {
-  return req.headers.accept?.includes(SERIES_COLUMNS_CONTENT_TYPE) === true;
+function accepts(req: IncomingMessage, contentType: string): boolean {
+  return req.headers.accept?.includes(contentType) === true;
 }
 
 async function answer(res: ServerResponse, fn: () => Promise<unknown>): Promise<void> {
@@ -248,8 +269,8 @@ async function answer(res: ServerResponse, fn: () => Promise<unknown>): Promise<
       res.writeHead(204).end();
       return;
     }
-    if (data instanceof ColumnsBody) {
-      res.writeHead(200, { 'content-type': SERIES_COLUMNS_CONTENT_TYPE, 'content-length': data.bytes.length }).end(data.bytes);
+    if (data instanceof BinaryBody) {
+      res.writeHead(200, { 'content-type': data.contentType, 'content-length': data.bytes.length }).end(data.bytes);
       return;
     }
     body = { status: 'success', data };

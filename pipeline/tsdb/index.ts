@@ -1,8 +1,9 @@
-export type { LabelMatcher, MatchType, Querier, Queryable, SampleBudget, SelectHints, Series, SeriesSet } from './querier.js';
+export type { LabelMatcher, MatchType, PlannedSelectSink, Querier, Queryable, SampleBudget, SelectHints, Series, SeriesSet } from './querier.js';
 export { Tsdb, type TsdbOptions, type TsdbStats } from './tsdb.js';
 export { Head, type HeadOptions, type HeadStats } from './head/index.js';
 export { Block, type BlockMeta } from './block/index.js';
 export { MergeQuerier } from './merge-querier.js';
+export { canonicalKey } from './canonical-key.js';
 export { LoopTurns, loopTurns } from './loop-turns.js';
 export { IdleStop, WORKER_IDLE_MS } from './idle-stop.js';
 export { sharedMemory } from './shared-memory/index.js';

@@ -1,5 +1,6 @@
 import type { Labels } from '../../schemas/labels.js';
 import type { FloatHistogram } from '../../schemas/native-histogram/index.js';
+import type { DecodeJob } from './select-decode/decode-job.js';
 import type { SlabLease } from './shared-memory/index.js';
 
 export type MatchType = '=' | '!=' | '=~' | '!~';
@@ -65,6 +66,18 @@ export interface SelectHints {
    * columns are the series' own.
    */
   readonly slabs?: SlabLease;
+  /**
+   * Plans instead of decoding: a select hands what it would decode (one DecodeJob, its series'
+   * labels in order) to this sink and returns only the series it could not plan (native
+   * histograms, start timestamps), so the chunks can be decoded elsewhere (a store's answer that
+   * a query role decodes, select-chunks-wire.ts).
+   */
+  readonly plans?: PlannedSelectSink;
+}
+
+/** Receives the planned part of a select (SelectHints.plans). */
+export interface PlannedSelectSink {
+  add(labels: readonly Labels[], job: DecodeJob): void;
 }
 
 /** How many samples a query may still load into memory (`query.max_samples`). */

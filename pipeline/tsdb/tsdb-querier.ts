@@ -5,7 +5,7 @@ import { SampleBuffer } from './chunks/index.js';
 import type { Head, MemSeries } from './head/index.js';
 import { MergeQuerier } from './merge-querier.js';
 import type { LabelMatcher, Querier, SelectHints, Series, SeriesSet } from './querier.js';
-import { ColumnSlabs, DecodePlanner, RESULT_SIZE, sharedDecodePool, type DecodePool } from './select-decode/index.js';
+import { ColumnSlabs, DecodePlanner, decodedSeries, sharedDecodePool, type DecodePool } from './select-decode/index.js';
 
 interface Entry {
   readonly labels: Labels;
@@ -99,9 +99,10 @@ export class TsdbQuerier implements Querier {
     for (const e of entries.values()) remaining += e.bound;
     // The columns are sized by these bounds: what the select holds is charged before it is decoded.
     hints.budget?.load(remaining);
-    const inPlace = this.decoder.decodesInPlace(remaining);
+    // A select planned for another process (SelectHints.plans) is planned whatever its size.
+    const inPlace = hints.plans === undefined && this.decoder.decodesInPlace(remaining);
     // Threads that have to start boot while this one sorts and plans.
-    if (!inPlace) this.decoder.startWorkersFor(remaining);
+    if (!inPlace && hints.plans === undefined) this.decoder.startWorkersFor(remaining);
     // The keys sorted by the default order (UTF-16 code units, as `<` compares them) without a
     // comparator call per comparison, then their entries.
     const sorted = [...entries.keys()].sort().map((key) => entries.get(key)!);
@@ -126,9 +127,10 @@ export class TsdbQuerier implements Querier {
   }
 
   /**
-   * A large select: planned here, decoded by the pool's workers into slabs they allocate. Series
-   * that hold native histograms are decoded here, in their own arrays. `loose`: how many loose
-   * samples the head series hold at most (the planner's arrays are made that size).
+   * A large select: planned here, decoded by the pool's workers into slabs they allocate (or the
+   * plan handed to SelectHints.plans). Series that hold native histograms are decoded here, in
+   * their own arrays. `loose`: how many loose samples the head series hold at most (the
+   * planner's arrays are made that size).
    */
   private async decodeInWorkers(sorted: readonly Entry[], ids: Int32Array, mint: number, maxt: number, hints: SelectHints, loose: number): Promise<SeriesSet> {
     const plan = new DecodePlanner(mint, maxt, hints.timestampsOnly === true, { looseSamples: loose, series: sorted.length });
@@ -151,26 +153,12 @@ export class TsdbQuerier implements Querier {
       this.collect(e, ids, buf, mint, maxt);
       if (buf.length > 0 || buf.histogramCount > 0) out.push(this.detached(e.labels, buf, hints));
     }
+    if (hints.plans !== undefined) {
+      if (planned.length > 0) hints.plans.add(planned, plan.jobs(1).jobs[0]);
+      return { series: out.filter((s): s is Series => s !== null), warnings: [] };
+    }
     const { results, first } = await this.decoder.decode(plan, hints.slabs);
-    const decoded: (Series | null)[] = new Array(planned.length).fill(null);
-    results.forEach((r, j) => {
-      const colT = r.slabT.map((b) => new Float64Array(b));
-      const colV = r.slabV.map((b, i) => (b === r.slabT[i] ? colT[i] : new Float64Array(b)));
-      const c = r.counts;
-      for (let i = 0, k = 0; k < c.length; i++, k += RESULT_SIZE) {
-        const slab = c[k];
-        const off = c[k + 1];
-        const n = c[k + 2];
-        const at = c[k + 3];
-        if (n === 0) continue;
-        decoded[first[j] + i] = {
-          labels: planned[first[j] + i],
-          timestamps: colT[slab].subarray(off, off + n),
-          values: colV[slab].subarray(off, off + n),
-          stale: at < 0 ? null : r.stale.subarray(at, at + n),
-        };
-      }
-    });
+    const decoded = decodedSeries(results, first, planned);
     const series: Series[] = [];
     let next = 0;
     for (let i = 0; i < out.length; i++) {

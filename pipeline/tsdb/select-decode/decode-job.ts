@@ -62,6 +62,38 @@ export interface DecodeResult {
 export const RESULT_SIZE = 4;
 
 /**
+ * A job cut into at most `parts` jobs of about equal sample bounds, in order, each with an op
+ * stream of its own (a job's ops travel to its thread, not a view of one shared stream);
+ * `first[j]` is the index of job j's first series among `job`'s.
+ */
+export function splitDecodeJob(job: DecodeJob, parts: number): { jobs: DecodeJob[]; first: number[] } {
+  const { ops, seriesCount: n } = job;
+  const seriesAt = new Float64Array(n + 1);
+  let total = 0;
+  let p = 0;
+  for (let i = 0; i < n; i++) {
+    seriesAt[i] = p;
+    total += ops[p];
+    p += SERIES_HEADER + OP_SIZE * ops[p + 1];
+  }
+  seriesAt[n] = p;
+  const jobs: DecodeJob[] = [];
+  const first: number[] = [];
+  const target = total / Math.max(1, parts);
+  let from = 0;
+  while (from < n) {
+    let to = from;
+    let bound = 0;
+    // The last part takes what is left.
+    while (to < n && (bound < target || jobs.length === parts - 1)) bound += ops[seriesAt[to++]];
+    jobs.push({ ...job, seriesCount: to - from, ops: ops.slice(seriesAt[from], seriesAt[to]) });
+    first.push(from);
+    from = to;
+  }
+  return { jobs, first };
+}
+
+/**
  * Runs a job on the calling thread. The same SampleBuffer code as a select decoding in place:
  * the same samples, in the same order, sorted and deduplicated the same way.
  */

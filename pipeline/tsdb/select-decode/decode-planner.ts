@@ -2,7 +2,7 @@ import type { FloatHistogram } from '../../../schemas/native-histogram/index.js'
 import { deletedIntervals, type Block } from '../block/index.js';
 import { ENCODING_MIXED, ENCODING_STARTS, ENCODING_XOR, type ChunkSink } from '../chunks/index.js';
 import { sharedMemory } from '../shared-memory/index.js';
-import { OP_CHUNK, OP_DROP, OP_MARK, OP_SAMPLES, OP_SIZE, SERIES_HEADER, type DecodeJob } from './decode-job.js';
+import { OP_CHUNK, OP_DROP, OP_MARK, OP_SAMPLES, OP_SIZE, SERIES_HEADER, splitDecodeJob, type DecodeJob } from './decode-job.js';
 
 /** Source 0 of every job: the copies of chunks that are not in shared memory. */
 const COPIES = 0;
@@ -42,7 +42,6 @@ export class DecodePlanner implements ChunkSink {
   private ops: Float64Array;
   private length = 0;
   private readonly seriesAt: number[] = [];
-  private readonly bounds: number[] = [];
   private readonly sources: SharedArrayBuffer[] = [NO_COPIES];
   private readonly sourceIndex = new Map<SharedArrayBuffer, number>();
   private lastSource: SharedArrayBuffer | null = null;
@@ -104,7 +103,6 @@ export class DecodePlanner implements ChunkSink {
     this.ops[this.seriesStart + 1] = this.opCount;
     this.seriesAt.push(this.seriesStart);
     const bound = this.ops[this.seriesStart];
-    this.bounds.push(bound);
     this.totalBound += bound;
     return true;
   }
@@ -208,26 +206,12 @@ export class DecodePlanner implements ChunkSink {
     const looseV = this.looseV.subarray(0, this.looseCount);
     const looseS = this.looseS.subarray(0, this.looseCount);
     const intervals = Float64Array.from(this.intervals);
-    const jobs: DecodeJob[] = [];
-    const first: number[] = [];
-    const n = this.seriesAt.length;
-    const target = this.totalBound / Math.max(1, parts);
-    let from = 0;
-    while (from < n) {
-      let to = from;
-      let bound = 0;
-      // The last part takes what is left.
-      while (to < n && (bound < target || jobs.length === parts - 1)) bound += this.bounds[to++];
-      const end = to < n ? this.seriesAt[to] : this.length;
-      jobs.push({
-        mint: this.mint, maxt: this.maxt, valuesUnused: this.valuesUnused, seriesCount: to - from,
-        ops: this.ops.slice(this.seriesAt[from], end),
-        sources, looseT, looseV, looseS, intervals,
-      });
-      first.push(from);
-      from = to;
-    }
-    return { jobs, first };
+    const whole: DecodeJob = {
+      mint: this.mint, maxt: this.maxt, valuesUnused: this.valuesUnused, seriesCount: this.seriesAt.length,
+      ops: this.ops.subarray(0, this.length),
+      sources, looseT, looseV, looseS, intervals,
+    };
+    return splitDecodeJob(whole, parts);
   }
 
   private source(b: SharedArrayBuffer): number {

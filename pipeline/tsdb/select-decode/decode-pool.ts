@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { IdleStop, WORKER_IDLE_MS } from '../idle-stop.js';
 import { isPooledSlab, sharedMemory, type SlabLease } from '../shared-memory/index.js';
 import { ColumnSlabs } from './column-slabs.js';
-import { OP_SIZE, SERIES_HEADER, type DecodeJob, type DecodeResult } from './decode-job.js';
+import { OP_SIZE, runDecodeJob, SERIES_HEADER, splitDecodeJob, type DecodeJob, type DecodeResult } from './decode-job.js';
 import type { DecodePlanner } from './decode-planner.js';
 import type { DecodeReply, DecodeRequest } from './decode-worker.js';
 
@@ -108,10 +108,32 @@ export class DecodePool {
    */
   async decode(plan: DecodePlanner, slabs?: SlabLease): Promise<{ results: DecodeResult[]; first: number[] }> {
     const { jobs, first } = plan.jobs(this.partsFor(plan.totalBound));
+    return { results: await this.decodeJobs(jobs, slabs), first };
+  }
+
+  /**
+   * Decodes a job planned elsewhere (a store's select-chunks answer) as `decode` does a plan:
+   * cut into parts for the workers, or on the calling thread when it is bounded by fewer samples
+   * than a worker's round trip is worth (`decodesInPlace`).
+   */
+  async decodeJob(job: DecodeJob, slabs?: SlabLease): Promise<{ results: DecodeResult[]; first: number[] }> {
+    let samples = 0;
+    for (const bound of jobBounds(job)) samples += bound;
+    if (this.decodesInPlace(samples)) return { results: [this.decodeHere(job, slabs)], first: [0] };
+    const { jobs, first } = splitDecodeJob(job, this.partsFor(samples));
+    return { results: await this.decodeJobs(jobs, slabs), first };
+  }
+
+  /** Decodes jobs in the workers; results in job order. */
+  private async decodeJobs(jobs: readonly DecodeJob[], slabs: SlabLease | undefined): Promise<DecodeResult[]> {
     const settled = await Promise.all(jobs.map((job) => this.decodeInto(job, slabs)));
     const results: DecodeResult[] = [];
-    for (const r of settled) {
+    for (let j = 0; j < settled.length; j++) {
+      let r = settled[j];
       if (r === null) throw new Error('the query ended before its select was decoded');
+      // A slab that crossed threads twice in one message came back as two objects: a job without
+      // values names its timestamp slabs as value slabs (ColumnSlabs), here as there.
+      if (jobs[j].valuesUnused) r = { ...r, slabV: r.slabT };
       results.push(r);
       // Slabs the workers allocated: this thread's references keep them alive from now on.
       for (const b of r.slabT) if (!isPooledSlab(b)) sharedMemory().take(b.byteLength);
@@ -120,7 +142,21 @@ export class DecodePool {
         if (b !== r.slabT[i] && !isPooledSlab(b)) sharedMemory().take(b.byteLength);
       });
     }
-    return { results, first };
+    return results;
+  }
+
+  /** A job run on this thread, into the lease's slabs first (its own slabs: no thread to hand them back from). */
+  private decodeHere(job: DecodeJob, slabs: SlabLease | undefined): DecodeResult {
+    const handed = slabs?.takeForJob(ColumnSlabs.pooledNeeded(jobBounds(job), job.valuesUnused)) ?? [];
+    let result: DecodeResult | null = null;
+    try {
+      result = runDecodeJob({ ...job, slabs: handed });
+    } finally {
+      const used = new Set(result === null ? [] : [...result.slabT, ...result.slabV]);
+      if (slabs !== undefined && !slabs.hold(handed, used)) result = null;
+    }
+    if (result === null) throw new Error('the query ended before its select was decoded');
+    return result;
   }
 
   /** A job's result, or null when its slabs went back to a lease released meanwhile. */

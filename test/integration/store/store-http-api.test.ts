@@ -13,6 +13,7 @@ import {
   encodeSeriesColumns,
   RemoteStoreError,
   RemoteStoreQueryable,
+  SELECT_CHUNKS_CONTENT_TYPE,
   SERIES_COLUMNS_CONTENT_TYPE,
 } from '../../../pipeline/store-protocol/index.js';
 import { Engine, PromqlTooManySamplesError } from '../../../pipeline/promql/index.js';
@@ -87,9 +88,74 @@ describe('store read and admin endpoints', () => {
     expect(columns.series.every((x) => x.values === x.timestamps)).toBe(true);
   });
 
-  it('decodes selects into pooled slabs and gives them back once the answer is written', async () => {
+  it('answers a select in chunks when the request accepts them, with the series of the JSON answer', async () => {
+    const body = JSON.stringify({ matchers: [{ type: '=', name: '__name__', value: 'm' }], start: T0, end: T0 + 4 * STEP_MS });
+    const asChunks = await fetch(`${base}/api/v1/store/select`, { method: 'POST', body, headers: { accept: `${SELECT_CHUNKS_CONTENT_TYPE}, ${SERIES_COLUMNS_CONTENT_TYPE}, application/json` } });
+    expect(asChunks.headers.get('content-type')).toBe(SELECT_CHUNKS_CONTENT_TYPE);
+    await asChunks.arrayBuffer();
+    const json = decodeSeriesSet(((await (await fetch(`${base}/api/v1/store/select`, { method: 'POST', body })).json()) as { data: unknown }).data);
+    const remote = new RemoteStoreQueryable(base).querier(T0, T0 + 4 * STEP_MS);
+    const set = await remote.select([{ type: '=', name: '__name__', value: 'm' }], { start: T0, end: T0 + 4 * STEP_MS });
+    expect(set.series.map((x) => [x.labels, Array.from(x.timestamps), Array.from(x.values)])).toEqual(json.series.map((x) => [x.labels, Array.from(x.timestamps), Array.from(x.values)]));
+  });
+
+  it('reads a store that answers selects in series columns at most, as stores before the chunks form do', async () => {
+    const older = createServer((req, res) => {
+      req.headers.accept = `${SERIES_COLUMNS_CONTENT_TYPE}, application/json`;
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      void storeHttpApi(worker).routes.find((r) => r.path === url.pathname)!.handler(req, res, url);
+    });
+    await new Promise<void>((r) => older.listen(0, '127.0.0.1', r));
+    try {
+      const remote = new RemoteStoreQueryable(`http://127.0.0.1:${(older.address() as AddressInfo).port}`);
+      expect(await readBack(remote, 'm')).toEqual(expected);
+    } finally {
+      await new Promise((r) => older.close(r));
+    }
+  });
+
+  it("decodes a chunks answer into the query role's pooled slabs, given back when the query releases them", async () => {
+    const pool = new SelectSlabPool(8 * SLAB_BYTES);
+    const lease = pool.lease();
+    const q = new RemoteStoreQueryable(base).querier(T0, T0 + 20 * STEP_MS);
+    const set = await q.select([{ type: '=', name: '__name__', value: 'm' }], { start: T0, end: T0 + 20 * STEP_MS, slabs: lease });
+    expect(set.series.length).toBe(10);
+    expect(pool.stats.pooledBytes).toBeGreaterThan(0);
+    expect(pool.stats.freeBytes).toBeLessThan(pool.stats.pooledBytes);
+    lease.release();
+    expect(pool.stats.freeBytes).toBe(pool.stats.pooledBytes);
+  });
+
+  it('refuses a chunks answer whose ops name bytes it does not hold, as a malformed select answer', async () => {
+    const bad = createServer((_req, res) => {
+      // A header that promises one series and an op stream without its ops.
+      const header = Buffer.from(JSON.stringify({ warnings: [], mint: 0, maxt: 10, labels: [{ __name__: 'a' }], ops: 2, loose: 0, intervals: 0, blob: 0 }));
+      const pad = (8 - ((8 + header.length) % 8)) % 8;
+      const body = Buffer.alloc(8 + header.length + pad + 16);
+      body.write('TMK1', 0);
+      body.writeUInt32LE(header.length, 4);
+      header.copy(body, 8);
+      body.writeDoubleLE(3, 8 + header.length + pad);
+      body.writeDoubleLE(1, 8 + header.length + pad + 8);
+      res.writeHead(200, { 'content-type': SELECT_CHUNKS_CONTENT_TYPE }).end(body);
+    });
+    await new Promise<void>((r) => bad.listen(0, '127.0.0.1', r));
+    try {
+      const q = new RemoteStoreQueryable(`http://127.0.0.1:${(bad.address() as AddressInfo).port}`).querier(0, 10);
+      const err = await q.select([{ type: '=', name: '__name__', value: 'a' }], { start: 0, end: 10 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(RemoteStoreError);
+      expect((err as RemoteStoreError).message).toMatch(/malformed select answer: select chunks op stream: series 0's 1 ops run past the end of the stream at number 0/);
+      expect((err as RemoteStoreError).retryable).toBe(false);
+    } finally {
+      await new Promise((r) => bad.close(r));
+    }
+  });
+
+  it('decodes selects into pooled slabs for a reader of series columns and gives them back once the answer is written', async () => {
     const pool = new SelectSlabPool(8 * SLAB_BYTES);
     const pooled = createServer((req, res) => {
+      // A query role that reads series columns, not chunks: the store decodes.
+      req.headers.accept = `${SERIES_COLUMNS_CONTENT_TYPE}, application/json`;
       const url = new URL(req.url ?? '/', 'http://localhost');
       void storeHttpApi(worker, { slabs: pool }).routes.find((r) => r.path === url.pathname)!.handler(req, res, url);
     });

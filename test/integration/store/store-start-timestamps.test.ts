@@ -67,6 +67,23 @@ describe('store worker with start timestamps', () => {
     expect(await read('plain_total')).toEqual([null]);
   });
 
+  it('answers a select of series with and without them decoded, every series complete', async () => {
+    const q = new RemoteStoreQueryable(base).querier(T0 - STEP_MS, T0 + 3 * STEP_MS);
+    const set = await q.select([{ type: '=~', name: '__name__', value: 'started_total|plain_total' }], { start: T0 - STEP_MS, end: T0 + 3 * STEP_MS });
+    await q.close();
+    expect(set.series.map((s) => [s.labels.__name__, s.timestamps.length, s.startTimestamps == null ? null : Array.from(s.startTimestamps)])).toEqual([
+      ['plain_total', (await readSeries('plain_total')).timestamps.length, null],
+      ['started_total', 3, [T0 - 1000, 0, T0 + STEP_MS + 1]],
+    ]);
+  });
+
+  const readSeries = async (name: string) => {
+    const q = new RemoteStoreQueryable(base).querier(T0 - STEP_MS, T0 + 3 * STEP_MS);
+    const set = await q.select([{ type: '=', name: '__name__', value: name }], { start: T0 - STEP_MS, end: T0 + 3 * STEP_MS });
+    await q.close();
+    return set.series[0];
+  };
+
   it('keeps them across a restart of the worker', async () => {
     await worker.stop();
     await startWorker();
