@@ -164,6 +164,22 @@ describe('EvalPool', () => {
     await p.close();
   });
 
+  it('warms one worker for the first query, once, and lets it stop when idle like any other', async () => {
+    const p = new EvalPool(2, loopTurns, IN_PLACE_COST, SPLIT_COST, 50);
+    try {
+      p.warm();
+      expect(p.workers).toBe(1);
+      p.warm();
+      expect(p.workers).toBe(1);
+      while (p.workers > 0) await new Promise((r) => setTimeout(r, 20));
+      await p.close();
+      p.warm();
+      expect(p.workers).toBe(0);
+    } finally {
+      await p.close();
+    }
+  });
+
   it('starts the workers a query will need while it selects, before its job is handed over', async () => {
     const unused = new EvalPool(2, loopTurns, IN_PLACE_COST, SPLIT_COST, 50);
     const p = new EvalPool(2);

@@ -128,6 +128,22 @@ describe('DecodePool', () => {
     expect(await turnsDuring(workers)).toBeGreaterThan(0);
   });
 
+  it('warms one worker for the first select, once, and lets it stop when idle like any other', async () => {
+    const pool = new DecodePool({ size: 2, inPlaceBelow: 0, minPart: 1, idleMs: 50 });
+    try {
+      pool.warm();
+      expect(pool.workers).toBe(1);
+      pool.warm();
+      expect(pool.workers).toBe(1);
+      while (pool.workers > 0) await new Promise((r) => setTimeout(r, 20));
+      await pool.close();
+      pool.warm();
+      expect(pool.workers).toBe(0);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('starts the workers a select will be cut into parts for before its jobs come, and decodes them there', async () => {
     const unused = new DecodePool({ size: 2, inPlaceBelow: 0, minPart: 100, idleMs: 50 });
     const pool = new DecodePool({ size: 2, inPlaceBelow: 0, minPart: 100 });

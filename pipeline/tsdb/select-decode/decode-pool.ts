@@ -78,6 +78,14 @@ export class DecodePool {
     return samples < this.inPlaceBelow;
   }
 
+  /** Starts one worker when none runs (see EvalPool.warm): a query process' first large select does not wait for it. */
+  warm(): void {
+    if (this.closed || this.slots.length > 0) return;
+    const slot = this.spawn();
+    slot.worker.unref();
+    slot.idle.idle();
+  }
+
   /**
    * Starts the workers a select of `samples` samples will be cut into parts for (see `decode`)
    * that are not running yet, so their start (tens of milliseconds of module loading each)
