@@ -8,6 +8,7 @@ import { persistHeadRange } from '../tsdb/compact/index.js';
 import { Head } from '../tsdb/head/index.js';
 import { querierContract, type ContractSeries } from '../tsdb/querier.contract.js';
 import { MergeQuerier, Tsdb, type LabelMatcher, type Querier, type SelectHints, type Series, type SeriesSet } from '../tsdb/index.js';
+import { SelectWrappingQuerier } from '../tsdb/select-wrapping-querier.js';
 import { TsdbQuerier } from '../tsdb/tsdb-querier.js';
 import { SelectSlabPool, SLAB_BYTES } from '../tsdb/shared-memory/index.js';
 import { decodedSeries, DecodePool, OP_CHUNK, OP_SIZE, SERIES_HEADER } from '../tsdb/select-decode/index.js';
@@ -36,12 +37,14 @@ function read(answer: Buffer, piece: number): ReturnType<SelectChunksReader['fin
  * encoded, read back in pieces and decoded by `pool`. Series that could not be planned are
  * returned beside the decoded ones (a store sends such a select decoded instead).
  */
-class OverTheWire implements Querier {
+class OverTheWire extends SelectWrappingQuerier {
   constructor(
-    private readonly inner: Querier,
+    inner: Querier,
     private readonly pool: DecodePool,
     private readonly piece: number,
-  ) {}
+  ) {
+    super(inner);
+  }
 
   async select(matchers: readonly LabelMatcher[], hints: SelectHints): Promise<SeriesSet> {
     if (hints.labelsOnly === true) return this.inner.select(matchers, hints);
@@ -51,18 +54,6 @@ class OverTheWire implements Querier {
     const { results, first } = await this.pool.decodeJob(answer.job, hints.slabs);
     const series = decodedSeries(results, first, answer.labels).filter((s): s is Series => s !== null);
     return { series: [...series, ...set.series], warnings: answer.warnings };
-  }
-
-  labelNames(matchers: readonly LabelMatcher[]): Promise<string[]> {
-    return this.inner.labelNames(matchers);
-  }
-
-  labelValues(name: string, matchers: readonly LabelMatcher[]): Promise<string[]> {
-    return this.inner.labelValues(name, matchers);
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
   }
 }
 

@@ -38,7 +38,6 @@ export class FileBackedStateStore extends MemoryStateStore {
   private readonly silencesFile: string;
   private readonly logFile: string;
   private readonly configsFile: string;
-  private readonly clock: () => number;
   private readonly retentionMs: number;
   /** Saves of one file run one after the other (they share the temporary file). */
   private readonly queues = new Map<string, Promise<void>>();
@@ -47,9 +46,7 @@ export class FileBackedStateStore extends MemoryStateStore {
   private closed = false;
 
   private constructor(private readonly s: FileBackedStateStoreSettings) {
-    const now = s.now ?? Date.now;
-    super(now);
-    this.clock = now;
+    super(s.now ?? Date.now);
     this.retentionMs = s.silenceRetentionMs ?? DEFAULT_SILENCE_RETENTION_MS;
     this.silencesFile = join(s.dir, SILENCES_FILE);
     this.logFile = join(s.dir, NFLOG_FILE);
@@ -66,7 +63,7 @@ export class FileBackedStateStore extends MemoryStateStore {
   }
 
   private async load(): Promise<void> {
-    const now = this.clock();
+    const now = this.now();
     const [silences, log, configs] = await Promise.all([
       readStateFile(this.silencesFile, SILENCES_KIND),
       readStateFile(this.logFile, NFLOG_KIND),
@@ -106,7 +103,7 @@ export class FileBackedStateStore extends MemoryStateStore {
 
   /** The periodic work: forget silences past the retention (Alertmanager's GC), save the log if it changed. */
   async maintain(): Promise<void> {
-    const keepAfter = this.clock() - this.retentionMs;
+    const keepAfter = this.now() - this.retentionMs;
     let dropped = false;
     for (const sil of await this.listSilences()) if (sil.endsAt < keepAfter) dropped = (await super.deleteSilence(sil.id)) || dropped;
     if (dropped) {
@@ -143,7 +140,7 @@ export class FileBackedStateStore extends MemoryStateStore {
 
   private async saveSilences(): Promise<void> {
     // Silences that ended before the retention are dropped from the file (Alertmanager's GC).
-    const keepAfter = this.clock() - this.retentionMs;
+    const keepAfter = this.now() - this.retentionMs;
     const silences = (await this.listSilences()).filter((x) => x.endsAt >= keepAfter);
     await this.serially(this.silencesFile, () => writeStateFile(this.silencesFile, SILENCES_KIND, encodeSilences(silences)));
   }

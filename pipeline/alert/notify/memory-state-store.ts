@@ -41,7 +41,7 @@ export class MemoryStateStore implements NotifyStateStore {
   private tenantConfigsChanges = 0;
   private tokens = 0;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(protected readonly now: () => number = Date.now) {}
 
   async getGroup(groupKey: string): Promise<GroupState | undefined> {
     const g = this.groups.get(groupKey);

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,6 +56,24 @@ describe('store read and admin endpoints', () => {
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
 
+  /**
+   * The series of `m` read back through this store's routes behind a proxy that `rewrites` each
+   * request first (as a store of an older release, which offers fewer answer forms, would see it).
+   */
+  async function readBackBehindProxy(rewrite: (req: IncomingMessage) => void): Promise<Dataset> {
+    const older = createServer((req, res) => {
+      rewrite(req);
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      void storeHttpApi(worker).routes.find((r) => r.path === url.pathname)!.handler(req, res, url);
+    });
+    await new Promise<void>((r) => older.listen(0, '127.0.0.1', r));
+    try {
+      return await readBack(new RemoteStoreQueryable(`http://127.0.0.1:${(older.address() as AddressInfo).port}`), 'm');
+    } finally {
+      await new Promise((r) => older.close(r));
+    }
+  }
+
   afterAll(async () => {
     await new Promise((r) => server?.close(r));
     await worker?.stop();
@@ -100,18 +118,8 @@ describe('store read and admin endpoints', () => {
   });
 
   it('reads a store that answers selects in series columns at most, as stores before the chunks form do', async () => {
-    const older = createServer((req, res) => {
-      req.headers.accept = `${SERIES_COLUMNS_CONTENT_TYPE}, application/json`;
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      void storeHttpApi(worker).routes.find((r) => r.path === url.pathname)!.handler(req, res, url);
-    });
-    await new Promise<void>((r) => older.listen(0, '127.0.0.1', r));
-    try {
-      const remote = new RemoteStoreQueryable(`http://127.0.0.1:${(older.address() as AddressInfo).port}`);
-      expect(await readBack(remote, 'm')).toEqual(expected);
-    } finally {
-      await new Promise((r) => older.close(r));
-    }
+    // That store: this one's routes behind a proxy that offers only the older forms.
+    expect(await readBackBehindProxy((req) => (req.headers.accept = `${SERIES_COLUMNS_CONTENT_TYPE}, application/json`))).toEqual(expected);
   });
 
   it("decodes a chunks answer into the query role's pooled slabs, given back when the query releases them", async () => {
@@ -172,18 +180,7 @@ describe('store read and admin endpoints', () => {
 
   it('reads a store that answers selects in JSON only, as stores before the series columns form do', async () => {
     // That store: this one's routes behind a proxy that drops the request's Accept header.
-    const older = createServer((req, res) => {
-      delete req.headers.accept;
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      void storeHttpApi(worker).routes.find((r) => r.path === url.pathname)!.handler(req, res, url);
-    });
-    await new Promise<void>((r) => older.listen(0, '127.0.0.1', r));
-    try {
-      const remote = new RemoteStoreQueryable(`http://127.0.0.1:${(older.address() as AddressInfo).port}`);
-      expect(await readBack(remote, 'm')).toEqual(expected);
-    } finally {
-      await new Promise((r) => older.close(r));
-    }
+    expect(await readBackBehindProxy((req) => delete req.headers.accept)).toEqual(expected);
   });
 
   it('refuses a series columns answer its header does not describe, as a malformed select answer', async () => {
