@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
+import { replaceFile } from '../../pipeline/durable-file/index.js';
 
 /** How far an import got in one input: lines of a file, or chunks and series of a remote read. */
 export interface InputPosition {
@@ -78,10 +79,9 @@ export class ImportState {
 
   async save(input: string, position: InputPosition): Promise<void> {
     this.inputs[input] = position;
-    const tmp = `${this.path}.tmp`;
     try {
-      await writeFile(tmp, JSON.stringify({ key: this.key, inputs: this.inputs } satisfies StateFile) + '\n');
-      await rename(tmp, this.path);
+      // Not synced: a state lost to a power loss only means samples sent again, which the server keeps once.
+      await replaceFile(this.path, JSON.stringify({ key: this.key, inputs: this.inputs } satisfies StateFile) + '\n', { syncFile: false });
     } catch (err) {
       throw new ImportStateError(`state file ${this.path}: ${(err as Error).message}`, { cause: err });
     }

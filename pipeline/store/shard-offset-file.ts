@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
+import { replaceFile } from '../durable-file/index.js';
 import { ShardOffsetFileError } from './errors.js';
 
 /** Name of the file holding the shard's durable offset. */
@@ -69,21 +69,5 @@ export async function writeFlushIntent(dir: string, offset: number): Promise<voi
 }
 
 async function writeAtomically(dir: string, name: string, offset: number, sync: boolean): Promise<void> {
-  const tmp = join(dir, `${name}.tmp`);
-  const file = await open(tmp, 'w');
-  try {
-    await file.writeFile(JSON.stringify({ version: 1, offset } satisfies OffsetDoc));
-    if (sync) await file.sync();
-  } finally {
-    await file.close();
-  }
-  await rename(tmp, join(dir, name));
-  if (sync) {
-    const d = await open(dir, 'r');
-    try {
-      await d.sync();
-    } finally {
-      await d.close();
-    }
-  }
+  await replaceFile(join(dir, name), JSON.stringify({ version: 1, offset } satisfies OffsetDoc), { syncFile: sync });
 }

@@ -3,8 +3,8 @@
  * (temporary file, fsync, rename, fsync of the directory) so that a crash leaves the old file or
  * the new one, never a torn one.
  */
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { replaceFile } from '../../durable-file/index.js';
 import { NotifyStateFileError } from './errors.js';
 
 export const STATE_FILE_VERSION = 1;
@@ -35,24 +35,8 @@ export async function readStateFile(file: string, kind: string): Promise<Record<
 
 /** Replace `file` with `body` written as `kind`. */
 export async function writeStateFile(file: string, kind: string, body: Record<string, unknown>): Promise<void> {
-  const dir = dirname(file);
-  const tmp = `${file}.tmp`;
   try {
-    await mkdir(dir, { recursive: true });
-    const fh = await open(tmp, 'w');
-    try {
-      await fh.writeFile(JSON.stringify({ kind, version: STATE_FILE_VERSION, ...body }));
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, file);
-    const d = await open(dir, 'r');
-    try {
-      await d.sync();
-    } finally {
-      await d.close();
-    }
+    await replaceFile(file, JSON.stringify({ kind, version: STATE_FILE_VERSION, ...body }), { makeDir: true });
   } catch (err) {
     throw new NotifyStateFileError(file, `cannot write: ${(err as Error).message}`, { cause: err });
   }

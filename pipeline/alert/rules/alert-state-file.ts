@@ -1,10 +1,11 @@
 /**
  * Alert state across restarts: per group its last evaluated instant, per alerting rule its alerts
  * (activeAt, firedAt, resolvedAt, lastSentAt, ...). Written atomically (temporary file, fsync,
- * rename) after an evaluation round and before offsets are committed, so a restart resumes with the
+ * rename, fsync of the directory) after an evaluation round and before offsets are committed, so a restart resumes with the
  * state that matches where consumption resumes. JSON, version 1.
  */
-import { open, readFile, rename } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { replaceFile } from '../../durable-file/index.js';
 import type { ActiveAlert } from './alerting-rule.js';
 import { AlertStateFileError } from './errors.js';
 
@@ -38,16 +39,8 @@ export async function readAlertState(file: string): Promise<SavedState | undefin
 }
 
 export async function writeAlertState(file: string, state: SavedState): Promise<void> {
-  const tmp = `${file}.tmp`;
   try {
-    const fh = await open(tmp, 'w');
-    try {
-      await fh.writeFile(JSON.stringify(state));
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, file);
+    await replaceFile(file, JSON.stringify(state));
   } catch (err) {
     throw new AlertStateFileError(file, 'cannot write alert state', err);
   }

@@ -1,5 +1,6 @@
-import { mkdir, open, readdir, readFile, rename } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { replaceFile } from '../../durable-file/index.js';
 
 type TopicOffsets = Map<number, number>;
 
@@ -108,20 +109,11 @@ export class OffsetStore {
     for (const [topic, offsets] of g.topics) body[topic] = Object.fromEntries(offsets);
     const applied: Record<string, Record<string, number>> = {};
     for (const [topic, offsets] of g.applied) if (offsets.size > 0) applied[topic] = Object.fromEntries(offsets);
-    const file = this.file(group);
-    const tmp = `${file}.tmp`;
-    const fh = await open(tmp, 'w');
-    try {
-      await fh.writeFile(JSON.stringify({ group, topics: body, ...(Object.keys(applied).length > 0 ? { applied } : {}) }));
-      const now = Date.now();
-      if (now - this.lastSync >= this.syncIntervalMs) {
-        this.lastSync = now;
-        await fh.sync();
-      }
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, file);
+    const now = Date.now();
+    const syncFile = now - this.lastSync >= this.syncIntervalMs;
+    if (syncFile) this.lastSync = now;
+    const doc = { group, topics: body, ...(Object.keys(applied).length > 0 ? { applied } : {}) };
+    await replaceFile(this.file(group), JSON.stringify(doc), { syncFile, syncDir: false });
   }
 
   private async load(group: string): Promise<GroupState> {

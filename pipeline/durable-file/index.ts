@@ -1,0 +1,1 @@
+export { replaceFile, replaceFileSync, temporaryFileOf, type ReplaceFileOptions } from './replace-file.js';
