@@ -241,7 +241,7 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
     this.restored = this.s.partials === undefined ? readCheckpoint(this.s.checkpointFile) : undefined;
     if (this.restored !== undefined) {
       const saved = this.restored;
-      this.states = this.states.map((st) => restoreRuleState(st.rule, saved.rules.get(st.rule.id), saved.strings));
+      this.states = this.states.map((st) => restoreRuleState(st.rule, saved.rules.get(st.rule.id), saved.series));
       this.hints.clear();
       for (const [p, o] of saved.offsets) this.offsets.set(p, o);
       this.lastCheckpoint = { atMs: saved.savedAtMs, bytes: 0, durationMs: 0, offsets: Object.fromEntries(saved.offsets) };
@@ -346,7 +346,7 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
     const saved = readCheckpoint(this.partitionFile(p));
     const offset = saved?.offsets.get(p);
     if (saved !== undefined && offset !== undefined) {
-      this.byPartition.set(p, this.states.map((st) => restoreRuleState(st.rule, saved.rules.get(st.rule.id), saved.strings)));
+      this.byPartition.set(p, this.states.map((st) => restoreRuleState(st.rule, saved.rules.get(st.rule.id), saved.series)));
       this.offsets.set(p, offset);
       this.log.info({ partition: p, offset }, 'aggregation checkpoint restored');
     } else {

@@ -140,7 +140,7 @@ describe('aggregation of native histograms', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'agg-nh-ckpt-')), 'checkpoint.json');
     writeCheckpoint(file, serializeCheckpoint([first], new Map([[0, 8]]), 1));
     const saved = readCheckpoint(file)!;
-    const resumed = restoreRuleState(first.rule, saved.rules.get(first.rule.id), saved.strings);
+    const resumed = restoreRuleState(first.rule, saved.rules.get(first.rule.id), saved.series);
     feedHistograms(resumed, 0, a, ts.slice(8), hs.slice(8));
     for (const [k, v] of values(closeThrough(resumed, 180_000))) got.set(k, v);
     expect(got).toEqual(expected);

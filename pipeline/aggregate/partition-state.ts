@@ -224,18 +224,16 @@ export class PartitionState {
     return row;
   }
 
-  /** The series' numbers a checkpoint keeps (SERIES_NUMBERS of them, in the order of the columns above). */
-  numbersOf(e: SeriesEntry): number[] {
+  /** Copies the series' numbers a checkpoint keeps (SERIES_NUMBERS of them, in the order of the columns above) to `into` at `at`. */
+  copyNumbers(e: SeriesEntry, into: Float64Array, at: number): void {
     const o = e.row * STRIDE;
-    const c = this.cols;
-    // Written out: Array.from over a subarray (an iterator) made this most of a checkpoint's time.
-    return [c[o]!, c[o + 1]!, c[o + 2]!, c[o + 3]!, c[o + 4]!, c[o + 5]!, c[o + 6]!, c[o + 7]!, c[o + 8]!, c[o + 9]!, c[o + 10]!, c[o + 11]!];
+    for (let i = 0; i < SERIES_NUMBERS; i++) into[at + i] = this.cols[o + i]!;
   }
 
-  /** Restores the numbers `numbersOf` gave (from a checkpoint). */
-  restoreNumbers(e: SeriesEntry, numbers: readonly number[]): void {
+  /** Restores the numbers `copyNumbers` gave (from a checkpoint), read from `from` at `at`. */
+  restoreNumbers(e: SeriesEntry, from: ArrayLike<number>, at: number): void {
     const o = e.row * STRIDE;
-    for (let i = 0; i < SERIES_NUMBERS; i++) this.cols[o + i] = numbers[i]!;
+    for (let i = 0; i < SERIES_NUMBERS; i++) this.cols[o + i] = from[at + i]!;
   }
 
   /** The open windows' accumulators, oldest window first (for a checkpoint: they share the windows' values). */

@@ -215,13 +215,13 @@ describe('aggregation rule state', () => {
     writeCheckpoint(file, serializeCheckpoint([first], new Map([[0, 13], [1, 12]]), 1));
     const saved = readCheckpoint(file)!;
     expect(saved.offsets.get(0)).toBe(13);
-    const resumed = restoreRuleState(first.rule, saved.rules.get(first.rule.id), saved.strings);
+    const resumed = restoreRuleState(first.rule, saved.rules.get(first.rule.id), saved.series);
     feed(resumed, input.slice(25));
     for (const [k, v] of closeThrough(resumed, 180_000)) got.set(k, v);
     expect(got).toEqual(expected);
   });
 
-  it('restores a checkpoint of open windows in the format written so far and goes on as the state that wrote it', () => {
+  it('restores a checkpoint of version 1 (series as rows) and, written again as version 2, goes on as the state that wrote it', () => {
     const specs = { by: ['job'], outputs: ['total', 'rate_sum', 'quantiles(0.5)', 'histogram_bucket', 'stddev', 'last'] };
     const input: In[] = [
       { p: 0, labels: a, t: 10_000, v: 1 }, { p: 1, labels: b, t: 20_000, v: 5 }, { p: 0, labels: a, t: 50_000, v: 3.5 },
@@ -236,13 +236,62 @@ describe('aggregation rule state', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'agg-ckpt-')), 'checkpoint.json');
     writeCheckpoint(file, text);
     const saved = readCheckpoint(file)!;
-    const resumed = restoreRuleState(straight.rule, saved.rules.get(straight.rule.id), saved.strings);
-    expect(serializeCheckpoint([resumed], saved.offsets, 1)).toBe(text);
+    const resumed = restoreRuleState(straight.rule, saved.rules.get(straight.rule.id), saved.series);
+    // Written again in the current format (version 2), it reads back to the same state.
+    const current = serializeCheckpoint([resumed], saved.offsets, 1);
+    expect(JSON.parse(current).version).toBe(2);
+    writeCheckpoint(file, current);
+    const again = readCheckpoint(file)!;
+    const fromCurrent = restoreRuleState(straight.rule, again.rules.get(straight.rule.id), again.series);
+    expect(serializeCheckpoint([fromCurrent], again.offsets, 1)).toBe(current);
+    feed(fromCurrent, rest);
+    expect(closeThrough(fromCurrent, 180_000)).toEqual(expected);
     feed(resumed, rest);
     expect(closeThrough(resumed, 180_000)).toEqual(expected);
     const first = [1, 3.5, 5];
     const mean = (1 + 3.5 + 5) / 3;
     expect(expected.get('x:1m_by_job_stddev{job="j"}@60')).toBeCloseTo(Math.sqrt(first.reduce((n, v) => n + (v - mean) ** 2, 0) / 3), 12);
+  });
+
+  it('checkpoints each input series\' labels once however many rules it feeds, its numbers bit for bit', () => {
+    const byJob = rule({ by: ['job'], outputs: ['total', 'min'] });
+    const all = new RuleState(compileRule(aggregationRuleSchema.parse({ match: 'x', interval: '1m', without: ['instance'], outputs: ['max'] }), 1));
+    // NaN, then -0 as the last values: a column of +0s is left out, one of -0s is not.
+    const input: In[] = [{ p: 0, labels: a, t: 10_000, v: Number.NaN }, { p: 0, labels: b, t: 12_000, v: -0 }, { p: 0, labels: a, t: 20_000, v: -0 }];
+    feed(byJob, input);
+    feed(all, input);
+    const text = serializeCheckpoint([byJob, all], new Map([[0, 3]]), 1);
+    const doc = JSON.parse(text) as { strings: string[]; series: string };
+    // Two series (two label counts, three pairs each): a and b, though both rules hold both.
+    expect(Buffer.from(doc.series, 'base64').length).toBe(2 * (1 + 6) * 4);
+    expect(doc.strings.filter((x) => x === 'a')).toHaveLength(1);
+    const file = join(mkdtempSync(join(tmpdir(), 'agg-ckpt-')), 'checkpoint.json');
+    writeCheckpoint(file, text);
+    const saved = readCheckpoint(file)!;
+    for (const st of [byJob, all]) {
+      const back = restoreRuleState(st.rule, saved.rules.get(st.rule.id), saved.series);
+      const before = st.partition(0);
+      const after = back.partition(0);
+      expect([...after.series.keys()]).toEqual([...before.series.keys()]);
+      for (const [key, e] of before.series) {
+        const want = new Float64Array(12);
+        const got = new Float64Array(12);
+        before.copyNumbers(e, want, 0);
+        after.copyNumbers(after.series.get(key)!, got, 0);
+        expect(Buffer.from(got.buffer)).toEqual(Buffer.from(want.buffer));
+      }
+      expect(serializeCheckpoint([back], saved.offsets, 1)).toBe(serializeCheckpoint([st], saved.offsets, 1));
+    }
+  });
+
+  it('refuses a checkpoint whose series table is cut short, naming the file', () => {
+    const st = rule({ by: ['job'], outputs: ['total'] });
+    feed(st, [{ p: 0, labels: a, t: 10_000, v: 1 }]);
+    const doc = JSON.parse(serializeCheckpoint([st], new Map([[0, 1]]), 1)) as { series: string };
+    doc.series = Buffer.from(doc.series, 'base64').subarray(0, 6).toString('base64');
+    const file = join(mkdtempSync(join(tmpdir(), 'agg-ckpt-')), 'checkpoint.json');
+    writeCheckpoint(file, JSON.stringify(doc));
+    expect(() => readCheckpoint(file)).toThrow(`aggregation checkpoint ${file} has an unreadable series table`);
   });
 
   it('lets a group go once its series are forgotten, and a later group taking its place does not mix with it', () => {

@@ -19,9 +19,29 @@ const STEPS = 40; // 800k samples, 10 minutes of 15 s scrapes
 const LONG_STEPS = 200;
 
 /** Runs of each side of the steady-state store comparison, alternated. */
-const STEADY_ROUNDS = 3;
+const STEADY_ROUNDS = 5;
 
 const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+/** A side's runs, each and their spread: `a, b, c (spread x-y)`. */
+const runs = (xs: readonly number[]): string => `${xs.map((c) => c.toFixed(2)).join(', ')} (spread ${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)})`;
+
+/**
+ * Without the embedded bus' log compaction: it compresses sealed segments in the background on
+ * zlib's thread pool, whose CPU process.cpuUsage() counts, and the data set's topics (made just
+ * before) kept it busy through the measured spans. The store alone over the
+ * steady-state scrapes took 1.89, 1.96, 1.40, 0.63, 0.55 CPU-s in five runs on the same data with
+ * it (compaction of the long topic ending after the third), 0.75, 0.73, 1.00, 0.62, 0.79 without
+ * (busy machine). A store following the bus reads the records as written, before compaction.
+ */
+const BUS_CONFIG = { compaction: 'none' } as const;
+/**
+ * The steady-state rows' bus: a batch of one record (a scrape of a partition), as a store
+ * following a live topic reads it. With batches of up to 8 MiB a reader's position passed the
+ * warm-up scrapes only with a batch reaching well past them, so the span missed part of the
+ * steady-state work: the aggregator alone read the whole topic in one batch (0.14 CPU-s for 3.2M
+ * samples), the store alone took 0.64-1.10 CPU-s, 1.96-2.36 with a record per batch (busy machine).
+ */
+const STEADY_BUS_CONFIG = { ...BUS_CONFIG, fetch_max_bytes: 1024 } as const;
 
 /** Ten rules over the node_exporter data set, every output kind among them. */
 export const BENCH_RULES = aggregatesConfigSchema.parse([
@@ -120,12 +140,14 @@ export const aggregationBenchmark: Benchmark = {
   async run() {
     const rows: BenchResult[] = [];
     const dir = await mkdtemp(join(tmpdir(), 'tidemark-bench-aggregation-'));
-    const bus = await EmbeddedBus.open({ dataDir: join(dir, 'bus'), logger: { info() {}, warn() {}, error() {} } });
+    const quietLog = { info() {}, warn() {}, error() {} };
+    const bus = await EmbeddedBus.open({ dataDir: join(dir, 'bus'), logger: quietLog, config: BUS_CONFIG });
+    const steadyBus = await EmbeddedBus.open({ dataDir: join(dir, 'steady-bus'), logger: quietLog, config: STEADY_BUS_CONFIG });
     const shape = `${SERIES / 1000}k node_exporter series x ${STEPS} scrapes, ${PARTITIONS} partitions, 10 rules`;
-    const store = (topic: string, group: string, follower?: Aggregator) =>
-      new StoreWorker({ bus, topic, deadLetterTopic: 'dlq', registry: new Registry(), config: { data_dir: join(dir, group), group, wal: 'file' }, follower });
-    const aggregator = (topic: string, group: string, leader?: () => StoreWorker | undefined, merger?: PartialMerger) => new Aggregator({
-      bus, samplesTopic: topic, aggregatesTopic: `${topic}.aggregates`, group, checkpointFile: join(dir, group, 'checkpoint.json'),
+    const store = (topic: string, group: string, follower?: Aggregator, on: Bus = bus) =>
+      new StoreWorker({ bus: on, topic, deadLetterTopic: 'dlq', registry: new Registry(), config: { data_dir: join(dir, group), group, wal: 'file' }, follower });
+    const aggregator = (topic: string, group: string, leader?: () => StoreWorker | undefined, merger?: PartialMerger, on: Bus = bus) => new Aggregator({
+      bus: on, samplesTopic: topic, aggregatesTopic: `${topic}.aggregates`, group, checkpointFile: join(dir, group, 'checkpoint.json'),
       rules: BENCH_RULES, registry: new Registry(), config: { idle_timeout_ms: 3_600_000 },
       leader: leader === undefined ? undefined : { position: (p) => leader()?.position(p), settled: () => leader()?.settled() ?? true },
       // As `tidemark store` runs it: partial states to the partials topic, merged by the store holding partition 0.
@@ -165,7 +187,9 @@ export const aggregationBenchmark: Benchmark = {
     try {
       await bus.ensureTopic('dlq', 1);
       const topics = ['alone', 'both', 'own', 'agg', 'partials'];
-      for (const t of [...topics, 'long']) await bus.ensureTopic(t, PARTITIONS);
+      for (const t of topics) await bus.ensureTopic(t, PARTITIONS);
+      await steadyBus.ensureTopic('dlq', 1);
+      await steadyBus.ensureTopic('long', PARTITIONS);
       let total = 0;
       for (const t of topics) total = await produce(bus, t);
       // The store alone, reading the data set from the bus until durable.
@@ -201,9 +225,9 @@ export const aggregationBenchmark: Benchmark = {
       // The steady-state rows' topic, made after the rows above ran (its records would otherwise
       // be garbage they collect): its offsets after the warm-up scrapes, then the rest.
       const longData = new NodeExporterDataset(SERIES);
-      await produce(bus, 'long', longData, 0, STEPS);
-      const warmedUp = new Map((await bus.offsets('long')).map((o) => [o.partition, o.high]));
-      const longSamples = await produce(bus, 'long', longData, STEPS, LONG_STEPS);
+      await produce(steadyBus, 'long', longData, 0, STEPS);
+      const warmedUp = new Map((await steadyBus.offsets('long')).map((o) => [o.partition, o.high]));
+      const longSamples = await produce(steadyBus, 'long', longData, STEPS, LONG_STEPS);
 
       /**
        * Store CPU-s over the long topic's scrapes after the warm-up ones (from when the store has
@@ -212,21 +236,25 @@ export const aggregationBenchmark: Benchmark = {
        */
       const steadyStore = async (run: string, withAggregation: boolean) => {
         const held: { store?: StoreWorker } = {};
-        const a = withAggregation ? aggregator('long', `agg-long-${run}`, () => held.store) : undefined;
-        const s = (held.store = store('long', `store-long-${run}`, a));
+        const a = withAggregation ? aggregator('long', `agg-long-${run}`, () => held.store, undefined, steadyBus) : undefined;
+        const s = (held.store = store('long', `store-long-${run}`, a, steadyBus));
         collectGarbage();
         await s.start();
         await a?.start();
         let from: NodeJS.CpuUsage | undefined;
         await until(async () => {
-          if (from === undefined && [...warmedUp].every(([p, high]) => (s.position(p) ?? -1) >= high)) from = process.cpuUsage();
-          return from !== undefined && (await durable(bus, `store-long-${run}`, 'long')) && (a === undefined || (await readAll(bus, 'long', a)));
+          if (from === undefined && [...warmedUp].every(([p, high]) => (s.position(p) ?? -1) >= high)) {
+            // The warm-up's garbage is collected before the span, not at some point in it.
+            collectGarbage();
+            from = process.cpuUsage();
+          }
+          return from !== undefined && (await durable(steadyBus, `store-long-${run}`, 'long')) && (a === undefined || (await readAll(steadyBus, 'long', a)));
         });
         const cpu = cpuSeconds(process.cpuUsage(from));
         await Promise.all([s.stop(), a?.stop()]);
         return cpu;
       };
-      // Alternated, three of each: one pair's difference is within what the store alone varies.
+      // Alternated, five of each: one pair's difference is within what the store alone varies.
       const steadyAlone: number[] = [];
       const steadyBoth: number[] = [];
       for (let i = 0; i < STEADY_ROUNDS; i++) {
@@ -235,13 +263,16 @@ export const aggregationBenchmark: Benchmark = {
       }
 
       // The aggregator alone again, on the long topic: CPU from the end of the warm-up scrapes on.
-      const a4 = aggregator('long', 'agg-long');
+      const a4 = aggregator('long', 'agg-long', undefined, undefined, steadyBus);
       collectGarbage();
       await a4.start();
       let warmCpu: NodeJS.CpuUsage | undefined;
       await until(() => {
-        if (warmCpu === undefined && readTo(a4, warmedUp)) warmCpu = process.cpuUsage();
-        return warmCpu !== undefined && readAll(bus, 'long', a4);
+        if (warmCpu === undefined && readTo(a4, warmedUp)) {
+          collectGarbage();
+          warmCpu = process.cpuUsage();
+        }
+        return warmCpu !== undefined && readAll(steadyBus, 'long', a4);
       });
       const steadyCpu = cpuSeconds(process.cpuUsage(warmCpu));
       const longOutputs = a4.status().rules.reduce((n, r) => n + r.outputSamples, 0);
@@ -259,7 +290,7 @@ export const aggregationBenchmark: Benchmark = {
         subject: 'tidemark (embedded bus)',
         value: longSamples / steadyCpu,
         unit: 'input samples/CPU-s',
-        note: `${steadyCpu.toFixed(2)} CPU-s for ${(longSamples / 1e6).toFixed(2)}M samples; ${longOutputs} output samples over all ${LONG_STEPS} scrapes. What a running aggregator costs once its series and code are warm (the rows above are mostly warm-up); read within one 20 ms poll`,
+        note: `${steadyCpu.toFixed(2)} CPU-s for ${(longSamples / 1e6).toFixed(2)}M samples; ${longOutputs} output samples over all ${LONG_STEPS} scrapes. What a running aggregator costs once its series and code are warm (the rows above are mostly warm-up); from a full collection once the warm-up scrapes were read (seen within one 20 ms poll), read a record per batch as from a live topic`,
       });
       rows.push({
         name: `aggregation checkpoint after the data set (${inputSeries} rule input series): serialize and write`,
@@ -282,7 +313,7 @@ export const aggregationBenchmark: Benchmark = {
         value: ((median(steadyBoth) - median(steadyAlone)) / median(steadyAlone)) * 100,
         unit: '% extra CPU',
         goal: '<= 20 %',
-        note: `medians of ${STEADY_ROUNDS} alternated runs: store alone ${steadyAlone.map((c) => c.toFixed(2)).join(', ')} CPU-s, with aggregation ${steadyBoth.map((c) => c.toFixed(2)).join(', ')} CPU-s, for ${(longSamples / 1e6).toFixed(2)}M samples: what a running store pays, its series and code warm (the row above is mostly warm-up); from when the store had appended the warm-up scrapes, read within one 20 ms poll`,
+        note: `medians of ${STEADY_ROUNDS} alternated runs: store alone ${runs(steadyAlone)} CPU-s, with aggregation ${runs(steadyBoth)} CPU-s, for ${(longSamples / 1e6).toFixed(2)}M samples: what a running store pays, its series and code warm (the row above is mostly warm-up); from when the store had appended the warm-up scrapes (seen within one 20 ms poll, then a full collection) to when it had flushed and committed everything and the aggregator had read it; a record per batch as from a live topic, the bus without log compaction (its background CPU is no side's)`,
       });
       rows.push({
         name: `store CPU with aggregation as tidemark store runs it (its partitions' partial states to the partials topic, merged in the same process) vs the store alone, ${shape}`,
@@ -300,7 +331,7 @@ export const aggregationBenchmark: Benchmark = {
         note: `with aggregation ${own.cpu.toFixed(2)} CPU-s; ${own.outputs} output samples`,
       });
     } finally {
-      await bus.close();
+      await Promise.all([bus.close(), steadyBus.close()]);
       await rm(dir, { recursive: true, force: true });
     }
     return rows;
