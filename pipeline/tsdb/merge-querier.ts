@@ -17,32 +17,31 @@ export class MergeQuerier implements Querier {
     if (sets.length === 1) return sets[0];
     const warnings: string[] = [];
     for (const set of sets) warnings.push(...set.warnings);
-    const groups = groupByLabels(sets.map((set) => set.series));
-    const out: Series[] = new Array(groups.length);
-    if (hints.labelsOnly) {
-      for (let i = 0; i < groups.length; i++) out[i] = groups[i][0];
-      return { series: out, warnings: sortedUnique(warnings) };
-    }
+    const { series: grouped, start } = groupByLabels(sets.map((set) => set.series));
+    const count = start.length - 1;
+    const out: Series[] = new Array(count);
+    for (let i = 0; i < count; i++) out[i] = grouped[start[i]];
+    if (hints.labelsOnly) return { series: out, warnings: sortedUnique(warnings) };
+    // Groups of several series (one label set in several parts) are joined; the rest are in `out` already.
+    const joins: { readonly at: number; readonly parts: readonly Series[] }[] = [];
     // One allocation for every concatenated series' columns; each gets views of its window.
     let total = 0;
-    for (let i = 0; i < groups.length; i++) {
-      const g = groups[i];
-      if (g.length === 1) continue;
+    for (let i = 0; i < count; i++) {
+      if (start[i + 1] - start[i] === 1) continue;
       // Parts without samples in range take no part in the join.
-      const parts = g.filter((s) => s.timestamps.length > 0);
-      if (parts.length !== g.length) groups[i] = parts.length > 0 ? parts : [g[0]];
-      if (parts.length > 1 && concatenable(parts)) for (const s of parts) total += s.timestamps.length;
+      const parts = grouped.slice(start[i], start[i + 1]).filter((s) => s.timestamps.length > 0);
+      if (parts.length === 1) out[i] = parts[0];
+      if (parts.length <= 1) continue;
+      joins.push({ at: i, parts });
+      if (concatenable(parts)) for (const s of parts) total += s.timestamps.length;
     }
     const allT = new Float64Array(total);
     const allV = new Float64Array(total);
     let off = 0;
     let buf: SampleBuffer | null = null;
-    for (let i = 0; i < groups.length; i++) {
-      const g = groups[i];
-      if (g.length === 1) {
-        out[i] = g[0];
-      } else if (concatenable(g)) {
-        const start = off;
+    for (const { at, parts: g } of joins) {
+      if (concatenable(g)) {
+        const from = off;
         let anyStale = false;
         for (const s of g) {
           allT.set(s.timestamps, off);
@@ -50,7 +49,7 @@ export class MergeQuerier implements Querier {
           off += s.timestamps.length;
           if (s.stale !== null) anyStale = true;
         }
-        out[i] = { labels: g[0].labels, timestamps: allT.subarray(start, off), values: allV.subarray(start, off), stale: anyStale ? concatStale(g, off - start) : null };
+        out[at] = { labels: g[0].labels, timestamps: allT.subarray(from, off), values: allV.subarray(from, off), stale: anyStale ? concatStale(g, off - from) : null };
       } else {
         buf ??= new SampleBuffer(256);
         buf.clear();
@@ -64,7 +63,7 @@ export class MergeQuerier implements Querier {
             else buf.push(s.timestamps[j], s.values[j], s.stale !== null && s.stale[j] === 1);
           }
         }
-        out[i] = { labels: g[0].labels, ...buf.columns() };
+        out[at] = { labels: g[0].labels, ...buf.columns() };
       }
     }
     return { series: out, warnings: sortedUnique(warnings) };

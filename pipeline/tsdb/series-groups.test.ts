@@ -1,15 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import type { Labels } from '../../schemas/labels.js';
 import type { Series } from './querier.js';
-import { groupByLabels } from './series-groups.js';
+import { groupByLabels, type LabelGroups } from './series-groups.js';
 
 function series(labels: Labels, t: number): Series {
   return { labels, timestamps: [t], values: [t], stale: null };
 }
 
+/** The groups as arrays of their series. */
+function arrays({ series, start }: LabelGroups): Series[][] {
+  return Array.from({ length: start.length - 1 }, (_, g) => series.slice(start[g], start[g + 1]));
+}
+
 /** Each group as its labels' job and its series' timestamps. */
-function shape(groups: Series[][]): [string, number[]][] {
-  return groups.map((g) => [g[0].labels.job, g.map((s) => s.timestamps[0])]);
+function shape(groups: LabelGroups): [string, number[]][] {
+  return arrays(groups).map((g) => [g[0].labels.job, g.map((s) => s.timestamps[0])]);
 }
 
 describe('groupByLabels', () => {
@@ -23,7 +28,7 @@ describe('groupByLabels', () => {
   });
 
   it('keeps the series of separate label objects with equal labels together', () => {
-    const groups = groupByLabels([[series({ job: 'x', i: '1' }, 1)], [series({ i: '1', job: 'x' }, 2)]]);
+    const groups = arrays(groupByLabels([[series({ job: 'x', i: '1' }, 1)], [series({ i: '1', job: 'x' }, 2)]]));
     expect(groups).toHaveLength(1);
     expect(groups[0].map((s) => s.timestamps[0])).toEqual([1, 2]);
   });
@@ -35,7 +40,7 @@ describe('groupByLabels', () => {
   });
 
   it('groups nothing from empty sets', () => {
-    expect(groupByLabels([[], []])).toEqual([]);
+    expect(arrays(groupByLabels([[], []]))).toEqual([]);
     expect(shape(groupByLabels([[], [series({ job: 'a' }, 1)]]))).toEqual([['a', [1]]]);
   });
 });

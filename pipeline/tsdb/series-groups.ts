@@ -2,15 +2,26 @@ import { canonicalKey } from './canonical-key.js';
 import type { Series } from './querier.js';
 
 /**
+ * Series grouped by labels, back to back: group g is `series[start[g]]` up to (not including)
+ * `series[start[g + 1]]`. Flat rather than an array a group: across shards nearly every group is
+ * one series, and an array for each was most of what a merge allocated.
+ */
+export interface LabelGroups {
+  readonly series: readonly Series[];
+  /** Group starts, and the series count after the last: one entry more than there are groups. */
+  readonly start: Int32Array;
+}
+
+/**
  * The series of several sets grouped by labels, groups in their labels' canonical order, each
  * group's series in set order (and, within a set, in the set's order). Queriers return their
  * series in that order, so the sets are merged as they come: a few comparisons of keys per
  * series, not a map of every key and a sort of all of them. A set out of that order is sorted
  * first (stably: its equal labels keep their order).
  */
-export function groupByLabels(sets: readonly (readonly Series[])[]): Series[][] {
+export function groupByLabels(sets: readonly (readonly Series[])[]): LabelGroups {
   let lists = sets.map(keyedInOrder);
-  if (lists.length === 0) return [];
+  if (lists.length === 0) return { series: [], start: new Int32Array(1) };
   // Merged in pairs, round after round: each series is compared about once a round, log2(sets)
   // rounds in all, and a pair's left list (the earlier sets) goes first between equal keys.
   while (lists.length > 1) {
@@ -19,12 +30,11 @@ export function groupByLabels(sets: readonly (readonly Series[])[]): Series[][] 
     lists = next;
   }
   const { keys, series } = lists[0];
-  const groups: Series[][] = [];
-  for (let i = 0; i < series.length; i++) {
-    if (i > 0 && keys[i] === keys[i - 1]) groups[groups.length - 1].push(series[i]);
-    else groups.push([series[i]]);
-  }
-  return groups;
+  const start = new Int32Array(series.length + 1);
+  let groups = 0;
+  for (let i = 0; i < series.length; i++) if (i === 0 || keys[i] !== keys[i - 1]) start[groups++] = i;
+  start[groups] = series.length;
+  return { series, start: start.subarray(0, groups + 1) };
 }
 
 /** Two lists sorted by key as one, `a`'s entries before `b`'s between equal keys. */

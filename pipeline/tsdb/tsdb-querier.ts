@@ -3,6 +3,7 @@ import type { Block } from './block/index.js';
 import { canonicalKey } from './canonical-key.js';
 import { SampleBuffer } from './chunks/index.js';
 import type { Head, MemSeries } from './head/index.js';
+import { inHeadOrder } from './head-series-ranks.js';
 import { MergeQuerier } from './merge-querier.js';
 import type { LabelMatcher, Querier, SelectHints, Series, SeriesSet } from './querier.js';
 import { ColumnSlabs, DecodePlanner, decodedSeries, sharedDecodePool, type DecodePool } from './select-decode/index.js';
@@ -52,20 +53,27 @@ export class TsdbQuerier implements Querier {
     const mint = Math.max(this.mint, hints.start);
     const maxt = Math.min(this.maxt, hints.end);
     if (mint > maxt) return { series: [], warnings: [] };
+    // Entries in the order they were made; keyed by canonical labels to join a series' sources.
+    const list: Entry[] = [];
     const entries = new Map<string, Entry>();
     const width = this.blocks.length;
     let blockIds = new Int32Array(0);
+    const newEntry = (labels: Labels): Entry => {
+      const row = list.length;
+      if ((row + 1) * width > blockIds.length) {
+        const grown = new Int32Array(Math.max(64 * width, blockIds.length * 2)).fill(-1);
+        grown.set(blockIds);
+        blockIds = grown;
+      }
+      const e: Entry = { labels, row, head: null, bound: 0 };
+      list.push(e);
+      return e;
+    };
     const entry = (labels: Labels): Entry => {
       const key = canonicalKey(labels);
       let e = entries.get(key);
       if (e === undefined) {
-        const row = entries.size;
-        if ((row + 1) * width > blockIds.length) {
-          const grown = new Int32Array(Math.max(64 * width, blockIds.length * 2)).fill(-1);
-          grown.set(blockIds);
-          blockIds = grown;
-        }
-        e = { labels, row, head: null, bound: 0 };
+        e = newEntry(labels);
         entries.set(key, e);
       }
       return e;
@@ -84,28 +92,31 @@ export class TsdbQuerier implements Querier {
       }
     }
     const headSeries = this.head.select(matchers);
+    // Without block series to join, each head series (one a label set) is an entry of its own.
+    const joined = list.length > 0;
     let loose = 0;
     for (let i = 0; i < headSeries.length; i++) {
       const s = headSeries[i];
       if (s.minT > maxt) continue;
       const n = s.sampleBound(mint, maxt);
       if (n === 0) continue;
-      const e = entry(s.labels);
+      const e = joined ? entry(s.labels) : newEntry(s.labels);
       e.head = s;
       e.bound += n;
       loose += s.looseSampleCount;
     }
     let remaining = 0;
-    for (const e of entries.values()) remaining += e.bound;
+    for (const e of list) remaining += e.bound;
     // The columns are sized by these bounds: what the select holds is charged before it is decoded.
     hints.budget?.load(remaining);
     // A select planned for another process (SelectHints.plans) is planned whatever its size.
     const inPlace = hints.plans === undefined && this.decoder.decodesInPlace(remaining);
     // Threads that have to start boot while this one sorts and plans.
     if (!inPlace && hints.plans === undefined) this.decoder.startWorkersFor(remaining);
-    // The keys sorted by the default order (UTF-16 code units, as `<` compares them) without a
-    // comparator call per comparison, then their entries.
-    const sorted = [...entries.keys()].sort().map((key) => entries.get(key)!);
+    // Canonical label order: by the head's ranks of its series when every entry has one (no key
+    // comparisons), else the keys sorted by the default order (UTF-16 code units, as `<` compares
+    // them) without a comparator call per comparison, then their entries.
+    const sorted = inHeadOrder(this.head, list, (e) => e.head) ?? inKeyOrder(list);
     if (!inPlace) return this.decodeInWorkers(sorted, blockIds, mint, maxt, hints, loose);
     // Series' columns are cut from shared slabs, sized by the overlapping chunks' sample counts
     // (ColumnSlabs; the query's pooled ones first). Shared memory: a query evaluated in a worker
@@ -194,4 +205,11 @@ export class TsdbQuerier implements Querier {
     for (let b = 0, at = e.row * this.blocks.length; b < this.blocks.length; b++, at++) if (ids[at] >= 0) this.blocks[b].collect(ids[at], buf, mint, maxt);
     if (e.head !== null) e.head.collect(buf, mint, maxt);
   }
+}
+
+/** Entries sorted by their canonical keys (distinct: one entry a label set). */
+function inKeyOrder(list: readonly Entry[]): Entry[] {
+  const byKey = new Map<string, Entry>();
+  for (const e of list) byKey.set(canonicalKey(e.labels), e);
+  return [...byKey.keys()].sort().map((key) => byKey.get(key)!);
 }
