@@ -9,4 +9,8 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund
 fi
 npm run -s build
+# glibc: allocations of 512 KiB and more (query columns, shared memory) get mappings of their own,
+# so what the process frees goes back to the system instead of staying in malloc's heap (README,
+# "Resident memory and glibc"). One set in the environment already is kept.
+export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-524288}"
 exec node dist/ops/cli/main.js up "$@"

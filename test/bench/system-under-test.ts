@@ -74,11 +74,17 @@ function afterCompactionTick(readyAt: number, ingestedAt: number, bytes: () => n
   return settleAfter(ingestedAt, readyAt + ticks * TIDEMARK_COMPACT_INTERVAL_MS + 5_000 - ingestedAt, bytes);
 }
 
-/** A Tidemark role process of the built CLI; `nodeFlags` go to node (e.g. --cpu-prof). */
+/**
+ * The environment Tidemark's launchers give it (`ops/up.sh`, the container image, the systemd
+ * units): glibc maps allocations of 512 KiB and more on their own, so freed ones leave the process.
+ */
+const LAUNCH_ENV: NodeJS.ProcessEnv = { ...process.env, MALLOC_MMAP_THRESHOLD_: process.env.MALLOC_MMAP_THRESHOLD_ ?? '524288' };
+
+/** A Tidemark role process of the built CLI, started as its launchers start it; `nodeFlags` go to node (e.g. --cpu-prof). */
 async function startRole(role: string, args: readonly string[], dir: string, nodeFlags: readonly string[] = []): Promise<{ proc: PeerProcess; url: string }> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const proc = new PeerProcess(`tidemark ${role}`, process.execPath, [...nodeFlags, TIDEMARK_CLI, role, '--listen', `127.0.0.1:${port}`, ...args], dir);
+  const proc = new PeerProcess(`tidemark ${role}`, process.execPath, [...nodeFlags, TIDEMARK_CLI, role, '--listen', `127.0.0.1:${port}`, ...args], dir, LAUNCH_ENV);
   try {
     await proc.waitReady(`${url}/-/ready`, 120_000);
   } catch (err) {

@@ -80,12 +80,13 @@ export class PeerProcess {
     private readonly bin: string,
     private readonly args: readonly string[],
     readonly dir: string,
+    private readonly env: NodeJS.ProcessEnv = process.env,
   ) {
     this.current = this.spawn();
   }
 
   private spawn(): ChildProcess {
-    const child = spawn(this.bin, this.args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(this.bin, this.args, { stdio: ['ignore', 'pipe', 'pipe'], env: this.env });
     const keep = (b: Buffer): void => {
       this.output = (this.output + b.toString()).slice(-4000);
     };
