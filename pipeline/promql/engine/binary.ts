@@ -7,7 +7,7 @@ import { formatMetric } from './format-metric.js';
 import { labelsKey } from './label-keys.js';
 import type { Sample, Value, Vector } from './types.js';
 
-const ARITHMETIC = new Set(['+', '-', '*', '/', '%', '^', 'atan2']);
+export const ARITHMETIC = new Set(['+', '-', '*', '/', '%', '^', 'atan2']);
 
 /** The histogram trimming operators: they apply to a histogram on the left and a float on the right only. */
 export function isTrimOperator(op: string): boolean {
@@ -101,7 +101,7 @@ function vectorScalar(e: BinaryExpr, vec: Vector, s: number, swap: boolean, arit
 const sigCaches = new WeakMap<BinaryExpr, WeakMap<Labels, string>>();
 
 /** The matching signature: the `on` labels' values, or all labels but `ignoring` ones and the name. */
-function signature(e: BinaryExpr, m: VectorMatching, l: Labels): string {
+export function signature(e: BinaryExpr, m: VectorMatching, l: Labels): string {
   let cache = sigCaches.get(e);
   if (!cache) {
     cache = new WeakMap();
@@ -166,7 +166,8 @@ function matchedLabelsText(m: VectorMatching, l: Labels): string {
 
 const resultCaches = new WeakMap<BinaryExpr, WeakMap<Labels, Labels>>();
 
-function resultMetric(e: BinaryExpr, m: VectorMatching, ls: Labels, rs: Labels): Labels {
+/** The labels of a vector-vector result sample from its left (`ls`) and right (`rs`) operands' labels. */
+export function resultMetric(e: BinaryExpr, m: VectorMatching, ls: Labels, rs: Labels): Labels {
   const cacheable = m.include.length === 0;
   let cache: WeakMap<Labels, Labels> | undefined;
   if (cacheable) {

@@ -243,7 +243,7 @@ function rowMatrixSource(m: RowMatrix, ctx: EvalContext): RowSource {
 }
 
 /** An instant selector series-major: the latest sample within the lookback delta, per step. */
-function selectorRows(vs: VectorSelector, ctx: EvalContext): RowSource {
+export function selectorRows(vs: VectorSelector, ctx: EvalContext): RowSource {
   const series = ctx.selections.get(vs) ?? [];
   const steps = ctx.steps;
   const at = atTime(vs.at, ctx);

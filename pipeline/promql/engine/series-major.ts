@@ -1,19 +1,23 @@
 import type { Labels } from '../../../schemas/labels.js';
 import type { AggregateExpr, Expr } from '../parser/ast.js';
 import { groupingCache, groupOfLabels, type GroupInfo } from './aggregate.js';
+import { binaryRows } from './binary-rows.js';
 import type { EvalContext } from './eval-context.js';
 import { mergeGroupParts, newGroupCells, type GroupCells, type GroupParts } from './group-cells.js';
 import { rowSource, windowRows, type RowSource } from './row-source.js';
+import { scalarBinaryMatrix } from './scalar-binary-matrix.js';
 import type { StepMatrix } from './step-matrix.js';
 
 /**
  * Series-major evaluation of a range query's hot nodes. Before the steps run, every node of a
- * supported shape (a range function over a plain range selector, an aggregation over such a
- * function or a plain selector, topk/bottomk over one) is computed for all steps at once: each
- * series is read in one pass and written into per-step cells, and aggregations accumulate into
- * per-group, per-step cells; grouping keys are computed once per series. The step-by-step
- * evaluator then reads those nodes' vectors from the matrices (see evaluator.ts), so results,
- * their order, annotations and sample counts are the ones step-by-step evaluation gives.
+ * supported shape (a range function over a plain range selector, an operator between two plain
+ * selectors (binary-rows.ts), an aggregation over any of these or a plain selector, topk/bottomk
+ * over one, an operator between a number and such a node (scalar-binary-matrix.ts)) is computed
+ * for all steps at once: each series is read in one pass and written into per-step cells, and
+ * aggregations accumulate into per-group, per-step cells; grouping keys are computed once per
+ * series. The step-by-step evaluator then reads those nodes' vectors from the matrices (see
+ * evaluator.ts), so results, their order, annotations and sample counts are the ones
+ * step-by-step evaluation gives.
  */
 export function precomputeSteps(root: Expr, ctx: EvalContext): Map<Expr, StepMatrix> {
   const out = new Map<Expr, StepMatrix>();
@@ -40,18 +44,21 @@ function visit(e: Expr, ctx: EvalContext, out: Map<Expr, StepMatrix>): void {
       visit(e.expr, ctx, out);
       if (e.param) visit(e.param, ctx, out);
       return;
-    case 'binary':
+    case 'binary': {
       visit(e.lhs, ctx, out);
       visit(e.rhs, ctx, out);
+      const m = scalarBinaryMatrix(e, out);
+      if (m !== null) out.set(e, m);
       return;
+    }
     // Subqueries evaluate their body at their own times; selectors are cheap step by step.
     default: return;
   }
 }
 
 function nodeMatrix(e: Expr, ctx: EvalContext): StepMatrix | null {
-  if (e.type === 'call') {
-    const src = windowRows(e, ctx);
+  if (e.type === 'call' || e.type === 'binary') {
+    const src = e.type === 'call' ? windowRows(e, ctx) : binaryRows(e, ctx);
     return src === null ? null : materialize(src, ctx);
   }
   if (e.type !== 'aggregate') return null;
@@ -59,7 +66,7 @@ function nodeMatrix(e: Expr, ctx: EvalContext): StepMatrix | null {
   if (ahead !== undefined) return mergedMatrix(e, ahead, ctx);
   const kind = rowAggregation(e);
   if (kind === null) return null;
-  const src = rowSource(e.expr, ctx);
+  const src = rowSource(e.expr, ctx) ?? binaryRows(e.expr, ctx);
   if (src === null) return null;
   return kind === 'aggregate' ? aggregate(e, src, ctx) : topk(e, src, topkParam(e), ctx);
 }
