@@ -1,5 +1,5 @@
 import { sharedEvalPool } from '../../pipeline/promql/index.js';
-import type { Queryable } from '../../pipeline/tsdb/index.js';
+import { expectArrayBufferTransfers, type Queryable } from '../../pipeline/tsdb/index.js';
 import { sharedDecodePool } from '../../pipeline/tsdb/select-decode/index.js';
 import { sharedSelectSlabPool } from '../../pipeline/tsdb/shared-memory/index.js';
 import {
@@ -79,8 +79,11 @@ export function mountQueryApi(
     routes = withReadConsistency(routes, new ReadConsistency({ stores, partitionCount: ctx.config.bus.partitions, timeoutMs: ctx.config.query.read_consistency_timeout_ms }));
   }
   registerSelectSlabPoolMetrics(ctx.metrics, sharedSelectSlabPool(ctx.config.query.select_slab_pool_bytes));
-  // The first query after a start finds a thread of each pool running (they stop after
-  // WORKER_IDLE_MS unused, as any idle worker does).
+  // Selects hand buffers to the pools' threads: what the start-up (a store's head restore) and
+  // the first query optimize on this thread stays optimized after the first hand-off.
+  expectArrayBufferTransfers();
+  // The first queries after a start find every thread of each pool running, the decode threads
+  // warmed up (they stop after WORKER_IDLE_MS unused, as any idle worker does).
   sharedEvalPool(ctx.config.query.workers).warm();
   sharedDecodePool().warm();
   for (const r of queryActivity.track(routes).map((route) => metrics.instrument(route))) ctx.router.add(r.methods, r.path, r.handler);

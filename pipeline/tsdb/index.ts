@@ -6,6 +6,7 @@ export { MergeQuerier } from './merge-querier.js';
 export { canonicalKey } from './canonical-key.js';
 export { LoopTurns, loopTurns } from './loop-turns.js';
 export { IdleStop, WORKER_IDLE_MS } from './idle-stop.js';
+export { expectArrayBufferTransfers } from './expect-array-buffer-transfers.js';
 export { sharedMemory } from './shared-memory/index.js';
 export { TurnTakingQuerier } from './turn-taking-querier.js';
 export { SelectWrappingQuerier } from './select-wrapping-querier.js';

@@ -164,13 +164,13 @@ describe('EvalPool', () => {
     await p.close();
   });
 
-  it('warms one worker for the first query, once, and lets it stop when idle like any other', async () => {
+  it('warms every worker for the first queries, once, and lets them stop when idle like any other', async () => {
     const p = new EvalPool(2, loopTurns, IN_PLACE_COST, SPLIT_COST, 50);
     try {
       p.warm();
-      expect(p.workers).toBe(1);
+      expect(p.workers).toBe(2);
       p.warm();
-      expect(p.workers).toBe(1);
+      expect(p.workers).toBe(2);
       while (p.workers > 0) await new Promise((r) => setTimeout(r, 20));
       await p.close();
       p.warm();

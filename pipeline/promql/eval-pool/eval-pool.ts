@@ -111,15 +111,18 @@ export class EvalPool implements Evaluator {
   }
 
   /**
-   * Starts one worker when none runs, to wait for jobs as idle ones do: a process that serves
-   * queries calls it at start, so its first query does not wait for a thread to start and load
-   * the engine (about 100 ms on a 2-core machine, where a warm query of a dashboard takes tens).
+   * Starts every worker that is not running, to wait for jobs as idle ones do: a process that
+   * serves queries calls it at start, so its first queries do not wait for threads to start and
+   * load the engine (about 100 ms each on a 2-core machine, where a warm query of a dashboard
+   * takes tens; a large range query is split across all of them).
    */
   warm(): void {
-    if (this.closed || this.slots.length > 0) return;
-    const slot = this.spawn();
-    slot.worker.unref();
-    slot.idle.idle();
+    if (this.closed) return;
+    while (this.slots.length < this.size) {
+      const slot = this.spawn();
+      slot.worker.unref();
+      slot.idle.idle();
+    }
   }
 
   /**

@@ -6,6 +6,7 @@ import { parentPort } from 'node:worker_threads';
 import type { AbortProbe } from '../engine/eval-context.js';
 import { evaluateJob } from '../engine/eval-job.js';
 import { fillOperandRows, type OperandPart, type PartRows } from '../engine/operand-rows.js';
+import { expectArrayBufferTransfers } from '../../tsdb/expect-array-buffer-transfers.js';
 import { sharedMemory } from '../../tsdb/shared-memory/index.js';
 import { errorToWire, packResult, unpackJob, type WireError, type WireJob, type WireResult } from './job-wire.js';
 
@@ -33,6 +34,8 @@ function abortProbe(buf: SharedArrayBuffer): AbortProbe {
 
 if (parentPort === null) throw new Error('eval-worker.ts runs as a worker thread of an evaluation pool');
 const port = parentPort;
+// Each reply transfers buffers: what the first job optimizes stays optimized after it.
+expectArrayBufferTransfers();
 port.on('message', (m: JobMessage) => {
   // The selection's columns in shared memory: this thread's references keep them alive too.
   sharedMemory().take(m.wire.sharedBytes);

@@ -128,13 +128,23 @@ describe('DecodePool', () => {
     expect(await turnsDuring(workers)).toBeGreaterThan(0);
   });
 
-  it('warms one worker for the first select, once, and lets it stop when idle like any other', async () => {
+  it('warms every worker up for the first selects, once: a select meanwhile waits for it, and they stop when idle like any other', async () => {
     const pool = new DecodePool({ size: 2, inPlaceBelow: 0, minPart: 1, idleMs: 50 });
     try {
       pool.warm();
-      expect(pool.workers).toBe(1);
+      expect(pool.workers).toBe(2);
       pool.warm();
-      expect(pool.workers).toBe(1);
+      expect(pool.workers).toBe(2);
+      // Both workers are decoding their warm-up job: the select's parts queue behind it.
+      const data: ContractSeries[] = [0, 1, 2].map((i) => {
+        const timestamps = Array.from({ length: 300 }, (_, j) => j * 15_000);
+        return { labels: { __name__: 'g', i: String(i) }, timestamps, values: timestamps.map((_, j) => i * j), stale: [] };
+      });
+      const head = headWith(data);
+      const m: LabelMatcher[] = [{ type: '=', name: '__name__', value: 'g' }];
+      const want = plain((await head.querier(0, H).select(m, { start: 0, end: H })).series, true);
+      expect(plain((await new TsdbQuerier([], head, 0, H, pool).select(m, { start: 0, end: H })).series, true)).toEqual(want);
+      expect(pool.workers).toBe(2);
       while (pool.workers > 0) await new Promise((r) => setTimeout(r, 20));
       await pool.close();
       pool.warm();

@@ -4,6 +4,7 @@
  * reference, with counts and staleness flags.
  */
 import { parentPort } from 'node:worker_threads';
+import { expectArrayBufferTransfers } from '../expect-array-buffer-transfers.js';
 import { runDecodeJob, type DecodeJob, type DecodeResult } from './decode-job.js';
 
 export interface DecodeRequest {
@@ -17,6 +18,8 @@ export type DecodeReply =
 
 if (parentPort === null) throw new Error('decode-worker.ts runs as a worker thread of a decode pool');
 const port = parentPort;
+// Each reply transfers buffers: the decoders the first job optimizes stay optimized after it.
+expectArrayBufferTransfers();
 port.on('message', (m: DecodeRequest) => {
   let result: DecodeResult;
   try {
