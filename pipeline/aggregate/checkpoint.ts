@@ -178,19 +178,17 @@ function bytesOf(text: string, width: 4 | 8, what: string): Buffer {
   return b;
 }
 
+/** A copy of `b`'s bytes at offset 0: a decoded buffer need not be aligned for a typed array's view. */
+function aligned(b: Buffer): ArrayBuffer {
+  return new Uint8Array(b).buffer;
+}
+
 function int32sOf(text: string, what: string): Int32Array {
-  const b = bytesOf(text, 4, what);
-  // Copied: a decoded buffer need not be aligned for a typed array's view.
-  const out = new Int32Array(b.length / 4);
-  Buffer.from(out.buffer).set(b);
-  return out;
+  return new Int32Array(aligned(bytesOf(text, 4, what)));
 }
 
 function float64sOf(text: string, what: string): Float64Array {
-  const b = bytesOf(text, 8, what);
-  const out = new Float64Array(b.length / 8);
-  Buffer.from(out.buffer).set(b);
-  return out;
+  return new Float64Array(aligned(bytesOf(text, 8, what)));
 }
 
 /** Row-major numbers (SERIES_NUMBERS per row) as columns: see PartitionDocV2.numbers. */

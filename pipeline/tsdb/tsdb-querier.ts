@@ -116,7 +116,8 @@ export class TsdbQuerier implements Querier {
     // Canonical label order: by the head's ranks of its series when every entry has one (no key
     // comparisons), else the keys sorted by the default order (UTF-16 code units, as `<` compares
     // them) without a comparator call per comparison, then their entries.
-    const sorted = inHeadOrder(this.head, list, (e) => e.head) ?? inKeyOrder(list);
+    // With block series the entries are keyed already.
+    const sorted = inHeadOrder(this.head, list, (e) => e.head) ?? inKeyOrder(joined ? entries : byCanonicalKey(list));
     if (!inPlace) return this.decodeInWorkers(sorted, blockIds, mint, maxt, hints, loose);
     // Series' columns are cut from shared slabs, sized by the overlapping chunks' sample counts
     // (ColumnSlabs; the query's pooled ones first). Shared memory: a query evaluated in a worker
@@ -207,9 +208,14 @@ export class TsdbQuerier implements Querier {
   }
 }
 
-/** Entries sorted by their canonical keys (distinct: one entry a label set). */
-function inKeyOrder(list: readonly Entry[]): Entry[] {
+/** Entries keyed by their canonical labels (distinct: one entry a label set). */
+function byCanonicalKey(list: readonly Entry[]): Map<string, Entry> {
   const byKey = new Map<string, Entry>();
   for (const e of list) byKey.set(canonicalKey(e.labels), e);
+  return byKey;
+}
+
+/** Entries sorted by their keys. */
+function inKeyOrder(byKey: ReadonlyMap<string, Entry>): Entry[] {
   return [...byKey.keys()].sort().map((key) => byKey.get(key)!);
 }
