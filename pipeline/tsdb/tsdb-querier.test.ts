@@ -1,13 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Block } from './block/index.js';
 import { persistHeadRange } from './compact/index.js';
+import { CorruptionError } from './errors.js';
 import { Head } from './head/index.js';
 import { MergeQuerier } from './merge-querier.js';
 import type { SampleBudget } from './querier.js';
 import { querierContract, type ContractSeries } from './querier.contract.js';
+import { DecodePool } from './select-decode/index.js';
 import { TsdbQuerier } from './tsdb-querier.js';
 
 const H = 3600_000;
@@ -173,5 +175,26 @@ describe("TsdbQuerier and a query's sample budget", () => {
     const { series } = await new TsdbQuerier([], head, 0, H).select([{ type: '=', name: '__name__', value: 'm' }], { start: 0, end: H, budget: exact });
     expect(Array.from(series[0].values)).toEqual([1, 2, 3]);
     expect(exact.remaining).toBe(0);
+  });
+});
+
+describe('TsdbQuerier over a block with a damaged chunk', () => {
+  it('fails a select decoded by the decode threads before any of it is decoded', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsdb-querier-'));
+    const pool = new DecodePool({ size: 1, inPlaceBelow: 0 });
+    try {
+      const head = new Head();
+      for (let i = 0; i < 960; i++) head.append({ __name__: 'm', i: String(i % 4) }, i * 15_000, i);
+      const block = Block.open(join(dir, persistHeadRange(head, dir, 0, 2 * H).ulid));
+      const file = join(block.dir, 'chunks');
+      const bytes = readFileSync(file);
+      bytes[block.series[2].chunkMeta[2] + 5] ^= 0x01;
+      writeFileSync(file, bytes);
+      const querier = new TsdbQuerier([Block.open(block.dir)], new Head(), 0, 2 * H, pool);
+      await expect(querier.select([{ name: '__name__', type: '=', value: 'm' }], { start: 0, end: 2 * H })).rejects.toThrow(CorruptionError);
+    } finally {
+      await pool.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

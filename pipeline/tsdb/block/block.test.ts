@@ -75,6 +75,56 @@ describe('block', () => {
     rmSync(dir, { recursive: true });
   });
 
+  /** The reference of the first chunk of the series with label i="<i>". */
+  function firstChunkRef(block: Block, i: string): number {
+    return block.series.find((s) => s.labels.i === i)!.chunkMeta[2];
+  }
+
+  it('fails a read that reaches a damaged chunk with an error naming the chunks file and the chunk offset', async () => {
+    const { dir, block } = oneBlock();
+    const file = join(block.dir, 'chunks');
+    const ref = firstChunkRef(block, '3');
+    const bytes = readFileSync(file);
+    // A byte inside the chunk (past its length field and encoding byte).
+    bytes[ref + 5] ^= 0x01;
+    writeFileSync(file, bytes);
+    const reopened = Block.open(block.dir);
+    const err = await reopened
+      .querier(0, 2 * H)
+      .select([{ name: 'i', type: '=', value: '3' }], { start: 0, end: 2 * H })
+      .then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(CorruptionError);
+    expect((err as CorruptionError).file).toBe(file);
+    expect((err as CorruptionError).offset).toBe(ref);
+    expect((err as CorruptionError).message).toContain(block.id);
+    expect((err as CorruptionError).message).toContain('checksum');
+    rmSync(dir, { recursive: true });
+  });
+
+  it('reads the intact series of a block that has a damaged chunk', async () => {
+    const { dir, block } = oneBlock();
+    const want = await block.querier(0, 2 * H).select([{ name: 'i', type: '=', value: '1' }], { start: 0, end: 2 * H });
+    const file = join(block.dir, 'chunks');
+    const bytes = readFileSync(file);
+    bytes[firstChunkRef(block, '3') + 5] ^= 0x01;
+    writeFileSync(file, bytes);
+    const got = await Block.open(block.dir).querier(0, 2 * H).select([{ name: 'i', type: '=', value: '1' }], { start: 0, end: 2 * H });
+    expect(got.series.length).toBe(1);
+    expect(Array.from(got.series[0].values)).toEqual(Array.from(want.series[0].values));
+    rmSync(dir, { recursive: true });
+  });
+
+  it('fails a read of a chunk cut off by the end of a truncated chunks file', async () => {
+    const { dir, block } = oneBlock();
+    const file = join(block.dir, 'chunks');
+    const last = Math.max(...block.series.map((s) => s.chunkMeta[2]));
+    writeFileSync(file, readFileSync(file).subarray(0, last + 10));
+    const reopened = Block.open(block.dir);
+    const id = block.series.findIndex((s) => s.chunkMeta[2] === last);
+    expect(() => reopened.seriesChunks(id)).toThrow(/truncated chunk/);
+    rmSync(dir, { recursive: true });
+  });
+
   it('refuses to open an index with a corrupted series section', () => {
     const { dir, block } = oneBlock();
     const file = join(block.dir, 'index');

@@ -21,12 +21,19 @@ export interface BlockSeries {
 
 /**
  * An immutable block opened from disk. The index is decoded into memory at open (symbols are
- * shared strings); the chunks file is read whole on first use and chunks decoded lazily per query.
+ * shared strings); the chunks file is read whole on first use and chunks decoded lazily per query,
+ * each checked (checksum, encoding) the first time it is read.
  */
 export class Block implements Queryable, PostingsSource {
   readonly series: BlockSeries[] = [];
   private readonly postings = new MemPostings();
   private chunkBuf: Buffer | null = null;
+  private chunksVersion = 0;
+  /**
+   * The chunks found intact so far: bit `ref >>> 2` is set once the chunk at `ref` passed its
+   * checks (records are at least 6 bytes long, so no two share a bit).
+   */
+  private checked = new Int32Array(0);
   tombstones: Tombstone[];
 
   private constructor(
@@ -131,9 +138,9 @@ export class Block implements Queryable, PostingsSource {
   }
 
   /**
-   * The chunks file, read whole on first use and verified once (every record's checksum and
-   * encoding), so reads afterwards are plain offsets into it. It is read into shared memory, so
-   * a select's decode threads read its chunks where they are.
+   * The chunks file, read whole on first use into shared memory, so a select's decode threads
+   * read its chunks where they are. Its records are not verified here: each chunk is when it is
+   * first read (`checkedStart`), so a query pays for the chunks it reads, not the whole file.
    */
   private chunks(): Buffer {
     if (this.chunkBuf === null) {
@@ -142,21 +149,34 @@ export class Block implements Queryable, PostingsSource {
       if (buf.length < 8 || buf.readUInt32BE(0) !== CHUNKS_MAGIC) throw new CorruptionError(file, 0, 'bad chunks magic');
       const version = buf[4];
       if (version !== 1 && version !== 2) throw new CorruptionError(file, 4, `unsupported chunks file version ${version}`);
-      const r = new ByteReader(buf, file, 8);
-      while (r.pos < buf.length) {
-        const ref = r.pos;
-        const len = r.uvarint();
-        const start = r.pos;
-        const encoding = r.byte();
-        const known = isKnownEncoding(encoding) || (encoding === ENCODING_ROLLUP && this.meta.downsample !== undefined);
-        if (!known || (version === 1 && encoding !== 1)) throw new CorruptionError(file, start, `unknown chunk encoding ${encoding}`);
-        if (start + 1 + len + 4 > buf.length) throw new CorruptionError(file, ref, 'truncated chunk');
-        r.pos = start + 1 + len;
-        if (r.u32() !== crc32(buf.subarray(start, start + 1 + len))) throw new CorruptionError(file, ref, 'chunk checksum mismatch');
-      }
+      this.chunksVersion = version;
+      this.checked = new Int32Array(Math.ceil(buf.length / 128));
       this.chunkBuf = buf;
     }
     return this.chunkBuf;
+  }
+
+  /**
+   * Where the bytes of the chunk at `ref` start, once the chunk is known intact: the first read of
+   * each verifies its checksum (over the encoding byte and the bytes), its encoding and that the
+   * file holds it whole, as Prometheus' chunk reader does on every read; later reads find its bit
+   * set. A damaged chunk throws a CorruptionError naming the file and the chunk's offset before
+   * any of it is decoded.
+   */
+  private checkedStart(buf: Buffer, ref: number): number {
+    if (ref < 8 || ref >= buf.length) throw new CorruptionError(join(this.dir, 'chunks'), ref, 'chunk reference out of range');
+    const start = this.chunkStart(buf, ref);
+    const bit = ref >>> 2;
+    if ((this.checked[bit >>> 5] & (1 << (bit & 31))) !== 0) return start;
+    const file = join(this.dir, 'chunks');
+    const end = start + this.chunkLength(buf, ref);
+    if (end + 4 > buf.length) throw new CorruptionError(file, ref, 'truncated chunk');
+    const encoding = buf[start - 1];
+    const known = isKnownEncoding(encoding) || (encoding === ENCODING_ROLLUP && this.meta.downsample !== undefined);
+    if (!known || (this.chunksVersion === 1 && encoding !== 1)) throw new CorruptionError(file, start - 1, `unknown chunk encoding ${encoding}`);
+    if (buf.readUInt32BE(end) !== crc32(buf.subarray(start - 1, end))) throw new CorruptionError(file, ref, 'chunk checksum mismatch');
+    this.checked[bit >>> 5] |= 1 << (bit & 31);
+    return start;
   }
 
   /** Position of the chunk bytes at `ref` (after its length and encoding byte). */
@@ -166,18 +186,21 @@ export class Block implements Queryable, PostingsSource {
     return p + 2;
   }
 
+  /** The length of the chunk at `ref`; past the end of the file when its length field is damaged. */
   private chunkLength(buf: Buffer, ref: number): number {
     let out = 0;
     let mul = 1;
-    for (let p = ref; ; p++) {
+    // A length field runs to the end of the file only when it is damaged (it is not checksummed).
+    for (let p = ref; p < buf.length; p++) {
       const b = buf[p];
       out += (b & 0x7f) * mul;
       if (b < 0x80) return out;
       mul *= 0x80;
     }
+    return buf.length;
   }
 
-  /** The encoded chunk at `ref` (verified when the file was loaded). */
+  /** The encoded chunk at `ref` (checked on its first read). */
   chunk(ref: number): Uint8Array {
     return this.chunkData(ref, 0, 0).bytes;
   }
@@ -185,8 +208,7 @@ export class Block implements Queryable, PostingsSource {
   /** The chunk at `ref` with its encoding and the given time range. */
   chunkData(ref: number, minT: number, maxT: number): ChunkData {
     const buf = this.chunks();
-    if (ref < 8 || ref >= buf.length) throw new CorruptionError(join(this.dir, 'chunks'), ref, 'chunk reference out of range');
-    const start = this.chunkStart(buf, ref);
+    const start = this.checkedStart(buf, ref);
     return { encoding: buf[start - 1], bytes: buf.subarray(start, start + this.chunkLength(buf, ref)), minT, maxT };
   }
 
@@ -207,6 +229,7 @@ export class Block implements Queryable, PostingsSource {
       if (m[i + 1] < mint || m[i] > maxt) continue;
       const ref = m[i + 2];
       if (ref < 8 || ref >= buf.length) throw new CorruptionError(join(this.dir, 'chunks'), ref, 'chunk reference out of range');
+      // The sample count in the chunk's header, not checked yet: a chunk is before it is decoded.
       const start = this.chunkStart(buf, ref);
       n += (buf[start] << 8) | buf[start + 1];
     }
@@ -224,8 +247,7 @@ export class Block implements Queryable, PostingsSource {
     for (let i = 0; i < m.length; i += 3) {
       if (m[i + 1] < mint || m[i] > maxt) continue;
       const ref = m[i + 2];
-      if (ref < 8 || ref >= data.length) throw new CorruptionError(join(this.dir, 'chunks'), ref, 'chunk reference out of range');
-      const start = this.chunkStart(data, ref);
+      const start = this.checkedStart(data, ref);
       at(data[start - 1], data.buffer as SharedArrayBuffer, data.byteOffset + start, this.chunkLength(data, ref));
     }
   }
@@ -239,8 +261,7 @@ export class Block implements Queryable, PostingsSource {
     for (let i = 0; i < m.length; i += 3) {
       if (m[i + 1] < mint || m[i] > maxt) continue;
       const ref = m[i + 2];
-      if (ref < 8 || ref >= data.length) throw new CorruptionError(join(this.dir, 'chunks'), ref, 'chunk reference out of range');
-      const at = this.chunkStart(data, ref);
+      const at = this.checkedStart(data, ref);
       buf.pushEncoded(data[at - 1], data.subarray(at, at + this.chunkLength(data, ref)), mint, maxt);
     }
     if (this.tombstones.length > 0) {
@@ -279,9 +300,10 @@ export class Block implements Queryable, PostingsSource {
     return new BlockQuerier(this, mint, maxt);
   }
 
-  /** Drops the chunks buffer (retention, close). */
+  /** Drops the chunks buffer (retention, close); a later read reads and checks the file again. */
   release(): void {
     this.chunkBuf = null;
+    this.checked = new Int32Array(0);
   }
 }
 

@@ -80,7 +80,7 @@ export class DecodePool {
   }
 
   /**
-   * Starts every worker that is not running and has each decode a warm-up job (decode-warm-up.ts)
+   * Starts every worker that is not running and has each decode the warm-up jobs (decode-warm-up.ts)
    * before any select: a query process calls it at start, so its first large selects neither
    * wait for threads to start nor decode in code V8 has not compiled for them yet (a fresh thread
    * decoded a select at a fifth of the speed of a warm one). Jobs that come meanwhile queue
@@ -92,11 +92,19 @@ export class DecodePool {
     if (this.closed) return;
     while (this.slots.length < this.size) {
       const slot = this.spawn();
-      const task: Task = { id: this.nextId++, job: decodeWarmUpJob(), resolve: () => undefined, reject: () => undefined };
-      slot.task = task;
-      // Unlike a select's job, a warm-up does not keep the process alive.
-      slot.worker.unref();
-      this.post(slot, task);
+      // One job with values, then one without (a count's select): each takes decoder paths the
+      // other does not. The second goes to the same thread as the first is done.
+      const jobs = [decodeWarmUpJob(), decodeWarmUpJob(true)];
+      const next = (): void => {
+        const job = jobs.shift();
+        if (job === undefined || this.closed || !this.slots.includes(slot)) return;
+        const task: Task = { id: this.nextId++, job, resolve: next, reject: () => undefined };
+        slot.task = task;
+        // Unlike a select's job, a warm-up does not keep the process alive.
+        slot.worker.unref();
+        this.post(slot, task);
+      };
+      next();
     }
   }
 

@@ -39,4 +39,40 @@ describe('decodeWarmUpJob', () => {
     expect(next.ops.length).toBeGreaterThan(0);
     expect(runDecodeJob(next).counts.length).toBe(RESULT_SIZE * next.seriesCount);
   });
+
+  it('holds the series shapes whose decoder paths scraped selects take: constant, mostly idle, swinging by gigabytes, long chunks, missed scrapes', () => {
+    const job = decodeWarmUpJob();
+    const r = runDecodeJob(job);
+    let constant = false;
+    let idleRun = false;
+    let wide = false;
+    let long = false;
+    let gap = false;
+    for (let i = 0, p = 0; i < job.seriesCount; i++) {
+      const chunks = job.ops[p + 1];
+      p += SERIES_HEADER + OP_SIZE * chunks;
+      const [slab, at, count] = r.counts.subarray(RESULT_SIZE * i, RESULT_SIZE * i + 3);
+      const ts = new Float64Array(r.slabT[slab], at * 8, count);
+      const vs = new Float64Array(r.slabV[slab], at * 8, count);
+      constant ||= count > 100 && vs.every((v) => v === vs[0]);
+      let run = 1;
+      for (let k = 1; k < count; k++) {
+        run = vs[k] === vs[k - 1] ? run + 1 : 1;
+        idleRun ||= run >= 17 && vs[count - 1] > vs[0];
+        wide ||= vs[k] - vs[k - 1] > 2 ** 25;
+        gap ||= ts[k] - ts[k - 1] >= 5 * 60_000;
+      }
+      // Longer than the decoders' scratch columns start (256 values).
+      long ||= chunks === 1 && count > 256;
+    }
+    expect({ constant, idleRun, wide, long, gap }).toEqual({ constant: true, idleRun: true, wide: true, long: true, gap: true });
+  });
+
+  it('makes a job without values too, which decodes timestamps only', () => {
+    const job = decodeWarmUpJob(true);
+    expect(job.valuesUnused).toBe(true);
+    const r = runDecodeJob(job);
+    expect(r.counts[2]).toBeGreaterThan(0);
+    expect(r.slabV).toEqual(r.slabT);
+  });
 });
