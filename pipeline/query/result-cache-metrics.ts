@@ -2,7 +2,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { ResultCacheStats } from './result-cache.js';
 
 /**
- * `/metrics` of the query_range result cache: pieces served from it, evaluated and cached,
+ * `/metrics` of the query_range result cache: pieces served from it wholly or partly, evaluated and cached,
  * evaluated again because a write touched them, evicted for memory, and its size now.
  */
 export function registerResultCacheMetrics(registry: Registry, stats: () => ResultCacheStats): void {
@@ -21,7 +21,8 @@ export function registerResultCacheMetrics(registry: Registry, stats: () => Resu
     });
   };
   counter('tidemark_query_result_cache_hits_total', 'Range query pieces answered from the result cache.', 'hits');
-  counter('tidemark_query_result_cache_misses_total', 'Whole range query pieces evaluated because the result cache did not hold them.', 'misses');
+  counter('tidemark_query_result_cache_partial_total', 'Range query pieces answered partly from the result cache (cached steps kept, newer or touched steps evaluated).', 'partial');
+  counter('tidemark_query_result_cache_misses_total', 'Range query pieces evaluated wholly because the result cache held none of their steps still exact.', 'misses');
   counter('tidemark_query_result_cache_invalidated_total', 'Cached pieces evaluated again because a write applied since touched their metric names and time range.', 'invalidated');
   counter('tidemark_query_result_cache_evicted_total', 'Cached pieces dropped to stay within query.result_cache_max_bytes.', 'evicted');
   new Gauge({

@@ -15,15 +15,34 @@ import { QueryGate } from './query-gate.js';
 import { CountingQueryable, QueryStats } from './query-stats.js';
 import { downsampledQuery, parseMaxSourceResolution, resolutionText, SOURCE_RESOLUTION_HEADER } from './source-resolution.js';
 
-/** What one cached piece read, and the store positions it is exact as of. */
+/**
+ * A cached piece: the points of the steps [from, to] of one piece (pieces are absolute, `key`
+ * names the piece), what their evaluation read, and the store positions they are exact as of.
+ */
 interface Piece {
   readonly key: string;
+  readonly from: number;
+  readonly to: number;
   readonly series: readonly ResultSeries[];
   readonly warnings: readonly string[];
   readonly infos: readonly string[];
   readonly since: readonly PartitionPosition[];
   readonly selections: ChangeCheck['selections'];
+  /**
+   * How far past a step its evaluation read samples (a negative offset): a sample at t can only
+   * change the steps from t - lookahead on.
+   */
+  readonly lookahead: number;
+  /** Whether a change can only alter the steps from its time on (no `@`: a fixed evaluation time reads the same samples at every step). */
+  readonly stepwise: boolean;
   readonly bytes: number;
+}
+
+/** Points of some steps of a piece, in time order with the other parts of the answer. */
+interface Part {
+  readonly series: readonly ResultSeries[];
+  readonly warnings: readonly string[];
+  readonly infos: readonly string[];
 }
 
 export interface ResultCacheSettings {
@@ -43,8 +62,13 @@ export interface ResultCacheSettings {
 
 /** Counts of the cache's work, for tests and metrics. */
 export interface ResultCacheStats {
+  /** Pieces answered wholly from the cache. */
   hits: number;
+  /** Pieces answered partly from the cache: cached steps kept, the others (newer, or touched by a write) evaluated. */
+  partial: number;
+  /** Pieces evaluated wholly. */
   misses: number;
+  /** Cached pieces of which a write applied since touched some steps. */
   invalidated: number;
   evicted: number;
   bytes: number;
@@ -52,18 +76,20 @@ export interface ResultCacheStats {
 
 /**
  * A result cache for `query_range` that the bus keeps exact. A range query is split by time into
- * step-aligned pieces (as query frontends do); each whole piece is cached with what its
- * evaluation selected (matchers and time range) and the offsets every shard had applied before
- * it ran. A cached piece is used again only after the stores answered that no record applied
- * since those offsets touched a selected metric name within a selected time range
- * (store/change-log.ts): a late sample, a backfill or a deletion invalidates the pieces it
- * touches, and nothing else. `nocache=1` bypasses the cache. Pieces at the edges of the request
- * (not whole) are evaluated every time; so is any query the cache cannot split exactly (see
- * `cacheable`).
+ * step-aligned pieces on absolute boundaries (as query frontends do); the steps of each piece a
+ * request covers are cached with what their evaluation selected (matchers and time range) and the
+ * offsets every shard had applied before it ran. Before cached steps are used again the stores
+ * answer, from their change logs (store/change-log.ts), the oldest time a record applied since
+ * those offsets touched a selected metric name within a selected range: the steps before it (less
+ * any look-ahead of a negative offset) are still exact, the others are evaluated again with the
+ * steps the request adds (the newest of a sliding dashboard). So a late sample, a backfill or a
+ * deletion re-evaluates only the steps it can reach. A query with `@` (a fixed time every step
+ * reads) re-evaluates a touched piece whole; a piece with annotations is used whole or not at all.
+ * `nocache=1` bypasses the cache; so does any query it cannot split exactly (see `cacheable`).
  */
 export class ResultCache {
   private readonly pieces = new Map<string, Piece>();
-  readonly stats: ResultCacheStats = { hits: 0, misses: 0, invalidated: 0, evicted: 0, bytes: 0 };
+  readonly stats: ResultCacheStats = { hits: 0, partial: 0, misses: 0, invalidated: 0, evicted: 0, bytes: 0 };
   private readonly engines = new Map<number, Engine>();
 
   constructor(private readonly settings: ResultCacheSettings) {}
@@ -74,49 +100,86 @@ export class ResultCache {
     const len = Math.max(step, Math.floor(pieceMs / step) * step);
     const phase = ((start % step) + step) % step;
     // Piece boundaries are absolute (multiples of `len` shifted onto the step grid), so a window that slides reuses them.
-    const firstWhole = Math.ceil((start - phase) / len) * len + phase;
-    const parts: Array<{ from: number; to: number; key: string | null }> = [];
-    let t = start;
-    if (firstWhole > start) {
-      const to = Math.min(end, firstWhole - step);
-      parts.push({ from: start, to, key: null });
-      t = firstWhole;
+    const last = start + Math.floor((end - start) / step) * step; // the last step (`end` may fall between steps)
+    const parts: Array<{ a: number; b: number; key: string }> = [];
+    for (let p0 = Math.floor((start - phase) / len) * len + phase; p0 <= last; p0 += len) {
+      parts.push({ a: Math.max(start, p0), b: Math.min(last, p0 + len - step), key: `${step}\u0000${p0}\u0000${query}` });
     }
-    for (; t <= end; t += len) {
-      const to = t + len - step;
-      parts.push({ from: t, to: Math.min(to, end), key: to <= end ? `${step}\u0000${t}\u0000${query}` : null });
-    }
-    const candidates = parts.filter((p) => p.key !== null && this.pieces.has(p.key)).map((p) => this.pieces.get(p.key!)!);
-    const { valid, positions } = await this.validate(candidates);
+    const candidates = parts.filter((p) => this.pieces.has(p.key)).map((p) => this.pieces.get(p.key)!);
+    const { changedFrom, positions } = await this.validate(candidates);
     const engine = this.engineFor(timeoutMs);
-    const results: Array<{ series: readonly ResultSeries[]; warnings: readonly string[]; infos: readonly string[] }> = [];
-    for (const p of parts) {
-      const cached = p.key === null ? undefined : this.pieces.get(p.key);
-      if (cached !== undefined && valid.has(cached)) {
-        this.touch(cached);
-        this.stats.hits++;
-        results.push(cached);
-        continue;
-      }
-      if (cached !== undefined) {
-        this.stats.invalidated++;
-        this.drop(cached);
-      }
+    const stepwise = !query.includes('@');
+    /** The newest step before `t`. */
+    const stepBefore = (t: number): number => (Math.ceil((t - phase) / step) - 1) * step + phase;
+    const evaluate = async (from: number, to: number): Promise<Part & { selections: ChangeCheck['selections']; lookahead: number; warned: boolean }> => {
       // Read as the query API reads (max_series, the upper bound left open for negative offsets).
       const recorder = new RecordingQueryable(new CountingQueryable(this.settings.queryable, new QueryStats(), this.settings.config.max_series));
-      const r = await engine.rangeQuery(recorder, query, p.from, p.to, step, { signal });
-      const series = r.value.resultType === 'matrix' ? r.value.result : [];
-      results.push({ series, warnings: r.warnings, infos: r.infos });
-      if (p.key === null) continue;
-      this.stats.misses++;
+      const r = await engine.rangeQuery(recorder, query, from, to, step, { signal });
+      const lookahead = recorder.selections.reduce((m, sel) => Math.max(m, sel.end - to), 0);
+      return { series: r.value.resultType === 'matrix' ? r.value.result : [], warnings: r.warnings, infos: r.infos, selections: recorder.selections, lookahead, warned: recorder.warned };
+    };
+    const answer: Part[] = [];
+    for (const { a, b, key } of parts) {
+      const cached = this.pieces.get(key);
+      // The cached steps still exact: all of them, those before the oldest change, or none.
+      let validTo = -Infinity;
+      if (cached !== undefined) {
+        const changed = changedFrom.get(cached) ?? -Infinity;
+        validTo = changed === Infinity ? cached.to : cached.stepwise && changed !== -Infinity ? Math.min(cached.to, stepBefore(changed - cached.lookahead)) : -Infinity;
+        if (validTo < cached.to) this.stats.invalidated++;
+        // Annotations are kept per piece, not per step: a piece with some is used whole or not at all.
+        if (cached.warnings.length + cached.infos.length > 0 && (validTo < cached.to || cached.from < a || cached.to > b)) validTo = -Infinity;
+      }
+      const validFrom = cached?.from ?? Infinity;
+      const keepFrom = Math.max(a, validFrom);
+      const keepTo = Math.min(b, validTo);
+      if (cached !== undefined && keepFrom <= keepTo && keepFrom === a && keepTo === b) {
+        this.touch(cached);
+        this.stats.hits++;
+        answer.push({ series: slice(cached.series, a, b), warnings: cached.warnings, infos: cached.infos });
+        continue;
+      }
+      const kept = cached !== undefined && keepFrom <= keepTo;
+      const before = kept && a < keepFrom ? await evaluate(a, keepFrom - step) : null;
+      const after = await (kept ? (keepTo < b ? evaluate(keepTo + step, b) : null) : evaluate(a, b));
+      const keptPart: Part | null = kept ? { series: slice(cached.series, keepFrom, keepTo), warnings: cached.warnings, infos: cached.infos } : null;
+      const own = [before, keptPart, after].filter((x): x is NonNullable<typeof x> => x !== null);
+      answer.push(...own);
+      if (kept) this.stats.partial++;
+      else this.stats.misses++;
       // Only what is exact is kept: every partition held when the positions were taken, and no shard warning.
-      if (positions !== null && !recorder.warned) this.add({ key: p.key, series, warnings: r.warnings, infos: r.infos, since: positions, selections: recorder.selections, bytes: sizeOf(series) });
+      const evaluated = [before, after].filter((x): x is NonNullable<typeof x> => x !== null);
+      if (positions === null || evaluated.some((e) => e.warned)) continue;
+      // The cached steps outside this request that are still exact stay with the piece when they join it without a gap.
+      const joins = cached !== undefined && validFrom <= validTo && validFrom <= b + step && validTo >= a - step;
+      const outsideBefore = joins && validFrom < a ? { series: slice(cached.series, validFrom, a - step), warnings: cached.warnings, infos: cached.infos } : null;
+      const outsideAfter = joins && validTo > b ? { series: slice(cached.series, b + step, validTo), warnings: cached.warnings, infos: cached.infos } : null;
+      const whole = merge([outsideBefore, ...own, outsideAfter].filter((x): x is Part => x !== null));
+      const series = whole.value.resultType === 'matrix' ? whole.value.result : [];
+      const fromCache = kept || joins;
+      this.add({
+        key,
+        from: joins ? Math.min(a, validFrom) : a,
+        to: joins ? Math.max(b, validTo) : b,
+        series,
+        warnings: whole.warnings,
+        infos: whole.infos,
+        since: positions,
+        selections: mergeSelections([...(fromCache ? cached!.selections : []), ...evaluated.flatMap((e) => e.selections)]),
+        lookahead: Math.max(fromCache ? cached!.lookahead : 0, ...evaluated.map((e) => e.lookahead)),
+        stepwise,
+        bytes: sizeOf(series),
+      });
     }
-    return merge(results);
+    return merge(answer);
   }
 
-  /** Asks every store which candidates are still exact; also returns the positions now (null when a partition is held by no store). */
-  private async validate(candidates: readonly Piece[]): Promise<{ valid: Set<Piece>; positions: PartitionPosition[] | null }> {
+  /**
+   * Asks every store which candidates are still exact, per candidate the oldest time a change
+   * since touched (Infinity: none, -Infinity: cannot be told); also returns the positions now
+   * (null when a partition is held by no store).
+   */
+  private async validate(candidates: readonly Piece[]): Promise<{ changedFrom: Map<Piece, number>; positions: PartitionPosition[] | null }> {
     const stores = await this.settings.stores();
     const checks = candidates.map((c) => ({ since: c.since, selections: c.selections }));
     let answers;
@@ -124,24 +187,28 @@ export class ResultCache {
       answers = await Promise.all(stores.map((s) => s.changes({ checks })));
     } catch {
       // A store that cannot answer cannot vouch for anything: evaluate, cache nothing this time.
-      return { valid: new Set(), positions: null };
+      return { changedFrom: new Map(), positions: null };
     }
     const now = new Map<string, number>();
     for (const a of answers) for (const p of a.applied) now.set(`${p.topic}/${p.partition}`, Math.min(now.get(`${p.topic}/${p.partition}`) ?? Infinity, p.offset));
     let complete = true;
     for (let p = 0; p < this.settings.partitionCount; p++) if (!now.has(`${this.settings.samplesTopic}/${p}`)) complete = false;
-    const valid = new Set<Piece>();
+    const changedFrom = new Map<Piece, number>();
     candidates.forEach((c, i) => {
-      if (answers.some((a) => a.changed[i])) return;
       // The same partitions must be held as when the piece was evaluated, none missing and none new.
-      if (c.since.length !== now.size || !c.since.every((p) => now.has(`${p.topic}/${p.partition}`))) return;
-      valid.add(c);
+      if (c.since.length !== now.size || !c.since.every((p) => now.has(`${p.topic}/${p.partition}`))) {
+        changedFrom.set(c, -Infinity);
+        return;
+      }
+      let from = Infinity;
+      for (const a of answers) if (a.changed[i]) from = Math.min(from, a.changedFrom?.[i] ?? -Infinity);
+      changedFrom.set(c, from);
     });
     const positions = complete ? [...now].map(([k, offset]) => {
       const slash = k.lastIndexOf('/');
       return { topic: k.slice(0, slash), partition: Number(k.slice(slash + 1)), offset };
     }) : null;
-    return { valid, positions };
+    return { changedFrom, positions };
   }
 
   private engineFor(timeoutMs: number): Engine {
@@ -179,8 +246,8 @@ export class ResultCache {
   }
 }
 
-/** Series of the pieces joined by labels, in the engine's order. */
-function merge(parts: ReadonlyArray<{ series: readonly ResultSeries[]; warnings: readonly string[]; infos: readonly string[] }>): QueryResult {
+/** Series of the parts (in time order) joined by labels, in the engine's order. */
+function merge(parts: readonly Part[]): QueryResult {
   const rows = new Map<string, ResultSeries>();
   for (const part of parts) {
     for (const s of part.series) {
@@ -200,6 +267,43 @@ function merge(parts: ReadonlyArray<{ series: readonly ResultSeries[]; warnings:
   const series = [...rows.values()].sort((a, b) => compareLabels(a.metric, b.metric));
   const value: QueryValue = { resultType: 'matrix', result: series };
   return { value, warnings: [...new Set(parts.flatMap((p) => p.warnings))], infos: [...new Set(parts.flatMap((p) => p.infos))] };
+}
+
+/** The points of steps [from, to]; series without any left out. */
+function slice(series: readonly ResultSeries[], from: number, to: number): ResultSeries[] {
+  const out: ResultSeries[] = [];
+  for (const s of series) {
+    const ts = s.timestamps;
+    if (ts.length === 0 || ts[0] > to || ts[ts.length - 1] < from) continue;
+    if (ts[0] >= from && ts[ts.length - 1] <= to) {
+      out.push(s);
+      continue;
+    }
+    let i = 0;
+    while (ts[i] < from) i++;
+    let j = i;
+    while (j < ts.length && ts[j] <= to) j++;
+    if (i === j) continue;
+    const part: ResultSeries = { metric: s.metric, timestamps: ts.slice(i, j), values: s.values.slice(i, j) };
+    if (s.histograms !== undefined) part.histograms = s.histograms.slice(i, j);
+    out.push(part);
+  }
+  return out;
+}
+
+/** Selections with the same matchers joined into one covering both ranges (a piece extended by later steps reads the same selectors). */
+function mergeSelections(list: ChangeCheck['selections']): ChangeCheck['selections'] {
+  const byMatchers = new Map<string, { matchers: readonly LabelMatcher[]; start: number; end: number }>();
+  for (const sel of list) {
+    const k = JSON.stringify(sel.matchers);
+    const seen = byMatchers.get(k);
+    if (seen === undefined) byMatchers.set(k, { matchers: sel.matchers, start: sel.start, end: sel.end });
+    else {
+      seen.start = Math.min(seen.start, sel.start);
+      seen.end = Math.max(seen.end, sel.end);
+    }
+  }
+  return [...byMatchers.values()];
 }
 
 function sizeOf(series: readonly ResultSeries[]): number {

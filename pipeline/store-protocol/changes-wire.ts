@@ -30,6 +30,11 @@ export interface ChangesAnswer {
   readonly applied: readonly PartitionPosition[];
   /** Per check: whether, on a partition held here, something it selected changed, or that cannot be told. */
   readonly changed: readonly boolean[];
+  /**
+   * Per check, where `changed`: the oldest timestamp (ms) within its selections that a change may
+   * have touched, null when that cannot be told. Absent from stores that predate it (read: null).
+   */
+  readonly changedFrom?: readonly (number | null)[];
 }
 
 /** Whoever can answer change checks: a store worker, a remote store. */
@@ -72,5 +77,9 @@ export function parseChangesAnswer(data: unknown): ChangesAnswer | string {
   const d = data as { applied?: unknown; changed?: unknown } | null;
   if (d === null || typeof d !== 'object' || !Array.isArray(d.applied) || !d.applied.every(isPosition)) return 'expected {applied: [{partition, offset}], ...}';
   if (!Array.isArray(d.changed) || !d.changed.every((c) => typeof c === 'boolean')) return 'expected {changed: [boolean...]}';
+  const from = (d as { changedFrom?: unknown }).changedFrom;
+  if (from !== undefined && (!Array.isArray(from) || from.length !== d.changed.length || !from.every((t) => t === null || Number.isFinite(t)))) {
+    return 'expected {changedFrom: [number or null, one per check]}';
+  }
   return d as ChangesAnswer;
 }

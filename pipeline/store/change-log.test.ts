@@ -16,6 +16,20 @@ describe('ShardChangeLog', () => {
     expect(log.changedSince(12, sel('b', 0, 1000))).toBe(false);
   });
 
+  it('names the oldest selected time a change since the offset touched, the range start when a record began before it', () => {
+    const log = new ShardChangeLog(5, 1000);
+    log.record(5, 100, 200, new Set(['a']));
+    log.record(6, 400, 450, new Set(['a', 'b']));
+    log.record(7, 300, 320, new Set(['b']));
+    log.record(8, 250, 260, new Set(['c']));
+    expect(log.earliestChange(5, sel('a', 0, 1000))).toBe(100);
+    expect(log.earliestChange(6, sel('a', 0, 1000))).toBe(400);
+    expect(log.earliestChange(6, sel('b', 0, 1000))).toBe(300); // the later record is the older in time
+    expect(log.earliestChange(5, sel('a', 150, 1000))).toBe(150); // clipped to the selection
+    expect(log.earliestChange(7, sel('a', 0, 1000))).toBe(Infinity);
+    expect(log.earliestChange(4, sel('a', 0, 1000))).toBe(-Infinity); // before what the log describes
+  });
+
   it('counts a record that touched any name (a deletion without a name, retention) against every selection', () => {
     const log = new ShardChangeLog(0, 1000);
     log.record(3, 0, 50, null);

@@ -77,7 +77,16 @@ export class ShardChangeLog {
 
   /** Whether a record at or after `since` touched a series `sel` may select, in its time range. */
   changedSince(since: number, sel: ReadSelection): boolean {
-    if (since < this.floor) return true;
+    return this.earliestChange(since, sel) !== Infinity;
+  }
+
+  /**
+   * The oldest timestamp within `sel`'s range that a record at or after `since` may have touched
+   * for a series `sel` may select (a record's own oldest sample, or the range's start when the
+   * record began before it); Infinity when none did, -Infinity when that cannot be told.
+   */
+  earliestChange(since: number, sel: ReadSelection): number {
+    if (since < this.floor) return -Infinity;
     const nameMatches = nameMatcher(sel.matchers);
     // Records are in offset order: find the first at or after `since` by bisection.
     let lo = this.first;
@@ -87,17 +96,32 @@ export class ShardChangeLog {
       if (this.offsets[mid] < since) lo = mid + 1;
       else hi = mid;
     }
+    let earliest = Infinity;
     // Shared sets: one that matched nothing need not be looked through again.
     const unmatched = new Set<ReadonlySet<string>>();
     for (let i = lo; i < this.end; i++) {
       if (this.maxTs[i] < sel.start || this.minTs[i] > sel.end) continue;
+      const from = Math.max(this.minTs[i], sel.start);
+      if (from >= earliest) continue;
       const names = this.nameSets[i];
-      if (names === null) return true;
-      if (unmatched.has(names)) continue;
-      for (const n of names) if (nameMatches(n)) return true;
-      unmatched.add(names);
+      if (names !== null) {
+        if (unmatched.has(names)) continue;
+        let hit = false;
+        for (const n of names) {
+          if (nameMatches(n)) {
+            hit = true;
+            break;
+          }
+        }
+        if (!hit) {
+          unmatched.add(names);
+          continue;
+        }
+      }
+      earliest = from;
+      if (earliest <= sel.start) break; // nothing can be older within the range
     }
-    return false;
+    return earliest;
   }
 
   /** The shared set equal to `names`. */

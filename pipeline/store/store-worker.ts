@@ -401,16 +401,21 @@ export class StoreWorker implements Queryable, AppliedOffsetsWaiter, ChangeSourc
   async changes(req: ChangesRequest): Promise<ChangesAnswer> {
     const topic = this.settings.topic;
     const applied = [...this.shards.values()].map((s) => ({ topic, partition: s.partition, offset: Math.max(0, s.appendedOffset) }));
-    const changed = req.checks.map((check) =>
-      check.since.some((since) => {
-        if (since.topic !== topic) return false;
+    // Per check the oldest selected time a change touched: Infinity for none, -Infinity when it cannot be told.
+    const earliest = req.checks.map((check) => {
+      let from = Infinity;
+      for (const since of check.since) {
+        if (since.topic !== topic) continue;
         const shard = this.shards.get(since.partition);
         const log = this.changeLogs.get(since.partition);
-        if (shard === undefined || log === undefined) return false; // another store answers for it
-        return Math.max(0, shard.appendedOffset) < since.offset || check.selections.some((sel) => log.changedSince(since.offset, sel));
-      }),
-    );
-    return { applied, changed };
+        if (shard === undefined || log === undefined) continue; // another store answers for it
+        if (Math.max(0, shard.appendedOffset) < since.offset) return -Infinity;
+        for (const sel of check.selections) from = Math.min(from, log.earliestChange(since.offset, sel));
+        if (from === -Infinity) return from;
+      }
+      return from;
+    });
+    return { applied, changed: earliest.map((t) => t !== Infinity), changedFrom: earliest.map((t) => (Number.isFinite(t) ? t : null)) };
   }
 
   /** Compacts blocks and applies retention on every shard, one at a time. */
