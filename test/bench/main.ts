@@ -22,6 +22,7 @@ import { aggregationBenchmark } from './aggregation.js';
 import { queryBenchmark } from './query.js';
 import { readConsistencyBenchmark } from './read-consistency.js';
 import { resultCacheBenchmark } from './result-cache.js';
+import { dashboardBenchmark } from './dashboard.js';
 import { notifyBenchmark } from './notify.js';
 import { alertLatencyBenchmark } from './alert-latency.js';
 import { replayBenchmark } from './replay.js';
@@ -57,6 +58,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   queryBenchmark,
   readConsistencyBenchmark,
   resultCacheBenchmark,
+  dashboardBenchmark,
   downsamplingBenchmark,
   notifyBenchmark,
   alertLatencyBenchmark,

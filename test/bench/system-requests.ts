@@ -93,22 +93,25 @@ export async function sendTraffic(traffic: EncodedTraffic, url: string, share = 
   const stats: SendStats = { requests: 0, retries: 0 };
   await Promise.all(
     traffic.files.map(async (file, i) => {
-      for await (const body of readFrames(file, Math.ceil(traffic.requestsPerFile[i] * share))) {
-        for (let backoff = 30; ; backoff = Math.min(1_000, backoff * 2)) {
-          const res = await fetch(url, {
-            method: 'POST',
-            body,
-            headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-prometheus-remote-write-version': '0.1.0' },
-          });
-          const text = await res.text();
-          if (res.ok) break;
-          if (res.status !== 429 && res.status !== 503) throw new Error(`remote_write to ${url}: ${res.status} ${text.slice(0, 300)}`);
-          stats.retries++;
-          await new Promise((r) => setTimeout(r, backoff));
-        }
-        stats.requests++;
-      }
+      for await (const body of readFrames(file, Math.ceil(traffic.requestsPerFile[i] * share))) await sendRequest(url, body, stats);
     }),
   );
   return stats;
+}
+
+/** Sends one remote_write 1.0 body, retrying 429 and 503 as `sendTraffic` does; counts it in `stats`. */
+export async function sendRequest(url: string, body: Buffer, stats: SendStats): Promise<void> {
+  for (let backoff = 30; ; backoff = Math.min(1_000, backoff * 2)) {
+    const res = await fetch(url, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-prometheus-remote-write-version': '0.1.0' },
+    });
+    const text = await res.text();
+    if (res.ok) break;
+    if (res.status !== 429 && res.status !== 503) throw new Error(`remote_write to ${url}: ${res.status} ${text.slice(0, 300)}`);
+    stats.retries++;
+    await new Promise((r) => setTimeout(r, backoff));
+  }
+  stats.requests++;
 }

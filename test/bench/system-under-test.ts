@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { startKafkaMock, startRedis } from '../harness/services.js';
 import { cpuMs, dirBytes, freePort, PeerProcess, PrometheusPeer, rssBytes, tempDir, VictoriaMetricsPeer } from './peers/index.js';
 import type { QueryTarget } from './system-queries.js';
+import { describeDataParts, tidemarkDataParts } from './tidemark-data-parts.js';
 
 /**
  * One system the system benchmark loads over remote_write and queries over the Prometheus API,
@@ -18,6 +19,8 @@ export interface SystemUnderTest {
   rssBytes(): number;
   /** Bytes of everything it keeps on disk. */
   dataBytes(): number;
+  /** Where those bytes are (Tidemark's own data directory), as a note. */
+  describeData?(samples: number): string;
   /** Other processes it needs, measured apart (the Kafka-protocol broker). */
   readonly helpers: readonly { readonly name: string; cpuMs(): number }[];
   /**
@@ -129,6 +132,7 @@ export async function startTidemarkUp(nodeFlags: readonly string[] = [], extraCo
     cpuMs: () => cpuMs(proc.pid),
     rssBytes: () => rssBytes(proc.pid),
     dataBytes: () => dirBytes(data),
+    describeData: (samples) => describeDataParts(tidemarkDataParts(data), samples),
     helpers: [],
     async settle(ingestedAt) {
       const waited = await afterCompactionTick(readyAt, ingestedAt, () => dirBytes(data));
@@ -178,6 +182,11 @@ function peerSystem(subject: string, peer: PeerServer, params: Readonly<Record<s
 export async function startVictoriaMetrics(): Promise<SystemUnderTest> {
   const vm = await VictoriaMetricsPeer.start(['-search.disableCache']);
   return peerSystem('victoria-metrics', vm, { nocache: '1' }, 'its own background merges (no force_merge)');
+}
+
+/** VictoriaMetrics single-node on its defaults, rollup cache on (it leaves the newest `-search.cacheTimestampOffset`, 5 min, uncached). */
+export async function startVictoriaMetricsCached(): Promise<SystemUnderTest> {
+  return peerSystem('victoria-metrics (cache on)', await VictoriaMetricsPeer.start(), undefined, 'its own background merges (no force_merge)');
 }
 
 /** Prometheus with `--web.enable-remote-write-receiver`. */

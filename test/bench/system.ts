@@ -70,7 +70,7 @@ interface SystemMeasure {
   readonly queries: QueryMeasure[];
 }
 
-interface Scenario {
+export interface Scenario {
   readonly traffic: EncodedTraffic;
   /** Timestamp of the first and last scrape. */
   readonly firstMs: number;
@@ -78,6 +78,8 @@ interface Scenario {
   readonly shape: string;
   /** Metric names of the data set. */
   readonly names: readonly string[];
+  /** Series per scrape. */
+  readonly series: number;
 }
 
 /**
@@ -86,13 +88,13 @@ interface Scenario {
  * refuses a vector whose series then collide, so each name is counted apart). Returns the count
  * seen: less than `samples` when it stopped growing for `stuckMs` (samples acknowledged, then lost).
  */
-async function untilQueryable(sys: SystemUnderTest, s: Scenario, samples: number, stuckMs = 60_000): Promise<number> {
+export async function untilQueryable(sys: SystemUnderTest, s: Scenario, samples: number, stuckMs = 60_000): Promise<number> {
   const range = Math.ceil((s.lastMs - s.firstMs) / 1000) + 60;
   let seen = -1;
   let since = performance.now();
   for (;;) {
     const last = await instantValue(sys.query.url, 'count({job=~"node|api"})', s.lastMs, sys.query.params);
-    if (last === SERIES || samples < s.traffic.samples || performance.now() - since > stuckMs) {
+    if (last === s.series || samples < s.traffic.samples || performance.now() - since > stuckMs) {
       let n = 0;
       for (const name of s.names) n += (await instantValue(sys.query.url, `sum(count_over_time(${name}{job=~"node|api"}[${range}s]))`, s.lastMs, sys.query.params)) ?? 0;
       if (n === samples) return n;
@@ -143,7 +145,8 @@ async function measure(sys: SystemUnderTest, s: Scenario): Promise<SystemMeasure
   rows.push({ name: 'data directory bytes per sample, right after ingest', subject, value: ingested / samples, unit: 'bytes/sample', note: mb(ingested) });
   const how = await sys.settle(ingestedAt);
   const settled = sys.dataBytes();
-  rows.push({ name: 'data directory bytes per sample, after default background compaction', subject, value: settled / samples, unit: 'bytes/sample', note: `${mb(settled)}; ${how}` });
+  const parts = sys.describeData === undefined ? '' : `; ${sys.describeData(samples)}`;
+  rows.push({ name: 'data directory bytes per sample, after default background compaction', subject, value: settled / samples, unit: 'bytes/sample', note: `${mb(settled)}; ${how}${parts}` });
   log(`${subject}: ${mb(ingested)} after ingest, ${mb(settled)} settled (${how})`);
 
   const queries: QueryMeasure[] = [];
@@ -288,7 +291,7 @@ async function run(targets: readonly string[], hours: number, profile: boolean):
     const traffic = encodeTraffic(ds, steps, dir, CONNECTIONS, SAMPLES_PER_REQUEST);
     const shape = `${SERIES / 1000}k series (${ds.hosts} hosts: node_exporter + application) x ${hours} h at 15 s, ${(traffic.samples / 1e6).toFixed(1)}M samples`;
     log(`${shape}: ${traffic.requests} requests, ${mb(traffic.bytes)} snappy, encoded in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
-    const scenario: Scenario = { traffic, firstMs, lastMs: ds.timeOf(steps - 1), shape, names: [...new Set(ds.series.map((x) => x.labels.__name__))] };
+    const scenario: Scenario = { traffic, firstMs, lastMs: ds.timeOf(steps - 1), shape, names: [...new Set(ds.series.map((x) => x.labels.__name__))], series: SERIES };
 
     const starters: [string, () => Promise<SystemUnderTest>][] = [
       ['tidemark', () => startTidemarkUp()],
