@@ -36,6 +36,17 @@ export class AlertmanagerTemplate {
     }
   }
 
+  /**
+   * Parses the user's files alone, as the constructor would (same functions, same errors), without
+   * the defaults, whose parse is most of the constructor's time: a configuration is checked at load
+   * and its templates built when a notification first needs them.
+   */
+  static check(files: readonly TemplateFile[], now: () => number = Date.now): void {
+    if (files.length === 0) return;
+    const t = Template.create('').option('missingkey=zero').funcs(alertmanagerFuncs(now));
+    for (const f of files) t.new(f.name).parse(f.text);
+  }
+
   /** Renders a config string such as `{{ template "slack.default.title" . }}`. */
   executeTextString(text: string, data: unknown): string {
     if (text === '') return '';
