@@ -37,6 +37,7 @@ import type { DecodedRecordFollower, DecodedRecordLeader } from '../bus/record-f
 import { Watermark } from '../alert/rules/watermark.js';
 import { BusSampleSink } from '../publish/index.js';
 import { readCheckpoint, restoreRuleState, serializeCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.js';
+import { CheckpointSeriesTable } from './checkpoint-series-table.js';
 import { compileRule, type CompiledRule } from './compiled-rule.js';
 import { aggregationConfigSchema, type AggregationConfig, type AggregationRuleConfig } from './config.js';
 import { AggregationMetrics } from './metrics.js';
@@ -119,7 +120,11 @@ export interface AggregatorStatus {
   readonly partitions: number[];
   readonly partitionsMissing: number;
   readonly lagRecords: number;
-  readonly lastCheckpoint: { readonly atMs: number; readonly bytes: number; readonly durationMs: number; readonly offsets: Record<string, number> } | null;
+  /**
+   * The last checkpoint: when, its size, how long it took to serialize and write (the event loop
+   * waits meanwhile; fsync included), the process' CPU time in that span, and the offsets it covers.
+   */
+  readonly lastCheckpoint: { readonly atMs: number; readonly bytes: number; readonly durationMs: number; readonly cpuMs: number; readonly offsets: Record<string, number> } | null;
   /** Stores aggregating their own partitions: whether this store's merger holds the partials and emits the outputs. */
   readonly merging?: boolean;
 }
@@ -178,6 +183,8 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
   private readonly now: () => number;
   private readonly log: AggregatorLogger;
   private restored: Checkpoint | undefined;
+  /** Per checkpoint file, the series table of its last checkpoint (the next one starts from it). */
+  private readonly seriesTables = new Map<string, CheckpointSeriesTable>();
   private consumer: Consumer | undefined;
   private consumerReady: Promise<Consumer>;
   private resolveConsumer!: (c: Consumer) => void;
@@ -244,7 +251,7 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
       this.states = this.states.map((st) => restoreRuleState(st.rule, saved.rules.get(st.rule.id), saved.series));
       this.hints.clear();
       for (const [p, o] of saved.offsets) this.offsets.set(p, o);
-      this.lastCheckpoint = { atMs: saved.savedAtMs, bytes: 0, durationMs: 0, offsets: Object.fromEntries(saved.offsets) };
+      this.lastCheckpoint = { atMs: saved.savedAtMs, bytes: 0, durationMs: 0, cpuMs: 0, offsets: Object.fromEntries(saved.offsets) };
       this.log.info({ offsets: Object.fromEntries(saved.offsets), rules: saved.rules.size }, 'aggregation checkpoint restored');
     }
     this.partitionCount = await bus.ensureTopic(this.s.samplesTopic, 1);
@@ -373,6 +380,7 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
       }
     }
     this.byPartition.delete(p);
+    this.seriesTables.delete(this.partitionFile(p));
     this.clocks.delete(p);
     this.offsets.delete(p);
     this.highWatermarks.delete(p);
@@ -836,12 +844,13 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
     if (!this.dirty || this.unsent.length > 0 || this.unsentPartials.length > 0) return;
     const nowMs = this.now();
     const started = performance.now();
+    const cpu = process.cpuUsage();
     const offsets = new Map(this.offsets);
     let bytes = 0;
     this.dirty = false;
     try {
       if (this.s.partials === undefined) {
-        const text = serializeCheckpoint(this.states, this.offsets, nowMs);
+        const text = serializeCheckpoint(this.states, this.offsets, nowMs, this.seriesTableOf(this.s.checkpointFile));
         writeCheckpoint(this.s.checkpointFile, text);
         bytes = text.length;
       } else {
@@ -849,7 +858,7 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
         for (const [p, states] of this.byPartition) {
           const o = this.offsets.get(p);
           if (o === undefined) continue;
-          const text = serializeCheckpoint(states, new Map([[p, o]]), nowMs);
+          const text = serializeCheckpoint(states, new Map([[p, o]]), nowMs, this.seriesTableOf(this.partitionFile(p)));
           writeCheckpoint(this.partitionFile(p), text);
           bytes += text.length;
         }
@@ -860,11 +869,13 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
       throw err;
     }
     const durationMs = performance.now() - started;
+    const used = process.cpuUsage(cpu);
+    const cpuMs = (used.user + used.system) / 1000;
     this.metrics.checkpoints.inc();
     this.metrics.checkpointBytes.set(bytes);
     this.metrics.checkpointSeconds.set(durationMs / 1000);
     this.metrics.lastCheckpoint.set(nowMs / 1000);
-    this.lastCheckpoint = { atMs: nowMs, bytes, durationMs, offsets: Object.fromEntries(offsets) };
+    this.lastCheckpoint = { atMs: nowMs, bytes, durationMs, cpuMs, offsets: Object.fromEntries(offsets) };
     for (const [p, o] of offsets) {
       const b = this.lastBatch.get(p);
       const end = b?.records[b.records.length - 1]?.offset;
@@ -872,6 +883,12 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
       // commits up to its own end at most (records the store handed over may reach further).
       if (b !== undefined && end !== undefined) await b.commit(Math.min(o, end + 1)).catch(() => undefined);
     }
+  }
+
+  private seriesTableOf(file: string): CheckpointSeriesTable {
+    let t = this.seriesTables.get(file);
+    if (t === undefined) this.seriesTables.set(file, (t = new CheckpointSeriesTable()));
+    return t;
   }
 
   private updateGauges(): void {

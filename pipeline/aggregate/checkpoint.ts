@@ -10,10 +10,12 @@ import { readFileSync } from 'node:fs';
 import { replaceFileSync } from '../durable-file/index.js';
 import { canonicalLabels, type Labels } from '../../schemas/index.js';
 import { FloatHistogram, type CounterResetHint, type Span } from '../../schemas/native-histogram/index.js';
+import { base64Of, CheckpointSeriesTable, hostIsBigEndian as bigEndian } from './checkpoint-series-table.js';
 import type { CompiledRule } from './compiled-rule.js';
 import { PartitionState, SERIES_NUMBERS, type SeriesEntry } from './partition-state.js';
 import { RuleState } from './rule-state.js';
-import type { WindowAccumulator } from './window-accumulator.js';
+import { newAccumulator, type WindowAccumulator } from './window-accumulator.js';
+import { ALIVE, FIELDS, H_SAMPLES, INC, LAST_TS, LAST_V, M2, MAX, MEAN, MIN, RATE_N, RATE_SUM, SAMPLES, SERIES, SUM, type WindowColumns } from './window-columns.js';
 
 export class CheckpointFileError extends Error {
   constructor(readonly file: string, what: string, options?: { cause?: unknown }) {
@@ -24,7 +26,7 @@ export class CheckpointFileError extends Error {
 
 /**
  * Version 1's series entry as a row: the input series' labels (flat name, value pairs as indexes
- * into the checkpoint's string table), then its numbers. Read still; written as version 2.
+ * into the checkpoint's string table), then its numbers. Read still; written as version 3.
  */
 export type Num = number | string;
 type SeriesRow = [number[], Num, Num, Num, 0 | 1, Num, Num, Num, Num, 0 | 1, Num, Num, Num, (HistogramDoc | 0)?, (HistogramDoc | 0)?];
@@ -51,7 +53,7 @@ interface PartitionDocV1 {
 }
 
 /**
- * Version 2: a rule's series on one partition as columns. A series' labels are in the
+ * Versions 2 and 3: a rule's series on one partition as columns. A series' labels are in the
  * checkpoint's series table once, however many rules it feeds (version 1 wrote them per rule and
  * read them back, key and all, per rule); its numbers are bytes, every bit kept (no number
  * written out as text and parsed back, nor -0, NaN and infinities as strings).
@@ -59,16 +61,45 @@ interface PartitionDocV1 {
 interface PartitionDocV2 {
   /** Per series entry, in the state's order: its index in the series table (base64 of little-endian int32s). */
   readonly rows: string;
-  /**
-   * The entries' numbers a column each (SERIES_NUMBERS columns, in PartitionState's order), each
-   * base64 of little-endian float64s in the order of `rows`, or 0 when all of them are +0 (a rule
-   * without deduplication never has a pending sample: three of the columns).
-   */
-  readonly numbers: (string | 0)[];
+  /** The entries' numbers a column each (SERIES_NUMBERS columns, in PartitionState's order). */
+  readonly numbers: NumberColumn[];
   /** The entries with native-histogram state: [entry, lastH or 0, pendingH or 0]. */
   readonly histograms: [number, HistogramDoc | 0, HistogramDoc | 0][];
-  readonly windows: [number, AccumulatorDoc[]][];
+  /** Open windows, oldest first: version 2 their accumulators, version 3 as columns (WindowDoc). */
+  readonly windows: [number, AccumulatorDoc[] | WindowDoc][];
 }
+
+/**
+ * Version 3: an open window's accumulators as columns, a group each (in the order they entered
+ * the window): a column per number of WindowColumns (see NumberColumn), the groups' labels, and
+ * where the rule has them, their values (quantiles), vmrange buckets (histogram_bucket) and
+ * latest native histograms. Version 2 wrote an object per accumulator, which was half of a
+ * checkpoint's bytes and most of its CPU once the series table was kept (a `by` with many
+ * groups, such as node_cpu_seconds_total without cpu, has thousands per window).
+ */
+interface WindowDoc {
+  readonly labels: Labels[];
+  readonly numbers: NumberColumn[];
+  readonly values?: Num[][];
+  readonly buckets?: Record<string, number>[];
+  readonly lastH?: (HistogramDoc | 0)[];
+}
+
+/** WindowDoc.numbers' columns: the WindowAccumulator field of each of WindowColumns' numbers. */
+const WINDOW_FIELDS: readonly [number, 'samples' | 'hSamples' | 'sum' | 'min' | 'max' | 'lastTs' | 'lastV' | 'mean' | 'm2' | 'inc' | 'rateSum' | 'rateN' | 'series'][] = [
+  [SAMPLES, 'samples'], [H_SAMPLES, 'hSamples'], [SUM, 'sum'], [MIN, 'min'], [MAX, 'max'], [LAST_TS, 'lastTs'], [LAST_V, 'lastV'],
+  [MEAN, 'mean'], [M2, 'm2'], [INC, 'inc'], [RATE_SUM, 'rateSum'], [RATE_N, 'rateN'], [SERIES, 'series'],
+];
+
+/**
+ * A column of numbers: base64 of little-endian float64s in the order of `rows`; 0 when all of
+ * them are +0 (a rule without deduplication never has a pending sample: three of the columns).
+ * Version 3 also writes `{ all }` when every one of them is that (finite or infinite) number, and
+ * `{ same }` when the column's bytes are those of an earlier column: a series' newest timestamp,
+ * last timestamp and its window's last are mostly one number, as are its window and its flags
+ * across a rule's series, and those columns were most of a checkpoint's bytes.
+ */
+type NumberColumn = string | 0 | { readonly all: Num } | { readonly same: number };
 
 type PartitionDoc = PartitionDocV1 | PartitionDocV2;
 
@@ -77,25 +108,6 @@ interface RuleDoc {
   readonly closedThrough: Num;
   readonly totals: { readonly labels: Labels; readonly value: Num }[];
   readonly partitions: [number, PartitionDoc][];
-}
-
-// canonicalLabels() writes `name SEP value SEP` per label; the separator is read off it here.
-const SEP = canonicalLabels({ a: '' })[1]!;
-
-class StringTable {
-  readonly strings: string[] = [];
-  private readonly index = new Map<string, number>();
-  of(s: string): number {
-    let i = this.index.get(s);
-    if (i === undefined) this.index.set(s, (i = this.strings.push(s) - 1));
-    return i;
-  }
-}
-
-function flatLabels(key: string, table: StringTable): number[] {
-  const parts = key.split(SEP);
-  parts.pop();
-  return parts.map((p) => table.of(p));
 }
 
 function labelsOfFlat(flat: ArrayLike<number>, strings: readonly string[]): Labels {
@@ -123,51 +135,6 @@ function histogramOf(d: HistogramDoc): FloatHistogram {
   });
 }
 
-/** The input series of a checkpoint being written: each one's labels once (see PartitionDocV2). */
-class SeriesTable {
-  private readonly index = new Map<string, number>();
-  /** Per series, its label count then its labels' string indexes (name, value pairs). */
-  private flat = new Int32Array(1024);
-  private used = 0;
-
-  constructor(private readonly strings: StringTable) {}
-
-  of(key: string): number {
-    let i = this.index.get(key);
-    if (i !== undefined) return i;
-    i = this.index.size;
-    this.index.set(key, i);
-    const parts = flatLabels(key, this.strings);
-    this.room(parts.length + 1);
-    this.flat[this.used++] = parts.length;
-    for (const p of parts) this.flat[this.used++] = p;
-    return i;
-  }
-
-  encoded(): string {
-    return base64Of(this.flat.subarray(0, this.used));
-  }
-
-  private room(n: number): void {
-    if (this.used + n <= this.flat.length) return;
-    const grown = new Int32Array(Math.max(this.flat.length * 2, this.used + n));
-    grown.set(this.flat);
-    this.flat = grown;
-  }
-}
-
-const bigEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 0;
-
-/** A typed array's bytes as base64, little-endian whatever the host. */
-function base64Of(a: Int32Array | Float64Array): string {
-  const bytes = Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-  if (!bigEndian) return bytes.toString('base64');
-  const copy = Buffer.from(bytes);
-  if (a instanceof Int32Array) copy.swap32();
-  else copy.swap64();
-  return copy.toString('base64');
-}
-
 function bytesOf(text: string, width: 4 | 8, what: string): Buffer {
   const b = Buffer.from(text, 'base64');
   if (b.length % width !== 0) throw new Error(`checkpoint ${what}: ${b.length} bytes, not a multiple of ${width}`);
@@ -191,49 +158,139 @@ function float64sOf(text: string, what: string): Float64Array {
   return new Float64Array(aligned(bytesOf(text, 8, what)));
 }
 
-/** Row-major numbers (SERIES_NUMBERS per row) as columns: see PartitionDocV2.numbers. */
-function numberColumns(numbers: Float64Array, rows: number): (string | 0)[] {
-  const out: (string | 0)[] = [];
-  const column = new Float64Array(rows);
-  for (let f = 0; f < SERIES_NUMBERS; f++) {
-    let zeros = true;
-    for (let i = 0; i < rows; i++) {
-      const v = numbers[i * SERIES_NUMBERS + f]!;
-      column[i] = v;
-      // Object.is: -0 is not +0 (its bits are kept).
-      if (zeros && !Object.is(v, 0)) zeros = false;
+/** Where numberColumns copies a partition state's columns (grown as need be, kept for the next one). */
+let columnScratch = new Float64Array(0);
+
+/**
+ * `fields` columns of `rows` numbers as a checkpoint writes them (see NumberColumn); `copy` fills
+ * column `f` and says whether all of it is +0.
+ */
+function numberColumns(fields: number, rows: number, copy: (f: number, into: Float64Array) => boolean): NumberColumn[] {
+  if (columnScratch.length < rows * fields) columnScratch = new Float64Array(rows * fields);
+  const out: NumberColumn[] = [];
+  const bytes = Buffer.from(columnScratch.buffer, 0, rows * fields * 8);
+  for (let f = 0; f < fields; f++) {
+    const column = columnScratch.subarray(f * rows, (f + 1) * rows);
+    if (copy(f, column)) {
+      out.push(0);
+      continue;
     }
-    out.push(zeros ? 0 : base64Of(column));
+    const all = constantOf(column);
+    if (all !== undefined) {
+      out.push({ all: num(all) });
+      continue;
+    }
+    const own = bytes.subarray(f * rows * 8, (f + 1) * rows * 8);
+    let same = -1;
+    for (let g = 0; g < f && same < 0; g++) if (own.equals(bytes.subarray(g * rows * 8, (g + 1) * rows * 8))) same = g;
+    out.push(same >= 0 ? { same } : base64Of(column));
   }
   return out;
 }
 
-/** Columns of numberColumns back as row-major numbers. */
-function numbersOfColumns(columns: readonly (string | 0)[], rows: number): Float64Array {
-  if (columns.length !== SERIES_NUMBERS) throw new Error(`checkpoint holds ${columns.length} number columns, not ${SERIES_NUMBERS}`);
-  const numbers = new Float64Array(rows * SERIES_NUMBERS);
-  for (let f = 0; f < SERIES_NUMBERS; f++) {
+/**
+ * The number every element of `column` is, bit for bit, if one is and a checkpoint's JSON holds it
+ * exactly (not NaN: its payload would be lost); undefined otherwise.
+ */
+function constantOf(column: Float64Array): number | undefined {
+  const first = column[0];
+  if (first === undefined || Number.isNaN(first)) return undefined;
+  for (let i = 1; i < column.length; i++) {
+    // Object.is tells -0 from +0 (their bits differ); no NaN gets here equal to `first`.
+    const v = column[i]!;
+    if (v !== first || (v === 0 && !Object.is(v, first))) return undefined;
+  }
+  return first;
+}
+
+/** A window's numbers as columns (the groups in `order`, FIELDS columns): see WindowDoc. */
+function copyWindowColumn(win: WindowColumns, f: number, into: Float64Array): boolean {
+  const order = win.order;
+  const nums = win.nums;
+  let zeros = true;
+  for (let i = 0; i < order.length; i++) {
+    const v = nums[order[i]! * FIELDS + f]!;
+    into[i] = v;
+    if (zeros && (v !== 0 || Object.is(v, -0))) zeros = false;
+  }
+  return zeros;
+}
+
+function windowDoc(win: WindowColumns, labels: readonly (Labels | undefined)[]): WindowDoc {
+  const order = win.order;
+  const doc: { -readonly [K in keyof WindowDoc]: WindowDoc[K] } = {
+    labels: order.map((slot) => labels[slot]!),
+    numbers: numberColumns(FIELDS, order.length, (f, into) => copyWindowColumn(win, f, into)),
+  };
+  if (win.values !== null) {
+    const values = win.values;
+    doc.values = order.map((slot) => (values[slot] ?? []).map(num));
+  }
+  if (win.buckets !== null) {
+    const buckets = win.buckets;
+    doc.buckets = order.map((slot) => buckets[slot] ?? {});
+  }
+  if (win.lastH !== null) {
+    const lastH = win.lastH;
+    doc.lastH = order.map((slot) => {
+      const h = lastH[slot];
+      return h === null || h === undefined ? 0 : histogramDoc(h);
+    });
+  }
+  return doc;
+}
+
+/** A WindowDoc's accumulators (as version 2's accumulatorOf gives them). */
+function accumulatorsOfWindow(d: WindowDoc): WindowAccumulator[] {
+  const n = d.labels.length;
+  const numbers = numbersOfColumns(d.numbers, n, FIELDS);
+  const out: WindowAccumulator[] = [];
+  for (let i = 0; i < n; i++) {
+    const a = newAccumulator(d.labels[i]!, { values: false, buckets: false });
+    for (const [f, field] of WINDOW_FIELDS) a[field] = numbers[i * FIELDS + f]!;
+    a.alive = numbers[i * FIELDS + ALIVE] === 1;
+    const values = d.values?.[i];
+    if (values !== undefined) a.values = values.map(Number);
+    const buckets = d.buckets?.[i];
+    if (buckets !== undefined) a.buckets = buckets;
+    const h = d.lastH?.[i];
+    if (h !== undefined && h !== 0) a.lastH = histogramOf(h);
+    out.push(a);
+  }
+  return out;
+}
+
+/** Columns of numberColumns back as row-major numbers (`fields` per row). */
+function numbersOfColumns(columns: readonly NumberColumn[], rows: number, fields = SERIES_NUMBERS): Float64Array {
+  if (columns.length !== fields) throw new Error(`checkpoint holds ${columns.length} number columns, not ${fields}`);
+  const numbers = new Float64Array(rows * fields);
+  for (let f = 0; f < fields; f++) {
     const c = columns[f]!;
     if (c === 0) continue;
-    const column = float64sOf(c, `number column ${f}`);
-    if (column.length !== rows) throw new Error(`checkpoint number column ${f} holds ${column.length} numbers for ${rows} series`);
-    for (let i = 0; i < rows; i++) numbers[i * SERIES_NUMBERS + f] = column[i]!;
+    if (typeof c === 'string') {
+      const column = float64sOf(c, `number column ${f}`);
+      if (column.length !== rows) throw new Error(`checkpoint number column ${f} holds ${column.length} numbers for ${rows} series`);
+      for (let i = 0; i < rows; i++) numbers[i * fields + f] = column[i]!;
+    } else if ('all' in c) {
+      const v = Number(c.all);
+      for (let i = 0; i < rows; i++) numbers[i * fields + f] = v;
+    } else {
+      const g = c.same;
+      if (!Number.isInteger(g) || g < 0 || g >= f) throw new Error(`checkpoint number column ${f} is the same as column ${String(g)}, not an earlier one`);
+      for (let i = 0; i < rows; i++) numbers[i * fields + f] = numbers[i * fields + g]!;
+    }
   }
   return numbers;
 }
 
-function partitionDoc(ps: PartitionState, series: SeriesTable): PartitionDocV2 {
-  const rows = new Int32Array(ps.series.size);
-  const numbers = new Float64Array(ps.series.size * SERIES_NUMBERS);
-  const histograms: [number, HistogramDoc | 0, HistogramDoc | 0][] = [];
-  let i = 0;
-  for (const [key, e] of ps.series) {
-    rows[i] = series.of(key);
-    ps.copyNumbers(e, numbers, i * SERIES_NUMBERS);
-    if (e.lastH !== null || e.pendingH !== null) histograms.push([i, e.lastH === null ? 0 : histogramDoc(e.lastH), e.pendingH === null ? 0 : histogramDoc(e.pendingH)]);
-    i++;
-  }
-  return { rows: base64Of(rows), numbers: numberColumns(numbers, rows.length), histograms, windows: ps.openWindows().map(([w, accs]) => [w, accs.map(accumulatorDoc)]) };
+function partitionDoc(ps: PartitionState, series: CheckpointSeriesTable): PartitionDocV2 {
+  const rows = series.rowsOf(ps);
+  const histograms: [number, HistogramDoc | 0, HistogramDoc | 0][] = ps.histogramEntries()
+    .map(([i, e]) => [i, e.lastH === null ? 0 : histogramDoc(e.lastH), e.pendingH === null ? 0 : histogramDoc(e.pendingH)]);
+  return {
+    rows: rows.text, numbers: numberColumns(SERIES_NUMBERS, rows.count, (f, into) => ps.copyColumn(f, into)), histograms,
+    windows: ps.openWindowColumns().map(({ columns, labels }) => [columns.end, windowDoc(columns, labels)]),
+  };
 }
 
 export type AccumulatorDoc = Record<string, unknown>;
@@ -256,11 +313,11 @@ export function accumulatorOf(d: AccumulatorDoc): WindowAccumulator {
 }
 
 interface CheckpointDoc {
-  readonly version: 1 | 2;
+  readonly version: 1 | 2 | 3;
   readonly savedAtMs: number;
   /** Label names and values the series point into. */
   readonly strings: string[];
-  /** Version 2: the series table (see SeriesTable), base64 of little-endian int32s. */
+  /** Versions 2 and 3: the series table (see CheckpointSeriesTable), base64 of little-endian int32s. */
   readonly series?: string;
   readonly offsets: Record<string, number>;
   readonly rules: RuleDoc[];
@@ -281,7 +338,7 @@ export class SavedSeries {
     }
   }
 
-  /** Series `i` of the table (version 2). */
+  /** Series `i` of the table (versions 2 and 3). */
   at(i: number): { readonly key: string; readonly labels: Labels } {
     let s = this.made[i];
     if (s !== undefined) return s;
@@ -303,19 +360,48 @@ export interface Checkpoint {
 }
 
 
-/** The checkpoint's text: synchronous, so state and offsets are taken at one instant. */
-export function serializeCheckpoint(states: Iterable<RuleState>, offsets: ReadonlyMap<number, number>, nowMs: number): string {
+/**
+ * The checkpoint's text: synchronous, so state and offsets are taken at one instant. `series`:
+ * the table of the file's previous checkpoint, kept for the next one (see CheckpointSeriesTable).
+ */
+export function serializeCheckpoint(states: Iterable<RuleState>, offsets: ReadonlyMap<number, number>, nowMs: number, series = new CheckpointSeriesTable()): string {
   const rules: RuleDoc[] = [];
-  const table = new StringTable();
-  const series = new SeriesTable(table);
+  series.begin();
   for (const s of states) {
     rules.push({
       id: s.rule.id, closedThrough: num(s.closedThrough), totals: [...s.totals.values()].map((t) => ({ labels: t.labels, value: num(t.value) })),
       partitions: [...s.partitions].map(([p, ps]) => [p, partitionDoc(ps, series)]),
     });
   }
-  const doc: CheckpointDoc = { version: 2, savedAtMs: nowMs, strings: table.strings, series: series.encoded(), offsets: Object.fromEntries(offsets), rules };
-  return JSON.stringify(doc);
+  return checkpointText({ version: 3, savedAtMs: nowMs, strings: series.strings, series: series.text(), offsets: Object.fromEntries(offsets), rules });
+}
+
+/**
+ * JSON.stringify(doc), its base64 strings (the series table, rows and number columns: most of its
+ * bytes) put in as they are: base64 needs no escaping, and JSON.stringify scanning them for
+ * characters to escape was the largest part of a checkpoint's CPU once the series table was kept.
+ */
+function checkpointText(doc: CheckpointDoc): string {
+  const parts: string[] = [];
+  const json = JSON.stringify;
+  parts.push(`{"version":${doc.version},"savedAtMs":${json(doc.savedAtMs)},"strings":${json(doc.strings)},"series":"`, doc.series!, `","offsets":${json(doc.offsets)},"rules":[`);
+  doc.rules.forEach((r, i) => {
+    if (i > 0) parts.push(',');
+    parts.push(`{"id":${json(r.id)},"closedThrough":${json(r.closedThrough)},"totals":${json(r.totals)},"partitions":[`);
+    r.partitions.forEach(([p, pd], j) => {
+      const d = pd as PartitionDocV2;
+      parts.push(j > 0 ? ',[' : '[', json(p), ',{"rows":"', d.rows, '","numbers":[');
+      d.numbers.forEach((c, k) => {
+        if (k > 0) parts.push(',');
+        if (typeof c === 'string') parts.push('"', c, '"');
+        else parts.push(json(c));
+      });
+      parts.push(`],"histograms":${json(d.histograms)},"windows":${json(d.windows)}}]`);
+    });
+    parts.push(']}');
+  });
+  parts.push(']}');
+  return parts.join('');
 }
 
 export function writeCheckpoint(file: string, text: string): void {
@@ -345,7 +431,7 @@ export function readCheckpointJson<Doc>(file: string): Doc | undefined {
 export function readCheckpoint(file: string): Checkpoint | undefined {
   const doc = readCheckpointJson<CheckpointDoc>(file);
   if (doc === undefined) return undefined;
-  if ((doc.version !== 1 && doc.version !== 2) || typeof doc.offsets !== 'object' || !Array.isArray(doc.rules) || !Array.isArray(doc.strings) || (doc.version === 2 && typeof doc.series !== 'string')) {
+  if ((doc.version !== 1 && doc.version !== 2 && doc.version !== 3) || typeof doc.offsets !== 'object' || !Array.isArray(doc.rules) || !Array.isArray(doc.strings) || (doc.version !== 1 && typeof doc.series !== 'string')) {
     throw new CheckpointFileError(file, `has unexpected content (version ${String(doc.version)})`);
   }
   let series: SavedSeries;
@@ -376,12 +462,12 @@ export function restoreRuleState(rule: CompiledRule, doc: RuleDoc | undefined, s
     } catch (err) {
       throw new Error(`aggregation checkpoint: the state of rule ${rule.name} on partition ${p} cannot be read`, { cause: err });
     }
-    for (const [w, accs] of pd.windows) ps.restoreWindow(w, accs.map(accumulatorOf));
+    for (const [w, accs] of pd.windows) ps.restoreWindow(w, Array.isArray(accs) ? accs.map(accumulatorOf) : accumulatorsOfWindow(accs));
   }
   return s;
 }
 
-/** A partition's series entries from version 2's columns. */
+/** A partition's series entries from the columns of versions 2 and 3. */
 function restoreColumns(ps: PartitionState, pd: PartitionDocV2, series: SavedSeries): void {
   const rows = int32sOf(pd.rows, 'series rows');
   const numbers = numbersOfColumns(pd.numbers, rows.length);
@@ -397,6 +483,7 @@ function restoreColumns(ps: PartitionState, pd: PartitionDocV2, series: SavedSer
     if (e === undefined) throw new Error(`checkpoint histogram state of series ${i}, of ${entries.length}`);
     if (lastH !== 0) e.lastH = histogramOf(lastH);
     if (pendingH !== 0) e.pendingH = histogramOf(pendingH);
+    ps.histograms = true;
   }
 }
 
@@ -412,5 +499,6 @@ function restoreRows(ps: PartitionState, pd: PartitionDocV1, strings: readonly s
     const pendingH = row[14];
     if (lastH !== undefined && lastH !== 0) e.lastH = histogramOf(lastH);
     if (pendingH !== undefined && pendingH !== 0) e.pendingH = histogramOf(pendingH);
+    if (e.lastH !== null || e.pendingH !== null) ps.histograms = true;
   }
 }

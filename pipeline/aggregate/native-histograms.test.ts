@@ -146,6 +146,19 @@ describe('aggregation of native histograms', () => {
     expect(got).toEqual(expected);
     expect([...got.keys()].some((k) => k.includes('histogram_bucket'))).toBe(true);
   });
+
+  it('keeps an open window\'s latest native histogram, its `last`, across a checkpoint', () => {
+    const specs = { by: ['job'], outputs: ['last', 'count_samples'] };
+    const straight = rule(specs);
+    feedHistograms(straight, 0, a, [10_000, 20_000], [exp([1, 0, 0]), exp([2, 1, 0])]);
+    const file = join(mkdtempSync(join(tmpdir(), 'agg-nh-ckpt-')), 'checkpoint.json');
+    writeCheckpoint(file, serializeCheckpoint([straight], new Map([[0, 2]]), 1));
+    const saved = readCheckpoint(file)!;
+    const resumed = restoreRuleState(straight.rule, saved.rules.get(straight.rule.id), saved.series);
+    const expected = values(closeThrough(straight, 60_000));
+    expect(expected.get('x:1m_by_job_last@60')).toBe(exp([2, 1, 0]).toString());
+    expect(values(closeThrough(resumed, 60_000))).toEqual(expected);
+  });
 });
 
 describe('Aggregator on the bus, with native histograms', () => {

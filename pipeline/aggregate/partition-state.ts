@@ -140,6 +140,14 @@ export class PartitionState {
   private readonly oneRange: number[] = new Array<number>(2).fill(0);
   /** What closeInto merges a group's numbers from (its labels are not read). */
   private scratch: WindowAccumulator | undefined;
+  /**
+   * Moves on whenever a series is added or forgotten: while it is unchanged, the series (and
+   * their order) are those of the last checkpoint, whose series rows are then written again as
+   * they were (see CheckpointSeriesTable).
+   */
+  seriesVersion = 0;
+  /** Whether some entry may hold native-histogram state (lastH, pendingH): otherwise a checkpoint need not look. */
+  histograms = false;
 
   constructor(private readonly rule: CompiledRule) {}
 
@@ -153,6 +161,7 @@ export class PartitionState {
       // Every field set from the start: one object shape for all entries.
       e = { key, row, slot, pendingH: null, lastH: null, forgotten: false };
       this.series.set(key, e);
+      this.seriesVersion++;
       this.order.push(row);
       this.byRow[row] = e;
     }
@@ -230,15 +239,46 @@ export class PartitionState {
     for (let i = 0; i < SERIES_NUMBERS; i++) into[at + i] = this.cols[o + i]!;
   }
 
+  /**
+   * Number `field` (< SERIES_NUMBERS) of every series, in the order of `series`, into `into`;
+   * returns whether all of them are +0. A checkpoint's column, read row by row off the columns
+   * (not entry by entry: an entry is a load from elsewhere in the heap).
+   */
+  copyColumn(field: number, into: Float64Array): boolean {
+    const order = this.order;
+    if (order.length !== into.length) throw new Error(`aggregation state of ${order.length} series read into a column of ${into.length}`);
+    const c = this.cols;
+    let zeros = true;
+    for (let i = 0; i < order.length; i++) {
+      const v = c[order[i]! * STRIDE + field]!;
+      into[i] = v;
+      // Object.is: -0 is not +0 (its bits are kept).
+      if (zeros && (v !== 0 || Object.is(v, -0))) zeros = false;
+    }
+    return zeros;
+  }
+
+  /** The series with native-histogram state, as [position in `series`' order, entry]. */
+  histogramEntries(): [number, SeriesEntry][] {
+    const out: [number, SeriesEntry][] = [];
+    if (!this.histograms) return out;
+    const order = this.order;
+    for (let i = 0; i < order.length; i++) {
+      const e = this.byRow[order[i]!]!;
+      if (e.lastH !== null || e.pendingH !== null) out.push([i, e]);
+    }
+    return out;
+  }
+
   /** Restores the numbers `copyNumbers` gave (from a checkpoint), read from `from` at `at`. */
   restoreNumbers(e: SeriesEntry, from: ArrayLike<number>, at: number): void {
     const o = e.row * STRIDE;
     for (let i = 0; i < SERIES_NUMBERS; i++) this.cols[o + i] = from[at + i]!;
   }
 
-  /** The open windows' accumulators, oldest window first (for a checkpoint: they share the windows' values). */
-  openWindows(): [number, WindowAccumulator[]][] {
-    return this.windows.map((win) => [win.end, win.order.map((slot) => win.accumulator(slot, this.groupLabels[slot]!, false))]);
+  /** The open windows' columns, oldest window first, with their groups' labels by slot (for a checkpoint: read, not changed). */
+  openWindowColumns(): { readonly columns: WindowColumns; readonly labels: readonly (Labels | undefined)[] }[] {
+    return this.windows.map((columns) => ({ columns, labels: this.groupLabels }));
   }
 
   /** Restores an open window's accumulators (from a checkpoint). */
@@ -416,6 +456,7 @@ export class PartitionState {
    * the same ordering, lateness and deduplication. `onLate` hears each late sample.
    */
   applyHistograms(e: SeriesEntry, ts: readonly number[], hs: readonly HistogramValue[], closedThrough: number, counts: SampleCounts, onLate?: (t: number, v: number, h?: HistogramValue) => void): void {
+    this.histograms = true;
     const I = this.rule.intervalMs;
     const d = this.rule.dedupMs;
     const c = this.cols;
@@ -677,6 +718,7 @@ export class PartitionState {
 
   private forget(e: SeriesEntry): void {
     this.series.delete(e.key);
+    this.seriesVersion++;
     e.forgotten = true;
     this.freeRows.push(e.row);
     this.byRow[e.row] = undefined;

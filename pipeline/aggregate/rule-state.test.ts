@@ -221,7 +221,7 @@ describe('aggregation rule state', () => {
     expect(got).toEqual(expected);
   });
 
-  it('restores a checkpoint of version 1 (series as rows) and, written again as version 2, goes on as the state that wrote it', () => {
+  it('restores a checkpoint of version 1 (series as rows) and, written again as version 3, goes on as the state that wrote it', () => {
     const specs = { by: ['job'], outputs: ['total', 'rate_sum', 'quantiles(0.5)', 'histogram_bucket', 'stddev', 'last'] };
     const input: In[] = [
       { p: 0, labels: a, t: 10_000, v: 1 }, { p: 1, labels: b, t: 20_000, v: 5 }, { p: 0, labels: a, t: 50_000, v: 3.5 },
@@ -237,9 +237,11 @@ describe('aggregation rule state', () => {
     writeCheckpoint(file, text);
     const saved = readCheckpoint(file)!;
     const resumed = restoreRuleState(straight.rule, saved.rules.get(straight.rule.id), saved.series);
-    // Written again in the current format (version 2), it reads back to the same state.
+    // Written again in the current format (version 3), it reads back to the same state.
     const current = serializeCheckpoint([resumed], saved.offsets, 1);
-    expect(JSON.parse(current).version).toBe(2);
+    expect(JSON.parse(current).version).toBe(3);
+    // The text is JSON.stringify's of its document (written piece by piece).
+    expect(JSON.stringify(JSON.parse(current))).toBe(current);
     writeCheckpoint(file, current);
     const again = readCheckpoint(file)!;
     const fromCurrent = restoreRuleState(straight.rule, again.rules.get(straight.rule.id), again.series);
@@ -261,6 +263,7 @@ describe('aggregation rule state', () => {
     feed(byJob, input);
     feed(all, input);
     const text = serializeCheckpoint([byJob, all], new Map([[0, 3]]), 1);
+    expect(JSON.stringify(JSON.parse(text))).toBe(text);
     const doc = JSON.parse(text) as { strings: string[]; series: string };
     // Two series (two label counts, three pairs each): a and b, though both rules hold both.
     expect(Buffer.from(doc.series, 'base64').length).toBe(2 * (1 + 6) * 4);
@@ -281,6 +284,51 @@ describe('aggregation rule state', () => {
         expect(Buffer.from(got.buffer)).toEqual(Buffer.from(want.buffer));
       }
       expect(serializeCheckpoint([back], saved.offsets, 1)).toBe(serializeCheckpoint([st], saved.offsets, 1));
+    }
+  });
+
+  it('restores a checkpoint of version 2 (every number column as bytes) to the state that wrote it', () => {
+    const specs = { by: ['job'], outputs: ['total', 'rate_sum', 'quantiles(0.5)', 'histogram_bucket', 'stddev', 'last'] };
+    const input: In[] = [
+      { p: 0, labels: a, t: 10_000, v: 1 }, { p: 1, labels: b, t: 20_000, v: 5 }, { p: 0, labels: a, t: 50_000, v: 3.5 },
+      { p: 1, labels: b, t: 65_000, v: 7 }, { p: 0, labels: a, t: 70_000, v: 4 },
+    ];
+    const rest: In[] = [{ p: 0, labels: a, t: 100_000, v: 6 }, { p: 1, labels: b, t: 110_000, v: 9 }, { p: 0, labels: a, t: 130_000, v: 2 }];
+    const straight = rule(specs);
+    feed(straight, input);
+    const file = join(mkdtempSync(join(tmpdir(), 'agg-ckpt-')), 'checkpoint.json');
+    writeCheckpoint(file, V2_CHECKPOINT);
+    const saved = readCheckpoint(file)!;
+    const resumed = restoreRuleState(straight.rule, saved.rules.get(straight.rule.id), saved.series);
+    expect(serializeCheckpoint([resumed], saved.offsets, 1)).toBe(serializeCheckpoint([straight], saved.offsets, 1));
+    feed(straight, rest);
+    feed(resumed, rest);
+    expect(closeThrough(resumed, 180_000)).toEqual(closeThrough(straight, 180_000));
+  });
+
+  it('writes a number column that holds one number, or the bytes of an earlier column, once, and reads every bit back', () => {
+    const st = rule({ by: ['job'], outputs: ['total', 'min'] });
+    // A NaN with a payload of its own as every series' last value (not written as one number: JSON would lose the payload).
+    const payloadNaN = new Float64Array(new BigUint64Array([0x7ff8_0000_0000_0abcn]).buffer)[0]!;
+    const series = [a, b, { __name__: 'x', job: 'j', instance: 'c' }];
+    feed(st, series.map((labels) => ({ p: 0, labels, t: 10_000, v: -0 })));
+    feed(st, series.map((labels, i) => ({ p: 0, labels, t: 20_000 + i * 1000, v: payloadNaN })));
+    const text = serializeCheckpoint([st], new Map([[0, 2]]), 1);
+    const numbers = (JSON.parse(text) as { rules: { partitions: [number, { numbers: unknown[] }][] }[] }).rules[0]!.partitions[0]![1].numbers;
+    // Newest timestamp, last timestamp (the same bytes), last value, has-last flag, window; the window's last timestamp.
+    expect(numbers.slice(0, 3)).toEqual([expect.any(String), { same: 0 }, expect.any(String)]);
+    expect(numbers.slice(3, 5)).toEqual([{ all: 1 }, { all: 60_000 }]);
+    expect(numbers[7]).toEqual({ same: 0 });
+    const file = join(mkdtempSync(join(tmpdir(), 'agg-ckpt-')), 'checkpoint.json');
+    writeCheckpoint(file, text);
+    const saved = readCheckpoint(file)!;
+    const back = restoreRuleState(st.rule, saved.rules.get(st.rule.id), saved.series);
+    for (const [key, e] of st.partition(0).series) {
+      const want = new Float64Array(12);
+      const got = new Float64Array(12);
+      st.partition(0).copyNumbers(e, want, 0);
+      back.partition(0).copyNumbers(back.partition(0).series.get(key)!, got, 0);
+      expect(Buffer.from(got.buffer)).toEqual(Buffer.from(want.buffer));
     }
   });
 
@@ -344,3 +392,6 @@ describe('aggregation rule state', () => {
     expect(counts.late).toBe(1);
   });
 });
+
+/** The state after the first input of the version 2 test above, as version 2 wrote it. */
+const V2_CHECKPOINT = "{\"version\":2,\"savedAtMs\":1,\"strings\":[\"__name__\",\"x\",\"instance\",\"a\",\"job\",\"j\",\"b\"],\"series\":\"BgAAAAAAAAABAAAAAgAAAAMAAAAEAAAABQAAAAYAAAAAAAAAAQAAAAIAAAAGAAAABAAAAAUAAAA=\",\"offsets\":{\"0\":3,\"1\":2},\"rules\":[{\"id\":\"{\\\"match\\\":\\\"x\\\",\\\"interval\\\":\\\"1m\\\",\\\"by\\\":[\\\"job\\\"],\\\"drop_input\\\":false,\\\"outputs\\\":[\\\"total\\\",\\\"rate_sum\\\",\\\"quantiles(0.5)\\\",\\\"histogram_bucket\\\",\\\"stddev\\\",\\\"last\\\"]}\",\"closedThrough\":\"-Infinity\",\"totals\":[],\"partitions\":[[0,{\"rows\":\"AAAAAA==\",\"numbers\":[\"AAAAAAAX8UA=\",\"AAAAAAAX8UA=\",\"AAAAAAAAEEA=\",\"AAAAAAAA8D8=\",\"AAAAAABM/UA=\",\"AAAAAAAA4D8=\",\"AAAAAABq6EA=\",\"AAAAAAAX8UA=\",0,0,0,0],\"histograms\":[],\"windows\":[[60000,[{\"labels\":{\"__name__\":\"x\",\"job\":\"j\"},\"samples\":2,\"hSamples\":0,\"sum\":4.5,\"min\":1,\"max\":3.5,\"lastTs\":50000,\"lastV\":3.5,\"lastH\":null,\"mean\":2.25,\"m2\":3.125,\"inc\":2.5,\"rateSum\":0.0625,\"rateN\":1,\"series\":1,\"alive\":true,\"values\":[1,3.5],\"buckets\":{\"8.799e-01...1.000e+00\":1,\"3.162e+00...3.594e+00\":1}}]],[120000,[{\"labels\":{\"__name__\":\"x\",\"job\":\"j\"},\"samples\":1,\"hSamples\":0,\"sum\":4,\"min\":4,\"max\":4,\"lastTs\":70000,\"lastV\":4,\"lastH\":null,\"mean\":4,\"m2\":0,\"inc\":0.5,\"rateSum\":0,\"rateN\":0,\"series\":1,\"alive\":true,\"values\":[4],\"buckets\":{\"3.594e+00...4.084e+00\":1}}]]]}],[1,{\"rows\":\"AQAAAA==\",\"numbers\":[\"AAAAAAC970A=\",\"AAAAAAC970A=\",\"AAAAAAAAHEA=\",\"AAAAAAAA8D8=\",\"AAAAAABM/UA=\",\"AAAAAAAAAEA=\",\"AAAAAACI00A=\",\"AAAAAAC970A=\",0,0,0,0],\"histograms\":[],\"windows\":[[60000,[{\"labels\":{\"__name__\":\"x\",\"job\":\"j\"},\"samples\":1,\"hSamples\":0,\"sum\":5,\"min\":5,\"max\":5,\"lastTs\":20000,\"lastV\":5,\"lastH\":null,\"mean\":5,\"m2\":0,\"inc\":0,\"rateSum\":0,\"rateN\":0,\"series\":1,\"alive\":true,\"values\":[5],\"buckets\":{\"4.642e+00...5.275e+00\":1}}]],[120000,[{\"labels\":{\"__name__\":\"x\",\"job\":\"j\"},\"samples\":1,\"hSamples\":0,\"sum\":7,\"min\":7,\"max\":7,\"lastTs\":65000,\"lastV\":7,\"lastH\":null,\"mean\":7,\"m2\":0,\"inc\":2,\"rateSum\":0,\"rateN\":0,\"series\":1,\"alive\":true,\"values\":[7],\"buckets\":{\"6.813e+00...7.743e+00\":1}}]]]}]]}]}";
