@@ -38,6 +38,12 @@ interface Piece {
   readonly bytes: number;
 }
 
+/** Steps [from, to] of a piece to evaluate. */
+interface Range {
+  readonly from: number;
+  readonly to: number;
+}
+
 /** Points of some steps of a piece, in time order with the other parts of the answer. */
 interface Part {
   readonly series: readonly ResultSeries[];
@@ -111,15 +117,16 @@ export class ResultCache {
     const stepwise = !query.includes('@');
     /** The newest step before `t`. */
     const stepBefore = (t: number): number => (Math.ceil((t - phase) / step) - 1) * step + phase;
-    const evaluate = async (from: number, to: number): Promise<Part & { selections: ChangeCheck['selections']; lookahead: number; warned: boolean }> => {
+    const evaluate = async (from: number, to: number): Promise<Evaluated> => {
       // Read as the query API reads (max_series, the upper bound left open for negative offsets).
       const recorder = new RecordingQueryable(new CountingQueryable(this.settings.queryable, new QueryStats(), this.settings.config.max_series));
       const r = await engine.rangeQuery(recorder, query, from, to, step, { signal });
       const lookahead = recorder.selections.reduce((m, sel) => Math.max(m, sel.end - to), 0);
       return { series: r.value.resultType === 'matrix' ? r.value.result : [], warnings: r.warnings, infos: r.infos, selections: recorder.selections, lookahead, warned: recorder.warned };
     };
-    const answer: Part[] = [];
-    for (const { a, b, key } of parts) {
+
+    // What each piece takes from the cache and which of its steps are evaluated.
+    const plans = parts.map(({ a, b, key }) => {
       const cached = this.pieces.get(key);
       // The cached steps still exact: all of them, those before the oldest change, or none.
       let validTo = -Infinity;
@@ -133,23 +140,61 @@ export class ResultCache {
       const validFrom = cached?.from ?? Infinity;
       const keepFrom = Math.max(a, validFrom);
       const keepTo = Math.min(b, validTo);
-      if (cached !== undefined && keepFrom <= keepTo && keepFrom === a && keepTo === b) {
-        this.touch(cached);
+      const kept = cached !== undefined && keepFrom <= keepTo;
+      const before = kept && a < keepFrom ? { from: a, to: keepFrom - step } : null;
+      const after = kept ? (keepTo < b ? { from: keepTo + step, to: b } : null) : { from: a, to: b };
+      return { a, b, key, cached, validFrom, validTo, keepFrom, keepTo, kept, before, after };
+    });
+    const ranges = plans.flatMap((p) => [p.before, p.after].filter((r): r is Range => r !== null));
+    const evaluated = new Map<Range, Evaluated>();
+    // Steps to evaluate that follow one another across pieces (a first read, a gap) are evaluated
+    // at once and cut by piece: each step's value depends on its own time alone, and each piece
+    // records the selections its steps read (without `@`, a selection's range moves with the steps).
+    for (let i = 0; i < ranges.length; ) {
+      let j = i;
+      while (j + 1 < ranges.length && ranges[j + 1].from === ranges[j].to + step) j++;
+      const run = ranges.slice(i, j + 1);
+      i = j + 1;
+      if (run.length > 1 && stepwise) {
+        const from = run[0].from;
+        const to = run[run.length - 1].to;
+        const whole = await evaluate(from, to);
+        // Annotations cannot be told apart by step: then each piece is evaluated by itself.
+        if (whole.warnings.length + whole.infos.length === 0) {
+          for (const r of run) {
+            evaluated.set(r, {
+              series: slice(whole.series, r.from, r.to),
+              warnings: [],
+              infos: [],
+              selections: whole.selections.map((sel) => ({ matchers: sel.matchers, start: r.from - (from - sel.start), end: r.to + (sel.end - to) })),
+              lookahead: whole.lookahead,
+              warned: whole.warned,
+            });
+          }
+          continue;
+        }
+      }
+      for (const r of run) evaluated.set(r, await evaluate(r.from, r.to));
+    }
+
+    const answer: Part[] = [];
+    for (const { a, b, key, cached, validFrom, validTo, keepFrom, keepTo, kept, before: beforeRange, after: afterRange } of plans) {
+      if (kept && keepFrom === a && keepTo === b) {
+        this.touch(cached!);
         this.stats.hits++;
-        answer.push({ series: slice(cached.series, a, b), warnings: cached.warnings, infos: cached.infos });
+        answer.push({ series: slice(cached!.series, a, b), warnings: cached!.warnings, infos: cached!.infos });
         continue;
       }
-      const kept = cached !== undefined && keepFrom <= keepTo;
-      const before = kept && a < keepFrom ? await evaluate(a, keepFrom - step) : null;
-      const after = await (kept ? (keepTo < b ? evaluate(keepTo + step, b) : null) : evaluate(a, b));
-      const keptPart: Part | null = kept ? { series: slice(cached.series, keepFrom, keepTo), warnings: cached.warnings, infos: cached.infos } : null;
+      const before = beforeRange === null ? null : evaluated.get(beforeRange)!;
+      const after = afterRange === null ? null : evaluated.get(afterRange)!;
+      const keptPart: Part | null = kept ? { series: slice(cached!.series, keepFrom, keepTo), warnings: cached!.warnings, infos: cached!.infos } : null;
       const own = [before, keptPart, after].filter((x): x is NonNullable<typeof x> => x !== null);
       answer.push(...own);
       if (kept) this.stats.partial++;
       else this.stats.misses++;
       // Only what is exact is kept: every partition held when the positions were taken, and no shard warning.
-      const evaluated = [before, after].filter((x): x is NonNullable<typeof x> => x !== null);
-      if (positions === null || evaluated.some((e) => e.warned)) continue;
+      const fresh = [before, after].filter((x): x is Evaluated => x !== null);
+      if (positions === null || fresh.some((e) => e.warned)) continue;
       // The cached steps outside this request that are still exact stay with the piece when they join it without a gap.
       const joins = cached !== undefined && validFrom <= validTo && validFrom <= b + step && validTo >= a - step;
       const outsideBefore = joins && validFrom < a ? { series: slice(cached.series, validFrom, a - step), warnings: cached.warnings, infos: cached.infos } : null;
@@ -165,8 +210,8 @@ export class ResultCache {
         warnings: whole.warnings,
         infos: whole.infos,
         since: positions,
-        selections: mergeSelections([...(fromCache ? cached!.selections : []), ...evaluated.flatMap((e) => e.selections)]),
-        lookahead: Math.max(fromCache ? cached!.lookahead : 0, ...evaluated.map((e) => e.lookahead)),
+        selections: mergeSelections([...(fromCache ? cached!.selections : []), ...fresh.flatMap((e) => e.selections)]),
+        lookahead: Math.max(fromCache ? cached!.lookahead : 0, ...fresh.map((e) => e.lookahead)),
         stepwise,
         bytes: sizeOf(series),
       });
@@ -267,6 +312,15 @@ function merge(parts: readonly Part[]): QueryResult {
   const series = [...rows.values()].sort((a, b) => compareLabels(a.metric, b.metric));
   const value: QueryValue = { resultType: 'matrix', result: series };
   return { value, warnings: [...new Set(parts.flatMap((p) => p.warnings))], infos: [...new Set(parts.flatMap((p) => p.infos))] };
+}
+
+/** Evaluated steps with what their evaluation read. */
+interface Evaluated extends Part {
+  readonly selections: ChangeCheck['selections'];
+  /** How far past its last step the evaluation read. */
+  readonly lookahead: number;
+  /** Whether a shard warned (what it read may be incomplete). */
+  readonly warned: boolean;
 }
 
 /** The points of steps [from, to]; series without any left out. */
