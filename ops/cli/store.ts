@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { Redis } from 'ioredis';
 import { StoreWorker, storeHttpApi } from '../../pipeline/store/index.js';
-import { InProcessShardRegistry, RedisShardRegistry, type ShardRegistry, type ChangesAnswer, type ChangesRequest, type WaitAppliedAnswer, type WaitAppliedRequest } from '../../pipeline/store-protocol/index.js';
+import { InProcessShardRegistry, joinChanges, RedisShardRegistry, type ShardRegistry, type ChangesAnswer, type ChangesRequest, type WaitAppliedAnswer, type WaitAppliedRequest } from '../../pipeline/store-protocol/index.js';
 import { sharedSelectSlabPool } from '../../pipeline/tsdb/shared-memory/index.js';
 import { MergeQuerier, emptyLabelStats, labelStatsOf, mergeLabelStats, type LabelStats, type LabelStatsRequest, type Querier } from '../../pipeline/tsdb/index.js';
 import type { DecodedRecordFollower } from '../../pipeline/bus/record-follower.js';
@@ -109,7 +109,7 @@ export class StoreService implements Service {
   /** The result cache's validation over both topics' shards. */
   async changes(req: ChangesRequest): Promise<ChangesAnswer> {
     const answers = await Promise.all(this.running.map((w) => w.changes(req)));
-    return { applied: answers.flatMap((a) => a.applied), changed: req.checks.map((_, i) => answers.some((a) => a.changed[i])) };
+    return { applied: answers.flatMap((a) => a.applied), ...joinChanges(answers, req.checks.length) };
   }
 
   /** The worker of the samples topic (undefined before start): the aggregator follows it. */

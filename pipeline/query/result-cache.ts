@@ -3,7 +3,7 @@ import { canonicalLabels } from '../../schemas/labels.js';
 import { Engine, parseExpr, type QueryResult, type QueryValue } from '../promql/index.js';
 import { compareLabels } from '../promql/engine/label-keys.js';
 import type { ResultSeries } from '../promql/engine/types.js';
-import type { ChangeCheck, ChangeSource, PartitionPosition } from '../store-protocol/index.js';
+import { joinChanges, type ChangeCheck, type ChangeSource, type PartitionPosition } from '../store-protocol/index.js';
 import type { LabelMatcher, Querier, Queryable, SelectHints, SeriesSet } from '../tsdb/index.js';
 import { parseDurationParam, parseTimeParam, requestParams } from './api-params.js';
 import { capAnnotations } from './annotations.js';
@@ -238,6 +238,7 @@ export class ResultCache {
     for (const a of answers) for (const p of a.applied) now.set(`${p.topic}/${p.partition}`, Math.min(now.get(`${p.topic}/${p.partition}`) ?? Infinity, p.offset));
     let complete = true;
     for (let p = 0; p < this.settings.partitionCount; p++) if (!now.has(`${this.settings.samplesTopic}/${p}`)) complete = false;
+    const joined = joinChanges(answers, candidates.length);
     const changedFrom = new Map<Piece, number>();
     candidates.forEach((c, i) => {
       // The same partitions must be held as when the piece was evaluated, none missing and none new.
@@ -245,9 +246,7 @@ export class ResultCache {
         changedFrom.set(c, -Infinity);
         return;
       }
-      let from = Infinity;
-      for (const a of answers) if (a.changed[i]) from = Math.min(from, a.changedFrom?.[i] ?? -Infinity);
-      changedFrom.set(c, from);
+      changedFrom.set(c, joined.changed[i] ? (joined.changedFrom?.[i] ?? -Infinity) : Infinity);
     });
     const positions = complete ? [...now].map(([k, offset]) => {
       const slash = k.lastIndexOf('/');

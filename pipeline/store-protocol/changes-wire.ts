@@ -42,6 +42,28 @@ export interface ChangeSource {
   changes(req: ChangesRequest): Promise<ChangesAnswer>;
 }
 
+/**
+ * The answers of several sources for the same checks as one: a check changed where any says so,
+ * from the oldest time any names (null where one that changed cannot tell).
+ */
+export function joinChanges(answers: readonly ChangesAnswer[], checks: number): Pick<ChangesAnswer, 'changed' | 'changedFrom'> {
+  const changed: boolean[] = [];
+  const changedFrom: (number | null)[] = [];
+  for (let i = 0; i < checks; i++) {
+    let any = false;
+    let from: number | null = Infinity;
+    for (const a of answers) {
+      if (!a.changed[i]) continue;
+      any = true;
+      const t = a.changedFrom?.[i] ?? null;
+      from = from === null || t === null ? null : Math.min(from, t);
+    }
+    changed.push(any);
+    changedFrom.push(any ? from : null);
+  }
+  return { changed, changedFrom };
+}
+
 const MATCH_TYPES = new Set(['=', '!=', '=~', '!~']);
 const isPosition = (x: unknown): boolean => {
   const p = x as Record<string, unknown> | null;

@@ -18,6 +18,7 @@ export {
   type WaitAppliedRequest,
 } from './applied-offsets-wire.js';
 export {
+  joinChanges,
   parseChangesAnswer,
   parseChangesRequest,
   type ChangeCheck,
