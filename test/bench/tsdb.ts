@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Block } from '../../pipeline/tsdb/block/index.js';
 import { compactBlocks, persistHeadRange } from '../../pipeline/tsdb/compact/index.js';
 import { Head } from '../../pipeline/tsdb/head/index.js';
-import { Tsdb } from '../../pipeline/tsdb/index.js';
+import { Tsdb, XorAppender, SAMPLES_PER_CHUNK } from '../../pipeline/tsdb/index.js';
 import type { LabelMatcher, Querier } from '../../pipeline/tsdb/index.js';
 import type { BenchResult, Benchmark } from './bench-result.js';
 import { NodeExporterDataset, type DatasetVariant } from './node-exporter-dataset.js';
@@ -137,6 +137,38 @@ async function measureTidemark(g: GeneratedData, rows: BenchResult[]): Promise<v
   }
 }
 
+/**
+ * Component: the XOR encoder alone, one appender per series appended in turn as the head appends a
+ * scrape (so each sample meets its series' encoder cold in the cache), a chunk started over every
+ * SAMPLES_PER_CHUNK samples; median of three passes.
+ */
+function measureXorAppend(g: GeneratedData, rows: BenchResult[]): void {
+  const passes: number[] = [];
+  const ts = new Float64Array(SERIES);
+  for (let pass = 0; pass < 3; pass++) {
+    const apps = Array.from({ length: SERIES }, () => new XorAppender(48));
+    const t0 = performance.now();
+    for (let step = 0; step < STEPS; step++) {
+      ts.fill(g.timestamps[step]);
+      const vs = g.values.subarray(step * SERIES, (step + 1) * SERIES);
+      for (let i = 0; i < SERIES; i++) {
+        const a = apps[i];
+        if (a.count >= SAMPLES_PER_CHUNK) a.reset();
+        a.appendAt(ts, vs, i, false);
+      }
+    }
+    passes.push((SERIES * STEPS) / ((performance.now() - t0) / 1000));
+  }
+  passes.sort((a, b) => a - b);
+  rows.push({
+    name: `component: XOR chunk encoding, one appender per series appended in turn, ${SERIES / 1000}k series x ${HOURS} h, ${g.variant}`,
+    subject: 'tidemark',
+    value: passes[1],
+    unit: 'samples/s',
+    note: `median of 3 passes (${passes.map((p) => (p / 1e6).toFixed(1)).join(', ')}M), one core`,
+  });
+}
+
 async function measureWal(g: GeneratedData, rows: BenchResult[]): Promise<void> {
   const dbDir = mkdtempSync(join(tmpdir(), 'tsdb-bench-db-'));
   try {
@@ -164,6 +196,7 @@ export const tsdbBenchmark: Benchmark = {
     const rows: BenchResult[] = [];
     for (const variant of VARIANTS) {
       const g = generate(variant);
+      measureXorAppend(g, rows);
       await measureTidemark(g, rows);
       if (variant === VARIANTS[0]) await measureWal(g, rows);
       await measurePeers(g, HOURS, rows);

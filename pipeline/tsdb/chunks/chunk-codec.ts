@@ -56,9 +56,9 @@ export function encodeBestView(ts: ArrayLike<number>, vs: ArrayLike<number>, sta
     a.reset();
     for (let i = from; i < to; i++) {
       a.appendAt(ts, vs, i, stale !== null && stale[i] === 1);
-      if (a.w.bitLength > limit) return { encoding: ENCODING_DECIMAL, bytes: dec!, minT, maxT };
+      if (a.bitLength > limit) return { encoding: ENCODING_DECIMAL, bytes: dec!, minT, maxT };
     }
-    x = a.w.bytes.subarray(0, (a.w.bitLength + 7) >>> 3);
+    x = a.view();
   }
   if (dec !== null && dec.length < x.length) return { encoding: ENCODING_DECIMAL, bytes: dec, minT, maxT };
   return { encoding: ENCODING_XOR, bytes: x, minT, maxT };

@@ -108,6 +108,15 @@ describe('XOR chunk', () => {
  * over BigInts: what the appender's word-at-a-time writes must produce byte for byte.
  */
 function referenceXorBytes(samples: readonly Sample[]): Uint8Array {
+  return referenceXor(samples).bytes;
+}
+
+/** Bits of the reference encoding after the 2-byte count. */
+function referenceBitLength(samples: readonly Sample[]): number {
+  return referenceXor(samples).bits;
+}
+
+function referenceXor(samples: readonly Sample[]): { bytes: Uint8Array; bits: number } {
   const bits: number[] = [];
   const put = (v: bigint, n: number): void => {
     for (let i = n - 1; i >= 0; i--) bits.push(Number((v >> BigInt(i)) & 1n));
@@ -182,7 +191,7 @@ function referenceXorBytes(samples: readonly Sample[]): Uint8Array {
   out[0] = samples.length >>> 8;
   out[1] = samples.length & 0xff;
   bits.forEach((b, i) => (out[2 + (i >>> 3)] |= b << (7 - (i & 7))));
-  return out;
+  return { bytes: out, bits: bits.length };
 }
 
 describe('XOR chunk bytes', () => {
@@ -237,5 +246,89 @@ describe('XOR chunk bytes', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('are byte for byte Prometheus\' encoding for scrape-shaped series, read at any point and after the appender starts over', () => {
+    // Counters (with resets), gauges that repeat or move by a few decimals, and the odd special
+    // value, on a 15 s scrape with jitter, gaps and the occasional huge jump.
+    const gapArb = fc.oneof(
+      { weight: 8, arbitrary: fc.constant(15_000) },
+      { weight: 3, arbitrary: fc.integer({ min: 14_000, max: 16_000 }) },
+      { weight: 1, arbitrary: fc.integer({ min: 1, max: 3_600_000 }) },
+      { weight: 1, arbitrary: fc.integer({ min: 1, max: 2 ** 42 }) },
+    );
+    const stepArb = fc.oneof(
+      { weight: 6, arbitrary: fc.constant(0) },
+      { weight: 6, arbitrary: fc.integer({ min: 1, max: 5000 }) },
+      { weight: 2, arbitrary: fc.integer({ min: -500, max: 500 }).map((i) => i / 100) },
+      { weight: 1, arbitrary: fc.double({ noNaN: true }) },
+    );
+    const specialArb = fc.constantFrom(NaN, Infinity, -Infinity, -0, 0, 1e300, -1e-300, 2 ** 53);
+    const sampleArb = fc.record({
+      gap: gapArb,
+      step: stepArb,
+      kind: fc.oneof({ weight: 30, arbitrary: fc.constant('step' as const) }, fc.constant('reset' as const), fc.constant('stale' as const), fc.constant('special' as const)),
+      special: specialArb,
+    });
+    const seriesArb = fc.record({ start: fc.integer({ min: 0, max: 2 ** 44 }), first: fc.oneof(fc.constant(0), fc.double({ noNaN: true }), fc.integer({ min: 0, max: 1e9 })), raw: fc.array(sampleArb, { minLength: 1, maxLength: 120 }) });
+    const shape = (x: { start: number; first: number; raw: { gap: number; step: number; kind: string; special: number }[] }): Sample[] => {
+      let t = x.start;
+      let v = x.first;
+      return x.raw.map((r) => {
+        t += r.gap;
+        if (r.kind === 'stale') return { t, v: 0, stale: true };
+        if (r.kind === 'special') return { t, v: r.special, stale: false };
+        v = r.kind === 'reset' ? 0 : v + r.step;
+        return { t, v, stale: false };
+      });
+    };
+    fc.assert(
+      fc.property(seriesArb, seriesArb, fc.integer({ min: 1, max: 64 }), (x, y, initial) => {
+        const a = new XorAppender(initial);
+        const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+        for (const samples of [shape(x), shape(y)]) {
+          a.reset();
+          samples.forEach((s, i) => {
+            a.append(s.t, s.v, s.stale);
+            // The view holds the count written so far, mid-chunk as at its end.
+            if (i % 7 === 0 || i === samples.length - 1) expect(hex(a.view())).toBe(hex(referenceXorBytes(samples.slice(0, i + 1))));
+          });
+          expect(hex(a.bytes())).toBe(hex(referenceXorBytes(samples)));
+          expect(a.bitLength).toBe(16 + (referenceBitLength(samples)));
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('are byte for byte Prometheus\' encoding for every width and place of the XOR window, new and reused, past 255 samples', () => {
+    const f64 = new Float64Array(1);
+    const u32 = new Uint32Array(f64.buffer);
+    const LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+    const word = (hi: number, lo: number): number => {
+      u32[LE ? 1 : 0] = hi;
+      u32[LE ? 0 : 1] = lo;
+      return f64[0];
+    };
+    // Bits [trailing, trailing + width) set: a value, the same XOR-ed with it (a new window),
+    // back (the window reused), and once more (reused again).
+    const samples: Sample[] = [];
+    let t = 1_700_000_000_000;
+    for (let width = 1; width <= 64; width++) {
+      for (const trailing of new Set([0, 1, 7, 31, 32, 33, 64 - width])) {
+        if (trailing + width > 64) continue;
+        let hi = 0;
+        let lo = 0;
+        for (let b = trailing; b < trailing + width; b++) {
+          if (b >= 32) hi |= 1 << (b - 32);
+          else lo |= 1 << b;
+        }
+        for (const v of [word(0x40000000, 0), word((0x40000000 ^ hi) >>> 0, lo >>> 0), word(0x40000000, 0), word((0x40000000 ^ hi) >>> 0, lo >>> 0)]) samples.push({ t: (t += 15_000), v, stale: false });
+      }
+    }
+    expect(samples.length).toBeGreaterThan(255);
+    const a = new XorAppender(16);
+    for (const x of samples) a.append(x.t, x.v, x.stale);
+    expect(Buffer.from(a.bytes()).toString('hex')).toBe(Buffer.from(referenceXorBytes(samples)).toString('hex'));
   });
 });

@@ -1,4 +1,4 @@
-import { BitReader, BitWriter } from './bstream.js';
+import { BitReader } from './bstream.js';
 import { bitsHi, bitsLo, isStaleBits, joinFloat, splitFloat, STALE_HI, STALE_LO } from './float-bits.js';
 
 /**
@@ -16,8 +16,21 @@ const TWO32 = 4294967296;
 const ONE_T = new Float64Array(1);
 const ONE_V = new Float64Array(1);
 
+/**
+ * Appends samples to one XOR chunk. It writes its own bits (most significant first, as
+ * Prometheus' `bstream`) rather than through a BitWriter: the head keeps one appender per series
+ * and appends to tens of thousands of them in turn, so each object between the series and its
+ * bytes is a likely cache miss per sample. The bit length and capacity sit beside the encoder's
+ * state; a sample whose timestamp delta and value repeat (two 0 bits) touches no byte, and the
+ * sample count in the first two bytes is written when the bytes are read (`view`, `bytes`).
+ */
 export class XorAppender {
-  readonly w: BitWriter;
+  /** The chunk's bytes; those past `bitLength` are zero (bits are OR-ed in). Read through `view`. */
+  private buf: Uint8Array;
+  /** Bits written, the 16 of the sample count included. */
+  bitLength = 16;
+  /** `buf.length * 8`. */
+  private bitCap: number;
   count = 0;
   minT = 0;
   maxT = 0;
@@ -29,14 +42,14 @@ export class XorAppender {
   private trailing = 0;
 
   constructor(initialBytes = 64) {
-    this.w = new BitWriter(initialBytes);
-    this.w.bitLength = 16;
+    this.buf = new Uint8Array(initialBytes);
+    this.bitCap = initialBytes * 8;
   }
 
   /** Starts a new chunk in the same buffer. */
   reset(): void {
-    this.w.reset();
-    this.w.bitLength = 16;
+    this.buf.fill(0, 0, (this.bitLength + 7) >>> 3);
+    this.bitLength = 16;
     this.count = 0;
     this.minT = this.maxT = 0;
     this.tDelta = 0;
@@ -75,35 +88,30 @@ export class XorAppender {
       hi = bitsHi() | 0;
       lo = bitsLo() | 0;
     }
-    const w = this.w;
     const n = this.count;
     if (n === 0) {
-      writeVarint(w, t);
-      w.writeBits(hi, 32);
-      w.writeBits(lo, 32);
+      this.writeUvarint(t >= 0 ? t * 2 : -t * 2 - 1);
+      this.writeBits(hi, 32);
+      this.writeBits(lo, 32);
       this.minT = t;
     } else if (n === 1) {
       const d = t - this.maxT;
-      writeUvarint(w, d);
+      this.writeUvarint(d);
       this.tDelta = d;
       this.writeValue(hi, lo);
     } else {
       const d = t - this.maxT;
       const dod = d - this.tDelta;
       // Each bucket's prefix and bits go in one write.
-      if (dod === 0) {
-        w.writeZeroBit();
-      } else if (dod >= -8191 && dod <= 8192) {
-        w.writeBits((0b10 << 14) | (dod & 0x3fff), 16);
-      } else if (dod >= -65535 && dod <= 65536) {
-        w.writeBits((0b110 << 17) | (dod & 0x1ffff), 20);
-      } else if (dod >= -524287 && dod <= 524288) {
-        w.writeBits((0b1110 << 20) | (dod & 0xfffff), 24);
-      } else {
-        w.writeBits(0b1111, 4);
+      if (dod === 0) this.writeZeroBit();
+      else if (dod >= -8191 && dod <= 8192) this.writeBits((0b10 << 14) | (dod & 0x3fff), 16);
+      else if (dod >= -65535 && dod <= 65536) this.writeBits((0b110 << 17) | (dod & 0x1ffff), 20);
+      else if (dod >= -524287 && dod <= 524288) this.writeBits((0b1110 << 20) | (dod & 0xfffff), 24);
+      else {
+        this.writeBits(0b1111, 4);
         const dh = Math.floor(dod / TWO32);
-        w.writeBits(dh >>> 0, 32);
-        w.writeBits((dod - dh * TWO32) >>> 0, 32);
+        this.writeBits(dh >>> 0, 32);
+        this.writeBits((dod - dh * TWO32) >>> 0, 32);
       }
       this.tDelta = d;
       this.writeValue(hi, lo);
@@ -112,37 +120,111 @@ export class XorAppender {
     this.lastHi = hi;
     this.lastLo = lo;
     this.count = n + 1;
-    w.bytes[0] = (n + 1) >>> 8;
-    w.bytes[1] = (n + 1) & 0xff;
   }
 
   private writeValue(hi: number, lo: number): void {
-    const w = this.w;
     const xh = hi ^ this.lastHi;
     const xl = lo ^ this.lastLo;
     if (xh === 0 && xl === 0) {
-      w.writeZeroBit();
+      this.writeZeroBit();
       return;
     }
     let leading = xh !== 0 ? Math.clz32(xh) : 32 + Math.clz32(xl);
     const trailing = xl !== 0 ? ctz32(xl) : 32 + ctz32(xh);
     if (leading >= 32) leading = 31; // 5 bits hold at most 31
     if (this.leading !== 0xff && leading >= this.leading && trailing >= this.trailing) {
-      w.writeBits(0b10, 2);
-      writeShifted(w, xh, xl, this.trailing, 64 - this.leading - this.trailing);
+      this.writeBits(0b10, 2);
+      this.writeShifted(xh, xl, this.trailing, 64 - this.leading - this.trailing);
       return;
     }
     this.leading = leading;
     this.trailing = trailing;
     const sig = 64 - leading - trailing;
     // Control bits 11, 5 bits of leading zeros, 6 of significant bits (64 is written as 0): one write.
-    w.writeBits((0b11 << 11) | (leading << 6) | (sig & 63), 13);
-    writeShifted(w, xh, xl, trailing, sig);
+    this.writeBits((0b11 << 11) | (leading << 6) | (sig & 63), 13);
+    this.writeShifted(xh, xl, trailing, sig);
+  }
+
+  /** Writes a 0 bit: bytes past the written bits are still zero, so only the length moves. */
+  private writeZeroBit(): void {
+    const pos = this.bitLength;
+    if (pos >= this.bitCap) this.grow(pos + 1);
+    this.bitLength = pos + 1;
+  }
+
+  /** Writes the low `n` bits of `value` (1 <= n <= 32), most significant first. */
+  private writeBits(value: number, n: number): void {
+    let pos = this.bitLength;
+    if (pos + n > this.bitCap) this.grow(pos + n);
+    const bytes = this.buf;
+    let left = n;
+    const free = 8 - (pos & 7);
+    if (left <= free) {
+      bytes[pos >>> 3] |= (value & ((1 << left) - 1)) << (free - left);
+      this.bitLength = pos + left;
+      return;
+    }
+    // The partial first byte, then whole bytes, then the rest: no per-bit work.
+    left -= free;
+    bytes[pos >>> 3] |= (value >>> left) & ((1 << free) - 1);
+    pos += free;
+    while (left >= 8) {
+      left -= 8;
+      bytes[pos >>> 3] = (value >>> left) & 0xff;
+      pos += 8;
+    }
+    if (left > 0) bytes[pos >>> 3] = (value << (8 - left)) & 0xff;
+    this.bitLength = pos + left;
+  }
+
+  /** Writes the low `n` bits (1 <= n <= 64) of (hi, lo) >> shift; words as signed 32-bit integers. */
+  private writeShifted(hi: number, lo: number, shift: number, n: number): void {
+    let h = hi;
+    let l = lo;
+    if (shift >= 32) {
+      l = (h >>> (shift - 32)) | 0;
+      h = 0;
+    } else if (shift > 0) {
+      l = (l >>> shift) | (h << (32 - shift));
+      h = h >>> shift;
+    }
+    if (n > 32) {
+      this.writeBits(h, n - 32);
+      this.writeBits(l, 32);
+    } else this.writeBits(l, n);
+  }
+
+  private writeUvarint(x: number): void {
+    let v = x;
+    while (v >= 0x80) {
+      this.writeBits((v % 0x80) | 0x80, 8);
+      v = Math.floor(v / 0x80);
+    }
+    this.writeBits(v, 8);
+  }
+
+  /** Doubles the buffer until `bits` fit (as BitWriter grows). */
+  private grow(bits: number): void {
+    const need = (bits + 7) >>> 3;
+    let cap = this.buf.length * 2;
+    while (cap < need) cap *= 2;
+    const next = new Uint8Array(cap);
+    next.set(this.buf);
+    this.buf = next;
+    this.bitCap = cap * 8;
+  }
+
+  /** The chunk so far as a view of the appender's buffer, valid until the next append or reset. */
+  view(): Uint8Array {
+    const bytes = this.buf;
+    bytes[0] = this.count >>> 8;
+    bytes[1] = this.count & 0xff;
+    return bytes.subarray(0, (this.bitLength + 7) >>> 3);
   }
 
   /** The encoded chunk, trimmed (a copy: the appender can go on). */
   bytes(): Uint8Array {
-    return this.w.finish();
+    return this.view().slice();
   }
 }
 
@@ -262,33 +344,6 @@ function ctz32(x: number): number {
 
 function signExtend(bits: number, n: number): number {
   return bits > 1 << (n - 1) ? bits - (1 << n) : bits;
-}
-
-/** Writes the low `n` bits of (hi, lo) >> shift; words as signed 32-bit integers (see XorAppender.appendAt). */
-function writeShifted(w: BitWriter, hi: number, lo: number, shift: number, n: number): void {
-  let h = hi;
-  let l = lo;
-  if (shift >= 32) {
-    l = (h >>> (shift - 32)) | 0;
-    h = 0;
-  } else if (shift > 0) {
-    l = (l >>> shift) | (h << (32 - shift));
-    h = h >>> shift;
-  }
-  w.writeBits64(h, l, n);
-}
-
-function writeUvarint(w: BitWriter, x: number): void {
-  let v = x;
-  while (v >= 0x80) {
-    w.writeBits((v % 0x80) | 0x80, 8);
-    v = Math.floor(v / 0x80);
-  }
-  w.writeBits(v, 8);
-}
-
-function writeVarint(w: BitWriter, x: number): void {
-  writeUvarint(w, x >= 0 ? x * 2 : -x * 2 - 1);
 }
 
 function readUvarint(r: BitReader): number {

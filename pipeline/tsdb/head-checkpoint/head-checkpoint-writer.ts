@@ -165,7 +165,7 @@ export class HeadCheckpointWriter {
             // merges them with the closed chunks, so a backfilled series is not encoded again.
             const chunks: EncodedChunk[] = [];
             const app = s.app;
-            if (app !== null && app.count > 0) chunks.push({ encoding: ENCODING_XOR, bytes: app.w.bytes.subarray(0, (app.w.bitLength + 7) >>> 3), minT: app.minT, maxT: app.maxT });
+            if (app !== null && app.count > 0) chunks.push({ encoding: ENCODING_XOR, bytes: app.view(), minT: app.minT, maxT: app.maxT });
             if (s.hasOutOfOrder) for (const c of s.outOfOrderChunks()) chunks.push({ encoding: ENCODING_XOR, bytes: c.bytes, minT: c.minT, maxT: c.maxT });
             if (chunks.length > 0) {
               writeChunks(openRecords, ref, chunks);

@@ -23,7 +23,7 @@ function state(head: Head, ref: number) {
   const s = head.series(ref)!;
   const chunks = [];
   for (let i = 0; i < s.chunkCount; i++) chunks.push([s.chunkMinT(i), s.chunkMaxT(i), s.chunkEncoding(i), Buffer.from(s.chunkBytes(i)).toString('hex')]);
-  const open = s.app === null ? null : Buffer.from(s.app.w.bytes.subarray(0, (s.app.w.bitLength + 7) >>> 3)).toString('hex');
+  const open = s.app === null ? null : Buffer.from(s.app.view()).toString('hex');
   const oooChunks = (s.oooChunks ?? []).map((c) => Buffer.from(c.bytes).toString('hex'));
   return { chunks, open, minT: s.minT, maxT: s.maxT, headMaxT: head.maxT, stats: { ...head.stats }, oooT: s.oooT, oooV: s.oooV, oooChunks, backfillHeld: head.backfillHeld };
 }

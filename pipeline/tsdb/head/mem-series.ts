@@ -257,7 +257,7 @@ export class MemSeries {
   private openChunkEncoded(encode: typeof encodeBest): EncodedChunk | null {
     const app = this.app;
     if (app === null || app.count === 0) return null;
-    const xor = app.w.bytes.subarray(0, (app.w.bitLength + 7) >>> 3);
+    const xor = app.view();
     scratch.clear();
     scratch.pushEncoded(ENCODING_XOR, xor, -Infinity, Infinity);
     return encode(scratch.t, scratch.v, scratch.staleCount > 0 ? scratch.s : null, 0, scratch.length, xor);
@@ -312,7 +312,7 @@ export class MemSeries {
     for (let i = 0; i < m.length; i += M) {
       if (t >= m[i] && t <= m[i + 1] && search(this.chunkEncoding(i / M), this.chunkBytes(i / M))) return out;
     }
-    if (this.app !== null && t >= this.app.minT && t <= this.app.maxT && search(ENCODING_XOR, this.app.w.bytes)) return out;
+    if (this.app !== null && t >= this.app.minT && t <= this.app.maxT && search(ENCODING_XOR, this.app.view())) return out;
     if (this.oooT !== null) {
       const i = this.oooT.indexOf(t);
       if (i >= 0) {
@@ -429,7 +429,7 @@ export class MemSeries {
     }
     const app = this.app;
     // The written bytes only: a sink that keeps the open chunk copies it, and its buffer has room to grow.
-    if (app !== null && app.maxT >= mint && app.minT <= maxt) buf.pushChunk(app.w.bytes.subarray(0, (app.w.bitLength + 7) >>> 3), mint, maxt);
+    if (app !== null && app.maxT >= mint && app.minT <= maxt) buf.pushChunk(app.view(), mint, maxt);
     if (!outOfOrderFirst) this.collectOutOfOrder(buf, mint, maxt);
     if (this.histT !== null) {
       const ts = this.histT;

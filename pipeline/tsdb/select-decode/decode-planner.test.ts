@@ -31,7 +31,7 @@ describe('decode planner', () => {
     // Source 0 holds the copies: the open chunk alone, its written bytes (not its buffer's room to grow).
     expect(chunks[2].source).toBe(0);
     expect(job.sources[0].byteLength).toBe(chunks[2].length);
-    expect(chunks[2].length).toBe((s.app!.w.bitLength + 7) >>> 3);
+    expect(chunks[2].length).toBe((s.app!.bitLength + 7) >>> 3);
   });
 
   it('keeps loose samples in shared memory that every job of the select refers to, past the size it was told', () => {
