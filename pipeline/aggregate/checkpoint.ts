@@ -15,7 +15,7 @@ import type { CompiledRule } from './compiled-rule.js';
 import { PartitionState, SERIES_NUMBERS, type SeriesEntry } from './partition-state.js';
 import { RuleState } from './rule-state.js';
 import { newAccumulator, type WindowAccumulator } from './window-accumulator.js';
-import { ALIVE, FIELDS, H_SAMPLES, INC, LAST_TS, LAST_V, M2, MAX, MEAN, MIN, RATE_N, RATE_SUM, SAMPLES, SERIES, SUM, type WindowColumns } from './window-columns.js';
+import { ALIVE, FIELDS, gatherColumn, H_SAMPLES, INC, LAST_TS, LAST_V, M2, MAX, MEAN, MIN, RATE_N, RATE_SUM, SAMPLES, SERIES, SUM, type WindowColumns } from './window-columns.js';
 
 export class CheckpointFileError extends Error {
   constructor(readonly file: string, what: string, options?: { cause?: unknown }) {
@@ -205,15 +205,7 @@ function constantOf(column: Float64Array): number | undefined {
 
 /** A window's numbers as columns (the groups in `order`, FIELDS columns): see WindowDoc. */
 function copyWindowColumn(win: WindowColumns, f: number, into: Float64Array): boolean {
-  const order = win.order;
-  const nums = win.nums;
-  let zeros = true;
-  for (let i = 0; i < order.length; i++) {
-    const v = nums[order[i]! * FIELDS + f]!;
-    into[i] = v;
-    if (zeros && (v !== 0 || Object.is(v, -0))) zeros = false;
-  }
-  return zeros;
+  return gatherColumn(win.nums, win.order, FIELDS, f, into);
 }
 
 function windowDoc(win: WindowColumns, labels: readonly (Labels | undefined)[]): WindowDoc {

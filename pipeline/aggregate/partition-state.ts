@@ -8,7 +8,7 @@ import type { HistogramValue, Labels } from '../../schemas/index.js';
 import { FloatHistogram } from '../../schemas/native-histogram/index.js';
 import type { CompiledRule } from './compiled-rule.js';
 import { addBucket, addHistogramBuckets, mergeInto, newAccumulator, type AccumulatorNeeds, type WindowAccumulator } from './window-accumulator.js';
-import { ALIVE, FIELDS, INC, LAST_TS as ACC_LAST_TS, LAST_V as ACC_LAST_V, M2, MAX, MEAN, MIN, RATE_N, RATE_SUM, SAMPLES, SERIES, SUM, WindowColumns } from './window-columns.js';
+import { ALIVE, FIELDS, INC, LAST_TS as ACC_LAST_TS, LAST_V as ACC_LAST_V, gatherColumn, M2, MAX, MEAN, MIN, RATE_N, RATE_SUM, SAMPLES, SERIES, SUM, WindowColumns } from './window-columns.js';
 
 /**
  * A series' numbers live in its PartitionState's columns (`SeriesColumns`), at `row`; the entry
@@ -247,15 +247,7 @@ export class PartitionState {
   copyColumn(field: number, into: Float64Array): boolean {
     const order = this.order;
     if (order.length !== into.length) throw new Error(`aggregation state of ${order.length} series read into a column of ${into.length}`);
-    const c = this.cols;
-    let zeros = true;
-    for (let i = 0; i < order.length; i++) {
-      const v = c[order[i]! * STRIDE + field]!;
-      into[i] = v;
-      // Object.is: -0 is not +0 (its bits are kept).
-      if (zeros && (v !== 0 || Object.is(v, -0))) zeros = false;
-    }
-    return zeros;
+    return gatherColumn(this.cols, order, STRIDE, field, into);
   }
 
   /** The series with native-histogram state, as [position in `series`' order, entry]. */

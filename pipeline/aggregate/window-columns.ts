@@ -186,3 +186,17 @@ export class WindowColumns {
     if (this.buckets !== null) this.buckets[slot] = a.buckets ?? {};
   }
 }
+
+/**
+ * Copies field `field` of the rows `order` (rows of `stride` numbers in `cols`) into `into`, in
+ * that order; returns whether every copied number is +0 (-0 is not: its bits are kept).
+ */
+export function gatherColumn(cols: Float64Array, order: ArrayLike<number>, stride: number, field: number, into: Float64Array): boolean {
+  let zeros = true;
+  for (let i = 0; i < order.length; i++) {
+    const v = cols[order[i]! * stride + field]!;
+    into[i] = v;
+    if (zeros && (v !== 0 || Object.is(v, -0))) zeros = false;
+  }
+  return zeros;
+}
