@@ -36,6 +36,7 @@ export async function busFromConfig(cfg: TidemarkConfig, dataDir: string, log: L
       },
       maxWaitTimeMs: k.consumer.max_wait_ms,
       compression: cfg.bus.compression,
+      idempotent: k.producer.idempotent,
       onConsumerFailed,
     });
   }

@@ -107,6 +107,14 @@ const kafkaSchema = z
       })
       .prefault({})
       .describe('Consumer-group timing and rejoining of every consumer (store, rules).'),
+    producer: z
+      .object({
+        idempotent: z.boolean().default(false)
+          .describe('Idempotent producer (Kafka\'s enable.idempotence): the brokers drop a batch a retry sends again, so a produce retried after a lost acknowledgement cannot write its records twice (the stores already ignore a sample they hold, so this matters most for the alerts topic). Brokers before 2.8 need the IDEMPOTENT_WRITE permission. Off by default: kafkajs asks the controller for a producer id, which clusters that report no reachable controller (librdkafka\'s mock cluster) cannot give.'),
+      })
+      .strict()
+      .prefault({})
+      .describe('How every role produces to Kafka.'),
   })
   .strict();
 

@@ -75,22 +75,40 @@ export const busThroughputBenchmark: Benchmark = {
       await rm(dir, { recursive: true, force: true });
     }
 
-    const mock = await startKafkaMock({ initialTopics: { 'bench.samples': PARTITIONS } });
-    const kafka = new KafkaBus(mockKafkaBusSettings(mock.brokers, { partitionsConsumedConcurrently: PARTITIONS }));
+    // Plain and idempotent producers alternately, each on its own topic, twice: the cost of
+    // idempotence (bus.kafka.producer.idempotent) is the difference.
+    const mock = await startKafkaMock({ initialTopics: Object.fromEntries([0, 1, 2, 3].map((i) => [`bench.samples.${i}`, PARTITIONS])) });
+    const runs: Record<'plain' | 'idempotent', number[]> = { plain: [], idempotent: [] };
     try {
-      const r = await endToEnd(kafka, 'bench.samples');
-      rows.push({
-        name: `bus end to end (encode, produce acks=all, consume, decode), ${shape}`,
-        subject: 'tidemark kafka adapter (3-broker librdkafka mock)',
-        value: r.samplesPerSec,
-        unit: 'samples/s',
-        goal: '>= 500k samples/s',
-        note: `${r.mbPerSec.toFixed(1)} MB/s`,
-      });
+      for (let i = 0; i < 4; i++) {
+        const mode = i % 2 === 0 ? 'plain' : 'idempotent';
+        const kafka = new KafkaBus(mockKafkaBusSettings(mock.brokers, { partitionsConsumedConcurrently: PARTITIONS, idempotent: mode === 'idempotent' }));
+        try {
+          runs[mode].push((await endToEnd(kafka, `bench.samples.${i}`)).samplesPerSec);
+        } finally {
+          await kafka.close();
+        }
+      }
     } finally {
-      await kafka.close();
       await mock.stop();
     }
+    const best = (xs: number[]): number => Math.max(...xs);
+    const spread = (xs: number[]): string => xs.map((x) => `${(x / 1e6).toFixed(2)}M`).join(', ');
+    rows.push({
+      name: `bus end to end (encode, produce acks=all, consume, decode), ${shape}`,
+      subject: 'tidemark kafka adapter (3-broker librdkafka mock)',
+      value: best(runs.plain),
+      unit: 'samples/s',
+      goal: '>= 500k samples/s',
+      note: `best of 2 runs alternated with the idempotent producer (${spread(runs.plain)})`,
+    });
+    rows.push({
+      name: `bus end to end (encode, produce acks=all, consume, decode), ${shape}, idempotent producer`,
+      subject: 'tidemark kafka adapter (3-broker librdkafka mock)',
+      value: best(runs.idempotent),
+      unit: 'samples/s',
+      note: `bus.kafka.producer.idempotent: true (one request in flight per broker); best of 2 runs (${spread(runs.idempotent)})`,
+    });
     return rows;
   },
 };

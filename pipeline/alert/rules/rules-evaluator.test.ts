@@ -213,6 +213,25 @@ describe('RulesEvaluator without rules', () => {
     expect(await value('tidemark_rules_samples_received_total')).toBeGreaterThan(0);
     await evaluator.stop();
   });
+  it('commits records passed over without rules once an interval and at stop, not per batch', async () => {
+    const registry = new Registry();
+    const { bus, evaluator } = await setup({ registry, group: 'rules', passOverCommitIntervalMs: 3_600_000 });
+    await evaluator.applyConfig({ ruleFiles: [], evaluationIntervalMs: 60_000 });
+    await evaluator.start();
+    for (let i = 0; i < 3; i++) {
+      await bus.produce('samples', [
+        { partition: 0, value: encodeSampleBatch({ series: [series('a', T0 + i * 60_000, T0 + i * 60_000 + 5_000, () => 1)] }) },
+        { partition: 1, value: encodeSampleBatch({ series: [series('b', T0 + i * 60_000, T0 + i * 60_000 + 5_000, () => 1)] }) },
+      ]);
+    }
+    const passedOver = async () => (await registry.getSingleMetric('tidemark_rules_records_passed_over_total')!.get()).values.reduce((a, v) => a + v.value, 0);
+    while ((await passedOver()) < 6) await new Promise((r) => setTimeout(r, 10));
+    const committed = async () => (await bus.committedOffsets('rules', 'samples')).map((o) => o.offset);
+    // Read, but the interval has not passed: nothing committed yet (a restart reads them again).
+    expect((await committed()).filter((o) => o > 0)).toEqual([]);
+    await evaluator.stop();
+    expect(await committed()).toEqual([3, 3]);
+  });
 });
 
 describe('RulesEvaluator at arrival instants', () => {

@@ -56,6 +56,11 @@ export interface RulesEvaluatorSettings {
   readonly lookbackDeltaMs?: number;
   /** Firing alerts are resent this often; default 1 m. */
   readonly resendDelayMs?: number;
+  /**
+   * Without rules, records read are committed at most this often (and at stop) rather than per
+   * batch: a restart reads at most this much again. 0 commits every batch. Default 1 s.
+   */
+  readonly passOverCommitIntervalMs?: number;
   /** Also read the aggregates topic (recording output of other writers); default true. */
   readonly consumeAggregates?: boolean;
   /** Written into published sample batches; default "rules". */

@@ -54,6 +54,11 @@ export interface KafkaBusSettings {
   readonly maxWaitTimeMs?: number;
   /** Codec of produced record batches (`bus.compression`); default lz4. Consumers read any codec kafkajs knows. */
   readonly compression?: BusCompression;
+  /**
+   * Idempotent producer (KIP-98): the brokers drop a batch a retry sends again, so a produce
+   * retried after a lost acknowledgement cannot write its records twice. Default false.
+   */
+  readonly idempotent?: boolean;
   /** Broker ack wait for produce requests (ms); default 30000. */
   readonly produceTimeoutMs?: number;
   readonly connectionTimeoutMs?: number;

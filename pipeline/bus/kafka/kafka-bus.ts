@@ -368,6 +368,10 @@ export class KafkaBus implements Bus {
     this.producerP ??= (async () => {
       const p = this.kafka.producer({
         allowAutoTopicCreation: false,
+        idempotent: this.settings.idempotent === true,
+        // kafkajs keeps an idempotent producer's sequence numbers in order only with one request in
+        // flight per broker; the produce coalescer already gathers concurrent produces into one.
+        ...(this.settings.idempotent === true ? { maxInFlightRequests: 1 } : {}),
         retry: this.settings.retry,
         // Every record names its partition; the partitioner is never consulted.
         createPartitioner: Partitioners.DefaultPartitioner,

@@ -1,3 +1,4 @@
+import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaBus, KafkaBusError } from '../../../pipeline/bus/kafka/index.js';
 import {
@@ -193,5 +194,35 @@ describe('KafkaBus on the 3-broker mock cluster', () => {
     const err = await caught(consumer.seek(7, 'earliest'));
     expect(err).toMatchObject({ code: 'invalid_argument', partition: 7, topic });
     await consumer.stop();
+  });
+  it('produces as an idempotent producer when asked: its batches carry a producer id the brokers deduplicate by, plain ones none', async () => {
+    const topic = await newTopic('idempotent', 2);
+    const idempotent = new KafkaBus(mockKafkaBusSettings(kafkaBrokers(), { idempotent: true }));
+    try {
+      await idempotent.produce(topic, [{ partition: 0, value: val('once') }, { partition: 1, value: val('once') }]);
+      await idempotent.produce(topic, [{ partition: 0, value: val('twice') }]);
+    } finally {
+      await idempotent.close();
+    }
+    await bus.produce(topic, [{ partition: 1, value: val('plain') }]);
+    // The producer id is in each record batch's header on the broker: read it with a raw client.
+    const raw = new kafkajs.Kafka({ brokers: kafkaBrokers(), clientId: 'idempotence-check', logLevel: kafkajs.logLevel.NOTHING });
+    const consumer = raw.consumer({ groupId: ns.group('idempotent-raw') });
+    const seen: string[] = [];
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.run({
+        eachMessage: async ({ partition, message }) => {
+          const producerId = (message as unknown as { batchContext: { producerId: string } }).batchContext.producerId;
+          seen.push(`${partition}:${message.value?.toString()}:${producerId === '-1' ? 'none' : 'id'}`);
+        },
+      });
+      const until = Date.now() + 30_000;
+      while (seen.length < 4 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      await consumer.disconnect();
+    }
+    expect(seen.sort()).toEqual(['0:once:id', '0:twice:id', '1:once:id', '1:plain:none']);
   });
 });
