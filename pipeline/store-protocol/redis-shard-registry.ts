@@ -23,7 +23,8 @@ interface Announcement {
  * The distributed shard registry: one key per store (`<prefix>store:<id>`, JSON, expiring after
  * the TTL) plus a sorted set `<prefix>index` of store ids scored by expiry, so `list()` reads a few
  * keys instead of scanning the keyspace. The key is what counts: a store whose key expired is
- * gone even if the index still names it (the index is trimmed as `list()` goes).
+ * gone even if the index still names it. Every heartbeat trims the index of expired ids, so
+ * `list()`, which runs for every query of the query role, only reads (two round trips).
  */
 export class RedisShardRegistry implements ShardRegistry {
   private readonly prefix: string;
@@ -59,6 +60,7 @@ export class RedisShardRegistry implements ShardRegistry {
       .multi()
       .set(this.key(storeId), JSON.stringify(entry), 'PX', this.ttlMs)
       .zadd(this.index, now + this.ttlMs, storeId)
+      .zremrangebyscore(this.index, '-inf', String(now - 1))
       .exec();
   }
 
@@ -78,8 +80,7 @@ export class RedisShardRegistry implements ShardRegistry {
 
   async list(): Promise<ShardRegistryEntry[]> {
     const redis = this.settings.redis;
-    await redis.zremrangebyscore(this.index, '-inf', String(Date.now() - 1));
-    const ids = await redis.zrange(this.index, '0', '-1');
+    const ids = await redis.zrangebyscore(this.index, String(Date.now()), '+inf');
     if (ids.length === 0) return [];
     const values = await redis.mget(ids.map((id) => this.key(id)));
     const out: ShardRegistryEntry[] = [];
