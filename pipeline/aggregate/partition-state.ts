@@ -342,6 +342,13 @@ export class PartitionState {
     // The window of the previous sample: found again only when the window changes (a call per
     // sample boxed the window's end, a timestamp, where the call was not inlined).
     let win = this.current;
+    // The window of the previous sample's timestamp: a record's samples mostly share one (a
+    // scrape's), and the division was 6 % of this loop's time in a profile of the aggregation bench.
+    let lastT = Number.NaN;
+    let lastW = 0;
+    // The window rates were last folded into (foldRate written out): the series leaving a window
+    // mostly leave the same one, which foldRate looked for again for each of them (6 % of this loop).
+    let folded: WindowColumns | undefined;
     for (let i = 0; i < n; i++) {
       const row = rows[i]!;
       const k = positions[i]!;
@@ -363,7 +370,11 @@ export class PartitionState {
           counts.outOfOrder++;
           continue;
         }
-        const w = Math.ceil(t / I) * I;
+        if (t !== lastT) {
+          lastT = t;
+          lastW = Math.ceil(t / I) * I;
+        }
+        const w = lastW;
         if (w <= closedThrough) {
           counts.late++;
           onLate?.(t, vs[j]!);
@@ -378,7 +389,21 @@ export class PartitionState {
         }
         // applyOne() and WindowColumns.add() written out: see above.
         const opens = c[o + WIN] !== w;
-        if (opens) this.foldRate(row);
+        if (opens && c[o + WIN_FOLDED] !== 1) {
+          c[o + WIN_FOLDED] = 1;
+          const prev = c[o + WIN]!;
+          if (folded === undefined || folded.end !== prev) {
+            folded = undefined;
+            const windows = this.windows;
+            for (let x = 0; x < windows.length; x++) if (windows[x]!.end === prev) folded = windows[x];
+          }
+          const spanFrom = c[o + WIN_FROM]!;
+          const spanTo = c[o + WIN_TO]!;
+          if (folded !== undefined && folded.present[slot] === 1 && spanTo > spanFrom) {
+            folded.nums[q + RATE_SUM] += c[o + WIN_INC]! / ((spanTo - spanFrom) / 1000);
+            folded.nums[q + RATE_N]++;
+          }
+        }
         if (win === undefined || win.end !== w) win = this.windowAt(w);
         if (win.present[slot] !== 1) win.open(slot);
         const a = win.nums;

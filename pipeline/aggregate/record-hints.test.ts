@@ -69,6 +69,36 @@ describe('record layout positions', () => {
     expect(layout.usable(0, labels)).toBe(false);
   });
 
+  it('take a record\'s labels array, once each of its positions was found usable, as usable as a whole until some series is forgotten', () => {
+    const [config] = aggregatesConfigSchema.parse([{ match: 'x', interval: '1m', outputs: ['sum_samples'] }]);
+    const state = new RuleState(compileRule(config!, 0));
+    const partition = state.partition(0);
+    const labels = [{ __name__: 'x', job: 'a' }];
+    const entry = partition.entry(canonicalLabels(labels[0]!), labels[0]!);
+    const layout = layoutOf(labels[0]!, [entry]);
+    expect(layout.allUsable(labels)).toBe(false);
+    layout.checkedAll(labels);
+    expect(layout.allUsable(labels)).toBe(true);
+    // Equal labels in another array: looked at position by position.
+    expect(layout.allUsable([{ __name__: 'x', job: 'a' }])).toBe(false);
+    partition.sample(entry, 30_000, 1, state.closedThrough);
+    partition.closeInto(60_000, new Map());
+    partition.closeInto(600_000, new Map());
+    expect(entry.forgotten).toBe(true);
+    expect(layout.allUsable(labels)).toBe(false);
+  });
+
+  it('look at a checked labels array again once a position was resolved for another record of the layout', () => {
+    const labels = [{ __name__: 'x', job: 'a' }, { __name__: 'x', job: 'b' }];
+    const layout = layoutOf(labels[0]!);
+    layout.resolved(1, labels[1]!, layout.rule.length);
+    layout.checkedAll(labels);
+    expect(layout.allUsable(labels)).toBe(true);
+    // A record beginning with the same series, then another one at position 1.
+    layout.resolved(1, { __name__: 'x', job: 'c' }, layout.rule.length);
+    expect(layout.allUsable(labels)).toBe(false);
+  });
+
   it('give their targets rule by rule, in position order, and anew once a position is resolved again', () => {
     const [config] = aggregatesConfigSchema.parse([{ match: 'x', interval: '1m', outputs: ['sum_samples'] }]);
     const first = new RuleState(compileRule(config!, 0)).partition(0);

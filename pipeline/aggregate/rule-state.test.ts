@@ -374,12 +374,7 @@ describe('aggregation rule state', () => {
     const countsAtOnce = { applied: 0, late: 0, outOfOrder: 0 };
     const results: Map<string, number>[] = [];
     for (const [i, r] of records.entries()) {
-      const ps = bySeries.partition(0);
-      const entries = series.map((l) => ps.entry(canonicalLabels(l), l));
-      for (const [k, e] of entries.entries()) ps.applyRow(e.row, r.timestamps, r.values, r.offsets[k]!, r.offsets[k + 1]!, [], bySeries, counts);
-      const ps2 = atOnce.partition(0);
-      const rows = Int32Array.from(series.map((l) => ps2.entry(canonicalLabels(l), l).row));
-      ps2.applyRows(rows, Int32Array.from([0, 1, 2]), rows.length, r.offsets, r.timestamps, r.values, [], atOnce, countsAtOnce);
+      applyBothWays(series, r, bySeries, counts, atOnce, countsAtOnce);
       if (i === 1) results.push(closeThrough(bySeries, 60_000), closeThrough(atOnce, 60_000));
     }
     results.push(closeThrough(bySeries, 180_000), closeThrough(atOnce, 180_000));
@@ -391,7 +386,46 @@ describe('aggregation rule state', () => {
     expect(counts.outOfOrder).toBe(1);
     expect(counts.late).toBe(1);
   });
+
+  it('applies a record whose series leave different windows, and whose samples fall in different windows, as it applies them series by series', () => {
+    const outputs = ['rate_sum', 'rate_avg', 'increase', 'count_series', 'count_samples', 'sum_samples'];
+    const bySeries = rule({ by: ['job'], outputs });
+    const atOnce = rule({ by: ['job'], outputs });
+    const series = [a, b, { __name__: 'x', job: 'j', instance: 'c' }];
+    // Before the last record, a's latest window ends at 60 s, b's and c's at 120 s; in the last
+    // record a and b enter the window ending at 180 s, c the one ending at 240 s.
+    const records = [
+      { offsets: [0, 1, 1, 1], timestamps: [10_000], values: [1] },
+      { offsets: [0, 1, 3, 5], timestamps: [20_000, 65_000, 70_000, 75_000, 80_000], values: [3, 5, 6, 0, 1] },
+      { offsets: [0, 1, 2, 3], timestamps: [130_000, 140_000, 190_000], values: [7, 9, 4] },
+    ];
+    const counts = { applied: 0, late: 0, outOfOrder: 0 };
+    const countsAtOnce = { applied: 0, late: 0, outOfOrder: 0 };
+    for (const r of records) {
+      applyBothWays(series, r, bySeries, counts, atOnce, countsAtOnce);
+    }
+    const expected = closeThrough(bySeries, 300_000);
+    // a's rate over its span in the first window, b's and c's over theirs in the second; c alone in the last.
+    expect(expected.get('x:1m_by_job_rate_sum{job="j"}@60')).toBeCloseTo(0.2);
+    expect(expected.get('x:1m_by_job_rate_sum{job="j"}@120')).toBeCloseTo(0.4);
+    expect(expected.get('x:1m_by_job_count_series{job="j"}@240')).toBe(1);
+    expect(closeThrough(atOnce, 300_000)).toEqual(expected);
+    expect(countsAtOnce).toEqual(counts);
+  });
 });
+
+interface TestRecord { readonly offsets: number[]; readonly timestamps: number[]; readonly values: number[] }
+interface TestCounts { applied: number; late: number; outOfOrder: number }
+
+/** Applies a record of `series` to `bySeries` one series at a time (applyRow) and to `atOnce` in one call (applyRows). */
+function applyBothWays(series: readonly Labels[], r: TestRecord, bySeries: RuleState, counts: TestCounts, atOnce: RuleState, countsAtOnce: TestCounts): void {
+  const ps = bySeries.partition(0);
+  const entries = series.map((l) => ps.entry(canonicalLabels(l), l));
+  for (const [k, e] of entries.entries()) ps.applyRow(e.row, r.timestamps, r.values, r.offsets[k]!, r.offsets[k + 1]!, [], bySeries, counts);
+  const ps2 = atOnce.partition(0);
+  const rows = Int32Array.from(series.map((l) => ps2.entry(canonicalLabels(l), l).row));
+  ps2.applyRows(rows, Int32Array.from(series.map((_, i) => i)), rows.length, r.offsets, r.timestamps, r.values, [], atOnce, countsAtOnce);
+}
 
 /** The state after the first input of the version 2 test above, as version 2 wrote it. */
 const V2_CHECKPOINT = "{\"version\":2,\"savedAtMs\":1,\"strings\":[\"__name__\",\"x\",\"instance\",\"a\",\"job\",\"j\",\"b\"],\"series\":\"BgAAAAAAAAABAAAAAgAAAAMAAAAEAAAABQAAAAYAAAAAAAAAAQAAAAIAAAAGAAAABAAAAAUAAAA=\",\"offsets\":{\"0\":3,\"1\":2},\"rules\":[{\"id\":\"{\\\"match\\\":\\\"x\\\",\\\"interval\\\":\\\"1m\\\",\\\"by\\\":[\\\"job\\\"],\\\"drop_input\\\":false,\\\"outputs\\\":[\\\"total\\\",\\\"rate_sum\\\",\\\"quantiles(0.5)\\\",\\\"histogram_bucket\\\",\\\"stddev\\\",\\\"last\\\"]}\",\"closedThrough\":\"-Infinity\",\"totals\":[],\"partitions\":[[0,{\"rows\":\"AAAAAA==\",\"numbers\":[\"AAAAAAAX8UA=\",\"AAAAAAAX8UA=\",\"AAAAAAAAEEA=\",\"AAAAAAAA8D8=\",\"AAAAAABM/UA=\",\"AAAAAAAA4D8=\",\"AAAAAABq6EA=\",\"AAAAAAAX8UA=\",0,0,0,0],\"histograms\":[],\"windows\":[[60000,[{\"labels\":{\"__name__\":\"x\",\"job\":\"j\"},\"samples\":2,\"hSamples\":0,\"sum\":4.5,\"min\":1,\"max\":3.5,\"lastTs\":50000,\"lastV\":3.5,\"lastH\":null,\"mean\":2.25,\"m2\":3.125,\"inc\":2.5,\"rateSum\":0.0625,\"rateN\":1,\"series\":1,\"alive\":true,\"values\":[1,3.5],\"buckets\":{\"8.799e-01...1.000e+00\":1,\"3.162e+00...3.594e+00\":1}}]],[120000,[{\"labels\":{\"__name__\":\"x\",\"job\":\"j\"},\"samples\":1,\"hSamples\":0,\"sum\":4,\"min\":4,\"max\":4,\"lastTs\":70000,\"lastV\":4,\"lastH\":null,\"mean\":4,\"m2\":0,\"inc\":0.5,\"rateSum\":0,\"rateN\":0,\"series\":1,\"alive\":true,\"values\":[4],\"buckets\":{\"3.594e+00...4.084e+00\":1}}]]]}],[1,{\"rows\":\"AQAAAA==\",\"numbers\":[\"AAAAAAC970A=\",\"AAAAAAC970A=\",\"AAAAAAAAHEA=\",\"AAAAAAAA8D8=\",\"AAAAAABM/UA=\",\"AAAAAAAAAEA=\",\"AAAAAACI00A=\",\"AAAAAAC970A=\",0,0,0,0],\"histograms\":[],\"windows\":[[60000,[{\"labels\":{\"__name__\":\"x\",\"job\":\"j\"},\"samples\":1,\"hSamples\":0,\"sum\":5,\"min\":5,\"max\":5,\"lastTs\":20000,\"lastV\":5,\"lastH\":null,\"mean\":5,\"m2\":0,\"inc\":0,\"rateSum\":0,\"rateN\":0,\"series\":1,\"alive\":true,\"values\":[5],\"buckets\":{\"4.642e+00...5.275e+00\":1}}]],[120000,[{\"labels\":{\"__name__\":\"x\",\"job\":\"j\"},\"samples\":1,\"hSamples\":0,\"sum\":7,\"min\":7,\"max\":7,\"lastTs\":65000,\"lastV\":7,\"lastH\":null,\"mean\":7,\"m2\":0,\"inc\":2,\"rateSum\":0,\"rateN\":0,\"series\":1,\"alive\":true,\"values\":[7],\"buckets\":{\"6.813e+00...7.743e+00\":1}}]]]}]]}]}";

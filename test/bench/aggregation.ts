@@ -27,7 +27,9 @@ const CHECKPOINT_SCRAPES = DEFAULT_CHECKPOINT_MS / SCRAPE_MS;
 const RUNNING_CHECKPOINTS = 8;
 
 /** Runs of each side of the steady-state store comparison, alternated. */
-const STEADY_ROUNDS = 5;
+const STEADY_ROUNDS = Number(process.env.TIDEMARK_BENCH_AGGREGATION_ROUNDS ?? 5);
+/** TIDEMARK_BENCH_AGGREGATION_ONLY=steady runs the steady-state rows alone (a minute and a half of the six). */
+const STEADY_ONLY = process.env.TIDEMARK_BENCH_AGGREGATION_ONLY === 'steady';
 
 const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 /** A side's runs, each and their spread: `a, b, c (spread x-y)`. */
@@ -192,12 +194,11 @@ export const aggregationBenchmark: Benchmark = {
     };
     const outputsOf = (m: PartialMerger) => [...m.status().rules.values()].reduce((n, r) => n + r.outputSamples, 0);
     let expectedOutputs = Number.POSITIVE_INFINITY;
-    try {
+    /** The rows over the data set's first scrapes (all but the steady-state and running-checkpoint ones). */
+    const firstRuns = async () => {
       await bus.ensureTopic('dlq', 1);
       const topics = ['alone', 'both', 'own', 'agg', 'partials'];
       for (const t of topics) await bus.ensureTopic(t, PARTITIONS);
-      await steadyBus.ensureTopic('dlq', 1);
-      await steadyBus.ensureTopic('long', PARTITIONS);
       let total = 0;
       for (const t of topics) total = await produce(bus, t);
       // The store alone, reading the data set from the bus until durable.
@@ -229,6 +230,12 @@ export const aggregationBenchmark: Benchmark = {
       await a3.stop();
       const ck = a3.status().lastCheckpoint;
       const aggregatesHash = await samplesHash(bus, 'agg.aggregates');
+      return { total, storeCpu, both, own, partials, aggCpu, aggregated, inputSeries, ck, aggregatesHash };
+    };
+    try {
+      await steadyBus.ensureTopic('dlq', 1);
+      await steadyBus.ensureTopic('long', PARTITIONS);
+      const first = STEADY_ONLY ? undefined : await firstRuns();
 
       // The steady-state rows' topic, made after the rows above ran (its records would otherwise
       // be garbage they collect): its offsets after the warm-up scrapes, then the rest.
@@ -286,6 +293,24 @@ export const aggregationBenchmark: Benchmark = {
       const longOutputs = a4.status().rules.reduce((n, r) => n + r.outputSamples, 0);
       await a4.stop();
 
+      const steadyAloneRow: BenchResult = {
+        name: `aggregation alone in steady state: scrapes ${STEPS + 1} to ${LONG_STEPS} of the same data set and rules, after ${STEPS} scrapes of warm-up`,
+        subject: 'tidemark (embedded bus)',
+        value: longSamples / steadyCpu,
+        unit: 'input samples/CPU-s',
+        note: `${steadyCpu.toFixed(2)} CPU-s for ${(longSamples / 1e6).toFixed(2)}M samples; ${longOutputs} output samples over all ${LONG_STEPS} scrapes. What a running aggregator costs once its series and code are warm (the rows above are mostly warm-up); from a full collection once the warm-up scrapes were read (seen within one 20 ms poll), read a record per batch as from a live topic`,
+      };
+      const steadyStoreRow: BenchResult = {
+        name: `store CPU with aggregation beside it (following the store's decoded records) vs the store alone, in steady state: scrapes ${STEPS + 1} to ${LONG_STEPS} after ${STEPS} scrapes of warm-up, ${SERIES / 1000}k node_exporter series, ${PARTITIONS} partitions, 10 rules`,
+        subject: 'tidemark (embedded bus)',
+        value: ((median(steadyBoth) - median(steadyAlone)) / median(steadyAlone)) * 100,
+        unit: '% extra CPU',
+        goal: '<= 20 %',
+        note: `medians of ${STEADY_ROUNDS} alternated runs: store alone ${runs(steadyAlone)} CPU-s, with aggregation ${runs(steadyBoth)} CPU-s, for ${(longSamples / 1e6).toFixed(2)}M samples: what a running store pays, its series and code warm (the row above is mostly warm-up); from when the store had appended the warm-up scrapes (seen within one 20 ms poll, then a full collection) to when it had flushed and committed everything and the aggregator had read it; a record per batch as from a live topic, the bus without log compaction (its background CPU is no side's)`,
+      };
+      if (first === undefined) return [steadyAloneRow, steadyStoreRow];
+      const { total, storeCpu, both, own, partials, aggCpu, aggregated, inputSeries, ck, aggregatesHash } = first;
+
       // A running aggregator's checkpoints, at a running one's pace: the scrapes of a topic of
       // their own come CHECKPOINT_SCRAPES at a time, each time read, then checkpointed (every
       // CHECKPOINT_MS) with the windows of a live topic open. An aggregator reading a whole topic
@@ -330,13 +355,7 @@ export const aggregationBenchmark: Benchmark = {
         unit: 'input samples/CPU-s',
         note: `${aggCpu.toFixed(2)} CPU-s for ${(total / 1e6).toFixed(2)}M samples (${(aggregated / 1e6).toFixed(2)}M rule inputs); hash of the aggregates topic's samples ${aggregatesHash}`,
       });
-      rows.push({
-        name: `aggregation alone in steady state: scrapes ${STEPS + 1} to ${LONG_STEPS} of the same data set and rules, after ${STEPS} scrapes of warm-up`,
-        subject: 'tidemark (embedded bus)',
-        value: longSamples / steadyCpu,
-        unit: 'input samples/CPU-s',
-        note: `${steadyCpu.toFixed(2)} CPU-s for ${(longSamples / 1e6).toFixed(2)}M samples; ${longOutputs} output samples over all ${LONG_STEPS} scrapes. What a running aggregator costs once its series and code are warm (the rows above are mostly warm-up); from a full collection once the warm-up scrapes were read (seen within one 20 ms poll), read a record per batch as from a live topic`,
-      });
+      rows.push(steadyAloneRow);
       rows.push({
         name: `aggregation checkpoint after the data set (${inputSeries} rule input series): serialize and write`,
         subject: 'tidemark',
@@ -362,14 +381,7 @@ export const aggregationBenchmark: Benchmark = {
         goal: '<= 20 %',
         note: `store alone ${storeCpu.toFixed(2)} CPU-s, with aggregation ${both.cpu.toFixed(2)} CPU-s; ${both.fromStore} records taken from the store; ${both.outputs} output samples`,
       });
-      rows.push({
-        name: `store CPU with aggregation beside it (following the store's decoded records) vs the store alone, in steady state: scrapes ${STEPS + 1} to ${LONG_STEPS} after ${STEPS} scrapes of warm-up, ${SERIES / 1000}k node_exporter series, ${PARTITIONS} partitions, 10 rules`,
-        subject: 'tidemark (embedded bus)',
-        value: ((median(steadyBoth) - median(steadyAlone)) / median(steadyAlone)) * 100,
-        unit: '% extra CPU',
-        goal: '<= 20 %',
-        note: `medians of ${STEADY_ROUNDS} alternated runs: store alone ${runs(steadyAlone)} CPU-s, with aggregation ${runs(steadyBoth)} CPU-s, for ${(longSamples / 1e6).toFixed(2)}M samples: what a running store pays, its series and code warm (the row above is mostly warm-up); from when the store had appended the warm-up scrapes (seen within one 20 ms poll, then a full collection) to when it had flushed and committed everything and the aggregator had read it; a record per batch as from a live topic, the bus without log compaction (its background CPU is no side's)`,
-      });
+      rows.push(steadyStoreRow);
       rows.push({
         name: `store CPU with aggregation as tidemark store runs it (its partitions' partial states to the partials topic, merged in the same process) vs the store alone, ${shape}`,
         subject: 'tidemark (embedded bus)',
