@@ -9,7 +9,7 @@ import { Head } from './head/index.js';
 import { MergeQuerier } from './merge-querier.js';
 import type { SampleBudget } from './querier.js';
 import { querierContract, type ContractSeries } from './querier.contract.js';
-import { DecodePool } from './select-decode/index.js';
+import { DecodePool, OP_CHUNK, OP_SIZE, RESULT_SIZE, runDecodeJob, SERIES_HEADER, type DecodeJob } from './select-decode/index.js';
 import { TsdbQuerier } from './tsdb-querier.js';
 
 const H = 3600_000;
@@ -195,6 +195,57 @@ describe('TsdbQuerier over a block with a damaged chunk', () => {
     } finally {
       await pool.close();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("TsdbQuerier over the head's open chunks", () => {
+  it('reads the last minutes from a resume point: the same samples in place and in the decode threads, charged from the point on', async () => {
+    const workers = new DecodePool({ size: 1, inPlaceBelow: 0 });
+    try {
+      // 100 samples in each open chunk (the first 120 are a closed chunk), staleness in both.
+      const data: ContractSeries[] = [0, 1, 2].map((i) => {
+        const timestamps = Array.from({ length: 220 }, (_, j) => j * 15_000 + i);
+        return { labels: { __name__: 'm', i: String(i) }, timestamps, values: timestamps.map((_, j) => (j % 9 === 0 ? j * 0.1 : i + j * 1e3)), stale: [110, 200 + i] };
+      });
+      const head = headWith(data);
+      const m = [{ type: '=' as const, name: '__name__', value: 'm' }];
+      for (const k of [100, 150, 185, 219]) {
+        const mint = k * 15_000;
+        const maxt = 220 * 15_000;
+        const want = data.map((s) => s.timestamps.filter((t) => t >= mint && t <= maxt));
+        const loads: number[] = [];
+        const budget: SampleBudget = { remaining: Infinity, load: (n) => void loads.push(n) };
+        const inPlace = await new TsdbQuerier([], head, mint, maxt).select(m, { start: mint, end: maxt, budget });
+        const threads = await new TsdbQuerier([], head, mint, maxt, workers).select(m, { start: mint, end: maxt });
+        for (const { series } of [inPlace, threads]) {
+          expect(series.map((s) => Array.from(s.timestamps))).toEqual(want);
+          series.forEach((s, i) => {
+            const j0 = data[i].timestamps.indexOf(want[i][0]);
+            const stale = data[i].stale.filter((j) => j >= j0 && j < j0 + want[i].length);
+            expect(s.stale === null ? [] : Array.from(s.stale).flatMap((x, j) => (x === 1 ? [j + j0] : []))).toEqual(stale);
+            // A staleness marker's value is the marker NaN, whatever was appended with it.
+            expect(Array.from(s.values).filter((_, j) => !stale.includes(j + j0))).toEqual(data[i].values.slice(j0, j0 + want[i].length).filter((_, j) => !stale.includes(j + j0)));
+          });
+        }
+        // Past the open chunk's points at its samples 32, 64 and 96 (samples 152, 184 and 216), the
+        // columns are sized from the newest point before the range on, not for the whole open chunk.
+        const fromPoint = k >= 217 ? 100 - 96 : k >= 185 ? 100 - 64 : k >= 153 ? 100 - 32 : 100;
+        expect(loads).toEqual([3 * (fromPoint + (k < 120 ? 120 : 0))]);
+        // A plan for another process carries whole chunks only (the select-chunks wire has no resume points).
+        const jobs: DecodeJob[] = [];
+        await new TsdbQuerier([], head, mint, maxt).select(m, { start: mint, end: maxt, plans: { add: (_, job) => void jobs.push(job) } });
+        expect(jobs).toHaveLength(1);
+        const kinds: number[] = [];
+        for (let p = 0, i = 0; i < jobs[0].seriesCount; i++, p += SERIES_HEADER + OP_SIZE * jobs[0].ops[p + 1]) {
+          for (let o = 0; o < jobs[0].ops[p + 1]; o++) kinds.push(jobs[0].ops[p + SERIES_HEADER + OP_SIZE * o]);
+        }
+        expect(kinds.length).toBeGreaterThanOrEqual(3);
+        expect(kinds.every((kind) => kind === OP_CHUNK)).toBe(true);
+        expect(runDecodeJob(jobs[0]).counts.filter((_, j) => j % RESULT_SIZE === 2)).toEqual(Int32Array.from(want, (w) => w.length));
+      }
+    } finally {
+      await workers.close();
     }
   });
 });

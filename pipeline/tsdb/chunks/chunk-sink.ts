@@ -13,6 +13,11 @@ export interface ChunkSink {
   /** An XOR chunk. */
   pushChunk(bytes: Uint8Array, mint: number, maxt: number): void;
   /**
+   * An XOR chunk read from the resume point at `at` of `points` on (xor-resume.ts: its appender's,
+   * one whose previous sample is before `mint`): what a series' sample bound counts of it.
+   */
+  pushChunkFrom(bytes: Uint8Array, points: readonly number[], at: number, mint: number, maxt: number): void;
+  /**
    * A chunk of any encoding by where it lies in shared memory, in place of `pushEncoded` with a
    * view of it: a sink that only records chunk references (a decode plan) saves a typed array a
    * chunk. Sources call it when the sink has it; the range is the sink's, as for `pushEncoded`.

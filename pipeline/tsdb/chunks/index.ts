@@ -7,7 +7,8 @@ export { ENCODING_MIXED, encodeMixed, decodeMixedInto, type MixedSampleSink } fr
 export { ENCODING_STARTS, encodeWithStarts, decodeWithStartsInto } from './start-timestamp-chunk.js';
 export { readHistogram, writeHistogram } from './histogram-codec.js';
 export { ENCODING_DECIMAL, encodeDecimal, decodeDecimalInto } from './decimal-chunk.js';
-export { decodeXorInto } from './xor-decode.js';
+export { decodeXorFrom, decodeXorInto } from './xor-decode.js';
+export { RESUME_SIZE } from './xor-resume.js';
 export { decodeInto, encodeBest, encodeBestView, encodedSampleCount, isKnownEncoding, ENCODING_ROLLUP, type EncodedChunk } from './chunk-codec.js';
 export type { SampleTarget } from './sample-target.js';
 export type { ChunkSink } from './chunk-sink.js';

@@ -7,6 +7,7 @@ import { histogramTakesPrecedence, takesPrecedence } from './sample-precedence.j
 import type { SampleTarget } from './sample-target.js';
 import { timestampOrder } from './timestamp-order.js';
 import { ENCODING_XOR, SAMPLES_PER_CHUNK, XorChunk } from './xor-chunk.js';
+import { decodeXorFrom } from './xor-decode.js';
 
 /**
  * Columns of gathered samples; `histograms` is there only when some sample is a histogram, and
@@ -129,6 +130,13 @@ export class SampleBuffer implements SampleTarget, ChunkSink {
   /** Decodes the samples of an XOR chunk that fall in [mint, maxt]. */
   pushChunk(bytes: Uint8Array, mint: number, maxt: number): void {
     this.pushEncoded(ENCODING_XOR, bytes, mint, maxt);
+  }
+
+  /** pushChunk from a resume point (ChunkSink.pushChunkFrom): room is made for the samples from it on only. */
+  pushChunkFrom(bytes: Uint8Array, points: ArrayLike<number>, at: number, mint: number, maxt: number): void {
+    const n = encodedSampleCount(bytes) - points[at];
+    if (this.length + n > this.t.length) this.reserve(n);
+    decodeXorFrom(bytes, points, at, this, mint, maxt);
   }
 
   /** Decodes the samples of a chunk of any encoding that fall in [mint, maxt]. */

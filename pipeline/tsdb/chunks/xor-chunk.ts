@@ -1,5 +1,6 @@
 import { BitReader } from './bstream.js';
 import { bitsHi, bitsLo, isStaleBits, joinFloat, splitFloat, STALE_HI, STALE_LO } from './float-bits.js';
+import { RESUME_EVERY, RESUME_POINTS, RESUME_SIZE, resumePointBefore } from './xor-resume.js';
 
 /**
  * The Gorilla chunk encoding as Prometheus' `chunkenc.XORChunk`: a 2-byte big-endian sample count,
@@ -40,6 +41,9 @@ export class XorAppender {
   lastLo = 0;
   private leading = 0xff;
   private trailing = 0;
+  /** Resume points (xor-resume.ts), `resumeCount` of them; made at the first, kept across `reset`. */
+  private resume: number[] | null = null;
+  private resumeCount = 0;
 
   constructor(initialBytes = 64) {
     this.buf = new Uint8Array(initialBytes);
@@ -56,6 +60,7 @@ export class XorAppender {
     this.lastHi = this.lastLo = 0;
     this.leading = 0xff;
     this.trailing = 0;
+    this.resumeCount = 0;
   }
 
   /** Appends a sample; timestamps must be integers and strictly increasing (the caller checks). */
@@ -100,6 +105,7 @@ export class XorAppender {
       this.tDelta = d;
       this.writeValue(hi, lo);
     } else {
+      if (n % RESUME_EVERY === 0 && this.resumeCount < RESUME_POINTS) this.keepResumePoint(n);
       const d = t - this.maxT;
       const dod = d - this.tDelta;
       // Each bucket's prefix and bits go in one write.
@@ -120,6 +126,30 @@ export class XorAppender {
     this.lastHi = hi;
     this.lastLo = lo;
     this.count = n + 1;
+  }
+
+  /** The decoder's state before sample `n` (xor-resume.ts). */
+  private keepResumePoint(n: number): void {
+    const r = (this.resume ??= new Array<number>(RESUME_POINTS * RESUME_SIZE).fill(0));
+    const at = this.resumeCount++ * RESUME_SIZE;
+    r[at] = n;
+    r[at + 1] = this.bitLength;
+    r[at + 2] = this.maxT;
+    r[at + 3] = this.tDelta;
+    r[at + 4] = this.lastHi;
+    r[at + 5] = this.lastLo;
+    r[at + 6] = this.leading === 0xff ? 0 : this.leading;
+    r[at + 7] = this.trailing;
+  }
+
+  /** The resume points (read with `resumePointBefore`'s offset); null before the first. */
+  get resumePoints(): readonly number[] | null {
+    return this.resume;
+  }
+
+  /** The offset of the point a read of samples from `mint` on can start at, or -1 (resumePointBefore). */
+  resumePointBefore(mint: number): number {
+    return resumePointBefore(this.resume, this.resumeCount, mint);
   }
 
   private writeValue(hi: number, lo: number): void {

@@ -13,25 +13,55 @@ const reader = new FastBitReader(new Uint8Array(0));
  * zeros past the end), which a caller without a checksum checks.
  */
 export function decodeXorInto(bytes: Uint8Array, out: SampleTarget, mint: number, maxt: number): number {
+  return decodeXorFrom(bytes, null, 0, out, mint, maxt);
+}
+
+/**
+ * `decodeXorInto` from the resume point (xor-resume.ts) at offset `at` of `points`, which the
+ * appender of `bytes` kept, or from the first sample when `points` is null: the samples before
+ * the point are not read. The caller picks a point whose previous sample is before `mint`
+ * (resumePointBefore), so no sample in range is skipped; the target needs room for the samples
+ * from the point on only.
+ */
+export function decodeXorFrom(bytes: Uint8Array, points: ArrayLike<number> | null, at: number, out: SampleTarget, mint: number, maxt: number): number {
   const n = bytes.length >= 2 ? (bytes[0] << 8) | bytes[1] : 0;
   if (n === 0) return 16;
   const r = reader;
-  r.reset(bytes, 16);
   const ot = out.t;
   const ov = out.v;
   const os = out.s;
   let k = out.length;
   const first = k;
   let stale = 0;
-  let t = r.varint();
+  let t: number;
   // The value's words as signed 32-bit integers: unsigned ones of 2^31 and more were heap numbers,
   // most of what decoding allocated.
-  let hi = r.read32s();
-  let lo = r.read32s();
+  let hi: number;
+  let lo: number;
   let tDelta = 0;
   let leading = 0;
   let trailing = 0;
-  for (let i = 0; ; ) {
+  // The loop starts at the first sample, or at the point's previous one (decoded, before mint).
+  let i = 0;
+  if (points === null) {
+    r.reset(bytes, 16);
+    t = r.varint();
+    hi = r.read32s();
+    lo = r.read32s();
+  } else {
+    // Small integers as int32 (`| 0`): read as doubles they made V8 compile the loop's counters and
+    // shifts for doubles, and a whole chunk's decoding 30 % slower.
+    i = (points[at] | 0) - 1;
+    if (i + 1 >= n) return 16;
+    r.reset(bytes, points[at + 1] | 0);
+    t = points[at + 2];
+    tDelta = points[at + 3];
+    hi = points[at + 4] | 0;
+    lo = points[at + 5] | 0;
+    leading = points[at + 6] | 0;
+    trailing = points[at + 7] | 0;
+  }
+  for (;;) {
     if (t >= mint) {
       if (t > maxt) break;
       ot[k] = t;

@@ -121,7 +121,12 @@ export class MemSeries {
       n += this.arena.sampleCount(m[i + 2]);
     }
     // The open chunk as collect() reads it: only when it overlaps the range.
-    if (this.app !== null && this.app.maxT >= mint && this.app.minT <= maxt) n += this.app.count;
+    const app = this.app;
+    if (app !== null && app.maxT >= mint && app.minT <= maxt) {
+      // From its resume point on when the range starts past one (collect reads it from there).
+      const at = app.resumePointBefore(mint);
+      n += app.count - (at < 0 ? 0 : app.resumePoints![at]);
+    }
     if (this.oooChunks !== null) for (const c of this.oooChunks) n += c.numSamples;
     if (this.oooT !== null) n += this.oooT.length;
     if (this.histT !== null) n += this.histT.length;
@@ -429,7 +434,12 @@ export class MemSeries {
     }
     const app = this.app;
     // The written bytes only: a sink that keeps the open chunk copies it, and its buffer has room to grow.
-    if (app !== null && app.maxT >= mint && app.minT <= maxt) buf.pushChunk(app.view(), mint, maxt);
+    // A range that starts past one of its resume points (the last minutes) is read from there.
+    if (app !== null && app.maxT >= mint && app.minT <= maxt) {
+      const at = app.resumePointBefore(mint);
+      if (at < 0) buf.pushChunk(app.view(), mint, maxt);
+      else buf.pushChunkFrom(app.view(), app.resumePoints!, at, mint, maxt);
+    }
     if (!outOfOrderFirst) this.collectOutOfOrder(buf, mint, maxt);
     if (this.histT !== null) {
       const ts = this.histT;

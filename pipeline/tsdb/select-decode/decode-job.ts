@@ -6,6 +6,7 @@ export const OP_CHUNK = 0;
 export const OP_SAMPLES = 1;
 export const OP_MARK = 2;
 export const OP_DROP = 3;
+export const OP_CHUNK_FROM = 4;
 
 /** Numbers per series header and per op in DecodeJob.ops. */
 export const SERIES_HEADER = 2;
@@ -24,7 +25,10 @@ export const OP_SIZE = 5;
  * - [OP_SAMPLES, at, count, 0, 0]: push loose samples `at`..`at+count` of `looseT/V/S`;
  * - [OP_MARK, 0, 0, 0, 0]: remember where a block's samples start;
  * - [OP_DROP, at, count, 0, 0]: drop the samples since the mark inside the [mint, maxt] pairs
- *   `intervals[at..at+count]` (a block's tombstones).
+ *   `intervals[at..at+count]` (a block's tombstones);
+ * - [OP_CHUNK_FROM, source, pointAt, byteOffset, byteLength]: decode that XOR chunk from the
+ *   resume point (chunks/xor-resume.ts) of RESUME_SIZE float64s at byte `pointAt` (a multiple
+ *   of 8) of the same source (a head's open chunk read from its last minutes).
  */
 export interface DecodeJob {
   readonly mint: number;
@@ -100,6 +104,8 @@ export function splitDecodeJob(job: DecodeJob, parts: number): { jobs: DecodeJob
 export function runDecodeJob(job: DecodeJob): DecodeResult {
   const { ops, mint, maxt } = job;
   const sources = job.sources.map((b) => new Uint8Array(b));
+  // Float64 views of sources that hold resume points, made when first needed.
+  const points: (Float64Array | undefined)[] = [];
   const counts = new Int32Array(RESULT_SIZE * job.seriesCount);
   const staleParts: Uint8Array[] = [];
   let staleBytes = 0;
@@ -127,6 +133,13 @@ export function runDecodeJob(job: DecodeJob): DecodeResult {
         case OP_CHUNK: {
           const at = ops[p + 3];
           buf.pushEncoded(ops[p + 1], sources[ops[p + 2]].subarray(at, at + ops[p + 4]), mint, maxt);
+          break;
+        }
+        case OP_CHUNK_FROM: {
+          const src = ops[p + 1];
+          const at = ops[p + 3];
+          const f64 = (points[src] ??= new Float64Array(job.sources[src], 0, job.sources[src].byteLength >>> 3));
+          buf.pushChunkFrom(sources[src].subarray(at, at + ops[p + 4]), f64, ops[p + 2] / 8, mint, maxt);
           break;
         }
         case OP_SAMPLES: {

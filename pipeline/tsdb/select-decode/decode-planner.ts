@@ -1,8 +1,8 @@
 import type { FloatHistogram } from '../../../schemas/native-histogram/index.js';
 import { deletedIntervals, type Block } from '../block/index.js';
-import { ENCODING_MIXED, ENCODING_STARTS, ENCODING_XOR, type ChunkSink } from '../chunks/index.js';
+import { ENCODING_MIXED, ENCODING_STARTS, ENCODING_XOR, RESUME_SIZE, type ChunkSink } from '../chunks/index.js';
 import { sharedMemory } from '../shared-memory/index.js';
-import { OP_CHUNK, OP_DROP, OP_MARK, OP_SAMPLES, OP_SIZE, SERIES_HEADER, splitDecodeJob, type DecodeJob } from './decode-job.js';
+import { OP_CHUNK, OP_CHUNK_FROM, OP_DROP, OP_MARK, OP_SAMPLES, OP_SIZE, SERIES_HEADER, splitDecodeJob, type DecodeJob } from './decode-job.js';
 
 /** Source 0 of every job: the copies of chunks that are not in shared memory. */
 const COPIES = 0;
@@ -29,6 +29,9 @@ const MIN_OPS = 1024;
 const OPS_PER_SERIES = 2;
 const EMPTY_T = new Float64Array(0);
 const EMPTY_S = new Uint8Array(0);
+/** A resume point on its way into the copies, as bytes. */
+const POINT = new Float64Array(RESUME_SIZE);
+const POINT_BYTES = new Uint8Array(POINT.buffer);
 
 /**
  * Records, series by series, what a select would decode (DecodeJob), in the order a SampleBuffer
@@ -71,6 +74,12 @@ export class DecodePlanner implements ChunkSink {
     readonly maxt: number,
     readonly valuesUnused: boolean,
     sizes: PlanSizes = NO_SIZES,
+    /**
+     * Whether chunks may be planned from a resume point (OP_CHUNK_FROM); without, such a chunk is
+     * planned whole (a plan for another process: the select-chunks wire carries whole chunks).
+     * Its samples before the point precede the range, so the series' bound holds either way.
+     */
+    private readonly resumes = true,
   ) {
     this.looseCapacity = Math.max(MIN_LOOSE, sizes.looseSamples);
     this.ops = new Float64Array(Math.max(MIN_OPS, sizes.series * (SERIES_HEADER + OP_SIZE * OPS_PER_SERIES)));
@@ -137,11 +146,7 @@ export class DecodePlanner implements ChunkSink {
       return;
     }
     const n = bytes.length;
-    if (this.copiedBytes + n > this.copies.length) {
-      const grown = new Uint8Array(Math.max(this.copiedBytes + n, this.copies.length * 2));
-      grown.set(this.copies.subarray(0, this.copiedBytes));
-      this.copies = grown;
-    }
+    this.reserveCopies(this.copiedBytes + n);
     this.copies.set(bytes, this.copiedBytes);
     this.op(OP_CHUNK, encoding, COPIES, this.copiedBytes, n);
     this.copiedBytes += n;
@@ -149,6 +154,23 @@ export class DecodePlanner implements ChunkSink {
 
   pushChunk(bytes: Uint8Array): void {
     this.pushEncoded(ENCODING_XOR, bytes);
+  }
+
+  /** The chunk and its resume point, copied (an open chunk: it keeps changing), the point 8-byte aligned. */
+  pushChunkFrom(bytes: Uint8Array, points: readonly number[], at: number): void {
+    if (!this.resumes) {
+      this.pushChunk(bytes);
+      return;
+    }
+    const pointAt = (this.copiedBytes + 7) & ~7;
+    const pointBytes = RESUME_SIZE * 8;
+    const n = bytes.length;
+    this.reserveCopies(pointAt + pointBytes + n);
+    for (let i = 0; i < RESUME_SIZE; i++) POINT[i] = points[at + i];
+    this.copies.set(POINT_BYTES, pointAt);
+    this.copies.set(bytes, pointAt + pointBytes);
+    this.op(OP_CHUNK_FROM, COPIES, pointAt, pointAt + pointBytes, n);
+    this.copiedBytes = pointAt + pointBytes + n;
   }
 
   pushSamples(t: ArrayLike<number>, v: ArrayLike<number>, s: ArrayLike<number>, from: number, to: number): void {
@@ -168,6 +190,13 @@ export class DecodePlanner implements ChunkSink {
     const last = this.length - OP_SIZE;
     if (this.opCount > 0 && this.ops[last] === OP_SAMPLES && this.ops[last + 1] + this.ops[last + 2] === at) this.ops[last + 2] += count;
     else this.op(OP_SAMPLES, at, count, 0, 0);
+  }
+
+  private reserveCopies(bytes: number): void {
+    if (bytes <= this.copies.length) return;
+    const grown = new Uint8Array(Math.max(bytes, this.copies.length * 2));
+    grown.set(this.copies.subarray(0, this.copiedBytes));
+    this.copies = grown;
   }
 
   private growLoose(need: number): void {
