@@ -36,7 +36,16 @@ export interface SystemUnderTest {
   stop(): Promise<void>;
   /** The tidemark.yml its roles read (Tidemark on Kafka: the bus and its brokers), for commands that go to the bus. */
   readonly configFile?: string;
+  /** The most resident bytes a query set may add to what ingest left, as its README states it (none for peers). */
+  readonly queryMemoryBound?: number;
 }
+
+/**
+ * Tidemark's stated bound on what a query set adds to resident memory (README, "Where the
+ * resident memory goes"): the select slab pool at its default size (query.select_slab_pool_bytes)
+ * and 64 MB for the evaluation threads' heaps and glibc's.
+ */
+const QUERY_MEMORY_BOUND = 256 * 1024 * 1024 + 64e6;
 
 /** The built CLI (`npm run build`); TIDEMARK_BENCH_SYSTEM_CLI names another build (e.g. of a clean checkout). */
 export const TIDEMARK_CLI = process.env.TIDEMARK_BENCH_SYSTEM_CLI ?? join(import.meta.dirname, '..', '..', 'dist', 'ops', 'cli', 'main.js');
@@ -121,6 +130,7 @@ export async function startTidemarkUp(nodeFlags: readonly string[] = [], extraCo
   return {
     subject: extraConfig === '' ? 'tidemark up' : `tidemark up (${extraConfig.trim().replace(/\s+/g, ' ')})`,
     writeUrl: `${url}/api/v1/write`,
+    queryMemoryBound: QUERY_MEMORY_BOUND,
     // The engine's own speed, as VictoriaMetrics' with its cache off (bench result-cache measures the cache).
     query: {
       url,

@@ -173,7 +173,15 @@ async function measure(sys: SystemUnderTest, s: Scenario): Promise<SystemMeasure
       note: `${waits.length} answers; median ${(waits[waits.length >> 1] ?? Number.NaN).toFixed(1)} ms, 99th percentile ${(waits[Math.floor(waits.length * 0.99)] ?? Number.NaN).toFixed(1)} ms`,
     });
   }
-  rows.push({ name: 'resident memory after the query set', subject, value: sys.rssBytes() / 1e6, unit: 'MB' });
+  const rssAfterQueries = sys.rssBytes();
+  rows.push({
+    name: 'resident memory after the query set',
+    subject,
+    value: rssAfterQueries / 1e6,
+    unit: 'MB',
+    // What a query set may add (README, "Where the resident memory goes"), checked by every run.
+    note: `${((rssAfterQueries - rss) / 1e6).toFixed(0)} MB above after ingest${sys.queryMemoryBound === undefined ? '' : `; stated bound ${(sys.queryMemoryBound / 1e6).toFixed(0)} MB: ${rssAfterQueries - rss <= sys.queryMemoryBound ? 'within' : 'EXCEEDED'}`}`,
+  });
   if (COLD) {
     const restartMs = await sys.restart();
     rows.push({
