@@ -26,6 +26,11 @@ export interface CompiledRule {
   /** Some output reads counters (increases between consecutive samples). */
   readonly counter: boolean;
   readonly runningTotal: boolean;
+  /**
+   * Every output counts (count_samples, count_series): a float sample only moves its group's
+   * sample count and, as its series enters a window, the series count (see PartitionState.countRows).
+   */
+  readonly countsOnly: boolean;
   readonly needs: { readonly values: boolean; readonly buckets: boolean; readonly moments: boolean };
 }
 
@@ -50,6 +55,7 @@ export function compileRule(config: AggregationRuleConfig, index: number): Compi
     outputs,
     counter: outputs.some((o) => COUNTER_OUTPUTS.has(o.kind)),
     runningTotal: outputs.some((o) => o.kind === 'total' || o.kind === 'total_prometheus'),
+    countsOnly: outputs.every((o) => o.kind === 'count_samples' || o.kind === 'count_series'),
     needs: {
       values: outputs.some((o) => o.kind === 'quantiles'),
       buckets: outputs.some((o) => o.kind === 'histogram_bucket'),

@@ -331,9 +331,13 @@ export class PartitionState {
    * numbers and its group's row in the window columns are all this path reads.
    */
   applyRows(rows: Int32Array, positions: Int32Array, n: number, offsets: readonly number[], ts: readonly number[], vs: readonly number[], stale: readonly number[], closed: ClosedThrough, counts: SampleCounts, onLate?: (t: number, v: number) => void): void {
+    const d = this.rule.dedupMs;
+    if (d === 0 && this.rule.countsOnly) {
+      this.countRows(rows, positions, n, offsets, ts, vs, stale, closed, counts, onLate);
+      return;
+    }
     const closedThrough = closed.closedThrough;
     const I = this.rule.intervalMs;
-    const d = this.rule.dedupMs;
     const counter = this.rule.counter;
     const moments = this.rule.needs.moments;
     // No row is added while samples are applied: the columns stay where they are.
@@ -445,6 +449,69 @@ export class PartitionState {
         c[o + LAST_TS] = t;
         c[o + LAST_V] = v;
         c[o + HAS_LAST] = 1;
+      }
+    }
+    counts.applied += applied;
+  }
+
+  /**
+   * applyRows for a rule whose outputs only count (`countsOnly`) and that does not deduplicate:
+   * the same ordering, lateness and staleness, but a sample only counts into its group's window,
+   * and a series entering a window counts once there. No value is read, no series' last sample
+   * or rate span kept, nothing folded: the columns no count reads keep their initial numbers
+   * (in a checkpoint as in partial records). Such a rule ({job="node"} in the aggregation bench)
+   * can take most of the rule inputs: the general loop cost it 40 ns a sample, this one 19 (that
+   * rule alone over 5,000 series, alternated runs).
+   */
+  private countRows(rows: Int32Array, positions: Int32Array, n: number, offsets: readonly number[], ts: readonly number[], vs: readonly number[], stale: readonly number[], closed: ClosedThrough, counts: SampleCounts, onLate?: (t: number, v: number) => void): void {
+    const closedThrough = closed.closedThrough;
+    const I = this.rule.intervalMs;
+    const c = this.cols;
+    let applied = 0;
+    let win = this.current;
+    let lastT = Number.NaN;
+    let lastW = 0;
+    for (let i = 0; i < n; i++) {
+      const row = rows[i]!;
+      const k = positions[i]!;
+      const from = offsets[k]!;
+      const to = offsets[k + 1]!;
+      const o = row * STRIDE;
+      const slot = c[o + GROUP]! | 0;
+      const q = slot * FIELDS;
+      let si = 0;
+      let nextStale = stale.length > 0 ? stale[0]! + from : -1;
+      for (let j = from; j < to; j++) {
+        const t = ts[j]!;
+        if (j === nextStale) {
+          nextStale = ++si < stale.length ? stale[si]! + from : -1;
+          this.stale(this.byRow[row]!, t);
+          continue;
+        }
+        if (t <= c[o + SEEN_TS]!) {
+          counts.outOfOrder++;
+          continue;
+        }
+        if (t !== lastT) {
+          lastT = t;
+          lastW = Math.ceil(t / I) * I;
+        }
+        const w = lastW;
+        if (w <= closedThrough) {
+          counts.late++;
+          onLate?.(t, vs[j]!);
+          continue;
+        }
+        c[o + SEEN_TS] = t;
+        applied++;
+        if (win === undefined || win.end !== w) win = this.windowAt(w);
+        if (win.present[slot] !== 1) win.open(slot);
+        const a = win.nums;
+        if (c[o + WIN] !== w) {
+          c[o + WIN] = w;
+          a[q + SERIES]++;
+        }
+        a[q + SAMPLES]++;
       }
     }
     counts.applied += applied;

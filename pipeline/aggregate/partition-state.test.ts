@@ -1,0 +1,218 @@
+import { describe, expect, it } from 'vitest';
+import { canonicalLabels, type Labels } from '../../schemas/index.js';
+import { readCheckpoint, restoreRuleState, serializeCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { compileRule, type CompiledRule } from './compiled-rule.js';
+import { aggregationRuleSchema } from './config.js';
+import { SERIES_NUMBERS, seriesForgotten, type SampleCounts } from './partition-state.js';
+import { RuleState } from './rule-state.js';
+import { FIELDS, H_SAMPLES, SAMPLES, SERIES } from './window-columns.js';
+import { windowOutputs, type OutputSample } from './window-accumulator.js';
+import { OutputSeriesLabels } from './output-series.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A small seeded generator (mulberry32): a failing case can be run again. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const SERIES_LABELS: Labels[] = [];
+for (const job of ['node', 'api']) for (const instance of ['a', 'b', 'c']) SERIES_LABELS.push({ __name__: 'up', job, instance });
+
+/** One record of one partition: per series its samples, staleness markers among them. */
+interface InputRecord {
+  readonly p: number;
+  readonly series: { readonly labels: Labels; readonly ts: number[]; readonly vs: number[]; readonly stale: number[] }[];
+}
+
+/** Records with late, out-of-order, repeated and stale samples, and gaps long enough for series to be forgotten. */
+function records(rnd: () => number, n: number): InputRecord[] {
+  const out: InputRecord[] = [];
+  let now = 1_000;
+  for (let r = 0; r < n; r++) {
+    now += rnd() < 0.05 ? 200_000 + Math.floor(rnd() * 300_000) : Math.floor(rnd() * 20_000);
+    const series: InputRecord['series'][number][] = [];
+    for (const labels of SERIES_LABELS) {
+      if (rnd() < 0.4) continue;
+      const ts: number[] = [];
+      const vs: number[] = [];
+      const stale: number[] = [];
+      const k = 1 + Math.floor(rnd() * 3);
+      for (let j = 0; j < k; j++) {
+        const x = rnd();
+        // Mostly in order, some repeated, some from well before (late or out of order).
+        const t = x < 0.1 ? now - Math.floor(rnd() * 150_000) : x < 0.2 && ts.length > 0 ? ts[ts.length - 1]! : now + j * 1_000;
+        if (rnd() < 0.05) stale.push(ts.length);
+        ts.push(Math.max(1, t));
+        vs.push(Math.floor(rnd() * 100) - 20);
+      }
+      series.push({ labels, ts, vs, stale });
+    }
+    out.push({ p: Math.floor(rnd() * 2), series });
+  }
+  return out;
+}
+
+/** Applies a record as the aggregator does: a call per series with staleness markers, else one for all. */
+function apply(st: RuleState, rec: InputRecord, counts: SampleCounts, late: string[]): void {
+  const ps = st.partition(rec.p);
+  const onLate = (t: number, v: number) => late.push(`${rec.p}@${t}=${v}`);
+  const rows: number[] = [];
+  const offsets = [0];
+  const ts: number[] = [];
+  const vs: number[] = [];
+  for (const s of rec.series) {
+    const e = ps.entry(canonicalLabels(s.labels), s.labels);
+    if (s.stale.length > 0) {
+      ps.applySeries(e, s.ts, s.vs, s.stale, st, counts, onLate);
+      continue;
+    }
+    rows.push(e.row);
+    ts.push(...s.ts);
+    vs.push(...s.vs);
+    offsets.push(ts.length);
+  }
+  const positions = Int32Array.from(rows, (_, i) => i);
+  ps.applyRows(Int32Array.from(rows), positions, rows.length, offsets, ts, vs, [], st, counts, onLate);
+}
+
+/** Closes every window up to `through`: its outputs as text, in the order they came. */
+function close(st: RuleState, through: number): string[] {
+  const res: string[] = [];
+  let w: number | undefined;
+  while ((w = st.nextClosable(through)) !== undefined) {
+    const out: OutputSample[] = [];
+    st.close(w, out);
+    for (const o of out) res.push(`${JSON.stringify(o.labels)}@${w}=${o.value}`);
+  }
+  return res;
+}
+
+/** What a count reads of a rule's state: each series' newest timestamp and window, each open window's counts. */
+function countState(st: RuleState): unknown {
+  const parts: unknown[] = [];
+  for (const [p, ps] of [...st.partitions].sort((x, y) => x[0] - y[0])) {
+    const numbers = new Float64Array(SERIES_NUMBERS);
+    const series = [...ps.series.values()].map((e) => {
+      ps.copyNumbers(e, numbers, 0);
+      // SEEN_TS, WIN and the pending sample (columns 0, 4, 9 to 11).
+      return [e.key, numbers[0], numbers[4], numbers[9], numbers[10], numbers[11]];
+    });
+    const windows = ps.openWindowColumns().map(({ columns, labels }) => [
+      columns.end,
+      columns.order.map((slot) => [JSON.stringify(labels[slot]), columns.nums[slot * FIELDS + SAMPLES], columns.nums[slot * FIELDS + H_SAMPLES], columns.nums[slot * FIELDS + SERIES]]),
+    ]);
+    parts.push([p, series, windows]);
+  }
+  return [st.closedThrough, parts];
+}
+
+/** The state of `st` through a checkpoint file, restored for `rule`. */
+function throughCheckpoint(st: RuleState, rule: CompiledRule, dir: string): RuleState {
+  const file = join(dir, 'checkpoint.json');
+  writeCheckpoint(file, serializeCheckpoint([st], new Map([[0, 1]]), 1));
+  const saved = readCheckpoint(file)!;
+  return restoreRuleState(rule, saved.rules.get(rule.id), saved.series);
+}
+
+function countRule(outputs: string[], extra: object): CompiledRule {
+  return compileRule(aggregationRuleSchema.parse({ match: 'up', interval: '1m', outputs, ...extra }), 0);
+}
+
+describe('partition state of a rule whose outputs only count', () => {
+  it('takes the counting path only for count_samples and count_series', () => {
+    expect(countRule(['count_samples', 'count_series'], {}).countsOnly).toBe(true);
+    expect(countRule(['count_series'], {}).countsOnly).toBe(true);
+    expect(countRule(['count_samples', 'sum_samples'], {}).countsOnly).toBe(false);
+    expect(countRule(['count_samples', 'increase'], {}).countsOnly).toBe(false);
+  });
+
+  it('gives the outputs, sample counts, late samples and checkpointed counts of the general path on random records, also across checkpoints restored by either path', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agg-counts-'));
+    const configs: [string[], object][] = [
+      [['count_samples', 'count_series'], { by: ['job'] }],
+      [['count_series'], { without: ['instance'], staleness_interval: '3m' }],
+      [['count_samples'], { by: ['instance'], staleness_interval: '90s' }],
+      // Deduplicated: both take the general loop (the counting one is for rules without).
+      [['count_series', 'count_samples'], { by: ['job'], dedup_interval: '15s' }],
+    ];
+    const total: SampleCounts = { applied: 0, late: 0, outOfOrder: 0 };
+    const forgottenBefore = seriesForgotten();
+    for (let seed = 1; seed <= 24; seed++) {
+      const rnd = random(seed);
+      const [outputs, extra] = configs[seed % configs.length]!;
+      const slimRule = countRule(outputs, extra);
+      expect(slimRule.countsOnly).toBe(true);
+      // The same rule with the counting path turned off: every sample through the general loop.
+      const generalRule: CompiledRule = { ...slimRule, countsOnly: false };
+      let slim = new RuleState(slimRule);
+      let general = new RuleState(generalRule);
+      const slimCounts: SampleCounts = { applied: 0, late: 0, outOfOrder: 0 };
+      const generalCounts: SampleCounts = { applied: 0, late: 0, outOfOrder: 0 };
+      const slimLate: string[] = [];
+      const generalLate: string[] = [];
+      const slimOut: string[] = [];
+      const generalOut: string[] = [];
+      const input = records(rnd, 120);
+      for (let r = 0; r < input.length; r++) {
+        const rec = input[r]!;
+        apply(slim, rec, slimCounts, slimLate);
+        apply(general, rec, generalCounts, generalLate);
+        if (rnd() < 0.3) {
+          const newest = Math.max(...rec.series.flatMap((s) => s.ts), 0);
+          const through = newest - Math.floor(rnd() * 90_000);
+          slimOut.push(...close(slim, through));
+          generalOut.push(...close(general, through));
+        }
+        if (rnd() < 0.1) {
+          expect(countState(throughCheckpoint(slim, generalRule, dir)), `seed ${seed}, record ${r}`).toEqual(countState(throughCheckpoint(general, generalRule, dir)));
+          // Each goes on from the other's checkpoint: a restart may change which path a rule takes.
+          const fromGeneral = throughCheckpoint(general, slimRule, dir);
+          general = throughCheckpoint(slim, generalRule, dir);
+          slim = fromGeneral;
+        }
+        expect(countState(slim), `seed ${seed}, record ${r}`).toEqual(countState(general));
+      }
+      slimOut.push(...close(slim, Number.MAX_SAFE_INTEGER));
+      generalOut.push(...close(general, Number.MAX_SAFE_INTEGER));
+      expect(slimOut, `seed ${seed}`).toEqual(generalOut);
+      expect(slimOut.length).toBeGreaterThan(0);
+      expect(slimCounts).toEqual(generalCounts);
+      expect(slimLate).toEqual(generalLate);
+      total.applied += slimCounts.applied;
+      total.late += slimCounts.late;
+      total.outOfOrder += slimCounts.outOfOrder;
+    }
+    // The records reached every case: late and out-of-order samples, series forgotten when stale.
+    expect(total.late).toBeGreaterThan(0);
+    expect(total.outOfOrder).toBeGreaterThan(0);
+    expect(seriesForgotten()).toBeGreaterThan(forgottenBefore);
+  });
+
+  it('counts a series once per window and each of its in-order samples, whatever their values', () => {
+    const st = new RuleState(countRule(['count_samples', 'count_series'], { by: ['job'] }));
+    const rec: InputRecord = {
+      p: 0,
+      series: [
+        { labels: SERIES_LABELS[0]!, ts: [1_000, 2_000, 2_000, 70_000], vs: [5, Number.NaN, 1, -3], stale: [] },
+        { labels: SERIES_LABELS[1]!, ts: [3_000, 1_500], vs: [1e300, 0], stale: [] },
+      ],
+    };
+    const counts: SampleCounts = { applied: 0, late: 0, outOfOrder: 0 };
+    apply(st, rec, counts, []);
+    expect(counts).toEqual({ applied: 4, late: 0, outOfOrder: 2 });
+    const names = new OutputSeriesLabels({ __name__: 'up', job: 'node' }, ':1m_by_job');
+    const merged = st.closePartitions(60_000);
+    const out: OutputSample[] = [];
+    for (const spec of st.rule.outputs) windowOutputs(merged.values().next().value!, spec, names, out);
+    expect(out.map((o) => [o.labels.__name__, o.value])).toEqual([['up:1m_by_job_count_samples', 3], ['up:1m_by_job_count_series', 2]]);
+  });
+});
