@@ -693,21 +693,16 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
   private applyColumns(p: number, columns: FloatColumns, layout: RecordLayout, bindings: (RuleBinding | undefined)[]): number {
     let maxTs = Number.NEGATIVE_INFINITY;
     const { labels, offsets, timestamps } = columns;
-    if (layout.allUsable(labels)) {
-      for (let k = 0; k < labels.length; k++) {
-        const to = offsets[k + 1]!;
-        if (to > offsets[k]! && timestamps[to - 1]! > maxTs) maxTs = timestamps[to - 1]!;
-      }
-    } else {
+    if (!layout.allUsable(labels)) {
       let added = 0;
-      for (let k = 0; k < labels.length; k++) {
-        const to = offsets[k + 1]!;
-        if (to > offsets[k]! && timestamps[to - 1]! > maxTs) maxTs = timestamps[to - 1]!;
-        if (!layout.usable(k, labels[k]!)) added += this.resolve(p, k, labels[k]!, layout, bindings);
-      }
+      for (let k = 0; k < labels.length; k++) if (!layout.usable(k, labels[k]!)) added += this.resolve(p, k, labels[k]!, layout, bindings);
       if (added > 0) this.hints.grew(added);
       // Resolving forgets no series: the count read now holds for every position.
       layout.checkedAll(labels);
+    }
+    for (let k = 0; k < labels.length; k++) {
+      const to = offsets[k + 1]!;
+      if (to > offsets[k]! && timestamps[to - 1]! > maxTs) maxTs = timestamps[to - 1]!;
     }
     const targets = layout.byRule();
     for (let i = 0; i < targets.length; i++) {

@@ -461,7 +461,9 @@ export class PartitionState {
    * or rate span kept, nothing folded: the columns no count reads keep their initial numbers
    * (in a checkpoint as in partial records). Such a rule ({job="node"} in the aggregation bench)
    * can take most of the rule inputs: the general loop cost it 40 ns a sample, this one 19 (that
-   * rule alone over 5,000 series, alternated runs).
+   * rule alone over 5,000 series, alternated runs). Its own loop, repeating applyRows' ordering,
+   * staleness and lateness checks, rather than a branch in applyRows' loop: that branch cost this
+   * path about a fifth (18-27 against 22-34 ns a rule input, four alternated runs).
    */
   private countRows(rows: Int32Array, positions: Int32Array, n: number, offsets: readonly number[], ts: readonly number[], vs: readonly number[], stale: readonly number[], closed: ClosedThrough, counts: SampleCounts, onLate?: (t: number, v: number) => void): void {
     const closedThrough = closed.closedThrough;
