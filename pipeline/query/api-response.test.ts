@@ -1,5 +1,7 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { formatTimestamp, formatValue, labelsJson, queryDataJson } from './api-response.js';
+import { formatTimestamp, formatValue, labelsJson, queryDataJson, writeSuccessJson } from './api-response.js';
 
 describe('Prometheus number formatting', () => {
   it.each([
@@ -39,5 +41,21 @@ describe('Prometheus number formatting', () => {
     const parsed = JSON.parse(queryDataJson({ resultType: 'matrix', result })) as { result: { values: [number, string][] }[] };
     expect(parsed.result.map((r) => r.values.map(([, v]) => v))).toEqual(series.map((values) => values.map(formatValue)));
     expect(parsed.result[0].values.map(([, v]) => v)).toEqual(['0', '1', '-2.5', '0.30000000000000004', '123456.789012345', '0.000001', '-0.000001', '999999999999999900000', '0.3333333333333333']);
+  });
+});
+
+describe('sending an answer', () => {
+  it('gives the length of the body in bytes, so a body with non-ASCII label values arrives whole', async () => {
+    const data = queryDataJson({ resultType: 'matrix', result: [{ metric: { city: 'Zürich ✓', emoji: '🌊' }, timestamps: [1000], values: [1] }] });
+    const server = createServer((_req, res) => writeSuccessJson(res, data));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+      const body = await res.text();
+      expect(Number(res.headers.get('content-length'))).toBe(Buffer.byteLength(body));
+      expect(JSON.parse(body)).toEqual({ status: 'success', data: { resultType: 'matrix', result: [{ metric: { city: 'Zürich ✓', emoji: '🌊' }, values: [[1, '1']] }] } });
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

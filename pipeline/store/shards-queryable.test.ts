@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Tsdb } from '../tsdb/index.js';
+import { IN_PLACE_BELOW, sharedDecodePool } from '../tsdb/select-decode/index.js';
 import { ShardsQueryable } from './shards-queryable.js';
 
 const dirs: string[] = [];
@@ -57,5 +58,24 @@ describe('ShardsQueryable', () => {
     await querier.close();
     await a.close();
     await b.close();
+  });
+
+  it('decodes a select whose shards each hold less than a thread is worth, but together more, in the decode threads', async () => {
+    const shards = [await shard(), await shard()];
+    // Each shard's part alone is below the in-place bound, both together are not.
+    const perShard = IN_PLACE_BELOW / 2 + 1_000;
+    const series = 64;
+    const per = Math.ceil(perShard / series);
+    for (const [k, t] of shards.entries()) {
+      for (let s = 0; s < series; s++) for (let i = 0; i < per; i++) t.append({ __name__: 'm', shard: String(k), s: String(s) }, i * 10, i + s);
+    }
+    const m = [{ type: '=' as const, name: '__name__', value: 'm' }];
+    const hints = { start: 0, end: per * 10 };
+    const alone = await new ShardsQueryable(() => [shards[0]]).querier(0, per * 10).select(m, hints);
+    expect(sharedDecodePool().workers).toBe(0);
+    const both = await new ShardsQueryable(() => shards).querier(0, per * 10).select(m, hints);
+    expect(sharedDecodePool().workers).toBeGreaterThan(0);
+    expect(both.series).toHaveLength(2 * series);
+    expect(both.series.filter((s) => s.labels.shard === '0').map((s) => [s.labels, Array.from(s.timestamps), Array.from(s.values)])).toEqual(alone.series.map((s) => [s.labels, Array.from(s.timestamps), Array.from(s.values)]));
   });
 });

@@ -73,6 +73,12 @@ export interface SelectHints {
    * a query role decodes, select-chunks-wire.ts).
    */
   readonly plans?: PlannedSelectSink;
+  /**
+   * How many selects like this one the caller's select is made of (a process' shards, each read
+   * apart; default 1): a source decides whether to decode in place or in the decode threads by
+   * about its share times this, the whole select's size, as series spread evenly over shards.
+   */
+  readonly parts?: number;
 }
 
 /** Receives the planned part of a select (SelectHints.plans). */

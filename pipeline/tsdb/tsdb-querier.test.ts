@@ -199,6 +199,40 @@ describe('TsdbQuerier over a block with a damaged chunk', () => {
   });
 });
 
+describe('TsdbQuerier deciding where to decode', () => {
+  it('weighs a select by the whole select it is a part of: the same part decodes in place alone and in the decode threads as one of several', async () => {
+    const pool = new DecodePool({ size: 1, inPlaceBelow: 1_000, minPart: 100 });
+    try {
+      const head = new Head();
+      for (let s = 0; s < 4; s++) for (let i = 0; i < 100; i++) head.append({ __name__: 'm', s: String(s) }, i * 15_000, s * 1_000 + i);
+      const m = [{ type: '=' as const, name: '__name__', value: 'm' }];
+      const hints = { start: 0, end: 100 * 15_000 };
+      const alone = await new TsdbQuerier([], head, hints.start, hints.end, pool).select(m, hints);
+      expect(pool.workers).toBe(0);
+      const part = await new TsdbQuerier([], head, hints.start, hints.end, pool).select(m, { ...hints, parts: 3 });
+      expect(pool.workers).toBe(1);
+      expect(part.series.map((s) => [s.labels, Array.from(s.timestamps), Array.from(s.values)])).toEqual(alone.series.map((s) => [s.labels, Array.from(s.timestamps), Array.from(s.values)]));
+      expect(alone.series.map((s) => s.timestamps.length)).toEqual([100, 100, 100, 100]);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('decodes in place a part smaller than the smallest worth a thread, however many parts the select has', async () => {
+    const pool = new DecodePool({ size: 1, inPlaceBelow: 1_000, minPart: 1_000 });
+    try {
+      const head = new Head();
+      for (let s = 0; s < 4; s++) for (let i = 0; i < 100; i++) head.append({ __name__: 'm', s: String(s) }, i * 15_000, i);
+      const hints = { start: 0, end: 100 * 15_000, parts: 64 };
+      const { series } = await new TsdbQuerier([], head, hints.start, hints.end, pool).select([{ type: '=', name: '__name__', value: 'm' }], hints);
+      expect(series.map((s) => s.timestamps.length)).toEqual([100, 100, 100, 100]);
+      expect(pool.workers).toBe(0);
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
 describe("TsdbQuerier over the head's open chunks", () => {
   it('reads the last minutes from a resume point: the same samples in place and in the decode threads, charged from the point on', async () => {
     const workers = new DecodePool({ size: 1, inPlaceBelow: 0 });

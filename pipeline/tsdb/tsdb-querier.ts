@@ -110,7 +110,10 @@ export class TsdbQuerier implements Querier {
     // The columns are sized by these bounds: what the select holds is charged before it is decoded.
     hints.budget?.load(remaining);
     // A select planned for another process (SelectHints.plans) is planned whatever its size.
-    const inPlace = hints.plans === undefined && this.decoder.decodesInPlace(remaining);
+    // Weighed by the whole select (every shard's part), not this part alone: shards read one
+    // after the other each decoded in place would hold this thread for their sum while the
+    // decode threads idle.
+    const inPlace = hints.plans === undefined && this.decoder.decodesInPlace(remaining, hints.parts);
     // Threads that have to start boot while this one sorts and plans.
     if (!inPlace && hints.plans === undefined) this.decoder.startWorkersFor(remaining);
     // Canonical label order: by the head's ranks of its series when every entry has one (no key

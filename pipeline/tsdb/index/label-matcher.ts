@@ -14,6 +14,25 @@ export interface CompiledMatcher {
   readonly setMatches?: readonly string[];
 }
 
+/** Most label values a regular-expression matcher remembers its answer for. */
+const REMEMBERED_VALUES = 4096;
+
+const compiled = new WeakMap<LabelMatcher, CompiledMatcher>();
+
+/**
+ * `m` compiled once per matcher object: a query hands the same matchers to every source it
+ * selects from (shards, their blocks and heads), which then share the regular expression's
+ * answers.
+ */
+export function compiledMatcher(m: LabelMatcher): CompiledMatcher {
+  let c = compiled.get(m);
+  if (c === undefined) {
+    c = compileMatcher(m);
+    compiled.set(m, c);
+  }
+  return c;
+}
+
 /**
  * Compiles a matcher. Regular expressions are RE2, anchored and `.` matches newlines, as in
  * Prometheus, with its fast paths (a literal alternation is a set lookup, `.*` a constant, ...).
@@ -31,7 +50,18 @@ export function compileMatcher(m: LabelMatcher): CompiledMatcher {
     } catch (err) {
       throw new InvalidMatcherError(m.name, m.value, err);
     }
-    positive = (v) => re.test(v);
+    // A label's values repeat across a select's sources (every shard's blocks and head): each
+    // is tested once, up to REMEMBERED_VALUES of them (a query's matchers, and so what they
+    // remember, live as long as the query).
+    const answers = new Map<string, boolean>();
+    positive = (v) => {
+      let yes = answers.get(v);
+      if (yes === undefined) {
+        yes = re.test(v);
+        if (answers.size < REMEMBERED_VALUES) answers.set(v, yes);
+      }
+      return yes;
+    };
     if (m.type === '=~') setMatches = re.setMatches;
   }
   const negate = m.type === '!=' || m.type === '!~';

@@ -1,5 +1,5 @@
 import type { LabelMatcher } from '../querier.js';
-import { compileMatcher } from './label-matcher.js';
+import { compiledMatcher } from './label-matcher.js';
 import { intersectPostings, subtractPostings, unionPostings, type Postings } from './postings.js';
 
 /** What matcher resolution needs from an index (head or block). */
@@ -22,7 +22,7 @@ export function postingsForMatchers(ix: PostingsSource, matchers: readonly Label
       include.push(ix.get(raw.name, raw.value));
       continue;
     }
-    const m = compileMatcher(raw);
+    const m = compiledMatcher(raw);
     if (m.setMatches !== undefined && !m.matchesEmpty) {
       // `=~"a|b|c"`: look the values up instead of testing every value of the label.
       include.push(unionPostings(m.setMatches.map((v) => ix.get(m.name, v))));

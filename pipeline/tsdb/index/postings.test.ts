@@ -37,6 +37,31 @@ describe('postings index', () => {
     expect(postingsForMatchers(index(), [m('code', '=~', '5..')])).toEqual([5]);
   });
 
+  it('answers one matcher object across indexes of different series as each index alone would', () => {
+    const other = new MemPostings();
+    other.add(1, { __name__: 'http_requests_total', code: '503' });
+    other.add(2, { __name__: 'http_requests_total', code: '200' });
+    const fives = m('code', '=~', '5..');
+    const notFives = m('code', '!~', '5..');
+    for (let round = 0; round < 2; round++) {
+      expect(postingsForMatchers(index(), [fives])).toEqual([5]);
+      expect(postingsForMatchers(other, [fives])).toEqual([1]);
+      expect(postingsForMatchers(index(), [m('__name__', '=', 'http_requests_total'), notFives])).toEqual([4]);
+      expect(postingsForMatchers(other, [notFives])).toEqual([2]);
+    }
+  });
+
+  it('answers a regular expression over more distinct values than it remembers', () => {
+    const many = new MemPostings();
+    for (let i = 0; i < 10_000; i++) many.add(i + 1, { __name__: 'x', id: String(i) });
+    const endsInSeven = m('id', '=~', '.*7');
+    for (let round = 0; round < 2; round++) {
+      const got = postingsForMatchers(many, [endsInSeven]);
+      expect(got.length).toBe(1_000);
+      expect([...got].every((ref) => (ref - 1) % 10 === 7)).toBe(true);
+    }
+  });
+
   it('answers !~ including series that lack the label', () => {
     expect(postingsForMatchers(index(), [m('code', '!~', '2..')])).toEqual([1, 2, 3, 5]);
   });

@@ -25,7 +25,11 @@ interface Slot {
  * Below this many samples (a few milliseconds of decoding) a select decodes on the calling
  * thread: planning it and a worker's round trip cost more CPU than they free (measured on the
  * system query set at 8,000 series x 6 h: its error ratio, per-shard selects of 36,000 and
- * 108,000 samples, took about 1.5 times the CPU when they were decoded in the workers).
+ * 108,000 samples, took about 1.5 times the CPU when they were decoded in the workers). A select
+ * over shards is weighed whole (SelectHints.parts): at 20,000 series its shards' parts, each
+ * below this, decoded in place one after the other held the calling thread for the sum. Parts
+ * below MIN_PART still decode in place: 16 parts of 54,000 samples (the system set's filesystem
+ * ratio) cost about 10 ms more CPU in the threads and answered no sooner.
  */
 export const IN_PLACE_BELOW = 1 << 18;
 /** Smallest part a large select is cut into for the threads to share. */
@@ -74,9 +78,14 @@ export class DecodePool {
     return this.slots.length;
   }
 
-  /** Whether a select bounded by `samples` samples is best decoded on the calling thread (a worker's round trip costs more). */
-  decodesInPlace(samples: number): boolean {
-    return samples < this.inPlaceBelow;
+  /**
+   * Whether a select bounded by `samples` samples is best decoded on the calling thread (a
+   * worker's round trip costs more). `parts`: how many such selects the whole select is made of
+   * (SelectHints.parts); it is weighed whole, but a part smaller than the smallest one worth a
+   * thread (`minPart`) still decodes in place.
+   */
+  decodesInPlace(samples: number, parts = 1): boolean {
+    return samples * parts < this.inPlaceBelow || (parts > 1 && samples < this.minPart);
   }
 
   /**
