@@ -1,13 +1,14 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FloatHistogram } from '../../../schemas/native-histogram/index.js';
 import type { LabelMatcher } from '../querier.js';
 import { persistHeadRange } from '../compact/index.js';
 import { Tsdb } from '../tsdb.js';
-import { encodedSampleCount } from '../chunks/index.js';
-import { CHUNKS_MAGIC, OPEN_MAGIC } from './checkpoint-manifest.js';
+import { ENCODING_XOR, encodedSampleCount } from '../chunks/index.js';
+import { CHUNKS_FILE_KIND, OPEN_FILE_KIND, SERIES_FILE_KIND } from './checkpoint-manifest.js';
 import { readRecordFile } from './record-file.js';
 
 const H = 3600_000;
@@ -33,7 +34,7 @@ function manifest(dir: string): { name: string; dir: string; chunks: { file: str
 /** Series and chunks in a chunk file. */
 function chunkCount(file: string): { series: number; chunks: number } {
   const out = { series: 0, chunks: 0 };
-  readRecordFile(file, CHUNKS_MAGIC, (r) => {
+  readRecordFile(file, CHUNKS_FILE_KIND, (r) => {
     r.uvarint();
     out.series++;
     for (let n = r.uvarint(); n > 0; n--) {
@@ -232,7 +233,7 @@ describe('head checkpoints', () => {
     await db.flush({ position: 1, due: true });
     const written = manifest(dir);
     let openSamples = 0;
-    readRecordFile(join(written.dir, written.open!), OPEN_MAGIC, (r) => {
+    readRecordFile(join(written.dir, written.open!), OPEN_FILE_KIND, (r) => {
       r.uvarint();
       for (let n = r.uvarint(); n > 0; n--) {
         r.byte();
@@ -391,6 +392,98 @@ describe('head checkpoints', () => {
     expect(readdirSync(dir).filter((f) => f.startsWith('head-checkpoint.'))).toEqual(['head-checkpoint.00000008']);
     expect(manifest(dir).open).toBe('open');
     await again.close();
+  });
+
+  it('read a version-2 checkpoint (record files uncompressed)', async () => {
+    // Written by version 2 from the head fill() makes, then flush({ position: 42, due: true }).
+    const dir = tmp();
+    cpSync(new URL('./testdata/v2-checkpoint', import.meta.url), dir, { recursive: true });
+    const expected = await Tsdb.open(tmp(), NO_LOG);
+    fill(expected);
+    const before = await dump(expected);
+    await expected.close();
+    const again = await Tsdb.open(dir, NO_LOG);
+    expect(again.headCheckpointPosition).toBe(42);
+    expect(again.restoredFromCheckpoint).toBe(before.length);
+    expect(await dump(again)).toEqual(before);
+    await again.flush({ position: 43, due: true });
+    const doc = JSON.parse(readFileSync(join(manifest(dir).dir, 'checkpoint.json'), 'utf8')) as { version: number };
+    expect(doc.version).toBe(3);
+    await again.close();
+  });
+
+  it('write its files compressed, and restore the same samples from them', async () => {
+    const dir = tmp();
+    const db = await Tsdb.open(dir, NO_LOG);
+    let labelBytes = 0;
+    for (let i = 0; i < 500; i++) {
+      const labels = { __name__: 'node_filesystem_avail_bytes', i: String(i), instance: `host-${i % 50}.example.org:9100`, job: 'node', mountpoint: `/srv/volume-${i % 10}`, fstype: 'ext4' };
+      for (const n in labels) labelBytes += n.length + labels[n as keyof typeof labels].length;
+      // Closed chunks and an open one of 70 samples, values with two decimals.
+      for (let t = 0; t < 310; t++) db.append(labels, t * 15_000, 1000 + i + t * 0.25);
+    }
+    await db.flush({ position: 5, due: true });
+    const written = manifest(dir);
+    const seriesFile = join(written.dir, written.series[0]);
+    expect(readFileSync(seriesFile).readUInt32BE(0)).toBe(SERIES_FILE_KIND.brotli);
+    expect(statSync(seriesFile).size).toBeLessThan(labelBytes / 4);
+    expect(readFileSync(join(written.dir, written.chunks[0].file)).readUInt32BE(0)).toBe(CHUNKS_FILE_KIND.brotli);
+    expect(readFileSync(join(written.dir, written.open!)).readUInt32BE(0)).toBe(OPEN_FILE_KIND.brotli);
+    // The records read back as uncompressed ones do: every series named once.
+    let named = 0;
+    readRecordFile(seriesFile, SERIES_FILE_KIND, (r) => {
+      r.uvarint();
+      for (let n = r.uvarint(); n > 0; n--) {
+        r.str();
+        r.str();
+      }
+      named++;
+    });
+    expect(named).toBe(500);
+    const encodings = new Map<number, number>();
+    let openSamples = 0;
+    readRecordFile(join(written.dir, written.open!), OPEN_FILE_KIND, (r) => {
+      r.uvarint();
+      for (let n = r.uvarint(); n > 0; n--) {
+        const encoding = r.byte();
+        encodings.set(encoding, (encodings.get(encoding) ?? 0) + 1);
+        r.varint();
+        r.uvarint();
+        const len = r.uvarint();
+        openSamples += encodedSampleCount(r.buf.subarray(r.pos, r.pos + len));
+        r.pos += len;
+      }
+    });
+    expect(encodings).toEqual(new Map([[ENCODING_XOR, 500]]));
+    expect(openSamples).toBe(500 * 70);
+    const before = await dump(db);
+    expect(before).toHaveLength(500 * 310);
+    await db.close();
+
+    const again = await Tsdb.open(dir, NO_LOG);
+    expect(again.restoredFromCheckpoint).toBe(500 * 310);
+    expect(await dump(again)).toEqual(before);
+    // The open chunk goes on from its last sample as it would have.
+    again.append({ __name__: 'node_filesystem_avail_bytes', i: '7', instance: 'host-7.example.org:9100', job: 'node', mountpoint: '/srv/volume-7', fstype: 'ext4' }, 310 * 15_000, 1);
+    expect(again.head.maxT).toBe(310 * 15_000);
+    await again.close();
+  });
+
+  it('refuse a series file whose compressed frame does not decompress', async () => {
+    const dir = tmp();
+    const db = await Tsdb.open(dir, NO_LOG);
+    fill(db);
+    await db.flush({ position: 1, due: true });
+    await db.close();
+    const written = manifest(dir);
+    const file = join(written.dir, written.series[0]);
+    const bytes = readFileSync(file);
+    // Garbage in place of the series file's brotli stream, with a checksum that matches it.
+    const len = bytes.readUInt32BE(4);
+    bytes.fill(0xff, 8, 8 + len);
+    bytes.writeUInt32BE(crc32(bytes.subarray(8, 8 + len)), 8 + len);
+    writeFileSync(file, bytes);
+    await expect(Tsdb.open(dir, NO_LOG)).rejects.toThrow(/does not decompress/);
   });
 
   it('refuse a checkpoint request on a TSDB with a write-ahead log', async () => {

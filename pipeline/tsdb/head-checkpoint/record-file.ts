@@ -1,31 +1,40 @@
 import { close, closeSync, fsync, openSync, readFileSync, writeSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { crc32 } from 'node:zlib';
+import { brotliCompress, brotliDecompressSync, constants, crc32 } from 'node:zlib';
 import { ByteReader, type ByteWriter } from '../block/index.js';
 import { CorruptionError } from '../errors.js';
+import type { RecordFileKind } from './checkpoint-manifest.js';
 
 /**
- * A file of a head checkpoint written in frames (FORMAT.md, "Head checkpoint"): a magic u32, then
- * frames of `u32 length`, that many bytes of records, `crc32` of them. Written a frame at a time,
- * so a writer that yields between frames holds no more than one in memory.
+ * A file of a head checkpoint written in frames (FORMAT.md, "Head checkpoint"): a magic u32 (the
+ * kind's brotli one), then frames of `u32 length`, that many bytes of brotli-compressed records,
+ * `crc32` of them. Written a frame at a time, so a writer that yields between frames holds no
+ * more than one in memory.
  */
 export class RecordFileWriter {
   private fd: number | null;
 
   constructor(
     readonly path: string,
-    magic: number,
+    private readonly kind: RecordFileKind,
   ) {
     this.fd = openSync(path, 'w');
     const head = Buffer.alloc(4);
-    head.writeUInt32BE(magic);
+    head.writeUInt32BE(kind.brotli);
     this.write(head);
   }
 
-  /** Appends the records `w` holds as one frame (nothing for none). */
-  frame(w: ByteWriter): void {
+  /**
+   * Appends the records `w` holds as one frame of their brotli compression (nothing for none),
+   * compressed on node:zlib's thread pool; `w` must stay as it is until this resolves.
+   */
+  async frame(w: ByteWriter): Promise<void> {
     if (w.length === 0) return;
-    const body = w.result();
+    const records = w.result();
+    this.writeFrame(await brotliAsync(records, { params: { [constants.BROTLI_PARAM_QUALITY]: this.kind.quality, [constants.BROTLI_PARAM_SIZE_HINT]: records.length } }));
+  }
+
+  private writeFrame(body: Uint8Array): void {
     const head = Buffer.alloc(4);
     head.writeUInt32BE(body.length);
     const tail = Buffer.alloc(4);
@@ -66,11 +75,17 @@ export class RecordFileWriter {
 
 const fsyncAsync = promisify(fsync);
 const closeAsync = promisify(close);
+const brotliAsync = promisify(brotliCompress);
 
-/** Reads a framed file, handing each frame's records to `records` as a reader over them. */
-export function readRecordFile(path: string, magic: number, records: (r: ByteReader) => void): void {
+/**
+ * Reads a framed file of `kind`, handing each frame's records to `records` as a reader over
+ * them; its magic says whether the frames are compressed (version 3) or not (version 2).
+ */
+export function readRecordFile(path: string, kind: RecordFileKind, records: (r: ByteReader) => void): void {
   const buf = readFileSync(path);
-  if (buf.length < 4 || buf.readUInt32BE(0) !== magic) throw new CorruptionError(path, 0, 'not a head checkpoint file of this kind (magic)');
+  const fileMagic = buf.length < 4 ? -1 : buf.readUInt32BE(0);
+  const compressed = fileMagic === kind.brotli;
+  if (fileMagic !== kind.plain && !compressed) throw new CorruptionError(path, 0, 'not a head checkpoint file of this kind (magic)');
   let pos = 4;
   while (pos < buf.length) {
     if (pos + 8 > buf.length) throw new CorruptionError(path, pos, 'truncated frame');
@@ -79,8 +94,19 @@ export function readRecordFile(path: string, magic: number, records: (r: ByteRea
     const end = start + len;
     if (end + 4 > buf.length) throw new CorruptionError(path, pos, 'truncated frame');
     if (crc32(buf.subarray(start, end)) !== buf.readUInt32BE(end)) throw new CorruptionError(path, pos, 'frame checksum mismatch');
-    const r = new ByteReader(buf, path, start, end);
-    while (r.pos < end) records(r);
+    if (compressed) {
+      let plain: Buffer;
+      try {
+        plain = brotliDecompressSync(buf.subarray(start, end));
+      } catch (err) {
+        throw new CorruptionError(path, pos, `frame does not decompress (${err instanceof Error ? err.message : String(err)})`, err);
+      }
+      const r = new ByteReader(plain, path, 0, plain.length);
+      while (r.pos < plain.length) records(r);
+    } else {
+      const r = new ByteReader(buf, path, start, end);
+      while (r.pos < end) records(r);
+    }
     pos = end + 4;
   }
 }

@@ -5,7 +5,7 @@ import { ENCODING_DECIMAL, ENCODING_XOR, encodedSampleCount, SampleBuffer } from
 import { CorruptionError } from '../errors.js';
 import type { Head } from '../head/index.js';
 import type { LabelMatcher } from '../querier.js';
-import { CHUNKS_MAGIC, OPEN_MAGIC, SERIES_MAGIC, type HeadCheckpoint } from './checkpoint-manifest.js';
+import { CHUNKS_FILE_KIND, OPEN_FILE_KIND, SERIES_FILE_KIND, type HeadCheckpoint, type RecordFileKind } from './checkpoint-manifest.js';
 import { readRecordFile } from './record-file.js';
 
 /** Where a series' samples are in a checkpoint: a version-1 checkpoint's block series, or chunks. */
@@ -39,7 +39,7 @@ export function restoreHeadCheckpoint(head: Head, checkpoint: HeadCheckpoint, ne
     const labelsByRef = new Map<number, Labels>();
     const refs = new Map<number, number>();
     for (const f of checkpoint.series) {
-      readRecordFile(join(checkpoint.dir, f), SERIES_MAGIC, (r) => {
+      readRecordFile(join(checkpoint.dir, f), SERIES_FILE_KIND, (r) => {
         const ref = r.uvarint();
         const labels: Record<string, string> = {};
         for (let n = r.uvarint(); n > 0; n--) labels[r.str()] = r.str();
@@ -48,9 +48,9 @@ export function restoreHeadCheckpoint(head: Head, checkpoint: HeadCheckpoint, ne
     }
     // Chunks ending before the checkpoint's minValidTime had left the head when it was written.
     const from = checkpoint.minValidTime;
-    const read = (name: string, magic: number) => {
+    const read = (name: string, kind: RecordFileKind) => {
       const file = join(checkpoint.dir, name);
-      readRecordFile(file, magic, (r) => {
+      readRecordFile(file, kind, (r) => {
         const at = r.pos;
         const named = r.uvarint();
         const chunks: ChunkData[] = [];
@@ -60,7 +60,7 @@ export function restoreHeadCheckpoint(head: Head, checkpoint: HeadCheckpoint, ne
           const maxT = minT + r.uvarint();
           const len = r.uvarint();
           if (r.pos + len > r.end) throw new CorruptionError(file, r.pos, 'truncated chunk');
-          if (magic === OPEN_MAGIC || maxT >= from) chunks.push({ encoding, bytes: r.buf.subarray(r.pos, r.pos + len), minT, maxT });
+          if (kind === OPEN_FILE_KIND || maxT >= from) chunks.push({ encoding, bytes: r.buf.subarray(r.pos, r.pos + len), minT, maxT });
           r.pos += len;
         }
         if (chunks.length === 0) return;
@@ -74,8 +74,8 @@ export function restoreHeadCheckpoint(head: Head, checkpoint: HeadCheckpoint, ne
         add(ref, { chunks });
       });
     };
-    for (const p of checkpoint.chunks) if (p.maxT >= from) read(p.file, CHUNKS_MAGIC);
-    if (checkpoint.open !== null) read(checkpoint.open, OPEN_MAGIC);
+    for (const p of checkpoint.chunks) if (p.maxT >= from) read(p.file, CHUNKS_FILE_KIND);
+    if (checkpoint.open !== null) read(checkpoint.open, OPEN_FILE_KIND);
 
     const buf = new SampleBuffer(256);
     const log = head.log;
