@@ -21,6 +21,20 @@ describe('system benchmark data set', () => {
     expect(ds.series.filter((s) => s.labels.__name__ === 'node_filesystem_size_bytes').length).toBe(6);
   });
 
+  it('reports process CPU seconds in hundredths and GC pause quantiles in whole nanoseconds, as Go clients do', () => {
+    const { ds, rows } = steps(SERIES_PER_HOST * 2, 500);
+    const decimals = (v: number): number => (String(v).split('.')[1] ?? '').length;
+    const checked = { cpu: 0, gc: 0 };
+    ds.series.forEach((s, i) => {
+      const name = s.labels.__name__;
+      const most = name === 'process_cpu_seconds_total' ? 2 : name === 'go_gc_duration_seconds' ? 9 : -1;
+      if (most < 0) return;
+      for (const row of rows) expect(decimals(row[i])).toBeLessThanOrEqual(most);
+      checked[most === 2 ? 'cpu' : 'gc']++;
+    });
+    expect(checked).toEqual({ cpu: 2, gc: 10 });
+  });
+
   it('produces the same samples for the same series count', () => {
     expect(steps(450, 10).rows).toEqual(steps(450, 10).rows);
   });

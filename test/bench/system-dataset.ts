@@ -94,7 +94,11 @@ export class SystemDataset {
       s[i++] += n * m; // _sum: a full-entropy float, as Go's is
       s[i++] += n; // _count
     }
-    s[i++] += Math.round(sec * (0.05 + 0.2 * rnd()) * 100) / 100; // process_cpu_seconds_total
+    // process_cpu_seconds_total: CPU ticks over USER_HZ (100), as client_golang reads /proc, so
+    // each value is the nearest double to a two-decimal number (adding rounded increments to the
+    // float instead accumulated binary error into full-entropy values no client reports).
+    s[i] = (Math.round(s[i] * 100) + Math.round(sec * (0.05 + 0.2 * rnd()) * 100)) / 100;
+    i++;
     if (rnd() < 0.6) s[i] = Math.max(PAGE, s[i] + PAGE * Math.round((rnd() - 0.5) * 200));
     i++; // process_resident_memory_bytes
     if (rnd() < 0.2) s[i] = Math.max(5, s[i] + Math.round((rnd() - 0.5) * 6));
@@ -104,7 +108,8 @@ export class SystemDataset {
     s[i++] = Math.round(1e6 + rnd() * 5e7); // go_memstats_heap_alloc_bytes
     let q = 1e-5 + rnd() * 1e-5;
     for (let k = 0; k < GC_QUANTILES.length; k++) {
-      s[i++] = q;
+      // Pause durations are whole nanoseconds reported in seconds (time.Duration.Seconds()).
+      s[i++] = Math.round(q * 1e9) / 1e9;
       q += rnd() * 2e-4;
     }
     const gcs = Math.round(rnd() * 3);
