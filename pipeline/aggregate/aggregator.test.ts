@@ -115,6 +115,32 @@ describe('Aggregator on the bus', () => {
     expect(got.get('req_total:1m_by_job_total@120')).toBe(5 + 6);
   });
 
+  it('goes on with a rule a reload keeps unchanged as without the reload: its open window, groups and running totals', async () => {
+    const { bus, make } = await setup();
+    const one = make();
+    cleanups.push(() => one.stop());
+    await one.start();
+    await bus.produce('samples', [
+      { partition: 0, value: encodeSampleBatch({ series: [counter('a', T0 + 10_000, T0 + 90_000, (t) => (t - T0) / 10_000)] }) },
+      { partition: 1, value: encodeSampleBatch({ series: [counter('b', T0 + 10_000, T0 + 90_000, (t) => (t - T0) / 5_000)] }) },
+      { partition: 0, value: promise(T0 + 60_000) },
+      { partition: 1, value: promise(T0 + 60_000) },
+    ]);
+    await outputs(bus, ['req_total:1m_by_job_total@60']);
+    await one.applyRules(RULES);
+    await bus.produce('samples', [
+      { partition: 0, value: encodeSampleBatch({ series: [counter('a', T0 + 100_000, T0 + 120_000, (t) => (t - T0) / 10_000)] }) },
+      { partition: 1, value: encodeSampleBatch({ series: [counter('b', T0 + 100_000, T0 + 120_000, (t) => (t - T0) / 5_000)] }) },
+      { partition: 0, value: promise(T0 + 120_000) },
+      { partition: 1, value: promise(T0 + 120_000) },
+    ]);
+    const got = await outputs(bus, ['req_total:1m_by_job_total@60', 'req_total:1m_by_job_total@120', 'req_total:1m_by_job_increase@120']);
+    // a rises 1 and b 2 every 10 s: 5 + 10 in window 60, 6 + 12 in window 120 (its first samples before the reload).
+    expect(got.get('req_total:1m_by_job_total@60')).toBe(15);
+    expect(got.get('req_total:1m_by_job_increase@120')).toBe(18);
+    expect(got.get('req_total:1m_by_job_total@120')).toBe(15 + 18);
+  });
+
   it('aggregates records of float samples only from their columns as it does records read series by series', async () => {
     const lat = (v: number, from: number): SeriesSamples => ({
       labels: { __name__: 'lat', instance: 'a' }, timestamps: [from, from + 50_000], values: [v, v], stale: [],
