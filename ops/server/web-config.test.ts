@@ -1,11 +1,11 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import bcrypt from 'bcryptjs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, formatProblem } from '../config/index.js';
 import { loadWebConfig, parseWebConfig } from './web-config.js';
+import { temporaryDirectory } from '../../test/harness/temporary-directory.js';
 
 const HASH = '$2y$10$mDwo.lAisC94iLAyP81MCesa29IzH37oigHC/42V2pdJlUprsJPze';
 
@@ -112,7 +112,7 @@ describe('the web configuration file', () => {
   });
 
   it('says which file cannot be read', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'tidemark-webcfg-'));
+    const dir = temporaryDirectory('tidemark-webcfg-');
     await expect(loadWebConfig(join(dir, 'absent.yml'))).rejects.toThrow(/absent\.yml: \(document\) \(unknown position\): cannot read file: ENOENT/);
     await writeFile(join(dir, 'web.yml'), `basic_auth_users:\n  bob: ${HASH}\n`);
     expect((await loadWebConfig(join(dir, 'web.yml'))).users.get('bob')).toBe(HASH);

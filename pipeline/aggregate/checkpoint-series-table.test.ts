@@ -1,5 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { canonicalLabels, type Labels } from '../../schemas/index.js';
@@ -8,6 +6,7 @@ import { CheckpointSeriesTable } from './checkpoint-series-table.js';
 import { compileRule } from './compiled-rule.js';
 import { aggregationRuleSchema } from './config.js';
 import { RuleState } from './rule-state.js';
+import { temporaryDirectory } from '../../test/harness/temporary-directory.js';
 
 const series = (i: number): Labels => ({ __name__: 'x', job: `j${i % 3}`, instance: `i${i}` });
 
@@ -31,7 +30,7 @@ function closeThrough(st: RuleState, through: number): void {
 
 /** The checkpoint read back: the rules' states restored from it, each checkpointed again afresh. */
 function readBack(text: string, states: readonly RuleState[]): string[] {
-  const file = join(mkdtempSync(join(tmpdir(), 'agg-series-table-')), 'checkpoint.json');
+  const file = join(temporaryDirectory('agg-series-table-'), 'checkpoint.json');
   writeCheckpoint(file, text);
   const saved = readCheckpoint(file)!;
   return states.map((st) => serializeCheckpoint([restoreRuleState(st.rule, saved.rules.get(st.rule.id), saved.series)], saved.offsets, 1));

@@ -1,4 +1,3 @@
-import { mkdtempSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +11,7 @@ import { compileRule } from './compiled-rule.js';
 import { aggregatesConfigSchema, aggregationRuleSchema, type AggregationRuleConfig } from './config.js';
 import { RuleState } from './rule-state.js';
 import type { OutputSample } from './window-accumulator.js';
+import { temporaryDirectory } from '../../test/harness/temporary-directory.js';
 
 function rule(r: Partial<AggregationRuleConfig> & { outputs: string[] }): RuleState {
   return new RuleState(compileRule(aggregationRuleSchema.parse({ match: 'x', interval: '1m', ...r }), 0));
@@ -137,7 +137,7 @@ describe('aggregation of native histograms', () => {
     // Cut where a deduplicated histogram is pending and a window is open with its latest histogram.
     feedHistograms(first, 0, a, ts.slice(0, 8), hs.slice(0, 8));
     const got = values(closeThrough(first, 60_000));
-    const file = join(mkdtempSync(join(tmpdir(), 'agg-nh-ckpt-')), 'checkpoint.json');
+    const file = join(temporaryDirectory('agg-nh-ckpt-'), 'checkpoint.json');
     writeCheckpoint(file, serializeCheckpoint([first], new Map([[0, 8]]), 1));
     const saved = readCheckpoint(file)!;
     const resumed = restoreRuleState(first.rule, saved.rules.get(first.rule.id), saved.series);
@@ -151,7 +151,7 @@ describe('aggregation of native histograms', () => {
     const specs = { by: ['job'], outputs: ['last', 'count_samples'] };
     const straight = rule(specs);
     feedHistograms(straight, 0, a, [10_000, 20_000], [exp([1, 0, 0]), exp([2, 1, 0])]);
-    const file = join(mkdtempSync(join(tmpdir(), 'agg-nh-ckpt-')), 'checkpoint.json');
+    const file = join(temporaryDirectory('agg-nh-ckpt-'), 'checkpoint.json');
     writeCheckpoint(file, serializeCheckpoint([straight], new Map([[0, 2]]), 1));
     const saved = readCheckpoint(file)!;
     const resumed = restoreRuleState(straight.rule, saved.rules.get(straight.rule.id), saved.series);

@@ -8,9 +8,8 @@ import { RuleState } from './rule-state.js';
 import { FIELDS, H_SAMPLES, SAMPLES, SERIES } from './window-columns.js';
 import { windowOutputs, type OutputSample } from './window-accumulator.js';
 import { OutputSeriesLabels } from './output-series.js';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { temporaryDirectory } from '../../test/harness/temporary-directory.js';
 
 /** A small seeded generator (mulberry32): a failing case can be run again. */
 function random(seed: number): () => number {
@@ -136,7 +135,7 @@ describe('partition state of a rule whose outputs only count', () => {
   });
 
   it('gives the outputs, sample counts, late samples and checkpointed counts of the general path on random records, also across checkpoints restored by either path', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'agg-counts-'));
+    const dir = temporaryDirectory('agg-counts-');
     const configs: [string[], object][] = [
       [['count_samples', 'count_series'], { by: ['job'] }],
       [['count_series'], { without: ['instance'], staleness_interval: '3m' }],

@@ -5,9 +5,8 @@ import { compileRule } from './compiled-rule.js';
 import { aggregationRuleSchema, type AggregationRuleConfig } from './config.js';
 import { RuleState } from './rule-state.js';
 import type { OutputSample } from './window-accumulator.js';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { temporaryDirectory } from '../../test/harness/temporary-directory.js';
 
 type In = { p: number; labels: Labels; t: number; v: number; stale?: boolean };
 
@@ -211,7 +210,7 @@ describe('aggregation rule state', () => {
     const first = rule(specs);
     feed(first, input.slice(0, 25));
     const got = closeThrough(first, 60_000);
-    const file = join(mkdtempSync(join(tmpdir(), 'agg-ckpt-')), 'checkpoint.json');
+    const file = join(temporaryDirectory('agg-ckpt-'), 'checkpoint.json');
     writeCheckpoint(file, serializeCheckpoint([first], new Map([[0, 13], [1, 12]]), 1));
     const saved = readCheckpoint(file)!;
     expect(saved.offsets.get(0)).toBe(13);
@@ -233,7 +232,7 @@ describe('aggregation rule state', () => {
     const expected = closeThrough(straight, 180_000);
     // The state after `input`, as a checkpoint file holds it (version 1: series rows, open windows' accumulators).
     const text = "{\"version\":1,\"savedAtMs\":1,\"strings\":[\"__name__\",\"x\",\"instance\",\"a\",\"job\",\"j\",\"b\"],\"offsets\":{\"0\":3,\"1\":2},\"rules\":[{\"id\":\"{\\\"match\\\":\\\"x\\\",\\\"interval\\\":\\\"1m\\\",\\\"by\\\":[\\\"job\\\"],\\\"drop_input\\\":false,\\\"outputs\\\":[\\\"total\\\",\\\"rate_sum\\\",\\\"quantiles(0.5)\\\",\\\"histogram_bucket\\\",\\\"stddev\\\",\\\"last\\\"]}\",\"closedThrough\":\"-Infinity\",\"totals\":[],\"partitions\":[[0,{\"series\":[[[0,1,2,3,4,5],70000,70000,4,1,120000,0.5,50000,70000,0,0,0,0]],\"windows\":[[60000,[{\"labels\":{\"__name__\":\"x\",\"job\":\"j\"},\"samples\":2,\"hSamples\":0,\"sum\":4.5,\"min\":1,\"max\":3.5,\"lastTs\":50000,\"lastV\":3.5,\"lastH\":null,\"mean\":2.25,\"m2\":3.125,\"inc\":2.5,\"rateSum\":0.0625,\"rateN\":1,\"series\":1,\"alive\":true,\"values\":[1,3.5],\"buckets\":{\"8.799e-01...1.000e+00\":1,\"3.162e+00...3.594e+00\":1}}]],[120000,[{\"labels\":{\"__name__\":\"x\",\"job\":\"j\"},\"samples\":1,\"hSamples\":0,\"sum\":4,\"min\":4,\"max\":4,\"lastTs\":70000,\"lastV\":4,\"lastH\":null,\"mean\":4,\"m2\":0,\"inc\":0.5,\"rateSum\":0,\"rateN\":0,\"series\":1,\"alive\":true,\"values\":[4],\"buckets\":{\"3.594e+00...4.084e+00\":1}}]]]}],[1,{\"series\":[[[0,1,2,6,4,5],65000,65000,7,1,120000,2,20000,65000,0,0,0,0]],\"windows\":[[60000,[{\"labels\":{\"__name__\":\"x\",\"job\":\"j\"},\"samples\":1,\"hSamples\":0,\"sum\":5,\"min\":5,\"max\":5,\"lastTs\":20000,\"lastV\":5,\"lastH\":null,\"mean\":5,\"m2\":0,\"inc\":0,\"rateSum\":0,\"rateN\":0,\"series\":1,\"alive\":true,\"values\":[5],\"buckets\":{\"4.642e+00...5.275e+00\":1}}]],[120000,[{\"labels\":{\"__name__\":\"x\",\"job\":\"j\"},\"samples\":1,\"hSamples\":0,\"sum\":7,\"min\":7,\"max\":7,\"lastTs\":65000,\"lastV\":7,\"lastH\":null,\"mean\":7,\"m2\":0,\"inc\":2,\"rateSum\":0,\"rateN\":0,\"series\":1,\"alive\":true,\"values\":[7],\"buckets\":{\"6.813e+00...7.743e+00\":1}}]]]}]]}]}";
-    const file = join(mkdtempSync(join(tmpdir(), 'agg-ckpt-')), 'checkpoint.json');
+    const file = join(temporaryDirectory('agg-ckpt-'), 'checkpoint.json');
     writeCheckpoint(file, text);
     const saved = readCheckpoint(file)!;
     const resumed = restoreRuleState(straight.rule, saved.rules.get(straight.rule.id), saved.series);
@@ -268,7 +267,7 @@ describe('aggregation rule state', () => {
     // Two series (two label counts, three pairs each): a and b, though both rules hold both.
     expect(Buffer.from(doc.series, 'base64').length).toBe(2 * (1 + 6) * 4);
     expect(doc.strings.filter((x) => x === 'a')).toHaveLength(1);
-    const file = join(mkdtempSync(join(tmpdir(), 'agg-ckpt-')), 'checkpoint.json');
+    const file = join(temporaryDirectory('agg-ckpt-'), 'checkpoint.json');
     writeCheckpoint(file, text);
     const saved = readCheckpoint(file)!;
     for (const st of [byJob, all]) {
@@ -296,7 +295,7 @@ describe('aggregation rule state', () => {
     const rest: In[] = [{ p: 0, labels: a, t: 100_000, v: 6 }, { p: 1, labels: b, t: 110_000, v: 9 }, { p: 0, labels: a, t: 130_000, v: 2 }];
     const straight = rule(specs);
     feed(straight, input);
-    const file = join(mkdtempSync(join(tmpdir(), 'agg-ckpt-')), 'checkpoint.json');
+    const file = join(temporaryDirectory('agg-ckpt-'), 'checkpoint.json');
     writeCheckpoint(file, V2_CHECKPOINT);
     const saved = readCheckpoint(file)!;
     const resumed = restoreRuleState(straight.rule, saved.rules.get(straight.rule.id), saved.series);
@@ -319,7 +318,7 @@ describe('aggregation rule state', () => {
     expect(numbers.slice(0, 3)).toEqual([expect.any(String), { same: 0 }, expect.any(String)]);
     expect(numbers.slice(3, 5)).toEqual([{ all: 1 }, { all: 60_000 }]);
     expect(numbers[7]).toEqual({ same: 0 });
-    const file = join(mkdtempSync(join(tmpdir(), 'agg-ckpt-')), 'checkpoint.json');
+    const file = join(temporaryDirectory('agg-ckpt-'), 'checkpoint.json');
     writeCheckpoint(file, text);
     const saved = readCheckpoint(file)!;
     const back = restoreRuleState(st.rule, saved.rules.get(st.rule.id), saved.series);
@@ -337,7 +336,7 @@ describe('aggregation rule state', () => {
     feed(st, [{ p: 0, labels: a, t: 10_000, v: 1 }]);
     const doc = JSON.parse(serializeCheckpoint([st], new Map([[0, 1]]), 1)) as { series: string };
     doc.series = Buffer.from(doc.series, 'base64').subarray(0, 6).toString('base64');
-    const file = join(mkdtempSync(join(tmpdir(), 'agg-ckpt-')), 'checkpoint.json');
+    const file = join(temporaryDirectory('agg-ckpt-'), 'checkpoint.json');
     writeCheckpoint(file, JSON.stringify(doc));
     expect(() => readCheckpoint(file)).toThrow(`aggregation checkpoint ${file} has an unreadable series table`);
   });

@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -10,6 +9,7 @@ import { stringify } from 'yaml';
 import { buildRouteTree, parseAlertmanagerConfig } from '../../pipeline/alert/notify/index.js';
 import { parseExpr, PromqlParseError } from '../../pipeline/promql/index.js';
 import { compileSelectorRegexp } from '../../schemas/regexp/index.js';
+import { temporaryDirectory } from '../harness/temporary-directory.js';
 
 const run = promisify(execFile);
 
@@ -134,7 +134,7 @@ describe('RE2 in label matchers', () => {
 
   it('answers every row as Prometheus does (promtool test rules)', async () => {
     const checked = rows.map((r, i) => ({ ...r, i })).filter((r) => !r.newline && !r.go122);
-    const dir = mkdtempSync(join(tmpdir(), 'tidemark-re2-'));
+    const dir = temporaryDirectory('tidemark-re2-');
     const file = join(dir, 'regex.test.yml');
     writeFileSync(file, stringify({
       tests: [{
@@ -163,7 +163,7 @@ describe('RE2 in label matchers', () => {
     - { receiver: astral, matchers: ['e=~"."'] }
 receivers: [{ name: default }, { name: tail }, { name: newline }, { name: classes }, { name: astral }]
 `;
-    const dir = mkdtempSync(join(tmpdir(), 'tidemark-re2-'));
+    const dir = temporaryDirectory('tidemark-re2-');
     const file = join(dir, 'alertmanager.yml');
     writeFileSync(file, config);
     const { config: parsed, errors } = parseAlertmanagerConfig(config, {});
@@ -179,7 +179,7 @@ receivers: [{ name: default }, { name: tail }, { name: newline }, { name: classe
   });
 
   it('rejects what Prometheus rejects, with the same message (promtool check rules)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tidemark-re2-'));
+    const dir = temporaryDirectory('tidemark-re2-');
     const file = join(dir, 'rules.yml');
     writeFileSync(file, stringify({
       groups: [{ name: 'g', rules: rejected.map(([re], i) => ({ record: `r${i}`, expr: `t{v=~${promql(re)}}` })) }],

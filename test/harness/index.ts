@@ -10,4 +10,5 @@ export {
 export { freePort, startKafkaMock, startNats, startRedis } from './services.js';
 export type { KafkaMock, NatsService, RedisService, RunningService } from './services.js';
 export { RecordCollector } from './record-collector.js';
+export { temporaryDirectory } from './temporary-directory.js';
 export { TestCertificates } from './test-certificates.js';

@@ -3,7 +3,7 @@
 // 0.28): the installed Alertmanager 0.25 predates msteams, msteamsv2, rocketchat and mattermost,
 // and cannot point Pushover elsewhere. Telegram, Webex and Discord are also compared with the real
 // Alertmanager in test/integration/alert/receivers-side-by-side.test.ts.
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -26,7 +26,10 @@ beforeAll(async () => {
   sink = await ApiSink.start();
   dir = await mkdtemp(join(tmpdir(), 'tidemark-messaging-'));
 });
-afterAll(async () => { await sink.close(); });
+afterAll(async () => {
+  await sink.close();
+  await rm(dir, { recursive: true, force: true });
+});
 beforeEach(() => { sink.requests.length = 0; sink.answer = () => ({ status: 200 }); });
 
 const templates = alertmanagerRenderer();

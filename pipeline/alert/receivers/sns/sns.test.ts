@@ -2,8 +2,7 @@
 // request format is also compared with the real Alertmanager 0.25 (and its signature verified
 // independently) in test/integration/alert/receivers-side-by-side.test.ts.
 import { createHash } from 'node:crypto';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -14,6 +13,7 @@ import { alertmanagerRenderer } from '../template-renderer.js';
 import { awsRegion, baseCredentials } from './aws-credentials.js';
 import { formEncode, signV4 } from './sigv4.js';
 import { SnsReceiver } from './sns-receiver.js';
+import { temporaryDirectory } from '../../../../test/harness/temporary-directory.js';
 
 let sink: ApiSink;
 beforeAll(async () => { sink = await ApiSink.start(); });
@@ -61,7 +61,7 @@ describe('Signature Version 4', () => {
 
 describe('AWS credentials and region', () => {
   it('takes static keys first, then the environment, then the profile in the shared credentials file', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'tidemark-aws-'));
+    const dir = temporaryDirectory('tidemark-aws-');
     const file = join(dir, 'credentials');
     await writeFile(file, '[default]\naws_access_key_id = D\naws_secret_access_key = DS\n\n[ops]\naws_access_key_id=O\naws_secret_access_key=OS\naws_session_token=OT\n');
     expect(baseCredentials({ access_key: 'K', secret_key: 'S' }, {})).toEqual({ accessKeyId: 'K', secretAccessKey: 'S' });
