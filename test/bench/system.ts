@@ -24,8 +24,9 @@ import { startPrometheus, startTidemarkOnKafka, startTidemarkUp, startVictoriaMe
  * "tidemark,victoria-metrics,prometheus"; tidemark-wal-file and tidemark-wal-bus run `tidemark up`
  * with that store.wal), _KAFKA_HOURS (hours of data for `system-kafka`; _HOURS),
  * _PROFILE_SHARE (1/6 of the traffic for the profiled ingest; 0 skips it), _RUNS (5), _WARMUP (1),
- * _COLD (1: after the query set, restart each system gracefully and run every query once more,
- * cold; 0 skips it), _CLI (the built CLI to run; dist/ops/cli/main.js).
+ * _COLD (3: after the query set, restart each system gracefully that many times and run every
+ * query once after each restart, cold; the median is reported; 0 skips it), _CLI (the built CLI to
+ * run; dist/ops/cli/main.js).
  */
 const env = (k: string, d: string): string => process.env[`TIDEMARK_BENCH_SYSTEM_${k}`] ?? d;
 const SERIES = Number(env('SERIES', '20000'));
@@ -35,7 +36,7 @@ const KAFKA_HOURS = Number(env('KAFKA_HOURS', String(HOURS)));
 const PROFILE_SHARE = Number(env('PROFILE_SHARE', String(1 / 6)));
 const RUNS = Number(env('RUNS', '5'));
 const WARMUP = Number(env('WARMUP', '1'));
-const COLD = env('COLD', '1') !== '0';
+const COLD_ROUNDS = Number(env('COLD', '3'));
 const CONNECTIONS = 4;
 const SAMPLES_PER_REQUEST = 2_000;
 const KAFKA_PARTITIONS = 64;
@@ -60,8 +61,8 @@ interface QueryMeasure {
   readonly ms: number;
   readonly cpu: number;
   readonly answer: RangeAnswer;
-  /** The first run after a restart (COLD), its answer compared with the warm one ('' when equal). */
-  cold?: { readonly ms: number; readonly cpu: number; readonly diff: string };
+  /** The first run after each restart (COLD rounds), its answer compared with the warm one ('' when equal). */
+  readonly cold: { readonly ms: number; readonly cpu: number; readonly diff: string }[];
 }
 
 interface SystemMeasure {
@@ -160,7 +161,7 @@ async function measure(sys: SystemUnderTest, s: Scenario): Promise<SystemMeasure
     const runs = [];
     for (let i = 0; i < RUNS; i++) runs.push(await rangeQuery(sys.query, q.query, s.firstMs + QUERY_OFFSET_MS, s.lastMs, STEP_MS));
     const ms = median(runs.map((r) => r.ms));
-    queries.push({ name: q.name, ms, cpu: median(runs.map((r) => r.cpu)), answer: first.answer });
+    queries.push({ name: q.name, ms, cpu: median(runs.map((r) => r.cpu)), answer: first.answer, cold: [] });
     log(`${subject}: ${q.name}: ${ms.toFixed(0)} ms, ${first.answer.size} series`);
   }
   if (health !== null) {
@@ -182,26 +183,33 @@ async function measure(sys: SystemUnderTest, s: Scenario): Promise<SystemMeasure
     // What a query set may add (README, "Where the resident memory goes"), checked by every run.
     note: `${((rssAfterQueries - rss) / 1e6).toFixed(0)} MB above after ingest${sys.queryMemoryBound === undefined ? '' : `; stated bound ${(sys.queryMemoryBound / 1e6).toFixed(0)} MB: ${rssAfterQueries - rss <= sys.queryMemoryBound ? 'within' : 'EXCEEDED'}`}`,
   });
-  if (COLD) {
-    const restartMs = await sys.restart();
+  if (COLD_ROUNDS > 0) {
+    // A cold run is one sample of a noisy figure (what the first queries after a start pay moves
+    // with the machine's timing), so the restart and the cold set are repeated and the median told.
+    const restarts: number[] = [];
+    for (let round = 0; round < COLD_ROUNDS; round++) {
+      const restartMs = await sys.restart();
+      restarts.push(restartMs);
+      log(`${subject}: restarted (${round + 1} of ${COLD_ROUNDS}), ready after ${(restartMs / 1000).toFixed(1)} s`);
+      // Each query's first run after the restart, in the set's order: the page cache is warm from
+      // the warm runs, the process' own caches and compiled code are not.
+      for (const q of queries) {
+        const def = SYSTEM_QUERIES.find((x) => x.name === q.name);
+        if (def === undefined) continue;
+        const r = await rangeQuery(sys.query, def.query, s.firstMs + QUERY_OFFSET_MS, s.lastMs, STEP_MS);
+        q.cold.push({ ms: r.ms, cpu: r.cpu, diff: compareAnswers(r.answer, q.answer) });
+        log(`${subject}: ${q.name}, cold: ${r.ms.toFixed(0)} ms`);
+      }
+    }
+    const restartMs = median(restarts);
     rows.push({
       name: 'restart: stopped gracefully (SIGTERM), started on the same data directory, until ready',
       subject,
       value: restartMs / 1000,
       unit: 's',
-      note: `${(restartMs / 1000 / (samples / 1e6)).toFixed(2)} s per million samples stored`,
+      note: `median of ${restarts.length} restarts (${restarts.map((ms) => (ms / 1000).toFixed(2)).join(', ')} s); ${(restartMs / 1000 / (samples / 1e6)).toFixed(2)} s per million samples stored`,
     });
-    log(`${subject}: restarted, ready after ${(restartMs / 1000).toFixed(1)} s`);
-    // Each query's first run after the restart, in the set's order: the page cache is warm from
-    // the warm runs, the process' own caches and compiled code are not.
-    for (const q of queries) {
-      const def = SYSTEM_QUERIES.find((x) => x.name === q.name);
-      if (def === undefined) continue;
-      const r = await rangeQuery(sys.query, def.query, s.firstMs + QUERY_OFFSET_MS, s.lastMs, STEP_MS);
-      q.cold = { ms: r.ms, cpu: r.cpu, diff: compareAnswers(r.answer, q.answer) };
-      log(`${subject}: ${q.name}, cold: ${r.ms.toFixed(0)} ms`);
-    }
-    rows.push({ name: 'resident memory after the cold query set', subject, value: sys.rssBytes() / 1e6, unit: 'MB' });
+    rows.push({ name: 'resident memory after the cold query set', subject, value: sys.rssBytes() / 1e6, unit: 'MB', note: `after the last of ${restarts.length} restarts` });
   }
   return { subject, rows, queries };
 }
@@ -268,14 +276,15 @@ function queryRows(all: readonly SystemMeasure[], s: Scenario, hours: number): B
   }
   for (const q of SYSTEM_QUERIES) {
     for (const m of all) {
-      const cold = m.queries.find((x) => x.name === q.name)?.cold;
-      if (cold === undefined) continue;
+      const cold = m.queries.find((x) => x.name === q.name)?.cold ?? [];
+      if (cold.length === 0) continue;
+      const diffs = cold.map((c) => c.diff).filter((d) => d !== '');
       rows.push({
         name: `query_range over all ${hours} h @ 60 s, cold (first run after a restart, page cache warm): ${q.name}`,
         subject: m.subject,
-        value: cold.ms,
+        value: median(cold.map((c) => c.ms)),
         unit: 'ms',
-        note: `one run; server CPU ${cold.cpu.toFixed(0)} ms; ${cold.diff === '' ? 'answer equals its warm answer' : `ANSWER DIFFERS FROM ITS WARM ANSWER: ${cold.diff}`}`,
+        note: `median of ${cold.length} restarts (${cold.map((c) => c.ms.toFixed(c.ms < 30 ? 1 : 0)).join(', ')} ms); server CPU ${median(cold.map((c) => c.cpu)).toFixed(0)} ms (median); ${diffs.length === 0 ? 'every answer equals its warm answer' : `ANSWERS DIFFER FROM THE WARM ANSWER: ${diffs.join('; ')}`}`,
       });
     }
   }
