@@ -39,9 +39,18 @@ class CountingQuerier extends SelectWrappingQuerier {
     const t0 = performance.now();
     const set = await this.inner.select(matchers, hints);
     this.stats.selectMs += performance.now() - t0;
+    this.count(set);
+    return set;
+  }
+
+  override answered(matchers: readonly LabelMatcher[], hints: SelectHints, set: SeriesSet): void {
+    this.count(set);
+    super.answered(matchers, hints, set);
+  }
+
+  private count(set: SeriesSet): void {
     this.stats.series += set.series.length;
     if (this.maxSeries > 0 && this.stats.series > this.maxSeries) throw new TooManySeriesError(this.maxSeries);
     for (const s of set.series) this.stats.samples += s.timestamps.length;
-    return set;
   }
 }

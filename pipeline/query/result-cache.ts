@@ -381,6 +381,10 @@ class RecordingQueryable implements Queryable {
         if (set.warnings.length > 0) this.warned = true;
         return set;
       },
+      answered: (matchers: readonly LabelMatcher[], hints: SelectHints, set: SeriesSet): void => {
+        this.selections.push({ matchers: [...matchers], start: Math.max(hints.start, mint), end: hints.end });
+        q.answered?.(matchers, hints, set);
+      },
       labelNames: (m) => q.labelNames(m),
       labelValues: (n, m) => q.labelValues(n, m),
       close: () => q.close(),

@@ -113,6 +113,12 @@ export interface SeriesSet {
  */
 export interface Querier {
   select(matchers: readonly LabelMatcher[], hints: SelectHints): Promise<SeriesSet>;
+  /**
+   * Told of a select the caller answered itself with part of another select's series (the PromQL
+   * engine's subset selects): wrappers that count or record selects count or record it as one
+   * that reached the storage. A storage has nothing to do.
+   */
+  answered?(matchers: readonly LabelMatcher[], hints: SelectHints, set: SeriesSet): void;
   labelNames(matchers: readonly LabelMatcher[]): Promise<string[]>;
   labelValues(name: string, matchers: readonly LabelMatcher[]): Promise<string[]>;
   close(): Promise<void>;

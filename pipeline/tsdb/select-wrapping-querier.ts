@@ -9,6 +9,10 @@ export abstract class SelectWrappingQuerier implements Querier {
 
   abstract select(matchers: readonly LabelMatcher[], hints: SelectHints): Promise<SeriesSet>;
 
+  answered(matchers: readonly LabelMatcher[], hints: SelectHints, set: SeriesSet): void {
+    this.inner.answered?.(matchers, hints, set);
+  }
+
   labelNames(matchers: readonly LabelMatcher[]): Promise<string[]> {
     return this.inner.labelNames(matchers);
   }

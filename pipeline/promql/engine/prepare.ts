@@ -1,9 +1,12 @@
 import type { FloatHistogram } from '../../../schemas/native-histogram/index.js';
-import type { Querier, Series } from '../../tsdb/querier.js';
+import { compiledMatcher } from '../../tsdb/index.js';
+import type { LabelMatcher, Querier, SelectHints, Series } from '../../tsdb/querier.js';
 import type { Call, Expr, VectorSelector } from '../parser/ast.js';
 import { walk } from '../parser/walk.js';
 import { infoNameMatchers } from './functions/info-matchers.js';
 import { atTime, durationMs, type DurationScope } from './durations.js';
+import { readsRollup } from './rollup-plan.js';
+import { subsetSelects } from './subset-selects.js';
 import { valueFreeSelectors } from './value-free-selectors.js';
 import type { SelectedSeries } from './eval-context.js';
 import type { SampleLimit } from './sample-limit.js';
@@ -179,15 +182,49 @@ export async function loadSelections(root: Expr, querier: Querier, needs: QueryN
   const warnings: string[] = [];
   const selections = new Map<VectorSelector, SelectedSeries[]>();
   const valueFree = valueFreeSelectors(root);
-  await Promise.all([...needs.selectors].map(async ([vs, need]) => {
-    const budget = limit.forSelect();
-    const set = await querier.select(vs.matchers, { start: need.min, end: need.max, budget, ...(valueFree.has(vs) ? { timestampsOnly: true } : {}) });
-    budget.settle(set.series);
-    warnings.push(...set.warnings);
-    selections.set(vs, set.series.map(toSelected));
+  const subsets = subsetSelects(needs.selectors, (a, b) => valueFree.has(a) === valueFree.has(b) && !readsRollup(a) && !readsRollup(b));
+  const selects = new Map<VectorSelector, Promise<{ series: Series[]; selected: SelectedSeries[] }>>();
+  const hintsOf = (vs: VectorSelector): SelectHints => {
+    const need = needs.selectors.get(vs)!;
+    return { start: need.min, end: need.max, ...(valueFree.has(vs) ? { timestampsOnly: true } : {}) };
+  };
+  for (const vs of needs.selectors.keys()) {
+    if (subsets.has(vs)) continue;
+    selects.set(vs, (async () => {
+      const budget = limit.forSelect();
+      const set = await querier.select(vs.matchers, { ...hintsOf(vs), budget });
+      budget.settle(set.series);
+      warnings.push(...set.warnings);
+      return { series: set.series, selected: set.series.map(toSelected) };
+    })());
+  }
+  for (const [vs, subset] of subsets) {
+    selects.set(vs, selects.get(subset.of)!.then((broad) => {
+      const kept = subset.extra.length === 0 ? broad : keptBy(broad, subset.extra);
+      // Counted, recorded and charged as its own select would have been.
+      querier.answered?.(vs.matchers, hintsOf(vs), { series: kept.series, warnings: [] });
+      limit.forSelect().settle(kept.series);
+      return kept;
+    }));
+  }
+  await Promise.all([...selects].map(async ([vs, answer]) => {
+    selections.set(vs, (await answer).selected);
   }));
   const infoSeries = await loadInfoSeries(root, querier, needs.selectors, start, end, lookback, warnings, limit);
   return { selections, infoSeries, warnings };
+}
+
+/** The series of a select that every one of `matchers` accepts (an absent label is the empty string). */
+function keptBy(broad: { series: Series[]; selected: SelectedSeries[] }, matchers: readonly LabelMatcher[]): { series: Series[]; selected: SelectedSeries[] } {
+  const compiled = matchers.map(compiledMatcher);
+  const series: Series[] = [];
+  const selected: SelectedSeries[] = [];
+  broad.series.forEach((s, i) => {
+    if (!compiled.every((m) => m.matches(s.labels[m.name] ?? ''))) return;
+    series.push(s);
+    selected.push(broad.selected[i]);
+  });
+  return { series, selected };
 }
 
 /** Selects the info series (`target_info` by default) every info() call joins against. */

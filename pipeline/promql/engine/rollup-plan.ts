@@ -15,6 +15,17 @@ const ANSWERED: Readonly<Record<string, { column: Column; func: string }>> = {
   max_over_time: { column: 'max', func: 'max_over_time' },
 };
 
+/**
+ * Selectors planRollups made to read rollup columns: their selects return window aggregates, not
+ * the samples another selector with the same matchers reads (subset-selects.ts keeps them apart).
+ */
+const rollupSelectors = new WeakSet<VectorSelector>();
+
+/** Whether `vs` reads a rollup column (made by planRollups). */
+export function readsRollup(vs: VectorSelector): boolean {
+  return rollupSelectors.has(vs);
+}
+
 export interface RollupPlan {
   /** The query with answered calls rewritten to read rollup columns (the input when none is). */
   readonly expr: Expr;
@@ -46,6 +57,7 @@ export function planRollups(root: Expr, scope: DurationScope, resolutions: reado
   const select = (ms: MatrixSelector, r: number, column: Column): MatrixSelector => {
     const vector: VectorSelector = { ...ms.vector, matchers: [...ms.vector.matchers] };
     hints.set(vector, { resolutionMs: r, column });
+    rollupSelectors.add(vector);
     if (r > coarsest) coarsest = r;
     return { ...ms, vector };
   };
