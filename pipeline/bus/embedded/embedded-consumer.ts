@@ -104,6 +104,7 @@ export class EmbeddedConsumer implements Consumer, GroupMember {
       for (const p of partitions) {
         const log = this.deps.logs[p];
         const position = committed.get(p) ?? (fromBeginning ? log.low : log.high);
+        log.readerAt(this.opts.group, position); // from now on the records in memory wait for this group too
         const st: PartitionFetch = { partition: p, position, stopped: false, seeks: 0, wake: new Wakeup() };
         this.parts.set(p, st);
         added.push(st);
@@ -123,7 +124,10 @@ export class EmbeddedConsumer implements Consumer, GroupMember {
       st.wake.fire();
     }
     await Promise.all(states.map((st) => st.loop));
-    for (const st of states) this.parts.delete(st.partition);
+    for (const st of states) {
+      this.parts.delete(st.partition);
+      this.deps.logs[st.partition].forgetReader(this.opts.group);
+    }
     await this.callback('onRevoked', states.map((s) => s.partition));
   }
 
@@ -170,6 +174,7 @@ export class EmbeddedConsumer implements Consumer, GroupMember {
       }
       const first = fetched.records[0].offset;
       st.position = fetched.next;
+      log.readerAt(this.opts.group, fetched.next);
       try {
         await this.handler(this.batch(st.partition, fetched.records, highWatermark));
       } catch (err) {

@@ -367,6 +367,40 @@ describe('PartitionLog records kept in memory', () => {
     await log.close();
   });
 
+  it('lets a record go once every reader took it, and reads it from the file after; a reader behind still gets it', async () => {
+    const dir = await tempDir();
+    const log = await PartitionLog.open(dir, 't', 0, options({ recentBytes: 1 << 20 }));
+    const produced = [Buffer.from('first'), Buffer.from('second')];
+    await log.append(produced.map((value) => ({ partition: 0, value, timestampMs: 5_000 })));
+    log.readerAt('rules', 1);
+    log.readerAt('store', 2);
+    expect((await log.read(1, 1 << 20)).records[0].value).toBe(produced[1]); // rules is behind: kept (the produced buffer itself)
+    const passedByAll = (await log.read(0, 1 << 20)).records;
+    expect(passedByAll[0].value).not.toBe(produced[0]); // from the file
+    expect(passedByAll.map((r) => r.value.toString())).toEqual(['first', 'second']);
+    log.readerAt('rules', 2);
+    const { records } = await log.read(1, 1 << 20);
+    expect(records[0].value).not.toBe(produced[1]);
+    expect(records.map((r) => r.value.toString())).toEqual(['second']);
+    await log.close();
+  });
+
+  it('holds nothing back for a reader it was told to forget', async () => {
+    const dir = await tempDir();
+    const log = await PartitionLog.open(dir, 't', 0, options({ recentBytes: 1 << 20 }));
+    const produced = Buffer.from('only');
+    await log.append([{ partition: 0, value: produced, timestampMs: 5_000 }]);
+    log.readerAt('rules', 0);
+    log.readerAt('store', 1);
+    expect((await log.read(0, 1 << 20)).records[0].value).toBe(produced);
+    log.forgetReader('rules');
+    log.readerAt('store', 1);
+    const { records } = await log.read(0, 1 << 20);
+    expect(records[0].value).not.toBe(produced);
+    expect(records[0].value.toString()).toBe('only');
+    await log.close();
+  });
+
   it('hands over nothing that retention deleted', async () => {
     const dir = await tempDir();
     const log = await PartitionLog.open(dir, 't', 0, options({ segmentBytes: 512, recentBytes: 1 << 20 }));

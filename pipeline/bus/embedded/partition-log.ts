@@ -262,6 +262,19 @@ export class PartitionLog {
     return { records: [], next: at };
   }
 
+  /**
+   * `reader` (a consumer group) took every record before `next`: the records kept in memory that
+   * every such reader took are let go (recent-records.ts).
+   */
+  readerAt(reader: string, next: number): void {
+    this.recent.passed(reader, next);
+  }
+
+  /** `reader` no longer reads this partition (its group let it go): it holds no records in memory back. */
+  forgetReader(reader: string): void {
+    this.recent.forget(reader);
+  }
+
   private segmentIndexFor(offset: number): number {
     let lo = 0;
     let hi = this.segments.length - 1;

@@ -52,6 +52,33 @@ describe('RecentRecords', () => {
     expect(r.timestampMs).toBe(7);
   });
 
+  it('lets records go once every reader passed them, keeping those a reader behind has yet to take', () => {
+    const recent = new RecentRecords('t', 0, 1 << 20);
+    recent.add(0, produced(['a', 'b', 'c']), [1, 1, 1]);
+    recent.passed('rules', 1);
+    recent.passed('store', 3);
+    expect(recent.from(1, 100)?.map((r) => r.offset)).toEqual([1, 2]);
+    expect(recent.from(0, 100)).toBeUndefined();
+    recent.passed('rules', 3);
+    expect(recent.from(2, 100)).toBeUndefined();
+    recent.add(3, produced(['d']), [1]); // still contiguous after everything was let go
+    expect(recent.from(3, 100)?.map((r) => r.value.toString())).toEqual(['d']);
+  });
+
+  it('keeps what a reader going back rereads from the files, and no longer waits for a forgotten reader', () => {
+    const recent = new RecentRecords('t', 0, 1 << 20);
+    recent.add(0, produced(['a', 'b', 'c']), [1, 1, 1]);
+    recent.passed('store', 2);
+    recent.passed('store', 0); // a redelivery: what was let go stays gone
+    expect(recent.from(2, 100)?.map((r) => r.offset)).toEqual([2]);
+    recent.add(3, produced(['d']), [1]);
+    recent.passed('rules', 3);
+    recent.forget('store');
+    recent.passed('rules', 3);
+    expect(recent.from(3, 100)?.map((r) => r.offset)).toEqual([3]);
+    expect(recent.from(2, 100)).toBeUndefined();
+  });
+
   it('keeps nothing with a budget of 0', () => {
     const recent = new RecentRecords('t', 0, 0);
     recent.add(0, produced(['a']), [1]);

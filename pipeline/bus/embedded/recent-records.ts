@@ -19,11 +19,19 @@ export function recentBytesPerPartition(partitions: number): number {
  * every value was a tenth of a megabyte-sized import's server time with the collections that the
  * copies, allocated outside the heap, asked for. Offsets are contiguous: records that do not
  * follow the last kept one start the memory over.
+ *
+ * Records every reader that said where it is (`passed`) has gone past are let go at once: in
+ * `tidemark up` the store and rules groups read each record moments after it is synced, and
+ * keeping the budget's last megabytes anyway held tens of megabytes after an ingest burst. A
+ * reader that never said, or was forgotten, does not hold anything back; whatever it needs that
+ * is no longer kept it reads from the files, as any reader behind the kept records does.
  */
 export class RecentRecords {
   private records: BusRecord[] = [];
   private head = 0;
   private bytes = 0;
+  /** By reader (a consumer group): the offset it reads next. */
+  private readonly readers = new Map<string, number>();
 
   constructor(
     private readonly topic: string,
@@ -56,12 +64,34 @@ export class RecentRecords {
       });
       this.bytes += r.value.length;
     }
-    while (this.bytes > this.maxBytes && this.head < this.records.length) {
+    this.dropWhile(() => this.bytes > this.maxBytes);
+  }
+
+  /**
+   * `reader` reads from `next` on: what every reader passed is let go. A reader may go back (a
+   * redelivery after a failed handler, a seek); it then reads what is no longer kept from the files.
+   */
+  passed(reader: string, next: number): void {
+    this.readers.set(reader, next);
+    let min = Number.POSITIVE_INFINITY;
+    for (const at of this.readers.values()) if (at < min) min = at;
+    this.dropWhile(() => this.records[this.head].offset < min);
+  }
+
+  /** `reader` stopped reading this partition: it holds nothing back any more. */
+  forget(reader: string): void {
+    this.readers.delete(reader);
+  }
+
+  /** Drops the oldest kept records while `more()` says so. */
+  private dropWhile(more: () => boolean): void {
+    while (this.head < this.records.length && more()) {
       this.bytes -= this.records[this.head].value.length;
       this.records[this.head++] = undefined as unknown as BusRecord; // let it be collected
     }
-    if (this.head === this.records.length) this.clear();
-    else if (this.head > 1024 && this.head * 2 > this.records.length) {
+    if (this.head === this.records.length) {
+      if (this.head > 0) this.clear();
+    } else if (this.head > 1024 && this.head * 2 > this.records.length) {
       this.records = this.records.slice(this.head);
       this.head = 0;
     }

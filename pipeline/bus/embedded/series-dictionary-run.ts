@@ -5,7 +5,7 @@ import { decodeSampleBatch, sampleBatchWriter } from '../../../schemas/sample-ba
 import type { FloatColumns as DecodedColumns } from '../../../schemas/float-columns.js';
 import { LabelSectionMemo, type LabelSection } from '../../../schemas/label-section-memo.js';
 import type { Labels } from '../../../schemas/labels.js';
-import { SeriesSymbols } from '../../../schemas/sample-batch-writer.js';
+import { SeriesSymbols, seriesSymbolsOf } from '../../../schemas/sample-batch-writer.js';
 import { checkFrame, decodeFrame, frameCodec, isRunFrame } from './record-frame.js';
 import { SeriesChunkReader, writeSeriesChunks, type SeriesSamples } from './series-chunk-samples.js';
 
@@ -345,10 +345,11 @@ async function encodeSections(
       const labels = cols.labels[s];
       let id = byLabels.get(labels);
       if (id === undefined) {
-        const pairs = sampleBatchWriter.symbolsOf(labels).pairs;
         let key = seriesKeys.get(labels);
         if (key === undefined) {
-          key = JSON.stringify(pairs);
+          // Not the writer's cached symbolsOf: that kept interned symbols for every labels object
+          // the memo above holds (about two per series), which nothing here encodes.
+          key = JSON.stringify(seriesSymbolsOf(labels).pairs);
           seriesKeys.set(labels, key);
         }
         id = byPairs.get(key);

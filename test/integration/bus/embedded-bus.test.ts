@@ -146,6 +146,35 @@ describe('EmbeddedBus', () => {
     expect(seen).toEqual([0, 0]);
   });
 
+  it('keeps records in memory for a group behind the others, and lets them go once every group took them', async () => {
+    const { bus } = await openBus();
+    await bus.ensureTopic('t', 1);
+    const produced = Array.from({ length: 10 }, (_, i) => Buffer.from(`record ${i}`));
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const ahead: BusRecord[] = [];
+    const behind: BusRecord[] = [];
+    await (await bus.consume({ group: 'ahead', topic: 't' }, async (b) => void ahead.push(...b.records))).ready;
+    await (await bus.consume({ group: 'behind', topic: 't' }, async (b) => {
+      behind.push(...b.records);
+      await gate; // holds this group at offset 1 while the other reads on
+    })).ready;
+    await bus.produce('t', [{ partition: 0, value: produced[0] }]);
+    await until(() => ahead.length === 1 && behind.length === 1);
+    for (let i = 1; i < 10; i++) await bus.produce('t', [{ partition: 0, value: produced[i] }]);
+    await until(() => ahead.length === 10);
+    open();
+    await until(() => behind.length === 10);
+    // The produced buffers themselves: taken from memory, not read back from the log.
+    behind.forEach((r, i) => expect(r.value).toBe(produced[i]));
+    ahead.forEach((r, i) => expect(r.value).toBe(produced[i]));
+    const late: BusRecord[] = [];
+    await (await bus.consume({ group: 'late', topic: 't' }, async (b) => void late.push(...b.records))).ready;
+    await until(() => late.length === 10);
+    expect(late.map((r) => r.value.toString())).toEqual(produced.map(String));
+    late.forEach((r, i) => expect(r.value).not.toBe(produced[i])); // every group had taken them: read from the log
+  });
+
   it('moves a consumer behind the low watermark to it when retention deleted its records', async () => {
     const { bus } = await openBus({ config: { segment_bytes: 1024, retention_bytes: 2048 } });
     await bus.ensureTopic('t', 1);
