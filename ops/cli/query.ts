@@ -5,6 +5,7 @@ import { sharedSelectSlabPool } from '../../pipeline/tsdb/shared-memory/index.js
 import {
   QueryMetrics,
   ReadConsistency,
+  warmUpInPlaceEvaluation,
   prometheusApi,
   registryConsistencyStores,
   registryLabelStats,
@@ -31,7 +32,8 @@ import { withStoreTiers } from '../../pipeline/query/source-resolution.js';
 /**
  * Mounts the Prometheus HTTP API (query, series, labels, metadata, read, federate, status) over
  * `queryable`, each endpoint counted and timed in the role's metrics; reads wait for write tokens
- * and strong consistency on `stores` (read-consistency.ts).
+ * and strong consistency on `stores` (read-consistency.ts). Returns the service that warms up
+ * the in-place evaluation once the role has started: the role lists it last.
  */
 export function mountQueryApi(
   ctx: RoleContext,
@@ -40,7 +42,7 @@ export function mountQueryApi(
   labelStats?: LabelStatsSource,
   stores?: () => Promise<readonly ConsistencyStore[]>,
   sideData: Pick<QueryApiSettings, 'metadata' | 'exemplars'> = {},
-): void {
+): QueryWarmUpService {
   // With tenants, what each tenant's queries read is counted (usage, max_query_samples).
   queryable = ctx.tenancy?.queryable(queryable) ?? queryable;
   // Each tenant's requests see the metric metadata it sent and its own targets'.
@@ -87,6 +89,36 @@ export function mountQueryApi(
   sharedEvalPool(ctx.config.query.workers).warm();
   sharedDecodePool().warm();
   for (const r of queryActivity.track(routes).map((route) => metrics.instrument(route))) ctx.router.add(r.methods, r.path, r.handler);
+  return inPlaceWarmUp(ctx);
+}
+
+/** The service that warms up the query API's in-place evaluation (in-place-warm-up.ts). */
+export interface QueryWarmUpService extends Service {
+  /** How many synthetic queries the warm-up evaluated, once it has finished (0 before start). */
+  finished(): Promise<number>;
+}
+
+/**
+ * Evaluates synthetic queries on this thread (in-place-warm-up.ts) once started, a turn after
+ * every service before it has: the time to ready does not grow. The first small queries after a
+ * start otherwise ran the engine in V8's interpreter, the larger ones before them having been
+ * evaluated in the pool's workers.
+ */
+function inPlaceWarmUp(ctx: RoleContext): QueryWarmUpService {
+  let stopped = false;
+  let running: Promise<number> = Promise.resolve(0);
+  return {
+    name: 'query-warm-up',
+    start: async () => {
+      running = new Promise((resolve) => setImmediate(resolve)).then(() => warmUpInPlaceEvaluation(ctx.config.query, ctx.log, () => stopped));
+    },
+    finished: () => running,
+    ready: () => true,
+    stop: async () => {
+      stopped = true;
+      await running;
+    },
+  };
 }
 
 /**
@@ -106,7 +138,7 @@ export const queryRole: RoleDefinition = {
     const bus = ctx.config.bus.type === 'kafka' ? new BusService(ctx.config, ctx.flags.data, ctx.log, ctx.fail) : undefined;
     const side = bus === undefined ? undefined : new SideDataService(ctx, bus, { follow: true });
     const sideData = side ?? { metadata: new MetadataCatalog(), exemplars: new CircularExemplarStorage(0) };
-    mountQueryApi(
+    const warmUp = mountQueryApi(
       ctx,
       queryable,
       metrics,
@@ -116,6 +148,6 @@ export const queryRole: RoleDefinition = {
     );
     mountWebUi(ctx.router, { apps: ['prometheus'] });
     const registry: Service = { name: 'shard-registry', start: async () => {}, ready: () => true, stop: () => shards.close() };
-    return bus === undefined || side === undefined ? [registry] : [registry, bus, side];
+    return bus === undefined || side === undefined ? [registry, warmUp] : [registry, bus, side, warmUp];
   },
 };

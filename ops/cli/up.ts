@@ -33,7 +33,7 @@ export const upRole: RoleDefinition = {
     const aggregation: AggregationService = new AggregationService(ctx, bus, () => store.samplesWorker());
     const store = new StoreService(ctx, bus, new InProcessShardRegistry(), aggregation.dropInput, aggregation.follower);
     const side = new SideDataService(ctx, bus, { follow: true });
-    mountQueryApi(
+    const warmUp = mountQueryApi(
       ctx,
       { querier: (mint, maxt) => store.querier(mint, maxt) },
       undefined,
@@ -52,6 +52,6 @@ export const upRole: RoleDefinition = {
     const rules = new RulesService(ctx, bus, toNotifier);
     const ingest = ingestServices(ctx, sink, bus, { scrapeSelf: ctx.flags.config === undefined && ctx.flags.webConfigFile === undefined, metadata: side, exemplars: side });
     // The store starts first: its records wait for the aggregator (see AggregationService.follower).
-    return [bus, sink, side, store, aggregation, ...ingest, notify, rules];
+    return [bus, sink, side, store, aggregation, ...ingest, notify, rules, warmUp];
   },
 };

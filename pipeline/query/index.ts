@@ -15,6 +15,7 @@ export { QueryApiError, InvalidParamError, TooManySeriesError, ShardsUnavailable
 export { QueryMetrics, type FanoutObserver } from './metrics.js';
 export { fanoutLabelStats, tsdbStatusJson, type LabelStatsPart, type NamedCount } from './tsdb-status-api.js';
 export { queryEngineOptions } from './query-engine.js';
+export { warmUpInPlaceEvaluation } from './in-place-warm-up.js';
 export { queryActivity } from './query-activity.js';
 export { tsdbTestStorage, type TsdbTestStorageOptions } from './tsdb-test-storage.js';
 export { metadataRoutes } from './metadata-api.js';
