@@ -29,21 +29,29 @@ export class TenantCountingQueryable implements Queryable {
   querier(mint: number, maxt: number): Querier {
     const inner = this.inner.querier(mint, maxt);
     const { config, scope, metrics } = this.settings;
+    const count = (set: SeriesSet): void => {
+      const request = scope.current();
+      if (request === undefined) return;
+      let n = 0;
+      for (const s of set.series) n += s.timestamps.length;
+      request.querySamples += n;
+      metrics.querySamples.inc({ tenant: request.tenant }, n);
+      const max = limitsOf(config(), request.tenant).max_query_samples;
+      if (max > 0 && request.querySamples > max) {
+        metrics.limitRefusals.inc({ tenant: request.tenant, limit: 'max_query_samples' });
+        throw new TenantQueryLimitError(request.tenant, max);
+      }
+    };
     return {
       async select(matchers: readonly LabelMatcher[], hints: SelectHints): Promise<SeriesSet> {
         const set = await inner.select(matchers, hints);
-        const request = scope.current();
-        if (request === undefined) return set;
-        let n = 0;
-        for (const s of set.series) n += s.timestamps.length;
-        request.querySamples += n;
-        metrics.querySamples.inc({ tenant: request.tenant }, n);
-        const max = limitsOf(config(), request.tenant).max_query_samples;
-        if (max > 0 && request.querySamples > max) {
-          metrics.limitRefusals.inc({ tenant: request.tenant, limit: 'max_query_samples' });
-          throw new TenantQueryLimitError(request.tenant, max);
-        }
+        count(set);
         return set;
+      },
+      // A select the engine answered from another's series is read, and counted, as its own.
+      answered(matchers: readonly LabelMatcher[], hints: SelectHints, set: SeriesSet): void {
+        count(set);
+        inner.answered?.(matchers, hints, set);
       },
       labelNames: (matchers) => inner.labelNames(matchers),
       labelValues: (name, matchers) => inner.labelValues(name, matchers),
