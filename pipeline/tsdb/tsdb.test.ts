@@ -69,6 +69,22 @@ describe('Tsdb', () => {
     await again.close();
   });
 
+  it('cuts a range into one long chunk per series, keeping a sample that arrived in range while the cut was being prepared', async () => {
+    const db = await Tsdb.open(tmp());
+    const n = fill(db, 0, 3.5);
+    const flushing = db.flush();
+    // Out of order, in the range being cut, after its series' chunks were encoded ahead of the cut.
+    db.append({ __name__: 'm', i: '0' }, 7_500, -1);
+    await flushing;
+    const [block] = db.listBlocks();
+    expect([block.minTime, block.maxTime]).toEqual([0, 2 * H]);
+    expect(block.series.map((_, id) => block.seriesChunks(id).length)).toEqual([1, 1, 1, 1]);
+    const got = await read(db, 'm');
+    expect(got.reduce((s, x) => s + x.t.length, 0)).toBe(n + 1);
+    expect(got[0].v[1]).toBe(-1);
+    await db.close();
+  });
+
   it('deletes write-ahead-log segments whose samples are all in blocks', async () => {
     const dir = tmp();
     const db = await Tsdb.open(dir);

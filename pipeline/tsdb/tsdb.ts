@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import type { Labels } from '../../schemas/labels.js';
 import type { FloatHistogram } from '../../schemas/native-histogram/index.js';
 import { Block, fsyncDir, removeBlockDir } from './block/index.js';
-import { compactBlocks, persistHeadRange, planCompaction } from './compact/index.js';
+import { compactBlocks, persistHeadRange, planCompaction, PreparedHeadRange } from './compact/index.js';
+import { loopTurns } from './loop-turns.js';
 import { RollupQuerier, Tier, type TierOptions } from './downsample/index.js';
 import { TsdbClosedError } from './errors.js';
 import { Head, type HeadStats } from './head/index.js';
@@ -302,12 +303,15 @@ export class Tsdb implements Queryable {
    * due or a block was cut (see `headCheckpointPosition`).
    */
   async flush(checkpoint?: HeadCheckpointRequest): Promise<void> {
+    this.check();
+    const due = this.nextHeadCut();
+    const prepared = due === null ? undefined : await this.prepareHeadCut(due);
     // Checked again with no await before the checkpoint below starts: two flushes never write one each at once.
     while (this.checkpointing !== null) await this.checkpointWritten();
     this.check();
     this.wal?.flush();
     const cuts = this.cuts;
-    this.cutHead();
+    this.cutHead(prepared);
     this.cutBackfillWhenDue();
     this.dropCoveredWal();
     // Started in the same synchronous step as the cuts, and no compaction runs until it is in
@@ -351,9 +355,17 @@ export class Tsdb implements Queryable {
     this.rollWal();
   }
 
-  private persistRange(mint: number, maxt: number): void {
+  /**
+   * Encodes the long chunks of the head range due to be cut, in slices with turns of the event
+   * loop between them (PreparedHeadRange), so the cut's synchronous step mostly copies them.
+   */
+  private prepareHeadCut(mint: number): Promise<PreparedHeadRange> {
+    return PreparedHeadRange.prepare(this.head, mint, mint + this.head.chunkRange, () => loopTurns.take());
+  }
+
+  private persistRange(mint: number, maxt: number, prepared?: PreparedHeadRange): void {
     this.cuts++;
-    const meta = persistHeadRange(this.head, this.dir, mint, maxt);
+    const meta = persistHeadRange(this.head, this.dir, mint, maxt, { chunks: 'long', prepared });
     if (meta.stats.numSeries > 0) this.blocks.push(Block.open(join(this.dir, meta.ulid)));
     else removeBlockDir(join(this.dir, meta.ulid));
   }
@@ -372,27 +384,34 @@ export class Tsdb implements Queryable {
    * out-of-order head when it compacts the head): persisting them on every flush would write a
    * small block each time.
    */
-  private cutHead(): void {
+  private cutHead(prepared?: PreparedHeadRange): void {
     const r = this.head.chunkRange;
     let cut = -Infinity;
     for (;;) {
-      const min = this.head.minTime();
-      if (!Number.isFinite(min)) return;
-      const mint = Math.floor(min / r) * r;
+      const mint = this.nextHeadCut();
+      if (mint === null) return;
       // Truncation removes every sample of a cut range; were one left, this would cut it forever.
       if (mint === cut) throw new Error(`TSDB ${this.dir}: the head still holds samples from ${mint} after cutting [${mint}, ${mint + r}) into a block`);
-      // A second pass over the series only while out-of-order samples older than the blocks wait,
-      // and only when what it can find (at or after minValidTime) could be due: each flush of a
-      // backfill made it over every series.
-      const valid = this.head.minValidTime;
-      if (min < valid && this.head.maxT - Math.floor(valid / r) * r < 1.5 * r) return;
-      const inOrder = min >= valid ? min : this.head.minTimeFrom(valid);
-      if (!Number.isFinite(inOrder) || this.head.maxT - Math.floor(inOrder / r) * r < 1.5 * r) return;
       cut = mint;
-      this.persistRange(mint, mint + r);
+      this.persistRange(mint, mint + r, prepared);
       this.head.truncate(mint + r);
       this.rollWal();
     }
+  }
+
+  /** The start of the head range cutHead persists next, or null when none is due. */
+  private nextHeadCut(): number | null {
+    const r = this.head.chunkRange;
+    const min = this.head.minTime();
+    if (!Number.isFinite(min)) return null;
+    // A second pass over the series only while out-of-order samples older than the blocks wait,
+    // and only when what it can find (at or after minValidTime) could be due: each flush of a
+    // backfill made it over every series.
+    const valid = this.head.minValidTime;
+    if (min < valid && this.head.maxT - Math.floor(valid / r) * r < 1.5 * r) return null;
+    const inOrder = min >= valid ? min : this.head.minTimeFrom(valid);
+    if (!Number.isFinite(inOrder) || this.head.maxT - Math.floor(inOrder / r) * r < 1.5 * r) return null;
+    return Math.floor(min / r) * r;
   }
 
   /**
@@ -558,7 +577,8 @@ export class Tsdb implements Queryable {
     }
     const min = this.head.minTime();
     if (Number.isFinite(min)) {
-      const meta = persistHeadRange(this.head, dir, min, this.head.maxT + 1);
+      // The head's own chunks: encoding the whole head into long ones would hold the thread that long.
+      const meta = persistHeadRange(this.head, dir, min, this.head.maxT + 1, { chunks: 'head' });
       ids.push(meta.ulid);
     }
     fsyncDir(dir);

@@ -1,9 +1,7 @@
 import { canonicalLabels, type Labels } from '../../../schemas/labels.js';
 import { SampleBuffer } from '../chunks/index.js';
 import { writeBlock, type Block, type BlockMeta, type BlockSeriesInput } from '../block/index.js';
-
-/** Samples per chunk in compacted blocks (6 h at 15 s fit in about one chunk). */
-export const COMPACTED_SAMPLES_PER_CHUNK = 2048;
+import { encodeLongChunks } from './long-chunks.js';
 
 /**
  * Merges blocks into one (adjacent ranges, overlapping ones, or one block alone to drop its
@@ -25,12 +23,11 @@ export function compactBlocks(blocksDir: string, blocks: readonly Block[]): Bloc
   }
   const input: BlockSeriesInput[] = [];
   const buf = new SampleBuffer(1024);
-  // Every series is decoded and re-encoded into long chunks: the per-chunk headers and the first
-  // raw values amortise over more samples, and each chunk takes the smaller encoding.
+  // Every series is decoded and re-encoded into long chunks (long-chunks.ts).
   for (const { labels, refs } of bySeries.values()) {
     buf.clear();
     for (const [b, id] of refs) b.collect(id, buf, -Infinity, Infinity);
-    const chunks = buf.encodeBestChunks(COMPACTED_SAMPLES_PER_CHUNK);
+    const chunks = encodeLongChunks(buf);
     if (chunks.length > 0) input.push({ labels, chunks });
   }
   const sources = [...new Set(sorted.flatMap((b) => b.meta.compaction.sources))];
