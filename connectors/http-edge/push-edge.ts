@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import type { Appender } from '../../schemas/sample-sink.js';
@@ -52,6 +51,11 @@ export interface PushRequest {
   /** The body as sent (still compressed), within body_size_limit. */
   readonly body: Buffer;
   readonly tally: SampleTally;
+  /**
+   * Where the bus placed what this request committed (partition -> offset), for the answer's
+   * write token: pass it to `PushEdge.commit`.
+   */
+  readonly written: Map<number, number>;
 }
 
 /** What a push handler answers on success: 204 by default. */
@@ -72,12 +76,6 @@ export class PushEdge {
   readonly seriesLimits: SeriesLimits;
   private readonly auth: EdgeAuth;
   private inFlight = 0;
-  /**
-   * The bus positions of what the request in progress committed: `commit` is called by each
-   * connector's own code without the request, so the request's context carries them to the
-   * answer's write token.
-   */
-  private readonly written = new AsyncLocalStorage<Map<number, number>>();
 
   /** The newest timestamp (ms) a sample received `now` may carry (max_future_ms; unbounded at 0). */
   newestAllowed(now = Date.now()): number {
@@ -118,7 +116,9 @@ export class PushEdge {
         counted = true;
         const body = await readBody(req, this.limits.body_size_limit);
         const written = new Map<number, number>();
-        const answer = (await this.written.run(written, () => handle({ req, url, body, tally }))) ?? {};
+        // Passed down, not carried by an AsyncLocalStorage: one would switch on V8's promise
+        // hooks for the whole process, a cost on every promise of ingest and queries alike.
+        const answer = (await handle({ req, url, body, tally, written })) ?? {};
         const status = answer.status ?? 204;
         const headers = written.size === 0 ? answer.headers ?? {} : { ...answer.headers, [WRITE_TOKEN_HEADER]: encodeWriteToken(written) };
         res.writeHead(status, headers);
@@ -142,12 +142,12 @@ export class PushEdge {
   /**
    * Commits an appender; a failure means the bus did not acknowledge, so nothing may be reported
    * stored: it becomes a 503 the sender retries. Where the bus placed the records goes into the
-   * answer's write token (read-your-writes).
+   * answer's write token (read-your-writes): `written` is the request's (PushRequest), none for
+   * a commit no request asked for.
    */
-  async commit(appender: Appender): Promise<void> {
+  async commit(appender: Appender, written: Map<number, number> | undefined): Promise<void> {
     try {
       await appender.commit();
-      const written = this.written.getStore();
       const acked = appender.acknowledged?.();
       if (written !== undefined && acked !== undefined) addAcknowledged(written, acked);
     } catch (err) {

@@ -52,7 +52,7 @@ export class ImportHandler {
     }
   }
 
-  private async store({ req, url, body, tally }: PushRequest, counts: { samples: number; lines: number; badLines: number }): Promise<PushAnswer> {
+  private async store({ req, url, body, tally, written }: PushRequest, counts: { samples: number; lines: number; badLines: number }): Promise<PushAnswer> {
     const edge = this.edge;
     const extra = extraLabels(url.searchParams.getAll('extra_label'));
     const defaultTimestamp = parseDefaultTimestamp(url.searchParams.get('timestamp'));
@@ -140,7 +140,7 @@ export class ImportHandler {
           };
           lines = format === 'series-runs' ? readRuns(raw, onSeries, onBad) : format.read(raw.toString('utf8'), onSeries, onBad);
         },
-        (app) => edge.commit(app),
+        (app) => edge.commit(app, written),
       );
     } finally {
       // Also when reading fails: the edge counts what was read and not stored as refused.

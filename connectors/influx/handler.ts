@@ -33,7 +33,7 @@ export class InfluxHandler {
     this.mapper = new PointMapper(config);
   }
 
-  async handle({ req, url, body, tally }: PushRequest): Promise<PushAnswer> {
+  async handle({ req, url, body, tally, written }: PushRequest): Promise<PushAnswer> {
     const edge = this.edge;
     const precisionArg = url.searchParams.get('precision');
     const precision = parsePrecision(precisionArg);
@@ -105,7 +105,7 @@ export class InfluxHandler {
           }
         }
       },
-      (app) => edge.commit(app),
+      (app) => edge.commit(app, written),
     );
     tally.accept(appended);
     if (first !== undefined) {

@@ -28,7 +28,7 @@ export class OtlpHandler {
     private readonly metadata?: MetadataSink,
   ) {}
 
-  async handle({ req, body, tally }: PushRequest): Promise<PushAnswer> {
+  async handle({ req, body, tally, written }: PushRequest): Promise<PushAnswer> {
     const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     if (type !== 'application/x-protobuf' && type !== 'application/json') {
       throw new UnsupportedMediaTypeError(`unsupported Content-Type "${type}"; expected application/x-protobuf or application/json`);
@@ -64,7 +64,7 @@ export class OtlpHandler {
           appended++;
         }
       },
-      (app) => this.edge.commit(app),
+      (app) => this.edge.commit(app, written),
     );
     tally.accept(appended);
     if (metadata.length > 0) this.metadata?.announce({ source: 'otlp', target: {}, complete: false, timestampMs: Date.now(), metrics: metadata });

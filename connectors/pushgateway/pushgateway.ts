@@ -190,7 +190,7 @@ export class Pushgateway {
       const gone = this.store.delete(grouping);
       if (gone !== undefined) {
         this.scheduleSave();
-        const n = await appendUnit(this.settings.sink, (app) => this.emitter.appendGone(app, gone.key, t), (app) => this.edge.commit(app));
+        const n = await appendUnit(this.settings.sink, (app) => this.emitter.appendGone(app, gone.key, t), (app) => this.edge.commit(app, r.written));
         this.metrics.staleMarkers.inc(n);
       }
       this.metrics.groups.set(this.store.size);
@@ -220,7 +220,7 @@ export class Pushgateway {
       this.scheduleSave(); // a failed push changes push_failure_time_seconds
       this.metrics.groups.set(this.store.size);
     }
-    const n = await appendUnit(this.settings.sink, (app) => this.emitter.appendGroup(app, group, t), (app) => this.edge.commit(app));
+    const n = await appendUnit(this.settings.sink, (app) => this.emitter.appendGroup(app, group, t), (app) => this.edge.commit(app, r.written));
     r.tally.accept(parsed.samples.length);
     this.metrics.emittedSamples.inc(n);
     return { status: 200 };
@@ -252,7 +252,8 @@ export class Pushgateway {
         this.metrics.groups.set(0);
         return gone;
       },
-      (app) => this.edge.commit(app),
+      // Not a push (no write token is answered), as Pushgateway's wipe.
+      (app) => this.edge.commit(app, undefined),
     );
     this.metrics.staleMarkers.inc(n);
     res.writeHead(202);

@@ -51,7 +51,7 @@ export class RemoteWriteHandler {
     this.readerV2 = deps.readerV2 ?? new WriteV2RequestReader();
   }
 
-  async handle({ req, body, tally }: PushRequest): Promise<PushAnswer> {
+  async handle({ req, body, tally, written }: PushRequest): Promise<PushAnswer> {
     const version = protocolOf(req.headers['content-type']);
     // A sender without Content-Encoding is an old 1.0 client: the body is still snappy.
     const encoding = contentEncoding(req.headers['content-encoding']) || 'snappy';
@@ -187,7 +187,7 @@ export class RemoteWriteHandler {
           if (es !== undefined) for (const e of es) exemplars.push({ series: labels, ...e });
         }
       },
-      (app) => edge.commit(app),
+      (app) => edge.commit(app, written),
     );
     tally.accept(appended);
     if (exemplars.length > 0) this.deps.exemplars?.record(exemplars);

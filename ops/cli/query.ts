@@ -133,7 +133,7 @@ export const queryRole: RoleDefinition = {
     }
     const shards = shardRegistryOf(ctx);
     const metrics = new QueryMetrics(ctx.metrics);
-    const queryable = registryQueryable({ registry: shards.registry, config: ctx.config.query, partitionCount: ctx.config.bus.partitions, observer: metrics });
+    const queryable = registryQueryable({ registry: shards.registry, config: ctx.config.query, partitionCount: ctx.config.bus.partitions, observer: metrics.fanoutObserver() });
     // Metadata and exemplars come from their topics, which only a shared bus (Kafka) carries here.
     const bus = ctx.config.bus.type === 'kafka' ? new BusService(ctx.config, ctx.flags.data, ctx.log, ctx.fail) : undefined;
     const side = bus === undefined ? undefined : new SideDataService(ctx, bus, { follow: true });

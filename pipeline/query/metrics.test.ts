@@ -9,12 +9,14 @@ describe('QueryMetrics', () => {
     const registry = new Registry();
     const metrics = new QueryMetrics(registry);
     const second = new QueryMetrics(registry);
+    const observer = metrics.fanoutObserver();
     const route = metrics.instrument({
       methods: ['GET'],
       path: '/api/v1/query',
       handler: async (_req, res) => {
-        metrics.partialRead();
-        metrics.partialRead();
+        observer.partialRead();
+        await new Promise((resolve) => setImmediate(resolve));
+        observer.partialRead();
         res.statusCode = 422;
         res.end('{}');
       },

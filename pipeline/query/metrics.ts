@@ -21,8 +21,14 @@ export class QueryMetrics implements FanoutObserver {
   private readonly duration: Histogram<'handler'>;
   private readonly storeFailures: Counter<'store'>;
   private readonly partial: Counter<string>;
-  /** Per request: whether a read of it was partial (one request may read several times). */
+  /**
+   * Per request: whether a read of it was partial (one request may read several times). Only a
+   * fan-out reports partial reads, so a request runs in this storage only once one is observed:
+   * an AsyncLocalStorage switches on V8's promise hooks for the whole process, a cost on every
+   * promise (about 0.1 µs each here), which `tidemark up`, reading no remote store, need not pay.
+   */
   private readonly request = new AsyncLocalStorage<{ partial: boolean }>();
+  private observing = false;
 
   constructor(registry: Registry) {
     this.requests = registeredCounter(registry, 'tidemark_query_requests_total',
@@ -49,9 +55,16 @@ export class QueryMetrics implements FanoutObserver {
           this.requests.inc({ handler, code: String(res.statusCode) });
           if (scope.partial) this.partial.inc();
         });
-        await this.request.run(scope, () => route.handler(req, res, url));
+        if (this.observing) await this.request.run(scope, () => route.handler(req, res, url));
+        else await route.handler(req, res, url);
       },
     };
+  }
+
+  /** This set as the observer of a fan-out's reads: its requests count their partial reads. */
+  fanoutObserver(): FanoutObserver {
+    this.observing = true;
+    return this;
   }
 
   storeFailed(store: string): void {

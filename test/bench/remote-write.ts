@@ -83,7 +83,7 @@ async function tidemark(warm: Buffer[], measured: Buffer[][]): Promise<number> {
   const req = { headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' } } as unknown as IncomingMessage;
   const url = new URL('http://localhost/api/v1/write');
   const run = async (bodies: Buffer[]) => {
-    for (const body of bodies) await handler.handle({ req, url, body, tally: new SampleTally(edge.metrics) });
+    for (const body of bodies) await handler.handle({ req, url, body, tally: new SampleTally(edge.metrics), written: new Map() });
   };
   await run(warm); // warm-up: JIT and the label caches, as on a receiver that has been running
   collect();

@@ -59,7 +59,7 @@ function timedReceiver(wrap: (sink: SampleSink) => SampleSink, around: <T>(fn: (
     collect();
     const start = process.cpuUsage();
     const t0 = performance.now();
-    for (const body of list) await around(() => handler.handle({ req, url, body, tally: new SampleTally(edge.metrics) }));
+    for (const body of list) await around(() => handler.handle({ req, url, body, tally: new SampleTally(edge.metrics), written: new Map() }));
     const d = process.cpuUsage(start);
     return { cpu: (d.user + d.system) / 1e6, wall: (performance.now() - t0) / 1000 };
   };
