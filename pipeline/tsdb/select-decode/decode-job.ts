@@ -103,7 +103,11 @@ export function splitDecodeJob(job: DecodeJob, parts: number): { jobs: DecodeJob
  */
 export function runDecodeJob(job: DecodeJob): DecodeResult {
   const { ops, mint, maxt } = job;
-  const sources = job.sources.map((b) => new Uint8Array(b));
+  // Built by push, not `map`: `map`'s arrays came out HOLEY in some jobs and PACKED in others
+  // (V8 makes them so depending on the tier that runs it), and the decode loop compiled for one
+  // kind was thrown away at the first job of the other (a 'wrong map' at each select's start).
+  const sources: Uint8Array[] = [];
+  for (const b of job.sources) sources.push(new Uint8Array(b));
   // Float64 views of sources that hold resume points, made when first needed.
   const points: (Float64Array | undefined)[] = [];
   const counts = new Int32Array(RESULT_SIZE * job.seriesCount);

@@ -5,7 +5,7 @@ import { isPooledSlab, sharedMemory, type SlabLease } from '../shared-memory/ind
 import { ColumnSlabs } from './column-slabs.js';
 import { OP_SIZE, runDecodeJob, SERIES_HEADER, splitDecodeJob, type DecodeJob, type DecodeResult } from './decode-job.js';
 import type { DecodePlanner } from './decode-planner.js';
-import { decodeWarmUpJob } from './decode-warm-up.js';
+import { decodeWarmUpJobs } from './decode-warm-up.js';
 import type { DecodeReply, DecodeRequest } from './decode-worker.js';
 
 interface Task {
@@ -101,9 +101,8 @@ export class DecodePool {
     if (this.closed) return;
     while (this.slots.length < this.size) {
       const slot = this.spawn();
-      // One job with values, then one without (a count's select): each takes decoder paths the
-      // other does not. The second goes to the same thread as the first is done.
-      const jobs = [decodeWarmUpJob(), decodeWarmUpJob(true)];
+      // The jobs go to the same thread one after another (decodeWarmUpJobs).
+      const jobs = decodeWarmUpJobs();
       const next = (): void => {
         const job = jobs.shift();
         if (job === undefined || this.closed || !this.slots.includes(slot)) return;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { OP_CHUNK, OP_SIZE, RESULT_SIZE, runDecodeJob, SERIES_HEADER } from './decode-job.js';
-import { decodeWarmUpJob } from './decode-warm-up.js';
+import { SampleBuffer } from '../chunks/index.js';
+import { OP_CHUNK, OP_CHUNK_FROM, OP_DROP, OP_MARK, OP_SAMPLES, OP_SIZE, RESULT_SIZE, runDecodeJob, SERIES_HEADER, type DecodeJob } from './decode-job.js';
+import { decodeWarmUpJob, decodeWarmUpJobs } from './decode-warm-up.js';
 
 describe('decodeWarmUpJob', () => {
   it('decodes like a large select: every series ascending inside the range, both encodings, staleness markers', () => {
@@ -49,8 +50,10 @@ describe('decodeWarmUpJob', () => {
     let long = false;
     let gap = false;
     for (let i = 0, p = 0; i < job.seriesCount; i++) {
-      const chunks = job.ops[p + 1];
-      p += SERIES_HEADER + OP_SIZE * chunks;
+      const ops = job.ops[p + 1];
+      let chunks = 0;
+      for (let k = 0; k < ops; k++) if (job.ops[p + SERIES_HEADER + OP_SIZE * k] === OP_CHUNK) chunks++;
+      p += SERIES_HEADER + OP_SIZE * ops;
       const [slab, at, count] = r.counts.subarray(RESULT_SIZE * i, RESULT_SIZE * i + 3);
       const ts = new Float64Array(r.slabT[slab], at * 8, count);
       const vs = new Float64Array(r.slabV[slab], at * 8, count);
@@ -68,6 +71,77 @@ describe('decodeWarmUpJob', () => {
     expect({ constant, idleRun, wide, long, gap }).toEqual({ constant: true, idleRun: true, wide: true, long: true, gap: true });
   });
 
+  it('runs every op a select\'s job has, from several sources, with and without values: block marks, chunks, tombstones, an open chunk from a resume point, loose samples', () => {
+    for (const job of [decodeWarmUpJob(), decodeWarmUpJob(true)]) {
+      const kinds = new Set<number>();
+      const sources = new Set<number>();
+      forEachOp(job, (op) => {
+        kinds.add(job.ops[op]);
+        if (job.ops[op] === OP_CHUNK) sources.add(job.ops[op + 2]);
+      });
+      expect([...kinds].sort()).toEqual([OP_CHUNK, OP_SAMPLES, OP_MARK, OP_DROP, OP_CHUNK_FROM].sort());
+      expect(sources.size).toBeGreaterThan(1);
+      expect(job.sources.length).toBeGreaterThan(2);
+    }
+  });
+
+  it('drops the samples a tombstone covers, and reads an open chunk from its resume point on', () => {
+    const job = decodeWarmUpJob();
+    // The same job with its tombstones left out (each OP_DROP made a mark, which drops nothing),
+    // writing to slabs of its own.
+    const whole = { ...job, ops: job.ops.slice(), slabs: [] };
+    forEachOp(whole, (op) => {
+      if (whole.ops[op] === OP_DROP) whole.ops.fill(0, op, op + OP_SIZE).fill(OP_MARK, op, op + 1);
+    });
+    const r = runDecodeJob(job);
+    const all = runDecodeJob(whole);
+    const [from, to] = job.intervals;
+    const inside = (res: typeof r, i: number): Float64Array => {
+      const [slab, at, count] = res.counts.subarray(RESULT_SIZE * i, RESULT_SIZE * i + 3);
+      return new Float64Array(res.slabT[slab], at * 8, count);
+    };
+    let dropped = 0;
+    let tombstoned = 0;
+    let open = 0;
+    for (let i = 0, p = 0; i < job.seriesCount; i++) {
+      const n = job.ops[p + 1];
+      const ops = Array.from({ length: n }, (_, k) => p + SERIES_HEADER + OP_SIZE * k);
+      p += SERIES_HEADER + OP_SIZE * n;
+      const ts = inside(r, i);
+      if (ops.some((op) => job.ops[op] === OP_DROP)) {
+        dropped += ts.filter((t) => t >= from && t <= to).length;
+        tombstoned += inside(all, i).filter((t) => t >= from && t <= to).length;
+      }
+      const resume = ops.find((op) => job.ops[op] === OP_CHUNK_FROM);
+      if (resume === undefined) continue;
+      // The open chunk's samples from the point's previous one on (where decoding resumes) are in
+      // the series, the one before is not.
+      const [, src, pointAt, byteOffset, byteLength] = job.ops.subarray(resume, resume + OP_SIZE);
+      const first = new Float64Array(job.sources[src], pointAt, 1)[0];
+      const chunk = new SampleBuffer(0);
+      chunk.pushChunk(new Uint8Array(job.sources[src], byteOffset, byteLength), -Infinity, Infinity);
+      const chunkT = chunk.take(0).timestamps;
+      const series = new Set(ts);
+      expect(series.has(chunkT[first - 2])).toBe(false);
+      expect(chunkT.subarray(first - 1).every((t) => series.has(t))).toBe(true);
+      open++;
+    }
+    expect(tombstoned).toBeGreaterThan(0);
+    expect(dropped).toBe(0);
+    expect(open).toBeGreaterThan(0);
+  });
+
+  it('warms a thread up with jobs with and without values, twice, then a job of no series that starts compiling the job loop', () => {
+    const jobs = decodeWarmUpJobs();
+    expect(jobs.map((j) => j.valuesUnused)).toEqual([false, true, false, true, true]);
+    expect(jobs.slice(0, 4).every((j) => j.seriesCount > 0)).toBe(true);
+    const last = jobs[jobs.length - 1];
+    expect(last.seriesCount).toBe(0);
+    // The same properties as the others: code compiled for another object shape is thrown away.
+    expect(Object.keys(last)).toEqual(Object.keys(jobs[0]));
+    expect(runDecodeJob(last).counts.length).toBe(0);
+  });
+
   it('makes a job without values too, which decodes timestamps only', () => {
     const job = decodeWarmUpJob(true);
     expect(job.valuesUnused).toBe(true);
@@ -76,3 +150,11 @@ describe('decodeWarmUpJob', () => {
     expect(r.slabV).toEqual(r.slabT);
   });
 });
+
+function forEachOp(job: DecodeJob, f: (op: number) => void): void {
+  for (let i = 0, p = 0; i < job.seriesCount; i++) {
+    const n = job.ops[p + 1];
+    for (let k = 0; k < n; k++) f(p + SERIES_HEADER + OP_SIZE * k);
+    p += SERIES_HEADER + OP_SIZE * n;
+  }
+}
