@@ -5,7 +5,7 @@ import type { Expr } from '../parser/ast.js';
 import { parseExpr } from '../parser/parser.js';
 import { typeOf } from '../parser/type-check.js';
 import type { AbortProbe, EngineOptions } from './eval-context.js';
-import { evaluateJob, type EvalJob, type EvalSettings } from './eval-job.js';
+import { evalJob, evaluateJob, type EvalJob, type EvalSettings } from './eval-job.js';
 import { loadSelections, queryNeeds } from './prepare.js';
 import { SampleLimit } from './sample-limit.js';
 import { SlabLeasedQuerier } from './slab-leased-querier.js';
@@ -103,7 +103,7 @@ export class Engine {
     try {
       const reads = lease === undefined ? querier : new SlabLeasedQuerier(querier, lease);
       const selected = await loadSelections(expr, reads, needs, start, end, this.opts.lookbackDelta, limit);
-      const job: EvalJob = { query: text, expr, start, end, interval, ...selected, deadline, settings: this.settings };
+      const job = evalJob({ query: text, expr, start, end, interval, ...selected, deadline, settings: this.settings });
       const result = this.evaluator !== undefined ? await this.evaluator.evaluate(job, o.signal) : evaluateJob(job, o.signal as AbortProbe | undefined);
       return { ...result, loadedSamples: limit.loaded };
     } finally {

@@ -44,6 +44,19 @@ export interface EvalJob {
   readonly groupParts?: ReadonlyMap<Expr, GroupParts>;
 }
 
+/**
+ * `j` as a job with every field, in one order. Jobs are made in several places (the engine, a
+ * split's parts and its joined job, a worker's unpacked one); made as literals and spreads they
+ * had several hidden classes, and code reading jobs (evaluationCost, jobContext) deoptimized on
+ * each new one ("wrong map") in warm queries.
+ */
+export function evalJob(j: EvalJob): EvalJob {
+  return {
+    query: j.query, expr: j.expr, start: j.start, end: j.end, interval: j.interval, selections: j.selections, infoSeries: j.infoSeries,
+    warnings: j.warnings, deadline: j.deadline, settings: j.settings, rowMatrices: j.rowMatrices, groupParts: j.groupParts,
+  };
+}
+
 /** Evaluates a selected query on the calling thread (synchronously: nothing is awaited). */
 export function evaluateJob(job: EvalJob, signal?: AbortProbe): QueryResult {
   const ctx = jobContext(job, signal);

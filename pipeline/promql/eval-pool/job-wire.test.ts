@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SelectedSeries } from '../engine/eval-context.js';
-import type { EvalJob } from '../engine/eval-job.js';
+import { evalJob, type EvalJob } from '../engine/eval-job.js';
 import { parseExpr } from '../parser/parser.js';
 import type { VectorSelector } from '../parser/ast.js';
 import { packJob, unpackJob } from './job-wire.js';
@@ -48,5 +48,43 @@ describe('job wire', () => {
     expect(wire.ts.length).toBe(2);
     expect(wire.shared).toEqual([]);
     expect([...unpackJob(wire).selections.values()][0].map(plain)).toEqual([plain(s)]);
+  });
+
+  it('reads back the labels of series of many families, whatever way their lists were built, in each set\'s name order', () => {
+    const one = (labels: Record<string, string>, v: number): SelectedSeries => ({ labels, ts: [0], vs: [v], stale: null, rts: [0], rvs: [v] });
+    const sets = Array.from({ length: 40 }, (_, i) => {
+      const l: Record<string, string> = i % 2 === 0 ? { __name__: `m${i % 7}` } : {};
+      for (let j = 0; j < 1 + (i % 6); j++) l[`l${(i + j * 5) % 13}`] = `v${i}`;
+      if (i % 2 === 1) l.__name__ = `m${i % 7}`;
+      return l;
+    });
+    // A list from map (holey or packed, as V8 makes it), one by push, one preallocated, an empty one.
+    const mapped = sets.slice(0, 15).map((l, i) => one(l, i));
+    const pushed: SelectedSeries[] = [];
+    for (let i = 15; i < 30; i++) pushed.push(one(sets[i], i));
+    const preallocated = new Array<SelectedSeries>(10);
+    for (let i = 0; i < 10; i++) preallocated[i] = one(sets[30 + i], 30 + i);
+    const lists = [mapped, [], pushed, preallocated];
+    const expr = parseExpr('a + b * c / d');
+    const selectors: VectorSelector[] = [];
+    const walk = (e: { type: string; lhs?: unknown; rhs?: unknown }): void => {
+      if (e.type === 'vector_selector') selectors.push(e as unknown as VectorSelector);
+      if (e.lhs !== undefined) walk(e.lhs as typeof e);
+      if (e.rhs !== undefined) walk(e.rhs as typeof e);
+    };
+    walk(expr as unknown as { type: string });
+    const job: EvalJob = { ...jobOf([]), expr, selections: new Map(selectors.map((vs, i) => [vs, lists[i]])) };
+    const back = [...unpackJob(structuredClone(packJob(job).wire)).selections.values()];
+    expect(back.map((list) => list.map(plain))).toEqual(lists.map((list) => list.map(plain)));
+    expect(back.flatMap((list) => list.map((s) => Object.keys(s.labels)))).toEqual(lists.flatMap((list) => list.map((s) => Object.keys(s.labels))));
+  });
+
+  it('unpacks a job with the fields of any other job, in the same order', () => {
+    const made = evalJob(jobOf([]));
+    const back = unpackJob(structuredClone(packJob(made).wire));
+    expect(Object.keys(back)).toEqual(Object.keys(made));
+    const full: EvalJob = { ...made, rowMatrices: new Map(), groupParts: new Map() };
+    expect(evalJob(full)).toEqual(full);
+    expect(Object.keys(evalJob(full))).toEqual(Object.keys(made));
   });
 });

@@ -1,7 +1,8 @@
+import type { Labels } from '../../../schemas/labels.js';
 import { isPooledSlab } from '../../tsdb/shared-memory/index.js';
 import { PromqlEvalError, PromqlTimeoutError, PromqlTooManySamplesError } from '../errors.js';
 import type { SelectedSeries } from '../engine/eval-context.js';
-import type { EvalJob } from '../engine/eval-job.js';
+import { evalJob, type EvalJob } from '../engine/eval-job.js';
 import type { QueryResult } from '../engine/types.js';
 import { LabelStrings, unpackLabelSets, type PackedLabelSets } from './packed-label-sets.js';
 
@@ -168,7 +169,11 @@ export function packJob(job: EvalJob, buffers: BufferRecycler = new BufferRecycl
       vs.set(s.rvs, at);
       at += s.rts.length;
     }
-    return { labels: strings.pack(list.map((s) => s.labels)), places };
+    // By push, not map: map's array came out holey in some jobs and packed in others, and pack's
+    // loop, optimized for one kind, deoptimized at the other ("wrong map") query after query.
+    const labels: Labels[] = [];
+    for (let i = 0; i < list.length; i++) labels.push(list[i].labels);
+    return { labels: strings.pack(labels), places };
   };
   const packMap = <K extends object>(m: Map<K, SelectedSeries[]>): Map<object, WireSeriesList> => {
     const out = new Map<object, WireSeriesList>();
@@ -218,7 +223,7 @@ export function unpackJob(w: WireJob): EvalJob {
     for (const [k, list] of m) out.set(k as K, unpack(list));
     return out;
   };
-  return { ...w.job, selections: unpackMap(w.selections), infoSeries: unpackMap(w.infoSeries) } as EvalJob;
+  return evalJob({ ...w.job, selections: unpackMap(w.selections), infoSeries: unpackMap(w.infoSeries) } as EvalJob);
 }
 
 /** An evaluation error as it crosses threads: its class by name and what rebuilds it. */

@@ -26,25 +26,30 @@ export class LabelStrings {
 
   /** `sets` packed in their order, names in each set's own order (which unpacking keeps). */
   pack(sets: readonly Labels[]): PackedLabelSets {
-    let pairs = 0;
-    const keys = sets.map((l) => {
-      const k = Object.keys(l);
-      pairs += k.length;
-      return k;
-    });
-    const refs = new Uint32Array(pairs * 2);
+    let refs: Uint32Array = new Uint32Array(Math.max(16, sets.length * 16));
     const ends = new Uint32Array(sets.length);
     let at = 0;
     for (let i = 0; i < sets.length; i++) {
       const l = sets[i];
-      for (const name of keys[i]) {
+      // for-in, not Object.keys and l[name]: a label object's hidden class is its family's set of
+      // names, and code specialized to the first few families deoptimized ("wrong map") at each
+      // new one, recompiling this loop in warm queries. for-in reads by the object's own map.
+      for (const name in l) {
+        if (at + 2 > refs.length) refs = grown(refs);
         refs[at++] = this.of(name);
         refs[at++] = this.of(l[name]);
       }
       ends[i] = at;
     }
-    return { refs, ends };
+    return { refs: refs.slice(0, at), ends };
   }
+}
+
+/** `refs` copied into one twice its size. */
+function grown(refs: Uint32Array): Uint32Array {
+  const out = new Uint32Array(refs.length * 2);
+  out.set(refs);
+  return out;
 }
 
 /** The label sets again, as new objects whose names are in the order they were packed in. */

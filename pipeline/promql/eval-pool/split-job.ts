@@ -1,7 +1,7 @@
 import type { Labels } from '../../../schemas/labels.js';
 import { groupingOf } from '../engine/aggregate.js';
 import type { SelectedSeries } from '../engine/eval-context.js';
-import type { EvalJob } from '../engine/eval-job.js';
+import { evalJob, type EvalJob } from '../engine/eval-job.js';
 import { MERGEABLE_AGGREGATIONS, type GroupCells, type GroupParts } from '../engine/group-cells.js';
 import type { OperandPart, PartRows, RowGroups } from '../engine/operand-rows.js';
 import type { RowMatrix } from '../engine/row-matrix.js';
@@ -66,7 +66,7 @@ export function splitJob(job: EvalJob, operands: readonly SplitOperand[], byPart
         return { operand: o.operand, aggregation: o.aggregation, grouped: byParts[i], at: cuts[i][p], ...matrices[i] };
       });
       // The selection's warnings are the whole job's (joinedJob keeps them).
-      return { job: { ...job, selections, infoSeries: new Map(), warnings: [] }, operands: partOperands };
+      return { job: evalJob({ ...job, selections, infoSeries: new Map(), warnings: [] }), operands: partOperands };
     }),
   };
 }
@@ -142,5 +142,5 @@ export function joinedJob(job: EvalJob, split: SplitJob, filled: readonly (reado
     const metrics = groupLabelsOfRows(filled.map((part) => part[i].rowGroups)) ?? (job.selections.get(vs) ?? []).map((s) => s.labels);
     rowMatrices.set(operand, { metrics, dropName, samples: samples ?? new Float64Array(0), values, present, warnings: [...warnings], infos: [...infos] });
   });
-  return { ...job, selections, rowMatrices, groupParts };
+  return evalJob({ ...job, selections, rowMatrices, groupParts });
 }

@@ -8,6 +8,10 @@ import type { SampleTarget } from './sample-target.js';
 import { timestampOrder } from './timestamp-order.js';
 import { ENCODING_XOR, SAMPLES_PER_CHUNK, XorChunk } from './xor-chunk.js';
 import { decodeXorFrom } from './xor-decode.js';
+import { RESUME_SIZE } from './xor-resume.js';
+
+/** The one point pushChunkFrom copies a plain array's into (decoding is synchronous). */
+const resumePoint = new Float64Array(RESUME_SIZE);
 
 /**
  * Columns of gathered samples; `histograms` is there only when some sample is a histogram, and
@@ -134,9 +138,18 @@ export class SampleBuffer implements SampleTarget, ChunkSink {
 
   /** pushChunk from a resume point (ChunkSink.pushChunkFrom): room is made for the samples from it on only. */
   pushChunkFrom(bytes: Uint8Array, points: ArrayLike<number>, at: number, mint: number, maxt: number): void {
-    const n = encodedSampleCount(bytes) - points[at];
+    // decodeXorFrom reads points from a Float64Array only: a head appender's plain array (the
+    // decode threads already pass a Float64Array) is copied, one point, so that its loads of the
+    // point stay monomorphic instead of generic keyed loads on the HTTP thread.
+    let from = at;
+    if (!(points instanceof Float64Array)) {
+      for (let i = 0; i < RESUME_SIZE; i++) resumePoint[i] = points[at + i];
+      points = resumePoint;
+      from = 0;
+    }
+    const n = encodedSampleCount(bytes) - points[from];
     if (this.length + n > this.t.length) this.reserve(n);
-    decodeXorFrom(bytes, points, at, this, mint, maxt);
+    decodeXorFrom(bytes, points as Float64Array, from, this, mint, maxt);
   }
 
   /** Decodes the samples of a chunk of any encoding that fall in [mint, maxt]. */

@@ -23,7 +23,7 @@ export function decodeXorInto(bytes: Uint8Array, out: SampleTarget, mint: number
  * (resumePointBefore), so no sample in range is skipped; the target needs room for the samples
  * from the point on only.
  */
-export function decodeXorFrom(bytes: Uint8Array, points: ArrayLike<number> | null, at: number, out: SampleTarget, mint: number, maxt: number): number {
+export function decodeXorFrom(bytes: Uint8Array, points: Float64Array | null, at: number, out: SampleTarget, mint: number, maxt: number): number {
   const n = bytes.length >= 2 ? (bytes[0] << 8) | bytes[1] : 0;
   if (n === 0) return 16;
   const r = reader;

@@ -65,6 +65,28 @@ describe('XOR resume points', () => {
     }
   });
 
+  it('read through a sample buffer the same samples from a head appender\'s array as from a decode thread\'s Float64Array of the points', () => {
+    const { ts, vs, stale } = varied();
+    const a = appended(ts, vs, stale);
+    const points = a.resumePoints!;
+    // A decode thread's copy sits at some offset of a larger Float64Array, as decode jobs pass it.
+    const copy = new Float64Array(points.length + RESUME_SIZE).fill(-1);
+    copy.set(points, RESUME_SIZE);
+    for (const k of [40, 70, 110]) {
+      const at = a.resumePointBefore(ts[k]);
+      expect(at).toBeGreaterThanOrEqual(0);
+      const fromArray = read((buf) => buf.pushChunkFrom(a.view(), points, at, ts[k], Infinity));
+      expect(fromArray.t).toEqual(ts.slice(k));
+      // Decoded from that very point: room for the samples from it on is room enough.
+      const buf = new SampleBuffer(0);
+      const room = new Float64Array(120 - points[at]);
+      buf.attach(room, new Float64Array(room.length));
+      buf.pushChunkFrom(a.view(), points, at, ts[k], Infinity);
+      expect(buf.t).toBe(room);
+      expect(read((buf) => buf.pushChunkFrom(a.view(), copy, at + RESUME_SIZE, ts[k], Infinity))).toEqual(fromArray);
+    }
+  });
+
   it('read from the last point the newest samples only, into room for them only', () => {
     const { ts, vs, stale } = varied();
     const a = appended(ts, vs, stale);
@@ -74,7 +96,7 @@ describe('XOR resume points', () => {
     const buf = new SampleBuffer(0);
     const room = new Float64Array(120 - points[at]);
     buf.attach(room, new Float64Array(room.length));
-    decodeXorFrom(a.view(), points, at, buf, ts[110], Infinity);
+    decodeXorFrom(a.view(), Float64Array.from(points), at, buf, ts[110], Infinity);
     // Written where the caller sized it: no column was grown.
     expect(buf.t).toBe(room);
     expect(Array.from(buf.t.subarray(0, buf.length))).toEqual(ts.slice(110));

@@ -127,7 +127,10 @@ export function unionPostings(lists: readonly Postings[]): Postings {
   }
   let total = 0;
   for (const l of lists) total += l.length;
-  const all = new Float64Array(total);
+  // Uint32Array (refs are array indexes): read back, its refs are small integers and `out` an
+  // array of them like every other list. A Float64Array's made `out` an array of doubles, and
+  // the merges and intersections optimized for the usual kind deoptimized on it ("wrong map").
+  const all = new Uint32Array(total);
   let k = 0;
   for (const l of lists) for (let i = 0; i < l.length; i++) all[k++] = l[i];
   all.sort();
