@@ -1,7 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FloatHistogram } from '../../../schemas/native-histogram/index.js';
 import { Block } from '../block/index.js';
 import { ENCODING_MIXED, ENCODING_STARTS, SAMPLES_PER_CHUNK } from '../chunks/index.js';
@@ -9,17 +7,10 @@ import { Head } from '../head/index.js';
 import type { Querier } from '../querier.js';
 import { persistHeadRange } from './head-to-block.js';
 import { PreparedHeadRange } from './prepared-head-range.js';
+import { temporaryDirectory } from '../../../test/harness/temporary-directory.js';
 
 const H = 3600_000;
-const dirs: string[] = [];
-function tmp(): string {
-  const d = mkdtempSync(join(tmpdir(), 'head-to-block-'));
-  dirs.push(d);
-  return d;
-}
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const tmp = (): string => temporaryDirectory('head-to-block-');
 
 const all = [{ name: '__name__', type: '=~' as const, value: '.+' }];
 
