@@ -69,11 +69,12 @@ describe('Tsdb', () => {
     await again.close();
   });
 
-  it('cuts a range into one long chunk per series, keeping a sample that arrived in range while the cut was being prepared', async () => {
+  it('cuts a range into one long chunk per series, keeping a sample in that range that arrives once the flush was asked for', async () => {
     const db = await Tsdb.open(tmp());
     const n = fill(db, 0, 3.5);
     const flushing = db.flush();
-    // Out of order, in the range being cut, after its series' chunks were encoded ahead of the cut.
+    // Out of order, in the range being cut (a head this small is cut in the flush's first step;
+    // a sample arriving while a larger one is prepared: head-to-block.test.ts).
     db.append({ __name__: 'm', i: '0' }, 7_500, -1);
     await flushing;
     const [block] = db.listBlocks();

@@ -305,7 +305,9 @@ export class Tsdb implements Queryable {
   async flush(checkpoint?: HeadCheckpointRequest): Promise<void> {
     this.check();
     const due = this.nextHeadCut();
-    const prepared = due === null ? undefined : await this.prepareHeadCut(due);
+    const preparing = due === null ? undefined : this.prepareHeadCut(due);
+    // Awaited only when it did not finish in its first slice: a small head is cut in this step.
+    const prepared = preparing instanceof Promise ? await preparing : preparing;
     // Checked again with no await before the checkpoint below starts: two flushes never write one each at once.
     while (this.checkpointing !== null) await this.checkpointWritten();
     this.check();
@@ -359,7 +361,7 @@ export class Tsdb implements Queryable {
    * Encodes the long chunks of the head range due to be cut, in slices with turns of the event
    * loop between them (PreparedHeadRange), so the cut's synchronous step mostly copies them.
    */
-  private prepareHeadCut(mint: number): Promise<PreparedHeadRange> {
+  private prepareHeadCut(mint: number): PreparedHeadRange | Promise<PreparedHeadRange> {
     return PreparedHeadRange.prepare(this.head, mint, mint + this.head.chunkRange, () => loopTurns.take());
   }
 

@@ -18,7 +18,15 @@ function blockRanges(data: string): [number, number][] {
     for (const f of readdirSync(join(root, shard))) {
       const meta = join(root, shard, f, 'meta.json');
       if (f.endsWith('.tmp') || !existsSync(meta)) continue;
-      const m = JSON.parse(readFileSync(meta, 'utf8')) as { minTime: number; maxTime: number };
+      let text: string;
+      try {
+        text = readFileSync(meta, 'utf8');
+      } catch (err) {
+        // Compaction removed the block between the listing and the read: it is not a range any more.
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw err;
+      }
+      const m = JSON.parse(text) as { minTime: number; maxTime: number };
       out.push([m.minTime, m.maxTime]);
     }
   }

@@ -156,7 +156,8 @@ describe('a head range prepared before its cut', () => {
       },
       0,
     );
-    expect(turns).toBeGreaterThanOrEqual(400);
+    // Slices of 0 ms hold one series each: a turn between every two of the 400.
+    expect(turns).toBeGreaterThanOrEqual(399);
     expect(prepared.size).toBe(400);
     const block = cut(head, 0, 2 * H, prepared);
     expect(block.meta.stats.numSeries).toBe(401);

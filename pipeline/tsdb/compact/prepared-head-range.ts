@@ -41,42 +41,58 @@ export class PreparedHeadRange {
     readonly maxt: number,
   ) {}
 
-  /** Encodes [mint, maxt) of the head's series, taking a turn (`turn()`) after each `sliceMs` of work. */
-  static async prepare(head: Head, mint: number, maxt: number, turn: () => Promise<void>, sliceMs = SLICE_MS): Promise<PreparedHeadRange> {
+  /**
+   * Encodes [mint, maxt) of the head's series, taking a turn (`turn()`) after each `sliceMs` of
+   * work. What fits in the first slice is done before this returns, and then the result itself
+   * is returned: a small head (a test's, a quiet shard's) is cut in the same synchronous step as
+   * the flush that asked, as before there was any preparing.
+   */
+  static prepare(head: Head, mint: number, maxt: number, turn: () => Promise<void>, sliceMs = SLICE_MS): PreparedHeadRange | Promise<PreparedHeadRange> {
     const prepared = new PreparedHeadRange(mint, maxt);
     const buf = new SampleBuffer(COMPACTED_SAMPLES_PER_CHUNK);
-    let sliceStart = performance.now();
     // Refs are not reused, so series added while preparing come after the limit read here.
     const limit = head.refLimit;
-    for (let ref = 0; ref < limit; ref++) {
-      if (performance.now() - sliceStart >= sliceMs) {
-        await turn();
-        sliceStart = performance.now();
+    let ref = 0;
+    /** One slice (at least one series); true once every series is done. */
+    const slice = (): boolean => {
+      const sliceStart = performance.now();
+      while (ref < limit) {
+        const s = head.series(ref++);
+        if (s !== undefined) prepared.prepareSeries(s, buf);
+        if (performance.now() - sliceStart >= sliceMs) break;
       }
-      const s = head.series(ref);
-      if (s === undefined) continue;
-      const sources = headRangeSources(s, mint, maxt);
-      // A lone chunk is copied at the cut: re-encoding it would give the same chunk.
-      if (sources === null || sources.closed.length + (sources.open ? 1 : 0) < 2) continue;
-      const meta: number[] = [];
-      let length = 0;
-      for (const i of sources.closed) {
-        meta.push(s.chunkMinT(i), s.chunkMaxT(i), s.chunkEncoding(i));
-        length += s.chunkBytes(i).length;
-      }
-      const bytes = new Uint8Array(length);
-      let at = 0;
-      for (const i of sources.closed) {
-        const b = s.chunkBytes(i);
-        bytes.set(b, at);
-        at += b.length;
-      }
-      buf.clear();
-      s.collect(buf, mint, maxt - 1);
-      const open = sources.open ? s.app : null;
-      prepared.bySeries.set(s, { chunks: encodeLongChunks(buf), open, openCount: open?.count ?? 0, openMaxT: open?.maxT ?? 0, meta, bytes });
+      return ref >= limit;
+    };
+    if (slice()) return prepared;
+    return (async () => {
+      do await turn();
+      while (!slice());
+      return prepared;
+    })();
+  }
+
+  private prepareSeries(s: MemSeries, buf: SampleBuffer): void {
+    const { mint, maxt } = this;
+    const sources = headRangeSources(s, mint, maxt);
+    // A lone chunk is copied at the cut: re-encoding it would give the same chunk.
+    if (sources === null || sources.closed.length + (sources.open ? 1 : 0) < 2) return;
+    const meta: number[] = [];
+    let length = 0;
+    for (const i of sources.closed) {
+      meta.push(s.chunkMinT(i), s.chunkMaxT(i), s.chunkEncoding(i));
+      length += s.chunkBytes(i).length;
     }
-    return prepared;
+    const bytes = new Uint8Array(length);
+    let at = 0;
+    for (const i of sources.closed) {
+      const b = s.chunkBytes(i);
+      bytes.set(b, at);
+      at += b.length;
+    }
+    buf.clear();
+    s.collect(buf, mint, maxt - 1);
+    const open = sources.open ? s.app : null;
+    this.bySeries.set(s, { chunks: encodeLongChunks(buf), open, openCount: open?.count ?? 0, openMaxT: open?.maxT ?? 0, meta, bytes });
   }
 
   /** Series prepared (for tests and stats). */
