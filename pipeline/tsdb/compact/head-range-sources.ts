@@ -26,3 +26,11 @@ export function headRangeSources(s: MemSeries, mint: number, maxt: number): Head
   }
   return { closed, open };
 }
+
+/**
+ * Whether the sources are at most one chunk: copied as it is at a cut (already in its smaller
+ * encoding, re-encoding it would give the same chunk), so there is nothing to prepare for it.
+ */
+export function isLoneChunk(sources: HeadRangeSources): boolean {
+  return sources.closed.length + (sources.open ? 1 : 0) <= 1;
+}

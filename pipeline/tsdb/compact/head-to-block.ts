@@ -1,7 +1,7 @@
 import { SampleBuffer } from '../chunks/index.js';
 import { writeBlock, type BlockMeta, type BlockSeriesInput, type ChunkData } from '../block/index.js';
 import type { Head, MemSeries } from '../head/index.js';
-import { headRangeSources } from './head-range-sources.js';
+import { headRangeSources, isLoneChunk } from './head-range-sources.js';
 import { COMPACTED_SAMPLES_PER_CHUNK, encodeLongChunks } from './long-chunks.js';
 import type { PreparedHeadRange } from './prepared-head-range.js';
 
@@ -34,7 +34,7 @@ export function persistHeadRange(head: Head, blocksDir: string, mint: number, ma
  */
 function headRangeChunks(s: MemSeries, mint: number, maxt: number, buf: SampleBuffer, long: boolean): ChunkData[] {
   const sources = headRangeSources(s, mint, maxt);
-  if (sources !== null && (!long || sources.closed.length + (sources.open ? 1 : 0) <= 1)) {
+  if (sources !== null && (!long || isLoneChunk(sources))) {
     const chunks: ChunkData[] = sources.closed.map((i) => ({ encoding: s.chunkEncoding(i), bytes: s.chunkBytes(i), minT: s.chunkMinT(i), maxT: s.chunkMaxT(i) }));
     if (sources.open) chunks.push(s.openChunkBest()!);
     return chunks;

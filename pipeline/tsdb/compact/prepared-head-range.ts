@@ -1,7 +1,7 @@
 import { SampleBuffer, type XorAppender } from '../chunks/index.js';
 import type { ChunkData } from '../block/index.js';
 import type { Head, MemSeries } from '../head/index.js';
-import { headRangeSources } from './head-range-sources.js';
+import { headRangeSources, isLoneChunk } from './head-range-sources.js';
 import { COMPACTED_SAMPLES_PER_CHUNK, encodeLongChunks } from './long-chunks.js';
 
 /** Synchronous work between two turns of the event loop while preparing. */
@@ -74,8 +74,7 @@ export class PreparedHeadRange {
   private prepareSeries(s: MemSeries, buf: SampleBuffer): void {
     const { mint, maxt } = this;
     const sources = headRangeSources(s, mint, maxt);
-    // A lone chunk is copied at the cut: re-encoding it would give the same chunk.
-    if (sources === null || sources.closed.length + (sources.open ? 1 : 0) < 2) return;
+    if (sources === null || isLoneChunk(sources)) return;
     const meta: number[] = [];
     let length = 0;
     for (const i of sources.closed) {
