@@ -25,12 +25,20 @@ export interface CompiledRule {
   readonly outputs: readonly OutputSpec[];
   /** Some output reads counters (increases between consecutive samples). */
   readonly counter: boolean;
+  /** Some output reads rates (rate_sum, rate_avg): each series' rate over a window is folded into it. */
+  readonly rates: boolean;
   readonly runningTotal: boolean;
   /**
    * Every output counts (count_samples, count_series): a float sample only moves its group's
    * sample count and, as its series enters a window, the series count (see PartitionState.countRows).
    */
   readonly countsOnly: boolean;
+  /**
+   * Every output reads counters or counts (total, increase, rate_sum, rate_avg, count_samples,
+   * count_series): a float sample moves its series' counter state and its group's increase and
+   * counts, never a sum, extreme, last value or moment (see PartitionState.counterRows).
+   */
+  readonly countersOnly: boolean;
   readonly needs: { readonly values: boolean; readonly buckets: boolean; readonly moments: boolean };
 }
 
@@ -54,8 +62,10 @@ export function compileRule(config: AggregationRuleConfig, index: number): Compi
     infix: outputNameInfix(config.interval, grouping),
     outputs,
     counter: outputs.some((o) => COUNTER_OUTPUTS.has(o.kind)),
+    rates: outputs.some((o) => o.kind === 'rate_sum' || o.kind === 'rate_avg'),
     runningTotal: outputs.some((o) => o.kind === 'total' || o.kind === 'total_prometheus'),
     countsOnly: outputs.every((o) => o.kind === 'count_samples' || o.kind === 'count_series'),
+    countersOnly: outputs.every((o) => COUNTER_OUTPUTS.has(o.kind) || o.kind === 'count_samples' || o.kind === 'count_series'),
     needs: {
       values: outputs.some((o) => o.kind === 'quantiles'),
       buckets: outputs.some((o) => o.kind === 'histogram_bucket'),

@@ -39,6 +39,11 @@ export class WindowColumns {
   /** Per slot, its values (quantiles) and vmrange buckets (histogram_bucket), when the rule needs them. */
   readonly values: (number[] | undefined)[] | null;
   readonly buckets: (Record<string, number> | undefined)[] | null;
+  /**
+   * How many series entered this window since it was opened or reset (each once: a series' window
+   * only moves on). Not restored from a checkpoint: it then counts fewer, never more.
+   */
+  entered = 0;
   /** Per slot, the latest sample when it is a native histogram; null until a window sees one. */
   lastH: (FloatHistogram | null)[] | null = null;
 
@@ -61,6 +66,7 @@ export class WindowColumns {
     if (this.buckets !== null) this.buckets.length = 0;
     this.lastH = null;
     this.end = end;
+    this.entered = 0;
   }
 
   /** Gives the slot's group an empty accumulator in this window (`present[slot] !== 1` before). */
