@@ -537,7 +537,8 @@ export class PartitionState {
    * value or moment is kept (those columns keep their initial numbers, in a checkpoint as in
    * partial records, as countRows leaves them). Counter rules took most of the general loop's
    * rule inputs in the aggregation bench (node_cpu_seconds_total twice, network and histogram
-   * bucket counters).
+   * bucket counters). Its own copy of applyRows' ordering, lateness and folding, for the reason
+   * countRows has one: a branch per sample in the shared loop costs every rule.
    */
   private counterRows(rows: Int32Array, positions: Int32Array, n: number, offsets: readonly number[], ts: readonly number[], vs: readonly number[], stale: readonly number[], closed: ClosedThrough, counts: SampleCounts, onLate?: (t: number, v: number) => void): void {
     const closedThrough = closed.closedThrough;
