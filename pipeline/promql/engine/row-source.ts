@@ -1,7 +1,8 @@
 import type { Labels } from '../../../schemas/labels.js';
 import type { Call, Expr, MatrixSelector, VectorSelector } from '../parser/ast.js';
 import { atTime, durationMs } from './durations.js';
-import type { EvalContext } from './eval-context.js';
+import type { EvalContext, SelectedSeries } from './eval-context.js';
+import { lookbackSpan } from './lookback-presence.js';
 import type { RowMatrix } from './row-matrix.js';
 import { changes, OVER_TIME_WINDOW_FUNCTIONS, resets } from './functions/over-time.js';
 import { checkCounterName, WINDOW_FUNCTIONS } from './functions/rate.js';
@@ -20,6 +21,12 @@ export interface RowSource {
   fill(r: number, values: Float64Array, present: Uint8Array): void;
   /** What `fill` writes to `present` (and counts), without the values, where that reads less. */
   fillPresent?(r: number, present: Uint8Array): void;
+  /**
+   * When row r is present at one run of steps, found without stepping through them: sets `span`
+   * to [first step, past the last), counts the row's samples as `fill` would, and returns true;
+   * false (nothing counted) when the caller has to fill the row.
+   */
+  presentSpan?(r: number, span: Int32Array): boolean;
 }
 
 interface SeriesWindowFunction {
@@ -242,40 +249,81 @@ function rowMatrixSource(m: RowMatrix, ctx: EvalContext): RowSource {
   };
 }
 
-/** An instant selector series-major: the latest sample within the lookback delta, per step. */
+/**
+ * An instant selector series-major: the latest sample within the lookback delta, per step. A
+ * class, its loop a module function: made as closures per query, `fill` was compiled again for
+ * each query, and callers compiled for one query's closure deoptimized on the next one's.
+ */
 export function selectorRows(vs: VectorSelector, ctx: EvalContext): RowSource {
-  const series = ctx.selections.get(vs) ?? [];
-  const steps = ctx.steps;
-  const at = atTime(vs.at, ctx);
-  const offset = durationMs(vs.offset, ctx);
-  const samples = new Float64Array(steps);
-  // Without `values`, presence only: the sample values are not read (count and group need none).
-  const fill = (r: number, values: Float64Array | null, present: Uint8Array): void => {
-    const s = series[r];
-    const ts = s.ts;
-    const vs = s.vs;
-    const n = ts.length;
-    const stale = s.stale;
-    const { start, interval, lookback } = ctx;
-    let nx = 0;
-    for (let k = 0; k < steps; k++) {
-      const ref = (at ?? start + k * interval) - offset;
-      while (nx < n && ts[nx] <= ref) nx++;
-      const idx = nx - 1;
-      if (idx < 0 || ts[idx] <= ref - lookback || (stale !== null && stale[idx] === 1)) {
-        present[k] = 0;
-        continue;
-      }
-      if (values !== null) values[k] = vs[idx];
-      present[k] = 1;
-      if (at === null || k === 0) samples[k]++;
+  return new SelectorRows(ctx.selections.get(vs) ?? [], ctx.steps, ctx.start, ctx.interval, atTime(vs.at, ctx), durationMs(vs.offset, ctx), ctx.lookback);
+}
+
+class SelectorRows implements RowSource {
+  readonly metrics: readonly Labels[];
+  readonly dropName: readonly boolean[];
+  readonly samples: Float64Array;
+  private readonly span = new Int32Array(2);
+
+  constructor(
+    private readonly series: readonly SelectedSeries[],
+    private readonly steps: number,
+    private readonly start: number,
+    private readonly interval: number,
+    private readonly at: number | null,
+    private readonly offset: number,
+    private readonly lookback: number,
+  ) {
+    this.metrics = series.map((s) => s.labels);
+    this.dropName = series.map(() => false);
+    this.samples = new Float64Array(steps);
+  }
+
+  fill(r: number, values: Float64Array, present: Uint8Array): void {
+    latestSamples(this.series[r], this.steps, this.start, this.interval, this.at, this.offset, this.lookback, values, present, this.samples);
+  }
+
+  /** Presence only (count and group need no values): from the series' run of steps where its gaps allow. */
+  fillPresent(r: number, present: Uint8Array): void {
+    const span = this.span;
+    if (this.presentSpan(r, span)) {
+      present.fill(0, 0, span[0]);
+      present.fill(1, span[0], span[1]);
+      present.fill(0, span[1], this.steps);
+      return;
     }
-  };
-  return {
-    metrics: series.map((s) => s.labels),
-    dropName: series.map(() => false),
-    samples,
-    fill,
-    fillPresent: (r, present) => fill(r, null, present),
-  };
+    latestSamples(this.series[r], this.steps, this.start, this.interval, this.at, this.offset, this.lookback, null, present, this.samples);
+  }
+
+  /** A series without staleness markers whose samples are never a lookback apart is present at one run of steps. */
+  presentSpan(r: number, span: Int32Array): boolean {
+    const s = this.series[r];
+    if (s.stale !== null || this.at !== null || !lookbackSpan(s.ts, this.start, this.interval, this.offset, this.lookback, this.steps, span)) return false;
+    const samples = this.samples;
+    for (let k = span[0]; k < span[1]; k++) samples[k]++;
+    return true;
+  }
+}
+
+/** Each step's latest sample of `s` within the lookback: its value (when `values`), presence, and its count in `samples`. */
+function latestSamples(
+  s: SelectedSeries, steps: number, start: number, interval: number, at: number | null, offset: number, lookback: number,
+  values: Float64Array | null, present: Uint8Array, samples: Float64Array,
+): void {
+  const ts = s.ts;
+  const vs = s.vs;
+  const n = ts.length;
+  const stale = s.stale;
+  let nx = 0;
+  for (let k = 0; k < steps; k++) {
+    const ref = (at ?? start + k * interval) - offset;
+    while (nx < n && ts[nx] <= ref) nx++;
+    const idx = nx - 1;
+    if (idx < 0 || ts[idx] <= ref - lookback || (stale !== null && stale[idx] === 1)) {
+      present[k] = 0;
+      continue;
+    }
+    if (values !== null) values[k] = vs[idx];
+    present[k] = 1;
+    if (at === null || k === 0) samples[k]++;
+  }
 }

@@ -96,6 +96,39 @@ describe('series-major range evaluation', () => {
     }
   });
 
+  it('counts series whose runs of steps overlap, touch, lie apart or break off, as step-by-step evaluation does', async () => {
+    const s = new MemoryQueryable();
+    const scrape = (labels: Record<string, string>, from: number, to: number, stale = -1) => {
+      for (let t = from; t <= to; t += 15_000) s.append({ __name__: 'up', ...labels }, t, t === stale ? NaN : 1, t === stale);
+    };
+    // Group x: a run, one apart after it, one joining both, one touching the first's end (its last
+    // sample + the 5 min lookback), one with a gap past the lookback, one with a staleness marker.
+    scrape({ g: 'x', id: 'a' }, 0, 600_000);
+    scrape({ g: 'x', id: 'b' }, 1_200_000, 1_800_000);
+    scrape({ g: 'x', id: 'c' }, 480_000, 1_500_000);
+    scrape({ g: 'x', id: 'd' }, 900_000, 1_050_000);
+    scrape({ g: 'x', id: 'e' }, 0, 300_000);
+    scrape({ g: 'x', id: 'e' }, 720_000, 900_000);
+    scrape({ g: 'x', id: 'f' }, 300_000, 1_200_000, 600_000);
+    // Group y: runs apart first, then one covering everything; group z: one run inside another.
+    scrape({ g: 'y', id: 'a' }, 1_500_000, 1_800_000);
+    scrape({ g: 'y', id: 'b' }, 0, 300_000);
+    scrape({ g: 'y', id: 'c' }, 0, 1_800_000);
+    scrape({ g: 'z', id: 'a' }, 0, 1_800_000);
+    scrape({ g: 'z', id: 'b' }, 600_000, 900_000);
+    for (const q of ['count by (g) (up)', 'group by (g) (up)', 'count(up)', 'count by (g) (up offset 2m)', 'count by (g) (up) / 2']) {
+      for (const [start, end, step] of [[0, 2_400_000, 60_000], [7_500, 2_100_000, 45_000], [900_000, 900_000, 60_000]]) {
+        const a = await seriesMajor.rangeQuery(s, q, start, end, step);
+        const b = await stepByStep.rangeQuery(s, q, start, end, step);
+        expect(a, `${q} ${start}..${end}/${step}`).toEqual(b);
+      }
+    }
+    for (const maxSamples of [100, 400, 1000]) {
+      const run = (e: Engine) => e.rangeQuery(s, 'count by (g) (up)', 0, 2_400_000, 60_000).then(() => 'ok', (err: Error) => err);
+      expect(await run(new Engine({ maxSamples }))).toEqual(await run(new Engine({ maxSamples, seriesMajor: false })));
+    }
+  });
+
   it('fails on a duplicate label set after dropping names as step-by-step does', async () => {
     const s = new MemoryQueryable();
     for (const name of ['a_total', 'b_total']) for (let i = 0; i < 10; i++) s.append({ __name__: name, job: 'x' }, i * 15_000, i);

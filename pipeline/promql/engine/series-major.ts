@@ -2,6 +2,7 @@ import type { Labels } from '../../../schemas/labels.js';
 import type { AggregateExpr, Expr } from '../parser/ast.js';
 import { groupingCache, groupOfLabels, type GroupInfo } from './aggregate.js';
 import { binaryRows } from './binary-rows.js';
+import { CountRuns } from './count-runs.js';
 import type { EvalContext } from './eval-context.js';
 import { mergeGroupParts, newGroupCells, type GroupCells, type GroupParts } from './group-cells.js';
 import { rowSource, windowRows, type RowSource } from './row-source.js';
@@ -126,6 +127,10 @@ export function groupRows(e: AggregateExpr, src: RowSource, ctx: EvalContext, fi
   const vals = new Float64Array(steps);
   const pres = new Uint8Array(steps);
   const op = e.op;
+  const counting = op === 'count' || op === 'group';
+  // count and group: rows present at one run of steps are added at its ends (count-runs.ts).
+  const runs: CountRuns[] = [];
+  const span = new Int32Array(2);
   for (let r = 0; r < rows; r++) {
     if ((r & 255) === 0) ctx.checkAbort('query evaluation');
     const info = groupOfLabels(e, src.metrics[r], gc);
@@ -135,11 +140,20 @@ export function groupRows(e: AggregateExpr, src: RowSource, ctx: EvalContext, fi
       gi = groups.length;
       index.set(info, gi);
       groups.push(newGroupCells(info.key, info.labels, steps));
+      if (counting) runs.push(new CountRuns(groups[gi], steps));
     }
     if (src.dropName[r]) groups[gi].dropName = true;
-    if (op === 'count' || op === 'group') {
-      if (src.fillPresent !== undefined) src.fillPresent(r, pres);
-      else src.fill(r, vals, pres);
+    if (counting) {
+      if (src.presentSpan !== undefined && src.presentSpan(r, span)) {
+        if (runs[gi].add(firstRow + r, span[0], span[1])) continue;
+        pres.fill(0, 0, span[0]);
+        pres.fill(1, span[0], span[1]);
+        pres.fill(0, span[1], steps);
+      } else {
+        runs[gi].flush();
+        if (src.fillPresent !== undefined) src.fillPresent(r, pres);
+        else src.fill(r, vals, pres);
+      }
       countPresent(groups[gi], firstRow + r, pres, steps);
       continue;
     }
@@ -147,6 +161,7 @@ export function groupRows(e: AggregateExpr, src: RowSource, ctx: EvalContext, fi
     if (op === 'sum') accumulateSum(groups[gi], firstRow + r, vals, pres, steps);
     else accumulate(op, groups[gi], firstRow + r, vals, pres, steps);
   }
+  for (const run of runs) run.flush();
   return groups;
 }
 

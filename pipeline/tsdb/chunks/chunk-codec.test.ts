@@ -102,6 +102,31 @@ describe('chunk codecs', () => {
     );
   });
 
+  it('reads an XOR chunk\'s timestamps and staleness alone, as a full decode gives them, when the values are unused', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ gap: fc.oneof(fc.constant(15_000), fc.integer({ min: 1, max: 2 ** 30 })), v: fc.double(), stale: fc.boolean() }), { minLength: 1, maxLength: 120 }),
+        fc.integer({ min: 0, max: 120 }),
+        fc.integer({ min: 0, max: 120 }),
+        (raw, a, b) => {
+          const c = columns(1_700_000_000_000, raw);
+          const bytes = XorChunk.encode(c.t, c.v, c.s).bytes;
+          const mint = c.t[Math.min(a, c.t.length - 1)];
+          const maxt = c.t[Math.min(Math.max(a, b), c.t.length - 1)];
+          const full = decode(ENCODING_XOR, bytes, mint, maxt);
+          const times = new SampleBuffer(4);
+          times.valuesUnused = true;
+          times.pushEncoded(ENCODING_XOR, bytes, mint, maxt);
+          expect(times.length).toBe(full.length);
+          expect(times.staleCount).toBe(full.staleCount);
+          expect(Array.from(times.t.subarray(0, times.length))).toEqual(Array.from(full.t.subarray(0, full.length)));
+          expect(Array.from(times.s.subarray(0, times.length))).toEqual(Array.from(full.s.subarray(0, full.length)));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('refuses values without an exact short decimal form so the caller keeps XOR', () => {
     for (const v of [NaN, Infinity, -0, Math.PI, 2 ** 60]) expect(encodeDecimal([1, 2], [1, v], null)).toBeNull();
   });
