@@ -68,6 +68,24 @@ describe('TsdbQuerier and MergeQuerier', () => {
     }
   });
 
+  it("joins a series' block and head parts when the head made the series after a select found it in the blocks alone", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsdb-querier-'));
+    try {
+      const head = new Head();
+      for (const i of ['0', '1']) for (let t = 0; t < 2 * H; t += 60_000) head.append({ __name__: 'g', i }, t, t);
+      const blocks = [0, H].map((t) => Block.open(join(dir, persistHeadRange(head, dir, t, t + H).ulid)));
+      head.truncate(2 * H);
+      const select = async () => (await new TsdbQuerier(blocks, head, 0, 4 * H).select([{ type: '=', name: '__name__', value: 'g' }], { start: 0, end: 4 * H })).series;
+      expect((await select()).map((s) => [s.labels.i, s.timestamps.length])).toEqual([['0', 120], ['1', 120]]);
+      head.append({ __name__: 'g', i: '1' }, 3 * H, 1);
+      const after = await select();
+      expect(after.map((s) => [s.labels.i, s.timestamps.length])).toEqual([['0', 120], ['1', 121]]);
+      expect(after[1].timestamps[120]).toBe(3 * H);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('gives a timestamps-only select the timestamps and staleness of a full one', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tsdb-querier-'));
     try {

@@ -3,6 +3,7 @@ import type { Block } from './block/index.js';
 import { canonicalKey } from './canonical-key.js';
 import { SampleBuffer } from './chunks/index.js';
 import type { Head, MemSeries } from './head/index.js';
+import { blockHeadLinks } from './block-head-links.js';
 import { inHeadOrder } from './head-series-ranks.js';
 import { MergeQuerier } from './merge-querier.js';
 import type { LabelMatcher, Querier, SelectHints, Series, SeriesSet } from './querier.js';
@@ -16,6 +17,8 @@ interface Entry {
    * not an array an entry.
    */
   readonly row: number;
+  /** The head series of its labels, read or not: it places the entry in the head's order. */
+  readonly link: MemSeries | null;
   /** The head series, read after the blocks. */
   head: MemSeries | null;
   bound: number;
@@ -53,57 +56,72 @@ export class TsdbQuerier implements Querier {
     const mint = Math.max(this.mint, hints.start);
     const maxt = Math.min(this.maxt, hints.end);
     if (mint > maxt) return { series: [], warnings: [] };
-    // Entries in the order they were made; keyed by canonical labels to join a series' sources.
+    // Entries in the order they were made.
     const list: Entry[] = [];
-    const entries = new Map<string, Entry>();
     const width = this.blocks.length;
     let blockIds = new Int32Array(0);
-    const newEntry = (labels: Labels): Entry => {
+    const newEntry = (labels: Labels, link: MemSeries | null): Entry => {
       const row = list.length;
       if ((row + 1) * width > blockIds.length) {
         const grown = new Int32Array(Math.max(64 * width, blockIds.length * 2)).fill(-1);
         grown.set(blockIds);
         blockIds = grown;
       }
-      const e: Entry = { labels, row, head: null, bound: 0 };
+      const e: Entry = { labels, row, link, head: null, bound: 0 };
       list.push(e);
       return e;
     };
-    const entry = (labels: Labels): Entry => {
-      const key = canonicalKey(labels);
-      let e = entries.get(key);
-      if (e === undefined) {
-        e = newEntry(labels);
-        entries.set(key, e);
-      }
-      return e;
-    };
-    for (let b = 0; b < this.blocks.length; b++) {
-      const block = this.blocks[b];
-      if (block.maxTime <= mint || block.minTime > maxt) continue;
-      const ids = block.select(matchers);
-      for (let i = 0; i < ids.length; i++) {
-        const id = ids[i];
-        const n = block.sampleBound(id, mint, maxt);
-        if (n === 0) continue;
-        const e = entry(block.series[id].labels);
-        blockIds[e.row * width + b] = id;
-        e.bound += n;
-      }
-    }
-    const headSeries = this.head.select(matchers);
-    // Without block series to join, each head series (one a label set) is an entry of its own.
-    const joined = list.length > 0;
+    // A series' parts are joined by the ref of its head series (row + 1 by ref, 0 for none yet):
+    // block series find theirs through their block's links (block-head-links.ts). Only block
+    // series the head has none for are keyed by canonical labels.
+    let rowOfRef: Int32Array | null = null;
+    let keyed: Map<string, Entry> | null = null;
     let loose = 0;
+    const headSeries = this.head.select(matchers);
     for (let i = 0; i < headSeries.length; i++) {
       const s = headSeries[i];
       if (s.minT > maxt) continue;
       const n = s.sampleBound(mint, maxt);
       if (n === 0) continue;
-      const e = joined ? entry(s.labels) : newEntry(s.labels);
+      const e = newEntry(s.labels, s);
       e.head = s;
       e.bound += n;
       loose += s.looseSampleCount;
+      if (width > 0) (rowOfRef ??= new Int32Array(this.head.refLimit))[s.ref] = e.row + 1;
+    }
+    for (let b = 0; b < this.blocks.length; b++) {
+      const block = this.blocks[b];
+      if (block.maxTime <= mint || block.minTime > maxt) continue;
+      const ids = block.select(matchers);
+      if (ids.length === 0) continue;
+      const links = blockHeadLinks(block, this.head);
+      for (let i = 0; i < ids.length; i++) {
+        const id = ids[i];
+        const n = block.sampleBound(id, mint, maxt);
+        if (n === 0) continue;
+        const s = links.of(id);
+        let e: Entry;
+        if (s !== null) {
+          rowOfRef ??= new Int32Array(this.head.refLimit);
+          const r = rowOfRef[s.ref];
+          if (r > 0) e = list[r - 1];
+          else {
+            e = newEntry(s.labels, s);
+            rowOfRef[s.ref] = e.row + 1;
+          }
+        } else {
+          const labels = block.series[id].labels;
+          const key = canonicalKey(labels);
+          const found = (keyed ??= new Map()).get(key);
+          if (found !== undefined) e = found;
+          else {
+            e = newEntry(labels, null);
+            keyed.set(key, e);
+          }
+        }
+        blockIds[e.row * width + b] = id;
+        e.bound += n;
+      }
     }
     let remaining = 0;
     for (const e of list) remaining += e.bound;
@@ -119,8 +137,7 @@ export class TsdbQuerier implements Querier {
     // Canonical label order: by the head's ranks of its series when every entry has one (no key
     // comparisons), else the keys sorted by the default order (UTF-16 code units, as `<` compares
     // them) without a comparator call per comparison, then their entries.
-    // With block series the entries are keyed already.
-    const sorted = inHeadOrder(this.head, list, (e) => e.head) ?? inKeyOrder(joined ? entries : byCanonicalKey(list));
+    const sorted = inHeadOrder(this.head, list, (e) => e.link) ?? inKeyOrder(byCanonicalKey(list));
     if (!inPlace) return this.decodeInWorkers(sorted, blockIds, mint, maxt, hints, loose);
     // Series' columns are cut from shared slabs, sized by the overlapping chunks' sample counts
     // (ColumnSlabs; the query's pooled ones first). Shared memory: a query evaluated in a worker

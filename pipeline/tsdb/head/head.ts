@@ -117,6 +117,14 @@ export class Head implements Queryable {
     return this.create(ref, labels, hashLabels(labels));
   }
 
+  /**
+   * The series with these labels (empty values dropped, as `ref` drops them), if any; never
+   * creates one. `hash`: hashLabels(labels), when the caller keeps it.
+   */
+  find(labels: Labels, hash = hashLabels(labels)): MemSeries | undefined {
+    return this.findByHash(hash, labels);
+  }
+
   private findByHash(h: number, labels: Labels): MemSeries | undefined {
     const e = this.byHash.get(h);
     if (e === undefined) return undefined;
