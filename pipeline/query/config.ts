@@ -49,7 +49,7 @@ export const queryConfigSchema = z
     workers: z.number().int().min(0).default(0)
       .describe('Worker threads that evaluate queries once their series are selected, so a long query leaves the process answering (health, other requests) and queries run in parallel; 0 = one per core. Read at start.'),
     select_slab_pool_bytes: z.number().int().min(0).default(DEFAULT_SLAB_POOL_BYTES)
-      .describe('Memory kept for the columns queries select into (1 MiB slabs, made as needed up to this bound, lent to a query and reused by the next once it is answered); a query that needs more takes fresh memory beyond it, freed by garbage collection. 0 keeps none. Read at start.'),
+      .describe('Memory kept for the columns queries select into (1 MiB slabs, made as needed up to this bound, lent to a query and reused by the next once it is answered; free ones beyond the most leased at once in the last two 30 s windows with queries are let go, all of them after 5 minutes without queries); a query that needs more takes fresh memory beyond it, freed by garbage collection. 0 keeps none. Read at start.'),
     downsampled_resolutions: z.array(resolution).optional()
       .describe('Resolutions of the downsampled tiers the stores keep (e.g. [5m, 1h]); default: those of store.downsampling.'),
     max_exemplars: z.number().int().min(0).default(100_000)

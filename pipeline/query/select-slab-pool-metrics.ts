@@ -30,7 +30,7 @@ export function registerSelectSlabPoolMetrics(registry: Registry, pool: SelectSl
     'Slabs a select asked the pool for while all it may keep were leased: the select took memory of its own, freed by garbage collection.',
     () => pool.stats.exhausted);
   poolCounter(registry, 'tidemark_query_select_slab_pool_trimmed_bytes_total',
-    'Bytes of free slabs the pool let go after no query had used it for its idle time (5 min).',
+    'Bytes of free slabs the pool let go: beyond the most the last two 30 s windows with queries leased at once, or every one after no query had used it for 5 min.',
     () => pool.stats.trimmedBytes);
 }
 

@@ -182,6 +182,34 @@ describe('DecodePool', () => {
     }
   });
 
+  it('has its workers collect when asked, between selects and during one, and they answer the selects after as before', async () => {
+    const pool = new DecodePool({ size: 2, inPlaceBelow: 0, minPart: 1 });
+    try {
+      const data: ContractSeries[] = [0, 1, 2, 3].map((i) => {
+        const timestamps = Array.from({ length: 600 }, (_, j) => j * 15_000);
+        return { labels: { __name__: 'g', i: String(i) }, timestamps, values: timestamps.map((_, j) => i * j), stale: [] };
+      });
+      const head = headWith(data);
+      const matchers = [{ type: '=' as const, name: '__name__', value: 'g' }];
+      const select = async (): Promise<unknown[]> => plain((await new TsdbQuerier([], head, 0, H, pool).select(matchers, { start: 0, end: H })).series, true);
+      const want = plain((await head.querier(0, H).select(matchers, { start: 0, end: H })).series, true);
+      expect(await select()).toEqual(want);
+      const first = await pool.collect();
+      expect(first).toHaveLength(2);
+      expect(first.every((n) => n >= 1)).toBe(true);
+      const during = select();
+      const second = pool.collect();
+      expect(await during).toEqual(want);
+      // Each worker collected once more.
+      expect(await second).toEqual(first.map((n) => n + 1));
+      expect(await select()).toEqual(want);
+      // No worker took the request for a job it failed or died of.
+      expect(pool.workers).toBe(2);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('stops workers that waited for a job for its idle time and starts them again for the next select', async () => {
     const pool = new DecodePool({ size: 2, inPlaceBelow: 0, minPart: 1, idleMs: 50 });
     try {

@@ -6,7 +6,7 @@ import { ColumnSlabs } from './column-slabs.js';
 import { OP_SIZE, runDecodeJob, SERIES_HEADER, splitDecodeJob, type DecodeJob, type DecodeResult } from './decode-job.js';
 import type { DecodePlanner } from './decode-planner.js';
 import { decodeWarmUpJobs } from './decode-warm-up.js';
-import type { DecodeReply, DecodeRequest } from './decode-worker.js';
+import type { CollectReply, CollectRequest, DecodeReply, DecodeRequest } from './decode-worker.js';
 
 interface Task {
   readonly id: number;
@@ -19,6 +19,8 @@ interface Slot {
   readonly worker: Worker;
   task: Task | null;
   readonly idle: IdleStop;
+  /** Callers of `collect` waiting for this worker's answer, in order. */
+  readonly collects: ((collections: number) => void)[];
 }
 
 /**
@@ -114,6 +116,19 @@ export class DecodePool {
       };
       next();
     }
+  }
+
+  /**
+   * Has every running worker collect (decode-worker.ts, CollectRequest): a select slab pool that
+   * let slabs go calls it, so the threads that wrote into them let go of them too. Resolves, once
+   * each has asked V8 for it, to the collections each has asked for so far (0 for one that died meanwhile).
+   */
+  collect(): Promise<number[]> {
+    const request: CollectRequest = { collect: true };
+    return Promise.all(this.slots.map((slot) => new Promise<number>((resolve) => {
+      slot.collects.push(resolve);
+      slot.worker.postMessage(request);
+    })));
   }
 
   /**
@@ -267,8 +282,12 @@ export class DecodePool {
 
   private spawn(): Slot {
     const worker = startWorker();
-    const slot: Slot = { worker, task: null, idle: new IdleStop(this.idleMs, () => this.retire(slot)) };
-    worker.on('message', (m: DecodeReply) => {
+    const slot: Slot = { worker, task: null, idle: new IdleStop(this.idleMs, () => this.retire(slot)), collects: [] };
+    worker.on('message', (m: DecodeReply | CollectReply) => {
+      if ('collections' in m) {
+        slot.collects.shift()?.(m.collections);
+        return;
+      }
       const task = slot.task;
       if (task === null || task.id !== m.id) return;
       slot.task = null;
@@ -289,6 +308,7 @@ export class DecodePool {
       const task = slot.task;
       slot.task = null;
       task?.reject(new Error(`select decode worker failed: ${err.message}`, { cause: err }));
+      for (const resolve of slot.collects.splice(0)) resolve(0);
       if (!this.closed) this.dispatch();
     };
     worker.on('error', fail);

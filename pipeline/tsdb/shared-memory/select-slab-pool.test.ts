@@ -71,6 +71,8 @@ describe('SelectSlabPool', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
     try {
       const pool = new SelectSlabPool(4 * SLAB_BYTES, 1_000);
+      let drops = 0;
+      pool.onDrop(() => drops++);
       const first = pool.lease();
       first.take();
       first.take();
@@ -88,6 +90,7 @@ describe('SelectSlabPool', () => {
       vi.advanceTimersByTime(1);
       expect(pool.stats).toMatchObject({ pooledBytes: SLAB_BYTES, freeBytes: 0, trimmedBytes: SLAB_BYTES });
       expect(sharedMemory().collections).toBe(collections + 1);
+      expect(drops).toBe(1);
       // The leased slab is still the pool's: it comes back, and goes after another idle time.
       second.release();
       expect(pool.stats.freeBytes).toBe(SLAB_BYTES);
@@ -102,7 +105,66 @@ describe('SelectSlabPool', () => {
     }
   });
 
-  it('refuses an idle time that is not a positive number of milliseconds', () => {
+  it('lets free slabs beyond the most leased at once in its last two used windows go at the end of a window', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const pool = new SelectSlabPool(8 * SLAB_BYTES, 60_000, 1_000);
+      let drops = 0;
+      pool.onDrop(() => drops++);
+      const takeAndRelease = (n: number) => {
+        const lease = pool.lease();
+        for (let i = 0; i < n; i++) lease.take();
+        lease.release();
+      };
+      takeAndRelease(6);
+      vi.advanceTimersByTime(1_000);
+      // The window that needed 6 is the last one: they stay.
+      takeAndRelease(2);
+      vi.advanceTimersByTime(1_000);
+      expect(pool.stats).toMatchObject({ pooledBytes: 6 * SLAB_BYTES, trimmedBytes: 0 });
+      expect(drops).toBe(0);
+      const collections = sharedMemory().collections;
+      takeAndRelease(2);
+      // A slab leased across the window's end stays the pool's.
+      const lease = pool.lease();
+      lease.take();
+      lease.take();
+      lease.take();
+      vi.advanceTimersByTime(1_000);
+      expect(pool.stats).toMatchObject({ pooledBytes: 3 * SLAB_BYTES, freeBytes: 0, trimmedBytes: 3 * SLAB_BYTES });
+      expect(sharedMemory().collections).toBe(collections + 1);
+      expect(drops).toBe(1);
+      lease.release();
+      expect(pool.stats.freeBytes).toBe(3 * SLAB_BYTES);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('keeps the working set of queries that come back every window, and of windows apart without use in between', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const pool = new SelectSlabPool(8 * SLAB_BYTES, 60_000, 1_000);
+      const lease = pool.lease();
+      const slabs = [lease.take(), lease.take(), lease.take(), lease.take(), lease.take()];
+      lease.release();
+      for (let refresh = 0; refresh < 10; refresh++) {
+        // A dashboard's refresh a window apart: every query finds its slabs free.
+        vi.advanceTimersByTime(refresh % 2 === 0 ? 1_000 : 5_000);
+        const again = pool.lease();
+        for (let i = 0; i < 5; i++) again.take();
+        again.release();
+      }
+      vi.advanceTimersByTime(1_000);
+      expect(pool.stats).toMatchObject({ pooledBytes: 5 * SLAB_BYTES, freeBytes: 5 * SLAB_BYTES, trimmedBytes: 0 });
+      expect(new Set(slabs).size).toBe(5);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('refuses an idle time or a window that is not a positive number of milliseconds', () => {
     expect(() => new SelectSlabPool(SLAB_BYTES, 0)).toThrow(/idle time/);
+    expect(() => new SelectSlabPool(SLAB_BYTES, 1_000, 0)).toThrow(/window/);
   });
 });

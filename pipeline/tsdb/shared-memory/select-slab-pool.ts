@@ -4,7 +4,8 @@
  * must collect before it is freed, and then glibc's arenas keep it: a query set left hundreds of
  * megabytes resident that way. Pooled slabs are not dropped while queries come: a query leases
  * them, and when it is done they go back to the pool for the next query, already mapped and with
- * no collection asked. Once no query has used the pool for a while, its free slabs are let go.
+ * no collection asked. Free slabs beyond what the latest queries needed are let go within a minute,
+ * and once no query has used the pool for a while, all its free slabs.
  */
 import { sharedMemory } from './shared-memory.js';
 
@@ -20,6 +21,16 @@ export const DEFAULT_SLAB_POOL_BYTES = 256 * 2 ** 20;
  * again at each), short enough that a process whose queries stopped does not keep them for good.
  */
 export const DEFAULT_SLAB_POOL_IDLE_MS = 5 * 60_000;
+
+/**
+ * The pool keeps, while queries come, the most slabs leased at once in the last two windows of
+ * this length in which it was used, and lets free slabs beyond them go at the window's end: a
+ * dashboard refreshing every 30 s keeps its working set (each of its refreshes falls within two
+ * windows), where a large query among smaller ones no longer keeps its slabs mapped for as long
+ * as the smaller ones come. Windows without use do not count: a dashboard refreshing every few
+ * minutes keeps its working set until the idle time.
+ */
+export const DEFAULT_SLAB_POOL_WINDOW_MS = 30_000;
 
 /**
  * One query's use of a SelectSlabPool (SelectHints.slabs). Slabs taken through it, and slabs a
@@ -53,7 +64,7 @@ export interface SlabPoolStats {
   readonly freeBytes: number;
   /** Slabs asked for while every pooled slab was leased and the pool at its limit. */
   readonly exhausted: number;
-  /** Bytes of free slabs let go after the pool had been idle for its idle time. */
+  /** Bytes of free slabs let go: beyond what the latest queries needed, or after the pool had been idle for its idle time. */
   readonly trimmedBytes: number;
 }
 
@@ -67,10 +78,12 @@ export function isPooledSlab(b: SharedArrayBuffer): boolean {
 
 /**
  * A bounded set of select slabs: made on demand up to `limitBytes`, then reused. Past the limit
- * a select's slabs are its own (allocated and left to collection, as without a pool). When no
- * lease was made, no slab taken and none given back for `idleMs`, the free slabs are dropped and
- * this thread asked to collect them (leased ones stay the pool's and come back as usual); the pool makes
- * slabs again as queries need them.
+ * a select's slabs are its own (allocated and left to collection, as without a pool). At the end
+ * of each `windowMs` in which the pool was used, free slabs beyond the most leased at once in that
+ * window and the used one before it are dropped. When no lease was made, no slab taken and none
+ * given back for `idleMs`, every free slab is dropped. Either way this thread is asked to collect
+ * them (leased ones stay the pool's and come back as usual); the pool makes slabs again as
+ * queries need them.
  */
 export class SelectSlabPool {
   private free: SharedArrayBuffer[] = [];
@@ -79,17 +92,32 @@ export class SelectSlabPool {
   private trimmedBytes = 0;
   private lastUse = 0;
   private idleTimer: NodeJS.Timeout | null = null;
+  /** Most slabs leased at once in the window running now, and in the last used one before it. */
+  private windowPeak = 0;
+  private previousPeak = 0;
+  private windowTimer: NodeJS.Timeout | null = null;
+  private readonly dropListeners: (() => void)[] = [];
 
   constructor(
     readonly limitBytes: number = DEFAULT_SLAB_POOL_BYTES,
     readonly idleMs: number = DEFAULT_SLAB_POOL_IDLE_MS,
+    readonly windowMs: number = DEFAULT_SLAB_POOL_WINDOW_MS,
   ) {
     if (!Number.isInteger(limitBytes) || limitBytes < 0) throw new RangeError(`a select slab pool's limit is a byte count, got ${limitBytes}`);
     if (!(idleMs > 0)) throw new RangeError(`a select slab pool's idle time is a positive number of milliseconds, got ${idleMs}`);
+    if (!(windowMs > 0)) throw new RangeError(`a select slab pool's window is a positive number of milliseconds, got ${windowMs}`);
+  }
+
+  /**
+   * Calls `listener` whenever free slabs were let go: threads other than this one that wrote into
+   * them hold references that only their own collection drops (DecodePool.collect).
+   */
+  onDrop(listener: () => void): void {
+    this.dropListeners.push(listener);
   }
 
   lease(): SlabLease {
-    this.lastUse = performance.now();
+    this.used();
     return new Lease(this);
   }
 
@@ -102,10 +130,14 @@ export class SelectSlabPool {
 
   /** A free slab, or a new one while under the limit; null past it. */
   take(): SharedArrayBuffer | null {
-    this.lastUse = performance.now();
+    this.used();
     // Last returned, first reused: its pages are the likeliest still in cache.
-    const b = this.free.pop();
-    if (b !== undefined) return b;
+    const b = this.free.pop() ?? this.make();
+    if (b !== null) this.windowPeak = Math.max(this.windowPeak, this.made - this.free.length);
+    return b;
+  }
+
+  private make(): SharedArrayBuffer | null {
     if ((this.made + 1) * SLAB_BYTES > this.limitBytes) {
       this.exhausted++;
       return null;
@@ -121,8 +153,32 @@ export class SelectSlabPool {
       if (!pooled.has(b)) throw new Error(`a slab of ${b.byteLength} bytes given back to a select slab pool that did not make it`);
       this.free.push(b);
     }
-    this.lastUse = performance.now();
+    this.used();
     if (this.free.length > 0 && this.idleTimer === null) this.armTrim(this.idleMs);
+  }
+
+  private used(): void {
+    this.lastUse = performance.now();
+    if (this.windowTimer !== null) return;
+    this.windowTimer = setTimeout(() => this.endWindow(), this.windowMs);
+    // An idle pool keeps no process alive.
+    this.windowTimer.unref();
+  }
+
+  /**
+   * Drops the free slabs beyond the most leased at once in this window and the last used one
+   * before it. The next window starts at the next use, so an unused one does not count.
+   */
+  private endWindow(): void {
+    this.windowTimer = null;
+    const leased = this.made - this.free.length;
+    const keep = Math.max(this.windowPeak, this.previousPeak);
+    this.previousPeak = this.windowPeak;
+    this.windowPeak = leased;
+    const drop = Math.min(this.made - keep, this.free.length);
+    if (drop <= 0) return;
+    // The first returned of them are the least recently used.
+    this.drop(this.free.splice(0, drop).length);
   }
 
   /** Drops the free slabs once `idleMs` passed since the last use; until then looks again when they would have. */
@@ -139,12 +195,17 @@ export class SelectSlabPool {
 
   private trim(): void {
     if (this.free.length === 0) return;
-    const bytes = this.free.length * SLAB_BYTES;
-    this.made -= this.free.length;
+    this.drop(this.free.length);
     this.free = [];
-    this.trimmedBytes += bytes;
+  }
+
+  /** Counts `count` free slabs, already out of `free`, as let go and has them collected. */
+  private drop(count: number): void {
+    this.made -= count;
+    this.trimmedBytes += count * SLAB_BYTES;
     // Nothing else would collect them: pooled slabs were never counted toward a collection.
     sharedMemory().collectNow();
+    for (const listener of this.dropListeners) listener();
   }
 }
 

@@ -94,6 +94,37 @@ describe('select slab pool', () => {
     });
   }
 
+  it('lets the slabs a larger query needed go once two windows of smaller queries passed, and answers the same from what it kept', async () => {
+    const h = head();
+    const decoder = decoders['decode threads'].decoder;
+    const queryable: Queryable = { querier: (mint, maxt) => new TurnTakingQuerier(() => new TsdbQuerier([], h, mint, maxt, decoder), loopTurns) };
+    const pool = new SelectSlabPool(64 * SLAB_BYTES, 60_000, 50);
+    // As a query process has it: the decode threads that wrote into dropped slabs collect.
+    let drops = 0;
+    pool.onDrop(() => {
+      drops++;
+      void decoder.collect();
+    });
+    const engine = new Engine({ evaluator: evaluation, slabs: pool });
+    const small = async () => (await engine.rangeQuery(queryable, 'sum(a)', 0, T, 60_000)).value;
+    const answer = await small();
+    const smallNeeds = pool.stats.pooledBytes;
+    // Two selects at once: twice the slabs.
+    await engine.rangeQuery(queryable, 'sum(a) + sum(b)', 0, T, 60_000);
+    const largeNeeds = pool.stats.pooledBytes;
+    expect(largeNeeds).toBeGreaterThan(smallNeeds);
+    // The smaller query keeps coming, a few times a window.
+    for (let i = 0; i < 200 && pool.stats.pooledBytes > smallNeeds; i++) {
+      expect(await small()).toEqual(answer);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(pool.stats).toMatchObject({ pooledBytes: smallNeeds, freeBytes: smallNeeds, trimmedBytes: largeNeeds - smallNeeds });
+    expect(drops).toBe(1);
+    // What it kept is what it needs: it makes no slab again.
+    expect(await small()).toEqual(answer);
+    expect(pool.stats).toMatchObject({ pooledBytes: smallNeeds, exhausted: 0 });
+  });
+
   it('gets a failed query\'s slabs back, selects still decoding when it failed included', async () => {
     const h = head();
     const queryable: Queryable = { querier: (mint, maxt) => new TurnTakingQuerier(() => new TsdbQuerier([], h, mint, maxt, decoders['decode threads'].decoder), loopTurns) };
