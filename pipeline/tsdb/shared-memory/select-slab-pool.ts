@@ -194,9 +194,11 @@ export class SelectSlabPool {
   }
 
   private trim(): void {
-    if (this.free.length === 0) return;
-    this.drop(this.free.length);
+    const count = this.free.length;
+    if (count === 0) return;
+    // Out of `free` before the collection drop() asks for, which would otherwise find them held.
     this.free = [];
+    this.drop(count);
   }
 
   /** Counts `count` free slabs, already out of `free`, as let go and has them collected. */
