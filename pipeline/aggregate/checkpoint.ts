@@ -211,20 +211,20 @@ function copyWindowColumn(win: WindowColumns, f: number, into: Float64Array): bo
 function windowDoc(win: WindowColumns, labels: readonly (Labels | undefined)[]): WindowDoc {
   const order = win.order;
   const doc: { -readonly [K in keyof WindowDoc]: WindowDoc[K] } = {
-    labels: order.map((slot) => labels[slot]!),
+    labels: Array.from(order, (slot) => labels[slot]!),
     numbers: numberColumns(FIELDS, order.length, (f, into) => copyWindowColumn(win, f, into)),
   };
   if (win.values !== null) {
     const values = win.values;
-    doc.values = order.map((slot) => (values[slot] ?? []).map(num));
+    doc.values = Array.from(order, (slot) => (values[slot] ?? []).map(num));
   }
   if (win.buckets !== null) {
     const buckets = win.buckets;
-    doc.buckets = order.map((slot) => buckets[slot] ?? {});
+    doc.buckets = Array.from(order, (slot) => buckets[slot] ?? {});
   }
   if (win.lastH !== null) {
     const lastH = win.lastH;
-    doc.lastH = order.map((slot) => {
+    doc.lastH = Array.from(order, (slot) => {
       const h = lastH[slot];
       return h === null || h === undefined ? 0 : histogramDoc(h);
     });

@@ -107,7 +107,7 @@ function countState(st: RuleState): unknown {
     });
     const windows = ps.openWindowColumns().map(({ columns, labels }) => [
       columns.end,
-      columns.order.map((slot) => [JSON.stringify(labels[slot]), columns.nums[slot * FIELDS + SAMPLES], columns.nums[slot * FIELDS + H_SAMPLES], columns.nums[slot * FIELDS + SERIES]]),
+      Array.from(columns.order, (slot) => [JSON.stringify(labels[slot]), columns.nums[slot * FIELDS + SAMPLES], columns.nums[slot * FIELDS + H_SAMPLES], columns.nums[slot * FIELDS + SERIES]]),
     ]);
     parts.push([p, series, windows]);
   }
@@ -203,7 +203,7 @@ function counterState(st: RuleState): unknown {
     });
     const windows = ps.openWindowColumns().map(({ columns, labels }) => [
       columns.end,
-      columns.order.map((slot) => [JSON.stringify(labels[slot]), ...[SAMPLES, H_SAMPLES, INC, RATE_SUM, RATE_N, SERIES, ALIVE].map((f) => columns.nums[slot * FIELDS + f])]),
+      Array.from(columns.order, (slot) => [JSON.stringify(labels[slot]), ...[SAMPLES, H_SAMPLES, INC, RATE_SUM, RATE_N, SERIES, ALIVE].map((f) => columns.nums[slot * FIELDS + f])]),
     ]);
     parts.push([p, series, windows]);
   }

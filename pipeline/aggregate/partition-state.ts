@@ -858,9 +858,10 @@ export class PartitionState {
    * applied, rates folded, live counters keep their output alive, stale series are forgotten.
    * The window's accumulators go into `merged` by output key (partitions in order: see
    * RuleState.closePartitions): a key new to it is appended (in the order the groups entered the
-   * window) with an accumulator of its own; into a key it has, the group's numbers are merged.
+   * window) with an accumulator of its own (one of `reuse` with the same key, refilled, or a new
+   * one); into a key it has, the group's numbers are merged.
    */
-  closeInto(w: number, merged: Map<string, WindowAccumulator>): void {
+  closeInto(w: number, merged: Map<string, WindowAccumulator>, reuse?: ReadonlyMap<string, WindowAccumulator>): void {
     const staleBefore = w - this.rule.stalenessMs;
     const counter = this.rule.counter;
     // Every series is visited at every close: an array walk in the map's order (the order the
@@ -895,7 +896,9 @@ export class PartitionState {
         const key = this.groupKeys[slot]!;
         const m = merged.get(key);
         if (m === undefined) {
-          merged.set(key, win.accumulator(slot, this.groupLabels[slot]!, true));
+          // A spent accumulator of the same key has equal labels.
+          const spent = reuse?.get(key);
+          merged.set(key, spent === undefined ? win.accumulator(slot, this.groupLabels[slot]!, true) : win.fill(spent, slot, true));
           continue;
         }
         // Merged from one reused object: an accumulator per group and partition was most of

@@ -28,7 +28,7 @@ export class RuleState {
   /** Output series of the last closed window. */
   outputSeries = 0;
   /** Labels of the output series of the groups in the last closed window. */
-  private outputNames = new Map<string, OutputSeriesLabels>();
+  private readonly outputNames = new Map<string, OutputSeriesLabels>();
   readonly counters: RuleCounters = { applied: 0, late: 0, outOfOrder: 0, outputSamples: 0 };
 
   constructor(readonly rule: CompiledRule) {
@@ -79,17 +79,26 @@ export class RuleState {
 
   /** Closes window `w` and appends its output samples to `out`. */
   close(w: number, out: OutputSample[]): void {
-    this.emit(w, this.closePartitions(w), out);
+    const merged = this.closePartitions(w, this.spent);
+    this.emit(w, merged, out);
+    // Emitting keeps none of them (the running totals keep labels only): the next close refills
+    // these objects for the groups that come back, instead of allocating an object per group
+    // and window (most of what closing allocated, a full window's worth at a time).
+    this.spent = merged;
   }
+
+  /** The merged accumulators of the last close, free to be refilled (see close). */
+  private spent: ReadonlyMap<string, WindowAccumulator> | undefined;
 
   /**
    * Closes window `w` in every partition and returns the partitions' accumulators merged in
    * partition order, without computing outputs (a store aggregating some partitions publishes
-   * these as its partial state; a merger emits them).
+   * these as its partial state; a merger emits them). `reuse`: accumulators no longer used, by
+   * group key, that a group's merged accumulator may be refilled into.
    */
-  closePartitions(w: number): Map<string, WindowAccumulator> {
+  closePartitions(w: number, reuse?: ReadonlyMap<string, WindowAccumulator>): Map<string, WindowAccumulator> {
     const merged = new Map<string, WindowAccumulator>();
-    for (const p of [...this.partitions.keys()].sort((a, b) => a - b)) this.partitions.get(p)!.closeInto(w, merged);
+    for (const p of [...this.partitions.keys()].sort((a, b) => a - b)) this.partitions.get(p)!.closeInto(w, merged, reuse);
     this.closedThrough = w;
     return merged;
   }
@@ -98,22 +107,22 @@ export class RuleState {
   emit(w: number, merged: ReadonlyMap<string, WindowAccumulator>, out: OutputSample[]): void {
     this.closedThrough = w;
     const before = out.length;
-    const names = new Map<string, OutputSeriesLabels>();
+    const names = this.outputNames;
     // The groups in the map's order, walked by index below: each walk of the map by its iterator
     // made an entry array per group, and each group's names were looked up again per output.
     const keys: string[] = [];
     const accs: WindowAccumulator[] = [];
     const groupNames: OutputSeriesLabels[] = [];
     merged.forEach((a, k) => {
-      let n = this.outputNames.get(k);
-      if (n === undefined) n = new OutputSeriesLabels(a.labels, this.rule.infix);
-      names.set(k, n);
+      let n = names.get(k);
+      if (n === undefined) names.set(k, (n = new OutputSeriesLabels(a.labels, this.rule.infix)));
       keys.push(k);
       accs.push(a);
       groupNames.push(n);
     });
-    // Groups without a sample in this window are let go (they come back as new ones).
-    this.outputNames = names;
+    // Groups without a sample in this window are let go (they come back as new ones). The map is
+    // kept, not made again per window: when every group came back there is nothing to let go.
+    if (names.size > merged.size) for (const k of names.keys()) if (!merged.has(k)) names.delete(k);
     for (const spec of this.rule.outputs) {
       if (spec.kind === 'total' || spec.kind === 'total_prometheus') continue;
       for (let i = 0; i < accs.length; i++) windowOutputs(accs[i]!, spec, groupNames[i]!, out);

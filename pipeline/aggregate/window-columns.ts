@@ -34,8 +34,13 @@ export class WindowColumns {
   nums: Float64Array;
   /** 1 where the slot's group has an accumulator in this window. */
   present: Uint8Array;
-  /** Slots with an accumulator, in the order they got it (the order outputs and merges follow). */
-  readonly order: number[] = [];
+  /**
+   * Slots with an accumulator, in the order they got it (the order outputs and merges follow): the
+   * first `size` of `slots`. Not an array: emptying one at reset let its storage go, and every
+   * window grew it again.
+   */
+  private slots = new Int32Array(16);
+  private size = 0;
   /** Per slot, its values (quantiles) and vmrange buckets (histogram_bucket), when the rule needs them. */
   readonly values: (number[] | undefined)[] | null;
   readonly buckets: (Record<string, number> | undefined)[] | null;
@@ -46,6 +51,11 @@ export class WindowColumns {
   entered = 0;
   /** Per slot, the latest sample when it is a native histogram; null until a window sees one. */
   lastH: (FloatHistogram | null)[] | null = null;
+
+  /** The slots with an accumulator, in the order they got it (a view, valid until the next open or reset). */
+  get order(): Int32Array {
+    return this.slots.subarray(0, this.size);
+  }
 
   constructor(public end: number, capacity: number, private readonly needs: AccumulatorNeeds) {
     this.nums = new Float64Array(capacity * FIELDS);
@@ -59,9 +69,9 @@ export class WindowColumns {
    * accumulators were copied or taken when it closed). Slots are zeroed as they open.
    */
   reset(end: number): void {
-    const order = this.order;
-    for (let i = 0; i < order.length; i++) this.present[order[i]!] = 0;
-    order.length = 0;
+    const slots = this.slots;
+    for (let i = 0; i < this.size; i++) this.present[slots[i]!] = 0;
+    this.size = 0;
     if (this.values !== null) this.values.length = 0;
     if (this.buckets !== null) this.buckets.length = 0;
     this.lastH = null;
@@ -79,7 +89,12 @@ export class WindowColumns {
     n[o + MAX] = Number.NEGATIVE_INFINITY;
     n[o + LAST_TS] = Number.NEGATIVE_INFINITY;
     this.present[slot] = 1;
-    this.order.push(slot);
+    if (this.size === this.slots.length) {
+      const slots = new Int32Array(this.size * 2);
+      slots.set(this.slots);
+      this.slots = slots;
+    }
+    this.slots[this.size++] = slot;
     if (this.values !== null) this.values[slot] = [];
     if (this.buckets !== null) this.buckets[slot] = {};
     if (this.lastH !== null) this.lastH[slot] = null;
