@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { Engine, parseExpr, type QueryResult, type QueryValue } from '../promql/index.js';
 import { parseDurationParam, parseLimitParam, parseTimeParam, requestParams } from './api-params.js';
 import { capAnnotations } from './annotations.js';
-import { formatValue, queryDataJson, toApiError, writeError, writeSuccess, writeSuccessJson } from './api-response.js';
+import { formatValue, toApiError, writeError, writeQueryAnswer, writeSuccess } from './api-response.js';
 import { walk } from '../promql/parser/walk.js';
 import type { LabelMatcher } from '../tsdb/index.js';
 import { jsonHandler, type ApiContext, type QueryRoute } from './api-settings.js';
@@ -67,11 +67,10 @@ export function queryRoutes(ctx: ApiContext): QueryRoute[] {
     const totalMs = performance.now() - t0;
     const warnings = [...result.warnings];
     const value = limit > 0 ? truncate(result.value, limit, warnings) : result.value;
-    let data = queryDataJson(value);
     // Prometheus writes `stats` inside `data`, after the result.
-    if ((params.get('stats') ?? '') !== '') data = `${data.slice(0, -1)},"stats":${JSON.stringify({ ...statsJson(stats, totalMs, value, result.loadedSamples ?? stats.samples), sourceResolution: resolutionText(resolution) })}}`;
+    const statsField = (params.get('stats') ?? '') !== '' ? `,"stats":${JSON.stringify({ ...statsJson(stats, totalMs, value, result.loadedSamples ?? stats.samples), sourceResolution: resolutionText(resolution) })}` : '';
     res.setHeader(SOURCE_RESOLUTION_HEADER, resolutionText(resolution));
-    writeSuccessJson(res, data, { warnings: capAnnotations(warnings, 'warning'), infos: capAnnotations(result.infos, 'info') });
+    writeQueryAnswer(res, value, { warnings: capAnnotations(warnings, 'warning'), infos: capAnnotations(result.infos, 'info') }, statsField);
   };
 
   return [

@@ -7,7 +7,7 @@ import { joinChanges, type ChangeCheck, type ChangeSource, type PartitionPositio
 import type { LabelMatcher, Querier, Queryable, SelectHints, SeriesSet } from '../tsdb/index.js';
 import { parseDurationParam, parseTimeParam, requestParams } from './api-params.js';
 import { capAnnotations } from './annotations.js';
-import { queryDataJson, toApiError, writeError, writeSuccessJson } from './api-response.js';
+import { toApiError, writeError, writeQueryAnswer } from './api-response.js';
 import type { QueryRoute } from './api-settings.js';
 import type { QueryConfig } from './config.js';
 import { queryEngineOptions } from './query-engine.js';
@@ -449,7 +449,7 @@ export function withResultCache(routes: readonly QueryRoute[], cache: ResultCach
           const deadline = Date.now() + timeoutMs;
           const r = await gate.run(deadline, ac.signal, () => cache.rangeQuery(query!, start!, end!, step!, Math.max(1, deadline - Date.now()), ac.signal));
           res.setHeader(SOURCE_RESOLUTION_HEADER, resolutionText(0));
-          writeSuccessJson(res, queryDataJson(r.value), { warnings: capAnnotations(r.warnings, 'warning'), infos: capAnnotations(r.infos, 'info') });
+          writeQueryAnswer(res, r.value, { warnings: capAnnotations(r.warnings, 'warning'), infos: capAnnotations(r.infos, 'info') });
         } catch (err) {
           writeError(res, toApiError(err));
         } finally {

@@ -4,7 +4,7 @@ import type { BinaryExpr, Expr } from '../parser/ast.js';
 import { MemoryQueryable } from '../promqltest/memory-storage.js';
 import { Engine } from './engine.js';
 import { scalarBinaryMatrix } from './scalar-binary-matrix.js';
-import type { StepMatrix } from './step-matrix.js';
+import { StepMatrix } from './step-matrix.js';
 
 /** Counters per host and mode with gaps and a reset, and gauges with NaN and infinities. */
 function dataSet(): MemoryQueryable {
@@ -31,10 +31,9 @@ function dataSet(): MemoryQueryable {
 describe('scalarBinaryMatrix', () => {
   const binary = (q: string) => parseExpr(q) as BinaryExpr;
   /** A two-row, two-step matrix for `node`, row 1 absent at step 0. */
-  const matrixOf = (node: Expr): Map<Expr, StepMatrix> => new Map([[node, {
-    metrics: [{ host: 'a' }, { host: 'b' }], dropName: [false, false], values: Float64Array.of(8, 2, 0, 4), present: Uint8Array.of(1, 1, 0, 1),
-    rowStride: 2, stepStride: 1, samples: Float64Array.of(1, 2), order: null,
-  }]]);
+  const matrixOf = (node: Expr): Map<Expr, StepMatrix> => new Map([[node, new StepMatrix(
+    [{ host: 'a' }, { host: 'b' }], [false, false], Float64Array.of(8, 2, 0, 4), Uint8Array.of(1, 1, 0, 1), 2, Float64Array.of(1, 2), null,
+  )]]);
 
   it('applies the operator to every present cell, the number on either side', () => {
     const left = binary('1 - x');

@@ -1,6 +1,6 @@
 import type { BinaryExpr, Expr } from '../parser/ast.js';
 import { ARITHMETIC, scalarOp } from './binary.js';
-import type { StepMatrix } from './step-matrix.js';
+import { StepMatrix } from './step-matrix.js';
 
 function unwrap(e: Expr): Expr {
   while (e.type === 'paren') e = e.expr;
@@ -23,14 +23,21 @@ export function scalarBinaryMatrix(e: BinaryExpr, matrices: ReadonlyMap<Expr, St
   if (scalar.type !== 'number') return null;
   const m = matrices.get(swap ? rhs : lhs);
   if (m === undefined) return null;
-  const s = scalar.value;
-  const op = e.op;
-  const { present } = m;
-  const values = new Float64Array(m.values.length);
+  const values = scalarCells(e.op, scalar.value, swap, m.values, m.present);
+  return new StepMatrix(m.metrics, m.metrics.map(() => true), values, m.present, m.rowStride, m.samples, m.order);
+}
+
+/**
+ * The cells' loop, apart from the checks above: each query's expression nodes are new objects
+ * whose shapes the code above may not have seen (a deoptimization there each warm query), and
+ * the loop over every cell keeps its optimized code whatever they are.
+ */
+function scalarCells(op: BinaryExpr['op'], s: number, swap: boolean, cells: Float64Array, present: Uint8Array): Float64Array {
+  const values = new Float64Array(cells.length);
   for (let i = 0; i < present.length; i++) {
     if (present[i] === 0) continue;
-    const x = m.values[i];
+    const x = cells[i];
     values[i] = swap ? scalarOp(op, s, x) : scalarOp(op, x, s);
   }
-  return { ...m, values, dropName: m.metrics.map(() => true) };
+  return values;
 }

@@ -7,7 +7,7 @@ import type { EvalContext } from './eval-context.js';
 import { mergeGroupParts, newGroupCells, type GroupCells, type GroupParts } from './group-cells.js';
 import { rowSource, windowRows, type RowSource } from './row-source.js';
 import { scalarBinaryMatrix } from './scalar-binary-matrix.js';
-import type { StepMatrix } from './step-matrix.js';
+import { StepMatrix } from './step-matrix.js';
 
 /**
  * Series-major evaluation of a range query's hot nodes. Before the steps run, every node of a
@@ -103,7 +103,7 @@ function materialize(src: RowSource, ctx: EvalContext): StepMatrix | null {
     if ((r & 255) === 0) ctx.checkAbort('query evaluation');
     src.fill(r, values.subarray(r * steps, (r + 1) * steps), present.subarray(r * steps, (r + 1) * steps));
   }
-  return { metrics: src.metrics, dropName: src.dropName, values, present, rowStride: steps, stepStride: 1, samples: src.samples, order: null };
+  return new StepMatrix(src.metrics, src.dropName, values, present, steps, src.samples, null);
 }
 
 const AGGREGATIONS = new Set(['sum', 'avg', 'count', 'group', 'min', 'max', 'stddev', 'stdvar']);
@@ -185,11 +185,7 @@ function groupsMatrix(op: string, groups: readonly GroupCells[], samples: Float6
     if (ids.length > 1) ids.sort((a, b) => groups[a].first[k] - groups[b].first[k]);
     return ids;
   };
-  return {
-    metrics: groups.map((x) => x.labels),
-    dropName: groups.map((x) => x.dropName),
-    values, present, rowStride: steps, stepStride: 1, samples, order,
-  };
+  return new StepMatrix(groups.map((x) => x.labels), groups.map((x) => x.dropName), values, present, steps, samples, order);
 }
 
 /** An aggregation whose groups the split evaluation's threads computed over their parts of the rows. */
@@ -413,7 +409,7 @@ function topk(e: AggregateExpr, src: RowSource, k: number, ctx: EvalContext): St
     }
     order[s] = o;
   }
-  return { metrics, dropName, values, present, rowStride: steps, stepStride: 1, samples: src.samples, order: (s) => order[s] };
+  return new StepMatrix(metrics, dropName, values, present, steps, src.samples, (s) => order[s]);
 }
 
 /** kAggregate's less on heap positions i and j of one step's values. */

@@ -11,12 +11,30 @@ const acc = { s: 0, c: 0 };
 
 function avg(w: Window): number {
   const vs = w.vs;
-  let sum = vs[w.lo];
+  const lo = w.lo;
+  const hi = w.hi;
+  let sum = vs[lo];
+  let c = 0;
+  // While the sum stays finite: kahanSumInc's steps written out on locals (a window of a few
+  // dozen samples took about 4 ns a sample through the shared out-object). The same operations
+  // in the same order; the first step whose sum overflows is taken again below.
+  let i = lo + 1;
+  for (; i < hi; i++) {
+    const f = vs[i];
+    const t = sum + f;
+    if (t === Infinity || t === -Infinity) break;
+    if (Math.abs(sum) >= Math.abs(f)) c += (sum - t) + f;
+    else c += (f - t) + sum;
+    sum = t;
+  }
+  if (i === hi) {
+    const count = hi - lo;
+    return sum / count + c / count;
+  }
   let count = 1;
   let mean = 0;
-  let c = 0;
   let incremental = false;
-  for (let i = w.lo + 1; i < w.hi; i++) {
+  for (; i < hi; i++) {
     const f = vs[i];
     count = i - w.lo + 1;
     if (!incremental) {
