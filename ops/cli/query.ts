@@ -1,7 +1,7 @@
 import { sharedEvalPool } from '../../pipeline/promql/index.js';
 import { expectArrayBufferTransfers, type Queryable } from '../../pipeline/tsdb/index.js';
-import { sharedDecodePool } from '../../pipeline/tsdb/select-decode/index.js';
-import { sharedSelectSlabPool, type SelectSlabPool } from '../../pipeline/tsdb/shared-memory/index.js';
+import { collectDecodeThreadsOnDrop, sharedDecodePool } from '../../pipeline/tsdb/select-decode/index.js';
+import { sharedSelectSlabPool } from '../../pipeline/tsdb/shared-memory/index.js';
 import {
   QueryMetrics,
   ReadConsistency,
@@ -28,9 +28,6 @@ import { BusService } from './bus-service.js';
 import { SideDataService } from './side-data.js';
 import { CircularExemplarStorage, MetadataCatalog, queryActivity } from '../../pipeline/query/index.js';
 import { withStoreTiers } from '../../pipeline/query/source-resolution.js';
-
-/** Slab pools whose drops have the decode threads collect (a process may mount the query API more than once). */
-const collectingDecodeThreads = new WeakSet<SelectSlabPool>();
 
 /**
  * Mounts the Prometheus HTTP API (query, series, labels, metadata, read, federate, status) over
@@ -85,11 +82,8 @@ export function mountQueryApi(
   }
   const slabPool = sharedSelectSlabPool(ctx.config.query.select_slab_pool_bytes);
   registerSelectSlabPoolMetrics(ctx.metrics, slabPool);
-  if (!collectingDecodeThreads.has(slabPool)) {
-    // The decode threads write into the pool's slabs: when it lets some go, they must collect too.
-    slabPool.onDrop(() => void sharedDecodePool().collect());
-    collectingDecodeThreads.add(slabPool);
-  }
+  // The decode threads write into the pool's slabs: when it lets some go, they must collect too.
+  collectDecodeThreadsOnDrop(slabPool);
   // Selects hand buffers to the pools' threads: what the start-up (a store's head restore) and
   // the first query optimize on this thread stays optimized after the first hand-off.
   expectArrayBufferTransfers();

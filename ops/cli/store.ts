@@ -3,7 +3,8 @@ import { isAbsolute, join } from 'node:path';
 import { Redis } from 'ioredis';
 import { StoreWorker, storeHttpApi } from '../../pipeline/store/index.js';
 import { InProcessShardRegistry, joinChanges, RedisShardRegistry, type ShardRegistry, type ChangesAnswer, type ChangesRequest, type WaitAppliedAnswer, type WaitAppliedRequest } from '../../pipeline/store-protocol/index.js';
-import { sharedSelectSlabPool } from '../../pipeline/tsdb/shared-memory/index.js';
+import { collectDecodeThreadsOnDrop } from '../../pipeline/tsdb/select-decode/index.js';
+import { sharedSelectSlabPool, type SelectSlabPool } from '../../pipeline/tsdb/shared-memory/index.js';
 import { MergeQuerier, emptyLabelStats, labelStatsOf, mergeLabelStats, type LabelStats, type LabelStatsRequest, type Querier } from '../../pipeline/tsdb/index.js';
 import type { DecodedRecordFollower } from '../../pipeline/bus/record-follower.js';
 import type { Labels, SamplesTopicRecord } from '../../schemas/index.js';
@@ -86,7 +87,7 @@ export class StoreService implements Service {
       pauseConsumption: (paused) => {
         for (const w of this.running) w.pauseConsumption(paused);
       },
-    }, { adminApi: ctx.flags.enableAdminApi === true, slabs: sharedSelectSlabPool() }).routes) {
+    }, { adminApi: ctx.flags.enableAdminApi === true, slabs: storeSlabPool() }).routes) {
       ctx.router.add(r.methods, r.path, r.handler);
     }
   }
@@ -204,3 +205,13 @@ export const storeRole: RoleDefinition = {
     return [registryCloser, bus, store, aggregation];
   },
 };
+
+/**
+ * The slab pool the store API's selects decode into. Its selects decode in the decode threads as
+ * the query API's do: when the pool lets slabs go, those threads collect too.
+ */
+function storeSlabPool(): SelectSlabPool {
+  const pool = sharedSelectSlabPool();
+  collectDecodeThreadsOnDrop(pool);
+  return pool;
+}

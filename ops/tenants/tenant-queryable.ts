@@ -1,5 +1,5 @@
 import { QueryApiError } from '../../pipeline/query/index.js';
-import type { LabelMatcher, Querier, Queryable, SelectHints, SeriesSet } from '../../pipeline/tsdb/index.js';
+import { seriesSamples, type LabelMatcher, type Querier, type Queryable, type SelectHints, type SeriesSet } from '../../pipeline/tsdb/index.js';
 import { limitsOf, type TenantsConfig } from './config.js';
 import type { TenantMetrics } from './tenant-metrics.js';
 import type { TenantScope } from './tenant-scope.js';
@@ -33,7 +33,7 @@ export class TenantCountingQueryable implements Queryable {
       const request = scope.current();
       if (request === undefined) return;
       let n = 0;
-      for (const s of set.series) n += s.timestamps.length;
+      for (const s of set.series) n += seriesSamples(s);
       request.querySamples += n;
       metrics.querySamples.inc({ tenant: request.tenant }, n);
       const max = limitsOf(config(), request.tenant).max_query_samples;

@@ -98,7 +98,10 @@ export class FanoutQuerier implements Querier {
   }
 
   async select(matchers: readonly LabelMatcher[], hints: SelectHints): Promise<SeriesSet> {
-    const { results, warnings } = await this.each((q) => q.select(matchers, hints));
+    // Copies of a series merged and replicas deduplicated read samples, which presence summaries
+    // (SelectHints.presenceLookback) leave out: shards are read in full.
+    const read = hints.presenceLookback === undefined ? hints : { ...hints, presenceLookback: undefined };
+    const { results, warnings } = await this.each((q) => q.select(matchers, read));
     for (const set of results) for (const w of set.warnings) this.seenWarnings.add(w);
     const all = results.length === 1 ? results[0].series : results.flatMap((s) => s.series);
     const merged = results.length === 1 ? all : mergeCopies(all, hints.labelsOnly === true);

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../promql/index.js';
-import { Tsdb } from '../tsdb/index.js';
+import { Head, Tsdb } from '../tsdb/index.js';
+import { DecodePool } from '../tsdb/select-decode/index.js';
+import { TsdbQuerier } from '../tsdb/tsdb-querier.js';
 import { TooManySeriesError } from './errors.js';
 import { CountingQueryable, QueryStats } from './query-stats.js';
 
@@ -42,5 +44,25 @@ describe('query stats', () => {
     const q = 'sum(rate(http_requests_total{code=~"5.."}[5m])) / sum(rate(http_requests_total[5m]))';
     await expect(statsOf(q, 5)).rejects.toThrow(TooManySeriesError);
     expect((await statsOf(q, 6)).series).toBe(6);
+  });
+});
+
+describe('CountingQueryable over presence summaries', () => {
+  it("counts a summed-up series' samples as those it stands for, as a full read's", async () => {
+    const workers = new DecodePool({ size: 1, inPlaceBelow: 0, minPart: 1 });
+    try {
+      const head = new Head();
+      for (let i = 0; i < 480; i++) for (const code of ['200', '500']) head.append({ __name__: 'http_requests_total', code }, i * 15_000, i);
+      const count = async (presenceLookback?: number): Promise<{ samples: number; summed: number }> => {
+        const stats = new QueryStats();
+        const q = new CountingQueryable({ querier: (mint, maxt) => new TsdbQuerier([], head, mint, maxt, workers) }, stats, 0).querier(0);
+        const set = await q.select([{ type: '=', name: '__name__', value: 'http_requests_total' }], { start: 0, end: 7_200_000, ...(presenceLookback === undefined ? {} : { presenceLookback }) });
+        return { samples: stats.samples, summed: set.series.filter((s) => s.presence != null).length };
+      };
+      expect(await count()).toEqual({ samples: 960, summed: 0 });
+      expect(await count(300_000)).toEqual({ samples: 960, summed: 2 });
+    } finally {
+      await workers.close();
+    }
   });
 });

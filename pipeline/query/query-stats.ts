@@ -1,4 +1,4 @@
-import { SelectWrappingQuerier, type LabelMatcher, type Querier, type Queryable, type SelectHints, type SeriesSet } from '../tsdb/index.js';
+import { SelectWrappingQuerier, seriesSamples, type LabelMatcher, type Querier, type Queryable, type SelectHints, type SeriesSet } from '../tsdb/index.js';
 import { TooManySeriesError } from './errors.js';
 
 /** What one query read from storage: the series and the samples in range its selects returned. */
@@ -51,6 +51,6 @@ class CountingQuerier extends SelectWrappingQuerier {
   private count(set: SeriesSet): void {
     this.stats.series += set.series.length;
     if (this.maxSeries > 0 && this.stats.series > this.maxSeries) throw new TooManySeriesError(this.maxSeries);
-    for (const s of set.series) this.stats.samples += s.timestamps.length;
+    for (const s of set.series) this.stats.samples += seriesSamples(s);
   }
 }

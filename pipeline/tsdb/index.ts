@@ -1,4 +1,5 @@
-export type { LabelMatcher, MatchType, PlannedSelectSink, Querier, Queryable, SampleBudget, SelectHints, Series, SeriesSet } from './querier.js';
+export type { LabelMatcher, MatchType, PlannedSelectSink, PresenceSummary, Querier, Queryable, SampleBudget, SelectHints, Series, SeriesSet } from './querier.js';
+export { seriesSamples } from './querier.js';
 export { Tsdb, type TsdbOptions, type TsdbStats } from './tsdb.js';
 export { Head, type HeadOptions, type HeadStats } from './head/index.js';
 export { Block, type BlockMeta } from './block/index.js';

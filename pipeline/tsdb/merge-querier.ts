@@ -1,5 +1,5 @@
 import { SampleBuffer } from './chunks/index.js';
-import type { LabelMatcher, Querier, SelectHints, Series, SeriesSet } from './querier.js';
+import { seriesSamples, type LabelMatcher, type Querier, type SelectHints, type Series, type SeriesSet } from './querier.js';
 import { groupByLabels } from './series-groups.js';
 import { sortedUnique } from './series-order.js';
 
@@ -29,11 +29,16 @@ export class MergeQuerier implements Querier {
     for (let i = 0; i < count; i++) {
       if (start[i + 1] - start[i] === 1) continue;
       // Parts without samples in range take no part in the join.
-      const parts = grouped.slice(start[i], start[i + 1]).filter((s) => s.timestamps.length > 0);
+      const parts = grouped.slice(start[i], start[i + 1]).filter((s) => seriesSamples(s) > 0);
       if (parts.length === 1) out[i] = parts[0];
       if (parts.length <= 1) continue;
       joins.push({ at: i, parts });
       if (concatenable(parts)) for (const s of parts) total += s.timestamps.length;
+    }
+    if (joins.some((j) => j.parts.some((s) => s.presence != null))) {
+      // Presence summaries of one series' parts do not add up to one (a gap or a marker may lie
+      // between them): read again in full, its samples charged by the first read.
+      return this.select(matchers, { ...hints, presenceLookback: undefined, budget: undefined });
     }
     const allT = new Float64Array(total);
     const allV = new Float64Array(total);

@@ -35,6 +35,29 @@ export interface Series {
    * sample's counter started at an unknown time). Absent or null when no sample in range has one.
    */
   readonly startTimestamps?: ArrayLike<number> | null;
+  /**
+   * Where the series is present, in place of its samples (SelectHints.presenceLookback): then
+   * `timestamps`, `values` and `stale` are empty. Absent or null for a series read in full.
+   */
+  readonly presence?: PresenceSummary | null;
+}
+
+/**
+ * A series' samples in range reduced to what says where an instant selector finds one: it has no
+ * staleness marker and no two consecutive samples more than the select's lookback apart, so it is
+ * present exactly at the times in [first, last + lookback).
+ */
+export interface PresenceSummary {
+  /** Timestamps of its first and last sample in range. */
+  readonly first: number;
+  readonly last: number;
+  /** How many samples it stands for (what a select's statistics count). */
+  readonly samples: number;
+}
+
+/** The samples a selected series holds or, for a presence summary, stands for. */
+export function seriesSamples(s: Series): number {
+  return s.presence != null ? s.presence.samples : s.timestamps.length;
 }
 
 export interface SelectHints {
@@ -48,6 +71,13 @@ export interface SelectHints {
    * be left unspecified where that saves decoding them.
    */
   readonly timestampsOnly?: boolean;
+  /**
+   * Only where each series is present under this lookback delta is needed (`count`, `group` of an
+   * instant selector): a series with no staleness marker and no two consecutive samples more than
+   * this apart may come back as a presence summary (Series.presence) in place of its samples,
+   * which spares writing and handing over its timestamps. Others come back in full.
+   */
+  readonly presenceLookback?: number;
   /**
    * Read window aggregates instead of raw samples (downsample/rollup-windows.ts): one column of
    * the windows of this resolution that end in [start, end], from a downsampled tier where one

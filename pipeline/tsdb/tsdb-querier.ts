@@ -165,7 +165,9 @@ export class TsdbQuerier implements Querier {
    * planner's arrays are made that size).
    */
   private async decodeInWorkers(sorted: readonly Entry[], ids: Int32Array, mint: number, maxt: number, hints: SelectHints, loose: number): Promise<SeriesSet> {
-    const plan = new DecodePlanner(mint, maxt, hints.timestampsOnly === true, { looseSamples: loose, series: sorted.length }, hints.plans === undefined);
+    // A plan for another process is decoded there into columns (select-chunks-wire.ts), never summed up.
+    const presence = hints.plans === undefined ? hints.presenceLookback : undefined;
+    const plan = new DecodePlanner(mint, maxt, hints.timestampsOnly === true, { looseSamples: loose, series: sorted.length }, hints.plans === undefined, presence);
     // out[i] is a series decoded here, or null for the planned series next in order.
     const out: (Series | null)[] = [];
     const planned: Labels[] = [];

@@ -1,5 +1,6 @@
 import type { Labels } from '../../../schemas/labels.js';
 import type { FloatHistogram } from '../../../schemas/native-histogram/index.js';
+import type { PresenceSummary } from '../../tsdb/querier.js';
 import type { SelectSlabPool } from '../../tsdb/shared-memory/index.js';
 import { lineColumn, PromqlTimeoutError, PromqlTooManySamplesError, type PositionRange } from '../errors.js';
 import type { Call, Expr, SubqueryExpr, VectorSelector } from '../parser/ast.js';
@@ -23,6 +24,11 @@ export interface SelectedSeries {
   /** Start timestamps beside `ts` and `rts` (0 where a sample has none); absent without any. */
   readonly sts?: ArrayLike<number> | null;
   readonly rsts?: ArrayLike<number> | null;
+  /**
+   * Where the series is present, in place of its samples (the columns are empty): a select for
+   * `count`/`group` of an instant selector (SelectHints.presenceLookback). Absent or null otherwise.
+   */
+  readonly presence?: PresenceSummary | null;
 }
 
 export interface EngineOptions {

@@ -93,6 +93,12 @@ function selectInstant(e: VectorSelector, t: number, ctx: EvalContext): Value {
   const out: Vector = [];
   for (let i = 0; i < series.length; i++) {
     const s = series[i];
+    const p = s.presence;
+    if (p != null) {
+      // A presence summary (count, group): present from its first sample to a lookback past its last; its value unknown.
+      if (ref >= p.first && ref < p.last + ctx.lookback) out.push({ metric: s.labels, f: NaN, t: Math.min(ref, p.last), dropName: false });
+      continue;
+    }
     const tsArr = s.ts;
     let nx: number;
     if (forward) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { gapsWithin, lookbackSpan } from './lookback-presence.js';
+import { gapsWithin } from '../../tsdb/select-decode/presence-summary.js';
+import { lookbackSpan } from './lookback-presence.js';
 
 const LOOKBACK = 300_000;
 

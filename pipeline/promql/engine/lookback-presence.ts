@@ -1,3 +1,5 @@
+import { gapsWithin } from '../../tsdb/select-decode/presence-summary.js';
+
 /**
  * Where an instant selector has a sample at the steps of a range query, for a series without
  * staleness markers, found from its first and last timestamps once no gap between two samples
@@ -20,8 +22,18 @@ export function lookbackSpan(
     return true;
   }
   if (!gapsWithin(ts, n, lookback)) return false;
-  const lo = ts[0];
-  const hi = ts[n - 1] + lookback;
+  presentSteps(ts[0], ts[n - 1], start, interval, offset, lookback, steps, span);
+  return true;
+}
+
+/**
+ * The run of steps where a series whose samples from `first` to `last` are never a lookback apart
+ * (a storage's presence summary, tsdb/querier.ts PresenceSummary, or lookbackSpan's check) is
+ * present: [first present step, past the last) into `span`.
+ */
+export function presentSteps(first: number, last: number, start: number, interval: number, offset: number, lookback: number, steps: number, span: Int32Array): void {
+  const lo = first;
+  const hi = last + lookback;
   // First step at or after lo, first step at or after hi: estimated, then settled on the formula.
   let k0 = clampStep(Math.ceil((lo + offset - start) / interval), steps);
   while (k0 > 0 && start + (k0 - 1) * interval - offset >= lo) k0--;
@@ -32,29 +44,8 @@ export function lookbackSpan(
   while (k1 < steps && start + k1 * interval - offset < hi) k1++;
   span[0] = k0;
   span[1] = k1;
-  return true;
 }
 
 function clampStep(k: number, steps: number): number {
   return k > 0 ? (k < steps ? k : steps) : 0;
-}
-
-/**
- * Whether no two consecutive timestamps are more than `lookback` apart. Read in strides of
- * samples whose usual span is within the lookback (a stride that fits holds no larger gap); a
- * stride that does not is read sample by sample. A 15 s scrape under a 5 min lookback reads one
- * sample in 15.
- */
-export function gapsWithin(ts: ArrayLike<number>, n: number, lookback: number): boolean {
-  if (n < 2) return true;
-  const span = ts[n - 1] - ts[0];
-  let stride = Math.floor((0.75 * lookback * (n - 1)) / span);
-  if (!(stride >= 1)) stride = 1;
-  let i = 0;
-  for (; i + stride < n; i += stride) {
-    if (ts[i + stride] - ts[i] <= lookback) continue;
-    for (let j = i; j < i + stride; j++) if (ts[j + 1] - ts[j] > lookback) return false;
-  }
-  if (ts[n - 1] - ts[i] > lookback) for (let j = i; j < n - 1; j++) if (ts[j + 1] - ts[j] > lookback) return false;
-  return true;
 }

@@ -7,7 +7,7 @@ import { infoNameMatchers } from './functions/info-matchers.js';
 import { atTime, durationMs, type DurationScope } from './durations.js';
 import { readsRollup } from './rollup-plan.js';
 import { subsetSelects } from './subset-selects.js';
-import { valueFreeSelectors } from './value-free-selectors.js';
+import { presenceSelectors, valueFreeSelectors } from './value-free-selectors.js';
 import type { SelectedSeries } from './eval-context.js';
 import type { SampleLimit } from './sample-limit.js';
 
@@ -70,6 +70,7 @@ export function selectorRanges(e: Expr, mint: number, maxt: number, scope: Durat
 
 /** Converts a querier series; staleness markers are filtered out of the arrays ranges use. */
 export function toSelected(s: Series): SelectedSeries {
+  if (s.presence != null) return { labels: s.labels, ts: s.timestamps, vs: s.values, stale: null, rts: s.timestamps, rvs: s.values, presence: s.presence };
   const selected = s.histograms != null ? toSelectedWithHistograms(s) : toSelectedFloats(s);
   return s.startTimestamps != null ? withStartTimestamps(s, selected) : selected;
 }
@@ -182,10 +183,13 @@ export async function loadSelections(root: Expr, querier: Querier, needs: QueryN
   const warnings: string[] = [];
   const selections = new Map<VectorSelector, SelectedSeries[]>();
   const valueFree = valueFreeSelectors(root);
-  const subsets = subsetSelects(needs.selectors, (a, b) => valueFree.has(a) === valueFree.has(b) && !readsRollup(a) && !readsRollup(b));
+  const presence = presenceSelectors(root);
+  // A select answers another's only with series of the same kind: samples, timestamps only, or presence.
+  const subsets = subsetSelects(needs.selectors, (a, b) => valueFree.has(a) === valueFree.has(b) && presence.has(a) === presence.has(b) && !readsRollup(a) && !readsRollup(b));
   const selects = new Map<VectorSelector, Promise<{ series: Series[]; selected: SelectedSeries[] }>>();
   const hintsOf = (vs: VectorSelector): SelectHints => {
     const need = needs.selectors.get(vs)!;
+    if (presence.has(vs)) return { start: need.min, end: need.max, timestampsOnly: true, presenceLookback: lookback };
     return { start: need.min, end: need.max, ...(valueFree.has(vs) ? { timestampsOnly: true } : {}) };
   };
   for (const vs of needs.selectors.keys()) {

@@ -2,7 +2,7 @@ import type { Labels } from '../../../schemas/labels.js';
 import type { Call, Expr, MatrixSelector, VectorSelector } from '../parser/ast.js';
 import { atTime, durationMs } from './durations.js';
 import type { EvalContext, SelectedSeries } from './eval-context.js';
-import { lookbackSpan } from './lookback-presence.js';
+import { lookbackSpan, presentSteps } from './lookback-presence.js';
 import type { RowMatrix } from './row-matrix.js';
 import { changes, OVER_TIME_WINDOW_FUNCTIONS, resets } from './functions/over-time.js';
 import { checkCounterName, WINDOW_FUNCTIONS } from './functions/rate.js';
@@ -294,21 +294,44 @@ class SelectorRows implements RowSource {
     latestSamples(this.series[r], this.steps, this.start, this.interval, this.at, this.offset, this.lookback, null, present, this.samples);
   }
 
-  /** A series without staleness markers whose samples are never a lookback apart is present at one run of steps. */
+  /**
+   * A series without staleness markers whose samples are never a lookback apart is present at one
+   * run of steps: found from the storage's presence summary, or by checking its timestamps.
+   */
   presentSpan(r: number, span: Int32Array): boolean {
     const s = this.series[r];
-    if (s.stale !== null || this.at !== null || !lookbackSpan(s.ts, this.start, this.interval, this.offset, this.lookback, this.steps, span)) return false;
+    if (this.at !== null) return false;
+    const p = s.presence;
+    if (p != null) presentSteps(p.first, p.last, this.start, this.interval, this.offset, this.lookback, this.steps, span);
+    else if (s.stale !== null || !lookbackSpan(s.ts, this.start, this.interval, this.offset, this.lookback, this.steps, span)) return false;
     const samples = this.samples;
     for (let k = span[0]; k < span[1]; k++) samples[k]++;
     return true;
   }
 }
 
-/** Each step's latest sample of `s` within the lookback: its value (when `values`), presence, and its count in `samples`. */
+/**
+ * Each step's latest sample of `s` within the lookback: its value (when `values`), presence, and
+ * its count in `samples`. A presence summary's values are unknown: NaN (count and group read none).
+ */
 function latestSamples(
   s: SelectedSeries, steps: number, start: number, interval: number, at: number | null, offset: number, lookback: number,
   values: Float64Array | null, present: Uint8Array, samples: Float64Array,
 ): void {
+  const p = s.presence;
+  if (p != null) {
+    for (let k = 0; k < steps; k++) {
+      const ref = (at ?? start + k * interval) - offset;
+      if (ref < p.first || ref >= p.last + lookback) {
+        present[k] = 0;
+        continue;
+      }
+      if (values !== null) values[k] = NaN;
+      present[k] = 1;
+      if (at === null || k === 0) samples[k]++;
+    }
+    return;
+  }
   const ts = s.ts;
   const vs = s.vs;
   const n = ts.length;

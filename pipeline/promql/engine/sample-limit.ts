@@ -1,4 +1,4 @@
-import type { SampleBudget, Series } from '../../tsdb/querier.js';
+import { seriesSamples, type SampleBudget, type Series } from '../../tsdb/querier.js';
 import { PromqlTooManySamplesError } from '../errors.js';
 
 /**
@@ -54,7 +54,7 @@ export class SelectCharge implements SampleBudget {
   settle(series: readonly Series[]): void {
     if (this.charged) return;
     let n = 0;
-    for (const s of series) n += s.timestamps.length;
+    for (const s of series) n += seriesSamples(s);
     this.load(n);
   }
 }

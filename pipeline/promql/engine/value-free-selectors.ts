@@ -12,6 +12,23 @@ function unwrap(e: Expr): Expr {
 }
 
 /**
+ * The instant selectors whose series only count where they are present: the direct operand of
+ * `count`/`group`. Their selection asks the storage for presence summaries where series allow
+ * (`SelectHints.presenceLookback`): `count by (job) ({job=~".+"})` over 20,000 series x 6 h
+ * otherwise had 29 M timestamps written and handed over to learn one run of steps a series.
+ * Not `smoothed` ones, which read the samples around each step.
+ */
+export function presenceSelectors(root: Expr): Set<VectorSelector> {
+  const out = new Set<VectorSelector>();
+  walk(root, (e) => {
+    if (e.type !== 'aggregate' || !PRESENCE_AGGREGATIONS.has(e.op) || e.param !== null) return;
+    const x = unwrap(e.expr);
+    if (x.type === 'vector_selector' && !x.smoothed) out.add(x);
+  });
+  return out;
+}
+
+/**
  * The selectors whose sample values no operator reads: the direct operand of `count`/`group`, and
  * the range of `count_over_time`/`present_over_time`. Their selection asks the storage for
  * timestamps only (`SelectHints.timestampsOnly`), which spares decoding the values where the

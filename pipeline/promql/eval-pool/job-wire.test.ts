@@ -40,6 +40,17 @@ describe('job wire', () => {
     expect(list.map(plain)).toEqual([inShared, copied, marked].map(plain));
   });
 
+  it('carries presence summaries as their first and last timestamps and sample count, with no points, beside series with points', () => {
+    const none = new Float64Array(0);
+    const summed: SelectedSeries = { labels: { __name__: 'x', i: '0' }, ts: none, vs: none, stale: null, rts: none, rvs: none, presence: { first: 15_000, last: 1_800_000, samples: 120 } };
+    const copied: SelectedSeries = { labels: { __name__: 'x', i: '1' }, ts: [0, 30_000], vs: [4, 5], stale: null, rts: [0, 30_000], rvs: [4, 5] };
+    const { wire } = packJob(jobOf([summed, copied]));
+    expect(wire.ts.length).toBe(2);
+    const [list] = [...unpackJob(structuredClone(wire)).selections.values()];
+    expect(list.map((s) => s.presence ?? null)).toEqual([{ first: 15_000, last: 1_800_000, samples: 120 }, null]);
+    expect(list.map(plain)).toEqual([summed, copied].map(plain));
+  });
+
   it('packs columns in shared memory whose times and values sit at different offsets', () => {
     const ts = sharedColumn([0, 15_000], 8, 1);
     const vs = sharedColumn([7, 8], 8, 2);

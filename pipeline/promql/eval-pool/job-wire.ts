@@ -37,7 +37,8 @@ export interface WireJob {
  * at `AT` of the packed arrays, with markers if `HAS_STALE` is 1; the range points (no markers)
  * `RN` at `RAT`, or at `AT` without markers. A series without markers whose columns are in shared
  * memory has `SHARED_T`/`SHARED_V` (indexes into `WireJob.shared`, else -1) and `AT` is its
- * offset there.
+ * offset there. A presence summary (SelectedSeries.presence) has no points and its samples, first
+ * and last timestamps in `PRESENT_SAMPLES` (0 for other series), `PRESENT_FIRST`, `PRESENT_LAST`.
  */
 interface WireSeriesList {
   readonly labels: PackedLabelSets;
@@ -51,7 +52,11 @@ const RN = 3;
 const SHARED_T = 4;
 const SHARED_V = 5;
 const HAS_STALE = 6;
-const PLACE_FIELDS = 7;
+const PRESENT_SAMPLES = 7;
+const PRESENT_FIRST = 8;
+const PRESENT_LAST = 9;
+const PLACE_FIELDS = 10;
+const NO_POINTS = new Float64Array(0);
 
 /** A column in shared memory, which the worker can read without a copy. */
 function isShared(a: ArrayLike<number>): a is Float64Array {
@@ -144,6 +149,15 @@ export function packJob(job: EvalJob, buffers: BufferRecycler = new BufferRecycl
       const p = i * PLACE_FIELDS;
       const n = s.ts.length;
       places[p + N] = n;
+      const presence = s.presence;
+      if (presence != null) {
+        places[p + SHARED_T] = -1;
+        places[p + SHARED_V] = -1;
+        places[p + PRESENT_SAMPLES] = presence.samples;
+        places[p + PRESENT_FIRST] = presence.first;
+        places[p + PRESENT_LAST] = presence.last;
+        continue;
+      }
       if (sharedColumns(s)) {
         const off = (s.ts as Float64Array).byteOffset / 8;
         places[p + AT] = off;
@@ -197,6 +211,11 @@ export function unpackJob(w: WireJob): EvalJob {
       const f = i * PLACE_FIELDS;
       const at = p[f + AT];
       const n = p[f + N];
+      if (p[f + PRESENT_SAMPLES] > 0) {
+        const presence = { first: p[f + PRESENT_FIRST], last: p[f + PRESENT_LAST], samples: p[f + PRESENT_SAMPLES] };
+        out[i] = { labels: labels[i], ts: NO_POINTS, vs: NO_POINTS, stale: null, rts: NO_POINTS, rvs: NO_POINTS, presence };
+        continue;
+      }
       if (p[f + SHARED_T] >= 0) {
         const ts = new Float64Array(w.shared[p[f + SHARED_T]], at * 8, n);
         const vs = new Float64Array(w.shared[p[f + SHARED_V]], at * 8, n);

@@ -91,16 +91,19 @@ function groupLabelsOfRows(parts: readonly (RowGroups | null)[]): Labels[] | nul
   return out;
 }
 
-/** Row numbers where each part starts, and the row count last: parts of about equal samples. */
+/**
+ * Row numbers where each part starts, and the row count last: parts of about equal samples, a row
+ * counting one more (presence summaries hold none, and a selection of them went whole to one part).
+ */
 function cutBySamples(series: readonly SelectedSeries[], parts: number): number[] {
   let total = 0;
-  for (const s of series) total += s.ts.length;
+  for (const s of series) total += s.ts.length + 1;
   const cuts = [0];
   let seen = 0;
   let r = 0;
   for (let p = 1; p < parts; p++) {
     const goal = (total * p) / parts;
-    while (r < series.length && seen + series[r].ts.length <= goal) seen += series[r++].ts.length;
+    while (r < series.length && seen + series[r].ts.length + 1 <= goal) seen += series[r++].ts.length + 1;
     cuts.push(r);
   }
   cuts.push(series.length);

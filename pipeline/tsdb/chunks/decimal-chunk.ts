@@ -214,6 +214,84 @@ export function decodeDecimalInto(bytes: Uint8Array, out: SampleTarget, mint: nu
   out.staleCount += staleCount;
 }
 
+/**
+ * What a presence summary needs of a decimal chunk's samples in [mint, maxt], without writing
+ * them: their count (returned), and into `run` the first and last timestamps and the largest gap
+ * between two consecutive ones (0 for one sample); -1 (run unset) when one of them is a staleness
+ * marker, or when its timestamps do not ascend (no chunk encodeDecimal writes): decode it then. A
+ * regular scrape (every timestamp delta of delta zero) takes a few reads whatever its length; the
+ * values are stepped over by their groups' widths to reach the markers' bits.
+ */
+export function decimalPresence(bytes: Uint8Array, mint: number, maxt: number, run: Float64Array): number {
+  const n = bytes.length >= 2 ? (bytes[0] << 8) | bytes[1] : 0;
+  if (n === 0) return 0;
+  const r = reader;
+  r.reset(bytes, 16);
+  const t0 = r.varint();
+  // Indexes of the first and last sample in range (lo > hi: none).
+  let lo = 0;
+  let hi = -1;
+  let first = 0;
+  let last = 0;
+  let gap = 0;
+  if (t0 >= mint && t0 <= maxt) {
+    hi = 0;
+    first = last = t0;
+  }
+  if (n > 1) {
+    let d = r.uvarint();
+    if (zcol.length < n) zcol = new Float64Array(n * 2);
+    if (n > 2 && readPacked(r, zcol, n - 2)) {
+      const zc = zcol;
+      let t = t0;
+      for (let i = 1; i < n; i++) {
+        if (i >= 2) d += zc[i - 2];
+        t += d;
+        if (t < mint) continue;
+        if (t > maxt) break;
+        if (hi < lo) {
+          lo = i;
+          first = t;
+        } else if (t - last > gap) gap = t - last;
+        last = t;
+        hi = i;
+      }
+    } else if (d > 0) {
+      // t_i = t0 + i d (exact: safe integers), the range's indexes found by division.
+      lo = t0 >= mint ? 0 : Math.ceil((mint - t0) / d);
+      hi = t0 + (n - 1) * d <= maxt ? n - 1 : Math.floor((maxt - t0) / d);
+      while (lo > 0 && t0 + (lo - 1) * d >= mint) lo--;
+      while (lo < n && t0 + lo * d < mint) lo++;
+      while (hi < n - 1 && t0 + (hi + 1) * d <= maxt) hi++;
+      while (hi >= 0 && t0 + hi * d > maxt) hi--;
+      first = t0 + lo * d;
+      last = t0 + hi * d;
+      gap = hi > lo ? d : 0;
+    } else {
+      return -1;
+    }
+  }
+  if (hi < lo) return 0;
+  r.read(4);
+  r.read(6);
+  r.varint();
+  if (n > 1) {
+    if (r.bit() === 0) skipPacked(r, n - 1);
+    else {
+      r.varint();
+      if (n > 2) skipPacked(r, n - 2);
+    }
+  }
+  if (r.bit() === 1) {
+    r.pos += lo;
+    for (let i = lo; i <= hi; i++) if (r.bit() === 1) return -1;
+  }
+  run[0] = first;
+  run[1] = last;
+  run[2] = gap;
+  return hi - lo + 1;
+}
+
 /** Reads `count` zigzag-decoded values into dst; returns false (dst untouched) when all are zero. */
 function readPacked(r: FastBitReader, dst: Float64Array, count: number): boolean {
   if (r.bit() === 0) return false;

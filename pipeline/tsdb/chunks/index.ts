@@ -6,7 +6,7 @@ export { histogramTakesPrecedence, takesPrecedence } from './sample-precedence.j
 export { ENCODING_MIXED, encodeMixed, decodeMixedInto, type MixedSampleSink } from './mixed-chunk.js';
 export { ENCODING_STARTS, encodeWithStarts, decodeWithStartsInto } from './start-timestamp-chunk.js';
 export { readHistogram, writeHistogram } from './histogram-codec.js';
-export { ENCODING_DECIMAL, encodeDecimal, decodeDecimalInto } from './decimal-chunk.js';
+export { ENCODING_DECIMAL, encodeDecimal, decodeDecimalInto, decimalPresence } from './decimal-chunk.js';
 export { decodeXorFrom, decodeXorInto } from './xor-decode.js';
 export { RESUME_SIZE } from './xor-resume.js';
 export { decodeInto, encodeBest, encodeBestView, encodedSampleCount, isKnownEncoding, ENCODING_ROLLUP, type EncodedChunk } from './chunk-codec.js';

@@ -1,16 +1,9 @@
 import { SampleBuffer } from '../chunks/index.js';
 import { ColumnSlabs } from './column-slabs.js';
+import { OP_CHUNK, OP_CHUNK_FROM, OP_DROP, OP_MARK, OP_SAMPLES, OP_SIZE, SERIES_HEADER } from './decode-ops.js';
+import { PresenceScan } from './presence-summary.js';
 
-/** Op kinds of a job's op stream (see DecodeJob.ops). */
-export const OP_CHUNK = 0;
-export const OP_SAMPLES = 1;
-export const OP_MARK = 2;
-export const OP_DROP = 3;
-export const OP_CHUNK_FROM = 4;
-
-/** Numbers per series header and per op in DecodeJob.ops. */
-export const SERIES_HEADER = 2;
-export const OP_SIZE = 5;
+export { OP_CHUNK, OP_CHUNK_FROM, OP_DROP, OP_MARK, OP_SAMPLES, OP_SIZE, SERIES_HEADER } from './decode-ops.js';
 
 /**
  * The chunk decoding of a select (or part of one), in a form any thread can run: what to read is
@@ -35,6 +28,11 @@ export interface DecodeJob {
   readonly maxt: number;
   /** The select needs timestamps only (SelectHints.timestampsOnly). */
   readonly valuesUnused: boolean;
+  /**
+   * The select needs presence only, under this lookback delta (SelectHints.presenceLookback): a
+   * series whose samples allow is summed up (DecodeResult.presence) instead of written to a slab.
+   */
+  readonly presenceLookback?: number;
   readonly seriesCount: number;
   readonly ops: Float64Array;
   readonly sources: SharedArrayBuffer[];
@@ -50,10 +48,13 @@ export interface DecodeJob {
  * What a job wrote: series i has `counts[4i + 2]` samples at offset `counts[4i + 1]` of the
  * column slabs `slabT/slabV[counts[4i]]`, its staleness flags at `counts[4i + 3]` of `stale`
  * (-1 when it has no marker). A job whose values are unused names its timestamp slabs as value
- * slabs too (ColumnSlabs).
+ * slabs too (ColumnSlabs). A series summed up for presence (DecodeJob.presenceLookback) has
+ * SUMMARY for its slab and its first and last timestamps at `presence[2i]`, `presence[2i + 1]`.
  */
 export interface DecodeResult {
   readonly counts: Int32Array;
+  /** Two numbers a series of a presence job (empty for other jobs). */
+  readonly presence: Float64Array;
   readonly stale: Uint8Array;
   readonly slabT: SharedArrayBuffer[];
   readonly slabV: SharedArrayBuffer[];
@@ -64,6 +65,8 @@ export interface DecodeResult {
 
 /** Numbers per series in DecodeResult.counts. */
 export const RESULT_SIZE = 4;
+/** The slab of a series summed up for presence (DecodeResult.presence): it has none. */
+export const SUMMARY = -1;
 
 /**
  * A job cut into at most `parts` jobs of about equal sample bounds, in order, each with an op
@@ -123,11 +126,25 @@ export function runDecodeJob(job: DecodeJob): DecodeResult {
   const columns = new ColumnSlabs(remaining, () => pooled[given++] ?? null, job.valuesUnused);
   const buf = new SampleBuffer(0);
   buf.valuesUnused = job.valuesUnused;
+  const lookback = job.presenceLookback;
+  const scan = lookback === undefined ? null : new PresenceScan(job, sources, points, lookback);
+  const presence = new Float64Array(scan === null ? 0 : 2 * job.seriesCount);
   let p = 0;
   for (let i = 0; i < job.seriesCount; i++) {
     const bound = ops[p];
     const n = ops[p + 1];
     p += SERIES_HEADER;
+    const r = RESULT_SIZE * i;
+    if (scan !== null && scan.read(p, n)) {
+      // Summed up: nothing written to a slab. Others (markers, a longer gap) are decoded in full.
+      counts[r] = SUMMARY;
+      counts[r + 2] = scan.samples;
+      counts[r + 3] = -1;
+      presence[2 * i] = scan.first;
+      presence[2 * i + 1] = scan.last;
+      p += OP_SIZE * n;
+      continue;
+    }
     columns.cut(bound);
     const { t, v } = columns;
     buf.attach(t, v);
@@ -167,7 +184,6 @@ export function runDecodeJob(job: DecodeJob): DecodeResult {
       t.set(c.timestamps);
       v.set(c.values);
     }
-    const r = RESULT_SIZE * i;
     counts[r] = columns.slab;
     counts[r + 1] = columns.at;
     counts[r + 2] = len;
@@ -185,5 +201,5 @@ export function runDecodeJob(job: DecodeJob): DecodeResult {
     at += s.length;
   }
   const { slabT, slabV, pooledT, pooledV } = columns;
-  return { counts, stale, slabT, slabV, pooledT, pooledV };
+  return { counts, presence, stale, slabT, slabV, pooledT, pooledV };
 }

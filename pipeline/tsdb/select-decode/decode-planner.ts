@@ -80,6 +80,8 @@ export class DecodePlanner implements ChunkSink {
      * Its samples before the point precede the range, so the series' bound holds either way.
      */
     private readonly resumes = true,
+    /** The select needs presence only, under this lookback (DecodeJob.presenceLookback). */
+    private readonly presenceLookback?: number,
   ) {
     this.looseCapacity = Math.max(MIN_LOOSE, sizes.looseSamples);
     this.ops = new Float64Array(Math.max(MIN_OPS, sizes.series * (SERIES_HEADER + OP_SIZE * OPS_PER_SERIES)));
@@ -236,7 +238,7 @@ export class DecodePlanner implements ChunkSink {
     const looseS = this.looseS.subarray(0, this.looseCount);
     const intervals = Float64Array.from(this.intervals);
     const whole: DecodeJob = {
-      mint: this.mint, maxt: this.maxt, valuesUnused: this.valuesUnused, seriesCount: this.seriesAt.length,
+      mint: this.mint, maxt: this.maxt, valuesUnused: this.valuesUnused, presenceLookback: this.presenceLookback, seriesCount: this.seriesAt.length,
       ops: this.ops.subarray(0, this.length),
       sources, looseT, looseV, looseS, intervals,
     };

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { IdleStop, WORKER_IDLE_MS } from '../idle-stop.js';
-import { isPooledSlab, sharedMemory, type SlabLease } from '../shared-memory/index.js';
+import { isPooledSlab, sharedMemory, type SelectSlabPool, type SlabLease } from '../shared-memory/index.js';
 import { ColumnSlabs } from './column-slabs.js';
 import { OP_SIZE, runDecodeJob, SERIES_HEADER, splitDecodeJob, type DecodeJob, type DecodeResult } from './decode-job.js';
 import type { DecodePlanner } from './decode-planner.js';
@@ -200,7 +200,7 @@ export class DecodePool {
 
   /** A job run on this thread, into the lease's slabs first (its own slabs: no thread to hand them back from). */
   private decodeHere(job: DecodeJob, slabs: SlabLease | undefined): DecodeResult {
-    const handed = slabs?.takeForJob(ColumnSlabs.pooledNeeded(jobBounds(job), job.valuesUnused)) ?? [];
+    const handed = slabs?.takeForJob(pooledFor(job)) ?? [];
     let result: DecodeResult | null = null;
     try {
       result = runDecodeJob({ ...job, slabs: handed });
@@ -214,7 +214,7 @@ export class DecodePool {
 
   /** A job's result, or null when its slabs went back to a lease released meanwhile. */
   private async decodeInto(job: DecodeJob, slabs: SlabLease | undefined): Promise<DecodeResult | null> {
-    const handed = slabs?.takeForJob(ColumnSlabs.pooledNeeded(jobBounds(job), job.valuesUnused)) ?? [];
+    const handed = slabs?.takeForJob(pooledFor(job)) ?? [];
     if (slabs === undefined || handed.length === 0) return this.submit(job);
     let result: DecodeResult | null = null;
     try {
@@ -319,6 +319,16 @@ export class DecodePool {
 }
 
 /**
+ * Pooled slabs a job is handed before it runs. None for a presence job (DecodeJob.presenceLookback):
+ * most of its series are summed up, not written, and the few written in full take slabs of their
+ * own; its bounds would otherwise have the pool make and lease a slab for every 131,072 samples
+ * it reads.
+ */
+function pooledFor(job: DecodeJob): number {
+  return job.presenceLookback === undefined ? ColumnSlabs.pooledNeeded(jobBounds(job), job.valuesUnused) : 0;
+}
+
+/**
  * The sample bounds of a job's series, in order (DecodeJob.ops). One result object serves every
  * step: a generator allocates one a series (0.8 MB for a select of 20,000 series).
  */
@@ -346,6 +356,20 @@ let shared: DecodePool | null = null;
 export function sharedDecodePool(): DecodePool {
   shared ??= new DecodePool();
   return shared;
+}
+
+/** Slab pools whose drops have the process' decode threads collect already. */
+const collecting = new WeakSet<SelectSlabPool>();
+
+/**
+ * Has the process' decode threads collect whenever `pool` lets slabs go: they write into its
+ * slabs, and only their own collection drops their references (DecodePool.collect). Once a pool,
+ * however many APIs of a process (query, store) select with it.
+ */
+export function collectDecodeThreadsOnDrop(pool: SelectSlabPool): void {
+  if (collecting.has(pool)) return;
+  collecting.add(pool);
+  pool.onDrop(() => void sharedDecodePool().collect());
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SampleBuffer } from '../chunks/index.js';
-import { OP_CHUNK, OP_CHUNK_FROM, OP_DROP, OP_MARK, OP_SAMPLES, OP_SIZE, RESULT_SIZE, runDecodeJob, SERIES_HEADER, type DecodeJob } from './decode-job.js';
+import { OP_CHUNK, OP_CHUNK_FROM, OP_DROP, OP_MARK, OP_SAMPLES, OP_SIZE, RESULT_SIZE, runDecodeJob, SERIES_HEADER, SUMMARY, type DecodeJob } from './decode-job.js';
 import { decodeWarmUpJob, decodeWarmUpJobs } from './decode-warm-up.js';
 
 describe('decodeWarmUpJob', () => {
@@ -131,10 +131,11 @@ describe('decodeWarmUpJob', () => {
     expect(open).toBeGreaterThan(0);
   });
 
-  it('warms a thread up with jobs with and without values, twice, then a job of no series that starts compiling the job loop', () => {
+  it('warms a thread up with jobs with values, for presence and without values, then the first two again and a job of no series that starts compiling the job loop', () => {
     const jobs = decodeWarmUpJobs();
-    expect(jobs.map((j) => j.valuesUnused)).toEqual([false, true, false, true, true]);
-    expect(jobs.slice(0, 4).every((j) => j.seriesCount > 0)).toBe(true);
+    expect(jobs.map((j) => j.valuesUnused)).toEqual([false, true, true, false, true, true]);
+    expect(jobs.map((j) => j.presenceLookback !== undefined)).toEqual([false, true, false, false, true, false]);
+    expect(jobs.slice(0, 5).every((j) => j.seriesCount > 0)).toBe(true);
     const last = jobs[jobs.length - 1];
     expect(last.seriesCount).toBe(0);
     // The same properties as the others: code compiled for another object shape is thrown away.
@@ -148,6 +149,15 @@ describe('decodeWarmUpJob', () => {
     const r = runDecodeJob(job);
     expect(r.counts[2]).toBeGreaterThan(0);
     expect(r.slabV).toEqual(r.slabT);
+  });
+
+  it('makes a presence job whose series are summed up where they can be and written in full where a missed scrape or a marker forbids', () => {
+    const job = decodeWarmUpJob(true, 5 * 60_000);
+    const r = runDecodeJob(job);
+    const slabs: number[] = [];
+    for (let k = 0; k < r.counts.length; k += RESULT_SIZE) slabs.push(r.counts[k]);
+    expect(slabs.filter((s) => s === SUMMARY).length).toBeGreaterThan(0);
+    expect(slabs.filter((s) => s >= 0).length).toBeGreaterThan(0);
   });
 });
 

@@ -21,6 +21,8 @@ const LONG_SAMPLES = 320;
  */
 const TIMESTAMPS_ONLY_SHORT_SERIES = 64;
 const SCRAPE_MS = 15_000;
+/** The presence jobs' lookback: PromQL's default, which GAPS' longer missed scrapes pass. */
+const LOOKBACK_MS = 5 * 60_000;
 /**
  * Sources of the job besides the copies (source 0): a select's jobs name several (blocks' chunk
  * files, head arena slabs), and the warm-up's chunks are spread over as many.
@@ -97,31 +99,32 @@ let job: { sources: SharedArrayBuffer[]; ops: Float64Array; timestampsOnlyOps: n
  * chunk from a resume point and loose samples), for a fresh decode thread to run before any query: a
  * thread's V8 compiles the decoders for itself, and until it has run them over a few hundred
  * thousand samples, a real select decodes at a fifth of the warm speed (decodeWarmUpJobs). With
- * `valuesUnused`, a smaller job without values (a count's select). Each call
- * returns a job with its own op stream (a job's ops are transferred to its thread) and pooled
- * slabs of its own.
+ * `valuesUnused`, a smaller job without values (count_over_time's select), and with
+ * `presenceLookback` too, one that sums series up for presence (a count's select; its chunks'
+ * missed scrapes and markers send some series to slabs in full). Each call returns a job with its
+ * own op stream (a job's ops are transferred to its thread) and pooled slabs of its own.
  */
-export function decodeWarmUpJob(valuesUnused = false): DecodeJob {
+export function decodeWarmUpJob(valuesUnused = false, presenceLookback?: number): DecodeJob {
   job ??= buildWarmUpJob();
   const ops = valuesUnused ? job.ops.slice(0, job.timestampsOnlyOps) : job.ops.slice();
   const seriesCount = valuesUnused ? LONG_SERIES + TIMESTAMPS_ONLY_SHORT_SERIES : LONG_SERIES + WARM_UP_SERIES;
   // The properties of a planned select's job, in its order, and pooled slabs, as a query's
   // select has: code compiled for objects of another shape is thrown away at the first select.
   const slabs = Array.from({ length: WARM_UP_SLABS }, () => new SharedArrayBuffer(SLAB_BYTES));
-  return { mint: job.mint, maxt: job.maxt, valuesUnused, seriesCount, ops, sources: job.sources, looseT: job.looseT, looseV: job.looseV, looseS: job.looseS, intervals: job.intervals, slabs };
+  return { mint: job.mint, maxt: job.maxt, valuesUnused, presenceLookback, seriesCount, ops, sources: job.sources, looseT: job.looseT, looseV: job.looseV, looseS: job.looseS, intervals: job.intervals, slabs };
 }
 
 /**
- * The jobs a fresh decode thread runs, in order, before any select: one with values, then one
- * without (a count's select), as each takes decoder paths the other does not; then both again and
- * a job of no series. V8 compiles the job loop itself (runDecodeJob) only after a few calls, and
+ * The jobs a fresh decode thread runs, in order, before any select: one with values, one for
+ * presence (a count's select) and one without values, as each takes decoder paths the others do
+ * not; then the first two again and a job of no series. V8 compiles the job loop itself (runDecodeJob) only after a few calls, and
  * starts compiling at the call after it decided to: with one round, that call was the first
  * select's job, and the compiling (about 50 ms a thread) took a core that select was using. The
  * second round and the empty job cost about 20 ms a thread.
  */
 export function decodeWarmUpJobs(): DecodeJob[] {
   const empty: DecodeJob = { ...decodeWarmUpJob(true), seriesCount: 0, ops: new Float64Array(0) };
-  return [decodeWarmUpJob(), decodeWarmUpJob(true), decodeWarmUpJob(), decodeWarmUpJob(true), empty];
+  return [decodeWarmUpJob(), decodeWarmUpJob(true, LOOKBACK_MS), decodeWarmUpJob(true), decodeWarmUpJob(), decodeWarmUpJob(true, LOOKBACK_MS), empty];
 }
 
 function buildWarmUpJob(): NonNullable<typeof job> {

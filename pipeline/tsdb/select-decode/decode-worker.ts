@@ -50,5 +50,5 @@ port.on('message', (m: DecodeRequest | CollectRequest) => {
     port.postMessage({ id: m.id, err: { message: e.message, stack: e.stack } } satisfies DecodeReply);
     return;
   }
-  port.postMessage({ id: m.id, ok: result } satisfies DecodeReply, [result.counts.buffer as ArrayBuffer, result.stale.buffer as ArrayBuffer]);
+  port.postMessage({ id: m.id, ok: result } satisfies DecodeReply, [result.counts.buffer as ArrayBuffer, result.presence.buffer as ArrayBuffer, result.stale.buffer as ArrayBuffer]);
 });

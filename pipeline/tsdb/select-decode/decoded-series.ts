@@ -1,10 +1,12 @@
 import type { Labels } from '../../../schemas/labels.js';
 import type { Series } from '../querier.js';
-import { RESULT_SIZE, type DecodeResult } from './decode-job.js';
+import { RESULT_SIZE, SUMMARY, type DecodeResult } from './decode-job.js';
+
+const EMPTY = new Float64Array(0);
 
 /**
- * The series that decode jobs wrote, as views of their column slabs: entry i is planned series i
- * (`labels[i]`), or null when it has no sample in range. `first[j]` is the index of job j's first
+ * The series that decode jobs wrote, as views of their column slabs (or their presence summaries):
+ * entry i is planned series i (`labels[i]`), or null when it has no sample in range. `first[j]` is the index of job j's first
  * series among the planned ones (DecodePool.decode).
  */
 export function decodedSeries(results: readonly DecodeResult[], first: readonly number[], labels: readonly Labels[]): (Series | null)[] {
@@ -20,6 +22,11 @@ export function decodedSeries(results: readonly DecodeResult[], first: readonly 
       const n = c[k + 2];
       const at = c[k + 3];
       if (n === 0) continue;
+      if (slab === SUMMARY) {
+        const presence = { first: r.presence[2 * i], last: r.presence[2 * i + 1], samples: n };
+        decoded[first[j] + i] = { labels: labels[first[j] + i], timestamps: EMPTY, values: EMPTY, stale: null, presence };
+        continue;
+      }
       const timestamps = colT[slab].subarray(off, off + n);
       decoded[first[j] + i] = {
         labels: labels[first[j] + i],
