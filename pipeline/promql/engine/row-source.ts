@@ -5,8 +5,8 @@ import type { EvalContext, SelectedSeries } from './eval-context.js';
 import { lookbackSpan, presentSteps } from './lookback-presence.js';
 import type { RowMatrix } from './row-matrix.js';
 import { changes, OVER_TIME_WINDOW_FUNCTIONS, resets } from './functions/over-time.js';
-import { checkCounterName, WINDOW_FUNCTIONS } from './functions/rate.js';
-import type { Window } from './types.js';
+import { WINDOW_FUNCTIONS } from './functions/rate.js';
+import { WindowRows, type SeriesWindowFunction } from './window-rows.js';
 
 /**
  * The rows (series) of an instant-vector node over every step of a range query, produced one row
@@ -29,24 +29,12 @@ export interface RowSource {
   presentSpan?(r: number, span: Int32Array): boolean;
 }
 
-interface SeriesWindowFunction {
-  readonly min: number;
-  readonly keepName: boolean;
-  readonly counter: boolean;
-  readonly f: (w: Window, start: number, end: number, resetFree?: boolean) => number;
-}
-
 const SERIES_WINDOW_FUNCTIONS: Record<string, SeriesWindowFunction> = {
   ...Object.fromEntries(Object.entries(WINDOW_FUNCTIONS).map(([n, w]) => [n, { ...w, keepName: false }])),
   ...Object.fromEntries(Object.entries(OVER_TIME_WINDOW_FUNCTIONS).map(([n, w]) => [n, { min: 1, keepName: w.keepName, counter: false, f: w.f }])),
   changes: { min: 1, keepName: false, counter: false, f: changes },
   resets: { min: 1, keepName: false, counter: false, f: resets },
 };
-
-/** Evaluation time of step k. */
-function stepTime(ctx: EvalContext, k: number): number {
-  return ctx.start + k * ctx.interval;
-}
 
 function unwrap(e: Expr): Expr {
   while (e.type === 'paren') e = e.expr;
@@ -75,162 +63,13 @@ export function rowSelector(e: Expr): VectorSelector | null {
   return arg.type === 'matrix_selector' && arg.modifier === null ? arg.vector : null;
 }
 
-/**
- * `f(x[range])` series-major: for each series the window slides across all steps in one pass
- * (O(samples + steps)), instead of every step visiting every series.
- */
+/** `f(x[range])` series-major (window-rows.ts), when `call` is a range function of a plain range; else null. */
 export function windowRows(call: Call, ctx: EvalContext): RowSource | null {
   const vs = rowSelector(call);
   if (vs === null) return null;
-  const fn = SERIES_WINDOW_FUNCTIONS[call.func];
   const arg = call.args[0] as MatrixSelector;
   const series = ctx.selections.get(vs) ?? [];
-  const steps = ctx.steps;
-  const at = atTime(vs.at, ctx);
-  const offset = durationMs(vs.offset, ctx);
-  const range = durationMs(arg.range, ctx);
-  const samples = new Float64Array(steps);
-  const metrics = series.map((s) => s.labels);
-  const dropName = series.map(() => !fn.keepName);
-  const w = { metric: metrics[0], ts: [] as ArrayLike<number>, vs: [] as ArrayLike<number>, lo: 0, hi: 0, dropName: false };
-  const checked = new Set<string | undefined>();
-  const extrapolated = call.func === 'rate' || call.func === 'increase' ? call.func : null;
-  return {
-    metrics,
-    dropName,
-    samples,
-    fill(r, values, present) {
-      const s = series[r];
-      const rts = s.rts;
-      const rvs = s.rvs;
-      const n = rts.length;
-      w.metric = s.labels;
-      w.ts = rts;
-      w.vs = rvs;
-      if (extrapolated !== null && at === null) {
-        const any = fillExtrapolated(rts, rvs, ctx.start - offset, ctx.interval, range, steps, extrapolated === 'rate', values, present, samples, w, fn.f);
-        if (any && !checked.has(s.labels.__name__)) {
-          checked.add(s.labels.__name__);
-          checkCounterName(w, call, ctx);
-        }
-        return;
-      }
-      // Index of the latest counter reset (rvs[j] < rvs[j - 1]) among the samples passed so far:
-      // window [lo, hi) holds a reset iff that index is above lo. Found while the window's end
-      // advances, so the samples are read once.
-      const counter = fn.counter;
-      let lastReset = 0;
-      let lo = 0;
-      let hi = 0;
-      let any = false;
-      for (let k = 0; k < steps; k++) {
-        const ref = (at ?? stepTime(ctx, k)) - offset;
-        const mint = ref - range;
-        while (lo < n && rts[lo] <= mint) lo++;
-        if (hi < lo) hi = lo;
-        if (counter) {
-          while (hi < n && rts[hi] <= ref) {
-            if (hi > 0 && rvs[hi] < rvs[hi - 1]) lastReset = hi;
-            hi++;
-          }
-        } else {
-          while (hi < n && rts[hi] <= ref) hi++;
-        }
-        // A window pinned by @ is selected once per query (cached), so counted once.
-        if (at === null || k === 0) samples[k] += hi - lo;
-        if (hi - lo < fn.min) {
-          present[k] = 0;
-          continue;
-        }
-        const resetFree = counter && lastReset <= lo;
-        if (extrapolated !== null && resetFree) {
-          // rate/increase without a reset in the window, inline (the hot path of dashboards).
-          values[k] = extrapolatedNoReset(rts, rvs, lo, hi, mint, ref, extrapolated === 'rate');
-        } else {
-          w.lo = lo;
-          w.hi = hi;
-          values[k] = fn.f(w, mint, ref, resetFree);
-        }
-        present[k] = 1;
-        any = true;
-      }
-      if (any && fn.counter && !checked.has(s.labels.__name__)) {
-        checked.add(s.labels.__name__);
-        checkCounterName(w, call, ctx);
-      }
-    },
-  };
-}
-
-/**
- * rate/increase of one series at every step (no `@`): the loop `fill` runs, with everything it
- * reads in locals and each sample's value loaded once, since this is most of a dashboard's
- * evaluation time. A window with a counter reset goes to `f` (extrapolatedRate) through `w`.
- * Returns whether any step has a value.
- */
-function fillExtrapolated(
-  rts: ArrayLike<number>, rvs: ArrayLike<number>, first: number, interval: number, range: number, steps: number, isRate: boolean,
-  values: Float64Array, present: Uint8Array, samples: Float64Array, w: { -readonly [K in keyof Window]: Window[K] }, f: SeriesWindowFunction['f'],
-): boolean {
-  const n = rts.length;
-  let lastReset = 0;
-  let lo = 0;
-  let hi = 0;
-  // The value at hi - 1, so the reset check loads each value once.
-  let prev = n > 0 ? rvs[0] : 0;
-  let any = false;
-  for (let k = 0; k < steps; k++) {
-    const ref = first + k * interval;
-    const mint = ref - range;
-    while (lo < n && rts[lo] <= mint) lo++;
-    if (hi < lo) {
-      hi = lo;
-      prev = rvs[lo - 1];
-    }
-    while (hi < n && rts[hi] <= ref) {
-      const v = rvs[hi];
-      if (hi > 0 && v < prev) lastReset = hi;
-      prev = v;
-      hi++;
-    }
-    samples[k] += hi - lo;
-    if (hi - lo < 2) {
-      present[k] = 0;
-      continue;
-    }
-    if (lastReset <= lo) {
-      values[k] = extrapolatedNoReset(rts, rvs, lo, hi, mint, ref, isRate);
-    } else {
-      w.lo = lo;
-      w.hi = hi;
-      values[k] = f(w, mint, ref, false);
-    }
-    present[k] = 1;
-    any = true;
-  }
-  return any;
-}
-
-/** extrapolatedRate (functions/rate.ts) of a counter window without resets, same arithmetic. */
-function extrapolatedNoReset(ts: ArrayLike<number>, vs: ArrayLike<number>, lo: number, hi: number, rangeStart: number, rangeEnd: number, isRate: boolean): number {
-  const firstT = ts[lo];
-  const lastT = ts[hi - 1];
-  const first = vs[lo];
-  const result = vs[hi - 1] - first;
-  let durationToStart = (firstT - rangeStart) / 1000;
-  let durationToEnd = (rangeEnd - lastT) / 1000;
-  const sampledInterval = (lastT - firstT) / 1000;
-  const avg = sampledInterval / (hi - lo - 1);
-  const threshold = avg * 1.1;
-  if (durationToStart >= threshold) durationToStart = avg / 2;
-  if (result > 0 && first >= 0) {
-    const durationToZero = sampledInterval * (first / result);
-    if (durationToZero < durationToStart) durationToStart = durationToZero;
-  }
-  if (durationToEnd >= threshold) durationToEnd = avg / 2;
-  let factor = (sampledInterval + durationToStart + durationToEnd) / sampledInterval;
-  if (isRate) factor /= (rangeEnd - rangeStart) / 1000;
-  return result * factor;
+  return new WindowRows(call, ctx, series, SERIES_WINDOW_FUNCTIONS[call.func], ctx.steps, atTime(vs.at, ctx), durationMs(vs.offset, ctx), durationMs(arg.range, ctx));
 }
 
 /** Rows computed ahead: each fill copies a row; their annotations are added as computing them would add them. */

@@ -8,7 +8,11 @@ import { argMatrix, argScalar, vec, type FunctionImpl } from './function-impl.js
 import { checkStartOverlap, startInRange, windowStartReset } from './start-timestamps.js';
 
 function checkCounterName(w: Window, call: Call, ctx: EvalContext): void {
-  const name = w.metric.__name__;
+  checkCounterMetricName(w.metric.__name__, call, ctx);
+}
+
+/** checkCounterName of a metric name: callers in hot loops pass the name, not a label object. */
+function checkCounterMetricName(name: string | undefined, call: Call, ctx: EvalContext): void {
   if (name === undefined) return;
   if (!name.endsWith('_total') && !name.endsWith('_sum') && !name.endsWith('_count') && !name.endsWith('_bucket')) {
     ctx.info(`metric might not be a counter, name does not end in _total/_sum/_count/_bucket: ${goQuote(name)}`, call.args[0].pos);
@@ -120,7 +124,7 @@ export const WINDOW_FUNCTIONS: Record<string, { min: number; counter: boolean; f
   idelta: { min: 2, counter: false, f: (w) => lastTwo(w, false) },
 };
 
-export { checkCounterName };
+export { checkCounterMetricName, checkCounterName };
 
 function instant(isRate: boolean): FunctionImpl {
   return (args, _call, t) => {
