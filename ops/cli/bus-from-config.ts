@@ -2,7 +2,6 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Bus } from '../../pipeline/bus/bus.js';
 import { EmbeddedBus } from '../../pipeline/bus/embedded/index.js';
-import { KafkaBus } from '../../pipeline/bus/kafka/index.js';
 import type { TidemarkConfig } from '../config/index.js';
 import { queryActivity } from '../../pipeline/query/query-activity.js';
 
@@ -18,6 +17,8 @@ const COMPACTION_MAX_YIELD_MS = 10_000;
 export async function busFromConfig(cfg: TidemarkConfig, dataDir: string, log: Logger, onConsumerFailed?: (err: Error) => void): Promise<Bus> {
   if (cfg.bus.type === 'kafka' && cfg.bus.kafka !== undefined) {
     const k = cfg.bus.kafka;
+    // Loaded only for Kafka: every start on the embedded bus paid for importing the client.
+    const { KafkaBus } = await import('../../pipeline/bus/kafka/index.js');
     return new KafkaBus({
       brokers: k.brokers,
       clientId: k.client_id,
