@@ -29,6 +29,8 @@ export class RuleState {
   outputSeries = 0;
   /** Labels of the output series of the groups in the last closed window. */
   private readonly outputNames = new Map<string, OutputSeriesLabels>();
+  /** The merged accumulators of the last close, free to be refilled (see close). */
+  private spent: ReadonlyMap<string, WindowAccumulator> | undefined;
   readonly counters: RuleCounters = { applied: 0, late: 0, outOfOrder: 0, outputSamples: 0 };
 
   constructor(readonly rule: CompiledRule) {
@@ -86,9 +88,6 @@ export class RuleState {
     // and window (most of what closing allocated, a full window's worth at a time).
     this.spent = merged;
   }
-
-  /** The merged accumulators of the last close, free to be refilled (see close). */
-  private spent: ReadonlyMap<string, WindowAccumulator> | undefined;
 
   /**
    * Closes window `w` in every partition and returns the partitions' accumulators merged in
