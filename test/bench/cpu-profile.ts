@@ -1,9 +1,11 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { SourceMap } from 'node:module';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** A V8 .cpuprofile (what `node --cpu-prof` writes), the parts read here. */
 interface CpuProfile {
-  readonly nodes: readonly { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  readonly nodes: readonly { id: number; callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number } }[];
   readonly samples: readonly number[];
   readonly timeDeltas: readonly number[];
   /** Microseconds on the monotonic clock, the one `process.hrtime` reads, in every process and thread. */
@@ -31,19 +33,55 @@ export interface SelfTime {
 const ROOT = join(import.meta.dirname, '..', '..');
 
 /**
+ * Where a profiled position of a built file comes from: the build bundles the files node starts a
+ * thread on into chunks (`main.chunk-XXXX.js`), whose names say nothing, so a position is read
+ * through the file's source map (written beside it) back to its TypeScript file and line.
+ */
+class SourcePositions {
+  private readonly maps = new Map<string, SourceMap | null>();
+
+  /** `file:line` (1-based) of the source, or undefined when the file has no map or the map no entry. */
+  of(path: string, line: number, column: number): string | undefined {
+    const map = this.map(path);
+    if (map === null) return undefined;
+    const e = map.findEntry(line, column) as { originalSource?: string; originalLine?: number };
+    if (e.originalSource === undefined || e.originalLine === undefined) return undefined;
+    const source = e.originalSource.startsWith('file://') ? fileURLToPath(e.originalSource) : resolve(dirname(path), e.originalSource);
+    return `${relative(ROOT, source)}:${e.originalLine + 1}`;
+  }
+
+  private map(path: string): SourceMap | null {
+    let m = this.maps.get(path);
+    if (m === undefined) {
+      const file = `${path}.map`;
+      m = existsSync(file) ? new SourceMap(JSON.parse(readFileSync(file, 'utf8')) as ConstructorParameters<typeof SourceMap>[0]) : null;
+      this.maps.set(path, m);
+    }
+    return m;
+  }
+}
+
+/**
  * The functions with the most self time (share of the time not idle) over every .cpuprofile in `dir`
  * (each thread writes its own), largest first; with `window`, only samples taken within it.
  */
 export function topSelfTime(dir: string, limit = 15, window?: ProfileWindow): SelfTime[] {
   const byFn = new Map<string, number>();
+  const sources = new SourcePositions();
   let total = 0;
   for (const f of readdirSync(dir).filter((x) => x.endsWith('.cpuprofile'))) {
     const p = JSON.parse(readFileSync(join(dir, f), 'utf8')) as CpuProfile;
     const name = new Map<number, string>();
     for (const n of p.nodes) {
-      const { functionName, url, lineNumber } = n.callFrame;
-      const file = url.startsWith('file://') ? relative(ROOT, new URL(url).pathname).replace(/^(\.\.\/)+.*?\/dist\//, 'dist/') : url;
-      name.set(n.id, file === '' ? `(${functionName || 'native'})` : `${functionName || '(anonymous)'} (${file}:${lineNumber + 1})`);
+      const { functionName, url, lineNumber, columnNumber } = n.callFrame;
+      const path = url.startsWith('file://') ? fileURLToPath(url) : undefined;
+      const at =
+        path === undefined
+          ? url === ''
+            ? ''
+            : `${url}:${lineNumber + 1}`
+          : (sources.of(path, lineNumber, columnNumber) ?? `${relative(ROOT, path).replace(/^(\.\.\/)+.*?\/dist\//, 'dist/')}:${lineNumber + 1}`);
+      name.set(n.id, at === '' ? `(${functionName || 'native'})` : `${functionName || '(anonymous)'} (${at})`);
     }
     let at = p.startTime;
     for (let i = 0; i < p.samples.length; i++) {
