@@ -7,6 +7,9 @@ export default defineConfig({
     globalSetup: ['test/harness/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // expect.poll waits for a page or a real service to reach a state; its 1 s default was missed
+    // by a browser test once while the whole suite loaded both cores (CI runs on a 2-core machine).
+    expect: { poll: { timeout: 10_000 } },
     // Two cores: real-service suites and CPU-heavy ones compete; keep parallelism modest.
     maxWorkers: 2,
   },
