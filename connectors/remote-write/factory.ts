@@ -1,9 +1,10 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { PushEdge, type Backpressure, type PushConnector } from '../http-edge/index.js';
 import type { ExemplarSink } from '../../schemas/exemplar-sink.js';
 import type { MetadataSink } from '../../schemas/metadata-sink.js';
 import type { SampleSink } from '../../schemas/sample-sink.js';
+import { newRedisClient } from '../../schemas/redis-client.js';
 import { defaultRemoteWriteConfig, type RemoteWriteConfig } from './config.js';
 import { MemoryHaElector, RedisHaElector, type HaElector } from './ha-elector.js';
 import { RemoteWriteHandler } from './handler.js';
@@ -48,7 +49,7 @@ export function createRemoteWriteConnector(settings: RemoteWriteSettings, config
     if (ha.store === 'redis') {
       let redis = settings.redis;
       if (redis === undefined) {
-        redis = ownedRedis = new Redis(ha.redis_url as string, { lazyConnect: true, maxRetriesPerRequest: 2 });
+        redis = ownedRedis = newRedisClient(ha.redis_url as string, { lazyConnect: true, maxRetriesPerRequest: 2 });
       }
       elector = new RedisHaElector(redis, ha.key_prefix, timing);
     } else {

@@ -193,7 +193,7 @@ export async function runImportCommand(args: string[], io: { out: (l: string) =>
         import('pino'), import('../../connectors/http-edge/index.js'), import('../import/bus-import-endpoint.js'), import('../server/metrics-registry.js'),
         import('./bus-from-config.js'), import('./config-from-flags.js'), import('./deferred-bus-sink.js'), import('./metrics-listener.js'), import('./store-lag.js'),
       ]);
-      // The endpoint parses exposition text in this process: after ioredis (loaded with the above), see fast-string-methods.ts.
+      // The endpoint parses exposition text in this process: after any module loaded with the above that subclasses String, see fast-string-methods.ts.
       keepStringMethodsFast();
       const cfg = await configFromFlags({ config: v.config, kafka: v.kafka, data: v.data ?? './data', listen: '127.0.0.1:0', logLevel: 'warn' });
       const log = pino({ level: 'warn' }, pino.destination(2));

@@ -17,7 +17,8 @@ import { keepStringMethodsFast } from '../../schemas/exposition/index.js';
  */
 async function loaded<T>(module: Promise<T>): Promise<T> {
   const m = await module;
-  // ioredis, loaded by several roles, slows every string method down (see fast-string-methods.ts).
+  // A library that subclasses String slows every string method down (see fast-string-methods.ts);
+  // ioredis, which does, is loaded with a role's first Redis client (schemas/redis-client.ts).
   keepStringMethodsFast();
   return m;
 }

@@ -1,6 +1,5 @@
 import { hostname } from 'node:os';
 import { isAbsolute, join } from 'node:path';
-import { Redis } from 'ioredis';
 import { StoreWorker, storeHttpApi } from '../../pipeline/store/index.js';
 import { InProcessShardRegistry, joinChanges, RedisShardRegistry, type ShardRegistry, type ChangesAnswer, type ChangesRequest, type WaitAppliedAnswer, type WaitAppliedRequest } from '../../pipeline/store-protocol/index.js';
 import { collectDecodeThreadsOnDrop } from '../../pipeline/tsdb/select-decode/index.js';
@@ -8,6 +7,7 @@ import { sharedSelectSlabPool, type SelectSlabPool } from '../../pipeline/tsdb/s
 import { MergeQuerier, emptyLabelStats, labelStatsOf, mergeLabelStats, type LabelStats, type LabelStatsRequest, type Querier } from '../../pipeline/tsdb/index.js';
 import type { DecodedRecordFollower } from '../../pipeline/bus/record-follower.js';
 import type { Labels, SamplesTopicRecord } from '../../schemas/index.js';
+import { newRedisClient } from '../../schemas/redis-client.js';
 import type { ListenAddress } from '../server/http-server.js';
 import type { Service } from '../server/service.js';
 import { AggregationService } from './aggregation.js';
@@ -21,7 +21,7 @@ import type { RoleContext, RoleDefinition } from './run-role.js';
 export function shardRegistryOf(ctx: RoleContext): { registry: ShardRegistry; close(): Promise<void> } {
   const url = ctx.config.redis?.url;
   if (url === undefined) return { registry: new InProcessShardRegistry(), close: async () => {} };
-  const redis = new Redis(url, { maxRetriesPerRequest: 2 });
+  const redis = newRedisClient(url, { maxRetriesPerRequest: 2 });
   const registry = new RedisShardRegistry({ redis, onError: (err) => ctx.log.warn({ err }, 'shard registry heartbeat failed') });
   return {
     registry,

@@ -8,7 +8,8 @@ import { influxConfigSchema } from '../../connectors/influx/index.js';
 import { otlpConfigSchema } from '../../connectors/otlp/index.js';
 import { importConfigSchema } from '../../connectors/import/index.js';
 import { pushgatewayConfigSchema } from '../../connectors/pushgateway/index.js';
-import { natsConfigSchema } from '../../connectors/nats/index.js';
+// The schema's own file: the connector's index would load the NATS client with every role (see ingest.ts).
+import { natsConfigSchema } from '../../connectors/nats/config.js';
 import { storeConfigSchema } from '../../pipeline/store/index.js';
 import { queryConfigSchema } from '../../pipeline/query/index.js';
 import { watermarksConfigSchema } from '../../pipeline/publish/index.js';

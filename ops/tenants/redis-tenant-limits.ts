@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { newRedisClient } from '../../schemas/redis-client.js';
 import type { TenantLimits } from './config.js';
 
 /** What a push asked of its tenant's shared limits. */
@@ -93,7 +94,7 @@ export class RedisTenantLimits implements SharedTenantLimits {
     private readonly now: () => number = Date.now,
   ) {
     // One retry: a push waits for Redis at most a reconnect, then is answered 503 and retried by its sender.
-    this.redis = new Redis(url, { maxRetriesPerRequest: 1 });
+    this.redis = newRedisClient(url, { maxRetriesPerRequest: 1 });
     this.redis.on('error', (err: Error) => onError(err, 'connection'));
     this.redis.defineCommand('tidemarkTenantAdmit', { numberOfKeys: 2, lua: ADMIT });
     this.redis.defineCommand('tidemarkTenantGiveBack', { numberOfKeys: 1, lua: GIVE_BACK });

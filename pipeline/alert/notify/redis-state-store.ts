@@ -1,4 +1,5 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
+import { newRedisClient } from '../../../schemas/redis-client.js';
 
 import { isResolvedAt, putOver, type Alert } from './alert.js';
 import type { NotificationLogEntry } from './dedup.js';
@@ -61,7 +62,7 @@ export class RedisStateStore implements NotifyStateStore {
 
   constructor(s: RedisStateStoreSettings) {
     this.owned = typeof s.redis === 'string';
-    const client = typeof s.redis === 'string' ? new Redis(s.redis, { maxRetriesPerRequest: 3, ...s.options }) : s.redis;
+    const client = typeof s.redis === 'string' ? newRedisClient(s.redis, { maxRetriesPerRequest: 3, ...s.options }) : s.redis;
     const define = (name: keyof Scripts, lua: string) => {
       if (typeof (client as unknown as Record<string, unknown>)[name] !== 'function') client.defineCommand(name, { numberOfKeys: 0, lua });
     };
