@@ -1,6 +1,6 @@
 import { canonicalLabels, compareStrings, type Labels } from '../../schemas/labels.js';
 import { PromqlTooManySamplesError } from '../promql/index.js';
-import type { LabelMatcher, Querier, Queryable, SelectHints, Series, SeriesSet } from '../tsdb/index.js';
+import { selectHints, type LabelMatcher, type Querier, type Queryable, type SelectHints, type Series, type SeriesSet } from '../tsdb/index.js';
 import { ShardsUnavailableError } from './errors.js';
 import type { FanoutObserver } from './metrics.js';
 import { dedupReplicas, stripReplicaLabels } from './replica-dedup.js';
@@ -100,7 +100,7 @@ export class FanoutQuerier implements Querier {
   async select(matchers: readonly LabelMatcher[], hints: SelectHints): Promise<SeriesSet> {
     // Copies of a series merged and replicas deduplicated read samples, which presence summaries
     // (SelectHints.presenceLookback) leave out: shards are read in full.
-    const read = hints.presenceLookback === undefined ? hints : { ...hints, presenceLookback: undefined };
+    const read = hints.presenceLookback === undefined ? hints : selectHints(hints, { presenceLookback: undefined });
     const { results, warnings } = await this.each((q) => q.select(matchers, read));
     for (const set of results) for (const w of set.warnings) this.seenWarnings.add(w);
     const all = results.length === 1 ? results[0].series : results.flatMap((s) => s.series);

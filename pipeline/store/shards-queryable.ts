@@ -1,4 +1,4 @@
-import { MergeQuerier, loopTurns, SelectWrappingQuerier, TurnTakingQuerier, type LabelMatcher, type Querier, type Queryable, type SelectHints, type SeriesSet, type Tsdb } from '../tsdb/index.js';
+import { MergeQuerier, loopTurns, selectHints, SelectWrappingQuerier, TurnTakingQuerier, type LabelMatcher, type Querier, type Queryable, type SelectHints, type SeriesSet, type Tsdb } from '../tsdb/index.js';
 
 /**
  * Reads over every shard a worker holds. A series lives on exactly one partition (the partition is
@@ -27,6 +27,6 @@ class ShardPartsQuerier extends SelectWrappingQuerier {
   }
 
   select(matchers: readonly LabelMatcher[], hints: SelectHints): Promise<SeriesSet> {
-    return this.inner.select(matchers, { ...hints, parts: (hints.parts ?? 1) * this.shards });
+    return this.inner.select(matchers, selectHints(hints, { parts: (hints.parts ?? 1) * this.shards }));
   }
 }

@@ -1,5 +1,6 @@
 export type { LabelMatcher, MatchType, PlannedSelectSink, PresenceSummary, Querier, Queryable, SampleBudget, SelectHints, Series, SeriesSet } from './querier.js';
 export { seriesSamples } from './querier.js';
+export { selectHints } from './select-hints.js';
 export { Tsdb, type TsdbOptions, type TsdbStats } from './tsdb.js';
 export { Head, type HeadOptions, type HeadStats } from './head/index.js';
 export { Block, type BlockMeta } from './block/index.js';

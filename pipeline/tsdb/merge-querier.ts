@@ -1,5 +1,6 @@
 import { SampleBuffer } from './chunks/index.js';
 import { seriesSamples, type LabelMatcher, type Querier, type SelectHints, type Series, type SeriesSet } from './querier.js';
+import { selectHints } from './select-hints.js';
 import { groupByLabels } from './series-groups.js';
 import { sortedUnique } from './series-order.js';
 
@@ -38,7 +39,7 @@ export class MergeQuerier implements Querier {
     if (joins.some((j) => j.parts.some((s) => s.presence != null))) {
       // Presence summaries of one series' parts do not add up to one (a gap or a marker may lie
       // between them): read again in full, its samples charged by the first read.
-      return this.select(matchers, { ...hints, presenceLookback: undefined, budget: undefined });
+      return this.select(matchers, selectHints(hints, { presenceLookback: undefined, budget: undefined }));
     }
     const allT = new Float64Array(total);
     const allV = new Float64Array(total);

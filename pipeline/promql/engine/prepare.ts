@@ -1,5 +1,5 @@
 import type { FloatHistogram } from '../../../schemas/native-histogram/index.js';
-import { compiledMatcher } from '../../tsdb/index.js';
+import { compiledMatcher, selectHints } from '../../tsdb/index.js';
 import type { LabelMatcher, Querier, SelectHints, Series } from '../../tsdb/querier.js';
 import type { Call, Expr, VectorSelector } from '../parser/ast.js';
 import { walk } from '../parser/walk.js';
@@ -189,14 +189,14 @@ export async function loadSelections(root: Expr, querier: Querier, needs: QueryN
   const selects = new Map<VectorSelector, Promise<{ series: Series[]; selected: SelectedSeries[] }>>();
   const hintsOf = (vs: VectorSelector): SelectHints => {
     const need = needs.selectors.get(vs)!;
-    if (presence.has(vs)) return { start: need.min, end: need.max, timestampsOnly: true, presenceLookback: lookback };
-    return { start: need.min, end: need.max, ...(valueFree.has(vs) ? { timestampsOnly: true } : {}) };
+    if (presence.has(vs)) return selectHints({ start: need.min, end: need.max, timestampsOnly: true, presenceLookback: lookback });
+    return selectHints({ start: need.min, end: need.max, timestampsOnly: valueFree.has(vs) ? true : undefined });
   };
   for (const vs of needs.selectors.keys()) {
     if (subsets.has(vs)) continue;
     selects.set(vs, (async () => {
       const budget = limit.forSelect();
-      const set = await querier.select(vs.matchers, { ...hintsOf(vs), budget });
+      const set = await querier.select(vs.matchers, selectHints(hintsOf(vs), { budget }));
       budget.settle(set.series);
       warnings.push(...set.warnings);
       return { series: set.series, selected: set.series.map(toSelected) };
@@ -249,7 +249,7 @@ async function loadInfoSeries(root: Expr, querier: Querier, needs: Map<VectorSel
       }
     });
     const budget = limit.forSelect();
-    const set = await querier.select(infoNameMatchers(call), { start: min - lookback, end: max, budget });
+    const set = await querier.select(infoNameMatchers(call), selectHints({ start: min - lookback, end: max, budget }));
     budget.settle(set.series);
     warnings.push(...set.warnings);
     out.set(call, set.series.map(toSelected));

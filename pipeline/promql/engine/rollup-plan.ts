@@ -1,4 +1,5 @@
 import type { LabelMatcher, Querier, Queryable, RollupHint, SelectHints, SeriesSet } from '../../tsdb/querier.js';
+import { selectHints } from '../../tsdb/select-hints.js';
 import { SelectWrappingQuerier } from '../../tsdb/select-wrapping-querier.js';
 import type { BinaryExpr, Call, Expr, MatrixSelector, VectorSelector } from '../parser/ast.js';
 import { durationMs, type DurationScope } from './durations.js';
@@ -129,7 +130,7 @@ export class RollupSelects extends SelectWrappingQuerier {
 
   select(matchers: readonly LabelMatcher[], hints: SelectHints): Promise<SeriesSet> {
     const rollup = this.byMatchers.get(matchers);
-    return this.inner.select(matchers, rollup === undefined || hints.labelsOnly === true ? hints : { ...hints, rollup });
+    return this.inner.select(matchers, rollup === undefined || hints.labelsOnly === true ? hints : selectHints(hints, { rollup }));
   }
 }
 
