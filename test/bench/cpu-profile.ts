@@ -3,9 +3,17 @@ import { SourceMap } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** Where a profile node's function is: 0-based line and column of its start in `url`. */
+interface CallFrame {
+  readonly functionName: string;
+  readonly url: string;
+  readonly lineNumber: number;
+  readonly columnNumber: number;
+}
+
 /** A V8 .cpuprofile (what `node --cpu-prof` writes), the parts read here. */
 interface CpuProfile {
-  readonly nodes: readonly { id: number; callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number } }[];
+  readonly nodes: readonly { id: number; callFrame: CallFrame }[];
   readonly samples: readonly number[];
   readonly timeDeltas: readonly number[];
   /** Microseconds on the monotonic clock, the one `process.hrtime` reads, in every process and thread. */
@@ -40,12 +48,16 @@ const ROOT = join(import.meta.dirname, '..', '..');
 class SourcePositions {
   private readonly maps = new Map<string, SourceMap | null>();
 
-  /** `file:line` (1-based) of the source, or undefined when the file has no map or the map no entry. */
-  of(path: string, line: number, column: number): string | undefined {
-    const map = this.map(path);
-    if (map === null) return undefined;
-    const e = map.findEntry(line, column) as { originalSource?: string; originalLine?: number };
-    if (e.originalSource === undefined || e.originalLine === undefined) return undefined;
+  /**
+   * `file:line` (1-based) of a profiled position: the source's where the built file has a map
+   * with an entry there, else the file's own (a built one relative to its `dist/`).
+   */
+  where(frame: CallFrame): string {
+    const { url, lineNumber, columnNumber } = frame;
+    if (!url.startsWith('file://')) return `${url}:${lineNumber + 1}`;
+    const path = fileURLToPath(url);
+    const e = this.map(path)?.findEntry(lineNumber, columnNumber) as { originalSource?: string; originalLine?: number } | undefined;
+    if (e?.originalSource === undefined || e.originalLine === undefined) return `${relative(ROOT, path).replace(/^(\.\.\/)+.*?\/dist\//, 'dist/')}:${lineNumber + 1}`;
     const source = e.originalSource.startsWith('file://') ? fileURLToPath(e.originalSource) : resolve(dirname(path), e.originalSource);
     return `${relative(ROOT, source)}:${e.originalLine + 1}`;
   }
@@ -73,15 +85,8 @@ export function topSelfTime(dir: string, limit = 15, window?: ProfileWindow): Se
     const p = JSON.parse(readFileSync(join(dir, f), 'utf8')) as CpuProfile;
     const name = new Map<number, string>();
     for (const n of p.nodes) {
-      const { functionName, url, lineNumber, columnNumber } = n.callFrame;
-      const path = url.startsWith('file://') ? fileURLToPath(url) : undefined;
-      const at =
-        path === undefined
-          ? url === ''
-            ? ''
-            : `${url}:${lineNumber + 1}`
-          : (sources.of(path, lineNumber, columnNumber) ?? `${relative(ROOT, path).replace(/^(\.\.\/)+.*?\/dist\//, 'dist/')}:${lineNumber + 1}`);
-      name.set(n.id, at === '' ? `(${functionName || 'native'})` : `${functionName || '(anonymous)'} (${at})`);
+      const { functionName, url } = n.callFrame;
+      name.set(n.id, url === '' ? `(${functionName || 'native'})` : `${functionName || '(anonymous)'} (${sources.where(n.callFrame)})`);
     }
     let at = p.startTime;
     for (let i = 0; i < p.samples.length; i++) {
