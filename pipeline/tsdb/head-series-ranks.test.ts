@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Labels } from '../../schemas/labels.js';
 import { canonicalKey } from './canonical-key.js';
 import { Head, type MemSeries } from './head/index.js';
-import { inHeadOrder } from './head-series-ranks.js';
+import { inHeadOrder, rankHeadSeries } from './head-series-ranks.js';
 
 const all = [{ name: '__name__', type: '=~' as const, value: '.+' }];
 
@@ -69,5 +69,23 @@ describe('inHeadOrder', () => {
     expect(cpu.length * 8).toBeLessThan(head.numSeries);
     expect(keysOf(inHeadOrder(head, cpu.slice(1), (s) => s)!)).toEqual(keysOf(cpu.slice(1)).sort());
     expect(inHeadOrder(head, cpu, (s) => s)).toBeNull();
+  });
+
+  it('orders a select of a few series by ranks made ahead of any select', () => {
+    const head = headWith(labels);
+    head.append({ __name__: 'up', job: 'a' }, 4000_000, 1);
+    const few = head.select([{ name: '__name__', type: '=', value: 'up' }]);
+    rankHeadSeries(head);
+    expect(inHeadOrder(head, few, (s) => s)).toEqual(few);
+  });
+
+  it('ranks the series again ahead of any select once the head has more than it ranked', () => {
+    const head = headWith(labels);
+    rankHeadSeries(head);
+    head.append({ __name__: 'up', job: 'a' }, 4000_000, 1);
+    const few = head.select([{ name: '__name__', type: '=', value: 'up' }]);
+    expect(inHeadOrder(head, few, (s) => s)).toBeNull();
+    rankHeadSeries(head);
+    expect(inHeadOrder(head, few, (s) => s)).toEqual(few);
   });
 });

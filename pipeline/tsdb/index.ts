@@ -6,6 +6,7 @@ export { Head, type HeadOptions, type HeadStats } from './head/index.js';
 export { Block, type BlockMeta } from './block/index.js';
 export { MergeQuerier } from './merge-querier.js';
 export { canonicalKey } from './canonical-key.js';
+export { rankHeadSeries } from './head-series-ranks.js';
 export { compiledMatcher } from './index/label-matcher.js';
 export { LoopTurns, loopTurns } from './loop-turns.js';
 export { IdleStop, WORKER_IDLE_MS } from './idle-stop.js';

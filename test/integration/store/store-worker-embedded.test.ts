@@ -6,6 +6,7 @@ import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EmbeddedBus } from '../../../pipeline/bus/embedded/index.js';
 import { OFFSET_FILE, StoreWorker } from '../../../pipeline/store/index.js';
+import { inHeadOrder } from '../../../pipeline/tsdb/head-series-ranks.js';
 import { decodeDeadLetter, encodeSampleBatch, encodeSampleBatchV1, encodeSampleBatchV2, SeriesPartitioner } from '../../../schemas/index.js';
 import { Histogram } from '../../../schemas/native-histogram/index.js';
 import { RecordCollector } from '../../harness/index.js';
@@ -181,6 +182,22 @@ describe.each(['bus', 'file'] as const)('StoreWorker on the embedded bus, store.
     // Only the 5 steps produced after the stop come from the bus; the 20 before, from the checkpoint.
     const received = (await registry.getSingleMetric('tidemark_store_samples_received_total')!.get()).values;
     expect(received.reduce((n, v) => n + v.value, 0)).toBe(12 * 5);
+  });
+
+  it("has ranked its heads' series by the time it first reports ready after a restart", async () => {
+    const sink = newSink(bus, TOPIC, PARTITIONS);
+    const first = await startWorker();
+    await produceSteps(sink, 'm', 60, 0, 5);
+    await waitUntil(() => allDurable(bus, TOPIC, [first]), 'durable');
+    await first.stop();
+    const second = await startWorker();
+    for (const p of second.partitions()) {
+      const head = second.shard(p)!.tsdb.head;
+      // One series of a head of many is ordered by its ranks only once the head has them (else null).
+      const one = head.select([{ name: '__name__', type: '=', value: 'm' }]).slice(0, 1);
+      expect(head.numSeries).toBeGreaterThan(8);
+      expect(inHeadOrder(head, one, (s) => s)).toEqual(one);
+    }
   });
 
   it('rebuilds a shard whose directory was lost by replaying its partition from the start', async () => {
