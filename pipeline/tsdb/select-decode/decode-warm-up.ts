@@ -1,26 +1,22 @@
-import { encodeBest, RESUME_SIZE, SAMPLES_PER_CHUNK, XorAppender } from '../chunks/index.js';
+import { SAMPLES_PER_CHUNK } from '../chunks/index.js';
 import { SLAB_BYTES } from '../shared-memory/index.js';
+import { CHUNKS_PER_SERIES, DISTINCT_CHUNKS, LONG_SAMPLES, OPEN_SAMPLES, SCRAPE_MS, SHAPES, START_MS, storedWarmUpChunks } from './decode-warm-up-chunks.js';
 import { OP_CHUNK, OP_CHUNK_FROM, OP_DROP, OP_MARK, OP_SAMPLES, OP_SIZE, SERIES_HEADER, type DecodeJob } from './decode-job.js';
 
-/** Distinct chunks of the warm-up job: every value shape (SHAPES) in turn, in both float encodings. */
-const DISTINCT_CHUNKS = 22;
-/** Series of the warm-up job; each reads CHUNKS_PER_SERIES of the distinct chunks, then loose samples. */
+/** Series of the warm-up job; each reads CHUNKS_PER_SERIES of the distinct chunks (DISTINCT_CHUNKS), then loose samples. */
 const WARM_UP_SERIES = 512;
-const CHUNKS_PER_SERIES = 4;
 const LOOSE_PER_SERIES = 8;
 /**
- * Series that read one long chunk instead (as compacted blocks have: up to 2,048 samples), one a
- * shape in turn, cut by the range at its start or at its end: a decoder grows its scratch columns
- * for a chunk longer than LONG_SAMPLES, a path head-sized chunks never take.
+ * Series that read one long chunk instead (LONG_SAMPLES), one a shape in turn, cut by the range at
+ * its start or at its end: a decoder grows its scratch columns for a chunk that long, a path
+ * head-sized chunks never take.
  */
 const LONG_SERIES = 64;
-const LONG_SAMPLES = 320;
 /**
  * Series of the job without values (SelectHints.timestampsOnly: count, absent): the long ones and
  * this many short ones. The decoders step over values there, paths a job with values never takes.
  */
 const TIMESTAMPS_ONLY_SHORT_SERIES = 64;
-const SCRAPE_MS = 15_000;
 /** The presence jobs' lookback: PromQL's default, which GAPS' longer missed scrapes pass. */
 const LOOKBACK_MS = 5 * 60_000;
 /**
@@ -30,66 +26,15 @@ const LOOKBACK_MS = 5 * 60_000;
 const CHUNK_FILES = 3;
 /**
  * Every OPEN_EVERY-th series with loose samples reads a head's open chunk from a resume point
- * first (OP_CHUNK_FROM), OPEN_SAMPLES long; every DROP_EVERY-th series has a tombstone (OP_DROP);
+ * first (OP_CHUNK_FROM, OPEN_SAMPLES long); every DROP_EVERY-th series has a tombstone (OP_DROP);
  * every series' block chunks follow a mark (OP_MARK). A select's jobs have all of these: an op the
  * warm-up left out was compiled without type feedback, and its first run threw the decode loop's
  * optimized code away.
  */
 const OPEN_EVERY = 2;
-const OPEN_SAMPLES = 100;
 const DROP_EVERY = 4;
 /** Pooled slabs the job is given: about half of what its columns take (the rest are allocated, as for a large select). */
 const WARM_UP_SLABS = 2;
-/**
- * Epoch milliseconds (2023-11-14), as a select's are: compiled for the small integers of times
- * near 0, the decoders went back to the interpreter at a real select's first chunk.
- */
-const START_MS = 1_700_000_000_000;
-
-/**
- * Value shapes of scraped series. Each takes decoder paths the others do not, and V8 compiles a
- * path only once it has run: a select reaching one the warm-up left out threw the decoder's
- * optimized code away and ran in the interpreter until it was compiled again (V8's block coverage
- * of the system benchmark's blocks decoded, against the warm-up's, names no decoder path only the
- * former takes).
- */
-const SHAPES = 11;
-/**
- * Scrapes missed in the middle of a chunk, by chunk in turn: timestamp deltas of every width the
- * encodings have (a missed scrape, a target down for minutes).
- */
-const GAPS = [0, 40, 0, 4, 0, 20, 0, 1];
-/** Float bit patterns a gauge of shape 8 steps through: XOR windows of exactly 32 and of 64 significant bits. */
-const FLIPS = [1.5, 1.5 + (2 ** 43 + 2 ** 12) * 2 ** -52, 1.5, -(1.5 + 2 ** -52)];
-
-/** The value after `v` at sample `i` of a series of `shape`. */
-function nextValue(shape: number, v: number, i: number, random: () => number): number {
-  switch (shape) {
-    case 0: // a gauge of any float (XOR)
-      return random() * 1e3;
-    case 1: // a counter with two decimals
-      return Math.round((v + Math.round(random() * 100) / 100) * 100) / 100;
-    case 2: // an integer counter
-      return v + Math.floor(random() * 50);
-    case 3: // a constant (a filesystem's size): every delta zero
-      return v;
-    case 4: // a counter mostly idle (groups of zero deltas)
-      return i % 32 === 0 ? v + Math.floor(random() * 1000) : v;
-    case 5: // a byte gauge swinging by gigabytes (deltas wider than 25 bits, of both signs)
-      return v + Math.floor((random() - 0.5) * 4e9);
-    case 6: // a float gauge moving in its last bits (short XOR significands)
-      return v + Math.floor(random() * 8) * 2 ** -40;
-    case 7: // a gauge with two decimals going up and down
-      return Math.round((v + (random() - 0.5) * 10) * 100) / 100;
-    case 8: // a gauge stepping through FLIPS
-      return FLIPS[i % FLIPS.length];
-    case 9: // a counter counting at a constant rate (seconds): every delta of delta zero
-      return v + 15;
-    default: // a small integer gauge jumping around (XOR windows in the high word)
-      return Math.floor(random() * 256);
-  }
-}
-
 let job: { sources: SharedArrayBuffer[]; ops: Float64Array; timestampsOnlyOps: number; looseT: Float64Array; looseV: Float64Array; looseS: Uint8Array; intervals: Float64Array; mint: number; maxt: number } | null = null;
 
 /**
@@ -128,33 +73,8 @@ export function decodeWarmUpJobs(): DecodeJob[] {
 }
 
 function buildWarmUpJob(): NonNullable<typeof job> {
-  // A fixed sequence, so every start warms up on the same chunks.
-  let seed = 1;
-  const random = (): number => {
-    seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
-    return seed / 2 ** 32;
-  };
-  const chunks: { encoding: number; bytes: Uint8Array }[] = [];
-  // `n` scrapes from scrape `first` on, less `gap` missed in the middle.
-  const chunkOf = (shape: number, first: number, n: number, gap: number, jitter: boolean, staleAt: number): void => {
-    const ts = new Float64Array(n - gap);
-    const vs = new Float64Array(n - gap);
-    const stale = new Uint8Array(n - gap);
-    let v = shape === 6 ? 0.5 + random() : Math.floor(random() * 1e4);
-    for (let i = 0; i < n - gap; i++) {
-      ts[i] = START_MS + (first + i + (i < n / 2 ? 0 : gap)) * SCRAPE_MS + (jitter ? Math.floor(random() * 20) : 0);
-      vs[i] = v = nextValue(shape, v, i, random);
-    }
-    // A series that went away and came back: a staleness marker, as scraped series have.
-    if (staleAt >= 0) stale[staleAt] = 1;
-    chunks.push(encodeBest(ts, vs, stale));
-  };
-  for (let c = 0; c < DISTINCT_CHUNKS; c++) chunkOf(c % SHAPES, c * SAMPLES_PER_CHUNK, SAMPLES_PER_CHUNK, GAPS[c % GAPS.length], c % 3 === 0, c % 2 === 0 ? SAMPLES_PER_CHUNK / 4 : -1);
-  // Long chunks from the first scrape (the range cuts their start) and across the range's end.
-  const lastFirst = DISTINCT_CHUNKS * SAMPLES_PER_CHUNK - LONG_SAMPLES / 2;
-  for (const first of [0, lastFirst]) {
-    for (let c = 0; c < SHAPES; c++) chunkOf(c, first, LONG_SAMPLES, GAPS[c % GAPS.length], c % 3 === 0, c % 2 === 1 ? LONG_SAMPLES / 3 : -1);
-  }
+  // Stored, so every start warms up on the same chunks without encoding them (decode-warm-up-chunks.ts).
+  const { chunks, open: openChunks } = storedWarmUpChunks();
   // The chunks spread over CHUNK_FILES shared buffers in turn, as a block's chunk files are.
   const fileBytes = new Array<number>(CHUNK_FILES).fill(0);
   for (let c = 0; c < chunks.length; c++) fileBytes[c % CHUNK_FILES] += chunks[c].bytes.length;
@@ -183,14 +103,9 @@ function buildWarmUpJob(): NonNullable<typeof job> {
   let copiedBytes = 0;
   for (let f = 0; f < starts; f++) {
     const head = (f + CHUNKS_PER_SERIES) * SAMPLES_PER_CHUNK;
-    const app = new XorAppender();
-    let v = Math.floor(random() * 1e4);
-    for (let i = 0; i < OPEN_SAMPLES; i++) app.append(START_MS + (head + i) * SCRAPE_MS, (v = nextValue(f % SHAPES, v, i, random)), false);
-    // From its first point: the samples before the point's previous one are not read, as for a
-    // range of the last minutes.
     const pointAt = (copiedBytes + 7) & ~7;
-    const pointBytes = new Uint8Array(Float64Array.from(app.resumePoints!.slice(0, RESUME_SIZE)).buffer);
-    const bytes = app.view().slice();
+    const pointBytes = new Uint8Array(openChunks[f].point.buffer);
+    const bytes = openChunks[f].bytes;
     copied.push(new Uint8Array(pointAt - copiedBytes), pointBytes, bytes);
     open.push({ pointAt, at: pointAt + pointBytes.length, length: bytes.length });
     copiedBytes = pointAt + pointBytes.length + bytes.length;
