@@ -20,7 +20,8 @@ export interface LabelGroups {
  * first (stably: its equal labels keep their order).
  */
 export function groupByLabels(sets: readonly (readonly Series[])[]): LabelGroups {
-  let lists = sets.map(keyedInOrder);
+  let lists: KeyedList[] = [];
+  for (const set of sets) if (set.length > 0) lists.push(keyedInOrder(set));
   if (lists.length === 0) return { series: [], start: new Int32Array(1) };
   // Merged in pairs, round after round: each series is compared about once a round, log2(sets)
   // rounds in all, and a pair's left list (the earlier sets) goes first between equal keys.
@@ -53,20 +54,41 @@ function merged(a: KeyedList, b: KeyedList): KeyedList {
       series[k] = b.series[j++];
     }
   }
-  return { keys, series };
+  return new KeyedList(series, keys);
 }
 
-interface KeyedList {
-  readonly series: readonly Series[];
-  readonly keys: readonly string[];
+/**
+ * A non-empty set's series and their keys, in key order. One class, its arrays always made by
+ * `new Array(n)`: the merge's code then meets one shape of list and one kind of array. Object
+ * literals in two key orders and arrays as each querier made them (packed, holey) gave it
+ * several, and the query's select was deoptimised ("wrong map") and compiled again.
+ */
+class KeyedList {
+  constructor(
+    readonly series: readonly Series[],
+    readonly keys: readonly string[],
+  ) {}
 }
 
-/** A set's series with their keys, sorted by them when the set is not. */
-function keyedInOrder(series: readonly Series[]): KeyedList {
-  const keys = series.map((s) => canonicalKey(s.labels));
+/** A non-empty set's series with their keys, sorted by them when the set is not. */
+function keyedInOrder(set: readonly Series[]): KeyedList {
+  const n = set.length;
+  const keys = new Array<string>(n);
+  const series = new Array<Series>(n);
   let sorted = true;
-  for (let i = 1; i < keys.length && sorted; i++) sorted = keys[i - 1] <= keys[i];
-  if (sorted) return { series, keys };
-  const order = keys.map((_, i) => i).sort((a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : 0));
-  return { series: order.map((i) => series[i]), keys: order.map((i) => keys[i]) };
+  for (let i = 0; i < n; i++) {
+    const s = set[i];
+    series[i] = s;
+    keys[i] = canonicalKey(s.labels);
+    if (sorted && i > 0 && !(keys[i - 1] <= keys[i])) sorted = false;
+  }
+  if (sorted) return new KeyedList(series, keys);
+  const order = Array.from(keys, (_, i) => i).sort((a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : 0));
+  const sortedKeys = new Array<string>(n);
+  const sortedSeries = new Array<Series>(n);
+  for (let i = 0; i < n; i++) {
+    sortedKeys[i] = keys[order[i]];
+    sortedSeries[i] = series[order[i]];
+  }
+  return new KeyedList(sortedSeries, sortedKeys);
 }
