@@ -1,15 +1,13 @@
 import { join } from 'node:path';
 import type { Labels } from '../../../schemas/labels.js';
-import { Block, type ChunkData } from '../block/index.js';
-import { ENCODING_DECIMAL, ENCODING_XOR, encodedSampleCount, SampleBuffer } from '../chunks/index.js';
+import { Block } from '../block/index.js';
+import { ENCODING_DECIMAL, ENCODING_XOR, SampleBuffer } from '../chunks/index.js';
 import { CorruptionError } from '../errors.js';
 import type { Head } from '../head/index.js';
 import type { LabelMatcher } from '../querier.js';
 import { CHUNKS_FILE_KIND, OPEN_FILE_KIND, SERIES_FILE_KIND, type HeadCheckpoint, type RecordFileKind } from './checkpoint-manifest.js';
 import { readRecordFile } from './record-file.js';
-
-/** Where a series' samples are in a checkpoint: a version-1 checkpoint's block series, or chunks. */
-type SeriesSource = { readonly block: Block; readonly id: number } | { readonly chunks: readonly ChunkData[] };
+import { RestoreChunkTable } from './restore-chunk-table.js';
 
 /**
  * Puts a checkpoint's samples back into `head` (series by labels; floats, histograms and start
@@ -22,18 +20,22 @@ type SeriesSource = { readonly block: Block; readonly id: number } | { readonly 
  */
 export function restoreHeadCheckpoint(head: Head, checkpoint: HeadCheckpoint, newBlocks: readonly Block[]): number {
   let restored = 0;
-  const blocks: Block[] = [];
+  let block: Block | null = null;
   try {
-    const byRef = new Map<number, SeriesSource[]>();
-    const add = (ref: number, src: SeriesSource) => {
-      const list = byRef.get(ref);
-      if (list === undefined) byRef.set(ref, [src]);
-      else list.push(src);
-    };
+    const table = new RestoreChunkTable();
+    // A version-1 checkpoint's block series by head ref (read through the block when not restored as chunks).
+    const blockIds = new Map<number, number[]>();
     if (checkpoint.block !== null) {
-      const block = Block.open(join(checkpoint.dir, checkpoint.block));
-      blocks.push(block);
-      for (let id = 0; id < block.series.length; id++) add(head.ref(block.series[id].labels), { block, id });
+      block = Block.open(join(checkpoint.dir, checkpoint.block));
+      for (let id = 0; id < block.series.length; id++) {
+        const ref = head.ref(block.series[id].labels);
+        const ids = blockIds.get(ref);
+        if (ids === undefined) blockIds.set(ref, [id]);
+        else ids.push(id);
+        const from = table.count;
+        for (const c of block.seriesChunks(id)) table.push(table.addBuffer(c.bytes), 0, c.bytes.length, c.encoding ?? ENCODING_XOR, c.minT, c.maxT);
+        table.attach(ref, from);
+      }
     }
     // Series by the ref they had when written, and by the head's ref now.
     const labelsByRef = new Map<number, Labels>();
@@ -50,20 +52,26 @@ export function restoreHeadCheckpoint(head: Head, checkpoint: HeadCheckpoint, ne
     const from = checkpoint.minValidTime;
     const read = (name: string, kind: RecordFileKind) => {
       const file = join(checkpoint.dir, name);
+      let frame: Buffer | null = null;
+      let frameNo = -1;
       readRecordFile(file, kind, (r) => {
+        if (r.buf !== frame) {
+          frame = r.buf;
+          frameNo = table.addBuffer(frame);
+        }
         const at = r.pos;
         const named = r.uvarint();
-        const chunks: ChunkData[] = [];
+        const first = table.count;
         for (let n = r.uvarint(); n > 0; n--) {
           const encoding = r.byte();
           const minT = r.varint();
           const maxT = minT + r.uvarint();
           const len = r.uvarint();
           if (r.pos + len > r.end) throw new CorruptionError(file, r.pos, 'truncated chunk');
-          if (kind === OPEN_FILE_KIND || maxT >= from) chunks.push({ encoding, bytes: r.buf.subarray(r.pos, r.pos + len), minT, maxT });
+          if (kind === OPEN_FILE_KIND || maxT >= from) table.push(frameNo, r.pos, len, encoding, minT, maxT);
           r.pos += len;
         }
-        if (chunks.length === 0) return;
+        if (table.count === first) return;
         let ref = refs.get(named);
         if (ref === undefined) {
           const labels = labelsByRef.get(named);
@@ -71,7 +79,7 @@ export function restoreHeadCheckpoint(head: Head, checkpoint: HeadCheckpoint, ne
           ref = head.ref(labels);
           refs.set(named, ref);
         }
-        add(ref, { chunks });
+        table.attach(ref, first);
       });
     };
     for (const p of checkpoint.chunks) if (p.maxT >= from) read(p.file, CHUNKS_FILE_KIND);
@@ -79,17 +87,16 @@ export function restoreHeadCheckpoint(head: Head, checkpoint: HeadCheckpoint, ne
 
     const buf = new SampleBuffer(256);
     const log = head.log;
-    for (const [ref, sources] of byRef) {
-      const fast = log === null ? restoreChunks(head, ref, sources, buf) : -1;
+    const restoreSeries = (ref: number) => {
+      const fast = log === null ? restoreChunks(head, ref, table, buf) : -1;
       if (fast >= 0) {
         restored += fast;
-        continue;
+        return;
       }
       buf.clear();
-      for (const src of sources) {
-        if ('chunks' in src) for (const c of src.chunks) buf.pushEncoded(c.encoding!, c.bytes, -Infinity, Infinity);
-        else src.block.collect(src.id, buf, -Infinity, Infinity);
-      }
+      const ids = blockIds.get(ref);
+      if (ids !== undefined) for (const id of ids) block!.collect(id, buf, -Infinity, Infinity);
+      else for (let i = table.first(ref); i >= 0; i = table.next(i)) buf.pushEncoded(table.encoding(i), table.bytes(i), -Infinity, Infinity);
       const c = buf.columns();
       const hs = c.histograms;
       const sts = c.startTimestamps;
@@ -110,9 +117,10 @@ export function restoreHeadCheckpoint(head: Head, checkpoint: HeadCheckpoint, ne
         }
         restored++;
       }
-    }
+    };
+    for (const ref of table.refs) restoreSeries(ref);
   } finally {
-    for (const b of blocks) b.release();
+    block?.release();
   }
   if (checkpoint.maxT !== null && checkpoint.maxT > head.maxT) head.maxT = checkpoint.maxT;
   dropHeldByBlocks(head, newBlocks);
@@ -122,31 +130,33 @@ export function restoreHeadCheckpoint(head: Head, checkpoint: HeadCheckpoint, ne
 /**
  * The fast path of a restore: a series whose chunks, over all its files, are in-order float
  * chunks (XOR or decimal, each within one chunk range, each after the one before, the first at
- * or after `minValidTime`), going into a series without samples, takes its chunks as they are,
- * and only the newest chunk's samples are appended again (they become the open chunk). Returns
- * the samples restored, or -1, with nothing done, for any other series.
+ * or after `minValidTime`), going into a series without samples, takes its chunks as they are
+ * (the arena copies them straight from the buffers read), and only the newest chunk's samples are
+ * appended again (they become the open chunk). Returns the samples restored, or -1, with nothing
+ * done, for any other series.
  */
-function restoreChunks(head: Head, ref: number, sources: readonly SeriesSource[], buf: SampleBuffer): number {
+function restoreChunks(head: Head, ref: number, t: RestoreChunkTable, buf: SampleBuffer): number {
   const s = head.series(ref);
   const r = head.chunkRange;
-  if (s === undefined || !s.empty) return -1;
-  const chunks: ChunkData[] = [];
-  for (const src of sources) chunks.push(...('chunks' in src ? src.chunks : src.block.seriesChunks(src.id)));
-  if (chunks.length === 0 || chunks[0].minT < head.minValidTime) return -1;
+  const first = t.first(ref);
+  if (s === undefined || !s.empty || first < 0 || t.minT(first) < head.minValidTime) return -1;
   let prevMaxT = -Infinity;
-  for (const c of chunks) {
-    if ((c.encoding !== ENCODING_XOR && c.encoding !== ENCODING_DECIMAL) || Math.floor(c.minT / r) !== Math.floor(c.maxT / r) || c.minT <= prevMaxT) return -1;
-    prevMaxT = c.maxT;
+  let last = first;
+  for (let i = first; i >= 0; i = t.next(i)) {
+    const e = t.encoding(i);
+    const minT = t.minT(i);
+    const maxT = t.maxT(i);
+    if ((e !== ENCODING_XOR && e !== ENCODING_DECIMAL) || Math.floor(minT / r) !== Math.floor(maxT / r) || minT <= prevMaxT) return -1;
+    prevMaxT = maxT;
+    last = i;
   }
   let closed = 0;
-  for (let i = 0; i < chunks.length - 1; i++) {
-    const c = chunks[i];
-    s.restoreClosedChunk(c.encoding!, c.bytes, c.minT, c.maxT);
-    closed += encodedSampleCount(c.bytes);
+  for (let i = first; i !== last; i = t.next(i)) {
+    s.restoreClosedChunk(t.encoding(i), t.source(i), t.offset(i), t.length(i), t.minT(i), t.maxT(i));
+    closed += t.sampleCount(i);
   }
-  const last = chunks[chunks.length - 1];
   buf.clear();
-  buf.pushEncoded(last.encoding!, last.bytes, -Infinity, Infinity);
+  buf.pushEncoded(t.encoding(last), t.bytes(last), -Infinity, Infinity);
   for (let i = 0; i < buf.length; i++) head.restoreRef(ref, buf.t[i], buf.v[i], buf.s[i] === 1);
   return closed + buf.length;
 }

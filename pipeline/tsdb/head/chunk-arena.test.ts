@@ -26,6 +26,23 @@ describe('chunk arena', () => {
     expect(Array.from(new Uint8Array(file, a.offsetOf(loc), 4))).toEqual([0x01, 0x02, 0xaa, 0xbb]);
   });
 
+  it('copies a range of a larger buffer, without its neighbours, from where the buffer itself starts', () => {
+    const a = new ChunkArena();
+    const file = Buffer.from([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    const frame = file.subarray(2); // a buffer that starts inside its ArrayBuffer
+    const loc = a.put(frame, 3, 4);
+    expect(Array.from(a.view(loc, 4))).toEqual([5, 6, 7, 8]);
+    expect(Array.from(a.view(a.put(frame, 0, 1), 1))).toEqual([2]);
+    expect(a.liveBytes).toBe(5);
+  });
+
+  it('refuses a range outside its source', () => {
+    const a = new ChunkArena();
+    const source = Buffer.from([1, 2, 3, 4, 5, 6, 7, 8]).subarray(0, 4); // bytes past it are another's
+    expect(() => a.put(source, 2, 3)).toThrow(RangeError);
+    expect(a.liveBytes).toBe(0);
+  });
+
   it('keeps head samples intact when truncation frees slabs and live chunks move out of sparse ones', async () => {
     const head = new Head({ chunkRangeMs: 3600_000 });
     const refs = Array.from({ length: 400 }, (_, i) => head.ref({ __name__: 'm', i: String(i) }));

@@ -16,9 +16,12 @@ export class ChunkArena {
   private cur = -1;
   private off = SLAB_BYTES;
 
-  /** Copies `bytes` into the current slab (a new one when full) and returns its location. */
-  put(bytes: Uint8Array): number {
-    const n = bytes.length;
+  /**
+   * Copies `n` bytes of `src` from `from` on into the current slab (a new one when full) and
+   * returns its location.
+   */
+  put(src: Uint8Array, from = 0, n = src.length - from): number {
+    if (from < 0 || n < 0 || from + n > src.length) throw new RangeError(`bytes ${from}..${from + n} are outside a source of ${src.length}`);
     if (n > SLAB_BYTES) throw new RangeError(`chunk of ${n} bytes exceeds the slab size`);
     if (this.off + n > SLAB_BYTES) {
       let i = this.slabs.indexOf(null);
@@ -31,7 +34,8 @@ export class ChunkArena {
       this.off = 0;
     }
     const slab = this.slabs[this.cur]!;
-    slab.set(bytes, this.off);
+    // A plain view, dead at once (a Buffer's subarray goes through its species constructor).
+    slab.set(from === 0 && n === src.length ? src : new Uint8Array(src.buffer, src.byteOffset + from, n), this.off);
     const loc = this.cur * SLAB_SHIFT + this.off;
     this.off += n;
     this.live[this.cur] += n;

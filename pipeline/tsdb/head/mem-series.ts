@@ -282,10 +282,11 @@ export class MemSeries {
   /**
    * Puts back a closed in-order chunk as it was written (a head checkpoint's): chunks come in time
    * order, newer than everything the series holds, never straddling a chunk range, and the newest
-   * samples follow through appendInOrder (which sets the open chunk and the last value).
+   * samples follow through appendInOrder (which sets the open chunk and the last value). The
+   * chunk is `length` bytes of `src` at `offset` (the arena copies them: no view is made).
    */
-  restoreClosedChunk(encoding: number, bytes: Uint8Array, minT: number, maxT: number): void {
-    this.pushClosed(encoding, bytes, minT, maxT);
+  restoreClosedChunk(encoding: number, src: Uint8Array, offset: number, length: number, minT: number, maxT: number): void {
+    this.meta.push(minT, maxT, this.arena.put(src, offset, length), length * 256 + encoding);
     if (minT < this.minT) this.minT = minT;
     this.maxT = maxT;
   }
