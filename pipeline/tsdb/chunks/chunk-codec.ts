@@ -13,8 +13,8 @@ export interface EncodedChunk {
 }
 
 /** Both encodings start with the sample count as a big-endian u16. */
-export function encodedSampleCount(bytes: Uint8Array): number {
-  return bytes.length >= 2 ? (bytes[0] << 8) | bytes[1] : 0;
+export function encodedSampleCount(bytes: Uint8Array, offset = 0, length = bytes.length - offset): number {
+  return length >= 2 ? (bytes[offset] << 8) | bytes[offset + 1] : 0;
 }
 
 /** Rollup chunks (downsampled blocks only); their layout is in downsample/rollup-chunk.ts. */

@@ -1,3 +1,5 @@
+import { encodedSampleCount } from '../chunks/index.js';
+
 /**
  * The chunks a checkpoint restore has read, by series: where each lies (a buffer the restore read,
  * an offset and a length), its encoding and time range, in columns, with each series' chunks
@@ -94,12 +96,9 @@ export class RestoreChunkTable {
     return this.buffers[this.buf[i]];
   }
 
-  /** The sample count in chunk `i`'s header (encodedSampleCount without a view). */
+  /** The sample count in chunk `i`'s header (read in place, no view made). */
   sampleCount(i: number): number {
-    if (this.len[i] < 2) return 0;
-    const b = this.buffers[this.buf[i]];
-    const o = this.off[i];
-    return (b[o] << 8) | b[o + 1];
+    return encodedSampleCount(this.buffers[this.buf[i]], this.off[i], this.len[i]);
   }
 
   /** A view of chunk `i`'s bytes (no copy). */

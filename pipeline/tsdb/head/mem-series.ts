@@ -275,8 +275,9 @@ export class MemSeries {
     this.app = null;
   }
 
-  private pushClosed(encoding: number, bytes: Uint8Array, minT: number, maxT: number): void {
-    this.meta.push(minT, maxT, this.arena.put(bytes), bytes.length * 256 + encoding);
+  /** A closed chunk: `length` bytes of `src` at `offset` (all of it by default), copied into the arena. */
+  private pushClosed(encoding: number, src: Uint8Array, minT: number, maxT: number, offset = 0, length = src.length - offset): void {
+    this.meta.push(minT, maxT, this.arena.put(src, offset, length), length * 256 + encoding);
   }
 
   /**
@@ -286,7 +287,7 @@ export class MemSeries {
    * chunk is `length` bytes of `src` at `offset` (the arena copies them: no view is made).
    */
   restoreClosedChunk(encoding: number, src: Uint8Array, offset: number, length: number, minT: number, maxT: number): void {
-    this.meta.push(minT, maxT, this.arena.put(src, offset, length), length * 256 + encoding);
+    this.pushClosed(encoding, src, minT, maxT, offset, length);
     if (minT < this.minT) this.minT = minT;
     this.maxT = maxT;
   }
