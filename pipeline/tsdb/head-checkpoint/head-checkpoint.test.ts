@@ -71,6 +71,15 @@ async function dump(db: Tsdb): Promise<string[]> {
   return out.sort();
 }
 
+/**
+ * `after` holds the lines of `before`. Counts first: a restore gone wrong can give hundreds of
+ * thousands of lines, and diffing those against `before` took minutes instead of failing.
+ */
+function expectSameDump(after: string[], before: string[]): void {
+  expect(after.length).toBe(before.length);
+  expect(after).toEqual(before);
+}
+
 /** A head with every kind of content: in-order and out-of-order floats, a staleness marker, histograms, start timestamps, a deletion. */
 function fill(db: Tsdb): void {
   for (let i = 0; i < 5; i++) for (let t = 0; t < 300; t++) db.append({ __name__: 'up', i: String(i) }, t * 15_000, t % 7 === 0 ? i : t * 1.5);
@@ -97,7 +106,7 @@ describe('head checkpoints', () => {
     const again = await Tsdb.open(dir, NO_LOG);
     expect(again.headCheckpointPosition).toBe(42);
     expect(again.restoredFromCheckpoint).toBe(before.length);
-    expect(await dump(again)).toEqual(before);
+    expectSameDump(await dump(again), before);
     // The head goes on from where it was: an older sample is out of order, a newer one in order.
     again.append({ __name__: 'up', i: '2' }, 301 * 15_000, 7);
     expect(again.head.maxT).toBe(301 * 15_000);
@@ -171,10 +180,10 @@ describe('head checkpoints', () => {
     const logged = await Tsdb.open(dir, { blockRangeMs: 2 * H });
     expect(logged.headCheckpointPosition).toBeNull();
     expect(readdirSync(dir).some((f) => f.startsWith('head-checkpoint.'))).toBe(false);
-    expect(await dump(logged)).toEqual(before);
+    expectSameDump(await dump(logged), before);
     await logged.close();
     const replayed = await Tsdb.open(dir, { blockRangeMs: 2 * H });
-    expect(await dump(replayed)).toEqual(before);
+    expectSameDump(await dump(replayed), before);
     await replayed.close();
   });
 
@@ -217,7 +226,7 @@ describe('head checkpoints', () => {
     const again = await Tsdb.open(dir, NO_LOG);
     expect(again.headCheckpointPosition).toBe(3);
     expect(again.restoredFromCheckpoint).toBe(before.length);
-    expect(await dump(again)).toEqual(before);
+    expectSameDump(await dump(again), before);
     await again.close();
   });
 
@@ -255,7 +264,7 @@ describe('head checkpoints', () => {
 
     const again = await Tsdb.open(dir, NO_LOG);
     expect(again.restoredFromCheckpoint).toBe(430);
-    expect(await dump(again)).toEqual(before);
+    expectSameDump(await dump(again), before);
     await again.close();
   });
 
@@ -277,7 +286,7 @@ describe('head checkpoints', () => {
     const before = await dump(db);
     await db.close();
     const again = await Tsdb.open(dir, { ...NO_LOG, blockRangeMs: H });
-    expect(await dump(again)).toEqual(before);
+    expectSameDump(await dump(again), before);
     expect(again.restoredFromCheckpoint).toBe(400 - 240);
     await again.close();
   });
@@ -305,7 +314,7 @@ describe('head checkpoints', () => {
     const before = await dump(db);
     await db.close();
     const again = await Tsdb.open(dir, { ...NO_LOG, blockRangeMs: H });
-    expect(await dump(again)).toEqual(before);
+    expectSameDump(await dump(again), before);
     expect(again.restoredFromCheckpoint).toBe(1330 - 720);
     await again.close();
   });
@@ -326,7 +335,7 @@ describe('head checkpoints', () => {
     expect(before.filter((l) => l.startsWith('up{1}'))).toHaveLength(300 - 151);
     await db.close();
     const again = await Tsdb.open(dir, NO_LOG);
-    expect(await dump(again)).toEqual(before);
+    expectSameDump(await dump(again), before);
     await again.close();
   });
 
@@ -370,7 +379,7 @@ describe('head checkpoints', () => {
     expect(before).toHaveLength(10_000 - 2);
     await db.close();
     const again = await Tsdb.open(dir, NO_LOG);
-    expect(await dump(again)).toEqual(before);
+    expectSameDump(await dump(again), before);
     await again.close();
   });
 
@@ -386,7 +395,7 @@ describe('head checkpoints', () => {
     await db.close();
     const again = await Tsdb.open(dir, NO_LOG);
     expect(again.headCheckpointPosition).toBe(11);
-    expect(await dump(again)).toEqual(before);
+    expectSameDump(await dump(again), before);
     // The next checkpoint is written in the current version, and the old one goes.
     await again.flush({ position: 12, due: true });
     expect(readdirSync(dir).filter((f) => f.startsWith('head-checkpoint.'))).toEqual(['head-checkpoint.00000008']);
@@ -405,7 +414,7 @@ describe('head checkpoints', () => {
     const again = await Tsdb.open(dir, NO_LOG);
     expect(again.headCheckpointPosition).toBe(42);
     expect(again.restoredFromCheckpoint).toBe(before.length);
-    expect(await dump(again)).toEqual(before);
+    expectSameDump(await dump(again), before);
     await again.flush({ position: 43, due: true });
     const doc = JSON.parse(readFileSync(join(manifest(dir).dir, 'checkpoint.json'), 'utf8')) as { version: number };
     expect(doc.version).toBe(3);
@@ -462,7 +471,7 @@ describe('head checkpoints', () => {
 
     const again = await Tsdb.open(dir, NO_LOG);
     expect(again.restoredFromCheckpoint).toBe(500 * 310);
-    expect(await dump(again)).toEqual(before);
+    expectSameDump(await dump(again), before);
     // The open chunk goes on from its last sample as it would have.
     again.append({ __name__: 'node_filesystem_avail_bytes', i: '7', instance: 'host-7.example.org:9100', job: 'node', mountpoint: '/srv/volume-7', fstype: 'ext4' }, 310 * 15_000, 1);
     expect(again.head.maxT).toBe(310 * 15_000);
