@@ -20,15 +20,52 @@ export async function requestParams(req: IncomingMessage, url: URL): Promise<URL
   return url.searchParams;
 }
 
-export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw new QueryApiError('bad_data', `request body larger than ${limit} bytes`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+/**
+ * The request's body, at most `limit` bytes; empty once it has been read. Read with the
+ * stream's events: its async iterator (`for await`) cost a small query about 0.1-0.2 ms of CPU
+ * warm, and a few ms on the first query after a start, where that code had not run yet.
+ */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  if (req.readableEnded) return Promise.resolve(Buffer.alloc(0));
+  if (req.destroyed) return Promise.reject(new Error('the request was closed before its body was read'));
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = (): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > limit) {
+        done();
+        // As the stream's iterator did when its loop threw: the rest is not read.
+        req.destroy();
+        reject(new QueryApiError('bad_data', `request body larger than ${limit} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      done();
+      resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+    };
+    const onError = (err: Error): void => {
+      done();
+      reject(err);
+    };
+    // A client gone before the end of its body: 'close' without 'end'.
+    const onClose = (): void => {
+      done();
+      reject(new Error(`the request was closed after ${size} bytes of its body`));
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onClose);
+  });
 }
 
 const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/i;

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { canonicalLabels } from '../../schemas/labels.js';
-import { Engine, parseExpr, type QueryResult, type QueryValue } from '../promql/index.js';
+import { Engine, type QueryResult, type QueryValue } from '../promql/index.js';
 import { compareLabels } from '../promql/engine/label-keys.js';
 import type { ResultSeries } from '../promql/engine/types.js';
 import { joinChanges, type ChangeCheck, type ChangeSource, type PartitionPosition } from '../store-protocol/index.js';
@@ -398,9 +398,13 @@ class RecordingQueryable implements Queryable {
  * not apply itself (stats, limit).
  */
 function cacheable(params: URLSearchParams, query: string, resolution: number): boolean {
-  if (params.get('nocache') === '1' || (params.get('stats') ?? '') !== '' || (params.get('limit') ?? '') !== '') return false;
-  if (resolution !== 0) return false;
+  if (!cacheableParams(params) || resolution !== 0) return false;
   return !/@\s*(start|end)\s*\(/.test(query);
+}
+
+/** Whether parameters other than the query's and its range allow the cache: no nocache=1, stats or limit. */
+function cacheableParams(params: URLSearchParams): boolean {
+  return params.get('nocache') !== '1' && (params.get('stats') ?? '') === '' && (params.get('limit') ?? '') === '';
 }
 
 /**
@@ -425,11 +429,15 @@ export function withResultCache(routes: readonly QueryRoute[], cache: ResultCach
         try {
           params = await requestParams(req, url);
           query = params.get('query') ?? '';
-          start = parseTimeParam(params, 'start');
-          end = parseTimeParam(params, 'end');
-          step = parseDurationParam(params, 'step');
-          parseExpr(query);
-          resolution = step === undefined || step <= 0 || end < start ? -1 : downsampledQuery(query, { start, end, interval: step }, config, parseMaxSourceResolution(params, config)).resolution;
+          // A request the cache refuses whatever its query is passed on unparsed (the route parses
+          // it); downsampledQuery parses the others, and throws on a query that does not parse.
+          if (!cacheableParams(params)) resolution = -1;
+          else {
+            start = parseTimeParam(params, 'start');
+            end = parseTimeParam(params, 'end');
+            step = parseDurationParam(params, 'step');
+            resolution = step === undefined || step <= 0 || end < start ? -1 : downsampledQuery(query, { start, end, interval: step }, config, parseMaxSourceResolution(params, config)).resolution;
+          }
         } catch {
           resolution = -1;
         }

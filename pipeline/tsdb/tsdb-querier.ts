@@ -38,7 +38,8 @@ interface Entry {
  * budget (SelectHints.budget) once planned, before any is decoded.
  */
 export class TsdbQuerier implements Querier {
-  private readonly merged: MergeQuerier;
+  /** Label reads' querier, made on first use: a select of samples (most queries) needs none. */
+  private merged: MergeQuerier | null = null;
 
   /** `blocks` sorted by minTime; each overlaps [mint, maxt]. */
   constructor(
@@ -47,12 +48,15 @@ export class TsdbQuerier implements Querier {
     private readonly mint: number,
     private readonly maxt: number,
     private readonly decoder: DecodePool = sharedDecodePool(),
-  ) {
-    this.merged = new MergeQuerier([...blocks.map((b) => b.querier(mint, maxt)), head.querier(mint, maxt)]);
+  ) {}
+
+  private labelReads(): MergeQuerier {
+    this.merged ??= new MergeQuerier([...this.blocks.map((b) => b.querier(this.mint, this.maxt)), this.head.querier(this.mint, this.maxt)]);
+    return this.merged;
   }
 
   async select(matchers: readonly LabelMatcher[], hints: SelectHints): Promise<SeriesSet> {
-    if (hints.labelsOnly) return this.merged.select(matchers, hints);
+    if (hints.labelsOnly) return this.labelReads().select(matchers, hints);
     const mint = Math.max(this.mint, hints.start);
     const maxt = Math.min(this.maxt, hints.end);
     if (mint > maxt) return { series: [], warnings: [] };
@@ -203,15 +207,15 @@ export class TsdbQuerier implements Querier {
   }
 
   labelNames(matchers: readonly LabelMatcher[]): Promise<string[]> {
-    return this.merged.labelNames(matchers);
+    return this.labelReads().labelNames(matchers);
   }
 
   labelValues(name: string, matchers: readonly LabelMatcher[]): Promise<string[]> {
-    return this.merged.labelValues(name, matchers);
+    return this.labelReads().labelValues(name, matchers);
   }
 
   close(): Promise<void> {
-    return this.merged.close();
+    return this.merged === null ? Promise.resolve() : this.merged.close();
   }
 
   /**
