@@ -59,8 +59,8 @@ const BUS_CONFIG = { compaction: 'none' } as const;
  */
 const STEADY_BUS_CONFIG = { ...BUS_CONFIG, fetch_max_bytes: 1024 } as const;
 
-/** Ten rules over the node_exporter data set, every output kind among them. */
-export const BENCH_RULES = aggregatesConfigSchema.parse([
+/** Ten rules over the node_exporter data set, every output kind among them, as `aggregates:` in tidemark.yml takes them. */
+export const BENCH_RULE_CONFIG = [
   { match: 'node_cpu_seconds_total', interval: '1m', by: ['mode'], outputs: ['total', 'rate_sum'] },
   { match: 'node_cpu_seconds_total', interval: '1m', without: ['cpu'], outputs: ['increase', 'rate_avg'] },
   { match: '{__name__=~"node_network_.+_bytes_total"}', interval: '1m', by: ['device'], outputs: ['total', 'increase'] },
@@ -71,7 +71,9 @@ export const BENCH_RULES = aggregatesConfigSchema.parse([
   { match: 'node_load1', interval: '1m', by: ['job'], outputs: ['quantiles(0.5, 0.9, 0.99)', 'stddev'] },
   { match: 'node_hwmon_temp_celsius', interval: '1m', by: ['job'], outputs: ['histogram_bucket', 'stdvar'] },
   { match: '{job="node"}', interval: '5m', by: ['job'], outputs: ['count_samples', 'count_series'] },
-]);
+];
+
+export const BENCH_RULES = aggregatesConfigSchema.parse(BENCH_RULE_CONFIG);
 
 /** Scrapes `from` to `to` (exclusive) of the data set to the topic (`ds` carries the values on). */
 async function produce(bus: Bus, topic: string, ds = new NodeExporterDataset(SERIES), from = 0, to = STEPS): Promise<number> {

@@ -19,6 +19,7 @@ import { scrapeBenchmark } from './scrape.js';
 import { tsdbBenchmark } from './tsdb.js';
 import { storeBenchmark } from './store.js';
 import { aggregationBenchmark } from './aggregation.js';
+import { aggregationSystemBenchmark } from './aggregation-system.js';
 import { queryBenchmark } from './query.js';
 import { readConsistencyBenchmark } from './read-consistency.js';
 import { resultCacheBenchmark } from './result-cache.js';
@@ -53,6 +54,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   tsdbBenchmark,
   storeBenchmark,
   aggregationBenchmark,
+  aggregationSystemBenchmark,
   promqlBenchmark,
   regexBenchmark,
   queryBenchmark,
