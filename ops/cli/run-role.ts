@@ -155,7 +155,9 @@ export async function startRole(
     allStarted || path.startsWith('/-/') || path === '/metrics' ? undefined : `${def.name} is starting`,
     security,
   );
+  let stopping = false;
   const stop = once(async () => {
+    stopping = true;
     await http.close();
     for (const s of [...started].reverse()) {
       try {
@@ -180,6 +182,10 @@ export async function startRole(
     }
     allStarted = true;
     log.info({ address: shown, services: services.map((s) => s.name) }, `${def.name} started`);
+    // A turn later: a readiness check waiting now is answered before the services' own work.
+    setImmediate(() => {
+      for (const s of services) if (!stopping) s.roleStarted?.();
+    });
     return { address, services, failed, reload, stop };
   } catch (err) {
     await stop();

@@ -183,6 +183,11 @@ export class StoreService implements Service {
     return this.workers.length > 0 && this.workers.every((w) => w.ready());
   }
 
+  /** The shards rank their head series once the role has started (Shard.rankHeadSeries). */
+  roleStarted(): void {
+    for (const w of this.workers) w.rankHeadSeries();
+  }
+
   async stop(): Promise<void> {
     if (this.workers.length === 0) return;
     for (const w of this.workers) await w.stop();

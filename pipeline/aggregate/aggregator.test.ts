@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Bus } from '../bus/bus.js';
 import { EmbeddedBus } from '../bus/embedded/index.js';
 import { decodeDeadLetter, decodeSampleBatch, decodeSamplesTopicRecord, encodeProducerWatermark, encodeSampleBatch, type SeriesSamples } from '../../schemas/index.js';
 import { Aggregator } from './aggregator.js';
@@ -27,7 +28,7 @@ async function setup() {
     bus, samplesTopic: 'samples', aggregatesTopic: 'aggregates', group: 'agg', checkpointFile: join(dir, 'agg', 'checkpoint.json'),
     rules: RULES, config: { idle_timeout_ms: 60_000, checkpoint_interval_ms: 50, late_samples: late }, deadLetterTopic: 'dlq',
   });
-  return { bus, make };
+  return { bus, make, dir };
 }
 
 function counter(instance: string, from: number, to: number, v: (t: number) => number): SeriesSamples {
@@ -196,5 +197,36 @@ describe('Aggregator on the bus', () => {
     const late = decodeSampleBatch(letters[0]!.originalValue);
     expect(late.series.map((s) => [s.labels.instance, s.timestamps.map((t) => t - T0)])).toEqual([['b', [50_000, 60_000]]]);
     expect(agg.status().rules[0]!.lateSamples).toBe(2);
+  });
+
+  it('without rules starts at the end of each partition instead of reading back the records before it', async () => {
+    const { bus, dir } = await setup();
+    await bus.produce('samples', [
+      { partition: 0, value: encodeSampleBatch({ series: [counter('a', T0 + 10_000, T0 + 60_000, (t) => (t - T0) / 10_000)] }) },
+      { partition: 0, value: promise(T0 + 60_000) },
+      { partition: 1, value: promise(T0 + 60_000) },
+    ]);
+    // The bus as the aggregator sees it, counting the records its consumer is handed.
+    let delivered = 0;
+    const counting = new Proxy(bus, {
+      get(target, key) {
+        if (key === 'consume') {
+          return ((opts, handler) => target.consume(opts, async (b) => {
+            delivered += b.records.length;
+            await handler(b);
+          })) satisfies Bus['consume'];
+        }
+        const v: unknown = Reflect.get(target, key);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    const agg = new Aggregator({ bus: counting, samplesTopic: 'samples', aggregatesTopic: 'aggregates', group: 'agg', checkpointFile: join(dir, 'no-rules', 'checkpoint.json'), rules: [] });
+    cleanups.push(() => agg.stop());
+    await agg.start();
+    expect(Object.fromEntries(agg.positions())).toEqual({ 0: 2, 1: 1 });
+    // Records after its start are read (and passed over) as before.
+    await bus.produce('samples', [{ partition: 0, value: promise(T0 + 120_000) }]);
+    while (agg.positions().get(0) !== 3) await new Promise((r) => setTimeout(r, 10));
+    expect(delivered).toBe(1);
   });
 });

@@ -265,10 +265,19 @@ export class Aggregator implements DecodedRecordFollower<SamplesTopicRecord> {
           this.watermark.assign(ps, this.now());
           if (this.s.partials !== undefined) for (const p of ps) this.takePartition(p);
           // Without a checkpointed position a partition is read from its earliest record: that
-          // offset is the position (the store's records are taken from there on).
-          const lows = ps.some((p) => !this.offsets.has(p)) ? await bus.offsets(this.s.samplesTopic) : [];
+          // offset is the position (the store's records are taken from there on). Without rules
+          // it starts at the partition's end: every record before it would only be read back,
+          // decompressed and passed over (see apply), the whole log after a crash before the
+          // first checkpoint, on the thread that opens the store's shards.
+          const noRules = this.states.length === 0;
+          const ends = noRules || ps.some((p) => !this.offsets.has(p)) ? await bus.offsets(this.s.samplesTopic) : [];
           for (const p of ps) {
-            if (!this.offsets.has(p)) this.offsets.set(p, lows.find((o) => o.partition === p)?.low ?? 0);
+            const end = ends.find((o) => o.partition === p);
+            if (noRules && end !== undefined && (this.offsets.get(p) ?? -1) < end.high) {
+              this.offsets.set(p, end.high);
+              this.dirty = true;
+            }
+            if (!this.offsets.has(p)) this.offsets.set(p, end?.low ?? 0);
             // A pause of an earlier holding stays with the embedded bus's consumer: fetching starts afresh.
             if (this.handedOver.delete(p)) c.resume([p]);
             await c.seek(p, { offset: this.offsets.get(p)! });

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { Engine, sharedEvalPool } from '../promql/index.js';
 import { Head } from '../tsdb/index.js';
 import { queryConfigSchema } from './config.js';
-import { warmUpInPlaceEvaluation } from './in-place-warm-up.js';
+import { syntheticHead, warmUpInPlaceEvaluation } from './in-place-warm-up.js';
 import { queryEngineOptions } from './query-engine.js';
 
 /** A real logger whose JSON lines are kept. */
@@ -49,6 +49,24 @@ describe('warming up in-place evaluation', () => {
     const { log, lines } = capturedLog();
     expect(await warmUpInPlaceEvaluation(config, log)).toBe(0);
     expect(lines()).toMatchObject([{ level: 40, evaluated: 0, msg: expect.stringContaining('warming up in-place query evaluation failed') as unknown, err: { message: expect.stringContaining('sample') as unknown } }]);
+  });
+
+  it('builds its synthetic series over several turns of the event loop, so a health check between them is answered', async () => {
+    let built = false;
+    let turns = 0;
+    const turn = (): void => {
+      if (built) return;
+      turns++;
+      setImmediate(turn);
+    };
+    const building = syntheticHead().then((head) => {
+      built = true;
+      return head;
+    });
+    setImmediate(turn);
+    expect((await building).numSeries).toBe(68);
+    // One turn a host at least (8 hosts).
+    expect(turns).toBeGreaterThanOrEqual(8);
   });
 
   it('evaluates nothing more once it is told to stop', async () => {

@@ -9,6 +9,8 @@ import { FloatHistogram, Histogram } from '../../schemas/native-histogram/index.
 import { decodeSampleBatch, encodeSampleBatch } from '../../schemas/sample-batch-codec.js';
 import type { FloatColumns, MaybeColumnar } from '../../schemas/float-columns.js';
 import type { SampleBatch, SeriesSamples } from '../../schemas/sample.js';
+import { inHeadOrder } from '../tsdb/head-series-ranks.js';
+import type { MemSeries } from '../tsdb/head/index.js';
 import { Wal } from '../tsdb/wal/index.js';
 import { StoreMetrics } from './metrics.js';
 import { Shard } from './shard.js';
@@ -164,6 +166,21 @@ describe('shard', () => {
     expect(await stored(again.shard)).toEqual({ a: [[1000, 10], [2000, 2], [3000, 3]] });
     await again.shard.close();
   });
+  it('ranks its head series in label order when asked, not as it opens', async () => {
+    const first = await openShard();
+    for (let i = 0; i < 40; i++) first.shard.append(i, { series: [one({ __name__: 'up', job: 'node', i: `s${i}` }, 1000, 1)] });
+    await first.shard.close();
+    const { shard } = await openShard(first.dir);
+    const head = shard.tsdb.head;
+    const few: MemSeries[] = [];
+    head.forEachSeries((s) => void (few.length < 2 && few.push(s)));
+    // Two of 40 series: too few for a select to rank the head itself, so only ranks made ahead order them.
+    expect(inHeadOrder(head, few, (s) => s)).toBeNull();
+    shard.rankHeadSeries();
+    expect(inHeadOrder(head, few, (s) => s)?.map((s) => s.labels.i)).toEqual([...few].map((s) => s.labels.i).sort());
+    await shard.close();
+  });
+
   it('counts write-ahead log samples it cannot replay on opening as rejected, so a loss shows in its metrics', async () => {
     const first = await openShard();
     first.shard.append(0, { series: [one({ i: 'a', job: 'node' }, 1000, 1)] });

@@ -169,6 +169,20 @@ export class StoreWorker implements Queryable, AppliedOffsetsWaiter, ChangeSourc
     return this.failed.size === 0 && this.flushFailing.size === 0 && this.consumer.assignment().every((p) => this.shards.get(p)?.recovered === true);
   }
 
+  /**
+   * Ranks the head series of every shard that has caught up, one shard a turn of the event loop
+   * (Shard.rankHeadSeries); a shard still catching up is ranked by its first large select.
+   */
+  rankHeadSeries(): void {
+    const shards = [...this.shards.values()];
+    const next = (i: number): void => {
+      if (i >= shards.length || this.stopping !== null) return;
+      shards[i].rankHeadSeries();
+      setImmediate(() => next(i + 1));
+    };
+    next(0);
+  }
+
   /** Partitions whose shards are open here. */
   partitions(): number[] {
     return [...this.shards.keys()].sort((a, b) => a - b);
