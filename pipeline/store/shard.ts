@@ -342,11 +342,11 @@ export class Shard {
     // Read after the awaits above: every record before it is in the head or in blocks (the head
     // may hold a few after it, which a restart then applies again as duplicates).
     const position = this.appendedOffset;
-    const written = tsdb.stats().headCheckpoints;
+    const written = tsdb.headCheckpointsWritten;
     const t0 = performance.now();
     const due = position !== tsdb.headCheckpointPosition && (closing || t0 - this.checkpointedAt >= interval);
     await tsdb.flush(interval > 0 ? { position, due } : undefined);
-    if (tsdb.stats().headCheckpoints !== written) {
+    if (tsdb.headCheckpointsWritten !== written) {
       this.checkpointedAt = performance.now();
       m.headCheckpoints.inc({ partition: String(this.partition) });
       m.headCheckpointSeconds.observe((this.checkpointedAt - t0) / 1000);

@@ -200,6 +200,11 @@ export class Tsdb implements Queryable {
     return this.checkpointAt;
   }
 
+  /** Head checkpoints written since open (as `stats().headCheckpoints`, without stat'ing every block's files). */
+  get headCheckpointsWritten(): number {
+    return this.checkpointsWritten;
+  }
+
   /**
    * Writes the head as a checkpoint covering `position` (FORMAT.md, "Head checkpoint"): atomic
    * (write, fsync, rename), the older one deleted after, incremental, yielding to the event loop

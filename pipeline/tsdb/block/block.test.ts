@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -142,6 +142,16 @@ describe('block', () => {
     const set = await again.querier(0, 2 * H).select([{ name: 'i', type: '=~', value: '0|1' }], { start: 0, end: 2 * H });
     expect(set.series[0].timestamps[0]).toBeGreaterThan(3600_000);
     expect(set.series[1].timestamps[0]).toBe(15_000);
+    rmSync(dir, { recursive: true });
+  });
+
+  it('counts the bytes of its index, chunks, meta.json and tombstones, including tombstones written after it was first asked', () => {
+    const { dir, block } = oneBlock();
+    const onDisk = (): number => ['index', 'chunks', 'meta.json', 'tombstones.json'].reduce((n, f) => n + (statSync(join(block.dir, f), { throwIfNoEntry: false })?.size ?? 0), 0);
+    expect(block.sizeBytes()).toBe(onDisk());
+    block.addTombstone({ matchers: [{ name: 'i', type: '=', value: '0' }], mint: 0, maxt: 3600_000 });
+    expect(block.sizeBytes()).toBe(onDisk());
+    expect(onDisk()).toBeGreaterThan(readFileSync(join(block.dir, 'index')).length + readFileSync(join(block.dir, 'chunks')).length + readFileSync(join(block.dir, 'meta.json')).length);
     rmSync(dir, { recursive: true });
   });
 });
