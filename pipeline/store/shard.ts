@@ -55,6 +55,7 @@ export class Shard {
   private readonly horizon: number;
   /** With `wal: 'bus'`, the records whose samples the head holds in memory only; else null. */
   private readonly unpersisted: UnpersistedRecords | null;
+  /** The shard holds again what it held before it was opened (see recovered). */
   private caughtUp = false;
   /** Samples appended since the last flush started. */
   unflushed = 0;
@@ -95,7 +96,7 @@ export class Shard {
     // A write-ahead log an earlier run in `file` mode left holds records before the durable offset.
     const leftover = tsdb.leftoverWalUntil;
     if (this.unpersisted !== null && leftover !== null) this.unpersisted.noteUntil(offsets.durable ?? 0, leftover);
-    if (this.unpersisted === null || Math.max(0, this.appendedOffset) >= this.horizon) this.catchUp();
+    if (this.unpersisted === null || Math.max(0, this.appendedOffset) >= this.horizon) this.caughtUp = true;
     const p = String(settings.partition);
     const m = settings.metrics;
     this.c = {
@@ -141,13 +142,8 @@ export class Shard {
    * applied before it was last opened: until then it answers reads with less than it did.
    */
   get recovered(): boolean {
-    if (!this.caughtUp && Math.max(0, this.appendedOffset) >= this.horizon) this.catchUp();
+    if (!this.caughtUp && Math.max(0, this.appendedOffset) >= this.horizon) this.caughtUp = true;
     return this.caughtUp;
-  }
-
-  /** The shard holds again what it held before it was opened. */
-  private catchUp(): void {
-    this.caughtUp = true;
   }
 
   /**
@@ -162,7 +158,7 @@ export class Shard {
 
   /** The partition ends at `high`: nothing more to apply again (the log lost records past it). */
   noteLogEnd(high: number): void {
-    if (!this.caughtUp && Math.max(0, this.appendedOffset) >= high) this.catchUp();
+    if (!this.caughtUp && Math.max(0, this.appendedOffset) >= high) this.caughtUp = true;
   }
 
   /** Remembers how to commit on the bus (any batch's commit accepts offsets up to its end). */
